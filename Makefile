@@ -1,0 +1,69 @@
+# PortGate: two commands on a fresh machine, `make demo` and `make test`.
+# Every install step lives here so that CI and a new machine need nothing by hand.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+VENV := .venv
+BIN := $(VENV)/bin
+# Debian packages the tests and the demo talk to (real components, not fakes).
+DEB_PACKAGES := libzbar0 mosquitto postgresql chromium docker-compose
+PORT ?= 8000
+
+.PHONY: help deps uv venv test lint typecheck pytest demo api format dlib-blas clean
+
+help:  ## List the targets.
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+deps:  ## Install the Debian packages PortGate needs when they are missing.
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else \
+	    echo "missing Debian packages:$$missing"; \
+	    echo "run: sudo apt-get install -y$$missing"; exit 1; \
+	  fi; \
+	fi
+
+uv:  ## Bootstrap uv with pip when it is not installed.
+	@command -v $(UV) >/dev/null 2>&1 || { echo "installing uv with pip"; $(PYTHON) -m pip install --quiet --user uv || $(PYTHON) -m pip install --quiet uv; }
+
+$(VENV)/.synced: pyproject.toml uv.lock | uv
+	$(UV) sync --frozen
+	@touch $@
+
+venv: $(VENV)/.synced  ## Create or update the virtual environment from uv.lock.
+
+lint: venv  ## ruff lint and format check.
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: venv  ## mypy --strict on every package.
+	$(BIN)/mypy
+
+pytest: deps venv  ## The test suite (real mosquitto, PostgreSQL, Chromium).
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test: deps venv lint typecheck pytest  ## Everything CI runs.
+
+format: venv  ## Apply ruff's fixes and formatting.
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+demo: deps venv  ## Start a whole site on this machine.
+	$(BIN)/portgate demo --port $(PORT)
+
+api: venv  ## Start the central API only.
+	$(BIN)/portgate api --port $(PORT)
+
+dlib-blas: deps venv  ## Build dlib against OpenBLAS once (about 8 minutes) and swap it in.
+	./scripts/build-dlib-blas.sh
+
+clean:  ## Remove the virtual environment and caches.
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

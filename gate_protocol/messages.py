@@ -1,0 +1,363 @@
+"""The MQTT message models of DESIGN.md §2, and the one way to decode them at the edge.
+
+Every payload carries ``schema_version``, ``kind`` (the discriminator) and a unique
+``message_id``; domain ids (``command_id``, ``event_id``, ``alarm_id``) are separate because a
+re-sent command or event keeps its domain id while the message is new. Models are frozen and
+forbid unknown fields so that a typo on the wire fails loudly instead of being dropped.
+"""
+
+import uuid
+from enum import StrEnum
+from typing import Annotated, Literal, TypeVar
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+)
+
+from gate_protocol.reasons import ReasonCode
+from gate_protocol.topics import NodeKind
+
+__all__ = [
+    "MAX_PAYLOAD_BYTES",
+    "SCHEMA_VERSION",
+    "AccessEvent",
+    "AckResult",
+    "AlarmKind",
+    "AlarmRaised",
+    "BadgeFormat",
+    "CommandAck",
+    "CredentialKind",
+    "CredentialPresented",
+    "DecidedBy",
+    "Decision",
+    "Direction",
+    "DoorState",
+    "GateState",
+    "LaneState",
+    "LatencyBreakdown",
+    "Message",
+    "MessageError",
+    "MessageErrorReason",
+    "NodeState",
+    "NodeStatus",
+    "OpenCommand",
+    "Passage",
+    "SyncNotice",
+    "decode_message",
+    "encode_message",
+    "new_id",
+]
+
+SCHEMA_VERSION = 1
+# Larger payloads are refused before JSON parsing: no legitimate message comes near it.
+MAX_PAYLOAD_BYTES = 16 * 1024
+
+Id = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
+Text = Annotated[str, StringConstraints(max_length=500)]
+Lane = Annotated[int, Field(ge=0, le=63)]
+Score = Annotated[float, Field(ge=0.0, le=10.0, allow_inf_nan=False)]
+
+
+def new_id() -> str:
+    """A fresh random id (uuid4, 32 hex characters)."""
+    return uuid.uuid4().hex
+
+
+class Direction(StrEnum):
+    """Which way a lane is passed."""
+
+    ENTRY = "entry"
+    EXIT = "exit"
+
+
+class BadgeFormat(StrEnum):
+    """How a badge number was read."""
+
+    WIEGAND26 = "wiegand26"
+    WIEGAND34 = "wiegand34"
+    RAW = "raw"
+    KEYPAD = "keypad"
+
+
+class CredentialKind(StrEnum):
+    """The credential a person presented."""
+
+    BADGE = "badge"
+    QR_PASS = "qr_pass"  # noqa: S105 (a credential kind, not a password)
+    FACE = "face"
+
+
+class Decision(StrEnum):
+    """The outcome of an access decision."""
+
+    GRANTED = "granted"
+    DENIED = "denied"
+
+
+class DecidedBy(StrEnum):
+    """Who decided: the central API, or the gate's local replica while the API was away."""
+
+    CENTRAL = "central"
+    REPLICA = "replica"
+
+
+class AckResult(StrEnum):
+    """What a bridge did with an OpenCommand."""
+
+    OPENED = "opened"
+    EXPIRED = "expired"
+    DUPLICATE = "duplicate"
+    FAULT = "fault"
+
+
+class AlarmKind(StrEnum):
+    """Alarms raised by bridges, agents and the API's insider-pattern checks."""
+
+    FORCED = "forced"
+    HELD = "held"
+    TAMPER = "tamper"
+    READER_OFFLINE = "reader_offline"
+    TAILGATING = "tailgating"
+    LIVENESS = "liveness"
+    WATCHLIST = "watchlist"
+    OUTBOX_FULL = "outbox_full"
+    INSIDER_PATTERN = "insider_pattern"
+    FAULT = "fault"
+
+
+class DoorState(StrEnum):
+    """The physical state of a lane's door or turnstile."""
+
+    CLOSED = "closed"
+    UNLOCKED = "unlocked"
+    OPEN = "open"
+    FORCED = "forced"
+    HELD = "held"
+
+
+class NodeState(StrEnum):
+    """Whether an edge node is connected."""
+
+    ONLINE = "online"
+    OFFLINE = "offline"
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    schema_version: Literal[1] = 1
+    message_id: Id = Field(default_factory=new_id)
+
+
+class CredentialPresented(_Message):
+    """A badge was read at a gate's reader (bridge -> agent)."""
+
+    kind: Literal["credential_presented"] = "credential_presented"
+    badge_number: Annotated[
+        str, StringConstraints(min_length=1, max_length=64, pattern=r"^[0-9A-Fa-f:-]+$")
+    ]
+    format: BadgeFormat
+    facility_code: Annotated[int, Field(ge=0, le=0xFFFF)] | None = None
+    reader_id: Id
+    lane: Lane
+    read_at: AwareDatetime
+
+
+class OpenCommand(_Message):
+    """Open one lane once, before `expires_at` (agent or API -> bridge)."""
+
+    kind: Literal["open_command"] = "open_command"
+    command_id: Id
+    lane: Lane
+    direction: Direction
+    pulse_ms: Annotated[int, Field(ge=100, le=30_000)] = 3000
+    issued_at: AwareDatetime
+    expires_at: AwareDatetime
+    issued_by: Id
+    reason: Text | None = None
+
+
+class CommandAck(_Message):
+    """The bridge's answer to an OpenCommand; every command gets exactly one per delivery."""
+
+    kind: Literal["command_ack"] = "command_ack"
+    command_id: Id
+    result: AckResult
+    at: AwareDatetime
+    detail: Text | None = None
+
+
+class Passage(_Message):
+    """Whether somebody passed after an opening (bridge -> agent)."""
+
+    kind: Literal["passage"] = "passage"
+    command_id: Id
+    lane: Lane
+    passed: bool
+    at: AwareDatetime
+
+
+class LatencyBreakdown(BaseModel):
+    """Milliseconds spent in each step from credential to decision (absent: step not run)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    decode_ms: Annotated[float, Field(ge=0, le=600_000)] | None = None
+    face_ms: Annotated[float, Field(ge=0, le=600_000)] | None = None
+    liveness_ms: Annotated[float, Field(ge=0, le=600_000)] | None = None
+    decision_ms: Annotated[float, Field(ge=0, le=600_000)] | None = None
+    total_ms: Annotated[float, Field(ge=0, le=600_000)] | None = None
+
+
+class AccessEvent(_Message):
+    """The whole story of one presentation at a gate (agent -> API, at least once)."""
+
+    kind: Literal["access_event"] = "access_event"
+    event_id: Id
+    agent_seq: Annotated[int, Field(ge=0)]
+    occurred_at: AwareDatetime
+    lane: Lane
+    direction: Direction
+    decision: Decision
+    reason: ReasonCode
+    reason_detail: Text | None = None
+    person_id: Id | None = None
+    credential_kind: CredentialKind
+    credential_ref: Id | None = None
+    face_score: Score | None = None
+    liveness_score: Score | None = None
+    decided_by: DecidedBy
+    replica_version: Annotated[int, Field(ge=0)] | None = None
+    command_id: Id | None = None
+    passed: bool | None = None
+    latency: LatencyBreakdown = Field(default_factory=LatencyBreakdown)
+
+
+class AlarmRaised(_Message):
+    """Something an operator must look at (bridge, agent or API)."""
+
+    kind: Literal["alarm_raised"] = "alarm_raised"
+    alarm_id: Id
+    alarm: AlarmKind
+    lane: Lane | None = None
+    at: AwareDatetime
+    detail: Text = ""
+
+
+class LaneState(BaseModel):
+    """One lane of a gate."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    lane: Lane
+    door: DoorState
+
+
+class GateState(_Message):
+    """The retained physical state of a gate (bridge -> all)."""
+
+    kind: Literal["gate_state"] = "gate_state"
+    door: DoorState
+    tamper: bool = False
+    lanes: Annotated[tuple[LaneState, ...], Field(max_length=64)] = ()
+    at: AwareDatetime
+
+
+class NodeStatus(_Message):
+    """A node's retained online/offline status; the offline one is also its last will."""
+
+    kind: Literal["node_status"] = "node_status"
+    node: NodeKind
+    state: NodeState
+    version: Annotated[str, StringConstraints(max_length=40)]
+    replica_version: Annotated[int, Field(ge=0)] | None = None
+    since: AwareDatetime
+
+
+class SyncNotice(_Message):
+    """A new replica version exists for this site; agents fetch their delta over HTTP."""
+
+    kind: Literal["sync_notice"] = "sync_notice"
+    replica_version: Annotated[int, Field(ge=0)]
+    at: AwareDatetime
+
+
+Message = Annotated[
+    CredentialPresented
+    | OpenCommand
+    | CommandAck
+    | Passage
+    | AccessEvent
+    | AlarmRaised
+    | GateState
+    | NodeStatus
+    | SyncNotice,
+    Field(discriminator="kind"),
+]
+_MESSAGE_ADAPTER: TypeAdapter[Message] = TypeAdapter(Message)
+M = TypeVar("M", bound=_Message)
+
+
+class MessageErrorReason(StrEnum):
+    """Why a payload was refused; receivers count drops by this label."""
+
+    OVERSIZED = "oversized"
+    MALFORMED_JSON = "malformed_json"
+    UNKNOWN_KIND = "unknown_kind"
+    INVALID = "invalid"
+    UNEXPECTED_KIND = "unexpected_kind"
+
+
+class MessageError(ValueError):
+    """A payload that does not decode to a valid PortGate message."""
+
+    def __init__(self, reason: MessageErrorReason, detail: str) -> None:
+        super().__init__(f"{reason.value}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+def decode_message(payload: bytes | str, expected: type[M] | None = None) -> Message:
+    """Validate a raw MQTT payload and return the typed message.
+
+    Args:
+        payload: The raw payload bytes (UTF-8 JSON).
+        expected: If given, the only message class accepted (e.g. a bridge wants OpenCommand).
+
+    Raises:
+        MessageError: oversized, not JSON, unknown kind, invalid fields or unexpected kind.
+    """
+    raw = payload.encode() if isinstance(payload, str) else payload
+    if len(raw) > MAX_PAYLOAD_BYTES:
+        raise MessageError(MessageErrorReason.OVERSIZED, f"{len(raw)} bytes > {MAX_PAYLOAD_BYTES}")
+    try:
+        message = _MESSAGE_ADAPTER.validate_json(raw)
+    except ValidationError as exc:
+        raise _classify(exc) from None
+    if expected is not None and not isinstance(message, expected):
+        raise MessageError(
+            MessageErrorReason.UNEXPECTED_KIND, f"got {message.kind}, want {expected.__name__}"
+        )
+    return message
+
+
+def _classify(exc: ValidationError) -> MessageError:
+    first = exc.errors(include_url=False, include_input=False)[0]
+    kind = first["type"]
+    where = ".".join(str(part) for part in first["loc"])
+    if kind == "json_invalid":
+        return MessageError(MessageErrorReason.MALFORMED_JSON, "payload is not valid JSON")
+    if kind in ("union_tag_invalid", "union_tag_not_found", "model_attributes_type"):
+        return MessageError(MessageErrorReason.UNKNOWN_KIND, first["msg"])
+    return MessageError(MessageErrorReason.INVALID, f"{where}: {first['msg']}")
+
+
+def encode_message(message: _Message) -> bytes:
+    """Serialise a message for the wire (compact UTF-8 JSON)."""
+    return message.model_dump_json(exclude_none=False).encode()

@@ -1,0 +1,62 @@
+"""Decision reason codes and the words an operator reads for each of them."""
+
+from enum import StrEnum
+
+__all__ = ["ReasonCode", "describe_reason"]
+
+
+class ReasonCode(StrEnum):
+    """Why a gate granted or denied a passage; every denial has exactly one."""
+
+    GRANTED = "granted"
+    UNKNOWN_CREDENTIAL = "unknown_credential"
+    REVOKED = "revoked"
+    PERSON_SUSPENDED = "person_suspended"
+    CREDENTIAL_EXPIRED = "credential_expired"
+    CREDENTIAL_NOT_YET_VALID = "credential_not_yet_valid"
+    PASS_INVALID = "pass_invalid"  # noqa: S105 (a reason code, not a password)
+    OUTSIDE_SCHEDULE = "outside_schedule"
+    ZONE_NOT_ALLOWED = "zone_not_allowed"
+    COMPETENCY_EXPIRED = "competency_expired"
+    ANTI_PASSBACK = "anti_passback"
+    FACE_MISMATCH = "face_mismatch"
+    FACE_NOT_SEEN = "face_not_seen"
+    LIVENESS_FAILED = "liveness_failed"
+    WATCHLIST = "watchlist"
+    PASS_ALREADY_USED = "pass_already_used"  # noqa: S105 (a reason code, not a password)
+    OUTSIDE_APPOINTMENT_WINDOW = "outside_appointment_window"
+    THREAT_LEVEL = "threat_level"
+    REPLICA_TOO_OLD = "replica_too_old"
+    GATE_OFFLINE_POLICY = "gate_offline_policy"
+
+
+_MESSAGES: dict[ReasonCode, str] = {
+    ReasonCode.GRANTED: "Access granted.",
+    ReasonCode.UNKNOWN_CREDENTIAL: "Badge or pass is not known to PortGate.",
+    ReasonCode.REVOKED: "Badge, pass or person has been revoked.",
+    ReasonCode.PERSON_SUSPENDED: "Person is suspended.",
+    ReasonCode.CREDENTIAL_EXPIRED: "Badge, pass or person validity has expired.",
+    ReasonCode.CREDENTIAL_NOT_YET_VALID: "Badge, pass or person is not valid yet.",
+    ReasonCode.PASS_INVALID: "QR pass is forged, damaged or signed by an unknown key.",
+    ReasonCode.OUTSIDE_SCHEDULE: "Outside the person's access schedule.",
+    ReasonCode.ZONE_NOT_ALLOWED: "Person has no access to this gate's zone.",
+    ReasonCode.COMPETENCY_EXPIRED: "A required competency is missing or expired",
+    ReasonCode.ANTI_PASSBACK: "Anti-passback: the last passage was in the same direction.",
+    ReasonCode.FACE_MISMATCH: "Face does not match the enrolled person.",
+    ReasonCode.FACE_NOT_SEEN: "No usable face was seen at the gate.",
+    ReasonCode.LIVENESS_FAILED: "Liveness check failed (photo, screen or mask suspected).",
+    ReasonCode.WATCHLIST: "Person is on a watchlist: call the guard.",
+    ReasonCode.PASS_ALREADY_USED: "One-time pass has already been used.",
+    ReasonCode.OUTSIDE_APPOINTMENT_WINDOW: "Outside the truck appointment's time window or gates.",
+    ReasonCode.THREAT_LEVEL: "Not allowed at the site's current threat level.",
+    ReasonCode.REPLICA_TOO_OLD: "Gate is offline and its local data is too old to decide.",
+    ReasonCode.GATE_OFFLINE_POLICY: "Gate is offline and its policy denies when offline.",
+}
+
+
+def describe_reason(code: ReasonCode, detail: str | None = None) -> str:
+    """Return the operator-facing sentence for `code`, with `detail` (e.g. which competency)."""
+    text = _MESSAGES[code]
+    if detail:
+        return f"{text.rstrip('.')}: {detail}."
+    return text if text.endswith(".") else text + "."

@@ -1,0 +1,159 @@
+"""MQTT topics: the only place in PortGate where a topic string is spelled (DESIGN.md §2).
+
+Every gate topic is ``portgate/v1/{site}/gates/{gate}/{suffix}``; the site-wide sync topic is
+``portgate/v1/{site}/sync``. Site, gate and node ids are single topic levels, so they may not
+be empty or contain ``/``, ``+``, ``#`` or control characters (a ``+`` or ``#`` in an id would
+turn a publish topic into a wildcard filter and let a node reach other gates' messages).
+"""
+
+import unicodedata
+from dataclasses import dataclass
+from enum import StrEnum
+
+__all__ = [
+    "MAX_ID_LENGTH",
+    "PREFIX",
+    "GateChannel",
+    "GateTopic",
+    "NodeKind",
+    "SyncTopic",
+    "Topic",
+    "TopicError",
+    "build_topic",
+    "filter_all_gates",
+    "filter_gate",
+    "filter_site_channel",
+    "parse_topic",
+    "validate_id",
+]
+
+PREFIX = "portgate/v1"
+MAX_ID_LENGTH = 64
+_FORBIDDEN = frozenset("/+#")
+
+
+class TopicError(ValueError):
+    """A topic or a topic id that PortGate does not accept."""
+
+
+class NodeKind(StrEnum):
+    """The edge nodes that publish a retained status with a last will."""
+
+    AGENT = "agent"
+    BRIDGE = "bridge"
+
+
+class GateChannel(StrEnum):
+    """The message channels of one gate; the value is the topic suffix after the gate id."""
+
+    CREDENTIAL = "credential"
+    CMD_OPEN = "cmd/open"
+    CMD_ACK = "cmd/ack"
+    PASSAGE = "passage"
+    EVENT = "event"
+    ALARM = "alarm"
+    STATE = "state"
+    STATUS = "status"
+
+
+def validate_id(value: str, *, what: str = "id") -> str:
+    """Return `value` if it can be one topic level, else raise TopicError.
+
+    Args:
+        value: A site, gate or node id.
+        what: The name used in the error message.
+    """
+    if not value:
+        raise TopicError(f"{what} is empty")
+    if len(value) > MAX_ID_LENGTH:
+        raise TopicError(f"{what} is longer than {MAX_ID_LENGTH} characters")
+    if value.startswith("$"):
+        raise TopicError(f"{what} may not start with '$' (reserved by the broker)")
+    for char in value:
+        if char in _FORBIDDEN:
+            raise TopicError(f"{what} {value!r} contains {char!r}")
+        if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") or char.isspace():
+            raise TopicError(f"{what} contains a control or space character")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class GateTopic:
+    """A topic under one gate; `node` is set only for the STATUS channel."""
+
+    site: str
+    gate: str
+    channel: GateChannel
+    node: NodeKind | None = None
+
+    def __post_init__(self) -> None:
+        validate_id(self.site, what="site id")
+        validate_id(self.gate, what="gate id")
+        if (self.channel is GateChannel.STATUS) != (self.node is not None):
+            raise TopicError("a node kind goes with the status channel and only with it")
+
+
+@dataclass(frozen=True, slots=True)
+class SyncTopic:
+    """The site-wide, retained replica sync notice topic."""
+
+    site: str
+
+    def __post_init__(self) -> None:
+        validate_id(self.site, what="site id")
+
+
+Topic = GateTopic | SyncTopic
+
+
+def build_topic(topic: Topic) -> str:
+    """Spell a topic value object as the MQTT topic string."""
+    if isinstance(topic, SyncTopic):
+        return f"{PREFIX}/{topic.site}/sync"
+    base = f"{PREFIX}/{topic.site}/gates/{topic.gate}/{topic.channel.value}"
+    return f"{base}/{topic.node.value}" if topic.node is not None else base
+
+
+_CHANNEL_BY_SUFFIX = {channel.value: channel for channel in GateChannel}
+
+
+def parse_topic(topic: str) -> Topic:
+    """Parse an MQTT topic string into its value object; raise TopicError if it is not ours."""
+    levels = topic.split("/")
+    if len(levels) < 4 or "/".join(levels[:2]) != PREFIX:
+        raise TopicError(f"not a PortGate v1 topic: {topic!r}")
+    site = levels[2]
+    if len(levels) == 4 and levels[3] == "sync":
+        return SyncTopic(site=site)
+    if len(levels) < 6 or levels[3] != "gates":
+        raise TopicError(f"unknown PortGate topic: {topic!r}")
+    gate, rest = levels[4], levels[5:]
+    if rest[0] == GateChannel.STATUS.value and len(rest) == 2:
+        try:
+            node = NodeKind(rest[1])
+        except ValueError:
+            raise TopicError(f"unknown node kind in {topic!r}") from None
+        return GateTopic(site=site, gate=gate, channel=GateChannel.STATUS, node=node)
+    channel = _CHANNEL_BY_SUFFIX.get("/".join(rest))
+    if channel is None or channel is GateChannel.STATUS:
+        raise TopicError(f"unknown gate channel in {topic!r}")
+    return GateTopic(site=site, gate=gate, channel=channel)
+
+
+def filter_gate(site: str, gate: str) -> str:
+    """The subscription filter for every topic of one gate."""
+    return (
+        f"{PREFIX}/{validate_id(site, what='site id')}/gates/{validate_id(gate, what='gate id')}/#"
+    )
+
+
+def filter_site_channel(site: str, channel: GateChannel) -> str:
+    """The subscription filter for one channel of every gate of a site (e.g. all events)."""
+    suffix = channel.value + ("/+" if channel is GateChannel.STATUS else "")
+    return f"{PREFIX}/{validate_id(site, what='site id')}/gates/+/{suffix}"
+
+
+def filter_all_gates(channel: GateChannel) -> str:
+    """The subscription filter for one channel of every gate of every site."""
+    suffix = channel.value + ("/+" if channel is GateChannel.STATUS else "")
+    return f"{PREFIX}/+/gates/+/{suffix}"

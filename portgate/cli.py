@@ -1,0 +1,50 @@
+"""The `portgate` command line: the composition root of every part (DESIGN.md §5)."""
+
+import logging
+
+import typer
+
+from portgate.commands import (
+    agent,
+    api,
+    audit,
+    bench,
+    bridge,
+    broker,
+    db,
+    demo,
+    enroll,
+    faces,
+    gates,
+    protocol,
+    scan,
+    users,
+)
+
+app = typer.Typer(
+    name="portgate",
+    help="PortGate: gate access and identity verification for seaport terminals.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("demo")(demo.demo_command)
+app.command("api")(api.api_command)
+app.command("agent")(agent.agent_command)
+app.command("bridge")(bridge.bridge_command)
+app.command("scan")(scan.scan_command)
+app.add_typer(db.app, name="db")
+app.add_typer(users.app, name="users")
+app.add_typer(gates.app, name="gates")
+app.add_typer(broker.app, name="broker")
+app.add_typer(enroll.app, name="enroll")
+app.add_typer(faces.app, name="faces")
+app.add_typer(audit.app, name="audit")
+app.add_typer(protocol.app, name="protocol")
+app.add_typer(bench.app, name="bench")
+
+
+def main() -> None:
+    """Entry point of the `portgate` console script."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    app()

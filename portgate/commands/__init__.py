@@ -1,0 +1,1 @@
+"""One module per `portgate` command group; `portgate.cli` assembles them."""
