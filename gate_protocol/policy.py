@@ -1,0 +1,324 @@
+"""The pure access decision shared by the central API and the gate agents' offline replica.
+
+`decide()` reads only its arguments: no clock, no database, no I/O. The API calls it over
+current database rows; an agent whose API did not answer in time calls it over its replica
+with ``decided_by=REPLICA``. The order of the checks is part of the contract: the first
+failing check names the reason, so an operator always sees the most fundamental problem
+(an unknown badge before an expired competency).
+"""
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from gate_protocol.messages import AlarmKind, CredentialKind, DecidedBy, Decision, Direction
+from gate_protocol.reasons import ReasonCode
+from gate_protocol.records import (
+    AntiPassback,
+    AppointmentRecord,
+    CredentialRecord,
+    GatePolicy,
+    LastPassage,
+    OfflinePolicy,
+    PersonRecord,
+    PersonStatus,
+    WatchlistAction,
+    ZoneRules,
+)
+
+__all__ = [
+    "PASS_REJECTION_REASONS",
+    "DecisionContext",
+    "DecisionRequest",
+    "DecisionResult",
+    "FaceEvidence",
+    "decide",
+]
+
+# How a QR pass that failed offline verification (gate_protocol.passes) is reported.
+PASS_REJECTION_REASONS: dict[str, ReasonCode] = {
+    "bad_signature": ReasonCode.PASS_INVALID,
+    "unknown_key": ReasonCode.PASS_INVALID,
+    "malformed": ReasonCode.PASS_INVALID,
+    "oversized": ReasonCode.PASS_INVALID,
+    "expired": ReasonCode.CREDENTIAL_EXPIRED,
+    "not_yet_valid": ReasonCode.CREDENTIAL_NOT_YET_VALID,
+    "wrong_gate": ReasonCode.OUTSIDE_APPOINTMENT_WINDOW,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FaceEvidence:
+    """What the gate's camera saw: a face or not, its distance to the claimed person, liveness.
+
+    `distance` is the best distance to the person's templates (1:1), or to the identified
+    person (1:N); `liveness_passed` is None when liveness was not run.
+    """
+
+    seen: bool
+    distance: float | None = None
+    liveness_passed: bool | None = None
+    liveness_score: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionContext:
+    """The circumstances of a decision: when, at which threat level, by whom."""
+
+    now: datetime
+    threat_level: int = 1
+    decided_by: DecidedBy = DecidedBy.CENTRAL
+    replica_age_s: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionRequest:
+    """Everything known about one presentation, already looked up by the caller.
+
+    `credential` is None when the badge or pass is unknown; for face-only identification
+    (`credential_kind=FACE`) `person` is the identified person and `credential` stays None.
+    `pass_rejection` is the reason string of a QR pass that failed offline verification.
+    """
+
+    gate: GatePolicy
+    zone: ZoneRules
+    direction: Direction
+    credential_kind: CredentialKind
+    credential: CredentialRecord | None = None
+    person: PersonRecord | None = None
+    appointment: AppointmentRecord | None = None
+    last_passage: LastPassage | None = None
+    face: FaceEvidence | None = None
+    pass_rejection: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionResult:
+    """The decision, its one reason, and what the caller must do next.
+
+    `consume_appointment_id` is set on a grant with a one-time pass: the caller must mark it
+    used atomically (and deny with PASS_ALREADY_USED if another gate won the race).
+    """
+
+    decision: Decision
+    reason: ReasonCode
+    detail: str | None = None
+    alarms: tuple[AlarmKind, ...] = ()
+    consume_appointment_id: str | None = None
+    flags: tuple[str, ...] = field(default=())
+
+    @property
+    def granted(self) -> bool:
+        """Whether the gate may open."""
+        return self.decision is Decision.GRANTED
+
+
+def _deny(
+    reason: ReasonCode, detail: str | None = None, alarms: tuple[AlarmKind, ...] = ()
+) -> DecisionResult:
+    return DecisionResult(Decision.DENIED, reason, detail, alarms)
+
+
+def decide(request: DecisionRequest, context: DecisionContext) -> DecisionResult:
+    """Decide whether the presenter may pass this gate now.
+
+    Args:
+        request: The presentation and the records looked up for it.
+        context: Time, threat level and whether the central API or a replica decides.
+
+    Returns:
+        A grant, or a denial with exactly one reason code (and alarms to raise).
+    """
+    result = (
+        _check_offline(request.gate, context)
+        or _check_credential(request, context.now)
+        or _check_face(request, context)
+        or _check_person(request, context)
+        or _check_access(request, context.now)
+        or _grant(request)
+    )
+    return _with_watchlist_alert(result, request.person)
+
+
+def _with_watchlist_alert(result: DecisionResult, person: PersonRecord | None) -> DecisionResult:
+    """An alert-only watchlist hit raises its alarm whatever the decision was."""
+    if person is None or person.watchlist is not WatchlistAction.ALERT:
+        return result
+    if AlarmKind.WATCHLIST in result.alarms:
+        return result
+    return replace(
+        result,
+        alarms=(*result.alarms, AlarmKind.WATCHLIST),
+        flags=(*result.flags, "watchlist_alert"),
+    )
+
+
+def _check_offline(gate: GatePolicy, context: DecisionContext) -> DecisionResult | None:
+    if context.decided_by is not DecidedBy.REPLICA:
+        return None
+    if gate.offline_policy is OfflinePolicy.DENY:
+        return _deny(ReasonCode.GATE_OFFLINE_POLICY)
+    if context.replica_age_s is None or context.replica_age_s > gate.replica_max_age_s:
+        return _deny(ReasonCode.REPLICA_TOO_OLD)
+    return None
+
+
+def _check_validity(
+    valid_from: datetime | None, valid_until: datetime | None, now: datetime, what: str
+) -> DecisionResult | None:
+    if valid_from is not None and now < valid_from:
+        return _deny(
+            ReasonCode.CREDENTIAL_NOT_YET_VALID, f"{what} valid from {valid_from:%Y-%m-%d %H:%M}"
+        )
+    if valid_until is not None and now >= valid_until:
+        return _deny(ReasonCode.CREDENTIAL_EXPIRED, f"{what} expired {valid_until:%Y-%m-%d %H:%M}")
+    return None
+
+
+def _check_credential(request: DecisionRequest, now: datetime) -> DecisionResult | None:
+    if request.pass_rejection is not None:
+        reason = PASS_REJECTION_REASONS.get(request.pass_rejection, ReasonCode.PASS_INVALID)
+        return _deny(reason, request.pass_rejection.replace("_", " "))
+    if request.person is None:
+        return _deny(ReasonCode.UNKNOWN_CREDENTIAL)
+    credential = request.credential
+    if request.credential_kind is CredentialKind.FACE:
+        return None
+    if credential is None:
+        return _deny(ReasonCode.UNKNOWN_CREDENTIAL)
+    if credential.person_id != request.person.person_id:
+        return _deny(ReasonCode.UNKNOWN_CREDENTIAL, "credential is bound to another person")
+    if credential.revoked:
+        return _deny(ReasonCode.REVOKED, "credential revoked")
+    return _check_validity(credential.valid_from, credential.valid_until, now, "credential")
+
+
+def _face_required(request: DecisionRequest, context: DecisionContext) -> bool:
+    gate = request.gate
+    return (
+        gate.face_required
+        or context.threat_level >= gate.face_required_from_threat
+        or request.credential_kind is CredentialKind.FACE
+    )
+
+
+def _check_face(request: DecisionRequest, context: DecisionContext) -> DecisionResult | None:
+    face = request.face
+    required = _face_required(request, context)
+    if face is None or not face.seen:
+        return _deny(ReasonCode.FACE_NOT_SEEN) if required else None
+    if (required and request.gate.liveness_required and face.liveness_passed is None) or (
+        face.liveness_passed is False
+    ):
+        return _deny(ReasonCode.LIVENESS_FAILED, alarms=(AlarmKind.LIVENESS,))
+    threshold = (
+        request.gate.identify_threshold
+        if request.credential_kind is CredentialKind.FACE
+        else request.gate.verify_threshold
+    )
+    if face.distance is None or face.distance > threshold:
+        return _deny(ReasonCode.FACE_MISMATCH)
+    return None
+
+
+def _check_person(request: DecisionRequest, context: DecisionContext) -> DecisionResult | None:
+    person = request.person
+    assert person is not None  # noqa: S101 (checked by _check_credential)
+    if person.watchlist is WatchlistAction.DENY:
+        return _deny(ReasonCode.WATCHLIST, alarms=(AlarmKind.WATCHLIST,))
+    if person.status is PersonStatus.REVOKED:
+        return _deny(ReasonCode.REVOKED, "person revoked")
+    if person.status is PersonStatus.SUSPENDED:
+        return _deny(ReasonCode.PERSON_SUSPENDED)
+    invalid = _check_validity(person.valid_from, person.valid_until, context.now, "person")
+    if invalid is not None:
+        return invalid
+    allowed = request.gate.threat_kinds.get(context.threat_level)
+    if allowed is not None and person.kind not in allowed:
+        return _deny(
+            ReasonCode.THREAT_LEVEL, f"level {context.threat_level} excludes {person.kind}"
+        )
+    return None
+
+
+def _check_access(request: DecisionRequest, now: datetime) -> DecisionResult | None:
+    return (
+        _check_zone_or_appointment(request, now)
+        or _check_competencies(request, now)
+        or _check_anti_passback(request, now)
+    )
+
+
+def _check_zone_or_appointment(request: DecisionRequest, now: datetime) -> DecisionResult | None:
+    appointment = request.appointment
+    if appointment is not None:
+        if request.person is None or appointment.person_id != request.person.person_id:
+            return _deny(ReasonCode.UNKNOWN_CREDENTIAL, "pass belongs to another person")
+        if request.gate.gate_id not in appointment.gates:
+            return _deny(ReasonCode.OUTSIDE_APPOINTMENT_WINDOW, "appointment is for other gates")
+        if not appointment.window_start <= now < appointment.window_end:
+            return _deny(
+                ReasonCode.OUTSIDE_APPOINTMENT_WINDOW,
+                f"window {appointment.window_start:%H:%M}-{appointment.window_end:%H:%M}",
+            )
+        if appointment.one_time and appointment.used:
+            return _deny(ReasonCode.PASS_ALREADY_USED)
+        return None
+    person = request.person
+    assert person is not None  # noqa: S101
+    zone_grants = [grant for grant in person.grants if grant.zone_id == request.zone.zone_id]
+    if not zone_grants:
+        return _deny(ReasonCode.ZONE_NOT_ALLOWED)
+    if not any(grant.schedule is None or grant.schedule.allows(now) for grant in zone_grants):
+        return _deny(ReasonCode.OUTSIDE_SCHEDULE)
+    return None
+
+
+def _check_competencies(request: DecisionRequest, now: datetime) -> DecisionResult | None:
+    person = request.person
+    assert person is not None  # noqa: S101
+    held = {competency.name: competency.valid_until for competency in person.competencies}
+    missing = []
+    for name in request.zone.required_competencies:
+        if name not in held:
+            missing.append(f"{name} missing")
+        elif (until := held[name]) is not None and now >= until:
+            missing.append(f"{name} expired {until:%Y-%m-%d}")
+    if missing:
+        return _deny(ReasonCode.COMPETENCY_EXPIRED, ", ".join(missing))
+    return None
+
+
+def _check_anti_passback(request: DecisionRequest, now: datetime) -> DecisionResult | None:
+    mode, last = request.zone.anti_passback, request.last_passage
+    if mode is AntiPassback.NONE or last is None or last.direction is not request.direction:
+        return None
+    if mode is AntiPassback.HARD:
+        return _deny(
+            ReasonCode.ANTI_PASSBACK, f"already passed {last.direction} at {last.at:%H:%M}"
+        )
+    if mode is AntiPassback.TIMED and (now - last.at).total_seconds() < request.zone.apb_timeout_s:
+        return _deny(
+            ReasonCode.ANTI_PASSBACK, f"same direction within {request.zone.apb_timeout_s} s"
+        )
+    return None
+
+
+def _grant(request: DecisionRequest) -> DecisionResult:
+    flags: list[str] = []
+    last = request.last_passage
+    if (
+        request.zone.anti_passback is AntiPassback.SOFT
+        and last is not None
+        and last.direction is request.direction
+    ):
+        flags.append("soft_anti_passback")
+    appointment = request.appointment
+    consume = (
+        appointment.appointment_id if appointment is not None and appointment.one_time else None
+    )
+    return DecisionResult(
+        Decision.GRANTED,
+        ReasonCode.GRANTED,
+        consume_appointment_id=consume,
+        flags=tuple(flags),
+    )

@@ -1,0 +1,175 @@
+"""The access-control records that `policy.decide()` reads.
+
+The central API builds them from its database; a gate agent reads them from its replica
+(`replica.py` ships exactly these models), so both sides decide over the same data shapes.
+"""
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from gate_protocol.messages import CredentialKind, Direction
+from gate_protocol.schedule import Schedule
+from gate_protocol.thresholds import DEFAULT_IDENTIFY_THRESHOLD, DEFAULT_VERIFY_THRESHOLD
+
+__all__ = [
+    "DEFAULT_THREAT_KINDS",
+    "AccessGrant",
+    "AntiPassback",
+    "AppointmentRecord",
+    "CompetencyHeld",
+    "CredentialRecord",
+    "GatePolicy",
+    "LastPassage",
+    "OfflinePolicy",
+    "PersonKind",
+    "PersonRecord",
+    "PersonStatus",
+    "RecordId",
+    "WatchlistAction",
+    "ZoneRules",
+]
+
+RecordId = Annotated[
+    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")
+]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=80)]
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PersonKind(StrEnum):
+    """Who a person is to the terminal."""
+
+    STAFF = "staff"
+    CONTRACTOR = "contractor"
+    DRIVER = "driver"
+    VISITOR = "visitor"
+
+
+class PersonStatus(StrEnum):
+    """Whether a person may pass at all."""
+
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    REVOKED = "revoked"
+
+
+class WatchlistAction(StrEnum):
+    """What a watchlist hit does: raise an alarm only, or also deny."""
+
+    ALERT = "alert"
+    DENY = "deny"
+
+
+class AntiPassback(StrEnum):
+    """Per-zone anti-passback: a badge may not enter twice without leaving in between."""
+
+    NONE = "none"
+    SOFT = "soft"  # grant, but flag the violation on the event
+    HARD = "hard"  # deny
+    TIMED = "timed"  # deny within `apb_timeout_s` of the last same-direction passage
+
+
+class OfflinePolicy(StrEnum):
+    """What a gate does when the central API does not answer in time."""
+
+    REPLICA = "replica"
+    DENY = "deny"
+
+
+ALL_KINDS = frozenset(PersonKind)
+# Threat level 1 is normal operation; 2 keeps visitors out; 3 admits staff only.
+DEFAULT_THREAT_KINDS: dict[int, frozenset[PersonKind]] = {
+    1: ALL_KINDS,
+    2: ALL_KINDS - {PersonKind.VISITOR},
+    3: frozenset({PersonKind.STAFF}),
+}
+
+
+class CompetencyHeld(_Record):
+    """A competency (e.g. ISPS training) a person holds, until an optional expiry."""
+
+    name: Name
+    valid_until: AwareDatetime | None = None
+
+
+class AccessGrant(_Record):
+    """Access to one zone, on a schedule (no schedule: at any time)."""
+
+    zone_id: RecordId
+    schedule: Schedule | None = None
+
+
+class PersonRecord(_Record):
+    """A person as the decision sees them."""
+
+    person_id: RecordId
+    kind: PersonKind
+    status: PersonStatus = PersonStatus.ACTIVE
+    valid_from: AwareDatetime | None = None
+    valid_until: AwareDatetime | None = None
+    grants: tuple[AccessGrant, ...] = Field(default=(), max_length=256)
+    competencies: tuple[CompetencyHeld, ...] = Field(default=(), max_length=256)
+    watchlist: WatchlistAction | None = None
+
+
+class CredentialRecord(_Record):
+    """A badge or QR pass bound to a person."""
+
+    kind: CredentialKind
+    ref: RecordId  # badge number, or QR pass id
+    person_id: RecordId
+    valid_from: AwareDatetime | None = None
+    valid_until: AwareDatetime | None = None
+    revoked: bool = False
+
+
+class AppointmentRecord(_Record):
+    """A truck visit: a driver, a plate, gates and a time window, often with a one-time pass."""
+
+    appointment_id: RecordId
+    person_id: RecordId
+    pass_id: RecordId | None = None
+    gates: frozenset[RecordId]
+    window_start: AwareDatetime
+    window_end: AwareDatetime
+    plate: Annotated[str, StringConstraints(max_length=16)] | None = None
+    one_time: bool = True
+    used: bool = False
+
+
+class ZoneRules(_Record):
+    """The rules of the zone a gate leads into."""
+
+    zone_id: RecordId
+    anti_passback: AntiPassback = AntiPassback.NONE
+    apb_timeout_s: Annotated[int, Field(ge=0, le=7 * 86400)] = 0
+    required_competencies: tuple[Name, ...] = Field(default=(), max_length=32)
+
+
+class GatePolicy(_Record):
+    """How one gate decides (set by the site admin, shipped in the replica)."""
+
+    gate_id: RecordId
+    zone_id: RecordId
+    face_required: bool = True
+    liveness_required: bool = True
+    verify_threshold: Annotated[float, Field(gt=0, le=2)] = DEFAULT_VERIFY_THRESHOLD
+    identify_threshold: Annotated[float, Field(gt=0, le=2)] = DEFAULT_IDENTIFY_THRESHOLD
+    offline_policy: OfflinePolicy = OfflinePolicy.REPLICA
+    replica_max_age_s: Annotated[int, Field(ge=0, le=30 * 86400)] = 24 * 3600
+    face_required_from_threat: Annotated[int, Field(ge=1, le=4)] = 2
+    threat_kinds: dict[int, frozenset[PersonKind]] = Field(
+        default_factory=lambda: dict(DEFAULT_THREAT_KINDS)
+    )
+
+
+class LastPassage(_Record):
+    """The person's last passage through the gate's zone, for anti-passback."""
+
+    direction: Direction
+    at: AwareDatetime

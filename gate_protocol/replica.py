@@ -1,0 +1,214 @@
+"""The per-gate replica: what an agent needs to decide on its own while the API is away.
+
+The API serves `GET /api/v1/gates/{gate}/replica?since=VERSION` as a `ReplicaSnapshot` (no
+`since`, or too old to diff) or a `ReplicaDelta` (changes after `since`). It holds only the
+people allowed at that gate (data minimisation): a stolen gate computer leaks one gate's
+staff, not the port's. Versions grow monotonically per site; `apply_delta` refuses a delta
+that does not start at the snapshot's version, so an agent never silently skips a change.
+"""
+
+from collections.abc import Callable, Hashable
+from typing import Annotated, Literal, TypeVar
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
+
+from gate_protocol.messages import CredentialKind
+from gate_protocol.records import (
+    AppointmentRecord,
+    CredentialRecord,
+    GatePolicy,
+    PersonRecord,
+    RecordId,
+    ZoneRules,
+)
+
+__all__ = [
+    "REPLICA_SCHEMA_VERSION",
+    "FaceTemplateRecord",
+    "PassKeyRecord",
+    "ReplicaDelta",
+    "ReplicaError",
+    "ReplicaIndex",
+    "ReplicaPayload",
+    "ReplicaSnapshot",
+    "apply_delta",
+    "decode_replica",
+]
+
+REPLICA_SCHEMA_VERSION = 1
+MAX_RECORDS = 200_000
+Base64 = Annotated[str, StringConstraints(max_length=4096, pattern=r"^[A-Za-z0-9+/=]*$")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FaceTemplateRecord(_Model):
+    """One enrolled face template (128 float32, little-endian, base64)."""
+
+    template_id: RecordId
+    person_id: RecordId
+    encoding_b64: Base64
+
+
+class PassKeyRecord(_Model):
+    """A public key that signs QR passes (raw Ed25519, base64), by key id."""
+
+    key_id: RecordId
+    public_key_b64: Base64
+
+
+class _Gate(_Model):
+    schema_version: Literal[1] = 1
+    site_id: RecordId
+    gate_id: RecordId
+    generated_at: AwareDatetime
+    gate: GatePolicy
+    zone: ZoneRules
+    threat_level: Annotated[int, Field(ge=1, le=3)] = 1
+
+
+class ReplicaSnapshot(_Gate):
+    """Everything one gate needs, as of `version`."""
+
+    kind: Literal["snapshot"] = "snapshot"
+    version: Annotated[int, Field(ge=0)]
+    persons: tuple[PersonRecord, ...] = Field(default=(), max_length=MAX_RECORDS)
+    credentials: tuple[CredentialRecord, ...] = Field(default=(), max_length=MAX_RECORDS)
+    appointments: tuple[AppointmentRecord, ...] = Field(default=(), max_length=MAX_RECORDS)
+    templates: tuple[FaceTemplateRecord, ...] = Field(default=(), max_length=MAX_RECORDS)
+    pass_keys: tuple[PassKeyRecord, ...] = Field(default=(), max_length=64)
+
+
+class ReplicaDelta(_Gate):
+    """The changes from `from_version` to `version`: records to upsert and ids to delete.
+
+    Gate policy, zone rules and threat level are small and always sent whole.
+    """
+
+    kind: Literal["delta"] = "delta"
+    from_version: Annotated[int, Field(ge=0)]
+    version: Annotated[int, Field(ge=0)]
+    persons: tuple[PersonRecord, ...] = Field(default=(), max_length=MAX_RECORDS)
+    credentials: tuple[CredentialRecord, ...] = Field(default=(), max_length=MAX_RECORDS)
+    appointments: tuple[AppointmentRecord, ...] = Field(default=(), max_length=MAX_RECORDS)
+    templates: tuple[FaceTemplateRecord, ...] = Field(default=(), max_length=MAX_RECORDS)
+    pass_keys: tuple[PassKeyRecord, ...] = Field(default=(), max_length=64)
+    deleted_person_ids: tuple[RecordId, ...] = Field(default=(), max_length=MAX_RECORDS)
+    deleted_credential_refs: tuple[tuple[CredentialKind, RecordId], ...] = Field(
+        default=(), max_length=MAX_RECORDS
+    )
+    deleted_appointment_ids: tuple[RecordId, ...] = Field(default=(), max_length=MAX_RECORDS)
+    deleted_template_ids: tuple[RecordId, ...] = Field(default=(), max_length=MAX_RECORDS)
+    deleted_key_ids: tuple[RecordId, ...] = Field(default=(), max_length=64)
+
+
+ReplicaPayload = Annotated[ReplicaSnapshot | ReplicaDelta, Field(discriminator="kind")]
+_PAYLOAD_ADAPTER: TypeAdapter[ReplicaSnapshot | ReplicaDelta] = TypeAdapter(ReplicaPayload)
+
+
+class ReplicaError(ValueError):
+    """A replica payload that cannot be applied."""
+
+
+def decode_replica(payload: bytes | str) -> ReplicaSnapshot | ReplicaDelta:
+    """Validate a replica response body (raises pydantic.ValidationError if invalid)."""
+    return _PAYLOAD_ADAPTER.validate_json(payload)
+
+
+K = TypeVar("K", bound=Hashable)
+R = TypeVar("R")
+
+
+def _merge(
+    current: tuple[R, ...], upserts: tuple[R, ...], deleted: set[K], key: Callable[[R], K]
+) -> tuple[R, ...]:
+    changed = {key(record): record for record in upserts}
+    kept = [
+        record for record in current if key(record) not in deleted and key(record) not in changed
+    ]
+    return (*kept, *changed.values())
+
+
+def apply_delta(snapshot: ReplicaSnapshot, delta: ReplicaDelta) -> ReplicaSnapshot:
+    """Return the snapshot with `delta` applied.
+
+    Raises:
+        ReplicaError: the delta is for another gate or does not start at the snapshot's version.
+    """
+    if (delta.site_id, delta.gate_id) != (snapshot.site_id, snapshot.gate_id):
+        raise ReplicaError("delta is for another gate")
+    if delta.from_version != snapshot.version:
+        raise ReplicaError(
+            f"delta starts at {delta.from_version}, replica is at {snapshot.version}"
+        )
+    if delta.version < delta.from_version:
+        raise ReplicaError("delta goes backwards")
+    gone_people = set(delta.deleted_person_ids)
+    persons = _merge(snapshot.persons, delta.persons, gone_people, lambda r: r.person_id)
+    credentials = _merge(
+        snapshot.credentials,
+        delta.credentials,
+        set(delta.deleted_credential_refs),
+        lambda r: (r.kind, r.ref),
+    )
+    appointments = _merge(
+        snapshot.appointments,
+        delta.appointments,
+        set(delta.deleted_appointment_ids),
+        lambda r: r.appointment_id,
+    )
+    templates = _merge(
+        snapshot.templates,
+        delta.templates,
+        set(delta.deleted_template_ids),
+        lambda r: r.template_id,
+    )
+    keys = _merge(
+        snapshot.pass_keys, delta.pass_keys, set(delta.deleted_key_ids), lambda r: r.key_id
+    )
+    # A deleted person takes everything bound to them along (erasure reaches the gate whole).
+    return ReplicaSnapshot(
+        site_id=snapshot.site_id,
+        gate_id=snapshot.gate_id,
+        generated_at=delta.generated_at,
+        gate=delta.gate,
+        zone=delta.zone,
+        threat_level=delta.threat_level,
+        version=delta.version,
+        persons=persons,
+        credentials=tuple(c for c in credentials if c.person_id not in gone_people),
+        appointments=tuple(a for a in appointments if a.person_id not in gone_people),
+        templates=tuple(t for t in templates if t.person_id not in gone_people),
+        pass_keys=keys,
+    )
+
+
+class ReplicaIndex:
+    """Lookups over a snapshot for the agent's offline decisions (built once per version)."""
+
+    def __init__(self, snapshot: ReplicaSnapshot) -> None:
+        self.snapshot = snapshot
+        self._persons = {p.person_id: p for p in snapshot.persons}
+        self._credentials = {(c.kind, c.ref): c for c in snapshot.credentials}
+        self._appointments = {a.pass_id: a for a in snapshot.appointments if a.pass_id}
+        self._templates: dict[str, list[FaceTemplateRecord]] = {}
+        for template in snapshot.templates:
+            self._templates.setdefault(template.person_id, []).append(template)
+
+    def person(self, person_id: str) -> PersonRecord | None:
+        """The person with this id, if the gate may know them."""
+        return self._persons.get(person_id)
+
+    def credential(self, kind: CredentialKind, ref: str) -> CredentialRecord | None:
+        """The badge (by number) or pass (by pass id)."""
+        return self._credentials.get((kind, ref))
+
+    def appointment_for_pass(self, pass_id: str) -> AppointmentRecord | None:
+        """The truck appointment a QR pass belongs to."""
+        return self._appointments.get(pass_id)
+
+    def templates_of(self, person_id: str) -> tuple[FaceTemplateRecord, ...]:
+        """The enrolled face templates of a person."""
+        return tuple(self._templates.get(person_id, ()))

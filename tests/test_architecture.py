@@ -1,0 +1,72 @@
+"""The import rules of DESIGN.md §1, checked over the source tree."""
+
+import ast
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[1]
+PACKAGES = (
+    "gate_protocol",
+    "biometrics",
+    "central_api",
+    "enrollment",
+    "gate_agent",
+    "firmware_bridge",
+    "portgate",
+)
+SERVICES = ("central_api", "enrollment", "gate_agent", "firmware_bridge")
+ALLOWED: dict[str, set[str]] = {
+    "gate_protocol": {"gate_protocol"},
+    "biometrics": {"gate_protocol", "biometrics"},
+    "firmware_bridge": {"gate_protocol", "firmware_bridge"},
+    **{s: {"gate_protocol", "biometrics", s} for s in SERVICES if s != "firmware_bridge"},
+    "portgate": set(PACKAGES),
+}
+# gate_protocol is the wire contract: it may lean on these third-party libraries only.
+PROTOCOL_THIRD_PARTY = {"pydantic", "pydantic_core", "cryptography"}
+
+
+def imported_roots(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    roots: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            roots.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+def sources(package: str) -> list[Path]:
+    return sorted((ROOT / package).rglob("*.py"))
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_imports_flow_one_way(package: str) -> None:
+    for path in sources(package):
+        ours = imported_roots(path) & set(PACKAGES)
+        forbidden = ours - ALLOWED[package]
+        assert not forbidden, f"{path.relative_to(ROOT)} imports {sorted(forbidden)}"
+
+
+def test_gate_protocol_imports_only_pydantic_cryptography_and_stdlib() -> None:
+    for path in sources("gate_protocol"):
+        foreign = {
+            name
+            for name in imported_roots(path)
+            if name not in sys.stdlib_module_names and name not in PACKAGES
+        }
+        assert foreign <= PROTOCOL_THIRD_PARTY, f"{path.relative_to(ROOT)} imports {foreign}"
+
+
+def test_topics_are_spelled_only_in_topics_module() -> None:
+    offenders = []
+    for package in PACKAGES:
+        for path in sources(package):
+            if path.name == "topics.py" and package == "gate_protocol":
+                continue
+            if "portgate/v1" in path.read_text(encoding="utf-8"):
+                offenders.append(str(path.relative_to(ROOT)))
+    assert not offenders
