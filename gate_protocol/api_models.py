@@ -1,0 +1,87 @@
+"""HTTP bodies shared by the gate agents and the central API (DESIGN.md §3 steps 3-4).
+
+`POST /api/v1/decisions` takes a `DecisionQuery` (gate from the caller's gate key) and answers
+a `DecisionAnswer`; `POST /api/v1/events` takes an `EventBatch` of outbox events and answers
+an `EventBatchResult`.
+"""
+
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from gate_protocol.messages import (
+    AccessEvent,
+    AlarmKind,
+    CredentialKind,
+    Decision,
+    Direction,
+)
+from gate_protocol.reasons import ReasonCode
+
+__all__ = [
+    "MAX_EVENT_BATCH",
+    "DecisionAnswer",
+    "DecisionQuery",
+    "EventBatch",
+    "EventBatchResult",
+    "FaceReport",
+]
+
+MAX_EVENT_BATCH = 500
+Id = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FaceReport(_Body):
+    """The agent's face result: distance to the claimed (or identified) person, liveness."""
+
+    seen: bool
+    distance: Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)] | None = None
+    liveness_passed: bool | None = None
+    liveness_score: Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)] | None = None
+
+
+class DecisionQuery(_Body):
+    """One presentation at the calling gate. Exactly one of badge, pass token or person id."""
+
+    request_id: Id
+    lane: Annotated[int, Field(ge=0, le=63)] = 0
+    direction: Direction
+    credential_kind: CredentialKind
+    badge_number: (
+        Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[0-9A-Fa-f:-]+$")]
+        | None
+    ) = None
+    pass_token: Annotated[str, StringConstraints(min_length=1, max_length=512)] | None = None
+    person_id: Id | None = None
+    face: FaceReport | None = None
+    occurred_at: AwareDatetime
+
+
+class DecisionAnswer(_Body):
+    """The API's authoritative decision."""
+
+    request_id: Id
+    decision: Decision
+    reason: ReasonCode
+    reason_text: str
+    detail: str | None = None
+    person_id: Id | None = None
+    alarms: tuple[AlarmKind, ...] = ()
+    replica_version: Annotated[int, Field(ge=0)]
+
+
+class EventBatch(_Body):
+    """Outbox events an agent replays after an outage (idempotent on event_id)."""
+
+    events: Annotated[tuple[AccessEvent, ...], Field(min_length=1, max_length=MAX_EVENT_BATCH)]
+
+
+class EventBatchResult(_Body):
+    """How many events were new and how many the API already had."""
+
+    stored: int
+    duplicates: int
