@@ -5,9 +5,16 @@ a `DecisionAnswer`; `POST /api/v1/events` takes an `EventBatch` of outbox events
 an `EventBatchResult`.
 """
 
-from typing import Annotated
+from typing import Annotated, Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from gate_protocol.messages import (
     AccessEvent,
@@ -59,6 +66,18 @@ class DecisionQuery(_Body):
     person_id: Id | None = None
     face: FaceReport | None = None
     occurred_at: AwareDatetime
+
+    @model_validator(mode="after")
+    def _one_credential(self) -> Self:
+        expected = {
+            CredentialKind.BADGE: "badge_number",
+            CredentialKind.QR_PASS: "pass_token",
+            CredentialKind.FACE: "person_id",
+        }[self.credential_kind]
+        given = [f for f in ("badge_number", "pass_token", "person_id") if getattr(self, f)]
+        if given != [expected]:
+            raise ValueError(f"a {self.credential_kind} query carries {expected} and nothing else")
+        return self
 
 
 class DecisionAnswer(_Body):
