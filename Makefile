@@ -36,6 +36,7 @@ uv:  ## Bootstrap uv with pip when it is not installed.
 
 $(VENV)/.synced: pyproject.toml uv.lock | uv
 	$(UV) sync --frozen
+	@UV=$(UV) ./scripts/build-dlib-blas.sh --swap-only
 	@touch $@
 
 venv: $(VENV)/.synced  ## Create or update the virtual environment from uv.lock.

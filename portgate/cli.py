@@ -16,6 +16,7 @@ from portgate.commands import (
     enroll,
     faces,
     gates,
+    health,
     protocol,
     scan,
     users,
@@ -33,6 +34,7 @@ app.command("api")(api.api_command)
 app.command("agent")(agent.agent_command)
 app.command("bridge")(bridge.bridge_command)
 app.command("scan")(scan.scan_command)
+app.command("health")(health.health_command)
 app.add_typer(db.app, name="db")
 app.add_typer(users.app, name="users")
 app.add_typer(gates.app, name="gates")
