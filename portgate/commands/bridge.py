@@ -1,15 +1,39 @@
 """`portgate bridge`."""
 
+import logging
+import signal
+import threading
 from pathlib import Path
+from types import FrameType
 from typing import Annotated
 
 import typer
 
-from portgate.commands.pending import exit_pending
+from firmware_bridge.assembly import build_bridge
+from firmware_bridge.config import ConfigError, load_bridge_config
+from firmware_bridge.drivers.base import DriverError
+
+logger = logging.getLogger(__name__)
 
 
 def bridge_command(
     config: Annotated[Path, typer.Option(help="Bridge YAML config.", exists=True, dir_okay=False)],
 ) -> None:
     """Run a firmware bridge from a YAML config."""
-    exit_pending("bridge", 5)
+    try:
+        bridge = build_bridge(load_bridge_config(config))
+        bridge.start()
+    except (ConfigError, DriverError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=1) from None
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    typer.echo(f"bridge for {bridge.config.site}/{bridge.config.gate} running; Ctrl-C stops it")
+    stop.wait()
+    bridge.stop()
+    logger.info("bridge stopped cleanly")

@@ -1,0 +1,93 @@
+"""Build a runnable Bridge from its config: drivers by ``hardware.driver``, MQTT bus, secrets."""
+
+import os
+from collections.abc import Mapping
+
+from gate_protocol.messages import NodeState, NodeStatus
+from gate_protocol.topics import GateChannel, GateTopic, NodeKind
+
+from firmware_bridge.bus import MqttBus
+from firmware_bridge.config import (
+    BridgeConfig,
+    ConfigError,
+    GpioConfig,
+    OsdpConfig,
+    SerialConfig,
+    SimulatedConfig,
+)
+from firmware_bridge.drivers.base import ReaderDriver, TurnstileDriver
+from firmware_bridge.service import VERSION, Bridge, utcnow
+
+__all__ = ["build_bridge", "build_drivers"]
+
+
+def build_drivers(
+    config: BridgeConfig, *, environ: Mapping[str, str] | None = None
+) -> tuple[TurnstileDriver, ReaderDriver]:
+    """The turnstile and reader drivers the config asks for.
+
+    Raises:
+        ConfigError: e.g. OSDP keys missing or refused by policy.
+    """
+    hardware = config.hardware
+    if isinstance(hardware, SimulatedConfig):
+        from firmware_bridge.drivers.simulated import SimulatedTurnstile
+
+        sim = SimulatedTurnstile(
+            lanes=[lane.lane for lane in config.lanes], reader_id=hardware.reader_id
+        )
+        return sim, sim
+    if isinstance(hardware, GpioConfig):
+        from firmware_bridge.drivers.gpio import GpioTurnstile, NullReader
+
+        return GpioTurnstile(config=hardware), NullReader()
+    if isinstance(hardware, SerialConfig):
+        from firmware_bridge.drivers.serial_line import SerialController
+
+        controller = SerialController(config=hardware)
+        return controller, controller
+    return _build_osdp(hardware, environ=environ)
+
+
+def _build_osdp(
+    hardware: OsdpConfig, *, environ: Mapping[str, str] | None
+) -> tuple[TurnstileDriver, ReaderDriver]:
+    from firmware_bridge.drivers.osdp_keys import OsdpKeyError, load_reader_keys
+    from firmware_bridge.drivers.osdp_reader import OsdpPanel
+
+    try:
+        keys = load_reader_keys(hardware, environ=environ)
+    except OsdpKeyError as exc:
+        raise ConfigError(str(exc)) from None
+    panel = OsdpPanel(config=hardware, keys=keys)
+    return panel, panel
+
+
+def build_bridge(config: BridgeConfig, *, environ: Mapping[str, str] | None = None) -> Bridge:
+    """A Bridge on the real MQTT bus with the configured drivers.
+
+    Raises:
+        ConfigError: A secret is missing or the hardware config is refused.
+    """
+    env = os.environ if environ is None else environ
+    turnstile, reader = build_drivers(config, environ=env)
+    password = env.get(config.mqtt.password_env)
+    if config.mqtt.username is not None and not password:
+        raise ConfigError(f"MQTT password missing: set {config.mqtt.password_env}")
+    # The last will is the bridge's retained offline status, as Bridge.stop() publishes it.
+    will_topic = GateTopic(
+        site=config.site, gate=config.gate, channel=GateChannel.STATUS, node=NodeKind.BRIDGE
+    )
+    will = NodeStatus(
+        node=NodeKind.BRIDGE, state=NodeState.OFFLINE, version=VERSION, since=utcnow()
+    )
+    bus = MqttBus(
+        host=config.mqtt.host,
+        port=config.mqtt.port,
+        client_id=config.mqtt.username or f"bridge-{config.site}-{config.gate}",
+        username=config.mqtt.username,
+        password=password,
+        keepalive_s=config.mqtt.keepalive_s,
+        will=(will_topic, will),
+    )
+    return Bridge(config=config, turnstile=turnstile, reader=reader, bus=bus)

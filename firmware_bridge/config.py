@@ -1,0 +1,202 @@
+"""The bridge's YAML configuration: a tree of pydantic models, unknown keys refused.
+
+The hardware is chosen by ``hardware.driver`` (``simulated``, ``gpio``, ``serial`` or
+``osdp``), a tagged union so that each driver only accepts its own settings. Secrets (the
+MQTT password, OSDP secure channel keys) are never in this file: it names the environment
+variables or key file that hold them.
+"""
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from gate_protocol.messages import Direction
+from gate_protocol.topics import TopicError, validate_id
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from firmware_bridge.lane_machine import FailMode
+
+__all__ = [
+    "BridgeConfig",
+    "ConfigError",
+    "GpioConfig",
+    "GpioLanePins",
+    "HardwareConfig",
+    "LaneConfig",
+    "MqttConfig",
+    "OsdpConfig",
+    "OsdpReaderConfig",
+    "SerialConfig",
+    "SimulatedConfig",
+    "load_bridge_config",
+]
+
+_Port = Annotated[int, Field(ge=1, le=65535)]
+_Lane = Annotated[int, Field(ge=0, le=63)]
+_Pin = Annotated[int, Field(ge=0, le=63)]
+
+
+class ConfigError(ValueError):
+    """A bridge config file that cannot be read or does not validate."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class MqttConfig(_Strict):
+    """How the bridge reaches the broker."""
+
+    host: str = Field("127.0.0.1", description="Broker host name or address.")
+    port: _Port = Field(1883, description="Broker TCP port.")
+    username: str | None = Field(None, description="Broker user; also the client id.")
+    password_env: str = Field(
+        "PORTGATE_MQTT_PASSWORD", description="Environment variable holding the password."
+    )
+    keepalive_s: Annotated[int, Field(ge=5, le=600)] = Field(
+        15, description="MQTT keepalive; the broker publishes the last will after 1.5x this."
+    )
+
+
+class LaneConfig(_Strict):
+    """One lane of the gate."""
+
+    lane: _Lane = Field(description="Lane number, as in OpenCommand.lane.")
+    direction: Direction = Field(description="Which way the lane is passed.")
+    fail_mode: FailMode | None = Field(
+        None,
+        description="secure (stays locked) or safe (releases); default: entry secure, exit safe.",
+    )
+
+    @property
+    def effective_fail_mode(self) -> FailMode:
+        """The configured fail mode, or the default for the lane's direction."""
+        if self.fail_mode is not None:
+            return self.fail_mode
+        return FailMode.SECURE if self.direction is Direction.ENTRY else FailMode.SAFE
+
+
+class SimulatedConfig(_Strict):
+    """An in-process turnstile and reader (tests and the demo)."""
+
+    driver: Literal["simulated"] = "simulated"
+    reader_id: str = Field("sim-reader", description="Reader id reported with card reads.")
+
+
+class GpioLanePins(_Strict):
+    """The BCM pins of one lane."""
+
+    lane: _Lane
+    relay_pin: _Pin = Field(description="Output that releases the lock while active.")
+    door_pin: _Pin | None = Field(None, description="Door contact input (active = open).")
+    passage_pin: _Pin | None = Field(None, description="Passage sensor input (active = person).")
+
+
+class GpioConfig(_Strict):
+    """Relay outputs and contact inputs on the host's GPIO header (gpiozero)."""
+
+    driver: Literal["gpio"] = "gpio"
+    lanes: list[GpioLanePins] = Field(min_length=1)
+    tamper_pin: _Pin | None = Field(None, description="Enclosure tamper switch input.")
+    relay_active_high: bool = True
+    inputs_pull_up: bool = Field(True, description="Inputs are switches to ground.")
+    bounce_s: Annotated[float, Field(ge=0, le=1)] = 0.02
+
+
+class SerialConfig(_Strict):
+    """A microcontroller speaking the line protocol of docs/serial-protocol.md."""
+
+    driver: Literal["serial"] = "serial"
+    port: str = Field(description="Serial device, e.g. /dev/ttyUSB0.")
+    baudrate: int = 115200
+    reader_id: str = Field("mcu", description="Reader id reported with card reads.")
+    heartbeat_timeout_s: Annotated[float, Field(gt=0, le=60)] = Field(
+        5.0, description="The controller is reported offline after this long without a line."
+    )
+
+
+class OsdpReaderConfig(_Strict):
+    """One OSDP reader (peripheral device) on the bus."""
+
+    address: Annotated[int, Field(ge=0, le=126)]
+    reader_id: str = Field(description="Name used in CredentialPresented and for its key.")
+    lane: _Lane
+    relay_output: int | None = Field(0, description="PD output that drives the lane's lock.")
+    door_input: int | None = Field(None, description="PD input wired to the door contact.")
+    passage_input: int | None = Field(None, description="PD input wired to the passage sensor.")
+
+
+class OsdpConfig(_Strict):
+    """OSDP readers through libosdp's ControlPanel, secure channel by default."""
+
+    driver: Literal["osdp"] = "osdp"
+    port: str = Field(description="RS-485 serial device.")
+    baudrate: int = 9600
+    readers: list[OsdpReaderConfig] = Field(min_length=1)
+    key_file: Path | None = Field(None, description="Lines `reader_id=32 hex digits` (0600).")
+    key_env_prefix: str = Field(
+        "PORTGATE_OSDP_SCBK_", description="Env var prefix; suffix: reader id, upper case."
+    )
+    allow_plaintext: bool = Field(False, description="Allow readers without secure channel.")
+    allow_install_key: bool = Field(False, description="Allow the default install key SCBK-D.")
+
+
+HardwareConfig = Annotated[
+    SimulatedConfig | GpioConfig | SerialConfig | OsdpConfig, Field(discriminator="driver")
+]
+
+
+class BridgeConfig(_Strict):
+    """A firmware bridge: one gate's turnstiles and readers on MQTT."""
+
+    site: str = Field(description="Site id (one topic level).")
+    gate: str = Field(description="Gate id (one topic level).")
+    mqtt: MqttConfig = Field(default_factory=MqttConfig)
+    lanes: list[LaneConfig] = Field(min_length=1)
+    hardware: HardwareConfig = Field(default_factory=SimulatedConfig)
+    state_dir: Path = Field(Path("bridge-state"), description="Executed-command log, crash marker.")
+    held_open_s: Annotated[float, Field(gt=0, le=3600)] = 20.0
+    expiry_skew_s: Annotated[float, Field(ge=0, le=30)] = Field(
+        2.0, description="Clock skew tolerated on OpenCommand.expires_at."
+    )
+    max_command_lifetime_s: Annotated[float, Field(gt=0, le=3600)] = Field(
+        300.0, description="Commands expiring further ahead are refused (fault)."
+    )
+    command_retention_s: Annotated[float, Field(gt=0)] = Field(
+        86_400.0, description="How long executed command ids are remembered."
+    )
+    command_log_max: Annotated[int, Field(ge=100)] = 50_000
+    watchdog_s: Annotated[float, Field(gt=0, le=60)] = 5.0
+
+    @field_validator("site", "gate")
+    @classmethod
+    def _one_topic_level(cls, value: str) -> str:
+        try:
+            return validate_id(value)
+        except TopicError as exc:
+            raise ValueError(str(exc)) from None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "BridgeConfig":
+        numbers = [lane.lane for lane in self.lanes]
+        if len(set(numbers)) != len(numbers):
+            raise ValueError("lane numbers must be unique")
+        if self.command_retention_s <= self.max_command_lifetime_s + self.expiry_skew_s:
+            # Otherwise a replayed command could outlive the memory of its execution.
+            raise ValueError("command_retention_s must exceed max_command_lifetime_s + skew")
+        return self
+
+
+def load_bridge_config(path: Path) -> BridgeConfig:
+    """Read and validate a bridge YAML file.
+
+    Raises:
+        ConfigError: The file is missing, not YAML or does not validate.
+    """
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return BridgeConfig.model_validate(data)
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: {exc}") from None

@@ -1,0 +1,248 @@
+"""OSDP readers through libosdp's ControlPanel: cards in, LEDs, buzzer and relay out.
+
+Card reads become CardPresented (Wiegand 26/34 with parity, raw bits, ASCII); local status
+reports carry the reader's tamper switch; input status reports carry the door contact and
+passage sensor; a monitor thread turns libosdp's online bitmask into reader online/offline
+events. Secure channel is enforced for every reader that has a key (see osdp_keys).
+libosdp's event callback runs on its refresh thread: it only translates and emits.
+"""
+
+import logging
+import threading
+import time
+from typing import Any
+
+import osdp
+
+from firmware_bridge.card_formats import CardRead, CardReadError, decode_ascii, decode_bits
+from firmware_bridge.config import OsdpConfig, OsdpReaderConfig
+from firmware_bridge.drivers.base import (
+    CardPresented,
+    DriverError,
+    Emit,
+    InputEvent,
+    InputKind,
+)
+from firmware_bridge.drivers.osdp_channels import SerialChannel
+
+__all__ = ["OsdpPanel"]
+
+logger = logging.getLogger(__name__)
+_OUTPUT_PERMANENT_OFF = 1
+_OUTPUT_PERMANENT_ON = 2
+_LED_TEMPORARY_SET = 2
+_BUZZER_DEFAULT_TONE = 2
+_MONITOR_PERIOD_S = 0.2
+
+
+class OsdpPanel:
+    """Both a ReaderDriver and a TurnstileDriver (relay on a PD output) over OSDP."""
+
+    def __init__(
+        self,
+        *,
+        config: OsdpConfig,
+        keys: dict[str, bytes | None],
+        channel: Any = None,
+        log_level: int = osdp.LogLevel.Error,
+        startup_grace_s: float = 10.0,
+    ) -> None:
+        self._startup_grace_s = startup_grace_s
+        self._config = config
+        self._readers = list(config.readers)
+        self._keys = keys
+        self._channel = channel
+        self._log_level = log_level
+        self._cp: Any = None
+        self._emit: Emit | None = None
+        self._stop = threading.Event()
+        self._monitor: threading.Thread | None = None
+        self._tamper: dict[int, bool] = {}
+        self._inputs: dict[int, bytes] = {}
+        self.garbage_count = 0
+
+    def start(self, emit: Emit) -> None:
+        """Start the control panel and the online monitor (idempotent)."""
+        if self._cp is not None:
+            return
+        self._emit = emit
+        channel = self._channel or SerialChannel(
+            port=self._config.port, baudrate=self._config.baudrate
+        )
+        infos = []
+        for reader in self._readers:
+            key = self._keys.get(reader.reader_id)
+            flags = [osdp.LibFlag.EnforceSecure] if key is not None else []
+            infos.append(
+                osdp.PDInfo(reader.address, channel, scbk=key, name=reader.reader_id, flags=flags)
+            )
+        self._cp = osdp.ControlPanel(infos, log_level=self._log_level, event_handler=self._on_event)
+        self._cp.start()
+        self._monitor = threading.Thread(
+            target=self._watch_online, name="osdp-monitor", daemon=True
+        )
+        self._monitor.start()
+
+    def is_secure(self, reader_id: str) -> bool:
+        """Whether the reader's secure channel is up."""
+        reader = self._reader_by_id(reader_id)
+        return bool(self._cp is not None and self._cp.is_sc_active(reader.address))
+
+    def is_online(self, reader_id: str) -> bool:
+        """Whether libosdp reports the reader online."""
+        reader = self._reader_by_id(reader_id)
+        return bool(self._cp is not None and self._cp.is_online(reader.address))
+
+    def set_unlocked(self, *, lane: int, unlocked: bool) -> None:
+        """Switch the lane's relay output on the reader that drives it."""
+        reader = self._reader_for_lane(lane)
+        if reader.relay_output is None:
+            raise DriverError(f"lane {lane} has no OSDP relay output")
+        code = _OUTPUT_PERMANENT_ON if unlocked else _OUTPUT_PERMANENT_OFF
+        self._submit(
+            reader,
+            {
+                "command": osdp.Command.Output,
+                "output_no": reader.relay_output,
+                "control_code": code,
+                "timer_count": 0,
+            },
+        )
+
+    def indicate(self, *, lane: int, granted: bool) -> None:
+        """Green LED for 2 s on grant; red LED for 2 s and two beeps on deny."""
+        reader = self._reader_for_lane(lane)
+        colour = osdp.CommandLEDColor.Green if granted else osdp.CommandLEDColor.Red
+        self._submit(
+            reader,
+            {
+                "command": osdp.Command.LED,
+                "reader": 0,
+                "led_number": 0,
+                "control_code": _LED_TEMPORARY_SET,
+                "on_count": 20,
+                "off_count": 0,
+                "on_color": colour,
+                "off_color": osdp.CommandLEDColor.Black,
+                "timer_count": 20,
+                "temporary": True,
+            },
+        )
+        if not granted:
+            self._submit(
+                reader,
+                {
+                    "command": osdp.Command.Buzzer,
+                    "reader": 0,
+                    "control_code": _BUZZER_DEFAULT_TONE,
+                    "on_count": 2,
+                    "off_count": 1,
+                    "rep_count": 2,
+                },
+            )
+
+    def close(self) -> None:
+        """Stop the monitor and the control panel."""
+        self._stop.set()
+        if self._monitor is not None:
+            self._monitor.join(timeout=2)
+            self._monitor = None
+        if self._cp is not None:
+            self._cp.teardown()
+            self._cp = None
+
+    def _submit(self, reader: OsdpReaderConfig, command: dict[str, Any]) -> None:
+        if self._cp is None or not self._cp.is_online(reader.address):
+            raise DriverError(f"reader {reader.reader_id} is offline")
+        if not self._cp.submit_command(reader.address, command):
+            raise DriverError(f"reader {reader.reader_id} refused the command")
+
+    def _reader_for_lane(self, lane: int) -> OsdpReaderConfig:
+        for reader in self._readers:
+            if reader.lane == lane:
+                return reader
+        raise DriverError(f"no OSDP reader for lane {lane}")
+
+    def _reader_by_id(self, reader_id: str) -> OsdpReaderConfig:
+        for reader in self._readers:
+            if reader.reader_id == reader_id:
+                return reader
+        raise KeyError(reader_id)
+
+    def _on_event(self, pd: int, event: dict[str, Any]) -> int:
+        try:
+            self._translate(self._readers[pd], event)
+        except (KeyError, IndexError, TypeError, ValueError, CardReadError) as exc:
+            self.garbage_count += 1
+            logger.warning("OSDP event ignored (%d so far): %s", self.garbage_count, exc)
+        return 0
+
+    def _translate(self, reader: OsdpReaderConfig, event: dict[str, Any]) -> None:
+        emit = self._emit
+        if emit is None:
+            return
+        kind = event["event"]
+        if kind == osdp.Event.CardRead:
+            emit(
+                CardPresented(
+                    card=_decode_card(event), reader_id=reader.reader_id, lane=reader.lane
+                )
+            )
+        elif kind == osdp.Event.Status and event["type"] == osdp.StatusReportType.Local:
+            tamper = bool(event["report"][0])
+            if self._tamper.get(reader.address, False) != tamper:
+                self._tamper[reader.address] = tamper
+                emit(InputEvent(InputKind.TAMPER_ON if tamper else InputKind.TAMPER_OFF))
+        elif kind == osdp.Event.Status and event["type"] == osdp.StatusReportType.Input:
+            self._translate_inputs(reader, bytes(event["report"]), emit)
+
+    def _translate_inputs(self, reader: OsdpReaderConfig, report: bytes, emit: Emit) -> None:
+        before = self._inputs.get(reader.address, bytes(len(report)))
+        self._inputs[reader.address] = report
+
+        def changed(index: int | None) -> bool | None:
+            if index is None or index >= len(report):
+                return None
+            was = index < len(before) and bool(before[index])
+            return None if bool(report[index]) == was else bool(report[index])
+
+        door = changed(reader.door_input)
+        if door is not None:
+            emit(
+                InputEvent(
+                    InputKind.DOOR_OPENED if door else InputKind.DOOR_CLOSED, lane=reader.lane
+                )
+            )
+        if changed(reader.passage_input) is True:
+            emit(InputEvent(InputKind.PASSAGE, lane=reader.lane))
+
+    def _watch_online(self) -> None:
+        # None: not seen yet. A reader that never comes up is reported after the grace time.
+        online: dict[int, bool | None] = {reader.address: None for reader in self._readers}
+        started = time.monotonic()
+        while not self._stop.wait(_MONITOR_PERIOD_S):
+            cp = self._cp
+            emit = self._emit
+            if cp is None or emit is None:
+                return
+            for reader in self._readers:
+                now_online = bool(cp.is_online(reader.address))
+                was = online[reader.address]
+                if was is None and not now_online:
+                    if time.monotonic() - started < self._startup_grace_s:
+                        continue
+                elif was == now_online:
+                    continue
+                if was is not None or not now_online:
+                    kind = InputKind.READER_ONLINE if now_online else InputKind.READER_OFFLINE
+                    emit(InputEvent(kind, reader_id=reader.reader_id))
+                online[reader.address] = now_online
+
+
+def _decode_card(event: dict[str, Any]) -> CardRead:
+    data = bytes(event["data"])
+    fmt = event["format"]
+    if fmt == osdp.CardFormat.ASCII:
+        return decode_ascii(data)
+    wiegand = fmt == osdp.CardFormat.Wiegand
+    return decode_bits(data, int(event["length"]), wiegand=wiegand)

@@ -1,0 +1,168 @@
+"""The site config: which site, which gates, and so which broker users exist.
+
+A deliberately small YAML file (see configs/site-example.yaml)::
+
+    site: rotterdam-t1
+    gates:
+      - id: gate-a
+        name: Main gate A
+    broker:
+      api_user: api
+      admin_user: admin
+      password_env_prefix: PORTGATE_MQTT_PASSWORD_
+
+Every gate has two broker users, ``agent-<gate>`` and ``bridge-<gate>``; the API and an
+administrator have one each. Passwords never live in this file.
+"""
+
+import re
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import yaml
+from gate_protocol.topics import TopicError, validate_id
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+)
+
+__all__ = [
+    "BrokerSettings",
+    "BrokerUser",
+    "GateEntry",
+    "Role",
+    "SiteConfig",
+    "SiteConfigError",
+    "broker_users",
+    "load_site_config",
+]
+
+# Broker user names end up in the password file (`user:hash`) and as MQTT client ids.
+_NAME = r"^[A-Za-z0-9._-]{1,64}$"
+_NAME_RE = re.compile(_NAME)
+
+
+class SiteConfigError(ValueError):
+    """A site config that cannot be read or does not validate."""
+
+
+class Role(StrEnum):
+    """What a broker user is allowed to do (see mosquitto_acl)."""
+
+    ADMIN = "admin"
+    API = "api"
+    AGENT = "agent"
+    BRIDGE = "bridge"
+
+
+class GateEntry(BaseModel):
+    """One gate of the site."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(description="Gate id: one topic level, letters, digits, '.', '_' or '-'.")
+    name: Annotated[str, StringConstraints(max_length=200)] = ""
+
+    @field_validator("id")
+    @classmethod
+    def _valid_id(cls, value: str) -> str:
+        try:
+            validate_id(value, what="gate id")
+        except TopicError as exc:
+            raise ValueError(str(exc)) from None
+        if not _NAME_RE.match(value):
+            raise ValueError("gate id may only use letters, digits, '.', '_' and '-'")
+        return value
+
+
+class BrokerSettings(BaseModel):
+    """Names of the site-wide broker users and where their passwords come from."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    api_user: Annotated[str, StringConstraints(pattern=_NAME)] = "api"
+    admin_user: Annotated[str, StringConstraints(pattern=_NAME)] = "admin"
+    password_env_prefix: Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]*$")] = (
+        "PORTGATE_MQTT_PASSWORD_"  # noqa: S105 (an env var name, not a password)
+    )
+
+
+class SiteConfig(BaseModel):
+    """A site and its gates."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    site: str = Field(description="Site id (one topic level).")
+    gates: list[GateEntry] = Field(min_length=1)
+    broker: BrokerSettings = Field(default_factory=BrokerSettings)
+
+    @field_validator("site")
+    @classmethod
+    def _valid_site(cls, value: str) -> str:
+        try:
+            return validate_id(value, what="site id")
+        except TopicError as exc:
+            raise ValueError(str(exc)) from None
+
+    @field_validator("gates")
+    @classmethod
+    def _unique(cls, gates: list[GateEntry]) -> list[GateEntry]:
+        ids = [gate.id for gate in gates]
+        if len(set(ids)) != len(ids):
+            raise ValueError("gate ids must be unique")
+        return gates
+
+
+class BrokerUser(BaseModel):
+    """A broker account derived from the site config."""
+
+    model_config = ConfigDict(frozen=True)
+
+    username: str
+    role: Role
+    gate: str | None = None
+    password_env: str
+
+
+def broker_users(site: SiteConfig) -> list[BrokerUser]:
+    """Every broker user of the site: admin, API, then an agent and a bridge per gate."""
+    prefix = site.broker.password_env_prefix
+
+    def env(username: str) -> str:
+        return prefix + re.sub(r"[^A-Z0-9]", "_", username.upper())
+
+    users = [
+        BrokerUser(
+            username=site.broker.admin_user,
+            role=Role.ADMIN,
+            password_env=env(site.broker.admin_user),
+        ),
+        BrokerUser(
+            username=site.broker.api_user, role=Role.API, password_env=env(site.broker.api_user)
+        ),
+    ]
+    for gate in site.gates:
+        for role in (Role.AGENT, Role.BRIDGE):
+            name = f"{role.value}-{gate.id}"
+            users.append(BrokerUser(username=name, role=role, gate=gate.id, password_env=env(name)))
+    names = [user.username for user in users]
+    if len(set(names)) != len(names):
+        raise SiteConfigError("broker user names collide (api/admin user named like a gate node)")
+    return users
+
+
+def load_site_config(path: Path) -> SiteConfig:
+    """Read and validate a site YAML file.
+
+    Raises:
+        SiteConfigError: The file is missing, not YAML or does not validate.
+    """
+    try:
+        return SiteConfig.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except (OSError, yaml.YAMLError, ValidationError) as exc:
+        raise SiteConfigError(f"{path}: {exc}") from None
