@@ -64,6 +64,16 @@ from pydantic import (
     model_validator,
 )
 
+from gate_protocol.pass_codec import SIGNATURE_BYTES as _SIGNATURE_BYTES
+from gate_protocol.pass_codec import MalformedPassError as _MalformedError
+from gate_protocol.pass_codec import decode_digits as _decode_digits
+from gate_protocol.pass_codec import encode_digits as _encode_digits
+from gate_protocol.pass_codec import pack_text as _pack_text
+from gate_protocol.pass_codec import read_varint as _read_varint
+from gate_protocol.pass_codec import unpack_text as _unpack_text
+from gate_protocol.pass_codec import unzigzag as _unzigzag
+from gate_protocol.pass_codec import varint as _varint
+from gate_protocol.pass_codec import zigzag as _zigzag
 from gate_protocol.pass_keys import PassKeyring, check_key_id
 
 __all__ = [
@@ -91,14 +101,8 @@ _EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 _MINUTE = timedelta(minutes=1)
 _LAST = _EPOCH + (2**24 - 1) * _MINUTE
 _DOMAIN = b"portgate-pass-v1\x00"
-_SIGNATURE_BYTES = 64
 _FLAG_ONE_TIME = 0x01
 _FLAG_PLATE = 0x02
-_BASE44_DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ$%*+-./:"
-_BASE44_DIGIT_VALUE = {c: i for i, c in enumerate(_BASE44_DIGITS)}
-_BASE44_POWERS = [44**n for n in range(9)]
-_TEXT_SYMBOLS = "\x000123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-._"  # index 0: field separator
-_TEXT_SYMBOL_VALUE = {c: i for i, c in enumerate(_TEXT_SYMBOLS)}
 _CROCKFORD32 = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
@@ -186,10 +190,6 @@ class PassRejected:
 
 class PassTooLargeError(ValueError):
     """The claims do not fit in a QR version 6-M pass (over 154 characters)."""
-
-
-class _MalformedError(ValueError):
-    pass
 
 
 def new_pass_id() -> str:
@@ -357,77 +357,3 @@ def _parse(token: str) -> tuple[str, PassClaims, bytes, bytes]:
     if _pack(claims, key_id) != signed:
         raise _MalformedError("non-canonical encoding")
     return key_id, claims, signed, signature
-
-
-def _encode_digits(data: bytes) -> str:
-    # The leading 0x01 keeps leading zero bytes; it costs one bit.
-    value = int.from_bytes(b"\x01" + data, "big")
-    digits = []
-    while value:
-        value, digit = divmod(value, len(_BASE44_DIGITS))
-        digits.append(_BASE44_DIGITS[digit])
-    return "".join(reversed(digits))
-
-
-def _decode_digits(text: str) -> bytes:
-    # Digits are read in chunks of 8 so that most arithmetic stays on small ints.
-    value = 0
-    for start in range(0, len(text), 8):
-        chunk = 0
-        for char in text[start : start + 8]:
-            digit = _BASE44_DIGIT_VALUE.get(char)
-            if digit is None:
-                raise _MalformedError("character outside the pass alphabet")
-            chunk = chunk * 44 + digit
-        value = value * _BASE44_POWERS[len(text[start : start + 8])] + chunk
-    raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
-    # Without a leading zero digit, each number has exactly one spelling.
-    if text.startswith("0") or len(raw) < 1 + _SIGNATURE_BYTES or raw[0] != 1:
-        raise _MalformedError("bad length or non-canonical digits")
-    return raw[1:]
-
-
-def _pack_text(text: str) -> bytes:
-    value = 0
-    for char in text:
-        value = value * len(_TEXT_SYMBOLS) + _TEXT_SYMBOL_VALUE[char]
-    return value.to_bytes((value.bit_length() + 7) // 8, "big")
-
-
-def _unpack_text(data: bytes) -> str:
-    value = int.from_bytes(data, "big")
-    symbols = []
-    while value:
-        value, symbol = divmod(value, len(_TEXT_SYMBOLS))
-        symbols.append(_TEXT_SYMBOLS[symbol])
-    return "".join(reversed(symbols))
-
-
-def _zigzag(value: int) -> int:
-    return value * 2 if value >= 0 else -value * 2 - 1
-
-
-def _unzigzag(value: int) -> int:
-    return value // 2 if value % 2 == 0 else -(value + 1) // 2
-
-
-def _varint(value: int) -> bytes:
-    out = bytearray()
-    while value >= 0x80:
-        out.append(0x80 | (value & 0x7F))
-        value >>= 7
-    out.append(value)
-    return bytes(out)
-
-
-def _read_varint(data: bytes, pos: int) -> tuple[int, int]:
-    value = 0
-    for shift in range(0, 28, 7):
-        if pos >= len(data):
-            raise _MalformedError("truncated")
-        byte = data[pos]
-        pos += 1
-        value |= (byte & 0x7F) << shift
-        if not byte & 0x80:
-            return value, pos
-    raise _MalformedError("varint too long")
