@@ -1,0 +1,115 @@
+"""Liveness check on simulated attacks and simulated live users.
+
+usage: .venv/bin/python bench/bench_liveness.py [--sources N] [--frames F] [--seed S]
+
+Sources are the shared face photos plus LFW images (../shared/data). Each source gives
+one sequence of each kind (biometrics/liveness_sim.py): identical frames, a printed photo
+moved as a plane, a screen replay (gamma, colour cast, moire, plane motion), and a
+simulated live user (landmark-driven non-rigid warps: blink, mouth, head-turn parallax).
+Prints the attack acceptance rate (APCER) per attack kind, the live rejection rate
+(BPCER), and the spread of each cue. Everything here is simulated; see the module
+docstring of biometrics/liveness_sim.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from biometrics import (
+    FaceEncoder,
+    HogDetector,
+    LivenessChecker,
+    LivenessVerdict,
+    load_image,
+    select_primary_face,
+)
+from biometrics.liveness_sim import live_sequence, photo_attack, screen_attack, static_attack
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+KINDS = ("static", "photo", "screen", "live")
+
+
+def sources(count: int) -> list[Path]:
+    faces = DATA / "faces"
+    named = [faces / n for n in ("obama.jpg", "obama2.jpg", "biden.jpg", "lin-manuel-miranda.png")]
+    lfw = sorted((DATA / "lfw-dev" / "images").glob("*/*.jpg"))
+    picked = [p for p in named if p.is_file()] + lfw[:: max(1, len(lfw) // max(count, 1))]
+    return picked[:count]
+
+
+def prepared(path: Path) -> np.ndarray | None:
+    image = load_image(path)
+    # Gate frames are ~480-640 px wide with the face ~150-250 px across.
+    scale = 480 / image.shape[1] if image.shape[1] > 480 else 1.6
+    size = (round(image.shape[1] * scale), round(image.shape[0] * scale))
+    image = np.ascontiguousarray(cv2.resize(image, size, interpolation=cv2.INTER_AREA))
+    face = select_primary_face(
+        HogDetector().detect(image), height=image.shape[0], width=image.shape[1]
+    )
+    return None if face is None else image
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sources", type=int, default=16)
+    parser.add_argument("--frames", type=int, default=8)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    if not DATA.is_dir():
+        raise SystemExit(f"shared data not found at {DATA}")
+    rng = np.random.default_rng(args.seed)
+    checker = LivenessChecker()
+    landmarker = FaceEncoder(landmark_points=68)
+    verdicts: dict[str, list[LivenessVerdict]] = {k: [] for k in KINDS}
+    seconds: list[float] = []
+    for path in sources(args.sources):
+        image = prepared(path)
+        if image is None:
+            continue
+        box = select_primary_face(
+            HogDetector().detect(image), height=image.shape[0], width=image.shape[1]
+        )
+        assert box is not None  # noqa: S101 - prepared() checked it
+        landmarks = landmarker.landmarks(image, box)
+        sequences = {
+            "static": static_attack(image, frames=args.frames),
+            "photo": photo_attack(image, rng=rng, frames=args.frames),
+            "screen": screen_attack(image, rng=rng, frames=args.frames),
+            "live": live_sequence(image, landmarks, rng=rng, frames=args.frames),
+        }
+        for kind, frames in sequences.items():
+            start = time.perf_counter()
+            verdicts[kind].append(checker.check(frames))
+            seconds.append(time.perf_counter() - start)
+    print(f"settings: {checker.settings.model_dump()}")
+    print(
+        f"{args.frames} frames per sequence; check time median {statistics.median(seconds):.2f} s"
+    )
+    for kind in KINDS:
+        got = verdicts[kind]
+        passed = sum(v.passed for v in got)
+        label = "live rejected (BPCER)" if kind == "live" else "attacks accepted (APCER)"
+        rate = (len(got) - passed) if kind == "live" else passed
+        print(
+            f"{kind:7s} n={len(got):3d}  {label}: {rate}/{len(got)} = {rate / max(len(got), 1):.1%}"
+        )
+        for cue in ("nonrigid", "blink", "moire", "motion"):
+            values = sorted(v.details.get(cue, float("nan")) for v in got)
+            if values:
+                q = np.nanquantile(values, [0.0, 0.5, 1.0])
+                print(f"          {cue:8s} min {q[0]:.3f} median {q[1]:.3f} max {q[2]:.3f}")
+        reasons = [str(v.reason) for v in got if not v.passed]
+        print(f"          reasons: {dict(sorted((r, reasons.count(r)) for r in set(reasons)))}")
+    attacks = [v for k in KINDS[:3] for v in verdicts[k]]
+    accepted = sum(v.passed for v in attacks)
+    print(f"overall attack acceptance: {accepted}/{len(attacks)} = {accepted / len(attacks):.1%}")
+
+
+if __name__ == "__main__":
+    main()

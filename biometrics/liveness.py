@@ -1,0 +1,201 @@
+"""Presentation-attack detection on CPU over a short sequence of frames.
+
+A face passes when it moves like a living face — non-rigid motion that no plane motion
+explains, or a blink — and shows no screen texture (moire). A photo held up and moved
+about, a phone or tablet replay and a still frame are refused. Every failure is a
+:class:`LivenessVerdict` with ``passed=False`` and a reason; :meth:`LivenessChecker.check`
+never raises, so an error cannot be mistaken for a pass.
+
+This is a heuristic check, not a certified PAD: a replayed video of a blinking face on a
+screen without visible moire, or a 3-D mask, would pass the motion cue.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import numpy as np
+import numpy.typing as npt
+from pydantic import BaseModel, ConfigDict, Field
+
+from biometrics.detection import FaceBox, FaceDetector, HogDetector, select_primary_face
+from biometrics.encoding import FaceEncoder
+from biometrics.liveness_cues import blink_strength, moire_score, nonrigid_residual
+
+__all__ = [
+    "FaceTrack",
+    "LivenessChecker",
+    "LivenessReason",
+    "LivenessSettings",
+    "LivenessVerdict",
+    "assess_liveness",
+]
+
+logger = logging.getLogger(__name__)
+
+
+class LivenessReason(StrEnum):
+    """Why a sequence was not accepted as a live face."""
+
+    TOO_FEW_FRAMES = "too_few_frames"
+    NO_FACE = "no_face"
+    NO_MOTION = "no_motion"
+    RIGID_MOTION = "rigid_motion"
+    SCREEN_TEXTURE = "screen_texture"
+    ERROR = "error"
+
+
+class LivenessSettings(BaseModel):
+    """Thresholds of the liveness check (calibrated with bench/bench_liveness.py)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    min_frames: int = Field(default=5, ge=2, description="Frames needed with a face in them.")
+    min_nonrigid: float = Field(
+        default=0.04,
+        gt=0.0,
+        description="Residual after the best plane motion (eye distances) that counts as live.",
+    )
+    min_blink: float = Field(
+        default=0.35, gt=0.0, le=1.0, description="Relative drop of the eye aspect ratio."
+    )
+    still_motion: float = Field(
+        default=0.002,
+        ge=0.0,
+        description="Landmark motion (eye distances) below which the frames count as still.",
+    )
+    max_moire: float = Field(
+        default=4.0, gt=0.0, description="Highest spectral peak of the face allowed (screens)."
+    )
+
+
+@dataclass(frozen=True)
+class LivenessVerdict:
+    """The outcome of the liveness check.
+
+    Attributes:
+        passed: Whether the sequence looks like a live face.
+        score: 0-1; 0.5 and above passes (the weaker of the motion and texture cues).
+        reason: Why it failed, ``None`` when it passed.
+        details: The measured cues (nonrigid, blink, moire, frames).
+    """
+
+    passed: bool
+    score: float
+    reason: LivenessReason | None
+    details: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FaceTrack:
+    """The subject's face in one frame.
+
+    Attributes:
+        landmarks: (68, 2) landmarks.
+        grey_face: The face region as grey pixels.
+    """
+
+    landmarks: npt.NDArray[np.float64]
+    grey_face: npt.NDArray[np.uint8]
+
+
+def _fail(reason: LivenessReason, details: dict[str, float] | None = None) -> LivenessVerdict:
+    return LivenessVerdict(passed=False, score=0.0, reason=reason, details=details or {})
+
+
+def assess_liveness(tracks: Sequence[FaceTrack], settings: LivenessSettings) -> LivenessVerdict:
+    """Decide liveness from the face tracked across frames (pure).
+
+    Args:
+        tracks: The subject's face in each frame where it was found, in order.
+        settings: The thresholds.
+
+    Returns:
+        The verdict.
+    """
+    if len(tracks) < settings.min_frames:
+        return _fail(LivenessReason.NO_FACE, {"frames": float(len(tracks))})
+    points = [t.landmarks for t in tracks]
+    first = points[0]
+    nonrigid = max(nonrigid_residual(first, p) for p in points[1:])
+    scale = max(float(np.linalg.norm(first[36:42].mean(0) - first[42:48].mean(0))), 1e-9)
+    motion = max(float(np.abs(p - first).max()) for p in points[1:]) / scale
+    blink = blink_strength(points)
+    moire = max(moire_score(t.grey_face) for t in tracks)
+    details = {
+        "frames": float(len(tracks)),
+        "nonrigid": nonrigid,
+        "motion": motion,
+        "blink": blink,
+        "moire": moire,
+    }
+    motion_margin = min(max(nonrigid / settings.min_nonrigid, blink / settings.min_blink), 2.0)
+    texture_margin = min(settings.max_moire / max(moire, 1e-9), 2.0)
+    score = round(min(motion_margin, texture_margin) / 2, 4)
+    if motion < settings.still_motion:
+        return LivenessVerdict(False, score, LivenessReason.NO_MOTION, details)
+    if texture_margin < 1.0:
+        return LivenessVerdict(False, score, LivenessReason.SCREEN_TEXTURE, details)
+    if motion_margin < 1.0:
+        return LivenessVerdict(False, score, LivenessReason.RIGID_MOTION, details)
+    return LivenessVerdict(True, score, None, details)
+
+
+class LivenessChecker:
+    """Finds the face in each frame and runs :func:`assess_liveness`."""
+
+    def __init__(
+        self,
+        *,
+        settings: LivenessSettings | None = None,
+        detector: FaceDetector | None = None,
+    ) -> None:
+        """Set up the checker.
+
+        Args:
+            settings: Thresholds; defaults from :class:`LivenessSettings`.
+            detector: Face detector; default HOG without upsampling at 640 px.
+        """
+        self.settings = settings or LivenessSettings()
+        self._detector = detector or HogDetector()
+        self._landmarker = FaceEncoder(landmark_points=68)
+
+    def track(self, frames: Sequence[npt.NDArray[np.uint8]]) -> list[FaceTrack]:
+        """Find the subject's face and its 68 landmarks in every frame that shows one."""
+        import cv2  # noqa: PLC0415 - keep `import biometrics` cheap
+
+        tracks: list[FaceTrack] = []
+        for frame in frames:
+            image = np.ascontiguousarray(frame, dtype=np.uint8)
+            face: FaceBox | None = select_primary_face(
+                self._detector.detect(image), height=image.shape[0], width=image.shape[1]
+            )
+            if face is None:
+                continue
+            box = face.clipped(image.shape[0], image.shape[1])
+            crop = np.ascontiguousarray(image[box.top : box.bottom, box.left : box.right])
+            grey = np.asarray(
+                cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY) if crop.ndim == 3 else crop, np.uint8
+            )
+            tracks.append(FaceTrack(self._landmarker.landmarks(image, face), grey))
+        return tracks
+
+    def check(self, frames: Sequence[npt.NDArray[np.uint8]]) -> LivenessVerdict:
+        """Check a short sequence of RGB frames (about 0.5-1 s of video).
+
+        Args:
+            frames: RGB ``uint8`` frames, in order.
+
+        Returns:
+            The verdict; a failure (never an exception) when anything goes wrong.
+        """
+        if len(frames) < self.settings.min_frames:
+            return _fail(LivenessReason.TOO_FEW_FRAMES, {"frames": float(len(frames))})
+        try:
+            return assess_liveness(self.track(frames), self.settings)
+        except Exception:  # a crash must read as "not live", never as a pass
+            logger.exception("liveness check failed")
+            return _fail(LivenessReason.ERROR)

@@ -1,0 +1,131 @@
+"""Measurements behind the liveness check, as pure functions of landmarks and pixels.
+
+* Non-rigid motion: a photo or a screen is a plane, and every motion of a plane maps its
+  landmarks by one homography. We fit that homography between the 68 landmarks of two
+  frames and keep what it cannot explain (in units of the eye distance). A live face is
+  not a plane (parallax of nose and cheeks when the head turns) and it deforms (blinks,
+  mouth), so it leaves a residual.
+* Blinks: the eye aspect ratio (Soukupova and Cech, 2016) drops when the lids close.
+* Screen texture: a screen filmed by a camera shows moire, periodic patterns that appear
+  as isolated peaks in the spectrum of the face, well above its smooth radial profile.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = [
+    "blink_strength",
+    "eye_aspect_ratio",
+    "eye_distance",
+    "moire_score",
+    "nonrigid_residual",
+]
+
+Points = npt.NDArray[np.float64]
+
+
+def eye_distance(landmarks: Points) -> float:
+    """Return the distance between the eye centres of 68 landmarks."""
+    return float(np.linalg.norm(landmarks[36:42].mean(axis=0) - landmarks[42:48].mean(axis=0)))
+
+
+def _fit_homography(src: Points, dst: Points) -> npt.NDArray[np.float64]:
+    """Least-squares homography (direct linear transform on normalised points)."""
+
+    def normaliser(points: Points) -> npt.NDArray[np.float64]:
+        centre = points.mean(axis=0)
+        scale = np.sqrt(2) / max(float(np.linalg.norm(points - centre, axis=1).mean()), 1e-9)
+        return np.array([[scale, 0, -scale * centre[0]], [0, scale, -scale * centre[1]], [0, 0, 1]])
+
+    t_src, t_dst = normaliser(src), normaliser(dst)
+    ones = np.ones((len(src), 1))
+    a = (t_src @ np.hstack([src, ones]).T).T
+    b = (t_dst @ np.hstack([dst, ones]).T).T
+    rows = []
+    for (x, y, _), (u, v, _) in zip(a, b, strict=True):
+        rows.append([-x, -y, -1, 0, 0, 0, u * x, u * y, u])
+        rows.append([0, 0, 0, -x, -y, -1, v * x, v * y, v])
+    design = np.asarray(rows)
+    # The null vector of the design matrix: the eigenvector of its smallest eigenvalue.
+    _, vectors = np.linalg.eigh(design.T @ design)
+    h = vectors[:, 0].reshape(3, 3)
+    return np.asarray(np.linalg.inv(t_dst) @ h @ t_src, dtype=np.float64)
+
+
+def nonrigid_residual(first: Points, second: Points) -> float:
+    """Motion between two landmark sets that no plane motion explains.
+
+    Args:
+        first: (68, 2) landmarks in one frame.
+        second: (68, 2) landmarks of the same face in another frame.
+
+    Returns:
+        Mean of the largest tenth of the per-point residuals after the best homography
+        (brows, eyes, nose and mouth),
+        in units of the eye distance (a moving photo: about landmark noise, ~0.01).
+    """
+    # The jaw contour (points 0-16) is the least stable part of dlib's 68 landmarks.
+    src, dst = first[17:], second[17:]
+    h = _fit_homography(src, dst)
+    mapped = np.hstack([src, np.ones((len(src), 1))]) @ h.T
+    mapped = mapped[:, :2] / mapped[:, 2:3]
+    errors = np.sort(np.linalg.norm(mapped - dst, axis=1))
+    worst = errors[-max(1, len(errors) // 10) :]
+    return float(worst.mean()) / max(eye_distance(second), 1e-9)
+
+
+def eye_aspect_ratio(landmarks: Points) -> float:
+    """Mean eye aspect ratio of both eyes of 68 landmarks (open ~0.3, closed <0.15)."""
+
+    def one(eye: Points) -> float:
+        vertical = float(np.linalg.norm(eye[1] - eye[5]) + np.linalg.norm(eye[2] - eye[4]))
+        horizontal = 2 * float(np.linalg.norm(eye[0] - eye[3]))
+        return vertical / max(horizontal, 1e-9)
+
+    return (one(landmarks[36:42]) + one(landmarks[42:48])) / 2
+
+
+def blink_strength(sequence: list[Points]) -> float:
+    """How far the eyes closed in a sequence: 1 - (lowest EAR / typical EAR).
+
+    Args:
+        sequence: 68-point landmarks of one face across frames.
+
+    Returns:
+        0 for eyes that stay as they are; about 0.5 and more for a blink.
+    """
+    ratios = np.array([eye_aspect_ratio(points) for points in sequence])
+    typical = float(np.median(ratios))
+    if typical <= 1e-9:
+        return 0.0
+    return float(max(0.0, 1.0 - ratios.min() / typical))
+
+
+def moire_score(grey: npt.NDArray[np.uint8]) -> float:
+    """Strength of periodic patterns (moire, pixel grids) in a grey face crop.
+
+    Args:
+        grey: The face region as grey ``uint8`` pixels.
+
+    Returns:
+        Height of the strongest spectral peak above the radial median of the log
+        spectrum, in the mid and high frequencies (natural faces: about 2-3).
+    """
+    import cv2  # noqa: PLC0415 - keep `import biometrics` cheap
+
+    if grey.size == 0:
+        return 0.0
+    patch = cv2.resize(grey, (128, 128), interpolation=cv2.INTER_AREA).astype(np.float64)
+    patch -= patch.mean()
+    window = np.outer(np.hanning(128), np.hanning(128))
+    spectrum = np.log1p(np.abs(np.fft.fftshift(np.fft.fft2(patch * window))))
+    yy, xx = np.indices(spectrum.shape)
+    radius = np.hypot(yy - 64, xx - 64).astype(int)
+    band = (radius >= 12) & (radius <= 60)
+    medians = np.zeros(radius.max() + 1)
+    for r in np.unique(radius[band]):
+        medians[r] = np.median(spectrum[radius == r])
+    excess = spectrum - medians[radius]
+    return float(excess[band].max())

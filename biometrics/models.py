@@ -1,0 +1,102 @@
+"""Locations of the dlib model files and lazy, shared dlib model objects.
+
+dlib and face_recognition_models are imported on first use only, so that importing
+``biometrics`` (and starting the CLI) stays cheap. The models are loaded once per
+process and shared; dlib's detectors and predictors are safe to call from one thread at
+a time, which is how the gate agent's worker uses them.
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from pathlib import Path
+from typing import Any
+
+__all__ = ["dlib_build_info", "load_dlib", "model_path"]
+
+
+def load_dlib() -> Any:
+    """Import and return the ``dlib`` module.
+
+    Returns:
+        The dlib module (typed ``Any``: dlib ships no type information).
+    """
+    import dlib  # noqa: PLC0415 - deliberately lazy
+
+    return dlib
+
+
+@functools.cache
+def model_path(name: str) -> Path:
+    """Return the path of one model file shipped by ``face_recognition_models``.
+
+    Args:
+        name: One of ``"shape_68"``, ``"shape_5"``, ``"resnet"``, ``"mmod"``.
+
+    Returns:
+        The absolute path of the model file.
+
+    Raises:
+        ValueError: If ``name`` is not a known model.
+    """
+    with warnings.catch_warnings():
+        # face_recognition_models still imports pkg_resources (setuptools<81 is pinned).
+        warnings.simplefilter("ignore")
+        import face_recognition_models as frm  # noqa: PLC0415
+
+    locations = {
+        "shape_68": frm.pose_predictor_model_location,
+        "shape_5": frm.pose_predictor_five_point_model_location,
+        "resnet": frm.face_recognition_model_location,
+        "mmod": frm.cnn_face_detector_model_location,
+    }
+    if name not in locations:
+        raise ValueError(f"unknown model {name!r}; expected one of {sorted(locations)}")
+    return Path(locations[name]())
+
+
+@functools.cache
+def shape_predictor(points: int) -> Any:
+    """Return the shared dlib landmark predictor with 5 or 68 points."""
+    if points not in (5, 68):
+        raise ValueError(f"landmark model must have 5 or 68 points, not {points}")
+    return load_dlib().shape_predictor(str(model_path(f"shape_{points}")))
+
+
+@functools.cache
+def face_recognizer() -> Any:
+    """Return the shared dlib ResNet face recognition model (128-d descriptors)."""
+    return load_dlib().face_recognition_model_v1(str(model_path("resnet")))
+
+
+@functools.cache
+def hog_detector() -> Any:
+    """Return the shared dlib HOG frontal face detector."""
+    return load_dlib().get_frontal_face_detector()
+
+
+@functools.cache
+def cnn_detector() -> Any:
+    """Return the shared dlib CNN (MMOD) face detector; slow on CPU."""
+    return load_dlib().cnn_face_detection_model_v1(str(model_path("mmod")))
+
+
+def dlib_build_info() -> dict[str, object]:
+    """Tell which dlib build is active, for benchmark reports.
+
+    A dlib without BLAS (the ``dlib-bin`` wheel) needs about 77 ms per face encoding on
+    one core; a build against OpenBLAS about 17 ms.
+
+    Returns:
+        ``version``, ``blas``, ``lapack``, ``cuda`` and ``avx`` (booleans, or ``None``
+        when this dlib does not say).
+    """
+    dlib = load_dlib()
+    return {
+        "version": getattr(dlib, "__version__", None),
+        "blas": getattr(dlib, "DLIB_USE_BLAS", None),
+        "lapack": getattr(dlib, "DLIB_USE_LAPACK", None),
+        "cuda": getattr(dlib, "DLIB_USE_CUDA", None),
+        "avx": getattr(dlib, "USE_AVX_INSTRUCTIONS", None),
+    }
