@@ -1,0 +1,450 @@
+"""The gate agent loop: one thread owns all state; everything else talks to it through its inbox.
+
+Credential -> (QR: offline pass check first) -> decision worker (face step, API, replica)
+-> grant: OpenCommand, then CommandAck and Passage within timeouts -> one AccessEvent in the
+outbox -> MQTT (or HTTP replay). A gate that cannot record must not open: when the outbox is
+full every presentation is denied (and `outbox_full` is raised).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import time
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from gate_protocol.messages import (
+    AckResult,
+    AlarmKind,
+    AlarmRaised,
+    CommandAck,
+    CredentialKind,
+    CredentialPresented,
+    DecidedBy,
+    Decision,
+    MessageError,
+    NodeState,
+    NodeStatus,
+    OpenCommand,
+    Passage,
+    SyncNotice,
+    decode_message,
+    encode_message,
+    new_id,
+)
+from gate_protocol.passes import TOKEN_PREFIX, PassRejected, verify_pass
+from gate_protocol.reasons import ReasonCode
+from gate_protocol.replica import ReplicaIndex
+from gate_protocol.topics import (
+    GateChannel,
+    GateTopic,
+    NodeKind,
+    SyncTopic,
+    TopicError,
+    build_topic,
+    parse_topic,
+)
+
+from gate_agent.config import AgentConfig
+from gate_agent.decider import ReplicaView
+from gate_agent.decision_glue import keyring_of, pass_rejection_verdict
+from gate_agent.event_sender import EventSender
+from gate_agent.inbox import (
+    CodeSeen,
+    InboxItem,
+    MqttConnected,
+    MqttDisconnected,
+    MqttIncoming,
+    MqttPublished,
+    MqttSubscribed,
+    PresentationDecided,
+    ReplicaSynced,
+    Stop,
+)
+from gate_agent.outbox import Outbox, OutboxFull
+from gate_agent.presentation import Presentation, Verdict
+from gate_agent.story import Story, build_event
+from gate_agent.workers import Bus, Workers
+
+__all__ = ["AGENT_VERSION", "GateAgent"]
+
+_log = logging.getLogger(__name__)
+AGENT_VERSION = "0.1.0"
+_TICK_S = 0.05
+_FULL_ALARM_EVERY_S = 300.0
+_OUTBOX_FULL_DETAIL = "event outbox full: the gate cannot record passages, so it does not open"
+
+
+class _Pending:
+    """A granted story waiting for the bridge's CommandAck, then its Passage."""
+
+    def __init__(self, story: Story, ack_deadline: float) -> None:
+        self.story = story
+        self.deadline = ack_deadline
+        self.acked = False
+
+
+class GateAgent:
+    """The agent loop and its state (see the module docstring).
+
+    Args:
+        config: The agent config.
+        bus: The MQTT link.
+        outbox: The durable outbox.
+        sender: Delivers outbox events.
+        workers: The decision and sync workers.
+        replica: The replica loaded at start, if any.
+        inbox: The loop's inbox (shared with the MQTT link, the pump and the workers).
+        clock: The wall clock (UTC, aware).
+    """
+
+    def __init__(
+        self,
+        *,
+        config: AgentConfig,
+        bus: Bus,
+        outbox: Outbox,
+        sender: EventSender,
+        workers: Workers,
+        replica: ReplicaView,
+        inbox: queue.Queue[InboxItem],
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._config = config
+        self._bus = bus
+        self._outbox = outbox
+        self._sender = sender
+        self._workers = workers
+        self._inbox = inbox
+        self._clock = clock
+        self.replica = replica
+        self.connected = False
+        self.subscribed = False
+        self.drops: Counter[str] = Counter()
+        self._disconnected_since: float | None = time.monotonic()
+        self._pending: dict[str, _Pending] = {}
+        self._full_alarm_at: float | None = None
+        self._next_sync = time.monotonic()
+        self._topic = {
+            channel: build_topic(GateTopic(config.site, config.gate, channel))
+            for channel in GateChannel
+            if channel is not GateChannel.STATUS
+        }
+        self._status_topic = build_topic(
+            GateTopic(config.site, config.gate, GateChannel.STATUS, NodeKind.AGENT)
+        )
+        self._sync_topic = build_topic(SyncTopic(config.site))
+
+    def node_status(self, state: NodeState) -> NodeStatus:
+        """This agent's NodeStatus (the offline one is its last will)."""
+        index = self.replica.index
+        return NodeStatus(
+            node=NodeKind.AGENT,
+            state=state,
+            version=AGENT_VERSION,
+            replica_version=index.snapshot.version if index is not None else None,
+            since=self._clock(),
+        )
+
+    @property
+    def status_topic(self) -> str:
+        """The agent's retained status topic."""
+        return self._status_topic
+
+    def run(self) -> None:
+        """Run until a Stop item arrives."""
+        while True:
+            try:
+                item = self._inbox.get(timeout=_TICK_S)
+            except queue.Empty:
+                item = None
+            if isinstance(item, Stop):
+                return
+            if item is not None:
+                try:
+                    self.handle(item)
+                except Exception:
+                    self.drops["handler_error"] += 1
+                    _log.exception("agent loop failed on %s; continuing", type(item).__name__)
+            self.tick()
+
+    def handle(self, item: InboxItem) -> None:
+        """Act on one inbox item."""
+        if isinstance(item, MqttIncoming):
+            self._on_message(item)
+        elif isinstance(item, MqttPublished):
+            self._sender.on_puback(item.mid)
+        elif isinstance(item, CodeSeen):
+            self._on_code(item)
+        elif isinstance(item, PresentationDecided):
+            self._on_decided(item)
+        elif isinstance(item, ReplicaSynced):
+            self._install_replica(item)
+        elif isinstance(item, MqttConnected):
+            self._on_connected()
+        elif isinstance(item, MqttSubscribed):
+            self.subscribed = self.connected
+        elif isinstance(item, MqttDisconnected):
+            if self.connected:
+                _log.warning("MQTT disconnected: %s", item.reason)
+            self.connected = self.subscribed = False
+            self._disconnected_since = self._disconnected_since or time.monotonic()
+
+    def tick(self) -> None:
+        """Timeouts, event delivery and periodic sync."""
+        now = time.monotonic()
+        for command_id, pending in list(self._pending.items()):
+            if now >= pending.deadline:
+                detail = (
+                    "no passage reported by the bridge"
+                    if pending.acked
+                    else "no command ack from the bridge"
+                )
+                self._close(command_id, passed=None, detail=detail)
+        if self.connected:
+            self._sender.pump_mqtt()
+        elif (
+            self._disconnected_since is not None
+            and now - self._disconnected_since >= self._config.api.event_replay_after_s
+            and self._outbox.unsent
+        ):
+            self._sender.replay_http()
+        if now >= self._next_sync:
+            self._next_sync = now + self._config.api.sync_interval_s
+            self._workers.request_sync()
+
+    # --- MQTT ---------------------------------------------------------------------------
+
+    def _on_connected(self) -> None:
+        _log.info("MQTT connected")
+        self.connected = True
+        self._disconnected_since = None
+        self._bus.subscribe(
+            [
+                self._topic[GateChannel.CREDENTIAL],
+                self._topic[GateChannel.CMD_ACK],
+                self._topic[GateChannel.PASSAGE],
+                self._sync_topic,
+            ]
+        )
+        self._publish_status()
+
+    def _publish_status(self) -> None:
+        payload = encode_message(self.node_status(NodeState.ONLINE))
+        self._bus.publish(self._status_topic, payload, retain=True)
+
+    def _on_message(self, item: MqttIncoming) -> None:
+        try:
+            topic = parse_topic(item.topic)
+        except TopicError:
+            self.drops["unknown_topic"] += 1
+            return
+        expected: dict[GateChannel | None, type] = {
+            GateChannel.CREDENTIAL: CredentialPresented,
+            GateChannel.CMD_ACK: CommandAck,
+            GateChannel.PASSAGE: Passage,
+            None: SyncNotice,
+        }
+        channel = topic.channel if isinstance(topic, GateTopic) else None
+        want = expected.get(channel)
+        if want is None or (isinstance(topic, GateTopic) and topic.gate != self._config.gate):
+            self.drops["unexpected_topic"] += 1
+            return
+        try:
+            message = decode_message(item.payload, expected=want)
+        except MessageError as exc:
+            label = channel.name.lower() if channel is not None else "sync"
+            self.drops[f"{label}:{exc.reason.value}"] += 1
+            _log.warning("dropped a %s message: %s", label, exc.reason.value)
+            return
+        if isinstance(message, CredentialPresented):
+            self._on_badge(message)
+        elif isinstance(message, CommandAck):
+            self._on_ack(message)
+        elif isinstance(message, Passage):
+            self._on_passage(message)
+        elif isinstance(message, SyncNotice):
+            index = self.replica.index
+            if index is None or message.replica_version > index.snapshot.version:
+                self._workers.request_sync()
+
+    # --- presentations ------------------------------------------------------------------
+
+    def _on_badge(self, message: CredentialPresented) -> None:
+        lane = self._config.lane(message.lane)
+        if lane is None:
+            self.drops["credential:unknown_lane"] += 1
+            _log.warning("badge read on unknown lane %d dropped", message.lane)
+            return
+        self._submit(
+            Presentation(
+                lane=lane.lane,
+                direction=lane.direction,
+                credential_kind=CredentialKind.BADGE,
+                occurred_at=self._clock(),
+                started=time.monotonic(),
+                badge_number=message.badge_number,
+            )
+        )
+
+    def _on_code(self, item: CodeSeen) -> None:
+        if not item.text.startswith(TOKEN_PREFIX):
+            self.drops["code:not_a_pass"] += 1
+            return
+        started = time.perf_counter()
+        check = verify_pass(
+            item.text,
+            keyring=keyring_of(self.replica.index),
+            gate_id=self._config.gate,
+            now=self._clock(),
+        )
+        lane = self._config.lanes[0]
+        presentation = Presentation(
+            lane=lane.lane,
+            direction=lane.direction,
+            credential_kind=CredentialKind.QR_PASS,
+            occurred_at=self._clock(),
+            started=min(item.at, time.monotonic()),
+            pass_token=item.text if len(item.text) <= 512 else None,
+            pass_check=check,
+            decode_ms=(time.perf_counter() - started) * 1000,
+        )
+        if isinstance(check, PassRejected):
+            index = self.replica.index
+            verdict = pass_rejection_verdict(
+                check, replica_version=index.snapshot.version if index is not None else None
+            )
+            decided = PresentationDecided(presentation, verdict, None, 0.0)
+            self._on_decided(decided)
+            return
+        self._submit(presentation)
+
+    def _submit(self, presentation: Presentation) -> None:
+        if self._outbox.full:
+            verdict = Verdict(
+                Decision.DENIED,
+                ReasonCode.GATE_OFFLINE_POLICY,
+                DecidedBy.REPLICA,
+                detail=_OUTBOX_FULL_DETAIL,
+            )
+            self._on_decided(PresentationDecided(presentation, verdict, None, 0.0))
+            return
+        if not self._workers.submit(presentation):
+            self.drops["presentation:busy"] += 1
+            _log.warning("decision worker busy; presentation on lane %d dropped", presentation.lane)
+
+    def _on_decided(self, item: PresentationDecided) -> None:
+        verdict = item.verdict
+        if verdict.granted and self._outbox.full:
+            verdict = Verdict(
+                Decision.DENIED,
+                ReasonCode.GATE_OFFLINE_POLICY,
+                verdict.decided_by,
+                detail=_OUTBOX_FULL_DETAIL,
+                person_id=verdict.person_id,
+                replica_version=verdict.replica_version,
+            )
+        for alarm in verdict.alarms:
+            self._raise_alarm(alarm, lane=item.presentation.lane, detail=verdict.reason.value)
+        story = Story(
+            presentation=item.presentation,
+            verdict=verdict,
+            face=item.face,
+            decision_ms=item.decision_ms,
+            decided_at=time.monotonic(),
+        )
+        if not verdict.granted:
+            self._record(story)
+            return
+        if not self.connected:
+            self._record(story.closed(passed=False, detail="broker unreachable: gate not opened"))
+            return
+        self._open(story)
+
+    def _open(self, story: Story) -> None:
+        turnstile = self._config.turnstile
+        issued = self._clock()
+        command = OpenCommand(
+            command_id=new_id(),
+            lane=story.presentation.lane,
+            direction=story.presentation.direction,
+            pulse_ms=turnstile.pulse_ms,
+            issued_at=issued,
+            expires_at=issued + timedelta(seconds=turnstile.command_ttl_s),
+            issued_by=self._config.node_id,
+        )
+        story = Story(
+            presentation=story.presentation,
+            verdict=story.verdict,
+            face=story.face,
+            decision_ms=story.decision_ms,
+            decided_at=time.monotonic(),
+            command_id=command.command_id,
+        )
+        self._bus.publish(self._topic[GateChannel.CMD_OPEN], encode_message(command))
+        deadline = time.monotonic() + turnstile.ack_timeout_s
+        self._pending[command.command_id] = _Pending(story, deadline)
+
+    def _on_ack(self, ack: CommandAck) -> None:
+        pending = self._pending.get(ack.command_id)
+        if pending is None or pending.acked:
+            self.drops["cmd_ack:unknown_command"] += 1
+            return
+        if ack.result is AckResult.OPENED:
+            pending.acked = True
+            pending.deadline = time.monotonic() + self._config.turnstile.passage_timeout_s
+            return
+        detail = f"turnstile answered {ack.result.value}"
+        self._close(ack.command_id, passed=False, detail=detail)
+
+    def _on_passage(self, passage: Passage) -> None:
+        if passage.command_id not in self._pending:
+            self.drops["passage:unknown_command"] += 1
+            return
+        self._close(passage.command_id, passed=passage.passed, detail=None)
+
+    def _close(self, command_id: str, *, passed: bool | None, detail: str | None) -> None:
+        pending = self._pending.pop(command_id)
+        self._record(pending.story.closed(passed=passed, detail=detail))
+
+    def _record(self, story: Story) -> None:
+        reserve = 0 if story.verdict.granted else max(10, self._outbox.max_unsent // 10)
+        occurred_at = story.presentation.occurred_at
+        try:
+            self._outbox.append(
+                lambda seq: build_event(story, seq=seq, event_id=new_id(), occurred_at=occurred_at),
+                reserve=reserve,
+            )
+        except OutboxFull:
+            self.drops["event:outbox_full"] += 1
+            _log.error("outbox full: event of lane %d not recorded", story.presentation.lane)
+        if self._outbox.full:
+            self._alarm_outbox_full()
+        if self.connected:
+            self._sender.pump_mqtt()
+
+    def _alarm_outbox_full(self) -> None:
+        now = time.monotonic()
+        if self._full_alarm_at is not None and now - self._full_alarm_at < _FULL_ALARM_EVERY_S:
+            return
+        self._full_alarm_at = now
+        _log.error("event outbox is full (%d unsent): the gate denies", self._outbox.unsent)
+        self._raise_alarm(
+            AlarmKind.OUTBOX_FULL, lane=None, detail=f"{self._outbox.unsent} unsent events"
+        )
+
+    def _raise_alarm(self, kind: AlarmKind, *, lane: int | None, detail: str) -> None:
+        alarm = AlarmRaised(
+            alarm_id=new_id(), alarm=kind, lane=lane, at=self._clock(), detail=detail
+        )
+        self._bus.publish(self._topic[GateChannel.ALARM], encode_message(alarm))
+
+    # --- replica ------------------------------------------------------------------------
+
+    def _install_replica(self, item: ReplicaSynced) -> None:
+        stored = item.result.stored
+        self.replica = ReplicaView(ReplicaIndex(stored.snapshot), stored.last_sync_at)
+        if self.connected:
+            self._publish_status()

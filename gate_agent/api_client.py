@@ -1,0 +1,145 @@
+"""The agent's HTTP client of the central API: decisions, event replay and replica downloads.
+
+Every call has a hard timeout. A decision that times out, cannot connect or gets a 5xx
+raises `ApiUnavailable`, and the agent decides from its replica instead; a 4xx is a bug or a
+bad key and raises `ApiRejected` (the agent still falls back, but logs it loudly).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+from gate_protocol.api_models import (
+    DecisionAnswer,
+    DecisionQuery,
+    EventBatch,
+    EventBatchResult,
+)
+from gate_protocol.messages import AccessEvent
+from gate_protocol.replica import ReplicaDelta, ReplicaSnapshot, decode_replica
+from pydantic import ValidationError
+
+__all__ = ["ApiClient", "ApiError", "ApiRejected", "ApiUnavailable"]
+
+_log = logging.getLogger(__name__)
+GATE_KEY_HEADER = "X-Gate-Key"
+
+
+class ApiError(RuntimeError):
+    """The central API did not give a usable answer."""
+
+
+class ApiUnavailable(ApiError):
+    """Timeout, connection error, 5xx or an unreadable body: the API is away for now."""
+
+
+class ApiRejected(ApiError):
+    """A 4xx: the request or the gate key was refused."""
+
+
+class ApiClient:
+    """Talks to the central API as one gate.
+
+    Args:
+        base_url: The API's base URL.
+        gate: This gate's id (for the replica path).
+        gate_key: This gate's API key, sent as X-Gate-Key.
+        decision_timeout_s: Hard timeout of a decision (connect, write, read, pool).
+        sync_timeout_s: Timeout of replica downloads and event batches.
+        transport: An httpx transport to use instead of the network (tests only).
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        gate: str,
+        gate_key: str,
+        decision_timeout_s: float,
+        sync_timeout_s: float = 10.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self._gate = gate
+        self._decision_timeout = httpx.Timeout(decision_timeout_s)
+        self._sync_timeout = httpx.Timeout(sync_timeout_s)
+        self._http = httpx.Client(
+            base_url=base_url.rstrip("/"),
+            headers={GATE_KEY_HEADER: gate_key},
+            transport=transport,
+        )
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    def _post(self, path: str, body: bytes, timeout: httpx.Timeout) -> bytes:
+        try:
+            response = self._http.post(
+                path,
+                content=body,
+                headers={"Content-Type": "application/json"},
+                timeout=timeout,
+            )
+        except httpx.HTTPError as exc:
+            raise ApiUnavailable(f"{path}: {type(exc).__name__}") from None
+        return self._check(path, response)
+
+    @staticmethod
+    def _check(path: str, response: httpx.Response) -> bytes:
+        if response.status_code >= 500:
+            raise ApiUnavailable(f"{path}: HTTP {response.status_code}")
+        if response.status_code >= 400:
+            raise ApiRejected(f"{path}: HTTP {response.status_code}")
+        return response.content
+
+    def decide(self, query: DecisionQuery) -> DecisionAnswer:
+        """POST /api/v1/decisions within the decision timeout.
+
+        Raises:
+            ApiUnavailable: timeout, connection error, 5xx, or an answer that does not validate.
+            ApiRejected: a 4xx.
+        """
+        body = self._post(
+            "/api/v1/decisions", query.model_dump_json().encode(), self._decision_timeout
+        )
+        try:
+            answer = DecisionAnswer.model_validate_json(body)
+        except ValidationError:
+            raise ApiUnavailable("decision answer does not validate") from None
+        if answer.request_id != query.request_id:
+            raise ApiUnavailable("decision answer is for another request")
+        return answer
+
+    def send_events(self, events: list[AccessEvent]) -> EventBatchResult:
+        """POST /api/v1/events (idempotent on event_id).
+
+        Raises:
+            ApiUnavailable: timeout, connection error, 5xx or an unreadable answer.
+            ApiRejected: a 4xx.
+        """
+        batch = EventBatch(events=tuple(events))
+        body = self._post("/api/v1/events", batch.model_dump_json().encode(), self._sync_timeout)
+        try:
+            return EventBatchResult.model_validate_json(body)
+        except ValidationError:
+            raise ApiUnavailable("event batch answer does not validate") from None
+
+    def fetch_replica(self, since: int | None) -> ReplicaSnapshot | ReplicaDelta:
+        """GET /api/v1/gates/{gate}/replica, as a delta after `since` or a full snapshot.
+
+        Raises:
+            ApiUnavailable: timeout, connection error, 5xx or a body that does not validate.
+            ApiRejected: a 4xx.
+        """
+        params = {"since": str(since)} if since is not None else None
+        path = f"/api/v1/gates/{self._gate}/replica"
+        try:
+            response = self._http.get(path, params=params, timeout=self._sync_timeout)
+        except httpx.HTTPError as exc:
+            raise ApiUnavailable(f"{path}: {type(exc).__name__}") from None
+        body = self._check(path, response)
+        try:
+            return decode_replica(body)
+        except ValidationError:
+            raise ApiUnavailable("replica does not validate") from None

@@ -1,0 +1,193 @@
+"""Composition of one gate agent from its config: the only place the parts are wired together."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from datetime import UTC, datetime
+
+from gate_protocol.messages import NodeState, NodeStatus, encode_message
+from gate_protocol.replica import ReplicaIndex
+from gate_protocol.topics import GateChannel, GateTopic, NodeKind, build_topic
+
+from gate_agent.agent import AGENT_VERSION, GateAgent
+from gate_agent.api_client import ApiClient
+from gate_agent.config import AgentConfig, read_secret
+from gate_agent.decider import FaceSettings, PresentationDecider, ReplicaView
+from gate_agent.event_sender import EventSender
+from gate_agent.face_step import FaceVerifier, LivenessChecker
+from gate_agent.frame_pump import CodeScanner, FramePump, load_code_scanner
+from gate_agent.frames import FrameSource, open_frame_source
+from gate_agent.inbox import CodeSeen, InboxItem, Stop
+from gate_agent.mqtt_link import MqttLink
+from gate_agent.outbox import Outbox
+from gate_agent.replica_store import ReplicaStore
+from gate_agent.workers import Workers
+
+__all__ = ["AgentApp"]
+
+_log = logging.getLogger(__name__)
+
+
+class AgentApp:
+    """A whole gate agent: MQTT link, workers, frame pump and the loop thread.
+
+    Args:
+        config: The agent config.
+        gate_key: The gate's API key (default: from the env variable the config names).
+        mqtt_password: The broker password (default: from the env variable the config names).
+        verifier: The face verifier; None: no face step (badge-only gate, or tests).
+        liveness: The liveness checker; None: liveness not run.
+        scanner: The code scanner (default: gate_agent.code_scanner.scan_codes).
+        frame_source: The camera (default: opened from the config, if one is configured).
+    """
+
+    def __init__(
+        self,
+        config: AgentConfig,
+        *,
+        gate_key: str | None = None,
+        mqtt_password: str | None = None,
+        verifier: FaceVerifier | None = None,
+        liveness: LivenessChecker | None = None,
+        scanner: CodeScanner | None = None,
+        frame_source: FrameSource | None = None,
+    ) -> None:
+        self.config = config
+        if gate_key is None:
+            gate_key = read_secret(config.api.gate_key_env, what="API gate key") or ""
+        if mqtt_password is None and config.mqtt.username is not None:
+            mqtt_password = read_secret(config.mqtt.password_env, what="MQTT password")
+        self.inbox: queue.Queue[InboxItem] = queue.Queue()
+        store = ReplicaStore(config.replica_path)
+        stored = store.load()
+        view = (
+            ReplicaView(ReplicaIndex(stored.snapshot), stored.last_sync_at)
+            if stored is not None
+            and (stored.snapshot.site_id, stored.snapshot.gate_id) == (config.site, config.gate)
+            else ReplicaView(None, None)
+        )
+        self.outbox = Outbox(config.outbox.path, max_unsent=config.outbox.max_unsent)
+        self.api = ApiClient(
+            base_url=config.api.url,
+            gate=config.gate,
+            gate_key=gate_key,
+            decision_timeout_s=config.api.decision_timeout_ms / 1000,
+            sync_timeout_s=config.api.sync_timeout_s,
+        )
+        status_topic = build_topic(
+            GateTopic(config.site, config.gate, GateChannel.STATUS, NodeKind.AGENT)
+        )
+        self.link = MqttLink(
+            inbox=self.inbox,
+            client_id=f"portgate-{config.site}-{config.gate}-{config.node_id}",
+            host=config.mqtt.host,
+            port=config.mqtt.port,
+            will_topic=status_topic,
+            will_payload=encode_message(_offline_status()),
+            username=config.mqtt.username,
+            password=mqtt_password,
+            tls=config.mqtt.tls,
+            keepalive_s=config.mqtt.keepalive_s,
+            reconnect_min_s=config.mqtt.reconnect_min_s,
+            reconnect_max_s=config.mqtt.reconnect_max_s,
+        )
+        self.pump = self._build_pump(frame_source, scanner)
+        face = None
+        if self.pump is not None and verifier is not None and config.face.enabled:
+            face = FaceSettings(
+                pump=self.pump,
+                verifier=verifier,
+                liveness=liveness,
+                burst_frames=config.face.burst_frames,
+                burst_timeout_s=config.face.burst_timeout_ms / 1000,
+            )
+        decider = PresentationDecider(
+            api=self.api, replica=self._replica_view, face=face, clock=lambda: datetime.now(UTC)
+        )
+        self.workers = Workers(
+            inbox=self.inbox,
+            decider=decider,
+            api=self.api,
+            store=store,
+            replica=self._replica_view,
+            site=config.site,
+            gate=config.gate,
+        )
+        self.sender = EventSender(
+            outbox=self.outbox,
+            publisher=self.link,
+            topic=build_topic(GateTopic(config.site, config.gate, GateChannel.EVENT)),
+            window=config.outbox.publish_window,
+            api=self.api,
+            batch_size=config.api.event_batch_size,
+        )
+        self.agent = GateAgent(
+            config=config,
+            bus=self.link,
+            outbox=self.outbox,
+            sender=self.sender,
+            workers=self.workers,
+            replica=view,
+            inbox=self.inbox,
+        )
+        self._loop_thread: threading.Thread | None = None
+
+    def _replica_view(self) -> ReplicaView:
+        # Read from the decision and sync threads: the loop swaps the view whole.
+        return self.agent.replica
+
+    def _build_pump(
+        self, frame_source: FrameSource | None, scanner: CodeScanner | None
+    ) -> FramePump | None:
+        if frame_source is None and self.config.camera is None:
+            return None
+        source = frame_source or open_frame_source(self.config.camera)  # type: ignore[arg-type]
+        inbox = self.inbox
+
+        def on_code(text: str, at: float) -> None:
+            inbox.put_nowait(CodeSeen(text=text, at=at))
+
+        return FramePump(
+            source=source,
+            scanner=scanner or load_code_scanner(),
+            on_code=on_code,
+            dedup_s=self.config.code_dedup_s,
+        )
+
+    def start(self) -> None:
+        """Start every thread; the loop runs in its own thread."""
+        self.workers.start()
+        if self.pump is not None:
+            self.pump.start()
+        self.link.start()
+        self._loop_thread = threading.Thread(target=self.agent.run, name="agent-loop", daemon=True)
+        self._loop_thread.start()
+        _log.info(
+            "gate agent %s for %s/%s started", AGENT_VERSION, self.config.site, self.config.gate
+        )
+
+    def wait(self, stop: threading.Event) -> None:
+        """Block until `stop` is set or the loop ends."""
+        while not stop.is_set() and self._loop_thread is not None and self._loop_thread.is_alive():
+            stop.wait(0.5)
+
+    def stop(self) -> None:
+        """Say offline, stop every thread and close the outbox."""
+        self.inbox.put(Stop())
+        if self._loop_thread is not None:
+            self._loop_thread.join(timeout=5.0)
+        self.link.publish(self.agent.status_topic, encode_message(_offline_status()), retain=True)
+        if self.pump is not None:
+            self.pump.stop()
+        self.workers.stop()
+        self.link.stop()
+        self.api.close()
+        self.outbox.close()
+
+
+def _offline_status() -> NodeStatus:
+    return NodeStatus(
+        node=NodeKind.AGENT, state=NodeState.OFFLINE, version=AGENT_VERSION, since=datetime.now(UTC)
+    )

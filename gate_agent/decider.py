@@ -1,0 +1,132 @@
+"""Decides one presentation: face step, then the central API, then the replica if the API is away.
+
+Runs in the agent's decision worker thread (face work and HTTP block); it reads the replica
+index the loop last installed (an immutable object swapped whole) and never touches the
+loop's state.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from gate_protocol.messages import new_id
+from gate_protocol.replica import ReplicaIndex
+
+from gate_agent.api_client import ApiClient, ApiError, ApiRejected
+from gate_agent.decision_glue import (
+    build_query,
+    face_required,
+    holder_id,
+    replica_verdict,
+    verdict_from_answer,
+)
+from gate_agent.face_step import FaceOutcome, FaceVerifier, LivenessChecker, run_face_step
+from gate_agent.frame_pump import FramePump
+from gate_agent.inbox import PresentationDecided
+from gate_agent.presentation import Presentation
+
+__all__ = ["FaceSettings", "PresentationDecider", "ReplicaView"]
+
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ReplicaView:
+    """The replica as the loop last installed it, with its last successful sync time."""
+
+    index: ReplicaIndex | None
+    last_sync_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class FaceSettings:
+    """The face step's wiring: the camera's frames and the biometric checks."""
+
+    pump: FramePump
+    verifier: FaceVerifier
+    liveness: LivenessChecker | None
+    burst_frames: int
+    burst_timeout_s: float
+
+
+class PresentationDecider:
+    """Turns a presentation into a decision.
+
+    Args:
+        api: The central API client (its decision timeout is the hard limit).
+        replica: Returns the current replica view.
+        face: The face step's wiring; None when the gate has no camera.
+        clock: The wall clock (UTC, aware).
+    """
+
+    def __init__(
+        self,
+        *,
+        api: ApiClient,
+        replica: Callable[[], ReplicaView],
+        face: FaceSettings | None,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._api = api
+        self._replica = replica
+        self._face = face
+        self._clock = clock
+
+    def decide(self, presentation: Presentation) -> PresentationDecided:
+        """Run the face step if the gate wants one, then ask the API or the replica."""
+        view = self._replica()
+        outcome = self._run_face(presentation, view.index)
+        evidence = outcome.evidence if outcome is not None else None
+        started = time.perf_counter()
+        query = build_query(presentation=presentation, face=evidence, request_id=new_id())
+        try:
+            verdict = verdict_from_answer(self._api.decide(query))
+        except ApiError as exc:
+            if isinstance(exc, ApiRejected):
+                _log.error("API refused the decision request (%s); deciding from replica", exc)
+            else:
+                _log.warning("API unavailable (%s); deciding from replica", exc)
+            verdict = replica_verdict(
+                index=view.index,
+                presentation=presentation,
+                face=evidence,
+                now=self._clock(),
+                last_sync_at=view.last_sync_at,
+            )
+        decision_ms = (time.perf_counter() - started) * 1000
+        return PresentationDecided(
+            presentation=presentation, verdict=verdict, face=outcome, decision_ms=decision_ms
+        )
+
+    def _run_face(
+        self, presentation: Presentation, index: ReplicaIndex | None
+    ) -> FaceOutcome | None:
+        face = self._face
+        if face is None or not face_required(index):
+            return None
+        person_id = holder_id(index, presentation)
+        templates: list[bytes] = []
+        if index is not None and person_id is not None:
+            templates = [_b64(t.encoding_b64) for t in index.templates_of(person_id)]
+        frames = face.pump.burst(
+            count=face.burst_frames, since=presentation.started, timeout_s=face.burst_timeout_s
+        )
+        try:
+            return run_face_step(
+                images=[frame.image for frame in frames],
+                templates=templates,
+                verifier=face.verifier,
+                liveness=face.liveness,
+            )
+        except Exception:
+            _log.exception("face step failed; reporting no face seen")
+            return run_face_step(images=[], templates=[], verifier=face.verifier, liveness=None)
+
+
+def _b64(text: str) -> bytes:
+    return base64.b64decode(text)

@@ -1,0 +1,119 @@
+"""The face step: 1:1 verification against the credential holder's templates, and liveness.
+
+The agent programs against two small interfaces, `FaceVerifier` and `LivenessChecker`; the
+biometrics package provides the real ones (see `gate_agent.face_biometrics`). The step's
+result is the `FaceEvidence` that `gate_protocol.policy.decide()` and the central API read,
+plus the scores and timings the access event reports.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+from gate_protocol.policy import FaceEvidence
+
+__all__ = [
+    "FaceMatch",
+    "FaceOutcome",
+    "FaceVerifier",
+    "LivenessChecker",
+    "LivenessResult",
+    "run_face_step",
+]
+
+Image = npt.NDArray[np.uint8]
+
+
+@dataclass(frozen=True, slots=True)
+class FaceMatch:
+    """The best 1:1 match over a burst: whether a face was seen and its best distance."""
+
+    seen: bool
+    distance: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LivenessResult:
+    """Whether the burst shows a live face, with a score in [0, 1] (higher: more alive)."""
+
+    passed: bool
+    score: float
+
+
+class FaceVerifier(Protocol):
+    """Compares the faces in a burst of frames with a person's enrolled templates."""
+
+    def verify(self, images: Sequence[Image], templates: Sequence[bytes]) -> FaceMatch:
+        """The best match of any face in `images` against `templates` (512-byte float32)."""
+        ...
+
+
+class LivenessChecker(Protocol):
+    """Judges whether a burst of frames shows a live face (not a photo or a screen)."""
+
+    def check(self, images: Sequence[Image]) -> LivenessResult:
+        """The liveness verdict over the burst."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class FaceOutcome:
+    """The face step's evidence for the decision and its figures for the event."""
+
+    evidence: FaceEvidence
+    face_ms: float | None = None
+    liveness_ms: float | None = None
+
+    @property
+    def face_score(self) -> float | None:
+        """The reported face score: the best distance (lower is a closer match)."""
+        return self.evidence.distance
+
+    @property
+    def liveness_score(self) -> float | None:
+        """The reported liveness score."""
+        return self.evidence.liveness_score
+
+
+def run_face_step(
+    *,
+    images: Sequence[Image],
+    templates: Sequence[bytes],
+    verifier: FaceVerifier,
+    liveness: LivenessChecker | None,
+) -> FaceOutcome:
+    """Verify the burst against the templates, then run liveness if a face was seen.
+
+    No frames means no face seen; no templates means the face was seen but cannot match
+    (distance None, which the policy denies as a mismatch when a face is required).
+    """
+    if not images:
+        return FaceOutcome(evidence=FaceEvidence(seen=False))
+    started = time.perf_counter()
+    match = verifier.verify(images, templates)
+    face_ms = (time.perf_counter() - started) * 1000
+    if not match.seen:
+        return FaceOutcome(evidence=FaceEvidence(seen=False), face_ms=face_ms)
+    distance = match.distance
+    if distance is not None and not 0.0 <= distance <= 10.0:
+        distance = None  # no template to compare with (inf), or nonsense: cannot match
+    if liveness is None:
+        return FaceOutcome(evidence=FaceEvidence(seen=True, distance=distance), face_ms=face_ms)
+    started = time.perf_counter()
+    verdict = liveness.check(images)
+    liveness_ms = (time.perf_counter() - started) * 1000
+    return FaceOutcome(
+        evidence=FaceEvidence(
+            seen=True,
+            distance=distance,
+            liveness_passed=verdict.passed,
+            liveness_score=min(max(verdict.score, 0.0), 10.0),
+        ),
+        face_ms=face_ms,
+        liveness_ms=liveness_ms,
+    )

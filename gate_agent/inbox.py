@@ -1,0 +1,101 @@
+"""What the agent loop's inbox carries: every thread talks to the loop only through these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gate_agent.face_step import FaceOutcome
+from gate_agent.presentation import Presentation, Verdict
+from gate_agent.replica_store import SyncResult
+
+__all__ = [
+    "CodeSeen",
+    "InboxItem",
+    "MqttConnected",
+    "MqttDisconnected",
+    "MqttIncoming",
+    "MqttPublished",
+    "MqttSubscribed",
+    "PresentationDecided",
+    "ReplicaSynced",
+    "Stop",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class MqttConnected:
+    """The broker accepted the connection."""
+
+    session_present: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MqttDisconnected:
+    """The connection was lost or refused (paho reconnects with backoff)."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class MqttSubscribed:
+    """The broker granted the agent's subscriptions (SUBACK)."""
+
+    mid: int
+
+
+@dataclass(frozen=True, slots=True)
+class MqttIncoming:
+    """A raw message from a subscribed topic, not yet validated."""
+
+    topic: str
+    payload: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class MqttPublished:
+    """The broker acknowledged (PUBACK) the publish with this message id."""
+
+    mid: int
+
+
+@dataclass(frozen=True, slots=True)
+class CodeSeen:
+    """The camera's scan worker decoded a code; `at` is the frame's monotonic time."""
+
+    text: str
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class PresentationDecided:
+    """The decision worker's result for one presentation."""
+
+    presentation: Presentation
+    verdict: Verdict
+    face: FaceOutcome | None
+    decision_ms: float
+
+
+@dataclass(frozen=True, slots=True)
+class ReplicaSynced:
+    """The sync worker stored a new replica."""
+
+    result: SyncResult
+
+
+@dataclass(frozen=True, slots=True)
+class Stop:
+    """Leave the loop."""
+
+
+InboxItem = (
+    MqttConnected
+    | MqttDisconnected
+    | MqttIncoming
+    | MqttPublished
+    | MqttSubscribed
+    | CodeSeen
+    | PresentationDecided
+    | ReplicaSynced
+    | Stop
+)
