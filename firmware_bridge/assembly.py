@@ -18,7 +18,7 @@ from firmware_bridge.config import (
 from firmware_bridge.drivers.base import ReaderDriver, TurnstileDriver
 from firmware_bridge.service import VERSION, Bridge, utcnow
 
-__all__ = ["build_bridge", "build_drivers"]
+__all__ = ["build_bridge", "build_bus", "build_drivers"]
 
 
 def build_drivers(
@@ -63,14 +63,13 @@ def _build_osdp(
     return panel, panel
 
 
-def build_bridge(config: BridgeConfig, *, environ: Mapping[str, str] | None = None) -> Bridge:
-    """A Bridge on the real MQTT bus with the configured drivers.
+def build_bus(config: BridgeConfig, *, environ: Mapping[str, str] | None = None) -> MqttBus:
+    """The MQTT bus of a bridge, with its retained offline status as last will.
 
     Raises:
-        ConfigError: A secret is missing or the hardware config is refused.
+        ConfigError: A user name is configured but its password variable is not set.
     """
     env = os.environ if environ is None else environ
-    turnstile, reader = build_drivers(config, environ=env)
     password = env.get(config.mqtt.password_env)
     if config.mqtt.username is not None and not password:
         raise ConfigError(f"MQTT password missing: set {config.mqtt.password_env}")
@@ -81,7 +80,7 @@ def build_bridge(config: BridgeConfig, *, environ: Mapping[str, str] | None = No
     will = NodeStatus(
         node=NodeKind.BRIDGE, state=NodeState.OFFLINE, version=VERSION, since=utcnow()
     )
-    bus = MqttBus(
+    return MqttBus(
         host=config.mqtt.host,
         port=config.mqtt.port,
         client_id=config.mqtt.username or f"bridge-{config.site}-{config.gate}",
@@ -90,4 +89,14 @@ def build_bridge(config: BridgeConfig, *, environ: Mapping[str, str] | None = No
         keepalive_s=config.mqtt.keepalive_s,
         will=(will_topic, will),
     )
+
+
+def build_bridge(config: BridgeConfig, *, environ: Mapping[str, str] | None = None) -> Bridge:
+    """A Bridge on the real MQTT bus with the configured drivers.
+
+    Raises:
+        ConfigError: A secret is missing or the hardware config is refused.
+    """
+    bus = build_bus(config, environ=environ)
+    turnstile, reader = build_drivers(config, environ=environ)
     return Bridge(config=config, turnstile=turnstile, reader=reader, bus=bus)

@@ -144,10 +144,6 @@ class Bridge:
         self._log.close()
         (self.config.state_dir / _RUNNING_MARKER).unlink(missing_ok=True)
 
-    def will(self) -> tuple[GateTopic, NodeStatus]:
-        """The last will the bus must register: this bridge's retained offline status."""
-        return self._status_topic(), self._status(NodeState.OFFLINE)
-
     def _mark_running(self) -> bool:
         marker = self.config.state_dir / _RUNNING_MARKER
         self.config.state_dir.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,60 @@
+from pathlib import Path
+
+import pytest
+
+from firmware_bridge.config import ConfigError, GpioConfig, OsdpConfig, load_bridge_config
+from firmware_bridge.lane_machine import FailMode
+
+REPO = Path(__file__).resolve().parents[2]
+BASE = "site: s1\ngate: g1\nlanes: [{lane: 0, direction: entry}]\n"
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "bridge.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_example_config_loads() -> None:
+    config = load_bridge_config(REPO / "configs" / "bridge-example.yaml")
+    assert config.hardware.driver == "simulated"
+    assert [lane.effective_fail_mode for lane in config.lanes] == [FailMode.SECURE, FailMode.SAFE]
+
+
+def test_driver_is_a_tagged_union(tmp_path: Path) -> None:
+    gpio = load_bridge_config(
+        write(tmp_path, BASE + "hardware: {driver: gpio, lanes: [{lane: 0, relay_pin: 17}]}\n")
+    )
+    assert isinstance(gpio.hardware, GpioConfig)
+    osdp = load_bridge_config(
+        write(
+            tmp_path,
+            BASE + "hardware: {driver: osdp, port: /dev/ttyS0,"
+            " readers: [{address: 1, reader_id: r, lane: 0}]}\n",
+        )
+    )
+    assert isinstance(osdp.hardware, OsdpConfig) and not osdp.hardware.allow_plaintext
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        "hardware: {driver: teleport}\n",
+        # a serial driver's key in a gpio block
+        "hardware: {driver: gpio, lanes: [{lane: 0, relay_pin: 17}], baudrate: 9600}\n",
+        "surprise: true\n",
+        "gate: 'g/1'\n",
+        "command_retention_s: 10\n",
+        "lanes: [{lane: 0, direction: entry}, {lane: 0, direction: exit}]\n",
+    ],
+)
+def test_bad_configs_are_refused(tmp_path: Path, extra: str) -> None:
+    with pytest.raises(ConfigError):
+        load_bridge_config(write(tmp_path, BASE + extra))
+
+
+def test_unreadable_or_non_yaml_config(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError):
+        load_bridge_config(tmp_path / "missing.yaml")
+    with pytest.raises(ConfigError):
+        load_bridge_config(write(tmp_path, "site: [unclosed\n"))
