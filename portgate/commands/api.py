@@ -3,8 +3,11 @@
 from typing import Annotated
 
 import typer
+import uvicorn
+from pydantic import ValidationError
 
-from portgate.commands.pending import exit_pending
+from central_api.app import create_app
+from central_api.config import Settings
 
 
 def api_command(
@@ -12,4 +15,10 @@ def api_command(
     port: Annotated[int, typer.Option(help="HTTP port.")] = 8000,
 ) -> None:
     """Run the central API and its web pages."""
-    exit_pending("api", 3)
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        for error in exc.errors(include_url=False, include_input=False):
+            typer.echo(f"portgate api: {error['msg']}", err=True)
+        raise typer.Exit(code=2) from None
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")

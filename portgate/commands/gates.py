@@ -3,8 +3,16 @@
 from typing import Annotated
 
 import typer
+from sqlmodel import Session
 
-from portgate.commands.pending import exit_pending
+from central_api.audit import ensure_audit_head
+from central_api.config import database_url
+from central_api.crud.sites import create_gate, create_site, create_zone
+from central_api.db import make_engine
+from central_api.errors import ServiceError
+from central_api.models import GateCreate, Site, SiteCreate, Zone, ZoneCreate
+from gate_protocol.records import OfflinePolicy
+from portgate.commands.users import cli_actor
 
 app = typer.Typer(help="Gates and their API keys.", no_args_is_help=True)
 
@@ -13,6 +21,49 @@ app = typer.Typer(help="Gates and their API keys.", no_args_is_help=True)
 def add_command(
     gate_id: Annotated[str, typer.Argument(help="Gate id, e.g. north-1.")],
     site: Annotated[str, typer.Option(help="Site id.")],
+    zone: Annotated[str, typer.Option(help="Zone id the gate leads into.")] = "main",
+    lanes: Annotated[int, typer.Option(min=1, max=64, help="Number of lanes.")] = 1,
+    direction: Annotated[str, typer.Option(help="entry, exit or both.")] = "both",
+    face: Annotated[bool, typer.Option(help="Require a face match.")] = True,
+    offline_policy: Annotated[
+        OfflinePolicy, typer.Option(help="What the gate does when the API is away.")
+    ] = OfflinePolicy.REPLICA,
+    replica_max_age_s: Annotated[int, typer.Option(help="Oldest usable replica.")] = 86400,
 ) -> None:
-    """Add a gate and print its API key once."""
-    exit_pending("gates add", 3)
+    """Add a gate and print its API key once (the site and zone are created if new)."""
+    engine = make_engine(database_url())
+    ensure_audit_head(engine=engine)
+    actor = cli_actor()
+    try:
+        with Session(engine) as session:
+            if session.get(Site, site) is None:
+                create_site(
+                    session=session, site_create=SiteCreate(id=site, name=site), actor=actor
+                )
+                typer.echo(f"site {site} created")
+            if session.get(Zone, zone) is None:
+                create_zone(
+                    session=session,
+                    zone_create=ZoneCreate(id=zone, site_id=site, name=zone),
+                    actor=actor,
+                )
+                typer.echo(f"zone {zone} created")
+            gate_create = GateCreate.model_validate(
+                {
+                    "id": gate_id,
+                    "site_id": site,
+                    "zone_id": zone,
+                    "lanes": lanes,
+                    "direction": direction,
+                    "face_required": face,
+                    "offline_policy": offline_policy,
+                    "replica_max_age_s": replica_max_age_s,
+                }
+            )
+            _, key = create_gate(session=session, gate_create=gate_create, actor=actor)
+    except (ServiceError, ValueError) as exc:
+        typer.echo(f"gates add: {getattr(exc, 'message', exc)}", err=True)
+        raise typer.Exit(code=1) from None
+    typer.echo(f"gate {gate_id} added at site {site}, zone {zone}")
+    typer.echo("API key (shown once, store it in the agent's config):")
+    typer.echo(key)

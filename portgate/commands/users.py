@@ -1,12 +1,28 @@
 """`portgate users ...`: dashboard and desk users."""
 
+import getpass
+import os
 from typing import Annotated
 
 import typer
+from sqlmodel import Session
 
-from portgate.commands.pending import exit_pending
+from central_api.audit import ensure_audit_head
+from central_api.config import database_url
+from central_api.crud.users import create_user
+from central_api.db import make_engine
+from central_api.errors import ServiceError
+from central_api.models import Role
 
 app = typer.Typer(help="Dashboard and desk users.", no_args_is_help=True)
+
+
+def cli_actor() -> str:
+    """The audit actor of a CLI change: the operating-system user."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli:unknown"
 
 
 @app.command("add")
@@ -15,4 +31,26 @@ def add_command(
     role: Annotated[str, typer.Option(help="admin, security_desk or operator.")],
 ) -> None:
     """Add a user with a role; the password comes from a prompt or PORTGATE_PASSWORD."""
-    exit_pending("users add", 3)
+    try:
+        parsed_role = Role(role)
+    except ValueError:
+        typer.echo(f"unknown role {role!r}: use admin, security_desk or operator", err=True)
+        raise typer.Exit(code=2) from None
+    password = os.environ.get("PORTGATE_PASSWORD")
+    if not password:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    engine = make_engine(database_url())
+    ensure_audit_head(engine=engine)
+    try:
+        with Session(engine) as session:
+            create_user(
+                session=session,
+                username=name,
+                password=password,
+                role=parsed_role,
+                actor=cli_actor(),
+            )
+    except ServiceError as exc:
+        typer.echo(f"users add: {exc.message}", err=True)
+        raise typer.Exit(code=1) from None
+    typer.echo(f"user {name} added with role {parsed_role}")

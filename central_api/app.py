@@ -1,0 +1,115 @@
+"""The FastAPI application factory: `create_app(settings)` wires DB, MQTT, ingest, routes."""
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from gate_protocol.topics import GateChannel, filter_all_gates, filter_site_channel
+from sqlalchemy import Engine
+from sqlalchemy.exc import DataError, IntegrityError
+
+from central_api.audit import ensure_audit_head
+from central_api.config import Settings
+from central_api.dashboard import mount_dashboard
+from central_api.db import make_engine
+from central_api.enroll import router as enroll_router
+from central_api.errors import ServiceError
+from central_api.ingest import IngestWorker
+from central_api.mqtt_bus import make_bus
+from central_api.routes import audit, auth, events, gates, health, people, rules, sites, users
+
+__all__ = ["MAX_BODY_BYTES", "create_app"]
+
+logger = logging.getLogger(__name__)
+MAX_BODY_BYTES = 4 * 1024 * 1024  # a 500-event batch is well under 1 MiB
+_INGEST_CHANNELS = (GateChannel.EVENT, GateChannel.ALARM, GateChannel.STATUS, GateChannel.STATE)
+
+
+def _filters(settings: Settings) -> list[str]:
+    if settings.mqtt_site:
+        return [filter_site_channel(settings.mqtt_site, c) for c in _INGEST_CHANNELS]
+    return [filter_all_gates(c) for c in _INGEST_CHANNELS]
+
+
+def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
+    """Build the central API.
+
+    Args:
+        settings: Database URL, MQTT URL (optional: without one nothing is published), secrets.
+        engine: An engine to use instead of one made from `settings.database_url` (tests).
+    """
+    engine = engine or make_engine(settings.database_url)
+    worker = IngestWorker(engine=engine)
+    bus = make_bus(
+        url=settings.mqtt_url,
+        client_id=settings.mqtt_client_id,
+        filters=_filters(settings),
+        sink=worker.enqueue,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        ensure_audit_head(engine=engine)
+        worker.start()
+        bus.start()
+        try:
+            yield
+        finally:
+            bus.stop()
+            worker.stop()
+
+    app = FastAPI(
+        title="PortGate central API",
+        version="0.1.0",
+        description="Gate access decisions, enrollment, events, alarms, audit (DESIGN.md §4).",
+        lifespan=lifespan,
+        openapi_url="/openapi.json" if settings.public_docs else None,
+        docs_url="/docs" if settings.public_docs else None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.bus = bus
+    app.state.ingest = worker
+    for module in (health, auth, users, sites, people, rules, events, gates, audit):
+        app.include_router(module.router)
+    app.include_router(enroll_router)  # security-desk enrollment (issue 6)
+    mount_dashboard(app)  # issue 7: live dashboard, taps this process's ingest
+    _install_handlers(app)
+    _install_body_limit(app)
+
+    return app
+
+
+def _install_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ServiceError)
+    async def service_error(request: Request, exc: ServiceError) -> JSONResponse:
+        return JSONResponse({"detail": exc.message}, status_code=exc.status_code)
+
+    @app.exception_handler(IntegrityError)
+    async def integrity_error(request: Request, exc: IntegrityError) -> JSONResponse:
+        logger.info("integrity error on %s: %s", request.url.path, exc.orig)
+        return JSONResponse(
+            {"detail": "conflicts with existing data (duplicate or missing reference)"},
+            status_code=409,
+        )
+
+    @app.exception_handler(DataError)
+    async def data_error(request: Request, exc: DataError) -> JSONResponse:
+        logger.info("data error on %s: %s", request.url.path, exc.orig)
+        return JSONResponse({"detail": "a value is out of range for storage"}, status_code=422)
+
+
+def _install_body_limit(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def limit_body(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
+            return JSONResponse(
+                {"detail": f"request body over {MAX_BODY_BYTES} bytes"}, status_code=413
+            )
+        return await call_next(request)

@@ -1,0 +1,155 @@
+"""Settings of the central API, read from the environment (secrets only from there).
+
+The settings refuse to start with a missing or weak secret key or a malformed template key,
+unless ``PORTGATE_DEV_MODE=1`` (tests and `portgate demo`), which fills in throwaway random
+secrets that never leave the process.
+"""
+
+import base64
+import binascii
+import os
+import secrets
+from typing import Annotated, Self
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["DEFAULT_DATABASE_URL", "MIN_SECRET_LENGTH", "Settings", "SettingsError", "database_url"]
+
+DEFAULT_DATABASE_URL = "sqlite:///./portgate.db"
+
+MIN_SECRET_LENGTH = 32
+_WEAK_SECRETS = frozenset({"changethis", "secret", "changeme", "password", "portgate"})
+
+
+class SettingsError(ValueError):
+    """The environment does not configure a safe central API."""
+
+
+def database_url() -> str:
+    """DATABASE_URL from the environment (for CLI commands that need no secrets)."""
+    return os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+
+
+class Settings(BaseSettings):
+    """Central API configuration; each field is an environment variable (names below)."""
+
+    model_config = SettingsConfigDict(extra="forbid", populate_by_name=True)
+
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL,
+        validation_alias="DATABASE_URL",
+        description="SQLAlchemy URL: sqlite:///file.db or postgresql+psycopg://...",
+    )
+    mqtt_url: str | None = Field(
+        default=None,
+        validation_alias="MQTT_URL",
+        description="mqtt://user:password@host:1883; unset: no broker, nothing is published.",
+    )
+    mqtt_client_id: str = Field(
+        default="portgate-api",
+        validation_alias="PORTGATE_MQTT_CLIENT_ID",
+        description="Persistent-session client id of the API's ingest subscription.",
+    )
+    mqtt_site: str | None = Field(
+        default=None,
+        validation_alias="PORTGATE_SITE",
+        description="Ingest only this site's topics; unset: every site.",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        validation_alias="PORTGATE_SECRET_KEY",
+        description="Signs session JWTs; at least 32 characters of randomness.",
+    )
+    template_key: SecretStr | None = Field(
+        default=None,
+        validation_alias="PORTGATE_TEMPLATE_KEY",
+        description="Base64 of 32 random bytes: AES-GCM key of face templates at rest.",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        validation_alias="PORTGATE_METRICS_TOKEN",
+        description="Bearer token a Prometheus scraper sends to /metrics (admins may too).",
+    )
+    pass_public_keys: str | None = Field(
+        default=None,
+        validation_alias="PORTGATE_PASS_PUBLIC_KEYS",
+        description="Trusted QR pass keys: KID=base64[;KID=base64...] (raw Ed25519 public).",
+    )
+    pass_signing_key: SecretStr | None = Field(
+        default=None,
+        validation_alias="PORTGATE_PASS_SIGNING_KEY",
+        description="KID=base64 raw Ed25519 private key that signs appointment passes.",
+    )
+    dev_mode: bool = Field(
+        default=False,
+        validation_alias="PORTGATE_DEV_MODE",
+        description="Tests and demo only: random throwaway secrets when none are set.",
+    )
+    access_token_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = Field(
+        default=15, validation_alias="PORTGATE_TOKEN_MINUTES"
+    )
+    session_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = Field(
+        default=8 * 60, validation_alias="PORTGATE_SESSION_MINUTES"
+    )
+    cookie_secure: bool = Field(
+        default=True,
+        validation_alias="PORTGATE_COOKIE_SECURE",
+        description="Send the session cookie over HTTPS only (turn off for plain-HTTP demo).",
+    )
+    open_command_ttl_s: Annotated[int, Field(ge=1, le=300)] = Field(
+        default=10, validation_alias="PORTGATE_OPEN_TTL_S"
+    )
+    public_docs: bool = Field(
+        default=True,
+        validation_alias="PORTGATE_PUBLIC_DOCS",
+        description="Serve /openapi.json and /docs without login (the schema is not secret).",
+    )
+
+    @model_validator(mode="after")
+    def _check_secrets(self) -> Self:
+        if self.secret_key is None and self.dev_mode:
+            self.secret_key = SecretStr(secrets.token_urlsafe(48))
+        if self.template_key is None and self.dev_mode:
+            self.template_key = SecretStr(base64.b64encode(secrets.token_bytes(32)).decode())
+        key = self.secret_key.get_secret_value() if self.secret_key else ""
+        if len(key) < MIN_SECRET_LENGTH or key.lower() in _WEAK_SECRETS:
+            raise SettingsError(
+                "PORTGATE_SECRET_KEY is missing or weak: set at least "
+                f"{MIN_SECRET_LENGTH} random characters (e.g. python -c "
+                "'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        if len(set(key)) < 10:
+            raise SettingsError("PORTGATE_SECRET_KEY has too few distinct characters")
+        self.template_key_bytes()
+        self.pass_key_entries()
+        return self
+
+    def pass_key_entries(self) -> dict[str, str]:
+        """The trusted pass public keys by key id (base64 text), from PORTGATE_PASS_PUBLIC_KEYS."""
+        entries: dict[str, str] = {}
+        for item in (self.pass_public_keys or "").split(";"):
+            if not item.strip():
+                continue
+            key_id, sep, text = item.strip().partition("=")
+            if not sep or not key_id or not text:
+                raise SettingsError("PORTGATE_PASS_PUBLIC_KEYS entries look like KID=base64")
+            entries[key_id] = text
+        return entries
+
+    def template_key_bytes(self) -> bytes:
+        """The AES-256 key for face templates; raise SettingsError if unset or malformed."""
+        if self.template_key is None:
+            raise SettingsError("PORTGATE_TEMPLATE_KEY is not set (base64 of 32 random bytes)")
+        try:
+            raw = base64.b64decode(self.template_key.get_secret_value(), validate=True)
+        except (binascii.Error, ValueError):
+            raise SettingsError("PORTGATE_TEMPLATE_KEY is not valid base64") from None
+        if len(raw) != 32:
+            raise SettingsError("PORTGATE_TEMPLATE_KEY must decode to exactly 32 bytes")
+        return raw
+
+    def jwt_secret(self) -> str:
+        """The JWT signing secret (validated non-empty at construction)."""
+        assert self.secret_key is not None  # noqa: S101 (guaranteed by _check_secrets)
+        return self.secret_key.get_secret_value()

@@ -1,0 +1,232 @@
+"""People: enroll, change, suspend or revoke, credentials, face templates, competencies."""
+
+from gate_protocol.messages import CredentialKind
+from gate_protocol.passes import new_pass_id
+from gate_protocol.records import PersonStatus
+from sqlmodel import Session, col, select
+
+from central_api.audit import append_audit
+from central_api.crud.sites import get_site
+from central_api.db import utc_now
+from central_api.errors import ConflictError, InvalidError, NotFoundError
+from central_api.models import (
+    AccessGroup,
+    CompetencyType,
+    Credential,
+    CredentialCreate,
+    FaceTemplate,
+    Person,
+    PersonAccessGroup,
+    PersonCompetency,
+    PersonCompetencyCreate,
+    PersonCreate,
+    PersonUpdate,
+)
+from central_api.sync import bump_replica
+from central_api.vault import encrypt_template
+
+__all__ = [
+    "TEMPLATE_BYTES",
+    "add_competency",
+    "add_credential",
+    "add_face_template",
+    "add_to_group",
+    "create_person",
+    "get_person",
+    "revoke_credential",
+    "update_person",
+]
+
+TEMPLATE_BYTES = 512  # 128 little-endian float32 (biometrics.templates)
+
+
+def get_person(*, session: Session, person_id: str) -> Person:
+    """The person, or NotFoundError."""
+    person = session.get(Person, person_id)
+    if person is None:
+        raise NotFoundError(f"person {person_id!r} not found")
+    return person
+
+
+def _check_window(valid_from: object, valid_until: object) -> None:
+    if valid_from is not None and valid_until is not None and valid_until <= valid_from:  # type: ignore[operator]
+        raise InvalidError("valid_until must be after valid_from")
+
+
+def create_person(*, session: Session, person_create: PersonCreate, actor: str) -> Person:
+    """Enroll a person; the id is short and upper case so that QR passes can carry it."""
+    get_site(session=session, site_id=person_create.site_id)
+    _check_window(person_create.valid_from, person_create.valid_until)
+    person = Person.model_validate(person_create, update={"id": new_pass_id()})
+    session.add(person)
+    append_audit(
+        session=session,
+        actor=actor,
+        action="person.create",
+        target=f"person:{person.id}",
+        after=person.model_dump(mode="json"),
+    )
+    bump_replica(session=session, site_id=person.site_id, person_id=person.id)
+    session.commit()
+    return person
+
+
+def update_person(
+    *, session: Session, person_id: str, person_update: PersonUpdate, actor: str
+) -> Person:
+    """Change a person; a status change to suspended or revoked reaches gates at once."""
+    person = get_person(session=session, person_id=person_id)
+    before = person.model_dump(mode="json")
+    person.sqlmodel_update(person_update.model_dump(exclude_unset=True))
+    _check_window(person.valid_from, person.valid_until)
+    person.updated_at = utc_now()
+    session.add(person)
+    action = "person.update"
+    if person_update.status is PersonStatus.REVOKED:
+        action = "person.revoke"
+    elif person_update.status is PersonStatus.SUSPENDED:
+        action = "person.suspend"
+    append_audit(
+        session=session,
+        actor=actor,
+        action=action,
+        target=f"person:{person_id}",
+        before=before,
+        after=person.model_dump(mode="json"),
+    )
+    bump_replica(session=session, site_id=person.site_id, person_id=person_id)
+    session.commit()
+    return person
+
+
+def add_credential(
+    *, session: Session, person_id: str, credential_create: CredentialCreate, actor: str
+) -> Credential:
+    """Bind a badge or a QR pass id to a person (audited)."""
+    person = get_person(session=session, person_id=person_id)
+    if credential_create.kind is CredentialKind.FACE:
+        raise InvalidError("a face is enrolled as a template, not as a credential")
+    _check_window(credential_create.valid_from, credential_create.valid_until)
+    existing = session.exec(
+        select(Credential).where(
+            Credential.kind == credential_create.kind, Credential.ref == credential_create.ref
+        )
+    ).first()
+    if existing is not None:
+        raise ConflictError(f"{credential_create.kind} {credential_create.ref!r} is already bound")
+    credential = Credential.model_validate(credential_create, update={"person_id": person_id})
+    session.add(credential)
+    append_audit(
+        session=session,
+        actor=actor,
+        action="credential.bind",
+        target=f"person:{person_id}",
+        after=credential_create.model_dump(mode="json"),
+    )
+    bump_replica(session=session, site_id=person.site_id, person_id=person_id)
+    session.commit()
+    return credential
+
+
+def revoke_credential(*, session: Session, credential_id: int, actor: str) -> Credential:
+    """Revoke a badge or pass for good (audited; gates learn within a second)."""
+    credential = session.get(Credential, credential_id)
+    if credential is None:
+        raise NotFoundError(f"credential {credential_id} not found")
+    if credential.revoked_at is None:
+        credential.revoked_at = utc_now()
+        session.add(credential)
+        person = get_person(session=session, person_id=credential.person_id)
+        append_audit(
+            session=session,
+            actor=actor,
+            action="credential.revoke",
+            target=f"person:{credential.person_id}",
+            after={"kind": str(credential.kind), "ref": credential.ref},
+        )
+        bump_replica(session=session, site_id=person.site_id, person_id=person.id)
+        session.commit()
+    return credential
+
+
+def add_face_template(
+    *,
+    session: Session,
+    person_id: str,
+    template: bytes,
+    quality: float | None,
+    key: bytes,
+    actor: str,
+) -> FaceTemplate:
+    """Store one face template encrypted (the template itself is never logged or audited)."""
+    person = get_person(session=session, person_id=person_id)
+    if len(template) != TEMPLATE_BYTES:
+        raise InvalidError(f"a face template is {TEMPLATE_BYTES} bytes, not {len(template)}")
+    nonce, ciphertext = encrypt_template(key=key, person_id=person_id, template=template)
+    row = FaceTemplate(person_id=person_id, nonce=nonce, ciphertext=ciphertext, quality=quality)
+    session.add(row)
+    session.flush()
+    append_audit(
+        session=session,
+        actor=actor,
+        action="face.enroll",
+        target=f"person:{person_id}",
+        after={"template_id": row.id, "quality": quality},
+    )
+    bump_replica(session=session, site_id=person.site_id, person_id=person_id)
+    session.commit()
+    return row
+
+
+def add_competency(
+    *, session: Session, person_id: str, competency: PersonCompetencyCreate, actor: str
+) -> PersonCompetency:
+    """Record or renew a competency (creating its type on first use)."""
+    person = get_person(session=session, person_id=person_id)
+    if session.get(CompetencyType, competency.name) is None:
+        session.add(CompetencyType(name=competency.name))
+        session.flush()
+    row = session.exec(
+        select(PersonCompetency).where(
+            PersonCompetency.person_id == person_id, PersonCompetency.name == competency.name
+        )
+    ).first()
+    if row is None:
+        row = PersonCompetency(person_id=person_id, name=competency.name)
+    row.valid_until = competency.valid_until
+    session.add(row)
+    append_audit(
+        session=session,
+        actor=actor,
+        action="competency.set",
+        target=f"person:{person_id}",
+        after=competency.model_dump(mode="json"),
+    )
+    bump_replica(session=session, site_id=person.site_id, person_id=person_id)
+    session.commit()
+    return row
+
+
+def add_to_group(*, session: Session, person_id: str, group_id: int, actor: str) -> None:
+    """Give a person an access group (audited)."""
+    person = get_person(session=session, person_id=person_id)
+    group = session.get(AccessGroup, group_id)
+    if group is None or group.site_id != person.site_id:
+        raise NotFoundError(f"access group {group_id} not found at the person's site")
+    exists = session.exec(
+        select(PersonAccessGroup).where(
+            PersonAccessGroup.person_id == person_id, col(PersonAccessGroup.group_id) == group_id
+        )
+    ).first()
+    if exists is not None:
+        return
+    session.add(PersonAccessGroup(person_id=person_id, group_id=group_id))
+    append_audit(
+        session=session,
+        actor=actor,
+        action="person.group_add",
+        target=f"person:{person_id}",
+        after={"group_id": group_id, "group": group.name},
+    )
+    bump_replica(session=session, site_id=person.site_id, person_id=person_id)
+    session.commit()

@@ -1,0 +1,151 @@
+"""Rules: schedules, access groups, appointments and watchlist entries."""
+
+from gate_protocol.passes import new_pass_id
+from gate_protocol.schedule import Schedule as ScheduleRule
+from sqlmodel import Session, select
+
+from central_api.audit import append_audit
+from central_api.crud.people import get_person
+from central_api.crud.sites import get_site
+from central_api.errors import ConflictError, InvalidError, NotFoundError
+from central_api.models import (
+    AccessGroup,
+    AccessGroupCreate,
+    AccessGroupZone,
+    Appointment,
+    AppointmentCreate,
+    Gate,
+    Holiday,
+    Schedule,
+    ScheduleCreate,
+    WatchlistEntry,
+    WatchlistEntryCreate,
+    Zone,
+)
+from central_api.sync import bump_replica
+
+__all__ = [
+    "add_watchlist_entry",
+    "create_access_group",
+    "create_appointment",
+    "create_schedule",
+]
+
+
+def create_schedule(*, session: Session, schedule_create: ScheduleCreate, actor: str) -> Schedule:
+    """Create a weekly schedule with its holidays (audited)."""
+    try:
+        ScheduleRule(
+            schedule_id=schedule_create.id,
+            timezone=schedule_create.timezone,
+            windows=tuple(schedule_create.windows),
+        )
+    except ValueError as exc:
+        raise InvalidError(f"schedule: {exc}") from None
+    if session.get(Schedule, schedule_create.id) is not None:
+        raise ConflictError(f"schedule {schedule_create.id!r} exists")
+    schedule = Schedule(
+        id=schedule_create.id,
+        name=schedule_create.name,
+        timezone=schedule_create.timezone,
+        windows=[w.model_dump(mode="json") for w in schedule_create.windows],
+        holidays_allowed=schedule_create.holidays_allowed,
+    )
+    session.add(schedule)
+    session.flush()
+    for day in sorted(set(schedule_create.holidays)):
+        session.add(Holiday(schedule_id=schedule.id, day=day))
+    append_audit(
+        session=session,
+        actor=actor,
+        action="schedule.create",
+        target=f"schedule:{schedule.id}",
+        after=schedule_create.model_dump(mode="json"),
+    )
+    session.commit()
+    return schedule
+
+
+def create_access_group(
+    *, session: Session, group_create: AccessGroupCreate, actor: str
+) -> AccessGroup:
+    """Create an access group over zones of one site (audited)."""
+    get_site(session=session, site_id=group_create.site_id)
+    if group_create.schedule_id and session.get(Schedule, group_create.schedule_id) is None:
+        raise NotFoundError(f"schedule {group_create.schedule_id!r} not found")
+    for zone_id in group_create.zone_ids:
+        zone = session.get(Zone, zone_id)
+        if zone is None or zone.site_id != group_create.site_id:
+            raise NotFoundError(f"zone {zone_id!r} not found in this site")
+    group = AccessGroup(
+        name=group_create.name, site_id=group_create.site_id, schedule_id=group_create.schedule_id
+    )
+    session.add(group)
+    session.flush()
+    assert group.id is not None  # noqa: S101 (flushed)
+    for zone_id in sorted(set(group_create.zone_ids)):
+        session.add(AccessGroupZone(group_id=group.id, zone_id=zone_id))
+    append_audit(
+        session=session,
+        actor=actor,
+        action="access_group.create",
+        target=f"access_group:{group.id}",
+        after=group_create.model_dump(mode="json"),
+    )
+    session.commit()
+    return group
+
+
+def create_appointment(
+    *, session: Session, appointment_create: AppointmentCreate, actor: str
+) -> Appointment:
+    """Book a truck visit with a fresh one-time pass id (audited; the gates learn it)."""
+    person = get_person(session=session, person_id=appointment_create.person_id)
+    if appointment_create.window_end <= appointment_create.window_start:
+        raise InvalidError("window_end must be after window_start")
+    for gate_id in appointment_create.gates:
+        gate = session.get(Gate, gate_id)
+        if gate is None or gate.site_id != person.site_id:
+            raise NotFoundError(f"gate {gate_id!r} not found at the driver's site")
+    appointment = Appointment.model_validate(
+        appointment_create,
+        update={"id": new_pass_id(), "site_id": person.site_id, "pass_id": new_pass_id()},
+    )
+    session.add(appointment)
+    append_audit(
+        session=session,
+        actor=actor,
+        action="appointment.create",
+        target=f"appointment:{appointment.id}",
+        after=appointment.model_dump(mode="json"),
+    )
+    bump_replica(session=session, site_id=person.site_id, person_id=person.id)
+    session.commit()
+    return appointment
+
+
+def add_watchlist_entry(
+    *, session: Session, entry_create: WatchlistEntryCreate, actor: str
+) -> WatchlistEntry:
+    """Put a person on the watchlist (audited; gates learn it at once)."""
+    person = get_person(session=session, person_id=entry_create.person_id)
+    for old in session.exec(
+        select(WatchlistEntry).where(
+            WatchlistEntry.person_id == person.id,
+            WatchlistEntry.active == True,  # noqa: E712
+        )
+    ).all():
+        old.active = False
+        session.add(old)
+    entry = WatchlistEntry.model_validate(entry_create)
+    session.add(entry)
+    append_audit(
+        session=session,
+        actor=actor,
+        action="watchlist.add",
+        target=f"person:{person.id}",
+        after=entry_create.model_dump(mode="json"),
+    )
+    bump_replica(session=session, site_id=person.site_id, person_id=person.id)
+    session.commit()
+    return entry

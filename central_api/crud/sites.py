@@ -1,0 +1,180 @@
+"""Sites, zones, gates, gate keys and threat levels."""
+
+import secrets
+
+from gate_protocol.topics import TopicError, validate_id
+from sqlmodel import Session, select
+
+from central_api.audit import append_audit
+from central_api.auth import hash_key
+from central_api.db import utc_now
+from central_api.errors import ConflictError, NotFoundError
+from central_api.models import (
+    AgentKey,
+    Gate,
+    GateCreate,
+    GateUpdate,
+    Site,
+    SiteCreate,
+    Zone,
+    ZoneCreate,
+)
+from central_api.sync import bump_replica
+
+__all__ = [
+    "create_gate",
+    "create_site",
+    "create_zone",
+    "get_gate",
+    "get_site",
+    "issue_gate_key",
+    "set_threat_level",
+    "update_gate",
+]
+
+
+def _check_topic_id(value: str, what: str) -> None:
+    try:
+        validate_id(value, what=what)
+    except TopicError as exc:
+        raise ConflictError(str(exc)) from None
+
+
+def get_site(*, session: Session, site_id: str) -> Site:
+    """The site, or NotFoundError."""
+    site = session.get(Site, site_id)
+    if site is None:
+        raise NotFoundError(f"site {site_id!r} not found")
+    return site
+
+
+def get_gate(*, session: Session, gate_id: str) -> Gate:
+    """The gate, or NotFoundError."""
+    gate = session.get(Gate, gate_id)
+    if gate is None:
+        raise NotFoundError(f"gate {gate_id!r} not found")
+    return gate
+
+
+def create_site(*, session: Session, site_create: SiteCreate, actor: str) -> Site:
+    """Create a site (audited)."""
+    _check_topic_id(site_create.id, "site id")
+    if session.get(Site, site_create.id) is not None:
+        raise ConflictError(f"site {site_create.id!r} exists")
+    site = Site.model_validate(site_create)
+    session.add(site)
+    append_audit(
+        session=session,
+        actor=actor,
+        action="site.create",
+        target=f"site:{site.id}",
+        after=site_create.model_dump(mode="json"),
+    )
+    session.commit()
+    return site
+
+
+def create_zone(*, session: Session, zone_create: ZoneCreate, actor: str) -> Zone:
+    """Create a zone in an existing site (audited)."""
+    get_site(session=session, site_id=zone_create.site_id)
+    if session.get(Zone, zone_create.id) is not None:
+        raise ConflictError(f"zone {zone_create.id!r} exists")
+    zone = Zone.model_validate(zone_create)
+    session.add(zone)
+    append_audit(
+        session=session,
+        actor=actor,
+        action="zone.create",
+        target=f"zone:{zone.id}",
+        after=zone_create.model_dump(mode="json"),
+    )
+    bump_replica(session=session, site_id=zone.site_id, scope="site")
+    session.commit()
+    return zone
+
+
+def create_gate(*, session: Session, gate_create: GateCreate, actor: str) -> tuple[Gate, str]:
+    """Create a gate and its first API key; returns ``(gate, key)`` (the key is shown once)."""
+    _check_topic_id(gate_create.id, "gate id")
+    get_site(session=session, site_id=gate_create.site_id)
+    zone = session.get(Zone, gate_create.zone_id)
+    if zone is None or zone.site_id != gate_create.site_id:
+        raise NotFoundError(f"zone {gate_create.zone_id!r} not found in this site")
+    if session.get(Gate, gate_create.id) is not None:
+        raise ConflictError(f"gate {gate_create.id!r} exists")
+    gate = Gate.model_validate(gate_create)
+    session.add(gate)
+    session.flush()
+    key = _add_key(session=session, gate_id=gate.id)
+    append_audit(
+        session=session,
+        actor=actor,
+        action="gate.create",
+        target=f"gate:{gate.id}",
+        after=gate_create.model_dump(mode="json"),
+    )
+    session.commit()
+    return gate, key
+
+
+def _add_key(*, session: Session, gate_id: str) -> str:
+    key = "pgk_" + secrets.token_urlsafe(32)
+    session.add(AgentKey(gate_id=gate_id, key_hash=hash_key(key)))
+    return key
+
+
+def issue_gate_key(*, session: Session, gate_id: str, actor: str) -> str:
+    """Revoke the gate's keys and issue a new one (audited); returns the new key."""
+    get_gate(session=session, gate_id=gate_id)
+    now = utc_now()
+    for old in session.exec(select(AgentKey).where(AgentKey.gate_id == gate_id)).all():
+        if old.revoked_at is None:
+            old.revoked_at = now
+            session.add(old)
+    key = _add_key(session=session, gate_id=gate_id)
+    append_audit(session=session, actor=actor, action="gate.key_rotate", target=f"gate:{gate_id}")
+    session.commit()
+    return key
+
+
+def update_gate(*, session: Session, gate_id: str, gate_update: GateUpdate, actor: str) -> Gate:
+    """Change a gate's policy (audited; gates resync)."""
+    gate = get_gate(session=session, gate_id=gate_id)
+    before = gate.model_dump(mode="json")
+    changes = gate_update.model_dump(exclude_unset=True, exclude_none=True)
+    gate.sqlmodel_update(changes)
+    session.add(gate)
+    append_audit(
+        session=session,
+        actor=actor,
+        action="gate.update",
+        target=f"gate:{gate_id}",
+        before=before,
+        after=gate.model_dump(mode="json"),
+    )
+    bump_replica(session=session, site_id=gate.site_id, scope="site")
+    session.commit()
+    return gate
+
+
+def set_threat_level(*, session: Session, site_id: str, level: int, actor: str) -> Site:
+    """Set a site's threat level 1-3 (audited; gates resync at once)."""
+    if level not in (1, 2, 3):
+        raise ConflictError("threat level is 1, 2 or 3")
+    site = get_site(session=session, site_id=site_id)
+    before = site.threat_level
+    site.threat_level = level
+    site.threat_changed_at = utc_now()
+    session.add(site)
+    append_audit(
+        session=session,
+        actor=actor,
+        action="site.threat_level",
+        target=f"site:{site_id}",
+        before={"threat_level": before},
+        after={"threat_level": level},
+    )
+    bump_replica(session=session, site_id=site_id, scope="site")
+    session.commit()
+    session.refresh(site)
+    return site

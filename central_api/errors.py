@@ -1,0 +1,37 @@
+"""Service errors that routes turn into 4xx answers (never a 500).
+
+ServiceError
+├── NotFoundError   -> 404
+├── ConflictError   -> 409
+└── InvalidError    -> 422
+"""
+
+__all__ = ["ConflictError", "InvalidError", "NotFoundError", "ServiceError"]
+
+
+class ServiceError(Exception):
+    """A request the service refuses, with a message for the caller."""
+
+    status_code = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFoundError(ServiceError):
+    """The thing asked for does not exist (or the caller may not know it does)."""
+
+    status_code = 404
+
+
+class ConflictError(ServiceError):
+    """The change clashes with current data (duplicate id, already used...)."""
+
+    status_code = 409
+
+
+class InvalidError(ServiceError):
+    """The request is well-formed but makes no sense (e.g. window ends before it starts)."""
+
+    status_code = 422

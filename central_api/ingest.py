@@ -1,0 +1,307 @@
+"""Storing what gates report: events (idempotent on event_id), alarms, node status.
+
+Two doors lead here: `POST /api/v1/events` (an agent replaying its outbox) and the MQTT
+subscription, whose paho callback only enqueues; one `IngestWorker` thread stores. A
+malformed message is counted (``portgate_ingest_rejected_total{reason}``), logged and
+dropped; it never stops the loop.
+"""
+
+import logging
+import queue
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from gate_protocol.messages import (
+    AccessEvent,
+    AlarmRaised,
+    GateState,
+    MessageError,
+    NodeStatus,
+    decode_message,
+)
+from gate_protocol.topics import GateChannel, GateTopic, TopicError, parse_topic
+from sqlalchemy import Engine
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from central_api.db import utc_now
+from central_api.insider import InsiderRules, check_event
+from central_api.metrics import EVENTS_TOTAL, INGEST_QUEUE, INGEST_REJECTED_TOTAL
+from central_api.models import AccessEventRecord, Alarm, Gate, NodeStatusRecord
+
+__all__ = [
+    "IngestResult",
+    "IngestWorker",
+    "RejectedMessage",
+    "handle_message",
+    "store_alarm",
+    "store_events",
+    "store_status",
+]
+
+logger = logging.getLogger(__name__)
+_EXPECTED: dict[
+    GateChannel, type[AccessEvent] | type[AlarmRaised] | type[NodeStatus] | type[GateState]
+] = {
+    GateChannel.EVENT: AccessEvent,
+    GateChannel.ALARM: AlarmRaised,
+    GateChannel.STATUS: NodeStatus,
+    GateChannel.STATE: GateState,  # validated for the live dashboard, not stored
+}
+
+
+class RejectedMessage(ValueError):
+    """A message that is not stored; `reason` is the metric label."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    """How many events of a batch were new and how many were already stored."""
+
+    stored: int
+    duplicates: int
+    stored_ids: tuple[str, ...] = ()
+
+
+def _insert(session: Session, table: Any) -> Any:
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+def store_events(
+    *,
+    session: Session,
+    site_id: str,
+    gate_id: str,
+    events: Sequence[AccessEvent],
+    received_at: datetime | None = None,
+    rules: InsiderRules | None = None,
+) -> IngestResult:
+    """Insert events once each (ON CONFLICT DO NOTHING on event_id); late ones are welcome.
+
+    Runs the insider-pattern checks on the new ones; the caller commits.
+    """
+    if not events:
+        return IngestResult(0, 0)
+    received = received_at or utc_now()
+    rows = [
+        _event_row(site_id=site_id, gate_id=gate_id, event=e, received_at=received) for e in events
+    ]
+    unique = {row["event_id"]: row for row in rows}
+    statement = (
+        _insert(session, AccessEventRecord)
+        .values(list(unique.values()))
+        .on_conflict_do_nothing(index_elements=["event_id"])
+        .returning(col(AccessEventRecord.event_id))
+    )
+    new_ids = tuple(session.exec(statement).scalars().all())
+    if new_ids:
+        new_rows = session.exec(
+            select(AccessEventRecord)
+            .where(col(AccessEventRecord.event_id).in_(new_ids))
+            .order_by(col(AccessEventRecord.occurred_at))
+        ).all()
+        for record in new_rows:
+            EVENTS_TOTAL.labels(decision=record.decision, gate=gate_id).inc()
+            check_event(session=session, event=record, rules=rules or InsiderRules())
+    return IngestResult(len(new_ids), len(events) - len(new_ids), new_ids)
+
+
+def _event_row(
+    *, site_id: str, gate_id: str, event: AccessEvent, received_at: datetime
+) -> dict[str, Any]:
+    latency = event.latency.model_dump()
+    return {
+        "event_id": event.event_id,
+        "site_id": site_id,
+        "gate_id": gate_id,
+        "agent_seq": event.agent_seq,
+        "occurred_at": event.occurred_at,
+        "received_at": received_at,
+        "lane": event.lane,
+        "direction": event.direction.value,
+        "decision": event.decision.value,
+        "reason": event.reason.value,
+        "reason_detail": event.reason_detail,
+        "person_id": event.person_id,
+        "credential_kind": event.credential_kind.value,
+        "credential_ref": event.credential_ref,
+        "face_score": event.face_score,
+        "liveness_score": event.liveness_score,
+        "decided_by": event.decided_by.value,
+        "replica_version": event.replica_version,
+        "command_id": event.command_id,
+        "passed": event.passed,
+        "latency_ms": latency.get("total_ms"),
+        "latency": latency,
+    }
+
+
+def store_alarm(*, session: Session, site_id: str, gate_id: str, alarm: AlarmRaised) -> bool:
+    """Insert an alarm once (ON CONFLICT DO NOTHING on alarm_id); True if it was new."""
+    statement = (
+        _insert(session, Alarm)
+        .values(
+            alarm_id=alarm.alarm_id,
+            site_id=site_id,
+            gate_id=gate_id,
+            kind=alarm.alarm.value,
+            lane=alarm.lane,
+            raised_at=alarm.at,
+            received_at=utc_now(),
+            detail=alarm.detail,
+        )
+        .on_conflict_do_nothing(index_elements=["alarm_id"])
+        .returning(col(Alarm.alarm_id))
+    )
+    return session.exec(statement).first() is not None
+
+
+def store_status(*, session: Session, site_id: str, gate_id: str, status: NodeStatus) -> None:
+    """Remember a node's latest status (an older one does not overwrite a newer one)."""
+    row = session.get(NodeStatusRecord, (gate_id, status.node.value))
+    if row is not None and row.since > status.since:
+        return
+    if row is None:
+        row = NodeStatusRecord(
+            gate_id=gate_id, node=status.node.value, site_id=site_id, state="", since=status.since
+        )
+    row.state = status.state.value
+    row.version = status.version
+    row.replica_version = status.replica_version
+    row.since = status.since
+    row.received_at = utc_now()
+    session.add(row)
+
+
+def handle_message(*, session: Session, topic: str, payload: bytes) -> str:
+    """Validate and store one MQTT message; returns its kind, or raises RejectedMessage."""
+    try:
+        parsed = parse_topic(topic)
+    except TopicError as exc:
+        raise RejectedMessage("bad_topic", str(exc)) from None
+    if not isinstance(parsed, GateTopic) or parsed.channel not in _EXPECTED:
+        raise RejectedMessage("bad_topic", f"not an ingest topic: {topic}")
+    try:
+        message = decode_message(payload, _EXPECTED[parsed.channel])
+    except MessageError as exc:
+        raise RejectedMessage(exc.reason.value, exc.detail) from None
+    gate = session.get(Gate, parsed.gate)
+    # The broker's ACL lets a gate publish only under its own topics; the topic's site must
+    # also be the gate's site, or one site could write into another's records.
+    if gate is None or gate.site_id != parsed.site:
+        raise RejectedMessage("unknown_gate", f"no gate {parsed.gate!r} at site {parsed.site!r}")
+    if isinstance(message, AccessEvent):
+        store_events(session=session, site_id=gate.site_id, gate_id=gate.id, events=[message])
+    elif isinstance(message, AlarmRaised):
+        store_alarm(session=session, site_id=gate.site_id, gate_id=gate.id, alarm=message)
+    elif isinstance(message, NodeStatus):
+        if parsed.node is not None and parsed.node != message.node:
+            raise RejectedMessage("invalid", "status node differs from the topic's node")
+        store_status(session=session, site_id=gate.site_id, gate_id=gate.id, status=message)
+    return message.kind
+
+
+class IngestWorker:
+    """The one thread that stores MQTT messages; the paho callback only calls `enqueue`."""
+
+    def __init__(self, *, engine: Engine, maxsize: int = 50_000, batch: int = 500) -> None:
+        self._engine = engine
+        self._queue: queue.Queue[tuple[str, bytes] | None] = queue.Queue(maxsize=maxsize)
+        self._batch = batch
+        self._thread = threading.Thread(target=self._run, name="portgate-ingest", daemon=True)
+        self.processed = 0
+        self._idle = threading.Event()
+        self._taps: list[Callable[[str, bytes], None]] = []
+
+    def add_tap(self, tap: Callable[[str, bytes], None]) -> None:
+        """Also hand every received message to `tap` (the live dashboard); it must not block."""
+        self._taps.append(tap)
+
+    def enqueue(self, topic: str, payload: bytes) -> None:
+        """Queue one message (called on paho's network thread; waits at most 5 s if full)."""
+        try:
+            self._queue.put((topic, payload), timeout=5)
+        except queue.Full:
+            INGEST_REJECTED_TOTAL.labels(reason="queue_full").inc()
+            logger.error("ingest queue full: message on %s dropped", topic)
+        INGEST_QUEUE.set(self._queue.qsize())
+        for tap in self._taps:
+            try:
+                tap(topic, payload)
+            except Exception:  # a live-view problem must never stop storing
+                logger.exception("ingest tap failed")
+
+    def start(self) -> None:
+        """Start the storing thread."""
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Store what is queued, then stop."""
+        self._queue.put(None)
+        self._thread.join(timeout)
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Block until the queue is drained (tests and the benchmark)."""
+        self._idle.clear()
+        if self._queue.empty():
+            self._queue.put_nowait(("", b""))  # a no-op marker that sets the idle flag
+        return self._idle.wait(timeout)
+
+    def _run(self) -> None:
+        running = True
+        while running:
+            item = self._queue.get()
+            items: list[tuple[str, bytes]] = []
+            while True:
+                if item is None:
+                    running = False
+                    break
+                items.append(item)
+                if len(items) >= self._batch:
+                    break
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+            self._store(items)
+            INGEST_QUEUE.set(self._queue.qsize())
+            if self._queue.empty():
+                self._idle.set()
+
+    def _store(self, items: list[tuple[str, bytes]]) -> None:
+        real = [(topic, payload) for topic, payload in items if topic]
+        if not real:
+            return
+        try:
+            with Session(self._engine) as session:
+                for topic, payload in real:
+                    self._handle(session, topic, payload)
+                session.commit()
+        except Exception:
+            logger.exception("ingest batch failed; storing its messages one by one")
+            for topic, payload in real:
+                try:
+                    with Session(self._engine) as session:
+                        self._handle(session, topic, payload)
+                        session.commit()
+                except Exception:
+                    INGEST_REJECTED_TOTAL.labels(reason="store_error").inc()
+                    logger.exception("message on %s could not be stored", topic)
+        self.processed += len(real)
+
+    @staticmethod
+    def _handle(session: Session, topic: str, payload: bytes) -> None:
+        try:
+            with session.begin_nested():
+                handle_message(session=session, topic=topic, payload=payload)
+        except RejectedMessage as exc:
+            INGEST_REJECTED_TOTAL.labels(reason=exc.reason).inc()
+            logger.warning("MQTT message on %s rejected: %s", topic[:200], exc)

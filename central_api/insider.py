@@ -1,0 +1,135 @@
+"""Insider-pattern checks on newly stored events; each hit becomes an explained Alarm.
+
+Patterns: an attempt outside the person's schedule; N denials for one person or at one
+gate within M minutes; one credential at two gates farther apart than walking or driving
+between them allows; remote opens far above an operator's usual rate (see `openings`).
+"""
+
+import math
+from dataclasses import dataclass
+from datetime import timedelta
+
+from gate_protocol.messages import AlarmKind, Decision
+from gate_protocol.reasons import ReasonCode
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from central_api.models import AccessEventRecord, Gate
+from central_api.raise_alarm import raise_alarm
+
+__all__ = ["InsiderRules", "check_event", "distance_m"]
+
+
+@dataclass(frozen=True, slots=True)
+class InsiderRules:
+    """Thresholds of the insider-pattern checks."""
+
+    denials: int = 5
+    denial_window: timedelta = timedelta(minutes=10)
+    max_speed_mps: float = 15.0  # a truck on terminal roads; people walk far slower
+    travel_window: timedelta = timedelta(hours=2)
+    open_rate_factor: float = 5.0
+    open_rate_floor: int = 5
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres (haversine)."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi, dlam = phi2 - phi1, math.radians(lon2 - lon1)
+    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlam / 2) ** 2
+    return 2 * 6_371_000 * math.asin(math.sqrt(a))
+
+
+def check_event(*, session: Session, event: AccessEventRecord, rules: InsiderRules) -> int:
+    """Run every event pattern on one newly stored event; returns how many alarms it raised."""
+    raised = 0
+    if event.reason == ReasonCode.OUTSIDE_SCHEDULE and event.person_id:
+        raise_alarm(
+            session=session,
+            site_id=event.site_id,
+            gate_id=event.gate_id,
+            kind=AlarmKind.INSIDER_PATTERN,
+            person_id=event.person_id,
+            at=event.occurred_at,
+            detail=f"person {event.person_id} tried gate {event.gate_id} outside their schedule "
+            f"at {event.occurred_at:%Y-%m-%d %H:%M} UTC",
+        )
+        raised += 1
+    if event.decision == Decision.DENIED:
+        raised += _check_denials(session=session, event=event, rules=rules)
+    if event.person_id:
+        raised += _check_travel(session=session, event=event, rules=rules)
+    return raised
+
+
+def _check_denials(*, session: Session, event: AccessEventRecord, rules: InsiderRules) -> int:
+    raised = 0
+    since = event.occurred_at - rules.denial_window
+    minutes = int(rules.denial_window.total_seconds() // 60)
+    scopes: list[tuple[str, object, str]] = [("gate", AccessEventRecord.gate_id, event.gate_id)]
+    if event.person_id:
+        scopes.append(("person", AccessEventRecord.person_id, event.person_id))
+    for label, column, value in scopes:
+        count = session.exec(
+            select(func.count())
+            .select_from(AccessEventRecord)
+            .where(
+                column == value,
+                AccessEventRecord.decision == Decision.DENIED,
+                col(AccessEventRecord.occurred_at) > since,
+                col(AccessEventRecord.occurred_at) <= event.occurred_at,
+            )
+        ).one()
+        # Exactly at the threshold: one alarm per burst, not one per further denial.
+        if count == rules.denials:
+            raise_alarm(
+                session=session,
+                site_id=event.site_id,
+                gate_id=event.gate_id,
+                kind=AlarmKind.INSIDER_PATTERN,
+                person_id=event.person_id,
+                at=event.occurred_at,
+                detail=f"{count} denials for {label} {value} within {minutes} minutes "
+                f"(last: {event.reason} at {event.gate_id})",
+            )
+            raised += 1
+    return raised
+
+
+def _check_travel(*, session: Session, event: AccessEventRecord, rules: InsiderRules) -> int:
+    here = session.get(Gate, event.gate_id)
+    if here is None or here.latitude is None or here.longitude is None:
+        return 0
+    lo, hi = event.occurred_at - rules.travel_window, event.occurred_at + rules.travel_window
+    others = session.exec(
+        select(AccessEventRecord.gate_id, AccessEventRecord.occurred_at)
+        .where(
+            AccessEventRecord.person_id == event.person_id,
+            AccessEventRecord.event_id != event.event_id,
+            AccessEventRecord.gate_id != event.gate_id,
+            col(AccessEventRecord.occurred_at) >= lo,
+            col(AccessEventRecord.occurred_at) <= hi,
+        )
+        .order_by(col(AccessEventRecord.occurred_at).desc())
+        .limit(20)
+    ).all()
+    for gate_id, at in others:
+        there = session.get(Gate, gate_id)
+        if there is None or there.latitude is None or there.longitude is None:
+            continue
+        metres = distance_m(here.latitude, here.longitude, there.latitude, there.longitude)
+        seconds = max(abs((event.occurred_at - at).total_seconds()), 1.0)
+        if metres / seconds > rules.max_speed_mps:
+            raise_alarm(
+                session=session,
+                site_id=event.site_id,
+                gate_id=event.gate_id,
+                kind=AlarmKind.INSIDER_PATTERN,
+                person_id=event.person_id,
+                at=event.occurred_at,
+                detail=f"credential of {event.person_id} used at {gate_id} and {event.gate_id} "
+                f"{seconds:.0f} s apart, {metres:.0f} m away: faster than "
+                f"{rules.max_speed_mps:.0f} m/s (shared or cloned credential?)",
+            )
+            return 1
+    return 0

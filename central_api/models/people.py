@@ -1,0 +1,170 @@
+"""People, their companies, credentials, face templates and competencies."""
+
+from datetime import datetime
+
+from gate_protocol.messages import BadgeFormat, CredentialKind
+from gate_protocol.records import PersonKind, PersonStatus
+from sqlalchemy import LargeBinary, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from central_api.db import utc_now
+from central_api.models.common import IdStr, NameStr, enum_column, time_field
+
+__all__ = [
+    "Company",
+    "CompanyCreate",
+    "CompetencyType",
+    "Credential",
+    "CredentialCreate",
+    "CredentialPublic",
+    "FaceTemplate",
+    "FaceTemplatePublic",
+    "Person",
+    "PersonBase",
+    "PersonCompetency",
+    "PersonCompetencyCreate",
+    "PersonCreate",
+    "PersonPublic",
+    "PersonUpdate",
+]
+
+
+class CompanyCreate(SQLModel):
+    """A contractor or haulier company."""
+
+    name: NameStr = Field(max_length=120)
+
+
+class Company(CompanyCreate, table=True):
+    """A company row."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120, unique=True)
+
+
+class PersonBase(SQLModel):
+    """A person who may pass gates."""
+
+    display_name: NameStr = Field(max_length=120)
+    kind: PersonKind = enum_column()
+    company_id: int | None = Field(default=None, foreign_key="company.id")
+    valid_from: datetime | None = time_field(default=None)
+    valid_until: datetime | None = time_field(default=None)
+
+
+class PersonCreate(PersonBase):
+    """Enroll a person at a site (the id is generated)."""
+
+    site_id: IdStr
+
+
+class PersonUpdate(SQLModel):
+    """Change a person; every field optional."""
+
+    display_name: NameStr | None = Field(default=None, max_length=120)
+    status: PersonStatus | None = None
+    company_id: int | None = None
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+
+
+class Person(PersonBase, table=True):
+    """A person row; `id` is what events and replicas call `person_id`."""
+
+    id: str = Field(primary_key=True, max_length=64)
+    status: PersonStatus = enum_column(default=PersonStatus.ACTIVE, index=True)
+    site_id: str = Field(foreign_key="site.id", index=True, max_length=64)
+    created_at: datetime = time_field(default_factory=utc_now)
+    updated_at: datetime = time_field(default_factory=utc_now)
+
+
+class PersonPublic(PersonBase):
+    """A person as the API shows them (never their face templates)."""
+
+    id: str
+    site_id: str
+    status: PersonStatus
+
+
+class CredentialCreate(SQLModel):
+    """Bind a badge (number + format) or a QR pass id to a person."""
+
+    kind: CredentialKind
+    ref: IdStr = Field(description="Badge number, or the QR pass id.")
+    badge_format: BadgeFormat | None = None
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+
+
+class Credential(SQLModel, table=True):
+    """A credential row; `ref` is unique per kind."""
+
+    __table_args__ = (UniqueConstraint("kind", "ref", name="uq_credential_kind_ref"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: str = Field(foreign_key="person.id", index=True, max_length=64)
+    kind: CredentialKind = enum_column()
+    ref: str = Field(max_length=64)
+    badge_format: BadgeFormat | None = enum_column(default=None)
+    valid_from: datetime | None = time_field(default=None)
+    valid_until: datetime | None = time_field(default=None)
+    revoked_at: datetime | None = time_field(default=None)
+    created_at: datetime = time_field(default_factory=utc_now)
+
+
+class CredentialPublic(SQLModel):
+    """A credential as the API shows it."""
+
+    id: int
+    person_id: str
+    kind: CredentialKind
+    ref: str
+    badge_format: BadgeFormat | None
+    valid_from: datetime | None
+    valid_until: datetime | None
+    revoked_at: datetime | None
+
+
+class FaceTemplate(SQLModel, table=True):
+    """An encrypted face template (AES-GCM, person id as associated data); never returned."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: str = Field(foreign_key="person.id", index=True, max_length=64)
+    nonce: bytes = Field(sa_type=LargeBinary)
+    ciphertext: bytes = Field(sa_type=LargeBinary)
+    quality: float | None = None
+    created_at: datetime = time_field(default_factory=utc_now)
+
+
+class FaceTemplatePublic(SQLModel):
+    """What the API says about a stored template: that it exists, nothing of its content."""
+
+    id: int
+    person_id: str
+    quality: float | None
+    created_at: datetime
+
+
+class CompetencyType(SQLModel, table=True):
+    """A competency a zone may require (e.g. ``ISPS``, ``site-induction``)."""
+
+    name: str = Field(primary_key=True, max_length=80)
+    description: str = Field(default="", max_length=500)
+
+
+class PersonCompetencyCreate(SQLModel):
+    """Record that a person holds a competency."""
+
+    name: NameStr = Field(max_length=80)
+    valid_until: datetime | None = None
+
+
+class PersonCompetency(SQLModel, table=True):
+    """A competency a person holds until `valid_until`."""
+
+    __table_args__ = (UniqueConstraint("person_id", "name", name="uq_person_competency"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: str = Field(foreign_key="person.id", index=True, max_length=64)
+    name: str = Field(foreign_key="competencytype.name", max_length=80)
+    valid_until: datetime | None = time_field(default=None)

@@ -1,0 +1,155 @@
+"""Access rules: schedules and holidays, access groups, appointments, watchlists."""
+
+from datetime import date, datetime
+
+from gate_protocol.records import WatchlistAction
+from gate_protocol.schedule import WeeklyWindow
+from sqlalchemy import JSON, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from central_api.db import utc_now
+from central_api.models.common import IdStr, NameStr, TextStr, enum_column, time_field
+
+__all__ = [
+    "AccessGroup",
+    "AccessGroupCreate",
+    "AccessGroupZone",
+    "Appointment",
+    "AppointmentCreate",
+    "AppointmentPublic",
+    "Holiday",
+    "PersonAccessGroup",
+    "Schedule",
+    "ScheduleCreate",
+    "WatchlistEntry",
+    "WatchlistEntryCreate",
+]
+
+
+class ScheduleCreate(SQLModel):
+    """Weekly windows in a time zone, e.g. weekdays [0..4] from 06:00 to 18:00."""
+
+    id: IdStr
+    name: NameStr = Field(max_length=120)
+    timezone: str = Field(default="UTC", max_length=64)
+    windows: list[WeeklyWindow] = Field(default_factory=list, max_length=64)
+    holidays: list[date] = Field(default_factory=list, max_length=366)
+    holidays_allowed: bool = False
+
+
+class Schedule(SQLModel, table=True):
+    """A schedule row; `windows` holds gate_protocol.schedule.WeeklyWindow JSON dumps."""
+
+    id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=120)
+    timezone: str = Field(default="UTC", max_length=64)
+    windows: list[dict[str, object]] = Field(default_factory=list, sa_type=JSON)
+    holidays_allowed: bool = False
+
+
+class Holiday(SQLModel, table=True):
+    """A day on which a schedule grants nothing (unless it allows holidays)."""
+
+    __table_args__ = (UniqueConstraint("schedule_id", "day", name="uq_holiday"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    schedule_id: str = Field(foreign_key="schedule.id", index=True, max_length=64)
+    day: date
+    name: str = Field(default="", max_length=120)
+
+
+class AccessGroupCreate(SQLModel):
+    """Zones on one schedule (no schedule: at any time)."""
+
+    name: NameStr = Field(max_length=120)
+    site_id: IdStr
+    schedule_id: IdStr | None = None
+    zone_ids: list[IdStr] = Field(default_factory=list, max_length=256)
+
+
+class AccessGroup(SQLModel, table=True):
+    """An access group row."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120)
+    site_id: str = Field(foreign_key="site.id", index=True, max_length=64)
+    schedule_id: str | None = Field(default=None, foreign_key="schedule.id", max_length=64)
+
+
+class AccessGroupZone(SQLModel, table=True):
+    """A zone in an access group."""
+
+    group_id: int = Field(foreign_key="accessgroup.id", primary_key=True)
+    zone_id: str = Field(foreign_key="zone.id", primary_key=True, max_length=64)
+
+
+class PersonAccessGroup(SQLModel, table=True):
+    """A person's membership of an access group."""
+
+    person_id: str = Field(foreign_key="person.id", primary_key=True, max_length=64)
+    group_id: int = Field(foreign_key="accessgroup.id", primary_key=True)
+
+
+class AppointmentCreate(SQLModel):
+    """A truck visit: driver, plate, container, gates and a time window."""
+
+    person_id: IdStr
+    plate: str | None = Field(default=None, max_length=16, regex=r"^[A-Za-z0-9 -]+$")
+    container_ref: str | None = Field(default=None, max_length=20, regex=r"^[A-Za-z0-9-]+$")
+    gates: list[IdStr] = Field(min_length=1, max_length=64, sa_type=JSON)
+    window_start: datetime
+    window_end: datetime
+    one_time: bool = True
+
+
+class Appointment(SQLModel, table=True):
+    """An appointment row; `pass_id` is the one-time QR pass id, consumed via `used_at`."""
+
+    id: str = Field(primary_key=True, max_length=64)
+    site_id: str = Field(foreign_key="site.id", index=True, max_length=64)
+    person_id: str = Field(foreign_key="person.id", index=True, max_length=64)
+    plate: str | None = Field(default=None, max_length=16)
+    container_ref: str | None = Field(default=None, max_length=20)
+    gates: list[str] = Field(default_factory=list, sa_type=JSON)
+    window_start: datetime = time_field()
+    window_end: datetime = time_field()
+    one_time: bool = True
+    pass_id: str | None = Field(default=None, max_length=64, unique=True)
+    used_at: datetime | None = time_field(default=None)
+    used_gate: str | None = Field(default=None, max_length=64)
+    created_at: datetime = time_field(default_factory=utc_now)
+
+
+class AppointmentPublic(SQLModel):
+    """An appointment as the API shows it."""
+
+    id: str
+    site_id: str
+    person_id: str
+    plate: str | None
+    container_ref: str | None
+    gates: list[str]
+    window_start: datetime
+    window_end: datetime
+    one_time: bool
+    pass_id: str | None
+    used_at: datetime | None
+
+
+class WatchlistEntryCreate(SQLModel):
+    """Put a person on the watchlist."""
+
+    person_id: IdStr
+    action: WatchlistAction = WatchlistAction.ALERT
+    reason: TextStr = ""
+
+
+class WatchlistEntry(SQLModel, table=True):
+    """A watchlist row; inactive rows are kept for the record."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: str = Field(foreign_key="person.id", index=True, max_length=64)
+    action: WatchlistAction = enum_column(default=WatchlistAction.ALERT)
+    reason: str = Field(default="", max_length=500)
+    active: bool = True
+    created_at: datetime = time_field(default_factory=utc_now)

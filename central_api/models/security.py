@@ -1,0 +1,127 @@
+"""Users, gate agent keys, the hash-chained audit log and remote-open requests."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from gate_protocol.messages import Direction
+from sqlalchemy import JSON, Text
+from sqlmodel import Field, SQLModel
+
+from central_api.db import utc_now
+from central_api.models.common import IdStr, enum_column, time_field
+
+__all__ = [
+    "AgentKey",
+    "AuditEntry",
+    "AuditHead",
+    "OpenRequest",
+    "OpenRequestCreate",
+    "OpenRequestPublic",
+    "Role",
+    "User",
+    "UserPublic",
+]
+
+
+class Role(StrEnum):
+    """User roles (DESIGN.md §4); gate agents authenticate with keys, not roles."""
+
+    ADMIN = "admin"
+    SECURITY_DESK = "security_desk"
+    OPERATOR = "operator"
+
+
+class User(SQLModel, table=True):
+    """A dashboard or desk user (argon2 password hash)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True)
+    password_hash: str = Field(max_length=256)
+    role: Role = enum_column()
+    active: bool = True
+    created_at: datetime = time_field(default_factory=utc_now)
+
+
+class UserPublic(SQLModel):
+    """A user as the API shows it."""
+
+    username: str
+    role: Role
+    active: bool
+
+
+class AgentKey(SQLModel, table=True):
+    """A gate agent's API key, stored as the sha256 of a high-entropy random key."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    gate_id: str = Field(foreign_key="gate.id", index=True, max_length=64)
+    key_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = time_field(default_factory=utc_now)
+    revoked_at: datetime | None = time_field(default=None)
+
+
+class AuditEntry(SQLModel, table=True):
+    """One audit row: hash = sha256(prev_hash + canonical JSON of the row's content)."""
+
+    __tablename__ = "audit_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    seq: int = Field(unique=True)
+    at: datetime = time_field()
+    actor: str = Field(max_length=80)
+    action: str = Field(max_length=64)
+    target: str = Field(default="", max_length=128)
+    before: str | None = Field(default=None, sa_type=Text)
+    after: str | None = Field(default=None, sa_type=Text)
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+
+class AuditHead(SQLModel, table=True):
+    """The single chain-head row: last seq and hash; appends lock it, truncation shows."""
+
+    __tablename__ = "audit_head"
+
+    id: int = Field(default=1, primary_key=True)
+    seq: int = 0
+    hash: str = Field(default="0" * 64, max_length=64)
+
+
+class OpenRequestCreate(SQLModel):
+    """An operator asks to open a lane remotely; the reason is mandatory."""
+
+    lane: int = Field(default=0, ge=0, le=63)
+    direction: Direction = Direction.ENTRY
+    reason: str = Field(min_length=3, max_length=500, regex=r"\S")
+
+
+class OpenRequest(SQLModel, table=True):
+    """A remote-open request; with four-eyes on, a second operator must approve it."""
+
+    __tablename__ = "open_request"
+
+    id: str = Field(primary_key=True, max_length=64)
+    gate_id: str = Field(foreign_key="gate.id", max_length=64)
+    lane: int
+    direction: Direction = enum_column()
+    reason: str = Field(max_length=500)
+    requested_by: str = Field(max_length=64)
+    requested_at: datetime = time_field(default_factory=utc_now)
+    approved_by: str | None = Field(default=None, max_length=64)
+    status: str = Field(default="pending", max_length=16)
+    command_id: str | None = Field(default=None, max_length=64)
+    extra: dict[str, object] = Field(default_factory=dict, sa_type=JSON)
+
+
+class OpenRequestPublic(SQLModel):
+    """A remote-open request as the API shows it."""
+
+    id: IdStr
+    gate_id: str
+    lane: int
+    direction: Direction
+    reason: str
+    requested_by: str
+    approved_by: str | None
+    status: str
+    command_id: str | None

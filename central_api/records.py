@@ -1,0 +1,161 @@
+"""Database rows -> the gate_protocol records that `decide()` and the replica use.
+
+Everything here loads in bulk (a handful of queries for any number of people), so the
+decision path and a 10,000-person replica share one code path.
+"""
+
+from collections import defaultdict
+from collections.abc import Collection
+
+from gate_protocol.messages import CredentialKind
+from gate_protocol.records import (
+    AccessGrant,
+    AntiPassback,
+    CompetencyHeld,
+    CredentialRecord,
+    GatePolicy,
+    OfflinePolicy,
+    PersonKind,
+    PersonRecord,
+    PersonStatus,
+    WatchlistAction,
+    ZoneRules,
+)
+from gate_protocol.schedule import Schedule as ScheduleRule
+from gate_protocol.schedule import WeeklyWindow
+from sqlmodel import Session, col, select
+
+from central_api.models import (
+    AccessGroup,
+    AccessGroupZone,
+    Credential,
+    Gate,
+    Holiday,
+    Person,
+    PersonAccessGroup,
+    PersonCompetency,
+    Schedule,
+    WatchlistEntry,
+    Zone,
+)
+
+__all__ = [
+    "credential_record",
+    "gate_policy",
+    "load_person_records",
+    "load_schedules",
+    "zone_rules",
+]
+
+
+def gate_policy(gate: Gate) -> GatePolicy:
+    """The gate's policy record."""
+    return GatePolicy(
+        gate_id=gate.id,
+        zone_id=gate.zone_id,
+        face_required=gate.face_required,
+        liveness_required=gate.liveness_required,
+        verify_threshold=gate.verify_threshold,
+        identify_threshold=gate.identify_threshold,
+        offline_policy=OfflinePolicy(gate.offline_policy),
+        replica_max_age_s=gate.replica_max_age_s,
+        face_required_from_threat=gate.face_required_from_threat,
+    )
+
+
+def zone_rules(zone: Zone) -> ZoneRules:
+    """The zone's rules record."""
+    return ZoneRules(
+        zone_id=zone.id,
+        anti_passback=AntiPassback(zone.anti_passback),
+        apb_timeout_s=zone.apb_timeout_s,
+        required_competencies=tuple(zone.required_competencies),
+    )
+
+
+def credential_record(credential: Credential) -> CredentialRecord:
+    """A credential row as the decision sees it."""
+    return CredentialRecord(
+        kind=CredentialKind(credential.kind),
+        ref=credential.ref,
+        person_id=credential.person_id,
+        valid_from=credential.valid_from,
+        valid_until=credential.valid_until,
+        revoked=credential.revoked_at is not None,
+    )
+
+
+def load_schedules(*, session: Session, schedule_ids: Collection[str]) -> dict[str, ScheduleRule]:
+    """The schedules with these ids, holidays included."""
+    if not schedule_ids:
+        return {}
+    rows = session.exec(select(Schedule).where(col(Schedule.id).in_(schedule_ids))).all()
+    holidays: dict[str, set[object]] = defaultdict(set)
+    for holiday in session.exec(
+        select(Holiday).where(col(Holiday.schedule_id).in_(schedule_ids))
+    ).all():
+        holidays[holiday.schedule_id].add(holiday.day)
+    return {
+        row.id: ScheduleRule(
+            schedule_id=row.id,
+            timezone=row.timezone,
+            windows=tuple(WeeklyWindow.model_validate(w) for w in row.windows),
+            holidays=frozenset(holidays[row.id]),
+            holidays_allowed=row.holidays_allowed,
+        )
+        for row in rows
+    }
+
+
+def load_person_records(
+    *, session: Session, person_ids: Collection[str]
+) -> dict[str, PersonRecord]:
+    """The decision records of these people, by id (missing ids are left out)."""
+    ids = list(person_ids)
+    if not ids:
+        return {}
+    people = session.exec(select(Person).where(col(Person.id).in_(ids))).all()
+    grant_rows = session.exec(
+        select(PersonAccessGroup.person_id, AccessGroupZone.zone_id, AccessGroup.schedule_id)
+        .join(AccessGroup, col(AccessGroup.id) == col(PersonAccessGroup.group_id))
+        .join(AccessGroupZone, col(AccessGroupZone.group_id) == col(AccessGroup.id))
+        .where(col(PersonAccessGroup.person_id).in_(ids))
+    ).all()
+    schedules = load_schedules(
+        session=session, schedule_ids={sid for _, _, sid in grant_rows if sid is not None}
+    )
+    grants: dict[str, set[tuple[str, str | None]]] = defaultdict(set)
+    for person_id, zone_id, schedule_id in grant_rows:
+        grants[person_id].add((zone_id, schedule_id))
+    competencies: dict[str, list[CompetencyHeld]] = defaultdict(list)
+    for row in session.exec(
+        select(PersonCompetency).where(col(PersonCompetency.person_id).in_(ids))
+    ).all():
+        competencies[row.person_id].append(
+            CompetencyHeld(name=row.name, valid_until=row.valid_until)
+        )
+    watch: dict[str, WatchlistAction] = {}
+    for entry in session.exec(
+        select(WatchlistEntry).where(
+            col(WatchlistEntry.person_id).in_(ids), col(WatchlistEntry.active).is_(True)
+        )
+    ).all():
+        action = WatchlistAction(entry.action)
+        if watch.get(entry.person_id) is not WatchlistAction.DENY:
+            watch[entry.person_id] = action
+    return {
+        person.id: PersonRecord(
+            person_id=person.id,
+            kind=PersonKind(person.kind),
+            status=PersonStatus(person.status),
+            valid_from=person.valid_from,
+            valid_until=person.valid_until,
+            grants=tuple(
+                AccessGrant(zone_id=zone_id, schedule=schedules.get(sid) if sid else None)
+                for zone_id, sid in sorted(grants[person.id], key=lambda g: (g[0], g[1] or ""))
+            ),
+            competencies=tuple(sorted(competencies[person.id], key=lambda c: c.name)),
+            watchlist=watch.get(person.id),
+        )
+        for person in people
+    }

@@ -1,0 +1,71 @@
+"""The audit log (admins): verify the chain, read recent rows."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+from sqlmodel import col, select
+
+from central_api.audit import verify_chain
+from central_api.auth import AdminUser
+from central_api.deps import SessionDep
+from central_api.models import AuditEntry
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+
+
+class VerifyOut(BaseModel):
+    """The chain verdict."""
+
+    ok: bool
+    checked: int
+    broken_seq: int | None
+    message: str
+
+
+class AuditRow(BaseModel):
+    """One audit row."""
+
+    seq: int
+    at: str
+    actor: str
+    action: str
+    target: str
+    before: str | None
+    after: str | None
+    hash: str
+
+
+@router.get("/verify", response_model=VerifyOut)
+def verify(session: SessionDep, admin: AdminUser) -> VerifyOut:
+    """Walk the hash chain."""
+    verdict = verify_chain(session=session)
+    return VerifyOut(
+        ok=verdict.ok,
+        checked=verdict.checked,
+        broken_seq=verdict.broken_seq,
+        message=verdict.message,
+    )
+
+
+@router.get("", response_model=list[AuditRow])
+def recent(
+    session: SessionDep, admin: AdminUser, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+) -> list[AuditRow]:
+    """The latest audit rows, newest first."""
+    rows = session.exec(select(AuditEntry).order_by(col(AuditEntry.seq).desc()).limit(limit)).all()
+    return [
+        AuditRow(
+            seq=r.seq,
+            at=r.at.isoformat(),
+            actor=r.actor,
+            action=r.action,
+            target=r.target,
+            before=r.before,
+            after=r.after,
+            hash=r.hash,
+        )
+        for r in rows
+    ]

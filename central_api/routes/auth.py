@@ -1,0 +1,126 @@
+"""Log in: OAuth2 password flow for API clients, a form and a session cookie for pages."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, HTTPException, status
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.security import OAuth2PasswordRequestForm
+from pydantic import BaseModel
+
+from central_api.audit import append_audit
+from central_api.auth import COOKIE_NAME, AnyUser, authenticate_user, create_token
+from central_api.deps import SessionDep, SettingsDep
+from central_api.models import User, UserPublic
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["auth"])
+
+_LOGIN_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>PortGate login</title></head><body><main>
+<h1>PortGate</h1>{error}
+<form method="post" action="/login">
+<label>User <input name="username" autocomplete="username" required maxlength="64"></label>
+<label>Password <input name="password" type="password" autocomplete="current-password"
+ required maxlength="256"></label>
+<input type="hidden" name="next" value="{next}">
+<button type="submit">Log in</button></form></main></body></html>"""
+
+
+class Token(BaseModel):
+    """An OAuth2 bearer token."""
+
+    access_token: str
+    token_type: str = "bearer"  # noqa: S105 (the OAuth2 token type, not a secret)
+    expires_in: int
+
+
+def _login(*, session: SessionDep, username: str, password: str, via: str) -> User | None:
+    if len(username) > 64 or len(password) > 256:
+        return None
+    user = authenticate_user(session=session, username=username, password=password)
+    append_audit(
+        session=session,
+        actor=f"user:{username[:64]}" if user else "anonymous",
+        action="login" if user else "login.failed",
+        target=f"user:{username[:64]}",
+        after={"via": via},
+    )
+    session.commit()
+    return user
+
+
+@router.post("/api/v1/auth/token", response_model=Token)
+def login_for_token(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Token:
+    """Exchange a user name and password for a short-lived JWT (public)."""
+    user = _login(session=session, username=form.username, password=form.password, via="token")
+    if user is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            detail="wrong user name or password",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    minutes = settings.access_token_minutes
+    token = create_token(settings=settings, user=user, minutes=minutes, purpose="access")
+    return Token(access_token=token, expires_in=minutes * 60)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(next: str = "/") -> HTMLResponse:  # noqa: A002 (the usual query name)
+    """The login form (public)."""
+    return HTMLResponse(_LOGIN_PAGE.format(error="", next=_safe_next(next)))
+
+
+def _safe_next(value: str) -> str:
+    # Only same-site paths: an open redirect would let a phishing link bounce off us.
+    if not value.startswith("/") or value.startswith("//") or len(value) > 200:
+        return "/"
+    return "".join(c for c in value if c.isalnum() or c in "/-_.?=&")
+
+
+@router.post("/login", response_class=HTMLResponse, response_model=None)
+def login_submit(
+    session: SessionDep,
+    settings: SettingsDep,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=256)],
+    next: Annotated[str, Form(max_length=200)] = "/",  # noqa: A002
+) -> HTMLResponse | RedirectResponse:
+    """Check the form like the token endpoint; on success set the session cookie (public)."""
+    user = _login(session=session, username=username, password=password, via="form")
+    if user is None:
+        return HTMLResponse(
+            _LOGIN_PAGE.format(error="<p role=alert>Wrong user name or password.</p>", next="/"),
+            status_code=status.HTTP_401_UNAUTHORIZED,
+        )
+    minutes = settings.session_minutes
+    token = create_token(settings=settings, user=user, minutes=minutes, purpose="session")
+    response = RedirectResponse(_safe_next(next), status_code=status.HTTP_303_SEE_OTHER)
+    response.set_cookie(
+        COOKIE_NAME,
+        token,
+        max_age=minutes * 60,
+        httponly=True,
+        samesite="strict",
+        secure=settings.cookie_secure,
+        path="/",
+    )
+    return response
+
+
+@router.post("/logout")
+def logout(user: AnyUser) -> RedirectResponse:
+    """Drop the session cookie."""
+    response = RedirectResponse("/login", status_code=status.HTTP_303_SEE_OTHER)
+    response.delete_cookie(COOKIE_NAME, path="/")
+    return response
+
+
+@router.get("/api/v1/auth/me", response_model=UserPublic)
+def who_am_i(user: AnyUser) -> UserPublic:
+    """The logged-in user."""
+    return UserPublic(username=user.username, role=user.role, active=True)

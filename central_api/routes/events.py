@@ -1,0 +1,94 @@
+"""Events and alarms: gates post batches; operators read events and acknowledge alarms."""
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+from gate_protocol.api_models import MAX_EVENT_BATCH, EventBatch, EventBatchResult
+from sqlmodel import col, select
+
+from central_api.audit import append_audit
+from central_api.auth import GateAgent, OperatorUser
+from central_api.db import utc_now
+from central_api.deps import SessionDep
+from central_api.errors import ConflictError, InvalidError, NotFoundError
+from central_api.ingest import store_events
+from central_api.models import AccessEventPublic, AccessEventRecord, Alarm, AlarmAck, AlarmPublic
+
+__all__ = ["MAX_BATCH", "router"]
+
+router = APIRouter(prefix="/api/v1", tags=["events"])
+MAX_BATCH = MAX_EVENT_BATCH
+
+
+@router.post("/events", response_model=EventBatchResult)
+def post_events(body: EventBatch, session: SessionDep, gate: GateAgent) -> EventBatchResult:
+    """Store a batch of the calling gate's events once each (idempotent on event_id)."""
+    result = store_events(
+        session=session, site_id=gate.site_id, gate_id=gate.gate_id, events=body.events
+    )
+    session.commit()
+    return EventBatchResult(stored=result.stored, duplicates=result.duplicates)
+
+
+@router.get("/events", response_model=list[AccessEventPublic])
+def list_events(
+    session: SessionDep,
+    user: OperatorUser,
+    gate_id: Annotated[str | None, Query(max_length=64)] = None,
+    person_id: Annotated[str | None, Query(max_length=64)] = None,
+    since: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[AccessEventRecord]:
+    """Latest events first, optionally for one gate or person, after `since`."""
+    statement = select(AccessEventRecord).order_by(col(AccessEventRecord.occurred_at).desc())
+    if gate_id:
+        statement = statement.where(AccessEventRecord.gate_id == gate_id)
+    if person_id:
+        statement = statement.where(AccessEventRecord.person_id == person_id)
+    if since is not None:
+        if since.tzinfo is None:
+            raise InvalidError("since must carry a time zone (e.g. 2026-01-01T00:00:00Z)")
+        statement = statement.where(col(AccessEventRecord.occurred_at) >= since)
+    return list(session.exec(statement.limit(limit)).all())
+
+
+@router.get("/alarms", response_model=list[AlarmPublic])
+def list_alarms(
+    session: SessionDep,
+    user: OperatorUser,
+    open_only: bool = True,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[Alarm]:
+    """Latest alarms first; by default only those not yet acknowledged."""
+    statement = select(Alarm).order_by(col(Alarm.raised_at).desc()).limit(limit)
+    if open_only:
+        statement = statement.where(col(Alarm.acknowledged_at).is_(None))
+    return list(session.exec(statement).all())
+
+
+@router.post("/alarms/{alarm_id}/ack", response_model=AlarmPublic)
+def acknowledge_alarm(
+    alarm_id: Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")],
+    body: AlarmAck,
+    session: SessionDep,
+    user: OperatorUser,
+) -> Alarm:
+    """Acknowledge an alarm with a comment (audited)."""
+    alarm = session.exec(select(Alarm).where(Alarm.alarm_id == alarm_id)).first()
+    if alarm is None:
+        raise NotFoundError(f"alarm {alarm_id!r} not found")
+    if alarm.acknowledged_at is not None:
+        raise ConflictError(f"alarm already acknowledged by {alarm.acknowledged_by}")
+    alarm.acknowledged_by, alarm.acknowledged_at = user.username, utc_now()
+    alarm.ack_comment = body.comment
+    session.add(alarm)
+    append_audit(
+        session=session,
+        actor=user.actor,
+        action="alarm.ack",
+        target=f"alarm:{alarm_id}",
+        after={"kind": str(alarm.kind), "gate": alarm.gate_id, "comment": body.comment},
+    )
+    session.commit()
+    return alarm

@@ -1,0 +1,88 @@
+"""A gate agent's own routes (decisions, replica) and operators' remote opens."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import Response
+from gate_protocol.api_models import DecisionAnswer, DecisionQuery
+from gate_protocol.replica import ReplicaDelta, ReplicaSnapshot
+
+from central_api.auth import GateAgent, OperatorUser, check_own_gate
+from central_api.decisions import decide_presentation
+from central_api.deps import SessionDep, SettingsDep
+from central_api.models import OpenRequestCreate, OpenRequestPublic
+from central_api.openings import approve_open, request_open
+from central_api.replica_builder import build_replica
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/v1", tags=["gates"])
+IdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
+
+
+@router.post("/decisions", response_model=DecisionAnswer)
+def post_decision(
+    body: DecisionQuery, session: SessionDep, settings: SettingsDep, gate: GateAgent
+) -> DecisionAnswer:
+    """May this presenter pass the calling gate now? One reason code on every denial."""
+    return decide_presentation(
+        session=session, settings=settings, gate_id=gate.gate_id, request=body
+    )
+
+
+@router.get(
+    "/gates/{gate_id}/replica",
+    response_model=ReplicaSnapshot | ReplicaDelta,
+    responses={200: {"description": "gate_protocol.replica snapshot or delta"}},
+)
+def get_replica(
+    gate_id: IdPath,
+    session: SessionDep,
+    settings: SettingsDep,
+    gate: GateAgent,
+    since: Annotated[int | None, Query(ge=0, le=2**62)] = None,
+) -> Response:
+    """The calling gate's replica: a snapshot, or the delta after `since`."""
+    check_own_gate(gate, gate_id)
+    replica = build_replica(
+        session=session,
+        gate_id=gate_id,
+        since=since,
+        template_key=settings.template_key_bytes(),
+        pass_keys=settings.pass_key_entries(),
+    )
+    # Serialised once by the schema model itself (large replicas: skip re-validation).
+    return Response(replica.model_dump_json(), media_type="application/json")
+
+
+@router.post("/gates/{gate_id}/open", response_model=OpenRequestPublic, status_code=202)
+def open_gate(
+    gate_id: IdPath,
+    body: OpenRequestCreate,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: OperatorUser,
+) -> OpenRequestPublic:
+    """Open a lane remotely with a reason (issued, or pending a second operator)."""
+    request = request_open(
+        session=session,
+        gate_id=gate_id,
+        open_create=body,
+        username=user.username,
+        ttl_s=settings.open_command_ttl_s,
+    )
+    return OpenRequestPublic.model_validate(request, from_attributes=True)
+
+
+@router.post("/open-requests/{request_id}/approve", response_model=OpenRequestPublic)
+def approve_open_request(
+    request_id: IdPath, session: SessionDep, settings: SettingsDep, user: OperatorUser
+) -> OpenRequestPublic:
+    """Approve another operator's remote open (four-eyes sites)."""
+    request = approve_open(
+        session=session,
+        request_id=request_id,
+        username=user.username,
+        ttl_s=settings.open_command_ttl_s,
+    )
+    return OpenRequestPublic.model_validate(request, from_attributes=True)

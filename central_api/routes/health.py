@@ -1,0 +1,67 @@
+"""`/healthz` (anonymous) and `/metrics` (Prometheus; bearer token or an admin)."""
+
+import hmac
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
+from sqlalchemy import text
+
+from central_api.auth import UserPrincipal, require_role
+from central_api.deps import SessionDep, SettingsDep
+from central_api.models import Role
+
+__all__ = ["MetricsAccess", "router"]
+
+router = APIRouter(tags=["health"])
+
+
+class Health(BaseModel):
+    """Liveness and whether the database and the broker answer."""
+
+    status: str
+    database: bool
+    mqtt: bool | None
+
+
+@router.get("/healthz", response_model=Health)
+def healthz(request: Request, session: SessionDep) -> Health:
+    """Anonymous health check (no data beyond up/down)."""
+    try:
+        session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+        database = True
+    except Exception:  # health must answer even when the database does not
+        database = False
+    bus = request.app.state.bus
+    mqtt = bus.connected if request.app.state.settings.mqtt_url else None
+    return Health(status="ok" if database else "degraded", database=database, mqtt=mqtt)
+
+
+class MetricsAccess:
+    """Dependency: the scraper's bearer token (PORTGATE_METRICS_TOKEN), else an admin login."""
+
+    roles = frozenset({Role.ADMIN})
+
+    def __init__(self) -> None:
+        self._admin = require_role(Role.ADMIN)
+
+    def __call__(self, request: Request, settings: SettingsDep, session: SessionDep) -> str:
+        """Admit the token or an admin; raise 401/403 otherwise."""
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        expected = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+        if expected and scheme.lower() == "bearer" and hmac.compare_digest(token, expected):
+            return "metrics-token"
+        principal: UserPrincipal = self._admin(
+            request, session, settings, token if scheme.lower() == "bearer" else None
+        )
+        return principal.actor
+
+
+@router.get("/metrics", response_class=Response)
+def metrics(caller: Annotated[str, Depends(MetricsAccess())]) -> Response:
+    """Prometheus text exposition."""
+    if not caller:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED)
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,67 @@
+"""The seeded world of the API tests (importable helpers; fixtures live in conftest.py)."""
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from central_api.auth import create_token, hash_password
+from central_api.config import Settings
+from central_api.crud.sites import create_gate, create_site, create_zone
+from central_api.models import GateCreate, Role, SiteCreate, User, ZoneCreate
+
+PASSWORD = "correct-horse-battery"
+_PASSWORD_HASH = hash_password(PASSWORD)
+
+
+@dataclass
+class World:
+    """A seeded site: users of every role, two gates here, one gate at another site."""
+
+    site: str = "rtm"
+    zone: str = "quay"
+    gate: str = "north-1"
+    gate2: str = "south-1"
+    other_site: str = "ams"
+    other_gate: str = "ams-1"
+    keys: dict[str, str] = field(default_factory=dict)
+    tokens: dict[Role, str] = field(default_factory=dict)
+
+    def user(self, role: Role) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[role]}"}
+
+    def gate_key(self, gate: str | None = None) -> dict[str, str]:
+        return {"X-Gate-Key": self.keys[gate or self.gate]}
+
+
+def seed_world(engine: Engine, settings: Settings) -> World:
+    world = World()
+    with Session(engine, expire_on_commit=False) as session:
+        for site, zone in ((world.site, world.zone), (world.other_site, "ams-quay")):
+            create_site(session=session, site_create=SiteCreate(id=site, name=site), actor="test")
+            create_zone(
+                session=session,
+                zone_create=ZoneCreate(id=zone, site_id=site, name=zone),
+                actor="test",
+            )
+        for gate_id, site, zone, lat in (
+            (world.gate, world.site, world.zone, 51.95),
+            (world.gate2, world.site, world.zone, 51.90),
+            (world.other_gate, world.other_site, "ams-quay", 52.40),
+        ):
+            _, key = create_gate(
+                session=session,
+                gate_create=GateCreate(
+                    id=gate_id, site_id=site, zone_id=zone, lanes=2, latitude=lat, longitude=4.1
+                ),
+                actor="test",
+            )
+            world.keys[gate_id] = key
+        for role in Role:
+            user = User(username=f"{role.value}-user", password_hash=_PASSWORD_HASH, role=role)
+            session.add(user)
+            session.commit()
+            world.tokens[role] = create_token(
+                settings=settings, user=user, minutes=5, purpose="access"
+            )
+    return world

@@ -1,0 +1,99 @@
+"""Fixtures of the central API tests: every API test runs on SQLite and on PostgreSQL.
+
+The PostgreSQL cluster comes from tests/integration/postgres_fixture.py (one per session,
+migrated once with Alembic, tables truncated between tests); each SQLite test gets a copy
+of a migrated template file.
+"""
+
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+from sqlmodel import SQLModel
+
+for _path in (Path(__file__).resolve().parent, Path(__file__).resolve().parents[1] / "integration"):
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
+
+from api_world import World, seed_world  # noqa: E402
+from postgres_fixture import PostgresServer, postgres_server  # noqa: E402
+
+from central_api.app import create_app  # noqa: E402
+from central_api.audit import GENESIS_HASH  # noqa: E402
+from central_api.config import Settings  # noqa: E402
+from central_api.db import make_engine  # noqa: E402
+from central_api.migrate import upgrade_database  # noqa: E402
+
+__all__ = ["postgres_server"]
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
+    upgrade_database(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_engine(postgres_server: PostgresServer) -> Iterator[Engine]:
+    url = postgres_server.create_database("portgate_api_tests")
+    upgrade_database(url)
+    engine = make_engine(url, pool_size=20)
+    yield engine
+    engine.dispose()
+
+
+def _truncate(engine: Engine) -> None:
+    names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        conn.execute(
+            text("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, :h)"), {"h": GENESIS_HASH}
+        )
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
+) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        path = tmp_path / "portgate.db"
+        shutil.copy(sqlite_template, path)
+        engine = make_engine(f"sqlite:///{path}")
+        yield engine
+        engine.dispose()
+    else:
+        engine = request.getfixturevalue("pg_engine")
+        _truncate(engine)
+        yield engine
+
+
+@pytest.fixture
+def settings(engine: Engine) -> Settings:
+    return Settings(
+        PORTGATE_DEV_MODE=True,
+        DATABASE_URL=engine.url.render_as_string(hide_password=False),
+        PORTGATE_COOKIE_SECURE=False,
+        PORTGATE_METRICS_TOKEN="metrics-token-for-tests-0123456789",
+    )
+
+
+@pytest.fixture
+def app(settings: Settings, engine: Engine) -> FastAPI:
+    return create_app(settings, engine=engine)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def world(client: TestClient, engine: Engine, settings: Settings) -> World:
+    return seed_world(engine, settings)
