@@ -8,7 +8,8 @@ Least privilege, per node:
   cmd/open, event, alarm and status/agent of its own gate;
 * the **API** reads every channel of every gate of the site and writes cmd/open (remote open)
   and the sync notice;
-* only the **admin** may use ``#`` and read ``$SYS``.
+* only the **admin** may use ``#`` and read ``$SYS``; an optional **healthcheck** user may
+  read the single topic ``$SYS/broker/uptime`` (container health probes).
 
 Mosquitto denies whatever no line allows, for publishes and subscriptions alike.
 """
@@ -71,6 +72,8 @@ def render_acl(site: SiteConfig) -> str:
         out.append(f"user {user.username}")
         if user.role is Role.ADMIN:
             out += ["topic readwrite #", "topic read $SYS/#"]
+        elif user.role is Role.HEALTHCHECK:
+            out.append("topic read $SYS/broker/uptime")
         elif user.role is Role.API:
             out += _api_lines(site.site)
         else:

@@ -112,6 +112,12 @@ def render_mosquitto_conf(
             "log_type warning",
             "log_type notice",
             "connection_messages true",
+            "# TLS for nodes outside this host: uncomment and point at your certificates.",
+            "# listener 8883",
+            "# certfile /mosquitto/config/certs/server.crt",
+            "# keyfile /mosquitto/config/certs/server.key",
+            "# cafile /mosquitto/config/certs/ca.crt",
+            "# tls_version tlsv1.2",
             "",
         ]
     )

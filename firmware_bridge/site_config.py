@@ -56,6 +56,7 @@ class Role(StrEnum):
 
     ADMIN = "admin"
     API = "api"
+    HEALTHCHECK = "healthcheck"
     AGENT = "agent"
     BRIDGE = "bridge"
 
@@ -87,6 +88,9 @@ class BrokerSettings(BaseModel):
 
     api_user: Annotated[str, StringConstraints(pattern=_NAME)] = "api"
     admin_user: Annotated[str, StringConstraints(pattern=_NAME)] = "admin"
+    healthcheck_user: Annotated[str, StringConstraints(pattern=_NAME)] | None = Field(
+        None, description="Optional user that may read only $SYS/broker/uptime (probes)."
+    )
     password_env_prefix: Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]*$")] = (
         "PORTGATE_MQTT_PASSWORD_"  # noqa: S105 (an env var name, not a password)
     )
@@ -146,13 +150,16 @@ def broker_users(site: SiteConfig) -> list[BrokerUser]:
             username=site.broker.api_user, role=Role.API, password_env=env(site.broker.api_user)
         ),
     ]
+    if site.broker.healthcheck_user is not None:
+        name = site.broker.healthcheck_user
+        users.append(BrokerUser(username=name, role=Role.HEALTHCHECK, password_env=env(name)))
     for gate in site.gates:
         for role in (Role.AGENT, Role.BRIDGE):
             name = f"{role.value}-{gate.id}"
             users.append(BrokerUser(username=name, role=role, gate=gate.id, password_env=env(name)))
     names = [user.username for user in users]
     if len(set(names)) != len(names):
-        raise SiteConfigError("broker user names collide (api/admin user named like a gate node)")
+        raise SiteConfigError("broker user names collide (site-wide user named like a gate node)")
     return users
 
 

@@ -144,3 +144,29 @@ def test_cli_broker_users(tmp_path: Path) -> None:
         app, ["broker", "users", "--site-config", str(bad), "--out", str(out)]
     )
     assert result.exit_code == 1
+
+
+def test_committed_broker_files_match_the_generators() -> None:
+    from firmware_bridge.mosquitto_files import render_mosquitto_conf
+
+    conf = render_mosquitto_conf(
+        port=1883,
+        bind_address="0.0.0.0",  # noqa: S104 (inside the broker container)
+        password_file=Path("/mosquitto/config/portgate/passwd"),
+        acl_file=Path("/mosquitto/config/portgate/acl"),
+        persistence_dir=Path("/mosquitto/data"),
+    )
+    assert (REPO / "configs/mosquitto/mosquitto.conf").read_text() == conf
+    site = load_site_config(REPO / "configs/site-example.yaml")
+    assert (REPO / "configs/mosquitto/acl.example").read_text() == render_acl(site)
+    for line in ("allow_anonymous false", "use_username_as_clientid true", "persistence true"):
+        assert line in conf.splitlines()
+
+
+def test_healthcheck_user_reads_only_uptime() -> None:
+    site = SiteConfig.model_validate(
+        {"site": "t1", "gates": [{"id": "a"}], "broker": {"healthcheck_user": "probe"}}
+    )
+    acl = render_acl(site)
+    block = acl.split("user probe\n", 1)[1].split("\n\n", 1)[0]
+    assert block.splitlines() == ["topic read $SYS/broker/uptime"]

@@ -31,6 +31,7 @@ from gate_protocol.topics import GateChannel, GateTopic, NodeKind, build_topic
 
 pytestmark = pytest.mark.integration
 
+REPO = Path(__file__).resolve().parents[2]
 SITE = SiteConfig(site="s1", gates=[GateEntry(id="g1")])
 
 
@@ -205,3 +206,36 @@ def test_commands_queued_while_bridge_and_broker_are_down_expire(site: Site) -> 
     assert {acks(agent)[i] for i in ids} == {AckResult.EXPIRED}
     assert sim.unlock_count() == 0 and sim2.unlock_count() == 0
     assert bridge2.actuations == 0
+
+
+@pytest.mark.slow
+def test_portgate_bridge_command_runs_the_example_driver(site: Site, tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    import yaml
+
+    config = yaml.safe_load((REPO / "configs" / "bridge-example.yaml").read_text())
+    config["site"], config["gate"] = "s1", "g1"
+    config["mqtt"].update(port=site.broker.port, username="bridge-g1")
+    config["state_dir"] = str(tmp_path / "cli-state")
+    path = tmp_path / "bridge.yaml"
+    path.write_text(yaml.safe_dump(config))
+    api = site.probe("api")
+    api.subscribe(topic(GateChannel.STATUS, NodeKind.BRIDGE))
+    api.subscribe(topic(GateChannel.STATE))
+    env = {**os.environ, "PORTGATE_MQTT_PASSWORD": site.passwords["bridge-g1"]}
+    portgate = Path(sys.executable).with_name("portgate")
+    process = subprocess.Popen([str(portgate), "bridge", "--config", str(path)], env=env)
+    try:
+        assert api.wait_for(lambda: NodeState.ONLINE in status_states(api), timeout=60)
+        assert api.wait_for(lambda: bool(api.on_topic(topic(GateChannel.STATE))))
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+        assert api.wait_for(lambda: status_states(api)[-1:] == [NodeState.OFFLINE])
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()

@@ -7,12 +7,16 @@ import pytest
 from mosquitto_fixture import MosquittoFactory, MosquittoProcess, MqttProbe, free_port
 
 from firmware_bridge.mosquitto_files import render_mosquitto_conf, write_broker_files
-from firmware_bridge.site_config import GateEntry, SiteConfig, broker_users
+from firmware_bridge.site_config import BrokerSettings, GateEntry, SiteConfig, broker_users
 from gate_protocol.topics import GateChannel, GateTopic, NodeKind, SyncTopic, build_topic
 
 pytestmark = pytest.mark.integration
 
-SITE = SiteConfig(site="t1", gates=[GateEntry(id="gate-a"), GateEntry(id="gate-b")])
+SITE = SiteConfig(
+    site="t1",
+    gates=[GateEntry(id="gate-a"), GateEntry(id="gate-b")],
+    broker=BrokerSettings(healthcheck_user="healthcheck"),
+)
 
 
 def topic(gate: str, channel: GateChannel, node: NodeKind | None = None) -> str:
@@ -162,3 +166,18 @@ def test_other_gate_cannot_take_over_a_client_id(secured: SecuredBroker) -> None
     assert bridge_a.connected and bridge_a.disconnects == []
     assert thief.connected
     assert "bridge-gate-b" in secured.broker.log()
+
+
+def test_healthcheck_sees_uptime_and_nothing_else(secured: SecuredBroker) -> None:
+    probe = secured.connected("healthcheck")
+    probe.subscribe("$SYS/broker/uptime")
+    probe.subscribe("#")
+    admin = secured.connected("admin")
+    admin.publish(topic("gate-a", GateChannel.STATE), b"state", retain=True)
+    assert probe.wait_for(lambda: bool(probe.on_topic("$SYS/broker/uptime")), 3)
+    probe.publish(topic("gate-a", GateChannel.CMD_OPEN), b"forged")
+    admin.subscribe("#")
+    admin.publish(topic("gate-b", GateChannel.STATE), b"marker")
+    assert admin.wait_for(lambda: bool(admin.on_topic(topic("gate-b", GateChannel.STATE))))
+    assert admin.on_topic(topic("gate-a", GateChannel.CMD_OPEN)) == []
+    assert {t for t, _, _ in probe.messages} == {"$SYS/broker/uptime"}
