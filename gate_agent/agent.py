@@ -13,10 +13,11 @@ import queue
 import time
 from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
+from functools import partial
 
 from gate_protocol.messages import (
-    AckResult,
+    AccessEvent,
     AlarmKind,
     AlarmRaised,
     CommandAck,
@@ -27,7 +28,6 @@ from gate_protocol.messages import (
     MessageError,
     NodeState,
     NodeStatus,
-    OpenCommand,
     Passage,
     SyncNotice,
     decode_message,
@@ -65,7 +65,8 @@ from gate_agent.inbox import (
 )
 from gate_agent.outbox import Outbox, OutboxFull
 from gate_agent.presentation import Presentation, Verdict
-from gate_agent.story import Story, build_event
+from gate_agent.story import Story, build_event, finish_draft
+from gate_agent.turnstile import OpenTracker
 from gate_agent.workers import Bus, Workers
 
 __all__ = ["AGENT_VERSION", "GateAgent"]
@@ -75,15 +76,6 @@ AGENT_VERSION = "0.1.0"
 _TICK_S = 0.05
 _FULL_ALARM_EVERY_S = 300.0
 _OUTBOX_FULL_DETAIL = "event outbox full: the gate cannot record passages, so it does not open"
-
-
-class _Pending:
-    """A granted story waiting for the bridge's CommandAck, then its Passage."""
-
-    def __init__(self, story: Story, ack_deadline: float) -> None:
-        self.story = story
-        self.deadline = ack_deadline
-        self.acked = False
 
 
 class GateAgent:
@@ -124,7 +116,7 @@ class GateAgent:
         self.subscribed = False
         self.drops: Counter[str] = Counter()
         self._disconnected_since: float | None = time.monotonic()
-        self._pending: dict[str, _Pending] = {}
+        self._opens = OpenTracker(config.turnstile, issued_by=config.node_id)
         self._full_alarm_at: float | None = None
         self._next_sync = time.monotonic()
         self._topic = {
@@ -154,7 +146,8 @@ class GateAgent:
         return self._status_topic
 
     def run(self) -> None:
-        """Run until a Stop item arrives."""
+        """Record what a previous run left open, then run until a Stop item arrives."""
+        self.recover_drafts()
         while True:
             try:
                 item = self._inbox.get(timeout=_TICK_S)
@@ -195,14 +188,8 @@ class GateAgent:
     def tick(self) -> None:
         """Timeouts, event delivery and periodic sync."""
         now = time.monotonic()
-        for command_id, pending in list(self._pending.items()):
-            if now >= pending.deadline:
-                detail = (
-                    "no passage reported by the bridge"
-                    if pending.acked
-                    else "no command ack from the bridge"
-                )
-                self._close(command_id, passed=None, detail=detail)
+        for story in self._opens.expire(at=now):
+            self._record(story)
         if self.connected:
             self._sender.pump_mqtt()
         elif (
@@ -354,68 +341,51 @@ class GateAgent:
             face=item.face,
             decision_ms=item.decision_ms,
             decided_at=time.monotonic(),
+            event_id=new_id(),
         )
         if not verdict.granted:
             self._record(story)
-            return
-        if not self.connected:
+        elif not self.connected:
             self._record(story.closed(passed=False, detail="broker unreachable: gate not opened"))
-            return
-        self._open(story)
+        else:
+            self._open(story)
 
     def _open(self, story: Story) -> None:
-        turnstile = self._config.turnstile
-        issued = self._clock()
-        command = OpenCommand(
-            command_id=new_id(),
-            lane=story.presentation.lane,
-            direction=story.presentation.direction,
-            pulse_ms=turnstile.pulse_ms,
-            issued_at=issued,
-            expires_at=issued + timedelta(seconds=turnstile.command_ttl_s),
-            issued_by=self._config.node_id,
-        )
-        story = Story(
-            presentation=story.presentation,
-            verdict=story.verdict,
-            face=story.face,
-            decision_ms=story.decision_ms,
-            decided_at=time.monotonic(),
-            command_id=command.command_id,
-        )
+        now = time.monotonic()
+        command, story = self._opens.command_for(story, now=self._clock(), at=now)
+        # The draft is on disk before the command leaves: an opening is never unrecorded.
+        self._outbox.save_draft(command.command_id, build_event(story, seq=0))
+        self._opens.track(story, at=now)
         self._bus.publish(self._topic[GateChannel.CMD_OPEN], encode_message(command))
-        deadline = time.monotonic() + turnstile.ack_timeout_s
-        self._pending[command.command_id] = _Pending(story, deadline)
 
     def _on_ack(self, ack: CommandAck) -> None:
-        pending = self._pending.get(ack.command_id)
-        if pending is None or pending.acked:
+        result = self._opens.on_ack(ack, at=time.monotonic())
+        if result is False:
             self.drops["cmd_ack:unknown_command"] += 1
-            return
-        if ack.result is AckResult.OPENED:
-            pending.acked = True
-            pending.deadline = time.monotonic() + self._config.turnstile.passage_timeout_s
-            return
-        detail = f"turnstile answered {ack.result.value}"
-        self._close(ack.command_id, passed=False, detail=detail)
+        elif isinstance(result, Story):
+            self._record(result)
 
     def _on_passage(self, passage: Passage) -> None:
-        if passage.command_id not in self._pending:
+        story = self._opens.on_passage(passage)
+        if story is None:
             self.drops["passage:unknown_command"] += 1
-            return
-        self._close(passage.command_id, passed=passage.passed, detail=None)
+        else:
+            self._record(story)
 
-    def _close(self, command_id: str, *, passed: bool | None, detail: str | None) -> None:
-        pending = self._pending.pop(command_id)
-        self._record(pending.story.closed(passed=passed, detail=detail))
+    def recover_drafts(self) -> int:
+        """Turn the drafts of openings a previous run left open into events."""
+        drafts = self._outbox.drafts()
+        for command_id, draft in drafts:
+            self._outbox.append(partial(_finish, draft), draft_id=command_id)
+        if drafts:
+            _log.warning("recorded %d openings left open by the previous run", len(drafts))
+        return len(drafts)
 
     def _record(self, story: Story) -> None:
         reserve = 0 if story.verdict.granted else max(10, self._outbox.max_unsent // 10)
-        occurred_at = story.presentation.occurred_at
         try:
             self._outbox.append(
-                lambda seq: build_event(story, seq=seq, event_id=new_id(), occurred_at=occurred_at),
-                reserve=reserve,
+                lambda seq: build_event(story, seq=seq), reserve=reserve, draft_id=story.command_id
             )
         except OutboxFull:
             self.drops["event:outbox_full"] += 1
@@ -448,3 +418,7 @@ class GateAgent:
         self.replica = ReplicaView(ReplicaIndex(stored.snapshot), stored.last_sync_at)
         if self.connected:
             self._publish_status()
+
+
+def _finish(draft: AccessEvent, seq: int) -> AccessEvent:
+    return finish_draft(draft, seq=seq)

@@ -2,8 +2,11 @@
 
 SQLite in WAL mode with ``synchronous=FULL``: a committed event survives a power cut. The
 per-agent sequence number is taken in the same transaction as the event row, so it never
-repeats after a crash. Rows stay until the event is acknowledged (MQTT PUBACK or the API's
-event batch answer); acknowledged rows are pruned down to the last thousand for diagnosis.
+repeats after a crash. Before a gate is opened, the event-to-be is kept as a *draft* (keyed
+by the OpenCommand's id): if the agent dies before the turnstile answers, the draft becomes
+the event at the next start, so an opening is never left unrecorded. Rows stay until the
+event is acknowledged (MQTT PUBACK or the API's event batch answer); acknowledged rows are
+pruned down to the last thousand for diagnosis.
 
 The outbox is used from one thread (the agent loop); SQLite connections are not shared.
 """
@@ -28,6 +31,7 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_unsent ON events (sent, seq);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS drafts (command_id TEXT PRIMARY KEY, payload TEXT NOT NULL);
 """
 _KEEP_SENT = 1000
 
@@ -79,18 +83,37 @@ class Outbox:
         """Whether the outbox is at its bound."""
         return self._unsent >= self.max_unsent
 
-    def append(self, build: Callable[[int], AccessEvent], *, reserve: int = 0) -> AccessEvent:
+    def save_draft(self, command_id: str, event: AccessEvent) -> None:
+        """Keep the event-to-be of an opening until its story is closed."""
+        self._db.execute(
+            "INSERT OR REPLACE INTO drafts (command_id, payload) VALUES (?, ?)",
+            (command_id, event.model_dump_json()),
+        )
+
+    def drafts(self) -> list[tuple[str, AccessEvent]]:
+        """Drafts left by a previous run (command id, event-to-be)."""
+        rows = self._db.execute("SELECT command_id, payload FROM drafts ORDER BY rowid").fetchall()
+        return [(str(cid), AccessEvent.model_validate_json(p)) for cid, p in rows]
+
+    def append(
+        self,
+        build: Callable[[int], AccessEvent],
+        *,
+        reserve: int = 0,
+        draft_id: str | None = None,
+    ) -> AccessEvent:
         """Take the next sequence number, build the event with it and commit both.
 
         Args:
             build: Makes the event from its sequence number.
             reserve: Extra room beyond `max_unsent` (the denial that reports a full
                 outbox may still be recorded there).
+            draft_id: The draft this event replaces (deleted in the same transaction).
 
         Raises:
             OutboxFull: the unsent events reached the bound (plus `reserve`).
         """
-        if self._unsent >= self.max_unsent + reserve:
+        if self._unsent >= self.max_unsent + reserve and draft_id is None:
             raise OutboxFull(f"{self._unsent} unsent events")
         self._db.execute("BEGIN IMMEDIATE")
         try:
@@ -106,6 +129,8 @@ class Outbox:
                 "INSERT INTO events (seq, event_id, payload) VALUES (?, ?, ?)",
                 (seq, event.event_id, event.model_dump_json()),
             )
+            if draft_id is not None:
+                self._db.execute("DELETE FROM drafts WHERE command_id = ?", (draft_id,))
             self._db.execute("COMMIT")
         except BaseException:
             self._db.execute("ROLLBACK")

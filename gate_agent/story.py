@@ -8,16 +8,16 @@ number, ids and times.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
 
 from gate_protocol.messages import AccessEvent, LatencyBreakdown
 
 from gate_agent.face_step import FaceOutcome
 from gate_agent.presentation import Presentation, Verdict
 
-__all__ = ["Story", "build_event", "join_detail"]
+__all__ = ["RESTART_DETAIL", "Story", "build_event", "finish_draft", "join_detail"]
 
 _MAX_DETAIL = 500
+RESTART_DETAIL = "agent restarted before the turnstile answered"
 
 
 def join_detail(*parts: str | None) -> str | None:
@@ -35,6 +35,7 @@ class Story:
     face: FaceOutcome | None
     decision_ms: float
     decided_at: float
+    event_id: str
     command_id: str | None = None
     passed: bool | None = None
     turnstile_detail: str | None = None
@@ -48,7 +49,7 @@ def _ms(value: float | None) -> float | None:
     return None if value is None else round(min(max(value, 0.0), 600_000.0), 3)
 
 
-def build_event(story: Story, *, seq: int, event_id: str, occurred_at: datetime) -> AccessEvent:
+def build_event(story: Story, *, seq: int) -> AccessEvent:
     """The AccessEvent for a closed story.
 
     `total_ms` runs from the credential reaching the agent to the decision being acted on
@@ -56,9 +57,9 @@ def build_event(story: Story, *, seq: int, event_id: str, occurred_at: datetime)
     """
     presentation, verdict, face = story.presentation, story.verdict, story.face
     return AccessEvent(
-        event_id=event_id,
+        event_id=story.event_id,
         agent_seq=seq,
-        occurred_at=occurred_at,
+        occurred_at=presentation.occurred_at,
         lane=presentation.lane,
         direction=presentation.direction,
         decision=verdict.decision,
@@ -80,4 +81,15 @@ def build_event(story: Story, *, seq: int, event_id: str, occurred_at: datetime)
             decision_ms=_ms(story.decision_ms),
             total_ms=_ms((story.decided_at - presentation.started) * 1000),
         ),
+    )
+
+
+def finish_draft(draft: AccessEvent, *, seq: int) -> AccessEvent:
+    """The event of an opening whose agent died before the turnstile answered."""
+    return draft.model_copy(
+        update={
+            "agent_seq": seq,
+            "passed": None,
+            "reason_detail": join_detail(draft.reason_detail, RESTART_DETAIL),
+        }
     )
