@@ -1,0 +1,97 @@
+"""The dashboard's actions: acknowledge alarms, remote opens, the threat-level switch.
+
+Each action reuses the API's own service (the audited alarm acknowledgement, the remote-open
+service with four-eyes, the threat-level crud) and then tells this process's live clients.
+Every route is CSRF-checked: the page calls them with the session cookie.
+"""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path
+from pydantic import BaseModel, Field
+
+from central_api.auth import AdminUser, OperatorUser
+from central_api.crud.sites import set_threat_level
+from central_api.dashboard.hub import LiveItem
+from central_api.dashboard.security import CsrfGuard
+from central_api.dashboard.state import LiveDep
+from central_api.dashboard.views import alarm_view
+from central_api.deps import SessionDep, SettingsDep
+from central_api.models import AlarmAck, OpenRequestCreate, OpenRequestPublic
+from central_api.openings import approve_open, request_open
+from central_api.routes.events import acknowledge_alarm
+
+__all__ = ["ThreatLevelChange", "router"]
+
+router = APIRouter(prefix="/dashboard/api", tags=["dashboard"], dependencies=[Depends(CsrfGuard())])
+IdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
+
+
+class ThreatLevelChange(BaseModel):
+    """The new threat level of a site: 1 normal, 2 no visitors, 3 staff only."""
+
+    level: int = Field(ge=1, le=3)
+
+
+@router.post("/alarms/{alarm_id}/ack")
+def ack_alarm(
+    alarm_id: IdPath, body: AlarmAck, session: SessionDep, live: LiveDep, user: OperatorUser
+) -> dict[str, object]:
+    """Acknowledge an alarm with a comment (audited by the API's acknowledgement)."""
+    alarm = acknowledge_alarm(alarm_id=alarm_id, body=body, session=session, user=user)
+    view = alarm_view(alarm)
+    live.hub.publish(LiveItem.of("alarm_ack", view))
+    return view
+
+
+@router.post("/gates/{gate_id}/open", status_code=202)
+def open_gate(
+    gate_id: IdPath,
+    body: OpenRequestCreate,
+    session: SessionDep,
+    settings: SettingsDep,
+    live: LiveDep,
+    user: OperatorUser,
+) -> OpenRequestPublic:
+    """Open a lane with a reason: issued at once, or pending a second operator (four-eyes)."""
+    request = request_open(
+        session=session,
+        gate_id=gate_id,
+        open_create=body,
+        username=user.username,
+        ttl_s=settings.open_command_ttl_s,
+    )
+    public = OpenRequestPublic.model_validate(request, from_attributes=True)
+    live.hub.publish(LiveItem.of("open", public.model_dump(mode="json")))
+    return public
+
+
+@router.post("/open-requests/{request_id}/approve")
+def approve_open_request(
+    request_id: IdPath,
+    session: SessionDep,
+    settings: SettingsDep,
+    live: LiveDep,
+    user: OperatorUser,
+) -> OpenRequestPublic:
+    """Approve another operator's pending remote open."""
+    request = approve_open(
+        session=session,
+        request_id=request_id,
+        username=user.username,
+        ttl_s=settings.open_command_ttl_s,
+    )
+    public = OpenRequestPublic.model_validate(request, from_attributes=True)
+    live.hub.publish(LiveItem.of("open", public.model_dump(mode="json")))
+    return public
+
+
+@router.post("/sites/{site_id}/threat-level")
+def change_threat_level(
+    site_id: IdPath, body: ThreatLevelChange, session: SessionDep, live: LiveDep, admin: AdminUser
+) -> dict[str, object]:
+    """Admins only: switch the site's threat level (audited; gates resync at once)."""
+    site = set_threat_level(session=session, site_id=site_id, level=body.level, actor=admin.actor)
+    data: dict[str, object] = {"site_id": site.id, "threat_level": site.threat_level}
+    live.hub.publish(LiveItem.of("threat", data))
+    return data

@@ -1,0 +1,171 @@
+"""The gate board: what this process knows live about each gate, for the tiles.
+
+Fed by the live feed (retained NodeStatus and last wills, retained GateState, events) and
+seeded once from the database (stored node status, last events). Thread-safe: the feed
+thread writes, request threads read.
+"""
+
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from gate_protocol.messages import GateState, NodeStatus
+
+__all__ = ["GateBoard", "GateMeta", "NodeView"]
+
+_RATE_WINDOW_S = 60.0
+
+
+def _when(view: dict[str, Any]) -> datetime:
+    return datetime.fromisoformat(str(view["occurred_at"]))
+
+
+@dataclass(frozen=True, slots=True)
+class GateMeta:
+    """A gate's static facts from the database."""
+
+    gate_id: str
+    site_id: str
+    zone_id: str
+    name: str
+    lanes: int
+
+
+@dataclass(frozen=True, slots=True)
+class NodeView:
+    """A node's last reported status."""
+
+    state: str
+    since: datetime
+    version: str
+    replica_version: int | None
+
+    def as_json(self) -> dict[str, Any]:
+        """JSON for the page."""
+        return {
+            "state": self.state,
+            "since": self.since.isoformat(),
+            "version": self.version,
+            "replica_version": self.replica_version,
+        }
+
+
+@dataclass
+class _Live:
+    nodes: dict[str, NodeView] = field(default_factory=dict)
+    door: str | None = None
+    tamper: bool = False
+    lanes: list[dict[str, Any]] = field(default_factory=list)
+    state_at: datetime | None = None
+    last_event: dict[str, Any] | None = None
+    event_times: deque[float] = field(default_factory=lambda: deque(maxlen=10_000))
+
+
+class GateBoard:
+    """Per-gate live state and the tile JSON built from it."""
+
+    def __init__(self, *, clock: Any = time.time) -> None:
+        self._lock = threading.Lock()
+        self._meta: dict[str, GateMeta] = {}
+        self._live: dict[str, _Live] = {}
+        self._clock = clock
+        self.seeded = False
+
+    def set_gates(self, gates: list[GateMeta]) -> None:
+        """Replace the known gates' static facts."""
+        with self._lock:
+            self._meta = {gate.gate_id: gate for gate in gates}
+
+    def meta(self, gate_id: str) -> GateMeta | None:
+        """A known gate's facts, or None."""
+        with self._lock:
+            return self._meta.get(gate_id)
+
+    def _get(self, gate_id: str) -> _Live:
+        return self._live.setdefault(gate_id, _Live())
+
+    def apply_status(self, gate_id: str, node: str, view: NodeView) -> bool:
+        """Record a node status unless an older one arrives late; True if it changed."""
+        with self._lock:
+            live = self._get(gate_id)
+            current = live.nodes.get(node)
+            if current is not None and current.since > view.since:
+                return False
+            live.nodes[node] = view
+            return True
+
+    def apply_node_status(self, gate_id: str, status: NodeStatus) -> bool:
+        """Record a NodeStatus message (online, or the offline last will)."""
+        view = NodeView(
+            state=status.state.value,
+            since=status.since,
+            version=status.version,
+            replica_version=status.replica_version,
+        )
+        return self.apply_status(gate_id, status.node.value, view)
+
+    def apply_state(self, gate_id: str, state: GateState) -> bool:
+        """Record the retained door state unless an older one arrives late."""
+        with self._lock:
+            live = self._get(gate_id)
+            if live.state_at is not None and live.state_at > state.at:
+                return False
+            live.door, live.tamper, live.state_at = state.door.value, state.tamper, state.at
+            live.lanes = [{"lane": lane.lane, "door": lane.door.value} for lane in state.lanes]
+            return True
+
+    def apply_event(self, gate_id: str, view: dict[str, Any]) -> None:
+        """A live event: count it for the rate and keep it as the gate's last event."""
+        self.count_event(gate_id)
+        self.set_last_event(gate_id, view)
+
+    def count_event(self, gate_id: str, *, at: float | None = None) -> None:
+        """Count one event (at wall-clock `at`, default now) for the events-per-minute rate."""
+        with self._lock:
+            self._get(gate_id).event_times.append(self._clock() if at is None else at)
+
+    def set_last_event(self, gate_id: str, view: dict[str, Any]) -> None:
+        """Keep `view` as the gate's last event unless a newer one is already there."""
+        with self._lock:
+            live = self._get(gate_id)
+            previous = live.last_event
+            if previous is None or _when(view) >= _when(previous):
+                live.last_event = view
+
+    def tile(self, gate_id: str) -> dict[str, Any]:
+        """The tile JSON of one gate."""
+        with self._lock:
+            return self._tile(gate_id)
+
+    def tiles(self) -> list[dict[str, Any]]:
+        """Every known gate's tile, sorted by site then gate."""
+        with self._lock:
+            ids = sorted(self._meta, key=lambda g: (self._meta[g].site_id, g))
+            return [self._tile(gate_id) for gate_id in ids]
+
+    def _tile(self, gate_id: str) -> dict[str, Any]:
+        meta = self._meta.get(gate_id)
+        live = self._live.get(gate_id) or _Live()
+        now = self._clock()
+        while live.event_times and live.event_times[0] < now - _RATE_WINDOW_S:
+            live.event_times.popleft()
+        agent, bridge = live.nodes.get("agent"), live.nodes.get("bridge")
+        return {
+            "gate_id": gate_id,
+            "name": meta.name if meta and meta.name else gate_id,
+            "site_id": meta.site_id if meta else None,
+            "zone_id": meta.zone_id if meta else None,
+            "lanes": meta.lanes if meta else None,
+            "online": agent is not None and agent.state == "online",
+            "agent": agent.as_json() if agent else None,
+            "bridge": bridge.as_json() if bridge else None,
+            "door": live.door,
+            "tamper": live.tamper,
+            "lane_states": live.lanes,
+            "state_at": live.state_at.isoformat() if live.state_at else None,
+            "last_event": live.last_event,
+            "events_per_minute": sum(1 for t in live.event_times if t >= now - _RATE_WINDOW_S),
+        }

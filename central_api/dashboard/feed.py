@@ -1,0 +1,193 @@
+"""The live feed: the ingest tap of this process, turned into board updates and hub items.
+
+`LiveFeed.offer` is called by the ingest worker for every MQTT message this process
+receives (on paho's network thread), so it only does a non-blocking ``put_nowait`` on a
+bounded queue; one feed thread decodes, names the person, updates the gate board and
+publishes to the hub. Every API replica subscribes to the broker itself, so every replica's
+browsers see every event, whichever replica's insert won; duplicates (at-least-once
+delivery) are dropped here by id.
+"""
+
+import logging
+import queue
+import threading
+import time
+from collections import OrderedDict
+from typing import Any
+
+from gate_protocol.messages import (
+    AccessEvent,
+    AlarmRaised,
+    GateState,
+    MessageError,
+    NodeStatus,
+    decode_message,
+)
+from gate_protocol.topics import GateChannel, GateTopic, TopicError, parse_topic
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from central_api.dashboard.board import GateBoard
+from central_api.dashboard.hub import LiveHub, LiveItem
+from central_api.dashboard.queries import load_gate_metas, load_people
+from central_api.dashboard.views import (
+    PersonInfo,
+    alarm_view_from_message,
+    event_view_from_message,
+)
+
+__all__ = ["LiveFeed"]
+
+logger = logging.getLogger(__name__)
+_LIVE_CHANNELS = frozenset(
+    {GateChannel.EVENT, GateChannel.ALARM, GateChannel.STATE, GateChannel.STATUS}
+)
+_SEEN_IDS = 20_000
+_GATE_REFRESH_S = 5.0
+
+
+class LiveFeed:
+    """Decode what ingest received and push it to the board and the hub, off ingest's path."""
+
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        hub: LiveHub,
+        board: GateBoard,
+        maxsize: int = 10_000,
+        person_ttl_s: float = 60.0,
+    ) -> None:
+        self._engine = engine
+        self._hub = hub
+        self._board = board
+        self._queue: queue.Queue[tuple[str, bytes] | None] = queue.Queue(maxsize=maxsize)
+        self._person_ttl = person_ttl_s
+        self._people: dict[str, tuple[float, PersonInfo | None]] = {}
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._gates_loaded_at = -_GATE_REFRESH_S
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+        self.dropped = 0
+        self.handled = 0
+
+    def offer(self, topic: str, payload: bytes) -> None:
+        """Take one raw message; never blocks (a full queue drops it for the live view only)."""
+        self.start()
+        try:
+            self._queue.put_nowait((topic, payload))
+        except queue.Full:
+            self.dropped += 1
+            if self.dropped % 1000 == 1:
+                logger.warning("live feed queue full: %d messages skipped so far", self.dropped)
+
+    def start(self) -> None:
+        """Start the feed thread once (daemon: it holds nothing that must be flushed)."""
+        if self._thread is not None:
+            return
+        with self._start_lock:
+            if self._thread is None:
+                thread = threading.Thread(target=self._run, name="portgate-live", daemon=True)
+                thread.start()
+                self._thread = thread
+
+    def stop(self, timeout: float = 2.0) -> None:
+        """Stop the feed thread."""
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(timeout)
+            self._thread = None
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Block until everything offered so far is handled (tests)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._queue.unfinished_tasks == 0:
+                return True
+            time.sleep(0.01)
+        return False
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            try:
+                if item is None:
+                    return
+                self.handle(*item)
+            except Exception:  # one bad message must never stop the live view
+                logger.exception("live feed could not handle a message")
+            finally:
+                self._queue.task_done()
+
+    def handle(self, topic: str, payload: bytes) -> None:
+        """Decode one message and publish what the browsers need (the feed thread's body)."""
+        try:
+            parsed = parse_topic(topic)
+        except TopicError:
+            return
+        if not isinstance(parsed, GateTopic) or parsed.channel not in _LIVE_CHANNELS:
+            return
+        try:
+            message = decode_message(payload)
+        except MessageError:
+            return  # ingest counts and logs the rejection
+        meta = self._gate(parsed.gate)
+        if meta is None or meta.site_id != parsed.site:
+            return
+        self.handled += 1
+        gate_id, site_id = meta.gate_id, meta.site_id
+        if isinstance(message, AccessEvent):
+            if self._seen_before("e:" + message.event_id):
+                return
+            person = self._person(message.person_id)
+            view = event_view_from_message(message, site_id=site_id, gate_id=gate_id, person=person)
+            self._board.apply_event(gate_id, view)
+            self._publish("event", view)
+            self._publish("gate", self._board.tile(gate_id))
+        elif isinstance(message, AlarmRaised):
+            if self._seen_before("a:" + message.alarm_id):
+                return
+            self._publish(
+                "alarm", alarm_view_from_message(message, site_id=site_id, gate_id=gate_id)
+            )
+        elif isinstance(message, NodeStatus):
+            if parsed.node == message.node and self._board.apply_node_status(gate_id, message):
+                self._publish("gate", self._board.tile(gate_id))
+        elif isinstance(message, GateState) and self._board.apply_state(gate_id, message):
+            self._publish("gate", self._board.tile(gate_id))
+
+    def _publish(self, channel: str, data: dict[str, Any]) -> None:
+        self._hub.publish(LiveItem.of(channel, data))
+
+    def _seen_before(self, key: str) -> bool:
+        if key in self._seen:
+            return True
+        self._seen[key] = None
+        if len(self._seen) > _SEEN_IDS:
+            self._seen.popitem(last=False)
+        return False
+
+    def _gate(self, gate_id: str) -> Any:
+        meta = self._board.meta(gate_id)
+        now = time.monotonic()
+        if meta is None and now - self._gates_loaded_at >= _GATE_REFRESH_S:
+            # A gate added since we last looked (rate-limited: unknown ids cannot hammer the DB).
+            self._gates_loaded_at = now
+            with Session(self._engine) as session:
+                self._board.set_gates(load_gate_metas(session=session))
+            meta = self._board.meta(gate_id)
+        return meta
+
+    def _person(self, person_id: str | None) -> PersonInfo | None:
+        if not person_id:
+            return None
+        now = time.monotonic()
+        cached = self._people.get(person_id)
+        if cached is not None and now - cached[0] < self._person_ttl:
+            return cached[1]
+        with Session(self._engine) as session:
+            info = load_people(session=session, person_ids=[person_id]).get(person_id)
+        if len(self._people) > 50_000:
+            self._people.clear()
+        self._people[person_id] = (now, info)
+        return info

@@ -1,0 +1,1 @@
+"""Server-rendered pages: the shared layout, templates and static files (JS, CSS)."""
