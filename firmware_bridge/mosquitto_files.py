@@ -108,6 +108,8 @@ def render_mosquitto_conf(
             "# No PortGate payload exceeds 16 KiB; refuse bigger packets at the door.",
             "max_packet_size 32768",
             "max_inflight_messages 20",
+            "# Gate commands are small and latency-critical: no Nagle delay.",
+            "set_tcp_nodelay true",
             "log_type error",
             "log_type warning",
             "log_type notice",

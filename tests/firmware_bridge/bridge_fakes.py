@@ -52,5 +52,5 @@ class RecordingBus:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False
-                self._cond.wait(left)
+                self._cond.wait(min(left, 0.05))
         return True

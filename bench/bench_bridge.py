@@ -1,0 +1,135 @@
+"""OpenCommand -> CommandAck round trip through a real mosquitto and the bridge.
+
+usage: .venv/bin/python bench/bench_bridge.py [--commands N]
+
+Baseline, measured in the same run on the same broker: an echo client that subscribes to
+cmd/open and republishes every payload to cmd/ack at once (same two MQTT hops, no bridge
+logic). The ratio is what the bridge adds: validation, expiry checks, the fsync'd
+executed-command log, the state machine and the simulated relay.
+"""
+
+from __future__ import annotations
+
+import argparse
+import queue
+import shutil
+import socket
+import statistics
+import subprocess
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+
+from firmware_bridge.assembly import build_bus
+from firmware_bridge.config import BridgeConfig
+from firmware_bridge.drivers.simulated import SimulatedTurnstile
+from firmware_bridge.service import Bridge
+from gate_protocol.messages import Direction, OpenCommand, encode_message
+from gate_protocol.topics import GateChannel, GateTopic, build_topic
+
+CMD = build_topic(GateTopic(site="s1", gate="g1", channel=GateChannel.CMD_OPEN))
+ACK = build_topic(GateTopic(site="s1", gate="g1", channel=GateChannel.CMD_ACK))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def client(port: int, name: str) -> Any:
+    c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=name)
+    c.connect("127.0.0.1", port)
+    c.socket().setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as MqttBus does
+    c.loop_start()
+    return c
+
+
+def command(i: int) -> bytes:
+    now = datetime.now(UTC)
+    return encode_message(
+        OpenCommand(
+            command_id=f"bench-{i}-{time.time_ns()}",
+            lane=0,
+            direction=Direction.ENTRY,
+            pulse_ms=100,
+            issued_at=now,
+            expires_at=now + timedelta(seconds=30),
+            issued_by="bench",
+        )
+    )
+
+
+def round_trips(port: int, count: int) -> list[float]:
+    acks: queue.Queue[bytes] = queue.Queue()
+    agent = client(port, "bench-agent")
+    agent.on_message = lambda c, u, m: acks.put(m.payload)
+    agent.subscribe(ACK, qos=1)
+    time.sleep(0.3)
+    samples = []
+    for i in range(count):
+        started = time.perf_counter()
+        agent.publish(CMD, command(i), qos=1)
+        acks.get(timeout=10)
+        samples.append((time.perf_counter() - started) * 1000)
+    agent.loop_stop()
+    agent.disconnect()
+    return samples
+
+
+def summary(name: str, samples: list[float]) -> float:
+    median = statistics.median(samples)
+    p95 = sorted(samples)[int(len(samples) * 0.95) - 1]
+    print(f"{name:<28} median {median:7.2f} ms   p95 {p95:7.2f} ms   n={len(samples)}")
+    return median
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--commands", type=int, default=200)
+    args = parser.parse_args()
+    mosquitto = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+    with tempfile.TemporaryDirectory() as tmp:
+        port = free_port()
+        conf = Path(tmp) / "mosquitto.conf"
+        conf.write_text(
+            f"listener {port} 127.0.0.1\nallow_anonymous true\nuser root\nset_tcp_nodelay true\n"
+        )
+        broker = subprocess.Popen([mosquitto, "-c", str(conf)], stderr=subprocess.DEVNULL)  # noqa: S603
+        try:
+            time.sleep(0.5)
+            echo = client(port, "bench-echo")
+            echo.on_message = lambda c, u, m: c.publish(ACK, m.payload, qos=1)
+            echo.subscribe(CMD, qos=1)
+            time.sleep(0.3)
+            baseline = summary("baseline: echo client", round_trips(port, args.commands))
+            echo.loop_stop()
+            echo.disconnect()
+            config = BridgeConfig.model_validate(
+                {
+                    "site": "s1",
+                    "gate": "g1",
+                    "mqtt": {"port": port},
+                    "lanes": [{"lane": 0, "direction": "entry"}],
+                    "state_dir": Path(tmp) / "state",
+                }
+            )
+            sim = SimulatedTurnstile(lanes=[0])
+            bridge = Bridge(config=config, turnstile=sim, reader=sim, bus=build_bus(config))
+            bridge.start()
+            time.sleep(0.5)
+            measured = summary("bridge: OpenCommand->ack", round_trips(port, args.commands))
+            bridge.stop()
+            print(f"ratio bridge/baseline (median): {measured / baseline:.2f}")
+        finally:
+            broker.terminate()
+            broker.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
