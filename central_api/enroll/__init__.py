@@ -1,0 +1,58 @@
+"""Enrollment at the security desk: people, photos to templates, badges, passes, privacy.
+
+Mount with ``app.include_router(central_api.enroll.router)``; the router's lifespan creates
+the enrollment tables when missing and runs the purge of expired kept photos and stale
+pending faces on a timer.
+"""
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+
+from fastapi import APIRouter, FastAPI
+from sqlmodel import Session
+
+from central_api.enroll import desk_page, routes_import, routes_passes, routes_people, routes_photos
+from central_api.enroll.privacy import purge_expired
+from central_api.enroll.settings import EnrollSettings
+from central_api.enroll.tables import ensure_enroll_tables
+
+__all__ = ["router"]
+
+logger = logging.getLogger(__name__)
+
+
+async def _purge_forever(app: FastAPI, settings: EnrollSettings) -> None:
+    while True:
+        try:
+            with Session(app.state.engine, expire_on_commit=False) as session:
+                counts = await asyncio.to_thread(
+                    purge_expired, session=session, pending_hours=settings.pending_hours
+                )
+            if any(counts.values()):
+                logger.info("purged %s", counts)
+        except Exception:  # the timer must survive a database hiccup
+            logger.exception("photo purge failed")
+        await asyncio.sleep(settings.purge_interval_s)
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: EnrollSettings | None = getattr(app.state, "enroll_settings", None)
+    if settings is None:
+        settings = EnrollSettings()
+        app.state.enroll_settings = settings
+    await asyncio.to_thread(ensure_enroll_tables, app.state.engine)
+    task = asyncio.create_task(_purge_forever(app, settings))
+    try:
+        yield
+    finally:
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+
+
+router = APIRouter(lifespan=_lifespan)
+for _module in (routes_people, routes_photos, routes_passes, routes_import, desk_page):
+    router.include_router(_module.router)

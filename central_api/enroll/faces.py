@@ -1,0 +1,104 @@
+"""One enrollment photo: decode it, check its quality with reasons, encode the face.
+
+dlib's models are shared and safe for one thread at a time, and FastAPI runs sync routes
+in a thread pool, so every analysis holds one lock.
+"""
+
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+from biometrics import (
+    ENROLLMENT_PIPELINE,
+    QualityReason,
+    QualityReport,
+    QualitySettings,
+    check_quality,
+    select_primary_face,
+)
+
+from central_api.errors import InvalidError
+
+__all__ = ["MAX_PHOTO_BYTES", "PhotoAnalysis", "analyse_photo", "decode_photo"]
+
+MAX_PHOTO_BYTES = 4 * 1024 * 1024
+MAX_PIXELS = 24_000_000
+_LOCK = threading.Lock()
+_QUALITY = QualitySettings()
+
+
+@dataclass(frozen=True)
+class PhotoAnalysis:
+    """What the desk learns about a photo.
+
+    Attributes:
+        reasons: Failed quality checks (empty: the photo is usable).
+        encoding: The face encoding when the photo is usable.
+        quality: A 0-1 score (face size, sharpness, exposure) for ranking templates.
+        face_box: The measured face as [top, right, bottom, left], if any.
+    """
+
+    reasons: list[QualityReason] = field(default_factory=list)
+    encoding: npt.NDArray[np.float32] | None = None
+    quality: float = 0.0
+    face_box: list[int] | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether a template can be made from the photo."""
+        return not self.reasons and self.encoding is not None
+
+    @property
+    def messages(self) -> list[str]:
+        """The reasons as sentences for the desk officer."""
+        return [reason.message for reason in self.reasons]
+
+
+def decode_photo(data: bytes) -> npt.NDArray[np.uint8]:
+    """Decode JPEG/PNG/WebP bytes into RGB pixels.
+
+    Raises:
+        InvalidError: Empty, too large, or not an image.
+    """
+    import cv2  # noqa: PLC0415 (keeps API start-up cheap)
+
+    if not data:
+        raise InvalidError("the photo is empty")
+    if len(data) > MAX_PHOTO_BYTES:
+        raise InvalidError(f"the photo is over {MAX_PHOTO_BYTES // (1024 * 1024)} MiB")
+    pixels = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
+    if pixels is None or pixels.ndim != 3:
+        raise InvalidError("not an image (JPEG, PNG or WebP expected)")
+    if pixels.shape[0] * pixels.shape[1] > MAX_PIXELS:
+        raise InvalidError("the photo has too many pixels (at most 24 megapixels)")
+    return np.ascontiguousarray(cv2.cvtColor(pixels, cv2.COLOR_BGR2RGB), dtype=np.uint8)
+
+
+def _score(report: QualityReport) -> float:
+    size = min(1.0, report.face_px / 240)
+    sharp = min(1.0, report.sharpness / (4 * _QUALITY.min_sharpness))
+    exposure = max(0.0, 1.0 - abs(report.brightness - 128.0) / 128.0)
+    return round((size + sharp + exposure) / 3, 3)
+
+
+def analyse_photo(image: npt.NDArray[np.uint8]) -> PhotoAnalysis:
+    """Detect, check and (when the photo is good) encode the subject's face.
+
+    The cheap checks run first, so a bad photo costs no encoding; the head pose needs the
+    68 landmarks the encoder computes, so it is judged last.
+    """
+    pipeline = ENROLLMENT_PIPELINE
+    with _LOCK:
+        boxes = pipeline.detector.detect(image)
+        first = check_quality(image, boxes, settings=_QUALITY)
+        if not first.ok or first.face is None:
+            box = first.face.as_css() if first.face else None
+            return PhotoAnalysis(reasons=list(first.reasons), face_box=box)
+        face = select_primary_face(boxes, height=image.shape[0], width=image.shape[1])
+        assert face is not None  # noqa: S101 (check_quality found it)
+        encoded = pipeline.encoder.encode(image, face)
+    report = check_quality(image, boxes, landmarks=encoded.landmarks, settings=_QUALITY)
+    if not report.ok:
+        return PhotoAnalysis(reasons=list(report.reasons), face_box=face.as_css())
+    return PhotoAnalysis(encoding=encoded.encoding, quality=_score(report), face_box=face.as_css())

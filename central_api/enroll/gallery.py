@@ -1,0 +1,117 @@
+"""The 1:N gallery of every enrolled face, for the duplicate-identity check.
+
+Kept in memory per API process and brought up to date from the database before each
+check: new template rows are decrypted and added; when rows vanished (an erasure, or a
+template deleted by another API replica) the gallery is rebuilt. A candidate that no
+longer exists in the database is never reported.
+"""
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from biometrics import TemplateIndex, template_from_bytes
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from central_api.models import FaceTemplate, Person
+from central_api.vault import decrypt_template
+
+__all__ = ["DuplicateCandidate", "FaceGallery"]
+
+
+@dataclass(frozen=True)
+class DuplicateCandidate:
+    """Someone else whose enrolled face is close to the new one."""
+
+    person_id: str
+    display_name: str
+    distance: float
+
+
+class FaceGallery:
+    """A `TemplateIndex` over the database's face templates, synced on demand."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._index = TemplateIndex()
+        self._last_id = 0
+        self._count = 0
+
+    def _sync(self, *, session: Session, key: bytes) -> None:
+        total = int(session.exec(select(func.count()).select_from(FaceTemplate)).one())
+        if total < self._count:
+            self._index, self._last_id, self._count = TemplateIndex(), 0, 0
+        rows = session.exec(
+            select(FaceTemplate)
+            .where(col(FaceTemplate.id) > self._last_id)
+            .order_by(col(FaceTemplate.id))
+        ).all()
+        if rows:
+            vectors = [
+                template_from_bytes(
+                    decrypt_template(
+                        key=key, person_id=r.person_id, nonce=r.nonce, ciphertext=r.ciphertext
+                    )
+                )
+                for r in rows
+            ]
+            self._index.add_many([r.person_id for r in rows], np.stack(vectors))
+            self._last_id = max(int(r.id or 0) for r in rows)
+            self._count += len(rows)
+        if self._count != total:
+            # Rows were deleted elsewhere while others were added: start over once.
+            self._index, self._last_id, self._count = TemplateIndex(), 0, 0
+            self._sync(session=session, key=key)
+
+    def find_duplicates(
+        self,
+        *,
+        session: Session,
+        key: bytes,
+        encoding: npt.ArrayLike,
+        exclude_person: str,
+        threshold: float,
+    ) -> list[DuplicateCandidate]:
+        """Other people whose nearest template is closer than `threshold`, nearest first."""
+        with self._lock:
+            self._sync(session=session, key=key)
+            result = self._index.identify(encoding, threshold=threshold, candidates=12)
+        near = {
+            c.person_id: c.distance
+            for c in result.candidates
+            if c.person_id != exclude_person and c.distance < threshold
+        }
+        if not near:
+            return []
+        people = session.exec(select(Person).where(col(Person.id).in_(list(near)))).all()
+        return sorted(
+            (DuplicateCandidate(p.id, p.display_name, round(near[p.id], 4)) for p in people),
+            key=lambda c: c.distance,
+        )
+
+    def forget(self, person_id: str) -> None:
+        """Drop a person's templates at once (erasure), before the next sync would."""
+        with self._lock:
+            self._count -= self._index.remove(person_id)
+
+    def own_distance(
+        self, *, session: Session, key: bytes, encoding: npt.ArrayLike, person_id: str
+    ) -> float | None:
+        """The distance of the new face to the person's own nearest template, if any."""
+        rows = session.exec(select(FaceTemplate).where(FaceTemplate.person_id == person_id)).all()
+        if not rows:
+            return None
+        matrix = np.stack(
+            [
+                template_from_bytes(
+                    decrypt_template(
+                        key=key, person_id=person_id, nonce=r.nonce, ciphertext=r.ciphertext
+                    )
+                )
+                for r in rows
+            ]
+        ).astype(np.float64)
+        probe = np.asarray(encoding, dtype=np.float64)
+        return round(float(np.min(np.linalg.norm(matrix - probe, axis=1))), 4)

@@ -1,0 +1,101 @@
+"""One bulk-import row on the server: all photos checked first, then one transaction.
+
+Nothing is written until every photo has been judged and the duplicate check has passed,
+and then the person, their groups, competencies, badge, external id and templates go in
+together (`create_enrolled_person`), so a failure never leaves half a person.
+"""
+
+from collections.abc import Sequence
+
+from biometrics import template_to_bytes
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from central_api.enroll.people import ReadyTemplate, create_enrolled_person, person_by_external_id
+from central_api.enroll.photos import PhotoContext, check_photo
+from central_api.enroll.schemas import EnrollPersonIn, ImportOutcome, PhotoOutcome
+from central_api.enroll.settings import MAX_TEMPLATES
+from central_api.errors import ServiceError
+
+__all__ = ["import_person"]
+
+
+def import_person(
+    *,
+    session: Session,
+    person_json: str,
+    photos: Sequence[tuple[str, bytes]],
+    actor: str,
+    context: PhotoContext,
+) -> tuple[ImportOutcome, dict[str, bytes]]:
+    """Import one person with their photos.
+
+    Returns:
+        The outcome, and the accepted photos by name (to keep them if the site does).
+    """
+    try:
+        person_in = EnrollPersonIn.model_validate_json(person_json)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        return ImportOutcome(status="rejected", reason=f"{where}: {first['msg']}"), {}
+    if person_in.external_id:
+        existing = person_by_external_id(
+            session=session, site_id=person_in.site_id, external_id=person_in.external_id
+        )
+        if existing:
+            return ImportOutcome(status="exists", person_id=existing), {}
+    if not photos:
+        return ImportOutcome(status="rejected", reason="no photo for this person"), {}
+    if len(photos) > MAX_TEMPLATES:
+        return ImportOutcome(status="rejected", reason=f"more than {MAX_TEMPLATES} photos"), {}
+    outcomes: dict[str, PhotoOutcome] = {}
+    ready: list[ReadyTemplate] = []
+    accepted: dict[str, bytes] = {}
+    for name, data in photos:
+        try:
+            outcome, analysis = check_photo(photo=data)
+        except ServiceError as exc:
+            outcomes[name] = PhotoOutcome(
+                status="rejected", reasons=["unreadable"], messages=[exc.message]
+            )
+            continue
+        if analysis.encoding is None or not analysis.ok:
+            outcomes[name] = outcome
+            continue
+        hits = context.gallery.find_duplicates(
+            session=session,
+            key=context.template_key,
+            encoding=analysis.encoding,
+            exclude_person="",
+            threshold=context.duplicate_threshold,
+        )
+        if hits:
+            names = ", ".join(f"{h.person_id} ({h.distance:.2f})" for h in hits)
+            outcomes[name] = PhotoOutcome(
+                status="duplicate",
+                messages=[f"resembles {names}: enroll at the desk with a second user"],
+            )
+            return (
+                ImportOutcome(
+                    status="rejected", reason=f"possible duplicate of {names}", photos=outcomes
+                ),
+                {},
+            )
+        outcomes[name] = PhotoOutcome(status="accepted", quality=analysis.quality)
+        ready.append(ReadyTemplate(template_to_bytes(analysis.encoding), analysis.quality))
+        accepted[name] = data
+    if not ready:
+        return ImportOutcome(status="rejected", reason="no usable photo", photos=outcomes), {}
+    try:
+        person = create_enrolled_person(
+            session=session,
+            person_in=person_in,
+            actor=actor,
+            templates=ready,
+            template_key=context.template_key,
+        )
+    except ServiceError as exc:
+        session.rollback()
+        return ImportOutcome(status="rejected", reason=exc.message, photos=outcomes), {}
+    return ImportOutcome(status="created", person_id=person.id, photos=outcomes), accepted

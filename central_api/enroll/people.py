@@ -1,0 +1,280 @@
+"""People at the desk: create in one transaction, find, summarise.
+
+`create_enrolled_person` writes the person, company, access groups, competencies,
+external id, badge and any face templates in ONE transaction with one replica bump: a
+failure anywhere leaves nothing behind (the bulk import relies on it). The audit rows name
+the person by id only, because the audit chain can never be erased and a name would
+outlive the person's erasure.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from gate_protocol.messages import CredentialKind
+from gate_protocol.passes import new_pass_id
+from sqlalchemy import func
+from sqlmodel import Session, col, or_, select
+
+from central_api.audit import append_audit
+from central_api.crud.sites import get_site
+from central_api.enroll.schemas import EnrollPersonIn, PersonSummary
+from central_api.enroll.tables import PersonExternalId
+from central_api.errors import ConflictError, InvalidError, NotFoundError
+from central_api.models import (
+    AccessGroup,
+    Company,
+    CompetencyType,
+    Credential,
+    FaceTemplate,
+    Person,
+    PersonAccessGroup,
+    PersonCompetency,
+)
+from central_api.sync import bump_replica
+from central_api.vault import encrypt_template
+
+__all__ = [
+    "ReadyTemplate",
+    "create_enrolled_person",
+    "find_people",
+    "person_by_external_id",
+    "summarise_people",
+]
+
+
+@dataclass(frozen=True)
+class ReadyTemplate:
+    """A checked face template (512 bytes) with its quality score."""
+
+    template: bytes
+    quality: float
+
+
+def _resolve_groups(*, session: Session, site_id: str, names: Sequence[str]) -> list[AccessGroup]:
+    groups: list[AccessGroup] = []
+    for name in names:
+        statement = select(AccessGroup).where(AccessGroup.site_id == site_id)
+        if name.isdigit():
+            statement = statement.where(
+                or_(col(AccessGroup.id) == int(name), AccessGroup.name == name)
+            )
+        else:
+            statement = statement.where(AccessGroup.name == name)
+        group = session.exec(statement).first()
+        if group is None:
+            raise NotFoundError(f"access group {name!r} not found at site {site_id!r}")
+        if group not in groups:
+            groups.append(group)
+    return groups
+
+
+def _company_id(*, session: Session, name: str | None) -> int | None:
+    if name is None:
+        return None
+    company = session.exec(select(Company).where(Company.name == name)).first()
+    if company is None:
+        company = Company(name=name)
+        session.add(company)
+        session.flush()
+    return company.id
+
+
+def person_by_external_id(*, session: Session, site_id: str, external_id: str) -> str | None:
+    """The person id enrolled under this external id at the site, if any."""
+    row = session.exec(
+        select(PersonExternalId).where(
+            PersonExternalId.site_id == site_id, PersonExternalId.external_id == external_id
+        )
+    ).first()
+    return row.person_id if row else None
+
+
+def create_enrolled_person(
+    *,
+    session: Session,
+    person_in: EnrollPersonIn,
+    actor: str,
+    templates: Sequence[ReadyTemplate] = (),
+    template_key: bytes,
+) -> Person:
+    """Create a person with everything the desk knows, in one transaction.
+
+    Raises:
+        NotFoundError: Unknown site or access group.
+        ConflictError: External id or badge already in use.
+        InvalidError: The validity window ends before it starts; more than 5 templates.
+    """
+    get_site(session=session, site_id=person_in.site_id)
+    if person_in.valid_from and person_in.valid_until:
+        if person_in.valid_until <= person_in.valid_from:
+            raise InvalidError("valid_until must be after valid_from")
+    if len(templates) > 5:
+        raise InvalidError("at most 5 face templates per person")
+    if person_in.external_id and person_by_external_id(
+        session=session, site_id=person_in.site_id, external_id=person_in.external_id
+    ):
+        raise ConflictError(f"external id {person_in.external_id!r} is already enrolled")
+    if (
+        person_in.badge
+        and session.exec(
+            select(Credential).where(
+                Credential.kind == CredentialKind.BADGE, Credential.ref == person_in.badge.number
+            )
+        ).first()
+    ):
+        raise ConflictError(f"badge {person_in.badge.number!r} is already bound")
+    groups = _resolve_groups(
+        session=session, site_id=person_in.site_id, names=person_in.access_groups
+    )
+    person = Person(
+        id=new_pass_id(),
+        display_name=person_in.display_name,
+        kind=person_in.kind,
+        company_id=_company_id(session=session, name=person_in.company),
+        valid_from=person_in.valid_from,
+        valid_until=person_in.valid_until,
+        site_id=person_in.site_id,
+    )
+    session.add(person)
+    session.flush()
+    for group in groups:
+        assert group.id is not None  # noqa: S101 (a stored row)
+        session.add(PersonAccessGroup(person_id=person.id, group_id=group.id))
+    for competency in person_in.competencies:
+        if session.get(CompetencyType, competency.name) is None:
+            session.add(CompetencyType(name=competency.name))
+            session.flush()
+        session.add(
+            PersonCompetency(
+                person_id=person.id, name=competency.name, valid_until=competency.valid_until
+            )
+        )
+    if person_in.external_id:
+        session.add(
+            PersonExternalId(
+                site_id=person.site_id, external_id=person_in.external_id, person_id=person.id
+            )
+        )
+    if person_in.badge:
+        session.add(
+            Credential(
+                person_id=person.id,
+                kind=CredentialKind.BADGE,
+                ref=person_in.badge.number,
+                badge_format=person_in.badge.badge_format,
+            )
+        )
+    template_ids: list[int | None] = []
+    for ready in templates:
+        nonce, ciphertext = encrypt_template(
+            key=template_key, person_id=person.id, template=ready.template
+        )
+        row = FaceTemplate(
+            person_id=person.id, nonce=nonce, ciphertext=ciphertext, quality=ready.quality
+        )
+        session.add(row)
+        session.flush()
+        template_ids.append(row.id)
+    append_audit(
+        session=session,
+        actor=actor,
+        action="person.create",
+        target=f"person:{person.id}",
+        after={
+            "kind": str(person.kind),
+            "site_id": person.site_id,
+            "company_id": person.company_id,
+            "access_groups": [g.id for g in groups],
+            "competencies": [c.name for c in person_in.competencies],
+            "badge": person_in.badge.number if person_in.badge else None,
+            "template_ids": template_ids,
+            "via": "enroll",
+        },
+    )
+    bump_replica(session=session, site_id=person.site_id, person_id=person.id)
+    session.commit()
+    return person
+
+
+def summarise_people(*, session: Session, people: Sequence[Person]) -> list[PersonSummary]:
+    """The desk's view of these people (a few queries for any number of them)."""
+    ids = [p.id for p in people]
+    if not ids:
+        return []
+    counts = dict(
+        session.exec(
+            select(FaceTemplate.person_id, func.count())
+            .where(col(FaceTemplate.person_id).in_(ids))
+            .group_by(FaceTemplate.person_id)
+        ).all()
+    )
+    badges: dict[str, list[str]] = {}
+    for credential in session.exec(
+        select(Credential).where(
+            col(Credential.person_id).in_(ids),
+            Credential.kind == CredentialKind.BADGE,
+            col(Credential.revoked_at).is_(None),
+        )
+    ).all():
+        badges.setdefault(credential.person_id, []).append(credential.ref)
+    external = {
+        row.person_id: row.external_id
+        for row in session.exec(
+            select(PersonExternalId).where(col(PersonExternalId.person_id).in_(ids))
+        ).all()
+    }
+    company_ids = {p.company_id for p in people if p.company_id is not None}
+    companies = {
+        c.id: c.name
+        for c in session.exec(select(Company).where(col(Company.id).in_(company_ids))).all()
+    }
+    return [
+        PersonSummary(
+            id=p.id,
+            site_id=p.site_id,
+            display_name=p.display_name,
+            kind=p.kind,
+            status=p.status,
+            company=companies.get(p.company_id) if p.company_id is not None else None,
+            valid_from=p.valid_from,
+            valid_until=p.valid_until,
+            external_id=external.get(p.id),
+            templates=int(counts.get(p.id, 0)),
+            badges=sorted(badges.get(p.id, [])),
+        )
+        for p in people
+    ]
+
+
+def find_people(
+    *,
+    session: Session,
+    query: str | None,
+    site_id: str | None,
+    external_id: str | None,
+    limit: int,
+) -> list[Person]:
+    """People whose name, id, external id or badge number matches, by name."""
+    statement = select(Person).order_by(col(Person.display_name)).limit(limit)
+    if site_id:
+        statement = statement.where(Person.site_id == site_id)
+    if external_id:
+        statement = statement.join(
+            PersonExternalId, col(PersonExternalId.person_id) == col(Person.id)
+        ).where(PersonExternalId.external_id == external_id)
+    if query:
+        badge_owners = select(Credential.person_id).where(
+            Credential.kind == CredentialKind.BADGE, Credential.ref == query
+        )
+        external_owners = select(PersonExternalId.person_id).where(
+            PersonExternalId.external_id == query
+        )
+        statement = statement.where(
+            or_(
+                col(Person.display_name).icontains(query),
+                col(Person.id) == query.upper(),
+                col(Person.id).in_(badge_owners),
+                col(Person.id).in_(external_owners),
+            )
+        )
+    return list(session.exec(statement).all())

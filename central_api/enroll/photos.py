@@ -1,0 +1,256 @@
+"""Photos to templates: quality feedback, the 1:N duplicate check, four-eyes confirmation.
+
+A usable face that resembles someone else is not enrolled: it is held encrypted as a
+`PendingFace` until a second desk user (not the one who captured it) confirms that these
+are two different people, or rejects it. Both the hit and the decision are audited.
+"""
+
+import secrets
+from dataclasses import dataclass
+
+from biometrics import template_from_bytes, template_to_bytes
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from central_api.audit import append_audit
+from central_api.crud.people import add_face_template, get_person
+from central_api.enroll.faces import PhotoAnalysis, analyse_photo, decode_photo
+from central_api.enroll.gallery import FaceGallery
+from central_api.enroll.schemas import CandidateOut, PhotoOutcome
+from central_api.enroll.settings import MAX_TEMPLATES
+from central_api.enroll.tables import PendingFace, RetainedPhoto
+from central_api.errors import ConflictError, NotFoundError
+from central_api.models import FaceTemplate
+from central_api.sync import bump_replica
+from central_api.vault import decrypt_template, encrypt_template
+
+__all__ = [
+    "PhotoContext",
+    "add_photo",
+    "check_photo",
+    "confirm_pending",
+    "count_templates",
+    "delete_template",
+    "reject_pending",
+]
+
+
+@dataclass(frozen=True)
+class PhotoContext:
+    """The keys and limits a photo is handled with."""
+
+    gallery: FaceGallery
+    template_key: bytes
+    duplicate_threshold: float
+
+
+def count_templates(*, session: Session, person_id: str) -> int:
+    """How many face templates a person has."""
+    statement = select(func.count()).where(FaceTemplate.person_id == person_id)
+    return int(session.exec(statement).one())
+
+
+def _rejected(analysis: PhotoAnalysis) -> PhotoOutcome:
+    return PhotoOutcome(
+        status="rejected",
+        reasons=[r.value for r in analysis.reasons],
+        messages=analysis.messages,
+        face_box=analysis.face_box,
+    )
+
+
+def check_photo(*, photo: bytes) -> tuple[PhotoOutcome, PhotoAnalysis]:
+    """Judge a photo without storing anything (the desk's immediate feedback)."""
+    analysis = analyse_photo(decode_photo(photo))
+    if not analysis.ok:
+        return _rejected(analysis), analysis
+    outcome = PhotoOutcome(
+        status="ok", quality=analysis.quality, face_box=analysis.face_box, messages=["Good photo."]
+    )
+    return outcome, analysis
+
+
+def add_photo(
+    *, session: Session, person_id: str, photo: bytes, actor: str, context: PhotoContext
+) -> tuple[PhotoOutcome, PhotoAnalysis]:
+    """Check a photo and, when it is good and nobody else's, store its template.
+
+    Raises:
+        NotFoundError: No such person.
+        ConflictError: The person already has the maximum of 5 templates.
+    """
+    person = get_person(session=session, person_id=person_id)
+    if count_templates(session=session, person_id=person_id) >= MAX_TEMPLATES:
+        raise ConflictError(f"{person_id} already has {MAX_TEMPLATES} templates: delete one first")
+    outcome, analysis = check_photo(photo=photo)
+    if analysis.encoding is None or not analysis.ok:
+        return outcome, analysis
+    key = context.template_key
+    own = context.gallery.own_distance(
+        session=session, key=key, encoding=analysis.encoding, person_id=person_id
+    )
+    hits = context.gallery.find_duplicates(
+        session=session,
+        key=key,
+        encoding=analysis.encoding,
+        exclude_person=person_id,
+        threshold=context.duplicate_threshold,
+    )
+    template = template_to_bytes(analysis.encoding)
+    if hits:
+        nonce, ciphertext = encrypt_template(key=key, person_id=person_id, template=template)
+        candidates = [{"person_id": h.person_id, "distance": h.distance} for h in hits]
+        pending = PendingFace(
+            id=secrets.token_urlsafe(12),
+            person_id=person_id,
+            nonce=nonce,
+            ciphertext=ciphertext,
+            quality=analysis.quality,
+            candidates=candidates,
+            requested_by=actor,
+        )
+        session.add(pending)
+        append_audit(
+            session=session,
+            actor=actor,
+            action="face.duplicate_hit",
+            target=f"person:{person.id}",
+            after={"pending_id": pending.id, "candidates": candidates},
+        )
+        session.commit()
+        return (
+            PhotoOutcome(
+                status="duplicate",
+                quality=analysis.quality,
+                face_box=analysis.face_box,
+                pending_id=pending.id,
+                own_distance=own,
+                messages=[
+                    "This face resembles someone already enrolled: a second desk user must "
+                    "confirm that these are different people."
+                ],
+                candidates=[
+                    CandidateOut(
+                        person_id=h.person_id, display_name=h.display_name, distance=h.distance
+                    )
+                    for h in hits
+                ],
+            ),
+            analysis,
+        )
+    row = add_face_template(
+        session=session,
+        person_id=person_id,
+        template=template,
+        quality=analysis.quality,
+        key=key,
+        actor=actor,
+    )
+    return (
+        PhotoOutcome(
+            status="accepted",
+            quality=analysis.quality,
+            face_box=analysis.face_box,
+            template_id=row.id,
+            templates=count_templates(session=session, person_id=person_id),
+            own_distance=own,
+            messages=["Template saved."],
+        ),
+        analysis,
+    )
+
+
+def _pending(session: Session, pending_id: str) -> PendingFace:
+    pending = session.get(PendingFace, pending_id)
+    if pending is None:
+        raise NotFoundError(f"pending face {pending_id!r} not found (decided or expired)")
+    return pending
+
+
+def confirm_pending(
+    *, session: Session, pending_id: str, confirmer: str, template_key: bytes
+) -> PhotoOutcome:
+    """A second desk user confirms a duplicate hit: the template is enrolled (audited).
+
+    Raises:
+        ConflictError: The confirmer is the user who captured the face, or 5 templates exist.
+    """
+    pending = _pending(session, pending_id)
+    if confirmer == pending.requested_by:
+        raise ConflictError("a second desk user must confirm: not the one who captured the face")
+    person_id = pending.person_id
+    if count_templates(session=session, person_id=person_id) >= MAX_TEMPLATES:
+        raise ConflictError(f"{person_id} already has {MAX_TEMPLATES} templates")
+    template = decrypt_template(
+        key=template_key, person_id=person_id, nonce=pending.nonce, ciphertext=pending.ciphertext
+    )
+    template_from_bytes(template)  # refuse a damaged row before it reaches gates
+    append_audit(
+        session=session,
+        actor=confirmer,
+        action="face.duplicate_confirm",
+        target=f"person:{person_id}",
+        after={
+            "pending_id": pending.id,
+            "requested_by": pending.requested_by,
+            "candidates": pending.candidates,
+        },
+    )
+    quality = pending.quality
+    session.delete(pending)
+    row = add_face_template(
+        session=session,
+        person_id=person_id,
+        template=template,
+        quality=quality,
+        key=template_key,
+        actor=confirmer,
+    )
+    return PhotoOutcome(
+        status="accepted",
+        quality=quality,
+        template_id=row.id,
+        templates=count_templates(session=session, person_id=person_id),
+        messages=["Confirmed by a second desk user; template saved."],
+    )
+
+
+def reject_pending(*, session: Session, pending_id: str, actor: str) -> None:
+    """Drop a face held for confirmation (audited): it is not enrolled."""
+    pending = _pending(session, pending_id)
+    append_audit(
+        session=session,
+        actor=actor,
+        action="face.duplicate_reject",
+        target=f"person:{pending.person_id}",
+        after={"pending_id": pending.id, "requested_by": pending.requested_by},
+    )
+    session.delete(pending)
+    session.commit()
+
+
+def delete_template(*, session: Session, person_id: str, template_id: int, actor: str) -> None:
+    """Delete one template (and its kept photo); gates learn it with the next delta."""
+    person = get_person(session=session, person_id=person_id)
+    row = session.get(FaceTemplate, template_id)
+    if row is None or row.person_id != person_id:
+        raise NotFoundError(f"template {template_id} of {person_id} not found")
+    for photo in session.exec(
+        select(RetainedPhoto).where(RetainedPhoto.template_id == template_id)
+    ).all():
+        session.delete(photo)
+    session.delete(row)
+    append_audit(
+        session=session,
+        actor=actor,
+        action="face.delete",
+        target=f"person:{person_id}",
+        after={"template_id": template_id},
+    )
+    bump_replica(
+        session=session,
+        site_id=person.site_id,
+        person_id=person_id,
+        detail={"template_ids": [template_id]},
+    )
+    session.commit()

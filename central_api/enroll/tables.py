@@ -1,0 +1,94 @@
+"""The enrollment tables: external ids, faces awaiting a second user, passes, kept photos.
+
+They live in their own metadata (`ENROLL_METADATA`), created by `ensure_enroll_tables`
+when the enrollment router starts, so the API's Alembic chain and its test fixtures stay
+as they are; person ids are plain indexed columns (erasure deletes these rows itself).
+"""
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Engine, LargeBinary, MetaData, UniqueConstraint
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
+
+from central_api.db import utc_now
+from central_api.models.common import time_field
+
+__all__ = [
+    "ENROLL_METADATA",
+    "IssuedPass",
+    "PendingFace",
+    "PersonExternalId",
+    "RetainedPhoto",
+    "ensure_enroll_tables",
+]
+
+ENROLL_METADATA = MetaData()
+_REGISTRY = registry(metadata=ENROLL_METADATA)
+
+
+class _EnrollTable(SQLModel, registry=_REGISTRY):
+    """Base of the enrollment tables (their own metadata)."""
+
+
+def ensure_enroll_tables(engine: Engine) -> None:
+    """Create the enrollment tables that do not exist yet."""
+    ENROLL_METADATA.create_all(engine, checkfirst=True)
+
+
+class PersonExternalId(_EnrollTable, table=True):
+    """The id a person has in the site's own HR or haulier system (the bulk-import key)."""
+
+    __tablename__ = "enroll_external_id"
+    __table_args__ = (UniqueConstraint("site_id", "external_id", name="uq_enroll_external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: str = Field(max_length=64)
+    external_id: str = Field(max_length=64)
+    person_id: str = Field(index=True, max_length=64, unique=True)
+    created_at: datetime = time_field(default_factory=utc_now)
+
+
+class PendingFace(_EnrollTable, table=True):
+    """A face that matched someone else: held (encrypted) until a second desk user decides."""
+
+    __tablename__ = "enroll_pending_face"
+
+    id: str = Field(primary_key=True, max_length=64)
+    person_id: str = Field(index=True, max_length=64)
+    nonce: bytes = Field(sa_type=LargeBinary)
+    ciphertext: bytes = Field(sa_type=LargeBinary)
+    quality: float | None = None
+    candidates: list[dict[str, object]] = Field(default_factory=list, sa_type=JSON)
+    requested_by: str = Field(max_length=80)
+    created_at: datetime = time_field(default_factory=utc_now)
+
+
+class IssuedPass(_EnrollTable, table=True):
+    """A signed QR pass token, kept so that the desk can reprint it."""
+
+    __tablename__ = "enroll_issued_pass"
+
+    pass_id: str = Field(primary_key=True, max_length=64)
+    appointment_id: str = Field(index=True, max_length=64)
+    person_id: str = Field(index=True, max_length=64)
+    token: str = Field(max_length=256)
+    issued_by: str = Field(max_length=80)
+    issued_at: datetime = time_field()
+    not_before: datetime = time_field()
+    expires_at: datetime = time_field()
+
+
+class RetainedPhoto(_EnrollTable, table=True):
+    """A raw enrollment photo, kept only when the site turns retention on (AES-GCM)."""
+
+    __tablename__ = "enroll_retained_photo"
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: str = Field(index=True, max_length=64)
+    template_id: int | None = Field(default=None, index=True)
+    nonce: bytes = Field(sa_type=LargeBinary)
+    ciphertext: bytes = Field(sa_type=LargeBinary)
+    content_type: str = Field(default="image/jpeg", max_length=32)
+    created_at: datetime = time_field(default_factory=utc_now)
+    expires_at: datetime = time_field(index=True)

@@ -1,0 +1,342 @@
+// PortGate security desk: find/create a person, capture photos with quality feedback,
+// confirm duplicates with a second user, bind a badge, issue and print a QR pass.
+// Plain browser JavaScript; every call goes to /api/v1 with the session cookie.
+"use strict";
+
+const API = "/api/v1";
+const state = { person: null, photo: null, options: null, pass: null, stream: null };
+const $ = (id) => document.getElementById(id);
+
+function say(text, bad = false) {
+  const status = $("status");
+  status.textContent = text;
+  status.className = bad ? "bad" : "";
+}
+
+async function call(method, path, body, okStatuses = [200, 201, 204]) {
+  const init = { method, headers: {} };
+  if (body instanceof FormData) {
+    init.body = body;
+  } else if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  const response = await fetch(API + path, init);
+  if (response.status === 401) {
+    window.location.href = "/login?next=/desk";
+    throw new Error("logged out");
+  }
+  const data = response.status === 204 ? null : await response.json().catch(() => null);
+  if (!okStatuses.includes(response.status)) {
+    throw new Error(errorText(data, response.status));
+  }
+  return { status: response.status, data };
+}
+
+function errorText(data, status) {
+  if (data && typeof data.detail === "string") return data.detail;
+  if (data && Array.isArray(data.detail) && data.detail.length) {
+    const first = data.detail[0];
+    return `${(first.loc || []).filter((p) => p !== "body").join(".")}: ${first.msg}`;
+  }
+  return `request failed (${status})`;
+}
+
+function el(tag, text, attrs = {}) {
+  const node = document.createElement(tag);
+  if (text !== undefined) node.textContent = text;
+  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
+  return node;
+}
+
+async function loadOptions() {
+  const { data } = await call("GET", "/enroll/options");
+  state.options = data;
+  for (const kind of data.kinds) $("c-kind").append(el("option", kind, { value: kind }));
+  for (const site of data.sites) $("c-site").append(el("option", site.name, { value: site.id }));
+  renderGroups();
+  $("c-site").addEventListener("change", renderGroups);
+}
+
+function checkbox(container, name, value, label) {
+  const wrap = el("label");
+  const box = el("input", undefined, { type: "checkbox", name, value });
+  wrap.append(box, " " + label);
+  container.append(wrap);
+}
+
+function renderGroups() {
+  const site = $("c-site").value;
+  const groups = $("c-groups");
+  groups.replaceChildren();
+  for (const group of state.options.access_groups.filter((g) => g.site_id === site)) {
+    checkbox(groups, "group", String(group.id), group.name);
+  }
+}
+
+function renderGates() {
+  const gates = $("pass-gates");
+  gates.replaceChildren();
+  for (const gate of state.options.gates.filter((g) => g.site_id === state.person.site_id)) {
+    checkbox(gates, "gate", gate.id, gate.name || gate.id);
+  }
+}
+
+function checked(container) {
+  return [...container.querySelectorAll("input:checked")].map((box) => box.value);
+}
+
+function dayStart(value, nextDay = false) {
+  if (!value) return null;
+  const at = new Date(value + "T00:00:00Z");
+  if (nextDay) at.setUTCDate(at.getUTCDate() + 1);
+  return at.toISOString();
+}
+
+function competencies(text) {
+  return text.split(";").map((part) => part.trim()).filter(Boolean).map((part) => {
+    const [name, until] = part.split(":").map((s) => s.trim());
+    return until ? { name, valid_until: dayStart(until, true) } : { name };
+  });
+}
+
+async function createPerson(event) {
+  event.preventDefault();
+  const body = {
+    site_id: $("c-site").value,
+    display_name: $("c-name").value,
+    kind: $("c-kind").value,
+    company: $("c-company").value.trim() || null,
+    valid_from: dayStart($("c-from").value),
+    valid_until: dayStart($("c-until").value, true),
+    access_groups: checked($("c-groups")),
+    competencies: competencies($("c-competencies").value),
+    external_id: $("c-external").value.trim() || null,
+  };
+  try {
+    const { data } = await call("POST", "/enroll/people", body);
+    select(data);
+    say(`Created ${data.display_name} (${data.id}).`);
+  } catch (error) {
+    say(`Not created: ${error.message}`, true);
+  }
+}
+
+async function findPeople(event) {
+  event.preventDefault();
+  const list = $("find-results");
+  list.replaceChildren();
+  try {
+    const query = encodeURIComponent($("find-q").value.trim());
+    const { data } = await call("GET", `/enroll/people?q=${query}`);
+    if (!data.length) list.append(el("li", "Nobody found."));
+    for (const person of data) {
+      const item = el("li", `${person.display_name} · ${person.company || "—"} · ${person.id}`);
+      const button = el("button", "Select", { type: "button" });
+      button.addEventListener("click", () => select(person));
+      item.append(button);
+      list.append(item);
+    }
+  } catch (error) {
+    say(error.message, true);
+  }
+}
+
+function select(person) {
+  state.person = person;
+  for (const id of ["person-panel", "badge-panel", "pass-panel"]) $(id).hidden = false;
+  $("p-name").textContent = person.display_name;
+  $("p-id").textContent = person.id;
+  const validity = person.valid_until ? ` until ${person.valid_until.slice(0, 10)}` : "";
+  $("p-facts").textContent =
+    `${person.kind} · ${person.company || "no company"} · ${person.status}${validity} · ` +
+    `badges: ${person.badges.join(", ") || "none"}`;
+  $("template-count").textContent = `${person.templates} of 5 templates`;
+  $("duplicate").hidden = true;
+  renderGates();
+}
+
+async function refreshPerson() {
+  const { data } = await call("GET", `/enroll/people/${state.person.id}`);
+  select(data);
+}
+
+async function startCamera() {
+  try {
+    state.stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 } });
+    $("video").srcObject = state.stream;
+    $("capture").disabled = false;
+    say("Camera on.");
+  } catch (error) {
+    say(`No camera: ${error.message}. Upload a photo instead.`, true);
+  }
+}
+
+function capture() {
+  const video = $("video");
+  const canvas = document.createElement("canvas");
+  canvas.width = video.videoWidth || 640;
+  canvas.height = video.videoHeight || 480;
+  canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
+  canvas.toBlob((blob) => usePhoto(blob), "image/jpeg", 0.92);
+}
+
+function showFeedback(outcome) {
+  const feedback = $("feedback");
+  const good = outcome.status === "ok" || outcome.status === "accepted";
+  feedback.className = "feedback " + (good ? "ok" : "bad");
+  feedback.dataset.status = outcome.status;
+  feedback.dataset.reasons = (outcome.reasons || []).join(",");
+  const quality = outcome.quality != null ? ` (quality ${outcome.quality.toFixed(2)})` : "";
+  feedback.textContent = (outcome.messages || []).join(" ") + quality;
+}
+
+async function usePhoto(blob) {
+  if (!blob) return;
+  state.photo = blob;
+  $("preview").src = URL.createObjectURL(blob);
+  $("save-photo").disabled = true;
+  $("feedback").textContent = "Checking…";
+  const form = new FormData();
+  form.append("photo", blob, "photo.jpg");
+  try {
+    const { data } = await call("POST", "/enroll/photos/check", form, [200, 422]);
+    showFeedback(data);
+    $("save-photo").disabled = data.status !== "ok";
+  } catch (error) {
+    showFeedback({ status: "rejected", messages: [error.message] });
+  }
+}
+
+async function savePhoto() {
+  const form = new FormData();
+  form.append("photo", state.photo, "photo.jpg");
+  $("save-photo").disabled = true;
+  try {
+    const { data } = await call("POST", `/enroll/people/${state.person.id}/photos`, form, [201, 409, 422]);
+    showFeedback(data);
+    if (data.status === "duplicate") showDuplicate(data);
+    else if (data.status === "accepted") await refreshPerson();
+  } catch (error) {
+    showFeedback({ status: "rejected", messages: [error.message] });
+  }
+}
+
+function showDuplicate(outcome) {
+  state.pending = outcome.pending_id;
+  const list = $("dup-candidates");
+  list.replaceChildren();
+  for (const c of outcome.candidates) {
+    list.append(el("li", `${c.display_name} (${c.person_id}), distance ${c.distance.toFixed(2)}`));
+  }
+  $("duplicate").hidden = false;
+}
+
+async function confirmDuplicate(event) {
+  event.preventDefault();
+  const body = { username: $("dup-user").value, password: $("dup-password").value };
+  $("dup-password").value = "";
+  try {
+    const { data } = await call("POST", `/enroll/pending-faces/${state.pending}/confirm`, body);
+    showFeedback(data);
+    await refreshPerson();
+  } catch (error) {
+    say(`Not confirmed: ${error.message}`, true);
+  }
+}
+
+async function rejectDuplicate() {
+  try {
+    await call("POST", `/enroll/pending-faces/${state.pending}/reject`);
+    $("duplicate").hidden = true;
+    showFeedback({ status: "rejected", messages: ["Photo rejected; nothing was enrolled."] });
+  } catch (error) {
+    say(error.message, true);
+  }
+}
+
+async function bindBadge(event) {
+  event.preventDefault();
+  const body = { kind: "badge", ref: $("badge-number").value.trim(), badge_format: $("badge-format").value || null };
+  try {
+    await call("POST", `/people/${state.person.id}/credentials`, body);
+    say(`Badge ${body.ref} bound.`);
+    await refreshPerson();
+  } catch (error) {
+    say(`Badge not bound: ${error.message}`, true);
+  }
+}
+
+async function issuePass(event) {
+  event.preventDefault();
+  const body = {
+    gates: checked($("pass-gates")),
+    window_start: new Date($("pass-from").value).toISOString(),
+    window_end: new Date($("pass-until").value).toISOString(),
+    plate: $("pass-plate").value.trim() || null,
+    one_time: $("pass-once").checked,
+  };
+  try {
+    const { data } = await call("POST", `/enroll/people/${state.person.id}/passes`, body);
+    state.pass = data;
+    $("pass-id").textContent = data.pass_id;
+    $("pass-window").textContent = `${data.not_before.slice(0, 16)} – ${data.expires_at.slice(0, 16)} UTC`;
+    $("pass-result").hidden = false;
+    say(`Pass ${data.pass_id} issued.`);
+  } catch (error) {
+    say(`Pass not issued: ${error.message}`, true);
+  }
+}
+
+async function printPass(format) {
+  const form = new FormData();
+  if (state.photo) form.append("photo", state.photo, "photo.jpg");
+  const response = await fetch(`${API}/enroll/passes/${state.pass.pass_id}/card?format=${format}`, {
+    method: "POST",
+    body: form,
+  });
+  if (!response.ok) {
+    say(`Not printed: ${errorText(await response.json().catch(() => null), response.status)}`, true);
+    return;
+  }
+  const url = URL.createObjectURL(await response.blob());
+  const link = $("pass-download");
+  link.href = url;
+  link.download = `pass-${state.pass.pass_id}.${format}`;
+  link.textContent = `download ${format.toUpperCase()}`;
+  link.hidden = false;
+  link.dataset.format = format;
+  if (format === "png") {
+    $("pass-image").src = url;
+    $("pass-image").hidden = false;
+  } else {
+    window.open(url, "_blank");
+  }
+  say(`Pass ${state.pass.pass_id} ready to print (${format.toUpperCase()}).`);
+}
+
+function defaultWindow() {
+  const pad = (n) => String(n).padStart(2, "0");
+  const local = (d) =>
+    `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  const now = new Date();
+  $("pass-from").value = local(now);
+  $("pass-until").value = local(new Date(now.getTime() + 8 * 3600 * 1000));
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  $("find-form").addEventListener("submit", findPeople);
+  $("create-form").addEventListener("submit", createPerson);
+  $("camera-start").addEventListener("click", startCamera);
+  $("capture").addEventListener("click", capture);
+  $("upload").addEventListener("change", (event) => usePhoto(event.target.files[0]));
+  $("save-photo").addEventListener("click", savePhoto);
+  $("dup-form").addEventListener("submit", confirmDuplicate);
+  $("dup-reject").addEventListener("click", rejectDuplicate);
+  $("badge-form").addEventListener("submit", bindBadge);
+  $("pass-form").addEventListener("submit", issuePass);
+  $("print-png").addEventListener("click", () => printPass("png"));
+  $("print-pdf").addEventListener("click", () => printPass("pdf"));
+  defaultWindow();
+  loadOptions().catch((error) => say(error.message, true));
+});
