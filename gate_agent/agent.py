@@ -67,7 +67,7 @@ from gate_agent.outbox import Outbox, OutboxFull
 from gate_agent.presentation import Presentation, Verdict
 from gate_agent.story import Story, build_event, finish_draft
 from gate_agent.turnstile import OpenTracker
-from gate_agent.workers import Bus, Workers
+from gate_agent.workers import Bus, WorkQueue
 
 __all__ = ["AGENT_VERSION", "GateAgent"]
 
@@ -99,7 +99,7 @@ class GateAgent:
         bus: Bus,
         outbox: Outbox,
         sender: EventSender,
-        workers: Workers,
+        workers: WorkQueue,
         replica: ReplicaView,
         inbox: queue.Queue[InboxItem],
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),

@@ -21,7 +21,7 @@ from gate_agent.inbox import InboxItem, ReplicaSynced
 from gate_agent.presentation import Presentation
 from gate_agent.replica_store import ReplicaStore, sync_replica
 
-__all__ = ["Bus", "Workers"]
+__all__ = ["Bus", "WorkQueue", "Workers"]
 
 _log = logging.getLogger(__name__)
 
@@ -35,6 +35,18 @@ class Bus(Protocol):
 
     def subscribe(self, topics: list[str]) -> None:
         """Subscribe at QoS 1."""
+        ...
+
+
+class WorkQueue(Protocol):
+    """What the agent loop asks of its workers."""
+
+    def submit(self, presentation: Presentation) -> bool:
+        """Queue a presentation for a decision; False when the queue is full."""
+        ...
+
+    def request_sync(self) -> None:
+        """Ask for a replica sync soon."""
         ...
 
 

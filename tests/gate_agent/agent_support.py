@@ -27,7 +27,9 @@ from gate_protocol.messages import (
     AckResult,
     CommandAck,
     CredentialKind,
+    DecidedBy,
     Decision,
+    Direction,
     OpenCommand,
     Passage,
     decode_message,
@@ -92,6 +94,21 @@ def make_snapshot(
                 kind=CredentialKind.BADGE, ref=REVOKED_BADGE, person_id="P2", revoked=True
             ),
         ),
+    )
+
+
+def make_event(seq: int, event_id: str | None = None) -> AccessEvent:
+    """A small denial event (for outbox tests)."""
+    return AccessEvent(
+        event_id=event_id or f"e{seq}",
+        agent_seq=seq,
+        occurred_at=datetime(2026, 1, 1, tzinfo=UTC),
+        lane=0,
+        direction=Direction.ENTRY,
+        decision=Decision.DENIED,
+        reason=ReasonCode.UNKNOWN_CREDENTIAL,
+        credential_kind=CredentialKind.BADGE,
+        decided_by=DecidedBy.CENTRAL,
     )
 
 

@@ -92,7 +92,9 @@ def test_refuses_an_array_that_is_not_an_image() -> None:
 
 
 @pytest.mark.skipif(not QR_PHOTOS.is_dir(), reason="../shared/data/qr-photos is absent")
-@pytest.mark.parametrize("name", ["qrcode-1/1.png", "qrcode-1/10.png", "qrcode-2/1.png", "qrcode-3/01.png"])
+@pytest.mark.parametrize(
+    "name", ["qrcode-1/1.png", "qrcode-1/10.png", "qrcode-2/1.png", "qrcode-3/01.png"]
+)
 def test_decodes_shared_qr_photos(name: str) -> None:
     photo = QR_PHOTOS / name
     if not photo.is_file():

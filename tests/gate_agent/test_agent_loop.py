@@ -1,0 +1,202 @@
+"""The agent loop's decisions about recording and opening, with a fake bus and a real outbox."""
+
+import queue
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+from agent_support import GATE_KEY, agent_config, topic
+
+from gate_agent.agent import GateAgent
+from gate_agent.api_client import ApiClient
+from gate_agent.decider import ReplicaView
+from gate_agent.event_sender import EventSender
+from gate_agent.inbox import (
+    InboxItem,
+    MqttConnected,
+    MqttIncoming,
+    MqttPublished,
+    PresentationDecided,
+)
+from gate_agent.outbox import Outbox
+from gate_agent.presentation import Presentation, Verdict
+from gate_protocol.messages import (
+    AccessEvent,
+    AckResult,
+    AlarmKind,
+    AlarmRaised,
+    CommandAck,
+    CredentialKind,
+    DecidedBy,
+    Decision,
+    Direction,
+    OpenCommand,
+    Passage,
+    decode_message,
+    encode_message,
+)
+from gate_protocol.reasons import ReasonCode
+from gate_protocol.topics import GateChannel
+
+
+class FakeBus:
+    def __init__(self, outbox: Outbox) -> None:
+        self.outbox = outbox
+        self.published: list[tuple[str, bytes]] = []
+        self.drafts_at_open: list[int] = []
+        self.subscriptions: list[str] = []
+
+    def publish(self, topic: str, payload: bytes, *, retain: bool = False) -> int | None:
+        if topic.endswith("cmd/open"):
+            self.drafts_at_open.append(len(self.outbox.drafts()))
+        self.published.append((topic, payload))
+        return len(self.published)
+
+    def subscribe(self, topics: list[str]) -> None:
+        self.subscriptions.extend(topics)
+
+    def on(self, channel: GateChannel) -> list[bytes]:
+        return [p for t, p in self.published if t == topic(channel)]
+
+
+class FakeWorkers:
+    def __init__(self) -> None:
+        self.submitted: list[Presentation] = []
+        self.syncs = 0
+
+    def submit(self, presentation: Presentation) -> bool:
+        self.submitted.append(presentation)
+        return True
+
+    def request_sync(self) -> None:
+        self.syncs += 1
+
+
+def build(tmp_path: Path, *, max_unsent: int = 100) -> tuple[GateAgent, Outbox, FakeBus]:
+    config = agent_config(tmp_path, mqtt_port=1, api_url="http://api.test")
+    outbox = Outbox(tmp_path / "o.db", max_unsent=max_unsent)
+    bus = FakeBus(outbox)
+    api = ApiClient(
+        base_url="http://api.test",
+        gate="g1",
+        gate_key=GATE_KEY,
+        decision_timeout_s=0.3,
+        transport=httpx.MockTransport(lambda r: httpx.Response(503)),
+    )
+    sender = EventSender(
+        outbox=outbox,
+        publisher=bus,
+        topic=topic(GateChannel.EVENT),
+        window=10,
+        api=api,
+        batch_size=10,
+    )
+    inbox: queue.Queue[InboxItem] = queue.Queue()
+    agent = GateAgent(
+        config=config,
+        bus=bus,
+        outbox=outbox,
+        sender=sender,
+        workers=FakeWorkers(),
+        replica=ReplicaView(None, None),
+        inbox=inbox,
+    )
+    agent.handle(MqttConnected(session_present=False))
+    return agent, outbox, bus
+
+
+def decided(decision: Decision) -> PresentationDecided:
+    presentation = Presentation(
+        lane=0,
+        direction=Direction.ENTRY,
+        credential_kind=CredentialKind.BADGE,
+        occurred_at=datetime.now(UTC),
+        started=time.monotonic(),
+        badge_number="1234",
+    )
+    reason = ReasonCode.GRANTED if decision is Decision.GRANTED else ReasonCode.REVOKED
+    return PresentationDecided(
+        presentation, Verdict(decision, reason, DecidedBy.CENTRAL, person_id="P1"), None, 3.0
+    )
+
+
+def test_connect_subscribes_and_announces_online(tmp_path: Path) -> None:
+    agent, _, bus = build(tmp_path)
+    assert topic(GateChannel.CREDENTIAL) in bus.subscriptions
+    assert topic(GateChannel.CMD_ACK) in bus.subscriptions
+    assert any(t == agent.status_topic for t, _ in bus.published)
+
+
+def test_grant_is_drafted_on_disk_before_the_command_leaves(tmp_path: Path) -> None:
+    agent, outbox, bus = build(tmp_path)
+    agent.handle(decided(Decision.GRANTED))
+    assert bus.drafts_at_open == [1]
+    [raw] = bus.on(GateChannel.CMD_OPEN)
+    command = decode_message(raw, expected=OpenCommand)
+    assert isinstance(command, OpenCommand)
+    ack = CommandAck(command_id=command.command_id, result=AckResult.OPENED, at=datetime.now(UTC))
+    agent.handle(MqttIncoming(topic(GateChannel.CMD_ACK), encode_message(ack)))
+    passage = Passage(command_id=command.command_id, lane=0, passed=True, at=datetime.now(UTC))
+    agent.handle(MqttIncoming(topic(GateChannel.PASSAGE), encode_message(passage)))
+    assert outbox.drafts() == [] and outbox.unsent == 1
+    [raw_event] = bus.on(GateChannel.EVENT)
+    event = decode_message(raw_event, expected=AccessEvent)
+    assert isinstance(event, AccessEvent)
+    assert event.passed is True and event.command_id == command.command_id
+    agent.handle(MqttPublished(mid=len(bus.published)))
+    assert outbox.unsent == 0
+
+
+def test_full_outbox_denies_grants_and_raises_outbox_full_once(tmp_path: Path) -> None:
+    agent, outbox, bus = build(tmp_path, max_unsent=2)
+    agent.connected = False  # nothing is delivered: the outbox fills up
+    agent.handle(decided(Decision.DENIED))
+    agent.handle(decided(Decision.DENIED))
+    assert outbox.full
+    agent.handle(decided(Decision.GRANTED))
+    agent.handle(decided(Decision.GRANTED))
+    assert bus.on(GateChannel.CMD_OPEN) == []
+    events = [p.event for p in outbox.pending(limit=10)]
+    assert [e.decision for e in events[2:]] == [Decision.DENIED, Decision.DENIED]
+    assert events[2].reason is ReasonCode.GATE_OFFLINE_POLICY
+    assert events[2].reason_detail is not None and "outbox full" in events[2].reason_detail
+    alarms = [decode_message(p, expected=AlarmRaised) for p in bus.on(GateChannel.ALARM)]
+    assert [a.alarm for a in alarms if isinstance(a, AlarmRaised)] == [AlarmKind.OUTBOX_FULL]
+
+
+def test_presentations_go_to_the_workers_unless_the_outbox_is_full(tmp_path: Path) -> None:
+    agent, outbox, bus = build(tmp_path, max_unsent=1)
+    from gate_protocol.messages import BadgeFormat, CredentialPresented
+
+    read = CredentialPresented(
+        badge_number="1234",
+        format=BadgeFormat.RAW,
+        reader_id="r1",
+        lane=1,
+        read_at=datetime.now(UTC),
+    )
+    agent.handle(MqttIncoming(topic(GateChannel.CREDENTIAL), encode_message(read)))
+    workers = agent._workers
+    assert isinstance(workers, FakeWorkers)
+    assert [p.direction for p in workers.submitted] == [Direction.EXIT]
+    other_lane = read.model_copy(update={"lane": 9})
+    agent.handle(MqttIncoming(topic(GateChannel.CREDENTIAL), encode_message(other_lane)))
+    assert agent.drops["credential:unknown_lane"] == 1
+    agent.connected = False
+    agent.handle(decided(Decision.DENIED))
+    agent.handle(MqttIncoming(topic(GateChannel.CREDENTIAL), encode_message(read)))
+    assert len(workers.submitted) == 1  # denied on the spot instead
+    assert outbox.unsent == 2
+
+
+def test_restart_turns_drafts_into_events(tmp_path: Path) -> None:
+    agent, outbox, bus = build(tmp_path)
+    agent.handle(decided(Decision.GRANTED))
+    assert len(outbox.drafts()) == 1
+    outbox.close()
+    agent2, outbox2, _ = build(tmp_path)
+    assert agent2.recover_drafts() == 1
+    [pending] = outbox2.pending(limit=5)
+    assert pending.event.passed is None and pending.event.decision is Decision.GRANTED
+    assert pending.event.reason_detail == "agent restarted before the turnstile answered"

@@ -1,0 +1,148 @@
+import threading
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from gate_agent.config import FileCameraConfig, FolderCameraConfig
+from gate_agent.frame_pump import FramePump
+from gate_agent.frames import Frame, FrameSourceError, ReplayFrameSource, open_frame_source
+
+
+def frames(n: int) -> list[np.ndarray]:
+    return [np.full((4, 4, 3), i, dtype=np.uint8) for i in range(n)]
+
+
+class Collector:
+    def __init__(self) -> None:
+        self.codes: list[str] = []
+        self.lock = threading.Lock()
+
+    def __call__(self, text: str, at: float) -> None:
+        with self.lock:
+            self.codes.append(text)
+
+
+def wait_until(predicate: object, timeout: float = 3.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def test_replay_source_loops_and_numbers_frames() -> None:
+    source = ReplayFrameSource(frames(2), fps=0)
+    read = [source.read() for _ in range(5)]
+    assert [f.number for f in read if f] == [0, 1, 2, 3, 4]
+    assert [int(f.image[0, 0, 0]) for f in read if f] == [0, 1, 0, 1, 0]
+
+
+def test_replay_source_without_loop_ends() -> None:
+    source = ReplayFrameSource(frames(1), fps=0, loop=False)
+    assert source.read() is not None and source.read() is None
+
+
+def test_slow_scanner_drops_oldest_frames_and_never_blocks_the_camera() -> None:
+    release = threading.Event()
+
+    def slow_scan(image: np.ndarray) -> list[str]:
+        release.wait(2)
+        return []
+
+    pump = FramePump(
+        source=ReplayFrameSource(frames(3), fps=0), scanner=slow_scan, on_code=Collector()
+    )
+    pump.start()
+    try:
+        assert wait_until(lambda: pump.counters.frames_read > 200)
+        assert pump.counters.frames_dropped > 150
+        assert pump.counters.frames_scanned <= 1
+    finally:
+        release.set()
+        pump.stop()
+
+
+def test_codes_are_reported_once_within_the_dedup_window() -> None:
+    collector = Collector()
+    pump = FramePump(
+        source=ReplayFrameSource(frames(1), fps=200),
+        scanner=lambda image: ["PG1:ABC"],
+        on_code=collector,
+        dedup_s=60,
+    )
+    pump.start()
+    try:
+        assert wait_until(lambda: pump.counters.frames_scanned > 10)
+    finally:
+        pump.stop()
+    assert collector.codes == ["PG1:ABC"]
+
+
+def test_scanner_errors_are_counted_and_the_worker_goes_on() -> None:
+    calls = {"n": 0}
+
+    def flaky(image: np.ndarray) -> list[str]:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("decoder crashed")
+        return ["X"]
+
+    collector = Collector()
+    pump = FramePump(source=ReplayFrameSource(frames(1), fps=100), scanner=flaky, on_code=collector)
+    pump.start()
+    try:
+        assert wait_until(lambda: collector.codes == ["X"])
+    finally:
+        pump.stop()
+    assert pump.counters.scan_errors == 1
+
+
+def test_burst_waits_for_fresh_frames() -> None:
+    pump = FramePump(
+        source=ReplayFrameSource(frames(4), fps=100), scanner=lambda i: [], on_code=Collector()
+    )
+    pump.start()
+    try:
+        since = time.monotonic()
+        burst = pump.burst(count=3, since=since, timeout_s=2)
+    finally:
+        pump.stop()
+    assert len(burst) == 3 and all(isinstance(f, Frame) and f.at >= since for f in burst)
+
+
+def test_burst_gives_what_there_is_on_timeout() -> None:
+    pump = FramePump(
+        source=ReplayFrameSource(frames(1), fps=5), scanner=lambda i: [], on_code=Collector()
+    )
+    pump.start()
+    try:
+        burst = pump.burst(count=10, since=time.monotonic(), timeout_s=0.3)
+    finally:
+        pump.stop()
+    assert 1 <= len(burst) < 10
+
+
+def test_file_and_folder_sources(tmp_path: Path) -> None:
+    for n in range(2):
+        cv2.imwrite(str(tmp_path / f"{n}.png"), np.full((6, 6, 3), n * 100, dtype=np.uint8))
+    (tmp_path / "notes.txt").write_text("not an image")
+    folder = open_frame_source(FolderCameraConfig(path=tmp_path, fps=100))
+    values = [int(f.image[0, 0, 0]) for f in (folder.read(), folder.read()) if f]
+    assert values == [0, 100]
+    single = open_frame_source(FileCameraConfig(path=tmp_path / "1.png", fps=100))
+    frame = single.read()
+    assert frame is not None and frame.image.shape == (6, 6, 3)
+
+
+def test_bad_sources_raise_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(FrameSourceError, match="does not exist"):
+        open_frame_source(FileCameraConfig(path=tmp_path / "none.png"))
+    with pytest.raises(FrameSourceError, match="no images"):
+        open_frame_source(FolderCameraConfig(path=tmp_path))
+    (tmp_path / "broken.png").write_bytes(b"not a png")
+    with pytest.raises(FrameSourceError, match="cannot read"):
+        open_frame_source(FileCameraConfig(path=tmp_path / "broken.png"))
