@@ -1,0 +1,165 @@
+"""The live feed: what this process's ingest receives becomes tiles and stream items."""
+
+import json
+import threading
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from api_world import World
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from central_api.dashboard.feed import LiveFeed
+from central_api.dashboard.hub import LiveHub, LiveItem
+from central_api.dashboard.state import DashboardState
+from central_api.db import utc_now
+from central_api.models import Role
+from gate_protocol.messages import (
+    AccessEvent,
+    AlarmKind,
+    AlarmRaised,
+    CredentialKind,
+    DecidedBy,
+    Decision,
+    Direction,
+    DoorState,
+    GateState,
+    NodeState,
+    NodeStatus,
+    encode_message,
+    new_id,
+)
+from gate_protocol.reasons import ReasonCode
+from gate_protocol.topics import GateChannel, GateTopic, NodeKind, build_topic
+
+
+def topic(world: World, channel: GateChannel, node: NodeKind | None = None, **kw: str) -> str:
+    return build_topic(
+        GateTopic(
+            site=kw.get("site", world.site),
+            gate=kw.get("gate", world.gate),
+            channel=channel,
+            node=node,
+        )
+    )
+
+
+def event(**changes: Any) -> AccessEvent:
+    fields: dict[str, Any] = {
+        "event_id": new_id(),
+        "agent_seq": 3,
+        "occurred_at": utc_now(),
+        "lane": 1,
+        "direction": Direction.ENTRY,
+        "decision": Decision.DENIED,
+        "reason": ReasonCode.COMPETENCY_EXPIRED,
+        "reason_detail": "ISPS",
+        "credential_kind": CredentialKind.QR_PASS,
+        "decided_by": DecidedBy.REPLICA,
+        "face_score": 0.42,
+    }
+    fields.update(changes)
+    return AccessEvent(**fields)
+
+
+@pytest.fixture
+def captured(app: FastAPI, client: TestClient, monkeypatch: pytest.MonkeyPatch) -> list[LiveItem]:
+    items: list[LiveItem] = []
+    live: DashboardState = app.state.dashboard
+    monkeypatch.setattr(live.hub, "publish", items.append)
+    return items
+
+
+def channels(items: list[LiveItem]) -> list[str]:
+    return [item.channel for item in items]
+
+
+def test_ingest_hands_every_message_to_the_live_feed(
+    app: FastAPI, world: World, captured: list[LiveItem]
+) -> None:
+    live: DashboardState = app.state.dashboard
+    message = event()
+    app.state.ingest.enqueue(topic(world, GateChannel.EVENT), encode_message(message))
+    assert live.feed.wait_idle(5.0)
+    assert channels(captured) == ["event", "gate"]
+    data = json.loads(captured[0].text)
+    assert data["event_id"] == message.event_id and data["gate_id"] == world.gate
+    assert data["reason_text"] == "A required competency is missing or expired: ISPS."
+    assert data["decided_by"] == "replica" and data["face_score"] == 0.42
+    tile = json.loads(captured[1].text)
+    assert tile["events_per_minute"] == 1 and tile["last_event"]["event_id"] == message.event_id
+
+
+def test_duplicates_unknown_gates_and_bad_payloads_publish_nothing(
+    app: FastAPI, world: World, captured: list[LiveItem]
+) -> None:
+    feed: LiveFeed = app.state.dashboard.feed
+    message = encode_message(event())
+    feed.handle(topic(world, GateChannel.EVENT), message)
+    feed.handle(topic(world, GateChannel.EVENT), message)  # at-least-once redelivery
+    feed.handle(topic(world, GateChannel.EVENT, gate="nope"), encode_message(event()))
+    feed.handle(topic(world, GateChannel.EVENT, site=world.other_site), encode_message(event()))
+    feed.handle(topic(world, GateChannel.EVENT), b"{not json")
+    feed.handle(topic(world, GateChannel.EVENT), encode_message(_status(NodeState.ONLINE)))
+    feed.handle("portgate/v1/x/sync", b"{}")
+    feed.handle("elsewhere/topic", b"{}")
+    assert channels(captured) == ["event", "gate"]
+
+
+def _status(state: NodeState, seconds: int = 0) -> NodeStatus:
+    return NodeStatus(
+        node=NodeKind.AGENT,
+        state=state,
+        version="1.2",
+        replica_version=4,
+        since=utc_now() + timedelta(seconds=seconds),
+    )
+
+
+def test_status_last_will_and_door_state_update_the_tile(
+    app: FastAPI, world: World, captured: list[LiveItem], client: TestClient
+) -> None:
+    feed: LiveFeed = app.state.dashboard.feed
+    status_topic = topic(world, GateChannel.STATUS, NodeKind.AGENT)
+    feed.handle(status_topic, encode_message(_status(NodeState.ONLINE)))
+    feed.handle(
+        topic(world, GateChannel.STATE),
+        encode_message(GateState(door=DoorState.FORCED, tamper=True, at=utc_now())),
+    )
+    feed.handle(status_topic, encode_message(_status(NodeState.OFFLINE, seconds=5)))
+    feed.handle(status_topic, encode_message(_status(NodeState.ONLINE, seconds=-5)))  # stale
+    assert channels(captured) == ["gate", "gate", "gate"]
+    tiles = client.get("/dashboard/api/gates", headers=world.user(Role.OPERATOR)).json()
+    tile = next(t for t in tiles if t["gate_id"] == world.gate)
+    assert tile["online"] is False and tile["agent"]["state"] == "offline"
+    assert tile["door"] == "forced" and tile["tamper"] is True
+    assert tile["agent"]["replica_version"] == 4
+
+
+def test_alarms_are_streamed_once(app: FastAPI, world: World, captured: list[LiveItem]) -> None:
+    feed: LiveFeed = app.state.dashboard.feed
+    alarm = AlarmRaised(alarm_id=new_id(), alarm=AlarmKind.TAILGATING, lane=0, at=utc_now())
+    feed.handle(topic(world, GateChannel.ALARM), encode_message(alarm))
+    feed.handle(topic(world, GateChannel.ALARM), encode_message(alarm))
+    assert channels(captured) == ["alarm"]
+    assert '"kind":"tailgating"' in captured[0].text
+
+
+def test_offer_never_blocks_the_ingest_thread(engine: Engine) -> None:
+    release = threading.Event()
+
+    class StuckFeed(LiveFeed):
+        def handle(self, topic: str, payload: bytes) -> None:
+            release.wait(10)
+
+    feed = StuckFeed(
+        engine=engine, hub=LiveHub(), board=DashboardState.create(engine=engine).board, maxsize=3
+    )
+    for _ in range(50):
+        feed.offer("t", b"x")
+    assert feed.dropped >= 46
+    release.set()
+    assert feed.wait_idle(5.0)
+    feed.stop()
