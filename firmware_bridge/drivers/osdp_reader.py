@@ -54,6 +54,7 @@ class OsdpPanel:
         self._channel = channel
         self._log_level = log_level
         self._cp: Any = None
+        self._own_channel: SerialChannel | None = None
         self._emit: Emit | None = None
         self._stop = threading.Event()
         self._monitor: threading.Thread | None = None
@@ -66,9 +67,11 @@ class OsdpPanel:
         if self._cp is not None:
             return
         self._emit = emit
-        channel = self._channel or SerialChannel(
-            port=self._config.port, baudrate=self._config.baudrate
-        )
+        channel = self._channel
+        if channel is None:
+            channel = self._own_channel = SerialChannel(
+                port=self._config.port, baudrate=self._config.baudrate
+            )
         infos = []
         for reader in self._readers:
             key = self._keys.get(reader.reader_id)
@@ -150,6 +153,9 @@ class OsdpPanel:
         if self._cp is not None:
             self._cp.teardown()
             self._cp = None
+        if self._own_channel is not None:
+            self._own_channel.close()
+            self._own_channel = None
 
     def _submit(self, reader: OsdpReaderConfig, command: dict[str, Any]) -> None:
         if self._cp is None or not self._cp.is_online(reader.address):
