@@ -39,7 +39,8 @@ def load_code_scanner() -> CodeScanner:
     scan = module.scan_codes
 
     def scan_texts(image: npt.NDArray[np.uint8]) -> list[str]:
-        return [str(getattr(code, "text", code)) for code in scan(image)]
+        # No rotated/rescaled retries in a live loop: the next frame is the retry.
+        return [str(code.text) for code in scan(image, retry=False)]
 
     return scan_texts
 

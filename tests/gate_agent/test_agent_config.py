@@ -48,7 +48,8 @@ def test_camera_is_a_tagged_union(tmp_path: Path) -> None:
         ("site: t1\ngate: g1\napi: {decision_timeout_ms: 5}\n", "decision_timeout_ms"),
         ("site: t1\ngate: g1\nmqtt: {url: 'http://x'}\n", "url"),
         (
-            "site: t1\ngate: g1\nlanes: [{lane: 0, direction: entry}, {lane: 0, direction: exit}]\n",
+            "site: t1\ngate: g1\nlanes: [{lane: 0, direction: entry}, {lane: 0, direction: exit}]"
+            "\n",
             "distinct",
         ),
         ("- just\n- a list\n", "mapping"),
