@@ -14,6 +14,7 @@ docstring of biometrics/liveness_sim.py.
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import time
 from pathlib import Path
@@ -60,6 +61,7 @@ def main() -> None:
     parser.add_argument("--sources", type=int, default=16)
     parser.add_argument("--frames", type=int, default=8)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--dump", type=Path, help="write every verdict's cues as JSON lines")
     args = parser.parse_args()
     if not DATA.is_dir():
         raise SystemExit(f"shared data not found at {DATA}")
@@ -106,6 +108,11 @@ def main() -> None:
                 print(f"          {cue:8s} min {q[0]:.3f} median {q[1]:.3f} max {q[2]:.3f}")
         reasons = [str(v.reason) for v in got if not v.passed]
         print(f"          reasons: {dict(sorted((r, reasons.count(r)) for r in set(reasons)))}")
+    if args.dump:
+        with args.dump.open("w") as out:
+            for kind in KINDS:
+                for v in verdicts[kind]:
+                    out.write(json.dumps({"kind": kind, "passed": v.passed, **v.details}) + "\n")
     attacks = [v for k in KINDS[:3] for v in verdicts[k]]
     accepted = sum(v.passed for v in attacks)
     print(f"overall attack acceptance: {accepted}/{len(attacks)} = {accepted / len(attacks):.1%}")

@@ -252,9 +252,9 @@ class TemplateIndex:
 
         Ties are broken by row index. Rows are in insertion order until a removal.
         """
+        vector = _as_probe(probe)
         if self._size == 0 or k < 1:
             return [], []
-        vector = _as_probe(probe)
         squared = self.screen(vector)
         k = min(k, self._size)
         kth = float(np.partition(squared, k - 1)[k - 1])

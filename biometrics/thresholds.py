@@ -15,8 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = ["DEFAULT_IDENTIFY_THRESHOLD", "DEFAULT_VERIFY_THRESHOLD", "FaceThresholds"]
 
-DEFAULT_VERIFY_THRESHOLD = 0.5
-DEFAULT_IDENTIFY_THRESHOLD = 0.45
+DEFAULT_VERIFY_THRESHOLD = 0.54
+DEFAULT_IDENTIFY_THRESHOLD = 0.42
 
 
 class FaceThresholds(BaseModel):

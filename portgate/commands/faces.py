@@ -45,9 +45,14 @@ class _EncodingCache:
 
 
 def _is_header(fields: list[str], folder: Path) -> bool:
-    """A first line is a header when neither of its first two fields is an image file."""
+    """A first line is a header when none of its first two fields names an image file.
+
+    A field names an image when the file exists or its name ends like an image, so a
+    first pair whose images are missing still gets its (null) answer line.
+    """
     return not any(
-        (folder / f).is_file() and Path(f).suffix.lower() in _IMAGE_SUFFIXES for f in fields[:2]
+        (folder / f.strip()).is_file() or Path(f.strip()).suffix.lower() in _IMAGE_SUFFIXES
+        for f in fields[:2]
     )
 
 

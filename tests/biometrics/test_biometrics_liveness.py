@@ -1,0 +1,159 @@
+"""Liveness on generated sequences (simulated attacks and a simulated live user)."""
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from biometrics import (
+    FaceBox,
+    FaceEncoder,
+    LivenessChecker,
+    LivenessReason,
+    LivenessSettings,
+    detect_faces,
+    load_image,
+)
+from biometrics.liveness import FaceTrack, assess_liveness
+from biometrics.liveness_cues import blink_strength, moire_score, nonrigid_residual
+from biometrics.liveness_sim import live_sequence, photo_attack, screen_attack, static_attack
+
+FACES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "faces"
+needs_faces = pytest.mark.skipif(not FACES.is_dir(), reason="../shared/data/faces is absent")
+
+
+@pytest.fixture(scope="module")
+def subject() -> tuple[np.ndarray, np.ndarray]:
+    if not FACES.is_dir():
+        pytest.skip("../shared/data/faces is absent")
+    image = load_image(FACES / "obama.jpg")
+    image = np.ascontiguousarray(cv2.resize(image, (400, 500), interpolation=cv2.INTER_AREA))
+    face = detect_faces(image)[0]
+    return image, FaceEncoder(landmark_points=68).landmarks(image, face)
+
+
+@pytest.fixture(scope="module")
+def checker() -> LivenessChecker:
+    return LivenessChecker()
+
+
+@needs_faces
+def test_identical_frames_are_refused(
+    subject: tuple[np.ndarray, np.ndarray], checker: LivenessChecker
+) -> None:
+    verdict = checker.check(static_attack(subject[0], frames=6))
+    assert not verdict.passed
+    assert verdict.reason == LivenessReason.NO_MOTION
+    assert verdict.details["motion"] == 0.0
+
+
+@needs_faces
+def test_photo_moved_as_a_plane_is_refused(
+    subject: tuple[np.ndarray, np.ndarray], checker: LivenessChecker
+) -> None:
+    verdict = checker.check(photo_attack(subject[0], rng=np.random.default_rng(1), frames=6))
+    assert not verdict.passed
+    assert verdict.reason == LivenessReason.RIGID_MOTION
+    assert verdict.details["motion"] > checker.settings.still_motion
+    assert verdict.score < 0.5
+
+
+@needs_faces
+def test_screen_replay_is_refused_for_its_moire(
+    subject: tuple[np.ndarray, np.ndarray], checker: LivenessChecker
+) -> None:
+    verdict = checker.check(screen_attack(subject[0], rng=np.random.default_rng(2), frames=6))
+    assert not verdict.passed
+    assert verdict.reason == LivenessReason.SCREEN_TEXTURE
+    assert verdict.details["moire"] > checker.settings.max_moire
+
+
+@needs_faces
+def test_simulated_live_user_passes(
+    subject: tuple[np.ndarray, np.ndarray], checker: LivenessChecker
+) -> None:
+    image, landmarks = subject
+    frames = live_sequence(image, landmarks, rng=np.random.default_rng(3), frames=6)
+    verdict = checker.check(frames)
+    assert verdict.passed, verdict.details
+    assert verdict.reason is None
+    assert verdict.score >= 0.5
+
+
+def test_too_few_frames_and_no_face_fail_with_a_reason(checker: LivenessChecker) -> None:
+    blank = np.full((120, 160, 3), 90, dtype=np.uint8)
+    assert checker.check([blank] * 2).reason == LivenessReason.TOO_FEW_FRAMES
+    verdict = checker.check([blank] * 6)
+    assert not verdict.passed
+    assert verdict.reason == LivenessReason.NO_FACE
+
+
+class _BrokenDetector:
+    def detect(self, image: np.ndarray) -> list[FaceBox]:
+        raise RuntimeError("camera driver exploded")
+
+
+def test_an_error_is_a_failed_verdict_not_an_exception() -> None:
+    checker = LivenessChecker(detector=_BrokenDetector())
+    frames = [np.zeros((50, 50, 3), dtype=np.uint8)] * 6
+    verdict = checker.check(frames)
+    assert not verdict.passed
+    assert verdict.reason == LivenessReason.ERROR
+
+
+def _face_points(rng: np.random.Generator) -> np.ndarray:
+    points = rng.uniform(80, 220, (68, 2))
+    points[36:42] = [[100, 120], [108, 115], [116, 115], [124, 120], [116, 125], [108, 125]]
+    points[42:48] = [[176, 120], [184, 115], [192, 115], [200, 120], [192, 125], [184, 125]]
+    return points
+
+
+def _homography(points: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    mapped = np.hstack([points, np.ones((len(points), 1))]) @ matrix.T
+    return mapped[:, :2] / mapped[:, 2:3]
+
+
+def test_plane_motion_leaves_no_residual_but_deformation_does() -> None:
+    points = _face_points(np.random.default_rng(4))
+    tilt = np.array([[1.05, 0.1, 4.0], [-0.05, 0.95, -3.0], [2e-4, -1e-4, 1.0]])
+    assert nonrigid_residual(points, _homography(points, tilt)) < 1e-6
+    deformed = points.copy()
+    deformed[27:36, 0] += 8.0  # the nose moves against the rest: not a plane
+    assert nonrigid_residual(points, deformed) > 0.05
+
+
+def test_blink_strength_sees_closing_eyes() -> None:
+    points = _face_points(np.random.default_rng(5))
+    closed = points.copy()
+    for upper, lower in ((37, 41), (38, 40), (43, 47), (44, 46)):
+        closed[upper] = closed[lower] - [0, 1]
+    assert blink_strength([points, points]) == 0.0
+    assert blink_strength([points, points, closed, points]) > 0.8
+
+
+def test_moire_score_rises_with_a_pixel_grid() -> None:
+    rng = np.random.default_rng(6)
+    smooth = cv2.GaussianBlur(rng.uniform(0, 255, (160, 160)), (0, 0), 6)
+    smooth = cv2.normalize(smooth, None, 40, 220, cv2.NORM_MINMAX).astype(np.uint8)
+    xx = np.indices((160, 160))[1]
+    grid = np.clip(smooth * (1 + 0.2 * np.sin(xx * 2 * np.pi / 4.0)), 0, 255).astype(np.uint8)
+    assert moire_score(smooth) < LivenessSettings().max_moire < moire_score(grid)
+
+
+def test_assess_liveness_is_pure_over_tracks() -> None:
+    rng = np.random.default_rng(7)
+    points = _face_points(rng)
+    face = cv2.GaussianBlur(rng.uniform(0, 255, (120, 120)), (0, 0), 5).astype(np.uint8)
+    shift = np.array([[1.0, 0, 3.0], [0, 1.0, 2.0], [0, 0, 1.0]])
+    rigid = [FaceTrack(_homography(points, shift * (k / 5) + np.eye(3)), face) for k in range(6)]
+    settings = LivenessSettings()
+    assert assess_liveness(rigid, settings).reason == LivenessReason.RIGID_MOTION
+    talking = []
+    for k in range(6):
+        moved = points.copy()
+        moved[48:68, 1] += 6.0 * (k % 2)
+        moved[27:36, 0] += 5.0 * (k % 3)
+        talking.append(FaceTrack(moved, face))
+    assert assess_liveness(talking, settings).passed
+    assert assess_liveness(talking[:3], settings).reason == LivenessReason.NO_FACE

@@ -1,0 +1,74 @@
+"""`portgate scan` through the real CLI (typer's CliRunner)."""
+
+import json
+from pathlib import Path
+
+import pytest
+import segno
+from typer.testing import CliRunner
+
+from portgate.cli import app
+
+FACES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "faces"
+
+
+def qr_file(folder: Path, text: str) -> Path:
+    path = folder / "pass.png"
+    segno.make_qr(text).save(str(path), scale=6)
+    return path
+
+
+def run_scan(*paths: Path) -> tuple[int, list[dict[str, object]]]:
+    result = CliRunner().invoke(app, ["scan", *map(str, paths)])
+    lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    return result.exit_code, lines
+
+
+def test_scan_prints_the_code_of_a_generated_qr(tmp_path: Path) -> None:
+    code, lines = run_scan(qr_file(tmp_path, "PASS-42"))
+    assert code == 0
+    assert len(lines) == 1
+    line = lines[0]
+    assert line["image"] == str(tmp_path / "pass.png")
+    assert line["faces"] == []
+    codes = line["codes"]
+    assert isinstance(codes, list)
+    assert codes[0]["format"] == "QRCode"
+    assert codes[0]["text"] == "PASS-42"
+    corners = codes[0]["corners"]
+    assert len(corners) == 4
+    assert all(isinstance(v, int) for point in corners for v in point)
+
+
+def test_a_bad_image_gives_an_error_line_and_exit_1(tmp_path: Path) -> None:
+    good = qr_file(tmp_path, "ok")
+    not_image = tmp_path / "notes.png"
+    not_image.write_text("hello")
+    missing = tmp_path / "missing.jpg"
+    code, lines = run_scan(missing, good, not_image)
+    assert code == 1
+    assert [line["image"] for line in lines] == [str(missing), str(good), str(not_image)]
+    assert "no such image" in str(lines[0]["error"])
+    assert lines[1]["codes"][0]["text"] == "ok"  # type: ignore[index]
+    assert "not an image" in str(lines[2]["error"])
+
+
+@pytest.mark.skipif(not FACES.is_dir(), reason="../shared/data/faces is absent")
+def test_scan_reports_faces_with_box_and_quality() -> None:
+    code, lines = run_scan(FACES / "obama.jpg", FACES / "two_people.jpg")
+    assert code == 0
+    obama, two = lines
+    assert obama["codes"] == []
+    faces = obama["faces"]
+    assert isinstance(faces, list)
+    assert len(faces) == 1
+    top, right, bottom, left = faces[0]["box"]
+    assert top < bottom
+    assert left < right
+    assert faces[0]["quality"] == "ok"
+    assert [f["quality"] for f in two["faces"]] == ["several_faces", "several_faces"]  # type: ignore[union-attr]
+
+
+def test_scan_needs_an_image_argument() -> None:
+    result = CliRunner().invoke(app, ["scan"])
+    assert result.exit_code == 2
