@@ -9,6 +9,7 @@ that answers OpenCommands with CommandAck and Passage.
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -222,6 +223,10 @@ class ApiStub:
         self._server.server_close()
 
 
+def _nodelay(client: Any, userdata: Any, sock: Any) -> None:
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
 class BridgeSim:
     """A bridge on MQTT: answers each OpenCommand with an ack and a passage; records events."""
 
@@ -239,6 +244,7 @@ class BridgeSim:
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv311)
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
+        self.client.on_socket_open = _nodelay
         self.client.reconnect_delay_set(1, 1)
         self.client.connect("127.0.0.1", port, keepalive=10)
         self.client.loop_start()

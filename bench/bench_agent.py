@@ -1,0 +1,205 @@
+"""Gate agent figures: frame-loop throughput and credential -> open-ack latency.
+
+usage: .venv/bin/python bench/bench_agent.py [--seconds S] [--reads N]
+
+1. Frame loop: the agent's FramePump (camera thread + scan worker, drop-oldest slot) replays
+   the shared QR photos as fast as it can for S seconds with the real scanner
+   (gate_agent.code_scanner, no retries). Baseline in the same run: scan_codes called in a
+   plain loop over the same images (no threads, no queue). Ratio = pump fps / plain fps.
+2. Credential -> open-ack: a real mosquitto on a free port, the HTTP API stub and a
+   simulated bridge; N badge reads, timed from the bridge publishing CredentialPresented to
+   the bridge holding the OpenCommand (p50/p95), and to the AccessEvent. Baseline in the same
+   run: an MQTT echo (publish -> echo client republishes -> receive) on the same broker, two
+   hops like credential -> agent -> cmd/open. Ratio = agent p50 / echo p50.
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "integration"))
+sys.path.insert(0, str(ROOT / "tests" / "gate_agent"))
+from agent_support import GATE_KEY, GOOD_BADGE, ApiStub, BridgeSim, agent_config  # noqa: E402
+from mosquitto_fixture import start_mosquitto  # noqa: E402
+
+from gate_agent.app import AgentApp  # noqa: E402
+from gate_agent.frame_pump import FramePump, load_code_scanner  # noqa: E402
+from gate_agent.frames import ReplayFrameSource  # noqa: E402
+from gate_protocol.messages import BadgeFormat, CredentialPresented, encode_message  # noqa: E402
+from gate_protocol.topics import GateChannel  # noqa: E402
+
+QR_PHOTOS = ROOT.parent / "shared" / "data" / "qr-photos"
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def load_photos(limit: int = 24) -> list[Any]:
+    paths = sorted(p for p in QR_PHOTOS.rglob("*") if p.suffix.lower() in {".png", ".jpg"})
+    images = []
+    for path in paths[:limit]:
+        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        if image is not None:
+            images.append(np.ascontiguousarray(image))
+    return images
+
+
+def bench_frames(seconds: float) -> None:
+    images = load_photos()
+    if not images:
+        print("frame loop: skipped (../shared/data/qr-photos is absent)")
+        return
+    scan = load_code_scanner()
+    started, plain = time.perf_counter(), 0
+    while time.perf_counter() - started < seconds:
+        scan(images[plain % len(images)])
+        plain += 1
+    plain_fps = plain / (time.perf_counter() - started)
+
+    codes: list[str] = []
+    camera_fps = max(30.0, 2 * plain_fps)  # faster than the scanner: the slot must drop
+    pump = FramePump(
+        source=ReplayFrameSource(images, fps=camera_fps),
+        scanner=scan,
+        on_code=lambda text, at: codes.append(text),
+        dedup_s=0,
+    )
+    pump.start()
+    time.sleep(seconds)
+    counters = pump.counters
+    scanned, read, dropped = counters.frames_scanned, counters.frames_read, counters.frames_dropped
+    pump.stop()
+    pump_fps = scanned / seconds
+    mean_px = statistics.mean(i.shape[0] * i.shape[1] for i in images) / 1e6
+    print(
+        f"frame loop over {len(images)} QR photos (mean {mean_px:.2f} Mpx), {seconds:.0f} s,"
+        f" camera at {camera_fps:.0f} fps:"
+    )
+    print(f"  plain scan_codes loop (baseline): {plain_fps:8.1f} frames/s")
+    ratio = pump_fps / plain_fps
+    print(f"  agent FramePump scanned:          {pump_fps:8.1f} frames/s  ratio {ratio:.2f}")
+    print(f"  camera frames read {read}, dropped (oldest) {dropped}, codes reported {len(codes)}")
+
+
+def nodelay(client: Any, userdata: Any, sock: Any) -> None:
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+def echo_baseline(port: int, count: int) -> list[float]:
+    arrived: dict[str, float] = {}
+    done = threading.Event()
+
+    def echo_on_message(client: Any, userdata: Any, message: Any) -> None:
+        client.publish("bench/echo/out", message.payload, qos=1)
+
+    def on_message(client: Any, userdata: Any, message: Any) -> None:
+        arrived[message.payload.decode()] = time.perf_counter()
+        done.set()
+
+    echo = mqtt.Client(CallbackAPIVersion.VERSION2)
+    echo.on_socket_open = nodelay
+    echo.on_message = echo_on_message
+    echo.connect("127.0.0.1", port)
+    echo.subscribe("bench/echo/in", qos=1)
+    echo.loop_start()
+    probe = mqtt.Client(CallbackAPIVersion.VERSION2)
+    probe.on_socket_open = nodelay
+    probe.on_message = on_message
+    probe.connect("127.0.0.1", port)
+    probe.subscribe("bench/echo/out", qos=1)
+    probe.loop_start()
+    time.sleep(0.5)
+    times = []
+    for n in range(count):
+        done.clear()
+        sent = time.perf_counter()
+        probe.publish("bench/echo/in", str(n).encode(), qos=1)
+        done.wait(2)
+        if str(n) in arrived:
+            times.append((arrived[str(n)] - sent) * 1000)
+    for c in (echo, probe):
+        c.disconnect()
+        c.loop_stop()
+    return times
+
+
+def bench_open(reads: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        broker = start_mosquitto(
+            Path(tmp),
+            conf_text="listener {port} 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\n",
+        )
+        api = ApiStub()
+        bridge = BridgeSim(broker.port)
+        config = agent_config(Path(tmp), mqtt_port=broker.port, api_url=api.url)
+        app = AgentApp(config, gate_key=GATE_KEY)
+        app.start()
+        try:
+            deadline = time.monotonic() + 10
+            while not app.agent.subscribed and time.monotonic() < deadline:
+                time.sleep(0.02)
+            to_command, to_event = [], []
+            for n in range(reads):
+                read = CredentialPresented(
+                    badge_number=GOOD_BADGE,
+                    format=BadgeFormat.WIEGAND26,
+                    reader_id="r1",
+                    lane=0,
+                    read_at=datetime.now(UTC),
+                )
+                sent = time.perf_counter()
+                bridge.publish(GateChannel.CREDENTIAL, encode_message(read))
+                if bridge.wait_for(lambda n=n: len(bridge.commands) > n, 3):
+                    to_command.append((time.perf_counter() - sent) * 1000)
+                if bridge.wait_for(lambda n=n: len(bridge.events) > n, 3):
+                    to_event.append((time.perf_counter() - sent) * 1000)
+            baseline = echo_baseline(broker.port, reads)
+        finally:
+            app.stop()
+            bridge.close()
+            api.stop()
+            broker.stop()
+    base = statistics.median(baseline)
+    p50 = statistics.median(to_command)
+    print(f"credential -> open command, {len(to_command)} of {reads} badge reads:")
+    print(
+        f"  MQTT echo, two hops (baseline): p50 {base:6.2f} ms  p95 {pct(baseline, 0.95):6.2f} ms"
+    )
+    print(
+        f"  agent (HTTP decision + outbox):  p50 {p50:6.2f} ms  p95 {pct(to_command, 0.95):6.2f} ms"
+        f"  ratio {p50 / base:.1f}"
+    )
+    print(
+        f"  credential -> AccessEvent (ack + passage + fsync'd outbox): "
+        f"p50 {statistics.median(to_event):6.2f} ms  p95 {pct(to_event, 0.95):6.2f} ms"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=5.0, help="frame loop duration")
+    parser.add_argument("--reads", type=int, default=100, help="badge reads to time")
+    args = parser.parse_args()
+    bench_frames(args.seconds)
+    bench_open(args.reads)
+
+
+if __name__ == "__main__":
+    main()
