@@ -7,7 +7,6 @@ counted, never raised: one malformed payload or line never stops the loop.
 """
 
 import logging
-import os
 import queue
 import threading
 import time
@@ -19,26 +18,16 @@ from gate_protocol.messages import (
     AccessEvent,
     AckResult,
     AlarmKind,
-    AlarmRaised,
-    CommandAck,
-    CredentialPresented,
     Decision,
-    GateState,
-    LaneState,
     MessageError,
     NodeState,
-    NodeStatus,
     OpenCommand,
-    Passage,
     decode_message,
-    new_id,
 )
 from gate_protocol.topics import (
     GateChannel,
     GateTopic,
-    NodeKind,
     TopicError,
-    build_topic,
     parse_topic,
 )
 from pydantic import ValidationError
@@ -57,7 +46,9 @@ from firmware_bridge.drivers.base import (
     TurnstileDriver,
 )
 from firmware_bridge.gate_machine import GateMachine, GateSnapshot, LaneSpec
-from firmware_bridge.lane_machine import Actuate, Effect, RaiseAlarm, ReportPassage
+from firmware_bridge.lane_machine import Actuate, Effect, ReportPassage
+from firmware_bridge.publisher import GatePublisher
+from firmware_bridge.run_marker import clear_running, mark_running
 from firmware_bridge.watchdog import Watchdog
 
 __all__ = ["VERSION", "Bridge", "utcnow"]
@@ -66,7 +57,6 @@ logger = logging.getLogger(__name__)
 VERSION = "0.1.0"
 _TICK_S = 0.1
 _INBOX_SIZE = 10_000
-_RUNNING_MARKER = "running"
 
 
 def utcnow() -> datetime:
@@ -100,19 +90,21 @@ class Bridge:
             retention_s=config.command_retention_s,
             max_entries=config.command_log_max,
         )
+        self._out = GatePublisher(
+            bus=bus, site=config.site, gate=config.gate, version=VERSION, wall_clock=wall_clock
+        )
         self._watchdog = Watchdog(
             timeout_s=config.watchdog_s, on_trip=self._watchdog_tripped, on_recover=self._recover
         )
         self._published: GateSnapshot | None = None
         self._thread: threading.Thread | None = None
-        self._since = wall_clock()
         self.drops: Counter[str] = Counter()
         self.actuations = 0
 
     # -- lifecycle --------------------------------------------------------------------------
     def start(self) -> None:
         """Restore the lanes' safe state, start drivers, the bus, the worker and the watchdog."""
-        crashed = self._mark_running()
+        crashed = mark_running(self.config.state_dir)
         if crashed:
             logger.error("previous run did not stop cleanly: lanes locked, fault raised")
             effects = self._machine.restart_after_crash(detail="restart after unclean shutdown")
@@ -137,24 +129,12 @@ class Bridge:
             self._thread = None
         for spec in self.config.lanes:
             self._apply(self._machine.lane(spec.lane).reset())
-        self._bus.stop(farewell=(self._status_topic(), self._status(NodeState.OFFLINE)))
+        self._bus.stop(farewell=(self._out.status_topic(), self._out.status(NodeState.OFFLINE)))
         self._reader.close()
         if self._reader is not self._turnstile:  # type: ignore[comparison-overlap]
             self._turnstile.close()
         self._log.close()
-        (self.config.state_dir / _RUNNING_MARKER).unlink(missing_ok=True)
-
-    def _mark_running(self) -> bool:
-        marker = self.config.state_dir / _RUNNING_MARKER
-        self.config.state_dir.mkdir(parents=True, exist_ok=True)
-        crashed = marker.exists()
-        fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.write(fd, str(os.getpid()).encode())
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        return crashed
+        clear_running(self.config.state_dir)
 
     # -- the worker loop --------------------------------------------------------------------
     def _enqueue(self, item: BusItem | DriverEvent) -> None:
@@ -186,10 +166,8 @@ class Bridge:
 
     def _handle(self, item: BusItem | DriverEvent) -> None:
         if isinstance(item, BusConnected):
-            self._bus.subscribe(self._filters())
-            self._bus.publish(
-                topic=self._status_topic(), message=self._status(NodeState.ONLINE), retain=True
-            )
+            self._bus.subscribe(self._out.subscriptions())
+            self._out.publish_status(NodeState.ONLINE)
             self._published = None  # republish the retained state after every (re)connect
         elif isinstance(item, BusMessage):
             self._handle_message(item)
@@ -197,12 +175,6 @@ class Bridge:
             self._handle_card(item)
         else:
             self._handle_input(item)
-
-    def _filters(self) -> list[str]:
-        return [
-            build_topic(self._topic(GateChannel.CMD_OPEN)),
-            build_topic(self._topic(GateChannel.EVENT)),
-        ]
 
     # -- MQTT input -------------------------------------------------------------------------
     def _drop(self, reason: str, detail: str) -> None:
@@ -267,11 +239,7 @@ class Bridge:
         self._ack(command, AckResult.OPENED, None)
 
     def _ack(self, command: OpenCommand, result: AckResult, detail: str | None) -> None:
-        logger.info("command %s: %s", command.command_id, result.value)
-        ack = CommandAck(
-            command_id=command.command_id, result=result, at=self._wall(), detail=detail
-        )
-        self._bus.publish(topic=self._topic(GateChannel.CMD_ACK), message=ack)
+        self._out.ack(command_id=command.command_id, result=result, detail=detail)
 
     def _indicate(self, lane: int, *, granted: bool) -> None:
         try:
@@ -285,18 +253,9 @@ class Bridge:
             self._drop("unknown_lane", f"card read on lane {item.lane}")
             return
         try:
-            message = CredentialPresented(
-                badge_number=item.card.badge_number,
-                format=item.card.format,
-                facility_code=item.card.facility_code,
-                reader_id=item.reader_id,
-                lane=item.lane,
-                read_at=self._wall(),
-            )
+            self._out.credential(card=item.card, reader_id=item.reader_id, lane=item.lane)
         except ValidationError as exc:
             self._drop("invalid_card", str(exc.errors(include_input=False)[0]["msg"]))
-            return
-        self._bus.publish(topic=self._topic(GateChannel.CREDENTIAL), message=message)
 
     def _handle_input(self, item: InputEvent) -> None:
         now = self._clock()
@@ -329,44 +288,20 @@ class Bridge:
                 except DriverError as exc:
                     if raise_driver_errors:
                         raise
-                    self._alarm(RaiseAlarm(AlarmKind.FAULT, effect.lane, f"relay: {exc}"))
+                    self._out.alarm(kind=AlarmKind.FAULT, lane=effect.lane, detail=f"relay: {exc}")
             elif isinstance(effect, ReportPassage):
-                passage = Passage(
-                    command_id=effect.command_id,
-                    lane=effect.lane,
-                    passed=effect.passed,
-                    at=self._wall(),
+                self._out.passage(
+                    command_id=effect.command_id, lane=effect.lane, passed=effect.passed
                 )
-                self._bus.publish(topic=self._topic(GateChannel.PASSAGE), message=passage)
             else:
-                self._alarm(effect)
-
-    def _alarm(self, alarm: RaiseAlarm) -> None:
-        logger.warning("alarm %s lane=%s: %s", alarm.kind.value, alarm.lane, alarm.detail)
-        message = AlarmRaised(
-            alarm_id=new_id(),
-            alarm=alarm.kind,
-            lane=alarm.lane,
-            at=self._wall(),
-            detail=alarm.detail,
-        )
-        self._bus.publish(topic=self._topic(GateChannel.ALARM), message=message)
+                self._out.alarm(kind=effect.kind, lane=effect.lane, detail=effect.detail)
 
     def _publish_state_if_changed(self) -> None:
         snapshot = self._machine.snapshot()
         if snapshot == self._published:
             return
         self._published = snapshot
-        self._publish_state(snapshot)
-
-    def _publish_state(self, snapshot: GateSnapshot) -> None:
-        state = GateState(
-            door=snapshot.door,
-            tamper=snapshot.tamper,
-            lanes=tuple(LaneState(lane=n, door=d) for n, d in snapshot.lanes),
-            at=self._wall(),
-        )
-        self._bus.publish(topic=self._topic(GateChannel.STATE), message=state, retain=True)
+        self._out.state(snapshot)
 
     # -- watchdog ---------------------------------------------------------------------------
     def _watchdog_tripped(self) -> None:
@@ -375,24 +310,9 @@ class Bridge:
         logger.error("bridge worker stalled: lanes to their fail positions")
         effects = self._machine.enter_fail_positions(detail="bridge worker stalled (watchdog)")
         self._apply(effects)
-        self._publish_state(self._machine.snapshot())
+        self._out.state(self._machine.snapshot())
 
     def _recover(self) -> None:
         logger.warning("bridge worker recovered: lanes locked")
         for spec in self.config.lanes:
             self._apply(self._machine.lane(spec.lane).reset())
-
-    # -- topics and status ------------------------------------------------------------------
-    def _topic(self, channel: GateChannel) -> GateTopic:
-        return GateTopic(site=self.config.site, gate=self.config.gate, channel=channel)
-
-    def _status_topic(self) -> GateTopic:
-        return GateTopic(
-            site=self.config.site,
-            gate=self.config.gate,
-            channel=GateChannel.STATUS,
-            node=NodeKind.BRIDGE,
-        )
-
-    def _status(self, state: NodeState) -> NodeStatus:
-        return NodeStatus(node=NodeKind.BRIDGE, state=state, version=VERSION, since=self._since)

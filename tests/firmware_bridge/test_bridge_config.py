@@ -58,3 +58,23 @@ def test_unreadable_or_non_yaml_config(tmp_path: Path) -> None:
         load_bridge_config(tmp_path / "missing.yaml")
     with pytest.raises(ConfigError):
         load_bridge_config(write(tmp_path, "site: [unclosed\n"))
+
+
+def test_build_drivers_refuses_plaintext_osdp_and_missing_mqtt_password(tmp_path: Path) -> None:
+    from firmware_bridge.assembly import build_bridge, build_drivers
+    from firmware_bridge.drivers.simulated import SimulatedTurnstile
+
+    osdp = load_bridge_config(
+        write(
+            tmp_path,
+            BASE + "hardware: {driver: osdp, port: /dev/ttyS0,"
+            " readers: [{address: 1, reader_id: r, lane: 0}]}\n",
+        )
+    )
+    with pytest.raises(ConfigError, match="allow_plaintext"):
+        build_drivers(osdp, environ={})
+    simulated = load_bridge_config(write(tmp_path, BASE + "mqtt: {username: bridge-g1}\n"))
+    turnstile, reader = build_drivers(simulated, environ={})
+    assert isinstance(turnstile, SimulatedTurnstile) and reader is turnstile
+    with pytest.raises(ConfigError, match="PORTGATE_MQTT_PASSWORD"):
+        build_bridge(simulated, environ={})
