@@ -139,6 +139,9 @@ class OsdpConfig(_Strict):
     )
     allow_plaintext: bool = Field(False, description="Allow readers without secure channel.")
     allow_install_key: bool = Field(False, description="Allow the default install key SCBK-D.")
+    silence_offline_s: Annotated[float, Field(ge=0.3, le=8)] = Field(
+        1.0, description="Readers are offline when the bus has not answered polls for this long."
+    )
 
 
 HardwareConfig = Annotated[

@@ -6,11 +6,13 @@ not block. The in-memory pair joins a ControlPanel to a PeripheralDevice in one 
 """
 
 import threading
+import time
+from typing import Any
 
 import osdp
 import serial
 
-__all__ = ["MemoryChannel", "SerialChannel", "memory_channel_pair"]
+__all__ = ["MemoryChannel", "SerialChannel", "WatchedChannel", "memory_channel_pair"]
 
 
 class SerialChannel(osdp.Channel):  # type: ignore[misc]
@@ -72,6 +74,43 @@ class MemoryChannel(osdp.Channel):  # type: ignore[misc]
     def inject(self, noise: bytes) -> None:
         """Put bytes on the wire towards the other end (line noise, a rogue device)."""
         self.write(noise)
+
+
+class WatchedChannel(osdp.Channel):  # type: ignore[misc]
+    """Another channel, with the times bytes last came in and went out.
+
+    libosdp polls every reader many times a second, so a bus on which the panel keeps
+    talking and nothing answers is dead (cut cable, reader pulled) long before libosdp's
+    own 8 s offline timeout says so.
+    """
+
+    def __init__(self, inner: Any) -> None:
+        super().__init__()
+        self._inner = inner
+        self.last_rx = time.monotonic()
+        self.last_tx = 0.0
+
+    def read(self, max_bytes: int) -> bytes:
+        """Read from the wrapped channel, noting when bytes arrive."""
+        data = bytes(self._inner.read(max_bytes))
+        if data:
+            self.last_rx = time.monotonic()
+        return data
+
+    def write(self, buf: bytes) -> int:
+        """Write to the wrapped channel, noting when."""
+        self.last_tx = time.monotonic()
+        return int(self._inner.write(buf))
+
+    def flush(self) -> None:
+        """Flush the wrapped channel."""
+        self._inner.flush()
+
+    def silent_for(self, now: float) -> float:
+        """How long the panel has been talking into silence (0 when it gets answers)."""
+        if self.last_tx <= self.last_rx:
+            return 0.0
+        return now - self.last_rx
 
 
 def memory_channel_pair() -> tuple[MemoryChannel, MemoryChannel]:

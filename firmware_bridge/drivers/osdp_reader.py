@@ -23,7 +23,7 @@ from firmware_bridge.drivers.base import (
     InputEvent,
     InputKind,
 )
-from firmware_bridge.drivers.osdp_channels import SerialChannel
+from firmware_bridge.drivers.osdp_channels import SerialChannel, WatchedChannel
 
 __all__ = ["OsdpPanel"]
 
@@ -55,6 +55,7 @@ class OsdpPanel:
         self._log_level = log_level
         self._cp: Any = None
         self._own_channel: SerialChannel | None = None
+        self._watched: WatchedChannel | None = None
         self._emit: Emit | None = None
         self._stop = threading.Event()
         self._monitor: threading.Thread | None = None
@@ -72,6 +73,7 @@ class OsdpPanel:
             channel = self._own_channel = SerialChannel(
                 port=self._config.port, baudrate=self._config.baudrate
             )
+        channel = self._watched = WatchedChannel(channel)
         infos = []
         for reader in self._readers:
             key = self._keys.get(reader.reader_id)
@@ -231,8 +233,12 @@ class OsdpPanel:
             emit = self._emit
             if cp is None or emit is None:
                 return
+            watched = self._watched
+            silent = watched is not None and (
+                watched.silent_for(time.monotonic()) > self._config.silence_offline_s
+            )
             for reader in self._readers:
-                now_online = bool(cp.is_online(reader.address))
+                now_online = bool(cp.is_online(reader.address)) and not silent
                 was = online[reader.address]
                 if was is None and not now_online:
                     if time.monotonic() - started < self._startup_grace_s:

@@ -210,18 +210,19 @@ def test_reader_with_wrong_key_never_comes_online() -> None:
         stop_link(lnk)
 
 
-@pytest.mark.slow
-def test_reader_going_away_is_reported_offline() -> None:
+def test_reader_going_away_is_reported_offline_within_two_seconds() -> None:
     key = secrets.token_bytes(16)
     lnk = start_link(cp_key=key, pd_key=key)
     try:
         deadline = time.monotonic() + 5
         while not lnk.panel.is_online("reader-a0") and time.monotonic() < deadline:
             time.sleep(0.05)
-        lnk.reader.teardown()  # unplugged
-        # libosdp declares a PD offline only after its 8 s reply timeout.
+        lnk.reader.teardown()  # unplugged: the cable is cut
+        gone = time.monotonic()
+        # libosdp alone would take its 8 s reply timeout; the silent bus gives it away sooner.
         assert lnk.wait_events(
-            lambda ev: InputEvent(InputKind.READER_OFFLINE, reader_id="reader-a0") in ev, timeout=12
+            lambda ev: InputEvent(InputKind.READER_OFFLINE, reader_id="reader-a0") in ev, timeout=5
         )
+        assert time.monotonic() - gone < 2.0
     finally:
         lnk.panel.close()
