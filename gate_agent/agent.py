@@ -13,6 +13,7 @@ import queue
 import time
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
 
@@ -333,6 +334,7 @@ class GateAgent:
                 person_id=verdict.person_id,
                 replica_version=verdict.replica_version,
             )
+        verdict = self._consume_pass(verdict)
         for alarm in verdict.alarms:
             self._raise_alarm(alarm, lane=item.presentation.lane, detail=verdict.reason.value)
         story = Story(
@@ -349,6 +351,24 @@ class GateAgent:
             self._record(story.closed(passed=False, detail="broker unreachable: gate not opened"))
         else:
             self._open(story)
+
+    def _consume_pass(self, verdict: Verdict) -> Verdict:
+        """Spend a one-time pass granted offline; a second grant of it in flight is denied."""
+        appointment_id = verdict.consume_appointment_id
+        offline = verdict.decided_by is DecidedBy.REPLICA
+        if not verdict.granted or appointment_id is None or not offline:
+            return verdict
+        view = self.replica
+        if appointment_id in view.used_appointments:
+            return replace(
+                verdict,
+                decision=Decision.DENIED,
+                reason=ReasonCode.PASS_ALREADY_USED,
+                detail="used at this gate while offline",
+            )
+        self._outbox.mark_appointment_used(appointment_id)
+        self.replica = replace(view, used_appointments=view.used_appointments | {appointment_id})
+        return verdict
 
     def _open(self, story: Story) -> None:
         now = time.monotonic()
@@ -415,7 +435,9 @@ class GateAgent:
 
     def _install_replica(self, item: ReplicaSynced) -> None:
         stored = item.result.stored
-        self.replica = ReplicaView(ReplicaIndex(stored.snapshot), stored.last_sync_at)
+        self.replica = ReplicaView(
+            ReplicaIndex(stored.snapshot), stored.last_sync_at, self.replica.used_appointments
+        )
         if self.connected:
             self._publish_status()
 

@@ -62,13 +62,14 @@ class AgentApp:
         self.inbox: queue.Queue[InboxItem] = queue.Queue()
         store = ReplicaStore(config.replica_path)
         stored = store.load()
+        self.outbox = Outbox(config.outbox.path, max_unsent=config.outbox.max_unsent)
+        used = self.outbox.used_appointments()
         view = (
-            ReplicaView(ReplicaIndex(stored.snapshot), stored.last_sync_at)
+            ReplicaView(ReplicaIndex(stored.snapshot), stored.last_sync_at, used)
             if stored is not None
             and (stored.snapshot.site_id, stored.snapshot.gate_id) == (config.site, config.gate)
-            else ReplicaView(None, None)
+            else ReplicaView(None, None, used)
         )
-        self.outbox = Outbox(config.outbox.path, max_unsent=config.outbox.max_unsent)
         self.api = ApiClient(
             base_url=config.api.url,
             gate=config.gate,

@@ -37,10 +37,15 @@ _log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class ReplicaView:
-    """The replica as the loop last installed it, with its last successful sync time."""
+    """The replica as the loop last installed it, with its last successful sync time.
+
+    `used_appointments` are one-time passes this gate consumed while deciding offline,
+    which the replica may not know yet.
+    """
 
     index: ReplicaIndex | None
     last_sync_at: datetime | None
+    used_appointments: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +102,7 @@ class PresentationDecider:
                 face=evidence,
                 now=self._clock(),
                 last_sync_at=view.last_sync_at,
+                used_appointments=view.used_appointments,
             )
         decision_ms = (time.perf_counter() - started) * 1000
         return PresentationDecided(

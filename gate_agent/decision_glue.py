@@ -6,6 +6,7 @@ offline decision can be replayed in a unit test.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from gate_protocol.api_models import DecisionAnswer, DecisionQuery, FaceReport
@@ -129,8 +130,13 @@ def replica_verdict(
     face: FaceEvidence | None,
     now: datetime,
     last_sync_at: datetime | None,
+    used_appointments: frozenset[str] = frozenset(),
 ) -> Verdict:
-    """Decide from the local replica, as the gate's offline policy allows."""
+    """Decide from the local replica, as the gate's offline policy allows.
+
+    A one-time pass this gate already consumed offline (`used_appointments`) is denied as
+    used even while the replica does not know it yet.
+    """
     if index is None:
         return Verdict(
             Decision.DENIED,
@@ -145,6 +151,9 @@ def replica_verdict(
         replica_age_s=replica_age_s(index, now=now, last_sync_at=last_sync_at),
     )
     request = build_request(index=index, presentation=presentation, face=face)
+    appointment = request.appointment
+    if appointment is not None and appointment.appointment_id in used_appointments:
+        request = replace(request, appointment=appointment.model_copy(update={"used": True}))
     result = decide(request, context)
     return Verdict(
         decision=result.decision,
@@ -154,6 +163,7 @@ def replica_verdict(
         person_id=request.person.person_id if request.person is not None else None,
         alarms=result.alarms,
         replica_version=index.snapshot.version,
+        consume_appointment_id=result.consume_appointment_id,
     )
 
 

@@ -32,6 +32,9 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE INDEX IF NOT EXISTS events_unsent ON events (sent, seq);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS drafts (command_id TEXT PRIMARY KEY, payload TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS used_appointments (
+    appointment_id TEXT PRIMARY KEY, used_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
 """
 _KEEP_SENT = 1000
 
@@ -89,6 +92,18 @@ class Outbox:
             "INSERT OR REPLACE INTO drafts (command_id, payload) VALUES (?, ?)",
             (command_id, event.model_dump_json()),
         )
+
+    def mark_appointment_used(self, appointment_id: str) -> None:
+        """Remember a one-time pass consumed by an offline grant (survives restarts)."""
+        self._db.execute(
+            "INSERT OR IGNORE INTO used_appointments (appointment_id) VALUES (?)",
+            (appointment_id,),
+        )
+
+    def used_appointments(self) -> frozenset[str]:
+        """The one-time passes this gate consumed offline."""
+        rows = self._db.execute("SELECT appointment_id FROM used_appointments").fetchall()
+        return frozenset(str(row[0]) for row in rows)
 
     def drafts(self) -> list[tuple[str, AccessEvent]]:
         """Drafts left by a previous run (command id, event-to-be)."""

@@ -56,6 +56,7 @@ class Verdict:
     person_id: str | None = None
     alarms: tuple[AlarmKind, ...] = ()
     replica_version: int | None = None
+    consume_appointment_id: str | None = None
 
     @property
     def granted(self) -> bool:

@@ -231,7 +231,13 @@ class BridgeSim:
     """A bridge on MQTT: answers each OpenCommand with an ack and a passage; records events."""
 
     def __init__(
-        self, port: int, *, ack: AckResult = AckResult.OPENED, passed: bool = True
+        self,
+        port: int,
+        *,
+        ack: AckResult = AckResult.OPENED,
+        passed: bool = True,
+        username: str | None = None,
+        password: str | None = None,
     ) -> None:
         self.ack = ack
         self.passed: bool | None = passed
@@ -245,6 +251,8 @@ class BridgeSim:
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
         self.client.on_socket_open = _nodelay
+        if username is not None:
+            self.client.username_pw_set(username, password)
         self.client.reconnect_delay_set(1, 1)
         self.client.connect("127.0.0.1", port, keepalive=10)
         self.client.loop_start()

@@ -200,3 +200,22 @@ def test_restart_turns_drafts_into_events(tmp_path: Path) -> None:
     [pending] = outbox2.pending(limit=5)
     assert pending.event.passed is None and pending.event.decision is Decision.GRANTED
     assert pending.event.reason_detail == "agent restarted before the turnstile answered"
+
+
+def test_one_time_pass_granted_offline_is_spent_once(tmp_path: Path) -> None:
+    agent, outbox, bus = build(tmp_path)
+    item = decided(Decision.GRANTED)
+    offline = Verdict(
+        Decision.GRANTED,
+        ReasonCode.GRANTED,
+        DecidedBy.REPLICA,
+        person_id="P1",
+        consume_appointment_id="A1",
+    )
+    agent.handle(PresentationDecided(item.presentation, offline, None, 1.0))
+    agent.handle(PresentationDecided(item.presentation, offline, None, 1.0))
+    assert len(bus.on(GateChannel.CMD_OPEN)) == 1
+    [denied] = [p.event for p in outbox.pending(limit=5)]
+    assert denied.reason is ReasonCode.PASS_ALREADY_USED
+    assert agent.replica.used_appointments == frozenset({"A1"})
+    assert outbox.used_appointments() == frozenset({"A1"})

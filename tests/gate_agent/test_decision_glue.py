@@ -162,6 +162,16 @@ def test_a_signed_truck_pass_is_decided_through_its_appointment() -> None:
         index=index, presentation=presentation, face=None, now=NOW, last_sync_at=None
     )
     assert verdict.granted and verdict.person_id == "P1"
+    assert verdict.consume_appointment_id == "A1"
+    spent = replica_verdict(
+        index=index,
+        presentation=presentation,
+        face=None,
+        now=NOW,
+        last_sync_at=None,
+        used_appointments=frozenset({"A1"}),
+    )
+    assert spent.reason is ReasonCode.PASS_ALREADY_USED and not spent.granted
     query = build_query(presentation=presentation, face=None, request_id="r1")
     assert query.pass_token == token and query.badge_number is None
 
