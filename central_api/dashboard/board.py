@@ -8,8 +8,8 @@ thread writes, request threads read.
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from gate_protocol.messages import GateState, NodeStatus
@@ -87,12 +87,25 @@ class GateBoard:
     def _get(self, gate_id: str) -> _Live:
         return self._live.setdefault(gate_id, _Live())
 
-    def apply_status(self, gate_id: str, node: str, view: NodeView) -> bool:
-        """Record a node status unless an older one arrives late; True if it changed."""
+    def apply_status(self, gate_id: str, node: str, view: NodeView, *, seed: bool = False) -> bool:
+        """Record a node status; True if the tile changed.
+
+        The broker delivers one topic's messages in order, so the latest arrival wins, not
+        the latest ``since``: a last will is composed when the node connects, so its
+        ``since`` is older than the "online" it replaces. Such a will gets the time it
+        arrived instead. A `seed` (from storage) never overrides what arrived live.
+        """
         with self._lock:
             live = self._get(gate_id)
             current = live.nodes.get(node)
-            if current is not None and current.since > view.since:
+            if seed and current is not None:
+                return False
+            if current is not None and view.state == "offline":
+                if view.since < current.since:
+                    view = replace(view, since=datetime.now(UTC))
+                if view.replica_version is None:  # wills do not know it; the last one holds
+                    view = replace(view, replica_version=current.replica_version)
+            if current == view:
                 return False
             live.nodes[node] = view
             return True

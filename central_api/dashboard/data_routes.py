@@ -4,10 +4,10 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.responses import Response, StreamingResponse
 
-from central_api.auth import OperatorUser
+from central_api.auth import OperatorUser, UserPrincipal
 from central_api.dashboard.charts import MAX_HOURS, chart_data
 from central_api.dashboard.csv_export import render_csv
 from central_api.dashboard.hub import LiveItem
@@ -19,9 +19,11 @@ from central_api.dashboard.queries import (
     list_pending_open_requests,
     list_sites,
 )
+from central_api.dashboard.security import StreamRoleRequirement
 from central_api.dashboard.state import LiveDep
 from central_api.db import utc_now
 from central_api.deps import SessionDep
+from central_api.models import Role
 from central_api.web.layout import SECURITY_HEADERS
 
 __all__ = ["HEARTBEAT_S", "router"]
@@ -29,6 +31,7 @@ __all__ = ["HEARTBEAT_S", "router"]
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/dashboard/api", tags=["dashboard"])
 HEARTBEAT_S = 15.0
+StreamOperator = Annotated[UserPrincipal, Depends(StreamRoleRequirement(Role.OPERATOR))]
 IdQuery = Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9._:-]*$")]
 
 
@@ -120,7 +123,7 @@ def charts(
 
 
 @router.get("/stream", response_class=StreamingResponse)
-async def stream(request: Request, live: LiveDep, user: OperatorUser) -> StreamingResponse:
+async def stream(request: Request, live: LiveDep, user: StreamOperator) -> StreamingResponse:
     """Server-Sent Events: ``event``, ``alarm``, ``gate``, ``alarm_ack``, ``threat``, ``open``."""
     try:
         sub = live.hub.subscribe()

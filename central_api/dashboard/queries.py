@@ -164,6 +164,7 @@ def seed_board(*, session: Session, board: GateBoard, now: datetime, wall_now: f
                 version=row.version,
                 replica_version=row.replica_version,
             ),
+            seed=True,
         )
     for meta in metas:
         last = list_event_views(session=session, gate_id=meta.gate_id, limit=1)

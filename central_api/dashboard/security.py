@@ -13,6 +13,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
+from sqlmodel import Session
 
 from central_api.auth import COOKIE_NAME, RoleRequirement, UserPrincipal
 from central_api.deps import SessionDep, SettingsDep
@@ -22,6 +23,7 @@ __all__ = [
     "CSRF_HEADER",
     "CsrfGuard",
     "PageRoleRequirement",
+    "StreamRoleRequirement",
     "csrf_token_for",
     "require_page_role",
 ]
@@ -81,6 +83,24 @@ class PageRoleRequirement(RoleRequirement):
             headers = dict(exc.headers or {})
             headers["Refresh"] = f"0; url=/login?next={self.login_next}"
             raise HTTPException(exc.status_code, detail=exc.detail, headers=headers) from None
+
+
+class StreamRoleRequirement(RoleRequirement):
+    """A role requirement for long-lived streams: checks with a session it closes at once.
+
+    A request's session lives as long as its response; for a stream that is hours, and on
+    SQLite (every transaction ``BEGIN IMMEDIATE``) it would hold the write lock all along.
+    """
+
+    def __call__(  # type: ignore[override]
+        self,
+        request: Request,
+        settings: SettingsDep,
+        token: Annotated[str | None, Depends(_bearer)],
+    ) -> UserPrincipal:
+        """Resolve the caller like the API does, then let the session go."""
+        with Session(request.app.state.engine) as session:
+            return super().__call__(request, session, settings, token)
 
 
 def require_page_role(*roles: Role, login_next: str) -> PageRoleRequirement:

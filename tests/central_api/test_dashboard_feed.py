@@ -128,8 +128,8 @@ def test_status_last_will_and_door_state_update_the_tile(
         topic(world, GateChannel.STATE),
         encode_message(GateState(door=DoorState.FORCED, tamper=True, at=utc_now())),
     )
-    feed.handle(status_topic, encode_message(_status(NodeState.OFFLINE, seconds=5)))
-    feed.handle(status_topic, encode_message(_status(NodeState.ONLINE, seconds=-5)))  # stale
+    # The last will was composed at connect time: older than the "online" it replaces.
+    feed.handle(status_topic, encode_message(_status(NodeState.OFFLINE, seconds=-5)))
     assert channels(captured) == ["gate", "gate", "gate"]
     tiles = client.get("/dashboard/api/gates", headers=world.user(Role.OPERATOR)).json()
     tile = next(t for t in tiles if t["gate_id"] == world.gate)

@@ -91,20 +91,35 @@ def test_per_minute_buckets_cover_the_window_only() -> None:
     assert bucket_per_minute(rows, start=T0, minutes=3) == {"g1": [2, 0, 0], "g2": [0, 0, 1]}
 
 
-def test_the_board_turns_a_gate_red_on_its_last_will_and_ignores_late_old_status() -> None:
-    now = [1000.0]
-    board = GateBoard(clock=lambda: now[0])
+def test_the_board_turns_a_gate_red_on_its_last_will() -> None:
+    board = GateBoard(clock=lambda: 1000.0)
     board.set_gates([GateMeta("g1", "t1", "quay", "North", 2)])
-    online = NodeView(state="online", since=T0, version="1.0", replica_version=7)
-    offline = NodeView(
-        state="offline", since=T0 + timedelta(seconds=5), version="1.0", replica_version=7
+    # The will is composed at connect time, so it is older than the "online" it replaces.
+    will = NodeView(state="offline", since=T0, version="1.0", replica_version=None)
+    online = NodeView(
+        state="online", since=T0 + timedelta(seconds=1), version="1.0", replica_version=7
     )
     assert board.apply_status("g1", "agent", online)
     assert board.tile("g1")["online"] is True
+    assert board.apply_status("g1", "agent", will)
+    tile = board.tile("g1")
+    assert tile["online"] is False and tile["agent"]["state"] == "offline"
+    assert datetime.fromisoformat(tile["agent"]["since"]) > online.since  # when it dropped
+    assert tile["agent"]["replica_version"] == 7  # the will does not know it; kept
+
+
+def test_stored_status_never_overrides_a_live_one() -> None:
+    board = GateBoard(clock=lambda: 1000.0)
+    offline = NodeView(state="offline", since=T0, version="1.0", replica_version=None)
+    stale = NodeView(
+        state="online", since=T0 + timedelta(hours=1), version="1.0", replica_version=3
+    )
     assert board.apply_status("g1", "agent", offline)
+    assert not board.apply_status("g1", "agent", stale, seed=True)
     assert board.tile("g1")["online"] is False
-    assert not board.apply_status("g1", "agent", online)  # a late, older "online" is ignored
-    assert board.tile("g1")["online"] is False
+    assert board.apply_status("g2", "agent", stale, seed=True)
+    assert board.tile("g2")["online"] is True
+    assert not board.apply_status("g2", "agent", stale)  # nothing new
 
 
 def test_the_board_counts_events_of_the_last_minute_and_keeps_the_newest() -> None:

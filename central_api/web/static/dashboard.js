@@ -108,7 +108,7 @@
     return PG.el("article", { class: classes.join(" "), dataset: { gateId: g.gate_id, online: String(g.online) } },
       PG.el("header", {},
         PG.el("span", { class: "tile-name", text: g.name }),
-        PG.el("span", { class: "tile-state", text: g.online ? "online" : "OFFLINE" })),
+        PG.el("span", { class: "tile-state", text: g.online ? "online" : agent ? "OFFLINE" : "NO STATUS" })),
       PG.el("div", { class: "tile-line", text: `${g.gate_id} · zone ${g.zone_id || "?"} · ${g.events_per_minute}/min` }),
       PG.el("div", { class: "tile-line tile-door door-" + (g.door || "unknown"), text: door }),
       PG.el("div", { class: "tile-line", text: nodeText(agent, "agent") + " · " + nodeText(g.bridge, "bridge") }),
@@ -300,7 +300,7 @@
       const blocks = [...zones.entries()].map(([zoneId, z]) => PG.el("section", { class: "muster-zone", dataset: { zoneId } },
         PG.el("h3", { text: `${z.name} (${zoneId}) · ${z.people.length}` }),
         PG.el("table", {},
-          PG.el("thead", {}, PG.el("tr", {}, ...["Name", "Company", "Person id", "Entered at", "Since"].map((h) => PG.el("th", { text: h })))),
+          PG.el("thead", {}, PG.el("tr", {}, ...["Name", "Company", "Person id", "Entry gate", "Inside since"].map((h) => PG.el("th", { text: h })))),
           PG.el("tbody", {}, ...z.people.map((p) => PG.el("tr", {},
             PG.el("td", { text: p.display_name }), PG.el("td", { text: p.company || "" }), PG.el("td", { text: p.person_id }),
             PG.el("td", { text: p.gate_id }), PG.el("td", { title: p.since, text: PG.fmtDateTime(p.since) })))))));

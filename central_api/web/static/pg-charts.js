@@ -12,10 +12,13 @@
     return node;
   }
 
+  /** A round axis top that splits into 4 integer steps. */
   function niceMax(value) {
-    if (value <= 5) return 5;
-    const p = Math.pow(10, Math.floor(Math.log10(value)));
-    return Math.ceil(value / p) * p;
+    if (value <= 4) return 4;
+    const raw = value / 4;
+    const p = Math.pow(10, Math.floor(Math.log10(raw)));
+    const step = [1, 2, 2.5, 5, 10].map((m) => m * p).find((s) => s >= raw && Number.isInteger(s)) || Math.ceil(raw);
+    return step * 4;
   }
 
   /** Per-minute counts of several series: data = {start, minutes, series: [{gate_id, counts}]} */
