@@ -76,6 +76,8 @@ _log = logging.getLogger(__name__)
 AGENT_VERSION = "0.1.0"
 _TICK_S = 0.05
 _FULL_ALARM_EVERY_S = 300.0
+_REPLAY_BACKOFF_MIN_S = 1.0
+_REPLAY_BACKOFF_MAX_S = 60.0
 _OUTBOX_FULL_DETAIL = "event outbox full: the gate cannot record passages, so it does not open"
 
 
@@ -120,6 +122,8 @@ class GateAgent:
         self._opens = OpenTracker(config.turnstile, issued_by=config.node_id)
         self._full_alarm_at: float | None = None
         self._next_sync = time.monotonic()
+        self._next_replay = 0.0
+        self._replay_backoff_s = _REPLAY_BACKOFF_MIN_S
         self._topic = {
             channel: build_topic(GateTopic(config.site, config.gate, channel))
             for channel in GateChannel
@@ -196,12 +200,22 @@ class GateAgent:
         elif (
             self._disconnected_since is not None
             and now - self._disconnected_since >= self._config.api.event_replay_after_s
+            and now >= self._next_replay
             and self._outbox.unsent
         ):
-            self._sender.replay_http()
+            self._replay_over_http(now)
         if now >= self._next_sync:
             self._next_sync = now + self._config.api.sync_interval_s
             self._workers.request_sync()
+
+    def _replay_over_http(self, now: float) -> None:
+        # An API that is away too is retried with a growing pause, so the loop is not
+        # tied up by one timeout after another.
+        if self._sender.replay_http():
+            self._replay_backoff_s = _REPLAY_BACKOFF_MIN_S
+            return
+        self._next_replay = now + self._replay_backoff_s
+        self._replay_backoff_s = min(self._replay_backoff_s * 2, _REPLAY_BACKOFF_MAX_S)
 
     # --- MQTT ---------------------------------------------------------------------------
 

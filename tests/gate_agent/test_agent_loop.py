@@ -73,7 +73,9 @@ class FakeWorkers:
         self.syncs += 1
 
 
-def build(tmp_path: Path, *, max_unsent: int = 100) -> tuple[GateAgent, Outbox, FakeBus]:
+def build(
+    tmp_path: Path, *, max_unsent: int = 100, calls: list[str] | None = None
+) -> tuple[GateAgent, Outbox, FakeBus]:
     config = agent_config(tmp_path, mqtt_port=1, api_url="http://api.test")
     outbox = Outbox(tmp_path / "o.db", max_unsent=max_unsent)
     bus = FakeBus(outbox)
@@ -82,7 +84,11 @@ def build(tmp_path: Path, *, max_unsent: int = 100) -> tuple[GateAgent, Outbox, 
         gate="g1",
         gate_key=GATE_KEY,
         decision_timeout_s=0.3,
-        transport=httpx.MockTransport(lambda r: httpx.Response(503)),
+        transport=httpx.MockTransport(
+            lambda r: (
+                (calls.append(r.url.path) if calls is not None else None) or httpx.Response(503)
+            )
+        ),
     )
     sender = EventSender(
         outbox=outbox,
@@ -219,3 +225,15 @@ def test_one_time_pass_granted_offline_is_spent_once(tmp_path: Path) -> None:
     assert denied.reason is ReasonCode.PASS_ALREADY_USED
     assert agent.replica.used_appointments == frozenset({"A1"})
     assert outbox.used_appointments() == frozenset({"A1"})
+
+
+def test_http_replay_backs_off_while_the_api_is_away_too(tmp_path: Path) -> None:
+    calls: list[str] = []
+    agent, outbox, _ = build(tmp_path, calls=calls)
+    agent.connected = False
+    agent._disconnected_since = time.monotonic() - 60
+    agent.handle(decided(Decision.DENIED))
+    for _ in range(20):
+        agent.tick()
+    assert calls == ["/api/v1/events"]  # one try, then a pause
+    assert outbox.unsent == 1
