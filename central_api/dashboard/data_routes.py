@@ -1,6 +1,7 @@
 """The dashboard's read API: snapshot, event history, tiles, alarms, muster, charts, stream."""
 
 import logging
+import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -26,11 +27,14 @@ from central_api.deps import SessionDep
 from central_api.models import Role
 from central_api.web.layout import SECURITY_HEADERS
 
-__all__ = ["HEARTBEAT_S", "router"]
+__all__ = ["HEARTBEAT_S", "MAX_STREAM_S", "router"]
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/dashboard/api", tags=["dashboard"])
 HEARTBEAT_S = 15.0
+# Streams end after this long and the browser reconnects (and reloads a snapshot): a
+# server shutting down waits for open responses, so none may last for hours.
+MAX_STREAM_S = 120.0
 StreamOperator = Annotated[UserPrincipal, Depends(StreamRoleRequirement(Role.OPERATOR))]
 IdQuery = Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9._:-]*$")]
 
@@ -131,9 +135,10 @@ async def stream(request: Request, live: LiveDep, user: StreamOperator) -> Strea
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(exc)) from None
 
     async def frames() -> AsyncIterator[str]:
+        ends_at = time.monotonic() + MAX_STREAM_S
         try:
-            yield "retry: 2000\n" + LiveItem.of("hello", {"user": user.username}).to_sse()
-            while True:
+            yield "retry: 1000\n" + LiveItem.of("hello", {"user": user.username}).to_sse()
+            while time.monotonic() < ends_at:
                 item = await sub.next_item(HEARTBEAT_S)
                 if sub.dropped:
                     return  # fell behind: the browser reconnects and reloads a snapshot

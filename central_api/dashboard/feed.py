@@ -27,7 +27,7 @@ from gate_protocol.topics import GateChannel, GateTopic, TopicError, parse_topic
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from central_api.dashboard.board import GateBoard
+from central_api.dashboard.board import GateBoard, GateMeta
 from central_api.dashboard.hub import LiveHub, LiveItem
 from central_api.dashboard.queries import load_gate_metas, load_people
 from central_api.dashboard.views import (
@@ -167,7 +167,7 @@ class LiveFeed:
             self._seen.popitem(last=False)
         return False
 
-    def _gate(self, gate_id: str) -> Any:
+    def _gate(self, gate_id: str) -> GateMeta | None:
         meta = self._board.meta(gate_id)
         now = time.monotonic()
         if meta is None and now - self._gates_loaded_at >= _GATE_REFRESH_S:

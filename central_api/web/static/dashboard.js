@@ -379,7 +379,7 @@
     loadSnapshot().then(connect).catch((err) => { setConn("error", err.message); connect(); });
     // Rates and ages move with time; alarms raised or acknowledged elsewhere show up too.
     setInterval(refreshGates, 10000);
-    setInterval(refreshAlarms, 15000);
+    setInterval(refreshAlarms, 10000);
   }
 
   document.addEventListener("DOMContentLoaded", init);
