@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
+from pathlib import Path
 
 from gate_protocol.messages import (
     AccessEvent,
@@ -77,6 +78,7 @@ AGENT_VERSION = "0.1.0"
 _TICK_S = 0.05
 _FULL_ALARM_EVERY_S = 300.0
 _REPLAY_BACKOFF_MIN_S = 1.0
+_HEARTBEAT_EVERY_S = 5.0
 _REPLAY_BACKOFF_MAX_S = 60.0
 _OUTBOX_FULL_DETAIL = "event outbox full: the gate cannot record passages, so it does not open"
 
@@ -123,6 +125,7 @@ class GateAgent:
         self._full_alarm_at: float | None = None
         self._next_sync = time.monotonic()
         self._next_replay = 0.0
+        self._next_heartbeat = 0.0
         self._replay_backoff_s = _REPLAY_BACKOFF_MIN_S
         self._topic = {
             channel: build_topic(GateTopic(config.site, config.gate, channel))
@@ -204,9 +207,20 @@ class GateAgent:
             and self._outbox.unsent
         ):
             self._replay_over_http(now)
+        if self._config.heartbeat_path is not None and now >= self._next_heartbeat:
+            self._next_heartbeat = now + _HEARTBEAT_EVERY_S
+            self._beat(self._config.heartbeat_path)
         if now >= self._next_sync:
             self._next_sync = now + self._config.api.sync_interval_s
             self._workers.request_sync()
+
+    @staticmethod
+    def _beat(path: Path) -> None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch()
+        except OSError as exc:
+            _log.warning("cannot touch heartbeat %s: %s", path, exc.strerror)
 
     def _replay_over_http(self, now: float) -> None:
         # An API that is away too is retried with a growing pause, so the loop is not

@@ -209,6 +209,11 @@ class AgentConfig(_Section):
     replica_path: Path = Field(
         default=Path("var/agent-replica.json"), description="Where the replica is kept on disk"
     )
+    heartbeat_path: Path | None = Field(
+        default=None,
+        description="File the agent loop touches every few seconds "
+        "(container healthcheck: portgate health --heartbeat FILE)",
+    )
     code_dedup_s: float = Field(
         default=4.0, ge=0, description="The same QR code seen again within this time is ignored"
     )

@@ -227,6 +227,14 @@ def test_one_time_pass_granted_offline_is_spent_once(tmp_path: Path) -> None:
     assert outbox.used_appointments() == frozenset({"A1"})
 
 
+def test_loop_touches_its_heartbeat(tmp_path: Path) -> None:
+    agent, _, _ = build(tmp_path)
+    beat = tmp_path / "hb" / "beat"
+    agent._config = agent._config.model_copy(update={"heartbeat_path": beat})
+    agent.tick()
+    assert beat.exists()
+
+
 def test_http_replay_backs_off_while_the_api_is_away_too(tmp_path: Path) -> None:
     calls: list[str] = []
     agent, outbox, _ = build(tmp_path, calls=calls)
