@@ -1,0 +1,13 @@
+"""`portgate demo`: a whole site on one machine (broker, API, dashboard, two gates, a script)."""
+
+from portgate.demo.broker import INSTALL_HINT, BrokerMissingError, DemoBroker, find_mosquitto
+from portgate.demo.site import DemoOptions, DemoSite
+
+__all__ = [
+    "INSTALL_HINT",
+    "BrokerMissingError",
+    "DemoBroker",
+    "DemoOptions",
+    "DemoSite",
+    "find_mosquitto",
+]

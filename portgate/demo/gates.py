@@ -1,0 +1,136 @@
+"""One demo gate: a simulated turnstile behind a firmware bridge, and its gate agent."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+from firmware_bridge.assembly import build_bus
+from firmware_bridge.config import BridgeConfig
+from firmware_bridge.drivers.simulated import SimulatedTurnstile
+from firmware_bridge.service import Bridge
+from gate_agent.app import AgentApp
+from gate_agent.config import AgentConfig
+from gate_agent.face_step import FaceVerifier
+
+from portgate.demo.broker import DemoBroker
+from portgate.demo.frames import ScriptedCamera
+
+__all__ = ["FACILITY_CODE", "DemoGate"]
+
+_log = logging.getLogger(__name__)
+FACILITY_CODE = 42
+_PASSWORD_ENV = "PORTGATE_DEMO_MQTT_PASSWORD"  # noqa: S105 (an env var name)
+
+
+class DemoGate:
+    """Bridge + simulated turnstile + agent for one gate, all in this process.
+
+    Args:
+        site: Site id.
+        gate: Gate id.
+        broker: The demo broker (its users and port).
+        api_url: Where the agent reaches the API.
+        gate_key: The gate's API key.
+        workdir: The gate's state folder (outbox, replica, executed-command log).
+        camera: The gate camera, if the gate has one.
+        verifier: The face verifier (None: no face step).
+    """
+
+    def __init__(
+        self,
+        *,
+        site: str,
+        gate: str,
+        broker: DemoBroker,
+        api_url: str,
+        gate_key: str,
+        workdir: Path,
+        camera: ScriptedCamera | None = None,
+        verifier: FaceVerifier | None = None,
+    ) -> None:
+        self.gate = gate
+        self.camera = camera
+        bridge_user, agent_user = f"bridge-{gate}", f"agent-{gate}"
+        bridge_config = BridgeConfig.model_validate(
+            {
+                "site": site,
+                "gate": gate,
+                "mqtt": {"port": broker.port, "username": bridge_user, "password_env": _PASSWORD_ENV},
+                "lanes": [{"lane": 0, "direction": "entry"}],
+                "state_dir": workdir / "bridge",
+                "held_open_s": 8,
+            }
+        )
+        self.turnstile = SimulatedTurnstile(lanes=[0], reader_id=f"{gate}-reader")
+        bus = build_bus(bridge_config, environ={_PASSWORD_ENV: broker.passwords[bridge_user]})
+        self.bridge = Bridge(
+            config=bridge_config, turnstile=self.turnstile, reader=self.turnstile, bus=bus
+        )
+        agent_config = AgentConfig.model_validate(
+            {
+                "site": site,
+                "gate": gate,
+                "mqtt": {
+                    "url": f"mqtt://127.0.0.1:{broker.port}",
+                    "username": agent_user,
+                    "reconnect_min_s": 0.5,
+                    "reconnect_max_s": 3,
+                },
+                "api": {
+                    "url": api_url,
+                    "decision_timeout_ms": 400,
+                    "sync_interval_s": 10,
+                    "event_replay_after_s": 3,
+                },
+                "face": {"burst_frames": 3, "burst_timeout_ms": 1200},
+                "turnstile": {"pulse_ms": 3000, "command_ttl_s": 5, "passage_timeout_s": 6},
+                "outbox": {"path": str(workdir / "outbox.sqlite3")},
+                "replica_path": str(workdir / "replica.json"),
+                "code_dedup_s": 6,
+            }
+        )
+        self.agent = AgentApp(
+            agent_config,
+            gate_key=gate_key,
+            mqtt_password=broker.passwords[agent_user],
+            verifier=verifier,
+            frame_source=camera,
+        )
+
+    def start(self) -> None:
+        """Start the bridge, then the agent."""
+        self.bridge.start()
+        self.agent.start()
+
+    def ready(self) -> bool:
+        """Whether the agent is connected and holds a replica (it can decide offline)."""
+        return self.agent.agent.connected and self.agent.agent.replica.index is not None
+
+    def present_badge(self, badge: int) -> None:
+        """Hold a badge to the lane's reader."""
+        self.turnstile.present_card(lane=0, facility_code=FACILITY_CODE, card_number=badge)
+
+    def pass_through_if_opened(self, *, wait_s: float = 3.5) -> bool:
+        """If the lane unlocks within `wait_s`, walk through; return whether it opened."""
+        deadline = time.monotonic() + wait_s
+        while time.monotonic() < deadline:
+            if self.turnstile.is_unlocked(0):
+                self.turnstile.walk_through(lane=0)
+                return True
+            time.sleep(0.05)
+        return False
+
+    def force_door(self) -> None:
+        """Open the locked door by force, then let it close (the bridge raises `forced`)."""
+        self.turnstile.open_door(lane=0)
+        time.sleep(0.5)
+        self.turnstile.close_door(lane=0)
+
+    def stop(self) -> None:
+        """Stop the agent, then the bridge (each says offline)."""
+        try:
+            self.agent.stop()
+        finally:
+            self.bridge.stop()
