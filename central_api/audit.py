@@ -2,8 +2,9 @@
 
 Each row's ``hash`` is ``sha256(prev_hash + canonical JSON of its content)``; the single
 ``audit_head`` row holds the last seq and hash, so a truncated tail is caught too. Appends
-serialise on the head row: ``SELECT ... FOR UPDATE`` on PostgreSQL, and on SQLite every
-transaction already holds the write lock from ``BEGIN IMMEDIATE`` (see `central_api.db`).
+serialise on the head row: ``SELECT ... FOR UPDATE`` on PostgreSQL; on SQLite a no-op
+``UPDATE`` of the head row first takes the database write lock (as ``BEGIN IMMEDIATE``
+would), so the head read after it is the latest and two writers never fork the chain.
 """
 
 import hashlib
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
 from central_api.db import utc_now
@@ -101,7 +102,14 @@ def append_audit(
         before: The state before (JSON-able) or None.
         after: The state after (JSON-able) or None.
     """
-    head = session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update()).first()
+    if session.get_bind().dialect.name == "sqlite":
+        session.exec(update(AuditHead).where(col(AuditHead.id) == 1).values(seq=AuditHead.seq))
+    head = session.exec(
+        select(AuditHead)
+        .where(AuditHead.id == 1)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
     if head is None:
         head = AuditHead(id=1, seq=0, hash=GENESIS_HASH)
         session.add(head)

@@ -1,8 +1,9 @@
-"""Engine and sessions: SQLite (WAL, BEGIN IMMEDIATE) or PostgreSQL, chosen by URL.
+"""Engine and sessions: SQLite (WAL, busy timeout, foreign keys) or PostgreSQL, by URL.
 
-SQLite transactions start with ``BEGIN IMMEDIATE`` so that writers queue on the database
-lock (with a busy timeout) instead of failing when a read-then-write transaction tries to
-upgrade; that also serialises audit-chain appends on SQLite.
+On SQLite the driver starts a transaction at the first write, so reads never hold the
+database lock and writers queue on it (busy timeout). Code that must read-then-write
+atomically takes the write lock first (see `central_api.audit.append_audit`), as
+``BEGIN IMMEDIATE`` would do for that one transaction.
 """
 
 from collections.abc import Iterator
@@ -61,24 +62,17 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
         event.listen(engine, "connect", _sqlite_on_connect)
-        event.listen(engine, "begin", _sqlite_on_begin)
         return engine
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
 
 
 def _sqlite_on_connect(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
-    # The driver's own transaction handling is off so that `_sqlite_on_begin` decides.
-    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
-
-
-def _sqlite_on_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def session_scope(engine: Engine) -> Iterator[Session]:

@@ -299,9 +299,9 @@ class IngestWorker:
 
     @staticmethod
     def _handle(session: Session, topic: str, payload: bytes) -> None:
+        # Every rejection happens before the message writes anything, so no savepoint.
         try:
-            with session.begin_nested():
-                handle_message(session=session, topic=topic, payload=payload)
+            handle_message(session=session, topic=topic, payload=payload)
         except RejectedMessage as exc:
             INGEST_REJECTED_TOTAL.labels(reason=exc.reason).inc()
             logger.warning("MQTT message on %s rejected: %s", topic[:200], exc)
