@@ -74,8 +74,12 @@ class ImportReport:
 
 def count_rows(csv_file: Path) -> int:
     """Data rows in the CSV (for the progress bar)."""
-    with csv_file.open(encoding="utf-8-sig", newline="") as handle:
-        return max(0, sum(1 for _ in csv.reader(handle)) - 1)
+    # Undecodable bytes are counted here and refused, with their reason, by `read_rows`.
+    with csv_file.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+        try:
+            return max(0, sum(1 for _ in csv.reader(handle)) - 1)
+        except csv.Error:
+            return 0
 
 
 def prepare_photo(path: Path) -> bytes:

@@ -121,8 +121,8 @@ def render_card(*, token: str, text: CardText, photo: npt.NDArray[np.uint8] | No
         _fit(text.company or "—", 26),
         f"Person {text.person_id}",
         f"Pass {text.pass_id}",
-        f"From  {text.valid_from:%Y-%m-%d %H:%M} UTC",
-        f"Until {text.valid_until:%Y-%m-%d %H:%M} UTC",
+        f"From  {text.valid_from:%Y-%m-%d %H:%M}",
+        f"Until {text.valid_until:%Y-%m-%d %H:%M}",
         _fit("Gates " + ", ".join(text.gates), 26),
     ]
     if text.plate:
@@ -131,7 +131,7 @@ def render_card(*, token: str, text: CardText, photo: npt.NDArray[np.uint8] | No
         draw.text((x, y + 52 + number * 34), line, fill=(30, 30, 30), font=_font(24))
     draw.text(
         (_MARGIN, CARD_SIZE[1] - 40),
-        "Show the QR code and your face at the gate.",
+        "Times in UTC. Show the QR code and your face at the gate.",
         fill=(60, 60, 60),
         font=_font(18),
     )
