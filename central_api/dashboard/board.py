@@ -5,6 +5,7 @@ seeded once from the database (stored node status, last events). Thread-safe: th
 thread writes, request threads read.
 """
 
+import bisect
 import threading
 import time
 from collections import deque
@@ -17,6 +18,7 @@ from gate_protocol.messages import GateState, NodeStatus
 __all__ = ["GateBoard", "GateMeta", "NodeView"]
 
 _RATE_WINDOW_S = 60.0
+_MAX_TIMES = 100_000
 
 
 def _when(view: dict[str, Any]) -> datetime:
@@ -61,7 +63,7 @@ class _Live:
     lanes: list[dict[str, Any]] = field(default_factory=list)
     state_at: datetime | None = None
     last_event: dict[str, Any] | None = None
-    event_times: deque[float] = field(default_factory=lambda: deque(maxlen=10_000))
+    event_times: deque[float] = field(default_factory=deque)
 
 
 class GateBoard:
@@ -137,8 +139,17 @@ class GateBoard:
 
     def count_event(self, gate_id: str, *, at: float | None = None) -> None:
         """Count one event (at wall-clock `at`, default now) for the events-per-minute rate."""
+        when = self._clock() if at is None else at
         with self._lock:
-            self._get(gate_id).event_times.append(self._clock() if at is None else at)
+            times = self._get(gate_id).event_times
+            # Kept sorted so the rate is a prune from the left plus len(); live events come
+            # in time order, only seeding from storage may insert in the middle.
+            if not times or when >= times[-1]:
+                times.append(when)
+            else:
+                times.insert(bisect.bisect_right(times, when), when)
+            if len(times) > _MAX_TIMES:
+                times.popleft()
 
     def set_last_event(self, gate_id: str, view: dict[str, Any]) -> None:
         """Keep `view` as the gate's last event unless a newer one is already there."""
@@ -165,6 +176,7 @@ class GateBoard:
         now = self._clock()
         while live.event_times and live.event_times[0] < now - _RATE_WINDOW_S:
             live.event_times.popleft()
+        future = len(live.event_times) - bisect.bisect_right(live.event_times, now)
         agent, bridge = live.nodes.get("agent"), live.nodes.get("bridge")
         return {
             "gate_id": gate_id,
@@ -180,5 +192,5 @@ class GateBoard:
             "lane_states": live.lanes,
             "state_at": live.state_at.isoformat() if live.state_at else None,
             "last_event": live.last_event,
-            "events_per_minute": sum(1 for t in live.event_times if t >= now - _RATE_WINDOW_S),
+            "events_per_minute": len(live.event_times) - future,
         }
