@@ -55,12 +55,12 @@ class LivenessSettings(BaseModel):
 
     min_frames: int = Field(default=5, ge=2, description="Frames needed with a face in them.")
     min_nonrigid: float = Field(
-        default=0.04,
+        default=0.035,
         gt=0.0,
-        description="Residual after the best plane motion (eye distances) that counts as live.",
+        description="Median residual after the best plane motion (eye distances) for a live face.",
     )
     min_blink: float = Field(
-        default=0.35, gt=0.0, le=1.0, description="Relative drop of the eye aspect ratio."
+        default=0.25, gt=0.0, le=1.0, description="Relative drop of the eye aspect ratio (blink)."
     )
     still_motion: float = Field(
         default=0.002,
@@ -120,7 +120,11 @@ def assess_liveness(tracks: Sequence[FaceTrack], settings: LivenessSettings) -> 
         return _fail(LivenessReason.NO_FACE, {"frames": float(len(tracks))})
     points = [t.landmarks for t in tracks]
     first = points[0]
-    nonrigid = max(nonrigid_residual(first, p) for p in points[1:])
+    # The median over every pair of frames: a live face deforms in many pairs, while the
+    # landmark noise of a moving photo only now and then reaches the same level.
+    nonrigid = float(
+        np.median([nonrigid_residual(a, b) for i, a in enumerate(points) for b in points[i + 1 :]])
+    )
     scale = max(float(np.linalg.norm(first[36:42].mean(0) - first[42:48].mean(0))), 1e-9)
     motion = max(float(np.abs(p - first).max()) for p in points[1:]) / scale
     blink = blink_strength(points)
