@@ -147,7 +147,6 @@ def test_bridge_serves_commands_and_publishes_retained_status_and_state(site: Si
     agent.subscribe(topic(GateChannel.PASSAGE))
     assert agent.wait_for(lambda: NodeState.ONLINE in status_states(agent))
     assert agent.wait_for(lambda: bool(agent.on_topic(topic(GateChannel.STATE))))
-    assert all(retained for t, _, retained in agent.messages if t == topic(GateChannel.STATE))
     state = decode_message(agent.on_topic(topic(GateChannel.STATE))[0], GateState)
     assert isinstance(state, GateState) and state.door.value == "closed"
 
@@ -165,9 +164,12 @@ def test_bridge_serves_commands_and_publishes_retained_status_and_state(site: Si
     bridge.stop()
     site.bridges.remove(bridge)
     assert agent.wait_for(lambda: status_states(agent)[-1:] == [NodeState.OFFLINE])
-    late = site.probe("api")  # a newcomer sees the retained offline status
+    late = site.probe("api")  # a newcomer sees the retained offline status and gate state
     late.subscribe(topic(GateChannel.STATUS, NodeKind.BRIDGE))
+    late.subscribe(topic(GateChannel.STATE))
     assert late.wait_for(lambda: status_states(late) == [NodeState.OFFLINE])
+    assert late.wait_for(lambda: bool(late.on_topic(topic(GateChannel.STATE))))
+    assert all(retained for t, _, retained in late.messages)
 
 
 def test_last_will_says_offline_when_the_connection_dies(site: Site) -> None:
