@@ -371,6 +371,20 @@ def test_live_dashboard_in_chromium(site: Site, browser: Any, tmp_path: Path) ->
     page.click("[data-tab=live]")
     save_screenshot(page, tmp_path, "dashboard-offline.png")
 
+    # An admin switches the threat level; the operator's open page follows live.
+    admin_context = browser.new_context(viewport={"width": 1366, "height": 768})
+    admin = admin_context.new_page()
+    admin.goto(site.base_url + "/login?next=/dashboard")
+    admin.fill("input[name=username]", "admin-user")
+    admin.fill("input[name=password]", PASSWORD)
+    admin.click("button[type=submit]")
+    admin.wait_for_selector("#conn-state[data-state=live]", timeout=5000)
+    admin.click("[data-tab=control]")
+    admin.select_option(f'#threat-sites li[data-site-id="{SITE}"] select', "2")
+    admin.click(f'#threat-sites li[data-site-id="{SITE}"] button')
+    page.wait_for_selector('#threat-badge[data-level="2"]', timeout=5000)
+    admin_context.close()
+
     assert not [p for p in problems if "Content Security Policy" in p or "Refused" in p]
     assert not [p for p in problems if "Uncaught" in p], problems
     context.close()
