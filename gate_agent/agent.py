@@ -15,44 +15,34 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
-from functools import partial
 from pathlib import Path
 
 from gate_protocol.messages import (
-    AccessEvent,
     AlarmKind,
     AlarmRaised,
     CommandAck,
-    CredentialKind,
     CredentialPresented,
-    DecidedBy,
-    Decision,
-    MessageError,
     NodeState,
     NodeStatus,
     Passage,
-    SyncNotice,
-    decode_message,
     encode_message,
     new_id,
 )
-from gate_protocol.passes import TOKEN_PREFIX, PassRejected, verify_pass
-from gate_protocol.reasons import ReasonCode
+from gate_protocol.passes import PassRejected
 from gate_protocol.replica import ReplicaIndex
 from gate_protocol.topics import (
     GateChannel,
     GateTopic,
     NodeKind,
     SyncTopic,
-    TopicError,
     build_topic,
-    parse_topic,
 )
 
 from gate_agent.config import AgentConfig
 from gate_agent.decider import ReplicaView
-from gate_agent.decision_glue import keyring_of, pass_rejection_verdict
+from gate_agent.decision_glue import keyring_of, pass_rejection_verdict, spend_one_time_pass
 from gate_agent.event_sender import EventSender
+from gate_agent.inbound import decode_inbound
 from gate_agent.inbox import (
     CodeSeen,
     InboxItem,
@@ -65,9 +55,11 @@ from gate_agent.inbox import (
     ReplicaSynced,
     Stop,
 )
-from gate_agent.outbox import Outbox, OutboxFull
+from gate_agent.intake import badge_presentation, is_pass_text, qr_presentation
+from gate_agent.outbox import Outbox
 from gate_agent.presentation import Presentation, Verdict
-from gate_agent.story import Story, build_event, finish_draft
+from gate_agent.recorder import EventRecorder, refusal
+from gate_agent.story import Story
 from gate_agent.turnstile import OpenTracker
 from gate_agent.workers import Bus, WorkQueue
 
@@ -76,11 +68,9 @@ __all__ = ["AGENT_VERSION", "GateAgent"]
 _log = logging.getLogger(__name__)
 AGENT_VERSION = "0.1.0"
 _TICK_S = 0.05
-_FULL_ALARM_EVERY_S = 300.0
 _REPLAY_BACKOFF_MIN_S = 1.0
 _HEARTBEAT_EVERY_S = 5.0
 _REPLAY_BACKOFF_MAX_S = 60.0
-_OUTBOX_FULL_DETAIL = "event outbox full: the gate cannot record passages, so it does not open"
 
 
 class GateAgent:
@@ -122,7 +112,9 @@ class GateAgent:
         self.drops: Counter[str] = Counter()
         self._disconnected_since: float | None = time.monotonic()
         self._opens = OpenTracker(config.turnstile, issued_by=config.node_id)
-        self._full_alarm_at: float | None = None
+        self._recorder = EventRecorder(
+            outbox=outbox, raise_alarm=self._raise_alarm, drops=self.drops
+        )
         self._next_sync = time.monotonic()
         self._next_replay = 0.0
         self._next_heartbeat = 0.0
@@ -252,36 +244,19 @@ class GateAgent:
         self._bus.publish(self._status_topic, payload, retain=True)
 
     def _on_message(self, item: MqttIncoming) -> None:
-        try:
-            topic = parse_topic(item.topic)
-        except TopicError:
-            self.drops["unknown_topic"] += 1
-            return
-        expected: dict[GateChannel | None, type] = {
-            GateChannel.CREDENTIAL: CredentialPresented,
-            GateChannel.CMD_ACK: CommandAck,
-            GateChannel.PASSAGE: Passage,
-            None: SyncNotice,
-        }
-        channel = topic.channel if isinstance(topic, GateTopic) else None
-        want = expected.get(channel)
-        if want is None or (isinstance(topic, GateTopic) and topic.gate != self._config.gate):
-            self.drops["unexpected_topic"] += 1
-            return
-        try:
-            message = decode_message(item.payload, expected=want)
-        except MessageError as exc:
-            label = channel.name.lower() if channel is not None else "sync"
-            self.drops[f"{label}:{exc.reason.value}"] += 1
-            _log.warning("dropped a %s message: %s", label, exc.reason.value)
-            return
-        if isinstance(message, CredentialPresented):
+        message = decode_inbound(
+            topic=item.topic, payload=item.payload, site=self._config.site, gate=self._config.gate
+        )
+        if isinstance(message, str):
+            self.drops[message] += 1
+            _log.warning("dropped a message on %s: %s", item.topic, message)
+        elif isinstance(message, CredentialPresented):
             self._on_badge(message)
         elif isinstance(message, CommandAck):
             self._on_ack(message)
         elif isinstance(message, Passage):
             self._on_passage(message)
-        elif isinstance(message, SyncNotice):
+        else:
             index = self.replica.index
             if index is None or message.replica_version > index.snapshot.version:
                 self._workers.request_sync()
@@ -294,57 +269,34 @@ class GateAgent:
             self.drops["credential:unknown_lane"] += 1
             _log.warning("badge read on unknown lane %d dropped", message.lane)
             return
-        self._submit(
-            Presentation(
-                lane=lane.lane,
-                direction=lane.direction,
-                credential_kind=CredentialKind.BADGE,
-                occurred_at=self._clock(),
-                started=time.monotonic(),
-                badge_number=message.badge_number,
-            )
-        )
+        now, started = self._clock(), time.monotonic()
+        self._submit(badge_presentation(message, lane=lane, now=now, started=started))
 
     def _on_code(self, item: CodeSeen) -> None:
-        if not item.text.startswith(TOKEN_PREFIX):
+        if not is_pass_text(item.text):
             self.drops["code:not_a_pass"] += 1
             return
-        started = time.perf_counter()
-        check = verify_pass(
+        presentation = qr_presentation(
             item.text,
+            seen_at=min(item.at, time.monotonic()),
+            lane=self._config.lanes[0],
             keyring=keyring_of(self.replica.index),
-            gate_id=self._config.gate,
+            gate=self._config.gate,
             now=self._clock(),
         )
-        lane = self._config.lanes[0]
-        presentation = Presentation(
-            lane=lane.lane,
-            direction=lane.direction,
-            credential_kind=CredentialKind.QR_PASS,
-            occurred_at=self._clock(),
-            started=min(item.at, time.monotonic()),
-            pass_token=item.text if len(item.text) <= 512 else None,
-            pass_check=check,
-            decode_ms=(time.perf_counter() - started) * 1000,
-        )
-        if isinstance(check, PassRejected):
+        if isinstance(presentation.pass_check, PassRejected):
             index = self.replica.index
             verdict = pass_rejection_verdict(
-                check, replica_version=index.snapshot.version if index is not None else None
+                presentation.pass_check,
+                replica_version=index.snapshot.version if index is not None else None,
             )
-            decided = PresentationDecided(presentation, verdict, None, 0.0)
-            self._on_decided(decided)
+            self._on_decided(PresentationDecided(presentation, verdict, None, 0.0))
             return
         self._submit(presentation)
 
     def _submit(self, presentation: Presentation) -> None:
-        if self._outbox.full:
-            verdict = Verdict(
-                Decision.DENIED,
-                ReasonCode.GATE_OFFLINE_POLICY,
-                DecidedBy.REPLICA,
-                detail=_OUTBOX_FULL_DETAIL,
-            )
+        if self._recorder.must_refuse:
+            verdict = refusal(None)
             self._on_decided(PresentationDecided(presentation, verdict, None, 0.0))
             return
         if not self._workers.submit(presentation):
@@ -353,18 +305,11 @@ class GateAgent:
 
     def _on_decided(self, item: PresentationDecided) -> None:
         verdict = item.verdict
-        if verdict.granted and self._outbox.full:
-            verdict = Verdict(
-                Decision.DENIED,
-                ReasonCode.GATE_OFFLINE_POLICY,
-                verdict.decided_by,
-                detail=_OUTBOX_FULL_DETAIL,
-                person_id=verdict.person_id,
-                replica_version=verdict.replica_version,
-            )
+        if verdict.granted and self._recorder.must_refuse:
+            verdict = refusal(verdict)
         verdict = self._consume_pass(verdict)
         for alarm in verdict.alarms:
-            self._raise_alarm(alarm, lane=item.presentation.lane, detail=verdict.reason.value)
+            self._raise_alarm(alarm, verdict.reason.value, lane=item.presentation.lane)
         story = Story(
             presentation=item.presentation,
             verdict=verdict,
@@ -381,28 +326,18 @@ class GateAgent:
             self._open(story)
 
     def _consume_pass(self, verdict: Verdict) -> Verdict:
-        """Spend a one-time pass granted offline; a second grant of it in flight is denied."""
-        appointment_id = verdict.consume_appointment_id
-        offline = verdict.decided_by is DecidedBy.REPLICA
-        if not verdict.granted or appointment_id is None or not offline:
-            return verdict
         view = self.replica
-        if appointment_id in view.used_appointments:
-            return replace(
-                verdict,
-                decision=Decision.DENIED,
-                reason=ReasonCode.PASS_ALREADY_USED,
-                detail="used at this gate while offline",
-            )
-        self._outbox.mark_appointment_used(appointment_id)
-        self.replica = replace(view, used_appointments=view.used_appointments | {appointment_id})
+        verdict, spent = spend_one_time_pass(verdict, used=view.used_appointments)
+        if spent is not None:
+            self._outbox.mark_appointment_used(spent)
+            self.replica = replace(view, used_appointments=view.used_appointments | {spent})
         return verdict
 
     def _open(self, story: Story) -> None:
         now = time.monotonic()
         command, story = self._opens.command_for(story, now=self._clock(), at=now)
         # The draft is on disk before the command leaves: an opening is never unrecorded.
-        self._outbox.save_draft(command.command_id, build_event(story, seq=0))
+        self._recorder.draft(story)
         self._opens.track(story, at=now)
         self._bus.publish(self._topic[GateChannel.CMD_OPEN], encode_message(command))
 
@@ -422,38 +357,14 @@ class GateAgent:
 
     def recover_drafts(self) -> int:
         """Turn the drafts of openings a previous run left open into events."""
-        drafts = self._outbox.drafts()
-        for command_id, draft in drafts:
-            self._outbox.append(partial(_finish, draft), draft_id=command_id)
-        if drafts:
-            _log.warning("recorded %d openings left open by the previous run", len(drafts))
-        return len(drafts)
+        return self._recorder.recover_drafts()
 
     def _record(self, story: Story) -> None:
-        reserve = 0 if story.verdict.granted else max(10, self._outbox.max_unsent // 10)
-        try:
-            self._outbox.append(
-                lambda seq: build_event(story, seq=seq), reserve=reserve, draft_id=story.command_id
-            )
-        except OutboxFull:
-            self.drops["event:outbox_full"] += 1
-            _log.error("outbox full: event of lane %d not recorded", story.presentation.lane)
-        if self._outbox.full:
-            self._alarm_outbox_full()
+        self._recorder.record(story)
         if self.connected:
             self._sender.pump_mqtt()
 
-    def _alarm_outbox_full(self) -> None:
-        now = time.monotonic()
-        if self._full_alarm_at is not None and now - self._full_alarm_at < _FULL_ALARM_EVERY_S:
-            return
-        self._full_alarm_at = now
-        _log.error("event outbox is full (%d unsent): the gate denies", self._outbox.unsent)
-        self._raise_alarm(
-            AlarmKind.OUTBOX_FULL, lane=None, detail=f"{self._outbox.unsent} unsent events"
-        )
-
-    def _raise_alarm(self, kind: AlarmKind, *, lane: int | None, detail: str) -> None:
+    def _raise_alarm(self, kind: AlarmKind, detail: str, *, lane: int | None = None) -> None:
         alarm = AlarmRaised(
             alarm_id=new_id(), alarm=kind, lane=lane, at=self._clock(), detail=detail
         )
@@ -468,7 +379,3 @@ class GateAgent:
         )
         if self.connected:
             self._publish_status()
-
-
-def _finish(draft: AccessEvent, seq: int) -> AccessEvent:
-    return finish_draft(draft, seq=seq)

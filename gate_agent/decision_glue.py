@@ -35,6 +35,7 @@ __all__ = [
     "pass_rejection_verdict",
     "replica_age_s",
     "replica_verdict",
+    "spend_one_time_pass",
     "verdict_from_answer",
 ]
 
@@ -220,3 +221,24 @@ def verdict_from_answer(answer: DecisionAnswer) -> Verdict:
         alarms=answer.alarms,
         replica_version=answer.replica_version,
     )
+
+
+def spend_one_time_pass(verdict: Verdict, *, used: frozenset[str]) -> tuple[Verdict, str | None]:
+    """Spend the one-time pass of an offline grant.
+
+    Returns:
+        The verdict (a denial when this gate already spent the pass while offline, e.g. two
+        grants of it were in flight at once) and the appointment id now spent, if any.
+    """
+    appointment_id = verdict.consume_appointment_id
+    if not verdict.granted or appointment_id is None or verdict.decided_by is not DecidedBy.REPLICA:
+        return verdict, None
+    if appointment_id in used:
+        denied = replace(
+            verdict,
+            decision=Decision.DENIED,
+            reason=ReasonCode.PASS_ALREADY_USED,
+            detail="used at this gate while offline",
+        )
+        return denied, None
+    return verdict, appointment_id
