@@ -47,7 +47,8 @@
       const i = Math.round(((n - 1) * k) / ticks);
       const t = new Date(start + i * 60000);
       const label = t.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hour12: false });
-      root.append(svg("text", { x: x(i), y: m.t + h + 16, "text-anchor": "middle", class: "tick" }, label));
+      const anchor = k === 0 ? "start" : k === ticks ? "end" : "middle";
+      root.append(svg("text", { x: x(i), y: m.t + h + 16, "text-anchor": anchor, class: "tick" }, label));
     }
     data.series.forEach((s, idx) => {
       const color = PALETTE[idx % PALETTE.length];
