@@ -4,7 +4,7 @@
 "use strict";
 
 const API = "/api/v1";
-const state = { person: null, photo: null, options: null, pass: null, stream: null };
+const state = { person: null, photo: null, saved: null, options: null, pass: null, stream: null };
 const $ = (id) => document.getElementById(id);
 
 function say(text, bad = false) {
@@ -143,6 +143,7 @@ async function findPeople(event) {
 }
 
 function select(person) {
+  if (!state.person || state.person.id !== person.id) state.saved = null;
   state.person = person;
   for (const id of ["person-panel", "badge-panel", "pass-panel"]) $(id).hidden = false;
   $("p-name").textContent = person.display_name;
@@ -216,7 +217,10 @@ async function savePhoto() {
     const { data } = await call("POST", `/enroll/people/${state.person.id}/photos`, form, [201, 409, 422]);
     showFeedback(data);
     if (data.status === "duplicate") showDuplicate(data);
-    else if (data.status === "accepted") await refreshPerson();
+    else if (data.status === "accepted") {
+      state.saved = state.photo;
+      await refreshPerson();
+    }
   } catch (error) {
     showFeedback({ status: "rejected", messages: [error.message] });
   }
@@ -238,6 +242,7 @@ async function confirmDuplicate(event) {
   $("dup-password").value = "";
   try {
     const { data } = await call("POST", `/enroll/pending-faces/${state.pending}/confirm`, body);
+    state.saved = state.photo;
     showFeedback(data);
     await refreshPerson();
   } catch (error) {
@@ -290,7 +295,8 @@ async function issuePass(event) {
 
 async function printPass(format) {
   const form = new FormData();
-  if (state.photo) form.append("photo", state.photo, "photo.jpg");
+  // The card shows the last photo saved as a template, never a rejected one.
+  if (state.saved) form.append("photo", state.saved, "photo.jpg");
   const response = await fetch(`${API}/enroll/passes/${state.pass.pass_id}/card?format=${format}`, {
     method: "POST",
     body: form,

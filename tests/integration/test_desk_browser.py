@@ -1,0 +1,158 @@
+"""The desk page in a real Chromium with a fake webcam fed a shared test photo.
+
+Capture -> quality feedback -> save -> duplicate confirmed by a second user -> badge ->
+pass issued and printed; a bad photo uploaded gets its reason. Chromium is the system's
+(/usr/bin/chromium); no browser is ever downloaded.
+"""
+
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import zxingcpp
+from desk_server import PASSWORD, PUBLIC_KEYS, DeskServer, run_desk_server
+
+from gate_protocol.pass_keys import PassKeyring
+from gate_protocol.passes import PassVerified, verify_pass
+
+FACES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "faces"
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / ".pytest-artifacts"
+pytestmark = pytest.mark.integration
+
+
+def write_y4m(photo: Path, target: Path, *, width: int = 640, height: int = 480) -> Path:
+    """A short YUV4MPEG2 (I420) clip of the photo, letterboxed, for Chromium's fake camera."""
+    image = cv2.imread(str(photo))
+    scale = min(width / image.shape[1], height / image.shape[0])
+    resized = cv2.resize(
+        image, (int(image.shape[1] * scale) // 2 * 2, int(image.shape[0] * scale) // 2 * 2)
+    )
+    frame = np.zeros((height, width, 3), dtype=np.uint8)
+    top, left = (height - resized.shape[0]) // 2, (width - resized.shape[1]) // 2
+    frame[top : top + resized.shape[0], left : left + resized.shape[1]] = resized
+    i420 = cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420).tobytes()
+    with target.open("wb") as out:
+        out.write(f"YUV4MPEG2 W{width} H{height} F25:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(5):
+            out.write(b"FRAME\n" + i420)
+    return target
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DeskServer]:
+    if not FACES.is_dir():
+        pytest.skip("shared face photos are absent")
+    if not CHROMIUM.is_file():
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    with run_desk_server(tmp_path_factory.mktemp("desk-browser")) as running:
+        yield running
+
+
+def test_desk_page_capture_feedback_save_duplicate_and_print(
+    server: DeskServer, tmp_path: Path
+) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    camera = write_y4m(FACES / "obama.jpg", tmp_path / "obama.y4m")
+    args = [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+        f"--use-file-for-fake-video-capture={camera}",
+    ]
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=args)
+        try:
+            # The page forbids eval (CSP); wait_for_function needs it, so the test bypasses CSP.
+            page = browser.new_page(viewport={"width": 1280, "height": 1500}, bypass_csp=True)
+            page.set_default_timeout(60_000)
+            page.goto(f"{server.url}/desk")
+            assert "/login" in page.url, "an anonymous browser is sent to the login form"
+            page.fill("input[name=username]", "security_desk-user")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url("**/desk")
+
+            page.fill("#c-name", "Barack Obama")
+            page.select_option("#c-kind", "driver")
+            page.fill("#c-company", "Maas Haulage")
+            page.check("#c-groups input[type=checkbox]")
+            page.fill("#c-competencies", "ISPS:2030-01-01")
+            page.click("#c-submit")
+            page.wait_for_selector("#person-panel:not([hidden])")
+            assert "Maas Haulage" in page.inner_text("#p-facts")
+
+            page.click("#camera-start")
+            page.wait_for_function("document.getElementById('video').videoWidth > 0")
+            page.click("#capture")
+            page.wait_for_selector("#feedback[data-status=ok]")
+            page.click("#save-photo")
+            page.wait_for_selector("#feedback[data-status=accepted]")
+            assert page.inner_text("#template-count") == "1 of 5 templates"
+
+            page.set_input_files("#upload", str(FACES / "two_people.jpg"))
+            page.wait_for_selector("#feedback[data-status=rejected]")
+            assert page.get_attribute("#feedback", "data-reasons") == "several_faces"
+            assert "one person at a time" in page.inner_text("#feedback")
+            assert page.is_disabled("#save-photo")
+
+            page.fill("#badge-number", "0042999")
+            page.click("#badge-form button[type=submit]")
+            page.wait_for_function(
+                "document.getElementById('p-facts').textContent.includes('0042999')"
+            )
+
+            page.check(f"#pass-gates input[value={server.world.gate}]")
+            page.fill("#pass-plate", "AB123C")
+            page.click("#pass-issue")
+            page.wait_for_selector("#pass-result:not([hidden])")
+            page.click("#print-png")
+            page.wait_for_selector("#pass-image:not([hidden])")
+            page.wait_for_function("document.getElementById('pass-image').naturalWidth > 0")
+            card = bytes(
+                page.evaluate(
+                    "async () => Array.from(new Uint8Array(await (await "
+                    "fetch(document.getElementById('pass-download').href)).arrayBuffer()))"
+                )
+            )
+            SCREENSHOTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(SCREENSHOTS / "desk.png"), full_page=True)
+            pass_id = page.inner_text("#pass-id")
+
+            # A second person with another photo of the same face: a duplicate hit.
+            page.fill("#c-name", "Not Obama")
+            page.click("#c-submit")
+            page.wait_for_function("document.getElementById('p-name').textContent === 'Not Obama'")
+            page.set_input_files("#upload", str(FACES / "obama2.jpg"))
+            page.wait_for_selector("#feedback[data-status=ok]")
+            page.click("#save-photo")
+            page.wait_for_selector("#duplicate:not([hidden])")
+            assert "Barack Obama" in page.inner_text("#dup-candidates")
+            page.fill("#dup-user", "admin-user")
+            page.fill("#dup-password", PASSWORD)
+            page.click("#dup-confirm")
+            page.wait_for_selector("#feedback[data-status=accepted]")
+            assert page.inner_text("#template-count") == "1 of 5 templates"
+        finally:
+            browser.close()
+
+    pixels = cv2.imdecode(np.frombuffer(card, dtype=np.uint8), cv2.IMREAD_GRAYSCALE)
+    (code,) = zxingcpp.read_barcodes(pixels)
+    verdict = verify_pass(
+        code.text,
+        keyring=PassKeyring.from_entries(PUBLIC_KEYS),
+        gate_id=server.world.gate,
+        now=datetime.now(UTC) + timedelta(minutes=5),
+    )
+    assert isinstance(verdict, PassVerified) and verdict.claims.pass_id == pass_id
+    shutil.copy(SCREENSHOTS / "desk.png", tmp_path / "desk.png")
