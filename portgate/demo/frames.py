@@ -9,6 +9,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import numpy.typing as npt
+
 from gate_agent.frames import Frame, FrameSourceError
 
 __all__ = ["ScriptedCamera", "read_image"]

@@ -13,7 +13,6 @@ from firmware_bridge.service import Bridge
 from gate_agent.app import AgentApp
 from gate_agent.config import AgentConfig
 from gate_agent.face_step import FaceVerifier
-
 from portgate.demo.broker import DemoBroker
 from portgate.demo.frames import ScriptedCamera
 
@@ -57,7 +56,11 @@ class DemoGate:
             {
                 "site": site,
                 "gate": gate,
-                "mqtt": {"port": broker.port, "username": bridge_user, "password_env": _PASSWORD_ENV},
+                "mqtt": {
+                    "port": broker.port,
+                    "username": bridge_user,
+                    "password_env": _PASSWORD_ENV,
+                },
                 "lanes": [{"lane": 0, "direction": "entry"}],
                 "state_dir": workdir / "bridge",
                 "held_open_s": 8,

@@ -48,9 +48,7 @@ class DemoScript:
         say: Where step descriptions go.
     """
 
-    def __init__(
-        self, scene: Scene, *, stop: threading.Event, say: Callable[[str], None]
-    ) -> None:
+    def __init__(self, scene: Scene, *, stop: threading.Event, say: Callable[[str], None]) -> None:
         self._scene = scene
         self._stop = stop
         self._say = say
@@ -89,7 +87,9 @@ class DemoScript:
             self._outage,
             self._forced_door,
             lambda: self._badge(
-                "expired_competency", face_of="expired_competency", note="expect: competency expired"
+                "expired_competency",
+                face_of="expired_competency",
+                note="expect: competency expired",
             ),
             lambda: self._badge(
                 "face_mismatch", face_of="granted", note="someone else's face: expect face mismatch"

@@ -11,6 +11,9 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from sqlalchemy import Engine
+from sqlmodel import Session
+
 from biometrics import ENROLLMENT_PIPELINE, load_image, template_to_bytes
 from central_api.audit import ensure_audit_head
 from central_api.config import Settings
@@ -43,9 +46,6 @@ from central_api.models import (
 )
 from gate_protocol.messages import BadgeFormat, CredentialKind
 from gate_protocol.records import PersonKind, PersonStatus
-from sqlalchemy import Engine
-from sqlmodel import Session
-
 from portgate.demo.people import DemoPerson
 
 __all__ = ["SITE", "STAFF_GATE", "TRUCK_GATE", "DemoSeed", "seed_demo"]
@@ -173,7 +173,12 @@ def _person(
     template = _template(person)
     if template is not None:
         add_face_template(
-            session=session, person_id=row.id, template=template, quality=None, key=key, actor=_ACTOR
+            session=session,
+            person_id=row.id,
+            template=template,
+            quality=None,
+            key=key,
+            actor=_ACTOR,
         )
     if person.role == "revoked":
         update_person(
@@ -204,7 +209,9 @@ def seed_demo(*, engine: Engine, settings: Settings, people: list[DemoPerson]) -
         )
         yard = create_access_group(
             session=session,
-            group_create=AccessGroupCreate(name="truck yard", site_id=SITE, zone_ids=["truck-yard"]),
+            group_create=AccessGroupCreate(
+                name="truck yard", site_id=SITE, zone_ids=["truck-yard"]
+            ),
             actor=_ACTOR,
         )
         assert quay.id is not None and yard.id is not None  # noqa: S101 (committed rows)

@@ -18,13 +18,13 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 import segno
+from sqlalchemy import Engine
+
 from central_api.app import create_app
 from central_api.config import Settings
 from central_api.db import make_engine
 from central_api.migrate import upgrade_database
 from gate_protocol.pass_keys import encode_private_key, encode_public_key, generate_pass_key
-from sqlalchemy import Engine
-
 from portgate.demo.api_server import ApiServer, CuttableLink
 from portgate.demo.broker import DemoBroker, free_port
 from portgate.demo.frames import ScriptedCamera, read_image

@@ -1,0 +1,354 @@
+"""How the runner calls each benchmark script and reads its figures from what it prints.
+
+Each bench script keeps its own measurements and output; an `Adapter` names the script, its
+quick and full arguments, and a parser that turns the printed lines into `Figure` rows
+(the measured value, the anchor measured in the same run, the ratio and the goal).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+__all__ = ["ADAPTERS", "Adapter", "Figure"]
+
+_NUM = r"([-+]?\d[\d,]*\.?\d*)"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One row of the table.
+
+    Attributes:
+        bench: The script it came from.
+        name: What was measured.
+        value: The measured value (None: not measured in this run).
+        unit: Its unit.
+        anchor: What it is compared with, measured in the same run.
+        anchor_value: The anchor's value.
+        ratio: value / anchor (or the script's own ratio).
+        goal: The issue's goal, in words ("" if none).
+        met: Whether the goal holds (None: no goal, or not decidable here).
+        note: Anything else worth a word.
+    """
+
+    bench: str
+    name: str
+    value: float | None
+    unit: str
+    anchor: str = ""
+    anchor_value: float | None = None
+    ratio: float | None = None
+    goal: str = ""
+    met: bool | None = None
+    note: str = ""
+
+
+Parser = Callable[[str], list[Figure]]
+
+
+@dataclass(frozen=True)
+class Adapter:
+    """A bench script, its arguments and the parser of its output."""
+
+    name: str
+    quick_args: tuple[str, ...]
+    full_args: tuple[str, ...]
+    parse: Parser
+    timeout_s: float = 600.0
+
+
+def _f(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+def _search(pattern: str, text: str) -> re.Match[str] | None:
+    return re.search(pattern, text, flags=re.MULTILINE)
+
+
+def _ratio(value: float | None, anchor: float | None) -> float | None:
+    if value is None or anchor in (None, 0):
+        return None
+    return value / anchor
+
+
+def parse_matching(text: str) -> list[Figure]:
+    """bench_matching: one row per size: face_distance ms | identify ms, peak, index MB."""
+    rows = []
+    pattern = (
+        rf"^\s*{_NUM}\s+{_NUM} ms\s+{_NUM} \|\s+{_NUM} ms\s+{_NUM}\s+{_NUM} \|\s+{_NUM}x\s+(\w+)"
+    )
+    for match in re.finditer(pattern, text, flags=re.MULTILINE):
+        n, base_ms, _, ours_ms, _, index_mb, speedup, same = match.groups()
+        size = int(_f(n))
+        at_million = size >= 1_000_000
+        rows.append(
+            Figure(
+                bench="matching",
+                name=f"1:N identify, {size:,} templates",
+                value=_f(ours_ms),
+                unit="ms",
+                anchor="face_recognition.face_distance",
+                anchor_value=_f(base_ms),
+                ratio=_f(speedup),
+                goal=">= 15x and <= 600 MB at 1M" if at_million else "(goal is at 1M: --full)",
+                met=(_f(speedup) >= 15 and _f(index_mb) <= 600) if at_million else None,
+                note=f"index {_f(index_mb):.0f} MB, same top-1 {same}",
+            )
+        )
+    return rows
+
+
+def parse_bridge(text: str) -> list[Figure]:
+    """bench_bridge: OpenCommand -> ack through the bridge against an MQTT echo."""
+    base = _search(rf"baseline: echo client\s+median\s+{_NUM} ms\s+p95\s+{_NUM} ms", text)
+    ours = _search(rf"bridge: OpenCommand->ack\s+median\s+{_NUM} ms\s+p95\s+{_NUM} ms", text)
+    if not base or not ours:
+        return []
+    return [
+        Figure(
+            bench="bridge",
+            name="OpenCommand -> ack p50 (bridge)",
+            value=_f(ours.group(1)),
+            unit="ms",
+            anchor="MQTT echo client",
+            anchor_value=_f(base.group(1)),
+            ratio=_ratio(_f(ours.group(1)), _f(base.group(1))),
+            note=f"p95 {_f(ours.group(2)):.1f} ms",
+        )
+    ]
+
+
+def parse_agent(text: str) -> list[Figure]:
+    """bench_agent: frame loop fps, credential -> open command p50/p95, -> event."""
+    rows = []
+    plain = _search(rf"plain scan_codes loop \(baseline\):\s+{_NUM} frames/s", text)
+    pump = _search(rf"agent FramePump scanned:\s+{_NUM} frames/s", text)
+    if plain and pump:
+        fps = _f(pump.group(1))
+        rows.append(
+            Figure(
+                bench="agent",
+                name="frame loop (QR scan) fps",
+                value=fps,
+                unit="fps",
+                anchor="plain scan_codes loop",
+                anchor_value=_f(plain.group(1)),
+                ratio=_ratio(fps, _f(plain.group(1))),
+                goal=">= 10 fps (the camera rate)",
+                met=fps >= 10,
+            )
+        )
+    echo = _search(rf"MQTT echo, two hops \(baseline\): p50\s+{_NUM} ms", text)
+    agent = _search(
+        rf"agent \(HTTP decision \+ outbox\):\s+p50\s+{_NUM} ms\s+p95\s+{_NUM} ms", text
+    )
+    if echo and agent:
+        p50, p95 = _f(agent.group(1)), _f(agent.group(2))
+        for label, value in (("p50", p50), ("p95", p95)):
+            rows.append(
+                Figure(
+                    bench="agent",
+                    name=f"credential -> open command {label}",
+                    value=value,
+                    unit="ms",
+                    anchor="MQTT two-hop echo p50",
+                    anchor_value=_f(echo.group(1)),
+                    ratio=_ratio(value, _f(echo.group(1))),
+                    goal="<= 300 ms (decision timeout)",
+                    met=value <= 300,
+                )
+            )
+    event = _search(rf"credential -> AccessEvent.*?p50\s+{_NUM} ms\s+p95\s+{_NUM} ms", text)
+    if event:
+        rows.append(
+            Figure(
+                bench="agent",
+                name="credential -> AccessEvent p50",
+                value=_f(event.group(1)),
+                unit="ms",
+                note=f"p95 {_f(event.group(2)):.1f} ms",
+            )
+        )
+    return rows
+
+
+def parse_passes(text: str) -> list[Figure]:
+    """bench_passes: verify/issue per second against raw Ed25519."""
+    rates = {
+        m.group(1).strip(): _f(m.group(2))
+        for m in re.finditer(rf"^(.{{40}})\s+{_NUM} /s", text, flags=re.MULTILINE)
+    }
+    rows = []
+    for ours, anchor, name in (
+        ("verify (verify_pass)", "anchor: raw Ed25519 verify", "pass verify"),
+        ("issue (PassSigner.issue)", "anchor: raw Ed25519 sign", "pass issue"),
+    ):
+        if ours in rates and anchor in rates:
+            rows.append(
+                Figure(
+                    bench="passes",
+                    name=name,
+                    value=rates[ours],
+                    unit="/s",
+                    anchor=anchor.removeprefix("anchor: "),
+                    anchor_value=rates[anchor],
+                    ratio=_ratio(rates[ours], rates[anchor]),
+                )
+            )
+    return rows
+
+
+def parse_faces(text: str) -> list[Figure]:
+    """bench_faces: detection and encoding against face_recognition's defaults."""
+    rows = []
+    base = _search(rf"detect\s+face_recognition default.*?:\s+{_NUM} ms", text)
+    ours = _search(rf"detect\s+ours.*?:\s+{_NUM} ms", text)
+    if base and ours:
+        rows.append(
+            Figure(
+                bench="faces",
+                name="face detection (gate)",
+                value=_f(ours.group(1)),
+                unit="ms",
+                anchor="face_recognition defaults",
+                anchor_value=_f(base.group(1)),
+                ratio=_ratio(_f(ours.group(1)), _f(base.group(1))),
+            )
+        )
+    base = _search(rf"encode\s+face_recognition.*?:\s+{_NUM} ms", text)
+    gate = _search(rf"gate pipeline, frame to encoding:\s+{_NUM} ms", text)
+    if base and gate:
+        rows.append(
+            Figure(
+                bench="faces",
+                name="frame -> encoding (gate pipeline)",
+                value=_f(gate.group(1)),
+                unit="ms",
+                anchor="face_recognition encode only",
+                anchor_value=_f(base.group(1)),
+                ratio=_ratio(_f(gate.group(1)), _f(base.group(1))),
+            )
+        )
+    return rows
+
+
+def parse_scan(text: str) -> list[Figure]:
+    """bench_scan: decode rate of scan_codes against pyzbar and zxing-cpp alone."""
+    rates = {
+        m.group(1): (_f(m.group(2)), _f(m.group(3)))
+        for m in re.finditer(
+            rf"^(\S+)\s+decoded \d+/\d+ = {_NUM}%\s+{_NUM} ms/image", text, flags=re.MULTILINE
+        )
+    }
+    if "scan_codes" not in rates:
+        return []
+    rate, ms = rates["scan_codes"]
+    rows = [
+        Figure(
+            bench="scan",
+            name="QR photos decoded (scan_codes)",
+            value=rate,
+            unit="%",
+            anchor=name,
+            anchor_value=rates[name][0],
+            ratio=_ratio(rate, rates[name][0]),
+            note=f"{ms:.1f} ms/image",
+        )
+        for name in ("pyzbar", "zxing-cpp")
+        if name in rates
+    ]
+    return rows
+
+
+def parse_liveness(text: str) -> list[Figure]:
+    """bench_liveness: attack acceptance and live rejection (simulated sequences)."""
+    rows = []
+    attacks = _search(rf"overall attack acceptance: \d+/\d+ = {_NUM}%", text)
+    live = _search(rf"live\s+n=\s*\d+\s+live rejected \(BPCER\): \d+/\d+ = {_NUM}%", text)
+    if attacks:
+        rows.append(
+            Figure("liveness", "attacks accepted (APCER, simulated)", _f(attacks.group(1)), "%")
+        )
+    if live:
+        rows.append(Figure("liveness", "live rejected (BPCER, simulated)", _f(live.group(1)), "%"))
+    return rows
+
+
+def parse_dashboard(text: str) -> list[Figure]:
+    """bench_dashboard: hub deliveries/s against plain asyncio queues."""
+    hub = _search(rf"LiveHub\s+{_NUM} deliveries/s", text)
+    base = _search(rf"baseline queues\s+{_NUM} deliveries/s", text)
+    if not hub or not base:
+        return []
+    return [
+        Figure(
+            bench="dashboard",
+            name="live hub fan-out",
+            value=_f(hub.group(1)),
+            unit="deliveries/s",
+            anchor="plain asyncio queues",
+            anchor_value=_f(base.group(1)),
+            ratio=_ratio(_f(hub.group(1)), _f(base.group(1))),
+        )
+    ]
+
+
+def parse_figure_lines(text: str) -> list[Figure]:
+    """Scripts written for this runner print ``FIGURE name|value|unit|anchor|anchor|goal|met``."""
+    rows = []
+    for line in text.splitlines():
+        if not line.startswith("FIGURE "):
+            continue
+        bench, name, value, unit, anchor, anchor_value, goal, met = (
+            line.removeprefix("FIGURE ").split("|") + [""] * 8
+        )[:8]
+        number = float(value) if value else None
+        anchor_number = float(anchor_value) if anchor_value else None
+        rows.append(
+            Figure(
+                bench=bench,
+                name=name,
+                value=number,
+                unit=unit,
+                anchor=anchor,
+                anchor_value=anchor_number,
+                ratio=_ratio(number, anchor_number),
+                goal=goal,
+                met={"yes": True, "no": False}.get(met),
+            )
+        )
+    return rows
+
+
+ADAPTERS: dict[str, Adapter] = {
+    a.name: a
+    for a in (
+        Adapter("bench_passes", ("--seconds", "0.2", "--samples", "20"), (), parse_passes),
+        Adapter(
+            "bench_matching",
+            ("--sizes", "10000,100000", "--repeats", "3"),
+            ("--full",),
+            parse_matching,
+        ),
+        Adapter("bench_bridge", ("--commands", "50"), (), parse_bridge),
+        Adapter("bench_agent", ("--seconds", "2", "--reads", "30"), (), parse_agent),
+        Adapter("bench_scan", (), ("--rotations",), parse_scan),
+        Adapter("bench_faces", ("--repeats", "2"), (), parse_faces),
+        Adapter("bench_liveness", ("--sources", "3", "--frames", "6"), (), parse_liveness),
+        Adapter(
+            "bench_dashboard",
+            ("--clients", "20", "--items", "1000", "--events", "1000"),
+            (),
+            parse_dashboard,
+        ),
+        Adapter(
+            "bench_ingest",
+            ("--connections", "200", "--events", "5"),
+            ("--connections", "1000", "--events", "20"),
+            parse_figure_lines,
+        ),
+        Adapter("bench_revocation", ("--rounds", "3"), ("--rounds", "10"), parse_figure_lines),
+    )
+}
