@@ -1,6 +1,9 @@
 """The seeded world of the API tests (importable helpers; fixtures live in conftest.py)."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -9,6 +12,9 @@ from central_api.auth import create_token, hash_password
 from central_api.config import Settings
 from central_api.crud.sites import create_gate, create_site, create_zone
 from central_api.models import GateCreate, Role, SiteCreate, User, ZoneCreate
+
+if TYPE_CHECKING:
+    from gate_protocol.messages import AccessEvent
 
 PASSWORD = "correct-horse-battery"
 _PASSWORD_HASH = hash_password(PASSWORD)
@@ -29,6 +35,9 @@ class World:
 
     def user(self, role: Role) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[role]}"}
+
+    def user_desk(self) -> dict[str, str]:
+        return self.user(Role.SECURITY_DESK)
 
     def gate_key(self, gate: str | None = None) -> dict[str, str]:
         return {"X-Gate-Key": self.keys[gate or self.gate]}
@@ -65,3 +74,31 @@ def seed_world(engine: Engine, settings: Settings) -> World:
                 settings=settings, user=user, minutes=5, purpose="access"
             )
     return world
+
+
+def make_event(n: int = 0, **fields: object) -> AccessEvent:
+    """An AccessEvent with sensible defaults; `fields` override them."""
+    from datetime import UTC, datetime, timedelta
+
+    from gate_protocol.messages import (
+        AccessEvent,
+        CredentialKind,
+        DecidedBy,
+        Decision,
+        Direction,
+    )
+    from gate_protocol.reasons import ReasonCode
+
+    values: dict[str, object] = {
+        "event_id": f"ev-{n}",
+        "agent_seq": n,
+        "occurred_at": datetime(2026, 11, 22, 8, 0, tzinfo=UTC) + timedelta(seconds=n),
+        "lane": 0,
+        "direction": Direction.ENTRY,
+        "decision": Decision.GRANTED,
+        "reason": ReasonCode.GRANTED,
+        "credential_kind": CredentialKind.BADGE,
+        "decided_by": DecidedBy.CENTRAL,
+    }
+    values.update(fields)
+    return AccessEvent.model_validate(values)
