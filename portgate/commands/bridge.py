@@ -23,7 +23,7 @@ def bridge_command(
     try:
         bridge = build_bridge(load_bridge_config(config))
         bridge.start()
-    except (ConfigError, DriverError) as exc:
+    except (ConfigError, DriverError, OSError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=1) from None
     stop = threading.Event()
