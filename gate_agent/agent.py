@@ -57,7 +57,7 @@ from gate_agent.inbox import (
 )
 from gate_agent.intake import badge_presentation, is_pass_text, qr_presentation
 from gate_agent.outbox import Outbox
-from gate_agent.presentation import Presentation, Verdict
+from gate_agent.presentation import Presentation, Verdict, gate_denial
 from gate_agent.recorder import EventRecorder, refusal
 from gate_agent.story import Story
 from gate_agent.turnstile import OpenTracker
@@ -300,8 +300,11 @@ class GateAgent:
             self._on_decided(PresentationDecided(presentation, verdict, None, 0.0))
             return
         if not self._workers.submit(presentation):
+            # Still one event per presentation: the person is told no, the operator why.
             self.drops["presentation:busy"] += 1
-            _log.warning("decision worker busy; presentation on lane %d dropped", presentation.lane)
+            _log.warning("decision queue full; presentation on lane %d denied", presentation.lane)
+            verdict = gate_denial("gate busy: decision queue full")
+            self._on_decided(PresentationDecided(presentation, verdict, None, 0.0))
 
     def _on_decided(self, item: PresentationDecided) -> None:
         verdict = item.verdict

@@ -61,8 +61,12 @@ class MqttConfig(_Section):
         default=None, description="Environment variable that holds the broker password"
     )
     keepalive_s: int = Field(default=15, ge=5, le=600, description="MQTT keepalive, seconds")
-    reconnect_min_s: float = Field(default=0.5, gt=0, description="First reconnect delay")
-    reconnect_max_s: float = Field(default=30.0, gt=0, description="Longest reconnect delay")
+    reconnect_min_s: int = Field(
+        default=1, ge=1, le=60, description="First reconnect delay, seconds (doubles each try)"
+    )
+    reconnect_max_s: int = Field(
+        default=30, ge=1, le=600, description="Longest reconnect delay, seconds"
+    )
 
     @property
     def host(self) -> str:

@@ -63,8 +63,8 @@ class MqttLink:
         password: str | None = None,
         tls: bool = False,
         keepalive_s: int = 15,
-        reconnect_min_s: float = 0.5,
-        reconnect_max_s: float = 30.0,
+        reconnect_min_s: int = 1,
+        reconnect_max_s: int = 30,
     ) -> None:
         self._inbox = inbox
         self._host = host
@@ -82,7 +82,7 @@ class MqttLink:
             client.tls_set(cert_reqs=ssl.CERT_REQUIRED)
         client.will_set(will_topic, will_payload, qos=1, retain=True)
         client.reconnect_delay_set(
-            min_delay=max(1, round(reconnect_min_s)), max_delay=max(1, round(reconnect_max_s))
+            min_delay=reconnect_min_s, max_delay=max(reconnect_min_s, reconnect_max_s)
         )
         client.max_queued_messages_set(0)
         client.on_connect = self._on_connect

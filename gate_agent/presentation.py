@@ -9,7 +9,7 @@ from gate_protocol.messages import AlarmKind, CredentialKind, DecidedBy, Decisio
 from gate_protocol.passes import PassRejected, PassVerified
 from gate_protocol.reasons import ReasonCode
 
-__all__ = ["Presentation", "Verdict"]
+__all__ = ["Presentation", "Verdict", "gate_denial"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,3 +62,14 @@ class Verdict:
     def granted(self) -> bool:
         """Whether the gate may open."""
         return self.decision is Decision.GRANTED
+
+
+def gate_denial(detail: str) -> Verdict:
+    """The gate's own denial when it cannot decide or record (queue full, outbox full, bug).
+
+    The contract has no reason code for "the gate itself cannot", so these use
+    GATE_OFFLINE_POLICY with a detail that says what happened.
+    """
+    return Verdict(
+        Decision.DENIED, ReasonCode.GATE_OFFLINE_POLICY, DecidedBy.REPLICA, detail=detail
+    )

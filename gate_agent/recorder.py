@@ -11,13 +11,13 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 
-from gate_protocol.messages import AccessEvent, AlarmKind, DecidedBy, Decision
-from gate_protocol.reasons import ReasonCode
+from gate_protocol.messages import AccessEvent, AlarmKind
 
 from gate_agent.outbox import Outbox, OutboxFull
-from gate_agent.presentation import Verdict
+from gate_agent.presentation import Verdict, gate_denial
 from gate_agent.story import Story, build_event, finish_draft
 
 __all__ = ["OUTBOX_FULL_DETAIL", "EventRecorder", "refusal"]
@@ -31,13 +31,14 @@ AlarmRaiser = Callable[[AlarmKind, str], None]
 
 def refusal(verdict: Verdict | None) -> Verdict:
     """The denial of a gate whose outbox is full (keeping who decided and whom it was about)."""
-    return Verdict(
-        Decision.DENIED,
-        ReasonCode.GATE_OFFLINE_POLICY,
-        verdict.decided_by if verdict is not None else DecidedBy.REPLICA,
-        detail=OUTBOX_FULL_DETAIL,
-        person_id=verdict.person_id if verdict is not None else None,
-        replica_version=verdict.replica_version if verdict is not None else None,
+    denial = gate_denial(OUTBOX_FULL_DETAIL)
+    if verdict is None:
+        return denial
+    return replace(
+        denial,
+        decided_by=verdict.decided_by,
+        person_id=verdict.person_id,
+        replica_version=verdict.replica_version,
     )
 
 

@@ -13,14 +13,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Protocol
 
-from gate_protocol.messages import DecidedBy, Decision
-from gate_protocol.reasons import ReasonCode
 from gate_protocol.replica import ReplicaError
 
 from gate_agent.api_client import ApiClient, ApiError
 from gate_agent.decider import PresentationDecider, ReplicaView
 from gate_agent.inbox import InboxItem, PresentationDecided, ReplicaSynced
-from gate_agent.presentation import Presentation, Verdict
+from gate_agent.presentation import Presentation, gate_denial
 from gate_agent.replica_store import ReplicaStore, sync_replica
 
 __all__ = ["Bus", "WorkQueue", "Workers"]
@@ -132,12 +130,7 @@ class Workers:
             except Exception:
                 _log.exception("decision worker failed on a presentation; denying it")
                 # Every presentation gets its event, even one the agent failed to decide.
-                verdict = Verdict(
-                    Decision.DENIED,
-                    ReasonCode.GATE_OFFLINE_POLICY,
-                    DecidedBy.REPLICA,
-                    detail="agent error while deciding",
-                )
+                verdict = gate_denial("agent error while deciding")
                 self._inbox.put(PresentationDecided(job, verdict, None, 0.0))
 
     def _sync_loop(self) -> None:

@@ -245,3 +245,24 @@ def test_http_replay_backs_off_while_the_api_is_away_too(tmp_path: Path) -> None
         agent.tick()
     assert calls == ["/api/v1/events"]  # one try, then a pause
     assert outbox.unsent == 1
+
+
+def test_a_full_decision_queue_still_gives_one_denial_event(tmp_path: Path) -> None:
+    from gate_protocol.messages import BadgeFormat, CredentialPresented
+
+    agent, outbox, _ = build(tmp_path)
+    workers = agent._workers
+    assert isinstance(workers, FakeWorkers)
+    workers.submit = lambda presentation: False  # type: ignore[method-assign]
+    read = CredentialPresented(
+        badge_number="1234",
+        format=BadgeFormat.RAW,
+        reader_id="r1",
+        lane=0,
+        read_at=datetime.now(UTC),
+    )
+    agent.handle(MqttIncoming(topic(GateChannel.CREDENTIAL), encode_message(read)))
+    [pending] = outbox.pending(limit=5)
+    assert pending.event.decision is Decision.DENIED
+    assert pending.event.reason_detail == "gate busy: decision queue full"
+    assert agent.drops["presentation:busy"] == 1
