@@ -1,14 +1,23 @@
 """Access rules: schedules and holidays, access groups, appointments, watchlists."""
 
 from datetime import date, datetime
+from typing import Annotated
 
 from gate_protocol.records import WatchlistAction
 from gate_protocol.schedule import WeeklyWindow
+from pydantic import StringConstraints
 from sqlalchemy import JSON, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from central_api.db import utc_now
 from central_api.models.common import IdStr, NameStr, TextStr, enum_column, time_field
+
+PlateStr = Annotated[
+    str, StringConstraints(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9 -]+$")
+]
+ContainerStr = Annotated[
+    str, StringConstraints(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9-]+$")
+]
 
 __all__ = [
     "AccessGroup",
@@ -94,8 +103,8 @@ class AppointmentCreate(SQLModel):
     """A truck visit: driver, plate, container, gates and a time window."""
 
     person_id: IdStr
-    plate: str | None = Field(default=None, max_length=16, regex=r"^[A-Za-z0-9 -]+$")
-    container_ref: str | None = Field(default=None, max_length=20, regex=r"^[A-Za-z0-9-]+$")
+    plate: PlateStr | None = None
+    container_ref: ContainerStr | None = None
     gates: list[IdStr] = Field(min_length=1, max_length=64, sa_type=JSON)
     window_start: datetime
     window_end: datetime

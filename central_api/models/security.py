@@ -2,13 +2,17 @@
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
 from gate_protocol.messages import Direction
+from pydantic import StringConstraints
 from sqlalchemy import JSON, Text
 from sqlmodel import Field, SQLModel
 
 from central_api.db import utc_now
 from central_api.models.common import IdStr, enum_column, time_field
+
+ReasonStr = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)]
 
 __all__ = [
     "AgentKey",
@@ -92,7 +96,7 @@ class OpenRequestCreate(SQLModel):
 
     lane: int = Field(default=0, ge=0, le=63)
     direction: Direction = Direction.ENTRY
-    reason: str = Field(min_length=3, max_length=500, regex=r"\S")
+    reason: ReasonStr
 
 
 class OpenRequest(SQLModel, table=True):

@@ -1,12 +1,12 @@
 """Sites, zones and gates: where access is decided, and each gate's policy."""
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from gate_protocol.records import AntiPassback, OfflinePolicy
 from gate_protocol.thresholds import DEFAULT_IDENTIFY_THRESHOLD, DEFAULT_VERIFY_THRESHOLD
 from pydantic import Field as PydField
-from sqlalchemy import JSON
+from sqlalchemy import JSON, String
 from sqlmodel import Field, SQLModel
 
 from central_api.db import utc_now
@@ -16,7 +16,6 @@ __all__ = [
     "Gate",
     "GateBase",
     "GateCreate",
-    "GateDirection",
     "GatePublic",
     "GateUpdate",
     "Site",
@@ -93,20 +92,12 @@ class ZonePublic(ZoneBase):
     site_id: str
 
 
-class GateDirection:
-    """Which directions a gate's lanes serve."""
-
-    ENTRY = "entry"
-    EXIT = "exit"
-    BOTH = "both"
-
-
 class GateBase(SQLModel):
     """A gate's layout and decision policy (shipped to its agent in the replica)."""
 
     name: str = Field(default="", max_length=120)
     lanes: int = Field(default=1, ge=1, le=64)
-    direction: str = Field(default=GateDirection.BOTH, max_length=8, regex=r"^(entry|exit|both)$")
+    direction: Literal["entry", "exit", "both"] = Field(default="both", sa_type=String(8))
     face_required: bool = True
     liveness_required: bool = True
     verify_threshold: float = Field(default=DEFAULT_VERIFY_THRESHOLD, gt=0, le=2)
