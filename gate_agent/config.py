@@ -159,6 +159,13 @@ class FaceConfig(_Section):
     burst_timeout_ms: int = Field(
         default=1500, ge=50, le=10_000, description="Longest wait for the burst's frames"
     )
+    verify_frames: int = Field(
+        default=2, ge=1, le=30, description="Frames of the burst encoded for 1:1 verification"
+    )
+    liveness: bool = Field(
+        default=True,
+        description="Run the liveness check (a gate whose policy requires it denies without)",
+    )
 
 
 class TurnstileConfig(_Section):

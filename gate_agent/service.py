@@ -31,7 +31,8 @@ def build_app(config: AgentConfig) -> AgentApp:
         # dlib is imported only for gates with a camera and a face step.
         from gate_agent.face_biometrics import BiometricFaceVerifier, BiometricLiveness
 
-        verifier, liveness = BiometricFaceVerifier(), BiometricLiveness()
+        verifier = BiometricFaceVerifier(max_frames=config.face.verify_frames)
+        liveness = BiometricLiveness() if config.face.liveness else None
     return AgentApp(config, verifier=verifier, liveness=liveness)
 
 
