@@ -61,11 +61,14 @@ class MqttConfig(_Section):
         default=None, description="Environment variable that holds the broker password"
     )
     keepalive_s: int = Field(default=15, ge=5, le=600, description="MQTT keepalive, seconds")
-    reconnect_min_s: int = Field(
-        default=1, ge=1, le=60, description="First reconnect delay, seconds (doubles each try)"
+    reconnect_min_s: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description="First reconnect delay, seconds, doubling each try (paho rounds up to whole s)",
     )
-    reconnect_max_s: int = Field(
-        default=30, ge=1, le=600, description="Longest reconnect delay, seconds"
+    reconnect_max_s: float = Field(
+        default=30.0, gt=0, le=600, description="Longest reconnect delay, seconds"
     )
 
     @property

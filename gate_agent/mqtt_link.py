@@ -9,6 +9,7 @@ outbox can match each PUBACK to its event.
 from __future__ import annotations
 
 import logging
+import math
 import queue
 import socket
 import ssl
@@ -63,8 +64,8 @@ class MqttLink:
         password: str | None = None,
         tls: bool = False,
         keepalive_s: int = 15,
-        reconnect_min_s: int = 1,
-        reconnect_max_s: int = 30,
+        reconnect_min_s: float = 1.0,
+        reconnect_max_s: float = 30.0,
     ) -> None:
         self._inbox = inbox
         self._host = host
@@ -81,8 +82,10 @@ class MqttLink:
         if tls:
             client.tls_set(cert_reqs=ssl.CERT_REQUIRED)
         client.will_set(will_topic, will_payload, qos=1, retain=True)
+        # paho counts whole seconds.
+        min_delay = max(1, math.ceil(reconnect_min_s))
         client.reconnect_delay_set(
-            min_delay=reconnect_min_s, max_delay=max(reconnect_min_s, reconnect_max_s)
+            min_delay=min_delay, max_delay=max(min_delay, math.ceil(reconnect_max_s))
         )
         client.max_queued_messages_set(0)
         client.on_connect = self._on_connect
