@@ -1,10 +1,10 @@
 """Presentation-attack detection on CPU over a short sequence of frames.
 
-A face passes when it moves like a living face — non-rigid motion that no plane motion
-explains, or a blink — and shows no screen texture (moire). A photo held up and moved
-about, a phone or tablet replay and a still frame are refused. Every failure is a
-:class:`LivenessVerdict` with ``passed=False`` and a reason; :meth:`LivenessChecker.check`
-never raises, so an error cannot be mistaken for a pass.
+A face passes when it moves like a living face — the nose moving against the plane of
+brows, eyes and mouth (depth parallax), or a blink — and shows no screen texture (moire).
+A photo held up and moved about, a phone or tablet replay and a still frame are refused.
+Every failure is a :class:`LivenessVerdict` with ``passed=False`` and a reason;
+:meth:`LivenessChecker.check` never raises, so an error cannot be mistaken for a pass.
 
 This is a heuristic check, not a certified PAD: a replayed video of a blinking face on a
 screen without visible moire, or a 3-D mask, would pass the motion cue.
@@ -55,12 +55,12 @@ class LivenessSettings(BaseModel):
 
     min_frames: int = Field(default=5, ge=2, description="Frames needed with a face in them.")
     min_nonrigid: float = Field(
-        default=0.035,
+        default=0.03,
         gt=0.0,
-        description="Median residual after the best plane motion (eye distances) for a live face.",
+        description="Nose parallax against the plane of brows, eyes and mouth (eye distances).",
     )
     min_blink: float = Field(
-        default=0.25, gt=0.0, le=1.0, description="Relative drop of the eye aspect ratio (blink)."
+        default=0.3, gt=0.0, le=1.0, description="Relative drop of the eye aspect ratio (blink)."
     )
     still_motion: float = Field(
         default=0.002,
@@ -120,11 +120,10 @@ def assess_liveness(tracks: Sequence[FaceTrack], settings: LivenessSettings) -> 
         return _fail(LivenessReason.NO_FACE, {"frames": float(len(tracks))})
     points = [t.landmarks for t in tracks]
     first = points[0]
-    # The median over every pair of frames: a live face deforms in many pairs, while the
-    # landmark noise of a moving photo only now and then reaches the same level.
-    nonrigid = float(
-        np.median([nonrigid_residual(a, b) for i, a in enumerate(points) for b in points[i + 1 :]])
-    )
+    # The upper quartile over every pair of frames: a head turns in several pairs, while
+    # the landmark noise of a moving photo only now and then reaches the same level.
+    pairs = [nonrigid_residual(a, b) for i, a in enumerate(points) for b in points[i + 1 :]]
+    nonrigid = float(np.quantile(pairs, 0.75))
     scale = max(float(np.linalg.norm(first[36:42].mean(0) - first[42:48].mean(0))), 1e-9)
     motion = max(float(np.abs(p - first).max()) for p in points[1:]) / scale
     blink = blink_strength(points)
