@@ -70,13 +70,18 @@ class AgentApp:
             and (stored.snapshot.site_id, stored.snapshot.gate_id) == (config.site, config.gate)
             else ReplicaView(None, None, used)
         )
-        self.api = ApiClient(
-            base_url=config.api.url,
-            gate=config.gate,
-            gate_key=gate_key,
-            decision_timeout_s=config.api.decision_timeout_ms / 1000,
-            sync_timeout_s=config.api.sync_timeout_s,
+        # One HTTP client per thread that uses it (decision worker, sync worker, loop).
+        self.api, sync_api, events_api = (
+            ApiClient(
+                base_url=config.api.url,
+                gate=config.gate,
+                gate_key=gate_key,
+                decision_timeout_s=config.api.decision_timeout_ms / 1000,
+                sync_timeout_s=config.api.sync_timeout_s,
+            )
+            for _ in range(3)
         )
+        self._clients = (self.api, sync_api, events_api)
         status_topic = build_topic(
             GateTopic(config.site, config.gate, GateChannel.STATUS, NodeKind.AGENT)
         )
@@ -110,7 +115,7 @@ class AgentApp:
         self.workers = Workers(
             inbox=self.inbox,
             decider=decider,
-            api=self.api,
+            api=sync_api,
             store=store,
             replica=self._replica_view,
             site=config.site,
@@ -121,7 +126,7 @@ class AgentApp:
             publisher=self.link,
             topic=build_topic(GateTopic(config.site, config.gate, GateChannel.EVENT)),
             window=config.outbox.publish_window,
-            api=self.api,
+            api=events_api,
             batch_size=config.api.event_batch_size,
         )
         self.agent = GateAgent(
@@ -184,7 +189,8 @@ class AgentApp:
             self.pump.stop()
         self.workers.stop()
         self.link.stop()
-        self.api.close()
+        for client in self._clients:
+            client.close()
         self.outbox.close()
 
 
