@@ -1,0 +1,287 @@
+"""MQTT ingest: many simulated gate connections publish AccessEvents; the API stores them.
+
+usage: .venv/bin/python bench/bench_ingest.py [--connections 1000] [--events 20] [--postgres]
+
+C gate connections (a minimal asyncio MQTT 3.1.1 client each, so that 1,000 sockets do not
+need 1,000 paho threads) publish E AccessEvents each at QoS 1 to a local mosquitto as fast
+as the broker acknowledges them. Measured: the central API's ingest (central_api MqttBus +
+IngestWorker, as create_app wires them) from the first publish until every event is a row
+(events/s). Anchor in the same run, same broker, same publishers: a paho subscriber that
+only counts the messages (what the broker and one Python subscriber deliver without a
+database). SQLite by default; --postgres uses a throwaway PostgreSQL 15 cluster.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+from sqlalchemy import Engine, text
+from sqlmodel import Session
+
+from central_api.db import make_engine
+from central_api.ingest import IngestWorker
+from central_api.migrate import upgrade_database
+from central_api.models import Gate, Site, Zone
+from central_api.mqtt_bus import MqttBus
+from gate_protocol.messages import (
+    AccessEvent,
+    CredentialKind,
+    DecidedBy,
+    Decision,
+    Direction,
+    encode_message,
+)
+from gate_protocol.reasons import ReasonCode
+from gate_protocol.topics import GateChannel, GateTopic, build_topic, filter_site_channel
+
+SITE = "bench"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_broker(workdir: Path) -> tuple[subprocess.Popen[bytes], int]:
+    port = free_port()
+    conf = workdir / "mosquitto.conf"
+    # The API's subscription must be able to hold a whole burst (default queue: 1,000).
+    conf.write_text(
+        f"listener {port} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\n"
+        "max_connections -1\nset_tcp_nodelay true\nuser root\n"
+    )
+    binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+    broker = subprocess.Popen([binary, "-c", str(conf)], stderr=subprocess.DEVNULL)  # noqa: S603
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return broker, port
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit("mosquitto did not start")
+
+
+def _length(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, n = n % 128, n // 128
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def _string(value: bytes) -> bytes:
+    return len(value).to_bytes(2, "big") + value
+
+
+def connect_packet(client_id: str) -> bytes:
+    body = (
+        _string(b"MQTT") + bytes([4, 0x02]) + (60).to_bytes(2, "big") + _string(client_id.encode())
+    )
+    return b"\x10" + _length(len(body)) + body
+
+
+def publish_packet(topic: bytes, packet_id: int, payload: bytes) -> bytes:
+    body = _string(topic) + packet_id.to_bytes(2, "big") + payload
+    return b"\x32" + _length(len(body)) + body
+
+
+async def _read_packet(reader: asyncio.StreamReader) -> int:
+    header = (await reader.readexactly(1))[0]
+    length, shift = 0, 0
+    while True:
+        byte = (await reader.readexactly(1))[0]
+        length += (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            break
+    await reader.readexactly(length)
+    return header >> 4
+
+
+async def gate_connection(port: int, gate: str, payloads: list[bytes]) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(connect_packet(f"bench-{gate}-{uuid.uuid4().hex[:6]}"))
+    if await _read_packet(reader) != 2:
+        raise RuntimeError("no CONNACK")
+    topic = build_topic(GateTopic(SITE, gate, GateChannel.EVENT)).encode()
+    for number, payload in enumerate(payloads, start=1):
+        writer.write(publish_packet(topic, number, payload))
+    await writer.drain()
+    acked = 0
+    while acked < len(payloads):
+        acked += await _read_packet(reader) == 4
+    writer.write(b"\xe0\x00")
+    await writer.drain()
+    writer.close()
+
+
+def events_for(gate: str, count: int) -> list[bytes]:
+    now = datetime.now(UTC)
+    return [
+        encode_message(
+            AccessEvent(
+                event_id=uuid.uuid4().hex,
+                agent_seq=n + 1,
+                occurred_at=now,
+                lane=0,
+                direction=Direction.ENTRY,
+                decision=Decision.GRANTED if n % 5 else Decision.DENIED,
+                reason=ReasonCode.GRANTED if n % 5 else ReasonCode.UNKNOWN_CREDENTIAL,
+                credential_kind=CredentialKind.BADGE,
+                decided_by=DecidedBy.CENTRAL,
+            )
+        )
+        for n in range(count)
+    ]
+
+
+def publish_all(port: int, gates: list[str], per_gate: int) -> float:
+    """Publish from every gate at once; returns the second the first publish went out."""
+    batches = {gate: events_for(gate, per_gate) for gate in gates}
+
+    async def everyone() -> None:
+        await asyncio.gather(*(gate_connection(port, g, batches[g]) for g in gates))
+
+    started = time.perf_counter()
+    asyncio.run(everyone())
+    return started
+
+
+def seed(engine: Engine, gates: list[str]) -> None:
+    with Session(engine) as session:
+        session.add(Site(id=SITE, name=SITE))
+        session.add(Zone(id="bench-zone", site_id=SITE, name="zone"))
+        session.commit()
+        session.add_all(Gate(id=g, site_id=SITE, zone_id="bench-zone") for g in gates)
+        session.commit()
+
+
+def wait_until(done: Callable[[], bool], timeout_s: float) -> bool:
+    deadline = time.perf_counter() + timeout_s
+    while time.perf_counter() < deadline:
+        if done():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def anchor_rate(port: int, gates: list[str], per_gate: int) -> float:
+    total = len(gates) * per_gate
+    count = [0]
+    ready = threading.Event()
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="bench-anchor")
+    client.on_connect = lambda c, u, f, rc, p: c.subscribe(
+        filter_site_channel(SITE, GateChannel.EVENT), qos=1
+    )
+    client.on_subscribe = lambda c, u, mid, rc, p: ready.set()
+
+    def on_message(c: object, u: object, m: object) -> None:
+        count[0] += 1
+
+    client.on_message = on_message
+    client.connect("127.0.0.1", port)
+    client.loop_start()
+    ready.wait(10)
+    started = publish_all(port, gates, per_gate)
+    wait_until(lambda: count[0] >= total, 300)
+    rate = count[0] / (time.perf_counter() - started)
+    client.loop_stop()
+    client.disconnect()
+    return rate
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--connections", type=int, default=1000)
+    parser.add_argument("--events", type=int, default=20, help="events per connection")
+    parser.add_argument("--postgres", action="store_true", help="a throwaway PostgreSQL cluster")
+    args = parser.parse_args()
+    gates = [f"g{n:04d}" for n in range(args.connections)]
+    total = args.connections * args.events
+    pg = None
+    with tempfile.TemporaryDirectory() as tmp:
+        broker, port = start_broker(Path(tmp))
+        try:
+            url = f"sqlite:///{tmp}/ingest.db"
+            if args.postgres:
+                sys.path.insert(
+                    0, str(Path(__file__).resolve().parents[1] / "tests" / "integration")
+                )
+                from postgres_fixture import start_postgres  # type: ignore[import-not-found]
+
+                pg = start_postgres()
+                url = pg.create_database("bench_ingest")
+            upgrade_database(url)
+            engine = make_engine(url, pool_size=4)
+            seed(engine, gates)
+            anchor = anchor_rate(port, gates, args.events)
+            worker = IngestWorker(engine=engine)
+            bus = MqttBus(
+                url=f"mqtt://127.0.0.1:{port}",
+                client_id="bench-api",
+                filters=[filter_site_channel(SITE, GateChannel.EVENT)],
+                sink=worker.enqueue,
+            )
+            worker.start()
+            bus.start()
+            bus.wait_connected(10)
+            time.sleep(0.5)
+
+            def stored() -> int:
+                if url.startswith("sqlite"):
+                    # A plain reader: the engine would take SQLite's write lock (BEGIN IMMEDIATE).
+                    with sqlite3.connect(f"{tmp}/ingest.db") as db:
+                        return int(db.execute("SELECT COUNT(*) FROM access_event").fetchone()[0])
+                with engine.connect() as conn:
+                    return int(conn.execute(text("SELECT COUNT(*) FROM access_event")).scalar_one())
+
+            started = publish_all(port, gates, args.events)
+            published = time.perf_counter() - started
+            wait_until(lambda: stored() >= total, 600)
+            elapsed = time.perf_counter() - started
+            rows = stored()
+            bus.stop()
+            worker.stop()
+            engine.dispose()
+        finally:
+            broker.terminate()
+            broker.wait(timeout=10)
+            if pg is not None:
+                from postgres_fixture import stop_postgres
+
+                stop_postgres(pg)
+    rate = rows / elapsed
+    database = "PostgreSQL" if args.postgres else "SQLite"
+    print(
+        f"{args.connections} gate connections x {args.events} events = {total} events ({database})"
+    )
+    print(f"  published and PUBACKed in {published:.2f} s ({total / published:,.0f} events/s)")
+    print(f"  anchor: broker -> counting paho subscriber  {anchor:10,.0f} events/s")
+    print(f"  API ingest (MqttBus + IngestWorker), stored {rate:10,.0f} events/s  ({rows}/{total})")
+    print(f"  ratio ingest/anchor {rate / anchor:.2f}")
+    met = "yes" if rate >= 2000 and rows == total else "no"
+    print(
+        f"FIGURE ingest|MQTT ingest, {args.connections} connections, {database}|{rate:.1f}|"
+        f"events/s|broker + counting subscriber|{anchor:.1f}|>= 2000 events/s, none lost|{met}"
+    )
+
+
+if __name__ == "__main__":
+    main()
