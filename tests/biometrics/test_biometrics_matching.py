@@ -44,6 +44,8 @@ def test_nearest_ranks_exactly_as_face_distance(n: int, block_rows: int) -> None
         np.testing.assert_allclose(distances, np.sort(expected)[:k], atol=1e-4)
         screened = np.sqrt(np.maximum(index.screen(probe), 0))
         np.testing.assert_allclose(screened, expected, atol=1e-4)
+        full, _ = index.nearest(probe, k=n)
+        assert full == list(np.argsort(expected, kind="stable"))
         # The float32 screen orders like face_distance up to its rounding (near-ties only).
         order = np.argsort(screened, kind="stable")
         assert np.all(np.diff(expected[order]) > -1e-5)
