@@ -22,7 +22,7 @@ def _announce(site: DemoSite, port: int) -> None:
     assert site.seed is not None  # noqa: S101 (started)
     url = f"http://127.0.0.1:{port}"
     typer.echo("")
-    typer.echo(f"PortGate demo site is up: dashboard {url}/  (enrollment desk {url}/desk)")
+    typer.echo(f"PortGate demo site is up: dashboard {url}/dashboard  (enrollment desk {url}/desk)")
     typer.echo(f"people: {site.people_note}")
     typer.echo("logins for this run only (random passwords, shown once):")
     for role, (username, password) in site.seed.logins.items():
