@@ -110,7 +110,11 @@ class AgentApp:
                 burst_timeout_s=config.face.burst_timeout_ms / 1000,
             )
         decider = PresentationDecider(
-            api=self.api, replica=self._replica_view, face=face, clock=lambda: datetime.now(UTC)
+            api=self.api,
+            replica=self._replica_view,
+            face=face,
+            clock=lambda: datetime.now(UTC),
+            retry_after_s=config.api.retry_after_s,
         )
         self.workers = Workers(
             inbox=self.inbox,

@@ -108,6 +108,13 @@ class ApiConfig(_Section):
         le=10_000,
         description="Hard timeout of POST /api/v1/decisions; after it the replica decides",
     )
+    retry_after_s: float = Field(
+        default=5.0,
+        ge=0,
+        le=300,
+        description="After a failed decision request the replica decides alone this long "
+        "before the API is asked again (0: ask every time)",
+    )
     sync_timeout_s: float = Field(
         default=10.0, gt=0, le=120, description="Timeout of a replica download"
     )

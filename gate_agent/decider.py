@@ -17,7 +17,7 @@ from datetime import datetime
 from gate_protocol.messages import new_id
 from gate_protocol.replica import ReplicaIndex
 
-from gate_agent.api_client import ApiClient, ApiError, ApiRejected
+from gate_agent.api_client import ApiClient, ApiError, ApiRejected, ApiUnavailable
 from gate_agent.decision_glue import (
     build_query,
     face_required,
@@ -67,6 +67,9 @@ class PresentationDecider:
         replica: Returns the current replica view.
         face: The face step's wiring; None when the gate has no camera.
         clock: The wall clock (UTC, aware).
+        retry_after_s: After the API failed to answer, the replica decides alone for this
+            long before the API is asked again (0: ask every time). People at the gate do
+            not each wait out the timeout during an outage, and decisions do not queue up.
     """
 
     def __init__(
@@ -76,11 +79,14 @@ class PresentationDecider:
         replica: Callable[[], ReplicaView],
         face: FaceSettings | None,
         clock: Callable[[], datetime],
+        retry_after_s: float = 0.0,
     ) -> None:
         self._api = api
         self._replica = replica
         self._face = face
         self._clock = clock
+        self._retry_after_s = retry_after_s
+        self._api_away_until = 0.0
 
     def decide(self, presentation: Presentation) -> PresentationDecided:
         """Run the face step if the gate wants one, then ask the API or the replica."""
@@ -90,12 +96,15 @@ class PresentationDecider:
         started = time.perf_counter()
         query = build_query(presentation=presentation, face=evidence, request_id=new_id())
         try:
+            if time.monotonic() < self._api_away_until:
+                raise ApiUnavailable("API failed recently; not asked again yet")
             verdict = verdict_from_answer(self._api.decide(query))
         except ApiError as exc:
             if isinstance(exc, ApiRejected):
                 _log.error("API refused the decision request (%s); deciding from replica", exc)
-            else:
+            elif time.monotonic() >= self._api_away_until:
                 _log.warning("API unavailable (%s); deciding from replica", exc)
+                self._api_away_until = time.monotonic() + self._retry_after_s
             verdict = replica_verdict(
                 index=view.index,
                 presentation=presentation,
