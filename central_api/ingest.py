@@ -11,7 +11,7 @@ import queue
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from gate_protocol.messages import (
@@ -75,6 +75,21 @@ def _insert(session: Session, table: Any) -> Any:
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
+# Events outside these bounds are garbage (or an attack on the time windows), not late.
+EARLIEST_EVENT = datetime(2020, 1, 1, tzinfo=UTC)
+MAX_CLOCK_AHEAD = timedelta(days=1)
+
+
+def check_event_time(event: AccessEvent, *, now: datetime) -> None:
+    """Refuse an event dated before 2020 or more than a day ahead of the API's clock."""
+    if not EARLIEST_EVENT <= event.occurred_at <= now + MAX_CLOCK_AHEAD:
+        raise RejectedMessage(
+            "invalid",
+            f"event {event.event_id}: occurred_at {event.occurred_at.isoformat()} is not a "
+            "plausible time (before 2020 or more than a day ahead)",
+        )
+
+
 def store_events(
     *,
     session: Session,
@@ -87,10 +102,15 @@ def store_events(
     """Insert events once each (ON CONFLICT DO NOTHING on event_id); late ones are welcome.
 
     Runs the insider-pattern checks on the new ones; the caller commits.
+
+    Raises:
+        RejectedMessage: an event's time is implausible (nothing of the batch is stored).
     """
     if not events:
         return IngestResult(0, 0)
     received = received_at or utc_now()
+    for event in events:
+        check_event_time(event, now=received)
     rows = [
         _event_row(site_id=site_id, gate_id=gate_id, event=e, received_at=received) for e in events
     ]
@@ -240,7 +260,11 @@ class IngestWorker:
                 logger.exception("ingest tap failed")
 
     def start(self) -> None:
-        """Start the storing thread."""
+        """Start the storing thread (again, after a stop: an app's lifespan may rerun)."""
+        if self._thread.is_alive():
+            return
+        if self._thread.ident is not None:
+            self._thread = threading.Thread(target=self._run, name="portgate-ingest", daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:

@@ -12,7 +12,7 @@ from central_api.auth import GateAgent, OperatorUser
 from central_api.db import utc_now
 from central_api.deps import SessionDep
 from central_api.errors import ConflictError, InvalidError, NotFoundError
-from central_api.ingest import store_events
+from central_api.ingest import RejectedMessage, store_events
 from central_api.models import AccessEventPublic, AccessEventRecord, Alarm, AlarmAck, AlarmPublic
 
 __all__ = ["MAX_BATCH", "router"]
@@ -24,9 +24,12 @@ MAX_BATCH = MAX_EVENT_BATCH
 @router.post("/events", response_model=EventBatchResult)
 def post_events(body: EventBatch, session: SessionDep, gate: GateAgent) -> EventBatchResult:
     """Store a batch of the calling gate's events once each (idempotent on event_id)."""
-    result = store_events(
-        session=session, site_id=gate.site_id, gate_id=gate.gate_id, events=body.events
-    )
+    try:
+        result = store_events(
+            session=session, site_id=gate.site_id, gate_id=gate.gate_id, events=body.events
+        )
+    except RejectedMessage as exc:
+        raise InvalidError(str(exc)) from None
     session.commit()
     return EventBatchResult(stored=result.stored, duplicates=result.duplicates)
 

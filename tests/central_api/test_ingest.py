@@ -169,3 +169,15 @@ def test_the_worker_survives_bad_messages(world: World, engine: Engine) -> None:
     worker.stop()
     assert count_events(engine) == 1
     assert rejected("malformed_json") == before + 1
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00:00Z", "2999-01-01T00:00:00Z"])
+def test_implausible_event_times_are_refused(
+    client: TestClient, world: World, engine: Engine, when: str
+) -> None:
+    body = batch(make_event(1), make_event(2))
+    body["events"][1]["occurred_at"] = when  # type: ignore[index]
+    answer = client.post("/api/v1/events", json=body, headers=world.gate_key())
+    assert answer.status_code == 422
+    assert "ev-2" in answer.json()["detail"]
+    assert count_events(engine) == 0
