@@ -65,7 +65,7 @@ def test_no_operation_answers_a_server_error(fuzz_app: tuple[FastAPI, World]) ->
             database=None,
             suppress_health_check=list(HealthCheck),
         )
-        def call(case: schemathesis.Case) -> None:
+        def call(case: schemathesis.Case, headers: dict[str, str] = headers) -> None:
             try:
                 response = case.call(headers=headers)
             except Exception as exc:  # noqa: BLE001 (an unhandled error is a 500 too)
