@@ -5,7 +5,7 @@ pass issued and printed; a bad photo uploaded gets its reason. Chromium is the s
 (/usr/bin/chromium); no browser is ever downloaded.
 """
 
-import shutil
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,7 +21,6 @@ from gate_protocol.passes import PassVerified, verify_pass
 
 FACES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "faces"
 CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / ".pytest-artifacts"
 pytestmark = pytest.mark.integration
 
 
@@ -125,8 +124,10 @@ def test_desk_page_capture_feedback_save_duplicate_and_print(
                     "fetch(document.getElementById('pass-download').href)).arrayBuffer()))"
                 )
             )
-            SCREENSHOTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(SCREENSHOTS / "desk.png"), full_page=True)
+            # PORTGATE_TEST_ARTIFACTS keeps the screenshot for a person to look at.
+            shots = Path(os.environ.get("PORTGATE_TEST_ARTIFACTS") or tmp_path)
+            shots.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(shots / "desk.png"), full_page=True)
             pass_id = page.inner_text("#pass-id")
 
             # A second person with another photo of the same face: a duplicate hit.
@@ -155,4 +156,3 @@ def test_desk_page_capture_feedback_save_duplicate_and_print(
         now=datetime.now(UTC) + timedelta(minutes=5),
     )
     assert isinstance(verdict, PassVerified) and verdict.claims.pass_id == pass_id
-    shutil.copy(SCREENSHOTS / "desk.png", tmp_path / "desk.png")
