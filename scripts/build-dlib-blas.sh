@@ -40,6 +40,7 @@ else
   [ "$MODE" = "--wheel-only" ] && exit 0
 fi
 
-"$UV" pip uninstall --python .venv dlib-bin >/dev/null 2>&1 || true
-"$UV" pip install --python .venv --no-deps --reinstall "$(wheel)"
+"$UV" pip uninstall --no-config --python .venv dlib-bin >/dev/null 2>&1 || true
+# --no-config: the project's override that keeps the dlib sdist out would also refuse this wheel.
+"$UV" pip install --no-config --python .venv --no-deps --reinstall "$(wheel)"
 .venv/bin/python -c "import dlib; print('dlib', dlib.__version__, 'BLAS' if dlib.DLIB_USE_BLAS else 'no BLAS')"
