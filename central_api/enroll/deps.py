@@ -3,20 +3,13 @@
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlmodel import Session
 
-from central_api.deps import BusDep, SessionDep, SettingsDep
+from central_api.deps import SessionDep, SettingsDep
 from central_api.enroll.gallery import FaceGallery
 from central_api.enroll.photos import PhotoContext
 from central_api.enroll.settings import EnrollSettings, get_enroll_settings
-from central_api.notify import attach_bus
 
 __all__ = ["EnrollSessionDep", "EnrollSettingsDep", "GalleryDep", "PhotoContextDep"]
-
-
-def get_enroll_session(session: SessionDep, bus: BusDep) -> Session:
-    """The request's session, wired to publish sync notices after its commits."""
-    return attach_bus(session, bus)
 
 
 def get_gallery(request: Request) -> FaceGallery:
@@ -28,7 +21,8 @@ def get_gallery(request: Request) -> FaceGallery:
     return gallery
 
 
-EnrollSessionDep = Annotated[Session, Depends(get_enroll_session)]
+# The API's request session already publishes sync notices after its commits.
+EnrollSessionDep = SessionDep
 EnrollSettingsDep = Annotated[EnrollSettings, Depends(get_enroll_settings)]
 
 

@@ -230,11 +230,13 @@ def reject_pending(*, session: Session, pending_id: str, actor: str) -> None:
 
 
 def delete_template(*, session: Session, person_id: str, template_id: int, actor: str) -> None:
-    """Delete one template (and its kept photo); gates learn it with the next delta."""
+    """Delete one template (and its kept photo), never the last one (1 to 5 are kept)."""
     person = get_person(session=session, person_id=person_id)
     row = session.get(FaceTemplate, template_id)
     if row is None or row.person_id != person_id:
         raise NotFoundError(f"template {template_id} of {person_id} not found")
+    if count_templates(session=session, person_id=person_id) <= 1:
+        raise ConflictError("a person keeps at least one template: add the new photo first")
     for photo in session.exec(
         select(RetainedPhoto).where(RetainedPhoto.template_id == template_id)
     ).all():

@@ -155,6 +155,31 @@ function select(person) {
   $("template-count").textContent = `${person.templates} of 5 templates`;
   $("duplicate").hidden = true;
   renderGates();
+  loadTemplates().catch((error) => say(error.message, true));
+}
+
+async function loadTemplates() {
+  const list = $("templates");
+  list.replaceChildren();
+  const { data } = await call("GET", `/people/${state.person.id}/face-templates`);
+  for (const template of data) {
+    const quality = template.quality != null ? template.quality.toFixed(2) : "?";
+    const item = el("li", `template ${template.id} · quality ${quality} · ${template.created_at.slice(0, 10)}`);
+    const button = el("button", "Delete", { type: "button", "data-template": String(template.id) });
+    button.addEventListener("click", () => deleteTemplate(template.id));
+    item.append(button);
+    list.append(item);
+  }
+}
+
+async function deleteTemplate(templateId) {
+  try {
+    await call("DELETE", `/enroll/people/${state.person.id}/templates/${templateId}`);
+    say(`Template ${templateId} deleted.`);
+    await refreshPerson();
+  } catch (error) {
+    say(`Not deleted: ${error.message}`, true);
+  }
 }
 
 async function refreshPerson() {

@@ -153,6 +153,13 @@ def test_a_sixth_template_is_refused_before_any_photo_work(
     assert (
         client.get(f"/api/v1/enroll/people/{person['id']}", headers=desk).json()["templates"] == 4
     )
+    with Session(engine) as session:
+        left = [t.id for t in session.exec(select(FaceTemplate)).all()]
+    for template_id in left[:-1]:
+        url = f"/api/v1/enroll/people/{person['id']}/templates/{template_id}"
+        assert client.delete(url, headers=desk).status_code == 204
+    last = client.delete(f"/api/v1/enroll/people/{person['id']}/templates/{left[-1]}", headers=desk)
+    assert last.status_code == 409 and "at least one template" in last.json()["detail"]
 
 
 def _replica(

@@ -144,6 +144,9 @@ def test_desk_page_capture_feedback_save_duplicate_and_print(
             page.click("#dup-confirm")
             page.wait_for_selector("#feedback[data-status=accepted]")
             assert page.inner_text("#template-count") == "1 of 5 templates"
+            page.click("#templates button[data-template]")
+            page.wait_for_selector("#status.bad")
+            assert "at least one template" in page.inner_text("#status")
         finally:
             browser.close()
 
