@@ -350,5 +350,6 @@ ADAPTERS: dict[str, Adapter] = {
             parse_figure_lines,
         ),
         Adapter("bench_revocation", ("--rounds", "3"), ("--rounds", "10"), parse_figure_lines),
+        Adapter("bench_enroll", ("--people", "8"), (), parse_figure_lines),
     )
 }

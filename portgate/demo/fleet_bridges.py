@@ -24,7 +24,7 @@ from firmware_bridge.config import BridgeConfig
 from firmware_bridge.drivers.simulated import SimulatedTurnstile
 from firmware_bridge.service import Bridge
 from gate_protocol.messages import AckResult, CommandAck, MessageError, OpenCommand, decode_message
-from gate_protocol.topics import Topic
+from gate_protocol.topics import GateChannel, GateTopic, Topic, TopicError, parse_topic
 from portgate.demo.broker import DemoBroker
 from portgate.demo.gates import FACILITY_CODE
 
@@ -57,17 +57,23 @@ class _TappedBus:
 
     def start(self, deliver: Callable[[BusItem], None]) -> None:
         def tapped(item: BusItem) -> None:
-            if isinstance(item, BusMessage) and item.topic.endswith("/cmd/open"):
-                try:
-                    command = decode_message(item.payload, OpenCommand)
-                except MessageError:
-                    command = None
-                if isinstance(command, OpenCommand):
-                    with self._tap.lock:
-                        self._tap.commands.setdefault(command.command_id, command)
+            if isinstance(item, BusMessage):
+                self._record(item)
             deliver(item)
 
         self._inner.start(tapped)
+
+    def _record(self, item: BusMessage) -> None:
+        try:
+            topic = parse_topic(item.topic)
+            if not isinstance(topic, GateTopic) or topic.channel is not GateChannel.CMD_OPEN:
+                return
+            command = decode_message(item.payload, OpenCommand)
+        except (TopicError, MessageError):
+            return  # the bridge itself counts and drops it
+        if isinstance(command, OpenCommand):
+            with self._tap.lock:
+                self._tap.commands.setdefault(command.command_id, command)
 
     def subscribe(self, filters: list[str]) -> None:
         self._inner.subscribe(filters)
