@@ -29,6 +29,7 @@ from gate_protocol.messages import (
     new_id,
 )
 from gate_protocol.passes import PassRejected
+from gate_protocol.records import LastPassage
 from gate_protocol.replica import ReplicaIndex
 from gate_protocol.topics import (
     GateChannel,
@@ -364,6 +365,12 @@ class GateAgent:
 
     def _record(self, story: Story) -> None:
         self._recorder.record(story)
+        person_id = story.verdict.person_id
+        if story.passed and person_id is not None:
+            passage = LastPassage(direction=story.presentation.direction, at=self._clock())
+            self._outbox.record_passage(person_id, passage)
+            passages = {**self.replica.last_passages, person_id: passage}
+            self.replica = replace(self.replica, last_passages=passages)
         if self.connected:
             self._sender.pump_mqtt()
 
@@ -377,8 +384,8 @@ class GateAgent:
 
     def _install_replica(self, item: ReplicaSynced) -> None:
         stored = item.result.stored
-        self.replica = ReplicaView(
-            ReplicaIndex(stored.snapshot), stored.last_sync_at, self.replica.used_appointments
+        self.replica = replace(
+            self.replica, index=ReplicaIndex(stored.snapshot), last_sync_at=stored.last_sync_at
         )
         if self.connected:
             self._publish_status()

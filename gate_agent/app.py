@@ -63,12 +63,15 @@ class AgentApp:
         store = ReplicaStore(config.replica_path)
         stored = store.load()
         self.outbox = Outbox(config.outbox.path, max_unsent=config.outbox.max_unsent)
-        used = self.outbox.used_appointments()
-        view = (
-            ReplicaView(ReplicaIndex(stored.snapshot), stored.last_sync_at, used)
-            if stored is not None
-            and (stored.snapshot.site_id, stored.snapshot.gate_id) == (config.site, config.gate)
-            else ReplicaView(None, None, used)
+        ours = stored is not None and (stored.snapshot.site_id, stored.snapshot.gate_id) == (
+            config.site,
+            config.gate,
+        )
+        view = ReplicaView(
+            ReplicaIndex(stored.snapshot) if stored is not None and ours else None,
+            stored.last_sync_at if stored is not None and ours else None,
+            self.outbox.used_appointments(),
+            self.outbox.last_passages(),
         )
         # One HTTP client per thread that uses it (decision worker, sync worker, loop).
         self.api, sync_api, events_api = (

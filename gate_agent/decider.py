@@ -10,11 +10,12 @@ from __future__ import annotations
 import base64
 import logging
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from gate_protocol.messages import new_id
+from gate_protocol.records import LastPassage
 from gate_protocol.replica import ReplicaIndex
 
 from gate_agent.api_client import ApiClient, ApiError, ApiRejected, ApiUnavailable
@@ -40,12 +41,14 @@ class ReplicaView:
     """The replica as the loop last installed it, with its last successful sync time.
 
     `used_appointments` are one-time passes this gate consumed while deciding offline,
-    which the replica may not know yet.
+    which the replica may not know yet; `last_passages` are people's last passages through
+    this gate (the replica carries none), for anti-passback while offline.
     """
 
     index: ReplicaIndex | None
     last_sync_at: datetime | None
     used_appointments: frozenset[str] = frozenset()
+    last_passages: Mapping[str, LastPassage] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +115,7 @@ class PresentationDecider:
                 now=self._clock(),
                 last_sync_at=view.last_sync_at,
                 used_appointments=view.used_appointments,
+                last_passages=view.last_passages,
             )
         decision_ms = (time.perf_counter() - started) * 1000
         return PresentationDecided(

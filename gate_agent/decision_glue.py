@@ -6,6 +6,7 @@ offline decision can be replayed in a unit test.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 
@@ -21,7 +22,7 @@ from gate_protocol.policy import (
     decide,
 )
 from gate_protocol.reasons import ReasonCode
-from gate_protocol.records import CredentialRecord, PersonRecord
+from gate_protocol.records import CredentialRecord, LastPassage, PersonRecord
 from gate_protocol.replica import ReplicaIndex
 
 from gate_agent.presentation import Presentation, Verdict
@@ -132,11 +133,13 @@ def replica_verdict(
     now: datetime,
     last_sync_at: datetime | None,
     used_appointments: frozenset[str] = frozenset(),
+    last_passages: Mapping[str, LastPassage] | None = None,
 ) -> Verdict:
     """Decide from the local replica, as the gate's offline policy allows.
 
     A one-time pass this gate already consumed offline (`used_appointments`) is denied as
-    used even while the replica does not know it yet.
+    used even while the replica does not know it yet; the person's last passage through
+    this gate (`last_passages`) feeds the zone's anti-passback.
     """
     if index is None:
         return Verdict(
@@ -155,6 +158,8 @@ def replica_verdict(
     appointment = request.appointment
     if appointment is not None and appointment.appointment_id in used_appointments:
         request = replace(request, appointment=appointment.model_copy(update={"used": True}))
+    if request.person is not None and last_passages:
+        request = replace(request, last_passage=last_passages.get(request.person.person_id))
     result = decide(request, context)
     return Verdict(
         decision=result.decision,

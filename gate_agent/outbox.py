@@ -16,9 +16,11 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
-from gate_protocol.messages import AccessEvent
+from gate_protocol.messages import AccessEvent, Direction
+from gate_protocol.records import LastPassage
 
 __all__ = ["Outbox", "OutboxFull", "PendingEvent"]
 
@@ -32,6 +34,9 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE INDEX IF NOT EXISTS events_unsent ON events (sent, seq);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS drafts (command_id TEXT PRIMARY KEY, payload TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS passages (
+    person_id TEXT PRIMARY KEY, direction TEXT NOT NULL, at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS used_appointments (
     appointment_id TEXT PRIMARY KEY, used_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
 );
@@ -99,6 +104,21 @@ class Outbox:
             "INSERT OR IGNORE INTO used_appointments (appointment_id) VALUES (?)",
             (appointment_id,),
         )
+
+    def record_passage(self, person_id: str, passage: LastPassage) -> None:
+        """Remember a person's last passage here (offline anti-passback; survives restarts)."""
+        self._db.execute(
+            "INSERT OR REPLACE INTO passages (person_id, direction, at) VALUES (?, ?, ?)",
+            (person_id, passage.direction.value, passage.at.isoformat()),
+        )
+
+    def last_passages(self) -> dict[str, LastPassage]:
+        """The last passage of each person through this gate."""
+        rows = self._db.execute("SELECT person_id, direction, at FROM passages").fetchall()
+        return {
+            str(pid): LastPassage(direction=Direction(d), at=datetime.fromisoformat(at))
+            for pid, d, at in rows
+        }
 
     def used_appointments(self) -> frozenset[str]:
         """The one-time passes this gate consumed offline."""

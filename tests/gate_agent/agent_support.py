@@ -39,6 +39,7 @@ from gate_protocol.messages import (
 from gate_protocol.reasons import ReasonCode, describe_reason
 from gate_protocol.records import (
     AccessGrant,
+    AntiPassback,
     CredentialRecord,
     GatePolicy,
     OfflinePolicy,
@@ -62,6 +63,7 @@ def make_snapshot(
     generated_at: datetime | None = None,
     face_required: bool = False,
     max_age_s: int = 3600,
+    anti_passback: AntiPassback = AntiPassback.NONE,
 ) -> ReplicaSnapshot:
     """A replica with one good badge (P1) and one revoked badge (P2)."""
     return ReplicaSnapshot(
@@ -76,7 +78,7 @@ def make_snapshot(
             offline_policy=offline_policy,
             replica_max_age_s=max_age_s,
         ),
-        zone=ZoneRules(zone_id=ZONE),
+        zone=ZoneRules(zone_id=ZONE, anti_passback=anti_passback),
         version=version,
         persons=(
             PersonRecord(

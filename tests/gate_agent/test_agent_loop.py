@@ -152,6 +152,9 @@ def test_grant_is_drafted_on_disk_before_the_command_leaves(tmp_path: Path) -> N
     assert event.passed is True and event.command_id == command.command_id
     agent.handle(MqttPublished(mid=len(bus.published)))
     assert outbox.unsent == 0
+    # The passage is remembered for offline anti-passback, also across a restart.
+    assert agent.replica.last_passages["P1"].direction is Direction.ENTRY
+    assert outbox.last_passages()["P1"] == agent.replica.last_passages["P1"]
 
 
 def test_full_outbox_denies_grants_and_raises_outbox_full_once(tmp_path: Path) -> None:

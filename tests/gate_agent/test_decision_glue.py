@@ -209,3 +209,24 @@ def test_badge_query_and_central_answer() -> None:
     verdict = verdict_from_answer(answer)
     assert verdict.decided_by is DecidedBy.CENTRAL and verdict.replica_version == 12
     assert verdict.reason is ReasonCode.ZONE_NOT_ALLOWED
+
+
+def test_this_gates_last_passage_feeds_anti_passback_offline() -> None:
+    from gate_protocol.records import AntiPassback, LastPassage
+
+    index = ReplicaIndex(make_snapshot(anti_passback=AntiPassback.HARD))
+    entered = LastPassage(direction=Direction.ENTRY, at=NOW - timedelta(minutes=3))
+
+    def reason(passages: dict[str, LastPassage]) -> ReasonCode:
+        return replica_verdict(
+            index=index,
+            presentation=badge(GOOD_BADGE),
+            face=None,
+            now=NOW,
+            last_sync_at=None,
+            last_passages=passages,
+        ).reason
+
+    assert reason({}) is ReasonCode.GRANTED
+    assert reason({"P1": entered}) is ReasonCode.ANTI_PASSBACK
+    assert reason({"P2": entered}) is ReasonCode.GRANTED
