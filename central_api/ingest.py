@@ -36,9 +36,11 @@ __all__ = [
     "IngestResult",
     "IngestWorker",
     "RejectedMessage",
+    "accept_message",
     "handle_message",
     "store_alarm",
     "store_events",
+    "store_message",
     "store_status",
 ]
 
@@ -201,8 +203,13 @@ def store_status(*, session: Session, site_id: str, gate_id: str, status: NodeSt
     session.add(row)
 
 
-def handle_message(*, session: Session, topic: str, payload: bytes) -> str:
-    """Validate and store one MQTT message; returns its kind, or raises RejectedMessage."""
+def accept_message(*, session: Session, topic: str, payload: bytes) -> tuple[Gate, Any]:
+    """Validate one MQTT message against its topic; returns ``(gate, message)``.
+
+    Raises:
+        RejectedMessage: bad topic, undecodable payload, wrong kind for the channel, unknown
+            gate or a gate of another site, implausible event time.
+    """
     try:
         parsed = parse_topic(topic)
     except TopicError as exc:
@@ -219,14 +226,27 @@ def handle_message(*, session: Session, topic: str, payload: bytes) -> str:
     if gate is None or gate.site_id != parsed.site:
         raise RejectedMessage("unknown_gate", f"no gate {parsed.gate!r} at site {parsed.site!r}")
     if isinstance(message, AccessEvent):
+        check_event_time(message, now=utc_now())
+    if isinstance(message, NodeStatus) and parsed.node is not None and parsed.node != message.node:
+        raise RejectedMessage("invalid", "status node differs from the topic's node")
+    return gate, message
+
+
+def store_message(*, session: Session, gate: Gate, message: Any) -> None:
+    """Store one accepted message (events one by one: see IngestWorker for batches)."""
+    if isinstance(message, AccessEvent):
         store_events(session=session, site_id=gate.site_id, gate_id=gate.id, events=[message])
     elif isinstance(message, AlarmRaised):
         store_alarm(session=session, site_id=gate.site_id, gate_id=gate.id, alarm=message)
     elif isinstance(message, NodeStatus):
-        if parsed.node is not None and parsed.node != message.node:
-            raise RejectedMessage("invalid", "status node differs from the topic's node")
         store_status(session=session, site_id=gate.site_id, gate_id=gate.id, status=message)
-    return message.kind
+
+
+def handle_message(*, session: Session, topic: str, payload: bytes) -> str:
+    """Validate and store one MQTT message; returns its kind, or raises RejectedMessage."""
+    gate, message = accept_message(session=session, topic=topic, payload=payload)
+    store_message(session=session, gate=gate, message=message)
+    return str(message.kind)
 
 
 class IngestWorker:
@@ -306,8 +326,19 @@ class IngestWorker:
             return
         try:
             with Session(self._engine) as session:
+                # Events go in one INSERT per gate; alarms and statuses one by one.
+                events: dict[tuple[str, str], list[AccessEvent]] = {}
                 for topic, payload in real:
-                    self._handle(session, topic, payload)
+                    accepted = self._accept(session, topic, payload)
+                    if accepted is None:
+                        continue
+                    gate, message = accepted
+                    if isinstance(message, AccessEvent):
+                        events.setdefault((gate.site_id, gate.id), []).append(message)
+                    else:
+                        store_message(session=session, gate=gate, message=message)
+                for (site_id, gate_id), group in events.items():
+                    store_events(session=session, site_id=site_id, gate_id=gate_id, events=group)
                 session.commit()
         except Exception:
             logger.exception("ingest batch failed; storing its messages one by one")
@@ -320,6 +351,15 @@ class IngestWorker:
                     INGEST_REJECTED_TOTAL.labels(reason="store_error").inc()
                     logger.exception("message on %s could not be stored", topic)
         self.processed += len(real)
+
+    @staticmethod
+    def _accept(session: Session, topic: str, payload: bytes) -> tuple[Gate, Any] | None:
+        try:
+            return accept_message(session=session, topic=topic, payload=payload)
+        except RejectedMessage as exc:
+            INGEST_REJECTED_TOTAL.labels(reason=exc.reason).inc()
+            logger.warning("MQTT message on %s rejected: %s", topic[:200], exc)
+            return None
 
     @staticmethod
     def _handle(session: Session, topic: str, payload: bytes) -> None:
