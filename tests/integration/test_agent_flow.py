@@ -1,5 +1,7 @@
 """The gate agent against a real mosquitto, a real HTTP API stub and a simulated bridge."""
 
+import os
+import signal
 import sys
 import time
 from collections.abc import Iterator
@@ -287,6 +289,45 @@ def test_broker_outage_keeps_events_and_delivers_them_after_restart(
         assert all(
             e.reason is ReasonCode.PASS_INVALID for e in events if isinstance(e, AccessEvent)
         )
+    finally:
+        app.stop()
+        observer.close()
+
+
+def test_events_in_flight_when_the_broker_crashes_are_sent_again(
+    mosquitto_factory: MosquittoFactory, tmp_path: Path
+) -> None:
+    broker = persistent_broker(mosquitto_factory, tmp_path)
+    api = ApiStub()
+    observer = MqttProbe(broker.port, client_id="observer", clean_session=False)
+    observer.connect()
+    observer.subscribe(topic(GateChannel.EVENT))
+    broker.stop()  # saves the observer's session: it will get what is published later
+    broker.start()
+    assert observer.wait_for(lambda: observer.connected, 10)
+    config = agent_config(tmp_path, mqtt_port=broker.port, api_url=api.url)
+    codes: list[str] = []
+    app = AgentApp(config, gate_key=GATE_KEY, **camera_fakes(codes))
+    app.start()
+    process = broker.process
+    assert process is not None
+    try:
+        assert wait_until(lambda: app.agent.subscribed)
+        api.stop()
+        os.kill(process.pid, signal.SIGSTOP)  # the broker hangs: no PUBACK comes
+        codes.extend(["PG1:CRASH-1", "PG1:CRASH-2", "PG1:CRASH-3"])
+        assert wait_until(lambda: app.sender.in_flight == 3), app.sender.in_flight
+        assert app.outbox.unsent == 3
+        broker.kill()  # SIGKILL: whatever it had read of them is gone
+        broker.start()
+        assert wait_until(lambda: app.outbox.unsent == 0, timeout=15), app.outbox.unsent
+        assert observer.wait_for(lambda: len(observer.on_topic(topic(GateChannel.EVENT))) >= 3)
+        ids = {
+            e.event_id
+            for p in observer.on_topic(topic(GateChannel.EVENT))
+            if isinstance(e := decode_message(p), AccessEvent)
+        }
+        assert len(ids) == 3
     finally:
         app.stop()
         observer.close()
