@@ -195,3 +195,11 @@ def test_without_retention_no_photo_is_kept(
     assert status == 201
     with Session(engine) as session:
         assert session.exec(select(RetainedPhoto)).all() == []
+
+
+def test_only_an_admin_purges_on_demand(client: TestClient, world: World) -> None:
+    url = "/api/v1/enroll/photos/purge"
+    assert client.post(url, headers=world.user(Role.SECURITY_DESK)).status_code == 403
+    answer = client.post(url, headers=world.user(Role.ADMIN))
+    assert answer.status_code == 200
+    assert answer.json() == {"photos": 0, "pending_faces": 0}
