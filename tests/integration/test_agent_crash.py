@@ -148,6 +148,13 @@ def test_kill9_mid_stream_then_restart_loses_and_doubles_nothing(
         agent.kill9()
         stop_feeding.set()
         feeder.join()
+
+        # The broker sees the dead connection and publishes the retained last will.
+        def offline_seen() -> bool:
+            statuses = [decode_message(p) for p in probe.on_topic(STATUS)]
+            return any(isinstance(x, NodeStatus) and x.state is NodeState.OFFLINE for x in statuses)
+
+        assert probe.wait_for(offline_seen, 10), "no last will after kill -9"
         delivered_before = {e.event_id for e in bridge.events}
         rows_at_kill = outbox_rows(tmp_path / "outbox.sqlite3")
         assert rows_at_kill, "nothing recorded before the kill"
