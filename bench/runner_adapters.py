@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 __all__ = ["ADAPTERS", "Adapter", "Figure"]
 
@@ -322,6 +322,24 @@ def parse_figure_lines(text: str) -> list[Figure]:
     return rows
 
 
+_API_GOALS: dict[str, tuple[str, Callable[[float], bool]]] = {
+    "decisions_per_s": (">= 1000/s on PostgreSQL", lambda v: v >= 1000),
+    "decision_p99_ms": ("<= 50 ms on PostgreSQL", lambda v: v <= 50),
+    "mqtt_ingest_events_per_s": (">= 2000 events/s", lambda v: v >= 2000),
+}
+
+
+def parse_api_decisions(text: str) -> list[Figure]:
+    """bench_api_decisions: its FIGURE lines, with the issue's goals attached."""
+    rows = []
+    for figure in parse_figure_lines(text):
+        goal = _API_GOALS.get(figure.name)
+        if goal is not None and figure.value is not None:
+            figure = replace(figure, goal=goal[0], met=goal[1](figure.value))
+        rows.append(figure)
+    return rows
+
+
 ADAPTERS: dict[str, Adapter] = {
     a.name: a
     for a in (
@@ -351,5 +369,12 @@ ADAPTERS: dict[str, Adapter] = {
         ),
         Adapter("bench_revocation", ("--rounds", "3"), ("--rounds", "10"), parse_figure_lines),
         Adapter("bench_enroll", ("--people", "8"), (), parse_figure_lines),
+        Adapter(
+            "bench_api_decisions",
+            ("--people", "2000", "--gates", "20", "--requests", "500", "--concurrency", "50")
+            + ("--events", "1000"),
+            (),
+            parse_api_decisions,
+        ),
     )
 }
