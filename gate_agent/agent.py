@@ -311,7 +311,9 @@ class GateAgent:
         verdict = item.verdict
         if verdict.granted and self._recorder.must_refuse:
             verdict = refusal(verdict)
-        verdict = self._consume_pass(verdict)
+        if verdict.granted and self.connected:
+            # A one-time pass is spent only when the gate really opens for it.
+            verdict = self._consume_pass(verdict)
         for alarm in verdict.alarms:
             self._raise_alarm(alarm, verdict.reason.value, lane=item.presentation.lane)
         story = Story(
