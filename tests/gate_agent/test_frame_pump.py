@@ -146,3 +146,29 @@ def test_bad_sources_raise_clear_errors(tmp_path: Path) -> None:
     (tmp_path / "broken.png").write_bytes(b"not a png")
     with pytest.raises(FrameSourceError, match="cannot read"):
         open_frame_source(FileCameraConfig(path=tmp_path / "broken.png"))
+
+
+def test_opencv_source_reads_a_video_file_to_its_end(tmp_path: Path) -> None:
+    from gate_agent.config import OpenCVCameraConfig
+
+    path = tmp_path / "clip.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10, (32, 24))
+    if not writer.isOpened():
+        pytest.skip("this OpenCV build cannot write MJPG")
+    for n in range(4):
+        writer.write(np.full((24, 32, 3), n * 40, dtype=np.uint8))
+    writer.release()
+    source = open_frame_source(OpenCVCameraConfig(device=str(path)))
+    read = []
+    while (frame := source.read()) is not None:
+        read.append(frame)
+    source.close()
+    assert [f.number for f in read] == [0, 1, 2, 3]
+    assert read[0].image.shape == (24, 32, 3)
+
+
+def test_opencv_source_that_cannot_open_is_an_error(tmp_path: Path) -> None:
+    from gate_agent.config import OpenCVCameraConfig
+
+    with pytest.raises(FrameSourceError, match="cannot open camera"):
+        open_frame_source(OpenCVCameraConfig(device=str(tmp_path / "no-such-stream.avi")))
