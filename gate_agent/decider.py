@@ -129,13 +129,13 @@ class PresentationDecider:
         if face is None or not face_required(index):
             return None
         person_id = holder_id(index, presentation)
-        templates: list[bytes] = []
-        if index is not None and person_id is not None:
-            templates = [_b64(t.encoding_b64) for t in index.templates_of(person_id)]
         frames = face.pump.burst(
             count=face.burst_frames, since=presentation.started, timeout_s=face.burst_timeout_s
         )
         try:
+            templates: list[bytes] = []
+            if index is not None and person_id is not None:
+                templates = [_b64(t.encoding_b64) for t in index.templates_of(person_id)]
             return run_face_step(
                 images=[frame.image for frame in frames],
                 templates=templates,
