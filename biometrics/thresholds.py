@@ -11,12 +11,11 @@ default is stricter.
 
 from __future__ import annotations
 
+# One source for the shipped values: gate policies and replicas carry them too.
+from gate_protocol.thresholds import DEFAULT_IDENTIFY_THRESHOLD, DEFAULT_VERIFY_THRESHOLD
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = ["DEFAULT_IDENTIFY_THRESHOLD", "DEFAULT_VERIFY_THRESHOLD", "FaceThresholds"]
-
-DEFAULT_VERIFY_THRESHOLD = 0.54
-DEFAULT_IDENTIFY_THRESHOLD = 0.42
 
 
 class FaceThresholds(BaseModel):
