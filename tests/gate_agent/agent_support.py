@@ -252,6 +252,7 @@ class BridgeSim:
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv311)
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
+        self.client.on_subscribe = self._on_subscribe
         self.client.on_socket_open = _nodelay
         if username is not None:
             self.client.username_pw_set(username, password)
@@ -268,6 +269,8 @@ class BridgeSim:
                 (topic(GateChannel.ALARM), 1),
             ]
         )
+
+    def _on_subscribe(self, client: Any, userdata: Any, mid: Any, codes: Any, props: Any) -> None:
         self._subscribed.set()
 
     def _on_message(self, client: Any, userdata: Any, message: mqtt.MQTTMessage) -> None:
