@@ -170,6 +170,11 @@ class BridgeConfig(_Strict):
     )
     command_log_max: Annotated[int, Field(ge=100)] = 50_000
     watchdog_s: Annotated[float, Field(gt=0, le=60)] = 5.0
+    heartbeat_path: Path | None = Field(
+        None,
+        description="File touched by the worker loop about once a second "
+        "(container healthcheck: portgate health --heartbeat FILE).",
+    )
 
     @field_validator("site", "gate")
     @classmethod

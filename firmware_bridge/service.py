@@ -100,6 +100,7 @@ class Bridge:
         self._thread: threading.Thread | None = None
         self.drops: Counter[str] = Counter()
         self.actuations = 0
+        self._last_heartbeat = float("-inf")
 
     # -- lifecycle --------------------------------------------------------------------------
     def start(self) -> None:
@@ -163,6 +164,18 @@ class Bridge:
                 logger.exception("bridge worker: input handling failed")
                 self.drops["internal_error"] += 1
             self._watchdog.beat()
+            self._touch_heartbeat()
+
+    def _touch_heartbeat(self) -> None:
+        path = self.config.heartbeat_path
+        now = time.monotonic()
+        if path is None or now - self._last_heartbeat < 1.0:
+            return
+        self._last_heartbeat = now
+        try:
+            path.touch()
+        except OSError as exc:  # a full disk must not stop the gate; the healthcheck will tell
+            logger.warning("heartbeat %s not written: %s", path, exc.strerror)
 
     def _handle(self, item: BusItem | DriverEvent) -> None:
         if isinstance(item, BusConnected):

@@ -59,3 +59,16 @@ def test_images_run_as_non_root_with_healthchecks() -> None:
         stage = next(s for s in stages if s.split("\n", 1)[0].endswith(f"AS {target}"))
         assert "USER portgate" in stage, target
         assert "HEALTHCHECK" in stage, target
+
+
+def test_compose_edge_configs_validate_and_beat_where_the_healthcheck_looks() -> None:
+    from firmware_bridge.config import load_bridge_config
+    from gate_agent.config import load_config
+
+    agent = load_config(ROOT / "configs" / "docker" / "agent.yaml")
+    bridge = load_bridge_config(ROOT / "configs" / "docker" / "bridge.yaml")
+    heartbeat = Path("/var/lib/portgate/heartbeat")
+    assert agent.heartbeat_path == heartbeat
+    assert bridge.heartbeat_path == heartbeat
+    assert (agent.site, agent.gate) == (bridge.site, bridge.gate)
+    assert "--heartbeat /var/lib/portgate/heartbeat" in (ROOT / "docker" / "Dockerfile").read_text()

@@ -271,3 +271,27 @@ def test_watchdog_drives_fail_positions_when_the_worker_stalls(rig: Rig) -> None
     assert rig.wait_ack("c2") is AckResult.OPENED
     rig.sim.indicate = original  # type: ignore[method-assign]
     assert rig.bus.wait_for(lambda: not rig.sim.is_unlocked(1), timeout=3)  # recovered: locked
+
+
+def test_worker_loop_touches_its_heartbeat_file(tmp_path: Path) -> None:
+    beat = tmp_path / "heartbeat"
+    sim = SimulatedTurnstile(lanes=[0, 1])
+    bridge = Bridge(
+        config=make_config(tmp_path, heartbeat_path=beat),
+        turnstile=sim,
+        reader=sim,
+        bus=RecordingBus(),
+    )
+    bridge.start()
+    try:
+        deadline = time.monotonic() + 5
+        while not beat.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert beat.exists()
+        first = beat.stat().st_mtime_ns
+        deadline = time.monotonic() + 5
+        while beat.stat().st_mtime_ns == first and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert beat.stat().st_mtime_ns > first
+    finally:
+        bridge.stop()
