@@ -4,8 +4,12 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 
-__all__ = ["alembic_config", "upgrade_database"]
+from central_api.db import make_engine
+
+__all__ = ["alembic_config", "is_at_head", "upgrade_database"]
 
 _HERE = Path(__file__).resolve().parent
 
@@ -21,3 +25,16 @@ def alembic_config(url: str) -> Config:
 def upgrade_database(url: str, revision: str = "head") -> None:
     """Migrate the database at `url` to `revision`."""
     command.upgrade(alembic_config(url), revision)
+
+
+def is_at_head(url: str) -> bool:
+    """Whether the database at `url` has every migration applied."""
+    config = alembic_config(url)
+    head = ScriptDirectory.from_config(config).get_current_head()
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()
+    return current == head

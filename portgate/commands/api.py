@@ -8,6 +8,7 @@ from pydantic import ValidationError
 
 from central_api.app import create_app
 from central_api.config import Settings
+from central_api.migrate import is_at_head
 
 
 def api_command(
@@ -21,4 +22,9 @@ def api_command(
         for error in exc.errors(include_url=False, include_input=False):
             typer.echo(f"portgate api: {error['msg']}", err=True)
         raise typer.Exit(code=2) from None
+    if not is_at_head(settings.database_url):
+        typer.echo(
+            "portgate api: the database schema is not current: run `portgate db upgrade`", err=True
+        )
+        raise typer.Exit(code=2)
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
