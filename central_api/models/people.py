@@ -45,7 +45,7 @@ class Company(CompanyCreate, table=True):
 class PersonBase(SQLModel):
     """A person who may pass gates."""
 
-    display_name: NameStr = Field(max_length=120)
+    display_name: NameStr = Field(max_length=120, schema_extra={"examples": ["Jan de Vries"]})
     kind: PersonKind = enum_column()
     company_id: int | None = Field(default=None, foreign_key="company.id")
     valid_from: datetime | None = time_field(default=None)
@@ -90,7 +90,9 @@ class CredentialCreate(SQLModel):
     """Bind a badge (number + format) or a QR pass id to a person."""
 
     kind: CredentialKind
-    ref: IdStr = Field(description="Badge number, or the QR pass id.")
+    ref: IdStr = Field(
+        description="Badge number, or the QR pass id.", schema_extra={"examples": ["04A1B2C3"]}
+    )
     badge_format: BadgeFormat | None = None
     valid_from: datetime | None = None
     valid_until: datetime | None = None

@@ -103,7 +103,7 @@ class AppointmentCreate(SQLModel):
     """A truck visit: driver, plate, container, gates and a time window."""
 
     person_id: IdStr
-    plate: PlateStr | None = None
+    plate: PlateStr | None = Field(default=None, schema_extra={"examples": ["BX-482-K"]})
     container_ref: ContainerStr | None = None
     gates: list[IdStr] = Field(min_length=1, max_length=64, sa_type=JSON)
     window_start: datetime

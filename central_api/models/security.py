@@ -96,7 +96,7 @@ class OpenRequestCreate(SQLModel):
 
     lane: int = Field(default=0, ge=0, le=63)
     direction: Direction = Direction.ENTRY
-    reason: ReasonStr
+    reason: ReasonStr = Field(schema_extra={"examples": ["truck stuck at barrier, driver inside"]})
 
 
 class OpenRequest(SQLModel, table=True):

@@ -42,7 +42,7 @@ class SiteBase(SQLModel):
 class SiteCreate(SiteBase):
     """Create a site."""
 
-    id: IdStr
+    id: IdStr = Field(schema_extra={"examples": ["rtm-maasvlakte"]})
 
 
 class Site(SiteBase, table=True):
@@ -112,7 +112,7 @@ class GateBase(SQLModel):
 class GateCreate(GateBase):
     """Create a gate."""
 
-    id: IdStr
+    id: IdStr = Field(schema_extra={"examples": ["north-1"]})
     site_id: IdStr
     zone_id: IdStr
 
