@@ -1,80 +1,43 @@
-"""The security-desk page (`/desk`): HTML, script and style from `central_api/web/`.
+"""The security-desk page (`/desk`) on the shared page layout (`central_api.web.layout`).
 
-A browser that is not logged in is sent to the login form and back; a logged-in user
-without the desk role gets 403.
+The content is ``web/templates/desk.html``; script and style are ``web/static/desk.js``
+and ``desk.css`` (served at ``/static``). An anonymous browser is sent to the login form;
+a logged-in user without the desk role gets 403. Changes the page makes with the session
+cookie carry the CSRF token of the layout's meta tag (`CsrfGuard` on the enrollment
+routes).
 """
 
-from functools import cache
-from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request, status
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
 
-from central_api.auth import RoleRequirement, UserPrincipal, _bearer
-from central_api.deps import SessionDep, SettingsDep
+from central_api.auth import COOKIE_NAME, UserPrincipal
+from central_api.dashboard.security import csrf_token_for, require_page_role
+from central_api.deps import SettingsDep
 from central_api.models import Role
+from central_api.web.layout import NavItem, render_page, render_template
 
-__all__ = ["PageRoleRequirement", "router"]
+__all__ = ["DESK_NAV", "router"]
 
-WEB_DIR = Path(__file__).resolve().parent.parent / "web"
-_SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; "
-        "style-src 'self'; script-src 'self'; object-src 'none'; frame-ancestors 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-}
-
-
-class PageRoleRequirement(RoleRequirement):
-    """A `RoleRequirement` that sends an anonymous browser to the login form."""
-
-    def __call__(
-        self,
-        request: Request,
-        session: SessionDep,
-        settings: SettingsDep,
-        token: Annotated[str | None, Depends(_bearer)],
-    ) -> UserPrincipal:
-        """Resolve the user, or redirect to ``/login?next=...`` when nobody is logged in."""
-        try:
-            return super().__call__(request, session, settings, token)
-        except HTTPException as exc:
-            if exc.status_code != status.HTTP_401_UNAUTHORIZED:
-                raise
-            raise HTTPException(
-                status.HTTP_303_SEE_OTHER,
-                detail="log in first",
-                headers={"Location": f"/login?next={request.url.path}"},
-            ) from None
-
-
-DeskPageUser = Annotated[UserPrincipal, Depends(PageRoleRequirement(Role.SECURITY_DESK))]
 router = APIRouter(tags=["desk"], include_in_schema=False)
-
-
-@cache
-def _asset(name: str) -> str:
-    return (WEB_DIR / name).read_text(encoding="utf-8")
+DESK_NAV = (NavItem("/desk", "Desk"),)
+PageDesk = Annotated[
+    UserPrincipal, Depends(require_page_role(Role.SECURITY_DESK, login_next="/desk"))
+]
 
 
 @router.get("/desk", response_class=HTMLResponse)
-def desk_page(user: DeskPageUser) -> HTMLResponse:
+def desk_page(request: Request, settings: SettingsDep, user: PageDesk) -> HTMLResponse:
     """The enrollment page."""
-    html = _asset("desk.html").replace("{{user}}", user.username)
-    return HTMLResponse(html, headers=_SECURITY_HEADERS)
-
-
-@router.get("/desk/desk.js")
-def desk_script(user: DeskPageUser) -> Response:
-    """The page's script."""
-    return Response(_asset("desk.js"), media_type="text/javascript", headers=_SECURITY_HEADERS)
-
-
-@router.get("/desk/desk.css")
-def desk_style(user: DeskPageUser) -> Response:
-    """The page's style."""
-    return Response(_asset("desk.css"), media_type="text/css", headers=_SECURITY_HEADERS)
+    cookie = request.cookies.get(COOKIE_NAME, "")
+    token = csrf_token_for(secret=settings.jwt_secret(), session_cookie=cookie) if cookie else ""
+    return render_page(
+        title="Security desk",
+        page_id="desk",
+        user=user,
+        csrf_token=token,
+        content=render_template("desk.html"),
+        scripts=["desk.js"],
+        nav=DESK_NAV,
+    )

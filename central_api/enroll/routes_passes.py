@@ -9,7 +9,7 @@ from sqlmodel import col, select
 from central_api.auth import DeskUser
 from central_api.crud.people import get_person
 from central_api.deps import SessionDep, SettingsDep
-from central_api.enroll.deps import EnrollSessionDep
+from central_api.enroll.deps import CSRF_CHECKED, EnrollSessionDep
 from central_api.enroll.faces import decode_photo
 from central_api.enroll.pass_card import CardText, render_card_file
 from central_api.enroll.passes import issue_pass, load_signer, pass_out
@@ -28,7 +28,9 @@ IdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9.
 _MEDIA = {"png": "image/png", "pdf": "application/pdf"}
 
 
-@router.post("/people/{person_id}/passes", response_model=PassOut, status_code=201)
+@router.post(
+    "/people/{person_id}/passes", response_model=PassOut, status_code=201, dependencies=CSRF_CHECKED
+)
 def issue(
     person_id: IdPath,
     body: PassIn,
@@ -71,6 +73,7 @@ def get_pass(pass_id: IdPath, session: SessionDep, desk: DeskUser) -> PassOut:
     "/passes/{pass_id}/card",
     response_class=Response,
     responses={200: {"content": {"image/png": {}, "application/pdf": {}}}},
+    dependencies=CSRF_CHECKED,
 )
 def print_card(
     pass_id: IdPath,

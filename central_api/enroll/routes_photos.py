@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from central_api.auth import AdminUser, DeskUser, authenticate_user
 from central_api.deps import SessionDep, SettingsDep
 from central_api.enroll.deps import (
+    CSRF_CHECKED,
     EnrollSessionDep,
     EnrollSettingsDep,
     PhotoContextDep,
@@ -51,7 +52,9 @@ def _answer(outcome: PhotoOutcome) -> JSONResponse:
     )
 
 
-@router.post("/photos/check", response_model=PhotoOutcome, responses=_RESPONSES)
+@router.post(
+    "/photos/check", response_model=PhotoOutcome, responses=_RESPONSES, dependencies=CSRF_CHECKED
+)
 def check(photo: Annotated[UploadFile, File()], desk: DeskUser) -> JSONResponse:
     """Judge a photo at once (no face, two faces, too small, blurred, dark, turned away)."""
     outcome, _ = check_photo(photo=read_upload(photo))
@@ -63,6 +66,7 @@ def check(photo: Annotated[UploadFile, File()], desk: DeskUser) -> JSONResponse:
     response_model=PhotoOutcome,
     status_code=201,
     responses=_RESPONSES,
+    dependencies=CSRF_CHECKED,
 )
 def add(
     person_id: IdPath,
@@ -90,7 +94,9 @@ def add(
     return _answer(outcome)
 
 
-@router.delete("/people/{person_id}/templates/{template_id}", status_code=204)
+@router.delete(
+    "/people/{person_id}/templates/{template_id}", status_code=204, dependencies=CSRF_CHECKED
+)
 def remove_template(
     person_id: IdPath,
     template_id: Annotated[int, Path(ge=1, le=2**62)],
@@ -101,7 +107,12 @@ def remove_template(
     delete_template(session=session, person_id=person_id, template_id=template_id, actor=desk.actor)
 
 
-@router.post("/pending-faces/{pending_id}/confirm", response_model=PhotoOutcome, status_code=201)
+@router.post(
+    "/pending-faces/{pending_id}/confirm",
+    response_model=PhotoOutcome,
+    status_code=201,
+    dependencies=CSRF_CHECKED,
+)
 def confirm(
     pending_id: Annotated[str, Path(min_length=1, max_length=64)],
     session: EnrollSessionDep,
@@ -132,7 +143,7 @@ def confirm(
     )
 
 
-@router.post("/pending-faces/{pending_id}/reject", status_code=204)
+@router.post("/pending-faces/{pending_id}/reject", status_code=204, dependencies=CSRF_CHECKED)
 def reject(
     pending_id: Annotated[str, Path(min_length=1, max_length=64)],
     session: EnrollSessionDep,
@@ -142,7 +153,7 @@ def reject(
     reject_pending(session=session, pending_id=pending_id, actor=desk.actor)
 
 
-@router.post("/photos/purge", response_model=dict[str, int])
+@router.post("/photos/purge", response_model=dict[str, int], dependencies=CSRF_CHECKED)
 def purge(session: SessionDep, enroll: EnrollSettingsDep, admin: AdminUser) -> dict[str, int]:
     """Purge expired kept photos and stale pending faces now (it also runs on a timer)."""
     return purge_expired(session=session, pending_hours=enroll.pending_hours)

@@ -1,9 +1,10 @@
 """Enrollment API without faces: create in one transaction, find, roles, erase, export."""
 
+import re
 from datetime import UTC, datetime
 
 import pytest
-from api_world import World
+from api_world import PASSWORD, World
 from enroll_support import add_group, add_random_templates, clear_enroll_tables, enroll_settings
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func
@@ -121,13 +122,39 @@ def test_only_desk_users_and_admins_enroll(client: TestClient, world: World) -> 
     admin = world.user(Role.ADMIN)
     assert client.post("/api/v1/enroll/people", json=_person(), headers=admin).status_code == 201
     page = client.get("/desk", follow_redirects=False)
-    assert page.status_code == 303
-    assert page.headers["location"] == "/login?next=/desk"
+    assert page.status_code == 401
+    assert page.headers["refresh"] == "0; url=/login?next=/desk"
     assert client.get("/desk", headers=operator).status_code == 403
     html = client.get("/desk", headers=world.user(Role.SECURITY_DESK))
     assert html.status_code == 200
-    assert "getUserMedia" in client.get("/desk/desk.js", headers=admin).text
+    assert 'data-page="desk"' in html.text and 'src="/static/desk.js"' in html.text
+    assert "getUserMedia" in client.get("/static/desk.js").text
     assert "script-src 'self'" in html.headers["content-security-policy"]
+
+
+def test_the_page_s_cookie_changes_need_its_csrf_token(client: TestClient, world: World) -> None:
+    login = client.post(
+        "/login", data={"username": "security_desk-user", "password": PASSWORD, "next": "/desk"}
+    )
+    assert login.status_code == 200 and login.url.path == "/desk"
+    token = re.search(r'name="csrf-token" content="([0-9a-f]+)"', login.text)
+    assert token is not None
+    url = "/api/v1/enroll/people"
+    refused = client.post(url, json=_person())
+    assert refused.status_code == 403 and "CSRF" in refused.json()["detail"]
+    forged = client.post(url, json=_person(), headers={"X-CSRF-Token": "0" * 64})
+    assert forged.status_code == 403
+    elsewhere = client.post(
+        url,
+        json=_person(),
+        headers={"X-CSRF-Token": token.group(1), "Origin": "https://evil.example"},
+    )
+    assert elsewhere.status_code == 403
+    assert (
+        client.post(url, json=_person(), headers={"X-CSRF-Token": token.group(1)}).status_code
+        == 201
+    )
+    assert client.get(url, params={"q": "Jan"}).status_code == 200, "reads need no token"
 
 
 def test_a_sixth_template_is_refused_before_any_photo_work(

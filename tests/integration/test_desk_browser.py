@@ -76,7 +76,7 @@ def test_desk_page_capture_feedback_save_duplicate_and_print(
             page = browser.new_page(viewport={"width": 1280, "height": 1500}, bypass_csp=True)
             page.set_default_timeout(60_000)
             page.goto(f"{server.url}/desk")
-            assert "/login" in page.url, "an anonymous browser is sent to the login form"
+            page.wait_for_url("**/login?next=/desk")  # an anonymous browser is sent to log in
             page.fill("input[name=username]", "security_desk-user")
             page.fill("input[name=password]", PASSWORD)
             page.click("button[type=submit]")

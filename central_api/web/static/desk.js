@@ -13,8 +13,14 @@ function say(text, bad = false) {
   status.className = bad ? "bad" : "";
 }
 
+function csrfHeaders(method) {
+  // Cookie-authenticated changes carry the page's CSRF token (central_api.dashboard.security).
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  return method === "GET" || !meta ? {} : { "X-CSRF-Token": meta.getAttribute("content") };
+}
+
 async function call(method, path, body, okStatuses = [200, 201, 204]) {
-  const init = { method, headers: {} };
+  const init = { method, headers: csrfHeaders(method) };
   if (body instanceof FormData) {
     init.body = body;
   } else if (body !== undefined) {
@@ -324,6 +330,7 @@ async function printPass(format) {
   if (state.saved) form.append("photo", state.saved, "photo.jpg");
   const response = await fetch(`${API}/enroll/passes/${state.pass.pass_id}/card?format=${format}`, {
     method: "POST",
+    headers: csrfHeaders("POST"),
     body: form,
   });
   if (!response.ok) {
