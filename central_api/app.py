@@ -16,7 +16,7 @@ from central_api.dashboard import mount_dashboard
 from central_api.db import make_engine
 from central_api.enroll import router as enroll_router
 from central_api.errors import ServiceError
-from central_api.ingest import IngestWorker
+from central_api.ingest_worker import IngestWorker
 from central_api.mqtt_bus import make_bus
 from central_api.routes import audit, auth, events, gates, health, people, rules, sites, users
 

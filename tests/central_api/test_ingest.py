@@ -157,7 +157,7 @@ def test_a_topic_whose_site_is_not_the_gate_s_is_refused(world: World, engine: E
 
 
 def test_the_worker_survives_bad_messages(world: World, engine: Engine) -> None:
-    from central_api.ingest import IngestWorker
+    from central_api.ingest_worker import IngestWorker
 
     worker = IngestWorker(engine=engine)
     worker.start()
