@@ -6,8 +6,11 @@ SIGKILLed and restarted, (b) an agent is kill -9'd and restarted, (c) the API is
 for a while. Afterwards: 0 events lost, 0 duplicate rows, 0 double or late door openings,
 and every decision made while the API was away came from the replica.
 
-PORTGATE_FAULT_SCALE (default 1) stretches the run and the outages: 1 gives a few hundred
-events in about two minutes here; 4 gives over a thousand.
+PORTGATE_FAULT_SCALE (default 1) stretches the run and the outages: 1 gives about 330
+badge reads and 320 events in about 80 s here; 3 gives about 850 events, and its 9 s broker
+outage outlasts the API's MQTT reconnect back-off: events the agents publish before the API
+has re-subscribed are acknowledged by the broker and dropped, and this test fails with them
+listed as lost (see docs/production.md, "What the gates do when parts are away").
 """
 
 from __future__ import annotations
