@@ -2,7 +2,9 @@
 
 `POST /api/v1/decisions` takes a `DecisionQuery` (gate from the caller's gate key) and answers
 a `DecisionAnswer`; `POST /api/v1/events` takes an `EventBatch` of outbox events and answers
-an `EventBatchResult`.
+an `EventBatchResult`; `POST /api/v1/events/known` takes an `EventIdQuery` and answers which of
+those events of the calling gate the API has stored (`EventIdAnswer`). A broker's PUBACK only
+means the broker has an event; an agent keeps each event until the API confirms it stored it.
 """
 
 from typing import Annotated, Self
@@ -31,6 +33,8 @@ __all__ = [
     "DecisionQuery",
     "EventBatch",
     "EventBatchResult",
+    "EventIdAnswer",
+    "EventIdQuery",
     "FaceReport",
 ]
 
@@ -104,3 +108,15 @@ class EventBatchResult(_Body):
 
     stored: int
     duplicates: int
+
+
+class EventIdQuery(_Body):
+    """Which of these events (of the calling gate) has the API stored?"""
+
+    event_ids: Annotated[tuple[Id, ...], Field(min_length=1, max_length=MAX_EVENT_BATCH)]
+
+
+class EventIdAnswer(_Body):
+    """The subset of the queried event ids that the API has stored."""
+
+    known: Annotated[tuple[Id, ...], Field(max_length=MAX_EVENT_BATCH)]
