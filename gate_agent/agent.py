@@ -2,8 +2,9 @@
 
 Credential -> (QR: offline pass check first) -> decision worker (face step, API, replica)
 -> grant: OpenCommand, then CommandAck and Passage within timeouts -> one AccessEvent in the
-outbox -> MQTT (or HTTP replay). A gate that cannot record must not open: when the outbox is
-full every presentation is denied (and `outbox_full` is raised).
+outbox -> MQTT (or HTTP replay) -> confirmed by the API (the confirm worker asks it about
+published events and re-sends what it lacks). A gate that cannot record must not open: when
+the outbox is full every presentation is denied (and `outbox_full` is raised).
 """
 
 from __future__ import annotations
@@ -42,10 +43,12 @@ from gate_protocol.topics import (
 from gate_agent.config import AgentConfig
 from gate_agent.decider import ReplicaView
 from gate_agent.decision_glue import keyring_of, pass_rejection_verdict, spend_one_time_pass
+from gate_agent.event_confirm import CONFIRM_BATCH
 from gate_agent.event_sender import EventSender
 from gate_agent.inbound import decode_inbound
 from gate_agent.inbox import (
     CodeSeen,
+    EventsConfirmed,
     InboxItem,
     MqttConnected,
     MqttDisconnected,
@@ -118,6 +121,7 @@ class GateAgent:
         )
         self._next_sync = time.monotonic()
         self._next_replay = 0.0
+        self._next_confirm = time.monotonic() + config.api.confirm_interval_s
         self._next_heartbeat = 0.0
         self._replay_backoff_s = _REPLAY_BACKOFF_MIN_S
         self._topic = {
@@ -176,6 +180,8 @@ class GateAgent:
             self._on_decided(item)
         elif isinstance(item, ReplicaSynced):
             self._install_replica(item)
+        elif isinstance(item, EventsConfirmed):
+            self._on_confirmed(item)
         elif isinstance(item, MqttConnected):
             self._on_connected()
         elif isinstance(item, MqttSubscribed):
@@ -206,6 +212,21 @@ class GateAgent:
         if now >= self._next_sync:
             self._next_sync = now + self._config.api.sync_interval_s
             self._workers.request_sync()
+        if now >= self._next_confirm:
+            self._next_confirm = now + self._config.api.confirm_interval_s
+            self._request_confirm()
+
+    def _request_confirm(self) -> None:
+        # The worker does the HTTP; the loop only reads the outbox and hands it the job.
+        job = self._sender.confirm_job()
+        if job is not None and not self._workers.confirm(job):
+            self._sender.confirm_dropped()
+
+    def _on_confirmed(self, item: EventsConfirmed) -> None:
+        self._sender.on_confirmed(item.result)
+        if item.result.error is None and item.result.asked >= CONFIRM_BATCH:
+            # A backlog (a long outage's worth of PUBACKed events): next batch at once.
+            self._request_confirm()
 
     @staticmethod
     def _beat(path: Path) -> None:

@@ -1,4 +1,4 @@
-"""The agent's HTTP client of the central API: decisions, event replay and replica downloads.
+"""The agent's HTTP client of the central API: decisions, events (replay, confirmation), replicas.
 
 Every call has a hard timeout. A decision that times out, cannot connect or gets a 5xx
 raises `ApiUnavailable`, and the agent decides from its replica instead; a 4xx is a bug or a
@@ -15,6 +15,8 @@ from gate_protocol.api_models import (
     DecisionQuery,
     EventBatch,
     EventBatchResult,
+    EventIdAnswer,
+    EventIdQuery,
 )
 from gate_protocol.messages import AccessEvent
 from gate_protocol.replica import ReplicaDelta, ReplicaSnapshot, decode_replica
@@ -124,6 +126,24 @@ class ApiClient:
             return EventBatchResult.model_validate_json(body)
         except ValidationError:
             raise ApiUnavailable("event batch answer does not validate") from None
+
+    def known_events(self, event_ids: list[str]) -> frozenset[str]:
+        """POST /api/v1/events/known: which of these event ids of this gate the API stores.
+
+        Raises:
+            ApiUnavailable: timeout, connection error, 5xx or an unreadable answer.
+            ApiRejected: a 4xx.
+        """
+        query = EventIdQuery(event_ids=tuple(event_ids))
+        body = self._post(
+            "/api/v1/events/known", query.model_dump_json().encode(), self._sync_timeout
+        )
+        try:
+            answer = EventIdAnswer.model_validate_json(body)
+        except ValidationError:
+            raise ApiUnavailable("known-events answer does not validate") from None
+        # Only what was asked counts: an answer naming other ids confirms nothing more.
+        return frozenset(answer.known) & frozenset(event_ids)
 
     def fetch_replica(self, since: int | None) -> ReplicaSnapshot | ReplicaDelta:
         """GET /api/v1/gates/{gate}/replica, as a delta after `since` or a full snapshot.

@@ -73,8 +73,8 @@ class AgentApp:
             self.outbox.used_appointments(),
             self.outbox.last_passages(),
         )
-        # One HTTP client per thread that uses it (decision worker, sync worker, loop).
-        self.api, sync_api, events_api = (
+        # One HTTP client per thread that uses it (decision, sync, confirm workers, loop).
+        self.api, sync_api, confirm_api, events_api = (
             ApiClient(
                 base_url=config.api.url,
                 gate=config.gate,
@@ -82,9 +82,9 @@ class AgentApp:
                 decision_timeout_s=config.api.decision_timeout_ms / 1000,
                 sync_timeout_s=config.api.sync_timeout_s,
             )
-            for _ in range(3)
+            for _ in range(4)
         )
-        self._clients = (self.api, sync_api, events_api)
+        self._clients = (self.api, sync_api, confirm_api, events_api)
         status_topic = build_topic(
             GateTopic(config.site, config.gate, GateChannel.STATUS, NodeKind.AGENT)
         )
@@ -127,6 +127,7 @@ class AgentApp:
             replica=self._replica_view,
             site=config.site,
             gate=config.gate,
+            events_api=confirm_api,
         )
         self.sender = EventSender(
             outbox=self.outbox,
@@ -135,6 +136,7 @@ class AgentApp:
             window=config.outbox.publish_window,
             api=events_api,
             batch_size=config.api.event_batch_size,
+            confirm_grace_s=config.api.confirm_grace_s,
         )
         self.agent = GateAgent(
             config=config,

@@ -127,6 +127,20 @@ class ApiConfig(_Section):
         description="Replay unsent events over HTTP once MQTT has been down this long",
     )
     event_batch_size: int = Field(default=200, ge=1, le=500, description="Events per HTTP batch")
+    confirm_interval_s: float = Field(
+        default=5.0,
+        gt=0,
+        le=3600,
+        description="How often the agent asks POST /api/v1/events/known about published "
+        "events the API has not yet confirmed (one batch of up to 500 a round)",
+    )
+    confirm_grace_s: float = Field(
+        default=3.0,
+        ge=0,
+        le=3600,
+        description="Ask about a published event only this long after its PUBACK (the API "
+        "usually has it by then)",
+    )
 
 
 class FileCameraConfig(_Section):

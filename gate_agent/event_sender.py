@@ -1,19 +1,26 @@
-"""Delivers outbox events: over MQTT (QoS 1, marked sent on PUBACK), or over HTTP in batches.
+"""Delivers outbox events: over MQTT (QoS 1, published on PUBACK), or over HTTP in batches.
 
 Only a window of events is handed to paho at a time; paho keeps them across reconnects with
-their message ids, and each PUBACK marks its event sent. While MQTT has been down for a while
-and the API answers, the oldest unsent events go to ``POST /api/v1/events`` instead (the API
-stores each event_id once, so an event that later also arrives over MQTT is harmless).
+their message ids, and each PUBACK marks its event *published* (with the time). A PUBACK is
+not proof the API stored the event, so published events stay in the outbox until confirmed:
+every so often the loop takes a `ConfirmJob` of events published more than the grace period
+ago and hands it to the confirm worker (`gate_agent.event_confirm`), whose `ConfirmResult`
+comes back through the inbox. While MQTT has been down for a while and the API answers, the
+oldest unsent events go to ``POST /api/v1/events`` instead; the API's answer confirms them
+at once (it stores each event_id once, so an event that also arrives over MQTT is harmless).
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from typing import Protocol
 
 from gate_protocol.messages import encode_message
 
 from gate_agent.api_client import ApiClient, ApiError
+from gate_agent.event_confirm import CONFIRM_BATCH, ConfirmJob, ConfirmResult
 from gate_agent.outbox import Outbox
 
 __all__ = ["EventSender", "Publisher"]
@@ -30,7 +37,7 @@ class Publisher(Protocol):
 
 
 class EventSender:
-    """Moves events from the outbox to the API.
+    """Moves events from the outbox to the API (used from the agent loop's thread only).
 
     Args:
         outbox: The durable outbox (owned by the agent loop's thread).
@@ -39,6 +46,9 @@ class EventSender:
         window: Events handed to MQTT and not yet acknowledged, at most.
         api: The API client for HTTP replay.
         batch_size: Events per HTTP batch.
+        confirm_grace_s: Published events are checked with the API only this long after
+            their PUBACK (the API's ingest usually has them by then).
+        wall: The wall clock (Unix time; publication times survive restarts).
     """
 
     def __init__(
@@ -50,6 +60,8 @@ class EventSender:
         window: int,
         api: ApiClient,
         batch_size: int,
+        confirm_grace_s: float = 3.0,
+        wall: Callable[[], float] = time.time,
     ) -> None:
         self._outbox = outbox
         self._publisher = publisher
@@ -57,14 +69,24 @@ class EventSender:
         self._window = window
         self._api = api
         self._batch_size = batch_size
+        self._confirm_grace_s = confirm_grace_s
+        self._wall = wall
         self._seq_by_mid: dict[int, int] = {}
         self._highest_handed = 0
+        self._confirming = False
         self.replayed_over_http = 0
+        self.confirmed_known = 0
+        self.resent_unknown = 0
 
     @property
     def in_flight(self) -> int:
         """Events handed to MQTT and not yet acknowledged."""
         return len(self._seq_by_mid)
+
+    @property
+    def confirming(self) -> bool:
+        """Whether a confirm job is with the worker."""
+        return self._confirming
 
     def pump_mqtt(self) -> int:
         """Hand the next unsent events to MQTT, up to the window; returns how many."""
@@ -82,17 +104,53 @@ class EventSender:
         return handed
 
     def on_puback(self, mid: int) -> bool:
-        """Mark the event behind this message id sent; False if the mid is not an event."""
+        """Mark the event behind this message id published; False if the mid is not an event."""
         seq = self._seq_by_mid.pop(mid, None)
         if seq is None:
             return False
-        self._outbox.mark_sent([seq])
+        self._outbox.mark_published([seq], at=self._wall())
         return True
 
     def reset_mqtt(self) -> None:
         """Forget what paho holds (a new client): every unsent event is handed again."""
         self._seq_by_mid.clear()
         self._highest_handed = 0
+
+    def confirm_job(self) -> ConfirmJob | None:
+        """The next events to confirm (published over the grace period ago), if any.
+
+        At most one job is out at a time: None while the worker has one.
+        """
+        if self._confirming:
+            return None
+        pending = self._outbox.published_unconfirmed(
+            limit=CONFIRM_BATCH, published_before=self._wall() - self._confirm_grace_s
+        )
+        if not pending:
+            return None
+        self._confirming = True
+        return ConfirmJob(tuple(pending))
+
+    def confirm_dropped(self) -> None:
+        """The job from `confirm_job` did not reach the worker: the next round retries."""
+        self._confirming = False
+
+    def on_confirmed(self, result: ConfirmResult) -> int:
+        """Mark what the worker confirmed; returns how many events were newly confirmed."""
+        self._confirming = False
+        marked = self._outbox.mark_confirmed(result.confirmed)
+        self.confirmed_known += result.known
+        self.resent_unknown += result.resent
+        if result.resent:
+            _log.warning("re-sent %d events the API did not have (PUBACKed)", result.resent)
+        if result.error is not None:
+            _log.info(
+                "confirming %d events: %d confirmed, then %s",
+                result.asked,
+                len(result.confirmed),
+                result.error,
+            )
+        return marked
 
     def replay_http(self) -> int:
         """Send one batch of the oldest unsent events over HTTP; returns how many were acked."""
@@ -104,7 +162,8 @@ class EventSender:
         except ApiError as exc:
             _log.info("event replay over HTTP failed: %s", exc)
             return 0
-        marked = self._outbox.mark_sent(p.seq for p in pending)
+        # The API answered for the batch: stored is confirmed, no need to ask again.
+        marked = self._outbox.mark_confirmed(p.seq for p in pending)
         self.replayed_over_http += marked
         _log.info(
             "replayed %d events over HTTP (%d new, %d duplicates)",

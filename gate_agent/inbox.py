@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gate_agent.event_confirm import ConfirmResult
 from gate_agent.face_step import FaceOutcome
 from gate_agent.presentation import Presentation, Verdict
 from gate_agent.replica_store import SyncResult
 
 __all__ = [
     "CodeSeen",
+    "EventsConfirmed",
     "InboxItem",
     "MqttConnected",
     "MqttDisconnected",
@@ -84,6 +86,13 @@ class ReplicaSynced:
 
 
 @dataclass(frozen=True, slots=True)
+class EventsConfirmed:
+    """The confirm worker's answer: which published events the API stores."""
+
+    result: ConfirmResult
+
+
+@dataclass(frozen=True, slots=True)
 class Stop:
     """Leave the loop."""
 
@@ -97,5 +106,6 @@ InboxItem = (
     | CodeSeen
     | PresentationDecided
     | ReplicaSynced
+    | EventsConfirmed
     | Stop
 )

@@ -4,9 +4,14 @@ SQLite in WAL mode with ``synchronous=FULL``: a committed event survives a power
 per-agent sequence number is taken in the same transaction as the event row, so it never
 repeats after a crash. Before a gate is opened, the event-to-be is kept as a *draft* (keyed
 by the OpenCommand's id): if the agent dies before the turnstile answers, the draft becomes
-the event at the next start, so an opening is never left unrecorded. Rows stay until the
-event is acknowledged (MQTT PUBACK or the API's event batch answer); acknowledged rows are
-pruned down to the last thousand for diagnosis.
+the event at the next start, so an opening is never left unrecorded.
+
+An event goes *unsent* -> *published* (the broker's PUBACK; the time is kept) -> *confirmed*
+(the API said it stores it: an HTTP batch answer, or ``POST /api/v1/events/known``). A PUBACK
+is no proof: a broker may acknowledge and then lose an event. Rows stay until confirmed;
+confirmed rows are pruned down to the last thousand for diagnosis. The bound (`max_unsent`)
+counts every event not yet confirmed, published or not: all of them occupy disk until then.
+Outbox files written before confirmation existed are upgraded in place when opened.
 
 The outbox is used from one thread (the agent loop); SQLite connections are not shared.
 """
@@ -29,7 +34,9 @@ CREATE TABLE IF NOT EXISTS events (
     seq INTEGER PRIMARY KEY,
     event_id TEXT NOT NULL UNIQUE,
     payload TEXT NOT NULL,
-    sent INTEGER NOT NULL DEFAULT 0
+    sent INTEGER NOT NULL DEFAULT 0,
+    published_at REAL,
+    confirmed INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS events_unsent ON events (sent, seq);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
@@ -41,16 +48,22 @@ CREATE TABLE IF NOT EXISTS used_appointments (
     appointment_id TEXT PRIMARY KEY, used_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
 );
 """
-_KEEP_SENT = 1000
+# Columns added after the first release: (name, declaration) for ALTER TABLE ADD COLUMN.
+_UPGRADES = (
+    ("published_at", "REAL"),
+    ("confirmed", "INTEGER NOT NULL DEFAULT 0"),
+)
+_INDEXES = "CREATE INDEX IF NOT EXISTS events_unconfirmed ON events (confirmed, sent, seq);"
+_KEEP_CONFIRMED = 1000
 
 
 class OutboxFull(RuntimeError):
-    """The outbox holds as many unsent events as it may: nothing more can be recorded."""
+    """The outbox holds as many unconfirmed events as it may: nothing more can be recorded."""
 
 
 @dataclass(frozen=True, slots=True)
 class PendingEvent:
-    """An event waiting for its acknowledgement."""
+    """An event waiting to be published or confirmed."""
 
     seq: int
     event: AccessEvent
@@ -61,7 +74,7 @@ class Outbox:
 
     Args:
         path: The database file (created with its folder).
-        max_unsent: Unsent events beyond which `append` refuses.
+        max_unsent: Events not yet confirmed by the API beyond which `append` refuses.
     """
 
     def __init__(self, path: Path, *, max_unsent: int) -> None:
@@ -70,26 +83,42 @@ class Outbox:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
+        self._upgrade()
+        self._db.executescript(_INDEXES)
         self.max_unsent = max_unsent
-        self._unsent = self._count_unsent()
+        self._unsent = self._count("sent = 0")
+        self._unconfirmed = self._count("confirmed = 0")
+
+    def _upgrade(self) -> None:
+        # An outbox from before confirmation: its rows marked sent were only PUBACKed, so
+        # they stay unconfirmed (published_at NULL: ask the API about them at once).
+        have = {str(row[1]) for row in self._db.execute("PRAGMA table_info(events)")}
+        for name, declaration in _UPGRADES:
+            if name not in have:
+                self._db.execute(f"ALTER TABLE events ADD COLUMN {name} {declaration}")
 
     def close(self) -> None:
         """Close the database."""
         self._db.close()
 
-    def _count_unsent(self) -> int:
-        row = self._db.execute("SELECT COUNT(*) FROM events WHERE sent = 0").fetchone()
+    def _count(self, where: str) -> int:
+        row = self._db.execute(f"SELECT COUNT(*) FROM events WHERE {where}").fetchone()  # noqa: S608
         return int(row[0])
 
     @property
     def unsent(self) -> int:
-        """How many events wait for an acknowledgement."""
+        """How many events wait to be published (no PUBACK or API answer yet)."""
         return self._unsent
 
     @property
+    def unconfirmed(self) -> int:
+        """How many events the API has not yet confirmed (published or not)."""
+        return self._unconfirmed
+
+    @property
     def full(self) -> bool:
-        """Whether the outbox is at its bound."""
-        return self._unsent >= self.max_unsent
+        """Whether the outbox is at its bound (unconfirmed events)."""
+        return self._unconfirmed >= self.max_unsent
 
     def save_draft(self, command_id: str, event: AccessEvent) -> None:
         """Keep the event-to-be of an opening until its story is closed."""
@@ -146,10 +175,10 @@ class Outbox:
             draft_id: The draft this event replaces (deleted in the same transaction).
 
         Raises:
-            OutboxFull: the unsent events reached the bound (plus `reserve`).
+            OutboxFull: the unconfirmed events reached the bound (plus `reserve`).
         """
-        if self._unsent >= self.max_unsent + reserve and draft_id is None:
-            raise OutboxFull(f"{self._unsent} unsent events")
+        if self._unconfirmed >= self.max_unsent + reserve and draft_id is None:
+            raise OutboxFull(f"{self._unconfirmed} unconfirmed events")
         self._db.execute("BEGIN IMMEDIATE")
         try:
             row = self._db.execute("SELECT value FROM counters WHERE name = 'seq'").fetchone()
@@ -171,6 +200,7 @@ class Outbox:
             self._db.execute("ROLLBACK")
             raise
         self._unsent += 1
+        self._unconfirmed += 1
         return event
 
     def pending(self, *, limit: int, after_seq: int = 0) -> list[PendingEvent]:
@@ -181,27 +211,51 @@ class Outbox:
         ).fetchall()
         return [PendingEvent(int(seq), AccessEvent.model_validate_json(p)) for seq, p in rows]
 
-    def mark_sent(self, seqs: Iterable[int]) -> int:
-        """Mark events acknowledged; returns how many were newly marked."""
-        marked = 0
+    def published_unconfirmed(self, *, limit: int, published_before: float) -> list[PendingEvent]:
+        """The oldest published, unconfirmed events published at or before `published_before`.
+
+        Rows upgraded from an old outbox have no publication time and always qualify.
+        """
+        rows = self._db.execute(
+            "SELECT seq, payload FROM events WHERE confirmed = 0 AND sent = 1"
+            " AND (published_at IS NULL OR published_at <= ?) ORDER BY seq LIMIT ?",
+            (published_before, limit),
+        ).fetchall()
+        return [PendingEvent(int(seq), AccessEvent.model_validate_json(p)) for seq, p in rows]
+
+    def mark_published(self, seqs: Iterable[int], *, at: float) -> int:
+        """Mark events published (the broker's PUBACK) at `at` (Unix time); returns how many."""
+        cursor = self._db.executemany(
+            "UPDATE events SET sent = 1, published_at = ? WHERE seq = ? AND sent = 0",
+            [(at, seq) for seq in seqs],
+        )
+        self._unsent -= cursor.rowcount
+        return cursor.rowcount
+
+    def mark_confirmed(self, seqs: Iterable[int]) -> int:
+        """Mark events confirmed (the API stores them); returns how many were newly marked."""
+        params = [(seq,) for seq in seqs]
         self._db.execute("BEGIN IMMEDIATE")
         try:
-            for seq in seqs:
-                cursor = self._db.execute(
-                    "UPDATE events SET sent = 1 WHERE seq = ? AND sent = 0", (seq,)
-                )
-                marked += cursor.rowcount
+            unsent = self._db.executemany(
+                "UPDATE events SET sent = 1, confirmed = 1 WHERE seq = ? AND sent = 0",
+                params,
+            ).rowcount
+            published = self._db.executemany(
+                "UPDATE events SET confirmed = 1 WHERE seq = ? AND confirmed = 0", params
+            ).rowcount
             self._db.execute(
-                "DELETE FROM events WHERE sent = 1 AND seq <= "
+                "DELETE FROM events WHERE confirmed = 1 AND seq <= "
                 "(SELECT COALESCE(MAX(seq), 0) FROM events) - ?",
-                (_KEEP_SENT,),
+                (_KEEP_CONFIRMED,),
             )
             self._db.execute("COMMIT")
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
-        self._unsent -= marked
-        return marked
+        self._unsent -= unsent
+        self._unconfirmed -= unsent + published
+        return unsent + published
 
     def last_seq(self) -> int:
         """The last sequence number taken (0 before the first event)."""

@@ -96,8 +96,9 @@ class EventRecorder:
         if self._full_alarm_at is not None and now - self._full_alarm_at < _FULL_ALARM_EVERY_S:
             return
         self._full_alarm_at = now
-        _log.error("event outbox is full (%d unsent): the gate denies", self._outbox.unsent)
-        self._raise_alarm(AlarmKind.OUTBOX_FULL, f"{self._outbox.unsent} unsent events")
+        waiting = self._outbox.unconfirmed
+        _log.error("event outbox is full (%d unconfirmed): the gate denies", waiting)
+        self._raise_alarm(AlarmKind.OUTBOX_FULL, f"{waiting} events not confirmed by the API")
 
 
 def _build(story: Story, seq: int) -> AccessEvent:

@@ -1,7 +1,8 @@
-"""The agent's blocking work, off the loop: the decision worker and the replica sync worker.
+"""The agent's blocking work, off the loop: the decision, replica sync and confirm workers.
 
-Both report back only through the loop's inbox. The decision queue is bounded: a burst of
-presentations beyond it is refused (the loop counts it) rather than piling up stale work.
+All report back only through the loop's inbox; none touches the outbox (the loop's alone).
+The decision queue is bounded: a burst of presentations beyond it is refused (the loop counts
+it) rather than piling up stale work. The confirm worker holds at most one job.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from gate_protocol.replica import ReplicaError
 
 from gate_agent.api_client import ApiClient, ApiError
 from gate_agent.decider import PresentationDecider, ReplicaView
-from gate_agent.inbox import InboxItem, PresentationDecided, ReplicaSynced
+from gate_agent.event_confirm import ConfirmJob, ConfirmResult, EventApi, reconcile_events
+from gate_agent.inbox import EventsConfirmed, InboxItem, PresentationDecided, ReplicaSynced
 from gate_agent.presentation import Presentation, gate_denial
 from gate_agent.replica_store import ReplicaStore, sync_replica
 
@@ -49,9 +51,13 @@ class WorkQueue(Protocol):
         """Ask for a replica sync soon."""
         ...
 
+    def confirm(self, job: ConfirmJob) -> bool:
+        """Check published events with the API; False when a job is already waiting."""
+        ...
+
 
 class Workers:
-    """The decision and sync threads.
+    """The decision, sync and confirm threads.
 
     Args:
         inbox: The agent loop's inbox.
@@ -62,6 +68,7 @@ class Workers:
         site: This gate's site id (a replica for another gate is refused).
         gate: This gate's id.
         queue_size: Presentations waiting for a decision, at most.
+        events_api: The API client of the confirm worker (its own: one client per thread).
     """
 
     def __init__(
@@ -75,6 +82,7 @@ class Workers:
         site: str,
         gate: str,
         queue_size: int = 16,
+        events_api: EventApi | None = None,
     ) -> None:
         self._inbox = inbox
         self._decider = decider
@@ -83,25 +91,32 @@ class Workers:
         self._replica = replica
         self._site = site
         self._gate = gate
+        self._events_api = events_api or api
         self._jobs: queue.Queue[Presentation | None] = queue.Queue(maxsize=queue_size)
+        self._confirm_jobs: queue.Queue[ConfirmJob | None] = queue.Queue(maxsize=1)
         self._sync_wanted = threading.Event()
         self._stop = threading.Event()
         self._threads = [
             threading.Thread(target=self._decide_loop, name="agent-decide", daemon=True),
             threading.Thread(target=self._sync_loop, name="agent-sync", daemon=True),
+            threading.Thread(target=self._confirm_loop, name="agent-confirm", daemon=True),
         ]
 
     def start(self) -> None:
-        """Start both threads."""
+        """Start the threads."""
         for thread in self._threads:
             thread.start()
 
     def stop(self) -> None:
-        """Stop both threads (a decision in progress finishes first)."""
+        """Stop the threads (a decision or API call in progress finishes first)."""
         self._stop.set()
         self._sync_wanted.set()
         try:
             self._jobs.put_nowait(None)
+        except queue.Full:
+            pass
+        try:
+            self._confirm_jobs.put_nowait(None)
         except queue.Full:
             pass
         for thread in self._threads:
@@ -119,6 +134,14 @@ class Workers:
     def request_sync(self) -> None:
         """Ask for a replica sync soon (requests made meanwhile are merged)."""
         self._sync_wanted.set()
+
+    def confirm(self, job: ConfirmJob) -> bool:
+        """Check published events with the API; False when a job is already waiting."""
+        try:
+            self._confirm_jobs.put_nowait(job)
+        except queue.Full:
+            return False
+        return True
 
     def _decide_loop(self) -> None:
         while not self._stop.is_set():
@@ -155,3 +178,18 @@ class Workers:
             raise ReplicaError(f"replica is for {snapshot.site_id}/{snapshot.gate_id}")
         self._store.save(result.stored)
         self._inbox.put(ReplicaSynced(result))
+
+    def _confirm_loop(self) -> None:
+        while not self._stop.is_set():
+            job = self._confirm_jobs.get()
+            if job is None:
+                return
+            try:
+                result = reconcile_events(api=self._events_api, job=job)
+            except Exception as exc:
+                _log.exception("confirm worker failed")
+                result = ConfirmResult(
+                    asked=len(job.events), confirmed=(), known=0, resent=0, error=repr(exc)
+                )
+            # Always answer, so the loop knows the job is over and sends the next one.
+            self._inbox.put(EventsConfirmed(result))

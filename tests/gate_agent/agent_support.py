@@ -22,7 +22,14 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from gate_agent.config import AgentConfig
-from gate_protocol.api_models import DecisionAnswer, DecisionQuery, EventBatch, EventBatchResult
+from gate_protocol.api_models import (
+    DecisionAnswer,
+    DecisionQuery,
+    EventBatch,
+    EventBatchResult,
+    EventIdAnswer,
+    EventIdQuery,
+)
 from gate_protocol.messages import (
     AccessEvent,
     AckResult,
@@ -132,6 +139,7 @@ class ApiStub:
         self.queries: list[DecisionQuery] = []
         self.events: dict[str, AccessEvent] = {}
         self.event_posts = 0
+        self.known_posts = 0
         self.replica_gets = 0
         self.bad_keys = 0
         self._lock = threading.Lock()
@@ -163,6 +171,8 @@ class ApiStub:
                     self._reply(*stub.answer(body))
                 elif self.path == "/api/v1/events":
                     self._reply(*stub.store_events(body))
+                elif self.path == "/api/v1/events/known":
+                    self._reply(*stub.known_events(body))
                 else:
                     self._reply(404, b"{}")
 
@@ -219,6 +229,13 @@ class ApiStub:
         return 200, EventBatchResult(
             stored=stored, duplicates=duplicates
         ).model_dump_json().encode()
+
+    def known_events(self, body: bytes) -> tuple[int, bytes]:
+        query = EventIdQuery.model_validate_json(body)
+        with self._lock:
+            self.known_posts += 1
+            known = tuple(i for i in query.event_ids if i in self.events)
+        return 200, EventIdAnswer(known=known).model_dump_json().encode()
 
     def stop(self) -> None:
         self._server.shutdown()

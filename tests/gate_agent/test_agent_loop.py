@@ -11,8 +11,10 @@ from agent_support import GATE_KEY, agent_config, topic
 from gate_agent.agent import GateAgent
 from gate_agent.api_client import ApiClient
 from gate_agent.decider import ReplicaView
+from gate_agent.event_confirm import ConfirmJob, ConfirmResult
 from gate_agent.event_sender import EventSender
 from gate_agent.inbox import (
+    EventsConfirmed,
     InboxItem,
     MqttConnected,
     MqttIncoming,
@@ -64,6 +66,7 @@ class FakeWorkers:
     def __init__(self) -> None:
         self.submitted: list[Presentation] = []
         self.syncs = 0
+        self.confirms: list[ConfirmJob] = []
 
     def submit(self, presentation: Presentation) -> bool:
         self.submitted.append(presentation)
@@ -72,11 +75,25 @@ class FakeWorkers:
     def request_sync(self) -> None:
         self.syncs += 1
 
+    def confirm(self, job: ConfirmJob) -> bool:
+        self.confirms.append(job)
+        return True
+
 
 def build(
-    tmp_path: Path, *, max_unsent: int = 100, calls: list[str] | None = None
+    tmp_path: Path,
+    *,
+    max_unsent: int = 100,
+    calls: list[str] | None = None,
+    workers: FakeWorkers | None = None,
+    confirm_interval_s: float = 5.0,
 ) -> tuple[GateAgent, Outbox, FakeBus]:
-    config = agent_config(tmp_path, mqtt_port=1, api_url="http://api.test")
+    config = agent_config(
+        tmp_path,
+        mqtt_port=1,
+        api_url="http://api.test",
+        api={"confirm_interval_s": confirm_interval_s},
+    )
     outbox = Outbox(tmp_path / "o.db", max_unsent=max_unsent)
     bus = FakeBus(outbox)
     api = ApiClient(
@@ -97,6 +114,7 @@ def build(
         window=10,
         api=api,
         batch_size=10,
+        confirm_grace_s=0.0,
     )
     inbox: queue.Queue[InboxItem] = queue.Queue()
     agent = GateAgent(
@@ -104,7 +122,7 @@ def build(
         bus=bus,
         outbox=outbox,
         sender=sender,
-        workers=FakeWorkers(),
+        workers=workers or FakeWorkers(),
         replica=ReplicaView(None, None),
         inbox=inbox,
     )
@@ -269,3 +287,33 @@ def test_a_full_decision_queue_still_gives_one_denial_event(tmp_path: Path) -> N
     assert pending.event.decision is Decision.DENIED
     assert pending.event.reason_detail == "gate busy: decision queue full"
     assert agent.drops["presentation:busy"] == 1
+
+
+def test_published_events_go_to_the_confirm_worker_and_back(tmp_path: Path) -> None:
+    workers = FakeWorkers()
+    agent, outbox, bus = build(tmp_path, workers=workers, confirm_interval_s=0.01)
+    agent.handle(decided(Decision.DENIED))
+    agent.handle(decided(Decision.DENIED))
+    first, second = (len(bus.published) - 1, len(bus.published))
+    agent.handle(MqttPublished(mid=first))
+    time.sleep(0.02)
+    agent.tick()
+    # Only the PUBACKed event is asked about; one job at a time.
+    [job] = workers.confirms
+    assert [p.seq for p in job.events] == [1]
+    agent.handle(MqttPublished(mid=second))
+    time.sleep(0.02)
+    agent.tick()
+    assert len(workers.confirms) == 1
+    assert outbox.unsent == 0 and outbox.unconfirmed == 2
+    agent.handle(EventsConfirmed(ConfirmResult(asked=1, confirmed=(1,), known=0, resent=1)))
+    assert outbox.unconfirmed == 1
+    time.sleep(0.02)
+    agent.tick()
+    assert [p.seq for p in workers.confirms[-1].events] == [2]
+    # A failed round confirms nothing; the next round asks again.
+    agent.handle(EventsConfirmed(ConfirmResult(2, (), 0, 0, error="HTTP 503")))
+    assert outbox.unconfirmed == 1
+    time.sleep(0.02)
+    agent.tick()
+    assert [p.seq for p in workers.confirms[-1].events] == [2]

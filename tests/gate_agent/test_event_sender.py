@@ -57,7 +57,7 @@ def test_window_bounds_what_mqtt_holds_and_puback_marks_sent(tmp_path: Path) -> 
     assert events.pump_mqtt() == 2 and events.pump_mqtt() == 0
     assert events.in_flight == 2
     assert events.on_puback(1) and not events.on_puback(1) and not events.on_puback(99)
-    assert outbox.unsent == 2
+    assert outbox.unsent == 2 and outbox.unconfirmed == 3
     assert events.pump_mqtt() == 1
     assert [p for _, p in publisher.sent][2].count(b'"agent_seq":3') == 1
 
@@ -71,7 +71,7 @@ def test_refused_publish_keeps_the_event_for_later(tmp_path: Path) -> None:
     assert events.pump_mqtt() == 1
 
 
-def test_http_replay_sends_batches_and_marks_them_sent(tmp_path: Path) -> None:
+def test_http_replay_sends_batches_and_marks_them_confirmed(tmp_path: Path) -> None:
     posted: list[int] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -83,6 +83,8 @@ def test_http_replay_sends_batches_and_marks_them_sent(tmp_path: Path) -> None:
         outbox.append(event)
     assert events.replay_http() == 2 and events.replay_http() == 1 and events.replay_http() == 0
     assert posted == [2, 1] and outbox.unsent == 0 and events.replayed_over_http == 3
+    # The API's batch answer is its word: nothing left to confirm.
+    assert outbox.unconfirmed == 0
 
 
 def test_http_replay_failure_keeps_events(tmp_path: Path) -> None:

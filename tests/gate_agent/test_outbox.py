@@ -1,3 +1,4 @@
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ def test_sequence_numbers_grow_and_survive_reopening(tmp_path: Path) -> None:
     first = outbox.append(event)
     second = outbox.append(event)
     assert (first.agent_seq, second.agent_seq) == (1, 2)
-    outbox.mark_sent([1, 2])
+    outbox.mark_confirmed([1, 2])
     outbox.close()
     reopened = Outbox(tmp_path / "o.db", max_unsent=100)
     assert reopened.append(event).agent_seq == 3
@@ -25,16 +26,111 @@ def test_database_is_wal_with_full_sync(tmp_path: Path) -> None:
     assert outbox._db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
 
 
-def test_pending_and_mark_sent(tmp_path: Path) -> None:
+def test_pending_and_mark_published(tmp_path: Path) -> None:
     outbox = Outbox(tmp_path / "o.db", max_unsent=100)
     for _ in range(5):
         outbox.append(event)
     assert [p.seq for p in outbox.pending(limit=3)] == [1, 2, 3]
     assert [p.seq for p in outbox.pending(limit=10, after_seq=3)] == [4, 5]
-    assert outbox.mark_sent([2, 4]) == 2
-    assert outbox.mark_sent([2]) == 0  # already sent
+    assert outbox.mark_published([2, 4], at=1000.0) == 2
+    assert outbox.mark_published([2], at=1001.0) == 0  # already published
     assert outbox.unsent == 3
     assert [p.seq for p in outbox.pending(limit=10)] == [1, 3, 5]
+    # A PUBACK is not the API's word: the bound still counts them.
+    assert outbox.unconfirmed == 5
+
+
+def test_published_events_wait_for_the_grace_period(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "o.db", max_unsent=100)
+    for _ in range(4):
+        outbox.append(event)
+    outbox.mark_published([1, 2], at=1000.0)
+    outbox.mark_published([3], at=1010.0)
+    assert outbox.published_unconfirmed(limit=10, published_before=999.0) == []
+    due = outbox.published_unconfirmed(limit=10, published_before=1005.0)
+    assert [p.seq for p in due] == [1, 2]
+    assert [p.event.agent_seq for p in due] == [1, 2]
+    assert [p.seq for p in outbox.published_unconfirmed(limit=1, published_before=2e9)] == [1]
+    assert [p.seq for p in outbox.published_unconfirmed(limit=9, published_before=2e9)] == [1, 2, 3]
+
+
+def test_confirmation_from_either_state(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "o.db", max_unsent=100)
+    for _ in range(4):
+        outbox.append(event)
+    outbox.mark_published([1, 2], at=1000.0)
+    # 1 published -> confirmed; 3 unsent -> confirmed (the HTTP batch answer); 9 is not there.
+    assert outbox.mark_confirmed([1, 3, 9]) == 2
+    assert outbox.mark_confirmed([1, 3]) == 0
+    assert (outbox.unsent, outbox.unconfirmed) == (1, 2)
+    assert [p.seq for p in outbox.pending(limit=10)] == [4]
+    assert [p.seq for p in outbox.published_unconfirmed(limit=10, published_before=2e9)] == [2]
+    # A confirmed event is never published again, nor asked about again.
+    assert outbox.mark_published([3], at=1001.0) == 0
+    outbox.close()
+    reopened = Outbox(tmp_path / "o.db", max_unsent=100)
+    assert (reopened.unsent, reopened.unconfirmed) == (1, 2)
+
+
+def test_only_confirmed_events_are_pruned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("gate_agent.outbox._KEEP_CONFIRMED", 2)
+    outbox = Outbox(tmp_path / "o.db", max_unsent=100)
+    for _ in range(8):
+        outbox.append(event)
+    outbox.mark_published(range(1, 9), at=1000.0)
+    outbox.mark_confirmed([1, 2, 3, 7, 8])
+    seqs = [row[0] for row in outbox._db.execute("SELECT seq FROM events ORDER BY seq")]
+    # Unconfirmed 4..6 stay however old; confirmed rows are kept only among the last two.
+    assert seqs == [4, 5, 6, 7, 8]
+
+
+def test_full_counts_published_but_unconfirmed_events(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "o.db", max_unsent=2)
+    outbox.append(event)
+    outbox.append(event)
+    outbox.mark_published([1, 2], at=1000.0)
+    assert outbox.unsent == 0 and outbox.full
+    with pytest.raises(OutboxFull):
+        outbox.append(event)
+    outbox.mark_confirmed([1])
+    assert not outbox.full
+    assert outbox.append(event).agent_seq == 3
+
+
+_OLD_SCHEMA = """
+CREATE TABLE events (
+    seq INTEGER PRIMARY KEY,
+    event_id TEXT NOT NULL UNIQUE,
+    payload TEXT NOT NULL,
+    sent INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX events_unsent ON events (sent, seq);
+CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+"""
+
+
+def test_an_outbox_from_before_confirmation_is_upgraded(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as db:
+        db.executescript(_OLD_SCHEMA)
+        for seq, sent in ((1, 1), (2, 1), (3, 0)):
+            db.execute(
+                "INSERT INTO events (seq, event_id, payload, sent) VALUES (?, ?, ?, ?)",
+                (seq, f"e{seq}", event(seq).model_dump_json(), sent),
+            )
+        db.execute("INSERT INTO counters VALUES ('seq', 3)")
+    outbox = Outbox(path, max_unsent=100)
+    columns = {row[1] for row in outbox._db.execute("PRAGMA table_info(events)")}
+    assert {"published_at", "confirmed"} <= columns
+    # Rows the old agent marked sent were only PUBACKed: unconfirmed, and due at once.
+    assert (outbox.unsent, outbox.unconfirmed) == (1, 3)
+    due = outbox.published_unconfirmed(limit=10, published_before=0.0)
+    assert [p.seq for p in due] == [1, 2]
+    assert outbox.append(event).agent_seq == 4
+    outbox.close()
+    # Opening it again changes nothing.
+    again = Outbox(path, max_unsent=100)
+    assert (again.unsent, again.unconfirmed) == (2, 4)
 
 
 def test_full_outbox_refuses_but_keeps_room_for_denials(tmp_path: Path) -> None:
@@ -47,7 +143,7 @@ def test_full_outbox_refuses_but_keeps_room_for_denials(tmp_path: Path) -> None:
     assert outbox.append(event, reserve=1).agent_seq == 4
     with pytest.raises(OutboxFull):
         outbox.append(event, reserve=1)
-    assert outbox.unsent == 4
+    assert outbox.unsent == outbox.unconfirmed == 4
 
 
 def test_failed_build_takes_no_sequence_number(tmp_path: Path) -> None:
