@@ -21,6 +21,7 @@ import asyncio
 import logging
 import multiprocessing
 import random
+import signal
 import statistics
 import sys
 import threading
@@ -127,7 +128,9 @@ class Server:
     """uvicorn in a thread."""
 
     def __init__(self, app, port: int) -> None:  # type: ignore[no-untyped-def]
-        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="warning", timeout_keep_alive=30
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -150,7 +153,9 @@ async def hammer(
     queue: asyncio.Queue[tuple[str, dict[str, str], dict | None]] = asyncio.Queue()  # type: ignore[type-arg]
     for item in requests:
         queue.put_nowait(item)
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    limits = httpx.Limits(
+        max_connections=concurrency, max_keepalive_connections=concurrency, keepalive_expiry=2
+    )
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
 
         async def worker() -> None:
@@ -158,10 +163,14 @@ async def hammer(
             while not queue.empty():
                 path, headers, body = queue.get_nowait()
                 started = time.perf_counter()
-                if body is None:
-                    answer = await client.get(path, headers=headers)
-                else:
-                    answer = await client.post(path, json=body, headers=headers)
+                try:
+                    if body is None:
+                        answer = await client.get(path, headers=headers)
+                    else:
+                        answer = await client.post(path, json=body, headers=headers)
+                except httpx.TransportError:  # e.g. a keep-alive connection the server closed
+                    errors += 1
+                    continue
                 latencies.append(time.perf_counter() - started)
                 if answer.status_code != 200:
                     errors += 1
@@ -226,6 +235,8 @@ def main() -> None:
     parser.add_argument("--no-mqtt", action="store_true")
     args = parser.parse_args()
     random.seed(7)
+    # A killed run still stops its PostgreSQL cluster and broker (the finally below).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     # The dashboard's live feed taps the same MQTT stream; its shutdown noise is not ours.
     logging.getLogger("central_api.dashboard").setLevel(logging.CRITICAL)
     pg = start_postgres()

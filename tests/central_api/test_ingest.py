@@ -181,3 +181,25 @@ def test_implausible_event_times_are_refused(
     assert answer.status_code == 422
     assert "ev-2" in answer.json()["detail"]
     assert count_events(engine) == 0
+
+
+def test_a_gate_learns_which_of_its_events_are_stored(client: TestClient, world: World) -> None:
+    client.post(
+        "/api/v1/events", json=batch(make_event(1), make_event(2)), headers=world.gate_key()
+    )
+    answer = client.post(
+        "/api/v1/events/known",
+        json={"event_ids": ["ev-1", "ev-2", "ev-3"]},
+        headers=world.gate_key(),
+    )
+    assert answer.json() == {"known": ["ev-1", "ev-2"]}
+    other_gate = client.post(
+        "/api/v1/events/known", json={"event_ids": ["ev-1"]}, headers=world.gate_key(world.gate2)
+    )
+    assert other_gate.json() == {"known": []}
+    assert (
+        client.post(
+            "/api/v1/events/known", json={"event_ids": []}, headers=world.gate_key()
+        ).status_code
+        == 422
+    )

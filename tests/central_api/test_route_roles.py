@@ -52,11 +52,19 @@ def concrete(path: str) -> str:
 
 def all_endpoints(app: FastAPI) -> list[tuple[str, str, APIRoute]]:
     return sorted(
-        (method, route.path, route)
-        for route in api_routes(app)
-        for method in route.methods
-        if method != "HEAD"
+        (
+            (method, route.path, route)
+            for route in api_routes(app)
+            for method in route.methods
+            if method != "HEAD"
+        ),
+        key=lambda item: (item[0], item[1]),
     )
+
+
+def test_no_two_routes_answer_the_same_method_and_path(app: FastAPI) -> None:
+    seen = [(method, path) for method, path, _ in all_endpoints(app)]
+    assert sorted({x for x in seen if seen.count(x) > 1}) == []
 
 
 def test_every_route_is_public_or_declares_a_requirement(app: FastAPI) -> None:

@@ -22,7 +22,12 @@ from central_api.db import make_engine
 from central_api.models import Role
 from gate_protocol.pass_keys import encode_private_key, encode_public_key, generate_pass_key
 
-GATE_ROUTES = ("/api/v1/decisions", "/api/v1/events", "/api/v1/gates/{gate_id}/replica")
+GATE_ROUTES = (
+    "/api/v1/decisions",
+    "/api/v1/events",
+    "/api/v1/events/known",
+    "/api/v1/gates/{gate_id}/replica",
+)
 
 
 @pytest.fixture
