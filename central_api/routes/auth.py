@@ -27,6 +27,16 @@ _LOGIN_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <button type="submit">Log in</button></form></main></body></html>"""
 
 
+_HOME_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>PortGate</title></head><body><main>
+<h1>PortGate</h1>
+<ul>
+<li><a href="/dashboard">Operator dashboard</a> (operators, admins)</li>
+<li><a href="/desk">Security desk</a> (enrollment, badges and passes)</li>
+<li><a href="/login">Log in</a></li>
+</ul></main></body></html>"""
+
+
 class Token(BaseModel):
     """An OAuth2 bearer token."""
 
@@ -67,6 +77,12 @@ def login_for_token(
     minutes = settings.access_token_minutes
     token = create_token(settings=settings, user=user, minutes=minutes, purpose="access")
     return Token(access_token=token, expires_in=minutes * 60)
+
+
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+def home_page() -> HTMLResponse:
+    """Where a login without a destination lands: links to the web pages (public, no data)."""
+    return HTMLResponse(_HOME_PAGE)
 
 
 @router.get("/login", response_class=HTMLResponse)

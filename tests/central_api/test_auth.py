@@ -144,3 +144,11 @@ def test_dev_mode_makes_throwaway_secrets() -> None:
 
 def test_token_lifetime_is_bounded(settings: Settings) -> None:
     assert timedelta(minutes=settings.access_token_minutes) <= timedelta(minutes=60)
+
+
+def test_home_page_links_the_web_pages_and_shows_no_data(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    for link in ('href="/dashboard"', 'href="/desk"', 'href="/login"'):
+        assert link in page.text
+    assert "/" not in client.get("/openapi.json").json()["paths"]

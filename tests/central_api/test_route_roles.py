@@ -15,6 +15,7 @@ from central_api.models import Role
 from central_api.routes.health import MetricsAccess
 
 PUBLIC = {
+    ("GET", "/"),
     ("GET", "/healthz"),
     ("POST", "/api/v1/auth/token"),
     ("GET", "/login"),
