@@ -97,7 +97,8 @@ def test_desk_page_capture_feedback_save_duplicate_and_print(
             page.wait_for_selector("#feedback[data-status=ok]")
             page.click("#save-photo")
             page.wait_for_selector("#feedback[data-status=accepted]")
-            assert page.inner_text("#template-count") == "1 of 5 templates"
+            # The page refreshes the person after showing the feedback: wait for the count.
+            sync_api.expect(page.locator("#template-count")).to_have_text("1 of 5 templates")
 
             page.set_input_files("#upload", str(FACES / "two_people.jpg"))
             page.wait_for_selector("#feedback[data-status=rejected]")
@@ -143,7 +144,8 @@ def test_desk_page_capture_feedback_save_duplicate_and_print(
             page.fill("#dup-password", PASSWORD)
             page.click("#dup-confirm")
             page.wait_for_selector("#feedback[data-status=accepted]")
-            assert page.inner_text("#template-count") == "1 of 5 templates"
+            # The page refreshes the person after showing the feedback: wait for the count.
+            sync_api.expect(page.locator("#template-count")).to_have_text("1 of 5 templates")
             page.click("#templates button[data-template]")
             page.wait_for_selector("#status.bad")
             assert "at least one template" in page.inner_text("#status")
