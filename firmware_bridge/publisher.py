@@ -96,6 +96,7 @@ class GatePublisher:
             door=snapshot.door,
             tamper=snapshot.tamper,
             lanes=tuple(LaneState(lane=n, door=d) for n, d in snapshot.lanes),
+            readers_offline=snapshot.readers_offline,
             at=self._wall(),
         )
         self._bus.publish(topic=self.topic(GateChannel.STATE), message=state, retain=True)

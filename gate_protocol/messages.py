@@ -266,6 +266,7 @@ class GateState(_Message):
     door: DoorState
     tamper: bool = False
     lanes: Annotated[tuple[LaneState, ...], Field(max_length=64)] = ()
+    readers_offline: Annotated[tuple[Id, ...], Field(max_length=64)] = ()
     at: AwareDatetime
 
 

@@ -244,6 +244,12 @@ def test_forced_held_tamper_and_reader_offline_alarms_within_two_seconds(rig: Ri
         lambda: any(s.door is DoorState.FORCED and s.tamper for s in rig.bus.of_kind(GateState)),
         timeout=2,
     )
+    # The retained state tells a dashboard which readers are away, not only the alarm.
+    assert rig.bus.wait_for(
+        lambda: any(s.readers_offline for s in rig.bus.of_kind(GateState)), timeout=2
+    )
+    rig.sim.set_reader_online(online=True)
+    assert rig.bus.wait_for(lambda: rig.bus.of_kind(GateState)[-1].readers_offline == (), timeout=2)
     rig.sim.close_door(lane=0)
     rig.bus.inject(CMD, rig.open_command("c1", lane=1))
     assert rig.wait_ack("c1") is AckResult.OPENED

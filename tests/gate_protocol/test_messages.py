@@ -77,6 +77,7 @@ SAMPLES = [
     GateState(
         door=DoorState.CLOSED,
         lanes=(LaneState(lane=0, door=DoorState.CLOSED), LaneState(lane=1, door=DoorState.HELD)),
+        readers_offline=("reader-a1",),
         at=NOW,
     ),
     NodeStatus(node=NodeKind.AGENT, state=NodeState.ONLINE, version="0.1.0", since=NOW),
