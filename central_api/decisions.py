@@ -13,7 +13,7 @@ from gate_protocol.pass_keys import PassKeyring
 from gate_protocol.passes import PassRejected, verify_pass
 from gate_protocol.policy import DecisionContext, DecisionRequest, FaceEvidence, decide
 from gate_protocol.reasons import ReasonCode, describe_reason
-from gate_protocol.records import AppointmentRecord, CredentialRecord, LastPassage
+from gate_protocol.records import CredentialRecord, LastPassage
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
@@ -31,7 +31,13 @@ from central_api.models import (
     Zone,
 )
 from central_api.raise_alarm import raise_alarm
-from central_api.records import credential_record, gate_policy, load_person_records, zone_rules
+from central_api.records import (
+    appointment_record,
+    credential_record,
+    gate_policy,
+    load_person_records,
+    zone_rules,
+)
 from central_api.sync import bump_replica
 
 __all__ = ["decide_presentation", "last_passage"]
@@ -57,20 +63,6 @@ def last_passage(
     if row is None:
         return None
     return LastPassage(direction=Direction(row[0]), at=row[1])
-
-
-def _appointment_record(appointment: Appointment) -> AppointmentRecord:
-    return AppointmentRecord(
-        appointment_id=appointment.id,
-        person_id=appointment.person_id,
-        pass_id=appointment.pass_id,
-        gates=frozenset(appointment.gates),
-        window_start=appointment.window_start,
-        window_end=appointment.window_end,
-        plate=appointment.plate,
-        one_time=appointment.one_time,
-        used=appointment.used_at is not None,
-    )
 
 
 def _keyring(settings: Settings) -> PassKeyring:
@@ -147,7 +139,7 @@ def decide_presentation(
             credential_kind=kind,
             credential=credential,
             person=person,
-            appointment=_appointment_record(appointment) if appointment is not None else None,
+            appointment=appointment_record(appointment) if appointment is not None else None,
             last_passage=last,
             face=FaceEvidence(
                 seen=face.seen,

@@ -11,6 +11,7 @@ from gate_protocol.messages import CredentialKind
 from gate_protocol.records import (
     AccessGrant,
     AntiPassback,
+    AppointmentRecord,
     CompetencyHeld,
     CredentialRecord,
     GatePolicy,
@@ -28,6 +29,7 @@ from sqlmodel import Session, col, select
 from central_api.models import (
     AccessGroup,
     AccessGroupZone,
+    Appointment,
     Credential,
     Gate,
     Holiday,
@@ -40,6 +42,7 @@ from central_api.models import (
 )
 
 __all__ = [
+    "appointment_record",
     "credential_record",
     "gate_policy",
     "load_person_records",
@@ -70,6 +73,21 @@ def zone_rules(zone: Zone) -> ZoneRules:
         anti_passback=AntiPassback(zone.anti_passback),
         apb_timeout_s=zone.apb_timeout_s,
         required_competencies=tuple(zone.required_competencies),
+    )
+
+
+def appointment_record(appointment: Appointment) -> AppointmentRecord:
+    """A truck appointment row as the decision and the replica see it."""
+    return AppointmentRecord(
+        appointment_id=appointment.id,
+        person_id=appointment.person_id,
+        pass_id=appointment.pass_id,
+        gates=frozenset(appointment.gates),
+        window_start=appointment.window_start,
+        window_end=appointment.window_end,
+        plate=appointment.plate,
+        one_time=appointment.one_time,
+        used=appointment.used_at is not None,
     )
 
 

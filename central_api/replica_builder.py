@@ -9,7 +9,6 @@ import base64
 from collections.abc import Collection
 from datetime import timedelta
 
-from gate_protocol.records import AppointmentRecord
 from gate_protocol.replica import (
     FaceTemplateRecord,
     PassKeyRecord,
@@ -32,7 +31,13 @@ from central_api.models import (
     Site,
     Zone,
 )
-from central_api.records import credential_record, gate_policy, load_person_records, zone_rules
+from central_api.records import (
+    appointment_record,
+    credential_record,
+    gate_policy,
+    load_person_records,
+    zone_rules,
+)
 from central_api.vault import decrypt_template
 
 __all__ = ["allowed_person_ids", "build_replica"]
@@ -61,20 +66,6 @@ def _appointments(
     if person_ids is not None:
         statement = statement.where(col(Appointment.person_id).in_(person_ids))
     return [a for a in session.exec(statement).all() if gate.id in a.gates]
-
-
-def _appointment_record(appointment: Appointment) -> AppointmentRecord:
-    return AppointmentRecord(
-        appointment_id=appointment.id,
-        person_id=appointment.person_id,
-        pass_id=appointment.pass_id,
-        gates=frozenset(appointment.gates),
-        window_start=appointment.window_start,
-        window_end=appointment.window_end,
-        plate=appointment.plate,
-        one_time=appointment.one_time,
-        used=appointment.used_at is not None,
-    )
 
 
 def _templates(
@@ -147,7 +138,7 @@ def build_replica(
         "persons": tuple(persons[p] for p in sorted(kept)),
         "credentials": tuple(credential_record(c) for c in credentials),
         "appointments": tuple(
-            _appointment_record(a)
+            appointment_record(a)
             for a in _appointments(session=session, gate=gate, person_ids=kept)
         ),
         "templates": tuple(_templates(session=session, person_ids=kept, key=template_key)),
