@@ -13,7 +13,7 @@ from gate_protocol.topics import GateChannel, GateTopic, NodeKind, build_topic
 
 from gate_agent.agent import AGENT_VERSION, GateAgent
 from gate_agent.api_client import ApiClient
-from gate_agent.config import AgentConfig, read_secret
+from gate_agent.config import AgentConfig, ConfigError, read_secret
 from gate_agent.decider import FaceSettings, PresentationDecider, ReplicaView
 from gate_agent.event_sender import EventSender
 from gate_agent.face_step import FaceVerifier, LivenessChecker
@@ -22,7 +22,7 @@ from gate_agent.frames import FrameSource, open_frame_source
 from gate_agent.inbox import CodeSeen, InboxItem, Stop
 from gate_agent.mqtt_link import MqttLink
 from gate_agent.outbox import Outbox
-from gate_agent.replica_store import ReplicaStore
+from gate_agent.replica_store import ReplicaStore, decode_replica_key
 from gate_agent.workers import Workers
 
 __all__ = ["AgentApp"]
@@ -60,7 +60,7 @@ class AgentApp:
         if mqtt_password is None and config.mqtt.username is not None:
             mqtt_password = read_secret(config.mqtt.password_env, what="MQTT password")
         self.inbox: queue.Queue[InboxItem] = queue.Queue()
-        store = ReplicaStore(config.replica_path)
+        store = ReplicaStore(config.replica_path, key=_replica_key(config))
         stored = store.load()
         self.outbox = Outbox(config.outbox.path, max_unsent=config.outbox.max_unsent)
         ours = stored is not None and (stored.snapshot.site_id, stored.snapshot.gate_id) == (
@@ -207,3 +207,15 @@ def _offline_status() -> NodeStatus:
     return NodeStatus(
         node=NodeKind.AGENT, state=NodeState.OFFLINE, version=AGENT_VERSION, since=datetime.now(UTC)
     )
+
+
+def _replica_key(config: AgentConfig) -> bytes | None:
+    """The key that seals the replica file, or None (then the file holds templates in clear)."""
+    text = read_secret(config.replica_key_env, what="replica key")
+    if text is None:
+        _log.warning("replica_key_env is not set: face templates are stored unencrypted on disk")
+        return None
+    try:
+        return decode_replica_key(text)
+    except ValueError as exc:
+        raise ConfigError(f"{config.replica_key_env}: {exc}") from None

@@ -244,6 +244,11 @@ class AgentConfig(_Section):
     replica_path: Path = Field(
         default=Path("var/agent-replica.json"), description="Where the replica is kept on disk"
     )
+    replica_key_env: str | None = Field(
+        default=None,
+        description="Environment variable with the base64 AES-256 key that seals the replica "
+        "file (face templates then exist in clear only in memory); unset: stored in clear",
+    )
     heartbeat_path: Path | None = Field(
         default=None,
         description="File the agent loop touches every few seconds "

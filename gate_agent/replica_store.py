@@ -4,25 +4,53 @@ The file is written atomically (a temporary file in the same folder, fsync, rena
 of the folder): after a crash the agent finds either the old replica or the new one, never
 half of one. Next to the snapshot the file keeps the time of the last successful sync, so
 the replica's age survives a restart.
+
+The replica holds the face templates of everybody allowed at this gate. With a key
+(`replica_key_env`, base64 of 32 random bytes) the file is sealed with AES-GCM, so the
+templates exist in clear only in the agent's memory: a stolen gate computer yields no
+biometric data without the key. A file that does not open with the key is treated like a
+missing one (the agent fetches a fresh replica), never as an error that stops the gate.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 import os
+import secrets
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from gate_protocol.replica import ReplicaError, ReplicaSnapshot, apply_delta
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
 from gate_agent.api_client import ApiClient
 
-__all__ = ["ReplicaStore", "StoredReplica", "SyncResult", "sync_replica"]
+__all__ = ["ReplicaStore", "StoredReplica", "SyncResult", "decode_replica_key", "sync_replica"]
 
 _log = logging.getLogger(__name__)
+_SEALED = b"PGR1"  # marks a sealed file; the AES-GCM nonce follows
+_AAD = b"portgate-replica-v1"
+
+
+def decode_replica_key(text: str) -> bytes:
+    """The 32-byte replica key from its base64 text.
+
+    Raises:
+        ValueError: not base64, or not 32 bytes.
+    """
+    try:
+        key = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("replica key is not valid base64") from None
+    if len(key) != 32:
+        raise ValueError("replica key must decode to exactly 32 bytes")
+    return key
 
 
 class StoredReplica(BaseModel):
@@ -35,22 +63,40 @@ class StoredReplica(BaseModel):
 
 
 class ReplicaStore:
-    """Reads and atomically writes the replica file."""
+    """Reads and atomically writes the replica file, sealed with AES-GCM when given a key."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, key: bytes | None = None) -> None:
         self.path = path
+        self._aead = AESGCM(key) if key is not None else None
 
     def load(self) -> StoredReplica | None:
-        """The stored replica, or None when there is none or it does not validate."""
+        """The stored replica, or None when there is none, it does not open or validate."""
         try:
             raw = self.path.read_bytes()
         except FileNotFoundError:
             return None
+        if raw.startswith(_SEALED):
+            if self._aead is None:
+                _log.error("replica file %s is sealed and no key is configured", self.path)
+                return None
+            nonce, sealed = raw[len(_SEALED) : len(_SEALED) + 12], raw[len(_SEALED) + 12 :]
+            try:
+                raw = self._aead.decrypt(nonce, sealed, _AAD)
+            except InvalidTag:
+                _log.error("replica file %s does not open with the configured key", self.path)
+                return None
         try:
             return StoredReplica.model_validate_json(raw)
         except ValidationError:
             _log.error("replica file %s does not validate; starting without it", self.path)
             return None
+
+    def _encode(self, stored: StoredReplica) -> bytes:
+        plain = stored.model_dump_json().encode()
+        if self._aead is None:
+            return plain
+        nonce = secrets.token_bytes(12)
+        return _SEALED + nonce + self._aead.encrypt(nonce, plain, _AAD)
 
     def save(self, stored: StoredReplica) -> None:
         """Write the replica: temp file, fsync, rename, fsync of the folder."""
@@ -60,7 +106,7 @@ class ReplicaStore:
         )
         try:
             with os.fdopen(fd, "wb") as handle:
-                handle.write(stored.model_dump_json().encode())
+                handle.write(self._encode(stored))
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(tmp, self.path)

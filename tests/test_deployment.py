@@ -17,6 +17,7 @@ SECRETS = {
     "PORTGATE_PASS_PUBLIC_KEYS": "K01=" + "q" * 44,
     "PORTGATE_METRICS_TOKEN": "m" * 32,
     "PORTGATE_GATE_KEY": "gate-key",
+    "PORTGATE_REPLICA_KEY": "r" * 44,
     "PORTGATE_MQTT_API_PASSWORD": "api-pass",
     "PORTGATE_MQTT_AGENT_PASSWORD": "agent-pass",
     "PORTGATE_MQTT_BRIDGE_PASSWORD": "bridge-pass",
@@ -74,4 +75,5 @@ def test_compose_edge_configs_validate_and_beat_where_the_healthcheck_looks() ->
     assert agent.heartbeat_path == heartbeat
     assert bridge.heartbeat_path == heartbeat
     assert (agent.site, agent.gate) == (bridge.site, bridge.gate)
+    assert agent.replica_key_env == "PORTGATE_REPLICA_KEY"  # templates sealed on disk
     assert "--heartbeat /var/lib/portgate/heartbeat" in (ROOT / "docker" / "Dockerfile").read_text()

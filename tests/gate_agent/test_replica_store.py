@@ -7,7 +7,7 @@ from agent_support import GATE_KEY, make_snapshot
 
 from gate_agent.api_client import ApiClient, ApiUnavailable
 from gate_agent.replica_store import ReplicaStore, StoredReplica, sync_replica
-from gate_protocol.replica import ReplicaDelta, ReplicaSnapshot
+from gate_protocol.replica import FaceTemplateRecord, ReplicaDelta, ReplicaSnapshot
 
 NOW = datetime.now(UTC)
 
@@ -96,3 +96,52 @@ def test_api_down_raises_and_keeps_nothing(tmp_path: Path) -> None:
     )
     with pytest.raises(ApiUnavailable):
         sync_replica(client=api, current=make_snapshot(), now=NOW)
+
+
+KEY = bytes(range(32))
+
+
+def test_sealed_replica_keeps_templates_out_of_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "replica.json"
+    template = FaceTemplateRecord(
+        template_id="T1", person_id="P1", encoding_b64="QUJDREVGR0g=" * 40
+    )
+    snapshot = make_snapshot().model_copy(update={"templates": (template,)})
+    plain = snapshot.model_dump_json().encode()
+    stored = StoredReplica(snapshot=snapshot, last_sync_at=NOW)
+    ReplicaStore(path, key=KEY).save(stored)
+    raw = path.read_bytes()
+    assert raw.startswith(b"PGR1")
+    assert b"QUJDREVGR0g=" not in raw
+    assert plain not in raw
+    assert ReplicaStore(path, key=KEY).load() == stored
+
+
+def test_sealed_replica_does_not_open_without_the_right_key(tmp_path: Path) -> None:
+    path = tmp_path / "replica.json"
+    ReplicaStore(path, key=KEY).save(StoredReplica(snapshot=make_snapshot()))
+    assert ReplicaStore(path).load() is None
+    assert ReplicaStore(path, key=bytes(32)).load() is None
+    tampered = bytearray(path.read_bytes())
+    tampered[-1] ^= 1
+    path.write_bytes(bytes(tampered))
+    assert ReplicaStore(path, key=KEY).load() is None
+
+
+def test_a_clear_replica_is_read_with_a_key_and_sealed_on_the_next_save(tmp_path: Path) -> None:
+    path = tmp_path / "replica.json"
+    stored = StoredReplica(snapshot=make_snapshot())
+    ReplicaStore(path).save(stored)
+    store = ReplicaStore(path, key=KEY)
+    loaded = store.load()
+    assert loaded == stored
+    store.save(loaded)
+    assert path.read_bytes().startswith(b"PGR1")
+
+
+@pytest.mark.parametrize("text", ["not base64!", "AAAA", ""])
+def test_bad_replica_keys_are_refused(text: str) -> None:
+    from gate_agent.replica_store import decode_replica_key
+
+    with pytest.raises(ValueError, match="replica key"):
+        decode_replica_key(text)
