@@ -40,17 +40,26 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * 6_371_000 * math.asin(math.sqrt(a))
 
 
+def _raise_insider_alarm(*, session: Session, event: AccessEventRecord, detail: str) -> None:
+    """An insider-pattern alarm at the event's gate, about the event's person, at its time."""
+    raise_alarm(
+        session=session,
+        site_id=event.site_id,
+        gate_id=event.gate_id,
+        kind=AlarmKind.INSIDER_PATTERN,
+        person_id=event.person_id,
+        at=event.occurred_at,
+        detail=detail,
+    )
+
+
 def check_event(*, session: Session, event: AccessEventRecord, rules: InsiderRules) -> int:
     """Run every event pattern on one newly stored event; returns how many alarms it raised."""
     raised = 0
     if event.reason == ReasonCode.OUTSIDE_SCHEDULE and event.person_id:
-        raise_alarm(
+        _raise_insider_alarm(
             session=session,
-            site_id=event.site_id,
-            gate_id=event.gate_id,
-            kind=AlarmKind.INSIDER_PATTERN,
-            person_id=event.person_id,
-            at=event.occurred_at,
+            event=event,
             detail=f"person {event.person_id} tried gate {event.gate_id} outside their schedule "
             f"at {event.occurred_at:%Y-%m-%d %H:%M} UTC",
         )
@@ -82,13 +91,9 @@ def _check_denials(*, session: Session, event: AccessEventRecord, rules: Insider
         ).one()
         # Exactly at the threshold: one alarm per burst, not one per further denial.
         if count == rules.denials:
-            raise_alarm(
+            _raise_insider_alarm(
                 session=session,
-                site_id=event.site_id,
-                gate_id=event.gate_id,
-                kind=AlarmKind.INSIDER_PATTERN,
-                person_id=event.person_id,
-                at=event.occurred_at,
+                event=event,
                 detail=f"{count} denials for {label} {value} within {minutes} minutes "
                 f"(last: {event.reason} at {event.gate_id})",
             )
@@ -120,13 +125,9 @@ def _check_travel(*, session: Session, event: AccessEventRecord, rules: InsiderR
         metres = distance_m(here.latitude, here.longitude, there.latitude, there.longitude)
         seconds = max(abs((event.occurred_at - at).total_seconds()), 1.0)
         if metres / seconds > rules.max_speed_mps:
-            raise_alarm(
+            _raise_insider_alarm(
                 session=session,
-                site_id=event.site_id,
-                gate_id=event.gate_id,
-                kind=AlarmKind.INSIDER_PATTERN,
-                person_id=event.person_id,
-                at=event.occurred_at,
+                event=event,
                 detail=f"credential of {event.person_id} used at {gate_id} and {event.gate_id} "
                 f"{seconds:.0f} s apart, {metres:.0f} m away: faster than "
                 f"{rules.max_speed_mps:.0f} m/s (shared or cloned credential?)",
