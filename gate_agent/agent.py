@@ -34,10 +34,6 @@ from gate_protocol.records import LastPassage
 from gate_protocol.replica import ReplicaIndex
 from gate_protocol.topics import (
     GateChannel,
-    GateTopic,
-    NodeKind,
-    SyncTopic,
-    build_topic,
 )
 
 from gate_agent.config import AgentConfig
@@ -60,6 +56,7 @@ from gate_agent.inbox import (
     Stop,
 )
 from gate_agent.intake import badge_presentation, is_pass_text, qr_presentation
+from gate_agent.node import AgentTopics, agent_status
 from gate_agent.outbox import Outbox
 from gate_agent.presentation import Presentation, Verdict, gate_denial
 from gate_agent.recorder import EventRecorder, refusal
@@ -67,10 +64,9 @@ from gate_agent.story import Story
 from gate_agent.turnstile import OpenTracker
 from gate_agent.workers import Bus, WorkQueue
 
-__all__ = ["AGENT_VERSION", "GateAgent"]
+__all__ = ["GateAgent"]
 
 _log = logging.getLogger(__name__)
-AGENT_VERSION = "0.1.0"
 _TICK_S = 0.05
 _REPLAY_BACKOFF_MIN_S = 1.0
 _HEARTBEAT_EVERY_S = 5.0
@@ -124,31 +120,22 @@ class GateAgent:
         self._next_confirm = time.monotonic() + config.api.confirm_interval_s
         self._next_heartbeat = 0.0
         self._replay_backoff_s = _REPLAY_BACKOFF_MIN_S
-        self._topic = {
-            channel: build_topic(GateTopic(config.site, config.gate, channel))
-            for channel in GateChannel
-            if channel is not GateChannel.STATUS
-        }
-        self._status_topic = build_topic(
-            GateTopic(config.site, config.gate, GateChannel.STATUS, NodeKind.AGENT)
-        )
-        self._sync_topic = build_topic(SyncTopic(config.site))
+        self._topics = AgentTopics.of(site=config.site, gate=config.gate)
+        self._topic = self._topics.channel
 
     def node_status(self, state: NodeState) -> NodeStatus:
         """This agent's NodeStatus (the offline one is its last will)."""
         index = self.replica.index
-        return NodeStatus(
-            node=NodeKind.AGENT,
+        return agent_status(
             state=state,
-            version=AGENT_VERSION,
-            replica_version=index.snapshot.version if index is not None else None,
             since=self._clock(),
+            replica_version=index.snapshot.version if index is not None else None,
         )
 
     @property
     def status_topic(self) -> str:
         """The agent's retained status topic."""
-        return self._status_topic
+        return self._topics.status
 
     def run(self) -> None:
         """Record what a previous run left open, then run until a Stop item arrives."""
@@ -251,19 +238,12 @@ class GateAgent:
         _log.info("MQTT connected")
         self.connected = True
         self._disconnected_since = None
-        self._bus.subscribe(
-            [
-                self._topic[GateChannel.CREDENTIAL],
-                self._topic[GateChannel.CMD_ACK],
-                self._topic[GateChannel.PASSAGE],
-                self._sync_topic,
-            ]
-        )
+        self._bus.subscribe(self._topics.subscriptions())
         self._publish_status()
 
     def _publish_status(self) -> None:
         payload = encode_message(self.node_status(NodeState.ONLINE))
-        self._bus.publish(self._status_topic, payload, retain=True)
+        self._bus.publish(self._topics.status, payload, retain=True)
 
     def _on_message(self, item: MqttIncoming) -> None:
         message = decode_inbound(

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 
 from gate_protocol.messages import NodeState, NodeStatus, encode_message
 from gate_protocol.replica import ReplicaIndex
-from gate_protocol.topics import GateChannel, GateTopic, NodeKind, build_topic
+from gate_protocol.topics import GateChannel, GateTopic, build_topic
 
-from gate_agent.agent import AGENT_VERSION, GateAgent
+from gate_agent.agent import GateAgent
 from gate_agent.api_client import ApiClient
 from gate_agent.config import AgentConfig, ConfigError, read_secret
 from gate_agent.decider import FaceSettings, PresentationDecider, ReplicaView
@@ -21,6 +21,7 @@ from gate_agent.frame_pump import CodeScanner, FramePump, load_code_scanner
 from gate_agent.frames import FrameSource, open_frame_source
 from gate_agent.inbox import CodeSeen, InboxItem, Stop
 from gate_agent.mqtt_link import MqttLink
+from gate_agent.node import AGENT_VERSION, AgentTopics, agent_status
 from gate_agent.outbox import Outbox
 from gate_agent.replica_store import ReplicaStore, decode_replica_key
 from gate_agent.workers import Workers
@@ -85,9 +86,7 @@ class AgentApp:
             for _ in range(4)
         )
         self._clients = (self.api, sync_api, confirm_api, events_api)
-        status_topic = build_topic(
-            GateTopic(config.site, config.gate, GateChannel.STATUS, NodeKind.AGENT)
-        )
+        status_topic = AgentTopics.of(site=config.site, gate=config.gate).status
         self.link = MqttLink(
             inbox=self.inbox,
             client_id=f"portgate-{config.site}-{config.gate}-{config.node_id}",
@@ -204,9 +203,7 @@ class AgentApp:
 
 
 def _offline_status() -> NodeStatus:
-    return NodeStatus(
-        node=NodeKind.AGENT, state=NodeState.OFFLINE, version=AGENT_VERSION, since=datetime.now(UTC)
-    )
+    return agent_status(state=NodeState.OFFLINE, since=datetime.now(UTC), replica_version=None)
 
 
 def _replica_key(config: AgentConfig) -> bytes | None:
