@@ -12,7 +12,7 @@ from gate_agent.config import (
 )
 from gate_protocol.messages import Direction
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "configs" / "agent-example.yaml"
+EXAMPLE = Path(__file__).resolve().parents[2] / "configs" / "gate-example.yaml"
 
 
 def write(tmp_path: Path, text: str) -> Path:
