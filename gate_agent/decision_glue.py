@@ -35,6 +35,7 @@ __all__ = [
     "keyring_of",
     "pass_rejection_verdict",
     "replica_age_s",
+    "replica_current_at",
     "replica_verdict",
     "spend_one_time_pass",
     "verdict_from_answer",
@@ -117,11 +118,17 @@ def build_request(
     )
 
 
-def replica_age_s(index: ReplicaIndex, *, now: datetime, last_sync_at: datetime | None) -> float:
-    """Seconds since the replica was known current: generated, or last confirmed by a sync."""
+def replica_current_at(index: ReplicaIndex, *, last_sync_at: datetime | None) -> datetime:
+    """When the replica was last known current: generated, or last confirmed by a sync."""
     known = index.snapshot.generated_at
     if last_sync_at is not None and last_sync_at > known:
         known = last_sync_at
+    return known
+
+
+def replica_age_s(index: ReplicaIndex, *, now: datetime, last_sync_at: datetime | None) -> float:
+    """Seconds since the replica was known current (`replica_current_at`)."""
+    known = replica_current_at(index, last_sync_at=last_sync_at)
     return max((now - known).total_seconds(), 0.0)
 
 

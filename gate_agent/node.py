@@ -10,7 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from gate_protocol.messages import NodeState, NodeStatus
+from gate_protocol.replica import ReplicaIndex
 from gate_protocol.topics import GateChannel, GateTopic, NodeKind, SyncTopic, build_topic
+
+from gate_agent.decision_glue import replica_current_at
 
 __all__ = ["AGENT_VERSION", "AgentTopics", "agent_status"]
 
@@ -48,12 +51,25 @@ class AgentTopics:
         ]
 
 
-def agent_status(*, state: NodeState, since: datetime, replica_version: int | None) -> NodeStatus:
-    """The agent's retained NodeStatus (the offline one is also its last will)."""
+def agent_status(
+    *,
+    state: NodeState,
+    since: datetime,
+    index: ReplicaIndex | None = None,
+    last_sync_at: datetime | None = None,
+) -> NodeStatus:
+    """The agent's retained NodeStatus (the offline one is also its last will).
+
+    With a replica it carries the replica's version and when it was last known current,
+    the instant the offline max-age rule counts from, so the dashboard shows that age.
+    """
     return NodeStatus(
         node=NodeKind.AGENT,
         state=state,
         version=AGENT_VERSION,
-        replica_version=replica_version,
+        replica_version=index.snapshot.version if index is not None else None,
+        replica_synced_at=(
+            replica_current_at(index, last_sync_at=last_sync_at) if index is not None else None
+        ),
         since=since,
     )

@@ -278,6 +278,10 @@ class NodeStatus(_Message):
     state: NodeState
     version: Annotated[str, StringConstraints(max_length=40)]
     replica_version: Annotated[int, Field(ge=0)] | None = None
+    # When the agent's replica was last known current: generated, or confirmed by its last
+    # sync, whichever is later. The offline max-age rule counts the replica's age from it.
+    # None: no replica yet, a bridge, a last will, or an agent from before this field.
+    replica_synced_at: AwareDatetime | None = None
     since: AwareDatetime
 
 

@@ -180,3 +180,28 @@ def test_badge_numbers_are_hex_only() -> None:
         CredentialPresented(
             badge_number="12; DROP", format=BadgeFormat.RAW, reader_id="r", lane=0, read_at=NOW
         )
+
+
+def test_node_status_without_a_replica_sync_time_still_decodes() -> None:
+    # Agents from before `replica_synced_at` send no such field: still a valid status.
+    old = (
+        b'{"schema_version":1,"message_id":"m-1","kind":"node_status","node":"agent",'
+        b'"state":"online","version":"0.0.9","replica_version":4,'
+        b'"since":"2026-11-20T10:00:00Z"}'
+    )
+    status = decode_message(old, NodeStatus)
+    assert isinstance(status, NodeStatus)
+    assert status.replica_version == 4 and status.replica_synced_at is None
+    synced = NodeStatus(
+        node=NodeKind.AGENT,
+        state=NodeState.ONLINE,
+        version="0.1.0",
+        replica_version=5,
+        replica_synced_at=NOW,
+        since=NOW,
+    )
+    assert decode_message(encode_message(synced)) == synced
+    with pytest.raises(MessageError):
+        decode_message(
+            old.replace(b'"since"', b'"replica_synced_at":"2026-11-20T10:00:00","since"')
+        )  # naive time: refused
