@@ -36,6 +36,7 @@ from gate_protocol.topics import (
     GateChannel,
 )
 
+from gate_agent.alarm_outbox import AlarmSender
 from gate_agent.config import AgentConfig
 from gate_agent.decider import ReplicaView
 from gate_agent.decision_glue import keyring_of, pass_rejection_verdict, spend_one_time_pass
@@ -122,6 +123,9 @@ class GateAgent:
         self._replay_backoff_s = _REPLAY_BACKOFF_MIN_S
         self._topics = AgentTopics.of(site=config.site, gate=config.gate)
         self._topic = self._topics.channel
+        self._alarms = AlarmSender(
+            alarms=outbox.alarms, publisher=bus, topic=self._topic[GateChannel.ALARM]
+        )
 
     def node_status(self, state: NodeState) -> NodeStatus:
         """This agent's NodeStatus (the offline one is its last will)."""
@@ -160,7 +164,8 @@ class GateAgent:
         if isinstance(item, MqttIncoming):
             self._on_message(item)
         elif isinstance(item, MqttPublished):
-            self._sender.on_puback(item.mid)
+            if not self._sender.on_puback(item.mid):
+                self._alarms.on_puback(item.mid)
         elif isinstance(item, CodeSeen):
             self._on_code(item)
         elif isinstance(item, PresentationDecided):
@@ -185,6 +190,7 @@ class GateAgent:
         for story in self._opens.expire(at=now):
             self._record(story)
         if self.connected:
+            self._alarms.pump_mqtt()
             self._sender.pump_mqtt()
         elif (
             self._disconnected_since is not None
@@ -381,7 +387,13 @@ class GateAgent:
         alarm = AlarmRaised(
             alarm_id=new_id(), alarm=kind, lane=lane, at=self._clock(), detail=detail
         )
-        self._bus.publish(self._topic[GateChannel.ALARM], encode_message(alarm))
+        # On disk before it is published, like events: a crash or an outage loses none.
+        if not self._outbox.alarms.append(alarm):
+            self.drops["alarm:outbox_full"] += 1
+            _log.error("alarm outbox full: %s alarm not recorded", kind.value)
+            return
+        if self.connected:
+            self._alarms.pump_mqtt()
 
     # --- replica ------------------------------------------------------------------------
 

@@ -63,7 +63,11 @@ class AgentApp:
         self.inbox: queue.Queue[InboxItem] = queue.Queue()
         store = ReplicaStore(config.replica_path, key=_replica_key(config))
         stored = store.load()
-        self.outbox = Outbox(config.outbox.path, max_unsent=config.outbox.max_unsent)
+        self.outbox = Outbox(
+            config.outbox.path,
+            max_unsent=config.outbox.max_unsent,
+            max_alarms=config.outbox.max_alarms,
+        )
         ours = stored is not None and (stored.snapshot.site_id, stored.snapshot.gate_id) == (
             config.site,
             config.gate,

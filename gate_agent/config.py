@@ -217,6 +217,12 @@ class OutboxConfig(_Section):
     publish_window: int = Field(
         default=100, ge=1, le=10_000, description="Events handed to MQTT awaiting PUBACK at once"
     )
+    max_alarms: int = Field(
+        default=10_000,
+        ge=10,
+        description="Alarms kept on disk until the broker acknowledges them; beyond it an "
+        "alarm is refused, counted and logged",
+    )
 
 
 class AgentConfig(_Section):

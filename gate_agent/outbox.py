@@ -11,7 +11,8 @@ An event goes *unsent* -> *published* (the broker's PUBACK; the time is kept) ->
 is no proof: a broker may acknowledge and then lose an event. Rows stay until confirmed;
 confirmed rows are pruned down to the last thousand for diagnosis. The bound (`max_unsent`)
 counts every event not yet confirmed, published or not: all of them occupy disk until then.
-Outbox files written before confirmation existed are upgraded in place when opened.
+Outbox files written before confirmation existed are upgraded in place when opened. The
+agent's alarms wait in the same file (`gate_agent.alarm_outbox`).
 
 The outbox is used from one thread (the agent loop); SQLite connections are not shared.
 """
@@ -26,6 +27,8 @@ from pathlib import Path
 
 from gate_protocol.messages import AccessEvent, Direction
 from gate_protocol.records import LastPassage
+
+from gate_agent.alarm_outbox import AlarmOutbox
 
 __all__ = ["Outbox", "OutboxFull", "PendingEvent"]
 
@@ -75,9 +78,10 @@ class Outbox:
     Args:
         path: The database file (created with its folder).
         max_unsent: Events not yet confirmed by the API beyond which `append` refuses.
+        max_alarms: Alarms waiting for their PUBACK, at most (`alarms`, same file).
     """
 
-    def __init__(self, path: Path, *, max_unsent: int) -> None:
+    def __init__(self, path: Path, *, max_unsent: int, max_alarms: int = 10_000) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -88,6 +92,7 @@ class Outbox:
         self.max_unsent = max_unsent
         self._unsent = self._count("sent = 0")
         self._unconfirmed = self._count("confirmed = 0")
+        self.alarms = AlarmOutbox(self._db, max_alarms=max_alarms)
 
     def _upgrade(self) -> None:
         # An outbox from before confirmation: its rows marked sent were only PUBACKed, so

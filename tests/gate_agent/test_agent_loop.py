@@ -188,6 +188,9 @@ def test_full_outbox_denies_grants_and_raises_outbox_full_once(tmp_path: Path) -
     assert [e.decision for e in events[2:]] == [Decision.DENIED, Decision.DENIED]
     assert events[2].reason is ReasonCode.GATE_OFFLINE_POLICY
     assert events[2].reason_detail is not None and "outbox full" in events[2].reason_detail
+    assert bus.on(GateChannel.ALARM) == []  # kept on disk while the broker is away
+    agent.connected = True
+    agent.tick()
     alarms = [decode_message(p, expected=AlarmRaised) for p in bus.on(GateChannel.ALARM)]
     assert [a.alarm for a in alarms if isinstance(a, AlarmRaised)] == [AlarmKind.OUTBOX_FULL]
 
