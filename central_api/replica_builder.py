@@ -2,11 +2,14 @@
 
 A person is allowed at a gate when one of their access groups covers the gate's zone, or
 one of their current appointments names the gate. Deltas list the people changed after
-`since` (from the replica change log): upserted if still allowed, deleted otherwise.
+`since` (from the replica change log): upserted if still allowed, deleted otherwise (and
+`apply_delta` then drops their credentials, appointments and templates too). A face
+template deleted from a person who stays allowed is named in `deleted_template_ids`: the
+change log row of that deletion carries the template ids (`REMOVED_TEMPLATES_KEY`).
 """
 
 import base64
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import timedelta
 
 from gate_protocol.replica import (
@@ -40,7 +43,9 @@ from central_api.records import (
 )
 from central_api.vault import decrypt_template
 
-__all__ = ["allowed_person_ids", "build_replica"]
+__all__ = ["REMOVED_TEMPLATES_KEY", "allowed_person_ids", "build_replica"]
+
+REMOVED_TEMPLATES_KEY = "template_ids"
 
 _APPOINTMENT_GRACE = timedelta(hours=1)
 
@@ -118,6 +123,7 @@ def build_replica(
         "version": version,
         "pass_keys": keys,
     }
+    changes: Sequence[ReplicaChange] = ()
     if since is None or since > version:
         people = allowed
     else:
@@ -134,6 +140,7 @@ def build_replica(
         if kept
         else []
     )
+    templates = tuple(_templates(session=session, person_ids=kept, key=template_key))
     records = {
         "persons": tuple(persons[p] for p in sorted(kept)),
         "credentials": tuple(credential_record(c) for c in credentials),
@@ -141,13 +148,29 @@ def build_replica(
             appointment_record(a)
             for a in _appointments(session=session, gate=gate, person_ids=kept)
         ),
-        "templates": tuple(_templates(session=session, person_ids=kept, key=template_key)),
+        "templates": templates,
     }
     if since is None or since > version:
         return ReplicaSnapshot(**common, **records)
+    # Only ids of people this gate keeps: the others go whole via deleted_person_ids.
+    removed = _removed_template_ids(changes=changes, person_ids=kept)
     return ReplicaDelta(
         **common,
         **records,
         from_version=since,
         deleted_person_ids=tuple(sorted(people - kept)),
+        deleted_template_ids=tuple(sorted(removed - {t.template_id for t in templates})),
     )
+
+
+def _removed_template_ids(
+    *, changes: Sequence[ReplicaChange], person_ids: Collection[str]
+) -> set[str]:
+    removed: set[str] = set()
+    for change in changes:
+        if change.person_id not in person_ids:
+            continue
+        ids = (change.detail or {}).get(REMOVED_TEMPLATES_KEY)
+        if isinstance(ids, list):
+            removed.update(str(i) for i in ids if isinstance(i, int | str))
+    return removed

@@ -33,6 +33,7 @@ __all__ = [
     "add_to_group",
     "create_person",
     "get_person",
+    "remove_from_group",
     "revoke_credential",
     "update_person",
 ]
@@ -230,3 +231,29 @@ def add_to_group(*, session: Session, person_id: str, group_id: int, actor: str)
     )
     bump_replica(session=session, site_id=person.site_id, person_id=person_id)
     session.commit()
+
+
+def remove_from_group(*, session: Session, person_id: str, group_id: int, actor: str) -> bool:
+    """Take an access group away (audited); returns whether the person had it.
+
+    A person who thereby loses a gate's zone leaves that gate's replica, templates and all.
+    """
+    person = get_person(session=session, person_id=person_id)
+    row = session.exec(
+        select(PersonAccessGroup).where(
+            PersonAccessGroup.person_id == person_id, col(PersonAccessGroup.group_id) == group_id
+        )
+    ).first()
+    if row is None:
+        return False
+    session.delete(row)
+    append_audit(
+        session=session,
+        actor=actor,
+        action="person.group_remove",
+        target=f"person:{person_id}",
+        after={"group_id": group_id},
+    )
+    bump_replica(session=session, site_id=person.site_id, person_id=person_id)
+    session.commit()
+    return True

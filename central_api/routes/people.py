@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from central_api.auth import DeskUser
 from central_api.crud import people as crud
 from central_api.deps import SessionDep, SettingsDep
-from central_api.errors import InvalidError
+from central_api.errors import InvalidError, NotFoundError
 from central_api.models import (
     Credential,
     CredentialCreate,
@@ -161,3 +161,17 @@ def add_to_group(
 ) -> None:
     """Give a person an access group."""
     crud.add_to_group(session=session, person_id=person_id, group_id=group_id, actor=desk.actor)
+
+
+@router.delete("/people/{person_id}/groups/{group_id}", status_code=204)
+def remove_from_group(
+    person_id: IdPath,
+    group_id: Annotated[int, Path(ge=1, le=2**62)],
+    session: SessionDep,
+    desk: DeskUser,
+) -> None:
+    """Take an access group away (the person leaves the replicas of gates it opened)."""
+    if not crud.remove_from_group(
+        session=session, person_id=person_id, group_id=group_id, actor=desk.actor
+    ):
+        raise NotFoundError(f"person {person_id!r} does not have access group {group_id}")

@@ -7,8 +7,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from central_api.crud.people import update_person
-from central_api.models import Credential, FaceTemplate, PersonUpdate, Role
+from central_api.config import Settings
+from central_api.crud.people import TEMPLATE_BYTES, add_face_template, update_person
+from central_api.enroll.photos import delete_template
+from central_api.enroll.privacy import erase_person
+from central_api.models import Credential, FaceTemplate, PersonAccessGroup, PersonUpdate, Role
 from central_api.mqtt_bus import NullBus
 from gate_protocol.messages import SyncNotice, decode_message
 from gate_protocol.records import PersonKind, PersonStatus
@@ -131,3 +134,80 @@ def test_a_failed_change_publishes_nothing(client: TestClient, app: FastAPI, wor
     )
     assert answer.status_code == 404
     assert len(bus.published) == before
+
+
+def _add_template(engine: Engine, settings: Settings, person: str, seed: int) -> int:
+    with Session(engine) as session:
+        row = add_face_template(
+            session=session,
+            person_id=person,
+            template=bytes([seed]) * TEMPLATE_BYTES,
+            quality=0.9,
+            key=settings.template_key_bytes(),
+            actor="test",
+        )
+        assert row.id is not None
+        return row.id
+
+
+def test_a_template_deleted_after_v_leaves_the_agent_replica(
+    client: TestClient, world: World, engine: Engine, settings: Settings
+) -> None:
+    person = enroll(engine, world, badge="A1")
+    other = enroll(engine, world, badge="B1")
+    first = _add_template(engine, settings, person, 1)
+    second = _add_template(engine, settings, person, 2)
+    kept = _add_template(engine, settings, other, 3)
+    snapshot = replica(client, world, world.gate)
+    assert {t.template_id for t in snapshot.templates} == {str(first), str(second), str(kept)}
+    with Session(engine) as session:
+        delete_template(session=session, person_id=person, template_id=first, actor="test")
+    delta = replica(client, world, world.gate, since=snapshot.version)
+    assert isinstance(delta, ReplicaDelta)
+    assert delta.deleted_template_ids == (str(first),)
+    assert delta.deleted_person_ids == ()
+    updated = apply_delta(snapshot, delta)
+    assert {t.template_id for t in updated.templates} == {str(second), str(kept)}
+    assert {p.person_id for p in updated.persons} == {person, other}
+
+
+def test_a_person_whose_access_is_withdrawn_leaves_with_their_templates(
+    client: TestClient, world: World, engine: Engine, settings: Settings
+) -> None:
+    person = enroll(engine, world, badge="A1")
+    stays = enroll(engine, world, badge="B1")
+    gone_template = _add_template(engine, settings, person, 1)
+    _add_template(engine, settings, stays, 2)
+    snapshot = replica(client, world, world.gate)
+    with Session(engine) as session:
+        group = session.exec(
+            select(PersonAccessGroup).where(PersonAccessGroup.person_id == person)
+        ).one()
+    answer = client.delete(
+        f"/api/v1/people/{person}/groups/{group.group_id}", headers=world.user_desk()
+    )
+    assert answer.status_code == 204, answer.text
+    again = client.delete(
+        f"/api/v1/people/{person}/groups/{group.group_id}", headers=world.user_desk()
+    )
+    assert again.status_code == 404
+    delta = replica(client, world, world.gate, since=snapshot.version)
+    assert isinstance(delta, ReplicaDelta)
+    assert delta.deleted_person_ids == (person,)
+    updated = apply_delta(snapshot, delta)
+    assert person not in {p.person_id for p in updated.persons}
+    assert str(gone_template) not in {t.template_id for t in updated.templates}
+    assert {c.person_id for c in updated.credentials} == {stays}
+    assert {t.person_id for t in updated.templates} == {stays}
+
+
+def test_an_erased_person_leaves_the_replica_whole(
+    client: TestClient, world: World, engine: Engine, settings: Settings
+) -> None:
+    person = enroll(engine, world, badge="A1")
+    _add_template(engine, settings, person, 1)
+    snapshot = replica(client, world, world.gate)
+    with Session(engine) as session:
+        erase_person(session=session, person_id=person, actor="test")
+    updated = apply_delta(snapshot, replica(client, world, world.gate, since=snapshot.version))
+    assert updated.persons == () and updated.templates == () and updated.credentials == ()
