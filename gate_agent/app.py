@@ -17,6 +17,8 @@ from gate_agent.config import AgentConfig, ConfigError, read_secret
 from gate_agent.decider import FaceSettings, PresentationDecider, ReplicaView
 from gate_agent.event_sender import EventSender
 from gate_agent.face_step import FaceVerifier, LivenessChecker
+from gate_agent.face_track import FaceTracks
+from gate_agent.face_tracker import FaceObserver, FaceTracker
 from gate_agent.frame_pump import CodeScanner, FramePump, load_code_scanner
 from gate_agent.frames import FrameSource, open_frame_source
 from gate_agent.inbox import CodeSeen, InboxItem, Stop
@@ -40,6 +42,8 @@ class AgentApp:
         mqtt_password: The broker password (default: from the env variable the config names).
         verifier: The face verifier; None: no face step (badge-only gate, or tests).
         liveness: The liveness checker; None: liveness not run.
+        observer: Finds and encodes the faces in a frame, for the track of faces seen before
+            a credential; None: no track (the frames after the credential decide).
         scanner: The code scanner (default: gate_agent.code_scanner.scan_codes).
         frame_source: The camera (default: opened from the config, if one is configured).
     """
@@ -52,6 +56,7 @@ class AgentApp:
         mqtt_password: str | None = None,
         verifier: FaceVerifier | None = None,
         liveness: LivenessChecker | None = None,
+        observer: FaceObserver | None = None,
         scanner: CodeScanner | None = None,
         frame_source: FrameSource | None = None,
     ) -> None:
@@ -107,13 +112,26 @@ class AgentApp:
         )
         self.pump = self._build_pump(frame_source, scanner)
         face = None
+        self.tracker: FaceTracker | None = None
         if self.pump is not None and verifier is not None and config.face.enabled:
+            if observer is not None and config.face.track_window_s > 0:
+                self.tracker = FaceTracker(
+                    pump=self.pump,
+                    observer=observer,
+                    liveness=liveness,
+                    tracks=FaceTracks(
+                        window_s=config.face.track_window_s,
+                        liveness_frames=config.face.burst_frames,
+                    ),
+                    interval_s=config.face.track_interval_ms / 1000,
+                )
             face = FaceSettings(
                 pump=self.pump,
                 verifier=verifier,
                 liveness=liveness,
                 burst_frames=config.face.burst_frames,
                 burst_timeout_s=config.face.burst_timeout_ms / 1000,
+                tracker=self.tracker,
             )
         decider = PresentationDecider(
             api=self.api,
@@ -179,6 +197,8 @@ class AgentApp:
         self.workers.start()
         if self.pump is not None:
             self.pump.start()
+        if self.tracker is not None:
+            self.tracker.start()
         self.link.start()
         self._loop_thread = threading.Thread(target=self.agent.run, name="agent-loop", daemon=True)
         self._loop_thread.start()
@@ -197,6 +217,8 @@ class AgentApp:
         if self._loop_thread is not None:
             self._loop_thread.join(timeout=5.0)
         self.link.publish(self.agent.status_topic, encode_message(_offline_status()), retain=True)
+        if self.tracker is not None:
+            self.tracker.stop()
         if self.pump is not None:
             self.pump.stop()
         self.workers.stop()

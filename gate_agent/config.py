@@ -190,6 +190,20 @@ class FaceConfig(_Section):
         default=True,
         description="Run the liveness check (a gate whose policy requires it denies without)",
     )
+    track_window_s: float = Field(
+        default=3.0,
+        ge=0,
+        le=30,
+        description="Faces in view are encoded before any credential and kept this long after "
+        "they were last seen; a badge tap whose holder's face is in the track (1:1, liveness "
+        "passed) decides at once (0: no track, the frames after the credential decide)",
+    )
+    track_interval_ms: int = Field(
+        default=200,
+        ge=20,
+        le=5000,
+        description="The tracker looks at one frame per interval at most (CPU budget)",
+    )
 
 
 class TurnstileConfig(_Section):

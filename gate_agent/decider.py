@@ -8,6 +8,7 @@ loop's state.
 from __future__ import annotations
 
 import base64
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from gate_protocol.messages import new_id
+from gate_protocol.policy import FaceEvidence
 from gate_protocol.records import LastPassage
 from gate_protocol.replica import ReplicaIndex
 
@@ -27,6 +29,8 @@ from gate_agent.decision_glue import (
     verdict_from_answer,
 )
 from gate_agent.face_step import FaceOutcome, FaceVerifier, LivenessChecker, run_face_step
+from gate_agent.face_track import template_matrix
+from gate_agent.face_tracker import FaceTracker
 from gate_agent.frame_pump import FramePump
 from gate_agent.inbox import PresentationDecided
 from gate_agent.presentation import Presentation
@@ -53,13 +57,14 @@ class ReplicaView:
 
 @dataclass(frozen=True, slots=True)
 class FaceSettings:
-    """The face step's wiring: the camera's frames and the biometric checks."""
+    """The face step's wiring: the camera's frames, the biometric checks, the face track."""
 
     pump: FramePump
     verifier: FaceVerifier
     liveness: LivenessChecker | None
     burst_frames: int
     burst_timeout_s: float
+    tracker: FaceTracker | None = None
 
 
 class PresentationDecider:
@@ -129,22 +134,55 @@ class PresentationDecider:
         if face is None or not face_required(index):
             return None
         person_id = holder_id(index, presentation)
-        frames = face.pump.burst(
-            count=face.burst_frames, since=presentation.started, timeout_s=face.burst_timeout_s
-        )
-        try:
-            templates: list[bytes] = []
-            if index is not None and person_id is not None:
-                templates = [_b64(t.encoding_b64) for t in index.templates_of(person_id)]
-            return run_face_step(
-                images=[frame.image for frame in frames],
-                templates=templates,
-                verifier=face.verifier,
-                liveness=face.liveness,
+        templates: list[bytes] = []
+        if index is not None and person_id is not None:
+            templates = [_b64(t.encoding_b64) for t in index.templates_of(person_id)]
+        tracked = self._from_track(face, templates, index)
+        if tracked is not None:
+            return tracked
+        with face.tracker.hold() if face.tracker is not None else contextlib.nullcontext():
+            frames = face.pump.burst(
+                count=face.burst_frames, since=presentation.started, timeout_s=face.burst_timeout_s
             )
-        except Exception:
-            _log.exception("face step failed; reporting no face seen")
-            return run_face_step(images=[], templates=[], verifier=face.verifier, liveness=None)
+            try:
+                return run_face_step(
+                    images=[frame.image for frame in frames],
+                    templates=templates,
+                    verifier=face.verifier,
+                    liveness=face.liveness,
+                )
+            except Exception:
+                _log.exception("face step failed; reporting no face seen")
+                return run_face_step(images=[], templates=[], verifier=face.verifier, liveness=None)
+
+    @staticmethod
+    def _from_track(
+        face: FaceSettings, templates: list[bytes], index: ReplicaIndex | None
+    ) -> FaceOutcome | None:
+        """The holder's face from the track of faces seen before the credential, if there."""
+        if face.tracker is None or index is None or not templates:
+            return None
+        started = time.perf_counter()
+        match = face.tracker.tracks.match(
+            template_matrix(templates),
+            threshold=index.snapshot.gate.verify_threshold,
+            now=time.monotonic(),
+            require_liveness=face.liveness is not None,
+        )
+        if match is None:
+            return None
+        liveness = match.liveness
+        return FaceOutcome(
+            evidence=FaceEvidence(
+                seen=True,
+                distance=match.distance,
+                liveness_passed=liveness.passed if liveness is not None else None,
+                liveness_score=min(max(liveness.score, 0.0), 10.0) if liveness else None,
+            ),
+            face_ms=(time.perf_counter() - started) * 1000,
+            liveness_ms=0.0 if liveness is not None else None,
+            track_age_s=match.age_s,
+        )
 
 
 def _b64(text: str) -> bytes:

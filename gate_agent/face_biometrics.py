@@ -1,12 +1,13 @@
 """The real face checks: `biometrics` behind the agent's FaceVerifier and LivenessChecker.
 
 Frames from the camera are BGR (OpenCV); biometrics works on RGB, so each frame is converted
-once here. dlib's models are loaded on first use and shared, and only the decision worker
-thread calls them.
+once here. dlib's models are loaded on first use and shared; the decision worker and the
+tracker thread both use them, one at a time (`_DLIB`).
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 
 import numpy as np
@@ -21,10 +22,13 @@ from biometrics import (
 from biometrics import LivenessChecker as BiometricLivenessChecker
 
 from gate_agent.face_step import FaceMatch, LivenessResult
+from gate_agent.face_track import SeenFace
 
-__all__ = ["BiometricFaceVerifier", "BiometricLiveness"]
+__all__ = ["BiometricFaceObserver", "BiometricFaceVerifier", "BiometricLiveness"]
 
 Image = npt.NDArray[np.uint8]
+# dlib's shared models are not known to be safe from two threads at once.
+_DLIB = threading.Lock()
 
 
 class BiometricFaceVerifier:
@@ -45,7 +49,8 @@ class BiometricFaceVerifier:
         seen = False
         best: float | None = None
         for image in images[: self._max_frames]:
-            encoding = self._pipeline.encode_image(bgr_to_rgb(image))
+            with _DLIB:
+                encoding = self._pipeline.encode_image(bgr_to_rgb(image))
             if encoding is None:
                 continue
             seen = True
@@ -64,5 +69,30 @@ class BiometricLiveness:
 
     def check(self, images: Sequence[Image]) -> LivenessResult:
         """The liveness verdict over the burst."""
-        verdict = self._checker.check([bgr_to_rgb(image) for image in images])
+        with _DLIB:
+            verdict = self._checker.check([bgr_to_rgb(image) for image in images])
         return LivenessResult(passed=verdict.passed, score=float(verdict.score))
+
+
+class BiometricFaceObserver:
+    """Finds every face in a frame and encodes the largest few (for the face track).
+
+    Args:
+        pipeline: Detection and encoding (default: the fast gate pipeline).
+        max_faces: Faces encoded per frame, at most (largest first; each costs an encoding).
+    """
+
+    def __init__(self, *, pipeline: FacePipeline = GATE_PIPELINE, max_faces: int = 3) -> None:
+        self._pipeline = pipeline
+        self._max_faces = max_faces
+
+    def faces(self, image: Image) -> list[SeenFace]:
+        """The encodings of the faces in the frame, largest first."""
+        rgb = bgr_to_rgb(image)
+        with _DLIB:
+            boxes = self._pipeline.detector.detect(rgb)
+            boxes = sorted(boxes, key=lambda b: b.width * b.height, reverse=True)
+            return [
+                SeenFace(encoding=self._pipeline.encoder.encode(rgb, box).encoding)
+                for box in boxes[: self._max_faces]
+            ]

@@ -63,11 +63,23 @@ class LivenessChecker(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class FaceOutcome:
-    """The face step's evidence for the decision and its figures for the event."""
+    """The face step's evidence for the decision and its figures for the event.
+
+    `track_age_s` is set when the face was verified from the track of faces seen before the
+    credential (how long that face had been in view); None when frames after it decided.
+    """
 
     evidence: FaceEvidence
     face_ms: float | None = None
     liveness_ms: float | None = None
+    track_age_s: float | None = None
+
+    @property
+    def note(self) -> str | None:
+        """What the event's detail says about the face step (only when a track decided)."""
+        if self.track_age_s is None:
+            return None
+        return f"face verified before the credential (in view {self.track_age_s:.1f} s)"
 
     @property
     def face_score(self) -> float | None:

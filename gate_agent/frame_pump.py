@@ -125,6 +125,19 @@ class FramePump:
                 fresh = list(self._ring)[-count:]
             return fresh[-count:]
 
+    def newest(self, *, after: float, timeout_s: float) -> Frame | None:
+        """The newest frame captured after `after` (monotonic), waiting at most `timeout_s`."""
+        deadline = time.monotonic() + timeout_s
+        with self._cond:
+            while not self._stop.is_set():
+                if self._ring and self._ring[-1].at > after:
+                    return self._ring[-1]
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                self._cond.wait(remaining)
+        return None
+
     def _camera_loop(self) -> None:
         while not self._stop.is_set():
             try:

@@ -12,6 +12,7 @@ from types import FrameType
 from gate_agent.app import AgentApp
 from gate_agent.config import AgentConfig, load_config
 from gate_agent.face_step import FaceVerifier, LivenessChecker
+from gate_agent.face_tracker import FaceObserver
 
 __all__ = ["build_app", "run_service"]
 
@@ -27,13 +28,19 @@ def build_app(config: AgentConfig) -> AgentApp:
     """
     verifier: FaceVerifier | None = None
     liveness: LivenessChecker | None = None
+    observer: FaceObserver | None = None
     if config.camera is not None and config.face.enabled:
         # dlib is imported only for gates with a camera and a face step.
-        from gate_agent.face_biometrics import BiometricFaceVerifier, BiometricLiveness
+        from gate_agent.face_biometrics import (
+            BiometricFaceObserver,
+            BiometricFaceVerifier,
+            BiometricLiveness,
+        )
 
         verifier = BiometricFaceVerifier(max_frames=config.face.verify_frames)
         liveness = BiometricLiveness() if config.face.liveness else None
-    return AgentApp(config, verifier=verifier, liveness=liveness)
+        observer = BiometricFaceObserver()
+    return AgentApp(config, verifier=verifier, liveness=liveness, observer=observer)
 
 
 def run_service(config_path: Path, *, on_started: Callable[[AgentApp], None] | None = None) -> None:

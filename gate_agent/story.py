@@ -64,7 +64,9 @@ def build_event(story: Story, *, seq: int) -> AccessEvent:
         direction=presentation.direction,
         decision=verdict.decision,
         reason=verdict.reason,
-        reason_detail=join_detail(verdict.detail, story.turnstile_detail),
+        reason_detail=join_detail(
+            verdict.detail, face.note if face is not None else None, story.turnstile_detail
+        ),
         person_id=verdict.person_id,
         credential_kind=presentation.credential_kind,
         credential_ref=presentation.credential_ref,

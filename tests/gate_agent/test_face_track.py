@@ -1,0 +1,142 @@
+"""The face track: faces seen before the credential, matched 1:1, spent once, forgotten fast."""
+
+import time
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
+
+from gate_agent.face_step import LivenessResult
+from gate_agent.face_track import FaceTracks, SeenFace, template_matrix
+from gate_agent.face_tracker import FaceTracker
+from gate_agent.frame_pump import FramePump
+from gate_agent.frames import ReplayFrameSource
+
+rng = np.random.default_rng(7)
+ALICE = rng.normal(0, 0.1, 128).astype(np.float32)
+BOB = rng.normal(0, 0.1, 128).astype(np.float32)  # about 1.6 from ALICE
+IMAGE = np.zeros((4, 4, 3), np.uint8)
+LIVE = LivenessResult(passed=True, score=0.8)
+
+
+def near(vector: np.ndarray, by: float = 0.2) -> np.ndarray:
+    step = rng.normal(0, 1, 128)
+    return (vector + by * step / np.linalg.norm(step)).astype(np.float32)
+
+
+def seen(*vectors: np.ndarray) -> list[SeenFace]:
+    return [SeenFace(encoding=v) for v in vectors]
+
+
+def test_the_same_face_extends_one_track_and_another_face_opens_a_second() -> None:
+    tracks = FaceTracks(window_s=3.0, liveness_frames=2)
+    first = tracks.observe(seen(ALICE), image=IMAGE, at=10.0)
+    second = tracks.observe(seen(near(ALICE), BOB), image=IMAGE, at=10.2)
+    assert second[0] == first[0] and second[1] != first[0]
+    assert len(tracks) == 2
+    assert tracks.faces_between(10.1, 10.3) == 2
+    assert tracks.faces_between(9.0, 10.1) == 1
+    [due] = list(tracks.due_for_liveness())
+    assert due.track_id == first[0] and len(due.frames) == 2
+
+
+def test_a_current_live_track_of_the_holder_matches_once() -> None:
+    tracks = FaceTracks(window_s=3.0, liveness_frames=2)
+    [track_id] = tracks.observe(seen(ALICE), image=IMAGE, at=10.0)
+    tracks.set_liveness(track_id, LIVE)
+    templates = np.stack([near(ALICE, 0.3)])
+    match = tracks.match(templates, threshold=0.54, now=11.0, require_liveness=True)
+    assert match is not None and match.track_id == track_id
+    assert match.distance == pytest.approx(0.3, abs=1e-5)
+    assert match.age_s == pytest.approx(1.0) and match.liveness == LIVE
+    # One track decides one presentation: a second tap of the same badge must show the face.
+    assert tracks.match(templates, threshold=0.54, now=11.1, require_liveness=True) is None
+
+
+def test_a_track_without_passed_liveness_does_not_decide() -> None:
+    tracks = FaceTracks(window_s=3.0, liveness_frames=2)
+    [track_id] = tracks.observe(seen(ALICE), image=IMAGE, at=10.0)
+    templates = np.stack([ALICE])
+    assert tracks.match(templates, threshold=0.54, now=10.5, require_liveness=True) is None
+    tracks.set_liveness(track_id, LivenessResult(passed=False, score=0.1))
+    assert tracks.match(templates, threshold=0.54, now=10.5, require_liveness=True) is None
+    assert tracks.match(templates, threshold=0.54, now=10.5, require_liveness=False) is not None
+
+
+def test_a_track_older_than_the_window_is_not_used_and_its_encodings_are_gone() -> None:
+    tracks = FaceTracks(window_s=3.0, liveness_frames=2)
+    [track_id] = tracks.observe(seen(ALICE), image=IMAGE, at=10.0)
+    tracks.set_liveness(track_id, LIVE)
+    templates = np.stack([ALICE])
+    assert tracks.match(templates, threshold=0.54, now=13.5, require_liveness=True) is None
+    assert len(tracks) == 0 and tracks.snapshots(now=13.5) == []
+    # Only the sighting time is kept, for the tailgating count.
+    assert tracks.faces_between(9.0, 11.0) == 1
+
+
+def test_someone_else_s_face_does_not_verify_the_claimed_person() -> None:
+    tracks = FaceTracks(window_s=3.0, liveness_frames=2)
+    [track_id] = tracks.observe(seen(BOB), image=IMAGE, at=10.0)
+    tracks.set_liveness(track_id, LIVE)
+    alice = np.stack([ALICE, near(ALICE)])
+    assert tracks.match(alice, threshold=0.54, now=10.5, require_liveness=True) is None
+    # Bob's track is not spent by the failed match: his own tap still finds it.
+    bob = np.stack([BOB])
+    assert tracks.match(bob, threshold=0.54, now=10.6, require_liveness=True) is not None
+
+
+def test_template_matrix_skips_bad_templates() -> None:
+    good = ALICE.astype("<f4").tobytes()
+    bad = np.full(128, np.nan, "<f4").tobytes()
+    matrix = template_matrix([good, bad, b"short"])
+    assert matrix.shape == (1, 128) and np.array_equal(matrix[0], ALICE)
+    assert template_matrix([]).shape == (0, 128)
+
+
+class CountingObserver:
+    """Every frame shows ALICE (slightly different each time)."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def faces(self, image: np.ndarray) -> list[SeenFace]:
+        self.calls += 1
+        return seen(near(ALICE, 0.05))
+
+
+class CountingLiveness:
+    def __init__(self) -> None:
+        self.calls: list[int] = []
+
+    def check(self, images: Sequence[np.ndarray]) -> LivenessResult:
+        self.calls.append(len(images))
+        return LIVE
+
+
+def test_tracker_thread_files_frames_runs_liveness_and_holds_off_when_asked() -> None:
+    source = ReplayFrameSource([IMAGE], fps=50)
+    pump = FramePump(source=source, scanner=lambda image: [], on_code=lambda t, a: None)
+    observer, liveness = CountingObserver(), CountingLiveness()
+    tracks = FaceTracks(window_s=3.0, liveness_frames=3)
+    tracker = FaceTracker(
+        pump=pump, observer=observer, liveness=liveness, tracks=tracks, interval_s=0.02
+    )
+    pump.start()
+    tracker.start()
+    try:
+        deadline = time.monotonic() + 5
+        while not liveness.calls and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert liveness.calls and liveness.calls[0] == 3
+        match = tracks.match(
+            np.stack([ALICE]), threshold=0.54, now=time.monotonic(), require_liveness=True
+        )
+        assert match is not None
+        with tracker.hold():
+            time.sleep(0.1)
+            calls = observer.calls
+            time.sleep(0.2)
+            assert observer.calls == calls
+    finally:
+        tracker.stop()
+        pump.stop()
