@@ -62,6 +62,7 @@ from central_api.models.sites import (
     ZoneCreate,
     ZonePublic,
 )
+from central_api.models.versions import DecisionDataVersion
 
 __all__ = [
     "AccessEventPublic",
@@ -84,6 +85,7 @@ __all__ = [
     "Credential",
     "CredentialCreate",
     "CredentialPublic",
+    "DecisionDataVersion",
     "FaceTemplate",
     "FaceTemplatePublic",
     "Gate",

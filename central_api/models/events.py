@@ -38,16 +38,16 @@ class AccessEventRecord(SQLModel, table=True):
     occurred_at: datetime = time_field()
     received_at: datetime = time_field(default_factory=utc_now)
     lane: int
-    direction: Direction = enum_column()
-    decision: Decision = enum_column()
-    reason: ReasonCode = enum_column()
+    direction: Direction = enum_column(Direction)
+    decision: Decision = enum_column(Decision)
+    reason: ReasonCode = enum_column(ReasonCode)
     reason_detail: str | None = Field(default=None, max_length=500)
     person_id: str | None = Field(default=None, max_length=64)
-    credential_kind: CredentialKind = enum_column()
+    credential_kind: CredentialKind = enum_column(CredentialKind)
     credential_ref: str | None = Field(default=None, max_length=64)
     face_score: float | None = None
     liveness_score: float | None = None
-    decided_by: DecidedBy = enum_column()
+    decided_by: DecidedBy = enum_column(DecidedBy)
     replica_version: int | None = None
     command_id: str | None = Field(default=None, max_length=64)
     passed: bool | None = None
@@ -84,7 +84,7 @@ class Alarm(SQLModel, table=True):
     alarm_id: str = Field(max_length=64, unique=True)
     site_id: str = Field(max_length=64, index=True)
     gate_id: str | None = Field(default=None, max_length=64)
-    kind: AlarmKind = enum_column()
+    kind: AlarmKind = enum_column(AlarmKind)
     lane: int | None = None
     raised_at: datetime = time_field()
     received_at: datetime = time_field(default_factory=utc_now)

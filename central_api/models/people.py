@@ -46,7 +46,7 @@ class PersonBase(SQLModel):
     """A person who may pass gates."""
 
     display_name: NameStr = Field(max_length=120, schema_extra={"examples": ["Jan de Vries"]})
-    kind: PersonKind = enum_column()
+    kind: PersonKind = enum_column(PersonKind)
     company_id: int | None = Field(default=None, foreign_key="company.id")
     valid_from: datetime | None = time_field(default=None)
     valid_until: datetime | None = time_field(default=None)
@@ -72,7 +72,7 @@ class Person(PersonBase, table=True):
     """A person row; `id` is what events and replicas call `person_id`."""
 
     id: str = Field(primary_key=True, max_length=64)
-    status: PersonStatus = enum_column(default=PersonStatus.ACTIVE, index=True)
+    status: PersonStatus = enum_column(PersonStatus, default=PersonStatus.ACTIVE, index=True)
     site_id: str = Field(foreign_key="site.id", index=True, max_length=64)
     created_at: datetime = time_field(default_factory=utc_now)
     updated_at: datetime = time_field(default_factory=utc_now)
@@ -105,9 +105,9 @@ class Credential(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     person_id: str = Field(foreign_key="person.id", index=True, max_length=64)
-    kind: CredentialKind = enum_column()
+    kind: CredentialKind = enum_column(CredentialKind)
     ref: str = Field(max_length=64)
-    badge_format: BadgeFormat | None = enum_column(default=None)
+    badge_format: BadgeFormat | None = enum_column(BadgeFormat, default=None)
     valid_from: datetime | None = time_field(default=None)
     valid_until: datetime | None = time_field(default=None)
     revoked_at: datetime | None = time_field(default=None)

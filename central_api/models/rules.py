@@ -158,7 +158,7 @@ class WatchlistEntry(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     person_id: str = Field(foreign_key="person.id", index=True, max_length=64)
-    action: WatchlistAction = enum_column(default=WatchlistAction.ALERT)
+    action: WatchlistAction = enum_column(WatchlistAction, default=WatchlistAction.ALERT)
     reason: str = Field(default="", max_length=500)
     active: bool = True
     created_at: datetime = time_field(default_factory=utc_now)

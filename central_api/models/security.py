@@ -41,7 +41,7 @@ class User(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=64, unique=True)
     password_hash: str = Field(max_length=256)
-    role: Role = enum_column()
+    role: Role = enum_column(Role)
     active: bool = True
     created_at: datetime = time_field(default_factory=utc_now)
 
@@ -107,7 +107,7 @@ class OpenRequest(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=64)
     gate_id: str = Field(foreign_key="gate.id", max_length=64)
     lane: int
-    direction: Direction = enum_column()
+    direction: Direction = enum_column(Direction)
     reason: str = Field(max_length=500)
     requested_by: str = Field(max_length=64)
     requested_at: datetime = time_field(default_factory=utc_now)

@@ -66,7 +66,7 @@ class ZoneBase(SQLModel):
     """An area behind gates with its own anti-passback and competency rules."""
 
     name: NameStr = Field(max_length=120)
-    anti_passback: AntiPassback = enum_column(default=AntiPassback.NONE)
+    anti_passback: AntiPassback = enum_column(AntiPassback, default=AntiPassback.NONE)
     apb_timeout_s: int = Field(default=0, ge=0, le=7 * 86400)
     required_competencies: list[str] = Field(default_factory=list, sa_type=JSON)
 
@@ -102,7 +102,7 @@ class GateBase(SQLModel):
     liveness_required: bool = True
     verify_threshold: float = Field(default=DEFAULT_VERIFY_THRESHOLD, gt=0, le=2)
     identify_threshold: float = Field(default=DEFAULT_IDENTIFY_THRESHOLD, gt=0, le=2)
-    offline_policy: OfflinePolicy = enum_column(default=OfflinePolicy.REPLICA)
+    offline_policy: OfflinePolicy = enum_column(OfflinePolicy, default=OfflinePolicy.REPLICA)
     replica_max_age_s: int = Field(default=24 * 3600, ge=0, le=30 * 86400)
     face_required_from_threat: int = Field(default=2, ge=1, le=4)
     latitude: float | None = Field(default=None, ge=-90, le=90)
