@@ -7,7 +7,8 @@ Least privilege, per node:
 * a gate's **agent** reads its own gate's topics and the site's sync notice and writes
   cmd/open, event, alarm and status/agent of its own gate;
 * the **API** reads every channel of every gate of the site and writes cmd/open (remote open)
-  and the sync notice;
+  and the sync notice; it alone reads and writes the site's alarm topic, on which API
+  replicas tell each other about the alarms they raise and acknowledge;
 * only the **admin** may use ``#`` and read ``$SYS``; an optional **healthcheck** user may
   read the single topic ``$SYS/broker/uptime`` (container health probes).
 
@@ -18,6 +19,7 @@ from gate_protocol.topics import (
     GateChannel,
     GateTopic,
     NodeKind,
+    SiteAlarmTopic,
     SyncTopic,
     build_topic,
     filter_gate,
@@ -58,6 +60,7 @@ def _api_lines(site: str) -> list[str]:
     lines = [f"topic read {filter_site_channel(site, channel)}" for channel in GateChannel]
     lines.append(f"topic write {filter_site_channel(site, GateChannel.CMD_OPEN)}")
     lines.append(f"topic readwrite {build_topic(SyncTopic(site=site))}")
+    lines.append(f"topic readwrite {build_topic(SiteAlarmTopic(site=site))}")
     return lines
 
 

@@ -28,7 +28,9 @@ __all__ = [
     "SCHEMA_VERSION",
     "AccessEvent",
     "AckResult",
+    "AlarmAcknowledged",
     "AlarmKind",
+    "AlarmNotice",
     "AlarmRaised",
     "BadgeFormat",
     "CommandAck",
@@ -250,6 +252,32 @@ class AlarmRaised(_Message):
     detail: Text = ""
 
 
+class AlarmNotice(_Message):
+    """An alarm the API raised and stored (watchlist hit, insider pattern), on the site topic.
+
+    API replicas tell each other, so every replica's live dashboard shows it at once.
+    """
+
+    kind: Literal["alarm_notice"] = "alarm_notice"
+    alarm_id: Id
+    alarm: AlarmKind
+    gate_id: Id | None = None
+    person_id: Id | None = None
+    lane: Lane | None = None
+    at: AwareDatetime
+    detail: Annotated[str, StringConstraints(max_length=1000)] = ""
+
+
+class AlarmAcknowledged(_Message):
+    """An operator acknowledged an alarm (API -> API replicas, on the site alarm topic)."""
+
+    kind: Literal["alarm_acknowledged"] = "alarm_acknowledged"
+    alarm_id: Id
+    acknowledged_by: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    acknowledged_at: AwareDatetime
+    comment: Text = ""
+
+
 class LaneState(BaseModel):
     """One lane of a gate."""
 
@@ -300,6 +328,8 @@ Message = Annotated[
     | Passage
     | AccessEvent
     | AlarmRaised
+    | AlarmNotice
+    | AlarmAcknowledged
     | GateState
     | NodeStatus
     | SyncNotice,

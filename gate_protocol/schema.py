@@ -11,13 +11,21 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from gate_protocol.messages import SCHEMA_VERSION, Message
-from gate_protocol.topics import GateChannel, GateTopic, NodeKind, SyncTopic, build_topic
+from gate_protocol.topics import (
+    GateChannel,
+    GateTopic,
+    NodeKind,
+    SiteAlarmTopic,
+    SyncTopic,
+    build_topic,
+)
 
 __all__ = ["SNAPSHOT_NAME", "build_message_schema", "load_schema_snapshot"]
 
 SNAPSHOT_NAME = "message_schema.json"
 
-# Which message kinds travel on which gate channel (DESIGN.md §2); sync notices go on SyncTopic.
+# Which message kinds travel on which gate channel (DESIGN.md §2); sync notices go on SyncTopic,
+# the API's alarm notices and acknowledgements on SiteAlarmTopic.
 _CHANNEL_OF_KIND = {
     "credential_presented": GateChannel.CREDENTIAL,
     "open_command": GateChannel.CMD_OPEN,
@@ -31,7 +39,12 @@ _CHANNEL_OF_KIND = {
 
 
 def _topic_templates() -> dict[str, str]:
-    templates = {"sync_notice": build_topic(SyncTopic(site="{site}"))}
+    alarms = build_topic(SiteAlarmTopic(site="{site}"))
+    templates = {
+        "sync_notice": build_topic(SyncTopic(site="{site}")),
+        "alarm_notice": alarms,
+        "alarm_acknowledged": alarms,
+    }
     for kind, channel in _CHANNEL_OF_KIND.items():
         node = NodeKind("agent") if channel is GateChannel.STATUS else None
         topic = build_topic(GateTopic(site="{site}", gate="{gate}", channel=channel, node=node))

@@ -1,9 +1,11 @@
 """MQTT topics: the only place in PortGate where a topic string is spelled (DESIGN.md §2).
 
 Every gate topic is ``portgate/v1/{site}/gates/{gate}/{suffix}``; the site-wide sync topic is
-``portgate/v1/{site}/sync``. Site, gate and node ids are single topic levels, so they may not
-be empty or contain ``/``, ``+``, ``#`` or control characters (a ``+`` or ``#`` in an id would
-turn a publish topic into a wildcard filter and let a node reach other gates' messages).
+``portgate/v1/{site}/sync``, and API replicas tell each other about the alarms they raise and
+acknowledge on ``portgate/v1/{site}/alarms``. Site, gate and node ids are single topic levels,
+so they may not be empty or contain ``/``, ``+``, ``#`` or control characters (a ``+`` or
+``#`` in an id would turn a publish topic into a wildcard filter and let a node reach other
+gates' messages).
 """
 
 import unicodedata
@@ -16,14 +18,17 @@ __all__ = [
     "GateChannel",
     "GateTopic",
     "NodeKind",
+    "SiteAlarmTopic",
     "SyncTopic",
     "Topic",
     "TopicError",
     "build_topic",
     "filter_all_gates",
+    "filter_all_site_alarms",
     "filter_gate",
     "filter_site_channel",
     "parse_topic",
+    "shared_filter",
     "validate_id",
 ]
 
@@ -103,13 +108,29 @@ class SyncTopic:
         validate_id(self.site, what="site id")
 
 
-Topic = GateTopic | SyncTopic
+@dataclass(frozen=True, slots=True)
+class SiteAlarmTopic:
+    """The site-wide topic of alarms the API raised and of acknowledgements (API -> API).
+
+    Every API replica's live dashboard listens here, so an alarm raised or acknowledged on
+    one replica shows on the others' pages at once. Only the API may use it (broker ACL).
+    """
+
+    site: str
+
+    def __post_init__(self) -> None:
+        validate_id(self.site, what="site id")
+
+
+Topic = GateTopic | SyncTopic | SiteAlarmTopic
 
 
 def build_topic(topic: Topic) -> str:
     """Spell a topic value object as the MQTT topic string."""
     if isinstance(topic, SyncTopic):
         return f"{PREFIX}/{topic.site}/sync"
+    if isinstance(topic, SiteAlarmTopic):
+        return f"{PREFIX}/{topic.site}/alarms"
     base = f"{PREFIX}/{topic.site}/gates/{topic.gate}/{topic.channel.value}"
     return f"{base}/{topic.node.value}" if topic.node is not None else base
 
@@ -125,6 +146,8 @@ def parse_topic(topic: str) -> Topic:
     site = levels[2]
     if len(levels) == 4 and levels[3] == "sync":
         return SyncTopic(site=site)
+    if len(levels) == 4 and levels[3] == "alarms":
+        return SiteAlarmTopic(site=site)
     if len(levels) < 6 or levels[3] != "gates":
         raise TopicError(f"unknown PortGate topic: {topic!r}")
     gate, rest = levels[4], levels[5:]
@@ -157,3 +180,17 @@ def filter_all_gates(channel: GateChannel) -> str:
     """The subscription filter for one channel of every gate of every site."""
     suffix = channel.value + ("/+" if channel is GateChannel.STATUS else "")
     return f"{PREFIX}/+/gates/+/{suffix}"
+
+
+def filter_all_site_alarms() -> str:
+    """The subscription filter for the site-wide alarm topic of every site."""
+    return f"{PREFIX}/+/alarms"
+
+
+def shared_filter(group: str, topic_filter: str) -> str:
+    """A shared subscription (MQTT 5, mosquitto 2): each message goes to ONE member of `group`.
+
+    Several API worker processes subscribe with the same group so that every event is
+    stored by one of them, not by each.
+    """
+    return f"$share/{validate_id(group, what='share group')}/{topic_filter}"

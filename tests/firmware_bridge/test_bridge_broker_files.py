@@ -76,6 +76,15 @@ def test_acl_confines_each_gate_node_to_its_gate() -> None:
         or True
     )
     assert sum(line == "topic readwrite #" for line in acl.splitlines()) == 1
+    # The API replicas' alarm topic is the API's alone.
+    assert "topic readwrite portgate/v1/t1/alarms" in blocks["user api"]
+    assert not any(
+        "/alarms" in line
+        for user, lines in blocks.items()
+        if user != "user api"
+        for line in lines
+        if user != "user admin"
+    )
 
 
 def test_files_modes_and_generated_passwords(tmp_path: Path) -> None:

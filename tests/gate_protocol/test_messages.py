@@ -8,7 +8,9 @@ from gate_protocol.messages import (
     MAX_PAYLOAD_BYTES,
     AccessEvent,
     AckResult,
+    AlarmAcknowledged,
     AlarmKind,
+    AlarmNotice,
     AlarmRaised,
     BadgeFormat,
     CommandAck,
@@ -74,6 +76,18 @@ SAMPLES = [
         latency=LatencyBreakdown(decode_ms=3.5, face_ms=80.0, decision_ms=2.0, total_ms=90.1),
     ),
     AlarmRaised(alarm_id="a-1", alarm=AlarmKind.FORCED, lane=0, at=NOW, detail="door forced"),
+    AlarmNotice(
+        alarm_id="a-2",
+        alarm=AlarmKind.WATCHLIST,
+        gate_id="north-1",
+        person_id="p-1",
+        lane=1,
+        at=NOW,
+        detail="watchlist hit: " + "x" * 900,
+    ),
+    AlarmAcknowledged(
+        alarm_id="a-2", acknowledged_by="ops.anna", acknowledged_at=NOW, comment="guard sent"
+    ),
     GateState(
         door=DoorState.CLOSED,
         lanes=(LaneState(lane=0, door=DoorState.CLOSED), LaneState(lane=1, door=DoorState.HELD)),
@@ -205,3 +219,15 @@ def test_node_status_without_a_replica_sync_time_still_decodes() -> None:
         decode_message(
             old.replace(b'"since"', b'"replica_synced_at":"2026-11-20T10:00:00","since"')
         )  # naive time: refused
+
+
+def test_alarm_notices_refuse_what_the_api_would_not_store() -> None:
+    with pytest.raises(ValidationError):
+        AlarmNotice(alarm_id="a-1", alarm=AlarmKind.WATCHLIST, at=NOW, detail="x" * 1001)
+    with pytest.raises(ValidationError):
+        AlarmNotice(alarm_id="a-1", alarm=AlarmKind.WATCHLIST, at=NOW, gate_id="bad/gate")
+    with pytest.raises(ValidationError):
+        AlarmAcknowledged(alarm_id="a-1", acknowledged_by="", acknowledged_at=NOW)
+    # A site-wide notice without a gate (an API alarm about a person only) is fine.
+    notice = AlarmNotice(alarm_id="a-1", alarm=AlarmKind.INSIDER_PATTERN, at=NOW)
+    assert decode_message(encode_message(notice), AlarmNotice) == notice

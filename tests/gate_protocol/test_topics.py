@@ -8,10 +8,12 @@ from gate_protocol.topics import (
     GateChannel,
     GateTopic,
     NodeKind,
+    SiteAlarmTopic,
     SyncTopic,
     TopicError,
     build_topic,
     filter_all_gates,
+    filter_all_site_alarms,
     filter_gate,
     filter_site_channel,
     parse_topic,
@@ -41,6 +43,11 @@ def test_sync_topic_round_trips(site: str) -> None:
     assert parse_topic(build_topic(SyncTopic(site=site))) == SyncTopic(site=site)
 
 
+@given(site=valid_ids)
+def test_site_alarm_topic_round_trips(site: str) -> None:
+    assert parse_topic(build_topic(SiteAlarmTopic(site=site))) == SiteAlarmTopic(site=site)
+
+
 def test_topics_are_spelled_as_designed() -> None:
     assert build_topic(GateTopic("rtm", "g1", GateChannel.CMD_OPEN)) == (
         "portgate/v1/rtm/gates/g1/cmd/open"
@@ -53,6 +60,10 @@ def test_topics_are_spelled_as_designed() -> None:
     assert filter_site_channel("rtm", GateChannel.EVENT) == "portgate/v1/rtm/gates/+/event"
     assert filter_site_channel("rtm", GateChannel.STATUS) == "portgate/v1/rtm/gates/+/status/+"
     assert filter_all_gates(GateChannel.ALARM) == "portgate/v1/+/gates/+/alarm"
+    assert build_topic(SiteAlarmTopic("rtm")) == "portgate/v1/rtm/alarms"
+    assert filter_all_site_alarms() == "portgate/v1/+/alarms"
+    with pytest.raises(TopicError):
+        SiteAlarmTopic("r+m")
 
 
 bad_chars = st.sampled_from(["/", "+", "#", "\x00", "\n", "\t", "\x7f", " ", "\u200b"])
@@ -94,6 +105,8 @@ def test_empty_reserved_and_long_ids_are_refused(value: str) -> None:
         "portgate/v1/s/gates/g/event/extra",
         "portgate/v1/s/doors/g/event",
         "portgate/v1/s/sync/extra",
+        "portgate/v1/s/alarms/extra",
+        "portgate/v1/s/alarm",
         "portgate/v1//gates/g/event",
         "portgate/v1/s/gates/+/event",
         "portgate/v1/s/gates/#",

@@ -8,7 +8,14 @@ from mosquitto_fixture import MosquittoFactory, MosquittoProcess, MqttProbe, fre
 
 from firmware_bridge.mosquitto_files import render_mosquitto_conf, write_broker_files
 from firmware_bridge.site_config import BrokerSettings, GateEntry, SiteConfig, broker_users
-from gate_protocol.topics import GateChannel, GateTopic, NodeKind, SyncTopic, build_topic
+from gate_protocol.topics import (
+    GateChannel,
+    GateTopic,
+    NodeKind,
+    SiteAlarmTopic,
+    SyncTopic,
+    build_topic,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -181,3 +188,24 @@ def test_healthcheck_sees_uptime_and_nothing_else(secured: SecuredBroker) -> Non
     assert admin.wait_for(lambda: bool(admin.on_topic(topic("gate-b", GateChannel.STATE))))
     assert admin.on_topic(topic("gate-a", GateChannel.CMD_OPEN)) == []
     assert {t for t, _, _ in probe.messages} == {"$SYS/broker/uptime"}
+
+
+def test_only_the_api_uses_the_site_alarm_topic(secured: SecuredBroker) -> None:
+    alarms = build_topic(SiteAlarmTopic(site="t1"))
+    api = secured.connected("api")
+    api.subscribe(alarms)
+    agent_a = secured.connected("agent-gate-a")
+    agent_a.subscribe(alarms)
+    bridge_a = secured.connected("bridge-gate-a")
+    bridge_a.subscribe(alarms)
+    agent_a.publish(alarms, b"forged alarm notice by a gate")
+    bridge_a.publish(alarms, b"forged acknowledgement by a bridge")
+    api.publish(alarms, b"notice")
+    assert api.wait_for(lambda: b"notice" in api.on_topic(alarms))
+    admin = secured.connected("admin")
+    admin.subscribe("#")
+    api.publish(alarms, b"marker")
+    assert admin.wait_for(lambda: b"marker" in admin.on_topic(alarms))
+    # Gates neither wrote to it nor read it.
+    assert api.on_topic(alarms) == [b"notice", b"marker"]
+    assert agent_a.on_topic(alarms) == [] and bridge_a.on_topic(alarms) == []
