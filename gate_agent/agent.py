@@ -42,6 +42,7 @@ from gate_agent.decider import ReplicaView
 from gate_agent.decision_glue import keyring_of, pass_rejection_verdict, spend_one_time_pass
 from gate_agent.event_confirm import CONFIRM_BATCH
 from gate_agent.event_sender import EventSender
+from gate_agent.face_track import FaceTracks
 from gate_agent.inbound import decode_inbound
 from gate_agent.inbox import (
     CodeSeen,
@@ -62,6 +63,7 @@ from gate_agent.outbox import Outbox
 from gate_agent.presentation import Presentation, Verdict, gate_denial
 from gate_agent.recorder import EventRecorder, refusal
 from gate_agent.story import Story
+from gate_agent.tailgate import TailgateWatch
 from gate_agent.turnstile import OpenTracker
 from gate_agent.workers import Bus, WorkQueue
 
@@ -86,6 +88,7 @@ class GateAgent:
         replica: The replica loaded at start, if any.
         inbox: The loop's inbox (shared with the MQTT link, the pump and the workers).
         clock: The wall clock (UTC, aware).
+        faces: The face track, when the camera tracks faces (for the tailgating cue).
     """
 
     def __init__(
@@ -99,6 +102,7 @@ class GateAgent:
         replica: ReplicaView,
         inbox: queue.Queue[InboxItem],
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        faces: FaceTracks | None = None,
     ) -> None:
         self._config = config
         self._bus = bus
@@ -126,6 +130,7 @@ class GateAgent:
         self._alarms = AlarmSender(
             alarms=outbox.alarms, publisher=bus, topic=self._topic[GateChannel.ALARM]
         )
+        self._tailgate = TailgateWatch(faces=faces.faces_between) if faces is not None else None
 
     def node_status(self, state: NodeState) -> NodeStatus:
         """This agent's NodeStatus (the offline one is its last will)."""
@@ -189,6 +194,12 @@ class GateAgent:
         now = time.monotonic()
         for story in self._opens.expire(at=now):
             self._record(story)
+        if self._tailgate is not None:
+            for suspect in self._tailgate.due(now=now):
+                _log.warning(
+                    "tailgating suspected on lane %d: %s", suspect.cycle.lane, suspect.detail
+                )
+                self._raise_alarm(AlarmKind.TAILGATING, suspect.detail, lane=suspect.cycle.lane)
         if self.connected:
             self._alarms.pump_mqtt()
             self._sender.pump_mqtt()
@@ -365,8 +376,12 @@ class GateAgent:
         story = self._opens.on_passage(passage)
         if story is None:
             self.drops["passage:unknown_command"] += 1
-        else:
-            self._record(story)
+            return
+        if story.passed and self._tailgate is not None:
+            self._tailgate.on_passage(
+                lane=story.presentation.lane, opened_at=story.decided_at, closed_at=time.monotonic()
+            )
+        self._record(story)
 
     def recover_drafts(self) -> int:
         """Turn the drafts of openings a previous run left open into events."""

@@ -167,6 +167,7 @@ class AgentApp:
             workers=self.workers,
             replica=view,
             inbox=self.inbox,
+            faces=self.tracker.tracks if self.tracker is not None else None,
         )
         self._loop_thread: threading.Thread | None = None
 

@@ -180,3 +180,75 @@ def test_someone_else_in_view_does_not_verify_the_badge_holder(
     assert event.decision is Decision.DENIED and event.reason is ReasonCode.FACE_MISMATCH
     assert event.reason_detail is None or "before the credential" not in event.reason_detail
     assert bridge.commands == []
+
+
+def tailgate_gate(tmp_path: Path, port: int, photos: list[str]) -> tuple[AgentApp, ApiStub]:
+    from gate_agent.face_biometrics import BiometricFaceObserver, BiometricFaceVerifier
+    from gate_agent.frames import ReplayFrameSource
+
+    if not all((FACES / photo).exists() for photo in photos):
+        pytest.skip("shared face photos are absent (../shared/data/faces)")
+    api = ApiStub(make_snapshot())  # badge only: the API grants, the camera only watches
+    config = agent_config(
+        tmp_path,
+        mqtt_port=port,
+        api_url=api.url,
+        face={"track_interval_ms": 100},
+        turnstile={"ack_timeout_s": 6.0},
+    )
+    app = AgentApp(
+        config,
+        gate_key=GATE_KEY,
+        verifier=BiometricFaceVerifier(max_frames=1),
+        liveness=None,
+        observer=BiometricFaceObserver(),
+        scanner=lambda image: [],
+        # A replay folder: the photos in turn, each about a quarter of a second.
+        frame_source=ReplayFrameSource.from_paths([FACES / p for p in photos], fps=4),
+    )
+    app.start()
+    assert wait_until(lambda: app.agent.subscribed)
+    return app, api
+
+
+def tailgating_alarms(bridge: BridgeSim) -> list[str]:
+    from gate_protocol.messages import AlarmKind, AlarmRaised, decode_message
+
+    found = []
+    for channel, payload in bridge.raw:
+        if channel.endswith("/alarm"):
+            alarm = decode_message(payload, expected=AlarmRaised)
+            if isinstance(alarm, AlarmRaised) and alarm.alarm is AlarmKind.TAILGATING:
+                found.append(alarm.detail)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("photos", "alarmed"),
+    [(["obama.jpg", "biden.jpg"], True), (["obama.jpg", "obama2.jpg"], False)],
+    ids=["two-people-one-grant", "one-person-one-grant"],
+)
+def test_two_faces_crossing_on_one_grant_raise_tailgating(
+    mosquitto: MosquittoProcess,
+    bridge: BridgeSim,
+    tmp_path: Path,
+    photos: list[str],
+    alarmed: bool,
+) -> None:
+    app, api = tailgate_gate(tmp_path, mosquitto.port, photos)
+    bridge.ack_delay_s = 2.5  # the turnstile stays open while the camera watches
+    try:
+        assert wait_until(lambda: app.tracker is not None and app.tracker.frames_tracked >= 2)
+        event = tap(bridge)
+        assert event.decision is Decision.GRANTED and event.passed is True
+        if alarmed:
+            assert bridge.wait_for(lambda: bool(tailgating_alarms(bridge)), timeout=10)
+            assert tailgating_alarms(bridge) == [
+                "2 faces seen passing on 1 grant in one turnstile cycle"
+            ]
+        else:
+            time.sleep(2.0)  # past the check's settle time
+            assert tailgating_alarms(bridge) == []
+    finally:
+        app.stop()
+        api.stop()
