@@ -6,6 +6,7 @@ from gate_protocol.records import PersonStatus
 from sqlmodel import Session, col, select
 
 from central_api.audit import append_audit
+from central_api.audit_privacy import keyed_hash, person_audit, person_changes
 from central_api.crud.sites import get_site
 from central_api.db import utc_now
 from central_api.errors import ConflictError, InvalidError, NotFoundError
@@ -65,7 +66,7 @@ def create_person(*, session: Session, person_create: PersonCreate, actor: str) 
         actor=actor,
         action="person.create",
         target=f"person:{person.id}",
-        after=person.model_dump(mode="json"),
+        after=person_audit(person.model_dump(mode="json")),
     )
     bump_replica(session=session, site_id=person.site_id, person_id=person.id)
     session.commit()
@@ -87,13 +88,14 @@ def update_person(
         action = "person.revoke"
     elif person_update.status is PersonStatus.SUSPENDED:
         action = "person.suspend"
+    old, new = person_changes(before, person.model_dump(mode="json"))
     append_audit(
         session=session,
         actor=actor,
         action=action,
         target=f"person:{person_id}",
-        before=before,
-        after=person.model_dump(mode="json"),
+        before=old,
+        after=new,
     )
     bump_replica(session=session, site_id=person.site_id, person_id=person_id)
     session.commit()
@@ -117,12 +119,17 @@ def add_credential(
         raise ConflictError(f"{credential_create.kind} {credential_create.ref!r} is already bound")
     credential = Credential.model_validate(credential_create, update={"person_id": person_id})
     session.add(credential)
+    session.flush()
     append_audit(
         session=session,
         actor=actor,
         action="credential.bind",
         target=f"person:{person_id}",
-        after=credential_create.model_dump(mode="json"),
+        after={
+            **credential_create.model_dump(mode="json"),
+            "credential_id": credential.id,
+            "ref": keyed_hash(credential.ref),
+        },
     )
     bump_replica(session=session, site_id=person.site_id, person_id=person_id)
     session.commit()
@@ -143,7 +150,11 @@ def revoke_credential(*, session: Session, credential_id: int, actor: str) -> Cr
             actor=actor,
             action="credential.revoke",
             target=f"person:{credential.person_id}",
-            after={"kind": str(credential.kind), "ref": credential.ref},
+            after={
+                "credential_id": credential.id,
+                "kind": str(credential.kind),
+                "ref": keyed_hash(credential.ref),
+            },
         )
         bump_replica(session=session, site_id=person.site_id, person_id=person.id)
         session.commit()

@@ -5,6 +5,7 @@ from gate_protocol.schedule import Schedule as ScheduleRule
 from sqlmodel import Session, select
 
 from central_api.audit import append_audit
+from central_api.audit_privacy import keyed_hash
 from central_api.crud.people import get_person
 from central_api.crud.sites import get_site
 from central_api.errors import ConflictError, InvalidError, NotFoundError
@@ -117,7 +118,10 @@ def create_appointment(
         actor=actor,
         action="appointment.create",
         target=f"appointment:{appointment.id}",
-        after=appointment.model_dump(mode="json"),
+        after={
+            **appointment.model_dump(mode="json"),
+            "plate": keyed_hash(appointment.plate),
+        },
     )
     bump_replica(session=session, site_id=person.site_id, person_id=person.id)
     session.commit()
@@ -144,7 +148,7 @@ def add_watchlist_entry(
         actor=actor,
         action="watchlist.add",
         target=f"person:{person.id}",
-        after=entry_create.model_dump(mode="json"),
+        after={"action": str(entry.action), "reason": keyed_hash(entry.reason or None)},
     )
     bump_replica(session=session, site_id=person.site_id, person_id=person.id)
     session.commit()

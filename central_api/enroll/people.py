@@ -16,6 +16,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, or_, select
 
 from central_api.audit import append_audit
+from central_api.audit_privacy import keyed_hash
 from central_api.crud.sites import get_site
 from central_api.enroll.schemas import EnrollPersonIn, PersonSummary
 from central_api.enroll.tables import PersonExternalId
@@ -186,7 +187,7 @@ def create_enrolled_person(
             "company_id": person.company_id,
             "access_groups": [g.id for g in groups],
             "competencies": [c.name for c in person_in.competencies],
-            "badge": person_in.badge.number if person_in.badge else None,
+            "badge": keyed_hash(person_in.badge.number if person_in.badge else None),
             "template_ids": template_ids,
             "via": "enroll",
         },
