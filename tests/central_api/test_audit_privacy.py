@@ -12,7 +12,7 @@ import pytest
 from api_world import World
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
 from central_api.audit_privacy import AUDIT_KEY_ENV, WITHHELD, keyed_hash, person_changes
@@ -31,7 +31,7 @@ SECRET_WORDS = "seen photographing the reefer stack"
 
 def _rows(engine: Engine) -> list[AuditEntry]:
     with Session(engine) as session:
-        return list(session.exec(select(AuditEntry).order_by(AuditEntry.seq)).all())
+        return list(session.exec(select(AuditEntry).order_by(col(AuditEntry.seq))).all())
 
 
 def _enroll_everything(client: TestClient, world: World, engine: Engine) -> tuple[str, str]:
