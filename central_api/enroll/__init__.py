@@ -1,8 +1,8 @@
 """Enrollment at the security desk: people, photos to templates, badges, passes, privacy.
 
-Mount with ``app.include_router(central_api.enroll.router)``; the router's lifespan creates
-the enrollment tables when missing and runs the purge of expired kept photos and stale
-pending faces on a timer.
+Mount with ``app.include_router(central_api.enroll.router)``; the router's lifespan runs the
+purge of expired kept photos and stale pending faces on a timer. The enrollment tables come
+from the Alembic migrations (`portgate db upgrade`), like every other table.
 """
 
 import asyncio
@@ -16,7 +16,6 @@ from sqlmodel import Session
 from central_api.enroll import desk_page, routes_import, routes_passes, routes_people, routes_photos
 from central_api.enroll.privacy import purge_expired
 from central_api.enroll.settings import EnrollSettings
-from central_api.enroll.tables import ensure_enroll_tables
 
 __all__ = ["router"]
 
@@ -43,7 +42,6 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     if settings is None:
         settings = EnrollSettings()
         app.state.enroll_settings = settings
-    await asyncio.to_thread(ensure_enroll_tables, app.state.engine)
     task = asyncio.create_task(_purge_forever(app, settings))
     try:
         yield

@@ -1,6 +1,7 @@
 """One bulk-import row on the server: all photos checked first, then one transaction.
 
-Nothing is written until every photo has been judged and the duplicate check has passed,
+Nothing is written until every photo has been judged and the duplicate check has passed
+(under the enrollment lock, so a desk enrolling the same face at the same moment is seen),
 and then the person, their groups, competencies, badge, external id and templates go in
 together (`create_enrolled_person`), so a failure never leaves half a person.
 """
@@ -11,6 +12,8 @@ from biometrics import template_to_bytes
 from pydantic import ValidationError
 from sqlmodel import Session
 
+from central_api.enroll.face_lock import lock_face_enrollment
+from central_api.enroll.faces import PhotoAnalysis
 from central_api.enroll.people import ReadyTemplate, create_enrolled_person, person_by_external_id
 from central_api.enroll.photos import PhotoContext, check_photo
 from central_api.enroll.schemas import EnrollPersonIn, ImportOutcome, PhotoOutcome
@@ -50,8 +53,7 @@ def import_person(
     if len(photos) > MAX_TEMPLATES:
         return ImportOutcome(status="rejected", reason=f"more than {MAX_TEMPLATES} photos"), {}
     outcomes: dict[str, PhotoOutcome] = {}
-    ready: list[ReadyTemplate] = []
-    accepted: dict[str, bytes] = {}
+    usable: list[tuple[str, bytes, PhotoAnalysis]] = []
     for name, data in photos:
         try:
             outcome, analysis = check_photo(photo=data)
@@ -63,6 +65,14 @@ def import_person(
         if analysis.encoding is None or not analysis.ok:
             outcomes[name] = outcome
             continue
+        usable.append((name, data, analysis))
+    if usable:
+        # From the search to the commit, no desk may enroll a face (see face_lock).
+        lock_face_enrollment(session=session)
+    ready: list[ReadyTemplate] = []
+    accepted: dict[str, bytes] = {}
+    for name, data, analysis in usable:
+        assert analysis.encoding is not None  # noqa: S101 (usable photos are encoded)
         hits = context.gallery.find_duplicates(
             session=session,
             key=context.template_key,
@@ -71,6 +81,7 @@ def import_person(
             threshold=context.duplicate_threshold,
         )
         if hits:
+            session.rollback()  # releases the lock: nothing was written
             names = ", ".join(f"{h.person_id} ({h.distance:.2f})" for h in hits)
             outcomes[name] = PhotoOutcome(
                 status="duplicate",

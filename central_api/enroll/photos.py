@@ -2,7 +2,9 @@
 
 A usable face that resembles someone else is not enrolled: it is held encrypted as a
 `PendingFace` until a second desk user (not the one who captured it) confirms that these
-are two different people, or rejects it. Both the hit and the decision are audited.
+are two different people, or rejects it. Both the hit and the decision are audited. The
+search and the insert run under the enrollment lock (`face_lock`), so two desks saving the
+same face at once cannot both miss each other.
 """
 
 import secrets
@@ -14,6 +16,7 @@ from sqlmodel import Session, select
 
 from central_api.audit import append_audit
 from central_api.crud.people import add_face_template, get_person
+from central_api.enroll.face_lock import lock_face_enrollment
 from central_api.enroll.faces import PhotoAnalysis, analyse_photo, decode_photo
 from central_api.enroll.gallery import FaceGallery
 from central_api.enroll.schemas import CandidateOut, PhotoOutcome
@@ -50,6 +53,11 @@ def count_templates(*, session: Session, person_id: str) -> int:
     return int(session.exec(statement).one())
 
 
+def _refuse_a_sixth(*, session: Session, person_id: str) -> None:
+    if count_templates(session=session, person_id=person_id) >= MAX_TEMPLATES:
+        raise ConflictError(f"{person_id} already has {MAX_TEMPLATES} templates: delete one first")
+
+
 def _rejected(analysis: PhotoAnalysis) -> PhotoOutcome:
     return PhotoOutcome(
         status="rejected",
@@ -80,11 +88,13 @@ def add_photo(
         ConflictError: The person already has the maximum of 5 templates.
     """
     person = get_person(session=session, person_id=person_id)
-    if count_templates(session=session, person_id=person_id) >= MAX_TEMPLATES:
-        raise ConflictError(f"{person_id} already has {MAX_TEMPLATES} templates: delete one first")
+    _refuse_a_sixth(session=session, person_id=person_id)
     outcome, analysis = check_photo(photo=photo)
     if analysis.encoding is None or not analysis.ok:
         return outcome, analysis
+    # From the search to the commit, no other desk may enroll a face (see face_lock).
+    lock_face_enrollment(session=session)
+    _refuse_a_sixth(session=session, person_id=person_id)
     key = context.template_key
     own = context.gallery.own_distance(
         session=session, key=key, encoding=analysis.encoding, person_id=person_id

@@ -1,13 +1,13 @@
 """The enrollment tables: external ids, faces awaiting a second user, passes, kept photos.
 
-They live in their own metadata (`ENROLL_METADATA`), created by `ensure_enroll_tables`
-when the enrollment router starts, so the API's Alembic chain and its test fixtures stay
-as they are; person ids are plain indexed columns (erasure deletes these rows itself).
+They live in their own metadata (`ENROLL_METADATA`), which the Alembic environment
+migrates along with the API's (revision 0002 creates them: `portgate db upgrade`); person
+ids are plain indexed columns (erasure deletes these rows itself).
 """
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Engine, LargeBinary, MetaData, UniqueConstraint
+from sqlalchemy import JSON, LargeBinary, MetaData, UniqueConstraint
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -20,7 +20,6 @@ __all__ = [
     "PendingFace",
     "PersonExternalId",
     "RetainedPhoto",
-    "ensure_enroll_tables",
 ]
 
 ENROLL_METADATA = MetaData()
@@ -29,11 +28,6 @@ _REGISTRY = registry(metadata=ENROLL_METADATA)
 
 class _EnrollTable(SQLModel, registry=_REGISTRY):
     """Base of the enrollment tables (their own metadata)."""
-
-
-def ensure_enroll_tables(engine: Engine) -> None:
-    """Create the enrollment tables that do not exist yet."""
-    ENROLL_METADATA.create_all(engine, checkfirst=True)
 
 
 class PersonExternalId(_EnrollTable, table=True):

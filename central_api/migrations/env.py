@@ -7,9 +7,11 @@ from sqlmodel import SQLModel
 
 import central_api.models  # noqa: F401 (registers every table on SQLModel.metadata)
 from central_api.db import make_engine
+from central_api.enroll.tables import ENROLL_METADATA
 
 config = context.config
-target_metadata = SQLModel.metadata
+# The enrollment tables keep their own metadata; Alembic migrates both.
+target_metadata = [SQLModel.metadata, ENROLL_METADATA]
 
 
 def _url() -> str:

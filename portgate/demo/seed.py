@@ -31,7 +31,6 @@ from central_api.crud.users import create_user
 from central_api.db import utc_now
 from central_api.enroll.passes import issue_pass, load_signer
 from central_api.enroll.schemas import PassIn
-from central_api.enroll.tables import ensure_enroll_tables
 from central_api.models import (
     AccessGroupCreate,
     Company,
@@ -193,7 +192,6 @@ def _person(
 def seed_demo(*, engine: Engine, settings: Settings, people: list[DemoPerson]) -> DemoSeed:
     """Fill a migrated, empty database with the demo site (see the module docstring)."""
     ensure_audit_head(engine=engine)
-    ensure_enroll_tables(engine)
     seed = DemoSeed(faces=any(p.enroll_photo is not None for p in people))
     key = settings.template_key_bytes()
     with Session(engine, expire_on_commit=False) as session:

@@ -15,6 +15,7 @@ from gate_protocol.pass_keys import encode_private_key, encode_public_key, gener
 
 ROOT = Path(__file__).resolve().parents[2]
 FACES = ROOT.parent / "shared" / "data" / "faces"
+LFW = ROOT.parent / "shared" / "data" / "lfw-dev" / "images"
 KEY_ID, PRIVATE_KEY = generate_pass_key()
 PUBLIC_KEYS = {KEY_ID: encode_public_key(PRIVATE_KEY.public_key())}
 
@@ -69,11 +70,35 @@ def face(name: str) -> bytes:
     return path.read_bytes()
 
 
+def lfw(name: str) -> bytes:
+    """A Labeled Faces in the Wild photo (``Person/Person_0001.jpg``); skip when absent."""
+    path = LFW / name
+    if not path.is_file():
+        import pytest
+
+        pytest.skip(f"shared test photo {path} is absent")
+    return path.read_bytes()
+
+
+def over_exposed(photo: bytes, *, stops: float = 3.0) -> bytes:
+    """A real photo as if taken with `stops` more exposure (sRGB ~ gamma 2.2, clipped).
+
+    Three stops is 8x the light: a face in direct sun or lit by a flash held too close.
+    """
+    import cv2
+
+    pixels = cv2.imdecode(np.frombuffer(photo, dtype=np.uint8), cv2.IMREAD_COLOR)
+    linear = (pixels.astype(np.float64) / 255.0) ** 2.2 * 2.0**stops
+    exposed = (np.clip(linear, 0.0, 1.0) ** (1 / 2.2) * 255).round().astype(np.uint8)
+    ok, data = cv2.imencode(".jpg", exposed, [cv2.IMWRITE_JPEG_QUALITY, 95])
+    assert ok
+    return bytes(data.tobytes())
+
+
 def clear_enroll_tables(engine: Engine) -> None:
     """Empty the enrollment tables (the PostgreSQL fixture truncates only the API's own)."""
-    from central_api.enroll.tables import ENROLL_METADATA, ensure_enroll_tables
+    from central_api.enroll.tables import ENROLL_METADATA
 
-    ensure_enroll_tables(engine)
     with engine.begin() as connection:
         for table in reversed(ENROLL_METADATA.sorted_tables):
             connection.execute(table.delete())

@@ -1,0 +1,73 @@
+"""The desk page in a real Chromium names "turned away" and "too bright" on real photos.
+
+Uploads, in the page, a real photo of a woman looking past the camera (LFW), the frontal
+photo of her with its exposure raised three stops (a real photo made over-exposed, see
+enroll_support.over_exposed), then that frontal photo as taken, which passes and is
+saved. Chromium is the system's (/usr/bin/chromium); no browser is ever downloaded.
+"""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from desk_server import PASSWORD, DeskServer, run_desk_server
+from enroll_support import LFW, lfw, over_exposed
+
+CHROMIUM = Path("/usr/bin/chromium")
+TURNED = "Emmanuelle_Beart/Emmanuelle_Beart_0002.jpg"
+FRONTAL = "Emmanuelle_Beart/Emmanuelle_Beart_0001.jpg"
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DeskServer]:
+    if not LFW.is_dir():
+        pytest.skip("shared LFW photos are absent")
+    if not CHROMIUM.is_file():
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    with run_desk_server(tmp_path_factory.mktemp("desk-quality")) as running:
+        yield running
+
+
+def test_desk_page_says_turned_away_and_too_bright_then_saves_a_good_photo(
+    server: DeskServer, tmp_path: Path
+) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    turned = tmp_path / "turned.jpg"
+    turned.write_bytes(lfw(TURNED))
+    bright = tmp_path / "over-exposed.jpg"
+    bright.write_bytes(over_exposed(lfw(FRONTAL)))
+    good = tmp_path / "frontal.jpg"
+    good.write_bytes(lfw(FRONTAL))
+    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=args)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1200})
+            page.set_default_timeout(60_000)
+            page.goto(f"{server.url}/desk")
+            page.wait_for_url("**/login?next=/desk")
+            page.fill("input[name=username]", "security_desk-user")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url("**/desk")
+            page.fill("#c-name", "Emmanuelle Beart")
+            page.click("#c-submit")
+            page.wait_for_selector("#person-panel:not([hidden])")
+
+            for photo, reason, words in (
+                (turned, "turned_away", "look straight at the camera"),
+                (bright, "too_bright", "too bright"),
+            ):
+                page.set_input_files("#upload", str(photo))
+                page.wait_for_selector(f"#feedback[data-status=rejected][data-reasons={reason}]")
+                assert words in page.inner_text("#feedback")
+                assert page.is_disabled("#save-photo"), "a refused photo cannot be saved"
+
+            page.set_input_files("#upload", str(good))
+            page.wait_for_selector("#feedback[data-status=ok]")
+            page.click("#save-photo")
+            page.wait_for_selector("#feedback[data-status=accepted]")
+            sync_api.expect(page.locator("#template-count")).to_have_text("1 of 5 templates")
+        finally:
+            browser.close()
