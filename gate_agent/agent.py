@@ -42,11 +42,13 @@ from gate_agent.decider import ReplicaView
 from gate_agent.decision_glue import keyring_of, pass_rejection_verdict, spend_one_time_pass
 from gate_agent.event_confirm import CONFIRM_BATCH
 from gate_agent.event_sender import EventSender
+from gate_agent.face_identify import Identified
 from gate_agent.face_track import FaceTracks
 from gate_agent.inbound import decode_inbound
 from gate_agent.inbox import (
     CodeSeen,
     EventsConfirmed,
+    FaceIdentified,
     InboxItem,
     MqttConnected,
     MqttDisconnected,
@@ -57,7 +59,13 @@ from gate_agent.inbox import (
     ReplicaSynced,
     Stop,
 )
-from gate_agent.intake import badge_presentation, is_pass_text, qr_presentation
+from gate_agent.intake import (
+    ambiguous_face_denial,
+    badge_presentation,
+    face_presentation,
+    is_pass_text,
+    qr_presentation,
+)
 from gate_agent.node import AgentTopics, agent_status
 from gate_agent.outbox import Outbox
 from gate_agent.presentation import Presentation, Verdict, gate_denial
@@ -173,6 +181,8 @@ class GateAgent:
                 self._alarms.on_puback(item.mid)
         elif isinstance(item, CodeSeen):
             self._on_code(item)
+        elif isinstance(item, FaceIdentified):
+            self._on_face(item)
         elif isinstance(item, PresentationDecided):
             self._on_decided(item)
         elif isinstance(item, ReplicaSynced):
@@ -312,6 +322,23 @@ class GateAgent:
             self._on_decided(PresentationDecided(presentation, verdict, None, 0.0))
             return
         self._submit(presentation)
+
+    def _on_face(self, item: FaceIdentified) -> None:
+        # Face-only 1:N: like a code seen by the camera, it goes to the first lane.
+        lane, now, started = self._config.lanes[0], self._clock(), time.monotonic()
+        found = item.result
+        if isinstance(found, Identified):
+            self._submit(face_presentation(found, lane=lane, now=now, started=started))
+            return
+        index = self.replica.index
+        presentation, verdict = ambiguous_face_denial(
+            found,
+            lane=lane,
+            now=now,
+            started=started,
+            replica_version=index.snapshot.version if index is not None else None,
+        )
+        self._on_decided(PresentationDecided(presentation, verdict, presentation.face, 0.0))
 
     def _submit(self, presentation: Presentation) -> None:
         if self._recorder.must_refuse:

@@ -16,12 +16,13 @@ from gate_agent.api_client import ApiClient
 from gate_agent.config import AgentConfig, ConfigError, read_secret
 from gate_agent.decider import FaceSettings, PresentationDecider, ReplicaView
 from gate_agent.event_sender import EventSender
+from gate_agent.face_identify import Ambiguous, FaceIdentifier, Identified
 from gate_agent.face_step import FaceVerifier, LivenessChecker
 from gate_agent.face_track import FaceTracks
 from gate_agent.face_tracker import FaceObserver, FaceTracker
 from gate_agent.frame_pump import CodeScanner, FramePump, load_code_scanner
 from gate_agent.frames import FrameSource, open_frame_source
-from gate_agent.inbox import CodeSeen, InboxItem, Stop
+from gate_agent.inbox import CodeSeen, FaceIdentified, InboxItem, Stop
 from gate_agent.mqtt_link import MqttLink
 from gate_agent.node import AGENT_VERSION, AgentTopics, agent_status
 from gate_agent.outbox import Outbox
@@ -115,16 +116,7 @@ class AgentApp:
         self.tracker: FaceTracker | None = None
         if self.pump is not None and verifier is not None and config.face.enabled:
             if observer is not None and config.face.track_window_s > 0:
-                self.tracker = FaceTracker(
-                    pump=self.pump,
-                    observer=observer,
-                    liveness=liveness,
-                    tracks=FaceTracks(
-                        window_s=config.face.track_window_s,
-                        liveness_frames=config.face.burst_frames,
-                    ),
-                    interval_s=config.face.track_interval_ms / 1000,
-                )
+                self.tracker = self._build_tracker(self.pump, observer, liveness)
             face = FaceSettings(
                 pump=self.pump,
                 verifier=verifier,
@@ -170,6 +162,33 @@ class AgentApp:
             faces=self.tracker.tracks if self.tracker is not None else None,
         )
         self._loop_thread: threading.Thread | None = None
+
+    def _build_tracker(
+        self, pump: FramePump, observer: FaceObserver, liveness: LivenessChecker | None
+    ) -> FaceTracker:
+        face = self.config.face
+        tracks = FaceTracks(window_s=face.track_window_s, liveness_frames=face.burst_frames)
+        inbox = self.inbox
+
+        def report(found: Identified | Ambiguous) -> None:
+            inbox.put_nowait(FaceIdentified(found))
+
+        # Face-only 1:N runs on the same track, when the gate's policy allows it.
+        identifier = FaceIdentifier(
+            tracks=tracks,
+            replica=lambda: self._replica_view().index,
+            report=report,
+            margin=face.identify_margin,
+            require_liveness=liveness is not None,
+        )
+        return FaceTracker(
+            pump=pump,
+            observer=observer,
+            liveness=liveness,
+            tracks=tracks,
+            interval_s=face.track_interval_ms / 1000,
+            after_frame=identifier,
+        )
 
     def _replica_view(self) -> ReplicaView:
         # Read from the decision and sync threads: the loop swaps the view whole.

@@ -198,6 +198,14 @@ class FaceConfig(_Section):
         "they were last seen; a badge tap whose holder's face is in the track (1:1, liveness "
         "passed) decides at once (0: no track, the frames after the credential decide)",
     )
+    identify_margin: float = Field(
+        default=0.05,
+        ge=0,
+        le=1,
+        description="Face-only 1:N (gate policy face_identification): the nearest enrolled "
+        "person must be this much closer than the next one, else the face is not identified "
+        "and the person is sent to the guard",
+    )
     track_interval_ms: int = Field(
         default=200,
         ge=20,

@@ -130,6 +130,8 @@ class PresentationDecider:
     def _run_face(
         self, presentation: Presentation, index: ReplicaIndex | None
     ) -> FaceOutcome | None:
+        if presentation.face is not None:
+            return presentation.face  # face-only: identified (and checked) on the face track
         face = self._face
         if face is None or not face_required(index):
             return None

@@ -67,7 +67,9 @@ def _credential(index: ReplicaIndex, presentation: Presentation) -> CredentialRe
 
 
 def holder_id(index: ReplicaIndex | None, presentation: Presentation) -> str | None:
-    """Whose face the gate expects: the badge's person, or the pass holder."""
+    """Whose face the gate expects: the badge's person, the pass holder, or the identified."""
+    if presentation.credential_kind is CredentialKind.FACE:
+        return presentation.person_id
     check = presentation.pass_check
     if isinstance(check, PassVerified):
         return check.claims.holder_id
@@ -93,6 +95,8 @@ def build_request(
     credential = _credential(index, presentation)
     person: PersonRecord | None = None
     person_id = credential.person_id if credential is not None else None
+    if presentation.credential_kind is CredentialKind.FACE:
+        person_id = presentation.person_id
     if person_id is None and isinstance(presentation.pass_check, PassVerified):
         person_id = presentation.pass_check.claims.holder_id
     if person_id is not None:
@@ -216,6 +220,9 @@ def build_query(
         else None,
         pass_token=presentation.pass_token
         if presentation.credential_kind is CredentialKind.QR_PASS
+        else None,
+        person_id=presentation.person_id
+        if presentation.credential_kind is CredentialKind.FACE
         else None,
         face=report,
         occurred_at=presentation.occurred_at,

@@ -67,18 +67,22 @@ class FaceOutcome:
 
     `track_age_s` is set when the face was verified from the track of faces seen before the
     credential (how long that face had been in view); None when frames after it decided.
+    `identified`: the face was identified 1:N on the track (a face-only presentation).
     """
 
     evidence: FaceEvidence
     face_ms: float | None = None
     liveness_ms: float | None = None
     track_age_s: float | None = None
+    identified: bool = False
 
     @property
     def note(self) -> str | None:
         """What the event's detail says about the face step (only when a track decided)."""
         if self.track_age_s is None:
             return None
+        if self.identified:
+            return f"face identified 1:N (in view {self.track_age_s:.1f} s)"
         return f"face verified before the credential (in view {self.track_age_s:.1f} s)"
 
     @property

@@ -87,6 +87,7 @@ class TrackSnapshot:
     frames: tuple[Image, ...]
     liveness: LivenessResult | None
     used: bool
+    first_at: float
 
 
 def template_matrix(templates: Sequence[bytes]) -> npt.NDArray[np.float32]:
@@ -217,6 +218,7 @@ class FaceTracks:
             frames=tuple(track.frames),
             liveness=track.liveness,
             used=track.used,
+            first_at=track.first_at,
         )
 
     def mark_used(self, track_id: int) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gate_agent.event_confirm import ConfirmResult
+from gate_agent.face_identify import Ambiguous, Identified
 from gate_agent.face_step import FaceOutcome
 from gate_agent.presentation import Presentation, Verdict
 from gate_agent.replica_store import SyncResult
@@ -12,6 +13,7 @@ from gate_agent.replica_store import SyncResult
 __all__ = [
     "CodeSeen",
     "EventsConfirmed",
+    "FaceIdentified",
     "InboxItem",
     "MqttConnected",
     "MqttDisconnected",
@@ -69,6 +71,13 @@ class CodeSeen:
 
 
 @dataclass(frozen=True, slots=True)
+class FaceIdentified:
+    """At a face-only gate the tracker identified a face 1:N, or found it ambiguous."""
+
+    result: Identified | Ambiguous
+
+
+@dataclass(frozen=True, slots=True)
 class PresentationDecided:
     """The decision worker's result for one presentation."""
 
@@ -104,6 +113,7 @@ InboxItem = (
     | MqttPublished
     | MqttSubscribed
     | CodeSeen
+    | FaceIdentified
     | PresentationDecided
     | ReplicaSynced
     | EventsConfirmed

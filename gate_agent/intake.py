@@ -8,14 +8,24 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
-from gate_protocol.messages import CredentialKind, CredentialPresented
+from gate_protocol.messages import CredentialKind, CredentialPresented, DecidedBy, Decision
 from gate_protocol.pass_keys import PassKeyring
 from gate_protocol.passes import MAX_TOKEN_BYTES, TOKEN_PREFIX, verify_pass
+from gate_protocol.policy import FaceEvidence
+from gate_protocol.reasons import ReasonCode
 
 from gate_agent.config import LaneConfig
-from gate_agent.presentation import Presentation
+from gate_agent.face_identify import Ambiguous, Identified
+from gate_agent.face_step import FaceOutcome
+from gate_agent.presentation import Presentation, Verdict
 
-__all__ = ["badge_presentation", "is_pass_text", "qr_presentation"]
+__all__ = [
+    "ambiguous_face_denial",
+    "badge_presentation",
+    "face_presentation",
+    "is_pass_text",
+    "qr_presentation",
+]
 
 
 def is_pass_text(text: str) -> bool:
@@ -59,3 +69,58 @@ def qr_presentation(
         pass_check=check,
         decode_ms=(time.perf_counter() - started) * 1000,
     )
+
+
+def face_presentation(
+    found: Identified, *, lane: LaneConfig, now: datetime, started: float
+) -> Presentation:
+    """A face identified 1:N on the track: decided as that person, with its face evidence."""
+    liveness = found.liveness
+    outcome = FaceOutcome(
+        evidence=FaceEvidence(
+            seen=True,
+            distance=found.distance,
+            liveness_passed=liveness.passed if liveness is not None else None,
+            liveness_score=min(max(liveness.score, 0.0), 10.0) if liveness is not None else None,
+        ),
+        face_ms=0.0,
+        liveness_ms=0.0 if liveness is not None else None,
+        track_age_s=found.track_age_s,
+        identified=True,
+    )
+    return Presentation(
+        lane=lane.lane,
+        direction=lane.direction,
+        credential_kind=CredentialKind.FACE,
+        occurred_at=now,
+        started=started,
+        person_id=found.person_id,
+        face=outcome,
+    )
+
+
+def ambiguous_face_denial(
+    found: Ambiguous,
+    *,
+    lane: LaneConfig,
+    now: datetime,
+    started: float,
+    replica_version: int | None,
+) -> tuple[Presentation, Verdict]:
+    """The gate's own denial of a face it could not tell apart from another person's."""
+    presentation = Presentation(
+        lane=lane.lane,
+        direction=lane.direction,
+        credential_kind=CredentialKind.FACE,
+        occurred_at=now,
+        started=started,
+        face=FaceOutcome(evidence=FaceEvidence(seen=True, distance=found.distance)),
+    )
+    verdict = Verdict(
+        Decision.DENIED,
+        ReasonCode.FACE_MISMATCH,
+        DecidedBy.REPLICA,
+        detail=found.detail,
+        replica_version=replica_version,
+    )
+    return presentation, verdict

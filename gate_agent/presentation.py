@@ -9,15 +9,19 @@ from gate_protocol.messages import AlarmKind, CredentialKind, DecidedBy, Decisio
 from gate_protocol.passes import PassRejected, PassVerified
 from gate_protocol.reasons import ReasonCode
 
+from gate_agent.face_step import FaceOutcome
+
 __all__ = ["Presentation", "Verdict", "gate_denial"]
 
 
 @dataclass(frozen=True, slots=True)
 class Presentation:
-    """A badge read (from the bridge) or a QR code (from the camera) on one lane.
+    """A badge read (from the bridge), a QR code or an identified face (camera) on one lane.
 
     `pass_check` is the offline verification of a QR pass, done before anything else;
     `started` is the monotonic time the credential reached the agent (for latency figures).
+    A face-only presentation (`CredentialKind.FACE`) carries the identified `person_id` and
+    the face step's outcome, already measured on the face track (`face`).
     """
 
     lane: int
@@ -29,6 +33,8 @@ class Presentation:
     pass_token: str | None = None
     pass_check: PassVerified | PassRejected | None = None
     decode_ms: float | None = None
+    person_id: str | None = None
+    face: FaceOutcome | None = None
 
     @property
     def pass_id(self) -> str | None:

@@ -163,6 +163,9 @@ class GatePolicy(_Record):
     offline_policy: OfflinePolicy = OfflinePolicy.REPLICA
     replica_max_age_s: Annotated[int, Field(ge=0, le=30 * 86400)] = 24 * 3600
     face_required_from_threat: Annotated[int, Field(ge=1, le=4)] = 2
+    # Face-only 1:N: a person without a credential is identified among the templates of
+    # the gate's replica (identify_threshold), then decided as that person.
+    face_identification: bool = False
     threat_kinds: dict[int, frozenset[PersonKind]] = Field(
         default_factory=lambda: dict(DEFAULT_THREAT_KINDS)
     )

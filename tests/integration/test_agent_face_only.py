@@ -1,0 +1,180 @@
+"""Face-only 1:N at the gate: the real photos, the replica's gallery, and the real central API."""
+
+import base64
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from desk_server import run_desk_server
+from mosquitto_fixture import MosquittoProcess
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "gate_agent"))
+from agent_support import (  # noqa: E402
+    GATE_KEY,
+    ApiStub,
+    BridgeSim,
+    agent_config,
+    make_snapshot,
+)
+
+from gate_agent.app import AgentApp  # noqa: E402
+from gate_agent.face_identify import Identified  # noqa: E402
+from gate_agent.face_step import LivenessResult  # noqa: E402
+from gate_agent.inbox import FaceIdentified  # noqa: E402
+from gate_agent.replica_store import ReplicaStore, StoredReplica  # noqa: E402
+from gate_protocol.messages import CredentialKind, DecidedBy, Decision  # noqa: E402
+from gate_protocol.reasons import ReasonCode  # noqa: E402
+from gate_protocol.replica import FaceTemplateRecord  # noqa: E402
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+FACES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "faces"
+LIVE = LivenessResult(passed=True, score=0.9)
+
+
+class PassingLiveness:
+    def check(self, images: Any) -> LivenessResult:
+        return LIVE
+
+
+def wait_until(predicate: Callable[[], Any], timeout: float = 20.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    return predicate()
+
+
+def template(photo: str) -> str:
+    if not (FACES / photo).exists():
+        pytest.skip("shared face photos are absent (../shared/data/faces)")
+    from biometrics import GATE_PIPELINE, template_to_bytes
+
+    encoding = GATE_PIPELINE.encode_file(FACES / photo)
+    assert encoding is not None
+    return base64.b64encode(template_to_bytes(encoding.encoding)).decode()
+
+
+def face_only_gate(tmp_path: Path, port: int, gallery: dict[str, str], *, photo: str) -> AgentApp:
+    from gate_agent.face_biometrics import BiometricFaceObserver, BiometricFaceVerifier
+
+    base = make_snapshot(face_required=True)
+    snapshot = base.model_copy(
+        update={
+            "gate": base.gate.model_copy(update={"face_identification": True}),
+            "templates": tuple(
+                FaceTemplateRecord(template_id=f"T-{p}", person_id=p, encoding_b64=t)
+                for p, t in gallery.items()
+            ),
+        }
+    )
+    ReplicaStore(tmp_path / "replica.json").save(
+        StoredReplica(snapshot=snapshot, last_sync_at=datetime.now(UTC))
+    )
+    api = ApiStub(snapshot)
+    api.stop()  # the replica decides, over the 1:N identification the agent made
+    config = agent_config(
+        tmp_path,
+        mqtt_port=port,
+        api_url=api.url,
+        camera={"type": "file", "path": str(FACES / photo), "fps": 10},
+        face={"burst_frames": 3, "track_interval_ms": 100},
+    )
+    app = AgentApp(
+        config,
+        gate_key=GATE_KEY,
+        verifier=BiometricFaceVerifier(max_frames=1),
+        liveness=PassingLiveness(),
+        observer=BiometricFaceObserver(),
+        scanner=lambda image: [],
+    )
+    app.start()
+    return app
+
+
+def test_a_person_without_a_badge_is_identified_and_let_in(
+    mosquitto: MosquittoProcess, tmp_path: Path
+) -> None:
+    gallery = {"P1": template("obama2.jpg"), "P2": template("biden.jpg")}
+    bridge = BridgeSim(mosquitto.port)
+    app = face_only_gate(tmp_path, mosquitto.port, gallery, photo="obama.jpg")
+    try:
+        assert bridge.wait_for(lambda: len(bridge.events) >= 1, timeout=30)
+        event = bridge.events[0]
+        assert event.credential_kind is CredentialKind.FACE and event.person_id == "P1"
+        assert event.decision is Decision.GRANTED and event.decided_by is DecidedBy.REPLICA
+        assert event.passed is True and len(bridge.commands) == 1
+        assert event.face_score is not None and event.face_score < 0.42
+        assert event.reason_detail is not None and "identified 1:N" in event.reason_detail
+        time.sleep(1.0)
+        assert len(bridge.events) == 1  # the same face in later frames is one presentation
+    finally:
+        app.stop()
+        bridge.close()
+
+
+def test_a_face_two_enrolled_people_share_is_sent_to_the_guard(
+    mosquitto: MosquittoProcess, tmp_path: Path
+) -> None:
+    obama = template("obama2.jpg")
+    bridge = BridgeSim(mosquitto.port)
+    app = face_only_gate(tmp_path, mosquitto.port, {"P1": obama, "P2": obama}, photo="obama.jpg")
+    try:
+        assert bridge.wait_for(lambda: len(bridge.events) >= 1, timeout=30)
+        event = bridge.events[0]
+        assert event.decision is Decision.DENIED and event.reason is ReasonCode.FACE_MISMATCH
+        assert event.person_id is None and event.credential_kind is CredentialKind.FACE
+        assert event.reason_detail is not None and "see the guard" in event.reason_detail
+        assert bridge.commands == []
+    finally:
+        app.stop()
+        bridge.close()
+
+
+def test_the_central_api_decides_and_stores_an_identified_face(
+    mosquitto: MosquittoProcess, tmp_path: Path
+) -> None:
+    with run_desk_server(tmp_path, mqtt_url=f"mqtt://127.0.0.1:{mosquitto.port}") as server:
+        desk = {"Authorization": f"Bearer {server.token()}"}
+        with httpx.Client(base_url=server.url, headers=desk, timeout=30) as http:
+            answer = http.post(
+                "/api/v1/enroll/people",
+                json={
+                    "site_id": "rtm",
+                    "display_name": "Face Only",
+                    "kind": "staff",
+                    "access_groups": ["quay-staff"],
+                },
+            )
+            assert answer.status_code == 201, answer.text
+            person = str(answer.json()["id"])
+        gate = server.world.gate
+        (tmp_path / "agent").mkdir()
+        config = agent_config(
+            tmp_path / "agent", mqtt_port=mosquitto.port, api_url=server.url, site="rtm", gate=gate
+        )
+        app = AgentApp(config, gate_key=server.world.keys[gate])
+        app.start()
+        try:
+            assert wait_until(lambda: app.agent.subscribed and app.agent.replica.index)
+            # What the tracker reports at a face-only gate (the camera part is tested above).
+            app.inbox.put(FaceIdentified(Identified(person, 0.31, LIVE, 1.2)))
+            operator = {"Authorization": f"Bearer {server.token('operator-user')}"}
+
+            def stored() -> list[dict[str, Any]]:
+                got = httpx.get(f"{server.url}/api/v1/events", headers=operator)
+                got.raise_for_status()
+                return [e for e in got.json() if e.get("person_id") == person]
+
+            [event] = wait_until(stored, timeout=20)
+            assert event["credential_kind"] == "face"
+            assert event["decision"] == "granted" and event["decided_by"] == "central"
+            assert event["face_score"] == pytest.approx(0.31)
+        finally:
+            app.stop()
