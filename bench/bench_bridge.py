@@ -1,17 +1,22 @@
-"""OpenCommand -> CommandAck round trip through a real mosquitto and the bridge.
+"""OpenCommand -> CommandAck round trip through mosquitto; OSDP dead-reader detection.
 
-usage: .venv/bin/python bench/bench_bridge.py [--commands N]
+usage: .venv/bin/python bench/bench_bridge.py [--commands N] [--osdp-runs N]
 
 Baseline, measured in the same run on the same broker: an echo client that subscribes to
 cmd/open and republishes every payload to cmd/ack at once (same two MQTT hops, no bridge
 logic). The ratio is what the bridge adds: validation, expiry checks, the fsync'd
 executed-command log, the state machine and the simulated relay.
+
+OSDP: two libosdp PeripheralDevices on one in-memory multi-drop bus with one ControlPanel
+(OsdpPanel); one reader is pulled and the time to the panel's reader_offline event is
+measured. Baseline, in the same run: the time until libosdp itself drops the reader.
 """
 
 from __future__ import annotations
 
 import argparse
 import queue
+import secrets
 import shutil
 import socket
 import statistics
@@ -26,7 +31,10 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from firmware_bridge.assembly import build_bus
-from firmware_bridge.config import BridgeConfig
+from firmware_bridge.config import BridgeConfig, OsdpConfig, OsdpReaderConfig
+from firmware_bridge.drivers.base import DriverEvent, InputEvent, InputKind
+from firmware_bridge.drivers.osdp_channels import MemoryBus
+from firmware_bridge.drivers.osdp_reader import OsdpPanel
 from firmware_bridge.drivers.simulated import SimulatedTurnstile
 from firmware_bridge.service import Bridge
 from gate_protocol.messages import Direction, OpenCommand, encode_message
@@ -89,10 +97,86 @@ def summary(name: str, samples: list[float]) -> float:
     return median
 
 
+def dead_reader_run() -> tuple[float, float]:
+    """One run: (panel reports the pulled reader offline, libosdp drops it), in seconds."""
+    import osdp  # noqa: PLC0415 (only this figure needs libosdp)
+
+    caps = osdp.PDCapabilities([(osdp.Capability.LEDControl, 1, 1)])
+    keys = {"r1": secrets.token_bytes(16), "r2": secrets.token_bytes(16)}
+    wire = MemoryBus(crosstalk=False)
+    cp_end = wire.end()
+    ends = {name: wire.end() for name in keys}
+    devices = {
+        name: osdp.PeripheralDevice(
+            osdp.PDInfo(address, ends[name], scbk=keys[name], flags=[osdp.LibFlag.EnforceSecure]),
+            caps,
+            log_level=osdp.LogLevel.Emergency,
+        )
+        for address, name in enumerate(keys, start=1)
+    }
+    for device in devices.values():
+        device.start()
+    config = OsdpConfig(
+        port="/dev/null",
+        readers=[
+            OsdpReaderConfig(address=address, reader_id=name, lane=address - 1)
+            for address, name in enumerate(keys, start=1)
+        ],
+    )
+    events: queue.Queue[DriverEvent] = queue.Queue()
+    panel_keys: dict[str, bytes | None] = dict(keys)
+    panel = OsdpPanel(
+        config=config, keys=panel_keys, channel=cp_end, log_level=osdp.LogLevel.Emergency
+    )
+    panel.start(events.put)
+    try:
+        deadline = time.monotonic() + 15
+        while not all(panel.is_secure(name) for name in keys):
+            if time.monotonic() > deadline:
+                raise RuntimeError("readers did not come online")
+            time.sleep(0.02)
+        time.sleep(1.0)
+        ends["r1"].unplug()
+        devices.pop("r1").teardown()
+        pulled = time.monotonic()
+        offline = InputEvent(InputKind.READER_OFFLINE, reader_id="r1")
+        while events.get(timeout=15) != offline:
+            pass
+        reported = time.monotonic() - pulled
+        while panel.libosdp_online("r1"):
+            if time.monotonic() - pulled > 20:
+                raise RuntimeError("libosdp never dropped the reader")
+            time.sleep(0.01)
+        return reported, time.monotonic() - pulled
+    finally:
+        panel.close()
+        for device in devices.values():
+            device.teardown()
+
+
+def osdp_dead_reader(runs: int) -> None:
+    """Print the dead-reader figures over `runs` runs."""
+    ours, libosdp = zip(*(dead_reader_run() for _ in range(runs)), strict=True)
+    print(
+        f"baseline: libosdp alone     median {statistics.median(libosdp):6.2f} s"
+        f"   max {max(libosdp):6.2f} s   n={runs}"
+    )
+    print(
+        f"osdp: dead reader reported  median {statistics.median(ours):6.2f} s"
+        f"   max {max(ours):6.2f} s   n={runs}   runs: {' '.join(f'{x:.2f}' for x in ours)}"
+    )
+    print(
+        f"ratio osdp/libosdp (median): {statistics.median(ours) / statistics.median(libosdp):.2f}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--commands", type=int, default=200)
+    parser.add_argument("--osdp-runs", type=int, default=3, help="0: skip the OSDP figure")
     args = parser.parse_args()
+    if args.osdp_runs > 0:
+        osdp_dead_reader(args.osdp_runs)
     mosquitto = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
     with tempfile.TemporaryDirectory() as tmp:
         port = free_port()

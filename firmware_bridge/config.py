@@ -140,7 +140,9 @@ class OsdpConfig(_Strict):
     allow_plaintext: bool = Field(False, description="Allow readers without secure channel.")
     allow_install_key: bool = Field(False, description="Allow the default install key SCBK-D.")
     silence_offline_s: Annotated[float, Field(ge=0.3, le=8)] = Field(
-        1.0, description="Readers are offline when the bus has not answered polls for this long."
+        1.3,
+        description="A reader is offline when it has left the panel's frames unanswered for "
+        "this long. libosdp resends a lost frame after 1 s: keep it above that.",
     )
 
 

@@ -2,9 +2,10 @@
 
 Card reads become CardPresented (Wiegand 26/34 with parity, raw bits, ASCII); local status
 reports carry the reader's tamper switch; input status reports carry the door contact and
-passage sensor; a monitor thread turns libosdp's online bitmask into reader online/offline
-events. Secure channel is enforced for every reader that has a key (see osdp_keys).
-libosdp's event callback runs on its refresh thread: it only translates and emits.
+passage sensor; a monitor thread turns libosdp's online bitmask and the frames each reader
+answers (osdp_frames, osdp_liveness) into reader online/offline events. Secure channel is
+enforced for every reader that has a key (see osdp_keys). libosdp's event callback runs on
+its refresh thread: it only translates and emits.
 """
 
 import logging
@@ -24,6 +25,7 @@ from firmware_bridge.drivers.base import (
     InputKind,
 )
 from firmware_bridge.drivers.osdp_channels import SerialChannel, WatchedChannel
+from firmware_bridge.drivers.osdp_liveness import ReaderLiveness, ReaderSignals, Revive
 
 __all__ = ["OsdpPanel"]
 
@@ -32,7 +34,9 @@ _OUTPUT_PERMANENT_OFF = 1
 _OUTPUT_PERMANENT_ON = 2
 _LED_TEMPORARY_SET = 2
 _BUZZER_DEFAULT_TONE = 2
-_MONITOR_PERIOD_S = 0.2
+_MONITOR_PERIOD_S = 0.1
+# libosdp parks an offline reader for 300 s; one it has not addressed for this long is revived.
+_REVIVE_IDLE_S = 2.0
 
 
 class OsdpPanel:
@@ -59,7 +63,10 @@ class OsdpPanel:
         self._emit: Emit | None = None
         self._stop = threading.Event()
         self._monitor: threading.Thread | None = None
+        self._liveness: ReaderLiveness | None = None
         self._tamper: dict[int, bool] = {}
+        self._relay_wanted: dict[int, bool] = {}
+        self._seen_online: set[int] = set()
         self._inputs: dict[int, bytes] = {}
         self.garbage_count = 0
 
@@ -83,6 +90,13 @@ class OsdpPanel:
             )
         self._cp = osdp.ControlPanel(infos, log_level=self._log_level, event_handler=self._on_event)
         self._cp.start()
+        self._liveness = ReaderLiveness(
+            reader_ids=[reader.reader_id for reader in self._readers],
+            offline_after_s=self._config.silence_offline_s,
+            startup_grace_s=self._startup_grace_s,
+            revive_idle_s=_REVIVE_IDLE_S,
+            started=time.monotonic(),
+        )
         self._monitor = threading.Thread(
             target=self._watch_online, name="osdp-monitor", daemon=True
         )
@@ -94,25 +108,35 @@ class OsdpPanel:
         return bool(self._cp is not None and self._cp.is_sc_active(reader.address))
 
     def is_online(self, reader_id: str) -> bool:
-        """Whether libosdp reports the reader online."""
+        """Whether the reader is online: libosdp has it online and it answers the panel."""
+        reader = self._reader_by_id(reader_id)
+        cp, watched = self._cp, self._watched
+        if cp is None or watched is None or not cp.is_online(reader.address):
+            return False
+        unanswered = watched.link.unanswered_for(reader.address, now=time.monotonic())
+        return unanswered <= self._config.silence_offline_s
+
+    def libosdp_online(self, reader_id: str) -> bool:
+        """The online bit libosdp itself holds for the reader, without the wire check."""
         reader = self._reader_by_id(reader_id)
         return bool(self._cp is not None and self._cp.is_online(reader.address))
 
     def set_unlocked(self, *, lane: int, unlocked: bool) -> None:
-        """Switch the lane's relay output on the reader that drives it."""
+        """Switch the lane's relay output on the reader that drives it.
+
+        The wanted position is sent again whenever libosdp brings the reader (back) online,
+        so a reader that was cut off or rebooted does not keep a stale relay state. Locking
+        a reader that has not come up since start is only remembered (a fresh reader's
+        outputs are off, i.e. locked); anything else on an offline reader is a DriverError.
+        """
         reader = self._reader_for_lane(lane)
         if reader.relay_output is None:
             raise DriverError(f"lane {lane} has no OSDP relay output")
-        code = _OUTPUT_PERMANENT_ON if unlocked else _OUTPUT_PERMANENT_OFF
-        self._submit(
-            reader,
-            {
-                "command": osdp.Command.Output,
-                "output_no": reader.relay_output,
-                "control_code": code,
-                "timer_count": 0,
-            },
-        )
+        self._relay_wanted[reader.address] = unlocked
+        if not unlocked and reader.address not in self._seen_online:
+            if self._cp is None or not self._cp.is_online(reader.address):
+                return
+        self._submit(reader, _output_command(reader.relay_output, unlocked=unlocked))
 
     def indicate(self, *, lane: int, granted: bool) -> None:
         """Green LED for 2 s on grant; red LED for 2 s and two beeps on deny."""
@@ -161,6 +185,7 @@ class OsdpPanel:
 
     def _submit(self, reader: OsdpReaderConfig, command: dict[str, Any]) -> None:
         if self._cp is None or not self._cp.is_online(reader.address):
+            # libosdp's view, not is_online(): a reader just declared dead may still take it.
             raise DriverError(f"reader {reader.reader_id} is offline")
         if not self._cp.submit_command(reader.address, command):
             raise DriverError(f"reader {reader.reader_id} refused the command")
@@ -225,30 +250,61 @@ class OsdpPanel:
             emit(InputEvent(InputKind.PASSAGE, lane=reader.lane))
 
     def _watch_online(self) -> None:
-        # None: not seen yet. A reader that never comes up is reported after the grace time.
-        online: dict[int, bool | None] = {reader.address: None for reader in self._readers}
-        started = time.monotonic()
-        while not self._stop.wait(_MONITOR_PERIOD_S):
-            cp = self._cp
-            emit = self._emit
-            if cp is None or emit is None:
+        liveness = self._liveness
+        while liveness is not None and not self._stop.wait(_MONITOR_PERIOD_S):
+            cp, emit, watched = self._cp, self._emit, self._watched
+            if cp is None or emit is None or watched is None:
                 return
-            watched = self._watched
-            silent = watched is not None and (
-                watched.silent_for(time.monotonic()) > self._config.silence_offline_s
-            )
             for reader in self._readers:
-                now_online = bool(cp.is_online(reader.address)) and not silent
-                was = online[reader.address]
-                if was is None and not now_online:
-                    if time.monotonic() - started < self._startup_grace_s:
-                        continue
-                elif was == now_online:
-                    continue
-                if was is not None or not now_online:
-                    kind = InputKind.READER_ONLINE if now_online else InputKind.READER_OFFLINE
-                    emit(InputEvent(kind, reader_id=reader.reader_id))
-                online[reader.address] = now_online
+                self._check_reader(cp, watched, liveness, reader, emit)
+
+    def _check_reader(
+        self,
+        cp: Any,
+        watched: WatchedChannel,
+        liveness: ReaderLiveness,
+        reader: OsdpReaderConfig,
+        emit: Emit,
+    ) -> None:
+        now = time.monotonic()
+        last = watched.link.last_command(reader.address)
+        signals = ReaderSignals(
+            libosdp_online=bool(cp.is_online(reader.address)),
+            enabled=bool(cp.is_pd_enabled(reader.address)),
+            unanswered_s=watched.link.unanswered_for(reader.address, now=now),
+            idle_s=None if last is None else now - last,
+        )
+        change = liveness.observe(reader.reader_id, signals, now=now)
+        if change is not None:
+            kind = InputKind.READER_ONLINE if change else InputKind.READER_OFFLINE
+            logger.info("OSDP reader %s %s", reader.reader_id, kind.value)
+            emit(InputEvent(kind, reader_id=reader.reader_id))
+        self._reassert_relay(cp, reader, online=signals.libosdp_online)
+        action = liveness.revive(signals, now=now)
+        if action is Revive.DISABLE:
+            cp.disable_pd(reader.address)
+        elif action is Revive.ENABLE:
+            cp.enable_pd(reader.address)
+
+    def _reassert_relay(self, cp: Any, reader: OsdpReaderConfig, *, online: bool) -> None:
+        if not online:
+            self._seen_online.discard(reader.address)
+            return
+        if reader.address in self._seen_online:
+            return
+        self._seen_online.add(reader.address)
+        wanted = self._relay_wanted.get(reader.address)
+        if wanted is not None and reader.relay_output is not None:
+            cp.submit_command(reader.address, _output_command(reader.relay_output, unlocked=wanted))
+
+
+def _output_command(output_no: int, *, unlocked: bool) -> dict[str, Any]:
+    return {
+        "command": osdp.Command.Output,
+        "output_no": output_no,
+        "control_code": _OUTPUT_PERMANENT_ON if unlocked else _OUTPUT_PERMANENT_OFF,
+        "timer_count": 0,
+    }
 
 
 def _decode_card(event: dict[str, Any]) -> CardRead:

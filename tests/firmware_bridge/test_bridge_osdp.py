@@ -219,7 +219,7 @@ def test_reader_going_away_is_reported_offline_within_two_seconds() -> None:
             time.sleep(0.05)
         lnk.reader.teardown()  # unplugged: the cable is cut
         gone = time.monotonic()
-        # libosdp alone would take its 8 s reply timeout; the silent bus gives it away sooner.
+        # libosdp alone would take its 8 s of resends; the unanswered frames give it away sooner.
         assert lnk.wait_events(
             lambda ev: InputEvent(InputKind.READER_OFFLINE, reader_id="reader-a0") in ev, timeout=5
         )
