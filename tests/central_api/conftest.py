@@ -55,6 +55,8 @@ def _truncate(engine: Engine) -> None:
         conn.execute(
             text("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, :h)"), {"h": GENESIS_HASH}
         )
+        # The row the decision-data triggers bump (migration 0003).
+        conn.execute(text("INSERT INTO decision_data_version (id, version) VALUES (1, 0)"))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
