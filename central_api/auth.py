@@ -21,6 +21,7 @@ from central_api.config import Settings
 from central_api.db import utc_now
 from central_api.deps import SessionDep, SettingsDep
 from central_api.models import AgentKey, Gate, Role, User
+from central_api.site_scope import scope_session
 
 __all__ = [
     "COOKIE_NAME",
@@ -30,6 +31,7 @@ __all__ = [
     "RoleRequirement",
     "UserPrincipal",
     "authenticate_user",
+    "check_site_wide",
     "create_token",
     "hash_key",
     "hash_password",
@@ -93,15 +95,20 @@ def create_token(*, settings: Settings, user: User, minutes: int, purpose: str) 
 
 @dataclass(frozen=True, slots=True)
 class UserPrincipal:
-    """An authenticated user."""
+    """An authenticated user; `site_id` None means site-wide (every site)."""
 
     username: str
     role: Role
+    site_id: str | None = None
 
     @property
     def actor(self) -> str:
         """The audit actor string."""
         return f"user:{self.username}"
+
+    def sees_site(self, site_id: str) -> bool:
+        """Whether this user may see and act on `site_id`."""
+        return self.site_id is None or self.site_id == site_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +162,9 @@ class RoleRequirement:
         role = Role(user.role)
         if role not in self.roles:
             raise HTTPException(status.HTTP_403_FORBIDDEN, detail=f"role {role} may not do this")
-        return UserPrincipal(username=user.username, role=role)
+        if user.site_id is not None:
+            scope_session(session, user.site_id)  # the rest of the request sees one site
+        return UserPrincipal(username=user.username, role=role, site_id=user.site_id)
 
 
 class GateKeyRequirement:
@@ -187,6 +196,12 @@ def require_role(*roles: Role) -> RoleRequirement:
 def require_gate() -> GateKeyRequirement:
     """The dependency that admits a gate agent by its key."""
     return GateKeyRequirement()
+
+
+def check_site_wide(principal: UserPrincipal) -> None:
+    """Refuse a site-bound user what only a site-wide admin may do (e.g. add a site)."""
+    if principal.site_id is not None:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="only a site-wide admin may do this")
 
 
 def check_own_gate(principal: GatePrincipal, gate_id: str) -> None:

@@ -19,6 +19,7 @@ from central_api.models import (
     Zone,
     ZoneCreate,
 )
+from central_api.site_scope import unscoped
 from central_api.sync import bump_replica
 
 __all__ = [
@@ -59,7 +60,9 @@ def get_gate(*, session: Session, gate_id: str) -> Gate:
 def create_site(*, session: Session, site_create: SiteCreate, actor: str) -> Site:
     """Create a site (audited)."""
     _check_topic_id(site_create.id, "site id")
-    if session.get(Site, site_create.id) is not None:
+    with unscoped(session):
+        taken = session.get(Site, site_create.id) is not None
+    if taken:
         raise ConflictError(f"site {site_create.id!r} exists")
     site = Site.model_validate(site_create)
     session.add(site)
@@ -77,7 +80,9 @@ def create_site(*, session: Session, site_create: SiteCreate, actor: str) -> Sit
 def create_zone(*, session: Session, zone_create: ZoneCreate, actor: str) -> Zone:
     """Create a zone in an existing site (audited)."""
     get_site(session=session, site_id=zone_create.site_id)
-    if session.get(Zone, zone_create.id) is not None:
+    with unscoped(session):  # zone ids are global: another site's zone is a conflict too
+        taken = session.get(Zone, zone_create.id) is not None
+    if taken:
         raise ConflictError(f"zone {zone_create.id!r} exists")
     zone = Zone.model_validate(zone_create)
     session.add(zone)
@@ -100,7 +105,9 @@ def create_gate(*, session: Session, gate_create: GateCreate, actor: str) -> tup
     zone = session.get(Zone, gate_create.zone_id)
     if zone is None or zone.site_id != gate_create.site_id:
         raise NotFoundError(f"zone {gate_create.zone_id!r} not found in this site")
-    if session.get(Gate, gate_create.id) is not None:
+    with unscoped(session):  # gate ids are global (they stand alone in API paths)
+        taken = session.get(Gate, gate_create.id) is not None
+    if taken:
         raise ConflictError(f"gate {gate_create.id!r} exists")
     gate = Gate.model_validate(gate_create)
     session.add(gate)

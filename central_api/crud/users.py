@@ -1,34 +1,72 @@
-"""Users: create, look up, disable."""
+"""Users: create, look up, disable, bind to a site.
 
-from sqlmodel import Session, select
+Operators and security desks belong to one site; an admin belongs to one site (a site
+admin, who manages that site's users) or to none (site-wide). A fresh database has no
+users and no default password.
+"""
+
+from sqlmodel import Session, col, select
 
 from central_api.audit import append_audit
 from central_api.auth import hash_password
+from central_api.crud.sites import get_site
 from central_api.errors import ConflictError, InvalidError, NotFoundError
 from central_api.models import Role, User
 
-__all__ = ["MIN_PASSWORD_LENGTH", "create_user", "get_user", "list_users", "set_user_active"]
+__all__ = [
+    "MIN_PASSWORD_LENGTH",
+    "check_user_site",
+    "create_user",
+    "get_user",
+    "list_users",
+    "set_user_active",
+    "set_user_site",
+]
 
 MIN_PASSWORD_LENGTH = 12
 _USERNAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
 
 
-def create_user(*, session: Session, username: str, password: str, role: Role, actor: str) -> User:
-    """Create a user with an argon2-hashed password (audited)."""
+def check_user_site(*, session: Session, role: Role, site_id: str | None) -> None:
+    """Refuse a non-admin without a site, or an unknown site.
+
+    Raises:
+        InvalidError: An operator or security desk without a site.
+        NotFoundError: The site does not exist.
+    """
+    if site_id is None and role is not Role.ADMIN:
+        raise InvalidError(f"a {role} belongs to a site: give one (only admins are site-wide)")
+    if site_id is not None:
+        get_site(session=session, site_id=site_id)
+
+
+def create_user(
+    *,
+    session: Session,
+    username: str,
+    password: str,
+    role: Role,
+    actor: str,
+    site_id: str | None = None,
+) -> User:
+    """Create a user with an argon2-hashed password (audited); `site_id` None: site-wide."""
     if not 1 <= len(username) <= 64 or not set(username) <= _USERNAME_CHARS:
         raise InvalidError("username: 1-64 of letters, digits, '.', '_' or '-'")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidError(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
+    check_user_site(session=session, role=role, site_id=site_id)
     if get_user(session=session, username=username) is not None:
         raise ConflictError(f"user {username!r} exists")
-    user = User(username=username, password_hash=hash_password(password), role=role)
+    user = User(
+        username=username, password_hash=hash_password(password), role=role, site_id=site_id
+    )
     session.add(user)
     append_audit(
         session=session,
         actor=actor,
         action="user.create",
         target=f"user:{username}",
-        after={"username": username, "role": str(role)},
+        after={"username": username, "role": str(role), "site_id": site_id},
     )
     session.commit()
     return user
@@ -39,16 +77,26 @@ def get_user(*, session: Session, username: str) -> User | None:
     return session.exec(select(User).where(User.username == username)).first()
 
 
-def list_users(*, session: Session) -> list[User]:
-    """Every user, by name."""
-    return list(session.exec(select(User).order_by(User.username)).all())
+def list_users(*, session: Session, site_id: str | None = None) -> list[User]:
+    """Every user by name, or only those of `site_id`."""
+    statement = select(User).order_by(col(User.username))
+    if site_id is not None:
+        statement = statement.where(User.site_id == site_id)
+    return list(session.exec(statement).all())
 
 
-def set_user_active(*, session: Session, username: str, active: bool, actor: str) -> User:
-    """Enable or disable a user (audited)."""
+def _require_user(session: Session, username: str, site_id: str | None) -> User:
     user = get_user(session=session, username=username)
-    if user is None:
+    if user is None or (site_id is not None and user.site_id != site_id):
         raise NotFoundError(f"user {username!r} not found")
+    return user
+
+
+def set_user_active(
+    *, session: Session, username: str, active: bool, actor: str, site_id: str | None = None
+) -> User:
+    """Enable or disable a user (audited); `site_id`: only a user of that site."""
+    user = _require_user(session, username, site_id)
     before = user.active
     user.active = active
     session.add(user)
@@ -59,6 +107,27 @@ def set_user_active(*, session: Session, username: str, active: bool, actor: str
         target=f"user:{username}",
         before={"active": before},
         after={"active": active},
+    )
+    session.commit()
+    return user
+
+
+def set_user_site(*, session: Session, username: str, site_id: str | None, actor: str) -> User:
+    """Bind a user to a site, or make an admin site-wide (None) (audited)."""
+    user = get_user(session=session, username=username)
+    if user is None:
+        raise NotFoundError(f"user {username!r} not found")
+    check_user_site(session=session, role=Role(user.role), site_id=site_id)
+    before = user.site_id
+    user.site_id = site_id
+    session.add(user)
+    append_audit(
+        session=session,
+        actor=actor,
+        action="user.site",
+        target=f"user:{username}",
+        before={"site_id": before},
+        after={"site_id": site_id},
     )
     session.commit()
     return user

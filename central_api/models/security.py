@@ -36,21 +36,27 @@ class Role(StrEnum):
 
 
 class User(SQLModel, table=True):
-    """A dashboard or desk user (argon2 password hash)."""
+    """A dashboard or desk user (argon2 password hash).
+
+    Operators and security desks belong to one site and see only it; an admin belongs to
+    one site (a site admin) or to none (site-wide: every site, and sites themselves).
+    """
 
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=64, unique=True)
     password_hash: str = Field(max_length=256)
     role: Role = enum_column(Role)
+    site_id: str | None = Field(default=None, foreign_key="site.id", index=True, max_length=64)
     active: bool = True
     created_at: datetime = time_field(default_factory=utc_now)
 
 
 class UserPublic(SQLModel):
-    """A user as the API shows it."""
+    """A user as the API shows it; no `site_id`: a site-wide admin."""
 
     username: str
     role: Role
+    site_id: str | None = None
     active: bool
 
 

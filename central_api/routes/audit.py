@@ -1,4 +1,4 @@
-"""The audit log (admins): verify the chain, read recent rows."""
+"""The audit log (site-wide admins): verify the chain, read recent rows."""
 
 from typing import Annotated
 
@@ -7,7 +7,7 @@ from pydantic import BaseModel
 from sqlmodel import col, select
 
 from central_api.audit import verify_chain
-from central_api.auth import AdminUser
+from central_api.auth import AdminUser, check_site_wide
 from central_api.deps import SessionDep
 from central_api.models import AuditEntry
 
@@ -40,7 +40,8 @@ class AuditRow(BaseModel):
 
 @router.get("/verify", response_model=VerifyOut)
 def verify(session: SessionDep, admin: AdminUser) -> VerifyOut:
-    """Walk the hash chain."""
+    """Walk the hash chain (site-wide admins: the chain spans every site)."""
+    check_site_wide(admin)
     verdict = verify_chain(session=session)
     return VerifyOut(
         ok=verdict.ok,
@@ -54,7 +55,8 @@ def verify(session: SessionDep, admin: AdminUser) -> VerifyOut:
 def recent(
     session: SessionDep, admin: AdminUser, limit: Annotated[int, Query(ge=1, le=1000)] = 100
 ) -> list[AuditRow]:
-    """The latest audit rows, newest first."""
+    """The latest audit rows, newest first (site-wide admins only)."""
+    check_site_wide(admin)
     rows = session.exec(select(AuditEntry).order_by(col(AuditEntry.seq).desc()).limit(limit)).all()
     return [
         AuditRow(

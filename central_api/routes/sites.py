@@ -6,7 +6,7 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 from sqlmodel import select
 
-from central_api.auth import AdminUser, AnyUser
+from central_api.auth import AdminUser, AnyUser, check_site_wide
 from central_api.crud import sites as crud
 from central_api.deps import SessionDep
 from central_api.models import (
@@ -50,13 +50,14 @@ class ThreatLevelIn(BaseModel):
 
 @router.get("/sites", response_model=list[SitePublic])
 def list_sites(session: SessionDep, user: AnyUser) -> list[Site]:
-    """Every site."""
+    """Every site the caller may see (a site-bound user: their own)."""
     return list(session.exec(select(Site).order_by(Site.id)).all())
 
 
 @router.post("/sites", response_model=SitePublic, status_code=201)
 def create_site(body: SiteCreate, session: SessionDep, admin: AdminUser) -> Site:
-    """Add a site."""
+    """Add a site (site-wide admins only)."""
+    check_site_wide(admin)
     return crud.create_site(session=session, site_create=body, actor=admin.actor)
 
 
@@ -79,7 +80,7 @@ def create_zone(body: ZoneCreate, session: SessionDep, admin: AdminUser) -> Zone
 
 @router.get("/gates", response_model=list[GatePublic])
 def list_gates(session: SessionDep, user: AnyUser) -> list[Gate]:
-    """Every gate and its policy."""
+    """Every gate the caller may see, with its policy."""
     return list(session.exec(select(Gate).order_by(Gate.id)).all())
 
 

@@ -1,18 +1,21 @@
-"""Users (admins only)."""
+"""Users (admins only): a site admin manages the users of their own site only."""
 
 from typing import Annotated
 
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
-from central_api.auth import AdminUser
+from central_api.auth import AdminUser, UserPrincipal, check_site_wide
 from central_api.crud import users as crud
 from central_api.deps import SessionDep
+from central_api.errors import NotFoundError
 from central_api.models import Role, UserPublic
+from central_api.models.common import IdStr
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
+UsernamePath = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
 
 
 class UserCreateIn(BaseModel):
@@ -21,6 +24,10 @@ class UserCreateIn(BaseModel):
     username: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
     password: str = Field(min_length=12, max_length=256)
     role: Role
+    site_id: IdStr | None = Field(
+        default=None,
+        description="The user's site (required for operators and desks); none: site-wide admin.",
+    )
 
 
 class UserActiveIn(BaseModel):
@@ -29,12 +36,26 @@ class UserActiveIn(BaseModel):
     active: bool
 
 
+class UserSiteIn(BaseModel):
+    """Bind a user to a site; null makes an admin site-wide (site-wide admins only)."""
+
+    site_id: IdStr | None
+
+
+def _site_for(admin: UserPrincipal, wanted: str | None) -> str | None:
+    """The site a user of `admin`'s may get: a site admin creates users of their site only."""
+    if admin.site_id is not None and wanted != admin.site_id:
+        raise NotFoundError(
+            f"site {wanted!r} not found" if wanted else "a site admin adds users of their site"
+        )
+    return wanted
+
+
 @router.get("", response_model=list[UserPublic])
 def list_users(session: SessionDep, admin: AdminUser) -> list[UserPublic]:
-    """Every user."""
-    return [
-        UserPublic.model_validate(u, from_attributes=True) for u in crud.list_users(session=session)
-    ]
+    """Every user (a site admin: the users of their site)."""
+    users = crud.list_users(session=session, site_id=admin.site_id)
+    return [UserPublic.model_validate(u, from_attributes=True) for u in users]
 
 
 @router.post("", response_model=UserPublic, status_code=201)
@@ -45,6 +66,7 @@ def create_user(body: UserCreateIn, session: SessionDep, admin: AdminUser) -> Us
         username=body.username,
         password=body.password,
         role=body.role,
+        site_id=_site_for(admin, body.site_id),
         actor=admin.actor,
     )
     return UserPublic.model_validate(user, from_attributes=True)
@@ -52,13 +74,26 @@ def create_user(body: UserCreateIn, session: SessionDep, admin: AdminUser) -> Us
 
 @router.patch("/{username}", response_model=UserPublic)
 def set_active(
-    username: Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9._-]+$")],
-    body: UserActiveIn,
-    session: SessionDep,
-    admin: AdminUser,
+    username: UsernamePath, body: UserActiveIn, session: SessionDep, admin: AdminUser
 ) -> UserPublic:
     """Enable or disable a user."""
     user = crud.set_user_active(
-        session=session, username=username, active=body.active, actor=admin.actor
+        session=session,
+        username=username,
+        active=body.active,
+        actor=admin.actor,
+        site_id=admin.site_id,
+    )
+    return UserPublic.model_validate(user, from_attributes=True)
+
+
+@router.put("/{username}/site", response_model=UserPublic)
+def set_site(
+    username: UsernamePath, body: UserSiteIn, session: SessionDep, admin: AdminUser
+) -> UserPublic:
+    """Bind a user to a site (site-wide admins only)."""
+    check_site_wide(admin)
+    user = crud.set_user_site(
+        session=session, username=username, site_id=body.site_id, actor=admin.actor
     )
     return UserPublic.model_validate(user, from_attributes=True)

@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from central_api.audit import ensure_audit_head
 from central_api.config import database_url
-from central_api.crud.users import create_user
+from central_api.crud.users import create_user, set_user_site
 from central_api.db import make_engine
 from central_api.errors import ServiceError
 from central_api.models import Role
@@ -29,6 +29,13 @@ def cli_actor() -> str:
 def add_command(
     name: Annotated[str, typer.Argument(help="Login name.")],
     role: Annotated[str, typer.Option(help="admin, security_desk or operator.")],
+    site: Annotated[
+        str | None,
+        typer.Option(
+            help="The user's site: required for operators and desks; an admin without one "
+            "is site-wide (every site)."
+        ),
+    ] = None,
 ) -> None:
     """Add a user with a role; the password comes from a prompt or PORTGATE_PASSWORD."""
     try:
@@ -48,9 +55,30 @@ def add_command(
                 username=name,
                 password=password,
                 role=parsed_role,
+                site_id=site,
                 actor=cli_actor(),
             )
     except ServiceError as exc:
         typer.echo(f"users add: {exc.message}", err=True)
         raise typer.Exit(code=1) from None
-    typer.echo(f"user {name} added with role {parsed_role}")
+    where = f"site {site}" if site else "every site"
+    typer.echo(f"user {name} added with role {parsed_role} ({where})")
+
+
+@app.command("site")
+def site_command(
+    name: Annotated[str, typer.Argument(help="Login name.")],
+    site: Annotated[
+        str | None, typer.Option(help="The site to bind the user to; omit: site-wide (admins).")
+    ] = None,
+) -> None:
+    """Bind a user to a site (or make an admin site-wide)."""
+    engine = make_engine(database_url())
+    ensure_audit_head(engine=engine)
+    try:
+        with Session(engine) as session:
+            set_user_site(session=session, username=name, site_id=site, actor=cli_actor())
+    except ServiceError as exc:
+        typer.echo(f"users site: {exc.message}", err=True)
+        raise typer.Exit(code=1) from None
+    typer.echo(f"user {name} now sees {f'site {site}' if site else 'every site'}")

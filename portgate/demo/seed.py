@@ -122,11 +122,23 @@ def _users(session: Session) -> dict[str, tuple[str, str]]:
     logins = {}
     for username, role in (("admin", Role.ADMIN), ("operator", Role.OPERATOR)):
         password = secrets.token_urlsafe(12)
-        create_user(session=session, username=username, password=password, role=role, actor=_ACTOR)
+        create_user(
+            session=session,
+            username=username,
+            password=password,
+            role=role,
+            site_id=None if role is Role.ADMIN else SITE,
+            actor=_ACTOR,
+        )
         logins[role.value] = (username, password)
     password = secrets.token_urlsafe(12)
     create_user(
-        session=session, username="desk", password=password, role=Role.SECURITY_DESK, actor=_ACTOR
+        session=session,
+        username="desk",
+        password=password,
+        role=Role.SECURITY_DESK,
+        site_id=SITE,
+        actor=_ACTOR,
     )
     logins[Role.SECURITY_DESK.value] = ("desk", password)
     return logins

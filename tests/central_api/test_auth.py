@@ -29,7 +29,12 @@ def test_password_flow_gives_a_short_lived_token(client: TestClient, world: Worl
     assert body["token_type"] == "bearer"
     assert body["expires_in"] == 15 * 60
     me = client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {body['access_token']}"})
-    assert me.json() == {"username": "operator-user", "role": "operator", "active": True}
+    assert me.json() == {
+        "username": "operator-user",
+        "role": "operator",
+        "site_id": None,
+        "active": True,
+    }
 
 
 def test_wrong_password_is_refused_and_audited(

@@ -21,13 +21,38 @@ def test_users_add_takes_the_password_from_the_environment(
     db_env: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PORTGATE_PASSWORD", "a-long-enough-password")
-    result = CliRunner().invoke(cli, ["users", "add", "alice", "--role", "operator"])
+    made = CliRunner().invoke(cli, ["gates", "add", "north-1", "--site", "rtm", "--zone", "q"])
+    assert made.exit_code == 0, made.output
+    result = CliRunner().invoke(
+        cli, ["users", "add", "alice", "--role", "operator", "--site", "rtm"]
+    )
     assert result.exit_code == 0, result.output
     assert "a-long-enough-password" not in result.output
     with Session(make_engine(db_env)) as session:
         user = session.exec(select(User)).one()
-    assert (user.username, user.role) == ("alice", "operator")
+    assert (user.username, user.role, user.site_id) == ("alice", "operator", "rtm")
     assert verify_password("a-long-enough-password", user.password_hash)
+
+
+def test_operators_and_desks_belong_to_an_existing_site_admins_may_be_site_wide(
+    db_env: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PORTGATE_PASSWORD", "a-long-enough-password")
+    CliRunner().invoke(cli, ["gates", "add", "north-1", "--site", "rtm", "--zone", "q"])
+    homeless = CliRunner().invoke(cli, ["users", "add", "dave", "--role", "security_desk"])
+    assert homeless.exit_code == 1
+    assert "belongs to a site" in homeless.output
+    nowhere = CliRunner().invoke(
+        cli, ["users", "add", "dave", "--role", "operator", "--site", "atlantis"]
+    )
+    assert nowhere.exit_code == 1 and "not found" in nowhere.output
+    root = CliRunner().invoke(cli, ["users", "add", "root", "--role", "admin"])
+    assert root.exit_code == 0 and "every site" in root.output
+    bound = CliRunner().invoke(cli, ["users", "site", "root", "--site", "rtm"])
+    assert bound.exit_code == 0, bound.output
+    with Session(make_engine(db_env)) as session:
+        users = {u.username: u.site_id for u in session.exec(select(User)).all()}
+    assert users == {"root": "rtm"}
 
 
 def test_users_add_refuses_bad_roles_and_short_passwords(

@@ -1,18 +1,28 @@
-"""Every route declares who may call it; anonymous callers and wrong roles are refused."""
+"""Every route declares who may call it; anonymous callers and wrong roles are refused.
+
+And a user bound to one site sees and touches nothing of another site.
+"""
 
 import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from api_world import World
+from api_world import PASSWORD, World, make_event
+from decision_support import book, enroll
 from fastapi import FastAPI
+from fastapi.responses import StreamingResponse
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlmodel import Session, select
 
-from central_api.auth import GateKeyRequirement, RoleRequirement
-from central_api.models import Role
+from central_api.auth import GateKeyRequirement, RoleRequirement, create_token, hash_password
+from central_api.config import Settings
+from central_api.models import Alarm, Credential, Person, Role, Site, User
+from central_api.raise_alarm import raise_alarm
 from central_api.routes.health import MetricsAccess
+from gate_protocol.messages import AlarmKind
 
 PUBLIC = {
     ("GET", "/"),
@@ -136,3 +146,145 @@ def test_rotated_keys_stop_working(client: TestClient, world: World) -> None:
     assert old.status_code == 401
     new = client.get(f"/api/v1/gates/{world.gate}/replica", headers={"X-Gate-Key": new_key})
     assert new.status_code == 200
+
+
+def _site_users(engine: Engine, settings: Settings, site: str) -> dict[Role, dict[str, str]]:
+    """A user of every role bound to `site`, as request headers."""
+    headers: dict[Role, dict[str, str]] = {}
+    with Session(engine, expire_on_commit=False) as session:
+        for role in Role:
+            user = User(
+                username=f"{site}-{role.value}",
+                password_hash=hash_password(PASSWORD),
+                role=role,
+                site_id=site,
+            )
+            session.add(user)
+            session.commit()
+            token = create_token(settings=settings, user=user, minutes=5, purpose="access")
+            headers[role] = {"Authorization": f"Bearer {token}"}
+    return headers
+
+
+def _site_a_data(client: TestClient, world: World, engine: Engine) -> dict[str, str]:
+    """A person, credential, appointment, event and alarm at the world's site (A)."""
+    person = enroll(engine, world, badge="SITEA-BADGE")
+    appointment, _ = book(engine, world, person, [world.gate])
+    event = make_event(1, person_id=person, credential_ref="SITEA-BADGE")
+    stored = client.post(
+        "/api/v1/events",
+        headers=world.gate_key(),
+        json={"events": [event.model_dump(mode="json")]},
+    )
+    assert stored.status_code == 200, stored.text
+    with Session(engine, expire_on_commit=False) as session:
+        alarm = raise_alarm(
+            session=session,
+            site_id=world.site,
+            gate_id=world.gate,
+            kind=AlarmKind.FORCED,
+            detail="door forced at site A",
+        )
+        session.commit()
+        credential = session.exec(select(Credential)).one()
+    return {
+        "person_id": person,
+        "gate_id": world.gate,
+        "site_id": world.site,
+        "alarm_id": alarm.alarm_id,
+        "appointment_id": appointment,
+        "credential_id": str(credential.id),
+        "group_id": "1",
+    }
+
+
+def _fill(path: str, ids: dict[str, str]) -> str:
+    return re.sub(r"\{([^}]+)\}", lambda m: ids.get(m.group(1), "1"), path)
+
+
+def test_a_user_of_site_b_sees_nothing_of_site_a(
+    client: TestClient, app: FastAPI, world: World, engine: Engine, settings: Settings
+) -> None:
+    ids = _site_a_data(client, world, engine)
+    secrets_of_a = (
+        ids["person_id"],
+        "Person SITEA-BADGE",
+        world.gate,
+        world.gate2,
+        ids["alarm_id"],
+    )
+    site_b = _site_users(engine, settings, world.other_site)
+    walked = 0
+    for method, path, route in all_endpoints(app):
+        needed = requirement(route)
+        if method != "GET" or not isinstance(needed, RoleRequirement):
+            continue
+        if route.response_class is StreamingResponse:
+            continue  # the live stream never ends; its site filter is the dashboard's own
+        url = _fill(path, ids)
+        for role in needed.roles:
+            answer = client.get(url, headers=site_b[role], follow_redirects=False)
+            assert answer.status_code < 500, f"GET {url} as {role}: {answer.status_code}"
+            for secret in secrets_of_a:
+                if secret in url and answer.status_code == 404:
+                    continue  # "person X not found" echoes what was asked, nothing more
+                assert secret not in answer.text, f"GET {url} as {role} shows {secret}"
+            walked += 1
+    assert walked > 15
+    # The control: a site-wide admin does see site A where the route shows it.
+    site_wide = client.get("/api/v1/events", headers=world.user(Role.ADMIN))
+    assert ids["person_id"] in site_wide.text
+    own = client.get("/api/v1/gates", headers=site_b[Role.OPERATOR]).json()
+    assert [g["id"] for g in own] == [world.other_gate]
+
+
+def test_a_user_of_site_b_cannot_act_on_site_a(
+    client: TestClient, world: World, engine: Engine, settings: Settings
+) -> None:
+    ids = _site_a_data(client, world, engine)
+    site_b = _site_users(engine, settings, world.other_site)
+    desk, operator, admin = site_b[Role.SECURITY_DESK], site_b[Role.OPERATOR], site_b[Role.ADMIN]
+    person, gate = ids["person_id"], ids["gate_id"]
+    actions: list[tuple[str, str, dict[str, str], object]] = [
+        ("PATCH", f"/api/v1/people/{person}", desk, {"status": "revoked"}),
+        ("POST", f"/api/v1/people/{person}/credentials", desk, {"kind": "badge", "ref": "B2"}),
+        ("POST", f"/api/v1/credentials/{ids['credential_id']}/revoke", desk, None),
+        ("POST", f"/api/v1/people/{person}/competencies", desk, {"name": "ISPS"}),
+        ("POST", "/api/v1/watchlist", desk, {"person_id": person, "reason": "x"}),
+        (
+            "POST",
+            "/api/v1/people",
+            desk,
+            {"display_name": "Intruder", "kind": "staff", "site_id": world.site},
+        ),
+        ("POST", f"/api/v1/alarms/{ids['alarm_id']}/ack", operator, {"comment": "not mine"}),
+        ("POST", f"/api/v1/gates/{gate}/open", operator, {"lane": 0, "reason": "let me in"}),
+        ("PATCH", f"/api/v1/gates/{gate}", admin, {"face_required": False}),
+        ("POST", f"/api/v1/gates/{gate}/key", admin, None),
+        ("PUT", f"/api/v1/sites/{world.site}/threat-level", admin, {"level": 3}),
+        ("POST", "/api/v1/zones", admin, {"id": "z-b", "site_id": world.site, "name": "z"}),
+        ("POST", "/api/v1/sites", admin, {"id": "new-site", "name": "New"}),
+        (
+            "POST",
+            "/api/v1/users",
+            admin,
+            {"username": "mole", "password": PASSWORD, "role": "operator", "site_id": world.site},
+        ),
+    ]
+    for method, url, headers, body in actions:
+        answer = client.request(method, url, headers=headers, json=body)
+        assert answer.status_code in (403, 404), f"{method} {url}: {answer.status_code}"
+    with Session(engine) as session:
+        stored = session.get(Person, person)
+        assert stored is not None and stored.status == "active"
+        assert session.exec(select(Alarm)).one().acknowledged_at is None
+        assert session.get(Site, world.site).threat_level == 1  # type: ignore[union-attr]
+    # Within its own site the same users act normally.
+    mine = client.post(
+        "/api/v1/people",
+        headers=desk,
+        json={"display_name": "Ams staff", "kind": "staff", "site_id": world.other_site},
+    )
+    assert mine.status_code == 201, mine.text
+    users = client.get("/api/v1/users", headers=admin).json()
+    assert {u["site_id"] for u in users} == {world.other_site}
