@@ -63,6 +63,7 @@ def gate_policy(gate: Gate) -> GatePolicy:
         offline_policy=OfflinePolicy(gate.offline_policy),
         replica_max_age_s=gate.replica_max_age_s,
         face_required_from_threat=gate.face_required_from_threat,
+        face_identification=gate.face_identification,
     )
 
 

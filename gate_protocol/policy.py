@@ -178,6 +178,10 @@ def _check_credential(request: DecisionRequest, now: datetime) -> DecisionResult
     if request.pass_rejection is not None:
         reason = PASS_REJECTION_REASONS.get(request.pass_rejection, ReasonCode.PASS_INVALID)
         return _deny(reason, request.pass_rejection.replace("_", " "))
+    # Face-only 1:N is a per-gate opt-in: elsewhere a face alone is no credential, whoever
+    # it is (so this comes before the person is even looked at).
+    if request.credential_kind is CredentialKind.FACE and not request.gate.face_identification:
+        return _deny(ReasonCode.FACE_IDENTIFICATION_OFF)
     if request.person is None:
         return _deny(ReasonCode.UNKNOWN_CREDENTIAL)
     credential = request.credential

@@ -28,6 +28,7 @@ class ReasonCode(StrEnum):
     THREAT_LEVEL = "threat_level"
     REPLICA_TOO_OLD = "replica_too_old"
     GATE_OFFLINE_POLICY = "gate_offline_policy"
+    FACE_IDENTIFICATION_OFF = "face_identification_off"
 
 
 _MESSAGES: dict[ReasonCode, str] = {
@@ -51,6 +52,9 @@ _MESSAGES: dict[ReasonCode, str] = {
     ReasonCode.THREAT_LEVEL: "Not allowed at the site's current threat level.",
     ReasonCode.REPLICA_TOO_OLD: "Gate is offline and its local data is too old to decide.",
     ReasonCode.GATE_OFFLINE_POLICY: "Gate is offline and its policy denies when offline.",
+    ReasonCode.FACE_IDENTIFICATION_OFF: (
+        "Face-only entry is not enabled at this gate: present a badge or pass."
+    ),
 }
 
 

@@ -1,7 +1,7 @@
 """Sites, zones and gates: where access is decided, and each gate's policy."""
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from gate_protocol.records import AntiPassback, OfflinePolicy
 from gate_protocol.thresholds import DEFAULT_IDENTIFY_THRESHOLD, DEFAULT_VERIFY_THRESHOLD
@@ -52,6 +52,8 @@ class Site(SiteBase, table=True):
     threat_level: int = Field(default=1, ge=1, le=3)
     replica_version: int = Field(default=0)
     threat_changed_at: datetime | None = time_field(default=None)
+    # Only the insider-rule fields this site changes (central_api.insider_rules).
+    insider_rules: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
 
 
 class SitePublic(SiteBase):
@@ -105,6 +107,8 @@ class GateBase(SQLModel):
     offline_policy: OfflinePolicy = enum_column(OfflinePolicy, default=OfflinePolicy.REPLICA)
     replica_max_age_s: int = Field(default=24 * 3600, ge=0, le=30 * 86400)
     face_required_from_threat: int = Field(default=2, ge=1, le=4)
+    # Face-only 1:N (no badge or pass) is allowed only where the site admin switched it on.
+    face_identification: bool = False
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
 
@@ -128,6 +132,7 @@ class GateUpdate(SQLModel):
     offline_policy: OfflinePolicy | None = None
     replica_max_age_s: int | None = Field(default=None, ge=0, le=30 * 86400)
     face_required_from_threat: int | None = Field(default=None, ge=1, le=4)
+    face_identification: bool | None = None
 
 
 class Gate(GateBase, table=True):

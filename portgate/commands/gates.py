@@ -25,6 +25,10 @@ def add_command(
     lanes: Annotated[int, typer.Option(min=1, max=64, help="Number of lanes.")] = 1,
     direction: Annotated[str, typer.Option(help="entry, exit or both.")] = "both",
     face: Annotated[bool, typer.Option(help="Require a face match.")] = True,
+    face_identification: Annotated[
+        bool,
+        typer.Option(help="Let a face alone (1:N, no badge or pass) open this gate."),
+    ] = False,
     offline_policy: Annotated[
         OfflinePolicy, typer.Option(help="What the gate does when the API is away.")
     ] = OfflinePolicy.REPLICA,
@@ -56,6 +60,7 @@ def add_command(
                     "lanes": lanes,
                     "direction": direction,
                     "face_required": face,
+                    "face_identification": face_identification,
                     "offline_policy": offline_policy,
                     "replica_max_age_s": replica_max_age_s,
                 }

@@ -151,6 +151,10 @@ CASES: dict[ReasonCode, tuple[DecisionRequest, DecisionContext]] = {
         replace(BASE, gate=GATE.model_copy(update={"offline_policy": OfflinePolicy.DENY})),
         replace(CENTRAL, decided_by=DecidedBy.REPLICA, replica_age_s=1),
     ),
+    ReasonCode.FACE_IDENTIFICATION_OFF: (
+        replace(BASE, credential_kind=CredentialKind.FACE, credential=None),
+        CENTRAL,
+    ),
 }
 
 
@@ -244,8 +248,11 @@ def test_face_threshold_is_inclusive_and_per_gate() -> None:
     assert run(replace(BASE, gate=strict)).reason is ReasonCode.FACE_MISMATCH
 
 
+FACE_GATE = GATE.model_copy(update={"face_identification": True})
+
+
 def test_face_only_identification_uses_the_stricter_threshold() -> None:
-    request = replace(BASE, credential_kind=CredentialKind.FACE, credential=None)
+    request = replace(BASE, gate=FACE_GATE, credential_kind=CredentialKind.FACE, credential=None)
     between = (GATE.identify_threshold + GATE.verify_threshold) / 2
     assert GATE.identify_threshold < GATE.verify_threshold
     assert run(replace(request, face=replace(GOOD_FACE, distance=between))).reason is (
@@ -253,6 +260,21 @@ def test_face_only_identification_uses_the_stricter_threshold() -> None:
     )
     assert run(replace(request, face=replace(GOOD_FACE, distance=0.1))).granted
     assert run(replace(request, face=None)).reason is ReasonCode.FACE_NOT_SEEN
+
+
+@pytest.mark.parametrize("decided_by", [DecidedBy.CENTRAL, DecidedBy.REPLICA])
+def test_a_face_alone_is_refused_where_the_gate_does_not_allow_it(decided_by: DecidedBy) -> None:
+    request = replace(BASE, credential_kind=CredentialKind.FACE, credential=None)
+    context = replace(CENTRAL, decided_by=decided_by, replica_age_s=60)
+    assert decide(replace(request, gate=FACE_GATE), context).granted
+    refused = decide(request, context)
+    assert refused.reason is ReasonCode.FACE_IDENTIFICATION_OFF
+    # Whoever the face is: an unidentified one gets the same answer, not unknown_credential.
+    assert decide(replace(request, person=None), context).reason is (
+        ReasonCode.FACE_IDENTIFICATION_OFF
+    )
+    # A badge at the same gate is untouched by the option.
+    assert decide(BASE, context).granted
 
 
 def test_watchlist_alert_grants_but_raises_an_alarm() -> None:

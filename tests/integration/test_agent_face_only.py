@@ -155,6 +155,15 @@ def test_the_central_api_decides_and_stores_an_identified_face(
             assert answer.status_code == 201, answer.text
             person = str(answer.json()["id"])
         gate = server.world.gate
+        # Face-only entry is a gate option the API checks too (off by default).
+        admin = {"Authorization": f"Bearer {server.token('admin-user')}"}
+        switched = httpx.patch(
+            f"{server.url}/api/v1/gates/{gate}",
+            json={"face_identification": True},
+            headers=admin,
+            timeout=30,
+        )
+        assert switched.status_code == 200, switched.text
         (tmp_path / "agent").mkdir()
         config = agent_config(
             tmp_path / "agent", mqtt_port=mosquitto.port, api_url=server.url, site="rtm", gate=gate
