@@ -8,8 +8,9 @@ PYTHON ?= python3
 UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 VENV := .venv
 BIN := $(VENV)/bin
-# Debian packages the tests and the demo talk to (real components, not fakes).
-DEB_PACKAGES := libzbar0 mosquitto postgresql chromium docker-compose
+# Debian packages the tests and the demo talk to (real components, not fakes); wrk loads
+# the API in the benchmarks.
+DEB_PACKAGES := libzbar0 mosquitto postgresql chromium docker-compose wrk
 PORT ?= 8000
 
 .PHONY: help deps uv venv test lint typecheck pytest demo api format dlib-blas clean

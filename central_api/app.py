@@ -6,7 +6,12 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
-from gate_protocol.topics import GateChannel, filter_all_gates, filter_site_channel
+from gate_protocol.topics import (
+    GateChannel,
+    filter_all_gates,
+    filter_site_channel,
+    shared_filter,
+)
 from sqlalchemy import Engine
 from sqlalchemy.exc import DataError, IntegrityError
 
@@ -14,6 +19,7 @@ from central_api.audit import ensure_audit_head
 from central_api.config import Settings
 from central_api.dashboard import mount_dashboard
 from central_api.db import make_engine
+from central_api.decision_cache import DecisionCache
 from central_api.enroll import router as enroll_router
 from central_api.errors import ServiceError
 from central_api.ingest_worker import IngestWorker
@@ -42,12 +48,18 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         engine: An engine to use instead of one made from `settings.database_url` (tests).
     """
     engine = engine or make_engine(settings.database_url)
-    worker = IngestWorker(engine=engine)
+    group = settings.ingest_share_group
+    filters = _filters(settings)
+    # Several worker processes: each event goes to one worker's ingest (shared
+    # subscription), while every process's live dashboard sees every message.
+    worker = IngestWorker(engine=engine, tap_received=group is None)
     bus = make_bus(
         url=settings.mqtt_url,
-        client_id=settings.mqtt_client_id,
-        filters=_filters(settings),
+        client_id=settings.ingest_client_id(),
+        filters=[shared_filter(group, f) for f in filters] if group else filters,
         sink=worker.enqueue,
+        live_filters=filters if group else (),
+        live_sink=worker.offer_live if group else None,
     )
 
     @asynccontextmanager
@@ -74,6 +86,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.bus = bus
     app.state.ingest = worker
+    app.state.decision_cache = DecisionCache()
     for module in (health, auth, users, sites, people, rules, events, gates, audit):
         app.include_router(module.router)
     app.include_router(enroll_router)  # security-desk enrollment (issue 6)

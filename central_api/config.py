@@ -51,6 +51,19 @@ class Settings(BaseSettings):
         validation_alias="PORTGATE_MQTT_CLIENT_ID",
         description="Persistent-session client id of the API's ingest subscription.",
     )
+    worker_index: Annotated[int, Field(ge=0, le=255)] | None = Field(
+        default=None,
+        validation_alias="PORTGATE_WORKER_INDEX",
+        description="Set by `portgate api --workers N` in each worker: its MQTT client id "
+        "gets the suffix -wINDEX (a stable persistent session per worker slot).",
+    )
+    ingest_share_group: str | None = Field(
+        default=None,
+        validation_alias="PORTGATE_INGEST_SHARE_GROUP",
+        pattern=r"^[A-Za-z0-9_-]{1,32}$",
+        description="Ingest through the MQTT shared subscription $share/GROUP/... so that "
+        "each event is stored by one worker (set by `portgate api --workers N`).",
+    )
     mqtt_site: str | None = Field(
         default=None,
         validation_alias="PORTGATE_SITE",
@@ -148,6 +161,12 @@ class Settings(BaseSettings):
         if len(raw) != 32:
             raise SettingsError("PORTGATE_TEMPLATE_KEY must decode to exactly 32 bytes")
         return raw
+
+    def ingest_client_id(self) -> str:
+        """The ingest's MQTT client id: one persistent session per worker slot."""
+        if self.worker_index is None:
+            return self.mqtt_client_id
+        return f"{self.mqtt_client_id}-w{self.worker_index}"
 
     def jwt_secret(self) -> str:
         """The JWT signing secret (validated non-empty at construction)."""

@@ -23,7 +23,7 @@ from gate_protocol.messages import (
 )
 from gate_protocol.topics import GateChannel, GateTopic, TopicError, parse_topic
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from central_api.db import utc_now
 from central_api.insider import InsiderRules, check_event
@@ -36,6 +36,7 @@ __all__ = [
     "accept_message",
     "handle_message",
     "store_alarm",
+    "store_event_batch",
     "store_events",
     "store_message",
     "store_status",
@@ -98,9 +99,34 @@ def store_events(
     received_at: datetime | None = None,
     rules: InsiderRules | None = None,
 ) -> IngestResult:
-    """Insert events once each (ON CONFLICT DO NOTHING on event_id); late ones are welcome.
+    """Insert one gate's events once each (ON CONFLICT DO NOTHING on event_id).
 
-    Runs the insider-pattern checks on the new ones; the caller commits.
+    Late events are welcome. Runs the insider-pattern checks on the new ones; the caller
+    commits.
+
+    Raises:
+        RejectedMessage: an event's time is implausible (nothing of the batch is stored).
+    """
+    return store_event_batch(
+        session=session,
+        events=[(site_id, gate_id, event) for event in events],
+        received_at=received_at,
+        rules=rules,
+    )
+
+
+def store_event_batch(
+    *,
+    session: Session,
+    events: Sequence[tuple[str, str, AccessEvent]],
+    received_at: datetime | None = None,
+    rules: InsiderRules | None = None,
+) -> IngestResult:
+    """Insert ``(site, gate, event)`` triples of any gates with ONE statement, once each.
+
+    A duplicate event_id (stored before, or twice in `events`) is stored once; the first
+    occurrence wins. Insider checks and ``portgate_events_total`` see only new events, in
+    the order they occurred; the caller commits.
 
     Raises:
         RejectedMessage: an event's time is implausible (nothing of the batch is stored).
@@ -108,12 +134,14 @@ def store_events(
     if not events:
         return IngestResult(0, 0)
     received = received_at or utc_now()
-    for event in events:
+    for _, _, event in events:
         check_event_time(event, now=received)
-    rows = [
-        _event_row(site_id=site_id, gate_id=gate_id, event=e, received_at=received) for e in events
-    ]
-    unique = {row["event_id"]: row for row in rows}
+    unique: dict[str, dict[str, Any]] = {}
+    for site_id, gate_id, event in events:
+        if event.event_id not in unique:
+            unique[event.event_id] = _event_row(
+                site_id=site_id, gate_id=gate_id, event=event, received_at=received
+            )
     statement = (
         _insert(session, AccessEventRecord)
         .values(list(unique.values()))
@@ -121,15 +149,15 @@ def store_events(
         .returning(col(AccessEventRecord.event_id))
     )
     new_ids = tuple(session.exec(statement).scalars().all())
-    if new_ids:
-        new_rows = session.exec(
-            select(AccessEventRecord)
-            .where(col(AccessEventRecord.event_id).in_(new_ids))
-            .order_by(col(AccessEventRecord.occurred_at))
-        ).all()
-        for record in new_rows:
-            EVENTS_TOTAL.labels(decision=record.decision, gate=gate_id).inc()
-            check_event(session=session, event=record, rules=rules or InsiderRules())
+    # The rows just inserted, rebuilt from what was sent (no second round trip).
+    new_rows = sorted(
+        (AccessEventRecord.model_validate(unique[event_id]) for event_id in new_ids),
+        key=lambda record: record.occurred_at,
+    )
+    checks = rules or InsiderRules()
+    for record in new_rows:
+        EVENTS_TOTAL.labels(decision=record.decision, gate=record.gate_id).inc()
+        check_event(session=session, event=record, rules=checks)
     return IngestResult(len(new_ids), len(events) - len(new_ids), new_ids)
 
 

@@ -1,6 +1,21 @@
-"""Prometheus metrics of the central API (module-level: one set per process)."""
+"""Prometheus metrics of the central API (module-level: one set per process).
 
-from prometheus_client import Counter, Gauge, Histogram
+With several worker processes (`portgate api --workers N`) the parent sets
+``PROMETHEUS_MULTIPROC_DIR`` before any worker starts: every worker then writes its
+samples to files there and `/metrics`, whichever worker answers, adds up all workers
+(prometheus_client's multiprocess mode; the queue-depth gauge sums the live workers).
+"""
+
+import os
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 
 __all__ = [
     "ALARMS_TOTAL",
@@ -9,7 +24,11 @@ __all__ = [
     "EVENTS_TOTAL",
     "INGEST_QUEUE",
     "INGEST_REJECTED_TOTAL",
+    "MULTIPROC_ENV",
+    "exposition",
 ]
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 EVENTS_TOTAL = Counter(
     "portgate_events_total", "Access events stored, by decision and gate.", ["decision", "gate"]
@@ -26,4 +45,17 @@ INGEST_REJECTED_TOTAL = Counter(
     "portgate_ingest_rejected_total", "Ingested messages refused, by reason.", ["reason"]
 )
 ALARMS_TOTAL = Counter("portgate_alarms_total", "Alarms stored, by kind.", ["kind"])
-INGEST_QUEUE = Gauge("portgate_ingest_queue_depth", "MQTT messages waiting to be stored.")
+INGEST_QUEUE = Gauge(
+    "portgate_ingest_queue_depth",
+    "MQTT messages waiting to be stored.",
+    multiprocess_mode="livesum",
+)
+
+
+def exposition() -> bytes:
+    """The Prometheus text of this process, or of all workers in multiprocess mode."""
+    if os.environ.get(MULTIPROC_ENV):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return generate_latest(registry)
+    return generate_latest()

@@ -1,7 +1,15 @@
 """The API's MQTT link behind a small `MessageBus` interface (a null bus without a broker).
 
-The paho callbacks do nothing but hand ``(topic, payload)`` to the sink the app gave us
-(the ingest queue); publishing is fire-and-forget at QoS 1 and never blocks a request.
+The paho callbacks do nothing but hand ``(topic, payload, ack)`` to the sink the app gave
+us (the ingest queue); publishing is fire-and-forget at QoS 1 and never blocks a request.
+QoS 1 messages are acknowledged by hand (paho ``manual_ack``): the ingest calls `ack` only
+once the message is stored (or refused for good), so a crash between receipt and commit
+leaves it unacknowledged and the broker delivers it again to the persistent session.
+
+With several API worker processes (`portgate api --workers N`) each worker subscribes
+through a shared subscription (``$share/GROUP/...``, one persistent session per worker
+index), so every event is stored once; a second, non-persistent connection per process
+receives every message for that process's live dashboard only (`live_sink`).
 """
 
 import logging
@@ -10,7 +18,7 @@ import ssl
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
-from urllib.parse import unquote, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 import paho.mqtt.client as mqtt
 from gate_protocol.messages import encode_message
@@ -20,13 +28,26 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode as MqttReasonCode
 
-__all__ = ["MessageBus", "MessageSink", "MqttBus", "NullBus", "make_bus"]
+__all__ = ["Ack", "LiveSink", "MessageBus", "MessageSink", "MqttBus", "NullBus", "make_bus"]
 
 logger = logging.getLogger(__name__)
 
-MessageSink = Callable[[str, bytes], None]
+Ack = Callable[[], None]
+LiveSink = Callable[[str, bytes], None]
+
+
+class MessageSink(Protocol):
+    """Where received messages go; `ack` (when given) must be called once it is stored."""
+
+    def __call__(self, topic: str, payload: bytes, ack: Ack | None = None) -> None:
+        """Take one message."""
+
+
 # The broker keeps our subscription and queued QoS 1 messages this long while we are away.
 _SESSION_EXPIRY_S = 24 * 3600
+# Unacknowledged QoS 1 messages the broker may have in flight to us: the ingest acks a
+# whole batch after its commit, so this bounds the batch size from the broker's side.
+_RECEIVE_MAXIMUM = 2000
 
 
 class MessageBus(Protocol):
@@ -40,6 +61,9 @@ class MessageBus(Protocol):
 
     def stop(self) -> None:
         """Disconnect."""
+
+    def route(self, topic_filter: str, sink: LiveSink) -> None:
+        """Also subscribe `topic_filter` (live only) and hand its messages to `sink` alone."""
 
     @property
     def connected(self) -> bool:
@@ -62,6 +86,9 @@ class NullBus:
     def stop(self) -> None:
         """Nothing to stop."""
 
+    def route(self, topic_filter: str, sink: LiveSink) -> None:
+        """Nothing is received without a broker."""
+
     @property
     def connected(self) -> bool:
         """Never connected."""
@@ -78,7 +105,19 @@ class MqttBus:
         client_id: str,
         filters: Sequence[str] = (),
         sink: MessageSink | None = None,
+        live_filters: Sequence[str] = (),
+        live_sink: LiveSink | None = None,
     ) -> None:
+        """Configure the client (nothing connects before `start`).
+
+        Args:
+            url: ``mqtt://[user:password@]host[:port]`` or ``mqtts://``.
+            client_id: Persistent-session id (one per worker process).
+            filters: Durable QoS 1 subscriptions (possibly shared) feeding `sink`.
+            sink: Receives each message and an `ack` to call once it is stored.
+            live_filters: Non-shared filters of a second, non-persistent connection.
+            live_sink: Receives every message of `live_filters` (live dashboard).
+        """
         parts = urlsplit(url)
         if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
             raise ValueError("MQTT_URL must look like mqtt://[user:password@]host[:port]")
@@ -87,45 +126,59 @@ class MqttBus:
         self._filters = tuple(filters)
         self._sink = sink
         self._connected = threading.Event()
-        self._client = mqtt.Client(
-            callback_api_version=CallbackAPIVersion.VERSION2,
-            client_id=client_id,
-            protocol=mqtt.MQTTv5,
-        )
-        if parts.username:
-            self._client.username_pw_set(
-                unquote(parts.username), unquote(parts.password) if parts.password else None
-            )
-        if parts.scheme == "mqtts":
-            self._client.tls_set(cert_reqs=ssl.CERT_REQUIRED)
-        self._client.max_queued_messages_set(10_000)
+        self._client = _make_client(parts, client_id, manual_ack=True)
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
-        self._client.on_socket_open = _set_nodelay
+        self._routes: list[str] = []
+        self._live: mqtt.Client | None = None
+        if live_sink is not None and live_filters:
+            self._live = _make_client(parts, f"{client_id}-live", manual_ack=False)
+            self._live.on_connect = _subscriber(tuple(live_filters), qos=0)
+            self._live.on_message = lambda c, u, msg: live_sink(msg.topic, bytes(msg.payload))
 
     @property
     def connected(self) -> bool:
         """Whether the broker connection is up right now."""
         return self._connected.is_set()
 
+    def route(self, topic_filter: str, sink: LiveSink) -> None:
+        """Also subscribe `topic_filter` and hand its messages to `sink` instead of the ingest.
+
+        For live-only topics (the dashboard's site alarm topic): a non-shared QoS 0
+        subscription, so every process gets every message while it is connected and the
+        broker keeps no backlog for it while it is away. Call before `start`.
+        """
+
+        def deliver(client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
+            sink(msg.topic, bytes(msg.payload))
+
+        self._client.message_callback_add(topic_filter, deliver)
+        self._routes.append(topic_filter)
+
     def start(self) -> None:
         """Connect in the background (paho retries) and start the network thread."""
         props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
         props.SessionExpiryInterval = _SESSION_EXPIRY_S
+        props.ReceiveMaximum = _RECEIVE_MAXIMUM
         self._client.connect_async(
             self._host, self._port, keepalive=30, clean_start=False, properties=props
         )
         self._client.loop_start()
+        if self._live is not None:
+            self._live.connect_async(self._host, self._port, keepalive=30, clean_start=True)
+            self._live.loop_start()
 
     def wait_connected(self, timeout: float) -> bool:
         """Block until connected (tests and the benchmark)."""
         return self._connected.wait(timeout)
 
     def stop(self) -> None:
-        """Disconnect and stop the network thread."""
-        self._client.disconnect()
-        self._client.loop_stop()
+        """Disconnect and stop the network threads."""
+        for client in (self._client, self._live):
+            if client is not None:
+                client.disconnect()
+                client.loop_stop()
 
     def publish(self, topic: Topic, message: Any, *, retain: bool = False) -> None:
         """Queue one message for the broker; paho delivers it once connected."""
@@ -148,6 +201,8 @@ class MqttBus:
             return
         for topic_filter in self._filters:
             client.subscribe(topic_filter, qos=1)
+        for topic_filter in self._routes:
+            client.subscribe(topic_filter, qos=0)
         self._connected.set()
         logger.info(
             "MQTT connected to %s:%s (session present: %s)",
@@ -168,8 +223,44 @@ class MqttBus:
         logger.warning("MQTT disconnected: %s", reason)
 
     def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
-        if self._sink is not None:
-            self._sink(msg.topic, bytes(msg.payload))
+        if self._sink is None:
+            client.ack(msg.mid, msg.qos)
+            return
+        mid, qos = msg.mid, msg.qos
+
+        def ack() -> None:
+            client.ack(mid, qos)
+
+        self._sink(msg.topic, bytes(msg.payload), ack)
+
+
+def _make_client(parts: SplitResult, client_id: str, *, manual_ack: bool) -> mqtt.Client:
+    client = mqtt.Client(
+        callback_api_version=CallbackAPIVersion.VERSION2,
+        client_id=client_id,
+        protocol=mqtt.MQTTv5,
+        manual_ack=manual_ack,
+    )
+    if parts.username:
+        client.username_pw_set(
+            unquote(parts.username), unquote(parts.password) if parts.password else None
+        )
+    if parts.scheme == "mqtts":
+        client.tls_set(cert_reqs=ssl.CERT_REQUIRED)
+    client.max_queued_messages_set(10_000)
+    client.on_socket_open = _set_nodelay
+    return client
+
+
+def _subscriber(filters: tuple[str, ...], *, qos: int) -> Callable[..., None]:
+    def on_connect(client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
+        if reason.is_failure:
+            logger.error("MQTT live connection refused: %s", reason)
+            return
+        for topic_filter in filters:
+            client.subscribe(topic_filter, qos=qos)
+
+    return on_connect
 
 
 def _set_nodelay(client: mqtt.Client, userdata: Any, sock: Any) -> None:
@@ -180,9 +271,22 @@ def _set_nodelay(client: mqtt.Client, userdata: Any, sock: Any) -> None:
 
 
 def make_bus(
-    *, url: str | None, client_id: str, filters: Sequence[str], sink: MessageSink | None
+    *,
+    url: str | None,
+    client_id: str,
+    filters: Sequence[str],
+    sink: MessageSink | None,
+    live_filters: Sequence[str] = (),
+    live_sink: LiveSink | None = None,
 ) -> MessageBus:
     """An MqttBus for `url`, or a NullBus when no broker is configured."""
     if not url:
         return NullBus()
-    return MqttBus(url=url, client_id=client_id, filters=filters, sink=sink)
+    return MqttBus(
+        url=url,
+        client_id=client_id,
+        filters=filters,
+        sink=sink,
+        live_filters=live_filters,
+        live_sink=live_sink,
+    )

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from gate_protocol.api_models import DecisionAnswer, DecisionQuery
 from gate_protocol.replica import ReplicaDelta, ReplicaSnapshot
@@ -22,11 +22,19 @@ IdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9.
 
 @router.post("/decisions", response_model=DecisionAnswer)
 def post_decision(
-    body: DecisionQuery, session: SessionDep, settings: SettingsDep, gate: GateAgent
+    request: Request,
+    body: DecisionQuery,
+    session: SessionDep,
+    settings: SettingsDep,
+    gate: GateAgent,
 ) -> DecisionAnswer:
     """May this presenter pass the calling gate now? One reason code on every denial."""
     return decide_presentation(
-        session=session, settings=settings, gate_id=gate.gate_id, request=body
+        session=session,
+        settings=settings,
+        gate_id=gate.gate_id,
+        request=body,
+        cache=getattr(request.app.state, "decision_cache", None),
     )
 
 

@@ -4,12 +4,13 @@ import hmac
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel
 from sqlalchemy import text
 
 from central_api.auth import UserPrincipal, require_role
 from central_api.deps import SessionDep, SettingsDep
+from central_api.metrics import exposition
 from central_api.models import Role
 
 __all__ = ["MetricsAccess", "router"]
@@ -64,4 +65,4 @@ def metrics(caller: Annotated[str, Depends(MetricsAccess())]) -> Response:
     """Prometheus text exposition."""
     if not caller:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED)
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    return Response(exposition(), media_type=CONTENT_TYPE_LATEST)

@@ -9,11 +9,22 @@ from pydantic import ValidationError
 from central_api.app import create_app
 from central_api.config import Settings
 from central_api.migrate import is_at_head
+from central_api.serve import serve_workers
 
 
 def api_command(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="HTTP port.")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Worker processes on the one port (about one per core). With more than "
+            "one, MQTT ingest uses a shared subscription (each event stored once) and "
+            "/metrics adds up all workers.",
+        ),
+    ] = 1,
 ) -> None:
     """Run the central API and its web pages."""
     try:
@@ -27,4 +38,7 @@ def api_command(
             "portgate api: the database schema is not current: run `portgate db upgrade`", err=True
         )
         raise typer.Exit(code=2)
+    if workers > 1:
+        serve_workers(settings=settings, host=host, port=port, workers=workers)
+        return
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
