@@ -3,33 +3,21 @@
 Patterns: an attempt outside the person's schedule; N denials for one person or at one
 gate within M minutes; one credential at two gates farther apart than walking or driving
 between them allows; remote opens far above an operator's usual rate (see `openings`).
+Thresholds: `central_api.insider_rules` (code defaults, overridden per site).
 """
 
 import math
-from dataclasses import dataclass
-from datetime import timedelta
 
 from gate_protocol.messages import AlarmKind, Decision
 from gate_protocol.reasons import ReasonCode
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from central_api.insider_rules import InsiderRules, site_rules
 from central_api.models import AccessEventRecord, Gate
 from central_api.raise_alarm import raise_alarm
 
 __all__ = ["InsiderRules", "check_event", "distance_m"]
-
-
-@dataclass(frozen=True, slots=True)
-class InsiderRules:
-    """Thresholds of the insider-pattern checks."""
-
-    denials: int = 5
-    denial_window: timedelta = timedelta(minutes=10)
-    max_speed_mps: float = 15.0  # a truck on terminal roads; people walk far slower
-    travel_window: timedelta = timedelta(hours=2)
-    open_rate_factor: float = 5.0
-    open_rate_floor: int = 5
 
 
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -54,7 +42,11 @@ def _raise_insider_alarm(*, session: Session, event: AccessEventRecord, detail: 
 
 
 def check_event(*, session: Session, event: AccessEventRecord, rules: InsiderRules) -> int:
-    """Run every event pattern on one newly stored event; returns how many alarms it raised."""
+    """Run every event pattern on one newly stored event; returns how many alarms it raised.
+
+    `rules` are the defaults; the event's site may override any of them.
+    """
+    rules = site_rules(session=session, site_id=event.site_id, base=rules)
     raised = 0
     if event.reason == ReasonCode.OUTSIDE_SCHEDULE and event.person_id:
         _raise_insider_alarm(
@@ -103,7 +95,10 @@ def _check_denials(*, session: Session, event: AccessEventRecord, rules: Insider
 
 def _check_travel(*, session: Session, event: AccessEventRecord, rules: InsiderRules) -> int:
     here = session.get(Gate, event.gate_id)
-    if here is None or here.latitude is None or here.longitude is None:
+    if here is None:
+        return 0
+    has_place = here.latitude is not None and here.longitude is not None
+    if not has_place and not rules.travel_times_s:
         return 0
     lo, hi = event.occurred_at - rules.travel_window, event.occurred_at + rules.travel_window
     others = session.exec(
@@ -120,17 +115,29 @@ def _check_travel(*, session: Session, event: AccessEventRecord, rules: InsiderR
     ).all()
     for gate_id, at in others:
         there = session.get(Gate, gate_id)
-        if there is None or there.latitude is None or there.longitude is None:
+        if there is None:
             continue
-        metres = distance_m(here.latitude, here.longitude, there.latitude, there.longitude)
         seconds = max(abs((event.occurred_at - at).total_seconds()), 1.0)
-        if metres / seconds > rules.max_speed_mps:
+        why = _too_fast(rules=rules, here=here, there=there, seconds=seconds)
+        if why:
             _raise_insider_alarm(
                 session=session,
                 event=event,
                 detail=f"credential of {event.person_id} used at {gate_id} and {event.gate_id} "
-                f"{seconds:.0f} s apart, {metres:.0f} m away: faster than "
-                f"{rules.max_speed_mps:.0f} m/s (shared or cloned credential?)",
+                f"{seconds:.0f} s apart, {why} (shared or cloned credential?)",
             )
             return 1
     return 0
+
+
+def _too_fast(*, rules: InsiderRules, here: Gate, there: Gate, seconds: float) -> str | None:
+    """Why `seconds` between the two gates is too fast, or None when it is plausible."""
+    configured = rules.min_travel_s(here.id, there.id)
+    if configured is not None:
+        return f"less than the {configured} s it takes" if seconds < configured else None
+    if None in (here.latitude, here.longitude, there.latitude, there.longitude):
+        return None
+    metres = distance_m(here.latitude, here.longitude, there.latitude, there.longitude)  # type: ignore[arg-type]
+    if metres / seconds > rules.max_speed_mps:
+        return f"{metres:.0f} m away: faster than {rules.max_speed_mps:.0f} m/s"
+    return None

@@ -15,7 +15,7 @@ from central_api.audit import append_audit
 from central_api.crud.sites import get_gate, get_site
 from central_api.db import utc_now
 from central_api.errors import ConflictError, NotFoundError
-from central_api.insider import InsiderRules
+from central_api.insider_rules import InsiderRules, site_rules
 from central_api.models import Gate, OpenRequest, OpenRequestCreate
 from central_api.notify import queue_after_commit
 from central_api.raise_alarm import raise_alarm
@@ -126,6 +126,7 @@ def _issue(*, session: Session, gate: Gate, request: OpenRequest, ttl_s: int) ->
 
 def _check_rate(*, session: Session, gate: Gate, username: str, rules: InsiderRules) -> None:
     """Alarm when an operator's opens this hour are far above their usual hourly rate."""
+    rules = site_rules(session=session, site_id=gate.site_id, base=rules)
     now = utc_now()
     last_hour = session.exec(
         select(func.count())

@@ -9,6 +9,7 @@ from central_api.audit import append_audit
 from central_api.auth import hash_key
 from central_api.db import utc_now
 from central_api.errors import ConflictError, NotFoundError
+from central_api.insider_rules import InsiderRules, InsiderRulesUpdate, apply_overrides
 from central_api.models import (
     AgentKey,
     Gate,
@@ -29,6 +30,7 @@ __all__ = [
     "get_gate",
     "get_site",
     "issue_gate_key",
+    "set_insider_rules",
     "set_threat_level",
     "update_gate",
 ]
@@ -185,3 +187,24 @@ def set_threat_level(*, session: Session, site_id: str, level: int, actor: str) 
     session.commit()
     session.refresh(site)
     return site
+
+
+def set_insider_rules(
+    *, session: Session, site_id: str, update: InsiderRulesUpdate, actor: str
+) -> InsiderRules:
+    """Replace a site's insider-rule overrides (audited); returns the rules now in force."""
+    site = get_site(session=session, site_id=site_id)
+    before = dict(site.insider_rules or {})
+    overrides = update.model_dump(exclude_none=True)
+    site.insider_rules = overrides
+    session.add(site)
+    append_audit(
+        session=session,
+        actor=actor,
+        action="site.insider_rules",
+        target=f"site:{site_id}",
+        before=before,
+        after=overrides,
+    )
+    session.commit()
+    return apply_overrides(InsiderRules(), overrides)

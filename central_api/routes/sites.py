@@ -9,6 +9,7 @@ from sqlmodel import select
 from central_api.auth import AdminUser, AnyUser, check_site_wide
 from central_api.crud import sites as crud
 from central_api.deps import SessionDep
+from central_api.insider_rules import InsiderRules, InsiderRulesUpdate, site_rules
 from central_api.models import (
     Gate,
     GateCreate,
@@ -102,3 +103,18 @@ def rotate_gate_key(gate_id: IdPath, session: SessionDep, admin: AdminUser) -> G
     """Issue a new key for the gate; its old keys stop working."""
     key = crud.issue_gate_key(session=session, gate_id=gate_id, actor=admin.actor)
     return GateKeyOut(gate_id=gate_id, api_key=key)
+
+
+@router.get("/sites/{site_id}/insider-rules", response_model=InsiderRules)
+def get_insider_rules(site_id: IdPath, session: SessionDep, admin: AdminUser) -> InsiderRules:
+    """The insider-pattern thresholds in force at the site (defaults plus its overrides)."""
+    crud.get_site(session=session, site_id=site_id)
+    return site_rules(session=session, site_id=site_id, base=InsiderRules())
+
+
+@router.put("/sites/{site_id}/insider-rules", response_model=InsiderRules)
+def set_insider_rules(
+    site_id: IdPath, body: InsiderRulesUpdate, session: SessionDep, admin: AdminUser
+) -> InsiderRules:
+    """Replace the site's overrides (absent fields: the defaults); audited."""
+    return crud.set_insider_rules(session=session, site_id=site_id, update=body, actor=admin.actor)
