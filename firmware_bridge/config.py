@@ -139,10 +139,10 @@ class OsdpConfig(_Strict):
     )
     allow_plaintext: bool = Field(False, description="Allow readers without secure channel.")
     allow_install_key: bool = Field(False, description="Allow the default install key SCBK-D.")
-    silence_offline_s: Annotated[float, Field(ge=0.3, le=8)] = Field(
-        1.3,
-        description="A reader is offline when it has left the panel's frames unanswered for "
-        "this long. libosdp resends a lost frame after 1 s: keep it above that.",
+    reply_timeout_s: Annotated[float, Field(ge=0.1, le=5)] = Field(
+        0.3,
+        description="A reader is offline when two frames in a row go unanswered, the second "
+        "for this long (libosdp resends an unanswered frame after 1 s).",
     )
 
 

@@ -7,8 +7,8 @@ On a multi-drop bus the other readers keep answering, so a silent bus does not g
 one away. The frame headers do: every OSDP frame starts with SOM (0x53), the reader's
 address (bit 7 set on replies), a length and a control byte, and ends in a CRC-16 or a
 checksum, all in clear even under secure channel. ``LinkWatch`` scans both directions of a
-channel and keeps, per address, since when the panel has been talking to a reader that does
-not answer.
+channel and keeps, per address, how many frames in a row the reader has left unanswered and
+when the panel last sent it one.
 """
 
 import binascii
@@ -123,6 +123,7 @@ class LinkWatch:
         self._replies = FrameScanner(replies=True)
         self._lock = threading.Lock()
         self._unanswered_since: dict[int, float] = {}
+        self._unanswered_frames: dict[int, int] = {}
         self._last_command: dict[int, float] = {}
         self._last_reply: dict[int, float] = {}
 
@@ -132,6 +133,7 @@ class LinkWatch:
             for address in self._commands.feed(data):
                 self._last_command[address] = now
                 self._unanswered_since.setdefault(address, now)
+                self._unanswered_frames[address] = self._unanswered_frames.get(address, 0) + 1
 
     def received(self, data: bytes, *, now: float) -> None:
         """Bytes the panel read from the bus at `now`."""
@@ -139,12 +141,18 @@ class LinkWatch:
             for address in self._replies.feed(data):
                 self._last_reply[address] = now
                 self._unanswered_since.pop(address, None)
+                self._unanswered_frames.pop(address, None)
 
     def unanswered_for(self, address: int, *, now: float) -> float:
         """How long the panel has been addressing `address` without a reply (0: answered)."""
         with self._lock:
             since = self._unanswered_since.get(address)
         return 0.0 if since is None else max(0.0, now - since)
+
+    def unanswered_frames(self, address: int) -> int:
+        """How many frames in a row the panel has sent `address` since its last reply."""
+        with self._lock:
+            return self._unanswered_frames.get(address, 0)
 
     def last_command(self, address: int) -> float | None:
         """When the panel last sent `address` a frame (None: never)."""

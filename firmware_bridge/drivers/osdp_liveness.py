@@ -1,8 +1,11 @@
 """When an OSDP reader is online, from what libosdp and the wire say (pure decision logic).
 
 A reader is online when libosdp has it online (secure channel up where enforced) and it
-has not left the panel's frames unanswered for longer than ``offline_after_s``. The wire
-check reports a dead reader in about that time; libosdp alone takes 8 s (see
+answers the panel's frames. It is silent when it has left two frames in a row unanswered, the
+second for longer than ``reply_timeout_s``, or three and more: libosdp resends an unanswered
+frame 1 s after it (200 ms reply timeout + 800 ms retry wait), so a single lost frame is
+forgiven, however late the resend goes out, and a dead reader is found about
+1 s + ``reply_timeout_s`` after it stopped answering; libosdp alone takes 8 s (see
 osdp_frames). libosdp 3.2.9 then waits 300 s (``OSDP_ONLINE_RETRY_WAIT_MAX_MS``) before it
 tries an offline reader again, so a reader libosdp holds offline and no longer addresses is
 revived: disabled and re-enabled, which restarts libosdp's ID/capabilities/secure channel
@@ -30,13 +33,13 @@ class ReaderSignals:
     Attributes:
         libosdp_online: libosdp's online bit for the reader.
         enabled: libosdp's state machine for the reader is not disabled.
-        unanswered_s: how long the panel has addressed it without a reply (0: answered).
-        idle_s: how long since the panel last addressed it (None: never).
+        unanswered_frames: frames in a row the panel sent it since its last reply.
+        idle_s: how long since the panel last sent it a frame (None: never).
     """
 
     libosdp_online: bool
     enabled: bool
-    unanswered_s: float
+    unanswered_frames: int
     idle_s: float | None
 
 
@@ -47,22 +50,31 @@ class ReaderLiveness:
         self,
         *,
         reader_ids: list[str],
-        offline_after_s: float,
+        reply_timeout_s: float,
         startup_grace_s: float,
         revive_idle_s: float,
         started: float,
     ) -> None:
-        self._offline_after_s = offline_after_s
+        self._reply_timeout_s = reply_timeout_s
         self._startup_grace_s = startup_grace_s
         self._revive_idle_s = revive_idle_s
         self._started = started
         # None: not seen online yet. A reader that never comes up is reported after the grace.
         self._online: dict[str, bool | None] = dict.fromkeys(reader_ids)
 
+    def is_silent(self, signals: ReaderSignals) -> bool:
+        """Whether the reader has stopped answering the panel's frames."""
+        frames, idle = signals.unanswered_frames, signals.idle_s
+        late = idle is not None and idle > self._reply_timeout_s
+        return frames >= 3 or (frames == 2 and late)
+
+    def is_online(self, signals: ReaderSignals) -> bool:
+        """Whether libosdp has the reader online and it answers."""
+        return signals.libosdp_online and not self.is_silent(signals)
+
     def observe(self, reader_id: str, signals: ReaderSignals, *, now: float) -> bool | None:
         """Update from `signals`; return the new state when it is to be reported, else None."""
-        answered = signals.unanswered_s <= self._offline_after_s
-        now_online = signals.libosdp_online and answered
+        now_online = self.is_online(signals)
         was = self._online[reader_id]
         if was == now_online:
             return None

@@ -66,7 +66,8 @@ class OsdpPanel:
         self._liveness: ReaderLiveness | None = None
         self._tamper: dict[int, bool] = {}
         self._relay_wanted: dict[int, bool] = {}
-        self._seen_online: set[int] = set()
+        self._seen_online: set[int] = set()  # online at the monitor's last look
+        self._ever_online: set[int] = set()
         self._inputs: dict[int, bytes] = {}
         self.garbage_count = 0
 
@@ -92,7 +93,7 @@ class OsdpPanel:
         self._cp.start()
         self._liveness = ReaderLiveness(
             reader_ids=[reader.reader_id for reader in self._readers],
-            offline_after_s=self._config.silence_offline_s,
+            reply_timeout_s=self._config.reply_timeout_s,
             startup_grace_s=self._startup_grace_s,
             revive_idle_s=_REVIVE_IDLE_S,
             started=time.monotonic(),
@@ -110,11 +111,10 @@ class OsdpPanel:
     def is_online(self, reader_id: str) -> bool:
         """Whether the reader is online: libosdp has it online and it answers the panel."""
         reader = self._reader_by_id(reader_id)
-        cp, watched = self._cp, self._watched
-        if cp is None or watched is None or not cp.is_online(reader.address):
+        cp, watched, liveness = self._cp, self._watched, self._liveness
+        if cp is None or watched is None or liveness is None:
             return False
-        unanswered = watched.link.unanswered_for(reader.address, now=time.monotonic())
-        return unanswered <= self._config.silence_offline_s
+        return liveness.is_online(_signals(cp, watched, reader, now=time.monotonic()))
 
     def libosdp_online(self, reader_id: str) -> bool:
         """The online bit libosdp itself holds for the reader, without the wire check."""
@@ -132,11 +132,12 @@ class OsdpPanel:
         reader = self._reader_for_lane(lane)
         if reader.relay_output is None:
             raise DriverError(f"lane {lane} has no OSDP relay output")
-        self._relay_wanted[reader.address] = unlocked
-        if not unlocked and reader.address not in self._seen_online:
-            if self._cp is None or not self._cp.is_online(reader.address):
+        if not unlocked:
+            self._relay_wanted[reader.address] = False
+            if reader.address not in self._ever_online and not self.is_online(reader.reader_id):
                 return
         self._submit(reader, _output_command(reader.relay_output, unlocked=unlocked))
+        self._relay_wanted[reader.address] = unlocked
 
     def indicate(self, *, lane: int, granted: bool) -> None:
         """Green LED for 2 s on grant; red LED for 2 s and two beeps on deny."""
@@ -184,8 +185,9 @@ class OsdpPanel:
             self._own_channel = None
 
     def _submit(self, reader: OsdpReaderConfig, command: dict[str, Any]) -> None:
-        if self._cp is None or not self._cp.is_online(reader.address):
-            # libosdp's view, not is_online(): a reader just declared dead may still take it.
+        # is_online(), not libosdp's bit: libosdp would queue commands for a dead reader
+        # until its 8 s are up.
+        if self._cp is None or not self.is_online(reader.reader_id):
             raise DriverError(f"reader {reader.reader_id} is offline")
         if not self._cp.submit_command(reader.address, command):
             raise DriverError(f"reader {reader.reader_id} refused the command")
@@ -267,13 +269,7 @@ class OsdpPanel:
         emit: Emit,
     ) -> None:
         now = time.monotonic()
-        last = watched.link.last_command(reader.address)
-        signals = ReaderSignals(
-            libosdp_online=bool(cp.is_online(reader.address)),
-            enabled=bool(cp.is_pd_enabled(reader.address)),
-            unanswered_s=watched.link.unanswered_for(reader.address, now=now),
-            idle_s=None if last is None else now - last,
-        )
+        signals = _signals(cp, watched, reader, now=now)
         change = liveness.observe(reader.reader_id, signals, now=now)
         if change is not None:
             kind = InputKind.READER_ONLINE if change else InputKind.READER_OFFLINE
@@ -293,9 +289,22 @@ class OsdpPanel:
         if reader.address in self._seen_online:
             return
         self._seen_online.add(reader.address)
+        self._ever_online.add(reader.address)
         wanted = self._relay_wanted.get(reader.address)
         if wanted is not None and reader.relay_output is not None:
             cp.submit_command(reader.address, _output_command(reader.relay_output, unlocked=wanted))
+
+
+def _signals(
+    cp: Any, watched: WatchedChannel, reader: OsdpReaderConfig, *, now: float
+) -> ReaderSignals:
+    last = watched.link.last_command(reader.address)
+    return ReaderSignals(
+        libosdp_online=bool(cp.is_online(reader.address)),
+        enabled=bool(cp.is_pd_enabled(reader.address)),
+        unanswered_frames=watched.link.unanswered_frames(reader.address),
+        idle_s=None if last is None else now - last,
+    )
 
 
 def _output_command(output_no: int, *, unlocked: bool) -> dict[str, Any]:

@@ -21,6 +21,7 @@ import pytest
 
 from firmware_bridge.card_formats import encode_wiegand
 from firmware_bridge.config import BridgeConfig, LaneConfig, OsdpConfig, OsdpReaderConfig
+from firmware_bridge.drivers.base import DriverError
 from firmware_bridge.drivers.osdp_channels import BusEnd, MemoryBus
 from firmware_bridge.drivers.osdp_reader import OsdpPanel
 from firmware_bridge.service import Bridge
@@ -174,6 +175,9 @@ def test_one_dead_reader_is_reported_within_two_seconds_and_the_other_works_on(
     assert "reader-in" in gate.reader_alarms()[0].detail
     assert gate.panel.is_online("reader-out")
     assert not gate.panel.is_online("reader-in")
+    assert gate.panel.libosdp_online("reader-in")  # libosdp alone would not know yet
+    with pytest.raises(DriverError, match="reader-in is offline"):
+        gate.panel.set_unlocked(lane=0, unlocked=True)
 
     gate.present_card("reader-out", 4242)
     assert gate.bus.wait_for(lambda: gate.cards("reader-out") == ["4242"])

@@ -65,9 +65,12 @@ def test_link_watch_tracks_unanswered_commands_per_address() -> None:
     watch.received(frame_bytes(address=2, body=ACK, reply=True), now=10.16)
     watch.sent(frame_bytes(address=1, body=POLL, reply=False), now=11.1)
     assert watch.unanswered_for(1, now=11.5) == pytest.approx(1.4)
+    assert watch.unanswered_frames(1) == 2
     assert watch.unanswered_for(2, now=11.5) == 0.0
+    assert watch.unanswered_frames(2) == 0
     assert watch.last_command(1) == 11.1
     assert watch.last_reply(2) == 10.16
     assert watch.last_command(7) is None and watch.unanswered_for(7, now=12) == 0.0
     watch.received(frame_bytes(address=1, body=ACK, reply=True), now=11.6)
     assert watch.unanswered_for(1, now=12.0) == 0.0
+    assert watch.unanswered_frames(1) == 0
