@@ -25,6 +25,7 @@ from central_api.errors import ServiceError
 from central_api.ingest_worker import IngestWorker
 from central_api.mqtt_bus import make_bus
 from central_api.routes import audit, auth, events, gates, health, people, rules, sites, users
+from central_api.routes.alarm_confirm import router as alarm_confirm_router
 from central_api.routes.event_confirm import router as event_confirm_router
 
 __all__ = ["MAX_BODY_BYTES", "create_app"]
@@ -91,6 +92,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         app.include_router(module.router)
     app.include_router(enroll_router)  # security-desk enrollment (issue 6)
     app.include_router(event_confirm_router)  # agents ask which events are stored
+    app.include_router(alarm_confirm_router)  # and which alarms, sending what is missing
     mount_dashboard(app)  # issue 7: live dashboard, taps this process's ingest
     _install_handlers(app)
     _install_body_limit(app)

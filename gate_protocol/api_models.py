@@ -5,6 +5,8 @@ a `DecisionAnswer`; `POST /api/v1/events` takes an `EventBatch` of outbox events
 an `EventBatchResult`; `POST /api/v1/events/known` takes an `EventIdQuery` and answers which of
 those events of the calling gate the API has stored (`EventIdAnswer`). A broker's PUBACK only
 means the broker has an event; an agent keeps each event until the API confirms it stored it.
+Alarms go the same way: `POST /api/v1/alarms` takes an `AlarmBatch` (`AlarmBatchResult`),
+`POST /api/v1/alarms/known` an `AlarmIdQuery` (`AlarmIdAnswer`).
 """
 
 from typing import Annotated, Self
@@ -21,6 +23,7 @@ from pydantic import (
 from gate_protocol.messages import (
     AccessEvent,
     AlarmKind,
+    AlarmRaised,
     CredentialKind,
     Decision,
     Direction,
@@ -28,7 +31,12 @@ from gate_protocol.messages import (
 from gate_protocol.reasons import ReasonCode
 
 __all__ = [
+    "MAX_ALARM_BATCH",
     "MAX_EVENT_BATCH",
+    "AlarmBatch",
+    "AlarmBatchResult",
+    "AlarmIdAnswer",
+    "AlarmIdQuery",
     "DecisionAnswer",
     "DecisionQuery",
     "EventBatch",
@@ -39,6 +47,7 @@ __all__ = [
 ]
 
 MAX_EVENT_BATCH = 500
+MAX_ALARM_BATCH = 500
 Id = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 
 
@@ -120,3 +129,28 @@ class EventIdAnswer(_Body):
     """The subset of the queried event ids that the API has stored."""
 
     known: Annotated[tuple[Id, ...], Field(max_length=MAX_EVENT_BATCH)]
+
+
+class AlarmBatch(_Body):
+    """Alarms of the calling gate the API may lack (idempotent on alarm_id)."""
+
+    alarms: Annotated[tuple[AlarmRaised, ...], Field(min_length=1, max_length=MAX_ALARM_BATCH)]
+
+
+class AlarmBatchResult(_Body):
+    """How many alarms were new and how many the API already had."""
+
+    stored: int
+    duplicates: int
+
+
+class AlarmIdQuery(_Body):
+    """Which of these alarms (of the calling gate) has the API stored?"""
+
+    alarm_ids: Annotated[tuple[Id, ...], Field(min_length=1, max_length=MAX_ALARM_BATCH)]
+
+
+class AlarmIdAnswer(_Body):
+    """The subset of the queried alarm ids that the API has stored."""
+
+    known: Annotated[tuple[Id, ...], Field(max_length=MAX_ALARM_BATCH)]
