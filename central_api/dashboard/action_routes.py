@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, Field
 
+from central_api.alarm_ack import acknowledge_alarm
 from central_api.auth import AdminUser, OperatorUser
 from central_api.crud.sites import set_threat_level
 from central_api.dashboard.hub import LiveItem
@@ -19,7 +20,6 @@ from central_api.dashboard.views import alarm_view
 from central_api.deps import SessionDep, SettingsDep
 from central_api.models import AlarmAck, OpenRequestCreate, OpenRequestPublic
 from central_api.openings import approve_open, request_open
-from central_api.routes.events import acknowledge_alarm
 
 __all__ = ["ThreatLevelChange", "router"]
 
@@ -35,13 +35,13 @@ class ThreatLevelChange(BaseModel):
 
 @router.post("/alarms/{alarm_id}/ack")
 def ack_alarm(
-    alarm_id: IdPath, body: AlarmAck, session: SessionDep, live: LiveDep, user: OperatorUser
+    alarm_id: IdPath, body: AlarmAck, session: SessionDep, user: OperatorUser
 ) -> dict[str, object]:
     """Acknowledge an alarm with a comment (audited by the API's acknowledgement)."""
-    alarm = acknowledge_alarm(alarm_id=alarm_id, body=body, session=session, user=user)
-    view = alarm_view(alarm)
-    live.hub.publish(LiveItem.of("alarm_ack", view))
-    return view
+    alarm = acknowledge_alarm(session=session, alarm_id=alarm_id, comment=body.comment, user=user)
+    # No hub publish here: the acknowledgement reaches this replica's live clients (and every
+    # other replica's) through the site alarm topic and the local tap, once, deduplicated.
+    return alarm_view(alarm)
 
 
 @router.post("/gates/{gate_id}/open", status_code=202)

@@ -15,9 +15,11 @@ from typing import Any
 
 from gate_protocol.messages import GateState, NodeStatus
 
-__all__ = ["GateBoard", "GateMeta", "NodeView"]
+__all__ = ["GateBoard", "GateMeta", "NodeView", "replica_json"]
 
 _RATE_WINDOW_S = 60.0
+# A gate's replica_max_age_s when the board does not know the gate (the model's default).
+DEFAULT_REPLICA_MAX_AGE_S = 24 * 3600
 _MAX_TIMES = 100_000
 
 
@@ -34,16 +36,23 @@ class GateMeta:
     zone_id: str
     name: str
     lanes: int
+    replica_max_age_s: int = DEFAULT_REPLICA_MAX_AGE_S
 
 
 @dataclass(frozen=True, slots=True)
 class NodeView:
-    """A node's last reported status."""
+    """A node's last reported status.
+
+    `replica_synced_at` is when the agent's replica was last known current (the instant its
+    offline max-age rule counts from); None when the agent did not say (no replica yet, an
+    older agent, or a status seeded from storage).
+    """
 
     state: str
     since: datetime
     version: str
     replica_version: int | None
+    replica_synced_at: datetime | None = None
 
     def as_json(self) -> dict[str, Any]:
         """JSON for the page."""
@@ -52,7 +61,37 @@ class NodeView:
             "since": self.since.isoformat(),
             "version": self.version,
             "replica_version": self.replica_version,
+            "replica_synced_at": (
+                self.replica_synced_at.isoformat() if self.replica_synced_at else None
+            ),
         }
+
+
+def replica_json(agent: NodeView | None, *, max_age_s: int, now: datetime) -> dict[str, Any]:
+    """The tile's replica line: its age as the gate's offline max-age rule counts it.
+
+    ``state`` is ``no_status`` (the agent never reported), ``never_synced`` (it has no
+    replica), ``unknown`` (a version but no sync time: an older agent), ``current`` or
+    ``stale`` (older than the gate's ``replica_max_age_s``: offline it would deny).
+    """
+    out: dict[str, Any] = {
+        "state": "no_status",
+        "version": None,
+        "synced_at": None,
+        "age_s": None,
+        "max_age_s": max_age_s,
+    }
+    if agent is None:
+        return out
+    out["version"] = agent.replica_version
+    if agent.replica_synced_at is not None:
+        age = max((now - agent.replica_synced_at).total_seconds(), 0.0)
+        out["synced_at"] = agent.replica_synced_at.isoformat()
+        out["age_s"] = round(age, 1)
+        out["state"] = "stale" if age > max_age_s else "current"
+    else:
+        out["state"] = "never_synced" if agent.replica_version is None else "unknown"
+    return out
 
 
 @dataclass
@@ -106,7 +145,11 @@ class GateBoard:
                 if view.since < current.since:
                     view = replace(view, since=datetime.now(UTC))
                 if view.replica_version is None:  # wills do not know it; the last one holds
-                    view = replace(view, replica_version=current.replica_version)
+                    view = replace(
+                        view,
+                        replica_version=current.replica_version,
+                        replica_synced_at=current.replica_synced_at,
+                    )
             if current == view:
                 return False
             live.nodes[node] = view
@@ -119,6 +162,7 @@ class GateBoard:
             since=status.since,
             version=status.version,
             replica_version=status.replica_version,
+            replica_synced_at=status.replica_synced_at,
         )
         return self.apply_status(gate_id, status.node.value, view)
 
@@ -187,6 +231,11 @@ class GateBoard:
             "online": agent is not None and agent.state == "online",
             "agent": agent.as_json() if agent else None,
             "bridge": bridge.as_json() if bridge else None,
+            "replica": replica_json(
+                agent,
+                max_age_s=meta.replica_max_age_s if meta else DEFAULT_REPLICA_MAX_AGE_S,
+                now=datetime.fromtimestamp(now, UTC),
+            ),
             "door": live.door,
             "tamper": live.tamper,
             "lane_states": live.lanes,

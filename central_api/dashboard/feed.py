@@ -1,11 +1,13 @@
-"""The live feed: the ingest tap of this process, turned into board updates and hub items.
+"""The live feed: what this process receives, turned into board updates and hub items.
 
-`LiveFeed.offer` is called by the ingest worker for every MQTT message this process
-receives (on paho's network thread), so it only does a non-blocking ``put_nowait`` on a
-bounded queue; one feed thread decodes, names the person, updates the gate board and
-publishes to the hub. Every API replica subscribes to the broker itself, so every replica's
-browsers see every event, whichever replica's insert won; duplicates (at-least-once
-delivery) are dropped here by id.
+`LiveFeed.offer` is called for every MQTT message this process receives (on paho's network
+thread), and for every message this process itself releases after a commit (the local tap
+of `central_api.notify`), so it only does a non-blocking ``put_nowait`` on a bounded queue;
+one feed thread decodes, names the person, updates the gate board and publishes to the hub.
+Every API replica subscribes to the broker itself, so every replica's browsers see every
+event, whichever replica's insert won, and every alarm an API replica raised or
+acknowledged (site alarm topic). Duplicates (at-least-once delivery, and a replica's own
+notice arriving both locally and back from the broker) are dropped here by id.
 """
 
 import logging
@@ -17,13 +19,15 @@ from typing import Any
 
 from gate_protocol.messages import (
     AccessEvent,
+    AlarmAcknowledged,
+    AlarmNotice,
     AlarmRaised,
     GateState,
     MessageError,
     NodeStatus,
     decode_message,
 )
-from gate_protocol.topics import GateChannel, GateTopic, TopicError, parse_topic
+from gate_protocol.topics import GateChannel, GateTopic, SiteAlarmTopic, TopicError, parse_topic
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -32,7 +36,9 @@ from central_api.dashboard.hub import LiveHub, LiveItem
 from central_api.dashboard.queries import load_gate_metas, load_people
 from central_api.dashboard.views import (
     PersonInfo,
+    ack_view_from_message,
     alarm_view_from_message,
+    alarm_view_from_notice,
     event_view_from_message,
 )
 
@@ -125,6 +131,9 @@ class LiveFeed:
             parsed = parse_topic(topic)
         except TopicError:
             return
+        if isinstance(parsed, SiteAlarmTopic):
+            self._handle_site_alarm(parsed.site, payload)
+            return
         if not isinstance(parsed, GateTopic) or parsed.channel not in _LIVE_CHANNELS:
             return
         try:
@@ -155,6 +164,28 @@ class LiveFeed:
                 self._publish("gate", self._board.tile(gate_id))
         elif isinstance(message, GateState) and self._board.apply_state(gate_id, message):
             self._publish("gate", self._board.tile(gate_id))
+
+    def _handle_site_alarm(self, site_id: str, payload: bytes) -> None:
+        try:
+            message = decode_message(payload)
+        except MessageError:
+            logger.warning("undecodable message on the site alarm topic of %s", site_id)
+            return
+        if isinstance(message, AlarmNotice):
+            if message.gate_id is not None:
+                meta = self._gate(message.gate_id)
+                if meta is None or meta.site_id != site_id:
+                    return
+            if self._seen_before("a:" + message.alarm_id):
+                return
+            self.handled += 1
+            person = self._person(message.person_id)
+            self._publish("alarm", alarm_view_from_notice(message, site_id=site_id, person=person))
+        elif isinstance(message, AlarmAcknowledged):
+            if self._seen_before("k:" + message.alarm_id):
+                return
+            self.handled += 1
+            self._publish("alarm_ack", ack_view_from_message(message, site_id=site_id))
 
     def _publish(self, channel: str, data: dict[str, Any]) -> None:
         self._hub.publish(LiveItem.of(channel, data))

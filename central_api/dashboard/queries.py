@@ -37,7 +37,14 @@ _MAX_LIMIT = 500
 def load_gate_metas(*, session: Session) -> list[GateMeta]:
     """Every gate's static facts."""
     return [
-        GateMeta(gate_id=g.id, site_id=g.site_id, zone_id=g.zone_id, name=g.name, lanes=g.lanes)
+        GateMeta(
+            gate_id=g.id,
+            site_id=g.site_id,
+            zone_id=g.zone_id,
+            name=g.name,
+            lanes=g.lanes,
+            replica_max_age_s=g.replica_max_age_s,
+        )
         for g in session.exec(select(Gate).order_by(col(Gate.id))).all()
     ]
 

@@ -8,15 +8,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from gate_protocol.messages import AccessEvent, AlarmRaised
+from gate_protocol.messages import AccessEvent, AlarmAcknowledged, AlarmNotice, AlarmRaised
 from gate_protocol.reasons import ReasonCode, describe_reason
 
 from central_api.models import AccessEventRecord, Alarm
 
 __all__ = [
     "PersonInfo",
+    "ack_view_from_message",
     "alarm_view",
     "alarm_view_from_message",
+    "alarm_view_from_notice",
     "event_view",
     "event_view_from_message",
 ]
@@ -127,4 +129,35 @@ def alarm_view_from_message(alarm: AlarmRaised, *, site_id: str, gate_id: str) -
         "acknowledged_by": None,
         "acknowledged_at": None,
         "ack_comment": None,
+    }
+
+
+def alarm_view_from_notice(
+    notice: AlarmNotice, *, site_id: str, person: PersonInfo | None
+) -> dict[str, Any]:
+    """A live alarm raised by an API replica (watchlist, insider pattern)."""
+    return {
+        "alarm_id": notice.alarm_id,
+        "site_id": site_id,
+        "gate_id": notice.gate_id,
+        "kind": notice.alarm.value,
+        "lane": notice.lane,
+        "raised_at": _iso(notice.at),
+        "detail": notice.detail,
+        "person_id": notice.person_id,
+        "person_name": person.display_name if person else None,
+        "acknowledged_by": None,
+        "acknowledged_at": None,
+        "ack_comment": None,
+    }
+
+
+def ack_view_from_message(ack: AlarmAcknowledged, *, site_id: str) -> dict[str, Any]:
+    """A live acknowledgement, made on this or another API replica."""
+    return {
+        "alarm_id": ack.alarm_id,
+        "site_id": site_id,
+        "acknowledged_by": ack.acknowledged_by,
+        "acknowledged_at": _iso(ack.acknowledged_at),
+        "ack_comment": ack.comment,
     }

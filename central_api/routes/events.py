@@ -7,11 +7,10 @@ from fastapi import APIRouter, Path, Query
 from gate_protocol.api_models import MAX_EVENT_BATCH, EventBatch, EventBatchResult
 from sqlmodel import col, select
 
-from central_api.audit import append_audit
+from central_api.alarm_ack import acknowledge_alarm as acknowledge
 from central_api.auth import GateAgent, OperatorUser
-from central_api.db import utc_now
 from central_api.deps import SessionDep
-from central_api.errors import ConflictError, InvalidError, NotFoundError
+from central_api.errors import InvalidError
 from central_api.ingest import RejectedMessage, store_events
 from central_api.models import AccessEventPublic, AccessEventRecord, Alarm, AlarmAck, AlarmPublic
 
@@ -77,21 +76,5 @@ def acknowledge_alarm(
     session: SessionDep,
     user: OperatorUser,
 ) -> Alarm:
-    """Acknowledge an alarm with a comment (audited)."""
-    alarm = session.exec(select(Alarm).where(Alarm.alarm_id == alarm_id)).first()
-    if alarm is None:
-        raise NotFoundError(f"alarm {alarm_id!r} not found")
-    if alarm.acknowledged_at is not None:
-        raise ConflictError(f"alarm already acknowledged by {alarm.acknowledged_by}")
-    alarm.acknowledged_by, alarm.acknowledged_at = user.username, utc_now()
-    alarm.ack_comment = body.comment
-    session.add(alarm)
-    append_audit(
-        session=session,
-        actor=user.actor,
-        action="alarm.ack",
-        target=f"alarm:{alarm_id}",
-        after={"kind": str(alarm.kind), "gate": alarm.gate_id, "comment": body.comment},
-    )
-    session.commit()
-    return alarm
+    """Acknowledge an alarm with a comment (audited; every replica's dashboard is told)."""
+    return acknowledge(session=session, alarm_id=alarm_id, comment=body.comment, user=user)

@@ -199,6 +199,7 @@ class FakeAgent:
             state=NodeState.ONLINE,
             version="test",
             replica_version=1,
+            replica_synced_at=utc_now() - timedelta(minutes=3),
             since=utc_now(),
         )
         self.publish(status_topic, encode_message(online), retain=True)
@@ -291,6 +292,9 @@ def test_live_dashboard_in_chromium(site: Site, browser: Any, tmp_path: Path) ->
     tile = f'.tile[data-gate-id="{GATE}"]'
     page.wait_for_selector(f"{tile}.tile-online", timeout=5000)
     assert "door closed" in page.inner_text(tile)
+    # The replica's age in time, as the gate's offline max-age rule (24 h here) counts it.
+    assert "replica v1 · 3 min old" in page.inner_text(f"{tile} .tile-replica")
+    assert page.get_attribute(f"{tile} .tile-replica", "data-replica-state") == "current"
 
     # An event published over MQTT is on the page within 1 s (no reload).
     event = access_event(site.people["ana"])

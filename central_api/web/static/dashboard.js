@@ -93,14 +93,34 @@
     return `${label}: ${node.state} ${PG.fmtAge(node.since)}`;
   }
 
+  function fmtSpan(seconds) {
+    const s = Math.max(0, Math.round(seconds));
+    if (s < 60) return s + " s";
+    if (s < 3600) return Math.round(s / 60) + " min";
+    if (s < 86400) return Math.round(s / 3600) + " h";
+    return Math.round(s / 86400) + " d";
+  }
+
+  /* The replica's age as the gate's offline max-age rule counts it (server-computed). */
+  function replicaLine(g, site) {
+    const r = g.replica || { state: "no_status" };
+    const known = r.version !== null && r.version !== undefined;
+    const label = known ? `replica v${r.version}` : "replica";
+    const behind = site && known ? site.replica_version - r.version : 0;
+    const extra = behind > 0 ? ` · ${behind} version${behind === 1 ? "" : "s"} behind` : "";
+    switch (r.state) {
+      case "current": return { state: r.state, text: `${label} · ${fmtSpan(r.age_s)} old${extra}` };
+      case "stale": return { state: r.state, text: `${label} · ${fmtSpan(r.age_s)} old, over the ${fmtSpan(r.max_age_s)} limit${extra}` };
+      case "never_synced": return { state: r.state, text: "replica: never synced" };
+      case "unknown": return { state: r.state, text: `${label} · age unknown${extra}` };
+      default: return { state: "no_status", text: "replica –" };
+    }
+  }
+
   function tile(g) {
     const agent = g.agent;
     const site = state.sites.find((s) => s.site_id === g.site_id);
-    let replica = "replica –";
-    if (agent && agent.replica_version !== null && agent.replica_version !== undefined) {
-      const behind = site ? site.replica_version - agent.replica_version : 0;
-      replica = `replica v${agent.replica_version}` + (behind > 0 ? ` · ${behind} behind` : " · current");
-    }
+    const replica = replicaLine(g, site);
     const last = g.last_event;
     const door = g.door ? `door ${g.door}` + (g.tamper ? " · TAMPER" : "") : "door unknown";
     const classes = ["tile", g.online ? "tile-online" : "tile-offline"];
@@ -112,7 +132,8 @@
       PG.el("div", { class: "tile-line", text: `${g.gate_id} · zone ${g.zone_id || "?"} · ${g.events_per_minute}/min` }),
       PG.el("div", { class: "tile-line tile-door door-" + (g.door || "unknown"), text: door }),
       PG.el("div", { class: "tile-line", text: nodeText(agent, "agent") + " · " + nodeText(g.bridge, "bridge") }),
-      PG.el("div", { class: "tile-line", text: replica }),
+      PG.el("div", { class: "tile-line tile-replica replica-" + replica.state, dataset: { replicaState: replica.state },
+        title: g.replica && g.replica.synced_at ? "known current at " + g.replica.synced_at : null, text: replica.text }),
       PG.el("div", { class: "tile-line tile-last" + (last ? " last-" + last.decision : "") },
         last ? `last: ${PG.fmtTime(last.occurred_at)} ${last.decision} · ${last.person_name || last.person_id || "unknown"}` : "no events yet"),
       PG.el("button", { type: "button", class: "tile-open", text: "Remote open…", on: { click: () => prepareOpen(g.gate_id) } }));
