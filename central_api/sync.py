@@ -7,13 +7,13 @@ bumps on PostgreSQL) and queues a retained `SyncNotice` that goes out right afte
 from gate_protocol.messages import SyncNotice
 from gate_protocol.topics import SyncTopic
 from sqlalchemy import update
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 from central_api.db import utc_now
 from central_api.models import ReplicaChange, Site
 from central_api.notify import queue_after_commit
 
-__all__ = ["bump_replica"]
+__all__ = ["bump_every_site", "bump_replica"]
 
 
 def bump_replica(
@@ -56,3 +56,18 @@ def bump_replica(
         key=f"sync:{site_id}",
     )
     return version
+
+
+def bump_every_site(*, session: Session, reason: str) -> dict[str, int]:
+    """Bump every site's replica (site scope), e.g. after a migration changed what they hold.
+
+    Returns:
+        The new replica version of each site.
+    """
+    site_ids = list(session.exec(select(Site.id)).all())
+    return {
+        site_id: bump_replica(
+            session=session, site_id=site_id, scope="site", detail={"reason": reason}
+        )
+        for site_id in site_ids
+    }

@@ -3,7 +3,6 @@
 from typing import Annotated
 
 import typer
-from sqlmodel import Session
 
 from central_api.audit import ensure_audit_head
 from central_api.config import database_url
@@ -11,7 +10,9 @@ from central_api.crud.sites import create_gate, create_site, create_zone
 from central_api.db import make_engine
 from central_api.errors import ServiceError
 from central_api.models import GateCreate, Site, SiteCreate, Zone, ZoneCreate
+from central_api.notice_sender import recording_session
 from gate_protocol.records import OfflinePolicy
+from portgate.commands.sync_notices import deliver_notices
 from portgate.commands.users import cli_actor
 
 app = typer.Typer(help="Gates and their API keys.", no_args_is_help=True)
@@ -34,12 +35,18 @@ def add_command(
     ] = OfflinePolicy.REPLICA,
     replica_max_age_s: Annotated[int, typer.Option(help="Oldest usable replica.")] = 86400,
 ) -> None:
-    """Add a gate and print its API key once (the site and zone are created if new)."""
+    """Add a gate and print its API key once (the site and zone are created if new).
+
+    A new zone bumps the site's replica version and, with MQTT_URL set, publishes the
+    retained SyncNotice. The gate itself changes no other gate's replica: its own agent
+    fetches a snapshot when it starts.
+    """
     engine = make_engine(database_url())
     ensure_audit_head(engine=engine)
     actor = cli_actor()
+    session, bus = recording_session(engine)  # the SyncNotices its commits release
     try:
-        with Session(engine) as session:
+        with session:
             if session.get(Site, site) is None:
                 create_site(
                     session=session, site_create=SiteCreate(id=site, name=site), actor=actor
@@ -67,8 +74,10 @@ def add_command(
             )
             _, key = create_gate(session=session, gate_create=gate_create, actor=actor)
     except (ServiceError, ValueError) as exc:
+        deliver_notices(bus, command="gates add")  # what did commit (a new zone) still counts
         typer.echo(f"gates add: {getattr(exc, 'message', exc)}", err=True)
         raise typer.Exit(code=1) from None
+    deliver_notices(bus, command="gates add")
     typer.echo(f"gate {gate_id} added at site {site}, zone {zone}")
     typer.echo("API key (shown once, store it in the agent's config):")
     typer.echo(key)

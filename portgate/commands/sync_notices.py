@@ -1,0 +1,34 @@
+"""Tell the gates about what a CLI command changed: the SyncNotices its commits released.
+
+Used by the commands that write the database directly (`gates add`, `db upgrade`); the
+notices go to the broker at `MQTT_URL` (the API's credentials: it may publish on the sync
+topics), over a short-lived connection of their own.
+"""
+
+import os
+
+import typer
+
+from central_api.mqtt_bus import NullBus
+from central_api.notice_sender import NoticeError, send_notices
+
+__all__ = ["deliver_notices"]
+
+
+def deliver_notices(bus: NullBus, *, command: str) -> None:
+    """Publish what `bus` recorded; warn (never fail: the change is committed) if it cannot."""
+    if not bus.published:
+        return
+    url = os.environ.get("MQTT_URL")
+    if not url:
+        typer.echo(
+            f"{command}: MQTT_URL is not set: the gates learn this change at their next sync",
+            err=True,
+        )
+        return
+    try:
+        sent = send_notices(bus.published, url=url)
+    except NoticeError as exc:
+        typer.echo(f"{command}: gates not told ({exc}); they learn it at their next sync", err=True)
+        return
+    typer.echo(f"{command}: {sent} sync notice(s) published to the gates", err=True)
