@@ -102,6 +102,29 @@ def test_erasing_a_person_removes_everything_bound_to_them() -> None:
     assert [t.template_id for t in index.templates_of("p1")] == ["t1"]
 
 
+def test_a_deleted_template_leaves_a_person_who_stays() -> None:
+    second = FaceTemplateRecord(template_id="t3", person_id="p1", encoding_b64="EEEE")
+    with_two = apply_delta(
+        SNAPSHOT,
+        ReplicaDelta(
+            **COMMON, from_version=10, version=11, persons=(person("p1"),), templates=(second,)
+        ),
+    )
+    delta = ReplicaDelta(
+        **COMMON,
+        from_version=11,
+        version=12,
+        persons=(person("p1"),),
+        templates=(second,),
+        deleted_template_ids=("t1",),
+    )
+    result = apply_delta(with_two, decode_replica(delta.model_dump_json()))  # type: ignore[arg-type]
+    index = ReplicaIndex(result)
+    assert index.person("p1") is not None
+    assert [t.template_id for t in index.templates_of("p1")] == ["t3"]
+    assert [t.template_id for t in index.templates_of("p2")] == ["t2"]
+
+
 def test_delta_that_skips_versions_is_refused() -> None:
     delta = ReplicaDelta(**COMMON, from_version=11, version=12)
     with pytest.raises(ReplicaError, match="starts at 11"):
