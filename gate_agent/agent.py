@@ -3,8 +3,9 @@
 Credential -> (QR: offline pass check first) -> decision worker (face step, API, replica)
 -> grant: OpenCommand, then CommandAck and Passage within timeouts -> one AccessEvent in the
 outbox -> MQTT (or HTTP replay) -> confirmed by the API (the confirm worker asks it about
-published events and re-sends what it lacks). A gate that cannot record must not open: when
-the outbox is full every presentation is denied (and `outbox_full` is raised).
+published events and re-sends what it lacks); alarms the agent raises go the same way. A
+gate that cannot record must not open: when the outbox is full every presentation is denied
+(and `outbox_full` is raised).
 """
 
 from __future__ import annotations
@@ -97,6 +98,7 @@ class GateAgent:
         inbox: The loop's inbox (shared with the MQTT link, the pump and the workers).
         clock: The wall clock (UTC, aware).
         faces: The face track, when the camera tracks faces (for the tailgating cue).
+        alarms: Delivers outbox alarms (default: over MQTT only, no HTTP replay).
     """
 
     def __init__(
@@ -111,6 +113,7 @@ class GateAgent:
         inbox: queue.Queue[InboxItem],
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         faces: FaceTracks | None = None,
+        alarms: AlarmSender | None = None,
     ) -> None:
         self._config = config
         self._bus = bus
@@ -135,7 +138,7 @@ class GateAgent:
         self._replay_backoff_s = _REPLAY_BACKOFF_MIN_S
         self._topics = AgentTopics.of(site=config.site, gate=config.gate)
         self._topic = self._topics.channel
-        self._alarms = AlarmSender(
+        self._alarms = alarms or AlarmSender(
             alarms=outbox.alarms, publisher=bus, topic=self._topic[GateChannel.ALARM]
         )
         self._tailgate = TailgateWatch(faces=faces.faces_between) if faces is not None else None
@@ -217,7 +220,7 @@ class GateAgent:
             self._disconnected_since is not None
             and now - self._disconnected_since >= self._config.api.event_replay_after_s
             and now >= self._next_replay
-            and self._outbox.unsent
+            and (self._outbox.unsent or self._outbox.alarms.waiting)
         ):
             self._replay_over_http(now)
         if self._config.heartbeat_path is not None and now >= self._next_heartbeat:
@@ -232,12 +235,16 @@ class GateAgent:
 
     def _request_confirm(self) -> None:
         # The worker does the HTTP; the loop only reads the outbox and hands it the job.
-        job = self._sender.confirm_job()
+        job = self._sender.confirm_job(self._alarms.confirm_batch)
         if job is not None and not self._workers.confirm(job):
             self._sender.confirm_dropped()
 
     def _on_confirmed(self, item: EventsConfirmed) -> None:
         self._sender.on_confirmed(item.result)
+        result = item.result
+        self._alarms.on_confirmed(result.alarms_confirmed, resent=result.alarms_resent)
+        if result.alarm_error is not None:
+            _log.info("confirming alarms: %s", result.alarm_error)
         if item.result.error is None and item.result.asked >= CONFIRM_BATCH:
             # A backlog (a long outage's worth of PUBACKed events): next batch at once.
             self._request_confirm()
@@ -253,7 +260,9 @@ class GateAgent:
     def _replay_over_http(self, now: float) -> None:
         # An API that is away too is retried with a growing pause, so the loop is not
         # tied up by one timeout after another.
-        if self._sender.replay_http():
+        # Alarms first: few, and the ones an operator must see.
+        alarms = self._alarms.replay_http()
+        if self._sender.replay_http() + alarms:
             self._replay_backoff_s = _REPLAY_BACKOFF_MIN_S
             return
         self._next_replay = now + self._replay_backoff_s

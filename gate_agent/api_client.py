@@ -1,4 +1,4 @@
-"""The agent's HTTP client of the central API: decisions, events (replay, confirmation), replicas.
+"""The agent's HTTP client of the central API: decisions, events and alarms, replicas.
 
 Every call has a hard timeout. A decision that times out, cannot connect or gets a 5xx
 raises `ApiUnavailable`, and the agent decides from its replica instead; a 4xx is a bug or a
@@ -8,9 +8,14 @@ bad key and raises `ApiRejected` (the agent still falls back, but logs it loudly
 from __future__ import annotations
 
 import logging
+from typing import TypeVar
 
 import httpx
 from gate_protocol.api_models import (
+    AlarmBatch,
+    AlarmBatchResult,
+    AlarmIdAnswer,
+    AlarmIdQuery,
     DecisionAnswer,
     DecisionQuery,
     EventBatch,
@@ -18,14 +23,15 @@ from gate_protocol.api_models import (
     EventIdAnswer,
     EventIdQuery,
 )
-from gate_protocol.messages import AccessEvent
+from gate_protocol.messages import AccessEvent, AlarmRaised
 from gate_protocol.replica import ReplicaDelta, ReplicaSnapshot, decode_replica
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 __all__ = ["ApiClient", "ApiError", "ApiRejected", "ApiUnavailable"]
 
 _log = logging.getLogger(__name__)
 GATE_KEY_HEADER = "X-Gate-Key"
+_A = TypeVar("_A", bound=BaseModel)
 
 
 class ApiError(RuntimeError):
@@ -121,11 +127,7 @@ class ApiClient:
             ApiRejected: a 4xx.
         """
         batch = EventBatch(events=tuple(events))
-        body = self._post("/api/v1/events", batch.model_dump_json().encode(), self._sync_timeout)
-        try:
-            return EventBatchResult.model_validate_json(body)
-        except ValidationError:
-            raise ApiUnavailable("event batch answer does not validate") from None
+        return self._exchange("/api/v1/events", batch, EventBatchResult, "event batch")
 
     def known_events(self, event_ids: list[str]) -> frozenset[str]:
         """POST /api/v1/events/known: which of these event ids of this gate the API stores.
@@ -135,15 +137,37 @@ class ApiClient:
             ApiRejected: a 4xx.
         """
         query = EventIdQuery(event_ids=tuple(event_ids))
-        body = self._post(
-            "/api/v1/events/known", query.model_dump_json().encode(), self._sync_timeout
-        )
-        try:
-            answer = EventIdAnswer.model_validate_json(body)
-        except ValidationError:
-            raise ApiUnavailable("known-events answer does not validate") from None
+        answer = self._exchange("/api/v1/events/known", query, EventIdAnswer, "known-events")
         # Only what was asked counts: an answer naming other ids confirms nothing more.
         return frozenset(answer.known) & frozenset(event_ids)
+
+    def send_alarms(self, alarms: list[AlarmRaised]) -> AlarmBatchResult:
+        """POST /api/v1/alarms (idempotent on alarm_id).
+
+        Raises:
+            ApiUnavailable: timeout, connection error, 5xx or an unreadable answer.
+            ApiRejected: a 4xx.
+        """
+        batch = AlarmBatch(alarms=tuple(alarms))
+        return self._exchange("/api/v1/alarms", batch, AlarmBatchResult, "alarm batch")
+
+    def known_alarms(self, alarm_ids: list[str]) -> frozenset[str]:
+        """POST /api/v1/alarms/known: which of these alarm ids of this gate the API stores.
+
+        Raises:
+            ApiUnavailable: timeout, connection error, 5xx or an unreadable answer.
+            ApiRejected: a 4xx.
+        """
+        query = AlarmIdQuery(alarm_ids=tuple(alarm_ids))
+        answer = self._exchange("/api/v1/alarms/known", query, AlarmIdAnswer, "known-alarms")
+        return frozenset(answer.known) & frozenset(alarm_ids)
+
+    def _exchange(self, path: str, body: BaseModel, answer: type[_A], what: str) -> _A:
+        raw = self._post(path, body.model_dump_json().encode(), self._sync_timeout)
+        try:
+            return answer.model_validate_json(raw)
+        except ValidationError:
+            raise ApiUnavailable(f"{what} answer does not validate") from None
 
     def fetch_replica(self, since: int | None) -> ReplicaSnapshot | ReplicaDelta:
         """GET /api/v1/gates/{gate}/replica, as a delta after `since` or a full snapshot.

@@ -12,6 +12,7 @@ from gate_protocol.replica import ReplicaIndex
 from gate_protocol.topics import GateChannel, GateTopic, build_topic
 
 from gate_agent.agent import GateAgent
+from gate_agent.alarm_outbox import AlarmSender
 from gate_agent.api_client import ApiClient
 from gate_agent.config import AgentConfig, ConfigError, read_secret
 from gate_agent.decider import FaceSettings, PresentationDecider, ReplicaView
@@ -141,6 +142,7 @@ class AgentApp:
             site=config.site,
             gate=config.gate,
             events_api=confirm_api,
+            alarm_api=confirm_api,
         )
         self.sender = EventSender(
             outbox=self.outbox,
@@ -160,6 +162,14 @@ class AgentApp:
             replica=view,
             inbox=self.inbox,
             faces=self.tracker.tracks if self.tracker is not None else None,
+            alarms=AlarmSender(
+                alarms=self.outbox.alarms,
+                publisher=self.link,
+                topic=build_topic(GateTopic(config.site, config.gate, GateChannel.ALARM)),
+                api=events_api,
+                batch_size=config.api.event_batch_size,
+                confirm_grace_s=config.api.confirm_grace_s,
+            ),
         )
         self._loop_thread: threading.Thread | None = None
 

@@ -242,7 +242,7 @@ class OutboxConfig(_Section):
     max_alarms: int = Field(
         default=10_000,
         ge=10,
-        description="Alarms kept on disk until the broker acknowledges them; beyond it an "
+        description="Alarms kept on disk until the API confirms them; beyond it an "
         "alarm is refused, counted and logged",
     )
 

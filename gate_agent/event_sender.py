@@ -19,6 +19,7 @@ from typing import Protocol
 
 from gate_protocol.messages import encode_message
 
+from gate_agent.alarm_outbox import PendingAlarm
 from gate_agent.api_client import ApiClient, ApiError
 from gate_agent.event_confirm import CONFIRM_BATCH, ConfirmJob, ConfirmResult
 from gate_agent.outbox import Outbox
@@ -116,9 +117,12 @@ class EventSender:
         self._seq_by_mid.clear()
         self._highest_handed = 0
 
-    def confirm_job(self) -> ConfirmJob | None:
+    def confirm_job(
+        self, alarms: Callable[[], tuple[PendingAlarm, ...]] = tuple
+    ) -> ConfirmJob | None:
         """The next events to confirm (published over the grace period ago), if any.
 
+        `alarms` gives the alarms to confirm in the same job (`AlarmSender.confirm_batch`).
         At most one job is out at a time: None while the worker has one.
         """
         if self._confirming:
@@ -126,10 +130,11 @@ class EventSender:
         pending = self._outbox.published_unconfirmed(
             limit=CONFIRM_BATCH, published_before=self._wall() - self._confirm_grace_s
         )
-        if not pending:
+        also = alarms()
+        if not pending and not also:
             return None
         self._confirming = True
-        return ConfirmJob(tuple(pending))
+        return ConfirmJob(tuple(pending), also)
 
     def confirm_dropped(self) -> None:
         """The job from `confirm_job` did not reach the worker: the next round retries."""

@@ -18,7 +18,13 @@ from gate_protocol.replica import ReplicaError
 
 from gate_agent.api_client import ApiClient, ApiError
 from gate_agent.decider import PresentationDecider, ReplicaView
-from gate_agent.event_confirm import ConfirmJob, ConfirmResult, EventApi, reconcile_events
+from gate_agent.event_confirm import (
+    AlarmConfirmApi,
+    ConfirmJob,
+    ConfirmResult,
+    EventApi,
+    reconcile_events,
+)
 from gate_agent.inbox import EventsConfirmed, InboxItem, PresentationDecided, ReplicaSynced
 from gate_agent.presentation import Presentation, gate_denial
 from gate_agent.replica_store import ReplicaStore, sync_replica
@@ -52,7 +58,7 @@ class WorkQueue(Protocol):
         ...
 
     def confirm(self, job: ConfirmJob) -> bool:
-        """Check published events with the API; False when a job is already waiting."""
+        """Check published events and alarms with the API; False when a job is waiting."""
         ...
 
 
@@ -69,6 +75,8 @@ class Workers:
         gate: This gate's id.
         queue_size: Presentations waiting for a decision, at most.
         events_api: The API client of the confirm worker (its own: one client per thread).
+        alarm_api: The confirm worker's client for alarms (default: `events_api`'s if it
+            has the alarm calls, else `api`).
     """
 
     def __init__(
@@ -83,6 +91,7 @@ class Workers:
         gate: str,
         queue_size: int = 16,
         events_api: EventApi | None = None,
+        alarm_api: AlarmConfirmApi | None = None,
     ) -> None:
         self._inbox = inbox
         self._decider = decider
@@ -92,6 +101,9 @@ class Workers:
         self._site = site
         self._gate = gate
         self._events_api = events_api or api
+        self._alarm_api: AlarmConfirmApi = alarm_api or (
+            events_api if isinstance(events_api, ApiClient) else api
+        )
         self._jobs: queue.Queue[Presentation | None] = queue.Queue(maxsize=queue_size)
         self._confirm_jobs: queue.Queue[ConfirmJob | None] = queue.Queue(maxsize=1)
         self._sync_wanted = threading.Event()
@@ -136,7 +148,7 @@ class Workers:
         self._sync_wanted.set()
 
     def confirm(self, job: ConfirmJob) -> bool:
-        """Check published events with the API; False when a job is already waiting."""
+        """Check published events and alarms with the API; False when a job is waiting."""
         try:
             self._confirm_jobs.put_nowait(job)
         except queue.Full:
@@ -185,7 +197,7 @@ class Workers:
             if job is None:
                 return
             try:
-                result = reconcile_events(api=self._events_api, job=job)
+                result = reconcile_events(api=self._events_api, job=job, alarm_api=self._alarm_api)
             except Exception as exc:
                 _log.exception("confirm worker failed")
                 result = ConfirmResult(

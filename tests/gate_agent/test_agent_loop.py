@@ -9,6 +9,7 @@ import httpx
 from agent_support import GATE_KEY, agent_config, topic
 
 from gate_agent.agent import GateAgent
+from gate_agent.alarm_outbox import AlarmApi, AlarmSender
 from gate_agent.api_client import ApiClient
 from gate_agent.decider import ReplicaView
 from gate_agent.event_confirm import ConfirmJob, ConfirmResult
@@ -87,6 +88,7 @@ def build(
     calls: list[str] | None = None,
     workers: FakeWorkers | None = None,
     confirm_interval_s: float = 5.0,
+    alarm_api: AlarmApi | None = None,
 ) -> tuple[GateAgent, Outbox, FakeBus]:
     config = agent_config(
         tmp_path,
@@ -125,6 +127,14 @@ def build(
         workers=workers or FakeWorkers(),
         replica=ReplicaView(None, None),
         inbox=inbox,
+        alarms=AlarmSender(
+            alarms=outbox.alarms,
+            publisher=bus,
+            topic=topic(GateChannel.ALARM),
+            api=alarm_api,
+            batch_size=10,
+            confirm_grace_s=0.0,
+        ),
     )
     agent.handle(MqttConnected(session_present=False))
     return agent, outbox, bus
