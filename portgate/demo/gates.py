@@ -13,6 +13,7 @@ from firmware_bridge.service import Bridge
 from gate_agent.app import AgentApp
 from gate_agent.config import AgentConfig
 from gate_agent.face_step import FaceVerifier
+from gate_agent.face_tracker import FaceObserver
 from portgate.demo.broker import DemoBroker
 from portgate.demo.frames import ScriptedCamera
 
@@ -35,6 +36,8 @@ class DemoGate:
         workdir: The gate's state folder (outbox, replica, executed-command log).
         camera: The gate camera, if the gate has one.
         verifier: The face verifier (None: no face step).
+        observer: Finds and encodes the faces in view ahead of a tap, for the agent's face
+            track (None: no tracker; the face step waits for frames after the tap).
     """
 
     def __init__(
@@ -48,6 +51,7 @@ class DemoGate:
         workdir: Path,
         camera: ScriptedCamera | None = None,
         verifier: FaceVerifier | None = None,
+        observer: FaceObserver | None = None,
     ) -> None:
         self.gate = gate
         self.camera = camera
@@ -99,6 +103,7 @@ class DemoGate:
             gate_key=gate_key,
             mqtt_password=broker.passwords[agent_user],
             verifier=verifier,
+            observer=observer,
             frame_source=camera,
         )
 

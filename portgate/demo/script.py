@@ -23,6 +23,7 @@ __all__ = ["DemoScript", "Scene"]
 _log = logging.getLogger(__name__)
 Image = npt.NDArray[np.uint8]
 _STEP_S = 2.5
+_WALK_UP_S = 1.0
 _OUTAGE_S = 8.0
 _UNKNOWN_BADGE = 65_000
 
@@ -72,6 +73,9 @@ class DemoScript:
         face = scene.faces.get(face_of) if face_of else None
         if scene.staff.camera is not None:
             scene.staff.camera.show(face)
+            # Walking up to the reader: the gate's face track sees the face before the tap.
+            if face is not None and not self._wait(_WALK_UP_S):
+                return
         self._say(f"staff turnstile: {person.name} badges in ({note})")
         scene.staff.present_badge(person.badge)
         scene.staff.pass_through_if_opened()

@@ -24,6 +24,8 @@ from central_api.app import create_app
 from central_api.config import Settings
 from central_api.db import make_engine
 from central_api.migrate import upgrade_database
+from gate_agent.face_step import FaceVerifier
+from gate_agent.face_tracker import FaceObserver
 from gate_protocol.pass_keys import encode_private_key, encode_public_key, generate_pass_key
 from portgate.demo.api_server import ApiServer, CuttableLink
 from portgate.demo.broker import DemoBroker, free_port
@@ -121,13 +123,16 @@ class DemoSite:
 
     def _start_gates(self, people: list[DemoPerson]) -> None:
         assert self.broker is not None and self.seed is not None and self.link is not None  # noqa: S101
-        verifier = None
+        verifier: FaceVerifier | None = None
+        observer: FaceObserver | None = None
         if self.seed.faces:
-            from gate_agent.face_biometrics import BiometricFaceVerifier
+            from gate_agent.face_biometrics import BiometricFaceObserver, BiometricFaceVerifier
 
             verifier = BiometricFaceVerifier()
+            # The staff gate's face track: the walker's face is verified before the tap.
+            observer = BiometricFaceObserver()
         api_url = f"http://127.0.0.1:{self.link.port}"
-        for gate, face in ((STAFF_GATE, verifier), (TRUCK_GATE, None)):
+        for gate, face, tracker in ((STAFF_GATE, verifier, observer), (TRUCK_GATE, None, None)):
             demo_gate = DemoGate(
                 site=SITE,
                 gate=gate,
@@ -137,6 +142,7 @@ class DemoSite:
                 workdir=self.options.data_dir / "gates" / gate,
                 camera=ScriptedCamera(),
                 verifier=face,
+                observer=tracker,
             )
             self.gates.append(demo_gate)
             demo_gate.start()

@@ -140,6 +140,15 @@ def test_demo_decides_both_ways_goes_offline_and_exits_cleanly(
         assert seen(), f"events: {events}\n{run.output()}"
         reasons = {e["reason"] for e in events}
         assert "unknown_credential" in reasons
+        if "people enrolled from the face photos" in "\n".join(run.lines):
+            # The staff gate's face track: the walker's face was verified before the tap.
+            tracked = [
+                e
+                for e in events
+                if e["decision"] == "granted"
+                and "face verified before the credential" in str(e.get("reason_detail") or "")
+            ]
+            assert tracked, f"no face from the track: {events}"
         replica = [e for e in events if e["decided_by"] == "replica"]
         assert {e["decision"] for e in replica} <= {"granted", "denied"}
         metrics = client.get("/metrics", headers=admin)
