@@ -16,9 +16,10 @@ uniqueness checks must see them all (they are reached through their person other
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, SQLModel
@@ -55,14 +56,29 @@ def unscoped(session: Session) -> Iterator[Session]:
         session.info[_UNSCOPED_KEY] = previous
 
 
+def _table_models() -> Iterator[type[Any]]:
+    """Every mapped SQLModel table class, whichever registry maps it (the desk's has its own)."""
+    pending: list[type[Any]] = list(SQLModel.__subclasses__())
+    seen: set[type[Any]] = set()
+    while pending:
+        cls = pending.pop()
+        if cls in seen:
+            continue
+        seen.add(cls)
+        pending.extend(cls.__subclasses__())
+        if inspect(cls, raiseerr=False) is not None and hasattr(cls, "__table__"):
+            yield cls
+
+
+@cache
 def _scoped_classes() -> tuple[list[type[Any]], list[type[Any]]]:
+    # First needed by a request, when the app has imported every table module.
     by_site: list[type[Any]] = []
     by_person: list[type[Any]] = []
-    for mapper in SQLModel._sa_registry.mappers:  # noqa: SLF001 (the table models' registry)
-        cls = mapper.class_
-        if cls is Site or getattr(cls, "__tablename__", None) in _UNSCOPED_TABLES:
+    for cls in _table_models():
+        if cls is Site or cls.__table__.name in _UNSCOPED_TABLES:
             continue
-        columns = mapper.columns
+        columns = cls.__table__.columns
         if "site_id" in columns:
             by_site.append(cls)
         elif "person_id" in columns:

@@ -12,6 +12,7 @@ from central_api.auth import hash_password
 from central_api.crud.sites import get_site
 from central_api.errors import ConflictError, InvalidError, NotFoundError
 from central_api.models import Role, User
+from central_api.site_scope import unscoped
 
 __all__ = [
     "MIN_PASSWORD_LENGTH",
@@ -55,7 +56,9 @@ def create_user(
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidError(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
     check_user_site(session=session, role=role, site_id=site_id)
-    if get_user(session=session, username=username) is not None:
+    with unscoped(session):  # names are unique across sites
+        taken = get_user(session=session, username=username) is not None
+    if taken:
         raise ConflictError(f"user {username!r} exists")
     user = User(
         username=username, password_hash=hash_password(password), role=role, site_id=site_id

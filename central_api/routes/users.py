@@ -26,7 +26,8 @@ class UserCreateIn(BaseModel):
     role: Role
     site_id: IdStr | None = Field(
         default=None,
-        description="The user's site (required for operators and desks); none: site-wide admin.",
+        description="The user's site (required for operators and desks; a site admin's "
+        "users get the admin's site); none: a site-wide admin.",
     )
 
 
@@ -43,12 +44,12 @@ class UserSiteIn(BaseModel):
 
 
 def _site_for(admin: UserPrincipal, wanted: str | None) -> str | None:
-    """The site a user of `admin`'s may get: a site admin creates users of their site only."""
-    if admin.site_id is not None and wanted != admin.site_id:
-        raise NotFoundError(
-            f"site {wanted!r} not found" if wanted else "a site admin adds users of their site"
-        )
-    return wanted
+    """The site of a new user: a site admin adds users of their own site (the default)."""
+    if admin.site_id is None:
+        return wanted
+    if wanted is not None and wanted != admin.site_id:
+        raise NotFoundError(f"site {wanted!r} not found")
+    return admin.site_id
 
 
 @router.get("", response_model=list[UserPublic])

@@ -288,3 +288,10 @@ def test_a_user_of_site_b_cannot_act_on_site_a(
     assert mine.status_code == 201, mine.text
     users = client.get("/api/v1/users", headers=admin).json()
     assert {u["site_id"] for u in users} == {world.other_site}
+    # User names are unique across sites: a clash is a conflict, not a hidden duplicate.
+    clash = client.post(
+        "/api/v1/users",
+        headers=admin,
+        json={"username": "operator-user", "password": PASSWORD, "role": "operator"},
+    )
+    assert clash.status_code == 409, clash.text
