@@ -28,17 +28,16 @@ __all__ = ["LoadResult", "Request", "generator_name", "run_load"]
 
 Request = tuple[str, dict[str, str], dict[str, Any] | None]
 
-# Each wrk thread takes every n-th prepared request; with ONCE it stops after one pass.
+# Each wrk thread takes every n-th prepared request and cycles through its share.
 _LUA = r"""
 local counter = 0
 function setup(thread)
   thread:set("tid", counter)
   counter = counter + 1
 end
-local reqs, idx, seen, once = {}, 0, 0, false
+local reqs, idx = {}, 0
 function init(args)
   local nthreads, path = tonumber(args[1]), args[2]
-  once = args[3] == "once"
   local i = 0
   for line in io.lines(path) do
     if i % nthreads == tid then
@@ -54,10 +53,6 @@ end
 function request()
   idx = idx % #reqs + 1
   return reqs[idx]
-end
-function response(status, headers, body)
-  seen = seen + 1
-  if once and seen >= #reqs then wrk.thread:stop() end
 end
 function done(summary, latency, requests)
   local e = summary.errors
@@ -98,17 +93,13 @@ def run_load(
     *,
     concurrency: int,
     seconds: float,
-    once: bool = False,
     threads: int = 2,
 ) -> LoadResult:
-    """Send `requests` round-robin with `concurrency` connections for `seconds`.
-
-    With `once`, stop after every request was sent once (a warm-up pass).
-    """
+    """Send `requests` round-robin with `concurrency` connections for `seconds`."""
     if shutil.which("wrk"):
-        return _run_wrk(base_url, requests, concurrency, seconds, once, threads)
-    batch = requests if once else requests * max(1, int(seconds * 2000 // len(requests)) + 1)
-    return _run_python(base_url, batch, concurrency, seconds=None if once else seconds)
+        return _run_wrk(base_url, requests, concurrency, seconds, threads)
+    batch = requests * max(1, int(seconds * 2000 // len(requests)) + 1)
+    return _run_python(base_url, batch, concurrency, seconds=seconds)
 
 
 def _run_wrk(
@@ -116,7 +107,6 @@ def _run_wrk(
     requests: list[Request],
     concurrency: int,
     seconds: float,
-    once: bool,
     threads: int,
 ) -> LoadResult:
     with tempfile.TemporaryDirectory() as tmp:
@@ -128,7 +118,7 @@ def _run_wrk(
                 payload = "" if body is None else json.dumps(body, separators=(",", ":"))
                 out.write(f"{method}\t{path}\t{headers.get('X-Gate-Key', '')}\t{payload}\n")
         threads = max(1, min(threads, concurrency))
-        duration = max(1, int(seconds)) if not once else 600
+        duration = max(1, round(seconds))
         done = subprocess.run(  # noqa: S603 (wrk from PATH, our own script)
             [
                 shutil.which("wrk") or "wrk",
@@ -143,7 +133,6 @@ def _run_wrk(
                 "--",
                 str(threads),
                 str(lines),
-                "once" if once else "loop",
             ],
             capture_output=True,
             text=True,
@@ -159,19 +148,19 @@ def _run_wrk(
 
 
 async def _hammer(
-    base_url: str, requests: list[Request], concurrency: int, seconds: float | None
+    base_url: str, requests: list[Request], concurrency: int, seconds: float
 ) -> tuple[list[float], float, int, int]:
     latencies: list[float] = []
     non_2xx = socket_errors = 0
     pending = list(reversed(requests))
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     started = time.perf_counter()
-    deadline = None if seconds is None else started + seconds
+    deadline = started + seconds
     async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30) as client:
 
         async def worker() -> None:
             nonlocal non_2xx, socket_errors
-            while pending and (deadline is None or time.perf_counter() < deadline):
+            while pending and time.perf_counter() < deadline:
                 path, headers, body = pending.pop()
                 sent = time.perf_counter()
                 try:
@@ -194,7 +183,7 @@ def _hammer_in_child(args: tuple[Any, ...], results: Any) -> None:
 
 
 def _run_python(
-    base_url: str, requests: list[Request], concurrency: int, seconds: float | None
+    base_url: str, requests: list[Request], concurrency: int, seconds: float
 ) -> LoadResult:
     # A child process, so that the client does not share the caller's GIL.
     context = multiprocessing.get_context("spawn")

@@ -1,10 +1,11 @@
 """The FastAPI application factory: `create_app(settings)` wires DB, MQTT, ingest, routes."""
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from gate_protocol.topics import (
     GateChannel,
@@ -14,12 +15,14 @@ from gate_protocol.topics import (
 )
 from sqlalchemy import Engine
 from sqlalchemy.exc import DataError, IntegrityError
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from central_api.audit import ensure_audit_head
 from central_api.config import Settings
 from central_api.dashboard import mount_dashboard
 from central_api.db import make_engine
 from central_api.decision_cache import DecisionCache
+from central_api.decisions import preload_decision_inputs
 from central_api.enroll import router as enroll_router
 from central_api.errors import ServiceError
 from central_api.ingest_worker import IngestWorker
@@ -28,7 +31,7 @@ from central_api.routes import audit, auth, events, gates, health, people, rules
 from central_api.routes.alarm_confirm import router as alarm_confirm_router
 from central_api.routes.event_confirm import router as event_confirm_router
 
-__all__ = ["MAX_BODY_BYTES", "create_app"]
+__all__ = ["MAX_BODY_BYTES", "BodyLimit", "create_app"]
 
 logger = logging.getLogger(__name__)
 MAX_BODY_BYTES = 4 * 1024 * 1024  # a 500-event batch is well under 1 MiB
@@ -87,7 +90,9 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.bus = bus
     app.state.ingest = worker
-    app.state.decision_cache = DecisionCache()
+    app.state.decision_cache = DecisionCache(
+        preload=partial(preload_decision_inputs, engine=engine)
+    )
     for module in (health, auth, users, sites, people, rules, events, gates, audit):
         app.include_router(module.router)
     app.include_router(enroll_router)  # security-desk enrollment (issue 6)
@@ -120,13 +125,30 @@ def _install_handlers(app: FastAPI) -> None:
 
 
 def _install_body_limit(app: FastAPI) -> None:
-    @app.middleware("http")
-    async def limit_body(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
-            return JSONResponse(
-                {"detail": f"request body over {MAX_BODY_BYTES} bytes"}, status_code=413
-            )
-        return await call_next(request)
+    app.add_middleware(BodyLimit)
+
+
+class BodyLimit:
+    """Refuse a declared body over MAX_BODY_BYTES (413) before anything reads it.
+
+    A plain ASGI middleware: `@app.middleware("http")` would wrap every request in
+    Starlette's BaseHTTPMiddleware, which costs an extra task and stream per request.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        """Wrap `app`."""
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer 413 for a too-large or malformed Content-Length; else pass through."""
+        if scope["type"] == "http":
+            for name, value in scope["headers"]:
+                if name == b"content-length" and (
+                    not value.isdigit() or int(value) > MAX_BODY_BYTES
+                ):
+                    response = JSONResponse(
+                        {"detail": f"request body over {MAX_BODY_BYTES} bytes"}, status_code=413
+                    )
+                    await response(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)

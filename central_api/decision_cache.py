@@ -10,12 +10,23 @@ revocation committed by any worker or any other writer is effective for the very
 decision everywhere. Nothing here caches an answer; `decide()` runs for every request.
 """
 
+import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from gate_protocol.records import CredentialRecord, GatePolicy, PersonRecord, ZoneRules
 
-__all__ = ["CredentialInputs", "DecisionCache", "GateInputs", "Generation", "PersonInputs"]
+__all__ = [
+    "CredentialInputs",
+    "DecisionCache",
+    "GateInputs",
+    "Generation",
+    "PersonInputs",
+    "Preloader",
+]
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,13 +71,26 @@ class Generation:
         return len(self.gates) + len(self.credentials) + len(self.people)
 
 
-class DecisionCache:
-    """The current `Generation` of one app (one per process; tests make one per app)."""
+Preloader = Callable[["DecisionCache", Generation], None]
 
-    def __init__(self, *, max_entries: int = 300_000) -> None:
+
+class DecisionCache:
+    """The current `Generation` of one app (one per process; tests make one per app).
+
+    With a `preload` function, a fresh generation is filled in the background (every
+    gate, credential and person in bulk, a few queries per thousand people) so that the
+    first presentation of each person after a change does not pay ten queries; requests
+    that come first load what they need themselves. One preload runs at a time and it
+    gives up as soon as its generation is no longer current.
+    """
+
+    def __init__(self, *, max_entries: int = 300_000, preload: Preloader | None = None) -> None:
+        """An empty cache; `preload(cache, generation)` fills a fresh generation."""
         self._lock = threading.Lock()
         self._current = Generation(version=None)
         self._max_entries = max_entries
+        self._preload = preload
+        self._preloading: threading.Thread | None = None
         self.reloads = 0
 
     def current(self) -> Generation:
@@ -83,4 +107,41 @@ class DecisionCache:
             fresh = Generation(version=version)
             self._current = fresh
             self.reloads += 1
+            if self._preload is not None and version is not None:
+                self._start_preload(fresh)
             return fresh
+
+    def is_current(self, generation: Generation) -> bool:
+        """Whether `generation` is still the one requests use (a preload stops if not)."""
+        return self._current is generation
+
+    def wait_preloaded(self, timeout: float) -> bool:
+        """Block until no preload runs (tests and the benchmark)."""
+        thread = self._preloading
+        if thread is not None:
+            thread.join(timeout)
+            return not thread.is_alive()
+        return True
+
+    def _start_preload(self, generation: Generation) -> None:
+        # Called with the lock held.
+        if self._preloading is not None and self._preloading.is_alive():
+            return  # the running one stops soon (its generation is stale) and is not redone
+        preload = self._preload
+        assert preload is not None  # noqa: S101 (checked by the caller)
+
+        def run() -> None:
+            target = generation
+            try:
+                while True:
+                    preload(self, target)
+                    latest = self._current
+                    if latest is target or latest.version is None:
+                        return
+                    target = latest  # the data changed meanwhile: fill the newest one
+            except Exception:  # a failed preload only costs speed: requests load themselves
+                logger.warning("preloading decision inputs failed", exc_info=True)
+
+        self._preloading = threading.Thread(target=run, name="portgate-decision-preload")
+        self._preloading.daemon = True
+        self._preloading.start()

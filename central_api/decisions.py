@@ -16,7 +16,7 @@ from gate_protocol.passes import PassRejected, verify_pass
 from gate_protocol.policy import DecisionContext, DecisionRequest, FaceEvidence, decide
 from gate_protocol.reasons import ReasonCode, describe_reason
 from gate_protocol.records import CredentialRecord, LastPassage, PersonRecord
-from sqlalchemy import update
+from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
 from central_api.config import Settings
@@ -50,7 +50,7 @@ from central_api.records import (
 )
 from central_api.sync import bump_replica
 
-__all__ = ["decide_presentation", "last_passage", "read_live_state"]
+__all__ = ["decide_presentation", "last_passage", "preload_decision_inputs", "read_live_state"]
 
 
 def last_passage(
@@ -185,6 +185,46 @@ def _person_inputs(
         inputs = PersonInputs(record=record, site_id=person.site_id)
     generation.people[person_id] = inputs
     return inputs
+
+
+def preload_decision_inputs(
+    cache: DecisionCache, generation: Generation, *, engine: Engine, chunk: int = 2000
+) -> None:
+    """Fill `generation` with every gate, credential and person, `chunk` people a round.
+
+    Runs on the cache's preload thread, after the generation's version was read, so what
+    it loads is at least that current; entries a request loaded meanwhile are kept. Stops
+    as soon as the generation is no longer current.
+    """
+    with Session(engine) as session:
+        for gate, zone in session.exec(
+            select(Gate, Zone).join(Zone, col(Zone.id) == col(Gate.zone_id))
+        ).all():
+            generation.gates.setdefault(
+                gate.id,
+                GateInputs(site_id=gate.site_id, policy=gate_policy(gate), zone=zone_rules(zone)),
+            )
+        people = session.exec(select(Person.id, Person.site_id)).all()
+        for start in range(0, len(people), chunk):
+            if not cache.is_current(generation):
+                return
+            part = people[start : start + chunk]
+            ids = [person_id for person_id, _ in part]
+            records = load_person_records(session=session, person_ids=ids)
+            for person_id, site_id in part:
+                record = records.get(person_id)
+                generation.people.setdefault(
+                    person_id, PersonInputs(record=record, site_id=site_id) if record else None
+                )
+            for row in session.exec(
+                select(Credential).where(col(Credential.person_id).in_(ids))
+            ).all():
+                generation.credentials.setdefault(
+                    (CredentialKind(row.kind).value, row.ref),
+                    CredentialInputs(record=credential_record(row), person_id=row.person_id),
+                )
+            session.expunge_all()
+            session.rollback()  # one short read transaction per chunk
 
 
 def _resolve_presenter(

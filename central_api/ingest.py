@@ -23,12 +23,12 @@ from gate_protocol.messages import (
 )
 from gate_protocol.topics import GateChannel, GateTopic, TopicError, parse_topic
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, col
+from sqlmodel import Session, SQLModel, col
 
 from central_api.db import utc_now
 from central_api.insider import InsiderRules, check_event
 from central_api.metrics import EVENTS_TOTAL
-from central_api.models import AccessEventRecord, Alarm, Gate, NodeStatusRecord
+from central_api.models import AccessEventRecord, Alarm, Gate, NodeStatusRecord, Site
 
 __all__ = [
     "IngestResult",
@@ -142,22 +142,27 @@ def store_event_batch(
             unique[event.event_id] = _event_row(
                 site_id=site_id, gate_id=gate_id, event=event, received_at=received
             )
+    # One compiled statement with many parameter sets: SQLAlchemy sends them as
+    # multi-row VALUES ("insertmanyvalues"), and RETURNING names the rows that were new.
+    table = SQLModel.metadata.tables[AccessEventRecord.__tablename__]
     statement = (
-        _insert(session, AccessEventRecord)
-        .values(list(unique.values()))
+        _insert(session, table)
         .on_conflict_do_nothing(index_elements=["event_id"])
-        .returning(col(AccessEventRecord.event_id))
+        .returning(table.c.event_id)
     )
-    new_ids = tuple(session.exec(statement).scalars().all())
+    new_ids = tuple(session.connection().execute(statement, list(unique.values())).scalars())
     # The rows just inserted, rebuilt from what was sent (no second round trip).
     new_rows = sorted(
         (AccessEventRecord.model_validate(unique[event_id]) for event_id in new_ids),
         key=lambda record: record.occurred_at,
     )
     checks = rules or InsiderRules()
+    # Held for the loop, so that the checks' session.get(Site) finds them in the session.
+    sites = [session.get(Site, site_id) for site_id in {r.site_id for r in new_rows}]
     for record in new_rows:
         EVENTS_TOTAL.labels(decision=record.decision, gate=record.gate_id).inc()
         check_event(session=session, event=record, rules=checks)
+    del sites
     return IngestResult(len(new_ids), len(events) - len(new_ids), new_ids)
 
 

@@ -27,7 +27,7 @@ from central_api.ingest import (
     store_message,
 )
 from central_api.metrics import INGEST_QUEUE, INGEST_REJECTED_TOTAL
-from central_api.models import Gate
+from central_api.models import Gate, Site
 from central_api.mqtt_bus import Ack
 
 __all__ = ["IngestWorker"]
@@ -153,11 +153,15 @@ class IngestWorker:
         self.processed += len(real)
 
     def _store_batch(self, session: Session, items: list[_Item]) -> None:
-        # Every gate of the batch in one query; accept_message then finds them in the
-        # session's identity map.
+        # Every gate of the batch and its site in two queries, held until the batch is
+        # stored: accept_message and the insider checks then find them in the session's
+        # identity map (which holds objects only as long as someone references them).
         gate_ids = {_gate_of(topic) for topic, _, _ in items} - {None}
+        held: list[object] = []
         if gate_ids:
-            session.exec(select(Gate).where(col(Gate.id).in_(gate_ids))).all()
+            gates = session.exec(select(Gate).where(col(Gate.id).in_(gate_ids))).all()
+            site_ids = {gate.site_id for gate in gates}
+            held = [*gates, *session.exec(select(Site).where(col(Site.id).in_(site_ids))).all()]
         events: list[tuple[str, str, AccessEvent]] = []
         for topic, payload, _ in items:
             accepted = self._accept(session, topic, payload)
@@ -169,6 +173,7 @@ class IngestWorker:
             else:
                 store_message(session=session, gate=gate, message=message)
         store_event_batch(session=session, events=events)
+        held.clear()
 
     @staticmethod
     def _accept(session: Session, topic: str, payload: bytes) -> tuple[Gate, Any] | None:

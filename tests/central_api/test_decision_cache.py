@@ -122,3 +122,20 @@ def test_anti_passback_state_is_read_live_not_cached(
     assert stored.json()["stored"] == 1
     answer = decide(client, world, "C5")
     assert (answer["decision"], answer["reason"]) == ("denied", "anti_passback")
+
+
+def test_a_fresh_generation_is_preloaded_in_the_background(
+    client: TestClient, world: World, engine: Engine
+) -> None:
+    people = [enroll(engine, world, badge=f"D{n}") for n in range(3)]
+    assert decide(client, world, "D0")["decision"] == "granted"
+    cache: DecisionCache = client.app.state.decision_cache  # type: ignore[attr-defined]
+    assert cache.wait_preloaded(10)
+    generation = cache.current()
+    assert generation.version == data_version(engine)
+    # The others were never presented, yet their inputs are there.
+    assert all(person in generation.people for person in people)
+    assert {("badge", f"D{n}") for n in range(3)} <= set(generation.credentials)
+    assert world.gate2 in generation.gates
+    assert decide(client, world, "D2")["decision"] == "granted"
+    assert cache.current() is generation

@@ -1,6 +1,7 @@
 """Batched ingest: one INSERT per batch, idempotent inside a batch, acked only once stored."""
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from api_world import World, make_event
@@ -58,28 +59,40 @@ def topic(world: World, gate: str | None = None) -> str:
     )
 
 
+def is_stored(engine: Engine, event_id: str) -> bool:
+    with Session(engine) as session:
+        found = session.exec(
+            select(AccessEventRecord).where(AccessEventRecord.event_id == event_id)
+        ).first()
+        return found is not None
+
+
 def test_the_worker_acknowledges_a_message_only_once_it_is_stored(
     world: World, engine: Engine
 ) -> None:
     worker = IngestWorker(engine=engine)
-    seen_at_ack: list[int] = []
-    acked = threading.Event()
+    stored_at_ack: list[tuple[str, bool]] = []
+    done = threading.Event()
 
-    def ack() -> None:
-        seen_at_ack.append(count_events(engine))
-        if len(seen_at_ack) == 4:
-            acked.set()
+    def ack_for(event_id: str) -> Callable[[], None]:
+        def ack() -> None:
+            stored_at_ack.append((event_id, event_id == "junk" or is_stored(engine, event_id)))
+            if len(stored_at_ack) == 4:
+                done.set()
+
+        return ack
 
     worker.start()
     try:
         for n in (1, 2, 2):
-            worker.enqueue(topic(world), encode_message(make_event(n)), ack)
-        worker.enqueue(topic(world), b"{junk", ack)  # refused for good: acknowledged too
-        assert acked.wait(10)
+            worker.enqueue(topic(world), encode_message(make_event(n)), ack_for(f"ev-{n}"))
+        worker.enqueue(topic(world), b"{junk", ack_for("junk"))  # refused for good: acked
+        assert done.wait(10)
     finally:
         worker.stop()
     assert count_events(engine) == 2
-    assert seen_at_ack == [2, 2, 2, 2]  # every ack came after the commit
+    # Every ack came after its event's commit (the junk one after its refusal).
+    assert sorted(stored_at_ack) == [("ev-1", True), ("ev-2", True), ("ev-2", True), ("junk", True)]
 
 
 def test_a_message_that_cannot_be_stored_is_left_unacknowledged(
