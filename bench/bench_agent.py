@@ -1,6 +1,6 @@
 """Gate agent figures: frame-loop throughput and credential -> open-ack latency.
 
-usage: .venv/bin/python bench/bench_agent.py [--seconds S] [--reads N]
+usage: .venv/bin/python bench/bench_agent.py [--seconds S] [--reads N] [--face-reads F] [--fps R]
 
 1. Frame loop: the agent's FramePump (camera thread + scan worker, drop-oldest slot) replays
    the shared QR photos as fast as it can for S seconds with the real scanner
@@ -11,6 +11,18 @@ usage: .venv/bin/python bench/bench_agent.py [--seconds S] [--reads N]
    the bridge holding the OpenCommand (p50/p95), and to the AccessEvent. Baseline in the same
    run: an MQTT echo (publish -> echo client republishes -> receive) on the same broker, two
    hops like credential -> agent -> cmd/open. Ratio = agent p50 / echo p50.
+3. Credential -> open command at a gate whose policy requires face and liveness, with the
+   real biometrics (gate_agent.face_biometrics) and a camera replaying, at R fps, a
+   simulated live user made from ../shared/data/faces/obama.jpg (biometrics.liveness_sim:
+   blink, mouth, head-turn parallax; 480 px wide, the face about 200 px); the enrolled
+   template comes from another photo (obama2.jpg, enrollment pipeline). Two paths:
+   * "face + liveness over the next frames": no face track; the agent takes the burst of
+     frames after the credential, verifies 1:1 and checks liveness, then asks the API;
+   * "face verified before the tap": the agent's face track (tracker thread) has encoded
+     the face and passed liveness before the badge is read (a fresh agent per read: a
+     track decides one presentation).
+   Only reads whose AccessEvent shows the face matched and liveness passed are counted.
+   Baseline in the same run: the badge-only p50 of part 2 (ratio = face p50 / badge p50).
 """
 
 from __future__ import annotations
@@ -44,6 +56,7 @@ from gate_protocol.messages import BadgeFormat, CredentialPresented, encode_mess
 from gate_protocol.topics import GateChannel  # noqa: E402
 
 QR_PHOTOS = ROOT.parent / "shared" / "data" / "qr-photos"
+FACES = ROOT.parent / "shared" / "data" / "faces"
 
 
 def pct(values: list[float], q: float) -> float:
@@ -140,7 +153,7 @@ def echo_baseline(port: int, count: int) -> list[float]:
     return times
 
 
-def bench_open(reads: int) -> None:
+def bench_open(reads: int) -> float | None:
     with tempfile.TemporaryDirectory() as tmp:
         broker = start_mosquitto(
             Path(tmp),
@@ -190,15 +203,189 @@ def bench_open(reads: int) -> None:
         f"  credential -> AccessEvent (ack + passage + fsync'd outbox): "
         f"p50 {statistics.median(to_event):6.2f} ms  p95 {pct(to_event, 0.95):6.2f} ms"
     )
+    return p50
+
+
+def live_frames(count: int = 24) -> list[Any]:
+    """BGR frames of a simulated live user (obama.jpg warped by liveness_sim)."""
+    from biometrics import FaceEncoder, HogDetector, load_image, select_primary_face
+    from biometrics.liveness_sim import live_sequence
+
+    image = load_image(FACES / "obama.jpg")
+    size = (480, round(image.shape[0] * 480 / image.shape[1]))
+    image = np.ascontiguousarray(cv2.resize(image, size, interpolation=cv2.INTER_AREA))
+    box = select_primary_face(HogDetector().detect(image), height=size[1], width=size[0])
+    assert box is not None  # noqa: S101 - a known portrait
+    landmarks = FaceEncoder(landmark_points=68).landmarks(image, box)
+    frames = live_sequence(image, landmarks, rng=np.random.default_rng(3), frames=count)
+    return [np.ascontiguousarray(cv2.cvtColor(f, cv2.COLOR_RGB2BGR)) for f in frames]
+
+
+def face_snapshot() -> Any:
+    """The test replica with face and liveness required and P1's template from obama2.jpg."""
+    import base64
+
+    from agent_support import make_snapshot
+
+    from biometrics import ENROLLMENT_PIPELINE, template_to_bytes
+    from gate_protocol.replica import FaceTemplateRecord
+
+    encoding = ENROLLMENT_PIPELINE.encode_file(FACES / "obama2.jpg")
+    assert encoding is not None  # noqa: S101 - a known portrait
+    template = base64.b64encode(template_to_bytes(encoding.encoding)).decode()
+    record = FaceTemplateRecord(template_id="T1", person_id="P1", encoding_b64=template)
+    return make_snapshot(face_required=True).model_copy(update={"templates": (record,)})
+
+
+def face_gate(tmp: Path, port: int, api: Any, frames: list[Any], fps: float, track: bool) -> Any:
+    """A started agent with the real biometrics and the replay camera."""
+    from gate_agent.face_biometrics import (
+        BiometricFaceObserver,
+        BiometricFaceVerifier,
+        BiometricLiveness,
+    )
+
+    tmp.mkdir(parents=True, exist_ok=True)
+    config = agent_config(tmp, mqtt_port=port, api_url=api.url)
+    app = AgentApp(
+        config,
+        gate_key=GATE_KEY,
+        verifier=BiometricFaceVerifier(max_frames=config.face.verify_frames),
+        liveness=BiometricLiveness(),
+        observer=BiometricFaceObserver() if track else None,
+        scanner=lambda image: [],
+        frame_source=ReplayFrameSource(frames, fps=fps),
+    )
+    app.start()
+    deadline = time.monotonic() + 10
+    while not app.agent.subscribed and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return app
+
+
+def track_ready(app: Any, timeout: float) -> bool:
+    """Wait until the face track holds a face whose liveness passed."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        tracks = app.tracker.tracks.snapshots(now=time.monotonic())
+        if any(t.liveness is not None and t.liveness.passed for t in tracks):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def tap_once(bridge: Any) -> tuple[float | None, Any]:
+    """One badge read: ms to the OpenCommand (None: none came) and the AccessEvent."""
+    commands, events = len(bridge.commands), len(bridge.events)
+    read = CredentialPresented(
+        badge_number=GOOD_BADGE,
+        format=BadgeFormat.WIEGAND26,
+        reader_id="r1",
+        lane=0,
+        read_at=datetime.now(UTC),
+    )
+    sent = time.perf_counter()
+    bridge.publish(GateChannel.CREDENTIAL, encode_message(read))
+    opened = bridge.wait_for(lambda: len(bridge.commands) > commands, 5)
+    ms = (time.perf_counter() - sent) * 1000 if opened else None
+    bridge.wait_for(lambda: len(bridge.events) > events, 8)
+    return ms, bridge.events[events] if len(bridge.events) > events else None
+
+
+def bench_face(reads: int, fps: float, badge_p50: float | None) -> None:
+    """Credential -> open command with face and liveness: after the tap, and tracked before."""
+    from biometrics import DEFAULT_VERIFY_THRESHOLD, dlib_build_info
+
+    if not (FACES / "obama.jpg").is_file():
+        print("face paths: skipped (../shared/data/faces is absent)")
+        return
+    frames = live_frames()
+    snapshot = face_snapshot()
+    print(f"dlib build: {dlib_build_info()}")
+    with tempfile.TemporaryDirectory() as tmp:
+        broker = start_mosquitto(
+            Path(tmp),
+            conf_text="listener {port} 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\n",
+        )
+        api = ApiStub(snapshot)
+        bridge = BridgeSim(broker.port)
+        try:
+            for label, track in (
+                ("face + liveness over the next frames", False),
+                ("face verified before the tap", True),
+            ):
+                times: list[float] = []
+                faces: list[Any] = []
+                refused = 0
+                app = None
+                for n in range(reads):
+                    if app is None or track:
+                        app = face_gate(
+                            Path(tmp) / f"{track}{n}", broker.port, api, frames, fps, track
+                        )
+                        time.sleep(0.5)  # the camera's first frames
+                    if track and not track_ready(app, 15):
+                        refused += 1
+                        app.stop()
+                        continue
+                    ms, event = tap_once(bridge)
+                    ok = (
+                        event is not None
+                        and event.face_score is not None
+                        and event.face_score < DEFAULT_VERIFY_THRESHOLD
+                        and bool(event.liveness_score is not None and event.liveness_score >= 0.5)
+                    )
+                    if ms is not None and ok:
+                        times.append(ms)
+                        faces.append(event.latency)
+                    else:
+                        refused += 1
+                    if track:
+                        app.stop()
+                    time.sleep(0.3)  # the turnstile cycle ends
+                if app is not None and not track:
+                    app.stop()
+                report_face(label, times, faces, refused, reads, badge_p50)
+        finally:
+            bridge.close()
+            api.stop()
+            broker.stop()
+
+
+def report_face(
+    label: str,
+    times: list[float],
+    latencies: list[Any],
+    refused: int,
+    reads: int,
+    badge_p50: float | None,
+) -> None:
+    """Print one face path's figures."""
+    print(f"credential -> open command, {label}: {len(times)} of {reads} reads ({refused} refused)")
+    if not times:
+        return
+    p50, p95 = statistics.median(times), pct(times, 0.95)
+    face = [x.face_ms for x in latencies if x is not None and x.face_ms is not None]
+    live = [x.liveness_ms for x in latencies if x is not None and x.liveness_ms is not None]
+    ratio = f"  ratio {p50 / badge_p50:.1f} to badge-only" if badge_p50 else ""
+    print(f"  p50 {p50:7.1f} ms  p95 {p95:7.1f} ms{ratio}")
+    print(
+        f"  in the agent: face step median {statistics.median(face) if face else 0:.1f} ms,"
+        f" liveness median {statistics.median(live) if live else 0:.1f} ms"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5.0, help="frame loop duration")
     parser.add_argument("--reads", type=int, default=100, help="badge reads to time")
+    parser.add_argument("--face-reads", type=int, default=12, help="reads per face path (0: none)")
+    parser.add_argument("--fps", type=float, default=30.0, help="replay camera rate, face paths")
     args = parser.parse_args()
     bench_frames(args.seconds)
-    bench_open(args.reads)
+    badge_p50 = bench_open(args.reads)
+    if args.face_reads > 0:
+        bench_face(args.face_reads, args.fps, badge_p50)
 
 
 if __name__ == "__main__":

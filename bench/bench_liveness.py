@@ -1,6 +1,11 @@
 """Liveness check on simulated attacks and simulated live users.
 
-usage: .venv/bin/python bench/bench_liveness.py [--sources N] [--frames F] [--seed S]
+usage: .venv/bin/python bench/bench_liveness.py [--sources N] [--frames F] [--seed S] [--stream]
+
+--stream: the faces are found and landmarked by biometrics.FaceStream with BURST_STREAM (as
+the gate agent does: grey HOG, the 68 landmarks it also encodes with) and judged by
+LivenessChecker.assess,
+instead of LivenessChecker.check finding the face in every frame again.
 
 Sources are the shared face photos plus LFW images (../shared/data). Each source gives
 one sequence of each kind (biometrics/liveness_sim.py): identical frames, a printed photo
@@ -23,7 +28,9 @@ import cv2
 import numpy as np
 
 from biometrics import (
+    BURST_STREAM,
     FaceEncoder,
+    FaceStream,
     HogDetector,
     LivenessChecker,
     LivenessVerdict,
@@ -62,6 +69,7 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=8)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--dump", type=Path, help="write every verdict's cues as JSON lines")
+    parser.add_argument("--stream", action="store_true", help="faces found by FaceStream")
     args = parser.parse_args()
     if not DATA.is_dir():
         raise SystemExit(f"shared data not found at {DATA}")
@@ -87,9 +95,16 @@ def main() -> None:
         }
         for kind, frames in sequences.items():
             start = time.perf_counter()
-            verdicts[kind].append(checker.check(frames))
+            if args.stream:
+                stream = FaceStream(BURST_STREAM)
+                bgr = [np.ascontiguousarray(f[:, :, ::-1]) for f in frames]
+                tracks = [face.liveness_track() for f in bgr for face in stream.faces(f)]
+                verdicts[kind].append(checker.assess(tracks))
+            else:
+                verdicts[kind].append(checker.check(frames))
             seconds.append(time.perf_counter() - start)
-    print(f"settings: {checker.settings.model_dump()}")
+    print(f"settings: {checker.settings.model_dump()}; faces found by", end=" ")
+    print("FaceStream" if args.stream else "LivenessChecker.check")
     print(
         f"{args.frames} frames per sequence; check time median {statistics.median(seconds):.2f} s"
     )

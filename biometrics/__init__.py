@@ -17,8 +17,10 @@ from biometrics.detection import (
 )
 from biometrics.encoding import ENCODING_SIZE, FaceEncoder, FaceEncoding, encode_face
 from biometrics.errors import BiometricsError, ImageError, ModelFileError, TemplateError
+from biometrics.face_stream import FaceStream
 from biometrics.images import bgr_to_rgb, load_image
 from biometrics.liveness import (
+    FaceTrack,
     LivenessChecker,
     LivenessReason,
     LivenessSettings,
@@ -29,6 +31,7 @@ from biometrics.models import dlib_build_info
 from biometrics.pipeline import ENROLLMENT_PIPELINE, GATE_PIPELINE, FacePipeline
 from biometrics.pose import HeadPose, estimate_pose
 from biometrics.quality import QualityReason, QualityReport, QualitySettings, check_quality
+from biometrics.stream_settings import BURST_STREAM, StreamFace, StreamSettings
 from biometrics.templates import TEMPLATE_BYTES, template_from_bytes, template_to_bytes
 from biometrics.thresholds import (
     DEFAULT_IDENTIFY_THRESHOLD,
@@ -37,6 +40,7 @@ from biometrics.thresholds import (
 )
 
 __all__ = [
+    "BURST_STREAM",
     "DEFAULT_IDENTIFY_THRESHOLD",
     "DEFAULT_VERIFY_THRESHOLD",
     "ENCODING_SIZE",
@@ -52,7 +56,9 @@ __all__ = [
     "FaceEncoder",
     "FaceEncoding",
     "FacePipeline",
+    "FaceStream",
     "FaceThresholds",
+    "FaceTrack",
     "HeadPose",
     "HogDetector",
     "IdentifyResult",
@@ -65,6 +71,8 @@ __all__ = [
     "QualityReason",
     "QualityReport",
     "QualitySettings",
+    "StreamFace",
+    "StreamSettings",
     "TemplateError",
     "TemplateIndex",
     "VerifyResult",

@@ -186,6 +186,21 @@ class LivenessChecker:
             tracks.append(FaceTrack(self._landmarker.landmarks(image, face), grey))
         return tracks
 
+    def assess(self, tracks: Sequence[FaceTrack]) -> LivenessVerdict:
+        """Judge faces already found and landmarked (e.g. by :class:`biometrics.FaceStream`).
+
+        Args:
+            tracks: The subject's face in each frame, in order.
+
+        Returns:
+            The verdict; a failure (never an exception) when anything goes wrong.
+        """
+        try:
+            return assess_liveness(tracks, self.settings)
+        except Exception:  # a crash must read as "not live", never as a pass
+            logger.exception("liveness assessment failed")
+            return _fail(LivenessReason.ERROR)
+
     def check(self, frames: Sequence[npt.NDArray[np.uint8]]) -> LivenessVerdict:
         """Check a short sequence of RGB frames (about 0.5-1 s of video).
 

@@ -3,6 +3,12 @@
 Frames from the camera are BGR (OpenCV); biometrics works on RGB, so each frame is converted
 once here. dlib's models are loaded on first use and shared; the decision worker and the
 tracker thread both use them, one at a time (`_DLIB`).
+
+A burst (the frames after a credential, or a track's frames) goes through one
+`biometrics.FaceStream` (`BURST_STREAM`): the subject's face aligned with 68 landmarks in
+every frame, and encoded twice (a chip, then the next frame's mirrored chip, averaged: the
+enrollment templates' alignment, docs/biometrics.md); the verifier and the liveness check
+share that work (`_BurstFaces`) instead of each finding the face again.
 """
 
 from __future__ import annotations
@@ -13,8 +19,11 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 from biometrics import (
-    GATE_PIPELINE,
+    BURST_STREAM,
     FacePipeline,
+    FaceStream,
+    StreamFace,
+    StreamSettings,
     bgr_to_rgb,
     template_from_bytes,
     verify,
@@ -31,34 +40,66 @@ Image = npt.NDArray[np.uint8]
 _DLIB = threading.Lock()
 
 
+class _BurstFaces:
+    """The subject's face in each frame of the last burst, worked out once for both checks."""
+
+    def __init__(self) -> None:
+        self._frames: tuple[Image, ...] = ()
+        self._faces: list[StreamFace] = []
+
+    def faces(self, images: Sequence[Image]) -> list[StreamFace]:
+        frames = tuple(images)
+        with _DLIB:
+            same = len(frames) == len(self._frames) and all(
+                a is b for a, b in zip(frames, self._frames, strict=True)
+            )
+            if not same:
+                stream = FaceStream(BURST_STREAM)
+                self._faces = [face for image in frames for face in stream.faces(image)]
+                self._frames = frames
+            return self._faces
+
+
+_BURSTS = _BurstFaces()
+
+
 class BiometricFaceVerifier:
     """Encodes the subject's face in the first frames of a burst and keeps the best distance.
 
     Args:
-        pipeline: Detection and encoding (default: the fast gate pipeline).
-        max_frames: Frames of the burst that are encoded, at most (each costs an encoding).
+        pipeline: A `FacePipeline` to run on each frame on its own; None (the default): the
+            burst's `FaceStream` (see the module docstring).
+        max_frames: Frames of the burst that are encoded, at most (each costs an encoding;
+            with the stream at least two: the second frame's mirrored chip completes the
+            first's, and only such averaged encodings are compared when there are any).
     """
 
-    def __init__(self, *, pipeline: FacePipeline = GATE_PIPELINE, max_frames: int = 2) -> None:
+    def __init__(self, *, pipeline: FacePipeline | None = None, max_frames: int = 2) -> None:
         self._pipeline = pipeline
         self._max_frames = max_frames
+
+    def _encodings(self, images: Sequence[Image]) -> list[npt.NDArray[np.float32]]:
+        if self._pipeline is None:
+            # The burst's stream: a plain encoding in its first frame, then encodings averaged
+            # with the mirrored chip (the enrollment alignment, which 0.54 was chosen for).
+            faces = _BURSTS.faces(images)[: max(self._max_frames, 2)]
+            averaged = [face.encoding for face in faces if face.averaged]
+            return averaged or [face.encoding for face in faces]
+        found = []
+        for image in images[: self._max_frames]:
+            with _DLIB:
+                encoding = self._pipeline.encode_image(bgr_to_rgb(image))
+            if encoding is not None:
+                found.append(encoding.encoding)
+        return found
 
     def verify(self, images: Sequence[Image], templates: Sequence[bytes]) -> FaceMatch:
         """The best distance of the subject's face to the templates over the burst."""
         matrix = np.stack([template_from_bytes(t) for t in templates]) if templates else None
-        seen = False
-        best: float | None = None
-        for image in images[: self._max_frames]:
-            with _DLIB:
-                encoding = self._pipeline.encode_image(bgr_to_rgb(image))
-            if encoding is None:
-                continue
-            seen = True
-            if matrix is None:
-                continue
-            distance = verify(encoding.encoding, matrix).distance
-            best = distance if best is None else min(best, distance)
-        return FaceMatch(seen=seen, distance=best)
+        encodings = self._encodings(images)
+        if not encodings or matrix is None:
+            return FaceMatch(seen=bool(encodings), distance=None)
+        return FaceMatch(seen=True, distance=min(verify(e, matrix).distance for e in encodings))
 
 
 class BiometricLiveness:
@@ -68,9 +109,11 @@ class BiometricLiveness:
         self._checker = BiometricLivenessChecker()
 
     def check(self, images: Sequence[Image]) -> LivenessResult:
-        """The liveness verdict over the burst."""
-        with _DLIB:
-            verdict = self._checker.check([bgr_to_rgb(image) for image in images])
+        """The liveness verdict over the burst (the faces the verifier found, if it ran)."""
+        if len(images) < self._checker.settings.min_frames:
+            return LivenessResult(passed=False, score=0.0)
+        tracks = [face.liveness_track() for face in _BURSTS.faces(images)]
+        verdict = self._checker.assess(tracks)
         return LivenessResult(passed=verdict.passed, score=float(verdict.score))
 
 
@@ -78,16 +121,23 @@ class BiometricFaceObserver:
     """Finds every face in a frame and encodes the largest few (for the face track).
 
     Args:
-        pipeline: Detection and encoding (default: the fast gate pipeline).
+        pipeline: A `FacePipeline` to run on each frame on its own; None (the default): a
+            `FaceStream` that follows faces from frame to frame (one encoding per face and
+            frame at most, 68-point alignment averaged with the mirrored chip of the frame
+            before, as enrollment does).
         max_faces: Faces encoded per frame, at most (largest first; each costs an encoding).
     """
 
-    def __init__(self, *, pipeline: FacePipeline = GATE_PIPELINE, max_faces: int = 3) -> None:
+    def __init__(self, *, pipeline: FacePipeline | None = None, max_faces: int = 3) -> None:
         self._pipeline = pipeline
         self._max_faces = max_faces
+        self._stream = FaceStream(StreamSettings(max_faces=max_faces))
 
     def faces(self, image: Image) -> list[SeenFace]:
         """The encodings of the faces in the frame, largest first."""
+        if self._pipeline is None:
+            with _DLIB:
+                return [SeenFace(encoding=face.encoding) for face in self._stream.faces(image)]
         rgb = bgr_to_rgb(image)
         with _DLIB:
             boxes = self._pipeline.detector.detect(rgb)

@@ -3,6 +3,7 @@
 import biometrics
 
 EXPECTED = {
+    "BURST_STREAM",
     "DEFAULT_IDENTIFY_THRESHOLD",
     "DEFAULT_VERIFY_THRESHOLD",
     "ENCODING_SIZE",
@@ -18,7 +19,9 @@ EXPECTED = {
     "FaceEncoder",
     "FaceEncoding",
     "FacePipeline",
+    "FaceStream",
     "FaceThresholds",
+    "FaceTrack",
     "HeadPose",
     "HogDetector",
     "IdentifyResult",
@@ -31,6 +34,8 @@ EXPECTED = {
     "QualityReason",
     "QualityReport",
     "QualitySettings",
+    "StreamFace",
+    "StreamSettings",
     "TemplateError",
     "TemplateIndex",
     "VerifyResult",

@@ -1,0 +1,169 @@
+"""Gate-side 1:1 accuracy: gate probes against enrollment templates on the LFW dev fold.
+
+usage: .venv/bin/python bench/bench_gate_accuracy.py [--impostors 20000] [--cache FILE]
+
+The shipped 1:1 threshold (DEFAULT_VERIFY_THRESHOLD) was chosen with the enrollment
+pipeline on both sides. At the gate the probe comes from a camera frame, so each of the
+444 images of ../shared/data/lfw-dev is encoded as an enrollment template
+(ENROLLMENT_PIPELINE: 68 landmarks, mirror-averaged) and as gate probes:
+
+* ``gate 5pt``: GATE_PIPELINE (HOG on <= 640 px, 5 landmarks, one encoding), as the
+  agent's burst verifier runs it;
+* ``stream first``: biometrics.FaceStream on the image as a first frame (grey HOG,
+  68 landmarks, one encoding);
+* ``stream followed``: FaceStream on the same image as the next frame (the face followed,
+  its mirrored chip averaged with the first frame's encoding): the agent's face track;
+* ``burst``: the same with BURST_STREAM (RGB search), the agent's burst verifier;
+* ``enrollment``: the enrollment pipeline on both sides (the shipped threshold's basis).
+
+Genuine pairs: the 150 listed same-person pairs, each both ways (template from one
+image, probe from the other): 300 comparisons (150 for ``enrollment``, symmetric).
+Impostors: the 150 listed different-person pairs plus N random pairs of images of
+different people (seed 1, as ../shared/tools/eval-faces), both ways for the probes. A
+probe without a face is a reject. Also printed: the threshold chosen the way the shipped
+one was (0.1% quantile of impostor distances on pairs drawn with seeds 2 and 3), and the
+genuine accepts at 0.1% false accepts on the seed-1 pairs. Baseline in the same run: the
+enrollment pipeline on both sides, at the same threshold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+import warnings
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from biometrics import (
+    BURST_STREAM,
+    DEFAULT_VERIFY_THRESHOLD,
+    ENROLLMENT_PIPELINE,
+    GATE_PIPELINE,
+    FaceStream,
+    dlib_build_info,
+    load_image,
+)
+
+warnings.simplefilter("ignore")  # face_recognition_models imports pkg_resources
+ROOT = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "lfw-dev"
+KINDS = ("enrollment", "gate 5pt", "stream first", "stream followed", "burst")
+
+
+def encode_all(images: list[str], kinds: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """Every image as a template and as each kind of probe (NaN rows: no face)."""
+    out = {k: np.full((len(images), 128), np.nan, np.float32) for k in kinds}
+    for i, name in enumerate(images):
+        rgb = load_image(ROOT / name)
+        bgr = np.ascontiguousarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+        for kind, pipeline in (("enrollment", ENROLLMENT_PIPELINE), ("gate 5pt", GATE_PIPELINE)):
+            face = pipeline.encode_image(rgb) if kind in kinds else None
+            if face is not None:
+                out[kind][i] = face.encoding
+        for kinds_of_stream, stream in (
+            (("stream first", "stream followed"), FaceStream()),
+            ((None, "burst"), FaceStream(BURST_STREAM)),
+        ):
+            if not any(k in kinds for k in kinds_of_stream):
+                continue
+            for kind in kinds_of_stream:
+                faces = stream.faces(bgr)
+                if faces and kind in kinds:
+                    out[kind][i] = faces[0].encoding
+    return out
+
+
+def impostor_pairs(images: list[str], listed: list[tuple[str, str]], seed: int, n: int):
+    """The listed different-person pairs plus n random ones (as eval-faces draws them)."""
+    rng = random.Random(seed)
+    extra: set[tuple[str, str]] = set()
+    while len(extra) < n:
+        a, b = rng.sample(images, 2)
+        if Path(a).parent.name != Path(b).parent.name:
+            extra.add((min(a, b), max(a, b)))
+    return listed + sorted(extra)
+
+
+def distances(templates, probes, pairs, index, *, both: bool) -> np.ndarray:
+    """Template-to-probe distances of the pairs (inf where the probe has no face)."""
+    rows = []
+    for a, b in pairs:
+        for t, p in ((a, b), (b, a)) if both else ((a, b),):
+            rows.append((index[t], index[p]))
+    t_idx, p_idx = np.array(rows).T
+    diff = templates[t_idx].astype(np.float64) - probes[p_idx].astype(np.float64)
+    dist = np.sqrt((diff * diff).sum(axis=1))
+    return np.where(np.isnan(dist), np.inf, dist)
+
+
+def main() -> None:
+    """Encode, pair, print the table and FIGURE lines."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--impostors", type=int, default=20000)
+    parser.add_argument("--cache", type=Path, help="reuse (or write) the encodings here")
+    args = parser.parse_args()
+    if not (ROOT / "pairs.tsv").is_file():
+        raise SystemExit(f"LFW dev fold not found at {ROOT}")
+    lines = (ROOT / "pairs.tsv").read_text().splitlines()[1:]
+    rows = [line.split("\t") for line in lines if line.strip()]
+    genuine = [(a, b) for a, b, same in rows if same == "1"]
+    listed = [(a, b) for a, b, same in rows if same == "0"]
+    images = sorted({p for a, b, _ in rows for p in (a, b)})
+    index = {name: i for i, name in enumerate(images)}
+    print(f"dlib build: {dlib_build_info()}")
+    started = time.perf_counter()
+    enc: dict[str, np.ndarray] = {}
+    if args.cache and args.cache.is_file():
+        cached = np.load(args.cache)
+        enc = {k: cached[k.replace(" ", "_")] for k in KINDS if k.replace(" ", "_") in cached}
+    missing = tuple(k for k in KINDS if k not in enc)
+    if missing:
+        enc.update(encode_all(images, missing))
+        if args.cache:
+            np.savez(args.cache, **{k.replace(" ", "_"): v for k, v in enc.items()})
+    print(f"{len(images)} images encoded in {time.perf_counter() - started:.0f} s")
+    evaluation = impostor_pairs(images, listed, 1, args.impostors)
+    choosing = [impostor_pairs(images, listed, s, args.impostors) for s in (2, 3)]
+    threshold = DEFAULT_VERIFY_THRESHOLD
+    templates = enc["enrollment"]
+    print(f"at the shipped threshold {threshold}:")
+    for kind in KINDS:
+        both = kind != "enrollment"
+        gen = distances(templates, enc[kind], genuine, index, both=both)
+        imp = distances(templates, enc[kind], evaluation, index, both=both)
+        ga, fa = float(np.mean(gen < threshold)), float(np.mean(imp < threshold))
+        far_thr = float(np.sort(imp)[int(len(imp) * 0.001)])
+        chosen = [
+            float(np.quantile(distances(templates, enc[kind], c, index, both=both), 0.001))
+            for c in choosing
+        ]
+        no_face = int(np.isnan(enc[kind][:, 0]).sum())
+        print(
+            f"  {kind:16s} genuine accepts {ga:6.1%} ({len(gen)}), false accepts {fa:.3%}"
+            f" ({int(np.sum(imp < threshold))}/{len(imp)}); at FAR<=0.1%: GA"
+            f" {np.mean(gen < far_thr):.1%} (< {far_thr:.3f}); chosen as shipped:"
+            f" {chosen[0]:.3f}/{chosen[1]:.3f}; no face {no_face}"
+        )
+        for t in (0.53, 0.55):
+            print(
+                f"  {'':16s} at {t}: genuine accepts {np.mean(gen < t):6.1%},"
+                f" false accepts {np.mean(imp < t):.3%}"
+            )
+        if kind == "enrollment":
+            base_ga, base_fa = ga, fa
+            continue
+        key = kind.replace(" ", "-")
+        print(
+            f"FIGURE gate_accuracy|genuine accepts at {threshold}, {key} probe|{ga * 100:.2f}|%"
+            f"|enrollment both sides|{base_ga * 100:.2f}|>= 93%|{'yes' if ga >= 0.93 else 'no'}"
+        )
+        print(
+            f"FIGURE gate_accuracy|false accepts at {threshold}, {key} probe|{fa * 100:.3f}|%"
+            f"|enrollment both sides|{base_fa * 100:.3f}|<= 0.2%|{'yes' if fa <= 0.002 else 'no'}"
+        )
+
+
+if __name__ == "__main__":
+    main()

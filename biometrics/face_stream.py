@@ -1,0 +1,266 @@
+"""Faces in a camera stream, frame after frame, reusing work across frames.
+
+A gate camera delivers 10-30 frames a second of nearly the same scene. :class:`FaceStream`
+keeps what it learnt from the previous frames of one camera:
+
+* an empty scene that has not changed (a grey 80x45 thumbnail differs from the last
+  scanned one by less than ``still_level``) is not searched again (at most
+  ``still_rescan`` frames in a row);
+* a face seen in the previous frame is searched for only around its last place, on a
+  crop scaled so that the face is about ``roi_face_px`` wide; the whole frame is searched
+  again every ``full_scan_every`` frames (faces entering), or when a face is lost;
+* the whole frame is searched in grey (HOG without upsampling, at most 640 px wide) and
+  converted from BGR only where a face is (landmarks and the encoding's chip);
+* a followed face whose landmarks moved less than ``reuse_motion`` eye distances (mean)
+  since
+  its last encoding keeps that encoding (at most ``reuse_max`` frames in a row): a
+  person standing still at the reader costs landmarks, not an encoding, per frame;
+* each face is aligned with the 68-point landmarks, as at enrollment. Enrollment encodes
+  the chip and its mirror image and averages them; here a followed face's chip is
+  mirrored every other frame and averaged with the previous frame's encoding, which costs
+  one encoding per frame instead of two (docs/biometrics.md has the accuracy figures).
+
+Each face also comes with its 68 landmarks and grey face pixels, so the liveness check
+runs over the stream's faces without finding them again
+(:meth:`biometrics.LivenessChecker.assess`). A stream belongs to one camera and one
+thread.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from biometrics.detection import FaceBox
+from biometrics.encoding import CHIP_PADDING, CHIP_SIZE
+from biometrics.models import face_recognizer, hog_detector, load_dlib, shape_predictor
+from biometrics.stream_settings import (
+    BURST_STREAM,
+    StreamCounters,
+    StreamFace,
+    StreamSettings,
+)
+
+__all__ = ["BURST_STREAM", "FaceStream", "StreamCounters", "StreamFace", "StreamSettings"]
+
+Image = npt.NDArray[np.uint8]
+Vector = npt.NDArray[np.float32]
+_THUMB = (80, 45)
+
+
+def _iou(a: FaceBox, b: FaceBox) -> float:
+    width = min(a.right, b.right) - max(a.left, b.left)
+    height = min(a.bottom, b.bottom) - max(a.top, b.top)
+    if width <= 0 or height <= 0:
+        return 0.0
+    inter = width * height
+    return inter / (a.width * a.height + b.width * b.height - inter)
+
+
+class FaceStream:
+    """Finds, aligns and encodes the faces of one camera's frames (BGR, as OpenCV reads)."""
+
+    def __init__(self, settings: StreamSettings | None = None) -> None:
+        """Start an empty stream.
+
+        Args:
+            settings: What may be skipped; defaults from :class:`StreamSettings`.
+        """
+        self.settings = settings or StreamSettings()
+        self.counters = StreamCounters()
+        self._faces: list[StreamFace] = []
+        self._thumb: npt.NDArray[np.float32] | None = None
+        self._shape: tuple[int, ...] = ()
+        self._since_full = 0
+        self._still = 0
+
+    def reset(self) -> None:
+        """Forget the previous frames (a new camera, or a jump in time)."""
+        self._faces, self._thumb, self._since_full, self._still = [], None, 0, 0
+
+    def faces(self, frame: Image) -> list[StreamFace]:
+        """The faces of the next frame, largest first.
+
+        Args:
+            frame: BGR ``uint8`` pixels (height, width, 3), the next frame of the camera
+                (grey and BGRA frames are converted).
+
+        Returns:
+            Up to ``max_faces`` faces.
+
+        Raises:
+            ValueError: If the frame is not a uint8 BGR, BGRA or grey image.
+        """
+        import cv2  # noqa: PLC0415 - keep `import biometrics` cheap
+
+        if frame.dtype != np.uint8:
+            raise ValueError(f"expected a BGR uint8 frame (height, width, 3), got {frame.dtype}")
+        if frame.ndim == 2 or (frame.ndim == 3 and frame.shape[2] in (1, 4)):
+            code = cv2.COLOR_BGRA2BGR if frame.ndim == 3 and frame.shape[2] == 4 else None
+            frame = np.asarray(
+                cv2.cvtColor(frame, code)
+                if code is not None
+                else cv2.cvtColor(frame.reshape(frame.shape[:2]), cv2.COLOR_GRAY2BGR),
+                np.uint8,
+            )
+        if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
+            raise ValueError(
+                f"expected a BGR uint8 frame (height, width, 3), got {frame.dtype} {frame.shape}"
+            )
+        if frame.shape != self._shape:
+            self.reset()
+            self._shape = frame.shape
+        self.counters.frames += 1
+        grey: Image = np.ascontiguousarray(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY), np.uint8)
+        thumb = cv2.resize(grey, _THUMB, interpolation=cv2.INTER_AREA).astype(np.float32)
+        if not self._faces and self._is_still(thumb):
+            self.counters.still_skips += 1
+            return []
+        boxes = self._follow(grey) if self._faces else None
+        if boxes is None:
+            boxes = self._full_scan(frame, grey)
+            self._thumb, self._still, self._since_full = thumb, 0, 0
+        else:
+            self._since_full += 1
+        boxes = sorted(boxes, key=lambda b: b.width * b.height, reverse=True)
+        found = [self._encode(frame, grey, box) for box in boxes[: self.settings.max_faces]]
+        self._faces = found
+        return found
+
+    def _is_still(self, thumb: npt.NDArray[np.float32]) -> bool:
+        if self._thumb is None or self._still >= self.settings.still_rescan:
+            return False
+        if float(np.abs(thumb - self._thumb).mean()) >= self.settings.still_level:
+            return False
+        self._still += 1
+        return True
+
+    def _full_scan(self, frame: Image, grey: Image) -> list[FaceBox]:
+        import cv2  # noqa: PLC0415
+
+        self.counters.full_scans += 1
+        height, width = grey.shape
+        scale = min(1.0, self.settings.max_width / width)
+        small = grey if self.settings.grey_search else frame
+        if scale < 1.0:
+            size = (round(width * scale), round(height * scale))
+            small = np.ascontiguousarray(cv2.resize(small, size, interpolation=cv2.INTER_AREA))
+        if not self.settings.grey_search:
+            small = np.ascontiguousarray(cv2.cvtColor(small, cv2.COLOR_BGR2RGB))
+        rects, scores, _ = hog_detector().run(small, 0, 0.0)
+        return [
+            _scaled_box(r, 1 / scale, 0, 0, float(s)).clipped(height, width)
+            for r, s in zip(rects, scores, strict=True)
+        ]
+
+    def _follow(self, grey: Image) -> list[FaceBox] | None:
+        """Search around each followed face; None when a full scan is due or one is lost."""
+        import cv2  # noqa: PLC0415
+
+        if self._since_full + 1 >= self.settings.full_scan_every:
+            return None
+        self.counters.followed_scans += 1
+        height, width = grey.shape
+        boxes: list[FaceBox] = []
+        for face in self._faces:
+            box = face.box
+            margin = round(self.settings.roi_margin * box.width)
+            top, left = max(box.top - margin, 0), max(box.left - margin, 0)
+            bottom, right = min(box.bottom + margin, height), min(box.right + margin, width)
+            scale = min(1.0, self.settings.roi_face_px / max(box.width, 1))
+            crop: Image = grey[top:bottom, left:right]
+            if scale < 1.0:
+                size = (max(round(crop.shape[1] * scale), 1), max(round(crop.shape[0] * scale), 1))
+                crop = np.asarray(cv2.resize(crop, size, interpolation=cv2.INTER_AREA), np.uint8)
+            rects, scores, _ = hog_detector().run(np.ascontiguousarray(crop), 0, 0.0)
+            found = [
+                _scaled_box(r, 1 / scale, top, left, float(s)).clipped(height, width)
+                for r, s in zip(rects, scores, strict=True)
+            ]
+            if not found:
+                return None
+            boxes.append(max(found, key=lambda b: _iou(b, box)))
+        return boxes
+
+    def _encode(self, frame: Image, grey: Image, box: FaceBox) -> StreamFace:
+        import cv2  # noqa: PLC0415
+
+        dlib = load_dlib()
+        height, width = grey.shape
+        # The chip (padding 0.25 around the aligned face) lies well inside 0.6 face widths.
+        pad = round(0.6 * max(box.width, box.height))
+        top, left = max(box.top - pad, 0), max(box.left - pad, 0)
+        bottom, right = min(box.bottom + pad, height), min(box.right + pad, width)
+        rgb = np.ascontiguousarray(cv2.cvtColor(frame[top:bottom, left:right], cv2.COLOR_BGR2RGB))
+        rect = dlib.rectangle(
+            box.left - left, box.top - top, box.right - 1 - left, box.bottom - 1 - top
+        )
+        shape = shape_predictor(68)(rgb, rect)
+        points = np.array([(p.x + left, p.y + top) for p in shape.parts()], dtype=np.float64)
+        clipped = box.clipped(height, width)
+        grey_face = np.ascontiguousarray(
+            grey[clipped.top : clipped.bottom, clipped.left : clipped.right]
+        )
+        previous = self._previous(box)
+        if previous is not None and self._still_face(previous, points):
+            self.counters.reused += 1
+            return StreamFace(
+                box=box,
+                landmarks=points,
+                encoding=previous.encoding,
+                grey_face=grey_face,
+                followed=True,
+                raw=previous.raw,
+                mirrored=previous.mirrored,
+                reused=previous.reused + 1,
+                anchor=previous.anchor,
+                averaged=previous.averaged,
+            )
+        chip = dlib.get_face_chip(rgb, shape, size=CHIP_SIZE, padding=CHIP_PADDING)
+        mirrored = self.settings.mirror_average and previous is not None and not previous.mirrored
+        if mirrored:
+            chip = np.ascontiguousarray(chip[:, ::-1])
+        raw = np.asarray(face_recognizer().compute_face_descriptor(chip, 1), np.float32)
+        self.counters.encodings += 1
+        encoding = raw
+        if self.settings.mirror_average and previous is not None:
+            encoding = ((raw.astype(np.float64) + previous.raw) / 2).astype(np.float32)
+        return StreamFace(
+            box=box,
+            landmarks=points,
+            encoding=encoding,
+            grey_face=grey_face,
+            followed=previous is not None,
+            raw=raw,
+            mirrored=mirrored,
+            anchor=points,
+            averaged=self.settings.mirror_average and previous is not None,
+        )
+
+    def _still_face(self, previous: StreamFace, points: npt.NDArray[np.float64]) -> bool:
+        # A first frame's plain encoding is not kept: the next frame adds its mirror image.
+        if previous.reused >= self.settings.reuse_max:
+            return False
+        if self.settings.mirror_average and not previous.averaged:
+            return False
+        # The landmarks of the frame whose encoding is kept, not of the last reuse: a slow
+        # drift adds up and is encoded again.
+        anchor = previous.landmarks if previous.anchor is None else previous.anchor
+        eyes = float(np.linalg.norm(points[36:42].mean(0) - points[42:48].mean(0)))
+        # The mean: single jaw points jitter by a pixel or two from sensor noise alone.
+        moved = float(np.abs(points - anchor).mean()) / max(eyes, 1e-6)
+        return moved < self.settings.reuse_motion
+
+    def _previous(self, box: FaceBox) -> StreamFace | None:
+        best = max(self._faces, key=lambda f: _iou(f.box, box), default=None)
+        return best if best is not None and _iou(best.box, box) >= 0.3 else None
+
+
+def _scaled_box(rect: object, inv: float, top: int, left: int, score: float) -> FaceBox:
+    return FaceBox(
+        top=top + round(rect.top() * inv),  # type: ignore[attr-defined]
+        right=left + round((rect.right() + 1) * inv),  # type: ignore[attr-defined]
+        bottom=top + round((rect.bottom() + 1) * inv),  # type: ignore[attr-defined]
+        left=left + round(rect.left() * inv),  # type: ignore[attr-defined]
+        score=score,
+    )

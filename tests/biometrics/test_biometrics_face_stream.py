@@ -1,0 +1,160 @@
+"""FaceStream on camera-like frames built from the shared photos, with the real dlib models."""
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from biometrics import (
+    ENROLLMENT_PIPELINE,
+    FaceEncoder,
+    FaceStream,
+    FaceTrack,
+    HogDetector,
+    LivenessChecker,
+    LivenessReason,
+    StreamSettings,
+    load_image,
+    select_primary_face,
+)
+
+DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+FACES = DATA / "faces"
+SCENE = DATA / "qr-photos" / "qrcode-1" / "1.png"
+pytestmark = pytest.mark.skipif(
+    not (FACES.is_dir() and SCENE.is_file()), reason="../shared/data is absent"
+)
+
+
+def scene() -> np.ndarray:
+    image = cv2.imread(str(SCENE), cv2.IMREAD_COLOR)
+    return np.ascontiguousarray(cv2.resize(image, (1280, 720), interpolation=cv2.INTER_LINEAR))
+
+
+def noisy(frame: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    return np.clip(frame + rng.normal(0, 2, frame.shape), 0, 255).astype(np.uint8)
+
+
+@pytest.fixture(scope="module")
+def portrait() -> np.ndarray:
+    """obama.jpg's head, BGR, the face about 230 px wide."""
+    rgb = load_image(FACES / "obama.jpg")
+    box = HogDetector(max_width=None).detect(rgb)[0]
+    crop = rgb[max(box.top - box.height, 0) : box.bottom + box.height, :]
+    scale = 230 / box.width
+    crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    return np.ascontiguousarray(cv2.cvtColor(crop, cv2.COLOR_RGB2BGR)[:660, :900])
+
+
+def with_face(background: np.ndarray, face: np.ndarray, dx: int) -> np.ndarray:
+    frame = background.copy()
+    h, w = face.shape[:2]
+    frame[30 : 30 + h, 200 + dx : 200 + dx + w] = face
+    return frame
+
+
+@pytest.fixture(scope="module")
+def templates() -> dict[str, np.ndarray]:
+    found = {}
+    for name in ("obama2.jpg", "biden.jpg"):
+        face = ENROLLMENT_PIPELINE.encode_file(FACES / name)
+        assert face is not None
+        found[name] = face.encoding
+    return found
+
+
+def test_a_still_empty_scene_is_not_searched_again_until_it_changes() -> None:
+    rng = np.random.default_rng(1)
+    stream = FaceStream(StreamSettings(still_rescan=5))
+    background = scene()
+    for _ in range(4):
+        assert stream.faces(noisy(background, rng)) == []
+    assert stream.counters.full_scans == 1 and stream.counters.still_skips == 3
+    moved = np.ascontiguousarray(np.roll(background, 40, axis=1))
+    assert stream.faces(moved) == []
+    assert stream.counters.full_scans == 2
+    for _ in range(6):  # still again: searched once more after still_rescan skips
+        stream.faces(noisy(moved, rng))
+    assert stream.counters.full_scans == 3
+
+
+def test_a_walking_face_is_followed_and_mirror_averaged(
+    portrait: np.ndarray, templates: dict[str, np.ndarray]
+) -> None:
+    rng = np.random.default_rng(2)
+    stream = FaceStream()
+    background = scene()
+    seen = [stream.faces(noisy(with_face(background, portrait, 4 * n), rng)) for n in range(8)]
+    assert all(len(faces) == 1 for faces in seen)
+    first, *rest = [faces[0] for faces in seen]
+    assert not first.followed and not first.averaged and not first.mirrored
+    assert all(f.followed and f.averaged for f in rest)
+    assert [f.mirrored for f in rest[:3]] == [True, False, True]  # every other chip mirrored
+    c = stream.counters
+    assert c.full_scans == 2 and c.followed_scans == 6  # a full scan every 5th frame
+    assert c.encodings == 8 and c.reused == 0  # 4 px a frame: encoded every frame
+    for face in rest:
+        assert face.landmarks.shape == (68, 2) and face.grey_face.ndim == 2
+        moved = face.box.center[0] - first.box.center[0]
+        assert abs(moved - 4 * (rest.index(face) + 1)) <= 15
+        assert np.linalg.norm(face.encoding - templates["obama2.jpg"]) < 0.5
+        assert np.linalg.norm(face.encoding - templates["biden.jpg"]) > 0.6
+
+
+def test_a_followed_encoding_is_the_enrollment_alignment(portrait: np.ndarray) -> None:
+    frame = with_face(scene(), portrait, 0)
+    stream = FaceStream()
+    stream.faces(frame)
+    followed = stream.faces(frame)[0]
+    rgb = np.ascontiguousarray(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
+    enrollment = FaceEncoder(landmark_points=68, flip=True).encode(rgb, followed.box)
+    assert followed.averaged
+    assert np.linalg.norm(followed.encoding - enrollment.encoding) < 0.03
+
+
+def test_a_face_standing_still_keeps_its_encoding_a_few_frames(portrait: np.ndarray) -> None:
+    rng = np.random.default_rng(3)
+    frame = with_face(scene(), portrait, 0)
+    stream = FaceStream(StreamSettings(reuse_max=2, full_scan_every=100))
+    faces = [stream.faces(noisy(frame, rng))[0] for _ in range(8)]
+    # Frame 1 plain, frame 2 averaged; then kept twice, encoded again, kept twice...
+    assert [f.reused for f in faces] == [0, 0, 1, 2, 0, 1, 2, 0]
+    assert stream.counters.encodings == 4 and stream.counters.reused == 4
+    assert faces[2].encoding is faces[1].encoding
+
+
+def test_liveness_assesses_stream_faces_without_finding_them_again(portrait: np.ndarray) -> None:
+    frame = with_face(scene(), portrait, 0)
+    stream = FaceStream()
+    tracks = [stream.faces(frame)[0].liveness_track() for _ in range(6)]
+    checker = LivenessChecker()
+    still = checker.assess(tracks)  # a still photo: refused
+    assert not still.passed
+    assert still.reason in (LivenessReason.NO_MOTION, LivenessReason.RIGID_MOTION)
+    assert checker.assess(tracks[:2]).reason is LivenessReason.NO_FACE
+    broken = [FaceTrack(landmarks=np.zeros((3, 2)), grey_face=t.grey_face) for t in tracks]
+    verdict = checker.assess(broken)
+    assert not verdict.passed and verdict.reason is LivenessReason.ERROR
+
+
+def test_bad_frames_are_refused_grey_and_bgra_converted(portrait: np.ndarray) -> None:
+    stream = FaceStream()
+    with pytest.raises(ValueError, match="BGR uint8 frame"):
+        stream.faces(np.zeros((720, 1280, 3), np.float32))
+    with pytest.raises(ValueError, match="BGR uint8 frame"):
+        stream.faces(np.zeros((720, 1280, 2), np.uint8))
+    frame = with_face(scene(), portrait, 0)
+    assert len(FaceStream().faces(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY))) == 1
+    assert len(FaceStream().faces(cv2.cvtColor(frame, cv2.COLOR_BGR2BGRA))) == 1
+
+
+def test_grey_hog_finds_the_same_face() -> None:
+    image = load_image(FACES / "obama-720p.jpg")
+    rgb_box = select_primary_face(HogDetector().detect(image), height=720, width=1280)
+    grey_box = select_primary_face(HogDetector(grey=True).detect(image), height=720, width=1280)
+    assert rgb_box is not None and grey_box is not None
+    # The same face, perhaps at the next pyramid level (a box about a fifth smaller).
+    assert abs(rgb_box.center[0] - grey_box.center[0]) <= 20
+    assert abs(rgb_box.center[1] - grey_box.center[1]) <= 20
+    assert 0.75 <= grey_box.width / rgb_box.width <= 1.33
