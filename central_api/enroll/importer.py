@@ -69,6 +69,14 @@ def import_person(
     if usable:
         # From the search to the commit, no desk may enroll a face (see face_lock).
         lock_face_enrollment(session=session)
+        # A second import of the same row may have committed while we waited for the lock.
+        if person_in.external_id:
+            existing = person_by_external_id(
+                session=session, site_id=person_in.site_id, external_id=person_in.external_id
+            )
+            if existing:
+                session.rollback()
+                return ImportOutcome(status="exists", person_id=existing), {}
     ready: list[ReadyTemplate] = []
     accepted: dict[str, bytes] = {}
     for name, data, analysis in usable:

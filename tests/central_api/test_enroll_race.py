@@ -148,6 +148,36 @@ def test_a_bulk_import_and_a_desk_saving_the_same_face_at_once_save_it_once(
         assert desk_status == 409 and import_status == 201, "the import won: the desk is held"
 
 
+def test_two_imports_of_the_same_row_at_once_create_one_person(
+    client: TestClient,
+    world: World,
+    engine: Engine,
+    both_search_at_once: threading.Barrier,
+) -> None:
+    """A re-run started while the first run is still importing the row finds it done."""
+    desk = world.user(Role.SECURITY_DESK)
+    row = json.dumps(
+        {"site_id": "rtm", "display_name": "Row Twice", "kind": "driver", "external_id": "HR-77"}
+    )
+
+    def import_row(_: int) -> tuple[int, dict[str, Any]]:
+        answer = client.post(
+            "/api/v1/enroll/import/person",
+            data={"person": row},
+            files=[("photos", ("row.jpg", face("obama.jpg")))],
+            headers=desk,
+        )
+        return answer.status_code, answer.json()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = sorted(pool.map(import_row, range(2)), key=lambda r: r[0])
+
+    (first_status, first), (second_status, second) = results
+    assert (first_status, second_status) == (200, 201), results
+    assert first["status"] == "exists" and first["person_id"] == second["person_id"]
+    assert _templates(engine) == 1
+
+
 def test_the_lock_waits_for_the_holder_to_commit(engine: Engine) -> None:
     """A second transaction cannot take the enrollment lock until the first one ends."""
     taken = threading.Event()
