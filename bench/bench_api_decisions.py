@@ -328,9 +328,11 @@ def main() -> None:
         )
         during = load_average()
         decided = run_load(api.base, requests, concurrency=args.concurrency, seconds=args.seconds)
+        light = run_load(api.base, requests, concurrency=4, seconds=max(3.0, args.seconds / 2))
         print(f"load generator: {decided.generator}; API: portgate api --workers {args.workers}")
         print(describe(f"decisions at {args.concurrency} concurrent", decided))
         print(describe("anchor GET /healthz", health))
+        print(describe("decisions at 4 concurrent (latency when not saturated)", light))
         ratio = decided.rate / health.rate if health.rate else 0.0
         print(f"ratio decisions/healthz throughput: {ratio:.2f}")
         print(
@@ -367,6 +369,13 @@ def main() -> None:
         )
         figure("decision_p95_ms", decided.p95_ms, "ms", "healthz_p95_ms", health.p95_ms)
         figure("decision_p50_ms", decided.p50_ms, "ms", "healthz_p50_ms", health.p50_ms)
+        figure(
+            "decision_p99_ms_at_4_concurrent",
+            light.p99_ms,
+            "ms",
+            "decisions_per_s_at_4",
+            light.rate,
+        )
         figure("decision_service_ms", warm_ms, "ms", "uncached_service_ms", cold_ms)
         # HTTP batch ingest: the anchor of MQTT ingest.
         events = [event(n) for n in range(args.events)]
