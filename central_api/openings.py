@@ -65,7 +65,9 @@ def approve_open(*, session: Session, request_id: str, username: str, ttl_s: int
     request = session.exec(
         select(OpenRequest).where(OpenRequest.id == request_id).with_for_update()
     ).first()
-    if request is None:
+    # Open requests have no site of their own: a site-bound user's scoped session finds no
+    # gate of another site, so that site's requests do not exist for them either.
+    if request is None or session.get(Gate, request.gate_id) is None:
         raise NotFoundError(f"open request {request_id!r} not found")
     if request.status != "pending":
         raise ConflictError(f"open request is {request.status}")

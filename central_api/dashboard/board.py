@@ -208,10 +208,17 @@ class GateBoard:
         with self._lock:
             return self._tile(gate_id)
 
-    def tiles(self) -> list[dict[str, Any]]:
-        """Every known gate's tile, sorted by site then gate."""
+    def tiles(self, *, site_id: str | None = None) -> list[dict[str, Any]]:
+        """The tiles of `site_id`'s gates (None: every known gate), sorted by site then gate.
+
+        The board is shared by every user of this process, so it is filtered here: the
+        request's site-scoped session does not reach in-memory state.
+        """
         with self._lock:
-            ids = sorted(self._meta, key=lambda g: (self._meta[g].site_id, g))
+            ids = sorted(
+                (g for g, meta in self._meta.items() if site_id is None or meta.site_id == site_id),
+                key=lambda g: (self._meta[g].site_id, g),
+            )
             return [self._tile(gate_id) for gate_id in ids]
 
     def _tile(self, gate_id: str) -> dict[str, Any]:

@@ -44,13 +44,15 @@ def snapshot(session: SessionDep, live: LiveDep, user: OperatorUser) -> dict[str
     """Everything the page shows at load: who, sites, tiles, recent events, open alarms."""
     live.refresh_board(session)
     return {
-        "user": {"username": user.username, "role": str(user.role)},
+        "user": {"username": user.username, "role": str(user.role), "site_id": user.site_id},
         "sites": list_sites(session=session),
-        "gates": live.board.tiles(),
+        "gates": live.board.tiles(site_id=user.site_id),
         "events": list_event_views(session=session, limit=100),
         "alarms": list_open_alarm_views(session=session),
         "unacknowledged": count_open_alarms(session=session),
-        "open_requests": list_pending_open_requests(session=session, now=utc_now()),
+        "open_requests": list_pending_open_requests(
+            session=session, now=utc_now(), site_id=user.site_id
+        ),
     }
 
 
@@ -75,9 +77,9 @@ def events(
 
 @router.get("/gates")
 def gates(session: SessionDep, live: LiveDep, user: OperatorUser) -> list[dict[str, Any]]:
-    """The gate tiles as this process knows them now."""
+    """The gate tiles of the user's site (every site: site-wide) as this process knows them."""
     live.refresh_board(session)
-    return live.board.tiles()
+    return live.board.tiles(site_id=user.site_id)
 
 
 @router.get("/alarms")
@@ -86,7 +88,9 @@ def alarms(session: SessionDep, user: OperatorUser) -> dict[str, Any]:
     return {
         "alarms": list_open_alarm_views(session=session),
         "unacknowledged": count_open_alarms(session=session),
-        "open_requests": list_pending_open_requests(session=session, now=utc_now()),
+        "open_requests": list_pending_open_requests(
+            session=session, now=utc_now(), site_id=user.site_id
+        ),
         "sites": list_sites(session=session),
     }
 
@@ -128,9 +132,13 @@ def charts(
 
 @router.get("/stream", response_class=StreamingResponse)
 async def stream(request: Request, live: LiveDep, user: StreamOperator) -> StreamingResponse:
-    """Server-Sent Events: ``event``, ``alarm``, ``gate``, ``alarm_ack``, ``threat``, ``open``."""
+    """Server-Sent Events: ``event``, ``alarm``, ``gate``, ``alarm_ack``, ``threat``, ``open``.
+
+    A site-bound user's stream carries their own site's items only; a site-wide admin's,
+    every site's.
+    """
     try:
-        sub = live.hub.subscribe()
+        sub = live.hub.subscribe(site_id=user.site_id)
     except OverflowError as exc:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(exc)) from None
 

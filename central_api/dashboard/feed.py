@@ -7,7 +7,8 @@ one feed thread decodes, names the person, updates the gate board and publishes 
 Every API replica subscribes to the broker itself, so every replica's browsers see every
 event, whichever replica's insert won, and every alarm an API replica raised or
 acknowledged (site alarm topic). Duplicates (at-least-once delivery, and a replica's own
-notice arriving both locally and back from the broker) are dropped here by id.
+notice arriving both locally and back from the broker) are dropped here by id. Every hub
+item is tagged with its site, so each browser gets only what its user may see (`LiveHub`).
 """
 
 import logging
@@ -151,19 +152,21 @@ class LiveFeed:
             person = self._person(message.person_id)
             view = event_view_from_message(message, site_id=site_id, gate_id=gate_id, person=person)
             self._board.apply_event(gate_id, view)
-            self._publish("event", view)
-            self._publish("gate", self._board.tile(gate_id))
+            self._publish("event", view, site_id=site_id)
+            self._publish("gate", self._board.tile(gate_id), site_id=site_id)
         elif isinstance(message, AlarmRaised):
             if self._seen_before("a:" + message.alarm_id):
                 return
             self._publish(
-                "alarm", alarm_view_from_message(message, site_id=site_id, gate_id=gate_id)
+                "alarm",
+                alarm_view_from_message(message, site_id=site_id, gate_id=gate_id),
+                site_id=site_id,
             )
         elif isinstance(message, NodeStatus):
             if parsed.node == message.node and self._board.apply_node_status(gate_id, message):
-                self._publish("gate", self._board.tile(gate_id))
+                self._publish("gate", self._board.tile(gate_id), site_id=site_id)
         elif isinstance(message, GateState) and self._board.apply_state(gate_id, message):
-            self._publish("gate", self._board.tile(gate_id))
+            self._publish("gate", self._board.tile(gate_id), site_id=site_id)
 
     def _handle_site_alarm(self, site_id: str, payload: bytes) -> None:
         try:
@@ -180,15 +183,19 @@ class LiveFeed:
                 return
             self.handled += 1
             person = self._person(message.person_id)
-            self._publish("alarm", alarm_view_from_notice(message, site_id=site_id, person=person))
+            view = alarm_view_from_notice(message, site_id=site_id, person=person)
+            self._publish("alarm", view, site_id=site_id)
         elif isinstance(message, AlarmAcknowledged):
             if self._seen_before("k:" + message.alarm_id):
                 return
             self.handled += 1
-            self._publish("alarm_ack", ack_view_from_message(message, site_id=site_id))
+            view = ack_view_from_message(message, site_id=site_id)
+            self._publish("alarm_ack", view, site_id=site_id)
 
-    def _publish(self, channel: str, data: dict[str, Any]) -> None:
-        self._hub.publish(LiveItem.of(channel, data))
+    def _publish(self, channel: str, data: dict[str, Any], *, site_id: str) -> None:
+        # The site is the gate's (or the alarm topic's) as the database knows it, so a
+        # site-bound viewer's stream gets exactly what their site's database rows show.
+        self._hub.publish(LiveItem.of(channel, data, site_id=site_id))
 
     def _seen_before(self, key: str) -> bool:
         if key in self._seen:

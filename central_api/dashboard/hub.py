@@ -5,6 +5,11 @@ from any thread; it serialises the item once and hands it to each loop with
 ``call_soon_threadsafe``, so the producer never waits for a client. A client whose queue is
 full is dropped (its stream ends; the browser reconnects and reloads a snapshot) rather than
 slowing everyone else down.
+
+Items carry the site they are about and clients the site they may see: a site-bound user's
+stream gets its own site's items only, a site-wide admin's gets them all. An item about no
+site (none is published so far) reaches site-wide clients only, so a forgotten site fails
+closed.
 """
 
 import asyncio
@@ -28,15 +33,17 @@ LIVE_DROPPED = Counter(
 
 @dataclass(frozen=True, slots=True)
 class LiveItem:
-    """One message for the browsers: an SSE event name and its JSON text."""
+    """One message for the browsers: an SSE event name, its JSON text and its site."""
 
     channel: str
     text: str
+    site_id: str | None = None
 
     @classmethod
-    def of(cls, channel: str, data: Any) -> "LiveItem":
-        """Serialise `data` once (every client gets the same text)."""
-        return cls(channel=channel, text=json.dumps(data, separators=(",", ":"), default=str))
+    def of(cls, channel: str, data: Any, *, site_id: str | None = None) -> "LiveItem":
+        """Serialise `data` once (every client that may see `site_id` gets the same text)."""
+        text = json.dumps(data, separators=(",", ":"), default=str)
+        return cls(channel=channel, text=text, site_id=site_id)
 
     def to_sse(self) -> str:
         """The Server-Sent Events frame (JSON has no raw newlines, so one data line)."""
@@ -45,11 +52,19 @@ class LiveItem:
 
 @dataclass(eq=False)
 class Subscription:
-    """One client's queue; `None` in the queue ends its stream."""
+    """One client's queue; `None` in the queue ends its stream.
+
+    `site_id` is the one site the client may see; None: every site (a site-wide admin).
+    """
 
     loop: asyncio.AbstractEventLoop
     queue: "asyncio.Queue[LiveItem | None]"
+    site_id: str | None = None
     dropped: bool = field(default=False)
+
+    def wants(self, item: LiveItem) -> bool:
+        """Whether this client may see `item`."""
+        return self.site_id is None or item.site_id == self.site_id
 
     async def next_item(self, idle_s: float) -> LiveItem | None:
         """The next item, or None after `idle_s` seconds of silence (or when dropped)."""
@@ -78,10 +93,10 @@ class LiveHub:
         with self._lock:
             return len(self._subs)
 
-    def subscribe(self) -> Subscription:
-        """Register a client on the running event loop (call from async code)."""
+    def subscribe(self, *, site_id: str | None = None) -> Subscription:
+        """Register a client of `site_id` (None: every site) on the running event loop."""
         loop = asyncio.get_running_loop()
-        sub = Subscription(loop=loop, queue=asyncio.Queue(maxsize=self._size))
+        sub = Subscription(loop=loop, queue=asyncio.Queue(maxsize=self._size), site_id=site_id)
         with self._lock:
             if len(self._subs) >= self._max:
                 raise OverflowError(f"too many live clients (limit {self._max})")
@@ -96,9 +111,9 @@ class LiveHub:
             LIVE_CLIENTS.set(len(self._subs))
 
     def publish(self, item: LiveItem) -> None:
-        """Offer `item` to every client; never blocks, from any thread."""
+        """Offer `item` to every client that may see its site; never blocks, from any thread."""
         with self._lock:
-            subs = list(self._subs)
+            subs = [sub for sub in self._subs if sub.wants(item)]
         self.published += 1
         by_loop: dict[asyncio.AbstractEventLoop, list[Subscription]] = {}
         for sub in subs:
@@ -112,7 +127,7 @@ class LiveHub:
 
     def _deliver(self, group: list[Subscription], item: LiveItem) -> None:
         for sub in group:
-            if sub.dropped:
+            if sub.dropped or not sub.wants(item):
                 continue
             try:
                 sub.queue.put_nowait(item)

@@ -133,19 +133,30 @@ def count_open_alarms(*, session: Session) -> int:
     )
 
 
-def list_pending_open_requests(*, session: Session, now: datetime) -> list[dict[str, Any]]:
-    """Remote opens waiting for a second operator (the last 5 minutes: older ones expire)."""
-    rows = session.exec(
-        select(OpenRequest)
+def list_pending_open_requests(
+    *, session: Session, now: datetime, site_id: str | None = None
+) -> list[dict[str, Any]]:
+    """Remote opens waiting for a second operator (the last 5 minutes: older ones expire).
+
+    Only those at `site_id`'s gates when given: open requests have no site column of their
+    own, so the site scope cannot filter them; their gate's site does.
+    """
+    statement = (
+        select(OpenRequest, Gate.site_id)
+        .join(Gate, col(Gate.id) == col(OpenRequest.gate_id))
         .where(
             OpenRequest.status == "pending",
             col(OpenRequest.requested_at) > now - timedelta(minutes=5),
         )
         .order_by(col(OpenRequest.requested_at).desc())
-    ).all()
+    )
+    if site_id is not None:
+        statement = statement.where(Gate.site_id == site_id)
+    rows = session.exec(statement).all()
     return [
         {
             "id": r.id,
+            "site_id": site,
             "gate_id": r.gate_id,
             "lane": r.lane,
             "direction": str(r.direction),
@@ -153,7 +164,7 @@ def list_pending_open_requests(*, session: Session, now: datetime) -> list[dict[
             "requested_by": r.requested_by,
             "requested_at": r.requested_at.isoformat(),
         }
-        for r in rows
+        for r, site in rows
     ]
 
 

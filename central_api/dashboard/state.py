@@ -13,6 +13,7 @@ from central_api.dashboard.feed import LiveFeed
 from central_api.dashboard.hub import LiveHub
 from central_api.dashboard.queries import load_gate_metas, seed_board
 from central_api.db import utc_now
+from central_api.site_scope import unscoped
 
 __all__ = ["DashboardState", "LiveDep", "get_live"]
 
@@ -32,11 +33,17 @@ class DashboardState:
         return cls(hub=hub, board=board, feed=LiveFeed(engine=engine, hub=hub, board=board))
 
     def refresh_board(self, session: Session) -> None:
-        """Seed the board from storage once, then keep its gate list current."""
-        if not self.board.seeded:
-            seed_board(session=session, board=self.board, now=utc_now(), wall_now=time.time())
-        else:
-            self.board.set_gates(load_gate_metas(session=session))
+        """Seed the board from storage once, then keep its gate list current.
+
+        The board serves every user of this process, so it is filled with every site's
+        gates even when `session` is a site-bound user's; readers filter by site
+        (`GateBoard.tiles`).
+        """
+        with unscoped(session):
+            if not self.board.seeded:
+                seed_board(session=session, board=self.board, now=utc_now(), wall_now=time.time())
+            else:
+                self.board.set_gates(load_gate_metas(session=session))
 
 
 def get_live(request: Request) -> DashboardState:

@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from central_api.dashboard.hub import LiveHub, LiveItem
+from central_api.dashboard.hub import LiveHub, LiveItem, Subscription
 
 
 def test_items_published_from_another_thread_reach_every_client() -> None:
@@ -86,3 +86,28 @@ def test_event_data_is_one_json_line_even_with_newlines() -> None:
     frame = LiveItem.of("alarm", {"detail": "line one\nline two\r\n<b>x</b>"}).to_sse()
     assert frame.count("\n") == 3  # event line, one data line, blank line
     assert "<b>x</b>" in frame  # JSON carries text; the browser writes it with textContent
+
+
+def test_site_bound_clients_get_their_own_sites_items_only() -> None:
+    async def main() -> None:
+        hub = LiveHub(client_queue_size=10)
+        at_a, at_b, everywhere = (
+            hub.subscribe(site_id="a"),
+            hub.subscribe(site_id="b"),
+            hub.subscribe(),
+        )
+        hub.publish(LiveItem.of("event", {"n": 1}, site_id="a"))
+        hub.publish(LiveItem.of("event", {"n": 2}, site_id="b"))
+        hub.publish(LiveItem.of("event", {"n": 3}))  # about no site: site-wide clients only
+
+        async def texts(sub: Subscription) -> list[str]:
+            got: list[str] = []
+            while (item := await sub.next_item(0.1)) is not None:
+                got.append(item.text)
+            return got
+
+        assert await texts(at_a) == ['{"n":1}']
+        assert await texts(at_b) == ['{"n":2}']
+        assert await texts(everywhere) == ['{"n":1}', '{"n":2}', '{"n":3}']
+
+    asyncio.run(main())
