@@ -11,8 +11,9 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
+import psycopg
 from gate_protocol.messages import (
     AccessEvent,
     AlarmRaised,
@@ -22,6 +23,7 @@ from gate_protocol.messages import (
     decode_message,
 )
 from gate_protocol.topics import GateChannel, GateTopic, TopicError, parse_topic
+from psycopg.types.json import Json
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col
 
@@ -142,15 +144,7 @@ def store_event_batch(
             unique[event.event_id] = _event_row(
                 site_id=site_id, gate_id=gate_id, event=event, received_at=received
             )
-    # One compiled statement with many parameter sets: SQLAlchemy sends them as
-    # multi-row VALUES ("insertmanyvalues"), and RETURNING names the rows that were new.
-    table = SQLModel.metadata.tables[AccessEventRecord.__tablename__]
-    statement = (
-        _insert(session, table)
-        .on_conflict_do_nothing(index_elements=["event_id"])
-        .returning(table.c.event_id)
-    )
-    new_ids = tuple(session.connection().execute(statement, list(unique.values())).scalars())
+    new_ids = _insert_new(session, list(unique.values()))
     # The rows just inserted, rebuilt from what was sent (no second round trip).
     new_rows = sorted(
         (AccessEventRecord.model_validate(unique[event_id]) for event_id in new_ids),
@@ -164,6 +158,34 @@ def store_event_batch(
         check_event(session=session, event=record, rules=checks)
     del sites
     return IngestResult(len(new_ids), len(events) - len(new_ids), new_ids)
+
+
+def _insert_new(session: Session, rows: list[dict[str, Any]]) -> tuple[str, ...]:
+    """INSERT the rows, skipping stored event_ids; returns the event_ids that were new."""
+    table = SQLModel.metadata.tables[AccessEventRecord.__tablename__]
+    statement = (
+        _insert(session, table)
+        .on_conflict_do_nothing(index_elements=["event_id"])
+        .returning(table.c.event_id)
+    )
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        # One compiled statement, many parameter sets: multi-row VALUES with RETURNING.
+        return tuple(connection.execute(statement, rows).scalars())
+    # PostgreSQL: psycopg's executemany pipelines one short prepared INSERT per row (one
+    # network round trip); SQLAlchemy's multi-row VALUES would make psycopg re-parse a
+    # statement of thousands of placeholders for every batch, the larger cost.
+    sql = str(statement.compile(dialect=connection.dialect, column_keys=list(rows[0])))
+    params = [{**row, "latency": Json(row["latency"])} for row in rows]
+    raw = cast("psycopg.Connection[Any]", connection.connection.dbapi_connection)
+    new_ids: list[str] = []
+    with raw.cursor() as cursor:
+        cursor.executemany(sql, params, returning=True)
+        while True:
+            new_ids.extend(str(found[0]) for found in cursor.fetchall())
+            if not cursor.nextset():
+                break
+    return tuple(new_ids)
 
 
 def _event_row(
