@@ -22,9 +22,10 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from gate_protocol.api_models import AlarmBatchResult
-from gate_protocol.messages import AlarmRaised, encode_message
+from gate_protocol.messages import AlarmRaised, Message
 
 from gate_agent.api_client import ApiError
+from gate_agent.publish_window import Publisher, PublishWindow
 
 __all__ = ["AlarmApi", "AlarmOutbox", "AlarmSender", "PendingAlarm"]
 
@@ -126,14 +127,6 @@ class AlarmOutbox:
         return cursor.rowcount
 
 
-class Publisher(Protocol):
-    """Publishes at QoS 1 and returns the message id (None: refused)."""
-
-    def publish(self, topic: str, payload: bytes, *, retain: bool = False) -> int | None:
-        """Publish one message."""
-        ...
-
-
 class AlarmApi(Protocol):
     """The API call that stores alarms (the real one is `gate_agent.api_client.ApiClient`)."""
 
@@ -170,41 +163,31 @@ class AlarmSender:
         wall: Callable[[], float] = time.time,
     ) -> None:
         self._alarms = alarms
-        self._publisher = publisher
-        self._topic = topic
-        self._window = window
+        self._mqtt = PublishWindow(publisher=publisher, topic=topic, window=window)
         self._api = api
         self._batch_size = batch_size
         self._confirm_grace_s = confirm_grace_s
         self._wall = wall
-        self._seq_by_mid: dict[int, int] = {}
-        self._highest_handed = 0
         self.replayed_over_http = 0
         self.resent_unknown = 0
 
     @property
     def in_flight(self) -> int:
         """Alarms handed to MQTT and not yet acknowledged."""
-        return len(self._seq_by_mid)
+        return self._mqtt.in_flight
 
     def pump_mqtt(self) -> int:
         """Hand the next stored alarms to MQTT, up to the window; returns how many."""
-        room = self._window - len(self._seq_by_mid)
-        if room <= 0 or not self._alarms.waiting:
+        if not self._alarms.waiting:
             return 0
-        handed = 0
-        for pending in self._alarms.pending(limit=room, after_seq=self._highest_handed):
-            mid = self._publisher.publish(self._topic, encode_message(pending.alarm))
-            if mid is None:
-                break
-            self._seq_by_mid[mid] = pending.seq
-            self._highest_handed = pending.seq
-            handed += 1
-        return handed
+        return self._mqtt.pump(self._unpublished)
+
+    def _unpublished(self, limit: int, after_seq: int) -> list[tuple[int, Message]]:
+        return [(p.seq, p.alarm) for p in self._alarms.pending(limit=limit, after_seq=after_seq)]
 
     def on_puback(self, mid: int) -> bool:
         """Mark the alarm behind this message id published; False if the mid is not an alarm."""
-        seq = self._seq_by_mid.pop(mid, None)
+        seq = self._mqtt.acknowledge(mid)
         if seq is None:
             return False
         self._alarms.mark_published(seq, at=self._wall())

@@ -15,26 +15,18 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Protocol
 
-from gate_protocol.messages import encode_message
+from gate_protocol.messages import Message
 
 from gate_agent.alarm_outbox import PendingAlarm
 from gate_agent.api_client import ApiClient, ApiError
 from gate_agent.event_confirm import CONFIRM_BATCH, ConfirmJob, ConfirmResult
 from gate_agent.outbox import Outbox
+from gate_agent.publish_window import Publisher, PublishWindow
 
 __all__ = ["EventSender", "Publisher"]
 
 _log = logging.getLogger(__name__)
-
-
-class Publisher(Protocol):
-    """Publishes at QoS 1 and returns the message id (None: refused)."""
-
-    def publish(self, topic: str, payload: bytes, *, retain: bool = False) -> int | None:
-        """Publish one message."""
-        ...
 
 
 class EventSender:
@@ -65,15 +57,11 @@ class EventSender:
         wall: Callable[[], float] = time.time,
     ) -> None:
         self._outbox = outbox
-        self._publisher = publisher
-        self._topic = topic
-        self._window = window
+        self._mqtt = PublishWindow(publisher=publisher, topic=topic, window=window)
         self._api = api
         self._batch_size = batch_size
         self._confirm_grace_s = confirm_grace_s
         self._wall = wall
-        self._seq_by_mid: dict[int, int] = {}
-        self._highest_handed = 0
         self._confirming = False
         self.replayed_over_http = 0
         self.confirmed_known = 0
@@ -82,7 +70,7 @@ class EventSender:
     @property
     def in_flight(self) -> int:
         """Events handed to MQTT and not yet acknowledged."""
-        return len(self._seq_by_mid)
+        return self._mqtt.in_flight
 
     @property
     def confirming(self) -> bool:
@@ -91,22 +79,14 @@ class EventSender:
 
     def pump_mqtt(self) -> int:
         """Hand the next unsent events to MQTT, up to the window; returns how many."""
-        room = self._window - len(self._seq_by_mid)
-        if room <= 0:
-            return 0
-        handed = 0
-        for pending in self._outbox.pending(limit=room, after_seq=self._highest_handed):
-            mid = self._publisher.publish(self._topic, encode_message(pending.event))
-            if mid is None:
-                break
-            self._seq_by_mid[mid] = pending.seq
-            self._highest_handed = pending.seq
-            handed += 1
-        return handed
+        return self._mqtt.pump(self._unpublished)
+
+    def _unpublished(self, limit: int, after_seq: int) -> list[tuple[int, Message]]:
+        return [(p.seq, p.event) for p in self._outbox.pending(limit=limit, after_seq=after_seq)]
 
     def on_puback(self, mid: int) -> bool:
         """Mark the event behind this message id published; False if the mid is not an event."""
-        seq = self._seq_by_mid.pop(mid, None)
+        seq = self._mqtt.acknowledge(mid)
         if seq is None:
             return False
         self._outbox.mark_published([seq], at=self._wall())
@@ -114,8 +94,7 @@ class EventSender:
 
     def reset_mqtt(self) -> None:
         """Forget what paho holds (a new client): every unsent event is handed again."""
-        self._seq_by_mid.clear()
-        self._highest_handed = 0
+        self._mqtt.reset()
 
     def confirm_job(
         self, alarms: Callable[[], tuple[PendingAlarm, ...]] = tuple
