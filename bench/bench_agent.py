@@ -14,10 +14,12 @@ usage: .venv/bin/python bench/bench_agent.py [--seconds S] [--reads N] [--face-r
 3. Credential -> open command at a gate whose policy requires face and liveness, with the
    real biometrics (gate_agent.face_biometrics) and a camera replaying, at R fps, a
    simulated live user made from ../shared/data/faces/obama.jpg (biometrics.liveness_sim:
-   blink, mouth, head-turn parallax; 480 px wide, the face about 200 px); the enrolled
+   blink, mouth, head-turn parallax; 480 px wide, the face about 135 px); the enrolled
    template comes from another photo (obama2.jpg, enrollment pipeline). Two paths:
-   * "face + liveness over the next frames": no face track; the agent takes the burst of
-     frames after the credential, verifies 1:1 and checks liveness, then asks the API;
+   * "face + liveness over the next frames": no face track; the agent's face window
+     (gate_agent.face_window): the frames of the 0.5 s before the credential (at most 6),
+     then each new frame as it arrives, worked on one by one (search + 68 landmarks; two
+     encoded), liveness over 8 frames with the face, stop once certain; then the API;
    * "face verified before the tap": the agent's face track (tracker thread) has encoded
      the face and passed liveness before the badge is read (a fresh agent per read: a
      track decides one presentation).
@@ -340,6 +342,9 @@ def bench_face(reads: int, fps: float, badge_p50: float | None) -> None:
                         faces.append(event.latency)
                     else:
                         refused += 1
+                        why = "no event" if event is None else str(event.reason_detail or "")
+                        why = why or (str(event.reason) if event is not None else "")
+                        print(f"  refused: {why} (face score {getattr(event, 'face_score', None)})")
                     if track:
                         app.stop()
                     time.sleep(0.3)  # the turnstile cycle ends
@@ -362,6 +367,7 @@ def report_face(
 ) -> None:
     """Print one face path's figures."""
     print(f"credential -> open command, {label}: {len(times)} of {reads} reads ({refused} refused)")
+    print(f"  live-user rejection on this path: {refused}/{reads} = {refused / max(reads, 1):.1%}")
     if not times:
         return
     p50, p95 = statistics.median(times), pct(times, 0.95)

@@ -1,11 +1,16 @@
 """Liveness check on simulated attacks and simulated live users.
 
-usage: .venv/bin/python bench/bench_liveness.py [--sources N] [--frames F] [--seed S] [--stream]
+usage: .venv/bin/python bench/bench_liveness.py [--sources N] [--frames F] [--seed S]
+                                                 [--stream | --window]
 
 --stream: the faces are found and landmarked by biometrics.FaceStream with BURST_STREAM (as
 the gate agent does: grey HOG, the 68 landmarks it also encodes with) and judged by
 LivenessChecker.assess,
 instead of LivenessChecker.check finding the face in every frame again.
+--window: the configuration the gate agent uses after a credential (gate_agent.face_window):
+frames fed one by one to biometrics.FaceStream with WINDOW_STREAM (a full scan in the first
+frame, the face then followed around its last place), WINDOW_FRAMES frames per sequence
+(unless --frames is given), judged once by LivenessChecker.assess.
 
 Sources are the shared face photos plus LFW images (../shared/data). Each source gives
 one sequence of each kind (biometrics/liveness_sim.py): identical frames, a printed photo
@@ -29,6 +34,8 @@ import numpy as np
 
 from biometrics import (
     BURST_STREAM,
+    WINDOW_FRAMES,
+    WINDOW_STREAM,
     FaceEncoder,
     FaceStream,
     HogDetector,
@@ -66,11 +73,16 @@ def prepared(path: Path) -> np.ndarray | None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sources", type=int, default=16)
-    parser.add_argument("--frames", type=int, default=8)
+    parser.add_argument("--frames", type=int, default=None, help="default 8 (--window: 8)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--dump", type=Path, help="write every verdict's cues as JSON lines")
-    parser.add_argument("--stream", action="store_true", help="faces found by FaceStream")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--stream", action="store_true", help="faces found by FaceStream")
+    mode.add_argument("--window", action="store_true", help="the agent's post-credential window")
     args = parser.parse_args()
+    if args.frames is None:
+        args.frames = WINDOW_FRAMES if args.window else 8
+    stream_settings = WINDOW_STREAM if args.window else BURST_STREAM
     if not DATA.is_dir():
         raise SystemExit(f"shared data not found at {DATA}")
     rng = np.random.default_rng(args.seed)
@@ -95,8 +107,8 @@ def main() -> None:
         }
         for kind, frames in sequences.items():
             start = time.perf_counter()
-            if args.stream:
-                stream = FaceStream(BURST_STREAM)
+            if args.stream or args.window:
+                stream = FaceStream(stream_settings)
                 bgr = [np.ascontiguousarray(f[:, :, ::-1]) for f in frames]
                 tracks = [face.liveness_track() for f in bgr for face in stream.faces(f)]
                 verdicts[kind].append(checker.assess(tracks))
@@ -104,7 +116,10 @@ def main() -> None:
                 verdicts[kind].append(checker.check(frames))
             seconds.append(time.perf_counter() - start)
     print(f"settings: {checker.settings.model_dump()}; faces found by", end=" ")
-    print("FaceStream" if args.stream else "LivenessChecker.check")
+    if args.window:
+        print("FaceStream(WINDOW_STREAM), the agent's window after a credential")
+    else:
+        print("FaceStream(BURST_STREAM)" if args.stream else "LivenessChecker.check")
     print(
         f"{args.frames} frames per sequence; check time median {statistics.median(seconds):.2f} s"
     )
@@ -131,6 +146,9 @@ def main() -> None:
     attacks = [v for k in KINDS[:3] for v in verdicts[k]]
     accepted = sum(v.passed for v in attacks)
     print(f"overall attack acceptance: {accepted}/{len(attacks)} = {accepted / len(attacks):.1%}")
+    live = verdicts["live"]
+    rejected = sum(not v.passed for v in live)
+    print(f"overall live rejection: {rejected}/{len(live)} = {rejected / max(len(live), 1):.1%}")
 
 
 if __name__ == "__main__":

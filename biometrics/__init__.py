@@ -31,7 +31,13 @@ from biometrics.models import dlib_build_info
 from biometrics.pipeline import ENROLLMENT_PIPELINE, GATE_PIPELINE, FacePipeline
 from biometrics.pose import HeadPose, estimate_pose
 from biometrics.quality import QualityReason, QualityReport, QualitySettings, check_quality
-from biometrics.stream_settings import BURST_STREAM, StreamFace, StreamSettings
+from biometrics.stream_settings import (
+    BURST_STREAM,
+    WINDOW_FRAMES,
+    WINDOW_STREAM,
+    StreamFace,
+    StreamSettings,
+)
 from biometrics.templates import TEMPLATE_BYTES, template_from_bytes, template_to_bytes
 from biometrics.thresholds import (
     DEFAULT_IDENTIFY_THRESHOLD,
@@ -41,6 +47,8 @@ from biometrics.thresholds import (
 
 __all__ = [
     "BURST_STREAM",
+    "WINDOW_FRAMES",
+    "WINDOW_STREAM",
     "DEFAULT_IDENTIFY_THRESHOLD",
     "DEFAULT_VERIFY_THRESHOLD",
     "ENCODING_SIZE",

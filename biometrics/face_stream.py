@@ -11,9 +11,11 @@ keeps what it learnt from the previous frames of one camera:
   again every ``full_scan_every`` frames (faces entering), or when a face is lost;
 * the whole frame is searched in grey (HOG without upsampling, at most 640 px wide) and
   converted from BGR only where a face is (landmarks and the encoding's chip);
+* with ``scan_face_px`` set, full scans after the first face run at the one scale that
+  makes it about that wide (the first frame searched again at it): cheaper than
+  ``max_width`` for a near face, and every frame's boxes are found on one pixel grid;
 * a followed face whose landmarks moved less than ``reuse_motion`` eye distances (mean)
-  since
-  its last encoding keeps that encoding (at most ``reuse_max`` frames in a row): a
+  since its last encoding keeps that encoding (at most ``reuse_max`` frames in a row): a
   person standing still at the reader costs landmarks, not an encoding, per frame;
 * each face is aligned with the 68-point landmarks, as at enrollment. Enrollment encodes
   the chip and its mirror image and averages them; here a followed face's chip is
@@ -73,10 +75,12 @@ class FaceStream:
         self._shape: tuple[int, ...] = ()
         self._since_full = 0
         self._still = 0
+        self._scan_scale: float | None = None
 
     def reset(self) -> None:
         """Forget the previous frames (a new camera, or a jump in time)."""
         self._faces, self._thumb, self._since_full, self._still = [], None, 0, 0
+        self._scan_scale = None
 
     def faces(self, frame: Image) -> list[StreamFace]:
         """The faces of the next frame, largest first.
@@ -135,12 +139,14 @@ class FaceStream:
         self._still += 1
         return True
 
-    def _full_scan(self, frame: Image, grey: Image) -> list[FaceBox]:
+    def _full_scan(self, frame: Image, grey: Image, *, kept: bool = True) -> list[FaceBox]:
         import cv2  # noqa: PLC0415
 
         self.counters.full_scans += 1
         height, width = grey.shape
         scale = min(1.0, self.settings.max_width / width)
+        if kept and self._scan_scale is not None:
+            scale = self._scan_scale
         small = grey if self.settings.grey_search else frame
         if scale < 1.0:
             size = (round(width * scale), round(height * scale))
@@ -148,10 +154,24 @@ class FaceStream:
         if not self.settings.grey_search:
             small = np.ascontiguousarray(cv2.cvtColor(small, cv2.COLOR_BGR2RGB))
         rects, scores, _ = hog_detector().run(small, 0, 0.0)
-        return [
+        if not rects and kept and self._scan_scale is not None:
+            # The face moved off or shrank below the detector's 80 px at the kept scale.
+            self._scan_scale = None
+            return self._full_scan(frame, grey, kept=False)
+        boxes = [
             _scaled_box(r, 1 / scale, 0, 0, float(s)).clipped(height, width)
             for r, s in zip(rects, scores, strict=True)
         ]
+        if boxes and kept and self._scan_scale is None and self.settings.scan_face_px is not None:
+            # One scale for the rest of the stream, the first frame searched again at it:
+            # every frame's boxes (and the landmarks found from them) are then found alike.
+            face_width = max(box.width for box in boxes)
+            kept_scale = min(1.0, self.settings.scan_face_px / max(face_width, 1))
+            if kept_scale < scale:
+                self._scan_scale = kept_scale
+                return self._full_scan(frame, grey)
+            self._scan_scale = scale
+        return boxes
 
     def _follow(self, grey: Image) -> list[FaceBox] | None:
         """Search around each followed face; None when a full scan is due or one is lost."""

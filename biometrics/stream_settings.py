@@ -11,7 +11,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from biometrics.detection import FaceBox
 from biometrics.liveness import FaceTrack
 
-__all__ = ["BURST_STREAM", "StreamCounters", "StreamFace", "StreamSettings"]
+__all__ = [
+    "BURST_STREAM",
+    "WINDOW_FRAMES",
+    "WINDOW_STREAM",
+    "StreamCounters",
+    "StreamFace",
+    "StreamSettings",
+]
 
 Image = npt.NDArray[np.uint8]
 Vector = npt.NDArray[np.float32]
@@ -50,6 +57,13 @@ class StreamSettings(BaseModel):
     mirror_average: bool = Field(
         default=True, description="Average a followed face with its mirrored previous encoding."
     )
+    scan_face_px: int | None = Field(
+        default=None,
+        ge=80,
+        description="Once a face was found, later full scans run at the one scale that makes "
+        "it about this wide (kept for the stream: every frame's boxes on one pixel grid); None: "
+        "at max_width.",
+    )
 
 
 # A burst for 1:1 and liveness (the frames after a credential, or a track's frames): the
@@ -62,6 +76,21 @@ class StreamSettings(BaseModel):
 BURST_STREAM = StreamSettings(
     max_faces=1, full_scan_every=1, grey_search=False, reuse_motion=1e9, reuse_max=10**6
 )
+
+# The agent's liveness window after a credential (gate_agent.face_window): frames fed one by
+# one as the camera delivers them, each searched whole in RGB at max_width with the 68
+# landmarks (exactly BURST_STREAM's boxes and landmarks, which the liveness thresholds were
+# calibrated on), encoded in the first two frames only. Measured with bench/bench_liveness.py
+# --window (docs/biometrics.md): attack acceptance 2/120 = 1.7% and live rejection 0/40 on
+# seed 13, as BURST_STREAM. Cheaper searches let more attacks through: followed (ROI) boxes
+# 3/120 with a still photo passing; full scans at the scale that makes the face 96 px wide
+# (scan_face_px=96, about a third less time per frame) 2/120 but 1/40 live users refused on
+# seed 13, and 3/120 on seed 7.
+WINDOW_STREAM = StreamSettings(
+    max_faces=1, full_scan_every=1, grey_search=False, reuse_motion=1e9, reuse_max=10**6
+)
+# Frames in a liveness window: the sequence length the thresholds were calibrated on.
+WINDOW_FRAMES = 8
 
 
 @dataclass(frozen=True)

@@ -28,9 +28,16 @@ from gate_agent.decision_glue import (
     replica_verdict,
     verdict_from_answer,
 )
-from gate_agent.face_step import FaceOutcome, FaceVerifier, LivenessChecker, run_face_step
+from gate_agent.face_step import (
+    FaceOutcome,
+    FaceVerifier,
+    LivenessChecker,
+    WindowVerifier,
+    run_face_step,
+)
 from gate_agent.face_track import template_matrix
 from gate_agent.face_tracker import FaceTracker
+from gate_agent.face_window import WindowPlan, run_face_window
 from gate_agent.frame_pump import FramePump
 from gate_agent.inbox import PresentationDecided
 from gate_agent.presentation import Presentation
@@ -57,7 +64,12 @@ class ReplicaView:
 
 @dataclass(frozen=True, slots=True)
 class FaceSettings:
-    """The face step's wiring: the camera's frames, the biometric checks, the face track."""
+    """The face step's wiring: the camera's frames, the biometric checks, the face track.
+
+    A verifier that works frame by frame (`WindowVerifier`) gets the frames as the camera
+    delivers them (`gate_agent.face_window`, within `burst_timeout_s`); any other waits for
+    a burst of `burst_frames` frames.
+    """
 
     pump: FramePump
     verifier: FaceVerifier
@@ -143,6 +155,15 @@ class PresentationDecider:
         if tracked is not None:
             return tracked
         with face.tracker.hold() if face.tracker is not None else contextlib.nullcontext():
+            if isinstance(face.verifier, WindowVerifier):
+                return run_face_window(
+                    feed=face.pump,
+                    since=presentation.started,
+                    verifier=face.verifier,
+                    templates=templates,
+                    liveness=face.liveness,
+                    plan=WindowPlan(timeout_s=face.burst_timeout_s),
+                )
             frames = face.pump.burst(
                 count=face.burst_frames, since=presentation.started, timeout_s=face.burst_timeout_s
             )

@@ -9,6 +9,13 @@ A burst (the frames after a credential, or a track's frames) goes through one
 every frame, and encoded twice (a chip, then the next frame's mirrored chip, averaged: the
 enrollment templates' alignment, docs/biometrics.md); the verifier and the liveness check
 share that work (`_BurstFaces`) instead of each finding the face again.
+
+After a credential the agent feeds frames one at a time (`gate_agent.face_window`) to a
+`BiometricFaceWindow`: a `FaceStream(WINDOW_STREAM)` (each frame searched whole, as the
+liveness thresholds were calibrated; landmarks in every frame, the encoding in the first two
+only), one
+liveness assessment over the first `WINDOW_FRAMES` frames with the face (the sequence length
+the thresholds were calibrated on), and a stop as soon as the outcome is certain.
 """
 
 from __future__ import annotations
@@ -20,6 +27,8 @@ import numpy as np
 import numpy.typing as npt
 from biometrics import (
     BURST_STREAM,
+    WINDOW_FRAMES,
+    WINDOW_STREAM,
     FacePipeline,
     FaceStream,
     StreamFace,
@@ -29,11 +38,17 @@ from biometrics import (
     verify,
 )
 from biometrics import LivenessChecker as BiometricLivenessChecker
+from biometrics.liveness import FaceTrack
 
-from gate_agent.face_step import FaceMatch, LivenessResult
+from gate_agent.face_step import FaceMatch, LivenessChecker, LivenessResult
 from gate_agent.face_track import SeenFace
 
-__all__ = ["BiometricFaceObserver", "BiometricFaceVerifier", "BiometricLiveness"]
+__all__ = [
+    "BiometricFaceObserver",
+    "BiometricFaceVerifier",
+    "BiometricFaceWindow",
+    "BiometricLiveness",
+]
 
 Image = npt.NDArray[np.uint8]
 # dlib's shared models are not known to be safe from two threads at once.
@@ -74,9 +89,26 @@ class BiometricFaceVerifier:
             first's, and only such averaged encodings are compared when there are any).
     """
 
-    def __init__(self, *, pipeline: FacePipeline | None = None, max_frames: int = 2) -> None:
+    def __init__(
+        self,
+        *,
+        pipeline: FacePipeline | None = None,
+        max_frames: int = 2,
+        window_frames: int = WINDOW_FRAMES,
+    ) -> None:
         self._pipeline = pipeline
         self._max_frames = max_frames
+        self._window_frames = window_frames
+
+    def open_window(
+        self, *, templates: Sequence[bytes], liveness: LivenessChecker | None
+    ) -> BiometricFaceWindow:
+        """Start one presentation's frame-by-frame face work (`gate_agent.face_window`)."""
+        return BiometricFaceWindow(
+            templates=templates,
+            liveness=liveness,
+            frames=self._window_frames,
+        )
 
     def _encodings(self, images: Sequence[Image]) -> list[npt.NDArray[np.float32]]:
         if self._pipeline is None:
@@ -102,19 +134,107 @@ class BiometricFaceVerifier:
         return FaceMatch(seen=True, distance=min(verify(e, matrix).distance for e in encodings))
 
 
-class BiometricLiveness:
-    """The biometrics liveness check (motion, blink and screen texture over the burst)."""
+class BiometricFaceWindow:
+    """One presentation's face work, frame by frame (see the module docstring).
 
-    def __init__(self) -> None:
-        self._checker = BiometricLivenessChecker()
+    Args:
+        templates: The holder's templates (512-byte float32); none: a face cannot match.
+        liveness: The liveness check; None: not checked. `BiometricLiveness` judges the
+            landmarks this window's stream found; any other check gets the window's frames.
+        frames: Frames with the face that one liveness assessment judges.
+    """
+
+    def __init__(
+        self,
+        *,
+        templates: Sequence[bytes],
+        liveness: LivenessChecker | None,
+        frames: int = WINDOW_FRAMES,
+    ) -> None:
+        rows = [template_from_bytes(t) for t in templates]
+        self._matrix = np.stack(rows) if rows else None
+        self._liveness = liveness
+        self._checker = liveness.checker if isinstance(liveness, BiometricLiveness) else None
+        self._images: list[Image] = []
+        self._frames = frames
+        self._stream = FaceStream(WINDOW_STREAM)
+        self._tracks: list[FaceTrack] = []
+        self._encoding: npt.NDArray[np.float32] | None = None
+        self._averaged = False
+        self._verdict: LivenessResult | None = None
+
+    def feed(self, image: Image) -> bool:
+        """Work on the next BGR frame; True once the outcome is certain."""
+        with _DLIB:
+            faces = self._stream.faces(image)
+        if faces:
+            face = faces[0]
+            # Frames after the window's first `frames` add nothing: one assessment only, so
+            # an attack does not get several tries within one presentation.
+            if len(self._tracks) < self._frames:
+                self._tracks.append(face.liveness_track())
+                self._images.append(image)
+            if not self._averaged:
+                self._encoding, self._averaged = face.encoding, face.averaged
+        if self._liveness is not None and self._verdict is None:
+            if len(self._tracks) >= self._frames:
+                self._verdict = self._judge(self._liveness)
+        return self._settled()
+
+    def _judge(self, liveness: LivenessChecker) -> LivenessResult:
+        if self._checker is None:
+            return liveness.check(self._images)
+        verdict = self._checker.assess(self._tracks)
+        reason = None if verdict.reason is None else str(verdict.reason)
+        return LivenessResult(verdict.passed, float(verdict.score), reason)
+
+    def _settled(self) -> bool:
+        # A mismatch is certain after two frames, but liveness is still judged: the policy
+        # reads a failed (or missing) liveness first, and a stranger's live face must be
+        # denied as a mismatch, not raise a liveness alarm.
+        return self._averaged and (self._liveness is None or self._verdict is not None)
+
+    def _distance(self) -> float | None:
+        if self._matrix is None or self._encoding is None:
+            return None
+        return float(verify(self._encoding, self._matrix).distance)
+
+    def result(self) -> tuple[FaceMatch, LivenessResult | None]:
+        """The match and the liveness verdict (inconclusive: failed, too few frames)."""
+        if not self._tracks:
+            return FaceMatch(seen=False), None
+        match = FaceMatch(seen=True, distance=self._distance())
+        if self._liveness is None:
+            return match, None
+        if self._verdict is None:
+            return match, LivenessResult(passed=False, score=0.0, reason="too_few_frames")
+        return match, self._verdict
+
+
+class BiometricLiveness:
+    """The biometrics liveness check (motion, blink and screen texture over the burst).
+
+    Args:
+        frames: Frames judged, the burst's last ones; fewer: failed (too few frames). The
+            thresholds were calibrated on sequences of `WINDOW_FRAMES` frames: shorter ones
+            refuse live users far more often (docs/biometrics.md).
+
+    Attributes:
+        checker: The biometrics check (a `BiometricFaceWindow` judges its own landmarks).
+    """
+
+    def __init__(self, *, frames: int = WINDOW_FRAMES) -> None:
+        self.checker = BiometricLivenessChecker()
+        self._frames = frames
 
     def check(self, images: Sequence[Image]) -> LivenessResult:
         """The liveness verdict over the burst (the faces the verifier found, if it ran)."""
-        if len(images) < self._checker.settings.min_frames:
-            return LivenessResult(passed=False, score=0.0)
-        tracks = [face.liveness_track() for face in _BURSTS.faces(images)]
-        verdict = self._checker.assess(tracks)
-        return LivenessResult(passed=verdict.passed, score=float(verdict.score))
+        if len(images) < self._frames:
+            return LivenessResult(passed=False, score=0.0, reason="too_few_frames")
+        tracks = [face.liveness_track() for face in _BURSTS.faces(images[-self._frames :])]
+        verdict = self.checker.assess(tracks)
+        reason = None if verdict.reason is None else str(verdict.reason)
+        return LivenessResult(passed=verdict.passed, score=float(verdict.score), reason=reason)
 
 
 class BiometricFaceObserver:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -21,8 +21,11 @@ __all__ = [
     "FaceMatch",
     "FaceOutcome",
     "FaceVerifier",
+    "FaceWindow",
     "LivenessChecker",
     "LivenessResult",
+    "WindowVerifier",
+    "outcome_of",
     "run_face_step",
 ]
 
@@ -39,10 +42,14 @@ class FaceMatch:
 
 @dataclass(frozen=True, slots=True)
 class LivenessResult:
-    """Whether the burst shows a live face, with a score in [0, 1] (higher: more alive)."""
+    """Whether the burst shows a live face, with a score in [0, 1] (higher: more alive).
+
+    `reason`: why it failed (e.g. "rigid_motion", "too_few_frames"), for the event's detail.
+    """
 
     passed: bool
     score: float
+    reason: str | None = None
 
 
 class FaceVerifier(Protocol):
@@ -61,6 +68,32 @@ class LivenessChecker(Protocol):
         ...
 
 
+class FaceWindow(Protocol):
+    """One presentation's face work, fed one frame at a time as the camera delivers them."""
+
+    def feed(self, image: Image) -> bool:
+        """Work on the next frame (BGR); True once the outcome is certain (stop feeding)."""
+        ...
+
+    def result(self) -> tuple[FaceMatch, LivenessResult | None]:
+        """The 1:1 match and the liveness verdict (None: not checked) over the frames fed."""
+        ...
+
+
+@runtime_checkable
+class WindowVerifier(Protocol):
+    """A verifier that can also work frame by frame (`gate_agent.face_window`)."""
+
+    def open_window(
+        self,
+        *,
+        templates: Sequence[bytes],
+        liveness: LivenessChecker | None,
+    ) -> FaceWindow:
+        """Start the face work of one presentation against the holder's templates."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class FaceOutcome:
     """The face step's evidence for the decision and its figures for the event.
@@ -75,11 +108,14 @@ class FaceOutcome:
     liveness_ms: float | None = None
     track_age_s: float | None = None
     identified: bool = False
+    liveness_reason: str | None = None
 
     @property
     def note(self) -> str | None:
-        """What the event's detail says about the face step (only when a track decided)."""
+        """What the event's detail says about the face step (a track decided, liveness failed)."""
         if self.track_age_s is None:
+            if self.evidence.liveness_passed is False and self.liveness_reason:
+                return f"liveness failed: {self.liveness_reason} (to the guard)"
             return None
         if self.identified:
             return f"face identified 1:N (in view {self.track_age_s:.1f} s)"
@@ -115,14 +151,29 @@ def run_face_step(
     face_ms = (time.perf_counter() - started) * 1000
     if not match.seen:
         return FaceOutcome(evidence=FaceEvidence(seen=False), face_ms=face_ms)
-    distance = match.distance
-    if distance is not None and not 0.0 <= distance <= 10.0:
-        distance = None  # no template to compare with (inf), or nonsense: cannot match
     if liveness is None:
-        return FaceOutcome(evidence=FaceEvidence(seen=True, distance=distance), face_ms=face_ms)
+        return outcome_of(match, None, face_ms=face_ms, liveness_ms=None)
     started = time.perf_counter()
     verdict = liveness.check(images)
     liveness_ms = (time.perf_counter() - started) * 1000
+    return outcome_of(match, verdict, face_ms=face_ms, liveness_ms=liveness_ms)
+
+
+def outcome_of(
+    match: FaceMatch,
+    verdict: LivenessResult | None,
+    *,
+    face_ms: float | None,
+    liveness_ms: float | None,
+) -> FaceOutcome:
+    """The face step's outcome from a match and a liveness verdict (None: not checked)."""
+    if not match.seen:
+        return FaceOutcome(evidence=FaceEvidence(seen=False), face_ms=face_ms)
+    distance = match.distance
+    if distance is not None and not 0.0 <= distance <= 10.0:
+        distance = None  # no template to compare with (inf), or nonsense: cannot match
+    if verdict is None:
+        return FaceOutcome(evidence=FaceEvidence(seen=True, distance=distance), face_ms=face_ms)
     return FaceOutcome(
         evidence=FaceEvidence(
             seen=True,
@@ -132,4 +183,5 @@ def run_face_step(
         ),
         face_ms=face_ms,
         liveness_ms=liveness_ms,
+        liveness_reason=None if verdict.passed else verdict.reason,
     )

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
+from biometrics.stream_settings import WINDOW_FRAMES
 
 from gate_agent.face_step import LivenessResult
 
@@ -115,13 +116,18 @@ class FaceTracks:
 
     Args:
         window_s: A track last seen longer ago than this is forgotten.
-        liveness_frames: Frames a track needs before its liveness is checked (and again
-            after as many new ones).
+        liveness_frames: New frames after which a track's liveness is checked again.
+        window_frames: Frames a track keeps and needs before its first liveness check: the
+            sequence length the liveness thresholds were calibrated on (a shorter one
+            refuses live users far more often).
     """
 
-    def __init__(self, *, window_s: float, liveness_frames: int) -> None:
+    def __init__(
+        self, *, window_s: float, liveness_frames: int, window_frames: int = WINDOW_FRAMES
+    ) -> None:
         self.window_s = window_s
         self._liveness_frames = liveness_frames
+        self._window_frames = max(window_frames, 1)
         self._tracks: dict[int, _Track] = {}
         # Forgotten tracks: only when they were seen (no encoding, no frame).
         self._past: deque[tuple[float, ...]] = deque()
@@ -169,7 +175,7 @@ class FaceTracks:
             first_at=at,
             last_at=at,
             encodings=deque(maxlen=_KEEP_ENCODINGS),
-            frames=deque(maxlen=self._liveness_frames),
+            frames=deque(maxlen=self._window_frames),
         )
         self._next_id += 1
         self._tracks[track.track_id] = track
@@ -188,12 +194,13 @@ class FaceTracks:
         self._past.append(tuple(track.seen_at) or (track.last_at,))
 
     def due_for_liveness(self) -> list[TrackSnapshot]:
-        """Tracks with enough new frames for a (new) liveness check."""
+        """Tracks with a full window of frames and enough new ones for a (new) liveness check."""
         with self._lock:
             return [
                 self._snapshot(track)
                 for track in self._tracks.values()
-                if track.new_frames >= self._liveness_frames and len(track.frames) > 0
+                if track.new_frames >= self._liveness_frames
+                and len(track.frames) >= self._window_frames
             ]
 
     def set_liveness(self, track_id: int, result: LivenessResult) -> None:

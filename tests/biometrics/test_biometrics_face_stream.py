@@ -158,3 +158,41 @@ def test_grey_hog_finds_the_same_face() -> None:
     assert abs(rgb_box.center[0] - grey_box.center[0]) <= 20
     assert abs(rgb_box.center[1] - grey_box.center[1]) <= 20
     assert 0.75 <= grey_box.width / rgb_box.width <= 1.33
+
+
+def test_a_kept_scan_scale_finds_still_frames_alike_and_falls_back_when_the_face_is_lost(
+    portrait: np.ndarray,
+) -> None:
+    from biometrics import WINDOW_STREAM
+
+    rng = np.random.default_rng(5)
+    background = scene()
+    stream = FaceStream(WINDOW_STREAM.model_copy(update={"scan_face_px": 96}))
+    frames = [noisy(with_face(background, portrait, dx), rng) for dx in (0, 4, 8)]
+    found = [stream.faces(frame) for frame in frames]
+    assert all(len(faces) == 1 for faces in found)
+    # The first frame is searched twice (at max_width, then again at the kept scale).
+    assert stream.counters.full_scans == 4 and stream.counters.encodings == 2
+    kept = 96 / found[0][0].box.width
+    assert stream._scan_scale is not None and abs(stream._scan_scale - kept) < 0.1
+    # The same still frame gives the same box at the kept scale: a still photo's landmarks
+    # do not jitter from one frame to the next (the liveness check's no-motion cue).
+    again = stream.faces(frames[2])[0]
+    assert again.box == found[2][0].box
+    assert np.allclose(again.landmarks, found[2][0].landmarks)
+    assert stream.faces(noisy(background, rng)) == []  # lost: a search at max_width too
+    assert stream._scan_scale is None
+
+
+def test_window_stream_searches_every_frame_whole_and_encodes_two(portrait: np.ndarray) -> None:
+    from biometrics import BURST_STREAM, WINDOW_STREAM
+
+    rng = np.random.default_rng(6)
+    background = scene()
+    frames = [noisy(with_face(background, portrait, dx), rng) for dx in (0, 3, 6, 9)]
+    window, burst = FaceStream(WINDOW_STREAM), FaceStream(BURST_STREAM)
+    for frame in frames:
+        [a], [b] = window.faces(frame), burst.faces(frame)
+        # The boxes and landmarks the liveness thresholds were calibrated on.
+        assert a.box == b.box and np.array_equal(a.landmarks, b.landmarks)
+    assert window.counters.full_scans == 4 and window.counters.encodings == 2

@@ -29,7 +29,7 @@ def seen(*vectors: np.ndarray) -> list[SeenFace]:
 
 
 def test_the_same_face_extends_one_track_and_another_face_opens_a_second() -> None:
-    tracks = FaceTracks(window_s=3.0, liveness_frames=2)
+    tracks = FaceTracks(window_s=3.0, liveness_frames=2, window_frames=2)
     first = tracks.observe(seen(ALICE), image=IMAGE, at=10.0)
     second = tracks.observe(seen(near(ALICE), BOB), image=IMAGE, at=10.2)
     assert second[0] == first[0] and second[1] != first[0]
@@ -117,7 +117,7 @@ def test_tracker_thread_files_frames_runs_liveness_and_holds_off_when_asked() ->
     source = ReplayFrameSource([IMAGE], fps=50)
     pump = FramePump(source=source, scanner=lambda image: [], on_code=lambda t, a: None)
     observer, liveness = CountingObserver(), CountingLiveness()
-    tracks = FaceTracks(window_s=3.0, liveness_frames=3)
+    tracks = FaceTracks(window_s=3.0, liveness_frames=3, window_frames=3)
     tracker = FaceTracker(
         pump=pump, observer=observer, liveness=liveness, tracks=tracks, interval_s=0.02
     )
@@ -140,3 +140,19 @@ def test_tracker_thread_files_frames_runs_liveness_and_holds_off_when_asked() ->
     finally:
         tracker.stop()
         pump.stop()
+
+
+def test_liveness_waits_for_a_full_window_then_rechecks_after_new_frames() -> None:
+    tracks = FaceTracks(window_s=3.0, liveness_frames=2, window_frames=4)
+    for k in range(3):
+        [track_id] = tracks.observe(seen(ALICE), image=IMAGE, at=10.0 + k / 10)
+    assert tracks.due_for_liveness() == []  # 3 frames: shorter than the calibrated window
+    tracks.observe(seen(ALICE), image=IMAGE, at=10.3)
+    [due] = tracks.due_for_liveness()
+    assert due.track_id == track_id and len(due.frames) == 4
+    tracks.set_liveness(track_id, LIVE)
+    tracks.observe(seen(ALICE), image=IMAGE, at=10.4)
+    assert tracks.due_for_liveness() == []
+    tracks.observe(seen(ALICE), image=IMAGE, at=10.5)
+    [again] = tracks.due_for_liveness()
+    assert len(again.frames) == 4  # the newest window, not a longer one

@@ -1,0 +1,136 @@
+"""The face step after a credential, pipelined with the camera: each frame worked on as it comes.
+
+A badge tap whose holder's face is not yet verified on the face track opens a window
+(`WindowVerifier.open_window`). It is fed, oldest first:
+
+1. the frames the camera took just before the credential (at most `preroll_frames`, none
+   older than `preroll_s`): the person was usually already in front of the reader, so
+   these frames count towards the liveness window and the 1:1 encoding without waiting;
+2. then each new frame as soon as the camera delivers it (the newest one: a frame that
+   arrived while the last one was being worked on is skipped, not queued).
+
+The window says when its outcome is certain (the 1:1 distance known and liveness judged:
+a mismatch is known after two frames, but liveness is judged still, so that the denial's
+reason is right); feeding stops there, or after `max_frames` frames, or at the
+deadline. An inconclusive window (too few frames with the face) reports a failed liveness
+check: it never opens, its reason sends the person to the guard.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from gate_agent.face_step import (
+    FaceMatch,
+    FaceOutcome,
+    LivenessChecker,
+    WindowVerifier,
+    outcome_of,
+)
+from gate_agent.frames import Frame
+
+__all__ = ["FrameFeed", "WindowPlan", "run_face_window"]
+
+_log = logging.getLogger(__name__)
+
+
+class FrameFeed(Protocol):
+    """The camera's recent and next frames (`gate_agent.frame_pump.FramePump`)."""
+
+    def burst(self, *, count: int, since: float, timeout_s: float) -> list[Frame]:
+        """Up to `count` recent frames captured at or after `since`."""
+        ...
+
+    def newest(self, *, after: float, timeout_s: float) -> Frame | None:
+        """The newest frame captured after `after`, waiting at most `timeout_s`."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class WindowPlan:
+    """How many frames a window may take, and how long it may wait for them.
+
+    Args:
+        preroll_frames: Frames from just before the credential, at most. Kept below the
+            liveness window so that at least some frames come after the credential.
+        preroll_s: Frames older than this before the credential are not used.
+        max_frames: Frames fed in all, at most (pre-roll included).
+        timeout_s: The longest wait for the window's frames after the credential.
+    """
+
+    preroll_frames: int = 6
+    preroll_s: float = 0.5
+    max_frames: int = 16
+    timeout_s: float = 1.5
+
+
+def preroll(feed: FrameFeed, *, since: float, plan: WindowPlan) -> list[Frame]:
+    """The frames from just before `since` (oldest first), within the plan's limits."""
+    if plan.preroll_frames <= 0:
+        return []
+    recent = feed.burst(count=plan.preroll_frames + 4, since=since - plan.preroll_s, timeout_s=0)
+    before = [f for f in recent if since - plan.preroll_s <= f.at < since]
+    return before[-plan.preroll_frames :]
+
+
+def run_face_window(
+    *,
+    feed: FrameFeed,
+    since: float,
+    verifier: WindowVerifier,
+    templates: Sequence[bytes],
+    liveness: LivenessChecker | None,
+    plan: WindowPlan,
+) -> FaceOutcome:
+    """Verify the holder and check liveness over frames fed as the camera delivers them.
+
+    Args:
+        feed: The camera's frames.
+        since: When the credential arrived (monotonic, as frame times).
+        verifier: Opens the window.
+        templates: The holder's templates (none: a face seen cannot match).
+        liveness: The liveness check; None: not checked.
+        plan: Frame and time limits.
+
+    Returns:
+        The face step's outcome; `face_ms` is the time from the credential to the outcome.
+    """
+    started = time.perf_counter()
+    deadline = time.monotonic() + plan.timeout_s
+    window = verifier.open_window(templates=templates, liveness=liveness)
+    fed = 0
+    # A frame taken at the very moment of the credential counts as one after it.
+    last_at = since - 1e-6
+    try:
+        settled = False
+        for frame in preroll(feed, since=since, plan=plan):
+            fed += 1
+            last_at = frame.at
+            if window.feed(frame.image):
+                settled = True
+                break
+        while not settled and fed < plan.max_frames:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            frame_or_none = feed.newest(after=last_at, timeout_s=remaining)
+            if frame_or_none is None:
+                break
+            last_at = frame_or_none.at
+            fed += 1
+            settled = window.feed(frame_or_none.image)
+        match, verdict = window.result()
+    except Exception:
+        _log.exception("face window failed; reporting no face seen")
+        match, verdict = FaceMatch(seen=False), None
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    return outcome_of(
+        match,
+        verdict,
+        face_ms=elapsed_ms,
+        liveness_ms=0.0 if verdict is not None else None,
+    )

@@ -1,0 +1,134 @@
+"""The face window after a credential: pre-roll frames, then frames as they come, early stop."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
+
+from gate_agent.face_step import FaceMatch, LivenessChecker, LivenessResult, WindowVerifier
+from gate_agent.face_window import WindowPlan, preroll, run_face_window
+from gate_agent.frames import Frame
+
+
+def frame(number: int, at: float) -> Frame:
+    return Frame(image=np.full((4, 4, 3), number, dtype=np.uint8), number=number, at=at)
+
+
+class Feed:
+    """Frames every 0.1 s from t=9.0; `newest` hands out the later ones one after another."""
+
+    def __init__(self, *, before: int, after: int) -> None:
+        self.ring = [frame(n, 10.0 - 0.1 * (before - n)) for n in range(before)]
+        self.coming = [frame(100 + n, 10.0 + 0.1 * n) for n in range(after)]
+
+    def burst(self, *, count: int, since: float, timeout_s: float) -> list[Frame]:
+        fresh = [f for f in self.ring if f.at >= since]
+        return (fresh or self.ring)[-count:]
+
+    def newest(self, *, after: float, timeout_s: float) -> Frame | None:
+        later = [f for f in self.coming if f.at > after]
+        return later[0] if later else None
+
+
+class Window:
+    """Settles once `settle_after` frames were fed; records what it was fed."""
+
+    def __init__(self, settle_after: int, verdict: LivenessResult | None) -> None:
+        self.fed: list[int] = []
+        self.settle_after = settle_after
+        self.verdict = verdict
+
+    def feed(self, image: np.ndarray) -> bool:
+        self.fed.append(int(image[0, 0, 0]))
+        return len(self.fed) >= self.settle_after
+
+    def result(self) -> tuple[FaceMatch, LivenessResult | None]:
+        return FaceMatch(seen=bool(self.fed), distance=0.3), self.verdict
+
+
+class Verifier:
+    def __init__(self, window: Window) -> None:
+        self.window = window
+        self.opened: list[tuple[int, bool]] = []
+
+    def verify(self, images: Sequence[np.ndarray], templates: Sequence[bytes]) -> FaceMatch:
+        raise AssertionError("a window verifier is not asked for a burst")
+
+    def open_window(
+        self, *, templates: Sequence[bytes], liveness: LivenessChecker | None
+    ) -> Window:
+        self.opened.append((len(templates), liveness is not None))
+        return self.window
+
+
+class Live:
+    def check(self, images: Sequence[np.ndarray]) -> LivenessResult:
+        return LivenessResult(passed=True, score=0.9)
+
+
+LIVE = LivenessResult(passed=True, score=0.8)
+
+
+def run(feed: Feed, window: Window, plan: WindowPlan) -> tuple[Verifier, object]:
+    verifier = Verifier(window)
+    assert isinstance(verifier, WindowVerifier)
+    outcome = run_face_window(
+        feed=feed,
+        since=10.0,
+        verifier=verifier,
+        templates=[b"t" * 512],
+        liveness=Live(),
+        plan=plan,
+    )
+    return verifier, outcome
+
+
+def test_preroll_takes_only_recent_frames_from_before_the_credential() -> None:
+    feed = Feed(before=10, after=0)
+    got = preroll(feed, since=10.0, plan=WindowPlan(preroll_frames=3, preroll_s=0.5))
+    assert [f.number for f in got] == [7, 8, 9]
+    old = preroll(feed, since=12.0, plan=WindowPlan(preroll_frames=3, preroll_s=0.5))
+    assert old == []  # nothing within half a second before the credential
+    assert preroll(feed, since=10.0, plan=WindowPlan(preroll_frames=0)) == []
+
+
+def test_window_is_fed_preroll_then_new_frames_and_stops_once_settled() -> None:
+    window = Window(settle_after=5, verdict=LIVE)
+    verifier, outcome = run(Feed(before=10, after=10), window, WindowPlan(preroll_frames=3))
+    assert window.fed == [7, 8, 9, 100, 101]  # oldest first, then as the camera delivers
+    assert verifier.opened == [(1, True)]
+    evidence = outcome.evidence  # type: ignore[attr-defined]
+    assert evidence.seen and evidence.distance == 0.3 and evidence.liveness_passed is True
+
+
+def test_window_stops_at_the_frame_budget() -> None:
+    window = Window(settle_after=99, verdict=LIVE)
+    run(Feed(before=2, after=30), window, WindowPlan(preroll_frames=6, max_frames=6))
+    assert window.fed == [0, 1, 100, 101, 102, 103]
+
+
+def test_an_inconclusive_window_fails_liveness_with_its_reason() -> None:
+    inconclusive = LivenessResult(passed=False, score=0.0, reason="too_few_frames")
+    window = Window(settle_after=99, verdict=inconclusive)
+    _, outcome = run(Feed(before=0, after=3), window, WindowPlan())
+    assert window.fed == [100, 101, 102]  # the camera stopped delivering: no more frames
+    assert outcome.evidence.liveness_passed is False  # type: ignore[attr-defined]
+    assert outcome.note == "liveness failed: too_few_frames (to the guard)"  # type: ignore[attr-defined]
+
+
+def test_a_failing_window_reports_no_face_seen() -> None:
+    class Broken(Window):
+        def feed(self, image: np.ndarray) -> bool:
+            raise RuntimeError("dlib fell over")
+
+    _, outcome = run(Feed(before=1, after=1), Broken(1, LIVE), WindowPlan())
+    assert outcome.evidence.seen is False  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("timeout_s", [0.0])
+def test_no_wait_beyond_the_deadline(timeout_s: float) -> None:
+    window = Window(settle_after=99, verdict=None)
+    run(Feed(before=2, after=5), window, WindowPlan(timeout_s=timeout_s))
+    assert window.fed == [0, 1]  # the pre-roll is there already; no new frame is awaited

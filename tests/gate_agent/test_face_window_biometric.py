@@ -1,0 +1,129 @@
+"""BiometricFaceWindow with the real dlib models on simulated camera frames (shared photos)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from gate_agent.face_step import LivenessResult
+
+DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+FACES = DATA / "faces"
+
+pytestmark = pytest.mark.skipif(
+    not (FACES / "obama.jpg").is_file(), reason="../shared/data/faces is absent"
+)
+
+
+@pytest.fixture(scope="module")
+def portrait() -> tuple[np.ndarray, np.ndarray]:
+    from biometrics import FaceEncoder, HogDetector, load_image, select_primary_face
+
+    image = load_image(FACES / "obama.jpg")
+    size = (480, round(image.shape[0] * 480 / image.shape[1]))
+    image = np.ascontiguousarray(cv2.resize(image, size, interpolation=cv2.INTER_AREA))
+    box = select_primary_face(HogDetector().detect(image), height=size[1], width=size[0])
+    assert box is not None
+    return image, FaceEncoder(landmark_points=68).landmarks(image, box)
+
+
+def bgr(frames: list[np.ndarray]) -> list[np.ndarray]:
+    return [np.ascontiguousarray(cv2.cvtColor(f, cv2.COLOR_RGB2BGR)) for f in frames]
+
+
+def template(name: str) -> bytes:
+    from biometrics import ENROLLMENT_PIPELINE, template_to_bytes
+
+    encoding = ENROLLMENT_PIPELINE.encode_file(FACES / name)
+    assert encoding is not None
+    return template_to_bytes(encoding.encoding)
+
+
+def feed_all(window: object, frames: list[np.ndarray]) -> int:
+    for fed, image in enumerate(frames, start=1):
+        if window.feed(image):  # type: ignore[attr-defined]
+            return fed
+    return len(frames)
+
+
+def test_live_holder_settles_after_the_window_with_match_and_liveness(
+    portrait: tuple[np.ndarray, np.ndarray],
+) -> None:
+    from biometrics import WINDOW_FRAMES
+    from biometrics.liveness_sim import live_sequence
+    from gate_agent.face_biometrics import BiometricFaceVerifier, BiometricLiveness
+
+    image, landmarks = portrait
+    frames = bgr(live_sequence(image, landmarks, rng=np.random.default_rng(3), frames=12))
+    window = BiometricFaceVerifier().open_window(
+        templates=[template("obama2.jpg")], liveness=BiometricLiveness()
+    )
+    assert feed_all(window, frames) == WINDOW_FRAMES  # certain once the window is full
+    match, verdict = window.result()
+    assert match.seen and match.distance is not None and match.distance < 0.54
+    assert verdict is not None and verdict.passed and verdict.reason is None
+
+
+def test_still_photo_fails_liveness_with_a_reason(
+    portrait: tuple[np.ndarray, np.ndarray],
+) -> None:
+    from biometrics.liveness_sim import static_attack
+    from gate_agent.face_biometrics import BiometricFaceVerifier, BiometricLiveness
+
+    image, _ = portrait
+    window = BiometricFaceVerifier().open_window(
+        templates=[template("obama2.jpg")], liveness=BiometricLiveness()
+    )
+    feed_all(window, bgr(static_attack(image, frames=10)))
+    match, verdict = window.result()
+    assert match.seen and match.distance is not None and match.distance < 0.54
+    assert (
+        verdict is not None
+        and not verdict.passed
+        and verdict.reason in {"no_motion", "rigid_motion"}
+    )
+
+
+def test_another_persons_live_face_is_a_mismatch_with_liveness_judged(
+    portrait: tuple[np.ndarray, np.ndarray],
+) -> None:
+    from biometrics import WINDOW_FRAMES
+    from biometrics.liveness_sim import live_sequence
+    from gate_agent.face_biometrics import BiometricFaceVerifier, BiometricLiveness
+
+    image, landmarks = portrait
+    frames = bgr(live_sequence(image, landmarks, rng=np.random.default_rng(3), frames=10))
+    window = BiometricFaceVerifier().open_window(
+        templates=[template("biden.jpg")], liveness=BiometricLiveness()
+    )
+    # Not cut short at the mismatch: the denial's reason must say mismatch, not liveness.
+    assert feed_all(window, frames) == WINDOW_FRAMES
+    match, verdict = window.result()
+    assert match.distance is not None and match.distance > 0.54
+    assert verdict is not None and verdict.passed
+
+
+def test_too_few_frames_is_inconclusive_and_fails(
+    portrait: tuple[np.ndarray, np.ndarray],
+) -> None:
+    from biometrics.liveness_sim import live_sequence
+    from gate_agent.face_biometrics import BiometricFaceVerifier, BiometricLiveness
+
+    image, landmarks = portrait
+    frames = bgr(live_sequence(image, landmarks, rng=np.random.default_rng(3), frames=5))
+    window = BiometricFaceVerifier().open_window(
+        templates=[template("obama2.jpg")], liveness=BiometricLiveness()
+    )
+    assert feed_all(window, frames) == 5  # never certain: the budget ends it
+    _, verdict = window.result()
+    assert verdict is not None and not verdict.passed and verdict.reason == "too_few_frames"
+
+
+def test_the_track_liveness_refuses_a_burst_shorter_than_the_window() -> None:
+    from gate_agent.face_biometrics import BiometricLiveness
+
+    frames = [np.zeros((60, 80, 3), np.uint8)] * 5
+    assert BiometricLiveness().check(frames) == LivenessResult(False, 0.0, "too_few_frames")
