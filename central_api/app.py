@@ -58,12 +58,13 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     # subscription), while every process's live dashboard sees every message.
     worker = IngestWorker(engine=engine, tap_received=group is None)
     bus = make_bus(
-        url=settings.mqtt_url,
+        url=settings.ingest_mqtt_url(),
         client_id=settings.ingest_client_id(),
         filters=[shared_filter(group, f) for f in filters] if group else filters,
         sink=worker.enqueue,
         live_filters=filters if group else (),
         live_sink=worker.offer_live if group else None,
+        live_url=settings.live_mqtt_url(),
     )
 
     @asynccontextmanager

@@ -10,7 +10,9 @@ import binascii
 import os
 import secrets
 from typing import Annotated, Self
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
+from gate_protocol.broker_accounts import connection_password, connection_user
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -56,6 +58,14 @@ class Settings(BaseSettings):
         validation_alias="PORTGATE_WORKER_INDEX",
         description="Set by `portgate api --workers N` in each worker: its MQTT client id "
         "gets the suffix -wINDEX (a stable persistent session per worker slot).",
+    )
+    mqtt_worker_users: bool = Field(
+        default=True,
+        validation_alias="PORTGATE_MQTT_WORKER_USERS",
+        description="With a worker index and a user in MQTT_URL, each worker connection "
+        "logs in as its own broker user USER-wINDEX / USER-wINDEX-live with a password "
+        "derived from MQTT_URL's (what `portgate broker users` writes for the site "
+        "config's api_workers); off: every connection uses MQTT_URL's user.",
     )
     ingest_share_group: str | None = Field(
         default=None,
@@ -167,6 +177,31 @@ class Settings(BaseSettings):
         if self.worker_index is None:
             return self.mqtt_client_id
         return f"{self.mqtt_client_id}-w{self.worker_index}"
+
+    def ingest_mqtt_url(self) -> str | None:
+        """MQTT_URL for the ingest connection (a worker's own broker user, see below)."""
+        return self._connection_url(live=False)
+
+    def live_mqtt_url(self) -> str | None:
+        """MQTT_URL for a worker's live-feed connection."""
+        return self._connection_url(live=True)
+
+    def _connection_url(self, *, live: bool) -> str | None:
+        # The generated broker sets use_username_as_clientid: connections sharing a user
+        # would share a client id and displace each other, so each has its own user.
+        url = self.mqtt_url
+        if not url or self.worker_index is None or not self.mqtt_worker_users:
+            return url
+        parts = urlsplit(url)
+        if not parts.username or parts.hostname is None:
+            return url
+        user = connection_user(unquote(parts.username), worker=self.worker_index, live=live)
+        password = connection_password(unquote(parts.password or ""), username=user)
+        host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+        netloc = f"{quote(user, safe='')}:{quote(password, safe='')}@{host}"
+        if parts.port is not None:
+            netloc += f":{parts.port}"
+        return urlunsplit(parts._replace(netloc=netloc))
 
     def jwt_secret(self) -> str:
         """The JWT signing secret (validated non-empty at construction)."""

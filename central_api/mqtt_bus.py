@@ -107,6 +107,7 @@ class MqttBus:
         sink: MessageSink | None = None,
         live_filters: Sequence[str] = (),
         live_sink: LiveSink | None = None,
+        live_url: str | None = None,
     ) -> None:
         """Configure the client (nothing connects before `start`).
 
@@ -117,6 +118,7 @@ class MqttBus:
             sink: Receives each message and an `ack` to call once it is stored.
             live_filters: Non-shared filters of a second, non-persistent connection.
             live_sink: Receives every message of `live_filters` (live dashboard).
+            live_url: The live connection's URL (its own broker user); default `url`.
         """
         parts = urlsplit(url)
         if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
@@ -133,7 +135,8 @@ class MqttBus:
         self._routes: list[str] = []
         self._live: mqtt.Client | None = None
         if live_sink is not None and live_filters:
-            self._live = _make_client(parts, f"{client_id}-live", manual_ack=False)
+            live_parts = urlsplit(live_url) if live_url else parts
+            self._live = _make_client(live_parts, f"{client_id}-live", manual_ack=False)
             self._live.on_connect = _subscriber(tuple(live_filters), qos=0)
             self._live.on_message = lambda c, u, msg: live_sink(msg.topic, bytes(msg.payload))
 
@@ -278,6 +281,7 @@ def make_bus(
     sink: MessageSink | None,
     live_filters: Sequence[str] = (),
     live_sink: LiveSink | None = None,
+    live_url: str | None = None,
 ) -> MessageBus:
     """An MqttBus for `url`, or a NullBus when no broker is configured."""
     if not url:
@@ -289,4 +293,5 @@ def make_bus(
         sink=sink,
         live_filters=live_filters,
         live_sink=live_sink,
+        live_url=live_url,
     )

@@ -2,13 +2,17 @@
 
 Passwords come from the environment (``<prefix><USER>``) or are generated with `secrets`;
 generated ones are written once to ``credentials.env`` (mode 0600) for the operator to
-hand to each node, and never logged.
+hand to each node, and never logged. The API's worker-connection users get passwords
+derived from the API user's (`gate_protocol.broker_accounts`), so only the API's own
+password needs handing over.
 """
 
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from gate_protocol.broker_accounts import connection_password
 
 from firmware_bridge.mosquitto_acl import render_acl
 from firmware_bridge.mosquitto_auth import hash_password, new_password
@@ -55,12 +59,20 @@ def write_broker_files(
     passwd_lines: list[str] = []
     generated: dict[str, str] = {}
     users = broker_users(site)
+    passwords: dict[str, str] = {}
     for user in users:
+        if user.derived_from is not None:
+            continue
         password = env.get(user.password_env)
         if not password:
             password = new_password()
             generated[user.password_env] = password
-        passwd_lines.append(f"{user.username}:{hash_password(password)}")
+        passwords[user.username] = password
+    for user in users:
+        if user.derived_from is not None:
+            base = passwords[user.derived_from]
+            passwords[user.username] = connection_password(base, username=user.username)
+        passwd_lines.append(f"{user.username}:{hash_password(passwords[user.username])}")
     passwd = out_dir / "passwd"
     acl = out_dir / "acl"
     # mosquitto reads these as its own user; group read is enough, nobody else needs them.

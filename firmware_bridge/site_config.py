@@ -8,11 +8,15 @@ A deliberately small YAML file (see configs/site-example.yaml)::
         name: Main gate A
     broker:
       api_user: api
+      api_workers: 2
       admin_user: admin
       password_env_prefix: PORTGATE_MQTT_PASSWORD_
 
 Every gate has two broker users, ``agent-<gate>`` and ``bridge-<gate>``; the API and an
-administrator have one each. Passwords never live in this file.
+administrator have one each. With ``api_workers`` N > 1 (``portgate api --workers N``) the
+API also has one user per worker connection, ``<api>-wINDEX`` and ``<api>-wINDEX-live``,
+with the API's rights and a password derived from the API's
+(`gate_protocol.broker_accounts`). Passwords never live in this file.
 """
 
 import re
@@ -21,6 +25,7 @@ from pathlib import Path
 from typing import Annotated
 
 import yaml
+from gate_protocol.broker_accounts import api_connection_users
 from gate_protocol.topics import TopicError, validate_id
 from pydantic import (
     BaseModel,
@@ -87,6 +92,11 @@ class BrokerSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     api_user: Annotated[str, StringConstraints(pattern=_NAME)] = "api"
+    api_workers: Annotated[int, Field(ge=1, le=64)] = Field(
+        1,
+        description="Worker processes of `portgate api --workers N`: with N > 1 every "
+        "worker connection gets its own broker user (derived from the API user).",
+    )
     admin_user: Annotated[str, StringConstraints(pattern=_NAME)] = "admin"
     healthcheck_user: Annotated[str, StringConstraints(pattern=_NAME)] | None = Field(
         None, description="Optional user that may read only $SYS/broker/uptime (probes)."
@@ -131,10 +141,15 @@ class BrokerUser(BaseModel):
     role: Role
     gate: str | None = None
     password_env: str
+    derived_from: str | None = None
 
 
 def broker_users(site: SiteConfig) -> list[BrokerUser]:
-    """Every broker user of the site: admin, API, then an agent and a bridge per gate."""
+    """Every broker user of the site: admin, API (and its worker connections), then gates.
+
+    A derived user (``derived_from`` set) has no password of its own: it is computed from
+    the password of ``derived_from`` (`gate_protocol.broker_accounts.connection_password`).
+    """
     prefix = site.broker.password_env_prefix
 
     def env(username: str) -> str:
@@ -150,6 +165,12 @@ def broker_users(site: SiteConfig) -> list[BrokerUser]:
             username=site.broker.api_user, role=Role.API, password_env=env(site.broker.api_user)
         ),
     ]
+    if site.broker.api_workers > 1:
+        api = site.broker.api_user
+        users += [
+            BrokerUser(username=name, role=Role.API, password_env=env(api), derived_from=api)
+            for name in api_connection_users(api, workers=site.broker.api_workers)
+        ]
     if site.broker.healthcheck_user is not None:
         name = site.broker.healthcheck_user
         users.append(BrokerUser(username=name, role=Role.HEALTHCHECK, password_env=env(name)))
@@ -160,6 +181,9 @@ def broker_users(site: SiteConfig) -> list[BrokerUser]:
     names = [user.username for user in users]
     if len(set(names)) != len(names):
         raise SiteConfigError("broker user names collide (site-wide user named like a gate node)")
+    too_long = [name for name in names if not _NAME_RE.match(name)]
+    if too_long:
+        raise SiteConfigError(f"broker user names longer than 64 characters: {too_long}")
     return users
 
 

@@ -1,0 +1,178 @@
+"""`portgate api --workers 2` against a mosquitto started with the generated site config.
+
+The generated broker sets ``use_username_as_clientid``: with one shared API user the
+workers' four connections would all get the client id ``api`` and displace each other.
+With ``api_workers: 2`` in the site config every connection has its own broker user,
+whose password each worker derives from MQTT_URL's. Two apps with the settings serve.py
+gives its workers stand for the two processes, on one database.
+"""
+
+import re
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func
+from sqlmodel import Session, select
+
+_API_TESTS = str(Path(__file__).resolve().parents[1] / "central_api")
+if _API_TESTS not in sys.path:
+    sys.path.insert(0, _API_TESTS)
+
+from api_world import make_event, seed_world  # noqa: E402
+from mosquitto_fixture import MosquittoFactory, MosquittoProcess, MqttProbe, free_port  # noqa: E402
+
+from central_api.app import create_app  # noqa: E402
+from central_api.config import Settings  # noqa: E402
+from central_api.db import make_engine  # noqa: E402
+from central_api.ingest_worker import IngestWorker  # noqa: E402
+from central_api.migrate import upgrade_database  # noqa: E402
+from central_api.models import AccessEventRecord  # noqa: E402
+from central_api.mqtt_bus import MqttBus  # noqa: E402
+from central_api.serve import SHARE_GROUP  # noqa: E402
+from firmware_bridge.mosquitto_files import render_mosquitto_conf, write_broker_files  # noqa: E402
+from firmware_bridge.site_config import (  # noqa: E402
+    BrokerSettings,
+    GateEntry,
+    SiteConfig,
+    broker_users,
+)
+from gate_protocol.messages import encode_message  # noqa: E402
+from gate_protocol.topics import GateChannel, GateTopic, build_topic  # noqa: E402
+
+pytestmark = pytest.mark.integration
+EVENTS = 60
+API_PASSWORD = "api-password-0123456789"  # noqa: S105 (a throwaway test broker)
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Iterator[Engine]:
+    url = f"sqlite:///{tmp_path / 'api.db'}"
+    upgrade_database(url)
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()
+
+
+def wait(predicate: Callable[[], bool], timeout: float = 15) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def stored(engine: Engine) -> int:
+    with Session(engine) as session:
+        return session.exec(select(func.count()).select_from(AccessEventRecord)).one()
+
+
+def site_broker(
+    tmp_path: Path, factory: MosquittoFactory, site: str, gate: str
+) -> tuple[MosquittoProcess, dict[str, str]]:
+    config = SiteConfig(site=site, gates=[GateEntry(id=gate)], broker=BrokerSettings(api_workers=2))
+    users = broker_users(config)
+    environ = {u.password_env: f"pw-{u.username}-0123456789" for u in users if not u.derived_from}
+    environ["PORTGATE_MQTT_PASSWORD_API"] = API_PASSWORD
+    files = write_broker_files(config, out_dir=tmp_path / "broker", environ=environ)
+    assert files.credentials is None
+    port = free_port()
+    (tmp_path / "data").mkdir()
+    conf = render_mosquitto_conf(
+        port=port,
+        bind_address="127.0.0.1",
+        password_file=files.passwd,
+        acl_file=files.acl,
+        persistence_dir=tmp_path / "data",
+    )
+    assert "use_username_as_clientid true" in conf
+    passwords = {u.username: environ[u.password_env] for u in users if not u.derived_from}
+    return factory(conf_text=conf, port=port), passwords
+
+
+def worker_settings(port: int, index: int, site: str = "rtm") -> Settings:
+    return Settings(
+        PORTGATE_DEV_MODE=True,
+        PORTGATE_SITE=site,
+        MQTT_URL=f"mqtt://api:{API_PASSWORD}@127.0.0.1:{port}",
+        PORTGATE_WORKER_INDEX=index,
+        PORTGATE_INGEST_SHARE_GROUP=SHARE_GROUP,
+    )
+
+
+def test_two_workers_with_generated_broker_config_ingest_once_without_flapping(
+    tmp_path: Path, mosquitto_factory: MosquittoFactory, database: Engine
+) -> None:
+    # The world's site and gate, known before the broker's ACL is written.
+    probe_settings = Settings(PORTGATE_DEV_MODE=True)
+    world = seed_world(database, probe_settings)
+    broker, passwords = site_broker(tmp_path, mosquitto_factory, world.site, world.gate)
+    with ExitStack() as stack:
+        clients = [
+            stack.enter_context(
+                TestClient(
+                    create_app(worker_settings(broker.port, index, world.site), engine=database)
+                )
+            )
+            for index in (0, 1)
+        ]
+        live: list[list[str]] = [[], []]
+        for client, seen in zip(clients, live, strict=True):
+            bus = client.app.state.bus  # type: ignore[attr-defined]
+            assert isinstance(bus, MqttBus)
+            assert bus.wait_connected(10)
+            client.app.state.ingest.add_tap(lambda topic, payload, seen=seen: seen.append(topic))  # type: ignore[attr-defined]
+        time.sleep(0.5)  # the live connections subscribe right after connecting
+        topic = build_topic(GateTopic(site=world.site, gate=world.gate, channel=GateChannel.EVENT))
+        agent = f"agent-{world.gate}"
+        probe = MqttProbe(broker.port, username=agent, password=passwords[agent])
+        assert not probe.connect().is_failure  # type: ignore[attr-defined]
+        for n in range(EVENTS):
+            probe.publish(topic, encode_message(make_event(n)))
+        assert wait(lambda: stored(database) == EVENTS)
+        assert wait(lambda: all(len(seen) == EVENTS for seen in live))
+        time.sleep(1.0)  # time for any displaced connection to come back and flap
+        workers: list[IngestWorker] = [c.app.state.ingest for c in clients]  # type: ignore[attr-defined]
+        processed = [worker.processed for worker in workers]
+        assert sum(processed) == EVENTS
+        assert all(count > 0 for count in processed)
+        assert stored(database) == EVENTS
+        assert all(c.app.state.bus.connected for c in clients)  # type: ignore[attr-defined]
+        probe.close()
+    log = broker.log()
+    assert "already connected" not in log
+    connects = re.findall(r"New client connected from \S+ as (\S+)", log)
+    api_connects = sorted(c for c in connects if c.startswith("api"))
+    assert api_connects == ["api-w0", "api-w0-live", "api-w1", "api-w1-live"]
+
+
+def test_without_derived_users_the_workers_displace_each_other(
+    tmp_path: Path, mosquitto_factory: MosquittoFactory, database: Engine
+) -> None:
+    # The failure the derived users prevent: one shared user, one client id for all four.
+    world = seed_world(database, Settings(PORTGATE_DEV_MODE=True))
+    broker, _ = site_broker(tmp_path, mosquitto_factory, world.site, world.gate)
+    with ExitStack() as stack:
+        for index in (0, 1):
+            settings = worker_settings(broker.port, index, world.site).model_copy(
+                update={"mqtt_worker_users": False}
+            )
+            stack.enter_context(TestClient(create_app(settings, engine=database)))
+        assert wait(lambda: "already connected" in broker.log(), timeout=10)
+
+
+def test_worker_connection_urls_use_derived_users() -> None:
+    settings = worker_settings(1883, 3)
+    ingest, live = settings.ingest_mqtt_url(), settings.live_mqtt_url()
+    assert ingest is not None and ingest.startswith("mqtt://api-w3:")
+    assert live is not None and live.startswith("mqtt://api-w3-live:")
+    assert API_PASSWORD not in ingest + live
+    single = Settings(PORTGATE_DEV_MODE=True, MQTT_URL="mqtt://api:pw@broker:1883")
+    assert single.ingest_mqtt_url() == "mqtt://api:pw@broker:1883"
+    anonymous = Settings(PORTGATE_DEV_MODE=True, MQTT_URL="mqtt://broker", PORTGATE_WORKER_INDEX=1)
+    assert anonymous.ingest_mqtt_url() == "mqtt://broker"
