@@ -41,7 +41,7 @@ from gate_agent.alarm_outbox import AlarmSender
 from gate_agent.config import AgentConfig
 from gate_agent.decider import ReplicaView
 from gate_agent.decision_glue import keyring_of, pass_rejection_verdict, spend_one_time_pass
-from gate_agent.event_confirm import CONFIRM_BATCH
+from gate_agent.delivery import Delivery
 from gate_agent.event_sender import EventSender
 from gate_agent.face_identify import Identified
 from gate_agent.face_track import FaceTracks
@@ -80,9 +80,7 @@ __all__ = ["GateAgent"]
 
 _log = logging.getLogger(__name__)
 _TICK_S = 0.05
-_REPLAY_BACKOFF_MIN_S = 1.0
 _HEARTBEAT_EVERY_S = 5.0
-_REPLAY_BACKOFF_MAX_S = 60.0
 
 
 class GateAgent:
@@ -118,7 +116,6 @@ class GateAgent:
         self._config = config
         self._bus = bus
         self._outbox = outbox
-        self._sender = sender
         self._workers = workers
         self._inbox = inbox
         self._clock = clock
@@ -132,14 +129,19 @@ class GateAgent:
             outbox=outbox, raise_alarm=self._raise_alarm, drops=self.drops
         )
         self._next_sync = time.monotonic()
-        self._next_replay = 0.0
-        self._next_confirm = time.monotonic() + config.api.confirm_interval_s
         self._next_heartbeat = 0.0
-        self._replay_backoff_s = _REPLAY_BACKOFF_MIN_S
         self._topics = AgentTopics.of(site=config.site, gate=config.gate)
         self._topic = self._topics.channel
-        self._alarms = alarms or AlarmSender(
-            alarms=outbox.alarms, publisher=bus, topic=self._topic[GateChannel.ALARM]
+        self._delivery = Delivery(
+            outbox=outbox,
+            events=sender,
+            alarms=alarms
+            or AlarmSender(
+                alarms=outbox.alarms, publisher=bus, topic=self._topic[GateChannel.ALARM]
+            ),
+            workers=workers,
+            api=config.api,
+            now=time.monotonic(),
         )
         self._tailgate = TailgateWatch(faces=faces.faces_between) if faces is not None else None
 
@@ -180,8 +182,7 @@ class GateAgent:
         if isinstance(item, MqttIncoming):
             self._on_message(item)
         elif isinstance(item, MqttPublished):
-            if not self._sender.on_puback(item.mid):
-                self._alarms.on_puback(item.mid)
+            self._delivery.on_puback(item.mid)
         elif isinstance(item, CodeSeen):
             self._on_code(item)
         elif isinstance(item, FaceIdentified):
@@ -191,7 +192,7 @@ class GateAgent:
         elif isinstance(item, ReplicaSynced):
             self._install_replica(item)
         elif isinstance(item, EventsConfirmed):
-            self._on_confirmed(item)
+            self._delivery.on_confirmed(item.result)
         elif isinstance(item, MqttConnected):
             self._on_connected()
         elif isinstance(item, MqttSubscribed):
@@ -213,41 +214,15 @@ class GateAgent:
                     "tailgating suspected on lane %d: %s", suspect.cycle.lane, suspect.detail
                 )
                 self._raise_alarm(AlarmKind.TAILGATING, suspect.detail, lane=suspect.cycle.lane)
-        if self.connected:
-            self._alarms.pump_mqtt()
-            self._sender.pump_mqtt()
-        elif (
-            self._disconnected_since is not None
-            and now - self._disconnected_since >= self._config.api.event_replay_after_s
-            and now >= self._next_replay
-            and (self._outbox.unsent or self._outbox.alarms.waiting)
-        ):
-            self._replay_over_http(now)
+        self._delivery.tick(
+            now=now, connected=self.connected, disconnected_since=self._disconnected_since
+        )
         if self._config.heartbeat_path is not None and now >= self._next_heartbeat:
             self._next_heartbeat = now + _HEARTBEAT_EVERY_S
             self._beat(self._config.heartbeat_path)
         if now >= self._next_sync:
             self._next_sync = now + self._config.api.sync_interval_s
             self._workers.request_sync()
-        if now >= self._next_confirm:
-            self._next_confirm = now + self._config.api.confirm_interval_s
-            self._request_confirm()
-
-    def _request_confirm(self) -> None:
-        # The worker does the HTTP; the loop only reads the outbox and hands it the job.
-        job = self._sender.confirm_job(self._alarms.confirm_batch)
-        if job is not None and not self._workers.confirm(job):
-            self._sender.confirm_dropped()
-
-    def _on_confirmed(self, item: EventsConfirmed) -> None:
-        self._sender.on_confirmed(item.result)
-        result = item.result
-        self._alarms.on_confirmed(result.alarms_confirmed, resent=result.alarms_resent)
-        if result.alarm_error is not None:
-            _log.info("confirming alarms: %s", result.alarm_error)
-        if item.result.error is None and item.result.asked >= CONFIRM_BATCH:
-            # A backlog (a long outage's worth of PUBACKed events): next batch at once.
-            self._request_confirm()
 
     @staticmethod
     def _beat(path: Path) -> None:
@@ -256,17 +231,6 @@ class GateAgent:
             path.touch()
         except OSError as exc:
             _log.warning("cannot touch heartbeat %s: %s", path, exc.strerror)
-
-    def _replay_over_http(self, now: float) -> None:
-        # An API that is away too is retried with a growing pause, so the loop is not
-        # tied up by one timeout after another.
-        # Alarms first: few, and the ones an operator must see.
-        alarms = self._alarms.replay_http()
-        if self._sender.replay_http() + alarms:
-            self._replay_backoff_s = _REPLAY_BACKOFF_MIN_S
-            return
-        self._next_replay = now + self._replay_backoff_s
-        self._replay_backoff_s = min(self._replay_backoff_s * 2, _REPLAY_BACKOFF_MAX_S)
 
     # --- MQTT ---------------------------------------------------------------------------
 
@@ -432,7 +396,7 @@ class GateAgent:
             passages = {**self.replica.last_passages, person_id: passage}
             self.replica = replace(self.replica, last_passages=passages)
         if self.connected:
-            self._sender.pump_mqtt()
+            self._delivery.events.pump_mqtt()
 
     def _raise_alarm(self, kind: AlarmKind, detail: str, *, lane: int | None = None) -> None:
         alarm = AlarmRaised(
@@ -444,7 +408,7 @@ class GateAgent:
             _log.error("alarm outbox full: %s alarm not recorded", kind.value)
             return
         if self.connected:
-            self._alarms.pump_mqtt()
+            self._delivery.alarms.pump_mqtt()
 
     # --- replica ------------------------------------------------------------------------
 

@@ -54,7 +54,7 @@ def with_faces(tmp_path: Path, tracks: FaceTracks) -> tuple[GateAgent, FakeBus]:
         config=agent._config,
         bus=bus,
         outbox=outbox,
-        sender=agent._sender,
+        sender=agent._delivery.events,
         workers=workers,
         replica=agent.replica,
         inbox=agent._inbox,
