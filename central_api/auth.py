@@ -15,12 +15,13 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from central_api.config import Settings
 from central_api.db import utc_now
+from central_api.decision_cache import DecisionCache, GateKeyInputs
 from central_api.deps import SessionDep, SettingsDep
-from central_api.models import AgentKey, Gate, Role, User
+from central_api.models import AgentKey, DecisionDataVersion, Gate, Role, User
 from central_api.site_scope import scope_session
 
 __all__ = [
@@ -168,24 +169,53 @@ class RoleRequirement:
 
 
 class GateKeyRequirement:
-    """Dependency: a gate agent presenting its own gate's API key."""
+    """Dependency: a gate agent presenting its own gate's API key.
+
+    A valid key's gate is kept in the app's decision-input generation (one read of the
+    decision-data version instead of the key and gate lookups): agent keys bump that
+    version (migration 0007), so a revoked or rotated key is refused by the very next
+    request on every worker. Unknown keys are looked up every time and never cached.
+    """
 
     def __call__(
-        self, session: SessionDep, key: Annotated[str | None, Depends(_gate_key)]
+        self,
+        request: Request,
+        session: SessionDep,
+        key: Annotated[str | None, Depends(_gate_key)],
     ) -> GatePrincipal:
         """Resolve the gate from the `X-Gate-Key` header."""
         if not key or len(key) > 200:
             raise _unauthorized(f"missing or malformed {GATE_KEY_HEADER} header")
         digest = hash_key(key)
-        row = session.exec(
-            select(AgentKey).where(AgentKey.key_hash == digest, AgentKey.revoked_at.is_(None))  # type: ignore[union-attr]
-        ).first()
-        if row is None or not hmac.compare_digest(row.key_hash, digest):
+        cache: DecisionCache | None = getattr(request.app.state, "decision_cache", None)
+        generation = None
+        if cache is not None:
+            # The version first: what is read after it is at least that current.
+            version = session.exec(
+                select(DecisionDataVersion.version).where(DecisionDataVersion.id == 1)
+            ).first()
+            if version is not None:
+                generation = cache.generation(version)
+                known = generation.gate_keys.get(digest)
+                if known is not None:
+                    return GatePrincipal(gate_id=known.gate_id, site_id=known.site_id)
+        found = _lookup_gate_key(session=session, digest=digest)
+        if found is None:
             raise _unauthorized("unknown or revoked gate key")
-        gate = session.get(Gate, row.gate_id)
-        if gate is None:
-            raise _unauthorized("the key's gate no longer exists")
-        return GatePrincipal(gate_id=gate.id, site_id=gate.site_id)
+        if generation is not None:
+            generation.gate_keys[digest] = found
+        return GatePrincipal(gate_id=found.gate_id, site_id=found.site_id)
+
+
+def _lookup_gate_key(*, session: Session, digest: str) -> GateKeyInputs | None:
+    row = session.exec(
+        select(AgentKey.key_hash, Gate.id, Gate.site_id)
+        .join(Gate, col(Gate.id) == col(AgentKey.gate_id))
+        .where(AgentKey.key_hash == digest, col(AgentKey.revoked_at).is_(None))
+    ).first()
+    if row is None or not hmac.compare_digest(row[0], digest):
+        return None
+    return GateKeyInputs(gate_id=row[1], site_id=row[2])
 
 
 def require_role(*roles: Role) -> RoleRequirement:

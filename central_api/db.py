@@ -4,15 +4,25 @@ On SQLite the driver starts a transaction at the first write, so reads never hol
 database lock and writers queue on it (busy timeout). Code that must read-then-write
 atomically takes the write lock first (see `central_api.audit.append_audit`), as
 ``BEGIN IMMEDIATE`` would do for that one transaction.
+
+PostgreSQL connections are not pinged on every checkout (``pool_pre_ping`` costs a round
+trip per request). A pooled connection that PostgreSQL closed — a restart, a failover,
+``pg_terminate_backend``, an idle timeout — has something waiting on its socket (the
+server's FATAL message, then end-of-file); a zero-timeout ``select`` at checkout sees
+that, and only then is the connection pinged and, if dead, replaced before the request
+uses it. (A silently vanished peer is not detected before use; a ping would hang there
+too.)
 """
 
+import select as select_io
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, event
 from sqlalchemy.engine import Dialect
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, create_engine
 
@@ -63,7 +73,31 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
         event.listen(engine, "connect", _sqlite_on_connect)
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size)
+    dialect = engine.dialect
+
+    def check_alive(
+        dbapi_connection: Any, record: ConnectionPoolEntry, proxy: PoolProxiedConnection
+    ) -> None:
+        if not _has_pending_input(dbapi_connection):
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            # The pool discards this connection and checks out (or opens) another.
+            raise DisconnectionError("the server closed this pooled connection") from exc
+
+    event.listen(engine, "checkout", check_alive)
+    return engine
+
+
+def _has_pending_input(dbapi_connection: Any) -> bool:
+    # An idle connection receives nothing unless the server is dropping it.
+    try:
+        readable, _, _ = select_io.select([dbapi_connection.fileno()], [], [], 0)
+    except Exception:  # closed or unusable descriptor: let the ping decide
+        return True
+    return bool(readable)
 
 
 def _sqlite_on_connect(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:

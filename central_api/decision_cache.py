@@ -8,6 +8,8 @@ reads that version in the same query as its live state (site threat level, repli
 last passage), and when the version moved it drops the generation and loads again: a
 revocation committed by any worker or any other writer is effective for the very next
 decision everywhere. Nothing here caches an answer; `decide()` runs for every request.
+The gate-key check (`central_api.auth`) keeps its key-hash -> gate lookups in the same
+generation (agent keys bump the version too: migration 0007).
 """
 
 import logging
@@ -21,6 +23,7 @@ __all__ = [
     "CredentialInputs",
     "DecisionCache",
     "GateInputs",
+    "GateKeyInputs",
     "Generation",
     "PersonInputs",
     "Preloader",
@@ -54,6 +57,14 @@ class PersonInputs:
     site_id: str
 
 
+@dataclass(frozen=True, slots=True)
+class GateKeyInputs:
+    """The gate (and its site) of a valid, unrevoked gate API key."""
+
+    gate_id: str
+    site_id: str
+
+
 @dataclass(slots=True)
 class Generation:
     """What one process loaded under one decision-data version (None: version unknown).
@@ -65,10 +76,11 @@ class Generation:
     gates: dict[str, GateInputs | None] = field(default_factory=dict)
     credentials: dict[tuple[str, str], CredentialInputs | None] = field(default_factory=dict)
     people: dict[str, PersonInputs | None] = field(default_factory=dict)
+    gate_keys: dict[str, GateKeyInputs] = field(default_factory=dict)
 
     def size(self) -> int:
         """How many entries the generation holds."""
-        return len(self.gates) + len(self.credentials) + len(self.people)
+        return len(self.gates) + len(self.credentials) + len(self.people) + len(self.gate_keys)
 
 
 Preloader = Callable[["DecisionCache", Generation], None]

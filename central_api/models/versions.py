@@ -1,9 +1,10 @@
 """The decision-data version: one counter that database triggers bump on every change.
 
 Every insert, update or delete of a table that a central decision reads (people,
-credentials, groups, schedules, competencies, watchlist, zones, gates) bumps it in the
-same transaction (migration 0003), so a process may keep those rows in memory for as long
-as the version it read them under is still current (`central_api.decision_cache`).
+credentials, groups, schedules, competencies, watchlist, zones, gates, gate API keys)
+bumps it in the same transaction (migrations 0003 and 0007), so a process may keep those
+rows in memory for as long as the version it read them under is still current
+(`central_api.decision_cache`).
 """
 
 from sqlalchemy import BigInteger, Column
@@ -11,7 +12,7 @@ from sqlmodel import Field, SQLModel
 
 __all__ = ["DECISION_DATA_TABLES", "DecisionDataVersion"]
 
-# The tables whose changes make cached decision inputs stale (their triggers: 0003).
+# The tables whose changes make cached decision inputs stale (their triggers: 0003, 0007).
 DECISION_DATA_TABLES = (
     "zone",
     "gate",
@@ -24,6 +25,7 @@ DECISION_DATA_TABLES = (
     "holiday",
     "personcompetency",
     "watchlistentry",
+    "agentkey",
 )
 
 

@@ -1,0 +1,95 @@
+"""The gate-key check kept per process stays correct: a revoked or rotated key fails at once.
+
+Two apps on one database stand for two `portgate api` worker processes, each with its own
+decision-input generation; agent keys bump the decision-data version (migration 0007).
+Both run on SQLite and on PostgreSQL.
+"""
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from api_world import World
+from decision_support import enroll, query
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, event, text
+from sqlmodel import Session
+
+from central_api.app import create_app
+from central_api.config import Settings
+from central_api.models import DecisionDataVersion, Role
+
+
+@pytest.fixture
+def second(settings: Settings, engine: Engine) -> Iterator[TestClient]:
+    """A second worker: another app (and cache) on the same database."""
+    with TestClient(create_app(settings, engine=engine)) as other:
+        yield other
+
+
+def decide(client: TestClient, key: dict[str, str], badge: str = "CA1") -> int:
+    return client.post("/api/v1/decisions", json=query(badge), headers=key).status_code
+
+
+def warm_both(client: TestClient, second: TestClient, world: World) -> None:
+    for worker in (client, second):
+        for _ in range(2):
+            assert decide(worker, world.gate_key()) == 200
+
+
+def test_a_rotated_key_is_refused_by_the_next_request_on_every_worker(
+    client: TestClient, second: TestClient, world: World, engine: Engine
+) -> None:
+    enroll(engine, world, badge="CA1")
+    warm_both(client, second, world)
+    old = world.gate_key()
+    rotated = second.post(f"/api/v1/gates/{world.gate}/key", headers=world.user(Role.ADMIN))
+    assert rotated.status_code == 200, rotated.text
+    new = {"X-Gate-Key": rotated.json()["api_key"]}
+    for worker in (client, second):
+        assert decide(worker, old) == 401
+        assert decide(worker, new) == 200
+
+
+def test_a_key_revoked_by_hand_written_sql_is_refused_at_once(
+    client: TestClient, second: TestClient, world: World, engine: Engine
+) -> None:
+    enroll(engine, world, badge="CA1")
+    warm_both(client, second, world)
+    with Session(engine) as session:  # no API: only the trigger tells the workers
+        session.execute(
+            text("UPDATE agentkey SET revoked_at = CURRENT_TIMESTAMP WHERE gate_id = :g"),
+            {"g": world.gate},
+        )
+        session.commit()
+    for worker in (client, second):
+        assert decide(worker, world.gate_key()) == 401
+        # Events and other gate routes share the check.
+        assert (
+            worker.post("/api/v1/events", json={"events": []}, headers=world.gate_key()).status_code
+            == 401
+        )
+
+
+def test_a_warm_key_is_not_looked_up_again_and_unknown_keys_are_not_cached(
+    client: TestClient, world: World, engine: Engine
+) -> None:
+    enroll(engine, world, badge="CA1")
+    assert decide(client, world.gate_key()) == 200
+    statements: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement.lower())
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert decide(client, world.gate_key()) == 200
+        assert not [s for s in statements if "agentkey" in s]
+        statements.clear()
+        for _ in range(2):
+            assert decide(client, {"X-Gate-Key": "not-a-key"}) == 401
+        assert len([s for s in statements if "agentkey" in s]) == 2
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    with Session(engine) as session:
+        assert session.get(DecisionDataVersion, 1) is not None
