@@ -10,9 +10,8 @@ import binascii
 import os
 import secrets
 from typing import Annotated, Self
-from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
-from gate_protocol.broker_accounts import connection_password, connection_user
+from gate_protocol.broker_accounts import connection_user, derived_url
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -190,18 +189,10 @@ class Settings(BaseSettings):
         # The generated broker sets use_username_as_clientid: connections sharing a user
         # would share a client id and displace each other, so each has its own user.
         url = self.mqtt_url
-        if not url or self.worker_index is None or not self.mqtt_worker_users:
+        worker = self.worker_index
+        if not url or worker is None or not self.mqtt_worker_users:
             return url
-        parts = urlsplit(url)
-        if not parts.username or parts.hostname is None:
-            return url
-        user = connection_user(unquote(parts.username), worker=self.worker_index, live=live)
-        password = connection_password(unquote(parts.password or ""), username=user)
-        host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
-        netloc = f"{quote(user, safe='')}:{quote(password, safe='')}@{host}"
-        if parts.port is not None:
-            netloc += f":{parts.port}"
-        return urlunsplit(parts._replace(netloc=netloc))
+        return derived_url(url, user=lambda api: connection_user(api, worker=worker, live=live))
 
     def jwt_secret(self) -> str:
         """The JWT signing secret (validated non-empty at construction)."""

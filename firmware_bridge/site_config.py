@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Annotated
 
 import yaml
-from gate_protocol.broker_accounts import api_connection_users
+from gate_protocol.broker_accounts import api_connection_users, cli_user
 from gate_protocol.topics import TopicError, validate_id
 from pydantic import (
     BaseModel,
@@ -165,12 +165,15 @@ def broker_users(site: SiteConfig) -> list[BrokerUser]:
             username=site.broker.api_user, role=Role.API, password_env=env(site.broker.api_user)
         ),
     ]
+    api = site.broker.api_user
+    # The CLI's user always; the workers' users when the API runs several processes.
+    derived = [cli_user(api)]
     if site.broker.api_workers > 1:
-        api = site.broker.api_user
-        users += [
-            BrokerUser(username=name, role=Role.API, password_env=env(api), derived_from=api)
-            for name in api_connection_users(api, workers=site.broker.api_workers)
-        ]
+        derived += api_connection_users(api, workers=site.broker.api_workers)
+    users += [
+        BrokerUser(username=name, role=Role.API, password_env=env(api), derived_from=api)
+        for name in derived
+    ]
     if site.broker.healthcheck_user is not None:
         name = site.broker.healthcheck_user
         users.append(BrokerUser(username=name, role=Role.HEALTHCHECK, password_env=env(name)))

@@ -2,7 +2,9 @@
 
 Used by the commands that write the database directly (`gates add`, `db upgrade`); the
 notices go to the broker at `MQTT_URL` (the API's credentials: it may publish on the sync
-topics), over a short-lived connection of their own.
+topics), over a short-lived connection of their own, logged in as the CLI's derived broker
+user (`gate_protocol.broker_accounts.cli_user`, written by `portgate broker users`), never as
+the API user itself, whose client id a running API holds.
 """
 
 import os
@@ -11,8 +13,13 @@ import typer
 
 from central_api.mqtt_bus import NullBus
 from central_api.notice_sender import NoticeError, send_notices
+from gate_protocol.broker_accounts import cli_user, derived_url
 
 __all__ = ["deliver_notices"]
+
+# As central_api.config reads PORTGATE_MQTT_WORKER_USERS (off: a broker without
+# use_username_as_clientid, where every connection may log in as the API user).
+_OFF = ("0", "f", "false", "n", "no", "off")
 
 
 def deliver_notices(bus: NullBus, *, command: str) -> None:
@@ -26,6 +33,8 @@ def deliver_notices(bus: NullBus, *, command: str) -> None:
             err=True,
         )
         return
+    if os.environ.get("PORTGATE_MQTT_WORKER_USERS", "true").lower() not in _OFF:
+        url = derived_url(url, user=cli_user)
     try:
         sent = send_notices(bus.published, url=url)
     except NoticeError as exc:

@@ -49,6 +49,7 @@ def test_users_roles_and_env_names() -> None:
     assert set(users) == {
         "admin",
         "api",
+        "api-cli",
         "agent-gate-a",
         "bridge-gate-a",
         "agent-gate-b",
@@ -67,23 +68,18 @@ def test_acl_confines_each_gate_node_to_its_gate() -> None:
         assert "/gates/gate-a/" in line or line.endswith("/t1/sync"), line
         assert "#" not in line.replace("gates/gate-a/#", "")
     assert blocks["user admin"] == ["topic readwrite #", "topic read $SYS/#"]
-    assert (
-        not any(
-            line.startswith("topic readwrite #")
-            for line in acl.splitlines()[4:]
-            if "admin" not in line
-        )
-        or True
-    )
     assert sum(line == "topic readwrite #" for line in acl.splitlines()) == 1
-    # The API replicas' alarm topic is the API's alone.
+    # The API replicas' alarm topic is the API's alone (its own user and the derived ones).
+    api_users = {f"user {u.username}" for u in broker_users(SITE) if u.role is Role.API}
+    assert api_users == {"user api", "user api-cli"}
+    for user in api_users:
+        assert blocks[user] == blocks["user api"]
     assert "topic readwrite portgate/v1/t1/alarms" in blocks["user api"]
     assert not any(
         "/alarms" in line
         for user, lines in blocks.items()
-        if user != "user api"
+        if user not in api_users | {"user admin"}
         for line in lines
-        if user != "user admin"
     )
 
 

@@ -26,14 +26,14 @@ def site(workers: int, api_user: str = "api") -> SiteConfig:
     )
 
 
-def test_one_worker_has_only_the_api_user() -> None:
-    assert [u.username for u in broker_users(site(1)) if u.role is Role.API] == ["api"]
+def test_one_worker_has_the_api_user_and_the_clis() -> None:
+    assert [u.username for u in broker_users(site(1)) if u.role is Role.API] == ["api", "api-cli"]
 
 
 def test_workers_get_one_user_per_connection_with_api_rights(tmp_path: Path) -> None:
     config = site(2)
     api_users = [u.username for u in broker_users(config) if u.role is Role.API]
-    assert api_users == ["api", "api-w0", "api-w0-live", "api-w1", "api-w1-live"]
+    assert api_users == ["api", "api-cli", "api-w0", "api-w0-live", "api-w1", "api-w1-live"]
     acl = render_acl(config)
     api_block = acl.split("user api\n")[1].split("\n\n")[0]
     for name in api_users[1:]:
