@@ -85,6 +85,8 @@ class DemoBroker:
         )
         environ = {}
         for user in broker_users(site):
+            if user.derived_from is not None:
+                continue  # its password comes from its base user's (api-cli from api)
             self.passwords[user.username] = new_password()
             environ[user.password_env] = self.passwords[user.username]
         self.workdir.mkdir(parents=True, exist_ok=True)
