@@ -26,257 +26,37 @@ import logging
 import os
 import random
 import signal
-import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-from sqlalchemy import func, insert
-from sqlmodel import Session, select
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "tests" / "integration"))
 
-from load_generator import LoadResult, Request, run_load  # noqa: E402
-from mosquitto_fixture import free_port, mosquitto_available, start_mosquitto  # noqa: E402
+from api_bench_ingest import BROKER_CONF, event, mqtt_ingest  # noqa: E402
+from api_bench_load import (  # noqa: E402
+    decision_requests,
+    describe,
+    figure,
+    load_average,
+    service_alone,
+    verdict,
+)
+from api_bench_setup import ApiProcess, seed  # noqa: E402
+from load_generator import run_load  # noqa: E402
+from mosquitto_fixture import mosquitto_available, start_mosquitto  # noqa: E402
 from postgres_fixture import start_postgres, stop_postgres  # noqa: E402
 
-from central_api.auth import hash_key  # noqa: E402
 from central_api.config import Settings  # noqa: E402
 from central_api.db import make_engine  # noqa: E402
-from central_api.decision_cache import DecisionCache  # noqa: E402
-from central_api.decisions import decide_presentation  # noqa: E402
 from central_api.migrate import upgrade_database  # noqa: E402
-from central_api.models import (  # noqa: E402
-    AccessEventRecord,
-    AccessGroup,
-    AccessGroupZone,
-    AgentKey,
-    Credential,
-    Gate,
-    Person,
-    PersonAccessGroup,
-    Site,
-    Zone,
-)
-from gate_protocol.api_models import DecisionQuery  # noqa: E402
-from gate_protocol.messages import (  # noqa: E402
-    AccessEvent,
-    CredentialKind,
-    DecidedBy,
-    Decision,
-    Direction,
-    encode_message,
-)
-from gate_protocol.reasons import ReasonCode  # noqa: E402
-from gate_protocol.topics import GateChannel, GateTopic, build_topic  # noqa: E402
 
-# Like the generated site broker (configs/mosquitto/mosquitto.conf), without the ACL.
-BROKER_CONF = (
-    "listener {port} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 50000\n"
-    "max_inflight_messages 20\nmax_packet_size 32768\nset_tcp_nodelay true\n"
-)
 GOAL_RATE, GOAL_P99_MS, GOAL_INGEST = 1000.0, 50.0, 2000.0
-ZONES = 10
-
-
-def seed(engine, people: int, gates: int) -> tuple[list[tuple[str, str]], dict[str, str]]:  # type: ignore[no-untyped-def]
-    """Bulk rows; returns [(badge, gate)] a person may use and {gate: key}."""
-    now = datetime.now(UTC)
-    keys = {f"g{n:03d}": f"bench-key-{n:03d}-" + "x" * 32 for n in range(gates)}
-    with Session(engine) as session:
-        session.add(Site(id="port", name="port"))
-        session.flush()
-        for z in range(ZONES):
-            session.add(Zone(id=f"z{z}", site_id="port", name=f"zone {z}"))
-        session.flush()
-        for n, gate in enumerate(keys):
-            session.add(
-                Gate(id=gate, site_id="port", zone_id=f"z{n % ZONES}", lanes=2, face_required=True)
-            )
-        session.flush()
-        for gate, key in keys.items():
-            session.add(AgentKey(gate_id=gate, key_hash=hash_key(key)))
-        for z in range(ZONES):
-            session.add(AccessGroup(id=z + 1, name=f"zone {z}", site_id="port"))
-        session.flush()
-        for z in range(ZONES):
-            session.add(AccessGroupZone(group_id=z + 1, zone_id=f"z{z}"))
-        session.commit()
-        persons, credentials, memberships, usable = [], [], [], []
-        for p in range(people):
-            pid = f"P{p:07d}"
-            badge = f"{p:08X}"
-            zone = p % ZONES
-            persons.append(
-                {
-                    "id": pid,
-                    "display_name": f"Person {p}",
-                    "kind": "staff",
-                    "status": "active",
-                    "site_id": "port",
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            )
-            credentials.append({"person_id": pid, "kind": "badge", "ref": badge, "created_at": now})
-            memberships.append({"person_id": pid, "group_id": zone + 1})
-            gate = f"g{(zone + ZONES * random.randrange(gates // ZONES)):03d}"
-            usable.append((badge, gate))
-        session.exec(insert(Person), params=persons)  # type: ignore[call-overload]
-        session.exec(insert(Credential), params=credentials)  # type: ignore[call-overload]
-        session.exec(insert(PersonAccessGroup), params=memberships)  # type: ignore[call-overload]
-        session.commit()
-    return usable, keys
-
-
-class ApiProcess:
-    """`portgate api --workers N` on a free port, stopped on exit."""
-
-    def __init__(self, *, workers: int, env: dict[str, str], log: Path) -> None:
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self._log = log.open("wb")
-        command = [str(Path(sys.executable).parent / "portgate"), "api", "--port", str(self.port)]
-        self.process = subprocess.Popen(  # noqa: S603 (our own CLI)
-            [*command, "--workers", str(workers)],
-            env={**os.environ, **env},
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-        )
-
-    def wait_ready(self, *, mqtt: bool, timeout_s: float = 90) -> None:
-        """Until /healthz answers (and says the broker is connected, when there is one)."""
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise SystemExit(f"portgate api exited ({self.process.returncode})")
-            try:
-                health = httpx.get(f"{self.base}/healthz", timeout=2).json()
-                if not mqtt or health.get("mqtt"):
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
-        raise SystemExit("portgate api did not become ready")
-
-    def stop(self) -> None:
-        """SIGTERM the supervisor (it stops its workers) and wait."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-        self._log.close()
-
-
-def event(n: int) -> AccessEvent:
-    return AccessEvent(
-        event_id=f"bench-{n}",
-        agent_seq=n,
-        occurred_at=datetime.now(UTC) - timedelta(seconds=n % 3600),
-        lane=0,
-        direction=Direction.ENTRY,
-        decision=Decision.GRANTED,
-        reason=ReasonCode.GRANTED,
-        credential_kind=CredentialKind.BADGE,
-        person_id=f"P{n % 10000:07d}",
-        decided_by=DecidedBy.CENTRAL,
-    )
-
-
-def count_events(engine) -> int:  # type: ignore[no-untyped-def]
-    with Session(engine) as session:
-        return int(session.exec(select(func.count()).select_from(AccessEventRecord)).one())
-
-
-def verdict(met: bool) -> str:
-    """MET or MISSED."""
-    return "MET" if met else "MISSED"
-
-
-def figure(
-    name: str,
-    value: float,
-    unit: str,
-    anchor: str,
-    anchor_value: float,
-    goal: str = "",
-    met: bool | None = None,
-) -> None:
-    """One FIGURE line for bench/runner.py."""
-    flag = "" if met is None else ("yes" if met else "no")
-    print(
-        f"FIGURE bench_api_decisions|{name}|{value:.4g}|{unit}|{anchor}|{anchor_value:.4g}|"
-        f"{goal}|{flag}"
-    )
-
-
-def describe(label: str, result: LoadResult) -> str:
-    """One readable line of a load run."""
-    return (
-        f"{label}: {result.rate:,.0f}/s, p50 {result.p50_ms:.1f} ms, p95 {result.p95_ms:.1f} ms,"
-        f" p99 {result.p99_ms:.1f} ms ({result.requests} requests in {result.seconds:.1f} s, "
-        f"{result.non_2xx} non-2xx, {result.socket_errors} socket errors)"
-    )
-
-
-def decision_requests(usable: list[tuple[str, str]], keys: dict[str, str]) -> list[Request]:
-    """One decision request per person, in random order."""
-    face = {"seen": True, "distance": 0.3, "liveness_passed": True}
-    requests: list[Request] = []
-    for n, (badge, gate) in enumerate(random.sample(usable, len(usable))):
-        body = {
-            "request_id": f"r{n}",
-            "direction": "entry",
-            "credential_kind": "badge",
-            "badge_number": badge,
-            "occurred_at": datetime.now(UTC).isoformat(),
-            "face": face,
-        }
-        requests.append(("/api/v1/decisions", {"X-Gate-Key": keys[gate]}, body))
-    return requests
-
-
-def service_alone(
-    engine,
-    settings: Settings,
-    keys: dict[str, str],
-    requests: list[Request],  # type: ignore[no-untyped-def]
-) -> tuple[float, float]:
-    """Ms per decision without HTTP, one at a time: (all inputs read, inputs cached)."""
-    gate_of = {key: gate for gate, key in keys.items()}
-    sample = requests[:300]
-
-    def run(cache: DecisionCache | None) -> float:
-        started = time.perf_counter()
-        for _, headers, body in sample:
-            with Session(engine) as session:
-                decide_presentation(
-                    session=session,
-                    settings=settings,
-                    gate_id=gate_of[headers["X-Gate-Key"]],
-                    request=DecisionQuery.model_validate(body),
-                    cache=cache,
-                )
-        return (time.perf_counter() - started) / len(sample) * 1000
-
-    uncached = run(None)
-    cache = DecisionCache()
-    run(cache)  # loads the sample's inputs
-    return uncached, run(cache)
-
-
-def load_average() -> str:
-    """The 1-minute load average and the core count (what else was running)."""
-    one, five, _ = os.getloadavg()
-    return f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} cores"
 
 
 def main() -> None:
@@ -411,42 +191,6 @@ def main() -> None:
         if broker is not None:
             broker.stop()
         stop_postgres(pg)
-
-
-def mqtt_ingest(engine, port: int, count: int, gates: int) -> tuple[float, int]:  # type: ignore[no-untyped-def]
-    """Publish `count` events from `gates` gates at QoS 1; (events/s until stored, stored)."""
-    import paho.mqtt.client as mqtt
-    from paho.mqtt.enums import CallbackAPIVersion
-
-    publisher = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="bench-pub")
-    publisher.max_inflight_messages_set(1000)
-    publisher.max_queued_messages_set(0)
-    publisher.connect("127.0.0.1", port)
-    publisher.loop_start()
-    before = count_events(engine)
-    messages = [
-        (
-            build_topic(
-                GateTopic(site="port", gate=f"g{n % gates:03d}", channel=GateChannel.EVENT)
-            ),
-            encode_message(event(n + 10_000_000)),
-        )
-        for n in range(count)
-    ]
-    started = time.perf_counter()
-    infos = [publisher.publish(topic, payload, qos=1) for topic, payload in messages]
-    for info in infos:
-        info.wait_for_publish(60)
-    # Until every event is a row, or nothing new arrived for 5 s (dropped).
-    got, last_change = 0, time.perf_counter()
-    while got < count and time.perf_counter() - last_change < 5:
-        now_got = count_events(engine) - before
-        if now_got != got:
-            got, last_change = now_got, time.perf_counter()
-        time.sleep(0.02)
-    publisher.loop_stop()
-    publisher.disconnect()
-    return got / (last_change - started), got
 
 
 if __name__ == "__main__":

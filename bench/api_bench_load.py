@@ -1,0 +1,112 @@
+"""The decision load run of bench_api_decisions: requests, the service alone, report lines.
+
+Imported by bench/bench_api_decisions.py, which puts the repository root and bench/ on
+sys.path first.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from datetime import UTC, datetime
+
+from load_generator import LoadResult, Request
+from sqlmodel import Session
+
+from central_api.config import Settings
+from central_api.decision_cache import DecisionCache
+from central_api.decisions import decide_presentation
+from gate_protocol.api_models import DecisionQuery
+
+__all__ = [
+    "decision_requests",
+    "describe",
+    "figure",
+    "load_average",
+    "service_alone",
+    "verdict",
+]
+
+
+def verdict(met: bool) -> str:
+    """MET or MISSED."""
+    return "MET" if met else "MISSED"
+
+
+def figure(
+    name: str,
+    value: float,
+    unit: str,
+    anchor: str,
+    anchor_value: float,
+    goal: str = "",
+    met: bool | None = None,
+) -> None:
+    """One FIGURE line for bench/runner.py."""
+    flag = "" if met is None else ("yes" if met else "no")
+    print(
+        f"FIGURE bench_api_decisions|{name}|{value:.4g}|{unit}|{anchor}|{anchor_value:.4g}|"
+        f"{goal}|{flag}"
+    )
+
+
+def describe(label: str, result: LoadResult) -> str:
+    """One readable line of a load run."""
+    return (
+        f"{label}: {result.rate:,.0f}/s, p50 {result.p50_ms:.1f} ms, p95 {result.p95_ms:.1f} ms,"
+        f" p99 {result.p99_ms:.1f} ms ({result.requests} requests in {result.seconds:.1f} s, "
+        f"{result.non_2xx} non-2xx, {result.socket_errors} socket errors)"
+    )
+
+
+def decision_requests(usable: list[tuple[str, str]], keys: dict[str, str]) -> list[Request]:
+    """One decision request per person, in random order."""
+    face = {"seen": True, "distance": 0.3, "liveness_passed": True}
+    requests: list[Request] = []
+    for n, (badge, gate) in enumerate(random.sample(usable, len(usable))):
+        body = {
+            "request_id": f"r{n}",
+            "direction": "entry",
+            "credential_kind": "badge",
+            "badge_number": badge,
+            "occurred_at": datetime.now(UTC).isoformat(),
+            "face": face,
+        }
+        requests.append(("/api/v1/decisions", {"X-Gate-Key": keys[gate]}, body))
+    return requests
+
+
+def service_alone(
+    engine,
+    settings: Settings,
+    keys: dict[str, str],
+    requests: list[Request],  # type: ignore[no-untyped-def]
+) -> tuple[float, float]:
+    """Ms per decision without HTTP, one at a time: (all inputs read, inputs cached)."""
+    gate_of = {key: gate for gate, key in keys.items()}
+    sample = requests[:300]
+
+    def run(cache: DecisionCache | None) -> float:
+        started = time.perf_counter()
+        for _, headers, body in sample:
+            with Session(engine) as session:
+                decide_presentation(
+                    session=session,
+                    settings=settings,
+                    gate_id=gate_of[headers["X-Gate-Key"]],
+                    request=DecisionQuery.model_validate(body),
+                    cache=cache,
+                )
+        return (time.perf_counter() - started) / len(sample) * 1000
+
+    uncached = run(None)
+    cache = DecisionCache()
+    run(cache)  # loads the sample's inputs
+    return uncached, run(cache)
+
+
+def load_average() -> str:
+    """The 1-minute load average and the core count (what else was running)."""
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} cores"

@@ -1,0 +1,129 @@
+"""Database and API setup of bench_api_decisions: the bulk seed and the API process.
+
+Imported by bench/bench_api_decisions.py, which puts the repository root and
+tests/integration on sys.path first.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+from mosquitto_fixture import free_port
+from sqlalchemy import insert
+from sqlmodel import Session
+
+from central_api.auth import hash_key
+from central_api.models import (
+    AccessGroup,
+    AccessGroupZone,
+    AgentKey,
+    Credential,
+    Gate,
+    Person,
+    PersonAccessGroup,
+    Site,
+    Zone,
+)
+
+__all__ = ["ZONES", "ApiProcess", "seed"]
+
+ZONES = 10
+
+
+def seed(engine, people: int, gates: int) -> tuple[list[tuple[str, str]], dict[str, str]]:  # type: ignore[no-untyped-def]
+    """Bulk rows; returns [(badge, gate)] a person may use and {gate: key}."""
+    now = datetime.now(UTC)
+    keys = {f"g{n:03d}": f"bench-key-{n:03d}-" + "x" * 32 for n in range(gates)}
+    with Session(engine) as session:
+        session.add(Site(id="port", name="port"))
+        session.flush()
+        for z in range(ZONES):
+            session.add(Zone(id=f"z{z}", site_id="port", name=f"zone {z}"))
+        session.flush()
+        for n, gate in enumerate(keys):
+            session.add(
+                Gate(id=gate, site_id="port", zone_id=f"z{n % ZONES}", lanes=2, face_required=True)
+            )
+        session.flush()
+        for gate, key in keys.items():
+            session.add(AgentKey(gate_id=gate, key_hash=hash_key(key)))
+        for z in range(ZONES):
+            session.add(AccessGroup(id=z + 1, name=f"zone {z}", site_id="port"))
+        session.flush()
+        for z in range(ZONES):
+            session.add(AccessGroupZone(group_id=z + 1, zone_id=f"z{z}"))
+        session.commit()
+        persons, credentials, memberships, usable = [], [], [], []
+        for p in range(people):
+            pid = f"P{p:07d}"
+            badge = f"{p:08X}"
+            zone = p % ZONES
+            persons.append(
+                {
+                    "id": pid,
+                    "display_name": f"Person {p}",
+                    "kind": "staff",
+                    "status": "active",
+                    "site_id": "port",
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+            credentials.append({"person_id": pid, "kind": "badge", "ref": badge, "created_at": now})
+            memberships.append({"person_id": pid, "group_id": zone + 1})
+            gate = f"g{(zone + ZONES * random.randrange(gates // ZONES)):03d}"
+            usable.append((badge, gate))
+        session.exec(insert(Person), params=persons)  # type: ignore[call-overload]
+        session.exec(insert(Credential), params=credentials)  # type: ignore[call-overload]
+        session.exec(insert(PersonAccessGroup), params=memberships)  # type: ignore[call-overload]
+        session.commit()
+    return usable, keys
+
+
+class ApiProcess:
+    """`portgate api --workers N` on a free port, stopped on exit."""
+
+    def __init__(self, *, workers: int, env: dict[str, str], log: Path) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self._log = log.open("wb")
+        command = [str(Path(sys.executable).parent / "portgate"), "api", "--port", str(self.port)]
+        self.process = subprocess.Popen(  # noqa: S603 (our own CLI)
+            [*command, "--workers", str(workers)],
+            env={**os.environ, **env},
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def wait_ready(self, *, mqtt: bool, timeout_s: float = 90) -> None:
+        """Until /healthz answers (and says the broker is connected, when there is one)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"portgate api exited ({self.process.returncode})")
+            try:
+                health = httpx.get(f"{self.base}/healthz", timeout=2).json()
+                if not mqtt or health.get("mqtt"):
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        raise SystemExit("portgate api did not become ready")
+
+    def stop(self) -> None:
+        """SIGTERM the supervisor (it stops its workers) and wait."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self._log.close()
