@@ -36,7 +36,6 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -48,14 +47,12 @@ from paho.mqtt.enums import CallbackAPIVersion
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "integration"))
 sys.path.insert(0, str(ROOT / "tests" / "gate_agent"))
-from agent_support import GATE_KEY, GOOD_BADGE, ApiStub, BridgeSim, agent_config  # noqa: E402
+from agent_support import GATE_KEY, ApiStub, BridgeSim, agent_config  # noqa: E402
 from mosquitto_fixture import start_mosquitto  # noqa: E402
 
 from gate_agent.app import AgentApp  # noqa: E402
 from gate_agent.frame_pump import FramePump, load_code_scanner  # noqa: E402
 from gate_agent.frames import ReplayFrameSource  # noqa: E402
-from gate_protocol.messages import BadgeFormat, CredentialPresented, encode_message  # noqa: E402
-from gate_protocol.topics import GateChannel  # noqa: E402
 
 QR_PHOTOS = ROOT.parent / "shared" / "data" / "qr-photos"
 FACES = ROOT.parent / "shared" / "data" / "faces"
@@ -171,19 +168,12 @@ def bench_open(reads: int) -> float | None:
             while not app.agent.subscribed and time.monotonic() < deadline:
                 time.sleep(0.02)
             to_command, to_event = [], []
-            for n in range(reads):
-                read = CredentialPresented(
-                    badge_number=GOOD_BADGE,
-                    format=BadgeFormat.WIEGAND26,
-                    reader_id="r1",
-                    lane=0,
-                    read_at=datetime.now(UTC),
-                )
+            for _ in range(reads):
                 sent = time.perf_counter()
-                bridge.publish(GateChannel.CREDENTIAL, encode_message(read))
-                if bridge.wait_for(lambda n=n: len(bridge.commands) > n, 3):
-                    to_command.append((time.perf_counter() - sent) * 1000)
-                if bridge.wait_for(lambda n=n: len(bridge.events) > n, 3):
+                ms, event = bridge.tap(open_timeout=3, event_timeout=3)
+                if ms is not None:
+                    to_command.append(ms)
+                if event is not None:
                     to_event.append((time.perf_counter() - sent) * 1000)
             baseline = echo_baseline(broker.port, reads)
         finally:
@@ -276,24 +266,6 @@ def track_ready(app: Any, timeout: float) -> bool:
     return False
 
 
-def tap_once(bridge: Any) -> tuple[float | None, Any]:
-    """One badge read: ms to the OpenCommand (None: none came) and the AccessEvent."""
-    commands, events = len(bridge.commands), len(bridge.events)
-    read = CredentialPresented(
-        badge_number=GOOD_BADGE,
-        format=BadgeFormat.WIEGAND26,
-        reader_id="r1",
-        lane=0,
-        read_at=datetime.now(UTC),
-    )
-    sent = time.perf_counter()
-    bridge.publish(GateChannel.CREDENTIAL, encode_message(read))
-    opened = bridge.wait_for(lambda: len(bridge.commands) > commands, 5)
-    ms = (time.perf_counter() - sent) * 1000 if opened else None
-    bridge.wait_for(lambda: len(bridge.events) > events, 8)
-    return ms, bridge.events[events] if len(bridge.events) > events else None
-
-
 def bench_face(reads: int, fps: float, badge_p50: float | None) -> None:
     """Credential -> open command with face and liveness: after the tap, and tracked before."""
     from biometrics import DEFAULT_VERIFY_THRESHOLD, dlib_build_info
@@ -330,7 +302,7 @@ def bench_face(reads: int, fps: float, badge_p50: float | None) -> None:
                         refused += 1
                         app.stop()
                         continue
-                    ms, event = tap_once(bridge)
+                    ms, event = bridge.tap()
                     ok = (
                         event is not None
                         and event.face_score is not None

@@ -39,7 +39,6 @@ sys.path.insert(0, str(ROOT / "tests" / "integration"))
 sys.path.insert(0, str(ROOT / "tests" / "gate_agent"))
 from agent_support import (  # noqa: E402
     GATE_KEY,
-    GOOD_BADGE,
     ApiStub,
     BridgeSim,
     agent_config,
@@ -53,9 +52,7 @@ from gate_agent.face_biometrics import BiometricFaceObserver, BiometricFaceVerif
 from gate_agent.face_step import LivenessResult  # noqa: E402
 from gate_agent.frames import ReplayFrameSource  # noqa: E402
 from gate_agent.replica_store import ReplicaStore, StoredReplica  # noqa: E402
-from gate_protocol.messages import BadgeFormat, CredentialPresented, encode_message  # noqa: E402
 from gate_protocol.replica import FaceTemplateRecord  # noqa: E402
-from gate_protocol.topics import GateChannel  # noqa: E402
 
 FACES = ROOT.parent / "shared" / "data" / "faces"
 
@@ -122,23 +119,14 @@ def run(tmp: Path, port: int, *, track: bool, taps: int) -> list[float]:
         deadline = time.monotonic() + 10
         while not app.agent.subscribed and time.monotonic() < deadline:
             time.sleep(0.02)
-        for n in range(taps):
+        for _ in range(taps):
             if track:
                 wait_for_live_track(app)
             else:
                 time.sleep(0.6)
-            read = CredentialPresented(
-                badge_number=GOOD_BADGE,
-                format=BadgeFormat.WIEGAND26,
-                reader_id="r1",
-                lane=0,
-                read_at=datetime.now(UTC),
-            )
-            sent = time.perf_counter()
-            bridge.publish(GateChannel.CREDENTIAL, encode_message(read))
-            if bridge.wait_for(lambda n=n: len(bridge.commands) > n, 10):
-                times.append((time.perf_counter() - sent) * 1000)
-            bridge.wait_for(lambda n=n: len(bridge.events) > n, 10)
+            ms, _ = bridge.tap(open_timeout=10, event_timeout=10)
+            if ms is not None:
+                times.append(ms)
         details = [e.reason_detail or "" for e in bridge.events]
         from_track = sum("before the credential" in d for d in details)
         mode = "track" if track else "frames"

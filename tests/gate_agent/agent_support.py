@@ -33,8 +33,10 @@ from gate_protocol.api_models import (
 from gate_protocol.messages import (
     AccessEvent,
     AckResult,
+    BadgeFormat,
     CommandAck,
     CredentialKind,
+    CredentialPresented,
     DecidedBy,
     Decision,
     Direction,
@@ -332,6 +334,25 @@ class BridgeSim:
 
     def publish(self, channel: GateChannel, payload: bytes) -> None:
         self.client.publish(topic(channel), payload, qos=1).wait_for_publish(5)
+
+    def tap(
+        self, *, badge: str = GOOD_BADGE, open_timeout: float = 5.0, event_timeout: float = 8.0
+    ) -> tuple[float | None, AccessEvent | None]:
+        """Present a badge: ms to its OpenCommand (None: none came) and its AccessEvent."""
+        commands, events = len(self.commands), len(self.events)
+        read = CredentialPresented(
+            badge_number=badge,
+            format=BadgeFormat.WIEGAND26,
+            reader_id="r1",
+            lane=0,
+            read_at=datetime.now(UTC),
+        )
+        sent = time.perf_counter()
+        self.publish(GateChannel.CREDENTIAL, encode_message(read))
+        opened = self.wait_for(lambda: len(self.commands) > commands, open_timeout)
+        ms = (time.perf_counter() - sent) * 1000 if opened else None
+        self.wait_for(lambda: len(self.events) > events, event_timeout)
+        return ms, self.events[events] if len(self.events) > events else None
 
     def close(self) -> None:
         self.client.disconnect()
