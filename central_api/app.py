@@ -22,6 +22,7 @@ from central_api.config import Settings
 from central_api.dashboard import mount_dashboard
 from central_api.db import make_engine
 from central_api.decision_cache import DecisionCache
+from central_api.decision_request import read_engine_of
 from central_api.decisions import preload_decision_inputs
 from central_api.enroll import router as enroll_router
 from central_api.errors import ServiceError
@@ -89,6 +90,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.read_engine = read_engine_of(engine)
     app.state.bus = bus
     app.state.ingest = worker
     app.state.decision_cache = DecisionCache(

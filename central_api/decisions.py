@@ -6,6 +6,8 @@ inputs lives in `decision_inputs` and `decision_live_state`; this module decides
 """
 
 import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 
 from gate_protocol.api_models import DecisionAnswer, DecisionQuery
@@ -26,7 +28,13 @@ from central_api.raise_alarm import raise_alarm
 from central_api.records import appointment_record
 from central_api.sync import bump_replica
 
-__all__ = ["decide_presentation", "last_passage", "preload_decision_inputs", "read_live_state"]
+__all__ = [
+    "decide_presentation",
+    "finish_decision",
+    "last_passage",
+    "preload_decision_inputs",
+    "read_live_state",
+]
 
 
 def decide_presentation(
@@ -70,8 +78,8 @@ def decide_presentation(
             request=request,
             now=now,
         )
-    return _finish(
-        session=session,
+    return finish_decision(
+        open_write=lambda: nullcontext(session),
         gate=gate,
         presenter=presenter,
         live=live,
@@ -81,9 +89,9 @@ def decide_presentation(
     )
 
 
-def _finish(
+def finish_decision(
     *,
-    session: Session,
+    open_write: Callable[[], AbstractContextManager[Session]],
     gate: GateInputs,
     presenter: Presenter,
     live: LiveState,
@@ -91,7 +99,18 @@ def _finish(
     now: datetime,
     started: float,
 ) -> DecisionAnswer:
-    """Run `decide()`, consume a one-time pass, raise alarms, commit, answer."""
+    """Run `decide()`; consume a one-time pass and raise alarms in one transaction; answer.
+
+    Args:
+        open_write: Gives the session to write in (and commit) when the decision consumes
+            a pass or raises an alarm; most decisions write nothing and never call it.
+        gate: The gate's inputs.
+        presenter: Who presented what.
+        live: The live state read for this decision.
+        request: The presentation.
+        now: The decision's time.
+        started: `time.perf_counter()` when the request began (the latency metric).
+    """
     gate_id, person_id, person = gate.policy.gate_id, presenter.person_id, presenter.person
     appointment = presenter.appointment
     face = request.face
@@ -119,32 +138,34 @@ def _finish(
     )
     decision, reason, detail = result.decision, result.reason, result.detail
     replica_version = live.replica_version
-    if result.consume_appointment_id is not None:
-        consumed = session.exec(
-            update(Appointment)
-            .where(
-                col(Appointment.id) == result.consume_appointment_id,
-                col(Appointment.used_at).is_(None),
-            )
-            .values(used_at=now, used_gate=gate_id)
-        )
-        if consumed.rowcount != 1:
-            decision, reason, detail = Decision.DENIED, ReasonCode.PASS_ALREADY_USED, None
-        else:
-            replica_version = bump_replica(
-                session=session, site_id=gate.site_id, person_id=person_id
-            )
-    for alarm in result.alarms:
-        raise_alarm(
-            session=session,
-            site_id=gate.site_id,
-            gate_id=gate_id,
-            kind=alarm,
-            person_id=person_id,
-            detail=f"decision at {gate_id}: {describe_reason(reason, detail)}",
-            lane=request.lane,
-        )
-    session.commit()
+    if result.consume_appointment_id is not None or result.alarms:
+        with open_write() as session:
+            if result.consume_appointment_id is not None:
+                consumed = session.exec(
+                    update(Appointment)
+                    .where(
+                        col(Appointment.id) == result.consume_appointment_id,
+                        col(Appointment.used_at).is_(None),
+                    )
+                    .values(used_at=now, used_gate=gate_id)
+                )
+                if consumed.rowcount != 1:
+                    decision, reason, detail = Decision.DENIED, ReasonCode.PASS_ALREADY_USED, None
+                else:
+                    replica_version = bump_replica(
+                        session=session, site_id=gate.site_id, person_id=person_id
+                    )
+            for alarm in result.alarms:
+                raise_alarm(
+                    session=session,
+                    site_id=gate.site_id,
+                    gate_id=gate_id,
+                    kind=alarm,
+                    person_id=person_id,
+                    detail=f"decision at {gate_id}: {describe_reason(reason, detail)}",
+                    lane=request.lane,
+                )
+            session.commit()
     DECISIONS_TOTAL.labels(decision=decision.value).inc()
     DECISION_SECONDS.observe(time.perf_counter() - started)
     return DecisionAnswer(

@@ -57,7 +57,13 @@ def _run_worker(index: int, sock: socket.socket, options: dict[str, Any]) -> Non
 
 
 def serve_workers(
-    *, settings: Settings, host: str, port: int, workers: int, log_level: str = "info"
+    *,
+    settings: Settings,
+    host: str,
+    port: int,
+    workers: int,
+    log_level: str = "info",
+    access_log: bool = False,
 ) -> None:
     """Run `workers` API processes on ``host:port`` until SIGINT/SIGTERM.
 
@@ -67,6 +73,7 @@ def serve_workers(
         port: TCP port.
         workers: Number of worker processes (at least 2; one needs no supervisor).
         log_level: uvicorn's log level.
+        access_log: Whether uvicorn logs every request.
     """
     _export_shared_secrets(settings)
     os.environ["PORTGATE_INGEST_SHARE_GROUP"] = SHARE_GROUP
@@ -76,6 +83,7 @@ def serve_workers(
         "host": host,
         "port": port,
         "log_level": log_level,
+        "access_log": access_log,
         "timeout_keep_alive": 30,
         "backlog": 4096,
     }

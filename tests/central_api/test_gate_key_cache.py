@@ -93,3 +93,38 @@ def test_a_warm_key_is_not_looked_up_again_and_unknown_keys_are_not_cached(
         event.remove(engine, "before_cursor_execute", record)
     with Session(engine) as session:
         assert session.get(DecisionDataVersion, 1) is not None
+
+
+def test_a_warm_decision_is_one_statement_and_on_postgresql_outside_a_transaction(
+    client: TestClient, world: World, engine: Engine
+) -> None:
+    enroll(engine, world, badge="CA1")
+    for _ in range(2):  # the first presentation loads the inputs and the key
+        assert decide(client, world.gate_key()) == 200
+    statements: list[tuple[str, bool]] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        dbapi = conn.connection.dbapi_connection
+        statements.append((statement.lower(), bool(getattr(dbapi, "autocommit", False))))
+
+    committed: list[object] = []
+
+    def on_commit(conn: Any) -> None:
+        committed.append(conn)
+
+    event.listen(engine, "before_cursor_execute", record)
+    event.listen(engine, "commit", on_commit)
+    try:
+        answer = client.post("/api/v1/decisions", json=query("CA1"), headers=world.gate_key())
+        assert answer.status_code == 200
+        assert answer.json()["decision"] == "granted"
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+        event.remove(engine, "commit", on_commit)
+    # The live state (version, threat level, last passage) is the only read; the key and
+    # the inputs come from the process's generation, confirmed by that read's version.
+    assert len(statements) == 1, statements
+    assert "decision_data_version" in statements[0][0]
+    assert not committed  # nothing written, nothing to commit
+    if engine.dialect.name == "postgresql":
+        assert statements[0][1], "the read runs in autocommit: no BEGIN/COMMIT round trips"

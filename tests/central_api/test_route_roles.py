@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 
 from central_api.auth import GateKeyRequirement, RoleRequirement, create_token, hash_password
 from central_api.config import Settings
+from central_api.gate_auth import GateKeyHeader
 from central_api.models import Alarm, Credential, Person, Role, Site, User
 from central_api.raise_alarm import raise_alarm
 from central_api.routes.health import MetricsAccess
@@ -51,7 +52,7 @@ def requirement(route: APIRoute) -> Any:
     while stack:
         dependant = stack.pop()
         call = dependant.call
-        if isinstance(call, (RoleRequirement, GateKeyRequirement, MetricsAccess)):
+        if isinstance(call, (RoleRequirement, GateKeyRequirement, GateKeyHeader, MetricsAccess)):
             return call
         stack.extend(dependant.dependencies)
     return None
@@ -106,7 +107,7 @@ def test_wrong_roles_and_gate_keys_are_refused(
         needed = requirement(route)
         if needed is None:
             continue
-        if isinstance(needed, GateKeyRequirement):
+        if isinstance(needed, (GateKeyRequirement, GateKeyHeader)):
             for role in Role:  # a user token is not a gate key
                 answer = client.request(method, concrete(path), json={}, headers=world.user(role))
                 assert answer.status_code == 401, f"{method} {path} let {role} in"

@@ -1,0 +1,153 @@
+"""A gate's decision request, in one database round trip when the process has its inputs.
+
+This is what a gate waits on at the barrier, so its cost is kept to the one read that no
+cache may answer: the live state (decision-data version, threat level, replica version,
+last passage). On PostgreSQL that read runs in autocommit (no BEGIN, no COMMIT: one
+statement is its own snapshot, as each statement of a READ COMMITTED transaction is), and
+the gate key checked against the process's cache (`central_api.gate_auth.GateKeyHeader`)
+is confirmed by the very same read: the version it returns is the one the key was found
+valid under, or the key is looked up again. A decision that consumes a one-time pass or
+raises an alarm writes in its own short transaction; the pass's conditional UPDATE keeps
+two gates racing the same pass to exactly one grant.
+"""
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any
+
+from anyio import CapacityLimiter
+from gate_protocol.api_models import DecisionAnswer, DecisionQuery
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from central_api.config import Settings
+from central_api.db import is_postgres, utc_now
+from central_api.decision_cache import DecisionCache
+from central_api.decision_inputs import load_decision_inputs
+from central_api.decisions import finish_decision
+from central_api.gate_auth import GateKeyClaim, recheck_gate_key
+from central_api.notify import attach_bus
+
+__all__ = [
+    "DECISION_THREADS",
+    "decide_claimed",
+    "decide_for_claim",
+    "decision_limiter",
+    "read_engine_of",
+]
+
+DECISION_THREADS = 8
+"""Decisions one process works on at once; the others wait their turn in the event loop.
+
+Each holds a pooled connection for about one round trip; on a few cores more threads
+only contend for the GIL, and more than the pool holds would open and close connections.
+"""
+
+
+def decision_limiter(state: Any) -> CapacityLimiter:
+    """The app's decision thread limiter (made on first use, inside the event loop)."""
+    limiter: CapacityLimiter | None = getattr(state, "decision_limiter", None)
+    if limiter is None:
+        limiter = CapacityLimiter(DECISION_THREADS)
+        state.decision_limiter = limiter
+    return limiter
+
+
+def read_engine_of(engine: Engine) -> Engine:
+    """The engine decisions read through: autocommit on PostgreSQL (one round trip a read).
+
+    SQLite reads take no transaction round trips, so it is `engine` itself.
+    """
+    if is_postgres(engine):
+        return engine.execution_options(isolation_level="AUTOCOMMIT")
+    return engine
+
+
+def decide_claimed(*, state: Any, claim: GateKeyClaim, query: DecisionQuery) -> DecisionAnswer:
+    """Decide `query` for the gate of `claim` with the app's engine, cache and bus.
+
+    Args:
+        state: The app's `state` (engine, read engine, settings, decision cache, bus).
+        claim: The caller's gate key, as the route's dependency found it.
+        query: The presentation.
+
+    Raises:
+        HTTPException: 401, the key was revoked since the process found it valid.
+    """
+
+    @contextmanager
+    def open_write() -> Iterator[Session]:
+        with Session(state.engine, expire_on_commit=False) as session:
+            yield attach_bus(session, state.bus)
+
+    with Session(state.read_engine, expire_on_commit=False) as read:
+        return decide_for_claim(
+            read=read,
+            open_write=open_write,
+            settings=state.settings,
+            cache=state.decision_cache,
+            claim=claim,
+            query=query,
+        )
+
+
+def decide_for_claim(
+    *,
+    read: Session,
+    open_write: Callable[[], AbstractContextManager[Session]],
+    settings: Settings,
+    cache: DecisionCache,
+    claim: GateKeyClaim,
+    query: DecisionQuery,
+) -> DecisionAnswer:
+    """Decide `query` at the claim's gate: inputs from the cache, one live read, `decide()`.
+
+    Args:
+        read: The session every read goes through (autocommit on PostgreSQL).
+        open_write: Context manager factory for the session a pass or an alarm is
+            written in (see `central_api.decisions.finish_decision`).
+        settings: Pass keys.
+        cache: The app's decision-input cache.
+        claim: The caller's gate key and the generation it was found valid in.
+        query: The presentation.
+
+    Raises:
+        HTTPException: 401, the key was revoked since `claim.generation`.
+        NotFoundError: The key's gate no longer exists.
+    """
+    started = time.perf_counter()
+    now = utc_now()
+    generation = claim.generation or cache.current()
+    gate_id = claim.gate.gate_id
+    gate, presenter, live = load_decision_inputs(
+        session=read,
+        settings=settings,
+        generation=generation,
+        gate_id=gate_id,
+        request=query,
+        now=now,
+    )
+    if live.data_version is None or live.data_version != generation.version:
+        # The data changed since the key and the inputs were found valid (or the process
+        # never knew the version): check the key again and load under the version just
+        # read; what is read now is at least that current.
+        generation = cache.generation(live.data_version)
+        gate_id = recheck_gate_key(session=read, generation=generation, digest=claim.digest).gate_id
+        gate, presenter, live = load_decision_inputs(
+            session=read,
+            settings=settings,
+            generation=generation,
+            gate_id=gate_id,
+            request=query,
+            now=now,
+        )
+    return finish_decision(
+        open_write=open_write,
+        gate=gate,
+        presenter=presenter,
+        live=live,
+        request=query,
+        now=now,
+        started=started,
+    )
