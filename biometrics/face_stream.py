@@ -48,6 +48,8 @@ __all__ = ["BURST_STREAM", "FaceStream", "StreamCounters", "StreamFace", "Stream
 Image = npt.NDArray[np.uint8]
 Vector = npt.NDArray[np.float32]
 _THUMB = (80, 45)
+# Two boxes overlapping at least this much (intersection over union) are one face.
+_SAME_FACE_IOU = 0.3
 
 
 def _iou(a: FaceBox, b: FaceBox) -> float:
@@ -82,12 +84,15 @@ class FaceStream:
         self._faces, self._thumb, self._since_full, self._still = [], None, 0, 0
         self._scan_scale = None
 
-    def faces(self, frame: Image) -> list[StreamFace]:
+    def faces(self, frame: Image, *, near: FaceBox | None = None) -> list[StreamFace]:
         """The faces of the next frame, largest first.
 
         Args:
             frame: BGR ``uint8`` pixels (height, width, 3), the next frame of the camera
                 (grey and BGRA frames are converted).
+            near: Where the face the caller follows is in this frame (found by another
+                search): the faces overlapping it by at least 0.3 (intersection over union),
+                most overlapping first, instead of the largest faces; none if none does.
 
         Returns:
             Up to ``max_faces`` faces.
@@ -127,6 +132,9 @@ class FaceStream:
         else:
             self._since_full += 1
         boxes = sorted(boxes, key=lambda b: b.width * b.height, reverse=True)
+        if near is not None:
+            overlaps = [b for b in boxes if _iou(b, near) >= _SAME_FACE_IOU]
+            boxes = sorted(overlaps, key=lambda b: _iou(b, near), reverse=True)
         found = [self._encode(frame, grey, box) for box in boxes[: self.settings.max_faces]]
         self._faces = found
         return found
@@ -273,7 +281,7 @@ class FaceStream:
 
     def _previous(self, box: FaceBox) -> StreamFace | None:
         best = max(self._faces, key=lambda f: _iou(f.box, box), default=None)
-        return best if best is not None and _iou(best.box, box) >= 0.3 else None
+        return best if best is not None and _iou(best.box, box) >= _SAME_FACE_IOU else None
 
 
 def _scaled_box(rect: object, inv: float, top: int, left: int, score: float) -> FaceBox:

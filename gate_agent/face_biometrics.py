@@ -29,6 +29,7 @@ from biometrics import (
     BURST_STREAM,
     WINDOW_FRAMES,
     WINDOW_STREAM,
+    FaceBox,
     FacePipeline,
     FaceStream,
     StreamFace,
@@ -232,6 +233,28 @@ class BiometricLiveness:
         if len(images) < self._frames:
             return LivenessResult(passed=False, score=0.0, reason="too_few_frames")
         tracks = [face.liveness_track() for face in _BURSTS.faces(images[-self._frames :])]
+        return self._verdict(tracks)
+
+    def check_track(
+        self, images: Sequence[Image], boxes: Sequence[FaceBox | None]
+    ) -> LivenessResult:
+        """The verdict over one track's face: in each frame the face found at its box.
+
+        Each frame is searched whole, as the thresholds were calibrated (`BURST_STREAM`),
+        and of the faces found the one overlapping the track's box is judged, so another
+        person nearer the centre or the camera is never judged in its place. A frame where
+        the search finds no face there adds nothing (too few: failed).
+        """
+        if len(images) < self._frames or len(boxes) != len(images):
+            return LivenessResult(passed=False, score=0.0, reason="too_few_frames")
+        stream = FaceStream(BURST_STREAM)
+        tracks = []
+        with _DLIB:
+            for image, box in zip(images[-self._frames :], boxes[-self._frames :], strict=True):
+                tracks += [face.liveness_track() for face in stream.faces(image, near=box)]
+        return self._verdict(tracks)
+
+    def _verdict(self, tracks: list[FaceTrack]) -> LivenessResult:
         verdict = self.checker.assess(tracks)
         reason = None if verdict.reason is None else str(verdict.reason)
         return LivenessResult(passed=verdict.passed, score=float(verdict.score), reason=reason)
@@ -257,12 +280,15 @@ class BiometricFaceObserver:
         """The encodings of the faces in the frame, largest first."""
         if self._pipeline is None:
             with _DLIB:
-                return [SeenFace(encoding=face.encoding) for face in self._stream.faces(image)]
+                return [
+                    SeenFace(encoding=face.encoding, box=face.box)
+                    for face in self._stream.faces(image)
+                ]
         rgb = bgr_to_rgb(image)
         with _DLIB:
             boxes = self._pipeline.detector.detect(rgb)
             boxes = sorted(boxes, key=lambda b: b.width * b.height, reverse=True)
             return [
-                SeenFace(encoding=self._pipeline.encoder.encode(rgb, box).encoding)
+                SeenFace(encoding=self._pipeline.encoder.encode(rgb, box).encoding, box=box)
                 for box in boxes[: self._max_faces]
             ]

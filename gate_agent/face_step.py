@@ -15,6 +15,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
+from biometrics.detection import FaceBox
 from gate_protocol.policy import FaceEvidence
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "FaceWindow",
     "LivenessChecker",
     "LivenessResult",
+    "TrackLivenessChecker",
     "WindowVerifier",
     "outcome_of",
     "run_face_step",
@@ -65,6 +67,17 @@ class LivenessChecker(Protocol):
 
     def check(self, images: Sequence[Image]) -> LivenessResult:
         """The liveness verdict over the burst."""
+        ...
+
+
+@runtime_checkable
+class TrackLivenessChecker(Protocol):
+    """A liveness check that can judge one given face in frames that show several."""
+
+    def check_track(
+        self, images: Sequence[Image], boxes: Sequence[FaceBox | None]
+    ) -> LivenessResult:
+        """The verdict over the face at `boxes[i]` in `images[i]` (a track's face)."""
         ...
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
+from biometrics.detection import FaceBox
 from biometrics.stream_settings import WINDOW_FRAMES
 
 from gate_agent.face_step import LivenessResult
@@ -51,9 +52,10 @@ _HISTORY_S = 60.0
 
 @dataclass(frozen=True, slots=True)
 class SeenFace:
-    """One face found in a frame: its 128-d encoding."""
+    """One face found in a frame: its 128-d encoding and where it is (None: not known)."""
 
     encoding: Vector
+    box: FaceBox | None = None
 
 
 @dataclass
@@ -63,6 +65,7 @@ class _Track:
     last_at: float
     encodings: deque[Vector]
     frames: deque[Image]
+    boxes: deque[FaceBox | None]
     new_frames: int = 0
     liveness: LivenessResult | None = None
     used: bool = False
@@ -89,6 +92,7 @@ class TrackSnapshot:
     liveness: LivenessResult | None
     used: bool
     first_at: float
+    boxes: tuple[FaceBox | None, ...] = ()
 
 
 def template_matrix(templates: Sequence[bytes]) -> npt.NDArray[np.float32]:
@@ -149,6 +153,7 @@ class FaceTracks:
                     track = self._open(at)
                 track.encodings.append(face.encoding)
                 track.frames.append(image)
+                track.boxes.append(face.box)
                 track.new_frames += 1
                 track.last_at = max(track.last_at, at)
                 track.seen_at.append(at)
@@ -176,6 +181,7 @@ class FaceTracks:
             last_at=at,
             encodings=deque(maxlen=_KEEP_ENCODINGS),
             frames=deque(maxlen=self._window_frames),
+            boxes=deque(maxlen=self._window_frames),
         )
         self._next_id += 1
         self._tracks[track.track_id] = track
@@ -226,6 +232,7 @@ class FaceTracks:
             liveness=track.liveness,
             used=track.used,
             first_at=track.first_at,
+            boxes=tuple(track.boxes),
         )
 
     def mark_used(self, track_id: int) -> bool:

@@ -2,9 +2,11 @@
 
 It takes the newest camera frame (at most one every `interval_s`), finds and encodes the
 faces in it (`FaceObserver`), files them in `FaceTracks`, and runs the liveness check over a
-track's frames once it has enough of them. A badge tap then finds the holder's face already
-verified. While the decision worker runs its own face burst the tracker holds off (`hold`),
-so the two never compete for the CPU at the moment a person waits.
+track's frames once it has enough of them: on the track's own face (its box in each frame,
+`TrackLivenessChecker`) when the observer says where the face is and the check can take it.
+A badge tap then finds the holder's face already verified. While the decision worker runs
+its own face burst the tracker holds off (`hold`), so the two never compete for the CPU at
+the moment a person waits.
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from gate_agent.face_step import LivenessChecker
-from gate_agent.face_track import FaceTracks, SeenFace
+from gate_agent.face_step import LivenessChecker, LivenessResult, TrackLivenessChecker
+from gate_agent.face_track import FaceTracks, SeenFace, TrackSnapshot
 from gate_agent.frame_pump import FramePump
 
 __all__ = ["FaceObserver", "FaceTracker"]
@@ -119,6 +121,19 @@ class FaceTracker:
         self.frames_tracked += 1
         if self._liveness is not None:
             for track in self.tracks.due_for_liveness():
-                self.tracks.set_liveness(track.track_id, self._liveness.check(track.frames))
+                self.tracks.set_liveness(track.track_id, self._judge(self._liveness, track))
         if self._after_frame is not None:
             self._after_frame(at)
+
+    @staticmethod
+    def _judge(liveness: LivenessChecker, track: TrackSnapshot) -> LivenessResult:
+        # With several people in view, the track's own face is judged (where the observer
+        # found it in each frame), not whichever face a fresh search would pick.
+        boxes = track.boxes
+        if (
+            isinstance(liveness, TrackLivenessChecker)
+            and len(boxes) == len(track.frames)
+            and all(box is not None for box in boxes)
+        ):
+            return liveness.check_track(track.frames, boxes)
+        return liveness.check(track.frames)

@@ -8,6 +8,7 @@ import pytest
 
 from biometrics import (
     ENROLLMENT_PIPELINE,
+    FaceBox,
     FaceEncoder,
     FaceStream,
     FaceTrack,
@@ -196,3 +197,26 @@ def test_window_stream_searches_every_frame_whole_and_encodes_two(portrait: np.n
         # The boxes and landmarks the liveness thresholds were calibrated on.
         assert a.box == b.box and np.array_equal(a.landmarks, b.landmarks)
     assert window.counters.full_scans == 4 and window.counters.encodings == 2
+
+
+def test_near_picks_the_face_at_a_given_place_not_the_largest(portrait: np.ndarray) -> None:
+    small = cv2.resize(portrait, None, fx=0.6, fy=0.6, interpolation=cv2.INTER_AREA)
+    frame = np.zeros((720, 1280, 3), np.uint8)
+    frame[: portrait.shape[0], : portrait.shape[1]] = portrait
+    frame[200 : 200 + small.shape[0], 900 : 900 + small.shape[1]] = small[:, :380]
+    settings = StreamSettings(max_faces=1, full_scan_every=1, max_width=1280)
+    big, other = FaceStream(settings.model_copy(update={"max_faces": 3})).faces(frame)
+    assert big.box.left < 640 <= other.box.left
+    [largest] = FaceStream(settings).faces(frame)
+    assert largest.box == big.box
+    # Where another search found the smaller face, a little off: that face, not the largest.
+    shifted = FaceBox(
+        top=other.box.top + 6,
+        right=other.box.right + 6,
+        bottom=other.box.bottom + 6,
+        left=other.box.left + 6,
+    )
+    [followed] = FaceStream(settings).faces(frame, near=shifted)
+    assert followed.box == other.box
+    nowhere = FaceBox(top=500, right=860, bottom=700, left=660)
+    assert FaceStream(settings).faces(frame, near=nowhere) == []

@@ -157,3 +157,21 @@ def test_assess_liveness_is_pure_over_tracks() -> None:
         talking.append(FaceTrack(moved, face))
     assert assess_liveness(talking, settings).passed
     assert assess_liveness(talking[:3], settings).reason == LivenessReason.NO_FACE
+
+
+def test_ring_peak_equals_a_ring_by_ring_median_loop() -> None:
+    from biometrics.liveness_cues import _RINGS, ring_peak
+
+    rng = np.random.default_rng(3)
+    for n in range(60):
+        spectrum = rng.gamma(2.0, 1.5, 128 * 128)
+        if n % 2:
+            spectrum = np.round(spectrum, 1)  # many ties, even-sized rings
+        expected = max(float((spectrum[r] - np.median(spectrum[r])).max()) for r in _RINGS)
+        assert ring_peak(spectrum) == expected
+    # Only rings 12-60 count: a peak outside the band changes nothing.
+    spectrum = np.zeros(128 * 128)
+    spectrum[64 * 128 + 64 + 3] = 50.0
+    assert ring_peak(spectrum) == 0.0
+    spectrum[64 * 128 + 64 + 30] = 5.0
+    assert ring_peak(spectrum) == 5.0

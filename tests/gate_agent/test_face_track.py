@@ -6,6 +6,7 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
+from biometrics import FaceBox
 from gate_agent.face_step import LivenessResult
 from gate_agent.face_track import FaceTracks, SeenFace, template_matrix
 from gate_agent.face_tracker import FaceTracker
@@ -156,3 +157,57 @@ def test_liveness_waits_for_a_full_window_then_rechecks_after_new_frames() -> No
     tracks.observe(seen(ALICE), image=IMAGE, at=10.5)
     [again] = tracks.due_for_liveness()
     assert len(again.frames) == 4  # the newest window, not a longer one
+
+
+class TwoPeopleObserver:
+    """Every frame shows ALICE on the left and BOB, nearer the centre, on the right."""
+
+    def faces(self, image: np.ndarray) -> list[SeenFace]:
+        return [
+            SeenFace(
+                encoding=near(BOB, 0.05), box=FaceBox(top=10, right=300, bottom=110, left=200)
+            ),
+            SeenFace(
+                encoding=near(ALICE, 0.05), box=FaceBox(top=20, right=120, bottom=120, left=20)
+            ),
+        ]
+
+
+class TrackLiveness:
+    """Records the boxes it was asked to judge; the plain check must not be used."""
+
+    def __init__(self) -> None:
+        self.boxes: list[tuple[FaceBox | None, ...]] = []
+
+    def check(self, images: Sequence[np.ndarray]) -> LivenessResult:
+        raise AssertionError("a track's face is judged at its own boxes")
+
+    def check_track(
+        self, images: Sequence[np.ndarray], boxes: Sequence[FaceBox | None]
+    ) -> LivenessResult:
+        assert len(images) == len(boxes)
+        self.boxes.append(tuple(boxes))
+        return LIVE
+
+
+def test_tracker_judges_each_tracks_own_face_where_the_observer_found_it() -> None:
+    source = ReplayFrameSource([IMAGE], fps=50)
+    pump = FramePump(source=source, scanner=lambda image: [], on_code=lambda t, a: None)
+    liveness = TrackLiveness()
+    tracks = FaceTracks(window_s=3.0, liveness_frames=3, window_frames=3)
+    tracker = FaceTracker(
+        pump=pump, observer=TwoPeopleObserver(), liveness=liveness, tracks=tracks, interval_s=0.02
+    )
+    pump.start()
+    tracker.start()
+    try:
+        deadline = time.monotonic() + 5
+        while len(liveness.boxes) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        tracker.stop()
+        pump.stop()
+    lefts = {box.left for boxes in liveness.boxes[:2] for box in boxes if box is not None}
+    assert lefts == {20, 200}  # one check per track, each on its own face
+    assert all(len({b.left for b in boxes if b is not None}) == 1 for boxes in liveness.boxes)
+    assert [len(t.boxes) for t in tracks.snapshots(now=time.monotonic())] == [3, 3]

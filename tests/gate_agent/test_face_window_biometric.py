@@ -127,3 +127,31 @@ def test_the_track_liveness_refuses_a_burst_shorter_than_the_window() -> None:
 
     frames = [np.zeros((60, 80, 3), np.uint8)] * 5
     assert BiometricLiveness().check(frames) == LivenessResult(False, 0.0, "too_few_frames")
+
+
+def test_track_liveness_judges_the_tracks_face_not_the_larger_one_beside_it(
+    portrait: tuple[np.ndarray, np.ndarray],
+) -> None:
+    """A live user below a larger still photo: each face judged on its own boxes."""
+    from biometrics import load_image
+    from biometrics.liveness_sim import live_sequence
+    from gate_agent.face_biometrics import BiometricFaceObserver, BiometricLiveness
+
+    image, landmarks = portrait
+    photo = load_image(FACES / "biden.jpg")
+    size = (480, round(photo.shape[0] * 480 / photo.shape[1]))
+    photo = cv2.resize(photo, size, interpolation=cv2.INTER_AREA)
+    live = live_sequence(image, landmarks, rng=np.random.default_rng(0), frames=8)
+    frames = bgr([np.vstack([photo, frame]) for frame in live])
+    observer = BiometricFaceObserver()
+    seen = [observer.faces(frame) for frame in frames]
+    assert all(len(faces) == 2 for faces in seen)
+    assert all(faces[0].box is not None and faces[0].box.top < 400 for faces in seen)
+    live_boxes = [max(faces, key=lambda f: f.box.top).box for faces in seen]  # type: ignore[union-attr]
+    photo_boxes = [faces[0].box for faces in seen]  # the largest: the photo
+    liveness = BiometricLiveness()
+    assert liveness.check_track(frames, live_boxes).passed
+    still = liveness.check_track(frames, photo_boxes)
+    assert not still.passed and still.reason == "no_motion"
+    # Judging the largest face of each frame, as before, sees only the photo here.
+    assert not liveness.check(frames).passed
