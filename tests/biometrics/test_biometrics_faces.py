@@ -127,3 +127,18 @@ def test_importing_biometrics_does_not_load_dlib_or_opencv() -> None:
     code = "import sys, biometrics; print('dlib' in sys.modules, 'cv2' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_bgr_to_rgb_reverses_the_channels_of_any_frame_layout() -> None:
+    from biometrics import bgr_to_rgb
+
+    rng = np.random.default_rng(2)
+    frame = rng.integers(0, 256, (36, 64, 3), dtype=np.uint8)
+    rgb = bgr_to_rgb(frame)
+    assert rgb.flags.c_contiguous and np.array_equal(rgb, frame[:, :, ::-1])
+    view = frame[:, ::-2]  # not contiguous
+    assert np.array_equal(bgr_to_rgb(view), view[:, :, ::-1])
+    bgra = rng.integers(0, 256, (5, 7, 4), dtype=np.uint8)
+    assert np.array_equal(bgr_to_rgb(bgra), bgra[:, :, 2::-1])
+    grey = rng.integers(0, 256, (5, 7), dtype=np.uint8)
+    assert np.array_equal(bgr_to_rgb(grey), np.stack([grey] * 3, axis=2))
