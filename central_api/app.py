@@ -78,6 +78,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         finally:
             bus.stop()
             worker.stop()
+            if app.state.read_engine is not engine:
+                app.state.read_engine.dispose()
 
     app = FastAPI(
         title="PortGate central API",
@@ -96,6 +98,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.state.decision_cache = DecisionCache(
         preload=partial(preload_decision_inputs, engine=engine)
     )
+    app.include_router(gates.decision_router)
     for module in (health, auth, users, sites, people, rules, events, gates, audit):
         app.include_router(module.router)
     app.include_router(enroll_router)  # security-desk enrollment (issue 6)

@@ -62,18 +62,21 @@ def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+def make_engine(url: str, *, pool_size: int = 10, autocommit: bool = False) -> Engine:
     """Create the engine for `url`; SQLite gets WAL, foreign keys and BEGIN IMMEDIATE.
 
     Args:
         url: SQLAlchemy URL (``sqlite:///file.db`` or ``postgresql+psycopg://...``).
         pool_size: PostgreSQL connection pool size.
+        autocommit: PostgreSQL connections in autocommit, from the start (a read-only
+            pool: switching a pooled connection per checkout costs CPU every time).
     """
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
         event.listen(engine, "connect", _sqlite_on_connect)
         return engine
-    engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size)
+    options: dict[str, Any] = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
+    engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, **options)
     dialect = engine.dialect
 
     def check_alive(

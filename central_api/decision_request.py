@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from central_api.config import Settings
-from central_api.db import is_postgres, utc_now
+from central_api.db import is_postgres, make_engine, utc_now
 from central_api.decision_cache import DecisionCache
 from central_api.decision_inputs import load_decision_inputs
 from central_api.decisions import finish_decision
@@ -55,12 +55,14 @@ def decision_limiter(state: Any) -> CapacityLimiter:
 
 
 def read_engine_of(engine: Engine) -> Engine:
-    """The engine decisions read through: autocommit on PostgreSQL (one round trip a read).
+    """The engine decisions read through: on PostgreSQL its own pool of autocommit connections.
 
-    SQLite reads take no transaction round trips, so it is `engine` itself.
+    One round trip a read, with room for every decision thread. SQLite reads take no
+    transaction round trips, so there it is `engine` itself.
     """
     if is_postgres(engine):
-        return engine.execution_options(isolation_level="AUTOCOMMIT")
+        url = engine.url.render_as_string(hide_password=False)
+        return make_engine(url, pool_size=DECISION_THREADS, autocommit=True)
     return engine
 
 

@@ -17,13 +17,15 @@ from central_api.models import OpenRequestCreate, OpenRequestPublic
 from central_api.openings import approve_open, request_open
 from central_api.replica_builder import build_replica
 
-__all__ = ["router"]
+__all__ = ["decision_router", "router"]
 
 router = APIRouter(prefix="/api/v1", tags=["gates"])
+# The route every gate waits on: the app includes it first, so it is matched first.
+decision_router = APIRouter(prefix="/api/v1", tags=["gates"])
 IdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 
 
-@router.post("/decisions", response_model=DecisionAnswer)
+@decision_router.post("/decisions", response_model=DecisionAnswer)
 async def post_decision(request: Request, body: DecisionQuery, gate: GateClaim) -> Response:
     """May this presenter pass the calling gate now? One reason code on every denial."""
     # One worker-thread hop for the whole decision (each sync dependency would be one more),

@@ -112,15 +112,18 @@ def test_a_warm_decision_is_one_statement_and_on_postgresql_outside_a_transactio
     def on_commit(conn: Any) -> None:
         committed.append(conn)
 
-    event.listen(engine, "before_cursor_execute", record)
-    event.listen(engine, "commit", on_commit)
+    engines = {engine, client.app.state.read_engine}  # type: ignore[attr-defined]
+    for each in engines:
+        event.listen(each, "before_cursor_execute", record)
+        event.listen(each, "commit", on_commit)
     try:
         answer = client.post("/api/v1/decisions", json=query("CA1"), headers=world.gate_key())
         assert answer.status_code == 200
         assert answer.json()["decision"] == "granted"
     finally:
-        event.remove(engine, "before_cursor_execute", record)
-        event.remove(engine, "commit", on_commit)
+        for each in engines:
+            event.remove(each, "before_cursor_execute", record)
+            event.remove(each, "commit", on_commit)
     # The live state (version, threat level, last passage) is the only read; the key and
     # the inputs come from the process's generation, confirmed by that read's version.
     assert len(statements) == 1, statements
