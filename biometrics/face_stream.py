@@ -30,6 +30,8 @@ thread.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import numpy.typing as npt
 
@@ -84,7 +86,13 @@ class FaceStream:
         self._faces, self._thumb, self._since_full, self._still = [], None, 0, 0
         self._scan_scale = None
 
-    def faces(self, frame: Image, *, near: FaceBox | None = None) -> list[StreamFace]:
+    def faces(
+        self,
+        frame: Image,
+        *,
+        near: FaceBox | None = None,
+        found: Sequence[FaceBox] | None = None,
+    ) -> list[StreamFace]:
         """The faces of the next frame, largest first.
 
         Args:
@@ -93,6 +101,9 @@ class FaceStream:
             near: Where the face the caller follows is in this frame (found by another
                 search): the faces overlapping it by at least 0.3 (intersection over union),
                 most overlapping first, instead of the largest faces; none if none does.
+            found: This frame's whole-frame search, done earlier by :meth:`search` of a
+                stream with the same settings: used where this stream would search the
+                whole frame (the result is the same, the search is not repeated).
 
         Returns:
             Up to ``max_faces`` faces.
@@ -102,20 +113,7 @@ class FaceStream:
         """
         import cv2  # noqa: PLC0415 - keep `import biometrics` cheap
 
-        if frame.dtype != np.uint8:
-            raise ValueError(f"expected a BGR uint8 frame (height, width, 3), got {frame.dtype}")
-        if frame.ndim == 2 or (frame.ndim == 3 and frame.shape[2] in (1, 4)):
-            code = cv2.COLOR_BGRA2BGR if frame.ndim == 3 and frame.shape[2] == 4 else None
-            frame = np.asarray(
-                cv2.cvtColor(frame, code)
-                if code is not None
-                else cv2.cvtColor(frame.reshape(frame.shape[:2]), cv2.COLOR_GRAY2BGR),
-                np.uint8,
-            )
-        if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
-            raise ValueError(
-                f"expected a BGR uint8 frame (height, width, 3), got {frame.dtype} {frame.shape}"
-            )
+        frame = _as_bgr(frame)
         if frame.shape != self._shape:
             self.reset()
             self._shape = frame.shape
@@ -127,7 +125,7 @@ class FaceStream:
             return []
         boxes = self._follow(grey) if self._faces else None
         if boxes is None:
-            boxes = self._full_scan(frame, grey)
+            boxes = list(found) if found is not None else self._full_scan(frame, grey)
             self._thumb, self._still, self._since_full = thumb, 0, 0
         else:
             self._since_full += 1
@@ -135,9 +133,27 @@ class FaceStream:
         if near is not None:
             overlaps = [b for b in boxes if _iou(b, near) >= _SAME_FACE_IOU]
             boxes = sorted(overlaps, key=lambda b: _iou(b, near), reverse=True)
-        found = [self._encode(frame, grey, box) for box in boxes[: self.settings.max_faces]]
-        self._faces = found
-        return found
+        faces = [self._encode(frame, grey, box) for box in boxes[: self.settings.max_faces]]
+        self._faces = faces
+        return faces
+
+    def search(self, frame: Image) -> list[FaceBox]:
+        """The whole-frame search this stream's settings run, on its own (no state kept).
+
+        For a caller that finds the boxes of a frame ahead of time (another thread, before
+        the frame is needed) and hands them to :meth:`faces` as ``found``.
+
+        Raises:
+            ValueError: If the frame is not a uint8 BGR, BGRA or grey image, or the settings
+                keep a scan scale across frames (``scan_face_px``).
+        """
+        import cv2  # noqa: PLC0415
+
+        if self.settings.scan_face_px is not None:
+            raise ValueError("search() needs settings without scan_face_px (a per-stream scale)")
+        frame = _as_bgr(frame)
+        grey: Image = np.ascontiguousarray(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY), np.uint8)
+        return self._full_scan(frame, grey, kept=False)
 
     def _is_still(self, thumb: npt.NDArray[np.float32]) -> bool:
         if self._thumb is None or self._still >= self.settings.still_rescan:
@@ -282,6 +298,27 @@ class FaceStream:
     def _previous(self, box: FaceBox) -> StreamFace | None:
         best = max(self._faces, key=lambda f: _iou(f.box, box), default=None)
         return best if best is not None and _iou(best.box, box) >= _SAME_FACE_IOU else None
+
+
+def _as_bgr(frame: Image) -> Image:
+    """The frame as BGR (grey and BGRA converted); ValueError for anything else."""
+    import cv2  # noqa: PLC0415
+
+    if frame.dtype != np.uint8:
+        raise ValueError(f"expected a BGR uint8 frame (height, width, 3), got {frame.dtype}")
+    if frame.ndim == 2 or (frame.ndim == 3 and frame.shape[2] in (1, 4)):
+        code = cv2.COLOR_BGRA2BGR if frame.ndim == 3 and frame.shape[2] == 4 else None
+        frame = np.asarray(
+            cv2.cvtColor(frame, code)
+            if code is not None
+            else cv2.cvtColor(frame.reshape(frame.shape[:2]), cv2.COLOR_GRAY2BGR),
+            np.uint8,
+        )
+    if frame.ndim != 3 or frame.shape[2] != 3:
+        raise ValueError(
+            f"expected a BGR uint8 frame (height, width, 3), got {frame.dtype} {frame.shape}"
+        )
+    return frame
 
 
 def _scaled_box(rect: object, inv: float, top: int, left: int, score: float) -> FaceBox:

@@ -18,7 +18,8 @@ from gate_agent.config import AgentConfig, ConfigError, read_secret
 from gate_agent.decider import FaceSettings, PresentationDecider, ReplicaView
 from gate_agent.event_sender import EventSender
 from gate_agent.face_identify import Ambiguous, FaceIdentifier, Identified
-from gate_agent.face_step import FaceVerifier, LivenessChecker
+from gate_agent.face_presearch import PresearchWorker
+from gate_agent.face_step import FaceVerifier, LivenessChecker, PresearchingVerifier
 from gate_agent.face_track import FaceTracks
 from gate_agent.face_tracker import FaceObserver, FaceTracker
 from gate_agent.frame_pump import CodeScanner, FramePump, load_code_scanner
@@ -115,9 +116,13 @@ class AgentApp:
         self.pump = self._build_pump(frame_source, scanner)
         face = None
         self.tracker: FaceTracker | None = None
+        self.presearch: PresearchWorker | None = None
         if self.pump is not None and verifier is not None and config.face.enabled:
             if observer is not None and config.face.track_window_s > 0:
                 self.tracker = self._build_tracker(self.pump, observer, liveness)
+            elif isinstance(verifier, PresearchingVerifier):
+                # No face track: the window's pre-roll frames are searched before the tap.
+                self.presearch = PresearchWorker(frames=self.pump, search=verifier.presearch_frame)
             face = FaceSettings(
                 pump=self.pump,
                 verifier=verifier,
@@ -229,6 +234,8 @@ class AgentApp:
             self.pump.start()
         if self.tracker is not None:
             self.tracker.start()
+        if self.presearch is not None:
+            self.presearch.start()
         self.link.start()
         self._loop_thread = threading.Thread(target=self.agent.run, name="agent-loop", daemon=True)
         self._loop_thread.start()
@@ -249,6 +256,8 @@ class AgentApp:
         self.link.publish(self.agent.status_topic, encode_message(_offline_status()), retain=True)
         if self.tracker is not None:
             self.tracker.stop()
+        if self.presearch is not None:
+            self.presearch.stop()
         if self.pump is not None:
             self.pump.stop()
         self.workers.stop()

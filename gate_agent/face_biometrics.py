@@ -41,6 +41,7 @@ from biometrics import (
 from biometrics import LivenessChecker as BiometricLivenessChecker
 from biometrics.liveness import FaceTrack
 
+from gate_agent.face_presearch import FramePresearch
 from gate_agent.face_step import FaceMatch, LivenessChecker, LivenessResult
 from gate_agent.face_track import SeenFace
 
@@ -54,6 +55,9 @@ __all__ = [
 Image = npt.NDArray[np.uint8]
 # dlib's shared models are not known to be safe from two threads at once.
 _DLIB = threading.Lock()
+# A window pauses the presearch this long, renewed with each frame (a window that fails
+# before its result lets the presearch go on by itself).
+_PAUSE_S = 3.0
 
 
 class _BurstFaces:
@@ -100,6 +104,7 @@ class BiometricFaceVerifier:
         self._pipeline = pipeline
         self._max_frames = max_frames
         self._window_frames = window_frames
+        self.presearch = FramePresearch(lock=_DLIB)
 
     def open_window(
         self, *, templates: Sequence[bytes], liveness: LivenessChecker | None
@@ -109,7 +114,16 @@ class BiometricFaceVerifier:
             templates=templates,
             liveness=liveness,
             frames=self._window_frames,
+            presearch=self.presearch,
         )
+
+    def presearch_frame(self, image: Image) -> bool:
+        """Search a frame ahead of any window (`gate_agent.face_presearch`)."""
+        return self.presearch.search(image)
+
+    def presearched(self, image: Image) -> bool:
+        """Whether this very frame was searched ahead."""
+        return self.presearch.has(image)
 
     def _encodings(self, images: Sequence[Image]) -> list[npt.NDArray[np.float32]]:
         if self._pipeline is None:
@@ -151,6 +165,7 @@ class BiometricFaceWindow:
         templates: Sequence[bytes],
         liveness: LivenessChecker | None,
         frames: int = WINDOW_FRAMES,
+        presearch: FramePresearch | None = None,
     ) -> None:
         rows = [template_from_bytes(t) for t in templates]
         self._matrix = np.stack(rows) if rows else None
@@ -163,11 +178,18 @@ class BiometricFaceWindow:
         self._encoding: npt.NDArray[np.float32] | None = None
         self._averaged = False
         self._verdict: LivenessResult | None = None
+        self._presearch = presearch
+        if presearch is not None:
+            presearch.pause(for_s=_PAUSE_S)
 
     def feed(self, image: Image) -> bool:
         """Work on the next BGR frame; True once the outcome is certain."""
+        found = None
+        if self._presearch is not None:
+            self._presearch.pause(for_s=_PAUSE_S)
+            found = self._presearch.found(image)
         with _DLIB:
-            faces = self._stream.faces(image)
+            faces = self._stream.faces(image, found=found)
         if faces:
             face = faces[0]
             # Frames after the window's first `frames` add nothing: one assessment only, so
@@ -202,6 +224,8 @@ class BiometricFaceWindow:
 
     def result(self) -> tuple[FaceMatch, LivenessResult | None]:
         """The match and the liveness verdict (inconclusive: failed, too few frames)."""
+        if self._presearch is not None:
+            self._presearch.resume()
         if not self._tracks:
             return FaceMatch(seen=False), None
         match = FaceMatch(seen=True, distance=self._distance())

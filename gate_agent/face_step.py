@@ -25,6 +25,7 @@ __all__ = [
     "FaceWindow",
     "LivenessChecker",
     "LivenessResult",
+    "PresearchingVerifier",
     "TrackLivenessChecker",
     "WindowVerifier",
     "outcome_of",
@@ -67,6 +68,19 @@ class LivenessChecker(Protocol):
 
     def check(self, images: Sequence[Image]) -> LivenessResult:
         """The liveness verdict over the burst."""
+        ...
+
+
+@runtime_checkable
+class PresearchingVerifier(Protocol):
+    """A window verifier that can search frames ahead of a credential (`face_presearch`)."""
+
+    def presearch_frame(self, image: Image) -> bool:
+        """Search this frame now, before any window needs it; False when it was skipped."""
+        ...
+
+    def presearched(self, image: Image) -> bool:
+        """Whether this very frame was searched ahead (a window would not search it again)."""
         ...
 
 

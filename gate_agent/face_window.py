@@ -5,7 +5,9 @@ A badge tap whose holder's face is not yet verified on the face track opens a wi
 
 1. the frames the camera took just before the credential (at most `preroll_frames`, none
    older than `preroll_s`): the person was usually already in front of the reader, so
-   these frames count towards the liveness window and the 1:1 encoding without waiting;
+   these frames count towards the liveness window and the 1:1 encoding without waiting.
+   Frames whose faces the verifier already searched ahead (`PresearchingVerifier`,
+   `gate_agent.face_presearch`) are taken first: the window does not search them again;
 2. then each new frame as soon as the camera delivers it (the newest one: a frame that
    arrived while the last one was being worked on is skipped, not queued).
 
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -28,6 +30,7 @@ from gate_agent.face_step import (
     FaceMatch,
     FaceOutcome,
     LivenessChecker,
+    PresearchingVerifier,
     WindowVerifier,
     outcome_of,
 )
@@ -68,13 +71,29 @@ class WindowPlan:
     timeout_s: float = 1.5
 
 
-def preroll(feed: FrameFeed, *, since: float, plan: WindowPlan) -> list[Frame]:
-    """The frames from just before `since` (oldest first), within the plan's limits."""
+def preroll(
+    feed: FrameFeed,
+    *,
+    since: float,
+    plan: WindowPlan,
+    presearched: Callable[[Frame], bool] | None = None,
+) -> list[Frame]:
+    """The frames from just before `since` (oldest first), within the plan's limits.
+
+    With `presearched`, the frames whose faces were already searched ahead (they cost the
+    window no search) come first, the newest of the others fill up the rest.
+    """
     if plan.preroll_frames <= 0:
         return []
-    recent = feed.burst(count=plan.preroll_frames + 4, since=since - plan.preroll_s, timeout_s=0)
+    count = plan.preroll_frames + 4 if presearched is None else 4 * plan.preroll_frames
+    recent = feed.burst(count=count, since=since - plan.preroll_s, timeout_s=0)
     before = [f for f in recent if since - plan.preroll_s <= f.at < since]
-    return before[-plan.preroll_frames :]
+    if presearched is None:
+        return before[-plan.preroll_frames :]
+    ahead = [f for f in before if presearched(f)][-plan.preroll_frames :]
+    others = [f for f in before if not any(f is g for g in ahead)]
+    chosen = ahead + others[max(len(others) - (plan.preroll_frames - len(ahead)), 0) :]
+    return sorted(chosen, key=lambda f: f.at)
 
 
 def run_face_window(
@@ -107,7 +126,14 @@ def run_face_window(
     last_at = since - 1e-6
     try:
         settled = False
-        for frame in preroll(feed, since=since, plan=plan):
+        ahead = verifier.presearched if isinstance(verifier, PresearchingVerifier) else None
+        frames = preroll(
+            feed,
+            since=since,
+            plan=plan,
+            presearched=None if ahead is None else (lambda f: ahead(f.image)),
+        )
+        for frame in frames:
             fed += 1
             last_at = frame.at
             if window.feed(frame.image):

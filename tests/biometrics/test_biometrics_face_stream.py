@@ -220,3 +220,24 @@ def test_near_picks_the_face_at_a_given_place_not_the_largest(portrait: np.ndarr
     assert followed.box == other.box
     nowhere = FaceBox(top=500, right=860, bottom=700, left=660)
     assert FaceStream(settings).faces(frame, near=nowhere) == []
+
+
+def test_boxes_searched_ahead_give_the_same_faces_without_searching_again(
+    portrait: np.ndarray,
+) -> None:
+    from biometrics import WINDOW_STREAM
+
+    rng = np.random.default_rng(8)
+    background = scene()
+    frames = [noisy(with_face(background, portrait, dx), rng) for dx in (0, 4, 8)]
+    ahead = FaceStream(WINDOW_STREAM)
+    found = [ahead.search(frame) for frame in frames]
+    plain, given = FaceStream(WINDOW_STREAM), FaceStream(WINDOW_STREAM)
+    for frame, boxes in zip(frames, found, strict=True):
+        [a], [b] = plain.faces(frame), given.faces(frame, found=boxes)
+        assert a.box == b.box and np.array_equal(a.landmarks, b.landmarks)
+        assert np.array_equal(a.encoding, b.encoding) and np.array_equal(a.grey_face, b.grey_face)
+    assert plain.counters.full_scans == 3 and given.counters.full_scans == 0
+    assert given.counters.encodings == 2
+    with pytest.raises(ValueError, match="scan_face_px"):
+        FaceStream(StreamSettings(scan_face_px=96)).search(frames[0])

@@ -132,3 +132,38 @@ def test_no_wait_beyond_the_deadline(timeout_s: float) -> None:
     window = Window(settle_after=99, verdict=None)
     run(Feed(before=2, after=5), window, WindowPlan(timeout_s=timeout_s))
     assert window.fed == [0, 1]  # the pre-roll is there already; no new frame is awaited
+
+
+class Presearching(Verifier):
+    """A window verifier whose even-numbered frames were searched ahead."""
+
+    def presearch_frame(self, image: np.ndarray) -> bool:
+        return True
+
+    def presearched(self, image: np.ndarray) -> bool:
+        return int(image[0, 0, 0]) % 2 == 0
+
+
+def test_preroll_takes_frames_searched_ahead_first_then_the_newest_others() -> None:
+    feed = Feed(before=10, after=0)  # frames 5-9 lie within the 0.5 s before t=10
+    plan = WindowPlan(preroll_frames=3, preroll_s=0.5)
+    even = preroll(feed, since=10.0, plan=plan, presearched=lambda f: f.number % 2 == 0)
+    assert [f.number for f in even] == [6, 8, 9]  # 6 and 8 searched ahead, 9 the newest other
+    none = preroll(feed, since=10.0, plan=plan, presearched=lambda f: False)
+    assert [f.number for f in none] == [7, 8, 9]
+    all_ = preroll(feed, since=10.0, plan=WindowPlan(preroll_frames=6, preroll_s=0.5))
+    assert [f.number for f in all_] == [5, 6, 7, 8, 9]
+
+
+def test_a_presearching_verifier_gets_its_searched_frames_as_the_preroll() -> None:
+    window = Window(settle_after=99, verdict=LIVE)
+    verifier = Presearching(window)
+    run_face_window(
+        feed=Feed(before=10, after=2),
+        since=10.0,
+        verifier=verifier,
+        templates=[b"t"],
+        liveness=Live(),
+        plan=WindowPlan(preroll_frames=2, preroll_s=0.5),
+    )
+    assert window.fed == [6, 8, 100, 101]

@@ -155,3 +155,25 @@ def test_track_liveness_judges_the_tracks_face_not_the_larger_one_beside_it(
     assert not still.passed and still.reason == "no_motion"
     # Judging the largest face of each frame, as before, sees only the photo here.
     assert not liveness.check(frames).passed
+
+
+def test_frames_searched_ahead_give_the_same_outcome_and_the_window_pauses_the_search(
+    portrait: tuple[np.ndarray, np.ndarray],
+) -> None:
+    from biometrics.liveness_sim import live_sequence
+    from gate_agent.face_biometrics import BiometricFaceVerifier, BiometricLiveness
+
+    image, landmarks = portrait
+    frames = bgr(live_sequence(image, landmarks, rng=np.random.default_rng(3), frames=10))
+    templates = [template("obama2.jpg")]
+    plain = BiometricFaceVerifier().open_window(templates=templates, liveness=BiometricLiveness())
+    feed_all(plain, frames)
+    ahead = BiometricFaceVerifier()
+    assert all(ahead.presearch_frame(frame) for frame in frames[:6])
+    assert ahead.presearched(frames[5]) and not ahead.presearched(frames[6])
+    window = ahead.open_window(templates=templates, liveness=BiometricLiveness())
+    assert not ahead.presearch_frame(frames[7])  # paused while a window runs
+    feed_all(window, frames)
+    assert ahead.presearch.used == 6  # the six frames were not searched again
+    assert window.result() == plain.result()
+    assert ahead.presearch_frame(frames[9])  # searching again once the window is over
