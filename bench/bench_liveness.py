@@ -1,16 +1,20 @@
 """Liveness check on simulated attacks and simulated live users.
 
 usage: .venv/bin/python bench/bench_liveness.py [--sources N] [--frames F] [--seed S]
-                                                 [--stream | --window]
+                                                 [--stream | --window] [--stride K]
 
 --stream: the faces are found and landmarked by biometrics.FaceStream with BURST_STREAM (as
 the gate agent does: grey HOG, the 68 landmarks it also encodes with) and judged by
 LivenessChecker.assess,
 instead of LivenessChecker.check finding the face in every frame again.
 --window: the configuration the gate agent uses after a credential (gate_agent.face_window):
-frames fed one by one to biometrics.FaceStream with WINDOW_STREAM (a full scan in the first
-frame, the face then followed around its last place), WINDOW_FRAMES frames per sequence
+frames fed one by one to biometrics.FaceStream with WINDOW_STREAM (every frame searched
+whole, in RGB, as the thresholds were calibrated), WINDOW_FRAMES frames per sequence
 (unless --frames is given), judged once by LivenessChecker.assess.
+
+--stride K: each sequence is simulated K times longer and every K-th frame judged, as when
+the agent's pre-roll frames were searched ahead at a fraction of the camera's rate
+(gate_agent.face_presearch).
 
 Sources are the shared face photos plus LFW images (../shared/data). Each source gives
 one sequence of each kind (biometrics/liveness_sim.py): identical frames, a printed photo
@@ -76,6 +80,13 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=None, help="default 8 (--window: 8)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--dump", type=Path, help="write every verdict's cues as JSON lines")
+    parser.add_argument(
+        "--stride",
+        type=int,
+        default=1,
+        help="simulate frames*stride frames and judge every stride-th (a camera faster than "
+        "the frames searched: the agent's pre-roll searched ahead at ~12 of 30 fps)",
+    )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--stream", action="store_true", help="faces found by FaceStream")
     mode.add_argument("--window", action="store_true", help="the agent's post-credential window")
@@ -99,12 +110,14 @@ def main() -> None:
         )
         assert box is not None  # noqa: S101 - prepared() checked it
         landmarks = landmarker.landmarks(image, box)
+        length = args.frames * args.stride
         sequences = {
-            "static": static_attack(image, frames=args.frames),
-            "photo": photo_attack(image, rng=rng, frames=args.frames),
-            "screen": screen_attack(image, rng=rng, frames=args.frames),
-            "live": live_sequence(image, landmarks, rng=rng, frames=args.frames),
+            "static": static_attack(image, frames=length),
+            "photo": photo_attack(image, rng=rng, frames=length),
+            "screen": screen_attack(image, rng=rng, frames=length),
+            "live": live_sequence(image, landmarks, rng=rng, frames=length),
         }
+        sequences = {kind: frames[:: args.stride] for kind, frames in sequences.items()}
         for kind, frames in sequences.items():
             start = time.perf_counter()
             if args.stream or args.window:
@@ -121,7 +134,8 @@ def main() -> None:
     else:
         print("FaceStream(BURST_STREAM)" if args.stream else "LivenessChecker.check")
     print(
-        f"{args.frames} frames per sequence; check time median {statistics.median(seconds):.2f} s"
+        f"{args.frames} frames per sequence (every {args.stride}. of {args.frames * args.stride}"
+        f" simulated); check time median {statistics.median(seconds):.2f} s"
     )
     for kind in KINDS:
         got = verdicts[kind]

@@ -38,6 +38,7 @@ import numpy.typing as npt
 from biometrics.detection import FaceBox
 from biometrics.encoding import CHIP_PADDING, CHIP_SIZE
 from biometrics.models import face_recognizer, hog_detector, load_dlib, shape_predictor
+from biometrics.stream_frames import as_bgr, iou, scaled_box
 from biometrics.stream_settings import (
     BURST_STREAM,
     StreamCounters,
@@ -52,15 +53,6 @@ Vector = npt.NDArray[np.float32]
 _THUMB = (80, 45)
 # Two boxes overlapping at least this much (intersection over union) are one face.
 _SAME_FACE_IOU = 0.3
-
-
-def _iou(a: FaceBox, b: FaceBox) -> float:
-    width = min(a.right, b.right) - max(a.left, b.left)
-    height = min(a.bottom, b.bottom) - max(a.top, b.top)
-    if width <= 0 or height <= 0:
-        return 0.0
-    inter = width * height
-    return inter / (a.width * a.height + b.width * b.height - inter)
 
 
 class FaceStream:
@@ -113,7 +105,7 @@ class FaceStream:
         """
         import cv2  # noqa: PLC0415 - keep `import biometrics` cheap
 
-        frame = _as_bgr(frame)
+        frame = as_bgr(frame)
         if frame.shape != self._shape:
             self.reset()
             self._shape = frame.shape
@@ -131,8 +123,8 @@ class FaceStream:
             self._since_full += 1
         boxes = sorted(boxes, key=lambda b: b.width * b.height, reverse=True)
         if near is not None:
-            overlaps = [b for b in boxes if _iou(b, near) >= _SAME_FACE_IOU]
-            boxes = sorted(overlaps, key=lambda b: _iou(b, near), reverse=True)
+            overlaps = [b for b in boxes if iou(b, near) >= _SAME_FACE_IOU]
+            boxes = sorted(overlaps, key=lambda b: iou(b, near), reverse=True)
         faces = [self._encode(frame, grey, box) for box in boxes[: self.settings.max_faces]]
         self._faces = faces
         return faces
@@ -151,7 +143,7 @@ class FaceStream:
 
         if self.settings.scan_face_px is not None:
             raise ValueError("search() needs settings without scan_face_px (a per-stream scale)")
-        frame = _as_bgr(frame)
+        frame = as_bgr(frame)
         grey: Image = np.ascontiguousarray(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY), np.uint8)
         return self._full_scan(frame, grey, kept=False)
 
@@ -183,7 +175,7 @@ class FaceStream:
             self._scan_scale = None
             return self._full_scan(frame, grey, kept=False)
         boxes = [
-            _scaled_box(r, 1 / scale, 0, 0, float(s)).clipped(height, width)
+            scaled_box(r, 1 / scale, 0, 0, float(s)).clipped(height, width)
             for r, s in zip(rects, scores, strict=True)
         ]
         if boxes and kept and self._scan_scale is None and self.settings.scan_face_px is not None:
@@ -218,12 +210,12 @@ class FaceStream:
                 crop = np.asarray(cv2.resize(crop, size, interpolation=cv2.INTER_AREA), np.uint8)
             rects, scores, _ = hog_detector().run(np.ascontiguousarray(crop), 0, 0.0)
             found = [
-                _scaled_box(r, 1 / scale, top, left, float(s)).clipped(height, width)
+                scaled_box(r, 1 / scale, top, left, float(s)).clipped(height, width)
                 for r, s in zip(rects, scores, strict=True)
             ]
             if not found:
                 return None
-            boxes.append(max(found, key=lambda b: _iou(b, box)))
+            boxes.append(max(found, key=lambda b: iou(b, box)))
         return boxes
 
     def _encode(self, frame: Image, grey: Image, box: FaceBox) -> StreamFace:
@@ -296,36 +288,5 @@ class FaceStream:
         return moved < self.settings.reuse_motion
 
     def _previous(self, box: FaceBox) -> StreamFace | None:
-        best = max(self._faces, key=lambda f: _iou(f.box, box), default=None)
-        return best if best is not None and _iou(best.box, box) >= _SAME_FACE_IOU else None
-
-
-def _as_bgr(frame: Image) -> Image:
-    """The frame as BGR (grey and BGRA converted); ValueError for anything else."""
-    import cv2  # noqa: PLC0415
-
-    if frame.dtype != np.uint8:
-        raise ValueError(f"expected a BGR uint8 frame (height, width, 3), got {frame.dtype}")
-    if frame.ndim == 2 or (frame.ndim == 3 and frame.shape[2] in (1, 4)):
-        code = cv2.COLOR_BGRA2BGR if frame.ndim == 3 and frame.shape[2] == 4 else None
-        frame = np.asarray(
-            cv2.cvtColor(frame, code)
-            if code is not None
-            else cv2.cvtColor(frame.reshape(frame.shape[:2]), cv2.COLOR_GRAY2BGR),
-            np.uint8,
-        )
-    if frame.ndim != 3 or frame.shape[2] != 3:
-        raise ValueError(
-            f"expected a BGR uint8 frame (height, width, 3), got {frame.dtype} {frame.shape}"
-        )
-    return frame
-
-
-def _scaled_box(rect: object, inv: float, top: int, left: int, score: float) -> FaceBox:
-    return FaceBox(
-        top=top + round(rect.top() * inv),  # type: ignore[attr-defined]
-        right=left + round((rect.right() + 1) * inv),  # type: ignore[attr-defined]
-        bottom=top + round((rect.bottom() + 1) * inv),  # type: ignore[attr-defined]
-        left=left + round(rect.left() * inv),  # type: ignore[attr-defined]
-        score=score,
-    )
+        best = max(self._faces, key=lambda f: iou(f.box, box), default=None)
+        return best if best is not None and iou(best.box, box) >= _SAME_FACE_IOU else None
