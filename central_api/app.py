@@ -22,6 +22,7 @@ from central_api.config import Settings
 from central_api.dashboard import mount_dashboard
 from central_api.db import make_engine
 from central_api.decision_cache import DecisionCache
+from central_api.decision_lane import DecisionLane
 from central_api.decision_request import read_engine_of
 from central_api.decisions import preload_decision_inputs
 from central_api.enroll import router as enroll_router
@@ -132,6 +133,9 @@ def _install_handlers(app: FastAPI) -> None:
 
 def _install_body_limit(app: FastAPI) -> None:
     app.add_middleware(BodyLimit)
+    # Outside the body limit: the lane reads only small declared bodies, and hands any
+    # other request to the app as it came.
+    app.add_middleware(DecisionLane, state=app.state)
 
 
 class BodyLimit:

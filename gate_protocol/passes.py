@@ -16,7 +16,7 @@ character) and no scanner can trim a trailing space off it. The pass bytes::
 
 Why not JSON or a JWT: the same claims as an EdDSA JWT take 332 characters (QR 14-M).
 
-Size, measured by tests/gate_protocol/test_passes.py and bench/bench_passes.py: a typical
+Size, measured by tests/gate_protocol/test_passes_qr.py and bench/bench_passes.py: a typical
 driver pass (3-character key id, 10-character pass id, 8-character holder id, two 2- to
 5-character gates, a 7-character plate, one-time, 8-hour window) has 31 to 36 bytes of
 claims and is 144 to 151 characters: QR version 6 at error level M. The issue's target
