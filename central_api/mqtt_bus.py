@@ -13,6 +13,7 @@ receives every message for that process's live dashboard only (`live_sink`).
 """
 
 import logging
+import re
 import socket
 import ssl
 import threading
@@ -28,7 +29,16 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode as MqttReasonCode
 
-__all__ = ["Ack", "LiveSink", "MessageBus", "MessageSink", "MqttBus", "NullBus", "make_bus"]
+__all__ = [
+    "Ack",
+    "LiveSink",
+    "MessageBus",
+    "MessageSink",
+    "MqttBus",
+    "NullBus",
+    "make_bus",
+    "refusal_hint",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -124,6 +134,7 @@ class MqttBus:
         if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
             raise ValueError("MQTT_URL must look like mqtt://[user:password@]host[:port]")
         self._host = parts.hostname
+        self._user = unquote(parts.username) if parts.username else None
         self._port = parts.port or (8883 if parts.scheme == "mqtts" else 1883)
         self._filters = tuple(filters)
         self._sink = sink
@@ -137,7 +148,8 @@ class MqttBus:
         if live_sink is not None and live_filters:
             live_parts = urlsplit(live_url) if live_url else parts
             self._live = _make_client(live_parts, f"{client_id}-live", manual_ack=False)
-            self._live.on_connect = _subscriber(tuple(live_filters), qos=0)
+            live_user = unquote(live_parts.username) if live_parts.username else None
+            self._live.on_connect = _subscriber(tuple(live_filters), qos=0, user=live_user)
             self._live.on_message = lambda c, u, msg: live_sink(msg.topic, bytes(msg.payload))
 
     @property
@@ -200,7 +212,7 @@ class MqttBus:
         properties: Properties | None,
     ) -> None:
         if reason.is_failure:
-            logger.error("MQTT connect refused: %s", reason)
+            logger.error("MQTT connect refused: %s%s", reason, refusal_hint(self._user, reason))
             return
         for topic_filter in self._filters:
             client.subscribe(topic_filter, qos=1)
@@ -255,10 +267,26 @@ def _make_client(parts: SplitResult, client_id: str, *, manual_ack: bool) -> mqt
     return client
 
 
-def _subscriber(filters: tuple[str, ...], *, qos: int) -> Callable[..., None]:
+_WORKER_USER = re.compile(r".+-w\d+(-live)?")
+"""A worker connection's derived broker user (`gate_protocol.broker_accounts`)."""
+
+
+def refusal_hint(user: str | None, reason: Any) -> str:
+    """What to check when the broker refused the connection of `user` (or "")."""
+    if str(reason).lower() not in ("not authorized", "bad user name or password"):
+        return ""
+    if user is not None and _WORKER_USER.fullmatch(user):
+        return (
+            f" (broker user {user!r}: the site config's broker.api_workers must be at least "
+            "`portgate api --workers`; then rerun `portgate broker users`)"
+        )
+    return f" (broker user {user!r}: check MQTT_URL's user and password)"
+
+
+def _subscriber(filters: tuple[str, ...], *, qos: int, user: str | None) -> Callable[..., None]:
     def on_connect(client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
         if reason.is_failure:
-            logger.error("MQTT live connection refused: %s", reason)
+            logger.error("MQTT live connection refused: %s%s", reason, refusal_hint(user, reason))
             return
         for topic_filter in filters:
             client.subscribe(topic_filter, qos=qos)

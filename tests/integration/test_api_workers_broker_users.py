@@ -7,6 +7,7 @@ whose password each worker derives from MQTT_URL's. Two apps with the settings s
 gives its workers stand for the two processes, on one database.
 """
 
+import logging
 import re
 import sys
 import time
@@ -32,7 +33,7 @@ from central_api.db import make_engine  # noqa: E402
 from central_api.ingest_worker import IngestWorker  # noqa: E402
 from central_api.migrate import upgrade_database  # noqa: E402
 from central_api.models import AccessEventRecord  # noqa: E402
-from central_api.mqtt_bus import MqttBus  # noqa: E402
+from central_api.mqtt_bus import MqttBus, refusal_hint  # noqa: E402
 from central_api.serve import SHARE_GROUP  # noqa: E402
 from firmware_bridge.mosquitto_files import render_mosquitto_conf, write_broker_files  # noqa: E402
 from firmware_bridge.site_config import (  # noqa: E402
@@ -176,3 +177,22 @@ def test_worker_connection_urls_use_derived_users() -> None:
     assert single.ingest_mqtt_url() == "mqtt://api:pw@broker:1883"
     anonymous = Settings(PORTGATE_DEV_MODE=True, MQTT_URL="mqtt://broker", PORTGATE_WORKER_INDEX=1)
     assert anonymous.ingest_mqtt_url() == "mqtt://broker"
+
+
+def test_a_worker_beyond_api_workers_is_refused_with_a_hint(
+    tmp_path: Path,
+    mosquitto_factory: MosquittoFactory,
+    database: Engine,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # `portgate api --workers 3` on a site config that declares api_workers: 2.
+    world = seed_world(database, Settings(PORTGATE_DEV_MODE=True))
+    broker, _ = site_broker(tmp_path, mosquitto_factory, world.site, world.gate)
+    caplog.set_level(logging.ERROR, logger="central_api.mqtt_bus")
+    with TestClient(create_app(worker_settings(broker.port, 2, world.site), engine=database)):
+        assert wait(lambda: "api-w2" in caplog.text, timeout=10)
+    assert "broker.api_workers must be at least" in caplog.text
+    assert "not authorized" in caplog.text.lower()
+    # A plain wrong password names MQTT_URL instead.
+    assert "MQTT_URL" in refusal_hint("api", "Not authorized")
+    assert refusal_hint("api-w0", "Server unavailable") == ""
