@@ -16,7 +16,12 @@ local mosquitto configured like the generated site broker (max_queued_messages 5
 max_inflight_messages 20), timed until every event is a row (each stored once).
 
 Goals (issue 3): decisions >= 1,000/s and p99 <= 50 ms at 100 concurrent; MQTT ingest
->= 2,000 events/s. Prints ``FIGURE`` lines for bench/runner.py with MET/MISSED.
+>= 2,000 events/s. The p99 is measured twice: at saturation (100 connections sending back
+to back: Little's law then makes the mean latency 100 / rate) and paced (the same 100
+connections, each pausing a random 0-2x pace between its requests: about 1,300/s if answers
+were instant, less by the time each waits for its answer; the latency at about the goal's
+rate, which must still be reached). Prints ``FIGURE`` lines for bench/runner.py with
+MET/MISSED.
 """
 
 from __future__ import annotations
@@ -57,6 +62,9 @@ from central_api.db import make_engine  # noqa: E402
 from central_api.migrate import upgrade_database  # noqa: E402
 
 GOAL_RATE, GOAL_P99_MS, GOAL_INGEST = 1000.0, 50.0, 2000.0
+# Offered by the paced run: over the goal, since each connection's own wait for
+# its answer lowers the rate it achieves.
+PACED_OFFER = 1300.0
 
 
 def main() -> None:
@@ -109,10 +117,28 @@ def main() -> None:
         during = load_average()
         decided = run_load(api.base, requests, concurrency=args.concurrency, seconds=args.seconds)
         light = run_load(api.base, requests, concurrency=4, seconds=max(3.0, args.seconds / 2))
+        # The same connections, each pausing between its requests as gates do: the latency
+        # at the goal's rate rather than at saturation (where Little's law sets it).
+        pace_ms = round(args.concurrency * 1000 / PACED_OFFER)
+        paced = run_load(
+            api.base, requests, concurrency=args.concurrency, seconds=args.seconds, pace_ms=pace_ms
+        )
         print(f"load generator: {decided.generator}; API: portgate api --workers {args.workers}")
         print(describe(f"decisions at {args.concurrency} concurrent", decided))
         print(describe("anchor GET /healthz", health))
         print(describe("decisions at 4 concurrent (latency when not saturated)", light))
+        print(
+            describe(
+                f"decisions paced ({args.concurrency} connections, each pausing a random "
+                f"0-{2 * pace_ms} ms between requests: at most {PACED_OFFER:,.0f}/s)",
+                paced,
+            )
+        )
+        paced_met = paced.rate >= GOAL_RATE and paced.p99_ms <= GOAL_P99_MS
+        print(
+            f"goal p99 <= {GOAL_P99_MS:.0f} ms at >= {GOAL_RATE:.0f}/s from "
+            f"{args.concurrency} connections (paced): {verdict(paced_met)}"
+        )
         ratio = decided.rate / health.rate if health.rate else 0.0
         print(f"ratio decisions/healthz throughput: {ratio:.2f}")
         print(
@@ -146,6 +172,15 @@ def main() -> None:
             health.p99_ms,
             f"<= {GOAL_P99_MS:.0f} ms",
             decided.p99_ms <= GOAL_P99_MS,
+        )
+        figure(
+            "decision_p99_ms_paced",
+            paced.p99_ms,
+            "ms",
+            "decisions_per_s_paced",
+            paced.rate,
+            f"<= {GOAL_P99_MS:.0f} ms at >= {GOAL_RATE:.0f}/s from {args.concurrency} connections",
+            paced_met,
         )
         figure("decision_p95_ms", decided.p95_ms, "ms", "healthz_p95_ms", health.p95_ms)
         figure("decision_p50_ms", decided.p50_ms, "ms", "healthz_p50_ms", health.p50_ms)

@@ -35,9 +35,11 @@ function setup(thread)
   thread:set("tid", counter)
   counter = counter + 1
 end
-local reqs, idx = {}, 0
+local reqs, idx, pace = {}, 0, 0
 function init(args)
   local nthreads, path = tonumber(args[1]), args[2]
+  pace = tonumber(args[3]) or 0
+  math.randomseed(tid + 1)
   local i = 0
   for line in io.lines(path) do
     if i % nthreads == tid then
@@ -53,6 +55,12 @@ end
 function request()
   idx = idx % #reqs + 1
   return reqs[idx]
+end
+-- Paced runs: each connection waits a random 0..2*pace ms before its next request (a gate
+-- does not fire back to back), so the offered rate is about connections / pace.
+function delay()
+  if pace <= 0 then return 0 end
+  return math.random(0, 2 * pace)
 end
 function done(summary, latency, requests)
   local e = summary.errors
@@ -94,10 +102,18 @@ def run_load(
     concurrency: int,
     seconds: float,
     threads: int = 2,
+    pace_ms: int = 0,
 ) -> LoadResult:
-    """Send `requests` round-robin with `concurrency` connections for `seconds`."""
+    """Send `requests` round-robin with `concurrency` connections for `seconds`.
+
+    `pace_ms` > 0 (wrk only): each connection waits a random 0..2*pace_ms ms between its
+    requests, offering about ``concurrency * 1000 / pace_ms`` requests/s instead of as many
+    as the server can answer; the latencies are then those at that rate.
+    """
     if shutil.which("wrk"):
-        return _run_wrk(base_url, requests, concurrency, seconds, threads)
+        return _run_wrk(base_url, requests, concurrency, seconds, threads, pace_ms)
+    if pace_ms:
+        raise RuntimeError("paced load needs wrk (make deps installs it)")
     batch = requests * max(1, int(seconds * 2000 // len(requests)) + 1)
     return _run_python(base_url, batch, concurrency, seconds=seconds)
 
@@ -108,6 +124,7 @@ def _run_wrk(
     concurrency: int,
     seconds: float,
     threads: int,
+    pace_ms: int = 0,
 ) -> LoadResult:
     with tempfile.TemporaryDirectory() as tmp:
         script, lines = Path(tmp) / "load.lua", Path(tmp) / "requests.tsv"
@@ -133,6 +150,7 @@ def _run_wrk(
                 "--",
                 str(threads),
                 str(lines),
+                str(pace_ms),
             ],
             capture_output=True,
             text=True,
