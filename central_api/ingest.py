@@ -29,7 +29,7 @@ from sqlmodel import Session, SQLModel, col
 
 from central_api.db import utc_now
 from central_api.insider import InsiderRules, check_event
-from central_api.metrics import EVENTS_TOTAL
+from central_api.metrics import ALARMS_TOTAL, EVENTS_TOTAL
 from central_api.models import AccessEventRecord, Alarm, Gate, NodeStatusRecord, Site
 
 __all__ = [
@@ -219,7 +219,10 @@ def _event_row(
 
 
 def store_alarm(*, session: Session, site_id: str, gate_id: str, alarm: AlarmRaised) -> bool:
-    """Insert an alarm once (ON CONFLICT DO NOTHING on alarm_id); True if it was new."""
+    """Insert an alarm once (ON CONFLICT DO NOTHING on alarm_id); True if it was new.
+
+    A new alarm is counted in ``portgate_alarms_total{kind}``.
+    """
     statement = (
         _insert(session, Alarm)
         .values(
@@ -235,7 +238,10 @@ def store_alarm(*, session: Session, site_id: str, gate_id: str, alarm: AlarmRai
         .on_conflict_do_nothing(index_elements=["alarm_id"])
         .returning(col(Alarm.alarm_id))
     )
-    return session.exec(statement).first() is not None
+    new = session.exec(statement).first() is not None
+    if new:  # counted as the API's own alarms are (`raise_alarm`); a duplicate is not
+        ALARMS_TOTAL.labels(kind=alarm.alarm.value).inc()
+    return new
 
 
 def store_status(*, session: Session, site_id: str, gate_id: str, status: NodeStatus) -> None:

@@ -6,6 +6,7 @@ import pytest
 from api_world import World
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from prometheus_client import REGISTRY
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
@@ -148,3 +149,18 @@ def test_bad_bodies_get_422(
     answer = client.post(path, json=payload, headers=world.gate_key())
     assert answer.status_code == 422, answer.text
     assert stored_alarms(engine) == []
+
+
+def test_gate_alarms_are_counted_once_in_the_alarm_metric(client: TestClient, world: World) -> None:
+    def count() -> float:
+        value = REGISTRY.get_sample_value("portgate_alarms_total", {"kind": "reader_offline"})
+        return value or 0.0
+
+    before = count()
+    alarm = make_alarm(40, AlarmKind.READER_OFFLINE)
+    for _ in range(2):  # the second time is a duplicate: stored once, counted once
+        answer = client.post(POST, json=body(alarm), headers=world.gate_key())
+        assert answer.status_code == 200, answer.text
+    assert count() == before + 1
+    exposed = client.get("/metrics", headers=world.user(Role.ADMIN)).text
+    assert 'portgate_alarms_total{kind="reader_offline"}' in exposed
