@@ -1,18 +1,19 @@
 """The state read fresh for every central decision: data version, threat level, last passage."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from gate_protocol.messages import Decision, Direction
 from gate_protocol.records import LastPassage
-from sqlalchemy import Select, bindparam
+from sqlalchemy import Integer, String, bindparam, column, text
 from sqlmodel import Session, col, select
 
 from central_api.db import UTCDateTime
-from central_api.models import AccessEventRecord, DecisionDataVersion, Gate, Site
+from central_api.models import AccessEventRecord, Gate
 
-__all__ = ["LiveState", "last_passage", "read_live_state"]
+__all__ = ["LIVE_STATE_SQL", "LiveState", "last_passage", "live_state_of", "read_live_state"]
 
 
 def last_passage(
@@ -47,34 +48,58 @@ class LiveState:
     last: LastPassage | None
 
 
-def _live_statement(*, with_person: bool) -> Select[Any]:
-    """The live-state query, built once: every decision runs it, so it is not rebuilt."""
-    version = (
-        select(DecisionDataVersion.version).where(DecisionDataVersion.id == 1).scalar_subquery()
+LIVE_STATE_SQL = """
+SELECT
+  (SELECT version FROM decision_data_version WHERE id = 1) AS data_version,
+  site.replica_version,
+  site.threat_level,
+  (SELECT access_event.direction
+     FROM access_event JOIN gate ON gate.id = access_event.gate_id
+    WHERE access_event.person_id = :person_id AND gate.zone_id = :zone_id
+      AND access_event.decision = 'granted' AND access_event.passed IS NOT false
+      AND access_event.occurred_at <= :before
+    ORDER BY access_event.occurred_at DESC LIMIT 1) AS last_direction,
+  (SELECT access_event.occurred_at
+     FROM access_event JOIN gate ON gate.id = access_event.gate_id
+    WHERE access_event.person_id = :person_id AND gate.zone_id = :zone_id
+      AND access_event.decision = 'granted' AND access_event.passed IS NOT false
+      AND access_event.occurred_at <= :before
+    ORDER BY access_event.occurred_at DESC LIMIT 1) AS last_at
+FROM site
+WHERE site.id = :site_id
+"""
+"""The one read every decision makes (a NULL person_id finds no last passage).
+
+Written out once for both ways it runs: through SQLAlchemy (`read_live_state`, SQLite and
+PostgreSQL) and on the event loop through psycopg (`central_api.live_reader`). The
+anti-passback filter is `last_passage`'s: granted, not known to have not passed.
+"""
+
+_LIVE_STATE = (
+    text(LIVE_STATE_SQL)
+    .bindparams(bindparam("before", type_=UTCDateTime))
+    .columns(
+        column("data_version", Integer),
+        column("replica_version", Integer),
+        column("threat_level", Integer),
+        column("last_direction", String),
+        column("last_at", UTCDateTime),
     )
-    columns: list[Any] = [version, col(Site.replica_version), col(Site.threat_level)]
-    if with_person:
-        last = (
-            select(AccessEventRecord.direction)
-            .join(Gate, col(Gate.id) == col(AccessEventRecord.gate_id))
-            .where(
-                col(AccessEventRecord.person_id) == bindparam("person_id"),
-                col(Gate.zone_id) == bindparam("zone_id"),
-                AccessEventRecord.decision == Decision.GRANTED,
-                col(AccessEventRecord.passed).is_not(False),
-                col(AccessEventRecord.occurred_at) <= bindparam("before", type_=UTCDateTime),
-            )
-            .order_by(col(AccessEventRecord.occurred_at).desc())
-            .limit(1)
-        )
-        columns.append(last.scalar_subquery())
-        columns.append(last.with_only_columns(col(AccessEventRecord.occurred_at)).scalar_subquery())
-    statement: Select[Any] = select(*columns).where(col(Site.id) == bindparam("site_id"))
-    return statement
+)
 
 
-_WITH_PERSON = _live_statement(with_person=True)
-_SITE_ONLY = _live_statement(with_person=False)
+def live_state_of(row: Sequence[Any]) -> LiveState:
+    """The `LiveState` of a `LIVE_STATE_SQL` row."""
+    passage = None
+    if row[3] is not None and row[4] is not None:
+        at = row[4] if row[4].tzinfo is not None else row[4].replace(tzinfo=UTC)
+        passage = LastPassage(direction=Direction(row[3]), at=at.astimezone(UTC))
+    return LiveState(
+        data_version=None if row[0] is None else int(row[0]),
+        replica_version=int(row[1]),
+        threat_level=int(row[2]),
+        last=passage,
+    )
 
 
 def read_live_state(
@@ -84,23 +109,14 @@ def read_live_state(
 
     One round trip: the last passage is the person's last granted passage through the
     zone (anti-passback); the version says whether cached inputs are still current. Run
-    as Core on the session's connection: the ORM layer adds nothing to a row of scalars.
+    on the session's connection: the ORM layer adds nothing to a row of scalars.
     """
-    connection = session.connection()
-    if person_id is None:
-        row = connection.execute(_SITE_ONLY, {"site_id": site_id}).one()
-    else:
-        row = connection.execute(
-            _WITH_PERSON,
+    row = (
+        session.connection()
+        .execute(
+            _LIVE_STATE,
             {"site_id": site_id, "person_id": person_id, "zone_id": zone_id, "before": before},
-        ).one()
-    passage = None
-    if person_id is not None and row[3] is not None and row[4] is not None:
-        at = row[4] if row[4].tzinfo is not None else row[4].replace(tzinfo=UTC)
-        passage = LastPassage(direction=Direction(row[3]), at=at)
-    return LiveState(
-        data_version=None if row[0] is None else int(row[0]),
-        replica_version=int(row[1]),
-        threat_level=int(row[2]),
-        last=passage,
+        )
+        .one()
     )
+    return live_state_of(row)
