@@ -20,6 +20,9 @@ usage: .venv/bin/python bench/bench_agent.py [--seconds S] [--reads N] [--face-r
      (gate_agent.face_window): the frames of the 0.5 s before the credential (at most 6),
      then each new frame as it arrives, worked on one by one (search + 68 landmarks; two
      encoded), liveness over 8 frames with the face, stop once certain; then the API;
+   * "face + liveness, pre-roll searched before the tap": the same window with
+     face.presearch on (gate_agent.face_presearch: the newest frame searched every 80 ms
+     before the tap, so the window's pre-roll frames are not searched again after it);
    * "face verified before the tap": the agent's face track (tracker thread) has encoded
      the face and passed liveness before the badge is read (a fresh agent per read: a
      track decides one presentation).
@@ -229,8 +232,10 @@ def face_snapshot() -> Any:
     return make_snapshot(face_required=True).model_copy(update={"templates": (record,)})
 
 
-def face_gate(tmp: Path, port: int, api: Any, frames: list[Any], fps: float, track: bool) -> Any:
-    """A started agent with the real biometrics and the replay camera."""
+def face_gate(
+    tmp: Path, port: int, api: Any, frames: list[Any], fps: float, track: bool, ahead: bool = False
+) -> Any:
+    """A started agent with the real biometrics and the replay camera (ahead: face.presearch)."""
     from gate_agent.face_biometrics import (
         BiometricFaceObserver,
         BiometricFaceVerifier,
@@ -242,7 +247,7 @@ def face_gate(tmp: Path, port: int, api: Any, frames: list[Any], fps: float, tra
     app = AgentApp(
         config,
         gate_key=GATE_KEY,
-        verifier=BiometricFaceVerifier(max_frames=config.face.verify_frames),
+        verifier=BiometricFaceVerifier(max_frames=config.face.verify_frames, presearch=ahead),
         liveness=BiometricLiveness(),
         observer=BiometricFaceObserver() if track else None,
         scanner=lambda image: [],
@@ -284,9 +289,10 @@ def bench_face(reads: int, fps: float, badge_p50: float | None) -> None:
         api = ApiStub(snapshot)
         bridge = BridgeSim(broker.port)
         try:
-            for label, track in (
-                ("face + liveness over the next frames", False),
-                ("face verified before the tap", True),
+            for label, track, ahead in (
+                ("face + liveness over the next frames", False, False),
+                ("face + liveness, pre-roll searched before the tap", False, True),
+                ("face verified before the tap", True, False),
             ):
                 times: list[float] = []
                 faces: list[Any] = []
@@ -295,7 +301,13 @@ def bench_face(reads: int, fps: float, badge_p50: float | None) -> None:
                 for n in range(reads):
                     if app is None or track:
                         app = face_gate(
-                            Path(tmp) / f"{track}{n}", broker.port, api, frames, fps, track
+                            Path(tmp) / f"{track}{ahead}{n}",
+                            broker.port,
+                            api,
+                            frames,
+                            fps,
+                            track,
+                            ahead,
                         )
                         time.sleep(0.5)  # the camera's first frames
                     if track and not track_ready(app, 15):

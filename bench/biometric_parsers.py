@@ -101,6 +101,7 @@ def parse_agent(text: str) -> list[Figure]:
 
 _FACE_PATHS = {
     "face + liveness over the next frames": ("<= 250 ms p95", 250.0),
+    "face + liveness, pre-roll searched before the tap": ("<= 250 ms p95", 250.0),
     "face verified before the tap": ("<= 50 ms p95", 50.0),
 }
 

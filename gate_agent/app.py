@@ -120,7 +120,7 @@ class AgentApp:
         if self.pump is not None and verifier is not None and config.face.enabled:
             if observer is not None and config.face.track_window_s > 0:
                 self.tracker = self._build_tracker(self.pump, observer, liveness)
-            elif isinstance(verifier, PresearchingVerifier):
+            elif isinstance(verifier, PresearchingVerifier) and verifier.searches_ahead():
                 # No face track: the window's pre-roll frames are searched before the tap.
                 self.presearch = PresearchWorker(frames=self.pump, search=verifier.presearch_frame)
             face = FaceSettings(

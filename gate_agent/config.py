@@ -212,6 +212,13 @@ class FaceConfig(_Section):
         le=5000,
         description="The tracker looks at one frame per interval at most (CPU budget)",
     )
+    presearch: bool = Field(
+        default=False,
+        description="Without a face track (track_window_s 0 or no observer): search the newest "
+        "frames for faces before any tap (one every 80 ms while the scene moves), so the face "
+        "window after a tap need not search its pre-roll frames again (faster; the pre-roll is "
+        "then every 2nd-3rd camera frame, see docs/agent.md)",
+    )
 
 
 class TurnstileConfig(_Section):

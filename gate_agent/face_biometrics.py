@@ -100,11 +100,12 @@ class BiometricFaceVerifier:
         pipeline: FacePipeline | None = None,
         max_frames: int = 2,
         window_frames: int = WINDOW_FRAMES,
+        presearch: bool = False,
     ) -> None:
         self._pipeline = pipeline
         self._max_frames = max_frames
         self._window_frames = window_frames
-        self.presearch = FramePresearch(lock=_DLIB)
+        self.presearch = FramePresearch(lock=_DLIB) if presearch else None
 
     def open_window(
         self, *, templates: Sequence[bytes], liveness: LivenessChecker | None
@@ -117,13 +118,17 @@ class BiometricFaceVerifier:
             presearch=self.presearch,
         )
 
+    def searches_ahead(self) -> bool:
+        """Whether frames are searched ahead of a window (`presearch=True`)."""
+        return self.presearch is not None
+
     def presearch_frame(self, image: Image) -> bool:
         """Search a frame ahead of any window (`gate_agent.face_presearch`)."""
-        return self.presearch.search(image)
+        return self.presearch is not None and self.presearch.search(image)
 
     def presearched(self, image: Image) -> bool:
         """Whether this very frame was searched ahead."""
-        return self.presearch.has(image)
+        return self.presearch is not None and self.presearch.has(image)
 
     def _encodings(self, images: Sequence[Image]) -> list[npt.NDArray[np.float32]]:
         if self._pipeline is None:

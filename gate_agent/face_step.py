@@ -75,6 +75,10 @@ class LivenessChecker(Protocol):
 class PresearchingVerifier(Protocol):
     """A window verifier that can search frames ahead of a credential (`face_presearch`)."""
 
+    def searches_ahead(self) -> bool:
+        """Whether it is configured to (`face.presearch`)."""
+        ...
+
     def presearch_frame(self, image: Image) -> bool:
         """Search this frame now, before any window needs it; False when it was skipped."""
         ...

@@ -126,7 +126,9 @@ def run_face_window(
     last_at = since - 1e-6
     try:
         settled = False
-        ahead = verifier.presearched if isinstance(verifier, PresearchingVerifier) else None
+        ahead = None
+        if isinstance(verifier, PresearchingVerifier) and verifier.searches_ahead():
+            ahead = verifier.presearched
         frames = preroll(
             feed,
             since=since,

@@ -37,7 +37,9 @@ def build_app(config: AgentConfig) -> AgentApp:
             BiometricLiveness,
         )
 
-        verifier = BiometricFaceVerifier(max_frames=config.face.verify_frames)
+        verifier = BiometricFaceVerifier(
+            max_frames=config.face.verify_frames, presearch=config.face.presearch
+        )
         liveness = BiometricLiveness() if config.face.liveness else None
         observer = BiometricFaceObserver()
     return AgentApp(config, verifier=verifier, liveness=liveness, observer=observer)

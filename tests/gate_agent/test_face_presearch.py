@@ -74,13 +74,13 @@ def test_worker_searches_the_newest_frame_at_most_once_per_interval() -> None:
 
 
 @pytest.mark.skipif(not (FACES / "obama.jpg").is_file(), reason="../shared/data is absent")
-def test_agent_searches_ahead_only_when_no_face_track_runs(tmp_path: Path) -> None:
+def test_agent_searches_ahead_only_when_configured_and_no_face_track_runs(tmp_path: Path) -> None:
     from agent_support import GATE_KEY, agent_config
 
     from gate_agent.app import AgentApp
     from gate_agent.face_biometrics import BiometricFaceObserver, BiometricFaceVerifier
 
-    def app(observer: BiometricFaceObserver | None, name: str) -> AgentApp:
+    def app(observer: BiometricFaceObserver | None, name: str, *, ahead: bool) -> AgentApp:
         config = agent_config(
             tmp_path / name,
             mqtt_port=1,
@@ -90,16 +90,18 @@ def test_agent_searches_ahead_only_when_no_face_track_runs(tmp_path: Path) -> No
         return AgentApp(
             config,
             gate_key=GATE_KEY,
-            verifier=BiometricFaceVerifier(),
+            verifier=BiometricFaceVerifier(presearch=ahead),
             observer=observer,
             scanner=lambda image: [],
         )
 
-    plain = app(None, "plain")
-    tracked = app(BiometricFaceObserver(), "tracked")
+    ahead = app(None, "ahead", ahead=True)
+    plain = app(None, "plain", ahead=False)
+    tracked = app(BiometricFaceObserver(), "tracked", ahead=True)
     try:
-        assert plain.presearch is not None and plain.tracker is None
+        assert ahead.presearch is not None and ahead.tracker is None
+        assert plain.presearch is None  # face.presearch is off by default
         assert tracked.presearch is None and tracked.tracker is not None
     finally:
-        for built in (plain, tracked):
+        for built in (ahead, plain, tracked):
             built.outbox.close()

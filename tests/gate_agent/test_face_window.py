@@ -137,6 +137,9 @@ def test_no_wait_beyond_the_deadline(timeout_s: float) -> None:
 class Presearching(Verifier):
     """A window verifier whose even-numbered frames were searched ahead."""
 
+    def searches_ahead(self) -> bool:
+        return True
+
     def presearch_frame(self, image: np.ndarray) -> bool:
         return True
 

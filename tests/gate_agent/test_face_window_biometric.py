@@ -168,7 +168,9 @@ def test_frames_searched_ahead_give_the_same_outcome_and_the_window_pauses_the_s
     templates = [template("obama2.jpg")]
     plain = BiometricFaceVerifier().open_window(templates=templates, liveness=BiometricLiveness())
     feed_all(plain, frames)
-    ahead = BiometricFaceVerifier()
+    assert not BiometricFaceVerifier().presearch_frame(frames[0])  # off by default
+    ahead = BiometricFaceVerifier(presearch=True)
+    assert ahead.searches_ahead() and ahead.presearch is not None
     assert all(ahead.presearch_frame(frame) for frame in frames[:6])
     assert ahead.presearched(frames[5]) and not ahead.presearched(frames[6])
     window = ahead.open_window(templates=templates, liveness=BiometricLiveness())
