@@ -20,14 +20,15 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from central_api.audit import ensure_audit_head
 from central_api.config import Settings
 from central_api.dashboard import mount_dashboard
-from central_api.db import make_engine
+from central_api.db import is_postgres, make_engine
 from central_api.decision_cache import DecisionCache
 from central_api.decision_lane import DecisionLane
-from central_api.decision_request import read_engine_of
+from central_api.decision_request import DECISION_THREADS, read_engine_of
 from central_api.decisions import preload_decision_inputs
 from central_api.enroll import router as enroll_router
 from central_api.errors import ServiceError
 from central_api.ingest_worker import IngestWorker
+from central_api.live_reader import LiveReader, conninfo_of
 from central_api.mqtt_bus import make_bus
 from central_api.routes import audit, auth, events, gates, health, people, rules, sites, users
 from central_api.routes.alarm_confirm import router as alarm_confirm_router
@@ -79,6 +80,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         finally:
             bus.stop()
             worker.stop()
+            if app.state.live_reader is not None:
+                await app.state.live_reader.close()
             if app.state.read_engine is not engine:
                 app.state.read_engine.dispose()
 
@@ -94,6 +97,10 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.read_engine = read_engine_of(engine)
+    # Warm decisions read their live state on the event loop (PostgreSQL).
+    app.state.live_reader = (
+        LiveReader(conninfo_of(engine), size=DECISION_THREADS) if is_postgres(engine) else None
+    )
     app.state.bus = bus
     app.state.ingest = worker
     app.state.decision_cache = DecisionCache(

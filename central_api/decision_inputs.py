@@ -28,7 +28,14 @@ from central_api.errors import NotFoundError
 from central_api.models import Appointment, Credential, Gate, Person, Zone
 from central_api.records import credential_record, gate_policy, load_person_records, zone_rules
 
-__all__ = ["Presenter", "load_decision_inputs", "preload_decision_inputs", "resolve_presenter"]
+__all__ = [
+    "CacheMiss",
+    "Presenter",
+    "cached_decision_inputs",
+    "load_decision_inputs",
+    "preload_decision_inputs",
+    "resolve_presenter",
+]
 
 
 def _keyring(settings: Settings) -> PassKeyring:
@@ -46,9 +53,22 @@ class Presenter:
     pass_rejection: str | None
 
 
-def _gate_inputs(*, session: Session, generation: Generation, gate_id: str) -> GateInputs | None:
+class CacheMiss(Exception):
+    """Something the decision needs is not in the generation (and no session may read it)."""
+
+
+def _require(session: Session | None) -> Session:
+    if session is None:
+        raise CacheMiss
+    return session
+
+
+def _gate_inputs(
+    *, session: Session | None, generation: Generation, gate_id: str
+) -> GateInputs | None:
     if gate_id in generation.gates:
         return generation.gates[gate_id]
+    session = _require(session)
     gate = session.get(Gate, gate_id)
     inputs = None
     if gate is not None:
@@ -60,11 +80,12 @@ def _gate_inputs(*, session: Session, generation: Generation, gate_id: str) -> G
 
 
 def _credential_inputs(
-    *, session: Session, generation: Generation, kind: CredentialKind, ref: str
+    *, session: Session | None, generation: Generation, kind: CredentialKind, ref: str
 ) -> CredentialInputs | None:
     key = (kind.value, ref)
     if key in generation.credentials:
         return generation.credentials[key]
+    session = _require(session)
     row = session.exec(
         select(Credential).where(Credential.kind == kind, Credential.ref == ref)
     ).first()
@@ -78,10 +99,11 @@ def _credential_inputs(
 
 
 def _person_inputs(
-    *, session: Session, generation: Generation, person_id: str
+    *, session: Session | None, generation: Generation, person_id: str
 ) -> PersonInputs | None:
     if person_id in generation.people:
         return generation.people[person_id]
+    session = _require(session)
     record = load_person_records(session=session, person_ids=[person_id]).get(person_id)
     inputs = None
     if record is not None:
@@ -134,7 +156,7 @@ def preload_decision_inputs(
 
 def resolve_presenter(
     *,
-    session: Session,
+    session: Session | None,
     settings: Settings,
     generation: Generation,
     gate_id: str,
@@ -145,6 +167,10 @@ def resolve_presenter(
     """Who presented what at `gate_id`: verify a pass, find the credential and the person.
 
     People of another site than `site_id` are left unknown.
+
+    Raises:
+        CacheMiss: `session` is None and something must be read (not in the generation,
+            or an appointment: those are always read live).
     """
     person_id: str | None = None
     credential: CredentialRecord | None = None
@@ -167,9 +193,11 @@ def resolve_presenter(
         if ref is not None:
             if kind is CredentialKind.QR_PASS:
                 # Appointments (one-time use) are always read live, never cached.
-                appointment = session.exec(
-                    select(Appointment).where(Appointment.pass_id == ref)
-                ).first()
+                appointment = (
+                    _require(session)
+                    .exec(select(Appointment).where(Appointment.pass_id == ref))
+                    .first()
+                )
             stored = _credential_inputs(session=session, generation=generation, kind=kind, ref=ref)
             if stored is not None:
                 credential = stored.record
@@ -190,6 +218,36 @@ def resolve_presenter(
         if found is not None and found.site_id == site_id:
             person = found.record
     return Presenter(person_id, person, credential, appointment, pass_rejection)
+
+
+def cached_decision_inputs(
+    *,
+    settings: Settings,
+    generation: Generation,
+    gate_id: str,
+    request: DecisionQuery,
+    now: datetime,
+) -> tuple[GateInputs, Presenter] | None:
+    """The gate and the presenter from `generation` alone; None when anything must be read.
+
+    The live state is not included: the caller reads it (and checks its version).
+    """
+    try:
+        gate = _gate_inputs(session=None, generation=generation, gate_id=gate_id)
+        if gate is None:
+            return None
+        presenter = resolve_presenter(
+            session=None,
+            settings=settings,
+            generation=generation,
+            gate_id=gate_id,
+            site_id=gate.site_id,
+            request=request,
+            now=now,
+        )
+    except CacheMiss:
+        return None
+    return gate, presenter
 
 
 def load_decision_inputs(

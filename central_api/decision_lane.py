@@ -5,8 +5,9 @@ framework around it (routing through every route, dependency solving, the respon
 classes), not to deciding. This ASGI middleware answers the ordinary case itself: a
 ``POST /api/v1/decisions`` with a JSON body that validates, from a gate key this process
 already found valid (`central_api.gate_auth.GateKeyHeader` keeps them in the decision
-cache's generation). It runs the same `decide_claimed` on the same thread limiter as the
-route and writes the same JSON.
+cache's generation). It runs the same `decide_request` as the route (on the event loop
+when everything but the live state is cached, else on a worker thread) and writes the
+same JSON.
 
 Everything else goes to the FastAPI route unchanged, the body already read handed on as
 it came: an unknown or missing key, a body that does not validate, a missing or oversized
@@ -16,16 +17,14 @@ revoked meanwhile, a gate deleted). The route is the one reference for those ans
 """
 
 import logging
-from functools import partial
 from typing import Any
 
-from anyio import to_thread
 from fastapi import HTTPException
 from gate_protocol.api_models import DecisionQuery
 from pydantic import ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from central_api.decision_request import decide_claimed, decision_limiter
+from central_api.decision_request import decide_request
 from central_api.errors import ServiceError
 from central_api.gate_auth import GATE_KEY_HEADER, GateKeyClaim, hash_key
 
@@ -66,10 +65,7 @@ class DecisionLane:
             return
         try:
             query = DecisionQuery.model_validate_json(body)
-            answer = await to_thread.run_sync(
-                partial(decide_claimed, state=self.state, claim=claim, query=query),
-                limiter=decision_limiter(self.state),
-            )
+            answer = await decide_request(state=self.state, claim=claim, query=query)
         except (ValidationError, HTTPException, ServiceError):
             # The route gives these their one answer (422, 401, 404): decide there again.
             await self.app(scope, _replay(body, receive), send)

@@ -14,9 +14,10 @@ two gates racing the same pass to exactly one grant.
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from functools import partial
 from typing import Any
 
-from anyio import CapacityLimiter
+from anyio import CapacityLimiter, to_thread
 from gate_protocol.api_models import DecisionAnswer, DecisionQuery
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -24,12 +25,15 @@ from sqlmodel import Session
 from central_api.config import Settings
 from central_api.db import is_postgres, make_engine, utc_now
 from central_api.decision_cache import DecisionCache
-from central_api.decision_inputs import load_decision_inputs
-from central_api.decisions import finish_decision
+from central_api.decision_inputs import cached_decision_inputs, load_decision_inputs
+from central_api.decisions import finish_decision, judge_presentation, needs_writes
 from central_api.gate_auth import GateKeyClaim, recheck_gate_key
+from central_api.live_reader import LiveReader
 from central_api.notify import attach_bus
 
 __all__ = [
+    "decide_on_loop",
+    "decide_request",
     "DECISION_THREADS",
     "decide_claimed",
     "decide_for_claim",
@@ -64,6 +68,85 @@ def read_engine_of(engine: Engine) -> Engine:
         url = engine.url.render_as_string(hide_password=False)
         return make_engine(url, pool_size=DECISION_THREADS, autocommit=True)
     return engine
+
+
+async def decide_request(
+    *, state: Any, claim: GateKeyClaim, query: DecisionQuery
+) -> DecisionAnswer:
+    """Decide `query` for the gate of `claim`: on the event loop when warm, else on a thread.
+
+    Args:
+        state: The app's `state` (engines, live reader, settings, decision cache, bus).
+        claim: The caller's gate key, as the route's dependency or the lane found it.
+        query: The presentation.
+
+    Raises:
+        HTTPException: 401, the key was revoked since the process found it valid.
+        NotFoundError: The key's gate no longer exists.
+    """
+    answer = await decide_on_loop(state=state, claim=claim, query=query)
+    if answer is not None:
+        return answer
+    # One worker-thread hop for the whole decision, on a few threads of its own: more
+    # would only contend for the GIL and the pool.
+    return await to_thread.run_sync(
+        partial(decide_claimed, state=state, claim=claim, query=query),
+        limiter=decision_limiter(state),
+    )
+
+
+async def decide_on_loop(
+    *, state: Any, claim: GateKeyClaim, query: DecisionQuery
+) -> DecisionAnswer | None:
+    """The warm decision without a worker thread; None: the thread path must decide.
+
+    Everything but the live state comes from the claim's generation; the live state is
+    read by the app's `LiveReader` (PostgreSQL). None when anything is not cached (or is
+    always read live: appointments), when the read fails or shows another data version
+    (the thread path checks the key again and reloads), or when the decision would write
+    (a one-time pass, an alarm: one short transaction on the thread path).
+    """
+    reader: LiveReader | None = getattr(state, "live_reader", None)
+    generation = claim.generation
+    if reader is None or generation is None or generation.version is None:
+        return None
+    started = time.perf_counter()
+    now = utc_now()
+    cached = cached_decision_inputs(
+        settings=state.settings,
+        generation=generation,
+        gate_id=claim.gate.gate_id,
+        request=query,
+        now=now,
+    )
+    if cached is None:
+        return None
+    gate, presenter = cached
+    live = await reader.read(
+        site_id=gate.site_id,
+        person_id=presenter.person.person_id if presenter.person is not None else None,
+        zone_id=gate.zone.zone_id,
+        before=now,
+    )
+    if live is None or live.data_version != generation.version:
+        return None
+    result = judge_presentation(gate=gate, presenter=presenter, live=live, request=query, now=now)
+    if needs_writes(result):
+        return None
+    return finish_decision(
+        open_write=_no_writes,
+        gate=gate,
+        presenter=presenter,
+        live=live,
+        request=query,
+        now=now,
+        started=started,
+        result=result,
+    )
+
+
+def _no_writes() -> AbstractContextManager[Session]:
+    raise AssertionError("a decision judged to write nothing asked to write")
 
 
 def decide_claimed(*, state: Any, claim: GateKeyClaim, query: DecisionQuery) -> DecisionAnswer:

@@ -12,7 +12,13 @@ from datetime import datetime
 
 from gate_protocol.api_models import DecisionAnswer, DecisionQuery
 from gate_protocol.messages import Decision
-from gate_protocol.policy import DecisionContext, DecisionRequest, FaceEvidence, decide
+from gate_protocol.policy import (
+    DecisionContext,
+    DecisionRequest,
+    DecisionResult,
+    FaceEvidence,
+    decide,
+)
 from gate_protocol.reasons import ReasonCode, describe_reason
 from sqlalchemy import update
 from sqlmodel import Session, col
@@ -31,7 +37,9 @@ from central_api.sync import bump_replica
 __all__ = [
     "decide_presentation",
     "finish_decision",
+    "judge_presentation",
     "last_passage",
+    "needs_writes",
     "preload_decision_inputs",
     "read_live_state",
 ]
@@ -89,39 +97,25 @@ def decide_presentation(
     )
 
 
-def finish_decision(
+def judge_presentation(
     *,
-    open_write: Callable[[], AbstractContextManager[Session]],
     gate: GateInputs,
     presenter: Presenter,
     live: LiveState,
     request: DecisionQuery,
     now: datetime,
-    started: float,
-) -> DecisionAnswer:
-    """Run `decide()`; consume a one-time pass and raise alarms in one transaction; answer.
-
-    Args:
-        open_write: Gives the session to write in (and commit) when the decision consumes
-            a pass or raises an alarm; most decisions write nothing and never call it.
-        gate: The gate's inputs.
-        presenter: Who presented what.
-        live: The live state read for this decision.
-        request: The presentation.
-        now: The decision's time.
-        started: `time.perf_counter()` when the request began (the latency metric).
-    """
-    gate_id, person_id, person = gate.policy.gate_id, presenter.person_id, presenter.person
+) -> DecisionResult:
+    """Run the shared `decide()` over the inputs (pure: nothing read or written)."""
     appointment = presenter.appointment
     face = request.face
-    result = decide(
+    return decide(
         DecisionRequest(
             gate=gate.policy,
             zone=gate.zone,
             direction=request.direction,
             credential_kind=request.credential_kind,
             credential=presenter.credential,
-            person=person,
+            person=presenter.person,
             appointment=appointment_record(appointment) if appointment is not None else None,
             last_passage=live.last,
             face=FaceEvidence(
@@ -136,9 +130,45 @@ def finish_decision(
         ),
         DecisionContext(now=now, threat_level=live.threat_level),
     )
+
+
+def needs_writes(result: DecisionResult) -> bool:
+    """Whether recording `result` writes: a one-time pass to consume or alarms to raise."""
+    return result.consume_appointment_id is not None or bool(result.alarms)
+
+
+def finish_decision(
+    *,
+    open_write: Callable[[], AbstractContextManager[Session]],
+    gate: GateInputs,
+    presenter: Presenter,
+    live: LiveState,
+    request: DecisionQuery,
+    now: datetime,
+    started: float,
+    result: DecisionResult | None = None,
+) -> DecisionAnswer:
+    """Run `decide()`; consume a one-time pass and raise alarms in one transaction; answer.
+
+    Args:
+        open_write: Gives the session to write in (and commit) when the decision consumes
+            a pass or raises an alarm; most decisions write nothing and never call it.
+        gate: The gate's inputs.
+        presenter: Who presented what.
+        live: The live state read for this decision.
+        request: The presentation.
+        now: The decision's time.
+        started: `time.perf_counter()` when the request began (the latency metric).
+        result: `judge_presentation`'s result when the caller already has it.
+    """
+    gate_id, person_id, person = gate.policy.gate_id, presenter.person_id, presenter.person
+    if result is None:
+        result = judge_presentation(
+            gate=gate, presenter=presenter, live=live, request=request, now=now
+        )
     decision, reason, detail = result.decision, result.reason, result.detail
     replica_version = live.replica_version
-    if result.consume_appointment_id is not None or result.alarms:
+    if needs_writes(result):
         with open_write() as session:
             if result.consume_appointment_id is not None:
                 consumed = session.exec(

@@ -1,16 +1,14 @@
 """A gate agent's own routes (decisions, replica) and operators' remote opens."""
 
-from functools import partial
 from typing import Annotated
 
-from anyio import to_thread
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from gate_protocol.api_models import DecisionAnswer, DecisionQuery
 from gate_protocol.replica import ReplicaDelta, ReplicaSnapshot
 
 from central_api.auth import GateAgent, OperatorUser, check_own_gate
-from central_api.decision_request import decide_claimed, decision_limiter
+from central_api.decision_request import decide_request
 from central_api.deps import SessionDep, SettingsDep
 from central_api.gate_auth import GateClaim
 from central_api.models import OpenRequestCreate, OpenRequestPublic
@@ -28,13 +26,8 @@ IdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9.
 @decision_router.post("/decisions", response_model=DecisionAnswer)
 async def post_decision(request: Request, body: DecisionQuery, gate: GateClaim) -> Response:
     """May this presenter pass the calling gate now? One reason code on every denial."""
-    # One worker-thread hop for the whole decision (each sync dependency would be one more),
-    # on a few threads of its own: more would only contend for the GIL and the pool.
-    state = request.app.state
-    answer = await to_thread.run_sync(
-        partial(decide_claimed, state=state, claim=gate, query=body),
-        limiter=decision_limiter(state),
-    )
+    # No sync dependency: each would be one more hop to a worker thread.
+    answer = await decide_request(state=request.app.state, claim=gate, query=body)
     # Serialised once by the model itself (the route's return is not validated again).
     return Response(answer.model_dump_json(), media_type="application/json")
 

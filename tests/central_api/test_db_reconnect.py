@@ -72,6 +72,8 @@ def test_a_request_after_the_server_dropped_every_connection_succeeds(
                     "/api/v1/decisions", json=query("D1"), headers=world.gate_key()
                 )
                 assert answer.status_code == 200, answer.text
+            reader = client.app.state.live_reader  # type: ignore[attr-defined]
+            assert reader.reads >= 1  # warm decisions were read on the event loop
             assert kill_backends(pg_admin) >= 1
             for _ in range(3):
                 answer = client.post(
@@ -79,6 +81,13 @@ def test_a_request_after_the_server_dropped_every_connection_succeeds(
                 )
                 assert answer.status_code == 200, answer.text
                 assert answer.json()["decision"] == "granted"
+            # The loop's reader lost its connection: that decision went the pool's way.
+            assert reader.failures == 1
+            time.sleep(1.1)  # its rest after a failure
+            reads = reader.reads
+            answer = client.post("/api/v1/decisions", json=query("D1"), headers=world.gate_key())
+            assert answer.status_code == 200, answer.text
+            assert reader.reads == reads + 1  # a fresh connection, on the loop again
     finally:
         engine.dispose()
 

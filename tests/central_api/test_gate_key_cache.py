@@ -95,7 +95,7 @@ def test_a_warm_key_is_not_looked_up_again_and_unknown_keys_are_not_cached(
         assert session.get(DecisionDataVersion, 1) is not None
 
 
-def test_a_warm_decision_is_one_statement_and_on_postgresql_outside_a_transaction(
+def test_a_warm_decision_is_one_read_and_on_postgresql_on_the_event_loop(
     client: TestClient, world: World, engine: Engine
 ) -> None:
     enroll(engine, world, badge="CA1")
@@ -113,6 +113,8 @@ def test_a_warm_decision_is_one_statement_and_on_postgresql_outside_a_transactio
         committed.append(conn)
 
     engines = {engine, client.app.state.read_engine}  # type: ignore[attr-defined]
+    live_reader = client.app.state.live_reader  # type: ignore[attr-defined]
+    reads_before = live_reader.reads if live_reader is not None else 0
     for each in engines:
         event.listen(each, "before_cursor_execute", record)
         event.listen(each, "commit", on_commit)
@@ -126,8 +128,14 @@ def test_a_warm_decision_is_one_statement_and_on_postgresql_outside_a_transactio
             event.remove(each, "commit", on_commit)
     # The live state (version, threat level, last passage) is the only read; the key and
     # the inputs come from the process's generation, confirmed by that read's version.
-    assert len(statements) == 1, statements
-    assert "decision_data_version" in statements[0][0]
     assert not committed  # nothing written, nothing to commit
+    reader = client.app.state.live_reader  # type: ignore[attr-defined]
     if engine.dialect.name == "postgresql":
-        assert statements[0][1], "the read runs in autocommit: no BEGIN/COMMIT round trips"
+        # Read on the event loop, in autocommit, past SQLAlchemy and any worker thread.
+        assert statements == []
+        assert reader.reads == reads_before + 1
+        assert reader.failures == 0
+    else:
+        assert reader is None
+        assert len(statements) == 1, statements
+        assert "decision_data_version" in statements[0][0]
