@@ -1,21 +1,20 @@
 """The real face checks: `biometrics` behind the agent's FaceVerifier and LivenessChecker.
 
-Frames from the camera are BGR (OpenCV); biometrics works on RGB, so each frame is converted
-once here. dlib's models are loaded on first use and shared; the decision worker and the
-tracker thread both use them, one at a time (`_DLIB`).
+Frames from the camera are BGR (OpenCV). dlib's models are loaded on first use and shared;
+the decision worker, the tracker and the presearch threads use them one at a time (`_DLIB`).
 
 A burst (the frames after a credential, or a track's frames) goes through one
 `biometrics.FaceStream` (`BURST_STREAM`): the subject's face aligned with 68 landmarks in
-every frame, and encoded twice (a chip, then the next frame's mirrored chip, averaged: the
-enrollment templates' alignment, docs/biometrics.md); the verifier and the liveness check
-share that work (`_BurstFaces`) instead of each finding the face again.
+every frame, encoded twice (a chip, then the next frame's mirrored chip, averaged: the
+enrollment alignment); the verifier and the liveness check share that work (`_BurstFaces`).
+A track's liveness judges the track's own face (`BiometricLiveness.check_track`).
 
 After a credential the agent feeds frames one at a time (`gate_agent.face_window`) to a
 `BiometricFaceWindow`: a `FaceStream(WINDOW_STREAM)` (each frame searched whole, as the
-liveness thresholds were calibrated; landmarks in every frame, the encoding in the first two
-only), one
-liveness assessment over the first `WINDOW_FRAMES` frames with the face (the sequence length
-the thresholds were calibrated on), and a stop as soon as the outcome is certain.
+liveness thresholds were calibrated, unless its boxes were searched ahead by
+`gate_agent.face_presearch`; landmarks in every frame, the encoding in the first two only),
+one liveness assessment over the first `WINDOW_FRAMES` frames with the face, and a stop as
+soon as the outcome is certain.
 """
 
 from __future__ import annotations
