@@ -12,6 +12,7 @@ The gate-key check (`central_api.auth`) keeps its key-hash -> gate lookups in th
 generation (agent keys bump the version too: migration 0007).
 """
 
+import gc
 import logging
 import threading
 from collections.abc import Callable
@@ -149,6 +150,9 @@ class DecisionCache:
                     preload(self, target)
                     latest = self._current
                     if latest is target or latest.version is None:
+                        # Hundreds of thousands of long-lived objects: out of the cyclic
+                        # collector's sight, so its full passes do not stall decisions.
+                        gc.freeze()
                         return
                     target = latest  # the data changed meanwhile: fill the newest one
             except Exception:  # a failed preload only costs speed: requests load themselves

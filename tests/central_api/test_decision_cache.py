@@ -4,6 +4,7 @@ Two apps on one database stand for two `portgate api` worker processes: each has
 `DecisionCache`. Both run on SQLite and on PostgreSQL (the triggers of migration 0003).
 """
 
+import gc
 from collections.abc import Iterator
 
 import pytest
@@ -15,7 +16,7 @@ from sqlmodel import Session, select
 
 from central_api.app import create_app
 from central_api.config import Settings
-from central_api.decision_cache import DecisionCache
+from central_api.decision_cache import DecisionCache, Generation
 from central_api.models import Credential, DecisionDataVersion, Zone
 from gate_protocol.records import AntiPassback
 
@@ -139,3 +140,20 @@ def test_a_fresh_generation_is_preloaded_in_the_background(
     assert world.gate2 in generation.gates
     assert decide(client, world, "D2")["decision"] == "granted"
     assert cache.current() is generation
+
+
+def test_a_finished_preload_freezes_what_it_loaded_out_of_the_collector_s_sight() -> None:
+    loaded: list[object] = []
+
+    def preload(cache: DecisionCache, generation: Generation) -> None:
+        # Long-lived container objects, as a generation of 10,000 people holds.
+        loaded.extend({"person": n} for n in range(1000))
+
+    gc.unfreeze()
+    try:
+        cache = DecisionCache(preload=preload)
+        cache.generation(7)
+        assert cache.wait_preloaded(10)
+        assert gc.get_freeze_count() >= len(loaded)
+    finally:
+        gc.unfreeze()
