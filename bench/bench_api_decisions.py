@@ -143,11 +143,11 @@ def main() -> None:
         print(f"ratio decisions/healthz throughput: {ratio:.2f}")
         print(
             f"goal >= {GOAL_RATE:.0f}/s: {verdict(decided.rate >= GOAL_RATE)}; "
-            f"goal p99 <= {GOAL_P99_MS:.0f} ms: {verdict(decided.p99_ms <= GOAL_P99_MS)} "
+            f"goal p99 <= {GOAL_P99_MS:.0f} ms at {args.concurrency} back to back: "
+            f"{verdict(decided.p99_ms <= GOAL_P99_MS)} "
             f"(Little's law: {args.concurrency} in flight at {decided.rate:,.0f}/s means "
-            f"{args.concurrency / max(decided.rate, 1) * 1000:.0f} ms average latency; p99 "
-            f"<= {GOAL_P99_MS:.0f} ms at {args.concurrency} in flight needs about "
-            f"{args.concurrency / GOAL_P99_MS * 1000:,.0f}/s)"
+            f"{args.concurrency / max(decided.rate, 1) * 1000:.0f} ms average latency: even "
+            f"that average needs over {args.concurrency / GOAL_P99_MS * 1000:,.0f}/s)"
         )
         settings = Settings(PORTGATE_DEV_MODE=True, DATABASE_URL=url)
         cold_ms, warm_ms = service_alone(engine, settings, keys, requests)
