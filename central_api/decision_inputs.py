@@ -220,6 +220,30 @@ def resolve_presenter(
     return Presenter(person_id, person, credential, appointment, pass_rejection)
 
 
+def _gate_and_presenter(
+    *,
+    session: Session | None,
+    settings: Settings,
+    generation: Generation,
+    gate_id: str,
+    request: DecisionQuery,
+    now: datetime,
+) -> tuple[GateInputs, Presenter]:
+    gate = _gate_inputs(session=session, generation=generation, gate_id=gate_id)
+    if gate is None:
+        raise NotFoundError(f"gate {gate_id!r} not found")
+    presenter = resolve_presenter(
+        session=session,
+        settings=settings,
+        generation=generation,
+        gate_id=gate_id,
+        site_id=gate.site_id,
+        request=request,
+        now=now,
+    )
+    return gate, presenter
+
+
 def cached_decision_inputs(
     *,
     settings: Settings,
@@ -233,21 +257,16 @@ def cached_decision_inputs(
     The live state is not included: the caller reads it (and checks its version).
     """
     try:
-        gate = _gate_inputs(session=None, generation=generation, gate_id=gate_id)
-        if gate is None:
-            return None
-        presenter = resolve_presenter(
+        return _gate_and_presenter(
             session=None,
             settings=settings,
             generation=generation,
             gate_id=gate_id,
-            site_id=gate.site_id,
             request=request,
             now=now,
         )
-    except CacheMiss:
+    except (CacheMiss, NotFoundError):
         return None
-    return gate, presenter
 
 
 def load_decision_inputs(
@@ -264,15 +283,11 @@ def load_decision_inputs(
     Raises:
         NotFoundError: The gate does not exist.
     """
-    gate = _gate_inputs(session=session, generation=generation, gate_id=gate_id)
-    if gate is None:
-        raise NotFoundError(f"gate {gate_id!r} not found")
-    presenter = resolve_presenter(
+    gate, presenter = _gate_and_presenter(
         session=session,
         settings=settings,
         generation=generation,
         gate_id=gate_id,
-        site_id=gate.site_id,
         request=request,
         now=now,
     )

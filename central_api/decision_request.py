@@ -25,8 +25,13 @@ from sqlmodel import Session
 from central_api.config import Settings
 from central_api.db import is_postgres, make_engine, utc_now
 from central_api.decision_cache import DecisionCache
-from central_api.decision_inputs import cached_decision_inputs, load_decision_inputs
-from central_api.decisions import finish_decision, judge_presentation, needs_writes
+from central_api.decision_inputs import cached_decision_inputs
+from central_api.decisions import (
+    decide_presentation,
+    finish_decision,
+    judge_presentation,
+    needs_writes,
+)
 from central_api.gate_auth import GateKeyClaim, recheck_gate_key
 from central_api.live_reader import LiveReader
 from central_api.notify import attach_bus
@@ -201,38 +206,15 @@ def decide_for_claim(
         HTTPException: 401, the key was revoked since `claim.generation`.
         NotFoundError: The key's gate no longer exists.
     """
-    started = time.perf_counter()
-    now = utc_now()
-    generation = claim.generation or cache.current()
-    gate_id = claim.gate.gate_id
-    gate, presenter, live = load_decision_inputs(
+    return decide_presentation(
         session=read,
         settings=settings,
-        generation=generation,
-        gate_id=gate_id,
+        gate_id=claim.gate.gate_id,
         request=query,
-        now=now,
-    )
-    if live.data_version is None or live.data_version != generation.version:
-        # The data changed since the key and the inputs were found valid (or the process
-        # never knew the version): check the key again and load under the version just
-        # read; what is read now is at least that current.
-        generation = cache.generation(live.data_version)
-        gate_id = recheck_gate_key(session=read, generation=generation, digest=claim.digest).gate_id
-        gate, presenter, live = load_decision_inputs(
-            session=read,
-            settings=settings,
-            generation=generation,
-            gate_id=gate_id,
-            request=query,
-            now=now,
-        )
-    return finish_decision(
+        cache=cache,
+        generation=claim.generation,
+        recheck_gate=lambda fresh: (
+            recheck_gate_key(session=read, generation=fresh, digest=claim.digest).gate_id
+        ),
         open_write=open_write,
-        gate=gate,
-        presenter=presenter,
-        live=live,
-        request=query,
-        now=now,
-        started=started,
     )

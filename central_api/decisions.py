@@ -25,7 +25,7 @@ from sqlmodel import Session, col
 
 from central_api.config import Settings
 from central_api.db import utc_now
-from central_api.decision_cache import DecisionCache, GateInputs
+from central_api.decision_cache import DecisionCache, GateInputs, Generation
 from central_api.decision_inputs import Presenter, load_decision_inputs, preload_decision_inputs
 from central_api.decision_live_state import LiveState, last_passage, read_live_state
 from central_api.metrics import DECISION_SECONDS, DECISIONS_TOTAL
@@ -52,20 +52,28 @@ def decide_presentation(
     gate_id: str,
     request: DecisionQuery,
     cache: DecisionCache | None = None,
+    generation: Generation | None = None,
+    recheck_gate: Callable[[Generation], str] | None = None,
+    open_write: Callable[[], AbstractContextManager[Session]] | None = None,
 ) -> DecisionAnswer:
     """Decide one presentation at `gate_id` over current data; commits what it consumed.
 
     Args:
-        session: The request's session.
+        session: The session every read goes through.
         settings: Pass keys.
         gate_id: The calling gate.
         request: The presentation.
         cache: The app's decision-input cache (None: everything is read from the database).
+        generation: The generation to try first (default: the cache's current one).
+        recheck_gate: When the data version moved since `generation`, called with the
+            fresh generation before anything is loaded into it; returns the gate the
+            caller may still act for (or raises: a gate key revoked meanwhile).
+        open_write: The session a pass or an alarm is written in (default: `session`).
     """
     started = time.perf_counter()
     now = utc_now()
     cache = cache or DecisionCache()
-    generation = cache.current()
+    generation = generation or cache.current()
     gate, presenter, live = load_decision_inputs(
         session=session,
         settings=settings,
@@ -78,6 +86,8 @@ def decide_presentation(
         # The data changed since this process loaded it (or it never did): load again
         # under the version just read; what is loaded now is at least that current.
         generation = cache.generation(live.data_version)
+        if recheck_gate is not None:
+            gate_id = recheck_gate(generation)
         gate, presenter, live = load_decision_inputs(
             session=session,
             settings=settings,
@@ -87,7 +97,7 @@ def decide_presentation(
             now=now,
         )
     return finish_decision(
-        open_write=lambda: nullcontext(session),
+        open_write=open_write or (lambda: nullcontext(session)),
         gate=gate,
         presenter=presenter,
         live=live,

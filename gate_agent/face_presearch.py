@@ -28,6 +28,7 @@ import numpy.typing as npt
 from biometrics import WINDOW_STREAM, FaceBox, FaceStream
 
 from gate_agent.frames import Frame
+from gate_agent.loop_thread import LoopThread
 
 __all__ = ["FramePresearch", "PresearchWorker"]
 
@@ -107,7 +108,7 @@ class NewestFrames(Protocol):
         ...
 
 
-class PresearchWorker:
+class PresearchWorker(LoopThread):
     """The thread that feeds the newest frames to a presearch.
 
     Args:
@@ -125,21 +126,10 @@ class PresearchWorker:
         search: Callable[[Image], bool],
         interval_s: float = 0.08,
     ) -> None:
+        super().__init__(name="agent-presearch")
         self._frames = frames
         self._search = search
         self._interval_s = interval_s
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="agent-presearch", daemon=True)
-
-    def start(self) -> None:
-        """Start the thread."""
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop the thread (a search in progress finishes first)."""
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=5.0)
 
     def _loop(self) -> None:
         last_at = 0.0

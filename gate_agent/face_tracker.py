@@ -24,6 +24,7 @@ import numpy.typing as npt
 from gate_agent.face_step import LivenessChecker, LivenessResult, TrackLivenessChecker
 from gate_agent.face_track import FaceTracks, SeenFace, TrackSnapshot
 from gate_agent.frame_pump import FramePump
+from gate_agent.loop_thread import LoopThread
 
 __all__ = ["FaceObserver", "FaceTracker"]
 
@@ -39,7 +40,7 @@ class FaceObserver(Protocol):
         ...
 
 
-class FaceTracker:
+class FaceTracker(LoopThread):
     """Owns the tracker thread.
 
     Args:
@@ -61,27 +62,16 @@ class FaceTracker:
         interval_s: float,
         after_frame: Callable[[float], None] | None = None,
     ) -> None:
+        super().__init__(name="agent-track")
         self._pump = pump
         self._observer = observer
         self._liveness = liveness
         self.tracks = tracks
         self._interval_s = interval_s
         self._after_frame = after_frame
-        self._stop = threading.Event()
         self._holds = 0
         self._holds_lock = threading.Lock()
         self.frames_tracked = 0
-        self._thread = threading.Thread(target=self._loop, name="agent-track", daemon=True)
-
-    def start(self) -> None:
-        """Start the thread."""
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop the thread (a frame in progress finishes first)."""
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=5.0)
 
     @contextlib.contextmanager
     def hold(self) -> Iterator[None]:
