@@ -47,12 +47,16 @@ def _filters(settings: Settings) -> list[str]:
     return [filter_all_gates(c) for c in _INGEST_CHANNELS]
 
 
-def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
+def create_app(
+    settings: Settings, *, engine: Engine | None = None, freeze_gc: bool = False
+) -> FastAPI:
     """Build the central API.
 
     Args:
         settings: Database URL, MQTT URL (optional: without one nothing is published), secrets.
         engine: An engine to use instead of one made from `settings.database_url` (tests).
+        freeze_gc: A server process (one app for its life): freeze the decision cache's
+            objects out of the cyclic collector's sight after each preload.
     """
     engine = engine or make_engine(settings.database_url)
     group = settings.ingest_share_group
@@ -104,7 +108,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.state.bus = bus
     app.state.ingest = worker
     app.state.decision_cache = DecisionCache(
-        preload=partial(preload_decision_inputs, engine=engine)
+        preload=partial(preload_decision_inputs, engine=engine), freeze_gc=freeze_gc
     )
     app.include_router(gates.decision_router)
     for module in (health, auth, users, sites, people, rules, events, gates, audit):

@@ -97,8 +97,22 @@ class DecisionCache:
     gives up as soon as its generation is no longer current.
     """
 
-    def __init__(self, *, max_entries: int = 300_000, preload: Preloader | None = None) -> None:
-        """An empty cache; `preload(cache, generation)` fills a fresh generation."""
+    def __init__(
+        self,
+        *,
+        max_entries: int = 300_000,
+        preload: Preloader | None = None,
+        freeze_gc: bool = False,
+    ) -> None:
+        """An empty cache; `preload(cache, generation)` fills a fresh generation.
+
+        With `freeze_gc` (a server process: one app, long-lived) a finished preload
+        collects garbage once and then freezes every surviving object out of the cyclic
+        collector's sight (`gc.freeze`): the hundreds of thousands of objects of a
+        generation of 10,000 people made its full passes stall decisions. Not in a process
+        that makes many apps (tests): what they leave would never be collected.
+        """
+        self._freeze_gc = freeze_gc
         self._lock = threading.Lock()
         self._current = Generation(version=None)
         self._max_entries = max_entries
@@ -150,9 +164,9 @@ class DecisionCache:
                     preload(self, target)
                     latest = self._current
                     if latest is target or latest.version is None:
-                        # Hundreds of thousands of long-lived objects: out of the cyclic
-                        # collector's sight, so its full passes do not stall decisions.
-                        gc.freeze()
+                        if self._freeze_gc:
+                            gc.collect()  # what is garbage now is not frozen with the rest
+                            gc.freeze()
                         return
                     target = latest  # the data changed meanwhile: fill the newest one
             except Exception:  # a failed preload only costs speed: requests load themselves

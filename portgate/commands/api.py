@@ -50,4 +50,10 @@ def api_command(
             settings=settings, host=host, port=port, workers=workers, access_log=access_log
         )
         return
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=access_log)
+    uvicorn.run(
+        create_app(settings, freeze_gc=True),
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=access_log,
+    )

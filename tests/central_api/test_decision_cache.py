@@ -151,7 +151,11 @@ def test_a_finished_preload_freezes_what_it_loaded_out_of_the_collector_s_sight(
 
     gc.unfreeze()
     try:
-        cache = DecisionCache(preload=preload)
+        unfrozen = DecisionCache(preload=preload)  # the default: many apps per process
+        unfrozen.generation(7)
+        assert unfrozen.wait_preloaded(10)
+        assert gc.get_freeze_count() == 0
+        cache = DecisionCache(preload=preload, freeze_gc=True)  # `portgate api`
         cache.generation(7)
         assert cache.wait_preloaded(10)
         assert gc.get_freeze_count() >= len(loaded)
