@@ -1,14 +1,22 @@
-"""A gate's decision request, in one database round trip when the process has its inputs.
+"""A gate's decision request: one read when the process has its inputs, on the event loop.
 
 This is what a gate waits on at the barrier, so its cost is kept to the one read that no
 cache may answer: the live state (decision-data version, threat level, replica version,
-last passage). On PostgreSQL that read runs in autocommit (no BEGIN, no COMMIT: one
-statement is its own snapshot, as each statement of a READ COMMITTED transaction is), and
-the gate key checked against the process's cache (`central_api.gate_auth.GateKeyHeader`)
-is confirmed by the very same read: the version it returns is the one the key was found
-valid under, or the key is looked up again. A decision that consumes a one-time pass or
-raises an alarm writes in its own short transaction; the pass's conditional UPDATE keeps
-two gates racing the same pass to exactly one grant.
+last passage). The gate key checked against the process's cache
+(`central_api.gate_auth.GateKeyHeader`) is confirmed by that very read: the version it
+returns is the one the key and the inputs were found valid under, or the key is looked up
+again and the inputs reloaded.
+
+Two ways, tried in order (`decide_request`):
+
+1. `decide_on_loop`: everything but the live state from the generation, the live state
+   read on the event loop (`central_api.live_reader`, PostgreSQL), no worker thread.
+2. `decide_claimed`, on a worker thread: what the first way leaves (a cache miss, an
+   appointment, another data version, a decision that writes, SQLite). Its reads go
+   through an autocommit pool on PostgreSQL (no BEGIN, no COMMIT: one statement is its own
+   snapshot, as each statement of a READ COMMITTED transaction is); a decision that
+   consumes a one-time pass or raises an alarm writes in its own short transaction, whose
+   conditional UPDATE keeps two gates racing the same pass to exactly one grant.
 """
 
 import time
@@ -37,11 +45,11 @@ from central_api.live_reader import LiveReader
 from central_api.notify import attach_bus
 
 __all__ = [
-    "decide_on_loop",
-    "decide_request",
     "DECISION_THREADS",
     "decide_claimed",
     "decide_for_claim",
+    "decide_on_loop",
+    "decide_request",
     "decision_limiter",
     "read_engine_of",
 ]
