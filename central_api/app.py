@@ -22,9 +22,9 @@ from central_api.config import Settings
 from central_api.dashboard import mount_dashboard
 from central_api.db import is_postgres, make_engine
 from central_api.decision_cache import DecisionCache
+from central_api.decision_inputs import preload_decision_inputs
 from central_api.decision_lane import DecisionLane
 from central_api.decision_request import DECISION_THREADS, read_engine_of
-from central_api.decisions import preload_decision_inputs
 from central_api.enroll import router as enroll_router
 from central_api.errors import ServiceError
 from central_api.ingest_worker import IngestWorker

@@ -26,7 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from central_api.decision_request import decide_request
 from central_api.errors import ServiceError
-from central_api.gate_auth import GATE_KEY_HEADER, GateKeyClaim, hash_key
+from central_api.gate_auth import GATE_KEY_HEADER, GateKeyClaim, cached_claim, hash_key
 
 __all__ = ["DECISION_PATH", "DecisionLane"]
 
@@ -100,14 +100,8 @@ class DecisionLane:
             return None, None
         if len(key) > 200:
             return None, None
-        generation = self.state.decision_cache.current()
-        if generation.version is None:
-            return None, None
-        digest = hash_key(key.decode("latin-1"))
-        known = generation.gate_keys.get(digest)
-        if known is None:
-            return None, None
-        return GateKeyClaim(digest=digest, gate=known, generation=generation), length
+        claim = cached_claim(self.state.decision_cache, hash_key(key.decode("latin-1")))
+        return (claim, length) if claim is not None else (None, None)
 
 
 async def _read_body(receive: Receive, length: int) -> tuple[bytes, bool]:

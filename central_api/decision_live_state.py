@@ -5,37 +5,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from gate_protocol.messages import Decision, Direction
+from gate_protocol.messages import Direction
 from gate_protocol.records import LastPassage
 from sqlalchemy import Integer, String, bindparam, column, text
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from central_api.db import UTCDateTime
-from central_api.models import AccessEventRecord, Gate
 
-__all__ = ["LIVE_STATE_SQL", "LiveState", "last_passage", "live_state_of", "read_live_state"]
-
-
-def last_passage(
-    *, session: Session, person_id: str, zone_id: str, before: datetime
-) -> LastPassage | None:
-    """The person's last granted passage through any gate of the zone (anti-passback)."""
-    row = session.exec(
-        select(AccessEventRecord.direction, AccessEventRecord.occurred_at)
-        .join(Gate, col(Gate.id) == col(AccessEventRecord.gate_id))
-        .where(
-            AccessEventRecord.person_id == person_id,
-            Gate.zone_id == zone_id,
-            AccessEventRecord.decision == Decision.GRANTED,
-            col(AccessEventRecord.passed).is_not(False),
-            col(AccessEventRecord.occurred_at) <= before,
-        )
-        .order_by(col(AccessEventRecord.occurred_at).desc())
-        .limit(1)
-    ).first()
-    if row is None:
-        return None
-    return LastPassage(direction=Direction(row[0]), at=row[1])
+__all__ = ["LIVE_STATE_SQL", "LiveState", "live_state_of", "read_live_state"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +49,8 @@ WHERE site.id = :site_id
 
 Written out once for both ways it runs: through SQLAlchemy (`read_live_state`, SQLite and
 PostgreSQL) and on the event loop through psycopg (`central_api.live_reader`). The
-anti-passback filter is `last_passage`'s: granted, not known to have not passed.
+anti-passback filter: the last granted passage through the zone not known to have not
+happened (`passed` false is a grant the person did not use).
 """
 
 _LIVE_STATE = (

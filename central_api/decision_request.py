@@ -27,6 +27,7 @@ from typing import Any
 
 from anyio import CapacityLimiter, to_thread
 from gate_protocol.api_models import DecisionAnswer, DecisionQuery
+from gate_protocol.messages import CredentialKind
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -114,15 +115,17 @@ async def decide_on_loop(
     """The warm decision without a worker thread; None: the thread path must decide.
 
     Everything but the live state comes from the claim's generation; the live state is
-    read by the app's `LiveReader` (PostgreSQL). None when anything is not cached (or is
-    always read live: appointments), when the read fails or shows another data version
-    (the thread path checks the key again and reloads), or when the decision would write
-    (a one-time pass, an alarm: one short transaction on the thread path).
+    read by the app's `LiveReader` (PostgreSQL). None for a QR pass (its appointment is
+    always read live), when anything is not cached, when the read fails or shows another
+    data version (the thread path checks the key again and reloads), or when the decision
+    would write (a one-time pass, an alarm: one short transaction on the thread path).
     """
     reader: LiveReader | None = getattr(state, "live_reader", None)
     generation = claim.generation
     if reader is None or generation is None or generation.version is None:
         return None
+    if query.credential_kind is CredentialKind.QR_PASS:
+        return None  # its appointment is always read live: verifying it here would be wasted
     started = time.perf_counter()
     now = utc_now()
     cached = cached_decision_inputs(

@@ -26,8 +26,8 @@ from sqlmodel import Session, col
 from central_api.config import Settings
 from central_api.db import utc_now
 from central_api.decision_cache import DecisionCache, GateInputs, Generation
-from central_api.decision_inputs import Presenter, load_decision_inputs, preload_decision_inputs
-from central_api.decision_live_state import LiveState, last_passage, read_live_state
+from central_api.decision_inputs import Presenter, load_decision_inputs
+from central_api.decision_live_state import LiveState
 from central_api.metrics import DECISION_SECONDS, DECISIONS_TOTAL
 from central_api.models import Appointment
 from central_api.raise_alarm import raise_alarm
@@ -38,10 +38,7 @@ __all__ = [
     "decide_presentation",
     "finish_decision",
     "judge_presentation",
-    "last_passage",
     "needs_writes",
-    "preload_decision_inputs",
-    "read_live_state",
 ]
 
 

@@ -29,6 +29,7 @@ __all__ = [
     "GateKeyHeader",
     "GateKeyRequirement",
     "GatePrincipal",
+    "cached_claim",
     "check_own_gate",
     "hash_key",
     "recheck_gate_key",
@@ -120,14 +121,26 @@ class GateKeyHeader:
         """The claim behind the `X-Gate-Key` header (401 when unknown or revoked)."""
         digest = _digest_of(key)
         cache: DecisionCache | None = getattr(request.app.state, "decision_cache", None)
-        if cache is not None:
-            generation = cache.current()
-            known = generation.gate_keys.get(digest) if generation.version is not None else None
-            if known is not None:
-                return GateKeyClaim(digest=digest, gate=known, generation=generation)
+        claim = cached_claim(cache, digest) if cache is not None else None
+        if claim is not None:
+            return claim
         return await run_in_threadpool(
             _claim_from_database, request.app.state.engine, cache, digest
         )
+
+
+def cached_claim(cache: DecisionCache, digest: str) -> GateKeyClaim | None:
+    """The claim of the key with `digest` if the cache's current generation knows it.
+
+    No database read: the decision's live-state read confirms the generation.
+    """
+    generation = cache.current()
+    if generation.version is None:
+        return None
+    known = generation.gate_keys.get(digest)
+    if known is None:
+        return None
+    return GateKeyClaim(digest=digest, gate=known, generation=generation)
 
 
 def _claim_from_database(engine: Engine, cache: DecisionCache | None, digest: str) -> GateKeyClaim:
