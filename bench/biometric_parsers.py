@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from figure_rows import NUM, Figure, number, parse_figure_lines, ratio, search
+from figure_rows import NUM, Figure, matched_figure, number, parse_figure_lines, ratio, search
 
 __all__ = [
     "parse_agent",
@@ -175,28 +175,26 @@ def parse_faces(text: str) -> list[Figure]:
     ours = search(rf"detect\s+ours.*?:\s+{NUM} ms", text)
     if base and ours:
         rows.append(
-            Figure(
+            matched_figure(
                 bench="faces",
                 name="face detection (gate)",
-                value=number(ours.group(1)),
                 unit="ms",
+                value=ours,
                 anchor="face_recognition defaults",
-                anchor_value=number(base.group(1)),
-                ratio=ratio(number(ours.group(1)), number(base.group(1))),
+                anchor_value=base,
             )
         )
     base = search(rf"encode\s+face_recognition.*?:\s+{NUM} ms", text)
     gate = search(rf"gate pipeline, frame to encoding:\s+{NUM} ms", text)
     if base and gate:
         rows.append(
-            Figure(
+            matched_figure(
                 bench="faces",
                 name="frame -> encoding (gate pipeline)",
-                value=number(gate.group(1)),
                 unit="ms",
+                value=gate,
                 anchor="face_recognition encode only",
-                anchor_value=number(base.group(1)),
-                ratio=ratio(number(gate.group(1)), number(base.group(1))),
+                anchor_value=base,
             )
         )
     return rows

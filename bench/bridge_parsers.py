@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from figure_rows import NUM, Figure, number, ratio, search
+from figure_rows import NUM, Figure, matched_figure, number, search
 
 __all__ = ["parse_bridge"]
 
@@ -40,14 +40,13 @@ def parse_bridge(text: str) -> list[Figure]:
         return rows
     base, ours = pair
     return [
-        Figure(
+        matched_figure(
             bench="bridge",
             name="OpenCommand -> ack p50 (bridge)",
-            value=number(ours.group(1)),
             unit="ms",
+            value=ours,
             anchor="MQTT echo client",
-            anchor_value=number(base.group(1)),
-            ratio=ratio(number(ours.group(1)), number(base.group(1))),
+            anchor_value=base,
             note=f"p95 {number(ours.group(2)):.1f} ms",
         ),
         *rows,
@@ -68,14 +67,13 @@ def _parse_osdp_dead_reader(text: str) -> list[Figure]:
     base, ours = pair
     worst = number(ours.group(2))
     return [
-        Figure(
+        matched_figure(
             bench="bridge",
             name="OSDP dead reader (shared bus) reported",
-            value=number(ours.group(1)),
             unit="s",
+            value=ours,
             anchor="libosdp alone",
-            anchor_value=number(base.group(1)),
-            ratio=ratio(number(ours.group(1)), number(base.group(1))),
+            anchor_value=base,
             goal="<= 2 s",
             met=worst <= 2.0,
             note=f"max {worst:.2f} s",

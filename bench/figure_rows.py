@@ -11,7 +11,16 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["NUM", "Figure", "Parser", "number", "parse_figure_lines", "ratio", "search"]
+__all__ = [
+    "NUM",
+    "Figure",
+    "Parser",
+    "matched_figure",
+    "number",
+    "parse_figure_lines",
+    "ratio",
+    "search",
+]
 
 NUM = r"([-+]?\d[\d,]*\.?\d*)"
 
@@ -63,6 +72,34 @@ def ratio(value: float | None, anchor: float | None) -> float | None:
     if value is None or anchor in (None, 0):
         return None
     return value / anchor
+
+
+def matched_figure(
+    *,
+    bench: str,
+    name: str,
+    unit: str,
+    value: re.Match[str],
+    anchor: str,
+    anchor_value: re.Match[str],
+    goal: str = "",
+    met: bool | None = None,
+    note: str = "",
+) -> Figure:
+    """A row from two matches whose first group is the number: the value and its anchor."""
+    measured, base = number(value.group(1)), number(anchor_value.group(1))
+    return Figure(
+        bench=bench,
+        name=name,
+        value=measured,
+        unit=unit,
+        anchor=anchor,
+        anchor_value=base,
+        ratio=ratio(measured, base),
+        goal=goal,
+        met=met,
+        note=note,
+    )
 
 
 def parse_figure_lines(text: str) -> list[Figure]:

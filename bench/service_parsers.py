@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 
-from figure_rows import NUM, Figure, number, parse_figure_lines, ratio, search
+from figure_rows import NUM, Figure, matched_figure, number, parse_figure_lines, ratio, search
 
 __all__ = ["parse_api_decisions", "parse_dashboard", "parse_passes"]
 
@@ -48,14 +48,13 @@ def parse_dashboard(text: str) -> list[Figure]:
     if not hub or not base:
         return []
     return [
-        Figure(
+        matched_figure(
             bench="dashboard",
             name="live hub fan-out",
-            value=number(hub.group(1)),
             unit="deliveries/s",
+            value=hub,
             anchor="plain asyncio queues",
-            anchor_value=number(base.group(1)),
-            ratio=ratio(number(hub.group(1)), number(base.group(1))),
+            anchor_value=base,
         )
     ]
 

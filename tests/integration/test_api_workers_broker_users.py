@@ -11,28 +11,25 @@ import logging
 import re
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, func
-from sqlmodel import Session, select
+from sqlalchemy import Engine
 
 _API_TESTS = str(Path(__file__).resolve().parents[1] / "central_api")
 if _API_TESTS not in sys.path:
     sys.path.insert(0, _API_TESTS)
 
+from api_worker_support import sqlite_database, stored, wait  # noqa: E402
 from api_world import make_event, seed_world  # noqa: E402
 from mosquitto_fixture import MosquittoFactory, MosquittoProcess, MqttProbe, free_port  # noqa: E402
 
 from central_api.app import create_app  # noqa: E402
 from central_api.config import Settings  # noqa: E402
-from central_api.db import make_engine  # noqa: E402
 from central_api.ingest_worker import IngestWorker  # noqa: E402
-from central_api.migrate import upgrade_database  # noqa: E402
-from central_api.models import AccessEventRecord  # noqa: E402
 from central_api.mqtt_bus import MqttBus, refusal_hint  # noqa: E402
 from central_api.serve import SHARE_GROUP  # noqa: E402
 from firmware_bridge.mosquitto_files import render_mosquitto_conf, write_broker_files  # noqa: E402
@@ -52,25 +49,7 @@ API_PASSWORD = "api-password-0123456789"  # noqa: S105 (a throwaway test broker)
 
 @pytest.fixture
 def database(tmp_path: Path) -> Iterator[Engine]:
-    url = f"sqlite:///{tmp_path / 'api.db'}"
-    upgrade_database(url)
-    engine = make_engine(url)
-    yield engine
-    engine.dispose()
-
-
-def wait(predicate: Callable[[], bool], timeout: float = 15) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
-
-
-def stored(engine: Engine) -> int:
-    with Session(engine) as session:
-        return session.exec(select(func.count()).select_from(AccessEventRecord)).one()
+    yield from sqlite_database(tmp_path)
 
 
 def site_broker(

@@ -1,0 +1,37 @@
+"""What the API-worker integration tests share: a SQLite database, polling, stored counts."""
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from sqlalchemy import Engine, func
+from sqlmodel import Session, select
+
+from central_api.db import make_engine
+from central_api.migrate import upgrade_database
+from central_api.models import AccessEventRecord
+
+
+def sqlite_database(tmp_path: Path) -> Iterator[Engine]:
+    """A migrated SQLite database under `tmp_path` (the body of a `database` fixture)."""
+    url = f"sqlite:///{tmp_path / 'api.db'}"
+    upgrade_database(url)
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()
+
+
+def wait(predicate: Callable[[], bool], timeout: float = 15) -> bool:
+    """Poll `predicate` every 50 ms until it holds (True) or `timeout` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def stored(engine: Engine) -> int:
+    """How many access events the database holds."""
+    with Session(engine) as session:
+        return session.exec(select(func.count()).select_from(AccessEventRecord)).one()
