@@ -1,4 +1,4 @@
-"""What the API-worker integration tests share: a SQLite database, polling, stored counts."""
+"""What the API integration tests share: a SQLite database, polling, stored event counts."""
 
 import time
 from collections.abc import Callable, Iterator

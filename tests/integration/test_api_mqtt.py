@@ -8,13 +8,14 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, func
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 _API_TESTS = str(Path(__file__).resolve().parents[1] / "central_api")
 if _API_TESTS not in sys.path:
     sys.path.insert(0, _API_TESTS)
 
+from api_worker_support import stored, wait  # noqa: E402
 from api_world import World, make_event, seed_world  # noqa: E402
 from mosquitto_fixture import MosquittoProcess, MqttProbe  # noqa: E402
 
@@ -22,7 +23,7 @@ from central_api.app import create_app  # noqa: E402
 from central_api.config import Settings  # noqa: E402
 from central_api.db import make_engine  # noqa: E402
 from central_api.migrate import upgrade_database  # noqa: E402
-from central_api.models import AccessEventRecord, Credential, Role  # noqa: E402
+from central_api.models import Credential, Role  # noqa: E402
 from central_api.mqtt_bus import MqttBus  # noqa: E402
 from gate_protocol.messages import OpenCommand, SyncNotice, decode_message, encode_message  # noqa: E402
 from gate_protocol.topics import GateChannel, GateTopic, SyncTopic, build_topic  # noqa: E402
@@ -57,20 +58,6 @@ def connected(app: FastAPI) -> None:
     bus = app.state.bus
     assert isinstance(bus, MqttBus)
     assert bus.wait_connected(10)
-
-
-def stored(engine: Engine) -> int:
-    with Session(engine) as session:
-        return session.exec(select(func.count()).select_from(AccessEventRecord)).one()
-
-
-def wait(predicate: Callable[[], bool], timeout: float = 10) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def event_topic(world: World, site: str | None = None) -> str:
