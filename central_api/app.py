@@ -24,7 +24,7 @@ from central_api.db import is_postgres, make_engine
 from central_api.decision_cache import DecisionCache
 from central_api.decision_inputs import preload_decision_inputs
 from central_api.decision_lane import DecisionLane
-from central_api.decision_request import DECISION_THREADS, read_engine_of
+from central_api.decision_request import read_engine_of
 from central_api.enroll import router as enroll_router
 from central_api.errors import ServiceError
 from central_api.ingest_worker import IngestWorker
@@ -102,9 +102,7 @@ def create_app(
     app.state.engine = engine
     app.state.read_engine = read_engine_of(engine)
     # Warm decisions read their live state on the event loop (PostgreSQL).
-    app.state.live_reader = (
-        LiveReader(conninfo_of(engine), size=DECISION_THREADS) if is_postgres(engine) else None
-    )
+    app.state.live_reader = LiveReader(conninfo_of(engine)) if is_postgres(engine) else None
     app.state.bus = bus
     app.state.ingest = worker
     app.state.decision_cache = DecisionCache(

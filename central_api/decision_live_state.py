@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from central_api.db import UTCDateTime
 
-__all__ = ["LIVE_STATE_SQL", "LiveState", "live_state_of", "read_live_state"]
+__all__ = ["LIVE_STATES_SQL", "LIVE_STATE_SQL", "LiveState", "live_state_of", "read_live_state"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,32 +25,56 @@ class LiveState:
     last: LastPassage | None
 
 
-LIVE_STATE_SQL = """
+# The anti-passback filter: the last granted passage through the zone not known to have
+# not happened (`passed` false is a grant the person did not use). A NULL person finds none.
+_LAST_PASSAGE = """
+     FROM access_event JOIN gate ON gate.id = access_event.gate_id
+    WHERE access_event.person_id = {person} AND gate.zone_id = {zone}
+      AND access_event.decision = 'granted' AND access_event.passed IS NOT false
+      AND access_event.occurred_at <= {before}
+    ORDER BY access_event.occurred_at DESC LIMIT 1"""
+
+_ONE_PASSAGE = _LAST_PASSAGE.format(person=":person_id", zone=":zone_id", before=":before")
+
+# Composed of the constants above only; every value is a bound parameter.
+LIVE_STATE_SQL = f"""
 SELECT
   (SELECT version FROM decision_data_version WHERE id = 1) AS data_version,
   site.replica_version,
   site.threat_level,
-  (SELECT access_event.direction
-     FROM access_event JOIN gate ON gate.id = access_event.gate_id
-    WHERE access_event.person_id = :person_id AND gate.zone_id = :zone_id
-      AND access_event.decision = 'granted' AND access_event.passed IS NOT false
-      AND access_event.occurred_at <= :before
-    ORDER BY access_event.occurred_at DESC LIMIT 1) AS last_direction,
-  (SELECT access_event.occurred_at
-     FROM access_event JOIN gate ON gate.id = access_event.gate_id
-    WHERE access_event.person_id = :person_id AND gate.zone_id = :zone_id
-      AND access_event.decision = 'granted' AND access_event.passed IS NOT false
-      AND access_event.occurred_at <= :before
-    ORDER BY access_event.occurred_at DESC LIMIT 1) AS last_at
+  (SELECT access_event.direction {_ONE_PASSAGE}) AS last_direction,
+  (SELECT access_event.occurred_at {_ONE_PASSAGE}) AS last_at
 FROM site
 WHERE site.id = :site_id
-"""
-"""The one read every decision makes (a NULL person_id finds no last passage).
+"""  # noqa: S608
+"""The one read every decision makes, for one decision (SQLite and PostgreSQL).
 
-Written out once for both ways it runs: through SQLAlchemy (`read_live_state`, SQLite and
-PostgreSQL) and on the event loop through psycopg (`central_api.live_reader`). The
-anti-passback filter: the last granted passage through the zone not known to have not
-happened (`passed` false is a grant the person did not use).
+Written out once for both ways it runs alone: through SQLAlchemy (`read_live_state`) and
+on the event loop through psycopg. The columns are those of `live_state_of`.
+"""
+
+LIVE_STATES_SQL = f"""
+SELECT
+  asked.i,
+  (SELECT version FROM decision_data_version WHERE id = 1) AS data_version,
+  site.replica_version,
+  site.threat_level,
+  passage.direction,
+  passage.occurred_at
+FROM unnest(%(site_ids)s::text[], %(person_ids)s::text[], %(zone_ids)s::text[],
+            %(befores)s::timestamptz[])
+     WITH ORDINALITY AS asked(site_id, person_id, zone_id, not_after, i)
+JOIN site ON site.id = asked.site_id
+LEFT JOIN LATERAL (
+  SELECT access_event.direction, access_event.occurred_at
+  {_LAST_PASSAGE.format(person="asked.person_id", zone="asked.zone_id", before="asked.not_after")}
+) AS passage ON true
+"""  # noqa: S608
+"""The same read for many decisions at once, in psycopg's placeholders (PostgreSQL only).
+
+Four arrays of one entry per decision; each answered row starts with the entry's 1-based
+position, followed by `LIVE_STATE_SQL`'s columns (none for an unknown site). One
+statement is one snapshot, taken after every decision in it was asked.
 """
 
 _LIVE_STATE = (
