@@ -145,9 +145,11 @@ def store_event_batch(
                 site_id=site_id, gate_id=gate_id, event=event, received_at=received
             )
     new_ids = _insert_new(session, list(unique.values()))
-    # The rows just inserted, rebuilt from what was sent (no second round trip).
+    # The rows just inserted, rebuilt from what was sent (no second round trip). Built
+    # without validating again: each row is a validated AccessEvent's fields (validation
+    # was a fifth of the ingest thread's time).
     new_rows = sorted(
-        (AccessEventRecord.model_validate(unique[event_id]) for event_id in new_ids),
+        (AccessEventRecord.model_construct(**unique[event_id]) for event_id in new_ids),
         key=lambda record: record.occurred_at,
     )
     checks = rules or InsiderRules()

@@ -24,6 +24,7 @@ from gate_protocol.messages import (
     AlarmNotice,
     AlarmRaised,
     GateState,
+    Message,
     MessageError,
     NodeStatus,
     decode_message,
@@ -50,6 +51,8 @@ _LIVE_CHANNELS = frozenset(
     {GateChannel.EVENT, GateChannel.ALARM, GateChannel.STATE, GateChannel.STATUS}
 )
 _SEEN_IDS = 20_000
+_PEOPLE_KEPT = 50_000
+_BATCH = 500  # messages handled together at most
 _GATE_REFRESH_S = 5.0
 
 
@@ -116,31 +119,77 @@ class LiveFeed:
 
     def _run(self) -> None:
         while True:
-            item = self._queue.get()
+            items = [self._queue.get()]
+            # What waits is handled together: its people are named in one query.
+            while len(items) < _BATCH:
+                try:
+                    items.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
             try:
-                if item is None:
-                    return
-                self.handle(*item)
-            except Exception:  # one bad message must never stop the live view
-                logger.exception("live feed could not handle a message")
+                self.handle_batch([item for item in items if item is not None])
             finally:
-                self._queue.task_done()
+                for _ in items:
+                    self._queue.task_done()
+            if None in items:
+                return
 
     def handle(self, topic: str, payload: bytes) -> None:
-        """Decode one message and publish what the browsers need (the feed thread's body)."""
+        """Decode one message and publish what the browsers need."""
+        self.handle_batch([(topic, payload)])
+
+    def handle_batch(self, items: list[tuple[str, bytes]]) -> None:
+        """Decode messages, name their people in one query, publish (the feed thread's body).
+
+        One bad message never stops the others or the live view: it is logged and skipped.
+        """
+        decoded: list[tuple[GateTopic | SiteAlarmTopic, Message]] = []
+        for topic, payload in items:
+            try:
+                one = self._decode(topic, payload)
+            except Exception:
+                logger.exception("live feed could not decode a message")
+                continue
+            if one is not None:
+                decoded.append(one)
+        try:
+            self._load_people(
+                {m.person_id for _, m in decoded if isinstance(m, AccessEvent | AlarmNotice)}
+            )
+        except Exception:  # the people are then looked up one by one
+            logger.exception("live feed could not name a batch's people")
+        for parsed, message in decoded:
+            try:
+                self._apply(parsed, message)
+            except Exception:
+                logger.exception("live feed could not handle a message")
+
+    def _decode(
+        self, topic: str, payload: bytes
+    ) -> tuple[GateTopic | SiteAlarmTopic, Message] | None:
+        """The message of a topic the live view shows, or None."""
         try:
             parsed = parse_topic(topic)
         except TopicError:
-            return
+            return None
         if isinstance(parsed, SiteAlarmTopic):
-            self._handle_site_alarm(parsed.site, payload)
-            return
+            try:
+                return parsed, decode_message(payload)
+            except MessageError:
+                logger.warning("undecodable message on the site alarm topic of %s", parsed.site)
+                return None
         if not isinstance(parsed, GateTopic) or parsed.channel not in _LIVE_CHANNELS:
-            return
+            return None
         try:
-            message = decode_message(payload)
+            return parsed, decode_message(payload)
         except MessageError:
-            return  # ingest counts and logs the rejection
+            return None  # ingest counts and logs the rejection
+
+    def _apply(self, parsed: GateTopic | SiteAlarmTopic, message: Message) -> None:
+        """Update the board and publish one decoded message."""
+        if isinstance(parsed, SiteAlarmTopic):
+            self._handle_site_alarm(parsed.site, message)
+            return
         meta = self._gate(parsed.gate)
         if meta is None or meta.site_id != parsed.site:
             return
@@ -168,12 +217,7 @@ class LiveFeed:
         elif isinstance(message, GateState) and self._board.apply_state(gate_id, message):
             self._publish("gate", self._board.tile(gate_id), site_id=site_id)
 
-    def _handle_site_alarm(self, site_id: str, payload: bytes) -> None:
-        try:
-            message = decode_message(payload)
-        except MessageError:
-            logger.warning("undecodable message on the site alarm topic of %s", site_id)
-            return
+    def _handle_site_alarm(self, site_id: str, message: Message) -> None:
         if isinstance(message, AlarmNotice):
             if message.gate_id is not None:
                 meta = self._gate(message.gate_id)
@@ -219,13 +263,29 @@ class LiveFeed:
     def _person(self, person_id: str | None) -> PersonInfo | None:
         if not person_id:
             return None
-        now = time.monotonic()
         cached = self._people.get(person_id)
-        if cached is not None and now - cached[0] < self._person_ttl:
-            return cached[1]
+        if cached is None or time.monotonic() - cached[0] >= self._person_ttl:
+            self._load_people({person_id})
+            cached = self._people.get(person_id)
+        return None if cached is None else cached[1]
+
+    def _load_people(self, person_ids: set[str | None]) -> None:
+        """Look up, in one query, the people not named recently (an unknown one as None)."""
+        now = time.monotonic()
+        wanted = [
+            person_id
+            for person_id in person_ids
+            if person_id
+            and (
+                (cached := self._people.get(person_id)) is None
+                or now - cached[0] >= self._person_ttl
+            )
+        ]
+        if not wanted:
+            return
         with Session(self._engine) as session:
-            info = load_people(session=session, person_ids=[person_id]).get(person_id)
-        if len(self._people) > 50_000:
+            found = load_people(session=session, person_ids=wanted)
+        if len(self._people) + len(wanted) > _PEOPLE_KEPT:
             self._people.clear()
-        self._people[person_id] = (now, info)
-        return info
+        for person_id in wanted:
+            self._people[person_id] = (now, found.get(person_id))

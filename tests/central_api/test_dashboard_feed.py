@@ -7,9 +7,11 @@ from typing import Any
 
 import pytest
 from api_world import World
+from decision_support import enroll
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
+from sqlalchemy import event as sql_event
 
 from central_api.dashboard.feed import LiveFeed
 from central_api.dashboard.hub import LiveHub, LiveItem
@@ -108,6 +110,30 @@ def test_duplicates_unknown_gates_and_bad_payloads_publish_nothing(
     assert channels(captured) == ["event", "gate"]
 
 
+def test_a_batch_names_its_people_in_one_query_and_skips_what_it_cannot_decode(
+    app: FastAPI, world: World, engine: Engine, captured: list[LiveItem]
+) -> None:
+    feed: LiveFeed = app.state.dashboard.feed
+    people = [enroll(engine, world, badge=f"LF{i}") for i in range(3)]
+    batch = [(topic(world, GateChannel.EVENT), encode_message(event(person_id=p))) for p in people]
+    batch.insert(1, (topic(world, GateChannel.EVENT), b"{not json"))
+    batch.append((topic(world, GateChannel.EVENT), encode_message(event(person_id="unknown"))))
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(args[2])
+
+    sql_event.listen(engine, "before_cursor_execute", record)
+    try:
+        feed.handle_batch(batch)
+        feed.handle_batch(batch[:1])  # named a moment ago: not looked up again
+    finally:
+        sql_event.remove(engine, "before_cursor_execute", record)
+    assert sum("FROM person" in s for s in statements) == 1
+    views = [json.loads(i.text) for i in captured if i.channel == "event"]
+    assert [v["person_name"] for v in views] == [f"Person LF{i}" for i in range(3)] + [None]
+
+
 def _status(state: NodeState, seconds: int = 0) -> NodeStatus:
     return NodeStatus(
         node=NodeKind.AGENT,
@@ -151,7 +177,7 @@ def test_offer_never_blocks_the_ingest_thread(engine: Engine) -> None:
     release = threading.Event()
 
     class StuckFeed(LiveFeed):
-        def handle(self, topic: str, payload: bytes) -> None:
+        def handle_batch(self, items: list[tuple[str, bytes]]) -> None:
             release.wait(10)
 
     feed = StuckFeed(
