@@ -64,7 +64,7 @@ demo: deps venv  ## Start a whole site on this machine.
 api: venv  ## Start the central API only.
 	$(BIN)/portgate api --port $(PORT)
 
-dlib-blas: deps venv  ## Build dlib against OpenBLAS once (about 8 minutes) and swap it in.
+dlib-blas: deps venv  ## Build dlib against OpenBLAS for this CPU once (about 9 minutes) and swap it in.
 	./scripts/build-dlib-blas.sh
 
 clean:  ## Remove the virtual environment and caches.
