@@ -125,6 +125,9 @@ class LiveReader:
     async def close(self) -> None:
         """Close the idle connections; those in use are closed when their batches end."""
         self._closed = True
+        # Reads still waiting for a batch are answered None now, not at their timeout.
+        self._fail(self._waiting, ConnectionError("live-state reader closed"))
+        self._waiting = []
         idle, self._idle = self._idle, []
         for connection in idle:
             await connection.close()

@@ -148,3 +148,18 @@ def test_a_database_out_of_reach_answers_none_to_every_waiting_read_then_rests()
     assert first == [None] * 4 and resting is None
     # The four waiting reads failed together; the one asked while resting never tried.
     assert (reader.reads, reader.failures, reader.batches) == (0, 4, 0)
+
+
+def test_closing_answers_the_reads_still_waiting_at_once() -> None:
+    ask: Ask = {"site_id": "s", "person_id": None, "zone_id": "z", "before": datetime.now(UTC)}
+    # Nothing may connect: a read that reached a connection would fail differently (rest).
+    reader = LiveReader(f"host=127.0.0.1 port={free_port()} dbname=none user=none")
+
+    async def close_while_waiting() -> list[LiveState | None]:
+        reads = [asyncio.create_task(reader.read(**ask)) for _ in range(3)]  # type: ignore[arg-type]
+        await asyncio.sleep(0)  # each read is asked; its batch has not gone out
+        await reader.close()
+        return await asyncio.wait_for(asyncio.gather(*reads), timeout=0.5)
+
+    assert asyncio.run(close_while_waiting()) == [None] * 3
+    assert (reader.failures, reader.batches) == (3, 0)
