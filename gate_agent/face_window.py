@@ -8,8 +8,10 @@ A badge tap whose holder's face is not yet verified on the face track opens a wi
    these frames count towards the liveness window and the 1:1 encoding without waiting.
    Frames whose faces the verifier already searched ahead (`PresearchingVerifier`,
    `gate_agent.face_presearch`) are taken first: the window does not search them again;
-2. then each new frame as soon as the camera delivers it (the newest one: a frame that
-   arrived while the last one was being worked on is skipped, not queued).
+2. then the frames after them in the order the camera took them (`following`: frames
+   that arrived while the window worked are still in the pump's ring, about a second),
+   so the liveness check judges consecutive frames, the spacing its thresholds were
+   calibrated on.
 
 The window says when its outcome is certain (the 1:1 distance known and liveness judged:
 a mismatch is known after two frames, but liveness is judged still, so that the denial's
@@ -48,8 +50,8 @@ class FrameFeed(Protocol):
         """Up to `count` recent frames captured at or after `since`."""
         ...
 
-    def newest(self, *, after: float, timeout_s: float) -> Frame | None:
-        """The newest frame captured after `after`, waiting at most `timeout_s`."""
+    def following(self, *, after: float, timeout_s: float) -> Frame | None:
+        """The first frame captured after `after`, waiting at most `timeout_s`."""
         ...
 
 
@@ -145,7 +147,10 @@ def run_face_window(
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break
-            frame_or_none = feed.newest(after=last_at, timeout_s=remaining)
+            # The next frame, not the newest: the liveness cues were calibrated on
+            # consecutive frames, and the newest after the pre-roll's work skipped about
+            # five (live users were refused for rigid motion in the agent, not offline).
+            frame_or_none = feed.following(after=last_at, timeout_s=remaining)
             if frame_or_none is None:
                 break
             last_at = frame_or_none.at

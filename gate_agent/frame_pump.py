@@ -138,6 +138,24 @@ class FramePump:
                 self._cond.wait(remaining)
         return None
 
+    def following(self, *, after: float, timeout_s: float) -> Frame | None:
+        """The first frame captured after `after` still kept, waiting at most `timeout_s`.
+
+        Not the newest: a liveness window judges consecutive frames, as its thresholds were
+        calibrated; frames that came while it worked are still in the ring (about a second).
+        """
+        deadline = time.monotonic() + timeout_s
+        with self._cond:
+            while not self._stop.is_set():
+                for frame in self._ring:
+                    if frame.at > after:
+                        return frame
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                self._cond.wait(remaining)
+        return None
+
     def _camera_loop(self) -> None:
         while not self._stop.is_set():
             try:

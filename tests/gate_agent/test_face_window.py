@@ -17,7 +17,7 @@ def frame(number: int, at: float) -> Frame:
 
 
 class Feed:
-    """Frames every 0.1 s from t=9.0; `newest` hands out the later ones one after another."""
+    """Frames every 0.1 s from t=9.0; `following` hands out the later ones one after another."""
 
     def __init__(self, *, before: int, after: int) -> None:
         self.ring = [frame(n, 10.0 - 0.1 * (before - n)) for n in range(before)]
@@ -27,7 +27,7 @@ class Feed:
         fresh = [f for f in self.ring if f.at >= since]
         return (fresh or self.ring)[-count:]
 
-    def newest(self, *, after: float, timeout_s: float) -> Frame | None:
+    def following(self, *, after: float, timeout_s: float) -> Frame | None:
         later = [f for f in self.coming if f.at > after]
         return later[0] if later else None
 

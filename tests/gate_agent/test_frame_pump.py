@@ -114,6 +114,26 @@ def test_burst_waits_for_fresh_frames() -> None:
     assert len(burst) == 3 and all(isinstance(f, Frame) and f.at >= since for f in burst)
 
 
+def test_following_hands_out_the_next_frame_not_the_newest() -> None:
+    pump = FramePump(
+        source=ReplayFrameSource(frames(5), fps=0, loop=False),
+        scanner=lambda i: [],
+        on_code=Collector(),
+    )
+    pump.start()
+    try:
+        kept = pump.burst(count=5, since=0.0, timeout_s=2)
+        assert [f.number for f in kept] == [0, 1, 2, 3, 4]  # the camera is past them all
+        after_first = pump.following(after=kept[0].at, timeout_s=0)
+        newest = pump.newest(after=kept[0].at, timeout_s=0)
+        none_yet = pump.following(after=kept[-1].at, timeout_s=0.05)
+    finally:
+        pump.stop()
+    assert after_first is not None and after_first.number == 1
+    assert newest is not None and newest.number == 4
+    assert none_yet is None  # nothing after the last frame: waited, then gave up
+
+
 def test_burst_gives_what_there_is_on_timeout() -> None:
     pump = FramePump(
         source=ReplayFrameSource(frames(1), fps=5), scanner=lambda i: [], on_code=Collector()
