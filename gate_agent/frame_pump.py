@@ -127,16 +127,11 @@ class FramePump:
 
     def newest(self, *, after: float, timeout_s: float) -> Frame | None:
         """The newest frame captured after `after` (monotonic), waiting at most `timeout_s`."""
-        deadline = time.monotonic() + timeout_s
-        with self._cond:
-            while not self._stop.is_set():
-                if self._ring and self._ring[-1].at > after:
-                    return self._ring[-1]
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
-                self._cond.wait(remaining)
-        return None
+
+        def pick() -> Frame | None:
+            return self._ring[-1] if self._ring and self._ring[-1].at > after else None
+
+        return self._wait_for(pick, timeout_s)
 
     def following(self, *, after: float, timeout_s: float) -> Frame | None:
         """The first frame captured after `after` still kept, waiting at most `timeout_s`.
@@ -144,12 +139,20 @@ class FramePump:
         Not the newest: a liveness window judges consecutive frames, as its thresholds were
         calibrated; frames that came while it worked are still in the ring (about a second).
         """
+
+        def pick() -> Frame | None:
+            return next((frame for frame in self._ring if frame.at > after), None)
+
+        return self._wait_for(pick, timeout_s)
+
+    def _wait_for(self, pick: Callable[[], Frame | None], timeout_s: float) -> Frame | None:
+        """What `pick` finds in the ring (under the lock), waiting for frames until the timeout."""
         deadline = time.monotonic() + timeout_s
         with self._cond:
             while not self._stop.is_set():
-                for frame in self._ring:
-                    if frame.at > after:
-                        return frame
+                frame = pick()
+                if frame is not None:
+                    return frame
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     break
