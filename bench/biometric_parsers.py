@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from figure_rows import NUM, Figure, matched_figure, number, parse_figure_lines, ratio, search
+from figure_rows import NUM, Figure, matched_figure, number, parse_figure_lines, search
 
 __all__ = [
     "parse_agent",
@@ -61,7 +61,6 @@ def parse_agent(text: str) -> list[Figure]:
                 unit="fps",
                 anchor="plain scan_codes loop",
                 anchor_value=number(plain.group(1)),
-                ratio=ratio(fps, number(plain.group(1))),
                 goal=">= 10 fps (the camera rate)",
                 met=fps >= 10,
             )
@@ -79,7 +78,6 @@ def parse_agent(text: str) -> list[Figure]:
                     unit="ms",
                     anchor="MQTT two-hop echo p50",
                     anchor_value=number(echo.group(1)),
-                    ratio=ratio(value, number(echo.group(1))),
                     goal="<= 300 ms (decision timeout)",
                     met=value <= 300,
                 )
@@ -127,7 +125,6 @@ def _parse_agent_face(text: str, badge_p50: float | None) -> list[Figure]:
                     unit="ms",
                     anchor="badge-only p50 (same run)",
                     anchor_value=badge_p50,
-                    ratio=ratio(value, badge_p50),
                     goal=goal if name == "p95" else "",
                     met=(value <= limit) if name == "p95" else None,
                     note=f"{found.group(1)}/{found.group(2)} reads verified",
@@ -157,7 +154,6 @@ def parse_face_track(text: str) -> list[Figure]:
                 unit="ms",
                 anchor="frames after the tap p50 (same run)",
                 anchor_value=base_p50,
-                ratio=ratio(value, base_p50),
                 goal="<= 50 ms p95 when the face was verified before the tap"
                 if name == "p95"
                 else "",
@@ -219,7 +215,6 @@ def parse_scan(text: str) -> list[Figure]:
             unit="%",
             anchor=name,
             anchor_value=rates[name][0],
-            ratio=ratio(rate, rates[name][0]),
             goal=">= 95%",
             met=rate >= 95,
             note=f"{ms:.1f} ms/image",

@@ -36,7 +36,7 @@ class Figure:
         unit: Its unit.
         anchor: What it is compared with, measured in the same run.
         anchor_value: The anchor's value.
-        ratio: value / anchor (or the script's own ratio).
+        ratio: value / anchor_value unless given (the script's own ratio).
         goal: The issue's goal, in words ("" if none).
         met: Whether the goal holds (None: no goal, or not decidable here).
         note: Anything else worth a word.
@@ -52,6 +52,11 @@ class Figure:
     goal: str = ""
     met: bool | None = None
     note: str = ""
+
+    def __post_init__(self) -> None:
+        """Derive the ratio from the value and its anchor when the script gave none."""
+        if self.ratio is None:
+            object.__setattr__(self, "ratio", ratio(self.value, self.anchor_value))
 
 
 Parser = Callable[[str], list[Figure]]
@@ -95,7 +100,6 @@ def matched_figure(
         unit=unit,
         anchor=anchor,
         anchor_value=base,
-        ratio=ratio(measured, base),
         goal=goal,
         met=met,
         note=note,
@@ -121,7 +125,6 @@ def parse_figure_lines(text: str) -> list[Figure]:
                 unit=unit,
                 anchor=anchor,
                 anchor_value=anchor_number,
-                ratio=ratio(number, anchor_number),
                 goal=goal,
                 met={"yes": True, "no": False}.get(met),
             )

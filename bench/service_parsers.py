@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 
-from figure_rows import NUM, Figure, matched_figure, number, parse_figure_lines, ratio, search
+from figure_rows import NUM, Figure, matched_figure, number, parse_figure_lines, search
 
 __all__ = ["parse_api_decisions", "parse_dashboard", "parse_passes"]
 
@@ -35,7 +35,6 @@ def parse_passes(text: str) -> list[Figure]:
                     unit="/s",
                     anchor=anchor.removeprefix("anchor: "),
                     anchor_value=rates[anchor],
-                    ratio=ratio(rates[ours], rates[anchor]),
                 )
             )
     return rows

@@ -15,14 +15,12 @@ _API_TESTS = str(Path(__file__).resolve().parents[1] / "central_api")
 if _API_TESTS not in sys.path:
     sys.path.insert(0, _API_TESTS)
 
-from api_worker_support import stored, wait  # noqa: E402
+from api_worker_support import sqlite_database, stored, wait  # noqa: E402
 from api_world import World, make_event, seed_world  # noqa: E402
 from mosquitto_fixture import MosquittoProcess, MqttProbe  # noqa: E402
 
 from central_api.app import create_app  # noqa: E402
 from central_api.config import Settings  # noqa: E402
-from central_api.db import make_engine  # noqa: E402
-from central_api.migrate import upgrade_database  # noqa: E402
 from central_api.models import Credential, Role  # noqa: E402
 from central_api.mqtt_bus import MqttBus  # noqa: E402
 from gate_protocol.messages import OpenCommand, SyncNotice, decode_message, encode_message  # noqa: E402
@@ -33,11 +31,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def database(tmp_path: Path) -> Iterator[Engine]:
-    url = f"sqlite:///{tmp_path / 'api.db'}"
-    upgrade_database(url)
-    engine = make_engine(url)
-    yield engine
-    engine.dispose()
+    yield from sqlite_database(tmp_path)
 
 
 @pytest.fixture
