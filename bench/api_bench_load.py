@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import os
 import random
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from load_generator import LoadResult, Request
+from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from central_api.config import Settings
@@ -20,6 +24,7 @@ from central_api.decisions import decide_presentation
 from gate_protocol.api_models import DecisionQuery
 
 __all__ = [
+    "changing_people",
     "decision_requests",
     "describe",
     "figure",
@@ -110,3 +115,38 @@ def load_average() -> str:
     """The 1-minute load average and the core count (what else was running)."""
     one, five, _ = os.getloadavg()
     return f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} cores"
+
+
+@contextmanager
+def changing_people(
+    engine: Engine, badges: list[str], *, every_s: float = 1.0
+) -> Iterator[list[int]]:
+    """While inside: every `every_s` one more person is suspended or reinstated.
+
+    As a security desk suspends, reinstates and re-badges people through the day: each
+    change bumps the decision-data version that every decision reads. Yields the list
+    the count of changes goes into.
+    """
+    stop = threading.Event()
+    done = [0]
+    toggle = (
+        "UPDATE person SET status = :status"
+        " WHERE id = (SELECT person_id FROM credential WHERE ref = :ref)"
+    )
+
+    def run() -> None:
+        picked = random.Random(11).sample(badges, min(len(badges), 1000))
+        while not stop.wait(every_s):
+            badge = picked[done[0] // 2 % len(picked)]
+            status = "suspended" if done[0] % 2 == 0 else "active"
+            with engine.begin() as conn:
+                conn.execute(text(toggle), {"status": status, "ref": badge})
+            done[0] += 1
+
+    worker = threading.Thread(target=run, name="bench-changes", daemon=True)
+    worker.start()
+    try:
+        yield done
+    finally:
+        stop.set()
+        worker.join()

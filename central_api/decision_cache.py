@@ -15,13 +15,16 @@ generation (agent keys bump the version too: migration 0007).
 import gc
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from gate_protocol.records import CredentialRecord, GatePolicy, PersonRecord, ZoneRules
 
 __all__ = [
+    "ChangeReader",
     "CredentialInputs",
+    "DataChanges",
     "DecisionCache",
     "GateInputs",
     "GateKeyInputs",
@@ -31,6 +34,9 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+# How long after a generation was installed a request may still bring an older version.
+_LATE_S = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,17 +89,47 @@ class Generation:
         """How many entries the generation holds."""
         return len(self.gates) + len(self.credentials) + len(self.people) + len(self.gate_keys)
 
+    def without(self, changes: "DataChanges", *, version: int) -> "Generation":
+        """A generation of `version` with every entry but those `changes` touched."""
+        people, refs = changes.people, changes.credential_refs
+        return Generation(
+            version=version,
+            gates=dict(self.gates),
+            credentials={
+                key: inputs
+                for key, inputs in self.credentials.items()
+                if key[1] not in refs and (inputs is None or inputs.person_id not in people)
+            },
+            people={key: inputs for key, inputs in self.people.items() if key not in people},
+            gate_keys=dict(self.gate_keys),
+        )
 
+
+@dataclass(frozen=True, slots=True)
+class DataChanges:
+    """What some decision-data versions touched: only these people's own rows.
+
+    `credential_refs`: the refs of credentials inserted, changed or deleted (a lookup of
+    such a ref may be held as "no such credential", belonging to no one yet).
+    """
+
+    people: frozenset[str]
+    credential_refs: frozenset[str]
+
+
+# (after, upto) -> what the versions after `after` up to `upto` touched; None: they may
+# have touched anything (a rule, zone, gate or key; or the notes are gone).
+ChangeReader = Callable[[int, int], DataChanges | None]
 Preloader = Callable[["DecisionCache", Generation], None]
 
 
 class DecisionCache:
     """The current `Generation` of one app (one per process; tests make one per app).
 
-    With a `preload` function, a fresh generation is filled in the background (every
-    gate, credential and person in bulk, a few queries per thousand people) so that the
-    first presentation of each person after a change does not pay ten queries; requests
-    that come first load what they need themselves. One preload runs at a time and it
+    With a `preload` function, a new generation is filled in the background (every
+    gate, credential and person it lacks, in bulk, a few queries per thousand people) so
+    that the first presentation of each person after a change does not pay ten queries;
+    requests that come first load what they need themselves. One preload runs at a time and it
     gives up as soon as its generation is no longer current.
     """
 
@@ -118,25 +154,61 @@ class DecisionCache:
         self._max_entries = max_entries
         self._preload = preload
         self._preloading: threading.Thread | None = None
+        self._installed_at = time.monotonic()
         self.reloads = 0
+        self.carried = 0
 
     def current(self) -> Generation:
         """The generation to try first (it may turn out stale: the caller checks)."""
         return self._current
 
-    def generation(self, version: int | None) -> Generation:
-        """The generation for `version`: the current one if it matches, else a fresh one."""
+    def generation(self, version: int | None, *, changes: ChangeReader | None = None) -> Generation:
+        """The generation for `version`: the current one if it matches, else a new one.
+
+        Args:
+            version: The decision-data version just read.
+            changes: Reads what the versions since the current generation's touched; when
+                that is only some people's rows, the new generation keeps every other
+                entry (`carried`), else it starts empty (`reloads`).
+        """
         with self._lock:
             current = self._current
             if current.version == version and version is not None:
                 if current.size() <= self._max_entries:
                     return current
-            fresh = Generation(version=version)
+            if self._is_late(current, version):
+                # A request that read the version just before a newer one was installed:
+                # it gets a generation of its own, the newer one stays.
+                return Generation(version=version)
+            fresh = self._carried(current, version, changes)
+            if fresh is None:
+                fresh = Generation(version=version)
+                self.reloads += 1
+            else:
+                self.carried += 1
             self._current = fresh
-            self.reloads += 1
+            self._installed_at = time.monotonic()
             if self._preload is not None and version is not None:
+                # A carried generation lacks only the people the changes touched.
                 self._start_preload(fresh)
             return fresh
+
+    def _is_late(self, current: Generation, version: int | None) -> bool:
+        if version is None or current.version is None or version >= current.version:
+            return False
+        # Long after the newer one was installed, an older version means the database went
+        # back (restored from a backup): follow it rather than serve no one from memory.
+        return time.monotonic() - self._installed_at < _LATE_S
+
+    def _carried(
+        self, current: Generation, version: int | None, changes: ChangeReader | None
+    ) -> Generation | None:
+        if changes is None or version is None or current.version is None:
+            return None
+        if current.size() > self._max_entries:
+            return None
+        touched = changes(current.version, version)
+        return None if touched is None else current.without(touched, version=version)
 
     def is_current(self, generation: Generation) -> bool:
         """Whether `generation` is still the one requests use (a preload stops if not)."""

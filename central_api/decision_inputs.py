@@ -117,7 +117,7 @@ def _person_inputs(
 def preload_decision_inputs(
     cache: DecisionCache, generation: Generation, *, engine: Engine, chunk: int = 2000
 ) -> None:
-    """Fill `generation` with every gate, credential and person, `chunk` people a round.
+    """Fill `generation` with every gate, credential and person it lacks, `chunk` people a round.
 
     Runs on the cache's preload thread, after the generation's version was read, so what
     it loads is at least that current; entries a request loaded meanwhile are kept. Stops
@@ -135,7 +135,10 @@ def preload_decision_inputs(
         for start in range(0, len(people), chunk):
             if not cache.is_current(generation):
                 return
-            part = people[start : start + chunk]
+            # Entries a request loaded, or that a generation carried over, are kept.
+            part = [row for row in people[start : start + chunk] if row[0] not in generation.people]
+            if not part:
+                continue
             ids = [person_id for person_id, _ in part]
             records = load_person_records(session=session, person_ids=ids)
             for person_id, site_id in part:

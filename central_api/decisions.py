@@ -26,6 +26,7 @@ from sqlmodel import Session, col
 from central_api.config import Settings
 from central_api.db import utc_now
 from central_api.decision_cache import DecisionCache, GateInputs, Generation
+from central_api.decision_changes import change_reader
 from central_api.decision_inputs import Presenter, load_decision_inputs
 from central_api.decision_live_state import LiveState
 from central_api.metrics import DECISION_SECONDS, DECISIONS_TOTAL
@@ -82,7 +83,7 @@ def decide_presentation(
     if live.data_version is None or live.data_version != generation.version:
         # The data changed since this process loaded it (or it never did): load again
         # under the version just read; what is loaded now is at least that current.
-        generation = cache.generation(live.data_version)
+        generation = cache.generation(live.data_version, changes=change_reader(session))
         if recheck_gate is not None:
             gate_id = recheck_gate(generation)
         gate, presenter, live = load_decision_inputs(

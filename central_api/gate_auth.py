@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from central_api.decision_cache import DecisionCache, GateKeyInputs, Generation
+from central_api.decision_changes import change_reader
 from central_api.deps import SessionDep
 from central_api.models import AgentKey, DecisionDataVersion, Gate
 
@@ -167,7 +168,7 @@ def resolve_gate_key(*, session: Session, cache: DecisionCache | None, digest: s
             select(DecisionDataVersion.version).where(DecisionDataVersion.id == 1)
         ).first()
         if version is not None:
-            generation = cache.generation(version)
+            generation = cache.generation(version, changes=change_reader(session))
             known = generation.gate_keys.get(digest)
             if known is not None:
                 return GateKeyClaim(digest=digest, gate=known, generation=generation)

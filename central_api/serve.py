@@ -39,7 +39,7 @@ _RESTART_PAUSE_S = 1.0
 
 def worker_app() -> FastAPI:
     """The app of one worker process, configured from the environment (uvicorn factory)."""
-    return create_app(Settings(), freeze_gc=True)
+    return create_app(Settings(), server=True)
 
 
 def _export_shared_secrets(settings: Settings) -> None:

@@ -62,7 +62,7 @@ from central_api.models.sites import (
     ZoneCreate,
     ZonePublic,
 )
-from central_api.models.versions import DecisionDataVersion
+from central_api.models.versions import DecisionDataChange, DecisionDataVersion
 
 __all__ = [
     "AccessEventPublic",
@@ -85,6 +85,7 @@ __all__ = [
     "Credential",
     "CredentialCreate",
     "CredentialPublic",
+    "DecisionDataChange",
     "DecisionDataVersion",
     "FaceTemplate",
     "FaceTemplatePublic",
