@@ -51,7 +51,7 @@ def api_command(
         )
         return
     uvicorn.run(
-        create_app(settings, freeze_gc=True),
+        create_app(settings, server=True),
         host=host,
         port=port,
         log_level="info",
