@@ -31,6 +31,7 @@ thread.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -58,13 +59,16 @@ _SAME_FACE_IOU = 0.3
 class FaceStream:
     """Finds, aligns and encodes the faces of one camera's frames (BGR, as OpenCV reads)."""
 
-    def __init__(self, settings: StreamSettings | None = None) -> None:
+    def __init__(self, settings: StreamSettings | None = None, *, detector: Any = None) -> None:
         """Start an empty stream.
 
         Args:
             settings: What may be skipped; defaults from :class:`StreamSettings`.
+            detector: The dlib HOG detector to search with; None: the shared one
+                (:func:`biometrics.models.own_hog_detector` for a thread of its own).
         """
         self.settings = settings or StreamSettings()
+        self._detector = detector
         self.counters = StreamCounters()
         self._faces: list[StreamFace] = []
         self._thumb: npt.NDArray[np.float32] | None = None
@@ -169,7 +173,7 @@ class FaceStream:
             small = np.ascontiguousarray(cv2.resize(small, size, interpolation=cv2.INTER_AREA))
         if not self.settings.grey_search:
             small = np.ascontiguousarray(cv2.cvtColor(small, cv2.COLOR_BGR2RGB))
-        rects, scores, _ = hog_detector().run(small, 0, 0.0)
+        rects, scores, _ = (self._detector or hog_detector()).run(small, 0, 0.0)
         if not rects and kept and self._scan_scale is not None:
             # The face moved off or shrank below the detector's 80 px at the kept scale.
             self._scan_scale = None
@@ -208,7 +212,8 @@ class FaceStream:
             if scale < 1.0:
                 size = (max(round(crop.shape[1] * scale), 1), max(round(crop.shape[0] * scale), 1))
                 crop = np.asarray(cv2.resize(crop, size, interpolation=cv2.INTER_AREA), np.uint8)
-            rects, scores, _ = hog_detector().run(np.ascontiguousarray(crop), 0, 0.0)
+            detector = self._detector or hog_detector()
+            rects, scores, _ = detector.run(np.ascontiguousarray(crop), 0, 0.0)
             found = [
                 scaled_box(r, 1 / scale, top, left, float(s)).clipped(height, width)
                 for r, s in zip(rects, scores, strict=True)

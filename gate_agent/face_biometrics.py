@@ -54,9 +54,9 @@ __all__ = [
 Image = npt.NDArray[np.uint8]
 # dlib's shared models are not known to be safe from two threads at once.
 _DLIB = threading.Lock()
-# A window pauses the presearch this long, renewed with each frame (a window that fails
-# before its result lets the presearch go on by itself).
-_PAUSE_S = 3.0
+# A window waits this long for a search of its frame under way on another thread (a search
+# costs about 40 ms, and a window asks for up to 6 at once) before it searches it itself.
+_SEARCH_WAIT_S = 0.25
 
 
 class _BurstFaces:
@@ -104,7 +104,10 @@ class BiometricFaceVerifier:
         self._pipeline = pipeline
         self._max_frames = max_frames
         self._window_frames = window_frames
-        self.presearch = FramePresearch(lock=_DLIB) if presearch else None
+        self.presearch = FramePresearch() if presearch else None
+        # Without a presearch, windows still have their next frames searched on other
+        # cores (by detectors of its own).
+        self._lookahead = self.presearch or FramePresearch()
 
     def open_window(
         self, *, templates: Sequence[bytes], liveness: LivenessChecker | None
@@ -114,7 +117,7 @@ class BiometricFaceVerifier:
             templates=templates,
             liveness=liveness,
             frames=self._window_frames,
-            presearch=self.presearch,
+            searcher=self._lookahead,
         )
 
     def searches_ahead(self) -> bool:
@@ -122,12 +125,8 @@ class BiometricFaceVerifier:
         return self.presearch is not None
 
     def presearch_frame(self, image: Image) -> bool:
-        """Search a frame ahead of any window (`gate_agent.face_presearch`)."""
-        return self.presearch is not None and self.presearch.search(image)
-
-    def presearched(self, image: Image) -> bool:
-        """Whether this very frame was searched ahead."""
-        return self.presearch is not None and self.presearch.has(image)
+        """Search a frame ahead of any window (`gate_agent.face_presearch`): a face in it?"""
+        return self.presearch is not None and bool(self.presearch.search(image))
 
     def _encodings(self, images: Sequence[Image]) -> list[npt.NDArray[np.float32]]:
         if self._pipeline is None:
@@ -169,7 +168,7 @@ class BiometricFaceWindow:
         templates: Sequence[bytes],
         liveness: LivenessChecker | None,
         frames: int = WINDOW_FRAMES,
-        presearch: FramePresearch | None = None,
+        searcher: FramePresearch | None = None,
     ) -> None:
         rows = [template_from_bytes(t) for t in templates]
         self._matrix = np.stack(rows) if rows else None
@@ -182,16 +181,19 @@ class BiometricFaceWindow:
         self._encoding: npt.NDArray[np.float32] | None = None
         self._averaged = False
         self._verdict: LivenessResult | None = None
-        self._presearch = presearch
-        if presearch is not None:
-            presearch.pause(for_s=_PAUSE_S)
+        self._searcher = searcher
+
+    def prefetch(self, images: Sequence[Image]) -> None:
+        """Have these coming frames searched beside this window's work (other cores)."""
+        if self._searcher is not None:
+            for image in images:
+                self._searcher.search_soon(image)
 
     def feed(self, image: Image) -> bool:
         """Work on the next BGR frame; True once the outcome is certain."""
         found = None
-        if self._presearch is not None:
-            self._presearch.pause(for_s=_PAUSE_S)
-            found = self._presearch.found(image)
+        if self._searcher is not None:
+            found = self._searcher.found(image, wait_s=_SEARCH_WAIT_S)
         with _DLIB:
             faces = self._stream.faces(image, found=found)
         if faces:
@@ -228,8 +230,6 @@ class BiometricFaceWindow:
 
     def result(self) -> tuple[FaceMatch, LivenessResult | None]:
         """The match and the liveness verdict (inconclusive: failed, too few frames)."""
-        if self._presearch is not None:
-            self._presearch.resume()
         if not self._tracks:
             return FaceMatch(seen=False), None
         match = FaceMatch(seen=True, distance=self._distance())

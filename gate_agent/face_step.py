@@ -25,6 +25,7 @@ __all__ = [
     "FaceWindow",
     "LivenessChecker",
     "LivenessResult",
+    "PrefetchingWindow",
     "PresearchingVerifier",
     "TrackLivenessChecker",
     "WindowVerifier",
@@ -72,6 +73,15 @@ class LivenessChecker(Protocol):
 
 
 @runtime_checkable
+class PrefetchingWindow(Protocol):
+    """A face window that can have its coming frames searched beside its own work."""
+
+    def prefetch(self, images: Sequence[Image]) -> None:
+        """Start searching these frames (they are fed later, in this order)."""
+        ...
+
+
+@runtime_checkable
 class PresearchingVerifier(Protocol):
     """A window verifier that can search frames ahead of a credential (`face_presearch`)."""
 
@@ -80,11 +90,7 @@ class PresearchingVerifier(Protocol):
         ...
 
     def presearch_frame(self, image: Image) -> bool:
-        """Search this frame now, before any window needs it; False when it was skipped."""
-        ...
-
-    def presearched(self, image: Image) -> bool:
-        """Whether this very frame was searched ahead (a window would not search it again)."""
+        """Search this frame now, before any window needs it: whether it shows a face."""
         ...
 
 

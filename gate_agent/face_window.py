@@ -3,15 +3,21 @@
 A badge tap whose holder's face is not yet verified on the face track opens a window
 (`WindowVerifier.open_window`). It is fed, oldest first:
 
-1. the frames the camera took just before the credential (at most `preroll_frames`, none
+1. the frames the camera took just before the credential (the last `preroll_frames`, none
    older than `preroll_s`): the person was usually already in front of the reader, so
    these frames count towards the liveness window and the 1:1 encoding without waiting.
-   Frames whose faces the verifier already searched ahead (`PresearchingVerifier`,
-   `gate_agent.face_presearch`) are taken first: the window does not search them again;
+   The window does not search again the frames a presearch already searched
+   (`gate_agent.face_presearch`, which follows every frame while a face is in view); they
+   are still the last consecutive frames, never a pick of the searched ones: frames of
+   uneven spacing refused live users;
 2. then the frames after them in the order the camera took them (`following`: frames
    that arrived while the window worked are still in the pump's ring, about a second),
    so the liveness check judges consecutive frames, the spacing its thresholds were
    calibrated on.
+
+A window that can (`PrefetchingWindow`) has the pre-roll frames, and then the frame after
+the one it works on, searched on other cores while it works (the whole-frame search is
+most of a frame's cost, and dlib releases the GIL in it).
 
 The window says when its outcome is certain (the 1:1 distance known and liveness judged:
 a mismatch is known after two frames, but liveness is judged still, so that the denial's
@@ -24,7 +30,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -32,7 +38,7 @@ from gate_agent.face_step import (
     FaceMatch,
     FaceOutcome,
     LivenessChecker,
-    PresearchingVerifier,
+    PrefetchingWindow,
     WindowVerifier,
     outcome_of,
 )
@@ -73,29 +79,13 @@ class WindowPlan:
     timeout_s: float = 1.5
 
 
-def preroll(
-    feed: FrameFeed,
-    *,
-    since: float,
-    plan: WindowPlan,
-    presearched: Callable[[Frame], bool] | None = None,
-) -> list[Frame]:
-    """The frames from just before `since` (oldest first), within the plan's limits.
-
-    With `presearched`, the frames whose faces were already searched ahead (they cost the
-    window no search) come first, the newest of the others fill up the rest.
-    """
+def preroll(feed: FrameFeed, *, since: float, plan: WindowPlan) -> list[Frame]:
+    """The last frames from just before `since` (oldest first), within the plan's limits."""
     if plan.preroll_frames <= 0:
         return []
-    count = plan.preroll_frames + 4 if presearched is None else 4 * plan.preroll_frames
-    recent = feed.burst(count=count, since=since - plan.preroll_s, timeout_s=0)
+    recent = feed.burst(count=plan.preroll_frames + 4, since=since - plan.preroll_s, timeout_s=0)
     before = [f for f in recent if since - plan.preroll_s <= f.at < since]
-    if presearched is None:
-        return before[-plan.preroll_frames :]
-    ahead = [f for f in before if presearched(f)][-plan.preroll_frames :]
-    others = [f for f in before if not any(f is g for g in ahead)]
-    chosen = ahead + others[max(len(others) - (plan.preroll_frames - len(ahead)), 0) :]
-    return sorted(chosen, key=lambda f: f.at)
+    return before[-plan.preroll_frames :]
 
 
 def run_face_window(
@@ -128,15 +118,11 @@ def run_face_window(
     last_at = since - 1e-6
     try:
         settled = False
-        ahead = None
-        if isinstance(verifier, PresearchingVerifier) and verifier.searches_ahead():
-            ahead = verifier.presearched
-        frames = preroll(
-            feed,
-            since=since,
-            plan=plan,
-            presearched=None if ahead is None else (lambda f: ahead(f.image)),
-        )
+        frames = preroll(feed, since=since, plan=plan)
+        prefetcher = window if isinstance(window, PrefetchingWindow) else None
+        if prefetcher is not None and frames:
+            # Their searches run on other cores while this thread works frame by frame.
+            prefetcher.prefetch([frame.image for frame in frames])
         for frame in frames:
             fed += 1
             last_at = frame.at
@@ -154,6 +140,10 @@ def run_face_window(
             if frame_or_none is None:
                 break
             last_at = frame_or_none.at
+            if prefetcher is not None:
+                coming = feed.following(after=last_at, timeout_s=0)
+                if coming is not None:
+                    prefetcher.prefetch([coming.image])
             fed += 1
             settled = window.feed(frame_or_none.image)
         match, verdict = window.result()

@@ -157,7 +157,7 @@ def test_track_liveness_judges_the_tracks_face_not_the_larger_one_beside_it(
     assert not liveness.check(frames).passed
 
 
-def test_frames_searched_ahead_give_the_same_outcome_and_the_window_pauses_the_search(
+def test_frames_searched_ahead_give_the_same_outcome(
     portrait: tuple[np.ndarray, np.ndarray],
 ) -> None:
     from biometrics.liveness_sim import live_sequence
@@ -172,10 +172,36 @@ def test_frames_searched_ahead_give_the_same_outcome_and_the_window_pauses_the_s
     ahead = BiometricFaceVerifier(presearch=True)
     assert ahead.searches_ahead() and ahead.presearch is not None
     assert all(ahead.presearch_frame(frame) for frame in frames[:6])
-    assert ahead.presearched(frames[5]) and not ahead.presearched(frames[6])
+    assert ahead.presearch.has(frames[5]) and not ahead.presearch.has(frames[6])
     window = ahead.open_window(templates=templates, liveness=BiometricLiveness())
-    assert not ahead.presearch_frame(frames[7])  # paused while a window runs
+    assert ahead.presearch_frame(frames[7])  # it goes on while a window runs
     feed_all(window, frames)
-    assert ahead.presearch.used == 6  # the six frames were not searched again
+    assert ahead.presearch.used == 7  # the seven frames were not searched again
     assert window.result() == plain.result()
-    assert ahead.presearch_frame(frames[9])  # searching again once the window is over
+
+
+def test_a_window_whose_frames_are_searched_on_other_threads_decides_alike(
+    portrait: tuple[np.ndarray, np.ndarray],
+) -> None:
+    from biometrics.liveness_sim import live_sequence
+    from gate_agent.face_biometrics import (
+        BiometricFaceVerifier,
+        BiometricFaceWindow,
+        BiometricLiveness,
+    )
+    from gate_agent.face_presearch import FramePresearch
+
+    image, landmarks = portrait
+    frames = bgr(live_sequence(image, landmarks, rng=np.random.default_rng(5), frames=10))
+    templates = [template("obama2.jpg")]
+    plain = BiometricFaceVerifier().open_window(templates=templates, liveness=BiometricLiveness())
+    feed_all(plain, frames)
+    searcher = FramePresearch()
+    ahead = BiometricFaceWindow(
+        templates=templates, liveness=BiometricLiveness(), searcher=searcher
+    )
+    ahead.prefetch(frames[:6])
+    fed = feed_all(ahead, frames)
+    assert ahead.result() == plain.result()
+    assert searcher.searched == 6 and searcher.used == 6  # none searched twice
+    assert fed == 8  # the liveness window: the rest were not needed
