@@ -194,7 +194,7 @@ def test_agent_searches_ahead_only_when_configured_and_no_face_track_runs(tmp_pa
     tracked = app(BiometricFaceObserver(), "tracked", ahead=True)
     try:
         assert ahead.presearch is not None and ahead.tracker is None
-        assert plain.presearch is None  # face.presearch is off by default
+        assert plain.presearch is None  # a verifier built without presearch
         assert tracked.presearch is None and tracked.tracker is not None
     finally:
         for built in (ahead, plain, tracked):
