@@ -30,6 +30,7 @@ from central_api.decision_lane import DecisionLane
 from central_api.decision_request import read_engine_of
 from central_api.enroll import router as enroll_router
 from central_api.errors import ServiceError
+from central_api.gc_watch import watch_gc
 from central_api.ingest_worker import IngestWorker
 from central_api.live_reader import LiveReader, conninfo_of
 from central_api.models import DecisionDataVersion
@@ -79,9 +80,10 @@ def create_app(
     Args:
         settings: Database URL, MQTT URL (optional: without one nothing is published), secrets.
         engine: An engine to use instead of one made from `settings.database_url` (tests).
-        server: A server process (one app for its life): load every decision input
-            before serving, and freeze the decision cache's objects out of the cyclic
-            collector's sight after each preload.
+        server: A server process (one app for its life): time its garbage collections
+            (`central_api.gc_watch`), load every decision input before serving, and
+            freeze the decision cache's objects out of the cyclic collector's sight after
+            each preload.
     """
     engine = engine or make_engine(settings.database_url)
     group = settings.ingest_share_group
@@ -103,6 +105,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         ensure_audit_head(engine=engine)
         if server:
+            watch_gc()
             await run_in_threadpool(_preload_before_serving, app.state.decision_cache, engine)
         worker.start()
         bus.start()

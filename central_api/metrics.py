@@ -22,6 +22,7 @@ __all__ = [
     "DECISIONS_TOTAL",
     "DECISION_SECONDS",
     "EVENTS_TOTAL",
+    "GC_PAUSE_SECONDS",
     "INGEST_QUEUE",
     "INGEST_REJECTED_TOTAL",
     "MULTIPROC_ENV",
@@ -43,6 +44,12 @@ DECISION_SECONDS = Histogram(
 )
 INGEST_REJECTED_TOTAL = Counter(
     "portgate_ingest_rejected_total", "Ingested messages refused, by reason.", ["reason"]
+)
+GC_PAUSE_SECONDS = Histogram(
+    "portgate_gc_pause_seconds",
+    "Time a worker was stopped by the cyclic garbage collector, by generation.",
+    ["generation"],
+    buckets=(0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0),
 )
 ALARMS_TOTAL = Counter("portgate_alarms_total", "Alarms stored, by kind.", ["kind"])
 INGEST_QUEUE = Gauge(

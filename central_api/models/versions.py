@@ -17,6 +17,7 @@ from sqlmodel import Field, SQLModel
 
 __all__ = [
     "DECISION_CHANGE_KEPT",
+    "DECISION_CHANGE_PRUNE_EVERY",
     "DECISION_DATA_TABLES",
     "DecisionDataChange",
     "DecisionDataVersion",
@@ -48,9 +49,11 @@ PERSON_SCOPED_TABLES = {
     "watchlistentry": "person_id",
 }
 
-# Change notes older than this many versions are deleted by the triggers; a process that
-# far behind loads everything again.
+# Change notes older than this many versions are deleted by the triggers (on PostgreSQL
+# once every DECISION_CHANGE_PRUNE_EVERY versions); a process that far behind loads
+# everything again.
 DECISION_CHANGE_KEPT = 10_000
+DECISION_CHANGE_PRUNE_EVERY = 1_000
 
 
 class DecisionDataVersion(SQLModel, table=True):

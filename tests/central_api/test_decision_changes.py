@@ -19,7 +19,7 @@ from central_api.config import Settings
 from central_api.decision_cache import CredentialInputs, DataChanges, DecisionCache, Generation
 from central_api.decision_changes import read_data_changes
 from central_api.models import Credential, DecisionDataChange, DecisionDataVersion
-from central_api.models.versions import DECISION_CHANGE_KEPT
+from central_api.models.versions import DECISION_CHANGE_KEPT, DECISION_CHANGE_PRUNE_EVERY
 from gate_protocol.messages import CredentialKind
 from gate_protocol.records import CredentialRecord
 
@@ -163,11 +163,10 @@ def test_a_statement_that_changes_no_row_bumps_nothing(world: World, engine: Eng
 
 def test_the_triggers_delete_notes_too_old_to_be_used(world: World, engine: Engine) -> None:
     person = enroll(engine, world, badge="AB1")
-    run_sql(
-        engine,
-        "UPDATE decision_data_version SET version = version + :n WHERE id = 1",
-        n=DECISION_CHANGE_KEPT,
-    )
+    # Far ahead, and the next change lands on a version where PostgreSQL prunes.
+    every = DECISION_CHANGE_PRUNE_EVERY
+    ahead = (data_version(engine) + DECISION_CHANGE_KEPT) // every * every + every - 1
+    run_sql(engine, "UPDATE decision_data_version SET version = :v WHERE id = 1", v=ahead)
     run_sql(engine, "UPDATE person SET status = 'suspended' WHERE id = :id", id=person)
     latest = data_version(engine)
     with Session(engine) as session:

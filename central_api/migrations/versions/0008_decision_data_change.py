@@ -10,7 +10,7 @@ drops only those people (`central_api.decision_cache`).
 On PostgreSQL the person tables' triggers are statement-level with transition tables
 (one version per statement, as before: a bulk import is one bump, not one per row); on
 SQLite every trigger is per row. Notes older than 10,000 versions are deleted by the
-triggers themselves.
+triggers themselves (on PostgreSQL once every 1,000 versions).
 
 Revision ID: 0008
 Revises: 0007
@@ -45,6 +45,10 @@ _SHARED_TABLES = (
     "agentkey",
 )
 _KEPT = 10_000
+# PostgreSQL prunes once every this many versions: a delete on every statement of a bulk
+# import walked the index entries that its own transaction had deleted before (10,000 people
+# seeded row by row: 36.6 s, against 14.1 s without the delete).
+_PRUNE_EVERY = 1_000
 _BUMP = "UPDATE decision_data_version SET version = version + 1 WHERE id = 1"
 _PRUNE = (
     "DELETE FROM decision_data_change WHERE version <= "
@@ -62,7 +66,9 @@ BEGIN
   UPDATE decision_data_version SET version = version + 1 WHERE id = 1 RETURNING version INTO v;
   IF v IS NOT NULL THEN  -- no version row: the tables are being emptied
     INSERT INTO decision_data_change (version) VALUES (v);
-    DELETE FROM decision_data_change WHERE version <= v - {_KEPT};
+    IF v % {_PRUNE_EVERY} = 0 THEN
+      DELETE FROM decision_data_change WHERE version <= v - {_KEPT};
+    END IF;
   END IF;
   RETURN NULL;
 END $$
@@ -102,7 +108,9 @@ BEGIN
            CASE WHEN TG_TABLE_NAME = 'credential' THEN r.j ->> 'ref' END
     FROM (SELECT to_jsonb(n) AS j FROM new_rows n) r;
   END IF;
-  DELETE FROM decision_data_change WHERE version <= v - {_KEPT};
+  IF v % {_PRUNE_EVERY} = 0 THEN
+    DELETE FROM decision_data_change WHERE version <= v - {_KEPT};
+  END IF;
   RETURN NULL;
 END $$
 """
