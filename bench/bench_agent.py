@@ -16,13 +16,17 @@ usage: .venv/bin/python bench/bench_agent.py [--seconds S] [--reads N] [--face-r
    simulated live user made from ../shared/data/faces/obama.jpg (biometrics.liveness_sim:
    blink, mouth, head-turn parallax; 480 px wide, the face about 135 px); the enrolled
    template comes from another photo (obama2.jpg, enrollment pipeline). Two paths:
-   * "face + liveness over the next frames": no face track; the agent's face window
+   * "after the tap, no track, no presearch": the agent's face window
      (gate_agent.face_window): the frames of the 0.5 s before the credential (at most 6),
      then each new frame as it arrives, worked on one by one (search + 68 landmarks; two
-     encoded), liveness over 8 frames with the face, stop once certain; then the API;
-   * "face + liveness, pre-roll searched before the tap": the same window with
-     face.presearch on (gate_agent.face_presearch: the newest frame searched every 80 ms
-     before the tap, so the window's pre-roll frames are not searched again after it);
+     encoded; the searches on two searcher threads, ahead of the window's own work),
+     liveness over 8 frames with the face, stop once certain; then the API;
+   * "after the tap, no track, presearch": the same window with face.presearch on (the
+     default; gate_agent.face_presearch follows every frame while a face is in view, so the
+     window's pre-roll frames are searched before the tap);
+   * "after the tap, track not judged yet, presearch": the defaults (face track and
+     presearch), the badge read 0.5 s after the agent starts, before the track has the 8
+     frames its liveness check needs (reads the track decided anyway are skipped);
    * "face verified before the tap": the agent's face track (tracker thread) has encoded
      the face and passed liveness before the badge is read (a fresh agent per read: a
      track decides one presentation).
@@ -289,10 +293,16 @@ def bench_face(reads: int, fps: float, badge_p50: float | None) -> None:
         api = ApiStub(snapshot)
         bridge = BridgeSim(broker.port)
         try:
-            for label, track, ahead in (
-                ("face + liveness over the next frames", False, False),
-                ("face + liveness, pre-roll searched before the tap", False, True),
-                ("face verified before the tap", True, False),
+            for label, track, ahead, wait in (
+                ("face + liveness after the tap, no track, no presearch", False, False, False),
+                ("face + liveness after the tap, no track, presearch", False, True, False),
+                (
+                    "face + liveness after the tap, track not judged yet, presearch",
+                    True,
+                    True,
+                    False,
+                ),
+                ("face verified before the tap (track)", True, True, True),
             ):
                 times: list[float] = []
                 faces: list[Any] = []
@@ -301,7 +311,7 @@ def bench_face(reads: int, fps: float, badge_p50: float | None) -> None:
                 for n in range(reads):
                     if app is None or track:
                         app = face_gate(
-                            Path(tmp) / f"{track}{ahead}{n}",
+                            Path(tmp) / f"{track}{ahead}{wait}{n}",
                             broker.port,
                             api,
                             frames,
@@ -310,11 +320,15 @@ def bench_face(reads: int, fps: float, badge_p50: float | None) -> None:
                             ahead,
                         )
                         time.sleep(0.5)  # the camera's first frames
-                    if track and not track_ready(app, 15):
+                    if wait and not track_ready(app, 15):
                         refused += 1
                         app.stop()
                         continue
                     ms, event = bridge.tap()
+                    if track and not wait and event is not None and from_track(event):
+                        app.stop()  # the track was quicker than the tap: not this path
+                        time.sleep(0.3)
+                        continue
                     ok = (
                         event is not None
                         and event.face_score is not None
@@ -339,6 +353,11 @@ def bench_face(reads: int, fps: float, badge_p50: float | None) -> None:
             bridge.close()
             api.stop()
             broker.stop()
+
+
+def from_track(event: Any) -> bool:
+    """Whether the face track decided the event (its detail says so)."""
+    return "before the credential" in str(event.reason_detail or "")
 
 
 def report_face(

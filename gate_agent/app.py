@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from datetime import UTC, datetime
 
 from gate_protocol.messages import NodeState, NodeStatus, encode_message
@@ -120,9 +121,14 @@ class AgentApp:
         if self.pump is not None and verifier is not None and config.face.enabled:
             if observer is not None and config.face.track_window_s > 0:
                 self.tracker = self._build_tracker(self.pump, observer, liveness)
-            elif isinstance(verifier, PresearchingVerifier) and verifier.searches_ahead():
-                # No face track: the window's pre-roll frames are searched before the tap.
-                self.presearch = PresearchWorker(frames=self.pump, search=verifier.presearch_frame)
+            if isinstance(verifier, PresearchingVerifier) and verifier.searches_ahead():
+                # The window's pre-roll frames are searched before the tap; with a face
+                # track, only while a face in view has not passed liveness in it yet.
+                self.presearch = PresearchWorker(
+                    frames=self.pump,
+                    search=verifier.presearch_frame,
+                    wanted=None if self.tracker is None else self._awaiting_liveness,
+                )
             face = FaceSettings(
                 pump=self.pump,
                 verifier=verifier,
@@ -177,6 +183,10 @@ class AgentApp:
             ),
         )
         self._loop_thread: threading.Thread | None = None
+
+    def _awaiting_liveness(self) -> bool:
+        tracker = self.tracker
+        return tracker is not None and tracker.tracks.awaiting_liveness(now=time.monotonic())
 
     def _build_tracker(
         self, pump: FramePump, observer: FaceObserver, liveness: LivenessChecker | None

@@ -214,11 +214,11 @@ class FaceConfig(_Section):
     )
     presearch: bool = Field(
         default=True,
-        description="Without a face track (track_window_s 0 or no observer): search camera "
-        "frames for faces before any tap (the newest every 80 ms while the scene moves, every "
-        "frame in camera order while a face is in view), so the face window after a tap finds "
-        "its pre-roll searched (about 70 ms sooner at p50; docs/agent.md). Costs up to about "
-        "one core while a face is in view",
+        description="Search camera frames for faces before any tap (the newest every 80 ms "
+        "while the scene moves, every frame in camera order while a face is in view; with a "
+        "face track, only while a face in view has not passed liveness in it), so the face "
+        "window after a tap finds its pre-roll searched (docs/agent.md). Costs up to about "
+        "one core while it follows a face",
     )
 
 

@@ -198,6 +198,8 @@ class PresearchWorker(LoopThread):
             the newest frame.
         parallel: While faces are followed, frames searched at once (a search of a
             480x600 frame costs about 40 ms here, more than a 30 fps camera's 33 ms).
+        wanted: Asked before each frame: False leaves the camera unsearched (a face track
+            that has already judged every face in view); None: always wanted.
     """
 
     def __init__(
@@ -208,8 +210,10 @@ class PresearchWorker(LoopThread):
         interval_s: float = 0.08,
         max_lag_s: float = 0.15,
         parallel: int = 2,
+        wanted: Callable[[], bool] | None = None,
     ) -> None:
         super().__init__(name="agent-presearch")
+        self._wanted = wanted
         self._frames = frames
         self._search = search
         self._interval_s = interval_s
@@ -244,6 +248,10 @@ class PresearchWorker(LoopThread):
         pending: deque[Future[bool]] = deque()
         while not self._stop.is_set():
             started = time.monotonic()
+            if self._wanted is not None and not self._wanted():
+                following = False
+                self._stop.wait(self._interval_s)
+                continue
             frame = self._next(after=last_at, following=following)
             if frame is None:
                 following = False

@@ -209,6 +209,19 @@ class FaceTracks:
                 and len(track.frames) >= self._window_frames
             ]
 
+    def awaiting_liveness(self, *, now: float, within_s: float = 1.0) -> bool:
+        """Whether a face seen in the last `within_s` has not passed liveness yet.
+
+        A badge tap by that person would go to the face window after the tap (the presearch
+        runs for it meanwhile, `gate_agent.face_presearch`).
+        """
+        with self._lock:
+            return any(
+                now - track.last_at <= within_s
+                and (track.liveness is None or not track.liveness.passed)
+                for track in self._tracks.values()
+            )
+
     def set_liveness(self, track_id: int, result: LivenessResult) -> None:
         """Keep a track's latest liveness verdict."""
         with self._lock:

@@ -80,6 +80,26 @@ def test_a_frame_searched_soon_is_searched_once_on_a_searcher_thread() -> None:
     assert presearch.searched == 1
 
 
+def test_worker_searches_nothing_while_not_wanted() -> None:
+    calls: list[float] = []
+    wanted = threading.Event()
+
+    def search(image: np.ndarray) -> bool:
+        calls.append(time.monotonic())
+        return True
+
+    worker = PresearchWorker(frames=Frames(), search=search, interval_s=0.02, wanted=wanted.is_set)
+    worker.start()
+    try:
+        time.sleep(0.2)
+        assert calls == []  # a face track has judged every face in view
+        wanted.set()
+        time.sleep(0.2)
+        assert len(calls) >= 5
+    finally:
+        worker.stop()
+
+
 class Frames:
     """A camera whose newest frame changes every 10 ms."""
 
@@ -168,7 +188,7 @@ def test_worker_searches_the_newest_frame_at_most_once_per_interval_while_no_fac
 
 
 @pytest.mark.skipif(not (FACES / "obama.jpg").is_file(), reason="../shared/data is absent")
-def test_agent_searches_ahead_only_when_configured_and_no_face_track_runs(tmp_path: Path) -> None:
+def test_agent_searches_ahead_only_when_configured(tmp_path: Path) -> None:
     from agent_support import GATE_KEY, agent_config
 
     from gate_agent.app import AgentApp
@@ -195,7 +215,7 @@ def test_agent_searches_ahead_only_when_configured_and_no_face_track_runs(tmp_pa
     try:
         assert ahead.presearch is not None and ahead.tracker is None
         assert plain.presearch is None  # a verifier built without presearch
-        assert tracked.presearch is None and tracked.tracker is not None
+        assert tracked.presearch is not None and tracked.tracker is not None  # both
     finally:
         for built in (ahead, plain, tracked):
             built.outbox.close()

@@ -64,6 +64,20 @@ def test_a_track_without_passed_liveness_does_not_decide() -> None:
     assert tracks.match(templates, threshold=0.54, now=10.5, require_liveness=False) is not None
 
 
+def test_a_face_in_view_awaits_liveness_until_it_passed() -> None:
+    tracks = FaceTracks(window_s=3.0, liveness_frames=2)
+    assert not tracks.awaiting_liveness(now=10.0)  # nobody in view
+    [alice] = tracks.observe(seen(ALICE), image=IMAGE, at=10.0)
+    assert tracks.awaiting_liveness(now=10.1)
+    tracks.set_liveness(alice, LivenessResult(passed=False, score=0.1))
+    assert tracks.awaiting_liveness(now=10.1)  # judged, not passed: a tap goes to the window
+    tracks.set_liveness(alice, LIVE)
+    assert not tracks.awaiting_liveness(now=10.1)
+    tracks.observe(seen(BOB), image=IMAGE, at=10.2)
+    assert tracks.awaiting_liveness(now=10.3)
+    assert not tracks.awaiting_liveness(now=11.5)  # Bob not seen for over a second
+
+
 def test_a_track_older_than_the_window_is_not_used_and_its_encodings_are_gone() -> None:
     tracks = FaceTracks(window_s=3.0, liveness_frames=2)
     [track_id] = tracks.observe(seen(ALICE), image=IMAGE, at=10.0)
