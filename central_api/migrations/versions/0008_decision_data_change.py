@@ -77,6 +77,18 @@ _PG_SHARED_OLD = (
     "CREATE OR REPLACE FUNCTION portgate_bump_decision_data() RETURNS trigger "
     f"LANGUAGE plpgsql AS $$ BEGIN {_BUMP}; RETURN NULL; END $$"
 )
+
+
+def _pg_note_rows(rows: str) -> str:
+    """The statement that notes the person (and a credential's ref) of each of `rows`."""
+    return (
+        "INSERT INTO decision_data_change (version, person_id, credential_ref) "
+        "SELECT DISTINCT v, r.j ->> TG_ARGV[0], "
+        "CASE WHEN TG_TABLE_NAME = 'credential' THEN r.j ->> 'ref' END "
+        f"FROM (SELECT to_jsonb(x) AS j FROM {rows} x) r;"
+    )
+
+
 # TG_ARGV[0] names the column that holds the person; a statement that touched no row
 # changes nothing and bumps nothing.
 _PG_PERSON = f"""
@@ -97,16 +109,10 @@ BEGIN
     RETURN NULL;
   END IF;
   IF TG_OP IN ('UPDATE', 'DELETE') THEN
-    INSERT INTO decision_data_change (version, person_id, credential_ref)
-    SELECT DISTINCT v, r.j ->> TG_ARGV[0],
-           CASE WHEN TG_TABLE_NAME = 'credential' THEN r.j ->> 'ref' END
-    FROM (SELECT to_jsonb(o) AS j FROM old_rows o) r;
+    {_pg_note_rows("old_rows")}
   END IF;
   IF TG_OP IN ('INSERT', 'UPDATE') THEN
-    INSERT INTO decision_data_change (version, person_id, credential_ref)
-    SELECT DISTINCT v, r.j ->> TG_ARGV[0],
-           CASE WHEN TG_TABLE_NAME = 'credential' THEN r.j ->> 'ref' END
-    FROM (SELECT to_jsonb(n) AS j FROM new_rows n) r;
+    {_pg_note_rows("new_rows")}
   END IF;
   IF v % {_PRUNE_EVERY} = 0 THEN
     DELETE FROM decision_data_change WHERE version <= v - {_KEPT};
