@@ -13,7 +13,7 @@ import time
 
 from central_api.metrics import GC_PAUSE_SECONDS
 
-__all__ = ["watch_gc"]
+__all__ = ["stop_watching_gc", "watch_gc"]
 
 logger = logging.getLogger(__name__)
 
@@ -46,3 +46,9 @@ def watch_gc(*, slow_s: float = 0.05) -> None:
     _slow_s[0] = slow_s
     if _on_gc not in gc.callbacks:
         gc.callbacks.append(_on_gc)
+
+
+def stop_watching_gc() -> None:
+    """Stop timing collections (a test process that started a server app)."""
+    if _on_gc in gc.callbacks:
+        gc.callbacks.remove(_on_gc)

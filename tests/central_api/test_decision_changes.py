@@ -18,6 +18,7 @@ from central_api.app import create_app
 from central_api.config import Settings
 from central_api.decision_cache import CredentialInputs, DataChanges, DecisionCache, Generation
 from central_api.decision_changes import read_data_changes
+from central_api.gc_watch import stop_watching_gc
 from central_api.models import Credential, DecisionDataChange, DecisionDataVersion
 from central_api.models.versions import DECISION_CHANGE_KEPT, DECISION_CHANGE_PRUNE_EVERY
 from gate_protocol.messages import CredentialKind
@@ -221,3 +222,25 @@ def test_a_server_loads_every_decision_input_before_it_serves(
             assert cache.current() is generation
     finally:
         gc.unfreeze()  # a server freezes what it loaded; this process makes many apps
+        stop_watching_gc()
+
+
+def test_suspensions_between_other_people_s_changes_always_decide_on_current_data(
+    client: TestClient, world: World, engine: Engine
+) -> None:
+    person = enroll(engine, world, badge="CA1")
+    others = [enroll(engine, world, badge=f"CB{n}") for n in range(3)]
+    loaded(client, world, engine, ["CA1", "CB0", "CB1", "CB2"])
+    cache = cache_of(client)
+    reloads = cache.reloads
+    for round_ in range(6):
+        other = others[round_ % len(others)]
+        run_sql(engine, "UPDATE person SET status = 'suspended' WHERE id = :id", id=other)
+        run_sql(engine, "UPDATE person SET status = 'suspended' WHERE id = :id", id=person)
+        assert decide(client, world, "CA1") == ("denied", "person_suspended")
+        assert decide(client, world, f"CB{round_ % len(others)}")[0] == "denied"
+        run_sql(engine, "UPDATE person SET status = 'active' WHERE id = :id", id=person)
+        run_sql(engine, "UPDATE person SET status = 'active' WHERE id = :id", id=other)
+        assert decide(client, world, "CA1") == ("granted", "granted")
+    assert cache.reloads == reloads, "only people changed: nothing was loaded again whole"
+    assert cache.carried >= 12

@@ -6,7 +6,7 @@ import logging
 import pytest
 from prometheus_client import REGISTRY
 
-from central_api.gc_watch import watch_gc
+from central_api.gc_watch import stop_watching_gc, watch_gc
 
 
 def collections_timed() -> float:
@@ -35,4 +35,6 @@ def test_every_full_collection_is_timed_and_a_slow_one_logged(
         assert collections_timed() == before + 2
         assert not caplog.records  # timed, not slow
     finally:
-        watch_gc()
+        stop_watching_gc()
+    gc.collect()
+    assert collections_timed() == before + 2  # no longer timed
