@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
 from fastapi import APIRouter, FastAPI
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from central_api.enroll import desk_page, routes_import, routes_passes, routes_people, routes_photos
@@ -22,13 +23,18 @@ __all__ = ["router"]
 logger = logging.getLogger(__name__)
 
 
+def _purge_once(engine: Engine, pending_hours: int) -> dict[str, int]:
+    # The session lives and dies in the worker thread: closed from the event loop while the
+    # thread was committing (a shutdown cancelling the timer), it raised an error that the
+    # timer caught as a database hiccup, so the cancellation was lost and shutdown hung.
+    with Session(engine, expire_on_commit=False) as session:
+        return purge_expired(session=session, pending_hours=pending_hours)
+
+
 async def _purge_forever(app: FastAPI, settings: EnrollSettings) -> None:
     while True:
         try:
-            with Session(app.state.engine, expire_on_commit=False) as session:
-                counts = await asyncio.to_thread(
-                    purge_expired, session=session, pending_hours=settings.pending_hours
-                )
+            counts = await asyncio.to_thread(_purge_once, app.state.engine, settings.pending_hours)
             if any(counts.values()):
                 logger.info("purged %s", counts)
         except Exception:  # the timer must survive a database hiccup
