@@ -12,10 +12,17 @@ from functools import partial
 from sqlmodel import Session, col, select
 
 from central_api.decision_cache import ChangeReader, DataChanges
-from central_api.models import DecisionDataChange
+from central_api.models import DecisionDataChange, DecisionDataVersion
 from central_api.models.versions import DECISION_CHANGE_KEPT
 
-__all__ = ["change_reader", "read_data_changes"]
+__all__ = ["change_reader", "read_data_changes", "read_data_version"]
+
+
+def read_data_version(session: Session) -> int | None:
+    """The current decision-data version (None: the row is missing)."""
+    return session.exec(
+        select(DecisionDataVersion.version).where(DecisionDataVersion.id == 1)
+    ).first()
 
 
 def read_data_changes(session: Session, after: int, upto: int) -> DataChanges | None:

@@ -18,9 +18,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from central_api.decision_cache import DecisionCache, GateKeyInputs, Generation
-from central_api.decision_changes import change_reader
+from central_api.decision_changes import change_reader, read_data_version
 from central_api.deps import SessionDep
-from central_api.models import AgentKey, DecisionDataVersion, Gate
+from central_api.models import AgentKey, Gate
 
 __all__ = [
     "GATE_KEY_HEADER",
@@ -164,9 +164,7 @@ def resolve_gate_key(*, session: Session, cache: DecisionCache | None, digest: s
     generation = None
     if cache is not None:
         # The version first: what is read after it is at least that current.
-        version = session.exec(
-            select(DecisionDataVersion.version).where(DecisionDataVersion.id == 1)
-        ).first()
+        version = read_data_version(session)
         if version is not None:
             generation = cache.generation(version, changes=change_reader(session))
             known = generation.gate_keys.get(digest)
