@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
 from load_generator import LoadResult, Request
 from sqlalchemy import Engine, text
@@ -24,6 +25,7 @@ from central_api.decisions import decide_presentation
 from gate_protocol.api_models import DecisionQuery
 
 __all__ = [
+    "autogroup_setting",
     "changing_people",
     "decision_requests",
     "describe",
@@ -109,6 +111,23 @@ def service_alone(
     cache = DecisionCache()
     run(cache)  # loads the sample's inputs
     return uncached, run(cache)
+
+
+def autogroup_setting() -> str:
+    """The kernel's autogroup scheduling, which decides this benchmark's tail.
+
+    With it on (most distributions' default), processes started in different sessions are
+    scheduled as groups, and under this benchmark's saturating load requests stalled for
+    0.1-1 s now and then, inside PostgreSQL's answer or the load generator alike; with it
+    off, none did. docs/production.md asks for it off on an API or database host.
+    """
+    path = Path("/proc/sys/kernel/sched_autogroup_enabled")
+    try:
+        value = path.read_text().strip()
+    except OSError:
+        return "kernel.sched_autogroup_enabled: not in this kernel"
+    state = {"0": "off, as docs/production.md asks", "1": "on (docs/production.md: set it to 0)"}
+    return f"kernel.sched_autogroup_enabled = {value}: {state.get(value, 'unknown')}"
 
 
 def load_average() -> str:

@@ -45,6 +45,7 @@ sys.path.insert(0, str(ROOT / "tests" / "integration"))
 
 from api_bench_ingest import BROKER_CONF, event, mqtt_ingest  # noqa: E402
 from api_bench_load import (  # noqa: E402
+    autogroup_setting,
     changing_people,
     decision_requests,
     describe,
@@ -84,6 +85,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     logging.getLogger("central_api.dashboard").setLevel(logging.CRITICAL)
     print(f"before: {load_average()}")
+    print(autogroup_setting())
     # The API's and the broker's logs stay after the run (they explain a bad figure).
     logs = Path(tempfile.mkdtemp(prefix="bench-api-decisions-"))
     print(f"logs: {logs}")

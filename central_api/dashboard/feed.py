@@ -16,6 +16,7 @@ import queue
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from gate_protocol.messages import (
@@ -201,21 +202,21 @@ class LiveFeed:
             person = self._person(message.person_id)
             view = event_view_from_message(message, site_id=site_id, gate_id=gate_id, person=person)
             self._board.apply_event(gate_id, view)
-            self._publish("event", view, site_id=site_id)
-            self._publish("gate", self._board.tile(gate_id), site_id=site_id)
+            self._publish("event", lambda: view, site_id=site_id)
+            self._publish_tile(gate_id, site_id)
         elif isinstance(message, AlarmRaised):
             if self._seen_before("a:" + message.alarm_id):
                 return
             self._publish(
                 "alarm",
-                alarm_view_from_message(message, site_id=site_id, gate_id=gate_id),
+                lambda: alarm_view_from_message(message, site_id=site_id, gate_id=gate_id),
                 site_id=site_id,
             )
         elif isinstance(message, NodeStatus):
             if parsed.node == message.node and self._board.apply_node_status(gate_id, message):
-                self._publish("gate", self._board.tile(gate_id), site_id=site_id)
+                self._publish_tile(gate_id, site_id)
         elif isinstance(message, GateState) and self._board.apply_state(gate_id, message):
-            self._publish("gate", self._board.tile(gate_id), site_id=site_id)
+            self._publish_tile(gate_id, site_id)
 
     def _handle_site_alarm(self, site_id: str, message: Message) -> None:
         if isinstance(message, AlarmNotice):
@@ -227,19 +228,31 @@ class LiveFeed:
                 return
             self.handled += 1
             person = self._person(message.person_id)
-            view = alarm_view_from_notice(message, site_id=site_id, person=person)
-            self._publish("alarm", view, site_id=site_id)
+            self._publish(
+                "alarm",
+                lambda: alarm_view_from_notice(message, site_id=site_id, person=person),
+                site_id=site_id,
+            )
         elif isinstance(message, AlarmAcknowledged):
             if self._seen_before("k:" + message.alarm_id):
                 return
             self.handled += 1
-            view = ack_view_from_message(message, site_id=site_id)
-            self._publish("alarm_ack", view, site_id=site_id)
+            self._publish(
+                "alarm_ack",
+                lambda: ack_view_from_message(message, site_id=site_id),
+                site_id=site_id,
+            )
 
-    def _publish(self, channel: str, data: dict[str, Any], *, site_id: str) -> None:
+    def _publish(self, channel: str, build: Callable[[], dict[str, Any]], *, site_id: str) -> None:
         # The site is the gate's (or the alarm topic's) as the database knows it, so a
         # site-bound viewer's stream gets exactly what their site's database rows show.
-        self._hub.publish(LiveItem.of(channel, data, site_id=site_id))
+        # Built and serialised only while someone may see it: every API worker receives
+        # every gate message, and most of the time no browser watches a given worker.
+        if self._hub.watched(site_id):
+            self._hub.publish(LiveItem.of(channel, build(), site_id=site_id))
+
+    def _publish_tile(self, gate_id: str, site_id: str) -> None:
+        self._publish("gate", lambda: self._board.tile(gate_id), site_id=site_id)
 
     def _seen_before(self, key: str) -> bool:
         if key in self._seen:

@@ -104,6 +104,11 @@ class LiveHub:
             LIVE_CLIENTS.set(len(self._subs))
         return sub
 
+    def watched(self, site_id: str | None) -> bool:
+        """Whether any client now may see `site_id` (nothing to build for the browsers if not)."""
+        with self._lock:
+            return any(sub.site_id is None or sub.site_id == site_id for sub in self._subs)
+
     def unsubscribe(self, sub: Subscription) -> None:
         """Forget a client (idempotent)."""
         with self._lock:

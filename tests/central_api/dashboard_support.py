@@ -3,12 +3,15 @@
 import re
 from datetime import timedelta
 
+import pytest
 from api_world import PASSWORD, World
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from central_api.crud.people import create_person
+from central_api.dashboard.hub import LiveItem
 from central_api.db import utc_now
 from central_api.ingest import store_events
 from central_api.models import Company, PersonCreate, Role
@@ -23,6 +26,18 @@ from gate_protocol.messages import (
 )
 from gate_protocol.reasons import ReasonCode
 from gate_protocol.records import PersonKind
+
+
+def capture_live_items(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> list[LiveItem]:
+    """What the app hands its live hub, as if a site-wide browser were watching.
+
+    The feed builds items only while someone may see them (`LiveHub.watched`).
+    """
+    items: list[LiveItem] = []
+    hub = app.state.dashboard.hub
+    monkeypatch.setattr(hub, "publish", items.append)
+    monkeypatch.setattr(hub, "watched", lambda site_id: True)
+    return items
 
 
 def login(client: TestClient, role: Role) -> str:

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 from api_world import World
+from dashboard_support import capture_live_items
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
@@ -17,7 +18,6 @@ from sqlmodel import Session, select
 
 from central_api.dashboard.feed import LiveFeed
 from central_api.dashboard.hub import LiveItem
-from central_api.dashboard.state import DashboardState
 from central_api.db import utc_now
 from central_api.models import AuditEntry, Role
 from central_api.mqtt_bus import NullBus
@@ -36,10 +36,7 @@ from gate_protocol.topics import SiteAlarmTopic, build_topic
 
 @pytest.fixture
 def captured(app: FastAPI, client: TestClient, monkeypatch: pytest.MonkeyPatch) -> list[LiveItem]:
-    items: list[LiveItem] = []
-    live: DashboardState = app.state.dashboard
-    monkeypatch.setattr(live.hub, "publish", items.append)
-    return items
+    return capture_live_items(app, monkeypatch)
 
 
 def told(app: FastAPI, site: str) -> list[object]:

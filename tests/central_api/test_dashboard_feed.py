@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from api_world import World
+from dashboard_support import capture_live_items
 from decision_support import enroll
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -68,10 +69,7 @@ def event(**changes: Any) -> AccessEvent:
 
 @pytest.fixture
 def captured(app: FastAPI, client: TestClient, monkeypatch: pytest.MonkeyPatch) -> list[LiveItem]:
-    items: list[LiveItem] = []
-    live: DashboardState = app.state.dashboard
-    monkeypatch.setattr(live.hub, "publish", items.append)
-    return items
+    return capture_live_items(app, monkeypatch)
 
 
 def channels(items: list[LiveItem]) -> list[str]:
@@ -91,6 +89,20 @@ def test_ingest_hands_every_message_to_the_live_feed(
     assert data["reason_text"] == "A required competency is missing or expired: ISPS."
     assert data["decided_by"] == "replica" and data["face_score"] == 0.42
     tile = json.loads(captured[1].text)
+    assert tile["events_per_minute"] == 1 and tile["last_event"]["event_id"] == message.event_id
+
+
+def test_with_no_browser_watching_the_board_keeps_up_and_nothing_is_built(
+    app: FastAPI, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every API worker receives every gate message; most of the time nobody watches it.
+    live: DashboardState = app.state.dashboard
+    built: list[LiveItem] = []
+    monkeypatch.setattr(live.hub, "publish", built.append)
+    message = event()
+    live.feed.handle(topic(world, GateChannel.EVENT), encode_message(message))
+    assert built == []
+    tile = live.board.tile(world.gate)
     assert tile["events_per_minute"] == 1 and tile["last_event"]["event_id"] == message.event_id
 
 

@@ -111,3 +111,19 @@ def test_site_bound_clients_get_their_own_sites_items_only() -> None:
         assert await texts(everywhere) == ['{"n":1}', '{"n":2}', '{"n":3}']
 
     asyncio.run(main())
+
+
+def test_a_site_is_watched_only_while_a_client_may_see_it() -> None:
+    async def main() -> None:
+        hub = LiveHub(client_queue_size=10)
+        assert not hub.watched("a") and not hub.watched(None)
+        at_a = hub.subscribe(site_id="a")
+        assert hub.watched("a") and not hub.watched("b")
+        everywhere = hub.subscribe()
+        assert hub.watched("b")
+        hub.unsubscribe(everywhere)
+        assert not hub.watched("b") and hub.watched("a")
+        hub.unsubscribe(at_a)
+        assert not hub.watched("a")
+
+    asyncio.run(main())

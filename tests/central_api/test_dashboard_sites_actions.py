@@ -7,6 +7,7 @@ nothing; the same users act on their own site, and only that site's streams are 
 import pytest
 from api_world import World
 from dashboard_sites_support import A_DETAIL, SiteData, Viewers, get, make_viewers, seed_site_data
+from dashboard_support import capture_live_items
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
@@ -14,7 +15,6 @@ from sqlmodel import Session, select
 
 from central_api.config import Settings
 from central_api.dashboard.hub import LiveItem
-from central_api.dashboard.state import DashboardState
 from central_api.models import Alarm, OpenRequest, Site
 
 
@@ -31,10 +31,7 @@ def data(world: World, engine: Engine) -> SiteData:
 @pytest.fixture
 def told(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> list[LiveItem]:
     """What the dashboard's actions hand to the live hub."""
-    items: list[LiveItem] = []
-    live: DashboardState = app.state.dashboard
-    monkeypatch.setattr(live.hub, "publish", items.append)
-    return items
+    return capture_live_items(app, monkeypatch)
 
 
 def test_site_b_cannot_act_on_site_a(
