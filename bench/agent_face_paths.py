@@ -17,6 +17,7 @@ import numpy as np
 from agent_support import GATE_KEY, ApiStub, BridgeSim, agent_config
 from biometric_parsers import AFTER_TAP_PLAIN, AFTER_TAP_PRESEARCH, AFTER_TAP_TRACKING, TRACKED
 from mosquitto_fixture import start_mosquitto
+from neighbour_process import Neighbour
 
 from gate_agent.app import AgentApp
 from gate_agent.frames import ReplayFrameSource
@@ -64,7 +65,13 @@ def face_snapshot() -> Any:
 
 
 def face_gate(
-    tmp: Path, port: int, api: Any, frames: list[Any], fps: float, track: bool, ahead: bool = False
+    tmp: Path,
+    port: int,
+    api_url: str,
+    frames: list[Any],
+    fps: float,
+    track: bool,
+    ahead: bool = False,
 ) -> Any:
     """A started agent with the real biometrics and the replay camera (ahead: face.presearch)."""
     from gate_agent.face_biometrics import (
@@ -74,7 +81,7 @@ def face_gate(
     )
 
     tmp.mkdir(parents=True, exist_ok=True)
-    config = agent_config(tmp, mqtt_port=port, api_url=api.url)
+    config = agent_config(tmp, mqtt_port=port, api_url=api_url)
     app = AgentApp(
         config,
         gate_key=GATE_KEY,
@@ -117,8 +124,10 @@ def bench_face(reads: int, fps: float, badge_p50: float | None) -> None:
             Path(tmp),
             conf_text="listener {port} 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\n",
         )
-        api = ApiStub(snapshot)
-        bridge = BridgeSim(broker.port)
+        # The API and the bridge in processes of their own, as at a gate.
+        api = Neighbour(ApiStub, snapshot)
+        bridge = Neighbour(BridgeSim, broker.port)
+        api_url = api.call("url")
         try:
             for label, track, ahead, wait in (
                 (AFTER_TAP_PLAIN, False, False, False),
@@ -135,7 +144,7 @@ def bench_face(reads: int, fps: float, badge_p50: float | None) -> None:
                         app = face_gate(
                             Path(tmp) / f"{track}{ahead}{wait}{n}",
                             broker.port,
-                            api,
+                            api_url,
                             frames,
                             fps,
                             track,
@@ -146,7 +155,7 @@ def bench_face(reads: int, fps: float, badge_p50: float | None) -> None:
                         refused += 1
                         app.stop()
                         continue
-                    ms, event = bridge.tap()
+                    ms, event = bridge.call("tap")
                     if track and not wait and event is not None and from_track(event):
                         app.stop()  # the track was quicker than the tap: not this path
                         time.sleep(0.3)
@@ -172,8 +181,8 @@ def bench_face(reads: int, fps: float, badge_p50: float | None) -> None:
                     app.stop()
                 report_face(label, times, faces, refused, reads, badge_p50)
         finally:
-            bridge.close()
-            api.stop()
+            bridge.stop(close="close")
+            api.stop(close="stop")
             broker.stop()
 
 

@@ -7,10 +7,12 @@ usage: .venv/bin/python bench/bench_agent.py [--seconds S] [--reads N] [--face-r
    (gate_agent.code_scanner, no retries). Baseline in the same run: scan_codes called in a
    plain loop over the same images (no threads, no queue). Ratio = pump fps / plain fps.
 2. Credential -> open-ack: a real mosquitto on a free port, the HTTP API stub and a
-   simulated bridge; N badge reads, timed from the bridge publishing CredentialPresented to
-   the bridge holding the OpenCommand (p50/p95), and to the AccessEvent. Baseline in the same
-   run: an MQTT echo (publish -> echo client republishes -> receive) on the same broker, two
-   hops like credential -> agent -> cmd/open. Ratio = agent p50 / echo p50.
+   simulated bridge, each in a process of its own as at a gate (bench/neighbour_process.py:
+   in the agent's process they waited for its GIL, and it for theirs); N badge reads, timed
+   from the bridge publishing CredentialPresented to the bridge holding the OpenCommand
+   (p50/p95), and to the AccessEvent. Baseline in the same run: an MQTT echo (publish ->
+   echo client republishes -> receive) on the same broker, two hops like credential ->
+   agent -> cmd/open. Ratio = agent p50 / echo p50.
 3. Credential -> open command at a gate whose policy requires face and liveness, with the
    real biometrics (gate_agent.face_biometrics) and a camera replaying, at R fps, a
    simulated live user made from ../shared/data/faces/obama.jpg (biometrics.liveness_sim:
@@ -58,6 +60,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from agent_face_paths import bench_face, pct  # noqa: E402
 from agent_support import GATE_KEY, ApiStub, BridgeSim, agent_config  # noqa: E402
 from mosquitto_fixture import start_mosquitto  # noqa: E402
+from neighbour_process import Neighbour  # noqa: E402
 
 from gate_agent.app import AgentApp  # noqa: E402
 from gate_agent.frame_pump import FramePump, load_code_scanner  # noqa: E402
@@ -161,9 +164,10 @@ def bench_open(reads: int) -> float | None:
             Path(tmp),
             conf_text="listener {port} 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\n",
         )
-        api = ApiStub()
-        bridge = BridgeSim(broker.port)
-        config = agent_config(Path(tmp), mqtt_port=broker.port, api_url=api.url)
+        # The API and the bridge in processes of their own, as at a gate.
+        api = Neighbour(ApiStub)
+        bridge = Neighbour(BridgeSim, broker.port)
+        config = agent_config(Path(tmp), mqtt_port=broker.port, api_url=api.call("url"))
         app = AgentApp(config, gate_key=GATE_KEY)
         app.start()
         try:
@@ -173,7 +177,7 @@ def bench_open(reads: int) -> float | None:
             to_command, to_event = [], []
             for _ in range(reads):
                 sent = time.perf_counter()
-                ms, event = bridge.tap(open_timeout=3, event_timeout=3)
+                ms, event = bridge.call("tap", open_timeout=3, event_timeout=3)
                 if ms is not None:
                     to_command.append(ms)
                 if event is not None:
@@ -181,8 +185,8 @@ def bench_open(reads: int) -> float | None:
             baseline = echo_baseline(broker.port, reads)
         finally:
             app.stop()
-            bridge.close()
-            api.stop()
+            bridge.stop(close="close")
+            api.stop(close="stop")
             broker.stop()
     base = statistics.median(baseline)
     p50 = statistics.median(to_command)

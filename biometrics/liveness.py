@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from biometrics.detection import FaceBox, FaceDetector, HogDetector, select_primary_face
 from biometrics.encoding import FaceEncoder
-from biometrics.liveness_cues import blink_strength, moire_score, nonrigid_residual
+from biometrics.liveness_cues import blink_strength, moire_score, nonrigid_residuals
 
 __all__ = [
     "FaceTrack",
@@ -122,7 +122,7 @@ def assess_liveness(tracks: Sequence[FaceTrack], settings: LivenessSettings) -> 
     first = points[0]
     # The upper quartile over every pair of frames: a head turns in several pairs, while
     # the landmark noise of a moving photo only now and then reaches the same level.
-    pairs = [nonrigid_residual(a, b) for i, a in enumerate(points) for b in points[i + 1 :]]
+    pairs = nonrigid_residuals(points)
     nonrigid = float(np.quantile(pairs, 0.75))
     scale = max(float(np.linalg.norm(first[36:42].mean(0) - first[42:48].mean(0))), 1e-9)
     motion = max(float(np.abs(p - first).max()) for p in points[1:]) / scale

@@ -136,6 +136,7 @@ class AgentApp:
                 burst_frames=config.face.burst_frames,
                 burst_timeout_s=config.face.burst_timeout_ms / 1000,
                 tracker=self.tracker,
+                presearch=self.presearch,
             )
         decider = PresentationDecider(
             api=self.api,

@@ -40,6 +40,7 @@ from gate_agent.face_tracker import FaceTracker
 from gate_agent.face_window import WindowPlan, run_face_window
 from gate_agent.frame_pump import FramePump
 from gate_agent.inbox import PresentationDecided
+from gate_agent.loop_thread import LoopThread
 from gate_agent.presentation import Presentation
 
 __all__ = ["FaceSettings", "PresentationDecider", "ReplicaView"]
@@ -66,9 +67,11 @@ class ReplicaView:
 class FaceSettings:
     """The face step's wiring: the camera's frames, the biometric checks, the face track.
 
-    A verifier that works frame by frame (`WindowVerifier`) gets the frames as the camera
-    delivers them (`gate_agent.face_window`, within `burst_timeout_s`); any other waits for
-    a burst of `burst_frames` frames.
+    The face track and the pre-search worker (`presearch`) are held idle while a
+    presentation is decided (`PresentationDecider.decide`). A verifier that works frame by
+    frame (`WindowVerifier`) gets the frames as the camera delivers them
+    (`gate_agent.face_window`, within `burst_timeout_s`); any other waits for a burst of
+    `burst_frames` frames.
     """
 
     pump: FramePump
@@ -77,6 +80,7 @@ class FaceSettings:
     burst_frames: int
     burst_timeout_s: float
     tracker: FaceTracker | None = None
+    presearch: LoopThread | None = None
 
 
 class PresentationDecider:
@@ -109,7 +113,20 @@ class PresentationDecider:
         self._api_away_until = 0.0
 
     def decide(self, presentation: Presentation) -> PresentationDecided:
-        """Run the face step if the gate wants one, then ask the API or the replica."""
+        """Run the face step if the gate wants one, then ask the API or the replica.
+
+        The face track and the presearch are held idle until the decision is made: the
+        person at the gate waits on it, and their work (an encoding holds the GIL for
+        about 25 ms) would only delay it.
+        """
+        with contextlib.ExitStack() as held:
+            face = self._face
+            for loop in (face.tracker, face.presearch) if face is not None else ():
+                if loop is not None:
+                    held.enter_context(loop.hold())
+            return self._decide(presentation)
+
+    def _decide(self, presentation: Presentation) -> PresentationDecided:
         view = self._replica()
         outcome = self._run_face(presentation, view.index)
         evidence = outcome.evidence if outcome is not None else None
@@ -154,29 +171,28 @@ class PresentationDecider:
         tracked = self._from_track(face, templates, index)
         if tracked is not None:
             return tracked
-        with face.tracker.hold() if face.tracker is not None else contextlib.nullcontext():
-            if isinstance(face.verifier, WindowVerifier):
-                return run_face_window(
-                    feed=face.pump,
-                    since=presentation.started,
-                    verifier=face.verifier,
-                    templates=templates,
-                    liveness=face.liveness,
-                    plan=WindowPlan(timeout_s=face.burst_timeout_s),
-                )
-            frames = face.pump.burst(
-                count=face.burst_frames, since=presentation.started, timeout_s=face.burst_timeout_s
+        if isinstance(face.verifier, WindowVerifier):
+            return run_face_window(
+                feed=face.pump,
+                since=presentation.started,
+                verifier=face.verifier,
+                templates=templates,
+                liveness=face.liveness,
+                plan=WindowPlan(timeout_s=face.burst_timeout_s),
             )
-            try:
-                return run_face_step(
-                    images=[frame.image for frame in frames],
-                    templates=templates,
-                    verifier=face.verifier,
-                    liveness=face.liveness,
-                )
-            except Exception:
-                _log.exception("face step failed; reporting no face seen")
-                return run_face_step(images=[], templates=[], verifier=face.verifier, liveness=None)
+        frames = face.pump.burst(
+            count=face.burst_frames, since=presentation.started, timeout_s=face.burst_timeout_s
+        )
+        try:
+            return run_face_step(
+                images=[frame.image for frame in frames],
+                templates=templates,
+                verifier=face.verifier,
+                liveness=face.liveness,
+            )
+        except Exception:
+            _log.exception("face step failed; reporting no face seen")
+            return run_face_step(images=[], templates=[], verifier=face.verifier, liveness=None)
 
     @staticmethod
     def _from_track(

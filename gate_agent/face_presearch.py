@@ -248,6 +248,12 @@ class PresearchWorker(LoopThread):
         pending: deque[Future[bool]] = deque()
         while not self._stop.is_set():
             started = time.monotonic()
+            if self._held():
+                # A face window asks for the frames it needs itself: these would only
+                # take CPU from it.
+                following = False
+                self._stop.wait(0.01)
+                continue
             if self._wanted is not None and not self._wanted():
                 following = False
                 self._stop.wait(self._interval_s)

@@ -11,11 +11,9 @@ the moment a person waits.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Protocol
 
 import numpy as np
@@ -69,24 +67,7 @@ class FaceTracker(LoopThread):
         self.tracks = tracks
         self._interval_s = interval_s
         self._after_frame = after_frame
-        self._holds = 0
-        self._holds_lock = threading.Lock()
         self.frames_tracked = 0
-
-    @contextlib.contextmanager
-    def hold(self) -> Iterator[None]:
-        """Keep the tracker idle while the caller runs its own face work."""
-        with self._holds_lock:
-            self._holds += 1
-        try:
-            yield
-        finally:
-            with self._holds_lock:
-                self._holds -= 1
-
-    def _held(self) -> bool:
-        with self._holds_lock:
-            return self._holds > 0
 
     def _loop(self) -> None:
         last_at = 0.0
@@ -111,6 +92,10 @@ class FaceTracker(LoopThread):
         self.frames_tracked += 1
         if self._liveness is not None:
             for track in self.tracks.due_for_liveness():
+                if self._held():
+                    # A credential came meanwhile: a liveness check (about 40 ms, most of
+                    # it holding the GIL) would delay its decision. The track stays due.
+                    break
                 self.tracks.set_liveness(track.track_id, self._judge(self._liveness, track))
         if self._after_frame is not None:
             self._after_frame(at)

@@ -15,9 +15,9 @@ A badge tap whose holder's face is not yet verified on the face track opens a wi
    so the liveness check judges consecutive frames, the spacing its thresholds were
    calibrated on.
 
-A window that can (`PrefetchingWindow`) has the pre-roll frames, and then the frame after
-the one it works on, searched on other cores while it works (the whole-frame search is
-most of a frame's cost, and dlib releases the GIL in it).
+A window that can (`PrefetchingWindow`) has the pre-roll frames, and then every frame after
+the credential as soon as it arrives, searched on other cores while it works (the
+whole-frame search is most of a frame's cost, and dlib releases the GIL in it).
 
 The window says when its outcome is certain (the 1:1 distance known and liveness judged:
 a mismatch is known after two frames, but liveness is judged still, so that the denial's
@@ -42,11 +42,12 @@ from gate_agent.face_step import (
     WindowVerifier,
     outcome_of,
 )
-from gate_agent.frames import Frame
+from gate_agent.frames import Frame, Image
 
 __all__ = ["FrameFeed", "WindowPlan", "run_face_window"]
 
 _log = logging.getLogger(__name__)
+_RING_LOOK = 16  # frames looked at for new arrivals: far more than come during one frame's work
 
 
 class FrameFeed(Protocol):
@@ -77,6 +78,36 @@ class WindowPlan:
     preroll_s: float = 0.5
     max_frames: int = 16
     timeout_s: float = 1.5
+
+
+class _Ahead:
+    """Has each frame after the credential searched beside the window's work, once, as it comes.
+
+    The window works through its pre-roll while the camera delivers the frames after the
+    credential; asked for as they arrive (not when the window reaches them), their
+    searches are done on the other core by the time the window feeds them.
+    """
+
+    def __init__(self, feed: FrameFeed, window: object, *, since: float) -> None:
+        self._feed = feed
+        self._window = window if isinstance(window, PrefetchingWindow) else None
+        self._since = since
+        self._asked_until = since - 1e-6  # a frame taken at the credential counts as after
+
+    def ask(self, images: Sequence[Image]) -> None:
+        """Have these frames searched ahead (the pre-roll)."""
+        if self._window is not None and images:
+            self._window.prefetch(images)
+
+    def ask_arrived(self) -> None:
+        """Have the frames that arrived since the last call searched ahead."""
+        if self._window is None:
+            return
+        recent = self._feed.burst(count=_RING_LOOK, since=self._since, timeout_s=0)
+        fresh = [frame for frame in recent if frame.at > self._asked_until]
+        if fresh:
+            self._window.prefetch([frame.image for frame in fresh])
+            self._asked_until = fresh[-1].at
 
 
 def preroll(feed: FrameFeed, *, since: float, plan: WindowPlan) -> list[Frame]:
@@ -119,16 +150,16 @@ def run_face_window(
     try:
         settled = False
         frames = preroll(feed, since=since, plan=plan)
-        prefetcher = window if isinstance(window, PrefetchingWindow) else None
-        if prefetcher is not None and frames:
-            # Their searches run on other cores while this thread works frame by frame.
-            prefetcher.prefetch([frame.image for frame in frames])
+        ahead = _Ahead(feed, window, since=since)
+        # Their searches run on other cores while this thread works frame by frame.
+        ahead.ask([frame.image for frame in frames])
         for frame in frames:
             fed += 1
             last_at = frame.at
             if window.feed(frame.image):
                 settled = True
                 break
+            ahead.ask_arrived()
         while not settled and fed < plan.max_frames:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -140,10 +171,7 @@ def run_face_window(
             if frame_or_none is None:
                 break
             last_at = frame_or_none.at
-            if prefetcher is not None:
-                coming = feed.following(after=last_at, timeout_s=0)
-                if coming is not None:
-                    prefetcher.prefetch([coming.image])
+            ahead.ask_arrived()
             fed += 1
             settled = window.feed(frame_or_none.image)
         match, verdict = window.result()

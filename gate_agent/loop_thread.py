@@ -1,12 +1,16 @@
 """The base of the agent's background loops (face track, pre-search): one daemon thread.
 
 A subclass implements `_loop`, which runs until `_stop` is set; `stop` waits for the
-iteration in progress to finish.
+iteration in progress to finish. While someone holds the loop (`hold`: the face window
+after a credential, whose latency the person at the gate waits on) the loop does no new
+work; it checks `_held` before each piece.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Iterator
 
 __all__ = ["LoopThread"]
 
@@ -18,6 +22,23 @@ class LoopThread:
         """Prepare the thread (named `name` in stack dumps); nothing runs before `start`."""
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
+        self._holds = 0
+        self._holds_lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        """Keep the loop idle while the caller runs its own face work (nests)."""
+        with self._holds_lock:
+            self._holds += 1
+        try:
+            yield
+        finally:
+            with self._holds_lock:
+                self._holds -= 1
+
+    def _held(self) -> bool:
+        with self._holds_lock:
+            return self._holds > 0
 
     def start(self) -> None:
         """Start the thread."""

@@ -16,7 +16,12 @@ from biometrics import (
     load_image,
 )
 from biometrics.liveness import FaceTrack, assess_liveness
-from biometrics.liveness_cues import blink_strength, moire_score, nonrigid_residual
+from biometrics.liveness_cues import (
+    blink_strength,
+    moire_score,
+    nonrigid_residual,
+    nonrigid_residuals,
+)
 from biometrics.liveness_sim import live_sequence, photo_attack, screen_attack, static_attack
 
 FACES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "faces"
@@ -121,6 +126,21 @@ def test_plane_motion_leaves_no_residual_but_deformation_does() -> None:
     deformed = points.copy()
     deformed[27:36, 0] += 8.0  # the nose moves against the rest: not a plane
     assert nonrigid_residual(points, deformed) > 0.05
+
+
+def test_every_pair_fitted_at_once_equals_each_pair_fitted_alone() -> None:
+    rng = np.random.default_rng(6)
+    base = _face_points(rng)
+    tilt = np.array([[1.02, 0.03, 2.0], [-0.02, 0.99, -1.0], [1e-4, -5e-5, 1.0]])
+    frames = [
+        _homography(base, tilt * (1 + k / 50)) + rng.normal(0, 1.5, base.shape) for k in range(6)
+    ]
+    frames[3][27:36, 0] += 6.0  # one frame whose nose moved against the plane
+    pairwise = [nonrigid_residual(a, b) for i, a in enumerate(frames) for b in frames[i + 1 :]]
+    assert len(pairwise) == 15
+    assert nonrigid_residuals(frames) == pytest.approx(pairwise, rel=1e-9, abs=1e-12)
+    assert max(pairwise) > 0.05 and min(pairwise) < 0.05  # the pairs differ: order matters
+    assert nonrigid_residuals(frames[:1]) == [] and nonrigid_residuals([]) == []
 
 
 def test_blink_strength_sees_closing_eyes() -> None:

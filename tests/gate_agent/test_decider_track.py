@@ -1,6 +1,7 @@
 """A badge tap whose holder's face is already in the track decides without new frames."""
 
 import base64
+import dataclasses
 import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
@@ -18,6 +19,7 @@ from gate_agent.face_track import FaceTracks, SeenFace
 from gate_agent.face_tracker import FaceTracker
 from gate_agent.frame_pump import FramePump
 from gate_agent.frames import ReplayFrameSource
+from gate_agent.loop_thread import LoopThread
 from gate_agent.presentation import Presentation
 from gate_agent.story import Story, build_event
 from gate_protocol.messages import CredentialKind, DecidedBy, Decision, Direction
@@ -136,3 +138,50 @@ def test_a_track_older_than_the_window_leaves_it_to_the_frames(pump: FramePump) 
     decider, verifier = build(pump, tracks)
     decided = decider.decide(tap())
     assert verifier.calls == 1 and decided.verdict.reason is ReasonCode.FACE_MISMATCH
+
+
+class HeldCheckingVerifier(MismatchVerifier):
+    """Records whether the background loops were held while it worked."""
+
+    def __init__(self, loops: Sequence[LoopThread]) -> None:
+        super().__init__()
+        self.loops = loops
+        self.held: list[bool] = []
+
+    def verify(self, images: Sequence[np.ndarray], templates: Sequence[bytes]) -> FaceMatch:
+        self.held = [loop._held() for loop in self.loops]
+        return super().verify(images, templates)
+
+
+class IdleLoop(LoopThread):
+    def _loop(self) -> None:  # never started
+        raise AssertionError
+
+
+def test_the_track_and_the_presearch_are_held_until_the_decision_is_made(
+    pump: FramePump,
+) -> None:
+    decider, _ = build(pump, FaceTracks(window_s=3.0, liveness_frames=5))
+    face = decider._face
+    assert face is not None and face.tracker is not None
+    loops: list[LoopThread] = [face.tracker, IdleLoop(name="presearch")]
+    verifier = HeldCheckingVerifier(loops)
+    held_at_api: list[list[bool]] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        held_at_api.append([loop._held() for loop in loops])
+        return httpx.Response(503)
+
+    decider._face = dataclasses.replace(face, verifier=verifier, presearch=loops[1])
+    decider._api = ApiClient(
+        base_url="http://api.test",
+        gate="g1",
+        gate_key=GATE_KEY,
+        decision_timeout_s=0.3,
+        transport=httpx.MockTransport(answer),
+    )
+    decided = decider.decide(tap())
+    assert verifier.calls == 1 and verifier.held == [True, True]  # the frames after the tap
+    assert held_at_api == [[True, True]]  # and the API's answer
+    assert decided.verdict.reason is ReasonCode.FACE_MISMATCH
+    assert [loop._held() for loop in loops] == [False, False]

@@ -100,6 +100,30 @@ def test_worker_searches_nothing_while_not_wanted() -> None:
         worker.stop()
 
 
+def test_worker_searches_nothing_while_a_face_window_holds_it() -> None:
+    calls: list[float] = []
+
+    def search(image: np.ndarray) -> bool:
+        calls.append(time.monotonic())
+        time.sleep(0.005)
+        return True  # a face in view: the worker follows every frame
+
+    worker = PresearchWorker(frames=Frames(), search=search, interval_s=0.02)
+    worker.start()
+    try:
+        time.sleep(0.1)
+        assert calls
+        with worker.hold():
+            time.sleep(0.05)  # searches already under way end
+            held_at = len(calls)
+            time.sleep(0.2)
+            assert len(calls) == held_at
+        time.sleep(0.2)
+        assert len(calls) >= held_at + 5
+    finally:
+        worker.stop()
+
+
 class Frames:
     """A camera whose newest frame changes every 10 ms."""
 

@@ -1,5 +1,6 @@
 """The face track: faces seen before the credential, matched 1:1, spent once, forgotten fast."""
 
+import contextlib
 import time
 from collections.abc import Sequence
 
@@ -155,6 +156,39 @@ def test_tracker_thread_files_frames_runs_liveness_and_holds_off_when_asked() ->
     finally:
         tracker.stop()
         pump.stop()
+
+
+class HoldingObserver(CountingObserver):
+    """Sees ALICE; a credential arrives (the tracker is held) while the frame is worked on."""
+
+    def __init__(self, held: list[contextlib.AbstractContextManager[None]]) -> None:
+        super().__init__()
+        self.held = held
+
+    def faces(self, image: np.ndarray) -> list[SeenFace]:
+        if self.calls == 2:
+            self.held[0].__enter__()
+        return super().faces(image)
+
+
+def test_a_tracker_held_mid_frame_leaves_the_due_liveness_check_for_later() -> None:
+    pump = FramePump(
+        source=ReplayFrameSource([IMAGE], fps=50), scanner=lambda i: [], on_code=lambda t, a: None
+    )
+    held: list[contextlib.AbstractContextManager[None]] = []
+    observer, liveness = HoldingObserver(held), CountingLiveness()
+    tracks = FaceTracks(window_s=3.0, liveness_frames=3, window_frames=3)
+    tracker = FaceTracker(
+        pump=pump, observer=observer, liveness=liveness, tracks=tracks, interval_s=0.02
+    )
+    held.append(tracker.hold())
+    for k in range(3):
+        tracker._track(IMAGE, at=10.0 + k / 10)  # the third frame completes the window
+    assert liveness.calls == []  # held before it could be judged
+    assert len(tracks.due_for_liveness()) == 1  # still due
+    held[0].__exit__(None, None, None)
+    tracker._track(IMAGE, at=10.3)
+    assert liveness.calls == [3]
 
 
 def test_liveness_waits_for_a_full_window_then_rechecks_after_new_frames() -> None:

@@ -183,17 +183,68 @@ class Prefetching(Window):
         return super().feed(image)
 
 
-def test_a_window_has_the_preroll_and_then_each_next_frame_searched_ahead() -> None:
-    window = Prefetching(settle_after=5, verdict=LIVE)
-    run(Feed(before=10, after=4), window, WindowPlan(preroll_frames=2, preroll_s=0.5))
-    assert window.story == [
-        "prefetch 8 9",
-        "feed 8",
-        "feed 9",
-        "prefetch 101",  # frame 101 is already there when frame 100 is worked on
-        "feed 100",
-        "prefetch 102",
-        "feed 101",
-        "prefetch 103",
-        "feed 102",
-    ]
+class Arriving(Feed):
+    """A camera that delivers `per_frame` new frames while the window works on each one."""
+
+    def __init__(self, *, before: int, after: int, per_frame: int) -> None:
+        super().__init__(before=before, after=after)
+        self.arrived = 0
+        self.per_frame = per_frame
+
+    def tick(self) -> None:
+        self.arrived = min(self.arrived + self.per_frame, len(self.coming))
+
+    def burst(self, *, count: int, since: float, timeout_s: float) -> list[Frame]:
+        # As FramePump: the newest `count`, older ones than `since` if too few are fresh.
+        ring = self.ring + self.coming[: self.arrived]
+        fresh = [f for f in ring if f.at >= since]
+        return (fresh if len(fresh) >= count else ring)[-count:]
+
+    def following(self, *, after: float, timeout_s: float) -> Frame | None:
+        later = [f for f in self.coming[: self.arrived] if f.at > after]
+        return later[0] if later else None
+
+
+class Ticking(Prefetching):
+    def __init__(self, feed: Arriving, settle_after: int) -> None:
+        super().__init__(settle_after, LIVE)
+        self.camera = feed
+
+    def feed(self, image: np.ndarray) -> bool:
+        settled = super().feed(image)
+        self.camera.tick()
+        return settled
+
+
+@pytest.mark.parametrize(
+    ("per_frame", "story"),
+    [
+        (
+            1,
+            [
+                "prefetch 8 9",
+                "feed 8",
+                "prefetch 100",  # arrived while frame 8 was worked on: asked for at once
+                "feed 9",
+                "prefetch 101",
+                "feed 100",
+                "prefetch 102",
+                "feed 101",
+                "prefetch 103",
+                "feed 102",
+            ],
+        ),
+        (
+            2,
+            ["prefetch 8 9", "feed 8", "prefetch 100 101", "feed 9", "prefetch 102 103"]
+            + ["feed 100", "feed 101", "feed 102"],
+        ),
+    ],
+)
+def test_every_frame_after_the_credential_is_searched_ahead_once_as_it_arrives(
+    per_frame: int, story: list[str]
+) -> None:
+    camera = Arriving(before=10, after=4, per_frame=per_frame)
+    window = Ticking(camera, settle_after=5)
+    run(camera, window, WindowPlan(preroll_frames=2, preroll_s=0.5))
+    assert window.story == story
