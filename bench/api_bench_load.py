@@ -25,7 +25,7 @@ from central_api.decisions import decide_presentation
 from gate_protocol.api_models import DecisionQuery
 
 __all__ = [
-    "autogroup_setting",
+    "autogroup_off",
     "changing_people",
     "decision_requests",
     "describe",
@@ -113,21 +113,44 @@ def service_alone(
     return uncached, run(cache)
 
 
-def autogroup_setting() -> str:
-    """The kernel's autogroup scheduling, which decides this benchmark's tail.
+AUTOGROUP = Path("/proc/sys/kernel/sched_autogroup_enabled")
+
+
+@contextmanager
+def autogroup_off(*, wanted: bool = True) -> Iterator[str]:
+    """While inside: the kernel's autogroup scheduling off, as docs/production.md asks.
 
     With it on (most distributions' default), processes started in different sessions are
     scheduled as groups, and under this benchmark's saturating load requests stalled for
     0.1-1 s now and then, inside PostgreSQL's answer or the load generator alike; with it
-    off, none did. docs/production.md asks for it off on an API or database host.
+    off, none did. The setting is the host's: it is put back on the way out. Yields the
+    line to print. `wanted` False (or a host where it cannot be written) measures the host
+    as it is.
     """
-    path = Path("/proc/sys/kernel/sched_autogroup_enabled")
     try:
-        value = path.read_text().strip()
+        before = AUTOGROUP.read_text().strip()
     except OSError:
-        return "kernel.sched_autogroup_enabled: not in this kernel"
-    state = {"0": "off, as docs/production.md asks", "1": "on (docs/production.md: set it to 0)"}
-    return f"kernel.sched_autogroup_enabled = {value}: {state.get(value, 'unknown')}"
+        yield "kernel.sched_autogroup_enabled: not in this kernel"
+        return
+    if not wanted or before == "0":
+        state = "off" if before == "0" else "on (docs/production.md: set it to 0)"
+        yield f"kernel.sched_autogroup_enabled = {before}: {state}, as the host has it"
+        return
+    try:
+        AUTOGROUP.write_text("0")
+    except OSError as exc:
+        yield (
+            f"kernel.sched_autogroup_enabled = {before}: on, as the host has it "
+            f"(could not turn it off for the run: {exc.strerror}; docs/production.md)"
+        )
+        return
+    try:
+        yield (
+            "kernel.sched_autogroup_enabled = 0 for this run, as docs/production.md asks "
+            f"(the host had {before}; put back afterwards; --host-as-is to keep it)"
+        )
+    finally:
+        AUTOGROUP.write_text(before)
 
 
 def load_average() -> str:

@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
+from mqtt_publisher import connect_packet, publish_packet
 from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import Engine, text
 from sqlmodel import Session
@@ -77,31 +78,6 @@ def start_broker(workdir: Path) -> tuple[subprocess.Popen[bytes], int]:
     raise SystemExit("mosquitto did not start")
 
 
-def _length(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte, n = n % 128, n // 128
-        out.append(byte | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
-
-def _string(value: bytes) -> bytes:
-    return len(value).to_bytes(2, "big") + value
-
-
-def connect_packet(client_id: str) -> bytes:
-    body = (
-        _string(b"MQTT") + bytes([4, 0x02]) + (60).to_bytes(2, "big") + _string(client_id.encode())
-    )
-    return b"\x10" + _length(len(body)) + body
-
-
-def publish_packet(topic: bytes, packet_id: int, payload: bytes) -> bytes:
-    body = _string(topic) + packet_id.to_bytes(2, "big") + payload
-    return b"\x32" + _length(len(body)) + body
-
-
 async def _read_packet(reader: asyncio.StreamReader) -> int:
     header = (await reader.readexactly(1))[0]
     length, shift = 0, 0
@@ -122,7 +98,7 @@ async def gate_connection(port: int, gate: str, payloads: list[bytes]) -> None:
         raise RuntimeError("no CONNACK")
     topic = build_topic(GateTopic(SITE, gate, GateChannel.EVENT)).encode()
     for number, payload in enumerate(payloads, start=1):
-        writer.write(publish_packet(topic, number, payload))
+        writer.write(publish_packet(topic, payload, number))
     await writer.drain()
     acked = 0
     while acked < len(payloads):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import socket
 import time
 
-__all__ = ["publish_all"]
+__all__ = ["connect_packet", "publish_all", "publish_packet"]
 
 _CONNACK, _PUBACK = 0x20, 0x40
 _CHUNK = 100  # packets written per system call at most
@@ -29,20 +29,21 @@ def _remaining_length(n: int) -> bytes:
             return bytes(out)
 
 
-def _text(value: str) -> bytes:
-    raw = value.encode()
+def _text(value: str | bytes) -> bytes:
+    raw = value.encode() if isinstance(value, str) else value
     return len(raw).to_bytes(2, "big") + raw
 
 
-def _connect_packet(client_id: str) -> bytes:
-    # Protocol "MQTT" level 4 (3.1.1), clean session, keep-alive 60 s.
+def connect_packet(client_id: str) -> bytes:
+    """CONNECT: protocol "MQTT" level 4 (3.1.1), clean session, keep-alive 60 s."""
     body = _text("MQTT") + bytes([4, 0x02]) + (60).to_bytes(2, "big") + _text(client_id)
     return bytes([0x10]) + _remaining_length(len(body)) + body
 
 
-def _publish_packet(topic: str, payload: bytes, packet_id: int) -> bytes:
+def publish_packet(topic: str | bytes, payload: bytes, packet_id: int) -> bytes:
+    """PUBLISH at QoS 1 (packet ids 1-65535)."""
     body = _text(topic) + packet_id.to_bytes(2, "big") + payload
-    return bytes([0x32]) + _remaining_length(len(body)) + body  # PUBLISH, QoS 1
+    return bytes([0x32]) + _remaining_length(len(body)) + body
 
 
 def _read_exact(sock: socket.socket, n: int) -> bytes:
@@ -75,7 +76,7 @@ def publish_all(
     window = max(1, min(window, 65_535))  # packet ids are 16-bit and never 0
     with socket.create_connection((host, port), timeout=timeout_s) as sock:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        sock.sendall(_connect_packet(client_id))
+        sock.sendall(connect_packet(client_id))
         connack = _read_exact(sock, 4)
         if connack[0] != _CONNACK or connack[3] != 0:
             raise ConnectionError(f"the broker refused the connection (CONNACK {connack.hex()})")
@@ -87,7 +88,7 @@ def publish_all(
                 end = min(len(messages), acked + window, sent + _CHUNK)
                 sock.sendall(
                     b"".join(
-                        _publish_packet(topic, payload, i % 65_535 + 1)
+                        publish_packet(topic, payload, i % 65_535 + 1)
                         for i, (topic, payload) in enumerate(messages[sent:end], start=sent)
                     )
                 )
