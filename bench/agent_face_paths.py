@@ -14,10 +14,9 @@ from typing import Any
 
 import cv2
 import numpy as np
-from agent_support import GATE_KEY, ApiStub, BridgeSim, agent_config
+from agent_support import GATE_KEY, agent_config
 from biometric_parsers import AFTER_TAP_PLAIN, AFTER_TAP_PRESEARCH, AFTER_TAP_TRACKING, TRACKED
-from mosquitto_fixture import start_mosquitto
-from neighbour_process import Neighbour
+from neighbour_process import gate_neighbours
 
 from gate_agent.app import AgentApp
 from gate_agent.frames import ReplayFrameSource
@@ -119,71 +118,61 @@ def bench_face(reads: int, fps: float, badge_p50: float | None) -> None:
     frames = live_frames()
     snapshot = face_snapshot()
     print(f"dlib build: {dlib_build_info()}")
-    with tempfile.TemporaryDirectory() as tmp:
-        broker = start_mosquitto(
-            Path(tmp),
-            conf_text="listener {port} 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\n",
-        )
-        # The API and the bridge in processes of their own, as at a gate.
-        api = Neighbour(ApiStub, snapshot)
-        bridge = Neighbour(BridgeSim, broker.port)
-        api_url = api.call("url")
-        try:
-            for label, track, ahead, wait in (
-                (AFTER_TAP_PLAIN, False, False, False),
-                (AFTER_TAP_PRESEARCH, False, True, False),
-                (AFTER_TAP_TRACKING, True, True, False),
-                (TRACKED, True, True, True),
-            ):
-                times: list[float] = []
-                faces: list[Any] = []
-                refused = 0
-                app = None
-                for n in range(reads):
-                    if app is None or track:
-                        app = face_gate(
-                            Path(tmp) / f"{track}{ahead}{wait}{n}",
-                            broker.port,
-                            api_url,
-                            frames,
-                            fps,
-                            track,
-                            ahead,
-                        )
-                        time.sleep(0.5)  # the camera's first frames
-                    if wait and not track_ready(app, 15):
-                        refused += 1
-                        app.stop()
-                        continue
-                    ms, event = bridge.call("tap")
-                    if track and not wait and event is not None and from_track(event):
-                        app.stop()  # the track was quicker than the tap: not this path
-                        time.sleep(0.3)
-                        continue
-                    ok = (
-                        event is not None
-                        and event.face_score is not None
-                        and event.face_score < DEFAULT_VERIFY_THRESHOLD
-                        and bool(event.liveness_score is not None and event.liveness_score >= 0.5)
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        gate_neighbours(Path(tmp), snapshot) as (port, api_url, bridge),
+    ):
+        for label, track, ahead, wait in (
+            (AFTER_TAP_PLAIN, False, False, False),
+            (AFTER_TAP_PRESEARCH, False, True, False),
+            (AFTER_TAP_TRACKING, True, True, False),
+            (TRACKED, True, True, True),
+        ):
+            times: list[float] = []
+            faces: list[Any] = []
+            refused = 0
+            app = None
+            for n in range(reads):
+                if app is None or track:
+                    app = face_gate(
+                        Path(tmp) / f"{track}{ahead}{wait}{n}",
+                        port,
+                        api_url,
+                        frames,
+                        fps,
+                        track,
+                        ahead,
                     )
-                    if ms is not None and ok:
-                        times.append(ms)
-                        faces.append(event.latency)
-                    else:
-                        refused += 1
-                        why = "no event" if event is None else str(event.reason_detail or "")
-                        why = why or (str(event.reason) if event is not None else "")
-                        print(f"  refused: {why} (face score {getattr(event, 'face_score', None)})")
-                    if track:
-                        app.stop()
-                    time.sleep(0.3)  # the turnstile cycle ends
-                if app is not None and not track:
+                    time.sleep(0.5)  # the camera's first frames
+                if wait and not track_ready(app, 15):
+                    refused += 1
                     app.stop()
-                report_face(label, times, faces, refused, reads, badge_p50)
-        finally:
-            bridge.stop(close="close")
-            api.stop(close="stop")
-            broker.stop()
+                    continue
+                ms, event = bridge.call("tap")
+                if track and not wait and event is not None and from_track(event):
+                    app.stop()  # the track was quicker than the tap: not this path
+                    time.sleep(0.3)
+                    continue
+                ok = (
+                    event is not None
+                    and event.face_score is not None
+                    and event.face_score < DEFAULT_VERIFY_THRESHOLD
+                    and bool(event.liveness_score is not None and event.liveness_score >= 0.5)
+                )
+                if ms is not None and ok:
+                    times.append(ms)
+                    faces.append(event.latency)
+                else:
+                    refused += 1
+                    why = "no event" if event is None else str(event.reason_detail or "")
+                    why = why or (str(event.reason) if event is not None else "")
+                    print(f"  refused: {why} (face score {getattr(event, 'face_score', None)})")
+                if track:
+                    app.stop()
+                time.sleep(0.3)  # the turnstile cycle ends
+            if app is not None and not track:
+                app.stop()
+            report_face(label, times, faces, refused, reads, badge_p50)
 
 
 def from_track(event: Any) -> bool:

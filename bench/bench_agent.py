@@ -58,9 +58,8 @@ sys.path.insert(0, str(ROOT / "tests" / "integration"))
 sys.path.insert(0, str(ROOT / "tests" / "gate_agent"))
 sys.path.insert(0, str(ROOT / "bench"))
 from agent_face_paths import bench_face, pct  # noqa: E402
-from agent_support import GATE_KEY, ApiStub, BridgeSim, agent_config  # noqa: E402
-from mosquitto_fixture import start_mosquitto  # noqa: E402
-from neighbour_process import Neighbour  # noqa: E402
+from agent_support import GATE_KEY, agent_config  # noqa: E402
+from neighbour_process import gate_neighbours  # noqa: E402
 
 from gate_agent.app import AgentApp  # noqa: E402
 from gate_agent.frame_pump import FramePump, load_code_scanner  # noqa: E402
@@ -159,15 +158,8 @@ def echo_baseline(port: int, count: int) -> list[float]:
 
 
 def bench_open(reads: int) -> float | None:
-    with tempfile.TemporaryDirectory() as tmp:
-        broker = start_mosquitto(
-            Path(tmp),
-            conf_text="listener {port} 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\n",
-        )
-        # The API and the bridge in processes of their own, as at a gate.
-        api = Neighbour(ApiStub)
-        bridge = Neighbour(BridgeSim, broker.port)
-        config = agent_config(Path(tmp), mqtt_port=broker.port, api_url=api.call("url"))
+    with tempfile.TemporaryDirectory() as tmp, gate_neighbours(Path(tmp)) as (port, url, bridge):
+        config = agent_config(Path(tmp), mqtt_port=port, api_url=url)
         app = AgentApp(config, gate_key=GATE_KEY)
         app.start()
         try:
@@ -182,12 +174,9 @@ def bench_open(reads: int) -> float | None:
                     to_command.append(ms)
                 if event is not None:
                     to_event.append((time.perf_counter() - sent) * 1000)
-            baseline = echo_baseline(broker.port, reads)
+            baseline = echo_baseline(port, reads)
         finally:
             app.stop()
-            bridge.stop(close="close")
-            api.stop(close="stop")
-            broker.stop()
     base = statistics.median(baseline)
     p50 = statistics.median(to_command)
     print(f"credential -> open command, {len(to_command)} of {reads} badge reads:")

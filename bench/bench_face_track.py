@@ -39,12 +39,10 @@ sys.path.insert(0, str(ROOT / "tests" / "integration"))
 sys.path.insert(0, str(ROOT / "tests" / "gate_agent"))
 from agent_support import (  # noqa: E402
     GATE_KEY,
-    ApiStub,
-    BridgeSim,
     agent_config,
     make_snapshot,
 )
-from mosquitto_fixture import start_mosquitto  # noqa: E402
+from neighbour_process import gate_neighbours  # noqa: E402
 
 from biometrics import GATE_PIPELINE, dlib_build_info, template_to_bytes  # noqa: E402
 from gate_agent.app import AgentApp  # noqa: E402
@@ -70,7 +68,7 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def run(tmp: Path, port: int, *, track: bool, taps: int) -> list[float]:
+def run(tmp: Path, *, track: bool, taps: int) -> list[float]:
     import base64
 
     encoding = GATE_PIPELINE.encode_file(FACES / "obama2.jpg")
@@ -88,53 +86,51 @@ def run(tmp: Path, port: int, *, track: bool, taps: int) -> list[float]:
     ReplicaStore(tmp / "replica.json").save(
         StoredReplica(snapshot=snapshot, last_sync_at=datetime.now(UTC))
     )
-    api = ApiStub(snapshot)
-    bridge = BridgeSim(port)
     face = cv2.imread(str(FACES / "obama.jpg"), cv2.IMREAD_COLOR)
     blank = np.zeros_like(face)
     # 1.6 s of face: the track needs 8 frames (biometrics.WINDOW_FRAMES) before its liveness.
     frames = [face] * 16 + [blank] * 8 if track else [face]
-    config = agent_config(
-        tmp,
-        mqtt_port=port,
-        api_url=api.url,
-        face={
-            "burst_frames": 3,
-            "track_window_s": 0.5 if track else 0,
-            "track_interval_ms": 100,
-        },
-    )
-    app = AgentApp(
-        config,
-        gate_key=GATE_KEY,
-        verifier=BiometricFaceVerifier(max_frames=1),
-        liveness=PassingLiveness(),
-        observer=BiometricFaceObserver(),
-        scanner=lambda image: [],
-        frame_source=ReplayFrameSource(frames, fps=10),
-    )
-    app.start()
-    times: list[float] = []
-    try:
-        deadline = time.monotonic() + 10
-        while not app.agent.subscribed and time.monotonic() < deadline:
-            time.sleep(0.02)
-        for _ in range(taps):
-            if track:
-                wait_for_live_track(app)
-            else:
-                time.sleep(0.6)
-            ms, _ = bridge.tap(open_timeout=10, event_timeout=10)
-            if ms is not None:
-                times.append(ms)
-        details = [e.reason_detail or "" for e in bridge.events]
-        from_track = sum("before the credential" in d for d in details)
-        mode = "track" if track else "frames"
-        print(f"  ({mode}: {from_track} of {len(details)} decided from the track)")
-    finally:
-        app.stop()
-        bridge.close()
-        api.stop()
+    # The API stub and the bridge in processes of their own, as at a gate.
+    with gate_neighbours(tmp, snapshot) as (port, api_url, bridge):
+        config = agent_config(
+            tmp,
+            mqtt_port=port,
+            api_url=api_url,
+            face={
+                "burst_frames": 3,
+                "track_window_s": 0.5 if track else 0,
+                "track_interval_ms": 100,
+            },
+        )
+        app = AgentApp(
+            config,
+            gate_key=GATE_KEY,
+            verifier=BiometricFaceVerifier(max_frames=1),
+            liveness=PassingLiveness(),
+            observer=BiometricFaceObserver(),
+            scanner=lambda image: [],
+            frame_source=ReplayFrameSource(frames, fps=10),
+        )
+        app.start()
+        times: list[float] = []
+        try:
+            deadline = time.monotonic() + 10
+            while not app.agent.subscribed and time.monotonic() < deadline:
+                time.sleep(0.02)
+            for _ in range(taps):
+                if track:
+                    wait_for_live_track(app)
+                else:
+                    time.sleep(0.6)
+                ms, _ = bridge.call("tap", open_timeout=10, event_timeout=10)
+                if ms is not None:
+                    times.append(ms)
+            details = [e.reason_detail or "" for e in bridge.call("events")]
+            from_track = sum("before the credential" in d for d in details)
+            mode = "track" if track else "frames"
+            print(f"  ({mode}: {from_track} of {len(details)} decided from the track)")
+        finally:
+            app.stop()
     return times
 
 
@@ -156,16 +152,8 @@ def main() -> None:
     args = parser.parse_args()
     print(f"dlib: {dlib_build_info()}")
     with tempfile.TemporaryDirectory() as name:
-        tmp = Path(name)
-        broker = start_mosquitto(
-            tmp,
-            conf_text="listener {port} 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\n",
-        )
-        try:
-            tracked = run(tmp / "track", broker.port, track=True, taps=args.taps)
-            burst = run(tmp / "burst", broker.port, track=False, taps=args.taps)
-        finally:
-            broker.stop()
+        tracked = run(Path(name) / "track", track=True, taps=args.taps)
+        burst = run(Path(name) / "burst", track=False, taps=args.taps)
     base, p50 = statistics.median(burst), statistics.median(tracked)
     print(f"credential -> open command, {args.taps} badge reads each, face required:")
     print(f"  frames after the tap (baseline): p50 {base:7.1f} ms  p95 {pct(burst, 0.95):7.1f} ms")

@@ -5,17 +5,22 @@ machines): their Python threads never wait for the agent's GIL, nor the agent's 
 The agent benchmarks ran the bridge simulator and the API stub inside the agent's process,
 so a credential or an OpenCommand also waited whenever the agent held the GIL for a dlib
 call (an encoding holds it about 25 ms), and the other way round. `Neighbour` builds the
-object in a spawned child process and runs its methods there, one call at a time.
+object in a spawned child process and runs its methods there, one call at a time;
+`gate_neighbours` starts an agent benchmark's gate: a broker, the API stub and the bridge.
 """
 
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
-__all__ = ["Neighbour"]
+__all__ = ["Neighbour", "gate_neighbours"]
+
+_BROKER_CONF = "listener {port} 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\n"
 
 
 def _serve(conn: Connection, factory: Callable[..., Any], args: tuple[Any, ...]) -> None:
@@ -81,3 +86,33 @@ class Neighbour:
         if status == "error":
             raise RuntimeError(f"the neighbour process failed ({what}): {value}")
         return value
+
+
+@contextmanager
+def gate_neighbours(tmp: Path, snapshot: Any = None) -> Iterator[tuple[int, str, Neighbour]]:
+    """A gate's surroundings: (the broker's port, the API stub's URL, the bridge simulator).
+
+    A mosquitto on a free port (its files under `tmp`), and the API stub and the bridge
+    simulator each in a process of its own; all stopped on the way out.
+
+    Args:
+        tmp: Where the broker keeps its files.
+        snapshot: The replica the API stub serves (None: its default).
+    """
+    # tests/integration and tests/gate_agent are on sys.path (the benchmarks put them there).
+    from agent_support import ApiStub, BridgeSim  # noqa: PLC0415
+    from mosquitto_fixture import start_mosquitto  # noqa: PLC0415
+
+    broker = start_mosquitto(tmp, conf_text=_BROKER_CONF)
+    try:
+        api = Neighbour(ApiStub, snapshot)
+        try:
+            bridge = Neighbour(BridgeSim, broker.port)
+            try:
+                yield broker.port, api.call("url"), bridge
+            finally:
+                bridge.stop(close="close")
+        finally:
+            api.stop(close="stop")
+    finally:
+        broker.stop()

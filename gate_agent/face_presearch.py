@@ -15,8 +15,9 @@ liveness thresholds were calibrated on consecutive frames, and a pre-roll of fra
 apart refused live users. When it falls behind the camera by more than `max_lag_s`, it
 jumps to the newest frame.
 
-It goes on while a window runs: its searches use detectors of their own and release the
-GIL, so on a second core they search the frames the window takes next, and the window
+The worker stops while a presentation is decided (`LoopThread.hold`): the window then
+asks `FramePresearch.search_soon` for exactly the frames it takes next, searched with
+detectors of their own on the other core (dlib releases the GIL while it searches), and
 waits for a search under way rather than searching the same frame beside it. It costs CPU
 only while the scene changes: after a search that found no face, a frame whose grey
 thumbnail differs from that one's by less than `still_level` (mean grey levels) is not
@@ -167,9 +168,9 @@ class FramePresearch:
         return None
 
     def has(self, image: Image) -> bool:
-        """Whether this very frame was searched ahead."""
+        """Whether this very frame was searched ahead (without counting it as used)."""
         with self._guard:
-            return any(searched is image for searched, _ in self._found)
+            return self._boxes_of(image, count=False) is not None
 
 
 class CameraFrames(Protocol):
