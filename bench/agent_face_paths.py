@@ -19,7 +19,7 @@ from biometric_parsers import AFTER_TAP_PLAIN, AFTER_TAP_PRESEARCH, AFTER_TAP_TR
 from neighbour_process import gate_neighbours
 
 from gate_agent.app import AgentApp
-from gate_agent.frames import ReplayFrameSource
+from gate_agent.camera.frames import ReplayFrameSource
 
 __all__ = ["FACES", "bench_face", "face_gate", "from_track", "live_frames"]
 
@@ -73,7 +73,7 @@ def face_gate(
     ahead: bool = False,
 ) -> Any:
     """A started agent with the real biometrics and the replay camera (ahead: face.presearch)."""
-    from gate_agent.face_biometrics import (
+    from gate_agent.face.biometrics import (
         BiometricFaceObserver,
         BiometricFaceVerifier,
         BiometricLiveness,

@@ -20,8 +20,8 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from central_api.config import Settings
-from central_api.decision_cache import DecisionCache
-from central_api.decisions import decide_presentation
+from central_api.decisions.cache import DecisionCache
+from central_api.decisions.decide import decide_presentation
 from gate_protocol.api_models import DecisionQuery
 
 __all__ = [

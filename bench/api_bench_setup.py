@@ -20,7 +20,6 @@ from mosquitto_fixture import free_port
 from sqlalchemy import insert
 from sqlmodel import Session
 
-from central_api.auth import hash_key
 from central_api.models import (
     AccessGroup,
     AccessGroupZone,
@@ -32,6 +31,7 @@ from central_api.models import (
     Site,
     Zone,
 )
+from central_api.security.auth import hash_key
 
 __all__ = ["ZONES", "ApiProcess", "seed"]
 

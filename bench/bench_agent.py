@@ -4,7 +4,7 @@ usage: .venv/bin/python bench/bench_agent.py [--seconds S] [--reads N] [--face-r
 
 1. Frame loop: the agent's FramePump (camera thread + scan worker, drop-oldest slot) replays
    the shared QR photos as fast as it can for S seconds with the real scanner
-   (gate_agent.code_scanner, no retries). Baseline in the same run: scan_codes called in a
+   (gate_agent.camera.code_scanner, no retries). Baseline in the same run: scan_codes called in a
    plain loop over the same images (no threads, no queue). Ratio = pump fps / plain fps.
 2. Credential -> open-ack: a real mosquitto on a free port, the HTTP API stub and a
    simulated bridge, each in a process of its own as at a gate (bench/neighbour_process.py:
@@ -14,17 +14,17 @@ usage: .venv/bin/python bench/bench_agent.py [--seconds S] [--reads N] [--face-r
    echo client republishes -> receive) on the same broker, two hops like credential ->
    agent -> cmd/open. Ratio = agent p50 / echo p50.
 3. Credential -> open command at a gate whose policy requires face and liveness, with the
-   real biometrics (gate_agent.face_biometrics) and a camera replaying, at R fps, a
+   real biometrics (gate_agent.face.biometrics) and a camera replaying, at R fps, a
    simulated live user made from ../shared/data/faces/obama.jpg (biometrics.liveness_sim:
    blink, mouth, head-turn parallax; 480 px wide, the face about 135 px); the enrolled
    template comes from another photo (obama2.jpg, enrollment pipeline). Two paths:
    * "after the tap, no track, no presearch": the agent's face window
-     (gate_agent.face_window): the frames of the 0.5 s before the credential (at most 6),
+     (gate_agent.face.window): the frames of the 0.5 s before the credential (at most 6),
      then each new frame as it arrives, worked on one by one (search + 68 landmarks; two
      encoded; the searches on two searcher threads, ahead of the window's own work),
      liveness over 8 frames with the face, stop once certain; then the API;
    * "after the tap, no track, presearch": the same window with face.presearch on (the
-     default; gate_agent.face_presearch follows every frame while a face is in view, so the
+     default; gate_agent.face.presearch follows every frame while a face is in view, so the
      window's pre-roll frames are searched before the tap);
    * "after the tap, track not judged yet, presearch": the defaults (face track and
      presearch), the badge read 0.5 s after the agent starts, before the track has the 8
@@ -62,8 +62,8 @@ from agent_support import GATE_KEY, agent_config  # noqa: E402
 from neighbour_process import gate_neighbours  # noqa: E402
 
 from gate_agent.app import AgentApp  # noqa: E402
-from gate_agent.frame_pump import FramePump, load_code_scanner  # noqa: E402
-from gate_agent.frames import ReplayFrameSource  # noqa: E402
+from gate_agent.camera.frame_pump import FramePump, load_code_scanner  # noqa: E402
+from gate_agent.camera.frames import ReplayFrameSource  # noqa: E402
 
 QR_PHOTOS = ROOT.parent / "shared" / "data" / "qr-photos"
 

@@ -25,13 +25,13 @@ import uvicorn
 from sqlmodel import Session
 
 from central_api.app import create_app
-from central_api.auth import create_token, hash_password
 from central_api.config import Settings
 from central_api.crud.sites import create_site, create_zone
 from central_api.db import make_engine
 from central_api.enroll.faces import analyse_photo, decode_photo
 from central_api.migrate import upgrade_database
 from central_api.models import Role, SiteCreate, User, ZoneCreate
+from central_api.security.auth import create_token, hash_password
 from enrollment import EnrollClient, run_import
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"

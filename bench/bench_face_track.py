@@ -13,7 +13,7 @@ the figures are the face step's and the pipeline's, not the liveness check's.
    is sent once the tracker holds a live, unspent track, and timed from the bridge
    publishing CredentialPresented to the bridge holding the OpenCommand.
 2. Baseline in the same run: the same agent without a track (face.track_window_s 0): the
-   face window after the badge read (gate_agent.face_window: the frames of the 0.5 s before
+   face window after the badge read (gate_agent.face.window: the frames of the 0.5 s before
    it, then new ones as they come, 8 with the face for liveness, two encoded). Ratio = 1 / 2
    (p50).
 The issue's goal: <= 50 ms p95 when the face was verified before the tap.
@@ -46,10 +46,10 @@ from neighbour_process import gate_neighbours  # noqa: E402
 
 from biometrics import GATE_PIPELINE, dlib_build_info, template_to_bytes  # noqa: E402
 from gate_agent.app import AgentApp  # noqa: E402
-from gate_agent.face_biometrics import BiometricFaceObserver, BiometricFaceVerifier  # noqa: E402
-from gate_agent.face_step import LivenessResult  # noqa: E402
-from gate_agent.frames import ReplayFrameSource  # noqa: E402
-from gate_agent.replica_store import ReplicaStore, StoredReplica  # noqa: E402
+from gate_agent.camera.frames import ReplayFrameSource  # noqa: E402
+from gate_agent.decision.replica_store import ReplicaStore, StoredReplica  # noqa: E402
+from gate_agent.face.biometrics import BiometricFaceObserver, BiometricFaceVerifier  # noqa: E402
+from gate_agent.face.step import LivenessResult  # noqa: E402
 from gate_protocol.replica import FaceTemplateRecord  # noqa: E402
 
 FACES = ROOT.parent / "shared" / "data" / "faces"

@@ -34,11 +34,11 @@ from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
+from central_api.bus.mqtt import MqttBus
 from central_api.db import make_engine
-from central_api.ingest import IngestWorker
+from central_api.ingest.worker import IngestWorker
 from central_api.migrate import upgrade_database
 from central_api.models import Gate, Site, Zone
-from central_api.mqtt_bus import MqttBus
 from gate_protocol.messages import (
     AccessEvent,
     CredentialKind,

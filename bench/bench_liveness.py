@@ -7,14 +7,14 @@ usage: .venv/bin/python bench/bench_liveness.py [--sources N] [--frames F] [--se
 the gate agent does: grey HOG, the 68 landmarks it also encodes with) and judged by
 LivenessChecker.assess,
 instead of LivenessChecker.check finding the face in every frame again.
---window: the configuration the gate agent uses after a credential (gate_agent.face_window):
+--window: the configuration the gate agent uses after a credential (gate_agent.face.window):
 frames fed one by one to biometrics.FaceStream with WINDOW_STREAM (every frame searched
 whole, in RGB, as the thresholds were calibrated), WINDOW_FRAMES frames per sequence
 (unless --frames is given), judged once by LivenessChecker.assess.
 
 --stride K: each sequence is simulated K times longer and every K-th frame judged, as when
 the agent's pre-roll frames were searched ahead at a fraction of the camera's rate
-(gate_agent.face_presearch).
+(gate_agent.face.presearch).
 
 Sources are the shared face photos plus LFW images (../shared/data). Each source gives
 one sequence of each kind (biometrics/liveness_sim.py): identical frames, a printed photo

@@ -26,7 +26,7 @@ import numpy as np
 import zxingcpp
 from pyzbar import pyzbar
 
-from gate_agent.code_scanner import scan_codes
+from gate_agent.camera.code_scanner import scan_codes
 
 DEFAULT = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "qr-photos"
 FACES = DEFAULT.parent / "faces"

@@ -77,7 +77,7 @@ BURST_STREAM = StreamSettings(
     max_faces=1, full_scan_every=1, grey_search=False, reuse_motion=1e9, reuse_max=10**6
 )
 
-# The agent's liveness window after a credential (gate_agent.face_window): frames fed one by
+# The agent's liveness window after a credential (gate_agent.face.window): frames fed one by
 # one as the camera delivers them, each searched whole in RGB at max_width with the 68
 # landmarks (exactly BURST_STREAM's boxes and landmarks, which the liveness thresholds were
 # calibrated on), encoded in the first two frames only. Measured with bench/bench_liveness.py

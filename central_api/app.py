@@ -20,23 +20,23 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import Session
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from central_api.audit import ensure_audit_head
+from central_api.audit.chain import ensure_audit_head
+from central_api.bus.mqtt import make_bus
 from central_api.config import Settings
-from central_api.dashboard import mount_dashboard
 from central_api.db import is_postgres, make_engine
-from central_api.decision_cache import DecisionCache
-from central_api.decision_changes import read_data_version
-from central_api.decision_inputs import preload_decision_inputs
-from central_api.decision_lane import DecisionLane
-from central_api.decision_request import read_engine_of
-from central_api.enroll import router as enroll_router
+from central_api.decisions.cache import DecisionCache
+from central_api.decisions.changes import read_data_version
+from central_api.decisions.inputs import preload_decision_inputs
+from central_api.decisions.lane import DecisionLane
+from central_api.decisions.live_reader import LiveReader, conninfo_of
+from central_api.decisions.request import read_engine_of
 from central_api.errors import ServiceError
 from central_api.gc_watch import watch_gc
-from central_api.ingest_worker import IngestWorker
-from central_api.live_reader import LiveReader, conninfo_of
-from central_api.mqtt_bus import make_bus
+from central_api.ingest.worker import IngestWorker
 from central_api.routes import audit, auth, events, gates, health, people, rules, sites, users
 from central_api.routes.alarm_confirm import router as alarm_confirm_router
+from central_api.routes.dashboard import mount_dashboard
+from central_api.routes.desk import router as enroll_router
 from central_api.routes.event_confirm import router as event_confirm_router
 
 __all__ = ["MAX_BODY_BYTES", "BodyLimit", "create_app"]

@@ -2,7 +2,7 @@
 
 On SQLite the driver starts a transaction at the first write, so reads never hold the
 database lock and writers queue on it (busy timeout). Code that must read-then-write
-atomically takes the write lock first (see `central_api.audit.append_audit`), as
+atomically takes the write lock first (see `central_api.audit.chain.append_audit`), as
 ``BEGIN IMMEDIATE`` would do for that one transaction.
 
 PostgreSQL connections are not pinged on every checkout (``pool_pre_ping`` costs a round

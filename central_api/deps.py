@@ -6,9 +6,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlmodel import Session
 
+from central_api.bus.mqtt import MessageBus
+from central_api.bus.notify import attach_bus
 from central_api.config import Settings
-from central_api.mqtt_bus import MessageBus
-from central_api.notify import attach_bus
 
 __all__ = ["BusDep", "SessionDep", "SettingsDep", "get_bus", "get_session", "get_settings"]
 

@@ -11,14 +11,14 @@ from gate_protocol.topics import GateChannel, GateTopic
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from central_api.audit import append_audit
+from central_api.alarms.raise_alarm import raise_alarm
+from central_api.audit.chain import append_audit
+from central_api.bus.notify import queue_after_commit
 from central_api.crud.sites import get_gate, get_site
 from central_api.db import utc_now
 from central_api.errors import ConflictError, NotFoundError
-from central_api.insider_rules import InsiderRules, site_rules
+from central_api.insider.rules import InsiderRules, site_rules
 from central_api.models import Gate, OpenRequest, OpenRequestCreate
-from central_api.notify import queue_after_commit
-from central_api.raise_alarm import raise_alarm
 
 __all__ = ["approve_open", "request_open"]
 

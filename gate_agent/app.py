@@ -12,25 +12,25 @@ from gate_protocol.messages import NodeState, NodeStatus, encode_message
 from gate_protocol.replica import ReplicaIndex
 from gate_protocol.topics import GateChannel, GateTopic, build_topic
 
-from gate_agent.agent import GateAgent
-from gate_agent.alarm_outbox import AlarmSender
-from gate_agent.api_client import ApiClient
+from gate_agent.camera.frame_pump import CodeScanner, FramePump, load_code_scanner
+from gate_agent.camera.frames import FrameSource, open_frame_source
 from gate_agent.config import AgentConfig, ConfigError, read_secret
-from gate_agent.decider import FaceSettings, PresentationDecider, ReplicaView
-from gate_agent.event_sender import EventSender
-from gate_agent.face_identify import Ambiguous, FaceIdentifier, Identified
-from gate_agent.face_presearch import PresearchWorker
-from gate_agent.face_step import FaceVerifier, LivenessChecker, PresearchingVerifier
-from gate_agent.face_track import FaceTracks
-from gate_agent.face_tracker import FaceObserver, FaceTracker
-from gate_agent.frame_pump import CodeScanner, FramePump, load_code_scanner
-from gate_agent.frames import FrameSource, open_frame_source
-from gate_agent.inbox import CodeSeen, FaceIdentified, InboxItem, Stop
-from gate_agent.mqtt_link import MqttLink
-from gate_agent.node import AGENT_VERSION, AgentTopics, agent_status
-from gate_agent.outbox import Outbox
-from gate_agent.replica_store import ReplicaStore, decode_replica_key
-from gate_agent.workers import Workers
+from gate_agent.decision.decider import FaceSettings, PresentationDecider, ReplicaView
+from gate_agent.decision.replica_store import ReplicaStore, decode_replica_key
+from gate_agent.face.identify import Ambiguous, FaceIdentifier, Identified
+from gate_agent.face.presearch import PresearchWorker
+from gate_agent.face.step import FaceVerifier, LivenessChecker, PresearchingVerifier
+from gate_agent.face.track import FaceTracks
+from gate_agent.face.tracker import FaceObserver, FaceTracker
+from gate_agent.links.api_client import ApiClient
+from gate_agent.links.mqtt_link import MqttLink
+from gate_agent.links.node import AGENT_VERSION, AgentTopics, agent_status
+from gate_agent.loop.agent import GateAgent
+from gate_agent.loop.inbox import CodeSeen, FaceIdentified, InboxItem, Stop
+from gate_agent.loop.workers import Workers
+from gate_agent.outbox.alarms import AlarmSender
+from gate_agent.outbox.events import Outbox
+from gate_agent.outbox.sender import EventSender
 
 __all__ = ["AgentApp"]
 
@@ -48,7 +48,7 @@ class AgentApp:
         liveness: The liveness checker; None: liveness not run.
         observer: Finds and encodes the faces in a frame, for the track of faces seen before
             a credential; None: no track (the frames after the credential decide).
-        scanner: The code scanner (default: gate_agent.code_scanner.scan_codes).
+        scanner: The code scanner (default: gate_agent.camera.code_scanner.scan_codes).
         frame_source: The camera (default: opened from the config, if one is configured).
     """
 

@@ -11,8 +11,8 @@ from types import FrameType
 
 from gate_agent.app import AgentApp
 from gate_agent.config import AgentConfig, load_config
-from gate_agent.face_step import FaceVerifier, LivenessChecker
-from gate_agent.face_tracker import FaceObserver
+from gate_agent.face.step import FaceVerifier, LivenessChecker
+from gate_agent.face.tracker import FaceObserver
 
 __all__ = ["build_app", "run_service"]
 
@@ -31,7 +31,7 @@ def build_app(config: AgentConfig) -> AgentApp:
     observer: FaceObserver | None = None
     if config.camera is not None and config.face.enabled:
         # dlib is imported only for gates with a camera and a face step.
-        from gate_agent.face_biometrics import (
+        from gate_agent.face.biometrics import (
             BiometricFaceObserver,
             BiometricFaceVerifier,
             BiometricLiveness,

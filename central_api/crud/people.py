@@ -5,8 +5,8 @@ from gate_protocol.passes import new_pass_id
 from gate_protocol.records import PersonStatus
 from sqlmodel import Session, col, select
 
-from central_api.audit import append_audit
-from central_api.audit_privacy import keyed_hash, person_audit, person_changes
+from central_api.audit.chain import append_audit
+from central_api.audit.privacy import keyed_hash, person_audit, person_changes
 from central_api.crud.sites import get_site
 from central_api.db import utc_now
 from central_api.errors import ConflictError, InvalidError, NotFoundError
@@ -23,8 +23,8 @@ from central_api.models import (
     PersonCreate,
     PersonUpdate,
 )
-from central_api.sync import bump_replica
-from central_api.vault import encrypt_template
+from central_api.replica.versions import bump_replica
+from central_api.security.vault import encrypt_template
 
 __all__ = [
     "TEMPLATE_BYTES",

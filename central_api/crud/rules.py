@@ -4,8 +4,8 @@ from gate_protocol.passes import new_pass_id
 from gate_protocol.schedule import Schedule as ScheduleRule
 from sqlmodel import Session, select
 
-from central_api.audit import append_audit
-from central_api.audit_privacy import keyed_hash
+from central_api.audit.chain import append_audit
+from central_api.audit.privacy import keyed_hash
 from central_api.crud.people import get_person
 from central_api.crud.sites import get_site
 from central_api.errors import ConflictError, InvalidError, NotFoundError
@@ -23,7 +23,7 @@ from central_api.models import (
     WatchlistEntryCreate,
     Zone,
 )
-from central_api.sync import bump_replica
+from central_api.replica.versions import bump_replica
 
 __all__ = [
     "add_watchlist_entry",

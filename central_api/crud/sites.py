@@ -5,11 +5,10 @@ import secrets
 from gate_protocol.topics import TopicError, validate_id
 from sqlmodel import Session, select
 
-from central_api.audit import append_audit
-from central_api.auth import hash_key
+from central_api.audit.chain import append_audit
 from central_api.db import utc_now
 from central_api.errors import ConflictError, NotFoundError
-from central_api.insider_rules import InsiderRules, InsiderRulesUpdate, apply_overrides
+from central_api.insider.rules import InsiderRules, InsiderRulesUpdate, apply_overrides
 from central_api.models import (
     AgentKey,
     Gate,
@@ -20,8 +19,9 @@ from central_api.models import (
     Zone,
     ZoneCreate,
 )
-from central_api.site_scope import unscoped
-from central_api.sync import bump_replica
+from central_api.replica.versions import bump_replica
+from central_api.security.auth import hash_key
+from central_api.security.site_scope import unscoped
 
 __all__ = [
     "create_gate",

@@ -7,12 +7,12 @@ users and no default password.
 
 from sqlmodel import Session, col, select
 
-from central_api.audit import append_audit
-from central_api.auth import hash_password
+from central_api.audit.chain import append_audit
 from central_api.crud.sites import get_site
 from central_api.errors import ConflictError, InvalidError, NotFoundError
 from central_api.models import Role, User
-from central_api.site_scope import unscoped
+from central_api.security.auth import hash_password
+from central_api.security.site_scope import unscoped
 
 __all__ = [
     "MIN_PASSWORD_LENGTH",

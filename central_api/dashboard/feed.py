@@ -2,7 +2,7 @@
 
 `LiveFeed.offer` is called for every MQTT message this process receives (on paho's network
 thread), and for every message this process itself releases after a commit (the local tap
-of `central_api.notify`), so it only does a non-blocking ``put_nowait`` on a bounded queue;
+of `central_api.bus.notify`), so it only does a non-blocking ``put_nowait`` on a bounded queue;
 one feed thread decodes, names the person, updates the gate board and publishes to the hub.
 Every API replica subscribes to the broker itself, so every replica's browsers see every
 event, whichever replica's insert won, and every alarm an API replica raised or

@@ -13,7 +13,7 @@ from central_api.dashboard.feed import LiveFeed
 from central_api.dashboard.hub import LiveHub
 from central_api.dashboard.queries import load_gate_metas, seed_board
 from central_api.db import utc_now
-from central_api.site_scope import unscoped
+from central_api.security.site_scope import unscoped
 
 __all__ = ["DashboardState", "LiveDep", "get_live"]
 

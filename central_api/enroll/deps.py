@@ -4,11 +4,11 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from central_api.dashboard.security import CsrfGuard
 from central_api.deps import SessionDep, SettingsDep
 from central_api.enroll.gallery import FaceGallery
 from central_api.enroll.photos import PhotoContext
 from central_api.enroll.settings import EnrollSettings, get_enroll_settings
+from central_api.security.pages import CsrfGuard
 
 __all__ = [
     "CSRF_CHECKED",

@@ -16,7 +16,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from central_api.models import FaceTemplate, Person
-from central_api.vault import decrypt_template
+from central_api.security.vault import decrypt_template
 
 __all__ = ["DuplicateCandidate", "FaceGallery"]
 

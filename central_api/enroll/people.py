@@ -15,8 +15,8 @@ from gate_protocol.passes import new_pass_id
 from sqlalchemy import func
 from sqlmodel import Session, col, or_, select
 
-from central_api.audit import append_audit
-from central_api.audit_privacy import keyed_hash
+from central_api.audit.chain import append_audit
+from central_api.audit.privacy import keyed_hash
 from central_api.crud.sites import get_site
 from central_api.enroll.schemas import EnrollPersonIn, PersonSummary
 from central_api.enroll.tables import PersonExternalId
@@ -31,8 +31,8 @@ from central_api.models import (
     PersonAccessGroup,
     PersonCompetency,
 )
-from central_api.sync import bump_replica
-from central_api.vault import encrypt_template
+from central_api.replica.versions import bump_replica
+from central_api.security.vault import encrypt_template
 
 __all__ = [
     "ReadyTemplate",

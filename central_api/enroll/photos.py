@@ -14,7 +14,7 @@ from biometrics import template_from_bytes, template_to_bytes
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from central_api.audit import append_audit
+from central_api.audit.chain import append_audit
 from central_api.crud.people import add_face_template, get_person
 from central_api.enroll.face_lock import lock_face_enrollment
 from central_api.enroll.faces import PhotoAnalysis, analyse_photo, decode_photo
@@ -24,8 +24,8 @@ from central_api.enroll.settings import MAX_TEMPLATES
 from central_api.enroll.tables import PendingFace, RetainedPhoto
 from central_api.errors import ConflictError, NotFoundError
 from central_api.models import FaceTemplate
-from central_api.sync import bump_replica
-from central_api.vault import decrypt_template, encrypt_template
+from central_api.replica.versions import bump_replica
+from central_api.security.vault import decrypt_template, encrypt_template
 
 __all__ = [
     "PhotoContext",

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from central_api.audit import append_audit
+from central_api.audit.chain import append_audit
 from central_api.crud.people import get_person
 from central_api.db import utc_now
 from central_api.enroll.tables import IssuedPass, PendingFace, PersonExternalId, RetainedPhoto
@@ -31,7 +31,7 @@ from central_api.models import (
     PersonCompetency,
     WatchlistEntry,
 )
-from central_api.sync import bump_replica
+from central_api.replica.versions import bump_replica
 
 __all__ = ["erase_person", "export_person", "keep_photo", "purge_expired", "read_photo"]
 

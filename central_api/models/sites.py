@@ -52,7 +52,7 @@ class Site(SiteBase, table=True):
     threat_level: int = Field(default=1, ge=1, le=3)
     replica_version: int = Field(default=0)
     threat_changed_at: datetime | None = time_field(default=None)
-    # Only the insider-rule fields this site changes (central_api.insider_rules).
+    # Only the insider-rule fields this site changes (central_api.insider.rules).
     insider_rules: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
 
 

@@ -16,13 +16,13 @@ from gate_protocol.messages import AlarmNotice, AlarmRaised
 from gate_protocol.topics import SiteAlarmTopic
 from sqlmodel import Session, col, select
 
-from central_api.auth import GateAgent, GatePrincipal
+from central_api.bus.notify import queue_after_commit
 from central_api.deps import SessionDep
 from central_api.errors import ConflictError
-from central_api.ingest import store_alarm
+from central_api.ingest.store import store_alarm
 from central_api.models import Alarm
-from central_api.notify import queue_after_commit
-from central_api.site_scope import unscoped
+from central_api.security.auth import GateAgent, GatePrincipal
+from central_api.security.site_scope import unscoped
 
 __all__ = ["router", "store_gate_alarms"]
 

@@ -6,10 +6,10 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 from sqlmodel import col, select
 
-from central_api.audit import verify_chain
-from central_api.auth import AdminUser, check_site_wide
+from central_api.audit.chain import verify_chain
 from central_api.deps import SessionDep
 from central_api.models import AuditEntry
+from central_api.security.auth import AdminUser, check_site_wide
 
 __all__ = ["router"]
 

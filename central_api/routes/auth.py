@@ -7,10 +7,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
-from central_api.audit import append_audit
-from central_api.auth import COOKIE_NAME, AnyUser, authenticate_user, create_token
+from central_api.audit.chain import append_audit
 from central_api.deps import SessionDep, SettingsDep
 from central_api.models import User, UserPublic
+from central_api.security.auth import COOKIE_NAME, AnyUser, authenticate_user, create_token
 
 __all__ = ["router"]
 

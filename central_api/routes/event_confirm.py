@@ -9,9 +9,9 @@ from fastapi import APIRouter
 from gate_protocol.api_models import EventIdAnswer, EventIdQuery
 from sqlmodel import col, select
 
-from central_api.auth import GateAgent
 from central_api.deps import SessionDep
 from central_api.models import AccessEventRecord
+from central_api.security.auth import GateAgent
 
 __all__ = ["router"]
 

@@ -7,12 +7,12 @@ from fastapi import APIRouter, Path, Query
 from gate_protocol.api_models import MAX_EVENT_BATCH, EventBatch, EventBatchResult
 from sqlmodel import col, select
 
-from central_api.alarm_ack import acknowledge_alarm as acknowledge
-from central_api.auth import GateAgent, OperatorUser
+from central_api.alarms.ack import acknowledge_alarm as acknowledge
 from central_api.deps import SessionDep
 from central_api.errors import InvalidError
-from central_api.ingest import RejectedMessage, store_events
+from central_api.ingest.store import RejectedMessage, store_events
 from central_api.models import AccessEventPublic, AccessEventRecord, Alarm, AlarmAck, AlarmPublic
+from central_api.security.auth import GateAgent, OperatorUser
 
 __all__ = ["MAX_BATCH", "router"]
 

@@ -7,13 +7,13 @@ from fastapi.responses import Response
 from gate_protocol.api_models import DecisionAnswer, DecisionQuery
 from gate_protocol.replica import ReplicaDelta, ReplicaSnapshot
 
-from central_api.auth import GateAgent, OperatorUser, check_own_gate
-from central_api.decision_request import decide_request
+from central_api.decisions.request import decide_request
 from central_api.deps import SessionDep, SettingsDep
-from central_api.gate_auth import GateClaim
 from central_api.models import OpenRequestCreate, OpenRequestPublic
 from central_api.openings import approve_open, request_open
-from central_api.replica_builder import build_replica
+from central_api.replica.builder import build_replica
+from central_api.security.auth import GateAgent, OperatorUser, check_own_gate
+from central_api.security.gate_keys import GateClaim
 
 __all__ = ["decision_router", "router"]
 

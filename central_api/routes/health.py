@@ -8,10 +8,10 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel
 from sqlalchemy import text
 
-from central_api.auth import UserPrincipal, require_role
 from central_api.deps import SessionDep, SettingsDep
 from central_api.metrics import exposition
 from central_api.models import Role
+from central_api.security.auth import UserPrincipal, require_role
 
 __all__ = ["MetricsAccess", "router"]
 

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
-from central_api.auth import DeskUser
 from central_api.crud import people as crud
 from central_api.deps import SessionDep, SettingsDep
 from central_api.errors import InvalidError, NotFoundError
@@ -24,6 +23,7 @@ from central_api.models import (
     PersonPublic,
     PersonUpdate,
 )
+from central_api.security.auth import DeskUser
 
 __all__ = ["router"]
 

@@ -5,7 +5,6 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from pydantic import BaseModel
 
-from central_api.auth import AdminUser, DeskUser
 from central_api.crud import rules as crud
 from central_api.deps import SessionDep
 from central_api.errors import NotFoundError
@@ -17,6 +16,7 @@ from central_api.models import (
     ScheduleCreate,
     WatchlistEntryCreate,
 )
+from central_api.security.auth import AdminUser, DeskUser
 
 __all__ = ["router"]
 

@@ -6,10 +6,9 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 from sqlmodel import select
 
-from central_api.auth import AdminUser, AnyUser, check_site_wide
 from central_api.crud import sites as crud
 from central_api.deps import SessionDep
-from central_api.insider_rules import InsiderRules, InsiderRulesUpdate, site_rules
+from central_api.insider.rules import InsiderRules, InsiderRulesUpdate, site_rules
 from central_api.models import (
     Gate,
     GateCreate,
@@ -22,6 +21,7 @@ from central_api.models import (
     ZonePublic,
 )
 from central_api.models.common import IdStr
+from central_api.security.auth import AdminUser, AnyUser, check_site_wide
 
 __all__ = ["router"]
 

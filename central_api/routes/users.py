@@ -5,12 +5,12 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
-from central_api.auth import AdminUser, UserPrincipal, check_site_wide
 from central_api.crud import users as crud
 from central_api.deps import SessionDep
 from central_api.errors import NotFoundError
 from central_api.models import Role, UserPublic
 from central_api.models.common import IdStr
+from central_api.security.auth import AdminUser, UserPrincipal, check_site_wide
 
 __all__ = ["router"]
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from fastapi.responses import HTMLResponse
 
-from central_api.auth import UserPrincipal
+from central_api.security.auth import UserPrincipal
 
 __all__ = [
     "SECURITY_HEADERS",

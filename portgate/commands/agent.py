@@ -6,8 +6,8 @@ from typing import Annotated
 import typer
 
 from gate_agent.app import AgentApp
+from gate_agent.camera.frames import FrameSourceError
 from gate_agent.config import ConfigError
-from gate_agent.frames import FrameSourceError
 from gate_agent.service import run_service
 
 

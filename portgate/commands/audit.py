@@ -3,7 +3,7 @@
 import typer
 from sqlmodel import Session
 
-from central_api.audit import verify_chain
+from central_api.audit.chain import verify_chain
 from central_api.config import database_url
 from central_api.db import make_engine
 

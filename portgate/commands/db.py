@@ -4,11 +4,11 @@ import typer
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
+from central_api.bus.notice_sender import recording_session
 from central_api.config import database_url
 from central_api.db import make_engine
 from central_api.migrate import upgrade_database
-from central_api.notice_sender import recording_session
-from central_api.sync import bump_every_site
+from central_api.replica.versions import bump_every_site
 from portgate.commands.sync_notices import deliver_notices
 
 app = typer.Typer(help="Database schema management.", no_args_is_help=True)

@@ -4,13 +4,13 @@ from typing import Annotated
 
 import typer
 
-from central_api.audit import ensure_audit_head
+from central_api.audit.chain import ensure_audit_head
+from central_api.bus.notice_sender import recording_session
 from central_api.config import database_url
 from central_api.crud.sites import create_gate, create_site, create_zone
 from central_api.db import make_engine
 from central_api.errors import ServiceError
 from central_api.models import GateCreate, Site, SiteCreate, Zone, ZoneCreate
-from central_api.notice_sender import recording_session
 from gate_protocol.records import OfflinePolicy
 from portgate.commands.sync_notices import deliver_notices
 from portgate.commands.users import cli_actor

@@ -37,7 +37,7 @@ def _scan_one(path: Path) -> dict[str, object]:
     import numpy as np  # noqa: PLC0415
 
     from biometrics import load_image  # noqa: PLC0415
-    from gate_agent.code_scanner import scan_codes  # noqa: PLC0415
+    from gate_agent.camera.code_scanner import scan_codes  # noqa: PLC0415
 
     image = load_image(path)
     codes = scan_codes(np.ascontiguousarray(image[:, :, ::-1]))

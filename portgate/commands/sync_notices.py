@@ -11,8 +11,8 @@ import os
 
 import typer
 
-from central_api.mqtt_bus import NullBus
-from central_api.notice_sender import NoticeError, send_notices
+from central_api.bus.mqtt import NullBus
+from central_api.bus.notice_sender import NoticeError, send_notices
 from gate_protocol.broker_accounts import cli_user, derived_url
 
 __all__ = ["deliver_notices"]

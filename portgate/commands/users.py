@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from sqlmodel import Session
 
-from central_api.audit import ensure_audit_head
+from central_api.audit.chain import ensure_audit_head
 from central_api.config import database_url
 from central_api.crud.users import create_user, set_user_site
 from central_api.db import make_engine

@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from central_api.audit import ensure_audit_head
+from central_api.audit.chain import ensure_audit_head
 from central_api.crud.people import add_competency, add_credential, add_to_group, create_person
 from central_api.crud.rules import create_access_group
 from central_api.crud.sites import create_gate, create_site, create_zone

@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from gate_agent.frames import Frame, FrameSourceError
+from gate_agent.camera.frames import Frame, FrameSourceError
 
 __all__ = ["ScriptedCamera", "read_image"]
 

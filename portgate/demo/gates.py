@@ -12,8 +12,8 @@ from firmware_bridge.drivers.simulated import SimulatedTurnstile
 from firmware_bridge.service import Bridge
 from gate_agent.app import AgentApp
 from gate_agent.config import AgentConfig
-from gate_agent.face_step import FaceVerifier
-from gate_agent.face_tracker import FaceObserver
+from gate_agent.face.step import FaceVerifier
+from gate_agent.face.tracker import FaceObserver
 from portgate.demo.broker import DemoBroker
 from portgate.demo.frames import ScriptedCamera
 

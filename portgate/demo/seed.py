@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from biometrics import ENROLLMENT_PIPELINE, load_image, template_to_bytes
-from central_api.audit import ensure_audit_head
+from central_api.audit.chain import ensure_audit_head
 from central_api.config import Settings
 from central_api.crud.people import (
     add_competency,

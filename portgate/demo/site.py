@@ -24,8 +24,8 @@ from central_api.app import create_app
 from central_api.config import Settings
 from central_api.db import make_engine
 from central_api.migrate import upgrade_database
-from gate_agent.face_step import FaceVerifier
-from gate_agent.face_tracker import FaceObserver
+from gate_agent.face.step import FaceVerifier
+from gate_agent.face.tracker import FaceObserver
 from gate_protocol.pass_keys import encode_private_key, encode_public_key, generate_pass_key
 from portgate.demo.api_server import ApiServer, CuttableLink
 from portgate.demo.broker import DemoBroker, free_port
@@ -126,7 +126,7 @@ class DemoSite:
         verifier: FaceVerifier | None = None
         observer: FaceObserver | None = None
         if self.seed.faces:
-            from gate_agent.face_biometrics import BiometricFaceObserver, BiometricFaceVerifier
+            from gate_agent.face.biometrics import BiometricFaceObserver, BiometricFaceVerifier
 
             verifier = BiometricFaceVerifier()
             # The staff gate's face track: the walker's face is verified before the tap.

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from central_api.auth import create_token, hash_password
 from central_api.config import Settings
 from central_api.crud.sites import create_gate, create_site, create_zone
 from central_api.models import GateCreate, Role, SiteCreate, User, ZoneCreate
+from central_api.security.auth import create_token, hash_password
 
 if TYPE_CHECKING:
     from gate_protocol.messages import AccessEvent

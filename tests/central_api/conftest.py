@@ -24,7 +24,7 @@ from api_world import World, seed_world  # noqa: E402
 from postgres_fixture import PostgresServer, postgres_server  # noqa: E402
 
 from central_api.app import create_app  # noqa: E402
-from central_api.audit import GENESIS_HASH  # noqa: E402
+from central_api.audit.chain import GENESIS_HASH  # noqa: E402
 from central_api.config import Settings  # noqa: E402
 from central_api.db import make_engine  # noqa: E402
 from central_api.migrate import upgrade_database  # noqa: E402

@@ -9,13 +9,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from central_api.auth import create_token, hash_password
+from central_api.alarms.raise_alarm import raise_alarm
 from central_api.config import Settings
 from central_api.crud.people import create_person
 from central_api.db import utc_now
-from central_api.ingest import store_events
+from central_api.ingest.store import store_events
 from central_api.models import PersonCreate, Role, User
-from central_api.raise_alarm import raise_alarm
+from central_api.security.auth import create_token, hash_password
 from gate_protocol.messages import (
     AccessEvent,
     AlarmKind,

@@ -13,7 +13,7 @@ from sqlmodel import Session
 from central_api.crud.people import create_person
 from central_api.dashboard.hub import LiveItem
 from central_api.db import utc_now
-from central_api.ingest import store_events
+from central_api.ingest.store import store_events
 from central_api.models import Company, PersonCreate, Role
 from gate_protocol.messages import (
     AccessEvent,

@@ -10,7 +10,7 @@ from prometheus_client import REGISTRY
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from central_api.ingest import handle_message
+from central_api.ingest.store import handle_message
 from central_api.models import Alarm, Role
 from gate_protocol.messages import (
     AlarmKind,

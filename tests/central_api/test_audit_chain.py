@@ -6,7 +6,7 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
-from central_api.audit import append_audit, verify_chain
+from central_api.audit.chain import append_audit, verify_chain
 from central_api.models import AuditEntry
 from portgate.cli import app as cli
 

@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
-from central_api.audit_privacy import AUDIT_KEY_ENV, WITHHELD, keyed_hash, person_changes
+from central_api.audit.privacy import AUDIT_KEY_ENV, WITHHELD, keyed_hash, person_changes
 from central_api.enroll.people import create_enrolled_person
 from central_api.enroll.privacy import erase_person
 from central_api.enroll.schemas import BadgeIn, EnrollPersonIn

@@ -8,11 +8,11 @@ from pydantic import ValidationError
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
-from central_api.auth import COOKIE_NAME, create_token
 from central_api.config import Settings
 from central_api.crud.users import create_user, set_user_active
 from central_api.errors import InvalidError
 from central_api.models import AuditEntry, Role, User
+from central_api.security.auth import COOKIE_NAME, create_token
 
 
 def test_a_fresh_database_has_no_users(engine: Engine) -> None:

@@ -2,9 +2,9 @@ import pytest
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
-from central_api.auth import hash_key, verify_password
 from central_api.db import make_engine
 from central_api.models import AgentKey, User
+from central_api.security.auth import hash_key, verify_password
 from portgate.cli import app as cli
 
 

@@ -6,8 +6,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from central_api.alarms.raise_alarm import raise_alarm
 from central_api.models import Alarm, AuditEntry, OpenRequest, Role, Site
-from central_api.raise_alarm import raise_alarm
 from gate_protocol.messages import AlarmKind
 
 

@@ -16,13 +16,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from central_api.alarms.raise_alarm import raise_alarm
+from central_api.bus.mqtt import NullBus
+from central_api.bus.notify import attach_bus
 from central_api.dashboard.feed import LiveFeed
 from central_api.dashboard.hub import LiveItem
 from central_api.db import utc_now
 from central_api.models import AuditEntry, Role
-from central_api.mqtt_bus import NullBus
-from central_api.notify import attach_bus
-from central_api.raise_alarm import raise_alarm
 from gate_protocol.messages import (
     AlarmAcknowledged,
     AlarmKind,

@@ -6,9 +6,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from central_api.alarms.raise_alarm import raise_alarm
 from central_api.db import utc_now
 from central_api.models import Alarm, Role
-from central_api.raise_alarm import raise_alarm
 from gate_protocol.messages import AlarmKind, Decision, Direction
 from gate_protocol.reasons import ReasonCode
 

@@ -1,6 +1,6 @@
 """The decision lane answers warm gates' ordinary requests; the route answers everything else.
 
-The lane (`central_api.decision_lane`) must give the same answers as the FastAPI route it
+The lane (`central_api.decisions.lane`) must give the same answers as the FastAPI route it
 stands in front of, and hand every unusual request to that route with its body intact.
 Run on SQLite and on PostgreSQL.
 """

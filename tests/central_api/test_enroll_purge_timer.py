@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import Engine, event
 from sqlmodel import Session, select
 
-import central_api.enroll as enroll
+import central_api.enroll.purge_timer as enroll
 from central_api.enroll.settings import EnrollSettings
 
 

@@ -7,7 +7,7 @@ from prometheus_client import REGISTRY
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
-from central_api.ingest import RejectedMessage, handle_message
+from central_api.ingest.store import RejectedMessage, handle_message
 from central_api.models import AccessEventRecord, Alarm, NodeStatusRecord, Role
 from gate_protocol.messages import (
     AlarmKind,
@@ -157,7 +157,7 @@ def test_a_topic_whose_site_is_not_the_gate_s_is_refused(world: World, engine: E
 
 
 def test_the_worker_survives_bad_messages(world: World, engine: Engine) -> None:
-    from central_api.ingest_worker import IngestWorker
+    from central_api.ingest.worker import IngestWorker
 
     worker = IngestWorker(engine=engine)
     worker.start()

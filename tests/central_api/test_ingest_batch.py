@@ -10,8 +10,8 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from central_api.db import make_engine
-from central_api.ingest import store_event_batch
-from central_api.ingest_worker import IngestWorker
+from central_api.ingest.store import store_event_batch
+from central_api.ingest.worker import IngestWorker
 from central_api.models import AccessEventRecord
 from gate_protocol.messages import encode_message
 from gate_protocol.topics import GateChannel, GateTopic, build_topic

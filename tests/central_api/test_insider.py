@@ -5,7 +5,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from central_api.insider import distance_m
+from central_api.insider.checks import distance_m
 from central_api.models import Alarm, AuditEntry, Role
 from gate_protocol.messages import Decision
 from gate_protocol.reasons import ReasonCode

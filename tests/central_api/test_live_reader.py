@@ -11,8 +11,8 @@ from mosquitto_fixture import free_port
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from central_api.decision_live_state import LiveState, read_live_state
-from central_api.live_reader import LiveReader, conninfo_of
+from central_api.decisions.live_reader import LiveReader, conninfo_of
+from central_api.decisions.live_state import LiveState, read_live_state
 from gate_protocol.messages import Decision, Direction
 from gate_protocol.reasons import ReasonCode
 

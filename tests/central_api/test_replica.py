@@ -7,12 +7,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from central_api.bus.mqtt import NullBus
 from central_api.config import Settings
 from central_api.crud.people import TEMPLATE_BYTES, add_face_template, update_person
 from central_api.enroll.photos import delete_template
 from central_api.enroll.privacy import erase_person
 from central_api.models import Credential, FaceTemplate, PersonAccessGroup, PersonUpdate, Role
-from central_api.mqtt_bus import NullBus
 from gate_protocol.messages import SyncNotice, decode_message
 from gate_protocol.records import PersonKind, PersonStatus
 from gate_protocol.replica import ReplicaDelta, ReplicaSnapshot, apply_delta, decode_replica

@@ -17,12 +17,17 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from central_api.auth import GateKeyRequirement, RoleRequirement, create_token, hash_password
+from central_api.alarms.raise_alarm import raise_alarm
 from central_api.config import Settings
-from central_api.gate_auth import GateKeyHeader
 from central_api.models import Alarm, Credential, Person, Role, Site, User
-from central_api.raise_alarm import raise_alarm
 from central_api.routes.health import MetricsAccess
+from central_api.security.auth import (
+    GateKeyRequirement,
+    RoleRequirement,
+    create_token,
+    hash_password,
+)
+from central_api.security.gate_keys import GateKeyHeader
 from gate_protocol.messages import AlarmKind
 
 PUBLIC = {

@@ -8,13 +8,11 @@ from pathlib import Path
 import httpx
 from agent_support import GATE_KEY, agent_config, topic
 
-from gate_agent.agent import GateAgent
-from gate_agent.alarm_outbox import AlarmApi, AlarmSender
-from gate_agent.api_client import ApiClient
-from gate_agent.decider import ReplicaView
-from gate_agent.event_confirm import ConfirmJob, ConfirmResult
-from gate_agent.event_sender import EventSender
-from gate_agent.inbox import (
+from gate_agent.decision.decider import ReplicaView
+from gate_agent.decision.presentation import Presentation, Verdict
+from gate_agent.links.api_client import ApiClient
+from gate_agent.loop.agent import GateAgent
+from gate_agent.loop.inbox import (
     EventsConfirmed,
     InboxItem,
     MqttConnected,
@@ -22,8 +20,10 @@ from gate_agent.inbox import (
     MqttPublished,
     PresentationDecided,
 )
-from gate_agent.outbox import Outbox
-from gate_agent.presentation import Presentation, Verdict
+from gate_agent.outbox.alarms import AlarmApi, AlarmSender
+from gate_agent.outbox.confirm import ConfirmJob, ConfirmResult
+from gate_agent.outbox.events import Outbox
+from gate_agent.outbox.sender import EventSender
 from gate_protocol.messages import (
     AccessEvent,
     AckResult,

@@ -10,17 +10,17 @@ from pathlib import Path
 from agent_support import topic
 from test_agent_loop import FakeWorkers, build, decided
 
-from gate_agent.alarm_outbox import AlarmSender
-from gate_agent.api_client import ApiUnavailable
-from gate_agent.event_confirm import ConfirmJob, ConfirmResult, reconcile_events
-from gate_agent.inbox import (
+from gate_agent.links.api_client import ApiUnavailable
+from gate_agent.loop.inbox import (
     EventsConfirmed,
     MqttConnected,
     MqttDisconnected,
     MqttPublished,
     PresentationDecided,
 )
-from gate_agent.outbox import Outbox
+from gate_agent.outbox.alarms import AlarmSender
+from gate_agent.outbox.confirm import ConfirmJob, ConfirmResult, reconcile_events
+from gate_agent.outbox.events import Outbox
 from gate_protocol.api_models import AlarmBatchResult, EventBatchResult
 from gate_protocol.messages import (
     AccessEvent,

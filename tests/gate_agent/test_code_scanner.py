@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import segno
 
-from gate_agent.code_scanner import DecodedCode, scan_codes
+from gate_agent.camera.code_scanner import DecodedCode, scan_codes
 
 QR_PHOTOS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "qr-photos"
 

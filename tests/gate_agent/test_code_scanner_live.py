@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import segno
 
-from gate_agent.code_scanner import LIVE_FORMATS, scan_codes
+from gate_agent.camera.code_scanner import LIVE_FORMATS, scan_codes
 
 
 def qr_frame(text: str) -> np.ndarray:

@@ -4,9 +4,9 @@ from datetime import UTC, datetime
 import httpx
 from agent_support import GATE_KEY, GOOD_BADGE, make_snapshot
 
-from gate_agent.api_client import ApiClient
-from gate_agent.decider import PresentationDecider, ReplicaView
-from gate_agent.presentation import Presentation
+from gate_agent.decision.decider import PresentationDecider, ReplicaView
+from gate_agent.decision.presentation import Presentation
+from gate_agent.links.api_client import ApiClient
 from gate_protocol.api_models import DecisionAnswer, DecisionQuery
 from gate_protocol.messages import CredentialKind, DecidedBy, Decision, Direction
 from gate_protocol.reasons import ReasonCode

@@ -12,16 +12,16 @@ import pytest
 from agent_support import GATE_KEY, GOOD_BADGE, make_snapshot
 from test_face_track import ALICE, BOB, IMAGE, LIVE, CountingLiveness, seen
 
-from gate_agent.api_client import ApiClient
-from gate_agent.decider import FaceSettings, PresentationDecider, ReplicaView
-from gate_agent.face_step import FaceMatch
-from gate_agent.face_track import FaceTracks, SeenFace
-from gate_agent.face_tracker import FaceTracker
-from gate_agent.frame_pump import FramePump
-from gate_agent.frames import ReplayFrameSource
-from gate_agent.loop_thread import LoopThread
-from gate_agent.presentation import Presentation
-from gate_agent.story import Story, build_event
+from gate_agent.camera.frame_pump import FramePump
+from gate_agent.camera.frames import ReplayFrameSource
+from gate_agent.decision.decider import FaceSettings, PresentationDecider, ReplicaView
+from gate_agent.decision.presentation import Presentation
+from gate_agent.decision.story import Story, build_event
+from gate_agent.face.step import FaceMatch
+from gate_agent.face.track import FaceTracks, SeenFace
+from gate_agent.face.tracker import FaceTracker
+from gate_agent.links.api_client import ApiClient
+from gate_agent.loop.loop_thread import LoopThread
 from gate_protocol.messages import CredentialKind, DecidedBy, Decision, Direction
 from gate_protocol.reasons import ReasonCode
 from gate_protocol.replica import FaceTemplateRecord, ReplicaIndex

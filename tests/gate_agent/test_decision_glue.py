@@ -3,7 +3,8 @@ from datetime import UTC, datetime, timedelta
 
 from agent_support import GOOD_BADGE, REVOKED_BADGE, make_snapshot
 
-from gate_agent.decision_glue import (
+from gate_agent.decision.presentation import Presentation
+from gate_agent.decision.replica_policy import (
     build_query,
     build_request,
     face_required,
@@ -14,7 +15,6 @@ from gate_agent.decision_glue import (
     replica_verdict,
     verdict_from_answer,
 )
-from gate_agent.presentation import Presentation
 from gate_protocol.api_models import DecisionAnswer
 from gate_protocol.messages import CredentialKind, DecidedBy, Decision, Direction
 from gate_protocol.pass_keys import encode_public_key, generate_pass_key

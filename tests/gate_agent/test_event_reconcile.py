@@ -8,10 +8,10 @@ import pytest
 from agent_support import GATE_KEY
 from agent_support import make_event as event
 
-from gate_agent.api_client import ApiClient, ApiError, ApiRejected, ApiUnavailable
-from gate_agent.event_confirm import CONFIRM_BATCH, ConfirmJob, reconcile_events
-from gate_agent.event_sender import EventSender
-from gate_agent.outbox import Outbox, PendingEvent
+from gate_agent.links.api_client import ApiClient, ApiError, ApiRejected, ApiUnavailable
+from gate_agent.outbox.confirm import CONFIRM_BATCH, ConfirmJob, reconcile_events
+from gate_agent.outbox.events import Outbox, PendingEvent
+from gate_agent.outbox.sender import EventSender
 from gate_protocol.api_models import EventBatchResult, EventIdAnswer, EventIdQuery
 from gate_protocol.messages import AccessEvent
 

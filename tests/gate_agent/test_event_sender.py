@@ -4,9 +4,9 @@ import httpx
 from agent_support import GATE_KEY
 from agent_support import make_event as event
 
-from gate_agent.api_client import ApiClient
-from gate_agent.event_sender import EventSender
-from gate_agent.outbox import Outbox
+from gate_agent.links.api_client import ApiClient
+from gate_agent.outbox.events import Outbox
+from gate_agent.outbox.sender import EventSender
 from gate_protocol.api_models import EventBatch, EventBatchResult
 
 

@@ -12,19 +12,19 @@ from agent_support import GATE_KEY, make_snapshot
 from test_agent_loop import FakeWorkers, build
 from test_face_track import ALICE, BOB, IMAGE, LIVE, near, seen
 
-from gate_agent.api_client import ApiClient
-from gate_agent.decider import PresentationDecider, ReplicaView
-from gate_agent.face_identify import (
+from gate_agent.decision.decider import PresentationDecider, ReplicaView
+from gate_agent.decision.intake import face_presentation
+from gate_agent.decision.story import Story, build_event
+from gate_agent.face.identify import (
     Ambiguous,
     FaceIdentifier,
     Identified,
     build_gallery,
     identify_track,
 )
-from gate_agent.face_track import FaceTracks
-from gate_agent.inbox import FaceIdentified
-from gate_agent.intake import face_presentation
-from gate_agent.story import Story, build_event
+from gate_agent.face.track import FaceTracks
+from gate_agent.links.api_client import ApiClient
+from gate_agent.loop.inbox import FaceIdentified
 from gate_protocol.api_models import DecisionAnswer, DecisionQuery
 from gate_protocol.messages import CredentialKind, DecidedBy, Decision
 from gate_protocol.reasons import ReasonCode, describe_reason

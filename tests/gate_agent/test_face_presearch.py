@@ -10,8 +10,8 @@ import cv2
 import numpy as np
 import pytest
 
-from gate_agent.face_presearch import FramePresearch, PresearchWorker
-from gate_agent.frames import Frame
+from gate_agent.camera.frames import Frame
+from gate_agent.face.presearch import FramePresearch, PresearchWorker
 
 FACES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "faces"
 
@@ -216,7 +216,7 @@ def test_agent_searches_ahead_only_when_configured(tmp_path: Path) -> None:
     from agent_support import GATE_KEY, agent_config
 
     from gate_agent.app import AgentApp
-    from gate_agent.face_biometrics import BiometricFaceObserver, BiometricFaceVerifier
+    from gate_agent.face.biometrics import BiometricFaceObserver, BiometricFaceVerifier
 
     def app(observer: BiometricFaceObserver | None, name: str, *, ahead: bool) -> AgentApp:
         config = agent_config(

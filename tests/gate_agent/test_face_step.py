@@ -3,7 +3,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from gate_agent.face_step import FaceMatch, LivenessResult, run_face_step
+from gate_agent.face.step import FaceMatch, LivenessResult, run_face_step
 
 IMAGES = [np.zeros((2, 2, 3), dtype=np.uint8)] * 3
 

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 from biometrics import FaceBox
-from gate_agent.face_step import LivenessResult
-from gate_agent.face_track import FaceTracks, SeenFace, template_matrix
-from gate_agent.face_tracker import FaceTracker
-from gate_agent.frame_pump import FramePump
-from gate_agent.frames import ReplayFrameSource
+from gate_agent.camera.frame_pump import FramePump
+from gate_agent.camera.frames import ReplayFrameSource
+from gate_agent.face.step import LivenessResult
+from gate_agent.face.track import FaceTracks, SeenFace, template_matrix
+from gate_agent.face.tracker import FaceTracker
 
 rng = np.random.default_rng(7)
 ALICE = rng.normal(0, 0.1, 128).astype(np.float32)

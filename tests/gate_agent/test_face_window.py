@@ -7,9 +7,9 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from gate_agent.face_step import FaceMatch, LivenessChecker, LivenessResult, WindowVerifier
-from gate_agent.face_window import WindowPlan, preroll, run_face_window
-from gate_agent.frames import Frame
+from gate_agent.camera.frames import Frame
+from gate_agent.face.step import FaceMatch, LivenessChecker, LivenessResult, WindowVerifier
+from gate_agent.face.window import WindowPlan, preroll, run_face_window
 
 
 def frame(number: int, at: float) -> Frame:

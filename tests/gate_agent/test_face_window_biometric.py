@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from gate_agent.face_step import LivenessResult
+from gate_agent.face.step import LivenessResult
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 FACES = DATA / "faces"
@@ -54,7 +54,7 @@ def test_live_holder_settles_after_the_window_with_match_and_liveness(
 ) -> None:
     from biometrics import WINDOW_FRAMES
     from biometrics.liveness_sim import live_sequence
-    from gate_agent.face_biometrics import BiometricFaceVerifier, BiometricLiveness
+    from gate_agent.face.biometrics import BiometricFaceVerifier, BiometricLiveness
 
     image, landmarks = portrait
     frames = bgr(live_sequence(image, landmarks, rng=np.random.default_rng(3), frames=12))
@@ -71,7 +71,7 @@ def test_still_photo_fails_liveness_with_a_reason(
     portrait: tuple[np.ndarray, np.ndarray],
 ) -> None:
     from biometrics.liveness_sim import static_attack
-    from gate_agent.face_biometrics import BiometricFaceVerifier, BiometricLiveness
+    from gate_agent.face.biometrics import BiometricFaceVerifier, BiometricLiveness
 
     image, _ = portrait
     window = BiometricFaceVerifier().open_window(
@@ -92,7 +92,7 @@ def test_another_persons_live_face_is_a_mismatch_with_liveness_judged(
 ) -> None:
     from biometrics import WINDOW_FRAMES
     from biometrics.liveness_sim import live_sequence
-    from gate_agent.face_biometrics import BiometricFaceVerifier, BiometricLiveness
+    from gate_agent.face.biometrics import BiometricFaceVerifier, BiometricLiveness
 
     image, landmarks = portrait
     frames = bgr(live_sequence(image, landmarks, rng=np.random.default_rng(3), frames=10))
@@ -110,7 +110,7 @@ def test_too_few_frames_is_inconclusive_and_fails(
     portrait: tuple[np.ndarray, np.ndarray],
 ) -> None:
     from biometrics.liveness_sim import live_sequence
-    from gate_agent.face_biometrics import BiometricFaceVerifier, BiometricLiveness
+    from gate_agent.face.biometrics import BiometricFaceVerifier, BiometricLiveness
 
     image, landmarks = portrait
     frames = bgr(live_sequence(image, landmarks, rng=np.random.default_rng(3), frames=5))
@@ -123,7 +123,7 @@ def test_too_few_frames_is_inconclusive_and_fails(
 
 
 def test_the_track_liveness_refuses_a_burst_shorter_than_the_window() -> None:
-    from gate_agent.face_biometrics import BiometricLiveness
+    from gate_agent.face.biometrics import BiometricLiveness
 
     frames = [np.zeros((60, 80, 3), np.uint8)] * 5
     assert BiometricLiveness().check(frames) == LivenessResult(False, 0.0, "too_few_frames")
@@ -135,7 +135,7 @@ def test_track_liveness_judges_the_tracks_face_not_the_larger_one_beside_it(
     """A live user below a larger still photo: each face judged on its own boxes."""
     from biometrics import load_image
     from biometrics.liveness_sim import live_sequence
-    from gate_agent.face_biometrics import BiometricFaceObserver, BiometricLiveness
+    from gate_agent.face.biometrics import BiometricFaceObserver, BiometricLiveness
 
     image, landmarks = portrait
     photo = load_image(FACES / "biden.jpg")
@@ -161,7 +161,7 @@ def test_frames_searched_ahead_give_the_same_outcome(
     portrait: tuple[np.ndarray, np.ndarray],
 ) -> None:
     from biometrics.liveness_sim import live_sequence
-    from gate_agent.face_biometrics import BiometricFaceVerifier, BiometricLiveness
+    from gate_agent.face.biometrics import BiometricFaceVerifier, BiometricLiveness
 
     image, landmarks = portrait
     frames = bgr(live_sequence(image, landmarks, rng=np.random.default_rng(3), frames=10))
@@ -184,12 +184,12 @@ def test_a_window_whose_frames_are_searched_on_other_threads_decides_alike(
     portrait: tuple[np.ndarray, np.ndarray],
 ) -> None:
     from biometrics.liveness_sim import live_sequence
-    from gate_agent.face_biometrics import (
+    from gate_agent.face.biometrics import (
         BiometricFaceVerifier,
         BiometricFaceWindow,
         BiometricLiveness,
     )
-    from gate_agent.face_presearch import FramePresearch
+    from gate_agent.face.presearch import FramePresearch
 
     image, landmarks = portrait
     frames = bgr(live_sequence(image, landmarks, rng=np.random.default_rng(5), frames=10))

@@ -6,9 +6,9 @@ import cv2
 import numpy as np
 import pytest
 
+from gate_agent.camera.frame_pump import FramePump
+from gate_agent.camera.frames import Frame, FrameSourceError, ReplayFrameSource, open_frame_source
 from gate_agent.config import FileCameraConfig, FolderCameraConfig
-from gate_agent.frame_pump import FramePump
-from gate_agent.frames import Frame, FrameSourceError, ReplayFrameSource, open_frame_source
 
 
 def frames(n: int) -> list[np.ndarray]:

@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 import pytest
 from agent_support import topic
 
-from gate_agent.inbound import decode_inbound
+from gate_agent.links.inbound import decode_inbound
 from gate_protocol.messages import (
     AckResult,
     BadgeFormat,

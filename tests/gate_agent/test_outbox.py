@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from agent_support import make_event as event
 
-from gate_agent.outbox import Outbox, OutboxFull
+from gate_agent.outbox.events import Outbox, OutboxFull
 from gate_protocol.messages import AccessEvent
 
 
@@ -73,7 +73,7 @@ def test_confirmation_from_either_state(tmp_path: Path) -> None:
 
 
 def test_only_confirmed_events_are_pruned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("gate_agent.outbox._KEEP_CONFIRMED", 2)
+    monkeypatch.setattr("gate_agent.outbox.events._KEEP_CONFIRMED", 2)
     outbox = Outbox(tmp_path / "o.db", max_unsent=100)
     for _ in range(8):
         outbox.append(event)

@@ -5,8 +5,8 @@ import httpx
 import pytest
 from agent_support import GATE_KEY, make_snapshot
 
-from gate_agent.api_client import ApiClient, ApiUnavailable
-from gate_agent.replica_store import ReplicaStore, StoredReplica, sync_replica
+from gate_agent.decision.replica_store import ReplicaStore, StoredReplica, sync_replica
+from gate_agent.links.api_client import ApiClient, ApiUnavailable
 from gate_protocol.replica import FaceTemplateRecord, ReplicaDelta, ReplicaSnapshot
 
 NOW = datetime.now(UTC)
@@ -141,7 +141,7 @@ def test_a_clear_replica_is_read_with_a_key_and_sealed_on_the_next_save(tmp_path
 
 @pytest.mark.parametrize("text", ["not base64!", "AAAA", ""])
 def test_bad_replica_keys_are_refused(text: str) -> None:
-    from gate_agent.replica_store import decode_replica_key
+    from gate_agent.decision.replica_store import decode_replica_key
 
     with pytest.raises(ValueError, match="replica key"):
         decode_replica_key(text)

@@ -9,10 +9,10 @@ from agent_support import topic
 from test_agent_loop import FakeBus, FakeWorkers, build, decided
 from test_face_track import ALICE, BOB, IMAGE, near, seen
 
-from gate_agent.agent import GateAgent
-from gate_agent.face_track import FaceTracks
-from gate_agent.inbox import MqttIncoming
-from gate_agent.tailgate import TailgateWatch
+from gate_agent.decision.tailgate import TailgateWatch
+from gate_agent.face.track import FaceTracks
+from gate_agent.loop.agent import GateAgent
+from gate_agent.loop.inbox import MqttIncoming
 from gate_protocol.messages import (
     AckResult,
     AlarmKind,

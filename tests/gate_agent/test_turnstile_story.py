@@ -1,10 +1,10 @@
 from datetime import UTC, datetime, timedelta
 
 from gate_agent.config import TurnstileConfig
-from gate_agent.face_step import FaceOutcome
-from gate_agent.presentation import Presentation, Verdict
-from gate_agent.story import RESTART_DETAIL, Story, build_event, finish_draft, join_detail
-from gate_agent.turnstile import OpenTracker
+from gate_agent.decision.presentation import Presentation, Verdict
+from gate_agent.decision.story import RESTART_DETAIL, Story, build_event, finish_draft, join_detail
+from gate_agent.decision.turnstile import OpenTracker
+from gate_agent.face.step import FaceOutcome
 from gate_protocol.messages import (
     AckResult,
     CommandAck,

@@ -22,7 +22,7 @@ from agent_support import (  # noqa: E402
 )
 
 from gate_agent.app import AgentApp  # noqa: E402
-from gate_agent.replica_store import ReplicaStore, StoredReplica  # noqa: E402
+from gate_agent.decision.replica_store import ReplicaStore, StoredReplica  # noqa: E402
 from gate_protocol.messages import (  # noqa: E402
     AlarmKind,
     AlarmRaised,
@@ -125,13 +125,13 @@ def obama_template() -> str:
 
 class PassingLiveness:
     def check(self, images: Any) -> Any:
-        from gate_agent.face_step import LivenessResult
+        from gate_agent.face.step import LivenessResult
 
         return LivenessResult(passed=True, score=0.9)
 
 
 def face_agent(tmp_path: Path, port: int, template: str, liveness: Any) -> tuple[AgentApp, ApiStub]:
-    from gate_agent.face_biometrics import BiometricFaceVerifier
+    from gate_agent.face.biometrics import BiometricFaceVerifier
 
     snapshot = make_snapshot(face_required=True).model_copy(
         update={
@@ -196,7 +196,7 @@ def test_real_face_verify_matches_the_badge_holder(
 def test_replayed_photo_fails_real_liveness(
     mosquitto: MosquittoProcess, bridge: BridgeSim, tmp_path: Path, obama_template: str
 ) -> None:
-    from gate_agent.face_biometrics import BiometricLiveness
+    from gate_agent.face.biometrics import BiometricLiveness
 
     app, _ = face_agent(tmp_path, mosquitto.port, obama_template, BiometricLiveness())
     try:

@@ -23,10 +23,10 @@ from agent_support import (  # noqa: E402
 )
 
 from gate_agent.app import AgentApp  # noqa: E402
-from gate_agent.face_identify import Identified  # noqa: E402
-from gate_agent.face_step import LivenessResult  # noqa: E402
-from gate_agent.inbox import FaceIdentified  # noqa: E402
-from gate_agent.replica_store import ReplicaStore, StoredReplica  # noqa: E402
+from gate_agent.decision.replica_store import ReplicaStore, StoredReplica  # noqa: E402
+from gate_agent.face.identify import Identified  # noqa: E402
+from gate_agent.face.step import LivenessResult  # noqa: E402
+from gate_agent.loop.inbox import FaceIdentified  # noqa: E402
 from gate_protocol.messages import CredentialKind, DecidedBy, Decision  # noqa: E402
 from gate_protocol.reasons import ReasonCode  # noqa: E402
 from gate_protocol.replica import FaceTemplateRecord  # noqa: E402
@@ -62,7 +62,7 @@ def template(photo: str) -> str:
 
 
 def face_only_gate(tmp_path: Path, port: int, gallery: dict[str, str], *, photo: str) -> AgentApp:
-    from gate_agent.face_biometrics import BiometricFaceObserver, BiometricFaceVerifier
+    from gate_agent.face.biometrics import BiometricFaceObserver, BiometricFaceVerifier
 
     base = make_snapshot(face_required=True)
     snapshot = base.model_copy(

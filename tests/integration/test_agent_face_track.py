@@ -27,8 +27,8 @@ from agent_support import (  # noqa: E402
 )
 
 from gate_agent.app import AgentApp  # noqa: E402
-from gate_agent.face_step import LivenessResult  # noqa: E402
-from gate_agent.replica_store import ReplicaStore, StoredReplica  # noqa: E402
+from gate_agent.decision.replica_store import ReplicaStore, StoredReplica  # noqa: E402
+from gate_agent.face.step import LivenessResult  # noqa: E402
 from gate_protocol.messages import (  # noqa: E402
     AccessEvent,
     BadgeFormat,
@@ -79,7 +79,7 @@ def bridge(mosquitto: MosquittoProcess) -> Iterator[BridgeSim]:
 def run_gate(
     tmp_path: Path, port: int, template: str, *, photo: str, track: bool
 ) -> tuple[AgentApp, ApiStub]:
-    from gate_agent.face_biometrics import BiometricFaceObserver, BiometricFaceVerifier
+    from gate_agent.face.biometrics import BiometricFaceObserver, BiometricFaceVerifier
 
     tmp_path.mkdir(exist_ok=True)
     snapshot = make_snapshot(face_required=True).model_copy(
@@ -183,8 +183,8 @@ def test_someone_else_in_view_does_not_verify_the_badge_holder(
 
 
 def tailgate_gate(tmp_path: Path, port: int, photos: list[str]) -> tuple[AgentApp, ApiStub]:
-    from gate_agent.face_biometrics import BiometricFaceObserver, BiometricFaceVerifier
-    from gate_agent.frames import ReplayFrameSource
+    from gate_agent.camera.frames import ReplayFrameSource
+    from gate_agent.face.biometrics import BiometricFaceObserver, BiometricFaceVerifier
 
     if not all((FACES / photo).exists() for photo in photos):
         pytest.skip("shared face photos are absent (../shared/data/faces)")

@@ -26,7 +26,7 @@ from agent_support import (  # noqa: E402
 )
 
 from gate_agent.app import AgentApp  # noqa: E402
-from gate_agent.replica_store import ReplicaStore, StoredReplica  # noqa: E402
+from gate_agent.decision.replica_store import ReplicaStore, StoredReplica  # noqa: E402
 from gate_protocol.messages import (  # noqa: E402
     AccessEvent,
     AckResult,
@@ -363,7 +363,7 @@ class ScriptedScanner:
 def camera_fakes(codes: list[str]) -> dict[str, Any]:
     import numpy as np
 
-    from gate_agent.frames import ReplayFrameSource
+    from gate_agent.camera.frames import ReplayFrameSource
 
     frame = np.zeros((8, 8, 3), dtype=np.uint8)
     return {"scanner": ScriptedScanner(codes), "frame_source": ReplayFrameSource([frame], fps=50)}

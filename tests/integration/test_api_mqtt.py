@@ -20,9 +20,9 @@ from api_world import World, make_event, seed_world  # noqa: E402
 from mosquitto_fixture import MosquittoProcess, MqttProbe  # noqa: E402
 
 from central_api.app import create_app  # noqa: E402
+from central_api.bus.mqtt import MqttBus  # noqa: E402
 from central_api.config import Settings  # noqa: E402
 from central_api.models import Credential, Role  # noqa: E402
-from central_api.mqtt_bus import MqttBus  # noqa: E402
 from gate_protocol.messages import OpenCommand, SyncNotice, decode_message, encode_message  # noqa: E402
 from gate_protocol.topics import GateChannel, GateTopic, SyncTopic, build_topic  # noqa: E402
 

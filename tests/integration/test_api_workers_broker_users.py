@@ -28,9 +28,9 @@ from api_world import make_event, seed_world  # noqa: E402
 from mosquitto_fixture import MosquittoFactory, MosquittoProcess, MqttProbe, free_port  # noqa: E402
 
 from central_api.app import create_app  # noqa: E402
+from central_api.bus.mqtt import MqttBus, refusal_hint  # noqa: E402
 from central_api.config import Settings  # noqa: E402
-from central_api.ingest_worker import IngestWorker  # noqa: E402
-from central_api.mqtt_bus import MqttBus, refusal_hint  # noqa: E402
+from central_api.ingest.worker import IngestWorker  # noqa: E402
 from central_api.serve import SHARE_GROUP  # noqa: E402
 from firmware_bridge.mosquitto_files import render_mosquitto_conf, write_broker_files  # noqa: E402
 from firmware_bridge.site_config import (  # noqa: E402
@@ -167,7 +167,7 @@ def test_a_worker_beyond_api_workers_is_refused_with_a_hint(
     # `portgate api --workers 3` on a site config that declares api_workers: 2.
     world = seed_world(database, Settings(PORTGATE_DEV_MODE=True))
     broker, _ = site_broker(tmp_path, mosquitto_factory, world.site, world.gate)
-    caplog.set_level(logging.ERROR, logger="central_api.mqtt_bus")
+    caplog.set_level(logging.ERROR, logger="central_api.bus.mqtt")
     with TestClient(create_app(worker_settings(broker.port, 2, world.site), engine=database)):
         assert wait(lambda: "api-w2" in caplog.text, timeout=10)
     assert "broker.api_workers must be at least" in caplog.text

@@ -23,9 +23,9 @@ from api_world import make_event, seed_world  # noqa: E402
 from mosquitto_fixture import MosquittoProcess, MqttProbe  # noqa: E402
 
 from central_api.app import create_app  # noqa: E402
+from central_api.bus.mqtt import MqttBus  # noqa: E402
 from central_api.config import Settings  # noqa: E402
-from central_api.ingest_worker import IngestWorker  # noqa: E402
-from central_api.mqtt_bus import MqttBus  # noqa: E402
+from central_api.ingest.worker import IngestWorker  # noqa: E402
 from gate_protocol.messages import encode_message  # noqa: E402
 from gate_protocol.topics import GateChannel, GateTopic, build_topic  # noqa: E402
 

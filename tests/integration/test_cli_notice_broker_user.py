@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from mosquitto_fixture import MosquittoFactory, MqttProbe, free_port
 
-from central_api.mqtt_bus import NullBus
+from central_api.bus.mqtt import NullBus
 from firmware_bridge.mosquitto_files import render_mosquitto_conf, write_broker_files
 from firmware_bridge.site_config import GateEntry, SiteConfig, broker_users
 from gate_protocol.messages import SyncNotice, decode_message

@@ -24,13 +24,13 @@ from mosquitto_fixture import MosquittoProcess, free_port
 from paho.mqtt.enums import CallbackAPIVersion
 from sqlmodel import Session, select
 
+from central_api.alarms.raise_alarm import raise_alarm
 from central_api.app import create_app
-from central_api.auth import hash_password
 from central_api.config import Settings
 from central_api.crud.people import create_person
 from central_api.crud.sites import create_gate, create_site, create_zone
 from central_api.db import make_engine, utc_now
-from central_api.ingest import store_events
+from central_api.ingest.store import store_events
 from central_api.migrate import upgrade_database
 from central_api.models import (
     AuditEntry,
@@ -42,7 +42,7 @@ from central_api.models import (
     User,
     ZoneCreate,
 )
-from central_api.raise_alarm import raise_alarm
+from central_api.security.auth import hash_password
 from gate_protocol.messages import (
     AccessEvent,
     AlarmKind,

@@ -22,13 +22,13 @@ from mosquitto_fixture import MosquittoProcess, free_port
 from sqlmodel import Session
 
 from central_api.app import create_app
-from central_api.auth import hash_password
 from central_api.config import Settings
 from central_api.crud.people import create_person
 from central_api.crud.sites import create_gate, create_site, create_zone
 from central_api.db import make_engine, utc_now
 from central_api.migrate import upgrade_database
 from central_api.models import GateCreate, PersonCreate, Role, SiteCreate, User, ZoneCreate
+from central_api.security.auth import hash_password
 from gate_protocol.messages import (
     AccessEvent,
     CredentialKind,

@@ -23,7 +23,7 @@ from agent_support import agent_config  # noqa: E402
 from enroll_support import random_template  # noqa: E402
 
 from gate_agent.app import AgentApp  # noqa: E402
-from gate_agent.replica_store import ReplicaStore  # noqa: E402
+from gate_agent.decision.replica_store import ReplicaStore  # noqa: E402
 
 pytestmark = pytest.mark.integration
 ERASURE_DEADLINE_S = 15.0

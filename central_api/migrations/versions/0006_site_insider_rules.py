@@ -1,6 +1,6 @@
 """site.insider_rules: a site's overrides of the insider-pattern thresholds (JSON).
 
-Empty (the code defaults, central_api.insider_rules) for every existing site.
+Empty (the code defaults, central_api.insider.rules) for every existing site.
 
 Revision ID: 0006
 Revises: 0005

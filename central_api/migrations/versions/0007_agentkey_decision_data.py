@@ -1,7 +1,7 @@
 """agentkey in the decision-data version: a key's insert, rotation or revocation bumps it.
 
 The API keeps the gate-key check (key hash -> gate) in the same per-process generation
-as the decision inputs (central_api.auth); with these triggers a revoked or rotated key
+as the decision inputs (central_api.security.auth); with these triggers a revoked or rotated key
 is refused by the very next request on every worker, exactly like a revoked credential.
 
 Revision ID: 0007

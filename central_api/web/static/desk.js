@@ -14,7 +14,7 @@ function say(text, bad = false) {
 }
 
 function csrfHeaders(method) {
-  // Cookie-authenticated changes carry the page's CSRF token (central_api.dashboard.security).
+  // Cookie-authenticated changes carry the page's CSRF token (central_api.security.pages).
   const meta = document.querySelector('meta[name="csrf-token"]');
   return method === "GET" || !meta ? {} : { "X-CSRF-Token": meta.getAttribute("content") };
 }

@@ -1,0 +1,5 @@
+"""Ingest: storing what gates report.
+
+Storing what gates report: access events (idempotent on event_id), alarms and node status,
+from MQTT (one worker thread per process) or HTTP batches.
+"""

@@ -1,0 +1,211 @@
+"""The one thread that stores what the MQTT subscription receives.
+
+The paho callback only calls `IngestWorker.enqueue`; the worker drains the queue in
+batches of up to `batch` messages, validates each (`accept_message`), stores all the
+batch's events with ONE ``INSERT ... ON CONFLICT (event_id) DO NOTHING`` and commits, and
+only then acknowledges the batch's messages to the broker: a message is never acknowledged
+before it is stored (or refused for good), so a crash loses nothing. A message it refuses
+is counted and logged; it never stops the loop.
+"""
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from gate_protocol.messages import AccessEvent
+from gate_protocol.topics import GateTopic, TopicError, parse_topic
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from central_api.bus.mqtt import Ack
+from central_api.ingest.store import (
+    RejectedMessage,
+    accept_message,
+    handle_message,
+    store_event_batch,
+    store_message,
+)
+from central_api.metrics import INGEST_QUEUE, INGEST_REJECTED_TOTAL
+from central_api.models import Gate, Site
+
+__all__ = ["IngestWorker"]
+
+logger = logging.getLogger(__name__)
+_Item = tuple[str, bytes, Ack | None]
+
+
+class IngestWorker:
+    """The one thread that stores MQTT messages; the paho callback only calls `enqueue`."""
+
+    def __init__(
+        self, *, engine: Engine, maxsize: int = 50_000, batch: int = 500, tap_received: bool = True
+    ) -> None:
+        """Set the worker up (`start` runs it).
+
+        Args:
+            engine: Where to store.
+            maxsize: Queue bound (a full queue makes paho's thread wait, then drops).
+            batch: Most messages stored per transaction.
+            tap_received: Hand what `enqueue` receives to the taps too (False when a
+                separate live connection feeds them through `offer_live`).
+        """
+        self._engine = engine
+        self._queue: queue.Queue[_Item | None] = queue.Queue(maxsize=maxsize)
+        self._batch = batch
+        self._tap_received = tap_received
+        self._thread = threading.Thread(target=self._run, name="portgate-ingest", daemon=True)
+        self.processed = 0
+        self._idle = threading.Event()
+        self._taps: list[Callable[[str, bytes], None]] = []
+
+    def add_tap(self, tap: Callable[[str, bytes], None]) -> None:
+        """Also hand every received message to `tap` (the live dashboard); it must not block."""
+        self._taps.append(tap)
+
+    def enqueue(self, topic: str, payload: bytes, ack: Ack | None = None) -> None:
+        """Queue one message (called on paho's network thread; waits at most 5 s if full).
+
+        `ack` is called once the message is stored or refused for good; a message dropped
+        because the queue is full is not acknowledged (the broker keeps it for us).
+        """
+        try:
+            self._queue.put((topic, payload, ack), timeout=5)
+        except queue.Full:
+            INGEST_REJECTED_TOTAL.labels(reason="queue_full").inc()
+            logger.error("ingest queue full: message on %s left to the broker", topic)
+        INGEST_QUEUE.set(self._queue.qsize())
+        if self._tap_received:
+            self.offer_live(topic, payload)
+
+    def offer_live(self, topic: str, payload: bytes) -> None:
+        """Hand one message to the taps only (the per-process live connection)."""
+        for tap in self._taps:
+            try:
+                tap(topic, payload)
+            except Exception:  # a live-view problem must never stop storing
+                logger.exception("ingest tap failed")
+
+    def start(self) -> None:
+        """Start the storing thread (again, after a stop: an app's lifespan may rerun)."""
+        if self._thread.is_alive():
+            return
+        if self._thread.ident is not None:
+            self._thread = threading.Thread(target=self._run, name="portgate-ingest", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Store what is queued, then stop."""
+        self._queue.put(None)
+        self._thread.join(timeout)
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Block until the queue is drained (tests and the benchmark)."""
+        self._idle.clear()
+        if self._queue.empty():
+            self._queue.put_nowait(("", b"", None))  # a no-op marker that sets the idle flag
+        return self._idle.wait(timeout)
+
+    def _run(self) -> None:
+        running = True
+        while running:
+            item = self._queue.get()
+            items: list[_Item] = []
+            while True:
+                if item is None:
+                    running = False
+                    break
+                items.append(item)
+                if len(items) >= self._batch:
+                    break
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+            self._store(items)
+            INGEST_QUEUE.set(self._queue.qsize())
+            if self._queue.empty():
+                self._idle.set()
+
+    def _store(self, items: list[_Item]) -> None:
+        real = [item for item in items if item[0]]
+        if not real:
+            return
+        try:
+            with Session(self._engine) as session:
+                self._store_batch(session, real)
+                session.commit()
+            _ack_all(real)
+        except Exception:
+            logger.exception("ingest batch failed; storing its messages one by one")
+            for topic, payload, ack in real:
+                try:
+                    with Session(self._engine) as session:
+                        self._handle(session, topic, payload)
+                        session.commit()
+                except Exception:
+                    INGEST_REJECTED_TOTAL.labels(reason="store_error").inc()
+                    # Not acknowledged: the broker delivers it again after a reconnect.
+                    logger.exception("message on %s could not be stored", topic)
+                    continue
+                _ack_all([(topic, payload, ack)])
+        self.processed += len(real)
+
+    def _store_batch(self, session: Session, items: list[_Item]) -> None:
+        # Every gate of the batch and its site in two queries, held until the batch is
+        # stored: accept_message and the insider checks then find them in the session's
+        # identity map (which holds objects only as long as someone references them).
+        gate_ids = {_gate_of(topic) for topic, _, _ in items} - {None}
+        held: list[object] = []
+        if gate_ids:
+            gates = session.exec(select(Gate).where(col(Gate.id).in_(gate_ids))).all()
+            site_ids = {gate.site_id for gate in gates}
+            held = [*gates, *session.exec(select(Site).where(col(Site.id).in_(site_ids))).all()]
+        events: list[tuple[str, str, AccessEvent]] = []
+        for topic, payload, _ in items:
+            accepted = self._accept(session, topic, payload)
+            if accepted is None:
+                continue
+            gate, message = accepted
+            if isinstance(message, AccessEvent):
+                events.append((gate.site_id, gate.id, message))
+            else:
+                store_message(session=session, gate=gate, message=message)
+        store_event_batch(session=session, events=events)
+        held.clear()
+
+    @staticmethod
+    def _accept(session: Session, topic: str, payload: bytes) -> tuple[Gate, Any] | None:
+        try:
+            return accept_message(session=session, topic=topic, payload=payload)
+        except RejectedMessage as exc:
+            INGEST_REJECTED_TOTAL.labels(reason=exc.reason).inc()
+            logger.warning("MQTT message on %s rejected: %s", topic[:200], exc)
+            return None
+
+    @staticmethod
+    def _handle(session: Session, topic: str, payload: bytes) -> None:
+        # Every rejection happens before the message writes anything, so no savepoint.
+        try:
+            handle_message(session=session, topic=topic, payload=payload)
+        except RejectedMessage as exc:
+            INGEST_REJECTED_TOTAL.labels(reason=exc.reason).inc()
+            logger.warning("MQTT message on %s rejected: %s", topic[:200], exc)
+
+
+def _gate_of(topic: str) -> str | None:
+    try:
+        parsed = parse_topic(topic)
+    except TopicError:
+        return None
+    return parsed.gate if isinstance(parsed, GateTopic) else None
+
+
+def _ack_all(items: list[_Item]) -> None:
+    for _, _, ack in items:
+        if ack is not None:
+            try:
+                ack()
+            except Exception:  # the broker link may be down; it redelivers then
+                logger.exception("acknowledging an MQTT message failed")

@@ -1,0 +1,120 @@
+"""Desk routes for QR passes: issue for a truck visit, print the card (PNG or PDF)."""
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, File, Path, Query, UploadFile
+from fastapi.responses import Response
+from sqlmodel import col, select
+
+from central_api.crud.people import get_person
+from central_api.deps import SessionDep, SettingsDep
+from central_api.enroll.deps import CSRF_CHECKED, EnrollSessionDep
+from central_api.enroll.faces import decode_photo
+from central_api.enroll.pass_card import CardText, render_card_file
+from central_api.enroll.passes import issue_pass, load_signer, pass_out
+from central_api.enroll.privacy import read_photo
+from central_api.enroll.schemas import PassIn, PassOut
+from central_api.enroll.settings import photo_key
+from central_api.enroll.tables import IssuedPass, RetainedPhoto
+from central_api.errors import NotFoundError
+from central_api.models import Appointment, Company
+from central_api.routes.desk.photos import read_upload
+from central_api.security.auth import DeskUser
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/v1/enroll", tags=["enrollment"])
+IdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
+_MEDIA = {"png": "image/png", "pdf": "application/pdf"}
+
+
+@router.post(
+    "/people/{person_id}/passes", response_model=PassOut, status_code=201, dependencies=CSRF_CHECKED
+)
+def issue(
+    person_id: IdPath,
+    body: PassIn,
+    session: EnrollSessionDep,
+    settings: SettingsDep,
+    desk: DeskUser,
+) -> PassOut:
+    """Book a truck visit (gates, window, plate) and sign its one-time QR pass."""
+    return issue_pass(
+        session=session,
+        person_id=person_id,
+        pass_in=body,
+        actor=desk.actor,
+        signer=load_signer(settings),
+    )
+
+
+def _issued(session: SessionDep, pass_id: str) -> tuple[IssuedPass, Appointment]:
+    row = session.get(IssuedPass, pass_id)
+    appointment = session.get(Appointment, row.appointment_id) if row else None
+    if row is None or appointment is None:
+        raise NotFoundError(f"pass {pass_id!r} not found")
+    return row, appointment
+
+
+@router.get("/passes/{pass_id}", response_model=PassOut)
+def get_pass(pass_id: IdPath, session: SessionDep, desk: DeskUser) -> PassOut:
+    """An issued pass (to reprint it)."""
+    row, appointment = _issued(session, pass_id)
+    plate = appointment.plate.replace(" ", "").upper() if appointment.plate else None
+    return pass_out(
+        row,
+        gates=[g.upper() for g in appointment.gates],
+        plate=plate,
+        one_time=appointment.one_time,
+    )
+
+
+@router.post(
+    "/passes/{pass_id}/card",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}, "application/pdf": {}}}},
+    dependencies=CSRF_CHECKED,
+)
+def print_card(
+    pass_id: IdPath,
+    session: SessionDep,
+    settings: SettingsDep,
+    desk: DeskUser,
+    format: Annotated[Literal["png", "pdf"], Query()] = "png",  # noqa: A002 (the usual name)
+    photo: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    """The printable card with photo, name, company, validity and the QR code.
+
+    The photo comes with the request (the desk's last capture); without one, a kept photo
+    is used when the site keeps photos, else the card says "no photo".
+    """
+    row, appointment = _issued(session, pass_id)
+    person = get_person(session=session, person_id=row.person_id)
+    company = session.get(Company, person.company_id) if person.company_id else None
+    pixels = None
+    if photo is not None:
+        pixels = decode_photo(read_upload(photo))
+    else:
+        kept = session.exec(
+            select(RetainedPhoto)
+            .where(RetainedPhoto.person_id == person.id)
+            .order_by(col(RetainedPhoto.created_at).desc())
+        ).first()
+        if kept is not None:
+            pixels = decode_photo(read_photo(row=kept, key=photo_key(settings)))
+    text = CardText(
+        name=person.display_name,
+        company=company.name if company else None,
+        person_id=person.id,
+        pass_id=row.pass_id,
+        valid_from=row.not_before,
+        valid_until=row.expires_at,
+        gates=tuple(g.upper() for g in appointment.gates),
+        plate=appointment.plate,
+    )
+    body = render_card_file(token=row.token, text=text, photo=pixels, fmt=format)
+    return Response(
+        body,
+        media_type=_MEDIA[format],
+        headers={"Content-Disposition": f'inline; filename="pass-{row.pass_id}.{format}"'},
+    )

@@ -1,0 +1,169 @@
+"""Who is calling: users (JWT bearer or session cookie, by role) and gate agents (API key).
+
+Every non-public route depends on exactly one `RoleRequirement`, `GateKeyRequirement` or
+`GateKeyHeader` (the gate-key checks live in `central_api.security.gate_keys`);
+`tests/central_api/test_route_roles.py` walks `app.routes` to prove it.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import OAuth2PasswordBearer
+from sqlmodel import Session, select
+
+from central_api.config import Settings
+from central_api.db import utc_now
+from central_api.deps import SessionDep, SettingsDep
+from central_api.models import Role, User
+from central_api.security.gate_keys import (
+    GATE_KEY_HEADER,
+    GateAgent,
+    GateKeyRequirement,
+    GatePrincipal,
+    check_own_gate,
+    hash_key,
+    unauthorized,
+)
+from central_api.security.site_scope import scope_session
+
+__all__ = [
+    "COOKIE_NAME",
+    "GATE_KEY_HEADER",
+    "GateAgent",
+    "GateKeyRequirement",
+    "GatePrincipal",
+    "RoleRequirement",
+    "UserPrincipal",
+    "authenticate_user",
+    "check_own_gate",
+    "check_site_wide",
+    "create_token",
+    "hash_key",
+    "hash_password",
+    "require_role",
+    "verify_password",
+]
+
+COOKIE_NAME = "portgate_session"
+_ALGORITHM = "HS256"
+_hasher = PasswordHasher()
+# A hash to verify against when the user does not exist, so timing does not reveal names.
+_DUMMY_HASH = _hasher.hash("portgate-dummy-password-never-valid")
+
+_bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+def hash_password(password: str) -> str:
+    """Argon2id hash of a password."""
+    return _hasher.hash(password)
+
+
+def verify_password(password: str, password_hash: str) -> bool:
+    """Whether `password` matches `password_hash`."""
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def authenticate_user(*, session: Session, username: str, password: str) -> User | None:
+    """The active user with this name and password, else None (constant-ish time)."""
+    user = session.exec(select(User).where(User.username == username)).first()
+    if user is None:
+        verify_password(password, _DUMMY_HASH)
+        return None
+    if not verify_password(password, user.password_hash) or not user.active:
+        return None
+    return user
+
+
+def create_token(*, settings: Settings, user: User, minutes: int, purpose: str) -> str:
+    """A signed JWT for `user` that expires after `minutes`."""
+    now = utc_now()
+    claims = {
+        "sub": user.username,
+        "role": str(user.role),
+        "typ": purpose,
+        "iat": now,
+        "exp": now + timedelta(minutes=minutes),
+    }
+    return jwt.encode(claims, settings.jwt_secret(), algorithm=_ALGORITHM)
+
+
+@dataclass(frozen=True, slots=True)
+class UserPrincipal:
+    """An authenticated user; `site_id` None means site-wide (every site)."""
+
+    username: str
+    role: Role
+    site_id: str | None = None
+
+    @property
+    def actor(self) -> str:
+        """The audit actor string."""
+        return f"user:{self.username}"
+
+    def sees_site(self, site_id: str) -> bool:
+        """Whether this user may see and act on `site_id`."""
+        return self.site_id is None or self.site_id == site_id
+
+
+class RoleRequirement:
+    """Dependency: a logged-in user with one of `roles` (admins pass every requirement)."""
+
+    def __init__(self, *roles: Role) -> None:
+        self.roles = frozenset(roles) | {Role.ADMIN}
+
+    def __call__(
+        self,
+        request: Request,
+        session: SessionDep,
+        settings: SettingsDep,
+        token: Annotated[str | None, Depends(_bearer)],
+    ) -> UserPrincipal:
+        """Resolve the caller from the bearer token, else the session cookie."""
+        raw = token or request.cookies.get(COOKIE_NAME)
+        if not raw:
+            raise unauthorized("not authenticated: log in first")
+        try:
+            claims = jwt.decode(
+                raw,
+                settings.jwt_secret(),
+                algorithms=[_ALGORITHM],
+                options={"require": ["exp", "sub", "role"]},
+            )
+        except jwt.PyJWTError:
+            raise unauthorized("invalid or expired token") from None
+        user = session.exec(select(User).where(User.username == str(claims["sub"]))).first()
+        if user is None or not user.active:
+            raise unauthorized("user no longer exists or is disabled")
+        role = Role(user.role)
+        if role not in self.roles:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, detail=f"role {role} may not do this")
+        if user.site_id is not None:
+            scope_session(session, user.site_id)  # the rest of the request sees one site
+        return UserPrincipal(username=user.username, role=role, site_id=user.site_id)
+
+
+def require_role(*roles: Role) -> RoleRequirement:
+    """The dependency that admits users with any of `roles` (and admins)."""
+    return RoleRequirement(*roles)
+
+
+def check_site_wide(principal: UserPrincipal) -> None:
+    """Refuse a site-bound user what only a site-wide admin may do (e.g. add a site)."""
+    if principal.site_id is not None:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="only a site-wide admin may do this")
+
+
+AdminUser = Annotated[UserPrincipal, Depends(require_role(Role.ADMIN))]
+DeskUser = Annotated[UserPrincipal, Depends(require_role(Role.SECURITY_DESK))]
+OperatorUser = Annotated[UserPrincipal, Depends(require_role(Role.OPERATOR))]
+AnyUser = Annotated[
+    UserPrincipal, Depends(require_role(Role.OPERATOR, Role.SECURITY_DESK, Role.ADMIN))
+]

@@ -1,0 +1,155 @@
+"""The gate's replica on disk, and the sync that keeps it current.
+
+The file is written atomically (a temporary file in the same folder, fsync, rename, fsync
+of the folder): after a crash the agent finds either the old replica or the new one, never
+half of one. Next to the snapshot the file keeps the time of the last successful sync, so
+the replica's age survives a restart.
+
+The replica holds the face templates of everybody allowed at this gate. With a key
+(`replica_key_env`, base64 of 32 random bytes) the file is sealed with AES-GCM, so the
+templates exist in clear only in the agent's memory: a stolen gate computer yields no
+biometric data without the key. A file that does not open with the key is treated like a
+missing one (the agent fetches a fresh replica), never as an error that stops the gate.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import os
+import secrets
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from gate_protocol.replica import ReplicaError, ReplicaSnapshot, apply_delta
+from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
+
+from gate_agent.links.api_client import ApiClient
+
+__all__ = ["ReplicaStore", "StoredReplica", "SyncResult", "decode_replica_key", "sync_replica"]
+
+_log = logging.getLogger(__name__)
+_SEALED = b"PGR1"  # marks a sealed file; the AES-GCM nonce follows
+_AAD = b"portgate-replica-v1"
+
+
+def decode_replica_key(text: str) -> bytes:
+    """The 32-byte replica key from its base64 text.
+
+    Raises:
+        ValueError: not base64, or not 32 bytes.
+    """
+    try:
+        key = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("replica key is not valid base64") from None
+    if len(key) != 32:
+        raise ValueError("replica key must decode to exactly 32 bytes")
+    return key
+
+
+class StoredReplica(BaseModel):
+    """What the replica file holds."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    snapshot: ReplicaSnapshot
+    last_sync_at: AwareDatetime | None = None
+
+
+class ReplicaStore:
+    """Reads and atomically writes the replica file, sealed with AES-GCM when given a key."""
+
+    def __init__(self, path: Path, *, key: bytes | None = None) -> None:
+        self.path = path
+        self._aead = AESGCM(key) if key is not None else None
+
+    def load(self) -> StoredReplica | None:
+        """The stored replica, or None when there is none, it does not open or validate."""
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        if raw.startswith(_SEALED):
+            if self._aead is None:
+                _log.error("replica file %s is sealed and no key is configured", self.path)
+                return None
+            nonce, sealed = raw[len(_SEALED) : len(_SEALED) + 12], raw[len(_SEALED) + 12 :]
+            try:
+                raw = self._aead.decrypt(nonce, sealed, _AAD)
+            except InvalidTag:
+                _log.error("replica file %s does not open with the configured key", self.path)
+                return None
+        try:
+            return StoredReplica.model_validate_json(raw)
+        except ValidationError:
+            _log.error("replica file %s does not validate; starting without it", self.path)
+            return None
+
+    def _encode(self, stored: StoredReplica) -> bytes:
+        plain = stored.model_dump_json().encode()
+        if self._aead is None:
+            return plain
+        nonce = secrets.token_bytes(12)
+        return _SEALED + nonce + self._aead.encrypt(nonce, plain, _AAD)
+
+    def save(self, stored: StoredReplica) -> None:
+        """Write the replica: temp file, fsync, rename, fsync of the folder."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(
+            dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp"
+        )
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(self._encode(stored))
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        dir_fd = os.open(self.path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+@dataclass(frozen=True, slots=True)
+class SyncResult:
+    """The replica after a sync, and whether the API had to send it whole."""
+
+    stored: StoredReplica
+    full: bool
+
+
+def sync_replica(
+    *, client: ApiClient, current: ReplicaSnapshot | None, now: datetime
+) -> SyncResult:
+    """Fetch the changes since `current` (or everything) and apply them.
+
+    A delta that does not apply (a gap, another gate) is answered by fetching the whole
+    snapshot, so the agent never skips a change.
+
+    Raises:
+        ApiError: the API is away or refuses (the caller keeps its replica and retries).
+        ReplicaError: the API sent a delta even when asked for everything.
+    """
+    payload = client.fetch_replica(current.version if current is not None else None)
+    if isinstance(payload, ReplicaSnapshot):
+        return SyncResult(StoredReplica(snapshot=payload, last_sync_at=now), full=True)
+    if current is not None:
+        try:
+            merged = apply_delta(current, payload)
+            return SyncResult(StoredReplica(snapshot=merged, last_sync_at=now), full=False)
+        except ReplicaError as exc:
+            _log.warning("replica delta does not apply (%s); fetching the full snapshot", exc)
+    payload = client.fetch_replica(None)
+    if not isinstance(payload, ReplicaSnapshot):
+        raise ReplicaError("API answered a delta to a request for the full replica")
+    return SyncResult(StoredReplica(snapshot=payload, last_sync_at=now), full=True)

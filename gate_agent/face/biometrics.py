@@ -1,0 +1,322 @@
+"""The real face checks: `biometrics` behind the agent's FaceVerifier and LivenessChecker.
+
+Frames from the camera are BGR (OpenCV). dlib's models are loaded on first use and shared;
+the decision worker, the tracker and the presearch threads use them one at a time (`_DLIB`).
+
+A burst (the frames after a credential, or a track's frames) goes through one
+`biometrics.FaceStream` (`BURST_STREAM`): the subject's face aligned with 68 landmarks in
+every frame, encoded twice (a chip, then the next frame's mirrored chip, averaged: the
+enrollment alignment); the verifier and the liveness check share that work (`_BurstFaces`).
+A track's liveness judges the track's own face (`BiometricLiveness.check_track`).
+
+After a credential the agent feeds frames one at a time (`gate_agent.face.window`) to a
+`BiometricFaceWindow`: a `FaceStream(WINDOW_STREAM)` (each frame searched whole, as the
+liveness thresholds were calibrated, unless its boxes were searched ahead by
+`gate_agent.face.presearch`; landmarks in every frame, the encoding in the first two only),
+one liveness assessment over the first `WINDOW_FRAMES` frames with the face, and a stop as
+soon as the outcome is certain.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+from biometrics import (
+    BURST_STREAM,
+    WINDOW_FRAMES,
+    WINDOW_STREAM,
+    FaceBox,
+    FacePipeline,
+    FaceStream,
+    StreamFace,
+    StreamSettings,
+    bgr_to_rgb,
+    template_from_bytes,
+    verify,
+)
+from biometrics import LivenessChecker as BiometricLivenessChecker
+from biometrics.liveness import FaceTrack
+
+from gate_agent.face.presearch import FramePresearch
+from gate_agent.face.step import FaceMatch, LivenessChecker, LivenessResult
+from gate_agent.face.track import SeenFace
+
+__all__ = [
+    "BiometricFaceObserver",
+    "BiometricFaceVerifier",
+    "BiometricFaceWindow",
+    "BiometricLiveness",
+]
+
+Image = npt.NDArray[np.uint8]
+# dlib's shared models are not known to be safe from two threads at once.
+_DLIB = threading.Lock()
+# A window waits this long for a search of its frame under way on another thread (a search
+# costs about 40 ms, and a window asks for up to 6 at once) before it searches it itself.
+_SEARCH_WAIT_S = 0.25
+
+
+class _BurstFaces:
+    """The subject's face in each frame of the last burst, worked out once for both checks."""
+
+    def __init__(self) -> None:
+        self._frames: tuple[Image, ...] = ()
+        self._faces: list[StreamFace] = []
+
+    def faces(self, images: Sequence[Image]) -> list[StreamFace]:
+        frames = tuple(images)
+        with _DLIB:
+            same = len(frames) == len(self._frames) and all(
+                a is b for a, b in zip(frames, self._frames, strict=True)
+            )
+            if not same:
+                stream = FaceStream(BURST_STREAM)
+                self._faces = [face for image in frames for face in stream.faces(image)]
+                self._frames = frames
+            return self._faces
+
+
+_BURSTS = _BurstFaces()
+
+
+class BiometricFaceVerifier:
+    """Encodes the subject's face in the first frames of a burst and keeps the best distance.
+
+    Args:
+        pipeline: A `FacePipeline` to run on each frame on its own; None (the default): the
+            burst's `FaceStream` (see the module docstring).
+        max_frames: Frames of the burst that are encoded, at most (each costs an encoding;
+            with the stream at least two: the second frame's mirrored chip completes the
+            first's, and only such averaged encodings are compared when there are any).
+    """
+
+    def __init__(
+        self,
+        *,
+        pipeline: FacePipeline | None = None,
+        max_frames: int = 2,
+        window_frames: int = WINDOW_FRAMES,
+        presearch: bool = False,
+    ) -> None:
+        self._pipeline = pipeline
+        self._max_frames = max_frames
+        self._window_frames = window_frames
+        self.presearch = FramePresearch() if presearch else None
+        # Without a presearch, windows still have their next frames searched on other
+        # cores (by detectors of its own).
+        self._lookahead = self.presearch or FramePresearch()
+
+    def open_window(
+        self, *, templates: Sequence[bytes], liveness: LivenessChecker | None
+    ) -> BiometricFaceWindow:
+        """Start one presentation's frame-by-frame face work (`gate_agent.face.window`)."""
+        return BiometricFaceWindow(
+            templates=templates,
+            liveness=liveness,
+            frames=self._window_frames,
+            searcher=self._lookahead,
+        )
+
+    def searches_ahead(self) -> bool:
+        """Whether frames are searched ahead of a window (`presearch=True`)."""
+        return self.presearch is not None
+
+    def presearch_frame(self, image: Image) -> bool:
+        """Search a frame ahead of any window (`gate_agent.face.presearch`): a face in it?"""
+        return self.presearch is not None and bool(self.presearch.search(image))
+
+    def _encodings(self, images: Sequence[Image]) -> list[npt.NDArray[np.float32]]:
+        if self._pipeline is None:
+            # The burst's stream: a plain encoding in its first frame, then encodings averaged
+            # with the mirrored chip (the enrollment alignment, which 0.54 was chosen for).
+            faces = _BURSTS.faces(images)[: max(self._max_frames, 2)]
+            averaged = [face.encoding for face in faces if face.averaged]
+            return averaged or [face.encoding for face in faces]
+        found = []
+        for image in images[: self._max_frames]:
+            with _DLIB:
+                encoding = self._pipeline.encode_image(bgr_to_rgb(image))
+            if encoding is not None:
+                found.append(encoding.encoding)
+        return found
+
+    def verify(self, images: Sequence[Image], templates: Sequence[bytes]) -> FaceMatch:
+        """The best distance of the subject's face to the templates over the burst."""
+        matrix = np.stack([template_from_bytes(t) for t in templates]) if templates else None
+        encodings = self._encodings(images)
+        if not encodings or matrix is None:
+            return FaceMatch(seen=bool(encodings), distance=None)
+        return FaceMatch(seen=True, distance=min(verify(e, matrix).distance for e in encodings))
+
+
+class BiometricFaceWindow:
+    """One presentation's face work, frame by frame (see the module docstring).
+
+    Args:
+        templates: The holder's templates (512-byte float32); none: a face cannot match.
+        liveness: The liveness check; None: not checked. `BiometricLiveness` judges the
+            landmarks this window's stream found; any other check gets the window's frames.
+        frames: Frames with the face that one liveness assessment judges.
+    """
+
+    def __init__(
+        self,
+        *,
+        templates: Sequence[bytes],
+        liveness: LivenessChecker | None,
+        frames: int = WINDOW_FRAMES,
+        searcher: FramePresearch | None = None,
+    ) -> None:
+        rows = [template_from_bytes(t) for t in templates]
+        self._matrix = np.stack(rows) if rows else None
+        self._liveness = liveness
+        self._checker = liveness.checker if isinstance(liveness, BiometricLiveness) else None
+        self._images: list[Image] = []
+        self._frames = frames
+        self._stream = FaceStream(WINDOW_STREAM)
+        self._tracks: list[FaceTrack] = []
+        self._encoding: npt.NDArray[np.float32] | None = None
+        self._averaged = False
+        self._verdict: LivenessResult | None = None
+        self._searcher = searcher
+
+    def prefetch(self, images: Sequence[Image]) -> None:
+        """Have these coming frames searched beside this window's work (other cores)."""
+        if self._searcher is not None:
+            for image in images:
+                self._searcher.search_soon(image)
+
+    def feed(self, image: Image) -> bool:
+        """Work on the next BGR frame; True once the outcome is certain."""
+        found = None
+        if self._searcher is not None:
+            found = self._searcher.found(image, wait_s=_SEARCH_WAIT_S)
+        with _DLIB:
+            faces = self._stream.faces(image, found=found)
+        if faces:
+            face = faces[0]
+            # Frames after the window's first `frames` add nothing: one assessment only, so
+            # an attack does not get several tries within one presentation.
+            if len(self._tracks) < self._frames:
+                self._tracks.append(face.liveness_track())
+                self._images.append(image)
+            if not self._averaged:
+                self._encoding, self._averaged = face.encoding, face.averaged
+        if self._liveness is not None and self._verdict is None:
+            if len(self._tracks) >= self._frames:
+                self._verdict = self._judge(self._liveness)
+        return self._settled()
+
+    def _judge(self, liveness: LivenessChecker) -> LivenessResult:
+        if self._checker is None:
+            return liveness.check(self._images)
+        verdict = self._checker.assess(self._tracks)
+        reason = None if verdict.reason is None else str(verdict.reason)
+        return LivenessResult(verdict.passed, float(verdict.score), reason)
+
+    def _settled(self) -> bool:
+        # A mismatch is certain after two frames, but liveness is still judged: the policy
+        # reads a failed (or missing) liveness first, and a stranger's live face must be
+        # denied as a mismatch, not raise a liveness alarm.
+        return self._averaged and (self._liveness is None or self._verdict is not None)
+
+    def _distance(self) -> float | None:
+        if self._matrix is None or self._encoding is None:
+            return None
+        return float(verify(self._encoding, self._matrix).distance)
+
+    def result(self) -> tuple[FaceMatch, LivenessResult | None]:
+        """The match and the liveness verdict (inconclusive: failed, too few frames)."""
+        if not self._tracks:
+            return FaceMatch(seen=False), None
+        match = FaceMatch(seen=True, distance=self._distance())
+        if self._liveness is None:
+            return match, None
+        if self._verdict is None:
+            return match, LivenessResult(passed=False, score=0.0, reason="too_few_frames")
+        return match, self._verdict
+
+
+class BiometricLiveness:
+    """The biometrics liveness check (motion, blink and screen texture over the burst).
+
+    Args:
+        frames: Frames judged, the burst's last ones; fewer: failed (too few frames). The
+            thresholds were calibrated on sequences of `WINDOW_FRAMES` frames: shorter ones
+            refuse live users far more often (docs/biometrics.md).
+
+    Attributes:
+        checker: The biometrics check (a `BiometricFaceWindow` judges its own landmarks).
+    """
+
+    def __init__(self, *, frames: int = WINDOW_FRAMES) -> None:
+        self.checker = BiometricLivenessChecker()
+        self._frames = frames
+
+    def check(self, images: Sequence[Image]) -> LivenessResult:
+        """The liveness verdict over the burst (the faces the verifier found, if it ran)."""
+        if len(images) < self._frames:
+            return LivenessResult(passed=False, score=0.0, reason="too_few_frames")
+        tracks = [face.liveness_track() for face in _BURSTS.faces(images[-self._frames :])]
+        return self._verdict(tracks)
+
+    def check_track(
+        self, images: Sequence[Image], boxes: Sequence[FaceBox | None]
+    ) -> LivenessResult:
+        """The verdict over one track's face: in each frame the face found at its box.
+
+        Each frame is searched whole, as the thresholds were calibrated (`BURST_STREAM`),
+        and of the faces found the one overlapping the track's box is judged, so another
+        person nearer the centre or the camera is never judged in its place. A frame where
+        the search finds no face there adds nothing (too few: failed).
+        """
+        if len(images) < self._frames or len(boxes) != len(images):
+            return LivenessResult(passed=False, score=0.0, reason="too_few_frames")
+        stream = FaceStream(BURST_STREAM)
+        tracks = []
+        with _DLIB:
+            for image, box in zip(images[-self._frames :], boxes[-self._frames :], strict=True):
+                tracks += [face.liveness_track() for face in stream.faces(image, near=box)]
+        return self._verdict(tracks)
+
+    def _verdict(self, tracks: list[FaceTrack]) -> LivenessResult:
+        verdict = self.checker.assess(tracks)
+        reason = None if verdict.reason is None else str(verdict.reason)
+        return LivenessResult(passed=verdict.passed, score=float(verdict.score), reason=reason)
+
+
+class BiometricFaceObserver:
+    """Finds every face in a frame and encodes the largest few (for the face track).
+
+    Args:
+        pipeline: A `FacePipeline` to run on each frame on its own; None (the default): a
+            `FaceStream` that follows faces from frame to frame (one encoding per face and
+            frame at most, 68-point alignment averaged with the mirrored chip of the frame
+            before, as enrollment does).
+        max_faces: Faces encoded per frame, at most (largest first; each costs an encoding).
+    """
+
+    def __init__(self, *, pipeline: FacePipeline | None = None, max_faces: int = 3) -> None:
+        self._pipeline = pipeline
+        self._max_faces = max_faces
+        self._stream = FaceStream(StreamSettings(max_faces=max_faces))
+
+    def faces(self, image: Image) -> list[SeenFace]:
+        """The encodings of the faces in the frame, largest first."""
+        if self._pipeline is None:
+            with _DLIB:
+                return [
+                    SeenFace(encoding=face.encoding, box=face.box)
+                    for face in self._stream.faces(image)
+                ]
+        rgb = bgr_to_rgb(image)
+        with _DLIB:
+            boxes = self._pipeline.detector.detect(rgb)
+            boxes = sorted(boxes, key=lambda b: b.width * b.height, reverse=True)
+            return [
+                SeenFace(encoding=self._pipeline.encoder.encode(rgb, box).encoding, box=box)
+                for box in boxes[: self._max_faces]
+            ]

@@ -1,0 +1,187 @@
+"""The face step after a credential, pipelined with the camera: each frame worked on as it comes.
+
+A badge tap whose holder's face is not yet verified on the face track opens a window
+(`WindowVerifier.open_window`). It is fed, oldest first:
+
+1. the frames the camera took just before the credential (the last `preroll_frames`, none
+   older than `preroll_s`): the person was usually already in front of the reader, so
+   these frames count towards the liveness window and the 1:1 encoding without waiting.
+   The window does not search again the frames a presearch already searched
+   (`gate_agent.face.presearch`, which follows every frame while a face is in view); they
+   are still the last consecutive frames, never a pick of the searched ones: frames of
+   uneven spacing refused live users;
+2. then the frames after them in the order the camera took them (`following`: frames
+   that arrived while the window worked are still in the pump's ring, about a second),
+   so the liveness check judges consecutive frames, the spacing its thresholds were
+   calibrated on.
+
+A window that can (`PrefetchingWindow`) has the pre-roll frames, and then every frame after
+the credential as soon as it arrives, searched on other cores while it works (the
+whole-frame search is most of a frame's cost, and dlib releases the GIL in it).
+
+The window says when its outcome is certain (the 1:1 distance known and liveness judged:
+a mismatch is known after two frames, but liveness is judged still, so that the denial's
+reason is right); feeding stops there, or after `max_frames` frames, or at the
+deadline. An inconclusive window (too few frames with the face) reports a failed liveness
+check: it never opens, its reason sends the person to the guard.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from gate_agent.camera.frames import Frame, Image
+from gate_agent.face.step import (
+    FaceMatch,
+    FaceOutcome,
+    LivenessChecker,
+    PrefetchingWindow,
+    WindowVerifier,
+    outcome_of,
+)
+
+__all__ = ["FrameFeed", "WindowPlan", "run_face_window"]
+
+_log = logging.getLogger(__name__)
+_RING_LOOK = 16  # frames looked at for new arrivals: far more than come during one frame's work
+
+
+class FrameFeed(Protocol):
+    """The camera's recent and next frames (`gate_agent.camera.frame_pump.FramePump`)."""
+
+    def burst(self, *, count: int, since: float, timeout_s: float) -> list[Frame]:
+        """Up to `count` recent frames captured at or after `since`."""
+        ...
+
+    def following(self, *, after: float, timeout_s: float) -> Frame | None:
+        """The first frame captured after `after`, waiting at most `timeout_s`."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class WindowPlan:
+    """How many frames a window may take, and how long it may wait for them.
+
+    Args:
+        preroll_frames: Frames from just before the credential, at most. Kept below the
+            liveness window so that at least some frames come after the credential.
+        preroll_s: Frames older than this before the credential are not used.
+        max_frames: Frames fed in all, at most (pre-roll included).
+        timeout_s: The longest wait for the window's frames after the credential.
+    """
+
+    preroll_frames: int = 6
+    preroll_s: float = 0.5
+    max_frames: int = 16
+    timeout_s: float = 1.5
+
+
+class _Ahead:
+    """Has each frame after the credential searched beside the window's work, once, as it comes.
+
+    The window works through its pre-roll while the camera delivers the frames after the
+    credential; asked for as they arrive (not when the window reaches them), their
+    searches are done on the other core by the time the window feeds them.
+    """
+
+    def __init__(self, feed: FrameFeed, window: object, *, since: float) -> None:
+        self._feed = feed
+        self._window = window if isinstance(window, PrefetchingWindow) else None
+        self._since = since
+        self._asked_until = since - 1e-6  # a frame taken at the credential counts as after
+
+    def ask(self, images: Sequence[Image]) -> None:
+        """Have these frames searched ahead (the pre-roll)."""
+        if self._window is not None and images:
+            self._window.prefetch(images)
+
+    def ask_arrived(self) -> None:
+        """Have the frames that arrived since the last call searched ahead."""
+        if self._window is None:
+            return
+        recent = self._feed.burst(count=_RING_LOOK, since=self._since, timeout_s=0)
+        fresh = [frame for frame in recent if frame.at > self._asked_until]
+        if fresh:
+            self._window.prefetch([frame.image for frame in fresh])
+            self._asked_until = fresh[-1].at
+
+
+def preroll(feed: FrameFeed, *, since: float, plan: WindowPlan) -> list[Frame]:
+    """The last frames from just before `since` (oldest first), within the plan's limits."""
+    if plan.preroll_frames <= 0:
+        return []
+    recent = feed.burst(count=plan.preroll_frames + 4, since=since - plan.preroll_s, timeout_s=0)
+    before = [f for f in recent if since - plan.preroll_s <= f.at < since]
+    return before[-plan.preroll_frames :]
+
+
+def run_face_window(
+    *,
+    feed: FrameFeed,
+    since: float,
+    verifier: WindowVerifier,
+    templates: Sequence[bytes],
+    liveness: LivenessChecker | None,
+    plan: WindowPlan,
+) -> FaceOutcome:
+    """Verify the holder and check liveness over frames fed as the camera delivers them.
+
+    Args:
+        feed: The camera's frames.
+        since: When the credential arrived (monotonic, as frame times).
+        verifier: Opens the window.
+        templates: The holder's templates (none: a face seen cannot match).
+        liveness: The liveness check; None: not checked.
+        plan: Frame and time limits.
+
+    Returns:
+        The face step's outcome; `face_ms` is the time from the credential to the outcome.
+    """
+    started = time.perf_counter()
+    deadline = time.monotonic() + plan.timeout_s
+    window = verifier.open_window(templates=templates, liveness=liveness)
+    fed = 0
+    # A frame taken at the very moment of the credential counts as one after it.
+    last_at = since - 1e-6
+    try:
+        settled = False
+        frames = preroll(feed, since=since, plan=plan)
+        ahead = _Ahead(feed, window, since=since)
+        # Their searches run on other cores while this thread works frame by frame.
+        ahead.ask([frame.image for frame in frames])
+        for frame in frames:
+            fed += 1
+            last_at = frame.at
+            if window.feed(frame.image):
+                settled = True
+                break
+            ahead.ask_arrived()
+        while not settled and fed < plan.max_frames:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            # The next frame, not the newest: the liveness cues were calibrated on
+            # consecutive frames, and the newest after the pre-roll's work skipped about
+            # five (live users were refused for rigid motion in the agent, not offline).
+            frame_or_none = feed.following(after=last_at, timeout_s=remaining)
+            if frame_or_none is None:
+                break
+            last_at = frame_or_none.at
+            ahead.ask_arrived()
+            fed += 1
+            settled = window.feed(frame_or_none.image)
+        match, verdict = window.result()
+    except Exception:
+        _log.exception("face window failed; reporting no face seen")
+        match, verdict = FaceMatch(seen=False), None
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    return outcome_of(
+        match,
+        verdict,
+        face_ms=elapsed_ms,
+        liveness_ms=0.0 if verdict is not None else None,
+    )

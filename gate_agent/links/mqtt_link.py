@@ -1,0 +1,174 @@
+"""The agent's MQTT connection (paho-mqtt 2.x, callback API version 2).
+
+paho's network thread runs the callbacks; they do nothing but put a typed item on the agent's
+inbox (the agent loop owns all state). paho reconnects by itself with exponential backoff
+and re-sends QoS 1 messages still waiting for their PUBACK, keeping their message ids, so the
+outbox can match each PUBACK to its event.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import queue
+import socket
+import ssl
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.reasoncodes import ReasonCode
+
+from gate_agent.loop.inbox import (
+    InboxItem,
+    MqttConnected,
+    MqttDisconnected,
+    MqttIncoming,
+    MqttPublished,
+    MqttSubscribed,
+)
+
+__all__ = ["MqttLink"]
+
+_log = logging.getLogger(__name__)
+
+
+class MqttLink:
+    """One paho client feeding an inbox.
+
+    Args:
+        inbox: Where callbacks put what they hear.
+        client_id: The MQTT client id.
+        host: Broker host.
+        port: Broker port.
+        will_topic: Topic of the retained last will.
+        will_payload: The last will (a NodeStatus offline).
+        username: Broker user, if any.
+        password: Broker password, if any.
+        tls: Connect with TLS (system trust store).
+        keepalive_s: MQTT keepalive.
+        reconnect_min_s: First reconnect delay; doubles up to `reconnect_max_s`.
+        reconnect_max_s: Longest reconnect delay.
+    """
+
+    def __init__(
+        self,
+        *,
+        inbox: queue.Queue[InboxItem],
+        client_id: str,
+        host: str,
+        port: int,
+        will_topic: str,
+        will_payload: bytes,
+        username: str | None = None,
+        password: str | None = None,
+        tls: bool = False,
+        keepalive_s: int = 15,
+        reconnect_min_s: float = 1.0,
+        reconnect_max_s: float = 30.0,
+    ) -> None:
+        self._inbox = inbox
+        self._host = host
+        self._port = port
+        self._keepalive = keepalive_s
+        client = mqtt.Client(
+            callback_api_version=CallbackAPIVersion.VERSION2,
+            client_id=client_id,
+            protocol=mqtt.MQTTv311,
+            clean_session=True,
+        )
+        if username is not None:
+            client.username_pw_set(username, password)
+        if tls:
+            client.tls_set(cert_reqs=ssl.CERT_REQUIRED)
+        client.will_set(will_topic, will_payload, qos=1, retain=True)
+        # paho counts whole seconds.
+        min_delay = max(1, math.ceil(reconnect_min_s))
+        client.reconnect_delay_set(
+            min_delay=min_delay, max_delay=max(min_delay, math.ceil(reconnect_max_s))
+        )
+        client.max_queued_messages_set(0)
+        client.on_connect = self._on_connect
+        client.on_disconnect = self._on_disconnect
+        client.on_message = self._on_message
+        client.on_publish = self._on_publish
+        client.on_subscribe = self._on_subscribe
+        client.on_socket_open = self._on_socket_open
+        self._client = client
+
+    def start(self) -> None:
+        """Connect in the background; paho retries until the broker is there."""
+        self._client.connect_async(self._host, self._port, keepalive=self._keepalive)
+        self._client.loop_start()
+
+    def stop(self) -> None:
+        """Disconnect cleanly (no last will) and stop the network thread."""
+        self._client.disconnect()
+        self._client.loop_stop()
+
+    def subscribe(self, topics: list[str]) -> None:
+        """Subscribe to topics at QoS 1."""
+        if topics:
+            self._client.subscribe([(topic, 1) for topic in topics])
+
+    def publish(self, topic: str, payload: bytes, *, retain: bool = False) -> int | None:
+        """Publish at QoS 1; the message id, or None when paho refused it."""
+        info = self._client.publish(topic, payload, qos=1, retain=retain)
+        if info.rc not in (mqtt.MQTT_ERR_SUCCESS, mqtt.MQTT_ERR_NO_CONN):
+            _log.warning("publish to %s refused: %s", topic, mqtt.error_string(info.rc))
+            return None
+        return int(info.mid)
+
+    @staticmethod
+    def _on_socket_open(client: mqtt.Client, userdata: Any, sock: Any) -> None:
+        # Small QoS 1 packets: without TCP_NODELAY, Nagle and delayed ACKs add ~40 ms a hop.
+        if isinstance(sock, socket.socket):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def _on_connect(
+        self,
+        client: mqtt.Client,
+        userdata: Any,
+        flags: mqtt.ConnectFlags,
+        reason_code: ReasonCode,
+        properties: Any,
+    ) -> None:
+        if reason_code.is_failure:
+            self._inbox.put_nowait(MqttDisconnected(reason=str(reason_code)))
+            return
+        self._inbox.put_nowait(MqttConnected(session_present=bool(flags.session_present)))
+
+    def _on_disconnect(
+        self,
+        client: mqtt.Client,
+        userdata: Any,
+        flags: mqtt.DisconnectFlags,
+        reason_code: ReasonCode,
+        properties: Any,
+    ) -> None:
+        self._inbox.put_nowait(MqttDisconnected(reason=str(reason_code)))
+
+    def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
+        self._inbox.put_nowait(MqttIncoming(topic=message.topic, payload=bytes(message.payload)))
+
+    def _on_publish(
+        self,
+        client: mqtt.Client,
+        userdata: Any,
+        mid: int,
+        reason_code: ReasonCode,
+        properties: Any,
+    ) -> None:
+        self._inbox.put_nowait(MqttPublished(mid=mid))
+
+    def _on_subscribe(
+        self,
+        client: mqtt.Client,
+        userdata: Any,
+        mid: int,
+        reason_codes: list[ReasonCode],
+        properties: Any,
+    ) -> None:
+        if any(code.is_failure for code in reason_codes):
+            _log.error("broker refused a subscription: %s", [str(c) for c in reason_codes])
+        self._inbox.put_nowait(MqttSubscribed(mid=mid))
