@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from central_api.config import Settings
 from central_api.decisions.cache import DecisionCache
-from central_api.decisions.decide import decide_presentation
+from central_api.decisions.in_session import decide_in_session
 from gate_protocol.api_models import DecisionQuery
 
 __all__ = [
@@ -98,7 +98,7 @@ def service_alone(
         started = time.perf_counter()
         for _, headers, body in sample:
             with Session(engine) as session:
-                decide_presentation(
+                decide_in_session(
                     session=session,
                     settings=settings,
                     gate_id=gate_of[headers["X-Gate-Key"]],

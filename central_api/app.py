@@ -26,10 +26,10 @@ from central_api.config import Settings
 from central_api.db import is_postgres, make_engine
 from central_api.decisions.cache import DecisionCache
 from central_api.decisions.changes import read_data_version
+from central_api.decisions.entry import read_engine_of
 from central_api.decisions.inputs import preload_decision_inputs
 from central_api.decisions.lane import DecisionLane
 from central_api.decisions.live_reader import LiveReader, conninfo_of
-from central_api.decisions.request import read_engine_of
 from central_api.errors import ServiceError
 from central_api.gc_watch import watch_gc
 from central_api.ingest.worker import IngestWorker

@@ -5,9 +5,9 @@ framework around it (routing through every route, dependency solving, the respon
 classes), not to deciding. This ASGI middleware answers the ordinary case itself: a
 ``POST /api/v1/decisions`` with a JSON body that validates, from a gate key this process
 already found valid (`central_api.security.gate_keys.GateKeyHeader` keeps them in the decision
-cache's generation). It runs the same `decide_request` as the route (on the event loop
-when everything but the live state is cached, else on a worker thread) and writes the
-same JSON.
+cache's generation). It calls the same `central_api.decisions.entry.decide` as the route
+(on the event loop when everything but the live state is cached, else on a worker thread)
+and writes the same JSON.
 
 Everything else goes to the FastAPI route unchanged, the body already read handed on as
 it came: an unknown or missing key, a body that does not validate, a missing or oversized
@@ -24,7 +24,7 @@ from gate_protocol.api_models import DecisionQuery
 from pydantic import ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from central_api.decisions.request import decide_request
+from central_api.decisions.entry import decide
 from central_api.errors import ServiceError
 from central_api.security.gate_keys import GATE_KEY_HEADER, GateKeyClaim, cached_claim, hash_key
 
@@ -65,7 +65,7 @@ class DecisionLane:
             return
         try:
             query = DecisionQuery.model_validate_json(body)
-            answer = await decide_request(state=self.state, claim=claim, query=query)
+            answer = await decide(state=self.state, claim=claim, query=query)
         except (ValidationError, HTTPException, ServiceError):
             # The route gives these their one answer (422, 401, 404): decide there again.
             await self.app(scope, _replay(body, receive), send)

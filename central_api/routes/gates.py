@@ -7,7 +7,7 @@ from fastapi.responses import Response
 from gate_protocol.api_models import DecisionAnswer, DecisionQuery
 from gate_protocol.replica import ReplicaDelta, ReplicaSnapshot
 
-from central_api.decisions.request import decide_request
+from central_api.decisions.entry import decide
 from central_api.deps import SessionDep, SettingsDep
 from central_api.models import OpenRequestCreate, OpenRequestPublic
 from central_api.openings import approve_open, request_open
@@ -27,7 +27,7 @@ IdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9.
 async def post_decision(request: Request, body: DecisionQuery, gate: GateClaim) -> Response:
     """May this presenter pass the calling gate now? One reason code on every denial."""
     # No sync dependency: each would be one more hop to a worker thread.
-    answer = await decide_request(state=request.app.state, claim=gate, query=body)
+    answer = await decide(state=request.app.state, claim=gate, query=body)
     # Serialised once by the model itself (the route's return is not validated again).
     return Response(answer.model_dump_json(), media_type="application/json")
 

@@ -111,7 +111,7 @@ class GateKeyHeader:
 
     The hot path of a gate: a key this process already found valid is taken from the
     current generation here, and the decision's one read of the live state confirms that
-    the generation is still current (`central_api.decisions.request`). A key not in the
+    the generation is still current (`central_api.decisions.entry`). A key not in the
     generation is looked up as `GateKeyRequirement` does, so an unknown key is refused
     (401) before the body is even validated.
     """

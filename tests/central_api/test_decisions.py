@@ -19,7 +19,7 @@ from central_api.config import Settings
 from central_api.crud.people import update_person
 from central_api.crud.rules import add_watchlist_entry
 from central_api.crud.sites import set_threat_level
-from central_api.decisions.decide import decide_presentation
+from central_api.decisions.in_session import decide_in_session
 from central_api.models import Alarm, Appointment, PersonUpdate, WatchlistEntryCreate, Zone
 from gate_protocol.api_models import DecisionQuery
 from gate_protocol.pass_keys import encode_public_key, generate_pass_key
@@ -219,7 +219,7 @@ def test_two_gates_racing_one_pass_grant_exactly_once(
 
     def gate_asks(n: int) -> None:
         with Session(engine) as session:
-            answer = decide_presentation(
+            answer = decide_in_session(
                 session=session,
                 settings=settings,
                 gate_id=world.gate if n % 2 else world.gate2,

@@ -1,4 +1,4 @@
-"""A gate's decision request: one read when the process has its inputs, on the event loop.
+"""`decide`: the one entry to a gate's decision request (the route and the lane call it).
 
 This is what a gate waits on at the barrier, so its cost is kept to the one read that no
 cache may answer: the live state (decision-data version, threat level, replica version,
@@ -7,20 +7,23 @@ last passage). The gate key checked against the process's cache
 returns is the one the key and the inputs were found valid under, or the key is looked up
 again and the inputs reloaded.
 
-Two ways, tried in order (`decide_request`):
+Two ways, tried in order by `decide` (async, on the event loop):
 
-1. `decide_on_loop`: everything but the live state from the generation, the live state
-   read on the event loop (`central_api.decisions.live_reader`, PostgreSQL), no worker thread.
-2. `decide_claimed`, on a worker thread: what the first way leaves (a cache miss, an
-   appointment, another data version, a decision that writes, SQLite). Its reads go
-   through an autocommit pool on PostgreSQL (no BEGIN, no COMMIT: one statement is its own
-   snapshot, as each statement of a READ COMMITTED transaction is); a decision that
-   consumes a one-time pass or raises an alarm writes in its own short transaction, whose
-   conditional UPDATE keeps two gates racing the same pass to exactly one grant.
+1. `decide_on_event_loop` (async): everything but the live state from the generation, the
+   live state read on the event loop (`central_api.decisions.live_reader`, PostgreSQL), no
+   worker thread. None when it cannot decide alone.
+2. `decide_on_worker_thread` (blocking, one hop to a worker thread of `decision_limiter`):
+   what the first way leaves (a cache miss, an appointment, another data version, a
+   decision that writes, SQLite), through
+   `central_api.decisions.in_session.decide_in_session`. Its reads go through an
+   autocommit pool on PostgreSQL (no BEGIN, no COMMIT: one statement is its own snapshot,
+   as each statement of a READ COMMITTED transaction is); a decision that consumes a
+   one-time pass or raises an alarm writes in its own short transaction, whose conditional
+   UPDATE keeps two gates racing the same pass to exactly one grant.
 """
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from functools import partial
 from typing import Any
@@ -32,11 +35,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from central_api.bus.notify import attach_bus
-from central_api.config import Settings
 from central_api.db import is_postgres, make_engine, utc_now
-from central_api.decisions.cache import DecisionCache
-from central_api.decisions.decide import (
-    decide_presentation,
+from central_api.decisions.in_session import (
+    decide_in_session,
     finish_decision,
     judge_presentation,
     needs_writes,
@@ -47,10 +48,9 @@ from central_api.security.gate_keys import GateKeyClaim, recheck_gate_key
 
 __all__ = [
     "DECISION_THREADS",
-    "decide_claimed",
-    "decide_for_claim",
-    "decide_on_loop",
-    "decide_request",
+    "decide",
+    "decide_on_event_loop",
+    "decide_on_worker_thread",
     "decision_limiter",
     "read_engine_of",
 ]
@@ -84,10 +84,11 @@ def read_engine_of(engine: Engine) -> Engine:
     return engine
 
 
-async def decide_request(
-    *, state: Any, claim: GateKeyClaim, query: DecisionQuery
-) -> DecisionAnswer:
+async def decide(*, state: Any, claim: GateKeyClaim, query: DecisionQuery) -> DecisionAnswer:
     """Decide `query` for the gate of `claim`: on the event loop when warm, else on a thread.
+
+    The one entry: the decision route (`central_api.routes.gates`) and the decision lane
+    (`central_api.decisions.lane`) both call it, on the event loop.
 
     Args:
         state: The app's `state` (engines, live reader, settings, decision cache, bus).
@@ -98,18 +99,18 @@ async def decide_request(
         HTTPException: 401, the key was revoked since the process found it valid.
         NotFoundError: The key's gate no longer exists.
     """
-    answer = await decide_on_loop(state=state, claim=claim, query=query)
+    answer = await decide_on_event_loop(state=state, claim=claim, query=query)
     if answer is not None:
         return answer
     # One worker-thread hop for the whole decision, on a few threads of its own: more
     # would only contend for the GIL and the pool.
     return await to_thread.run_sync(
-        partial(decide_claimed, state=state, claim=claim, query=query),
+        partial(decide_on_worker_thread, state=state, claim=claim, query=query),
         limiter=decision_limiter(state),
     )
 
 
-async def decide_on_loop(
+async def decide_on_event_loop(
     *, state: Any, claim: GateKeyClaim, query: DecisionQuery
 ) -> DecisionAnswer | None:
     """The warm decision without a worker thread; None: the thread path must decide.
@@ -165,16 +166,22 @@ def _no_writes() -> AbstractContextManager[Session]:
     raise AssertionError("a decision judged to write nothing asked to write")
 
 
-def decide_claimed(*, state: Any, claim: GateKeyClaim, query: DecisionQuery) -> DecisionAnswer:
-    """Decide `query` for the gate of `claim` with the app's engine, cache and bus.
+def decide_on_worker_thread(
+    *, state: Any, claim: GateKeyClaim, query: DecisionQuery
+) -> DecisionAnswer:
+    """Decide `query` for the gate of `claim` with the app's engines, cache and bus (blocking).
+
+    Runs on a worker thread (`decide` hands it over): reads through the app's read engine,
+    writes a pass or an alarm in a short transaction of its own.
 
     Args:
         state: The app's `state` (engine, read engine, settings, decision cache, bus).
-        claim: The caller's gate key, as the route's dependency found it.
+        claim: The caller's gate key and the generation it was found valid in.
         query: The presentation.
 
     Raises:
-        HTTPException: 401, the key was revoked since the process found it valid.
+        HTTPException: 401, the key was revoked since `claim.generation`.
+        NotFoundError: The key's gate no longer exists.
     """
 
     @contextmanager
@@ -183,49 +190,15 @@ def decide_claimed(*, state: Any, claim: GateKeyClaim, query: DecisionQuery) -> 
             yield attach_bus(session, state.bus)
 
     with Session(state.read_engine, expire_on_commit=False) as read:
-        return decide_for_claim(
-            read=read,
-            open_write=open_write,
+        return decide_in_session(
+            session=read,
             settings=state.settings,
+            gate_id=claim.gate.gate_id,
+            request=query,
             cache=state.decision_cache,
-            claim=claim,
-            query=query,
+            generation=claim.generation,
+            recheck_gate=lambda fresh: (
+                recheck_gate_key(session=read, generation=fresh, digest=claim.digest).gate_id
+            ),
+            open_write=open_write,
         )
-
-
-def decide_for_claim(
-    *,
-    read: Session,
-    open_write: Callable[[], AbstractContextManager[Session]],
-    settings: Settings,
-    cache: DecisionCache,
-    claim: GateKeyClaim,
-    query: DecisionQuery,
-) -> DecisionAnswer:
-    """Decide `query` at the claim's gate: inputs from the cache, one live read, `decide()`.
-
-    Args:
-        read: The session every read goes through (autocommit on PostgreSQL).
-        open_write: Context manager factory for the session a pass or an alarm is
-            written in (see `central_api.decisions.decide.finish_decision`).
-        settings: Pass keys.
-        cache: The app's decision-input cache.
-        claim: The caller's gate key and the generation it was found valid in.
-        query: The presentation.
-
-    Raises:
-        HTTPException: 401, the key was revoked since `claim.generation`.
-        NotFoundError: The key's gate no longer exists.
-    """
-    return decide_presentation(
-        session=read,
-        settings=settings,
-        gate_id=claim.gate.gate_id,
-        request=query,
-        cache=cache,
-        generation=claim.generation,
-        recheck_gate=lambda fresh: (
-            recheck_gate_key(session=read, generation=fresh, digest=claim.digest).gate_id
-        ),
-        open_write=open_write,
-    )

@@ -1,8 +1,14 @@
-"""Central decisions: look the presentation up in the database, run the shared `decide()`.
+"""A decision through a database session: blocking, so it runs on a worker thread.
+
+`decide_in_session` is the worker-thread way of `central_api.decisions.entry.decide` (and
+the benchmark's "service alone"): every read goes through the session it is given. The
+pure judgement (`judge_presentation`, the shared `gate_protocol.policy.decide()`) and the
+answer with what it writes (`finish_decision`) are shared with the event-loop way.
 
 A granted one-time pass is consumed with a conditional UPDATE (``used_at IS NULL``) in the
 same transaction, so of two gates racing the same pass exactly one is granted. Loading the
-inputs lives in `decision_inputs` and `decision_live_state`; this module decides and records.
+inputs lives in `central_api.decisions.inputs` and `central_api.decisions.live_state`; this
+module decides and records.
 """
 
 import time
@@ -36,14 +42,14 @@ from central_api.models import Appointment
 from central_api.replica.versions import bump_replica
 
 __all__ = [
-    "decide_presentation",
+    "decide_in_session",
     "finish_decision",
     "judge_presentation",
     "needs_writes",
 ]
 
 
-def decide_presentation(
+def decide_in_session(
     *,
     session: Session,
     settings: Settings,
@@ -55,6 +61,9 @@ def decide_presentation(
     open_write: Callable[[], AbstractContextManager[Session]] | None = None,
 ) -> DecisionAnswer:
     """Decide one presentation at `gate_id` over current data; commits what it consumed.
+
+    Blocking (database reads through `session`): called on a worker thread, never on the
+    event loop.
 
     Args:
         session: The session every read goes through.
