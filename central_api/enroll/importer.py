@@ -36,23 +36,71 @@ def import_person(
     Returns:
         The outcome, and the accepted photos by name (to keep them if the site does).
     """
+    person_in = _parse_row(person_json)
+    if isinstance(person_in, ImportOutcome):
+        return person_in, {}
+    refused = _refusal_before_photos(session=session, person_in=person_in, photos=photos)
+    if refused is not None:
+        return refused, {}
+    outcomes: dict[str, PhotoOutcome] = {}
+    usable = _usable_photos(photos, outcomes)
+    if usable:
+        exists = _lock_and_look_again(session=session, person_in=person_in)
+        if exists is not None:
+            return exists, {}
+    checked = _templates_without_duplicates(
+        session=session, context=context, usable=usable, outcomes=outcomes
+    )
+    if isinstance(checked, ImportOutcome):
+        return checked, {}
+    ready, accepted = checked
+    if not ready:
+        return ImportOutcome(status="rejected", reason="no usable photo", photos=outcomes), {}
     try:
-        person_in = EnrollPersonIn.model_validate_json(person_json)
+        person = create_enrolled_person(
+            session=session,
+            person_in=person_in,
+            actor=actor,
+            templates=ready,
+            template_key=context.template_key,
+        )
+    except ServiceError as exc:
+        session.rollback()
+        return ImportOutcome(status="rejected", reason=exc.message, photos=outcomes), {}
+    return ImportOutcome(status="created", person_id=person.id, photos=outcomes), accepted
+
+
+def _parse_row(person_json: str) -> EnrollPersonIn | ImportOutcome:
+    """The row's person, or its rejection naming the first invalid field."""
+    try:
+        return EnrollPersonIn.model_validate_json(person_json)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        return ImportOutcome(status="rejected", reason=f"{where}: {first['msg']}"), {}
+        return ImportOutcome(status="rejected", reason=f"{where}: {first['msg']}")
+
+
+def _refusal_before_photos(
+    *, session: Session, person_in: EnrollPersonIn, photos: Sequence[tuple[str, bytes]]
+) -> ImportOutcome | None:
+    """Already enrolled under its external id, no photo, or too many; None: go on."""
     if person_in.external_id:
         existing = person_by_external_id(
             session=session, site_id=person_in.site_id, external_id=person_in.external_id
         )
         if existing:
-            return ImportOutcome(status="exists", person_id=existing), {}
+            return ImportOutcome(status="exists", person_id=existing)
     if not photos:
-        return ImportOutcome(status="rejected", reason="no photo for this person"), {}
+        return ImportOutcome(status="rejected", reason="no photo for this person")
     if len(photos) > MAX_TEMPLATES:
-        return ImportOutcome(status="rejected", reason=f"more than {MAX_TEMPLATES} photos"), {}
-    outcomes: dict[str, PhotoOutcome] = {}
+        return ImportOutcome(status="rejected", reason=f"more than {MAX_TEMPLATES} photos")
+    return None
+
+
+def _usable_photos(
+    photos: Sequence[tuple[str, bytes]], outcomes: dict[str, PhotoOutcome]
+) -> list[tuple[str, bytes, PhotoAnalysis]]:
+    """The photos good enough to enroll; each refused one gets its outcome in `outcomes`."""
     usable: list[tuple[str, bytes, PhotoAnalysis]] = []
     for name, data in photos:
         try:
@@ -66,17 +114,32 @@ def import_person(
             outcomes[name] = outcome
             continue
         usable.append((name, data, analysis))
-    if usable:
-        # From the search to the commit, no desk may enroll a face (see face_lock).
-        lock_face_enrollment(session=session)
-        # A second import of the same row may have committed while we waited for the lock.
-        if person_in.external_id:
-            existing = person_by_external_id(
-                session=session, site_id=person_in.site_id, external_id=person_in.external_id
-            )
-            if existing:
-                session.rollback()
-                return ImportOutcome(status="exists", person_id=existing), {}
+    return usable
+
+
+def _lock_and_look_again(*, session: Session, person_in: EnrollPersonIn) -> ImportOutcome | None:
+    """Take the enrollment lock; "exists" (lock released) if the row was imported meanwhile."""
+    # From the search to the commit, no desk may enroll a face (see face_lock).
+    lock_face_enrollment(session=session)
+    # A second import of the same row may have committed while we waited for the lock.
+    if person_in.external_id:
+        existing = person_by_external_id(
+            session=session, site_id=person_in.site_id, external_id=person_in.external_id
+        )
+        if existing:
+            session.rollback()
+            return ImportOutcome(status="exists", person_id=existing)
+    return None
+
+
+def _templates_without_duplicates(
+    *,
+    session: Session,
+    context: PhotoContext,
+    usable: list[tuple[str, bytes, PhotoAnalysis]],
+    outcomes: dict[str, PhotoOutcome],
+) -> tuple[list[ReadyTemplate], dict[str, bytes]] | ImportOutcome:
+    """The templates and accepted photos, or the rejection of a face already enrolled."""
     ready: list[ReadyTemplate] = []
     accepted: dict[str, bytes] = {}
     for name, data, analysis in usable:
@@ -95,26 +158,10 @@ def import_person(
                 status="duplicate",
                 messages=[f"resembles {names}: enroll at the desk with a second user"],
             )
-            return (
-                ImportOutcome(
-                    status="rejected", reason=f"possible duplicate of {names}", photos=outcomes
-                ),
-                {},
+            return ImportOutcome(
+                status="rejected", reason=f"possible duplicate of {names}", photos=outcomes
             )
         outcomes[name] = PhotoOutcome(status="accepted", quality=analysis.quality)
         ready.append(ReadyTemplate(template_to_bytes(analysis.encoding), analysis.quality))
         accepted[name] = data
-    if not ready:
-        return ImportOutcome(status="rejected", reason="no usable photo", photos=outcomes), {}
-    try:
-        person = create_enrolled_person(
-            session=session,
-            person_in=person_in,
-            actor=actor,
-            templates=ready,
-            template_key=context.template_key,
-        )
-    except ServiceError as exc:
-        session.rollback()
-        return ImportOutcome(status="rejected", reason=exc.message, photos=outcomes), {}
-    return ImportOutcome(status="created", person_id=person.id, photos=outcomes), accepted
+    return ready, accepted

@@ -105,77 +105,16 @@ def create_enrolled_person(
         ConflictError: External id or badge already in use.
         InvalidError: The validity window ends before it starts; more than 5 templates.
     """
-    get_site(session=session, site_id=person_in.site_id)
-    if person_in.valid_from and person_in.valid_until:
-        if person_in.valid_until <= person_in.valid_from:
-            raise InvalidError("valid_until must be after valid_from")
-    if len(templates) > 5:
-        raise InvalidError("at most 5 face templates per person")
-    if person_in.external_id and person_by_external_id(
-        session=session, site_id=person_in.site_id, external_id=person_in.external_id
-    ):
-        raise ConflictError(f"external id {person_in.external_id!r} is already enrolled")
-    if (
-        person_in.badge
-        and session.exec(
-            select(Credential).where(
-                Credential.kind == CredentialKind.BADGE, Credential.ref == person_in.badge.number
-            )
-        ).first()
-    ):
-        raise ConflictError(f"badge {person_in.badge.number!r} is already bound")
+    _check_enrollment(session=session, person_in=person_in, templates=templates)
     groups = _resolve_groups(
         session=session, site_id=person_in.site_id, names=person_in.access_groups
     )
-    person = Person(
-        id=new_pass_id(),
-        display_name=person_in.display_name,
-        kind=person_in.kind,
-        company_id=_company_id(session=session, name=person_in.company),
-        valid_from=person_in.valid_from,
-        valid_until=person_in.valid_until,
-        site_id=person_in.site_id,
+    person = _add_person(session=session, person_in=person_in)
+    _add_memberships(session=session, person=person, person_in=person_in, groups=groups)
+    _add_identifiers(session=session, person=person, person_in=person_in)
+    template_ids = _add_templates(
+        session=session, person=person, templates=templates, template_key=template_key
     )
-    session.add(person)
-    session.flush()
-    for group in groups:
-        assert group.id is not None  # noqa: S101 (a stored row)
-        session.add(PersonAccessGroup(person_id=person.id, group_id=group.id))
-    for competency in person_in.competencies:
-        if session.get(CompetencyType, competency.name) is None:
-            session.add(CompetencyType(name=competency.name))
-            session.flush()
-        session.add(
-            PersonCompetency(
-                person_id=person.id, name=competency.name, valid_until=competency.valid_until
-            )
-        )
-    if person_in.external_id:
-        session.add(
-            PersonExternalId(
-                site_id=person.site_id, external_id=person_in.external_id, person_id=person.id
-            )
-        )
-    if person_in.badge:
-        session.add(
-            Credential(
-                person_id=person.id,
-                kind=CredentialKind.BADGE,
-                ref=person_in.badge.number,
-                badge_format=person_in.badge.badge_format,
-            )
-        )
-    template_ids: list[int | None] = []
-    for ready in templates:
-        nonce, ciphertext = encrypt_template(
-            key=template_key, person_id=person.id, template=ready.template
-        )
-        row = FaceTemplate(
-            person_id=person.id, nonce=nonce, ciphertext=ciphertext, quality=ready.quality
-        )
-        session.add(row)
-        session.flush()
-        template_ids.append(row.id)
     append_audit(
         session=session,
         actor=actor,
@@ -195,6 +134,106 @@ def create_enrolled_person(
     bump_replica(session=session, site_id=person.site_id, person_id=person.id)
     session.commit()
     return person
+
+
+def _check_enrollment(
+    *, session: Session, person_in: EnrollPersonIn, templates: Sequence[ReadyTemplate]
+) -> None:
+    """Refuse what cannot be enrolled before anything is written (see the caller's Raises)."""
+    get_site(session=session, site_id=person_in.site_id)
+    if person_in.valid_from and person_in.valid_until:
+        if person_in.valid_until <= person_in.valid_from:
+            raise InvalidError("valid_until must be after valid_from")
+    if len(templates) > 5:
+        raise InvalidError("at most 5 face templates per person")
+    if person_in.external_id and person_by_external_id(
+        session=session, site_id=person_in.site_id, external_id=person_in.external_id
+    ):
+        raise ConflictError(f"external id {person_in.external_id!r} is already enrolled")
+    if (
+        person_in.badge
+        and session.exec(
+            select(Credential).where(
+                Credential.kind == CredentialKind.BADGE, Credential.ref == person_in.badge.number
+            )
+        ).first()
+    ):
+        raise ConflictError(f"badge {person_in.badge.number!r} is already bound")
+
+
+def _add_person(*, session: Session, person_in: EnrollPersonIn) -> Person:
+    """The person row (and its company, made on first use), flushed for its id."""
+    person = Person(
+        id=new_pass_id(),
+        display_name=person_in.display_name,
+        kind=person_in.kind,
+        company_id=_company_id(session=session, name=person_in.company),
+        valid_from=person_in.valid_from,
+        valid_until=person_in.valid_until,
+        site_id=person_in.site_id,
+    )
+    session.add(person)
+    session.flush()
+    return person
+
+
+def _add_memberships(
+    *, session: Session, person: Person, person_in: EnrollPersonIn, groups: list[AccessGroup]
+) -> None:
+    """The person's access groups and competencies (a new competency type made on first use)."""
+    for group in groups:
+        assert group.id is not None  # noqa: S101 (a stored row)
+        session.add(PersonAccessGroup(person_id=person.id, group_id=group.id))
+    for competency in person_in.competencies:
+        if session.get(CompetencyType, competency.name) is None:
+            session.add(CompetencyType(name=competency.name))
+            session.flush()
+        session.add(
+            PersonCompetency(
+                person_id=person.id, name=competency.name, valid_until=competency.valid_until
+            )
+        )
+
+
+def _add_identifiers(*, session: Session, person: Person, person_in: EnrollPersonIn) -> None:
+    """The person's external id and badge, when the desk gave them."""
+    if person_in.external_id:
+        session.add(
+            PersonExternalId(
+                site_id=person.site_id, external_id=person_in.external_id, person_id=person.id
+            )
+        )
+    if person_in.badge:
+        session.add(
+            Credential(
+                person_id=person.id,
+                kind=CredentialKind.BADGE,
+                ref=person_in.badge.number,
+                badge_format=person_in.badge.badge_format,
+            )
+        )
+
+
+def _add_templates(
+    *,
+    session: Session,
+    person: Person,
+    templates: Sequence[ReadyTemplate],
+    template_key: bytes,
+) -> list[int | None]:
+    """The face templates, encrypted for this person; their row ids, for the audit."""
+    template_ids: list[int | None] = []
+    for ready in templates:
+        nonce, ciphertext = encrypt_template(
+            key=template_key, person_id=person.id, template=ready.template
+        )
+        row = FaceTemplate(
+            person_id=person.id, nonce=nonce, ciphertext=ciphertext, quality=ready.quality
+        )
+        session.add(row)
+        session.flush()
+        template_ids.append(row.id)
+    return template_ids
 
 
 def summarise_people(*, session: Session, people: Sequence[Person]) -> list[PersonSummary]:

@@ -8,6 +8,7 @@ same face at once cannot both miss each other.
 """
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from biometrics import template_from_bytes, template_to_bytes
@@ -18,12 +19,12 @@ from central_api.audit.chain import append_audit
 from central_api.crud.people import add_face_template, get_person
 from central_api.enroll.face_lock import lock_face_enrollment
 from central_api.enroll.faces import PhotoAnalysis, analyse_photo, decode_photo
-from central_api.enroll.gallery import FaceGallery
+from central_api.enroll.gallery import DuplicateCandidate, FaceGallery
 from central_api.enroll.schemas import CandidateOut, PhotoOutcome
 from central_api.enroll.settings import MAX_TEMPLATES
 from central_api.enroll.tables import PendingFace, RetainedPhoto
 from central_api.errors import ConflictError, NotFoundError
-from central_api.models import FaceTemplate
+from central_api.models import FaceTemplate, Person
 from central_api.replica.versions import bump_replica
 from central_api.security.vault import decrypt_template, encrypt_template
 
@@ -108,46 +109,40 @@ def add_photo(
     )
     template = template_to_bytes(analysis.encoding)
     if hits:
-        nonce, ciphertext = encrypt_template(key=key, person_id=person_id, template=template)
-        candidates = [{"person_id": h.person_id, "distance": h.distance} for h in hits]
-        pending = PendingFace(
-            id=secrets.token_urlsafe(12),
-            person_id=person_id,
-            nonce=nonce,
-            ciphertext=ciphertext,
-            quality=analysis.quality,
-            candidates=candidates,
-            requested_by=actor,
-        )
-        session.add(pending)
-        append_audit(
+        held = _hold_for_confirmation(
             session=session,
+            person=person,
+            template=template,
+            analysis=analysis,
+            own_distance=own,
+            hits=hits,
             actor=actor,
-            action="face.duplicate_hit",
-            target=f"person:{person.id}",
-            after={"pending_id": pending.id, "candidates": candidates},
+            key=key,
         )
-        session.commit()
-        return (
-            PhotoOutcome(
-                status="duplicate",
-                quality=analysis.quality,
-                face_box=analysis.face_box,
-                pending_id=pending.id,
-                own_distance=own,
-                messages=[
-                    "This face resembles someone already enrolled: a second desk user must "
-                    "confirm that these are different people."
-                ],
-                candidates=[
-                    CandidateOut(
-                        person_id=h.person_id, display_name=h.display_name, distance=h.distance
-                    )
-                    for h in hits
-                ],
-            ),
-            analysis,
-        )
+        return held, analysis
+    saved = _save_template(
+        session=session,
+        person_id=person_id,
+        template=template,
+        analysis=analysis,
+        own_distance=own,
+        actor=actor,
+        key=key,
+    )
+    return saved, analysis
+
+
+def _save_template(
+    *,
+    session: Session,
+    person_id: str,
+    template: bytes,
+    analysis: PhotoAnalysis,
+    own_distance: float | None,
+    actor: str,
+    key: bytes,
+) -> PhotoOutcome:
+    """Enroll a face that resembles nobody else (`add_face_template` audits and commits)."""
     row = add_face_template(
         session=session,
         person_id=person_id,
@@ -156,17 +151,63 @@ def add_photo(
         key=key,
         actor=actor,
     )
-    return (
-        PhotoOutcome(
-            status="accepted",
-            quality=analysis.quality,
-            face_box=analysis.face_box,
-            template_id=row.id,
-            templates=count_templates(session=session, person_id=person_id),
-            own_distance=own,
-            messages=["Template saved."],
-        ),
-        analysis,
+    return PhotoOutcome(
+        status="accepted",
+        quality=analysis.quality,
+        face_box=analysis.face_box,
+        template_id=row.id,
+        templates=count_templates(session=session, person_id=person_id),
+        own_distance=own_distance,
+        messages=["Template saved."],
+    )
+
+
+def _hold_for_confirmation(
+    *,
+    session: Session,
+    person: Person,
+    template: bytes,
+    analysis: PhotoAnalysis,
+    own_distance: float | None,
+    hits: Sequence[DuplicateCandidate],
+    actor: str,
+    key: bytes,
+) -> PhotoOutcome:
+    """Hold a face that resembles others as a `PendingFace` (audited, committed)."""
+    nonce, ciphertext = encrypt_template(key=key, person_id=person.id, template=template)
+    candidates = [{"person_id": h.person_id, "distance": h.distance} for h in hits]
+    pending = PendingFace(
+        id=secrets.token_urlsafe(12),
+        person_id=person.id,
+        nonce=nonce,
+        ciphertext=ciphertext,
+        quality=analysis.quality,
+        candidates=candidates,
+        requested_by=actor,
+    )
+    session.add(pending)
+    append_audit(
+        session=session,
+        actor=actor,
+        action="face.duplicate_hit",
+        target=f"person:{person.id}",
+        after={"pending_id": pending.id, "candidates": candidates},
+    )
+    session.commit()
+    return PhotoOutcome(
+        status="duplicate",
+        quality=analysis.quality,
+        face_box=analysis.face_box,
+        pending_id=pending.id,
+        own_distance=own_distance,
+        messages=[
+            "This face resembles someone already enrolled: a second desk user must "
+            "confirm that these are different people."
+        ],
+        candidates=[
+            CandidateOut(person_id=h.person_id, display_name=h.display_name, distance=h.distance)
+            for h in hits
+        ],
     )
 
 
