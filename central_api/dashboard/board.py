@@ -15,6 +15,8 @@ from typing import Any
 
 from gate_protocol.messages import GateState, NodeStatus
 
+from central_api.replica.reported import ReportedReplica, replica_after
+
 __all__ = ["GateBoard", "GateMeta", "NodeView", "replica_json"]
 
 _RATE_WINDOW_S = 60.0
@@ -44,8 +46,8 @@ class NodeView:
     """A node's last reported status.
 
     `replica_synced_at` is when the agent's replica was last known current (the instant its
-    offline max-age rule counts from); None when the agent did not say (no replica yet, an
-    older agent, or a status seeded from storage).
+    offline max-age rule counts from); None when the agent did not say (no replica yet, or
+    an older agent). Both replica fields change only by `replica_after`.
     """
 
     state: str
@@ -53,6 +55,11 @@ class NodeView:
     version: str
     replica_version: int | None
     replica_synced_at: datetime | None = None
+
+    @property
+    def replica(self) -> ReportedReplica:
+        """The replica this status reports."""
+        return ReportedReplica(self.replica_version, self.replica_synced_at)
 
     def as_json(self) -> dict[str, Any]:
         """JSON for the page."""
@@ -141,15 +148,15 @@ class GateBoard:
             current = live.nodes.get(node)
             if seed and current is not None:
                 return False
-            if current is not None and view.state == "offline":
-                if view.since < current.since:
+            if current is not None:
+                if view.state == "offline" and view.since < current.since:
                     view = replace(view, since=datetime.now(UTC))
-                if view.replica_version is None:  # wills do not know it; the last one holds
-                    view = replace(
-                        view,
-                        replica_version=current.replica_version,
-                        replica_synced_at=current.replica_synced_at,
-                    )
+                replica = replica_after(
+                    current.replica, offline=view.state == "offline", reported=view.replica
+                )
+                view = replace(
+                    view, replica_version=replica.version, replica_synced_at=replica.synced_at
+                )
             if current == view:
                 return False
             live.nodes[node] = view

@@ -181,6 +181,7 @@ def seed_board(*, session: Session, board: GateBoard, now: datetime, wall_now: f
                 since=row.since,
                 version=row.version,
                 replica_version=row.replica_version,
+                replica_synced_at=row.replica_synced_at,
             ),
             seed=True,
         )

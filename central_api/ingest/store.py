@@ -19,6 +19,7 @@ from gate_protocol.messages import (
     AlarmRaised,
     GateState,
     MessageError,
+    NodeState,
     NodeStatus,
     decode_message,
 )
@@ -31,6 +32,7 @@ from central_api.db import utc_now
 from central_api.insider.checks import InsiderRules, check_event
 from central_api.metrics import ALARMS_TOTAL, EVENTS_TOTAL
 from central_api.models import AccessEventRecord, Alarm, Gate, NodeStatusRecord, Site
+from central_api.replica.reported import ReportedReplica, replica_after
 
 __all__ = [
     "IngestResult",
@@ -247,17 +249,26 @@ def store_alarm(*, session: Session, site_id: str, gate_id: str, alarm: AlarmRai
 
 
 def store_status(*, session: Session, site_id: str, gate_id: str, status: NodeStatus) -> None:
-    """Remember a node's latest status (an older one does not overwrite a newer one)."""
+    """Remember a node's latest status (an older one does not overwrite a newer one).
+
+    Its replica is kept by `replica_after`, the rule the gate board follows too.
+    """
     row = session.get(NodeStatusRecord, (gate_id, status.node.value))
     if row is not None and row.since > status.since:
         return
+    before = None if row is None else ReportedReplica(row.replica_version, row.replica_synced_at)
     if row is None:
         row = NodeStatusRecord(
             gate_id=gate_id, node=status.node.value, site_id=site_id, state="", since=status.since
         )
+    replica = replica_after(
+        before,
+        offline=status.state is NodeState.OFFLINE,
+        reported=ReportedReplica(status.replica_version, status.replica_synced_at),
+    )
     row.state = status.state.value
     row.version = status.version
-    row.replica_version = status.replica_version
+    row.replica_version, row.replica_synced_at = replica.version, replica.synced_at
     row.since = status.since
     row.received_at = utc_now()
     session.add(row)

@@ -118,7 +118,10 @@ class AlarmPublic(SQLModel):
 
 
 class NodeStatusRecord(SQLModel, table=True):
-    """The last status each gate node (agent, bridge) reported."""
+    """The last status each gate node (agent, bridge) reported.
+
+    Its replica fields change only by `central_api.replica.reported.replica_after`.
+    """
 
     gate_id: str = Field(primary_key=True, max_length=64)
     node: str = Field(primary_key=True, max_length=16)
@@ -126,6 +129,7 @@ class NodeStatusRecord(SQLModel, table=True):
     state: str = Field(max_length=16)
     version: str = Field(default="", max_length=40)
     replica_version: int | None = None
+    replica_synced_at: datetime | None = time_field(default=None)
     since: datetime = time_field()
     received_at: datetime = time_field(default_factory=utc_now)
 
