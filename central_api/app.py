@@ -120,7 +120,7 @@ def create_app(
     app = FastAPI(
         title="PortGate central API",
         version="0.1.0",
-        description="Gate access decisions, enrollment, events, alarms, audit (DESIGN.md §4).",
+        description="Gate access decisions, enrollment, events, alarms, audit.",
         lifespan=lifespan,
         openapi_url="/openapi.json" if settings.public_docs else None,
         docs_url="/docs" if settings.public_docs else None,

@@ -1,4 +1,4 @@
-"""HTTP bodies shared by the gate agents and the central API (DESIGN.md §3 steps 3-4).
+"""HTTP bodies shared by the gate agents and the central API (docs/architecture.md, decisions).
 
 `POST /api/v1/decisions` takes a `DecisionQuery` (gate from the caller's gate key) and answers
 a `DecisionAnswer`; `POST /api/v1/events` takes an `EventBatch` of outbox events and answers

@@ -1,4 +1,4 @@
-"""The MQTT message models of DESIGN.md §2, and the one way to decode them at the edge.
+"""The MQTT message models (docs/architecture.md, MQTT) and the one way to decode them.
 
 Every payload carries ``schema_version``, ``kind`` (the discriminator) and a unique
 ``message_id``; domain ids (``command_id``, ``event_id``, ``alarm_id``) are separate because a

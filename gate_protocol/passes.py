@@ -1,4 +1,4 @@
-"""Signed QR pass tokens for truck drivers' visits and visitors (DESIGN.md §3, step 1).
+"""Signed QR pass tokens for truck drivers' visits and visitors (docs/architecture.md, decisions).
 
 A pass is ``PG1:`` followed by the pass bytes written as one big number in base 44,
 whose digits are the QR alphanumeric characters without the space

@@ -24,8 +24,8 @@ __all__ = ["SNAPSHOT_NAME", "build_message_schema", "load_schema_snapshot"]
 
 SNAPSHOT_NAME = "message_schema.json"
 
-# Which message kinds travel on which gate channel (DESIGN.md §2); sync notices go on SyncTopic,
-# the API's alarm notices and acknowledgements on SiteAlarmTopic.
+# Which message kinds travel on which gate channel (docs/architecture.md, MQTT); sync notices
+# go on SyncTopic, the API's alarm notices and acknowledgements on SiteAlarmTopic.
 _CHANNEL_OF_KIND = {
     "credential_presented": GateChannel.CREDENTIAL,
     "open_command": GateChannel.CMD_OPEN,

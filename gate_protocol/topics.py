@@ -1,4 +1,4 @@
-"""MQTT topics: the only place in PortGate where a topic string is spelled (DESIGN.md §2).
+"""MQTT topics: the only place in PortGate where a topic is spelled (docs/architecture.md).
 
 Every gate topic is ``portgate/v1/{site}/gates/{gate}/{suffix}``; the site-wide sync topic is
 ``portgate/v1/{site}/sync``, and API replicas tell each other about the alarms they raise and

@@ -1,4 +1,4 @@
-"""The `portgate` command line: the composition root of every part (DESIGN.md §5)."""
+"""The `portgate` command line: the composition root of every part (docs/architecture.md, CLI)."""
 
 import logging
 

@@ -1,4 +1,4 @@
-"""The import rules of DESIGN.md §1, checked over the source tree."""
+"""The import rules of docs/architecture.md, imports, checked over the source tree."""
 
 import ast
 import sys

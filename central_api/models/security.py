@@ -28,7 +28,7 @@ __all__ = [
 
 
 class Role(StrEnum):
-    """User roles (DESIGN.md §4); gate agents authenticate with keys, not roles."""
+    """User roles (docs/architecture.md, central API); gate agents use keys, not roles."""
 
     ADMIN = "admin"
     SECURITY_DESK = "security_desk"

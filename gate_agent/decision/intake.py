@@ -1,6 +1,7 @@
 """Turning what arrives (a badge read, a decoded code) into a presentation. Pure.
 
-A QR pass is verified here, offline, before anything else happens to it (DESIGN.md §3.1).
+A QR pass is verified here, offline, before anything else happens to it
+(docs/architecture.md, decisions).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """What the agent accepts from MQTT: a topic and payload in, a typed message or a drop label out.
 
-Pure: the loop counts the label of whatever is dropped (DESIGN.md §2: receivers validate,
-and drop, count and log what does not validate; one bad message never stops a loop).
+Pure: the loop counts the label of whatever is dropped (docs/architecture.md, MQTT:
+receivers validate, and drop, count and log what does not validate; one bad message never
+stops a loop).
 """
 
 from __future__ import annotations

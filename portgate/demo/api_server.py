@@ -1,7 +1,7 @@
 """The demo's API: uvicorn in a thread, and a cuttable TCP link that the gate agents go through.
 
 Cutting the link is how the demo takes the API away from the gates (the "network is down"
-case of DESIGN.md §3.4) while the dashboard and the MQTT ingest keep running.
+case of docs/architecture.md, decisions) while the dashboard and the MQTT ingest keep running.
 """
 
 from __future__ import annotations
