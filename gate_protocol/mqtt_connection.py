@@ -131,7 +131,7 @@ class MqttConnection(BaseModel):
             raise MqttConnectionError("give the broker user in the MQTT URL or apart, not both")
         if parts.username:
             username = unquote(parts.username)
-            password = unquote(parts.password) if parts.password is not None else None
+            password = unquote(parts.password) if parts.password else None
         return cls.parse(
             host=parts.hostname,
             port=port or DEFAULT_PORTS[parts.scheme],
