@@ -47,6 +47,7 @@ from gate_protocol.messages import (
     Direction,
     encode_message,
 )
+from gate_protocol.mqtt_connection import MqttConnection
 from gate_protocol.reasons import ReasonCode
 from gate_protocol.topics import GateChannel, GateTopic, build_topic, filter_site_channel
 
@@ -210,7 +211,7 @@ def main() -> None:
             anchor = anchor_rate(port, gates, args.events)
             worker = IngestWorker(engine=engine)
             bus = MqttBus(
-                url=f"mqtt://127.0.0.1:{port}",
+                connection=MqttConnection.from_url(f"mqtt://127.0.0.1:{port}"),
                 client_id="bench-api",
                 filters=[filter_site_channel(SITE, GateChannel.EVENT)],
                 sink=worker.enqueue,

@@ -90,13 +90,13 @@ def create_app(
     # subscription), while every process's live dashboard sees every message.
     worker = IngestWorker(engine=engine, tap_received=group is None)
     bus = make_bus(
-        url=settings.ingest_mqtt_url(),
+        connection=settings.ingest_mqtt_connection(),
         client_id=settings.ingest_client_id(),
         filters=[shared_filter(group, f) for f in filters] if group else filters,
         sink=worker.enqueue,
         live_filters=filters if group else (),
         live_sink=worker.offer_live if group else None,
-        live_url=settings.live_mqtt_url(),
+        live_connection=settings.live_mqtt_connection(),
     )
 
     @asynccontextmanager

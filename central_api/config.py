@@ -9,13 +9,22 @@ import base64
 import binascii
 import os
 import secrets
+from pathlib import Path
 from typing import Annotated, Self
 
 from gate_protocol.broker_accounts import connection_user, derived_url
+from gate_protocol.mqtt_connection import MqttConnection, MqttConnectionError
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["DEFAULT_DATABASE_URL", "MIN_SECRET_LENGTH", "Settings", "SettingsError", "database_url"]
+__all__ = [
+    "DEFAULT_DATABASE_URL",
+    "MIN_SECRET_LENGTH",
+    "MqttTlsSettings",
+    "Settings",
+    "SettingsError",
+    "database_url",
+]
 
 DEFAULT_DATABASE_URL = "sqlite:///./portgate.db"
 
@@ -32,7 +41,43 @@ def database_url() -> str:
     return os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
 
 
-class Settings(BaseSettings):
+class MqttTlsSettings(BaseSettings):
+    """The TLS files of the broker connections that ``MQTT_URL`` names (API and CLI alike)."""
+
+    model_config = SettingsConfigDict(extra="forbid", populate_by_name=True)
+
+    mqtt_ca_file: Path | None = Field(
+        default=None,
+        validation_alias="PORTGATE_MQTT_CA_FILE",
+        description="mqtts:// only: PEM file of the CA that signed the broker's certificate "
+        "(unset: the system's trusted CAs).",
+    )
+    mqtt_cert_file: Path | None = Field(
+        default=None,
+        validation_alias="PORTGATE_MQTT_CERT_FILE",
+        description="mqtts:// only: PEM client certificate (with PORTGATE_MQTT_KEY_FILE).",
+    )
+    mqtt_key_file: Path | None = Field(
+        default=None,
+        validation_alias="PORTGATE_MQTT_KEY_FILE",
+        description="mqtts:// only: PEM private key of the client certificate (keep it 0600).",
+    )
+
+    def mqtt_connection(self, url: str) -> MqttConnection:
+        """The connection to `url` (an MQTT_URL) with these TLS files.
+
+        Raises:
+            MqttConnectionError: The URL and files do not describe a connection.
+        """
+        return MqttConnection.from_url(
+            url,
+            ca_file=self.mqtt_ca_file,
+            cert_file=self.mqtt_cert_file,
+            key_file=self.mqtt_key_file,
+        )
+
+
+class Settings(MqttTlsSettings):
     """Central API configuration; each field is an environment variable (names below)."""
 
     model_config = SettingsConfigDict(extra="forbid", populate_by_name=True)
@@ -45,7 +90,8 @@ class Settings(BaseSettings):
     mqtt_url: str | None = Field(
         default=None,
         validation_alias="MQTT_URL",
-        description="mqtt://user:password@host:1883; unset: no broker, nothing is published.",
+        description="mqtt://user:password@host:1883 (mqtts:// for TLS, see "
+        "PORTGATE_MQTT_CA_FILE); unset: no broker, nothing is published.",
     )
     mqtt_client_id: str = Field(
         default="portgate-api",
@@ -147,6 +193,15 @@ class Settings(BaseSettings):
         self.pass_key_entries()
         return self
 
+    @model_validator(mode="after")
+    def _check_mqtt(self) -> Self:
+        try:
+            if self.mqtt_url:
+                self.mqtt_connection(self.mqtt_url)
+        except MqttConnectionError as exc:
+            raise SettingsError(f"MQTT_URL / PORTGATE_MQTT_*_FILE: {exc}") from None
+        return self
+
     def pass_key_entries(self) -> dict[str, str]:
         """The trusted pass public keys by key id (base64 text), from PORTGATE_PASS_PUBLIC_KEYS."""
         entries: dict[str, str] = {}
@@ -184,6 +239,16 @@ class Settings(BaseSettings):
     def live_mqtt_url(self) -> str | None:
         """MQTT_URL for a worker's live-feed connection."""
         return self._connection_url(live=True)
+
+    def ingest_mqtt_connection(self) -> MqttConnection | None:
+        """The ingest connection (`ingest_mqtt_url` with the TLS files); None: no broker."""
+        url = self.ingest_mqtt_url()
+        return self.mqtt_connection(url) if url else None
+
+    def live_mqtt_connection(self) -> MqttConnection | None:
+        """A worker's live-feed connection (`live_mqtt_url` with the TLS files)."""
+        url = self.live_mqtt_url()
+        return self.mqtt_connection(url) if url else None
 
     def _connection_url(self, *, live: bool) -> str | None:
         # The generated broker sets use_username_as_clientid: connections sharing a user

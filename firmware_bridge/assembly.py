@@ -3,8 +3,9 @@
 import os
 from collections.abc import Mapping
 
-from gate_protocol.messages import NodeState, NodeStatus
-from gate_protocol.topics import GateChannel, GateTopic, NodeKind
+from gate_protocol.messages import NodeState, NodeStatus, encode_message
+from gate_protocol.mqtt_connection import LastWill, MqttConnectionError
+from gate_protocol.topics import GateChannel, GateTopic, NodeKind, build_topic
 
 from firmware_bridge.bus import MqttBus
 from firmware_bridge.config import (
@@ -67,7 +68,8 @@ def build_bus(config: BridgeConfig, *, environ: Mapping[str, str] | None = None)
     """The MQTT bus of a bridge, with its retained offline status as last will.
 
     Raises:
-        ConfigError: A user name is configured but its password variable is not set.
+        ConfigError: A user name is configured but its password variable is not set, or a
+            TLS file cannot be used.
     """
     env = os.environ if environ is None else environ
     password = env.get(config.mqtt.password_env)
@@ -80,15 +82,16 @@ def build_bus(config: BridgeConfig, *, environ: Mapping[str, str] | None = None)
     will = NodeStatus(
         node=NodeKind.BRIDGE, state=NodeState.OFFLINE, version=VERSION, since=utcnow()
     )
-    return MqttBus(
-        host=config.mqtt.host,
-        port=config.mqtt.port,
-        client_id=config.mqtt.username or f"bridge-{config.site}-{config.gate}",
-        username=config.mqtt.username,
-        password=password,
-        keepalive_s=config.mqtt.keepalive_s,
-        will=(will_topic, will),
-    )
+    try:
+        return MqttBus(
+            connection=config.mqtt.connection(
+                password=password,
+                will=LastWill(topic=build_topic(will_topic), payload=encode_message(will)),
+            ),
+            client_id=config.mqtt.username or f"bridge-{config.site}-{config.gate}",
+        )
+    except MqttConnectionError as exc:
+        raise ConfigError(f"mqtt: {exc}") from None
 
 
 def build_bridge(config: BridgeConfig, *, environ: Mapping[str, str] | None = None) -> Bridge:

@@ -2,21 +2,20 @@
 
 paho's callbacks run on paho's network thread and only put typed items on the bridge's
 inbox (``BusConnected``, ``BusMessage``); decoding and everything else happens on the
-bridge's worker. The session is persistent (``clean_session=False``, QoS 1 subscriptions)
+bridge's worker. The client comes from `gate_protocol.mqtt_connection.build_client`
+(credentials, TLS, keepalive, last will, TCP_NODELAY, as every PortGate service). The
+session is persistent (``clean_session=False``, QoS 1 subscriptions)
 so that the broker keeps commands while the bridge is away — the bridge then refuses the
 ones that expired meanwhile.
 """
 
 import logging
-import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-import paho.mqtt.client as mqtt
-from gate_protocol.messages import NodeStatus, encode_message
+from gate_protocol.mqtt_connection import MqttConnection, build_client
 from gate_protocol.topics import Topic, build_topic
-from paho.mqtt.enums import CallbackAPIVersion
 from pydantic import BaseModel
 
 __all__ = ["BusConnected", "BusItem", "BusMessage", "MessageBus", "MqttBus"]
@@ -61,30 +60,18 @@ class MessageBus(Protocol):
 class MqttBus:
     """A MessageBus on paho-mqtt 2.x (CallbackAPIVersion.VERSION2)."""
 
-    def __init__(
-        self,
-        *,
-        host: str,
-        port: int,
-        client_id: str,
-        username: str | None,
-        password: str | None,
-        keepalive_s: int,
-        will: tuple[Topic, NodeStatus],
-    ) -> None:
-        self._host, self._port, self._keepalive = host, port, keepalive_s
-        self._client = mqtt.Client(
-            CallbackAPIVersion.VERSION2,
-            client_id=client_id,
-            clean_session=False,
-            protocol=mqtt.MQTTv311,
-        )
-        if username is not None:
-            self._client.username_pw_set(username, password)
-        will_topic, will_message = will
-        self._client.will_set(
-            build_topic(will_topic), encode_message(will_message), qos=1, retain=True
-        )
+    def __init__(self, *, connection: MqttConnection, client_id: str) -> None:
+        """Configure the client (nothing connects before `start`).
+
+        Args:
+            connection: The broker, credentials, TLS, keepalive and last will.
+            client_id: The MQTT client id (a broker may use the user name instead).
+
+        Raises:
+            MqttConnectionError: A TLS file of `connection` cannot be used.
+        """
+        self._connection = connection
+        self._client = build_client(connection, client_id=client_id, clean_session=False)
         self._client.reconnect_delay_set(min_delay=1, max_delay=5)
         self._client.on_connect = self._on_connect
         self._client.on_message = self._on_message
@@ -94,7 +81,8 @@ class MqttBus:
     def start(self, deliver: Callable[[BusItem], None]) -> None:
         """Connect in the background; paho reconnects by itself after a loss."""
         self._deliver = deliver
-        self._client.connect_async(self._host, self._port, keepalive=self._keepalive)
+        connection = self._connection
+        self._client.connect_async(connection.host, connection.port, connection.keepalive_s)
         self._client.loop_start()
 
     def subscribe(self, filters: list[str]) -> None:
@@ -126,11 +114,7 @@ class MqttBus:
         if reason_code.is_failure:
             logger.warning("broker refused the connection: %s", reason_code)
             return
-        logger.info("connected to broker %s:%d", self._host, self._port)
-        sock = client.socket()
-        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
-            # Small QoS 1 packets: without this, Nagle + delayed ACK add ~40 ms per hop.
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        logger.info("connected to broker %s", self._connection.address)
         if self._deliver is not None:
             self._deliver(BusConnected(session_present=bool(flags.session_present)))
 

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 import yaml
 from gate_protocol.messages import Direction
+from gate_protocol.mqtt_connection import LastWill, MqttConnection, MqttConnectionError
 from gate_protocol.topics import TopicError, validate_id
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -45,17 +46,61 @@ class _Strict(BaseModel):
 
 
 class MqttConfig(_Strict):
-    """How the bridge reaches the broker."""
+    """How the bridge reaches the broker (`gate_protocol.mqtt_connection` builds it)."""
 
-    host: str = Field("127.0.0.1", description="Broker host name or address.")
-    port: _Port = Field(1883, description="Broker TCP port.")
+    url: str | None = Field(
+        None,
+        description="Broker URL, mqtt://host:port or mqtts://host:port (TLS); instead of "
+        "host and port.",
+    )
+    host: str = Field("127.0.0.1", description="Broker host name or address (plain MQTT).")
+    port: _Port = Field(1883, description="Broker TCP port (plain MQTT).")
     username: str | None = Field(None, description="Broker user; also the client id.")
     password_env: str = Field(
         "PORTGATE_MQTT_PASSWORD", description="Environment variable holding the password."
     )
+    ca_file: Path | None = Field(
+        None,
+        description="mqtts:// only: PEM file of the CA that signed the broker's certificate "
+        "(unset: the system's trusted CAs).",
+    )
+    cert_file: Path | None = Field(
+        None, description="mqtts:// only: PEM client certificate of this bridge (with key_file)."
+    )
+    key_file: Path | None = Field(
+        None, description="mqtts:// only: PEM private key of cert_file (keep it 0600)."
+    )
     keepalive_s: Annotated[int, Field(ge=5, le=600)] = Field(
         15, description="MQTT keepalive; the broker publishes the last will after 1.5x this."
     )
+
+    @model_validator(mode="after")
+    def _valid_connection(self) -> "MqttConfig":
+        if self.url is not None and self.model_fields_set & {"host", "port"}:
+            raise ValueError("give the broker as url or as host and port, not both")
+        try:
+            self.connection(password=None)
+        except MqttConnectionError as exc:
+            raise ValueError(str(exc)) from None
+        return self
+
+    def connection(self, *, password: str | None, will: LastWill | None = None) -> MqttConnection:
+        """The shared connection model of these settings, with the password read elsewhere.
+
+        Raises:
+            MqttConnectionError: The settings do not describe a connection.
+        """
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return MqttConnection.from_url(
+            self.url or f"mqtt://{host}:{self.port}",
+            username=self.username,
+            password=password if self.username is not None else None,
+            ca_file=self.ca_file,
+            cert_file=self.cert_file,
+            key_file=self.key_file,
+            keepalive_s=self.keepalive_s,
+            will=will,
+        )
 
 
 class LaneConfig(_Strict):

@@ -9,6 +9,7 @@ import time
 from datetime import UTC, datetime
 
 from gate_protocol.messages import NodeState, NodeStatus, encode_message
+from gate_protocol.mqtt_connection import LastWill, MqttConnectionError
 from gate_protocol.replica import ReplicaIndex
 from gate_protocol.topics import GateChannel, GateTopic, build_topic
 
@@ -99,21 +100,7 @@ class AgentApp:
             for _ in range(4)
         )
         self._clients = (self.api, sync_api, confirm_api, events_api)
-        status_topic = AgentTopics.of(site=config.site, gate=config.gate).status
-        self.link = MqttLink(
-            inbox=self.inbox,
-            client_id=f"portgate-{config.site}-{config.gate}-{config.node_id}",
-            host=config.mqtt.host,
-            port=config.mqtt.port,
-            will_topic=status_topic,
-            will_payload=encode_message(_offline_status()),
-            username=config.mqtt.username,
-            password=mqtt_password,
-            tls=config.mqtt.tls,
-            keepalive_s=config.mqtt.keepalive_s,
-            reconnect_min_s=config.mqtt.reconnect_min_s,
-            reconnect_max_s=config.mqtt.reconnect_max_s,
-        )
+        self.link = _mqtt_link(config, mqtt_password, self.inbox)
         self.pump = self._build_pump(frame_source, scanner)
         face = None
         self.tracker: FaceTracker | None = None
@@ -276,6 +263,30 @@ class AgentApp:
         for client in self._clients:
             client.close()
         self.outbox.close()
+
+
+def _mqtt_link(
+    config: AgentConfig, password: str | None, inbox: queue.Queue[InboxItem]
+) -> MqttLink:
+    """The agent's broker link; its last will is the agent's retained offline status.
+
+    Raises:
+        ConfigError: The TLS files of the config cannot be used.
+    """
+    will = LastWill(
+        topic=AgentTopics.of(site=config.site, gate=config.gate).status,
+        payload=encode_message(_offline_status()),
+    )
+    try:
+        return MqttLink(
+            inbox=inbox,
+            client_id=f"portgate-{config.site}-{config.gate}-{config.node_id}",
+            connection=config.mqtt.connection(password=password, will=will),
+            reconnect_min_s=config.mqtt.reconnect_min_s,
+            reconnect_max_s=config.mqtt.reconnect_max_s,
+        )
+    except MqttConnectionError as exc:
+        raise ConfigError(f"mqtt: {exc}") from None
 
 
 def _offline_status() -> NodeStatus:

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 import yaml
 from gate_protocol.messages import Direction
+from gate_protocol.mqtt_connection import LastWill, MqttConnection, MqttConnectionError
 from gate_protocol.topics import TopicError, validate_id
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 __all__ = [
     "AgentConfig",
@@ -49,7 +57,7 @@ class LaneConfig(_Section):
 
 
 class MqttConfig(_Section):
-    """How the agent reaches the site broker."""
+    """How the agent reaches the site broker (`gate_protocol.mqtt_connection` builds it)."""
 
     url: str = Field(
         default="mqtt://127.0.0.1:1883",
@@ -59,6 +67,18 @@ class MqttConfig(_Section):
     username: str | None = Field(default=None, description="Broker user name (per gate)")
     password_env: str | None = Field(
         default=None, description="Environment variable that holds the broker password"
+    )
+    ca_file: Path | None = Field(
+        default=None,
+        description="mqtts:// only: PEM file of the CA that signed the broker's certificate "
+        "(unset: the system's trusted CAs)",
+    )
+    cert_file: Path | None = Field(
+        default=None,
+        description="mqtts:// only: PEM client certificate of this gate (with key_file)",
+    )
+    key_file: Path | None = Field(
+        default=None, description="mqtts:// only: PEM private key of cert_file (keep it 0600)"
     )
     keepalive_s: int = Field(default=15, ge=5, le=600, description="MQTT keepalive, seconds")
     reconnect_min_s: float = Field(
@@ -71,23 +91,45 @@ class MqttConfig(_Section):
         default=30.0, gt=0, le=600, description="Longest reconnect delay, seconds"
     )
 
+    @model_validator(mode="after")
+    def _valid_connection(self) -> Self:
+        try:
+            self.connection(password=None)
+        except MqttConnectionError as exc:
+            raise ValueError(str(exc)) from None
+        return self
+
+    def connection(self, *, password: str | None, will: LastWill | None = None) -> MqttConnection:
+        """The shared connection model of these settings, with the password read elsewhere.
+
+        Raises:
+            MqttConnectionError: The settings do not describe a connection.
+        """
+        return MqttConnection.from_url(
+            self.url,
+            username=self.username,
+            password=password if self.username is not None else None,
+            ca_file=self.ca_file,
+            cert_file=self.cert_file,
+            key_file=self.key_file,
+            keepalive_s=self.keepalive_s,
+            will=will,
+        )
+
     @property
     def host(self) -> str:
         """The broker host name."""
-        return self.url.split("://", 1)[1].rstrip("/").split(":")[0]
+        return self.connection(password=None).host
 
     @property
     def port(self) -> int:
         """The broker port (1883, or 8883 for mqtts)."""
-        rest = self.url.split("://", 1)[1].rstrip("/")
-        if ":" in rest:
-            return int(rest.rsplit(":", 1)[1])
-        return 8883 if self.tls else 1883
+        return self.connection(password=None).port
 
     @property
     def tls(self) -> bool:
         """Whether the URL asks for TLS."""
-        return self.url.startswith("mqtts://")
+        return self.connection(password=None).tls
 
 
 class ApiConfig(_Section):

@@ -9,22 +9,21 @@ leaves it unacknowledged and the broker delivers it again to the persistent sess
 With several API worker processes (`portgate api --workers N`) each worker subscribes
 through a shared subscription (``$share/GROUP/...``, one persistent session per worker
 index), so every event is stored once; a second, non-persistent connection per process
-receives every message for that process's live dashboard only (`live_sink`).
+receives every message for that process's live dashboard only (`live_sink`). Both clients
+come from `gate_protocol.mqtt_connection.build_client` (credentials, TLS, TCP_NODELAY, as
+every PortGate service).
 """
 
 import logging
 import re
-import socket
-import ssl
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
-from urllib.parse import SplitResult, unquote, urlsplit
 
 import paho.mqtt.client as mqtt
 from gate_protocol.messages import encode_message
+from gate_protocol.mqtt_connection import MqttConnection, build_client
 from gate_protocol.topics import Topic, build_topic
-from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode as MqttReasonCode
@@ -111,45 +110,43 @@ class MqttBus:
     def __init__(
         self,
         *,
-        url: str,
+        connection: MqttConnection,
         client_id: str,
         filters: Sequence[str] = (),
         sink: MessageSink | None = None,
         live_filters: Sequence[str] = (),
         live_sink: LiveSink | None = None,
-        live_url: str | None = None,
+        live_connection: MqttConnection | None = None,
     ) -> None:
         """Configure the client (nothing connects before `start`).
 
         Args:
-            url: ``mqtt://[user:password@]host[:port]`` or ``mqtts://``.
+            connection: The broker (``MQTT_URL`` with its TLS files, see `Settings`).
             client_id: Persistent-session id (one per worker process).
             filters: Durable QoS 1 subscriptions (possibly shared) feeding `sink`.
             sink: Receives each message and an `ack` to call once it is stored.
             live_filters: Non-shared filters of a second, non-persistent connection.
             live_sink: Receives every message of `live_filters` (live dashboard).
-            live_url: The live connection's URL (its own broker user); default `url`.
+            live_connection: The live connection (its own broker user); default `connection`.
+
+        Raises:
+            MqttConnectionError: A TLS file of a connection cannot be used.
         """
-        parts = urlsplit(url)
-        if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
-            raise ValueError("MQTT_URL must look like mqtt://[user:password@]host[:port]")
-        self._host = parts.hostname
-        self._user = unquote(parts.username) if parts.username else None
-        self._port = parts.port or (8883 if parts.scheme == "mqtts" else 1883)
+        self._connection = connection
         self._filters = tuple(filters)
         self._sink = sink
         self._connected = threading.Event()
-        self._client = _make_client(parts, client_id, manual_ack=True)
+        self._client = _make_client(connection, client_id, manual_ack=True)
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
         self._routes: list[str] = []
         self._live: mqtt.Client | None = None
+        self._live_connection = live_connection or connection
         if live_sink is not None and live_filters:
-            live_parts = urlsplit(live_url) if live_url else parts
-            self._live = _make_client(live_parts, f"{client_id}-live", manual_ack=False)
-            live_user = unquote(live_parts.username) if live_parts.username else None
-            self._live.on_connect = _subscriber(tuple(live_filters), qos=0, user=live_user)
+            live = self._live_connection
+            self._live = _make_client(live, f"{client_id}-live", manual_ack=False)
+            self._live.on_connect = _subscriber(tuple(live_filters), qos=0, user=live.username)
             self._live.on_message = lambda c, u, msg: live_sink(msg.topic, bytes(msg.payload))
 
     @property
@@ -176,12 +173,13 @@ class MqttBus:
         props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
         props.SessionExpiryInterval = _SESSION_EXPIRY_S
         props.ReceiveMaximum = _RECEIVE_MAXIMUM
+        main, live = self._connection, self._live_connection
         self._client.connect_async(
-            self._host, self._port, keepalive=30, clean_start=False, properties=props
+            main.host, main.port, main.keepalive_s, clean_start=False, properties=props
         )
         self._client.loop_start()
         if self._live is not None:
-            self._live.connect_async(self._host, self._port, keepalive=30, clean_start=True)
+            self._live.connect_async(live.host, live.port, live.keepalive_s, clean_start=True)
             self._live.loop_start()
 
     def wait_connected(self, timeout: float) -> bool:
@@ -212,7 +210,8 @@ class MqttBus:
         properties: Properties | None,
     ) -> None:
         if reason.is_failure:
-            logger.error("MQTT connect refused: %s%s", reason, refusal_hint(self._user, reason))
+            user = self._connection.username
+            logger.error("MQTT connect refused: %s%s", reason, refusal_hint(user, reason))
             return
         for topic_filter in self._filters:
             client.subscribe(topic_filter, qos=1)
@@ -220,9 +219,8 @@ class MqttBus:
             client.subscribe(topic_filter, qos=0)
         self._connected.set()
         logger.info(
-            "MQTT connected to %s:%s (session present: %s)",
-            self._host,
-            self._port,
+            "MQTT connected to %s (session present: %s)",
+            self._connection.address,
             flags.session_present,
         )
 
@@ -249,21 +247,11 @@ class MqttBus:
         self._sink(msg.topic, bytes(msg.payload), ack)
 
 
-def _make_client(parts: SplitResult, client_id: str, *, manual_ack: bool) -> mqtt.Client:
-    client = mqtt.Client(
-        callback_api_version=CallbackAPIVersion.VERSION2,
-        client_id=client_id,
-        protocol=mqtt.MQTTv5,
-        manual_ack=manual_ack,
+def _make_client(connection: MqttConnection, client_id: str, *, manual_ack: bool) -> mqtt.Client:
+    client = build_client(
+        connection, client_id=client_id, protocol=mqtt.MQTTv5, manual_ack=manual_ack
     )
-    if parts.username:
-        client.username_pw_set(
-            unquote(parts.username), unquote(parts.password) if parts.password else None
-        )
-    if parts.scheme == "mqtts":
-        client.tls_set(cert_reqs=ssl.CERT_REQUIRED)
     client.max_queued_messages_set(10_000)
-    client.on_socket_open = _set_nodelay
     return client
 
 
@@ -294,32 +282,29 @@ def _subscriber(filters: tuple[str, ...], *, qos: int, user: str | None) -> Call
     return on_connect
 
 
-def _set_nodelay(client: mqtt.Client, userdata: Any, sock: Any) -> None:
-    # Small QoS 1 packets (revocation notices): without TCP_NODELAY, Nagle and delayed ACKs
-    # add ~40 ms a hop.
-    if isinstance(sock, socket.socket):
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-
 def make_bus(
     *,
-    url: str | None,
+    connection: MqttConnection | None,
     client_id: str,
     filters: Sequence[str],
     sink: MessageSink | None,
     live_filters: Sequence[str] = (),
     live_sink: LiveSink | None = None,
-    live_url: str | None = None,
+    live_connection: MqttConnection | None = None,
 ) -> MessageBus:
-    """An MqttBus for `url`, or a NullBus when no broker is configured."""
-    if not url:
+    """An MqttBus for `connection`, or a NullBus when no broker is configured.
+
+    Raises:
+        MqttConnectionError: A TLS file of a connection cannot be used.
+    """
+    if connection is None:
         return NullBus()
     return MqttBus(
-        url=url,
+        connection=connection,
         client_id=client_id,
         filters=filters,
         sink=sink,
         live_filters=live_filters,
         live_sink=live_sink,
-        live_url=live_url,
+        live_connection=live_connection,
     )

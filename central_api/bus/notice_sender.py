@@ -4,19 +4,23 @@ The CLI changes the database directly (`gates add`, `db upgrade`, ...). Its sess
 recording bus (`recording_session`), so the ordinary `bump_replica` / `queue_after_commit`
 path records the retained `SyncNotice`s its commits release; `send_notices` then publishes
 them over one short-lived MQTT connection (clean session, its own client id, so it never
-takes over the API's persistent session) and waits for the broker's acknowledgements.
+takes over the API's persistent session; TLS as every service, from
+`gate_protocol.mqtt_connection`) and waits for the broker's acknowledgements.
 Without `MQTT_URL` nothing is sent and the caller says so: the gates then learn the change
 at their next sync.
 """
 
 import secrets
-import ssl
 import threading
 from collections.abc import Sequence
-from urllib.parse import unquote, urlsplit
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
+from gate_protocol.mqtt_connection import (
+    MqttConnection,
+    MqttConnectionError,
+    build_client,
+    describe_failure,
+)
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode as MqttReasonCode
 from sqlalchemy import Engine
@@ -41,52 +45,25 @@ def recording_session(engine: Engine) -> tuple[Session, NullBus]:
     return session, bus
 
 
-def send_notices(messages: Sequence[RecordedMessage], *, url: str, timeout_s: float = 5.0) -> int:
+def send_notices(
+    messages: Sequence[RecordedMessage], *, connection: MqttConnection, timeout_s: float = 5.0
+) -> int:
     """Publish recorded messages (QoS 1, in order) and wait for the acks; returns the count.
 
     Raises:
-        NoticeError: Bad URL, connection refused or failed, or no ack within `timeout_s`.
+        NoticeError: Unusable TLS files, connection refused or failed (a certificate the CA
+            does not trust included), or no ack within `timeout_s`.
     """
     if not messages:
         return 0
-    parts = urlsplit(url)
-    if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
-        raise NoticeError("MQTT_URL must look like mqtt://[user:password@]host[:port]")
-    client = mqtt.Client(
-        callback_api_version=CallbackAPIVersion.VERSION2,
-        client_id=f"portgate-cli-{secrets.token_hex(6)}",
-        protocol=mqtt.MQTTv5,
-    )
-    if parts.username:
-        client.username_pw_set(
-            unquote(parts.username), unquote(parts.password) if parts.password else None
+    try:
+        client = build_client(
+            connection, client_id=f"portgate-cli-{secrets.token_hex(6)}", protocol=mqtt.MQTTv5
         )
-    if parts.scheme == "mqtts":
-        client.tls_set(cert_reqs=ssl.CERT_REQUIRED)
-    accepted = threading.Event()
-    refusal: list[str] = []
-
-    def on_connect(
-        client: mqtt.Client,
-        userdata: object,
-        flags: mqtt.ConnectFlags,
-        reason: MqttReasonCode,
-        properties: Properties | None,
-    ) -> None:
-        if reason.is_failure:
-            refusal.append(str(reason))
-        accepted.set()
-
-    client.on_connect = on_connect
-    port = parts.port or (8883 if parts.scheme == "mqtts" else 1883)
+    except MqttConnectionError as exc:
+        raise NoticeError(str(exc)) from None
+    _connect(client, connection, timeout_s)
     try:
-        client.connect(parts.hostname, port, keepalive=30, clean_start=True)
-    except OSError as exc:
-        raise NoticeError(f"cannot reach the broker at {parts.hostname}:{port}: {exc}") from None
-    client.loop_start()
-    try:
-        if not accepted.wait(timeout_s) or refusal:
-            raise NoticeError(f"the broker refused the connection: {refusal or 'no answer'}")
         infos = [
             client.publish(topic, payload, qos=1, retain=retain)
             for topic, payload, retain in messages
@@ -102,3 +79,49 @@ def send_notices(messages: Sequence[RecordedMessage], *, url: str, timeout_s: fl
         client.disconnect()
         client.loop_stop()
     return len(infos)
+
+
+def _connect(client: mqtt.Client, connection: MqttConnection, timeout_s: float) -> None:
+    """Connect and start the network thread; return once the broker accepted us.
+
+    Raises:
+        NoticeError: Unreachable, TLS refused, connection refused or closed, or no answer.
+    """
+    accepted = threading.Event()
+    refusal: list[str] = []
+
+    def on_connect(
+        client: mqtt.Client,
+        userdata: object,
+        flags: mqtt.ConnectFlags,
+        reason: MqttReasonCode,
+        properties: Properties | None,
+    ) -> None:
+        if reason.is_failure:
+            refusal.append(f"the broker refused the connection: {reason}")
+        accepted.set()
+
+    def on_disconnect(client: mqtt.Client, userdata: object, *args: object) -> None:
+        if not accepted.is_set():
+            # A TLS 1.3 broker that wants a client certificate closes the connection only
+            # after the handshake, so this is where a missing certificate shows.
+            hint = "" if connection.cert_file or not connection.tls else _NO_CERT_HINT
+            refusal.append(f"the broker at {connection.address} closed the connection{hint}")
+            accepted.set()
+
+    client.on_connect = on_connect
+    client.on_disconnect = on_disconnect
+    try:
+        client.connect(connection.host, connection.port, connection.keepalive_s, clean_start=True)
+    except OSError as exc:
+        raise NoticeError(describe_failure(connection, exc)) from None
+    client.loop_start()
+    if not accepted.wait(timeout_s) or refusal:
+        client.disconnect()
+        client.loop_stop()
+        raise NoticeError(refusal[0] if refusal else "the broker did not answer in time")
+
+
+_NO_CERT_HINT = (
+    " (does it require a client certificate? PORTGATE_MQTT_CERT_FILE and PORTGATE_MQTT_KEY_FILE)"
+)

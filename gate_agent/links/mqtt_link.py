@@ -1,5 +1,8 @@
 """The agent's MQTT connection (paho-mqtt 2.x, callback API version 2).
 
+The client comes from `gate_protocol.mqtt_connection.build_client` (credentials, TLS,
+keepalive, last will, TCP_NODELAY, as every PortGate service).
+
 paho's network thread runs the callbacks; they do nothing but put a typed item on the agent's
 inbox (the agent loop owns all state). paho reconnects by itself with exponential backoff
 and re-sends QoS 1 messages still waiting for their PUBACK, keeping their message ids, so the
@@ -11,12 +14,10 @@ from __future__ import annotations
 import logging
 import math
 import queue
-import socket
-import ssl
 from typing import Any
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
+from gate_protocol.mqtt_connection import MqttConnection, build_client
 from paho.mqtt.reasoncodes import ReasonCode
 
 from gate_agent.loop.inbox import (
@@ -39,16 +40,13 @@ class MqttLink:
     Args:
         inbox: Where callbacks put what they hear.
         client_id: The MQTT client id.
-        host: Broker host.
-        port: Broker port.
-        will_topic: Topic of the retained last will.
-        will_payload: The last will (a NodeStatus offline).
-        username: Broker user, if any.
-        password: Broker password, if any.
-        tls: Connect with TLS (system trust store).
-        keepalive_s: MQTT keepalive.
+        connection: The broker, credentials, TLS, keepalive and the retained last will
+            (a NodeStatus offline).
         reconnect_min_s: First reconnect delay; doubles up to `reconnect_max_s`.
         reconnect_max_s: Longest reconnect delay.
+
+    Raises:
+        MqttConnectionError: A TLS file of `connection` cannot be used.
     """
 
     def __init__(
@@ -56,32 +54,13 @@ class MqttLink:
         *,
         inbox: queue.Queue[InboxItem],
         client_id: str,
-        host: str,
-        port: int,
-        will_topic: str,
-        will_payload: bytes,
-        username: str | None = None,
-        password: str | None = None,
-        tls: bool = False,
-        keepalive_s: int = 15,
+        connection: MqttConnection,
         reconnect_min_s: float = 1.0,
         reconnect_max_s: float = 30.0,
     ) -> None:
         self._inbox = inbox
-        self._host = host
-        self._port = port
-        self._keepalive = keepalive_s
-        client = mqtt.Client(
-            callback_api_version=CallbackAPIVersion.VERSION2,
-            client_id=client_id,
-            protocol=mqtt.MQTTv311,
-            clean_session=True,
-        )
-        if username is not None:
-            client.username_pw_set(username, password)
-        if tls:
-            client.tls_set(cert_reqs=ssl.CERT_REQUIRED)
-        client.will_set(will_topic, will_payload, qos=1, retain=True)
+        self._connection = connection
+        client = build_client(connection, client_id=client_id, clean_session=True)
         # paho counts whole seconds.
         min_delay = max(1, math.ceil(reconnect_min_s))
         client.reconnect_delay_set(
@@ -93,12 +72,12 @@ class MqttLink:
         client.on_message = self._on_message
         client.on_publish = self._on_publish
         client.on_subscribe = self._on_subscribe
-        client.on_socket_open = self._on_socket_open
         self._client = client
 
     def start(self) -> None:
         """Connect in the background; paho retries until the broker is there."""
-        self._client.connect_async(self._host, self._port, keepalive=self._keepalive)
+        connection = self._connection
+        self._client.connect_async(connection.host, connection.port, connection.keepalive_s)
         self._client.loop_start()
 
     def stop(self) -> None:
@@ -118,12 +97,6 @@ class MqttLink:
             _log.warning("publish to %s refused: %s", topic, mqtt.error_string(info.rc))
             return None
         return int(info.mid)
-
-    @staticmethod
-    def _on_socket_open(client: mqtt.Client, userdata: Any, sock: Any) -> None:
-        # Small QoS 1 packets: without TCP_NODELAY, Nagle and delayed ACKs add ~40 ms a hop.
-        if isinstance(sock, socket.socket):
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def _on_connect(
         self,

@@ -5,8 +5,8 @@ from typing import Annotated
 
 import typer
 
-from firmware_bridge.mosquitto_files import render_mosquitto_conf, write_broker_files
-from firmware_bridge.site_config import SiteConfigError, load_site_config
+from portgate.broker.mosquitto_files import render_mosquitto_conf, write_broker_files
+from portgate.broker.site_config import SiteConfigError, load_site_config
 
 app = typer.Typer(help="MQTT broker credentials and ACLs.", no_args_is_help=True)
 

@@ -4,7 +4,8 @@ Used by the commands that write the database directly (`gates add`, `db upgrade`
 notices go to the broker at `MQTT_URL` (the API's credentials: it may publish on the sync
 topics), over a short-lived connection of their own, logged in as the CLI's derived broker
 user (`gate_protocol.broker_accounts.cli_user`, written by `portgate broker users`), never as
-the API user itself, whose client id a running API holds.
+the API user itself, whose client id a running API holds. TLS files as the API's
+(`PORTGATE_MQTT_CA_FILE`, `PORTGATE_MQTT_CERT_FILE`, `PORTGATE_MQTT_KEY_FILE`).
 """
 
 import os
@@ -13,7 +14,9 @@ import typer
 
 from central_api.bus.mqtt import NullBus
 from central_api.bus.notice_sender import NoticeError, send_notices
+from central_api.config import MqttTlsSettings
 from gate_protocol.broker_accounts import cli_user, derived_url
+from gate_protocol.mqtt_connection import MqttConnectionError
 
 __all__ = ["deliver_notices"]
 
@@ -36,8 +39,9 @@ def deliver_notices(bus: NullBus, *, command: str) -> None:
     if os.environ.get("PORTGATE_MQTT_WORKER_USERS", "true").lower() not in _OFF:
         url = derived_url(url, user=cli_user)
     try:
-        sent = send_notices(bus.published, url=url)
-    except NoticeError as exc:
+        connection = MqttTlsSettings().mqtt_connection(url)
+        sent = send_notices(bus.published, connection=connection)
+    except (NoticeError, MqttConnectionError) as exc:
         typer.echo(f"{command}: gates not told ({exc}); they learn it at their next sync", err=True)
         return
     typer.echo(f"{command}: {sent} sync notice(s) published to the gates", err=True)

@@ -1,6 +1,6 @@
 """The demo's MQTT broker: mosquitto with per-node users and ACLs on a free local port.
 
-The password and ACL files come from the bridge's generator (`firmware_bridge.mosquitto_files`,
+The password and ACL files come from the bridge's generator (`portgate.broker.mosquitto_files`,
 what `portgate broker users` writes); the passwords are fresh per run and stay in memory.
 """
 
@@ -16,9 +16,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from firmware_bridge.mosquitto_auth import new_password
-from firmware_bridge.mosquitto_files import render_mosquitto_conf, write_broker_files
-from firmware_bridge.site_config import BrokerSettings, GateEntry, SiteConfig, broker_users
+from portgate.broker.mosquitto_auth import new_password
+from portgate.broker.mosquitto_files import render_mosquitto_conf, write_broker_files
+from portgate.broker.site_config import BrokerSettings, GateEntry, SiteConfig, broker_users
 
 __all__ = [
     "INSTALL_HINT",

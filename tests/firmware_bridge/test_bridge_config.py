@@ -78,3 +78,42 @@ def test_build_drivers_refuses_plaintext_osdp_and_missing_mqtt_password(tmp_path
     assert isinstance(turnstile, SimulatedTurnstile) and reader is turnstile
     with pytest.raises(ConfigError, match="PORTGATE_MQTT_PASSWORD"):
         build_bridge(simulated, environ={})
+
+
+def test_broker_as_url_with_tls_files(tmp_path: Path) -> None:
+    config = load_bridge_config(
+        write(
+            tmp_path,
+            BASE + "mqtt: {url: 'mqtts://broker:8884', username: bridge-g1, ca_file: ca.crt, "
+            "cert_file: g1.crt, key_file: g1.key}\n",
+        )
+    )
+    connection = config.mqtt.connection(password="pw")
+    assert (connection.host, connection.port, connection.tls) == ("broker", 8884, True)
+    assert connection.cert_file == Path("g1.crt") and connection.keepalive_s == 15
+    plain = load_bridge_config(write(tmp_path, BASE + "mqtt: {host: broker, port: 1884}\n"))
+    assert plain.mqtt.connection(password=None).address == "mqtt://broker:1884"
+
+
+@pytest.mark.parametrize(
+    ("mqtt", "needle"),
+    [
+        ("{url: 'mqtts://b', host: c}", "url or as host and port, not both"),
+        ("{url: 'tcp://b'}", "scheme must be mqtt:// or mqtts://"),
+        ("{url: 'mqtts://b', key_file: k.key}", "client certificate needs its key"),
+        ("{host: b, ca_file: ca.crt}", "ca_file need an mqtts:// URL"),
+    ],
+)
+def test_bad_broker_settings_are_refused(tmp_path: Path, mqtt: str, needle: str) -> None:
+    with pytest.raises(ConfigError, match=needle):
+        load_bridge_config(write(tmp_path, BASE + f"mqtt: {mqtt}\n"))
+
+
+def test_a_missing_tls_file_stops_the_bridge_at_start(tmp_path: Path) -> None:
+    from firmware_bridge.assembly import build_bus
+
+    config = load_bridge_config(
+        write(tmp_path, BASE + f"mqtt: {{url: 'mqtts://b', ca_file: '{tmp_path}/none.crt'}}\n")
+    )
+    with pytest.raises(ConfigError, match=r"ca_file .*none\.crt: no such file"):
+        build_bus(config, environ={})

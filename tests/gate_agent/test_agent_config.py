@@ -86,3 +86,31 @@ def test_example_config_validates() -> None:
     config = load_config(EXAMPLE)
     assert config.site and config.gate
     assert config.api.decision_timeout_ms == 300
+
+
+def test_tls_files_map_onto_the_shared_connection(tmp_path: Path) -> None:
+    config = load_config(
+        write(
+            tmp_path,
+            "site: t1\ngate: g1\nmqtt:\n  url: mqtts://broker:8884\n  username: agent-g1\n"
+            "  ca_file: pki/ca.crt\n  cert_file: pki/g1.crt\n  key_file: pki/g1.key\n"
+            "  keepalive_s: 20\n",
+        )
+    )
+    connection = config.mqtt.connection(password="pw")
+    assert (connection.host, connection.port, connection.tls) == ("broker", 8884, True)
+    assert connection.username == "agent-g1" and connection.keepalive_s == 20
+    assert connection.password is not None and connection.password.get_secret_value() == "pw"
+    assert connection.ca_file == Path("pki/ca.crt") and connection.key_file == Path("pki/g1.key")
+
+
+@pytest.mark.parametrize(
+    ("mqtt", "needle"),
+    [
+        ("{url: 'mqtts://b', cert_file: c.crt}", "client certificate needs its key"),
+        ("{url: 'mqtt://b', ca_file: ca.crt}", "ca_file need an mqtts:// URL"),
+    ],
+)
+def test_bad_tls_settings_are_refused(tmp_path: Path, mqtt: str, needle: str) -> None:
+    with pytest.raises(ConfigError, match=needle):
+        load_config(write(tmp_path, f"site: t1\ngate: g1\nmqtt: {mqtt}\n"))

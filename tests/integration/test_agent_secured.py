@@ -11,8 +11,6 @@ from mosquitto_fixture import MosquittoFactory, MqttProbe, free_port
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "gate_agent"))
 from agent_support import GATE_KEY, GOOD_BADGE, ApiStub, BridgeSim, agent_config, topic  # noqa: E402
 
-from firmware_bridge.mosquitto_files import render_mosquitto_conf, write_broker_files  # noqa: E402
-from firmware_bridge.site_config import GateEntry, SiteConfig, broker_users  # noqa: E402
 from gate_agent.app import AgentApp  # noqa: E402
 from gate_agent.config import ConfigError  # noqa: E402
 from gate_protocol.messages import (  # noqa: E402
@@ -26,6 +24,8 @@ from gate_protocol.messages import (  # noqa: E402
     encode_message,
 )
 from gate_protocol.topics import GateChannel, GateTopic, NodeKind, build_topic  # noqa: E402
+from portgate.broker.mosquitto_files import render_mosquitto_conf, write_broker_files  # noqa: E402
+from portgate.broker.site_config import GateEntry, SiteConfig, broker_users  # noqa: E402
 
 pytestmark = pytest.mark.integration
 

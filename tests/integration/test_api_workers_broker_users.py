@@ -32,15 +32,15 @@ from central_api.bus.mqtt import MqttBus, refusal_hint  # noqa: E402
 from central_api.config import Settings  # noqa: E402
 from central_api.ingest.worker import IngestWorker  # noqa: E402
 from central_api.serve import SHARE_GROUP  # noqa: E402
-from firmware_bridge.mosquitto_files import render_mosquitto_conf, write_broker_files  # noqa: E402
-from firmware_bridge.site_config import (  # noqa: E402
+from gate_protocol.messages import encode_message  # noqa: E402
+from gate_protocol.topics import GateChannel, GateTopic, build_topic  # noqa: E402
+from portgate.broker.mosquitto_files import render_mosquitto_conf, write_broker_files  # noqa: E402
+from portgate.broker.site_config import (  # noqa: E402
     BrokerSettings,
     GateEntry,
     SiteConfig,
     broker_users,
 )
-from gate_protocol.messages import encode_message  # noqa: E402
-from gate_protocol.topics import GateChannel, GateTopic, build_topic  # noqa: E402
 
 pytestmark = pytest.mark.integration
 EVENTS = 60

@@ -12,9 +12,7 @@ from mosquitto_fixture import MosquittoFactory, MosquittoProcess, MqttProbe, fre
 from firmware_bridge.assembly import build_bus
 from firmware_bridge.config import BridgeConfig
 from firmware_bridge.drivers.simulated import SimulatedTurnstile
-from firmware_bridge.mosquitto_files import render_mosquitto_conf, write_broker_files
 from firmware_bridge.service import Bridge
-from firmware_bridge.site_config import GateEntry, SiteConfig, broker_users
 from gate_protocol.messages import (
     AckResult,
     CommandAck,
@@ -28,6 +26,8 @@ from gate_protocol.messages import (
     encode_message,
 )
 from gate_protocol.topics import GateChannel, GateTopic, NodeKind, build_topic
+from portgate.broker.mosquitto_files import render_mosquitto_conf, write_broker_files
+from portgate.broker.site_config import GateEntry, SiteConfig, broker_users
 
 pytestmark = pytest.mark.integration
 

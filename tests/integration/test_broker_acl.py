@@ -6,8 +6,6 @@ from pathlib import Path
 import pytest
 from mosquitto_fixture import MosquittoFactory, MosquittoProcess, MqttProbe, free_port
 
-from firmware_bridge.mosquitto_files import render_mosquitto_conf, write_broker_files
-from firmware_bridge.site_config import BrokerSettings, GateEntry, SiteConfig, broker_users
 from gate_protocol.topics import (
     GateChannel,
     GateTopic,
@@ -16,6 +14,8 @@ from gate_protocol.topics import (
     SyncTopic,
     build_topic,
 )
+from portgate.broker.mosquitto_files import render_mosquitto_conf, write_broker_files
+from portgate.broker.site_config import BrokerSettings, GateEntry, SiteConfig, broker_users
 
 pytestmark = pytest.mark.integration
 

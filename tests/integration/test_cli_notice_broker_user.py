@@ -13,10 +13,10 @@ import pytest
 from mosquitto_fixture import MosquittoFactory, MqttProbe, free_port
 
 from central_api.bus.mqtt import NullBus
-from firmware_bridge.mosquitto_files import render_mosquitto_conf, write_broker_files
-from firmware_bridge.site_config import GateEntry, SiteConfig, broker_users
 from gate_protocol.messages import SyncNotice, decode_message
 from gate_protocol.topics import SyncTopic, build_topic
+from portgate.broker.mosquitto_files import render_mosquitto_conf, write_broker_files
+from portgate.broker.site_config import GateEntry, SiteConfig, broker_users
 from portgate.commands.sync_notices import deliver_notices
 
 pytestmark = pytest.mark.integration

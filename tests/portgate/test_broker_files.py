@@ -7,10 +7,10 @@ import pytest
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
-from firmware_bridge.mosquitto_acl import render_acl
-from firmware_bridge.mosquitto_auth import hash_password, verify_password
-from firmware_bridge.mosquitto_files import write_broker_files
-from firmware_bridge.site_config import (
+from portgate.broker.mosquitto_acl import render_acl
+from portgate.broker.mosquitto_auth import hash_password, verify_password
+from portgate.broker.mosquitto_files import write_broker_files
+from portgate.broker.site_config import (
     GateEntry,
     Role,
     SiteConfig,
@@ -152,7 +152,7 @@ def test_cli_broker_users(tmp_path: Path) -> None:
 
 
 def test_committed_broker_files_match_the_generators() -> None:
-    from firmware_bridge.mosquitto_files import render_mosquitto_conf
+    from portgate.broker.mosquitto_files import render_mosquitto_conf
 
     conf = render_mosquitto_conf(
         port=1883,

@@ -25,8 +25,6 @@ from pathlib import Path
 from typing import Annotated
 
 import yaml
-from gate_protocol.broker_accounts import api_connection_users, cli_user
-from gate_protocol.topics import TopicError, validate_id
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -35,6 +33,9 @@ from pydantic import (
     ValidationError,
     field_validator,
 )
+
+from gate_protocol.broker_accounts import api_connection_users, cli_user
+from gate_protocol.topics import TopicError, validate_id
 
 __all__ = [
     "BrokerSettings",

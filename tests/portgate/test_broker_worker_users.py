@@ -4,10 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from firmware_bridge.mosquitto_acl import render_acl
-from firmware_bridge.mosquitto_auth import verify_password
-from firmware_bridge.mosquitto_files import write_broker_files
-from firmware_bridge.site_config import (
+from gate_protocol.broker_accounts import connection_password
+from portgate.broker.mosquitto_acl import render_acl
+from portgate.broker.mosquitto_auth import verify_password
+from portgate.broker.mosquitto_files import write_broker_files
+from portgate.broker.site_config import (
     BrokerSettings,
     GateEntry,
     Role,
@@ -15,7 +16,6 @@ from firmware_bridge.site_config import (
     SiteConfigError,
     broker_users,
 )
-from gate_protocol.broker_accounts import connection_password
 
 
 def site(workers: int, api_user: str = "api") -> SiteConfig:

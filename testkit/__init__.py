@@ -1,0 +1,1 @@
+"""Dev-only helpers for tests and benchmarks (never in the wheel)."""
