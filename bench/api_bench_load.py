@@ -20,7 +20,7 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from central_api.config import Settings
-from central_api.decisions.cache import DecisionCache
+from central_api.decision_data.cache import DecisionCache
 from central_api.decisions.in_session import decide_in_session
 from gate_protocol.api_models import DecisionQuery
 

@@ -24,8 +24,8 @@ from central_api.audit.chain import ensure_audit_head
 from central_api.bus.mqtt import make_bus
 from central_api.config import Settings
 from central_api.db import is_postgres, make_engine
-from central_api.decisions.cache import DecisionCache
-from central_api.decisions.changes import read_data_version
+from central_api.decision_data.cache import DecisionCache
+from central_api.decision_data.changes import read_data_version
 from central_api.decisions.entry import read_engine_of
 from central_api.decisions.inputs import preload_decision_inputs
 from central_api.decisions.lane import DecisionLane

@@ -32,13 +32,13 @@ from sqlmodel import Session, col
 from central_api.alarms.raise_alarm import raise_alarm
 from central_api.config import Settings
 from central_api.db import utc_now
-from central_api.decisions.cache import DecisionCache, GateInputs, Generation
-from central_api.decisions.changes import change_reader
+from central_api.decision_data.cache import DecisionCache, GateInputs, Generation
+from central_api.decision_data.changes import change_reader
 from central_api.decisions.inputs import Presenter, load_decision_inputs
 from central_api.decisions.live_state import LiveState
-from central_api.decisions.records import appointment_record
 from central_api.metrics import DECISION_SECONDS, DECISIONS_TOTAL
 from central_api.models import Appointment
+from central_api.replica.records import appointment_record
 from central_api.replica.versions import bump_replica
 
 __all__ = [

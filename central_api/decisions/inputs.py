@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from central_api.config import Settings
-from central_api.decisions.cache import (
+from central_api.decision_data.cache import (
     CredentialInputs,
     DecisionCache,
     GateInputs,
@@ -24,14 +24,14 @@ from central_api.decisions.cache import (
     PersonInputs,
 )
 from central_api.decisions.live_state import LiveState, read_live_state
-from central_api.decisions.records import (
+from central_api.errors import NotFoundError
+from central_api.models import Appointment, Credential, Gate, Person, Zone
+from central_api.replica.records import (
     credential_record,
     gate_policy,
     load_person_records,
     zone_rules,
 )
-from central_api.errors import NotFoundError
-from central_api.models import Appointment, Credential, Gate, Person, Zone
 
 __all__ = [
     "CacheMiss",

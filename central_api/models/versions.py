@@ -4,7 +4,7 @@ Every insert, update or delete of a table that a central decision reads (people,
 credentials, groups, schedules, competencies, watchlist, zones, gates, gate API keys)
 bumps it in the same transaction (migrations 0003 and 0007), so a process may keep those
 rows in memory for as long as the version it read them under is still current
-(`central_api.decisions.cache`).
+(`central_api.decision_data.cache`).
 
 The same triggers note what each new version touched (`DecisionDataChange`, migration
 0008): the person a row of a person's own table belongs to (and a credential's ref), or

@@ -21,13 +21,6 @@ from gate_protocol.replica import (
 from sqlmodel import Session, col, select
 
 from central_api.db import utc_now
-from central_api.decisions.records import (
-    appointment_record,
-    credential_record,
-    gate_policy,
-    load_person_records,
-    zone_rules,
-)
 from central_api.errors import NotFoundError
 from central_api.models import (
     AccessGroup,
@@ -40,6 +33,13 @@ from central_api.models import (
     ReplicaChange,
     Site,
     Zone,
+)
+from central_api.replica.records import (
+    appointment_record,
+    credential_record,
+    gate_policy,
+    load_person_records,
+    zone_rules,
 )
 from central_api.security.vault import decrypt_template
 

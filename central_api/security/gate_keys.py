@@ -17,8 +17,8 @@ from fastapi.security import APIKeyHeader
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from central_api.decisions.cache import DecisionCache, GateKeyInputs, Generation
-from central_api.decisions.changes import change_reader, read_data_version
+from central_api.decision_data.cache import DecisionCache, GateKeyInputs, Generation
+from central_api.decision_data.changes import change_reader, read_data_version
 from central_api.deps import SessionDep
 from central_api.models import AgentKey, Gate
 

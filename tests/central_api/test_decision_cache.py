@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from central_api.app import create_app
 from central_api.config import Settings
-from central_api.decisions.cache import DecisionCache, Generation
+from central_api.decision_data.cache import DecisionCache, Generation
 from central_api.models import Credential, DecisionDataVersion, Zone
 from gate_protocol.records import AntiPassback
 

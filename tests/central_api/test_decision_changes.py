@@ -16,8 +16,8 @@ from sqlmodel import Session, select
 
 from central_api.app import create_app
 from central_api.config import Settings
-from central_api.decisions.cache import CredentialInputs, DataChanges, DecisionCache, Generation
-from central_api.decisions.changes import read_data_changes
+from central_api.decision_data.cache import CredentialInputs, DataChanges, DecisionCache, Generation
+from central_api.decision_data.changes import read_data_changes
 from central_api.gc_watch import stop_watching_gc
 from central_api.models import Credential, DecisionDataChange, DecisionDataVersion
 from central_api.models.versions import DECISION_CHANGE_KEPT, DECISION_CHANGE_PRUNE_EVERY

@@ -5,7 +5,7 @@ API process drop everything it had loaded: one suspended person cost 10,000 peop
 again, and decisions at every gate waited behind that for seconds. The triggers now also
 note, per new version, the person a changed row belongs to (and a credential's ref), or
 nothing for a rule, zone, gate or key change; a process behind by a few person changes
-drops only those people (`central_api.decisions.cache`).
+drops only those people (`central_api.decision_data.cache`).
 
 On PostgreSQL the person tables' triggers are statement-level with transition tables
 (one version per statement, as before: a bulk import is one bump, not one per row); on

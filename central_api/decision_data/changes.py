@@ -4,14 +4,14 @@ The triggers of migration 0008 note, with every new version, the person each cha
 belongs to (and a credential's ref), or no one when a shared row changed (a zone, gate,
 group, schedule, holiday or key). `read_data_changes` turns the notes between two
 versions into `DataChanges` when they touched only people's own rows, so that a process
-keeps what it loaded for everyone else (`central_api.decisions.cache`).
+keeps what it loaded for everyone else (`central_api.decision_data.cache`).
 """
 
 from functools import partial
 
 from sqlmodel import Session, col, select
 
-from central_api.decisions.cache import ChangeReader, DataChanges
+from central_api.decision_data.cache import ChangeReader, DataChanges
 from central_api.models import DecisionDataChange, DecisionDataVersion
 from central_api.models.versions import DECISION_CHANGE_KEPT
 
