@@ -13,21 +13,21 @@ from gate_protocol.mqtt_connection import LastWill, MqttConnectionError
 from gate_protocol.replica import ReplicaIndex
 from gate_protocol.topics import GateChannel, GateTopic, build_topic
 
-from gate_agent.camera.frame_pump import CodeScanner, FramePump, load_code_scanner
+from gate_agent.camera.frame_pump import CodeScanner, CodeSeen, FramePump, load_code_scanner
 from gate_agent.camera.frames import FrameSource, open_frame_source
 from gate_agent.config import AgentConfig, ConfigError, read_secret
 from gate_agent.decision.decider import FaceSettings, PresentationDecider, ReplicaView
 from gate_agent.decision.replica_store import ReplicaStore, decode_replica_key
-from gate_agent.face.identify import Ambiguous, FaceIdentifier, Identified
+from gate_agent.face.identify import Ambiguous, FaceIdentified, FaceIdentifier, Identified
 from gate_agent.face.presearch import PresearchWorker
 from gate_agent.face.step import FaceVerifier, LivenessChecker, PresearchingVerifier
 from gate_agent.face.track import FaceTracks
 from gate_agent.face.tracker import FaceObserver, FaceTracker
 from gate_agent.links.api_client import ApiClient
 from gate_agent.links.mqtt_link import MqttLink
-from gate_agent.links.node import AGENT_VERSION, AgentTopics, agent_status
 from gate_agent.loop.agent import GateAgent
-from gate_agent.loop.inbox import CodeSeen, FaceIdentified, InboxItem, Stop
+from gate_agent.loop.inbox import InboxItem, Stop
+from gate_agent.loop.node import AGENT_VERSION, AgentTopics, agent_status
 from gate_agent.loop.workers import Workers
 from gate_agent.outbox.alarms import AlarmSender
 from gate_agent.outbox.events import Outbox

@@ -21,7 +21,7 @@ import numpy.typing as npt
 
 from gate_agent.camera.frames import Frame, FrameSource
 
-__all__ = ["CodeScanner", "FramePump", "PumpCounters", "load_code_scanner"]
+__all__ = ["CodeScanner", "CodeSeen", "FramePump", "PumpCounters", "load_code_scanner"]
 
 _log = logging.getLogger(__name__)
 
@@ -206,3 +206,11 @@ class FramePump:
             self._last_seen = {k: v for k, v in self._last_seen.items() if v >= cutoff}
         self.counters.codes_seen += 1
         self._on_code(text, at)
+
+
+@dataclass(frozen=True, slots=True)
+class CodeSeen:
+    """The camera's scan worker decoded a code; `at` is the frame's monotonic time."""
+
+    text: str
+    at: float

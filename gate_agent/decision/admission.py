@@ -27,8 +27,9 @@ from gate_protocol.messages import (
 from gate_protocol.passes import PassRejected
 from gate_protocol.records import LastPassage
 
+from gate_agent.camera.frame_pump import CodeSeen
 from gate_agent.config import AgentConfig
-from gate_agent.decision.decider import ReplicaView
+from gate_agent.decision.decider import PresentationDecided, ReplicaView
 from gate_agent.decision.intake import (
     ambiguous_face_denial,
     badge_presentation,
@@ -46,14 +47,13 @@ from gate_agent.decision.replica_policy import (
 from gate_agent.decision.story import Story
 from gate_agent.decision.tailgate import TailgateWatch
 from gate_agent.decision.turnstile import OpenTracker
-from gate_agent.face.identify import Identified
+from gate_agent.face.identify import FaceIdentified, Identified
 from gate_agent.face.track import FaceTracks
-from gate_agent.loop.inbox import CodeSeen, FaceIdentified, PresentationDecided
-from gate_agent.loop.workers import Bus, WorkQueue
+from gate_agent.links.bus import Bus
 from gate_agent.outbox.delivery import Delivery
 from gate_agent.outbox.events import Outbox
 
-__all__ = ["Admission", "AlarmRaiser", "LoopState"]
+__all__ = ["Admission", "AlarmRaiser", "DecisionQueue", "LoopState"]
 
 _log = logging.getLogger(__name__)
 
@@ -63,6 +63,14 @@ class LoopState(Protocol):
 
     connected: bool
     replica: ReplicaView
+
+
+class DecisionQueue(Protocol):
+    """The decision worker's queue, as an admission sees it."""
+
+    def submit(self, presentation: Presentation) -> bool:
+        """Queue a presentation for a decision; False when the queue is full."""
+        ...
 
 
 class AlarmRaiser(Protocol):
@@ -97,7 +105,7 @@ class Admission:
         bus: Bus,
         open_topic: str,
         outbox: Outbox,
-        workers: WorkQueue,
+        workers: DecisionQueue,
         delivery: Delivery,
         raise_alarm: AlarmRaiser,
         drops: Counter[str],

@@ -21,7 +21,7 @@ from gate_protocol.records import LastPassage
 from gate_protocol.replica import ReplicaIndex
 
 from gate_agent.camera.frame_pump import FramePump
-from gate_agent.decision.presentation import Presentation
+from gate_agent.decision.presentation import Presentation, Verdict
 from gate_agent.decision.replica_policy import (
     build_query,
     face_required,
@@ -29,6 +29,7 @@ from gate_agent.decision.replica_policy import (
     replica_verdict,
     verdict_from_answer,
 )
+from gate_agent.face.loop_thread import LoopThread
 from gate_agent.face.step import (
     FaceOutcome,
     FaceVerifier,
@@ -40,10 +41,8 @@ from gate_agent.face.track import template_matrix
 from gate_agent.face.tracker import FaceTracker
 from gate_agent.face.window import WindowPlan, run_face_window
 from gate_agent.links.api_client import ApiClient, ApiError, ApiRejected, ApiUnavailable
-from gate_agent.loop.inbox import PresentationDecided
-from gate_agent.loop.loop_thread import LoopThread
 
-__all__ = ["FaceSettings", "PresentationDecider", "ReplicaView"]
+__all__ = ["FaceSettings", "PresentationDecided", "PresentationDecider", "ReplicaView"]
 
 _log = logging.getLogger(__name__)
 
@@ -226,3 +225,13 @@ class PresentationDecider:
 
 def _b64(text: str) -> bytes:
     return base64.b64decode(text)
+
+
+@dataclass(frozen=True, slots=True)
+class PresentationDecided:
+    """The decision worker's result for one presentation."""
+
+    presentation: Presentation
+    verdict: Verdict
+    face: FaceOutcome | None
+    decision_ms: float

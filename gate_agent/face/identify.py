@@ -29,7 +29,14 @@ from gate_protocol.replica import ReplicaIndex
 from gate_agent.face.step import LivenessResult
 from gate_agent.face.track import FaceTracks, template_matrix
 
-__all__ = ["Ambiguous", "FaceIdentifier", "Identified", "build_gallery", "identify_track"]
+__all__ = [
+    "Ambiguous",
+    "FaceIdentified",
+    "FaceIdentifier",
+    "Identified",
+    "build_gallery",
+    "identify_track",
+]
 
 _log = logging.getLogger(__name__)
 _CANDIDATES = 32
@@ -166,3 +173,10 @@ class FaceIdentifier:
             self._gallery = (index, build_gallery(index))
             _log.info("1:N gallery built: %d templates", len(self._gallery[1]))
         return self._gallery[1]
+
+
+@dataclass(frozen=True, slots=True)
+class FaceIdentified:
+    """At a face-only gate the tracker identified a face 1:N, or found it ambiguous."""
+
+    result: Identified | Ambiguous

@@ -41,7 +41,7 @@ from biometrics import WINDOW_STREAM, FaceBox, FaceStream
 from biometrics.models import own_hog_detector
 
 from gate_agent.camera.frames import Frame
-from gate_agent.loop.loop_thread import LoopThread
+from gate_agent.face.loop_thread import LoopThread
 
 __all__ = ["FramePresearch", "PresearchWorker"]
 

@@ -20,9 +20,9 @@ import numpy as np
 import numpy.typing as npt
 
 from gate_agent.camera.frame_pump import FramePump
+from gate_agent.face.loop_thread import LoopThread
 from gate_agent.face.step import LivenessChecker, LivenessResult, TrackLivenessChecker
 from gate_agent.face.track import FaceTracks, SeenFace, TrackSnapshot
-from gate_agent.loop.loop_thread import LoopThread
 
 __all__ = ["FaceObserver", "FaceTracker"]
 

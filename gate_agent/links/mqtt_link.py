@@ -13,17 +13,16 @@ from __future__ import annotations
 
 import logging
 import math
-import queue
 from typing import Any
 
 import paho.mqtt.client as mqtt
 from gate_protocol.mqtt_connection import MqttConnection, build_client
 from paho.mqtt.reasoncodes import ReasonCode
 
-from gate_agent.loop.inbox import (
-    InboxItem,
+from gate_agent.links.bus import (
     MqttConnected,
     MqttDisconnected,
+    MqttEventSink,
     MqttIncoming,
     MqttPublished,
     MqttSubscribed,
@@ -52,7 +51,7 @@ class MqttLink:
     def __init__(
         self,
         *,
-        inbox: queue.Queue[InboxItem],
+        inbox: MqttEventSink,
         client_id: str,
         connection: MqttConnection,
         reconnect_min_s: float = 1.0,

@@ -35,27 +35,24 @@ from gate_protocol.topics import (
     GateChannel,
 )
 
+from gate_agent.camera.frame_pump import CodeSeen
 from gate_agent.config import AgentConfig
 from gate_agent.decision.admission import Admission
-from gate_agent.decision.decider import ReplicaView
+from gate_agent.decision.decider import PresentationDecided, ReplicaView
+from gate_agent.face.identify import FaceIdentified
 from gate_agent.face.track import FaceTracks
-from gate_agent.links.inbound import decode_inbound
-from gate_agent.links.node import AgentTopics, agent_status
-from gate_agent.loop.inbox import (
-    CodeSeen,
-    EventsConfirmed,
-    FaceIdentified,
-    InboxItem,
+from gate_agent.links.bus import (
+    Bus,
     MqttConnected,
     MqttDisconnected,
     MqttIncoming,
     MqttPublished,
     MqttSubscribed,
-    PresentationDecided,
-    ReplicaSynced,
-    Stop,
 )
-from gate_agent.loop.workers import Bus, WorkQueue
+from gate_agent.links.inbound import decode_inbound
+from gate_agent.loop.inbox import EventsConfirmed, InboxItem, ReplicaSynced, Stop
+from gate_agent.loop.node import AgentTopics, agent_status
+from gate_agent.loop.workers import WorkQueue
 from gate_agent.outbox.alarms import AlarmSender
 from gate_agent.outbox.delivery import Delivery
 from gate_agent.outbox.events import Outbox

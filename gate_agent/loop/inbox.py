@@ -1,90 +1,23 @@
-"""What the agent loop's inbox carries: every thread talks to the loop only through these."""
+"""What the agent loop's inbox carries: every thread talks to the loop only through these.
+
+Each item is defined by the part that produces it (the MQTT link's events in
+`links.bus`, a decoded code in `camera.frame_pump`, a face-only identification in
+`face.identify`, a decision in `decision.decider`); the ones only the loop's own workers
+produce are here. `InboxItem` is the union the loop handles.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gate_agent.decision.presentation import Presentation, Verdict
+from gate_agent.camera.frame_pump import CodeSeen
+from gate_agent.decision.decider import PresentationDecided
 from gate_agent.decision.replica_store import SyncResult
-from gate_agent.face.identify import Ambiguous, Identified
-from gate_agent.face.step import FaceOutcome
+from gate_agent.face.identify import FaceIdentified
+from gate_agent.links.bus import MqttEvent
 from gate_agent.outbox.confirm import ConfirmResult
 
-__all__ = [
-    "CodeSeen",
-    "EventsConfirmed",
-    "FaceIdentified",
-    "InboxItem",
-    "MqttConnected",
-    "MqttDisconnected",
-    "MqttIncoming",
-    "MqttPublished",
-    "MqttSubscribed",
-    "PresentationDecided",
-    "ReplicaSynced",
-    "Stop",
-]
-
-
-@dataclass(frozen=True, slots=True)
-class MqttConnected:
-    """The broker accepted the connection."""
-
-    session_present: bool
-
-
-@dataclass(frozen=True, slots=True)
-class MqttDisconnected:
-    """The connection was lost or refused (paho reconnects with backoff)."""
-
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class MqttSubscribed:
-    """The broker granted the agent's subscriptions (SUBACK)."""
-
-    mid: int
-
-
-@dataclass(frozen=True, slots=True)
-class MqttIncoming:
-    """A raw message from a subscribed topic, not yet validated."""
-
-    topic: str
-    payload: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class MqttPublished:
-    """The broker acknowledged (PUBACK) the publish with this message id."""
-
-    mid: int
-
-
-@dataclass(frozen=True, slots=True)
-class CodeSeen:
-    """The camera's scan worker decoded a code; `at` is the frame's monotonic time."""
-
-    text: str
-    at: float
-
-
-@dataclass(frozen=True, slots=True)
-class FaceIdentified:
-    """At a face-only gate the tracker identified a face 1:N, or found it ambiguous."""
-
-    result: Identified | Ambiguous
-
-
-@dataclass(frozen=True, slots=True)
-class PresentationDecided:
-    """The decision worker's result for one presentation."""
-
-    presentation: Presentation
-    verdict: Verdict
-    face: FaceOutcome | None
-    decision_ms: float
+__all__ = ["EventsConfirmed", "InboxItem", "ReplicaSynced", "Stop"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,11 +40,7 @@ class Stop:
 
 
 InboxItem = (
-    MqttConnected
-    | MqttDisconnected
-    | MqttIncoming
-    | MqttPublished
-    | MqttSubscribed
+    MqttEvent
     | CodeSeen
     | FaceIdentified
     | PresentationDecided

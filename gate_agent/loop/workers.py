@@ -16,11 +16,11 @@ from typing import Protocol
 
 from gate_protocol.replica import ReplicaError
 
-from gate_agent.decision.decider import PresentationDecider, ReplicaView
+from gate_agent.decision.decider import PresentationDecided, PresentationDecider, ReplicaView
 from gate_agent.decision.presentation import Presentation, gate_denial
 from gate_agent.decision.replica_store import ReplicaStore, sync_replica
 from gate_agent.links.api_client import ApiClient, ApiError
-from gate_agent.loop.inbox import EventsConfirmed, InboxItem, PresentationDecided, ReplicaSynced
+from gate_agent.loop.inbox import EventsConfirmed, InboxItem, ReplicaSynced
 from gate_agent.outbox.confirm import (
     AlarmConfirmApi,
     ConfirmJob,
@@ -29,21 +29,9 @@ from gate_agent.outbox.confirm import (
     reconcile_events,
 )
 
-__all__ = ["Bus", "WorkQueue", "Workers"]
+__all__ = ["WorkQueue", "Workers"]
 
 _log = logging.getLogger(__name__)
-
-
-class Bus(Protocol):
-    """The MQTT side the agent loop uses."""
-
-    def publish(self, topic: str, payload: bytes, *, retain: bool = False) -> int | None:
-        """Publish at QoS 1; the message id, or None when refused."""
-        ...
-
-    def subscribe(self, topics: list[str]) -> None:
-        """Subscribe at QoS 1."""
-        ...
 
 
 class WorkQueue(Protocol):

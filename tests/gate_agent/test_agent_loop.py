@@ -8,18 +8,12 @@ from pathlib import Path
 import httpx
 from agent_support import GATE_KEY, agent_config, topic
 
-from gate_agent.decision.decider import ReplicaView
+from gate_agent.decision.decider import PresentationDecided, ReplicaView
 from gate_agent.decision.presentation import Presentation, Verdict
 from gate_agent.links.api_client import ApiClient
+from gate_agent.links.bus import MqttConnected, MqttIncoming, MqttPublished
 from gate_agent.loop.agent import GateAgent
-from gate_agent.loop.inbox import (
-    EventsConfirmed,
-    InboxItem,
-    MqttConnected,
-    MqttIncoming,
-    MqttPublished,
-    PresentationDecided,
-)
+from gate_agent.loop.inbox import EventsConfirmed, InboxItem
 from gate_agent.outbox.alarms import AlarmApi, AlarmSender
 from gate_agent.outbox.confirm import ConfirmJob, ConfirmResult
 from gate_agent.outbox.events import Outbox

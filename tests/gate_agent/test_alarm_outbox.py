@@ -10,14 +10,10 @@ from pathlib import Path
 from agent_support import topic
 from test_agent_loop import FakeWorkers, build, decided
 
+from gate_agent.decision.decider import PresentationDecided
 from gate_agent.links.api_client import ApiUnavailable
-from gate_agent.loop.inbox import (
-    EventsConfirmed,
-    MqttConnected,
-    MqttDisconnected,
-    MqttPublished,
-    PresentationDecided,
-)
+from gate_agent.links.bus import MqttConnected, MqttDisconnected, MqttPublished
+from gate_agent.loop.inbox import EventsConfirmed
 from gate_agent.outbox.alarms import AlarmSender
 from gate_agent.outbox.confirm import ConfirmJob, ConfirmResult, reconcile_events
 from gate_agent.outbox.events import Outbox

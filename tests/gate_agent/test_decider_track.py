@@ -17,11 +17,11 @@ from gate_agent.camera.frames import ReplayFrameSource
 from gate_agent.decision.decider import FaceSettings, PresentationDecider, ReplicaView
 from gate_agent.decision.presentation import Presentation
 from gate_agent.decision.story import Story, build_event
+from gate_agent.face.loop_thread import LoopThread
 from gate_agent.face.step import FaceMatch
 from gate_agent.face.track import FaceTracks, SeenFace
 from gate_agent.face.tracker import FaceTracker
 from gate_agent.links.api_client import ApiClient
-from gate_agent.loop.loop_thread import LoopThread
 from gate_protocol.messages import CredentialKind, DecidedBy, Decision, Direction
 from gate_protocol.reasons import ReasonCode
 from gate_protocol.replica import FaceTemplateRecord, ReplicaIndex

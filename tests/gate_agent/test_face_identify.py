@@ -17,6 +17,7 @@ from gate_agent.decision.intake import face_presentation
 from gate_agent.decision.story import Story, build_event
 from gate_agent.face.identify import (
     Ambiguous,
+    FaceIdentified,
     FaceIdentifier,
     Identified,
     build_gallery,
@@ -24,7 +25,6 @@ from gate_agent.face.identify import (
 )
 from gate_agent.face.track import FaceTracks
 from gate_agent.links.api_client import ApiClient
-from gate_agent.loop.inbox import FaceIdentified
 from gate_protocol.api_models import DecisionAnswer, DecisionQuery
 from gate_protocol.messages import CredentialKind, DecidedBy, Decision
 from gate_protocol.reasons import ReasonCode, describe_reason

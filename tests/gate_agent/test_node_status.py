@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 from agent_support import make_snapshot
 
 from gate_agent.decision.replica_policy import replica_age_s
-from gate_agent.links.node import agent_status
+from gate_agent.loop.node import agent_status
 from gate_protocol.messages import NodeState, NodeStatus, decode_message, encode_message
 from gate_protocol.replica import ReplicaIndex
 

@@ -11,8 +11,8 @@ from test_face_track import ALICE, BOB, IMAGE, near, seen
 
 from gate_agent.decision.tailgate import TailgateWatch
 from gate_agent.face.track import FaceTracks
+from gate_agent.links.bus import MqttIncoming
 from gate_agent.loop.agent import GateAgent
-from gate_agent.loop.inbox import MqttIncoming
 from gate_protocol.messages import (
     AckResult,
     AlarmKind,

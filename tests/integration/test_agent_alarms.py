@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "gate_agent"))
 from agent_support import agent_config  # noqa: E402
 
 from gate_agent.app import AgentApp  # noqa: E402
+from gate_agent.decision.decider import PresentationDecided  # noqa: E402
 from gate_agent.decision.presentation import Presentation, gate_denial  # noqa: E402
-from gate_agent.loop.inbox import PresentationDecided  # noqa: E402
 from gate_protocol.messages import AlarmKind, CredentialKind, Direction  # noqa: E402
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

@@ -24,9 +24,11 @@ from agent_support import (  # noqa: E402
 
 from gate_agent.app import AgentApp  # noqa: E402
 from gate_agent.decision.replica_store import ReplicaStore, StoredReplica  # noqa: E402
-from gate_agent.face.identify import Identified  # noqa: E402
+from gate_agent.face.identify import (
+    FaceIdentified,  # noqa: E402
+    Identified,  # noqa: E402
+)
 from gate_agent.face.step import LivenessResult  # noqa: E402
-from gate_agent.loop.inbox import FaceIdentified  # noqa: E402
 from gate_protocol.messages import CredentialKind, DecidedBy, Decision  # noqa: E402
 from gate_protocol.reasons import ReasonCode  # noqa: E402
 from gate_protocol.replica import FaceTemplateRecord  # noqa: E402

@@ -25,8 +25,9 @@ from firmware_bridge.assembly import build_bus
 from firmware_bridge.bus import BusConnected, BusItem, BusMessage
 from firmware_bridge.config import BridgeConfig
 from gate_agent.config import AgentConfig
+from gate_agent.links.bus import MqttConnected, MqttIncoming, MqttSubscribed
 from gate_agent.links.mqtt_link import MqttLink
-from gate_agent.loop.inbox import InboxItem, MqttConnected, MqttIncoming, MqttSubscribed
+from gate_agent.loop.inbox import InboxItem
 from gate_protocol.messages import NodeKind, NodeState, NodeStatus, SyncNotice, decode_message
 from gate_protocol.mqtt_connection import MqttConnection
 from gate_protocol.topics import (
