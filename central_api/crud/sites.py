@@ -2,7 +2,6 @@
 
 import secrets
 
-from gate_protocol.topics import TopicError, validate_id
 from sqlmodel import Session, select
 
 from central_api.audit.chain import append_audit
@@ -36,13 +35,6 @@ __all__ = [
 ]
 
 
-def _check_topic_id(value: str, what: str) -> None:
-    try:
-        validate_id(value, what=what)
-    except TopicError as exc:
-        raise ConflictError(str(exc)) from None
-
-
 def get_site(*, session: Session, site_id: str) -> Site:
     """The site, or NotFoundError."""
     site = session.get(Site, site_id)
@@ -61,7 +53,6 @@ def get_gate(*, session: Session, gate_id: str) -> Gate:
 
 def create_site(*, session: Session, site_create: SiteCreate, actor: str) -> Site:
     """Create a site (audited)."""
-    _check_topic_id(site_create.id, "site id")
     with unscoped(session):
         taken = session.get(Site, site_create.id) is not None
     if taken:
@@ -102,7 +93,6 @@ def create_zone(*, session: Session, zone_create: ZoneCreate, actor: str) -> Zon
 
 def create_gate(*, session: Session, gate_create: GateCreate, actor: str) -> tuple[Gate, str]:
     """Create a gate and its first API key; returns ``(gate, key)`` (the key is shown once)."""
-    _check_topic_id(gate_create.id, "gate id")
     get_site(session=session, site_id=gate_create.site_id)
     zone = session.get(Zone, gate_create.zone_id)
     if zone is None or zone.site_id != gate_create.site_id:

@@ -5,6 +5,7 @@ admin, who manages that site's users) or to none (site-wide). A fresh database h
 users and no default password.
 """
 
+from gate_protocol.ids import is_account_name
 from sqlmodel import Session, col, select
 
 from central_api.audit.chain import append_audit
@@ -25,7 +26,6 @@ __all__ = [
 ]
 
 MIN_PASSWORD_LENGTH = 12
-_USERNAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
 
 
 def check_user_site(*, session: Session, role: Role, site_id: str | None) -> None:
@@ -51,7 +51,7 @@ def create_user(
     site_id: str | None = None,
 ) -> User:
     """Create a user with an argon2-hashed password (audited); `site_id` None: site-wide."""
-    if not 1 <= len(username) <= 64 or not set(username) <= _USERNAME_CHARS:
+    if not is_account_name(username):
         raise InvalidError("username: 1-64 of letters, digits, '.', '_' or '-'")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidError(f"password must have at least {MIN_PASSWORD_LENGTH} characters")

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from gate_protocol.api_models import DecisionAnswer, DecisionQuery
 from gate_protocol.replica import ReplicaDelta, ReplicaSnapshot
@@ -12,6 +12,7 @@ from central_api.deps import SessionDep, SettingsDep
 from central_api.models import OpenRequestCreate, OpenRequestPublic
 from central_api.openings import approve_open, request_open
 from central_api.replica.builder import build_replica
+from central_api.routes.params import IdPath
 from central_api.security.auth import GateAgent, OperatorUser, check_own_gate
 from central_api.security.gate_keys import GateClaim
 
@@ -20,7 +21,6 @@ __all__ = ["decision_router", "router"]
 router = APIRouter(prefix="/api/v1", tags=["gates"])
 # The route every gate waits on: the app includes it first, so it is matched first.
 decision_router = APIRouter(prefix="/api/v1", tags=["gates"])
-IdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 
 
 @decision_router.post("/decisions", response_model=DecisionAnswer)

@@ -9,9 +9,7 @@ through the request's site-scoped session, so another site's answers 404 as if i
 exist; open requests (no site column) are checked through their gate by `approve_open`.
 """
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
@@ -24,13 +22,13 @@ from central_api.deps import SessionDep, SettingsDep
 from central_api.errors import NotFoundError
 from central_api.models import AlarmAck, OpenRequest, OpenRequestCreate, OpenRequestPublic
 from central_api.openings import approve_open, request_open
+from central_api.routes.params import IdPath
 from central_api.security.auth import AdminUser, OperatorUser, UserPrincipal
 from central_api.security.pages import CsrfGuard
 
 __all__ = ["ThreatLevelChange", "router"]
 
 router = APIRouter(prefix="/dashboard/api", tags=["dashboard"], dependencies=[Depends(CsrfGuard())])
-IdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 
 
 class ThreatLevelChange(BaseModel):
