@@ -8,7 +8,7 @@ users and no default password.
 from gate_protocol.ids import is_account_name
 from sqlmodel import Session, col, select
 
-from central_api.audit.chain import append_audit
+from central_api.crud.audited import commit_audited
 from central_api.crud.sites import get_site
 from central_api.errors import ConflictError, InvalidError, NotFoundError
 from central_api.models import Role, User
@@ -63,15 +63,14 @@ def create_user(
     user = User(
         username=username, password_hash=hash_password(password), role=role, site_id=site_id
     )
-    session.add(user)
-    append_audit(
-        session=session,
+    commit_audited(
+        session,
         actor=actor,
         action="user.create",
         target=f"user:{username}",
         after={"username": username, "role": str(role), "site_id": site_id},
+        rows=[user],
     )
-    session.commit()
     return user
 
 
@@ -102,16 +101,15 @@ def set_user_active(
     user = _require_user(session, username, site_id)
     before = user.active
     user.active = active
-    session.add(user)
-    append_audit(
-        session=session,
+    commit_audited(
+        session,
         actor=actor,
         action="user.enable" if active else "user.disable",
         target=f"user:{username}",
         before={"active": before},
         after={"active": active},
+        rows=[user],
     )
-    session.commit()
     return user
 
 
@@ -123,14 +121,13 @@ def set_user_site(*, session: Session, username: str, site_id: str | None, actor
     check_user_site(session=session, role=Role(user.role), site_id=site_id)
     before = user.site_id
     user.site_id = site_id
-    session.add(user)
-    append_audit(
-        session=session,
+    commit_audited(
+        session,
         actor=actor,
         action="user.site",
         target=f"user:{username}",
         before={"site_id": before},
         after={"site_id": site_id},
+        rows=[user],
     )
-    session.commit()
     return user
