@@ -10,12 +10,13 @@ folder; empty means every file named ``<external_id>.<ext>`` or ``<external_id>_
 """
 
 import csv
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from gate_protocol.ids import is_id
 
 from enrollment.errors import CsvError
 
@@ -44,7 +45,6 @@ OPTIONAL_COLUMNS = (
 KINDS = frozenset({"staff", "contractor", "driver", "visitor"})
 BADGE_FORMATS = frozenset({"wiegand26", "wiegand34", "raw", "keypad"})
 PHOTO_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp"})
-_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 MAX_ROWS = 100_000
 
 
@@ -142,7 +142,7 @@ def _person(row: dict[str, str], site_id: str | None, reasons: list[str]) -> dic
         badge_format = (row.get("badge_format") or "").strip().lower() or None
         if badge_format and badge_format not in BADGE_FORMATS:
             reasons.append(f"badge_format {badge_format!r} is not one of {sorted(BADGE_FORMATS)}")
-        if not _ID.match(badge):
+        if not is_id(badge):
             reasons.append(f"badge_number {badge!r} has characters outside A-Z a-z 0-9 . _ : -")
         person["badge"] = {"number": badge, "badge_format": badge_format}
     return person
@@ -192,7 +192,7 @@ def _check_row(
     row = {k: (v or "") for k, v in raw.items()}
     external_id = row["external_id"].strip()
     reasons: list[str] = []
-    if not _ID.match(external_id):
+    if not is_id(external_id):
         reasons.append("external_id is empty or has characters outside A-Z a-z 0-9 . _ : -")
     elif external_id in seen:
         reasons.append(f"external_id {external_id!r} appears twice in the file")

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
+from gate_protocol.ids import Id
 from gate_protocol.messages import Direction
 from gate_protocol.mqtt_connection import LastWill, MqttConnection, MqttConnectionError
 from gate_protocol.topics import TopicError, validate_id
@@ -199,8 +200,8 @@ HardwareConfig = Annotated[
 class BridgeConfig(_Strict):
     """A firmware bridge: one gate's turnstiles and readers on MQTT."""
 
-    site: str = Field(description="Site id (one topic level).")
-    gate: str = Field(description="Gate id (one topic level).")
+    site: Id = Field(description="Site id (one topic level).")
+    gate: Id = Field(description="Gate id (one topic level).")
     mqtt: MqttConfig = Field(default_factory=MqttConfig)
     lanes: list[LaneConfig] = Field(min_length=1)
     hardware: HardwareConfig = Field(default_factory=SimulatedConfig)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated, Literal, Self
 
 import yaml
+from gate_protocol.ids import Id
 from gate_protocol.messages import Direction
 from gate_protocol.mqtt_connection import LastWill, MqttConnection, MqttConnectionError
 from gate_protocol.topics import TopicError, validate_id
@@ -300,9 +301,9 @@ class OutboxConfig(_Section):
 class AgentConfig(_Section):
     """The whole agent config file."""
 
-    site: str = Field(description="Site id (one topic level)")
-    gate: str = Field(description="Gate id (one topic level)")
-    node_id: str = Field(default="agent", description="MQTT client id suffix")
+    site: Id = Field(description="Site id (one topic level)")
+    gate: Id = Field(description="Gate id (one topic level)")
+    node_id: Id = Field(default="agent", description="MQTT client id suffix")
     lanes: tuple[LaneConfig, ...] = Field(
         default=(LaneConfig(lane=0, direction=Direction.ENTRY),),
         min_length=1,

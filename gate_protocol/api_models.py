@@ -20,6 +20,7 @@ from pydantic import (
     model_validator,
 )
 
+from gate_protocol.ids import BadgeNumber, Id
 from gate_protocol.messages import (
     AccessEvent,
     AlarmKind,
@@ -48,7 +49,6 @@ __all__ = [
 
 MAX_EVENT_BATCH = 500
 MAX_ALARM_BATCH = 500
-Id = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 
 
 class _Body(BaseModel):
@@ -71,10 +71,7 @@ class DecisionQuery(_Body):
     lane: Annotated[int, Field(ge=0, le=63)] = 0
     direction: Direction
     credential_kind: CredentialKind
-    badge_number: (
-        Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[0-9A-Fa-f:-]+$")]
-        | None
-    ) = None
+    badge_number: BadgeNumber | None = None
     pass_token: Annotated[str, StringConstraints(min_length=1, max_length=512)] | None = None
     person_id: Id | None = None
     face: FaceReport | None = None

@@ -20,6 +20,7 @@ from pydantic import (
     ValidationError,
 )
 
+from gate_protocol.ids import BadgeNumber, Id
 from gate_protocol.reasons import ReasonCode
 from gate_protocol.topics import NodeKind
 
@@ -60,7 +61,6 @@ SCHEMA_VERSION = 1
 # Larger payloads are refused before JSON parsing: no legitimate message comes near it.
 MAX_PAYLOAD_BYTES = 16 * 1024
 
-Id = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 Text = Annotated[str, StringConstraints(max_length=500)]
 Lane = Annotated[int, Field(ge=0, le=63)]
 Score = Annotated[float, Field(ge=0.0, le=10.0, allow_inf_nan=False)]
@@ -161,9 +161,7 @@ class CredentialPresented(_Message):
     """A badge was read at a gate's reader (bridge -> agent)."""
 
     kind: Literal["credential_presented"] = "credential_presented"
-    badge_number: Annotated[
-        str, StringConstraints(min_length=1, max_length=64, pattern=r"^[0-9A-Fa-f:-]+$")
-    ]
+    badge_number: BadgeNumber
     format: BadgeFormat
     facility_code: Annotated[int, Field(ge=0, le=0xFFFF)] | None = None
     reader_id: Id

@@ -9,6 +9,7 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
+from gate_protocol.ids import Id
 from gate_protocol.messages import CredentialKind, Direction
 from gate_protocol.schedule import Schedule
 from gate_protocol.thresholds import DEFAULT_IDENTIFY_THRESHOLD, DEFAULT_VERIFY_THRESHOLD
@@ -26,14 +27,10 @@ __all__ = [
     "PersonKind",
     "PersonRecord",
     "PersonStatus",
-    "RecordId",
     "WatchlistAction",
     "ZoneRules",
 ]
 
-RecordId = Annotated[
-    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")
-]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=80)]
 
 
@@ -100,14 +97,14 @@ class CompetencyHeld(_Record):
 class AccessGrant(_Record):
     """Access to one zone, on a schedule (no schedule: at any time)."""
 
-    zone_id: RecordId
+    zone_id: Id
     schedule: Schedule | None = None
 
 
 class PersonRecord(_Record):
     """A person as the decision sees them."""
 
-    person_id: RecordId
+    person_id: Id
     kind: PersonKind
     status: PersonStatus = PersonStatus.ACTIVE
     valid_from: AwareDatetime | None = None
@@ -121,8 +118,8 @@ class CredentialRecord(_Record):
     """A badge or QR pass bound to a person."""
 
     kind: CredentialKind
-    ref: RecordId  # badge number, or QR pass id
-    person_id: RecordId
+    ref: Id  # badge number, or QR pass id
+    person_id: Id
     valid_from: AwareDatetime | None = None
     valid_until: AwareDatetime | None = None
     revoked: bool = False
@@ -131,10 +128,10 @@ class CredentialRecord(_Record):
 class AppointmentRecord(_Record):
     """A truck visit: a driver, a plate, gates and a time window, often with a one-time pass."""
 
-    appointment_id: RecordId
-    person_id: RecordId
-    pass_id: RecordId | None = None
-    gates: frozenset[RecordId]
+    appointment_id: Id
+    person_id: Id
+    pass_id: Id | None = None
+    gates: frozenset[Id]
     window_start: AwareDatetime
     window_end: AwareDatetime
     plate: Annotated[str, StringConstraints(max_length=16)] | None = None
@@ -145,7 +142,7 @@ class AppointmentRecord(_Record):
 class ZoneRules(_Record):
     """The rules of the zone a gate leads into."""
 
-    zone_id: RecordId
+    zone_id: Id
     anti_passback: AntiPassback = AntiPassback.NONE
     apb_timeout_s: Annotated[int, Field(ge=0, le=7 * 86400)] = 0
     required_competencies: tuple[Name, ...] = Field(default=(), max_length=32)
@@ -154,8 +151,8 @@ class ZoneRules(_Record):
 class GatePolicy(_Record):
     """How one gate decides (set by the site admin, shipped in the replica)."""
 
-    gate_id: RecordId
-    zone_id: RecordId
+    gate_id: Id
+    zone_id: Id
     face_required: bool = True
     liveness_required: bool = True
     verify_threshold: Annotated[float, Field(gt=0, le=2)] = DEFAULT_VERIFY_THRESHOLD

@@ -12,13 +12,13 @@ from typing import Annotated, Literal, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
 
+from gate_protocol.ids import Id
 from gate_protocol.messages import CredentialKind
 from gate_protocol.records import (
     AppointmentRecord,
     CredentialRecord,
     GatePolicy,
     PersonRecord,
-    RecordId,
     ZoneRules,
 )
 
@@ -47,22 +47,22 @@ class _Model(BaseModel):
 class FaceTemplateRecord(_Model):
     """One enrolled face template (128 float32, little-endian, base64)."""
 
-    template_id: RecordId
-    person_id: RecordId
+    template_id: Id
+    person_id: Id
     encoding_b64: Base64
 
 
 class PassKeyRecord(_Model):
     """A public key that signs QR passes (raw Ed25519, base64), by key id."""
 
-    key_id: RecordId
+    key_id: Id
     public_key_b64: Base64
 
 
 class _Gate(_Model):
     schema_version: Literal[1] = 1
-    site_id: RecordId
-    gate_id: RecordId
+    site_id: Id
+    gate_id: Id
     generated_at: AwareDatetime
     gate: GatePolicy
     zone: ZoneRules
@@ -95,13 +95,13 @@ class ReplicaDelta(_Gate):
     appointments: tuple[AppointmentRecord, ...] = Field(default=(), max_length=MAX_RECORDS)
     templates: tuple[FaceTemplateRecord, ...] = Field(default=(), max_length=MAX_RECORDS)
     pass_keys: tuple[PassKeyRecord, ...] = Field(default=(), max_length=64)
-    deleted_person_ids: tuple[RecordId, ...] = Field(default=(), max_length=MAX_RECORDS)
-    deleted_credential_refs: tuple[tuple[CredentialKind, RecordId], ...] = Field(
+    deleted_person_ids: tuple[Id, ...] = Field(default=(), max_length=MAX_RECORDS)
+    deleted_credential_refs: tuple[tuple[CredentialKind, Id], ...] = Field(
         default=(), max_length=MAX_RECORDS
     )
-    deleted_appointment_ids: tuple[RecordId, ...] = Field(default=(), max_length=MAX_RECORDS)
-    deleted_template_ids: tuple[RecordId, ...] = Field(default=(), max_length=MAX_RECORDS)
-    deleted_key_ids: tuple[RecordId, ...] = Field(default=(), max_length=64)
+    deleted_appointment_ids: tuple[Id, ...] = Field(default=(), max_length=MAX_RECORDS)
+    deleted_template_ids: tuple[Id, ...] = Field(default=(), max_length=MAX_RECORDS)
+    deleted_key_ids: tuple[Id, ...] = Field(default=(), max_length=64)
 
 
 ReplicaPayload = Annotated[ReplicaSnapshot | ReplicaDelta, Field(discriminator="kind")]

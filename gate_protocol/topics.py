@@ -5,12 +5,15 @@ Every gate topic is ``portgate/v1/{site}/gates/{gate}/{suffix}``; the site-wide 
 acknowledge on ``portgate/v1/{site}/alarms``. Site, gate and node ids are single topic levels,
 so they may not be empty or contain ``/``, ``+``, ``#`` or control characters (a ``+`` or
 ``#`` in an id would turn a publish topic into a wildcard filter and let a node reach other
-gates' messages).
+gates' messages). Every id of `gate_protocol.ids` is such a level; this is the weaker rule
+a topic itself checks, whoever built it.
 """
 
 import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
+
+from gate_protocol.ids import MAX_ID_LENGTH
 
 __all__ = [
     "MAX_ID_LENGTH",
@@ -33,7 +36,6 @@ __all__ = [
 ]
 
 PREFIX = "portgate/v1"
-MAX_ID_LENGTH = 64
 _FORBIDDEN = frozenset("/+#")
 
 

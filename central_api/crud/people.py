@@ -5,8 +5,8 @@ from gate_protocol.passes import new_pass_id
 from gate_protocol.records import PersonStatus
 from sqlmodel import Session, col, select
 
-from central_api.audit.chain import append_audit
 from central_api.audit.privacy import keyed_hash, person_audit, person_changes
+from central_api.crud.audited import Resync, commit_audited
 from central_api.crud.sites import get_site
 from central_api.db import utc_now
 from central_api.errors import ConflictError, InvalidError, NotFoundError
@@ -23,7 +23,6 @@ from central_api.models import (
     PersonCreate,
     PersonUpdate,
 )
-from central_api.replica.versions import bump_replica
 from central_api.security.vault import encrypt_template
 
 __all__ = [
@@ -60,16 +59,15 @@ def create_person(*, session: Session, person_create: PersonCreate, actor: str) 
     get_site(session=session, site_id=person_create.site_id)
     _check_window(person_create.valid_from, person_create.valid_until)
     person = Person.model_validate(person_create, update={"id": new_pass_id()})
-    session.add(person)
-    append_audit(
-        session=session,
+    commit_audited(
+        session,
         actor=actor,
         action="person.create",
         target=f"person:{person.id}",
         after=person_audit(person.model_dump(mode="json")),
+        rows=[person],
+        resync=Resync(person.site_id, person.id),
     )
-    bump_replica(session=session, site_id=person.site_id, person_id=person.id)
-    session.commit()
     return person
 
 
@@ -82,23 +80,22 @@ def update_person(
     person.sqlmodel_update(person_update.model_dump(exclude_unset=True))
     _check_window(person.valid_from, person.valid_until)
     person.updated_at = utc_now()
-    session.add(person)
     action = "person.update"
     if person_update.status is PersonStatus.REVOKED:
         action = "person.revoke"
     elif person_update.status is PersonStatus.SUSPENDED:
         action = "person.suspend"
     old, new = person_changes(before, person.model_dump(mode="json"))
-    append_audit(
-        session=session,
+    commit_audited(
+        session,
         actor=actor,
         action=action,
         target=f"person:{person_id}",
         before=old,
         after=new,
+        rows=[person],
+        resync=Resync(person.site_id, person_id),
     )
-    bump_replica(session=session, site_id=person.site_id, person_id=person_id)
-    session.commit()
     return person
 
 
@@ -119,9 +116,9 @@ def add_credential(
         raise ConflictError(f"{credential_create.kind} {credential_create.ref!r} is already bound")
     credential = Credential.model_validate(credential_create, update={"person_id": person_id})
     session.add(credential)
-    session.flush()
-    append_audit(
-        session=session,
+    session.flush()  # the audit entry names the new row's id
+    commit_audited(
+        session,
         actor=actor,
         action="credential.bind",
         target=f"person:{person_id}",
@@ -130,9 +127,8 @@ def add_credential(
             "credential_id": credential.id,
             "ref": keyed_hash(credential.ref),
         },
+        resync=Resync(person.site_id, person_id),
     )
-    bump_replica(session=session, site_id=person.site_id, person_id=person_id)
-    session.commit()
     return credential
 
 
@@ -143,10 +139,9 @@ def revoke_credential(*, session: Session, credential_id: int, actor: str) -> Cr
         raise NotFoundError(f"credential {credential_id} not found")
     if credential.revoked_at is None:
         credential.revoked_at = utc_now()
-        session.add(credential)
         person = get_person(session=session, person_id=credential.person_id)
-        append_audit(
-            session=session,
+        commit_audited(
+            session,
             actor=actor,
             action="credential.revoke",
             target=f"person:{credential.person_id}",
@@ -155,9 +150,9 @@ def revoke_credential(*, session: Session, credential_id: int, actor: str) -> Cr
                 "kind": str(credential.kind),
                 "ref": keyed_hash(credential.ref),
             },
+            rows=[credential],
+            resync=Resync(person.site_id, person.id),
         )
-        bump_replica(session=session, site_id=person.site_id, person_id=person.id)
-        session.commit()
     return credential
 
 
@@ -177,16 +172,15 @@ def add_face_template(
     nonce, ciphertext = encrypt_template(key=key, person_id=person_id, template=template)
     row = FaceTemplate(person_id=person_id, nonce=nonce, ciphertext=ciphertext, quality=quality)
     session.add(row)
-    session.flush()
-    append_audit(
-        session=session,
+    session.flush()  # the audit entry names the new row's id
+    commit_audited(
+        session,
         actor=actor,
         action="face.enroll",
         target=f"person:{person_id}",
         after={"template_id": row.id, "quality": quality},
+        resync=Resync(person.site_id, person_id),
     )
-    bump_replica(session=session, site_id=person.site_id, person_id=person_id)
-    session.commit()
     return row
 
 
@@ -206,16 +200,15 @@ def add_competency(
     if row is None:
         row = PersonCompetency(person_id=person_id, name=competency.name)
     row.valid_until = competency.valid_until
-    session.add(row)
-    append_audit(
-        session=session,
+    commit_audited(
+        session,
         actor=actor,
         action="competency.set",
         target=f"person:{person_id}",
         after=competency.model_dump(mode="json"),
+        rows=[row],
+        resync=Resync(person.site_id, person_id),
     )
-    bump_replica(session=session, site_id=person.site_id, person_id=person_id)
-    session.commit()
     return row
 
 
@@ -232,16 +225,15 @@ def add_to_group(*, session: Session, person_id: str, group_id: int, actor: str)
     ).first()
     if exists is not None:
         return
-    session.add(PersonAccessGroup(person_id=person_id, group_id=group_id))
-    append_audit(
-        session=session,
+    commit_audited(
+        session,
         actor=actor,
         action="person.group_add",
         target=f"person:{person_id}",
         after={"group_id": group_id, "group": group.name},
+        rows=[PersonAccessGroup(person_id=person_id, group_id=group_id)],
+        resync=Resync(person.site_id, person_id),
     )
-    bump_replica(session=session, site_id=person.site_id, person_id=person_id)
-    session.commit()
 
 
 def remove_from_group(*, session: Session, person_id: str, group_id: int, actor: str) -> bool:
@@ -258,13 +250,12 @@ def remove_from_group(*, session: Session, person_id: str, group_id: int, actor:
     if row is None:
         return False
     session.delete(row)
-    append_audit(
-        session=session,
+    commit_audited(
+        session,
         actor=actor,
         action="person.group_remove",
         target=f"person:{person_id}",
         after={"group_id": group_id},
+        resync=Resync(person.site_id, person_id),
     )
-    bump_replica(session=session, site_id=person.site_id, person_id=person_id)
-    session.commit()
     return True

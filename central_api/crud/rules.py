@@ -4,8 +4,8 @@ from gate_protocol.passes import new_pass_id
 from gate_protocol.schedule import Schedule as ScheduleRule
 from sqlmodel import Session, select
 
-from central_api.audit.chain import append_audit
 from central_api.audit.privacy import keyed_hash
+from central_api.crud.audited import Resync, commit_audited
 from central_api.crud.people import get_person
 from central_api.crud.sites import get_site
 from central_api.errors import ConflictError, InvalidError, NotFoundError
@@ -23,7 +23,6 @@ from central_api.models import (
     WatchlistEntryCreate,
     Zone,
 )
-from central_api.replica.versions import bump_replica
 
 __all__ = [
     "add_watchlist_entry",
@@ -53,17 +52,18 @@ def create_schedule(*, session: Session, schedule_create: ScheduleCreate, actor:
         holidays_allowed=schedule_create.holidays_allowed,
     )
     session.add(schedule)
-    session.flush()
-    for day in sorted(set(schedule_create.holidays)):
-        session.add(Holiday(schedule_id=schedule.id, day=day))
-    append_audit(
-        session=session,
+    session.flush()  # before the holidays that refer to it
+    holidays = [
+        Holiday(schedule_id=schedule.id, day=day) for day in sorted(set(schedule_create.holidays))
+    ]
+    commit_audited(
+        session,
         actor=actor,
         action="schedule.create",
         target=f"schedule:{schedule.id}",
         after=schedule_create.model_dump(mode="json"),
+        rows=holidays,
     )
-    session.commit()
     return schedule
 
 
@@ -84,16 +84,17 @@ def create_access_group(
     session.add(group)
     session.flush()
     assert group.id is not None  # noqa: S101 (flushed)
-    for zone_id in sorted(set(group_create.zone_ids)):
-        session.add(AccessGroupZone(group_id=group.id, zone_id=zone_id))
-    append_audit(
-        session=session,
+    zones = [
+        AccessGroupZone(group_id=group.id, zone_id=z) for z in sorted(set(group_create.zone_ids))
+    ]
+    commit_audited(
+        session,
         actor=actor,
         action="access_group.create",
         target=f"access_group:{group.id}",
         after=group_create.model_dump(mode="json"),
+        rows=zones,
     )
-    session.commit()
     return group
 
 
@@ -112,9 +113,8 @@ def create_appointment(
         appointment_create,
         update={"id": new_pass_id(), "site_id": person.site_id, "pass_id": new_pass_id()},
     )
-    session.add(appointment)
-    append_audit(
-        session=session,
+    commit_audited(
+        session,
         actor=actor,
         action="appointment.create",
         target=f"appointment:{appointment.id}",
@@ -122,9 +122,9 @@ def create_appointment(
             **appointment.model_dump(mode="json"),
             "plate": keyed_hash(appointment.plate),
         },
+        rows=[appointment],
+        resync=Resync(person.site_id, person.id),
     )
-    bump_replica(session=session, site_id=person.site_id, person_id=person.id)
-    session.commit()
     return appointment
 
 
@@ -142,14 +142,13 @@ def add_watchlist_entry(
         old.active = False
         session.add(old)
     entry = WatchlistEntry.model_validate(entry_create)
-    session.add(entry)
-    append_audit(
-        session=session,
+    commit_audited(
+        session,
         actor=actor,
         action="watchlist.add",
         target=f"person:{person.id}",
         after={"action": str(entry.action), "reason": keyed_hash(entry.reason or None)},
+        rows=[entry],
+        resync=Resync(person.site_id, person.id),
     )
-    bump_replica(session=session, site_id=person.site_id, person_id=person.id)
-    session.commit()
     return entry

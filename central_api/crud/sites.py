@@ -2,10 +2,9 @@
 
 import secrets
 
-from gate_protocol.topics import TopicError, validate_id
 from sqlmodel import Session, select
 
-from central_api.audit.chain import append_audit
+from central_api.crud.audited import Resync, commit_audited
 from central_api.db import utc_now
 from central_api.errors import ConflictError, NotFoundError
 from central_api.insider.rules import InsiderRules, InsiderRulesUpdate, apply_overrides
@@ -19,7 +18,6 @@ from central_api.models import (
     Zone,
     ZoneCreate,
 )
-from central_api.replica.versions import bump_replica
 from central_api.security.auth import hash_key
 from central_api.security.site_scope import unscoped
 
@@ -34,13 +32,6 @@ __all__ = [
     "set_threat_level",
     "update_gate",
 ]
-
-
-def _check_topic_id(value: str, what: str) -> None:
-    try:
-        validate_id(value, what=what)
-    except TopicError as exc:
-        raise ConflictError(str(exc)) from None
 
 
 def get_site(*, session: Session, site_id: str) -> Site:
@@ -61,21 +52,19 @@ def get_gate(*, session: Session, gate_id: str) -> Gate:
 
 def create_site(*, session: Session, site_create: SiteCreate, actor: str) -> Site:
     """Create a site (audited)."""
-    _check_topic_id(site_create.id, "site id")
     with unscoped(session):
         taken = session.get(Site, site_create.id) is not None
     if taken:
         raise ConflictError(f"site {site_create.id!r} exists")
     site = Site.model_validate(site_create)
-    session.add(site)
-    append_audit(
-        session=session,
+    commit_audited(
+        session,
         actor=actor,
         action="site.create",
         target=f"site:{site.id}",
         after=site_create.model_dump(mode="json"),
+        rows=[site],
     )
-    session.commit()
     return site
 
 
@@ -87,22 +76,20 @@ def create_zone(*, session: Session, zone_create: ZoneCreate, actor: str) -> Zon
     if taken:
         raise ConflictError(f"zone {zone_create.id!r} exists")
     zone = Zone.model_validate(zone_create)
-    session.add(zone)
-    append_audit(
-        session=session,
+    commit_audited(
+        session,
         actor=actor,
         action="zone.create",
         target=f"zone:{zone.id}",
         after=zone_create.model_dump(mode="json"),
+        rows=[zone],
+        resync=Resync(zone.site_id),
     )
-    bump_replica(session=session, site_id=zone.site_id, scope="site")
-    session.commit()
     return zone
 
 
 def create_gate(*, session: Session, gate_create: GateCreate, actor: str) -> tuple[Gate, str]:
     """Create a gate and its first API key; returns ``(gate, key)`` (the key is shown once)."""
-    _check_topic_id(gate_create.id, "gate id")
     get_site(session=session, site_id=gate_create.site_id)
     zone = session.get(Zone, gate_create.zone_id)
     if zone is None or zone.site_id != gate_create.site_id:
@@ -115,14 +102,13 @@ def create_gate(*, session: Session, gate_create: GateCreate, actor: str) -> tup
     session.add(gate)
     session.flush()
     key = _add_key(session=session, gate_id=gate.id)
-    append_audit(
-        session=session,
+    commit_audited(
+        session,
         actor=actor,
         action="gate.create",
         target=f"gate:{gate.id}",
         after=gate_create.model_dump(mode="json"),
     )
-    session.commit()
     return gate, key
 
 
@@ -141,8 +127,7 @@ def issue_gate_key(*, session: Session, gate_id: str, actor: str) -> str:
             old.revoked_at = now
             session.add(old)
     key = _add_key(session=session, gate_id=gate_id)
-    append_audit(session=session, actor=actor, action="gate.key_rotate", target=f"gate:{gate_id}")
-    session.commit()
+    commit_audited(session, actor=actor, action="gate.key_rotate", target=f"gate:{gate_id}")
     return key
 
 
@@ -152,17 +137,16 @@ def update_gate(*, session: Session, gate_id: str, gate_update: GateUpdate, acto
     before = gate.model_dump(mode="json")
     changes = gate_update.model_dump(exclude_unset=True, exclude_none=True)
     gate.sqlmodel_update(changes)
-    session.add(gate)
-    append_audit(
-        session=session,
+    commit_audited(
+        session,
         actor=actor,
         action="gate.update",
         target=f"gate:{gate_id}",
         before=before,
         after=gate.model_dump(mode="json"),
+        rows=[gate],
+        resync=Resync(gate.site_id),
     )
-    bump_replica(session=session, site_id=gate.site_id, scope="site")
-    session.commit()
     return gate
 
 
@@ -174,17 +158,16 @@ def set_threat_level(*, session: Session, site_id: str, level: int, actor: str) 
     before = site.threat_level
     site.threat_level = level
     site.threat_changed_at = utc_now()
-    session.add(site)
-    append_audit(
-        session=session,
+    commit_audited(
+        session,
         actor=actor,
         action="site.threat_level",
         target=f"site:{site_id}",
         before={"threat_level": before},
         after={"threat_level": level},
+        rows=[site],
+        resync=Resync(site_id),
     )
-    bump_replica(session=session, site_id=site_id, scope="site")
-    session.commit()
     session.refresh(site)
     return site
 
@@ -197,14 +180,13 @@ def set_insider_rules(
     before = dict(site.insider_rules or {})
     overrides = update.model_dump(exclude_none=True)
     site.insider_rules = overrides
-    session.add(site)
-    append_audit(
-        session=session,
+    commit_audited(
+        session,
         actor=actor,
         action="site.insider_rules",
         target=f"site:{site_id}",
         before=before,
         after=overrides,
+        rows=[site],
     )
-    session.commit()
     return apply_overrides(InsiderRules(), overrides)

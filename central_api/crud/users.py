@@ -5,9 +5,10 @@ admin, who manages that site's users) or to none (site-wide). A fresh database h
 users and no default password.
 """
 
+from gate_protocol.ids import is_account_name
 from sqlmodel import Session, col, select
 
-from central_api.audit.chain import append_audit
+from central_api.crud.audited import commit_audited
 from central_api.crud.sites import get_site
 from central_api.errors import ConflictError, InvalidError, NotFoundError
 from central_api.models import Role, User
@@ -25,7 +26,6 @@ __all__ = [
 ]
 
 MIN_PASSWORD_LENGTH = 12
-_USERNAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
 
 
 def check_user_site(*, session: Session, role: Role, site_id: str | None) -> None:
@@ -51,7 +51,7 @@ def create_user(
     site_id: str | None = None,
 ) -> User:
     """Create a user with an argon2-hashed password (audited); `site_id` None: site-wide."""
-    if not 1 <= len(username) <= 64 or not set(username) <= _USERNAME_CHARS:
+    if not is_account_name(username):
         raise InvalidError("username: 1-64 of letters, digits, '.', '_' or '-'")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidError(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
@@ -63,15 +63,14 @@ def create_user(
     user = User(
         username=username, password_hash=hash_password(password), role=role, site_id=site_id
     )
-    session.add(user)
-    append_audit(
-        session=session,
+    commit_audited(
+        session,
         actor=actor,
         action="user.create",
         target=f"user:{username}",
         after={"username": username, "role": str(role), "site_id": site_id},
+        rows=[user],
     )
-    session.commit()
     return user
 
 
@@ -102,16 +101,15 @@ def set_user_active(
     user = _require_user(session, username, site_id)
     before = user.active
     user.active = active
-    session.add(user)
-    append_audit(
-        session=session,
+    commit_audited(
+        session,
         actor=actor,
         action="user.enable" if active else "user.disable",
         target=f"user:{username}",
         before={"active": before},
         after={"active": active},
+        rows=[user],
     )
-    session.commit()
     return user
 
 
@@ -123,14 +121,13 @@ def set_user_site(*, session: Session, username: str, site_id: str | None, actor
     check_user_site(session=session, role=Role(user.role), site_id=site_id)
     before = user.site_id
     user.site_id = site_id
-    session.add(user)
-    append_audit(
-        session=session,
+    commit_audited(
+        session,
         actor=actor,
         action="user.site",
         target=f"user:{username}",
         before={"site_id": before},
         after={"site_id": site_id},
+        rows=[user],
     )
-    session.commit()
     return user

@@ -3,12 +3,13 @@
 from datetime import datetime
 from typing import Literal
 
+from gate_protocol.ids import Id
 from gate_protocol.messages import BadgeFormat
 from gate_protocol.records import PersonKind, PersonStatus
 from pydantic import BaseModel, ConfigDict, Field
 
 from central_api.models import PersonCompetencyCreate
-from central_api.models.common import IdStr, NameStr
+from central_api.models.common import NameStr
 
 __all__ = [
     "BadgeIn",
@@ -29,7 +30,7 @@ class BadgeIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    number: IdStr
+    number: Id
     badge_format: BadgeFormat | None = None
 
 
@@ -38,7 +39,7 @@ class EnrollPersonIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    site_id: IdStr
+    site_id: Id
     display_name: NameStr
     kind: PersonKind
     company: NameStr | None = Field(default=None, description="Company name (created if new).")
@@ -48,7 +49,7 @@ class EnrollPersonIn(BaseModel):
         default_factory=list, max_length=64, description="Access group names or ids."
     )
     competencies: list[PersonCompetencyCreate] = Field(default_factory=list, max_length=64)
-    external_id: IdStr | None = Field(
+    external_id: Id | None = Field(
         default=None, description="The id in the site's own system (bulk-import key)."
     )
     badge: BadgeIn | None = None
@@ -111,7 +112,7 @@ class PassIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    gates: list[IdStr] = Field(min_length=1, max_length=8)
+    gates: list[Id] = Field(min_length=1, max_length=8)
     window_start: datetime
     window_end: datetime
     plate: str | None = Field(default=None, max_length=10, pattern=r"^[A-Za-z0-9 -]+$")

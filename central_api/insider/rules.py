@@ -10,6 +10,7 @@ import logging
 from datetime import timedelta
 from typing import Annotated, Any
 
+from gate_protocol.ids import ID_CHARACTERS, MAX_ID_LENGTH
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 from sqlmodel import Session
 
@@ -19,7 +20,8 @@ __all__ = ["InsiderRules", "InsiderRulesUpdate", "apply_overrides", "site_rules"
 
 logger = logging.getLogger(__name__)
 
-_GATE_PAIR = r"^[A-Za-z0-9._:-]{1,64}\|[A-Za-z0-9._:-]{1,64}$"
+_GATE_ID = rf"[{ID_CHARACTERS}]{{1,{MAX_ID_LENGTH}}}"
+_GATE_PAIR = rf"^{_GATE_ID}\|{_GATE_ID}$"
 GatePair = Annotated[str, StringConstraints(pattern=_GATE_PAIR)]
 TravelSeconds = Annotated[int, Field(ge=0, le=86_400)]
 

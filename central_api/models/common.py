@@ -11,7 +11,6 @@ from sqlmodel import Field
 from central_api.db import UTCDateTime
 
 __all__ = [
-    "IdStr",
     "NameStr",
     "StrEnumType",
     "TextStr",
@@ -20,8 +19,6 @@ __all__ = [
     "time_field",
 ]
 
-ID_PATTERN = r"^[A-Za-z0-9._:-]+$"
-IdStr = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=ID_PATTERN)]
 NameStr = Annotated[
     str, StringConstraints(min_length=1, max_length=120, strip_whitespace=True, pattern=r"\S")
 ]

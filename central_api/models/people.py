@@ -2,13 +2,14 @@
 
 from datetime import datetime
 
+from gate_protocol.ids import Id
 from gate_protocol.messages import BadgeFormat, CredentialKind
 from gate_protocol.records import PersonKind, PersonStatus
 from sqlalchemy import LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from central_api.db import utc_now
-from central_api.models.common import IdStr, NameStr, enum_column, time_field
+from central_api.models.common import NameStr, enum_column, time_field
 
 __all__ = [
     "Company",
@@ -55,7 +56,7 @@ class PersonBase(SQLModel):
 class PersonCreate(PersonBase):
     """Enroll a person at a site (the id is generated)."""
 
-    site_id: IdStr
+    site_id: Id
 
 
 class PersonUpdate(SQLModel):
@@ -90,7 +91,7 @@ class CredentialCreate(SQLModel):
     """Bind a badge (number + format) or a QR pass id to a person."""
 
     kind: CredentialKind
-    ref: IdStr = Field(
+    ref: Id = Field(
         description="Badge number, or the QR pass id.", schema_extra={"examples": ["04A1B2C3"]}
     )
     badge_format: BadgeFormat | None = None

@@ -3,6 +3,7 @@
 from datetime import date, datetime
 from typing import Annotated
 
+from gate_protocol.ids import Id
 from gate_protocol.records import WatchlistAction
 from gate_protocol.schedule import WeeklyWindow
 from pydantic import StringConstraints
@@ -10,7 +11,7 @@ from sqlalchemy import JSON, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from central_api.db import utc_now
-from central_api.models.common import IdStr, NameStr, TextStr, enum_column, time_field
+from central_api.models.common import NameStr, TextStr, enum_column, time_field
 
 PlateStr = Annotated[
     str, StringConstraints(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9 -]+$")
@@ -38,7 +39,7 @@ __all__ = [
 class ScheduleCreate(SQLModel):
     """Weekly windows in a time zone, e.g. weekdays [0..4] from 06:00 to 18:00."""
 
-    id: IdStr
+    id: Id
     name: NameStr = Field(max_length=120)
     timezone: str = Field(default="UTC", max_length=64)
     windows: list[WeeklyWindow] = Field(default_factory=list, max_length=64)
@@ -71,9 +72,9 @@ class AccessGroupCreate(SQLModel):
     """Zones on one schedule (no schedule: at any time)."""
 
     name: NameStr = Field(max_length=120)
-    site_id: IdStr
-    schedule_id: IdStr | None = None
-    zone_ids: list[IdStr] = Field(default_factory=list, max_length=256)
+    site_id: Id
+    schedule_id: Id | None = None
+    zone_ids: list[Id] = Field(default_factory=list, max_length=256)
 
 
 class AccessGroup(SQLModel, table=True):
@@ -102,10 +103,10 @@ class PersonAccessGroup(SQLModel, table=True):
 class AppointmentCreate(SQLModel):
     """A truck visit: driver, plate, container, gates and a time window."""
 
-    person_id: IdStr
+    person_id: Id
     plate: PlateStr | None = Field(default=None, schema_extra={"examples": ["BX-482-K"]})
     container_ref: ContainerStr | None = None
-    gates: list[IdStr] = Field(min_length=1, max_length=64, sa_type=JSON)
+    gates: list[Id] = Field(min_length=1, max_length=64, sa_type=JSON)
     window_start: datetime
     window_end: datetime
     one_time: bool = True
@@ -148,7 +149,7 @@ class AppointmentPublic(SQLModel):
 class WatchlistEntryCreate(SQLModel):
     """Put a person on the watchlist."""
 
-    person_id: IdStr
+    person_id: Id
     action: WatchlistAction = WatchlistAction.ALERT
     reason: TextStr = ""
 

@@ -4,13 +4,14 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
+from gate_protocol.ids import Id
 from gate_protocol.messages import Direction
 from pydantic import StringConstraints
 from sqlalchemy import JSON, Text
 from sqlmodel import Field, SQLModel
 
 from central_api.db import utc_now
-from central_api.models.common import IdStr, enum_column, time_field
+from central_api.models.common import enum_column, time_field
 
 ReasonStr = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)]
 
@@ -126,7 +127,7 @@ class OpenRequest(SQLModel, table=True):
 class OpenRequestPublic(SQLModel):
     """A remote-open request as the API shows it."""
 
-    id: IdStr
+    id: Id
     gate_id: str
     lane: int
     direction: Direction

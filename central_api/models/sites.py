@@ -3,6 +3,7 @@
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+from gate_protocol.ids import Id
 from gate_protocol.records import AntiPassback, OfflinePolicy
 from gate_protocol.thresholds import DEFAULT_IDENTIFY_THRESHOLD, DEFAULT_VERIFY_THRESHOLD
 from pydantic import Field as PydField
@@ -10,7 +11,7 @@ from sqlalchemy import JSON, String
 from sqlmodel import Field, SQLModel
 
 from central_api.db import utc_now
-from central_api.models.common import IdStr, NameStr, enum_column, time_field
+from central_api.models.common import NameStr, enum_column, time_field
 
 __all__ = [
     "Gate",
@@ -42,7 +43,7 @@ class SiteBase(SQLModel):
 class SiteCreate(SiteBase):
     """Create a site."""
 
-    id: IdStr = Field(schema_extra={"examples": ["rtm-maasvlakte"]})
+    id: Id = Field(schema_extra={"examples": ["rtm-maasvlakte"]})
 
 
 class Site(SiteBase, table=True):
@@ -76,8 +77,8 @@ class ZoneBase(SQLModel):
 class ZoneCreate(ZoneBase):
     """Create a zone."""
 
-    id: IdStr
-    site_id: IdStr
+    id: Id
+    site_id: Id
 
 
 class Zone(ZoneBase, table=True):
@@ -116,9 +117,9 @@ class GateBase(SQLModel):
 class GateCreate(GateBase):
     """Create a gate."""
 
-    id: IdStr = Field(schema_extra={"examples": ["north-1"]})
-    site_id: IdStr
-    zone_id: IdStr
+    id: Id = Field(schema_extra={"examples": ["north-1"]})
+    site_id: Id
+    zone_id: Id
 
 
 class GateUpdate(SQLModel):

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from gate_protocol.api_models import MAX_EVENT_BATCH, EventBatch, EventBatchResult
 from sqlmodel import col, select
 
@@ -12,6 +12,7 @@ from central_api.deps import SessionDep
 from central_api.errors import InvalidError
 from central_api.ingest.store import RejectedMessage, store_events
 from central_api.models import AccessEventPublic, AccessEventRecord, Alarm, AlarmAck, AlarmPublic
+from central_api.routes.params import IdPath
 from central_api.security.auth import GateAgent, OperatorUser
 
 __all__ = ["MAX_BATCH", "router"]
@@ -71,7 +72,7 @@ def list_alarms(
 
 @router.post("/alarms/{alarm_id}/ack", response_model=AlarmPublic)
 def acknowledge_alarm(
-    alarm_id: Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")],
+    alarm_id: IdPath,
     body: AlarmAck,
     session: SessionDep,
     user: OperatorUser,

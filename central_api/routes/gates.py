@@ -1,18 +1,21 @@
-"""A gate agent's own routes (decisions, replica) and operators' remote opens."""
+"""A gate agent's own routes (decisions, replica) and operators' remote opens (bearer token).
+
+The remote-open handlers are shared with the dashboard's URLs: `central_api.routes.remote_open`.
+"""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from gate_protocol.api_models import DecisionAnswer, DecisionQuery
 from gate_protocol.replica import ReplicaDelta, ReplicaSnapshot
 
 from central_api.decisions.entry import decide
 from central_api.deps import SessionDep, SettingsDep
-from central_api.models import OpenRequestCreate, OpenRequestPublic
-from central_api.openings import approve_open, request_open
 from central_api.replica.builder import build_replica
-from central_api.security.auth import GateAgent, OperatorUser, check_own_gate
+from central_api.routes.params import IdPath
+from central_api.routes.remote_open import add_remote_open_routes
+from central_api.security.auth import GateAgent, check_own_gate
 from central_api.security.gate_keys import GateClaim
 
 __all__ = ["decision_router", "router"]
@@ -20,7 +23,6 @@ __all__ = ["decision_router", "router"]
 router = APIRouter(prefix="/api/v1", tags=["gates"])
 # The route every gate waits on: the app includes it first, so it is matched first.
 decision_router = APIRouter(prefix="/api/v1", tags=["gates"])
-IdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 
 
 @decision_router.post("/decisions", response_model=DecisionAnswer)
@@ -57,34 +59,4 @@ def get_replica(
     return Response(replica.model_dump_json(), media_type="application/json")
 
 
-@router.post("/gates/{gate_id}/open", response_model=OpenRequestPublic, status_code=202)
-def open_gate(
-    gate_id: IdPath,
-    body: OpenRequestCreate,
-    session: SessionDep,
-    settings: SettingsDep,
-    user: OperatorUser,
-) -> OpenRequestPublic:
-    """Open a lane remotely with a reason (issued, or pending a second operator)."""
-    request = request_open(
-        session=session,
-        gate_id=gate_id,
-        open_create=body,
-        username=user.username,
-        ttl_s=settings.open_command_ttl_s,
-    )
-    return OpenRequestPublic.model_validate(request, from_attributes=True)
-
-
-@router.post("/open-requests/{request_id}/approve", response_model=OpenRequestPublic)
-def approve_open_request(
-    request_id: IdPath, session: SessionDep, settings: SettingsDep, user: OperatorUser
-) -> OpenRequestPublic:
-    """Approve another operator's remote open (four-eyes sites)."""
-    request = approve_open(
-        session=session,
-        request_id=request_id,
-        username=user.username,
-        ttl_s=settings.open_command_ttl_s,
-    )
-    return OpenRequestPublic.model_validate(request, from_attributes=True)
+add_remote_open_routes(router)

@@ -23,12 +23,12 @@ from central_api.models import (
     PersonPublic,
     PersonUpdate,
 )
+from central_api.routes.params import IdPath
 from central_api.security.auth import DeskUser
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api/v1", tags=["people"])
-IdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 
 
 class FaceTemplateIn(BaseModel):

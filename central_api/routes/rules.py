@@ -1,8 +1,6 @@
 """Schedules and access groups (admins), appointments and watchlist (security desk)."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 from pydantic import BaseModel
 
 from central_api.crud import rules as crud
@@ -16,12 +14,12 @@ from central_api.models import (
     ScheduleCreate,
     WatchlistEntryCreate,
 )
+from central_api.routes.params import IdPath
 from central_api.security.auth import AdminUser, DeskUser
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api/v1", tags=["rules"])
-IdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 
 
 class Created(BaseModel):

@@ -1,8 +1,7 @@
 """Sites, zones, gates and threat levels (admins change; every user may read)."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
+from gate_protocol.ids import Id
 from pydantic import BaseModel, Field
 from sqlmodel import select
 
@@ -20,13 +19,12 @@ from central_api.models import (
     ZoneCreate,
     ZonePublic,
 )
-from central_api.models.common import IdStr
+from central_api.routes.params import IdPath
 from central_api.security.auth import AdminUser, AnyUser, check_site_wide
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api/v1", tags=["sites"])
-IdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 
 
 class GateCreated(BaseModel):
@@ -39,7 +37,7 @@ class GateCreated(BaseModel):
 class GateKeyOut(BaseModel):
     """A fresh gate key (the old ones stop working)."""
 
-    gate_id: IdStr
+    gate_id: Id
     api_key: str
 
 

@@ -3,28 +3,28 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Path
+from gate_protocol.ids import AccountName, Id
 from pydantic import BaseModel, Field
 
 from central_api.crud import users as crud
 from central_api.deps import SessionDep
 from central_api.errors import NotFoundError
 from central_api.models import Role, UserPublic
-from central_api.models.common import IdStr
 from central_api.security.auth import AdminUser, UserPrincipal, check_site_wide
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
-UsernamePath = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
+UsernamePath = Annotated[AccountName, Path()]
 
 
 class UserCreateIn(BaseModel):
     """A new user; the password is hashed with argon2 and never stored or logged in clear."""
 
-    username: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
+    username: AccountName
     password: str = Field(min_length=12, max_length=256)
     role: Role
-    site_id: IdStr | None = Field(
+    site_id: Id | None = Field(
         default=None,
         description="The user's site (required for operators and desks; a site admin's "
         "users get the admin's site); none: a site-wide admin.",
@@ -40,7 +40,7 @@ class UserActiveIn(BaseModel):
 class UserSiteIn(BaseModel):
     """Bind a user to a site; null makes an admin site-wide (site-wide admins only)."""
 
-    site_id: IdStr | None
+    site_id: Id | None
 
 
 def _site_for(admin: UserPrincipal, wanted: str | None) -> str | None:

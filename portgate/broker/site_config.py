@@ -35,7 +35,7 @@ from pydantic import (
 )
 
 from gate_protocol.broker_accounts import api_connection_users, cli_user
-from gate_protocol.topics import TopicError, validate_id
+from gate_protocol.ids import AccountName, Id, is_account_name
 
 __all__ = [
     "BrokerSettings",
@@ -47,10 +47,6 @@ __all__ = [
     "broker_users",
     "load_site_config",
 ]
-
-# Broker user names end up in the password file (`user:hash`) and as MQTT client ids.
-_NAME = r"^[A-Za-z0-9._-]{1,64}$"
-_NAME_RE = re.compile(_NAME)
 
 
 class SiteConfigError(ValueError):
@@ -72,19 +68,9 @@ class GateEntry(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: str = Field(description="Gate id: one topic level, letters, digits, '.', '_' or '-'.")
+    # An id that also names its nodes' broker users (agent-<id>, bridge-<id>): no ':'.
+    id: AccountName = Field(description="Gate id: letters, digits, '.', '_' or '-'.")
     name: Annotated[str, StringConstraints(max_length=200)] = ""
-
-    @field_validator("id")
-    @classmethod
-    def _valid_id(cls, value: str) -> str:
-        try:
-            validate_id(value, what="gate id")
-        except TopicError as exc:
-            raise ValueError(str(exc)) from None
-        if not _NAME_RE.match(value):
-            raise ValueError("gate id may only use letters, digits, '.', '_' and '-'")
-        return value
 
 
 class BrokerSettings(BaseModel):
@@ -92,14 +78,14 @@ class BrokerSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    api_user: Annotated[str, StringConstraints(pattern=_NAME)] = "api"
+    api_user: AccountName = "api"
     api_workers: Annotated[int, Field(ge=1, le=64)] = Field(
         1,
         description="Worker processes of `portgate api --workers N`: with N > 1 every "
         "worker connection gets its own broker user (derived from the API user).",
     )
-    admin_user: Annotated[str, StringConstraints(pattern=_NAME)] = "admin"
-    healthcheck_user: Annotated[str, StringConstraints(pattern=_NAME)] | None = Field(
+    admin_user: AccountName = "admin"
+    healthcheck_user: AccountName | None = Field(
         None, description="Optional user that may read only $SYS/broker/uptime (probes)."
     )
     password_env_prefix: Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]*$")] = (
@@ -112,17 +98,9 @@ class SiteConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    site: str = Field(description="Site id (one topic level).")
+    site: Id = Field(description="Site id (one topic level).")
     gates: list[GateEntry] = Field(min_length=1)
     broker: BrokerSettings = Field(default_factory=BrokerSettings)
-
-    @field_validator("site")
-    @classmethod
-    def _valid_site(cls, value: str) -> str:
-        try:
-            return validate_id(value, what="site id")
-        except TopicError as exc:
-            raise ValueError(str(exc)) from None
 
     @field_validator("gates")
     @classmethod
@@ -185,7 +163,7 @@ def broker_users(site: SiteConfig) -> list[BrokerUser]:
     names = [user.username for user in users]
     if len(set(names)) != len(names):
         raise SiteConfigError("broker user names collide (site-wide user named like a gate node)")
-    too_long = [name for name in names if not _NAME_RE.match(name)]
+    too_long = [name for name in names if not is_account_name(name)]
     if too_long:
         raise SiteConfigError(f"broker user names longer than 64 characters: {too_long}")
     return users

@@ -2,35 +2,34 @@
 
 Each action reuses the API's own service (the audited alarm acknowledgement, the remote-open
 service with four-eyes, the threat-level crud) and then tells this process's live clients
-of that site. Every route is CSRF-checked: the page calls them with the session cookie.
+of that site; the remote-open routes are the very handlers of the API's URLs
+(`central_api.routes.remote_open`). Every route is CSRF-checked: the page calls them with the
+session cookie.
 
 A site-bound user acts on their own site only: the services look alarms, gates and sites up
 through the request's site-scoped session, so another site's answers 404 as if it did not
 exist; open requests (no site column) are checked through their gate by `approve_open`.
 """
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
-from sqlmodel import Session
 
 from central_api.alarms.ack import acknowledge_alarm
-from central_api.crud.sites import get_gate, set_threat_level
+from central_api.crud.sites import set_threat_level
 from central_api.dashboard.hub import LiveItem
 from central_api.dashboard.state import LiveDep
 from central_api.dashboard.views import alarm_view
-from central_api.deps import SessionDep, SettingsDep
+from central_api.deps import SessionDep
 from central_api.errors import NotFoundError
-from central_api.models import AlarmAck, OpenRequest, OpenRequestCreate, OpenRequestPublic
-from central_api.openings import approve_open, request_open
+from central_api.models import AlarmAck
+from central_api.routes.params import IdPath
+from central_api.routes.remote_open import add_remote_open_routes
 from central_api.security.auth import AdminUser, OperatorUser, UserPrincipal
 from central_api.security.pages import CsrfGuard
 
 __all__ = ["ThreatLevelChange", "router"]
 
 router = APIRouter(prefix="/dashboard/api", tags=["dashboard"], dependencies=[Depends(CsrfGuard())])
-IdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 
 
 class ThreatLevelChange(BaseModel):
@@ -46,13 +45,6 @@ def _check_sees(user: UserPrincipal, *, site_id: str, what: str) -> None:
         raise NotFoundError(f"{what} not found")
 
 
-def _open_item(session: Session, request: OpenRequest) -> LiveItem:
-    """The live item of a remote open, for the streams of its gate's site."""
-    gate = get_gate(session=session, gate_id=request.gate_id)
-    public = OpenRequestPublic.model_validate(request, from_attributes=True)
-    return LiveItem.of("open", public.model_dump(mode="json"), site_id=gate.site_id)
-
-
 @router.post("/alarms/{alarm_id}/ack")
 def ack_alarm(
     alarm_id: IdPath, body: AlarmAck, session: SessionDep, user: OperatorUser
@@ -64,45 +56,7 @@ def ack_alarm(
     return alarm_view(alarm)
 
 
-@router.post("/gates/{gate_id}/open", status_code=202)
-def open_gate(
-    gate_id: IdPath,
-    body: OpenRequestCreate,
-    session: SessionDep,
-    settings: SettingsDep,
-    live: LiveDep,
-    user: OperatorUser,
-) -> OpenRequestPublic:
-    """Open a lane with a reason: issued at once, or pending a second operator (four-eyes)."""
-    _check_sees(user, site_id=get_gate(session=session, gate_id=gate_id).site_id, what="gate")
-    request = request_open(
-        session=session,
-        gate_id=gate_id,
-        open_create=body,
-        username=user.username,
-        ttl_s=settings.open_command_ttl_s,
-    )
-    live.hub.publish(_open_item(session, request))
-    return OpenRequestPublic.model_validate(request, from_attributes=True)
-
-
-@router.post("/open-requests/{request_id}/approve")
-def approve_open_request(
-    request_id: IdPath,
-    session: SessionDep,
-    settings: SettingsDep,
-    live: LiveDep,
-    user: OperatorUser,
-) -> OpenRequestPublic:
-    """Approve another operator's pending remote open."""
-    request = approve_open(
-        session=session,
-        request_id=request_id,
-        username=user.username,
-        ttl_s=settings.open_command_ttl_s,
-    )
-    live.hub.publish(_open_item(session, request))
-    return OpenRequestPublic.model_validate(request, from_attributes=True)
+add_remote_open_routes(router)
 
 
 @router.post("/sites/{site_id}/threat-level")

@@ -23,6 +23,7 @@ from central_api.dashboard.state import LiveDep
 from central_api.db import utc_now
 from central_api.deps import SessionDep
 from central_api.models import Role
+from central_api.routes.params import IdQuery
 from central_api.security.auth import OperatorUser, UserPrincipal
 from central_api.security.pages import StreamRoleRequirement
 from central_api.web.layout import SECURITY_HEADERS
@@ -36,7 +37,6 @@ HEARTBEAT_S = 15.0
 # server shutting down waits for open responses, so none may last for hours.
 MAX_STREAM_S = 120.0
 StreamOperator = Annotated[UserPrincipal, Depends(StreamRoleRequirement(Role.OPERATOR))]
-IdQuery = Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9._:-]*$")]
 
 
 @router.get("/snapshot")

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Path, Query, UploadFile
+from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import Response
 from sqlmodel import col, select
 
@@ -19,12 +19,12 @@ from central_api.enroll.tables import IssuedPass, RetainedPhoto
 from central_api.errors import NotFoundError
 from central_api.models import Appointment, Company
 from central_api.routes.desk.photos import read_upload
+from central_api.routes.params import IdPath
 from central_api.security.auth import DeskUser
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api/v1/enroll", tags=["enrollment"])
-IdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 _MEDIA = {"png": "image/png", "pdf": "application/pdf"}
 
 

@@ -7,7 +7,7 @@ Changes of existing people (`PATCH /api/v1/people/{id}`, revocation included), b
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from gate_protocol.records import PersonKind
 from sqlmodel import col, select
 
@@ -19,12 +19,12 @@ from central_api.enroll.privacy import erase_person, export_person
 from central_api.enroll.schemas import EnrollOptions, EnrollPersonIn, PersonSummary
 from central_api.enroll.tables import PersonExternalId
 from central_api.models import AccessGroup, CompetencyType, Gate, Site
+from central_api.routes.params import IdPath
 from central_api.security.auth import DeskUser
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api/v1/enroll", tags=["enrollment"])
-IdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 
 
 @router.get("/options", response_model=EnrollOptions)

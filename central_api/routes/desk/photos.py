@@ -25,12 +25,12 @@ from central_api.enroll.schemas import PhotoOutcome, SecondUserIn
 from central_api.enroll.settings import photo_key
 from central_api.errors import InvalidError
 from central_api.models import Role
+from central_api.routes.params import IdPath
 from central_api.security.auth import AdminUser, DeskUser, authenticate_user
 
 __all__ = ["read_upload", "router"]
 
 router = APIRouter(prefix="/api/v1/enroll", tags=["enrollment"])
-IdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 _OUTCOME_STATUS = {"ok": 200, "accepted": 201, "rejected": 422, "duplicate": 409}
 _RESPONSES: dict[int | str, dict[str, object]] = {
     422: {"model": PhotoOutcome, "description": "Rejected: quality reasons."},
