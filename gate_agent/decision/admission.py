@@ -51,7 +51,7 @@ from gate_agent.face.track import FaceTracks
 from gate_agent.loop.inbox import CodeSeen, FaceIdentified, PresentationDecided
 from gate_agent.loop.workers import Bus, WorkQueue
 from gate_agent.outbox.delivery import Delivery
-from gate_agent.outbox.events import Outbox
+from gate_agent.outbox.store import Outbox
 
 __all__ = ["Admission", "AlarmRaiser", "LoopState"]
 

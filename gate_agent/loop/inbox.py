@@ -12,7 +12,7 @@ from gate_agent.outbox.confirm import ConfirmResult
 
 __all__ = [
     "CodeSeen",
-    "EventsConfirmed",
+    "OutboxConfirmed",
     "FaceIdentified",
     "InboxItem",
     "MqttConnected",
@@ -95,8 +95,8 @@ class ReplicaSynced:
 
 
 @dataclass(frozen=True, slots=True)
-class EventsConfirmed:
-    """The confirm worker's answer: which published events the API stores."""
+class OutboxConfirmed:
+    """The confirm worker's answer: which published events and alarms the API stores."""
 
     result: ConfirmResult
 
@@ -116,6 +116,6 @@ InboxItem = (
     | FaceIdentified
     | PresentationDecided
     | ReplicaSynced
-    | EventsConfirmed
+    | OutboxConfirmed
     | Stop
 )
