@@ -34,10 +34,9 @@ from central_api.errors import ServiceError
 from central_api.gc_watch import watch_gc
 from central_api.ingest.worker import IngestWorker
 from central_api.routes import audit, auth, events, gates, health, people, rules, sites, users
-from central_api.routes.alarm_confirm import router as alarm_confirm_router
 from central_api.routes.dashboard import mount_dashboard
 from central_api.routes.desk import router as enroll_router
-from central_api.routes.event_confirm import router as event_confirm_router
+from central_api.routes.gate_uploads import router as gate_uploads_router
 
 __all__ = ["MAX_BODY_BYTES", "BodyLimit", "create_app"]
 
@@ -140,8 +139,7 @@ def create_app(
     for module in (health, auth, users, sites, people, rules, events, gates, audit):
         app.include_router(module.router)
     app.include_router(enroll_router)  # security-desk enrollment (issue 6)
-    app.include_router(event_confirm_router)  # agents ask which events are stored
-    app.include_router(alarm_confirm_router)  # and which alarms, sending what is missing
+    app.include_router(gate_uploads_router)  # agents confirm what is stored, send the rest
     mount_dashboard(app)  # issue 7: live dashboard, taps this process's ingest
     _install_handlers(app)
     _install_body_limit(app)

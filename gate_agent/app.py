@@ -29,9 +29,8 @@ from gate_agent.loop.agent import GateAgent
 from gate_agent.loop.inbox import InboxItem, Stop
 from gate_agent.loop.node import AGENT_VERSION, AgentTopics, agent_status
 from gate_agent.loop.workers import Workers
-from gate_agent.outbox.alarms import AlarmSender
-from gate_agent.outbox.events import Outbox
-from gate_agent.outbox.sender import EventSender
+from gate_agent.outbox.sender import OutboxSender
+from gate_agent.outbox.store import Outbox
 
 __all__ = ["AgentApp"]
 
@@ -140,11 +139,10 @@ class AgentApp:
             replica=self._replica_view,
             site=config.site,
             gate=config.gate,
-            events_api=confirm_api,
-            alarm_api=confirm_api,
+            confirm_api=confirm_api,
         )
-        self.sender = EventSender(
-            outbox=self.outbox,
+        self.sender = OutboxSender(
+            rows=self.outbox.events,
             publisher=self.link,
             topic=build_topic(GateTopic(config.site, config.gate, GateChannel.EVENT)),
             window=config.outbox.publish_window,
@@ -161,8 +159,8 @@ class AgentApp:
             replica=view,
             inbox=self.inbox,
             faces=self.tracker.tracks if self.tracker is not None else None,
-            alarms=AlarmSender(
-                alarms=self.outbox.alarms,
+            alarms=OutboxSender(
+                rows=self.outbox.alarms,
                 publisher=self.link,
                 topic=build_topic(GateTopic(config.site, config.gate, GateChannel.ALARM)),
                 api=events_api,

@@ -1,14 +1,19 @@
-"""The live feed: what this process receives, turned into board updates and hub items.
+"""The live feed: what this process stores or receives, turned into board updates and hub items.
 
-`LiveFeed.offer` is called for every MQTT message this process receives (on paho's network
-thread), and for every message this process itself releases after a commit (the local tap
-of `central_api.bus.notify`), so it only does a non-blocking ``put_nowait`` on a bounded queue;
-one feed thread decodes, names the person, updates the gate board and publishes to the hub.
-Every API replica subscribes to the broker itself, so every replica's browsers see every
-event, whichever replica's insert won, and every alarm an API replica raised or
-acknowledged (site alarm topic). Duplicates (at-least-once delivery, and a replica's own
-notice arriving both locally and back from the broker) are dropped here by id. Every hub
-item is tagged with its site, so each browser gets only what its user may see (`LiveHub`).
+`LiveFeed.offer_ingested` takes what this process's ingest stored, already decoded, from
+MQTT and from gates' HTTP re-sends alike (`central_api.ingest.taps`); `LiveFeed.offer`
+takes raw messages this process receives but does not store (the site alarm topic, the
+per-process live connection when several processes share the MQTT subscription) and every
+message this process itself releases after a commit (the local tap of
+`central_api.bus.notify`). Both only do a non-blocking ``put_nowait`` on a bounded queue;
+one feed thread decodes what is raw, names the person, updates the gate board and
+publishes to the hub. Every API replica subscribes to the broker itself, so every
+replica's browsers see every event that reaches the broker, whichever replica's insert
+won, and every alarm an API replica raised or acknowledged (site alarm topic); an event a
+gate re-sends over HTTP is shown by the replica that stored it. Duplicates (at-least-once
+delivery, and a replica's own notice arriving both locally and back from the broker) are
+dropped here by id. Every hub item is tagged with its site, so each browser gets only what
+its user may see (`LiveHub`).
 """
 
 import logging
@@ -16,7 +21,7 @@ import queue
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from gate_protocol.messages import (
@@ -30,7 +35,7 @@ from gate_protocol.messages import (
     NodeStatus,
     decode_message,
 )
-from gate_protocol.topics import GateChannel, GateTopic, SiteAlarmTopic, TopicError, parse_topic
+from gate_protocol.topics import SiteAlarmTopic, TopicError, parse_topic
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -44,21 +49,25 @@ from central_api.dashboard.views import (
     alarm_view_from_notice,
     event_view_from_message,
 )
+from central_api.ingest.store import RejectedMessage, decode_gate_message
+from central_api.ingest.taps import Ingested
 
 __all__ = ["LiveFeed"]
 
 logger = logging.getLogger(__name__)
-_LIVE_CHANNELS = frozenset(
-    {GateChannel.EVENT, GateChannel.ALARM, GateChannel.STATE, GateChannel.STATUS}
-)
 _SEEN_IDS = 20_000
 _PEOPLE_KEPT = 50_000
 _BATCH = 500  # messages handled together at most
 _GATE_REFRESH_S = 5.0
 
 
+_Raw = tuple[str, bytes]
+# A message of the site alarm topic (an API replica's alarm or acknowledgement).
+_SiteMessage = tuple[str, Message]
+
+
 class LiveFeed:
-    """Decode what ingest received and push it to the board and the hub, off ingest's path."""
+    """Push what ingest stored or received to the board and the hub, off ingest's path."""
 
     def __init__(
         self,
@@ -72,7 +81,7 @@ class LiveFeed:
         self._engine = engine
         self._hub = hub
         self._board = board
-        self._queue: queue.Queue[tuple[str, bytes] | None] = queue.Queue(maxsize=maxsize)
+        self._queue: queue.Queue[_Raw | Ingested | None] = queue.Queue(maxsize=maxsize)
         self._person_ttl = person_ttl_s
         self._people: dict[str, tuple[float, PersonInfo | None]] = {}
         self._seen: OrderedDict[str, None] = OrderedDict()
@@ -84,9 +93,17 @@ class LiveFeed:
 
     def offer(self, topic: str, payload: bytes) -> None:
         """Take one raw message; never blocks (a full queue drops it for the live view only)."""
+        self._put((topic, payload))
+
+    def offer_ingested(self, messages: Sequence[Ingested]) -> None:
+        """Take what ingest stored, decoded; never blocks (like `offer`)."""
+        for message in messages:
+            self._put(message)
+
+    def _put(self, item: _Raw | Ingested) -> None:
         self.start()
         try:
-            self._queue.put_nowait((topic, payload))
+            self._queue.put_nowait(item)
         except queue.Full:
             self.dropped += 1
             if self.dropped % 1000 == 1:
@@ -139,35 +156,36 @@ class LiveFeed:
         """Decode one message and publish what the browsers need."""
         self.handle_batch([(topic, payload)])
 
-    def handle_batch(self, items: list[tuple[str, bytes]]) -> None:
-        """Decode messages, name their people in one query, publish (the feed thread's body).
+    def handle_batch(self, items: Sequence[_Raw | Ingested]) -> None:
+        """Decode what is raw, name the people in one query, publish (the feed thread's body).
 
         One bad message never stops the others or the live view: it is logged and skipped.
         """
-        decoded: list[tuple[GateTopic | SiteAlarmTopic, Message]] = []
-        for topic, payload in items:
+        decoded: list[Ingested | _SiteMessage] = []
+        for item in items:
             try:
-                one = self._decode(topic, payload)
+                one = item if isinstance(item, Ingested) else self._decode(*item)
             except Exception:
                 logger.exception("live feed could not decode a message")
                 continue
             if one is not None:
                 decoded.append(one)
+        people = {_person_of(one) for one in decoded}
         try:
-            self._load_people(
-                {m.person_id for _, m in decoded if isinstance(m, AccessEvent | AlarmNotice)}
-            )
+            self._load_people(people)
         except Exception:  # the people are then looked up one by one
             logger.exception("live feed could not name a batch's people")
-        for parsed, message in decoded:
+        for one in decoded:
             try:
-                self._apply(parsed, message)
+                if isinstance(one, Ingested):
+                    self._apply(one)
+                else:
+                    self._handle_site_alarm(*one)
             except Exception:
                 logger.exception("live feed could not handle a message")
 
-    def _decode(
-        self, topic: str, payload: bytes
-    ) -> tuple[GateTopic | SiteAlarmTopic, Message] | None:
+    @staticmethod
+    def _decode(topic: str, payload: bytes) -> Ingested | _SiteMessage | None:
         """The message of a topic the live view shows, or None."""
         try:
             parsed = parse_topic(topic)
@@ -175,24 +193,21 @@ class LiveFeed:
             return None
         if isinstance(parsed, SiteAlarmTopic):
             try:
-                return parsed, decode_message(payload)
+                return parsed.site, decode_message(payload)
             except MessageError:
                 logger.warning("undecodable message on the site alarm topic of %s", parsed.site)
                 return None
-        if not isinstance(parsed, GateTopic) or parsed.channel not in _LIVE_CHANNELS:
-            return None
-        try:
-            return parsed, decode_message(payload)
-        except MessageError:
-            return None  # ingest counts and logs the rejection
+        try:  # a gate's message that another process stores: decoded by ingest's rules
+            gate_topic, message = decode_gate_message(topic, payload)
+        except RejectedMessage:
+            return None  # the process that stores it counts and logs the rejection
+        return Ingested(gate_topic.site, gate_topic.gate, message)
 
-    def _apply(self, parsed: GateTopic | SiteAlarmTopic, message: Message) -> None:
-        """Update the board and publish one decoded message."""
-        if isinstance(parsed, SiteAlarmTopic):
-            self._handle_site_alarm(parsed.site, message)
-            return
-        meta = self._gate(parsed.gate)
-        if meta is None or meta.site_id != parsed.site:
+    def _apply(self, ingested: Ingested) -> None:
+        """Update the board and publish one gate's message."""
+        message = ingested.message
+        meta = self._gate(ingested.gate_id)
+        if meta is None or meta.site_id != ingested.site_id:
             return
         self.handled += 1
         gate_id, site_id = meta.gate_id, meta.site_id
@@ -213,7 +228,8 @@ class LiveFeed:
                 site_id=site_id,
             )
         elif isinstance(message, NodeStatus):
-            if parsed.node == message.node and self._board.apply_node_status(gate_id, message):
+            # The status's node matched its topic's (decode_gate_message checks it).
+            if self._board.apply_node_status(gate_id, message):
                 self._publish_tile(gate_id, site_id)
         elif isinstance(message, GateState) and self._board.apply_state(gate_id, message):
             self._publish_tile(gate_id, site_id)
@@ -302,3 +318,9 @@ class LiveFeed:
             self._people.clear()
         for person_id in wanted:
             self._people[person_id] = (now, found.get(person_id))
+
+
+def _person_of(one: Ingested | _SiteMessage) -> str | None:
+    """Whom a message names on the live view (an event's person, an API alarm's)."""
+    message = one.message if isinstance(one, Ingested) else one[1]
+    return message.person_id if isinstance(message, AccessEvent | AlarmNotice) else None

@@ -1,6 +1,7 @@
 """Storing what gates report: events (idempotent on event_id), alarms, node status.
 
-Two doors lead here: `POST /api/v1/events` (an agent replaying its outbox) and the MQTT
+Two doors lead here: ``POST /api/v1/events`` and ``/alarms`` (an agent replaying its
+outbox, `central_api.routes.gate_uploads`) and the MQTT
 subscription, whose paho callback only enqueues; one `IngestWorker` thread
 (`central_api.ingest.worker`) stores. A
 malformed message is counted (``portgate_ingest_rejected_total{reason}``), logged and
@@ -29,6 +30,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col
 
 from central_api.db import utc_now
+from central_api.ingest.taps import GateMessage
 from central_api.insider.checks import InsiderRules, check_event
 from central_api.metrics import ALARMS_TOTAL, EVENTS_TOTAL
 from central_api.models import AccessEventRecord, Alarm, Gate, NodeStatusRecord, Site
@@ -38,6 +40,7 @@ __all__ = [
     "IngestResult",
     "RejectedMessage",
     "accept_message",
+    "decode_gate_message",
     "handle_message",
     "store_alarm",
     "store_event_batch",
@@ -274,12 +277,12 @@ def store_status(*, session: Session, site_id: str, gate_id: str, status: NodeSt
     session.add(row)
 
 
-def accept_message(*, session: Session, topic: str, payload: bytes) -> tuple[Gate, Any]:
-    """Validate one MQTT message against its topic; returns ``(gate, message)``.
+def decode_gate_message(topic: str, payload: bytes) -> tuple[GateTopic, GateMessage]:
+    """Decode one MQTT message of a gate against its topic (no database needed).
 
     Raises:
-        RejectedMessage: bad topic, undecodable payload, wrong kind for the channel, unknown
-            gate or a gate of another site, implausible event time.
+        RejectedMessage: bad topic, undecodable payload, wrong kind for the channel, a
+            status whose node differs from the topic's.
     """
     try:
         parsed = parse_topic(topic)
@@ -291,6 +294,19 @@ def accept_message(*, session: Session, topic: str, payload: bytes) -> tuple[Gat
         message = decode_message(payload, _EXPECTED[parsed.channel])
     except MessageError as exc:
         raise RejectedMessage(exc.reason.value, exc.detail) from None
+    if isinstance(message, NodeStatus) and parsed.node is not None and parsed.node != message.node:
+        raise RejectedMessage("invalid", "status node differs from the topic's node")
+    return parsed, cast("GateMessage", message)
+
+
+def accept_message(*, session: Session, topic: str, payload: bytes) -> tuple[Gate, GateMessage]:
+    """Validate one MQTT message against its topic; returns ``(gate, message)``.
+
+    Raises:
+        RejectedMessage: bad topic, undecodable payload, wrong kind for the channel, unknown
+            gate or a gate of another site, implausible event time.
+    """
+    parsed, message = decode_gate_message(topic, payload)
     gate = session.get(Gate, parsed.gate)
     # The broker's ACL lets a gate publish only under its own topics; the topic's site must
     # also be the gate's site, or one site could write into another's records.
@@ -298,19 +314,26 @@ def accept_message(*, session: Session, topic: str, payload: bytes) -> tuple[Gat
         raise RejectedMessage("unknown_gate", f"no gate {parsed.gate!r} at site {parsed.site!r}")
     if isinstance(message, AccessEvent):
         check_event_time(message, now=utc_now())
-    if isinstance(message, NodeStatus) and parsed.node is not None and parsed.node != message.node:
-        raise RejectedMessage("invalid", "status node differs from the topic's node")
     return gate, message
 
 
-def store_message(*, session: Session, gate: Gate, message: Any) -> None:
-    """Store one accepted message (events one by one: see IngestWorker for batches)."""
+def store_message(*, session: Session, gate: Gate, message: GateMessage) -> bool:
+    """Store one accepted message (events one by one: see IngestWorker for batches).
+
+    Returns False for an event or alarm stored before (nothing new to show).
+    """
     if isinstance(message, AccessEvent):
-        store_events(session=session, site_id=gate.site_id, gate_id=gate.id, events=[message])
-    elif isinstance(message, AlarmRaised):
-        store_alarm(session=session, site_id=gate.site_id, gate_id=gate.id, alarm=message)
-    elif isinstance(message, NodeStatus):
+        return (
+            store_events(
+                session=session, site_id=gate.site_id, gate_id=gate.id, events=[message]
+            ).stored
+            > 0
+        )
+    if isinstance(message, AlarmRaised):
+        return store_alarm(session=session, site_id=gate.site_id, gate_id=gate.id, alarm=message)
+    if isinstance(message, NodeStatus):
         store_status(session=session, site_id=gate.site_id, gate_id=gate.id, status=message)
+    return True
 
 
 def handle_message(*, session: Session, topic: str, payload: bytes) -> str:

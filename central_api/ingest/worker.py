@@ -5,14 +5,13 @@ batches of up to `batch` messages, validates each (`accept_message`), stores all
 batch's events with ONE ``INSERT ... ON CONFLICT (event_id) DO NOTHING`` and commits, and
 only then acknowledges the batch's messages to the broker: a message is never acknowledged
 before it is stored (or refused for good), so a crash loses nothing. A message it refuses
-is counted and logged; it never stops the loop.
+is counted and logged; it never stops the loop. After each commit, what was new is handed,
+decoded, to the taps (`central_api.ingest.taps`: the live dashboard).
 """
 
 import logging
 import queue
 import threading
-from collections.abc import Callable
-from typing import Any
 
 from gate_protocol.messages import AccessEvent
 from gate_protocol.topics import GateTopic, TopicError, parse_topic
@@ -23,10 +22,10 @@ from central_api.bus.mqtt import Ack
 from central_api.ingest.store import (
     RejectedMessage,
     accept_message,
-    handle_message,
     store_event_batch,
     store_message,
 )
+from central_api.ingest.taps import GateMessage, Ingested, IngestTap, IngestTaps
 from central_api.metrics import INGEST_QUEUE, INGEST_REJECTED_TOTAL
 from central_api.models import Gate, Site
 
@@ -48,8 +47,8 @@ class IngestWorker:
             engine: Where to store.
             maxsize: Queue bound (a full queue makes paho's thread wait, then drops).
             batch: Most messages stored per transaction.
-            tap_received: Hand what `enqueue` receives to the taps too (False when a
-                separate live connection feeds them through `offer_live`).
+            tap_received: Hand what this worker stores from MQTT to the taps too (False
+                when a separate live connection feeds them through `offer_live`).
         """
         self._engine = engine
         self._queue: queue.Queue[_Item | None] = queue.Queue(maxsize=maxsize)
@@ -58,11 +57,11 @@ class IngestWorker:
         self._thread = threading.Thread(target=self._run, name="portgate-ingest", daemon=True)
         self.processed = 0
         self._idle = threading.Event()
-        self._taps: list[Callable[[str, bytes], None]] = []
+        self.taps = IngestTaps()
 
-    def add_tap(self, tap: Callable[[str, bytes], None]) -> None:
-        """Also hand every received message to `tap` (the live dashboard); it must not block."""
-        self._taps.append(tap)
+    def add_tap(self, tap: IngestTap) -> None:
+        """Also hand what is stored to `tap` (the live dashboard); it must not block."""
+        self.taps.add(tap)
 
     def enqueue(self, topic: str, payload: bytes, ack: Ack | None = None) -> None:
         """Queue one message (called on paho's network thread; waits at most 5 s if full).
@@ -76,16 +75,10 @@ class IngestWorker:
             INGEST_REJECTED_TOTAL.labels(reason="queue_full").inc()
             logger.error("ingest queue full: message on %s left to the broker", topic)
         INGEST_QUEUE.set(self._queue.qsize())
-        if self._tap_received:
-            self.offer_live(topic, payload)
 
     def offer_live(self, topic: str, payload: bytes) -> None:
         """Hand one message to the taps only (the per-process live connection)."""
-        for tap in self._taps:
-            try:
-                tap(topic, payload)
-            except Exception:  # a live-view problem must never stop storing
-                logger.exception("ingest tap failed")
+        self.taps.received(topic, payload)
 
     def start(self) -> None:
         """Start the storing thread (again, after a stop: an app's lifespan may rerun)."""
@@ -134,25 +127,32 @@ class IngestWorker:
             return
         try:
             with Session(self._engine) as session:
-                self._store_batch(session, real)
+                stored = self._store_batch(session, real)
                 session.commit()
             _ack_all(real)
         except Exception:
             logger.exception("ingest batch failed; storing its messages one by one")
-            for topic, payload, ack in real:
-                try:
-                    with Session(self._engine) as session:
-                        self._handle(session, topic, payload)
-                        session.commit()
-                except Exception:
-                    INGEST_REJECTED_TOTAL.labels(reason="store_error").inc()
-                    # Not acknowledged: the broker delivers it again after a reconnect.
-                    logger.exception("message on %s could not be stored", topic)
-                    continue
-                _ack_all([(topic, payload, ack)])
+            stored = [
+                one for topic, payload, ack in real if (one := self._store_one(topic, payload, ack))
+            ]
         self.processed += len(real)
+        if self._tap_received:
+            self.taps.ingested(stored)
 
-    def _store_batch(self, session: Session, items: list[_Item]) -> None:
+    def _store_one(self, topic: str, payload: bytes, ack: Ack | None) -> Ingested | None:
+        try:
+            with Session(self._engine) as session:
+                stored = self._handle(session, topic, payload)
+                session.commit()
+        except Exception:
+            INGEST_REJECTED_TOTAL.labels(reason="store_error").inc()
+            # Not acknowledged: the broker delivers it again after a reconnect.
+            logger.exception("message on %s could not be stored", topic)
+            return None
+        _ack_all([(topic, payload, ack)])
+        return stored
+
+    def _store_batch(self, session: Session, items: list[_Item]) -> list[Ingested]:
         # Every gate of the batch and its site in two queries, held until the batch is
         # stored: accept_message and the insider checks then find them in the session's
         # identity map (which holds objects only as long as someone references them).
@@ -163,6 +163,7 @@ class IngestWorker:
             site_ids = {gate.site_id for gate in gates}
             held = [*gates, *session.exec(select(Site).where(col(Site.id).in_(site_ids))).all()]
         events: list[tuple[str, str, AccessEvent]] = []
+        stored: list[Ingested] = []
         for topic, payload, _ in items:
             accepted = self._accept(session, topic, payload)
             if accepted is None:
@@ -170,13 +171,20 @@ class IngestWorker:
             gate, message = accepted
             if isinstance(message, AccessEvent):
                 events.append((gate.site_id, gate.id, message))
-            else:
-                store_message(session=session, gate=gate, message=message)
-        store_event_batch(session=session, events=events)
+            elif not store_message(session=session, gate=gate, message=message):
+                continue
+            stored.append(Ingested(gate.site_id, gate.id, message))
+        new_ids = set(store_event_batch(session=session, events=events).stored_ids)
         held.clear()
+        # What is new, in the order received (an event stored before is not news).
+        return [
+            one
+            for one in stored
+            if not isinstance(one.message, AccessEvent) or one.message.event_id in new_ids
+        ]
 
     @staticmethod
-    def _accept(session: Session, topic: str, payload: bytes) -> tuple[Gate, Any] | None:
+    def _accept(session: Session, topic: str, payload: bytes) -> tuple[Gate, GateMessage] | None:
         try:
             return accept_message(session=session, topic=topic, payload=payload)
         except RejectedMessage as exc:
@@ -185,13 +193,17 @@ class IngestWorker:
             return None
 
     @staticmethod
-    def _handle(session: Session, topic: str, payload: bytes) -> None:
+    def _handle(session: Session, topic: str, payload: bytes) -> Ingested | None:
         # Every rejection happens before the message writes anything, so no savepoint.
         try:
-            handle_message(session=session, topic=topic, payload=payload)
+            gate, message = accept_message(session=session, topic=topic, payload=payload)
         except RejectedMessage as exc:
             INGEST_REJECTED_TOTAL.labels(reason=exc.reason).inc()
             logger.warning("MQTT message on %s rejected: %s", topic[:200], exc)
+            return None
+        if not store_message(session=session, gate=gate, message=message):
+            return None
+        return Ingested(gate.site_id, gate.id, message)
 
 
 def _gate_of(topic: str) -> str | None:

@@ -1,37 +1,24 @@
-"""Events and alarms: gates post batches; operators read events and acknowledge alarms."""
+"""Events and alarms for operators: read events, read and acknowledge alarms.
+
+Gates send theirs through `central_api.routes.gate_uploads`.
+"""
 
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from gate_protocol.api_models import MAX_EVENT_BATCH, EventBatch, EventBatchResult
 from sqlmodel import col, select
 
 from central_api.alarms.ack import acknowledge_alarm as acknowledge
 from central_api.deps import SessionDep
 from central_api.errors import InvalidError
-from central_api.ingest.store import RejectedMessage, store_events
 from central_api.models import AccessEventPublic, AccessEventRecord, Alarm, AlarmAck, AlarmPublic
 from central_api.routes.params import IdPath
-from central_api.security.auth import GateAgent, OperatorUser
+from central_api.security.auth import OperatorUser
 
-__all__ = ["MAX_BATCH", "router"]
+__all__ = ["router"]
 
 router = APIRouter(prefix="/api/v1", tags=["events"])
-MAX_BATCH = MAX_EVENT_BATCH
-
-
-@router.post("/events", response_model=EventBatchResult)
-def post_events(body: EventBatch, session: SessionDep, gate: GateAgent) -> EventBatchResult:
-    """Store a batch of the calling gate's events once each (idempotent on event_id)."""
-    try:
-        result = store_events(
-            session=session, site_id=gate.site_id, gate_id=gate.gate_id, events=body.events
-        )
-    except RejectedMessage as exc:
-        raise InvalidError(str(exc)) from None
-    session.commit()
-    return EventBatchResult(stored=result.stored, duplicates=result.duplicates)
 
 
 @router.get("/events", response_model=list[AccessEventPublic])

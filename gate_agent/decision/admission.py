@@ -51,7 +51,7 @@ from gate_agent.face.identify import FaceIdentified, Identified
 from gate_agent.face.track import FaceTracks
 from gate_agent.links.bus import Bus
 from gate_agent.outbox.delivery import Delivery
-from gate_agent.outbox.events import Outbox
+from gate_agent.outbox.store import Outbox
 
 __all__ = ["Admission", "AlarmRaiser", "DecisionQueue", "LoopState"]
 

@@ -18,7 +18,8 @@ from gate_protocol.messages import AccessEvent, AlarmKind
 
 from gate_agent.decision.presentation import Verdict, gate_denial
 from gate_agent.decision.story import Story, build_event, finish_draft
-from gate_agent.outbox.events import Outbox, OutboxFull
+from gate_agent.outbox.rows import OutboxFull
+from gate_agent.outbox.store import Outbox
 
 __all__ = ["OUTBOX_FULL_DETAIL", "EventRecorder", "refusal"]
 
@@ -60,7 +61,7 @@ class EventRecorder:
     @property
     def must_refuse(self) -> bool:
         """Whether the gate must deny because it could not record a passage."""
-        return self._outbox.full
+        return self._outbox.events.full
 
     def draft(self, story: Story) -> None:
         """Keep an opening's event-to-be on disk before its command leaves."""
@@ -69,16 +70,18 @@ class EventRecorder:
 
     def record(self, story: Story) -> AccessEvent | None:
         """Commit the story's event (replacing its draft); None when it could not be."""
-        reserve = 0 if story.verdict.granted else max(10, self._outbox.max_unsent // 10)
+        events = self._outbox.events
+        reserve = 0 if story.verdict.granted else max(10, events.max_rows // 10)
         event = None
         try:
-            event = self._outbox.append(
-                partial(_build, story), reserve=reserve, draft_id=story.command_id
-            )
+            if story.command_id is not None:  # an opening: it happened, so it is recorded
+                event = self._outbox.finish_draft(story.command_id, partial(_build, story))
+            else:
+                event = events.append(partial(_build, story), reserve=reserve)
         except OutboxFull:
             self._drops["event:outbox_full"] += 1
             _log.error("outbox full: event of lane %d not recorded", story.presentation.lane)
-        if self._outbox.full:
+        if events.full:
             self._alarm_full()
         return event
 
@@ -86,7 +89,7 @@ class EventRecorder:
         """Turn the drafts of openings a previous run left open into events."""
         drafts = self._outbox.drafts()
         for command_id, draft in drafts:
-            self._outbox.append(partial(_finish, draft), draft_id=command_id)
+            self._outbox.finish_draft(command_id, partial(_finish, draft))
         if drafts:
             _log.warning("recorded %d openings left open by the previous run", len(drafts))
         return len(drafts)
@@ -96,7 +99,7 @@ class EventRecorder:
         if self._full_alarm_at is not None and now - self._full_alarm_at < _FULL_ALARM_EVERY_S:
             return
         self._full_alarm_at = now
-        waiting = self._outbox.unconfirmed
+        waiting = self._outbox.events.unconfirmed
         _log.error("event outbox is full (%d unconfirmed): the gate denies", waiting)
         self._raise_alarm(AlarmKind.OUTBOX_FULL, f"{waiting} events not confirmed by the API")
 

@@ -1,6 +1,8 @@
 """The agent's HTTP client of the central API: decisions, events and alarms, replicas.
 
-Every call has a hard timeout. A decision that times out, cannot connect or gets a 5xx
+Events and alarms travel the same way (`upload`, `known`): each kind's `Upload` names its
+path and bodies (``/api/v1/events`` and ``/api/v1/alarms``, each with ``/known``). Every
+call has a hard timeout. A decision that times out, cannot connect or gets a 5xx
 raises `ApiUnavailable`, and the agent decides from its replica instead; a 4xx is a bug or a
 bad key and raises `ApiRejected` (the agent still falls back, but logs it loudly).
 """
@@ -8,7 +10,9 @@ bad key and raises `ApiRejected` (the agent still falls back, but logs it loudly
 from __future__ import annotations
 
 import logging
-from typing import TypeVar
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 import httpx
 from gate_protocol.api_models import (
@@ -27,11 +31,61 @@ from gate_protocol.messages import AccessEvent, AlarmRaised
 from gate_protocol.replica import ReplicaDelta, ReplicaSnapshot, decode_replica
 from pydantic import BaseModel, ValidationError
 
-__all__ = ["ApiClient", "ApiError", "ApiRejected", "ApiUnavailable"]
+__all__ = [
+    "ALARM_UPLOAD",
+    "EVENT_UPLOAD",
+    "ApiClient",
+    "ApiError",
+    "ApiRejected",
+    "ApiUnavailable",
+    "BatchResult",
+    "Upload",
+]
 
 _log = logging.getLogger(__name__)
 GATE_KEY_HEADER = "X-Gate-Key"
-_A = TypeVar("_A", bound=BaseModel)
+_T = TypeVar("_T")
+_M = TypeVar("_M", AccessEvent, AlarmRaised)
+BatchResult = EventBatchResult | AlarmBatchResult
+
+
+@dataclass(frozen=True, slots=True)
+class Upload(Generic[_M]):
+    """How one kind of outbox message reaches the API over HTTP (its wire, as agents speak it).
+
+    Attributes:
+        path: Where a batch is posted; ``{path}/known`` asks which ids are stored.
+        noun: The kind in log lines and errors ("events", "alarms").
+        batch: Builds the batch body.
+        result: Reads the batch answer.
+        query: Builds the known-ids body.
+        answer: Reads the known-ids answer (the ids the API stores).
+    """
+
+    path: str
+    noun: str
+    batch: Callable[[tuple[_M, ...]], BaseModel]
+    result: Callable[[bytes], BatchResult]
+    query: Callable[[tuple[str, ...]], BaseModel]
+    answer: Callable[[bytes], tuple[str, ...]]
+
+
+EVENT_UPLOAD: Upload[AccessEvent] = Upload(
+    path="/api/v1/events",
+    noun="events",
+    batch=lambda events: EventBatch(events=events),
+    result=EventBatchResult.model_validate_json,
+    query=lambda ids: EventIdQuery(event_ids=ids),
+    answer=lambda raw: EventIdAnswer.model_validate_json(raw).known,
+)
+ALARM_UPLOAD: Upload[AlarmRaised] = Upload(
+    path="/api/v1/alarms",
+    noun="alarms",
+    batch=lambda alarms: AlarmBatch(alarms=alarms),
+    result=AlarmBatchResult.model_validate_json,
+    query=lambda ids: AlarmIdQuery(alarm_ids=ids),
+    answer=lambda raw: AlarmIdAnswer.model_validate_json(raw).known,
+)
 
 
 class ApiError(RuntimeError):
@@ -119,53 +173,32 @@ class ApiClient:
             raise ApiUnavailable("decision answer is for another request")
         return answer
 
-    def send_events(self, events: list[AccessEvent]) -> EventBatchResult:
-        """POST /api/v1/events (idempotent on event_id).
+    def upload(self, wire: Upload[_M], messages: Sequence[_M]) -> BatchResult:
+        """POST a batch of one kind (``/api/v1/events`` or ``/alarms``; idempotent on the id).
 
         Raises:
             ApiUnavailable: timeout, connection error, 5xx or an unreadable answer.
             ApiRejected: a 4xx.
         """
-        batch = EventBatch(events=tuple(events))
-        return self._exchange("/api/v1/events", batch, EventBatchResult, "event batch")
+        body = wire.batch(tuple(messages))
+        return self._exchange(wire.path, body, wire.result, f"{wire.noun} batch")
 
-    def known_events(self, event_ids: list[str]) -> frozenset[str]:
-        """POST /api/v1/events/known: which of these event ids of this gate the API stores.
+    def known(self, wire: Upload[_M], ids: Sequence[str]) -> frozenset[str]:
+        """POST ``{path}/known``: which of these ids of this gate's messages the API stores.
 
         Raises:
             ApiUnavailable: timeout, connection error, 5xx or an unreadable answer.
             ApiRejected: a 4xx.
         """
-        query = EventIdQuery(event_ids=tuple(event_ids))
-        answer = self._exchange("/api/v1/events/known", query, EventIdAnswer, "known-events")
+        path = f"{wire.path}/known"
+        known = self._exchange(path, wire.query(tuple(ids)), wire.answer, f"known-{wire.noun}")
         # Only what was asked counts: an answer naming other ids confirms nothing more.
-        return frozenset(answer.known) & frozenset(event_ids)
+        return frozenset(known) & frozenset(ids)
 
-    def send_alarms(self, alarms: list[AlarmRaised]) -> AlarmBatchResult:
-        """POST /api/v1/alarms (idempotent on alarm_id).
-
-        Raises:
-            ApiUnavailable: timeout, connection error, 5xx or an unreadable answer.
-            ApiRejected: a 4xx.
-        """
-        batch = AlarmBatch(alarms=tuple(alarms))
-        return self._exchange("/api/v1/alarms", batch, AlarmBatchResult, "alarm batch")
-
-    def known_alarms(self, alarm_ids: list[str]) -> frozenset[str]:
-        """POST /api/v1/alarms/known: which of these alarm ids of this gate the API stores.
-
-        Raises:
-            ApiUnavailable: timeout, connection error, 5xx or an unreadable answer.
-            ApiRejected: a 4xx.
-        """
-        query = AlarmIdQuery(alarm_ids=tuple(alarm_ids))
-        answer = self._exchange("/api/v1/alarms/known", query, AlarmIdAnswer, "known-alarms")
-        return frozenset(answer.known) & frozenset(alarm_ids)
-
-    def _exchange(self, path: str, body: BaseModel, answer: type[_A], what: str) -> _A:
+    def _exchange(self, path: str, body: BaseModel, read: Callable[[bytes], _T], what: str) -> _T:
         raw = self._post(path, body.model_dump_json().encode(), self._sync_timeout)
         try:
-            return answer.model_validate_json(raw)
+            return read(raw)
         except ValidationError:
             raise ApiUnavailable(f"{what} answer does not validate") from None
 

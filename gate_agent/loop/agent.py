@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from gate_protocol.messages import (
+    AccessEvent,
     AlarmKind,
     AlarmRaised,
     CommandAck,
@@ -50,13 +51,13 @@ from gate_agent.links.bus import (
     MqttSubscribed,
 )
 from gate_agent.links.inbound import decode_inbound
-from gate_agent.loop.inbox import EventsConfirmed, InboxItem, ReplicaSynced, Stop
+from gate_agent.loop.inbox import InboxItem, OutboxConfirmed, ReplicaSynced, Stop
 from gate_agent.loop.node import AgentTopics, agent_status
 from gate_agent.loop.workers import WorkQueue
-from gate_agent.outbox.alarms import AlarmSender
 from gate_agent.outbox.delivery import Delivery
-from gate_agent.outbox.events import Outbox
-from gate_agent.outbox.sender import EventSender
+from gate_agent.outbox.rows import OutboxFull
+from gate_agent.outbox.sender import OutboxSender
+from gate_agent.outbox.store import Outbox
 
 __all__ = ["GateAgent"]
 
@@ -87,13 +88,13 @@ class GateAgent:
         config: AgentConfig,
         bus: Bus,
         outbox: Outbox,
-        sender: EventSender,
+        sender: OutboxSender[AccessEvent],
         workers: WorkQueue,
         replica: ReplicaView,
         inbox: queue.Queue[InboxItem],
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         faces: FaceTracks | None = None,
-        alarms: AlarmSender | None = None,
+        alarms: OutboxSender[AlarmRaised] | None = None,
     ) -> None:
         self._config = config
         self._bus = bus
@@ -111,11 +112,10 @@ class GateAgent:
         self._topics = AgentTopics.of(site=config.site, gate=config.gate)
         self._topic = self._topics.channel
         self._delivery = Delivery(
-            outbox=outbox,
             events=sender,
             alarms=alarms
-            or AlarmSender(
-                alarms=outbox.alarms, publisher=bus, topic=self._topic[GateChannel.ALARM]
+            or OutboxSender(
+                rows=outbox.alarms, publisher=bus, topic=self._topic[GateChannel.ALARM]
             ),
             workers=workers,
             api=config.api,
@@ -181,7 +181,7 @@ class GateAgent:
             self._admission.on_decided(item)
         elif isinstance(item, ReplicaSynced):
             self._install_replica(item)
-        elif isinstance(item, EventsConfirmed):
+        elif isinstance(item, OutboxConfirmed):
             self._delivery.on_confirmed(item.result)
         elif isinstance(item, MqttConnected):
             self._on_connected()
@@ -255,7 +255,9 @@ class GateAgent:
             alarm_id=new_id(), alarm=kind, lane=lane, at=self._clock(), detail=detail
         )
         # On disk before it is published, like events: a crash or an outage loses none.
-        if not self._outbox.alarms.append(alarm):
+        try:
+            self._outbox.alarms.append(alarm)
+        except OutboxFull:
             self.drops["alarm:outbox_full"] += 1
             _log.error("alarm outbox full: %s alarm not recorded", kind.value)
             return

@@ -17,7 +17,7 @@ from gate_agent.face.identify import FaceIdentified
 from gate_agent.links.bus import MqttEvent
 from gate_agent.outbox.confirm import ConfirmResult
 
-__all__ = ["EventsConfirmed", "InboxItem", "ReplicaSynced", "Stop"]
+__all__ = ["InboxItem", "OutboxConfirmed", "ReplicaSynced", "Stop"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,8 +28,8 @@ class ReplicaSynced:
 
 
 @dataclass(frozen=True, slots=True)
-class EventsConfirmed:
-    """The confirm worker's answer: which published events the API stores."""
+class OutboxConfirmed:
+    """The confirm worker's answer: which published events and alarms the API stores."""
 
     result: ConfirmResult
 
@@ -45,6 +45,6 @@ InboxItem = (
     | FaceIdentified
     | PresentationDecided
     | ReplicaSynced
-    | EventsConfirmed
+    | OutboxConfirmed
     | Stop
 )

@@ -20,14 +20,8 @@ from gate_agent.decision.decider import PresentationDecided, PresentationDecider
 from gate_agent.decision.presentation import Presentation, gate_denial
 from gate_agent.decision.replica_store import ReplicaStore, sync_replica
 from gate_agent.links.api_client import ApiClient, ApiError
-from gate_agent.loop.inbox import EventsConfirmed, InboxItem, ReplicaSynced
-from gate_agent.outbox.confirm import (
-    AlarmConfirmApi,
-    ConfirmJob,
-    ConfirmResult,
-    EventApi,
-    reconcile_events,
-)
+from gate_agent.loop.inbox import InboxItem, OutboxConfirmed, ReplicaSynced
+from gate_agent.outbox.confirm import ConfirmApi, ConfirmJob, ConfirmResult, reconcile
 
 __all__ = ["WorkQueue", "Workers"]
 
@@ -62,9 +56,8 @@ class Workers:
         site: This gate's site id (a replica for another gate is refused).
         gate: This gate's id.
         queue_size: Presentations waiting for a decision, at most.
-        events_api: The API client of the confirm worker (its own: one client per thread).
-        alarm_api: The confirm worker's client for alarms (default: `events_api`'s if it
-            has the alarm calls, else `api`).
+        confirm_api: The API client of the confirm worker (its own: one client per thread;
+            default: `api`).
     """
 
     def __init__(
@@ -78,8 +71,7 @@ class Workers:
         site: str,
         gate: str,
         queue_size: int = 16,
-        events_api: EventApi | None = None,
-        alarm_api: AlarmConfirmApi | None = None,
+        confirm_api: ConfirmApi | None = None,
     ) -> None:
         self._inbox = inbox
         self._decider = decider
@@ -88,10 +80,7 @@ class Workers:
         self._replica = replica
         self._site = site
         self._gate = gate
-        self._events_api = events_api or api
-        self._alarm_api: AlarmConfirmApi = alarm_api or (
-            events_api if isinstance(events_api, ApiClient) else api
-        )
+        self._confirm_api: ConfirmApi = confirm_api or api
         self._jobs: queue.Queue[Presentation | None] = queue.Queue(maxsize=queue_size)
         self._confirm_jobs: queue.Queue[ConfirmJob | None] = queue.Queue(maxsize=1)
         self._sync_wanted = threading.Event()
@@ -185,11 +174,9 @@ class Workers:
             if job is None:
                 return
             try:
-                result = reconcile_events(api=self._events_api, job=job, alarm_api=self._alarm_api)
+                result = reconcile(api=self._confirm_api, job=job)
             except Exception as exc:
                 _log.exception("confirm worker failed")
-                result = ConfirmResult(
-                    asked=len(job.events), confirmed=(), known=0, resent=0, error=repr(exc)
-                )
+                result = ConfirmResult.failed(job, repr(exc))
             # Always answer, so the loop knows the job is over and sends the next one.
-            self._inbox.put(EventsConfirmed(result))
+            self._inbox.put(OutboxConfirmed(result))

@@ -1,171 +1,133 @@
 """Confirming published events and alarms with the API: a broker's PUBACK is not proof.
 
 A broker may acknowledge a message and then lose it (it crashed before saving the API's
-persistent session, say). So the agent keeps every published event and alarm until the API
-confirms it: a worker asks ``POST /api/v1/events/known`` (``/alarms/known``) about a batch
+persistent session, say). So the agent keeps every published row until the API confirms
+it: a worker asks ``POST /api/v1/{events,alarms}/known`` about a batch of each kind
 published a while ago, and sends the ones the API does not know again with
-``POST /api/v1/events`` (``/alarms``; idempotent on the id). `reconcile_events` is that
-exchange for both kinds, with no state of its own: the loop hands it a `ConfirmJob` and
-marks (events) or forgets (alarms) what the `ConfirmResult` names confirmed.
+``POST /api/v1/{events,alarms}`` (idempotent on the id). `reconcile` is that exchange, the
+same for every kind, with no state of its own: the loop hands it a `ConfirmJob` and each
+kind's sender marks what its `ConfirmOutcome` names confirmed.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import Any, Protocol
 
-from gate_protocol.api_models import MAX_EVENT_BATCH, AlarmBatchResult, EventBatchResult
-from gate_protocol.messages import AccessEvent, AlarmRaised
+from gate_protocol.api_models import MAX_ALARM_BATCH, MAX_EVENT_BATCH
 
-from gate_agent.links.api_client import ApiError
-from gate_agent.outbox.alarms import PendingAlarm
-from gate_agent.outbox.events import PendingEvent
+from gate_agent.links.api_client import ApiError, BatchResult, Upload
+from gate_agent.outbox.kinds import M, OutboxKind
+from gate_agent.outbox.rows import Pending
 
 __all__ = [
     "CONFIRM_BATCH",
-    "AlarmConfirmApi",
+    "ConfirmApi",
+    "ConfirmBatch",
     "ConfirmJob",
+    "ConfirmOutcome",
     "ConfirmResult",
-    "EventApi",
-    "reconcile_events",
+    "reconcile",
 ]
 
 _log = logging.getLogger(__name__)
-CONFIRM_BATCH = MAX_EVENT_BATCH
-_M = TypeVar("_M", AccessEvent, AlarmRaised)
+CONFIRM_BATCH = min(MAX_EVENT_BATCH, MAX_ALARM_BATCH)
 
 
-class EventApi(Protocol):
-    """The API calls that confirm events (the real one is `ApiClient`)."""
+class ConfirmApi(Protocol):
+    """The API calls that confirm rows of any kind (the real one is `ApiClient`)."""
 
-    def known_events(self, event_ids: list[str]) -> frozenset[str]:
-        """Which of these event ids of this gate the API stores."""
+    def known(self, wire: Upload[M], ids: Sequence[str]) -> frozenset[str]:
+        """Which of these ids of this gate's messages of one kind the API stores."""
         ...
 
-    def send_events(self, events: list[AccessEvent]) -> EventBatchResult:
-        """Store a batch of events (idempotent on event_id)."""
+    def upload(self, wire: Upload[M], messages: Sequence[M]) -> BatchResult:
+        """Store a batch of one kind (idempotent on the id)."""
         ...
 
 
-class AlarmConfirmApi(Protocol):
-    """The API calls that confirm alarms (the real one is `ApiClient`)."""
+@dataclass(frozen=True, slots=True)
+class ConfirmBatch:
+    """Published, unconfirmed rows of one kind to check with the API, in outbox order."""
 
-    def known_alarms(self, alarm_ids: list[str]) -> frozenset[str]:
-        """Which of these alarm ids of this gate the API stores."""
-        ...
-
-    def send_alarms(self, alarms: list[AlarmRaised]) -> AlarmBatchResult:
-        """Store a batch of alarms (idempotent on alarm_id)."""
-        ...
+    kind: OutboxKind[Any]
+    pending: tuple[Pending[Any], ...]
 
 
 @dataclass(frozen=True, slots=True)
 class ConfirmJob:
-    """Published, unconfirmed events and alarms to check with the API (a batch of each)."""
+    """One round for the confirm worker: a batch of each kind that has one."""
 
-    events: tuple[PendingEvent, ...]
-    alarms: tuple[PendingAlarm, ...] = ()
+    batches: tuple[ConfirmBatch, ...]
 
 
 @dataclass(frozen=True, slots=True)
-class ConfirmResult:
-    """What the API confirmed of a job.
+class ConfirmOutcome:
+    """What the API confirmed of one kind's batch.
 
     Attributes:
-        asked: Events in the job.
+        kind: Which rows.
+        asked: Rows in the batch.
         confirmed: Outbox sequence numbers the API now stores.
         known: Of those, how many it already had.
         resent: Of those, how many it did not have and stored from the re-send.
-        error: Why (part of) the job was not confirmed, if so.
-        alarms_confirmed: Alarm sequence numbers the API now stores.
-        alarms_resent: Of those, how many it stored from the re-send.
-        alarm_error: Why (some of) the job's alarms were not confirmed, if so.
+        error: Why (part of) the batch was not confirmed, if so.
     """
 
+    kind: OutboxKind[Any]
     asked: int
-    confirmed: tuple[int, ...]
-    known: int
-    resent: int
-    error: str | None = None
-    alarms_confirmed: tuple[int, ...] = ()
-    alarms_resent: int = 0
-    alarm_error: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class _Outcome:
     confirmed: tuple[int, ...] = ()
     known: int = 0
     resent: int = 0
     error: str | None = None
 
 
-def reconcile_events(
-    *, api: EventApi, job: ConfirmJob, alarm_api: AlarmConfirmApi | None = None
-) -> ConfirmResult:
-    """Ask the API which events and alarms of `job` it stores and send it the others again.
+@dataclass(frozen=True, slots=True)
+class ConfirmResult:
+    """The confirm worker's answer to a job: one outcome per batch."""
 
-    Alarms are checked only with an `alarm_api` (else they stay unconfirmed).
-    """
-    events = _reconcile(
-        [(p.seq, p.event.event_id, p.event) for p in job.events],
-        known=api.known_events,
-        send=api.send_events,
-        what="events",
-    )
-    alarms = (
-        _reconcile(
-            [(p.seq, p.alarm.alarm_id, p.alarm) for p in job.alarms],
-            known=alarm_api.known_alarms,
-            send=alarm_api.send_alarms,
-            what="alarms",
-        )
-        if alarm_api is not None
-        else _Outcome()
-    )
-    return ConfirmResult(
-        asked=len(job.events),
-        confirmed=events.confirmed,
-        known=events.known,
-        resent=events.resent,
-        error=events.error,
-        alarms_confirmed=alarms.confirmed,
-        alarms_resent=alarms.resent,
-        alarm_error=alarms.error,
-    )
+    outcomes: tuple[ConfirmOutcome, ...]
+
+    @classmethod
+    def failed(cls, job: ConfirmJob, error: str) -> ConfirmResult:
+        """A job of which nothing was confirmed."""
+        return cls(tuple(ConfirmOutcome(b.kind, len(b.pending), error=error) for b in job.batches))
 
 
-def _reconcile(
-    items: Sequence[tuple[int, str, _M]],
-    *,
-    known: Callable[[list[str]], frozenset[str]],
-    send: Callable[[list[_M]], object],
-    what: str,
-) -> _Outcome:
-    """One kind's exchange: `items` are ``(seq, id, message)`` in outbox order."""
-    if not items:
-        return _Outcome()
+def reconcile(*, api: ConfirmApi, job: ConfirmJob) -> ConfirmResult:
+    """Ask the API which rows of `job` it stores and send it the others again."""
+    return ConfirmResult(tuple(_reconcile(api, batch) for batch in job.batches))
+
+
+def _reconcile(api: ConfirmApi, batch: ConfirmBatch) -> ConfirmOutcome:
+    """One kind's exchange."""
+    kind, asked = batch.kind, len(batch.pending)
+    if not batch.pending:
+        return ConfirmOutcome(kind, 0)
+    items = [(p.seq, kind.id_of(p.message), p.message) for p in batch.pending]
     try:
-        known_ids = known([key for _, key, _ in items])
+        known_ids = api.known(kind.upload, [key for _, key, _ in items])
     except ApiError as exc:
-        return _Outcome(error=str(exc))
+        return ConfirmOutcome(kind, asked, error=str(exc))
     stored = tuple(seq for seq, key, _ in items if key in known_ids)
     unknown = [(seq, message) for seq, key, message in items if key not in known_ids]
     if not unknown:
-        return _Outcome(confirmed=stored, known=len(stored))
+        return ConfirmOutcome(kind, asked, confirmed=stored, known=len(stored))
     _log.warning(
         "the API lacks %d of %d %s the broker acknowledged; sending them again",
         len(unknown),
-        len(items),
-        what,
+        asked,
+        kind.noun,
     )
     try:
-        send([message for _, message in unknown])
+        api.upload(kind.upload, [message for _, message in unknown])
     except ApiError as exc:
-        return _Outcome(confirmed=stored, known=len(stored), error=str(exc))
-    return _Outcome(
+        return ConfirmOutcome(kind, asked, confirmed=stored, known=len(stored), error=str(exc))
+    return ConfirmOutcome(
+        kind,
+        asked,
         confirmed=stored + tuple(seq for seq, _ in unknown),
         known=len(stored),
         resent=len(unknown),

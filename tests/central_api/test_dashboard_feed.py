@@ -19,6 +19,7 @@ from central_api.dashboard.hub import LiveHub, LiveItem
 from central_api.dashboard.state import DashboardState
 from central_api.db import utc_now
 from central_api.models import Role
+from gate_protocol.api_models import AlarmBatch, EventBatch
 from gate_protocol.messages import (
     AccessEvent,
     AlarmKind,
@@ -82,6 +83,7 @@ def test_ingest_hands_every_message_to_the_live_feed(
     live: DashboardState = app.state.dashboard
     message = event()
     app.state.ingest.enqueue(topic(world, GateChannel.EVENT), encode_message(message))
+    assert app.state.ingest.wait_idle(5.0)  # stored first, then handed to the feed
     assert live.feed.wait_idle(5.0)
     assert channels(captured) == ["event", "gate"]
     data = json.loads(captured[0].text)
@@ -90,6 +92,65 @@ def test_ingest_hands_every_message_to_the_live_feed(
     assert data["decided_by"] == "replica" and data["face_score"] == 0.42
     tile = json.loads(captured[1].text)
     assert tile["events_per_minute"] == 1 and tile["last_event"]["event_id"] == message.event_id
+
+
+def post_events(client: TestClient, world: World, *events: AccessEvent) -> dict[str, int]:
+    answer = client.post(
+        "/api/v1/events",
+        content=EventBatch(events=events).model_dump_json(),
+        headers={**world.gate_key(), "Content-Type": "application/json"},
+    )
+    assert answer.status_code == 200, answer.text
+    result: dict[str, int] = answer.json()
+    return result
+
+
+def test_an_event_a_gate_sends_over_http_reaches_the_live_feed_once(
+    app: FastAPI, world: World, client: TestClient, captured: list[LiveItem]
+) -> None:
+    # The event never touched MQTT: the agent replayed it over HTTP.
+    live: DashboardState = app.state.dashboard
+    message = event()
+    assert post_events(client, world, message) == {"stored": 1, "duplicates": 0}
+    assert live.feed.wait_idle(5.0)
+    assert channels(captured) == ["event", "gate"]
+    data = json.loads(captured[0].text)
+    assert data["event_id"] == message.event_id and data["gate_id"] == world.gate
+    assert data["site_id"] == world.site and data["decided_by"] == "replica"
+    # Sent again (the agent never heard the answer): stored before, so nothing new to show.
+    assert post_events(client, world, message) == {"stored": 0, "duplicates": 1}
+    assert live.feed.wait_idle(5.0)
+    assert channels(captured) == ["event", "gate"]
+
+
+def test_an_alarm_a_gate_sends_over_http_is_streamed_once(
+    app: FastAPI, world: World, client: TestClient, captured: list[LiveItem]
+) -> None:
+    # Told twice in this process (its site notice and ingest's tap): one stream item.
+    live: DashboardState = app.state.dashboard
+    alarm = AlarmRaised(alarm_id=new_id(), alarm=AlarmKind.WATCHLIST, lane=1, at=utc_now())
+    answer = client.post(
+        "/api/v1/alarms",
+        content=AlarmBatch(alarms=(alarm,)).model_dump_json(),
+        headers={**world.gate_key(), "Content-Type": "application/json"},
+    )
+    assert answer.status_code == 200 and answer.json() == {"stored": 1, "duplicates": 0}
+    assert live.feed.wait_idle(5.0)
+    assert channels(captured) == ["alarm"]
+    assert json.loads(captured[0].text)["alarm_id"] == alarm.alarm_id
+
+
+def test_an_event_mqtt_redelivers_after_it_was_stored_is_not_handed_again(
+    app: FastAPI, world: World, captured: list[LiveItem]
+) -> None:
+    live: DashboardState = app.state.dashboard
+    payload = encode_message(event())
+    for _ in range(2):  # the second one after the first was stored and shown
+        app.state.ingest.enqueue(topic(world, GateChannel.EVENT), payload)
+        assert app.state.ingest.wait_idle(5.0)
+        assert live.feed.wait_idle(5.0)
+    assert channels(captured) == ["event", "gate"]
+    assert live.feed.handled == 1  # the feed was not even asked about the duplicate
 
 
 def test_with_no_browser_watching_the_board_keeps_up_and_nothing_is_built(

@@ -13,11 +13,11 @@ from gate_agent.decision.presentation import Presentation, Verdict
 from gate_agent.links.api_client import ApiClient
 from gate_agent.links.bus import MqttConnected, MqttIncoming, MqttPublished
 from gate_agent.loop.agent import GateAgent
-from gate_agent.loop.inbox import EventsConfirmed, InboxItem
-from gate_agent.outbox.alarms import AlarmApi, AlarmSender
-from gate_agent.outbox.confirm import ConfirmJob, ConfirmResult
-from gate_agent.outbox.events import Outbox
-from gate_agent.outbox.sender import EventSender
+from gate_agent.loop.inbox import InboxItem, OutboxConfirmed
+from gate_agent.outbox.confirm import ConfirmJob, ConfirmOutcome, ConfirmResult
+from gate_agent.outbox.kinds import EVENTS
+from gate_agent.outbox.sender import OutboxSender, UploadApi
+from gate_agent.outbox.store import Outbox
 from gate_protocol.messages import (
     AccessEvent,
     AckResult,
@@ -82,7 +82,7 @@ def build(
     calls: list[str] | None = None,
     workers: FakeWorkers | None = None,
     confirm_interval_s: float = 5.0,
-    alarm_api: AlarmApi | None = None,
+    alarm_api: UploadApi | None = None,
 ) -> tuple[GateAgent, Outbox, FakeBus]:
     config = agent_config(
         tmp_path,
@@ -103,8 +103,8 @@ def build(
             )
         ),
     )
-    sender = EventSender(
-        outbox=outbox,
+    sender = OutboxSender(
+        rows=outbox.events,
         publisher=bus,
         topic=topic(GateChannel.EVENT),
         window=10,
@@ -121,8 +121,8 @@ def build(
         workers=workers or FakeWorkers(),
         replica=ReplicaView(None, None),
         inbox=inbox,
-        alarms=AlarmSender(
-            alarms=outbox.alarms,
+        alarms=OutboxSender(
+            rows=outbox.alarms,
             publisher=bus,
             topic=topic(GateChannel.ALARM),
             api=alarm_api,
@@ -167,13 +167,13 @@ def test_grant_is_drafted_on_disk_before_the_command_leaves(tmp_path: Path) -> N
     agent.handle(MqttIncoming(topic(GateChannel.CMD_ACK), encode_message(ack)))
     passage = Passage(command_id=command.command_id, lane=0, passed=True, at=datetime.now(UTC))
     agent.handle(MqttIncoming(topic(GateChannel.PASSAGE), encode_message(passage)))
-    assert outbox.drafts() == [] and outbox.unsent == 1
+    assert outbox.drafts() == [] and outbox.events.unsent == 1
     [raw_event] = bus.on(GateChannel.EVENT)
     event = decode_message(raw_event, expected=AccessEvent)
     assert isinstance(event, AccessEvent)
     assert event.passed is True and event.command_id == command.command_id
     agent.handle(MqttPublished(mid=len(bus.published)))
-    assert outbox.unsent == 0
+    assert outbox.events.unsent == 0
     # The passage is remembered for offline anti-passback, also across a restart.
     assert agent.replica.last_passages["P1"].direction is Direction.ENTRY
     assert outbox.last_passages()["P1"] == agent.replica.last_passages["P1"]
@@ -184,11 +184,11 @@ def test_full_outbox_denies_grants_and_raises_outbox_full_once(tmp_path: Path) -
     agent.connected = False  # nothing is delivered: the outbox fills up
     agent.handle(decided(Decision.DENIED))
     agent.handle(decided(Decision.DENIED))
-    assert outbox.full
+    assert outbox.events.full
     agent.handle(decided(Decision.GRANTED))
     agent.handle(decided(Decision.GRANTED))
     assert bus.on(GateChannel.CMD_OPEN) == []
-    events = [p.event for p in outbox.pending(limit=10)]
+    events = [p.message for p in outbox.events.pending(limit=10)]
     assert [e.decision for e in events[2:]] == [Decision.DENIED, Decision.DENIED]
     assert events[2].reason is ReasonCode.GATE_OFFLINE_POLICY
     assert events[2].reason_detail is not None and "outbox full" in events[2].reason_detail
@@ -221,7 +221,7 @@ def test_presentations_go_to_the_workers_unless_the_outbox_is_full(tmp_path: Pat
     agent.handle(decided(Decision.DENIED))
     agent.handle(MqttIncoming(topic(GateChannel.CREDENTIAL), encode_message(read)))
     assert len(workers.submitted) == 1  # denied on the spot instead
-    assert outbox.unsent == 2
+    assert outbox.events.unsent == 2
 
 
 def test_restart_turns_drafts_into_events(tmp_path: Path) -> None:
@@ -231,9 +231,9 @@ def test_restart_turns_drafts_into_events(tmp_path: Path) -> None:
     outbox.close()
     agent2, outbox2, _ = build(tmp_path)
     assert agent2.recover_drafts() == 1
-    [pending] = outbox2.pending(limit=5)
-    assert pending.event.passed is None and pending.event.decision is Decision.GRANTED
-    assert pending.event.reason_detail == "agent restarted before the turnstile answered"
+    [pending] = outbox2.events.pending(limit=5)
+    assert pending.message.passed is None and pending.message.decision is Decision.GRANTED
+    assert pending.message.reason_detail == "agent restarted before the turnstile answered"
 
 
 def test_one_time_pass_granted_offline_is_spent_once(tmp_path: Path) -> None:
@@ -249,7 +249,7 @@ def test_one_time_pass_granted_offline_is_spent_once(tmp_path: Path) -> None:
     agent.handle(PresentationDecided(item.presentation, offline, None, 1.0))
     agent.handle(PresentationDecided(item.presentation, offline, None, 1.0))
     assert len(bus.on(GateChannel.CMD_OPEN)) == 1
-    [denied] = [p.event for p in outbox.pending(limit=5)]
+    [denied] = [p.message for p in outbox.events.pending(limit=5)]
     assert denied.reason is ReasonCode.PASS_ALREADY_USED
     assert agent.replica.used_appointments == frozenset({"A1"})
     assert outbox.used_appointments() == frozenset({"A1"})
@@ -272,7 +272,7 @@ def test_http_replay_backs_off_while_the_api_is_away_too(tmp_path: Path) -> None
     for _ in range(20):
         agent.tick()
     assert calls == ["/api/v1/events"]  # one try, then a pause
-    assert outbox.unsent == 1
+    assert outbox.events.unsent == 1
 
 
 def test_a_full_decision_queue_still_gives_one_denial_event(tmp_path: Path) -> None:
@@ -290,9 +290,9 @@ def test_a_full_decision_queue_still_gives_one_denial_event(tmp_path: Path) -> N
         read_at=datetime.now(UTC),
     )
     agent.handle(MqttIncoming(topic(GateChannel.CREDENTIAL), encode_message(read)))
-    [pending] = outbox.pending(limit=5)
-    assert pending.event.decision is Decision.DENIED
-    assert pending.event.reason_detail == "gate busy: decision queue full"
+    [pending] = outbox.events.pending(limit=5)
+    assert pending.message.decision is Decision.DENIED
+    assert pending.message.reason_detail == "gate busy: decision queue full"
     assert agent.drops["presentation:busy"] == 1
 
 
@@ -307,20 +307,21 @@ def test_published_events_go_to_the_confirm_worker_and_back(tmp_path: Path) -> N
     agent.tick()
     # Only the PUBACKed event is asked about; one job at a time.
     [job] = workers.confirms
-    assert [p.seq for p in job.events] == [1]
+    assert [p.seq for p in job.batches[0].pending] == [1]
     agent.handle(MqttPublished(mid=second))
     time.sleep(0.02)
     agent.tick()
     assert len(workers.confirms) == 1
-    assert outbox.unsent == 0 and outbox.unconfirmed == 2
-    agent.handle(EventsConfirmed(ConfirmResult(asked=1, confirmed=(1,), known=0, resent=1)))
-    assert outbox.unconfirmed == 1
+    assert outbox.events.unsent == 0 and outbox.events.unconfirmed == 2
+    confirmed = ConfirmOutcome(EVENTS, asked=1, confirmed=(1,), known=0, resent=1)
+    agent.handle(OutboxConfirmed(ConfirmResult((confirmed,))))
+    assert outbox.events.unconfirmed == 1
     time.sleep(0.02)
     agent.tick()
-    assert [p.seq for p in workers.confirms[-1].events] == [2]
+    assert [p.seq for p in workers.confirms[-1].batches[0].pending] == [2]
     # A failed round confirms nothing; the next round asks again.
-    agent.handle(EventsConfirmed(ConfirmResult(2, (), 0, 0, error="HTTP 503")))
-    assert outbox.unconfirmed == 1
+    agent.handle(OutboxConfirmed(ConfirmResult((ConfirmOutcome(EVENTS, 2, error="HTTP 503"),))))
+    assert outbox.events.unconfirmed == 1
     time.sleep(0.02)
     agent.tick()
-    assert [p.seq for p in workers.confirms[-1].events] == [2]
+    assert [p.seq for p in workers.confirms[-1].batches[0].pending] == [2]

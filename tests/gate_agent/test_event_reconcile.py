@@ -1,17 +1,34 @@
-"""The reconcile exchange with a fake API, and the sender's side of confirmation."""
+"""The reconcile exchange with a fake API, and the sender's and delivery's side of it."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import httpx
 import pytest
-from agent_support import GATE_KEY
+from agent_support import GATE_KEY, agent_config
 from agent_support import make_event as event
+from test_agent_loop import FakeWorkers
 
-from gate_agent.links.api_client import ApiClient, ApiError, ApiRejected, ApiUnavailable
-from gate_agent.outbox.confirm import CONFIRM_BATCH, ConfirmJob, reconcile_events
-from gate_agent.outbox.events import Outbox, PendingEvent
-from gate_agent.outbox.sender import EventSender
+from gate_agent.links.api_client import (
+    EVENT_UPLOAD,
+    ApiClient,
+    ApiError,
+    ApiRejected,
+    ApiUnavailable,
+    Upload,
+)
+from gate_agent.outbox.confirm import (
+    CONFIRM_BATCH,
+    ConfirmBatch,
+    ConfirmJob,
+    ConfirmOutcome,
+    reconcile,
+)
+from gate_agent.outbox.delivery import Delivery
+from gate_agent.outbox.kinds import EVENTS
+from gate_agent.outbox.rows import Pending
+from gate_agent.outbox.sender import OutboxSender
+from gate_agent.outbox.store import Outbox
 from gate_protocol.api_models import EventBatchResult, EventIdAnswer, EventIdQuery
 from gate_protocol.messages import AccessEvent
 
@@ -26,13 +43,15 @@ class FakeApi:
         self.fail_known: ApiError | None = None
         self.fail_send: ApiError | None = None
 
-    def known_events(self, event_ids: list[str]) -> frozenset[str]:
+    def known(self, wire: Upload[AccessEvent], event_ids: Sequence[str]) -> frozenset[str]:
+        assert wire is EVENT_UPLOAD
         self.asked.append(list(event_ids))
         if self.fail_known is not None:
             raise self.fail_known
         return frozenset(self.stored & set(event_ids))
 
-    def send_events(self, events: list[AccessEvent]) -> EventBatchResult:
+    def upload(self, wire: Upload[AccessEvent], events: Sequence[AccessEvent]) -> EventBatchResult:
+        assert wire is EVENT_UPLOAD
         self.sent.append([e.event_id for e in events])
         if self.fail_send is not None:
             raise self.fail_send
@@ -42,12 +61,17 @@ class FakeApi:
 
 
 def job(*seqs: int) -> ConfirmJob:
-    return ConfirmJob(tuple(PendingEvent(s, event(s)) for s in seqs))
+    return ConfirmJob((ConfirmBatch(EVENTS, tuple(Pending(s, event(s)) for s in seqs)),))
+
+
+def events_of(api: FakeApi, *seqs: int) -> ConfirmOutcome:
+    [outcome] = reconcile(api=api, job=job(*seqs)).outcomes
+    return outcome
 
 
 def test_known_events_are_confirmed_without_resending() -> None:
     api = FakeApi(stored={"e1", "e2"})
-    result = reconcile_events(api=api, job=job(1, 2))
+    result = events_of(api, 1, 2)
     assert result.confirmed == (1, 2) and (result.known, result.resent) == (2, 0)
     assert api.asked == [["e1", "e2"]] and api.sent == []
     assert result.error is None
@@ -55,7 +79,7 @@ def test_known_events_are_confirmed_without_resending() -> None:
 
 def test_unknown_events_are_resent_and_then_confirmed() -> None:
     api = FakeApi(stored={"e2"})
-    result = reconcile_events(api=api, job=job(1, 2, 3))
+    result = events_of(api, 1, 2, 3)
     assert api.sent == [["e1", "e3"]]
     assert sorted(result.confirmed) == [1, 2, 3] and (result.known, result.resent) == (1, 2)
     assert api.stored == {"e1", "e2", "e3"}
@@ -64,20 +88,20 @@ def test_unknown_events_are_resent_and_then_confirmed() -> None:
 def test_an_api_that_cannot_answer_confirms_nothing() -> None:
     api = FakeApi(stored={"e1"})
     api.fail_known = ApiUnavailable("timeout")
-    result = reconcile_events(api=api, job=job(1, 2))
+    result = events_of(api, 1, 2)
     assert result.confirmed == () and result.error == "timeout" and api.sent == []
 
 
 def test_a_failed_resend_confirms_only_what_the_api_knew() -> None:
     api = FakeApi(stored={"e1"})
     api.fail_send = ApiRejected("HTTP 422")
-    result = reconcile_events(api=api, job=job(1, 2))
+    result = events_of(api, 1, 2)
     assert result.confirmed == (1,) and result.resent == 0 and result.error == "HTTP 422"
 
 
 def test_an_empty_job_asks_nothing() -> None:
     api = FakeApi()
-    assert reconcile_events(api=api, job=job()).confirmed == ()
+    assert events_of(api).confirmed == ()
     assert api.asked == []
 
 
@@ -98,7 +122,7 @@ class CountingPublisher:
         return self.count
 
 
-def sender(tmp_path: Path, clock: Clock) -> tuple[EventSender, Outbox]:
+def sender(tmp_path: Path, clock: Clock) -> tuple[Delivery, Outbox]:
     outbox = Outbox(tmp_path / "o.db", max_unsent=10_000)
     api = ApiClient(
         base_url="http://api.test",
@@ -107,9 +131,10 @@ def sender(tmp_path: Path, clock: Clock) -> tuple[EventSender, Outbox]:
         decision_timeout_s=0.3,
         transport=httpx.MockTransport(lambda r: httpx.Response(503)),
     )
-    events = EventSender(
-        outbox=outbox,
-        publisher=CountingPublisher(),
+    publisher = CountingPublisher()
+    events = OutboxSender(
+        rows=outbox.events,
+        publisher=publisher,
         topic="ev",
         window=1000,
         api=api,
@@ -117,51 +142,60 @@ def sender(tmp_path: Path, clock: Clock) -> tuple[EventSender, Outbox]:
         confirm_grace_s=3.0,
         wall=clock,
     )
-    return events, outbox
+    alarms = OutboxSender(rows=outbox.alarms, publisher=publisher, topic="al", wall=clock)
+    config = agent_config(tmp_path, mqtt_port=1, api_url="http://api.test")
+    delivery = Delivery(
+        events=events, alarms=alarms, workers=FakeWorkers(), api=config.api, now=0.0
+    )
+    return delivery, outbox
 
 
 def test_sender_asks_only_after_the_grace_period_one_job_at_a_time(tmp_path: Path) -> None:
     clock = Clock()
-    events, outbox = sender(tmp_path, clock)
+    delivery, outbox = sender(tmp_path, clock)
+    events = delivery.events
     for _ in range(3):
-        outbox.append(event)
+        outbox.events.append(event)
     events.pump_mqtt()
     events.on_puback(1)
     events.on_puback(2)
-    assert events.confirm_job() is None  # published just now
+    assert delivery.confirm_job() is None  # published just now
     clock.now += 3.0
-    first = events.confirm_job()
-    assert first is not None and [p.seq for p in first.events] == [1, 2]
-    assert events.confirming and events.confirm_job() is None
+    first = delivery.confirm_job()
+    assert first is not None and [p.seq for p in first.batches[0].pending] == [1, 2]
+    assert delivery.confirming and delivery.confirm_job() is None
     api = FakeApi(stored={"e1"})
-    assert events.on_confirmed(reconcile_events(api=api, job=first)) == 2
+    assert delivery.on_confirmed(reconcile(api=api, job=first)) == 2
     assert (events.confirmed_known, events.resent_unknown) == (1, 1)
-    assert outbox.unconfirmed == 1 and not events.confirming
-    assert events.confirm_job() is None  # event 3 was never PUBACKed
+    assert outbox.events.unconfirmed == 1 and not delivery.confirming
+    assert delivery.confirm_job() is None  # event 3 was never PUBACKed
 
 
 def test_a_job_that_never_reached_the_worker_is_retried(tmp_path: Path) -> None:
     clock = Clock()
-    events, outbox = sender(tmp_path, clock)
-    outbox.append(event)
-    events.pump_mqtt()
-    events.on_puback(1)
+    delivery, outbox = sender(tmp_path, clock)
+    outbox.events.append(event)
+    delivery.events.pump_mqtt()
+    delivery.events.on_puback(1)
     clock.now += 10
-    assert events.confirm_job() is not None
-    events.confirm_dropped()
-    again = events.confirm_job()
-    assert again is not None and [p.seq for p in again.events] == [1]
+    refusing = FakeWorkers()
+    refusing.confirm = lambda job: False  # type: ignore[method-assign]
+    delivery._workers = refusing
+    delivery.request_confirm()
+    assert not delivery.confirming
+    again = delivery.confirm_job()
+    assert again is not None and [p.seq for p in again.batches[0].pending] == [1]
 
 
 def test_a_job_holds_at_most_one_batch(tmp_path: Path) -> None:
     clock = Clock()
-    events, outbox = sender(tmp_path, clock)
+    delivery, outbox = sender(tmp_path, clock)
     for _ in range(CONFIRM_BATCH + 5):
-        outbox.append(event)
-    outbox.mark_published(range(1, CONFIRM_BATCH + 6), at=clock.now)
+        outbox.events.append(event)
+    outbox.events.mark_published(range(1, CONFIRM_BATCH + 6), at=clock.now)
     clock.now += 5
-    first = events.confirm_job()
-    assert first is not None and len(first.events) == CONFIRM_BATCH
+    first = delivery.confirm_job()
+    assert first is not None and len(first.batches[0].pending) == CONFIRM_BATCH
 
 
 def test_api_client_known_events_speaks_the_contract() -> None:
@@ -183,7 +217,7 @@ def test_api_client_known_events_speaks_the_contract() -> None:
         decision_timeout_s=0.3,
         transport=httpx.MockTransport(handler),
     )
-    assert client.known_events(["a", "b"]) == frozenset({"a"})
+    assert client.known(EVENT_UPLOAD, ["a", "b"]) == frozenset({"a"})
     assert seen[0].event_ids == ("a", "b")
 
 
@@ -204,4 +238,4 @@ def test_api_client_known_events_errors(response: httpx.Response, error: type[Ap
         transport=httpx.MockTransport(lambda r: response),
     )
     with pytest.raises(error):
-        client.known_events(["a"])
+        client.known(EVENT_UPLOAD, ["a"])

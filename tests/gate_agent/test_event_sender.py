@@ -5,9 +5,10 @@ from agent_support import GATE_KEY
 from agent_support import make_event as event
 
 from gate_agent.links.api_client import ApiClient
-from gate_agent.outbox.events import Outbox
-from gate_agent.outbox.sender import EventSender
+from gate_agent.outbox.sender import OutboxSender
+from gate_agent.outbox.store import Outbox
 from gate_protocol.api_models import EventBatch, EventBatchResult
+from gate_protocol.messages import AccessEvent
 
 
 class FakePublisher:
@@ -24,7 +25,7 @@ class FakePublisher:
 
 def sender(
     tmp_path: Path, handler: object, window: int = 2
-) -> tuple[EventSender, Outbox, FakePublisher]:
+) -> tuple[OutboxSender[AccessEvent], Outbox, FakePublisher]:
     outbox = Outbox(tmp_path / "o.db", max_unsent=100)
     publisher = FakePublisher()
     api = ApiClient(
@@ -35,8 +36,13 @@ def sender(
         transport=httpx.MockTransport(handler),  # type: ignore[arg-type]
     )
     return (
-        EventSender(
-            outbox=outbox, publisher=publisher, topic="ev", window=window, api=api, batch_size=2
+        OutboxSender(
+            rows=outbox.events,
+            publisher=publisher,
+            topic="ev",
+            window=window,
+            api=api,
+            batch_size=2,
         ),
         outbox,
         publisher,
@@ -53,18 +59,18 @@ def ok(request: httpx.Request) -> httpx.Response:
 def test_window_bounds_what_mqtt_holds_and_puback_marks_sent(tmp_path: Path) -> None:
     events, outbox, publisher = sender(tmp_path, ok)
     for _ in range(3):
-        outbox.append(event)
+        outbox.events.append(event)
     assert events.pump_mqtt() == 2 and events.pump_mqtt() == 0
     assert events.in_flight == 2
     assert events.on_puback(1) and not events.on_puback(1) and not events.on_puback(99)
-    assert outbox.unsent == 2 and outbox.unconfirmed == 3
+    assert outbox.events.unsent == 2 and outbox.events.unconfirmed == 3
     assert events.pump_mqtt() == 1
     assert [p for _, p in publisher.sent][2].count(b'"agent_seq":3') == 1
 
 
 def test_refused_publish_keeps_the_event_for_later(tmp_path: Path) -> None:
     events, outbox, publisher = sender(tmp_path, ok)
-    outbox.append(event)
+    outbox.events.append(event)
     publisher.refuse = True
     assert events.pump_mqtt() == 0
     publisher.refuse = False
@@ -80,14 +86,14 @@ def test_http_replay_sends_batches_and_marks_them_confirmed(tmp_path: Path) -> N
 
     events, outbox, _ = sender(tmp_path, handler)
     for _ in range(3):
-        outbox.append(event)
+        outbox.events.append(event)
     assert events.replay_http() == 2 and events.replay_http() == 1 and events.replay_http() == 0
-    assert posted == [2, 1] and outbox.unsent == 0 and events.replayed_over_http == 3
+    assert posted == [2, 1] and outbox.events.unsent == 0 and events.replayed_over_http == 3
     # The API's batch answer is its word: nothing left to confirm.
-    assert outbox.unconfirmed == 0
+    assert outbox.events.unconfirmed == 0
 
 
 def test_http_replay_failure_keeps_events(tmp_path: Path) -> None:
     events, outbox, _ = sender(tmp_path, lambda r: httpx.Response(503))
-    outbox.append(event)
-    assert events.replay_http() == 0 and outbox.unsent == 1
+    outbox.events.append(event)
+    assert events.replay_http() == 0 and outbox.events.unsent == 1

@@ -130,8 +130,8 @@ def test_loop_submits_an_identified_face_and_denies_an_ambiguous_one(tmp_path: P
     assert presentation.face.evidence.liveness_passed is True
     agent.handle(FaceIdentified(Ambiguous(0.2, 0.22, 0.05)))
     assert len(workers.submitted) == 1
-    [pending] = outbox.pending(limit=5)
-    event = pending.event
+    [pending] = outbox.events.pending(limit=5)
+    event = pending.message
     assert event.decision is Decision.DENIED and event.reason is ReasonCode.FACE_MISMATCH
     assert event.credential_kind is CredentialKind.FACE and event.person_id is None
     assert event.reason_detail is not None and "see the guard" in event.reason_detail

@@ -1,13 +1,15 @@
-"""What the API integration tests share: a SQLite database, polling, stored event counts."""
+"""What the API integration tests share: a SQLite database, polling, stored event counts, a
+tap on a worker's live connection."""
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from central_api.db import make_engine
+from central_api.ingest.taps import Ingested
 from central_api.migrate import upgrade_database
 from central_api.models import AccessEventRecord
 
@@ -35,3 +37,16 @@ def stored(engine: Engine) -> int:
     """How many access events the database holds."""
     with Session(engine) as session:
         return session.exec(select(func.count()).select_from(AccessEventRecord)).one()
+
+
+class TopicRecorder:
+    """An ingest tap that notes the topic of every raw message the live connection hands it."""
+
+    def __init__(self, seen: list[str]) -> None:
+        self.seen = seen
+
+    def offer(self, topic: str, payload: bytes) -> None:
+        self.seen.append(topic)
+
+    def offer_ingested(self, messages: Sequence[Ingested]) -> None:
+        """What this process stored: not a raw message of the live connection."""

@@ -93,7 +93,7 @@ def test_alarm_raised_while_the_broker_is_down_reaches_the_api_over_http(
             assert wait_until(lambda: not app.agent.connected)
             raise_watchlist_alarm(app)
             # Kept on disk, then sent over HTTP once MQTT has been down event_replay_after_s.
-            assert wait_until(lambda: app.outbox.alarms.waiting == 0, timeout=15)
+            assert wait_until(lambda: app.outbox.alarms.unconfirmed == 0, timeout=15)
             alarms = wait_until(lambda: stored_alarms(server), timeout=15)
             assert [(a["kind"], a["lane"]) for a in alarms] == [("watchlist", 0)]
             assert not app.agent.connected
@@ -120,7 +120,7 @@ def test_alarm_a_broker_acknowledged_but_never_delivered_reaches_the_api(
             # PUBACKed, then asked about, found unknown and sent again over HTTP.
             alarms = wait_until(lambda: stored_alarms(server), timeout=20)
             assert [(a["kind"], a["lane"]) for a in alarms] == [("watchlist", 0)]
-            assert wait_until(lambda: app.outbox.alarms.waiting == 0, timeout=15)
+            assert wait_until(lambda: app.outbox.alarms.unconfirmed == 0, timeout=15)
             assert app.agent.connected
         finally:
             app.stop()

@@ -59,9 +59,10 @@ def test_pubacked_but_undelivered_events_are_stored_through_reconcile(
             )
             reader.publish(topic(GateChannel.CREDENTIAL), encode_message(read))
         # All five PUBACKed by the broker, which had no subscriber to give them to.
-        assert wait_until(lambda: app.outbox.last_seq() == 5 and app.outbox.unsent == 0)
+        events = app.outbox.events
+        assert wait_until(lambda: events.last_seq() == 5 and events.unsent == 0)
         assert api.events == {}
-        assert wait_until(lambda: app.outbox.unconfirmed == 0), app.outbox.unconfirmed
+        assert wait_until(lambda: events.unconfirmed == 0), events.unconfirmed
         assert len(api.events) == 5
         assert sorted(e.agent_seq for e in api.events.values()) == [1, 2, 3, 4, 5]
         assert api.known_posts >= 1 and app.sender.resent_unknown == 5

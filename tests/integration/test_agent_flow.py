@@ -132,7 +132,7 @@ def test_badge_read_is_decided_opened_and_reported_once(site: Site) -> None:
     assert site.api.queries[0].badge_number == GOOD_BADGE
     time.sleep(0.3)
     assert len(site.bridge.events) == 1
-    assert wait_until(lambda: app.outbox.unsent == 0)
+    assert wait_until(lambda: app.outbox.events.unsent == 0)
 
 
 def test_unknown_badge_is_denied_without_opening(site: Site) -> None:
@@ -275,9 +275,9 @@ def test_broker_outage_keeps_events_and_delivers_them_after_restart(
         assert wait_until(lambda: not app.agent.connected)
         for n in range(5):
             codes.append(f"PG1:NOT-A-PASS-{n}")  # denied offline, before anything else
-        assert wait_until(lambda: app.outbox.unsent == 5), app.outbox.unsent
+        assert wait_until(lambda: app.outbox.events.unsent == 5), app.outbox.events.unsent
         broker.start()
-        assert wait_until(lambda: app.outbox.unsent == 0, timeout=10)
+        assert wait_until(lambda: app.outbox.events.unsent == 0, timeout=10)
         assert observer.wait_for(lambda: len(observer.on_topic(topic(GateChannel.EVENT))) >= 5)
         events = [
             decode_message(p, expected=AccessEvent)
@@ -317,10 +317,11 @@ def test_events_in_flight_when_the_broker_crashes_are_sent_again(
         os.kill(process.pid, signal.SIGSTOP)  # the broker hangs: no PUBACK comes
         codes.extend(["PG1:CRASH-1", "PG1:CRASH-2", "PG1:CRASH-3"])
         assert wait_until(lambda: app.sender.in_flight == 3), app.sender.in_flight
-        assert app.outbox.unsent == 3
+        assert app.outbox.events.unsent == 3
         broker.kill()  # SIGKILL: whatever it had read of them is gone
         broker.start()
-        assert wait_until(lambda: app.outbox.unsent == 0, timeout=15), app.outbox.unsent
+        events = app.outbox.events
+        assert wait_until(lambda: events.unsent == 0, timeout=15), events.unsent
         assert observer.wait_for(lambda: len(observer.on_topic(topic(GateChannel.EVENT))) >= 3)
         ids = {
             e.event_id
@@ -344,7 +345,7 @@ def test_broker_outage_replays_events_over_http(site: Site) -> None:
     assert wait_until(lambda: not app.agent.connected)
     codes.extend(["PG1:BROKEN-1", "PG1:BROKEN-2", "PG1:BROKEN-3"])
     assert wait_until(lambda: len(site.api.events) == 3, timeout=8), len(site.api.events)
-    assert wait_until(lambda: app.outbox.unsent == 0)  # marked once the API has answered
+    assert wait_until(lambda: app.outbox.events.unsent == 0)  # marked once the API has answered
     seqs = sorted(e.agent_seq for e in site.api.events.values())
     assert seqs == [1, 2, 3]
     site.broker.start()  # the fixture's bridge and teardown expect it back

@@ -23,7 +23,7 @@ _API_TESTS = str(Path(__file__).resolve().parents[1] / "central_api")
 if _API_TESTS not in sys.path:
     sys.path.insert(0, _API_TESTS)
 
-from api_worker_support import sqlite_database, stored, wait  # noqa: E402
+from api_worker_support import TopicRecorder, sqlite_database, stored, wait  # noqa: E402
 from api_world import make_event, seed_world  # noqa: E402
 from mosquitto_fixture import MosquittoFactory, MosquittoProcess, MqttProbe, free_port  # noqa: E402
 
@@ -106,7 +106,7 @@ def test_two_workers_with_generated_broker_config_ingest_once_without_flapping(
             bus = client.app.state.bus  # type: ignore[attr-defined]
             assert isinstance(bus, MqttBus)
             assert bus.wait_connected(10)
-            client.app.state.ingest.add_tap(lambda topic, payload, seen=seen: seen.append(topic))  # type: ignore[attr-defined]
+            client.app.state.ingest.add_tap(TopicRecorder(seen))  # type: ignore[attr-defined]
         time.sleep(0.5)  # the live connections subscribe right after connecting
         topic = build_topic(GateTopic(site=world.site, gate=world.gate, channel=GateChannel.EVENT))
         agent = f"agent-{world.gate}"

@@ -18,7 +18,7 @@ _API_TESTS = str(Path(__file__).resolve().parents[1] / "central_api")
 if _API_TESTS not in sys.path:
     sys.path.insert(0, _API_TESTS)
 
-from api_worker_support import sqlite_database, stored, wait  # noqa: E402
+from api_worker_support import TopicRecorder, sqlite_database, stored, wait  # noqa: E402
 from api_world import make_event, seed_world  # noqa: E402
 from mosquitto_fixture import MosquittoProcess, MqttProbe  # noqa: E402
 
@@ -63,7 +63,7 @@ def test_two_workers_store_each_event_once_and_both_live_feeds_see_all(
             bus = client.app.state.bus  # type: ignore[attr-defined]
             assert isinstance(bus, MqttBus)
             assert bus.wait_connected(10)
-            client.app.state.ingest.add_tap(lambda topic, payload, seen=seen: seen.append(topic))  # type: ignore[attr-defined]
+            client.app.state.ingest.add_tap(TopicRecorder(seen))  # type: ignore[attr-defined]
         time.sleep(0.5)  # the live connections subscribe right after connecting
         world = seed_world(database, clients[0].app.state.settings)  # type: ignore[attr-defined]
         topic = build_topic(GateTopic(site=world.site, gate=world.gate, channel=GateChannel.EVENT))

@@ -1,11 +1,11 @@
 """The dashboard's routes (page, read API, actions) and how they are mounted.
 
 `mount_dashboard(app)` is the one call an app factory makes: it adds the routes, serves
-``central_api/web/static`` at ``/static``, taps this process's MQTT ingest so that the
-live stream shows what *this* replica's broker subscription receives, subscribes the site
-alarm topic (alarms other API replicas raised or acknowledged) and taps what this process
-itself releases after a commit (its own alarms, shown at once; the broker's echo of them
-is dropped by alarm id).
+``central_api/web/static`` at ``/static``, taps this process's ingest so that the live
+stream shows what *this* replica stores (from MQTT and from gates' HTTP re-sends alike)
+or its live connection receives, subscribes the site alarm topic (alarms other API
+replicas raised or acknowledged) and taps what this process itself releases after a
+commit (its own alarms, shown at once; the broker's echo of them is dropped by alarm id).
 """
 
 import logging
@@ -40,9 +40,9 @@ def mount_dashboard(app: FastAPI) -> DashboardState:
     ingest = getattr(app.state, "ingest", None)
     add_tap = getattr(ingest, "add_tap", None)
     if add_tap is not None:
-        add_tap(live.feed.offer)
+        add_tap(live.feed)
     else:
-        logger.warning("ingest has no tap: the live stream will show nothing from MQTT")
+        logger.warning("ingest has no tap: the live stream will show nothing gates send")
     bus = getattr(app.state, "bus", None)
     # Sessions without a bus of their own (the ingest thread's, which raises insider-pattern
     # alarms) publish through the app's; whatever a commit releases reaches our feed too.
