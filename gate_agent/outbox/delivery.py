@@ -12,19 +12,27 @@ API whether it really has it (a PUBACK is not that proof); one job is out at a t
 from __future__ import annotations
 
 import logging
+from typing import Protocol
 
 from gate_protocol.messages import AccessEvent, AlarmRaised
 
 from gate_agent.config import ApiConfig
-from gate_agent.loop.workers import WorkQueue
 from gate_agent.outbox.confirm import CONFIRM_BATCH, ConfirmJob, ConfirmResult
 from gate_agent.outbox.sender import OutboxSender
 
-__all__ = ["Delivery"]
+__all__ = ["ConfirmQueue", "Delivery"]
 
 _log = logging.getLogger(__name__)
 _REPLAY_BACKOFF_MIN_S = 1.0
 _REPLAY_BACKOFF_MAX_S = 60.0
+
+
+class ConfirmQueue(Protocol):
+    """The confirm worker's queue, as delivery sees it."""
+
+    def confirm(self, job: ConfirmJob) -> bool:
+        """Hand over one confirm job; False when one is still waiting."""
+        ...
 
 
 class Delivery:
@@ -43,7 +51,7 @@ class Delivery:
         *,
         events: OutboxSender[AccessEvent],
         alarms: OutboxSender[AlarmRaised],
-        workers: WorkQueue,
+        workers: ConfirmQueue,
         api: ApiConfig,
         now: float,
     ) -> None:
