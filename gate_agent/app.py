@@ -6,33 +6,42 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
-from gate_protocol.messages import NodeState, NodeStatus, encode_message
+from gate_protocol.messages import AccessEvent, AlarmRaised, NodeState, NodeStatus, encode_message
 from gate_protocol.mqtt_connection import LastWill, MqttConnectionError
 from gate_protocol.replica import ReplicaIndex
-from gate_protocol.topics import GateChannel, GateTopic, build_topic
+from gate_protocol.topics import GateChannel
 
 from gate_agent.camera.frame_pump import CodeScanner, CodeSeen, FramePump, load_code_scanner
 from gate_agent.camera.frames import FrameSource, open_frame_source
 from gate_agent.config import AgentConfig, ConfigError, read_secret
+from gate_agent.decision.admission import Admission
 from gate_agent.decision.decider import FaceSettings, PresentationDecider, ReplicaView
+from gate_agent.decision.recorder import EventRecorder
 from gate_agent.decision.replica_store import ReplicaStore, decode_replica_key
+from gate_agent.decision.tailgate import TailgateWatch
+from gate_agent.decision.turnstile import OpenTracker
 from gate_agent.face.identify import Ambiguous, FaceIdentified, FaceIdentifier, Identified
 from gate_agent.face.presearch import PresearchWorker
 from gate_agent.face.step import FaceVerifier, LivenessChecker, PresearchingVerifier
 from gate_agent.face.track import FaceTracks
 from gate_agent.face.tracker import FaceObserver, FaceTracker
 from gate_agent.links.api_client import ApiClient
+from gate_agent.links.bus import Bus
 from gate_agent.links.mqtt_link import MqttLink
 from gate_agent.loop.agent import GateAgent
 from gate_agent.loop.inbox import InboxItem, Stop
 from gate_agent.loop.node import AGENT_VERSION, AgentTopics, agent_status
-from gate_agent.loop.workers import Workers
+from gate_agent.loop.state import LoopState
+from gate_agent.loop.workers import Workers, WorkQueue
+from gate_agent.outbox.alarm_recorder import AlarmRecorder
+from gate_agent.outbox.delivery import Delivery
 from gate_agent.outbox.sender import OutboxSender
 from gate_agent.outbox.store import Outbox
 
-__all__ = ["AgentApp"]
+__all__ = ["AgentApp", "build_app", "build_loop"]
 
 _log = logging.getLogger(__name__)
 
@@ -71,63 +80,24 @@ class AgentApp:
             mqtt_password = read_secret(config.mqtt.password_env, what="MQTT password")
         self.inbox: queue.Queue[InboxItem] = queue.Queue()
         store = ReplicaStore(config.replica_path, key=_replica_key(config))
-        stored = store.load()
         self.outbox = Outbox(
             config.outbox.path,
             max_unsent=config.outbox.max_unsent,
             max_alarms=config.outbox.max_alarms,
         )
-        ours = stored is not None and (stored.snapshot.site_id, stored.snapshot.gate_id) == (
-            config.site,
-            config.gate,
-        )
-        view = ReplicaView(
-            ReplicaIndex(stored.snapshot) if stored is not None and ours else None,
-            stored.last_sync_at if stored is not None and ours else None,
-            self.outbox.used_appointments(),
-            self.outbox.last_passages(),
-        )
         # One HTTP client per thread that uses it (decision, sync, confirm workers, loop).
         self.api, sync_api, confirm_api, events_api = (
-            ApiClient(
-                base_url=config.api.url,
-                gate=config.gate,
-                gate_key=gate_key,
-                decision_timeout_s=config.api.decision_timeout_ms / 1000,
-                sync_timeout_s=config.api.sync_timeout_s,
-            )
-            for _ in range(4)
+            _api_client(config, gate_key) for _ in range(4)
         )
         self._clients = (self.api, sync_api, confirm_api, events_api)
         self.link = _mqtt_link(config, mqtt_password, self.inbox)
         self.pump = self._build_pump(frame_source, scanner)
-        face = None
         self.tracker: FaceTracker | None = None
         self.presearch: PresearchWorker | None = None
-        if self.pump is not None and verifier is not None and config.face.enabled:
-            if observer is not None and config.face.track_window_s > 0:
-                self.tracker = self._build_tracker(self.pump, observer, liveness)
-            if isinstance(verifier, PresearchingVerifier) and verifier.searches_ahead():
-                # The window's pre-roll frames are searched before the tap; with a face
-                # track, only while a face in view has not passed liveness in it yet.
-                self.presearch = PresearchWorker(
-                    frames=self.pump,
-                    search=verifier.presearch_frame,
-                    wanted=None if self.tracker is None else self._awaiting_liveness,
-                )
-            face = FaceSettings(
-                pump=self.pump,
-                verifier=verifier,
-                liveness=liveness,
-                burst_frames=config.face.burst_frames,
-                burst_timeout_s=config.face.burst_timeout_ms / 1000,
-                tracker=self.tracker,
-                presearch=self.presearch,
-            )
         decider = PresentationDecider(
             api=self.api,
             replica=self._replica_view,
-            face=face,
+            face=self._build_face(verifier, liveness, observer),
             clock=lambda: datetime.now(UTC),
             retry_after_s=config.api.retry_after_s,
         )
@@ -141,34 +111,50 @@ class AgentApp:
             gate=config.gate,
             confirm_api=confirm_api,
         )
-        self.sender = OutboxSender(
-            rows=self.outbox.events,
-            publisher=self.link,
-            topic=build_topic(GateTopic(config.site, config.gate, GateChannel.EVENT)),
-            window=config.outbox.publish_window,
-            api=events_api,
-            batch_size=config.api.event_batch_size,
-            confirm_grace_s=config.api.confirm_grace_s,
-        )
-        self.agent = GateAgent(
+        events, alarms = _senders(config, self.link, self.outbox, events_api)
+        self.sender = events
+        self.agent = build_loop(
             config=config,
             bus=self.link,
             outbox=self.outbox,
-            sender=self.sender,
             workers=self.workers,
-            replica=view,
+            replica=_stored_replica_view(config, store, self.outbox),
             inbox=self.inbox,
             faces=self.tracker.tracks if self.tracker is not None else None,
-            alarms=OutboxSender(
-                rows=self.outbox.alarms,
-                publisher=self.link,
-                topic=build_topic(GateTopic(config.site, config.gate, GateChannel.ALARM)),
-                api=events_api,
-                batch_size=config.api.event_batch_size,
-                confirm_grace_s=config.api.confirm_grace_s,
-            ),
+            events=events,
+            alarms=alarms,
         )
         self._loop_thread: threading.Thread | None = None
+
+    def _build_face(
+        self,
+        verifier: FaceVerifier | None,
+        liveness: LivenessChecker | None,
+        observer: FaceObserver | None,
+    ) -> FaceSettings | None:
+        """The face step of decisions, with the track and presearch threads it uses."""
+        config = self.config
+        if self.pump is None or verifier is None or not config.face.enabled:
+            return None
+        if observer is not None and config.face.track_window_s > 0:
+            self.tracker = self._build_tracker(self.pump, observer, liveness)
+        if isinstance(verifier, PresearchingVerifier) and verifier.searches_ahead():
+            # The window's pre-roll frames are searched before the tap; with a face
+            # track, only while a face in view has not passed liveness in it yet.
+            self.presearch = PresearchWorker(
+                frames=self.pump,
+                search=verifier.presearch_frame,
+                wanted=None if self.tracker is None else self._awaiting_liveness,
+            )
+        return FaceSettings(
+            pump=self.pump,
+            verifier=verifier,
+            liveness=liveness,
+            burst_frames=config.face.burst_frames,
+            burst_timeout_s=config.face.burst_timeout_ms / 1000,
+            tracker=self.tracker,
+            presearch=self.presearch,
+        )
 
     def _awaiting_liveness(self) -> bool:
         tracker = self.tracker
@@ -261,6 +247,157 @@ class AgentApp:
         for client in self._clients:
             client.close()
         self.outbox.close()
+
+
+def build_app(config: AgentConfig) -> AgentApp:
+    """The agent for a config, with the real face checks when a camera is configured.
+
+    Raises:
+        ConfigError: a secret named by the config is not set.
+        FrameSourceError: the camera cannot be opened.
+    """
+    verifier: FaceVerifier | None = None
+    liveness: LivenessChecker | None = None
+    observer: FaceObserver | None = None
+    if config.camera is not None and config.face.enabled:
+        # dlib is imported only for gates with a camera and a face step.
+        from gate_agent.face.biometrics import (
+            BiometricFaceObserver,
+            BiometricFaceVerifier,
+            BiometricLiveness,
+        )
+
+        verifier = BiometricFaceVerifier(
+            max_frames=config.face.verify_frames, presearch=config.face.presearch
+        )
+        liveness = BiometricLiveness() if config.face.liveness else None
+        observer = BiometricFaceObserver()
+    return AgentApp(config, verifier=verifier, liveness=liveness, observer=observer)
+
+
+def build_loop(
+    *,
+    config: AgentConfig,
+    bus: Bus,
+    outbox: Outbox,
+    workers: WorkQueue,
+    replica: ReplicaView,
+    inbox: queue.Queue[InboxItem],
+    events: OutboxSender[AccessEvent],
+    alarms: OutboxSender[AlarmRaised] | None = None,
+    faces: FaceTracks | None = None,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> GateAgent:
+    """The agent loop and the parts it drives, wired.
+
+    Args:
+        config: The agent config.
+        bus: The MQTT link.
+        outbox: The durable outbox.
+        workers: The decision, sync and confirm workers.
+        replica: The replica view at start.
+        inbox: The loop's inbox.
+        events: Delivers outbox events.
+        alarms: Delivers outbox alarms (default: over MQTT only, no HTTP replay).
+        faces: The face track, when the camera tracks faces (for the tailgating cue).
+        clock: The wall clock (UTC, aware).
+    """
+    state = LoopState(replica=replica)
+    channel = AgentTopics.of(site=config.site, gate=config.gate).channel
+    if alarms is None:
+        alarms = OutboxSender(rows=outbox.alarms, publisher=bus, topic=channel[GateChannel.ALARM])
+    delivery = Delivery(
+        events=events,
+        alarms=alarms,
+        workers=workers,
+        api=config.api,
+        now=time.monotonic(),
+    )
+    raise_alarm = AlarmRecorder(
+        rows=outbox.alarms,
+        delivery=delivery,
+        connected=lambda: state.connected,
+        drops=state.drops,
+        clock=clock,
+    )
+    admission = Admission(
+        config=config,
+        state=state,
+        bus=bus,
+        open_topic=channel[GateChannel.CMD_OPEN],
+        outbox=outbox,
+        workers=workers,
+        delivery=delivery,
+        raise_alarm=raise_alarm,
+        drops=state.drops,
+        clock=clock,
+        opens=OpenTracker(config.turnstile, issued_by=config.node_id),
+        recorder=EventRecorder(outbox=outbox, raise_alarm=raise_alarm, drops=state.drops),
+        tailgate=TailgateWatch(faces=faces.faces_between) if faces is not None else None,
+    )
+    return GateAgent(
+        config=config,
+        bus=bus,
+        workers=workers,
+        inbox=inbox,
+        state=state,
+        delivery=delivery,
+        admission=admission,
+        clock=clock,
+    )
+
+
+def _senders(
+    config: AgentConfig, bus: Bus, outbox: Outbox, api: ApiClient
+) -> tuple[OutboxSender[AccessEvent], OutboxSender[AlarmRaised]]:
+    """The outbox's senders: over MQTT, and over HTTP with `api` while MQTT is down."""
+    channel = AgentTopics.of(site=config.site, gate=config.gate).channel
+    events = OutboxSender(
+        rows=outbox.events,
+        publisher=bus,
+        topic=channel[GateChannel.EVENT],
+        window=config.outbox.publish_window,
+        api=api,
+        batch_size=config.api.event_batch_size,
+        confirm_grace_s=config.api.confirm_grace_s,
+    )
+    alarms = OutboxSender(
+        rows=outbox.alarms,
+        publisher=bus,
+        topic=channel[GateChannel.ALARM],
+        api=api,
+        batch_size=config.api.event_batch_size,
+        confirm_grace_s=config.api.confirm_grace_s,
+    )
+    return events, alarms
+
+
+def _api_client(config: AgentConfig, gate_key: str) -> ApiClient:
+    return ApiClient(
+        base_url=config.api.url,
+        gate=config.gate,
+        gate_key=gate_key,
+        decision_timeout_s=config.api.decision_timeout_ms / 1000,
+        sync_timeout_s=config.api.sync_timeout_s,
+    )
+
+
+def _stored_replica_view(config: AgentConfig, store: ReplicaStore, outbox: Outbox) -> ReplicaView:
+    """The replica view at start: the stored replica if it is this gate's.
+
+    With the outbox's memory of used one-time passes and last passages.
+    """
+    stored = store.load()
+    ours = stored is not None and (stored.snapshot.site_id, stored.snapshot.gate_id) == (
+        config.site,
+        config.gate,
+    )
+    return ReplicaView(
+        ReplicaIndex(stored.snapshot) if stored is not None and ours else None,
+        stored.last_sync_at if stored is not None and ours else None,
+        outbox.used_appointments(),
+        outbox.last_passages(),
+    )
 
 
 def _mqtt_link(

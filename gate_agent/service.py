@@ -9,40 +9,12 @@ from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
-from gate_agent.app import AgentApp
-from gate_agent.config import AgentConfig, load_config
-from gate_agent.face.step import FaceVerifier, LivenessChecker
-from gate_agent.face.tracker import FaceObserver
+from gate_agent.app import AgentApp, build_app
+from gate_agent.config import load_config
 
-__all__ = ["build_app", "run_service"]
+__all__ = ["run_service"]
 
 _log = logging.getLogger(__name__)
-
-
-def build_app(config: AgentConfig) -> AgentApp:
-    """The agent for a config, with the real face checks when a camera is configured.
-
-    Raises:
-        ConfigError: a secret named by the config is not set.
-        FrameSourceError: the camera cannot be opened.
-    """
-    verifier: FaceVerifier | None = None
-    liveness: LivenessChecker | None = None
-    observer: FaceObserver | None = None
-    if config.camera is not None and config.face.enabled:
-        # dlib is imported only for gates with a camera and a face step.
-        from gate_agent.face.biometrics import (
-            BiometricFaceObserver,
-            BiometricFaceVerifier,
-            BiometricLiveness,
-        )
-
-        verifier = BiometricFaceVerifier(
-            max_frames=config.face.verify_frames, presearch=config.face.presearch
-        )
-        liveness = BiometricLiveness() if config.face.liveness else None
-        observer = BiometricFaceObserver()
-    return AgentApp(config, verifier=verifier, liveness=liveness, observer=observer)
 
 
 def run_service(config_path: Path, *, on_started: Callable[[AgentApp], None] | None = None) -> None:

@@ -48,7 +48,6 @@ from gate_agent.decision.story import Story
 from gate_agent.decision.tailgate import TailgateWatch
 from gate_agent.decision.turnstile import OpenTracker
 from gate_agent.face.identify import FaceIdentified, Identified
-from gate_agent.face.track import FaceTracks
 from gate_agent.links.bus import Bus
 from gate_agent.outbox.delivery import Delivery
 from gate_agent.outbox.store import Outbox
@@ -94,7 +93,9 @@ class Admission:
         raise_alarm: Records an alarm.
         drops: The agent's drop counters.
         clock: The wall clock (UTC, aware).
-        faces: The face track, when the camera tracks faces (for the tailgating cue).
+        opens: The open commands in flight.
+        recorder: Records stories as events in the outbox.
+        tailgate: The tailgating cue, when the camera tracks faces.
     """
 
     def __init__(
@@ -110,7 +111,9 @@ class Admission:
         raise_alarm: AlarmRaiser,
         drops: Counter[str],
         clock: Callable[[], datetime],
-        faces: FaceTracks | None = None,
+        opens: OpenTracker,
+        recorder: EventRecorder,
+        tailgate: TailgateWatch | None = None,
     ) -> None:
         self._config = config
         self._state = state
@@ -122,9 +125,9 @@ class Admission:
         self._raise_alarm = raise_alarm
         self._drops = drops
         self._clock = clock
-        self._opens = OpenTracker(config.turnstile, issued_by=config.node_id)
-        self._recorder = EventRecorder(outbox=outbox, raise_alarm=raise_alarm, drops=drops)
-        self._tailgate = TailgateWatch(faces=faces.faces_between) if faces is not None else None
+        self._opens = opens
+        self._recorder = recorder
+        self._tailgate = tailgate
 
     def recover_drafts(self) -> int:
         """Turn the drafts of openings a previous run left open into events."""

@@ -16,32 +16,24 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from gate_protocol.messages import (
-    AccessEvent,
-    AlarmKind,
-    AlarmRaised,
     CommandAck,
     CredentialPresented,
     NodeState,
     NodeStatus,
     Passage,
     encode_message,
-    new_id,
 )
 from gate_protocol.replica import ReplicaIndex
-from gate_protocol.topics import (
-    GateChannel,
-)
 
 from gate_agent.camera.frame_pump import CodeSeen
 from gate_agent.config import AgentConfig
 from gate_agent.decision.admission import Admission
 from gate_agent.decision.decider import PresentationDecided, ReplicaView
 from gate_agent.face.identify import FaceIdentified
-from gate_agent.face.track import FaceTracks
 from gate_agent.links.bus import (
     Bus,
     MqttConnected,
@@ -53,11 +45,9 @@ from gate_agent.links.bus import (
 from gate_agent.links.inbound import decode_inbound
 from gate_agent.loop.inbox import InboxItem, OutboxConfirmed, ReplicaSynced, Stop
 from gate_agent.loop.node import AgentTopics, agent_status
+from gate_agent.loop.state import LoopState
 from gate_agent.loop.workers import WorkQueue
 from gate_agent.outbox.delivery import Delivery
-from gate_agent.outbox.rows import OutboxFull
-from gate_agent.outbox.sender import OutboxSender
-from gate_agent.outbox.store import Outbox
 
 __all__ = ["GateAgent"]
 
@@ -67,19 +57,17 @@ _HEARTBEAT_EVERY_S = 5.0
 
 
 class GateAgent:
-    """The agent loop and its state (see the module docstring).
+    """The agent loop (see the module docstring); `gate_agent.app.build_loop` wires it.
 
     Args:
         config: The agent config.
         bus: The MQTT link.
-        outbox: The durable outbox.
-        sender: Delivers outbox events.
-        workers: The decision and sync workers.
-        replica: The replica loaded at start, if any.
+        workers: The decision, sync and confirm workers.
         inbox: The loop's inbox (shared with the MQTT link, the pump and the workers).
+        state: The loop's state, shared with the admission.
+        delivery: Moves the outbox to the API.
+        admission: Presentations, openings and their records.
         clock: The wall clock (UTC, aware).
-        faces: The face track, when the camera tracks faces (for the tailgating cue).
-        alarms: Delivers outbox alarms (default: over MQTT only, no HTTP replay).
     """
 
     def __init__(
@@ -87,53 +75,49 @@ class GateAgent:
         *,
         config: AgentConfig,
         bus: Bus,
-        outbox: Outbox,
-        sender: OutboxSender[AccessEvent],
         workers: WorkQueue,
-        replica: ReplicaView,
         inbox: queue.Queue[InboxItem],
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        faces: FaceTracks | None = None,
-        alarms: OutboxSender[AlarmRaised] | None = None,
+        state: LoopState,
+        delivery: Delivery,
+        admission: Admission,
+        clock: Callable[[], datetime],
     ) -> None:
         self._config = config
         self._bus = bus
-        self._outbox = outbox
         self._workers = workers
         self._inbox = inbox
         self._clock = clock
-        self.replica = replica
-        self.connected = False
-        self.subscribed = False
-        self.drops: Counter[str] = Counter()
+        self.state = state
+        self._delivery = delivery
+        self._admission = admission
         self._disconnected_since: float | None = time.monotonic()
         self._next_sync = time.monotonic()
         self._next_heartbeat = 0.0
         self._topics = AgentTopics.of(site=config.site, gate=config.gate)
-        self._topic = self._topics.channel
-        self._delivery = Delivery(
-            events=sender,
-            alarms=alarms
-            or OutboxSender(
-                rows=outbox.alarms, publisher=bus, topic=self._topic[GateChannel.ALARM]
-            ),
-            workers=workers,
-            api=config.api,
-            now=time.monotonic(),
-        )
-        self._admission = Admission(
-            config=config,
-            state=self,
-            bus=bus,
-            open_topic=self._topic[GateChannel.CMD_OPEN],
-            outbox=outbox,
-            workers=workers,
-            delivery=self._delivery,
-            raise_alarm=self._raise_alarm,
-            drops=self.drops,
-            clock=clock,
-            faces=faces,
-        )
+
+    @property
+    def replica(self) -> ReplicaView:
+        """The replica view decisions are made on (replaced whole by the loop)."""
+        return self.state.replica
+
+    @property
+    def connected(self) -> bool:
+        """Whether the MQTT link is up."""
+        return self.state.connected
+
+    @connected.setter
+    def connected(self, value: bool) -> None:
+        self.state.connected = value
+
+    @property
+    def subscribed(self) -> bool:
+        """Whether the broker granted the agent's subscriptions."""
+        return self.state.subscribed
+
+    @property
+    def drops(self) -> Counter[str]:
+        """What the loop dropped or refused, by label."""
+        return self.state.drops
 
     def node_status(self, state: NodeState) -> NodeStatus:
         """This agent's NodeStatus (the offline one is its last will)."""
@@ -186,11 +170,11 @@ class GateAgent:
         elif isinstance(item, MqttConnected):
             self._on_connected()
         elif isinstance(item, MqttSubscribed):
-            self.subscribed = self.connected
+            self.state.subscribed = self.connected
         elif isinstance(item, MqttDisconnected):
             if self.connected:
                 _log.warning("MQTT disconnected: %s", item.reason)
-            self.connected = self.subscribed = False
+            self.state.connected = self.state.subscribed = False
             self._disconnected_since = self._disconnected_since or time.monotonic()
 
     def tick(self) -> None:
@@ -219,7 +203,7 @@ class GateAgent:
 
     def _on_connected(self) -> None:
         _log.info("MQTT connected")
-        self.connected = True
+        self.state.connected = True
         self._disconnected_since = None
         self._bus.subscribe(self._topics.subscriptions())
         self._publish_status()
@@ -250,26 +234,14 @@ class GateAgent:
         """Turn the drafts of openings a previous run left open into events."""
         return self._admission.recover_drafts()
 
-    def _raise_alarm(self, kind: AlarmKind, detail: str, *, lane: int | None = None) -> None:
-        alarm = AlarmRaised(
-            alarm_id=new_id(), alarm=kind, lane=lane, at=self._clock(), detail=detail
-        )
-        # On disk before it is published, like events: a crash or an outage loses none.
-        try:
-            self._outbox.alarms.append(alarm)
-        except OutboxFull:
-            self.drops["alarm:outbox_full"] += 1
-            _log.error("alarm outbox full: %s alarm not recorded", kind.value)
-            return
-        if self.connected:
-            self._delivery.alarms.pump_mqtt()
-
     # --- replica ------------------------------------------------------------------------
 
     def _install_replica(self, item: ReplicaSynced) -> None:
         stored = item.result.stored
-        self.replica = replace(
-            self.replica, index=ReplicaIndex(stored.snapshot), last_sync_at=stored.last_sync_at
+        self.state.replica = replace(
+            self.state.replica,
+            index=ReplicaIndex(stored.snapshot),
+            last_sync_at=stored.last_sync_at,
         )
         if self.connected:
             self._publish_status()

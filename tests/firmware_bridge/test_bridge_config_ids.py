@@ -3,9 +3,9 @@
 from pathlib import Path
 
 import pytest
-from firmware_bridge.site_config import SiteConfigError, load_site_config
 
 from firmware_bridge.config import ConfigError, load_bridge_config
+from portgate.broker.site_config import SiteConfigError, load_site_config
 
 LANES = "lanes: [{lane: 0, direction: entry}]\n"
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import httpx
 from agent_support import GATE_KEY, agent_config, topic
 
+from gate_agent.app import build_loop
 from gate_agent.decision.decider import PresentationDecided, ReplicaView
 from gate_agent.decision.presentation import Presentation, Verdict
 from gate_agent.links.api_client import ApiClient
@@ -113,11 +114,11 @@ def build(
         confirm_grace_s=0.0,
     )
     inbox: queue.Queue[InboxItem] = queue.Queue()
-    agent = GateAgent(
+    agent = build_loop(
         config=config,
         bus=bus,
         outbox=outbox,
-        sender=sender,
+        events=sender,
         workers=workers or FakeWorkers(),
         replica=ReplicaView(None, None),
         inbox=inbox,

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from agent_support import GATE_KEY
 
+from gate_agent.app import build_app
 from gate_agent.config import AgentConfig
-from gate_agent.service import build_app
 
 
 def config(tmp_path: Path, **face: object) -> AgentConfig:

@@ -9,6 +9,7 @@ from agent_support import topic
 from test_agent_loop import FakeBus, FakeWorkers, build, decided
 from test_face_track import ALICE, BOB, IMAGE, near, seen
 
+from gate_agent.app import build_loop
 from gate_agent.decision.tailgate import TailgateWatch
 from gate_agent.face.track import FaceTracks
 from gate_agent.links.bus import MqttIncoming
@@ -50,11 +51,11 @@ def test_overlapping_grants_on_two_lanes_count_together() -> None:
 def with_faces(tmp_path: Path, tracks: FaceTracks) -> tuple[GateAgent, FakeBus]:
     agent, outbox, bus = build(tmp_path)
     workers = FakeWorkers()
-    faced = GateAgent(
+    faced = build_loop(
         config=agent._config,
         bus=bus,
         outbox=outbox,
-        sender=agent._delivery.events,
+        events=agent._delivery.events,
         workers=workers,
         replica=agent.replica,
         inbox=agent._inbox,
