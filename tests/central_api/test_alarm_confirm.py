@@ -3,7 +3,6 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from api_world import World
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from prometheus_client import REGISTRY
@@ -20,6 +19,7 @@ from gate_protocol.messages import (
     encode_message,
 )
 from gate_protocol.topics import GateChannel, GateTopic, SiteAlarmTopic, build_topic
+from testkit.api.world import World
 
 POST = "/api/v1/alarms"
 KNOWN = "/api/v1/alarms/known"

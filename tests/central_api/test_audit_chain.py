@@ -1,6 +1,3 @@
-import threading
-from collections.abc import Callable
-
 import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import Session, select
@@ -9,6 +6,7 @@ from typer.testing import CliRunner
 from central_api.audit.chain import append_audit, verify_chain
 from central_api.models import AuditEntry
 from portgate.cli import app as cli
+from testkit.concurrency import run_threads
 
 
 def fill(engine: Engine, count: int = 6) -> None:
@@ -102,25 +100,6 @@ def test_cli_verify_exits_1_naming_the_link(
     bad = runner.invoke(cli, ["audit", "verify"])
     assert bad.exit_code == 1
     assert "seq 2" in bad.output
-
-
-def run_threads(count: int, work: Callable[[int], None]) -> list[BaseException]:
-    errors: list[BaseException] = []
-    start = threading.Barrier(count)
-
-    def body(n: int) -> None:
-        try:
-            start.wait()
-            work(n)
-        except BaseException as exc:  # noqa: BLE001 (reported by the test)
-            errors.append(exc)
-
-    threads = [threading.Thread(target=body, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return errors
 
 
 def test_concurrent_appends_never_fork_the_chain(engine: Engine) -> None:

@@ -9,7 +9,6 @@ import hmac
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from api_world import World
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
@@ -22,6 +21,7 @@ from central_api.enroll.schemas import BadgeIn, EnrollPersonIn
 from central_api.models import AuditEntry, Role
 from gate_protocol.records import PersonKind
 from portgate.cli import app as cli
+from testkit.api.world import World
 
 AUDIT_KEY = "audit-key-for-tests-0123456789-abcdefghij"
 NAME, NEW_NAME = "Jan de Vries", "Johanna Bakker-de Vries"

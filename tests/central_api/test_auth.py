@@ -2,7 +2,6 @@ from datetime import timedelta
 
 import jwt
 import pytest
-from api_world import PASSWORD, World
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from sqlalchemy import Engine, func
@@ -13,6 +12,7 @@ from central_api.crud.users import create_user, set_user_active
 from central_api.errors import InvalidError
 from central_api.models import AuditEntry, Role, User
 from central_api.security.auth import COOKIE_NAME, create_token
+from testkit.api.world import PASSWORD, World
 
 
 def test_a_fresh_database_has_no_users(engine: Engine) -> None:
@@ -82,9 +82,8 @@ def test_login_form_refuses_wrong_password_and_open_redirects(
 
 
 def test_secure_flag_follows_settings(engine: Engine) -> None:
-    from api_world import seed_world
-
     from central_api.app import create_app
+    from testkit.api.world import seed_world
 
     settings = Settings(PORTGATE_DEV_MODE=True, PORTGATE_COOKIE_SECURE=True)
     with TestClient(create_app(settings, engine=engine)) as client:

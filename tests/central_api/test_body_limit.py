@@ -1,9 +1,9 @@
 """Oversized request bodies are refused before anything reads them."""
 
-from api_world import World
 from fastapi.testclient import TestClient
 
 from central_api.app import MAX_BODY_BYTES
+from testkit.api.world import World
 
 
 def test_a_body_over_the_limit_is_refused_with_413(client: TestClient, world: World) -> None:

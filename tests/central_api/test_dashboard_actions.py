@@ -1,7 +1,5 @@
 """The dashboard's actions: alarm acknowledgement with CSRF, four-eyes remote open, threat level."""
 
-from api_world import World
-from dashboard_support import login
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
@@ -9,6 +7,8 @@ from sqlmodel import Session, select
 from central_api.alarms.raise_alarm import raise_alarm
 from central_api.models import Alarm, AuditEntry, OpenRequest, Role, Site
 from gate_protocol.messages import AlarmKind
+from testkit.api.dashboard import login
+from testkit.api.world import World
 
 
 def test_ack_needs_csrf_token_and_same_origin(

@@ -9,8 +9,6 @@ import json
 from datetime import timedelta
 
 import pytest
-from api_world import World
-from dashboard_support import capture_live_items
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
@@ -32,6 +30,8 @@ from gate_protocol.messages import (
     new_id,
 )
 from gate_protocol.topics import SiteAlarmTopic, build_topic
+from testkit.api.dashboard import capture_live_items
+from testkit.api.world import World
 
 
 @pytest.fixture

@@ -6,9 +6,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from api_world import World
-from dashboard_support import capture_live_items
-from decision_support import enroll
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
@@ -36,6 +33,9 @@ from gate_protocol.messages import (
 )
 from gate_protocol.reasons import ReasonCode
 from gate_protocol.topics import GateChannel, GateTopic, NodeKind, build_topic
+from testkit.api.dashboard import capture_live_items
+from testkit.api.decisions import enroll
+from testkit.api.world import World
 
 
 def topic(world: World, channel: GateChannel, node: NodeKind | None = None, **kw: str) -> str:

@@ -4,14 +4,14 @@ import re
 from typing import Any
 
 import pytest
-from api_world import World
-from dashboard_support import add_person, login, make_event, store
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from central_api.models import Role
+from testkit.api.dashboard import add_person, login, make_event, store
+from testkit.api.world import World
 
 SCRIPT_WITHOUT_SRC = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I)
 

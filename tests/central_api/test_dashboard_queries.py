@@ -1,7 +1,5 @@
 """The dashboard's JSON reads: event filters, muster and its CSV, charts, alarm count."""
 
-from api_world import World
-from dashboard_support import add_person, make_event, store
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
@@ -11,6 +9,8 @@ from central_api.db import utc_now
 from central_api.models import Alarm, Role
 from gate_protocol.messages import AlarmKind, Decision, Direction
 from gate_protocol.reasons import ReasonCode
+from testkit.api.dashboard import add_person, make_event, store
+from testkit.api.world import World
 
 
 def test_event_filters_by_gate_decision_and_person(

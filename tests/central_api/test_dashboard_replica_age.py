@@ -2,7 +2,6 @@
 
 from datetime import UTC, datetime, timedelta
 
-from api_world import World
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
@@ -14,6 +13,7 @@ from central_api.db import utc_now
 from central_api.models import Gate, Role
 from gate_protocol.messages import NodeState, NodeStatus, encode_message
 from gate_protocol.topics import GateChannel, GateTopic, NodeKind, build_topic
+from testkit.api.world import World
 
 T0 = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 

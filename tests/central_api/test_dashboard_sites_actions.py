@@ -5,9 +5,6 @@ nothing; the same users act on their own site, and only that site's streams are 
 """
 
 import pytest
-from api_world import World
-from dashboard_sites_support import A_DETAIL, SiteData, Viewers, get, make_viewers, seed_site_data
-from dashboard_support import capture_live_items
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
@@ -16,6 +13,16 @@ from sqlmodel import Session, select
 from central_api.config import Settings
 from central_api.dashboard.hub import LiveItem
 from central_api.models import Alarm, OpenRequest, Site
+from testkit.api.dashboard import capture_live_items
+from testkit.api.dashboard_sites import (
+    A_DETAIL,
+    SiteData,
+    Viewers,
+    get,
+    make_viewers,
+    seed_site_data,
+)
+from testkit.api.world import World
 
 
 @pytest.fixture

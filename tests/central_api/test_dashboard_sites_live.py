@@ -14,8 +14,15 @@ import httpx
 import paho.mqtt.client as mqtt
 import pytest
 import uvicorn
-from dashboard_sites_support import A_DETAIL, access_event
-from live_stream_support import (
+from paho.mqtt.enums import CallbackAPIVersion
+
+from central_api.config import Settings
+from central_api.db import make_engine, utc_now
+from central_api.migrate import upgrade_database
+from gate_protocol.messages import AlarmKind, AlarmRaised, encode_message, new_id
+from gate_protocol.topics import GateChannel
+from testkit.api.dashboard_sites import A_DETAIL, access_event
+from testkit.api.live_stream import (
     GATE_A,
     GATE_B,
     LIVE_WAIT_S,
@@ -26,14 +33,7 @@ from live_stream_support import (
     publish,
     seed_two_sites,
 )
-from mosquitto_fixture import MosquittoProcess, free_port, mosquitto_available, start_mosquitto
-from paho.mqtt.enums import CallbackAPIVersion
-
-from central_api.config import Settings
-from central_api.db import make_engine, utc_now
-from central_api.migrate import upgrade_database
-from gate_protocol.messages import AlarmKind, AlarmRaised, encode_message, new_id
-from gate_protocol.topics import GateChannel
+from testkit.mosquitto import MosquittoProcess, free_port, mosquitto_available, start_mosquitto
 
 
 @pytest.fixture

@@ -5,8 +5,11 @@ A's operator sees A, and the site-wide admin sees both.
 """
 
 import pytest
-from api_world import World
-from dashboard_sites_support import (
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from central_api.config import Settings
+from testkit.api.dashboard_sites import (
     A_NAME,
     B_NAME,
     SiteData,
@@ -16,10 +19,7 @@ from dashboard_sites_support import (
     secrets_of_a,
     seed_site_data,
 )
-from fastapi.testclient import TestClient
-from sqlalchemy import Engine
-
-from central_api.config import Settings
+from testkit.api.world import World
 
 
 @pytest.fixture

@@ -11,10 +11,7 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
-from api_world import seed_world
-from decision_support import enroll, query
 from fastapi.testclient import TestClient
-from postgres_fixture import PostgresServer
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
 
@@ -22,6 +19,9 @@ from central_api.app import create_app
 from central_api.config import Settings
 from central_api.db import make_engine
 from central_api.migrate import upgrade_database
+from testkit.api.decisions import enroll, query
+from testkit.api.world import seed_world
+from testkit.postgres import PostgresServer
 
 DB = "portgate_reconnect"
 

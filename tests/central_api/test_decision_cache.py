@@ -8,8 +8,6 @@ import gc
 from collections.abc import Iterator
 
 import pytest
-from api_world import World, make_event
-from decision_support import enroll, query
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from sqlmodel import Session, select
@@ -19,6 +17,8 @@ from central_api.config import Settings
 from central_api.decisions.cache import DecisionCache, Generation
 from central_api.models import Credential, DecisionDataVersion, Zone
 from gate_protocol.records import AntiPassback
+from testkit.api.decisions import enroll, query
+from testkit.api.world import World, make_event
 
 
 @pytest.fixture

@@ -8,8 +8,6 @@ Everything runs on SQLite and on PostgreSQL.
 import gc
 from collections.abc import Callable
 
-from api_world import World
-from decision_support import enroll, query
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from sqlmodel import Session, select
@@ -23,6 +21,8 @@ from central_api.models import Credential, DecisionDataChange, DecisionDataVersi
 from central_api.models.versions import DECISION_CHANGE_KEPT, DECISION_CHANGE_PRUNE_EVERY
 from gate_protocol.messages import CredentialKind
 from gate_protocol.records import CredentialRecord
+from testkit.api.decisions import enroll, query
+from testkit.api.world import World
 
 
 def decide(client: TestClient, world: World, badge: str) -> tuple[str, str]:

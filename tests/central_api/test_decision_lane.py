@@ -7,11 +7,12 @@ Run on SQLite and on PostgreSQL.
 
 import json
 
-from api_world import World
-from decision_support import enroll, query
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from sqlmodel import Session
+
+from testkit.api.decisions import enroll, query
+from testkit.api.world import World
 
 DECISIONS = "/api/v1/decisions"
 

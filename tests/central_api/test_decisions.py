@@ -1,15 +1,6 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from api_world import World, make_event
-from decision_support import (
-    FACE_OK,
-    book,
-    enroll,
-    give_competency,
-    night_schedule,
-    query,
-)
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
@@ -25,6 +16,15 @@ from gate_protocol.api_models import DecisionQuery
 from gate_protocol.pass_keys import encode_public_key, generate_pass_key
 from gate_protocol.passes import PassClaims, PassSigner
 from gate_protocol.records import AntiPassback, PersonKind, PersonStatus, WatchlistAction
+from testkit.api.decisions import (
+    FACE_OK,
+    book,
+    enroll,
+    give_competency,
+    night_schedule,
+    query,
+)
+from testkit.api.world import World, make_event
 
 
 def decide(client: TestClient, world: World, body: dict[str, object], gate: str | None = None):  # type: ignore[no-untyped-def]
@@ -205,7 +205,7 @@ def test_a_one_time_pass_opens_once(engine: Engine, world: World) -> None:
 def test_two_gates_racing_one_pass_grant_exactly_once(
     engine: Engine, world: World, settings: Settings
 ) -> None:
-    from test_audit_chain import run_threads
+    from testkit.concurrency import run_threads
 
     key_id, private = generate_pass_key()
     signer = PassSigner(private, key_id)

@@ -6,8 +6,6 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 import zxingcpp
-from api_world import World
-from enroll_support import PUBLIC_KEYS, clear_enroll_tables, enroll_settings, face
 from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import Engine, func
@@ -17,6 +15,8 @@ from central_api.config import Settings
 from central_api.models import Appointment, Role
 from gate_protocol.pass_keys import PassKeyring
 from gate_protocol.passes import PassRejected, PassRejectReason, PassVerified, verify_pass
+from testkit.api.enrollment import PUBLIC_KEYS, clear_enroll_tables, enroll_settings, face
+from testkit.api.world import World
 
 
 @pytest.fixture

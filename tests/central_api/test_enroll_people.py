@@ -4,8 +4,6 @@ import re
 from datetime import UTC, datetime
 
 import pytest
-from api_world import PASSWORD, World
-from enroll_support import add_group, add_random_templates, clear_enroll_tables, enroll_settings
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
@@ -14,6 +12,13 @@ from central_api.config import Settings
 from central_api.models import AuditEntry, Credential, FaceTemplate, Person, Role
 from gate_protocol.messages import SyncNotice, decode_message
 from gate_protocol.replica import ReplicaDelta, ReplicaSnapshot, apply_delta, decode_replica
+from testkit.api.enrollment import (
+    add_group,
+    add_random_templates,
+    clear_enroll_tables,
+    enroll_settings,
+)
+from testkit.api.world import PASSWORD, World
 
 
 @pytest.fixture

@@ -12,8 +12,6 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from api_world import PASSWORD, World
-from enroll_support import enroll_settings, face
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
@@ -25,6 +23,8 @@ from central_api.enroll.privacy import purge_expired, read_photo
 from central_api.enroll.settings import EnrollSettings, photo_key
 from central_api.enroll.tables import PendingFace, RetainedPhoto
 from central_api.models import AuditEntry, FaceTemplate, Role
+from testkit.api.enrollment import enroll_settings, face
+from testkit.api.world import PASSWORD, World
 
 
 @pytest.fixture

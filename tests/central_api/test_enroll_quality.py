@@ -15,8 +15,6 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from api_world import World
-from enroll_support import enroll_settings, face, lfw, over_exposed
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
@@ -24,6 +22,8 @@ from sqlmodel import Session, select
 from central_api.config import Settings
 from central_api.db import make_engine
 from central_api.models import FaceTemplate, Role
+from testkit.api.enrollment import enroll_settings, face, lfw, over_exposed
+from testkit.api.world import World
 
 # (subject looking past the camera, a frontal photo of the same person, also mirrored?)
 TURNED_AWAY = [

@@ -15,8 +15,6 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from api_world import PASSWORD, World
-from enroll_support import clear_enroll_tables, enroll_settings, face
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
@@ -26,6 +24,8 @@ from central_api.enroll.face_lock import lock_face_enrollment
 from central_api.enroll.gallery import FaceGallery
 from central_api.enroll.tables import PendingFace
 from central_api.models import FaceTemplate, Role
+from testkit.api.enrollment import clear_enroll_tables, enroll_settings, face
+from testkit.api.world import PASSWORD, World
 
 
 @pytest.fixture

@@ -1,10 +1,10 @@
 """`POST /api/v1/events/known`: a gate learns which of its own events the API has stored."""
 
 import pytest
-from api_world import World, make_event
 from fastapi.testclient import TestClient
 
 from central_api.models import Role
+from testkit.api.world import World, make_event
 
 KNOWN = "/api/v1/events/known"
 

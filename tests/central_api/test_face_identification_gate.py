@@ -4,8 +4,6 @@ import json
 from pathlib import Path
 
 import pytest
-from api_world import World
-from decision_support import FACE_OK, enroll, query
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
@@ -15,6 +13,8 @@ from central_api.db import make_engine
 from central_api.models import AuditEntry, Gate, Role
 from gate_protocol.replica import ReplicaSnapshot, decode_replica
 from portgate.cli import app as cli
+from testkit.api.decisions import FACE_OK, enroll, query
+from testkit.api.world import World
 
 
 def face_query(person_id: str) -> dict[str, object]:

@@ -9,8 +9,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from api_world import World
-from decision_support import enroll, query
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, text
 from sqlmodel import Session
@@ -18,6 +16,8 @@ from sqlmodel import Session
 from central_api.app import create_app
 from central_api.config import Settings
 from central_api.models import DecisionDataVersion, Role
+from testkit.api.decisions import enroll, query
+from testkit.api.world import World
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
-from api_world import World
 from fastapi.testclient import TestClient
 
 from central_api.models import Role
+from testkit.api.world import World
 
 
 def test_healthz_is_anonymous_and_reports_the_database(client: TestClient) -> None:

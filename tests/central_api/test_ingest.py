@@ -1,7 +1,6 @@
 from datetime import UTC, datetime
 
 import pytest
-from api_world import World, make_event
 from fastapi.testclient import TestClient
 from prometheus_client import REGISTRY
 from sqlalchemy import Engine, func
@@ -17,6 +16,7 @@ from gate_protocol.messages import (
     encode_message,
 )
 from gate_protocol.topics import GateChannel, GateTopic, NodeKind, build_topic
+from testkit.api.world import World, make_event
 
 
 def batch(*events: object) -> dict[str, object]:

@@ -4,7 +4,6 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from api_world import World, make_event
 from prometheus_client import REGISTRY
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
@@ -15,6 +14,7 @@ from central_api.ingest.worker import IngestWorker
 from central_api.models import AccessEventRecord
 from gate_protocol.messages import encode_message
 from gate_protocol.topics import GateChannel, GateTopic, build_topic
+from testkit.api.world import World, make_event
 
 
 def count_events(engine: Engine) -> int:

@@ -1,6 +1,5 @@
 from datetime import UTC, datetime, timedelta
 
-from api_world import World, make_event
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
@@ -9,6 +8,7 @@ from central_api.insider.checks import distance_m
 from central_api.models import Alarm, AuditEntry, Role
 from gate_protocol.messages import Decision
 from gate_protocol.reasons import ReasonCode
+from testkit.api.world import World, make_event
 
 T0 = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 

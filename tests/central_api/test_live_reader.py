@@ -4,10 +4,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from api_world import World, make_event
-from decision_support import enroll
 from fastapi.testclient import TestClient
-from mosquitto_fixture import free_port
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -15,6 +12,9 @@ from central_api.decisions.live_reader import LiveReader, conninfo_of
 from central_api.decisions.live_state import LiveState, read_live_state
 from gate_protocol.messages import Decision, Direction
 from gate_protocol.reasons import ReasonCode
+from testkit.api.decisions import enroll
+from testkit.api.world import World, make_event
+from testkit.mosquitto import free_port
 
 on_postgres = pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
 

@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from postgres_fixture import PostgresServer
 from sqlalchemy import text
 
 from central_api.db import make_engine
 from central_api.migrate import alembic_config, upgrade_database
+from testkit.postgres import PostgresServer
 
 _USER = (
     'INSERT INTO "user" (username, password_hash, role, active, created_at) '

@@ -12,7 +12,6 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from fastapi.testclient import TestClient
-from postgres_fixture import PostgresServer
 from sqlalchemy import Engine, MetaData, inspect, text
 from sqlmodel import SQLModel
 
@@ -22,6 +21,7 @@ from central_api.config import Settings
 from central_api.db import make_engine
 from central_api.enroll.tables import ENROLL_METADATA
 from central_api.migrate import alembic_config, is_at_head, upgrade_database
+from testkit.postgres import PostgresServer
 
 ENROLL_TABLES = {"enroll_external_id", "enroll_pending_face", "enroll_issued_pass"} | {
     "enroll_retained_photo"

@@ -1,7 +1,5 @@
 """Table models read back from the database serialise without pydantic warnings."""
 
-from api_world import World
-from decision_support import enroll
 from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
@@ -9,6 +7,8 @@ from central_api.models import Credential, Gate, Person, User
 from central_api.models.common import StrEnumType
 from gate_protocol.messages import BadgeFormat, CredentialKind
 from gate_protocol.records import OfflinePolicy, PersonKind, PersonStatus
+from testkit.api.decisions import enroll
+from testkit.api.world import World
 
 
 def test_enum_columns_load_as_enums_and_dump_without_warnings(world: World, engine: Engine) -> None:

@@ -1,6 +1,5 @@
 from datetime import UTC, datetime
 
-from api_world import World
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
@@ -9,6 +8,7 @@ from sqlmodel import Session, select
 from central_api.models import Alarm, AuditEntry, Role, Site
 from gate_protocol.messages import OpenCommand, decode_message
 from gate_protocol.topics import GateChannel, GateTopic, build_topic
+from testkit.api.world import World
 
 
 def open_gate(client: TestClient, world: World, role: Role = Role.OPERATOR, **body: object):  # type: ignore[no-untyped-def]

@@ -1,7 +1,5 @@
 import base64
 
-from api_world import World
-from decision_support import book, enroll
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
@@ -17,6 +15,8 @@ from gate_protocol.messages import SyncNotice, decode_message
 from gate_protocol.records import PersonKind, PersonStatus
 from gate_protocol.replica import ReplicaDelta, ReplicaSnapshot, apply_delta, decode_replica
 from gate_protocol.topics import SyncTopic, build_topic
+from testkit.api.decisions import book, enroll
+from testkit.api.world import World
 
 
 def replica(client: TestClient, world: World, gate: str, since: int | None = None):  # type: ignore[no-untyped-def]

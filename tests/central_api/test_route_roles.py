@@ -8,8 +8,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from api_world import PASSWORD, World, make_event
-from decision_support import book, enroll
 from fastapi import FastAPI
 from fastapi.responses import StreamingResponse
 from fastapi.routing import APIRoute
@@ -29,6 +27,8 @@ from central_api.security.auth import (
 )
 from central_api.security.gate_keys import GateKeyHeader
 from gate_protocol.messages import AlarmKind
+from testkit.api.decisions import book, enroll
+from testkit.api.world import PASSWORD, World, make_event
 
 PUBLIC = {
     ("GET", "/"),

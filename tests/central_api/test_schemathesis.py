@@ -1,7 +1,7 @@
 """Schemathesis over /openapi.json: no operation answers a server error to any input.
 
 Bounded: a few examples per operation, on SQLite and on PostgreSQL (the throwaway cluster
-of tests/integration/postgres_fixture.py, through the `engine` fixture), with real
+of testkit/postgres.py, through the `engine` fixture), with real
 credentials supplied (a gate key for the gate routes, an admin token elsewhere) so that
 the generated bodies reach the handlers instead of stopping at 401. PostgreSQL runs fewer
 examples: it is there for what only it refuses (string lengths, NUL bytes, integer
@@ -12,7 +12,6 @@ from collections.abc import Iterator
 
 import pytest
 import schemathesis
-from api_world import World, seed_world
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, Phase, given, settings
@@ -22,6 +21,7 @@ from central_api.app import create_app
 from central_api.config import Settings
 from central_api.models import Role
 from gate_protocol.pass_keys import encode_private_key, encode_public_key, generate_pass_key
+from testkit.api.world import World, seed_world
 
 GATE_ROUTES = (
     "/api/v1/decisions",

@@ -1,36 +1,23 @@
 """The agent loop's decisions about recording and opening, with a fake bus and a real outbox."""
 
-import queue
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
-from agent_support import GATE_KEY, agent_config, topic
-
-from gate_agent.decision.decider import ReplicaView
-from gate_agent.decision.presentation import Presentation, Verdict
-from gate_agent.links.api_client import ApiClient
-from gate_agent.loop.agent import GateAgent
+from gate_agent.decision.presentation import Verdict
 from gate_agent.loop.inbox import (
     EventsConfirmed,
-    InboxItem,
-    MqttConnected,
     MqttIncoming,
     MqttPublished,
     PresentationDecided,
 )
-from gate_agent.outbox.alarms import AlarmApi, AlarmSender
-from gate_agent.outbox.confirm import ConfirmJob, ConfirmResult
-from gate_agent.outbox.events import Outbox
-from gate_agent.outbox.sender import EventSender
+from gate_agent.outbox.confirm import ConfirmResult
 from gate_protocol.messages import (
     AccessEvent,
     AckResult,
     AlarmKind,
     AlarmRaised,
     CommandAck,
-    CredentialKind,
     DecidedBy,
     Decision,
     Direction,
@@ -41,118 +28,8 @@ from gate_protocol.messages import (
 )
 from gate_protocol.reasons import ReasonCode
 from gate_protocol.topics import GateChannel
-
-
-class FakeBus:
-    def __init__(self, outbox: Outbox) -> None:
-        self.outbox = outbox
-        self.published: list[tuple[str, bytes]] = []
-        self.drafts_at_open: list[int] = []
-        self.subscriptions: list[str] = []
-
-    def publish(self, topic: str, payload: bytes, *, retain: bool = False) -> int | None:
-        if topic.endswith("cmd/open"):
-            self.drafts_at_open.append(len(self.outbox.drafts()))
-        self.published.append((topic, payload))
-        return len(self.published)
-
-    def subscribe(self, topics: list[str]) -> None:
-        self.subscriptions.extend(topics)
-
-    def on(self, channel: GateChannel) -> list[bytes]:
-        return [p for t, p in self.published if t == topic(channel)]
-
-
-class FakeWorkers:
-    def __init__(self) -> None:
-        self.submitted: list[Presentation] = []
-        self.syncs = 0
-        self.confirms: list[ConfirmJob] = []
-
-    def submit(self, presentation: Presentation) -> bool:
-        self.submitted.append(presentation)
-        return True
-
-    def request_sync(self) -> None:
-        self.syncs += 1
-
-    def confirm(self, job: ConfirmJob) -> bool:
-        self.confirms.append(job)
-        return True
-
-
-def build(
-    tmp_path: Path,
-    *,
-    max_unsent: int = 100,
-    calls: list[str] | None = None,
-    workers: FakeWorkers | None = None,
-    confirm_interval_s: float = 5.0,
-    alarm_api: AlarmApi | None = None,
-) -> tuple[GateAgent, Outbox, FakeBus]:
-    config = agent_config(
-        tmp_path,
-        mqtt_port=1,
-        api_url="http://api.test",
-        api={"confirm_interval_s": confirm_interval_s},
-    )
-    outbox = Outbox(tmp_path / "o.db", max_unsent=max_unsent)
-    bus = FakeBus(outbox)
-    api = ApiClient(
-        base_url="http://api.test",
-        gate="g1",
-        gate_key=GATE_KEY,
-        decision_timeout_s=0.3,
-        transport=httpx.MockTransport(
-            lambda r: (
-                (calls.append(r.url.path) if calls is not None else None) or httpx.Response(503)
-            )
-        ),
-    )
-    sender = EventSender(
-        outbox=outbox,
-        publisher=bus,
-        topic=topic(GateChannel.EVENT),
-        window=10,
-        api=api,
-        batch_size=10,
-        confirm_grace_s=0.0,
-    )
-    inbox: queue.Queue[InboxItem] = queue.Queue()
-    agent = GateAgent(
-        config=config,
-        bus=bus,
-        outbox=outbox,
-        sender=sender,
-        workers=workers or FakeWorkers(),
-        replica=ReplicaView(None, None),
-        inbox=inbox,
-        alarms=AlarmSender(
-            alarms=outbox.alarms,
-            publisher=bus,
-            topic=topic(GateChannel.ALARM),
-            api=alarm_api,
-            batch_size=10,
-            confirm_grace_s=0.0,
-        ),
-    )
-    agent.handle(MqttConnected(session_present=False))
-    return agent, outbox, bus
-
-
-def decided(decision: Decision) -> PresentationDecided:
-    presentation = Presentation(
-        lane=0,
-        direction=Direction.ENTRY,
-        credential_kind=CredentialKind.BADGE,
-        occurred_at=datetime.now(UTC),
-        started=time.monotonic(),
-        badge_number="1234",
-    )
-    reason = ReasonCode.GRANTED if decision is Decision.GRANTED else ReasonCode.REVOKED
-    return PresentationDecided(
-        presentation, Verdict(decision, reason, DecidedBy.CENTRAL, person_id="P1"), None, 3.0
-    )
+from testkit.agent.doubles import topic
+from testkit.agent.loop import FakeWorkers, build, decided
 
 
 def test_connect_subscribes_and_announces_online(tmp_path: Path) -> None:

@@ -7,9 +7,6 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from agent_support import topic
-from test_agent_loop import FakeWorkers, build, decided
-
 from gate_agent.links.api_client import ApiUnavailable
 from gate_agent.loop.inbox import (
     EventsConfirmed,
@@ -31,6 +28,8 @@ from gate_protocol.messages import (
     new_id,
 )
 from gate_protocol.topics import GateChannel
+from testkit.agent.doubles import topic
+from testkit.agent.loop import FakeWorkers, build, decided
 
 
 def alarm(kind: AlarmKind = AlarmKind.TAILGATING, detail: str = "") -> AlarmRaised:

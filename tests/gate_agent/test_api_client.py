@@ -2,12 +2,12 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from agent_support import GATE_KEY, make_snapshot
 
 from gate_agent.links.api_client import ApiClient, ApiRejected, ApiUnavailable
 from gate_protocol.api_models import DecisionAnswer, DecisionQuery
 from gate_protocol.messages import CredentialKind, Decision, Direction
 from gate_protocol.reasons import ReasonCode
+from testkit.agent.doubles import GATE_KEY, make_snapshot
 
 QUERY = DecisionQuery(
     request_id="r1",

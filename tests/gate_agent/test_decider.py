@@ -2,7 +2,6 @@ import time
 from datetime import UTC, datetime
 
 import httpx
-from agent_support import GATE_KEY, GOOD_BADGE, make_snapshot
 
 from gate_agent.decision.decider import PresentationDecider, ReplicaView
 from gate_agent.decision.presentation import Presentation
@@ -11,6 +10,7 @@ from gate_protocol.api_models import DecisionAnswer, DecisionQuery
 from gate_protocol.messages import CredentialKind, DecidedBy, Decision, Direction
 from gate_protocol.reasons import ReasonCode
 from gate_protocol.replica import ReplicaIndex
+from testkit.agent.doubles import GATE_KEY, GOOD_BADGE, make_snapshot
 
 
 def presentation() -> Presentation:

@@ -9,8 +9,6 @@ from datetime import UTC, datetime
 import httpx
 import numpy as np
 import pytest
-from agent_support import GATE_KEY, GOOD_BADGE, make_snapshot
-from test_face_track import ALICE, BOB, IMAGE, LIVE, CountingLiveness, seen
 
 from gate_agent.camera.frame_pump import FramePump
 from gate_agent.camera.frames import ReplayFrameSource
@@ -25,6 +23,8 @@ from gate_agent.loop.loop_thread import LoopThread
 from gate_protocol.messages import CredentialKind, DecidedBy, Decision, Direction
 from gate_protocol.reasons import ReasonCode
 from gate_protocol.replica import FaceTemplateRecord, ReplicaIndex
+from testkit.agent.doubles import GATE_KEY, GOOD_BADGE, make_snapshot
+from testkit.agent.faces import ALICE, BOB, IMAGE, LIVE, CountingLiveness, seen
 
 
 class MismatchVerifier:

@@ -1,8 +1,6 @@
 import time
 from datetime import UTC, datetime, timedelta
 
-from agent_support import GOOD_BADGE, REVOKED_BADGE, make_snapshot
-
 from gate_agent.decision.presentation import Presentation
 from gate_agent.decision.replica_policy import (
     build_query,
@@ -23,6 +21,7 @@ from gate_protocol.policy import FaceEvidence
 from gate_protocol.reasons import ReasonCode
 from gate_protocol.records import AppointmentRecord, OfflinePolicy
 from gate_protocol.replica import PassKeyRecord, ReplicaIndex
+from testkit.agent.doubles import GOOD_BADGE, REVOKED_BADGE, make_snapshot
 
 NOW = datetime.now(UTC)
 

@@ -5,8 +5,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from agent_support import GATE_KEY
-from agent_support import make_event as event
 
 from gate_agent.links.api_client import ApiClient, ApiError, ApiRejected, ApiUnavailable
 from gate_agent.outbox.confirm import CONFIRM_BATCH, ConfirmJob, reconcile_events
@@ -14,6 +12,8 @@ from gate_agent.outbox.events import Outbox, PendingEvent
 from gate_agent.outbox.sender import EventSender
 from gate_protocol.api_models import EventBatchResult, EventIdAnswer, EventIdQuery
 from gate_protocol.messages import AccessEvent
+from testkit.agent.doubles import GATE_KEY
+from testkit.agent.doubles import make_event as event
 
 
 class FakeApi:

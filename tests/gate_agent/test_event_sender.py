@@ -1,13 +1,13 @@
 from pathlib import Path
 
 import httpx
-from agent_support import GATE_KEY
-from agent_support import make_event as event
 
 from gate_agent.links.api_client import ApiClient
 from gate_agent.outbox.events import Outbox
 from gate_agent.outbox.sender import EventSender
 from gate_protocol.api_models import EventBatch, EventBatchResult
+from testkit.agent.doubles import GATE_KEY
+from testkit.agent.doubles import make_event as event
 
 
 class FakePublisher:

@@ -8,9 +8,6 @@ from pathlib import Path
 import httpx
 import numpy as np
 import pytest
-from agent_support import GATE_KEY, make_snapshot
-from test_agent_loop import FakeWorkers, build
-from test_face_track import ALICE, BOB, IMAGE, LIVE, near, seen
 
 from gate_agent.decision.decider import PresentationDecider, ReplicaView
 from gate_agent.decision.intake import face_presentation
@@ -29,6 +26,9 @@ from gate_protocol.api_models import DecisionAnswer, DecisionQuery
 from gate_protocol.messages import CredentialKind, DecidedBy, Decision
 from gate_protocol.reasons import ReasonCode, describe_reason
 from gate_protocol.replica import FaceTemplateRecord, ReplicaIndex, ReplicaSnapshot
+from testkit.agent.doubles import GATE_KEY, make_snapshot
+from testkit.agent.faces import ALICE, BOB, IMAGE, LIVE, near, seen
+from testkit.agent.loop import FakeWorkers, build
 
 
 def b64(vector: np.ndarray) -> str:

@@ -213,10 +213,9 @@ def test_worker_searches_the_newest_frame_at_most_once_per_interval_while_no_fac
 
 @pytest.mark.skipif(not (FACES / "obama.jpg").is_file(), reason="../shared/data is absent")
 def test_agent_searches_ahead_only_when_configured(tmp_path: Path) -> None:
-    from agent_support import GATE_KEY, agent_config
-
     from gate_agent.app import AgentApp
     from gate_agent.face.biometrics import BiometricFaceObserver, BiometricFaceVerifier
+    from testkit.agent.doubles import GATE_KEY, agent_config
 
     def app(observer: BiometricFaceObserver | None, name: str, *, ahead: bool) -> AgentApp:
         config = agent_config(

@@ -13,21 +13,7 @@ from gate_agent.camera.frames import ReplayFrameSource
 from gate_agent.face.step import LivenessResult
 from gate_agent.face.track import FaceTracks, SeenFace, template_matrix
 from gate_agent.face.tracker import FaceTracker
-
-rng = np.random.default_rng(7)
-ALICE = rng.normal(0, 0.1, 128).astype(np.float32)
-BOB = rng.normal(0, 0.1, 128).astype(np.float32)  # about 1.6 from ALICE
-IMAGE = np.zeros((4, 4, 3), np.uint8)
-LIVE = LivenessResult(passed=True, score=0.8)
-
-
-def near(vector: np.ndarray, by: float = 0.2) -> np.ndarray:
-    step = rng.normal(0, 1, 128)
-    return (vector + by * step / np.linalg.norm(step)).astype(np.float32)
-
-
-def seen(*vectors: np.ndarray) -> list[SeenFace]:
-    return [SeenFace(encoding=v) for v in vectors]
+from testkit.agent.faces import ALICE, BOB, IMAGE, LIVE, CountingLiveness, near, seen
 
 
 def test_the_same_face_extends_one_track_and_another_face_opens_a_second() -> None:
@@ -118,15 +104,6 @@ class CountingObserver:
     def faces(self, image: np.ndarray) -> list[SeenFace]:
         self.calls += 1
         return seen(near(ALICE, 0.05))
-
-
-class CountingLiveness:
-    def __init__(self) -> None:
-        self.calls: list[int] = []
-
-    def check(self, images: Sequence[np.ndarray]) -> LivenessResult:
-        self.calls.append(len(images))
-        return LIVE
 
 
 def test_tracker_thread_files_frames_runs_liveness_and_holds_off_when_asked() -> None:

@@ -53,8 +53,8 @@ def test_live_holder_settles_after_the_window_with_match_and_liveness(
     portrait: tuple[np.ndarray, np.ndarray],
 ) -> None:
     from biometrics import WINDOW_FRAMES
-    from biometrics.liveness_sim import live_sequence
     from gate_agent.face.biometrics import BiometricFaceVerifier, BiometricLiveness
+    from testkit.liveness_sim import live_sequence
 
     image, landmarks = portrait
     frames = bgr(live_sequence(image, landmarks, rng=np.random.default_rng(3), frames=12))
@@ -70,8 +70,8 @@ def test_live_holder_settles_after_the_window_with_match_and_liveness(
 def test_still_photo_fails_liveness_with_a_reason(
     portrait: tuple[np.ndarray, np.ndarray],
 ) -> None:
-    from biometrics.liveness_sim import static_attack
     from gate_agent.face.biometrics import BiometricFaceVerifier, BiometricLiveness
+    from testkit.liveness_sim import static_attack
 
     image, _ = portrait
     window = BiometricFaceVerifier().open_window(
@@ -91,8 +91,8 @@ def test_another_persons_live_face_is_a_mismatch_with_liveness_judged(
     portrait: tuple[np.ndarray, np.ndarray],
 ) -> None:
     from biometrics import WINDOW_FRAMES
-    from biometrics.liveness_sim import live_sequence
     from gate_agent.face.biometrics import BiometricFaceVerifier, BiometricLiveness
+    from testkit.liveness_sim import live_sequence
 
     image, landmarks = portrait
     frames = bgr(live_sequence(image, landmarks, rng=np.random.default_rng(3), frames=10))
@@ -109,8 +109,8 @@ def test_another_persons_live_face_is_a_mismatch_with_liveness_judged(
 def test_too_few_frames_is_inconclusive_and_fails(
     portrait: tuple[np.ndarray, np.ndarray],
 ) -> None:
-    from biometrics.liveness_sim import live_sequence
     from gate_agent.face.biometrics import BiometricFaceVerifier, BiometricLiveness
+    from testkit.liveness_sim import live_sequence
 
     image, landmarks = portrait
     frames = bgr(live_sequence(image, landmarks, rng=np.random.default_rng(3), frames=5))
@@ -134,8 +134,8 @@ def test_track_liveness_judges_the_tracks_face_not_the_larger_one_beside_it(
 ) -> None:
     """A live user below a larger still photo: each face judged on its own boxes."""
     from biometrics import load_image
-    from biometrics.liveness_sim import live_sequence
     from gate_agent.face.biometrics import BiometricFaceObserver, BiometricLiveness
+    from testkit.liveness_sim import live_sequence
 
     image, landmarks = portrait
     photo = load_image(FACES / "biden.jpg")
@@ -160,8 +160,8 @@ def test_track_liveness_judges_the_tracks_face_not_the_larger_one_beside_it(
 def test_frames_searched_ahead_give_the_same_outcome(
     portrait: tuple[np.ndarray, np.ndarray],
 ) -> None:
-    from biometrics.liveness_sim import live_sequence
     from gate_agent.face.biometrics import BiometricFaceVerifier, BiometricLiveness
+    from testkit.liveness_sim import live_sequence
 
     image, landmarks = portrait
     frames = bgr(live_sequence(image, landmarks, rng=np.random.default_rng(3), frames=10))
@@ -183,13 +183,13 @@ def test_frames_searched_ahead_give_the_same_outcome(
 def test_a_window_whose_frames_are_searched_on_other_threads_decides_alike(
     portrait: tuple[np.ndarray, np.ndarray],
 ) -> None:
-    from biometrics.liveness_sim import live_sequence
     from gate_agent.face.biometrics import (
         BiometricFaceVerifier,
         BiometricFaceWindow,
         BiometricLiveness,
     )
     from gate_agent.face.presearch import FramePresearch
+    from testkit.liveness_sim import live_sequence
 
     image, landmarks = portrait
     frames = bgr(live_sequence(image, landmarks, rng=np.random.default_rng(5), frames=10))

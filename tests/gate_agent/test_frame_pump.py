@@ -9,6 +9,7 @@ import pytest
 from gate_agent.camera.frame_pump import FramePump
 from gate_agent.camera.frames import Frame, FrameSourceError, ReplayFrameSource, open_frame_source
 from gate_agent.config import FileCameraConfig, FolderCameraConfig
+from testkit.polling import wait_until
 
 
 def frames(n: int) -> list[np.ndarray]:
@@ -23,15 +24,6 @@ class Collector:
     def __call__(self, text: str, at: float) -> None:
         with self.lock:
             self.codes.append(text)
-
-
-def wait_until(predicate: object, timeout: float = 3.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():  # type: ignore[operator]
-            return True
-        time.sleep(0.01)
-    return False
 
 
 def test_replay_source_loops_and_numbers_frames() -> None:
@@ -58,7 +50,7 @@ def test_slow_scanner_drops_oldest_frames_and_never_blocks_the_camera() -> None:
     )
     pump.start()
     try:
-        assert wait_until(lambda: pump.counters.frames_read > 200)
+        assert wait_until(lambda: pump.counters.frames_read > 200, 3)
         assert pump.counters.frames_dropped > 150
         assert pump.counters.frames_scanned <= 1
     finally:
@@ -76,7 +68,7 @@ def test_codes_are_reported_once_within_the_dedup_window() -> None:
     )
     pump.start()
     try:
-        assert wait_until(lambda: pump.counters.frames_scanned > 10)
+        assert wait_until(lambda: pump.counters.frames_scanned > 10, 3)
     finally:
         pump.stop()
     assert collector.codes == ["PG1:ABC"]
@@ -95,7 +87,7 @@ def test_scanner_errors_are_counted_and_the_worker_goes_on() -> None:
     pump = FramePump(source=ReplayFrameSource(frames(1), fps=100), scanner=flaky, on_code=collector)
     pump.start()
     try:
-        assert wait_until(lambda: collector.codes == ["X"])
+        assert wait_until(lambda: collector.codes == ["X"], 3)
     finally:
         pump.stop()
     assert pump.counters.scan_errors == 1

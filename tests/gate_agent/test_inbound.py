@@ -1,7 +1,6 @@
 from datetime import UTC, datetime
 
 import pytest
-from agent_support import topic
 
 from gate_agent.links.inbound import decode_inbound
 from gate_protocol.messages import (
@@ -13,6 +12,7 @@ from gate_protocol.messages import (
     encode_message,
 )
 from gate_protocol.topics import GateChannel, GateTopic, SyncTopic, build_topic
+from testkit.agent.doubles import topic
 
 NOW = datetime.now(UTC)
 READ = CredentialPresented(

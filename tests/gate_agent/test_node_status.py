@@ -2,12 +2,11 @@
 
 from datetime import UTC, datetime, timedelta
 
-from agent_support import make_snapshot
-
 from gate_agent.decision.replica_policy import replica_age_s
 from gate_agent.links.node import agent_status
 from gate_protocol.messages import NodeState, NodeStatus, decode_message, encode_message
 from gate_protocol.replica import ReplicaIndex
+from testkit.agent.doubles import make_snapshot
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 

@@ -2,10 +2,10 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from agent_support import make_event as event
 
 from gate_agent.outbox.events import Outbox, OutboxFull
 from gate_protocol.messages import AccessEvent
+from testkit.agent.doubles import make_event as event
 
 
 def test_sequence_numbers_grow_and_survive_reopening(tmp_path: Path) -> None:

@@ -3,11 +3,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from agent_support import GATE_KEY, make_snapshot
 
 from gate_agent.decision.replica_store import ReplicaStore, StoredReplica, sync_replica
 from gate_agent.links.api_client import ApiClient, ApiUnavailable
 from gate_protocol.replica import FaceTemplateRecord, ReplicaDelta, ReplicaSnapshot
+from testkit.agent.doubles import GATE_KEY, make_snapshot
 
 NOW = datetime.now(UTC)
 

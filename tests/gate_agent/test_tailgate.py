@@ -5,9 +5,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
-from agent_support import topic
-from test_agent_loop import FakeBus, FakeWorkers, build, decided
-from test_face_track import ALICE, BOB, IMAGE, near, seen
 
 from gate_agent.decision.tailgate import TailgateWatch
 from gate_agent.face.track import FaceTracks
@@ -25,6 +22,9 @@ from gate_protocol.messages import (
     encode_message,
 )
 from gate_protocol.topics import GateChannel
+from testkit.agent.doubles import topic
+from testkit.agent.faces import ALICE, BOB, IMAGE, near, seen
+from testkit.agent.loop import FakeBus, FakeWorkers, build, decided
 
 
 def test_more_faces_than_grants_in_a_cycle_is_suspect_after_the_settle_time() -> None:

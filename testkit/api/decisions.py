@@ -2,7 +2,6 @@
 
 from datetime import UTC, datetime, timedelta
 
-from api_world import World
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -19,6 +18,7 @@ from central_api.models import (
 from gate_protocol.messages import BadgeFormat, CredentialKind
 from gate_protocol.records import PersonKind
 from gate_protocol.schedule import WeeklyWindow
+from testkit.api.world import World
 
 FACE_OK = {"seen": True, "distance": 0.3, "liveness_passed": True, "liveness_score": 0.9}
 
@@ -84,6 +84,7 @@ def night_schedule(engine: Engine) -> str:
 
 
 def give_competency(engine: Engine, person_id: str, name: str, until: datetime) -> None:
+    """Give the person the competency `name`, valid until `until`."""
     with Session(engine) as session:
         add_competency(
             session=session,
@@ -113,6 +114,7 @@ def book(engine: Engine, world: World, person_id: str, gates: list[str]) -> tupl
 
 
 def query(badge: str | None = None, **fields: object) -> dict[str, object]:
+    """A decision query body (a badge when given, a good face), with `fields` over it."""
     body: dict[str, object] = {
         "request_id": "r-1",
         "direction": "entry",

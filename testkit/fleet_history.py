@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from portgate.demo.fleet import Fleet
+from testkit.fleet import Fleet
 
 
 @dataclass

@@ -1,7 +1,6 @@
-"""What the API integration tests share: a SQLite database, polling, stored event counts."""
+"""What the API worker tests share: a migrated SQLite database, the stored event count."""
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import Engine, func
@@ -19,16 +18,6 @@ def sqlite_database(tmp_path: Path) -> Iterator[Engine]:
     engine = make_engine(url)
     yield engine
     engine.dispose()
-
-
-def wait(predicate: Callable[[], bool], timeout: float = 15) -> bool:
-    """Poll `predicate` every 50 ms until it holds (True) or `timeout` seconds pass."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def stored(engine: Engine) -> int:

@@ -125,6 +125,7 @@ def make_event(seq: int, event_id: str | None = None) -> AccessEvent:
 
 
 def topic(channel: GateChannel) -> str:
+    """The topic of `channel` at the test gate."""
     return build_topic(GateTopic(SITE, GATE, channel))
 
 
@@ -195,9 +196,11 @@ class ApiStub:
 
     @property
     def url(self) -> str:
+        """``http://127.0.0.1:<port>`` of the stub."""
         return f"http://127.0.0.1:{self.port}"
 
     def answer(self, body: bytes) -> tuple[int, bytes]:
+        """Answer a decision query: granted for the good badge or a pass (per `mode`)."""
         query = DecisionQuery.model_validate_json(body)
         with self._lock:
             self.queries.append(query)
@@ -218,6 +221,7 @@ class ApiStub:
         return 200, answer.model_dump_json().encode()
 
     def store_events(self, body: bytes) -> tuple[int, bytes]:
+        """Store an event batch once per event id; answer what was new and what was known."""
         batch = EventBatch.model_validate_json(body)
         stored = duplicates = 0
         with self._lock:
@@ -233,6 +237,7 @@ class ApiStub:
         ).model_dump_json().encode()
 
     def known_events(self, body: bytes) -> tuple[int, bytes]:
+        """Answer which of the asked event ids the stub holds."""
         query = EventIdQuery.model_validate_json(body)
         with self._lock:
             self.known_posts += 1
@@ -240,6 +245,7 @@ class ApiStub:
         return 200, EventIdAnswer(known=known).model_dump_json().encode()
 
     def stop(self) -> None:
+        """Stop serving and close the socket."""
         self._server.shutdown()
         self._server.server_close()
 
@@ -323,6 +329,7 @@ class BridgeSim:
             self.client.publish(topic(GateChannel.PASSAGE), encode_message(passage), qos=1)
 
     def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
+        """Wait until `predicate()` holds (checked on each message); whether it did."""
         deadline = time.monotonic() + timeout
         with self._cond:
             while not predicate():
@@ -333,6 +340,7 @@ class BridgeSim:
         return True
 
     def publish(self, channel: GateChannel, payload: bytes) -> None:
+        """Publish `payload` on the gate's `channel` (QoS 1) and wait until it is sent."""
         self.client.publish(topic(channel), payload, qos=1).wait_for_publish(5)
 
     def tap(
@@ -355,6 +363,7 @@ class BridgeSim:
         return ms, self.events[events] if len(self.events) > events else None
 
     def close(self) -> None:
+        """Disconnect and stop the network loop."""
         self.client.disconnect()
         self.client.loop_stop()
 

@@ -23,9 +23,11 @@ import yaml
 
 from central_api.db import make_engine
 from central_api.migrate import upgrade_database
-from portgate.demo.broker import DemoBroker, free_port
-from portgate.demo.fleet_bridges import Crowd, FleetBridge
-from portgate.demo.fleet_seed import FleetSeed, seed_fleet
+from firmware_bridge.site_config import GateEntry, SiteConfig
+from testkit.fleet_bridges import Crowd, FleetBridge
+from testkit.fleet_seed import FleetSeed, seed_fleet
+from testkit.ports import free_port
+from testkit.secured_broker import SiteBroker, start_site_broker
 
 __all__ = ["ChildProcess", "Fleet"]
 
@@ -105,7 +107,7 @@ class Fleet:
     people: int = 20
     period_s: float = 0.5
     site: str = "fleet"
-    broker: DemoBroker | None = None
+    broker: SiteBroker | None = None
     seed: FleetSeed | None = None
     api: ChildProcess | None = None
     api_port: int = field(default_factory=free_port)
@@ -125,14 +127,13 @@ class Fleet:
     def start(self) -> None:
         """Seed, then start the broker, the API, the bridges and the agents (not the crowd)."""
         gate_ids = [f"g{n:02d}" for n in range(1, self.gates + 1)]
-        self.broker = DemoBroker(site=self.site, gates=gate_ids, workdir=self.workdir / "broker")
-        self.broker.prepare()
         url = f"sqlite:///{self.database_path}"
         upgrade_database(url)
         engine = make_engine(url)
         self.seed = seed_fleet(engine=engine, site=self.site, gates=self.gates, people=self.people)
         engine.dispose()
-        self.broker.start()
+        site = SiteConfig(site=self.site, gates=[GateEntry(id=gate) for gate in gate_ids])
+        self.broker = start_site_broker(self.workdir / "broker", site)
         api_env = {
             **os.environ,
             "DATABASE_URL": url,
@@ -229,8 +230,8 @@ class Fleet:
     def pids(self) -> dict[str, int]:
         """The running child processes by name (and this process as ``bridges``)."""
         found = {"bridges": os.getpid()}
-        if self.broker is not None and self.broker.process is not None and self.broker.running:
-            found["mosquitto"] = self.broker.process.pid
+        if self.broker is not None and self.broker.pid is not None:
+            found["mosquitto"] = self.broker.pid
         for child in [self.api, *self.agents.values()]:
             if child is not None and child.pid is not None:
                 found[child.name] = child.pid

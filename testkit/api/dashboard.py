@@ -4,7 +4,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from api_world import PASSWORD, World
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
@@ -26,6 +25,7 @@ from gate_protocol.messages import (
 )
 from gate_protocol.reasons import ReasonCode
 from gate_protocol.records import PersonKind
+from testkit.api.world import PASSWORD, World
 
 
 def capture_live_items(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> list[LiveItem]:
@@ -56,6 +56,7 @@ def login(client: TestClient, role: Role) -> str:
 
 
 def add_person(engine: Engine, site: str, name: str, company: str | None) -> str:
+    """A contractor at `site` (of a new `company` when given); returns the person id."""
     with Session(engine, expire_on_commit=False) as session:
         company_id = None
         if company is not None:
@@ -82,6 +83,7 @@ def make_event(
     passed: bool | None = True,
     minutes_ago: float = 1.0,
 ) -> AccessEvent:
+    """An AccessEvent at the gate `minutes_ago`, by badge, decided centrally."""
     return AccessEvent(
         event_id=new_id(),
         agent_seq=1,
@@ -101,6 +103,7 @@ def make_event(
 
 
 def store(engine: Engine, world: World, *events: AccessEvent, gate: str | None = None) -> None:
+    """Store `events` as the world's gate (or `gate`) sent them."""
     with Session(engine) as session:
         store_events(session=session, site_id=world.site, gate_id=gate or world.gate, events=events)
         session.commit()

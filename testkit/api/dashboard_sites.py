@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import httpx
-from api_world import PASSWORD, World
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -27,17 +26,20 @@ from gate_protocol.messages import (
 )
 from gate_protocol.reasons import ReasonCode
 from gate_protocol.records import PersonKind
+from testkit.api.world import PASSWORD, World
 
 A_NAME, B_NAME = "Alma Site-A", "Bram Site-B"
 A_DETAIL = "door forced at site A north-1"
 
 
 def headers_of(settings: Settings, user: User) -> dict[str, str]:
+    """A bearer header with a fresh access token of `user`."""
     token = create_token(settings=settings, user=user, minutes=5, purpose="access")
     return {"Authorization": f"Bearer {token}"}
 
 
 def add_user(engine: Engine, username: str, role: Role, site: str | None) -> User:
+    """A user with the shared test password, bound to `site` (None: every site)."""
     with Session(engine, expire_on_commit=False) as session:
         user = User(
             username=username, password_hash=hash_password(PASSWORD), role=role, site_id=site
@@ -53,6 +55,7 @@ def access_event(
     decision: Decision = Decision.GRANTED,
     minutes_ago: float = 0.5,
 ) -> AccessEvent:
+    """An entry event `minutes_ago` by badge; a denial names an expired competency."""
     granted = decision is Decision.GRANTED
     return AccessEvent(
         event_id=new_id(),
@@ -70,6 +73,7 @@ def access_event(
 
 
 def add_person(session: Session, site: str, name: str) -> str:
+    """A contractor at `site`; returns the person id."""
     person = create_person(
         session=session,
         person_create=PersonCreate(display_name=name, kind=PersonKind.CONTRACTOR, site_id=site),
@@ -138,6 +142,7 @@ def seed_site_data(world: World, engine: Engine) -> SiteData:
 
 
 def secrets_of_a(world: World, data: SiteData) -> list[str]:
+    """What site A's pages show and site B's users must never see."""
     return [
         world.gate,
         world.gate2,
@@ -151,6 +156,7 @@ def secrets_of_a(world: World, data: SiteData) -> list[str]:
 
 
 def get(client: TestClient, path: str, headers: dict[str, str]) -> httpx.Response:
-    answer = client.get(path, headers=headers)
+    """GET `path` and assert it answered 200 (the body is in the message otherwise)."""
+    answer: httpx.Response = client.get(path, headers=headers)
     assert answer.status_code == 200, f"{path}: {answer.status_code} {answer.text}"
     return answer

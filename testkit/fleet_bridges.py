@@ -25,8 +25,8 @@ from firmware_bridge.drivers.simulated import SimulatedTurnstile
 from firmware_bridge.service import Bridge
 from gate_protocol.messages import AckResult, CommandAck, MessageError, OpenCommand, decode_message
 from gate_protocol.topics import GateChannel, GateTopic, Topic, TopicError, parse_topic
-from portgate.demo.broker import DemoBroker
 from portgate.demo.gates import FACILITY_CODE
+from testkit.secured_broker import SiteBroker
 
 __all__ = ["BusTap", "Crowd", "FleetBridge"]
 
@@ -91,7 +91,7 @@ class _TappedBus:
 class FleetBridge:
     """One gate's bridge and simulated turnstile on the fleet broker."""
 
-    def __init__(self, *, site: str, gate: str, broker: DemoBroker, workdir: Path) -> None:
+    def __init__(self, *, site: str, gate: str, broker: SiteBroker, workdir: Path) -> None:
         self.gate = gate
         user = f"bridge-{gate}"
         self.config = BridgeConfig.model_validate(

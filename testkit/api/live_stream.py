@@ -8,7 +8,6 @@ from typing import Any
 
 import httpx
 import paho.mqtt.client as mqtt
-from dashboard_sites_support import add_user, headers_of
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -16,6 +15,7 @@ from central_api.config import Settings
 from central_api.crud.sites import create_gate, create_site, create_zone
 from central_api.models import GateCreate, Role, SiteCreate, ZoneCreate
 from gate_protocol.topics import GateChannel, GateTopic, build_topic
+from testkit.api.dashboard_sites import add_user, headers_of
 
 SITE_A, SITE_B = "rtm", "ams"
 GATE_A, GATE_B = "north-1", "ams-1"
@@ -35,6 +35,7 @@ class SseClient:
     _response: httpx.Response | None = None
 
     def start(self) -> "SseClient":
+        """Start reading in a thread and wait for the stream's hello."""
         threading.Thread(target=self._run, daemon=True).start()
         assert self.wait_until(("hello", "user", self.username)), "no hello"
         return self
@@ -73,10 +74,12 @@ class SseClient:
         return True
 
     def has(self, channel: str, key: str, value: str) -> bool:
+        """Whether an item on `channel` with `key` equal to `value` has arrived."""
         with self._cond:
             return any(c == channel and d.get(key) == value for c, d in self.items)
 
     def close(self) -> None:
+        """Stop reading and close the stream."""
         self._stop.set()
         if self._response is not None:
             self._response.close()
@@ -84,6 +87,8 @@ class SseClient:
 
 @dataclass
 class LiveSites:
+    """A running API with two sites: its URL, settings, database, a publisher, users."""
+
     base_url: str
     settings: Settings
     engine: Engine
@@ -92,6 +97,7 @@ class LiveSites:
 
 
 def seed_two_sites(engine: Engine, settings: Settings) -> dict[str, dict[str, str]]:
+    """Sites A and B with a gate each, an operator of each and an admin; their headers."""
     users: dict[str, dict[str, str]] = {}
     with Session(engine, expire_on_commit=False) as session:
         for site, gate in ((SITE_A, GATE_A), (SITE_B, GATE_B)):
@@ -105,15 +111,17 @@ def seed_two_sites(engine: Engine, settings: Settings) -> dict[str, dict[str, st
                 gate_create=GateCreate(id=gate, site_id=site, zone_id=zone, lanes=2),
                 actor="t",
             )
-    for name, role, site in (
+    accounts: tuple[tuple[str, Role, str | None], ...] = (
         ("op-a", Role.OPERATOR, SITE_A),
         ("op-b", Role.OPERATOR, SITE_B),
         ("admin", Role.ADMIN, None),
-    ):
-        users[name] = headers_of(settings, add_user(engine, name, role, site))
+    )
+    for name, role, home in accounts:
+        users[name] = headers_of(settings, add_user(engine, name, role, home))
     return users
 
 
 def publish(sites: LiveSites, site: str, gate: str, channel: GateChannel, payload: bytes) -> None:
+    """Publish `payload` on a gate's channel as that gate would (QoS 1, waited for)."""
     topic = build_topic(GateTopic(site=site, gate=gate, channel=channel))
     sites.publisher.publish(topic, payload, qos=1).wait_for_publish(5)

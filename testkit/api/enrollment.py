@@ -1,4 +1,4 @@
-"""Helpers of the enrollment API tests (importable: tests/central_api is on sys.path)."""
+"""Helpers of the enrollment API tests: settings with pass keys, face photos, an access group."""
 
 from pathlib import Path
 
@@ -21,18 +21,22 @@ PUBLIC_KEYS = {KEY_ID: encode_public_key(PRIVATE_KEY.public_key())}
 
 
 def enroll_settings(engine: Engine) -> Settings:
-    return Settings(
-        PORTGATE_DEV_MODE=True,
-        DATABASE_URL=engine.url.render_as_string(hide_password=False),
-        PORTGATE_COOKIE_SECURE=False,
-        PORTGATE_PASS_SIGNING_KEY=f"{KEY_ID}={encode_private_key(PRIVATE_KEY)}",
-        PORTGATE_PASS_PUBLIC_KEYS=f"{KEY_ID}={PUBLIC_KEYS[KEY_ID]}",
+    """Dev-mode settings on `engine` with a pass signing key and its public key."""
+    return Settings.model_validate(
+        {
+            "PORTGATE_DEV_MODE": True,
+            "DATABASE_URL": engine.url.render_as_string(hide_password=False),
+            "PORTGATE_COOKIE_SECURE": False,
+            "PORTGATE_PASS_SIGNING_KEY": f"{KEY_ID}={encode_private_key(PRIVATE_KEY)}",
+            "PORTGATE_PASS_PUBLIC_KEYS": f"{KEY_ID}={PUBLIC_KEYS[KEY_ID]}",
+        }
     )
 
 
 def add_group(
     engine: Engine, *, site: str = "rtm", zone: str = "quay", name: str = "quay-staff"
 ) -> int:
+    """An access group on `zone` at `site`; returns its id."""
     with Session(engine, expire_on_commit=False) as session:
         group = create_access_group(
             session=session,
@@ -44,11 +48,13 @@ def add_group(
 
 
 def random_template(seed: int) -> bytes:
+    """A unit-length random 128-d face template (reproducible from `seed`)."""
     vector = np.random.default_rng(seed).normal(size=128)
     return template_to_bytes(vector / np.linalg.norm(vector))
 
 
 def add_random_templates(engine: Engine, settings: Settings, person_id: str, count: int) -> None:
+    """Give the person `count` random face templates, encrypted as the API stores them."""
     with Session(engine, expire_on_commit=False) as session:
         for i in range(count):
             add_face_template(
@@ -62,6 +68,7 @@ def add_random_templates(engine: Engine, settings: Settings, person_id: str, cou
 
 
 def face(name: str) -> bytes:
+    """The bytes of a face photo from the shared data (the test is skipped without it)."""
     path = FACES / name
     if not path.is_file():
         import pytest
@@ -88,6 +95,7 @@ def over_exposed(photo: bytes, *, stops: float = 3.0) -> bytes:
     import cv2
 
     pixels = cv2.imdecode(np.frombuffer(photo, dtype=np.uint8), cv2.IMREAD_COLOR)
+    assert pixels is not None, "not an image"
     linear = (pixels.astype(np.float64) / 255.0) ** 2.2 * 2.0**stops
     exposed = (np.clip(linear, 0.0, 1.0) ** (1 / 2.2) * 255).round().astype(np.uint8)
     ok, data = cv2.imencode(".jpg", exposed, [cv2.IMWRITE_JPEG_QUALITY, 95])

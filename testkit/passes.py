@@ -36,16 +36,19 @@ def driver_claims(**changes: object) -> PassClaims:
 
 
 def check(token: str, keyring: PassKeyring, **kwargs: object) -> PassVerified | PassRejected:
+    """Verify `token` at gate G03 a minute after T0 (`kwargs` override the options)."""
     options: dict[str, object] = {"gate_id": "G03", "now": T0 + MINUTE}
     options.update(kwargs)
     return verify_pass(token, keyring=keyring, **options)  # type: ignore[arg-type]
 
 
 def qr_version(token: str) -> int:
+    """The QR version (size) `token` needs at error correction M."""
     version = segno.make(token, error="m", micro=False).version
     assert isinstance(version, int)
     return version
 
 
 def reason_of(result: PassVerified | PassRejected) -> PassRejectReason | None:
+    """The rejection reason, or None for a verified pass."""
     return result.reason if isinstance(result, PassRejected) else None

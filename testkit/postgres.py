@@ -5,21 +5,21 @@ handed to `postgres` and every server command goes through ``runuser -u postgres
 cluster listens on a free port of 127.0.0.1 with a private socket directory, trusts local
 connections, runs without fsync (test data only) and is stopped at the end of the session.
 
-    postgres_server  -> PostgresServer (url_for(dbname), create_database(name))
+    start_postgres() -> PostgresServer (url_for(dbname), create_database(name)); stop_postgres()
+
+The session fixture ``postgres_server`` (tests/central_api/conftest.py) wraps these.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
+from testkit.ports import free_port
 
 PG_BIN = Path(os.environ.get("PORTGATE_PG_BIN", "/usr/lib/postgresql/15/bin"))
 
@@ -27,12 +27,6 @@ PG_BIN = Path(os.environ.get("PORTGATE_PG_BIN", "/usr/lib/postgresql/15/bin"))
 def postgres_available() -> bool:
     """Whether the PostgreSQL server binaries are installed."""
     return (PG_BIN / "initdb").exists() and (PG_BIN / "pg_ctl").exists()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _as_postgres(args: list[str]) -> list[str]:
@@ -65,7 +59,7 @@ class PostgresServer:
 
 
 def start_postgres() -> PostgresServer:
-    """initdb + pg_ctl start in a fresh directory; raise RuntimeError with the log if it fails."""
+    """Initdb + pg_ctl start in a fresh directory; raise RuntimeError with the log if it fails."""
     base = Path(tempfile.mkdtemp(prefix="portgate-pg-"))
     data, sock, log = base / "data", base / "sock", base / "server.log"
     sock.mkdir()
@@ -92,7 +86,7 @@ def start_postgres() -> PostgresServer:
     )
     if init.returncode != 0:
         raise RuntimeError(f"initdb failed: {init.stderr}")
-    port = _free_port()
+    port = free_port()
     options = (
         f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off "
         "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
@@ -133,15 +127,3 @@ def stop_postgres(server: PostgresServer) -> None:
         check=False,
     )
     shutil.rmtree(server.base, ignore_errors=True)
-
-
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
-    """One PostgreSQL cluster for the whole session (skipped where PostgreSQL is absent)."""
-    if not postgres_available():
-        pytest.skip(f"PostgreSQL server binaries not found in {PG_BIN}")
-    server = start_postgres()
-    try:
-        yield server
-    finally:
-        stop_postgres(server)

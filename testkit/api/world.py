@@ -34,16 +34,20 @@ class World:
     tokens: dict[Role, str] = field(default_factory=dict)
 
     def user(self, role: Role) -> dict[str, str]:
+        """The bearer header of the user of `role`."""
         return {"Authorization": f"Bearer {self.tokens[role]}"}
 
     def user_desk(self) -> dict[str, str]:
+        """The bearer header of the security desk user."""
         return self.user(Role.SECURITY_DESK)
 
     def gate_key(self, gate: str | None = None) -> dict[str, str]:
+        """The gate-key header of `gate` (the world's gate by default)."""
         return {"X-Gate-Key": self.keys[gate or self.gate]}
 
 
 def seed_world(engine: Engine, settings: Settings) -> World:
+    """Seed the world (sites, zones, gates, keys, one user per role) and return it."""
     world = World()
     with Session(engine, expire_on_commit=False) as session:
         for site, zone in ((world.site, world.zone), (world.other_site, "ams-quay")):
