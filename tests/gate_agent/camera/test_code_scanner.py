@@ -10,7 +10,7 @@ import segno
 
 from gate_agent.camera.code_scanner import DecodedCode, scan_codes
 
-QR_PHOTOS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "qr-photos"
+QR_PHOTOS = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "qr-photos"
 
 
 def qr_image(text: str, *, scale: int = 6, border: int = 4) -> np.ndarray:

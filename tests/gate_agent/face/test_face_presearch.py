@@ -13,7 +13,7 @@ import pytest
 from gate_agent.camera.frames import Frame
 from gate_agent.face.presearch import FramePresearch, PresearchWorker
 
-FACES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "faces"
+FACES = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "faces"
 
 
 @pytest.mark.skipif(not (FACES / "obama.jpg").is_file(), reason="../shared/data is absent")

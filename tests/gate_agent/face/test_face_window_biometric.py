@@ -10,7 +10,7 @@ import pytest
 
 from gate_agent.face.step import LivenessResult
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data"
 FACES = DATA / "faces"
 
 pytestmark = pytest.mark.skipif(
