@@ -1,7 +1,6 @@
 """The face paths of bench_agent: credential -> open command with face and liveness.
 
-Imported by bench/bench_agent.py (its docstring, part 3, says what each path measures),
-which puts tests/integration and tests/gate_agent on sys.path first.
+Imported by bench/bench_agent.py (its docstring, part 3, says what each path measures).
 """
 
 from __future__ import annotations
@@ -14,12 +13,17 @@ from typing import Any
 
 import cv2
 import numpy as np
-from agent_support import GATE_KEY, agent_config
-from biometric_parsers import AFTER_TAP_PLAIN, AFTER_TAP_PRESEARCH, AFTER_TAP_TRACKING, TRACKED
-from neighbour_process import gate_neighbours
 
+from bench.biometric_parsers import (
+    AFTER_TAP_PLAIN,
+    AFTER_TAP_PRESEARCH,
+    AFTER_TAP_TRACKING,
+    TRACKED,
+)
+from bench.neighbour_process import gate_neighbours
 from gate_agent.app import AgentApp
 from gate_agent.camera.frames import ReplayFrameSource
+from testkit.agent.doubles import GATE_KEY, agent_config
 
 __all__ = ["FACES", "bench_face", "face_gate", "from_track", "live_frames"]
 
@@ -35,7 +39,7 @@ def pct(values: list[float], q: float) -> float:
 def live_frames(count: int = 24) -> list[Any]:
     """BGR frames of a simulated live user (obama.jpg warped by liveness_sim)."""
     from biometrics import FaceEncoder, HogDetector, load_image, select_primary_face
-    from biometrics.liveness_sim import live_sequence
+    from testkit.liveness_sim import live_sequence
 
     image = load_image(FACES / "obama.jpg")
     size = (480, round(image.shape[0] * 480 / image.shape[1]))
@@ -51,10 +55,9 @@ def face_snapshot() -> Any:
     """The test replica with face and liveness required and P1's template from obama2.jpg."""
     import base64
 
-    from agent_support import make_snapshot
-
     from biometrics import ENROLLMENT_PIPELINE, template_to_bytes
     from gate_protocol.replica import FaceTemplateRecord
+    from testkit.agent.doubles import make_snapshot
 
     encoding = ENROLLMENT_PIPELINE.encode_file(FACES / "obama2.jpg")
     assert encoding is not None  # noqa: S101 - a known portrait

@@ -1,6 +1,6 @@
 """Event ingest of bench_api_decisions: the events, and MQTT publishing until they are rows.
 
-Imported by bench/bench_api_decisions.py, which puts the repository root on sys.path first.
+Imported by bench/bench_api_decisions.py.
 """
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 
-from mqtt_publisher import publish_all
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from bench.mqtt_publisher import publish_all
 from central_api.models import AccessEventRecord
 from gate_protocol.messages import (
     AccessEvent,

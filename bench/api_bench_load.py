@@ -1,7 +1,6 @@
 """The decision load run of bench_api_decisions: requests, the service alone, report lines.
 
-Imported by bench/bench_api_decisions.py, which puts the repository root and bench/ on
-sys.path first.
+Imported by bench/bench_api_decisions.py.
 """
 
 from __future__ import annotations
@@ -15,10 +14,10 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from load_generator import LoadResult, Request
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
+from bench.load_generator import LoadResult, Request
 from central_api.config import Settings
 from central_api.decision_data.cache import DecisionCache
 from central_api.decisions.in_session import decide_in_session

@@ -1,7 +1,6 @@
 """Database and API setup of bench_api_decisions: the bulk seed and the API process.
 
-Imported by bench/bench_api_decisions.py, which puts the repository root and
-tests/integration on sys.path first.
+Imported by bench/bench_api_decisions.py.
 """
 
 from __future__ import annotations
@@ -16,7 +15,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-from mosquitto_fixture import free_port
 from sqlalchemy import insert
 from sqlmodel import Session
 
@@ -32,6 +30,7 @@ from central_api.models import (
     Zone,
 )
 from central_api.security.auth import hash_key
+from testkit.ports import free_port
 
 __all__ = ["ZONES", "ApiProcess", "seed"]
 

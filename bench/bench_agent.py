@@ -15,7 +15,7 @@ usage: .venv/bin/python bench/bench_agent.py [--seconds S] [--reads N] [--face-r
    agent -> cmd/open. Ratio = agent p50 / echo p50.
 3. Credential -> open command at a gate whose policy requires face and liveness, with the
    real biometrics (gate_agent.face.biometrics) and a camera replaying, at R fps, a
-   simulated live user made from ../shared/data/faces/obama.jpg (biometrics.liveness_sim:
+   simulated live user made from ../shared/data/faces/obama.jpg (testkit.liveness_sim:
    blink, mouth, head-turn parallax; 480 px wide, the face about 135 px); the enrolled
    template comes from another photo (obama2.jpg, enrollment pipeline). Two paths:
    * "after the tap, no track, no presearch": the agent's face window
@@ -41,7 +41,6 @@ from __future__ import annotations
 import argparse
 import socket
 import statistics
-import sys
 import tempfile
 import threading
 import time
@@ -53,17 +52,14 @@ import numpy as np
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "integration"))
-sys.path.insert(0, str(ROOT / "tests" / "gate_agent"))
-sys.path.insert(0, str(ROOT / "bench"))
-from agent_face_paths import bench_face, pct  # noqa: E402
-from agent_support import GATE_KEY, agent_config  # noqa: E402
-from neighbour_process import gate_neighbours  # noqa: E402
+from bench.agent_face_paths import bench_face, pct
+from bench.neighbour_process import gate_neighbours
+from gate_agent.app import AgentApp
+from gate_agent.camera.frame_pump import FramePump, load_code_scanner
+from gate_agent.camera.frames import ReplayFrameSource
+from testkit.agent.doubles import GATE_KEY, agent_config
 
-from gate_agent.app import AgentApp  # noqa: E402
-from gate_agent.camera.frame_pump import FramePump, load_code_scanner  # noqa: E402
-from gate_agent.camera.frames import ReplayFrameSource  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 QR_PHOTOS = ROOT.parent / "shared" / "data" / "qr-photos"
 

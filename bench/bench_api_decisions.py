@@ -8,7 +8,7 @@ The host's scheduler as docs/production.md asks: the kernel's autogroup scheduli
 turned off for the run (root only; put back afterwards; `--host-as-is` keeps it as it is).
 With it on, requests stalled for 0.1-1 s now and then under this saturating load.
 
-A throwaway PostgreSQL 15 cluster (tests/integration/postgres_fixture.py) is seeded in
+A throwaway PostgreSQL 15 cluster (testkit/postgres.py) is seeded in
 bulk and the API runs as `portgate api --workers N` (a separate process tree, as in
 production). The load generator is Debian's `wrk` (bench/load_generator.py; a Python
 client when wrk is missing, named in the output): `--concurrency` connections post
@@ -43,13 +43,8 @@ from pathlib import Path
 
 import httpx
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-sys.path.insert(0, str(ROOT / "tests" / "integration"))
-
-from api_bench_ingest import BROKER_CONF, event, mqtt_ingest  # noqa: E402
-from api_bench_load import (  # noqa: E402
+from bench.api_bench_ingest import BROKER_CONF, event, mqtt_ingest
+from bench.api_bench_load import (
     autogroup_off,
     changing_people,
     decision_requests,
@@ -59,14 +54,13 @@ from api_bench_load import (  # noqa: E402
     service_alone,
     verdict,
 )
-from api_bench_setup import ApiProcess, seed  # noqa: E402
-from load_generator import run_load  # noqa: E402
-from mosquitto_fixture import mosquitto_available, start_mosquitto  # noqa: E402
-from postgres_fixture import start_postgres, stop_postgres  # noqa: E402
-
-from central_api.config import Settings  # noqa: E402
-from central_api.db import make_engine  # noqa: E402
-from central_api.migrate import upgrade_database  # noqa: E402
+from bench.api_bench_setup import ApiProcess, seed
+from bench.load_generator import run_load
+from central_api.config import Settings
+from central_api.db import make_engine
+from central_api.migrate import upgrade_database
+from testkit.mosquitto import mosquitto_available, start_mosquitto
+from testkit.postgres import start_postgres, stop_postgres
 
 GOAL_RATE, GOAL_P99_MS, GOAL_INGEST = 1000.0, 50.0, 2000.0
 # Offered by the paced run: over the goal, since each connection's own wait for

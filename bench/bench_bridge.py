@@ -17,10 +17,8 @@ from __future__ import annotations
 import argparse
 import queue
 import secrets
-import shutil
 import socket
 import statistics
-import subprocess
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -39,15 +37,10 @@ from firmware_bridge.drivers.simulated import SimulatedTurnstile
 from firmware_bridge.service import Bridge
 from gate_protocol.messages import Direction, OpenCommand, encode_message
 from gate_protocol.topics import GateChannel, GateTopic, build_topic
+from testkit.mosquitto import start_mosquitto
 
 CMD = build_topic(GateTopic(site="s1", gate="g1", channel=GateChannel.CMD_OPEN))
 ACK = build_topic(GateTopic(site="s1", gate="g1", channel=GateChannel.CMD_ACK))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def client(port: int, name: str) -> Any:
@@ -177,16 +170,10 @@ def main() -> None:
     args = parser.parse_args()
     if args.osdp_runs > 0:
         osdp_dead_reader(args.osdp_runs)
-    mosquitto = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
     with tempfile.TemporaryDirectory() as tmp:
-        port = free_port()
-        conf = Path(tmp) / "mosquitto.conf"
-        conf.write_text(
-            f"listener {port} 127.0.0.1\nallow_anonymous true\nuser root\nset_tcp_nodelay true\n"
-        )
-        broker = subprocess.Popen([mosquitto, "-c", str(conf)], stderr=subprocess.DEVNULL)  # noqa: S603
+        broker = start_mosquitto(Path(tmp), extra_conf="set_tcp_nodelay true\n")
+        port = broker.port
         try:
-            time.sleep(0.5)
             echo = client(port, "bench-echo")
             echo.on_message = lambda c, u, m: c.publish(ACK, m.payload, qos=1)
             echo.subscribe(CMD, qos=1)
@@ -211,8 +198,7 @@ def main() -> None:
             bridge.stop()
             print(f"ratio bridge/baseline (median): {measured / baseline:.2f}")
         finally:
-            broker.terminate()
-            broker.wait(timeout=10)
+            broker.stop()
 
 
 if __name__ == "__main__":

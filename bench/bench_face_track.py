@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -34,23 +33,21 @@ from typing import Any
 import cv2
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "integration"))
-sys.path.insert(0, str(ROOT / "tests" / "gate_agent"))
-from agent_support import (  # noqa: E402
+from bench.neighbour_process import gate_neighbours
+from biometrics import GATE_PIPELINE, dlib_build_info, template_to_bytes
+from gate_agent.app import AgentApp
+from gate_agent.camera.frames import ReplayFrameSource
+from gate_agent.decision.replica_store import ReplicaStore, StoredReplica
+from gate_agent.face.biometrics import BiometricFaceObserver, BiometricFaceVerifier
+from gate_agent.face.step import LivenessResult
+from gate_protocol.replica import FaceTemplateRecord
+from testkit.agent.doubles import (
     GATE_KEY,
     agent_config,
     make_snapshot,
 )
-from neighbour_process import gate_neighbours  # noqa: E402
 
-from biometrics import GATE_PIPELINE, dlib_build_info, template_to_bytes  # noqa: E402
-from gate_agent.app import AgentApp  # noqa: E402
-from gate_agent.camera.frames import ReplayFrameSource  # noqa: E402
-from gate_agent.decision.replica_store import ReplicaStore, StoredReplica  # noqa: E402
-from gate_agent.face.biometrics import BiometricFaceObserver, BiometricFaceVerifier  # noqa: E402
-from gate_agent.face.step import LivenessResult  # noqa: E402
-from gate_protocol.replica import FaceTemplateRecord  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 FACES = ROOT.parent / "shared" / "data" / "faces"
 

@@ -15,25 +15,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import shutil
-import socket
 import sqlite3
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
-from mqtt_publisher import connect_packet, publish_packet
 from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
+from bench.mqtt_publisher import connect_packet, publish_packet
 from central_api.bus.mqtt import MqttBus
 from central_api.db import make_engine
 from central_api.ingest.worker import IngestWorker
@@ -50,33 +45,14 @@ from gate_protocol.messages import (
 from gate_protocol.mqtt_connection import MqttConnection
 from gate_protocol.reasons import ReasonCode
 from gate_protocol.topics import GateChannel, GateTopic, build_topic, filter_site_channel
+from testkit.mosquitto import start_mosquitto
+from testkit.polling import wait_until
 
 SITE = "bench"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_broker(workdir: Path) -> tuple[subprocess.Popen[bytes], int]:
-    port = free_port()
-    conf = workdir / "mosquitto.conf"
-    # The API's subscription must be able to hold a whole burst (default queue: 1,000).
-    conf.write_text(
-        f"listener {port} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\n"
-        "max_connections -1\nset_tcp_nodelay true\nuser root\n"
-    )
-    binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-    broker = subprocess.Popen([binary, "-c", str(conf)], stderr=subprocess.DEVNULL)  # noqa: S603
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return broker, port
-        except OSError:
-            time.sleep(0.05)
-    raise SystemExit("mosquitto did not start")
+# The API's subscription must be able to hold a whole burst (default queue: 1,000).
+BROKER_CONF = "max_queued_messages 0\nmax_connections -1\nset_tcp_nodelay true\n"
 
 
 async def _read_packet(reader: asyncio.StreamReader) -> int:
@@ -150,15 +126,6 @@ def seed(engine: Engine, gates: list[str]) -> None:
         session.commit()
 
 
-def wait_until(done: Callable[[], bool], timeout_s: float) -> bool:
-    deadline = time.perf_counter() + timeout_s
-    while time.perf_counter() < deadline:
-        if done():
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def anchor_rate(port: int, gates: list[str], per_gate: int) -> float:
     total = len(gates) * per_gate
     count = [0]
@@ -194,14 +161,12 @@ def main() -> None:
     total = args.connections * args.events
     pg = None
     with tempfile.TemporaryDirectory() as tmp:
-        broker, port = start_broker(Path(tmp))
+        broker = start_mosquitto(Path(tmp), extra_conf=BROKER_CONF)
+        port = broker.port
         try:
             url = f"sqlite:///{tmp}/ingest.db"
             if args.postgres:
-                sys.path.insert(
-                    0, str(Path(__file__).resolve().parents[1] / "tests" / "integration")
-                )
-                from postgres_fixture import start_postgres  # type: ignore[import-not-found]
+                from testkit.postgres import start_postgres
 
                 pg = start_postgres()
                 url = pg.create_database("bench_ingest")
@@ -238,10 +203,9 @@ def main() -> None:
             worker.stop()
             engine.dispose()
         finally:
-            broker.terminate()
-            broker.wait(timeout=10)
+            broker.stop()
             if pg is not None:
-                from postgres_fixture import stop_postgres
+                from testkit.postgres import stop_postgres
 
                 stop_postgres(pg)
     rate = rows / elapsed

@@ -17,12 +17,12 @@ the agent's pre-roll frames were searched ahead at a fraction of the camera's ra
 (gate_agent.face.presearch).
 
 Sources are the shared face photos plus LFW images (../shared/data). Each source gives
-one sequence of each kind (biometrics/liveness_sim.py): identical frames, a printed photo
+one sequence of each kind (testkit/liveness_sim.py): identical frames, a printed photo
 moved as a plane, a screen replay (gamma, colour cast, moire, plane motion), and a
 simulated live user (landmark-driven non-rigid warps: blink, mouth, head-turn parallax).
 Prints the attack acceptance rate (APCER) per attack kind, the live rejection rate
 (BPCER), and the spread of each cue. Everything here is simulated; see the module
-docstring of biometrics/liveness_sim.py.
+docstring of testkit/liveness_sim.py.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ from biometrics import (
     load_image,
     select_primary_face,
 )
-from biometrics.liveness_sim import live_sequence, photo_attack, screen_attack, static_attack
+from testkit.liveness_sim import live_sequence, photo_attack, screen_attack, static_attack
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 KINDS = ("static", "photo", "screen", "live")

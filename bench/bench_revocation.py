@@ -2,8 +2,8 @@
 
 usage: .venv/bin/python bench/bench_revocation.py [--rounds 10]
 
-A real mosquitto (per-node users), the central API in this process (uvicorn thread, as
-`portgate demo` runs it) on SQLite and one gate agent (AgentApp). Each round revokes one
+A real mosquitto (per-node users), the central API in this process (uvicorn thread,
+testkit.api.server) on SQLite and one gate agent (AgentApp). Each round revokes one
 badge over HTTP (`POST /api/v1/credentials/{id}/revoke`, as an admin) and times: the
 retained SyncNotice reaching an MQTT subscriber (publish), and the agent holding the new
 replica version (delta fetched over HTTP). Then one person is erased
@@ -37,9 +37,10 @@ from gate_agent.app import AgentApp
 from gate_agent.config import AgentConfig
 from gate_protocol.messages import SyncNotice, decode_message, encode_message
 from gate_protocol.topics import SyncTopic, build_topic
-from portgate.demo.api_server import ApiServer
-from portgate.demo.broker import DemoBroker, free_port
-from portgate.demo.fleet_seed import seed_fleet
+from portgate.broker.site_config import GateEntry, SiteConfig
+from testkit.api.server import ThreadedApi
+from testkit.fleet_seed import seed_fleet
+from testkit.secured_broker import SiteBroker, start_site_broker
 
 SITE, GATE = "rev", "g01"
 
@@ -47,7 +48,7 @@ SITE, GATE = "rev", "g01"
 class Probe:
     """An MQTT subscriber that timestamps what arrives on one topic."""
 
-    def __init__(self, broker: DemoBroker, topic: str) -> None:
+    def __init__(self, broker: SiteBroker, topic: str) -> None:
         self.arrivals: list[tuple[float, bytes]] = []
         self._cond = threading.Condition()
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="admin")
@@ -93,9 +94,8 @@ def main() -> None:  # noqa: PLR0915 (one linear script)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        broker = DemoBroker(site=SITE, gates=[GATE], workdir=work / "broker")
-        broker.prepare()
-        broker.start()
+        site = SiteConfig(site=SITE, gates=[GateEntry(id=GATE)])
+        broker = start_site_broker(work / "broker", site)
         url = f"sqlite:///{work / 'api.db'}"
         upgrade_database(url)
         engine = make_engine(url)
@@ -119,9 +119,9 @@ def main() -> None:  # noqa: PLR0915 (one linear script)
                 "PORTGATE_DEV_MODE": True,
             }
         )
-        port = free_port()
-        api = ApiServer(create_app(settings, engine=engine), host="127.0.0.1", port=port)
+        api = ThreadedApi(create_app(settings, engine=engine))
         api.start()
+        port = api.port
         config = AgentConfig.model_validate(
             {
                 "site": SITE,

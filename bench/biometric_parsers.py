@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from figure_rows import NUM, Figure, matched_figure, number, parse_figure_lines, search
+from bench.figure_rows import NUM, Figure, matched_figure, number, parse_figure_lines, search
 
 __all__ = [
     "AFTER_TAP_PLAIN",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from figure_rows import NUM, Figure, matched_figure, number, search
+from bench.figure_rows import NUM, Figure, matched_figure, number, search
 
 __all__ = ["parse_bridge"]
 

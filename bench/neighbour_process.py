@@ -18,9 +18,10 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Neighbour", "gate_neighbours"]
+from testkit.agent.doubles import ApiStub, BridgeSim
+from testkit.mosquitto import start_mosquitto
 
-_BROKER_CONF = "listener {port} 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\n"
+__all__ = ["Neighbour", "gate_neighbours"]
 
 
 def _serve(conn: Connection, factory: Callable[..., Any], args: tuple[Any, ...]) -> None:
@@ -99,11 +100,7 @@ def gate_neighbours(tmp: Path, snapshot: Any = None) -> Iterator[tuple[int, str,
         tmp: Where the broker keeps its files.
         snapshot: The replica the API stub serves (None: its default).
     """
-    # tests/integration and tests/gate_agent are on sys.path (the benchmarks put them there).
-    from agent_support import ApiStub, BridgeSim  # noqa: PLC0415
-    from mosquitto_fixture import start_mosquitto  # noqa: PLC0415
-
-    broker = start_mosquitto(tmp, conf_text=_BROKER_CONF)
+    broker = start_mosquitto(tmp, extra_conf="set_tcp_nodelay true\n")
     try:
         api = Neighbour(ApiStub, snapshot)
         try:

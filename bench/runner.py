@@ -17,8 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from runner_adapters import ADAPTERS, Adapter, Figure, parse_figure_lines  # noqa: E402
+from bench.runner_adapters import ADAPTERS, Adapter, Figure, parse_figure_lines
 
 BENCH_DIR = Path(__file__).resolve().parent
 _EXCLUDED = frozenset({"bench_soak"})

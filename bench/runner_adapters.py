@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from biometric_parsers import (
+from bench.biometric_parsers import (
     parse_agent,
     parse_face_track,
     parse_faces,
@@ -19,9 +19,9 @@ from biometric_parsers import (
     parse_matching,
     parse_scan,
 )
-from bridge_parsers import parse_bridge
-from figure_rows import Figure, Parser, parse_figure_lines
-from service_parsers import parse_api_decisions, parse_dashboard, parse_passes
+from bench.bridge_parsers import parse_bridge
+from bench.figure_rows import Figure, Parser, parse_figure_lines
+from bench.service_parsers import parse_api_decisions, parse_dashboard, parse_passes
 
 __all__ = [
     "ADAPTERS",

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 
-from figure_rows import NUM, Figure, matched_figure, number, parse_figure_lines, search
+from bench.figure_rows import NUM, Figure, matched_figure, number, parse_figure_lines, search
 
 __all__ = ["parse_api_decisions", "parse_dashboard", "parse_passes"]
 

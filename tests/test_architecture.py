@@ -2,6 +2,7 @@
 
 import ast
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,11 @@ ALLOWED: dict[str, set[str]] = {
     **{s: {"gate_protocol", "biometrics", s} for s in SERVICES if s != "firmware_bridge"},
     "portgate": set(PACKAGES),
 }
-# gate_protocol is the wire contract: it may lean on these third-party libraries only...
+# Development only, never in the wheel: test support, the benchmarks and the tests.
+DEV_ONLY = ("testkit", "bench", "tests")
+# What each may import besides the product packages (testkit never reaches into bench or tests).
+DEV_ALLOWED: dict[str, set[str]] = {"testkit": {"testkit"}, "bench": {"testkit", "bench"}}
+# gate_protocol is the wire contract: it may lean on these third-party libraries only.
 PROTOCOL_THIRD_PARTY = {"pydantic", "pydantic_core", "cryptography"}
 # ...and the one module that builds every service's broker client may use paho-mqtt.
 PROTOCOL_MODULE_THIRD_PARTY = {"mqtt_connection.py": {"paho"}}
@@ -72,4 +77,35 @@ def test_topics_are_spelled_only_in_topics_module() -> None:
                 continue
             if "portgate/v1" in path.read_text(encoding="utf-8"):
                 offenders.append(str(path.relative_to(ROOT)))
+    assert not offenders
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_no_product_package_imports_dev_code(package: str) -> None:
+    for path in sources(package):
+        dev = imported_roots(path) & set(DEV_ONLY)
+        assert not dev, f"{path.relative_to(ROOT)} imports {sorted(dev)}"
+
+
+@pytest.mark.parametrize("folder", sorted(DEV_ALLOWED))
+def test_testkit_and_bench_import_products_and_what_they_may(folder: str) -> None:
+    for path in sources(folder):
+        dev = imported_roots(path) & set(DEV_ONLY)
+        forbidden = dev - DEV_ALLOWED[folder]
+        assert not forbidden, f"{path.relative_to(ROOT)} imports {sorted(forbidden)}"
+
+
+def test_the_wheel_holds_the_product_packages_only() -> None:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    wheel = config["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"]
+    assert sorted(wheel) == sorted(PACKAGES)
+
+
+def test_tests_import_support_code_without_touching_sys_path() -> None:
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in sources("tests")
+        if "sys.path.insert" in path.read_text(encoding="utf-8")
+        and path.resolve() != Path(__file__).resolve()
+    ]
     assert not offenders

@@ -2,7 +2,7 @@
 
 Every non-public route depends on exactly one `RoleRequirement`, `GateKeyRequirement` or
 `GateKeyHeader` (the gate-key checks live in `central_api.security.gate_keys`);
-`tests/central_api/test_route_roles.py` walks `app.routes` to prove it.
+`tests/central_api/security/test_route_roles.py` walks `app.routes` to prove it.
 """
 
 from dataclasses import dataclass

@@ -22,7 +22,7 @@ from biometrics.liveness_cues import (
     nonrigid_residual,
     nonrigid_residuals,
 )
-from biometrics.liveness_sim import live_sequence, photo_attack, screen_attack, static_attack
+from testkit.liveness_sim import live_sequence, photo_attack, screen_attack, static_attack
 
 FACES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "faces"
 needs_faces = pytest.mark.skipif(not FACES.is_dir(), reason="../shared/data/faces is absent")

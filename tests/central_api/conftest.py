@@ -1,12 +1,11 @@
 """Fixtures of the central API tests: every API test runs on SQLite and on PostgreSQL.
 
-The PostgreSQL cluster comes from tests/integration/postgres_fixture.py (one per session,
-migrated once with Alembic, tables truncated between tests); each SQLite test gets a copy
-of a migrated template file.
+The PostgreSQL cluster is testkit/postgres.py's (one per session, migrated once with
+Alembic, tables truncated between tests); each SQLite test gets a copy of a migrated
+template file.
 """
 
 import shutil
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,20 +15,31 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from sqlmodel import SQLModel
 
-for _path in (Path(__file__).resolve().parent, Path(__file__).resolve().parents[1] / "integration"):
-    if str(_path) not in sys.path:
-        sys.path.insert(0, str(_path))
+from central_api.app import create_app
+from central_api.audit.chain import GENESIS_HASH
+from central_api.config import Settings
+from central_api.db import make_engine
+from central_api.migrate import upgrade_database
+from testkit.api.world import World, seed_world
+from testkit.postgres import (
+    PG_BIN,
+    PostgresServer,
+    postgres_available,
+    start_postgres,
+    stop_postgres,
+)
 
-from api_world import World, seed_world  # noqa: E402
-from postgres_fixture import PostgresServer, postgres_server  # noqa: E402
 
-from central_api.app import create_app  # noqa: E402
-from central_api.audit.chain import GENESIS_HASH  # noqa: E402
-from central_api.config import Settings  # noqa: E402
-from central_api.db import make_engine  # noqa: E402
-from central_api.migrate import upgrade_database  # noqa: E402
-
-__all__ = ["postgres_server"]
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One PostgreSQL cluster for the whole session (skipped where PostgreSQL is absent)."""
+    if not postgres_available():
+        pytest.skip(f"PostgreSQL server binaries not found in {PG_BIN}")
+    server = start_postgres()
+    try:
+        yield server
+    finally:
+        stop_postgres(server)
 
 
 @pytest.fixture(scope="session")

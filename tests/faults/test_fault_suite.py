@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -26,11 +25,10 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from history_check import check_history  # noqa: E402
-
-from portgate.demo.broker import BrokerMissingError, find_mosquitto  # noqa: E402
-from portgate.demo.fleet import Fleet  # noqa: E402
+from testkit.fleet import Fleet
+from testkit.fleet_history import check_history
+from testkit.mosquitto import mosquitto_available
+from testkit.polling import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(420)]
 
@@ -38,20 +36,9 @@ SCALE = float(os.environ.get("PORTGATE_FAULT_SCALE", "1"))
 GATES = 3
 
 
-def _wait(predicate: object, timeout_s: float) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():  # type: ignore[operator]
-            return True
-        time.sleep(0.2)
-    return False
-
-
 @pytest.fixture
 def fleet(tmp_path: Path) -> Iterator[Fleet]:
-    try:
-        find_mosquitto()
-    except BrokerMissingError:
+    if not mosquitto_available():
         pytest.skip("mosquitto is not installed")
     fleet = Fleet(workdir=tmp_path, gates=GATES, people=30, period_s=0.4)
     try:
@@ -111,7 +98,9 @@ def test_no_event_lost_doubled_or_opened_late_across_faults(fleet: Fleet) -> Non
 
     fleet.crowd.stop()
     presented = sum(fleet.crowd.presented.values())
-    assert _wait(lambda: _drained(fleet), 90), "events still on their way after 90 s"
+    assert wait_until(lambda: _drained(fleet), 90, interval=0.2), (
+        "events still on their way after 90 s"
+    )
     fleet.stop()
 
     history = check_history(fleet, outages=[(down, back)])

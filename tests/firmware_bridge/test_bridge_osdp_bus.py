@@ -9,7 +9,6 @@ misses commands now and then, which is the reader double's fault, not the panel'
 
 import logging
 import secrets
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,9 +25,7 @@ from firmware_bridge.drivers.osdp_channels import BusEnd, MemoryBus
 from firmware_bridge.drivers.osdp_reader import OsdpPanel
 from firmware_bridge.service import Bridge
 from gate_protocol.messages import AlarmKind, AlarmRaised, CredentialPresented, Direction, GateState
-
-sys.path.insert(0, str(Path(__file__).parent))
-from bridge_fakes import RecordingBus  # noqa: E402
+from testkit.bridge_fakes import RecordingBus
 
 logger = logging.getLogger(__name__)
 

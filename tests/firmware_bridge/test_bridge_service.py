@@ -1,4 +1,3 @@
-import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -31,9 +30,7 @@ from gate_protocol.messages import (
 )
 from gate_protocol.reasons import ReasonCode
 from gate_protocol.topics import GateChannel, GateTopic
-
-sys.path.insert(0, str(Path(__file__).parent))
-from bridge_fakes import RecordingBus  # noqa: E402
+from testkit.bridge_fakes import RecordingBus
 
 CMD = GateTopic(site="s1", gate="g1", channel=GateChannel.CMD_OPEN)
 EVENT = GateTopic(site="s1", gate="g1", channel=GateChannel.EVENT)

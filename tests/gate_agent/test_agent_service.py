@@ -3,10 +3,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from agent_support import GATE_KEY
 
 from gate_agent.app import build_app
 from gate_agent.config import AgentConfig
+from testkit.agent.doubles import GATE_KEY
 
 
 def config(tmp_path: Path, **face: object) -> AgentConfig:

@@ -1,19 +1,9 @@
-"""Fixtures of the gate_protocol tests; puts this folder on sys.path for `passes_support`.
-
-The suite runs in importlib import mode, so a test folder is not importable by itself.
-"""
-
-import sys
-from pathlib import Path
+"""Fixtures of the gate_protocol tests: a pass signer and its keyring (helpers: testkit.passes)."""
 
 import pytest
 
-_HERE = str(Path(__file__).resolve().parent)
-if _HERE not in sys.path:
-    sys.path.insert(0, _HERE)
-
-from gate_protocol.pass_keys import PassKeyring, generate_pass_key  # noqa: E402
-from gate_protocol.passes import PassSigner  # noqa: E402
+from gate_protocol.pass_keys import PassKeyring, generate_pass_key
+from gate_protocol.passes import PassSigner
 
 
 @pytest.fixture(scope="module")

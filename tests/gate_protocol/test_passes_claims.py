@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from passes_support import MINUTE, T0, check, driver_claims
 from pydantic import ValidationError
 
 from gate_protocol import passes
 from gate_protocol.pass_keys import PassKeyring
 from gate_protocol.passes import PassRejectReason, PassSigner, PassVerified, new_pass_id
+from testkit.passes import MINUTE, T0, check, driver_claims
 
 # --- round trip -------------------------------------------------------------------------
 

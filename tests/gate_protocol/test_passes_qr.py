@@ -9,7 +9,6 @@ import pytest
 import segno
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from passes_support import MINUTE, T0, check, driver_claims, qr_version, reason_of
 
 from gate_protocol.pass_keys import PassKeyring
 from gate_protocol.passes import (
@@ -21,6 +20,7 @@ from gate_protocol.passes import (
     PassVerified,
     verify_pass,
 )
+from testkit.passes import MINUTE, T0, check, driver_claims, qr_version, reason_of
 
 # --- size and QR version ---------------------------------------------------------------
 

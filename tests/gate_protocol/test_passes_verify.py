@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from passes_support import MINUTE, T0, check, driver_claims, reason_of
 
 from gate_protocol import passes
 from gate_protocol.pass_keys import PassKeyring, generate_pass_key
 from gate_protocol.passes import PassRejected, PassRejectReason, PassSigner, PassVerified
+from testkit.passes import MINUTE, T0, check, driver_claims, reason_of
 
 # --- rejection reasons reachable ---------------------------------------------------------
 

@@ -1,21 +1,12 @@
-"""Fixtures for tests that run real components.
+"""Fixtures for tests that run real components: brokers from `testkit.mosquitto`."""
 
-The suite runs with ``--import-mode=importlib``, so helper modules next to the tests are not
-importable by default; this directory is put on ``sys.path`` once so that tests can
-``from mosquitto_fixture import ...``.
-"""
-
-import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-_HERE = str(Path(__file__).resolve().parent)
-if _HERE not in sys.path:
-    sys.path.insert(0, _HERE)
-
-from mosquitto_fixture import (  # noqa: E402 (needs the path above)
+from testkit.mosquitto import (
     MosquittoFactory,
     MosquittoProcess,
     mosquitto_available,
@@ -25,16 +16,13 @@ from mosquitto_fixture import (  # noqa: E402 (needs the path above)
 
 @pytest.fixture
 def mosquitto_factory(tmp_path: Path) -> Iterator[MosquittoFactory]:
-    """Start brokers with ``factory(conf_text=..., port=...)``; all are stopped afterwards."""
+    """Start brokers with ``factory(**options)`` (see `start_mosquitto`); all stopped afterwards."""
     if not mosquitto_available():
         pytest.skip("mosquitto is not installed (apt-get install mosquitto)")
     started: list[MosquittoProcess] = []
 
-    def factory(*, conf_text: str | None = None, port: int | None = None) -> MosquittoProcess:
-        if conf_text is None:
-            broker = start_mosquitto(tmp_path, port=port)
-        else:
-            broker = start_mosquitto(tmp_path, conf_text=conf_text, port=port)
+    def factory(**options: Any) -> MosquittoProcess:
+        broker = start_mosquitto(tmp_path, **options)
         started.append(broker)
         return broker
 

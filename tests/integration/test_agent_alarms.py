@@ -4,9 +4,7 @@ An alarm stays on the agent's disk until the API confirms it: a broker that PUBA
 loses it, or a broker that stays away, still lets it reach the API over HTTP.
 """
 
-import sys
 import time
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,28 +12,17 @@ from typing import Any
 
 import httpx
 import pytest
-from desk_server import DeskServer, run_desk_server
-from mosquitto_fixture import MosquittoFactory, MosquittoProcess, free_port
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "gate_agent"))
-from agent_support import agent_config  # noqa: E402
-
-from gate_agent.app import AgentApp  # noqa: E402
-from gate_agent.decision.decider import PresentationDecided  # noqa: E402
-from gate_agent.decision.presentation import Presentation, gate_denial  # noqa: E402
-from gate_protocol.messages import AlarmKind, CredentialKind, Direction  # noqa: E402
+from gate_agent.app import AgentApp
+from gate_agent.decision.decider import PresentationDecided
+from gate_agent.decision.presentation import Presentation, gate_denial
+from gate_protocol.messages import AlarmKind, CredentialKind, Direction
+from testkit.agent.doubles import agent_config
+from testkit.api.desk_server import DeskServer, run_desk_server
+from testkit.mosquitto import MosquittoFactory, MosquittoProcess, free_port
+from testkit.polling import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
-
-def wait_until(predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    return predicate()
 
 
 def persistent_broker(factory: MosquittoFactory, tmp_path: Path) -> MosquittoProcess:
@@ -88,9 +75,9 @@ def test_alarm_raised_while_the_broker_is_down_reaches_the_api_over_http(
     with run_desk_server(tmp_path, mqtt_url=f"mqtt://127.0.0.1:{broker.port}") as server:
         app = start_agent(server, tmp_path, broker.port)
         try:
-            assert wait_until(lambda: app.agent.subscribed)
+            assert wait_until(lambda: app.agent.subscribed, 10)
             broker.stop()  # and it stays away
-            assert wait_until(lambda: not app.agent.connected)
+            assert wait_until(lambda: not app.agent.connected, 10)
             raise_watchlist_alarm(app)
             # Kept on disk, then sent over HTTP once MQTT has been down event_replay_after_s.
             assert wait_until(lambda: app.outbox.alarms.unconfirmed == 0, timeout=15)
@@ -115,7 +102,7 @@ def test_alarm_a_broker_acknowledged_but_never_delivered_reaches_the_api(
             api={"confirm_interval_s": 0.5, "confirm_grace_s": 0.5},
         )
         try:
-            assert wait_until(lambda: app.agent.subscribed)
+            assert wait_until(lambda: app.agent.subscribed, 10)
             raise_watchlist_alarm(app)
             # PUBACKed, then asked about, found unknown and sent again over HTTP.
             alarms = wait_until(lambda: stored_alarms(server), timeout=20)

@@ -1,7 +1,6 @@
 """The camera path: a real QR pass photographed, and the real face step on shared photos."""
 
 import base64
-import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -9,21 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mosquitto_fixture import MosquittoProcess
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "gate_agent"))
-from agent_support import (  # noqa: E402
-    GATE_KEY,
-    GOOD_BADGE,
-    ApiStub,
-    BridgeSim,
-    agent_config,
-    make_snapshot,
-)
-
-from gate_agent.app import AgentApp  # noqa: E402
-from gate_agent.decision.replica_store import ReplicaStore, StoredReplica  # noqa: E402
-from gate_protocol.messages import (  # noqa: E402
+from gate_agent.app import AgentApp
+from gate_agent.decision.replica_store import ReplicaStore, StoredReplica
+from gate_protocol.messages import (
     AlarmKind,
     AlarmRaised,
     BadgeFormat,
@@ -34,23 +22,24 @@ from gate_protocol.messages import (  # noqa: E402
     decode_message,
     encode_message,
 )
-from gate_protocol.pass_keys import encode_public_key, generate_pass_key  # noqa: E402
-from gate_protocol.passes import PassClaims, PassSigner  # noqa: E402
-from gate_protocol.reasons import ReasonCode  # noqa: E402
-from gate_protocol.replica import FaceTemplateRecord, PassKeyRecord  # noqa: E402
-from gate_protocol.topics import GateChannel  # noqa: E402
+from gate_protocol.pass_keys import encode_public_key, generate_pass_key
+from gate_protocol.passes import PassClaims, PassSigner
+from gate_protocol.reasons import ReasonCode
+from gate_protocol.replica import FaceTemplateRecord, PassKeyRecord
+from gate_protocol.topics import GateChannel
+from testkit.agent.doubles import (
+    GATE_KEY,
+    GOOD_BADGE,
+    ApiStub,
+    BridgeSim,
+    agent_config,
+    make_snapshot,
+)
+from testkit.mosquitto import MosquittoProcess
+from testkit.polling import wait_until
 
 pytestmark = pytest.mark.integration
 FACES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "faces"
-
-
-def wait_until(predicate: Any, timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return bool(predicate())
 
 
 @pytest.fixture
@@ -160,7 +149,7 @@ def face_agent(tmp_path: Path, port: int, template: str, liveness: Any) -> tuple
         scanner=lambda image: [],
     )
     app.start()
-    assert wait_until(lambda: app.agent.subscribed)
+    assert wait_until(lambda: app.agent.subscribed, 10)
     return app, api
 
 

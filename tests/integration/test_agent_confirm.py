@@ -5,32 +5,20 @@ broker PUBACKs each event and drops it. The agent's confirm worker asks the API 
 server) which of its published events it stores, hears "none", and sends them again.
 """
 
-import sys
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from mosquitto_fixture import MosquittoProcess, MqttProbe
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "gate_agent"))
-from agent_support import GATE_KEY, ApiStub, agent_config, topic  # noqa: E402
-
-from gate_agent.app import AgentApp  # noqa: E402
-from gate_protocol.messages import BadgeFormat, CredentialPresented, encode_message  # noqa: E402
-from gate_protocol.topics import GateChannel  # noqa: E402
+from gate_agent.app import AgentApp
+from gate_protocol.messages import BadgeFormat, CredentialPresented, encode_message
+from gate_protocol.topics import GateChannel
+from testkit.agent.doubles import GATE_KEY, ApiStub, agent_config, topic
+from testkit.mosquitto import MosquittoProcess
+from testkit.mqtt_probe import MqttProbe
+from testkit.polling import wait_until
 
 pytestmark = pytest.mark.integration
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
 
 
 def test_pubacked_but_undelivered_events_are_stored_through_reconcile(
@@ -48,7 +36,7 @@ def test_pubacked_but_undelivered_events_are_stored_through_reconcile(
     app = AgentApp(config, gate_key=GATE_KEY)
     app.start()
     try:
-        assert wait_until(lambda: app.agent.subscribed), "agent did not connect"
+        assert wait_until(lambda: app.agent.subscribed, 10), "agent did not connect"
         for n in range(5):
             read = CredentialPresented(
                 badge_number=f"DEAD{n:04d}",  # unknown: denied, so no turnstile is needed
@@ -60,9 +48,9 @@ def test_pubacked_but_undelivered_events_are_stored_through_reconcile(
             reader.publish(topic(GateChannel.CREDENTIAL), encode_message(read))
         # All five PUBACKed by the broker, which had no subscriber to give them to.
         events = app.outbox.events
-        assert wait_until(lambda: events.last_seq() == 5 and events.unsent == 0)
+        assert wait_until(lambda: events.last_seq() == 5 and events.unsent == 0, 10)
         assert api.events == {}
-        assert wait_until(lambda: events.unconfirmed == 0), events.unconfirmed
+        assert wait_until(lambda: events.unconfirmed == 0, 10), events.unconfirmed
         assert len(api.events) == 5
         assert sorted(e.agent_seq for e in api.events.values()) == [1, 2, 3, 4, 5]
         assert api.known_posts >= 1 and app.sender.resent_unknown == 5

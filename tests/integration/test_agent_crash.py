@@ -11,18 +11,14 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import yaml
-from mosquitto_fixture import MosquittoProcess, MqttProbe
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "gate_agent"))
-from agent_support import GATE_KEY, GOOD_BADGE, ApiStub, BridgeSim, agent_config  # noqa: E402
-
-from gate_protocol.messages import (  # noqa: E402
+from gate_protocol.messages import (
     BadgeFormat,
     CredentialPresented,
     NodeState,
@@ -30,7 +26,11 @@ from gate_protocol.messages import (  # noqa: E402
     decode_message,
     encode_message,
 )
-from gate_protocol.topics import GateChannel, GateTopic, NodeKind, build_topic  # noqa: E402
+from gate_protocol.topics import GateChannel, GateTopic, NodeKind, build_topic
+from testkit.agent.doubles import GATE_KEY, GOOD_BADGE, ApiStub, BridgeSim, agent_config
+from testkit.mosquitto import MosquittoProcess
+from testkit.mqtt_probe import MqttProbe
+from testkit.polling import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -94,15 +94,6 @@ def wait_online(probe: MqttProbe, seen_before: int, timeout: float = 30.0) -> No
         )
 
     assert probe.wait_for(online_again, timeout), "agent did not come online"
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
 
 
 def outbox_rows(path: Path) -> list[tuple[int, str, int]]:

@@ -1,37 +1,31 @@
 """Face-only 1:N at the gate: the real photos, the replica's gallery, and the real central API."""
 
 import base64
-import sys
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from desk_server import run_desk_server
-from mosquitto_fixture import MosquittoProcess
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "gate_agent"))
-from agent_support import (  # noqa: E402
+from gate_agent.app import AgentApp
+from gate_agent.decision.replica_store import ReplicaStore, StoredReplica
+from gate_agent.face.identify import FaceIdentified, Identified
+from gate_agent.face.step import LivenessResult
+from gate_protocol.messages import CredentialKind, DecidedBy, Decision
+from gate_protocol.reasons import ReasonCode
+from gate_protocol.replica import FaceTemplateRecord
+from testkit.agent.doubles import (
     GATE_KEY,
     ApiStub,
     BridgeSim,
     agent_config,
     make_snapshot,
 )
-
-from gate_agent.app import AgentApp  # noqa: E402
-from gate_agent.decision.replica_store import ReplicaStore, StoredReplica  # noqa: E402
-from gate_agent.face.identify import (
-    FaceIdentified,  # noqa: E402
-    Identified,  # noqa: E402
-)
-from gate_agent.face.step import LivenessResult  # noqa: E402
-from gate_protocol.messages import CredentialKind, DecidedBy, Decision  # noqa: E402
-from gate_protocol.reasons import ReasonCode  # noqa: E402
-from gate_protocol.replica import FaceTemplateRecord  # noqa: E402
+from testkit.api.desk_server import run_desk_server
+from testkit.mosquitto import MosquittoProcess
+from testkit.polling import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 FACES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "faces"
@@ -41,16 +35,6 @@ LIVE = LivenessResult(passed=True, score=0.9)
 class PassingLiveness:
     def check(self, images: Any) -> LivenessResult:
         return LIVE
-
-
-def wait_until(predicate: Callable[[], Any], timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    return predicate()
 
 
 def template(photo: str) -> str:
@@ -173,7 +157,7 @@ def test_the_central_api_decides_and_stores_an_identified_face(
         app = AgentApp(config, gate_key=server.world.keys[gate])
         app.start()
         try:
-            assert wait_until(lambda: app.agent.subscribed and app.agent.replica.index)
+            assert wait_until(lambda: app.agent.subscribed and app.agent.replica.index, 20)
             # What the tracker reports at a face-only gate (the camera part is tested above).
             app.inbox.put(FaceIdentified(Identified(person, 0.31, LIVE, 1.2)))
             operator = {"Authorization": f"Bearer {server.token('operator-user')}"}

@@ -6,7 +6,6 @@ The replica decides (the API is away), over the face evidence the agent measured
 """
 
 import base64
-import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -14,10 +13,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mosquitto_fixture import MosquittoProcess
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "gate_agent"))
-from agent_support import (  # noqa: E402
+from gate_agent.app import AgentApp
+from gate_agent.decision.replica_store import ReplicaStore, StoredReplica
+from gate_agent.face.step import LivenessResult
+from gate_protocol.messages import (
+    AccessEvent,
+    BadgeFormat,
+    CredentialPresented,
+    Decision,
+    encode_message,
+)
+from gate_protocol.reasons import ReasonCode
+from gate_protocol.replica import FaceTemplateRecord
+from gate_protocol.topics import GateChannel
+from testkit.agent.doubles import (
     GATE_KEY,
     GOOD_BADGE,
     ApiStub,
@@ -25,20 +35,8 @@ from agent_support import (  # noqa: E402
     agent_config,
     make_snapshot,
 )
-
-from gate_agent.app import AgentApp  # noqa: E402
-from gate_agent.decision.replica_store import ReplicaStore, StoredReplica  # noqa: E402
-from gate_agent.face.step import LivenessResult  # noqa: E402
-from gate_protocol.messages import (  # noqa: E402
-    AccessEvent,
-    BadgeFormat,
-    CredentialPresented,
-    Decision,
-    encode_message,
-)
-from gate_protocol.reasons import ReasonCode  # noqa: E402
-from gate_protocol.replica import FaceTemplateRecord  # noqa: E402
-from gate_protocol.topics import GateChannel  # noqa: E402
+from testkit.mosquitto import MosquittoProcess
+from testkit.polling import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 FACES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "faces"
@@ -47,15 +45,6 @@ FACES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "faces"
 class PassingLiveness:
     def check(self, images: Any) -> LivenessResult:
         return LivenessResult(passed=True, score=0.9)
-
-
-def wait_until(predicate: Any, timeout: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return bool(predicate())
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +99,7 @@ def run_gate(
         scanner=lambda image: [],
     )
     app.start()
-    assert wait_until(lambda: app.agent.subscribed)
+    assert wait_until(lambda: app.agent.subscribed, 20)
     return app, api
 
 
@@ -141,7 +130,7 @@ def test_face_in_view_before_the_tap_decides_at_once_and_the_frames_path_is_slow
         tmp_path / "track", mosquitto.port, obama_template, photo="obama.jpg", track=True
     )
     try:
-        assert wait_until(lambda: live_track(app))
+        assert wait_until(lambda: live_track(app), 20)
         tracked = tap(bridge)
     finally:
         app.stop()
@@ -173,7 +162,7 @@ def test_someone_else_in_view_does_not_verify_the_badge_holder(
 ) -> None:
     app, _ = run_gate(tmp_path, mosquitto.port, obama_template, photo="biden.jpg", track=True)
     try:
-        assert wait_until(lambda: live_track(app))
+        assert wait_until(lambda: live_track(app), 20)
         event = tap(bridge)
     finally:
         app.stop()
@@ -207,7 +196,7 @@ def tailgate_gate(tmp_path: Path, port: int, photos: list[str]) -> tuple[AgentAp
         frame_source=ReplayFrameSource.from_paths([FACES / p for p in photos], fps=4),
     )
     app.start()
-    assert wait_until(lambda: app.agent.subscribed)
+    assert wait_until(lambda: app.agent.subscribed, 20)
     return app, api
 
 
@@ -238,7 +227,7 @@ def test_two_faces_crossing_on_one_grant_raise_tailgating(
     app, api = tailgate_gate(tmp_path, mosquitto.port, photos)
     bridge.ack_delay_s = 2.5  # the turnstile stays open while the camera watches
     try:
-        assert wait_until(lambda: app.tracker is not None and app.tracker.frames_tracked >= 2)
+        assert wait_until(lambda: app.tracker is not None and app.tracker.frames_tracked >= 2, 20)
         event = tap(bridge)
         assert event.decision is Decision.GRANTED and event.passed is True
         if alarmed:

@@ -2,7 +2,6 @@
 
 import os
 import signal
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -11,23 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mosquitto_fixture import MosquittoFactory, MosquittoProcess, MqttProbe, free_port
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "gate_agent"))
-from agent_support import (  # noqa: E402
-    GATE_KEY,
-    GOOD_BADGE,
-    REVOKED_BADGE,
-    ApiStub,
-    BridgeSim,
-    agent_config,
-    make_snapshot,
-    topic,
-)
-
-from gate_agent.app import AgentApp  # noqa: E402
-from gate_agent.decision.replica_store import ReplicaStore, StoredReplica  # noqa: E402
-from gate_protocol.messages import (  # noqa: E402
+from gate_agent.app import AgentApp
+from gate_agent.decision.replica_store import ReplicaStore, StoredReplica
+from gate_protocol.messages import (
     AccessEvent,
     AckResult,
     BadgeFormat,
@@ -41,9 +27,22 @@ from gate_protocol.messages import (  # noqa: E402
     decode_message,
     encode_message,
 )
-from gate_protocol.reasons import ReasonCode  # noqa: E402
-from gate_protocol.records import OfflinePolicy  # noqa: E402
-from gate_protocol.topics import GateChannel, GateTopic, NodeKind, build_topic  # noqa: E402
+from gate_protocol.reasons import ReasonCode
+from gate_protocol.records import OfflinePolicy
+from gate_protocol.topics import GateChannel, GateTopic, NodeKind, build_topic
+from testkit.agent.doubles import (
+    GATE_KEY,
+    GOOD_BADGE,
+    REVOKED_BADGE,
+    ApiStub,
+    BridgeSim,
+    agent_config,
+    make_snapshot,
+    topic,
+)
+from testkit.mosquitto import MosquittoFactory, MosquittoProcess, free_port
+from testkit.mqtt_probe import MqttProbe
+from testkit.polling import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -63,7 +62,7 @@ class Site:
         app = AgentApp(config, gate_key=GATE_KEY)
         app.start()
         self.apps.append(app)
-        assert wait_until(lambda: app.agent.subscribed), "agent did not connect"
+        assert wait_until(lambda: app.agent.subscribed, 6), "agent did not connect"
         return app
 
     def badge(self, number: str, *, lane: int = 0) -> None:
@@ -81,15 +80,6 @@ class Site:
             f"expected {count} events, got {len(self.bridge.events)}"
         )
         return self.bridge.events[count - 1]
-
-
-def wait_until(predicate: Any, timeout: float = 6.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return bool(predicate())
 
 
 def persistent_broker(factory: MosquittoFactory, tmp_path: Path) -> MosquittoProcess:
@@ -132,7 +122,7 @@ def test_badge_read_is_decided_opened_and_reported_once(site: Site) -> None:
     assert site.api.queries[0].badge_number == GOOD_BADGE
     time.sleep(0.3)
     assert len(site.bridge.events) == 1
-    assert wait_until(lambda: app.outbox.events.unsent == 0)
+    assert wait_until(lambda: app.outbox.events.unsent == 0, 6)
 
 
 def test_unknown_badge_is_denied_without_opening(site: Site) -> None:
@@ -155,7 +145,7 @@ def test_turnstile_refusal_is_in_the_event(site: Site) -> None:
 
 def test_slow_api_is_cut_off_and_the_replica_decides(site: Site) -> None:
     app = site.start_agent()
-    assert wait_until(lambda: app.agent.replica.index is not None), "replica not synced"
+    assert wait_until(lambda: app.agent.replica.index is not None, 6), "replica not synced"
     site.api.mode = "slow"
     site.badge(GOOD_BADGE)
     granted = site.next_event()
@@ -170,7 +160,7 @@ def test_slow_api_is_cut_off_and_the_replica_decides(site: Site) -> None:
 
 def test_stopped_api_falls_back_to_replica(site: Site) -> None:
     app = site.start_agent()
-    assert wait_until(lambda: app.agent.replica.index is not None)
+    assert wait_until(lambda: app.agent.replica.index is not None, 6)
     site.api.stop()
     site.badge(GOOD_BADGE)
     event = site.next_event()
@@ -180,7 +170,7 @@ def test_stopped_api_falls_back_to_replica(site: Site) -> None:
 def test_offline_policy_deny_denies_when_api_fails(site: Site) -> None:
     site.api.snapshot = make_snapshot(offline_policy=OfflinePolicy.DENY)
     app = site.start_agent()
-    assert wait_until(lambda: app.agent.replica.index is not None)
+    assert wait_until(lambda: app.agent.replica.index is not None, 6)
     site.api.mode = "error"
     site.badge(GOOD_BADGE)
     event = site.next_event()
@@ -204,7 +194,7 @@ def test_too_old_replica_denies(site: Site) -> None:
 
 def test_sync_notice_refreshes_replica_and_it_is_persisted(site: Site) -> None:
     app = site.start_agent()
-    assert wait_until(lambda: app.agent.replica.index is not None)
+    assert wait_until(lambda: app.agent.replica.index is not None, 6)
     site.api.snapshot = make_snapshot(version=9)
     from gate_protocol.messages import SyncNotice
     from gate_protocol.topics import SyncTopic
@@ -215,7 +205,7 @@ def test_sync_notice_refreshes_replica_and_it_is_persisted(site: Site) -> None:
     probe.publish(build_topic(SyncTopic("t1")), encode_message(notice), retain=True)
     probe.close()
     index = lambda: app.agent.replica.index  # noqa: E731
-    assert wait_until(lambda: (i := index()) is not None and i.snapshot.version == 9)
+    assert wait_until(lambda: (i := index()) is not None and i.snapshot.version == 9, 6)
     stored = ReplicaStore(site.tmp_path / "replica.json").load()
     assert stored is not None and stored.snapshot.version == 9
 
@@ -269,13 +259,13 @@ def test_broker_outage_keeps_events_and_delivers_them_after_restart(
     app = AgentApp(config, gate_key=GATE_KEY, **camera_fakes(codes))
     app.start()
     try:
-        assert wait_until(lambda: app.agent.connected)
+        assert wait_until(lambda: app.agent.connected, 6)
         api.stop()  # no HTTP replay either: the outbox alone must keep the events
         broker.stop()
-        assert wait_until(lambda: not app.agent.connected)
+        assert wait_until(lambda: not app.agent.connected, 6)
         for n in range(5):
             codes.append(f"PG1:NOT-A-PASS-{n}")  # denied offline, before anything else
-        assert wait_until(lambda: app.outbox.events.unsent == 5), app.outbox.events.unsent
+        assert wait_until(lambda: app.outbox.events.unsent == 5, 6), app.outbox.events.unsent
         broker.start()
         assert wait_until(lambda: app.outbox.events.unsent == 0, timeout=10)
         assert observer.wait_for(lambda: len(observer.on_topic(topic(GateChannel.EVENT))) >= 5)
@@ -312,11 +302,11 @@ def test_events_in_flight_when_the_broker_crashes_are_sent_again(
     process = broker.process
     assert process is not None
     try:
-        assert wait_until(lambda: app.agent.subscribed)
+        assert wait_until(lambda: app.agent.subscribed, 6)
         api.stop()
         os.kill(process.pid, signal.SIGSTOP)  # the broker hangs: no PUBACK comes
         codes.extend(["PG1:CRASH-1", "PG1:CRASH-2", "PG1:CRASH-3"])
-        assert wait_until(lambda: app.sender.in_flight == 3), app.sender.in_flight
+        assert wait_until(lambda: app.sender.in_flight == 3, 6), app.sender.in_flight
         assert app.outbox.events.unsent == 3
         broker.kill()  # SIGKILL: whatever it had read of them is gone
         broker.start()
@@ -340,12 +330,12 @@ def test_broker_outage_replays_events_over_http(site: Site) -> None:
     app = AgentApp(config, gate_key=GATE_KEY, **camera_fakes(codes))
     app.start()
     site.apps.append(app)
-    assert wait_until(lambda: app.agent.connected)
+    assert wait_until(lambda: app.agent.connected, 6)
     site.broker.stop()
-    assert wait_until(lambda: not app.agent.connected)
+    assert wait_until(lambda: not app.agent.connected, 6)
     codes.extend(["PG1:BROKEN-1", "PG1:BROKEN-2", "PG1:BROKEN-3"])
     assert wait_until(lambda: len(site.api.events) == 3, timeout=8), len(site.api.events)
-    assert wait_until(lambda: app.outbox.events.unsent == 0)  # marked once the API has answered
+    assert wait_until(lambda: app.outbox.events.unsent == 0, 6)  # marked once the API has answered
     seqs = sorted(e.agent_seq for e in site.api.events.values())
     assert seqs == [1, 2, 3]
     site.broker.start()  # the fixture's bridge and teardown expect it back

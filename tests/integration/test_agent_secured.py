@@ -1,19 +1,14 @@
 """The agent as its per-gate broker user, on a mosquitto with the site's generated ACL."""
 
-import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from mosquitto_fixture import MosquittoFactory, MqttProbe, free_port
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "gate_agent"))
-from agent_support import GATE_KEY, GOOD_BADGE, ApiStub, BridgeSim, agent_config, topic  # noqa: E402
-
-from gate_agent.app import AgentApp  # noqa: E402
-from gate_agent.config import ConfigError  # noqa: E402
-from gate_protocol.messages import (  # noqa: E402
+from gate_agent.app import AgentApp
+from gate_agent.config import ConfigError
+from gate_protocol.messages import (
     AccessEvent,
     BadgeFormat,
     CredentialPresented,
@@ -24,8 +19,11 @@ from gate_protocol.messages import (  # noqa: E402
     encode_message,
 )
 from gate_protocol.topics import GateChannel, GateTopic, NodeKind, build_topic  # noqa: E402
-from portgate.broker.mosquitto_files import render_mosquitto_conf, write_broker_files  # noqa: E402
-from portgate.broker.site_config import GateEntry, SiteConfig, broker_users  # noqa: E402
+from portgate.broker.site_config import GateEntry, SiteConfig, broker_users
+from testkit.agent.doubles import GATE_KEY, GOOD_BADGE, ApiStub, BridgeSim, agent_config, topic
+from testkit.mosquitto import MosquittoFactory
+from testkit.mqtt_probe import MqttProbe
+from testkit.secured_broker import start_site_broker
 
 pytestmark = pytest.mark.integration
 
@@ -35,19 +33,9 @@ def test_agent_works_within_its_gate_acl(
 ) -> None:
     site = SiteConfig(site="t1", gates=[GateEntry(id="g1")])
     users = broker_users(site)
-    environ = {user.password_env: f"pw-{user.username}-0123456789" for user in users}
-    files = write_broker_files(site, out_dir=tmp_path / "broker", environ=environ)
-    port = free_port()
-    (tmp_path / "data").mkdir()
-    conf = render_mosquitto_conf(
-        port=port,
-        bind_address="127.0.0.1",
-        password_file=files.passwd,
-        acl_file=files.acl,
-        persistence_dir=tmp_path / "data",
-    )
-    mosquitto_factory(conf_text=conf, port=port)
-    password = {u.username: environ[u.password_env] for u in users}
+    secured = start_site_broker(tmp_path, site, launch=mosquitto_factory)
+    port = secured.port
+    password = secured.passwords
     admin = MqttProbe(port, username="admin", password=password["admin"])
     admin.connect()
     admin.subscribe("portgate/#")

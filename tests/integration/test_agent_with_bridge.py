@@ -1,35 +1,24 @@
 """The agent with the real firmware bridge (simulated turnstile) on a real mosquitto."""
 
-import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from mosquitto_fixture import MosquittoProcess, MqttProbe
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "gate_agent"))
-from agent_support import GATE_KEY, ApiStub, agent_config, topic  # noqa: E402
-
-from firmware_bridge.assembly import build_bus  # noqa: E402
-from firmware_bridge.config import BridgeConfig  # noqa: E402
-from firmware_bridge.drivers.simulated import SimulatedTurnstile  # noqa: E402
-from firmware_bridge.service import Bridge  # noqa: E402
-from gate_agent.app import AgentApp  # noqa: E402
-from gate_protocol.messages import AccessEvent, Decision, decode_message  # noqa: E402
-from gate_protocol.reasons import ReasonCode  # noqa: E402
-from gate_protocol.topics import GateChannel  # noqa: E402
+from firmware_bridge.assembly import build_bus
+from firmware_bridge.config import BridgeConfig
+from firmware_bridge.drivers.simulated import SimulatedTurnstile
+from firmware_bridge.service import Bridge
+from gate_agent.app import AgentApp
+from gate_protocol.messages import AccessEvent, Decision, decode_message
+from gate_protocol.reasons import ReasonCode
+from gate_protocol.topics import GateChannel
+from testkit.agent.doubles import GATE_KEY, ApiStub, agent_config, topic
+from testkit.mosquitto import MosquittoProcess
+from testkit.mqtt_probe import MqttProbe
+from testkit.polling import wait_until
 
 pytestmark = pytest.mark.integration
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return predicate()
 
 
 def test_badge_at_the_real_bridge_opens_and_the_walk_through_is_reported(
@@ -56,7 +45,7 @@ def test_badge_at_the_real_bridge_opens_and_the_walk_through_is_reported(
     bridge.start()
     app.start()
     try:
-        assert wait_until(lambda: app.agent.subscribed)
+        assert wait_until(lambda: app.agent.subscribed, 10)
         time.sleep(0.3)  # the bridge's subscriptions too
 
         def events() -> list[AccessEvent]:
@@ -64,18 +53,18 @@ def test_badge_at_the_real_bridge_opens_and_the_walk_through_is_reported(
             return [e for e in decoded if isinstance(e, AccessEvent)]
 
         sim.present_card(lane=0, facility_code=12, card_number=1234)  # badge "1234": granted
-        assert wait_until(lambda: sim.unlock_count(0) == 1), "the bridge did not unlock"
+        assert wait_until(lambda: sim.unlock_count(0) == 1, 10), "the bridge did not unlock"
         sim.walk_through(lane=0)
-        assert wait_until(lambda: len(events()) == 1)
+        assert wait_until(lambda: len(events()) == 1, 10)
         granted = events()[0]
         assert granted.decision is Decision.GRANTED and granted.passed is True
         assert granted.credential_ref == "1234" and granted.command_id is not None
 
         sim.present_card(lane=0, facility_code=12, card_number=999)  # unknown: denied
-        assert wait_until(lambda: len(events()) == 2)
+        assert wait_until(lambda: len(events()) == 2, 10)
         denied = events()[1]
         assert denied.reason is ReasonCode.UNKNOWN_CREDENTIAL and denied.command_id is None
-        assert wait_until(lambda: False in sim.indications(0)), "no red light on the reader"
+        assert wait_until(lambda: False in sim.indications(0), 10), "no red light on the reader"
         assert sim.unlock_count(0) == 1
     finally:
         app.stop()

@@ -1,6 +1,5 @@
 """The central API against a real mosquitto: ingest, sync notices, remote opens, sessions."""
 
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -11,20 +10,17 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-_API_TESTS = str(Path(__file__).resolve().parents[1] / "central_api")
-if _API_TESTS not in sys.path:
-    sys.path.insert(0, _API_TESTS)
-
-from api_worker_support import sqlite_database, stored, wait  # noqa: E402
-from api_world import World, make_event, seed_world  # noqa: E402
-from mosquitto_fixture import MosquittoProcess, MqttProbe  # noqa: E402
-
-from central_api.app import create_app  # noqa: E402
-from central_api.bus.mqtt import MqttBus  # noqa: E402
-from central_api.config import Settings  # noqa: E402
-from central_api.models import Credential, Role  # noqa: E402
-from gate_protocol.messages import OpenCommand, SyncNotice, decode_message, encode_message  # noqa: E402
-from gate_protocol.topics import GateChannel, GateTopic, SyncTopic, build_topic  # noqa: E402
+from central_api.app import create_app
+from central_api.bus.mqtt import MqttBus
+from central_api.config import Settings
+from central_api.models import Credential, Role
+from gate_protocol.messages import OpenCommand, SyncNotice, decode_message, encode_message
+from gate_protocol.topics import GateChannel, GateTopic, SyncTopic, build_topic
+from testkit.api.workers import sqlite_database, stored
+from testkit.api.world import World, make_event, seed_world
+from testkit.mosquitto import MosquittoProcess
+from testkit.mqtt_probe import MqttProbe
+from testkit.polling import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -72,7 +68,7 @@ def test_events_over_mqtt_are_stored_once_and_junk_is_survived(
         probe.publish(event_topic(world, site=world.other_site), encode_message(make_event(5)))
         for n in (1, 2, 1):
             probe.publish(event_topic(world), encode_message(make_event(n)))
-        assert wait(lambda: stored(database) == 2)
+        assert wait_until(lambda: stored(database) == 2, 15)
         time.sleep(0.3)
         assert stored(database) == 2
         probe.close()
@@ -81,7 +77,7 @@ def test_events_over_mqtt_are_stored_once_and_junk_is_survived(
 def test_a_revocation_reaches_subscribers_within_a_second(
     api: Callable[[], TestClient], mosquitto: MosquittoProcess, database: Engine
 ) -> None:
-    from decision_support import enroll
+    from testkit.api.decisions import enroll
 
     with api() as client:
         connected(client.app)  # type: ignore[arg-type]
@@ -152,4 +148,4 @@ def test_events_sent_while_the_api_is_down_arrive_after_restart(
     assert stored(database) == 0
     with api() as client:  # same client id, clean_start False: the broker kept our queue
         connected(client.app)  # type: ignore[arg-type]
-        assert wait(lambda: stored(database) == 1)
+        assert wait_until(lambda: stored(database) == 1, 15)

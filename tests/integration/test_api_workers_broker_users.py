@@ -9,7 +9,6 @@ gives its workers stand for the two processes, on one database.
 
 import logging
 import re
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -19,28 +18,24 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-_API_TESTS = str(Path(__file__).resolve().parents[1] / "central_api")
-if _API_TESTS not in sys.path:
-    sys.path.insert(0, _API_TESTS)
-
-from api_worker_support import TopicRecorder, sqlite_database, stored, wait  # noqa: E402
-from api_world import make_event, seed_world  # noqa: E402
-from mosquitto_fixture import MosquittoFactory, MosquittoProcess, MqttProbe, free_port  # noqa: E402
-
-from central_api.app import create_app  # noqa: E402
-from central_api.bus.mqtt import MqttBus, refusal_hint  # noqa: E402
-from central_api.config import Settings  # noqa: E402
-from central_api.ingest.worker import IngestWorker  # noqa: E402
-from central_api.serve import SHARE_GROUP  # noqa: E402
-from gate_protocol.messages import encode_message  # noqa: E402
-from gate_protocol.topics import GateChannel, GateTopic, build_topic  # noqa: E402
-from portgate.broker.mosquitto_files import render_mosquitto_conf, write_broker_files  # noqa: E402
-from portgate.broker.site_config import (  # noqa: E402
+from central_api.app import create_app
+from central_api.bus.mqtt import MqttBus, refusal_hint
+from central_api.config import Settings
+from central_api.ingest.worker import IngestWorker
+from central_api.serve import SHARE_GROUP
+from gate_protocol.messages import encode_message
+from gate_protocol.topics import GateChannel, GateTopic, build_topic
+from portgate.broker.site_config import (
     BrokerSettings,
     GateEntry,
     SiteConfig,
-    broker_users,
 )
+from testkit.api.workers import TopicRecorder, sqlite_database, stored
+from testkit.api.world import make_event, seed_world
+from testkit.mosquitto import MosquittoFactory, MosquittoProcess
+from testkit.mqtt_probe import MqttProbe
+from testkit.polling import wait_until
+from testkit.secured_broker import start_site_broker
 
 pytestmark = pytest.mark.integration
 EVENTS = 60
@@ -56,23 +51,10 @@ def site_broker(
     tmp_path: Path, factory: MosquittoFactory, site: str, gate: str
 ) -> tuple[MosquittoProcess, dict[str, str]]:
     config = SiteConfig(site=site, gates=[GateEntry(id=gate)], broker=BrokerSettings(api_workers=2))
-    users = broker_users(config)
-    environ = {u.password_env: f"pw-{u.username}-0123456789" for u in users if not u.derived_from}
-    environ["PORTGATE_MQTT_PASSWORD_API"] = API_PASSWORD
-    files = write_broker_files(config, out_dir=tmp_path / "broker", environ=environ)
-    assert files.credentials is None
-    port = free_port()
-    (tmp_path / "data").mkdir()
-    conf = render_mosquitto_conf(
-        port=port,
-        bind_address="127.0.0.1",
-        password_file=files.passwd,
-        acl_file=files.acl,
-        persistence_dir=tmp_path / "data",
-    )
-    assert "use_username_as_clientid true" in conf
-    passwords = {u.username: environ[u.password_env] for u in users if not u.derived_from}
-    return factory(conf_text=conf, port=port), passwords
+    secured = start_site_broker(tmp_path, config, passwords={"api": API_PASSWORD}, launch=factory)
+    assert secured.files.credentials is None
+    assert "use_username_as_clientid true" in secured.conf_text
+    return secured.broker, secured.passwords
 
 
 def worker_settings(port: int, index: int, site: str = "rtm") -> Settings:
@@ -114,8 +96,8 @@ def test_two_workers_with_generated_broker_config_ingest_once_without_flapping(
         assert not probe.connect().is_failure  # type: ignore[attr-defined]
         for n in range(EVENTS):
             probe.publish(topic, encode_message(make_event(n)))
-        assert wait(lambda: stored(database) == EVENTS)
-        assert wait(lambda: all(len(seen) == EVENTS for seen in live))
+        assert wait_until(lambda: stored(database) == EVENTS, 15)
+        assert wait_until(lambda: all(len(seen) == EVENTS for seen in live), 15)
         time.sleep(1.0)  # time for any displaced connection to come back and flap
         workers: list[IngestWorker] = [c.app.state.ingest for c in clients]  # type: ignore[attr-defined]
         processed = [worker.processed for worker in workers]
@@ -143,7 +125,7 @@ def test_without_derived_users_the_workers_displace_each_other(
                 update={"mqtt_worker_users": False}
             )
             stack.enter_context(TestClient(create_app(settings, engine=database)))
-        assert wait(lambda: "already connected" in broker.log(), timeout=10)
+        assert wait_until(lambda: "already connected" in broker.log(), timeout=10)
 
 
 def test_worker_connection_urls_use_derived_users() -> None:
@@ -169,7 +151,7 @@ def test_a_worker_beyond_api_workers_is_refused_with_a_hint(
     broker, _ = site_broker(tmp_path, mosquitto_factory, world.site, world.gate)
     caplog.set_level(logging.ERROR, logger="central_api.bus.mqtt")
     with TestClient(create_app(worker_settings(broker.port, 2, world.site), engine=database)):
-        assert wait(lambda: "api-w2" in caplog.text, timeout=10)
+        assert wait_until(lambda: "api-w2" in caplog.text, timeout=10)
     assert "broker.api_workers must be at least" in caplog.text
     assert "not authorized" in caplog.text.lower()
     # A plain wrong password names MQTT_URL instead.

@@ -4,7 +4,6 @@ Two apps with the settings `portgate api --workers 2` gives its workers (a share
 subscription, worker index 0 and 1) stand for the two processes, on one database.
 """
 
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -14,20 +13,17 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-_API_TESTS = str(Path(__file__).resolve().parents[1] / "central_api")
-if _API_TESTS not in sys.path:
-    sys.path.insert(0, _API_TESTS)
-
-from api_worker_support import TopicRecorder, sqlite_database, stored, wait  # noqa: E402
-from api_world import make_event, seed_world  # noqa: E402
-from mosquitto_fixture import MosquittoProcess, MqttProbe  # noqa: E402
-
-from central_api.app import create_app  # noqa: E402
-from central_api.bus.mqtt import MqttBus  # noqa: E402
-from central_api.config import Settings  # noqa: E402
-from central_api.ingest.worker import IngestWorker  # noqa: E402
-from gate_protocol.messages import encode_message  # noqa: E402
-from gate_protocol.topics import GateChannel, GateTopic, build_topic  # noqa: E402
+from central_api.app import create_app
+from central_api.bus.mqtt import MqttBus
+from central_api.config import Settings
+from central_api.ingest.worker import IngestWorker
+from gate_protocol.messages import encode_message
+from gate_protocol.topics import GateChannel, GateTopic, build_topic
+from testkit.api.workers import TopicRecorder, sqlite_database, stored
+from testkit.api.world import make_event, seed_world
+from testkit.mosquitto import MosquittoProcess
+from testkit.mqtt_probe import MqttProbe
+from testkit.polling import wait_until
 
 pytestmark = pytest.mark.integration
 EVENTS = 60
@@ -71,8 +67,8 @@ def test_two_workers_store_each_event_once_and_both_live_feeds_see_all(
         probe.connect()
         for n in range(EVENTS):
             probe.publish(topic, encode_message(make_event(n)))
-        assert wait(lambda: stored(database) == EVENTS)
-        assert wait(lambda: all(len(seen) == EVENTS for seen in live))
+        assert wait_until(lambda: stored(database) == EVENTS, 15)
+        assert wait_until(lambda: all(len(seen) == EVENTS for seen in live), 15)
         time.sleep(0.3)
         workers: list[IngestWorker] = [c.app.state.ingest for c in clients]  # type: ignore[attr-defined]
         processed = [worker.processed for worker in workers]

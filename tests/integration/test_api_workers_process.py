@@ -13,9 +13,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from mosquitto_fixture import free_port
 
 from central_api.migrate import upgrade_database
+from testkit.mosquitto import free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 PORTGATE = str(Path(sys.executable).parent / "portgate")

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from mosquitto_fixture import MosquittoFactory, MosquittoProcess, MqttProbe, free_port
 
 from firmware_bridge.assembly import build_bus
 from firmware_bridge.config import BridgeConfig
@@ -26,8 +25,10 @@ from gate_protocol.messages import (
     encode_message,
 )
 from gate_protocol.topics import GateChannel, GateTopic, NodeKind, build_topic
-from portgate.broker.mosquitto_files import render_mosquitto_conf, write_broker_files
-from portgate.broker.site_config import GateEntry, SiteConfig, broker_users
+from portgate.broker.site_config import GateEntry, SiteConfig
+from testkit.mosquitto import MosquittoFactory, MosquittoProcess
+from testkit.mqtt_probe import MqttProbe
+from testkit.secured_broker import start_site_broker
 
 pytestmark = pytest.mark.integration
 
@@ -41,20 +42,10 @@ def topic(channel: GateChannel, node: NodeKind | None = None) -> str:
 
 class Site:
     def __init__(self, tmp_path: Path, factory: MosquittoFactory) -> None:
-        users = broker_users(SITE)
-        self.env = {u.password_env: f"pw-{u.username}-abcdefghij" for u in users}
-        self.passwords = {u.username: self.env[u.password_env] for u in users}
-        files = write_broker_files(SITE, out_dir=tmp_path / "broker", environ=self.env)
-        port = free_port()
-        (tmp_path / "data").mkdir()
-        conf = render_mosquitto_conf(
-            port=port,
-            bind_address="127.0.0.1",
-            password_file=files.passwd,
-            acl_file=files.acl,
-            persistence_dir=tmp_path / "data",
-        )
-        self.broker: MosquittoProcess = factory(conf_text=conf, port=port)
+        secured = start_site_broker(tmp_path, SITE, launch=factory)
+        self.env = secured.environ
+        self.passwords = secured.passwords
+        self.broker: MosquittoProcess = secured.broker
         self.tmp_path = tmp_path
         self.probes: list[MqttProbe] = []
         self.bridges: list[Bridge] = []

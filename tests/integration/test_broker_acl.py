@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from mosquitto_fixture import MosquittoFactory, MosquittoProcess, MqttProbe, free_port
 
 from gate_protocol.topics import (
     GateChannel,
@@ -14,8 +13,10 @@ from gate_protocol.topics import (
     SyncTopic,
     build_topic,
 )
-from portgate.broker.mosquitto_files import render_mosquitto_conf, write_broker_files
-from portgate.broker.site_config import BrokerSettings, GateEntry, SiteConfig, broker_users
+from portgate.broker.site_config import BrokerSettings, GateEntry, SiteConfig
+from testkit.mosquitto import MosquittoFactory, MosquittoProcess
+from testkit.mqtt_probe import MqttProbe
+from testkit.secured_broker import start_site_broker
 
 pytestmark = pytest.mark.integration
 
@@ -53,23 +54,12 @@ class SecuredBroker:
 
 @pytest.fixture
 def secured(tmp_path: Path, mosquitto_factory: MosquittoFactory):  # type: ignore[no-untyped-def]
-    users = broker_users(SITE)
-    environ = {user.password_env: f"pw-{user.username}-0123456789" for user in users}
-    files = write_broker_files(SITE, out_dir=tmp_path / "broker", environ=environ)
-    assert files.credentials is None  # every password came from the environment
-    port = free_port()
-    (tmp_path / "data").mkdir()
-    conf = render_mosquitto_conf(
-        port=port,
-        bind_address="127.0.0.1",
-        password_file=files.passwd,
-        acl_file=files.acl,
-        persistence_dir=tmp_path / "data",
-    )
     # $SYS every second, so that a test can see who receives it.
-    broker = mosquitto_factory(conf_text=conf + "sys_interval 1\n", port=port)
-    passwords = {user.username: environ[user.password_env] for user in users}
-    secured = SecuredBroker(broker=broker, passwords=passwords, probes=[])
+    site = start_site_broker(
+        tmp_path, SITE, extra_conf="sys_interval 1\n", launch=mosquitto_factory
+    )
+    assert site.files.credentials is None  # every password came from the environment
+    secured = SecuredBroker(broker=site.broker, passwords=site.passwords, probes=[])
     yield secured
     for probe in secured.probes:
         probe.close()

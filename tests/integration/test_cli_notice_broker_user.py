@@ -10,14 +10,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from mosquitto_fixture import MosquittoFactory, MqttProbe, free_port
 
 from central_api.bus.mqtt import NullBus
 from gate_protocol.messages import SyncNotice, decode_message
 from gate_protocol.topics import SyncTopic, build_topic
-from portgate.broker.mosquitto_files import render_mosquitto_conf, write_broker_files
-from portgate.broker.site_config import GateEntry, SiteConfig, broker_users
+from portgate.broker.site_config import GateEntry, SiteConfig
 from portgate.commands.sync_notices import deliver_notices
+from testkit.mosquitto import MosquittoFactory
+from testkit.mqtt_probe import MqttProbe
+from testkit.secured_broker import start_site_broker
 
 pytestmark = pytest.mark.integration
 API_PASSWORD = "api-password-0123456789"  # noqa: S105 (a throwaway test broker)
@@ -27,22 +28,10 @@ SYNC = build_topic(SyncTopic(site="rtm"))
 
 def _broker(tmp_path: Path, factory: MosquittoFactory) -> int:
     config = SiteConfig(site="rtm", gates=[GateEntry(id="north-1")])
-    environ = {u.password_env: f"pw-{u.username}-0123456789" for u in broker_users(config)}
-    environ["PORTGATE_MQTT_PASSWORD_API"] = API_PASSWORD
-    environ["PORTGATE_MQTT_PASSWORD_ADMIN"] = ADMIN_PASSWORD
-    files = write_broker_files(config, out_dir=tmp_path / "broker", environ=environ)
-    port = free_port()
-    (tmp_path / "data").mkdir()
-    conf = render_mosquitto_conf(
-        port=port,
-        bind_address="127.0.0.1",
-        password_file=files.passwd,
-        acl_file=files.acl,
-        persistence_dir=tmp_path / "data",
-    )
-    assert "use_username_as_clientid true" in conf
-    factory(conf_text=conf, port=port)
-    return port
+    passwords = {"api": API_PASSWORD, "admin": ADMIN_PASSWORD}
+    secured = start_site_broker(tmp_path, config, passwords=passwords, launch=factory)
+    assert "use_username_as_clientid true" in secured.conf_text
+    return secured.port
 
 
 def _notice(version: int) -> NullBus:

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from mosquitto_fixture import MosquittoProcess, MqttProbe
 from sqlmodel import Session
 from typer.testing import CliRunner
 
@@ -18,6 +17,8 @@ from central_api.models import Site
 from gate_protocol.messages import SyncNotice, decode_message
 from gate_protocol.topics import SyncTopic, build_topic
 from portgate.cli import app as cli
+from testkit.mosquitto import MosquittoProcess
+from testkit.mqtt_probe import MqttProbe
 
 pytestmark = pytest.mark.integration
 
@@ -82,7 +83,7 @@ def test_gates_add_and_db_upgrade_publish_the_retained_notice(
 def test_an_unreachable_broker_is_reported_and_the_change_kept(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mosquitto_fixture import free_port
+    from testkit.ports import free_port
 
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     monkeypatch.setenv("DATABASE_URL", url)

@@ -20,7 +20,6 @@ from typing import Any
 import paho.mqtt.client as mqtt
 import pytest
 import uvicorn
-from mosquitto_fixture import MosquittoProcess, free_port
 from paho.mqtt.enums import CallbackAPIVersion
 from sqlmodel import Session, select
 
@@ -64,6 +63,7 @@ from gate_protocol.messages import (
 from gate_protocol.reasons import ReasonCode
 from gate_protocol.records import PersonKind
 from gate_protocol.topics import GateChannel, GateTopic, NodeKind, build_topic
+from testkit.mosquitto import MosquittoProcess, free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

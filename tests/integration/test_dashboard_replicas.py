@@ -18,7 +18,6 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from mosquitto_fixture import MosquittoProcess, free_port
 from sqlmodel import Session
 
 from central_api.app import create_app
@@ -39,6 +38,7 @@ from gate_protocol.messages import (
 )
 from gate_protocol.reasons import ReasonCode
 from gate_protocol.records import PersonKind
+from testkit.mosquitto import MosquittoProcess, free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

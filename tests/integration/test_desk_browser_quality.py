@@ -2,7 +2,7 @@
 
 Uploads, in the page, a real photo of a woman looking past the camera (LFW), the frontal
 photo of her with its exposure raised three stops (a real photo made over-exposed, see
-enroll_support.over_exposed), then that frontal photo as taken, which passes and is
+testkit.api.enrollment.over_exposed), then that frontal photo as taken, which passes and is
 saved. Chromium is the system's (/usr/bin/chromium); no browser is ever downloaded.
 """
 
@@ -10,8 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from desk_server import PASSWORD, DeskServer, run_desk_server
-from enroll_support import LFW, lfw, over_exposed
+
+from testkit.api.desk_server import PASSWORD, DeskServer, run_desk_server
+from testkit.api.enrollment import LFW, lfw, over_exposed
 
 CHROMIUM = Path("/usr/bin/chromium")
 TURNED = "Emmanuelle_Beart/Emmanuelle_Beart_0002.jpg"

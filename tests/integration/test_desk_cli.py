@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import zxingcpp
-from desk_server import PASSWORD, DeskServer, run_desk_server
 from PIL import Image
 from typer.testing import CliRunner
 
 from portgate.cli import app
+from testkit.api.desk_server import PASSWORD, DeskServer, run_desk_server
 
 FACES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "faces"
 pytestmark = pytest.mark.integration

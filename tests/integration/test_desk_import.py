@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from desk_server import DeskServer, run_desk_server
 from typer.testing import CliRunner
 
 from portgate.cli import app
+from testkit.api.desk_server import DeskServer, run_desk_server
 
 FACES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "faces"
 pytestmark = pytest.mark.integration

@@ -7,23 +7,19 @@ template within 15 s.
 """
 
 import base64
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
-from desk_server import DeskServer, run_desk_server
-from mosquitto_fixture import MosquittoProcess
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "gate_agent"))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "central_api"))
-from agent_support import agent_config  # noqa: E402
-from enroll_support import random_template  # noqa: E402
-
-from gate_agent.app import AgentApp  # noqa: E402
-from gate_agent.decision.replica_store import ReplicaStore  # noqa: E402
+from gate_agent.app import AgentApp
+from gate_agent.decision.replica_store import ReplicaStore
+from testkit.agent.doubles import agent_config
+from testkit.api.desk_server import DeskServer, run_desk_server
+from testkit.api.enrollment import random_template
+from testkit.mosquitto import MosquittoProcess
 
 pytestmark = pytest.mark.integration
 ERASURE_DEADLINE_S = 15.0

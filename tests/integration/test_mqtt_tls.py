@@ -15,8 +15,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from mosquitto_fixture import MosquittoFactory
-from tls_broker import TlsProbe, TlsSite, start_tls_broker, wait
 
 from central_api.bus.mqtt import MqttBus, NullBus
 from central_api.bus.notice_sender import NoticeError, send_notices
@@ -38,6 +36,9 @@ from gate_protocol.topics import (
     filter_site_channel,
 )
 from portgate.commands.sync_notices import deliver_notices
+from testkit.mosquitto import MosquittoFactory
+from testkit.polling import wait_until
+from testkit.tls_broker import TlsProbe, TlsSite, start_tls_broker
 from testkit.tls_ca import TestCa
 
 pytestmark = pytest.mark.integration
@@ -95,9 +96,9 @@ def test_api_bus_over_tls_with_a_client_certificate(site: TlsSite, probe: TlsPro
     try:
         assert bus.wait_connected(10)
         probe.publish(EVENT, b'{"from": "gate"}')
-        assert wait(lambda: (EVENT, b'{"from": "gate"}') in received)
+        assert wait_until(lambda: (EVENT, b'{"from": "gate"}') in received)
         bus.publish(SyncTopic(site=SITE), SyncNotice(replica_version=3, at=datetime.now(UTC)))
-        assert wait(lambda: bool(probe.received(SYNC)))
+        assert wait_until(lambda: bool(probe.received(SYNC)))
         notice = decode_message(probe.received(SYNC)[-1], SyncNotice)
         assert isinstance(notice, SyncNotice) and notice.replica_version == 3
     finally:
@@ -117,7 +118,7 @@ def test_cli_notices_over_tls_from_the_environment(
     monkeypatch.setenv("PORTGATE_MQTT_KEY_FILE", str(site.client.key_file))
     deliver_notices(_notice(7), command="gates add")
     assert "1 sync notice(s) published" in capsys.readouterr().err
-    assert wait(lambda: bool(probe.received(SYNC)))
+    assert wait_until(lambda: bool(probe.received(SYNC)))
     notice = decode_message(probe.received(SYNC)[-1], SyncNotice)
     assert isinstance(notice, SyncNotice) and notice.replica_version == 7
 
@@ -149,7 +150,7 @@ def test_agent_link_over_tls_from_its_config(site: TlsSite, probe: TlsProbe) -> 
         incoming = _next(inbox, MqttIncoming)
         assert isinstance(incoming, MqttIncoming) and incoming.payload == b"badge"
         assert link.publish(EVENT, b"event") is not None
-        assert wait(lambda: probe.received(EVENT) == [b"event"])
+        assert wait_until(lambda: probe.received(EVENT) == [b"event"])
     finally:
         link.stop()
 
@@ -173,7 +174,7 @@ def test_bridge_bus_over_tls_from_its_config(site: TlsSite, probe: TlsProbe) -> 
     bus = build_bus(config, environ={})
     bus.start(items.append)
     try:
-        assert wait(lambda: any(isinstance(i, BusConnected) for i in items))
+        assert wait_until(lambda: any(isinstance(i, BusConnected) for i in items))
         bus.subscribe([CMD_OPEN])
         # One connection's packets are handled in order: once this publish has reached the
         # probe, the broker has the subscription sent before it.
@@ -181,9 +182,9 @@ def test_bridge_bus_over_tls_from_its_config(site: TlsSite, probe: TlsProbe) -> 
             node=NodeKind.BRIDGE, state=NodeState.ONLINE, version="t", since=datetime.now(UTC)
         )
         bus.publish(topic=BRIDGE_STATUS, message=status)
-        assert wait(lambda: bool(probe.received(build_topic(BRIDGE_STATUS))))
+        assert wait_until(lambda: bool(probe.received(build_topic(BRIDGE_STATUS))))
         probe.publish(CMD_OPEN, b"open")
-        assert wait(lambda: BusMessage(topic=CMD_OPEN, payload=b"open") in items)
+        assert wait_until(lambda: BusMessage(topic=CMD_OPEN, payload=b"open") in items)
     finally:
         bus.stop()
 
@@ -206,7 +207,7 @@ def test_a_ca_that_did_not_sign_the_broker_is_refused_clearly(
     link = MqttLink(inbox=inbox, client_id="agent-wrong-ca", connection=wrong)
     link.start()
     try:
-        assert wait(lambda: "not trusted by ca_file" in caplog.text)
+        assert wait_until(lambda: "not trusted by ca_file" in caplog.text)
         assert f"broker at {site.url} presented a certificate not trusted" in caplog.text
         time.sleep(2.5)  # paho retries after 1 s and 2 s: the same reason is not logged again
         assert inbox.empty()  # never connected

@@ -8,16 +8,16 @@ from pathlib import Path
 
 import pytest
 
-BENCH = Path(__file__).resolve().parents[2] / "bench"
-sys.path.insert(0, str(BENCH))
-from runner import render_table  # noqa: E402
-from runner_adapters import (  # noqa: E402
+from bench.runner import render_table
+from bench.runner_adapters import (
     Figure,
     parse_agent,
     parse_bridge,
     parse_figure_lines,
     parse_matching,
 )
+
+BENCH = Path(__file__).resolve().parents[2] / "bench"
 
 PORTGATE = Path(sys.executable).parent / "portgate"
 

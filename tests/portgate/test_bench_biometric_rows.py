@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-BENCH = Path(__file__).resolve().parents[2] / "bench"
-sys.path.insert(0, str(BENCH))
-from runner_adapters import parse_agent, parse_figure_lines, parse_scan  # noqa: E402
+from bench.runner_adapters import parse_agent, parse_figure_lines, parse_scan
 
 AGENT = (
     "  agent (HTTP decision + outbox):  p50   8.00 ms  p95  19.91 ms  ratio 27.5\n"

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-BENCH = Path(__file__).resolve().parents[2] / "bench"
-sys.path.insert(0, str(BENCH))
-from runner_adapters import ADAPTERS, parse_face_track  # noqa: E402
+from bench.runner_adapters import ADAPTERS, parse_face_track
 
 OUTPUT = """dlib: dlib-bin 20.0.0 (no BLAS)
   (track: {tracked} of 6 decided from the track)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import threading
 from pathlib import Path
 
@@ -10,11 +9,8 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "bench"))
-sys.path.insert(0, str(ROOT / "tests" / "integration"))
-from mosquitto_fixture import mosquitto_available, start_mosquitto  # noqa: E402
-from mqtt_publisher import publish_all  # noqa: E402
+from bench.mqtt_publisher import publish_all
+from testkit.mosquitto import mosquitto_available, start_mosquitto
 
 pytestmark = pytest.mark.skipif(not mosquitto_available(), reason="mosquitto not installed")
 

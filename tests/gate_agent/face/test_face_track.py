@@ -1,0 +1,238 @@
+"""The face track: faces seen before the credential, matched 1:1, spent once, forgotten fast."""
+
+import contextlib
+import time
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
+
+from biometrics import FaceBox
+from gate_agent.camera.frame_pump import FramePump
+from gate_agent.camera.frames import ReplayFrameSource
+from gate_agent.face.step import LivenessResult
+from gate_agent.face.track import FaceTracks, SeenFace, template_matrix
+from gate_agent.face.tracker import FaceTracker
+from testkit.agent.faces import ALICE, BOB, IMAGE, LIVE, CountingLiveness, near, seen
+
+
+def test_the_same_face_extends_one_track_and_another_face_opens_a_second() -> None:
+    tracks = FaceTracks(window_s=3.0, liveness_frames=2, window_frames=2)
+    first = tracks.observe(seen(ALICE), image=IMAGE, at=10.0)
+    second = tracks.observe(seen(near(ALICE), BOB), image=IMAGE, at=10.2)
+    assert second[0] == first[0] and second[1] != first[0]
+    assert len(tracks) == 2
+    assert tracks.faces_between(10.1, 10.3) == 2
+    assert tracks.faces_between(9.0, 10.1) == 1
+    [due] = list(tracks.due_for_liveness())
+    assert due.track_id == first[0] and len(due.frames) == 2
+
+
+def test_a_current_live_track_of_the_holder_matches_once() -> None:
+    tracks = FaceTracks(window_s=3.0, liveness_frames=2)
+    [track_id] = tracks.observe(seen(ALICE), image=IMAGE, at=10.0)
+    tracks.set_liveness(track_id, LIVE)
+    templates = np.stack([near(ALICE, 0.3)])
+    match = tracks.match(templates, threshold=0.54, now=11.0, require_liveness=True)
+    assert match is not None and match.track_id == track_id
+    assert match.distance == pytest.approx(0.3, abs=1e-5)
+    assert match.age_s == pytest.approx(1.0) and match.liveness == LIVE
+    # One track decides one presentation: a second tap of the same badge must show the face.
+    assert tracks.match(templates, threshold=0.54, now=11.1, require_liveness=True) is None
+
+
+def test_a_track_without_passed_liveness_does_not_decide() -> None:
+    tracks = FaceTracks(window_s=3.0, liveness_frames=2)
+    [track_id] = tracks.observe(seen(ALICE), image=IMAGE, at=10.0)
+    templates = np.stack([ALICE])
+    assert tracks.match(templates, threshold=0.54, now=10.5, require_liveness=True) is None
+    tracks.set_liveness(track_id, LivenessResult(passed=False, score=0.1))
+    assert tracks.match(templates, threshold=0.54, now=10.5, require_liveness=True) is None
+    assert tracks.match(templates, threshold=0.54, now=10.5, require_liveness=False) is not None
+
+
+def test_a_face_in_view_awaits_liveness_until_it_passed() -> None:
+    tracks = FaceTracks(window_s=3.0, liveness_frames=2)
+    assert not tracks.awaiting_liveness(now=10.0)  # nobody in view
+    [alice] = tracks.observe(seen(ALICE), image=IMAGE, at=10.0)
+    assert tracks.awaiting_liveness(now=10.1)
+    tracks.set_liveness(alice, LivenessResult(passed=False, score=0.1))
+    assert tracks.awaiting_liveness(now=10.1)  # judged, not passed: a tap goes to the window
+    tracks.set_liveness(alice, LIVE)
+    assert not tracks.awaiting_liveness(now=10.1)
+    tracks.observe(seen(BOB), image=IMAGE, at=10.2)
+    assert tracks.awaiting_liveness(now=10.3)
+    assert not tracks.awaiting_liveness(now=11.5)  # Bob not seen for over a second
+
+
+def test_a_track_older_than_the_window_is_not_used_and_its_encodings_are_gone() -> None:
+    tracks = FaceTracks(window_s=3.0, liveness_frames=2)
+    [track_id] = tracks.observe(seen(ALICE), image=IMAGE, at=10.0)
+    tracks.set_liveness(track_id, LIVE)
+    templates = np.stack([ALICE])
+    assert tracks.match(templates, threshold=0.54, now=13.5, require_liveness=True) is None
+    assert len(tracks) == 0 and tracks.snapshots(now=13.5) == []
+    # Only the sighting time is kept, for the tailgating count.
+    assert tracks.faces_between(9.0, 11.0) == 1
+
+
+def test_someone_else_s_face_does_not_verify_the_claimed_person() -> None:
+    tracks = FaceTracks(window_s=3.0, liveness_frames=2)
+    [track_id] = tracks.observe(seen(BOB), image=IMAGE, at=10.0)
+    tracks.set_liveness(track_id, LIVE)
+    alice = np.stack([ALICE, near(ALICE)])
+    assert tracks.match(alice, threshold=0.54, now=10.5, require_liveness=True) is None
+    # Bob's track is not spent by the failed match: his own tap still finds it.
+    bob = np.stack([BOB])
+    assert tracks.match(bob, threshold=0.54, now=10.6, require_liveness=True) is not None
+
+
+def test_template_matrix_skips_bad_templates() -> None:
+    good = ALICE.astype("<f4").tobytes()
+    bad = np.full(128, np.nan, "<f4").tobytes()
+    matrix = template_matrix([good, bad, b"short"])
+    assert matrix.shape == (1, 128) and np.array_equal(matrix[0], ALICE)
+    assert template_matrix([]).shape == (0, 128)
+
+
+class CountingObserver:
+    """Every frame shows ALICE (slightly different each time)."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def faces(self, image: np.ndarray) -> list[SeenFace]:
+        self.calls += 1
+        return seen(near(ALICE, 0.05))
+
+
+def test_tracker_thread_files_frames_runs_liveness_and_holds_off_when_asked() -> None:
+    source = ReplayFrameSource([IMAGE], fps=50)
+    pump = FramePump(source=source, scanner=lambda image: [], on_code=lambda t, a: None)
+    observer, liveness = CountingObserver(), CountingLiveness()
+    tracks = FaceTracks(window_s=3.0, liveness_frames=3, window_frames=3)
+    tracker = FaceTracker(
+        pump=pump, observer=observer, liveness=liveness, tracks=tracks, interval_s=0.02
+    )
+    pump.start()
+    tracker.start()
+    try:
+        deadline = time.monotonic() + 5
+        while not liveness.calls and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert liveness.calls and liveness.calls[0] == 3
+        match = tracks.match(
+            np.stack([ALICE]), threshold=0.54, now=time.monotonic(), require_liveness=True
+        )
+        assert match is not None
+        with tracker.hold():
+            time.sleep(0.1)
+            calls = observer.calls
+            time.sleep(0.2)
+            assert observer.calls == calls
+    finally:
+        tracker.stop()
+        pump.stop()
+
+
+class HoldingObserver(CountingObserver):
+    """Sees ALICE; a credential arrives (the tracker is held) while the frame is worked on."""
+
+    def __init__(self, held: list[contextlib.AbstractContextManager[None]]) -> None:
+        super().__init__()
+        self.held = held
+
+    def faces(self, image: np.ndarray) -> list[SeenFace]:
+        if self.calls == 2:
+            self.held[0].__enter__()
+        return super().faces(image)
+
+
+def test_a_tracker_held_mid_frame_leaves_the_due_liveness_check_for_later() -> None:
+    pump = FramePump(
+        source=ReplayFrameSource([IMAGE], fps=50), scanner=lambda i: [], on_code=lambda t, a: None
+    )
+    held: list[contextlib.AbstractContextManager[None]] = []
+    observer, liveness = HoldingObserver(held), CountingLiveness()
+    tracks = FaceTracks(window_s=3.0, liveness_frames=3, window_frames=3)
+    tracker = FaceTracker(
+        pump=pump, observer=observer, liveness=liveness, tracks=tracks, interval_s=0.02
+    )
+    held.append(tracker.hold())
+    for k in range(3):
+        tracker._track(IMAGE, at=10.0 + k / 10)  # the third frame completes the window
+    assert liveness.calls == []  # held before it could be judged
+    assert len(tracks.due_for_liveness()) == 1  # still due
+    held[0].__exit__(None, None, None)
+    tracker._track(IMAGE, at=10.3)
+    assert liveness.calls == [3]
+
+
+def test_liveness_waits_for_a_full_window_then_rechecks_after_new_frames() -> None:
+    tracks = FaceTracks(window_s=3.0, liveness_frames=2, window_frames=4)
+    for k in range(3):
+        [track_id] = tracks.observe(seen(ALICE), image=IMAGE, at=10.0 + k / 10)
+    assert tracks.due_for_liveness() == []  # 3 frames: shorter than the calibrated window
+    tracks.observe(seen(ALICE), image=IMAGE, at=10.3)
+    [due] = tracks.due_for_liveness()
+    assert due.track_id == track_id and len(due.frames) == 4
+    tracks.set_liveness(track_id, LIVE)
+    tracks.observe(seen(ALICE), image=IMAGE, at=10.4)
+    assert tracks.due_for_liveness() == []
+    tracks.observe(seen(ALICE), image=IMAGE, at=10.5)
+    [again] = tracks.due_for_liveness()
+    assert len(again.frames) == 4  # the newest window, not a longer one
+
+
+class TwoPeopleObserver:
+    """Every frame shows ALICE on the left and BOB, nearer the centre, on the right."""
+
+    def faces(self, image: np.ndarray) -> list[SeenFace]:
+        return [
+            SeenFace(
+                encoding=near(BOB, 0.05), box=FaceBox(top=10, right=300, bottom=110, left=200)
+            ),
+            SeenFace(
+                encoding=near(ALICE, 0.05), box=FaceBox(top=20, right=120, bottom=120, left=20)
+            ),
+        ]
+
+
+class TrackLiveness:
+    """Records the boxes it was asked to judge; the plain check must not be used."""
+
+    def __init__(self) -> None:
+        self.boxes: list[tuple[FaceBox | None, ...]] = []
+
+    def check(self, images: Sequence[np.ndarray]) -> LivenessResult:
+        raise AssertionError("a track's face is judged at its own boxes")
+
+    def check_track(
+        self, images: Sequence[np.ndarray], boxes: Sequence[FaceBox | None]
+    ) -> LivenessResult:
+        assert len(images) == len(boxes)
+        self.boxes.append(tuple(boxes))
+        return LIVE
+
+
+def test_tracker_judges_each_tracks_own_face_where_the_observer_found_it() -> None:
+    source = ReplayFrameSource([IMAGE], fps=50)
+    pump = FramePump(source=source, scanner=lambda image: [], on_code=lambda t, a: None)
+    liveness = TrackLiveness()
+    tracks = FaceTracks(window_s=3.0, liveness_frames=3, window_frames=3)
+    tracker = FaceTracker(
+        pump=pump, observer=TwoPeopleObserver(), liveness=liveness, tracks=tracks, interval_s=0.02
+    )
+    pump.start()
+    tracker.start()
+    try:
+        deadline = time.monotonic() + 5
+        while len(liveness.boxes) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        tracker.stop()
+        pump.stop()
+    lefts = {box.left for boxes in liveness.boxes[:2] for box in boxes if box is not None}
+    assert lefts == {20, 200}  # one check per track, each on its own face
+    assert all(len({b.left for b in boxes if b is not None}) == 1 for boxes in liveness.boxes)
+    assert [len(t.boxes) for t in tracks.snapshots(now=time.monotonic())] == [3, 3]

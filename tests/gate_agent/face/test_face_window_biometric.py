@@ -1,0 +1,207 @@
+"""BiometricFaceWindow with the real dlib models on simulated camera frames (shared photos)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from gate_agent.face.step import LivenessResult
+
+DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data"
+FACES = DATA / "faces"
+
+pytestmark = pytest.mark.skipif(
+    not (FACES / "obama.jpg").is_file(), reason="../shared/data/faces is absent"
+)
+
+
+@pytest.fixture(scope="module")
+def portrait() -> tuple[np.ndarray, np.ndarray]:
+    from biometrics import FaceEncoder, HogDetector, load_image, select_primary_face
+
+    image = load_image(FACES / "obama.jpg")
+    size = (480, round(image.shape[0] * 480 / image.shape[1]))
+    image = np.ascontiguousarray(cv2.resize(image, size, interpolation=cv2.INTER_AREA))
+    box = select_primary_face(HogDetector().detect(image), height=size[1], width=size[0])
+    assert box is not None
+    return image, FaceEncoder(landmark_points=68).landmarks(image, box)
+
+
+def bgr(frames: list[np.ndarray]) -> list[np.ndarray]:
+    return [np.ascontiguousarray(cv2.cvtColor(f, cv2.COLOR_RGB2BGR)) for f in frames]
+
+
+def template(name: str) -> bytes:
+    from biometrics import ENROLLMENT_PIPELINE, template_to_bytes
+
+    encoding = ENROLLMENT_PIPELINE.encode_file(FACES / name)
+    assert encoding is not None
+    return template_to_bytes(encoding.encoding)
+
+
+def feed_all(window: object, frames: list[np.ndarray]) -> int:
+    for fed, image in enumerate(frames, start=1):
+        if window.feed(image):  # type: ignore[attr-defined]
+            return fed
+    return len(frames)
+
+
+def test_live_holder_settles_after_the_window_with_match_and_liveness(
+    portrait: tuple[np.ndarray, np.ndarray],
+) -> None:
+    from biometrics import WINDOW_FRAMES
+    from gate_agent.face.biometrics import BiometricFaceVerifier, BiometricLiveness
+    from testkit.liveness_sim import live_sequence
+
+    image, landmarks = portrait
+    frames = bgr(live_sequence(image, landmarks, rng=np.random.default_rng(3), frames=12))
+    window = BiometricFaceVerifier().open_window(
+        templates=[template("obama2.jpg")], liveness=BiometricLiveness()
+    )
+    assert feed_all(window, frames) == WINDOW_FRAMES  # certain once the window is full
+    match, verdict = window.result()
+    assert match.seen and match.distance is not None and match.distance < 0.54
+    assert verdict is not None and verdict.passed and verdict.reason is None
+
+
+def test_still_photo_fails_liveness_with_a_reason(
+    portrait: tuple[np.ndarray, np.ndarray],
+) -> None:
+    from gate_agent.face.biometrics import BiometricFaceVerifier, BiometricLiveness
+    from testkit.liveness_sim import static_attack
+
+    image, _ = portrait
+    window = BiometricFaceVerifier().open_window(
+        templates=[template("obama2.jpg")], liveness=BiometricLiveness()
+    )
+    feed_all(window, bgr(static_attack(image, frames=10)))
+    match, verdict = window.result()
+    assert match.seen and match.distance is not None and match.distance < 0.54
+    assert (
+        verdict is not None
+        and not verdict.passed
+        and verdict.reason in {"no_motion", "rigid_motion"}
+    )
+
+
+def test_another_persons_live_face_is_a_mismatch_with_liveness_judged(
+    portrait: tuple[np.ndarray, np.ndarray],
+) -> None:
+    from biometrics import WINDOW_FRAMES
+    from gate_agent.face.biometrics import BiometricFaceVerifier, BiometricLiveness
+    from testkit.liveness_sim import live_sequence
+
+    image, landmarks = portrait
+    frames = bgr(live_sequence(image, landmarks, rng=np.random.default_rng(3), frames=10))
+    window = BiometricFaceVerifier().open_window(
+        templates=[template("biden.jpg")], liveness=BiometricLiveness()
+    )
+    # Not cut short at the mismatch: the denial's reason must say mismatch, not liveness.
+    assert feed_all(window, frames) == WINDOW_FRAMES
+    match, verdict = window.result()
+    assert match.distance is not None and match.distance > 0.54
+    assert verdict is not None and verdict.passed
+
+
+def test_too_few_frames_is_inconclusive_and_fails(
+    portrait: tuple[np.ndarray, np.ndarray],
+) -> None:
+    from gate_agent.face.biometrics import BiometricFaceVerifier, BiometricLiveness
+    from testkit.liveness_sim import live_sequence
+
+    image, landmarks = portrait
+    frames = bgr(live_sequence(image, landmarks, rng=np.random.default_rng(3), frames=5))
+    window = BiometricFaceVerifier().open_window(
+        templates=[template("obama2.jpg")], liveness=BiometricLiveness()
+    )
+    assert feed_all(window, frames) == 5  # never certain: the budget ends it
+    _, verdict = window.result()
+    assert verdict is not None and not verdict.passed and verdict.reason == "too_few_frames"
+
+
+def test_the_track_liveness_refuses_a_burst_shorter_than_the_window() -> None:
+    from gate_agent.face.biometrics import BiometricLiveness
+
+    frames = [np.zeros((60, 80, 3), np.uint8)] * 5
+    assert BiometricLiveness().check(frames) == LivenessResult(False, 0.0, "too_few_frames")
+
+
+def test_track_liveness_judges_the_tracks_face_not_the_larger_one_beside_it(
+    portrait: tuple[np.ndarray, np.ndarray],
+) -> None:
+    """A live user below a larger still photo: each face judged on its own boxes."""
+    from biometrics import load_image
+    from gate_agent.face.biometrics import BiometricFaceObserver, BiometricLiveness
+    from testkit.liveness_sim import live_sequence
+
+    image, landmarks = portrait
+    photo = load_image(FACES / "biden.jpg")
+    size = (480, round(photo.shape[0] * 480 / photo.shape[1]))
+    photo = cv2.resize(photo, size, interpolation=cv2.INTER_AREA)
+    live = live_sequence(image, landmarks, rng=np.random.default_rng(0), frames=8)
+    frames = bgr([np.vstack([photo, frame]) for frame in live])
+    observer = BiometricFaceObserver()
+    seen = [observer.faces(frame) for frame in frames]
+    assert all(len(faces) == 2 for faces in seen)
+    assert all(faces[0].box is not None and faces[0].box.top < 400 for faces in seen)
+    live_boxes = [max(faces, key=lambda f: f.box.top).box for faces in seen]  # type: ignore[union-attr]
+    photo_boxes = [faces[0].box for faces in seen]  # the largest: the photo
+    liveness = BiometricLiveness()
+    assert liveness.check_track(frames, live_boxes).passed
+    still = liveness.check_track(frames, photo_boxes)
+    assert not still.passed and still.reason == "no_motion"
+    # Judging the largest face of each frame, as before, sees only the photo here.
+    assert not liveness.check(frames).passed
+
+
+def test_frames_searched_ahead_give_the_same_outcome(
+    portrait: tuple[np.ndarray, np.ndarray],
+) -> None:
+    from gate_agent.face.biometrics import BiometricFaceVerifier, BiometricLiveness
+    from testkit.liveness_sim import live_sequence
+
+    image, landmarks = portrait
+    frames = bgr(live_sequence(image, landmarks, rng=np.random.default_rng(3), frames=10))
+    templates = [template("obama2.jpg")]
+    plain = BiometricFaceVerifier().open_window(templates=templates, liveness=BiometricLiveness())
+    feed_all(plain, frames)
+    assert not BiometricFaceVerifier().presearch_frame(frames[0])  # off by default
+    ahead = BiometricFaceVerifier(presearch=True)
+    assert ahead.searches_ahead() and ahead.presearch is not None
+    assert all(ahead.presearch_frame(frame) for frame in frames[:6])
+    assert ahead.presearch.has(frames[5]) and not ahead.presearch.has(frames[6])
+    window = ahead.open_window(templates=templates, liveness=BiometricLiveness())
+    assert ahead.presearch_frame(frames[7])  # it goes on while a window runs
+    feed_all(window, frames)
+    assert ahead.presearch.used == 7  # the seven frames were not searched again
+    assert window.result() == plain.result()
+
+
+def test_a_window_whose_frames_are_searched_on_other_threads_decides_alike(
+    portrait: tuple[np.ndarray, np.ndarray],
+) -> None:
+    from gate_agent.face.biometrics import (
+        BiometricFaceVerifier,
+        BiometricFaceWindow,
+        BiometricLiveness,
+    )
+    from gate_agent.face.presearch import FramePresearch
+    from testkit.liveness_sim import live_sequence
+
+    image, landmarks = portrait
+    frames = bgr(live_sequence(image, landmarks, rng=np.random.default_rng(5), frames=10))
+    templates = [template("obama2.jpg")]
+    plain = BiometricFaceVerifier().open_window(templates=templates, liveness=BiometricLiveness())
+    feed_all(plain, frames)
+    searcher = FramePresearch()
+    ahead = BiometricFaceWindow(
+        templates=templates, liveness=BiometricLiveness(), searcher=searcher
+    )
+    ahead.prefetch(frames[:6])
+    fed = feed_all(ahead, frames)
+    assert ahead.result() == plain.result()
+    assert searcher.searched == 6 and searcher.used == 6  # none searched twice
+    assert fed == 8  # the liveness window: the rest were not needed
