@@ -9,9 +9,8 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from gate_protocol.messages import AccessEvent, AlarmRaised, NodeState, NodeStatus, encode_message
+from gate_protocol.messages import AccessEvent, AlarmRaised, encode_message
 from gate_protocol.mqtt_connection import LastWill, MqttConnectionError
-from gate_protocol.replica import ReplicaIndex
 from gate_protocol.topics import GateChannel
 
 from gate_agent.camera.frame_pump import CodeScanner, CodeSeen, FramePump, load_code_scanner
@@ -20,7 +19,7 @@ from gate_agent.config import AgentConfig, ConfigError, read_secret
 from gate_agent.decision.admission import Admission
 from gate_agent.decision.decider import FaceSettings, PresentationDecider, ReplicaView
 from gate_agent.decision.recorder import EventRecorder
-from gate_agent.decision.replica_store import ReplicaStore, decode_replica_key
+from gate_agent.decision.replica_store import ReplicaStore, replica_key_from_env, view_at_start
 from gate_agent.decision.tailgate import TailgateWatch
 from gate_agent.decision.turnstile import OpenTracker
 from gate_agent.face.identify import Ambiguous, FaceIdentified, FaceIdentifier, Identified
@@ -33,7 +32,7 @@ from gate_agent.links.bus import Bus
 from gate_agent.links.mqtt_link import MqttLink
 from gate_agent.loop.agent import GateAgent
 from gate_agent.loop.inbox import InboxItem, Stop
-from gate_agent.loop.node import AGENT_VERSION, AgentTopics, agent_status
+from gate_agent.loop.node import AGENT_VERSION, AgentTopics, offline_status
 from gate_agent.loop.state import LoopState
 from gate_agent.loop.workers import Workers, WorkQueue
 from gate_agent.outbox.alarm_recorder import AlarmRecorder
@@ -79,7 +78,7 @@ class AgentApp:
         if mqtt_password is None and config.mqtt.username is not None:
             mqtt_password = read_secret(config.mqtt.password_env, what="MQTT password")
         self.inbox: queue.Queue[InboxItem] = queue.Queue()
-        store = ReplicaStore(config.replica_path, key=_replica_key(config))
+        store = ReplicaStore(config.replica_path, key=replica_key_from_env(config.replica_key_env))
         self.outbox = Outbox(
             config.outbox.path,
             max_unsent=config.outbox.max_unsent,
@@ -87,7 +86,7 @@ class AgentApp:
         )
         # One HTTP client per thread that uses it (decision, sync, confirm workers, loop).
         self.api, sync_api, confirm_api, events_api = (
-            _api_client(config, gate_key) for _ in range(4)
+            ApiClient.for_gate(config.api, gate=config.gate, gate_key=gate_key) for _ in range(4)
         )
         self._clients = (self.api, sync_api, confirm_api, events_api)
         self.link = _mqtt_link(config, mqtt_password, self.inbox)
@@ -118,7 +117,7 @@ class AgentApp:
             bus=self.link,
             outbox=self.outbox,
             workers=self.workers,
-            replica=_stored_replica_view(config, store, self.outbox),
+            replica=view_at_start(store, self.outbox, site=config.site, gate=config.gate),
             inbox=self.inbox,
             faces=self.tracker.tracks if self.tracker is not None else None,
             events=events,
@@ -235,7 +234,7 @@ class AgentApp:
         self.inbox.put(Stop())
         if self._loop_thread is not None:
             self._loop_thread.join(timeout=5.0)
-        self.link.publish(self.agent.status_topic, encode_message(_offline_status()), retain=True)
+        self.link.publish(self.agent.status_topic, encode_message(offline_status()), retain=True)
         if self.tracker is not None:
             self.tracker.stop()
         if self.presearch is not None:
@@ -372,34 +371,6 @@ def _senders(
     return events, alarms
 
 
-def _api_client(config: AgentConfig, gate_key: str) -> ApiClient:
-    return ApiClient(
-        base_url=config.api.url,
-        gate=config.gate,
-        gate_key=gate_key,
-        decision_timeout_s=config.api.decision_timeout_ms / 1000,
-        sync_timeout_s=config.api.sync_timeout_s,
-    )
-
-
-def _stored_replica_view(config: AgentConfig, store: ReplicaStore, outbox: Outbox) -> ReplicaView:
-    """The replica view at start: the stored replica if it is this gate's.
-
-    With the outbox's memory of used one-time passes and last passages.
-    """
-    stored = store.load()
-    ours = stored is not None and (stored.snapshot.site_id, stored.snapshot.gate_id) == (
-        config.site,
-        config.gate,
-    )
-    return ReplicaView(
-        ReplicaIndex(stored.snapshot) if stored is not None and ours else None,
-        stored.last_sync_at if stored is not None and ours else None,
-        outbox.used_appointments(),
-        outbox.last_passages(),
-    )
-
-
 def _mqtt_link(
     config: AgentConfig, password: str | None, inbox: queue.Queue[InboxItem]
 ) -> MqttLink:
@@ -410,7 +381,7 @@ def _mqtt_link(
     """
     will = LastWill(
         topic=AgentTopics.of(site=config.site, gate=config.gate).status,
-        payload=encode_message(_offline_status()),
+        payload=encode_message(offline_status()),
     )
     try:
         return MqttLink(
@@ -422,19 +393,3 @@ def _mqtt_link(
         )
     except MqttConnectionError as exc:
         raise ConfigError(f"mqtt: {exc}") from None
-
-
-def _offline_status() -> NodeStatus:
-    return agent_status(state=NodeState.OFFLINE, since=datetime.now(UTC))
-
-
-def _replica_key(config: AgentConfig) -> bytes | None:
-    """The key that seals the replica file, or None (then the file holds templates in clear)."""
-    text = read_secret(config.replica_key_env, what="replica key")
-    if text is None:
-        _log.warning("replica_key_env is not set: face templates are stored unencrypted on disk")
-        return None
-    try:
-        return decode_replica_key(text)
-    except ValueError as exc:
-        raise ConfigError(f"{config.replica_key_env}: {exc}") from None

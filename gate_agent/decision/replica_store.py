@@ -26,12 +26,23 @@ from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from gate_protocol.replica import ReplicaError, ReplicaSnapshot, apply_delta
+from gate_protocol.replica import ReplicaError, ReplicaIndex, ReplicaSnapshot, apply_delta
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
+from gate_agent.config import ConfigError, read_secret
+from gate_agent.decision.decider import ReplicaView
 from gate_agent.links.api_client import ApiClient
+from gate_agent.outbox.store import Outbox
 
-__all__ = ["ReplicaStore", "StoredReplica", "SyncResult", "decode_replica_key", "sync_replica"]
+__all__ = [
+    "ReplicaStore",
+    "StoredReplica",
+    "SyncResult",
+    "decode_replica_key",
+    "replica_key_from_env",
+    "sync_replica",
+    "view_at_start",
+]
 
 _log = logging.getLogger(__name__)
 _SEALED = b"PGR1"  # marks a sealed file; the AES-GCM nonce follows
@@ -153,3 +164,34 @@ def sync_replica(
     if not isinstance(payload, ReplicaSnapshot):
         raise ReplicaError("API answered a delta to a request for the full replica")
     return SyncResult(StoredReplica(snapshot=payload, last_sync_at=now), full=True)
+
+
+def replica_key_from_env(env_name: str | None) -> bytes | None:
+    """The key that seals the replica file, or None (then the file holds templates in clear).
+
+    Raises:
+        ConfigError: the variable holds no valid key.
+    """
+    text = read_secret(env_name, what="replica key")
+    if text is None:
+        _log.warning("replica_key_env is not set: face templates are stored unencrypted on disk")
+        return None
+    try:
+        return decode_replica_key(text)
+    except ValueError as exc:
+        raise ConfigError(f"{env_name}: {exc}") from None
+
+
+def view_at_start(store: ReplicaStore, outbox: Outbox, *, site: str, gate: str) -> ReplicaView:
+    """The replica view at start: the stored replica if it is this gate's.
+
+    With the outbox's memory of used one-time passes and last passages.
+    """
+    stored = store.load()
+    ours = stored is not None and (stored.snapshot.site_id, stored.snapshot.gate_id) == (site, gate)
+    return ReplicaView(
+        ReplicaIndex(stored.snapshot) if stored is not None and ours else None,
+        stored.last_sync_at if stored is not None and ours else None,
+        outbox.used_appointments(),
+        outbox.last_passages(),
+    )

@@ -31,6 +31,8 @@ from gate_protocol.messages import AccessEvent, AlarmRaised
 from gate_protocol.replica import ReplicaDelta, ReplicaSnapshot, decode_replica
 from pydantic import BaseModel, ValidationError
 
+from gate_agent.config import ApiConfig
+
 __all__ = [
     "ALARM_UPLOAD",
     "EVENT_UPLOAD",
@@ -111,6 +113,17 @@ class ApiClient:
         sync_timeout_s: Timeout of replica downloads and event batches.
         transport: An httpx transport to use instead of the network (tests only).
     """
+
+    @classmethod
+    def for_gate(cls, api: ApiConfig, *, gate: str, gate_key: str) -> ApiClient:
+        """A client with the URL and timeouts of the agent config's `api` section."""
+        return cls(
+            base_url=api.url,
+            gate=gate,
+            gate_key=gate_key,
+            decision_timeout_s=api.decision_timeout_ms / 1000,
+            sync_timeout_s=api.sync_timeout_s,
+        )
 
     def __init__(
         self,

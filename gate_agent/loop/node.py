@@ -7,7 +7,7 @@ are built here once, through gate_protocol.topics.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from gate_protocol.messages import NodeState, NodeStatus
 from gate_protocol.replica import ReplicaIndex
@@ -15,7 +15,7 @@ from gate_protocol.topics import GateChannel, GateTopic, NodeKind, SyncTopic, bu
 
 from gate_agent.decision.replica_policy import replica_current_at
 
-__all__ = ["AGENT_VERSION", "AgentTopics", "agent_status"]
+__all__ = ["AGENT_VERSION", "AgentTopics", "agent_status", "offline_status"]
 
 AGENT_VERSION = "0.1.0"
 
@@ -73,3 +73,8 @@ def agent_status(
         ),
         since=since,
     )
+
+
+def offline_status() -> NodeStatus:
+    """The agent's offline status, as of now (also its last will)."""
+    return agent_status(state=NodeState.OFFLINE, since=datetime.now(UTC))
