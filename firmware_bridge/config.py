@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 import yaml
 from gate_protocol.ids import Id
 from gate_protocol.messages import Direction
-from gate_protocol.mqtt_connection import LastWill, MqttConnection, MqttConnectionError
+from gate_protocol.mqtt_settings import MqttClientSettings
 from gate_protocol.topics import TopicError, validate_id
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -46,8 +46,8 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class MqttConfig(_Strict):
-    """How the bridge reaches the broker (`gate_protocol.mqtt_connection` builds it)."""
+class MqttConfig(MqttClientSettings):
+    """How the bridge reaches the broker (`gate_protocol.mqtt_settings` has the shared keys)."""
 
     url: str | None = Field(
         None,
@@ -60,48 +60,17 @@ class MqttConfig(_Strict):
     password_env: str = Field(
         "PORTGATE_MQTT_PASSWORD", description="Environment variable holding the password."
     )
-    ca_file: Path | None = Field(
-        None,
-        description="mqtts:// only: PEM file of the CA that signed the broker's certificate "
-        "(unset: the system's trusted CAs).",
-    )
-    cert_file: Path | None = Field(
-        None, description="mqtts:// only: PEM client certificate of this bridge (with key_file)."
-    )
-    key_file: Path | None = Field(
-        None, description="mqtts:// only: PEM private key of cert_file (keep it 0600)."
-    )
-    keepalive_s: Annotated[int, Field(ge=5, le=600)] = Field(
-        15, description="MQTT keepalive; the broker publishes the last will after 1.5x this."
-    )
 
     @model_validator(mode="after")
-    def _valid_connection(self) -> "MqttConfig":
+    def _url_or_host_and_port(self) -> "MqttConfig":
         if self.url is not None and self.model_fields_set & {"host", "port"}:
             raise ValueError("give the broker as url or as host and port, not both")
-        try:
-            self.connection(password=None)
-        except MqttConnectionError as exc:
-            raise ValueError(str(exc)) from None
         return self
 
-    def connection(self, *, password: str | None, will: LastWill | None = None) -> MqttConnection:
-        """The shared connection model of these settings, with the password read elsewhere.
-
-        Raises:
-            MqttConnectionError: The settings do not describe a connection.
-        """
+    def broker_url(self) -> str:
+        """The URL, or a plain ``mqtt://`` one made of host and port."""
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return MqttConnection.from_url(
-            self.url or f"mqtt://{host}:{self.port}",
-            username=self.username,
-            password=password if self.username is not None else None,
-            ca_file=self.ca_file,
-            cert_file=self.cert_file,
-            key_file=self.key_file,
-            keepalive_s=self.keepalive_s,
-            will=will,
-        )
+        return self.url or f"mqtt://{host}:{self.port}"
 
 
 class LaneConfig(_Strict):

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Literal, Self
+from typing import Annotated, Literal
 
 import yaml
 from gate_protocol.ids import Id
 from gate_protocol.messages import Direction
-from gate_protocol.mqtt_connection import LastWill, MqttConnection, MqttConnectionError
+from gate_protocol.mqtt_settings import MqttClientSettings
 from gate_protocol.topics import TopicError, validate_id
 from pydantic import (
     BaseModel,
@@ -21,7 +21,6 @@ from pydantic import (
     Field,
     ValidationError,
     field_validator,
-    model_validator,
 )
 
 __all__ = [
@@ -57,31 +56,14 @@ class LaneConfig(_Section):
     direction: Direction = Field(description="Which way the lane is passed: entry or exit")
 
 
-class MqttConfig(_Section):
-    """How the agent reaches the site broker (`gate_protocol.mqtt_connection` builds it)."""
+class MqttConfig(MqttClientSettings):
+    """How the agent reaches the site broker (`gate_protocol.mqtt_settings` has the shared keys)."""
 
     url: str = Field(
         default="mqtt://127.0.0.1:1883",
         description="Broker URL, mqtt://host:port (mqtts:// for TLS)",
         pattern=r"^mqtts?://[^/:]+(:\d{1,5})?/?$",
     )
-    username: str | None = Field(default=None, description="Broker user name (per gate)")
-    password_env: str | None = Field(
-        default=None, description="Environment variable that holds the broker password"
-    )
-    ca_file: Path | None = Field(
-        default=None,
-        description="mqtts:// only: PEM file of the CA that signed the broker's certificate "
-        "(unset: the system's trusted CAs)",
-    )
-    cert_file: Path | None = Field(
-        default=None,
-        description="mqtts:// only: PEM client certificate of this gate (with key_file)",
-    )
-    key_file: Path | None = Field(
-        default=None, description="mqtts:// only: PEM private key of cert_file (keep it 0600)"
-    )
-    keepalive_s: int = Field(default=15, ge=5, le=600, description="MQTT keepalive, seconds")
     reconnect_min_s: float = Field(
         default=1.0,
         gt=0,
@@ -92,30 +74,9 @@ class MqttConfig(_Section):
         default=30.0, gt=0, le=600, description="Longest reconnect delay, seconds"
     )
 
-    @model_validator(mode="after")
-    def _valid_connection(self) -> Self:
-        try:
-            self.connection(password=None)
-        except MqttConnectionError as exc:
-            raise ValueError(str(exc)) from None
-        return self
-
-    def connection(self, *, password: str | None, will: LastWill | None = None) -> MqttConnection:
-        """The shared connection model of these settings, with the password read elsewhere.
-
-        Raises:
-            MqttConnectionError: The settings do not describe a connection.
-        """
-        return MqttConnection.from_url(
-            self.url,
-            username=self.username,
-            password=password if self.username is not None else None,
-            ca_file=self.ca_file,
-            cert_file=self.cert_file,
-            key_file=self.key_file,
-            keepalive_s=self.keepalive_s,
-            will=will,
-        )
+    def broker_url(self) -> str:
+        """The broker URL of this section."""
+        return self.url
 
     @property
     def host(self) -> str:
