@@ -16,19 +16,13 @@ every broker they started, whatever the test did; a broker secured like a site's
 from __future__ import annotations
 
 import os
-import shutil
-import signal
-import socket
-import subprocess
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from portgate.broker.process import BrokerMissingError, MosquittoProcess, find_mosquitto
 from testkit.ports import free_port
 
 __all__ = [
-    "MOSQUITTO",
     "MosquittoFactory",
     "MosquittoProcess",
     "broker_conf",
@@ -37,12 +31,14 @@ __all__ = [
     "start_mosquitto",
 ]
 
-MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-
 
 def mosquitto_available() -> bool:
     """Whether the mosquitto binary is installed."""
-    return Path(MOSQUITTO).exists()
+    try:
+        find_mosquitto()
+    except BrokerMissingError:
+        return False
+    return True
 
 
 def broker_conf(
@@ -68,74 +64,6 @@ def broker_conf(
     if acl_file is not None:
         lines.append(f"acl_file {acl_file}")
     return "\n".join(lines) + "\n" + (extra_conf.rstrip("\n") + "\n" if extra_conf else "")
-
-
-@dataclass
-class MosquittoProcess:
-    """A running mosquitto; `conf_path` and `log_path` live in its private directory."""
-
-    port: int
-    workdir: Path
-    conf_path: Path
-    log_path: Path
-    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
-
-    def start(self, *, timeout_s: float = 10.0) -> None:
-        """Start (or start again) and wait until it accepts TCP connections."""
-        if self.process is not None and self.process.poll() is None:
-            return
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(  # noqa: S603 (fixed binary, test-owned config)
-            [MOSQUITTO, "-c", str(self.conf_path)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=self.workdir,
-        )
-        log.close()
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"mosquitto exited early:\n{self.log()}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        self.kill()
-        raise RuntimeError(f"mosquitto did not listen on {self.port}:\n{self.log()}")
-
-    def stop(self, *, timeout_s: float = 10.0) -> None:
-        """SIGTERM (mosquitto saves its persistence file) and wait."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            self.kill()
-
-    def kill(self) -> None:
-        """SIGKILL: a crash, nothing saved."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=10)
-
-    def restart(self) -> None:
-        """Stop gracefully and start again on the same port with the same config."""
-        self.stop()
-        self.start()
-
-    @property
-    def running(self) -> bool:
-        """Whether the process is alive."""
-        return self.process is not None and self.process.poll() is None
-
-    def log(self) -> str:
-        """The broker's log so far."""
-        try:
-            return self.log_path.read_text(errors="replace")
-        except OSError:
-            return ""
 
 
 MosquittoFactory = Callable[..., "MosquittoProcess"]

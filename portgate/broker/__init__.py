@@ -2,6 +2,7 @@
 
 `site_config` reads the site YAML (site, gates, broker users); `mosquitto_auth` hashes
 passwords in mosquitto's format; `mosquitto_acl` writes each user's least-privilege ACL;
-`mosquitto_files` writes the password, ACL and config files. Used by `portgate broker users`
-and by `portgate demo`'s broker; no service imports them.
+`mosquitto_files` writes the password, ACL and config files; `process` runs a mosquitto on
+a config until it listens, and stops it. Used by `portgate broker users`, by `portgate demo`'s
+broker and by the brokers the tests start (`testkit.mosquitto`); no service imports them.
 """

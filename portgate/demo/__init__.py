@@ -1,6 +1,7 @@
 """`portgate demo`: a whole site on one machine (broker, API, dashboard, two gates, a script)."""
 
-from portgate.demo.broker import INSTALL_HINT, BrokerMissingError, DemoBroker, find_mosquitto
+from portgate.broker.process import INSTALL_HINT, BrokerMissingError, find_mosquitto
+from portgate.demo.broker import DemoBroker
 from portgate.demo.site import DemoOptions, DemoSite
 
 __all__ = [

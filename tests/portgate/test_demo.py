@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from portgate.demo.broker import BrokerMissingError, find_mosquitto
+from portgate.broker.process import BrokerMissingError, find_mosquitto
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
