@@ -21,7 +21,8 @@ from sqlmodel import Session
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from central_api.audit.chain import ensure_audit_head
-from central_api.bus.mqtt import make_bus
+from central_api.audit.head_publisher import HeadPublisher, HeadTargets
+from central_api.bus.mqtt import MessageBus, make_bus
 from central_api.config import Settings
 from central_api.db import is_postgres, make_engine
 from central_api.decision_data.cache import DecisionCache
@@ -98,6 +99,8 @@ def create_app(
         live_connection=settings.live_mqtt_connection(),
     )
 
+    head_publisher = _head_publisher(settings, engine=engine, bus=bus)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         ensure_audit_head(engine=engine)
@@ -106,9 +109,11 @@ def create_app(
             await run_in_threadpool(_preload_before_serving, app.state.decision_cache, engine)
         worker.start()
         bus.start()
+        head_publisher.start()
         try:
             yield
         finally:
+            head_publisher.stop()
             bus.stop()
             worker.stop()
             if app.state.live_reader is not None:
@@ -145,6 +150,22 @@ def create_app(
     _install_body_limit(app)
 
     return app
+
+
+def _head_publisher(settings: Settings, *, engine: Engine, bus: MessageBus) -> HeadPublisher:
+    # Every worker process sees the same head: the first one publishes it for all.
+    publishes = settings.worker_index in (None, 0)
+    targets = HeadTargets(
+        bus=bus if publishes and settings.mqtt_url else None,
+        site=settings.mqtt_site,
+        file=settings.audit_head_file if publishes else None,
+    )
+    return HeadPublisher(
+        engine=engine,
+        targets=targets,
+        interval_s=settings.audit_head_interval_s,
+        every=settings.audit_head_every,
+    )
 
 
 def _install_handlers(app: FastAPI) -> None:

@@ -149,6 +149,22 @@ class Settings(MqttTlsSettings):
         validation_alias="PORTGATE_PASS_SIGNING_KEY",
         description="KID=base64 raw Ed25519 private key that signs appointment passes.",
     )
+    audit_head_file: Path | None = Field(
+        default=None,
+        validation_alias="PORTGATE_AUDIT_HEAD_FILE",
+        description="Append-only file the audit chain's head is appended to (one JSON line "
+        "a publication); put it on another host or a write-once mount.",
+    )
+    audit_head_interval_s: Annotated[float, Field(gt=0, le=24 * 3600)] = Field(
+        default=60.0,
+        validation_alias="PORTGATE_AUDIT_HEAD_INTERVAL_S",
+        description="Publish the audit head at least this often while it moves.",
+    )
+    audit_head_every: Annotated[int, Field(ge=1)] = Field(
+        default=100,
+        validation_alias="PORTGATE_AUDIT_HEAD_EVERY",
+        description="Publish the audit head as soon as this many rows were appended.",
+    )
     dev_mode: bool = Field(
         default=False,
         validation_alias="PORTGATE_DEV_MODE",

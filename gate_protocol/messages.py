@@ -6,7 +6,6 @@ re-sent command or event keeps its domain id while the message is new. Models ar
 forbid unknown fields so that a typo on the wire fails loudly instead of being dropped.
 """
 
-import uuid
 from enum import StrEnum
 from typing import Annotated, Literal, TypeVar
 
@@ -20,7 +19,10 @@ from pydantic import (
     ValidationError,
 )
 
+from gate_protocol.audit_head import AuditHead
 from gate_protocol.ids import BadgeNumber, Id
+from gate_protocol.message_base import MessageBase as _Message
+from gate_protocol.message_base import new_id
 from gate_protocol.reasons import ReasonCode
 from gate_protocol.topics import NodeKind
 
@@ -33,6 +35,7 @@ __all__ = [
     "AlarmKind",
     "AlarmNotice",
     "AlarmRaised",
+    "AuditHead",
     "BadgeFormat",
     "CommandAck",
     "CredentialKind",
@@ -64,11 +67,6 @@ MAX_PAYLOAD_BYTES = 16 * 1024
 Text = Annotated[str, StringConstraints(max_length=500)]
 Lane = Annotated[int, Field(ge=0, le=63)]
 Score = Annotated[float, Field(ge=0.0, le=10.0, allow_inf_nan=False)]
-
-
-def new_id() -> str:
-    """A fresh random id (uuid4, 32 hex characters)."""
-    return uuid.uuid4().hex
 
 
 class Direction(StrEnum):
@@ -148,13 +146,6 @@ class NodeState(StrEnum):
 
     ONLINE = "online"
     OFFLINE = "offline"
-
-
-class _Message(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    schema_version: Literal[1] = 1
-    message_id: Id = Field(default_factory=new_id)
 
 
 class CredentialPresented(_Message):
@@ -330,7 +321,8 @@ Message = Annotated[
     | AlarmAcknowledged
     | GateState
     | NodeStatus
-    | SyncNotice,
+    | SyncNotice
+    | AuditHead,
     Field(discriminator="kind"),
 ]
 _MESSAGE_ADAPTER: TypeAdapter[Message] = TypeAdapter(Message)

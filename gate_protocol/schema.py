@@ -12,6 +12,7 @@ from pydantic import TypeAdapter
 
 from gate_protocol.messages import SCHEMA_VERSION, Message
 from gate_protocol.topics import (
+    AuditHeadTopic,
     GateChannel,
     GateTopic,
     NodeKind,
@@ -25,7 +26,8 @@ __all__ = ["SNAPSHOT_NAME", "build_message_schema", "load_schema_snapshot"]
 SNAPSHOT_NAME = "message_schema.json"
 
 # Which message kinds travel on which gate channel (docs/architecture.md, MQTT); sync notices
-# go on SyncTopic, the API's alarm notices and acknowledgements on SiteAlarmTopic.
+# go on SyncTopic, the API's alarm notices and acknowledgements on SiteAlarmTopic, the audit
+# chain's head on AuditHeadTopic.
 _CHANNEL_OF_KIND = {
     "credential_presented": GateChannel.CREDENTIAL,
     "open_command": GateChannel.CMD_OPEN,
@@ -44,6 +46,7 @@ def _topic_templates() -> dict[str, str]:
         "sync_notice": build_topic(SyncTopic(site="{site}")),
         "alarm_notice": alarms,
         "alarm_acknowledged": alarms,
+        "audit_head": build_topic(AuditHeadTopic(site="{site}")),
     }
     for kind, channel in _CHANNEL_OF_KIND.items():
         node = NodeKind("agent") if channel is GateChannel.STATUS else None

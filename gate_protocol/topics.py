@@ -2,7 +2,8 @@
 
 Every gate topic is ``portgate/v1/{site}/gates/{gate}/{suffix}``; the site-wide sync topic is
 ``portgate/v1/{site}/sync``, and API replicas tell each other about the alarms they raise and
-acknowledge on ``portgate/v1/{site}/alarms``. Site, gate and node ids are single topic levels,
+acknowledge on ``portgate/v1/{site}/alarms``; the API publishes its audit chain's head,
+retained, on ``portgate/v1/{site}/audit/head``. Site, gate and node ids are single topic levels,
 so they may not be empty or contain ``/``, ``+``, ``#`` or control characters (a ``+`` or
 ``#`` in an id would turn a publish topic into a wildcard filter and let a node reach other
 gates' messages). Every id of `gate_protocol.ids` is such a level; this is the weaker rule
@@ -18,6 +19,7 @@ from gate_protocol.ids import MAX_ID_LENGTH
 __all__ = [
     "MAX_ID_LENGTH",
     "PREFIX",
+    "AuditHeadTopic",
     "GateChannel",
     "GateTopic",
     "NodeKind",
@@ -124,7 +126,21 @@ class SiteAlarmTopic:
         validate_id(self.site, what="site id")
 
 
-Topic = GateTopic | SyncTopic | SiteAlarmTopic
+@dataclass(frozen=True, slots=True)
+class AuditHeadTopic:
+    """The site's retained audit chain head (API -> anyone allowed to read it).
+
+    A copy of the head outside the database: whoever rewrites the whole chain there
+    cannot also rewrite what the broker retains (`portgate audit verify --head`).
+    """
+
+    site: str
+
+    def __post_init__(self) -> None:
+        validate_id(self.site, what="site id")
+
+
+Topic = GateTopic | SyncTopic | SiteAlarmTopic | AuditHeadTopic
 
 
 def build_topic(topic: Topic) -> str:
@@ -133,6 +149,8 @@ def build_topic(topic: Topic) -> str:
         return f"{PREFIX}/{topic.site}/sync"
     if isinstance(topic, SiteAlarmTopic):
         return f"{PREFIX}/{topic.site}/alarms"
+    if isinstance(topic, AuditHeadTopic):
+        return f"{PREFIX}/{topic.site}/audit/head"
     base = f"{PREFIX}/{topic.site}/gates/{topic.gate}/{topic.channel.value}"
     return f"{base}/{topic.node.value}" if topic.node is not None else base
 
@@ -150,6 +168,8 @@ def parse_topic(topic: str) -> Topic:
         return SyncTopic(site=site)
     if len(levels) == 4 and levels[3] == "alarms":
         return SiteAlarmTopic(site=site)
+    if levels[3:] == ["audit", "head"]:
+        return AuditHeadTopic(site=site)
     if len(levels) < 6 or levels[3] != "gates":
         raise TopicError(f"unknown PortGate topic: {topic!r}")
     gate, rest = levels[4], levels[5:]

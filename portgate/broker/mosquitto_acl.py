@@ -8,7 +8,8 @@ Least privilege, per node:
   cmd/open, event, alarm and status/agent of its own gate;
 * the **API** reads every channel of every gate of the site and writes cmd/open (remote open)
   and the sync notice; it alone reads and writes the site's alarm topic, on which API
-  replicas tell each other about the alarms they raise and acknowledge;
+  replicas tell each other about the alarms they raise and acknowledge, and it alone writes
+  the site's retained audit chain head;
 * only the **admin** may use ``#`` and read ``$SYS``; an optional **healthcheck** user may
   read the single topic ``$SYS/broker/uptime`` (container health probes).
 
@@ -16,6 +17,7 @@ Mosquitto denies whatever no line allows, for publishes and subscriptions alike.
 """
 
 from gate_protocol.topics import (
+    AuditHeadTopic,
     GateChannel,
     GateTopic,
     NodeKind,
@@ -60,6 +62,7 @@ def _api_lines(site: str) -> list[str]:
     lines.append(f"topic write {filter_site_channel(site, GateChannel.CMD_OPEN)}")
     lines.append(f"topic readwrite {build_topic(SyncTopic(site=site))}")
     lines.append(f"topic readwrite {build_topic(SiteAlarmTopic(site=site))}")
+    lines.append(f"topic readwrite {build_topic(AuditHeadTopic(site=site))}")
     return lines
 
 

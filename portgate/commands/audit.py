@@ -1,22 +1,73 @@
-"""`portgate audit ...`: the hash-chained audit log."""
+"""`portgate audit ...`: the hash-chained audit log and its published heads."""
+
+from pathlib import Path
+from typing import Annotated, NoReturn
 
 import typer
 from sqlmodel import Session
 
-from central_api.audit.chain import verify_chain
+from central_api.audit.anchor import (
+    HeadFormatError,
+    current_head,
+    parse_head,
+    read_heads_file,
+    verify_against_heads,
+)
+from central_api.audit.chain import AuditVerdict, verify_chain
 from central_api.config import database_url
 from central_api.db import make_engine
+from gate_protocol.messages import AuditHead
 
 app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 
 
+@app.command("head")
+def head_command(
+    as_json: Annotated[bool, typer.Option("--json", help="The head's JSON line.")] = False,
+) -> None:
+    """Print the chain's head as SEQ:HASH (keep it somewhere the database's owner cannot)."""
+    with Session(make_engine(database_url())) as session:
+        head = current_head(session)
+    typer.echo(head.model_dump_json() if as_json else f"{head.seq}:{head.hash}")
+
+
 @app.command("verify")
-def verify_command() -> None:
-    """Walk the hash chain; exit 1 at the first broken link."""
+def verify_command(
+    head: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--head",
+            help="A published head, SEQ:HASH, or a file of heads (one JSON line or SEQ:HASH "
+            "a line): the chain's row at that seq must have that hash. Repeatable.",
+        ),
+    ] = None,
+) -> None:
+    """Walk the hash chain (and check it against published heads); exit 1 at the first break."""
+    heads = _load_heads(head or [])
     with Session(make_engine(database_url())) as session:
         verdict = verify_chain(session=session)
-    if verdict.ok:
-        typer.echo(f"audit chain intact: {verdict.checked} rows")
-        return
+        anchored = verify_against_heads(session, heads) if verdict.ok and heads else None
+    if not verdict.ok:
+        _fail(verdict)
+    typer.echo(f"audit chain intact: {verdict.checked} rows")
+    if anchored is not None:
+        if not anchored.ok:
+            _fail(anchored)
+        typer.echo(f"audit chain matches {anchored.checked} published heads")
+
+
+def _load_heads(values: list[str]) -> list[AuditHead]:
+    heads: list[AuditHead] = []
+    try:
+        for value in values:
+            path = Path(value)
+            heads += read_heads_file(path) if path.is_file() else [parse_head(value)]
+    except (HeadFormatError, OSError) as exc:
+        typer.echo(f"--head: {exc}", err=True)
+        raise typer.Exit(code=2) from None
+    return heads
+
+
+def _fail(verdict: AuditVerdict) -> NoReturn:
     typer.echo(f"audit chain BROKEN at seq {verdict.broken_seq}: {verdict.message}", err=True)
     raise typer.Exit(code=1)

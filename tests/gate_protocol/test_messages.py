@@ -12,6 +12,7 @@ from gate_protocol.messages import (
     AlarmKind,
     AlarmNotice,
     AlarmRaised,
+    AuditHead,
     BadgeFormat,
     CommandAck,
     CredentialKind,
@@ -96,6 +97,7 @@ SAMPLES = [
     ),
     NodeStatus(node=NodeKind.AGENT, state=NodeState.ONLINE, version="0.1.0", since=NOW),
     SyncNotice(replica_version=43, at=NOW),
+    AuditHead(seq=7, hash="ab" * 32, at=NOW),
 ]
 
 
