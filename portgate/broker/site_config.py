@@ -11,6 +11,10 @@ A deliberately small YAML file (see configs/site-example.yaml)::
       api_workers: 2
       admin_user: admin
       password_env_prefix: PORTGATE_MQTT_PASSWORD_
+      tls:                    # the listener every node off this host uses
+        cert_file: /etc/mosquitto/certs/server.crt
+        key_file: /etc/mosquitto/certs/server.key
+        ca_file: /etc/mosquitto/certs/ca.crt
 
 Every gate has two broker users, ``agent-<gate>`` and ``bridge-<gate>``; the API and an
 administrator have one each. With ``api_workers`` N > 1 (``portgate api --workers N``) the
@@ -39,6 +43,7 @@ from gate_protocol.ids import AccountName, Id, is_account_name
 
 __all__ = [
     "BrokerSettings",
+    "BrokerTls",
     "BrokerUser",
     "GateEntry",
     "Role",
@@ -73,6 +78,24 @@ class GateEntry(BaseModel):
     name: Annotated[str, StringConstraints(max_length=200)] = ""
 
 
+class BrokerTls(BaseModel):
+    """The broker's TLS listener: its certificate, key and (for client certificates) CA."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    port: Annotated[int, Field(ge=1, le=65535)] = 8883
+    bind_address: Annotated[str, StringConstraints(pattern=r"^[0-9A-Fa-f.:]+$")] = "0.0.0.0"  # noqa: S104 (TLS)
+    cert_file: Path = Path("/mosquitto/config/certs/server.crt")
+    key_file: Path = Path("/mosquitto/config/certs/server.key")
+    ca_file: Path | None = Field(
+        Path("/mosquitto/config/certs/ca.crt"),
+        description="CA of client certificates (with require_certificate) and of the chain.",
+    )
+    require_certificate: bool = Field(
+        False, description="Also require a client certificate signed by ca_file."
+    )
+
+
 class BrokerSettings(BaseModel):
     """Names of the site-wide broker users and where their passwords come from."""
 
@@ -91,6 +114,7 @@ class BrokerSettings(BaseModel):
     password_env_prefix: Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]*$")] = (
         "PORTGATE_MQTT_PASSWORD_"  # noqa: S105 (an env var name, not a password)
     )
+    tls: BrokerTls = Field(default_factory=BrokerTls)
 
 
 class SiteConfig(BaseModel):

@@ -1,12 +1,18 @@
-"""`portgate broker ...`: mQTT broker credentials and ACLs."""
+"""`portgate broker ...`: MQTT broker credentials and ACLs."""
 
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from portgate.broker.mosquitto_files import render_mosquitto_conf, write_broker_files
-from portgate.broker.site_config import SiteConfigError, load_site_config
+from portgate.broker.mosquitto_files import (
+    BrokerConfigError,
+    BrokerFiles,
+    is_loopback,
+    render_mosquitto_conf,
+    write_broker_files,
+)
+from portgate.broker.site_config import SiteConfig, SiteConfigError, load_site_config
 
 app = typer.Typer(help="MQTT broker credentials and ACLs.", no_args_is_help=True)
 
@@ -22,8 +28,17 @@ def users_command(
     conf: Annotated[
         bool, typer.Option(help="Also write a mosquitto.conf that uses these files.")
     ] = False,
-    port: Annotated[int, typer.Option(help="Listener port for --conf.")] = 1883,
-    bind_address: Annotated[str, typer.Option(help="Listener address for --conf.")] = "0.0.0.0",  # noqa: S104
+    port: Annotated[int, typer.Option(help="Plaintext listener port for --conf.")] = 1883,
+    bind_address: Annotated[
+        str, typer.Option(help="Plaintext listener address for --conf (loopback by default).")
+    ] = "127.0.0.1",
+    allow_network_plaintext: Annotated[
+        bool,
+        typer.Option(
+            help="Allow the plaintext listener on a non-loopback address (a private network "
+            "only: passwords and commands travel in clear)."
+        ),
+    ] = False,
 ) -> None:
     """Write mosquitto password and ACL files from the site config."""
     try:
@@ -39,15 +54,28 @@ def users_command(
             "hand each to its node, then delete the file"
         )
     if conf:
-        (out / "data").mkdir(exist_ok=True)
-        conf_path = out / "mosquitto.conf"
-        conf_path.write_text(
-            render_mosquitto_conf(
-                port=port,
-                bind_address=bind_address,
-                password_file=files.passwd.resolve(),
-                acl_file=files.acl.resolve(),
-                persistence_dir=(out / "data").resolve(),
-            )
+        _write_conf(site, out, files, port, bind_address, allow_network_plaintext)
+
+
+def _write_conf(
+    site: SiteConfig, out: Path, files: BrokerFiles, port: int, address: str, network: bool
+) -> None:
+    try:
+        text = render_mosquitto_conf(
+            port=port,
+            bind_address=address,
+            password_file=files.passwd.resolve(),
+            acl_file=files.acl.resolve(),
+            persistence_dir=(out / "data").resolve(),
+            tls=site.broker.tls,
+            allow_network_plaintext=network,
         )
-        typer.echo(f"wrote {conf_path}")
+    except BrokerConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=1) from None
+    if not is_loopback(address):
+        typer.echo(f"warning: plaintext MQTT listener on {address} (opted in)", err=True)
+    (out / "data").mkdir(exist_ok=True)
+    conf_path = out / "mosquitto.conf"
+    conf_path.write_text(text)
+    typer.echo(f"wrote {conf_path} (TLS listener on {site.broker.tls.port})")

@@ -153,13 +153,16 @@ def test_cli_broker_users(tmp_path: Path) -> None:
 
 def test_committed_broker_files_match_the_generators() -> None:
     from portgate.broker.mosquitto_files import render_mosquitto_conf
+    from portgate.broker.site_config import BrokerTls
 
     conf = render_mosquitto_conf(
         port=1883,
-        bind_address="0.0.0.0",  # noqa: S104 (inside the broker container)
+        bind_address="0.0.0.0",  # noqa: S104 (the compose network between containers)
         password_file=Path("/mosquitto/config/portgate/passwd"),
         acl_file=Path("/mosquitto/config/portgate/acl"),
         persistence_dir=Path("/mosquitto/data"),
+        tls=BrokerTls(),
+        allow_network_plaintext=True,
     )
     assert (REPO / "configs/mosquitto/mosquitto.conf").read_text() == conf
     site = load_site_config(REPO / "configs/site-example.yaml")
