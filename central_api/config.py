@@ -1,8 +1,10 @@
 """Settings of the central API, read from the environment (secrets only from there).
 
-The settings refuse to start with a missing or weak secret key or a malformed template key,
-unless ``PORTGATE_DEV_MODE=1`` (tests and `portgate demo`), which fills in throwaway random
-secrets that never leave the process.
+The settings refuse to start with a missing secret key or a malformed template or pass
+signing key, and with a weak one of these or of the metrics token (named, with the reason:
+`gate_protocol.secret_strength`), unless ``PORTGATE_DEV_MODE=1`` (tests and `portgate
+demo`), which fills in throwaway random secrets that never leave the process and skips
+the strength checks.
 """
 
 import base64
@@ -14,6 +16,8 @@ from typing import Annotated, Self
 
 from gate_protocol.broker_accounts import connection_user, derived_url
 from gate_protocol.mqtt_connection import MqttConnection, MqttConnectionError
+from gate_protocol.pass_keys import load_private_key
+from gate_protocol.secret_strength import WeakSecretError, check_key_bytes, check_secret_text
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -29,7 +33,6 @@ __all__ = [
 DEFAULT_DATABASE_URL = "sqlite:///./portgate.db"
 
 MIN_SECRET_LENGTH = 32
-_WEAK_SECRETS = frozenset({"changethis", "secret", "changeme", "password", "portgate"})
 
 
 class SettingsError(ValueError):
@@ -196,18 +199,32 @@ class Settings(MqttTlsSettings):
             self.secret_key = SecretStr(secrets.token_urlsafe(48))
         if self.template_key is None and self.dev_mode:
             self.template_key = SecretStr(base64.b64encode(secrets.token_bytes(32)).decode())
-        key = self.secret_key.get_secret_value() if self.secret_key else ""
-        if len(key) < MIN_SECRET_LENGTH or key.lower() in _WEAK_SECRETS:
+        if self.secret_key is None:
             raise SettingsError(
-                "PORTGATE_SECRET_KEY is missing or weak: set at least "
+                "PORTGATE_SECRET_KEY is missing: set at least "
                 f"{MIN_SECRET_LENGTH} random characters (e.g. python -c "
                 "'import secrets; print(secrets.token_urlsafe(48))')"
             )
-        if len(set(key)) < 10:
-            raise SettingsError("PORTGATE_SECRET_KEY has too few distinct characters")
-        self.template_key_bytes()
+        template_key = self.template_key_bytes()
         self.pass_key_entries()
+        signing_seed = self._pass_signing_seed()
+        if not self.dev_mode:
+            _check_strength(self, template_key, signing_seed)
         return self
+
+    def _pass_signing_seed(self) -> bytes | None:
+        if self.pass_signing_key is None:
+            return None
+        key_id, sep, text = self.pass_signing_key.get_secret_value().partition("=")
+        try:
+            if not sep or not key_id.strip():
+                raise ValueError("no key id")
+            return load_private_key(text).private_bytes_raw()
+        except ValueError:
+            raise SettingsError(
+                "PORTGATE_PASS_SIGNING_KEY is not KID=base64 of an Ed25519 private key "
+                "(the raw 32 bytes in base64, or PEM)"
+            ) from None
 
     @model_validator(mode="after")
     def _check_mqtt(self) -> Self:
@@ -279,3 +296,21 @@ class Settings(MqttTlsSettings):
         """The JWT signing secret (validated non-empty at construction)."""
         assert self.secret_key is not None  # noqa: S101 (guaranteed by _check_secrets)
         return self.secret_key.get_secret_value()
+
+
+def _check_strength(settings: Settings, template_key: bytes, signing_seed: bytes | None) -> None:
+    """Refuse weak secrets by name (`gate_protocol.secret_strength`); not in dev mode."""
+    assert settings.secret_key is not None  # noqa: S101 (checked before)
+    texts = {
+        "PORTGATE_SECRET_KEY": settings.secret_key,
+        "PORTGATE_METRICS_TOKEN": settings.metrics_token,
+    }
+    try:
+        for name, value in texts.items():
+            if value is not None:
+                check_secret_text(name, value.get_secret_value())
+        check_key_bytes("PORTGATE_TEMPLATE_KEY", template_key)
+        if signing_seed is not None:
+            check_key_bytes("PORTGATE_PASS_SIGNING_KEY", signing_seed)
+    except WeakSecretError as exc:
+        raise SettingsError(str(exc)) from None

@@ -27,6 +27,7 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from gate_protocol.replica import ReplicaError, ReplicaIndex, ReplicaSnapshot, apply_delta
+from gate_protocol.secret_strength import WeakSecretError, check_key_bytes, dev_mode_from_env
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
 from gate_agent.config import ConfigError, read_secret
@@ -170,16 +171,21 @@ def replica_key_from_env(env_name: str | None) -> bytes | None:
     """The key that seals the replica file, or None (then the file holds templates in clear).
 
     Raises:
-        ConfigError: the variable holds no valid key.
+        ConfigError: the variable holds no valid key, or a weak one (not in dev mode).
     """
     text = read_secret(env_name, what="replica key")
     if text is None:
         _log.warning("replica_key_env is not set: face templates are stored unencrypted on disk")
         return None
     try:
-        return decode_replica_key(text)
+        key = decode_replica_key(text)
+        if not dev_mode_from_env():
+            check_key_bytes(f"{env_name} (replica key)", key)
+    except WeakSecretError as exc:
+        raise ConfigError(str(exc)) from None
     except ValueError as exc:
         raise ConfigError(f"{env_name}: {exc}") from None
+    return key
 
 
 def view_at_start(store: ReplicaStore, outbox: Outbox, *, site: str, gate: str) -> ReplicaView:

@@ -145,3 +145,25 @@ def test_bad_replica_keys_are_refused(text: str) -> None:
 
     with pytest.raises(ValueError, match="replica key"):
         decode_replica_key(text)
+
+
+def test_a_weak_replica_key_stops_the_agent_unless_in_dev_mode(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import base64
+    import secrets
+
+    from gate_agent.config import ConfigError
+    from gate_agent.decision.replica_store import replica_key_from_env
+
+    monkeypatch.delenv("PORTGATE_DEV_MODE", raising=False)
+    zeros = base64.b64encode(bytes(32)).decode()
+    monkeypatch.setenv("PG_TEST_REPLICA_KEY", zeros)
+    with pytest.raises(ConfigError, match=r"PG_TEST_REPLICA_KEY \(replica key\) is a fixed"):
+        replica_key_from_env("PG_TEST_REPLICA_KEY")
+    monkeypatch.setenv("PORTGATE_DEV_MODE", "1")
+    assert replica_key_from_env("PG_TEST_REPLICA_KEY") == bytes(32)
+    monkeypatch.delenv("PORTGATE_DEV_MODE")
+    strong = secrets.token_bytes(32)
+    monkeypatch.setenv("PG_TEST_REPLICA_KEY", base64.b64encode(strong).decode())
+    assert replica_key_from_env("PG_TEST_REPLICA_KEY") == strong
