@@ -6,14 +6,17 @@ from pathlib import Path
 
 import paho.mqtt.client as mqtt
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
+from central_api.app import create_app
 from central_api.audit.anchor import current_head, verify_against_heads
 from central_api.audit.chain import GENESIS_HASH, append_audit, hash_entry, verify_chain
 from central_api.audit.head_publisher import HeadPublisher, HeadTargets
 from central_api.bus.mqtt import MqttBus
+from central_api.config import Settings
 from central_api.models import AuditEntry, AuditHead
 from gate_protocol.messages import AuditHead as AuditHeadMessage
 from gate_protocol.messages import decode_message
@@ -177,3 +180,47 @@ def _first_retained(port: int, topic: str) -> bytes:
         client.loop_stop()
     assert got, "no retained audit head on the broker"
     return got[0]
+
+
+def _wait_for_lines(path: Path, count: int, timeout: float = 10.0) -> list[str]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        lines = path.read_text().splitlines() if path.exists() else []
+        if len(lines) >= count:
+            return lines
+        time.sleep(0.05)
+    raise AssertionError(f"{path} has fewer than {count} lines")
+
+
+def test_the_thread_publishes_at_start_and_after_every_n_appends(
+    engine: Engine, tmp_path: Path
+) -> None:
+    path = tmp_path / "heads.jsonl"
+    publisher = HeadPublisher(
+        engine=engine, targets=HeadTargets(file=path), interval_s=3600, every=3, poll_s=0.05
+    )
+    publisher.start()
+    try:
+        _wait_for_lines(path, 1)
+        fill(engine, 2)
+        time.sleep(0.3)  # two appends are fewer than `every`: nothing new yet
+        assert len(path.read_text().splitlines()) == 1
+        fill(engine, 1)
+        lines = _wait_for_lines(path, 2)
+    finally:
+        publisher.stop()
+    assert [json.loads(line)["seq"] for line in lines] == [0, 3]
+
+
+def test_the_api_publishes_its_head_to_the_configured_file(engine: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "anchor" / "heads.jsonl"
+    path.parent.mkdir()
+    fill(engine, 2)
+    settings = Settings(
+        PORTGATE_DEV_MODE=True,
+        DATABASE_URL=engine.url.render_as_string(hide_password=False),
+        PORTGATE_AUDIT_HEAD_FILE=path,
+    )
+    with TestClient(create_app(settings, engine=engine)):
+        lines = _wait_for_lines(path, 1)
+    assert json.loads(lines[0])["seq"] == 2
