@@ -103,6 +103,8 @@ class FleetBridge:
                 "state_dir": workdir / gate,
                 # Same host, same clock: no skew allowance, so "never after expiry" is exact.
                 "expiry_skew_s": 0,
+                # The fleet's agents do not sign yet (docs/bridge.md "Signed commands").
+                "require_signed_commands": False,
             }
         )
         self.turnstile = SimulatedTurnstile(lanes=[0], reader_id=f"{gate}-reader")

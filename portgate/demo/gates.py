@@ -68,6 +68,8 @@ class DemoGate:
                 "lanes": [{"lane": 0, "direction": "entry"}],
                 "state_dir": workdir / "bridge",
                 "held_open_s": 8,
+                # The demo's agents do not sign yet (docs/bridge.md "Signed commands").
+                "require_signed_commands": False,
             }
         )
         self.turnstile = SimulatedTurnstile(lanes=[0], reader_id=f"{gate}-reader")

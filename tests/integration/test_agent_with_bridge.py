@@ -32,6 +32,7 @@ def test_badge_at_the_real_bridge_opens_and_the_walk_through_is_reported(
             "mqtt": {"port": mosquitto.port},
             "lanes": [{"lane": 0, "direction": "entry"}],
             "state_dir": tmp_path / "bridge-state",
+            "require_signed_commands": False,
         }
     )
     bridge = Bridge(config=bridge_config, turnstile=sim, reader=sim, bus=build_bus(bridge_config))
