@@ -25,12 +25,14 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from gate_protocol.messages import OpenCommand
-from gate_protocol.pass_keys import PassKeyring, check_key_id
+from gate_protocol.pass_keys import PassKeyring, check_key_id, load_private_key
+from gate_protocol.replica import ReplicaSnapshot
 
 __all__ = [
     "CommandKeyring",
     "CommandSigner",
     "command_refusal",
+    "replica_signer",
     "signed_bytes",
 ]
 
@@ -81,6 +83,19 @@ class CommandSigner:
         keyed = command.model_copy(update={"key_id": self.key_id, "signature": None})
         signature = self.private_key.sign(signed_bytes(keyed, site=self.site, gate=self.gate))
         return keyed.model_copy(update={"signature": base64.b64encode(signature).decode("ascii")})
+
+
+def replica_signer(snapshot: ReplicaSnapshot) -> CommandSigner | None:
+    """The signer of the gate's current command key from its replica, or None without one."""
+    record = snapshot.command_key
+    if record is None:
+        return None
+    return CommandSigner(
+        site=snapshot.site_id,
+        gate=snapshot.gate_id,
+        key_id=record.key_id,
+        private_key=load_private_key(record.private_key_b64),
+    )
 
 
 def command_refusal(
