@@ -188,6 +188,7 @@ def main() -> None:
                     "mqtt": {"port": port},
                     "lanes": [{"lane": 0, "direction": "entry"}],
                     "state_dir": Path(tmp) / "state",
+                    "require_signed_commands": False,  # measures the bridge, not Ed25519
                 }
             )
             sim = SimulatedTurnstile(lanes=[0])

@@ -99,7 +99,21 @@ def main() -> None:  # noqa: PLR0915 (one linear script)
         url = f"sqlite:///{work / 'api.db'}"
         upgrade_database(url)
         engine = make_engine(url)
-        seed = seed_fleet(engine=engine, site=SITE, gates=1, people=args.rounds + 2)
+        settings = Settings.model_validate(
+            {
+                "DATABASE_URL": url,
+                "MQTT_URL": broker.url("api"),
+                "PORTGATE_SITE": SITE,
+                "PORTGATE_DEV_MODE": True,
+            }
+        )
+        seed = seed_fleet(
+            engine=engine,
+            site=SITE,
+            gates=1,
+            people=args.rounds + 2,
+            seal_key=settings.template_key_bytes(),
+        )
         admin_password = "bench-" + str(time.time_ns())
         with Session(engine) as session:
             create_user(
@@ -111,14 +125,6 @@ def main() -> None:  # noqa: PLR0915 (one linear script)
             )
             credentials = list(session.exec(select(Credential)).all())
             people = [p.id for p in session.exec(select(Person)).all()]
-        settings = Settings.model_validate(
-            {
-                "DATABASE_URL": url,
-                "MQTT_URL": broker.url("api"),
-                "PORTGATE_SITE": SITE,
-                "PORTGATE_DEV_MODE": True,
-            }
-        )
         api = ThreadedApi(create_app(settings, engine=engine))
         api.start()
         port = api.port

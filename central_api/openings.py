@@ -19,6 +19,7 @@ from central_api.db import utc_now
 from central_api.errors import ConflictError, NotFoundError
 from central_api.insider.rules import InsiderRules, site_rules
 from central_api.models import Gate, OpenRequest, OpenRequestCreate
+from central_api.security.command_keys import command_signer
 
 __all__ = ["approve_open", "request_open"]
 
@@ -30,6 +31,7 @@ def request_open(
     open_create: OpenRequestCreate,
     username: str,
     ttl_s: int,
+    seal_key: bytes,
     rules: InsiderRules | None = None,
 ) -> OpenRequest:
     """Ask to open a lane: issued at once, or pending when the site wants four eyes."""
@@ -55,12 +57,14 @@ def request_open(
     )
     _check_rate(session=session, gate=gate, username=username, rules=rules or InsiderRules())
     if not site.four_eyes_open:
-        _issue(session=session, gate=gate, request=request, ttl_s=ttl_s)
+        _issue(session=session, gate=gate, request=request, ttl_s=ttl_s, seal_key=seal_key)
     session.commit()
     return request
 
 
-def approve_open(*, session: Session, request_id: str, username: str, ttl_s: int) -> OpenRequest:
+def approve_open(
+    *, session: Session, request_id: str, username: str, ttl_s: int, seal_key: bytes
+) -> OpenRequest:
     """A second operator approves a pending request; the requester may not approve."""
     request = session.exec(
         select(OpenRequest).where(OpenRequest.id == request_id).with_for_update()
@@ -87,14 +91,17 @@ def approve_open(*, session: Session, request_id: str, username: str, ttl_s: int
         target=f"gate:{request.gate_id}",
         after={"request_id": request.id, "requested_by": request.requested_by},
     )
-    _issue(session=session, gate=gate, request=request, ttl_s=ttl_s)
+    _issue(session=session, gate=gate, request=request, ttl_s=ttl_s, seal_key=seal_key)
     session.commit()
     return request
 
 
-def _issue(*, session: Session, gate: Gate, request: OpenRequest, ttl_s: int) -> None:
+def _issue(
+    *, session: Session, gate: Gate, request: OpenRequest, ttl_s: int, seal_key: bytes
+) -> None:
     now = utc_now()
-    command = OpenCommand(
+    signer = command_signer(session=session, gate=gate, seal_key=seal_key, actor="system")
+    unsigned = OpenCommand(
         command_id=new_id(),
         lane=request.lane,
         direction=request.direction,
@@ -103,6 +110,7 @@ def _issue(*, session: Session, gate: Gate, request: OpenRequest, ttl_s: int) ->
         issued_by=request.approved_by or request.requested_by,
         reason=request.reason,
     )
+    command = signer.sign(unsigned)
     request.status, request.command_id = "issued", command.command_id
     session.add(request)
     append_audit(

@@ -13,6 +13,7 @@ import yaml
 from gate_protocol.ids import Id
 from gate_protocol.messages import Direction
 from gate_protocol.mqtt_settings import MqttClientSettings
+from gate_protocol.pass_keys import KEY_ID_PATTERN, PassKeyring
 from gate_protocol.topics import TopicError, validate_id
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -36,6 +37,7 @@ __all__ = [
 _Port = Annotated[int, Field(ge=1, le=65535)]
 _Lane = Annotated[int, Field(ge=0, le=63)]
 _Pin = Annotated[int, Field(ge=0, le=63)]
+_KeyId = Annotated[str, Field(pattern=KEY_ID_PATTERN)]
 
 
 class ConfigError(ValueError):
@@ -186,6 +188,19 @@ class BridgeConfig(_Strict):
         86_400.0, description="How long executed command ids are remembered."
     )
     command_log_max: Annotated[int, Field(ge=100)] = 50_000
+    require_signed_commands: bool = Field(
+        True,
+        description="Refuse OpenCommands that are not signed with a key in command_keys; "
+        "false only while an existing site migrates (unsigned commands then still open).",
+    )
+    command_keys: dict[_KeyId, str] = Field(
+        default_factory=dict,
+        description="The gate's public command keys (raw base64 or PEM) by key id, as printed "
+        "by `portgate gates command-keys`; old and new during a rotation.",
+    )
+    signed_command_max_age_s: Annotated[float, Field(gt=0, le=60)] = Field(
+        10.0, description="A signed command issued longer ago than this is refused."
+    )
     watchdog_s: Annotated[float, Field(gt=0, le=60)] = 5.0
     heartbeat_path: Path | None = Field(
         None,
@@ -209,7 +224,18 @@ class BridgeConfig(_Strict):
         if self.command_retention_s <= self.max_command_lifetime_s + self.expiry_skew_s:
             # Otherwise a replayed command could outlive the memory of its execution.
             raise ValueError("command_retention_s must exceed max_command_lifetime_s + skew")
+        if self.require_signed_commands and not self.command_keys:
+            raise ValueError(
+                "require_signed_commands needs the gate's public keys in command_keys "
+                "(`portgate gates command-keys GATE`), or require_signed_commands: false "
+                "while the site migrates"
+            )
+        self.command_keyring()  # a key that does not load is refused when the file is read
         return self
+
+    def command_keyring(self) -> PassKeyring:
+        """The public keys that signed commands are checked against, by key id."""
+        return PassKeyring.from_entries(self.command_keys)
 
 
 def load_bridge_config(path: Path) -> BridgeConfig:

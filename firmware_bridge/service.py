@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from gate_protocol.command_signing import command_refusal
 from gate_protocol.messages import (
     AccessEvent,
     AckResult,
@@ -90,6 +91,7 @@ class Bridge:
             retention_s=config.command_retention_s,
             max_entries=config.command_log_max,
         )
+        self._keyring = config.command_keyring()
         self._out = GatePublisher(
             bus=bus, site=config.site, gate=config.gate, version=VERSION, wall_clock=wall_clock
         )
@@ -221,6 +223,17 @@ class Bridge:
 
     def _execute(self, command: OpenCommand) -> None:
         now = self._wall()
+        forged = self._signature_refusal(command, now=now)
+        if forged is not None:
+            # Somebody with publish rights on the topic but without the gate's key: the
+            # broker's ACL was passed, so this is an alarm and not only a refusal.
+            self._out.alarm(
+                kind=AlarmKind.FORGED_COMMAND,
+                lane=command.lane if self._machine.has_lane(command.lane) else None,
+                detail=f"command {command.command_id} from {command.issued_by}: {forged}",
+            )
+            self._ack(command, AckResult.FORGED, forged)
+            return
         refusal = check_command(
             command=command,
             now=now,
@@ -250,6 +263,18 @@ class Bridge:
         self.actuations += 1
         self._indicate(command.lane, granted=True)
         self._ack(command, AckResult.OPENED, None)
+
+    def _signature_refusal(self, command: OpenCommand, *, now: datetime) -> str | None:
+        if command.signature is None and not self.config.require_signed_commands:
+            return None  # a site still migrating to signed commands
+        return command_refusal(
+            command,
+            site=self.config.site,
+            gate=self.config.gate,
+            keyring=self._keyring,
+            now=now,
+            max_age_s=self.config.signed_command_max_age_s + self.config.expiry_skew_s,
+        )
 
     def _ack(self, command: OpenCommand, result: AckResult, detail: str | None) -> None:
         self._out.ack(command_id=command.command_id, result=result, detail=detail)

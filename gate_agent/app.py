@@ -21,7 +21,7 @@ from gate_agent.decision.decider import FaceSettings, PresentationDecider, Repli
 from gate_agent.decision.recorder import EventRecorder
 from gate_agent.decision.replica_store import ReplicaStore, replica_key_from_env, view_at_start
 from gate_agent.decision.tailgate import TailgateWatch
-from gate_agent.decision.turnstile import OpenTracker
+from gate_agent.decision.turnstile import OpenTracker, replica_command_signer
 from gate_agent.face.identify import Ambiguous, FaceIdentified, FaceIdentifier, Identified
 from gate_agent.face.presearch import PresearchWorker
 from gate_agent.face.step import FaceVerifier, LivenessChecker, PresearchingVerifier
@@ -330,7 +330,11 @@ def build_loop(
         raise_alarm=raise_alarm,
         drops=state.drops,
         clock=clock,
-        opens=OpenTracker(config.turnstile, issued_by=config.node_id),
+        opens=OpenTracker(
+            config.turnstile,
+            issued_by=config.node_id,
+            signer=lambda: replica_command_signer(state.replica.index),
+        ),
         recorder=EventRecorder(outbox=outbox, raise_alarm=raise_alarm, drops=state.drops),
         tailgate=TailgateWatch(faces=faces.faces_between) if faces is not None else None,
     )

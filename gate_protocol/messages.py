@@ -114,6 +114,7 @@ class AckResult(StrEnum):
     EXPIRED = "expired"
     DUPLICATE = "duplicate"
     FAULT = "fault"
+    FORGED = "forged"
 
 
 class AlarmKind(StrEnum):
@@ -129,6 +130,7 @@ class AlarmKind(StrEnum):
     OUTBOX_FULL = "outbox_full"
     INSIDER_PATTERN = "insider_pattern"
     FAULT = "fault"
+    FORGED_COMMAND = "forged_command"
 
 
 class DoorState(StrEnum):
@@ -161,7 +163,7 @@ class CredentialPresented(_Message):
 
 
 class OpenCommand(_Message):
-    """Open one lane once, before `expires_at` (agent or API -> bridge)."""
+    """Open one lane once, before `expires_at`; signed (`gate_protocol.command_signing`)."""
 
     kind: Literal["open_command"] = "open_command"
     command_id: Id
@@ -172,6 +174,8 @@ class OpenCommand(_Message):
     expires_at: AwareDatetime
     issued_by: Id
     reason: Text | None = None
+    key_id: Annotated[str, StringConstraints(pattern=r"^[0-9A-Z]{1,8}$")] | None = None
+    signature: Annotated[str, StringConstraints(max_length=128)] | None = None
 
 
 class CommandAck(_Message):

@@ -24,6 +24,7 @@ from gate_protocol.records import (
 
 __all__ = [
     "REPLICA_SCHEMA_VERSION",
+    "CommandKeyRecord",
     "FaceTemplateRecord",
     "PassKeyRecord",
     "ReplicaDelta",
@@ -59,6 +60,13 @@ class PassKeyRecord(_Model):
     public_key_b64: Base64
 
 
+class CommandKeyRecord(_Model):
+    """The gate's current command key (raw Ed25519 private key, base64), for this gate only."""
+
+    key_id: Annotated[str, StringConstraints(pattern=r"^[0-9A-Z]{1,8}$")]
+    private_key_b64: Base64 = Field(repr=False)
+
+
 class _Gate(_Model):
     schema_version: Literal[1] = 1
     site_id: Id
@@ -67,6 +75,9 @@ class _Gate(_Model):
     gate: GatePolicy
     zone: ZoneRules
     threat_level: Annotated[int, Field(ge=1, le=3)] = 1
+    # Every snapshot and delta carries the current key whole, so a rotation reaches the gate
+    # with the next sync of either kind.
+    command_key: CommandKeyRecord | None = None
 
 
 class ReplicaSnapshot(_Gate):
@@ -176,6 +187,7 @@ def apply_delta(snapshot: ReplicaSnapshot, delta: ReplicaDelta) -> ReplicaSnapsh
         gate=delta.gate,
         zone=delta.zone,
         threat_level=delta.threat_level,
+        command_key=delta.command_key,
         version=delta.version,
         persons=persons,
         credentials=tuple(c for c in credentials if c.person_id not in gone_people),

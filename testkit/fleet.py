@@ -130,7 +130,14 @@ class Fleet:
         url = f"sqlite:///{self.database_path}"
         upgrade_database(url)
         engine = make_engine(url)
-        self.seed = seed_fleet(engine=engine, site=self.site, gates=self.gates, people=self.people)
+        template_key = secrets.token_bytes(32)
+        self.seed = seed_fleet(
+            engine=engine,
+            site=self.site,
+            gates=self.gates,
+            people=self.people,
+            seal_key=template_key,
+        )
         engine.dispose()
         site = SiteConfig(site=self.site, gates=[GateEntry(id=gate) for gate in gate_ids])
         self.broker = start_site_broker(self.workdir / "broker", site)
@@ -140,7 +147,7 @@ class Fleet:
             "MQTT_URL": self.broker.url("api"),
             "PORTGATE_SITE": self.site,
             "PORTGATE_SECRET_KEY": secrets.token_urlsafe(48),
-            "PORTGATE_TEMPLATE_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+            "PORTGATE_TEMPLATE_KEY": base64.b64encode(template_key).decode(),
         }
         self.api = ChildProcess(
             "api", ["-c", _API_MAIN, str(self.api_port)], api_env, self.workdir / "api.log"
@@ -149,7 +156,11 @@ class Fleet:
         self.wait_api()
         for gate in gate_ids:
             bridge = FleetBridge(
-                site=self.site, gate=gate, broker=self.broker, workdir=self.workdir / "bridges"
+                site=self.site,
+                gate=gate,
+                broker=self.broker,
+                workdir=self.workdir / "bridges",
+                command_keys=self.seed.command_keys[gate],
             )
             bridge.bridge.start()
             self.bridges.append(bridge)

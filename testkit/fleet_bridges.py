@@ -91,7 +91,15 @@ class _TappedBus:
 class FleetBridge:
     """One gate's bridge and simulated turnstile on the fleet broker."""
 
-    def __init__(self, *, site: str, gate: str, broker: SiteBroker, workdir: Path) -> None:
+    def __init__(
+        self,
+        *,
+        site: str,
+        gate: str,
+        broker: SiteBroker,
+        workdir: Path,
+        command_keys: dict[str, str],
+    ) -> None:
         self.gate = gate
         user = f"bridge-{gate}"
         self.config = BridgeConfig.model_validate(
@@ -103,6 +111,7 @@ class FleetBridge:
                 "state_dir": workdir / gate,
                 # Same host, same clock: no skew allowance, so "never after expiry" is exact.
                 "expiry_skew_s": 0,
+                "command_keys": command_keys,  # the agents sign with their replica's key
             }
         )
         self.turnstile = SimulatedTurnstile(lanes=[0], reader_id=f"{gate}-reader")

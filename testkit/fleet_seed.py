@@ -22,6 +22,7 @@ from central_api.models import (
     SiteCreate,
     ZoneCreate,
 )
+from central_api.security.command_keys import public_command_keys, replica_command_key
 from gate_protocol.messages import BadgeFormat, CredentialKind
 from gate_protocol.records import PersonKind
 
@@ -38,11 +39,12 @@ class FleetSeed:
 
     site: str
     gate_keys: dict[str, str] = field(default_factory=dict, repr=False)
+    command_keys: dict[str, dict[str, str]] = field(default_factory=dict)
     badges: list[int] = field(default_factory=list)
     unknown_badge: int = UNKNOWN_BADGE
 
 
-def seed_fleet(*, engine: Engine, site: str, gates: int, people: int) -> FleetSeed:
+def seed_fleet(*, engine: Engine, site: str, gates: int, people: int, seal_key: bytes) -> FleetSeed:
     """Create `site` with gates ``g01..`` (badge only, replica offline policy) and people.
 
     Args:
@@ -50,6 +52,7 @@ def seed_fleet(*, engine: Engine, site: str, gates: int, people: int) -> FleetSe
         site: Site id.
         gates: How many gates.
         people: How many badge holders (all allowed at every gate).
+        seal_key: The API's template key, which seals the gates' command keys.
     """
     ensure_audit_head(engine=engine)
     seed = FleetSeed(site=site)
@@ -73,6 +76,9 @@ def seed_fleet(*, engine: Engine, site: str, gates: int, people: int) -> FleetSe
                 ),
                 actor=_ACTOR,
             )
+            replica_command_key(session=session, gate_id=gate_id, seal_key=seal_key, actor=_ACTOR)
+            seed.command_keys[gate_id] = public_command_keys(session=session, gate_id=gate_id)
+        session.commit()
         group = create_access_group(
             session=session,
             group_create=AccessGroupCreate(name="all", site_id=site, zone_ids=[f"{site}-zone"]),

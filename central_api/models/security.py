@@ -7,7 +7,7 @@ from typing import Annotated
 from gate_protocol.ids import Id
 from gate_protocol.messages import Direction
 from pydantic import StringConstraints
-from sqlalchemy import JSON, Text
+from sqlalchemy import JSON, LargeBinary, Text
 from sqlmodel import Field, SQLModel
 
 from central_api.db import utc_now
@@ -69,6 +69,17 @@ class AgentKey(SQLModel, table=True):
     key_hash: str = Field(max_length=64, unique=True)
     created_at: datetime = time_field(default_factory=utc_now)
     revoked_at: datetime | None = time_field(default=None)
+
+
+class GateCommandKey(SQLModel, table=True):
+    """A gate's Ed25519 command key; the private half sealed with the template key."""
+
+    gate_id: str = Field(foreign_key="gate.id", primary_key=True, max_length=64)
+    key_id: str = Field(primary_key=True, max_length=8)
+    public_key_b64: str = Field(max_length=64)
+    nonce: bytes = Field(sa_type=LargeBinary)
+    ciphertext: bytes = Field(sa_type=LargeBinary)
+    created_at: datetime = time_field(default_factory=utc_now)
 
 
 class AuditEntry(SQLModel, table=True):

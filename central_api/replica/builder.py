@@ -41,6 +41,7 @@ from central_api.replica.records import (
     load_person_records,
     zone_rules,
 )
+from central_api.security.command_keys import replica_command_key
 from central_api.security.vault import decrypt_template
 
 __all__ = ["REMOVED_TEMPLATES_KEY", "allowed_person_ids", "build_replica"]
@@ -122,6 +123,10 @@ def build_replica(
         "threat_level": site.threat_level,
         "version": version,
         "pass_keys": keys,
+        # The gate's own signing key only: its agent signs the OpenCommands it publishes.
+        "command_key": replica_command_key(
+            session=session, gate_id=gate.id, seal_key=template_key, actor="system"
+        ),
     }
     changes: Sequence[ReplicaChange] = ()
     if since is None or since > version:

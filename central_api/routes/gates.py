@@ -55,6 +55,7 @@ def get_replica(
         template_key=settings.template_key_bytes(),
         pass_keys=settings.pass_key_entries(),
     )
+    session.commit()  # a gate's first command key is made when its replica first asks
     # Serialised once by the schema model itself (large replicas: skip re-validation).
     return Response(replica.model_dump_json(), media_type="application/json")
 

@@ -59,6 +59,7 @@ def open_gate(
         open_create=body,
         username=user.username,
         ttl_s=settings.open_command_ttl_s,
+        seal_key=settings.template_key_bytes(),
     )
     return _told_live(session, live, request)
 
@@ -76,6 +77,7 @@ def approve_open_request(
         request_id=request_id,
         username=user.username,
         ttl_s=settings.open_command_ttl_s,
+        seal_key=settings.template_key_bytes(),
     )
     return _told_live(session, live, request)
 

@@ -6,15 +6,18 @@ hands the story back closed when the bridge answers or a timeout runs out.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from gate_protocol.command_signing import CommandSigner, replica_signer
 from gate_protocol.messages import AckResult, CommandAck, OpenCommand, Passage, new_id
+from gate_protocol.replica import ReplicaIndex
 
 from gate_agent.config import TurnstileConfig
 from gate_agent.decision.story import Story
 
-__all__ = ["OpenTracker"]
+__all__ = ["OpenTracker", "replica_command_signer"]
 
 
 @dataclass
@@ -24,17 +27,31 @@ class _InFlight:
     acked: bool = False
 
 
+def replica_command_signer(index: ReplicaIndex | None) -> CommandSigner | None:
+    """The signer of the gate's current command key in the installed replica, if any."""
+    return None if index is None else replica_signer(index.snapshot)
+
+
 class OpenTracker:
     """The stories waiting for the bridge, by command id.
 
     Args:
         config: Pulse, command lifetime and the ack and passage timeouts.
         issued_by: The agent's node id, written into each command.
+        signer: The gate's current command key from the replica (None: none yet, and the
+            command goes out unsigned, which only a migrating bridge accepts).
     """
 
-    def __init__(self, config: TurnstileConfig, *, issued_by: str) -> None:
+    def __init__(
+        self,
+        config: TurnstileConfig,
+        *,
+        issued_by: str,
+        signer: Callable[[], CommandSigner | None] = lambda: None,
+    ) -> None:
         self._config = config
         self._issued_by = issued_by
+        self._signer = signer
         self._in_flight: dict[str, _InFlight] = {}
 
     def __len__(self) -> int:
@@ -57,6 +74,9 @@ class OpenTracker:
             expires_at=now + timedelta(seconds=self._config.command_ttl_s),
             issued_by=self._issued_by,
         )
+        signer = self._signer()
+        if signer is not None:
+            command = signer.sign(command)
         return command, replace(story, command_id=command.command_id, decided_at=at)
 
     def track(self, story: Story, *, at: float) -> None:

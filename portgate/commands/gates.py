@@ -3,19 +3,26 @@
 from typing import Annotated
 
 import typer
+from sqlmodel import Session
 
 from central_api.audit.chain import ensure_audit_head
 from central_api.bus.notice_sender import recording_session
-from central_api.config import database_url
+from central_api.config import Settings, database_url
 from central_api.crud.sites import create_gate, create_site, create_zone
 from central_api.db import make_engine
 from central_api.errors import ServiceError
 from central_api.models import GateCreate, Site, SiteCreate, Zone, ZoneCreate
+from central_api.security.command_keys import (
+    public_command_keys,
+    replica_command_key,
+    retire_command_key,
+    rotate_command_key,
+)
 from gate_protocol.records import OfflinePolicy
 from portgate.commands.sync_notices import deliver_notices
 from portgate.commands.users import cli_actor
 
-app = typer.Typer(help="Gates and their API keys.", no_args_is_help=True)
+app = typer.Typer(help="Gates, their API keys and their command keys.", no_args_is_help=True)
 
 
 @app.command("add")
@@ -81,3 +88,83 @@ def add_command(
     typer.echo(f"gate {gate_id} added at site {site}, zone {zone}")
     typer.echo("API key (shown once, store it in the agent's config):")
     typer.echo(key)
+
+
+def _seal_key() -> bytes:
+    # The API's own settings: the private command keys are sealed with its template key.
+    try:
+        return Settings().template_key_bytes()
+    except ValueError as exc:  # SettingsError, or pydantic's error for the environment
+        typer.echo(f"gates: {exc}", err=True)
+        raise typer.Exit(code=1) from None
+
+
+def _print_bridge_keys(session: Session, gate_id: str) -> None:
+    typer.echo("command_keys:  # the gate's bridge YAML (docs/bridge.md, Signed commands)")
+    for key_id, public in public_command_keys(session=session, gate_id=gate_id).items():
+        typer.echo(f"  {key_id}: {public}")
+
+
+@app.command("command-keys")
+def command_keys_command(
+    gate_id: Annotated[str, typer.Argument(help="Gate id.")],
+) -> None:
+    """Print the gate's valid public command keys, as its bridge's command_keys section.
+
+    The gate's first key is made here when it has none yet (also on its first replica).
+    """
+    engine = make_engine(database_url())
+    ensure_audit_head(engine=engine)
+    try:
+        with Session(engine) as session:
+            replica_command_key(
+                session=session, gate_id=gate_id, seal_key=_seal_key(), actor=cli_actor()
+            )
+            session.commit()
+            _print_bridge_keys(session, gate_id)
+    except ServiceError as exc:
+        typer.echo(f"gates command-keys: {exc.message}", err=True)
+        raise typer.Exit(code=1) from None
+
+
+@app.command("rotate-command-key")
+def rotate_command_key_command(
+    gate_id: Annotated[str, typer.Argument(help="Gate id.")],
+) -> None:
+    """Make a new signing key for the gate; the old ones stay valid until retired.
+
+    Put the printed keys into the bridge's config, then retire the old key once the gate's
+    agent has synced its replica (it signs with the new key from then on).
+    """
+    engine = make_engine(database_url())
+    ensure_audit_head(engine=engine)
+    try:
+        with Session(engine) as session:
+            key_id = rotate_command_key(
+                session=session, gate_id=gate_id, seal_key=_seal_key(), actor=cli_actor()
+            )
+            session.commit()
+            typer.echo(f"gate {gate_id} signs with command key {key_id} from now on")
+            _print_bridge_keys(session, gate_id)
+    except ServiceError as exc:
+        typer.echo(f"gates rotate-command-key: {exc.message}", err=True)
+        raise typer.Exit(code=1) from None
+
+
+@app.command("retire-command-key")
+def retire_command_key_command(
+    gate_id: Annotated[str, typer.Argument(help="Gate id.")],
+    key_id: Annotated[str, typer.Argument(help="The old key id to retire.")],
+) -> None:
+    """Retire an old command key: remove it from the bridge's command_keys too."""
+    engine = make_engine(database_url())
+    ensure_audit_head(engine=engine)
+    try:
+        with Session(engine) as session:
+            retire_command_key(session=session, gate_id=gate_id, key_id=key_id, actor=cli_actor())
+            session.commit()
+            typer.echo(f"command key {key_id} of gate {gate_id} retired")
+            _print_bridge_keys(session, gate_id)
+    except ServiceError as exc:
+        typer.echo(f"gates retire-command-key: {exc.message}", err=True)
+        raise typer.Exit(code=1) from None

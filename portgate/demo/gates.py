@@ -33,6 +33,7 @@ class DemoGate:
         broker: The demo broker (its users and port).
         api_url: Where the agent reaches the API.
         gate_key: The gate's API key.
+        command_keys: The public keys its bridge checks OpenCommands with, by key id.
         workdir: The gate's state folder (outbox, replica, executed-command log).
         camera: The gate camera, if the gate has one.
         verifier: The face verifier (None: no face step).
@@ -48,6 +49,7 @@ class DemoGate:
         broker: DemoBroker,
         api_url: str,
         gate_key: str,
+        command_keys: dict[str, str],
         workdir: Path,
         camera: ScriptedCamera | None = None,
         verifier: FaceVerifier | None = None,
@@ -68,6 +70,7 @@ class DemoGate:
                 "lanes": [{"lane": 0, "direction": "entry"}],
                 "state_dir": workdir / "bridge",
                 "held_open_s": 8,
+                "command_keys": command_keys,  # the agent signs with the key in its replica
             }
         )
         self.turnstile = SimulatedTurnstile(lanes=[0], reader_id=f"{gate}-reader")

@@ -43,6 +43,7 @@ from central_api.models import (
     SiteCreate,
     ZoneCreate,
 )
+from central_api.security.command_keys import public_command_keys, replica_command_key
 from gate_protocol.messages import BadgeFormat, CredentialKind
 from gate_protocol.records import PersonKind, PersonStatus
 from portgate.demo.people import DemoPerson
@@ -62,6 +63,8 @@ class DemoSeed:
     """What the seeding created that the rest of the demo needs."""
 
     gate_keys: dict[str, str] = field(default_factory=dict, repr=False)
+    # Per gate, the public command keys its bridge checks OpenCommands with.
+    command_keys: dict[str, dict[str, str]] = field(default_factory=dict)
     logins: dict[str, tuple[str, str]] = field(default_factory=dict, repr=False)
     person_ids: dict[str, str] = field(default_factory=dict)
     pass_token: str = field(default="", repr=False)
@@ -208,6 +211,10 @@ def seed_demo(*, engine: Engine, settings: Settings, people: list[DemoPerson]) -
     key = settings.template_key_bytes()
     with Session(engine, expire_on_commit=False) as session:
         seed.gate_keys = _site(session, faces=seed.faces)
+        for gate_id in seed.gate_keys:
+            replica_command_key(session=session, gate_id=gate_id, seal_key=key, actor=_ACTOR)
+            seed.command_keys[gate_id] = public_command_keys(session=session, gate_id=gate_id)
+        session.commit()
         seed.logins = _users(session)
         company = Company(name="North Sea Stevedoring")
         session.add(company)

@@ -139,6 +139,7 @@ class DemoSite:
                 broker=self.broker,
                 api_url=api_url,
                 gate_key=self.seed.gate_keys[gate],
+                command_keys=self.seed.command_keys[gate],
                 workdir=self.options.data_dir / "gates" / gate,
                 camera=ScriptedCamera(),
                 verifier=face,

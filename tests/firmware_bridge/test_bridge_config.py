@@ -1,12 +1,14 @@
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from firmware_bridge.config import ConfigError, GpioConfig, OsdpConfig, load_bridge_config
 from firmware_bridge.lane_machine import FailMode
+from gate_protocol.pass_keys import encode_public_key
 
 REPO = Path(__file__).resolve().parents[2]
-BASE = "site: s1\ngate: g1\nlanes: [{lane: 0, direction: entry}]\n"
+BASE = "site: s1\ngate: g1\nlanes: [{lane: 0, direction: entry}]\nrequire_signed_commands: false\n"
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -117,3 +119,20 @@ def test_a_missing_tls_file_stops_the_bridge_at_start(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match=r"ca_file .*none\.crt: no such file"):
         build_bus(config, environ={})
+
+
+def test_signed_commands_are_required_unless_a_migrating_site_says_otherwise(
+    tmp_path: Path,
+) -> None:
+    lanes = "site: s1\ngate: g1\nlanes: [{lane: 0, direction: entry}]\n"
+    with pytest.raises(ConfigError, match="require_signed_commands needs"):
+        load_bridge_config(write(tmp_path, lanes))
+    with pytest.raises(ConfigError, match="K1"):
+        load_bridge_config(write(tmp_path, lanes + "command_keys: {K1: not-a-key}\n"))
+    with pytest.raises(ConfigError, match="command_keys"):
+        load_bridge_config(write(tmp_path, lanes + "command_keys: {bad/id: AAAA}\n"))
+    key = encode_public_key(Ed25519PrivateKey.generate().public_key())
+    config = load_bridge_config(write(tmp_path, lanes + f"command_keys: {{K1: '{key}'}}\n"))
+    assert config.require_signed_commands and list(config.command_keyring()) == ["K1"]
+    migrating = load_bridge_config(write(tmp_path, BASE))
+    assert not migrating.require_signed_commands

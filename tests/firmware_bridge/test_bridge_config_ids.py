@@ -10,9 +10,12 @@ from portgate.broker.site_config import SiteConfigError, load_site_config
 LANES = "lanes: [{lane: 0, direction: entry}]\n"
 
 
+UNSIGNED = "require_signed_commands: false\n"
+
+
 def bridge(tmp_path: Path, site: str, gate: str) -> Path:
     path = tmp_path / "bridge.yaml"
-    path.write_text(f"site: '{site}'\ngate: '{gate}'\n" + LANES)
+    path.write_text(f"site: '{site}'\ngate: '{gate}'\n" + LANES + UNSIGNED)
     return path
 
 

@@ -128,6 +128,7 @@ def gate(tmp_path: Path) -> Iterator[Gate]:
         ],
         hardware=OSDP,
         state_dir=tmp_path / "state",
+        require_signed_commands=False,
     )
     gate.bridge = Bridge(config=config, turnstile=gate.panel, reader=gate.panel, bus=gate.bus)
     gate.bridge.start()

@@ -47,6 +47,7 @@ def make_config(tmp_path: Path, **overrides: object) -> BridgeConfig:
         "state_dir": tmp_path / "state",
         "held_open_s": 0.5,
         "watchdog_s": 0.5,
+        "require_signed_commands": False,  # signatures: tests/integration/test_signed_commands.py
     }
     data.update(overrides)
     return BridgeConfig.model_validate(data)

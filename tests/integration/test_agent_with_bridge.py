@@ -4,6 +4,7 @@ import time
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from firmware_bridge.assembly import build_bus
 from firmware_bridge.config import BridgeConfig
@@ -11,9 +12,11 @@ from firmware_bridge.drivers.simulated import SimulatedTurnstile
 from firmware_bridge.service import Bridge
 from gate_agent.app import AgentApp
 from gate_protocol.messages import AccessEvent, Decision, decode_message
+from gate_protocol.pass_keys import encode_private_key, encode_public_key
 from gate_protocol.reasons import ReasonCode
+from gate_protocol.replica import CommandKeyRecord
 from gate_protocol.topics import GateChannel
-from testkit.agent.doubles import GATE_KEY, ApiStub, agent_config, topic
+from testkit.agent.doubles import GATE_KEY, ApiStub, agent_config, make_snapshot, topic
 from testkit.mosquitto import MosquittoProcess
 from testkit.mqtt_probe import MqttProbe
 from testkit.polling import wait_until
@@ -25,6 +28,10 @@ def test_badge_at_the_real_bridge_opens_and_the_walk_through_is_reported(
     mosquitto: MosquittoProcess, tmp_path: Path
 ) -> None:
     sim = SimulatedTurnstile(lanes=[0])
+    # The gate's command key: the agent gets the private half in its replica, the bridge
+    # checks with the public half (the bridge requires signed commands by default).
+    command_key = Ed25519PrivateKey.generate()
+    private_b64 = encode_private_key(command_key)
     bridge_config = BridgeConfig.model_validate(
         {
             "site": "t1",
@@ -32,10 +39,12 @@ def test_badge_at_the_real_bridge_opens_and_the_walk_through_is_reported(
             "mqtt": {"port": mosquitto.port},
             "lanes": [{"lane": 0, "direction": "entry"}],
             "state_dir": tmp_path / "bridge-state",
+            "command_keys": {"C1": encode_public_key(command_key.public_key())},
         }
     )
     bridge = Bridge(config=bridge_config, turnstile=sim, reader=sim, bus=build_bus(bridge_config))
-    api = ApiStub()
+    record = CommandKeyRecord(key_id="C1", private_key_b64=private_b64)
+    api = ApiStub(make_snapshot().model_copy(update={"command_key": record}))
     observer = MqttProbe(mosquitto.port)
     observer.connect()
     observer.subscribe(topic(GateChannel.EVENT))
@@ -46,6 +55,7 @@ def test_badge_at_the_real_bridge_opens_and_the_walk_through_is_reported(
     app.start()
     try:
         assert wait_until(lambda: app.agent.subscribed, 10)
+        assert wait_until(lambda: app.agent.replica.index is not None, 10)
         time.sleep(0.3)  # the bridge's subscriptions too
 
         def events() -> list[AccessEvent]:

@@ -69,6 +69,7 @@ class Site:
             "lanes": [{"lane": 0, "direction": "entry"}],
             "state_dir": self.tmp_path / "state",
             "expiry_skew_s": 0,
+            "require_signed_commands": False,  # signatures: test_signed_commands.py
         }
         data.update(overrides)
         return BridgeConfig.model_validate(data)

@@ -163,6 +163,7 @@ def test_bridge_bus_over_tls_from_its_config(site: TlsSite, probe: TlsProbe) -> 
             "site": SITE,
             "gate": GATE,
             "lanes": [{"lane": 0, "direction": "entry"}],
+            "require_signed_commands": False,
             "mqtt": {
                 "url": site.url,
                 "ca_file": str(site.ca.cert_file),
