@@ -16,8 +16,8 @@ from datetime import UTC, datetime, timedelta
 import jwt
 import segno
 
-from gate_protocol.pass_keys import PassKeyring, generate_pass_key
-from gate_protocol.passes import PassClaims, PassSigner, new_pass_id, verify_pass
+from gate_protocol.passes.keys import PassKeyring, generate_pass_key
+from gate_protocol.passes.token import PassClaims, PassSigner, new_pass_id, verify_pass
 
 T0 = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
 

@@ -16,7 +16,7 @@ from typing import Annotated, Self
 
 from gate_protocol.broker_accounts import connection_user, derived_url
 from gate_protocol.mqtt_connection import MqttConnection, MqttConnectionError
-from gate_protocol.pass_keys import load_private_key
+from gate_protocol.passes.keys import load_private_key
 from gate_protocol.secret_strength import WeakSecretError, check_key_bytes, check_secret_text
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict

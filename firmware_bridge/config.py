@@ -13,7 +13,7 @@ import yaml
 from gate_protocol.ids import Id
 from gate_protocol.messages import Direction
 from gate_protocol.mqtt_settings import MqttClientSettings
-from gate_protocol.pass_keys import KEY_ID_PATTERN, PassKeyring
+from gate_protocol.passes.keys import KEY_ID_PATTERN, PassKeyring
 from gate_protocol.topics import TopicError, validate_id
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 

@@ -6,8 +6,14 @@ this package imports only pydantic, cryptography and the standard library.
 
 from gate_protocol.api_models import DecisionAnswer, DecisionQuery, EventBatch, EventBatchResult
 from gate_protocol.messages import Message, MessageError, decode_message, encode_message
-from gate_protocol.pass_keys import PassKeyring, generate_pass_key
-from gate_protocol.passes import PassClaims, PassRejected, PassSigner, PassVerified, verify_pass
+from gate_protocol.passes.keys import PassKeyring, generate_pass_key
+from gate_protocol.passes.token import (
+    PassClaims,
+    PassRejected,
+    PassSigner,
+    PassVerified,
+    verify_pass,
+)
 from gate_protocol.policy import DecisionContext, DecisionRequest, DecisionResult, decide
 from gate_protocol.reasons import ReasonCode, describe_reason
 from gate_protocol.replica import ReplicaDelta, ReplicaSnapshot, apply_delta

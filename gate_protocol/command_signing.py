@@ -25,7 +25,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from gate_protocol.messages import OpenCommand
-from gate_protocol.pass_keys import PassKeyring, check_key_id, load_private_key
+from gate_protocol.passes.keys import PassKeyring, check_key_id, load_private_key
 from gate_protocol.replica import ReplicaSnapshot
 
 __all__ = [

@@ -34,7 +34,7 @@ __all__ = [
     "decide",
 ]
 
-# How a QR pass that failed offline verification (gate_protocol.passes) is reported.
+# How a QR pass that failed offline verification (gate_protocol.passes.token) is reported.
 PASS_REJECTION_REASONS: dict[str, ReasonCode] = {
     "bad_signature": ReasonCode.PASS_INVALID,
     "unknown_key": ReasonCode.PASS_INVALID,

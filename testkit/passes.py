@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import segno
 
-from gate_protocol.pass_keys import PassKeyring
-from gate_protocol.passes import (
+from gate_protocol.passes.keys import PassKeyring
+from gate_protocol.passes.token import (
     PassClaims,
     PassRejected,
     PassRejectReason,

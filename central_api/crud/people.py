@@ -1,7 +1,7 @@
 """People: enroll, change, suspend or revoke, credentials, face templates, competencies."""
 
 from gate_protocol.messages import CredentialKind
-from gate_protocol.passes import new_pass_id
+from gate_protocol.passes.token import new_pass_id
 from gate_protocol.records import PersonStatus
 from sqlmodel import Session, col, select
 

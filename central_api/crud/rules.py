@@ -1,6 +1,6 @@
 """Rules: schedules, access groups, appointments and watchlist entries."""
 
-from gate_protocol.passes import new_pass_id
+from gate_protocol.passes.token import new_pass_id
 from gate_protocol.schedule import Schedule as ScheduleRule
 from sqlmodel import Session, select
 

@@ -9,8 +9,8 @@ from datetime import datetime
 
 from gate_protocol.api_models import DecisionQuery
 from gate_protocol.messages import CredentialKind
-from gate_protocol.pass_keys import PassKeyring
-from gate_protocol.passes import PassRejected, verify_pass
+from gate_protocol.passes.keys import PassKeyring
+from gate_protocol.passes.token import PassRejected, verify_pass
 from gate_protocol.records import CredentialRecord, PersonRecord
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select

@@ -6,8 +6,8 @@ a pass that cannot be issued (too long for QR 6-M, bad gate id) leaves no appoin
 
 from datetime import datetime, timedelta
 
-from gate_protocol.pass_keys import load_private_key
-from gate_protocol.passes import PassClaims, PassSigner, PassTooLargeError
+from gate_protocol.passes.keys import load_private_key
+from gate_protocol.passes.token import PassClaims, PassSigner, PassTooLargeError
 from sqlmodel import Session
 
 from central_api.config import Settings

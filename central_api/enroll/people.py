@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from gate_protocol.messages import CredentialKind
-from gate_protocol.passes import new_pass_id
+from gate_protocol.passes.token import new_pass_id
 from sqlalchemy import func
 from sqlmodel import Session, col, or_, select
 

@@ -12,7 +12,7 @@ import base64
 
 from cryptography.hazmat.primitives import serialization
 from gate_protocol.command_signing import CommandSigner
-from gate_protocol.pass_keys import encode_public_key, generate_pass_key, load_private_key
+from gate_protocol.passes.keys import encode_public_key, generate_pass_key, load_private_key
 from gate_protocol.replica import CommandKeyRecord
 from sqlmodel import Session, col, select
 

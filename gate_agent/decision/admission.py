@@ -24,7 +24,7 @@ from gate_protocol.messages import (
     encode_message,
     new_id,
 )
-from gate_protocol.passes import PassRejected
+from gate_protocol.passes.token import PassRejected
 from gate_protocol.records import LastPassage
 
 from gate_agent.camera.frame_pump import CodeSeen

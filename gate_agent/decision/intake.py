@@ -10,8 +10,8 @@ import time
 from datetime import datetime
 
 from gate_protocol.messages import CredentialKind, CredentialPresented, DecidedBy, Decision
-from gate_protocol.pass_keys import PassKeyring
-from gate_protocol.passes import MAX_TOKEN_BYTES, TOKEN_PREFIX, verify_pass
+from gate_protocol.passes.keys import PassKeyring
+from gate_protocol.passes.token import MAX_TOKEN_BYTES, TOKEN_PREFIX, verify_pass
 from gate_protocol.policy import FaceEvidence
 from gate_protocol.reasons import ReasonCode
 

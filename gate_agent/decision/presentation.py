@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from gate_protocol.messages import AlarmKind, CredentialKind, DecidedBy, Decision, Direction
-from gate_protocol.passes import PassRejected, PassVerified
+from gate_protocol.passes.token import PassRejected, PassVerified
 from gate_protocol.reasons import ReasonCode
 
 from gate_agent.face.step import FaceOutcome

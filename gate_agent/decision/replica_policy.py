@@ -12,8 +12,8 @@ from datetime import datetime
 
 from gate_protocol.api_models import DecisionAnswer, DecisionQuery, FaceReport
 from gate_protocol.messages import CredentialKind, DecidedBy, Decision
-from gate_protocol.pass_keys import PassKeyring
-from gate_protocol.passes import PassRejected, PassVerified
+from gate_protocol.passes.keys import PassKeyring
+from gate_protocol.passes.token import PassRejected, PassVerified
 from gate_protocol.policy import (
     PASS_REJECTION_REASONS,
     DecisionContext,

@@ -26,7 +26,7 @@ from central_api.db import make_engine
 from central_api.migrate import upgrade_database
 from gate_agent.face.step import FaceVerifier
 from gate_agent.face.tracker import FaceObserver
-from gate_protocol.pass_keys import encode_private_key, encode_public_key, generate_pass_key
+from gate_protocol.passes.keys import encode_private_key, encode_public_key, generate_pass_key
 from portgate.demo.api_server import ApiServer, CuttableLink
 from portgate.demo.broker import DemoBroker, free_port
 from portgate.demo.frames import ScriptedCamera, read_image

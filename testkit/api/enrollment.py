@@ -11,7 +11,7 @@ from central_api.config import Settings
 from central_api.crud.people import add_face_template
 from central_api.crud.rules import create_access_group
 from central_api.models import AccessGroupCreate
-from gate_protocol.pass_keys import encode_private_key, encode_public_key, generate_pass_key
+from gate_protocol.passes.keys import encode_private_key, encode_public_key, generate_pass_key
 
 ROOT = Path(__file__).resolve().parents[2]
 FACES = ROOT.parent / "shared" / "data" / "faces"

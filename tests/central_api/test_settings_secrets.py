@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from central_api.config import Settings
-from gate_protocol.pass_keys import encode_private_key, generate_pass_key
+from gate_protocol.passes.keys import encode_private_key, generate_pass_key
 from portgate.cli import app
 
 STRONG = {

@@ -5,7 +5,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from firmware_bridge.config import ConfigError, GpioConfig, OsdpConfig, load_bridge_config
 from firmware_bridge.lane_machine import FailMode
-from gate_protocol.pass_keys import encode_public_key
+from gate_protocol.passes.keys import encode_public_key
 
 REPO = Path(__file__).resolve().parents[2]
 BASE = "site: s1\ngate: g1\nlanes: [{lane: 0, direction: entry}]\nrequire_signed_commands: false\n"

@@ -2,8 +2,8 @@
 
 import pytest
 
-from gate_protocol.pass_keys import PassKeyring, generate_pass_key
-from gate_protocol.passes import PassSigner
+from gate_protocol.passes.keys import PassKeyring, generate_pass_key
+from gate_protocol.passes.token import PassSigner
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from pydantic import ValidationError
 
-from gate_protocol import passes
-from gate_protocol.pass_keys import PassKeyring
-from gate_protocol.passes import PassRejectReason, PassSigner, PassVerified, new_pass_id
+from gate_protocol.passes import token as passes
+from gate_protocol.passes.keys import PassKeyring
+from gate_protocol.passes.token import PassRejectReason, PassSigner, PassVerified, new_pass_id
 from testkit.passes import MINUTE, T0, check, driver_claims
 
 # --- round trip -------------------------------------------------------------------------

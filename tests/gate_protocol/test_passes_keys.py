@@ -17,8 +17,7 @@ from cryptography.hazmat.primitives.serialization import (
     PublicFormat,
 )
 
-from gate_protocol import pass_keys
-from gate_protocol.pass_keys import (
+from gate_protocol.passes.keys import (
     KEY_ID_PATTERN,
     PassKeyring,
     check_key_id,
@@ -30,7 +29,8 @@ from gate_protocol.pass_keys import (
     private_key_to_pem,
     public_key_to_pem,
 )
-from gate_protocol.passes import PassClaims, PassSigner, PassVerified, verify_pass
+from gate_protocol.passes.token import PassClaims, PassSigner, PassVerified, verify_pass
+from gate_protocol.passes import keys as pass_keys
 
 T0 = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
 
@@ -62,7 +62,7 @@ def test_generated_keys_are_distinct_with_valid_ids() -> None:
 
 def test_generated_key_ids_avoid_existing_ones(monkeypatch: pytest.MonkeyPatch) -> None:
     picks = iter("AAAAAABBB")
-    monkeypatch.setattr("gate_protocol.pass_keys.secrets.choice", lambda alphabet: next(picks))
+    monkeypatch.setattr("gate_protocol.passes.keys.secrets.choice", lambda alphabet: next(picks))
     key_id, _ = generate_pass_key(existing={"AAA"})
     assert key_id == "BBB"
 

@@ -10,8 +10,8 @@ import segno
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gate_protocol.pass_keys import PassKeyring
-from gate_protocol.passes import (
+from gate_protocol.passes.keys import PassKeyring
+from gate_protocol.passes.token import (
     MAX_ISSUED_TOKEN_CHARS,
     PassClaims,
     PassRejectReason,

@@ -13,9 +13,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from gate_protocol import passes
-from gate_protocol.pass_keys import PassKeyring, generate_pass_key
-from gate_protocol.passes import (
+from gate_protocol.passes import token as passes
+from gate_protocol.passes.keys import PassKeyring, generate_pass_key
+from gate_protocol.passes.token import (
     MAX_TOKEN_BYTES,
     PassClaims,
     PassRejected,

@@ -6,9 +6,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from gate_protocol import passes
-from gate_protocol.pass_keys import PassKeyring, generate_pass_key
-from gate_protocol.passes import PassRejected, PassRejectReason, PassSigner, PassVerified
+from gate_protocol.passes import token as passes
+from gate_protocol.passes.keys import PassKeyring, generate_pass_key
+from gate_protocol.passes.token import PassRejected, PassRejectReason, PassSigner, PassVerified
 from testkit.passes import MINUTE, T0, check, driver_claims, reason_of
 
 # --- rejection reasons reachable ---------------------------------------------------------

@@ -22,8 +22,8 @@ from gate_protocol.messages import (
     decode_message,
     encode_message,
 )
-from gate_protocol.pass_keys import encode_public_key, generate_pass_key
-from gate_protocol.passes import PassClaims, PassSigner
+from gate_protocol.passes.keys import encode_public_key, generate_pass_key
+from gate_protocol.passes.token import PassClaims, PassSigner
 from gate_protocol.reasons import ReasonCode
 from gate_protocol.replica import FaceTemplateRecord, PassKeyRecord
 from gate_protocol.topics import GateChannel

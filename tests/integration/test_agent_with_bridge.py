@@ -12,7 +12,7 @@ from firmware_bridge.drivers.simulated import SimulatedTurnstile
 from firmware_bridge.service import Bridge
 from gate_agent.app import AgentApp
 from gate_protocol.messages import AccessEvent, Decision, decode_message
-from gate_protocol.pass_keys import encode_private_key, encode_public_key
+from gate_protocol.passes.keys import encode_private_key, encode_public_key
 from gate_protocol.reasons import ReasonCode
 from gate_protocol.replica import CommandKeyRecord
 from gate_protocol.topics import GateChannel

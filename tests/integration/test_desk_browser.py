@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 import zxingcpp
 
-from gate_protocol.pass_keys import PassKeyring
-from gate_protocol.passes import PassVerified, verify_pass
+from gate_protocol.passes.keys import PassKeyring
+from gate_protocol.passes.token import PassVerified, verify_pass
 from testkit.api.desk_server import PASSWORD, PUBLIC_KEYS, DeskServer, run_desk_server
 
 FACES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "faces"

@@ -28,7 +28,7 @@ from gate_protocol.messages import (
     decode_message,
     encode_message,
 )
-from gate_protocol.pass_keys import encode_public_key
+from gate_protocol.passes.keys import encode_public_key
 from gate_protocol.topics import GateChannel, GateTopic, NodeKind, build_topic
 from portgate.broker.site_config import GateEntry, SiteConfig
 from testkit.mosquitto import MosquittoFactory

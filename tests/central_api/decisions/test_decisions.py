@@ -13,8 +13,8 @@ from central_api.crud.sites import set_threat_level
 from central_api.decisions.in_session import decide_in_session
 from central_api.models import Alarm, Appointment, PersonUpdate, WatchlistEntryCreate, Zone
 from gate_protocol.api_models import DecisionQuery
-from gate_protocol.pass_keys import encode_public_key, generate_pass_key
-from gate_protocol.passes import PassClaims, PassSigner
+from gate_protocol.passes.keys import encode_public_key, generate_pass_key
+from gate_protocol.passes.token import PassClaims, PassSigner
 from gate_protocol.records import AntiPassback, PersonKind, PersonStatus, WatchlistAction
 from testkit.api.decisions import (
     FACE_OK,

@@ -13,8 +13,8 @@ from sqlmodel import Session, select
 
 from central_api.config import Settings
 from central_api.models import Appointment, Role
-from gate_protocol.pass_keys import PassKeyring
-from gate_protocol.passes import PassRejected, PassRejectReason, PassVerified, verify_pass
+from gate_protocol.passes.keys import PassKeyring
+from gate_protocol.passes.token import PassRejected, PassRejectReason, PassVerified, verify_pass
 from testkit.api.enrollment import PUBLIC_KEYS, clear_enroll_tables, enroll_settings, face
 from testkit.api.world import World
 

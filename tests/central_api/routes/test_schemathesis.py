@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from central_api.app import create_app
 from central_api.config import Settings
 from central_api.models import Role
-from gate_protocol.pass_keys import encode_private_key, encode_public_key, generate_pass_key
+from gate_protocol.passes.keys import encode_private_key, encode_public_key, generate_pass_key
 from testkit.api.world import World, seed_world
 
 GATE_ROUTES = (

@@ -15,8 +15,14 @@ from gate_agent.decision.replica_policy import (
 )
 from gate_protocol.api_models import DecisionAnswer
 from gate_protocol.messages import CredentialKind, DecidedBy, Decision, Direction
-from gate_protocol.pass_keys import encode_public_key, generate_pass_key
-from gate_protocol.passes import PassClaims, PassRejected, PassSigner, PassVerified, verify_pass
+from gate_protocol.passes.keys import encode_public_key, generate_pass_key
+from gate_protocol.passes.token import (
+    PassClaims,
+    PassRejected,
+    PassSigner,
+    PassVerified,
+    verify_pass,
+)
 from gate_protocol.policy import FaceEvidence
 from gate_protocol.reasons import ReasonCode
 from gate_protocol.records import AppointmentRecord, OfflinePolicy

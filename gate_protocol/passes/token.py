@@ -64,17 +64,17 @@ from pydantic import (
     model_validator,
 )
 
-from gate_protocol.pass_codec import SIGNATURE_BYTES as _SIGNATURE_BYTES
-from gate_protocol.pass_codec import MalformedPassError as _MalformedError
-from gate_protocol.pass_codec import decode_digits as _decode_digits
-from gate_protocol.pass_codec import encode_digits as _encode_digits
-from gate_protocol.pass_codec import pack_text as _pack_text
-from gate_protocol.pass_codec import read_varint as _read_varint
-from gate_protocol.pass_codec import unpack_text as _unpack_text
-from gate_protocol.pass_codec import unzigzag as _unzigzag
-from gate_protocol.pass_codec import varint as _varint
-from gate_protocol.pass_codec import zigzag as _zigzag
-from gate_protocol.pass_keys import PassKeyring, check_key_id
+from gate_protocol.passes.codec import SIGNATURE_BYTES as _SIGNATURE_BYTES
+from gate_protocol.passes.codec import MalformedPassError as _MalformedError
+from gate_protocol.passes.codec import decode_digits as _decode_digits
+from gate_protocol.passes.codec import encode_digits as _encode_digits
+from gate_protocol.passes.codec import pack_text as _pack_text
+from gate_protocol.passes.codec import read_varint as _read_varint
+from gate_protocol.passes.codec import unpack_text as _unpack_text
+from gate_protocol.passes.codec import unzigzag as _unzigzag
+from gate_protocol.passes.codec import varint as _varint
+from gate_protocol.passes.codec import zigzag as _zigzag
+from gate_protocol.passes.keys import PassKeyring, check_key_id
 
 __all__ = [
     "DEFAULT_CLOCK_SKEW",
@@ -201,7 +201,7 @@ class PassSigner:
     """Issues pass tokens with one Ed25519 private key.
 
     Args:
-        private_key: The signing key (see `gate_protocol.pass_keys`).
+        private_key: The signing key (see `gate_protocol.passes.keys`).
         key_id: Its key id, as in the verifiers' keyrings.
     """
 

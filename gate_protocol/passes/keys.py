@@ -1,7 +1,7 @@
 """Ed25519 keys for signed pass tokens: generation, text forms and the verifier's keyring.
 
 The central API holds the private keys (one per key id) and signs passes with
-`gate_protocol.passes.PassSigner`; gate agents hold only a `PassKeyring` of public keys
+`gate_protocol.passes.token.PassSigner`; gate agents hold only a `PassKeyring` of public keys
 and verify offline. Key ids are 1 to 8 characters of ``0-9 A-Z`` and travel inside every
 token, so rotating keys is: add the new public key to every keyring, sign with the new
 key, drop the old public key once its last pass has expired.
