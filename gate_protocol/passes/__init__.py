@@ -4,3 +4,5 @@
 its compact binary and base-44 encoding, `keys` the signing keys and the keyring a gate
 verifies with.
 """
+
+__all__: list[str] = []

@@ -11,8 +11,8 @@ def test_package_exports_exactly_its_all() -> None:
 
 
 def test_every_module_declares_all_and_exports_only_what_exists() -> None:
-    for info in pkgutil.iter_modules(gate_protocol.__path__):
-        module = importlib.import_module(f"gate_protocol.{info.name}")
+    for info in pkgutil.walk_packages(gate_protocol.__path__, prefix="gate_protocol."):
+        module = importlib.import_module(info.name)
         exported = getattr(module, "__all__", None)
         assert exported is not None, info.name
         missing = [name for name in exported if not hasattr(module, name)]
