@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.serialization import (
     PublicFormat,
 )
 
+from gate_protocol.passes import keys as pass_keys
 from gate_protocol.passes.keys import (
     KEY_ID_PATTERN,
     PassKeyring,
@@ -30,7 +31,6 @@ from gate_protocol.passes.keys import (
     public_key_to_pem,
 )
 from gate_protocol.passes.token import PassClaims, PassSigner, PassVerified, verify_pass
-from gate_protocol.passes import keys as pass_keys
 
 T0 = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
 
