@@ -124,6 +124,9 @@ def create_app(
         openapi_url="/openapi.json" if settings.public_docs else None,
         docs_url="/docs" if settings.public_docs else None,
         redoc_url=None,
+        # Counts the bytes that arrive, for every route and the decision lane (it sits
+        # outside the middleware we add): a chunked body has no Content-Length to check.
+        max_body_size=MAX_BODY_BYTES,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -168,13 +171,16 @@ def _install_handlers(app: FastAPI) -> None:
 
 def _install_body_limit(app: FastAPI) -> None:
     app.add_middleware(BodyLimit)
-    # Outside the body limit: the lane reads only small declared bodies, and hands any
-    # other request to the app as it came.
+    # Outside the declared-length check, inside FastAPI's streaming limit: the lane reads
+    # only small declared bodies, and hands any other request to the app as it came.
     app.add_middleware(DecisionLane, state=app.state)
 
 
 class BodyLimit:
     """Refuse a declared body over MAX_BODY_BYTES (413) before anything reads it.
+
+    A body without a Content-Length (chunked) is counted as it arrives by FastAPI's own
+    limit (``max_body_size`` in `create_app`), which answers 413 once it runs over.
 
     A plain ASGI middleware: `@app.middleware("http")` would wrap every request in
     Starlette's BaseHTTPMiddleware, which costs an extra task and stream per request.
