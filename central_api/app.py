@@ -18,6 +18,7 @@ from gate_protocol.topics import (
 from sqlalchemy import Engine
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import Session
+from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from central_api.audit.chain import ensure_audit_head
@@ -124,9 +125,6 @@ def create_app(
         openapi_url="/openapi.json" if settings.public_docs else None,
         docs_url="/docs" if settings.public_docs else None,
         redoc_url=None,
-        # Counts the bytes that arrive, for every route and the decision lane (it sits
-        # outside the middleware we add): a chunked body has no Content-Length to check.
-        max_body_size=MAX_BODY_BYTES,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -170,17 +168,22 @@ def _install_handlers(app: FastAPI) -> None:
 
 
 def _install_body_limit(app: FastAPI) -> None:
-    app.add_middleware(BodyLimit)
-    # Outside the declared-length check, inside FastAPI's streaming limit: the lane reads
-    # only small declared bodies, and hands any other request to the app as it came.
+    # Outermost last. The lane reads only small declared bodies and hands any other
+    # request to the app as it came; it is inside both limits all the same.
     app.add_middleware(DecisionLane, state=app.state)
+    # Counts the bytes that arrive (a chunked body has no Content-Length to check) and
+    # raises 413 from `receive` once they run over, which the routes answer as JSON.
+    app.add_middleware(RequestBodyLimitMiddleware, max_body_size=MAX_BODY_BYTES)
+    # A declared length over the limit: our own JSON 413 before anything reads (the
+    # streaming limit would answer it in plain text).
+    app.add_middleware(BodyLimit)
 
 
 class BodyLimit:
     """Refuse a declared body over MAX_BODY_BYTES (413) before anything reads it.
 
-    A body without a Content-Length (chunked) is counted as it arrives by FastAPI's own
-    limit (``max_body_size`` in `create_app`), which answers 413 once it runs over.
+    A body without a Content-Length (chunked) is counted as it arrives by Starlette's
+    `RequestBodyLimitMiddleware`, inside this one, which answers 413 once it runs over.
 
     A plain ASGI middleware: `@app.middleware("http")` would wrap every request in
     Starlette's BaseHTTPMiddleware, which costs an extra task and stream per request.
