@@ -38,6 +38,7 @@ from central_api.routes import audit, auth, events, gates, health, people, rules
 from central_api.routes.dashboard import mount_dashboard
 from central_api.routes.desk import router as enroll_router
 from central_api.routes.gate_uploads import router as gate_uploads_router
+from central_api.security.strict_json import StrictJsonBody
 
 __all__ = ["MAX_BODY_BYTES", "BodyLimit", "create_app"]
 
@@ -171,6 +172,8 @@ def _install_body_limit(app: FastAPI) -> None:
     # Outermost last. The lane reads only small declared bodies and hands any other
     # request to the app as it came; it is inside both limits all the same.
     app.add_middleware(DecisionLane, state=app.state)
+    # NaN, Infinity, 1e999 in a JSON body: one 422 before the lane and every route.
+    app.add_middleware(StrictJsonBody)
     # Counts the bytes that arrive (a chunked body has no Content-Length to check) and
     # raises 413 from `receive` once they run over, which the routes answer as JSON.
     app.add_middleware(RequestBodyLimitMiddleware, max_body_size=MAX_BODY_BYTES)
