@@ -34,7 +34,18 @@ from central_api.decisions.live_reader import LiveReader, conninfo_of
 from central_api.errors import ServiceError
 from central_api.gc_watch import watch_gc
 from central_api.ingest.worker import IngestWorker
-from central_api.routes import audit, auth, events, gates, health, people, rules, sites, users
+from central_api.routes import (
+    audit,
+    auth,
+    dead_letters,
+    events,
+    gates,
+    health,
+    people,
+    rules,
+    sites,
+    users,
+)
 from central_api.routes.dashboard import mount_dashboard
 from central_api.routes.desk import router as enroll_router
 from central_api.routes.gate_uploads import router as gate_uploads_router
@@ -138,7 +149,7 @@ def create_app(
         preload=partial(preload_decision_inputs, engine=engine), freeze_gc=server
     )
     app.include_router(gates.decision_router)
-    for module in (health, auth, users, sites, people, rules, events, gates, audit):
+    for module in (health, auth, users, sites, people, rules, events, gates, audit, dead_letters):
         app.include_router(module.router)
     app.include_router(enroll_router)  # security-desk enrollment (issue 6)
     app.include_router(gate_uploads_router)  # agents confirm what is stored, send the rest

@@ -11,7 +11,7 @@ import re
 
 from pydantic import AfterValidator
 
-__all__ = ["NoControlCharacters", "refuse_control_characters"]
+__all__ = ["NoControlCharacters", "escape_control_characters", "refuse_control_characters"]
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -26,6 +26,11 @@ def refuse_control_characters(value: str) -> str:
             "characters"
         )
     return value
+
+
+def escape_control_characters(value: str) -> str:
+    r"""`value` with each control character written as ``\xNN`` (text refused as is)."""
+    return _CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", value)
 
 
 NoControlCharacters = AfterValidator(refuse_control_characters)
