@@ -18,6 +18,7 @@ from gate_protocol.topics import (
 from sqlalchemy import Engine
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import Session
+from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from central_api.audit.chain import ensure_audit_head
@@ -34,10 +35,22 @@ from central_api.decisions.live_reader import LiveReader, conninfo_of
 from central_api.errors import ServiceError
 from central_api.gc_watch import watch_gc
 from central_api.ingest.worker import IngestWorker
-from central_api.routes import audit, auth, events, gates, health, people, rules, sites, users
+from central_api.routes import (
+    audit,
+    auth,
+    dead_letters,
+    events,
+    gates,
+    health,
+    people,
+    rules,
+    sites,
+    users,
+)
 from central_api.routes.dashboard import mount_dashboard
 from central_api.routes.desk import router as enroll_router
 from central_api.routes.gate_uploads import router as gate_uploads_router
+from central_api.security.strict_json import StrictJsonBody
 
 __all__ = ["MAX_BODY_BYTES", "BodyLimit", "create_app"]
 
@@ -141,7 +154,7 @@ def create_app(
         preload=partial(preload_decision_inputs, engine=engine), freeze_gc=server
     )
     app.include_router(gates.decision_router)
-    for module in (health, auth, users, sites, people, rules, events, gates, audit):
+    for module in (health, auth, users, sites, people, rules, events, gates, audit, dead_letters):
         app.include_router(module.router)
     app.include_router(enroll_router)  # security-desk enrollment (issue 6)
     app.include_router(gate_uploads_router)  # agents confirm what is stored, send the rest
@@ -188,14 +201,24 @@ def _install_handlers(app: FastAPI) -> None:
 
 
 def _install_body_limit(app: FastAPI) -> None:
-    app.add_middleware(BodyLimit)
-    # Outside the body limit: the lane reads only small declared bodies, and hands any
-    # other request to the app as it came.
+    # Outermost last. The lane reads only small declared bodies and hands any other
+    # request to the app as it came; it is inside both limits all the same.
     app.add_middleware(DecisionLane, state=app.state)
+    # NaN, Infinity, 1e999 in a JSON body: one 422 before the lane and every route.
+    app.add_middleware(StrictJsonBody)
+    # Counts the bytes that arrive (a chunked body has no Content-Length to check) and
+    # raises 413 from `receive` once they run over, which the routes answer as JSON.
+    app.add_middleware(RequestBodyLimitMiddleware, max_body_size=MAX_BODY_BYTES)
+    # A declared length over the limit: our own JSON 413 before anything reads (the
+    # streaming limit would answer it in plain text).
+    app.add_middleware(BodyLimit)
 
 
 class BodyLimit:
     """Refuse a declared body over MAX_BODY_BYTES (413) before anything reads it.
+
+    A body without a Content-Length (chunked) is counted as it arrives by Starlette's
+    `RequestBodyLimitMiddleware`, inside this one, which answers 413 once it runs over.
 
     A plain ASGI middleware: `@app.middleware("http")` would wrap every request in
     Starlette's BaseHTTPMiddleware, which costs an extra task and stream per request.

@@ -23,6 +23,7 @@ __all__ = [
     "DECISION_SECONDS",
     "EVENTS_TOTAL",
     "GC_PAUSE_SECONDS",
+    "INGEST_DEAD_LETTERS_TOTAL",
     "INGEST_QUEUE",
     "INGEST_REJECTED_TOTAL",
     "MULTIPROC_ENV",
@@ -44,6 +45,11 @@ DECISION_SECONDS = Histogram(
 )
 INGEST_REJECTED_TOTAL = Counter(
     "portgate_ingest_rejected_total", "Ingested messages refused, by reason.", ["reason"]
+)
+INGEST_DEAD_LETTERS_TOTAL = Counter(
+    "portgate_ingest_dead_letters_total",
+    "MQTT messages kept as dead letters (refused or not storable), by reason.",
+    ["reason"],
 )
 GC_PAUSE_SECONDS = Histogram(
     "portgate_gc_pause_seconds",

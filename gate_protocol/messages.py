@@ -24,6 +24,7 @@ from gate_protocol.ids import BadgeNumber, Id
 from gate_protocol.message_base import MessageBase as _Message
 from gate_protocol.message_base import new_id
 from gate_protocol.reasons import ReasonCode
+from gate_protocol.text import NoControlCharacters
 from gate_protocol.topics import NodeKind
 
 __all__ = [
@@ -64,7 +65,7 @@ SCHEMA_VERSION = 1
 # Larger payloads are refused before JSON parsing: no legitimate message comes near it.
 MAX_PAYLOAD_BYTES = 16 * 1024
 
-Text = Annotated[str, StringConstraints(max_length=500)]
+Text = Annotated[str, StringConstraints(max_length=500), NoControlCharacters]
 Lane = Annotated[int, Field(ge=0, le=63)]
 Score = Annotated[float, Field(ge=0.0, le=10.0, allow_inf_nan=False)]
 
@@ -258,7 +259,7 @@ class AlarmNotice(_Message):
     person_id: Id | None = None
     lane: Lane | None = None
     at: AwareDatetime
-    detail: Annotated[str, StringConstraints(max_length=1000)] = ""
+    detail: Annotated[str, StringConstraints(max_length=1000), NoControlCharacters] = ""
 
 
 class AlarmAcknowledged(_Message):
@@ -266,7 +267,9 @@ class AlarmAcknowledged(_Message):
 
     kind: Literal["alarm_acknowledged"] = "alarm_acknowledged"
     alarm_id: Id
-    acknowledged_by: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    acknowledged_by: Annotated[
+        str, StringConstraints(min_length=1, max_length=64), NoControlCharacters
+    ]
     acknowledged_at: AwareDatetime
     comment: Text = ""
 
@@ -297,7 +300,7 @@ class NodeStatus(_Message):
     kind: Literal["node_status"] = "node_status"
     node: NodeKind
     state: NodeState
-    version: Annotated[str, StringConstraints(max_length=40)]
+    version: Annotated[str, StringConstraints(max_length=40), NoControlCharacters]
     replica_version: Annotated[int, Field(ge=0)] | None = None
     # When the agent's replica was last known current: generated, or confirmed by its last
     # sync, whichever is later. The offline max-age rule counts the replica's age from it.

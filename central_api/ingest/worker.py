@@ -4,8 +4,10 @@ The paho callback only calls `IngestWorker.enqueue`; the worker drains the queue
 batches of up to `batch` messages, validates each (`accept_message`), stores all the
 batch's events with ONE ``INSERT ... ON CONFLICT (event_id) DO NOTHING`` and commits, and
 only then acknowledges the batch's messages to the broker: a message is never acknowledged
-before it is stored (or refused for good), so a crash loses nothing. A message it refuses
-is counted and logged; it never stops the loop. After each commit, what was new is handed,
+before it is stored (or refused for good), so a crash loses nothing. A message it refuses,
+or one that fails to store while the database works (a poison message), is counted, logged
+and kept as a dead letter (`central_api.ingest.dead_letters`) in the same transaction, then
+acknowledged; it never stops the loop nor comes back. After each commit, what was new is handed,
 decoded, to the taps (`central_api.ingest.taps`: the live dashboard).
 """
 
@@ -19,6 +21,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from central_api.bus.mqtt import Ack
+from central_api.ingest.dead_letters import count_dead_letters, dead_letter, keep_store_failure
 from central_api.ingest.store import (
     RejectedMessage,
     accept_message,
@@ -126,9 +129,11 @@ class IngestWorker:
         if not real:
             return
         try:
+            dead: list[str] = []
             with Session(self._engine) as session:
-                stored = self._store_batch(session, real)
+                stored = self._store_batch(session, real, dead)
                 session.commit()
+            count_dead_letters(dead)
             _ack_all(real)
         except Exception:
             logger.exception("ingest batch failed; storing its messages one by one")
@@ -140,19 +145,23 @@ class IngestWorker:
             self.taps.ingested(stored)
 
     def _store_one(self, topic: str, payload: bytes, ack: Ack | None) -> Ingested | None:
+        dead: list[str] = []
         try:
             with Session(self._engine) as session:
-                stored = self._handle(session, topic, payload)
+                stored = self._handle(session, topic, payload, dead)
                 session.commit()
-        except Exception:
+        except Exception as exc:
             INGEST_REJECTED_TOTAL.labels(reason="store_error").inc()
-            # Not acknowledged: the broker delivers it again after a reconnect.
-            logger.exception("message on %s could not be stored", topic)
+            logger.exception("message on %s could not be stored", topic[:200])
+            if keep_store_failure(engine=self._engine, topic=topic, payload=payload, exc=exc):
+                _ack_all([(topic, payload, ack)])
+            # Else not acknowledged: the database is away, the broker delivers it again.
             return None
+        count_dead_letters(dead)
         _ack_all([(topic, payload, ack)])
         return stored
 
-    def _store_batch(self, session: Session, items: list[_Item]) -> list[Ingested]:
+    def _store_batch(self, session: Session, items: list[_Item], dead: list[str]) -> list[Ingested]:
         # Every gate of the batch and its site in two queries, held until the batch is
         # stored: accept_message and the insider checks then find them in the session's
         # identity map (which holds objects only as long as someone references them).
@@ -165,7 +174,7 @@ class IngestWorker:
         events: list[tuple[str, str, AccessEvent]] = []
         stored: list[Ingested] = []
         for topic, payload, _ in items:
-            accepted = self._accept(session, topic, payload)
+            accepted = self._accept(session, topic, payload, dead)
             if accepted is None:
                 continue
             gate, message = accepted
@@ -184,23 +193,30 @@ class IngestWorker:
         ]
 
     @staticmethod
-    def _accept(session: Session, topic: str, payload: bytes) -> tuple[Gate, GateMessage] | None:
+    def _accept(
+        session: Session, topic: str, payload: bytes, dead: list[str]
+    ) -> tuple[Gate, GateMessage] | None:
+        """The message's gate and model, or None: refused, kept as a dead letter."""
         try:
             return accept_message(session=session, topic=topic, payload=payload)
         except RejectedMessage as exc:
             INGEST_REJECTED_TOTAL.labels(reason=exc.reason).inc()
             logger.warning("MQTT message on %s rejected: %s", topic[:200], exc)
+            session.add(
+                dead_letter(topic=topic, payload=payload, reason=exc.reason, error=str(exc))
+            )
+            dead.append(exc.reason)
             return None
 
-    @staticmethod
-    def _handle(session: Session, topic: str, payload: bytes) -> Ingested | None:
+    @classmethod
+    def _handle(
+        cls, session: Session, topic: str, payload: bytes, dead: list[str]
+    ) -> Ingested | None:
         # Every rejection happens before the message writes anything, so no savepoint.
-        try:
-            gate, message = accept_message(session=session, topic=topic, payload=payload)
-        except RejectedMessage as exc:
-            INGEST_REJECTED_TOTAL.labels(reason=exc.reason).inc()
-            logger.warning("MQTT message on %s rejected: %s", topic[:200], exc)
+        accepted = cls._accept(session, topic, payload, dead)
+        if accepted is None:
             return None
+        gate, message = accepted
         if not store_message(session=session, gate=gate, message=message):
             return None
         return Ingested(gate.site_id, gate.id, message)

@@ -1,5 +1,6 @@
 """The SQLModel tables and API models of the central API, split per area."""
 
+from central_api.models.dead_letters import DeadLetter, DeadLetterPublic
 from central_api.models.events import (
     AccessEventPublic,
     AccessEventRecord,
@@ -87,6 +88,8 @@ __all__ = [
     "Credential",
     "CredentialCreate",
     "CredentialPublic",
+    "DeadLetter",
+    "DeadLetterPublic",
     "DecisionDataChange",
     "DecisionDataVersion",
     "FaceTemplate",

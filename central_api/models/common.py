@@ -3,6 +3,7 @@
 from enum import StrEnum
 from typing import Annotated, Any
 
+from gate_protocol.text import NoControlCharacters
 from pydantic import StringConstraints
 from sqlalchemy import Dialect, String
 from sqlalchemy.types import TypeDecorator
@@ -20,9 +21,11 @@ __all__ = [
 ]
 
 NameStr = Annotated[
-    str, StringConstraints(min_length=1, max_length=120, strip_whitespace=True, pattern=r"\S")
+    str,
+    StringConstraints(min_length=1, max_length=120, strip_whitespace=True, pattern=r"\S"),
+    NoControlCharacters,
 ]
-TextStr = Annotated[str, StringConstraints(max_length=500)]
+TextStr = Annotated[str, StringConstraints(max_length=500), NoControlCharacters]
 
 
 class StrEnumType(TypeDecorator[StrEnum]):

@@ -2,5 +2,6 @@
 
 Who is calling and what they may see: users (JWT bearer or session cookie, by role), gate
 agents' API keys, a site-bound user's scope, page security (login redirect, CSRF), face
-templates at rest (AES-256-GCM) and the gates' command keys that sign OpenCommands.
+templates at rest (AES-256-GCM), the gates' command keys that sign OpenCommands, and request
+bodies whose JSON holds NaN, Infinity or numbers out of range (`strict_json`).
 """
