@@ -8,6 +8,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
 from central_api.audit.chain import append_audit
+from central_api.crud.users import end_sessions
 from central_api.deps import SessionDep, SettingsDep
 from central_api.models import User, UserPublic
 from central_api.security.auth import COOKIE_NAME, AnyUser, authenticate_user, create_token
@@ -129,8 +130,9 @@ def login_submit(
 
 
 @router.post("/logout")
-def logout(user: AnyUser) -> RedirectResponse:
-    """Drop the session cookie."""
+def logout(user: AnyUser, session: SessionDep) -> RedirectResponse:
+    """End the user's sessions on the server (every token issued so far) and drop the cookie."""
+    end_sessions(session=session, username=user.username, actor=user.actor)
     response = RedirectResponse("/login", status_code=status.HTTP_303_SEE_OTHER)
     response.delete_cookie(COOKIE_NAME, path="/")
     return response
