@@ -37,6 +37,7 @@ from central_api.routes import audit, auth, events, gates, health, people, rules
 from central_api.routes.dashboard import mount_dashboard
 from central_api.routes.desk import router as enroll_router
 from central_api.routes.gate_uploads import router as gate_uploads_router
+from central_api.security.login_throttle import LoginThrottle
 
 __all__ = ["MAX_BODY_BYTES", "BodyLimit", "create_app"]
 
@@ -132,6 +133,7 @@ def create_app(
     app.state.live_reader = LiveReader(conninfo_of(engine)) if is_postgres(engine) else None
     app.state.bus = bus
     app.state.ingest = worker
+    app.state.login_throttle = LoginThrottle()  # failed logins, per account and address
     app.state.decision_cache = DecisionCache(
         preload=partial(preload_decision_inputs, engine=engine), freeze_gc=server
     )

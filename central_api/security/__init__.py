@@ -1,6 +1,7 @@
 """Security: callers, their scope, page protection, templates at rest.
 
-Who is calling and what they may see: users (JWT bearer or session cookie, by role), gate
-agents' API keys, a site-bound user's scope, page security (login redirect, CSRF) and face
-templates at rest (AES-256-GCM).
+Who is calling and what they may see: users (JWT bearer or session cookie, by role, ended on
+the server by the session epoch), the one CSRF rule for cookie-authenticated changes, login
+throttling, gate agents' API keys, a site-bound user's scope, page security (login
+redirect, the CSRF token) and face templates at rest (AES-256-GCM).
 """
