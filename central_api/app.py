@@ -37,6 +37,7 @@ from central_api.routes import audit, auth, events, gates, health, people, rules
 from central_api.routes.dashboard import mount_dashboard
 from central_api.routes.desk import router as enroll_router
 from central_api.routes.gate_uploads import router as gate_uploads_router
+from central_api.security.headers import SecurityHeaders
 from central_api.security.login_throttle import LoginThrottle
 
 __all__ = ["MAX_BODY_BYTES", "BodyLimit", "create_app"]
@@ -145,6 +146,7 @@ def create_app(
     mount_dashboard(app)  # issue 7: live dashboard, taps this process's ingest
     _install_handlers(app)
     _install_body_limit(app)
+    app.add_middleware(SecurityHeaders, docs_paths=frozenset({"/docs", "/docs/oauth2-redirect"}))
 
     return app
 

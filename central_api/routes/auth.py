@@ -162,7 +162,7 @@ def login_submit(
     return response
 
 
-@router.post("/logout")
+@router.post("/logout", include_in_schema=False)  # a page action: it answers a redirect
 def logout(user: AnyUser, session: SessionDep) -> RedirectResponse:
     """End the user's sessions on the server (every token issued so far) and drop the cookie."""
     end_sessions(session=session, username=user.username, actor=user.actor)
