@@ -50,6 +50,8 @@ from central_api.routes import (
 from central_api.routes.dashboard import mount_dashboard
 from central_api.routes.desk import router as enroll_router
 from central_api.routes.gate_uploads import router as gate_uploads_router
+from central_api.security.headers import SecurityHeaders
+from central_api.security.login_throttle import LoginThrottle
 from central_api.security.strict_json import StrictJsonBody
 
 __all__ = ["MAX_BODY_BYTES", "BodyLimit", "create_app"]
@@ -150,6 +152,7 @@ def create_app(
     app.state.live_reader = LiveReader(conninfo_of(engine)) if is_postgres(engine) else None
     app.state.bus = bus
     app.state.ingest = worker
+    app.state.login_throttle = LoginThrottle()  # failed logins, per account and address
     app.state.decision_cache = DecisionCache(
         preload=partial(preload_decision_inputs, engine=engine), freeze_gc=server
     )
@@ -161,6 +164,7 @@ def create_app(
     mount_dashboard(app)  # issue 7: live dashboard, taps this process's ingest
     _install_handlers(app)
     _install_body_limit(app)
+    app.add_middleware(SecurityHeaders, docs_paths=frozenset({"/docs", "/docs/oauth2-redirect"}))
 
     return app
 

@@ -135,11 +135,13 @@ def add_credential(
 def revoke_credential(*, session: Session, credential_id: int, actor: str) -> Credential:
     """Revoke a badge or pass for good (audited; gates learn within a second)."""
     credential = session.get(Credential, credential_id)
-    if credential is None:
+    # Credentials are reached through their person, whose lookup is site-scoped: another
+    # site's credential is not there for a site-bound user, revoked or not.
+    person = session.get(Person, credential.person_id) if credential else None
+    if credential is None or person is None:
         raise NotFoundError(f"credential {credential_id} not found")
     if credential.revoked_at is None:
         credential.revoked_at = utc_now()
-        person = get_person(session=session, person_id=credential.person_id)
         commit_audited(
             session,
             actor=actor,

@@ -19,9 +19,11 @@ __all__ = [
     "MIN_PASSWORD_LENGTH",
     "check_user_site",
     "create_user",
+    "end_sessions",
     "get_user",
     "list_users",
     "set_user_active",
+    "set_user_password",
     "set_user_site",
 ]
 
@@ -131,3 +133,33 @@ def set_user_site(*, session: Session, username: str, site_id: str | None, actor
         rows=[user],
     )
     return user
+
+
+def set_user_password(
+    *, session: Session, username: str, password: str, actor: str, site_id: str | None = None
+) -> User:
+    """Set a user's password and end every session it had (audited, never the password)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidError(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
+    user = _require_user(session, username, site_id)
+    user.password_hash = hash_password(password)
+    user.session_epoch += 1
+    commit_audited(
+        session,
+        actor=actor,
+        action="user.password",
+        target=f"user:{username}",
+        after={"sessions_ended": True},
+        rows=[user],
+    )
+    return user
+
+
+def end_sessions(*, session: Session, username: str, actor: str) -> None:
+    """End every session and token of `username` (logout; audited)."""
+    with unscoped(session):
+        user = get_user(session=session, username=username)
+    if user is None:
+        return
+    user.session_epoch += 1
+    commit_audited(session, actor=actor, action="logout", target=f"user:{username}", rows=[user])

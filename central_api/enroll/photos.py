@@ -35,6 +35,7 @@ __all__ = [
     "confirm_pending",
     "count_templates",
     "delete_template",
+    "get_pending",
     "reject_pending",
 ]
 
@@ -211,7 +212,8 @@ def _hold_for_confirmation(
     )
 
 
-def _pending(session: Session, pending_id: str) -> PendingFace:
+def get_pending(session: Session, pending_id: str) -> PendingFace:
+    """The pending face `pending_id` (NotFoundError when decided, expired or unknown)."""
     pending = session.get(PendingFace, pending_id)
     if pending is None:
         raise NotFoundError(f"pending face {pending_id!r} not found (decided or expired)")
@@ -226,7 +228,7 @@ def confirm_pending(
     Raises:
         ConflictError: The confirmer is the user who captured the face, or 5 templates exist.
     """
-    pending = _pending(session, pending_id)
+    pending = get_pending(session, pending_id)
     if confirmer == pending.requested_by:
         raise ConflictError("a second desk user must confirm: not the one who captured the face")
     person_id = pending.person_id
@@ -268,7 +270,7 @@ def confirm_pending(
 
 def reject_pending(*, session: Session, pending_id: str, actor: str) -> None:
     """Drop a face held for confirmation (audited): it is not enrolled."""
-    pending = _pending(session, pending_id)
+    pending = get_pending(session, pending_id)
     append_audit(
         session=session,
         actor=actor,

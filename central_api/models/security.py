@@ -50,6 +50,8 @@ class User(SQLModel, table=True):
     site_id: str | None = Field(default=None, foreign_key="site.id", index=True, max_length=64)
     active: bool = True
     created_at: datetime = time_field(default_factory=utc_now)
+    # Part of every token; bumped by logout and password change to end its sessions.
+    session_epoch: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class UserPublic(SQLModel):

@@ -1,16 +1,19 @@
 """Log in: OAuth2 password flow for API clients, a form and a session cookie for pages."""
 
+import html
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, HTTPException, status
+from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
 from central_api.audit.chain import append_audit
+from central_api.crud.users import end_sessions
 from central_api.deps import SessionDep, SettingsDep
 from central_api.models import User, UserPublic
-from central_api.security.auth import COOKIE_NAME, AnyUser, authenticate_user, create_token
+from central_api.security.auth import COOKIE_NAME, AnyUser, create_token
+from central_api.security.login import LoginRefused, check_password, refused_answer
 
 __all__ = ["router"]
 
@@ -45,29 +48,50 @@ class Token(BaseModel):
     expires_in: int
 
 
-def _login(*, session: SessionDep, username: str, password: str, via: str) -> User | None:
+def _login(
+    *, session: SessionDep, request: Request, username: str, password: str, via: str
+) -> User | None:
+    """Check the password through the throttle; audit a success (failures: in bulk only).
+
+    Raises:
+        LoginRefused: Too many failures of late for this account or client address.
+    """
     if len(username) > 64 or len(password) > 256:
         return None
-    user = authenticate_user(session=session, username=username, password=password)
+    checked = check_password(
+        session=session, request=request, username=username, password=password, via=via
+    )
+    if checked.user is None:
+        return None
     append_audit(
         session=session,
-        actor=f"user:{username[:64]}" if user else "anonymous",
-        action="login" if user else "login.failed",
-        target=f"user:{username[:64]}",
-        after={"via": via},
+        actor=f"user:{username}",
+        action="login",
+        target=f"user:{username}",
+        after={"via": via, "failures_before": checked.failures_before},
     )
     session.commit()
-    return user
+    return checked.user
 
 
 @router.post("/api/v1/auth/token", response_model=Token)
 def login_for_token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    request: Request,
     session: SessionDep,
     settings: SettingsDep,
 ) -> Token:
-    """Exchange a user name and password for a short-lived JWT (public)."""
-    user = _login(session=session, username=form.username, password=form.password, via="token")
+    """Exchange a user name and password for a short-lived JWT (public; throttled: 429)."""
+    try:
+        user = _login(
+            session=session,
+            request=request,
+            username=form.username,
+            password=form.password,
+            via="token",
+        )
+    except LoginRefused as refused:
+        raise refused_answer(refused) from None
     if user is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
@@ -100,6 +124,7 @@ def _safe_next(value: str) -> str:
 
 @router.post("/login", response_class=HTMLResponse, response_model=None)
 def login_submit(
+    request: Request,
     session: SessionDep,
     settings: SettingsDep,
     username: Annotated[str, Form(max_length=64)],
@@ -107,7 +132,16 @@ def login_submit(
     next: Annotated[str, Form(max_length=200)] = "/",  # noqa: A002
 ) -> HTMLResponse | RedirectResponse:
     """Check the form like the token endpoint; on success set the session cookie (public)."""
-    user = _login(session=session, username=username, password=password, via="form")
+    try:
+        user = _login(
+            session=session, request=request, username=username, password=password, via="form"
+        )
+    except LoginRefused as refused:
+        return HTMLResponse(
+            _LOGIN_PAGE.format(error=f"<p role=alert>{html.escape(str(refused))}.</p>", next="/"),
+            status_code=status.HTTP_429_TOO_MANY_REQUESTS,
+            headers={"Retry-After": str(refused.retry_after_s)},
+        )
     if user is None:
         return HTMLResponse(
             _LOGIN_PAGE.format(error="<p role=alert>Wrong user name or password.</p>", next="/"),
@@ -128,9 +162,10 @@ def login_submit(
     return response
 
 
-@router.post("/logout")
-def logout(user: AnyUser) -> RedirectResponse:
-    """Drop the session cookie."""
+@router.post("/logout", include_in_schema=False)  # a page action: it answers a redirect
+def logout(user: AnyUser, session: SessionDep) -> RedirectResponse:
+    """End the user's sessions on the server (every token issued so far) and drop the cookie."""
+    end_sessions(session=session, username=user.username, actor=user.actor)
     response = RedirectResponse("/login", status_code=status.HTTP_303_SEE_OTHER)
     response.delete_cookie(COOKIE_NAME, path="/")
     return response

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from central_api.deps import SessionDep, SettingsDep
 from central_api.metrics import exposition
 from central_api.models import Role
-from central_api.security.auth import UserPrincipal, require_role
+from central_api.security.auth import UserPrincipal, check_site_wide, require_role
 
 __all__ = ["MetricsAccess", "router"]
 
@@ -57,6 +57,8 @@ class MetricsAccess:
         principal: UserPrincipal = self._admin(
             request, session, settings, token if scheme.lower() == "bearer" else None
         )
+        # The metrics are the whole process's, every site's: a site admin may not read them.
+        check_site_wide(principal)
         return principal.actor
 
 

@@ -37,6 +37,12 @@ class UserActiveIn(BaseModel):
     active: bool
 
 
+class UserPasswordIn(BaseModel):
+    """A new password; it ends every session of the user."""
+
+    password: str = Field(min_length=12, max_length=256)
+
+
 class UserSiteIn(BaseModel):
     """Bind a user to a site; null makes an admin site-wide (site-wide admins only)."""
 
@@ -98,3 +104,17 @@ def set_site(
         session=session, username=username, site_id=body.site_id, actor=admin.actor
     )
     return UserPublic.model_validate(user, from_attributes=True)
+
+
+@router.put("/{username}/password", status_code=204)
+def set_password(
+    username: UsernamePath, body: UserPasswordIn, session: SessionDep, admin: AdminUser
+) -> None:
+    """Set a user's password; every token and session cookie the user had stops working."""
+    crud.set_user_password(
+        session=session,
+        username=username,
+        password=body.password,
+        actor=admin.actor,
+        site_id=admin.site_id,
+    )

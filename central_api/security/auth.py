@@ -20,6 +20,7 @@ from central_api.config import Settings
 from central_api.db import utc_now
 from central_api.deps import SessionDep, SettingsDep
 from central_api.models import Role, User
+from central_api.security.csrf import check_cookie_request
 from central_api.security.gate_keys import (
     GATE_KEY_HEADER,
     GateAgent,
@@ -89,6 +90,7 @@ def create_token(*, settings: Settings, user: User, minutes: int, purpose: str) 
         "sub": user.username,
         "role": str(user.role),
         "typ": purpose,
+        "ep": user.session_epoch,
         "iat": now,
         "exp": now + timedelta(minutes=minutes),
     }
@@ -113,6 +115,25 @@ class UserPrincipal:
         return self.site_id is None or self.site_id == site_id
 
 
+def _user_of_token(session: Session, settings: Settings, raw: str) -> User:
+    try:
+        claims = jwt.decode(
+            raw,
+            settings.jwt_secret(),
+            algorithms=[_ALGORITHM],
+            options={"require": ["exp", "sub", "role", "ep"]},
+        )
+    except jwt.PyJWTError:
+        raise unauthorized("invalid or expired token") from None
+    user = session.exec(select(User).where(User.username == str(claims["sub"]))).first()
+    if user is None or not user.active:
+        raise unauthorized("user no longer exists or is disabled")
+    # Logout and a password change bump the epoch: every token issued before is dead.
+    if claims["ep"] != user.session_epoch:
+        raise unauthorized("session ended (logged out or password changed): log in again")
+    return user
+
+
 class RoleRequirement:
     """Dependency: a logged-in user with one of `roles` (admins pass every requirement)."""
 
@@ -126,22 +147,18 @@ class RoleRequirement:
         settings: SettingsDep,
         token: Annotated[str | None, Depends(_bearer)],
     ) -> UserPrincipal:
-        """Resolve the caller from the bearer token, else the session cookie."""
-        raw = token or request.cookies.get(COOKIE_NAME)
+        """Resolve the caller from the bearer token, else the session cookie.
+
+        A cookie-authenticated state change must pass the CSRF rule (`central_api.security.
+        csrf`); a token issued before the user's last logout or password change is refused.
+        """
+        cookie = None if token else request.cookies.get(COOKIE_NAME)
+        raw = token or cookie
         if not raw:
             raise unauthorized("not authenticated: log in first")
-        try:
-            claims = jwt.decode(
-                raw,
-                settings.jwt_secret(),
-                algorithms=[_ALGORITHM],
-                options={"require": ["exp", "sub", "role"]},
-            )
-        except jwt.PyJWTError:
-            raise unauthorized("invalid or expired token") from None
-        user = session.exec(select(User).where(User.username == str(claims["sub"]))).first()
-        if user is None or not user.active:
-            raise unauthorized("user no longer exists or is disabled")
+        user = _user_of_token(session, settings, raw)
+        if cookie:
+            check_cookie_request(request, secret=settings.jwt_secret(), session_cookie=cookie)
         role = Role(user.role)
         if role not in self.roles:
             raise HTTPException(status.HTTP_403_FORBIDDEN, detail=f"role {role} may not do this")

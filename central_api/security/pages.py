@@ -1,14 +1,10 @@
-"""Page security of the dashboard: login redirect for pages, CSRF on cookie POSTs.
+"""Page security of the dashboard and the desk: login redirect for pages, their CSRF token.
 
-The session cookie is ``SameSite=strict`` already; on top of that every state-changing
-dashboard call made with the cookie must carry ``X-CSRF-Token`` (an HMAC of the session
-cookie under the server secret, handed to the page in a meta tag) and, when the browser
-sends one, an ``Origin`` equal to the page's own. Calls with a bearer token are not
-cookie-authenticated, so no cross-site page can forge them.
+The CSRF rule itself (`central_api.security.csrf`) runs in every `RoleRequirement`; the
+pages hand its token to their scripts in a meta tag. `CsrfGuard` stays for routers that
+name it and applies the same rule.
 """
 
-import hashlib
-import hmac
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
@@ -18,6 +14,7 @@ from sqlmodel import Session
 from central_api.deps import SessionDep, SettingsDep
 from central_api.models import Role
 from central_api.security.auth import COOKIE_NAME, RoleRequirement, UserPrincipal
+from central_api.security.csrf import CSRF_HEADER, check_cookie_request, csrf_token_for
 
 __all__ = [
     "CSRF_HEADER",
@@ -28,34 +25,20 @@ __all__ = [
     "require_page_role",
 ]
 
-CSRF_HEADER = "X-CSRF-Token"
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
-def csrf_token_for(*, secret: str, session_cookie: str) -> str:
-    """The CSRF token bound to one session cookie (changes with every login)."""
-    mac = hmac.new(secret.encode(), b"csrf|" + session_cookie.encode(), hashlib.sha256)
-    return mac.hexdigest()
-
-
 class CsrfGuard:
-    """Dependency: refuse a cookie-authenticated unsafe request without the right token."""
+    """Dependency: the CSRF rule on its own, for routers that name it explicitly."""
 
     def __call__(self, request: Request, settings: SettingsDep) -> None:
-        """Check the Origin header and the CSRF token of cookie-authenticated requests."""
+        """Apply `check_cookie_request` to a cookie-authenticated (non-bearer) request."""
         if request.headers.get("authorization", "").lower().startswith("bearer "):
             return
         cookie = request.cookies.get(COOKIE_NAME)
         if not cookie:
             return  # not cookie-authenticated: the role check answers 401
-        origin = request.headers.get("origin")
-        host = request.headers.get("host", "")
-        if origin is not None and origin.split("://", 1)[-1] != host:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, detail="cross-origin request refused")
-        expected = csrf_token_for(secret=settings.jwt_secret(), session_cookie=cookie)
-        sent = request.headers.get(CSRF_HEADER, "")
-        if not hmac.compare_digest(sent.encode(), expected.encode()):
-            raise HTTPException(status.HTTP_403_FORBIDDEN, detail="missing or wrong CSRF token")
+        check_cookie_request(request, secret=settings.jwt_secret(), session_cookie=cookie)
 
 
 class PageRoleRequirement(RoleRequirement):

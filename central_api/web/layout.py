@@ -19,6 +19,7 @@ from pathlib import Path
 from fastapi.responses import HTMLResponse
 
 from central_api.security.auth import UserPrincipal
+from central_api.security.headers import SECURITY_HEADERS
 
 __all__ = [
     "SECURITY_HEADERS",
@@ -33,17 +34,6 @@ __all__ = [
 WEB_DIR = Path(__file__).resolve().parent
 TEMPLATE_DIR = WEB_DIR / "templates"
 STATIC_DIR = WEB_DIR / "static"
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-        "media-src 'self' blob:; connect-src 'self'; font-src 'self'; object-src 'none'; "
-        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-}
 _SLOT = re.compile(r"\{\{([a-z_]+)\}\}")
 
 

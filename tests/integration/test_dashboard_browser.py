@@ -387,6 +387,16 @@ def test_live_dashboard_in_chromium(site: Site, browser: Any, tmp_path: Path) ->
     admin.select_option(f'#threat-sites li[data-site-id="{SITE}"] select', "2")
     admin.click(f'#threat-sites li[data-site-id="{SITE}"] button')
     page.wait_for_selector('#threat-badge[data-level="2"]', timeout=5000)
+    # Logging out posts with the CSRF token and ends the session on the server: the cookie
+    # the browser had no longer works, even sent again by hand.
+    cookie = next(c for c in admin_context.cookies() if c["name"] == "portgate_session")
+    admin.click(".pg-logout button")
+    admin.wait_for_url("**/login", timeout=5000)
+    again = admin_context.request.get(
+        site.base_url + "/api/v1/auth/me",
+        headers={"Cookie": f"portgate_session={cookie['value']}"},
+    )
+    assert again.status == 401
     admin_context.close()
 
     assert not [p for p in problems if "Content Security Policy" in p or "Refused" in p]

@@ -6,7 +6,7 @@ deletes them. The private key is sealed with the template key (AES-256-GCM, the 
 key id bound in). Existing gates get their first key when it is first needed.
 
 Revision ID: 0012
-Revises: 0009 (re-chain onto the last of 0010/0011 when they are merged)
+Revises: 0011
 Create Date: 2026-12-06 06:00:00.000000
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 import central_api.db
 
 revision: str = "0012"
-down_revision: str | None = "0009"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, File, HTTPException, Path, UploadFile, status
+from fastapi import APIRouter, Body, File, Path, Request, UploadFile
 from fastapi.responses import JSONResponse
 
 from central_api.deps import SessionDep, SettingsDep
@@ -22,11 +22,11 @@ from central_api.enroll.photos import (
 )
 from central_api.enroll.privacy import keep_photo, purge_expired
 from central_api.enroll.schemas import PhotoOutcome, SecondUserIn
+from central_api.enroll.second_user import second_user_actor
 from central_api.enroll.settings import photo_key
 from central_api.errors import InvalidError
-from central_api.models import Role
 from central_api.routes.params import IdPath
-from central_api.security.auth import AdminUser, DeskUser, authenticate_user
+from central_api.security.auth import AdminUser, DeskUser
 
 __all__ = ["read_upload", "router"]
 
@@ -115,6 +115,7 @@ def remove_template(
 )
 def confirm(
     pending_id: Annotated[str, Path(min_length=1, max_length=64)],
+    request: Request,
     session: EnrollSessionDep,
     settings: SettingsDep,
     desk: DeskUser,
@@ -127,14 +128,13 @@ def confirm(
     """
     confirmer = desk.actor
     if second_user is not None:
-        user = authenticate_user(
-            session=session, username=second_user.username, password=second_user.password
+        confirmer = second_user_actor(
+            session=session,
+            request=request,
+            pending_id=pending_id,
+            signer=second_user,
+            asked_by=desk.actor,
         )
-        if user is None or Role(user.role) not in (Role.SECURITY_DESK, Role.ADMIN):
-            raise HTTPException(
-                status.HTTP_403_FORBIDDEN, detail="the second user is not a desk user"
-            )
-        confirmer = f"user:{user.username}"
     return confirm_pending(
         session=session,
         pending_id=pending_id,

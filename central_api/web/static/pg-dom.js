@@ -68,4 +68,18 @@
     if (s < 86400) return Math.round(s / 3600) + " h";
     return Math.round(s / 86400) + " d";
   };
+
+  // Logging out is a cookie-authenticated change like any other: it carries the CSRF token,
+  // which a plain form post cannot send as a header (central_api.security.csrf).
+  document.addEventListener("submit", async function (event) {
+    const form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.classList.contains("pg-logout")) return;
+    event.preventDefault();
+    await fetch("/logout", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRF-Token": PG.csrfToken() },
+    }).catch(() => null);
+    window.location.assign("/login");
+  });
 })();
