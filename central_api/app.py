@@ -156,17 +156,20 @@ def create_app(
     app.state.decision_cache = DecisionCache(
         preload=partial(preload_decision_inputs, engine=engine), freeze_gc=server
     )
-    app.include_router(gates.decision_router)
-    for module in (health, auth, users, sites, people, rules, events, gates, audit, dead_letters):
-        app.include_router(module.router)
-    app.include_router(enroll_router)  # security-desk enrollment (issue 6)
-    app.include_router(gate_uploads_router)  # agents confirm what is stored, send the rest
-    mount_dashboard(app)  # issue 7: live dashboard, taps this process's ingest
+    _install_routes(app)
     _install_handlers(app)
     _install_body_limit(app)
     app.add_middleware(SecurityHeaders, docs_paths=frozenset({"/docs", "/docs/oauth2-redirect"}))
-
     return app
+
+
+def _install_routes(app: FastAPI) -> None:
+    app.include_router(gates.decision_router)
+    for module in (health, auth, users, sites, people, rules, events, gates, audit, dead_letters):
+        app.include_router(module.router)
+    app.include_router(enroll_router)  # security-desk enrollment
+    app.include_router(gate_uploads_router)  # agents confirm what is stored, send the rest
+    mount_dashboard(app)  # the live dashboard taps this process's ingest
 
 
 def _head_publisher(settings: Settings, *, engine: Engine, bus: MessageBus) -> HeadPublisher:
