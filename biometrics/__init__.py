@@ -50,7 +50,13 @@ from biometrics.stream_settings import (
     StreamFace,
     StreamSettings,
 )
-from biometrics.templates import TEMPLATE_BYTES, template_from_bytes, template_to_bytes
+from biometrics.templates import (
+    TEMPLATE_BYTES,
+    TEMPLATE_NORM_RANGE,
+    template_from_bytes,
+    template_matrix,
+    template_to_bytes,
+)
 from biometrics.thresholds import (
     DEFAULT_IDENTIFY_THRESHOLD,
     DEFAULT_VERIFY_THRESHOLD,
@@ -69,6 +75,7 @@ __all__ = [
     "ENROLLMENT_PIPELINE",
     "GATE_PIPELINE",
     "TEMPLATE_BYTES",
+    "TEMPLATE_NORM_RANGE",
     "BiometricsError",
     "Candidate",
     "CascadeDetector",
@@ -110,6 +117,7 @@ __all__ = [
     "load_image",
     "select_primary_face",
     "template_from_bytes",
+    "template_matrix",
     "template_to_bytes",
     "verify",
 ]

@@ -14,6 +14,7 @@ EXPECTED = {
     "ENROLLMENT_PIPELINE",
     "GATE_PIPELINE",
     "TEMPLATE_BYTES",
+    "TEMPLATE_NORM_RANGE",
     "BiometricsError",
     "Candidate",
     "CascadeDetector",
@@ -55,6 +56,7 @@ EXPECTED = {
     "load_image",
     "select_primary_face",
     "template_from_bytes",
+    "template_matrix",
     "template_to_bytes",
     "verify",
 }

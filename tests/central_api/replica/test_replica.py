@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 
 from central_api.bus.mqtt import NullBus
 from central_api.config import Settings
-from central_api.crud.people import TEMPLATE_BYTES, add_face_template, update_person
+from central_api.crud.people import add_face_template, update_person
 from central_api.enroll.photos import delete_template
 from central_api.enroll.privacy import erase_person
 from central_api.models import Credential, FaceTemplate, PersonAccessGroup, PersonUpdate, Role
@@ -16,6 +16,7 @@ from gate_protocol.records import PersonKind, PersonStatus
 from gate_protocol.replica import ReplicaDelta, ReplicaSnapshot, apply_delta, decode_replica
 from gate_protocol.topics import SyncTopic, build_topic
 from testkit.api.decisions import book, enroll
+from testkit.api.enrollment import random_template
 from testkit.api.world import World
 
 
@@ -48,7 +49,7 @@ def test_templates_reach_only_the_gate_s_replica_never_a_user_route(
     client: TestClient, world: World, engine: Engine, settings: object
 ) -> None:
     person = enroll(engine, world, badge="A1")
-    template = bytes(range(256)) * 2
+    template = random_template(1)  # a plausible template: bytes(range(256)) held NaNs
     upload = client.post(
         f"/api/v1/people/{person}/face-templates",
         headers=world.user(Role.SECURITY_DESK),
@@ -141,7 +142,7 @@ def _add_template(engine: Engine, settings: Settings, person: str, seed: int) ->
         row = add_face_template(
             session=session,
             person_id=person,
-            template=bytes([seed]) * TEMPLATE_BYTES,
+            template=random_template(seed),
             quality=0.9,
             key=settings.template_key_bytes(),
             actor="test",
@@ -161,7 +162,13 @@ def test_a_template_deleted_after_v_leaves_the_agent_replica(
     snapshot = replica(client, world, world.gate)
     assert {t.template_id for t in snapshot.templates} == {str(first), str(second), str(kept)}
     with Session(engine) as session:
-        delete_template(session=session, person_id=person, template_id=first, actor="test")
+        delete_template(
+            session=session,
+            person_id=person,
+            template_id=first,
+            key=settings.template_key_bytes(),
+            actor="test",
+        )
     delta = replica(client, world, world.gate, since=snapshot.version)
     assert isinstance(delta, ReplicaDelta)
     assert delta.deleted_template_ids == (str(first),)
