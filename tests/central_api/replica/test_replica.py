@@ -79,7 +79,7 @@ def test_a_delta_carries_a_revocation_and_applies(
     client: TestClient, world: World, engine: Engine
 ) -> None:
     person = enroll(engine, world, badge="A1")
-    keep = enroll(engine, world, badge="K1")
+    keep = enroll(engine, world, badge="0C1")
     snapshot = replica(client, world, world.gate)
     with Session(engine) as session:
         update_person(
@@ -218,3 +218,39 @@ def test_an_erased_person_leaves_the_replica_whole(
         erase_person(session=session, person_id=person, actor="test")
     updated = apply_delta(snapshot, replica(client, world, world.gate, since=snapshot.version))
     assert updated.persons == () and updated.templates == () and updated.credentials == ()
+
+
+def test_the_desk_refuses_badge_numbers_no_reader_produces(
+    client: TestClient, world: World, engine: Engine
+) -> None:
+    person = enroll(engine, world, badge="A1")
+    for body in (
+        {"kind": "badge", "ref": "ZZTOP"},
+        {"kind": "badge", "ref": "0042077", "badge_format": "wiegand26"},
+        {"kind": "badge", "ref": "70000", "badge_format": "wiegand34"},
+    ):
+        answer = client.post(
+            f"/api/v1/people/{person}/credentials",
+            json=body,
+            headers=world.user(Role.SECURITY_DESK),
+        )
+        assert answer.status_code == 422, body
+        assert "badge number" in answer.text
+    refused = client.post(
+        "/api/v1/enroll/people",
+        json={
+            "site_id": "rtm",
+            "display_name": "Nobody Read",
+            "kind": "driver",
+            "badge": {"number": "0042077", "badge_format": "wiegand26"},
+        },
+        headers=world.user(Role.SECURITY_DESK),
+    )
+    assert refused.status_code == 422
+    assert "0 to 65535" in refused.text
+    bound = client.post(
+        f"/api/v1/people/{person}/credentials",
+        json={"kind": "badge", "ref": "42077", "badge_format": "wiegand26"},
+        headers=world.user(Role.SECURITY_DESK),
+    )
+    assert bound.status_code == 201
