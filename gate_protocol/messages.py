@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Annotated, Literal, TypeVar
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -22,6 +23,7 @@ from pydantic import (
 
 from gate_protocol.ids import BadgeNumber, Id
 from gate_protocol.reasons import ReasonCode
+from gate_protocol.text import neutralised_text
 from gate_protocol.topics import NodeKind
 
 __all__ = [
@@ -61,7 +63,7 @@ SCHEMA_VERSION = 1
 # Larger payloads are refused before JSON parsing: no legitimate message comes near it.
 MAX_PAYLOAD_BYTES = 16 * 1024
 
-Text = Annotated[str, StringConstraints(max_length=500)]
+Text = Annotated[str, StringConstraints(max_length=500), AfterValidator(neutralised_text)]
 Lane = Annotated[int, Field(ge=0, le=63)]
 Score = Annotated[float, Field(ge=0.0, le=10.0, allow_inf_nan=False)]
 
@@ -263,7 +265,9 @@ class AlarmNotice(_Message):
     person_id: Id | None = None
     lane: Lane | None = None
     at: AwareDatetime
-    detail: Annotated[str, StringConstraints(max_length=1000)] = ""
+    detail: Annotated[str, StringConstraints(max_length=1000), AfterValidator(neutralised_text)] = (
+        ""
+    )
 
 
 class AlarmAcknowledged(_Message):

@@ -85,6 +85,12 @@ def test_create_person_with_everything_and_find_them(
         ({"site_id": "nowhere"}, 404, "nowhere"),
         ({"valid_until": "2025-01-01T00:00:00Z"}, 422, "valid_until"),
         ({"kind": "pirate"}, 422, "kind"),
+        ({"display_name": "Jan \u202eseirV ed"}, 422, "U+202E"),
+        ({"display_name": "Jan\u2066 de Vries"}, 422, "bidi"),
+        ({"display_name": "Jan\x1b[2J de Vries"}, 422, "U+001B"),
+        ({"display_name": "Jan\nADMIN approved"}, 422, "U+000A"),
+        ({"company": "Maas\u0085Haulage"}, 422, "U+0085"),
+        ({"badge": {"number": "ZZTOP"}}, 422, "badge number"),
     ],
 )
 def test_a_refused_person_leaves_nothing_behind(
