@@ -16,9 +16,21 @@ from biometrics.detection import (
     select_primary_face,
 )
 from biometrics.encoding import ENCODING_SIZE, FaceEncoder, FaceEncoding, encode_face
-from biometrics.errors import BiometricsError, ImageError, ModelFileError, TemplateError
+from biometrics.errors import (
+    BiometricsError,
+    ImageError,
+    ImageTooLargeError,
+    ModelFileError,
+    TemplateError,
+)
 from biometrics.face_stream import FaceStream
-from biometrics.images import bgr_to_rgb, load_image
+from biometrics.images import (
+    ENROLLMENT_MAX_PIXELS,
+    MAX_IMAGE_PIXELS,
+    bgr_to_rgb,
+    decode_image,
+    load_image,
+)
 from biometrics.liveness import (
     FaceTrack,
     LivenessChecker,
@@ -38,7 +50,13 @@ from biometrics.stream_settings import (
     StreamFace,
     StreamSettings,
 )
-from biometrics.templates import TEMPLATE_BYTES, template_from_bytes, template_to_bytes
+from biometrics.templates import (
+    TEMPLATE_BYTES,
+    TEMPLATE_NORM_RANGE,
+    template_from_bytes,
+    template_matrix,
+    template_to_bytes,
+)
 from biometrics.thresholds import (
     DEFAULT_IDENTIFY_THRESHOLD,
     DEFAULT_VERIFY_THRESHOLD,
@@ -52,9 +70,12 @@ __all__ = [
     "DEFAULT_IDENTIFY_THRESHOLD",
     "DEFAULT_VERIFY_THRESHOLD",
     "ENCODING_SIZE",
+    "ENROLLMENT_MAX_PIXELS",
+    "MAX_IMAGE_PIXELS",
     "ENROLLMENT_PIPELINE",
     "GATE_PIPELINE",
     "TEMPLATE_BYTES",
+    "TEMPLATE_NORM_RANGE",
     "BiometricsError",
     "Candidate",
     "CascadeDetector",
@@ -71,6 +92,7 @@ __all__ = [
     "HogDetector",
     "IdentifyResult",
     "ImageError",
+    "ImageTooLargeError",
     "LivenessChecker",
     "LivenessReason",
     "LivenessSettings",
@@ -87,6 +109,7 @@ __all__ = [
     "YuNetDetector",
     "bgr_to_rgb",
     "check_quality",
+    "decode_image",
     "detect_faces",
     "dlib_build_info",
     "encode_face",
@@ -94,6 +117,7 @@ __all__ = [
     "load_image",
     "select_primary_face",
     "template_from_bytes",
+    "template_matrix",
     "template_to_bytes",
     "verify",
 ]

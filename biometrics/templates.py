@@ -1,19 +1,37 @@
 """Face templates on the wire and at rest: 128 ``float32`` values, little-endian, 512 bytes.
 
+One check for every way a template comes in (:func:`template_to_bytes` when one is made
+or received, :func:`template_from_bytes` when one is read back): 128 values, all finite,
+and a Euclidean norm that a dlib encoding can have. dlib's encodings measure 1.3 to 1.6
+on real faces; the range is wide enough for any encoder's normalised output and still
+refuses all-zero, all-NaN and blown-up vectors, which match nobody or everybody.
+:func:`template_matrix` is the lenient reader for galleries: a broken stored template
+is left out (and counted) instead of failing every search.
+
 The central API stores these bytes encrypted; nothing here logs or prints them.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
 
 from biometrics.errors import TemplateError
 
-__all__ = ["TEMPLATE_BYTES", "template_from_bytes", "template_to_bytes"]
+__all__ = [
+    "TEMPLATE_BYTES",
+    "TEMPLATE_NORM_RANGE",
+    "template_from_bytes",
+    "template_matrix",
+    "template_to_bytes",
+]
 
 _DTYPE = np.dtype("<f4")
 TEMPLATE_BYTES = 128 * _DTYPE.itemsize
+TEMPLATE_NORM_RANGE = (0.5, 2.5)
+"""The Euclidean norms a face template may have (dlib's: about 1.3 to 1.6)."""
 
 
 def template_to_bytes(encoding: npt.ArrayLike) -> bytes:
@@ -26,13 +44,12 @@ def template_to_bytes(encoding: npt.ArrayLike) -> bytes:
         512 bytes: 128 little-endian ``float32``.
 
     Raises:
-        TemplateError: If the encoding does not hold 128 finite numbers.
+        TemplateError: If the encoding does not hold 128 finite numbers of a plausible norm.
     """
     vector = np.asarray(encoding, dtype=np.float64).reshape(-1)
     if vector.shape != (128,):
         raise TemplateError(f"a face template has 128 values, not {vector.size}")
-    if not np.all(np.isfinite(vector)):
-        raise TemplateError("a face template must hold finite values only")
+    _check_values(vector)
     return vector.astype(_DTYPE).tobytes()
 
 
@@ -46,11 +63,42 @@ def template_from_bytes(data: bytes) -> npt.NDArray[np.float32]:
         The 128-d ``float32`` encoding (native byte order, writable).
 
     Raises:
-        TemplateError: If ``data`` is not 512 bytes or holds non-finite values.
+        TemplateError: If ``data`` is not 512 bytes, holds non-finite values or its norm
+            is outside :data:`TEMPLATE_NORM_RANGE`.
     """
     if len(data) != TEMPLATE_BYTES:
         raise TemplateError(f"a face template is {TEMPLATE_BYTES} bytes, not {len(data)}")
     vector = np.frombuffer(data, dtype=_DTYPE).astype(np.float32)
+    _check_values(vector)
+    return vector
+
+
+def template_matrix(templates: Sequence[bytes]) -> tuple[npt.NDArray[np.float32], int]:
+    """The usable templates as a (k, 128) ``float32`` matrix, and how many were left out.
+
+    Args:
+        templates: Serialised templates, some of which may be broken.
+
+    Returns:
+        The matrix of the templates that pass :func:`template_from_bytes` (in order) and
+        the number of broken ones skipped.
+    """
+    rows = []
+    for data in templates:
+        try:
+            rows.append(template_from_bytes(data))
+        except TemplateError:
+            continue
+    matrix = np.stack(rows) if rows else np.empty((0, 128), dtype=np.float32)
+    return matrix, len(templates) - len(rows)
+
+
+def _check_values(vector: npt.NDArray[np.floating]) -> None:
     if not np.all(np.isfinite(vector)):
         raise TemplateError("a face template must hold finite values only")
-    return vector
+    norm = float(np.linalg.norm(vector.astype(np.float64)))
+    low, high = TEMPLATE_NORM_RANGE
+    if not low <= norm <= high:
+        raise TemplateError(
+            f"a face template's norm must be between {low} and {high}, not {norm:.3g}"
+        )

@@ -84,21 +84,25 @@ def count_rows(csv_file: Path) -> int:
 
 
 def prepare_photo(path: Path, *, limit: int = _MAX_SEND_BYTES) -> bytes:
-    """The photo's bytes, downscaled to 2000 px JPEG when over `limit` bytes."""
+    """The photo's bytes, downscaled to 2000 px JPEG when over `limit` bytes.
+
+    A photo that cannot be decoded (not an image, over 24 megapixels by its header) is
+    sent as it is, undecoded, and the API says why it cannot use it.
+    """
     data = path.read_bytes()
     if len(data) <= limit:
         return data
-    from PIL import Image, UnidentifiedImageError  # noqa: PLC0415
+    from biometrics import ENROLLMENT_MAX_PIXELS, ImageError, decode_image  # noqa: PLC0415
+    from PIL import Image  # noqa: PLC0415
 
     try:
-        with Image.open(io.BytesIO(data)) as opened:
-            image = opened.convert("RGB")
-        image.thumbnail((_MAX_SIDE, _MAX_SIDE))
-        buffer = io.BytesIO()
-        image.save(buffer, format="JPEG", quality=92)
-        return buffer.getvalue()
-    except (UnidentifiedImageError, OSError):
-        return data  # the API says why it cannot use it
+        image = Image.fromarray(decode_image(data, max_pixels=ENROLLMENT_MAX_PIXELS))
+    except ImageError:
+        return data
+    image.thumbnail((_MAX_SIDE, _MAX_SIDE))
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=92)
+    return buffer.getvalue()
 
 
 def _photo_reasons(outcome: dict[str, Any]) -> dict[str, str]:

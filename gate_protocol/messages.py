@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import Annotated, Literal, TypeVar
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -24,7 +25,7 @@ from gate_protocol.ids import BadgeNumber, Id
 from gate_protocol.message_base import MessageBase as _Message
 from gate_protocol.message_base import new_id
 from gate_protocol.reasons import ReasonCode
-from gate_protocol.text import NoControlCharacters
+from gate_protocol.text import neutralised_text, refuse_unsafe_text
 from gate_protocol.topics import NodeKind
 
 __all__ = [
@@ -65,7 +66,7 @@ SCHEMA_VERSION = 1
 # Larger payloads are refused before JSON parsing: no legitimate message comes near it.
 MAX_PAYLOAD_BYTES = 16 * 1024
 
-Text = Annotated[str, StringConstraints(max_length=500), NoControlCharacters]
+Text = Annotated[str, StringConstraints(max_length=500), AfterValidator(neutralised_text)]
 Lane = Annotated[int, Field(ge=0, le=63)]
 Score = Annotated[float, Field(ge=0.0, le=10.0, allow_inf_nan=False)]
 
@@ -259,7 +260,9 @@ class AlarmNotice(_Message):
     person_id: Id | None = None
     lane: Lane | None = None
     at: AwareDatetime
-    detail: Annotated[str, StringConstraints(max_length=1000), NoControlCharacters] = ""
+    detail: Annotated[str, StringConstraints(max_length=1000), AfterValidator(neutralised_text)] = (
+        ""
+    )
 
 
 class AlarmAcknowledged(_Message):
@@ -268,7 +271,7 @@ class AlarmAcknowledged(_Message):
     kind: Literal["alarm_acknowledged"] = "alarm_acknowledged"
     alarm_id: Id
     acknowledged_by: Annotated[
-        str, StringConstraints(min_length=1, max_length=64), NoControlCharacters
+        str, StringConstraints(min_length=1, max_length=64), AfterValidator(refuse_unsafe_text)
     ]
     acknowledged_at: AwareDatetime
     comment: Text = ""
@@ -300,7 +303,7 @@ class NodeStatus(_Message):
     kind: Literal["node_status"] = "node_status"
     node: NodeKind
     state: NodeState
-    version: Annotated[str, StringConstraints(max_length=40), NoControlCharacters]
+    version: Annotated[str, StringConstraints(max_length=40), AfterValidator(neutralised_text)]
     replica_version: Annotated[int, Field(ge=0)] | None = None
     # When the agent's replica was last known current: generated, or confirmed by its last
     # sync, whichever is later. The offline max-age rule counts the replica's age from it.

@@ -1,5 +1,6 @@
 """People: enroll, change, suspend or revoke, credentials, face templates, competencies."""
 
+from biometrics import TemplateError, template_from_bytes
 from gate_protocol.messages import CredentialKind
 from gate_protocol.passes.token import new_pass_id
 from gate_protocol.records import PersonStatus
@@ -169,8 +170,10 @@ def add_face_template(
 ) -> FaceTemplate:
     """Store one face template encrypted (the template itself is never logged or audited)."""
     person = get_person(session=session, person_id=person_id)
-    if len(template) != TEMPLATE_BYTES:
-        raise InvalidError(f"a face template is {TEMPLATE_BYTES} bytes, not {len(template)}")
+    try:
+        template_from_bytes(template)  # size, finite values, a dlib-like norm
+    except TemplateError as exc:
+        raise InvalidError(str(exc)) from None
     nonce, ciphertext = encrypt_template(key=key, person_id=person_id, template=template)
     row = FaceTemplate(person_id=person_id, nonce=nonce, ciphertext=ciphertext, quality=quality)
     session.add(row)

@@ -16,14 +16,17 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 from biometrics import (
+    ENROLLMENT_MAX_PIXELS,
     ENROLLMENT_PIPELINE,
     CascadeDetector,
     FacePipeline,
     HogDetector,
+    ImageError,
     QualityReason,
     QualityReport,
     QualitySettings,
     check_quality,
+    decode_image,
     select_primary_face,
 )
 
@@ -32,7 +35,6 @@ from central_api.errors import InvalidError
 __all__ = ["DESK_PIPELINE", "MAX_PHOTO_BYTES", "PhotoAnalysis", "analyse_photo", "decode_photo"]
 
 MAX_PHOTO_BYTES = 4 * 1024 * 1024
-MAX_PIXELS = 24_000_000
 _LOCK = threading.Lock()
 _QUALITY = QualitySettings()
 DESK_PIPELINE = FacePipeline(
@@ -71,23 +73,19 @@ class PhotoAnalysis:
 
 
 def decode_photo(data: bytes) -> npt.NDArray[np.uint8]:
-    """Decode JPEG/PNG/WebP bytes into RGB pixels.
+    """Decode JPEG/PNG/WebP bytes into RGB pixels, the header checked before any pixel.
 
     Raises:
-        InvalidError: Empty, too large, or not an image.
+        InvalidError: Empty, too large (bytes or pixels), truncated or not an image.
     """
-    import cv2  # noqa: PLC0415 (keeps API start-up cheap)
-
     if not data:
         raise InvalidError("the photo is empty")
     if len(data) > MAX_PHOTO_BYTES:
         raise InvalidError(f"the photo is over {MAX_PHOTO_BYTES // (1024 * 1024)} MiB")
-    pixels = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
-    if pixels is None or pixels.ndim != 3:
-        raise InvalidError("not an image (JPEG, PNG or WebP expected)")
-    if pixels.shape[0] * pixels.shape[1] > MAX_PIXELS:
-        raise InvalidError("the photo has too many pixels (at most 24 megapixels)")
-    return np.ascontiguousarray(cv2.cvtColor(pixels, cv2.COLOR_BGR2RGB), dtype=np.uint8)
+    try:
+        return decode_image(data, max_pixels=ENROLLMENT_MAX_PIXELS)
+    except ImageError as exc:
+        raise InvalidError(f"the photo is refused: {exc}") from exc
 
 
 def _score(report: QualityReport) -> float:

@@ -3,7 +3,7 @@
 Kept in memory per API process and brought up to date from the database before each
 check: new template rows are decrypted and added; when rows vanished (an erasure, or a
 template deleted by another API replica) the gallery is rebuilt. A candidate that no
-longer exists in the database is never reported.
+longer exists in the database is never reported; a broken stored template is skipped.
 """
 
 import threading
@@ -16,7 +16,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from central_api.models import FaceTemplate, Person
-from central_api.security.vault import decrypt_template
+from central_api.security.stored_templates import usable_template
 
 __all__ = ["DuplicateCandidate", "FaceGallery"]
 
@@ -49,15 +49,12 @@ class FaceGallery:
             .order_by(col(FaceTemplate.id))
         ).all()
         if rows:
-            vectors = [
-                template_from_bytes(
-                    decrypt_template(
-                        key=key, person_id=r.person_id, nonce=r.nonce, ciphertext=r.ciphertext
-                    )
-                )
-                for r in rows
-            ]
-            self._index.add_many([r.person_id for r in rows], np.stack(vectors))
+            # A broken stored row is counted (so the sync stays in step) but not searched.
+            usable = [(r.person_id, usable_template(key=key, row=r)) for r in rows]
+            kept = [(person, raw) for person, raw in usable if raw is not None]
+            if kept:
+                vectors = [template_from_bytes(raw) for _, raw in kept]
+                self._index.add_many([person for person, _ in kept], np.stack(vectors))
             self._last_id = max(int(r.id or 0) for r in rows)
             self._count += len(rows)
         if self._count != total:
@@ -101,17 +98,9 @@ class FaceGallery:
     ) -> float | None:
         """The distance of the new face to the person's own nearest template, if any."""
         rows = session.exec(select(FaceTemplate).where(FaceTemplate.person_id == person_id)).all()
-        if not rows:
+        usable = [raw for raw in (usable_template(key=key, row=r) for r in rows) if raw]
+        if not usable:
             return None
-        matrix = np.stack(
-            [
-                template_from_bytes(
-                    decrypt_template(
-                        key=key, person_id=person_id, nonce=r.nonce, ciphertext=r.ciphertext
-                    )
-                )
-                for r in rows
-            ]
-        ).astype(np.float64)
+        matrix = np.stack([template_from_bytes(raw) for raw in usable]).astype(np.float64)
         probe = np.asarray(encoding, dtype=np.float64)
         return round(float(np.min(np.linalg.norm(matrix - probe, axis=1))), 4)

@@ -26,6 +26,7 @@ from central_api.enroll.tables import PendingFace, RetainedPhoto
 from central_api.errors import ConflictError, NotFoundError
 from central_api.models import FaceTemplate, Person
 from central_api.replica.versions import bump_replica
+from central_api.security.stored_templates import usable_template
 from central_api.security.vault import decrypt_template, encrypt_template
 
 __all__ = [
@@ -53,6 +54,11 @@ def count_templates(*, session: Session, person_id: str) -> int:
     """How many face templates a person has."""
     statement = select(func.count()).where(FaceTemplate.person_id == person_id)
     return int(session.exec(statement).one())
+
+
+def _usable_count(session: Session, row: FaceTemplate, key: bytes) -> int:
+    rows = session.exec(select(FaceTemplate).where(FaceTemplate.person_id == row.person_id)).all()
+    return sum(1 for other in rows if usable_template(key=key, row=other) is not None)
 
 
 def _refuse_a_sixth(*, session: Session, person_id: str) -> None:
@@ -282,13 +288,19 @@ def reject_pending(*, session: Session, pending_id: str, actor: str) -> None:
     session.commit()
 
 
-def delete_template(*, session: Session, person_id: str, template_id: int, actor: str) -> None:
-    """Delete one template (and its kept photo), never the last one (1 to 5 are kept)."""
+def delete_template(
+    *, session: Session, person_id: str, template_id: int, key: bytes, actor: str
+) -> None:
+    """Delete one template (and its kept photo), never the last usable one (1 to 5 are kept).
+
+    A broken template (stored before templates were checked) never counts as the one
+    kept, so the desk can always delete it.
+    """
     person = get_person(session=session, person_id=person_id)
     row = session.get(FaceTemplate, template_id)
     if row is None or row.person_id != person_id:
         raise NotFoundError(f"template {template_id} of {person_id} not found")
-    if count_templates(session=session, person_id=person_id) <= 1:
+    if usable_template(key=key, row=row) is not None and _usable_count(session, row, key) <= 1:
         raise ConflictError("a person keeps at least one template: add the new photo first")
     for photo in session.exec(
         select(RetainedPhoto).where(RetainedPhoto.template_id == template_id)

@@ -3,10 +3,11 @@
 from datetime import datetime
 from typing import Literal
 
+from gate_protocol.badges import badge_number_problem
 from gate_protocol.ids import Id
 from gate_protocol.messages import BadgeFormat
 from gate_protocol.records import PersonKind, PersonStatus
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from central_api.models import PersonCompetencyCreate
 from central_api.models.common import NameStr
@@ -32,6 +33,13 @@ class BadgeIn(BaseModel):
 
     number: Id
     badge_format: BadgeFormat | None = None
+
+    @model_validator(mode="after")
+    def _a_reader_can_produce_it(self) -> "BadgeIn":
+        problem = badge_number_problem(self.number, self.badge_format)
+        if problem is not None:
+            raise ValueError(problem)
+        return self
 
 
 class EnrollPersonIn(BaseModel):

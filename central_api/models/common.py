@@ -3,8 +3,8 @@
 from enum import StrEnum
 from typing import Annotated, Any
 
-from gate_protocol.text import NoControlCharacters
-from pydantic import StringConstraints
+from gate_protocol.text import refuse_unsafe_name, refuse_unsafe_text
+from pydantic import AfterValidator, StringConstraints
 from sqlalchemy import Dialect, String
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field
@@ -20,12 +20,13 @@ __all__ = [
     "time_field",
 ]
 
+# Names and free text people read refuse control and bidi characters (gate_protocol.text).
 NameStr = Annotated[
     str,
     StringConstraints(min_length=1, max_length=120, strip_whitespace=True, pattern=r"\S"),
-    NoControlCharacters,
+    AfterValidator(refuse_unsafe_name),
 ]
-TextStr = Annotated[str, StringConstraints(max_length=500), NoControlCharacters]
+TextStr = Annotated[str, StringConstraints(max_length=500), AfterValidator(refuse_unsafe_text)]
 
 
 class StrEnumType(TypeDecorator[StrEnum]):

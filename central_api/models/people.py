@@ -2,9 +2,11 @@
 
 from datetime import datetime
 
+from gate_protocol.badges import badge_number_problem
 from gate_protocol.ids import Id
 from gate_protocol.messages import BadgeFormat, CredentialKind
 from gate_protocol.records import PersonKind, PersonStatus
+from pydantic import model_validator
 from sqlalchemy import LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -97,6 +99,14 @@ class CredentialCreate(SQLModel):
     badge_format: BadgeFormat | None = None
     valid_from: datetime | None = None
     valid_until: datetime | None = None
+
+    @model_validator(mode="after")
+    def _a_reader_can_produce_the_badge(self) -> "CredentialCreate":
+        if self.kind is CredentialKind.BADGE:
+            problem = badge_number_problem(self.ref, self.badge_format)
+            if problem is not None:
+                raise ValueError(problem)
+        return self
 
 
 class Credential(SQLModel, table=True):

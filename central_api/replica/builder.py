@@ -42,7 +42,7 @@ from central_api.replica.records import (
     zone_rules,
 )
 from central_api.security.command_keys import replica_command_key
-from central_api.security.vault import decrypt_template
+from central_api.security.stored_templates import usable_template
 
 __all__ = ["REMOVED_TEMPLATES_KEY", "allowed_person_ids", "build_replica"]
 
@@ -82,17 +82,16 @@ def _templates(
     rows = session.exec(
         select(FaceTemplate).where(col(FaceTemplate.person_id).in_(list(person_ids)))
     ).all()
+    # A broken stored template would match nobody at the gate: it is not sent.
+    usable = ((row, usable_template(key=key, row=row)) for row in rows)
     return [
         FaceTemplateRecord(
             template_id=str(row.id),
             person_id=row.person_id,
-            encoding_b64=base64.b64encode(
-                decrypt_template(
-                    key=key, person_id=row.person_id, nonce=row.nonce, ciphertext=row.ciphertext
-                )
-            ).decode(),
+            encoding_b64=base64.b64encode(raw).decode(),
         )
-        for row in rows
+        for row, raw in usable
+        if raw is not None
     ]
 
 

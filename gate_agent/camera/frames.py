@@ -16,6 +16,7 @@ from typing import Protocol
 import cv2
 import numpy as np
 import numpy.typing as npt
+from biometrics import ImageError, load_image
 
 from gate_agent.config import (
     CameraConfig,
@@ -32,6 +33,7 @@ __all__ = [
     "OpenCVFrameSource",
     "ReplayFrameSource",
     "open_frame_source",
+    "read_bgr_image",
 ]
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp"})
@@ -40,6 +42,19 @@ Image = npt.NDArray[np.uint8]
 
 class FrameSourceError(RuntimeError):
     """A frame source cannot be opened (no images, unreadable file, no camera)."""
+
+
+def read_bgr_image(path: Path) -> Image:
+    """Decode an image file as BGR, as a camera delivers it, its header checked first.
+
+    Raises:
+        FrameSourceError: the file is missing, not an image, or has too many pixels.
+    """
+    try:
+        rgb = load_image(path)
+    except ImageError as exc:
+        raise FrameSourceError(f"cannot read image {path}: {exc}") from exc
+    return np.ascontiguousarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), dtype=np.uint8)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,13 +97,7 @@ class ReplayFrameSource:
         Raises:
             FrameSourceError: a file is missing or is not an image.
         """
-        images = []
-        for path in paths:
-            image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-            if image is None:
-                raise FrameSourceError(f"cannot read image {path}")
-            images.append(np.ascontiguousarray(image, dtype=np.uint8))
-        return cls(images, fps=fps)
+        return cls([read_bgr_image(path) for path in paths], fps=fps)
 
     def read(self) -> Frame | None:
         """Sleep until the next frame is due and return it."""

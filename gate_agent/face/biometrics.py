@@ -34,7 +34,7 @@ from biometrics import (
     StreamFace,
     StreamSettings,
     bgr_to_rgb,
-    template_from_bytes,
+    template_matrix,
     verify,
 )
 from biometrics import LivenessChecker as BiometricLivenessChecker
@@ -145,7 +145,8 @@ class BiometricFaceVerifier:
 
     def verify(self, images: Sequence[Image], templates: Sequence[bytes]) -> FaceMatch:
         """The best distance of the subject's face to the templates over the burst."""
-        matrix = np.stack([template_from_bytes(t) for t in templates]) if templates else None
+        usable, _broken = template_matrix(templates)
+        matrix = usable if len(usable) else None
         encodings = self._encodings(images)
         if not encodings or matrix is None:
             return FaceMatch(seen=bool(encodings), distance=None)
@@ -170,8 +171,8 @@ class BiometricFaceWindow:
         frames: int = WINDOW_FRAMES,
         searcher: FramePresearch | None = None,
     ) -> None:
-        rows = [template_from_bytes(t) for t in templates]
-        self._matrix = np.stack(rows) if rows else None
+        usable, _broken = template_matrix(templates)
+        self._matrix = usable if len(usable) else None
         self._liveness = liveness
         self._checker = liveness.checker if isinstance(liveness, BiometricLiveness) else None
         self._images: list[Image] = []

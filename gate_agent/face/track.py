@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 from biometrics.detection import FaceBox
 from biometrics.stream_settings import WINDOW_FRAMES
+from biometrics.templates import template_matrix as usable_templates
 
 from gate_agent.face.step import LivenessResult
 
@@ -96,15 +97,12 @@ class TrackSnapshot:
 
 
 def template_matrix(templates: Sequence[bytes]) -> npt.NDArray[np.float32]:
-    """Templates (512 bytes: 128 little-endian float32) as a (k, 128) matrix; bad ones skipped."""
-    rows = [
-        vector
-        for vector in (np.frombuffer(t, dtype="<f4") for t in templates if len(t) == 512)
-        if np.all(np.isfinite(vector))
-    ]
-    if not rows:
-        return np.empty((0, 128), dtype=np.float32)
-    return np.stack(rows).astype(np.float32)
+    """Templates (512 bytes: 128 little-endian float32) as a (k, 128) matrix; bad ones skipped.
+
+    A broken template (wrong size, non-finite, implausible norm; `biometrics.templates`)
+    matches nobody, so leaving it out keeps the person's other templates usable.
+    """
+    return usable_templates(templates)[0]
 
 
 def _distances(encodings: Sequence[Vector], templates: npt.NDArray[np.float32]) -> float:

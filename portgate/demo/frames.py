@@ -6,11 +6,10 @@ import threading
 import time
 from pathlib import Path
 
-import cv2
 import numpy as np
 import numpy.typing as npt
 
-from gate_agent.camera.frames import Frame, FrameSourceError
+from gate_agent.camera.frames import Frame, read_bgr_image
 
 __all__ = ["ScriptedCamera", "read_image"]
 
@@ -18,15 +17,12 @@ Image = npt.NDArray[np.uint8]
 
 
 def read_image(path: Path) -> Image:
-    """Decode an image file as BGR, as a camera delivers it.
+    """Decode an image file as BGR, as a camera delivers it (the agent's file loader).
 
     Raises:
         FrameSourceError: the file is missing or not an image.
     """
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if image is None:
-        raise FrameSourceError(f"cannot read image {path}")
-    return np.ascontiguousarray(image, dtype=np.uint8)
+    return read_bgr_image(path)
 
 
 class ScriptedCamera:

@@ -13,6 +13,7 @@ from biometrics import (
     TemplateError,
     TemplateIndex,
     template_from_bytes,
+    template_matrix,
     template_to_bytes,
     verify,
 )
@@ -154,6 +155,18 @@ def test_templates_refuse_wrong_sizes_and_non_finite_values() -> None:
         template_to_bytes(np.full(128, np.inf))
     with pytest.raises(TemplateError, match="finite"):
         template_from_bytes(np.full(128, np.nan, dtype="<f4").tobytes())
+
+
+def test_templates_refuse_norms_no_dlib_encoding_has() -> None:
+    with pytest.raises(TemplateError, match="norm"):
+        template_to_bytes(np.zeros(128))
+    with pytest.raises(TemplateError, match="norm"):
+        template_from_bytes(np.full(128, 1000.0, dtype="<f4").tobytes())
+    good = template_to_bytes(random_encodings(np.random.default_rng(9), 1)[0])
+    matrix, broken = template_matrix([good, bytes(512), b"short", good])
+    assert matrix.shape == (2, 128) and broken == 2
+    empty, none_broken = template_matrix([])
+    assert empty.shape == (0, 128) and none_broken == 0
 
 
 def test_thresholds_default_and_identify_is_stricter() -> None:

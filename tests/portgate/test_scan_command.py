@@ -1,6 +1,10 @@
 """`portgate scan` through the real CLI (typer's CliRunner)."""
 
 import json
+import resource
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -8,6 +12,7 @@ import segno
 from typer.testing import CliRunner
 
 from portgate.cli import app
+from testkit.image_bombs import png_bomb
 
 FACES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "faces"
 
@@ -72,3 +77,42 @@ def test_scan_reports_faces_with_box_and_quality() -> None:
 def test_scan_needs_an_image_argument() -> None:
     result = CliRunner().invoke(app, ["scan"])
     assert result.exit_code == 2
+
+
+def test_a_png_bomb_is_refused_by_its_header_with_memory_bounded(tmp_path: Path) -> None:
+    # A real `portgate` process held to 3 GiB of address space: decoding the bomb's 900
+    # megapixels (2.7 GB as BGR, more as RGB) would not fit, reading its header does.
+    bomb = tmp_path / "bomb.png"
+    bomb.write_bytes(png_bomb(30000, 30000))
+    good = qr_file(tmp_path, "after the bomb")
+    script = "from portgate.cli import main; main()"
+    result = subprocess.run(
+        [sys.executable, "-c", script, "scan", str(bomb), str(good)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        preexec_fn=_limit_address_space,
+    )
+    lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert lines[0]["image"] == str(bomb)
+    assert "too many pixels" in str(lines[0]["error"])
+    assert "at most 50 megapixels" in str(lines[0]["error"])
+    assert lines[1]["codes"][0]["text"] == "after the bomb"  # type: ignore[index]
+
+
+def test_a_png_bomb_is_refused_within_a_second(tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.png"
+    bomb.write_bytes(png_bomb(30000, 30000))
+    run_scan(qr_file(tmp_path, "warm"))  # imports done before timing
+    started = time.monotonic()
+    code, lines = run_scan(bomb)
+    assert time.monotonic() - started < 1.0
+    assert code == 1
+    assert "too many pixels" in str(lines[0]["error"])
+
+
+def _limit_address_space() -> None:
+    limit = 3 * 1024**3
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))

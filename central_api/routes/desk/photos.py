@@ -101,10 +101,17 @@ def remove_template(
     person_id: IdPath,
     template_id: Annotated[int, Path(ge=1, le=2**62)],
     session: EnrollSessionDep,
+    settings: SettingsDep,
     desk: DeskUser,
 ) -> None:
-    """Delete one face template (a person keeps 1 to 5)."""
-    delete_template(session=session, person_id=person_id, template_id=template_id, actor=desk.actor)
+    """Delete one face template (a person keeps 1 to 5 usable ones; a broken one may go)."""
+    delete_template(
+        session=session,
+        person_id=person_id,
+        template_id=template_id,
+        key=settings.template_key_bytes(),
+        actor=desk.actor,
+    )
 
 
 @router.post(

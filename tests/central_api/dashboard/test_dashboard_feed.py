@@ -187,7 +187,7 @@ def test_a_batch_names_its_people_in_one_query_and_skips_what_it_cannot_decode(
     app: FastAPI, world: World, engine: Engine, captured: list[LiveItem]
 ) -> None:
     feed: LiveFeed = app.state.dashboard.feed
-    people = [enroll(engine, world, badge=f"LF{i}") for i in range(3)]
+    people = [enroll(engine, world, badge=f"7F{i}") for i in range(3)]
     batch = [(topic(world, GateChannel.EVENT), encode_message(event(person_id=p))) for p in people]
     batch.insert(1, (topic(world, GateChannel.EVENT), b"{not json"))
     batch.append((topic(world, GateChannel.EVENT), encode_message(event(person_id="unknown"))))
@@ -204,7 +204,7 @@ def test_a_batch_names_its_people_in_one_query_and_skips_what_it_cannot_decode(
         sql_event.remove(engine, "before_cursor_execute", record)
     assert sum("FROM person" in s for s in statements) == 1
     views = [json.loads(i.text) for i in captured if i.channel == "event"]
-    assert [v["person_name"] for v in views] == [f"Person LF{i}" for i in range(3)] + [None]
+    assert [v["person_name"] for v in views] == [f"Person 7F{i}" for i in range(3)] + [None]
 
 
 def _status(state: NodeState, seconds: int = 0) -> NodeStatus:

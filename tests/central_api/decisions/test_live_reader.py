@@ -49,7 +49,7 @@ def _store_passages(client: TestClient, world: World, people: list[str], now: da
 
 
 def _asks(client: TestClient, world: World, engine: Engine) -> list[Ask]:
-    people = [enroll(engine, world, badge=f"LR{i}") for i in range(5)]
+    people = [enroll(engine, world, badge=f"7A{i}") for i in range(5)]
     now = datetime.now(UTC)
     _store_passages(client, world, people, now)
     asks: list[Ask] = [

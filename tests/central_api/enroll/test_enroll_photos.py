@@ -5,6 +5,7 @@ with a second desk user's confirmation, kept photos encrypted and purged.
 """
 
 import shutil
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -25,6 +26,7 @@ from central_api.enroll.tables import PendingFace, RetainedPhoto
 from central_api.models import AuditEntry, FaceTemplate, Role
 from testkit.api.enrollment import enroll_settings, face
 from testkit.api.world import PASSWORD, World
+from testkit.image_bombs import png_bomb
 
 
 @pytest.fixture
@@ -88,6 +90,21 @@ def test_a_file_that_is_not_a_photo_is_refused_clearly(
     status, outcome = _check(client, world, photo)
     assert status == 422
     assert "image" in str(outcome["detail"]) or "empty" in str(outcome["detail"])
+
+
+def test_a_png_bomb_is_refused_by_its_header_before_decoding(
+    client: TestClient, world: World
+) -> None:
+    # 875 KB on the wire, 900 megapixels (2.7 GB) decoded: the header alone refuses it.
+    bomb = png_bomb(30000, 30000)
+    started = time.monotonic()
+    status, outcome = _check(client, world, bomb)
+    assert time.monotonic() - started < 1.0
+    assert status == 422
+    assert "too many pixels" in str(outcome["detail"])
+    status, outcome = _check(client, world, png_bomb(6000, 4001))
+    assert status == 422
+    assert "at most 24 megapixels" in str(outcome["detail"])
 
 
 def _new_person(client: TestClient, world: World, name: str) -> str:

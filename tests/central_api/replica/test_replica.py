@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 
 from central_api.bus.mqtt import NullBus
 from central_api.config import Settings
-from central_api.crud.people import TEMPLATE_BYTES, add_face_template, update_person
+from central_api.crud.people import add_face_template, update_person
 from central_api.enroll.photos import delete_template
 from central_api.enroll.privacy import erase_person
 from central_api.models import Credential, FaceTemplate, PersonAccessGroup, PersonUpdate, Role
@@ -16,6 +16,7 @@ from gate_protocol.records import PersonKind, PersonStatus
 from gate_protocol.replica import ReplicaDelta, ReplicaSnapshot, apply_delta, decode_replica
 from gate_protocol.topics import SyncTopic, build_topic
 from testkit.api.decisions import book, enroll
+from testkit.api.enrollment import random_template
 from testkit.api.world import World
 
 
@@ -48,7 +49,7 @@ def test_templates_reach_only_the_gate_s_replica_never_a_user_route(
     client: TestClient, world: World, engine: Engine, settings: object
 ) -> None:
     person = enroll(engine, world, badge="A1")
-    template = bytes(range(256)) * 2
+    template = random_template(1)  # a plausible template: bytes(range(256)) held NaNs
     upload = client.post(
         f"/api/v1/people/{person}/face-templates",
         headers=world.user(Role.SECURITY_DESK),
@@ -78,7 +79,7 @@ def test_a_delta_carries_a_revocation_and_applies(
     client: TestClient, world: World, engine: Engine
 ) -> None:
     person = enroll(engine, world, badge="A1")
-    keep = enroll(engine, world, badge="K1")
+    keep = enroll(engine, world, badge="0C1")
     snapshot = replica(client, world, world.gate)
     with Session(engine) as session:
         update_person(
@@ -141,7 +142,7 @@ def _add_template(engine: Engine, settings: Settings, person: str, seed: int) ->
         row = add_face_template(
             session=session,
             person_id=person,
-            template=bytes([seed]) * TEMPLATE_BYTES,
+            template=random_template(seed),
             quality=0.9,
             key=settings.template_key_bytes(),
             actor="test",
@@ -161,7 +162,13 @@ def test_a_template_deleted_after_v_leaves_the_agent_replica(
     snapshot = replica(client, world, world.gate)
     assert {t.template_id for t in snapshot.templates} == {str(first), str(second), str(kept)}
     with Session(engine) as session:
-        delete_template(session=session, person_id=person, template_id=first, actor="test")
+        delete_template(
+            session=session,
+            person_id=person,
+            template_id=first,
+            key=settings.template_key_bytes(),
+            actor="test",
+        )
     delta = replica(client, world, world.gate, since=snapshot.version)
     assert isinstance(delta, ReplicaDelta)
     assert delta.deleted_template_ids == (str(first),)
@@ -211,3 +218,39 @@ def test_an_erased_person_leaves_the_replica_whole(
         erase_person(session=session, person_id=person, actor="test")
     updated = apply_delta(snapshot, replica(client, world, world.gate, since=snapshot.version))
     assert updated.persons == () and updated.templates == () and updated.credentials == ()
+
+
+def test_the_desk_refuses_badge_numbers_no_reader_produces(
+    client: TestClient, world: World, engine: Engine
+) -> None:
+    person = enroll(engine, world, badge="A1")
+    for body in (
+        {"kind": "badge", "ref": "ZZTOP"},
+        {"kind": "badge", "ref": "0042077", "badge_format": "wiegand26"},
+        {"kind": "badge", "ref": "70000", "badge_format": "wiegand34"},
+    ):
+        answer = client.post(
+            f"/api/v1/people/{person}/credentials",
+            json=body,
+            headers=world.user(Role.SECURITY_DESK),
+        )
+        assert answer.status_code == 422, body
+        assert "badge number" in answer.text
+    refused = client.post(
+        "/api/v1/enroll/people",
+        json={
+            "site_id": "rtm",
+            "display_name": "Nobody Read",
+            "kind": "driver",
+            "badge": {"number": "0042077", "badge_format": "wiegand26"},
+        },
+        headers=world.user(Role.SECURITY_DESK),
+    )
+    assert refused.status_code == 422
+    assert "0 to 65535" in refused.text
+    bound = client.post(
+        f"/api/v1/people/{person}/credentials",
+        json={"kind": "badge", "ref": "42077", "badge_format": "wiegand26"},
+        headers=world.user(Role.SECURITY_DESK),
+    )
+    assert bound.status_code == 201

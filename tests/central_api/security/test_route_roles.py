@@ -174,9 +174,9 @@ def _site_users(engine: Engine, settings: Settings, site: str) -> dict[Role, dic
 
 def _site_a_data(client: TestClient, world: World, engine: Engine) -> dict[str, str]:
     """A person, credential, appointment, event and alarm at the world's site (A)."""
-    person = enroll(engine, world, badge="SITEA-BADGE")
+    person = enroll(engine, world, badge="5A-0BADCE")
     appointment, _ = book(engine, world, person, [world.gate])
-    event = make_event(1, person_id=person, credential_ref="SITEA-BADGE")
+    event = make_event(1, person_id=person, credential_ref="5A-0BADCE")
     stored = client.post(
         "/api/v1/events",
         headers=world.gate_key(),
@@ -214,7 +214,7 @@ def test_a_user_of_site_b_sees_nothing_of_site_a(
     ids = _site_a_data(client, world, engine)
     secrets_of_a = (
         ids["person_id"],
-        "Person SITEA-BADGE",
+        "Person 5A-0BADCE",
         world.gate,
         world.gate2,
         ids["alarm_id"],

@@ -9,6 +9,7 @@ import pytest
 from gate_agent.camera.frame_pump import FramePump
 from gate_agent.camera.frames import Frame, FrameSourceError, ReplayFrameSource, open_frame_source
 from gate_agent.config import FileCameraConfig, FolderCameraConfig
+from testkit.image_bombs import png_bomb
 from testkit.polling import wait_until
 
 
@@ -184,3 +185,16 @@ def test_opencv_source_that_cannot_open_is_an_error(tmp_path: Path) -> None:
 
     with pytest.raises(FrameSourceError, match="cannot open camera"):
         open_frame_source(OpenCVCameraConfig(device=str(tmp_path / "no-such-stream.avi")))
+
+
+def test_a_replayed_file_is_bgr_and_a_png_bomb_is_refused_by_its_header(tmp_path: Path) -> None:
+    bgr = np.zeros((4, 4, 3), dtype=np.uint8)
+    bgr[:, :, 0] = 200  # blue, in OpenCV's order
+    cv2.imwrite(str(tmp_path / "blue.png"), bgr)
+    frame = open_frame_source(FileCameraConfig(path=tmp_path / "blue.png", fps=100)).read()
+    assert frame is not None and frame.image[0, 0].tolist() == [200, 0, 0]
+    (tmp_path / "bomb.png").write_bytes(png_bomb(30000, 30000))
+    started = time.monotonic()
+    with pytest.raises(FrameSourceError, match="too many pixels"):
+        open_frame_source(FileCameraConfig(path=tmp_path / "bomb.png", fps=100))
+    assert time.monotonic() - started < 1.0

@@ -90,7 +90,7 @@ def test_someone_else_s_face_does_not_verify_the_claimed_person() -> None:
 def test_template_matrix_skips_bad_templates() -> None:
     good = ALICE.astype("<f4").tobytes()
     bad = np.full(128, np.nan, "<f4").tobytes()
-    matrix = template_matrix([good, bad, b"short"])
+    matrix = template_matrix([good, bad, b"short", bytes(512)])
     assert matrix.shape == (1, 128) and np.array_equal(matrix[0], ALICE)
     assert template_matrix([]).shape == (0, 128)
 
