@@ -11,15 +11,16 @@ from gate_protocol.passes.token import PassClaims, PassSigner, PassTooLargeError
 from sqlmodel import Session
 
 from central_api.config import Settings
+from central_api.crud.audited import Resync, commit_audited
 from central_api.crud.people import get_person
 from central_api.crud.rules import create_appointment
 from central_api.db import utc_now
 from central_api.enroll.schemas import PassIn, PassOut
 from central_api.enroll.tables import IssuedPass
-from central_api.errors import InvalidError, NotFoundError, ServiceError
-from central_api.models import AppointmentCreate
+from central_api.errors import ConflictError, InvalidError, NotFoundError, ServiceError
+from central_api.models import Appointment, AppointmentCreate
 
-__all__ = ["PassKeyMissingError", "issue_pass", "load_signer", "pass_out"]
+__all__ = ["PassKeyMissingError", "cancel_pass", "issue_pass", "load_signer", "pass_out"]
 
 _MINUTE = timedelta(minutes=1)
 
@@ -134,3 +135,34 @@ def issue_pass(
     session.add(row)
     session.commit()
     return pass_out(row, gates=list(claims.gates), plate=claims.plate, one_time=claims.one_time)
+
+
+def cancel_pass(*, session: Session, pass_id: str, actor: str) -> None:
+    """Cancel an issued pass: its visit is struck off, so no gate opens for it again.
+
+    The token stays validly signed, but a gate finds no visit for its pass id any more (the
+    API at once; a gate's replica with the next sync, which the change asks for) and answers
+    `unknown_credential`. The issued pass is forgotten too (it cannot be reprinted); the
+    audit row says who cancelled which pass of whom.
+
+    Raises:
+        NotFoundError: No such pass at the caller's site.
+        ConflictError: A one-time pass that has already let its holder through.
+    """
+    row = session.get(IssuedPass, pass_id)
+    appointment = session.get(Appointment, row.appointment_id) if row is not None else None
+    if row is None or appointment is None:
+        raise NotFoundError(f"pass {pass_id!r} not found")
+    person = get_person(session=session, person_id=row.person_id)  # site scope: 404 elsewhere
+    if appointment.one_time and appointment.used_at is not None:
+        raise ConflictError(f"pass {pass_id!r} was already used at {appointment.used_gate}")
+    session.delete(row)
+    session.delete(appointment)
+    commit_audited(
+        session,
+        actor=actor,
+        action="pass.cancel",
+        target=f"appointment:{appointment.id}",
+        before={"pass_id": pass_id, "person_id": person.id, "gates": appointment.gates},
+        resync=Resync(person.site_id, person.id),
+    )

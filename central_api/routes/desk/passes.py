@@ -11,7 +11,7 @@ from central_api.deps import SessionDep, SettingsDep
 from central_api.enroll.deps import CSRF_CHECKED, EnrollSessionDep
 from central_api.enroll.faces import decode_photo
 from central_api.enroll.pass_card import CardText, render_card_file
-from central_api.enroll.passes import issue_pass, load_signer, pass_out
+from central_api.enroll.passes import cancel_pass, issue_pass, load_signer, pass_out
 from central_api.enroll.privacy import read_photo
 from central_api.enroll.schemas import PassIn, PassOut
 from central_api.enroll.settings import photo_key
@@ -46,6 +46,13 @@ def issue(
         actor=desk.actor,
         signer=load_signer(settings),
     )
+
+
+@router.delete("/passes/{pass_id}", status_code=204, dependencies=CSRF_CHECKED)
+def cancel(pass_id: IdPath, session: EnrollSessionDep, desk: DeskUser) -> Response:
+    """Cancel an issued pass: no gate opens for it again (409 once a one-time pass was used)."""
+    cancel_pass(session=session, pass_id=pass_id, actor=desk.actor)
+    return Response(status_code=204)
 
 
 def _issued(session: SessionDep, pass_id: str) -> tuple[IssuedPass, Appointment]:

@@ -134,3 +134,51 @@ def test_without_a_signing_key_the_desk_is_told_why(
     )
     assert answer.status_code == 503
     assert "PORTGATE_PASS_SIGNING_KEY" in answer.json()["detail"]
+
+
+def test_a_cancelled_pass_no_longer_opens_and_a_used_one_cannot_be_cancelled(
+    client: TestClient, world: World, engine: Engine
+) -> None:
+    from testkit.api.decisions import query
+
+    desk = world.user(Role.SECURITY_DESK)
+    person = _driver(client, world)
+    now = datetime.now(UTC)
+    window = {
+        "window_start": (now - timedelta(minutes=5)).isoformat(),
+        "window_end": (now + timedelta(hours=2)).isoformat(),
+    }
+
+    def issue() -> dict[str, str]:
+        answer = client.post(
+            f"/api/v1/enroll/people/{person}/passes",
+            json={"gates": [world.gate], **window},
+            headers=desk,
+        )
+        assert answer.status_code == 201, answer.text
+        return dict(answer.json())
+
+    def at_the_gate(token: str) -> tuple[str, str]:
+        body = query(credential_kind="qr_pass", pass_token=token)
+        answer = client.post("/api/v1/decisions", json=body, headers=world.gate_key()).json()
+        return answer["decision"], answer["reason"]
+
+    used, cancelled = issue(), issue()
+    assert at_the_gate(used["token"]) == ("granted", "granted")
+    refused = client.delete(f"/api/v1/enroll/passes/{used['pass_id']}", headers=desk)
+    assert refused.status_code == 409 and "already used" in refused.text
+
+    answer = client.delete(f"/api/v1/enroll/passes/{cancelled['pass_id']}", headers=desk)
+    assert answer.status_code == 204, answer.text
+    assert at_the_gate(cancelled["token"]) == ("denied", "unknown_credential")
+    assert (
+        client.get(f"/api/v1/enroll/passes/{cancelled['pass_id']}", headers=desk).status_code == 404
+    )
+    again = client.delete(f"/api/v1/enroll/passes/{cancelled['pass_id']}", headers=desk)
+    assert again.status_code == 404
+    assert _appointments(engine) == 1  # the used one's visit is kept
+    with Session(engine) as session:
+        from central_api.models import AuditEntry
+
+        actions = session.exec(select(AuditEntry.action)).all()
+    assert actions.count("pass.cancel") == 1
