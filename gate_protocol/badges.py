@@ -15,14 +15,14 @@ whoever looks for it. What the readers produce:
 import re
 from typing import Final
 
-from gate_protocol.ids import MAX_ID_LENGTH
+from gate_protocol.ids import BADGE_NUMBER_PATTERN, MAX_ID_LENGTH
 from gate_protocol.messages import BadgeFormat
 
 __all__ = ["WIEGAND_CARD_MAX", "badge_number_problem"]
 
 WIEGAND_CARD_MAX: Final = 0xFFFF
 _DECIMAL: Final = re.compile(r"0|[1-9][0-9]{0,4}")
-_ANY_READER: Final = re.compile(r"[0-9A-Fa-f:-]+")
+_ANY_READER: Final = re.compile(BADGE_NUMBER_PATTERN)
 _KEYPAD: Final = re.compile(r"[0-9]{1,16}")
 
 

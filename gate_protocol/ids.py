@@ -23,6 +23,7 @@ from pydantic import StringConstraints
 
 __all__ = [
     "ACCOUNT_NAME_PATTERN",
+    "BADGE_NUMBER_PATTERN",
     "ID_CHARACTERS",
     "ID_PATTERN",
     "MAX_ID_LENGTH",
@@ -41,13 +42,15 @@ ID_PATTERN: Final = rf"^[{ID_CHARACTERS}]+$"
 # A filter that may be left empty (a form's "any" choice): an id or nothing.
 OPTIONAL_ID_PATTERN: Final = rf"^[{ID_CHARACTERS}]*$"
 ACCOUNT_NAME_PATTERN: Final = r"^[A-Za-z0-9._-]+$"
+# What any reader can send as a badge number (hex digits, `:` and `-`).
+BADGE_NUMBER_PATTERN: Final = r"^[0-9A-Fa-f:-]+$"
 
 Id = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ID_LENGTH, pattern=ID_PATTERN)]
 AccountName = Annotated[
     str, StringConstraints(min_length=1, max_length=MAX_ID_LENGTH, pattern=ACCOUNT_NAME_PATTERN)
 ]
 BadgeNumber = Annotated[
-    str, StringConstraints(min_length=1, max_length=MAX_ID_LENGTH, pattern=r"^[0-9A-Fa-f:-]+$")
+    str, StringConstraints(min_length=1, max_length=MAX_ID_LENGTH, pattern=BADGE_NUMBER_PATTERN)
 ]
 
 _ID_RE: Final = re.compile(ID_PATTERN)
