@@ -137,6 +137,12 @@ class Settings(MqttTlsSettings):
         validation_alias="PORTGATE_TEMPLATE_KEY",
         description="Base64 of 32 random bytes: AES-GCM key of face templates at rest.",
     )
+    audit_key: SecretStr | None = Field(
+        default=None,
+        validation_alias="PORTGATE_AUDIT_KEY",
+        description="HMAC key of the values audit rows name by hash (read by the audit room "
+        "from the environment; here so that a weak one stops the API at start).",
+    )
     metrics_token: SecretStr | None = Field(
         default=None,
         validation_alias="PORTGATE_METRICS_TOKEN",
@@ -304,6 +310,7 @@ def _check_strength(settings: Settings, template_key: bytes, signing_seed: bytes
     texts = {
         "PORTGATE_SECRET_KEY": settings.secret_key,
         "PORTGATE_METRICS_TOKEN": settings.metrics_token,
+        "PORTGATE_AUDIT_KEY": settings.audit_key,
     }
     try:
         for name, value in texts.items():

@@ -19,6 +19,7 @@ ZERO_KEY = base64.b64encode(bytes(32)).decode()
 WEAK = {
     "PORTGATE_PASS_SIGNING_KEY": ("foo", "not KID=base64 of an Ed25519 private key"),
     "PORTGATE_METRICS_TOKEN": ("metrics", "too short"),
+    "PORTGATE_AUDIT_KEY": ("audit-key", "too short"),
     "PORTGATE_TEMPLATE_KEY": (ZERO_KEY, "fixed pattern"),
     "PORTGATE_SECRET_KEY": ("x" * 48, "repeats a short pattern"),
 }
