@@ -41,11 +41,7 @@ from gate_agent.decision.replica_store import ReplicaStore, StoredReplica
 from gate_agent.face.biometrics import BiometricFaceObserver, BiometricFaceVerifier
 from gate_agent.face.step import LivenessResult
 from gate_protocol.replica import FaceTemplateRecord
-from testkit.agent.doubles import (
-    GATE_KEY,
-    agent_config,
-    make_snapshot,
-)
+from testkit.agent.doubles import GATE_KEY, agent_config, make_snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
 

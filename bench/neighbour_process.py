@@ -18,7 +18,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from testkit.agent.doubles import ApiStub, BridgeSim
+from testkit.agent.api_stub import ApiStub
+from testkit.agent.bridge_sim import BridgeSim
 from testkit.mosquitto import start_mosquitto
 
 __all__ = ["Neighbour", "gate_neighbours"]

@@ -13,7 +13,8 @@ import pytest
 from gate_agent.app import AgentApp
 from gate_protocol.messages import BadgeFormat, CredentialPresented, encode_message
 from gate_protocol.topics import GateChannel
-from testkit.agent.doubles import GATE_KEY, ApiStub, agent_config, topic
+from testkit.agent.api_stub import ApiStub
+from testkit.agent.doubles import GATE_KEY, agent_config, topic
 from testkit.mosquitto import MosquittoProcess
 from testkit.mqtt_probe import MqttProbe
 from testkit.polling import wait_until

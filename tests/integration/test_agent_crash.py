@@ -27,7 +27,9 @@ from gate_protocol.messages import (
     encode_message,
 )
 from gate_protocol.topics import GateChannel, GateTopic, NodeKind, build_topic
-from testkit.agent.doubles import GATE_KEY, GOOD_BADGE, ApiStub, BridgeSim, agent_config
+from testkit.agent.api_stub import ApiStub
+from testkit.agent.bridge_sim import BridgeSim
+from testkit.agent.doubles import GATE_KEY, GOOD_BADGE, agent_config
 from testkit.mosquitto import MosquittoProcess
 from testkit.mqtt_probe import MqttProbe
 from testkit.polling import wait_until

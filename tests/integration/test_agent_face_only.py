@@ -16,13 +16,9 @@ from gate_agent.face.step import LivenessResult
 from gate_protocol.messages import CredentialKind, DecidedBy, Decision
 from gate_protocol.reasons import ReasonCode
 from gate_protocol.replica import FaceTemplateRecord
-from testkit.agent.doubles import (
-    GATE_KEY,
-    ApiStub,
-    BridgeSim,
-    agent_config,
-    make_snapshot,
-)
+from testkit.agent.api_stub import ApiStub
+from testkit.agent.bridge_sim import BridgeSim
+from testkit.agent.doubles import GATE_KEY, agent_config, make_snapshot
 from testkit.api.desk_server import run_desk_server
 from testkit.mosquitto import MosquittoProcess
 from testkit.polling import wait_until

@@ -27,14 +27,9 @@ from gate_protocol.messages import (
 from gate_protocol.reasons import ReasonCode
 from gate_protocol.replica import FaceTemplateRecord
 from gate_protocol.topics import GateChannel
-from testkit.agent.doubles import (
-    GATE_KEY,
-    GOOD_BADGE,
-    ApiStub,
-    BridgeSim,
-    agent_config,
-    make_snapshot,
-)
+from testkit.agent.api_stub import ApiStub
+from testkit.agent.bridge_sim import BridgeSim
+from testkit.agent.doubles import GATE_KEY, GOOD_BADGE, agent_config, make_snapshot
 from testkit.mosquitto import MosquittoProcess
 from testkit.polling import wait_until
 

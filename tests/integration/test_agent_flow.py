@@ -30,12 +30,12 @@ from gate_protocol.messages import (
 from gate_protocol.reasons import ReasonCode
 from gate_protocol.records import OfflinePolicy
 from gate_protocol.topics import GateChannel, GateTopic, NodeKind, build_topic
+from testkit.agent.api_stub import ApiStub
+from testkit.agent.bridge_sim import BridgeSim
 from testkit.agent.doubles import (
     GATE_KEY,
     GOOD_BADGE,
     REVOKED_BADGE,
-    ApiStub,
-    BridgeSim,
     agent_config,
     make_snapshot,
     topic,

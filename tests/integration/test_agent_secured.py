@@ -20,7 +20,9 @@ from gate_protocol.messages import (
 )
 from gate_protocol.topics import GateChannel, GateTopic, NodeKind, build_topic  # noqa: E402
 from portgate.broker.site_config import GateEntry, SiteConfig, broker_users
-from testkit.agent.doubles import GATE_KEY, GOOD_BADGE, ApiStub, BridgeSim, agent_config, topic
+from testkit.agent.api_stub import ApiStub
+from testkit.agent.bridge_sim import BridgeSim
+from testkit.agent.doubles import GATE_KEY, GOOD_BADGE, agent_config, topic
 from testkit.mosquitto import MosquittoFactory
 from testkit.mqtt_probe import MqttProbe
 from testkit.secured_broker import start_site_broker

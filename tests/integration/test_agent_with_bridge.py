@@ -16,7 +16,8 @@ from gate_protocol.passes.keys import encode_private_key, encode_public_key
 from gate_protocol.reasons import ReasonCode
 from gate_protocol.replica import CommandKeyRecord
 from gate_protocol.topics import GateChannel
-from testkit.agent.doubles import GATE_KEY, ApiStub, agent_config, make_snapshot, topic
+from testkit.agent.api_stub import ApiStub
+from testkit.agent.doubles import GATE_KEY, agent_config, make_snapshot, topic
 from testkit.mosquitto import MosquittoProcess
 from testkit.mqtt_probe import MqttProbe
 from testkit.polling import wait_until
