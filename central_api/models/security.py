@@ -34,6 +34,9 @@ class Role(StrEnum):
     ADMIN = "admin"
     SECURITY_DESK = "security_desk"
     OPERATOR = "operator"
+    # Port-wide (no site): the port authority's security officers, who issue port bans,
+    # company status and persons of interest for every terminal of the port community.
+    AUTHORITY = "authority"
 
 
 class User(SQLModel, table=True):
