@@ -106,6 +106,9 @@ class AppointmentCreate(SQLModel):
     person_id: Id
     plate: PlateStr | None = Field(default=None, schema_extra={"examples": ["BX-482-K"]})
     container_ref: ContainerStr | None = None
+    company_id: int | None = Field(
+        default=None, description="The haulier company the driver works for on this visit."
+    )
     gates: list[Id] = Field(min_length=1, max_length=64, sa_type=JSON)
     window_start: datetime
     window_end: datetime
@@ -120,6 +123,8 @@ class Appointment(SQLModel, table=True):
     person_id: str = Field(foreign_key="person.id", index=True, max_length=64)
     plate: str | None = Field(default=None, max_length=16)
     container_ref: str | None = Field(default=None, max_length=20)
+    # The haulier on this visit (a driver may drive for several): insider patterns use it.
+    company_id: int | None = Field(default=None, foreign_key="company.id")
     gates: list[str] = Field(default_factory=list, sa_type=JSON)
     window_start: datetime = time_field()
     window_end: datetime = time_field()
@@ -138,6 +143,7 @@ class AppointmentPublic(SQLModel):
     person_id: str
     plate: str | None
     container_ref: str | None
+    company_id: int | None
     gates: list[str]
     window_start: datetime
     window_end: datetime
