@@ -12,15 +12,14 @@ from central_api.db import make_engine
 from central_api.migrate import alembic_config, upgrade_database
 from testkit.postgres import PostgresServer
 
-_TIME = "'2026-12-01 08:00:00+00:00'"
 _ROWS = (
     "INSERT INTO site (id, name, timezone, four_eyes_open, threat_level, replica_version) "
     "VALUES ('rtm', 'rtm', 'UTC', false, 1, 0)",
     "INSERT INTO person (id, display_name, kind, status, site_id, created_at, updated_at) "
-    f"VALUES ('P1', 'Jan', 'driver', 'active', 'rtm', {_TIME}, {_TIME})",
+    "VALUES ('P1', 'Jan', 'driver', 'active', 'rtm', :t, :t)",
     "INSERT INTO appointment (id, site_id, person_id, plate, gates, window_start, window_end, "
     "one_time, pass_id, created_at) VALUES ('A1', 'rtm', 'P1', 'BX-482-K', '[\"north-1\"]', "
-    f"{_TIME}, {_TIME}, true, 'PASS1', {_TIME})",
+    ":t, :t, true, 'PASS1', :t)",
 )
 
 
@@ -39,12 +38,10 @@ def test_existing_appointments_keep_their_rows_and_name_no_company(url: str) -> 
     try:
         with engine.begin() as conn:
             for statement in _ROWS:
-                conn.execute(text(statement))
+                conn.execute(text(statement), {"t": "2026-12-01 08:00:00+00:00"})
         upgrade_database(url, "0019")
         with engine.connect() as conn:
-            row = conn.execute(
-                text("SELECT id, plate, pass_id, company_id FROM appointment")
-            ).one()
+            row = conn.execute(text("SELECT id, plate, pass_id, company_id FROM appointment")).one()
         assert tuple(row) == ("A1", "BX-482-K", "PASS1", None)
         with pytest.raises(IntegrityError), engine.begin() as conn:
             conn.execute(text("UPDATE appointment SET company_id = 42"))  # no such company

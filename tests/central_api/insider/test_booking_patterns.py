@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from central_api.insider.appointments import most_distinct_within
 from central_api.models import Alarm, Appointment, Company, Person, Role, Site
@@ -20,7 +20,7 @@ def alarms(engine: Engine, about: str) -> list[Alarm]:
     """The alarms whose detail starts with `about` (a booking made between 00:00 and 05:00
     also raises the odd-hours alarm under the default rules)."""
     with Session(engine) as session:
-        found = session.exec(select(Alarm).order_by(Alarm.id)).all()
+        found = session.exec(select(Alarm).order_by(col(Alarm.id))).all()
         return [alarm for alarm in found if alarm.detail.startswith(about)]
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from central_api.models import Alarm, Appointment, Company, Person, Role
 from gate_protocol.messages import AccessEvent, CredentialKind, Decision
@@ -19,7 +19,7 @@ T0 = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 
 def alarms(engine: Engine, about: str) -> list[Alarm]:
     with Session(engine) as session:
-        found = session.exec(select(Alarm).order_by(Alarm.id)).all()
+        found = session.exec(select(Alarm).order_by(col(Alarm.id))).all()
         return [alarm for alarm in found if alarm.detail.startswith(about)]
 
 
