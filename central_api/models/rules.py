@@ -7,7 +7,7 @@ from gate_protocol.ids import Id
 from gate_protocol.records import WatchlistAction
 from gate_protocol.schedule import WeeklyWindow
 from pydantic import StringConstraints
-from sqlalchemy import JSON, UniqueConstraint
+from sqlalchemy import JSON, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from central_api.db import utc_now
@@ -117,6 +117,9 @@ class AppointmentCreate(SQLModel):
 
 class Appointment(SQLModel, table=True):
     """An appointment row; `pass_id` is the one-time QR pass id, consumed via `used_at`."""
+
+    # The insider check "one plate, many drivers in a day" looks plates up by day.
+    __table_args__ = (Index("ix_appointment_plate_window", "plate", "window_start"),)
 
     id: str = Field(primary_key=True, max_length=64)
     site_id: str = Field(foreign_key="site.id", index=True, max_length=64)
