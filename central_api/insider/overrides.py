@@ -20,6 +20,8 @@ from central_api.models import AccessEventRecord, Gate, OpenRequest
 
 __all__ = ["check_remote_open"]
 
+_CLOCK_SKEW = timedelta(minutes=1)
+
 
 def check_remote_open(
     *, session: Session, gate: Gate, request: OpenRequest, rules: InsiderRules
@@ -40,7 +42,8 @@ def check_remote_open(
             col(AccessEventRecord.person_id).is_not(None),
             col(AccessEventRecord.occurred_at)
             >= now - timedelta(minutes=rules.open_after_denial_minutes),
-            col(AccessEventRecord.occurred_at) <= now,
+            # A gate's clock a little ahead of the API's still counts as "before the open".
+            col(AccessEventRecord.occurred_at) <= now + _CLOCK_SKEW,
         )
         .order_by(col(AccessEventRecord.occurred_at).desc())
         .limit(1)
