@@ -17,6 +17,7 @@ from central_api.bus.notify import queue_after_commit
 from central_api.crud.sites import get_gate, get_site
 from central_api.db import utc_now
 from central_api.errors import ConflictError, NotFoundError
+from central_api.insider.overrides import check_remote_open
 from central_api.insider.rules import InsiderRules, site_rules
 from central_api.models import Gate, OpenRequest, OpenRequestCreate
 from central_api.security.command_keys import command_signer
@@ -56,6 +57,7 @@ def request_open(
         after=open_create.model_dump(mode="json") | {"request_id": request.id},
     )
     _check_rate(session=session, gate=gate, username=username, rules=rules or InsiderRules())
+    check_remote_open(session=session, gate=gate, request=request, rules=rules or InsiderRules())
     if not site.four_eyes_open:
         _issue(session=session, gate=gate, request=request, ttl_s=ttl_s, seal_key=seal_key)
     session.commit()

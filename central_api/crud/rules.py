@@ -9,12 +9,15 @@ from central_api.crud.audited import Resync, commit_audited
 from central_api.crud.people import get_person
 from central_api.crud.sites import get_site
 from central_api.errors import ConflictError, InvalidError, NotFoundError
+from central_api.insider.appointments import check_appointment
+from central_api.insider.rules import InsiderRules
 from central_api.models import (
     AccessGroup,
     AccessGroupCreate,
     AccessGroupZone,
     Appointment,
     AppointmentCreate,
+    Company,
     Gate,
     Holiday,
     Schedule,
@@ -109,10 +112,15 @@ def create_appointment(
         gate = session.get(Gate, gate_id)
         if gate is None or gate.site_id != person.site_id:
             raise NotFoundError(f"gate {gate_id!r} not found at the driver's site")
+    company_id = appointment_create.company_id
+    if company_id is not None and session.get(Company, company_id) is None:
+        raise NotFoundError(f"company {company_id} not found")
     appointment = Appointment.model_validate(
         appointment_create,
         update={"id": new_pass_id(), "site_id": person.site_id, "pass_id": new_pass_id()},
     )
+    session.add(appointment)
+    check_appointment(session=session, appointment=appointment, actor=actor, rules=InsiderRules())
     commit_audited(
         session,
         actor=actor,

@@ -110,6 +110,8 @@ def issue_pass(
             person_id=person.id,
             plate=pass_in.plate,
             container_ref=pass_in.container_ref,
+            # The haulier the driver is enrolled with today: the visit keeps it if that changes.
+            company_id=person.company_id,
             gates=pass_in.gates,
             window_start=pass_in.window_start,
             window_end=pass_in.window_end,

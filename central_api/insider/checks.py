@@ -2,7 +2,9 @@
 
 Patterns: an attempt outside the person's schedule; N denials for one person or at one
 gate within M minutes; one credential at two gates farther apart than walking or driving
-between them allows; remote opens far above an operator's usual rate (see `openings`).
+between them allows; one company's one-time passes used again (`companies`). Remote
+opens are checked where they are made (`overrides`), bookings where they are made
+(`appointments`).
 Thresholds: `central_api.insider.rules` (code defaults, overridden per site).
 """
 
@@ -14,6 +16,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from central_api.alarms.raise_alarm import raise_alarm
+from central_api.insider.companies import check_pass_reuse
 from central_api.insider.rules import InsiderRules, site_rules
 from central_api.models import AccessEventRecord, Gate
 
@@ -60,6 +63,8 @@ def check_event(*, session: Session, event: AccessEventRecord, rules: InsiderRul
         raised += _check_denials(session=session, event=event, rules=rules)
     if event.person_id:
         raised += _check_travel(session=session, event=event, rules=rules)
+    if event.reason == ReasonCode.PASS_ALREADY_USED:
+        raised += check_pass_reuse(session=session, event=event, rules=rules)
     return raised
 
 

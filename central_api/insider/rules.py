@@ -24,6 +24,8 @@ _GATE_ID = rf"[{ID_CHARACTERS}]{{1,{MAX_ID_LENGTH}}}"
 _GATE_PAIR = rf"^{_GATE_ID}\|{_GATE_ID}$"
 GatePair = Annotated[str, StringConstraints(pattern=_GATE_PAIR)]
 TravelSeconds = Annotated[int, Field(ge=0, le=86_400)]
+# An hour of the site's local clock (0-23); the odd-hours band runs from start to end.
+Hour = Annotated[int, Field(ge=0, le=23)]
 
 
 def travel_key(gate_a: str, gate_b: str) -> str:
@@ -70,6 +72,57 @@ class InsiderRules(BaseModel):
         default=5, ge=1, le=1000, description="...and above at least this many in the hour."
     )
 
+    plate_drivers_per_day: int = Field(
+        default=3,
+        ge=2,
+        le=1000,
+        description="This many different drivers booked on one plate in one (site-local) "
+        "day alarm.",
+    )
+    driver_companies: int = Field(
+        default=3,
+        ge=2,
+        le=1000,
+        description="One driver booked for this many different haulier companies...",
+    )
+    driver_companies_window_days: int = Field(
+        default=7, ge=1, le=366, description="...within this many days alarm."
+    )
+    pass_reuse_per_company: int = Field(
+        default=3,
+        ge=1,
+        le=1000,
+        description="This many `pass_already_used` denials of one company's drivers...",
+    )
+    pass_reuse_window_hours: int = Field(
+        default=24, ge=1, le=8784, description="...within this many hours alarm."
+    )
+    odd_hours_start: Hour = Field(
+        default=0,
+        description="Appointments created from this local hour (inclusive)...",
+    )
+    odd_hours_end: Hour = Field(
+        default=5,
+        description="...to this local hour (exclusive; may wrap past midnight; equal to the "
+        "start: never) alarm.",
+    )
+    open_after_denial_minutes: int = Field(
+        default=5,
+        ge=1,
+        le=1440,
+        description="A remote open of a lane this soon after a person was denied there alarms.",
+    )
+    overrides_per_person: int = Field(
+        default=3,
+        ge=2,
+        le=1000,
+        description="One operator remote-opening this many times after the same person's "
+        "denials...",
+    )
+    override_window_days: int = Field(
+        default=7, ge=1, le=366, description="...within this many days alarm."
+    )
+
     @property
     def denial_window(self) -> timedelta:
         """M as a duration."""
@@ -88,6 +141,13 @@ class InsiderRules(BaseModel):
             travel_key(gate_a, gate_b)
         )
 
+    def is_odd_hour(self, hour: int) -> bool:
+        """Whether a local hour falls in the odd-hours band (which may wrap past midnight)."""
+        start, end = self.odd_hours_start, self.odd_hours_end
+        if start <= end:
+            return start <= hour < end
+        return hour >= start or hour < end
+
 
 class InsiderRulesUpdate(BaseModel):
     """A site's overrides: every field optional; an absent field keeps the default."""
@@ -101,6 +161,16 @@ class InsiderRulesUpdate(BaseModel):
     travel_window_minutes: int | None = Field(default=None, ge=1, le=1440)
     open_rate_factor: float | None = Field(default=None, ge=1, le=1000)
     open_rate_floor: int | None = Field(default=None, ge=1, le=1000)
+    plate_drivers_per_day: int | None = Field(default=None, ge=2, le=1000)
+    driver_companies: int | None = Field(default=None, ge=2, le=1000)
+    driver_companies_window_days: int | None = Field(default=None, ge=1, le=366)
+    pass_reuse_per_company: int | None = Field(default=None, ge=1, le=1000)
+    pass_reuse_window_hours: int | None = Field(default=None, ge=1, le=8784)
+    odd_hours_start: Hour | None = None
+    odd_hours_end: Hour | None = None
+    open_after_denial_minutes: int | None = Field(default=None, ge=1, le=1440)
+    overrides_per_person: int | None = Field(default=None, ge=2, le=1000)
+    override_window_days: int | None = Field(default=None, ge=1, le=366)
 
 
 def apply_overrides(base: InsiderRules, overrides: dict[str, Any] | None) -> InsiderRules:

@@ -7,7 +7,7 @@ from gate_protocol.ids import Id
 from gate_protocol.records import WatchlistAction
 from gate_protocol.schedule import WeeklyWindow
 from pydantic import StringConstraints
-from sqlalchemy import JSON, UniqueConstraint
+from sqlalchemy import JSON, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from central_api.db import utc_now
@@ -106,6 +106,9 @@ class AppointmentCreate(SQLModel):
     person_id: Id
     plate: PlateStr | None = Field(default=None, schema_extra={"examples": ["BX-482-K"]})
     container_ref: ContainerStr | None = None
+    company_id: int | None = Field(
+        default=None, description="The haulier company the driver works for on this visit."
+    )
     gates: list[Id] = Field(min_length=1, max_length=64, sa_type=JSON)
     window_start: datetime
     window_end: datetime
@@ -115,11 +118,16 @@ class AppointmentCreate(SQLModel):
 class Appointment(SQLModel, table=True):
     """An appointment row; `pass_id` is the one-time QR pass id, consumed via `used_at`."""
 
+    # The insider check "one plate, many drivers in a day" looks plates up by day.
+    __table_args__ = (Index("ix_appointment_plate_window", "plate", "window_start"),)
+
     id: str = Field(primary_key=True, max_length=64)
     site_id: str = Field(foreign_key="site.id", index=True, max_length=64)
     person_id: str = Field(foreign_key="person.id", index=True, max_length=64)
     plate: str | None = Field(default=None, max_length=16)
     container_ref: str | None = Field(default=None, max_length=20)
+    # The haulier on this visit (a driver may drive for several): insider patterns use it.
+    company_id: int | None = Field(default=None, foreign_key="company.id")
     gates: list[str] = Field(default_factory=list, sa_type=JSON)
     window_start: datetime = time_field()
     window_end: datetime = time_field()
@@ -138,6 +146,7 @@ class AppointmentPublic(SQLModel):
     person_id: str
     plate: str | None
     container_ref: str | None
+    company_id: int | None
     gates: list[str]
     window_start: datetime
     window_end: datetime

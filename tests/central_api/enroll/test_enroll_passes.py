@@ -12,7 +12,7 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from central_api.config import Settings
-from central_api.models import Appointment, Role
+from central_api.models import Alarm, Appointment, Company, Role
 from gate_protocol.passes.keys import PassKeyring
 from gate_protocol.passes.token import PassRejected, PassRejectReason, PassVerified, verify_pass
 from testkit.api.enrollment import PUBLIC_KEYS, clear_enroll_tables, enroll_settings, face
@@ -182,3 +182,36 @@ def test_a_cancelled_pass_no_longer_opens_and_a_used_one_cannot_be_cancelled(
 
         actions = session.exec(select(AuditEntry.action)).all()
     assert actions.count("pass.cancel") == 1
+
+
+def test_a_desk_pass_books_the_driver_s_company_and_feeds_the_haulier_pattern(
+    client: TestClient, world: World, engine: Engine
+) -> None:
+    desk = world.user(Role.SECURITY_DESK)
+    person = _driver(client, world)
+    with Session(engine, expire_on_commit=False) as session:
+        others = [Company(name="Maas Logistics"), Company(name="Botlek Bulk")]
+        session.add_all(others)
+        session.commit()
+    booked = []
+    for hours, company in ((1, None), (30, others[0].id), (60, others[1].id)):
+        if company is not None:
+            moved = client.patch(
+                f"/api/v1/people/{person}", json={"company_id": company}, headers=desk
+            )
+            assert moved.status_code == 200, moved.text
+        body = {"gates": [world.gate], **_window(hours_from_now=hours)}
+        answer = client.post(f"/api/v1/enroll/people/{person}/passes", json=body, headers=desk)
+        assert answer.status_code == 201, answer.text
+        booked.append(answer.json()["appointment_id"])
+    with Session(engine) as session:
+        first = session.get(Appointment, booked[0])
+        assert first is not None and first.company_id is not None
+        assert session.get(Company, first.company_id).name == "Waalhaven Transport"  # type: ignore[union-attr]
+        found = [
+            a.detail
+            for a in session.exec(select(Alarm)).all()
+            if a.detail.startswith(f"driver {person} booked for several haulier companies")
+        ]
+    (detail,) = found
+    assert "(Botlek Bulk, Maas Logistics, Waalhaven Transport)" in detail
