@@ -25,7 +25,7 @@ from central_api.enroll.settings import MAX_TEMPLATES
 from central_api.enroll.tables import PendingFace, RetainedPhoto
 from central_api.errors import ConflictError, NotFoundError
 from central_api.models import FaceTemplate, Person
-from central_api.replica.versions import bump_replica
+from central_api.replica.versions import bump_person_sites
 from central_api.security.stored_templates import usable_template
 from central_api.security.vault import decrypt_template, encrypt_template
 
@@ -314,10 +314,10 @@ def delete_template(
         target=f"person:{person_id}",
         after={"template_id": template_id},
     )
-    bump_replica(
+    bump_person_sites(
         session=session,
-        site_id=person.site_id,
         person_id=person_id,
+        site_ids=[person.site_id],
         detail={"template_ids": [template_id]},
     )
     session.commit()
