@@ -176,8 +176,7 @@ def resolve_presenter(
 ) -> Presenter:
     """Who presented what at `gate_id`: verify a pass, find the credential and the person.
 
-    People not active at `site_id` (no activation there, or a suspended one) are left
-    unknown; the activation's validity window narrows the person's own.
+    People not active at `site_id` are unknown; the site's activation window narrows theirs.
 
     Raises:
         CacheMiss: `session` is None and something must be read (not in the generation,
