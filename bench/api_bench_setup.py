@@ -27,6 +27,7 @@ from central_api.models import (
     Person,
     PersonAccessGroup,
     Site,
+    SiteActivation,
     Zone,
 )
 from central_api.security.auth import hash_key
@@ -60,7 +61,7 @@ def seed(engine, people: int, gates: int) -> tuple[list[tuple[str, str]], dict[s
         for z in range(ZONES):
             session.add(AccessGroupZone(group_id=z + 1, zone_id=f"z{z}"))
         session.commit()
-        persons, credentials, memberships, usable = [], [], [], []
+        persons, credentials, memberships, usable, activations = [], [], [], [], []
         for p in range(people):
             pid = f"P{p:07d}"
             badge = f"{p:08X}"
@@ -78,11 +79,16 @@ def seed(engine, people: int, gates: int) -> tuple[list[tuple[str, str]], dict[s
             )
             credentials.append({"person_id": pid, "kind": "badge", "ref": badge, "created_at": now})
             memberships.append({"person_id": pid, "group_id": zone + 1})
+            activations.append(
+                {"person_id": pid, "site_id": "port", "status": "active"}
+                | {"activated_at": now, "activated_by": "bench"}
+            )
             gate = f"g{(zone + ZONES * random.randrange(gates // ZONES)):03d}"
             usable.append((badge, gate))
         session.exec(insert(Person), params=persons)  # type: ignore[call-overload]
         session.exec(insert(Credential), params=credentials)  # type: ignore[call-overload]
         session.exec(insert(PersonAccessGroup), params=memberships)  # type: ignore[call-overload]
+        session.exec(insert(SiteActivation), params=activations)  # type: ignore[call-overload]
         session.commit()
     return usable, keys
 

@@ -36,6 +36,7 @@ from central_api.errors import ServiceError
 from central_api.gc_watch import watch_gc
 from central_api.ingest.worker import IngestWorker
 from central_api.routes import (
+    activations,
     audit,
     auth,
     dead_letters,
@@ -168,6 +169,7 @@ def _install_routes(app: FastAPI) -> None:
     for module in (health, auth, users, sites, people, rules, events, gates, audit, dead_letters):
         app.include_router(module.router)
     app.include_router(enroll_router)  # security-desk enrollment
+    app.include_router(activations.router)  # one identity, activated per site
     app.include_router(gate_uploads_router)  # agents confirm what is stored, send the rest
     mount_dashboard(app)  # the live dashboard taps this process's ingest
 

@@ -1,12 +1,13 @@
 """Service errors that routes turn into 4xx answers (never a 500).
 
 ServiceError
+├── ForbiddenError  -> 403
 ├── NotFoundError   -> 404
 ├── ConflictError   -> 409
 └── InvalidError    -> 422
 """
 
-__all__ = ["ConflictError", "InvalidError", "NotFoundError", "ServiceError"]
+__all__ = ["ConflictError", "ForbiddenError", "InvalidError", "NotFoundError", "ServiceError"]
 
 
 class ServiceError(Exception):
@@ -17,6 +18,12 @@ class ServiceError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class ForbiddenError(ServiceError):
+    """The caller may not do this (e.g. a site-bound user acting for another site)."""
+
+    status_code = 403
 
 
 class NotFoundError(ServiceError):

@@ -120,6 +120,13 @@ class EnrollClient:
         """Revoke a person: every gate denies them from the next decision on."""
         return self.update_person(person_id, {"status": "revoked"})
 
+    def activate_person(self, person_id: str, activation: dict[str, Any]) -> dict[str, Any]:
+        """Activate an enrolled identity at a site (site_id, access groups, validity)."""
+        result: dict[str, Any] = self._json(
+            "POST", f"/api/v1/people/{person_id}/activations", json=activation
+        )
+        return result
+
     def erase_person(self, person_id: str) -> dict[str, int]:
         """Erase a person everywhere; returns the rows deleted per table."""
         result: dict[str, int] = self._json("DELETE", f"/api/v1/enroll/people/{person_id}")

@@ -12,7 +12,7 @@ from typing import Any
 from sqlmodel import Session, SQLModel
 
 from central_api.audit.chain import append_audit
-from central_api.replica.versions import bump_replica
+from central_api.replica.versions import bump_person_sites, bump_replica
 
 __all__ = ["Resync", "commit_audited"]
 
@@ -58,7 +58,10 @@ def commit_audited(
     append_audit(
         session=session, actor=actor, action=action, target=target, before=before, after=after
     )
-    if resync is not None:
+    if resync is not None and resync.person_id is not None:
+        # The person's records are in the replicas of every site that activated them.
+        bump_person_sites(session=session, person_id=resync.person_id, site_ids=[resync.site_id])
+    elif resync is not None:
         bump_replica(
             session=session,
             site_id=resync.site_id,

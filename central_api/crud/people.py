@@ -23,6 +23,7 @@ from central_api.models import (
     PersonCompetencyCreate,
     PersonCreate,
     PersonUpdate,
+    SiteActivation,
 )
 from central_api.security.vault import encrypt_template
 
@@ -56,17 +57,26 @@ def _check_window(valid_from: object, valid_until: object) -> None:
 
 
 def create_person(*, session: Session, person_create: PersonCreate, actor: str) -> Person:
-    """Enroll a person; the id is short and upper case so that QR passes can carry it."""
+    """Enroll a person, active at their site; the id is short and upper case (QR passes)."""
     get_site(session=session, site_id=person_create.site_id)
     _check_window(person_create.valid_from, person_create.valid_until)
     person = Person.model_validate(person_create, update={"id": new_pass_id()})
+    session.add(person)
+    session.flush()  # the activation refers to the person
+    activation = SiteActivation(
+        person_id=person.id,
+        site_id=person.site_id,
+        valid_from=person.valid_from,
+        valid_until=person.valid_until,
+        activated_by=actor,
+    )
     commit_audited(
         session,
         actor=actor,
         action="person.create",
         target=f"person:{person.id}",
         after=person_audit(person.model_dump(mode="json")),
-        rows=[person],
+        rows=[activation],
         resync=Resync(person.site_id, person.id),
     )
     return person
@@ -219,10 +229,19 @@ def add_competency(
 
 def add_to_group(*, session: Session, person_id: str, group_id: int, actor: str) -> None:
     """Give a person an access group (audited)."""
-    person = get_person(session=session, person_id=person_id)
+    get_person(session=session, person_id=person_id)
     group = session.get(AccessGroup, group_id)
-    if group is None or group.site_id != person.site_id:
-        raise NotFoundError(f"access group {group_id} not found at the person's site")
+    # A group of a site where the identity is activated (any of its sites, not only the first).
+    active_there = (
+        group is not None
+        and session.exec(
+            select(SiteActivation.id).where(
+                SiteActivation.person_id == person_id, SiteActivation.site_id == group.site_id
+            )
+        ).first()
+    )
+    if group is None or not active_there:
+        raise NotFoundError(f"access group {group_id} not found at a site of the person")
     exists = session.exec(
         select(PersonAccessGroup).where(
             PersonAccessGroup.person_id == person_id, col(PersonAccessGroup.group_id) == group_id
@@ -237,7 +256,7 @@ def add_to_group(*, session: Session, person_id: str, group_id: int, actor: str)
         target=f"person:{person_id}",
         after={"group_id": group_id, "group": group.name},
         rows=[PersonAccessGroup(person_id=person_id, group_id=group_id)],
-        resync=Resync(person.site_id, person_id),
+        resync=Resync(group.site_id, person_id),
     )
 
 

@@ -22,6 +22,7 @@ from central_api.models import (
     Holiday,
     Schedule,
     ScheduleCreate,
+    SiteActivation,
     WatchlistEntry,
     WatchlistEntryCreate,
     Zone,
@@ -101,6 +102,27 @@ def create_access_group(
     return group
 
 
+def _appointment_site(*, session: Session, person_id: str, gates: list[str]) -> str:
+    """The one site of the visit's gates, where the driver must be activated."""
+    sites: set[str] = set()
+    for gate_id in gates:
+        gate = session.get(Gate, gate_id)
+        active = (
+            gate is not None
+            and session.exec(
+                select(SiteActivation.id).where(
+                    SiteActivation.person_id == person_id, SiteActivation.site_id == gate.site_id
+                )
+            ).first()
+        )
+        if gate is None or not active:
+            raise NotFoundError(f"gate {gate_id!r} not found at a site of the driver")
+        sites.add(gate.site_id)
+    if len(sites) != 1:
+        raise InvalidError("the gates of one visit are at one site")
+    return sites.pop()
+
+
 def create_appointment(
     *, session: Session, appointment_create: AppointmentCreate, actor: str
 ) -> Appointment:
@@ -108,16 +130,15 @@ def create_appointment(
     person = get_person(session=session, person_id=appointment_create.person_id)
     if appointment_create.window_end <= appointment_create.window_start:
         raise InvalidError("window_end must be after window_start")
-    for gate_id in appointment_create.gates:
-        gate = session.get(Gate, gate_id)
-        if gate is None or gate.site_id != person.site_id:
-            raise NotFoundError(f"gate {gate_id!r} not found at the driver's site")
+    site_id = _appointment_site(
+        session=session, person_id=person.id, gates=appointment_create.gates
+    )
     company_id = appointment_create.company_id
     if company_id is not None and session.get(Company, company_id) is None:
         raise NotFoundError(f"company {company_id} not found")
     appointment = Appointment.model_validate(
         appointment_create,
-        update={"id": new_pass_id(), "site_id": person.site_id, "pass_id": new_pass_id()},
+        update={"id": new_pass_id(), "site_id": site_id, "pass_id": new_pass_id()},
     )
     session.add(appointment)
     check_appointment(session=session, appointment=appointment, actor=actor, rules=InsiderRules())
@@ -131,7 +152,7 @@ def create_appointment(
             "plate": keyed_hash(appointment.plate),
         },
         rows=[appointment],
-        resync=Resync(person.site_id, person.id),
+        resync=Resync(site_id, person.id),
     )
     return appointment
 

@@ -16,10 +16,12 @@ import gc
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from gate_protocol.records import CredentialRecord, GatePolicy, PersonRecord, ZoneRules
+
+from central_api.models import SiteWindow
 
 __all__ = [
     "ChangeReader",
@@ -58,10 +60,10 @@ class CredentialInputs:
 
 @dataclass(frozen=True, slots=True)
 class PersonInputs:
-    """A person's decision record and site."""
+    """A person's decision record and the sites where they are active, with each window."""
 
     record: PersonRecord
-    site_id: str
+    sites: Mapping[str, SiteWindow]
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,9 +27,11 @@ from central_api.decisions.live_state import LiveState, read_live_state
 from central_api.errors import NotFoundError
 from central_api.models import Appointment, Credential, Gate, Person, Zone
 from central_api.replica.records import (
+    at_site,
     credential_record,
     gate_policy,
     load_person_records,
+    load_site_windows,
     zone_rules,
 )
 
@@ -112,9 +114,8 @@ def _person_inputs(
     record = load_person_records(session=session, person_ids=[person_id]).get(person_id)
     inputs = None
     if record is not None:
-        person = session.get(Person, person_id)
-        assert person is not None  # noqa: S101 (just loaded)
-        inputs = PersonInputs(record=record, site_id=person.site_id)
+        sites = load_site_windows(session=session, person_ids=[person_id])
+        inputs = PersonInputs(record=record, sites=sites.get(person_id, {}))
     generation.people[person_id] = inputs
     return inputs
 
@@ -136,20 +137,21 @@ def preload_decision_inputs(
                 gate.id,
                 GateInputs(site_id=gate.site_id, policy=gate_policy(gate), zone=zone_rules(zone)),
             )
-        people = session.exec(select(Person.id, Person.site_id)).all()
+        people = session.exec(select(Person.id)).all()
         for start in range(0, len(people), chunk):
             if not cache.is_current(generation):
                 return
             # Entries a request loaded, or that a generation carried over, are kept.
-            part = [row for row in people[start : start + chunk] if row[0] not in generation.people]
-            if not part:
+            ids = [p for p in people[start : start + chunk] if p not in generation.people]
+            if not ids:
                 continue
-            ids = [person_id for person_id, _ in part]
             records = load_person_records(session=session, person_ids=ids)
-            for person_id, site_id in part:
+            sites = load_site_windows(session=session, person_ids=ids)
+            for person_id in ids:
                 record = records.get(person_id)
                 generation.people.setdefault(
-                    person_id, PersonInputs(record=record, site_id=site_id) if record else None
+                    person_id,
+                    PersonInputs(record=record, sites=sites.get(person_id, {})) if record else None,
                 )
             for row in session.exec(
                 select(Credential).where(col(Credential.person_id).in_(ids))
@@ -174,7 +176,7 @@ def resolve_presenter(
 ) -> Presenter:
     """Who presented what at `gate_id`: verify a pass, find the credential and the person.
 
-    People of another site than `site_id` are left unknown.
+    People not active at `site_id` are unknown; the site's activation window narrows theirs.
 
     Raises:
         CacheMiss: `session` is None and something must be read (not in the generation,
@@ -222,9 +224,9 @@ def resolve_presenter(
     person = None
     if person_id is not None:
         found = _person_inputs(session=session, generation=generation, person_id=person_id)
-        # People of another site are unknown here.
-        if found is not None and found.site_id == site_id:
-            person = found.record
+        # People not active at this site are unknown here; its window narrows theirs.
+        if found is not None and site_id in found.sites:
+            person = at_site(found.record, found.sites[site_id])
     return Presenter(person_id, person, credential, appointment, pass_rejection)
 
 

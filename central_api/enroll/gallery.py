@@ -4,6 +4,11 @@ Kept in memory per API process and brought up to date from the database before e
 check: new template rows are decrypted and added; when rows vanished (an erasure, or a
 template deleted by another API replica) the gallery is rebuilt. A candidate that no
 longer exists in the database is never reported; a broken stored template is skipped.
+
+The gallery is the port community's, not one site's: one identity is enrolled once and
+activated per site, so a desk's check searches every site's faces (the site scope is
+lifted for it) and a hit names the identity and the sites where it is active, for the
+desk to activate it rather than enroll the person a second time.
 """
 
 import threading
@@ -15,7 +20,8 @@ from biometrics import TemplateIndex, template_from_bytes
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from central_api.models import FaceTemplate, Person
+from central_api.models import FaceTemplate, Person, SiteActivation
+from central_api.security.site_scope import unscoped
 from central_api.security.stored_templates import usable_template
 
 __all__ = ["DuplicateCandidate", "FaceGallery"]
@@ -28,6 +34,7 @@ class DuplicateCandidate:
     person_id: str
     display_name: str
     distance: float
+    sites: tuple[str, ...] = ()
 
 
 class FaceGallery:
@@ -71,8 +78,11 @@ class FaceGallery:
         exclude_person: str,
         threshold: float,
     ) -> list[DuplicateCandidate]:
-        """Other people whose nearest template is closer than `threshold`, nearest first."""
-        with self._lock:
+        """Other people whose nearest template is closer than `threshold`, nearest first.
+
+        Every site's people are searched, whatever the session's site scope.
+        """
+        with self._lock, unscoped(session):
             self._sync(session=session, key=key)
             result = self._index.identify(encoding, threshold=threshold, candidates=12)
         near = {
@@ -82,9 +92,22 @@ class FaceGallery:
         }
         if not near:
             return []
-        people = session.exec(select(Person).where(col(Person.id).in_(list(near)))).all()
+        with unscoped(session):
+            people = session.exec(select(Person).where(col(Person.id).in_(list(near)))).all()
+            sites: dict[str, list[str]] = {}
+            for person_id, site_id in session.exec(
+                select(SiteActivation.person_id, SiteActivation.site_id)
+                .where(col(SiteActivation.person_id).in_(list(near)))
+                .order_by(col(SiteActivation.site_id))
+            ).all():
+                sites.setdefault(person_id, []).append(site_id)
         return sorted(
-            (DuplicateCandidate(p.id, p.display_name, round(near[p.id], 4)) for p in people),
+            (
+                DuplicateCandidate(
+                    p.id, p.display_name, round(near[p.id], 4), tuple(sites.get(p.id, ()))
+                )
+                for p in people
+            ),
             key=lambda c: c.distance,
         )
 

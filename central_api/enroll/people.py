@@ -30,6 +30,7 @@ from central_api.models import (
     Person,
     PersonAccessGroup,
     PersonCompetency,
+    SiteActivation,
 )
 from central_api.replica.versions import bump_replica
 from central_api.security.vault import encrypt_template
@@ -109,7 +110,7 @@ def create_enrolled_person(
     groups = _resolve_groups(
         session=session, site_id=person_in.site_id, names=person_in.access_groups
     )
-    person = _add_person(session=session, person_in=person_in)
+    person = _add_person(session=session, person_in=person_in, actor=actor)
     _add_memberships(session=session, person=person, person_in=person_in, groups=groups)
     _add_identifiers(session=session, person=person, person_in=person_in)
     template_ids = _add_templates(
@@ -161,8 +162,8 @@ def _check_enrollment(
         raise ConflictError(f"badge {person_in.badge.number!r} is already bound")
 
 
-def _add_person(*, session: Session, person_in: EnrollPersonIn) -> Person:
-    """The person row (and its company, made on first use), flushed for its id."""
+def _add_person(*, session: Session, person_in: EnrollPersonIn, actor: str) -> Person:
+    """The person row (and its company, made on first use) and its activation at the site."""
     person = Person(
         id=new_pass_id(),
         display_name=person_in.display_name,
@@ -174,6 +175,16 @@ def _add_person(*, session: Session, person_in: EnrollPersonIn) -> Person:
     )
     session.add(person)
     session.flush()
+    # Enrolled once for the port community, active at the enrolling site from the start.
+    session.add(
+        SiteActivation(
+            person_id=person.id,
+            site_id=person_in.site_id,
+            valid_from=person_in.valid_from,
+            valid_until=person_in.valid_until,
+            activated_by=actor,
+        )
+    )
     return person
 
 
@@ -296,8 +307,12 @@ def find_people(
 ) -> list[Person]:
     """People whose name, id, external id or badge number matches, by name."""
     statement = select(Person).order_by(col(Person.display_name)).limit(limit)
-    if site_id:
-        statement = statement.where(Person.site_id == site_id)
+    if site_id:  # the people activated at that site (one identity, many sites)
+        statement = statement.where(
+            col(Person.id).in_(
+                select(SiteActivation.person_id).where(SiteActivation.site_id == site_id)
+            )
+        )
     if external_id:
         statement = statement.join(
             PersonExternalId, col(PersonExternalId.person_id) == col(Person.id)

@@ -25,7 +25,7 @@ from central_api.enroll.settings import MAX_TEMPLATES
 from central_api.enroll.tables import PendingFace, RetainedPhoto
 from central_api.errors import ConflictError, NotFoundError
 from central_api.models import FaceTemplate, Person
-from central_api.replica.versions import bump_replica
+from central_api.replica.versions import bump_person_sites
 from central_api.security.stored_templates import usable_template
 from central_api.security.vault import decrypt_template, encrypt_template
 
@@ -36,7 +36,9 @@ __all__ = [
     "confirm_pending",
     "count_templates",
     "delete_template",
+    "candidates_out",
     "get_pending",
+    "identify_photo",
     "reject_pending",
 ]
 
@@ -209,13 +211,57 @@ def _hold_for_confirmation(
         own_distance=own_distance,
         messages=[
             "This face resembles someone already enrolled: a second desk user must "
-            "confirm that these are different people."
+            "confirm that these are different people.",
+            _ACTIVATE_INSTEAD,
         ],
-        candidates=[
-            CandidateOut(person_id=h.person_id, display_name=h.display_name, distance=h.distance)
-            for h in hits
-        ],
+        candidates=candidates_out(hits),
     )
+
+
+_ACTIVATE_INSTEAD = (
+    "If it is the same person, they are enrolled in the port community once: activate "
+    "that identity at your site (its activate route) instead of keeping a second record."
+)
+
+
+def candidates_out(hits: Sequence[DuplicateCandidate]) -> list[CandidateOut]:
+    """The hits as the desk sees them: each identity, its sites and its activation route."""
+    return [
+        CandidateOut(
+            person_id=h.person_id,
+            display_name=h.display_name,
+            distance=h.distance,
+            sites=list(h.sites),
+            activate=f"/api/v1/people/{h.person_id}/activations",
+        )
+        for h in hits
+    ]
+
+
+def identify_photo(
+    *, session: Session, photo: bytes, context: PhotoContext
+) -> tuple[PhotoOutcome, PhotoAnalysis]:
+    """Search the port community for this face before enrolling anyone (nothing is stored).
+
+    A hit names the existing identity and its activation route: the desk activates it
+    at its site instead of enrolling the person a second time.
+    """
+    outcome, analysis = check_photo(photo=photo)
+    if analysis.encoding is None or not analysis.ok:
+        return outcome, analysis
+    hits = context.gallery.find_duplicates(
+        session=session,
+        key=context.template_key,
+        encoding=analysis.encoding,
+        exclude_person="",
+        threshold=context.duplicate_threshold,
+    )
+    if not hits:
+        outcome.messages = ["Nobody in the port community has this face: enroll them."]
+        return outcome, analysis
+    outcome.messages = ["This person is already enrolled in the port community.", _ACTIVATE_INSTEAD]
+    outcome.candidates = candidates_out(hits)
+    return outcome, analysis
 
 
 def get_pending(session: Session, pending_id: str) -> PendingFace:
@@ -314,10 +360,10 @@ def delete_template(
         target=f"person:{person_id}",
         after={"template_id": template_id},
     )
-    bump_replica(
+    bump_person_sites(
         session=session,
-        site_id=person.site_id,
         person_id=person_id,
+        site_ids=[person.site_id],
         detail={"template_ids": [template_id]},
     )
     session.commit()

@@ -1,10 +1,11 @@
 """GDPR: erase a person everywhere, export everything held about them, keep photos briefly.
 
 Erasure deletes the person and every row bound to them in one transaction and bumps the
-replica: each gate's next delta lists the person as deleted (and `apply_delta` drops their
-credentials, appointments and templates along), and the retained `SyncNotice` tells the
-agents to fetch it at once. Access events and alarms keep the bare person id as the
-site's security record; once the person row is gone that id names nobody.
+replica of every site that activated the identity: each gate's next delta lists the person
+as deleted (and `apply_delta` drops their credentials, appointments and templates along),
+and the retained `SyncNotice` tells the agents to fetch it at once. Access events and alarms
+keep the bare person id as the site's security record; once the person row is gone that id
+names nobody.
 """
 
 from datetime import datetime, timedelta
@@ -26,12 +27,14 @@ from central_api.models import (
     AuditEntry,
     Company,
     Credential,
+    DocumentCheck,
     FaceTemplate,
     PersonAccessGroup,
     PersonCompetency,
+    SiteActivation,
     WatchlistEntry,
 )
-from central_api.replica.versions import bump_replica
+from central_api.replica.versions import bump_person_sites, person_site_ids
 
 __all__ = ["erase_person", "export_person", "keep_photo", "purge_expired", "read_photo"]
 
@@ -46,6 +49,8 @@ _ERASED_TABLES: tuple[tuple[str, Any], ...] = (
     ("access_groups", PersonAccessGroup),
     ("appointments", Appointment),
     ("watchlist_entries", WatchlistEntry),
+    ("document_checks", DocumentCheck),
+    ("site_activations", SiteActivation),
 )
 
 
@@ -56,6 +61,8 @@ def erase_person(*, session: Session, person_id: str, actor: str) -> dict[str, i
         How many rows of each kind were deleted.
     """
     person = get_person(session=session, person_id=person_id)
+    # Every site that activated the identity, read before its activations go.
+    sites = [person.site_id, *person_site_ids(session=session, person_id=person_id)]
     counts: dict[str, int] = {}
     for name, table in _ERASED_TABLES:
         result = session.exec(delete(table).where(col(table.person_id) == person_id))
@@ -69,9 +76,7 @@ def erase_person(*, session: Session, person_id: str, actor: str) -> dict[str, i
         target=f"person:{person_id}",
         after=counts,
     )
-    bump_replica(
-        session=session, site_id=person.site_id, person_id=person_id, detail={"erased": True}
-    )
+    bump_person_sites(session=session, person_id=person_id, site_ids=sites, detail={"erased": True})
     session.commit()
     return counts
 

@@ -80,11 +80,18 @@ class PersonSummary(BaseModel):
 
 
 class CandidateOut(BaseModel):
-    """Another person the new face resembles."""
+    """Another person the new face resembles: an identity a site may activate instead."""
 
     person_id: str
     display_name: str
     distance: float
+    sites: list[str] = Field(
+        default_factory=list, description="The sites where this identity is activated."
+    )
+    activate: str | None = Field(
+        default=None,
+        description="The route that activates this identity at a site (POST, body site_id).",
+    )
 
 
 class PhotoOutcome(BaseModel):

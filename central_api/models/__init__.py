@@ -10,6 +10,17 @@ from central_api.models.events import (
     NodeStatusRecord,
     ReplicaChange,
 )
+from central_api.models.identity import (
+    ActivationStatus,
+    DocumentCheck,
+    DocumentCheckCreate,
+    DocumentKind,
+    SiteActivation,
+    SiteActivationCreate,
+    SiteActivationPublic,
+    SiteActivationUpdate,
+    SiteWindow,
+)
 from central_api.models.people import (
     Company,
     CompanyCreate,
@@ -67,6 +78,15 @@ from central_api.models.sites import (
 from central_api.models.versions import DecisionDataChange, DecisionDataVersion
 
 __all__ = [
+    "ActivationStatus",
+    "DocumentCheck",
+    "DocumentCheckCreate",
+    "DocumentKind",
+    "SiteActivation",
+    "SiteActivationCreate",
+    "SiteActivationPublic",
+    "SiteActivationUpdate",
+    "SiteWindow",
     "AccessEventPublic",
     "AccessEventRecord",
     "AccessGroup",

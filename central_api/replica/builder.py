@@ -1,11 +1,13 @@
 """Build a gate's replica (gate_protocol.replica): only the people allowed at that gate.
 
-A person is allowed at a gate when one of their access groups covers the gate's zone, or
-one of their current appointments names the gate. Deltas list the people changed after
-`since` (from the replica change log): upserted if still allowed, deleted otherwise (and
-`apply_delta` then drops their credentials, appointments and templates too). A face
-template deleted from a person who stays allowed is named in `deleted_template_ids`: the
-change log row of that deletion carries the template ids (`REMOVED_TEMPLATES_KEY`).
+A person is allowed at a gate when they are active at the gate's site (an active
+`SiteActivation`, whose window narrows their validity there) and one of their access groups
+covers the gate's zone, or one of their current appointments names the gate. Deltas list the
+people changed after `since` (from the replica change log): upserted if still allowed,
+deleted otherwise (and `apply_delta` then drops their credentials, appointments and
+templates too). A face template deleted from a person who stays allowed is named in
+`deleted_template_ids`: the change log row of that deletion carries the template ids
+(`REMOVED_TEMPLATES_KEY`).
 """
 
 import base64
@@ -36,9 +38,11 @@ from central_api.models import (
 )
 from central_api.replica.records import (
     appointment_record,
+    at_site,
     credential_record,
     gate_policy,
     load_person_records,
+    load_site_windows,
     zone_rules,
 )
 from central_api.security.command_keys import replica_command_key
@@ -52,14 +56,16 @@ _APPOINTMENT_GRACE = timedelta(hours=1)
 
 
 def allowed_person_ids(*, session: Session, gate: Gate) -> set[str]:
-    """Everyone who may pass `gate` at some time (grants on its zone, or appointments)."""
+    """Everyone active at the gate's site who may pass `gate` (zone grants, or appointments)."""
     granted = session.exec(
         select(PersonAccessGroup.person_id)
         .join(AccessGroup, col(AccessGroup.id) == col(PersonAccessGroup.group_id))
         .join(AccessGroupZone, col(AccessGroupZone.group_id) == col(AccessGroup.id))
         .where(AccessGroupZone.zone_id == gate.zone_id, AccessGroup.site_id == gate.site_id)
     ).all()
-    return set(granted) | {a.person_id for a in _appointments(session=session, gate=gate)}
+    candidates = set(granted) | {a.person_id for a in _appointments(session=session, gate=gate)}
+    active = load_site_windows(session=session, person_ids=candidates, site_id=gate.site_id)
+    return candidates & set(active)
 
 
 def _appointments(
@@ -137,7 +143,13 @@ def build_replica(
             )
         ).all()
         people = {c.person_id for c in changes if c.person_id is not None}
-    persons = load_person_records(session=session, person_ids=people & allowed)
+    windows = load_site_windows(session=session, person_ids=people & allowed, site_id=site.id)
+    persons = {
+        person_id: at_site(record, windows[person_id][site.id])
+        for person_id, record in load_person_records(
+            session=session, person_ids=people & allowed
+        ).items()
+    }
     kept = set(persons)
     credentials = (
         session.exec(select(Credential).where(col(Credential.person_id).in_(list(kept)))).all()

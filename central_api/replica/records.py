@@ -29,6 +29,7 @@ from sqlmodel import Session, col, select
 from central_api.models import (
     AccessGroup,
     AccessGroupZone,
+    ActivationStatus,
     Appointment,
     Credential,
     Gate,
@@ -37,11 +38,15 @@ from central_api.models import (
     PersonAccessGroup,
     PersonCompetency,
     Schedule,
+    SiteActivation,
+    SiteWindow,
     WatchlistEntry,
     Zone,
 )
 
 __all__ = [
+    "at_site",
+    "load_site_windows",
     "appointment_record",
     "credential_record",
     "gate_policy",
@@ -124,6 +129,42 @@ def load_schedules(*, session: Session, schedule_ids: Collection[str]) -> dict[s
         )
         for row in rows
     }
+
+
+def load_site_windows(
+    *, session: Session, person_ids: Collection[str], site_id: str | None = None
+) -> dict[str, dict[str, SiteWindow]]:
+    """Where each of these people is active (activation status active), with its window.
+
+    Args:
+        session: Read with it (callers lift the site scope where they need every site).
+        person_ids: The people.
+        site_id: Only this site's activations; None: every site's.
+    """
+    ids = list(person_ids)
+    if not ids:
+        return {}
+    statement = select(SiteActivation).where(
+        col(SiteActivation.person_id).in_(ids), SiteActivation.status == ActivationStatus.ACTIVE
+    )
+    if site_id is not None:
+        statement = statement.where(SiteActivation.site_id == site_id)
+    windows: dict[str, dict[str, SiteWindow]] = defaultdict(dict)
+    for row in session.exec(statement).all():
+        windows[row.person_id][row.site_id] = (row.valid_from, row.valid_until)
+    return dict(windows)
+
+
+def at_site(record: PersonRecord, window: SiteWindow) -> PersonRecord:
+    """The person's record as one site's gates see it: valid only inside both windows."""
+    start, end = window
+    starts = [t for t in (record.valid_from, start) if t is not None]
+    ends = [t for t in (record.valid_until, end) if t is not None]
+    valid_from = max(starts) if starts else None
+    valid_until = min(ends) if ends else None
+    if (valid_from, valid_until) == (record.valid_from, record.valid_until):
+        return record
+    return record.model_copy(update={"valid_from": valid_from, "valid_until": valid_until})
 
 
 def load_person_records(

@@ -11,9 +11,10 @@ from sqlmodel import Session, col, select
 
 from central_api.bus.notify import queue_after_commit
 from central_api.db import utc_now
-from central_api.models import ReplicaChange, Site
+from central_api.models import ReplicaChange, Site, SiteActivation
+from central_api.security.site_scope import unscoped
 
-__all__ = ["bump_every_site", "bump_replica"]
+__all__ = ["bump_every_site", "bump_person_sites", "bump_replica", "person_site_ids"]
 
 
 def bump_replica(
@@ -71,3 +72,27 @@ def bump_every_site(*, session: Session, reason: str) -> dict[str, int]:
         )
         for site_id in site_ids
     }
+
+
+def person_site_ids(*, session: Session, person_id: str) -> list[str]:
+    """Every site with an activation of the person (whatever the session's site scope)."""
+    with unscoped(session):
+        statement = select(SiteActivation.site_id).where(SiteActivation.person_id == person_id)
+        return sorted(set(session.exec(statement).all()))
+
+
+def bump_person_sites(
+    *,
+    session: Session,
+    person_id: str,
+    site_ids: list[str],
+    detail: dict[str, object] | None = None,
+) -> None:
+    """Bump `site_ids` and every site where the person is activated, once each.
+
+    One identity is in the replicas of every site that activated it: a change of the
+    person (status, erasure, a credential or template) must reach all of them.
+    """
+    sites = sorted({*site_ids, *person_site_ids(session=session, person_id=person_id)})
+    for site_id in sites:
+        bump_replica(session=session, site_id=site_id, person_id=person_id, detail=detail)

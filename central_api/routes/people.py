@@ -22,6 +22,7 @@ from central_api.models import (
     PersonCreate,
     PersonPublic,
     PersonUpdate,
+    SiteActivation,
 )
 from central_api.routes.params import IdPath
 from central_api.security.auth import DeskUser
@@ -62,8 +63,12 @@ def list_people(
 ) -> list[Person]:
     """People, optionally of one site or matching a name."""
     statement = select(Person).order_by(Person.display_name).limit(limit).offset(offset)
-    if site_id:
-        statement = statement.where(Person.site_id == site_id)
+    if site_id:  # the people activated at that site (one identity, many sites)
+        statement = statement.where(
+            col(Person.id).in_(
+                select(SiteActivation.person_id).where(SiteActivation.site_id == site_id)
+            )
+        )
     if name:
         statement = statement.where(col(Person.display_name).contains(name))
     return list(session.exec(statement).all())

@@ -1,13 +1,15 @@
 """Site scope: a site-bound user's session sees only that site's rows, whatever the route.
 
-`RoleRequirement` scopes the request's session when the user belongs to a site. From then
-on every ORM SELECT on that session (``select``, ``session.get``, counts) carries
-``site_id = <site>`` for each table that has a ``site_id`` column (``id = <site>`` for
-the site table itself), and ``person_id IN (that site's people)`` for rows bound to a
-person (templates, competencies, groups, watchlist, the desk's pending faces and kept
-photos). Another site's gate, person, event or alarm is simply not there: routes answer
-404 and lists leave it out, with no per-route filter to forget. Writes are not filtered:
-they go through lookups that already are.
+`RoleRequirement` scopes the request's session when the user belongs to a site. From then on
+every ORM SELECT on that session (``select``, ``session.get``, counts) carries ``site_id =
+<site>`` for each table that has a ``site_id`` column (``id = <site>`` for the site table
+itself), and ``person_id IN (that site's people)`` for rows bound to a person (templates,
+competencies, groups, watchlist, the desk's pending faces and kept photos). A site's people
+are those with an activation there (`SiteActivation`, active or suspended at that site): one
+identity is shared by every site that activated it, so the person table is filtered by
+activation, not by its `site_id` (the enrolling site). Another site's gate, person, event or
+alarm is simply not there: routes answer 404 and lists leave it out, with no per-route
+filter to forget. Writes are not filtered: they go through lookups that already are.
 
 Credentials are not scoped: badge numbers and pass ids are unique across sites, and the
 uniqueness checks must see them all (they are reached through their person otherwise).
@@ -22,9 +24,9 @@ from typing import Any
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
 from sqlalchemy.orm import Session as OrmSession
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, col
 
-from central_api.models import Credential, Person, Site
+from central_api.models import Credential, Person, Site, SiteActivation
 
 __all__ = ["current_scope", "scope_session", "unscoped"]
 
@@ -76,7 +78,7 @@ def _scoped_classes() -> tuple[list[type[Any]], list[type[Any]]]:
     by_site: list[type[Any]] = []
     by_person: list[type[Any]] = []
     for cls in _table_models():
-        if cls is Site or cls.__table__.name in _UNSCOPED_TABLES:
+        if cls in (Site, Person) or cls.__table__.name in _UNSCOPED_TABLES:
             continue
         columns = cls.__table__.columns
         if "site_id" in columns:
@@ -94,9 +96,12 @@ def _filter_by_site(state: ORMExecuteState) -> None:
     if not state.is_select or state.is_column_load or state.is_relationship_load:
         return
     by_site, by_person = _scoped_classes()
-    people_here = select(Person.id).where(Person.site_id == site_id)  # type: ignore[call-overload]
+    people_here = select(SiteActivation.person_id).where(  # type: ignore[call-overload]
+        SiteActivation.site_id == site_id
+    )
     options = [
         with_loader_criteria(Site, Site.id == site_id, include_aliases=True),
+        with_loader_criteria(Person, col(Person.id).in_(people_here), include_aliases=True),
         *(
             with_loader_criteria(cls, cls.site_id == site_id, include_aliases=True)
             for cls in by_site

@@ -154,6 +154,27 @@ def person_update(
         _echo_json(client.update_person(person_id, changes))
 
 
+@person_app.command("activate")
+def person_activate(
+    person_id: Annotated[str, typer.Argument(help="Person id (the identity enrolled once).")],
+    site: Annotated[str, typer.Option("--site", help="The site that activates them.")],
+    group: Annotated[list[str] | None, typer.Option(help="Site access group (repeat).")] = None,
+    valid_from: Annotated[datetime | None, typer.Option(help="Valid from (UTC).")] = None,
+    valid_until: Annotated[datetime | None, typer.Option(help="Valid until (UTC).")] = None,
+    api: ApiOption = None,
+    token: TokenOption = None,
+) -> None:
+    """Activate an identity enrolled at another terminal at this site, with its groups."""
+    body = {
+        "site_id": site,
+        "access_groups": group or [],
+        "valid_from": _utc(valid_from),
+        "valid_until": _utc(valid_until),
+    }
+    with _client(api, token) as client:
+        _echo_json(client.activate_person(person_id, body))
+
+
 @person_app.command("revoke")
 def person_revoke(
     person_id: Annotated[str, typer.Argument(help="Person id.")],

@@ -38,6 +38,8 @@ class Scene:
     people: dict[str, DemoPerson]
     faces: dict[str, Image]
     pass_image: Image
+    # The second terminal's gate, which knows the "granted" person by the same identity.
+    terminal: DemoGate | None = None
 
 
 class DemoScript:
@@ -87,6 +89,7 @@ class DemoScript:
         scene = self._scene
         steps: list[Callable[[], None]] = [
             lambda: self._badge("granted", face_of="granted", note="expect: granted"),
+            self._second_terminal,
             self._unknown_badge,
             self._outage,
             self._forced_door,
@@ -112,6 +115,18 @@ class DemoScript:
                 return
         if scene.link.up is False:
             scene.link.restore()
+
+    def _second_terminal(self) -> None:
+        gate = self._scene.terminal
+        if gate is None:
+            return
+        person = self._scene.people["granted"]
+        self._say(
+            f"terminal 2: {person.name} badges in with the same badge "
+            "(one identity, activated at both terminals: expect granted)"
+        )
+        gate.present_badge(person.badge)
+        gate.pass_through_if_opened()
 
     def _unknown_badge(self) -> None:
         self._say("staff turnstile: an unknown badge is presented (expect: unknown credential)")

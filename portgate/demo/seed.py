@@ -47,6 +47,7 @@ from central_api.security.command_keys import public_command_keys, replica_comma
 from gate_protocol.messages import BadgeFormat, CredentialKind
 from gate_protocol.records import PersonKind, PersonStatus
 from portgate.demo.people import DemoPerson
+from portgate.demo.terminal import SHARED_ROLE, TerminalSeed, seed_terminal
 
 __all__ = ["SITE", "STAFF_GATE", "TRUCK_GATE", "DemoSeed", "seed_demo"]
 
@@ -69,6 +70,8 @@ class DemoSeed:
     person_ids: dict[str, str] = field(default_factory=dict)
     pass_token: str = field(default="", repr=False)
     faces: bool = False
+    # The second terminal, which shares the SHARED_ROLE person's identity (None: no such person).
+    terminal: TerminalSeed | None = None
 
 
 def _template(person: DemoPerson) -> bytes | None:
@@ -253,4 +256,8 @@ def seed_demo(*, engine: Engine, settings: Settings, people: list[DemoPerson]) -
             signer=load_signer(settings),
         )
         seed.pass_token = issued.token
+        if SHARED_ROLE in seed.person_ids:
+            seed.terminal = seed_terminal(
+                session=session, person_id=seed.person_ids[SHARED_ROLE], seal_key=key
+            )
     return seed

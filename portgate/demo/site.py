@@ -34,6 +34,7 @@ from portgate.demo.gates import DemoGate
 from portgate.demo.people import DemoPerson, demo_people
 from portgate.demo.script import DemoScript, Scene
 from portgate.demo.seed import SITE, STAFF_GATE, TRUCK_GATE, DemoSeed, seed_demo
+from portgate.demo.terminal import TERMINAL, TERMINAL_GATE
 
 __all__ = ["DemoOptions", "DemoSite"]
 
@@ -83,6 +84,9 @@ class DemoSite:
     options: DemoOptions
     say: Callable[[str], None]
     broker: DemoBroker | None = None
+    # The second terminal's broker (MQTT is per site); None until it starts.
+    terminal_broker: DemoBroker | None = None
+    terminal_gate: DemoGate | None = None
     settings: Settings | None = field(default=None, repr=False)
     seed: DemoSeed | None = None
     people_note: str = ""
@@ -118,6 +122,7 @@ class DemoSite:
         self.link = CuttableLink(target=self.options.port, port=free_port())
         self.link.start()
         self._start_gates(people)
+        self._start_terminal()
         if self.options.script:
             self._start_script(people)
 
@@ -153,6 +158,34 @@ class DemoSite:
                 raise RuntimeError("the gate agents did not connect and sync within 60 s")
             time.sleep(0.1)
 
+    def _start_terminal(self) -> None:
+        """The second terminal's broker and gate, when the seed made the terminal."""
+        assert self.seed is not None and self.link is not None  # noqa: S101
+        if self.seed.terminal is None:
+            return
+        data = self.options.data_dir
+        self.terminal_broker = DemoBroker(
+            site=TERMINAL, gates=[TERMINAL_GATE], workdir=data / "broker-terminal-2"
+        )
+        self.terminal_broker.prepare()
+        self.terminal_broker.start()
+        self.terminal_gate = DemoGate(
+            site=TERMINAL,
+            gate=TERMINAL_GATE,
+            broker=self.terminal_broker,
+            api_url=f"http://127.0.0.1:{self.link.port}",
+            gate_key=self.seed.terminal.gate_key,
+            command_keys=self.seed.terminal.command_keys,
+            workdir=data / "gates" / TERMINAL_GATE,
+        )
+        self.terminal_gate.start()
+        deadline = time.monotonic() + 60
+        while not self.terminal_gate.ready():
+            if time.monotonic() > deadline:
+                raise RuntimeError("the second terminal's gate did not connect and sync in 60 s")
+            time.sleep(0.1)
+        self.say(f"second terminal {TERMINAL}: gate {TERMINAL_GATE}, one identity shared")
+
     def _start_script(self, people: list[DemoPerson]) -> None:
         assert self.seed is not None and self.link is not None  # noqa: S101
         faces: dict[str, Image] = {
@@ -167,6 +200,7 @@ class DemoSite:
             people={p.role: p for p in people},
             faces=faces,
             pass_image=read_image(pass_path),
+            terminal=self.terminal_gate,
         )
         self.script = DemoScript(scene, stop=self._script_stop, say=self.say)
         self._script_thread = threading.Thread(
@@ -179,6 +213,13 @@ class DemoSite:
         self._script_stop.set()
         if self._script_thread is not None:
             self._script_thread.join(timeout=15)
+        if self.terminal_gate is not None:
+            try:
+                self.terminal_gate.stop()
+            except Exception:
+                _log.exception("stopping gate %s failed", self.terminal_gate.gate)
+        if self.terminal_broker is not None:
+            self.terminal_broker.stop()
         for gate in reversed(self.gates):
             try:
                 gate.stop()

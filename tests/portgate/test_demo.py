@@ -126,20 +126,31 @@ def test_demo_decides_both_ways_goes_offline_and_exits_cleanly(
         assert client.get("/metrics", headers=operator).status_code == 403
         events: list[dict[str, object]] = []
 
+        def shared() -> set[object]:
+            # One identity granted at both terminals: the demo port and terminal 2.
+            granted = [e for e in events if e["decision"] == "granted"]
+            here = {e["person_id"] for e in granted if e["site_id"] == "demo-port"}
+            return here & {e["person_id"] for e in granted if e["gate_id"] == "t2-staff-1"}
+
         def seen() -> bool:
             decisions = {e["decision"] for e in events}
-            return {"granted", "denied"} <= decisions and any(
-                e["decided_by"] == "replica" for e in events
+            return (
+                {"granted", "denied"} <= decisions
+                and any(e["decided_by"] == "replica" for e in events)
+                and bool(shared())
             )
 
         while run.process.poll() is None and not seen():
-            answer = client.get("/api/v1/events", params={"limit": 1000}, headers=operator)
+            # The site-wide admin sees both terminals' events (the operator only the port's).
+            answer = client.get("/api/v1/events", params={"limit": 1000}, headers=admin)
             assert answer.status_code == 200, answer.text
             events = answer.json()
             time.sleep(1.0)
         assert seen(), f"events: {events}\n{run.output()}"
         reasons = {e["reason"] for e in events}
         assert "unknown_credential" in reasons
+        seen_by_operator = client.get("/api/v1/events", params={"limit": 1000}, headers=operator)
+        assert {e["site_id"] for e in seen_by_operator.json()} == {"demo-port"}
         if "people enrolled from the face photos" in "\n".join(run.lines):
             # The staff gate's face track: the walker's face was verified before the tap.
             tracked = [

@@ -18,6 +18,7 @@ from central_api.enroll.photos import (
     check_photo,
     confirm_pending,
     delete_template,
+    identify_photo,
     reject_pending,
 )
 from central_api.enroll.privacy import keep_photo, purge_expired
@@ -58,6 +59,20 @@ def _answer(outcome: PhotoOutcome) -> JSONResponse:
 def check(photo: Annotated[UploadFile, File()], desk: DeskUser) -> JSONResponse:
     """Judge a photo at once (no face, two faces, too small, blurred, dark, turned away)."""
     outcome, _ = check_photo(photo=read_upload(photo))
+    return _answer(outcome)
+
+
+@router.post(
+    "/photos/identify", response_model=PhotoOutcome, responses=_RESPONSES, dependencies=CSRF_CHECKED
+)
+def identify(
+    photo: Annotated[UploadFile, File()],
+    session: SessionDep,
+    context: PhotoContextDep,
+    desk: DeskUser,
+) -> JSONResponse:
+    """Is this face enrolled anywhere in the port? A hit names the identity to activate."""
+    outcome, _ = identify_photo(session=session, photo=read_upload(photo), context=context)
     return _answer(outcome)
 
 

@@ -261,10 +261,28 @@ function showDuplicate(outcome) {
   state.pending = outcome.pending_id;
   const list = $("dup-candidates");
   list.replaceChildren();
+  const site = state.person.site_id;
   for (const c of outcome.candidates) {
-    list.append(el("li", `${c.display_name} (${c.person_id}), distance ${c.distance.toFixed(2)}`));
+    const item = el("li", `${c.display_name} (${c.person_id}), distance ${c.distance.toFixed(2)}`);
+    // One identity across terminals: the same person is activated here, not enrolled twice.
+    if (c.activate && !(c.sites || []).includes(site)) {
+      const button = el("button", `Same person: activate at ${site}`, { type: "button" });
+      button.addEventListener("click", () => activateExisting(c, site));
+      item.append(" ", button);
+    }
+    list.append(item);
   }
   $("duplicate").hidden = false;
+}
+
+async function activateExisting(candidate, site) {
+  try {
+    await call("POST", candidate.activate.replace(API, ""), { site_id: site });
+    say(`${candidate.display_name} (${candidate.person_id}) is now active at ${site}: ` +
+      `give their access groups there and erase the new record ${state.person.id}.`);
+  } catch (error) {
+    say(`Not activated: ${error.message}`, true);
+  }
 }
 
 async function confirmDuplicate(event) {

@@ -12,6 +12,7 @@ from central_api.insider.appointments import most_distinct_within
 from central_api.models import Alarm, Appointment, Company, Person, Role, Site
 from gate_protocol.records import PersonKind
 from testkit.api.world import World
+from testkit.people import add_enrolled
 
 DAY = datetime(2026, 12, 14, 9, 0, tzinfo=UTC)
 
@@ -26,10 +27,13 @@ def alarms(engine: Engine, about: str) -> list[Alarm]:
 
 def add_people(engine: Engine, world: World, *names: str) -> None:
     with Session(engine) as session:
-        for name in names:
-            session.add(
+        add_enrolled(
+            session,
+            *(
                 Person(id=name, display_name=name, kind=PersonKind.DRIVER, site_id=world.site)
-            )
+                for name in names
+            ),
+        )
         session.commit()
 
 

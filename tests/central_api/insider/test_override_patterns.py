@@ -13,6 +13,7 @@ from gate_protocol.messages import AccessEvent, CredentialKind, Decision
 from gate_protocol.reasons import ReasonCode
 from gate_protocol.records import PersonKind
 from testkit.api.world import World, make_event
+from testkit.people import add_enrolled
 
 T0 = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 
@@ -52,8 +53,9 @@ def seed_hauliers(engine: Engine, world: World) -> tuple[int, int]:
         session.add_all([rogue, honest])
         session.flush()
         assert rogue.id is not None and honest.id is not None
-        for name, company in (("R1", rogue.id), ("R2", rogue.id), ("S1", honest.id)):
-            session.add(
+        add_enrolled(
+            session,
+            *(
                 Person(
                     id=name,
                     display_name=name,
@@ -61,8 +63,10 @@ def seed_hauliers(engine: Engine, world: World) -> tuple[int, int]:
                     site_id=world.site,
                     company_id=company,
                 )
-            )
-        session.add(Person(id="S2", display_name="S2", kind=PersonKind.DRIVER, site_id=world.site))
+                for name, company in (("R1", rogue.id), ("R2", rogue.id), ("S1", honest.id))
+            ),
+            Person(id="S2", display_name="S2", kind=PersonKind.DRIVER, site_id=world.site),
+        )
         session.flush()
         session.add(
             Appointment(

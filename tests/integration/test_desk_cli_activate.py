@@ -1,0 +1,46 @@
+"""`portgate enroll person activate`: a terminal activates an identity another one enrolled."""
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from portgate.cli import app
+from testkit.api.desk_server import DeskServer, run_desk_server
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DeskServer]:
+    with run_desk_server(tmp_path_factory.mktemp("desk-activate")) as running:
+        yield running
+
+
+def _enroll(server: DeskServer, *args: str) -> tuple[int, str]:
+    env = {"PORTGATE_API_URL": server.url, "PORTGATE_TOKEN": server.token()}
+    result = CliRunner().invoke(app, ["enroll", *args], env=env)
+    return result.exit_code, result.output
+
+
+def test_activate_an_identity_at_a_second_site_once(server: DeskServer, tmp_path: Path) -> None:
+    code, output = _enroll(
+        server, "person", "add", "--name", "Ada Docker", "--kind", "staff", "--site", "rtm"
+    )
+    assert code == 0, output
+    person = json.loads(output)["id"]
+
+    no_group, group_output = _enroll(
+        server, "person", "activate", person, "--site", "ams", "--group", "nope"
+    )
+    assert no_group == 1 and "access group 'nope' not found" in group_output
+    code, output = _enroll(server, "person", "activate", person, "--site", "ams")
+    assert code == 0, output
+    assert json.loads(output)["site_id"] == "ams"
+
+    again, again_output = _enroll(server, "person", "activate", person, "--site", "ams")
+    unknown, unknown_output = _enroll(server, "person", "activate", "NOBODY1", "--site", "ams")
+    assert again == 1 and "already activated" in again_output
+    assert unknown == 1 and "not found" in unknown_output
