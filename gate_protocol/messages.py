@@ -133,6 +133,7 @@ class AlarmKind(StrEnum):
     INSIDER_PATTERN = "insider_pattern"
     FAULT = "fault"
     FORGED_COMMAND = "forged_command"
+    ANTI_PASSBACK = "anti_passback"  # a soft anti-passback zone was passed the same way twice
 
 
 class DoorState(StrEnum):
@@ -234,6 +235,8 @@ class AccessEvent(_Message):
     command_id: Id | None = None
     passed: bool | None = None
     latency: LatencyBreakdown = Field(default_factory=LatencyBreakdown)
+    # Soft anti-passback: granted although the last passage was in the same direction.
+    anti_passback_violation: bool = False
 
 
 class AlarmRaised(_Message):

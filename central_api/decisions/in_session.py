@@ -224,4 +224,5 @@ def finish_decision(
         person_id=person_id if person is not None else None,
         alarms=tuple(result.alarms),
         replica_version=replica_version,
+        anti_passback_violation=result.anti_passback_violation and decision is Decision.GRANTED,
     )

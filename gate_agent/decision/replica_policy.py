@@ -181,6 +181,7 @@ def replica_verdict(
         alarms=result.alarms,
         replica_version=index.snapshot.version,
         consume_appointment_id=result.consume_appointment_id,
+        anti_passback_violation=result.anti_passback_violation,
     )
 
 
@@ -239,6 +240,7 @@ def verdict_from_answer(answer: DecisionAnswer) -> Verdict:
         person_id=answer.person_id,
         alarms=answer.alarms,
         replica_version=answer.replica_version,
+        anti_passback_violation=answer.anti_passback_violation,
     )
 
 
