@@ -144,6 +144,8 @@ def judge_presentation(
             if face is not None
             else None,
             pass_rejection=presenter.pass_rejection,
+            lane=request.lane,
+            recent_presentations=live.recent,
         ),
         DecisionContext(now=now, threat_level=live.threat_level),
     )

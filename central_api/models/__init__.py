@@ -65,6 +65,13 @@ from central_api.models.sites import (
     ZonePublic,
 )
 from central_api.models.versions import DecisionDataChange, DecisionDataVersion
+from central_api.models.visitors import (
+    IdDocumentKind,
+    Visitor,
+    VisitorCreate,
+    VisitorPublic,
+    VisitorStatus,
+)
 
 __all__ = [
     "AccessEventPublic",
@@ -99,6 +106,7 @@ __all__ = [
     "GatePublic",
     "GateUpdate",
     "Holiday",
+    "IdDocumentKind",
     "NodeStatusRecord",
     "OpenRequest",
     "OpenRequestCreate",
@@ -119,6 +127,10 @@ __all__ = [
     "SitePublic",
     "User",
     "UserPublic",
+    "Visitor",
+    "VisitorCreate",
+    "VisitorPublic",
+    "VisitorStatus",
     "WatchlistEntry",
     "WatchlistEntryCreate",
     "Zone",
