@@ -72,3 +72,19 @@ def test_a_flagged_event_is_stored_with_its_flag_and_raises_one_alarm(
         "ev-2": True,
         "ev-3": False,
     }
+
+
+def test_the_dashboard_shows_the_violation(
+    client: TestClient, world: World, engine: Engine
+) -> None:
+    person = enroll(engine, world, badge="50F9")
+    _send(client, world, make_event(4, person_id=person, anti_passback_violation=True))
+    _send(client, world, make_event(5, person_id=person))
+    shown = client.get("/dashboard/api/events", headers=world.user(Role.OPERATOR))
+    assert shown.status_code == 200, shown.text
+    assert {e["event_id"]: e["anti_passback_violation"] for e in shown.json()} == {
+        "ev-4": True,
+        "ev-5": False,
+    }
+    page = client.get("/static/dashboard.js", headers=world.user(Role.OPERATOR))
+    assert "ev.anti_passback_violation" in page.text
