@@ -6,7 +6,7 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from central_api.crud.people import update_person
-from central_api.models import AuditEntry, Credential, Person, PersonUpdate, Visitor
+from central_api.models import AuditEntry, Credential, Person, PersonUpdate, Role, Visitor
 from gate_protocol.records import PersonKind, PersonStatus
 from testkit.api.decisions import enroll, query
 from testkit.api.visitors import host_passed, visit_body, visitor_group
@@ -150,3 +150,18 @@ def test_a_visitor_badge_already_bound_is_a_conflict(
     refused = client.post("/api/v1/visitors", json=body, headers=world.user_desk())
     assert refused.status_code == 409
     assert _count(engine, Person) == before
+
+
+def test_the_escort_window_is_set_per_gate(
+    client: TestClient, world: World, engine: Engine
+) -> None:
+    visit = _register(client, world, engine)
+    host_passed(client, world, n=1, host=visit["host_person_id"], lane=0, seconds_ago=90)
+    assert _decide(client, world, "C0FFEE", lane=0) == ("denied", "escort_required")
+    url, admin = f"/api/v1/gates/{world.gate}", world.user(Role.ADMIN)
+    refused = client.patch(url, json={"escort_window_s": 0}, headers=admin)
+    assert refused.status_code == 422
+    changed = client.patch(url, json={"escort_window_s": 120}, headers=admin)
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["escort_window_s"] == 120
+    assert _decide(client, world, "C0FFEE", lane=0) == ("granted", "granted")
