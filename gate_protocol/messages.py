@@ -133,7 +133,7 @@ class AlarmKind(StrEnum):
     INSIDER_PATTERN = "insider_pattern"
     FAULT = "fault"
     FORGED_COMMAND = "forged_command"
-    ANTI_PASSBACK = "anti_passback"  # a soft anti-passback zone was passed the same way twice
+    ANTI_PASSBACK = "anti_passback"  # soft anti-passback: passed the same way twice
 
 
 class DoorState(StrEnum):
@@ -235,8 +235,7 @@ class AccessEvent(_Message):
     command_id: Id | None = None
     passed: bool | None = None
     latency: LatencyBreakdown = Field(default_factory=LatencyBreakdown)
-    # Soft anti-passback: granted although the last passage was in the same direction.
-    anti_passback_violation: bool = False
+    anti_passback_violation: bool = False  # soft anti-passback: granted the same way twice
 
 
 class AlarmRaised(_Message):
