@@ -49,24 +49,23 @@ def upgrade() -> None:
     op.create_index("ix_visitor_site_id", "visitor", ["site_id"])
     op.create_index("ix_visitor_person_id", "visitor", ["person_id"])
     op.create_index("ix_visitor_host_person_id", "visitor", ["host_person_id"])
-    with op.batch_alter_table("gate", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("escort_window_s", sa.Integer(), nullable=False, server_default="60")
-        )
-    with op.batch_alter_table("access_event", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column(
-                "anti_passback_violation", sa.Boolean(), nullable=False, server_default=sa.false()
-            )
-        )
+    # Plain ADD/DROP COLUMN (SQLite >= 3.35 has both): a batch copy of `gate` would trip
+    # the foreign keys of the tables that refer to it on a populated database.
+    op.add_column(
+        "gate", sa.Column("escort_window_s", sa.Integer(), nullable=False, server_default="60")
+    )
+    op.add_column(
+        "access_event",
+        sa.Column(
+            "anti_passback_violation", sa.Boolean(), nullable=False, server_default=sa.false()
+        ),
+    )
 
 
 def downgrade() -> None:
     """Revert."""
-    with op.batch_alter_table("access_event", schema=None) as batch_op:
-        batch_op.drop_column("anti_passback_violation")
-    with op.batch_alter_table("gate", schema=None) as batch_op:
-        batch_op.drop_column("escort_window_s")
+    op.drop_column("access_event", "anti_passback_violation")
+    op.drop_column("gate", "escort_window_s")
     op.drop_index("ix_visitor_host_person_id", table_name="visitor")
     op.drop_index("ix_visitor_person_id", table_name="visitor")
     op.drop_index("ix_visitor_site_id", table_name="visitor")
