@@ -165,3 +165,15 @@ def test_the_escort_window_is_set_per_gate(
     assert changed.status_code == 200, changed.text
     assert changed.json()["escort_window_s"] == 120
     assert _decide(client, world, "C0FFEE", lane=0) == ("granted", "granted")
+
+
+def test_the_gates_replica_carries_the_visitors_host(
+    client: TestClient, world: World, engine: Engine
+) -> None:
+    visit = _register(client, world, engine)
+    replica = client.get(f"/api/v1/gates/{world.gate}/replica", headers=world.gate_key())
+    assert replica.status_code == 200, replica.text
+    people = {p["person_id"]: p for p in replica.json()["persons"]}
+    assert people[visit["person_id"]]["escort_host_id"] == visit["host_person_id"]
+    assert people[visit["host_person_id"]]["escort_host_id"] is None
+    assert replica.json()["gate"]["escort_window_s"] == 60
