@@ -51,6 +51,7 @@ from central_api.routes import (
 from central_api.routes.dashboard import mount_dashboard
 from central_api.routes.desk import router as enroll_router
 from central_api.routes.gate_uploads import router as gate_uploads_router
+from central_api.routes.visitors import router as visitors_router
 from central_api.security.headers import SecurityHeaders
 from central_api.security.login_throttle import LoginThrottle
 from central_api.security.strict_json import StrictJsonBody
@@ -171,6 +172,7 @@ def _install_routes(app: FastAPI) -> None:
     app.include_router(enroll_router)  # security-desk enrollment
     app.include_router(activations.router)  # one identity, activated per site
     app.include_router(gate_uploads_router)  # agents confirm what is stored, send the rest
+    app.include_router(visitors_router)  # visitors pre-registered by a host
     mount_dashboard(app)  # the live dashboard taps this process's ingest
 
 

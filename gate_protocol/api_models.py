@@ -101,6 +101,8 @@ class DecisionAnswer(_Body):
     person_id: Id | None = None
     alarms: tuple[AlarmKind, ...] = ()
     replica_version: Annotated[int, Field(ge=0)]
+    # A grant despite soft anti-passback: the gate's event says so.
+    anti_passback_violation: bool = False
 
 
 class EventBatch(_Body):

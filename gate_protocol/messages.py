@@ -133,6 +133,7 @@ class AlarmKind(StrEnum):
     INSIDER_PATTERN = "insider_pattern"
     FAULT = "fault"
     FORGED_COMMAND = "forged_command"
+    ANTI_PASSBACK = "anti_passback"  # soft anti-passback: passed the same way twice
 
 
 class DoorState(StrEnum):
@@ -234,6 +235,7 @@ class AccessEvent(_Message):
     command_id: Id | None = None
     passed: bool | None = None
     latency: LatencyBreakdown = Field(default_factory=LatencyBreakdown)
+    anti_passback_violation: bool = False  # soft anti-passback: granted the same way twice
 
 
 class AlarmRaised(_Message):

@@ -17,6 +17,7 @@ from gate_protocol.records import (
     AppointmentRecord,
     CredentialRecord,
     GatePolicy,
+    HostPresentation,
     LastPassage,
     OfflinePolicy,
     PersonRecord,
@@ -27,6 +28,7 @@ from gate_protocol.records import (
 
 __all__ = [
     "PASS_REJECTION_REASONS",
+    "SOFT_ANTI_PASSBACK",
     "DecisionContext",
     "DecisionRequest",
     "DecisionResult",
@@ -44,6 +46,8 @@ PASS_REJECTION_REASONS: dict[str, ReasonCode] = {
     "not_yet_valid": ReasonCode.CREDENTIAL_NOT_YET_VALID,
     "wrong_gate": ReasonCode.OUTSIDE_APPOINTMENT_WINDOW,
 }
+# The flag of a grant that soft anti-passback let through (the event records it).
+SOFT_ANTI_PASSBACK = "soft_anti_passback"
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +81,8 @@ class DecisionRequest:
     `credential` is None when the badge or pass is unknown; for face-only identification
     (`credential_kind=FACE`) `person` is the identified person and `credential` stays None.
     `pass_rejection` is the reason string of a QR pass that failed offline verification.
+    `recent_presentations` are granted presentations at this gate shortly before (any
+    lane, any person; the escort check picks the host's at `lane`).
     """
 
     gate: GatePolicy
@@ -89,6 +95,8 @@ class DecisionRequest:
     last_passage: LastPassage | None = None
     face: FaceEvidence | None = None
     pass_rejection: str | None = None
+    lane: int = 0
+    recent_presentations: tuple[HostPresentation, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +118,11 @@ class DecisionResult:
     def granted(self) -> bool:
         """Whether the gate may open."""
         return self.decision is Decision.GRANTED
+
+    @property
+    def anti_passback_violation(self) -> bool:
+        """Whether a soft anti-passback zone was passed the same way twice (granted)."""
+        return SOFT_ANTI_PASSBACK in self.flags
 
 
 def _deny(
@@ -248,6 +261,7 @@ def _check_access(request: DecisionRequest, now: datetime) -> DecisionResult | N
     return (
         _check_zone_or_appointment(request, now)
         or _check_competencies(request, now)
+        or _check_escort(request, now)
         or _check_anti_passback(request, now)
     )
 
@@ -292,6 +306,26 @@ def _check_competencies(request: DecisionRequest, now: datetime) -> DecisionResu
     return None
 
 
+def _check_escort(request: DecisionRequest, now: datetime) -> DecisionResult | None:
+    """Host first, then visitor: the host's grant at this lane at most the window before."""
+    person = request.person
+    host = person.escort_host_id if person is not None else None
+    if host is None:
+        return None
+    window = request.gate.escort_window_s
+    for seen in request.recent_presentations:
+        if (
+            seen.person_id == host
+            and seen.lane == request.lane
+            and 0 <= (now - seen.at).total_seconds() <= window
+        ):
+            return None
+    return _deny(
+        ReasonCode.ESCORT_REQUIRED,
+        f"host {host} must present at lane {request.lane} within {window} s before",
+    )
+
+
 def _check_anti_passback(request: DecisionRequest, now: datetime) -> DecisionResult | None:
     mode, last = request.zone.anti_passback, request.last_passage
     if mode is AntiPassback.NONE or last is None or last.direction is not request.direction:
@@ -315,7 +349,7 @@ def _grant(request: DecisionRequest) -> DecisionResult:
         and last is not None
         and last.direction is request.direction
     ):
-        flags.append("soft_anti_passback")
+        flags.append(SOFT_ANTI_PASSBACK)
     appointment = request.appointment
     consume = (
         appointment.appointment_id if appointment is not None and appointment.one_time else None

@@ -29,6 +29,7 @@ class ReasonCode(StrEnum):
     REPLICA_TOO_OLD = "replica_too_old"
     GATE_OFFLINE_POLICY = "gate_offline_policy"
     FACE_IDENTIFICATION_OFF = "face_identification_off"
+    ESCORT_REQUIRED = "escort_required"
 
 
 _MESSAGES: dict[ReasonCode, str] = {
@@ -54,6 +55,9 @@ _MESSAGES: dict[ReasonCode, str] = {
     ReasonCode.GATE_OFFLINE_POLICY: "Gate is offline and its policy denies when offline.",
     ReasonCode.FACE_IDENTIFICATION_OFF: (
         "Face-only entry is not enabled at this gate: present a badge or pass."
+    ),
+    ReasonCode.ESCORT_REQUIRED: (
+        "Visitor must be escorted: the host presents their badge at this lane first."
     ),
 }
 

@@ -22,6 +22,7 @@ __all__ = [
     "CompetencyHeld",
     "CredentialRecord",
     "GatePolicy",
+    "HostPresentation",
     "LastPassage",
     "OfflinePolicy",
     "PersonKind",
@@ -112,6 +113,8 @@ class PersonRecord(_Record):
     grants: tuple[AccessGrant, ...] = Field(default=(), max_length=256)
     competencies: tuple[CompetencyHeld, ...] = Field(default=(), max_length=256)
     watchlist: WatchlistAction | None = None
+    # A visitor who may pass only escorted: the host whose badge must come first.
+    escort_host_id: Id | None = None
 
 
 class CredentialRecord(_Record):
@@ -166,10 +169,21 @@ class GatePolicy(_Record):
     threat_kinds: dict[int, frozenset[PersonKind]] = Field(
         default_factory=lambda: dict(DEFAULT_THREAT_KINDS)
     )
+    # Escort mode: how long after the host's granted presentation at a lane their visitor
+    # may follow at the same lane.
+    escort_window_s: Annotated[int, Field(ge=1, le=3600)] = 60
 
 
 class LastPassage(_Record):
     """The person's last passage through the gate's zone, for anti-passback."""
 
     direction: Direction
+    at: AwareDatetime
+
+
+class HostPresentation(_Record):
+    """A granted presentation at one lane of the gate: who, where, when (escort mode)."""
+
+    person_id: Id
+    lane: Annotated[int, Field(ge=0, le=63)]
     at: AwareDatetime

@@ -21,6 +21,7 @@ from portgate.commands import (
     scan,
     users,
 )
+from portgate.commands import visitors as visitors_commands
 
 app = typer.Typer(
     name="portgate",
@@ -44,6 +45,7 @@ app.add_typer(faces.app, name="faces")
 app.add_typer(audit.app, name="audit")
 app.add_typer(protocol.app, name="protocol")
 app.add_typer(bench.app, name="bench")
+app.add_typer(visitors_commands.app, name="visitors")
 
 
 def main() -> None:

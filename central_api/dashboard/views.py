@@ -64,6 +64,7 @@ def _event(
         "decided_by": str(source.decided_by),
         "replica_version": source.replica_version,
         "passed": source.passed,
+        "anti_passback_violation": bool(source.anti_passback_violation),
         "latency_ms": latency_ms,
         "occurred_at": _iso(source.occurred_at),
         "received_at": _iso(received_at),

@@ -139,6 +139,8 @@ async def decide_on_event_loop(
     if cached is None:
         return None
     gate, presenter = cached
+    if presenter.person is not None and presenter.person.escort_host_id is not None:
+        return None  # an escorted visitor: the thread path reads the host's grants
     live = await reader.read(
         site_id=gate.site_id,
         person_id=presenter.person.person_id if presenter.person is not None else None,

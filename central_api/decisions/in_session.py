@@ -144,6 +144,8 @@ def judge_presentation(
             if face is not None
             else None,
             pass_rejection=presenter.pass_rejection,
+            lane=request.lane,
+            recent_presentations=live.recent,
         ),
         DecisionContext(now=now, threat_level=live.threat_level),
     )
@@ -224,4 +226,5 @@ def finish_decision(
         person_id=person_id if person is not None else None,
         alarms=tuple(result.alarms),
         replica_version=replica_version,
+        anti_passback_violation=result.anti_passback_violation and decision is Decision.GRANTED,
     )

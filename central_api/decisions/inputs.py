@@ -4,7 +4,7 @@ Gates, credentials and people are read through the decision cache's current gene
 appointments (one-time use) and the live state are always read fresh.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from gate_protocol.api_models import DecisionQuery
@@ -23,7 +23,11 @@ from central_api.decision_data.cache import (
     Generation,
     PersonInputs,
 )
-from central_api.decisions.live_state import LiveState, read_live_state
+from central_api.decisions.live_state import (
+    LiveState,
+    read_host_presentations,
+    read_live_state,
+)
 from central_api.errors import NotFoundError
 from central_api.models import Appointment, Credential, Gate, Person, Zone
 from central_api.replica.records import (
@@ -308,4 +312,14 @@ def load_decision_inputs(
         zone_id=gate.zone.zone_id,
         before=now,
     )
+    host = presenter.person.escort_host_id if presenter.person is not None else None
+    if host is not None:
+        recent = read_host_presentations(
+            session=session,
+            gate_id=gate.policy.gate_id,
+            host_id=host,
+            window_s=gate.policy.escort_window_s,
+            now=now,
+        )
+        live = replace(live, recent=recent)
     return gate, presenter, live

@@ -1,18 +1,30 @@
-"""The state read fresh for every central decision: data version, threat level, last passage."""
+"""The state read fresh for every central decision: data version, threat level, last passage.
+
+An escorted visitor's decision also reads their host's recent grants at the gate
+(`read_host_presentations`).
+"""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from gate_protocol.messages import Direction
-from gate_protocol.records import LastPassage
+from gate_protocol.messages import Decision, Direction
+from gate_protocol.records import HostPresentation, LastPassage
 from sqlalchemy import Integer, String, bindparam, column, text
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from central_api.db import UTCDateTime
+from central_api.models import AccessEventRecord
 
-__all__ = ["LIVE_STATES_SQL", "LIVE_STATE_SQL", "LiveState", "live_state_of", "read_live_state"]
+__all__ = [
+    "LIVE_STATES_SQL",
+    "LIVE_STATE_SQL",
+    "LiveState",
+    "live_state_of",
+    "read_host_presentations",
+    "read_live_state",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +35,8 @@ class LiveState:
     replica_version: int
     threat_level: int
     last: LastPassage | None
+    # Only for an escorted visitor: the host's grants at the gate within its escort window.
+    recent: tuple[HostPresentation, ...] = ()
 
 
 # The anti-passback filter: the last granted passage through the zone not known to have
@@ -122,3 +136,30 @@ def read_live_state(
         .one()
     )
     return live_state_of(row)
+
+
+def read_host_presentations(
+    *, session: Session, gate_id: str, host_id: str, window_s: int, now: datetime
+) -> tuple[HostPresentation, ...]:
+    """The host's granted presentations at `gate_id` (any lane) in the window before `now`.
+
+    From the stored events: the host's event reaches the API over MQTT right after their
+    grant, well within an escort window.
+    """
+    rows = session.exec(
+        select(AccessEventRecord.lane, AccessEventRecord.occurred_at).where(
+            AccessEventRecord.gate_id == gate_id,
+            AccessEventRecord.person_id == host_id,
+            AccessEventRecord.decision == Decision.GRANTED,
+            col(AccessEventRecord.occurred_at) >= now - timedelta(seconds=window_s),
+            col(AccessEventRecord.occurred_at) <= now,
+        )
+    ).all()
+    return tuple(
+        HostPresentation(
+            person_id=host_id,
+            lane=lane,
+            at=(at if at.tzinfo is not None else at.replace(tzinfo=UTC)).astimezone(UTC),
+        )
+        for lane, at in rows
+    )

@@ -17,6 +17,7 @@ from typing import Any, cast
 import psycopg
 from gate_protocol.messages import (
     AccessEvent,
+    AlarmKind,
     AlarmRaised,
     GateState,
     MessageError,
@@ -29,6 +30,7 @@ from psycopg.types.json import Json
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col
 
+from central_api.alarms.raise_alarm import raise_alarm
 from central_api.db import utc_now
 from central_api.ingest.taps import GateMessage
 from central_api.insider.checks import InsiderRules, check_event
@@ -163,8 +165,27 @@ def store_event_batch(
     for record in new_rows:
         EVENTS_TOTAL.labels(decision=record.decision, gate=record.gate_id).inc()
         check_event(session=session, event=record, rules=checks)
+        if record.anti_passback_violation:
+            _raise_soft_apb_alarm(session=session, event=record)
     del sites
     return IngestResult(len(new_ids), len(events) - len(new_ids), new_ids)
+
+
+def _raise_soft_apb_alarm(*, session: Session, event: AccessEventRecord) -> None:
+    """A grant through soft anti-passback: the guard is told (once: only new events get here)."""
+    raise_alarm(
+        session=session,
+        site_id=event.site_id,
+        gate_id=event.gate_id,
+        kind=AlarmKind.ANTI_PASSBACK,
+        detail=(
+            f"soft anti-passback at {event.gate_id}: granted {event.direction} although the "
+            f"last passage was {event.direction} too (event {event.event_id})"
+        ),
+        person_id=event.person_id,
+        lane=event.lane,
+        at=event.occurred_at,
+    )
 
 
 def _insert_new(session: Session, rows: list[dict[str, Any]]) -> tuple[str, ...]:
@@ -222,6 +243,7 @@ def _event_row(
         "passed": event.passed,
         "latency_ms": latency.get("total_ms"),
         "latency": latency,
+        "anti_passback_violation": event.anti_passback_violation,
     }
 
 

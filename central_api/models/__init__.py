@@ -76,6 +76,13 @@ from central_api.models.sites import (
     ZonePublic,
 )
 from central_api.models.versions import DecisionDataChange, DecisionDataVersion
+from central_api.models.visitors import (
+    IdDocumentKind,
+    Visitor,
+    VisitorCreate,
+    VisitorPublic,
+    VisitorStatus,
+)
 
 __all__ = [
     "ActivationStatus",
@@ -119,6 +126,7 @@ __all__ = [
     "GatePublic",
     "GateUpdate",
     "Holiday",
+    "IdDocumentKind",
     "NodeStatusRecord",
     "OpenRequest",
     "OpenRequestCreate",
@@ -139,6 +147,10 @@ __all__ = [
     "SitePublic",
     "User",
     "UserPublic",
+    "Visitor",
+    "VisitorCreate",
+    "VisitorPublic",
+    "VisitorStatus",
     "WatchlistEntry",
     "WatchlistEntryCreate",
     "Zone",

@@ -53,6 +53,8 @@ class AccessEventRecord(SQLModel, table=True):
     passed: bool | None = None
     latency_ms: float | None = None
     latency: dict[str, float | None] = Field(default_factory=dict, sa_type=JSON)
+    # Granted although soft anti-passback saw the same direction twice.
+    anti_passback_violation: bool = False
 
 
 class AccessEventPublic(SQLModel):
@@ -75,6 +77,7 @@ class AccessEventPublic(SQLModel):
     face_score: float | None
     liveness_score: float | None
     latency_ms: float | None
+    anti_passback_violation: bool = False
 
 
 class Alarm(SQLModel, table=True):

@@ -110,6 +110,8 @@ class GateBase(SQLModel):
     face_required_from_threat: int = Field(default=2, ge=1, le=4)
     # Face-only 1:N (no badge or pass) is allowed only where the site admin switched it on.
     face_identification: bool = False
+    # Escort mode: seconds a visitor may follow their host's grant at the same lane.
+    escort_window_s: int = Field(default=60, ge=1, le=3600)
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
 
@@ -134,6 +136,7 @@ class GateUpdate(SQLModel):
     replica_max_age_s: int | None = Field(default=None, ge=0, le=30 * 86400)
     face_required_from_threat: int | None = Field(default=None, ge=1, le=4)
     face_identification: bool | None = None
+    escort_window_s: int | None = Field(default=None, ge=1, le=3600)
 
 
 class Gate(GateBase, table=True):

@@ -40,6 +40,8 @@ from central_api.models import (
     Schedule,
     SiteActivation,
     SiteWindow,
+    Visitor,
+    VisitorStatus,
     WatchlistEntry,
     Zone,
 )
@@ -69,6 +71,7 @@ def gate_policy(gate: Gate) -> GatePolicy:
         replica_max_age_s=gate.replica_max_age_s,
         face_required_from_threat=gate.face_required_from_threat,
         face_identification=gate.face_identification,
+        escort_window_s=gate.escort_window_s,
     )
 
 
@@ -203,6 +206,7 @@ def load_person_records(
         action = WatchlistAction(entry.action)
         if watch.get(entry.person_id) is not WatchlistAction.DENY:
             watch[entry.person_id] = action
+    hosts = _escort_hosts(session=session, person_ids=ids)
     return {
         person.id: PersonRecord(
             person_id=person.id,
@@ -216,6 +220,19 @@ def load_person_records(
             ),
             competencies=tuple(sorted(competencies[person.id], key=lambda c: c.name)),
             watchlist=watch.get(person.id),
+            escort_host_id=hosts.get(person.id),
         )
         for person in people
     }
+
+
+def _escort_hosts(*, session: Session, person_ids: Collection[str]) -> dict[str, str]:
+    """Visitors who pass only escorted, by person id: their host's person id."""
+    rows = session.exec(
+        select(Visitor.person_id, Visitor.host_person_id).where(
+            col(Visitor.person_id).in_(person_ids),
+            col(Visitor.escort_required).is_(True),
+            col(Visitor.status) == VisitorStatus.ACTIVE,
+        )
+    ).all()
+    return dict(rows)

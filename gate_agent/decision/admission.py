@@ -25,7 +25,7 @@ from gate_protocol.messages import (
     new_id,
 )
 from gate_protocol.passes.token import PassRejected
-from gate_protocol.records import LastPassage
+from gate_protocol.records import HostPresentation, LastPassage
 
 from gate_agent.camera.frame_pump import CodeSeen
 from gate_agent.config import AgentConfig
@@ -42,6 +42,7 @@ from gate_agent.decision.recorder import EventRecorder, refusal
 from gate_agent.decision.replica_policy import (
     keyring_of,
     pass_rejection_verdict,
+    remember_presentation,
     spend_one_time_pass,
 )
 from gate_agent.decision.story import Story
@@ -218,6 +219,8 @@ class Admission:
             verdict = self._consume_pass(verdict)
         for alarm in verdict.alarms:
             self._raise_alarm(alarm, verdict.reason.value, lane=item.presentation.lane)
+        if verdict.granted and verdict.person_id is not None:
+            self._remember_grant(item.presentation, verdict.person_id)
         story = Story(
             presentation=item.presentation,
             verdict=verdict,
@@ -232,6 +235,15 @@ class Admission:
             self._record(story.closed(passed=False, detail="broker unreachable: gate not opened"))
         else:
             self._open(story)
+
+    def _remember_grant(self, presentation: Presentation, person_id: str) -> None:
+        """A grant at a lane: the host an escorted visitor may follow there, even offline."""
+        seen = HostPresentation(
+            person_id=person_id, lane=presentation.lane, at=presentation.occurred_at
+        )
+        view = self._state.replica
+        recent = remember_presentation(view.recent_presentations, seen)
+        self._state.replica = replace(view, recent_presentations=recent)
 
     def _consume_pass(self, verdict: Verdict) -> Verdict:
         view = self._state.replica

@@ -17,7 +17,7 @@ from datetime import datetime
 
 from gate_protocol.messages import new_id
 from gate_protocol.policy import FaceEvidence
-from gate_protocol.records import LastPassage
+from gate_protocol.records import HostPresentation, LastPassage
 from gate_protocol.replica import ReplicaIndex
 
 from gate_agent.camera.frame_pump import FramePump
@@ -53,13 +53,16 @@ class ReplicaView:
 
     `used_appointments` are one-time passes this gate consumed while deciding offline,
     which the replica may not know yet; `last_passages` are people's last passages through
-    this gate (the replica carries none), for anti-passback while offline.
+    this gate (the replica carries none), for anti-passback while offline;
+    `recent_presentations` are the latest grants at this gate's lanes, oldest first, for
+    escort mode while offline (in memory only: a restarted agent starts without them).
     """
 
     index: ReplicaIndex | None
     last_sync_at: datetime | None
     used_appointments: frozenset[str] = frozenset()
     last_passages: Mapping[str, LastPassage] = field(default_factory=dict)
+    recent_presentations: tuple[HostPresentation, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +152,7 @@ class PresentationDecider:
                 last_sync_at=view.last_sync_at,
                 used_appointments=view.used_appointments,
                 last_passages=view.last_passages,
+                recent_presentations=view.recent_presentations,
             )
         decision_ms = (time.perf_counter() - started) * 1000
         return PresentationDecided(

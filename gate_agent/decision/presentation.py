@@ -63,6 +63,7 @@ class Verdict:
     alarms: tuple[AlarmKind, ...] = ()
     replica_version: int | None = None
     consume_appointment_id: str | None = None
+    anti_passback_violation: bool = False
 
     @property
     def granted(self) -> bool:

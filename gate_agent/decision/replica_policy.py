@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from gate_protocol.api_models import DecisionAnswer, DecisionQuery, FaceReport
 from gate_protocol.messages import CredentialKind, DecidedBy, Decision
@@ -22,7 +22,7 @@ from gate_protocol.policy import (
     decide,
 )
 from gate_protocol.reasons import ReasonCode
-from gate_protocol.records import CredentialRecord, LastPassage, PersonRecord
+from gate_protocol.records import CredentialRecord, HostPresentation, LastPassage, PersonRecord
 from gate_protocol.replica import ReplicaIndex
 
 from gate_agent.decision.presentation import Presentation, Verdict
@@ -33,6 +33,7 @@ __all__ = [
     "face_required",
     "holder_id",
     "keyring_of",
+    "remember_presentation",
     "pass_rejection_verdict",
     "replica_age_s",
     "replica_current_at",
@@ -119,6 +120,7 @@ def build_request(
         appointment=appointment,
         face=face,
         pass_rejection=rejection.reason.value if isinstance(rejection, PassRejected) else None,
+        lane=presentation.lane,
     )
 
 
@@ -145,12 +147,14 @@ def replica_verdict(
     last_sync_at: datetime | None,
     used_appointments: frozenset[str] = frozenset(),
     last_passages: Mapping[str, LastPassage] | None = None,
+    recent_presentations: tuple[HostPresentation, ...] = (),
 ) -> Verdict:
     """Decide from the local replica, as the gate's offline policy allows.
 
     A one-time pass this gate already consumed offline (`used_appointments`) is denied as
     used even while the replica does not know it yet; the person's last passage through
-    this gate (`last_passages`) feeds the zone's anti-passback.
+    this gate (`last_passages`) feeds the zone's anti-passback; the gate's latest grants
+    (`recent_presentations`) feed escort mode.
     """
     if index is None:
         return Verdict(
@@ -171,6 +175,7 @@ def replica_verdict(
         request = replace(request, appointment=appointment.model_copy(update={"used": True}))
     if request.person is not None and last_passages:
         request = replace(request, last_passage=last_passages.get(request.person.person_id))
+    request = replace(request, recent_presentations=recent_presentations)
     result = decide(request, context)
     return Verdict(
         decision=result.decision,
@@ -181,6 +186,7 @@ def replica_verdict(
         alarms=result.alarms,
         replica_version=index.snapshot.version,
         consume_appointment_id=result.consume_appointment_id,
+        anti_passback_violation=result.anti_passback_violation,
     )
 
 
@@ -239,6 +245,7 @@ def verdict_from_answer(answer: DecisionAnswer) -> Verdict:
         person_id=answer.person_id,
         alarms=answer.alarms,
         replica_version=answer.replica_version,
+        anti_passback_violation=answer.anti_passback_violation,
     )
 
 
@@ -261,3 +268,18 @@ def spend_one_time_pass(verdict: Verdict, *, used: frozenset[str]) -> tuple[Verd
         )
         return denied, None
     return verdict, appointment_id
+
+
+# Longer than any escort window (GatePolicy.escort_window_s is at most an hour), and enough
+# grants for a busy gate's lanes within it.
+_RECENT_KEPT = 256
+_RECENT_FOR = timedelta(hours=1)
+
+
+def remember_presentation(
+    recent: tuple[HostPresentation, ...], seen: HostPresentation
+) -> tuple[HostPresentation, ...]:
+    """`recent` with the grant `seen` added: the newest `_RECENT_KEPT`, none over an hour old."""
+    kept = [p for p in recent if seen.at - p.at <= _RECENT_FOR]
+    kept.append(seen)
+    return tuple(kept[-_RECENT_KEPT:])

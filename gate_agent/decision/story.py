@@ -76,6 +76,7 @@ def build_event(story: Story, *, seq: int) -> AccessEvent:
         replica_version=verdict.replica_version,
         command_id=story.command_id,
         passed=story.passed,
+        anti_passback_violation=verdict.anti_passback_violation,
         latency=LatencyBreakdown(
             decode_ms=_ms(presentation.decode_ms),
             face_ms=_ms(face.face_ms) if face is not None else None,

@@ -19,6 +19,7 @@ from gate_protocol.records import (
     CompetencyHeld,
     CredentialRecord,
     GatePolicy,
+    HostPresentation,
     LastPassage,
     OfflinePolicy,
     PersonKind,
@@ -153,6 +154,10 @@ CASES: dict[ReasonCode, tuple[DecisionRequest, DecisionContext]] = {
     ),
     ReasonCode.FACE_IDENTIFICATION_OFF: (
         replace(BASE, credential_kind=CredentialKind.FACE, credential=None),
+        CENTRAL,
+    ),
+    ReasonCode.ESCORT_REQUIRED: (
+        replace(BASE, person=PERSON.model_copy(update={"escort_host_id": "h1"})),
         CENTRAL,
     ),
 }
@@ -358,3 +363,49 @@ def test_schedule_refuses_bad_input() -> None:
 
 def test_decide_is_deterministic_and_pure() -> None:
     assert run() == run()
+
+
+VISITOR = PERSON.model_copy(update={"kind": PersonKind.VISITOR, "escort_host_id": "h1"})
+ESCORTED = replace(BASE, person=VISITOR, lane=2)
+
+
+def _host_at(lane: int, seconds_ago: float, person_id: str = "h1") -> HostPresentation:
+    return HostPresentation(person_id=person_id, lane=lane, at=NOW - timedelta(seconds=seconds_ago))
+
+
+def test_an_escorted_visitor_alone_is_denied() -> None:
+    result = run(ESCORTED)
+    assert result.reason is ReasonCode.ESCORT_REQUIRED
+    assert result.detail == "host h1 must present at lane 2 within 60 s before"
+
+
+@pytest.mark.parametrize(
+    ("seen", "granted"),
+    [
+        ((_host_at(2, 10),), True),
+        ((_host_at(2, 60),), True),
+        ((_host_at(2, 61),), False),  # too long before
+        ((_host_at(3, 10),), False),  # another lane
+        ((_host_at(2, 10, "someone"),), False),  # somebody else's badge
+        ((_host_at(2, -5),), False),  # after the visitor: host first is the rule
+        ((_host_at(3, 1), _host_at(2, 30)), True),
+    ],
+)
+def test_an_escorted_visitor_follows_the_host_at_the_same_lane_within_the_window(
+    seen: tuple[HostPresentation, ...], granted: bool
+) -> None:
+    result = run(replace(ESCORTED, recent_presentations=seen))
+    assert result.granted is granted
+    if not granted:
+        assert result.reason is ReasonCode.ESCORT_REQUIRED
+
+
+def test_the_escort_window_is_the_gates() -> None:
+    gate = GATE.model_copy(update={"escort_window_s": 120})
+    assert run(replace(ESCORTED, gate=gate, recent_presentations=(_host_at(2, 90),))).granted
+
+
+def test_the_escort_check_comes_after_zone_access() -> None:
+    # A visitor without access to the zone is told so, not to wait for a host.
+    zone = ZONE.model_copy(update={"zone_id": "yard"})
+    assert run(replace(ESCORTED, zone=zone)).reason is ReasonCode.ZONE_NOT_ALLOWED

@@ -1,10 +1,10 @@
 """The security-desk page (`/desk`) on the shared page layout (`central_api.web.layout`).
 
 The content is ``web/templates/desk.html``; script and style are ``web/static/desk.js``
-and ``desk.css`` (served at ``/static``). An anonymous browser is sent to the login form;
-a logged-in user without the desk role gets 403. Changes the page makes with the session
-cookie carry the CSRF token of the layout's meta tag (`CsrfGuard` on the enrollment
-routes).
+(``desk_visitors.js`` for the visitor form) and ``desk.css`` (served at ``/static``). An
+anonymous browser is sent to the login form; a logged-in user without the desk role gets
+403. Changes the page makes with the session cookie carry the CSRF token of the layout's
+meta tag (`CsrfGuard` on the enrollment routes).
 """
 
 from typing import Annotated
@@ -38,6 +38,6 @@ def desk_page(request: Request, settings: SettingsDep, user: PageDesk) -> HTMLRe
         user=user,
         csrf_token=token,
         content=render_template("desk.html"),
-        scripts=["desk.js"],
+        scripts=["desk.js", "desk_visitors.js"],
         nav=DESK_NAV,
     )

@@ -9,6 +9,7 @@
     forced: "Door forced", held: "Door held open", tamper: "Tamper", reader_offline: "Reader offline",
     tailgating: "Tailgating", liveness: "Liveness failures", watchlist: "Watchlist hit",
     outbox_full: "Agent outbox full", insider_pattern: "Insider pattern", fault: "Fault",
+    anti_passback: "Soft anti-passback",
   };
   const CREDENTIAL_LABELS = { badge: "badge", qr_pass: "QR pass", face: "face only" };
   const THREAT_LABELS = { 1: "1 · normal", 2: "2 · no visitors", 3: "3 · staff only" };
@@ -54,7 +55,8 @@
       PG.el("span", { class: "ev-time", title: ev.occurred_at, text: PG.fmtTime(ev.occurred_at) }),
       PG.el("span", { class: "ev-reason" },
         PG.el("b", { class: "ev-decision", text: ev.decision }), " ",
-        PG.el("span", { class: "ev-reason-text", text: ev.reason_text })),
+        PG.el("span", { class: "ev-reason-text", text: ev.reason_text }),
+        ev.anti_passback_violation ? PG.el("span", { class: "ev-apb", title: "granted although the last passage was the same way", text: " · anti-passback violation" }) : null),
       PG.el("span", { class: "ev-person" },
         PG.el("span", { class: "ev-name", text: who }),
         PG.el("span", { class: "ev-company", text: ev.company || "" })),

@@ -206,3 +206,13 @@ def test_published_events_go_to_the_confirm_worker_and_back(tmp_path: Path) -> N
     time.sleep(0.02)
     agent.tick()
     assert [p.seq for p in workers.confirms[-1].batches[0].pending] == [2]
+
+
+def test_grants_at_a_lane_are_kept_for_escorts_and_denials_are_not(tmp_path: Path) -> None:
+    agent, _, _ = build(tmp_path)
+    agent.handle(decided(Decision.DENIED))
+    assert agent.replica.recent_presentations == ()
+    granted = decided(Decision.GRANTED)
+    agent.handle(granted)
+    [seen] = agent.replica.recent_presentations
+    assert (seen.person_id, seen.lane, seen.at) == ("P1", 0, granted.presentation.occurred_at)
