@@ -19,6 +19,8 @@ __all__ = [
     "AccessGrant",
     "AntiPassback",
     "AppointmentRecord",
+    "CompanyStanding",
+    "CompanyStatus",
     "CompetencyHeld",
     "CredentialRecord",
     "GatePolicy",
@@ -62,6 +64,14 @@ class WatchlistAction(StrEnum):
     DENY = "deny"
 
 
+class CompanyStatus(StrEnum):
+    """Whether the people of a company may pass: as usual, with a second check, or not."""
+
+    ACTIVE = "active"
+    FLAGGED = "flagged"  # granted, but the face is checked everywhere and an alarm is raised
+    SUSPENDED = "suspended"  # every badge, pass and appointment of its people is refused
+
+
 class AntiPassback(StrEnum):
     """Per-zone anti-passback: a badge may not enter twice without leaving in between."""
 
@@ -101,6 +111,13 @@ class AccessGrant(_Record):
     schedule: Schedule | None = None
 
 
+class CompanyStanding(_Record):
+    """The company a person works for, as far as the decision cares: its name and status."""
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=120)]
+    status: CompanyStatus = CompanyStatus.ACTIVE
+
+
 class PersonRecord(_Record):
     """A person as the decision sees them."""
 
@@ -112,6 +129,7 @@ class PersonRecord(_Record):
     grants: tuple[AccessGrant, ...] = Field(default=(), max_length=256)
     competencies: tuple[CompetencyHeld, ...] = Field(default=(), max_length=256)
     watchlist: WatchlistAction | None = None
+    company: CompanyStanding | None = None
 
 
 class CredentialRecord(_Record):
