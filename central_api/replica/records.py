@@ -12,6 +12,8 @@ from gate_protocol.records import (
     AccessGrant,
     AntiPassback,
     AppointmentRecord,
+    CompanyStanding,
+    CompanyStatus,
     CompetencyHeld,
     CredentialRecord,
     GatePolicy,
@@ -30,6 +32,7 @@ from central_api.models import (
     AccessGroup,
     AccessGroupZone,
     Appointment,
+    Company,
     Credential,
     Gate,
     Holiday,
@@ -134,6 +137,9 @@ def load_person_records(
     if not ids:
         return {}
     people = session.exec(select(Person).where(col(Person.id).in_(ids))).all()
+    companies = _company_standings(
+        session=session, company_ids={p.company_id for p in people if p.company_id is not None}
+    )
     grant_rows = session.exec(
         select(PersonAccessGroup.person_id, AccessGroupZone.zone_id, AccessGroup.schedule_id)
         .join(AccessGroup, col(AccessGroup.id) == col(PersonAccessGroup.group_id))
@@ -175,6 +181,20 @@ def load_person_records(
             ),
             competencies=tuple(sorted(competencies[person.id], key=lambda c: c.name)),
             watchlist=watch.get(person.id),
+            company=companies.get(person.company_id) if person.company_id is not None else None,
         )
         for person in people
+    }
+
+
+def _company_standings(
+    *, session: Session, company_ids: Collection[int]
+) -> dict[int, CompanyStanding]:
+    if not company_ids:
+        return {}
+    rows = session.exec(select(Company).where(col(Company.id).in_(list(company_ids)))).all()
+    return {
+        row.id: CompanyStanding(name=row.name, status=CompanyStatus(row.status))
+        for row in rows
+        if row.id is not None
     }
