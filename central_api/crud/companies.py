@@ -45,7 +45,10 @@ def find_company(*, session: Session, ref: str) -> Company:
             message lists their ids, one of which the caller must use instead.
     """
     ref = ref.strip()
-    if ref.isdigit():
+    if ref.isascii() and ref.isdigit():
+        # Beyond a 32-bit id no row can have it (and PostgreSQL would refuse the number).
+        if len(ref) > 9:
+            raise NotFoundError(f"company {ref} not found")
         return get_company(session=session, company_id=int(ref))
     rows = session.exec(
         select(Company)

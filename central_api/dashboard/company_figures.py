@@ -31,9 +31,12 @@ _LONGEST = timedelta(days=366)
 
 def _period(start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
     end = end or utc_now()
-    start = start or end - DEFAULT_PERIOD
-    if start.tzinfo is None or end.tzinfo is None:
+    if end.tzinfo is None or (start is not None and start.tzinfo is None):
         raise InvalidError("from and to need a time zone (e.g. 2026-12-01T00:00:00Z)")
+    try:
+        start = start or end - DEFAULT_PERIOD
+    except OverflowError:
+        raise InvalidError("to is too early for the default period: give from") from None
     if start >= end:
         raise InvalidError("from must be before to")
     if end - start > _LONGEST:
