@@ -128,8 +128,10 @@ def test_demo_decides_both_ways_goes_offline_and_exits_cleanly(
 
         def seen() -> bool:
             decisions = {e["decision"] for e in events}
-            return {"granted", "denied"} <= decisions and any(
-                e["decided_by"] == "replica" for e in events
+            return (
+                {"granted", "denied"} <= decisions
+                and any(e["decided_by"] == "replica" for e in events)
+                and any(e["reason"] == "company_suspended" for e in events)
             )
 
         while run.process.poll() is None and not seen():
@@ -140,6 +142,8 @@ def test_demo_decides_both_ways_goes_offline_and_exits_cleanly(
         assert seen(), f"events: {events}\n{run.output()}"
         reasons = {e["reason"] for e in events}
         assert "unknown_credential" in reasons
+        # The suspended transport company's driver, refused at the truck lane.
+        assert "company_suspended" in reasons
         if "people enrolled from the face photos" in "\n".join(run.lines):
             # The staff gate's face track: the walker's face was verified before the tap.
             tracked = [
