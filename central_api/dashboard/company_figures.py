@@ -11,6 +11,7 @@ from gate_protocol.messages import Decision
 from gate_protocol.reasons import ReasonCode
 from sqlalchemy import func
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from central_api.db import utc_now
 from central_api.errors import InvalidError
@@ -60,33 +61,7 @@ def company_figures(
     """
     start, end = _period(start, end)
     people = select(Person.id).where(Person.company_id == company.id)
-    in_period = (
-        col(AccessEventRecord.person_id).in_(people),
-        col(AccessEventRecord.occurred_at) >= start,
-        col(AccessEventRecord.occurred_at) < end,
-    )
-    by_outcome = session.exec(
-        select(
-            AccessEventRecord.decision,
-            AccessEventRecord.reason,
-            AccessEventRecord.passed,
-            func.count(),
-        )
-        .where(*in_period)
-        .group_by(
-            col(AccessEventRecord.decision),
-            col(AccessEventRecord.reason),
-            col(AccessEventRecord.passed),
-        )
-    ).all()
-    denials: dict[ReasonCode, int] = {}
-    passages = 0
-    for decision, reason, passed, count in by_outcome:
-        if decision == Decision.GRANTED:
-            # A grant whose person did not walk through (timed out) is no passage.
-            passages += 0 if passed is False else int(count)
-        else:
-            denials[ReasonCode(reason)] = denials.get(ReasonCode(reason), 0) + int(count)
+    passages, denials = _outcomes(session=session, people=people, start=start, end=end)
     # An appointment never used within its window: counted once its window is over.
     no_shows = session.exec(
         select(func.count())
@@ -115,8 +90,42 @@ def company_figures(
         period_to=end,
         passages=passages,
         denials=sum(denials.values()),
-        denials_by_reason=dict(sorted(denials.items())),
+        denials_by_reason=denials,
         pass_reuse_attempts=denials.get(ReasonCode.PASS_ALREADY_USED, 0),
         no_shows=int(no_shows),
         alarms=int(alarms),
     )
+
+
+def _outcomes(
+    *, session: Session, people: SelectOfScalar[str], start: datetime, end: datetime
+) -> tuple[int, dict[ReasonCode, int]]:
+    """Passages, and denials by reason, of `people`'s events in the period."""
+    in_period = (
+        col(AccessEventRecord.person_id).in_(people),
+        col(AccessEventRecord.occurred_at) >= start,
+        col(AccessEventRecord.occurred_at) < end,
+    )
+    by_outcome = session.exec(
+        select(
+            AccessEventRecord.decision,
+            AccessEventRecord.reason,
+            AccessEventRecord.passed,
+            func.count(),
+        )
+        .where(*in_period)
+        .group_by(
+            col(AccessEventRecord.decision),
+            col(AccessEventRecord.reason),
+            col(AccessEventRecord.passed),
+        )
+    ).all()
+    denials: dict[ReasonCode, int] = {}
+    passages = 0
+    for decision, reason, passed, count in by_outcome:
+        if decision == Decision.GRANTED:
+            # A grant whose person did not walk through (timed out) is no passage.
+            passages += 0 if passed is False else int(count)
+        else:
+            denials[ReasonCode(reason)] = denials.get(ReasonCode(reason), 0) + int(count)
+    return passages, dict(sorted(denials.items()))
