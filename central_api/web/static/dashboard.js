@@ -9,6 +9,7 @@
     forced: "Door forced", held: "Door held open", tamper: "Tamper", reader_offline: "Reader offline",
     tailgating: "Tailgating", liveness: "Liveness failures", watchlist: "Watchlist hit",
     outbox_full: "Agent outbox full", insider_pattern: "Insider pattern", fault: "Fault",
+    company_flagged: "Flagged company: check the person",
   };
   const CREDENTIAL_LABELS = { badge: "badge", qr_pass: "QR pass", face: "face only" };
   const THREAT_LABELS = { 1: "1 · normal", 2: "2 · no visitors", 3: "3 · staff only" };
