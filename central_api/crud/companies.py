@@ -9,7 +9,7 @@ the decision-data triggers drop just those people from every API process's cache
 from collections import defaultdict
 
 from gate_protocol.records import CompanyStatus
-from sqlalchemy import func, update
+from sqlalchemy import func, insert, update
 from sqlmodel import Session, col, select
 
 from central_api.crud.audited import commit_audited
@@ -148,10 +148,20 @@ def _reach_the_gates(*, session: Session, company_id: int) -> None:
         first, *others = sorted(person_ids)
         version = bump_replica(session=session, site_id=site_id, person_id=first)
         # One version for the whole company: the delta after it lists all of them.
-        session.add_all(
-            ReplicaChange(site_id=site_id, version=version, person_id=other, scope="person")
-            for other in others
-        )
+        if others:  # one executemany: a company may have thousands of people
+            session.execute(
+                insert(ReplicaChange),
+                [
+                    {
+                        "site_id": site_id,
+                        "version": version,
+                        "person_id": other,
+                        "scope": "person",
+                        "detail": {},
+                    }
+                    for other in others
+                ],
+            )
     if people:
         # The decision-data triggers note each touched person: API processes reload them.
         session.exec(

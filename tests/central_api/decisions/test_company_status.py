@@ -110,9 +110,10 @@ def test_a_status_change_reaches_the_replica_of_every_site_of_its_people(
     client: TestClient, world: World, engine: Engine
 ) -> None:
     here = enroll(engine, world, badge="B1")
+    colleague = enroll(engine, world, badge="B4")
     there = enroll(engine, world, badge="B2", site=world.other_site, zone="ams-quay")
     bystander = enroll(engine, world, badge="B3")
-    company = company_of(engine, "Two Terminal Stevedores", here, there)
+    company = company_of(engine, "Two Terminal Stevedores", here, colleague, there)
     snapshot = _replica(client, world, world.gate)
     assert isinstance(snapshot, ReplicaSnapshot)
     before = _versions(engine)
@@ -122,7 +123,7 @@ def test_a_status_change_reaches_the_replica_of_every_site_of_its_people(
     assert after[world.other_site] == before[world.other_site] + 1
     delta = _replica(client, world, world.gate, since=snapshot.version)
     assert isinstance(delta, ReplicaDelta)
-    assert {p.person_id for p in delta.persons} == {here}  # not the bystander
+    assert {p.person_id for p in delta.persons} == {here, colleague}  # not the bystander
     replica = apply_delta(snapshot, delta)
     person = next(p for p in replica.persons if p.person_id == here)
     assert person.company is not None
