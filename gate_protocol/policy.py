@@ -148,10 +148,14 @@ def _company_status(person: PersonRecord | None) -> CompanyStatus:
 
 def _with_company_alert(result: DecisionResult, person: PersonRecord | None) -> DecisionResult:
     """Every passage of a flagged company's person raises an alarm for the operator."""
-    if not result.granted or _company_status(person) is not CompanyStatus.FLAGGED:
+    if not result.granted or person is None or person.company is None:
+        return result
+    if person.company.status is not CompanyStatus.FLAGGED:
         return result
     return replace(
         result,
+        # The event and the alarm name the company the operator is asked to look at.
+        detail=result.detail or f"flagged company {person.company.name}",
         alarms=(*result.alarms, AlarmKind.COMPANY_FLAGGED),
         flags=(*result.flags, "company_flagged"),
     )

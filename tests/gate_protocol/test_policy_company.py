@@ -64,6 +64,7 @@ def test_a_suspended_person_is_named_before_the_company() -> None:
 def test_a_flagged_company_is_granted_with_an_alarm(context: DecisionContext) -> None:
     result = decide(_of(BASE, CompanyStatus.FLAGGED), context)
     assert result.granted
+    assert result.detail == "flagged company Acme"
     assert result.alarms == (AlarmKind.COMPANY_FLAGGED,)
     assert "company_flagged" in result.flags
 

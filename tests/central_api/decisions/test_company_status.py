@@ -92,6 +92,7 @@ def test_a_flagged_company_needs_a_face_and_raises_an_alarm_at_each_passage(
     with Session(engine) as session:
         alarm = session.exec(select(Alarm)).one()
     assert (alarm.kind, alarm.person_id, alarm.gate_id) == ("company_flagged", person, world.gate)
+    assert "flagged company Flagged Contractors" in alarm.detail
 
 
 def _replica(client: TestClient, world: World, gate: str, since: int | None = None):  # type: ignore[no-untyped-def]
