@@ -268,3 +268,37 @@ def test_figures_without_from_before_the_first_year_are_refused(
         headers=world.user(Role.OPERATOR),
     )
     assert answer.status_code == 422, answer.text
+
+
+def test_a_site_bound_operator_counts_their_own_site_only(
+    client: TestClient, world: World, engine: Engine, settings: Settings
+) -> None:
+    here = enroll(engine, world, badge="5A1")
+    there = enroll(engine, world, badge="5A2", site=world.other_site, zone="ams-quay")
+    company = company_of(engine, "Two Terminal Stevedores", here, there)
+    now = datetime.now(UTC)
+    for n, (person, gate) in enumerate(((here, world.gate), (there, world.other_gate))):
+        event = make_event(n, person_id=person, occurred_at=now - timedelta(minutes=5))
+        stored = client.post(
+            "/api/v1/events",
+            json={"events": [event.model_dump(mode="json")]},
+            headers=world.gate_key(gate),
+        )
+        assert stored.status_code == 200, stored.text
+    with Session(engine) as session:
+        operator = User(
+            username="rtm-operator",
+            password_hash=hash_password("correct-horse-battery"),
+            role=Role.OPERATOR,
+            site_id=world.site,
+        )
+        session.add(operator)
+        session.commit()
+        token = create_token(settings=settings, user=operator, minutes=5, purpose="access")
+    site_bound = {"Authorization": f"Bearer {token}"}
+    everywhere = world.user(Role.AUTHORITY)
+    for headers, people, passages in ((site_bound, 1, 1), (everywhere, 2, 2)):
+        [listed] = client.get(URL, headers=headers).json()
+        assert listed["people"] == people
+        figures = client.get(f"{URL}/{company}/figures", headers=headers).json()
+        assert figures["passages"] == passages
