@@ -39,6 +39,7 @@ from central_api.routes import (
     activations,
     audit,
     auth,
+    companies,
     dead_letters,
     events,
     gates,
@@ -167,6 +168,7 @@ def create_app(
 
 def _install_routes(app: FastAPI) -> None:
     app.include_router(gates.decision_router)
+    app.include_router(companies.router)
     for module in (health, auth, users, sites, people, rules, events, gates, audit, dead_letters):
         app.include_router(module.router)
     app.include_router(enroll_router)  # security-desk enrollment

@@ -22,8 +22,19 @@ from pydantic import (
 
 from gate_protocol.audit_head import AuditHead
 from gate_protocol.ids import BadgeNumber, Id
+from gate_protocol.message_base import (
+    AckResult,
+    AlarmKind,
+    BadgeFormat,
+    CredentialKind,
+    DecidedBy,
+    Decision,
+    Direction,
+    DoorState,
+    NodeState,
+    new_id,
+)
 from gate_protocol.message_base import MessageBase as _Message
-from gate_protocol.message_base import new_id
 from gate_protocol.reasons import ReasonCode
 from gate_protocol.text import neutralised_text, refuse_unsafe_text
 from gate_protocol.topics import NodeKind
@@ -69,88 +80,6 @@ MAX_PAYLOAD_BYTES = 16 * 1024
 Text = Annotated[str, StringConstraints(max_length=500), AfterValidator(neutralised_text)]
 Lane = Annotated[int, Field(ge=0, le=63)]
 Score = Annotated[float, Field(ge=0.0, le=10.0, allow_inf_nan=False)]
-
-
-class Direction(StrEnum):
-    """Which way a lane is passed."""
-
-    ENTRY = "entry"
-    EXIT = "exit"
-
-
-class BadgeFormat(StrEnum):
-    """How a badge number was read."""
-
-    WIEGAND26 = "wiegand26"
-    WIEGAND34 = "wiegand34"
-    RAW = "raw"
-    KEYPAD = "keypad"
-
-
-class CredentialKind(StrEnum):
-    """The credential a person presented."""
-
-    BADGE = "badge"
-    QR_PASS = "qr_pass"  # noqa: S105 (a credential kind, not a password)
-    FACE = "face"
-
-
-class Decision(StrEnum):
-    """The outcome of an access decision."""
-
-    GRANTED = "granted"
-    DENIED = "denied"
-
-
-class DecidedBy(StrEnum):
-    """Who decided: the central API, or the gate's local replica while the API was away."""
-
-    CENTRAL = "central"
-    REPLICA = "replica"
-
-
-class AckResult(StrEnum):
-    """What a bridge did with an OpenCommand."""
-
-    OPENED = "opened"
-    EXPIRED = "expired"
-    DUPLICATE = "duplicate"
-    FAULT = "fault"
-    FORGED = "forged"
-
-
-class AlarmKind(StrEnum):
-    """Alarms raised by bridges, agents and the API's insider-pattern checks."""
-
-    FORCED = "forced"
-    HELD = "held"
-    TAMPER = "tamper"
-    READER_OFFLINE = "reader_offline"
-    TAILGATING = "tailgating"
-    LIVENESS = "liveness"
-    WATCHLIST = "watchlist"
-    OUTBOX_FULL = "outbox_full"
-    INSIDER_PATTERN = "insider_pattern"
-    FAULT = "fault"
-    FORGED_COMMAND = "forged_command"
-    ANTI_PASSBACK = "anti_passback"  # soft anti-passback: passed the same way twice
-
-
-class DoorState(StrEnum):
-    """The physical state of a lane's door or turnstile."""
-
-    CLOSED = "closed"
-    UNLOCKED = "unlocked"
-    OPEN = "open"
-    FORCED = "forced"
-    HELD = "held"
-
-
-class NodeState(StrEnum):
-    """Whether an edge node is connected."""
-
-    ONLINE = "online"
-    OFFLINE = "offline"
 
 
 class CredentialPresented(_Message):

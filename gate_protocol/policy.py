@@ -15,6 +15,7 @@ from gate_protocol.reasons import ReasonCode
 from gate_protocol.records import (
     AntiPassback,
     AppointmentRecord,
+    CompanyStatus,
     CredentialRecord,
     GatePolicy,
     HostPresentation,
@@ -149,7 +150,28 @@ def decide(request: DecisionRequest, context: DecisionContext) -> DecisionResult
         or _check_access(request, context.now)
         or _grant(request)
     )
-    return _with_watchlist_alert(result, request.person)
+    return _with_company_alert(_with_watchlist_alert(result, request.person), request.person)
+
+
+def _company_status(person: PersonRecord | None) -> CompanyStatus:
+    if person is None or person.company is None:
+        return CompanyStatus.ACTIVE
+    return person.company.status
+
+
+def _with_company_alert(result: DecisionResult, person: PersonRecord | None) -> DecisionResult:
+    """Every passage of a flagged company's person raises an alarm for the operator."""
+    if not result.granted or person is None or person.company is None:
+        return result
+    if person.company.status is not CompanyStatus.FLAGGED:
+        return result
+    return replace(
+        result,
+        # The event and the alarm name the company the operator is asked to look at.
+        detail=result.detail or f"flagged company {person.company.name}",
+        alarms=(*result.alarms, AlarmKind.COMPANY_FLAGGED),
+        flags=(*result.flags, "company_flagged"),
+    )
 
 
 def _with_watchlist_alert(result: DecisionResult, person: PersonRecord | None) -> DecisionResult:
@@ -215,6 +237,8 @@ def _face_required(request: DecisionRequest, context: DecisionContext) -> bool:
         gate.face_required
         or context.threat_level >= gate.face_required_from_threat
         or request.credential_kind is CredentialKind.FACE
+        # A flagged company's people get the secondary check at every gate.
+        or _company_status(request.person) is CompanyStatus.FLAGGED
     )
 
 
@@ -246,6 +270,8 @@ def _check_person(request: DecisionRequest, context: DecisionContext) -> Decisio
         return _deny(ReasonCode.REVOKED, "person revoked")
     if person.status is PersonStatus.SUSPENDED:
         return _deny(ReasonCode.PERSON_SUSPENDED)
+    if person.company is not None and person.company.status is CompanyStatus.SUSPENDED:
+        return _deny(ReasonCode.COMPANY_SUSPENDED, person.company.name)
     invalid = _check_validity(person.valid_from, person.valid_until, context.now, "person")
     if invalid is not None:
         return invalid

@@ -30,6 +30,7 @@ class ReasonCode(StrEnum):
     GATE_OFFLINE_POLICY = "gate_offline_policy"
     FACE_IDENTIFICATION_OFF = "face_identification_off"
     ESCORT_REQUIRED = "escort_required"
+    COMPANY_SUSPENDED = "company_suspended"
 
 
 _MESSAGES: dict[ReasonCode, str] = {
@@ -59,6 +60,7 @@ _MESSAGES: dict[ReasonCode, str] = {
     ReasonCode.ESCORT_REQUIRED: (
         "Visitor must be escorted: the host presents their badge at this lane first."
     ),
+    ReasonCode.COMPANY_SUSPENDED: "The person's company is suspended.",
 }
 
 

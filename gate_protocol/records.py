@@ -19,6 +19,8 @@ __all__ = [
     "AccessGrant",
     "AntiPassback",
     "AppointmentRecord",
+    "CompanyStanding",
+    "CompanyStatus",
     "CompetencyHeld",
     "CredentialRecord",
     "GatePolicy",
@@ -63,6 +65,14 @@ class WatchlistAction(StrEnum):
     DENY = "deny"
 
 
+class CompanyStatus(StrEnum):
+    """Whether the people of a company may pass: as usual, with a second check, or not."""
+
+    ACTIVE = "active"
+    FLAGGED = "flagged"  # granted, but the face is checked everywhere and an alarm is raised
+    SUSPENDED = "suspended"  # every badge, pass and appointment of its people is refused
+
+
 class AntiPassback(StrEnum):
     """Per-zone anti-passback: a badge may not enter twice without leaving in between."""
 
@@ -102,6 +112,13 @@ class AccessGrant(_Record):
     schedule: Schedule | None = None
 
 
+class CompanyStanding(_Record):
+    """The company a person works for, as far as the decision cares: its name and status."""
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=120)]
+    status: CompanyStatus = CompanyStatus.ACTIVE
+
+
 class PersonRecord(_Record):
     """A person as the decision sees them."""
 
@@ -115,6 +132,7 @@ class PersonRecord(_Record):
     watchlist: WatchlistAction | None = None
     # A visitor who may pass only escorted: the host whose badge must come first.
     escort_host_id: Id | None = None
+    company: CompanyStanding | None = None
 
 
 class CredentialRecord(_Record):

@@ -11,6 +11,7 @@ from portgate.commands import (
     bench,
     bridge,
     broker,
+    companies,
     db,
     demo,
     enroll,
@@ -39,6 +40,7 @@ app.command("health")(health.health_command)
 app.add_typer(db.app, name="db")
 app.add_typer(users.app, name="users")
 app.add_typer(gates.app, name="gates")
+app.add_typer(companies.app, name="companies")
 app.add_typer(broker.app, name="broker")
 app.add_typer(enroll.app, name="enroll")
 app.add_typer(faces.app, name="faces")

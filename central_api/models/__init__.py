@@ -1,5 +1,12 @@
 """The SQLModel tables and API models of the central API, split per area."""
 
+from central_api.models.companies import (
+    CompanyFigures,
+    CompanyPublic,
+    CompanyStatusChange,
+    CompanyStatusChangePublic,
+    CompanyStatusSet,
+)
 from central_api.models.dead_letters import DeadLetter, DeadLetterPublic
 from central_api.models.events import (
     AccessEventPublic,
@@ -111,6 +118,11 @@ __all__ = [
     "AuditHead",
     "Company",
     "CompanyCreate",
+    "CompanyFigures",
+    "CompanyPublic",
+    "CompanyStatusChange",
+    "CompanyStatusChangePublic",
+    "CompanyStatusSet",
     "CompetencyType",
     "Credential",
     "CredentialCreate",

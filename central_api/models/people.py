@@ -5,7 +5,7 @@ from datetime import datetime
 from gate_protocol.badges import badge_number_problem
 from gate_protocol.ids import Id
 from gate_protocol.messages import BadgeFormat, CredentialKind
-from gate_protocol.records import PersonKind, PersonStatus
+from gate_protocol.records import CompanyStatus, PersonKind, PersonStatus
 from pydantic import model_validator
 from sqlalchemy import LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -43,6 +43,10 @@ class Company(CompanyCreate, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=120, unique=True)
+    # Changed only by central_api.crud.companies (audited, with a CompanyStatusChange row).
+    status: CompanyStatus = enum_column(CompanyStatus, default=CompanyStatus.ACTIVE)
+    status_reason: str | None = Field(default=None, max_length=500)
+    status_changed_at: datetime | None = time_field(default=None)
 
 
 class PersonBase(SQLModel):

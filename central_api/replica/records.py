@@ -12,6 +12,8 @@ from gate_protocol.records import (
     AccessGrant,
     AntiPassback,
     AppointmentRecord,
+    CompanyStanding,
+    CompanyStatus,
     CompetencyHeld,
     CredentialRecord,
     GatePolicy,
@@ -31,6 +33,7 @@ from central_api.models import (
     AccessGroupZone,
     ActivationStatus,
     Appointment,
+    Company,
     Credential,
     Gate,
     Holiday,
@@ -178,6 +181,9 @@ def load_person_records(
     if not ids:
         return {}
     people = session.exec(select(Person).where(col(Person.id).in_(ids))).all()
+    companies = _company_standings(
+        session=session, company_ids={p.company_id for p in people if p.company_id is not None}
+    )
     grant_rows = session.exec(
         select(PersonAccessGroup.person_id, AccessGroupZone.zone_id, AccessGroup.schedule_id)
         .join(AccessGroup, col(AccessGroup.id) == col(PersonAccessGroup.group_id))
@@ -221,6 +227,7 @@ def load_person_records(
             competencies=tuple(sorted(competencies[person.id], key=lambda c: c.name)),
             watchlist=watch.get(person.id),
             escort_host_id=hosts.get(person.id),
+            company=companies.get(person.company_id) if person.company_id is not None else None,
         )
         for person in people
     }
@@ -236,3 +243,16 @@ def _escort_hosts(*, session: Session, person_ids: Collection[str]) -> dict[str,
         )
     ).all()
     return dict(rows)
+
+
+def _company_standings(
+    *, session: Session, company_ids: Collection[int]
+) -> dict[int, CompanyStanding]:
+    if not company_ids:
+        return {}
+    rows = session.exec(select(Company).where(col(Company.id).in_(list(company_ids)))).all()
+    return {
+        row.id: CompanyStanding(name=row.name, status=CompanyStatus(row.status))
+        for row in rows
+        if row.id is not None
+    }

@@ -165,9 +165,9 @@ class PresentationDecider:
         if presentation.face is not None:
             return presentation.face  # face-only: identified (and checked) on the face track
         face = self._face
-        if face is None or not face_required(index):
-            return None
         person_id = holder_id(index, presentation)
+        if face is None or not face_required(index, person_id):
+            return None
         templates: list[bytes] = []
         if index is not None and person_id is not None:
             templates = [_b64(t.encoding_b64) for t in index.templates_of(person_id)]

@@ -22,7 +22,13 @@ from gate_protocol.policy import (
     decide,
 )
 from gate_protocol.reasons import ReasonCode
-from gate_protocol.records import CredentialRecord, HostPresentation, LastPassage, PersonRecord
+from gate_protocol.records import (
+    CompanyStatus,
+    CredentialRecord,
+    HostPresentation,
+    LastPassage,
+    PersonRecord,
+)
 from gate_protocol.replica import ReplicaIndex
 
 from gate_agent.decision.presentation import Presentation, Verdict
@@ -80,12 +86,20 @@ def holder_id(index: ReplicaIndex | None, presentation: Presentation) -> str | N
     return credential.person_id if credential is not None else None
 
 
-def face_required(index: ReplicaIndex | None) -> bool:
-    """Whether the gate's policy asks for a face now (without a replica: assume yes)."""
+def face_required(index: ReplicaIndex | None, person_id: str | None = None) -> bool:
+    """Whether a face is asked for now (without a replica: assume yes).
+
+    The gate's policy and threat level ask for it; so does the holder's company when it is
+    flagged (`decide()` requires the face then: without the step they could never pass).
+    """
     if index is None:
         return True
     gate = index.snapshot.gate
-    return gate.face_required or index.snapshot.threat_level >= gate.face_required_from_threat
+    if gate.face_required or index.snapshot.threat_level >= gate.face_required_from_threat:
+        return True
+    person = index.person(person_id) if person_id is not None else None
+    company = person.company if person is not None else None
+    return company is not None and company.status is CompanyStatus.FLAGGED
 
 
 def build_request(

@@ -17,6 +17,7 @@ import numpy.typing as npt
 from portgate.demo.api_server import CuttableLink
 from portgate.demo.gates import DemoGate
 from portgate.demo.people import DemoPerson
+from portgate.demo.seed import SUSPENDED_DRIVER_BADGE
 
 __all__ = ["DemoScript", "Scene"]
 
@@ -91,6 +92,7 @@ class DemoScript:
             lambda: self._badge("granted", face_of="granted", note="expect: granted"),
             self._second_terminal,
             self._unknown_badge,
+            self._suspended_company,
             self._outage,
             self._forced_door,
             lambda: self._badge(
@@ -131,6 +133,13 @@ class DemoScript:
     def _unknown_badge(self) -> None:
         self._say("staff turnstile: an unknown badge is presented (expect: unknown credential)")
         self._scene.staff.present_badge(_UNKNOWN_BADGE)
+
+    def _suspended_company(self) -> None:
+        self._say(
+            "truck lane: a driver of Blackwater Haulage, which the port authority suspended, "
+            "badges in (expect: company suspended)"
+        )
+        self._scene.truck.present_badge(SUSPENDED_DRIVER_BADGE)
 
     def _truck(self) -> None:
         scene = self._scene

@@ -17,6 +17,7 @@ from sqlmodel import Session
 from biometrics import ENROLLMENT_PIPELINE, load_image, template_to_bytes
 from central_api.audit.chain import ensure_audit_head
 from central_api.config import Settings
+from central_api.crud.companies import set_company_status
 from central_api.crud.people import (
     add_competency,
     add_credential,
@@ -45,11 +46,18 @@ from central_api.models import (
 )
 from central_api.security.command_keys import public_command_keys, replica_command_key
 from gate_protocol.messages import BadgeFormat, CredentialKind
-from gate_protocol.records import PersonKind, PersonStatus
+from gate_protocol.records import CompanyStatus, PersonKind, PersonStatus
 from portgate.demo.people import DemoPerson
 from portgate.demo.terminal import SHARED_ROLE, TerminalSeed, seed_terminal
 
-__all__ = ["SITE", "STAFF_GATE", "TRUCK_GATE", "DemoSeed", "seed_demo"]
+__all__ = [
+    "SITE",
+    "STAFF_GATE",
+    "SUSPENDED_DRIVER_BADGE",
+    "TRUCK_GATE",
+    "DemoSeed",
+    "seed_demo",
+]
 
 _log = logging.getLogger(__name__)
 SITE = "demo-port"
@@ -57,6 +65,8 @@ STAFF_GATE = "staff-1"
 TRUCK_GATE = "truck-1"
 _ACTOR = "demo:seed"
 _COMPETENCY = "isps"
+# A driver of a suspended transport company (badge only: the truck lane asks no face).
+SUSPENDED_DRIVER_BADGE = 40_099
 
 
 @dataclass
@@ -256,8 +266,43 @@ def seed_demo(*, engine: Engine, settings: Settings, people: list[DemoPerson]) -
             signer=load_signer(settings),
         )
         seed.pass_token = issued.token
+        seed.person_ids["suspended_driver"] = _suspended_company_driver(session, yard_group=yard.id)
         if SHARED_ROLE in seed.person_ids:
             seed.terminal = seed_terminal(
                 session=session, person_id=seed.person_ids[SHARED_ROLE], seal_key=key
             )
     return seed
+
+
+def _suspended_company_driver(session: Session, *, yard_group: int) -> str:
+    """A driver of a transport company the port authority has suspended: refused everywhere."""
+    company = Company(name="Blackwater Haulage")
+    session.add(company)
+    session.commit()
+    assert company.id is not None  # noqa: S101 (committed row)
+    driver = create_person(
+        session=session,
+        person_create=PersonCreate(
+            display_name="Sam Kuiper", kind=PersonKind.DRIVER, company_id=company.id, site_id=SITE
+        ),
+        actor=_ACTOR,
+    )
+    add_to_group(session=session, person_id=driver.id, group_id=yard_group, actor=_ACTOR)
+    add_credential(
+        session=session,
+        person_id=driver.id,
+        credential_create=CredentialCreate(
+            kind=CredentialKind.BADGE,
+            ref=str(SUSPENDED_DRIVER_BADGE),
+            badge_format=BadgeFormat.WIEGAND26,
+        ),
+        actor=_ACTOR,
+    )
+    set_company_status(
+        session=session,
+        company_id=company.id,
+        status=CompanyStatus.SUSPENDED,
+        reason="operating licence withdrawn by the port authority",
+        actor=_ACTOR,
+    )
+    return driver.id

@@ -16,6 +16,8 @@ from gate_protocol.records import (
     AccessGrant,
     AntiPassback,
     AppointmentRecord,
+    CompanyStanding,
+    CompanyStatus,
     CompetencyHeld,
     CredentialRecord,
     GatePolicy,
@@ -100,6 +102,15 @@ CASES: dict[ReasonCode, tuple[DecisionRequest, DecisionContext]] = {
     ),
     ReasonCode.PERSON_SUSPENDED: (
         replace(BASE, person=PERSON.model_copy(update={"status": PersonStatus.SUSPENDED})),
+        CENTRAL,
+    ),
+    ReasonCode.COMPANY_SUSPENDED: (
+        replace(
+            BASE,
+            person=PERSON.model_copy(
+                update={"company": CompanyStanding(name="Acme", status=CompanyStatus.SUSPENDED)}
+            ),
+        ),
         CENTRAL,
     ),
     ReasonCode.CREDENTIAL_EXPIRED: (

@@ -138,6 +138,7 @@ def test_demo_decides_both_ways_goes_offline_and_exits_cleanly(
                 {"granted", "denied"} <= decisions
                 and any(e["decided_by"] == "replica" for e in events)
                 and bool(shared())
+                and any(e["reason"] == "company_suspended" for e in events)
             )
 
         while run.process.poll() is None and not seen():
@@ -151,6 +152,8 @@ def test_demo_decides_both_ways_goes_offline_and_exits_cleanly(
         assert "unknown_credential" in reasons
         seen_by_operator = client.get("/api/v1/events", params={"limit": 1000}, headers=operator)
         assert {e["site_id"] for e in seen_by_operator.json()} == {"demo-port"}
+        # The suspended transport company's driver, refused at the truck lane.
+        assert "company_suspended" in reasons
         if "people enrolled from the face photos" in "\n".join(run.lines):
             # The staff gate's face track: the walker's face was verified before the tap.
             tracked = [

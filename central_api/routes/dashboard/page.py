@@ -14,7 +14,7 @@ from central_api.web.layout import NavItem, SafeHtml, render_page, render_templa
 __all__ = ["DASHBOARD_NAV", "router"]
 
 router = APIRouter(tags=["dashboard"], include_in_schema=False)
-DASHBOARD_NAV = (NavItem("/dashboard", "Dashboard"),)
+DASHBOARD_NAV = (NavItem("/dashboard", "Dashboard"), NavItem("/dashboard/companies", "Companies"))
 PageOperator = Annotated[
     UserPrincipal, Depends(require_page_role(Role.OPERATOR, login_next="/dashboard"))
 ]

@@ -10,6 +10,7 @@
     tailgating: "Tailgating", liveness: "Liveness failures", watchlist: "Watchlist hit",
     outbox_full: "Agent outbox full", insider_pattern: "Insider pattern", fault: "Fault",
     anti_passback: "Soft anti-passback",
+    company_flagged: "Flagged company: check the person",
   };
   const CREDENTIAL_LABELS = { badge: "badge", qr_pass: "QR pass", face: "face only" };
   const THREAT_LABELS = { 1: "1 · normal", 2: "2 · no visitors", 3: "3 · staff only" };
