@@ -133,6 +133,7 @@ class AlarmKind(StrEnum):
     INSIDER_PATTERN = "insider_pattern"
     FAULT = "fault"
     FORGED_COMMAND = "forged_command"
+    PORT_BAN = "port_ban"
 
 
 class DoorState(StrEnum):

@@ -29,6 +29,7 @@ class ReasonCode(StrEnum):
     REPLICA_TOO_OLD = "replica_too_old"
     GATE_OFFLINE_POLICY = "gate_offline_policy"
     FACE_IDENTIFICATION_OFF = "face_identification_off"
+    PORT_BAN = "port_ban"
 
 
 _MESSAGES: dict[ReasonCode, str] = {
@@ -55,6 +56,7 @@ _MESSAGES: dict[ReasonCode, str] = {
     ReasonCode.FACE_IDENTIFICATION_OFF: (
         "Face-only entry is not enabled at this gate: present a badge or pass."
     ),
+    ReasonCode.PORT_BAN: "Person is banned from the port by the port authority: call the guard.",
 }
 
 
