@@ -38,6 +38,7 @@ from central_api.ingest.worker import IngestWorker
 from central_api.routes import (
     audit,
     auth,
+    bans,
     dead_letters,
     events,
     gates,
@@ -167,6 +168,7 @@ def _install_routes(app: FastAPI) -> None:
     app.include_router(gates.decision_router)
     for module in (health, auth, users, sites, people, rules, events, gates, audit, dead_letters):
         app.include_router(module.router)
+    app.include_router(bans.router)  # the port authority's port bans
     app.include_router(enroll_router)  # security-desk enrollment
     app.include_router(gate_uploads_router)  # agents confirm what is stored, send the rest
     mount_dashboard(app)  # the live dashboard taps this process's ingest

@@ -1,5 +1,6 @@
 """The SQLModel tables and API models of the central API, split per area."""
 
+from central_api.models.bans import BanStatus, PortBan, PortBanCreate, PortBanLift, PortBanPublic
 from central_api.models.dead_letters import DeadLetter, DeadLetterPublic
 from central_api.models.events import (
     AccessEventPublic,
@@ -82,6 +83,7 @@ __all__ = [
     "AppointmentPublic",
     "AuditEntry",
     "AuditHead",
+    "BanStatus",
     "Company",
     "CompanyCreate",
     "CompetencyType",
@@ -110,6 +112,10 @@ __all__ = [
     "PersonCreate",
     "PersonPublic",
     "PersonUpdate",
+    "PortBan",
+    "PortBanCreate",
+    "PortBanLift",
+    "PortBanPublic",
     "ReplicaChange",
     "Role",
     "Schedule",

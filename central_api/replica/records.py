@@ -40,6 +40,7 @@ from central_api.models import (
     WatchlistEntry,
     Zone,
 )
+from central_api.replica.bans import ban_records
 
 __all__ = [
     "appointment_record",
@@ -162,6 +163,7 @@ def load_person_records(
         action = WatchlistAction(entry.action)
         if watch.get(entry.person_id) is not WatchlistAction.DENY:
             watch[entry.person_id] = action
+    bans = ban_records(session=session, person_ids=ids)
     return {
         person.id: PersonRecord(
             person_id=person.id,
@@ -175,6 +177,7 @@ def load_person_records(
             ),
             competencies=tuple(sorted(competencies[person.id], key=lambda c: c.name)),
             watchlist=watch.get(person.id),
+            port_bans=bans.get(person.id, ()),
         )
         for person in people
     }
