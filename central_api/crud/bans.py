@@ -16,11 +16,29 @@ from central_api.audit.privacy import keyed_hash
 from central_api.crud.people import get_person
 from central_api.db import utc_now
 from central_api.errors import ConflictError, InvalidError, NotFoundError
-from central_api.models import BanStatus, PortBan, PortBanCreate
+from central_api.models import BanStatus, PortBan, PortBanCreate, Role, User
 from central_api.replica.bans import ban_sites
 from central_api.replica.versions import bump_replica
 
-__all__ = ["confirm_ban", "get_ban", "issue_ban", "lift_ban", "list_bans"]
+__all__ = [
+    "check_authority",
+    "confirm_ban",
+    "get_ban",
+    "issue_ban",
+    "lift_ban",
+    "list_bans",
+]
+
+
+def check_authority(*, session: Session, username: str) -> None:
+    """Refuse a name that is not an active authority user (the CLI's `--by`).
+
+    Raises:
+        InvalidError: No such user, disabled, or another role.
+    """
+    user = session.exec(select(User).where(User.username == username)).first()
+    if user is None or not user.active or Role(user.role) is not Role.AUTHORITY:
+        raise InvalidError(f"{username!r} is not an active authority user: only they ban")
 
 
 def get_ban(*, session: Session, ban_id: str) -> PortBan:
@@ -56,12 +74,12 @@ def _audit_view(ban: PortBan) -> dict[str, object]:
 
 
 def _commit(
-    session: Session, ban: PortBan, *, username: str, action: str, before: object, resync: bool
+    session: Session, ban: PortBan, *, actor: str, action: str, before: object, resync: bool
 ) -> None:
     session.add(ban)
     append_audit(
         session=session,
-        actor=f"user:{username}",
+        actor=actor,
         action=action,
         target=f"port_ban:{ban.id}",
         before=before,
@@ -81,8 +99,13 @@ def issue_ban(
     username: str,
     four_eyes: bool,
     now: datetime | None = None,
+    actor: str | None = None,
 ) -> PortBan:
-    """Issue a ban; with `four_eyes` it waits (pending) for a second authority user."""
+    """Issue a ban; with `four_eyes` it waits (pending) for a second authority user.
+
+    `username` is the authority user who issues it; `actor` the audit's actor when that is
+    not the user themself (the CLI: ``cli:OS-USER``).
+    """
     get_person(session=session, person_id=body.person_id)
     now = now or utc_now()
     valid_from = body.valid_from or now
@@ -99,11 +122,20 @@ def issue_ban(
         issued_by=username,
         issued_at=now,
     )
-    _commit(session, ban, username=username, action="ban.issue", before=None, resync=not four_eyes)
+    _commit(
+        session,
+        ban,
+        actor=actor or f"user:{username}",
+        action="ban.issue",
+        before=None,
+        resync=not four_eyes,
+    )
     return ban
 
 
-def confirm_ban(*, session: Session, ban_id: str, username: str) -> PortBan:
+def confirm_ban(
+    *, session: Session, ban_id: str, username: str, actor: str | None = None
+) -> PortBan:
     """A second authority user confirms a pending ban; from then on it denies."""
     ban = get_ban(session=session, ban_id=ban_id)
     if ban.status is not BanStatus.PENDING:
@@ -113,11 +145,20 @@ def confirm_ban(*, session: Session, ban_id: str, username: str) -> PortBan:
     before = _audit_view(ban)
     ban.status = BanStatus.ACTIVE
     ban.confirmed_by = username
-    _commit(session, ban, username=username, action="ban.confirm", before=before, resync=True)
+    _commit(
+        session,
+        ban,
+        actor=actor or f"user:{username}",
+        action="ban.confirm",
+        before=before,
+        resync=True,
+    )
     return ban
 
 
-def lift_ban(*, session: Session, ban_id: str, username: str, reason: str) -> PortBan:
+def lift_ban(
+    *, session: Session, ban_id: str, username: str, reason: str, actor: str | None = None
+) -> PortBan:
     """Lift a ban (or withdraw a pending one); lifting a lifted ban is refused."""
     ban = get_ban(session=session, ban_id=ban_id)
     if ban.status is BanStatus.LIFTED:
@@ -128,5 +169,12 @@ def lift_ban(*, session: Session, ban_id: str, username: str, reason: str) -> Po
     ban.lifted_by = username
     ban.lifted_at = utc_now()
     ban.lift_reason = reason
-    _commit(session, ban, username=username, action="ban.lift", before=before, resync=was_active)
+    _commit(
+        session,
+        ban,
+        actor=actor or f"user:{username}",
+        action="ban.lift",
+        before=before,
+        resync=was_active,
+    )
     return ban
