@@ -12,7 +12,14 @@ from datetime import datetime
 from gate_protocol.records import PortBanRecord
 from sqlmodel import Session, col, or_, select
 
-from central_api.models import BanStatus, Person, PortBan
+from central_api.models import (
+    AccessGroup,
+    Appointment,
+    BanStatus,
+    Person,
+    PersonAccessGroup,
+    PortBan,
+)
 
 __all__ = ["MAX_BANS_PER_PERSON", "ActiveBan", "active_bans", "ban_records", "ban_sites"]
 
@@ -71,7 +78,19 @@ def ban_records(
 def ban_sites(*, session: Session, person_id: str) -> list[str]:
     """The sites whose gates may let this person pass, so their replicas must resync.
 
-    The one place that answers it: today a person belongs to one site (`Person.site_id`).
+    The one place that answers it: the person's own site, and every site where an access
+    group or an appointment of theirs puts them in a gate's replica (the replica builder's
+    `allowed_person_ids` reads those two). Per-site activation changes it here.
     """
-    site_id = session.exec(select(Person.site_id).where(Person.id == person_id)).first()
-    return [] if site_id is None else [site_id]
+    sites = set(session.exec(select(Person.site_id).where(Person.id == person_id)).all())
+    sites.update(
+        session.exec(
+            select(AccessGroup.site_id)
+            .join(PersonAccessGroup, col(PersonAccessGroup.group_id) == col(AccessGroup.id))
+            .where(PersonAccessGroup.person_id == person_id)
+        ).all()
+    )
+    sites.update(
+        session.exec(select(Appointment.site_id).where(Appointment.person_id == person_id)).all()
+    )
+    return sorted(sites)
