@@ -24,7 +24,7 @@ from gate_agent.decision.replica_policy import replica_verdict
 from gate_protocol.messages import CredentialKind, Decision, Direction
 from gate_protocol.mqtt_connection import MqttConnection
 from gate_protocol.reasons import ReasonCode
-from gate_protocol.replica import ReplicaIndex
+from gate_protocol.replica import ReplicaIndex, ReplicaSnapshot
 from testkit.api.server import ThreadedApi
 from testkit.api.workers import sqlite_database
 from testkit.ban_reach import PortSeed, StandInFleet, seed_port
@@ -89,7 +89,7 @@ def test_a_ban_and_its_lifting_reach_every_gate_of_every_site(
         ).json()["access_token"]
         headers = {"Authorization": f"Bearer {token}"}
 
-        def banned(snapshot):  # type: ignore[no-untyped-def]
+        def banned(snapshot: ReplicaSnapshot) -> bool:
             return any(p.port_bans for p in snapshot.persons if p.person_id == seed.port_person)
 
         fleet.watch(banned)
