@@ -55,7 +55,7 @@ class PortSeed:
     gate_sites: dict[str, str] = field(default_factory=dict)
     gate_keys: dict[str, str] = field(default_factory=dict, repr=False)
     port_person: str = ""
-    port_badge: str = "7001"
+    port_badge: str = "65000"
 
 
 def seed_port(*, engine: Engine, sites: int, gates_per_site: int, people_per_site: int) -> PortSeed:
