@@ -2,19 +2,22 @@
 
 usage: .venv/bin/python bench/bench_port_bans.py [--sites 10] [--gates 20] [--rounds 5]
 
-A real mosquitto, the central API in this process (uvicorn thread, testkit.api.server) on
-SQLite, and sites x gates gate stand-ins (testkit.ban_reach): each its own broker
-connection on its site's retained SyncNotice and the agent's own replica sync
-(`sync_replica` through the agent's `ApiClient`, with the gate's key). One person may pass
-at every site. Each round issues a ban over HTTP as an authority user and times, per gate,
-until that gate's replica carries it; then lifts it and times the same. Anchor in the same
-run: a retained publish -> subscriber round trip on the same broker.
+A real mosquitto, the central API in a process of its own (`portgate api`, as in a
+port, `--api-workers` worker processes) on SQLite, and sites x gates gate stand-ins
+(testkit.ban_reach): each its own broker connection on its site's retained SyncNotice
+and the agent's own replica sync (`sync_replica` through the agent's `ApiClient`, with
+the gate's key). One person may pass at every site. Each round issues a ban over HTTP
+as an authority user and times, per gate, until that gate's replica carries it; then
+lifts it and times the same. Anchor in the same run: a retained publish -> subscriber
+round trip on the same broker.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import os
+import secrets
 import statistics
 import tempfile
 import threading
@@ -25,8 +28,6 @@ from pathlib import Path
 import httpx
 from sqlmodel import Session
 
-from central_api.app import create_app
-from central_api.config import Settings
 from central_api.crud.users import create_user
 from central_api.db import make_engine
 from central_api.migrate import upgrade_database
@@ -35,10 +36,11 @@ from gate_protocol.messages import SyncNotice, encode_message
 from gate_protocol.mqtt_connection import MqttConnection
 from gate_protocol.replica import ReplicaSnapshot
 from gate_protocol.topics import SyncTopic, build_topic
-from testkit.api.server import ThreadedApi
 from testkit.ban_reach import StandInFleet, seed_port
+from testkit.fleet import ChildProcess
 from testkit.mosquitto import start_mosquitto
 from testkit.mqtt_probe import MqttProbe
+from testkit.ports import free_port
 
 PASSWORD = "bench-authority-" + str(time.time_ns())
 GOAL_MS = 2000.0
@@ -62,6 +64,35 @@ def anchor_rtt(port: int, rounds: int) -> list[float]:
     return times
 
 
+def start_api(work: Path, url: str, broker_port: int, workers: int) -> ChildProcess:
+    """`portgate api` on a free port, in a process of its own; waits for /healthz."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "MQTT_URL": f"mqtt://127.0.0.1:{broker_port}",
+        "PORTGATE_SECRET_KEY": secrets.token_urlsafe(48),
+        "PORTGATE_TEMPLATE_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+    }
+    main = (
+        "import logging, sys; from portgate.commands.api import api_command; "
+        "logging.basicConfig(level=logging.WARNING); "
+        "api_command(host='127.0.0.1', port=int(sys.argv[2]), workers=int(sys.argv[1]))"
+    )
+    api = ChildProcess("api", ["-c", main, str(workers), str(port)], env, work / "api.log")
+    api.start()
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).is_success:
+                return api
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    api.stop()
+    raise SystemExit(f"the API did not start: {(work / 'api.log').read_text()[-2000:]}")
+
+
 def p99(values: list[float]) -> float:
     """The 99th percentile (nearest rank)."""
     ordered = sorted(values)
@@ -82,6 +113,7 @@ def one_reach(
     ban_id = change()  # type: ignore[operator]
     if not fleet.wait_reached(30):
         missing = sorted(set(fleet.gates) - set(fleet.reached))
+        print(f"not reached: {len(missing)} gates; errors {fleet.errors[-3:]}", flush=True)
         raise SystemExit(f"not reached in 30 s: {missing[:5]}...; errors {fleet.errors[-3:]}")
     return [(t - started) * 1000 for t in fleet.reached.values()], str(ban_id)
 
@@ -92,6 +124,7 @@ def main() -> None:  # noqa: PLR0915 (one linear script)
     parser.add_argument("--gates", type=int, default=20, help="gates per site")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--workers", type=int, default=16, help="concurrent syncs")
+    parser.add_argument("--api-workers", type=int, default=1, help="API worker processes")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -110,18 +143,12 @@ def main() -> None:  # noqa: PLR0915 (one linear script)
                 role=Role.AUTHORITY,
                 actor="bench",
             )
-        settings = Settings.model_validate(
-            {
-                "DATABASE_URL": url,
-                "MQTT_URL": f"mqtt://127.0.0.1:{broker.port}",
-                "PORTGATE_DEV_MODE": True,
-            }
-        )
-        api = ThreadedApi(create_app(settings, engine=engine))
-        api.start()
+        engine.dispose()
+        api = start_api(work, url, broker.port, args.api_workers)
         connection = MqttConnection(host="127.0.0.1", port=broker.port)
-        fleet = StandInFleet(seed=seed, api_url=api.url, broker=connection, workers=args.workers)
-        http = httpx.Client(base_url=api.url, timeout=30)
+        api_url = f"http://127.0.0.1:{api.args[-1]}"
+        fleet = StandInFleet(seed=seed, api_url=api_url, broker=connection, workers=args.workers)
+        http = httpx.Client(base_url=api_url, timeout=30)
         try:
             started = time.perf_counter()
             fleet.start(timeout_s=300)
@@ -129,11 +156,13 @@ def main() -> None:  # noqa: PLR0915 (one linear script)
                 f"{len(fleet.gates)} gates ({args.sites} sites x {args.gates}) synced in "
                 f"{time.perf_counter() - started:.1f} s; {threading.active_count()} threads"
             )
+            print("logging in", flush=True)
             token = http.post(
                 "/api/v1/auth/token", data={"username": "officer", "password": PASSWORD}
             ).json()["access_token"]
             headers = {"Authorization": f"Bearer {token}"}
             anchor = anchor_rtt(broker.port, 20)
+            print(f"anchor measured ({len(anchor)} round trips)", flush=True)
             ban_ms: list[float] = []
             lift_ms: list[float] = []
             for n in range(args.rounds):
@@ -162,16 +191,19 @@ def main() -> None:  # noqa: PLR0915 (one linear script)
                     return ban_id
 
                 lift_ms += one_reach(fleet, lift, False, seed.port_person)[0]
+                print(f"round {n + 1}: ban p99 so far {p99(ban_ms):.0f} ms", flush=True)
                 time.sleep(0.2)
         finally:
             http.close()
             fleet.stop()
             api.stop()
             broker.stop(timeout_s=5)
-            engine.dispose()
     a50 = statistics.median(anchor)
     load = os.getloadavg()[0]
-    print(f"{args.rounds} bans and lifts x {len(seed.gate_sites)} gates; load {load:.2f}")
+    print(
+        f"{args.rounds} bans and lifts x {len(seed.gate_sites)} gates, "
+        f"{args.api_workers} API worker(s); load {load:.2f} on {os.cpu_count()} CPUs"
+    )
     print(f"  anchor: retained publish -> subscriber   p50 {a50:8.2f} ms  max {max(anchor):.2f}")
     for name, values in (("ban", ban_ms), ("lift", lift_ms)):
         print(

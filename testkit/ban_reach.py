@@ -266,10 +266,13 @@ class StandInFleet:
 
     def stop(self) -> None:
         """Disconnect every gate and end the workers."""
+        # Disconnect all first: a loop thread still connected takes up to a second to stop.
+        clients = [s.mqtt for s in self.gates.values() if s.mqtt is not None]
+        for client in clients:
+            client.disconnect()
+        for client in clients:
+            client.loop_stop()
         for stand_in in self.gates.values():
-            if stand_in.mqtt is not None:
-                stand_in.mqtt.loop_stop()
-                stand_in.mqtt.disconnect()
             stand_in.client.close()
         for _ in self._threads:
             self._work.put(None)

@@ -5,7 +5,8 @@ from enum import StrEnum
 from typing import Annotated
 
 from gate_protocol.ids import Id
-from pydantic import AwareDatetime, StringConstraints, model_validator
+from gate_protocol.text import refuse_unsafe_name, refuse_unsafe_text
+from pydantic import AfterValidator, AwareDatetime, StringConstraints, model_validator
 from sqlmodel import Field, SQLModel
 
 from central_api.db import utc_now
@@ -13,9 +14,16 @@ from central_api.models.common import enum_column, time_field
 
 __all__ = ["BanStatus", "PortBan", "PortBanCreate", "PortBanLift", "PortBanPublic"]
 
-BanReason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)]
+# Free text people type and read: no control or bidi characters (gate_protocol.text).
+BanReason = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=3, max_length=500),
+    AfterValidator(refuse_unsafe_text),
+]
 LegalReference = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=120),
+    AfterValidator(refuse_unsafe_name),
 ]
 
 

@@ -161,6 +161,7 @@ def test_with_four_eyes_a_ban_waits_for_a_second_authority_user(
             "valid_until must be after valid_from",
         ),
         (ban_body("{person}", valid_until="2020-01-01T00:00:00Z"), 422, "valid_until"),
+        (ban_body("{person}", legal_reference="PA-1\u202e7"), 422, "U+202E"),
     ],
     ids=[
         "unknown-identity",
@@ -169,6 +170,7 @@ def test_with_four_eyes_a_ban_waits_for_a_second_authority_user(
         "no-reference",
         "until-before-from",
         "until-past",
+        "bidi-reference",
     ],
 )
 def test_bad_bans_are_refused_and_change_nothing(
