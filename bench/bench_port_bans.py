@@ -36,7 +36,7 @@ from gate_protocol.messages import SyncNotice, encode_message
 from gate_protocol.mqtt_connection import MqttConnection
 from gate_protocol.replica import ReplicaSnapshot
 from gate_protocol.topics import SyncTopic, build_topic
-from testkit.ban_reach import StandInFleet, seed_port
+from testkit.ban_reach import PortSeed, StandInFleet, seed_port
 from testkit.fleet import ChildProcess
 from testkit.mosquitto import start_mosquitto
 from testkit.mqtt_probe import MqttProbe
@@ -118,7 +118,87 @@ def one_reach(
     return [(t - started) * 1000 for t in fleet.reached.values()], str(ban_id)
 
 
-def main() -> None:  # noqa: PLR0915 (one linear script)
+def seed_database(work: Path, args: argparse.Namespace) -> tuple[str, PortSeed]:
+    """A migrated SQLite database with the port and one authority user."""
+    url = f"sqlite:///{work / 'api.db'}"
+    upgrade_database(url)
+    engine = make_engine(url)
+    seed = seed_port(engine=engine, sites=args.sites, gates_per_site=args.gates, people_per_site=5)
+    with Session(engine) as session:
+        create_user(
+            session=session, username="officer", password=PASSWORD, role=Role.AUTHORITY, actor="b"
+        )
+    engine.dispose()
+    return url, seed
+
+
+def measure(
+    fleet: StandInFleet, http: httpx.Client, person: str, rounds: int
+) -> tuple[list[float], list[float]]:
+    """Ban and lift `rounds` times; each gate's time until its replica agrees, in ms."""
+    token = http.post(
+        "/api/v1/auth/token", data={"username": "officer", "password": PASSWORD}
+    ).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    ban_ms: list[float] = []
+    lift_ms: list[float] = []
+    for n in range(rounds):
+
+        def issue(n: int = n) -> str:
+            body = {"person_id": person, "reason": "bench ban", "legal_reference": f"BENCH-{n}"}
+            answer = http.post("/api/v1/bans", json=body, headers=headers)
+            answer.raise_for_status()
+            return str(answer.json()["id"])
+
+        times, ban_id = one_reach(fleet, issue, True, person)
+        ban_ms += times
+
+        def lift(ban_id: str = ban_id) -> str:
+            answer = http.post(
+                f"/api/v1/bans/{ban_id}/lift", json={"reason": "bench"}, headers=headers
+            )
+            answer.raise_for_status()
+            return ban_id
+
+        lift_ms += one_reach(fleet, lift, False, person)[0]
+        print(f"round {n + 1}: ban p99 so far {p99(ban_ms):.0f} ms", flush=True)
+        time.sleep(0.2)
+    return ban_ms, lift_ms
+
+
+def report(
+    args: argparse.Namespace,
+    gates: int,
+    anchor: list[float],
+    ban_ms: list[float],
+    lift_ms: list[float],
+) -> None:
+    """The figures, next to the same run's anchor."""
+    a50 = statistics.median(anchor)
+    load = os.getloadavg()[0]
+    print(
+        f"{args.rounds} bans and lifts x {gates} gates, "
+        f"{args.api_workers} API worker(s); load {load:.2f} on {os.cpu_count()} CPUs"
+    )
+    print(f"  anchor: retained publish -> subscriber   p50 {a50:8.2f} ms  max {max(anchor):.2f}")
+    for name, values in (("ban", ban_ms), ("lift", lift_ms)):
+        print(
+            f"  {name:4} -> every gate's replica          p50 {statistics.median(values):8.1f} ms"
+            f"  p99 {p99(values):8.1f} ms  max {max(values):.1f}"
+        )
+    size = f"{args.sites}x{args.gates}"
+    met = "yes" if p99(ban_ms) <= GOAL_MS else "no"
+    print(
+        f"FIGURE port_bans|ban -> every gate ({size}) p99|{p99(ban_ms):.1f}|ms|"
+        f"retained publish RTT|{a50:.2f}|<= 2 s|{met}"
+    )
+    print(
+        f"FIGURE port_bans|lift -> every gate ({size}) p99|{p99(lift_ms):.1f}|ms|"
+        f"retained publish RTT|{a50:.2f}||"
+    )
+
+
+def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--sites", type=int, default=10)
     parser.add_argument("--gates", type=int, default=20, help="gates per site")
@@ -129,21 +209,7 @@ def main() -> None:  # noqa: PLR0915 (one linear script)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         broker = start_mosquitto(work)
-        url = f"sqlite:///{work / 'api.db'}"
-        upgrade_database(url)
-        engine = make_engine(url)
-        seed = seed_port(
-            engine=engine, sites=args.sites, gates_per_site=args.gates, people_per_site=5
-        )
-        with Session(engine) as session:
-            create_user(
-                session=session,
-                username="officer",
-                password=PASSWORD,
-                role=Role.AUTHORITY,
-                actor="bench",
-            )
-        engine.dispose()
+        url, seed = seed_database(work, args)
         api = start_api(work, url, broker.port, args.api_workers)
         connection = MqttConnection(host="127.0.0.1", port=broker.port)
         api_url = f"http://127.0.0.1:{api.args[-1]}"
@@ -154,71 +220,17 @@ def main() -> None:  # noqa: PLR0915 (one linear script)
             fleet.start(timeout_s=300)
             print(
                 f"{len(fleet.gates)} gates ({args.sites} sites x {args.gates}) synced in "
-                f"{time.perf_counter() - started:.1f} s; {threading.active_count()} threads"
+                f"{time.perf_counter() - started:.1f} s; {threading.active_count()} threads",
+                flush=True,
             )
-            print("logging in", flush=True)
-            token = http.post(
-                "/api/v1/auth/token", data={"username": "officer", "password": PASSWORD}
-            ).json()["access_token"]
-            headers = {"Authorization": f"Bearer {token}"}
             anchor = anchor_rtt(broker.port, 20)
-            print(f"anchor measured ({len(anchor)} round trips)", flush=True)
-            ban_ms: list[float] = []
-            lift_ms: list[float] = []
-            for n in range(args.rounds):
-
-                def issue(n: int = n) -> str:
-                    answer = http.post(
-                        "/api/v1/bans",
-                        json={
-                            "person_id": seed.port_person,
-                            "reason": "bench ban",
-                            "legal_reference": f"BENCH-{n}",
-                        },
-                        headers=headers,
-                    )
-                    answer.raise_for_status()
-                    return str(answer.json()["id"])
-
-                times, ban_id = one_reach(fleet, issue, True, seed.port_person)
-                ban_ms += times
-
-                def lift(ban_id: str = ban_id) -> str:
-                    answer = http.post(
-                        f"/api/v1/bans/{ban_id}/lift", json={"reason": "bench"}, headers=headers
-                    )
-                    answer.raise_for_status()
-                    return ban_id
-
-                lift_ms += one_reach(fleet, lift, False, seed.port_person)[0]
-                print(f"round {n + 1}: ban p99 so far {p99(ban_ms):.0f} ms", flush=True)
-                time.sleep(0.2)
+            ban_ms, lift_ms = measure(fleet, http, seed.port_person, args.rounds)
         finally:
             http.close()
             fleet.stop()
             api.stop()
             broker.stop(timeout_s=5)
-    a50 = statistics.median(anchor)
-    load = os.getloadavg()[0]
-    print(
-        f"{args.rounds} bans and lifts x {len(seed.gate_sites)} gates, "
-        f"{args.api_workers} API worker(s); load {load:.2f} on {os.cpu_count()} CPUs"
-    )
-    print(f"  anchor: retained publish -> subscriber   p50 {a50:8.2f} ms  max {max(anchor):.2f}")
-    for name, values in (("ban", ban_ms), ("lift", lift_ms)):
-        print(
-            f"  {name:4} -> every gate's replica          p50 {statistics.median(values):8.1f} ms"
-            f"  p99 {p99(values):8.1f} ms  max {max(values):.1f}"
-        )
-    met = "yes" if p99(ban_ms) <= GOAL_MS else "no"
-    print(
-        f"FIGURE port_bans|ban -> every gate ({args.sites}x{args.gates}) p99|{p99(ban_ms):.1f}|ms|"
-        f"retained publish RTT|{a50:.2f}|<= 2 s|{met}"
-    )
-    print(
-        f"FIGURE port_bans|lift -> every gate ({args.sites}x{args.gates}) p99|{p99(lift_ms):.1f}|"
-        f"ms|retained publish RTT|{a50:.2f}||"
-    )
+    report(args, len(seed.gate_sites), anchor, ban_ms, lift_ms)
 
 
 if __name__ == "__main__":
