@@ -204,7 +204,9 @@ def main() -> None:
     parser.add_argument("--gates", type=int, default=20, help="gates per site")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--workers", type=int, default=16, help="concurrent syncs")
-    parser.add_argument("--api-workers", type=int, default=1, help="API worker processes")
+    parser.add_argument(
+        "--api-workers", type=int, default=2, help="API worker processes (one per core)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
