@@ -110,7 +110,7 @@ def issue_ban(
     now = now or utc_now()
     valid_from = body.valid_from or now
     if body.valid_until is not None and body.valid_until <= valid_from:
-        raise InvalidError("valid_until must be after valid_from")
+        raise InvalidError("valid_until must be after valid_from (now, when not given)")
     ban = PortBan(
         id=f"ban-{secrets.token_hex(6)}",
         person_id=body.person_id,
