@@ -92,6 +92,12 @@ ADAPTERS: dict[str, Adapter] = {
             parse_figure_lines,
         ),
         Adapter("bench_revocation", ("--rounds", "3"), ("--rounds", "10"), parse_figure_lines),
+        Adapter(
+            "bench_port_bans",
+            ("--sites", "3", "--gates", "5", "--rounds", "2"),
+            ("--rounds", "5"),
+            parse_figure_lines,
+        ),
         Adapter("bench_enroll", ("--people", "8"), (), parse_figure_lines),
         Adapter(
             "bench_api_decisions",

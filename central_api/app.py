@@ -39,6 +39,7 @@ from central_api.routes import (
     activations,
     audit,
     auth,
+    bans,
     companies,
     dead_letters,
     events,
@@ -171,6 +172,7 @@ def _install_routes(app: FastAPI) -> None:
     app.include_router(companies.router)
     for module in (health, auth, users, sites, people, rules, events, gates, audit, dead_letters):
         app.include_router(module.router)
+    app.include_router(bans.router)  # the port authority's port bans
     app.include_router(enroll_router)  # security-desk enrollment
     app.include_router(activations.router)  # one identity, activated per site
     app.include_router(gate_uploads_router)  # agents confirm what is stored, send the rest

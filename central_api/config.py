@@ -198,6 +198,11 @@ class Settings(MqttTlsSettings):
         validation_alias="PORTGATE_PUBLIC_DOCS",
         description="Serve /openapi.json and /docs without login (the schema is not secret).",
     )
+    ban_four_eyes: bool = Field(
+        default=False,
+        validation_alias="PORTGATE_BAN_FOUR_EYES",
+        description="A port ban takes effect only once a second authority user confirms it.",
+    )
 
     @model_validator(mode="after")
     def _check_secrets(self) -> Self:

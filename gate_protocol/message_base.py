@@ -105,6 +105,7 @@ class AlarmKind(StrEnum):
     FORGED_COMMAND = "forged_command"
     ANTI_PASSBACK = "anti_passback"  # soft anti-passback: passed the same way twice
     COMPANY_FLAGGED = "company_flagged"
+    PORT_BAN = "port_ban"
 
 
 class DoorState(StrEnum):

@@ -264,6 +264,10 @@ def _check_face(request: DecisionRequest, context: DecisionContext) -> DecisionR
 def _check_person(request: DecisionRequest, context: DecisionContext) -> DecisionResult | None:
     person = request.person
     assert person is not None  # noqa: S101 (checked by _check_credential)
+    # A port ban comes first: it is port-wide and outranks anything a terminal decided.
+    banned = next((ban for ban in person.port_bans if ban.in_effect(context.now)), None)
+    if banned is not None:
+        return _deny(ReasonCode.PORT_BAN, banned.legal_reference, alarms=(AlarmKind.PORT_BAN,))
     if person.watchlist is WatchlistAction.DENY:
         return _deny(ReasonCode.WATCHLIST, alarms=(AlarmKind.WATCHLIST,))
     if person.status is PersonStatus.REVOKED:

@@ -31,6 +31,7 @@ class ReasonCode(StrEnum):
     FACE_IDENTIFICATION_OFF = "face_identification_off"
     ESCORT_REQUIRED = "escort_required"
     COMPANY_SUSPENDED = "company_suspended"
+    PORT_BAN = "port_ban"
 
 
 _MESSAGES: dict[ReasonCode, str] = {
@@ -61,6 +62,7 @@ _MESSAGES: dict[ReasonCode, str] = {
         "Visitor must be escorted: the host presents their badge at this lane first."
     ),
     ReasonCode.COMPANY_SUSPENDED: "The person's company is suspended.",
+    ReasonCode.PORT_BAN: "Person is banned from the port by the port authority: call the guard.",
 }
 
 

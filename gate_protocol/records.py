@@ -4,6 +4,7 @@ The central API builds them from its database; a gate agent reads them from its 
 (`replica.py` ships exactly these models), so both sides decide over the same data shapes.
 """
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
@@ -30,6 +31,7 @@ __all__ = [
     "PersonKind",
     "PersonRecord",
     "PersonStatus",
+    "PortBanRecord",
     "WatchlistAction",
     "ZoneRules",
 ]
@@ -119,6 +121,23 @@ class CompanyStanding(_Record):
     status: CompanyStatus = CompanyStatus.ACTIVE
 
 
+class PortBanRecord(_Record):
+    """A port ban in effect on a person (from the port authority), with its legal reference.
+
+    Shipped to every gate where the person may pass, so a replica denies it offline too;
+    the window is checked at decision time (a ban issued for tomorrow needs no resync).
+    """
+
+    ban_id: Id
+    legal_reference: Annotated[str, StringConstraints(min_length=1, max_length=120)]
+    valid_from: AwareDatetime
+    valid_until: AwareDatetime | None = None
+
+    def in_effect(self, now: datetime) -> bool:
+        """Whether the ban denies at `now`."""
+        return self.valid_from <= now and (self.valid_until is None or now < self.valid_until)
+
+
 class PersonRecord(_Record):
     """A person as the decision sees them."""
 
@@ -133,6 +152,7 @@ class PersonRecord(_Record):
     # A visitor who may pass only escorted: the host whose badge must come first.
     escort_host_id: Id | None = None
     company: CompanyStanding | None = None
+    port_bans: tuple[PortBanRecord, ...] = Field(default=(), max_length=32)
 
 
 class CredentialRecord(_Record):

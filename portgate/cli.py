@@ -8,6 +8,7 @@ from portgate.commands import (
     agent,
     api,
     audit,
+    bans,
     bench,
     bridge,
     broker,
@@ -45,6 +46,7 @@ app.add_typer(broker.app, name="broker")
 app.add_typer(enroll.app, name="enroll")
 app.add_typer(faces.app, name="faces")
 app.add_typer(audit.app, name="audit")
+app.add_typer(bans.app, name="bans")
 app.add_typer(protocol.app, name="protocol")
 app.add_typer(bench.app, name="bench")
 app.add_typer(visitors_commands.app, name="visitors")

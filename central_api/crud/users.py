@@ -31,12 +31,16 @@ MIN_PASSWORD_LENGTH = 12
 
 
 def check_user_site(*, session: Session, role: Role, site_id: str | None) -> None:
-    """Refuse a non-admin without a site, or an unknown site.
+    """Refuse a non-admin without a site, an authority user with one, or an unknown site.
 
     Raises:
-        InvalidError: An operator or security desk without a site.
+        InvalidError: An operator or security desk without a site; an authority with one.
         NotFoundError: The site does not exist.
     """
+    if role is Role.AUTHORITY:
+        if site_id is not None:
+            raise InvalidError("the port authority is port-wide: an authority user has no site")
+        return
     if site_id is None and role is not Role.ADMIN:
         raise InvalidError(f"a {role} belongs to a site: give one (only admins are site-wide)")
     if site_id is not None:

@@ -1,5 +1,6 @@
 """The SQLModel tables and API models of the central API, split per area."""
 
+from central_api.models.bans import BanStatus, PortBan, PortBanCreate, PortBanLift, PortBanPublic
 from central_api.models.companies import (
     CompanyFigures,
     CompanyPublic,
@@ -116,6 +117,7 @@ __all__ = [
     "AppointmentPublic",
     "AuditEntry",
     "AuditHead",
+    "BanStatus",
     "Company",
     "CompanyCreate",
     "CompanyFigures",
@@ -150,6 +152,10 @@ __all__ = [
     "PersonCreate",
     "PersonPublic",
     "PersonUpdate",
+    "PortBan",
+    "PortBanCreate",
+    "PortBanLift",
+    "PortBanPublic",
     "ReplicaChange",
     "Role",
     "Schedule",

@@ -48,6 +48,7 @@ from central_api.models import (
     WatchlistEntry,
     Zone,
 )
+from central_api.replica.bans import ban_records
 
 __all__ = [
     "at_site",
@@ -213,6 +214,7 @@ def load_person_records(
         if watch.get(entry.person_id) is not WatchlistAction.DENY:
             watch[entry.person_id] = action
     hosts = _escort_hosts(session=session, person_ids=ids)
+    bans = ban_records(session=session, person_ids=ids)
     return {
         person.id: PersonRecord(
             person_id=person.id,
@@ -228,6 +230,7 @@ def load_person_records(
             watchlist=watch.get(person.id),
             escort_host_id=hosts.get(person.id),
             company=companies.get(person.company_id) if person.company_id is not None else None,
+            port_bans=bans.get(person.id, ()),
         )
         for person in people
     }

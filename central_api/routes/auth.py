@@ -36,6 +36,7 @@ _HOME_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <ul>
 <li><a href="/dashboard">Operator dashboard</a> (operators, admins)</li>
 <li><a href="/desk">Security desk</a> (enrollment, badges and passes)</li>
+<li><a href="/dashboard/bans">Port bans</a> (port authority)</li>
 <li><a href="/login">Log in</a></li>
 </ul></main></body></html>"""
 

@@ -1,5 +1,7 @@
 """Events and alarms for operators: read events, read and acknowledge alarms.
 
+The port authority (no site) reads every site's events and alarms; it acknowledges none.
+
 Gates send theirs through `central_api.routes.gate_uploads`.
 """
 
@@ -14,7 +16,7 @@ from central_api.deps import SessionDep
 from central_api.errors import InvalidError
 from central_api.models import AccessEventPublic, AccessEventRecord, Alarm, AlarmAck, AlarmPublic
 from central_api.routes.params import IdPath
-from central_api.security.auth import OperatorUser
+from central_api.security.auth import OperatorUser, WatchUser
 
 __all__ = ["router"]
 
@@ -24,7 +26,7 @@ router = APIRouter(prefix="/api/v1", tags=["events"])
 @router.get("/events", response_model=list[AccessEventPublic])
 def list_events(
     session: SessionDep,
-    user: OperatorUser,
+    user: WatchUser,
     gate_id: Annotated[str | None, Query(max_length=64)] = None,
     person_id: Annotated[str | None, Query(max_length=64)] = None,
     since: datetime | None = None,
@@ -46,7 +48,7 @@ def list_events(
 @router.get("/alarms", response_model=list[AlarmPublic])
 def list_alarms(
     session: SessionDep,
-    user: OperatorUser,
+    user: WatchUser,
     open_only: bool = True,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[Alarm]:

@@ -135,10 +135,13 @@ def _user_of_token(session: Session, settings: Settings, raw: str) -> User:
 
 
 class RoleRequirement:
-    """Dependency: a logged-in user with one of `roles` (admins pass every requirement)."""
+    """Dependency: a logged-in user with one of `roles` (admins pass, unless `admins=False`).
 
-    def __init__(self, *roles: Role) -> None:
-        self.roles = frozenset(roles) | {Role.ADMIN}
+    Port bans are the port authority's alone: a terminal's admin does not pass there.
+    """
+
+    def __init__(self, *roles: Role, admins: bool = True) -> None:
+        self.roles = frozenset(roles) | ({Role.ADMIN} if admins else set())
 
     def __call__(
         self,
@@ -167,9 +170,9 @@ class RoleRequirement:
         return UserPrincipal(username=user.username, role=role, site_id=user.site_id)
 
 
-def require_role(*roles: Role) -> RoleRequirement:
-    """The dependency that admits users with any of `roles` (and admins)."""
-    return RoleRequirement(*roles)
+def require_role(*roles: Role, admins: bool = True) -> RoleRequirement:
+    """The dependency that admits users with any of `roles` (and admins, unless `admins=False`)."""
+    return RoleRequirement(*roles, admins=admins)
 
 
 def check_site_wide(principal: UserPrincipal) -> None:
@@ -181,6 +184,11 @@ def check_site_wide(principal: UserPrincipal) -> None:
 AdminUser = Annotated[UserPrincipal, Depends(require_role(Role.ADMIN))]
 DeskUser = Annotated[UserPrincipal, Depends(require_role(Role.SECURITY_DESK))]
 OperatorUser = Annotated[UserPrincipal, Depends(require_role(Role.OPERATOR))]
+# Port-wide: the authority's officers, who have no site and cannot configure or open.
+AuthorityUser = Annotated[UserPrincipal, Depends(require_role(Role.AUTHORITY, admins=False))]
+# Who may read events and alarms: a site's operators, and the authority for every site.
+WatchUser = Annotated[UserPrincipal, Depends(require_role(Role.OPERATOR, Role.AUTHORITY))]
 AnyUser = Annotated[
-    UserPrincipal, Depends(require_role(Role.OPERATOR, Role.SECURITY_DESK, Role.ADMIN))
+    UserPrincipal,
+    Depends(require_role(Role.OPERATOR, Role.SECURITY_DESK, Role.ADMIN, Role.AUTHORITY)),
 ]

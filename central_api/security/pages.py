@@ -44,8 +44,8 @@ class CsrfGuard:
 class PageRoleRequirement(RoleRequirement):
     """A role requirement for HTML pages: an anonymous browser is sent on to the login form."""
 
-    def __init__(self, *roles: Role, login_next: str) -> None:
-        super().__init__(*roles)
+    def __init__(self, *roles: Role, login_next: str, admins: bool = True) -> None:
+        super().__init__(*roles, admins=admins)
         self.login_next = login_next
 
     def __call__(
@@ -86,6 +86,9 @@ class StreamRoleRequirement(RoleRequirement):
             return super().__call__(request, session, settings, token)
 
 
-def require_page_role(*roles: Role, login_next: str) -> PageRoleRequirement:
-    """The page dependency admitting `roles` (and admins); others go to the login form."""
-    return PageRoleRequirement(*roles, login_next=login_next)
+def require_page_role(*roles: Role, login_next: str, admins: bool = True) -> PageRoleRequirement:
+    """The page dependency admitting `roles` (and admins, unless `admins=False`).
+
+    Anonymous browsers go to the login form.
+    """
+    return PageRoleRequirement(*roles, login_next=login_next, admins=admins)

@@ -102,6 +102,10 @@ class ApiRejected(ApiError):
     """A 4xx: the request or the gate key was refused."""
 
 
+# The connection was dropped under the request (not a timeout): worth one more try.
+_DROPPED = (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)
+
+
 class ApiClient:
     """Talks to the central API as one gate.
 
@@ -225,7 +229,13 @@ class ApiClient:
         params = {"since": str(since)} if since is not None else None
         path = f"/api/v1/gates/{self._gate}/replica"
         try:
-            response = self._http.get(path, params=params, timeout=self._sync_timeout)
+            try:
+                response = self._http.get(path, params=params, timeout=self._sync_timeout)
+            except _DROPPED:
+                # A pooled connection the API closed (idle keep-alive) as the request left:
+                # the GET is idempotent, and waiting for the next periodic sync would keep
+                # a ban or a revocation off this gate for a whole sync interval.
+                response = self._http.get(path, params=params, timeout=self._sync_timeout)
         except httpx.HTTPError as exc:
             raise ApiUnavailable(f"{path}: {type(exc).__name__}") from None
         body = self._check(path, response)

@@ -28,7 +28,9 @@ def cli_actor() -> str:
 @app.command("add")
 def add_command(
     name: Annotated[str, typer.Argument(help="Login name.")],
-    role: Annotated[str, typer.Option(help="admin, security_desk or operator.")],
+    role: Annotated[
+        str, typer.Option(help="admin, security_desk, operator or authority (port-wide, no site).")
+    ],
     site: Annotated[
         str | None,
         typer.Option(
@@ -41,7 +43,9 @@ def add_command(
     try:
         parsed_role = Role(role)
     except ValueError:
-        typer.echo(f"unknown role {role!r}: use admin, security_desk or operator", err=True)
+        typer.echo(
+            f"unknown role {role!r}: use admin, security_desk, operator or authority", err=True
+        )
         raise typer.Exit(code=2) from None
     password = os.environ.get("PORTGATE_PASSWORD")
     if not password:

@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from portgate.demo.api_server import CuttableLink
+from portgate.demo.authority import LEGAL_REFERENCE, DemoAuthority
 from portgate.demo.gates import DemoGate
 from portgate.demo.people import DemoPerson
 from portgate.demo.seed import SUSPENDED_DRIVER_BADGE
@@ -41,6 +42,7 @@ class Scene:
     pass_image: Image
     # The second terminal's gate, which knows the "granted" person by the same identity.
     terminal: DemoGate | None = None
+    authority: DemoAuthority | None = None
 
 
 class DemoScript:
@@ -105,6 +107,7 @@ class DemoScript:
             ),
             self._truck,
             lambda: self._badge("revoked", face_of="revoked", note="expect: revoked"),
+            self._port_ban,
         ]
         for step in steps:
             if self._stop.is_set():
@@ -169,6 +172,22 @@ class DemoScript:
         finally:
             scene.link.restore()
             self._say("network: the API is reachable again")
+
+    def _port_ban(self) -> None:
+        authority = self._scene.authority
+        if authority is None:
+            return
+        name = self._scene.people["granted"].name
+        self._say(
+            f"port authority: {name} is banned from every gate of the port ({LEGAL_REFERENCE})"
+        )
+        ban_id = authority.ban("granted")
+        try:
+            if self._wait(1.0):
+                self._badge("granted", face_of="granted", note="banned: expect port ban")
+        finally:
+            authority.lift(ban_id)
+            self._say(f"port authority: the ban on {name} is lifted")
 
     def _forced_door(self) -> None:
         self._say("staff turnstile: the door is forced open (expect: forced alarm)")

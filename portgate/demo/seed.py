@@ -157,6 +157,16 @@ def _users(session: Session) -> dict[str, tuple[str, str]]:
         actor=_ACTOR,
     )
     logins[Role.SECURITY_DESK.value] = ("desk", password)
+    password = secrets.token_urlsafe(12)
+    # Port-wide, no site: issues the port ban of the demo script (portgate/demo/authority.py).
+    create_user(
+        session=session,
+        username="authority",
+        password=password,
+        role=Role.AUTHORITY,
+        actor=_ACTOR,
+    )
+    logins[Role.AUTHORITY.value] = ("authority", password)
     return logins
 
 

@@ -28,6 +28,7 @@ from gate_agent.face.step import FaceVerifier
 from gate_agent.face.tracker import FaceObserver
 from gate_protocol.passes.keys import encode_private_key, encode_public_key, generate_pass_key
 from portgate.demo.api_server import ApiServer, CuttableLink
+from portgate.demo.authority import DemoAuthority
 from portgate.demo.broker import DemoBroker, free_port
 from portgate.demo.frames import ScriptedCamera, read_image
 from portgate.demo.gates import DemoGate
@@ -201,6 +202,9 @@ class DemoSite:
             faces=faces,
             pass_image=read_image(pass_path),
             terminal=self.terminal_gate,
+            authority=DemoAuthority(engine=self.engine, person_ids=self.seed.person_ids)
+            if self.engine is not None
+            else None,
         )
         self.script = DemoScript(scene, stop=self._script_stop, say=self.say)
         self._script_thread = threading.Thread(

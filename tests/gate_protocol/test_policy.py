@@ -27,6 +27,7 @@ from gate_protocol.records import (
     PersonKind,
     PersonRecord,
     PersonStatus,
+    PortBanRecord,
     WatchlistAction,
     ZoneRules,
 )
@@ -59,6 +60,10 @@ BASE = DecisionRequest(
     face=GOOD_FACE,
 )
 CENTRAL = DecisionContext(now=NOW)
+BAN = PortBanRecord(
+    ban_id="ban-1", legal_reference="PA-2026/17", valid_from=NOW - timedelta(days=1)
+)
+BANNED = replace(BASE, person=PERSON.model_copy(update={"port_bans": (BAN,)}))
 
 
 def run(request: DecisionRequest = BASE, context: DecisionContext = CENTRAL) -> DecisionResult:
@@ -171,6 +176,7 @@ CASES: dict[ReasonCode, tuple[DecisionRequest, DecisionContext]] = {
         replace(BASE, person=PERSON.model_copy(update={"escort_host_id": "h1"})),
         CENTRAL,
     ),
+    ReasonCode.PORT_BAN: (BANNED, CENTRAL),
 }
 
 
@@ -306,6 +312,36 @@ def test_watchlist_alert_grants_but_raises_an_alarm() -> None:
 def test_watchlist_deny_raises_its_alarm() -> None:
     person = PERSON.model_copy(update={"watchlist": WatchlistAction.DENY})
     assert run(replace(BASE, person=person)).alarms == (AlarmKind.WATCHLIST,)
+
+
+def test_a_port_ban_denies_with_its_legal_reference_and_an_alarm_online_and_offline() -> None:
+    offline = replace(CENTRAL, decided_by=DecidedBy.REPLICA, replica_age_s=1)
+    for context in (CENTRAL, offline):
+        result = decide(BANNED, context)
+        assert result.reason is ReasonCode.PORT_BAN
+        assert result.detail == "PA-2026/17"
+        assert result.alarms == (AlarmKind.PORT_BAN,)
+        assert "PA-2026/17" in describe_reason(result.reason, result.detail)
+
+
+def test_a_port_ban_outranks_a_watchlist_deny() -> None:
+    person = PERSON.model_copy(update={"watchlist": WatchlistAction.DENY, "port_bans": (BAN,)})
+    assert run(replace(BANNED, person=person)).reason is ReasonCode.PORT_BAN
+
+
+@pytest.mark.parametrize(
+    ("starts", "ends"),
+    [(timedelta(hours=1), None), (-timedelta(days=2), -timedelta(hours=1))],
+    ids=["not-yet", "ended"],
+)
+def test_a_port_ban_outside_its_window_does_not_deny(
+    starts: timedelta, ends: timedelta | None
+) -> None:
+    ban = BAN.model_copy(
+        update={"valid_from": NOW + starts, "valid_until": None if ends is None else NOW + ends}
+    )
+    result = run(replace(BASE, person=PERSON.model_copy(update={"port_bans": (ban,)})))
+    assert result.granted
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ why, who, when); the audit chain has the same change as `company.suspend`, `.fla
 `.clear`.
 
 Revision ID: 0015
-Revises: 0013 (re-chained by the integrator)
+Revises: 0014 (re-chained by the integrator)
 Create Date: 2026-12-06 08:00:00.000000
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 import central_api.db
 
 revision: str = "0015"
-down_revision: str | None = "0013"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

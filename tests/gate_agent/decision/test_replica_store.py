@@ -167,3 +167,30 @@ def test_a_weak_replica_key_stops_the_agent_unless_in_dev_mode(
     strong = secrets.token_bytes(32)
     monkeypatch.setenv("PG_TEST_REPLICA_KEY", base64.b64encode(strong).decode())
     assert replica_key_from_env("PG_TEST_REPLICA_KEY") == strong
+
+
+@pytest.mark.parametrize("dropped", [True, False], ids=["dropped-once", "dropped-twice"])
+def test_a_dropped_connection_is_retried_once(dropped: bool) -> None:
+    # A pooled connection the API closed as the GET left: one more try, not a lost sync.
+    calls: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        if len(calls) == 1 or not dropped:
+            raise httpx.ReadError("connection closed by the server", request=request)
+        return httpx.Response(200, content=delta(7, 8).model_dump_json().encode())
+
+    api = ApiClient(
+        base_url="http://api.test",
+        gate="g1",
+        gate_key=GATE_KEY,
+        decision_timeout_s=0.3,
+        transport=httpx.MockTransport(handler),
+    )
+    if dropped:
+        result = sync_replica(client=api, current=make_snapshot(version=7), now=NOW)
+        assert result.stored.snapshot.version == 8
+    else:
+        with pytest.raises(ApiUnavailable, match="ReadError"):
+            sync_replica(client=api, current=make_snapshot(version=7), now=NOW)
+    assert len(calls) == 2

@@ -1,0 +1,119 @@
+"""A port ban reaches every gate of every site over real mosquitto, and lifting it too.
+
+Small scale of bench/bench_port_bans.py: 2 sites x 2 gates, the API served over HTTP, each
+gate a stand-in running the agent's own sync (`testkit.ban_reach`); then each gate's own
+offline decision (`gate_agent.decision.replica_policy.replica_verdict`) over its replica.
+"""
+
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from central_api.app import create_app
+from central_api.config import Settings
+from central_api.crud.users import create_user
+from central_api.models import Role
+from gate_agent.decision.presentation import Presentation
+from gate_agent.decision.replica_policy import replica_verdict
+from gate_protocol.messages import CredentialKind, Decision, Direction
+from gate_protocol.mqtt_connection import MqttConnection
+from gate_protocol.reasons import ReasonCode
+from gate_protocol.replica import ReplicaIndex, ReplicaSnapshot
+from testkit.api.server import ThreadedApi
+from testkit.api.workers import sqlite_database
+from testkit.ban_reach import PortSeed, StandInFleet, seed_port
+from testkit.mosquitto import MosquittoProcess
+
+pytestmark = pytest.mark.integration
+PASSWORD = "authority-password-0123"
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Iterator[Engine]:
+    yield from sqlite_database(tmp_path)
+
+
+def offline_verdict(fleet: StandInFleet, gate: str, seed: PortSeed) -> tuple[Decision, ReasonCode]:
+    snapshot = fleet.gates[gate].snapshot
+    assert snapshot is not None
+    presentation = Presentation(
+        lane=0,
+        direction=Direction.ENTRY,
+        credential_kind=CredentialKind.BADGE,
+        occurred_at=datetime.now(UTC),
+        started=time.monotonic(),
+        badge_number=str(int(seed.port_badge)),
+    )
+    verdict = replica_verdict(
+        index=ReplicaIndex(snapshot),
+        presentation=presentation,
+        face=None,
+        now=datetime.now(UTC),
+        last_sync_at=datetime.now(UTC),
+    )
+    return verdict.decision, verdict.reason
+
+
+def test_a_ban_and_its_lifting_reach_every_gate_of_every_site(
+    mosquitto: MosquittoProcess, database: Engine
+) -> None:
+    seed = seed_port(engine=database, sites=2, gates_per_site=2, people_per_site=1)
+    with Session(database) as session:
+        create_user(
+            session=session, username="officer", password=PASSWORD, role=Role.AUTHORITY, actor="t"
+        )
+    broker = MqttConnection(host="127.0.0.1", port=mosquitto.port)
+    settings = Settings(
+        PORTGATE_DEV_MODE=True,
+        DATABASE_URL=database.url.render_as_string(hide_password=False),
+        MQTT_URL=f"mqtt://127.0.0.1:{mosquitto.port}",
+        PORTGATE_MQTT_CLIENT_ID="api-ban-reach",
+    )
+    api = ThreadedApi(create_app(settings, engine=database))
+    api.start()
+    fleet = StandInFleet(seed=seed, api_url=api.url, broker=broker, workers=4)
+    http = httpx.Client(base_url=api.url, timeout=10)
+    try:
+        fleet.start(timeout_s=60)
+        assert {offline_verdict(fleet, gate, seed) for gate in fleet.gates} == {
+            (Decision.GRANTED, ReasonCode.GRANTED)
+        }
+        token = http.post(
+            "/api/v1/auth/token", data={"username": "officer", "password": PASSWORD}
+        ).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+
+        def banned(snapshot: ReplicaSnapshot) -> bool:
+            return any(p.port_bans for p in snapshot.persons if p.person_id == seed.port_person)
+
+        fleet.watch(banned)
+        issued = http.post(
+            "/api/v1/bans",
+            json={"person_id": seed.port_person, "reason": "fraud", "legal_reference": "PA-1"},
+            headers=headers,
+        )
+        assert issued.status_code == 201, issued.text
+        assert fleet.wait_reached(20), f"reached {sorted(fleet.reached)}; {fleet.errors[-3:]}"
+        assert set(fleet.reached) == {"s01-g01", "s01-g02", "s02-g01", "s02-g02"}
+        assert {offline_verdict(fleet, gate, seed) for gate in fleet.gates} == {
+            (Decision.DENIED, ReasonCode.PORT_BAN)
+        }
+        fleet.watch(lambda snapshot: not banned(snapshot))
+        lifted = http.post(
+            f"/api/v1/bans/{issued.json()['id']}/lift", json={"reason": "appeal"}, headers=headers
+        )
+        assert lifted.status_code == 200, lifted.text
+        assert fleet.wait_reached(20), f"reached {sorted(fleet.reached)}; {fleet.errors[-3:]}"
+        assert {offline_verdict(fleet, gate, seed) for gate in fleet.gates} == {
+            (Decision.GRANTED, ReasonCode.GRANTED)
+        }
+    finally:
+        http.close()
+        fleet.stop()
+        api.stop()
