@@ -51,13 +51,16 @@ class FaceEvidence:
     """What the gate's camera saw: a face or not, its distance to the claimed person, liveness.
 
     `distance` is the best distance to the person's templates (1:1), or to the identified
-    person (1:N); `liveness_passed` is None when liveness was not run.
+    person (1:N); `liveness_passed` is None when liveness was not run. `watchlist_entry_id`
+    names the watchlist entry the face matched at the strict watchlist threshold (None: no
+    hit), whoever's badge it holds.
     """
 
     seen: bool
     distance: float | None = None
     liveness_passed: bool | None = None
     liveness_score: float | None = None
+    watchlist_entry_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +133,7 @@ def decide(request: DecisionRequest, context: DecisionContext) -> DecisionResult
     """
     result = (
         _check_offline(request.gate, context)
+        or _check_watchlist_face(request.face)
         or _check_credential(request, context.now)
         or _check_face(request, context)
         or _check_person(request, context)
@@ -149,6 +153,18 @@ def _with_watchlist_alert(result: DecisionResult, person: PersonRecord | None) -
         result,
         alarms=(*result.alarms, AlarmKind.WATCHLIST),
         flags=(*result.flags, "watchlist_alert"),
+    )
+
+
+def _check_watchlist_face(face: FaceEvidence | None) -> DecisionResult | None:
+    # Before the credential: a watchlisted face holding somebody else's valid badge (or an
+    # unknown one) is the case this check is for, and it must alarm either way.
+    if face is None or face.watchlist_entry_id is None:
+        return None
+    return _deny(
+        ReasonCode.WATCHLIST,
+        f"face matches watchlist entry {face.watchlist_entry_id}",
+        alarms=(AlarmKind.WATCHLIST,),
     )
 
 
