@@ -46,6 +46,7 @@ from central_api.routes import (
     rules,
     sites,
     users,
+    watchlist,
 )
 from central_api.routes.dashboard import mount_dashboard
 from central_api.routes.desk import router as enroll_router
@@ -167,6 +168,7 @@ def _install_routes(app: FastAPI) -> None:
     app.include_router(gates.decision_router)
     for module in (health, auth, users, sites, people, rules, events, gates, audit, dead_letters):
         app.include_router(module.router)
+    app.include_router(watchlist.router)  # the port authority's persons of interest
     app.include_router(enroll_router)  # security-desk enrollment
     app.include_router(gate_uploads_router)  # agents confirm what is stored, send the rest
     mount_dashboard(app)  # the live dashboard taps this process's ingest

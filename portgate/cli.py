@@ -20,6 +20,7 @@ from portgate.commands import (
     protocol,
     scan,
     users,
+    watchlist,
 )
 
 app = typer.Typer(
@@ -44,6 +45,7 @@ app.add_typer(faces.app, name="faces")
 app.add_typer(audit.app, name="audit")
 app.add_typer(protocol.app, name="protocol")
 app.add_typer(bench.app, name="bench")
+app.add_typer(watchlist.app, name="watchlist")
 
 
 def main() -> None:

@@ -30,6 +30,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col
 
 from central_api.alarms.raise_alarm import raise_alarm
+from central_api.audit.chain import append_audit
 from central_api.config import Settings
 from central_api.db import utc_now
 from central_api.decision_data.cache import DecisionCache, GateInputs, Generation
@@ -203,6 +204,7 @@ def finish_decision(
                     replica_version = bump_replica(
                         session=session, site_id=gate.site_id, person_id=person_id
                     )
+            _audit_watchlist_hit(session, gate_id=gate_id, request=request, reason=reason)
             for alarm in result.alarms:
                 raise_alarm(
                     session=session,
@@ -225,4 +227,20 @@ def finish_decision(
         person_id=person_id if person is not None else None,
         alarms=tuple(result.alarms),
         replica_version=replica_version,
+    )
+
+
+def _audit_watchlist_hit(
+    session: Session, *, gate_id: str, request: DecisionQuery, reason: ReasonCode
+) -> None:
+    """A face the gate matched to the watchlist is audited with the decision it caused."""
+    face = request.face
+    if reason is not ReasonCode.WATCHLIST or face is None or face.watchlist_entry_id is None:
+        return
+    append_audit(
+        session=session,
+        actor=f"gate:{gate_id}",
+        action="watchlist.hit",
+        target=face.watchlist_entry_id,
+        after={"lane": request.lane, "credential_kind": str(request.credential_kind)},
     )

@@ -65,6 +65,11 @@ from central_api.models.sites import (
     ZonePublic,
 )
 from central_api.models.versions import DecisionDataChange, DecisionDataVersion
+from central_api.models.watchlist import (
+    PersonOfInterest,
+    PersonOfInterestCreate,
+    PersonOfInterestPublic,
+)
 
 __all__ = [
     "AccessEventPublic",
@@ -119,6 +124,9 @@ __all__ = [
     "SitePublic",
     "User",
     "UserPublic",
+    "PersonOfInterest",
+    "PersonOfInterestCreate",
+    "PersonOfInterestPublic",
     "WatchlistEntry",
     "WatchlistEntryCreate",
     "Zone",

@@ -41,6 +41,7 @@ from central_api.replica.records import (
     load_person_records,
     zone_rules,
 )
+from central_api.replica.watchlist import watchlist_changed, watchlist_entries
 from central_api.security.command_keys import replica_command_key
 from central_api.security.stored_templates import usable_template
 
@@ -155,7 +156,8 @@ def build_replica(
         "templates": templates,
     }
     if since is None or since > version:
-        return ReplicaSnapshot(**common, **records)
+        watchlist = watchlist_entries(session, utc_now(), template_key)
+        return ReplicaSnapshot(**common, **records, watchlist=tuple(watchlist))
     # Only ids of people this gate keeps: the others go whole via deleted_person_ids.
     removed = _removed_template_ids(changes=changes, person_ids=kept)
     return ReplicaDelta(
@@ -164,6 +166,10 @@ def build_replica(
         from_version=since,
         deleted_person_ids=tuple(sorted(people - kept)),
         deleted_template_ids=tuple(sorted(removed - {t.template_id for t in templates})),
+        # Port-wide and rarely changed: whole after a watchlist change, else not at all.
+        watchlist=tuple(watchlist_entries(session, utc_now(), template_key))
+        if watchlist_changed(changes)
+        else None,
     )
 
 
