@@ -77,3 +77,14 @@ def test_the_screen_names_the_entry_in_the_evidence_and_follows_the_replica() ->
     # A delta without a watchlist keeps the one the gate has.
     kept = apply_delta(snapshot, delta.model_copy(update={"watchlist": None}))
     assert kept.watchlist == snapshot.watchlist
+
+
+def test_a_large_gallery_in_blocks_gives_the_exact_nearest_entry() -> None:
+    rng = np.random.default_rng(3)
+    matrix = (rng.standard_normal((5000, 128)) * 0.09).astype(np.float32)
+    gallery = WatchlistGallery.from_matrix([f"e{i}" for i in range(5000)], matrix)
+    probe = matrix[4321] + 0.01
+    exact = np.sqrt(((matrix.astype(np.float64) - probe) ** 2).sum(axis=1))
+    assert np.allclose(gallery.distances(probe)[0], exact, atol=1e-4)
+    hit = gallery.screen([probe], threshold=WATCHLIST_THRESHOLD)
+    assert hit is not None and hit.entry_id == "e4321"
