@@ -6,7 +6,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from central_api.models import AuditEntry, PersonOfInterest, Role, Site
+from central_api.models import Alarm, AuditEntry, FaceTemplate, PersonOfInterest, Role, Site
+from gate_protocol.messages import AlarmKind
 from gate_protocol.replica import ReplicaDelta, ReplicaSnapshot, WatchlistSource, decode_replica
 from testkit.api.enrollment import face, lfw
 from testkit.api.world import World
@@ -113,3 +114,39 @@ def test_bad_input_is_refused_with_a_reason_and_changes_nothing(
         assert answer.status_code == status, answer.text
         assert words in answer.text, answer.text
     assert state(engine) == unchanged
+
+
+def test_a_watchlisted_face_is_not_enrolled_under_a_new_name(
+    client: TestClient, world: World, engine: Engine
+) -> None:
+    desk = world.user(Role.SECURITY_DESK)
+    person = client.post(
+        "/api/v1/enroll/people",
+        json={"site_id": world.site, "display_name": "New Name", "kind": "driver"},
+        headers=desk,
+    ).json()["id"]
+    photo = face("biden.jpg")
+    answer = add(client, world, photo)
+    assert answer.status_code == 201, answer.text
+    entry = answer.json()["entry_id"]
+    refused = client.post(
+        f"/api/v1/enroll/people/{person}/photos", files={"photo": ("p.jpg", photo)}, headers=desk
+    )
+    assert refused.status_code == 409 and entry in refused.json()["detail"]
+    with Session(engine) as session:
+        assert session.exec(select(FaceTemplate)).all() == []
+        alarms = session.exec(select(Alarm)).all()
+        audited = session.exec(
+            select(AuditEntry).where(AuditEntry.action == "watchlist.enroll_hit")
+        ).all()
+    assert [(a.kind, a.site_id, a.person_id) for a in alarms] == [
+        (AlarmKind.WATCHLIST, world.site, person)
+    ]
+    assert [a.target for a in audited] == [f"person:{person}"]
+    # Another face is enrolled as before.
+    other = client.post(
+        f"/api/v1/enroll/people/{person}/photos",
+        files={"photo": ("p.jpg", face("obama.jpg"))},
+        headers=desk,
+    )
+    assert other.status_code == 201, other.text
