@@ -15,17 +15,33 @@ import base64
 import binascii
 import logging
 import threading
-from dataclasses import replace
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 
+import numpy as np
+import numpy.typing as npt
 from biometrics import WatchlistGallery, WatchlistHit
 from gate_protocol.replica import ReplicaIndex
 from gate_protocol.thresholds import WATCHLIST_THRESHOLD
 
 from gate_agent.face.step import FaceOutcome
 
-__all__ = ["WatchlistScreen", "build_watchlist"]
+__all__ = ["WatchlistScreen", "WatchlistSeen", "build_watchlist"]
 
 _log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class WatchlistSeen:
+    """A face in view (on the face track) matched a watchlist entry: an alarm, no decision."""
+
+    entry_id: str
+    distance: float
+
+    @property
+    def detail(self) -> str:
+        """The alarm's detail: which entry, how close (never the face)."""
+        return f"face in view matches watchlist entry {self.entry_id} ({self.distance:.3f})"
 
 
 def build_watchlist(index: ReplicaIndex) -> WatchlistGallery:
@@ -53,6 +69,7 @@ class WatchlistScreen:
         self._threshold = threshold
         self._lock = threading.Lock()
         self._gallery: tuple[ReplicaIndex, WatchlistGallery] | None = None
+        self._alarmed: set[int] = set()
 
     def gallery(self, index: ReplicaIndex) -> WatchlistGallery:
         """The gallery of this replica, built on first use (the loop swaps indexes whole)."""
@@ -67,6 +84,31 @@ class WatchlistScreen:
         if index is None or not outcome.encodings or not index.snapshot.watchlist:
             return None
         return self.gallery(index).screen(outcome.encodings, threshold=self._threshold)
+
+    def sightings(
+        self,
+        index: ReplicaIndex | None,
+        tracks: Iterable[tuple[int, Sequence[npt.NDArray[np.float32]]]],
+    ) -> list[WatchlistSeen]:
+        """The tracks (id, encodings) whose face matches an entry, each track once only.
+
+        Called by the tracker thread after each frame, so a watchlisted face in view
+        raises its alarm whether or not anybody presents a credential.
+        """
+        if index is None or not index.snapshot.watchlist:
+            return []
+        gallery = self.gallery(index)
+        live = dict(tracks)
+        self._alarmed &= set(live)  # forgotten tracks' ids go (they are never reused)
+        seen = []
+        for track_id, encodings in live.items():
+            if track_id in self._alarmed or not encodings:
+                continue
+            hit = gallery.screen(encodings, threshold=self._threshold)
+            if hit is not None:
+                self._alarmed.add(track_id)
+                seen.append(WatchlistSeen(entry_id=hit.entry_id, distance=hit.distance))
+        return seen
 
     def screen(self, index: ReplicaIndex | None, outcome: FaceOutcome) -> FaceOutcome:
         """The outcome with the hit's entry in its evidence (unchanged without a hit)."""

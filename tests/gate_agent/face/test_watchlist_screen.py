@@ -1,5 +1,6 @@
 import base64
 from datetime import UTC, datetime
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -88,3 +89,40 @@ def test_a_large_gallery_in_blocks_gives_the_exact_nearest_entry() -> None:
     assert np.allclose(gallery.distances(probe)[0], exact, atol=1e-4)
     hit = gallery.screen([probe], threshold=WATCHLIST_THRESHOLD)
     assert hit is not None and hit.entry_id == "e4321"
+
+
+def test_a_watchlisted_face_in_view_is_reported_once_per_track_even_without_a_credential(
+    tmp_path: Path,
+) -> None:
+    from gate_agent.face.identify import FaceIdentified, FaceIdentifier
+    from gate_agent.face.track import FaceTracks
+    from gate_agent.face.watchlist import WatchlistSeen
+    from gate_protocol.messages import AlarmKind
+    from testkit.agent.faces import ALICE, BOB, IMAGE, near, seen
+    from testkit.agent.loop import build
+
+    # Face identification is off at this gate: the track is only screened.
+    replica = make_snapshot().model_copy(update={"watchlist": (record("ban:9", BOB),)})
+    index = ReplicaIndex(replica)
+    tracks = FaceTracks(window_s=3.0, liveness_frames=5)
+    reports: list[object] = []
+    identifier = FaceIdentifier(
+        tracks=tracks,
+        replica=lambda: index,
+        report=reports.append,
+        margin=0.05,
+        require_liveness=True,
+    )
+    tracks.observe(seen(ALICE, near(BOB, 0.1)), image=IMAGE, at=10.0)
+    identifier(10.0)
+    tracks.observe(seen(ALICE, near(BOB, 0.1)), image=IMAGE, at=10.1)
+    identifier(10.1)  # the same track: no second alarm
+    assert len(reports) == 1
+    [found] = reports
+    assert isinstance(found, WatchlistSeen) and found.entry_id == "ban:9"
+    # The loop raises the watchlist alarm, durable in the outbox.
+    agent, outbox, _ = build(tmp_path)
+    agent.handle(FaceIdentified(found))
+    [pending] = outbox.alarms.pending(limit=5)
+    assert pending.message.alarm is AlarmKind.WATCHLIST
+    assert pending.message.detail is not None and "ban:9" in pending.message.detail
