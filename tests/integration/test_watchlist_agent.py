@@ -23,6 +23,7 @@ from central_api.models import Alarm, AuditEntry
 from gate_agent.app import AgentApp
 from gate_agent.face.step import LivenessResult
 from gate_protocol.messages import (
+    AccessEvent,
     AlarmKind,
     BadgeFormat,
     CredentialPresented,
@@ -84,38 +85,65 @@ def _put_on_watchlist(server: DeskServer) -> str:
     return str(answer.json()["entry_id"])
 
 
+def _start_agent(server: DeskServer, port: int, folder: Path) -> AgentApp:
+    from gate_agent.face.biometrics import BiometricFaceVerifier
+
+    folder.mkdir()
+    config = agent_config(
+        folder,
+        mqtt_port=port,
+        api_url=server.url,
+        timeout_ms=5000,
+        site="rtm",
+        gate=server.world.gate,
+        camera={"type": "file", "path": str(FACES / "biden.jpg"), "fps": 10},
+        face={"burst_frames": 3, "burst_timeout_ms": 3000},
+    )
+    agent = AgentApp(
+        config,
+        gate_key=server.world.keys[server.world.gate],
+        verifier=BiometricFaceVerifier(max_frames=1),
+        liveness=PassingLiveness(),
+        scanner=lambda image: [],
+    )
+    agent.start()
+    return agent
+
+
+def _tap(bridge: BridgeSim) -> AccessEvent:
+    read = CredentialPresented(
+        badge_number=BADGE,
+        format=BadgeFormat.WIEGAND26,
+        reader_id="r1",
+        lane=0,
+        read_at=datetime.now(UTC),
+    )
+    bridge.publish(GateChannel.CREDENTIAL, encode_message(read))
+    assert bridge.wait_for(lambda: len(bridge.events) > 0, timeout=60)
+    return bridge.events[0]
+
+
+def _stored(server: DeskServer) -> tuple[list[Alarm], list[AuditEntry]]:
+    engine = make_engine(server.settings.database_url)
+    with Session(engine) as session:
+        alarms = session.exec(select(Alarm).where(Alarm.kind == AlarmKind.WATCHLIST)).all()
+        hits = session.exec(select(AuditEntry).where(AuditEntry.action == "watchlist.hit")).all()
+    engine.dispose()
+    return list(alarms), list(hits)
+
+
 def test_a_watchlisted_face_with_someone_else_s_valid_badge_is_denied_alarmed_and_audited(
     mosquitto: MosquittoProcess, tmp_path: Path
 ) -> None:
     if not (FACES / "biden.jpg").exists():
         pytest.skip("shared face photos are absent (../shared/data/faces)")
-    from gate_agent.face.biometrics import BiometricFaceVerifier
-
     with run_desk_server(tmp_path, mqtt_url=f"mqtt://127.0.0.1:{mosquitto.port}") as server:
         headers = {"Authorization": f"Bearer {server.token()}"}
         with httpx.Client(base_url=server.url, headers=headers, timeout=60) as http:
             holder = _enroll_badge_holder(http)
         entry_id = _put_on_watchlist(server)
-        (tmp_path / "agent").mkdir()
-        config = agent_config(
-            tmp_path / "agent",
-            mqtt_port=mosquitto.port,
-            api_url=server.url,
-            timeout_ms=5000,
-            site="rtm",
-            gate=server.world.gate,
-            camera={"type": "file", "path": str(FACES / "biden.jpg"), "fps": 10},
-            face={"burst_frames": 3, "burst_timeout_ms": 3000},
-        )
-        agent = AgentApp(
-            config,
-            gate_key=server.world.keys[server.world.gate],
-            verifier=BiometricFaceVerifier(max_frames=1),
-            liveness=PassingLiveness(),
-            scanner=lambda image: [],
-        )
+        agent = _start_agent(server, mosquitto.port, tmp_path / "agent")
         bridge = BridgeSim(mosquitto.port, site="rtm", gate=server.world.gate)
-        agent.start()
         try:
             assert wait_until(lambda: agent.agent.subscribed, 20)
 
@@ -126,33 +154,14 @@ def test_a_watchlisted_face_with_someone_else_s_valid_badge_is_denied_alarmed_an
                 ]
 
             assert wait_until(has_watchlist, 30)
-            bridge.publish(
-                GateChannel.CREDENTIAL,
-                encode_message(
-                    CredentialPresented(
-                        badge_number=BADGE,
-                        format=BadgeFormat.WIEGAND26,
-                        reader_id="r1",
-                        lane=0,
-                        read_at=datetime.now(UTC),
-                    )
-                ),
-            )
-            assert bridge.wait_for(lambda: len(bridge.events) > 0, timeout=60)
-            event = bridge.events[0]
+            event = _tap(bridge)
         finally:
             agent.stop()
             bridge.close()
         assert event.decision is Decision.DENIED and event.reason is ReasonCode.WATCHLIST
         assert event.decided_by is DecidedBy.CENTRAL
         assert bridge.commands == []  # the turnstile never opened
-        engine = make_engine(server.settings.database_url)
-        with Session(engine) as session:
-            alarms = session.exec(select(Alarm).where(Alarm.kind == AlarmKind.WATCHLIST)).all()
-            hits = session.exec(
-                select(AuditEntry).where(AuditEntry.action == "watchlist.hit")
-            ).all()
-        engine.dispose()
+        alarms, hits = _stored(server)
     # The API's alarm names the badge's holder and the entry (the agent relays its own too).
     raised = [a for a in alarms if a.person_id == holder]
     assert [(a.site_id, a.gate_id) for a in raised] == [("rtm", server.world.gate)]
