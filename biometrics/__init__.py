@@ -62,6 +62,7 @@ from biometrics.thresholds import (
     DEFAULT_VERIFY_THRESHOLD,
     FaceThresholds,
 )
+from biometrics.watchlist import WatchlistGallery, WatchlistHit
 
 __all__ = [
     "BURST_STREAM",
@@ -106,6 +107,8 @@ __all__ = [
     "TemplateError",
     "TemplateIndex",
     "VerifyResult",
+    "WatchlistGallery",
+    "WatchlistHit",
     "YuNetDetector",
     "bgr_to_rgb",
     "check_quality",

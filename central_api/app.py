@@ -49,6 +49,7 @@ from central_api.routes import (
     rules,
     sites,
     users,
+    watchlist,
 )
 from central_api.routes.dashboard import mount_dashboard
 from central_api.routes.desk import router as enroll_router
@@ -173,6 +174,7 @@ def _install_routes(app: FastAPI) -> None:
     for module in (health, auth, users, sites, people, rules, events, gates, audit, dead_letters):
         app.include_router(module.router)
     app.include_router(bans.router)  # the port authority's port bans
+    app.include_router(watchlist.router)  # the port authority's persons of interest
     app.include_router(enroll_router)  # security-desk enrollment
     app.include_router(activations.router)  # one identity, activated per site
     app.include_router(gate_uploads_router)  # agents confirm what is stored, send the rest

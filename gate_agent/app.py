@@ -22,7 +22,7 @@ from gate_agent.decision.recorder import EventRecorder
 from gate_agent.decision.replica_store import ReplicaStore, replica_key_from_env, view_at_start
 from gate_agent.decision.tailgate import TailgateWatch
 from gate_agent.decision.turnstile import OpenTracker, replica_command_signer
-from gate_agent.face.identify import Ambiguous, FaceIdentified, FaceIdentifier, Identified
+from gate_agent.face.identify import FaceFound, FaceIdentified, FaceIdentifier
 from gate_agent.face.presearch import PresearchWorker
 from gate_agent.face.step import FaceVerifier, LivenessChecker, PresearchingVerifier
 from gate_agent.face.track import FaceTracks
@@ -166,7 +166,7 @@ class AgentApp:
         tracks = FaceTracks(window_s=face.track_window_s, liveness_frames=face.burst_frames)
         inbox = self.inbox
 
-        def report(found: Identified | Ambiguous) -> None:
+        def report(found: FaceFound) -> None:
             inbox.put_nowait(FaceIdentified(found))
 
         # Face-only 1:N runs on the same track, when the gate's policy allows it.

@@ -62,6 +62,8 @@ class FaceReport(_Body):
     distance: Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)] | None = None
     liveness_passed: bool | None = None
     liveness_score: Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)] | None = None
+    # The watchlist entry the face matched at the strict threshold (the replica's gallery).
+    watchlist_entry_id: Id | None = None
 
 
 class DecisionQuery(_Body):

@@ -8,6 +8,7 @@ that does not start at the snapshot's version, so an agent never silently skips 
 """
 
 from collections.abc import Callable, Hashable
+from enum import StrEnum
 from typing import Annotated, Literal, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
@@ -32,6 +33,8 @@ __all__ = [
     "ReplicaIndex",
     "ReplicaPayload",
     "ReplicaSnapshot",
+    "WatchlistRecord",
+    "WatchlistSource",
     "apply_delta",
     "decode_replica",
 ]
@@ -50,6 +53,26 @@ class FaceTemplateRecord(_Model):
 
     template_id: Id
     person_id: Id
+    encoding_b64: Base64
+
+
+class WatchlistSource(StrEnum):
+    """Why a face is on the port-wide watchlist."""
+
+    PERSON_OF_INTEREST = "person_of_interest"  # not enrolled: a photo and a reason
+    FLAGGED = "flagged"  # an enrolled person with an active watchlist entry
+    BANNED = "banned"  # a port ban
+
+
+class WatchlistRecord(_Model):
+    """One face of the watchlist gallery (128 float32, little-endian, base64).
+
+    `entry_id` is what a hit reports (``poi:<id>``, ``person:<id>``, ...): the gate never
+    learns a name or a reason, only which entry its face matched.
+    """
+
+    entry_id: Id
+    source: WatchlistSource
     encoding_b64: Base64
 
 
@@ -90,12 +113,15 @@ class ReplicaSnapshot(_Gate):
     appointments: tuple[AppointmentRecord, ...] = Field(default=(), max_length=MAX_RECORDS)
     templates: tuple[FaceTemplateRecord, ...] = Field(default=(), max_length=MAX_RECORDS)
     pass_keys: tuple[PassKeyRecord, ...] = Field(default=(), max_length=64)
+    watchlist: tuple[WatchlistRecord, ...] = Field(default=(), max_length=MAX_RECORDS)
 
 
 class ReplicaDelta(_Gate):
     """The changes from `from_version` to `version`: records to upsert and ids to delete.
 
-    Gate policy, zone rules and threat level are small and always sent whole.
+    Gate policy, zone rules and threat level are small and always sent whole. The
+    watchlist is port-wide and changes rarely: a delta carries it whole when it changed
+    after `from_version`, None when it did not.
     """
 
     kind: Literal["delta"] = "delta"
@@ -113,6 +139,7 @@ class ReplicaDelta(_Gate):
     deleted_appointment_ids: tuple[Id, ...] = Field(default=(), max_length=MAX_RECORDS)
     deleted_template_ids: tuple[Id, ...] = Field(default=(), max_length=MAX_RECORDS)
     deleted_key_ids: tuple[Id, ...] = Field(default=(), max_length=64)
+    watchlist: tuple[WatchlistRecord, ...] | None = Field(default=None, max_length=MAX_RECORDS)
 
 
 ReplicaPayload = Annotated[ReplicaSnapshot | ReplicaDelta, Field(discriminator="kind")]
@@ -194,6 +221,7 @@ def apply_delta(snapshot: ReplicaSnapshot, delta: ReplicaDelta) -> ReplicaSnapsh
         appointments=tuple(a for a in appointments if a.person_id not in gone_people),
         templates=tuple(t for t in templates if t.person_id not in gone_people),
         pass_keys=keys,
+        watchlist=snapshot.watchlist if delta.watchlist is None else delta.watchlist,
     )
 
 

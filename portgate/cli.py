@@ -22,6 +22,7 @@ from portgate.commands import (
     protocol,
     scan,
     users,
+    watchlist,
 )
 from portgate.commands import visitors as visitors_commands
 
@@ -50,6 +51,7 @@ app.add_typer(bans.app, name="bans")
 app.add_typer(protocol.app, name="protocol")
 app.add_typer(bench.app, name="bench")
 app.add_typer(visitors_commands.app, name="visitors")
+app.add_typer(watchlist.app, name="watchlist")
 
 
 def main() -> None:

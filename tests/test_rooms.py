@@ -45,6 +45,7 @@ ROOM_ORDER: dict[str, tuple[str, ...]] = {
         "ingest",
         "dashboard",
         "enroll",
+        "watchlist",
         "openings",
         "routes",
         "app",

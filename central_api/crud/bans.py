@@ -19,6 +19,7 @@ from central_api.errors import ConflictError, InvalidError, NotFoundError
 from central_api.models import BanStatus, PortBan, PortBanCreate, Role, User
 from central_api.replica.bans import ban_sites
 from central_api.replica.versions import bump_replica
+from central_api.replica.watchlist import bump_watchlist, has_face
 
 __all__ = [
     "check_authority",
@@ -88,6 +89,9 @@ def _commit(
     if resync:
         for site_id in ban_sites(session=session, person_id=ban.person_id):
             bump_replica(session=session, site_id=site_id, person_id=ban.person_id)
+        if has_face(session=session, person_id=ban.person_id):
+            # A banned face joins (or leaves) the gallery every gate of the port screens.
+            bump_watchlist(session=session, reason=action)
     session.commit()
     session.refresh(ban)
 

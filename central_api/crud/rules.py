@@ -1,6 +1,7 @@
 """Rules: schedules, access groups, appointments and watchlist entries."""
 
 from gate_protocol.passes.token import new_pass_id
+from gate_protocol.records import WatchlistAction
 from gate_protocol.schedule import Schedule as ScheduleRule
 from sqlmodel import Session, select
 
@@ -27,6 +28,7 @@ from central_api.models import (
     WatchlistEntryCreate,
     Zone,
 )
+from central_api.replica.watchlist import bump_watchlist
 
 __all__ = [
     "add_watchlist_entry",
@@ -171,6 +173,9 @@ def add_watchlist_entry(
         old.active = False
         session.add(old)
     entry = WatchlistEntry.model_validate(entry_create)
+    if entry.action == WatchlistAction.DENY:
+        # Their face joins the port-wide gallery: every site's gates must fetch it.
+        bump_watchlist(session=session, reason="person flagged")
     commit_audited(
         session,
         actor=actor,

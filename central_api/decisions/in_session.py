@@ -30,6 +30,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col
 
 from central_api.alarms.raise_alarm import raise_alarm
+from central_api.audit.chain import append_audit
 from central_api.config import Settings
 from central_api.db import utc_now
 from central_api.decision_data.cache import DecisionCache, GateInputs, Generation
@@ -140,6 +141,7 @@ def judge_presentation(
                 distance=face.distance,
                 liveness_passed=face.liveness_passed,
                 liveness_score=face.liveness_score,
+                watchlist_entry_id=face.watchlist_entry_id,
             )
             if face is not None
             else None,
@@ -204,6 +206,7 @@ def finish_decision(
                     replica_version = bump_replica(
                         session=session, site_id=gate.site_id, person_id=person_id
                     )
+            _audit_watchlist_hit(session, gate_id=gate_id, request=request, reason=reason)
             for alarm in result.alarms:
                 raise_alarm(
                     session=session,
@@ -227,4 +230,20 @@ def finish_decision(
         alarms=tuple(result.alarms),
         replica_version=replica_version,
         anti_passback_violation=result.anti_passback_violation and decision is Decision.GRANTED,
+    )
+
+
+def _audit_watchlist_hit(
+    session: Session, *, gate_id: str, request: DecisionQuery, reason: ReasonCode
+) -> None:
+    """A face the gate matched to the watchlist is audited with the decision it caused."""
+    face = request.face
+    if reason is not ReasonCode.WATCHLIST or face is None or face.watchlist_entry_id is None:
+        return
+    append_audit(
+        session=session,
+        actor=f"gate:{gate_id}",
+        action="watchlist.hit",
+        target=face.watchlist_entry_id,
+        after={"lane": request.lane, "credential_kind": str(request.credential_kind)},
     )

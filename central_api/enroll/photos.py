@@ -23,6 +23,7 @@ from central_api.enroll.gallery import DuplicateCandidate, FaceGallery
 from central_api.enroll.schemas import CandidateOut, PhotoOutcome
 from central_api.enroll.settings import MAX_TEMPLATES
 from central_api.enroll.tables import PendingFace, RetainedPhoto
+from central_api.enroll.watchlist_check import refuse_a_watchlisted_face
 from central_api.errors import ConflictError, NotFoundError
 from central_api.models import FaceTemplate, Person
 from central_api.replica.versions import bump_person_sites
@@ -95,13 +96,21 @@ def add_photo(
 
     Raises:
         NotFoundError: No such person.
-        ConflictError: The person already has the maximum of 5 templates.
+        ConflictError: The person already has the maximum of 5 templates, or the face is
+            on the watchlist (alarmed and audited first).
     """
     person = get_person(session=session, person_id=person_id)
     _refuse_a_sixth(session=session, person_id=person_id)
     outcome, analysis = check_photo(photo=photo)
     if analysis.encoding is None or not analysis.ok:
         return outcome, analysis
+    refuse_a_watchlisted_face(
+        session=session,
+        person=person,
+        encoding=analysis.encoding,
+        key=context.template_key,
+        actor=actor,
+    )
     # From the search to the commit, no other desk may enroll a face (see face_lock).
     lock_face_enrollment(session=session)
     _refuse_a_sixth(session=session, person_id=person_id)

@@ -91,6 +91,11 @@ from central_api.models.visitors import (
     VisitorPublic,
     VisitorStatus,
 )
+from central_api.models.watchlist import (
+    PersonOfInterest,
+    PersonOfInterestCreate,
+    PersonOfInterestPublic,
+)
 
 __all__ = [
     "ActivationStatus",
@@ -169,6 +174,9 @@ __all__ = [
     "VisitorCreate",
     "VisitorPublic",
     "VisitorStatus",
+    "PersonOfInterest",
+    "PersonOfInterestCreate",
+    "PersonOfInterestPublic",
     "WatchlistEntry",
     "WatchlistEntryCreate",
     "Zone",

@@ -13,6 +13,7 @@ templates too). A face template deleted from a person who stays allowed is named
 import base64
 from collections.abc import Collection, Sequence
 from datetime import timedelta
+from typing import Any
 
 from gate_protocol.replica import (
     FaceTemplateRecord,
@@ -45,6 +46,7 @@ from central_api.replica.records import (
     load_site_windows,
     zone_rules,
 )
+from central_api.replica.watchlist import watchlist_changed, watchlist_entries
 from central_api.security.command_keys import replica_command_key
 from central_api.security.stored_templates import usable_template
 
@@ -143,12 +145,35 @@ def build_replica(
             )
         ).all()
         people = {c.person_id for c in changes if c.person_id is not None}
-    windows = load_site_windows(session=session, person_ids=people & allowed, site_id=site.id)
+    kept, records = _gate_records(
+        session=session, gate=gate, person_ids=people & allowed, template_key=template_key
+    )
+    if since is None or since > version:
+        watchlist = watchlist_entries(session, utc_now(), template_key)
+        return ReplicaSnapshot(**common, **records, watchlist=tuple(watchlist))
+    # Only ids of people this gate keeps: the others go whole via deleted_person_ids.
+    removed = _removed_template_ids(changes=changes, person_ids=kept)
+    return ReplicaDelta(
+        **common,
+        **records,
+        from_version=since,
+        deleted_person_ids=tuple(sorted(people - kept)),
+        deleted_template_ids=tuple(sorted(removed - {t.template_id for t in records["templates"]})),
+        # Port-wide and rarely changed: whole after a watchlist change, else not at all.
+        watchlist=tuple(watchlist_entries(session, utc_now(), template_key))
+        if watchlist_changed(changes)
+        else None,
+    )
+
+
+def _gate_records(
+    *, session: Session, gate: Gate, person_ids: set[str], template_key: bytes
+) -> tuple[set[str], dict[str, Any]]:
+    """The people the gate keeps (active at its site) and their records, by replica field."""
+    windows = load_site_windows(session=session, person_ids=person_ids, site_id=gate.site_id)
     persons = {
-        person_id: at_site(record, windows[person_id][site.id])
-        for person_id, record in load_person_records(
-            session=session, person_ids=people & allowed
-        ).items()
+        person_id: at_site(record, windows[person_id][gate.site_id])
+        for person_id, record in load_person_records(session=session, person_ids=person_ids).items()
     }
     kept = set(persons)
     credentials = (
@@ -166,17 +191,7 @@ def build_replica(
         ),
         "templates": templates,
     }
-    if since is None or since > version:
-        return ReplicaSnapshot(**common, **records)
-    # Only ids of people this gate keeps: the others go whole via deleted_person_ids.
-    removed = _removed_template_ids(changes=changes, person_ids=kept)
-    return ReplicaDelta(
-        **common,
-        **records,
-        from_version=since,
-        deleted_person_ids=tuple(sorted(people - kept)),
-        deleted_template_ids=tuple(sorted(removed - {t.template_id for t in templates})),
-    )
+    return kept, records
 
 
 def _removed_template_ids(

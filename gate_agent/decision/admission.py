@@ -49,6 +49,7 @@ from gate_agent.decision.story import Story
 from gate_agent.decision.tailgate import TailgateWatch
 from gate_agent.decision.turnstile import OpenTracker
 from gate_agent.face.identify import FaceIdentified, Identified
+from gate_agent.face.watchlist import WatchlistSeen
 from gate_agent.links.bus import Bus
 from gate_agent.outbox.delivery import Delivery
 from gate_agent.outbox.store import Outbox
@@ -180,10 +181,14 @@ class Admission:
         self._submit(presentation)
 
     def on_face(self, item: FaceIdentified) -> None:
-        """The camera identified a face (or could not tell whose it is)."""
+        """The camera identified a face, could not tell whose it is, or saw a watchlisted one."""
         # Face-only 1:N: like a code seen by the camera, it goes to the first lane.
         lane, now, started = self._config.lanes[0], self._clock(), time.monotonic()
         found = item.result
+        if isinstance(found, WatchlistSeen):
+            _log.warning("watchlist: %s", found.detail)
+            self._raise_alarm(AlarmKind.WATCHLIST, found.detail, lane=lane.lane)
+            return
         if isinstance(found, Identified):
             self._submit(face_presentation(found, lane=lane, now=now, started=started))
             return

@@ -39,6 +39,7 @@ from gate_agent.face.step import (
 )
 from gate_agent.face.track import template_matrix
 from gate_agent.face.tracker import FaceTracker
+from gate_agent.face.watchlist import WatchlistScreen
 from gate_agent.face.window import WindowPlan, run_face_window
 from gate_agent.links.api_client import ApiClient, ApiError, ApiRejected, ApiUnavailable
 
@@ -113,6 +114,7 @@ class PresentationDecider:
         self._clock = clock
         self._retry_after_s = retry_after_s
         self._api_away_until = 0.0
+        self._watchlist = WatchlistScreen()
 
     def decide(self, presentation: Presentation) -> PresentationDecided:
         """Run the face step if the gate wants one, then ask the API or the replica.
@@ -131,6 +133,9 @@ class PresentationDecider:
     def _decide(self, presentation: Presentation) -> PresentationDecided:
         view = self._replica()
         outcome = self._run_face(presentation, view.index)
+        if outcome is not None:
+            # Whoever's badge it is: the face just encoded is screened (API and replica alike).
+            outcome = self._watchlist.screen(view.index, outcome)
         evidence = outcome.evidence if outcome is not None else None
         started = time.perf_counter()
         query = build_query(presentation=presentation, face=evidence, request_id=new_id())
@@ -224,6 +229,7 @@ class PresentationDecider:
             face_ms=(time.perf_counter() - started) * 1000,
             liveness_ms=0.0 if liveness is not None else None,
             track_age_s=match.age_s,
+            encodings=match.encodings,
         )
 
 

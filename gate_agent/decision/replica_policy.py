@@ -226,6 +226,7 @@ def build_query(
             distance=face.distance,
             liveness_passed=face.liveness_passed,
             liveness_score=face.liveness_score,
+            watchlist_entry_id=face.watchlist_entry_id,
         )
         if face is not None
         else None

@@ -149,8 +149,12 @@ class BiometricFaceVerifier:
         matrix = usable if len(usable) else None
         encodings = self._encodings(images)
         if not encodings or matrix is None:
-            return FaceMatch(seen=bool(encodings), distance=None)
-        return FaceMatch(seen=True, distance=min(verify(e, matrix).distance for e in encodings))
+            return FaceMatch(seen=bool(encodings), distance=None, encodings=tuple(encodings))
+        return FaceMatch(
+            seen=True,
+            distance=min(verify(e, matrix).distance for e in encodings),
+            encodings=tuple(encodings),
+        )
 
 
 class BiometricFaceWindow:
@@ -233,7 +237,8 @@ class BiometricFaceWindow:
         """The match and the liveness verdict (inconclusive: failed, too few frames)."""
         if not self._tracks:
             return FaceMatch(seen=False), None
-        match = FaceMatch(seen=True, distance=self._distance())
+        encodings = () if self._encoding is None else (self._encoding,)
+        match = FaceMatch(seen=True, distance=self._distance(), encodings=encodings)
         if self._liveness is None:
             return match, None
         if self._verdict is None:

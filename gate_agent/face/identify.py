@@ -28,9 +28,11 @@ from gate_protocol.replica import ReplicaIndex
 
 from gate_agent.face.step import LivenessResult
 from gate_agent.face.track import FaceTracks, template_matrix
+from gate_agent.face.watchlist import WatchlistScreen, WatchlistSeen
 
 __all__ = [
     "Ambiguous",
+    "FaceFound",
     "FaceIdentified",
     "FaceIdentifier",
     "Identified",
@@ -67,6 +69,10 @@ class Ambiguous:
             f"face matches two enrolled people within {self.margin:.2f} "
             f"({self.distance:.3f} and {self.runner_up:.3f}): not identified, see the guard"
         )
+
+
+# What the tracker thread reports to the loop after a frame.
+FaceFound = Identified | Ambiguous | WatchlistSeen
 
 
 def build_gallery(index: ReplicaIndex) -> TemplateIndex:
@@ -132,7 +138,7 @@ class FaceIdentifier:
         *,
         tracks: FaceTracks,
         replica: Callable[[], ReplicaIndex | None],
-        report: Callable[[Identified | Ambiguous], None],
+        report: Callable[[FaceFound], None],
         margin: float,
         require_liveness: bool,
     ) -> None:
@@ -142,10 +148,15 @@ class FaceIdentifier:
         self._margin = margin
         self._require_liveness = require_liveness
         self._gallery: tuple[ReplicaIndex, TemplateIndex] | None = None
+        self._watchlist = WatchlistScreen()
 
     def __call__(self, at: float) -> None:
-        """Identify what can be identified now (`at`: the frame's monotonic time)."""
+        """Screen every face in view against the watchlist; identify at face-only gates."""
         index = self._replica()
+        if index is not None and index.snapshot.watchlist:
+            live = ((t.track_id, t.encodings) for t in self._tracks.snapshots(now=at))
+            for seen in self._watchlist.sightings(index, live):
+                self._report(seen)
         if index is None or not index.snapshot.gate.face_identification:
             return
         gallery = self._gallery_of(index)
@@ -179,4 +190,4 @@ class FaceIdentifier:
 class FaceIdentified:
     """At a face-only gate the tracker identified a face 1:N, or found it ambiguous."""
 
-    result: Identified | Ambiguous
+    result: FaceFound

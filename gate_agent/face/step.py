@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -38,10 +38,15 @@ Image = npt.NDArray[np.uint8]
 
 @dataclass(frozen=True, slots=True)
 class FaceMatch:
-    """The best 1:1 match over a burst: whether a face was seen and its best distance."""
+    """The best 1:1 match over a burst: whether a face was seen and its best distance.
+
+    `encodings`: the subject's encodings the match was computed from, for the watchlist
+    screen (`gate_agent.face.watchlist`); never logged.
+    """
 
     seen: bool
     distance: float | None = None
+    encodings: tuple[npt.NDArray[np.float32], ...] = field(default=(), repr=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +143,7 @@ class FaceOutcome:
     `track_age_s` is set when the face was verified from the track of faces seen before the
     credential (how long that face had been in view); None when frames after it decided.
     `identified`: the face was identified 1:N on the track (a face-only presentation).
+    `encodings`: the face's encodings, for the watchlist screen (never logged or sent).
     """
 
     evidence: FaceEvidence
@@ -146,6 +152,7 @@ class FaceOutcome:
     track_age_s: float | None = None
     identified: bool = False
     liveness_reason: str | None = None
+    encodings: tuple[npt.NDArray[np.float32], ...] = field(default=(), repr=False, compare=False)
 
     @property
     def note(self) -> str | None:
@@ -210,7 +217,11 @@ def outcome_of(
     if distance is not None and not 0.0 <= distance <= 10.0:
         distance = None  # no template to compare with (inf), or nonsense: cannot match
     if verdict is None:
-        return FaceOutcome(evidence=FaceEvidence(seen=True, distance=distance), face_ms=face_ms)
+        return FaceOutcome(
+            evidence=FaceEvidence(seen=True, distance=distance),
+            face_ms=face_ms,
+            encodings=match.encodings,
+        )
     return FaceOutcome(
         evidence=FaceEvidence(
             seen=True,
@@ -221,4 +232,5 @@ def outcome_of(
         face_ms=face_ms,
         liveness_ms=liveness_ms,
         liveness_reason=None if verdict.passed else verdict.reason,
+        encodings=match.encodings,
     )

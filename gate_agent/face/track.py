@@ -75,12 +75,16 @@ class _Track:
 
 @dataclass(frozen=True, slots=True)
 class TrackMatch:
-    """A track that verified the claimed person: its best distance and liveness verdict."""
+    """A track that verified the claimed person: its best distance and liveness verdict.
+
+    `encodings` are the track's last encodings (for the watchlist screen; never logged).
+    """
 
     track_id: int
     distance: float
     liveness: LivenessResult | None
     age_s: float
+    encodings: tuple[Vector, ...] = field(default=(), repr=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,6 +297,7 @@ class FaceTracks:
                 distance=distance,
                 liveness=track.liveness,
                 age_s=max(now - track.first_at, 0.0),
+                encodings=tuple(track.encodings),
             )
 
     def faces_between(self, start: float, end: float) -> int:

@@ -27,8 +27,8 @@ from gate_protocol.messages import (
     encode_message,
 )
 from gate_protocol.mqtt_connection import MqttConnection, build_client
-from gate_protocol.topics import GateChannel
-from testkit.agent.doubles import GOOD_BADGE, topic
+from gate_protocol.topics import GateChannel, GateTopic, build_topic
+from testkit.agent.doubles import GATE, GOOD_BADGE, SITE
 
 __all__ = ["BridgeSim"]
 
@@ -44,7 +44,10 @@ class BridgeSim:
         passed: bool = True,
         username: str | None = None,
         password: str | None = None,
+        site: str = SITE,
+        gate: str = GATE,
     ) -> None:
+        self._site, self._gate = site, gate
         self.ack = ack
         self.passed: bool | None = passed
         self.commands: list[OpenCommand] = []
@@ -65,12 +68,15 @@ class BridgeSim:
         self.client.loop_start()
         assert self._subscribed.wait(5), "bridge simulator did not connect"
 
+    def _topic(self, channel: GateChannel) -> str:
+        return build_topic(GateTopic(self._site, self._gate, channel))
+
     def _on_connect(self, client: Any, userdata: Any, flags: Any, rc: Any, props: Any) -> None:
         client.subscribe(
             [
-                (topic(GateChannel.CMD_OPEN), 1),
-                (topic(GateChannel.EVENT), 1),
-                (topic(GateChannel.ALARM), 1),
+                (self._topic(GateChannel.CMD_OPEN), 1),
+                (self._topic(GateChannel.EVENT), 1),
+                (self._topic(GateChannel.ALARM), 1),
             ]
         )
 
@@ -81,11 +87,11 @@ class BridgeSim:
         payload = bytes(message.payload)
         with self._cond:
             self.raw.append((message.topic, payload))
-            if message.topic == topic(GateChannel.EVENT):
+            if message.topic == self._topic(GateChannel.EVENT):
                 event = decode_message(payload, expected=AccessEvent)
                 assert isinstance(event, AccessEvent)
                 self.events.append(event)
-            elif message.topic == topic(GateChannel.CMD_OPEN):
+            elif message.topic == self._topic(GateChannel.CMD_OPEN):
                 command = decode_message(payload, expected=OpenCommand)
                 assert isinstance(command, OpenCommand)
                 self.commands.append(command)
@@ -97,7 +103,7 @@ class BridgeSim:
             time.sleep(self.ack_delay_s)
         now = datetime.now(UTC)
         ack = CommandAck(command_id=command.command_id, result=self.ack, at=now)
-        self.client.publish(topic(GateChannel.CMD_ACK), encode_message(ack), qos=1)
+        self.client.publish(self._topic(GateChannel.CMD_ACK), encode_message(ack), qos=1)
         if self.ack is AckResult.OPENED and self.passed is not None:
             passage = Passage(
                 command_id=command.command_id,
@@ -105,7 +111,7 @@ class BridgeSim:
                 passed=self.passed,
                 at=now + timedelta(milliseconds=5),
             )
-            self.client.publish(topic(GateChannel.PASSAGE), encode_message(passage), qos=1)
+            self.client.publish(self._topic(GateChannel.PASSAGE), encode_message(passage), qos=1)
 
     def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
         """Wait until `predicate()` holds (checked on each message); whether it did."""
@@ -120,7 +126,7 @@ class BridgeSim:
 
     def publish(self, channel: GateChannel, payload: bytes) -> None:
         """Publish `payload` on the gate's `channel` (QoS 1) and wait until it is sent."""
-        self.client.publish(topic(channel), payload, qos=1).wait_for_publish(5)
+        self.client.publish(self._topic(channel), payload, qos=1).wait_for_publish(5)
 
     def tap(
         self, *, badge: str = GOOD_BADGE, open_timeout: float = 5.0, event_timeout: float = 8.0

@@ -344,6 +344,20 @@ def test_a_port_ban_outside_its_window_does_not_deny(
     assert result.granted
 
 
+def test_a_watchlist_face_is_denied_with_a_valid_badge_of_someone_else() -> None:
+    # The badge is valid and its holder may pass: only the face on the watchlist denies.
+    assert run(BASE).granted
+    hit = replace(GOOD_FACE, distance=0.9, watchlist_entry_id="poi:7")
+    for request in (replace(BASE, face=hit), replace(BASE, face=hit, credential=None)):
+        result = run(request)
+        assert result.reason is ReasonCode.WATCHLIST
+        assert result.alarms == (AlarmKind.WATCHLIST,)
+        assert result.detail == "face matches watchlist entry poi:7"
+    # The replica decides the same way (its offline checks pass first).
+    offline = DecisionContext(now=NOW, decided_by=DecidedBy.REPLICA, replica_age_s=10)
+    assert run(replace(BASE, face=hit), offline).reason is ReasonCode.WATCHLIST
+
+
 @pytest.mark.parametrize(
     ("mode", "minutes_ago", "direction", "granted", "flag"),
     [

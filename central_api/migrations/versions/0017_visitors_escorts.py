@@ -8,7 +8,7 @@ null, default false): a grant that soft anti-passback let through; existing even
 never flagged, so false is what they are.
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-06 08:00:00.000000
 """
 
@@ -20,7 +20,7 @@ from alembic import op
 import central_api.db
 
 revision: str = "0017"
-down_revision: str | None = "0015"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

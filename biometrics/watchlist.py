@@ -1,0 +1,104 @@
+"""The watchlist gallery: every face a gate encodes is screened against it, strictly.
+
+Unlike 1:N identification (who is this, among the people allowed here?) the watchlist
+asks one question of every encoding: is this any of the faces the port looks out for?
+It runs on every encoded face, so it is matrix-vector products over the whole gallery in
+blocks of 2,048 rows (float32, norms precomputed: ``|p - g|^2 = |p|^2 + |g|^2 - 2 p.g``),
+exact, no Python loop per entry.
+The threshold is far stricter than the 1:1 one (`gate_protocol.thresholds`): with 10,000
+entries each face makes 10,000 comparisons, and a false hit denies a rightful holder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from biometrics.errors import TemplateError
+from biometrics.templates import template_from_bytes
+
+__all__ = ["WatchlistGallery", "WatchlistHit"]
+
+_BLOCK_ROWS = 2048
+
+
+@dataclass(frozen=True, slots=True)
+class WatchlistHit:
+    """The nearest watchlist entry within the threshold, and its distance."""
+
+    entry_id: str
+    distance: float
+
+
+class WatchlistGallery:
+    """An immutable gallery of watchlist faces (one 128-d template per row).
+
+    Args:
+        entry_ids: The entry each template belongs to (an entry may have several rows).
+        templates: The templates, 512 bytes each (128 little-endian float32); broken ones
+            (wrong size, non-finite, implausible norm) are left out.
+    """
+
+    def __init__(self, entry_ids: Sequence[str], templates: Sequence[bytes]) -> None:
+        if len(entry_ids) != len(templates):
+            raise ValueError("one entry id per template")
+        kept_ids: list[str] = []
+        rows: list[npt.NDArray[np.float32]] = []
+        for entry_id, raw in zip(entry_ids, templates, strict=True):
+            try:
+                rows.append(template_from_bytes(raw))
+            except TemplateError:
+                continue  # a broken template would match nobody, or everybody
+            kept_ids.append(entry_id)
+        self._ids = tuple(kept_ids)
+        self._matrix = np.stack(rows) if rows else np.empty((0, 128), dtype=np.float32)
+        self._norms = np.einsum("ij,ij->i", self._matrix, self._matrix)
+
+    @classmethod
+    def from_matrix(cls, entry_ids: Sequence[str], matrix: npt.ArrayLike) -> WatchlistGallery:
+        """A gallery over an (n, 128) matrix of encodings (benchmarks, tests)."""
+        rows = np.asarray(matrix, dtype=np.float32)
+        gallery = cls([], [])
+        gallery._ids = tuple(entry_ids)
+        gallery._matrix = np.ascontiguousarray(rows)
+        gallery._norms = np.einsum("ij,ij->i", rows, rows)
+        return gallery
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def distances(self, probes: npt.ArrayLike) -> npt.NDArray[np.float32]:
+        """The (k, n) Euclidean distances of k probe encodings to every entry row."""
+        matrix = np.asarray(probes, dtype=np.float32).reshape(-1, self._matrix.shape[1])
+        rows = [self._norms - 2.0 * self._products(probe) + probe @ probe for probe in matrix]
+        squared = np.stack(rows) if rows else np.empty((0, len(self._ids)), np.float32)
+        result: npt.NDArray[np.float32] = np.sqrt(np.maximum(squared, 0.0))
+        return result
+
+    def _products(self, probe: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        # Matrix-vector products over blocks of _BLOCK_ROWS rows, each of which OpenBLAS
+        # runs on the calling thread: a (k, 128) x (128, n) product, or one GEMV over
+        # 10,000 rows, goes to its worker threads and took 10-20 ms (median) on the loaded
+        # 2-core machine, against 0.12 ms in blocks (bench/bench_watchlist.py).
+        n = len(self._matrix)
+        if n <= _BLOCK_ROWS:
+            return self._matrix @ probe
+        return np.concatenate(
+            [self._matrix[i : i + _BLOCK_ROWS] @ probe for i in range(0, n, _BLOCK_ROWS)]
+        )
+
+    def screen(
+        self, encodings: Sequence[npt.ArrayLike], *, threshold: float
+    ) -> WatchlistHit | None:
+        """The nearest entry to any of `encodings` if within `threshold`, else None."""
+        if not len(self._ids) or not len(encodings):
+            return None
+        distances = self.distances(np.stack([np.asarray(e) for e in encodings]))
+        flat = int(np.argmin(distances))
+        best = float(distances.flat[flat])
+        if best > threshold:
+            return None
+        return WatchlistHit(entry_id=self._ids[flat % len(self._ids)], distance=best)

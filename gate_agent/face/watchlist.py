@@ -1,0 +1,120 @@
+"""The watchlist screen: every face the gate encoded for a decision is checked against it.
+
+The port-wide watchlist (banned identities, flagged people, persons of interest) travels in
+every gate's replica (`ReplicaSnapshot.watchlist`, sealed on disk with the rest of it). The
+gallery (`biometrics.WatchlistGallery`) is built from it once per installed replica; a
+screen is one matrix product over all entries at the strict `WATCHLIST_THRESHOLD`. A hit
+names its entry in the face evidence, and `gate_protocol.policy.decide()` denies with
+`watchlist` (and the alarm) whatever the credential, on the API and on the replica alike.
+Encodings and templates are never logged.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+import numpy.typing as npt
+from biometrics import WatchlistGallery, WatchlistHit
+from gate_protocol.replica import ReplicaIndex
+from gate_protocol.thresholds import WATCHLIST_THRESHOLD
+
+from gate_agent.face.step import FaceOutcome
+
+__all__ = ["WatchlistScreen", "WatchlistSeen", "build_watchlist"]
+
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class WatchlistSeen:
+    """A face in view (on the face track) matched a watchlist entry: an alarm, no decision."""
+
+    entry_id: str
+    distance: float
+
+    @property
+    def detail(self) -> str:
+        """The alarm's detail: which entry, how close (never the face)."""
+        return f"face in view matches watchlist entry {self.entry_id} ({self.distance:.3f})"
+
+
+def build_watchlist(index: ReplicaIndex) -> WatchlistGallery:
+    """The replica's watchlist as a gallery (an entry that does not decode is skipped)."""
+    ids: list[str] = []
+    templates: list[bytes] = []
+    for record in index.snapshot.watchlist:
+        try:
+            raw = base64.b64decode(record.encoding_b64, validate=True)
+        except (binascii.Error, ValueError):
+            continue
+        ids.append(record.entry_id)
+        templates.append(raw)
+    return WatchlistGallery(ids, templates)
+
+
+class WatchlistScreen:
+    """Screens a face outcome's encodings against the current replica's watchlist.
+
+    Args:
+        threshold: The strict watchlist distance (a hit is at or below it).
+    """
+
+    def __init__(self, *, threshold: float = WATCHLIST_THRESHOLD) -> None:
+        self._threshold = threshold
+        self._lock = threading.Lock()
+        self._gallery: tuple[ReplicaIndex, WatchlistGallery] | None = None
+        self._alarmed: set[int] = set()
+
+    def gallery(self, index: ReplicaIndex) -> WatchlistGallery:
+        """The gallery of this replica, built on first use (the loop swaps indexes whole)."""
+        with self._lock:
+            if self._gallery is None or self._gallery[0] is not index:
+                self._gallery = (index, build_watchlist(index))
+                _log.info("watchlist gallery built: %d faces", len(self._gallery[1]))
+            return self._gallery[1]
+
+    def hit(self, index: ReplicaIndex | None, outcome: FaceOutcome) -> WatchlistHit | None:
+        """The watchlist entry the outcome's face matches, if any."""
+        if index is None or not outcome.encodings or not index.snapshot.watchlist:
+            return None
+        return self.gallery(index).screen(outcome.encodings, threshold=self._threshold)
+
+    def sightings(
+        self,
+        index: ReplicaIndex | None,
+        tracks: Iterable[tuple[int, Sequence[npt.NDArray[np.float32]]]],
+    ) -> list[WatchlistSeen]:
+        """The tracks (id, encodings) whose face matches an entry, each track once only.
+
+        Called by the tracker thread after each frame, so a watchlisted face in view
+        raises its alarm whether or not anybody presents a credential.
+        """
+        if index is None or not index.snapshot.watchlist:
+            return []
+        gallery = self.gallery(index)
+        live = dict(tracks)
+        self._alarmed &= set(live)  # forgotten tracks' ids go (they are never reused)
+        seen = []
+        for track_id, encodings in live.items():
+            if track_id in self._alarmed or not encodings:
+                continue
+            hit = gallery.screen(encodings, threshold=self._threshold)
+            if hit is not None:
+                self._alarmed.add(track_id)
+                seen.append(WatchlistSeen(entry_id=hit.entry_id, distance=hit.distance))
+        return seen
+
+    def screen(self, index: ReplicaIndex | None, outcome: FaceOutcome) -> FaceOutcome:
+        """The outcome with the hit's entry in its evidence (unchanged without a hit)."""
+        found = self.hit(index, outcome)
+        if found is None:
+            return outcome
+        _log.warning("face matches watchlist entry %s", found.entry_id)
+        evidence = replace(outcome.evidence, watchlist_entry_id=found.entry_id)
+        return replace(outcome, evidence=evidence)

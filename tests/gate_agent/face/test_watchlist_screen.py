@@ -1,0 +1,128 @@
+import base64
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from biometrics import WatchlistGallery, template_to_bytes
+from gate_agent.face.step import FaceMatch, outcome_of
+from gate_agent.face.watchlist import WatchlistScreen
+from gate_protocol.replica import (
+    ReplicaDelta,
+    ReplicaIndex,
+    WatchlistRecord,
+    WatchlistSource,
+    apply_delta,
+)
+from gate_protocol.thresholds import WATCHLIST_THRESHOLD
+from testkit.agent.doubles import make_snapshot
+
+RNG = np.random.default_rng(18)
+FACES = (RNG.standard_normal((3, 128)) * 0.09).astype(np.float32)
+
+
+def record(entry_id: str, face: np.ndarray) -> WatchlistRecord:
+    return WatchlistRecord(
+        entry_id=entry_id,
+        source=WatchlistSource.PERSON_OF_INTEREST,
+        encoding_b64=base64.b64encode(template_to_bytes(face)).decode(),
+    )
+
+
+def test_the_gallery_finds_the_nearest_entry_within_the_threshold_only() -> None:
+    gallery = WatchlistGallery(
+        ["a", "b", "broken"], [template_to_bytes(FACES[0]), template_to_bytes(FACES[1]), b"x"]
+    )
+    assert len(gallery) == 2  # the broken template matches nobody
+    near = FACES[1] + 0.01
+    hit = gallery.screen([FACES[2], near], threshold=WATCHLIST_THRESHOLD)
+    assert hit is not None and hit.entry_id == "b" and hit.distance < 0.2
+    assert gallery.screen([FACES[2]], threshold=WATCHLIST_THRESHOLD) is None
+    assert WatchlistGallery([], []).screen([FACES[0]], threshold=1.0) is None
+    with pytest.raises(ValueError, match="one entry id per template"):
+        WatchlistGallery(["a"], [])
+
+
+def test_the_screen_names_the_entry_in_the_evidence_and_follows_the_replica() -> None:
+    snapshot = make_snapshot().model_copy(update={"watchlist": (record("poi:1", FACES[0]),)})
+    index = ReplicaIndex(snapshot)
+    screen = WatchlistScreen()
+    seen = outcome_of(
+        FaceMatch(seen=True, distance=0.3, encodings=(FACES[0] + 0.005,)),
+        None,
+        face_ms=1.0,
+        liveness_ms=None,
+    )
+    assert screen.screen(index, seen).evidence.watchlist_entry_id == "poi:1"
+    stranger = outcome_of(
+        FaceMatch(seen=True, distance=0.3, encodings=(FACES[2],)),
+        None,
+        face_ms=1.0,
+        liveness_ms=None,
+    )
+    assert screen.screen(index, stranger).evidence.watchlist_entry_id is None
+    # A delta that replaces the watchlist (the entry removed) is what the next screen sees.
+    delta = ReplicaDelta(
+        site_id=snapshot.site_id,
+        gate_id=snapshot.gate_id,
+        generated_at=datetime.now(UTC),
+        gate=snapshot.gate,
+        zone=snapshot.zone,
+        from_version=snapshot.version,
+        version=snapshot.version + 1,
+        watchlist=(),
+    )
+    emptied = ReplicaIndex(apply_delta(snapshot, delta))
+    assert screen.screen(emptied, seen).evidence.watchlist_entry_id is None
+    # A delta without a watchlist keeps the one the gate has.
+    kept = apply_delta(snapshot, delta.model_copy(update={"watchlist": None}))
+    assert kept.watchlist == snapshot.watchlist
+
+
+def test_a_large_gallery_in_blocks_gives_the_exact_nearest_entry() -> None:
+    rng = np.random.default_rng(3)
+    matrix = (rng.standard_normal((5000, 128)) * 0.09).astype(np.float32)
+    gallery = WatchlistGallery.from_matrix([f"e{i}" for i in range(5000)], matrix)
+    probe = matrix[4321] + 0.01
+    exact = np.sqrt(((matrix.astype(np.float64) - probe) ** 2).sum(axis=1))
+    assert np.allclose(gallery.distances(probe)[0], exact, atol=1e-4)
+    hit = gallery.screen([probe], threshold=WATCHLIST_THRESHOLD)
+    assert hit is not None and hit.entry_id == "e4321"
+
+
+def test_a_watchlisted_face_in_view_is_reported_once_per_track_even_without_a_credential(
+    tmp_path: Path,
+) -> None:
+    from gate_agent.face.identify import FaceIdentified, FaceIdentifier
+    from gate_agent.face.track import FaceTracks
+    from gate_agent.face.watchlist import WatchlistSeen
+    from gate_protocol.messages import AlarmKind
+    from testkit.agent.faces import ALICE, BOB, IMAGE, near, seen
+    from testkit.agent.loop import build
+
+    # Face identification is off at this gate: the track is only screened.
+    replica = make_snapshot().model_copy(update={"watchlist": (record("ban:9", BOB),)})
+    index = ReplicaIndex(replica)
+    tracks = FaceTracks(window_s=3.0, liveness_frames=5)
+    reports: list[object] = []
+    identifier = FaceIdentifier(
+        tracks=tracks,
+        replica=lambda: index,
+        report=reports.append,
+        margin=0.05,
+        require_liveness=True,
+    )
+    tracks.observe(seen(ALICE, near(BOB, 0.1)), image=IMAGE, at=10.0)
+    identifier(10.0)
+    tracks.observe(seen(ALICE, near(BOB, 0.1)), image=IMAGE, at=10.1)
+    identifier(10.1)  # the same track: no second alarm
+    assert len(reports) == 1
+    [found] = reports
+    assert isinstance(found, WatchlistSeen) and found.entry_id == "ban:9"
+    # The loop raises the watchlist alarm, durable in the outbox.
+    agent, outbox, _ = build(tmp_path)
+    agent.handle(FaceIdentified(found))
+    [pending] = outbox.alarms.pending(limit=5)
+    assert pending.message.alarm is AlarmKind.WATCHLIST
+    assert pending.message.detail is not None and "ban:9" in pending.message.detail
