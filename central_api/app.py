@@ -8,7 +8,8 @@ from functools import partial
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import JSONResponse, Response
 from gate_protocol.topics import (
     GateChannel,
     filter_all_gates,
@@ -18,6 +19,7 @@ from gate_protocol.topics import (
 from sqlalchemy import Engine
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -32,7 +34,7 @@ from central_api.decisions.entry import read_engine_of
 from central_api.decisions.inputs import preload_decision_inputs
 from central_api.decisions.lane import DecisionLane
 from central_api.decisions.live_reader import LiveReader, conninfo_of
-from central_api.errors import ServiceError
+from central_api.errors import BODY_TOO_LARGE, MAX_BODY_BYTES, ServiceError
 from central_api.gc_watch import watch_gc
 from central_api.ingest.worker import IngestWorker
 from central_api.routes import (
@@ -60,7 +62,6 @@ logger = logging.getLogger(__name__)
 
 # The longest a starting server waits for its decision inputs before it serves anyway.
 _PRELOAD_WAIT_S = 120.0
-MAX_BODY_BYTES = 4 * 1024 * 1024  # a 500-event batch is well under 1 MiB
 _INGEST_CHANNELS = (GateChannel.EVENT, GateChannel.ALARM, GateChannel.STATUS, GateChannel.STATE)
 
 
@@ -193,6 +194,12 @@ def _install_handlers(app: FastAPI) -> None:
     async def service_error(request: Request, exc: ServiceError) -> JSONResponse:
         return JSONResponse({"detail": exc.message}, status_code=exc.status_code)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 413:  # the streaming limit's own wording is Starlette's
+            return JSONResponse({"detail": BODY_TOO_LARGE}, status_code=413)
+        return await http_exception_handler(request, exc)
+
     @app.exception_handler(IntegrityError)
     async def integrity_error(request: Request, exc: IntegrityError) -> JSONResponse:
         logger.info("integrity error on %s: %s", request.url.path, exc.orig)
@@ -242,9 +249,7 @@ class BodyLimit:
                 if name == b"content-length" and (
                     not value.isdigit() or int(value) > MAX_BODY_BYTES
                 ):
-                    response = JSONResponse(
-                        {"detail": f"request body over {MAX_BODY_BYTES} bytes"}, status_code=413
-                    )
+                    response = JSONResponse({"detail": BODY_TOO_LARGE}, status_code=413)
                     await response(scope, receive, send)
                     return
         await self.app(scope, receive, send)
