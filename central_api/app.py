@@ -55,6 +55,7 @@ from central_api.routes.gate_uploads import router as gate_uploads_router
 from central_api.security.headers import SecurityHeaders
 from central_api.security.login_throttle import LoginThrottle
 from central_api.security.strict_json import StrictJsonBody
+from central_api.security.throttle_storage import SqlThrottleStorage
 
 __all__ = ["MAX_BODY_BYTES", "BodyLimit", "create_app"]
 
@@ -153,7 +154,8 @@ def create_app(
     app.state.live_reader = LiveReader(conninfo_of(engine)) if is_postgres(engine) else None
     app.state.bus = bus
     app.state.ingest = worker
-    app.state.login_throttle = LoginThrottle()  # failed logins, per account and address
+    # Failed logins, per account and address, counted in the database for every worker.
+    app.state.login_throttle = LoginThrottle(SqlThrottleStorage(engine))
     app.state.decision_cache = DecisionCache(
         preload=partial(preload_decision_inputs, engine=engine), freeze_gc=server
     )

@@ -64,6 +64,7 @@ from central_api.models.sites import (
     ZoneCreate,
     ZonePublic,
 )
+from central_api.models.throttle import ThrottleEntry
 from central_api.models.versions import DecisionDataChange, DecisionDataVersion
 
 __all__ = [
@@ -91,6 +92,7 @@ __all__ = [
     "DeadLetter",
     "DeadLetterPublic",
     "DecisionDataChange",
+    "ThrottleEntry",
     "DecisionDataVersion",
     "FaceTemplate",
     "FaceTemplatePublic",
