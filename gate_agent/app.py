@@ -15,7 +15,7 @@ from gate_protocol.topics import GateChannel
 
 from gate_agent.camera.frame_pump import CodeScanner, CodeSeen, FramePump, load_code_scanner
 from gate_agent.camera.frames import FrameSource, open_frame_source
-from gate_agent.config import AgentConfig, ConfigError, read_secret
+from gate_agent.config import AgentConfig, ConfigError, read_strong_secret
 from gate_agent.decision.admission import Admission
 from gate_agent.decision.decider import FaceSettings, PresentationDecider, ReplicaView
 from gate_agent.decision.recorder import EventRecorder
@@ -74,9 +74,10 @@ class AgentApp:
     ) -> None:
         self.config = config
         if gate_key is None:
-            gate_key = read_secret(config.api.gate_key_env, what="API gate key") or ""
-        if mqtt_password is None and config.mqtt.username is not None:
-            mqtt_password = read_secret(config.mqtt.password_env, what="MQTT password")
+            gate_key = read_strong_secret(config.api.gate_key_env, what="API gate key")
+        password_env = config.mqtt.password_env
+        if mqtt_password is None and config.mqtt.username is not None and password_env:
+            mqtt_password = read_strong_secret(password_env, what="MQTT password")
         self.inbox: queue.Queue[InboxItem] = queue.Queue()
         store = ReplicaStore(config.replica_path, key=replica_key_from_env(config.replica_key_env))
         self.outbox = Outbox(
