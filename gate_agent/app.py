@@ -79,7 +79,11 @@ class AgentApp:
         if mqtt_password is None and config.mqtt.username is not None and password_env:
             mqtt_password = read_strong_secret(password_env, what="MQTT password")
         self.inbox: queue.Queue[InboxItem] = queue.Queue()
-        store = ReplicaStore(config.replica_path, key=replica_key_from_env(config.replica_key_env))
+        store = ReplicaStore(
+            config.replica_path,
+            key=replica_key_from_env(config.replica_key_env),
+            bridge_keys_path=config.bridge_command_keys_path,
+        )
         self.outbox = Outbox(
             config.outbox.path,
             max_unsent=config.outbox.max_unsent,

@@ -286,6 +286,12 @@ class AgentConfig(_Section):
     replica_path: Path = Field(
         default=Path("var/agent-replica.json"), description="Where the replica is kept on disk"
     )
+    bridge_command_keys_path: Path | None = Field(
+        default=None,
+        description="File the agent writes, at every replica sync, with the gate's public "
+        "command keys (current and not yet retired) for its bridge's command_keys_file; on "
+        "this host, writable by the agent only",
+    )
     replica_key_env: str | None = Field(
         default=None,
         description="Environment variable with the base64 AES-256 key that seals the replica "
