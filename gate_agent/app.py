@@ -19,7 +19,7 @@ from gate_agent.config import AgentConfig, ConfigError, read_strong_secret
 from gate_agent.decision.admission import Admission
 from gate_agent.decision.decider import FaceSettings, PresentationDecider, ReplicaView
 from gate_agent.decision.recorder import EventRecorder
-from gate_agent.decision.replica_store import ReplicaStore, replica_key_from_env, view_at_start
+from gate_agent.decision.replica_store import agent_replica_store, view_at_start
 from gate_agent.decision.tailgate import TailgateWatch
 from gate_agent.decision.turnstile import OpenTracker, replica_command_signer
 from gate_agent.face.identify import Ambiguous, FaceIdentified, FaceIdentifier, Identified
@@ -75,15 +75,10 @@ class AgentApp:
         self.config = config
         if gate_key is None:
             gate_key = read_strong_secret(config.api.gate_key_env, what="API gate key")
-        password_env = config.mqtt.password_env
-        if mqtt_password is None and config.mqtt.username is not None and password_env:
-            mqtt_password = read_strong_secret(password_env, what="MQTT password")
+        if mqtt_password is None and config.mqtt.username and config.mqtt.password_env:
+            mqtt_password = read_strong_secret(config.mqtt.password_env, what="MQTT password")
         self.inbox: queue.Queue[InboxItem] = queue.Queue()
-        store = ReplicaStore(
-            config.replica_path,
-            key=replica_key_from_env(config.replica_key_env),
-            bridge_keys_path=config.bridge_command_keys_path,
-        )
+        store = agent_replica_store(config)
         self.outbox = Outbox(
             config.outbox.path,
             max_unsent=config.outbox.max_unsent,

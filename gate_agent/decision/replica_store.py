@@ -31,13 +31,14 @@ from gate_protocol.replica import ReplicaError, ReplicaIndex, ReplicaSnapshot, a
 from gate_protocol.secret_strength import WeakSecretError, check_key_bytes, dev_mode_from_env
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
-from gate_agent.config import ConfigError, read_secret
+from gate_agent.config import AgentConfig, ConfigError, read_secret
 from gate_agent.decision.decider import ReplicaView
 from gate_agent.links.api_client import ApiClient
 from gate_agent.outbox.store import Outbox
 
 __all__ = [
     "ReplicaStore",
+    "agent_replica_store",
     "StoredReplica",
     "SyncResult",
     "decode_replica_key",
@@ -201,6 +202,19 @@ def replica_key_from_env(env_name: str | None) -> bytes | None:
     except ValueError as exc:
         raise ConfigError(f"{env_name}: {exc}") from None
     return key
+
+
+def agent_replica_store(config: AgentConfig) -> ReplicaStore:
+    """The agent's replica store as its config describes it (key, bridge key file).
+
+    Raises:
+        ConfigError: The replica key is missing, malformed or weak.
+    """
+    return ReplicaStore(
+        config.replica_path,
+        key=replica_key_from_env(config.replica_key_env),
+        bridge_keys_path=config.bridge_command_keys_path,
+    )
 
 
 def view_at_start(store: ReplicaStore, outbox: Outbox, *, site: str, gate: str) -> ReplicaView:

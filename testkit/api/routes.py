@@ -36,7 +36,7 @@ def state_changing_endpoints(app: FastAPI) -> list[tuple[str, str]]:
         {
             (method, route.path)
             for route in api_routes(app)
-            for method in route.methods
+            for method in route.methods or ()
             if method not in _SAFE
         }
     )
