@@ -8,7 +8,8 @@ from functools import partial
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import JSONResponse, Response
 from gate_protocol.topics import (
     GateChannel,
     filter_all_gates,
@@ -18,6 +19,7 @@ from gate_protocol.topics import (
 from sqlalchemy import Engine
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -32,7 +34,7 @@ from central_api.decisions.entry import read_engine_of
 from central_api.decisions.inputs import preload_decision_inputs
 from central_api.decisions.lane import DecisionLane
 from central_api.decisions.live_reader import LiveReader, conninfo_of
-from central_api.errors import ServiceError
+from central_api.errors import BODY_TOO_LARGE, MAX_BODY_BYTES, ServiceError
 from central_api.gc_watch import watch_gc
 from central_api.ingest.worker import IngestWorker
 from central_api.routes import (
@@ -58,6 +60,7 @@ from central_api.routes.visitors import router as visitors_router
 from central_api.security.headers import SecurityHeaders
 from central_api.security.login_throttle import LoginThrottle
 from central_api.security.strict_json import StrictJsonBody
+from central_api.security.throttle_storage import SqlThrottleStorage
 
 __all__ = ["MAX_BODY_BYTES", "BodyLimit", "create_app"]
 
@@ -65,7 +68,6 @@ logger = logging.getLogger(__name__)
 
 # The longest a starting server waits for its decision inputs before it serves anyway.
 _PRELOAD_WAIT_S = 120.0
-MAX_BODY_BYTES = 4 * 1024 * 1024  # a 500-event batch is well under 1 MiB
 _INGEST_CHANNELS = (GateChannel.EVENT, GateChannel.ALARM, GateChannel.STATUS, GateChannel.STATE)
 
 
@@ -157,7 +159,8 @@ def create_app(
     app.state.live_reader = LiveReader(conninfo_of(engine)) if is_postgres(engine) else None
     app.state.bus = bus
     app.state.ingest = worker
-    app.state.login_throttle = LoginThrottle()  # failed logins, per account and address
+    # Failed logins, per account and address, counted in the database for every worker.
+    app.state.login_throttle = LoginThrottle(SqlThrottleStorage(engine))
     app.state.decision_cache = DecisionCache(
         preload=partial(preload_decision_inputs, engine=engine), freeze_gc=server
     )
@@ -202,6 +205,12 @@ def _install_handlers(app: FastAPI) -> None:
     @app.exception_handler(ServiceError)
     async def service_error(request: Request, exc: ServiceError) -> JSONResponse:
         return JSONResponse({"detail": exc.message}, status_code=exc.status_code)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 413:  # the streaming limit's own wording is Starlette's
+            return JSONResponse({"detail": BODY_TOO_LARGE}, status_code=413)
+        return await http_exception_handler(request, exc)
 
     @app.exception_handler(IntegrityError)
     async def integrity_error(request: Request, exc: IntegrityError) -> JSONResponse:
@@ -252,9 +261,7 @@ class BodyLimit:
                 if name == b"content-length" and (
                     not value.isdigit() or int(value) > MAX_BODY_BYTES
                 ):
-                    response = JSONResponse(
-                        {"detail": f"request body over {MAX_BODY_BYTES} bytes"}, status_code=413
-                    )
+                    response = JSONResponse({"detail": BODY_TOO_LARGE}, status_code=413)
                     await response(scope, receive, send)
                     return
         await self.app(scope, receive, send)

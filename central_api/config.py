@@ -13,6 +13,7 @@ import os
 import secrets
 from pathlib import Path
 from typing import Annotated, Self
+from urllib.parse import unquote, urlsplit
 
 from gate_protocol.broker_accounts import connection_user, derived_url
 from gate_protocol.mqtt_connection import MqttConnection, MqttConnectionError
@@ -321,6 +322,9 @@ def _check_strength(settings: Settings, template_key: bytes, signing_seed: bytes
         for name, value in texts.items():
             if value is not None:
                 check_secret_text(name, value.get_secret_value())
+        broker_password = urlsplit(settings.mqtt_url or "").password
+        if broker_password:
+            check_secret_text("the broker password in MQTT_URL", unquote(broker_password))
         check_key_bytes("PORTGATE_TEMPLATE_KEY", template_key)
         if signing_seed is not None:
             check_key_bytes("PORTGATE_PASS_SIGNING_KEY", signing_seed)

@@ -7,7 +7,19 @@ ServiceError
 └── InvalidError    -> 422
 """
 
-__all__ = ["ConflictError", "ForbiddenError", "InvalidError", "NotFoundError", "ServiceError"]
+__all__ = [
+    "BODY_TOO_LARGE",
+    "MAX_BODY_BYTES",
+    "ConflictError",
+    "ForbiddenError",
+    "InvalidError",
+    "NotFoundError",
+    "ServiceError",
+]
+
+MAX_BODY_BYTES = 4 * 1024 * 1024  # a 500-event batch is well under 1 MiB
+# One wording for a body over the limit, declared (Content-Length) or counted as it arrives.
+BODY_TOO_LARGE = f"request body over {MAX_BODY_BYTES} bytes"
 
 
 class ServiceError(Exception):

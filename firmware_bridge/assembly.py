@@ -5,6 +5,7 @@ from collections.abc import Mapping
 
 from gate_protocol.messages import NodeState, NodeStatus, encode_message
 from gate_protocol.mqtt_connection import LastWill, MqttConnectionError
+from gate_protocol.secret_strength import WeakSecretError, check_secret_text, dev_mode_from_env
 from gate_protocol.topics import GateChannel, GateTopic, NodeKind, build_topic
 
 from firmware_bridge.bus import MqttBus
@@ -68,13 +69,19 @@ def build_bus(config: BridgeConfig, *, environ: Mapping[str, str] | None = None)
     """The MQTT bus of a bridge, with its retained offline status as last will.
 
     Raises:
-        ConfigError: A user name is configured but its password variable is not set, or a
-            TLS file cannot be used.
+        ConfigError: A user name is configured but its password variable is not set, the
+            password is weak (not in dev mode: named, with the reason), or a TLS file
+            cannot be used.
     """
     env = os.environ if environ is None else environ
     password = env.get(config.mqtt.password_env)
     if config.mqtt.username is not None and not password:
         raise ConfigError(f"MQTT password missing: set {config.mqtt.password_env}")
+    if password and not dev_mode_from_env(env):
+        try:
+            check_secret_text(f"{config.mqtt.password_env} (MQTT password)", password)
+        except WeakSecretError as exc:
+            raise ConfigError(str(exc)) from None
     # The last will is the bridge's retained offline status, as Bridge.stop() publishes it.
     will_topic = GateTopic(
         site=config.site, gate=config.gate, channel=GateChannel.STATUS, node=NodeKind.BRIDGE

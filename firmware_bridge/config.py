@@ -198,6 +198,12 @@ class BridgeConfig(_Strict):
         description="The gate's public command keys (raw base64 or PEM) by key id, as printed "
         "by `portgate gates command-keys`; old and new during a rotation.",
     )
+    command_keys_file: Path | None = Field(
+        None,
+        description="The file the gate's agent writes with the gate's current public command "
+        "keys (its bridge_command_keys_path, on this host); re-read when it changes, so "
+        "rotation and retirement need no restart. Added to command_keys.",
+    )
     signed_command_max_age_s: Annotated[float, Field(gt=0, le=60)] = Field(
         10.0, description="A signed command issued longer ago than this is refused."
     )
@@ -224,11 +230,11 @@ class BridgeConfig(_Strict):
         if self.command_retention_s <= self.max_command_lifetime_s + self.expiry_skew_s:
             # Otherwise a replayed command could outlive the memory of its execution.
             raise ValueError("command_retention_s must exceed max_command_lifetime_s + skew")
-        if self.require_signed_commands and not self.command_keys:
+        if self.require_signed_commands and not (self.command_keys or self.command_keys_file):
             raise ValueError(
-                "require_signed_commands needs the gate's public keys in command_keys "
-                "(`portgate gates command-keys GATE`), or require_signed_commands: false "
-                "while the site migrates"
+                "require_signed_commands needs the gate's public keys: command_keys_file "
+                "(written by the gate's agent) or command_keys (`portgate gates command-keys "
+                "GATE`), or require_signed_commands: false while the site migrates"
             )
         self.command_keyring()  # a key that does not load is refused when the file is read
         return self

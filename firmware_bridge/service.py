@@ -35,6 +35,7 @@ from pydantic import ValidationError
 
 from firmware_bridge.bus import BusConnected, BusItem, BusMessage, MessageBus
 from firmware_bridge.command_check import check_command
+from firmware_bridge.command_keys import CommandKeySource
 from firmware_bridge.command_log import CommandLog
 from firmware_bridge.config import BridgeConfig
 from firmware_bridge.drivers.base import (
@@ -91,7 +92,12 @@ class Bridge:
             retention_s=config.command_retention_s,
             max_entries=config.command_log_max,
         )
-        self._keyring = config.command_keyring()
+        self._keys = CommandKeySource(
+            site=config.site,
+            gate=config.gate,
+            static=config.command_keyring(),
+            path=config.command_keys_file,
+        )
         self._out = GatePublisher(
             bus=bus, site=config.site, gate=config.gate, version=VERSION, wall_clock=wall_clock
         )
@@ -271,7 +277,7 @@ class Bridge:
             command,
             site=self.config.site,
             gate=self.config.gate,
-            keyring=self._keyring,
+            keyring=self._keys.keyring(),
             now=now,
             max_age_s=self.config.signed_command_max_age_s + self.config.expiry_skew_s,
         )

@@ -15,11 +15,11 @@ from gate_protocol.topics import GateChannel
 
 from gate_agent.camera.frame_pump import CodeScanner, CodeSeen, FramePump, load_code_scanner
 from gate_agent.camera.frames import FrameSource, open_frame_source
-from gate_agent.config import AgentConfig, ConfigError, read_secret
+from gate_agent.config import AgentConfig, ConfigError, read_strong_secret
 from gate_agent.decision.admission import Admission
 from gate_agent.decision.decider import FaceSettings, PresentationDecider, ReplicaView
 from gate_agent.decision.recorder import EventRecorder
-from gate_agent.decision.replica_store import ReplicaStore, replica_key_from_env, view_at_start
+from gate_agent.decision.replica_store import agent_replica_store, view_at_start
 from gate_agent.decision.tailgate import TailgateWatch
 from gate_agent.decision.turnstile import OpenTracker, replica_command_signer
 from gate_agent.face.identify import FaceFound, FaceIdentified, FaceIdentifier
@@ -74,11 +74,11 @@ class AgentApp:
     ) -> None:
         self.config = config
         if gate_key is None:
-            gate_key = read_secret(config.api.gate_key_env, what="API gate key") or ""
-        if mqtt_password is None and config.mqtt.username is not None:
-            mqtt_password = read_secret(config.mqtt.password_env, what="MQTT password")
+            gate_key = read_strong_secret(config.api.gate_key_env, what="API gate key")
+        if mqtt_password is None and config.mqtt.username and config.mqtt.password_env:
+            mqtt_password = read_strong_secret(config.mqtt.password_env, what="MQTT password")
         self.inbox: queue.Queue[InboxItem] = queue.Queue()
-        store = ReplicaStore(config.replica_path, key=replica_key_from_env(config.replica_key_env))
+        store = agent_replica_store(config)
         self.outbox = Outbox(
             config.outbox.path,
             max_unsent=config.outbox.max_unsent,

@@ -14,6 +14,7 @@ import yaml
 from gate_protocol.ids import Id
 from gate_protocol.messages import Direction
 from gate_protocol.mqtt_settings import MqttClientSettings
+from gate_protocol.secret_strength import WeakSecretError, check_secret_text, dev_mode_from_env
 from gate_protocol.topics import TopicError, validate_id
 from pydantic import (
     BaseModel,
@@ -38,6 +39,7 @@ __all__ = [
     "TurnstileConfig",
     "load_config",
     "read_secret",
+    "read_strong_secret",
 ]
 
 
@@ -284,6 +286,12 @@ class AgentConfig(_Section):
     replica_path: Path = Field(
         default=Path("var/agent-replica.json"), description="Where the replica is kept on disk"
     )
+    bridge_command_keys_path: Path | None = Field(
+        default=None,
+        description="File the agent writes, at every replica sync, with the gate's public "
+        "command keys (current and not yet retired) for its bridge's command_keys_file; on "
+        "this host, writable by the agent only",
+    )
     replica_key_env: str | None = Field(
         default=None,
         description="Environment variable with the base64 AES-256 key that seals the replica "
@@ -336,6 +344,22 @@ def load_config(path: Path) -> AgentConfig:
         return AgentConfig.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(f"{path}: {exc}") from None
+
+
+def read_strong_secret(env_name: str, *, what: str) -> str:
+    """Read a secret that must be random (the gate key, the broker password) and check it.
+
+    Raises:
+        ConfigError: the variable is not set, or (not in dev mode) the value is weak: the
+            message names the variable and says why (`gate_protocol.secret_strength`).
+    """
+    value = read_secret(env_name, what=what) or ""
+    if not dev_mode_from_env():
+        try:
+            check_secret_text(f"{env_name} ({what})", value)
+        except WeakSecretError as exc:
+            raise ConfigError(str(exc)) from None
+    return value
 
 
 def read_secret(env_name: str | None, *, what: str) -> str | None:

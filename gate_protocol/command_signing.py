@@ -3,9 +3,11 @@
 Each gate has its own command key (a key id, as for passes, and an Ed25519 key pair). The
 central API holds the private keys and signs the remote opens it publishes; the gate's
 agent gets its gate's current private key through its replica and signs the commands it
-publishes; the bridge holds only public keys (its YAML config), so a bridge host or a leaked
-bridge config cannot forge an opening. During a rotation the bridge lists the old and the
-new public key and accepts both until the old one is retired.
+publishes; the bridge holds only public keys, so a bridge host or a leaked bridge config
+cannot forge an opening. The bridge gets them from its YAML config (``command_keys``) and,
+without a restart, from the file its agent writes from the replica (`CommandKeyList`, which
+lists the current key and those not yet retired): a rotation reaches the bridge with the
+agent's next sync, and a retired key leaves it the same way.
 
 The signature covers every field of the command but itself (the command id, lane,
 direction, pulse, issued and expiry times, issuer, reason, the key id) and the site and gate
@@ -23,12 +25,15 @@ from datetime import datetime, timedelta
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from pydantic import BaseModel, ConfigDict, Field
 
+from gate_protocol.ids import Id
 from gate_protocol.messages import OpenCommand
 from gate_protocol.passes.keys import PassKeyring, check_key_id, load_private_key
-from gate_protocol.replica import ReplicaSnapshot
+from gate_protocol.replica import PassKeyRecord, ReplicaSnapshot
 
 __all__ = [
+    "CommandKeyList",
     "CommandKeyring",
     "CommandSigner",
     "command_refusal",
@@ -40,6 +45,41 @@ __all__ = [
 CommandKeyring = PassKeyring
 
 _DOMAIN = b"portgate/open-command/v1\n"
+
+
+class CommandKeyList(BaseModel):
+    """The public command keys one gate's bridge accepts, as its agent hands them over.
+
+    Written by the agent from its replica (the current key and those not yet retired) to a
+    file only the gate's own host can write; the bridge reads it again when it changes.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    site_id: Id
+    gate_id: Id
+    replica_version: int = Field(ge=0)
+    keys: tuple[PassKeyRecord, ...] = Field(default=(), max_length=64)
+
+    @classmethod
+    def of_replica(cls, snapshot: ReplicaSnapshot) -> CommandKeyList:
+        """The keys a replica says the gate's bridge must accept."""
+        return cls(
+            site_id=snapshot.site_id,
+            gate_id=snapshot.gate_id,
+            replica_version=snapshot.version,
+            keys=snapshot.command_public_keys,
+        )
+
+    def keyring(self, *, site: str, gate: str) -> CommandKeyring:
+        """The keys as a keyring, for the bridge of `site`/`gate` only.
+
+        Raises:
+            ValueError: The list is another gate's, or a key does not load.
+        """
+        if (self.site_id, self.gate_id) != (site, gate):
+            raise ValueError(f"command keys of {self.site_id}/{self.gate_id}, not {site}/{gate}")
+        return PassKeyring.from_entries({k.key_id: k.public_key_b64 for k in self.keys})
 
 
 def signed_bytes(command: OpenCommand, *, site: str, gate: str) -> bytes:

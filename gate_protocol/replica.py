@@ -101,6 +101,10 @@ class _Gate(_Model):
     # Every snapshot and delta carries the current key whole, so a rotation reaches the gate
     # with the next sync of either kind.
     command_key: CommandKeyRecord | None = None
+    # The public halves of every command key the gate's bridge must accept (the current one
+    # and those not yet retired), carried whole like the key: the agent hands them to its
+    # bridge (`gate_protocol.command_signing.CommandKeyList`).
+    command_public_keys: tuple[PassKeyRecord, ...] = Field(default=(), max_length=64)
 
 
 class ReplicaSnapshot(_Gate):
@@ -215,6 +219,7 @@ def apply_delta(snapshot: ReplicaSnapshot, delta: ReplicaDelta) -> ReplicaSnapsh
         zone=delta.zone,
         threat_level=delta.threat_level,
         command_key=delta.command_key,
+        command_public_keys=delta.command_public_keys,
         version=delta.version,
         persons=persons,
         credentials=tuple(c for c in credentials if c.person_id not in gone_people),

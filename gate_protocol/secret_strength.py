@@ -1,7 +1,8 @@
 """How strong a secret must be for a service to start: one checker for every secret read.
 
-Each service checks its secrets where it reads them (the API's settings, the agent's
-replica key) and refuses to start with a message that names the secret and says why:
+Each service checks its secrets where it reads them (the API's settings and the broker
+password in its ``MQTT_URL``, the agent's replica key, gate key and broker password, the
+bridge's broker password) and refuses to start with a message that names the secret and says why:
 too short, a known placeholder, a repeated pattern, too little randomness, or a key of
 the wrong size. The estimate of randomness is the text's character entropy times its
 length: it rejects the obvious (``foo``, ``aaaa…``, ``changeme…``) and accepts what
@@ -13,6 +14,7 @@ checks, never the format checks.
 import math
 import os
 from collections import Counter
+from collections.abc import Mapping
 
 __all__ = [
     "DEV_MODE_ENV",
@@ -35,9 +37,14 @@ class WeakSecretError(ValueError):
     """A secret too weak to start with; the message names it and says why."""
 
 
-def dev_mode_from_env() -> bool:
-    """Whether ``PORTGATE_DEV_MODE`` is set to a true value (tests and the demo)."""
-    return os.environ.get(DEV_MODE_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+def dev_mode_from_env(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether ``PORTGATE_DEV_MODE`` is set to a true value (tests and the demo).
+
+    Args:
+        environ: The environment to read (default: this process's).
+    """
+    env = os.environ if environ is None else environ
+    return env.get(DEV_MODE_ENV, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def check_secret_text(name: str, value: str, *, min_chars: int = MIN_SECRET_CHARS) -> None:

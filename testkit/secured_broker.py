@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+from portgate.broker.mosquitto_auth import new_password
 from portgate.broker.mosquitto_files import BrokerFiles, render_mosquitto_conf, write_broker_files
 from portgate.broker.site_config import SiteConfig, broker_users
 from testkit.mosquitto import MosquittoProcess, start_mosquitto
@@ -32,7 +33,8 @@ def site_environ(site: SiteConfig, passwords: Mapping[str, str] | None = None) -
 
     Args:
         site: The site (its users come from `broker_users`).
-        passwords: Chosen passwords by user name; the others are ``pw-<user>-0123456789``.
+        passwords: Chosen passwords by user name; the others are random, as strong as the
+            ones `portgate broker users` generates (the services check their strength).
 
     Raises:
         ValueError: A chosen password for a user the site does not have, or a derived one
@@ -43,7 +45,7 @@ def site_environ(site: SiteConfig, passwords: Mapping[str, str] | None = None) -
     for user in broker_users(site):
         if user.derived_from is not None:
             continue
-        environ[user.password_env] = chosen.pop(user.username, f"pw-{user.username}-0123456789")
+        environ[user.password_env] = chosen.pop(user.username, "") or new_password()
     if chosen:
         raise ValueError(f"no broker user with a password of its own: {sorted(chosen)}")
     return environ

@@ -77,3 +77,27 @@ def test_compose_edge_configs_validate_and_beat_where_the_healthcheck_looks() ->
     assert (agent.site, agent.gate) == (bridge.site, bridge.gate)
     assert agent.replica_key_env == "PORTGATE_REPLICA_KEY"  # templates sealed on disk
     assert "--heartbeat /var/lib/portgate/heartbeat" in (ROOT / "docker" / "Dockerfile").read_text()
+
+
+def test_the_stacks_bridge_requires_signed_commands_with_keys_only_its_agent_writes() -> None:
+    from firmware_bridge.config import load_bridge_config
+    from gate_agent.config import load_config
+
+    agent = load_config(ROOT / "configs" / "docker" / "agent.yaml")
+    bridge = load_bridge_config(ROOT / "configs" / "docker" / "bridge.yaml")
+    assert bridge.require_signed_commands and not bridge.command_keys
+    assert bridge.command_keys_file is not None
+    assert bridge.command_keys_file == agent.bridge_command_keys_path
+    services = yaml.safe_load(compose_config(SECRETS).stdout)["services"]
+    folder = str(bridge.command_keys_file.parent)
+
+    def mounts(service: str) -> list[list[str]]:
+        # docker-compose v1 prints the short syntax: SOURCE:TARGET[:MODE]
+        volumes = [str(v).split(":") for v in services[service].get("volumes", [])]
+        return [v for v in volumes if v[1] == folder]
+
+    (agent_mount,), (bridge_mount,) = mounts("agent"), mounts("bridge")
+    assert agent_mount[0] == bridge_mount[0], "one volume, shared"
+    assert agent_mount[2:] in ([], ["rw"]), "the agent writes the keys"
+    assert bridge_mount[2:] == ["ro"], "the bridge cannot write its own keys"
+    assert all(not mounts(name) for name in ("mosquitto", "postgres", "api"))

@@ -8,18 +8,13 @@ from central_api.deps import SessionDep, SettingsDep
 from central_api.enroll.gallery import FaceGallery
 from central_api.enroll.photos import PhotoContext
 from central_api.enroll.settings import EnrollSettings, get_enroll_settings
-from central_api.security.pages import CsrfGuard
 
 __all__ = [
-    "CSRF_CHECKED",
     "EnrollSessionDep",
     "EnrollSettingsDep",
     "GalleryDep",
     "PhotoContextDep",
 ]
-
-# Changes made with the session cookie must carry the page's CSRF token (bearer calls pass).
-CSRF_CHECKED = [Depends(CsrfGuard())]
 
 
 def get_gallery(request: Request) -> FaceGallery:

@@ -83,6 +83,7 @@ from central_api.models.sites import (
     ZoneCreate,
     ZonePublic,
 )
+from central_api.models.throttle import ThrottleEntry
 from central_api.models.versions import DecisionDataChange, DecisionDataVersion
 from central_api.models.visitors import (
     IdDocumentKind,
@@ -137,6 +138,7 @@ __all__ = [
     "DeadLetter",
     "DeadLetterPublic",
     "DecisionDataChange",
+    "ThrottleEntry",
     "DecisionDataVersion",
     "FaceTemplate",
     "FaceTemplatePublic",

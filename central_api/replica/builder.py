@@ -47,7 +47,7 @@ from central_api.replica.records import (
     zone_rules,
 )
 from central_api.replica.watchlist import watchlist_changed, watchlist_entries
-from central_api.security.command_keys import replica_command_key
+from central_api.security.command_keys import public_command_keys, replica_command_key
 from central_api.security.stored_templates import usable_template
 
 __all__ = ["REMOVED_TEMPLATES_KEY", "allowed_person_ids", "build_replica"]
@@ -133,6 +133,11 @@ def build_replica(
         # The gate's own signing key only: its agent signs the OpenCommands it publishes.
         "command_key": replica_command_key(
             session=session, gate_id=gate.id, seal_key=template_key, actor="system"
+        ),
+        # After the key above (made on first use): what the gate's bridge must accept.
+        "command_public_keys": tuple(
+            PassKeyRecord(key_id=k, public_key_b64=v)
+            for k, v in public_command_keys(session=session, gate_id=gate.id).items()
         ),
     }
     changes: Sequence[ReplicaChange] = ()

@@ -8,7 +8,6 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from central_api.deps import SessionDep, SettingsDep
-from central_api.enroll.deps import CSRF_CHECKED
 from central_api.models import PersonOfInterestCreate, PersonOfInterestPublic
 from central_api.models.security import Role
 from central_api.routes.desk.photos import read_upload
@@ -40,7 +39,6 @@ AuthorityUser = Annotated[UserPrincipal, Depends(_port_wide)]
     "/persons-of-interest",
     response_model=PersonOfInterestPublic,
     status_code=201,
-    dependencies=CSRF_CHECKED,
 )
 def add(
     photo: Annotated[UploadFile, File()],
@@ -77,7 +75,7 @@ def list_all(session: SessionDep, authority: AuthorityUser) -> list[PersonOfInte
     return list_persons_of_interest(session=session)
 
 
-@router.delete("/persons-of-interest/{poi_id}", status_code=204, dependencies=CSRF_CHECKED)
+@router.delete("/persons-of-interest/{poi_id}", status_code=204)
 def remove(poi_id: IdPath, session: SessionDep, authority: AuthorityUser) -> None:
     """Take a person of interest off the watchlist (404 when there is none by that id)."""
     remove_person_of_interest(session=session, poi_id=poi_id, actor=authority.actor)

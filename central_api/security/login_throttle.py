@@ -7,8 +7,9 @@ One client address may fail `ADDRESS_FAILURES` times within `ADDRESS_WINDOW`, wh
 accounts it tries; other addresses are not affected. Both are time-bounded, so nobody can
 lock an account, or everybody, for longer than a window.
 
-The counters live in this process's memory: each API worker process keeps its own, so with
-N workers an attacker gets at most N times the attempts.
+The counters live in the storage the throttle is built with: the API gives it the
+database's (`central_api.security.throttle_storage`), so every worker process of one API
+counts the same failures and N workers allow no more attempts than one.
 """
 
 import math
@@ -16,7 +17,7 @@ import time
 from dataclasses import dataclass
 
 from limits import RateLimitItem, RateLimitItemPerMinute
-from limits.storage import MemoryStorage
+from limits.storage import Storage
 from limits.strategies import MovingWindowRateLimiter
 
 __all__ = ["LoginRefused", "LoginThrottle", "ThrottleNotice"]
@@ -46,18 +47,19 @@ class ThrottleNotice:
 
 
 class LoginThrottle:
-    """Per-account and per-address counters of failed logins, in memory."""
+    """Per-account and per-address counters of failed logins, in `storage`."""
 
     def __init__(
         self,
+        storage: Storage,
         *,
         account_failures: int = ACCOUNT_FAILURES,
         account_window_minutes: int = ACCOUNT_WINDOW_MINUTES,
         address_failures: int = ADDRESS_FAILURES,
         address_window_minutes: int = ADDRESS_WINDOW_MINUTES,
     ) -> None:
-        """Limits as counts per window; the defaults are the production ones."""
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        """Count in `storage`; limits as counts per window, the defaults the production ones."""
+        self._limiter = MovingWindowRateLimiter(storage)
         self._account = RateLimitItemPerMinute(account_failures, account_window_minutes)
         self._address = RateLimitItemPerMinute(address_failures, address_window_minutes)
 

@@ -1,8 +1,7 @@
 """Page security of the dashboard and the desk: login redirect for pages, their CSRF token.
 
-The CSRF rule itself (`central_api.security.csrf`) runs in every `RoleRequirement`; the
-pages hand its token to their scripts in a meta tag. `CsrfGuard` stays for routers that
-name it and applies the same rule.
+The CSRF rule itself (`central_api.security.csrf`) runs in every `RoleRequirement`, and
+only there; the pages hand its token to their scripts in a meta tag.
 """
 
 from typing import Annotated
@@ -13,12 +12,11 @@ from sqlmodel import Session
 
 from central_api.deps import SessionDep, SettingsDep
 from central_api.models import Role
-from central_api.security.auth import COOKIE_NAME, RoleRequirement, UserPrincipal
-from central_api.security.csrf import CSRF_HEADER, check_cookie_request, csrf_token_for
+from central_api.security.auth import RoleRequirement, UserPrincipal
+from central_api.security.csrf import CSRF_HEADER, csrf_token_for
 
 __all__ = [
     "CSRF_HEADER",
-    "CsrfGuard",
     "PageRoleRequirement",
     "StreamRoleRequirement",
     "csrf_token_for",
@@ -26,19 +24,6 @@ __all__ = [
 ]
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
-
-
-class CsrfGuard:
-    """Dependency: the CSRF rule on its own, for routers that name it explicitly."""
-
-    def __call__(self, request: Request, settings: SettingsDep) -> None:
-        """Apply `check_cookie_request` to a cookie-authenticated (non-bearer) request."""
-        if request.headers.get("authorization", "").lower().startswith("bearer "):
-            return
-        cookie = request.cookies.get(COOKIE_NAME)
-        if not cookie:
-            return  # not cookie-authenticated: the role check answers 401
-        check_cookie_request(request, secret=settings.jwt_secret(), session_cookie=cookie)
 
 
 class PageRoleRequirement(RoleRequirement):

@@ -19,6 +19,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from central_api.errors import BODY_TOO_LARGE
+
 __all__ = ["NonFiniteNumber", "StrictJsonBody", "check_json_numbers"]
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -83,7 +85,8 @@ class StrictJsonBody:
         try:
             body, ended = await _read_body(receive)
         except HTTPException as exc:  # the body limit, raised from `receive`
-            await JSONResponse({"detail": exc.detail}, status_code=exc.status_code)(
+            detail = BODY_TOO_LARGE if exc.status_code == 413 else exc.detail
+            await JSONResponse({"detail": detail}, status_code=exc.status_code)(
                 scope, receive, send
             )
             return

@@ -26,17 +26,19 @@ from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from gate_protocol.command_signing import CommandKeyList
 from gate_protocol.replica import ReplicaError, ReplicaIndex, ReplicaSnapshot, apply_delta
 from gate_protocol.secret_strength import WeakSecretError, check_key_bytes, dev_mode_from_env
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
-from gate_agent.config import ConfigError, read_secret
+from gate_agent.config import AgentConfig, ConfigError, read_secret
 from gate_agent.decision.decider import ReplicaView
 from gate_agent.links.api_client import ApiClient
 from gate_agent.outbox.store import Outbox
 
 __all__ = [
     "ReplicaStore",
+    "agent_replica_store",
     "StoredReplica",
     "SyncResult",
     "decode_replica_key",
@@ -77,9 +79,13 @@ class StoredReplica(BaseModel):
 class ReplicaStore:
     """Reads and atomically writes the replica file, sealed with AES-GCM when given a key."""
 
-    def __init__(self, path: Path, *, key: bytes | None = None) -> None:
+    def __init__(
+        self, path: Path, *, key: bytes | None = None, bridge_keys_path: Path | None = None
+    ) -> None:
         self.path = path
         self._aead = AESGCM(key) if key is not None else None
+        # The bridge learns the gate's command keys from this file (no restart, no broker).
+        self._bridge_keys_path = bridge_keys_path
 
     def load(self) -> StoredReplica | None:
         """The stored replica, or None when there is none, it does not open or validate."""
@@ -111,25 +117,35 @@ class ReplicaStore:
         return _SEALED + nonce + self._aead.encrypt(nonce, plain, _AAD)
 
     def save(self, stored: StoredReplica) -> None:
-        """Write the replica: temp file, fsync, rename, fsync of the folder."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(
-            dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp"
-        )
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(self._encode(stored))
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        dir_fd = os.open(self.path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        """Write the replica (temp file, fsync, rename, fsync of the folder), then its keys.
+
+        The keys are the command keys the gate's bridge accepts, to `bridge_keys_path` if
+        one was given (readable by the bridge, written the same atomic way).
+        """
+        _write_atomically(self.path, self._encode(stored), mode=0o600)
+        if self._bridge_keys_path is not None:
+            keys = CommandKeyList.of_replica(stored.snapshot)
+            _write_atomically(self._bridge_keys_path, keys.model_dump_json().encode(), mode=0o644)
+
+
+def _write_atomically(path: Path, data: bytes, *, mode: int) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fchmod(handle.fileno(), mode)
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +202,19 @@ def replica_key_from_env(env_name: str | None) -> bytes | None:
     except ValueError as exc:
         raise ConfigError(f"{env_name}: {exc}") from None
     return key
+
+
+def agent_replica_store(config: AgentConfig) -> ReplicaStore:
+    """The agent's replica store as its config describes it (key, bridge key file).
+
+    Raises:
+        ConfigError: The replica key is missing, malformed or weak.
+    """
+    return ReplicaStore(
+        config.replica_path,
+        key=replica_key_from_env(config.replica_key_env),
+        bridge_keys_path=config.bridge_command_keys_path,
+    )
 
 
 def view_at_start(store: ReplicaStore, outbox: Outbox, *, site: str, gate: str) -> ReplicaView:

@@ -35,7 +35,8 @@ from gate_protocol.replica import ReplicaSnapshot
 from gate_protocol.topics import GateChannel, GateTopic, build_topic
 
 SITE, GATE, ZONE = "t1", "g1", "z1"
-GATE_KEY = "test-gate-key-0123456789"
+# As random as the keys the API issues: the agent refuses a weak one outside dev mode.
+GATE_KEY = "pgk_tQ7xVb2LmN9cR4sK8wYe1ZuH6jD3fG5aPi0oXvBn"
 GOOD_BADGE, REVOKED_BADGE = "1234", "DEAD"
 
 

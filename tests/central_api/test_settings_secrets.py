@@ -22,6 +22,7 @@ WEAK = {
     "PORTGATE_AUDIT_KEY": ("audit-key", "too short"),
     "PORTGATE_TEMPLATE_KEY": (ZERO_KEY, "fixed pattern"),
     "PORTGATE_SECRET_KEY": ("x" * 48, "repeats a short pattern"),
+    "MQTT_URL": ("mqtt://api:api-password@broker:1883", "too short"),
 }
 
 

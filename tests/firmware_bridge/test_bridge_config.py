@@ -136,3 +136,15 @@ def test_signed_commands_are_required_unless_a_migrating_site_says_otherwise(
     assert config.require_signed_commands and list(config.command_keyring()) == ["K1"]
     migrating = load_bridge_config(write(tmp_path, BASE))
     assert not migrating.require_signed_commands
+
+
+def test_a_weak_broker_password_stops_the_bridge_by_name(tmp_path: Path) -> None:
+    from firmware_bridge.assembly import build_bus
+    from portgate.broker.mosquitto_auth import new_password
+
+    config = load_bridge_config(write(tmp_path, BASE + "mqtt: {username: bridge-g1}\n"))
+    for weak, why in (("bridge-pw", "too short"), ("xy" * 20, "repeats a short pattern")):
+        with pytest.raises(ConfigError, match=f"PORTGATE_MQTT_PASSWORD .*{why}"):
+            build_bus(config, environ={"PORTGATE_MQTT_PASSWORD": weak})
+    build_bus(config, environ={"PORTGATE_MQTT_PASSWORD": new_password()})
+    build_bus(config, environ={"PORTGATE_MQTT_PASSWORD": "bridge-pw", "PORTGATE_DEV_MODE": "1"})

@@ -7,7 +7,6 @@ from fastapi.responses import JSONResponse
 
 from central_api.deps import SettingsDep
 from central_api.enroll.deps import (
-    CSRF_CHECKED,
     EnrollSessionDep,
     EnrollSettingsDep,
     PhotoContextDep,
@@ -30,7 +29,6 @@ _STATUS = {"created": 201, "exists": 200, "rejected": 422}
     response_model=ImportOutcome,
     status_code=201,
     responses={200: {"model": ImportOutcome}, 422: {"model": ImportOutcome}},
-    dependencies=CSRF_CHECKED,
 )
 def import_one(
     person: Annotated[str, Form(max_length=8192, description="The person as EnrollPersonIn JSON.")],

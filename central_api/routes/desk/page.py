@@ -4,7 +4,7 @@ The content is ``web/templates/desk.html``; script and style are ``web/static/de
 (``desk_visitors.js`` for the visitor form) and ``desk.css`` (served at ``/static``). An
 anonymous browser is sent to the login form; a logged-in user without the desk role gets
 403. Changes the page makes with the session cookie carry the CSRF token of the layout's
-meta tag (`CsrfGuard` on the enrollment routes).
+meta tag (the one CSRF rule, checked by every role requirement: `central_api.security.csrf`).
 """
 
 from typing import Annotated

@@ -7,7 +7,6 @@ from fastapi.responses import JSONResponse
 
 from central_api.deps import SessionDep, SettingsDep
 from central_api.enroll.deps import (
-    CSRF_CHECKED,
     EnrollSessionDep,
     EnrollSettingsDep,
     PhotoContextDep,
@@ -53,18 +52,14 @@ def _answer(outcome: PhotoOutcome) -> JSONResponse:
     )
 
 
-@router.post(
-    "/photos/check", response_model=PhotoOutcome, responses=_RESPONSES, dependencies=CSRF_CHECKED
-)
+@router.post("/photos/check", response_model=PhotoOutcome, responses=_RESPONSES)
 def check(photo: Annotated[UploadFile, File()], desk: DeskUser) -> JSONResponse:
     """Judge a photo at once (no face, two faces, too small, blurred, dark, turned away)."""
     outcome, _ = check_photo(photo=read_upload(photo))
     return _answer(outcome)
 
 
-@router.post(
-    "/photos/identify", response_model=PhotoOutcome, responses=_RESPONSES, dependencies=CSRF_CHECKED
-)
+@router.post("/photos/identify", response_model=PhotoOutcome, responses=_RESPONSES)
 def identify(
     photo: Annotated[UploadFile, File()],
     session: SessionDep,
@@ -77,11 +72,7 @@ def identify(
 
 
 @router.post(
-    "/people/{person_id}/photos",
-    response_model=PhotoOutcome,
-    status_code=201,
-    responses=_RESPONSES,
-    dependencies=CSRF_CHECKED,
+    "/people/{person_id}/photos", response_model=PhotoOutcome, status_code=201, responses=_RESPONSES
 )
 def add(
     person_id: IdPath,
@@ -109,9 +100,7 @@ def add(
     return _answer(outcome)
 
 
-@router.delete(
-    "/people/{person_id}/templates/{template_id}", status_code=204, dependencies=CSRF_CHECKED
-)
+@router.delete("/people/{person_id}/templates/{template_id}", status_code=204)
 def remove_template(
     person_id: IdPath,
     template_id: Annotated[int, Path(ge=1, le=2**62)],
@@ -129,12 +118,7 @@ def remove_template(
     )
 
 
-@router.post(
-    "/pending-faces/{pending_id}/confirm",
-    response_model=PhotoOutcome,
-    status_code=201,
-    dependencies=CSRF_CHECKED,
-)
+@router.post("/pending-faces/{pending_id}/confirm", response_model=PhotoOutcome, status_code=201)
 def confirm(
     pending_id: Annotated[str, Path(min_length=1, max_length=64)],
     request: Request,
@@ -165,7 +149,7 @@ def confirm(
     )
 
 
-@router.post("/pending-faces/{pending_id}/reject", status_code=204, dependencies=CSRF_CHECKED)
+@router.post("/pending-faces/{pending_id}/reject", status_code=204)
 def reject(
     pending_id: Annotated[str, Path(min_length=1, max_length=64)],
     session: EnrollSessionDep,
@@ -175,7 +159,7 @@ def reject(
     reject_pending(session=session, pending_id=pending_id, actor=desk.actor)
 
 
-@router.post("/photos/purge", response_model=dict[str, int], dependencies=CSRF_CHECKED)
+@router.post("/photos/purge", response_model=dict[str, int])
 def purge(session: SessionDep, enroll: EnrollSettingsDep, admin: AdminUser) -> dict[str, int]:
     """Purge expired kept photos and stale pending faces now (it also runs on a timer)."""
     return purge_expired(session=session, pending_hours=enroll.pending_hours)

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from central_api.enroll.tables import PendingFace
 from central_api.models import AuditEntry, Role
 from central_api.security.login_throttle import LoginThrottle
+from central_api.security.throttle_storage import SqlThrottleStorage
 from testkit.api.dashboard import add_person
 from testkit.api.world import PASSWORD, World
 
@@ -70,7 +71,7 @@ def test_a_wrong_signature_is_refused_and_audited(
 def test_signatures_go_through_the_login_throttle(
     app: FastAPI, client: TestClient, world: World, engine: Engine
 ) -> None:
-    app.state.login_throttle = LoginThrottle(account_failures=3)
+    app.state.login_throttle = LoginThrottle(SqlThrottleStorage(engine), account_failures=3)
     pending = _pending(engine, world)
     for _ in range(3):
         assert _confirm(client, world, pending, "wrong-password!") == 403

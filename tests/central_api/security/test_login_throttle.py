@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from central_api.models import AuditEntry
 from central_api.security.login_throttle import ACCOUNT_FAILURES, LoginThrottle
+from central_api.security.throttle_storage import SqlThrottleStorage
 from testkit.api.world import PASSWORD, World
 
 TOKEN = "/api/v1/auth/token"
@@ -54,8 +55,10 @@ def test_thirty_failures_lock_the_account_on_every_way_in(
     assert json.loads(locked.after or "{}")["failures"] == ACCOUNT_FAILURES
 
 
-def test_a_success_ends_the_run_of_failures(app: FastAPI, client: TestClient, world: World) -> None:
-    app.state.login_throttle = LoginThrottle(account_failures=3)
+def test_a_success_ends_the_run_of_failures(
+    app: FastAPI, client: TestClient, world: World, engine: Engine
+) -> None:
+    app.state.login_throttle = LoginThrottle(SqlThrottleStorage(engine), account_failures=3)
     for _ in range(2):
         for _ in range(2):
             assert _token(client, "admin-user", "wrong-password!") == 401
@@ -68,7 +71,7 @@ def test_a_success_ends_the_run_of_failures(app: FastAPI, client: TestClient, wo
 def test_one_address_is_limited_without_blocking_the_others(
     app: FastAPI, world: World, engine: Engine
 ) -> None:
-    app.state.login_throttle = LoginThrottle(address_failures=5)
+    app.state.login_throttle = LoginThrottle(SqlThrottleStorage(engine), address_failures=5)
     with (
         TestClient(app, client=("203.0.113.7", 40000)) as attacker,
         TestClient(app, client=("198.51.100.2", 40000)) as guard,

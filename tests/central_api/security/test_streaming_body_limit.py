@@ -12,6 +12,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from central_api.app import MAX_BODY_BYTES
 from testkit.api.server import ThreadedApi
 
 _CHUNK = b"x" * (64 * 1024)
@@ -90,3 +91,30 @@ def test_a_chunked_body_within_the_limit_reaches_the_route(app: FastAPI) -> None
             headers={"Content-Type": "application/json"},
         )
     assert answer.status_code == 401  # the route asked for its gate key
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type"),
+    [
+        ("/api/v1/events", _JSON),  # read before the route (strict JSON, the lane)
+        ("/api/v1/decisions", _JSON),
+        ("/api/v1/people", _JSON),
+        ("/api/v1/people", "application/octet-stream"),  # read by the route itself
+    ],
+)
+def test_a_chunked_body_over_the_limit_gets_the_same_answer_as_a_declared_one(
+    app: FastAPI, path: str, content_type: str
+) -> None:
+    over = MAX_BODY_BYTES + 2 * len(_CHUNK)
+    with ThreadedApi(app) as server:
+        declared = httpx.post(
+            server.url + path, content=b"x" * over, headers={"Content-Type": content_type}
+        )
+        chunked = httpx.post(
+            server.url + path, content=_chunks(over), headers={"Content-Type": content_type}
+        )
+    assert declared.status_code == chunked.status_code == 413
+    assert chunked.headers["content-type"] == "application/json"
+    assert (
+        chunked.json() == declared.json() == {"detail": f"request body over {MAX_BODY_BYTES} bytes"}
+    )
