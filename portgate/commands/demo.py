@@ -15,8 +15,6 @@ import typer
 from portgate.demo import INSTALL_HINT, BrokerMissingError, DemoOptions, DemoSite, find_mosquitto
 from portgate.demo.people import default_faces_dir
 
-_REPO_ROOT = Path(__file__).resolve().parents[2]
-
 
 def _announce(site: DemoSite, port: int) -> None:
     assert site.seed is not None  # noqa: S101 (started)
@@ -68,9 +66,7 @@ def demo_command(
     else:
         run_dir = data_dir / datetime.now(UTC).strftime("run-%Y%m%dT%H%M%S")
         run_dir.mkdir(parents=True, exist_ok=False)
-    options = DemoOptions(
-        port=port, data_dir=run_dir, faces_dir=faces or default_faces_dir(_REPO_ROOT)
-    )
+    options = DemoOptions(port=port, data_dir=run_dir, faces_dir=faces or default_faces_dir())
     site = DemoSite(options=options, say=lambda text: typer.echo(f"[demo] {text}"))
     code = 0
     try:

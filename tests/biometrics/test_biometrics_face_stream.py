@@ -1,6 +1,4 @@
-"""FaceStream on camera-like frames built from the shared photos, with the real dlib models."""
-
-from pathlib import Path
+"""FaceStream on camera-like frames built from the shipped photos, with the real dlib models."""
 
 import cv2
 import numpy as np
@@ -19,13 +17,11 @@ from biometrics import (
     load_image,
     select_primary_face,
 )
+from testkit.faces import FACES, SHARED_DATA, face_photo
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-FACES = DATA / "faces"
-SCENE = DATA / "qr-photos" / "qrcode-1" / "1.png"
-pytestmark = pytest.mark.skipif(
-    not (FACES.is_dir() and SCENE.is_file()), reason="../shared/data is absent"
-)
+# The background is a photo of a QR code on a desk: it stays in ../shared with the others.
+SCENE = SHARED_DATA / "qr-photos" / "qrcode-1" / "1.png"
+pytestmark = pytest.mark.skipif(not SCENE.is_file(), reason="../shared/data/qr-photos is absent")
 
 
 def scene() -> np.ndarray:
@@ -151,7 +147,7 @@ def test_bad_frames_are_refused_grey_and_bgra_converted(portrait: np.ndarray) ->
 
 
 def test_grey_hog_finds_the_same_face() -> None:
-    image = load_image(FACES / "obama-720p.jpg")
+    image = load_image(face_photo("obama-720p.jpg"))
     rgb_box = select_primary_face(HogDetector().detect(image), height=720, width=1280)
     grey_box = select_primary_face(HogDetector(grey=True).detect(image), height=720, width=1280)
     assert rgb_box is not None and grey_box is not None
