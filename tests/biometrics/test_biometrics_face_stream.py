@@ -17,16 +17,14 @@ from biometrics import (
     load_image,
     select_primary_face,
 )
-from testkit.faces import FACES, SHARED_DATA, face_photo
-
-# The background is a photo of a QR code on a desk: it stays in ../shared with the others.
-SCENE = SHARED_DATA / "qr-photos" / "qrcode-1" / "1.png"
-pytestmark = pytest.mark.skipif(not SCENE.is_file(), reason="../shared/data/qr-photos is absent")
+from testkit.faces import FACES, face_photo
 
 
 def scene() -> np.ndarray:
-    image = cv2.imread(str(SCENE), cv2.IMREAD_COLOR)
-    return np.ascontiguousarray(cv2.resize(image, (1280, 720), interpolation=cv2.INTER_LINEAR))
+    """An empty lane, 1280 x 720: the lower quarter of biden.jpg (a suit, no face in it)."""
+    image = cv2.imread(str(FACES / "biden.jpg"), cv2.IMREAD_COLOR)
+    lower = image[-545:]
+    return np.ascontiguousarray(cv2.resize(lower, (1280, 720), interpolation=cv2.INTER_LINEAR))
 
 
 def noisy(frame: np.ndarray, rng: np.random.Generator) -> np.ndarray:
