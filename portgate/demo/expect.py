@@ -81,7 +81,13 @@ class Expectations:
                 f"EXPECTED {expected.value} decided by {decided_by.value}, "
                 f"GOT it decided by {got.decided_by.value}",
             )
-        self.say(f"as expected: {expected.value} ({step})")
+        checks = [
+            f"{name} score {score:.2f}"
+            for name, score in (("face", got.face_score), ("liveness", got.liveness_score))
+            if score is not None
+        ]
+        scores = f" [{', '.join(checks)}]" if checks else ""
+        self.say(f"as expected: {expected.value} ({step}){scores}")
         return True
 
     def _wait_for(self, *, gate: str, ref: str | None, since: int) -> AccessEventRecord | None:

@@ -1,0 +1,148 @@
+"""A simulated live person in front of the demo camera (and of the liveness tests).
+
+The demo's camera replays photos, and a still photo rightly fails the liveness check. To
+run the staff gate with liveness on, the demo shows each walker as `live_sequence`: the
+photo's face warped non-rigidly from its 68 landmarks (a blink, the mouth moving, the
+parallax of a slight head turn) on top of a small head motion. The liveness tests and
+benchmarks build their live user from the same function (`testkit/liveness_sim.py`,
+which adds the attacks). A real camera and a real person differ from this; see
+docs/biometrics.md.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["live_frames", "live_sequence", "noisy", "plane_path", "warp_plane"]
+
+Image = npt.NDArray[np.uint8]
+Points = npt.NDArray[np.float64]
+
+
+def noisy(image: npt.NDArray[np.float64], rng: np.random.Generator, sigma: float) -> Image:
+    """`image` with Gaussian sensor noise of `sigma`, as 8-bit pixels."""
+    noisy = image + rng.normal(0.0, sigma, image.shape)
+    return np.clip(noisy, 0, 255).astype(np.uint8)
+
+
+def plane_path(
+    rng: np.random.Generator, n: int, strength: float, width: int, height: int
+) -> list[npt.NDArray[np.float64]]:
+    """Perspective matrices of a plane drifting smoothly, with some shake."""
+    import cv2  # noqa: PLC0415
+
+    corners = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
+    drift = rng.normal(0.0, strength * width, (4, 2))
+    shake = rng.normal(0.0, strength * width / 4, (n, 4, 2))
+    return [
+        np.asarray(
+            cv2.getPerspectiveTransform(
+                corners, (corners + drift * (k / max(n - 1, 1)) + shake[k]).astype(np.float32)
+            ),
+            dtype=np.float64,
+        )
+        for k in range(n)
+    ]
+
+
+def warp_plane(image: Image, matrix: npt.NDArray[np.float64]) -> Image:
+    """`image` seen through the perspective `matrix` (borders reflected)."""
+    import cv2  # noqa: PLC0415
+
+    height, width = image.shape[:2]
+    warped = cv2.warpPerspective(image, matrix, (width, height), borderMode=cv2.BORDER_REFLECT)
+    return np.asarray(warped, dtype=np.uint8)
+
+
+def _warp_face(image: Image, src: Points, dst: Points) -> Image:
+    """Warp so that the landmarks move from ``src`` to ``dst`` (Gaussian RBF field)."""
+    import cv2  # noqa: PLC0415
+
+    eye = float(np.linalg.norm(src[36:42].mean(0) - src[42:48].mean(0)))
+    sigma = 0.12 * eye
+    gram = np.exp(-((dst[:, None, :] - dst[None, :, :]) ** 2).sum(-1) / (2 * sigma**2))
+    weights = np.linalg.solve(gram + 1e-3 * np.eye(len(dst)), dst - src)
+    height, width = image.shape[:2]
+    pad = 0.6 * eye
+    x0, y0 = (np.maximum(dst.min(0) - pad, 0)).astype(int)
+    x1, y1 = np.minimum(dst.max(0) + pad, [width, height]).astype(int)
+    yy, xx = np.mgrid[y0:y1, x0:x1].astype(np.float64)
+    grid = np.stack([xx.ravel(), yy.ravel()], axis=1)
+    squared = (grid**2).sum(1)[:, None] + (dst**2).sum(1)[None, :] - 2 * grid @ dst.T
+    kernel = np.exp(-np.maximum(squared, 0.0) / (2 * sigma**2))
+    shift = (kernel @ weights).reshape(yy.shape + (2,))
+    map_x = np.tile(np.arange(width, dtype=np.float32), (height, 1))
+    map_y = np.tile(np.arange(height, dtype=np.float32)[:, None], (1, width))
+    map_x[y0:y1, x0:x1] = (xx - shift[..., 0]).astype(np.float32)
+    map_y[y0:y1, x0:x1] = (yy - shift[..., 1]).astype(np.float32)
+    warped = cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    return np.asarray(warped, dtype=np.uint8)
+
+
+def _deformed(points: Points, *, blink: float, mouth: float, turn: float) -> Points:
+    eye = float(np.linalg.norm(points[36:42].mean(0) - points[42:48].mean(0)))
+    moved = points.copy()
+    for upper, lower in ((37, 41), (38, 40), (43, 47), (44, 46)):
+        gap = points[lower] - points[upper]
+        moved[upper] += 0.8 * blink * gap
+        moved[lower] -= 0.1 * blink * gap
+    moved[17:27, 1] += 0.03 * blink * eye
+    moved[[56, 57, 58, 65, 66, 67], 1] += 0.12 * mouth * eye
+    moved[6:11, 1] += 0.1 * mouth * eye
+    # A head turn moves the nose more than the eyes and the contour (parallax).
+    moved[27:36, 0] += 0.10 * turn * eye
+    moved[48:68, 0] += 0.05 * turn * eye
+    moved[36:48, 0] += 0.03 * turn * eye
+    return moved
+
+
+def live_sequence(
+    image: Image, landmarks: Points, *, rng: np.random.Generator, frames: int = 8
+) -> list[Image]:
+    """A simulated live user: blink, mouth and head-turn deformations, small head motion.
+
+    Args:
+        image: RGB photo of one face.
+        landmarks: Its (68, 2) landmarks.
+        rng: Random source.
+        frames: Sequence length.
+
+    Returns:
+        The frames.
+    """
+    blink_at = int(rng.integers(1, frames - 1))
+    turn_phase = rng.uniform(0, 2 * np.pi)
+    talking = rng.uniform(0.0, 1.0)
+    path = plane_path(rng, frames, 0.015, image.shape[1], image.shape[0])
+    out = []
+    for k in range(frames):
+        blink = {blink_at - 1: 0.4, blink_at: 1.0, blink_at + 1: 0.4}.get(k, 0.0)
+        blink *= float(rng.uniform(0.6, 1.0))
+        turn = float(np.sin(turn_phase + k * 0.8))
+        mouth = talking * float(max(0.0, np.sin(k * 1.3)))
+        target = _deformed(landmarks, blink=blink, mouth=mouth, turn=turn)
+        frame = warp_plane(_warp_face(image, landmarks, target), path[k])
+        out.append(noisy(frame.astype(np.float64), rng, 2.0))
+    return out
+
+
+def live_frames(photo: Path, *, frames: int = 16, seed: int = 0) -> list[Image] | None:
+    """The demo camera's view of the person in `photo` as a live sequence, BGR.
+
+    Returns:
+        `frames` frames, or None when no face is found in the photo.
+    """
+    import cv2  # noqa: PLC0415
+
+    from biometrics import FaceEncoder, HogDetector, load_image, select_primary_face  # noqa: PLC0415
+
+    rgb = load_image(photo)
+    box = select_primary_face(HogDetector().detect(rgb), height=rgb.shape[0], width=rgb.shape[1])
+    if box is None:
+        return None
+    landmarks = FaceEncoder(landmark_points=68).landmarks(rgb, box)
+    sequence = live_sequence(rgb, landmarks, rng=np.random.default_rng(seed), frames=frames)
+    return [np.ascontiguousarray(cv2.cvtColor(f, cv2.COLOR_RGB2BGR)) for f in sequence]
