@@ -7,8 +7,7 @@ These are synthetic: a single photo of a person is turned into
   front of the camera (random, smooth perspective motion);
 * ``screen_attack`` — a phone or monitor replay: gamma and colour shift, a pixel-grid
   moire pattern, moved as a plane;
-* ``live_sequence`` (from ``portgate/demo/live_face.py``, which the demo's camera shows too) —
-  a "real user": the face is warped non-rigidly from its 68
+* ``live_sequence`` — a "real user": the face is warped non-rigidly from its 68
   landmarks (a blink, the mouth moving, the parallax of a slight head turn) on top of a
   small head motion.
 
@@ -21,17 +20,49 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from portgate.demo.live_face import live_sequence, noisy, plane_path, warp_plane
-
 __all__ = ["live_sequence", "photo_attack", "screen_attack", "static_attack"]
 
 Image = npt.NDArray[np.uint8]
+Points = npt.NDArray[np.float64]
+
+
+def _noisy(image: npt.NDArray[np.float64], rng: np.random.Generator, sigma: float) -> Image:
+    noisy = image + rng.normal(0.0, sigma, image.shape)
+    return np.clip(noisy, 0, 255).astype(np.uint8)
+
+
+def _plane_path(
+    rng: np.random.Generator, n: int, strength: float, width: int, height: int
+) -> list[npt.NDArray[np.float64]]:
+    """Perspective matrices of a plane drifting smoothly, with some shake."""
+    import cv2  # noqa: PLC0415
+
+    corners = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
+    drift = rng.normal(0.0, strength * width, (4, 2))
+    shake = rng.normal(0.0, strength * width / 4, (n, 4, 2))
+    return [
+        np.asarray(
+            cv2.getPerspectiveTransform(
+                corners, (corners + drift * (k / max(n - 1, 1)) + shake[k]).astype(np.float32)
+            ),
+            dtype=np.float64,
+        )
+        for k in range(n)
+    ]
+
+
+def _warp_plane(image: Image, matrix: npt.NDArray[np.float64]) -> Image:
+    import cv2  # noqa: PLC0415
+
+    height, width = image.shape[:2]
+    warped = cv2.warpPerspective(image, matrix, (width, height), borderMode=cv2.BORDER_REFLECT)
+    return np.asarray(warped, dtype=np.uint8)
 
 
 def _plane_motion(image: Image, rng: np.random.Generator, n: int, strength: float) -> list[Image]:
     """Smoothly moving perspective views of a planar image."""
-    path = plane_path(rng, n, strength, image.shape[1], image.shape[0])
-    return [warp_plane(image, matrix) for matrix in path]
+    path = _plane_path(rng, n, strength, image.shape[1], image.shape[0])
+    return [_warp_plane(image, matrix) for matrix in path]
 
 
 def static_attack(image: Image, *, frames: int = 8) -> list[Image]:
@@ -45,7 +76,7 @@ def photo_attack(image: Image, *, rng: np.random.Generator, frames: int = 8) -> 
 
     printed = cv2.GaussianBlur(image, (0, 0), 0.8).astype(np.float64) * 0.85 + 20
     moved = _plane_motion(printed.astype(np.uint8), rng, frames, strength=0.04)
-    return [noisy(f.astype(np.float64), rng, 2.0) for f in moved]
+    return [_noisy(f.astype(np.float64), rng, 2.0) for f in moved]
 
 
 def screen_attack(image: Image, *, rng: np.random.Generator, frames: int = 8) -> list[Image]:
@@ -59,4 +90,76 @@ def screen_attack(image: Image, *, rng: np.random.Generator, frames: int = 8) ->
     phase = (xx * np.cos(angle) + yy * np.sin(angle)) * 2 * np.pi / period
     shown *= (1.0 + rng.uniform(0.12, 0.25) * np.sin(phase))[:, :, None]
     moved = _plane_motion(np.clip(shown, 0, 255).astype(np.uint8), rng, frames, strength=0.03)
-    return [noisy(f.astype(np.float64), rng, 2.0) for f in moved]
+    return [_noisy(f.astype(np.float64), rng, 2.0) for f in moved]
+
+
+def _warp_face(image: Image, src: Points, dst: Points) -> Image:
+    """Warp so that the landmarks move from ``src`` to ``dst`` (Gaussian RBF field)."""
+    import cv2  # noqa: PLC0415
+
+    eye = float(np.linalg.norm(src[36:42].mean(0) - src[42:48].mean(0)))
+    sigma = 0.12 * eye
+    gram = np.exp(-((dst[:, None, :] - dst[None, :, :]) ** 2).sum(-1) / (2 * sigma**2))
+    weights = np.linalg.solve(gram + 1e-3 * np.eye(len(dst)), dst - src)
+    height, width = image.shape[:2]
+    pad = 0.6 * eye
+    x0, y0 = (np.maximum(dst.min(0) - pad, 0)).astype(int)
+    x1, y1 = np.minimum(dst.max(0) + pad, [width, height]).astype(int)
+    yy, xx = np.mgrid[y0:y1, x0:x1].astype(np.float64)
+    grid = np.stack([xx.ravel(), yy.ravel()], axis=1)
+    squared = (grid**2).sum(1)[:, None] + (dst**2).sum(1)[None, :] - 2 * grid @ dst.T
+    kernel = np.exp(-np.maximum(squared, 0.0) / (2 * sigma**2))
+    shift = (kernel @ weights).reshape(yy.shape + (2,))
+    map_x = np.tile(np.arange(width, dtype=np.float32), (height, 1))
+    map_y = np.tile(np.arange(height, dtype=np.float32)[:, None], (1, width))
+    map_x[y0:y1, x0:x1] = (xx - shift[..., 0]).astype(np.float32)
+    map_y[y0:y1, x0:x1] = (yy - shift[..., 1]).astype(np.float32)
+    warped = cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    return np.asarray(warped, dtype=np.uint8)
+
+
+def _deformed(points: Points, *, blink: float, mouth: float, turn: float) -> Points:
+    eye = float(np.linalg.norm(points[36:42].mean(0) - points[42:48].mean(0)))
+    moved = points.copy()
+    for upper, lower in ((37, 41), (38, 40), (43, 47), (44, 46)):
+        gap = points[lower] - points[upper]
+        moved[upper] += 0.8 * blink * gap
+        moved[lower] -= 0.1 * blink * gap
+    moved[17:27, 1] += 0.03 * blink * eye
+    moved[[56, 57, 58, 65, 66, 67], 1] += 0.12 * mouth * eye
+    moved[6:11, 1] += 0.1 * mouth * eye
+    # A head turn moves the nose more than the eyes and the contour (parallax).
+    moved[27:36, 0] += 0.10 * turn * eye
+    moved[48:68, 0] += 0.05 * turn * eye
+    moved[36:48, 0] += 0.03 * turn * eye
+    return moved
+
+
+def live_sequence(
+    image: Image, landmarks: Points, *, rng: np.random.Generator, frames: int = 8
+) -> list[Image]:
+    """A simulated live user: blink, mouth and head-turn deformations, small head motion.
+
+    Args:
+        image: RGB photo of one face.
+        landmarks: Its (68, 2) landmarks.
+        rng: Random source.
+        frames: Sequence length.
+
+    Returns:
+        The frames.
+    """
+    blink_at = int(rng.integers(1, frames - 1))
+    turn_phase = rng.uniform(0, 2 * np.pi)
+    talking = rng.uniform(0.0, 1.0)
+    path = _plane_path(rng, frames, 0.015, image.shape[1], image.shape[0])
+    out = []
+    for k in range(frames):
+        blink = {blink_at - 1: 0.4, blink_at: 1.0, blink_at + 1: 0.4}.get(k, 0.0)
+        blink *= float(rng.uniform(0.6, 1.0))
+        turn = float(np.sin(turn_phase + k * 0.8))
+        mouth = talking * float(max(0.0, np.sin(k * 1.3)))
+        target = _deformed(landmarks, blink=blink, mouth=mouth, turn=turn)
+        frame = _warp_plane(_warp_face(image, landmarks, target), path[k])
+        out.append(_noisy(frame.astype(np.float64), rng, 2.0))
+    return out

@@ -1,14 +1,9 @@
-"""A demo camera: replays whatever the script puts in front of it (a face, a QR pass, nothing).
-
-A face is a short sequence of frames (a simulated live person, `live_face`), played in a
-loop, so the staff gate's liveness check sees motion rather than a still photo.
-"""
+"""A demo camera: replays whatever the script puts in front of it (a face, a QR pass, nothing)."""
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -40,26 +35,17 @@ class ScriptedCamera:
 
     def __init__(self, *, fps: float = 8.0, size: tuple[int, int] = (480, 640)) -> None:
         self._empty: Image = np.full((*size, 3), 96, dtype=np.uint8)
-        self._scene: Sequence[Image] = (self._empty,)
+        self._scene = self._empty
         self._lock = threading.Lock()
         self._period = 1.0 / fps
         self._next_at = time.monotonic()
         self._number = 0
         self._closed = threading.Event()
 
-    def show(self, image: Image | Sequence[Image] | None) -> None:
-        """Put `image` in front of the camera: one image, frames played in a loop, or None.
-
-        None is the empty lane.
-        """
-        if image is None:
-            frames: Sequence[Image] = (self._empty,)
-        elif isinstance(image, np.ndarray):
-            frames = (image,)
-        else:
-            frames = tuple(image) or (self._empty,)
+    def show(self, image: Image | None) -> None:
+        """Put `image` in front of the camera (None: the empty lane)."""
         with self._lock:
-            self._scene = frames
+            self._scene = self._empty if image is None else image
 
     def read(self) -> Frame | None:
         """The current scene, paced at the camera's rate; None once closed."""
@@ -70,7 +56,7 @@ class ScriptedCamera:
             return None
         self._next_at = max(self._next_at + self._period, time.monotonic() - self._period)
         with self._lock:
-            image = self._scene[self._number % len(self._scene)]
+            image = self._scene
         frame = Frame(image=image, number=self._number, at=time.monotonic())
         self._number += 1
         return frame

@@ -12,7 +12,7 @@ from firmware_bridge.drivers.simulated import SimulatedTurnstile
 from firmware_bridge.service import Bridge
 from gate_agent.app import AgentApp
 from gate_agent.config import AgentConfig
-from gate_agent.face.step import FaceVerifier, LivenessChecker
+from gate_agent.face.step import FaceVerifier
 from gate_agent.face.tracker import FaceObserver
 from portgate.demo.broker import DemoBroker
 from portgate.demo.frames import ScriptedCamera
@@ -39,7 +39,6 @@ class DemoGate:
         verifier: The face verifier (None: no face step).
         observer: Finds and encodes the faces in view ahead of a tap, for the agent's face
             track (None: no tracker; the face step waits for frames after the tap).
-        liveness: The liveness check of the face step (None: not run).
     """
 
     def __init__(
@@ -55,7 +54,6 @@ class DemoGate:
         camera: ScriptedCamera | None = None,
         verifier: FaceVerifier | None = None,
         observer: FaceObserver | None = None,
-        liveness: LivenessChecker | None = None,
     ) -> None:
         self.gate = gate
         self.camera = camera
@@ -109,7 +107,6 @@ class DemoGate:
             mqtt_password=broker.passwords[agent_user],
             verifier=verifier,
             observer=observer,
-            liveness=liveness,
             frame_source=camera,
         )
 

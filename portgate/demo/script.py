@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,7 +26,7 @@ __all__ = ["DemoScript", "Scene"]
 _log = logging.getLogger(__name__)
 Image = npt.NDArray[np.uint8]
 _STEP_S = 2.5
-_WALK_UP_S = 2.5  # the face track needs 8 frames of the walker for liveness
+_WALK_UP_S = 1.0
 _OUTAGE_S = 8.0
 _UNKNOWN_BADGE = 65_000
 
@@ -39,7 +39,7 @@ class Scene:
     truck: DemoGate
     link: CuttableLink
     people: dict[str, DemoPerson]
-    faces: dict[str, Image | Sequence[Image]]
+    faces: dict[str, Image]
     pass_image: Image
     # Checks each announced outcome against the recorded event (None: no checks).
     expect: Expectations | None = None

@@ -11,7 +11,7 @@ import logging
 import secrets
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +24,7 @@ from central_api.app import create_app
 from central_api.config import Settings
 from central_api.db import make_engine
 from central_api.migrate import upgrade_database
-from gate_agent.face.step import FaceVerifier, LivenessChecker
+from gate_agent.face.step import FaceVerifier
 from gate_agent.face.tracker import FaceObserver
 from gate_protocol.passes.keys import encode_private_key, encode_public_key, generate_pass_key
 from portgate.demo.api_server import ApiServer, CuttableLink
@@ -32,7 +32,6 @@ from portgate.demo.broker import DemoBroker, free_port
 from portgate.demo.expect import Expectations
 from portgate.demo.frames import ScriptedCamera, read_image
 from portgate.demo.gates import DemoGate
-from portgate.demo.live_face import live_frames
 from portgate.demo.people import DemoPerson, demo_people
 from portgate.demo.script import DemoScript, Scene
 from portgate.demo.seed import SITE, STAFF_GATE, TRUCK_GATE, DemoSeed, seed_demo
@@ -131,21 +130,14 @@ class DemoSite:
         assert self.broker is not None and self.seed is not None and self.link is not None  # noqa: S101
         verifier: FaceVerifier | None = None
         observer: FaceObserver | None = None
-        liveness: LivenessChecker | None = None
         if self.seed.faces:
-            from gate_agent.face.biometrics import (
-                BiometricFaceObserver,
-                BiometricFaceVerifier,
-                BiometricLiveness,
-            )
+            from gate_agent.face.biometrics import BiometricFaceObserver, BiometricFaceVerifier
 
             verifier = BiometricFaceVerifier()
-            liveness = BiometricLiveness()
             # The staff gate's face track: the walker's face is verified before the tap.
             observer = BiometricFaceObserver()
         api_url = f"http://127.0.0.1:{self.link.port}"
-        staff = (STAFF_GATE, verifier, observer, liveness)
-        for gate, face, tracker, live in (staff, (TRUCK_GATE, None, None, None)):
+        for gate, face, tracker in ((STAFF_GATE, verifier, observer), (TRUCK_GATE, None, None)):
             demo_gate = DemoGate(
                 site=SITE,
                 gate=gate,
@@ -157,7 +149,6 @@ class DemoSite:
                 camera=ScriptedCamera(),
                 verifier=face,
                 observer=tracker,
-                liveness=live,
             )
             self.gates.append(demo_gate)
             demo_gate.start()
@@ -170,12 +161,9 @@ class DemoSite:
     def _start_script(self, people: list[DemoPerson]) -> None:
         assert self.seed is not None and self.link is not None and self.engine is not None  # noqa: S101
         self.expect = Expectations(engine=self.engine, say=self.say)
-        faces: dict[str, Image | Sequence[Image]] = {}
-        for person in people:
-            if person.camera_photo is not None:
-                # A live sequence, so the staff gate's liveness check has motion to judge.
-                live = live_frames(person.camera_photo)
-                faces[person.role] = live or read_image(person.camera_photo)
+        faces: dict[str, Image] = {
+            p.role: read_image(p.camera_photo) for p in people if p.camera_photo is not None
+        }
         pass_path = self.options.data_dir / "truck-pass.png"
         segno.make(self.seed.pass_token, error="m").save(str(pass_path), scale=6, border=4)
         scene = Scene(

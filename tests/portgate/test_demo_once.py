@@ -1,7 +1,7 @@
 """`portgate demo --once`: the scripted scenarios run once and check their own outcomes.
 
-The default run enrolls the shipped face photos (no ../shared needed), so the face step and
-liveness are on and every announced outcome holds; given no photos, the face-mismatch scenario is
+The default run enrolls the shipped face photos (no ../shared needed), so the face step is
+on and every announced outcome holds; given no photos, the face-mismatch scenario is
 granted, and the demo says so in one line and exits 1.
 """
 
@@ -47,9 +47,6 @@ def test_once_with_the_shipped_faces_holds_every_announced_outcome() -> None:
     assert run.returncode == 0, output[-6000:]
     assert "people enrolled from the face photos" in output
     assert "as expected: face_mismatch" in output
-    # The staff gate requires liveness: the walker's live sequence passed it.
-    granted = next(line for line in output.splitlines() if "as expected: granted (Alex" in line)
-    assert "liveness score" in granted, granted
     assert "as expected: granted (offline: granted)" in output
     assert "self-check: all 8 expected outcomes held" in output, output[-6000:]
     assert "EXPECTED" not in output

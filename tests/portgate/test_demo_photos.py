@@ -2,7 +2,6 @@
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 from PIL import Image
 
@@ -58,31 +57,3 @@ def test_a_photo_that_is_not_shipped_is_an_error_not_a_skip() -> None:
     with pytest.raises(FileNotFoundError, match="no shipped face photo 'obama-4k.jpg'"):
         face_photo("obama-4k.jpg")
     assert not Path(FACES / "obama-4k.jpg").exists()
-
-
-def test_the_demo_camera_shows_a_walker_live_enough_for_the_liveness_check() -> None:
-    from gate_agent.face.biometrics import BiometricLiveness
-    from portgate.demo.frames import ScriptedCamera
-    from portgate.demo.live_face import live_frames
-
-    people, _ = demo_people(default_faces_dir())
-    photo = people[0].camera_photo
-    assert photo is not None
-    frames = live_frames(photo)
-    assert frames is not None and len(frames) == 16
-    camera = ScriptedCamera(fps=1000)
-    camera.show(frames)
-    shown = [camera.read() for _ in range(20)]
-    camera.close()
-    assert all(f is not None for f in shown)
-    images = [f.image for f in shown if f is not None]
-    assert images[16] is frames[0], "the sequence plays in a loop"
-    assert not all(np.array_equal(images[0], image) for image in images[1:8])
-    verdict = BiometricLiveness().check(images[:8])
-    assert verdict.passed, verdict
-    # The same camera showing the still photo fails it: what the live sequence is for.
-    still = ScriptedCamera(fps=1000)
-    still.show(images[0])
-    stills = [still.read() for _ in range(8)]
-    still.close()
-    assert not BiometricLiveness().check([f.image for f in stills if f is not None]).passed
