@@ -34,6 +34,9 @@ __all__ = [
     "PortBanRecord",
     "WatchlistAction",
     "ZoneRules",
+    "ban_entry_id",
+    "flagged_entry_id",
+    "own_watchlist_entries",
 ]
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=80)]
@@ -225,3 +228,18 @@ class HostPresentation(_Record):
     person_id: Id
     lane: Annotated[int, Field(ge=0, le=63)]
     at: AwareDatetime
+
+
+def flagged_entry_id(person_id: str) -> str:
+    """The watchlist gallery's entry id of an enrolled person's flagged face."""
+    return f"person:{person_id}"
+
+
+def ban_entry_id(ban_id: str) -> str:
+    """The watchlist gallery's entry id of a banned identity's face."""
+    return f"ban:{ban_id}"
+
+
+def own_watchlist_entries(person: PersonRecord) -> set[str]:
+    """The gallery entry ids that stand for this person (their flag and their bans)."""
+    return {flagged_entry_id(person.person_id), *(ban_entry_id(b.ban_id) for b in person.port_bans)}

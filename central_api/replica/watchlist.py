@@ -20,7 +20,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from gate_protocol.records import WatchlistAction
+from gate_protocol.records import WatchlistAction, ban_entry_id, flagged_entry_id
 from gate_protocol.replica import WatchlistRecord, WatchlistSource
 from sqlmodel import Session, col, select
 
@@ -107,7 +107,7 @@ def _flagged_people(session: Session, key: bytes) -> Iterable[WatchlistRecord]:
     for row in rows:
         raw = usable_template(key=key, row=row)
         if raw is not None:
-            yield _record(f"person:{row.person_id}", WatchlistSource.FLAGGED, raw)
+            yield _record(flagged_entry_id(row.person_id), WatchlistSource.FLAGGED, raw)
 
 
 def _banned_people(session: Session, now: datetime, key: bytes) -> Iterable[WatchlistRecord]:
@@ -122,7 +122,7 @@ def _banned_people(session: Session, now: datetime, key: bytes) -> Iterable[Watc
     for row in rows:
         raw = usable_template(key=key, row=row)
         if raw is not None:
-            yield _record(f"ban:{bans[row.person_id]}", WatchlistSource.BANNED, raw)
+            yield _record(ban_entry_id(bans[row.person_id]), WatchlistSource.BANNED, raw)
 
 
 def bump_watchlist(*, session: Session, reason: str) -> dict[str, int]:

@@ -21,6 +21,7 @@ from gate_protocol.records import (
     PersonRecord,
     PersonStatus,
     WatchlistAction,
+    own_watchlist_entries,
 )
 
 __all__ = ["decide"]
@@ -44,7 +45,7 @@ def decide(request: DecisionRequest, context: DecisionContext) -> DecisionResult
     """
     result = (
         _check_offline(request.gate, context)
-        or _check_watchlist_face(request.face)
+        or _check_watchlist_face(request.face, request.person)
         or _check_credential(request, context.now)
         or _check_face(request, context)
         or _check_person(request, context)
@@ -88,10 +89,16 @@ def _with_watchlist_alert(result: DecisionResult, person: PersonRecord | None) -
     )
 
 
-def _check_watchlist_face(face: FaceEvidence | None) -> DecisionResult | None:
+def _check_watchlist_face(
+    face: FaceEvidence | None, person: PersonRecord | None
+) -> DecisionResult | None:
     # Before the credential: a watchlisted face holding somebody else's valid badge (or an
     # unknown one) is the case this check is for, and it must alarm either way.
     if face is None or face.watchlist_entry_id is None:
+        return None
+    if person is not None and face.watchlist_entry_id in own_watchlist_entries(person):
+        # The holder's own face under their own ban or flag: the person check names it
+        # (port_ban with its legal reference), which says more than the gallery's hit.
         return None
     return _deny(
         ReasonCode.WATCHLIST,

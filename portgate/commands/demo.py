@@ -5,6 +5,7 @@ import shutil
 import signal
 import tempfile
 import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
@@ -14,8 +15,6 @@ import typer
 
 from portgate.demo import INSTALL_HINT, BrokerMissingError, DemoOptions, DemoSite, find_mosquitto
 from portgate.demo.people import default_faces_dir
-
-_REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def _announce(site: DemoSite, port: int) -> None:
@@ -32,6 +31,46 @@ def _announce(site: DemoSite, port: int) -> None:
     typer.echo("")
 
 
+def _require_mosquitto() -> None:
+    """Exit with code 2 and the install hint when mosquitto is missing."""
+    try:
+        find_mosquitto()
+    except BrokerMissingError:
+        typer.echo(
+            f"portgate demo needs the mosquitto MQTT broker: run `{INSTALL_HINT}` "
+            "(`make demo` installs it)",
+            err=True,
+        )
+        raise typer.Exit(code=2) from None
+
+
+def _run_dir(data_dir: Path | None) -> Path:
+    """A temporary folder for this run, or a new run folder under `data_dir`."""
+    if data_dir is None:
+        return Path(tempfile.mkdtemp(prefix="portgate-demo-"))
+    run_dir = data_dir / datetime.now(UTC).strftime("run-%Y%m%dT%H%M%S")
+    run_dir.mkdir(parents=True, exist_ok=False)
+    return run_dir
+
+
+def _play_once(site: DemoSite, *, stop: threading.Event, duration: float | None) -> int:
+    """Wait for the one round of the script; report the expectations; the exit code."""
+    assert site.script is not None and site.expect is not None  # noqa: S101 (started)
+    deadline = None if duration is None else time.monotonic() + duration
+    while not site.script.done.wait(0.5):
+        if stop.is_set() or (deadline is not None and time.monotonic() > deadline):
+            typer.echo("[demo] the scripted round did not finish", err=True)
+            return 1
+    failures, checked = site.expect.failures, site.expect.checked
+    if not failures:
+        typer.echo(f"[demo] self-check: all {checked} expected outcomes held")
+        return 0
+    typer.echo(f"[demo] self-check: {len(failures)} of {checked} expected outcomes did not hold:")
+    for line in failures:
+        typer.echo(f"[demo]   {line}")
+    return 1
+
+
 def demo_command(
     port: Annotated[int, typer.Option(help="HTTP port of the API and dashboard.")] = 8000,
     duration: Annotated[
@@ -42,19 +81,20 @@ def demo_command(
         typer.Option(help="Keep the run's database and state under DIR (default: a temp dir)."),
     ] = None,
     faces: Annotated[
-        Path | None, typer.Option(help="Folder of per-person photo folders to enroll.")
+        Path | None,
+        typer.Option(help="Folder of per-person photo folders to enroll (default: shipped)."),
     ] = None,
+    once: Annotated[
+        bool,
+        typer.Option(
+            "--once",
+            help="Play the scripted scenarios once, check each announced outcome, and exit "
+            "(1 when one did not hold).",
+        ),
+    ] = False,
 ) -> None:
     """Start a whole site on this machine: broker, API, dashboard, simulated gates."""
-    try:
-        find_mosquitto()
-    except BrokerMissingError:
-        typer.echo(
-            f"portgate demo needs the mosquitto MQTT broker: run `{INSTALL_HINT}` "
-            "(`make demo` installs it)",
-            err=True,
-        )
-        raise typer.Exit(code=2) from None
+    _require_mosquitto()
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -63,20 +103,20 @@ def demo_command(
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     temporary = data_dir is None
-    if data_dir is None:
-        run_dir = Path(tempfile.mkdtemp(prefix="portgate-demo-"))
-    else:
-        run_dir = data_dir / datetime.now(UTC).strftime("run-%Y%m%dT%H%M%S")
-        run_dir.mkdir(parents=True, exist_ok=False)
+    run_dir = _run_dir(data_dir)
+    faces_dir = faces or default_faces_dir()
     options = DemoOptions(
-        port=port, data_dir=run_dir, faces_dir=faces or default_faces_dir(_REPO_ROOT)
+        port=port, data_dir=run_dir, faces_dir=faces_dir, rounds=1 if once else None
     )
     site = DemoSite(options=options, say=lambda text: typer.echo(f"[demo] {text}"))
     code = 0
     try:
         site.start()
         _announce(site, port)
-        stop.wait(duration)
+        if once:
+            code = _play_once(site, stop=stop, duration=duration)
+        else:
+            stop.wait(duration)
         typer.echo("[demo] stopping")
     except (RuntimeError, OSError) as exc:
         logging.getLogger(__name__).exception("demo failed")

@@ -1,9 +1,10 @@
-"""Who the demo enrolls: people from the shared face photos, or synthetic badge holders.
+"""Who the demo enrolls: people from the shipped face photos, or synthetic badge holders.
 
-With ``../shared/data/faces/knn_examples/train/<person>/`` present, each person is enrolled
-from their first photo and the demo camera shows their second photo (a different picture of
-the same face, so 1:1 verification does real work). Without it the demo falls back to
-synthetic people with badges only, and the staff gate does not ask for a face.
+The face photos ship with the package (`PHOTOS_DIR`, sources and licence in its NOTICE):
+each person of ``people/<person>/`` is enrolled from their first photo and the demo camera
+shows their second photo (a different picture of the same face, so 1:1 verification does
+real work). Given a folder with too few people, the demo falls back to synthetic people
+with badges only, and the staff gate does not ask for a face.
 """
 
 from __future__ import annotations
@@ -11,8 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["DemoPerson", "default_faces_dir", "demo_people"]
+__all__ = ["PHOTOS_DIR", "DemoPerson", "default_faces_dir", "demo_people"]
 
+# The one place that says where the shipped face photos are (the tests use them too,
+# through testkit/faces.py): package data, so an installed wheel has them as well.
+PHOTOS_DIR = Path(__file__).resolve().parent / "photos"
 _SUFFIXES = frozenset({".jpg", ".jpeg", ".png"})
 # The roles the script needs, in the order people are assigned to them.
 ROLES = ("granted", "expired_competency", "face_mismatch", "revoked", "driver")
@@ -30,9 +34,9 @@ class DemoPerson:
     camera_photo: Path | None
 
 
-def default_faces_dir(repo_root: Path) -> Path:
-    """Where the shared face photos live relative to the repository root."""
-    return repo_root.parent / "shared" / "data" / "faces" / "knn_examples" / "train"
+def default_faces_dir() -> Path:
+    """The shipped per-person photo folders the demo enrolls by default."""
+    return PHOTOS_DIR / "people"
 
 
 def _photos(folder: Path) -> list[Path]:

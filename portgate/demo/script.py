@@ -14,8 +14,11 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from gate_protocol.messages import DecidedBy
+from gate_protocol.reasons import ReasonCode
 from portgate.demo.api_server import CuttableLink
 from portgate.demo.authority import LEGAL_REFERENCE, DemoAuthority
+from portgate.demo.expect import Expectations
 from portgate.demo.gates import DemoGate
 from portgate.demo.people import DemoPerson
 from portgate.demo.seed import SUSPENDED_DRIVER_BADGE
@@ -43,6 +46,8 @@ class Scene:
     # The second terminal's gate, which knows the "granted" person by the same identity.
     terminal: DemoGate | None = None
     authority: DemoAuthority | None = None
+    # Checks each announced outcome against the recorded event (None: no checks).
+    expect: Expectations | None = None
 
 
 class DemoScript:
@@ -52,29 +57,69 @@ class DemoScript:
         scene: The gates, link, people and images.
         stop: Ends the script (checked between steps).
         say: Where step descriptions go.
+        rounds: Stop after this many rounds (None: until `stop`); `done` is set then.
     """
 
-    def __init__(self, scene: Scene, *, stop: threading.Event, say: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        scene: Scene,
+        *,
+        stop: threading.Event,
+        say: Callable[[str], None],
+        rounds: int | None = None,
+    ) -> None:
         self._scene = scene
         self._stop = stop
         self._say = say
+        self._limit = rounds
         self.rounds = 0
+        self.done = threading.Event()
 
     def run(self) -> None:
         """Play rounds until stopped; the API link is always restored on the way out."""
         try:
-            while not self._stop.is_set():
+            while not self._stop.is_set() and (self._limit is None or self.rounds < self._limit):
                 self.play_round()
                 self.rounds += 1
         finally:
             self._scene.link.restore()
+            self.done.set()
+
+    def _mark(self) -> int:
+        expect = self._scene.expect
+        return expect.mark() if expect is not None else 0
+
+    def _check(
+        self,
+        step: str,
+        gate: DemoGate,
+        ref: str | None,
+        since: int,
+        *,
+        expected: ReasonCode,
+        decided_by: DecidedBy | None = None,
+    ) -> None:
+        """Compare the gate's event after `since` with the outcome the step announced."""
+        expect = self._scene.expect
+        if expect is not None and not self._stop.is_set():
+            expect.check(
+                step=step,
+                gate=gate.gate,
+                ref=ref,
+                since=since,
+                expected=expected,
+                decided_by=decided_by,
+            )
 
     def _wait(self, seconds: float) -> bool:
         return not self._stop.wait(seconds)
 
-    def _badge(self, role: str, *, face_of: str | None, note: str) -> None:
+    def _badge(
+        self, role: str, *, face_of: str | None, note: str, expect: ReasonCode | None = None
+    ) -> None:
         scene = self._scene
         person = scene.people[role]
+        since = self._mark()
         face = scene.faces.get(face_of) if face_of else None
         if scene.staff.camera is not None:
             scene.staff.camera.show(face)
@@ -86,12 +131,17 @@ class DemoScript:
         scene.staff.pass_through_if_opened()
         if scene.staff.camera is not None:
             scene.staff.camera.show(None)
+        if expect is not None:
+            step = f"{person.name} at the staff turnstile, {note}"
+            self._check(step, scene.staff, str(person.badge), since, expected=expect)
 
     def play_round(self) -> None:
         """One round of the demo (about 40 seconds)."""
         scene = self._scene
         steps: list[Callable[[], None]] = [
-            lambda: self._badge("granted", face_of="granted", note="expect: granted"),
+            lambda: self._badge(
+                "granted", face_of="granted", note="expect: granted", expect=ReasonCode.GRANTED
+            ),
             self._second_terminal,
             self._unknown_badge,
             self._suspended_company,
@@ -101,12 +151,18 @@ class DemoScript:
                 "expired_competency",
                 face_of="expired_competency",
                 note="expect: competency expired",
+                expect=ReasonCode.COMPETENCY_EXPIRED,
             ),
             lambda: self._badge(
-                "face_mismatch", face_of="granted", note="someone else's face: expect face mismatch"
+                "face_mismatch",
+                face_of="granted",
+                note="someone else's face: expect face mismatch",
+                expect=ReasonCode.FACE_MISMATCH,
             ),
             self._truck,
-            lambda: self._badge("revoked", face_of="revoked", note="expect: revoked"),
+            lambda: self._badge(
+                "revoked", face_of="revoked", note="expect: revoked", expect=ReasonCode.REVOKED
+            ),
             self._port_ban,
         ]
         for step in steps:
@@ -121,32 +177,50 @@ class DemoScript:
         if scene.link.up is False:
             scene.link.restore()
 
-    def _second_terminal(self) -> None:
+    def _second_terminal(self, *, expected: ReasonCode = ReasonCode.GRANTED) -> None:
         gate = self._scene.terminal
         if gate is None:
             return
         person = self._scene.people["granted"]
-        self._say(
-            f"terminal 2: {person.name} badges in with the same badge "
-            "(one identity, activated at both terminals: expect granted)"
+        since = self._mark()
+        note = (
+            "one identity, activated at both terminals: expect granted"
+            if expected is ReasonCode.GRANTED
+            else "banned port-wide: expect port ban"
         )
+        self._say(f"terminal 2: {person.name} badges in with the same badge ({note})")
         gate.present_badge(person.badge)
         gate.pass_through_if_opened()
+        step = f"{person.name} at terminal 2, {note}"
+        self._check(step, gate, str(person.badge), since, expected=expected)
 
-    def _unknown_badge(self) -> None:
+    def _unknown_badge(self, *, check: bool = True) -> None:
+        since = self._mark()
         self._say("staff turnstile: an unknown badge is presented (expect: unknown credential)")
         self._scene.staff.present_badge(_UNKNOWN_BADGE)
+        if check:
+            step, gate = "unknown badge", self._scene.staff
+            self._check(
+                step, gate, str(_UNKNOWN_BADGE), since, expected=ReasonCode.UNKNOWN_CREDENTIAL
+            )
 
     def _suspended_company(self) -> None:
-        self._say(
-            "truck lane: a driver of Blackwater Haulage, which the port authority suspended, "
-            "badges in (expect: company suspended)"
-        )
+        since = self._mark()
+        note = "a driver of Blackwater Haulage, which the port authority suspended"
+        self._say(f"truck lane: {note}, badges in (expect: company suspended)")
         self._scene.truck.present_badge(SUSPENDED_DRIVER_BADGE)
+        self._check(
+            f"truck lane, {note}",
+            self._scene.truck,
+            str(SUSPENDED_DRIVER_BADGE),
+            since,
+            expected=ReasonCode.COMPANY_SUSPENDED,
+        )
 
     def _truck(self) -> None:
         scene = self._scene
         driver = scene.people["driver"]
+        since = self._mark()
         self._say(
             f"truck lane: {driver.name} shows the QR pass "
             "(one-time: granted the first time, then already used)"
@@ -156,10 +230,14 @@ class DemoScript:
         scene.truck.pass_through_if_opened(wait_s=5.0)
         if scene.truck.camera is not None:
             scene.truck.camera.show(None)
+        first = self.rounds == 0
+        expected = ReasonCode.GRANTED if first else ReasonCode.PASS_ALREADY_USED
+        self._check("truck pass", scene.truck, None, since, expected=expected)
 
     def _outage(self) -> None:
         scene = self._scene
         self._say(f"network: the gates lose the API for {_OUTAGE_S:.0f} s (replica decides)")
+        since = self._mark()
         scene.link.cut()
         try:
             if not self._wait(0.5):
@@ -167,11 +245,32 @@ class DemoScript:
             self._badge("granted", face_of="granted", note="offline: expect granted by replica")
             if not self._wait(1.5):
                 return
-            self._unknown_badge()
+            self._unknown_badge(check=False)
             self._wait(max(_OUTAGE_S - 2.5, 0.5))
         finally:
             scene.link.restore()
             self._say("network: the API is reachable again")
+        # What the replica decided reaches the API once the link is back.
+        replica = DecidedBy.REPLICA
+        granted = str(scene.people["granted"].badge)
+        self._check(
+            "offline: granted",
+            scene.staff,
+            granted,
+            since,
+            expected=ReasonCode.GRANTED,
+            decided_by=replica,
+        )
+        unknown = str(_UNKNOWN_BADGE)
+        reason = ReasonCode.UNKNOWN_CREDENTIAL
+        self._check(
+            "offline: unknown badge",
+            scene.staff,
+            unknown,
+            since,
+            expected=reason,
+            decided_by=replica,
+        )
 
     def _port_ban(self) -> None:
         authority = self._scene.authority
@@ -184,7 +283,14 @@ class DemoScript:
         ban_id = authority.ban("granted")
         try:
             if self._wait(1.0):
-                self._badge("granted", face_of="granted", note="banned: expect port ban")
+                self._badge(
+                    "granted",
+                    face_of="granted",
+                    note="banned: expect port ban",
+                    expect=ReasonCode.PORT_BAN,
+                )
+                # The same identity at the other terminal: one ban, every gate of the port.
+                self._second_terminal(expected=ReasonCode.PORT_BAN)
         finally:
             authority.lift(ban_id)
             self._say(f"port authority: the ban on {name} is lifted")

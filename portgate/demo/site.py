@@ -30,6 +30,7 @@ from gate_protocol.passes.keys import encode_private_key, encode_public_key, gen
 from portgate.demo.api_server import ApiServer, CuttableLink
 from portgate.demo.authority import DemoAuthority
 from portgate.demo.broker import DemoBroker, free_port
+from portgate.demo.expect import Expectations
 from portgate.demo.frames import ScriptedCamera, read_image
 from portgate.demo.gates import DemoGate
 from portgate.demo.people import DemoPerson, demo_people
@@ -52,12 +53,15 @@ class DemoOptions:
         data_dir: Where the database, broker files and gate state go (must exist).
         faces_dir: Per-person photo folders (None or missing: synthetic people).
         script: Whether to play the scripted presentations.
+        rounds: Play this many rounds of the script, then set `script.done` (None: until
+            stopped).
     """
 
     port: int
     data_dir: Path
     faces_dir: Path | None
     script: bool = True
+    rounds: int | None = None
 
 
 def _api_settings(*, options: DemoOptions, broker: DemoBroker) -> Settings:
@@ -96,6 +100,7 @@ class DemoSite:
     link: CuttableLink | None = None
     gates: list[DemoGate] = field(default_factory=list)
     script: DemoScript | None = None
+    expect: Expectations | None = None
     _script_stop: threading.Event = field(default_factory=threading.Event)
     _script_thread: threading.Thread | None = None
 
@@ -188,7 +193,8 @@ class DemoSite:
         self.say(f"second terminal {TERMINAL}: gate {TERMINAL_GATE}, one identity shared")
 
     def _start_script(self, people: list[DemoPerson]) -> None:
-        assert self.seed is not None and self.link is not None  # noqa: S101
+        assert self.seed is not None and self.link is not None and self.engine is not None  # noqa: S101
+        self.expect = Expectations(engine=self.engine, say=self.say)
         faces: dict[str, Image] = {
             p.role: read_image(p.camera_photo) for p in people if p.camera_photo is not None
         }
@@ -205,8 +211,11 @@ class DemoSite:
             authority=DemoAuthority(engine=self.engine, person_ids=self.seed.person_ids)
             if self.engine is not None
             else None,
+            expect=self.expect,
         )
-        self.script = DemoScript(scene, stop=self._script_stop, say=self.say)
+        self.script = DemoScript(
+            scene, stop=self._script_stop, say=self.say, rounds=self.options.rounds
+        )
         self._script_thread = threading.Thread(
             target=self.script.run, name="demo-script", daemon=True
         )

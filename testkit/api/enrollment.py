@@ -1,7 +1,5 @@
 """Helpers of the enrollment API tests: settings with pass keys, face photos, an access group."""
 
-from pathlib import Path
-
 import numpy as np
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -12,10 +10,9 @@ from central_api.crud.people import add_face_template
 from central_api.crud.rules import create_access_group
 from central_api.models import AccessGroupCreate
 from gate_protocol.passes.keys import encode_private_key, encode_public_key, generate_pass_key
+from testkit.faces import SHARED_DATA, face_photo
 
-ROOT = Path(__file__).resolve().parents[2]
-FACES = ROOT.parent / "shared" / "data" / "faces"
-LFW = ROOT.parent / "shared" / "data" / "lfw-dev" / "images"
+LFW = SHARED_DATA / "lfw-dev" / "images"
 KEY_ID, PRIVATE_KEY = generate_pass_key()
 PUBLIC_KEYS = {KEY_ID: encode_public_key(PRIVATE_KEY.public_key())}
 
@@ -68,13 +65,8 @@ def add_random_templates(engine: Engine, settings: Settings, person_id: str, cou
 
 
 def face(name: str) -> bytes:
-    """The bytes of a face photo from the shared data (the test is skipped without it)."""
-    path = FACES / name
-    if not path.is_file():
-        import pytest
-
-        pytest.skip(f"shared test photo {path} is absent")
-    return path.read_bytes()
+    """The bytes of a shipped face photo (`testkit.faces.face_photo`)."""
+    return face_photo(name).read_bytes()
 
 
 def lfw(name: str) -> bytes:

@@ -1,4 +1,4 @@
-"""Detection and encoding with the real dlib models on the shared face photos."""
+"""Detection and encoding with the real dlib models on the shipped face photos."""
 
 import subprocess
 import sys
@@ -23,15 +23,11 @@ from biometrics import (
     select_primary_face,
     verify,
 )
-
-FACES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "faces"
-needs_faces = pytest.mark.skipif(not FACES.is_dir(), reason="../shared/data/faces is absent")
+from testkit.faces import FACES
 
 
 @pytest.fixture(scope="module")
 def gate_encodings() -> dict[str, np.ndarray]:
-    if not FACES.is_dir():
-        pytest.skip("../shared/data/faces is absent")
     found = {}
     for name in ("obama.jpg", "obama2.jpg", "biden.jpg"):
         face = GATE_PIPELINE.encode_file(FACES / name)
@@ -40,7 +36,6 @@ def gate_encodings() -> dict[str, np.ndarray]:
     return found
 
 
-@needs_faces
 def test_gate_pipeline_matches_obama_and_not_biden(gate_encodings: dict[str, np.ndarray]) -> None:
     obama, obama2, biden = (gate_encodings[n] for n in ("obama.jpg", "obama2.jpg", "biden.jpg"))
     assert obama.dtype == np.float32
@@ -50,7 +45,6 @@ def test_gate_pipeline_matches_obama_and_not_biden(gate_encodings: dict[str, np.
     assert verify(biden, np.stack([obama, obama2])).distance > DEFAULT_VERIFY_THRESHOLD
 
 
-@needs_faces
 def test_enrollment_pipeline_matches_across_pipelines(
     gate_encodings: dict[str, np.ndarray],
 ) -> None:
@@ -61,7 +55,6 @@ def test_enrollment_pipeline_matches_across_pipelines(
     assert not verify(gate_encodings["biden.jpg"], enrolled.encoding).matched
 
 
-@needs_faces
 def test_detect_faces_finds_both_people_largest_first() -> None:
     image = load_image(FACES / "two_people.jpg")
     faces = detect_faces(image)
@@ -72,7 +65,6 @@ def test_detect_faces_finds_both_people_largest_first() -> None:
         assert 0 <= face.top < face.bottom <= image.shape[0]
 
 
-@needs_faces
 def test_hog_on_a_downscaled_frame_maps_boxes_back() -> None:
     image = load_image(FACES / "obama-1080p.jpg")
     small = HogDetector(max_width=640).detect(image)

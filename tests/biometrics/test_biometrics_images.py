@@ -15,9 +15,8 @@ from biometrics import (
     decode_image,
     load_image,
 )
+from testkit.faces import FACES
 from testkit.image_bombs import png_bomb
-
-FACES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "faces"
 
 
 def _encoded(image: Image.Image, fmt: str) -> bytes:
@@ -71,7 +70,6 @@ def test_grey_alpha_and_gif_images_become_rgb() -> None:
     assert decode_image(_encoded(Image.new("RGB", (8, 6)), "GIF")).shape == (6, 8, 3)
 
 
-@pytest.mark.skipif(not FACES.is_dir(), reason="../shared/data/faces is absent")
 def test_a_photo_decodes_to_the_pixels_opencv_gives() -> None:
     import cv2
 

@@ -1,7 +1,5 @@
 """Liveness on generated sequences (simulated attacks and a simulated live user)."""
 
-from pathlib import Path
-
 import cv2
 import numpy as np
 import pytest
@@ -22,16 +20,12 @@ from biometrics.liveness_cues import (
     nonrigid_residual,
     nonrigid_residuals,
 )
+from testkit.faces import FACES
 from testkit.liveness_sim import live_sequence, photo_attack, screen_attack, static_attack
-
-FACES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "faces"
-needs_faces = pytest.mark.skipif(not FACES.is_dir(), reason="../shared/data/faces is absent")
 
 
 @pytest.fixture(scope="module")
 def subject() -> tuple[np.ndarray, np.ndarray]:
-    if not FACES.is_dir():
-        pytest.skip("../shared/data/faces is absent")
     image = load_image(FACES / "obama.jpg")
     image = np.ascontiguousarray(cv2.resize(image, (400, 500), interpolation=cv2.INTER_AREA))
     face = detect_faces(image)[0]
@@ -43,7 +37,6 @@ def checker() -> LivenessChecker:
     return LivenessChecker()
 
 
-@needs_faces
 def test_identical_frames_are_refused(
     subject: tuple[np.ndarray, np.ndarray], checker: LivenessChecker
 ) -> None:
@@ -53,7 +46,6 @@ def test_identical_frames_are_refused(
     assert verdict.details["motion"] == 0.0
 
 
-@needs_faces
 def test_photo_moved_as_a_plane_is_refused(
     subject: tuple[np.ndarray, np.ndarray], checker: LivenessChecker
 ) -> None:
@@ -64,7 +56,6 @@ def test_photo_moved_as_a_plane_is_refused(
     assert verdict.score < 0.5
 
 
-@needs_faces
 def test_screen_replay_is_refused_for_its_moire(
     subject: tuple[np.ndarray, np.ndarray], checker: LivenessChecker
 ) -> None:
@@ -74,7 +65,6 @@ def test_screen_replay_is_refused_for_its_moire(
     assert verdict.details["moire"] > checker.settings.max_moire
 
 
-@needs_faces
 def test_simulated_live_user_passes(
     subject: tuple[np.ndarray, np.ndarray], checker: LivenessChecker
 ) -> None:

@@ -1,6 +1,4 @@
-"""Quality checks on the shared photos: one reason per defect."""
-
-from pathlib import Path
+"""Quality checks on the shipped photos: one reason per defect."""
 
 import cv2
 import numpy as np
@@ -17,9 +15,7 @@ from biometrics import (
     estimate_pose,
     load_image,
 )
-
-FACES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "faces"
-pytestmark = pytest.mark.skipif(not FACES.is_dir(), reason="../shared/data/faces is absent")
+from testkit.faces import FACES, face_photo
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +71,7 @@ def test_blurred_version_is_blurred(obama: tuple[np.ndarray, list[FaceBox], np.n
 def test_no_face_and_too_small() -> None:
     blank = np.full((100, 100, 3), 128, dtype=np.uint8)
     assert check_quality(blank, []).reasons == [QualityReason.NO_FACE]
-    image = load_image(FACES / "obama-240p.jpg")
+    image = load_image(face_photo("obama-240p.jpg"))
     faces = detect_faces(image, detector=HogDetector(upsample=1))
     assert faces
     assert QualityReason.TOO_SMALL in check_quality(image, faces).reasons

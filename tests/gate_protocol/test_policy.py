@@ -30,6 +30,8 @@ from gate_protocol.records import (
     PortBanRecord,
     WatchlistAction,
     ZoneRules,
+    ban_entry_id,
+    flagged_entry_id,
 )
 from gate_protocol.schedule import Schedule, WeeklyWindow
 
@@ -470,3 +472,17 @@ def test_the_escort_check_comes_after_zone_access() -> None:
     # A visitor without access to the zone is told so, not to wait for a host.
     zone = ZONE.model_copy(update={"zone_id": "yard"})
     assert run(replace(ESCORTED, zone=zone)).reason is ReasonCode.ZONE_NOT_ALLOWED
+
+
+def test_the_holder_s_own_banned_face_is_named_by_the_ban_not_by_the_gallery() -> None:
+    # The gallery holds the banned person's face as ban:<id>; holding their own badge they
+    # are denied port_ban with the legal reference, someone else's ban face stays watchlist.
+    own = replace(GOOD_FACE, distance=0.1, watchlist_entry_id=ban_entry_id(BAN.ban_id))
+    result = run(replace(BANNED, face=own))
+    assert (result.reason, result.detail) == (ReasonCode.PORT_BAN, BAN.legal_reference)
+    other = replace(GOOD_FACE, distance=0.9, watchlist_entry_id=ban_entry_id("ban-other"))
+    assert run(replace(BANNED, face=other)).reason is ReasonCode.WATCHLIST
+    flagged = PERSON.model_copy(update={"watchlist": WatchlistAction.DENY})
+    own_flag = replace(GOOD_FACE, watchlist_entry_id=flagged_entry_id(PERSON.person_id))
+    result = run(replace(BASE, person=flagged, face=own_flag))
+    assert (result.reason, result.alarms) == (ReasonCode.WATCHLIST, (AlarmKind.WATCHLIST,))

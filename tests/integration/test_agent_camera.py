@@ -1,4 +1,4 @@
-"""The camera path: a real QR pass photographed, and the real face step on shared photos."""
+"""The camera path: a real QR pass photographed, and the real face step on shipped photos."""
 
 import base64
 import time
@@ -30,11 +30,11 @@ from gate_protocol.topics import GateChannel
 from testkit.agent.api_stub import ApiStub
 from testkit.agent.bridge_sim import BridgeSim
 from testkit.agent.doubles import GATE_KEY, GOOD_BADGE, agent_config, make_snapshot
+from testkit.faces import FACES
 from testkit.mosquitto import MosquittoProcess
 from testkit.polling import wait_until
 
 pytestmark = pytest.mark.integration
-FACES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "faces"
 
 
 @pytest.fixture
@@ -98,8 +98,6 @@ def test_photographed_qr_pass_is_verified_offline_and_sent_to_the_api(
 
 @pytest.fixture(scope="module")
 def obama_template() -> str:
-    if not (FACES / "obama2.jpg").exists():
-        pytest.skip("shared face photos are absent (../shared/data/faces)")
     from biometrics import GATE_PIPELINE, template_to_bytes
 
     encoding = GATE_PIPELINE.encode_file(FACES / "obama2.jpg")

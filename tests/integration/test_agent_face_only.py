@@ -20,11 +20,11 @@ from testkit.agent.api_stub import ApiStub
 from testkit.agent.bridge_sim import BridgeSim
 from testkit.agent.doubles import GATE_KEY, agent_config, make_snapshot
 from testkit.api.desk_server import run_desk_server
+from testkit.faces import FACES
 from testkit.mosquitto import MosquittoProcess
 from testkit.polling import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-FACES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "faces"
 LIVE = LivenessResult(passed=True, score=0.9)
 
 
@@ -34,8 +34,6 @@ class PassingLiveness:
 
 
 def template(photo: str) -> str:
-    if not (FACES / photo).exists():
-        pytest.skip("shared face photos are absent (../shared/data/faces)")
     from biometrics import GATE_PIPELINE, template_to_bytes
 
     encoding = GATE_PIPELINE.encode_file(FACES / photo)

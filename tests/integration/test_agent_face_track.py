@@ -1,6 +1,6 @@
 """The face track with the real biometrics: a face in view before the tap decides at once.
 
-Real mosquitto, the replay camera on the shared photos, the real detector and encoder; the
+Real mosquitto, the replay camera on the shipped photos, the real detector and encoder; the
 liveness check is a stand-in (a replayed still photo is rightly refused by the real one).
 The replica decides (the API is away), over the face evidence the agent measured.
 """
@@ -30,11 +30,11 @@ from gate_protocol.topics import GateChannel
 from testkit.agent.api_stub import ApiStub
 from testkit.agent.bridge_sim import BridgeSim
 from testkit.agent.doubles import GATE_KEY, GOOD_BADGE, agent_config, make_snapshot
+from testkit.faces import FACES
 from testkit.mosquitto import MosquittoProcess
 from testkit.polling import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-FACES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "faces"
 
 
 class PassingLiveness:
@@ -44,8 +44,6 @@ class PassingLiveness:
 
 @pytest.fixture(scope="module")
 def obama_template() -> str:
-    if not (FACES / "obama2.jpg").exists():
-        pytest.skip("shared face photos are absent (../shared/data/faces)")
     from biometrics import GATE_PIPELINE, template_to_bytes
 
     encoding = GATE_PIPELINE.encode_file(FACES / "obama2.jpg")
@@ -170,8 +168,6 @@ def tailgate_gate(tmp_path: Path, port: int, photos: list[str]) -> tuple[AgentAp
     from gate_agent.camera.frames import ReplayFrameSource
     from gate_agent.face.biometrics import BiometricFaceObserver, BiometricFaceVerifier
 
-    if not all((FACES / photo).exists() for photo in photos):
-        pytest.skip("shared face photos are absent (../shared/data/faces)")
     api = ApiStub(make_snapshot())  # badge only: the API grants, the camera only watches
     config = agent_config(
         tmp_path,

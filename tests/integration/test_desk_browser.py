@@ -1,4 +1,4 @@
-"""The desk page in a real Chromium with a fake webcam fed a shared test photo.
+"""The desk page in a real Chromium with a fake webcam fed a shipped test photo.
 
 Capture -> quality feedback -> save -> duplicate confirmed by a second user -> badge ->
 pass issued and printed; a bad photo uploaded gets its reason. Chromium is the system's
@@ -18,8 +18,8 @@ import zxingcpp
 from gate_protocol.passes.keys import PassKeyring
 from gate_protocol.passes.token import PassVerified, verify_pass
 from testkit.api.desk_server import PASSWORD, PUBLIC_KEYS, DeskServer, run_desk_server
+from testkit.faces import FACES
 
-FACES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "faces"
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.integration
 
@@ -44,8 +44,6 @@ def write_y4m(photo: Path, target: Path, *, width: int = 640, height: int = 480)
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DeskServer]:
-    if not FACES.is_dir():
-        pytest.skip("shared face photos are absent")
     if not CHROMIUM.is_file():
         pytest.skip("chromium is not installed (apt-get install chromium)")
     with run_desk_server(tmp_path_factory.mktemp("desk-browser")) as running:

@@ -14,15 +14,13 @@ from typer.testing import CliRunner
 
 from portgate.cli import app
 from testkit.api.desk_server import PASSWORD, DeskServer, run_desk_server
+from testkit.faces import face_photo
 
-FACES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "faces"
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DeskServer]:
-    if not FACES.is_dir():
-        pytest.skip("shared face photos are absent")
     with run_desk_server(tmp_path_factory.mktemp("desk-cli")) as running:
         yield running
 
@@ -74,7 +72,12 @@ def test_login_then_the_whole_desk_flow(server: DeskServer, tmp_path: Path) -> N
     person = json.loads(output)["id"]
 
     code, output = _enroll(
-        env, "photo", "add", person, str(FACES / "obama-480p.jpg"), str(FACES / "obama-240p.jpg")
+        env,
+        "photo",
+        "add",
+        person,
+        str(face_photo("obama-480p.jpg")),
+        str(face_photo("obama-240p.jpg")),
     )
     assert code == 1, "one photo was rejected"
     assert '"status": "accepted"' in output and '"too_small"' in output
@@ -101,7 +104,7 @@ def test_login_then_the_whole_desk_flow(server: DeskServer, tmp_path: Path) -> N
         "--plate",
         "AB123C",
         "--photo",
-        str(FACES / "obama-480p.jpg"),
+        str(face_photo("obama-480p.jpg")),
         "--png",
         str(png),
         "--pdf",

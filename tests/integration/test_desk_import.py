@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from portgate.cli import app
 from testkit.api.desk_server import DeskServer, run_desk_server
+from testkit.faces import FACES
 
-FACES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "faces"
 pytestmark = pytest.mark.integration
 HEADER = [
     "external_id",
@@ -26,8 +26,6 @@ HEADER = [
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DeskServer]:
-    if not FACES.is_dir():
-        pytest.skip("shared face photos are absent")
     with run_desk_server(tmp_path_factory.mktemp("desk")) as running:
         yield running
 

@@ -9,9 +9,7 @@ from typer.testing import CliRunner
 from biometrics import DEFAULT_VERIFY_THRESHOLD
 from portgate.cli import app
 from portgate.commands import faces as faces_command
-
-FACES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "faces"
-needs_faces = pytest.mark.skipif(not FACES.is_dir(), reason="../shared/data/faces is absent")
+from testkit.faces import FACES
 
 
 def compare(pairs: Path) -> tuple[int, list[dict[str, object]], str]:
@@ -20,7 +18,6 @@ def compare(pairs: Path) -> tuple[int, list[dict[str, object]], str]:
     return result.exit_code, lines, result.stderr
 
 
-@needs_faces
 def test_compare_matches_obama_and_rejects_biden(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -7,14 +7,12 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 import segno
 from typer.testing import CliRunner
 
 from portgate.cli import app
+from testkit.faces import FACES
 from testkit.image_bombs import png_bomb
-
-FACES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "faces"
 
 
 def qr_file(folder: Path, text: str) -> Path:
@@ -58,7 +56,6 @@ def test_a_bad_image_gives_an_error_line_and_exit_1(tmp_path: Path) -> None:
     assert "not an image" in str(lines[2]["error"])
 
 
-@pytest.mark.skipif(not FACES.is_dir(), reason="../shared/data/faces is absent")
 def test_scan_reports_faces_with_box_and_quality() -> None:
     code, lines = run_scan(FACES / "obama.jpg", FACES / "two_people.jpg")
     assert code == 0

@@ -1,7 +1,6 @@
 """The code scanner on generated QR codes and on the shared QR photos."""
 
 import io
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -9,8 +8,9 @@ import pytest
 import segno
 
 from gate_agent.camera.code_scanner import DecodedCode, scan_codes
+from testkit.faces import SHARED_DATA
 
-QR_PHOTOS = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "qr-photos"
+QR_PHOTOS = SHARED_DATA / "qr-photos"
 
 
 def qr_image(text: str, *, scale: int = 6, border: int = 4) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Face searches ahead of a credential: the real search on shared photos, the worker thread."""
+"""Face searches ahead of a credential: the real search on shipped photos, the worker thread."""
 
 from __future__ import annotations
 
@@ -12,11 +12,9 @@ import pytest
 
 from gate_agent.camera.frames import Frame
 from gate_agent.face.presearch import FramePresearch, PresearchWorker
+from testkit.faces import FACES
 
-FACES = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "faces"
 
-
-@pytest.mark.skipif(not (FACES / "obama.jpg").is_file(), reason="../shared/data is absent")
 def test_presearch_keeps_the_window_search_of_each_frame_and_skips_a_still_empty_scene() -> None:
     from biometrics import WINDOW_STREAM, FaceStream
 
@@ -36,7 +34,6 @@ def test_presearch_keeps_the_window_search_of_each_frame_and_skips_a_still_empty
     assert not presearch.has(face)  # only the last `keep` frames are kept
 
 
-@pytest.mark.skipif(not (FACES / "obama.jpg").is_file(), reason="../shared/data is absent")
 def test_a_frame_whose_search_is_under_way_is_waited_for_not_searched_again(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -66,7 +63,6 @@ def test_a_frame_whose_search_is_under_way_is_waited_for_not_searched_again(
     assert presearch.found(face, wait_s=0) == expected
 
 
-@pytest.mark.skipif(not (FACES / "obama.jpg").is_file(), reason="../shared/data is absent")
 def test_a_frame_searched_soon_is_searched_once_on_a_searcher_thread() -> None:
     from biometrics import WINDOW_STREAM, FaceStream
 
@@ -213,7 +209,6 @@ def test_worker_searches_the_newest_frame_at_most_once_per_interval_while_no_fac
     assert len(calls) == count  # stopped
 
 
-@pytest.mark.skipif(not (FACES / "obama.jpg").is_file(), reason="../shared/data is absent")
 def test_agent_searches_ahead_only_when_configured(tmp_path: Path) -> None:
     from gate_agent.app import AgentApp
     from gate_agent.face.biometrics import BiometricFaceObserver, BiometricFaceVerifier

@@ -1,21 +1,13 @@
-"""BiometricFaceWindow with the real dlib models on simulated camera frames (shared photos)."""
+"""BiometricFaceWindow with the real dlib models on simulated camera frames (shipped photos)."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 
 from gate_agent.face.step import LivenessResult
-
-DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data"
-FACES = DATA / "faces"
-
-pytestmark = pytest.mark.skipif(
-    not (FACES / "obama.jpg").is_file(), reason="../shared/data/faces is absent"
-)
+from testkit.faces import FACES
 
 
 @pytest.fixture(scope="module")
