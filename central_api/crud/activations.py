@@ -9,7 +9,7 @@ yet visible at a site that has not activated it).
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, delete, or_, select
 
 from central_api.crud.audited import Resync, commit_audited
 from central_api.crud.people import get_person
@@ -33,6 +33,7 @@ __all__ = [
     "deactivate_person",
     "list_activations",
     "record_document_check",
+    "site_access_groups",
     "update_activation",
 ]
 
@@ -57,12 +58,21 @@ def activation_at(*, session: Session, person_id: str, site_id: str) -> SiteActi
     ).first()
 
 
-def _site_groups(*, session: Session, site_id: str, names: Sequence[str]) -> list[AccessGroup]:
+def site_access_groups(
+    *, session: Session, site_id: str, names: Sequence[str]
+) -> list[AccessGroup]:
+    """The site's access groups named by name or id, once each.
+
+    Raises:
+        NotFoundError: A name that is no group of this site (another site's included).
+    """
     groups: list[AccessGroup] = []
     for name in names:
         statement = select(AccessGroup).where(AccessGroup.site_id == site_id)
         if name.isdigit():
-            statement = statement.where(col(AccessGroup.id) == int(name))
+            statement = statement.where(
+                or_(col(AccessGroup.id) == int(name), AccessGroup.name == name)
+            )
         else:
             statement = statement.where(AccessGroup.name == name)
         group = session.exec(statement).first()
@@ -98,7 +108,7 @@ def activate_person(
             raise NotFoundError(f"person {person_id!r} not found")
         if activation_at(session=session, person_id=person_id, site_id=activation.site_id):
             raise ConflictError(f"{person_id} is already activated at {activation.site_id!r}")
-    groups = _site_groups(
+    groups = site_access_groups(
         session=session, site_id=activation.site_id, names=activation.access_groups
     )
     row = SiteActivation(

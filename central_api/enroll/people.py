@@ -17,10 +17,11 @@ from sqlmodel import Session, col, or_, select
 
 from central_api.audit.chain import append_audit
 from central_api.audit.privacy import keyed_hash
+from central_api.crud.activations import site_access_groups
 from central_api.crud.sites import get_site
 from central_api.enroll.schemas import EnrollPersonIn, PersonSummary
 from central_api.enroll.tables import PersonExternalId
-from central_api.errors import ConflictError, InvalidError, NotFoundError
+from central_api.errors import ConflictError, InvalidError
 from central_api.models import (
     AccessGroup,
     Company,
@@ -50,24 +51,6 @@ class ReadyTemplate:
 
     template: bytes
     quality: float
-
-
-def _resolve_groups(*, session: Session, site_id: str, names: Sequence[str]) -> list[AccessGroup]:
-    groups: list[AccessGroup] = []
-    for name in names:
-        statement = select(AccessGroup).where(AccessGroup.site_id == site_id)
-        if name.isdigit():
-            statement = statement.where(
-                or_(col(AccessGroup.id) == int(name), AccessGroup.name == name)
-            )
-        else:
-            statement = statement.where(AccessGroup.name == name)
-        group = session.exec(statement).first()
-        if group is None:
-            raise NotFoundError(f"access group {name!r} not found at site {site_id!r}")
-        if group not in groups:
-            groups.append(group)
-    return groups
 
 
 def _company_id(*, session: Session, name: str | None) -> int | None:
@@ -107,7 +90,7 @@ def create_enrolled_person(
         InvalidError: The validity window ends before it starts; more than 5 templates.
     """
     _check_enrollment(session=session, person_in=person_in, templates=templates)
-    groups = _resolve_groups(
+    groups = site_access_groups(
         session=session, site_id=person_in.site_id, names=person_in.access_groups
     )
     person = _add_person(session=session, person_in=person_in, actor=actor)
