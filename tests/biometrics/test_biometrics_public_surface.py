@@ -45,6 +45,8 @@ EXPECTED = {
     "TemplateError",
     "TemplateIndex",
     "VerifyResult",
+    "WatchlistGallery",
+    "WatchlistHit",
     "YuNetDetector",
     "bgr_to_rgb",
     "check_quality",

@@ -128,7 +128,7 @@ def test_the_track_s_encodings_are_screened_when_the_track_verified_the_holder(
     tracks = FaceTracks(window_s=3.0, liveness_frames=5)
     [track] = tracks.observe(seen(ALICE), image=IMAGE, at=time.monotonic() - 1.0)
     tracks.set_liveness(track, LIVE)
-    decided = decide(pump, tracks, snapshot(("person:P1", near(ALICE, 0.05))))
+    decided = decide(pump, tracks, snapshot(("poi:9", near(ALICE, 0.05))))
     assert decided.face is not None and decided.face.track_age_s is not None
     assert decided.verdict.reason is ReasonCode.WATCHLIST
 
