@@ -15,14 +15,11 @@ import typer
 from pydantic import TypeAdapter, ValidationError
 from sqlmodel import Session
 
-from central_api.audit.chain import ensure_audit_head
-from central_api.bus.notice_sender import recording_session
 from central_api.config import database_url
 from central_api.crud import bans as crud
 from central_api.db import make_engine
-from central_api.errors import ServiceError
 from central_api.models import PortBan, PortBanCreate, PortBanLift
-from portgate.commands.sync_notices import deliver_notices
+from portgate.commands.sync_notices import cli_change
 from portgate.commands.users import cli_actor
 
 app = typer.Typer(help="Port bans (the port authority).", no_args_is_help=True)
@@ -147,13 +144,6 @@ def list_command(
 
 def _run(command: str, change: Callable[[Session], PortBan]) -> PortBan:
     """Run one audited change in a session that records its sync notices, then send them."""
-    engine = make_engine(database_url())
-    ensure_audit_head(engine=engine)
-    session, bus = recording_session(engine)
-    try:
-        with session:
-            ban = change(session)
-    except ServiceError as exc:
-        raise _fail(command, exc.message) from None
-    deliver_notices(bus, command=f"bans {command}")
+    with cli_change(f"bans {command}") as session:
+        ban = change(session)
     return ban

@@ -9,14 +9,11 @@ from typing import Annotated
 import typer
 from sqlmodel import Session
 
-from central_api.audit.chain import ensure_audit_head
-from central_api.bus.notice_sender import recording_session
 from central_api.config import database_url
 from central_api.crud.companies import find_company, list_companies, set_company_status
 from central_api.db import make_engine
-from central_api.errors import ServiceError
 from gate_protocol.records import CompanyStatus
-from portgate.commands.sync_notices import deliver_notices
+from portgate.commands.sync_notices import cli_change
 from portgate.commands.users import cli_actor
 
 app = typer.Typer(help="Transport companies and contractors: their status.", no_args_is_help=True)
@@ -26,21 +23,13 @@ ReasonOption = Annotated[str, typer.Option("--reason", help="Why (kept in the hi
 
 
 def _set(company: str, status: CompanyStatus, reason: str, command: str) -> None:
-    engine = make_engine(database_url())
-    ensure_audit_head(engine=engine)
-    session, bus = recording_session(engine)
-    try:
-        with session:
-            row = find_company(session=session, ref=company)
-            assert row.id is not None  # noqa: S101 (stored)
-            changed = set_company_status(
-                session=session, company_id=row.id, status=status, reason=reason, actor=cli_actor()
-            )
-            name = changed.name
-    except ServiceError as exc:
-        typer.echo(f"companies {command}: {exc.message}", err=True)
-        raise typer.Exit(code=1) from None
-    deliver_notices(bus, command=f"companies {command}")
+    with cli_change(f"companies {command}") as session:
+        row = find_company(session=session, ref=company)
+        assert row.id is not None  # noqa: S101 (stored)
+        changed = set_company_status(
+            session=session, company_id=row.id, status=status, reason=reason, actor=cli_actor()
+        )
+        name = changed.name
     typer.echo(f"company {name} is now {status}")
 
 

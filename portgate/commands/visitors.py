@@ -7,14 +7,11 @@ import typer
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from central_api.audit.chain import ensure_audit_head
-from central_api.bus.notice_sender import recording_session
 from central_api.config import database_url
 from central_api.crud.visitors import cancel_visitor, create_visitor, list_visitors
 from central_api.db import make_engine
-from central_api.errors import ServiceError
 from central_api.models import IdDocumentKind, VisitorCreate
-from portgate.commands.sync_notices import deliver_notices
+from portgate.commands.sync_notices import cli_change
 from portgate.commands.users import cli_actor
 
 app = typer.Typer(help="Visitors pre-registered by a host.", no_args_is_help=True)
@@ -59,15 +56,8 @@ def add_command(
         )
     except (ValidationError, ValueError) as exc:
         raise _fail("add", str(exc).splitlines()[0]) from None
-    engine = make_engine(database_url())
-    ensure_audit_head(engine=engine)
-    session, bus = recording_session(engine)
-    try:
-        with session:
-            visit = create_visitor(session=session, body=body, actor=cli_actor())
-    except ServiceError as exc:
-        raise _fail("add", exc.message) from None
-    deliver_notices(bus, command="visitors add")
+    with cli_change("visitors add") as session:
+        visit = create_visitor(session=session, body=body, actor=cli_actor())
     typer.echo(f"visit {visit.id}: visitor {visit.person_id} ({visit.name}) for host {host}")
 
 
@@ -90,13 +80,6 @@ def list_command(
 @app.command("cancel")
 def cancel_command(visit_id: Annotated[str, typer.Argument(help="The visit id.")]) -> None:
     """Cancel a visit: the visitor and their badge are revoked at the gates."""
-    engine = make_engine(database_url())
-    ensure_audit_head(engine=engine)
-    session, bus = recording_session(engine)
-    try:
-        with session:
-            cancel_visitor(session=session, visitor_id=visit_id, actor=cli_actor())
-    except ServiceError as exc:
-        raise _fail("cancel", exc.message) from None
-    deliver_notices(bus, command="visitors cancel")
+    with cli_change("visitors cancel") as session:
+        cancel_visitor(session=session, visitor_id=visit_id, actor=cli_actor())
     typer.echo(f"visit {visit_id} cancelled")

@@ -8,19 +8,16 @@ import typer
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from central_api.audit.chain import ensure_audit_head
-from central_api.bus.notice_sender import recording_session
 from central_api.config import Settings, database_url
 from central_api.db import make_engine
 from central_api.enroll.faces import MAX_PHOTO_BYTES
-from central_api.errors import ServiceError
 from central_api.models import PersonOfInterestCreate
 from central_api.watchlist.persons import (
     add_person_of_interest,
     list_persons_of_interest,
     remove_person_of_interest,
 )
-from portgate.commands.sync_notices import deliver_notices
+from portgate.commands.sync_notices import cli_change
 from portgate.commands.users import cli_actor
 
 app = typer.Typer(help="The port-wide watchlist: persons of interest.", no_args_is_help=True)
@@ -59,17 +56,10 @@ def add_poi_command(
     except (ValidationError, ValueError) as exc:
         raise _fail("add-poi", str(exc).replace("\n", " ")) from None
     data = _photo(photo)
-    engine = make_engine(database_url())
-    ensure_audit_head(engine=engine)
-    session, bus = recording_session(engine)
-    try:
-        with session:
-            added = add_person_of_interest(
-                session=session, body=body, photo=data, key=key, actor=cli_actor()
-            )
-    except ServiceError as exc:
-        raise _fail("add-poi", exc.message) from None
-    deliver_notices(bus, command="watchlist add-poi")
+    with cli_change("watchlist add-poi") as session:
+        added = add_person_of_interest(
+            session=session, body=body, photo=data, key=key, actor=cli_actor()
+        )
     typer.echo(f"person of interest {added.id} added ({added.entry_id})")
 
 
@@ -90,13 +80,6 @@ def remove_command(
     poi_id: Annotated[str, typer.Argument(help="The person of interest's id (see list).")],
 ) -> None:
     """Take a person of interest off the watchlist."""
-    engine = make_engine(database_url())
-    ensure_audit_head(engine=engine)
-    session, bus = recording_session(engine)
-    try:
-        with session:
-            remove_person_of_interest(session=session, poi_id=poi_id, actor=cli_actor())
-    except ServiceError as exc:
-        raise _fail("remove", exc.message) from None
-    deliver_notices(bus, command="watchlist remove")
+    with cli_change("watchlist remove") as session:
+        remove_person_of_interest(session=session, poi_id=poi_id, actor=cli_actor())
     typer.echo(f"person of interest {poi_id} removed")
