@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -39,6 +38,7 @@ from central_api.models import (
 from central_api.security.auth import hash_password
 from gate_protocol.messages import CredentialKind, new_id
 from gate_protocol.records import PersonKind
+from testkit.api.server import ThreadedApi
 from testkit.mosquitto import MosquittoProcess, free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -100,20 +100,8 @@ def api(mosquitto: MosquittoProcess, tmp_path: Path) -> Iterator[Api]:
         PORTGATE_MQTT_CLIENT_ID=f"api-{new_id()[:8]}",
         PORTGATE_COOKIE_SECURE=False,
     )
-    app = create_app(settings, engine=engine)
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert time.monotonic() < deadline, "API did not start"
-        time.sleep(0.05)
-    yield Api(base_url=f"http://127.0.0.1:{port}", engine=engine, credential_id=credential_id)
-    server.should_exit = True
-    thread.join(10)
+    with ThreadedApi(create_app(settings, engine=engine)) as served:
+        yield Api(base_url=served.url, engine=engine, credential_id=credential_id)
     engine.dispose()
 
 
