@@ -7,6 +7,12 @@ blocks of 2,048 rows (float32, norms precomputed: ``|p - g|^2 = |p|^2 + |g|^2 - 
 exact, no Python loop per entry.
 The threshold is far stricter than the 1:1 one (`gate_protocol.thresholds`): with 10,000
 entries each face makes 10,000 comparisons, and a false hit denies a rightful holder.
+
+The rule (`watchlist_hit`, pure): `frames` encodings of one face must each be at or under
+the threshold to the same entry. One encoding (a decision's averaged encoding, a desk
+photo) hits alone at the strict single threshold; a track's frames hit when two of them
+agree on one entry at the agreement threshold, so that the track's several chances per
+passage do not multiply its false hits (docs/biometrics.md gives the figures).
 """
 
 from __future__ import annotations
@@ -20,17 +26,61 @@ import numpy.typing as npt
 from biometrics.errors import TemplateError
 from biometrics.templates import template_from_bytes
 
-__all__ = ["WatchlistGallery", "WatchlistHit"]
+__all__ = ["WatchlistGallery", "WatchlistHit", "watchlist_hit"]
 
 _BLOCK_ROWS = 2048
 
 
 @dataclass(frozen=True, slots=True)
 class WatchlistHit:
-    """The nearest watchlist entry within the threshold, and its distance."""
+    """The watchlist entry hit, and its distance.
+
+    `frames` is 1 for one encoding within the threshold; for an agreement of several
+    encodings it is how many agreed, and `distance` the farthest of the agreeing ones.
+    """
 
     entry_id: str
     distance: float
+    frames: int = 1
+
+
+def watchlist_hit(
+    distances: npt.ArrayLike,
+    entry_ids: Sequence[str],
+    *,
+    threshold: float,
+    frames: int = 1,
+) -> WatchlistHit | None:
+    """The rule: which entry (if any) the encodings of one face hit.
+
+    Args:
+        distances: (k, n) distances of k encodings of one face to the n gallery rows.
+        entry_ids: Each row's entry (an entry may have several rows).
+        threshold: The distance at or under which an encoding is near an entry.
+        frames: How many of the k encodings must be near the same entry (1: any one;
+            fewer than `frames` encodings never hit). Of several entries hit, the one
+            whose `frames`-th nearest encoding is nearest is named.
+    """
+    matrix = np.asarray(distances, dtype=np.float64)
+    if matrix.size == 0 or matrix.shape[0] < frames:
+        return None
+    if frames == 1:
+        flat = int(np.argmin(matrix))
+        best = float(matrix.flat[flat])
+        if best > threshold:
+            return None
+        return WatchlistHit(entry_id=entry_ids[flat % matrix.shape[1]], distance=best)
+    near: dict[str, npt.NDArray[np.float64]] = {}
+    # Only rows some encoding is near can agree: few, so this loop stays short.
+    for row in np.flatnonzero((matrix <= threshold).any(axis=0)):
+        entry = entry_ids[int(row)]
+        column = matrix[:, row]
+        near[entry] = np.minimum(near[entry], column) if entry in near else column
+    scored = [(float(np.sort(d)[frames - 1]), entry) for entry, d in near.items()]
+    agreed = min((s for s in scored if s[0] <= threshold), default=None)
+    if agreed is None:
+        return None
+    return WatchlistHit(entry_id=agreed[1], distance=agreed[0], frames=frames)
 
 
 class WatchlistGallery:
@@ -91,14 +141,20 @@ class WatchlistGallery:
         )
 
     def screen(
-        self, encodings: Sequence[npt.ArrayLike], *, threshold: float
+        self,
+        encodings: Sequence[npt.ArrayLike],
+        *,
+        threshold: float,
+        frames: int = 1,
     ) -> WatchlistHit | None:
-        """The nearest entry to any of `encodings` if within `threshold`, else None."""
-        if not len(self._ids) or not len(encodings):
+        """The entry the encodings of one face hit (`watchlist_hit`), else None.
+
+        Args:
+            encodings: One face's encodings (one photo's, or a track's frames).
+            threshold: The distance at or under which an encoding is near an entry.
+            frames: How many encodings must be near the same entry.
+        """
+        if not len(self._ids) or len(encodings) < max(frames, 1):
             return None
         distances = self.distances(np.stack([np.asarray(e) for e in encodings]))
-        flat = int(np.argmin(distances))
-        best = float(distances.flat[flat])
-        if best > threshold:
-            return None
-        return WatchlistHit(entry_id=self._ids[flat % len(self._ids)], distance=best)
+        return watchlist_hit(distances, self._ids, threshold=threshold, frames=frames)

@@ -4,7 +4,12 @@ They live in the wire contract because a gate's policy (and its replica) carries
 the central API must judge a reported face distance exactly as the agent did.
 """
 
-__all__ = ["DEFAULT_IDENTIFY_THRESHOLD", "DEFAULT_VERIFY_THRESHOLD", "WATCHLIST_THRESHOLD"]
+__all__ = [
+    "DEFAULT_IDENTIFY_THRESHOLD",
+    "DEFAULT_VERIFY_THRESHOLD",
+    "WATCHLIST_AGREEMENT_THRESHOLD",
+    "WATCHLIST_THRESHOLD",
+]
 
 # 1:1 verification (badge or pass + face): the 0.1% quantile of impostor distances on
 # LFW-style pairs, half the 0.2% false-accept budget; see docs/biometrics.md.
@@ -16,3 +21,7 @@ DEFAULT_IDENTIFY_THRESHOLD = 0.42
 # on half of the LFW dev identities, checked on the other half (bench/bench_watchlist.py,
 # docs/biometrics.md "Watchlist").
 WATCHLIST_THRESHOLD = 0.36
+# A face track's frames (alarms for faces in view): two of its encodings must each be within
+# this of the same entry. Both values are re-selected with one command after a change of
+# the face pipeline: .venv/bin/python -m bench.select_watchlist_threshold --write.
+WATCHLIST_AGREEMENT_THRESHOLD = 0.40

@@ -3,7 +3,10 @@
 The port-wide watchlist (banned identities, flagged people, persons of interest) travels in
 every gate's replica (`ReplicaSnapshot.watchlist`, sealed on disk with the rest of it). The
 gallery (`biometrics.WatchlistGallery`) is built from it once per installed replica; a
-screen is one matrix product over all entries at the strict `WATCHLIST_THRESHOLD`. A hit
+screen is one matrix product over all entries. A decision's face (one encoding) hits at the
+strict `WATCHLIST_THRESHOLD`; a face in view on the track hits when two of its frames agree
+on one entry within `WATCHLIST_AGREEMENT_THRESHOLD` (a track screened on every frame would
+otherwise give a stranger a fresh chance per frame). A decision's hit
 names its entry in the face evidence, and `gate_protocol.policy.decide()` denies with
 `watchlist` (and the alarm) whatever the credential, on the API and on the replica alike.
 Encodings and templates are never logged.
@@ -22,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 from biometrics import WatchlistGallery, WatchlistHit
 from gate_protocol.replica import ReplicaIndex
-from gate_protocol.thresholds import WATCHLIST_THRESHOLD
+from gate_protocol.thresholds import WATCHLIST_AGREEMENT_THRESHOLD, WATCHLIST_THRESHOLD
 
 from gate_agent.face.step import FaceOutcome
 
@@ -62,11 +65,18 @@ class WatchlistScreen:
     """Screens a face outcome's encodings against the current replica's watchlist.
 
     Args:
-        threshold: The strict watchlist distance (a hit is at or below it).
+        threshold: The strict watchlist distance of one encoding (a hit is at or below it).
+        agreement: The distance within which two frames of a track must agree on an entry.
     """
 
-    def __init__(self, *, threshold: float = WATCHLIST_THRESHOLD) -> None:
+    def __init__(
+        self,
+        *,
+        threshold: float = WATCHLIST_THRESHOLD,
+        agreement: float = WATCHLIST_AGREEMENT_THRESHOLD,
+    ) -> None:
         self._threshold = threshold
+        self._agreement = agreement
         self._lock = threading.Lock()
         self._gallery: tuple[ReplicaIndex, WatchlistGallery] | None = None
         self._alarmed: set[int] = set()
@@ -90,10 +100,11 @@ class WatchlistScreen:
         index: ReplicaIndex | None,
         tracks: Iterable[tuple[int, Sequence[npt.NDArray[np.float32]]]],
     ) -> list[WatchlistSeen]:
-        """The tracks (id, encodings) whose face matches an entry, each track once only.
+        """The tracks (id, encodings) whose frames agree on an entry, each track once only.
 
         Called by the tracker thread after each frame, so a watchlisted face in view
-        raises its alarm whether or not anybody presents a credential.
+        raises its alarm whether or not anybody presents a credential (from its second
+        encoded frame on: one frame alone never hits here).
         """
         if index is None or not index.snapshot.watchlist:
             return []
@@ -104,7 +115,7 @@ class WatchlistScreen:
         for track_id, encodings in live.items():
             if track_id in self._alarmed or not encodings:
                 continue
-            hit = gallery.screen(encodings, threshold=self._threshold)
+            hit = gallery.screen(encodings, threshold=self._agreement, frames=2)
             if hit is not None:
                 self._alarmed.add(track_id)
                 seen.append(WatchlistSeen(entry_id=hit.entry_id, distance=hit.distance))

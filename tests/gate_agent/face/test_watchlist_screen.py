@@ -115,8 +115,11 @@ def test_a_watchlisted_face_in_view_is_reported_once_per_track_even_without_a_cr
     )
     tracks.observe(seen(ALICE, near(BOB, 0.1)), image=IMAGE, at=10.0)
     identifier(10.0)
+    assert reports == []  # one frame alone never hits on the track: two must agree
     tracks.observe(seen(ALICE, near(BOB, 0.1)), image=IMAGE, at=10.1)
-    identifier(10.1)  # the same track: no second alarm
+    identifier(10.1)
+    tracks.observe(seen(ALICE, near(BOB, 0.1)), image=IMAGE, at=10.2)
+    identifier(10.2)  # the same track: no second alarm
     assert len(reports) == 1
     [found] = reports
     assert isinstance(found, WatchlistSeen) and found.entry_id == "ban:9"
@@ -126,3 +129,26 @@ def test_a_watchlisted_face_in_view_is_reported_once_per_track_even_without_a_cr
     [pending] = outbox.alarms.pending(limit=5)
     assert pending.message.alarm is AlarmKind.WATCHLIST
     assert pending.message.detail is not None and "ban:9" in pending.message.detail
+
+
+def test_a_track_needs_two_frames_near_one_entry_but_a_decision_s_one_encoding_hits_alone() -> None:
+    from gate_agent.face.watchlist import WatchlistScreen
+
+    snapshot = make_snapshot().model_copy(
+        update={"watchlist": (record("ban:1", FACES[0]), record("poi:2", FACES[1]))}
+    )
+    index = ReplicaIndex(snapshot)
+    screen = WatchlistScreen(threshold=0.2, agreement=0.3)
+    lucky = (FACES[0] + 0.001, FACES[2])  # one frame very near ban:1, the next a stranger's
+    split = (FACES[0] + 0.001, FACES[1] + 0.001)  # frames near two different entries
+    assert screen.sightings(index, [(1, lucky), (2, split)]) == []
+    agreed = (FACES[2], FACES[1] + 0.01, FACES[1] - 0.01)
+    [found] = screen.sightings(index, [(3, agreed)])
+    assert found.entry_id == "poi:2"
+    one = outcome_of(
+        FaceMatch(seen=True, distance=0.3, encodings=(FACES[0] + 0.001,)),
+        None,
+        face_ms=1.0,
+        liveness_ms=None,
+    )
+    assert screen.screen(index, one).evidence.watchlist_entry_id == "ban:1"
