@@ -3,10 +3,11 @@
 The port-wide watchlist (banned identities, flagged people, persons of interest) travels in
 every gate's replica (`ReplicaSnapshot.watchlist`, sealed on disk with the rest of it). The
 gallery (`biometrics.WatchlistGallery`) is built from it once per installed replica; a
-screen is one matrix product over all entries. A decision's face (one encoding) hits at the
-strict `WATCHLIST_THRESHOLD`; a face in view on the track hits when two of its frames agree
-on one entry within `WATCHLIST_AGREEMENT_THRESHOLD` (a track screened on every frame would
-otherwise give a stranger a fresh chance per frame). A decision's hit
+screen is one matrix product over all entries. One encoding (the burst's or the window's
+averaged one) hits at the strict `WATCHLIST_THRESHOLD`; several frames of one face (a face
+in view on the track, a track's encodings that verified the holder) hit when two of them
+agree on one entry within `WATCHLIST_AGREEMENT_THRESHOLD` (a track screened on every frame
+would otherwise give a stranger a fresh chance per frame). A decision's hit
 names its entry in the face evidence, and `gate_protocol.policy.decide()` denies with
 `watchlist` (and the alarm) whatever the credential, on the API and on the replica alike.
 Encodings and templates are never logged.
@@ -93,7 +94,12 @@ class WatchlistScreen:
         """The watchlist entry the outcome's face matches, if any."""
         if index is None or not outcome.encodings or not index.snapshot.watchlist:
             return None
-        return self.gallery(index).screen(outcome.encodings, threshold=self._threshold)
+        if len(outcome.encodings) == 1:
+            return self.gallery(index).screen(outcome.encodings, threshold=self._threshold)
+        # Several frames (a track that verified the holder): the track's rule, so that
+        # more frames do not mean more chances of a false hit.
+        gallery = self.gallery(index)
+        return gallery.screen(outcome.encodings, threshold=self._agreement, frames=2)
 
     def sightings(
         self,

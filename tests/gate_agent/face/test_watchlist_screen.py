@@ -152,3 +152,12 @@ def test_a_track_needs_two_frames_near_one_entry_but_a_decision_s_one_encoding_h
         liveness_ms=None,
     )
     assert screen.screen(index, one).evidence.watchlist_entry_id == "ban:1"
+    # A decision carrying a track's frames is held to the track's rule.
+    for encodings, expected in ((lucky, None), (agreed, "poi:2")):
+        outcome = outcome_of(
+            FaceMatch(seen=True, distance=0.3, encodings=encodings),
+            None,
+            face_ms=1.0,
+            liveness_ms=None,
+        )
+        assert screen.screen(index, outcome).evidence.watchlist_entry_id == expected
