@@ -86,6 +86,14 @@ def report_rule(scores: Scores) -> dict[str, float]:
     gen = scores.genuine
     caught = int(np.sum(gen <= t))
     print(f"  genuine caught: {caught}/{len(gen)} = {caught / max(len(gen), 1):.1%}")
+    trade = [
+        f"{other}: {per_10k(fits['exponential'].rate(other), 1000):.2f}"
+        f" ({per_10k(fits['normal'].rate(other), 1000):.3f}), {np.mean(gen <= other):.1%}"
+        for other in (0.27, 0.30, 0.33, 0.36, 0.40)
+    ]
+    print(
+        "  other thresholds: per 10k at 1,000 (exponential (normal)), caught: " + "; ".join(trade)
+    )
     return {"per_1k": per_1k, "per_10k": per_10k_, "caught": caught / max(len(gen), 1)}
 
 
