@@ -171,10 +171,13 @@ def report_time(probes: np.ndarray, repeats: int) -> None:
             f"screen one face against {size} entries: {screen_ms:.3f} ms (1:1 comparison"
             f" {one_to_one:.3f} ms, one gate encoding {encode_ms:.0f} ms, same run)"
         )
-        met = "yes" if screen_ms <= 2 else "no"
+        # The goal is set for up to 10,000 entries; 100,000 is reported only.
+        goal, met = (
+            ("<= 2 ms", "yes" if screen_ms <= 2 else "no") if size <= 10_000 else ("report", "")
+        )
         print(
             f"FIGURE watchlist|extra time per face, {size} entries|{screen_ms:.3f}|ms|"
-            f"1:1 comparison per face|{one_to_one:.3f}|<= 2 ms|{met}"
+            f"1:1 comparison per face|{one_to_one:.3f}|{goal}|{met}"
         )
 
 
