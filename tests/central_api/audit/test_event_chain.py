@@ -22,6 +22,7 @@ from central_api.audit.event_chain import (
     verify_events,
 )
 from central_api.audit.merkle import leaf_hash, merkle_root, node_hash
+from central_api.dashboard.views import event_view
 from central_api.ingest.store import store_event_batch
 from central_api.models import AccessEventRecord, AuditEntry
 from gate_protocol.messages import Decision
@@ -110,6 +111,9 @@ def test_each_batch_is_one_audit_entry_with_its_merkle_root(world: World, engine
     # The face decision's model and threshold are stored, and the stored leaf is the row's.
     assert (rows["ev-4"].face_model, rows["ev-4"].face_threshold) == ("dlib_resnet_v1/68pt", 0.54)
     assert rows["ev-4"].chain_leaf == event_leaf(rows["ev-4"].model_dump())
+    # ...and the dashboard's event detail shows them.
+    shown = event_view(rows["ev-4"], person=None)
+    assert (shown["face_model"], shown["face_threshold"]) == ("dlib_resnet_v1/68pt", 0.54)
 
 
 def test_a_replayed_event_adds_no_batch(world: World, engine: Engine) -> None:
