@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from sqlmodel import Session, SQLModel, col, select
 from typer.testing import CliRunner
@@ -24,7 +25,7 @@ from central_api.audit.event_chain import (
 from central_api.audit.merkle import leaf_hash, merkle_root, node_hash
 from central_api.dashboard.views import event_view
 from central_api.ingest.store import store_event_batch
-from central_api.models import AccessEventRecord, AuditEntry
+from central_api.models import AccessEventRecord, AuditEntry, Role
 from gate_protocol.messages import Decision
 from gate_protocol.reasons import ReasonCode
 from portgate.cli import app as cli
@@ -278,3 +279,16 @@ def test_audit_verify_fails_and_names_the_event(
     assert broken.exit_code == 1
     assert "event tampering: event ev-5: edited" in broken.output
     assert "events BROKEN: 1 problems in 6 events" in broken.output
+
+
+def test_the_verify_route_reports_the_events_too(
+    client: TestClient, world: World, engine: Engine
+) -> None:
+    store_batches(engine, world)
+    admin = world.user(Role.ADMIN)
+    intact = client.get("/api/v1/audit/verify", headers=admin).json()
+    assert (intact["ok"], intact["events_ok"], intact["events_checked"]) == (True, True, 6)
+    sql(engine, "DELETE FROM access_event WHERE event_id = 'ev-1'")
+    broken = client.get("/api/v1/audit/verify", headers=admin).json()
+    assert (broken["ok"], broken["events_ok"]) == (False, False)
+    assert broken["event_problems"][0].startswith("event ev-1: deleted")
