@@ -3,8 +3,9 @@
 Events arrive in batches, concurrently, from many gates; a chain link per event would
 serialise ingest on the audit head row for every event. Instead each stored batch appends
 ONE audit entry (action ``event.batch``, in the transaction that stores the rows) whose
-content is the batch's RFC 6962 Merkle root (`central_api.audit.merkle`), its count and
-its event ids in leaf order. A row's leaf hashes a canonical JSON of every stored field
+content is the batch's RFC 6962 Merkle root (`central_api.audit.merkle`), its count, its
+event ids in leaf order and the fields its leaves hash (a column added later does not
+change older batches' leaves). A row's leaf hashes a canonical JSON of every stored field
 but the surrogate key (`EVENT_LEAF_FIELDS`); the row keeps its own leaf (``chain_leaf``)
 so that an edit names its event.
 
@@ -85,9 +86,13 @@ def _canonical(value: Any) -> Any:
     return value
 
 
-def event_leaf(values: Mapping[Any, Any]) -> str:
-    """The hex leaf hash of one event row (its stored values, as inserted or as read)."""
-    content = {name: _canonical(values.get(name)) for name in EVENT_LEAF_FIELDS}
+def event_leaf(values: Mapping[Any, Any], fields: Sequence[str] = EVENT_LEAF_FIELDS) -> str:
+    """The hex leaf hash of one event row (its stored values, as inserted or as read).
+
+    `fields`: the fields hashed; a batch records the list it was sealed with, so a column
+    added later leaves the leaves of older batches as they were.
+    """
+    content = {name: _canonical(values.get(name)) for name in fields}
     return leaf_hash(canonical_json(content).encode()).hex()
 
 
@@ -111,6 +116,7 @@ def seal_event_batch(
             "root": root.hex(),
             "count": len(leaves),
             "event_ids": [event_id for event_id, _ in leaves],
+            "fields": list(EVENT_LEAF_FIELDS),
         },
     )
 
@@ -145,6 +151,7 @@ class _Batch:
     at: datetime
     root: str
     event_ids: tuple[str, ...]
+    fields: tuple[str, ...]
     sealed: bool = False
 
 
@@ -163,6 +170,7 @@ def _batches(session: Session) -> list[_Batch]:
                 row.at,
                 content["root"],
                 tuple(content["event_ids"]),
+                tuple(content["fields"]),
                 sealed=row.action == EVENT_SEAL_ACTION,
             )
         )
@@ -193,15 +201,15 @@ def verify_events(*, session: Session) -> EventVerdict:
     verdict = EventVerdict()
     batches = _batches(session)
     verdict.batches = len(batches)
-    covering: dict[str, int] = {}
+    covering: dict[str, _Batch] = {}
     for found in batches:
         for event_id in found.event_ids:
             if event_id in covering:
                 verdict.add(
-                    f"event {event_id}: in two batches (audit seq {covering[event_id]} "
+                    f"event {event_id}: in two batches (audit seq {covering[event_id].seq} "
                     f"and {found.seq})"
                 )
-            covering[event_id] = found.seq
+            covering[event_id] = found
     verdict.coverage_began = batches[0].at if batches else None
     verdict.sealed = any(found.sealed for found in batches)
     leaves, named = _check_rows(session, covering, verdict)
@@ -211,7 +219,7 @@ def verify_events(*, session: Session) -> EventVerdict:
 
 
 def _check_rows(
-    session: Session, covering: Mapping[str, int], verdict: EventVerdict
+    session: Session, covering: Mapping[str, _Batch], verdict: EventVerdict
 ) -> tuple[dict[int, dict[str, str]], set[int]]:
     """Recompute each row's leaf: the leaves by batch seq and event id, the batches named."""
     leaves: dict[int, dict[str, str]] = {}
@@ -220,19 +228,19 @@ def _check_rows(
     uncovered_before: list[RowMapping] = []
     for row in _event_rows(session):
         verdict.checked += 1
-        event_id, seq = row["event_id"], covering.get(row["event_id"])
-        if seq is None:
+        event_id, found = row["event_id"], covering.get(row["event_id"])
+        if found is None:
             if first_covered_id is None and not verdict.sealed:
                 uncovered_before.append(row)  # stored before coverage began, or inserted
             else:
                 verdict.add(_inserted(event_id))
             continue
         first_covered_id = first_covered_id if first_covered_id is not None else row["id"]
-        leaf = event_leaf(row)
+        leaf = event_leaf(row, found.fields)
         if row["chain_leaf"] is not None and leaf != row["chain_leaf"]:
             verdict.add(f"event {event_id}: edited (its fields no longer match its leaf)")
-            named.add(seq)
-        leaves.setdefault(seq, {})[event_id] = leaf
+            named.add(found.seq)
+        leaves.setdefault(found.seq, {})[event_id] = leaf
     if first_covered_id is None and verdict.coverage_began is not None:
         # Batches exist but no covered row is left: every row is an insertion.
         for row in uncovered_before:

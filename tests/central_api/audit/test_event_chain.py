@@ -6,6 +6,7 @@ whose stored leaf is rewritten too, an event id changed.
 """
 
 import hashlib
+import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -15,9 +16,11 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session, SQLModel, col, select
 from typer.testing import CliRunner
 
+from central_api.audit import event_chain
 from central_api.audit.chain import verify_chain
 from central_api.audit.event_chain import (
     EVENT_BATCH_ACTION,
+    EVENT_LEAF_FIELDS,
     event_leaf,
     seal_uncovered_events,
     verify_events,
@@ -292,3 +295,25 @@ def test_the_verify_route_reports_the_events_too(
     broken = client.get("/api/v1/audit/verify", headers=admin).json()
     assert (broken["ok"], broken["events_ok"]) == (False, False)
     assert broken["event_problems"][0].startswith("event ev-1: deleted")
+
+
+def test_a_batch_keeps_the_fields_it_was_sealed_with(
+    world: World, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Events stored while the leaf had one field fewer, then the leaf grows (a new column):
+    # the older batches are checked with their own fields and still hold.
+    shorter = tuple(f for f in EVENT_LEAF_FIELDS if f != "face_threshold")
+    monkeypatch.setattr(event_chain, "EVENT_LEAF_FIELDS", shorter)
+    monkeypatch.setattr(event_chain.event_leaf, "__defaults__", (shorter,))
+    store_batches(engine, world)
+    monkeypatch.undo()
+    with Session(engine) as session:
+        store_event_batch(session=session, events=[(world.site, world.gate, make_event(7))])
+        session.commit()
+        entries = session.exec(
+            select(AuditEntry).where(col(AuditEntry.action) == EVENT_BATCH_ACTION)
+        ).all()
+        assert [len(json.loads(e.after or "{}")["fields"]) for e in entries] == [24, 24, 24, 25]
+        assert verify_events(session=session).ok
+    sql(engine, "UPDATE access_event SET face_threshold = 0.7 WHERE event_id = 'ev-7'")
+    assert problems(engine) == ["event ev-7: edited (its fields no longer match its leaf)"]

@@ -109,7 +109,6 @@ def test_a_face_decision_records_its_model_and_threshold() -> None:
     judged = replace(told, verdict=replace(told.verdict, face_threshold=0.54))
     event = build_event(judged, seq=1)
     assert (event.face_model, event.face_threshold) == (encoder_model_id(), 0.54)
-    assert event.face_model == "dlib_resnet_v1/68pt"
     # No face seen: nothing was compared, so no model and no threshold.
     unseen = replace(judged, face=FaceOutcome(evidence=FaceEvidence(seen=False)))
     assert (build_event(unseen, seq=2).face_model, build_event(unseen, seq=2).face_threshold) == (
