@@ -9,6 +9,11 @@ IngestWorker, as create_app wires them) from the first publish until every event
 (events/s). Anchor in the same run, same broker, same publishers: a paho subscriber that
 only counts the messages (what the broker and one Python subscriber deliver without a
 database). SQLite by default; --postgres uses a throwaway PostgreSQL 15 cluster.
+
+Then, on the same database, the cost of the hash chain's Merkle step (every stored batch's
+leaves and one audit entry with its root, `central_api.audit.event_chain`): batches of
+events stored directly by `store_event_batch` with the step and without it (patched out),
+alternating rounds; the row without it is the baseline.
 """
 
 from __future__ import annotations
@@ -20,8 +25,10 @@ import tempfile
 import threading
 import time
 import uuid
+from contextlib import ExitStack, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
+from unittest import mock
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
@@ -31,6 +38,8 @@ from sqlmodel import Session
 from bench.mqtt_publisher import connect_packet, publish_packet
 from central_api.bus.mqtt import MqttBus
 from central_api.db import make_engine
+from central_api.ingest import store as ingest_store
+from central_api.ingest.store import store_event_batch
 from central_api.ingest.worker import IngestWorker
 from central_api.migrate import upgrade_database
 from central_api.models import Gate, Site, Zone
@@ -151,11 +160,39 @@ def anchor_rate(port: int, gates: list[str], per_gate: int) -> float:
     return rate
 
 
+def _without_merkle_step() -> ExitStack:
+    """The ingest as it was before the chain covered events: no leaves, no batch entry."""
+    stack = ExitStack()
+    stack.enter_context(mock.patch.object(ingest_store, "seal_event_batch", lambda **_: None))
+    stack.enter_context(mock.patch.object(ingest_store, "event_leaf", lambda _: None))
+    return stack
+
+
+def merkle_cost(
+    engine: Engine, gates: list[str], *, batch: int, rounds: int
+) -> tuple[float, float]:
+    """Events/s stored by store_event_batch with the Merkle step and without it (same run)."""
+    seconds = {True: 0.0, False: 0.0}
+    for number in range(rounds * 2):
+        merkle = number % 2 == 0
+        events = [
+            (SITE, gates[n % len(gates)], AccessEvent.model_validate_json(payload))
+            for n, payload in enumerate(events_for("chain", batch))
+        ]
+        with nullcontext() if merkle else _without_merkle_step(), Session(engine) as session:
+            started = time.perf_counter()
+            store_event_batch(session=session, events=events)
+            session.commit()
+            seconds[merkle] += time.perf_counter() - started
+    return rounds * batch / seconds[True], rounds * batch / seconds[False]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--connections", type=int, default=1000)
     parser.add_argument("--events", type=int, default=20, help="events per connection")
     parser.add_argument("--postgres", action="store_true", help="a throwaway PostgreSQL cluster")
+    parser.add_argument("--chain-rounds", type=int, default=10, help="Merkle-step rounds")
     args = parser.parse_args()
     gates = [f"g{n:04d}" for n in range(args.connections)]
     total = args.connections * args.events
@@ -201,6 +238,7 @@ def main() -> None:
             rows = stored()
             bus.stop()
             worker.stop()
+            with_merkle, without = merkle_cost(engine, gates, batch=500, rounds=args.chain_rounds)
             engine.dispose()
         finally:
             broker.stop()
@@ -217,10 +255,21 @@ def main() -> None:
     print(f"  anchor: broker -> counting paho subscriber  {anchor:10,.0f} events/s")
     print(f"  API ingest (MqttBus + IngestWorker), stored {rate:10,.0f} events/s  ({rows}/{total})")
     print(f"  ratio ingest/anchor {rate / anchor:.2f}")
+    print(
+        f"  store_event_batch, 500 events a batch: with the Merkle step {with_merkle:10,.0f} "
+        f"events/s; without (baseline, same run) {without:10,.0f} events/s "
+        f"({(1 - with_merkle / without) * 100:.1f} % slower)"
+    )
     met = "yes" if rate >= 2000 and rows == total else "no"
     print(
         f"FIGURE ingest|MQTT ingest, {args.connections} connections, {database}|{rate:.1f}|"
         f"events/s|broker + counting subscriber|{anchor:.1f}|>= 2000 events/s, none lost|{met}"
+    )
+
+    print(
+        f"FIGURE ingest_chain|stored batches with the Merkle step, {database}|{with_merkle:.1f}|"
+        f"events/s|the same batches without it|{without:.1f}|costs <= 10 %|"
+        f"{'yes' if with_merkle >= 0.9 * without else 'no'}"
     )
 
 

@@ -15,7 +15,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-__all__ = ["dlib_build_info", "load_dlib", "model_path"]
+__all__ = ["dlib_build_info", "encoder_model_id", "load_dlib", "model_path"]
 
 
 def load_dlib() -> Any:
@@ -125,3 +125,13 @@ def dlib_build_info() -> dict[str, object]:
         "cuda": getattr(dlib, "DLIB_USE_CUDA", None),
         "avx": getattr(dlib, "USE_AVX_INSTRUCTIONS", None),
     }
+
+
+def encoder_model_id() -> str:
+    """The name of the face model a gate's decisions use: encoder and landmark alignment.
+
+    Recorded with every face decision (the access event's ``face_model``), so a decision
+    can be traced to the model that made it; change it with the gate's face pipeline.
+    """
+    # The gate's face stream aligns with the 68-point landmarks (biometrics.face_stream).
+    return "dlib_resnet_v1/68pt"

@@ -105,6 +105,8 @@ class DecisionAnswer(_Body):
     replica_version: Annotated[int, Field(ge=0)]
     # A grant despite soft anti-passback: the gate's event says so.
     anti_passback_violation: bool = False
+    # The distance threshold the face was judged at (None: no face was compared).
+    face_threshold: Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)] | None = None
 
 
 class EventBatch(_Body):

@@ -80,6 +80,8 @@ MAX_PAYLOAD_BYTES = 16 * 1024
 Text = Annotated[str, StringConstraints(max_length=500), AfterValidator(neutralised_text)]
 Lane = Annotated[int, Field(ge=0, le=63)]
 Score = Annotated[float, Field(ge=0.0, le=10.0, allow_inf_nan=False)]
+# A face model's name: encoder and alignment, e.g. "dlib_resnet_v1/68pt".
+FaceModelId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._:/+-]{1,64}$")]
 
 
 class CredentialPresented(_Message):
@@ -159,6 +161,10 @@ class AccessEvent(_Message):
     credential_ref: Id | None = None
     face_score: Score | None = None
     liveness_score: Score | None = None
+    # What a face decision used: the encoder and alignment (`biometrics` names it) and the
+    # distance threshold; absent where no face was compared.
+    face_model: FaceModelId | None = None
+    face_threshold: Score | None = None
     decided_by: DecidedBy
     replica_version: Annotated[int, Field(ge=0)] | None = None
     command_id: Id | None = None

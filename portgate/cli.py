@@ -25,6 +25,7 @@ from portgate.commands import (
     watchlist,
 )
 from portgate.commands import visitors as visitors_commands
+from portgate.commands.baseline import cli as baseline_commands
 
 app = typer.Typer(
     name="portgate",
@@ -52,6 +53,7 @@ app.add_typer(protocol.app, name="protocol")
 app.add_typer(bench.app, name="bench")
 app.add_typer(visitors_commands.app, name="visitors")
 app.add_typer(watchlist.app, name="watchlist")
+app.add_typer(baseline_commands.app, name="baseline")
 
 
 def main() -> None:

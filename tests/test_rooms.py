@@ -40,6 +40,7 @@ ROOM_ORDER: dict[str, tuple[str, ...]] = {
         "replica",
         "alarms",
         "insider",
+        "baseline",
         "crud",
         "decisions",
         "ingest",

@@ -61,6 +61,8 @@ def _event(
         "credential_kind": str(source.credential_kind),
         "face_score": source.face_score,
         "liveness_score": source.liveness_score,
+        "face_model": source.face_model,
+        "face_threshold": source.face_threshold,
         "decided_by": str(source.decided_by),
         "replica_version": source.replica_version,
         "passed": source.passed,

@@ -24,6 +24,7 @@ from gate_protocol.policy import (
     DecisionResult,
     FaceEvidence,
     decide,
+    face_threshold,
 )
 from gate_protocol.reasons import ReasonCode, describe_reason
 from sqlalchemy import update
@@ -230,6 +231,11 @@ def finish_decision(
         alarms=tuple(result.alarms),
         replica_version=replica_version,
         anti_passback_violation=result.anti_passback_violation and decision is Decision.GRANTED,
+        face_threshold=(
+            face_threshold(gate.policy, request.credential_kind)
+            if request.face is not None and request.face.seen
+            else None
+        ),
     )
 
 

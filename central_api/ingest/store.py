@@ -31,6 +31,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col
 
 from central_api.alarms.raise_alarm import raise_alarm
+from central_api.audit.event_chain import event_leaf, seal_event_batch
 from central_api.db import utc_now
 from central_api.ingest.taps import GateMessage
 from central_api.insider.checks import InsiderRules, check_event
@@ -151,7 +152,13 @@ def store_event_batch(
             unique[event.event_id] = _event_row(
                 site_id=site_id, gate_id=gate_id, event=event, received_at=received
             )
+    for row in unique.values():
+        row["chain_leaf"] = event_leaf(row)
     new_ids = _insert_new(session, list(unique.values()))
+    # One audit entry (the batch's Merkle root) for the new rows, in the same transaction.
+    seal_event_batch(
+        session=session, leaves=[(event_id, unique[event_id]["chain_leaf"]) for event_id in new_ids]
+    )
     # The rows just inserted, rebuilt from what was sent (no second round trip). Built
     # without validating again: each row is a validated AccessEvent's fields (validation
     # was a fifth of the ingest thread's time).
@@ -237,6 +244,8 @@ def _event_row(
         "credential_ref": event.credential_ref,
         "face_score": event.face_score,
         "liveness_score": event.liveness_score,
+        "face_model": event.face_model,
+        "face_threshold": event.face_threshold,
         "decided_by": event.decided_by.value,
         "replica_version": event.replica_version,
         "command_id": event.command_id,

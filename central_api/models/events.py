@@ -47,6 +47,9 @@ class AccessEventRecord(SQLModel, table=True):
     credential_ref: str | None = Field(default=None, max_length=64)
     face_score: float | None = None
     liveness_score: float | None = None
+    # The face encoder and alignment, and the distance threshold, a face decision used.
+    face_model: str | None = Field(default=None, max_length=64)
+    face_threshold: float | None = None
     decided_by: DecidedBy = enum_column(DecidedBy)
     replica_version: int | None = None
     command_id: str | None = Field(default=None, max_length=64)
@@ -55,6 +58,8 @@ class AccessEventRecord(SQLModel, table=True):
     latency: dict[str, float | None] = Field(default_factory=dict, sa_type=JSON)
     # Granted although soft anti-passback saw the same direction twice.
     anti_passback_violation: bool = False
+    # This row's Merkle leaf (central_api.audit.event_chain): an edit names its event.
+    chain_leaf: str | None = Field(default=None, max_length=64)
 
 
 class AccessEventPublic(SQLModel):
@@ -76,6 +81,8 @@ class AccessEventPublic(SQLModel):
     decided_by: DecidedBy
     face_score: float | None
     liveness_score: float | None
+    face_model: str | None = None
+    face_threshold: float | None = None
     latency_ms: float | None
     anti_passback_violation: bool = False
 

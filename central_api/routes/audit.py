@@ -7,6 +7,7 @@ from pydantic import BaseModel
 from sqlmodel import col, select
 
 from central_api.audit.chain import verify_chain
+from central_api.audit.event_chain import verify_events
 from central_api.deps import SessionDep
 from central_api.models import AuditEntry
 from central_api.security.auth import AdminUser, check_site_wide
@@ -23,6 +24,11 @@ class VerifyOut(BaseModel):
     checked: int
     broken_seq: int | None
     message: str
+    # The stored events against their batches' Merkle roots (checked when the chain holds).
+    events_ok: bool | None = None
+    events_checked: int = 0
+    events_not_covered: int = 0
+    event_problems: list[str] = []
 
 
 class AuditRow(BaseModel):
@@ -43,11 +49,16 @@ def verify(session: SessionDep, admin: AdminUser) -> VerifyOut:
     """Walk the hash chain (site-wide admins: the chain spans every site)."""
     check_site_wide(admin)
     verdict = verify_chain(session=session)
+    events = verify_events(session=session) if verdict.ok else None
     return VerifyOut(
-        ok=verdict.ok,
+        ok=verdict.ok and (events is None or events.ok),
         checked=verdict.checked,
         broken_seq=verdict.broken_seq,
         message=verdict.message,
+        events_ok=None if events is None else events.ok,
+        events_checked=0 if events is None else events.checked,
+        events_not_covered=0 if events is None else events.not_covered,
+        event_problems=[] if events is None else events.problems,
     )
 
 

@@ -64,6 +64,7 @@ class Verdict:
     replica_version: int | None = None
     consume_appointment_id: str | None = None
     anti_passback_violation: bool = False
+    face_threshold: float | None = None  # the distance threshold a seen face was judged at
 
     @property
     def granted(self) -> bool:

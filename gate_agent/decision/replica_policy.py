@@ -20,6 +20,7 @@ from gate_protocol.policy import (
     DecisionRequest,
     FaceEvidence,
     decide,
+    face_threshold,
 )
 from gate_protocol.reasons import ReasonCode
 from gate_protocol.records import (
@@ -201,6 +202,11 @@ def replica_verdict(
         replica_version=index.snapshot.version,
         consume_appointment_id=result.consume_appointment_id,
         anti_passback_violation=result.anti_passback_violation,
+        face_threshold=(
+            face_threshold(index.snapshot.gate, presentation.credential_kind)
+            if face is not None and face.seen
+            else None
+        ),
     )
 
 
@@ -261,6 +267,7 @@ def verdict_from_answer(answer: DecisionAnswer) -> Verdict:
         alarms=answer.alarms,
         replica_version=answer.replica_version,
         anti_passback_violation=answer.anti_passback_violation,
+        face_threshold=answer.face_threshold,
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from biometrics.models import encoder_model_id
 from gate_protocol.messages import AccessEvent, LatencyBreakdown
 
 from gate_agent.decision.presentation import Presentation, Verdict
@@ -56,6 +57,7 @@ def build_event(story: Story, *, seq: int) -> AccessEvent:
     (open command sent, or denial recorded); the turnstile's own time is not in it.
     """
     presentation, verdict, face = story.presentation, story.verdict, story.face
+    seen = face is not None and face.evidence.seen
     return AccessEvent(
         event_id=story.event_id,
         agent_seq=seq,
@@ -72,6 +74,8 @@ def build_event(story: Story, *, seq: int) -> AccessEvent:
         credential_ref=presentation.credential_ref,
         face_score=face.face_score if face is not None else None,
         liveness_score=face.liveness_score if face is not None else None,
+        face_model=encoder_model_id() if seen else None,
+        face_threshold=verdict.face_threshold if seen else None,
         decided_by=verdict.decided_by,
         replica_version=verdict.replica_version,
         command_id=story.command_id,

@@ -7,7 +7,7 @@ failing check names the reason, so an operator always sees the most fundamental 
 (an unknown badge before an expired competency).
 """
 
-from gate_protocol.policy.checks import decide
+from gate_protocol.policy.checks import decide, face_threshold
 from gate_protocol.policy.request import (
     PASS_REJECTION_REASONS,
     SOFT_ANTI_PASSBACK,
@@ -25,4 +25,5 @@ __all__ = [
     "DecisionResult",
     "FaceEvidence",
     "decide",
+    "face_threshold",
 ]

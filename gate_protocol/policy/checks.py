@@ -162,6 +162,13 @@ def _face_required(request: DecisionRequest, context: DecisionContext) -> bool:
     )
 
 
+def face_threshold(gate: GatePolicy, credential_kind: CredentialKind) -> float:
+    """The distance threshold a face is judged at: 1:N (a face alone) uses the stricter one."""
+    if credential_kind is CredentialKind.FACE:
+        return gate.identify_threshold
+    return gate.verify_threshold
+
+
 def _check_face(request: DecisionRequest, context: DecisionContext) -> DecisionResult | None:
     face = request.face
     required = _face_required(request, context)
@@ -171,11 +178,7 @@ def _check_face(request: DecisionRequest, context: DecisionContext) -> DecisionR
         face.liveness_passed is False
     ):
         return _deny(ReasonCode.LIVENESS_FAILED, alarms=(AlarmKind.LIVENESS,))
-    threshold = (
-        request.gate.identify_threshold
-        if request.credential_kind is CredentialKind.FACE
-        else request.gate.verify_threshold
-    )
+    threshold = face_threshold(request.gate, request.credential_kind)
     if face.distance is None or face.distance > threshold:
         return _deny(ReasonCode.FACE_MISMATCH)
     return None

@@ -14,6 +14,12 @@ from central_api.audit.anchor import (
     verify_against_heads,
 )
 from central_api.audit.chain import AuditVerdict, verify_chain
+from central_api.audit.event_chain import (
+    EventVerdict,
+    SealRefused,
+    seal_uncovered_events,
+    verify_events,
+)
 from central_api.config import database_url
 from central_api.db import make_engine
 from gate_protocol.messages import AuditHead
@@ -42,11 +48,16 @@ def verify_command(
         ),
     ] = None,
 ) -> None:
-    """Walk the hash chain (and check it against published heads); exit 1 at the first break."""
+    """Walk the hash chain (and check it against published heads), then every stored event.
+
+    Exits 1 at the first break of the chain, or when an event was edited, deleted or
+    inserted (each one named).
+    """
     heads = _load_heads(head or [])
     with Session(make_engine(database_url())) as session:
         verdict = verify_chain(session=session)
         anchored = verify_against_heads(session, heads) if verdict.ok and heads else None
+        events = verify_events(session=session) if verdict.ok else None
     if not verdict.ok:
         _fail(verdict)
     typer.echo(f"audit chain intact: {verdict.checked} rows")
@@ -54,6 +65,42 @@ def verify_command(
         if not anchored.ok:
             _fail(anchored)
         typer.echo(f"audit chain matches {anchored.checked} published heads")
+    if events is not None:
+        _report_events(events)
+
+
+@app.command("seal-events")
+def seal_events_command() -> None:
+    """Cover the events stored before coverage began (run once, after migration 0022)."""
+    with Session(make_engine(database_url())) as session:
+        try:
+            count = seal_uncovered_events(session=session)
+        except SealRefused as exc:
+            typer.echo(f"audit seal-events: {exc}", err=True)
+            raise typer.Exit(code=1) from None
+        session.commit()
+    typer.echo(f"sealed {count} events stored before coverage began")
+
+
+def _report_events(events: EventVerdict) -> None:
+    if events.not_covered:
+        began = events.coverage_began
+        since = f"before {began.isoformat()}" if began else "no batch recorded yet"
+        typer.echo(
+            f"{events.not_covered} events not covered ({since}): stored before coverage; "
+            "`portgate audit seal-events` covers them once"
+        )
+    if not events.ok:
+        for problem in events.problems:
+            typer.echo(f"event tampering: {problem}", err=True)
+        if events.problem_count > len(events.problems):
+            typer.echo(f"... and {events.problem_count - len(events.problems)} more", err=True)
+        typer.echo(
+            f"events BROKEN: {events.problem_count} problems in {events.checked} events",
+            err=True,
+        )
+        raise typer.Exit(code=1)
+    typer.echo(f"events intact: {events.checked} events in {events.batches} batches")
 
 
 def _load_heads(values: list[str]) -> list[AuditHead]:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from biometrics.models import encoder_model_id
 from gate_agent.app import AgentApp
 from gate_agent.decision.replica_store import ReplicaStore, StoredReplica
 from gate_protocol.messages import (
@@ -26,6 +27,7 @@ from gate_protocol.passes.keys import encode_public_key, generate_pass_key
 from gate_protocol.passes.token import PassClaims, PassSigner
 from gate_protocol.reasons import ReasonCode
 from gate_protocol.replica import FaceTemplateRecord, PassKeyRecord
+from gate_protocol.thresholds import DEFAULT_VERIFY_THRESHOLD
 from gate_protocol.topics import GateChannel
 from testkit.agent.api_stub import ApiStub
 from testkit.agent.bridge_sim import BridgeSim
@@ -170,6 +172,9 @@ def test_real_face_verify_matches_the_badge_holder(
         assert event.face_score is not None and event.face_score < 0.5
         assert event.decision is Decision.GRANTED and event.passed is True
         assert event.latency.face_ms is not None and event.liveness_score == 0.9
+        # The event names the model and the replica's threshold the face was judged with.
+        assert event.face_model == encoder_model_id()
+        assert event.face_threshold == DEFAULT_VERIFY_THRESHOLD
     finally:
         app.stop()
 

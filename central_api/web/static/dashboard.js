@@ -63,7 +63,7 @@
         PG.el("span", { class: "ev-company", text: ev.company || "" })),
       PG.el("span", { class: "ev-where", text: `${ev.gate_id} · lane ${ev.lane} ${ev.direction} · ${CREDENTIAL_LABELS[ev.credential_kind] || ev.credential_kind}` }),
       PG.el("span", { class: "ev-metrics" },
-        PG.el("span", { class: "ev-score", text: score }),
+        PG.el("span", { class: "ev-score", text: score, title: ev.face_model ? `model ${ev.face_model}, threshold ${ev.face_threshold}` : "" }),
         PG.el("span", { class: "ev-by ev-by-" + ev.decided_by, text: ev.decided_by === "replica" ? "offline replica" : "central" }),
         PG.el("span", { class: "ev-latency", text: latency })));
   }

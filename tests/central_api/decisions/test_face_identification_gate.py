@@ -135,3 +135,20 @@ def test_gates_add_takes_the_option(
         gate = session.get(Gate, "g-1")
     engine.dispose()
     assert gate is not None and gate.face_identification is expected
+
+
+def test_the_answer_names_the_threshold_the_face_was_judged_at(
+    client: TestClient, world: World, engine: Engine
+) -> None:
+    person = enroll(engine, world, badge="F3")
+    allow_faces(client, world, world.gate)
+    gate = snapshot(client, world, world.gate).gate
+    assert gate.identify_threshold != gate.verify_threshold
+    # 1:N is judged at the stricter identify threshold, 1:1 at the verify threshold.
+    assert decide(client, world, face_query(person), world.gate)["face_threshold"] == (
+        gate.identify_threshold
+    )
+    badge = decide(client, world, query("F3"), world.gate)
+    assert (badge["decision"], badge["face_threshold"]) == ("granted", gate.verify_threshold)
+    # No face compared: no threshold.
+    assert decide(client, world, query("F3", face=None), world.gate)["face_threshold"] is None

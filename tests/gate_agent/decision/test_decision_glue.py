@@ -235,3 +235,29 @@ def test_this_gates_last_passage_feeds_anti_passback_offline() -> None:
     assert reason({}) is ReasonCode.GRANTED
     assert reason({"P1": entered}) is ReasonCode.ANTI_PASSBACK
     assert reason({"P2": entered}) is ReasonCode.GRANTED
+
+
+def test_an_offline_face_decision_names_the_replicas_threshold() -> None:
+    index = ReplicaIndex(make_snapshot(face_required=True))
+    seen = FaceEvidence(seen=True, distance=0.3, liveness_passed=True, liveness_score=0.9)
+    verdict = replica_verdict(
+        index=index, presentation=badge(GOOD_BADGE), face=seen, now=NOW, last_sync_at=None
+    )
+    assert verdict.face_threshold == index.snapshot.gate.verify_threshold
+    unseen = replica_verdict(
+        index=index,
+        presentation=badge(GOOD_BADGE),
+        face=FaceEvidence(seen=False),
+        now=NOW,
+        last_sync_at=None,
+    )
+    assert unseen.face_threshold is None
+    answer = DecisionAnswer(
+        request_id="r1",
+        decision=Decision.GRANTED,
+        reason=ReasonCode.GRANTED,
+        reason_text="granted",
+        replica_version=3,
+        face_threshold=0.5,
+    )
+    assert verdict_from_answer(answer).face_threshold == 0.5

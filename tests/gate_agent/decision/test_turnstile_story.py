@@ -1,5 +1,7 @@
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from biometrics.models import encoder_model_id
 from gate_agent.config import TurnstileConfig
 from gate_agent.decision.presentation import Presentation, Verdict
 from gate_agent.decision.story import RESTART_DETAIL, Story, build_event, finish_draft, join_detail
@@ -100,6 +102,19 @@ def test_event_tells_the_whole_story() -> None:
     assert event.replica_version == 4 and event.passed is True
     assert event.latency.face_ms == 80.0 and event.latency.decision_ms == 12.5
     assert event.latency.total_ms is not None and abs(event.latency.total_ms - 200.0) < 1e-6
+
+
+def test_a_face_decision_records_its_model_and_threshold() -> None:
+    told = story()
+    judged = replace(told, verdict=replace(told.verdict, face_threshold=0.54))
+    event = build_event(judged, seq=1)
+    assert (event.face_model, event.face_threshold) == (encoder_model_id(), 0.54)
+    # No face seen: nothing was compared, so no model and no threshold.
+    unseen = replace(judged, face=FaceOutcome(evidence=FaceEvidence(seen=False)))
+    assert (build_event(unseen, seq=2).face_model, build_event(unseen, seq=2).face_threshold) == (
+        None,
+        None,
+    )
 
 
 def test_draft_finished_after_a_restart() -> None:

@@ -1,0 +1,1 @@
+"""`portgate baseline ...`: a site scored against a security baseline profile."""
