@@ -32,7 +32,7 @@ from biometrics.errors import BiometricsError
 from biometrics.liveness import LivenessSettings
 from biometrics.pad.judging import JudgedSession, rejudge_all
 from biometrics.pad.metrics import PadReport, pad_report
-from biometrics.pad.recording import PresentationLabel
+from biometrics.pad.recording import ATTACK_SPECIES, PresentationLabel, RecordedSession
 
 __all__ = [
     "CalibrationError",
@@ -41,6 +41,7 @@ __all__ = [
     "LivenessConfigError",
     "LivenessConfigFile",
     "calibrate",
+    "check_calibration_set",
     "load_liveness_config",
     "split_sessions",
     "write_liveness_config",
@@ -158,23 +159,33 @@ def split_sessions(
     return fit, held
 
 
-def _check_counts(judged: Sequence[JudgedSession]) -> None:
-    attacks = [j for j in judged if j.session.is_attack]
-    bona = [j for j in judged if not j.session.is_attack]
+def check_calibration_set(sessions: Sequence[RecordedSession]) -> None:
+    """Refuse a set that cannot be calibrated on, before any frame is judged.
+
+    Raises:
+        CalibrationError: no attack sessions, no bona fide sessions, or fewer than two of
+            bona fide and of the best-recorded species (of different subjects, where
+            subjects are named), so none could be held out.
+    """
+    attacks = [s for s in sessions if s.is_attack]
+    bona = [s for s in sessions if not s.is_attack]
     if not attacks:
         raise CalibrationError("the calibration set has no attack sessions; record some first")
     if not bona:
         raise CalibrationError("the calibration set has no bona fide sessions; record some first")
 
-    def groups(items: list[JudgedSession]) -> int:
-        return len(
-            {(j.session.info.label, j.session.info.subject or j.session.path) for j in items}
-        )
+    def groups(items: list[RecordedSession], label: PresentationLabel) -> int:
+        return len({s.info.subject or s.path.name for s in items if s.info.label is label})
 
-    if groups(attacks) < 2 or groups(bona) < 2:
+    # Each label holds out some of its subjects only when it has two or more.
+    if (
+        groups(bona, PresentationLabel.BONA_FIDE) < 2
+        or max(groups(attacks, label) for label in ATTACK_SPECIES) < 2
+    ):
         raise CalibrationError(
-            "the calibration set needs at least 2 bona fide and 2 attack sessions (of "
-            "different subjects where subjects are named): one of each is held out"
+            "the calibration set needs at least 2 bona fide sessions and 2 sessions of one "
+            "attack species (of different subjects where subjects are named): one of each "
+            "is held out"
         )
 
 
@@ -233,7 +244,7 @@ def calibrate(
     Raises:
         CalibrationError: no attacks, no bona fide sessions, or too few to hold some out.
     """
-    _check_counts(judged)
+    check_calibration_set([j.session for j in judged])
     fit, held = split_sessions(judged, held_out_fraction)
     settings = _fit(fit, base, max_bpcer)
     return CalibrationResult(
