@@ -39,6 +39,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from bench.liveness_calibration import calibration_check
 from biometrics import (
     BURST_STREAM,
     WINDOW_FRAMES,
@@ -225,6 +226,7 @@ def main() -> None:
     rejected = sum(not v.passed for v in live)
     print(f"overall live rejection: {rejected}/{len(live)} = {rejected / max(len(live), 1):.1%}")
     species_table(verdicts)
+    calibration_check(verdicts, {kind: label for kind, (label, _) in SPECIES.items()})
 
 
 if __name__ == "__main__":
