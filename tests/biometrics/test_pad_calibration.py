@@ -120,3 +120,34 @@ def test_the_config_file_round_trips_and_bad_files_say_why(tmp_path: Path) -> No
         load_liveness_config(path)
     with pytest.raises(LivenessConfigError, match="cannot read"):
         load_liveness_config(tmp_path / "missing.json")
+
+
+class WindowChecker:
+    """Stands in for LivenessChecker: a face in every frame, the 2nd window passes."""
+
+    def __init__(self) -> None:
+        self.windows: list[int] = []
+
+    def track(self, frames: list[object]) -> list[object]:
+        return [object() for _ in frames]
+
+    def assess(self, tracks: list[object]) -> LivenessVerdict:
+        self.windows.append(len(tracks))
+        passed = len(self.windows) == 2
+        return LivenessVerdict(passed, 0.8 if passed else 0.3, None, {})
+
+
+def test_a_session_is_judged_window_by_window_and_accepted_if_any_passes(tmp_path: Path) -> None:
+    import numpy as np
+
+    from biometrics.pad import judge_session, load_recording, write_session
+
+    still = [np.zeros((8, 8, 3), np.uint8)] * 20
+    info = SessionInfo(label=L.SCREEN, gate="g1", recorded_at=datetime.now(UTC))
+    write_session(tmp_path / "rec" / "s", info, still)
+    checker = WindowChecker()
+    [session] = load_recording(tmp_path / "rec")
+    result = judge_session(checker, session, window=8)  # type: ignore[arg-type]
+    assert checker.windows == [8, 8]  # 20 frames: two whole windows of 8
+    assert result.accepted and result.score == 0.8
+    assert result.scored().label is L.SCREEN and result.scored().accepted
