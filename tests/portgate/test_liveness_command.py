@@ -166,3 +166,26 @@ def test_calibrate_refuses_a_set_without_attacks_or_bona_fide(
     code, _, stderr = run("calibrate", str(copy), "--out", str(out))
     assert code == 1 and message in stderr and len(stderr.strip().splitlines()) == 1
     assert not out.exists()
+
+
+def test_record_reads_a_video_camera_source_until_it_ends(tmp_path: Path, recording: Path) -> None:
+    import cv2
+
+    frames = sorted((recording / "bona_fide-01").glob("*.png"))
+    first = cv2.imread(str(frames[0]))
+    clip = tmp_path / "clip.avi"
+    size = (first.shape[1], first.shape[0])
+    writer = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*"MJPG"), 10, size)
+    for path in frames[:4]:
+        writer.write(cv2.imread(str(path)))
+    writer.release()
+    config = tmp_path / "agent.yaml"
+    config.write_text(f"site: t1\ngate: g1\ncamera: {{type: opencv, device: '{clip}'}}\n")
+    out = tmp_path / "site-rec"
+    code, stdout, _ = run(
+        "record", "--config", str(config), "--label", "video", "--out", str(out), "--frames", "10"
+    )
+    assert code == 0, stdout
+    [session] = load_recording(out)
+    assert session.info.label is L.VIDEO and len(session.media) == 4  # the clip had 4 frames
+    assert session.info.camera == f"opencv {clip}"
