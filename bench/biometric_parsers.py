@@ -250,4 +250,27 @@ def parse_liveness(text: str) -> list[Figure]:
         rows.append(
             Figure("liveness", "live rejected (BPCER, simulated)", number(live.group(1)), "%")
         )
+    return rows + _species_rows(text)
+
+
+def _species_rows(text: str) -> list[Figure]:
+    """bench_liveness's per-species table: each new species' APCER next to its old anchor."""
+    rows = []
+    pattern = (
+        rf"^SPECIES (\w+)\s+APCER\s+\d+/\d+\s+=\s+{NUM}% \[{NUM}%, {NUM}%\].*"
+        rf"\| anchor (\w+) \(old sim\.\)\s+\d+/\d+\s+=\s+{NUM}%"
+    )
+    for match in re.finditer(pattern, text, flags=re.MULTILINE):
+        species, rate, low, high, anchor, anchor_rate = match.groups()
+        rows.append(
+            Figure(
+                "liveness",
+                f"APCER {species} (simulated species)",
+                number(rate),
+                "%",
+                anchor=f"old {anchor} attack",
+                anchor_value=number(anchor_rate),
+                note=f"95% CI {number(low):.1f}-{number(high):.1f}%",
+            )
+        )
     return rows

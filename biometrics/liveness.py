@@ -13,7 +13,7 @@ screen without visible moire, or a 3-D mask, would pass the motion cue.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -32,6 +32,7 @@ __all__ = [
     "LivenessSettings",
     "LivenessVerdict",
     "assess_liveness",
+    "judge_cues",
 ]
 
 logger = logging.getLogger(__name__)
@@ -135,16 +136,32 @@ def assess_liveness(tracks: Sequence[FaceTrack], settings: LivenessSettings) -> 
         "blink": blink,
         "moire": moire,
     }
+    return judge_cues(details, settings)
+
+
+def judge_cues(details: Mapping[str, float], settings: LivenessSettings) -> LivenessVerdict:
+    """Decide liveness from measured cues (pure; calibration re-judges stored cues with it).
+
+    Args:
+        details: The cues ``nonrigid``, ``motion``, ``blink`` and ``moire`` (and ``frames``),
+            as :func:`assess_liveness` measures them and a verdict's ``details`` keep them.
+        settings: The thresholds.
+
+    Returns:
+        The verdict.
+    """
+    cues = dict(details)
+    nonrigid, motion, blink, moire = (cues[k] for k in ("nonrigid", "motion", "blink", "moire"))
     motion_margin = min(max(nonrigid / settings.min_nonrigid, blink / settings.min_blink), 2.0)
     texture_margin = min(settings.max_moire / max(moire, 1e-9), 2.0)
     score = round(min(motion_margin, texture_margin) / 2, 4)
     if motion < settings.still_motion:
-        return LivenessVerdict(False, score, LivenessReason.NO_MOTION, details)
+        return LivenessVerdict(False, score, LivenessReason.NO_MOTION, cues)
     if texture_margin < 1.0:
-        return LivenessVerdict(False, score, LivenessReason.SCREEN_TEXTURE, details)
+        return LivenessVerdict(False, score, LivenessReason.SCREEN_TEXTURE, cues)
     if motion_margin < 1.0:
-        return LivenessVerdict(False, score, LivenessReason.RIGID_MOTION, details)
-    return LivenessVerdict(True, score, None, details)
+        return LivenessVerdict(False, score, LivenessReason.RIGID_MOTION, cues)
+    return LivenessVerdict(True, score, None, cues)
 
 
 class LivenessChecker:

@@ -252,7 +252,7 @@ def build_app(config: AgentConfig) -> AgentApp:
     """The agent for a config, with the real face checks when a camera is configured.
 
     Raises:
-        ConfigError: a secret named by the config is not set.
+        ConfigError: a secret named by the config is not set; a bad liveness config.
         FrameSourceError: the camera cannot be opened.
     """
     verifier: FaceVerifier | None = None
@@ -263,13 +263,13 @@ def build_app(config: AgentConfig) -> AgentApp:
         from gate_agent.face.biometrics import (
             BiometricFaceObserver,
             BiometricFaceVerifier,
-            BiometricLiveness,
         )
+        from gate_agent.face.liveness_config import gate_liveness
 
         verifier = BiometricFaceVerifier(
             max_frames=config.face.verify_frames, presearch=config.face.presearch
         )
-        liveness = BiometricLiveness() if config.face.liveness else None
+        liveness = gate_liveness(config)
         observer = BiometricFaceObserver()
     return AgentApp(config, verifier=verifier, liveness=liveness, observer=observer)
 

@@ -196,6 +196,11 @@ class FaceConfig(_Section):
         default=True,
         description="Run the liveness check (a gate whose policy requires it denies without)",
     )
+    liveness_config: Path | None = Field(
+        default=None,
+        description="The gate's liveness config from `portgate liveness calibrate` (thresholds "
+        "fitted to this camera; validated at start); none: the default thresholds",
+    )
     track_window_s: float = Field(
         default=3.0,
         ge=0,

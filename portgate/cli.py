@@ -19,6 +19,7 @@ from portgate.commands import (
     faces,
     gates,
     health,
+    liveness,
     protocol,
     scan,
     users,
@@ -54,6 +55,7 @@ app.add_typer(bench.app, name="bench")
 app.add_typer(visitors_commands.app, name="visitors")
 app.add_typer(watchlist.app, name="watchlist")
 app.add_typer(baseline_commands.app, name="baseline")
+app.add_typer(liveness.app, name="liveness")
 
 
 def main() -> None:

@@ -38,7 +38,7 @@ from biometrics import (
     verify,
 )
 from biometrics import LivenessChecker as BiometricLivenessChecker
-from biometrics.liveness import FaceTrack
+from biometrics.liveness import FaceTrack, LivenessSettings
 
 from gate_agent.face.presearch import FramePresearch
 from gate_agent.face.step import FaceMatch, LivenessChecker, LivenessResult
@@ -258,8 +258,10 @@ class BiometricLiveness:
         checker: The biometrics check (a `BiometricFaceWindow` judges its own landmarks).
     """
 
-    def __init__(self, *, frames: int = WINDOW_FRAMES) -> None:
-        self.checker = BiometricLivenessChecker()
+    def __init__(
+        self, *, frames: int = WINDOW_FRAMES, settings: LivenessSettings | None = None
+    ) -> None:
+        self.checker = BiometricLivenessChecker(settings=settings)
         self._frames = frames
 
     def check(self, images: Sequence[Image]) -> LivenessResult:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.runner_adapters import parse_agent, parse_figure_lines, parse_scan
+from bench.runner_adapters import parse_agent, parse_figure_lines, parse_liveness, parse_scan
 
 AGENT = (
     "  agent (HTTP decision + outbox):  p50   8.00 ms  p95  19.91 ms  ratio 27.5\n"
@@ -49,3 +49,23 @@ def test_frame_figures_are_read_with_their_verdicts() -> None:
     (figure,) = parse_figure_lines(text)
     assert figure.met is True and figure.unit == "ms" and figure.ratio is not None
     assert figure.ratio < 0.01
+
+
+LIVENESS = """\
+live          n= 16  live rejected (BPCER): 1/16 = 6.2%
+overall attack acceptance: 0/48 = 0.0%
+SPECIES print         APCER   2/16  =  12.5% [3.5%, 36.0%]  at BPCER<=5%  12.5%  \
+| anchor photo (old sim.)   0/16  =   0.0% [0.0%, 19.4%]
+SPECIES video_replay  APCER   1/16  =   6.2% [1.1%, 28.3%]  at BPCER<=5%   6.2%  \
+| anchor screen (old sim.)   0/16  =   0.0% [0.0%, 19.4%]
+SPECIES bona_fide     BPCER   1/16  =   6.2% [1.1%, 28.3%]
+"""
+
+
+def test_liveness_rows_give_each_species_its_apcer_next_to_the_old_attack() -> None:
+    rows = {f.name: f for f in parse_liveness(LIVENESS)}
+    printed = rows["APCER print (simulated species)"]
+    assert printed.value == 12.5 and printed.anchor == "old photo attack"
+    assert printed.anchor_value == 0.0 and printed.note == "95% CI 3.5-36.0%"
+    assert rows["APCER video_replay (simulated species)"].anchor == "old screen attack"
+    assert rows["live rejected (BPCER, simulated)"].value == 6.2

@@ -1,0 +1,107 @@
+"""`portgate liveness calibrate DIR`: thresholds fitted to a gate's camera, its liveness config."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from biometrics.liveness import LivenessSettings
+from biometrics.pad import (
+    CalibrationError,
+    CalibrationResult,
+    LivenessConfigFile,
+    calibrate,
+    write_liveness_config,
+)
+from biometrics.pad.calibration import check_calibration_set
+from biometrics.stream_settings import WINDOW_FRAMES
+from portgate.commands.liveness.common import (
+    fail,
+    judge_all,
+    read_recording,
+    report_json,
+    report_text,
+)
+
+__all__ = ["calibrate_command"]
+
+_FITTED = ("max_moire", "min_nonrigid", "min_blink")
+
+
+def _print_text(result: CalibrationResult, out: Path) -> None:
+    typer.echo(
+        f"fitted on {result.fit_sessions} sessions; measured on {result.held_out_sessions} "
+        "held-out sessions not used for fitting"
+    )
+    default = LivenessSettings()
+    for name in _FITTED:
+        fitted = getattr(result.settings, name)
+        typer.echo(f"  {name:13s} {getattr(default, name):.4f} -> {fitted:.4f}")
+    typer.echo("held out, fitted thresholds:")
+    for line in report_text(result.held_out):
+        typer.echo(f"  {line}")
+    typer.echo("held out, default thresholds (baseline):")
+    for line in report_text(result.default_held_out):
+        typer.echo(f"  {line}")
+    typer.echo(f"wrote {out}")
+
+
+def calibrate_command(
+    recording: Annotated[Path, typer.Argument(help="Recording folder with attacks and bona fide.")],
+    out: Annotated[Path, typer.Option(help="The gate's liveness config file to write (JSON).")],
+    gate: Annotated[
+        str | None, typer.Option(help="Use only this gate's sessions (needed if several).")
+    ] = None,
+    held_out: Annotated[
+        float, typer.Option(min=0.1, max=0.9, help="Share of each label held out of the fit.")
+    ] = 1 / 3,
+    window: Annotated[int, typer.Option(min=2, max=60, help="Frames per assessment.")] = (
+        WINDOW_FRAMES
+    ),
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
+) -> None:
+    """Fit the liveness thresholds to a gate's camera and write its liveness config."""
+    sessions = read_recording("calibrate", recording)
+    gates = sorted({s.info.gate for s in sessions})
+    if gate is None and len(gates) > 1:
+        raise fail("calibrate", f"sessions of several gates ({', '.join(gates)}): name one, --gate")
+    chosen = gate or gates[0]
+    sessions = [s for s in sessions if s.info.gate == chosen]
+    if not sessions:
+        raise fail("calibrate", f"no sessions of gate {chosen!r} in {recording}")
+    try:
+        check_calibration_set(sessions)
+        base = LivenessSettings()
+        judged = judge_all("calibrate", sessions, base, window)
+        result = calibrate(judged, base=base, held_out_fraction=held_out)
+    except CalibrationError as exc:
+        raise fail("calibrate", str(exc)) from None
+    config = LivenessConfigFile(
+        gate=chosen,
+        calibrated_at=datetime.now(UTC),
+        recording=str(recording),
+        fitted_sessions=result.fit_sessions,
+        held_out=result.figures(),
+        settings=result.settings,
+    )
+    try:
+        write_liveness_config(out, config)
+    except OSError as exc:
+        raise fail("calibrate", f"cannot write {out}: {exc.strerror}") from None
+    if as_json:
+        body = {
+            "config": str(out),
+            "gate": chosen,
+            "fitted_sessions": result.fit_sessions,
+            "held_out_sessions": result.held_out_sessions,
+            "settings": result.settings.model_dump(),
+            "held_out": report_json(result.held_out),
+            "held_out_default": report_json(result.default_held_out),
+        }
+        typer.echo(json.dumps(body, indent=2))
+        return
+    _print_text(result, out)
