@@ -56,6 +56,7 @@ from central_api.routes import (
 from central_api.routes.dashboard import mount_dashboard
 from central_api.routes.desk import router as enroll_router
 from central_api.routes.gate_uploads import router as gate_uploads_router
+from central_api.routes.incidents import router as incidents_router
 from central_api.routes.visitors import router as visitors_router
 from central_api.security.headers import SecurityHeaders
 from central_api.security.login_throttle import LoginThrottle
@@ -182,6 +183,7 @@ def _install_routes(app: FastAPI) -> None:
     app.include_router(activations.router)  # one identity, activated per site
     app.include_router(gate_uploads_router)  # agents confirm what is stored, send the rest
     app.include_router(visitors_router)  # visitors pre-registered by a host
+    app.include_router(incidents_router)  # incident reports for the sharing centre
     mount_dashboard(app)  # the live dashboard taps this process's ingest
 
 
