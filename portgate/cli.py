@@ -12,6 +12,7 @@ from portgate.commands import (
     bench,
     bridge,
     broker,
+    community_stix,
     companies,
     db,
     demo,
@@ -52,6 +53,8 @@ app.add_typer(protocol.app, name="protocol")
 app.add_typer(bench.app, name="bench")
 app.add_typer(visitors_commands.app, name="visitors")
 app.add_typer(watchlist.app, name="watchlist")
+# Incidents as STIX; the sharing room's `community` commands join this group on merge.
+app.add_typer(community_stix.app, name="community")
 
 
 def main() -> None:
