@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from gate_protocol.ids import Id
-from pydantic import AwareDatetime, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 from sqlmodel import SQLModel
 
 from central_api.errors import InvalidError
@@ -20,6 +20,7 @@ from central_api.incidents.tables import (
     Incident,
     IncidentCreate,
     IncidentKind,
+    IncidentTime,
     Narrative,
     PlaceName,
     Pseudonym,
@@ -47,7 +48,7 @@ class SharedIncidentBody(SQLModel):
     schema_: str = Field(alias="schema", pattern=r"^portgate\.incident/1$")
     ref: Id
     kind: IncidentKind
-    occurred_at: AwareDatetime
+    occurred_at: IncidentTime
     location: PlaceName | None = None
     companies: list[CompanyName] = Field(default_factory=list, max_length=50)
     person_pseudonyms: list[Pseudonym] = Field(default_factory=list, max_length=50)

@@ -6,7 +6,7 @@ never uploaded: a report lists their SHA-256 hashes, so the file itself stays wi
 reporter and anyone holding a copy can prove it is the one meant.
 """
 
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -25,6 +25,7 @@ __all__ = [
     "MAX_NARRATIVE",
     "Incident",
     "IncidentCreate",
+    "IncidentTime",
     "IncidentKind",
     "IncidentPublic",
     "IncidentStatus",
@@ -49,6 +50,22 @@ PlaceName = Annotated[
     StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
     AfterValidator(refuse_unsafe_name),
 ]
+
+
+def _storable(value: datetime) -> datetime:
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:
+        utc = None
+    if utc is None or not 1970 <= utc.year <= 9000:
+        raise ValueError("time out of range: between the years 1970 and 9000, please")
+    return utc
+
+
+# A time every database stores (year 9999 with a negative offset is past year 9999 in UTC).
+IncidentTime = Annotated[AwareDatetime, AfterValidator(_storable)]
+# A database integer: a larger one would be a server error on PostgreSQL, not a 422.
+CompanyId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 CompanyName = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=120),
@@ -102,12 +119,12 @@ class IncidentCreate(_Editable):
     """
 
     kind: IncidentKind
-    occurred_at: AwareDatetime
+    occurred_at: IncidentTime
     site_id: Id | None = None
     gate_id: Id | None = None
     zone_id: Id | None = None
     location: PlaceName | None = None
-    company_ids: list[int] = Field(default_factory=list, max_length=MAX_INVOLVED)
+    company_ids: list[CompanyId] = Field(default_factory=list, max_length=MAX_INVOLVED)
     company_names: list[CompanyName] = Field(default_factory=list, max_length=MAX_INVOLVED)
     person_ids: list[Id] = Field(default_factory=list, max_length=MAX_INVOLVED)
     person_pseudonyms: list[Pseudonym] = Field(default_factory=list, max_length=MAX_INVOLVED)
@@ -124,11 +141,11 @@ class IncidentUpdate(_Editable):
     """A change to a draft: only the fields given change."""
 
     kind: IncidentKind | None = None
-    occurred_at: AwareDatetime | None = None
+    occurred_at: IncidentTime | None = None
     gate_id: Id | None = None
     zone_id: Id | None = None
     location: PlaceName | None = None
-    company_ids: list[int] | None = Field(default=None, max_length=MAX_INVOLVED)
+    company_ids: list[CompanyId] | None = Field(default=None, max_length=MAX_INVOLVED)
     person_ids: list[Id] | None = Field(default=None, max_length=MAX_INVOLVED)
     narrative: Narrative | None = None
     attachments: list[Sha256Hex] | None = None

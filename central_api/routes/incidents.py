@@ -5,7 +5,6 @@ form back with `file=true`: two clicks from the alarm to a filed report. Cookie 
 pass the one CSRF rule like every other state change.
 """
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -20,6 +19,7 @@ from central_api.incidents.tables import (
     IncidentKind,
     IncidentPublic,
     IncidentStatus,
+    IncidentTime,
     IncidentUpdate,
 )
 from central_api.incidents.tlp import TlpLabel
@@ -44,8 +44,8 @@ def list_incidents(
     kind: IncidentKind | None = None,
     status: IncidentStatus | None = None,
     tlp: Annotated[TlpLabel | None, Query(description="the most restrictive label shown")] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: IncidentTime | None = None,
+    until: IncidentTime | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[Incident]:
     """Reports of the caller's site (every site for the authority), newest first."""

@@ -144,6 +144,9 @@ def test_people_are_stored_as_pseudonyms_and_companies_by_name(
         ({"person_ids": ["nobody"]}, "unknown person 'nobody'"),
         ({"narrative": "x" * 4001}, "at most 4000 characters"),
         ({"issuer": "someone else"}, "set by imports only"),
+        ({"occurred_at": "9999-12-31T23:59:59-05:00"}, "time out of range"),
+        ({"occurred_at": "2026-12-06T08:15:00"}, "timezone"),
+        ({"company_ids": [2**40]}, "less than or equal to 2147483647"),
     ],
 )
 def test_bad_input_is_refused_with_a_message_and_changes_nothing(

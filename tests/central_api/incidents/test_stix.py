@@ -201,3 +201,12 @@ def test_a_bad_bundle_is_refused_with_a_message(change: Any, message: str) -> No
 def test_text_that_is_not_json_is_refused() -> None:
     with pytest.raises(InvalidError, match="not JSON"):
         incidents_from_bundle("{not json")
+
+
+def test_portgates_extension_id_is_the_one_documented() -> None:
+    # Consumers key on it; docs/incidents.md names it. A change is a new extension version.
+    from central_api.incidents.stix_markings import PORTGATE_EXTENSION_ID
+
+    assert PORTGATE_EXTENSION_ID == "extension-definition--30c2479b-9a7b-5ecf-a40f-f109058a6e30"
+    [sdo] = objects_of(exported(incident()), "incident")
+    assert set(sdo["extensions"]) == {PORTGATE_EXTENSION_ID}
