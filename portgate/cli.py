@@ -12,7 +12,6 @@ from portgate.commands import (
     bench,
     bridge,
     broker,
-    community_stix,
     companies,
     db,
     demo,
@@ -26,6 +25,7 @@ from portgate.commands import (
     watchlist,
 )
 from portgate.commands import visitors as visitors_commands
+from portgate.commands.incidents import stix as community_stix
 
 app = typer.Typer(
     name="portgate",

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from central_api.audit.chain import append_audit
 from central_api.db import utc_now
+from central_api.incidents.shared import incident_from_shared_body
 from central_api.incidents.stix_export import Coordinates, export_bundle
 from central_api.incidents.stix_import import incidents_from_bundle
 from central_api.incidents.store import audit_view
@@ -23,7 +24,13 @@ from central_api.incidents.tables import Incident, IncidentCreate, IncidentStatu
 from central_api.incidents.tlp import Tlp
 from central_api.models import Gate
 
-__all__ = ["ImportResult", "export_stix", "import_stix", "received_incident"]
+__all__ = [
+    "ImportResult",
+    "apply_shared_incident",
+    "export_stix",
+    "import_stix",
+    "received_incident",
+]
 
 
 @dataclass
@@ -152,3 +159,32 @@ def import_stix(session: Session, text: str, *, source: str, actor: str) -> Impo
     )
     session.commit()
     return result
+
+
+def apply_shared_incident(
+    session: Session, body: dict[str, Any], *, issuer: str, actor: str
+) -> Incident | None:
+    """Store a report another member shared (the sharing room's applier for kind incident).
+
+    Audited (``incident.receive``, naming the issuer); a report already here (the same
+    issuer and id) stores nothing and answers None.
+
+    Raises:
+        InvalidError: The body is not a valid incident (nothing stored).
+    """
+    create = incident_from_shared_body(body, issuer)
+    known = session.exec(select(Incident).where(Incident.external_ref == create.external_ref))
+    if known.first() is not None:
+        return None
+    row = received_incident(create, actor=actor)
+    session.add(row)
+    append_audit(
+        session=session,
+        actor=actor,
+        action="incident.receive",
+        target=f"incident:{row.id}",
+        after=audit_view(row),
+    )
+    session.commit()
+    session.refresh(row)
+    return row
