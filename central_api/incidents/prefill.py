@@ -7,6 +7,7 @@ change it, and files it: two clicks from the alarm to a filed report.
 
 from gate_protocol.message_base import AlarmKind
 from gate_protocol.reasons import ReasonCode
+from gate_protocol.text import neutralised_text
 from sqlmodel import Session, select
 
 from central_api.errors import InvalidError, NotFoundError
@@ -71,7 +72,8 @@ def prefill(
         if alarm is None:
             raise NotFoundError(f"alarm {alarm_id!r} not found")
         pseudonyms, companies = _involved(session, key, alarm.person_id)
-        detail = f": {alarm.detail}" if alarm.detail else ""
+        # A gate's detail is shown, never trusted: no control or bidi character gets in.
+        detail = f": {neutralised_text(alarm.detail)[:1000]}" if alarm.detail else ""
         return IncidentCreate(
             kind=KIND_OF_ALARM.get(alarm.kind, IncidentKind.OTHER),
             occurred_at=alarm.raised_at,

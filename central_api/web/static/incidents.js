@@ -75,7 +75,7 @@ function incidentRow(incident) {
     ? PG.el("button", { type: "button", text: "File", on: { click: () => fileDraft(incident) } }) : null;
   return PG.el("tr", { dataset: { incident: incident.id, status: incident.status, kind: incident.kind } },
     PG.el("td", { text: PG.fmtDateTime(incident.occurred_at) }),
-    PG.el("td", { text: incident.kind.replace("_", " ") }),
+    PG.el("td", { text: incident.kind.replaceAll("_", " ") }),
     PG.el("td", { text: where }),
     PG.el("td", { class: "tlp", text: incident.tlp }),
     PG.el("td", { text: incident.status }),

@@ -240,3 +240,44 @@ def test_prefill_from_an_alarm_guesses_the_kind_and_fills_when_where_and_who(
     assert missing.status_code == 404
     neither = client.get("/api/v1/incidents/prefill", headers=operator)
     assert neither.status_code == 422 and "exactly one" in neither.text
+
+
+def test_prefill_shows_a_gate_detail_with_control_characters_neutralised(
+    client: TestClient, world: World, engine: Engine
+) -> None:
+    with Session(engine) as session:
+        session.add(
+            Alarm(
+                alarm_id="al-odd-1",
+                site_id=world.site,
+                gate_id=world.gate,
+                kind=AlarmKind.LIVENESS,
+                raised_at=datetime(2026, 12, 6, 7, 0, tzinfo=UTC),
+                detail="score 0.1\x1b[31m \u202eevil",
+            )
+        )
+        session.commit()
+    answer = client.get(
+        "/api/v1/incidents/prefill?alarm_id=al-odd-1", headers=world.user(Role.OPERATOR)
+    )
+    assert answer.status_code == 200, answer.text
+    draft = answer.json()
+    assert draft["kind"] == "liveness_attack"
+    assert "\x1b" not in draft["narrative"] and "\u202e" not in draft["narrative"]
+    assert draft["narrative"].startswith("Alarm liveness: score 0.1")
+
+
+def test_a_draft_update_with_too_many_hashes_changes_nothing(
+    client: TestClient, world: World, engine: Engine
+) -> None:
+    operator = world.user(Role.OPERATOR)
+    incident = client.post("/api/v1/incidents", json=body(world), headers=operator).json()
+    before = counts(engine)
+    answer = client.patch(
+        f"/api/v1/incidents/{incident['id']}",
+        json={"attachments": ["12" * 32] * 21},
+        headers=operator,
+    )
+    assert answer.status_code == 422
+    assert "at most 20 attachment hashes per incident (got 21)" in answer.text
+    assert counts(engine) == before
