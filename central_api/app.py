@@ -36,6 +36,7 @@ from central_api.decisions.lane import DecisionLane
 from central_api.decisions.live_reader import LiveReader, conninfo_of
 from central_api.errors import BODY_TOO_LARGE, MAX_BODY_BYTES, ServiceError
 from central_api.gc_watch import watch_gc
+from central_api.incidents.pseudonym import pseudonym_key
 from central_api.ingest.worker import IngestWorker
 from central_api.routes import (
     activations,
@@ -107,6 +108,7 @@ def create_app(
             each preload.
     """
     engine = engine or make_engine(settings.database_url)
+    pseudonym_key(settings)  # a short PORTGATE_PSEUDONYM_KEY stops the start, not a report
     group = settings.ingest_share_group
     filters = _filters(settings)
     # Several worker processes: each event goes to one worker's ingest (shared

@@ -2,8 +2,12 @@
 
 import re
 
+import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 
+from central_api.app import create_app
+from central_api.config import Settings
 from central_api.models import Role
 from testkit.api.world import World
 
@@ -32,3 +36,13 @@ def test_the_scripts_build_text_only_and_rows_link_to_the_report_form(client: Te
     assert 'PG.incidentLink("alarm_id", a.alarm_id)' in dashboard
     assert 'PG.incidentLink("event_id", ev.event_id)' in dashboard
     assert "/dashboard/incidents?${param}=" in client.get("/static/pg-dom.js").text
+
+
+def test_a_short_pseudonym_key_stops_the_api_at_start(
+    settings: Settings, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PORTGATE_PSEUDONYM_KEY", "too-short")
+    with pytest.raises(ValueError, match="PORTGATE_PSEUDONYM_KEY must be at least 32 characters"):
+        create_app(settings, engine=engine)
+    monkeypatch.setenv("PORTGATE_PSEUDONYM_KEY", "p" * 40)
+    create_app(settings, engine=engine)
