@@ -146,25 +146,25 @@ def test_import_stores_a_bundle_once_and_is_audited(
     assert [i["issuer"] for i in listed] == ["Terminal 2"]
 
 
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (["export", "--tlp", "TLP:AMBER"], "say the format: --stix"),
-        (["export", "--stix", "--tlp", "TLP:WHITE"], "unknown TLP label 'TLP:WHITE': use one of"),
-        (["export", "--stix", "--tlp", "amber"], "use one of TLP:CLEAR"),
-        (["export", "--stix", "--from", "2026-12-02", "--to", "2026-12-01"], "--to must be after"),
-        (["export", "--stix", "--output", "/nonexistent-dir/b.json"], "no such folder"),
-        (["import", "--stix", "/nonexistent-file.json"], "no such file"),
-    ],
-)
+BAD_ARGUMENTS: list[tuple[list[str], str]] = [
+    (["export", "--tlp", "TLP:AMBER"], "say the format: --stix"),
+    (["export", "--stix", "--tlp", "TLP:WHITE"], "unknown TLP label 'TLP:WHITE': use one of"),
+    (["export", "--stix", "--tlp", "amber"], "use one of TLP:CLEAR"),
+    (["export", "--stix", "--from", "2026-12-02", "--to", "2026-12-01"], "--to must be after"),
+    (["export", "--stix", "--output", "/nonexistent-dir/b.json"], "no such folder"),
+    (["import", "--stix", "/nonexistent-file.json"], "no such file"),
+]
+
+
 def test_bad_arguments_are_one_error_line_and_change_nothing(
-    client: TestClient, world: World, cli_db: Engine, args: list[str], message: str
+    client: TestClient, world: World, cli_db: Engine
 ) -> None:
     before = state(cli_db)
-    code, _, err = run(*args)
-    assert code == 1
-    assert message in err
-    assert state(cli_db) == before
+    for args, message in BAD_ARGUMENTS:
+        code, _, err = run(*args)
+        assert code == 1, args
+        assert message in err, args
+        assert state(cli_db) == before
 
 
 @pytest.mark.parametrize(
