@@ -13,11 +13,14 @@ from sqlmodel import Session, select
 
 from central_api.config import Settings
 from central_api.incidents.tables import Incident
+from central_api.ingest.store import store_events
 from central_api.models import Alarm, AuditEntry, Company, Role, User
 from central_api.security.auth import create_token, hash_password
 from gate_protocol.message_base import AlarmKind
+from gate_protocol.messages import Decision
+from gate_protocol.reasons import ReasonCode
 from testkit.api.decisions import enroll
-from testkit.api.world import PASSWORD, World
+from testkit.api.world import PASSWORD, World, make_event
 
 HASH = "ab" * 32
 
@@ -281,3 +284,37 @@ def test_a_draft_update_with_too_many_hashes_changes_nothing(
     assert answer.status_code == 422
     assert "at most 20 attachment hashes per incident (got 21)" in answer.text
     assert counts(engine) == before
+
+
+def test_prefill_from_a_denied_event_guesses_pass_fraud(
+    client: TestClient, world: World, engine: Engine
+) -> None:
+    person = enroll(engine, world, badge="1A0003")
+    with Session(engine) as session:
+        store_events(
+            session=session,
+            site_id=world.site,
+            gate_id=world.gate,
+            events=[
+                make_event(
+                    3,
+                    person_id=person,
+                    decision=Decision.DENIED,
+                    reason=ReasonCode.PASS_ALREADY_USED,
+                )
+            ],
+        )
+        session.commit()
+    operator = world.user(Role.OPERATOR)
+    answer = client.get("/api/v1/incidents/prefill?event_id=ev-3", headers=operator)
+    assert answer.status_code == 200, answer.text
+    draft = answer.json()
+    assert (draft["kind"], draft["gate_id"], draft["source_event_id"]) == (
+        "pass_fraud",
+        world.gate,
+        "ev-3",
+    )
+    assert "pass_already_used" in draft["narrative"]
+    assert len(draft["person_pseudonyms"]) == 1
+    both = client.get("/api/v1/incidents/prefill?event_id=ev-3&alarm_id=x", headers=operator)
+    assert both.status_code == 422 and "exactly one" in both.text
