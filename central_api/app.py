@@ -36,6 +36,7 @@ from central_api.decisions.lane import DecisionLane
 from central_api.decisions.live_reader import LiveReader, conninfo_of
 from central_api.errors import BODY_TOO_LARGE, MAX_BODY_BYTES, ServiceError
 from central_api.gc_watch import watch_gc
+from central_api.incidents.pseudonym import pseudonym_key
 from central_api.ingest.worker import IngestWorker
 from central_api.routes import (
     activations,
@@ -56,6 +57,7 @@ from central_api.routes import (
 from central_api.routes.dashboard import mount_dashboard
 from central_api.routes.desk import router as enroll_router
 from central_api.routes.gate_uploads import router as gate_uploads_router
+from central_api.routes.incidents import router as incidents_router
 from central_api.routes.visitors import router as visitors_router
 from central_api.security.headers import SecurityHeaders
 from central_api.security.login_throttle import LoginThrottle
@@ -106,6 +108,7 @@ def create_app(
             each preload.
     """
     engine = engine or make_engine(settings.database_url)
+    pseudonym_key(settings)  # a short PORTGATE_PSEUDONYM_KEY stops the start, not a report
     group = settings.ingest_share_group
     filters = _filters(settings)
     # Several worker processes: each event goes to one worker's ingest (shared
@@ -182,6 +185,7 @@ def _install_routes(app: FastAPI) -> None:
     app.include_router(activations.router)  # one identity, activated per site
     app.include_router(gate_uploads_router)  # agents confirm what is stored, send the rest
     app.include_router(visitors_router)  # visitors pre-registered by a host
+    app.include_router(incidents_router)  # incident reports for the sharing centre
     mount_dashboard(app)  # the live dashboard taps this process's ingest
 
 

@@ -27,6 +27,7 @@ from portgate.commands import (
 )
 from portgate.commands import visitors as visitors_commands
 from portgate.commands.baseline import cli as baseline_commands
+from portgate.commands.incidents import stix as community_stix
 
 app = typer.Typer(
     name="portgate",
@@ -56,6 +57,8 @@ app.add_typer(visitors_commands.app, name="visitors")
 app.add_typer(watchlist.app, name="watchlist")
 app.add_typer(baseline_commands.app, name="baseline")
 app.add_typer(liveness.app, name="liveness")
+# Incidents as STIX; the sharing room's `community` commands join this group on merge.
+app.add_typer(community_stix.app, name="community")
 
 
 def main() -> None:

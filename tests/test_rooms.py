@@ -47,6 +47,7 @@ ROOM_ORDER: dict[str, tuple[str, ...]] = {
         "dashboard",
         "enroll",
         "watchlist",
+        "incidents",
         "openings",
         "routes",
         "app",

@@ -22,6 +22,7 @@ from central_api.routes.dashboard import (
     baseline_page,
     companies_page,
     data,
+    incidents_page,
     page,
 )
 from central_api.web.layout import STATIC_DIR
@@ -40,7 +41,8 @@ def mount_dashboard(app: FastAPI) -> DashboardState:
     """Add the dashboard to an app made by ``create_app`` (needs ``app.state.engine``)."""
     live = DashboardState.create(engine=app.state.engine)
     app.state.dashboard = live
-    for module in (page, data, actions, companies_page, bans_page, baseline_page):
+    pages = (companies_page, bans_page, baseline_page, incidents_page)
+    for module in (page, data, actions, *pages):
         app.include_router(module.router)
     if not any(getattr(route, "path", None) == "/static" for route in app.routes):
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -14,7 +14,11 @@ from central_api.web.layout import NavItem, SafeHtml, render_page, render_templa
 __all__ = ["DASHBOARD_NAV", "router"]
 
 router = APIRouter(tags=["dashboard"], include_in_schema=False)
-DASHBOARD_NAV = (NavItem("/dashboard", "Dashboard"), NavItem("/dashboard/companies", "Companies"))
+DASHBOARD_NAV = (
+    NavItem("/dashboard", "Dashboard"),
+    NavItem("/dashboard/companies", "Companies"),
+    NavItem("/dashboard/incidents", "Incidents"),
+)
 PageOperator = Annotated[
     UserPrincipal, Depends(require_page_role(Role.OPERATOR, login_next="/dashboard"))
 ]

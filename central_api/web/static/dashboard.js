@@ -65,7 +65,8 @@
       PG.el("span", { class: "ev-metrics" },
         PG.el("span", { class: "ev-score", text: score, title: ev.face_model ? `model ${ev.face_model}, threshold ${ev.face_threshold}` : "" }),
         PG.el("span", { class: "ev-by ev-by-" + ev.decided_by, text: ev.decided_by === "replica" ? "offline replica" : "central" }),
-        PG.el("span", { class: "ev-latency", text: latency })));
+        PG.el("span", { class: "ev-latency", text: latency }),
+        PG.incidentLink("event_id", ev.event_id)));
   }
 
   function renderEvents(list) {
@@ -196,7 +197,7 @@
         PG.el("time", { datetime: a.raised_at, text: PG.fmtDateTime(a.raised_at) })),
       a.detail ? PG.el("div", { class: "alarm-detail", text: a.detail }) : null,
       a.person_name || a.person_id ? PG.el("div", { class: "alarm-person", text: "person: " + (a.person_name || a.person_id) }) : null,
-      form);
+      form, PG.incidentLink("alarm_id", a.alarm_id));
   }
 
   function renderAlarms(alarms, count) {

@@ -21,6 +21,11 @@
     return node;
   };
 
+  /** The "Report incident" link of an alarm or event row: the incidents page, prefilled. */
+  PG.incidentLink = function (param, id) {
+    return PG.el("a", { class: "report-incident", href: `/dashboard/incidents?${param}=${encodeURIComponent(id)}`, text: "Report incident" });
+  };
+
   PG.csrfToken = function () {
     const meta = document.querySelector('meta[name="csrf-token"]');
     return meta ? meta.getAttribute("content") : "";
