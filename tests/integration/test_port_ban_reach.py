@@ -1,8 +1,9 @@
 """A port ban reaches every gate of every site over real mosquitto, and lifting it too.
 
-Small scale of bench/bench_port_bans.py: 2 sites x 2 gates, the API served over HTTP, each
-gate a stand-in running the agent's own sync (`testkit.ban_reach`); then each gate's own
-offline decision (`gate_agent.decision.replica_policy.replica_verdict`) over its replica.
+Small scale of bench/bench_port_bans.py: 2 sites x 2 gates, on SQLite and on PostgreSQL,
+the API served over HTTP, each gate a stand-in running the agent's own sync
+(`testkit.ban_reach`); then each gate's own offline decision
+(`gate_agent.decision.replica_policy.replica_verdict`) over its replica.
 """
 
 import time
@@ -26,17 +27,38 @@ from gate_protocol.mqtt_connection import MqttConnection
 from gate_protocol.reasons import ReasonCode
 from gate_protocol.replica import ReplicaIndex, ReplicaSnapshot
 from testkit.api.server import ThreadedApi
-from testkit.api.workers import sqlite_database
+from testkit.api.workers import postgres_database, sqlite_database
 from testkit.ban_reach import PortSeed, StandInFleet, seed_port
 from testkit.mosquitto import MosquittoProcess
+from testkit.postgres import (
+    PG_BIN,
+    PostgresServer,
+    postgres_available,
+    start_postgres,
+    stop_postgres,
+)
 
 pytestmark = pytest.mark.integration
 PASSWORD = "authority-password-0123"
 
 
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[Engine]:
-    yield from sqlite_database(tmp_path)
+@pytest.fixture(scope="module")
+def postgres_server() -> Iterator[PostgresServer]:
+    if not postgres_available():
+        pytest.skip(f"PostgreSQL server binaries not found in {PG_BIN}")
+    server = start_postgres()
+    try:
+        yield server
+    finally:
+        stop_postgres(server)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        yield from sqlite_database(tmp_path)
+    else:
+        yield from postgres_database(request.getfixturevalue("postgres_server"), "ban_reach")
 
 
 def offline_verdict(fleet: StandInFleet, gate: str, seed: PortSeed) -> tuple[Decision, ReasonCode]:
@@ -75,7 +97,8 @@ def test_a_ban_and_its_lifting_reach_every_gate_of_every_site(
         MQTT_URL=f"mqtt://127.0.0.1:{mosquitto.port}",
         PORTGATE_MQTT_CLIENT_ID="api-ban-reach",
     )
-    api = ThreadedApi(create_app(settings, engine=database))
+    app = create_app(settings, engine=database)
+    api = ThreadedApi(app)
     api.start()
     fleet = StandInFleet(seed=seed, api_url=api.url, broker=broker, workers=4)
     http = httpx.Client(base_url=api.url, timeout=10)
@@ -93,6 +116,7 @@ def test_a_ban_and_its_lifting_reach_every_gate_of_every_site(
             return any(p.port_bans for p in snapshot.persons if p.person_id == seed.port_person)
 
         fleet.watch(banned)
+        builds = app.state.replica_delta_cache.builds
         issued = http.post(
             "/api/v1/bans",
             json={"person_id": seed.port_person, "reason": "fraud", "legal_reference": "PA-1"},
@@ -101,6 +125,8 @@ def test_a_ban_and_its_lifting_reach_every_gate_of_every_site(
         assert issued.status_code == 201, issued.text
         assert fleet.wait_reached(20), f"reached {sorted(fleet.reached)}; {fleet.errors[-3:]}"
         assert set(fleet.reached) == {"s01-g01", "s01-g02", "s02-g01", "s02-g02"}
+        # Both gates of a site were sent one delta build: one per site, not per gate.
+        assert app.state.replica_delta_cache.builds - builds == len(seed.sites)
         assert {offline_verdict(fleet, gate, seed) for gate in fleet.gates} == {
             (Decision.DENIED, ReasonCode.PORT_BAN)
         }
