@@ -3,12 +3,13 @@
 Small scale of bench/bench_port_bans.py: 2 sites x 2 gates, on SQLite and on PostgreSQL,
 the API served over HTTP, each gate a stand-in running the agent's own sync
 (`testkit.ban_reach`); then each gate's own offline decision
-(`gate_agent.decision.replica_policy.replica_verdict`) over its replica.
+(`gate_agent.decision.replica_policy.replica_verdict`) over its replica, and a ban's end
+taking effect there on its own.
 """
 
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -61,14 +62,18 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]
         yield from postgres_database(request.getfixturevalue("postgres_server"), "ban_reach")
 
 
-def offline_verdict(fleet: StandInFleet, gate: str, seed: PortSeed) -> tuple[Decision, ReasonCode]:
+def offline_verdict(
+    fleet: StandInFleet, gate: str, seed: PortSeed, at: datetime | None = None
+) -> tuple[Decision, ReasonCode]:
+    """The gate's own verdict over its replica, now or `at` (a sync just before it)."""
     snapshot = fleet.gates[gate].snapshot
     assert snapshot is not None
+    now = at or datetime.now(UTC)
     presentation = Presentation(
         lane=0,
         direction=Direction.ENTRY,
         credential_kind=CredentialKind.BADGE,
-        occurred_at=datetime.now(UTC),
+        occurred_at=now,
         started=time.monotonic(),
         badge_number=str(int(seed.port_badge)),
     )
@@ -76,8 +81,8 @@ def offline_verdict(fleet: StandInFleet, gate: str, seed: PortSeed) -> tuple[Dec
         index=ReplicaIndex(snapshot),
         presentation=presentation,
         face=None,
-        now=datetime.now(UTC),
-        last_sync_at=datetime.now(UTC),
+        now=now,
+        last_sync_at=now - timedelta(seconds=1),
     )
     return verdict.decision, verdict.reason
 
@@ -139,6 +144,31 @@ def test_a_ban_and_its_lifting_reach_every_gate_of_every_site(
         assert {offline_verdict(fleet, gate, seed) for gate in fleet.gates} == {
             (Decision.GRANTED, ReasonCode.GRANTED)
         }
+        # A ban with an end: the gates deny until it and grant after it on the same replica,
+        # with no change and no resync when it passes.
+        until = datetime.now(UTC) + timedelta(hours=2)
+        fleet.watch(banned)
+        ending = http.post(
+            "/api/v1/bans",
+            json={
+                "person_id": seed.port_person,
+                "reason": "fraud",
+                "legal_reference": "PA-2",
+                "valid_until": until.isoformat(),
+            },
+            headers=headers,
+        )
+        assert ending.status_code == 201, ending.text
+        assert fleet.wait_reached(20), f"reached {sorted(fleet.reached)}; {fleet.errors[-3:]}"
+        versions = {gate: stand_in.version for gate, stand_in in fleet.gates.items()}
+        before_end, after_end = until - timedelta(minutes=1), until + timedelta(seconds=1)
+        assert {offline_verdict(fleet, gate, seed, before_end) for gate in fleet.gates} == {
+            (Decision.DENIED, ReasonCode.PORT_BAN)
+        }
+        assert {offline_verdict(fleet, gate, seed, after_end) for gate in fleet.gates} == {
+            (Decision.GRANTED, ReasonCode.GRANTED)
+        }
+        assert {gate: stand_in.version for gate, stand_in in fleet.gates.items()} == versions
     finally:
         http.close()
         fleet.stop()
