@@ -60,26 +60,15 @@ REMOVED_TEMPLATES_KEY = "template_ids"
 _APPOINTMENT_GRACE = timedelta(hours=1)
 
 
-def allowed_person_ids(
-    *, session: Session, gate: Gate, among: Collection[str] | None = None
-) -> set[str]:
-    """Everyone active at the gate's site who may pass `gate` (zone grants, or appointments).
-
-    With `among`, only those people are looked at (a delta asks about the changed ones).
-    """
-    statement = (
+def allowed_person_ids(*, session: Session, gate: Gate) -> set[str]:
+    """Everyone active at the gate's site who may pass `gate` (zone grants, or appointments)."""
+    granted = session.exec(
         select(PersonAccessGroup.person_id)
         .join(AccessGroup, col(AccessGroup.id) == col(PersonAccessGroup.group_id))
         .join(AccessGroupZone, col(AccessGroupZone.group_id) == col(AccessGroup.id))
         .where(AccessGroupZone.zone_id == gate.zone_id, AccessGroup.site_id == gate.site_id)
-    )
-    if among is not None:
-        if not among:
-            return set()
-        statement = statement.where(col(PersonAccessGroup.person_id).in_(list(among)))
-    granted = session.exec(statement).all()
-    booked = _appointments(session=session, gate=gate, person_ids=among)
-    candidates = set(granted) | {a.person_id for a in booked}
+    ).all()
+    candidates = set(granted) | {a.person_id for a in _appointments(session=session, gate=gate)}
     active = load_site_windows(session=session, person_ids=candidates, site_id=gate.site_id)
     return candidates & set(active)
 
@@ -181,15 +170,15 @@ def build_replica(
         return _site_delta(session=session, site_id=site.id, since=since, key=template_key)
 
     shared = build() if cache is None else cache.get((site.id, since, version), build)
-    return _gate_delta(session=session, gate=gate, shared=shared, since=since, common=common)
+    return _gate_delta(gate=gate, shared=shared, since=since, common=common)
 
 
 def _gate_delta(
-    *, session: Session, gate: Gate, shared: SiteDelta, since: int, common: dict[str, Any]
+    *, gate: Gate, shared: SiteDelta, since: int, common: dict[str, Any]
 ) -> ReplicaDelta:
     """The gate's delta: of the site's shared part, the people this gate allows."""
-    allowed = allowed_person_ids(session=session, gate=gate, among=shared.people)
-    kept = sorted(set(shared.persons) & allowed)
+    allowed = shared.allowed_at(gate_id=gate.id, zone_id=gate.zone_id)
+    kept = sorted(allowed)
     templates = tuple(t for p in kept for t in shared.templates.get(p, ()))
     # Only ids of people this gate keeps: the others go whole via deleted_person_ids.
     removed = {t for p in kept for t in shared.removed_templates.get(p, ())}
@@ -233,6 +222,16 @@ def _site_delta(*, session: Session, site_id: str, since: int, key: bytes) -> Si
     for template in _templates(session=session, person_ids=persons, key=key):
         templates[template.person_id].append(template)
     appointments = _site_appointments(session=session, site_id=site_id, person_ids=persons)
+    zone_people: dict[str, set[str]] = defaultdict(set)
+    if persons:
+        grants = session.exec(
+            select(AccessGroupZone.zone_id, PersonAccessGroup.person_id)
+            .join(AccessGroup, col(AccessGroup.id) == col(PersonAccessGroup.group_id))
+            .join(AccessGroupZone, col(AccessGroupZone.group_id) == col(AccessGroup.id))
+            .where(AccessGroup.site_id == site_id, col(PersonAccessGroup.person_id).in_(persons))
+        ).all()
+        for zone_id, person_id in grants:
+            zone_people[zone_id].add(person_id)
     return SiteDelta(
         people=frozenset(people),
         persons=persons,
@@ -243,6 +242,7 @@ def _site_delta(*, session: Session, site_id: str, since: int, key: bytes) -> Si
         watchlist=tuple(watchlist_entries(session, utc_now(), key))
         if watchlist_changed(changes)
         else None,
+        zone_people={zone_id: frozenset(p) for zone_id, p in zone_people.items()},
     )
 
 

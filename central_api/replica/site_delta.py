@@ -40,6 +40,7 @@ class SiteDelta:
         appointments: Their current appointments at the site (each gate keeps its own).
         removed_templates: Template ids deleted after `from_version`, by person id.
         watchlist: The whole port-wide gallery after a watchlist change, else None.
+        zone_people: Of those active at the site, who an access group there grants each zone.
     """
 
     people: frozenset[str]
@@ -49,6 +50,15 @@ class SiteDelta:
     appointments: tuple[AppointmentRecord, ...]
     removed_templates: Mapping[str, frozenset[str]]
     watchlist: tuple[WatchlistRecord, ...] | None
+    zone_people: Mapping[str, frozenset[str]]
+
+    def allowed_at(self, *, gate_id: str, zone_id: str) -> set[str]:
+        """Those of the changed people a gate keeps: its zone granted, or an appointment there.
+
+        The same rule as the builder's `allowed_person_ids`, asked of the shared part.
+        """
+        booked = {a.person_id for a in self.appointments if gate_id in a.gates}
+        return (set(self.zone_people.get(zone_id, ())) | booked) & set(self.persons)
 
 
 class SiteDeltaCache:
