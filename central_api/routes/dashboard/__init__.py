@@ -16,7 +16,14 @@ from gate_protocol.topics import SiteAlarmTopic, build_topic, filter_all_site_al
 
 from central_api.bus.notify import attach_engine
 from central_api.dashboard.state import DashboardState
-from central_api.routes.dashboard import actions, bans_page, companies_page, data, page
+from central_api.routes.dashboard import (
+    actions,
+    bans_page,
+    companies_page,
+    data,
+    page,
+    watchlist_page,
+)
 from central_api.web.layout import STATIC_DIR
 
 __all__ = ["DashboardState", "mount_dashboard", "site_alarm_filter"]
@@ -33,7 +40,7 @@ def mount_dashboard(app: FastAPI) -> DashboardState:
     """Add the dashboard to an app made by ``create_app`` (needs ``app.state.engine``)."""
     live = DashboardState.create(engine=app.state.engine)
     app.state.dashboard = live
-    for module in (page, data, actions, companies_page, bans_page):
+    for module in (page, data, actions, companies_page, bans_page, watchlist_page):
         app.include_router(module.router)
     if not any(getattr(route, "path", None) == "/static" for route in app.routes):
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
