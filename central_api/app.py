@@ -38,6 +38,7 @@ from central_api.errors import BODY_TOO_LARGE, MAX_BODY_BYTES, ServiceError
 from central_api.gc_watch import watch_gc
 from central_api.incidents.pseudonym import pseudonym_key
 from central_api.ingest.worker import IngestWorker
+from central_api.replica.site_delta import SiteDeltaCache
 from central_api.routes import (
     activations,
     audit,
@@ -167,6 +168,7 @@ def create_app(
     app.state.decision_cache = DecisionCache(
         preload=partial(preload_decision_inputs, engine=engine), freeze_gc=server
     )
+    app.state.replica_delta_cache = SiteDeltaCache()  # one delta build per site and change
     _install_routes(app)
     _install_handlers(app)
     _install_body_limit(app)

@@ -7,7 +7,8 @@ staff, not the port's. Versions grow monotonically per site; `apply_delta` refus
 that does not start at the snapshot's version, so an agent never silently skips a change.
 """
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal, TypeVar
 
@@ -37,6 +38,7 @@ __all__ = [
     "WatchlistSource",
     "apply_delta",
     "decode_replica",
+    "watchlist_in_effect",
 ]
 
 REPLICA_SCHEMA_VERSION = 1
@@ -74,6 +76,24 @@ class WatchlistRecord(_Model):
     entry_id: Id
     source: WatchlistSource
     encoding_b64: Base64
+    # The entry's period (a person of interest's, a ban's): the gate screens only inside it,
+    # so an entry that starts or ends takes effect without waiting for another change.
+    valid_from: AwareDatetime | None = None
+    valid_until: AwareDatetime | None = None
+
+    def in_effect(self, now: datetime) -> bool:
+        """Whether the entry screens faces at `now`."""
+        started = self.valid_from is None or self.valid_from <= now
+        return started and (self.valid_until is None or now < self.valid_until)
+
+
+def watchlist_in_effect(
+    records: Sequence[WatchlistRecord], now: datetime
+) -> tuple[list[WatchlistRecord], datetime | None]:
+    """The entries in effect at `now`, and the next instant an entry starts or ends (or None)."""
+    current = [r for r in records if r.in_effect(now)]
+    ahead = [t for r in records for t in (r.valid_from, r.valid_until) if t is not None and t > now]
+    return current, min(ahead, default=None)
 
 
 class PassKeyRecord(_Model):

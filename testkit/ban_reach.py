@@ -46,6 +46,7 @@ from gate_protocol.topics import SyncTopic, build_topic
 __all__ = ["GateStandIn", "PortSeed", "StandInFleet", "holds_ban", "seed_port"]
 
 _ACTOR = "bench:port"
+_RETRY_S = 0.5
 
 
 @dataclass
@@ -240,8 +241,13 @@ class StandInFleet:
             stand_in = self.gates[gate]
             try:
                 snapshot = stand_in.sync()
-            except Exception as exc:  # noqa: BLE001 (a failed sync is retried by the next notice)
+            except Exception as exc:  # noqa: BLE001 (a failed sync is retried, as agents do)
                 self.errors.append(f"{gate}: {exc}")
+                # An agent whose sync failed tries again; waiting for the next notice
+                # would leave a gate that timed out on a loaded API behind for good.
+                retry = threading.Timer(_RETRY_S, self._enqueue, args=(gate,))
+                retry.daemon = True
+                retry.start()
                 continue
             now = time.perf_counter()
             with self._cond:

@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from central_api.enroll.face_lock import lock_face_enrollment
 from central_api.enroll.faces import PhotoAnalysis
+from central_api.enroll.gallery import DuplicateCandidate
 from central_api.enroll.people import ReadyTemplate, create_enrolled_person, person_by_external_id
 from central_api.enroll.photos import PhotoContext, check_photo
 from central_api.enroll.schemas import EnrollPersonIn, ImportOutcome, PhotoOutcome
@@ -49,7 +50,11 @@ def import_person(
         if exists is not None:
             return exists, {}
     checked = _templates_without_duplicates(
-        session=session, context=context, usable=usable, outcomes=outcomes
+        session=session,
+        context=context,
+        usable=usable,
+        outcomes=outcomes,
+        site_id=person_in.site_id,
     )
     if isinstance(checked, ImportOutcome):
         return checked, {}
@@ -138,8 +143,13 @@ def _templates_without_duplicates(
     context: PhotoContext,
     usable: list[tuple[str, bytes, PhotoAnalysis]],
     outcomes: dict[str, PhotoOutcome],
+    site_id: str,
 ) -> tuple[list[ReadyTemplate], dict[str, bytes]] | ImportOutcome:
-    """The templates and accepted photos, or the rejection of a face already enrolled."""
+    """The templates and accepted photos, or the rejection of a face already enrolled.
+
+    When the nearest is an identity not active at the row's site, the rejection offers its
+    activation there (one identity, many terminals) instead of a second enrollment.
+    """
     ready: list[ReadyTemplate] = []
     accepted: dict[str, bytes] = {}
     for name, data, analysis in usable:
@@ -158,10 +168,26 @@ def _templates_without_duplicates(
                 status="duplicate",
                 messages=[f"resembles {names}: enroll at the desk with a second user"],
             )
-            return ImportOutcome(
-                status="rejected", reason=f"possible duplicate of {names}", photos=outcomes
-            )
+            return _duplicate_outcome(hits[0], names=names, site_id=site_id, photos=outcomes)
         outcomes[name] = PhotoOutcome(status="accepted", quality=analysis.quality)
         ready.append(ReadyTemplate(template_to_bytes(analysis.encoding), analysis.quality))
         accepted[name] = data
     return ready, accepted
+
+
+def _duplicate_outcome(
+    nearest: DuplicateCandidate, *, names: str, site_id: str, photos: dict[str, PhotoOutcome]
+) -> ImportOutcome:
+    """A duplicate's rejection, offering the nearest identity's activation at `site_id`."""
+    reason = f"possible duplicate of {names}"
+    if site_id in nearest.sites:
+        return ImportOutcome(status="rejected", reason=reason, photos=photos)
+    where = ", ".join(nearest.sites) or "no site"
+    offer = (
+        f"{reason}: {nearest.person_id} is enrolled (active at {where}); activate that identity "
+        f"here instead of a duplicate: portgate enroll person activate {nearest.person_id} "
+        f"--site {site_id}"
+    )
+    return ImportOutcome(
+        status="rejected", reason=offer, photos=photos, activate_person_id=nearest.person_id
+    )

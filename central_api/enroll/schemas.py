@@ -156,6 +156,8 @@ class ImportOutcome(BaseModel):
     person_id: str | None = None
     reason: str | None = None
     photos: dict[str, PhotoOutcome] = Field(default_factory=dict)
+    # The identity this face already is at other sites: activate it here, not a duplicate.
+    activate_person_id: str | None = None
 
 
 class EnrollOptions(BaseModel):

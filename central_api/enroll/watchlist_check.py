@@ -43,7 +43,10 @@ def refuse_a_watchlisted_face(
         actor: The desk user.
     """
     own = f"person:{person.id}"
-    entries = [e for e in watchlist_entries(session, utc_now(), key) if e.entry_id != own]
+    now = utc_now()
+    entries = [
+        e for e in watchlist_entries(session, now, key) if e.entry_id != own and e.in_effect(now)
+    ]
     if not entries:
         return
     gallery = WatchlistGallery(

@@ -22,18 +22,27 @@ from central_api.models import (
 )
 from central_api.replica.versions import person_site_ids
 
-__all__ = ["MAX_BANS_PER_PERSON", "ActiveBan", "active_bans", "ban_records", "ban_sites"]
+__all__ = [
+    "MAX_BANS_PER_PERSON",
+    "ActiveBan",
+    "active_bans",
+    "ban_records",
+    "ban_sites",
+    "unended_bans",
+]
 
 MAX_BANS_PER_PERSON = 32  # PersonRecord.port_bans' limit
 
 
 @dataclass(frozen=True, slots=True)
 class ActiveBan:
-    """A ban that denies now: whom, which ban, under which legal reference."""
+    """A ban that denies now (or, from `unended_bans`, later): whom, which ban, its window."""
 
     person_id: str
     ban_id: str
     legal_reference: str
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
 
 
 def active_bans(session: Session, now: datetime) -> list[ActiveBan]:
@@ -48,6 +57,26 @@ def active_bans(session: Session, now: datetime) -> list[ActiveBan]:
         .order_by(col(PortBan.person_id), col(PortBan.valid_from))
     ).all()
     return [ActiveBan(row.person_id, row.id, row.legal_reference) for row in rows]
+
+
+def unended_bans(session: Session, now: datetime) -> list[ActiveBan]:
+    """The confirmed, unlifted bans not ended at `now` (in force or still to come), by person.
+
+    What a gate's watchlist gallery carries, with each ban's window: the gate screens a
+    banned face only inside it, so a ban's start and end need no resync.
+    """
+    rows = session.exec(
+        select(PortBan)
+        .where(
+            col(PortBan.status) == BanStatus.ACTIVE,
+            or_(col(PortBan.valid_until).is_(None), col(PortBan.valid_until) > now),
+        )
+        .order_by(col(PortBan.person_id), col(PortBan.valid_from))
+    ).all()
+    return [
+        ActiveBan(row.person_id, row.id, row.legal_reference, row.valid_from, row.valid_until)
+        for row in rows
+    ]
 
 
 def ban_records(

@@ -11,10 +11,12 @@ templates too). A face template deleted from a person who stays allowed is named
 """
 
 import base64
+from collections import defaultdict
 from collections.abc import Collection, Sequence
 from datetime import timedelta
 from typing import Any
 
+from gate_protocol.records import CredentialRecord
 from gate_protocol.replica import (
     FaceTemplateRecord,
     PassKeyRecord,
@@ -46,6 +48,7 @@ from central_api.replica.records import (
     load_site_windows,
     zone_rules,
 )
+from central_api.replica.site_delta import SiteDelta, SiteDeltaCache
 from central_api.replica.watchlist import watchlist_changed, watchlist_entries
 from central_api.security.command_keys import public_command_keys, replica_command_key
 from central_api.security.stored_templates import usable_template
@@ -73,13 +76,24 @@ def allowed_person_ids(*, session: Session, gate: Gate) -> set[str]:
 def _appointments(
     *, session: Session, gate: Gate, person_ids: Collection[str] | None = None
 ) -> list[Appointment]:
+    return [
+        a
+        for a in _site_appointments(session=session, site_id=gate.site_id, person_ids=person_ids)
+        if gate.id in a.gates
+    ]
+
+
+def _site_appointments(
+    *, session: Session, site_id: str, person_ids: Collection[str] | None
+) -> list[Appointment]:
+    """The site's appointments not yet past their grace (of these people, if given)."""
     statement = select(Appointment).where(
-        Appointment.site_id == gate.site_id,
+        Appointment.site_id == site_id,
         col(Appointment.window_end) >= utc_now() - _APPOINTMENT_GRACE,
     )
     if person_ids is not None:
-        statement = statement.where(col(Appointment.person_id).in_(person_ids))
-    return [a for a in session.exec(statement).all() if gate.id in a.gates]
+        statement = statement.where(col(Appointment.person_id).in_(list(person_ids)))
+    return list(session.exec(statement).all())
 
 
 def _templates(
@@ -110,8 +124,13 @@ def build_replica(
     since: int | None,
     template_key: bytes,
     pass_keys: dict[str, str],
+    cache: SiteDeltaCache | None = None,
 ) -> ReplicaSnapshot | ReplicaDelta:
-    """The snapshot (no `since`, or `since` not usable) or the delta after `since`."""
+    """The snapshot (no `since`, or `since` not usable) or the delta after `since`.
+
+    With a `cache`, the part of a delta that every gate of the site shares is built once
+    (`central_api.replica.site_delta`); the gate's own part is added per request.
+    """
     gate = session.get(Gate, gate_id)
     if gate is None:
         raise NotFoundError(f"gate {gate_id!r} not found")
@@ -119,7 +138,6 @@ def build_replica(
     zone = session.get(Zone, gate.zone_id)
     assert site is not None and zone is not None  # noqa: S101 (foreign keys)
     version = site.replica_version
-    allowed = allowed_person_ids(session=session, gate=gate)
     keys = tuple(PassKeyRecord(key_id=k, public_key_b64=v) for k, v in sorted(pass_keys.items()))
     common = {
         "site_id": site.id,
@@ -140,34 +158,91 @@ def build_replica(
             for k, v in public_command_keys(session=session, gate_id=gate.id).items()
         ),
     }
-    changes: Sequence[ReplicaChange] = ()
     if since is None or since > version:
-        people = allowed
-    else:
-        changes = session.exec(
-            select(ReplicaChange).where(
-                ReplicaChange.site_id == site.id, col(ReplicaChange.version) > since
-            )
-        ).all()
-        people = {c.person_id for c in changes if c.person_id is not None}
-    kept, records = _gate_records(
-        session=session, gate=gate, person_ids=people & allowed, template_key=template_key
-    )
-    if since is None or since > version:
+        allowed = allowed_person_ids(session=session, gate=gate)
+        _, records = _gate_records(
+            session=session, gate=gate, person_ids=allowed, template_key=template_key
+        )
         watchlist = watchlist_entries(session, utc_now(), template_key)
         return ReplicaSnapshot(**common, **records, watchlist=tuple(watchlist))
+
+    def build() -> SiteDelta:
+        return _site_delta(session=session, site_id=site.id, since=since, key=template_key)
+
+    shared = build() if cache is None else cache.get((site.id, since, version), build)
+    return _gate_delta(gate=gate, shared=shared, since=since, common=common)
+
+
+def _gate_delta(
+    *, gate: Gate, shared: SiteDelta, since: int, common: dict[str, Any]
+) -> ReplicaDelta:
+    """The gate's delta: of the site's shared part, the people this gate allows."""
+    allowed = shared.allowed_at(gate_id=gate.id, zone_id=gate.zone_id)
+    kept = sorted(allowed)
+    templates = tuple(t for p in kept for t in shared.templates.get(p, ()))
     # Only ids of people this gate keeps: the others go whole via deleted_person_ids.
-    removed = _removed_template_ids(changes=changes, person_ids=kept)
+    removed = {t for p in kept for t in shared.removed_templates.get(p, ())}
     return ReplicaDelta(
         **common,
-        **records,
+        persons=tuple(shared.persons[p] for p in kept),
+        credentials=tuple(c for p in kept for c in shared.credentials.get(p, ())),
+        appointments=tuple(
+            a for a in shared.appointments if a.person_id in allowed and gate.id in a.gates
+        ),
+        templates=templates,
         from_version=since,
-        deleted_person_ids=tuple(sorted(people - kept)),
-        deleted_template_ids=tuple(sorted(removed - {t.template_id for t in records["templates"]})),
+        deleted_person_ids=tuple(sorted(shared.people - set(kept))),
+        deleted_template_ids=tuple(sorted(removed - {t.template_id for t in templates})),
         # Port-wide and rarely changed: whole after a watchlist change, else not at all.
-        watchlist=tuple(watchlist_entries(session, utc_now(), template_key))
+        watchlist=shared.watchlist,
+    )
+
+
+def _site_delta(*, session: Session, site_id: str, since: int, key: bytes) -> SiteDelta:
+    """What the delta after `since` holds for every gate of the site alike."""
+    changes = session.exec(
+        select(ReplicaChange).where(
+            ReplicaChange.site_id == site_id, col(ReplicaChange.version) > since
+        )
+    ).all()
+    people = {c.person_id for c in changes if c.person_id is not None}
+    windows = load_site_windows(session=session, person_ids=people, site_id=site_id)
+    persons = {
+        person_id: at_site(record, windows[person_id][site_id])
+        for person_id, record in load_person_records(
+            session=session, person_ids=set(windows)
+        ).items()
+    }
+    credentials: dict[str, list[CredentialRecord]] = defaultdict(list)
+    if persons:
+        statement = select(Credential).where(col(Credential.person_id).in_(list(persons)))
+        for row in session.exec(statement).all():
+            credentials[row.person_id].append(credential_record(row))
+    templates: dict[str, list[FaceTemplateRecord]] = defaultdict(list)
+    for template in _templates(session=session, person_ids=persons, key=key):
+        templates[template.person_id].append(template)
+    appointments = _site_appointments(session=session, site_id=site_id, person_ids=persons)
+    zone_people: dict[str, set[str]] = defaultdict(set)
+    if persons:
+        grants = session.exec(
+            select(AccessGroupZone.zone_id, PersonAccessGroup.person_id)
+            .join(AccessGroup, col(AccessGroup.id) == col(PersonAccessGroup.group_id))
+            .join(AccessGroupZone, col(AccessGroupZone.group_id) == col(AccessGroup.id))
+            .where(AccessGroup.site_id == site_id, col(PersonAccessGroup.person_id).in_(persons))
+        ).all()
+        for zone_id, person_id in grants:
+            zone_people[zone_id].add(person_id)
+    return SiteDelta(
+        people=frozenset(people),
+        persons=persons,
+        credentials={p: tuple(c) for p, c in credentials.items()},
+        templates={p: tuple(t) for p, t in templates.items()},
+        appointments=tuple(appointment_record(a) for a in appointments),
+        removed_templates=_removed_template_ids(changes=changes),
+        watchlist=tuple(watchlist_entries(session, utc_now(), key))
         if watchlist_changed(changes)
         else None,
+        zone_people={zone_id: frozenset(p) for zone_id, p in zone_people.items()},
     )
 
 
@@ -199,14 +274,11 @@ def _gate_records(
     return kept, records
 
 
-def _removed_template_ids(
-    *, changes: Sequence[ReplicaChange], person_ids: Collection[str]
-) -> set[str]:
-    removed: set[str] = set()
+def _removed_template_ids(*, changes: Sequence[ReplicaChange]) -> dict[str, frozenset[str]]:
+    """The template ids these changes deleted, by person (`REMOVED_TEMPLATES_KEY`)."""
+    removed: dict[str, set[str]] = defaultdict(set)
     for change in changes:
-        if change.person_id not in person_ids:
-            continue
         ids = (change.detail or {}).get(REMOVED_TEMPLATES_KEY)
-        if isinstance(ids, list):
-            removed.update(str(i) for i in ids if isinstance(i, int | str))
-    return removed
+        if change.person_id is not None and isinstance(ids, list):
+            removed[change.person_id].update(str(i) for i in ids if isinstance(i, int | str))
+    return {person_id: frozenset(ids) for person_id, ids in removed.items()}

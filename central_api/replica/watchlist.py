@@ -7,8 +7,8 @@ unioned there, one function each:
 - enrolled people with an active `deny` watchlist entry (their face templates): an
   ``alert`` entry only raises an alarm when that person presents, so it does not deny a
   face holding another badge either;
-- identities under a port ban in force (`central_api.replica.bans.active_bans`), with
-  their face templates.
+- identities under a port ban not yet ended (`central_api.replica.bans.unended_bans`), with
+  their face templates, one entry per ban with its window.
 
 The watchlist is port-wide: every site's replica carries it whole, so a change bumps every
 site's replica version (`bump_watchlist`, scope ``watchlist``), and a delta after such a
@@ -17,6 +17,7 @@ bump carries the whole gallery again.
 
 import base64
 import logging
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
@@ -25,7 +26,7 @@ from gate_protocol.replica import WatchlistRecord, WatchlistSource
 from sqlmodel import Session, col, select
 
 from central_api.models import FaceTemplate, PersonOfInterest, ReplicaChange, Site, WatchlistEntry
-from central_api.replica.bans import active_bans
+from central_api.replica.bans import ActiveBan, unended_bans
 from central_api.replica.versions import bump_replica
 from central_api.security.stored_templates import usable_template
 from central_api.security.vault import TemplateVaultError, decrypt_template
@@ -44,7 +45,12 @@ log = logging.getLogger(__name__)
 
 
 def watchlist_entries(session: Session, now: datetime, key: bytes) -> list[WatchlistRecord]:
-    """Every face on the port's watchlist now (templates decrypted with `key`)."""
+    """Every face on the port's watchlist now or later (templates decrypted with `key`).
+
+    Entries with a period (persons of interest, bans) carry it and are left out only once
+    ended: gates screen each inside its period (`WatchlistRecord.in_effect`), so one that
+    starts or ends takes effect there without a resync. Who screens here filters the same way.
+    """
     return [
         *_persons_of_interest(session, now, key),
         *_flagged_people(session, key),
@@ -69,25 +75,33 @@ def poi_template(*, key: bytes, row: PersonOfInterest) -> bytes:
     )
 
 
-def _record(entry_id: str, source: WatchlistSource, raw: bytes) -> WatchlistRecord:
+def _record(
+    entry_id: str,
+    source: WatchlistSource,
+    raw: bytes,
+    window: tuple[datetime | None, datetime | None] = (None, None),
+) -> WatchlistRecord:
     return WatchlistRecord(
-        entry_id=entry_id, source=source, encoding_b64=base64.b64encode(raw).decode()
+        entry_id=entry_id,
+        source=source,
+        encoding_b64=base64.b64encode(raw).decode(),
+        valid_from=window[0],
+        valid_until=window[1],
     )
 
 
 def _persons_of_interest(session: Session, now: datetime, key: bytes) -> Iterable[WatchlistRecord]:
     rows = session.exec(select(PersonOfInterest).order_by(col(PersonOfInterest.id))).all()
     for row in rows:
-        if (row.valid_from is not None and now < row.valid_from) or (
-            row.valid_until is not None and now >= row.valid_until
-        ):
-            continue
+        if row.valid_until is not None and now >= row.valid_until:
+            continue  # ended (one still to come travels with its period)
         try:
             raw = poi_template(key=key, row=row)
         except TemplateVaultError:
             log.warning("person of interest %s does not decrypt, skipped", row.id)
             continue
-        yield _record(row.entry_id, WatchlistSource.PERSON_OF_INTEREST, raw)
+        window = (row.valid_from, row.valid_until)
+        yield _record(row.entry_id, WatchlistSource.PERSON_OF_INTEREST, raw, window)
 
 
 def _flagged_people(session: Session, key: bytes) -> Iterable[WatchlistRecord]:
@@ -111,7 +125,9 @@ def _flagged_people(session: Session, key: bytes) -> Iterable[WatchlistRecord]:
 
 
 def _banned_people(session: Session, now: datetime, key: bytes) -> Iterable[WatchlistRecord]:
-    bans = {ban.person_id: ban.ban_id for ban in active_bans(session, now)}
+    bans: dict[str, list[ActiveBan]] = defaultdict(list)
+    for ban in unended_bans(session, now):
+        bans[ban.person_id].append(ban)
     if not bans:
         return
     rows = session.exec(
@@ -121,8 +137,11 @@ def _banned_people(session: Session, now: datetime, key: bytes) -> Iterable[Watc
     ).all()
     for row in rows:
         raw = usable_template(key=key, row=row)
-        if raw is not None:
-            yield _record(ban_entry_id(bans[row.person_id]), WatchlistSource.BANNED, raw)
+        if raw is None:
+            continue
+        for ban in bans[row.person_id]:
+            window = (ban.valid_from, ban.valid_until)
+            yield _record(ban_entry_id(ban.ban_id), WatchlistSource.BANNED, raw, window)
 
 
 def bump_watchlist(*, session: Session, reason: str) -> dict[str, int]:

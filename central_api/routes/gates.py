@@ -40,6 +40,7 @@ async def post_decision(request: Request, body: DecisionQuery, gate: GateClaim) 
     responses={200: {"description": "gate_protocol.replica snapshot or delta"}},
 )
 def get_replica(
+    request: Request,
     gate_id: IdPath,
     session: SessionDep,
     settings: SettingsDep,
@@ -54,6 +55,8 @@ def get_replica(
         since=since,
         template_key=settings.template_key_bytes(),
         pass_keys=settings.pass_key_entries(),
+        # A site's gates all ask for the same delta after a change: its shared part once.
+        cache=getattr(request.app.state, "replica_delta_cache", None),
     )
     session.commit()  # a gate's first command key is made when its replica first asks
     # Serialised once by the schema model itself (large replicas: skip re-validation).

@@ -36,6 +36,7 @@ from gate_agent.decision.intake import (
     face_presentation,
     is_pass_text,
     qr_presentation,
+    watchlist_face_denial,
 )
 from gate_agent.decision.presentation import Presentation, Verdict, gate_denial
 from gate_agent.decision.recorder import EventRecorder, refusal
@@ -185,20 +186,23 @@ class Admission:
         # Face-only 1:N: like a code seen by the camera, it goes to the first lane.
         lane, now, started = self._config.lanes[0], self._clock(), time.monotonic()
         found = item.result
+        index = self._state.replica.index
+        version = index.snapshot.version if index is not None else None
         if isinstance(found, WatchlistSeen):
             _log.warning("watchlist: %s", found.detail)
             self._raise_alarm(AlarmKind.WATCHLIST, found.detail, lane=lane.lane)
+            if index is not None and index.snapshot.gate.face_identification:
+                # At a face-only gate the face in view is the presentation: deny it too.
+                presentation, verdict = watchlist_face_denial(
+                    found, lane=lane, now=now, started=started, replica_version=version
+                )
+                self.on_decided(PresentationDecided(presentation, verdict, presentation.face, 0.0))
             return
         if isinstance(found, Identified):
             self._submit(face_presentation(found, lane=lane, now=now, started=started))
             return
-        index = self._state.replica.index
         presentation, verdict = ambiguous_face_denial(
-            found,
-            lane=lane,
-            now=now,
-            started=started,
-            replica_version=index.snapshot.version if index is not None else None,
+            found, lane=lane, now=now, started=started, replica_version=version
         )
         self.on_decided(PresentationDecided(presentation, verdict, presentation.face, 0.0))
 

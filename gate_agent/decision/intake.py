@@ -19,9 +19,11 @@ from gate_agent.config import LaneConfig
 from gate_agent.decision.presentation import Presentation, Verdict
 from gate_agent.face.identify import Ambiguous, Identified
 from gate_agent.face.step import FaceOutcome
+from gate_agent.face.watchlist import WatchlistSeen
 
 __all__ = [
     "ambiguous_face_denial",
+    "watchlist_face_denial",
     "badge_presentation",
     "face_presentation",
     "is_pass_text",
@@ -120,6 +122,38 @@ def ambiguous_face_denial(
     verdict = Verdict(
         Decision.DENIED,
         ReasonCode.FACE_MISMATCH,
+        DecidedBy.REPLICA,
+        detail=found.detail,
+        replica_version=replica_version,
+    )
+    return presentation, verdict
+
+
+def watchlist_face_denial(
+    found: WatchlistSeen,
+    *,
+    lane: LaneConfig,
+    now: datetime,
+    started: float,
+    replica_version: int | None,
+) -> tuple[Presentation, Verdict]:
+    """The gate's own denial of a watchlisted face in view at a face-only gate.
+
+    There the face is the credential: the person in front of the gate is told no and
+    the operator sees an event with the entry, not only the alarm.
+    """
+    evidence = FaceEvidence(seen=True, distance=found.distance, watchlist_entry_id=found.entry_id)
+    presentation = Presentation(
+        lane=lane.lane,
+        direction=lane.direction,
+        credential_kind=CredentialKind.FACE,
+        occurred_at=now,
+        started=started,
+        face=FaceOutcome(evidence=evidence),
+    )
+    verdict = Verdict(
+        Decision.DENIED,
+        ReasonCode.WATCHLIST,
         DecidedBy.REPLICA,
         detail=found.detail,
         replica_version=replica_version,

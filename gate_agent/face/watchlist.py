@@ -19,13 +19,14 @@ import base64
 import binascii
 import logging
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 import numpy as np
 import numpy.typing as npt
 from biometrics import WatchlistGallery, WatchlistHit
-from gate_protocol.replica import ReplicaIndex
+from gate_protocol.replica import ReplicaIndex, watchlist_in_effect
 from gate_protocol.thresholds import WATCHLIST_AGREEMENT_THRESHOLD, WATCHLIST_THRESHOLD
 
 from gate_agent.face.step import FaceOutcome
@@ -48,11 +49,17 @@ class WatchlistSeen:
         return f"face in view matches watchlist entry {self.entry_id} ({self.distance:.3f})"
 
 
-def build_watchlist(index: ReplicaIndex) -> WatchlistGallery:
-    """The replica's watchlist as a gallery (an entry that does not decode is skipped)."""
+def build_watchlist(index: ReplicaIndex, now: datetime | None = None) -> WatchlistGallery:
+    """The replica's watchlist as a gallery (an entry that does not decode is skipped).
+
+    With `now`, only the entries in effect then (a person of interest's or a ban's period).
+    """
+    records = index.snapshot.watchlist
+    if now is not None:
+        records = tuple(watchlist_in_effect(records, now)[0])
     ids: list[str] = []
     templates: list[bytes] = []
-    for record in index.snapshot.watchlist:
+    for record in records:
         try:
             raw = base64.b64decode(record.encoding_b64, validate=True)
         except (binascii.Error, ValueError):
@@ -75,20 +82,31 @@ class WatchlistScreen:
         *,
         threshold: float = WATCHLIST_THRESHOLD,
         agreement: float = WATCHLIST_AGREEMENT_THRESHOLD,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._threshold = threshold
         self._agreement = agreement
+        self._clock = clock
         self._lock = threading.Lock()
-        self._gallery: tuple[ReplicaIndex, WatchlistGallery] | None = None
+        # The replica it was built of, until when it holds (an entry starts or ends), gallery.
+        self._gallery: tuple[ReplicaIndex, datetime | None, WatchlistGallery] | None = None
         self._alarmed: set[int] = set()
 
     def gallery(self, index: ReplicaIndex) -> WatchlistGallery:
-        """The gallery of this replica, built on first use (the loop swaps indexes whole)."""
+        """The gallery of the entries in effect now.
+
+        Built again when the replica changes (the loop swaps indexes whole) or when an
+        entry's period starts or ends.
+        """
+        now = self._clock()
         with self._lock:
-            if self._gallery is None or self._gallery[0] is not index:
-                self._gallery = (index, build_watchlist(index))
-                _log.info("watchlist gallery built: %d faces", len(self._gallery[1]))
-            return self._gallery[1]
+            held = self._gallery
+            if held is None or held[0] is not index or (held[1] is not None and now >= held[1]):
+                until = watchlist_in_effect(index.snapshot.watchlist, now)[1]
+                held = (index, until, build_watchlist(index, now))
+                self._gallery = held
+                _log.info("watchlist gallery built: %d faces", len(held[2]))
+            return held[2]
 
     def hit(self, index: ReplicaIndex | None, outcome: FaceOutcome) -> WatchlistHit | None:
         """The watchlist entry the outcome's face matches, if any."""

@@ -1,6 +1,7 @@
 """What the API worker tests share.
 
-A migrated SQLite database, the stored event count, a tap on a worker's live connection.
+A migrated SQLite or PostgreSQL database, the stored event count, a tap on a worker's live
+connection.
 """
 
 from collections.abc import Iterator, Sequence
@@ -13,11 +14,21 @@ from central_api.db import make_engine
 from central_api.ingest.taps import Ingested
 from central_api.migrate import upgrade_database
 from central_api.models import AccessEventRecord
+from testkit.postgres import PostgresServer
 
 
 def sqlite_database(tmp_path: Path) -> Iterator[Engine]:
     """A migrated SQLite database under `tmp_path` (the body of a `database` fixture)."""
     url = f"sqlite:///{tmp_path / 'api.db'}"
+    upgrade_database(url)
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()
+
+
+def postgres_database(server: PostgresServer, name: str) -> Iterator[Engine]:
+    """A migrated database `name` in a throwaway cluster (the body of a `database` fixture)."""
+    url = server.create_database(name)
     upgrade_database(url)
     engine = make_engine(url)
     yield engine

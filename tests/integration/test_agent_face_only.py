@@ -13,9 +13,16 @@ from gate_agent.app import AgentApp
 from gate_agent.decision.replica_store import ReplicaStore, StoredReplica
 from gate_agent.face.identify import FaceIdentified, Identified
 from gate_agent.face.step import LivenessResult
-from gate_protocol.messages import CredentialKind, DecidedBy, Decision
+from gate_protocol.messages import (
+    AlarmKind,
+    AlarmRaised,
+    CredentialKind,
+    DecidedBy,
+    Decision,
+    decode_message,
+)
 from gate_protocol.reasons import ReasonCode
-from gate_protocol.replica import FaceTemplateRecord
+from gate_protocol.replica import FaceTemplateRecord, WatchlistRecord, WatchlistSource
 from testkit.agent.api_stub import ApiStub
 from testkit.agent.bridge_sim import BridgeSim
 from testkit.agent.doubles import GATE_KEY, agent_config, make_snapshot
@@ -41,7 +48,14 @@ def template(photo: str) -> str:
     return base64.b64encode(template_to_bytes(encoding.encoding)).decode()
 
 
-def face_only_gate(tmp_path: Path, port: int, gallery: dict[str, str], *, photo: str) -> AgentApp:
+def face_only_gate(
+    tmp_path: Path,
+    port: int,
+    gallery: dict[str, str],
+    *,
+    photo: str,
+    watchlist: tuple[WatchlistRecord, ...] = (),
+) -> AgentApp:
     from gate_agent.face.biometrics import BiometricFaceObserver, BiometricFaceVerifier
 
     base = make_snapshot(face_required=True)
@@ -52,6 +66,7 @@ def face_only_gate(tmp_path: Path, port: int, gallery: dict[str, str], *, photo:
                 FaceTemplateRecord(template_id=f"T-{p}", person_id=p, encoding_b64=t)
                 for p, t in gallery.items()
             ),
+            "watchlist": watchlist,
         }
     )
     ReplicaStore(tmp_path / "replica.json").save(
@@ -112,6 +127,39 @@ def test_a_face_two_enrolled_people_share_is_sent_to_the_guard(
         assert event.person_id is None and event.credential_kind is CredentialKind.FACE
         assert event.reason_detail is not None and "see the guard" in event.reason_detail
         assert bridge.commands == []
+    finally:
+        app.stop()
+        bridge.close()
+
+
+def alarms(bridge: BridgeSim) -> list[AlarmRaised]:
+    found = [decode_message(p, expected=AlarmRaised) for t, p in bridge.raw if t.endswith("/alarm")]
+    return [a for a in found if isinstance(a, AlarmRaised)]
+
+
+def test_a_watchlisted_face_in_view_at_a_face_only_gate_is_denied_not_only_alarmed(
+    mosquitto: MosquittoProcess, tmp_path: Path
+) -> None:
+    poi = WatchlistRecord(
+        entry_id="poi:7",
+        source=WatchlistSource.PERSON_OF_INTEREST,
+        encoding_b64=template("biden.jpg"),
+    )
+    bridge = BridgeSim(mosquitto.port)
+    gallery = {"P1": template("obama2.jpg")}
+    app = face_only_gate(tmp_path, mosquitto.port, gallery, photo="biden.jpg", watchlist=(poi,))
+    try:
+        assert bridge.wait_for(lambda: len(bridge.events) >= 1 and len(alarms(bridge)) >= 1, 30)
+        event = bridge.events[0]
+        assert event.decision is Decision.DENIED and event.reason is ReasonCode.WATCHLIST
+        assert event.credential_kind is CredentialKind.FACE and event.person_id is None
+        assert event.reason_detail is not None and "poi:7" in event.reason_detail
+        assert bridge.commands == []
+        assert [(a.alarm, "poi:7" in a.detail) for a in alarms(bridge)] == [
+            (AlarmKind.WATCHLIST, True)
+        ]
+        time.sleep(1.0)
+        assert len(bridge.events) == 1  # the same face in later frames is one denial
     finally:
         app.stop()
         bridge.close()

@@ -1,13 +1,15 @@
 """A port ban reaches every gate of every site over real mosquitto, and lifting it too.
 
-Small scale of bench/bench_port_bans.py: 2 sites x 2 gates, the API served over HTTP, each
-gate a stand-in running the agent's own sync (`testkit.ban_reach`); then each gate's own
-offline decision (`gate_agent.decision.replica_policy.replica_verdict`) over its replica.
+Small scale of bench/bench_port_bans.py: 2 sites x 2 gates, on SQLite and on PostgreSQL,
+the API served over HTTP, each gate a stand-in running the agent's own sync
+(`testkit.ban_reach`); then each gate's own offline decision
+(`gate_agent.decision.replica_policy.replica_verdict`) over its replica, and a ban's end
+taking effect there on its own.
 """
 
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -26,27 +28,52 @@ from gate_protocol.mqtt_connection import MqttConnection
 from gate_protocol.reasons import ReasonCode
 from gate_protocol.replica import ReplicaIndex, ReplicaSnapshot
 from testkit.api.server import ThreadedApi
-from testkit.api.workers import sqlite_database
+from testkit.api.workers import postgres_database, sqlite_database
 from testkit.ban_reach import PortSeed, StandInFleet, seed_port
 from testkit.mosquitto import MosquittoProcess
+from testkit.postgres import (
+    PG_BIN,
+    PostgresServer,
+    postgres_available,
+    start_postgres,
+    stop_postgres,
+)
 
 pytestmark = pytest.mark.integration
 PASSWORD = "authority-password-0123"
 
 
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[Engine]:
-    yield from sqlite_database(tmp_path)
+@pytest.fixture(scope="module")
+def postgres_server() -> Iterator[PostgresServer]:
+    if not postgres_available():
+        pytest.skip(f"PostgreSQL server binaries not found in {PG_BIN}")
+    server = start_postgres()
+    try:
+        yield server
+    finally:
+        stop_postgres(server)
 
 
-def offline_verdict(fleet: StandInFleet, gate: str, seed: PortSeed) -> tuple[Decision, ReasonCode]:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        yield from sqlite_database(tmp_path)
+    else:
+        yield from postgres_database(request.getfixturevalue("postgres_server"), "ban_reach")
+
+
+def offline_verdict(
+    fleet: StandInFleet, gate: str, seed: PortSeed, at: datetime | None = None
+) -> tuple[Decision, ReasonCode]:
+    """The gate's own verdict over its replica, now or `at` (a sync just before it)."""
     snapshot = fleet.gates[gate].snapshot
     assert snapshot is not None
+    now = at or datetime.now(UTC)
     presentation = Presentation(
         lane=0,
         direction=Direction.ENTRY,
         credential_kind=CredentialKind.BADGE,
-        occurred_at=datetime.now(UTC),
+        occurred_at=now,
         started=time.monotonic(),
         badge_number=str(int(seed.port_badge)),
     )
@@ -54,8 +81,8 @@ def offline_verdict(fleet: StandInFleet, gate: str, seed: PortSeed) -> tuple[Dec
         index=ReplicaIndex(snapshot),
         presentation=presentation,
         face=None,
-        now=datetime.now(UTC),
-        last_sync_at=datetime.now(UTC),
+        now=now,
+        last_sync_at=now - timedelta(seconds=1),
     )
     return verdict.decision, verdict.reason
 
@@ -75,7 +102,8 @@ def test_a_ban_and_its_lifting_reach_every_gate_of_every_site(
         MQTT_URL=f"mqtt://127.0.0.1:{mosquitto.port}",
         PORTGATE_MQTT_CLIENT_ID="api-ban-reach",
     )
-    api = ThreadedApi(create_app(settings, engine=database))
+    app = create_app(settings, engine=database)
+    api = ThreadedApi(app)
     api.start()
     fleet = StandInFleet(seed=seed, api_url=api.url, broker=broker, workers=4)
     http = httpx.Client(base_url=api.url, timeout=10)
@@ -93,6 +121,7 @@ def test_a_ban_and_its_lifting_reach_every_gate_of_every_site(
             return any(p.port_bans for p in snapshot.persons if p.person_id == seed.port_person)
 
         fleet.watch(banned)
+        builds = app.state.replica_delta_cache.builds
         issued = http.post(
             "/api/v1/bans",
             json={"person_id": seed.port_person, "reason": "fraud", "legal_reference": "PA-1"},
@@ -101,6 +130,8 @@ def test_a_ban_and_its_lifting_reach_every_gate_of_every_site(
         assert issued.status_code == 201, issued.text
         assert fleet.wait_reached(20), f"reached {sorted(fleet.reached)}; {fleet.errors[-3:]}"
         assert set(fleet.reached) == {"s01-g01", "s01-g02", "s02-g01", "s02-g02"}
+        # Both gates of a site were sent one delta build: one per site, not per gate.
+        assert app.state.replica_delta_cache.builds - builds == len(seed.sites)
         assert {offline_verdict(fleet, gate, seed) for gate in fleet.gates} == {
             (Decision.DENIED, ReasonCode.PORT_BAN)
         }
@@ -113,6 +144,31 @@ def test_a_ban_and_its_lifting_reach_every_gate_of_every_site(
         assert {offline_verdict(fleet, gate, seed) for gate in fleet.gates} == {
             (Decision.GRANTED, ReasonCode.GRANTED)
         }
+        # A ban with an end: the gates deny until it and grant after it on the same replica,
+        # with no change and no resync when it passes.
+        until = datetime.now(UTC) + timedelta(hours=2)
+        fleet.watch(banned)
+        ending = http.post(
+            "/api/v1/bans",
+            json={
+                "person_id": seed.port_person,
+                "reason": "fraud",
+                "legal_reference": "PA-2",
+                "valid_until": until.isoformat(),
+            },
+            headers=headers,
+        )
+        assert ending.status_code == 201, ending.text
+        assert fleet.wait_reached(20), f"reached {sorted(fleet.reached)}; {fleet.errors[-3:]}"
+        versions = {gate: stand_in.version for gate, stand_in in fleet.gates.items()}
+        before_end, after_end = until - timedelta(minutes=1), until + timedelta(seconds=1)
+        assert {offline_verdict(fleet, gate, seed, before_end) for gate in fleet.gates} == {
+            (Decision.DENIED, ReasonCode.PORT_BAN)
+        }
+        assert {offline_verdict(fleet, gate, seed, after_end) for gate in fleet.gates} == {
+            (Decision.GRANTED, ReasonCode.GRANTED)
+        }
+        assert {gate: stand_in.version for gate, stand_in in fleet.gates.items()} == versions
     finally:
         http.close()
         fleet.stop()

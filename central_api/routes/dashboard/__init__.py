@@ -24,6 +24,7 @@ from central_api.routes.dashboard import (
     data,
     incidents_page,
     page,
+    watchlist_page,
 )
 from central_api.web.layout import STATIC_DIR
 
@@ -41,7 +42,7 @@ def mount_dashboard(app: FastAPI) -> DashboardState:
     """Add the dashboard to an app made by ``create_app`` (needs ``app.state.engine``)."""
     live = DashboardState.create(engine=app.state.engine)
     app.state.dashboard = live
-    pages = (companies_page, bans_page, baseline_page, incidents_page)
+    pages = (companies_page, bans_page, watchlist_page, baseline_page, incidents_page)
     for module in (page, data, actions, *pages):
         app.include_router(module.router)
     if not any(getattr(route, "path", None) == "/static" for route in app.routes):

@@ -19,7 +19,10 @@ from central_api.web.layout import NavItem, render_page, render_template
 __all__ = ["BANS_NAV", "router"]
 
 router = APIRouter(tags=["dashboard"], include_in_schema=False)
-BANS_NAV = (NavItem("/dashboard/bans", "Port bans"),)
+BANS_NAV = (
+    NavItem("/dashboard/bans", "Port bans"),
+    NavItem("/dashboard/watchlist", "Persons of interest"),
+)
 PageAuthority = Annotated[
     UserPrincipal,
     Depends(require_page_role(Role.AUTHORITY, login_next="/dashboard/bans", admins=False)),

@@ -38,7 +38,11 @@ def test_the_gallery_holds_current_persons_of_interest_and_deny_flagged_faces(
                 actor="test",
             )
         for n, (poi_id, start, end) in enumerate(
-            (("now", None, now + timedelta(days=1)), ("later", now + timedelta(days=1), None))
+            (
+                ("now", None, now + timedelta(days=1)),
+                ("later", now + timedelta(days=1), None),
+                ("ended", None, now - timedelta(minutes=1)),
+            )
         ):
             nonce, sealed = encrypt_template(
                 key=key, person_id=f"poi:{poi_id}", template=random_template(10 + n)
@@ -67,11 +71,18 @@ def test_the_gallery_holds_current_persons_of_interest_and_deny_flagged_faces(
         gallery = watchlist_entries(session, now, key)
     # The deny flag moved every site's replica (the alert flag only its own person's site).
     assert all(after[site] > before[site] for site in (world.site, world.other_site))
+    # Gates screen each entry inside its period: one still to come travels with it, an ended
+    # one does not travel at all.
     assert [(e.entry_id, e.source) for e in gallery] == [
+        ("poi:later", WatchlistSource.PERSON_OF_INTEREST),
         ("poi:now", WatchlistSource.PERSON_OF_INTEREST),
         (f"person:{denied}", WatchlistSource.FLAGGED),
     ]
-    assert base64.b64decode(gallery[1].encoding_b64) == random_template(0)
+    assert [e.entry_id for e in gallery if e.in_effect(now)] == ["poi:now", f"person:{denied}"]
+    periods = {e.entry_id: (e.valid_from, e.valid_until) for e in gallery}
+    assert periods["poi:now"] == (None, now + timedelta(days=1))
+    assert periods["poi:later"] == (now + timedelta(days=1), None)
+    assert base64.b64decode(gallery[2].encoding_b64) == random_template(0)
 
 
 def test_a_banned_face_joins_every_gate_s_gallery_and_leaves_it_when_lifted(
@@ -104,11 +115,25 @@ def test_a_banned_face_joins_every_gate_s_gallery_and_leaves_it_when_lifted(
             four_eyes=False,
         )
         after = {s.id: s.replica_version for s in session.exec(select(Site)).all()}
+        # A ban with an end carries it to the gallery (the gate screens until then).
+        until = utc_now() + timedelta(days=30)
+        ending = issue_ban(
+            session=session,
+            body=PortBanCreate(
+                person_id=banned, reason="fraud", legal_reference="PA-3", valid_until=until
+            ),
+            username="authority-user",
+            four_eyes=False,
+        )
         gallery = watchlist_entries(session, utc_now(), key)
         lift_ban(session=session, ban_id=ban.id, username="authority-user", reason="court")
+        lift_ban(session=session, ban_id=ending.id, username="authority-user", reason="court")
         lifted = watchlist_entries(session, utc_now(), key)
     # Every site's gates screen the banned face, the sites where they never pass included.
     assert all(after[site] > before[site] for site in (world.site, world.other_site))
-    assert [(e.entry_id, e.source) for e in gallery] == [(f"ban:{ban.id}", WatchlistSource.BANNED)]
+    assert [(e.entry_id, e.source, e.valid_until) for e in gallery] == [
+        (f"ban:{ban.id}", WatchlistSource.BANNED, None),
+        (f"ban:{ending.id}", WatchlistSource.BANNED, until),
+    ]
     assert base64.b64decode(gallery[0].encoding_b64) == random_template(7)
     assert lifted == []

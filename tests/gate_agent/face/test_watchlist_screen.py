@@ -1,5 +1,5 @@
 import base64
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +14,7 @@ from gate_protocol.replica import (
     WatchlistRecord,
     WatchlistSource,
     apply_delta,
+    watchlist_in_effect,
 )
 from gate_protocol.thresholds import WATCHLIST_THRESHOLD
 from testkit.agent.doubles import make_snapshot
@@ -161,3 +162,48 @@ def test_a_track_needs_two_frames_near_one_entry_but_a_decision_s_one_encoding_h
             liveness_ms=None,
         )
         assert screen.screen(index, outcome).evidence.watchlist_entry_id == expected
+
+
+def test_an_entry_screens_only_inside_its_period_on_the_same_replica() -> None:
+    start = datetime.now(UTC)
+    ends = record("poi:ends", FACES[0]).model_copy(
+        update={"valid_until": start + timedelta(hours=1)}
+    )
+    starts = record("ban:later", FACES[1]).model_copy(
+        update={"source": WatchlistSource.BANNED, "valid_from": start + timedelta(hours=1)}
+    )
+    index = ReplicaIndex(make_snapshot().model_copy(update={"watchlist": (ends, starts)}))
+    clock = [start]
+    screen = WatchlistScreen(clock=lambda: clock[0])
+
+    def entry(face: np.ndarray) -> str | None:
+        seen = outcome_of(
+            FaceMatch(seen=True, distance=0.3, encodings=(face + 0.005,)),
+            None,
+            face_ms=1.0,
+            liveness_ms=None,
+        )
+        return screen.screen(index, seen).evidence.watchlist_entry_id
+
+    assert (entry(FACES[0]), entry(FACES[1])) == ("poi:ends", None)
+    # An hour on, with no resync: the first entry has ended, the ban has begun.
+    clock[0] = start + timedelta(hours=1, seconds=1)
+    assert (entry(FACES[0]), entry(FACES[1])) == (None, "ban:later")
+    track = [FACES[1], FACES[1] + 0.001]  # a track hits when two of its frames agree
+    assert [s.entry_id for s in screen.sightings(index, [(7, track)])] == ["ban:later"]
+
+
+def test_the_entries_in_effect_and_the_next_instant_one_starts_or_ends() -> None:
+    now = datetime.now(UTC)
+    always = record("person:p1", FACES[0])
+    ended = always.model_copy(update={"entry_id": "poi:old", "valid_until": now})
+    coming = always.model_copy(
+        update={"entry_id": "poi:new", "valid_from": now + timedelta(minutes=5)}
+    )
+    ending = always.model_copy(
+        update={"entry_id": "ban:b1", "valid_until": now + timedelta(minutes=2)}
+    )
+    current, until = watchlist_in_effect((always, ended, coming, ending), now)
+    assert [r.entry_id for r in current] == ["person:p1", "ban:b1"]
+    assert until == now + timedelta(minutes=2)
+    assert watchlist_in_effect((always,), now) == ([always], None)
