@@ -3,8 +3,9 @@
 Each stage undoes one way a photographed code goes wrong, with parameters that follow from
 the frame's size and not from any photo set (docs/scanning.md):
 
-- **moire** (a code on a phone screen): a Gaussian low-pass and an area downscale to half,
-  where the screen's pixel grid falls below the camera's pixel and the code's modules stay;
+- **moire** (a code on a phone screen): a Gaussian low-pass and a downscale to half
+  (``pyrDown``), where the screen's pixel grid falls below the camera's pixel and the code's
+  modules stay; on stills the low-pass at full size as well, for small modules;
 - **scale**: up to the size where a small code's modules are several pixels wide (x2, and
   x3 for a frame under 480 px), down to 640 and 320 px on the long side (area averaging);
 - **contrast**: CLAHE, for a dim or washed-out code;
@@ -26,7 +27,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Affine", "Stage", "hinted_stages", "live_stages", "still_stages"]
+__all__ = ["Affine", "Stage", "hinted_stages", "live_stages", "scale_factors", "still_stages"]
 
 Grey = npt.NDArray[np.uint8]
 Affine = npt.NDArray[np.float64]
@@ -108,6 +109,8 @@ def hinted_stages(grey: Grey) -> Iterator[Stage]:
 def still_stages(grey: Grey) -> Iterator[Stage]:
     """Every stage, cheapest first, for a still where the plain decode found nothing."""
     yield from live_stages(grey)
+    # The moire low-pass at full size too, for small modules that the half size would lose.
+    yield "low_pass", np.asarray(cv2.GaussianBlur(grey, (0, 0), 1.0), np.uint8), _IDENTITY
     for factor in scale_factors(grey.shape):
         resized = _resized(grey, factor)
         if resized is not None:
