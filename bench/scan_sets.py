@@ -5,6 +5,11 @@ separators (``qrcode-2/13.png``), hashed with SHA-256; an odd first byte puts it
 held-out part, an even one in the tuning part (49 tuning and 48 held-out of the 97 zxing
 photos). The scanner's stages were developed looking only at the tuning part's failures.
 
+The held-out photos are also scanned degraded in ways the shared photos barely show (half
+size, low contrast, inverted, tilted, blurred, noisy: :data:`DEGRADATIONS`), as a stand-in
+for photographed codes the scanner never saw; the development looked only at the tuning
+part under them.
+
 The phone-screen set (testkit.phone_screen) is drawn from seeds the scanner was never tried
 on during development: passes ``SCREEN_SEED`` onwards (development used seeds 0-3).
 """
@@ -33,6 +38,28 @@ def part_of(relative: str) -> str:
 def norm(text: str) -> str:
     """The expected text as eval-qr compares it: line endings and outer spaces ignored."""
     return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def _tilted(grey: np.ndarray) -> np.ndarray:
+    height, width = grey.shape
+    corners = np.float32([[0, 0], [width, 0], [width, height], [0, height]])
+    moved = corners * np.float32([[1, 1]]) + np.float32(
+        [[0.12 * width, 0.05 * height], [-0.1 * width, 0], [0, 0], [0, -0.08 * height]]
+    )
+    matrix = cv2.getPerspectiveTransform(corners, moved)
+    return np.asarray(cv2.warpPerspective(grey, matrix, (width, height), borderValue=255))
+
+
+DEGRADATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "half size": lambda g: cv2.resize(g, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA),
+    "low contrast": lambda g: (g.astype(np.float32) * 0.3 + 100).astype(np.uint8),
+    "inverted": lambda g: 255 - g,
+    "tilted": _tilted,
+    "blurred": lambda g: cv2.GaussianBlur(g, (0, 0), 1.5),
+    "noisy": lambda g: np.clip(g + np.random.default_rng(0).normal(0, 12, g.shape), 0, 255).astype(
+        np.uint8
+    ),
+}
 
 
 def photo_cases(root: Path, turns: tuple[int, ...]) -> list[tuple[str, np.ndarray, str]]:

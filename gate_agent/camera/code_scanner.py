@@ -11,8 +11,8 @@ call from the gate agent's frame worker.
 
 The live pass (``retry=False``, the agent's frame loop) must stay cheap on the many frames
 with no code in them (goal: 5 ms at 720p): zxing-cpp looks only for the gate's formats
-(:data:`LIVE_FORMATS`: QR and the badge barcode, one call each), in the frame's own
-orientation and resolution, then in the moire copy (about a quarter of the cost). Only
+(:data:`LIVE_FORMATS`: QR and the badge barcode), in the frame's own orientation and
+resolution, then QR alone in the moire copy (a few percent more). Only
 where zxing-cpp saw a symbol it could not read do pyzbar and the contrast and flat-field
 copies run. All formats in every orientation at 720p cost zxing-cpp about 50 ms and pyzbar
 about 40 ms more (bench/bench_scan.py; docs/scanning.md has the figures).
@@ -115,30 +115,30 @@ def _live(formats: Sequence[str]) -> Callable[[npt.NDArray[np.uint8]], list[Deco
     unknown = [f for f in formats if not hasattr(zxingcpp.BarcodeFormat, f)]
     if unknown or not formats:
         raise ValueError(f"unknown barcode formats {unknown or list(formats)} (zxing-cpp names)")
-    # One call per format: zxing-cpp asked for a matrix and a linear format at once spends
-    # about 4x the time of the two calls (bench/bench_scan.py, no-code frames).
-    wanted = [getattr(zxingcpp.BarcodeFormat, f) for f in formats]
+    wanted = zxingcpp.BarcodeFormats([getattr(zxingcpp.BarcodeFormat, f) for f in formats])
+    # Phone screens show QR passes: the moire copy looks for QR codes alone, which costs a
+    # tenth of a linear format's row scan.
+    screen = zxingcpp.BarcodeFormats([zxingcpp.BarcodeFormat.QRCode])
 
-    def zxing(grey: npt.NDArray[np.uint8]) -> tuple[list[DecodedCode], bool]:
-        results = [
-            result
-            for fmt in wanted
-            for result in zxingcpp.read_barcodes(
-                grey,
-                formats=fmt,
-                try_rotate=False,
-                try_invert=False,
-                try_downscale=False,
-                text_mode=zxingcpp.TextMode.Plain,
-                return_errors=True,
-            )
-        ]
+    def zxing(
+        grey: npt.NDArray[np.uint8], fmts: zxingcpp.BarcodeFormats = wanted
+    ) -> tuple[list[DecodedCode], bool]:
+        results = zxingcpp.read_barcodes(
+            grey,
+            formats=fmts,
+            try_rotate=False,
+            try_invert=False,
+            try_downscale=False,
+            text_mode=zxingcpp.TextMode.Plain,
+            return_errors=True,
+        )
         return [_from_zxing(r) for r in results if r.valid], bool(results)
 
     def decode(grey: npt.NDArray[np.uint8]) -> list[DecodedCode]:
         codes, seen = zxing(grey)
-        for _name, variant, back in live_stages(grey) if not codes else ():
-            found, seen_here = zxing(np.ascontiguousarray(variant))
+        stages = live_stages(grey) if not codes and "QRCode" in formats else ()
+        for _name, variant, back in stages:
+            found, seen_here = zxing(np.ascontiguousarray(variant), screen)
             codes, seen = [_mapped(c, back) for c in found], seen or seen_here
         if codes or not seen:
             return codes
