@@ -6,7 +6,7 @@ on a display of RGB sub-pixel stripes with a black grid between them (the displa
 brightness, black level and gamma), and photographs that display: a pinhole camera's
 perspective (tilt), a light optical blur, sampling the sub-pixel grid below its Nyquist
 rate (the moiré), a specular glare blob, sensor noise and JPEG. Conditions switch one effect
-on (or all of them), distances set the code's module size in camera pixels. Everything is
+on (or all but dark mode), distances set the code's module size in camera pixels. Everything is
 drawn from ``numpy.random.default_rng(seed)``: one seed gives the same images, bit for bit.
 """
 
@@ -37,6 +37,7 @@ CONDITIONS: dict[str, frozenset[str]] = {
     "glare": frozenset({"glare"}),
     "dim": frozenset({"dim"}),
     "defocus": frozenset({"defocus"}),
+    "dark": frozenset({"dark"}),
     "all": frozenset({"tilt", "glare", "dim", "defocus"}),
 }
 # The code's module size in camera pixels: a phone held at the window, at arm's length, far.
@@ -94,19 +95,21 @@ def _modules(text: str) -> npt.NDArray[np.bool_]:
 
 
 def _display(
-    modules: npt.NDArray[np.bool_], rng: np.random.Generator, dim: bool
+    modules: npt.NDArray[np.bool_], rng: np.random.Generator, effects: frozenset[str]
 ) -> npt.NDArray[np.float32]:
     """The phone: its screen as RGB stripes (BGR, linear light; 3x3 canvas px per pixel).
 
     A lit pixel's light comes from its three stripes, so a stripe is 3x as bright as the
     pixel's average; the camera's exposure (in :func:`_photograph`) brings white back.
     """
+    dim = "dim" in effects
     brightness = rng.uniform(0.25, 0.45) if dim else rng.uniform(0.75, 1.0)
     black = rng.uniform(0.12, 0.25) if dim else rng.uniform(0.0, 0.06)  # LCD backlight leak
+    lit = modules if "dark" in effects else ~modules  # dark mode: light code on a dark page
     gamma = rng.uniform(1.8, 2.4)
     # The rest of the screen (white, as a pass page is) around the code, in display pixels.
-    pixels = np.kron(~modules, np.ones((_DISPLAY_PX_PER_MODULE,) * 2, dtype=bool))
-    pixels = np.pad(pixels, ((40, 40), (20, 20)), constant_values=True)
+    pixels = np.kron(lit, np.ones((_DISPLAY_PX_PER_MODULE,) * 2, dtype=bool))
+    pixels = np.pad(pixels, ((40, 40), (20, 20)), constant_values="dark" not in effects)
     level = (np.where(pixels, 1.0, black) ** gamma * brightness * 3).astype(np.float32)
     height, width = level.shape
     screen = np.zeros((height * _SUB, width * _SUB, 3), dtype=np.float32)
@@ -205,7 +208,7 @@ def screen_shot(condition: str, distance: str, seed: int) -> ScreenShot:
         [seed, list(CONDITIONS).index(condition), list(DISTANCES).index(distance)]
     )
     text = pass_token(seed)
-    display = _display(_modules(text), rng, "dim" in effects)
+    display = _display(_modules(text), rng, effects)
     return ScreenShot(
         condition, distance, seed, text, _photograph(display, module_px, rng, effects)
     )

@@ -12,7 +12,7 @@ call from the gate agent's frame worker.
 The live pass (``retry=False``, the agent's frame loop) must stay cheap on the many frames
 with no code in them (goal: 5 ms at 720p): zxing-cpp looks only for the gate's formats
 (:data:`LIVE_FORMATS`: QR and the badge barcode), in the frame's own orientation and
-resolution, then QR alone in the moire copy (a few percent more). Only
+resolution, then QR alone, in both polarities, in the moire copy (a few percent more). Only
 where zxing-cpp saw a symbol it could not read do pyzbar and the contrast and flat-field
 copies run. All formats in every orientation at 720p cost zxing-cpp about 50 ms and pyzbar
 about 40 ms more (bench/bench_scan.py; docs/scanning.md has the figures).
@@ -121,13 +121,13 @@ def _live(formats: Sequence[str]) -> Callable[[npt.NDArray[np.uint8]], list[Deco
     screen = zxingcpp.BarcodeFormats([zxingcpp.BarcodeFormat.QRCode])
 
     def zxing(
-        grey: npt.NDArray[np.uint8], fmts: zxingcpp.BarcodeFormats = wanted
+        grey: npt.NDArray[np.uint8], fmts: zxingcpp.BarcodeFormats = wanted, invert: bool = False
     ) -> tuple[list[DecodedCode], bool]:
         results = zxingcpp.read_barcodes(
             grey,
             formats=fmts,
             try_rotate=False,
-            try_invert=False,
+            try_invert=invert,
             try_downscale=False,
             text_mode=zxingcpp.TextMode.Plain,
             return_errors=True,
@@ -138,7 +138,8 @@ def _live(formats: Sequence[str]) -> Callable[[npt.NDArray[np.uint8]], list[Deco
         codes, seen = zxing(grey)
         stages = live_stages(grey) if not codes and "QRCode" in formats else ()
         for _name, variant, back in stages:
-            found, seen_here = zxing(np.ascontiguousarray(variant), screen)
+            # Both polarities here: a phone in dark mode shows the pass light on dark.
+            found, seen_here = zxing(np.ascontiguousarray(variant), screen, invert=True)
             codes, seen = [_mapped(c, back) for c in found], seen or seen_here
         if codes or not seen:
             return codes

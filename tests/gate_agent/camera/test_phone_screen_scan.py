@@ -1,8 +1,9 @@
 """Passes shown on a phone screen and photographed (testkit.phone_screen) are read.
 
 The shots below were unreadable to the scanner before its general stages: the live pass
-read none of them (the phone's pixel grid aliased into moire at full resolution), and the
-still scan missed the glare shot.
+read none of them (the phone's pixel grid aliased into moire at full resolution, and it
+never tried the inverted polarity of a phone in dark mode), and the still scan missed the
+glare shot.
 """
 
 import io
@@ -46,7 +47,13 @@ def test_an_unknown_condition_is_refused() -> None:
 
 @pytest.mark.parametrize(
     ("condition", "distance", "seed"),
-    [("moire", "near", 0), ("moire", "near", 1), ("tilt", "near", 0), ("dim", "near", 0)],
+    [
+        ("moire", "near", 0),
+        ("moire", "near", 1),
+        ("tilt", "near", 0),
+        ("dim", "near", 0),
+        ("dark", "mid", 0),  # dark mode: a light code on a dark page
+    ],
 )
 def test_the_live_pass_reads_a_phone_screen_up_close(
     condition: str, distance: str, seed: int
