@@ -4,6 +4,8 @@ The split rule (docs/scanning.md): a photo's path relative to the photos folder,
 separators (``qrcode-2/13.png``), hashed with SHA-256; an odd first byte puts it in the
 held-out part, an even one in the tuning part (49 tuning and 48 held-out of the 97 zxing
 photos). The scanner's stages were developed looking only at the tuning part's failures.
+The paths are taken relative to the folder given to bench_scan, so the parts are these
+only when it is the photos folder itself (the default).
 
 The held-out photos are also scanned degraded in ways the shared photos barely show (half
 size, low contrast, inverted, tilted, blurred, noisy: :data:`DEGRADATIONS`), as a stand-in
