@@ -116,8 +116,8 @@ def _live(formats: Sequence[str]) -> Callable[[npt.NDArray[np.uint8]], list[Deco
     if unknown or not formats:
         raise ValueError(f"unknown barcode formats {unknown or list(formats)} (zxing-cpp names)")
     wanted = zxingcpp.BarcodeFormats([getattr(zxingcpp.BarcodeFormat, f) for f in formats])
-    # Phone screens show QR passes: the moire copy looks for QR codes alone, which costs a
-    # tenth of a linear format's row scan.
+    # Phone screens show QR passes: the moire copy looks for QR codes alone, a fraction of
+    # the cost of Code128's row scan (bench/bench_scan.py).
     screen = zxingcpp.BarcodeFormats([zxingcpp.BarcodeFormat.QRCode])
 
     def zxing(
