@@ -82,20 +82,32 @@ def no_code_frames() -> list[np.ndarray]:
     return frames
 
 
-FASTEST: dict[str, float] = {}  # the fastest frame per call name: the unloaded-core figure
-
-
-def median_ms(
-    call: Callable[[np.ndarray], object], frames: list[np.ndarray], rounds: int, name: str = ""
-) -> float:
+def median_ms(call: Callable[[np.ndarray], object], frames: list[np.ndarray], rounds: int) -> float:
     times = []
     for _ in range(rounds):
         for frame in frames:
             start = time.perf_counter()
             call(frame)
             times.append((time.perf_counter() - start) * 1000)
-    FASTEST[name] = min(times)
     return statistics.median(times)
+
+
+def paired_ms(
+    calls: dict[str, Callable[[np.ndarray], object]], frames: list[np.ndarray], rounds: int
+) -> dict[str, tuple[float, float]]:
+    """(median, fastest) ms per call, the calls taking turns on each frame.
+
+    Taking turns puts each call under the same load from the machine's other processes, so
+    their ratio holds where their absolute times do not.
+    """
+    times: dict[str, list[float]] = {name: [] for name in calls}
+    for _ in range(rounds):
+        for frame in frames:
+            for name, call in calls.items():
+                start = time.perf_counter()
+                call(frame)
+                times[name].append((time.perf_counter() - start) * 1000)
+    return {name: (statistics.median(t), min(t)) for name, t in times.items()}
 
 
 def bench_no_code(rounds: int) -> None:
@@ -104,13 +116,19 @@ def bench_no_code(rounds: int) -> None:
         print("no-code frames: skipped (../shared/data/faces is absent)")
         return
     found = sum(len(scan_codes(f, retry=False)) for f in frames)
-    live_ms = median_ms(lambda f: scan_codes(f, retry=False), frames, rounds, "live")
+    # The former live pass as scan_codes ran it: BGR to grey, then one zxing-cpp call.
+    paired = paired_ms(
+        {
+            "live": lambda f: scan_codes(f, retry=False),
+            "former": lambda f: one_call_live(cv2.cvtColor(f, cv2.COLOR_BGR2GRAY)),
+        },
+        frames,
+        rounds,
+    )
+    (live_ms, fastest), (one_call_ms, former) = paired["live"], paired["former"]
     greys = [cv2.cvtColor(f, cv2.COLOR_BGR2GRAY) for f in frames]
     zxing_ms = median_ms(zxing_only, greys, rounds)
     pyzbar_ms = median_ms(pyzbar_only, greys, rounds)
-    # The former live pass as scan_codes ran it: BGR to grey, then one zxing-cpp call.
-    former = lambda f: one_call_live(cv2.cvtColor(f, cv2.COLOR_BGR2GRAY))  # noqa: E731
-    one_call_ms = median_ms(former, frames, rounds, "former")
     full_ms = median_ms(lambda f: scan_codes(f), frames, 1)
     print(f"{len(frames)} frames 1280x720 with no code ({found} codes found), medians:")
     print(f"  zxing-cpp defaults:            {zxing_ms:7.2f} ms")
@@ -124,7 +142,6 @@ def bench_no_code(rounds: int) -> None:
     )
     # On a shared machine the median is mostly other processes' load; the fastest frame is
     # the nearest to a core of its own.
-    fastest, former = FASTEST["live"], FASTEST["former"]
     print(f"  fastest frame: live pass {fastest:.2f} ms, former live pass {former:.2f} ms")
     print(
         f"FIGURE scan|no-code 720p frame, live pass, fastest frame|{fastest:.2f}|ms"
