@@ -76,7 +76,7 @@ ADAPTERS: dict[str, Adapter] = {
             timeout_s=1200.0,
         ),
         Adapter("bench_face_track", ("--taps", "6"), ("--taps", "20"), parse_face_track),
-        Adapter("bench_scan", (), ("--rotations",), parse_scan),
+        Adapter("bench_scan", ("--screens", "1", "--rounds", "3"), ("--rotations",), parse_scan),
         Adapter("bench_faces", ("--repeats", "2"), (), parse_faces),
         Adapter("bench_liveness", ("--sources", "3", "--frames", "6"), (), parse_liveness),
         Adapter(

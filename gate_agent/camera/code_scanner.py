@@ -2,34 +2,38 @@
 
 zxing-cpp reads first (it decoded 92.7% of the zxing QR photos against pyzbar's 82.4%),
 pyzbar complements it, and results are merged by text. Only when neither finds anything
-is the frame tried again rotated, upscaled and downscaled, so a frame with a readable code
-costs one pass of each library. :func:`scan_codes` is pure apart from the decoders: no
-I/O, no state, safe to call from the gate agent's frame worker.
+is the frame tried again in the retry stages of :mod:`gate_agent.camera.scan_stages`
+(a low-pass half-size copy against a phone screen's moire, rescales chosen from the frame's
+size, CLAHE, a flat field against glare, medians, turns), so a frame with a readable code
+costs one pass of each library. Texts are zxing-cpp's plain text (the code's own
+characters). :func:`scan_codes` is pure apart from the decoders: no I/O, no state, safe to
+call from the gate agent's frame worker.
 
 The live pass (``retry=False``, the agent's frame loop) must stay cheap on the many frames
 with no code in them (goal: 5 ms at 720p): zxing-cpp looks only for the gate's formats
 (:data:`LIVE_FORMATS`: QR and the badge barcode), in the frame's own orientation and
-resolution, and pyzbar runs only on a frame where zxing-cpp saw a symbol it could not read.
-All formats in every orientation at 720p cost zxing-cpp about 50 ms and pyzbar about 40 ms
-more; on the zxing QR photos the live pass decodes as many as zxing-cpp's full search
-(bench/bench_scan.py).
+resolution, then QR alone, in both polarities, in the moire copy (a few percent more). Only
+where zxing-cpp saw a symbol it could not read do pyzbar and the contrast and flat-field
+copies run. All formats in every orientation at 720p cost zxing-cpp about 50 ms and pyzbar
+about 40 ms more (bench/bench_scan.py; docs/scanning.md has the figures).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+
+from gate_agent.camera.scan_stages import Affine, hinted_stages, live_stages, still_stages
 
 __all__ = ["LIVE_FORMATS", "DecodedCode", "scan_codes"]
 
 logger = logging.getLogger(__name__)
 
 Corners = list[list[int]]
-Affine = npt.NDArray[np.float64]
 
 # The live pass's formats (zxing-cpp names): QR codes (passes) and the badge barcode.
 LIVE_FORMATS: tuple[str, ...] = ("QRCode", "Code128")
@@ -90,7 +94,10 @@ def _grey(image: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
 def _zxing(grey: npt.NDArray[np.uint8]) -> list[DecodedCode]:
     import zxingcpp  # noqa: PLC0415
 
-    return [_from_zxing(code) for code in zxingcpp.read_barcodes(grey)]
+    # Plain: the code's own characters; the default (HRI) spells control characters as
+    # "<SOH>" and so changes the text.
+    found = zxingcpp.read_barcodes(grey, text_mode=zxingcpp.TextMode.Plain)
+    return [_from_zxing(code) for code in found]
 
 
 def _from_zxing(code: object) -> DecodedCode:
@@ -109,27 +116,55 @@ def _live(formats: Sequence[str]) -> Callable[[npt.NDArray[np.uint8]], list[Deco
     if unknown or not formats:
         raise ValueError(f"unknown barcode formats {unknown or list(formats)} (zxing-cpp names)")
     wanted = zxingcpp.BarcodeFormats([getattr(zxingcpp.BarcodeFormat, f) for f in formats])
+    # Phone screens show QR passes: the moire copy looks for QR codes alone, a fraction of
+    # the cost of Code128's row scan (bench/bench_scan.py).
+    screen = zxingcpp.BarcodeFormats([zxingcpp.BarcodeFormat.QRCode])
 
-    def decode(grey: npt.NDArray[np.uint8]) -> list[DecodedCode]:
+    def zxing(
+        grey: npt.NDArray[np.uint8], fmts: zxingcpp.BarcodeFormats = wanted, invert: bool = False
+    ) -> tuple[list[DecodedCode], bool]:
         results = zxingcpp.read_barcodes(
             grey,
-            formats=wanted,
+            formats=fmts,
             try_rotate=False,
-            try_invert=False,
+            try_invert=invert,
             try_downscale=False,
+            text_mode=zxingcpp.TextMode.Plain,
             return_errors=True,
         )
-        codes = [_from_zxing(r) for r in results if r.valid]
-        if codes or not results:
+        return [_from_zxing(r) for r in results if r.valid], bool(results)
+
+    def decode(grey: npt.NDArray[np.uint8]) -> list[DecodedCode]:
+        codes, seen = zxing(grey)
+        stages = live_stages(grey) if not codes and "QRCode" in formats else ()
+        for _name, variant, back in stages:
+            # Both polarities here: a phone in dark mode shows the pass light on dark.
+            found, seen_here = zxing(np.ascontiguousarray(variant), screen, invert=True)
+            codes, seen = [_mapped(c, back) for c in found], seen or seen_here
+        if codes or not seen:
             return codes
-        # zxing-cpp saw a symbol it could not read: the second decoder tries the frame.
-        try:
-            return [c for c in _pyzbar(grey) if c.format in formats]
-        except Exception:
-            logger.exception("pyzbar failed")
-            return []
+        # zxing-cpp saw a symbol it could not read: the second decoder, then the stages that
+        # even out contrast and glare (only here, so a frame without a code stays cheap).
+        return _hinted(grey, formats, lambda g: zxing(g)[0])
 
     return decode
+
+
+def _hinted(
+    grey: npt.NDArray[np.uint8],
+    formats: Sequence[str],
+    zxing: Callable[[npt.NDArray[np.uint8]], list[DecodedCode]],
+) -> list[DecodedCode]:
+    try:
+        codes = [c for c in _pyzbar(grey) if c.format in formats]
+    except Exception:
+        logger.exception("pyzbar failed")
+        codes = []
+    for _name, variant, back in hinted_stages(grey) if not codes else ():
+        codes = [_mapped(c, back) for c in zxing(np.ascontiguousarray(variant))]
+        if codes:
+            break
+    return codes
 
 
 def _pyzbar(grey: npt.NDArray[np.uint8]) -> list[DecodedCode]:
@@ -155,32 +190,6 @@ def _both(grey: npt.NDArray[np.uint8]) -> list[DecodedCode]:
     except Exception:  # zbar missing or failing must not lose zxing's answer
         logger.exception("pyzbar failed")
     return codes
-
-
-def _variants(
-    grey: npt.NDArray[np.uint8],
-) -> Iterator[tuple[npt.NDArray[np.uint8], Affine]]:
-    """Retries for a frame where nothing was found: the image and its map back."""
-    import cv2  # noqa: PLC0415
-
-    height, width = grey.shape
-    for scale in (2.0, 0.5, 0.35):
-        if min(height, width) * scale < 40 or max(height, width) * scale > 4000:
-            continue
-        size = (round(width * scale), round(height * scale))
-        interpolation = cv2.INTER_CUBIC if scale > 1 else cv2.INTER_AREA
-        back = np.array([[1 / scale, 0, 0], [0, 1 / scale, 0]])
-        yield np.asarray(cv2.resize(grey, size, interpolation=interpolation), np.uint8), back
-    clahe = cv2.createCLAHE(clipLimit=3.0, tileGridSize=(8, 8))
-    yield np.asarray(clahe.apply(grey), np.uint8), np.array([[1.0, 0, 0], [0, 1.0, 0]])
-    for angle in (45, 30, 60, 15, 75):
-        matrix = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
-        cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
-        new_w, new_h = int(height * sin + width * cos), int(height * cos + width * sin)
-        matrix[0, 2] += new_w / 2 - width / 2
-        matrix[1, 2] += new_h / 2 - height / 2
-        rotated = cv2.warpAffine(grey, matrix, (new_w, new_h), borderValue=255)
-        yield np.asarray(rotated, np.uint8), np.asarray(cv2.invertAffineTransform(matrix), float)
 
 
 def _mapped(code: DecodedCode, back: Affine) -> DecodedCode:
@@ -230,7 +239,7 @@ def scan_codes(
     codes = _unique(decode(grey))
     if codes or not retry:
         return codes
-    for variant, back in _variants(grey):
+    for _name, variant, back in still_stages(grey):
         codes = _unique([_mapped(c, back) for c in decode(np.ascontiguousarray(variant))])
         if codes:
             return codes

@@ -69,3 +69,19 @@ def test_liveness_rows_give_each_species_its_apcer_next_to_the_old_attack() -> N
     assert printed.anchor_value == 0.0 and printed.note == "95% CI 3.5-36.0%"
     assert rows["APCER video_replay (simulated species)"].anchor == "old screen attack"
     assert rows["live rejected (BPCER, simulated)"].value == 6.2
+
+
+def test_scan_rows_carry_the_held_out_and_phone_screen_figures() -> None:
+    text = SCAN + (
+        "FIGURE scan|QR photos, held-out part (scan_codes)|100.0|%|zxing-cpp alone|100.0"
+        "|>= 92%|yes\n"
+        "FIGURE scan|held-out photos degraded (scan_codes)|94.4|%|zxing-cpp alone|89.2"
+        "|>= 92%|yes\n"
+        "FIGURE scan|phone-screen passes read (live_pass)|77.4|%|zxing-cpp alone|72.6||\n"
+    )
+    rows = {f.name: f for f in parse_scan(text)}
+    degraded = rows["held-out photos degraded (scan_codes)"]
+    assert degraded.value == 94.4 and degraded.anchor_value == 89.2 and degraded.met is True
+    assert rows["QR photos, held-out part (scan_codes)"].goal == ">= 92%"
+    screens = rows["phone-screen passes read (live_pass)"]
+    assert screens.value == 77.4 and screens.met is None

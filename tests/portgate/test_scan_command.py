@@ -113,3 +113,11 @@ def test_a_png_bomb_is_refused_within_a_second(tmp_path: Path) -> None:
 def _limit_address_space() -> None:
     limit = 3 * 1024**3
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def test_an_empty_file_gives_an_error_line_and_exit_1(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.jpg"
+    empty.write_bytes(b"")
+    code, lines = run_scan(empty)
+    assert code == 1
+    assert lines == [{"image": str(empty), "error": f"{empty}: not an image: the data is empty"}]
