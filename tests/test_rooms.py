@@ -46,6 +46,7 @@ ROOM_ORDER: dict[str, tuple[str, ...]] = {
         "dashboard",
         "enroll",
         "watchlist",
+        "community",
         "openings",
         "routes",
         "app",
