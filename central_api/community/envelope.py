@@ -61,6 +61,7 @@ class ItemKind(StrEnum):
     BAN_LIFT = "ban_lift"
     COMPANY_STATUS = "company_status"
     INCIDENT = "incident"
+    MEMBER_ADDED = "member_added"
     MEMBER_REMOVED = "member_removed"
 
 
