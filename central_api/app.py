@@ -26,6 +26,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from central_api.audit.chain import ensure_audit_head
 from central_api.audit.head_publisher import HeadPublisher, HeadTargets
 from central_api.bus.mqtt import MessageBus, make_bus
+from central_api.community.service import community_worker
 from central_api.config import Settings
 from central_api.db import is_postgres, make_engine
 from central_api.decision_data.cache import DecisionCache
@@ -53,6 +54,7 @@ from central_api.routes import (
     users,
     watchlist,
 )
+from central_api.routes.community import router as community_router
 from central_api.routes.dashboard import mount_dashboard
 from central_api.routes.desk import router as enroll_router
 from central_api.routes.gate_uploads import router as gate_uploads_router
@@ -132,9 +134,14 @@ def create_app(
         worker.start()
         bus.start()
         head_publisher.start()
+        sharing = community_worker(settings, engine)  # docs/sharing.md
+        if sharing is not None:
+            sharing.start()
         try:
             yield
         finally:
+            if sharing is not None:
+                sharing.stop()
             head_publisher.stop()
             bus.stop()
             worker.stop()
@@ -182,6 +189,7 @@ def _install_routes(app: FastAPI) -> None:
     app.include_router(activations.router)  # one identity, activated per site
     app.include_router(gate_uploads_router)  # agents confirm what is stored, send the rest
     app.include_router(visitors_router)  # visitors pre-registered by a host
+    app.include_router(community_router)  # sharing between installations (docs/sharing.md)
     mount_dashboard(app)  # the live dashboard taps this process's ingest
 
 

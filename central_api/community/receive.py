@@ -20,9 +20,22 @@ from central_api.community.members import CommunityKeys
 from central_api.community.register import register_builtin
 from central_api.community.verify import ItemError, MemberKey, Refusal, check_item, decode_item
 from central_api.db import utc_now
-from central_api.models.community import CommunityMember, MemberStatus, ReceivedItem, SharingRefusal
+from central_api.models.community import (
+    CommunityMember,
+    MemberRole,
+    MemberStatus,
+    ReceivedItem,
+    SharingRefusal,
+)
 
-__all__ = ["Received", "ReceiveStatus", "count_refusal", "receive_item", "receive_payload"]
+__all__ = [
+    "Received",
+    "ReceiveStatus",
+    "count_refusal",
+    "receive_item",
+    "receive_payload",
+    "skip_withheld",
+]
 
 register_builtin()
 
@@ -34,6 +47,7 @@ class ReceiveStatus(StrEnum):
     KEPT = "kept"
     DUPLICATE = "duplicate"
     OWN = "own"
+    WITHHELD = "withheld"
     REFUSED = "refused"
 
 
@@ -74,7 +88,11 @@ def _same_as_kept(session: Session, item: SharedItem) -> bool:
             ReceivedItem.issuer == item.issuer, ReceivedItem.sequence == item.sequence
         )
     ).first()
-    return kept is not None and SharedItem.model_validate_json(kept.item_json) == item
+    return (
+        kept is not None
+        and bool(kept.item_json)
+        and SharedItem.model_validate_json(kept.item_json) == item
+    )
 
 
 def receive_payload(session: Session, payload: bytes | str, *, keys: CommunityKeys) -> Received:
@@ -103,6 +121,10 @@ def receive_item(session: Session, item: SharedItem, *, keys: CommunityKeys) -> 
     )
     if refusal is Refusal.REPLAY and _same_as_kept(session, item):
         return Received(ReceiveStatus.DUPLICATE, item.issuer, item.sequence)
+    if refusal is Refusal.NOT_FOR_US and member is not None and _we_are_hub(session, keys):
+        # The hub's broker carries every item; the hub keeps of one for others the number only.
+        skip_withheld(session, issuer=item.issuer, sequences=[item.sequence])
+        return Received(ReceiveStatus.WITHHELD, item.issuer, item.sequence)
     if refusal is not None or member is None:
         detail = f"{item.issuer} #{item.sequence} {item.kind} (last applied #{last})"
         count_refusal(
@@ -159,3 +181,38 @@ def _keep_and_apply(
     )
     session.commit()
     return Received(status, item.issuer, item.sequence, None, outcome)
+
+
+def _we_are_hub(session: Session, keys: CommunityKeys) -> bool:
+    own = session.get(CommunityMember, keys.own_member_id)
+    return own is not None and own.role is MemberRole.HUB
+
+
+def skip_withheld(session: Session, *, issuer: str, sequences: list[int]) -> int:
+    """Move the issuer's cursor over sequences not for us (from the hub's feed); commits.
+
+    Only the next sequences in a row move it: a number past a gap waits for the gap.
+    Returns how many were skipped.
+    """
+    member = session.get(CommunityMember, issuer)
+    if member is None:
+        return 0
+    skipped = 0
+    for sequence in sorted(set(sequences)):
+        if sequence != member.last_received_seq + 1:
+            continue
+        session.add(
+            ReceivedItem(
+                issuer=issuer,
+                sequence=sequence,
+                kind="withheld",
+                tlp="",
+                item_json="",
+                outcome="withheld: not for this member",
+            )
+        )
+        member.last_received_seq = sequence
+        skipped += 1
+    session.add(member)
+    session.commit()
+    return skipped
