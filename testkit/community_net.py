@@ -80,6 +80,15 @@ class Installation:
         return body
 
 
+def _prepare(entry: tuple[str, str]) -> Installation:
+    """Migrate and seed one installation's database."""
+    member_id, url = entry
+    upgrade_database(url)
+    engine = make_engine(url)
+    settings = Settings(PORTGATE_DEV_MODE=True, DATABASE_URL=url)  # type: ignore[call-arg]
+    return Installation(member_id, url, engine, seed_world(engine, settings))
+
+
 @dataclass
 class CommunityNet:
     """The hub and its terminals; `start` brings everything up, `stop` (or `with`) down."""
@@ -110,22 +119,20 @@ class CommunityNet:
 
     def start(self) -> None:
         """Migrate and seed every database, form the community, start brokers and APIs."""
-        settings = Settings(PORTGATE_DEV_MODE=True, DATABASE_URL="sqlite://")  # type: ignore[call-arg]
-        for member_id, url in self.database_urls.items():
-            upgrade_database(url)
-            engine = make_engine(url)
-            self._stack.callback(engine.dispose)
-            self.installations[member_id] = Installation(
-                member_id, url, engine, seed_world(engine, settings)
-            )
+        # One after the other: Alembic's context is global to the process.
+        for installation in map(_prepare, self.database_urls.items()):
+            self._stack.callback(installation.engine.dispose)
+            self.installations[installation.member_id] = installation
         form_community(self.hub.engine, {t.member_id: t.engine for t in self.terminals})
         target = self._start_hub_broker()
         for terminal in self.terminals:
             bridge = render_member_bridge(COMMUNITY, terminal.member_id, target[terminal.member_id])
             terminal.broker = self.factory(conf_text=broker_conf(extra_conf=bridge))
-        self._start_api(self.hub, feed_url=None)
+        hub_api = self._api(self.hub, feed_url=None)
+        # One after the other: side by side, on a loaded machine, they miss their start time.
+        self.hub.api = self._stack.enter_context(hub_api)
         for terminal in self.terminals:
-            self._start_api(terminal, feed_url=self.hub.api.url if self.hub.api else None)
+            terminal.api = self._stack.enter_context(self._api(terminal, feed_url=hub_api.url))
 
     def _start_hub_broker(self) -> dict[str, BridgeTarget]:
         folder = self.tmp_path / "hub-broker"
@@ -154,7 +161,7 @@ class CommunityNet:
             for member, password in passwords.items()
         }
 
-    def _start_api(self, installation: Installation, *, feed_url: str | None) -> None:
+    def _api(self, installation: Installation, *, feed_url: str | None) -> ApiProcess:
         assert installation.broker is not None  # noqa: S101 (started first)
         env = {
             "PORTGATE_TEMPLATE_KEY": base64.b64encode(SEAL_KEY).decode(),
@@ -163,8 +170,7 @@ class CommunityNet:
         }
         if feed_url:
             env["PORTGATE_COMMUNITY_FEED_URL"] = feed_url
-        api = ApiProcess(installation.database_url, env=env)
-        installation.api = self._stack.enter_context(api)
+        return ApiProcess(installation.database_url, env=env)
 
     def stop(self) -> None:
         """Stop the APIs and dispose the engines (the broker factory stops the brokers)."""
