@@ -54,7 +54,7 @@ _DOMAIN = "portgate/community-feed/v1"
 class FeedRefused(ServiceError):
     """A feed request from no member, a removed one, or without a valid signature."""
 
-    status_code = 403
+    status_code = 401
 
 
 @dataclass(slots=True)
@@ -79,7 +79,7 @@ class FeedAnswer(BaseModel):
     page_size: int = FEED_PAGE
 
 
-def feed_request_bytes(*, member: str, issuer: str, after: int, signed_at: str) -> bytes:
+def feed_request_bytes(*, member: str, issuer: str, after: int | str, signed_at: str) -> bytes:
     """What a feed request's signature covers."""
     return f"{_DOMAIN}\n{member}\n{issuer}\n{after}\n{signed_at}".encode()
 
@@ -97,7 +97,7 @@ def check_feed_request(
     *,
     member: str,
     issuer: str,
-    after: int,
+    after: int | str,
     signed_at: str,
     signature: str,
     now: datetime | None = None,

@@ -9,14 +9,29 @@ from sqlmodel import Session, col, select
 
 from central_api.audit.chain import append_audit
 from central_api.community.bans import ban_local
-from central_api.community.identity import identity_ref
-from central_api.community.members import CommunityKeys
+from central_api.community.identity import identity_ref, normalise_document_number
+from central_api.community.members import CommunityKeys, load_keys
+from central_api.config import Settings
 from central_api.crud.people import get_person
 from central_api.errors import InvalidError
 from central_api.models import PortBan
 from central_api.models.community import CommunityBan, IdentityRef
 
-__all__ = ["set_identity_ref"]
+__all__ = ["reference_keys", "set_identity_ref"]
+
+
+def reference_keys(session: Session, settings: Settings, number: str) -> CommunityKeys:
+    """The keys to reference `number` with, checked before anything is written.
+
+    Raises:
+        InvalidError: Not in a community, or not a document number.
+    """
+    try:
+        normalise_document_number(number)
+        seal_key = settings.template_key_bytes()
+    except ValueError as exc:  # SettingsError is one
+        raise InvalidError(str(exc)) from None
+    return load_keys(session=session, seal_key=seal_key)
 
 
 def set_identity_ref(

@@ -1,14 +1,14 @@
 """Sharing between installations: the catch-up feed, the admin's figures, sharing a ban.
 
 The feed answers community members, each request signed with the member's own key
-(`central_api.community.feed`); the figures are for admins; sharing a ban or its lift is
-the port authority's, like the ban itself. What is shared is published by the community
-worker from the outgoing log.
+(`central_api.community.feed`, the `MemberSignature` requirement); the figures are for
+admins; sharing a ban or its lift is the port authority's, like the ban itself. What is
+shared is published by the community worker from the outgoing log.
 """
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from gate_protocol.ids import Id
 from pydantic import BaseModel, Field
 
@@ -18,6 +18,7 @@ from central_api.community.feed import FeedAnswer, check_feed_request, feed_page
 from central_api.community.members import load_keys
 from central_api.community.status import SharingStatus, sharing_status
 from central_api.deps import SessionDep, SettingsDep
+from central_api.models.community import CommunityMember
 from central_api.routes.params import IdPath
 from central_api.security.auth import AdminUser, AuthorityUser
 
@@ -33,26 +34,43 @@ class ShareBody(BaseModel):
     recipients: list[Id] = Field(default_factory=list, max_length=64)
 
 
+class MemberSignature:
+    """The feed's requirement: the asking member, by its signed request (401 otherwise).
+
+    It reads the raw query so that a request without its headers is a 401 before anything
+    else is validated; the signature covers the issuer and the cursor as sent.
+    """
+
+    def __call__(self, request: Request, session: SessionDep) -> CommunityMember:
+        """The active member whose key signed this request."""
+        member, signed_at, signature = (request.headers.get(name) for name in _SIGNED)
+        if not (member and signed_at and signature):
+            raise HTTPException(
+                status_code=401, detail="a feed request names its member and is signed"
+            )
+        return check_feed_request(
+            session,
+            member=member,
+            issuer=request.query_params.get("issuer", ""),
+            after=request.query_params.get("after", "0"),
+            signed_at=signed_at,
+            signature=signature,
+        )
+
+
+_SIGNED = ("X-PortGate-Member", "X-PortGate-Signed-At", "X-PortGate-Signature")
+
+
 @router.get("/feed", response_model=FeedAnswer)
 def feed(
     session: SessionDep,
     settings: SettingsDep,
+    asker: Annotated[CommunityMember, Depends(MemberSignature())],
     issuer: Annotated[Id, Query(description="Whose items.")],
-    member: Annotated[Id, Header(alias="X-PortGate-Member")],
-    signed_at: Annotated[str, Header(alias="X-PortGate-Signed-At", max_length=64)],
-    signature: Annotated[str, Header(alias="X-PortGate-Signature", max_length=200)],
     after: Annotated[int, Query(ge=0, description="The last sequence you hold.")] = 0,
 ) -> FeedAnswer:
     """Signed items of `issuer` after `after` that the asking member may receive."""
     keys = load_keys(session=session, seal_key=settings.template_key_bytes())
-    asker = check_feed_request(
-        session,
-        member=member,
-        issuer=issuer,
-        after=after,
-        signed_at=signed_at,
-        signature=signature,
-    )
     page = feed_page(session, keys, asker=asker, issuer=issuer, after=after)
     return FeedAnswer(
         issuer=page.issuer,

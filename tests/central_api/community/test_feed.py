@@ -138,18 +138,18 @@ def test_bad_feed_requests_are_refused_and_change_nothing(
     good = sign_feed_request(
         keys.signing_key, member="term-a", issuer="hub", after=0, signed_at=now
     )
-    assert _get(client, member="term-b", signature=good, signed_at=now)[0] == 403
-    assert _get(client, member="stranger", signature=good, signed_at=now)[0] == 403
-    assert _get(client, member="term-a", signature=good, signed_at=now, after=1)[0] == 403
+    assert _get(client, member="term-b", signature=good, signed_at=now)[0] == 401
+    assert _get(client, member="stranger", signature=good, signed_at=now)[0] == 401
+    assert _get(client, member="term-a", signature=good, signed_at=now, after=1)[0] == 401
     old = (utc_now() - timedelta(minutes=10)).isoformat()
     stale = sign_feed_request(
         keys.signing_key, member="term-a", issuer="hub", after=0, signed_at=old
     )
     code, text = _get(client, member="term-a", signature=stale, signed_at=old)
-    assert code == 403 and "5 minutes" in text
+    assert code == 401 and "5 minutes" in text
     with Session(hub) as session:
         remove_member(session=session, member_id="term-a", actor="test")
-    assert fetch_page(client, "", keys, issuer="hub", after=0).status_code == 403
+    assert fetch_page(client, "", keys, issuer="hub", after=0).status_code == 401
     with Session(hub) as session:
         after = session.get(CommunityMember, "term-a").last_delivered_seq  # type: ignore[union-attr]
         assert after == before
