@@ -135,13 +135,11 @@ def create_app(
         bus.start()
         head_publisher.start()
         sharing = community_worker(settings, engine)  # docs/sharing.md
-        if sharing is not None:
-            sharing.start()
+        sharing.start()
         try:
             yield
         finally:
-            if sharing is not None:
-                sharing.stop()
+            sharing.stop()
             head_publisher.stop()
             bus.stop()
             worker.stop()

@@ -170,7 +170,8 @@ class CommunityNet:
         }
         if feed_url:
             env["PORTGATE_COMMUNITY_FEED_URL"] = feed_url
-        return ApiProcess(installation.database_url, env=env)
+        # Three APIs on a shared machine: give each more than the default minute to start.
+        return ApiProcess(installation.database_url, env=env, start_timeout_s=180.0)
 
     def stop(self) -> None:
         """Stop the APIs and dispose the engines (the broker factory stops the brokers)."""

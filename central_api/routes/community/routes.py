@@ -11,13 +11,16 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from gate_protocol.ids import Id
 from pydantic import BaseModel, Field
+from sqlmodel import Session
 
 from central_api.community.bans import share_ban, share_ban_lift
 from central_api.community.envelope import SharedItem, Tlp
 from central_api.community.feed import FeedAnswer, check_feed_request, feed_page
-from central_api.community.members import load_keys
+from central_api.community.members import CommunityKeys, load_keys
 from central_api.community.status import SharingStatus, sharing_status
+from central_api.config import Settings, SettingsError
 from central_api.deps import SessionDep, SettingsDep
+from central_api.errors import InvalidError
 from central_api.models.community import CommunityMember
 from central_api.routes.params import IdPath
 from central_api.security.auth import AdminUser, AuthorityUser
@@ -58,6 +61,14 @@ class MemberSignature:
         )
 
 
+def _keys(session: Session, settings: Settings) -> CommunityKeys:
+    try:
+        seal_key = settings.template_key_bytes()
+    except SettingsError as exc:
+        raise InvalidError(f"sharing is off here: {exc}") from None
+    return load_keys(session=session, seal_key=seal_key)
+
+
 _SIGNED = ("X-PortGate-Member", "X-PortGate-Signed-At", "X-PortGate-Signature")
 
 
@@ -70,7 +81,7 @@ def feed(
     after: Annotated[int, Query(ge=0, description="The last sequence you hold.")] = 0,
 ) -> FeedAnswer:
     """Signed items of `issuer` after `after` that the asking member may receive."""
-    keys = load_keys(session=session, seal_key=settings.template_key_bytes())
+    keys = _keys(session, settings)
     page = feed_page(session, keys, asker=asker, issuer=issuer, after=after)
     return FeedAnswer(
         issuer=page.issuer,
@@ -96,7 +107,7 @@ def share_a_ban(
     user: AuthorityUser,
 ) -> SharedItem:
     """Share an active port ban with the community (its person by identity reference)."""
-    keys = load_keys(session=session, seal_key=settings.template_key_bytes())
+    keys = _keys(session, settings)
     item = share_ban(
         session,
         keys,
@@ -118,7 +129,7 @@ def share_a_lift(
     user: AuthorityUser,
 ) -> SharedItem:
     """Share that a shared port ban was lifted."""
-    keys = load_keys(session=session, seal_key=settings.template_key_bytes())
+    keys = _keys(session, settings)
     item = share_ban_lift(
         session,
         keys,

@@ -29,7 +29,7 @@ from central_api.community.refs import set_identity_ref
 from central_api.community.status import refusal_counts
 from central_api.config import Settings
 from central_api.models.community import MemberRole
-from portgate.commands.community_broker import broker_config_command
+from portgate.commands.community.broker import broker_config_command
 from portgate.commands.sync_notices import cli_change
 from portgate.commands.users import cli_actor
 
