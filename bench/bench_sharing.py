@@ -114,6 +114,7 @@ def ban_round(net: CommunityNet, n: int) -> list[float]:
             document_number=number,
             actor="bench",
         )
+        public_key = own.public_key_b64
     with Session(hub.engine) as session:
         ban = issue_ban(
             session=session,
@@ -183,7 +184,7 @@ def feed_throughput(net: CommunityNet, work: Path, count: int) -> float:
             session=session,
             member_id="bench-feed",
             name="bench",
-            public_key_b64=own.public_key_b64,
+            public_key_b64=public_key,
             actor="bench",
         )
     if hub.api is None:
