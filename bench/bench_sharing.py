@@ -114,7 +114,6 @@ def ban_round(net: CommunityNet, n: int) -> list[float]:
             document_number=number,
             actor="bench",
         )
-        public_key = own.public_key_b64
     with Session(hub.engine) as session:
         ban = issue_ban(
             session=session,
@@ -179,6 +178,7 @@ def feed_throughput(net: CommunityNet, work: Path, count: int) -> float:
             seal_key=SEAL_KEY,
             actor="bench",
         )
+        public_key = own.public_key_b64
     with Session(hub.engine) as session:
         add_member(
             session=session,
