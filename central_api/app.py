@@ -54,6 +54,7 @@ from central_api.routes import (
     users,
     watchlist,
 )
+from central_api.routes.community import page_router as sharing_page
 from central_api.routes.community import router as community_router
 from central_api.routes.dashboard import mount_dashboard
 from central_api.routes.desk import router as enroll_router
@@ -188,6 +189,7 @@ def _install_routes(app: FastAPI) -> None:
     app.include_router(gate_uploads_router)  # agents confirm what is stored, send the rest
     app.include_router(visitors_router)  # visitors pre-registered by a host
     app.include_router(community_router)  # sharing between installations (docs/sharing.md)
+    app.include_router(sharing_page)  # the admin's sharing card
     mount_dashboard(app)  # the live dashboard taps this process's ingest
 
 
