@@ -64,10 +64,11 @@ def _apply_page(session: Session, keys: CommunityKeys, issuer: str, body: FeedAn
     applied = 0
     for sequence in sorted(set(items) | withheld):
         if sequence in items:
-            status = receive_item(session, items[sequence], keys=keys).status
+            status = receive_item(session, items[sequence], keys=keys, commit=False).status
             applied += status is ReceiveStatus.APPLIED
         else:
             skip_withheld(session, issuer=issuer, sequences=[sequence])
+    session.commit()  # the page at once: its items and the cursor that moved over them
     return applied
 
 

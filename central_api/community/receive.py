@@ -105,8 +105,14 @@ def receive_payload(session: Session, payload: bytes | str, *, keys: CommunityKe
     return receive_item(session, item, keys=keys)
 
 
-def receive_item(session: Session, item: SharedItem, *, keys: CommunityKeys) -> Received:
-    """Check `item`; count a refusal, or keep it, apply it and audit both, then commit."""
+def receive_item(
+    session: Session, item: SharedItem, *, keys: CommunityKeys, commit: bool = True
+) -> Received:
+    """Check `item`; count a refusal, or keep it, apply it and audit both, then commit.
+
+    With `commit` False a kept item is only flushed: the feed's catch-up commits a page of
+    items at once (the cursor moves with them, so a page rolled back is fetched again).
+    """
     if item.issuer == keys.own_member_id:
         return Received(ReceiveStatus.OWN, item.issuer, item.sequence)
     members = _members(session)
@@ -132,7 +138,7 @@ def receive_item(session: Session, item: SharedItem, *, keys: CommunityKeys) -> 
         )
         return Received(ReceiveStatus.REFUSED, item.issuer, item.sequence, refusal, detail)
     try:
-        return _keep_and_apply(session, item, member, keys)
+        return _keep_and_apply(session, item, member, keys, commit=commit)
     except IntegrityError:
         # Another process kept the same item first.
         session.rollback()
@@ -140,7 +146,12 @@ def receive_item(session: Session, item: SharedItem, *, keys: CommunityKeys) -> 
 
 
 def _keep_and_apply(
-    session: Session, item: SharedItem, member: CommunityMember, keys: CommunityKeys
+    session: Session,
+    item: SharedItem,
+    member: CommunityMember,
+    keys: CommunityKeys,
+    *,
+    commit: bool,
 ) -> Received:
     actor = f"community:{item.issuer}"
     row = ReceivedItem(
@@ -179,7 +190,10 @@ def _keep_and_apply(
         target=target,
         after={"applied": row.applied, "outcome": row.outcome},
     )
-    session.commit()
+    if commit:
+        session.commit()
+    else:
+        session.flush()
     return Received(status, item.issuer, item.sequence, None, outcome)
 
 
