@@ -99,6 +99,13 @@ ADAPTERS: dict[str, Adapter] = {
             parse_figure_lines,
         ),
         Adapter("bench_enroll", ("--people", "8"), (), parse_figure_lines),
+        Adapter(
+            "bench_sharing",
+            ("--rounds", "3", "--incidents", "500"),
+            (),
+            parse_figure_lines,
+            timeout_s=1200.0,
+        ),
         Adapter("bench_watchlist", ("--repeats", "50"), (), parse_figure_lines, timeout_s=1200.0),
         Adapter(
             "bench_api_decisions",

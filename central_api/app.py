@@ -26,6 +26,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from central_api.audit.chain import ensure_audit_head
 from central_api.audit.head_publisher import HeadPublisher, HeadTargets
 from central_api.bus.mqtt import MessageBus, make_bus
+from central_api.community.service import community_worker
 from central_api.config import Settings
 from central_api.db import is_postgres, make_engine
 from central_api.decision_data.cache import DecisionCache
@@ -55,6 +56,8 @@ from central_api.routes import (
     users,
     watchlist,
 )
+from central_api.routes.community import page_router as sharing_page
+from central_api.routes.community import router as community_router
 from central_api.routes.dashboard import mount_dashboard
 from central_api.routes.desk import router as enroll_router
 from central_api.routes.gate_uploads import router as gate_uploads_router
@@ -136,9 +139,12 @@ def create_app(
         worker.start()
         bus.start()
         head_publisher.start()
+        sharing = community_worker(settings, engine)  # docs/sharing.md
+        sharing.start()
         try:
             yield
         finally:
+            sharing.stop()
             head_publisher.stop()
             bus.stop()
             worker.stop()
@@ -188,6 +194,8 @@ def _install_routes(app: FastAPI) -> None:
     app.include_router(gate_uploads_router)  # agents confirm what is stored, send the rest
     app.include_router(visitors_router)  # visitors pre-registered by a host
     app.include_router(incidents_router)  # incident reports for the sharing centre
+    app.include_router(community_router)  # sharing between installations (docs/sharing.md)
+    app.include_router(sharing_page)  # the admin's sharing card
     mount_dashboard(app)  # the live dashboard taps this process's ingest
 
 

@@ -28,6 +28,10 @@ __all__ = [
     "Topic",
     "TopicError",
     "build_topic",
+    "community_issuer_filters",
+    "community_item_topic",
+    "community_member_filters",
+    "community_root",
     "filter_all_gates",
     "filter_all_site_alarms",
     "filter_gate",
@@ -216,3 +220,34 @@ def shared_filter(group: str, topic_filter: str) -> str:
     stored by one of them, not by each.
     """
     return f"$share/{validate_id(group, what='share group')}/{topic_filter}"
+
+
+# Sharing between installations (docs/sharing.md): one tree per community, bridged between
+# each member's broker and the hub's. Broadcasts are `all/<issuer>/<kind>`, items for named
+# members `to/<member>/<issuer>/<kind>`, so the hub's ACL routes by topic alone.
+
+
+def community_root(community: str) -> str:
+    """``portgate/v1/community/<community>``: the tree a community's bridges carry."""
+    return f"{PREFIX}/community/{validate_id(community, what='community id')}"
+
+
+def community_item_topic(community: str, issuer: str, kind: str, to: str | None = None) -> str:
+    """The topic of one shared item: a broadcast, or addressed to member `to`."""
+    issuer = validate_id(issuer, what="member id")
+    kind = validate_id(kind, what="item kind")
+    if to is None:
+        return f"{community_root(community)}/all/{issuer}/{kind}"
+    return f"{community_root(community)}/to/{validate_id(to, what='member id')}/{issuer}/{kind}"
+
+
+def community_member_filters(community: str, member: str) -> tuple[str, str]:
+    """What `member` may read: every broadcast and the items addressed to it."""
+    root, member = community_root(community), validate_id(member, what="member id")
+    return f"{root}/all/#", f"{root}/to/{member}/#"
+
+
+def community_issuer_filters(community: str, member: str) -> tuple[str, str]:
+    """What `member` may write: its own broadcasts and its own addressed items."""
+    root, member = community_root(community), validate_id(member, what="member id")
+    return f"{root}/all/{member}/#", f"{root}/to/+/{member}/#"

@@ -12,6 +12,7 @@ from portgate.commands import (
     bench,
     bridge,
     broker,
+    community,
     companies,
     db,
     demo,
@@ -46,6 +47,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(users.app, name="users")
 app.add_typer(gates.app, name="gates")
 app.add_typer(companies.app, name="companies")
+app.add_typer(community.app, name="community")
 app.add_typer(broker.app, name="broker")
 app.add_typer(enroll.app, name="enroll")
 app.add_typer(faces.app, name="faces")

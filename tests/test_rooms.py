@@ -48,6 +48,7 @@ ROOM_ORDER: dict[str, tuple[str, ...]] = {
         "enroll",
         "watchlist",
         "incidents",
+        "community",
         "openings",
         "routes",
         "app",

@@ -185,3 +185,6 @@ __all__ = [
     "ZoneCreate",
     "ZonePublic",
 ]
+
+# Sharing between installations (central_api/community/): imported so the tables register.
+import central_api.models.community  # noqa: E402, F401

@@ -100,6 +100,8 @@ class DocumentCheckCreate(SQLModel):
     """Record that an identity document was seen and checked."""
 
     kind: DocumentKind
+    # Never stored: only its keyed community reference (docs/sharing.md), when in a community.
+    document_number: str | None = Field(default=None, max_length=64)
 
 
 class DocumentCheck(SQLModel, table=True):

@@ -2,8 +2,9 @@
 
 from fastapi import APIRouter, Response
 
+from central_api.community.refs import reference_keys, set_identity_ref
 from central_api.crud import activations as crud
-from central_api.deps import SessionDep
+from central_api.deps import SessionDep, SettingsDep
 from central_api.models import (
     DocumentCheck,
     DocumentCheckCreate,
@@ -69,9 +70,26 @@ def deactivate_person(
 
 @router.post("/people/{person_id}/document-checks", status_code=201)
 def record_document_check(
-    person_id: IdPath, body: DocumentCheckCreate, session: SessionDep, desk: DeskUser
+    person_id: IdPath,
+    body: DocumentCheckCreate,
+    session: SessionDep,
+    settings: SettingsDep,
+    desk: DeskUser,
 ) -> DocumentCheck:
-    """Record which identity document was checked (kind, by whom, when; never an image)."""
-    return crud.record_document_check(
+    """Record which identity document was checked (kind, by whom, when; never an image).
+
+    With `document_number` (in a community only) the person also gets its keyed identity
+    reference, so bans shared for that document apply (docs/sharing.md); the number itself
+    is never stored.
+    """
+    number = body.document_number
+    keys = None if number is None else reference_keys(session, settings, number)
+    row = crud.record_document_check(
         session=session, person_id=person_id, check=body, actor=desk.actor
     )
+    if keys is not None and number is not None:
+        set_identity_ref(
+            session, keys, person_id=person_id, document_number=number, actor=desk.actor
+        )
+        session.refresh(row)
+    return row

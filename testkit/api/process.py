@@ -25,10 +25,18 @@ class ApiProcess:
     Args:
         database_url: The migrated database it serves.
         env: More environment variables for it.
+        start_timeout_s: How long it may take to answer /healthz.
     """
 
-    def __init__(self, database_url: str, *, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        *,
+        env: dict[str, str] | None = None,
+        start_timeout_s: float = 60.0,
+    ) -> None:
         self.port = free_port()
+        self._start_timeout_s = start_timeout_s
         self._env = {**os.environ, "DATABASE_URL": database_url, "PORTGATE_DEV_MODE": "1"}
         self._env.update(env or {})
         self._process: subprocess.Popen[bytes] | None = None
@@ -46,7 +54,7 @@ class ApiProcess:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + self._start_timeout_s
         while time.monotonic() < deadline and self._process.poll() is None:
             try:
                 if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:

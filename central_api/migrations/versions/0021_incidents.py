@@ -5,7 +5,7 @@ A report names people only by pseudonym and attachments only by SHA-256; `extern
 its reports once.
 
 Revision ID: 0021
-Revises: 0019 (the integrator re-chains the branches' migrations when merging)
+Revises: 0020 (the integrator re-chains the branches' migrations when merging)
 Create Date: 2026-12-06 10:40:00.000000
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 import central_api.db
 
 revision: str = "0021"
-down_revision: str | None = "0019"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 from central_api.alarms.raise_alarm import raise_alarm
 from central_api.config import Settings
 from central_api.models import Alarm, Credential, Person, Role, Site, User
+from central_api.routes.community.routes import MemberSignature
 from central_api.routes.health import MetricsAccess
 from central_api.security.auth import (
     GateKeyRequirement,
@@ -57,7 +58,10 @@ def requirement(route: APIRoute) -> Any:
     while stack:
         dependant = stack.pop()
         call = dependant.call
-        if isinstance(call, (RoleRequirement, GateKeyRequirement, GateKeyHeader, MetricsAccess)):
+        if isinstance(
+            call,
+            (RoleRequirement, GateKeyRequirement, GateKeyHeader, MetricsAccess, MemberSignature),
+        ):
             return call
         stack.extend(dependant.dependencies)
     return None
@@ -112,7 +116,7 @@ def test_wrong_roles_and_gate_keys_are_refused(
         needed = requirement(route)
         if needed is None:
             continue
-        if isinstance(needed, (GateKeyRequirement, GateKeyHeader)):
+        if isinstance(needed, (GateKeyRequirement, GateKeyHeader, MemberSignature)):
             for role in Role:  # a user token is not a gate key
                 answer = client.request(method, concrete(path), json={}, headers=world.user(role))
                 assert answer.status_code == 401, f"{method} {path} let {role} in"
