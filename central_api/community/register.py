@@ -13,6 +13,7 @@ from central_api.community.appliers import ApplyContext, register
 from central_api.community.bans import apply_ban, apply_ban_lift
 from central_api.community.companies import apply_company_status
 from central_api.community.envelope import ItemKind, SharedItem
+from central_api.community.incidents import apply_incident
 from central_api.db import utc_now
 from central_api.models.community import CommunityMember, MemberRole, MemberStatus
 
@@ -80,9 +81,10 @@ def apply_member_removed(session: Session, item: SharedItem, context: ApplyConte
 
 
 def register_builtin() -> None:
-    """Register the appliers of bans, their lifts, company status and member changes."""
+    """Register the appliers of bans, their lifts, company status, incidents, members."""
     register(ItemKind.BAN, apply_ban)
     register(ItemKind.BAN_LIFT, apply_ban_lift)
     register(ItemKind.COMPANY_STATUS, apply_company_status)
     register(ItemKind.MEMBER_ADDED, apply_member_added)
     register(ItemKind.MEMBER_REMOVED, apply_member_removed)
+    register(ItemKind.INCIDENT, apply_incident)

@@ -16,6 +16,7 @@ from sqlmodel import Session
 from central_api.community.bans import share_ban, share_ban_lift
 from central_api.community.envelope import SharedItem, Tlp
 from central_api.community.feed import FeedAnswer, check_feed_request, feed_page
+from central_api.community.incidents import share_incident
 from central_api.community.members import CommunityKeys, load_keys
 from central_api.community.status import SharingStatus, sharing_status
 from central_api.config import Settings, SettingsError
@@ -23,7 +24,7 @@ from central_api.deps import SessionDep, SettingsDep
 from central_api.errors import InvalidError
 from central_api.models.community import CommunityMember
 from central_api.routes.params import IdPath
-from central_api.security.auth import AdminUser, AuthorityUser
+from central_api.security.auth import AdminUser, AuthorityUser, OperatorUser
 
 __all__ = ["router"]
 
@@ -135,6 +136,33 @@ def share_a_lift(
         keys,
         ban_id=ban_id,
         tlp=body.tlp,
+        recipients=tuple(body.recipients),
+        actor=f"user:{user.username}",
+    )
+    session.commit()
+    return item
+
+
+class IncidentShareBody(BaseModel):
+    """For AMBER+STRICT and RED reports: the members named (the hub when none are)."""
+
+    recipients: list[Id] = Field(default_factory=list, max_length=64)
+
+
+@router.post("/share/incident/{incident_id}", response_model=SharedItem, status_code=201)
+def share_an_incident(
+    incident_id: IdPath,
+    body: IncidentShareBody,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: OperatorUser,
+) -> SharedItem:
+    """Share a filed incident report of ours under its own TLP 2.0 label."""
+    keys = _keys(session, settings)
+    item = share_incident(
+        session,
+        keys,
+        incident_id=incident_id,
         recipients=tuple(body.recipients),
         actor=f"user:{user.username}",
     )

@@ -5,11 +5,6 @@ second installation on its own SQLite file. Items go from the hub's outgoing log
 member's receiver as the bus would carry them (the transport is tested elsewhere).
 """
 
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
@@ -22,45 +17,16 @@ from central_api.community.outgoing import pending_items
 from central_api.community.receive import ReceiveStatus, receive_payload
 from central_api.community.refs import set_identity_ref
 from central_api.community.verify import Refusal
-from central_api.config import Settings
 from central_api.crud.bans import issue_ban, lift_ban
 from central_api.crud.companies import find_company, set_company_status
-from central_api.db import make_engine
 from central_api.models import AuditEntry, Company, PortBan, PortBanCreate
 from central_api.models.community import CommunityBan, ReceivedItem, SharingRefusal
 from gate_protocol.records import CompanyStatus
 from testkit.api.decisions import enroll, query
-from testkit.api.world import World, seed_world
-from testkit.community import form_community, keys_of
+from testkit.api.world import World
+from testkit.community import keys_of
 
 DOCUMENT = "NL-AB1234567"
-
-
-@pytest.fixture
-def hub(
-    tmp_path: Path, sqlite_template: Path, settings: Settings
-) -> Iterator[tuple[Engine, World]]:
-    path = tmp_path / "hub.db"
-    shutil.copy(sqlite_template, path)
-    engine = make_engine(f"sqlite:///{path}")
-    world = seed_world(engine, settings)
-    yield engine, world
-    engine.dispose()
-
-
-@pytest.fixture
-def term_b(tmp_path: Path, sqlite_template: Path) -> Iterator[Engine]:
-    path = tmp_path / "term-b.db"
-    shutil.copy(sqlite_template, path)
-    engine = make_engine(f"sqlite:///{path}")
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def community(hub: tuple[Engine, World], engine: Engine, world: World, term_b: Engine) -> Engine:
-    form_community(hub[0], {"term-a": engine, "term-b": term_b})
-    return hub[0]
 
 
 def shared_ban(hub: Engine, hub_world: World, number: str = DOCUMENT) -> tuple[str, SharedItem]:
