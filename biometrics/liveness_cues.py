@@ -23,6 +23,8 @@ base, no lids, brows or mouth) the same two cues are measured another way:
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 
@@ -167,6 +169,7 @@ def blink_strength(sequence: list[Points]) -> float:
 _FLOW_WIDTH = 128
 _FLOW_CORNERS = 120
 _FLOW_SLIP = 0.5
+_LK: dict[str, Any] = {"winSize": (15, 15)}
 
 
 def _flow_crop(grey: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
@@ -209,10 +212,10 @@ def flow_residuals(faces: list[npt.NDArray[np.uint8]]) -> list[float]:
     out = []
     for face in faces[1:]:
         crop = _flow_crop(face)
-        moved, status, _ = cv2.calcOpticalFlowPyrLK(first, crop, start, None, winSize=(15, 15))
+        moved, status, _ = cv2.calcOpticalFlowPyrLK(first, crop, start, start.copy(), **_LK)
         # Forward-backward check: a point tracked back must land where it started, or the
         # track slipped (blur, an edge) and would read as motion off the plane.
-        back, back_status, _ = cv2.calcOpticalFlowPyrLK(crop, first, moved, None, winSize=(15, 15))
+        back, back_status, _ = cv2.calcOpticalFlowPyrLK(crop, first, moved, start.copy(), **_LK)
         slip = np.linalg.norm(np.asarray(back) - start, axis=2).ravel()
         kept = (status.ravel() == 1) & (back_status.ravel() == 1) & (slip < _FLOW_SLIP)
         if int(kept.sum()) < 12:
