@@ -4,7 +4,7 @@ usage: .venv/bin/python bench/bench_liveness.py [--sources N] [--frames F] [--se
                                                  [--stream | --window] [--stride K]
 
 --stream: the faces are found and landmarked by biometrics.FaceStream with BURST_STREAM (as
-the gate agent does: grey HOG, the 68 landmarks it also encodes with) and judged by
+the gate agent does: grey HOG, the landmarks it also encodes with) and judged by
 LivenessChecker.assess,
 instead of LivenessChecker.check finding the face in every frame again.
 --window: the configuration the gate agent uses after a credential (gate_agent.face.window):
@@ -23,6 +23,10 @@ simulated live user (landmark-driven non-rigid warps: blink, mouth, head-turn pa
 Prints the attack acceptance rate (APCER) per attack kind, the live rejection rate
 (BPCER), and the spread of each cue. Everything here is simulated; see the module
 docstring of testkit/liveness_sim.py.
+
+The simulator draws the live user's blink, mouth and turn from the 68-point landmarks, so
+this benchmark loads the 68-point model (not for commercial use, docs/models.md) for the
+simulation only; the check itself uses the configured model (5 points by default).
 """
 
 from __future__ import annotations
