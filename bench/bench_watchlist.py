@@ -9,7 +9,7 @@ false-match rate p <= 1e-7 (false hits per passage = 1 - (1 - p)^entries).
 
 Data: the 444 images of ../shared/data/lfw-dev (263 people) and the photos of
 ../shared/data/faces. Watchlist entries are encoded as the authority's photos are
-(ENROLLMENT_PIPELINE: 68 landmarks, mirrored chip averaged), passages as the gate's
+(ENROLLMENT_PIPELINE: 5 landmarks, mirrored chip averaged), passages as the gate's
 face step encodes a frame (FaceStream(BURST_STREAM)).
 
 The LFW people are split in two halves by a hash of their names. The threshold is chosen

@@ -42,6 +42,9 @@ from biometrics import (ENROLLMENT_PIPELINE, GATE_PIPELINE, FaceStream, Liveness
 image = load_image(Path(sys.argv[1]))
 enrolled = ENROLLMENT_PIPELINE.encode_image(image)
 assert enrolled is not None
+if sys.argv[2] == "enrollment":  # the opt-in: enrollment alone says which model it loads
+    print(json.dumps({"loaded": sorted(set(loaded)), "points": len(enrolled.landmarks)}))
+    sys.exit(0)
 assert ENROLLMENT_PIPELINE.encode_image(np.full((200, 200, 3), 128, np.uint8)) is None
 assert GATE_PIPELINE.encode_image(image) is not None
 bgr = np.ascontiguousarray(image[:, :, ::-1])
@@ -65,10 +68,10 @@ def _documented() -> dict[str, tuple[int, str]]:
     return rows
 
 
-def _run_default_paths(**env: str) -> dict[str, object]:
+def _run_default_paths(paths: str = "all", **env: str) -> dict[str, object]:
     environ = {k: v for k, v in os.environ.items() if k != models.LANDMARKS_ENV} | env
     out = subprocess.run(
-        [sys.executable, "-c", _DEFAULT_PATHS, str(FACES / "obama.jpg")],
+        [sys.executable, "-c", _DEFAULT_PATHS, str(FACES / "obama.jpg"), paths],
         capture_output=True,
         text=True,
         timeout=120,
@@ -99,7 +102,7 @@ def test_default_paths_load_only_the_listed_default_models() -> None:
 
 
 def test_the_opt_in_loads_the_68_point_model_with_a_warning() -> None:
-    run = _run_default_paths(PORTGATE_FACE_LANDMARKS="68")
+    run = _run_default_paths("enrollment", PORTGATE_FACE_LANDMARKS="68")
     loaded = run["loaded"]
     assert isinstance(loaded, list) and "shape_predictor_68_face_landmarks.dat" in loaded
     assert run["points"] == 68
