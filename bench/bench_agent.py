@@ -20,7 +20,7 @@ usage: .venv/bin/python bench/bench_agent.py [--seconds S] [--reads N] [--face-r
    template comes from another photo (obama2.jpg, enrollment pipeline). Two paths:
    * "after the tap, no track, no presearch": the agent's face window
      (gate_agent.face.window): the frames of the 0.5 s before the credential (at most 6),
-     then each new frame as it arrives, worked on one by one (search + 68 landmarks; two
+     then each new frame as it arrives, worked on one by one (search + 5 landmarks; two
      encoded; the searches on two searcher threads, ahead of the window's own work),
      liveness over 8 frames with the face, stop once certain; then the API;
    * "after the tap, no track, presearch": the same window with face.presearch on (the

@@ -12,7 +12,7 @@ BGR, as the camera hands them to the agent.
    and one encoding from the full-resolution frame).
 2. Sequences, as a camera delivers them (biometrics.FaceStream: a still empty scene is
    not searched again, a face is followed around its last place with a full scan every
-   5th frame, grey HOG, 68-point alignment, one encoding per face and frame unless the
+   5th frame, grey HOG, 5-point alignment, one encoding per face and frame unless the
    face stood still): an empty scene with sensor noise, an empty scene that moves (4 px a
    frame), the pasted face walking across it (3 px a frame) and standing still (sensor
    noise only). Mean and p95 per frame after the first, and the mean process CPU time

@@ -1,6 +1,6 @@
 """Gate-side 1:1 accuracy: gate probes against enrollment templates on the LFW dev fold.
 
-usage: .venv/bin/python bench/bench_gate_accuracy.py [--impostors 20000] [--cache FILE]
+usage: .venv/bin/python bench/bench_gate_accuracy.py [--impostors 20000] [--cache FILE] [--old]
 
 The shipped 1:1 threshold (DEFAULT_VERIFY_THRESHOLD) was chosen with the enrollment
 pipeline on both sides. At the gate the probe comes from a camera frame, so each of the
@@ -24,11 +24,18 @@ probe without a face is a reject. Also printed: the threshold chosen the way the
 one was (0.1% quantile of impostor distances on pairs drawn with seeds 2 and 3), and the
 genuine accepts at 0.1% false accepts on the seed-1 pairs. Baseline in the same run: the
 enrollment pipeline on both sides, at the same threshold.
+
+Alignment is the default 5-point model (docs/models.md). ``--old`` also encodes the
+templates and the stream probes with the 68-point model (``PORTGATE_FACE_LANDMARKS=68``,
+not for commercial use) and prints those rows beside, as the anchor of the old pipeline.
+Then the threshold chosen on one half of the people and counted on the other
+(bench/face_split.py), and the best accuracy over thresholds on the listed pairs.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import time
 import warnings
@@ -37,6 +44,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from bench.face_split import best_accuracy, split_threshold
 from biometrics import (
     BURST_STREAM,
     DEFAULT_VERIFY_THRESHOLD,
@@ -46,10 +54,27 @@ from biometrics import (
     dlib_build_info,
     load_image,
 )
+from biometrics.models import LANDMARKS_ENV
 
 warnings.simplefilter("ignore")  # face_recognition_models imports pkg_resources
 ROOT = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "lfw-dev"
 KINDS = ("enrollment", "gate 5pt", "stream first", "stream followed", "burst")
+# The old pipeline (68-point alignment, opt-in only): templates and the agent's probes.
+OLD_KINDS = ("old enrollment", "old stream followed", "old burst")
+
+
+def encode_old(images: list[str], kinds: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """The OLD_KINDS asked for, encoded with the 68-point alignment."""
+    before = os.environ.get(LANDMARKS_ENV)
+    os.environ[LANDMARKS_ENV] = "68"
+    try:
+        base = encode_all(images, tuple(k.removeprefix("old ") for k in kinds))
+    finally:
+        if before is None:
+            os.environ.pop(LANDMARKS_ENV, None)
+        else:
+            os.environ[LANDMARKS_ENV] = before
+    return {f"old {k}": v for k, v in base.items() if f"old {k}" in kinds}
 
 
 def encode_all(images: list[str], kinds: tuple[str, ...]) -> dict[str, np.ndarray]:
@@ -103,6 +128,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--impostors", type=int, default=20000)
     parser.add_argument("--cache", type=Path, help="reuse (or write) the encodings here")
+    parser.add_argument("--old", action="store_true", help="the 68-point pipeline beside")
     args = parser.parse_args()
     if not (ROOT / "pairs.tsv").is_file():
         raise SystemExit(f"LFW dev fold not found at {ROOT}")
@@ -117,20 +143,22 @@ def main() -> None:
     enc: dict[str, np.ndarray] = {}
     if args.cache and args.cache.is_file():
         cached = np.load(args.cache)
-        enc = {k: cached[k.replace(" ", "_")] for k in KINDS if k.replace(" ", "_") in cached}
-    missing = tuple(k for k in KINDS if k not in enc)
+        enc = {k: cached[k.replace(" ", "_")] for k in ALL if k.replace(" ", "_") in cached}
+    kinds = KINDS + (OLD_KINDS if args.old else ())
+    missing = tuple(k for k in kinds if k not in enc)
     if missing:
-        enc.update(encode_all(images, missing))
+        enc.update(encode_all(images, tuple(k for k in missing if k in KINDS)))
+        enc.update(encode_old(images, tuple(k for k in missing if k in OLD_KINDS)))
         if args.cache:
             np.savez(args.cache, **{k.replace(" ", "_"): v for k, v in enc.items()})
     print(f"{len(images)} images encoded in {time.perf_counter() - started:.0f} s")
     evaluation = impostor_pairs(images, listed, 1, args.impostors)
     choosing = [impostor_pairs(images, listed, s, args.impostors) for s in (2, 3)]
     threshold = DEFAULT_VERIFY_THRESHOLD
-    templates = enc["enrollment"]
     print(f"at the shipped threshold {threshold}:")
-    for kind in KINDS:
-        both = kind != "enrollment"
+    for kind in kinds:
+        templates = enc["old enrollment" if kind.startswith("old ") else "enrollment"]
+        both = kind not in ("enrollment", "old enrollment")
         gen = distances(templates, enc[kind], genuine, index, both=both)
         imp = distances(templates, enc[kind], evaluation, index, both=both)
         ga, fa = float(np.mean(gen < threshold)), float(np.mean(imp < threshold))
@@ -153,6 +181,7 @@ def main() -> None:
             )
         if kind == "enrollment":
             base_ga, base_fa = ga, fa
+        if not both or kind.startswith("old "):
             continue
         key = kind.replace(" ", "-")
         print(
@@ -163,7 +192,34 @@ def main() -> None:
             f"FIGURE gate_accuracy|false accepts at {threshold}, {key} probe|{fa * 100:.3f}|%"
             f"|enrollment both sides|{base_fa * 100:.3f}|<= 0.2%|{'yes' if fa <= 0.002 else 'no'}"
         )
+    report_split(enc, kinds, images, index, genuine, listed, threshold)
 
+
+def report_split(enc, kinds, images, index, genuine, listed, threshold) -> None:  # type: ignore[no-untyped-def]
+    """Threshold tuned on half the people, figures on the other half; best accuracy."""
+    pairs = [(index[a], index[b]) for a, b in genuine]
+    print("threshold tuned on half the people (hash of names), counted on the other half:")
+    for kind in (k for k in kinds if k not in ("stream first", "gate 5pt")):
+        old = kind.startswith("old ")
+        templates = enc["old enrollment" if old else "enrollment"]
+        both = kind not in ("enrollment", "old enrollment")
+        tuned = split_threshold(templates, enc[kind], images, pairs, both=both, threshold=9.0)
+        rounded = float(np.floor(tuned.tuned * 100) / 100)
+        for t in sorted({rounded, threshold}):
+            r = split_threshold(templates, enc[kind], images, pairs, both=both, threshold=t)
+            print(
+                f"  {kind:19s} tuned {tuned.tuned:.3f} on {tuned.tuning_impostors} impostor"
+                f" pairs; held-out at {t:.2f}: genuine accepts {r.genuine_accepts:6.1%}"
+                f" ({r.held_genuine}), false accepts {r.false_accepts:.3%}"
+                f" ({r.false_accept_count}/{r.held_impostors})"
+            )
+        if not both:
+            gen = distances(templates, enc[kind], genuine, index, both=False)
+            imp = distances(templates, enc[kind], listed, index, both=False)
+            print(f"  {kind:19s} best accuracy on the listed pairs: {best_accuracy(gen, imp):.1%}")
+
+
+ALL = KINDS + OLD_KINDS
 
 if __name__ == "__main__":
     main()

@@ -4,7 +4,7 @@ usage: .venv/bin/python bench/bench_liveness.py [--sources N] [--frames F] [--se
                                                  [--stream | --window] [--stride K]
 
 --stream: the faces are found and landmarked by biometrics.FaceStream with BURST_STREAM (as
-the gate agent does: grey HOG, the 68 landmarks it also encodes with) and judged by
+the gate agent does: grey HOG, the landmarks it also encodes with) and judged by
 LivenessChecker.assess,
 instead of LivenessChecker.check finding the face in every frame again.
 --window: the configuration the gate agent uses after a credential (gate_agent.face.window):
@@ -26,6 +26,10 @@ acceptance rate (APCER) per kind, the live rejection rate (BPCER), the spread of
 and the per-species table in ISO/IEC 30107-3 terms with 95 % Wilson intervals, each new
 species next to the old simulated attack it replaces (the anchor row, same run). Nothing
 was tuned on these sequences. Everything here is simulated; see docs/liveness.md.
+
+The simulator draws the live user's blink, mouth and turn from the 68-point landmarks, so
+this benchmark loads the 68-point model (not for commercial use, docs/models.md) for the
+simulation only; the check itself uses the configured model (5 points by default).
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@ false-match rate p <= 1e-7 (false hits per passage = 1 - (1 - p)^entries).
 
 Data (bench/watchlist_data.py): the 444 LFW dev images (263 people) and the 22 shared
 photos, each encoded as a watchlist entry (ENROLLMENT_PIPELINE) and as gate passages
-(FaceStream(BURST_STREAM)): the photo and five altered copies (mirrored, cropped, blurred,
+(FaceStream(BURST_STREAM)), both aligned on the configured landmarks (5 points unless
+PORTGATE_FACE_LANDMARKS=68): the photo and five altered copies (mirrored, cropped, blurred,
 JPEG, darker) as extra passages, never extra identities. The LFW people are split in two
 halves by a hash of their names; the thresholds are chosen on the tuning half
 (bench/select_watchlist_threshold.py, re-run there in this run and printed next to the

@@ -50,8 +50,9 @@ def calibration_check(
     print(
         f"calibration check (portgate liveness calibrate's fit on simulated sessions): fitted "
         f"on {result.fit_sessions}, held out {result.held_out_sessions}; max_moire "
-        f"{fitted.max_moire:.3f}, min_nonrigid {fitted.min_nonrigid:.4f}, "
-        f"min_blink {fitted.min_blink:.3f}"
+        f"{fitted.max_moire:.3f}, min_flow_residual {fitted.min_flow_residual:.3f}, "
+        f"min_closure {fitted.min_closure:.3f} (5 points), min_nonrigid "
+        f"{fitted.min_nonrigid:.4f}, min_blink {fitted.min_blink:.3f} (68 points)"
     )
     for name, report in (("fitted", result.held_out), ("default", result.default_held_out)):
         rates = ", ".join(f"{s.label.value} {s.errors}/{s.total}" for s in report.species)

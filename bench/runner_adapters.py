@@ -71,9 +71,9 @@ ADAPTERS: dict[str, Adapter] = {
         Adapter(
             "bench_gate_accuracy",
             ("--impostors", "5000"),
-            (),
+            ("--old",),
             parse_figure_lines,
-            timeout_s=1200.0,
+            timeout_s=2400.0,
         ),
         Adapter("bench_face_track", ("--taps", "6"), ("--taps", "20"), parse_face_track),
         Adapter("bench_scan", ("--screens", "1", "--rounds", "3"), ("--rotations",), parse_scan),

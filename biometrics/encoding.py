@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from biometrics.detection import FaceBox
-from biometrics.models import face_recognizer, load_dlib, shape_predictor
+from biometrics.models import alignment_points, face_recognizer, load_dlib, shape_predictor
 
 __all__ = ["ENCODING_SIZE", "FaceEncoder", "FaceEncoding", "encode_face"]
 
@@ -46,28 +46,34 @@ class FaceEncoder:
     """Aligns and encodes faces.
 
     Attributes:
-        landmark_points: 5 (fast, the gate default) or 68 (steadier alignment, used at
-            enrollment and by ``portgate faces compare``).
+        landmark_points: 5 (dlib's licence-clean 5-point model), 68 (the iBUG 300-W model,
+            not for commercial use: docs/models.md) or None: the configured alignment
+            (:func:`biometrics.models.alignment_points`, 5 unless an operator opted in to 68),
+            as enrollment and ``portgate faces compare`` use.
         num_jitters: Randomly shifted, rotated and scaled copies of the chip that are
             encoded and averaged (1: the chip only; each one costs a full encoding).
         flip: Also encode the mirrored chip and average (costs one more encoding).
     """
 
-    landmark_points: Literal[5, 68] = 5
+    landmark_points: Literal[5, 68] | None = 5
     num_jitters: int = 1
     flip: bool = False
 
     def __post_init__(self) -> None:
         """Check the settings."""
-        if self.landmark_points not in (5, 68):
+        if self.landmark_points not in (5, 68, None):
             raise ValueError(f"landmark_points must be 5 or 68, not {self.landmark_points}")
         if self.num_jitters < 1:
             raise ValueError(f"num_jitters must be at least 1, not {self.num_jitters}")
 
+    def points(self) -> Literal[5, 68]:
+        """The landmark model this encoder aligns with (5 or 68 points)."""
+        return alignment_points() if self.landmark_points is None else self.landmark_points
+
     def _shape(self, image: Image, box: FaceBox) -> Any:
         dlib = load_dlib()
         rect = dlib.rectangle(box.left, box.top, box.right - 1, box.bottom - 1)
-        return shape_predictor(self.landmark_points)(image, rect)
+        return shape_predictor(self.points())(image, rect)
 
     def landmarks(self, image: Image, box: FaceBox) -> npt.NDArray[np.float64]:
         """Return the landmark points of one face as a (N, 2) array of (x, y)."""

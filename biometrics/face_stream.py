@@ -17,12 +17,14 @@ keeps what it learnt from the previous frames of one camera:
 * a followed face whose landmarks moved less than ``reuse_motion`` eye distances (mean)
   since its last encoding keeps that encoding (at most ``reuse_max`` frames in a row): a
   person standing still at the reader costs landmarks, not an encoding, per frame;
-* each face is aligned with the 68-point landmarks, as at enrollment. Enrollment encodes
+* each face is aligned with the configured landmarks (dlib's 5-point model unless an
+  operator opted in to 68, :func:`biometrics.models.alignment_points`), as at enrollment.
+  Enrollment encodes
   the chip and its mirror image and averages them; here a followed face's chip is
   mirrored every other frame and averaged with the previous frame's encoding, which costs
   one encoding per frame instead of two (docs/biometrics.md has the accuracy figures).
 
-Each face also comes with its 68 landmarks and grey face pixels, so the liveness check
+Each face also comes with its landmarks and grey face pixels, so the liveness check
 runs over the stream's faces without finding them again
 (:meth:`biometrics.LivenessChecker.assess`). A stream belongs to one camera and one
 thread.
@@ -38,7 +40,14 @@ import numpy.typing as npt
 
 from biometrics.detection import FaceBox
 from biometrics.encoding import CHIP_PADDING, CHIP_SIZE
-from biometrics.models import face_recognizer, hog_detector, load_dlib, shape_predictor
+from biometrics.liveness_cues import eye_distance, eye_patches
+from biometrics.models import (
+    alignment_points,
+    face_recognizer,
+    hog_detector,
+    load_dlib,
+    shape_predictor,
+)
 from biometrics.stream_frames import as_bgr, iou, scaled_box
 from biometrics.stream_settings import (
     BURST_STREAM,
@@ -76,6 +85,7 @@ class FaceStream:
         self._since_full = 0
         self._still = 0
         self._scan_scale: float | None = None
+        self._points = self.settings.landmark_points or alignment_points()
 
     def reset(self) -> None:
         """Forget the previous frames (a new camera, or a jump in time)."""
@@ -236,12 +246,13 @@ class FaceStream:
         rect = dlib.rectangle(
             box.left - left, box.top - top, box.right - 1 - left, box.bottom - 1 - top
         )
-        shape = shape_predictor(68)(rgb, rect)
+        shape = shape_predictor(self._points)(rgb, rect)
         points = np.array([(p.x + left, p.y + top) for p in shape.parts()], dtype=np.float64)
         clipped = box.clipped(height, width)
         grey_face = np.ascontiguousarray(
             grey[clipped.top : clipped.bottom, clipped.left : clipped.right]
         )
+        eyes = eye_patches(grey, points) if self._points == 5 else None
         previous = self._previous(box)
         if previous is not None and self._still_face(previous, points):
             self.counters.reused += 1
@@ -256,6 +267,7 @@ class FaceStream:
                 reused=previous.reused + 1,
                 anchor=previous.anchor,
                 averaged=previous.averaged,
+                eyes=eyes,
             )
         chip = dlib.get_face_chip(rgb, shape, size=CHIP_SIZE, padding=CHIP_PADDING)
         mirrored = self.settings.mirror_average and previous is not None and not previous.mirrored
@@ -276,6 +288,7 @@ class FaceStream:
             mirrored=mirrored,
             anchor=points,
             averaged=self.settings.mirror_average and previous is not None,
+            eyes=eyes,
         )
 
     def _still_face(self, previous: StreamFace, points: npt.NDArray[np.float64]) -> bool:
@@ -287,7 +300,7 @@ class FaceStream:
         # The landmarks of the frame whose encoding is kept, not of the last reuse: a slow
         # drift adds up and is encoded again.
         anchor = previous.landmarks if previous.anchor is None else previous.anchor
-        eyes = float(np.linalg.norm(points[36:42].mean(0) - points[42:48].mean(0)))
+        eyes = eye_distance(points)
         # The mean: single jaw points jitter by a pixel or two from sensor noise alone.
         moved = float(np.abs(points - anchor).mean()) / max(eyes, 1e-6)
         return moved < self.settings.reuse_motion

@@ -2,6 +2,10 @@
 
 A face passes when it moves like a living face — the nose moving against the plane of
 brows, eyes and mouth (depth parallax), or a blink — and shows no screen texture (moire).
+With dlib's 5-point landmarks (the licence-clean default, docs/models.md) the parallax is
+the face's texture, tracked by optical flow, moving off one homography, and the blink is
+the eye patches' contrast falling (:mod:`biometrics.liveness_cues`); the 68-point cues run
+where an operator opted in.
 A photo held up and moved about, a phone or tablet replay and a still frame are refused.
 Every failure is a :class:`LivenessVerdict` with ``passed=False`` and a reason;
 :meth:`LivenessChecker.check` never raises, so an error cannot be mistaken for a pass.
@@ -23,7 +27,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from biometrics.detection import FaceBox, FaceDetector, HogDetector, select_primary_face
 from biometrics.encoding import FaceEncoder
-from biometrics.liveness_cues import blink_strength, moire_score, nonrigid_residuals
+from biometrics.liveness_cues import (
+    blink_strength,
+    closure_strength,
+    eye_distance,
+    eye_patches,
+    flow_residuals,
+    moire_score,
+    nonrigid_residuals,
+)
 
 __all__ = [
     "FaceTrack",
@@ -71,6 +83,17 @@ class LivenessSettings(BaseModel):
     max_moire: float = Field(
         default=4.0, gt=0.0, description="Highest spectral peak of the face allowed (screens)."
     )
+    min_flow_residual: float = Field(
+        default=0.8,
+        gt=0.0,
+        description="5 points: tracked face texture off one homography (1/128 face widths).",
+    )
+    min_closure: float = Field(
+        default=0.3,
+        gt=0.0,
+        le=1.0,
+        description="5 points: relative drop of the eye patches' contrast (blink).",
+    )
 
 
 @dataclass(frozen=True)
@@ -95,12 +118,15 @@ class FaceTrack:
     """The subject's face in one frame.
 
     Attributes:
-        landmarks: (68, 2) landmarks.
+        landmarks: (5, 2) or (68, 2) dlib landmarks.
         grey_face: The face region as grey pixels.
+        eyes: With 5 landmarks, the two eye patches (:func:`~biometrics.liveness_cues.
+            eye_patches`) for the blink cue; None: no blink cue from 5 points.
     """
 
     landmarks: npt.NDArray[np.float64]
     grey_face: npt.NDArray[np.uint8]
+    eyes: npt.NDArray[np.float32] | None = None
 
 
 def _fail(reason: LivenessReason, details: dict[str, float] | None = None) -> LivenessVerdict:
@@ -121,13 +147,9 @@ def assess_liveness(tracks: Sequence[FaceTrack], settings: LivenessSettings) -> 
         return _fail(LivenessReason.NO_FACE, {"frames": float(len(tracks))})
     points = [t.landmarks for t in tracks]
     first = points[0]
-    # The upper quartile over every pair of frames: a head turns in several pairs, while
-    # the landmark noise of a moving photo only now and then reaches the same level.
-    pairs = nonrigid_residuals(points)
-    nonrigid = float(np.quantile(pairs, 0.75))
-    scale = max(float(np.linalg.norm(first[36:42].mean(0) - first[42:48].mean(0))), 1e-9)
+    nonrigid, blink = _motion_cues(tracks)
+    scale = max(eye_distance(first), 1e-9)
     motion = max(float(np.abs(p - first).max()) for p in points[1:]) / scale
-    blink = blink_strength(points)
     moire = max(moire_score(t.grey_face) for t in tracks)
     details = {
         "frames": float(len(tracks)),
@@ -135,6 +157,7 @@ def assess_liveness(tracks: Sequence[FaceTrack], settings: LivenessSettings) -> 
         "motion": motion,
         "blink": blink,
         "moire": moire,
+        "landmarks": float(len(first)),
     }
     return judge_cues(details, settings)
 
@@ -143,8 +166,9 @@ def judge_cues(details: Mapping[str, float], settings: LivenessSettings) -> Live
     """Decide liveness from measured cues (pure; calibration re-judges stored cues with it).
 
     Args:
-        details: The cues ``nonrigid``, ``motion``, ``blink`` and ``moire`` (and ``frames``),
-            as :func:`assess_liveness` measures them and a verdict's ``details`` keep them.
+        details: The cues ``nonrigid``, ``motion``, ``blink`` and ``moire`` (and ``frames``,
+            ``landmarks``), as :func:`assess_liveness` measures them and a verdict's
+            ``details`` keep them.
         settings: The thresholds.
 
     Returns:
@@ -152,7 +176,8 @@ def judge_cues(details: Mapping[str, float], settings: LivenessSettings) -> Live
     """
     cues = dict(details)
     nonrigid, motion, blink, moire = (cues[k] for k in ("nonrigid", "motion", "blink", "moire"))
-    motion_margin = min(max(nonrigid / settings.min_nonrigid, blink / settings.min_blink), 2.0)
+    parallax_needed, blink_needed = motion_thresholds(cues, settings)
+    motion_margin = min(max(nonrigid / parallax_needed, blink / blink_needed), 2.0)
     texture_margin = min(settings.max_moire / max(moire, 1e-9), 2.0)
     score = round(min(motion_margin, texture_margin) / 2, 4)
     if motion < settings.still_motion:
@@ -162,6 +187,34 @@ def judge_cues(details: Mapping[str, float], settings: LivenessSettings) -> Live
     if motion_margin < 1.0:
         return LivenessVerdict(False, score, LivenessReason.RIGID_MOTION, cues)
     return LivenessVerdict(True, score, None, cues)
+
+
+def motion_thresholds(cues: Mapping[str, float], settings: LivenessSettings) -> tuple[float, float]:
+    """The (parallax, blink) thresholds that fit the cues' landmark model.
+
+    Flow residual and eye-patch closure with the 5-point model; the non-rigid residual and
+    the eye aspect ratio with the 68-point one (cues stored before this was recorded).
+    """
+    if cues.get("landmarks", 68.0) == 5.0:
+        return settings.min_flow_residual, settings.min_closure
+    return settings.min_nonrigid, settings.min_blink
+
+
+def _motion_cues(tracks: Sequence[FaceTrack]) -> tuple[float, float]:
+    """(parallax, blink) for 5 or 68 landmarks (thresholds: `motion_thresholds`).
+
+    The upper quartile over every pair of frames: a head turns in several pairs, while the
+    landmark noise of a moving photo only now and then reaches the same level.
+    """
+    points = [t.landmarks for t in tracks]
+    if len(points[0]) == 5:
+        residuals = flow_residuals([t.grey_face for t in tracks])
+        parallax = float(np.quantile(residuals, 0.75))
+        eyes = [t.eyes for t in tracks if t.eyes is not None]
+        closure = closure_strength(eyes) if len(eyes) == len(tracks) else 0.0
+        return parallax, closure
+    nonrigid = float(np.quantile(nonrigid_residuals(points), 0.75))
+    return nonrigid, blink_strength(points)
 
 
 class LivenessChecker:
@@ -181,10 +234,10 @@ class LivenessChecker:
         """
         self.settings = settings or LivenessSettings()
         self._detector = detector or HogDetector()
-        self._landmarker = FaceEncoder(landmark_points=68)
+        self._landmarker = FaceEncoder(landmark_points=None)
 
     def track(self, frames: Sequence[npt.NDArray[np.uint8]]) -> list[FaceTrack]:
-        """Find the subject's face and its 68 landmarks in every frame that shows one."""
+        """Find the subject's face and its landmarks (and eyes) in every frame that shows one."""
         import cv2  # noqa: PLC0415 - keep `import biometrics` cheap
 
         tracks: list[FaceTrack] = []
@@ -196,11 +249,13 @@ class LivenessChecker:
             if face is None:
                 continue
             box = face.clipped(image.shape[0], image.shape[1])
-            crop = np.ascontiguousarray(image[box.top : box.bottom, box.left : box.right])
-            grey = np.asarray(
-                cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY) if crop.ndim == 3 else crop, np.uint8
+            whole = np.asarray(
+                cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) if image.ndim == 3 else image, np.uint8
             )
-            tracks.append(FaceTrack(self._landmarker.landmarks(image, face), grey))
+            grey = np.ascontiguousarray(whole[box.top : box.bottom, box.left : box.right])
+            points = self._landmarker.landmarks(image, face)
+            eyes = eye_patches(whole, points) if len(points) == 5 else None
+            tracks.append(FaceTrack(points, grey, eyes))
         return tracks
 
     def assess(self, tracks: Sequence[FaceTrack]) -> LivenessVerdict:

@@ -6,17 +6,33 @@
   a live face stands out of that plane, so the slightest turn of the head moves it
   against the rest; on a photo it stays put, up to landmark noise.
 * Blinks: the eye aspect ratio (Soukupova and Cech, 2016) drops when the lids close.
+
+With dlib's 5-point model (the licence-clean default: two corners per eye and the nose
+base, no lids, brows or mouth) the same two cues are measured another way:
+
+* Texture off the plane: corners of the face's texture tracked from frame to frame
+  (Lucas-Kanade optical flow, OpenCV) must all follow one homography on a photo or a
+  screen; on a live face they do not (``flow_residuals``). Five points cannot tell a nose
+  turning from a plane's shear: three of them (the eye line and the nose) fix an affine
+  frame, so nothing is left to measure.
+* Eye closure: the contrast of a small patch aligned on each eye's corners (iris, sclera
+  and lid edges) falls when the lid covers the eye (``eye_patches``, ``closure_strength``).
 * Screen texture: a screen filmed by a camera shows moire, periodic patterns that appear
   as isolated peaks in the spectrum of the face, well above its smooth radial profile.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 
 __all__ = [
     "blink_strength",
+    "closure_strength",
+    "eye_patches",
+    "flow_residuals",
     "eye_aspect_ratio",
     "eye_distance",
     "moire_score",
@@ -29,7 +45,10 @@ Points = npt.NDArray[np.float64]
 
 
 def eye_distance(landmarks: Points) -> float:
-    """Return the distance between the eye centres of 68 landmarks."""
+    """Return the distance between the eye centres of 5 or 68 dlib landmarks."""
+    if len(landmarks) == 5:
+        # dlib's 5-point model: two corners of one eye, two of the other, the nose base.
+        return float(np.linalg.norm(landmarks[0:2].mean(axis=0) - landmarks[2:4].mean(axis=0)))
     return float(np.linalg.norm(landmarks[36:42].mean(axis=0) - landmarks[42:48].mean(axis=0)))
 
 
@@ -144,6 +163,135 @@ def blink_strength(sequence: list[Points]) -> float:
     if typical <= 1e-9:
         return 0.0
     return float(max(0.0, 1.0 - ratios.min() / typical))
+
+
+# Flow cue: the face crops scaled to this width; at most this many tracked corners.
+_FLOW_WIDTH = 128
+_FLOW_CORNERS = 120
+_FLOW_SLIP = 0.5
+_LK: dict[str, Any] = {"winSize": (15, 15)}
+
+
+def _flow_crop(grey: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+    import cv2  # noqa: PLC0415
+
+    # One size for every crop (the tracker needs it): the boxes' small differences in
+    # width and height are a scale, which the homography takes.
+    resized = cv2.resize(grey, (_FLOW_WIDTH, _FLOW_WIDTH), interpolation=cv2.INTER_AREA)
+    return np.ascontiguousarray(resized, dtype=np.uint8)
+
+
+def flow_residuals(faces: list[npt.NDArray[np.uint8]]) -> list[float]:
+    """How far the face's texture moves off one plane, from the first frame to each other.
+
+    A printed photo or a screen is a plane: every point of its face moves by one
+    homography, whatever the motion. Corners of the first frame's face (Shi-Tomasi) are
+    tracked into each later frame (pyramidal Lucas-Kanade, OpenCV), a homography is
+    fitted to all of them by least squares, and the mean distance of the points from it
+    is the residual. The face of a live head is not a plane: a turn, a blink or the mouth
+    moves parts of it against the rest. Needs no landmark model (the 5-point model has no
+    points on the brows, lids or mouth); the crops are scaled to 128x128 px, so the crop
+    offsets and sizes of the detector's boxes are a shift and a scale the homography takes.
+
+    Args:
+        faces: The grey face crops (the detector's box) of one face across frames.
+
+    Returns:
+        One residual per later frame, in 1/128 of the face width (pixels of the scaled
+        crop); 0 where fewer than 12 corners could be tracked.
+    """
+    import cv2  # noqa: PLC0415
+
+    if len(faces) < 2:
+        return []
+    first = _flow_crop(faces[0])
+    corners = cv2.goodFeaturesToTrack(first, _FLOW_CORNERS, 0.01, 5)
+    if corners is None or len(corners) < 12:
+        return [0.0] * (len(faces) - 1)
+    start = np.asarray(corners, dtype=np.float32).reshape(-1, 1, 2)
+    out = []
+    for face in faces[1:]:
+        crop = _flow_crop(face)
+        moved, status, _ = cv2.calcOpticalFlowPyrLK(first, crop, start, start.copy(), **_LK)
+        # Forward-backward check: a point tracked back must land where it started, or the
+        # track slipped (blur, an edge) and would read as motion off the plane.
+        back, back_status, _ = cv2.calcOpticalFlowPyrLK(crop, first, moved, start.copy(), **_LK)
+        slip = np.linalg.norm(np.asarray(back) - start, axis=2).ravel()
+        kept = (status.ravel() == 1) & (back_status.ravel() == 1) & (slip < _FLOW_SLIP)
+        if int(kept.sum()) < 12:
+            out.append(0.0)
+            continue
+        src, dst = start[kept].reshape(-1, 2), np.asarray(moved)[kept].reshape(-1, 2)
+        matrix, _ = cv2.findHomography(src, dst, 0)
+        if matrix is None:
+            out.append(0.0)
+            continue
+        mapped = cv2.perspectiveTransform(src.reshape(-1, 1, 2), matrix).reshape(-1, 2)
+        out.append(float(np.linalg.norm(mapped - dst, axis=1).mean()))
+    return out
+
+
+# Eye patch: along the corners, 1.4 corner distances long and 0.7 high, 28x14 pixels.
+_PATCH = (28, 14)
+_PATCH_LONG, _PATCH_HIGH = 1.4, 0.7
+
+
+def eye_patches(grey: npt.NDArray[np.uint8], landmarks: Points) -> npt.NDArray[np.float32]:
+    """The two eyes of a grey frame, each cut along its corners, from 5-point landmarks.
+
+    Args:
+        grey: The grey frame (or a crop) the landmarks are in.
+        landmarks: (5, 2) dlib 5-point landmarks, in ``grey``'s pixels.
+
+    Returns:
+        (2, 14, 28) ``float32`` patches, upright whatever the roll of the head.
+    """
+    import cv2  # noqa: PLC0415 - keep `import biometrics` cheap
+
+    width, height = _PATCH
+    patches = []
+    for corners in (landmarks[0:2], landmarks[2:4]):
+        centre = corners.mean(axis=0)
+        axis = corners[1] - corners[0]
+        if axis[0] < 0:
+            axis = -axis
+        span = max(float(np.hypot(*axis)), 1e-6)
+        unit = axis / span
+        normal = np.array([-unit[1], unit[0]])
+        along, across = unit * span * _PATCH_LONG / width, normal * span * _PATCH_HIGH / height
+        # Patch pixel (u, v) -> frame pixel: centre + (u - w/2) * along + (v - h/2) * across.
+        offset = centre - along * width / 2 - across * height / 2
+        matrix = np.array([[along[0], across[0], offset[0]], [along[1], across[1], offset[1]]])
+        patch = cv2.warpAffine(
+            grey,
+            matrix,
+            (width, height),
+            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+            borderMode=cv2.BORDER_REPLICATE,
+        )
+        patches.append(np.asarray(patch, dtype=np.float32))
+    return np.stack(patches)
+
+
+def _openness(patches: npt.NDArray[np.float32]) -> float:
+    """Contrast of both eye patches: the standard deviation of their grey levels, averaged."""
+    return float(np.mean([patch.std() for patch in patches]))
+
+
+def closure_strength(sequence: list[npt.NDArray[np.float32]]) -> float:
+    """How far the eyes closed in a sequence: 1 - (lowest eye contrast / typical contrast).
+
+    Args:
+        sequence: :func:`eye_patches` of one face across frames.
+
+    Returns:
+        0 for eyes that stay as they are; larger when the lids cover the eyes in a frame.
+    """
+    values = np.array([_openness(patches) for patches in sequence])
+    typical = float(np.median(values))
+    if typical <= 1e-9:
+        return 0.0
+    return float(max(0.0, 1.0 - values.min() / typical))
 
 
 def moire_score(grey: npt.NDArray[np.uint8]) -> float:

@@ -4,18 +4,59 @@ dlib and face_recognition_models are imported on first use only, so that importi
 ``biometrics`` (and starting the CLI) stays cheap. The models are loaded once per
 process and shared; dlib's detectors and predictors are safe to call from one thread at
 a time, which is how the gate agent's worker uses them.
+
+Every model a default path loads is licence-clean (docs/models.md lists them with their
+sources and licences). Alignment uses dlib's 5-point landmark model. The 68-point model
+is trained on iBUG 300-W, whose licence excludes commercial use: it is loaded only when an
+operator opts in with ``PORTGATE_FACE_LANDMARKS=68`` (:func:`alignment_points`), and its
+loading logs a warning naming that licence.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import pickle
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-__all__ = ["dlib_build_info", "encoder_model_id", "load_dlib", "model_path"]
+__all__ = [
+    "LANDMARKS_ENV",
+    "alignment_points",
+    "dlib_build_info",
+    "encoder_model_id",
+    "load_dlib",
+    "model_path",
+]
+
+logger = logging.getLogger(__name__)
+
+# The opt-in for the 68-point landmark model (docs/models.md): "5" (default) or "68".
+LANDMARKS_ENV = "PORTGATE_FACE_LANDMARKS"
+_IBUG_WARNING = (
+    "loading dlib's 68-point landmark model (shape_predictor_68_face_landmarks.dat): it is "
+    "trained on the iBUG 300-W data set, whose licence excludes commercial use; opt-in only "
+    f"({LANDMARKS_ENV}=68 or landmark_points=68, docs/models.md)"
+)
+
+
+def alignment_points() -> Literal[5, 68]:
+    """The landmark model the default pipelines align and track with.
+
+    5 (dlib's licence-clean 5-point model) unless the operator sets
+    ``PORTGATE_FACE_LANDMARKS=68``; read on every call, so a test or a process can switch.
+
+    Raises:
+        ValueError: If the variable holds anything but 5 or 68.
+    """
+    value = os.environ.get(LANDMARKS_ENV, "5").strip() or "5"
+    if value == "5":
+        return 5
+    if value == "68":
+        return 68
+    raise ValueError(f"{LANDMARKS_ENV} must be 5 or 68, not {value!r}")
 
 
 def load_dlib() -> Any:
@@ -70,6 +111,8 @@ def shape_predictor(points: int) -> Any:
     """Return the shared dlib landmark predictor with 5 or 68 points."""
     if points not in (5, 68):
         raise ValueError(f"landmark model must have 5 or 68 points, not {points}")
+    if points == 68:
+        logger.warning(_IBUG_WARNING)
     return load_dlib().shape_predictor(str(model_path(f"shape_{points}")))
 
 
@@ -133,5 +176,4 @@ def encoder_model_id() -> str:
     Recorded with every face decision (the access event's ``face_model``), so a decision
     can be traced to the model that made it; change it with the gate's face pipeline.
     """
-    # The gate's face stream aligns with the 68-point landmarks (biometrics.face_stream).
-    return "dlib_resnet_v1/68pt"
+    return f"dlib_resnet_v1/{alignment_points()}pt"

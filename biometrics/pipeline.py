@@ -7,9 +7,9 @@ Two presets:
   core with the dlib-bin wheel).
 * :data:`ENROLLMENT_PIPELINE` — careful, for enrollment photos and ``portgate faces
   compare``: HOG, then HOG with one upsample for small faces, then dlib's CNN detector as
-  a last resort; 68 landmarks for alignment; the chip and its mirror image encoded and
-  averaged. On the LFW dev fold this raised genuine accepts at 0.1% false accepts from
-  about 91% to about 93-94% (docs/biometrics.md).
+  a last resort; the configured alignment (dlib's licence-clean 5-point model unless an
+  operator opted in to the 68-point one, docs/models.md); the chip and its mirror image
+  encoded and averaged (docs/biometrics.md has the figures).
 """
 
 from __future__ import annotations
@@ -86,5 +86,5 @@ ENROLLMENT_PIPELINE = FacePipeline(
             CnnDetector(upsample=1, max_width=400),
         )
     ),
-    encoder=FaceEncoder(landmark_points=68, num_jitters=1, flip=True),
+    encoder=FaceEncoder(landmark_points=None, num_jitters=1, flip=True),
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -57,6 +58,11 @@ class StreamSettings(BaseModel):
     mirror_average: bool = Field(
         default=True, description="Average a followed face with its mirrored previous encoding."
     )
+    landmark_points: Literal[5, 68] | None = Field(
+        default=None,
+        description="Landmark model for alignment and liveness: None, the configured one "
+        "(biometrics.models.alignment_points: 5 unless PORTGATE_FACE_LANDMARKS=68).",
+    )
     scan_face_px: int | None = Field(
         default=None,
         ge=80,
@@ -78,7 +84,7 @@ BURST_STREAM = StreamSettings(
 )
 
 # The agent's liveness window after a credential (gate_agent.face.window): frames fed one by
-# one as the camera delivers them, each searched whole in RGB at max_width with the 68
+# one as the camera delivers them, each searched whole in RGB at max_width with the
 # landmarks (exactly BURST_STREAM's boxes and landmarks, which the liveness thresholds were
 # calibrated on), encoded in the first two frames only. Measured with bench/bench_liveness.py
 # --window (docs/biometrics.md): attack acceptance 2/120 = 1.7% and live rejection 0/40 on
@@ -99,7 +105,7 @@ class StreamFace:
 
     Attributes:
         box: Where it is, in frame pixels.
-        landmarks: Its 68 landmarks, (68, 2) (x, y) frame pixels.
+        landmarks: Its landmarks, (5, 2) (or (68, 2) where opted in), (x, y) frame pixels.
         encoding: The 128-d ``float32`` encoding (mirror-averaged once followed).
         grey_face: The grey pixels inside ``box`` (the liveness check's texture cue).
         followed: Whether it continues a face of the previous frame.
@@ -108,6 +114,7 @@ class StreamFace:
         reused: Frames in a row this encoding was kept (0: encoded from this frame).
         anchor: The landmarks of the frame the encoding comes from.
         averaged: Whether ``encoding`` averages a chip and a mirrored chip.
+        eyes: With 5 landmarks, the eye patches the liveness blink cue reads.
     """
 
     box: FaceBox
@@ -120,10 +127,11 @@ class StreamFace:
     reused: int = 0
     anchor: npt.NDArray[np.float64] | None = field(default=None, repr=False)
     averaged: bool = False
+    eyes: npt.NDArray[np.float32] | None = field(default=None, repr=False)
 
     def liveness_track(self) -> FaceTrack:
         """This face as one step of a liveness track."""
-        return FaceTrack(landmarks=self.landmarks, grey_face=self.grey_face)
+        return FaceTrack(landmarks=self.landmarks, grey_face=self.grey_face, eyes=self.eyes)
 
 
 @dataclass

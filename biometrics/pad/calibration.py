@@ -3,7 +3,8 @@
 ``calibrate`` splits judged sessions into a part to fit on and a held-out part (per label,
 by subject pseudonym where one is given, else by session; a stable hash of the name picks
 the held-out ones, so a rerun splits the same way), fits the thresholds of the existing
-cues (``max_moire`` for screen texture, ``min_nonrigid`` and ``min_blink`` for motion; no
+cues (``max_moire`` for screen texture, ``min_flow_residual`` and ``min_closure`` for motion
+with the 5-point model, ``min_nonrigid`` and ``min_blink`` with the 68-point one; no
 new model) on the first part, and measures the fitted and the default thresholds on the
 held-out part. The fit keeps BPCER <= 5 % on the part it sees and, within that, lowers
 the worst species' APCER. Everything is re-judged from the cues the windows kept
@@ -198,16 +199,24 @@ def _candidates(judged: Sequence[JudgedSession], cue: str, default: float) -> li
     return sorted({default, *(float(v) for v in grid)})
 
 
+def _motion_fields(judged: Sequence[JudgedSession]) -> tuple[str, str]:
+    """The settings the motion cues are judged by: 5-point cues (flow, eye closure) or 68."""
+    five = any(v.details.get("landmarks") == 5.0 for j in judged for v in j.windows)
+    return ("min_flow_residual", "min_closure") if five else ("min_nonrigid", "min_blink")
+
+
 def _fit(
     judged: Sequence[JudgedSession], base: LivenessSettings, max_bpcer: float
 ) -> LivenessSettings:
     best: tuple[tuple[float, ...], LivenessSettings] | None = None
+    parallax_field, blink_field = _motion_fields(judged)
+    base_parallax, base_blink = getattr(base, parallax_field), getattr(base, blink_field)
     moire = [m * 1.0001 for m in _candidates(judged, "moire", base.max_moire)]
-    nonrigid = _candidates(judged, "nonrigid", base.min_nonrigid)
-    blink = [min(b, 1.0) for b in _candidates(judged, "blink", base.min_blink)]
-    for max_moire, min_nonrigid, min_blink in itertools.product(moire, nonrigid, blink):
+    nonrigid = _candidates(judged, "nonrigid", base_parallax)
+    blink = [min(b, 1.0) for b in _candidates(judged, "blink", base_blink)]
+    for max_moire, parallax, blinked in itertools.product(moire, nonrigid, blink):
         settings = base.model_copy(
-            update={"max_moire": max_moire, "min_nonrigid": min_nonrigid, "min_blink": min_blink}
+            update={"max_moire": max_moire, parallax_field: parallax, blink_field: blinked}
         )
         report = pad_report(rejudge_all(judged, settings), max_bpcer)
         rates = [s.rate for s in report.species]
@@ -216,8 +225,8 @@ def _fit(
         # last, the candidate nearest the defaults (the fit moves only as far as it must).
         distance = (
             abs(math.log(max_moire / base.max_moire))
-            + abs(math.log(min_nonrigid / base.min_nonrigid))
-            + abs(math.log(min_blink / base.min_blink))
+            + abs(math.log(parallax / base_parallax))
+            + abs(math.log(blinked / base_blink))
         )
         key = (float(bpcer > max_bpcer), report.apcer, sum(rates) / len(rates), bpcer, distance)
         if best is None or key < best[0]:

@@ -3,7 +3,7 @@
 Detection is the enrollment pipeline's HOG cascade without its last resort, dlib's CNN
 detector: on two cores the CNN takes about 8 s on a photo without a face, which is no
 "immediate" feedback, and a desk photo that HOG cannot find (turned away, tiny, dark) is
-not a good enrollment photo anyway. Encoding is the enrollment pipeline's (68 landmarks,
+not a good enrollment photo anyway. Encoding is the enrollment pipeline's (5 landmarks by default,
 mirrored chip averaged).
 
 dlib's models are shared and safe for one thread at a time, and FastAPI runs sync routes
@@ -99,7 +99,7 @@ def analyse_photo(image: npt.NDArray[np.uint8]) -> PhotoAnalysis:
     """Detect, check and (when the photo is good) encode the subject's face.
 
     The cheap checks run first, so a bad photo costs no encoding; the head pose needs the
-    68 landmarks the encoder computes, so it is judged last.
+    landmarks the encoder computes, so it is judged last.
     """
     pipeline = DESK_PIPELINE
     with _LOCK:

@@ -4,7 +4,7 @@ Frames from the camera are BGR (OpenCV). dlib's models are loaded on first use a
 the decision worker, the tracker and the presearch threads use them one at a time (`_DLIB`).
 
 A burst (the frames after a credential, or a track's frames) goes through one
-`biometrics.FaceStream` (`BURST_STREAM`): the subject's face aligned with 68 landmarks in
+`biometrics.FaceStream` (`BURST_STREAM`): the subject's face aligned with 5 landmarks in
 every frame, encoded twice (a chip, then the next frame's mirrored chip, averaged: the
 enrollment alignment); the verifier and the liveness check share that work (`_BurstFaces`).
 A track's liveness judges the track's own face (`BiometricLiveness.check_track`).
@@ -302,7 +302,7 @@ class BiometricFaceObserver:
     Args:
         pipeline: A `FacePipeline` to run on each frame on its own; None (the default): a
             `FaceStream` that follows faces from frame to frame (one encoding per face and
-            frame at most, 68-point alignment averaged with the mirrored chip of the frame
+            frame at most, the enrollment alignment averaged with the mirrored chip of the frame
             before, as enrollment does).
         max_faces: Faces encoded per frame, at most (largest first; each costs an encoding).
     """

@@ -16,6 +16,9 @@ from biometrics import (
 from biometrics.liveness import FaceTrack, assess_liveness
 from biometrics.liveness_cues import (
     blink_strength,
+    closure_strength,
+    eye_patches,
+    flow_residuals,
     moire_score,
     nonrigid_residual,
     nonrigid_residuals,
@@ -185,3 +188,64 @@ def test_ring_peak_equals_a_ring_by_ring_median_loop() -> None:
     assert ring_peak(spectrum) == 0.0
     spectrum[64 * 128 + 64 + 30] = 5.0
     assert ring_peak(spectrum) == 5.0
+
+
+def _five_points(nose_x: float = 150.0) -> np.ndarray:
+    # dlib's 5-point order: one eye's two corners, the other eye's two, the nose base.
+    return np.array([[100, 120], [124, 120], [200, 120], [176, 120], [nose_x, 175]], float)
+
+
+def _texture(rng: np.random.Generator) -> np.ndarray:
+    noise = cv2.GaussianBlur(rng.uniform(0, 255, (160, 160)), (0, 0), 2.5)
+    return cv2.normalize(noise, None, 20, 235, cv2.NORM_MINMAX).astype(np.uint8)
+
+
+def test_flow_residual_ignores_plane_motion_but_sees_a_part_moving() -> None:
+    face = _texture(np.random.default_rng(10))
+    tilt = np.array([[1.03, 0.04, 2.0], [-0.02, 0.98, -1.5], [1e-4, -5e-5, 1.0]])
+    plane = [cv2.warpPerspective(face, tilt * (1 + k / 40), (160, 160)) for k in range(4)]
+    # Crops of other sizes and offsets, as the detector's boxes are: a shift and a scale.
+    crops = [p[10 + k : 150 - k, 8 + k : 152 - 2 * k] for k, p in enumerate(plane)]
+    assert max(flow_residuals(crops)) < 0.3
+    moved = face.copy()
+    moved[60:110, 55:105] = face[60:110, 47:97]  # a "nose" 8 px to the side, the rest still
+    assert max(flow_residuals([face, moved])) > LivenessSettings().min_flow_residual
+    assert flow_residuals([face]) == []
+    assert flow_residuals([np.full((80, 80), 90, np.uint8)] * 3) == [0.0, 0.0]  # no texture
+
+
+def test_eye_patches_lose_contrast_when_the_lids_close() -> None:
+    rng = np.random.default_rng(8)
+    grey = np.full((240, 300), 150, np.uint8)
+    points = _five_points()
+    shut = grey.copy()
+    for x0 in (100, 176):  # an iris between the corners, and a bright sclera around it
+        cv2.rectangle(grey, (x0 + 2, 114), (x0 + 22, 126), 230, -1)
+        cv2.circle(grey, (x0 + 12, 120), 6, 30, -1)
+    noisy = [np.clip(g + rng.normal(0, 2, g.shape), 0, 255).astype(np.uint8) for g in (grey, shut)]
+    open_eyes, closed = (eye_patches(g, points) for g in noisy)
+    assert open_eyes.shape == (2, 14, 28) and open_eyes.dtype == np.float32
+    assert closure_strength([open_eyes, open_eyes, open_eyes]) == 0.0
+    assert closure_strength([open_eyes, closed, open_eyes]) > 0.8
+
+
+def test_assess_liveness_with_five_points() -> None:
+    rng = np.random.default_rng(9)
+    face = cv2.GaussianBlur(rng.uniform(0, 255, (120, 120)), (0, 0), 5).astype(np.uint8)
+    eyes = np.stack([rng.uniform(0, 255, (14, 28))] * 2).astype(np.float32)
+    settings = LivenessSettings()
+    rigid = [FaceTrack(_five_points() + [3.0 * k, 2.0 * k], face, eyes) for k in range(6)]
+    verdict = assess_liveness(rigid, settings)
+    assert verdict.reason == LivenessReason.RIGID_MOTION and verdict.details["nonrigid"] < 0.1
+    texture = _texture(rng)
+    turning = []
+    for k, track in enumerate(rigid):
+        moved = texture.copy()
+        moved[50:120, 45:115] = texture[50:120, 45 - 8 * (k % 3) : 115 - 8 * (k % 3)]
+        turning.append(FaceTrack(track.landmarks, moved, eyes))
+    assert assess_liveness(turning, settings).passed
+    blinking = [
+        FaceTrack(t.landmarks, face, eyes * (0.2 if k == 3 else 1.0)) for k, t in enumerate(rigid)
+    ]
+    verdict = assess_liveness(blinking, settings)
+    assert verdict.passed and verdict.details["blink"] > 0.7

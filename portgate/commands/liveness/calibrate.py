@@ -29,7 +29,7 @@ from portgate.commands.liveness.common import (
 
 __all__ = ["calibrate_command"]
 
-_FITTED = ("max_moire", "min_nonrigid", "min_blink")
+_FITTED = ("max_moire", "min_flow_residual", "min_closure", "min_nonrigid", "min_blink")
 
 
 def _print_text(result: CalibrationResult, out: Path) -> None:
@@ -40,7 +40,7 @@ def _print_text(result: CalibrationResult, out: Path) -> None:
     default = LivenessSettings()
     for name in _FITTED:
         fitted = getattr(result.settings, name)
-        typer.echo(f"  {name:13s} {getattr(default, name):.4f} -> {fitted:.4f}")
+        typer.echo(f"  {name:17s} {getattr(default, name):.4f} -> {fitted:.4f}")
     typer.echo("held out, fitted thresholds:")
     for line in report_text(result.held_out):
         typer.echo(f"  {line}")
