@@ -59,8 +59,8 @@ app.add_typer(visitors_commands.app, name="visitors")
 app.add_typer(watchlist.app, name="watchlist")
 app.add_typer(baseline_commands.app, name="baseline")
 app.add_typer(liveness.app, name="liveness")
-# Incidents as STIX; the sharing room's `community` commands join this group on merge.
-app.add_typer(community_stix.app, name="community")
+# Incidents go out and come in as STIX bundles beside the sharing commands.
+community_stix.add_stix_commands(community.app)
 
 
 def main() -> None:

@@ -19,9 +19,8 @@ from central_api.incidents.tlp import Tlp, parse_tlp
 from portgate.commands.sync_notices import cli_change
 from portgate.commands.users import cli_actor
 
-__all__ = ["add_stix_commands", "app"]
+__all__ = ["add_stix_commands"]
 
-app = typer.Typer(help="The port community: incident reports in and out.", no_args_is_help=True)
 
 Stix = Annotated[bool, typer.Option("--stix", help="STIX 2.1 (the one format there is).")]
 
@@ -115,9 +114,6 @@ def import_command(
 
 
 def add_stix_commands(group: typer.Typer) -> None:
-    """Put `export` and `import` on `group` (this module's own, or the sharing room's)."""
+    """Put `export` and `import` on `group` (`portgate community`)."""
     group.command("export")(export_command)
     group.command("import")(import_command)
-
-
-add_stix_commands(app)
