@@ -162,24 +162,29 @@ def create_app(
         docs_url="/docs" if settings.public_docs else None,
         redoc_url=None,
     )
+    _install_state(app, settings, engine=engine, server=server)
+    app.state.bus = bus
+    app.state.ingest = worker
+    _install_routes(app)
+    _install_handlers(app)
+    _install_body_limit(app)
+    app.add_middleware(SecurityHeaders, docs_paths=frozenset({"/docs", "/docs/oauth2-redirect"}))
+    return app
+
+
+def _install_state(app: FastAPI, settings: Settings, *, engine: Engine, server: bool) -> None:
+    """What the routes read from `app.state`, besides the bus and the ingest worker."""
     app.state.settings = settings
     app.state.engine = engine
     app.state.read_engine = read_engine_of(engine)
     # Warm decisions read their live state on the event loop (PostgreSQL).
     app.state.live_reader = LiveReader(conninfo_of(engine)) if is_postgres(engine) else None
-    app.state.bus = bus
-    app.state.ingest = worker
     # Failed logins, per account and address, counted in the database for every worker.
     app.state.login_throttle = LoginThrottle(SqlThrottleStorage(engine))
     app.state.decision_cache = DecisionCache(
         preload=partial(preload_decision_inputs, engine=engine), freeze_gc=server
     )
     app.state.replica_delta_cache = SiteDeltaCache()  # one delta build per site and change
-    _install_routes(app)
-    _install_handlers(app)
-    _install_body_limit(app)
-    app.add_middleware(SecurityHeaders, docs_paths=frozenset({"/docs", "/docs/oauth2-redirect"}))
-    return app
 
 
 def _install_routes(app: FastAPI) -> None:
