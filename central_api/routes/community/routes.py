@@ -6,6 +6,7 @@ admins; sharing a ban or its lift is the port authority's, like the ban itself. 
 shared is published by the community worker from the outgoing log.
 """
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -99,6 +100,15 @@ def status(session: SessionDep, user: AdminUser) -> SharingStatus:
     return sharing_status(session)
 
 
+def _share(
+    session: Session, settings: Settings, build: Callable[[Session, CommunityKeys], SharedItem]
+) -> SharedItem:
+    """Build and log one item with this installation's keys, and commit."""
+    item = build(session, _keys(session, settings))
+    session.commit()
+    return item
+
+
 @router.post("/share/ban/{ban_id}", response_model=SharedItem, status_code=201)
 def share_a_ban(
     ban_id: IdPath,
@@ -108,17 +118,12 @@ def share_a_ban(
     user: AuthorityUser,
 ) -> SharedItem:
     """Share an active port ban with the community (its person by identity reference)."""
-    keys = _keys(session, settings)
-    item = share_ban(
+    to, actor = tuple(body.recipients), f"user:{user.username}"
+    return _share(
         session,
-        keys,
-        ban_id=ban_id,
-        tlp=body.tlp,
-        recipients=tuple(body.recipients),
-        actor=f"user:{user.username}",
+        settings,
+        lambda s, keys: share_ban(s, keys, ban_id=ban_id, tlp=body.tlp, recipients=to, actor=actor),
     )
-    session.commit()
-    return item
 
 
 @router.post("/share/lift/{ban_id}", response_model=SharedItem, status_code=201)
@@ -130,17 +135,14 @@ def share_a_lift(
     user: AuthorityUser,
 ) -> SharedItem:
     """Share that a shared port ban was lifted."""
-    keys = _keys(session, settings)
-    item = share_ban_lift(
+    to, actor = tuple(body.recipients), f"user:{user.username}"
+    return _share(
         session,
-        keys,
-        ban_id=ban_id,
-        tlp=body.tlp,
-        recipients=tuple(body.recipients),
-        actor=f"user:{user.username}",
+        settings,
+        lambda s, keys: share_ban_lift(
+            s, keys, ban_id=ban_id, tlp=body.tlp, recipients=to, actor=actor
+        ),
     )
-    session.commit()
-    return item
 
 
 class IncidentShareBody(BaseModel):
@@ -158,13 +160,11 @@ def share_an_incident(
     user: OperatorUser,
 ) -> SharedItem:
     """Share a filed incident report of ours under its own TLP 2.0 label."""
-    keys = _keys(session, settings)
-    item = share_incident(
+    to, actor = tuple(body.recipients), f"user:{user.username}"
+    return _share(
         session,
-        keys,
-        incident_id=incident_id,
-        recipients=tuple(body.recipients),
-        actor=f"user:{user.username}",
+        settings,
+        lambda s, keys: share_incident(
+            s, keys, incident_id=incident_id, recipients=to, actor=actor
+        ),
     )
-    session.commit()
-    return item

@@ -6,6 +6,7 @@ Writes the database at DATABASE_URL directly, audited as the operating-system us
 community worker publishes it (and members that were away fetch it from the feed).
 """
 
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
@@ -14,7 +15,9 @@ from sqlmodel import Session
 from central_api.community.bans import share_ban, share_ban_lift
 from central_api.community.companies import share_company_status
 from central_api.community.envelope import ItemKind, SharedItem, Tlp
+from central_api.community.incidents import share_incident
 from central_api.community.members import (
+    CommunityKeys,
     add_member,
     get_member,
     init_community,
@@ -202,8 +205,12 @@ def ref_command(
         typer.echo(f"person {person_id}: identity reference set; {applied} shared ban(s) applied")
 
 
-def _shared(session: Session, item: SharedItem) -> None:
-    session.commit()
+def _share(what: str, build: Callable[[Session, CommunityKeys], SharedItem]) -> None:
+    """Build and log one item in an audited change, commit, and say what was shared."""
+    seal_key = _seal_key(f"share {what}")
+    with cli_change(f"community share {what}") as session:
+        item = build(session, load_keys(session=session, seal_key=seal_key))
+        session.commit()
     typer.echo(
         f"shared {item.kind} #{item.sequence} as {item.tlp}"
         + (f" to {', '.join(item.recipients)}" if item.recipients else "")
@@ -217,15 +224,13 @@ def share_ban_command(
     to: ToOption = None,
 ) -> None:
     """Share an active port ban (its person by identity reference only)."""
-    seal_key = _seal_key("share ban")
-    with cli_change("community share ban") as session:
-        keys = load_keys(session=session, seal_key=seal_key)
-        _shared(
-            session,
-            share_ban(
-                session, keys, ban_id=ban_id, tlp=tlp, recipients=tuple(to or ()), actor=cli_actor()
-            ),
-        )
+    recipients, actor = tuple(to or ()), cli_actor()
+    _share(
+        "ban",
+        lambda session, keys: share_ban(
+            session, keys, ban_id=ban_id, tlp=tlp, recipients=recipients, actor=actor
+        ),
+    )
 
 
 @share_app.command("lift")
@@ -235,15 +240,13 @@ def share_lift_command(
     to: ToOption = None,
 ) -> None:
     """Share that a shared ban was lifted."""
-    seal_key = _seal_key("share lift")
-    with cli_change("community share lift") as session:
-        keys = load_keys(session=session, seal_key=seal_key)
-        _shared(
-            session,
-            share_ban_lift(
-                session, keys, ban_id=ban_id, tlp=tlp, recipients=tuple(to or ()), actor=cli_actor()
-            ),
-        )
+    recipients, actor = tuple(to or ()), cli_actor()
+    _share(
+        "lift",
+        lambda session, keys: share_ban_lift(
+            session, keys, ban_id=ban_id, tlp=tlp, recipients=recipients, actor=actor
+        ),
+    )
 
 
 @share_app.command("company")
@@ -253,17 +256,25 @@ def share_company_command(
     to: ToOption = None,
 ) -> None:
     """Share a company's current status (by its name)."""
-    seal_key = _seal_key("share company")
-    with cli_change("community share company") as session:
-        keys = load_keys(session=session, seal_key=seal_key)
-        _shared(
-            session,
-            share_company_status(
-                session,
-                keys,
-                company=company,
-                tlp=tlp,
-                recipients=tuple(to or ()),
-                actor=cli_actor(),
-            ),
-        )
+    recipients, actor = tuple(to or ()), cli_actor()
+    _share(
+        "company",
+        lambda session, keys: share_company_status(
+            session, keys, company=company, tlp=tlp, recipients=recipients, actor=actor
+        ),
+    )
+
+
+@share_app.command("incident")
+def share_incident_command(
+    incident_id: Annotated[str, typer.Argument(help="A filed incident report's id.")],
+    to: ToOption = None,
+) -> None:
+    """Share a filed incident report under its own TLP 2.0 label (AMBER+STRICT, RED: --to)."""
+    recipients, actor = tuple(to or ()), cli_actor()
+    _share(
+        "incident",
+        lambda session, keys: share_incident(
+            session, keys, incident_id=incident_id, recipients=recipients, actor=actor
+        ),
+    )

@@ -5,11 +5,13 @@ hub and terminal B receive the payload as the bus would carry it (the transport 
 hub broker's ACL are tested in tests/integration/test_community_sharing.py).
 """
 
+import base64
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
+from typer.testing import CliRunner
 
 from central_api.community.incidents import share_incident
 from central_api.community.receive import ReceiveStatus, receive_payload
@@ -18,8 +20,9 @@ from central_api.errors import InvalidError
 from central_api.incidents.store import Reporter, create_incident
 from central_api.incidents.tables import Incident, IncidentCreate, IncidentKind
 from central_api.incidents.tlp import Tlp
+from portgate.cli import app as cli
 from testkit.api.world import World
-from testkit.community import keys_of
+from testkit.community import SEAL_KEY, keys_of
 
 REPORTER = Reporter(username="op-a", site_id=None, pseudonym_key=b"k" * 32, actor="test")
 
@@ -90,3 +93,19 @@ def test_a_draft_or_a_received_report_is_not_shared_and_nothing_is_logged(
     with Session(community) as session, pytest.raises(InvalidError, match="term-a"):
         share_incident(session, keys_of(community), incident_id=received.id, actor="test")
     assert before == 1
+
+
+def test_the_command_line_shares_a_filed_report_and_refuses_a_draft(
+    community: Engine, engine: Engine, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PORTGATE_TEMPLATE_KEY", base64.b64encode(SEAL_KEY).decode())
+    monkeypatch.setenv("PORTGATE_DEV_MODE", "1")
+    monkeypatch.delenv("MQTT_URL", raising=False)
+    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    draft = filed(engine, world, Tlp.AMBER_STRICT, file=False)
+    refused = CliRunner().invoke(cli, ["community", "share", "incident", draft])
+    assert refused.exit_code == 1 and "draft" in refused.output
+    report = filed(engine, world, Tlp.AMBER_STRICT)
+    shared = CliRunner().invoke(cli, ["community", "share", "incident", report])
+    assert shared.exit_code == 0, shared.output
+    assert "as TLP:AMBER+STRICT to hub" in shared.output
