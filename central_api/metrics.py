@@ -7,6 +7,7 @@ samples to files there and `/metrics`, whichever worker answers, adds up all wor
 """
 
 import os
+from collections.abc import Iterator, Sequence
 
 from prometheus_client import (
     CollectorRegistry,
@@ -16,6 +17,8 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 __all__ = [
     "ALARMS_TOTAL",
@@ -27,6 +30,7 @@ __all__ = [
     "INGEST_QUEUE",
     "INGEST_REJECTED_TOTAL",
     "MULTIPROC_ENV",
+    "UnacknowledgedAlarms",
     "exposition",
 ]
 
@@ -65,10 +69,46 @@ INGEST_QUEUE = Gauge(
 )
 
 
-def exposition() -> bytes:
-    """The Prometheus text of this process, or of all workers in multiprocess mode."""
+class UnacknowledgedAlarms(Collector):
+    """Alarms no operator has acknowledged yet, per site: how many, and the oldest's age.
+
+    Read from the database at each scrape (the same for every worker), so it is built by
+    the `/metrics` route with the figures of its query.
+
+    Args:
+        open_alarms: (site, count, age of the oldest in seconds) per site with one open.
+    """
+
+    def __init__(self, open_alarms: Sequence[tuple[str, int, float]]) -> None:
+        self._open = open_alarms
+
+    def collect(self) -> Iterator[Metric]:
+        """The two gauges, one sample per site with an open alarm."""
+        count = GaugeMetricFamily(
+            "portgate_alarms_unacknowledged", "Alarms not acknowledged yet.", labels=["site"]
+        )
+        oldest = GaugeMetricFamily(
+            "portgate_alarm_oldest_unacknowledged_seconds",
+            "Age of the oldest alarm not acknowledged yet (since it was raised).",
+            labels=["site"],
+        )
+        for site, number, age_s in self._open:
+            count.add_metric([site], float(number))
+            oldest.add_metric([site], max(age_s, 0.0))
+        yield count
+        yield oldest
+
+
+def exposition(extra: Collector | None = None) -> bytes:
+    """The Prometheus text of this process, or of all workers in multiprocess mode.
+
+    Args:
+        extra: Figures read for this scrape only (not kept in any registry).
+    """
     if os.environ.get(MULTIPROC_ENV):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-        return generate_latest(registry)
-    return generate_latest()
+        text = generate_latest(registry)
+    else:
+        text = generate_latest()
+    return text + generate_latest(extra) if extra is not None else text

@@ -26,6 +26,7 @@ __all__ = [
     "GpioLanePins",
     "HardwareConfig",
     "LaneConfig",
+    "MetricsConfig",
     "MqttConfig",
     "OsdpConfig",
     "OsdpReaderConfig",
@@ -168,6 +169,15 @@ HardwareConfig = Annotated[
 ]
 
 
+class MetricsConfig(_Strict):
+    """The bridge's Prometheus endpoint (docs/production.md, monitoring); off by default."""
+
+    host: str = Field("127.0.0.1", description="Address /metrics listens on.")
+    port: Annotated[int, Field(ge=0, le=65535)] | None = Field(
+        None, description="Port of /metrics; none: not served."
+    )
+
+
 class BridgeConfig(_Strict):
     """A firmware bridge: one gate's turnstiles and readers on MQTT."""
 
@@ -213,6 +223,7 @@ class BridgeConfig(_Strict):
         description="File touched by the worker loop about once a second "
         "(container healthcheck: portgate health --heartbeat FILE).",
     )
+    metrics: MetricsConfig = Field(default_factory=MetricsConfig)
 
     @field_validator("site", "gate")
     @classmethod

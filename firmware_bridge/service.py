@@ -49,6 +49,7 @@ from firmware_bridge.drivers.base import (
 )
 from firmware_bridge.gate_machine import GateMachine, GateSnapshot, LaneSpec
 from firmware_bridge.lane_machine import Actuate, Effect, ReportPassage
+from firmware_bridge.metrics import BridgeMetrics
 from firmware_bridge.publisher import GatePublisher
 from firmware_bridge.run_marker import clear_running, mark_running
 from firmware_bridge.watchdog import Watchdog
@@ -108,11 +109,18 @@ class Bridge:
         self._thread: threading.Thread | None = None
         self.drops: Counter[str] = Counter()
         self.actuations = 0
+        # Counted by the worker, read by the metrics endpoint's scrapes.
+        self.card_reads = self.mqtt_connects = 0
+        self.readers: dict[str, bool] = {}
+        self.metrics = BridgeMetrics(
+            config.metrics, self, {"site": config.site, "gate": config.gate}
+        )
         self._last_heartbeat = float("-inf")
 
     # -- lifecycle --------------------------------------------------------------------------
     def start(self) -> None:
         """Restore the lanes' safe state, start drivers, the bus, the worker and the watchdog."""
+        self.metrics.start()  # first: a port in use stops the start before the hardware moves
         crashed = mark_running(self.config.state_dir)
         if crashed:
             logger.error("previous run did not stop cleanly: lanes locked, fault raised")
@@ -132,6 +140,7 @@ class Bridge:
     def stop(self) -> None:
         """Lock every lane, say offline, stop everything and clear the crash marker."""
         self._watchdog.stop()
+        self.metrics.stop()
         if self._thread is not None:
             self._inbox.put(None)
             self._thread.join(timeout=5)
@@ -187,6 +196,7 @@ class Bridge:
 
     def _handle(self, item: BusItem | DriverEvent) -> None:
         if isinstance(item, BusConnected):
+            self.mqtt_connects += 1
             self._bus.subscribe(self._out.subscriptions())
             self._out.publish_status(NodeState.ONLINE)
             self._published = None  # republish the retained state after every (re)connect
@@ -296,6 +306,8 @@ class Bridge:
         if not self._machine.has_lane(item.lane):
             self._drop("unknown_lane", f"card read on lane {item.lane}")
             return
+        self.card_reads += 1
+        self.readers[item.reader_id] = True
         try:
             self._out.credential(card=item.card, reader_id=item.reader_id, lane=item.lane)
         except ValidationError as exc:
@@ -310,6 +322,7 @@ class Bridge:
         if kind in (InputKind.READER_ONLINE, InputKind.READER_OFFLINE):
             online = kind is InputKind.READER_ONLINE
             reader_id = item.reader_id or "reader"
+            self.readers[reader_id] = online
             self._apply(self._machine.set_reader_online(reader_id=reader_id, online=online))
             return
         if item.lane is None or not self._machine.has_lane(item.lane):

@@ -35,6 +35,7 @@ from gate_agent.loop.inbox import InboxItem, Stop
 from gate_agent.loop.node import AGENT_VERSION, AgentTopics, offline_status
 from gate_agent.loop.state import LoopState
 from gate_agent.loop.workers import Workers, WorkQueue
+from gate_agent.monitor.endpoint import watch_agent
 from gate_agent.outbox.alarm_recorder import AlarmRecorder
 from gate_agent.outbox.delivery import Delivery
 from gate_agent.outbox.sender import OutboxSender
@@ -124,6 +125,7 @@ class AgentApp:
             alarms=alarms,
         )
         self._loop_thread: threading.Thread | None = None
+        self.metrics = watch_agent(config, self.agent, self.pump)
 
     def _build_face(
         self,
@@ -210,13 +212,13 @@ class AgentApp:
 
     def start(self) -> None:
         """Start every thread; the loop runs in its own thread."""
+        self.metrics.start()  # first: a port in use (OSError) stops the start cleanly
         self.workers.start()
         if self.pump is not None:
             self.pump.start()
-        if self.tracker is not None:
-            self.tracker.start()
-        if self.presearch is not None:
-            self.presearch.start()
+        for loop in (self.tracker, self.presearch):
+            if loop is not None:
+                loop.start()
         self.link.start()
         self._loop_thread = threading.Thread(target=self.agent.run, name="agent-loop", daemon=True)
         self._loop_thread.start()
@@ -235,14 +237,14 @@ class AgentApp:
         if self._loop_thread is not None:
             self._loop_thread.join(timeout=5.0)
         self.link.publish(self.agent.status_topic, encode_message(offline_status()), retain=True)
-        if self.tracker is not None:
-            self.tracker.stop()
-        if self.presearch is not None:
-            self.presearch.stop()
+        for loop in (self.tracker, self.presearch):
+            if loop is not None:
+                loop.stop()
         if self.pump is not None:
             self.pump.stop()
         self.workers.stop()
         self.link.stop()
+        self.metrics.stop()
         for client in self._clients:
             client.close()
         self.outbox.close()
@@ -260,10 +262,7 @@ def build_app(config: AgentConfig) -> AgentApp:
     observer: FaceObserver | None = None
     if config.camera is not None and config.face.enabled:
         # dlib is imported only for gates with a camera and a face step.
-        from gate_agent.face.biometrics import (
-            BiometricFaceObserver,
-            BiometricFaceVerifier,
-        )
+        from gate_agent.face.biometrics import BiometricFaceObserver, BiometricFaceVerifier
         from gate_agent.face.liveness_config import gate_liveness
 
         verifier = BiometricFaceVerifier(

@@ -33,6 +33,7 @@ __all__ = [
     "FileCameraConfig",
     "FolderCameraConfig",
     "LaneConfig",
+    "MetricsConfig",
     "MqttConfig",
     "OpenCVCameraConfig",
     "OutboxConfig",
@@ -266,6 +267,15 @@ class OutboxConfig(_Section):
     )
 
 
+class MetricsConfig(_Section):
+    """The agent's Prometheus endpoint (docs/production.md, monitoring); off by default."""
+
+    host: str = Field(default="127.0.0.1", description="Address /metrics listens on")
+    port: int | None = Field(
+        default=None, ge=0, le=65535, description="Port of /metrics; none: not served"
+    )
+
+
 class AgentConfig(_Section):
     """The whole agent config file."""
 
@@ -306,6 +316,9 @@ class AgentConfig(_Section):
         default=None,
         description="File the agent loop touches every few seconds "
         "(container healthcheck: portgate health --heartbeat FILE)",
+    )
+    metrics: MetricsConfig = Field(
+        default_factory=MetricsConfig, description="Prometheus metrics endpoint"
     )
     code_dedup_s: float = Field(
         default=4.0, ge=0, description="The same QR code seen again within this time is ignored"

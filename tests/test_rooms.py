@@ -20,6 +20,7 @@ ROOM_ORDER: dict[str, tuple[str, ...]] = {
         "outbox",
         "decision",
         "loop",
+        "monitor",
         "app",
         "service",
     ),

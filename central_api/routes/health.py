@@ -1,16 +1,18 @@
 """`/healthz` (anonymous) and `/metrics` (Prometheus; bearer token or an admin)."""
 
 import hmac
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel
-from sqlalchemy import text
+from sqlalchemy import func, text
+from sqlmodel import Session, col, select
 
 from central_api.deps import SessionDep, SettingsDep
-from central_api.metrics import exposition
-from central_api.models import Role
+from central_api.metrics import UnacknowledgedAlarms, exposition
+from central_api.models import Alarm, Role
 from central_api.security.auth import UserPrincipal, check_site_wide, require_role
 
 __all__ = ["MetricsAccess", "router"]
@@ -63,8 +65,21 @@ class MetricsAccess:
 
 
 @router.get("/metrics", response_class=Response)
-def metrics(caller: Annotated[str, Depends(MetricsAccess())]) -> Response:
-    """Prometheus text exposition."""
+def metrics(caller: Annotated[str, Depends(MetricsAccess())], session: SessionDep) -> Response:
+    """Prometheus text exposition, with the open alarms read from the database now."""
     if not caller:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED)
-    return Response(exposition(), media_type=CONTENT_TYPE_LATEST)
+    return Response(exposition(_open_alarms(session)), media_type=CONTENT_TYPE_LATEST)
+
+
+def _open_alarms(session: Session) -> UnacknowledgedAlarms:
+    """Per site, the alarms not acknowledged yet: how many and the oldest's age."""
+    rows = session.exec(
+        select(Alarm.site_id, func.count(), func.min(Alarm.raised_at))
+        .where(col(Alarm.acknowledged_at).is_(None))
+        .group_by(col(Alarm.site_id))
+    ).all()
+    now = datetime.now(UTC)
+    return UnacknowledgedAlarms(
+        [(site, int(count), (now - oldest).total_seconds()) for site, count, oldest in rows]
+    )

@@ -131,6 +131,8 @@ class Admission:
         self._opens = opens
         self._recorder = recorder
         self._tailgate = tailgate
+        # Called on the loop thread with each presentation's final verdict (metrics).
+        self.watchers: list[Callable[[PresentationDecided, Verdict], None]] = []
 
     def recover_drafts(self) -> int:
         """Turn the drafts of openings a previous run left open into events."""
@@ -226,6 +228,8 @@ class Admission:
         if verdict.granted and self._state.connected:
             # A one-time pass is spent only when the gate really opens for it.
             verdict = self._consume_pass(verdict)
+        for watch in self.watchers:
+            watch(item, verdict)
         for alarm in verdict.alarms:
             self._raise_alarm(alarm, verdict.reason.value, lane=item.presentation.lane)
         if verdict.granted and verdict.person_id is not None:

@@ -33,6 +33,7 @@ from gate_agent.camera.frame_pump import CodeSeen
 from gate_agent.config import AgentConfig
 from gate_agent.decision.admission import Admission
 from gate_agent.decision.decider import PresentationDecided, ReplicaView
+from gate_agent.decision.presentation import Verdict
 from gate_agent.face.identify import FaceIdentified
 from gate_agent.links.bus import (
     Bus,
@@ -128,6 +129,10 @@ class GateAgent:
             last_sync_at=self.replica.last_sync_at,
         )
 
+    def watch_decisions(self, watcher: Callable[[PresentationDecided, Verdict], None]) -> None:
+        """Call `watcher` on the loop thread with each presentation's final verdict."""
+        self._admission.watchers.append(watcher)
+
     @property
     def status_topic(self) -> str:
         """The agent's retained status topic."""
@@ -204,6 +209,7 @@ class GateAgent:
     def _on_connected(self) -> None:
         _log.info("MQTT connected")
         self.state.connected = True
+        self.state.mqtt_connects += 1
         self._disconnected_since = None
         self._bus.subscribe(self._topics.subscriptions())
         self._publish_status()

@@ -20,10 +20,12 @@ class LoopState:
         replica: The replica view decisions are made on.
         connected: The MQTT link is up.
         subscribed: The broker granted the agent's subscriptions.
+        mqtt_connects: How often the MQTT link came up (metrics: reconnects).
         drops: What the loop dropped or refused, by label.
     """
 
     replica: ReplicaView
     connected: bool = False
     subscribed: bool = False
+    mqtt_connects: int = 0
     drops: Counter[str] = field(default_factory=Counter)
