@@ -71,6 +71,30 @@ def _play_once(site: DemoSite, *, stop: threading.Event, duration: float | None)
     return 1
 
 
+def _community(
+    run_dir: Path,
+    *,
+    port: int,
+    once: bool,
+    stop: threading.Event,
+    duration: float | None,
+    keep: bool,
+) -> None:
+    """`--community`: the hub and two terminals (portgate.demo.community); exits."""
+    from portgate.demo.community.runner import run_community
+
+    try:
+        code = run_community(
+            run_dir=run_dir, port=port, once=once, stop=stop, duration=duration, say=typer.echo
+        )
+    finally:
+        if keep:
+            typer.echo(f"[demo] databases, broker files and API logs kept in {run_dir}")
+        else:
+            shutil.rmtree(run_dir, ignore_errors=True)
+    raise typer.Exit(code=code)
+
+
 def demo_command(
     port: Annotated[int, typer.Option(help="HTTP port of the API and dashboard.")] = 8000,
     duration: Annotated[
@@ -92,6 +116,14 @@ def demo_command(
             "(1 when one did not hold).",
         ),
     ] = False,
+    community: Annotated[
+        bool,
+        typer.Option(
+            "--community",
+            help="A small community instead: a hub and two terminals (API ports PORT to "
+            "PORT+2), bridged, with a shared ban, an incident and the lift.",
+        ),
+    ] = False,
 ) -> None:
     """Start a whole site on this machine: broker, API, dashboard, simulated gates."""
     _require_mosquitto()
@@ -104,6 +136,8 @@ def demo_command(
     signal.signal(signal.SIGTERM, on_signal)
     temporary = data_dir is None
     run_dir = _run_dir(data_dir)
+    if community:
+        _community(run_dir, port=port, once=once, stop=stop, duration=duration, keep=not temporary)
     faces_dir = faces or default_faces_dir()
     options = DemoOptions(
         port=port, data_dir=run_dir, faces_dir=faces_dir, rounds=1 if once else None
