@@ -12,7 +12,7 @@ import httpx
 from portgate.demo.community.installations import DemoCommunity
 from portgate.demo.community.story import Story
 
-__all__ = ["run_community"]
+__all__ = ["report_outcomes", "run_community"]
 
 _log = logging.getLogger(__name__)
 
@@ -27,7 +27,8 @@ def _announce(community: DemoCommunity, say: Callable[[str], None]) -> None:
     say("")
 
 
-def _report(story: Story, say: Callable[[str], None]) -> int:
+def report_outcomes(story: Story, say: Callable[[str], None]) -> int:
+    """Tell whether every announced outcome held; the exit code (1: one did not)."""
     if not story.failures:
         say(f"[demo] self-check: all {story.checked} expected outcomes held")
         return 0
@@ -60,7 +61,7 @@ def run_community(
         community.start()
         _announce(community, say)
         story.play()
-        code = _report(story, say)
+        code = report_outcomes(story, say)
         if not once:
             say("[demo] the community stays up for the dashboards; Ctrl-C stops everything.")
             stop.wait(duration)
