@@ -21,8 +21,8 @@ def _announce(community: DemoCommunity, say: Callable[[str], None]) -> None:
     say("")
     say("PortGate demo community is up (logins for this run only, random, shown once):")
     for site in community.installations.values():
-        logins = ", ".join(f"{role} {user} / {pw}" for role, (user, pw) in site.seed.logins.items())
-        say(f"  {site.member_id:<7} dashboard {site.url}/dashboard  ({logins})")
+        logins = ", ".join(f"{user} / {pw}" for user, pw in site.seed.logins.values())
+        say(f"  {site.member_id:<7} dashboard {site.url}/dashboard  logins {logins}")
     say(f"  the driver's badge: {', '.join(t.seed.badge for t in community.terminals)} (A, B)")
     say("")
 
@@ -53,8 +53,9 @@ def run_community(
     With `once` it stops after the story (0: every announced outcome held, 1: not);
     otherwise it keeps the community up until `stop` is set or `duration` has passed.
     """
-    # One line per request would bury the story's own lines.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    # A line per request and per migration would bury the story's own lines.
+    for noisy in ("httpx", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     community = DemoCommunity(run_dir=run_dir, base_port=port, say=lambda t: say(f"[demo] {t}"))
     story = Story(community, say=lambda t: say(f"[demo] {t}"))
     try:
