@@ -71,6 +71,18 @@ def _play_once(site: DemoSite, *, stop: threading.Event, duration: float | None)
     return 1
 
 
+def _stop_on_signals() -> threading.Event:
+    """An event that Ctrl-C (SIGINT) or SIGTERM sets."""
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    return stop
+
+
 def _community(
     run_dir: Path,
     *,
@@ -117,23 +129,12 @@ def demo_command(
         ),
     ] = False,
     community: Annotated[
-        bool,
-        typer.Option(
-            "--community",
-            help="A small community instead: a hub and two terminals (API ports PORT to "
-            "PORT+2), bridged, with a shared ban, an incident and the lift.",
-        ),
+        bool, typer.Option("--community", help="A hub and two terminals (ports PORT to PORT+2).")
     ] = False,
 ) -> None:
     """Start a whole site on this machine: broker, API, dashboard, simulated gates."""
     _require_mosquitto()
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
+    stop = _stop_on_signals()
     temporary = data_dir is None
     run_dir = _run_dir(data_dir)
     if community:

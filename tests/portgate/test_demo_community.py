@@ -39,22 +39,32 @@ def _three_free_ports() -> int:
     raise RuntimeError("no three free ports in a row")
 
 
-@pytest.mark.integration
-@pytest.mark.slow
-def test_community_once_holds_every_announced_outcome_and_stops(tmp_path: Path) -> None:
+def _community_once(base: int, data_dir: Path) -> subprocess.CompletedProcess[str]:
     try:
         find_mosquitto()
     except BrokerMissingError:
         pytest.skip("mosquitto is not installed")
-    base = _three_free_ports()
-    run = subprocess.run(  # noqa: S603 (the project's own CLI)
+    return subprocess.run(  # noqa: S603 (the project's own CLI)
         [str(PORTGATE), "demo", "--community", "--once", "--port", str(base)]
-        + ["--data-dir", str(tmp_path)],
+        + ["--data-dir", str(data_dir)],
         capture_output=True,
         text=True,
         timeout=400,
         check=False,
     )
+
+
+def _all_free(base: int) -> None:
+    for offset in range(3):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", base + offset))
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_community_once_holds_every_announced_outcome_and_stops(tmp_path: Path) -> None:
+    base = _three_free_ports()
+    run = _community_once(base, tmp_path)
     output = run.stdout + run.stderr
     assert run.returncode == 0, output[-6000:]
     for n, member in enumerate(("hub", "term-a", "term-b")):
@@ -65,12 +75,24 @@ def test_community_once_holds_every_announced_outcome_and_stops(tmp_path: Path) 
     assert "ok: the report at term-b: 0" in output
     assert "self-check: all 8 expected outcomes held" in output, output[-6000:]
     assert "EXPECTED" not in output
-    # Everything stopped: the three API ports are free again.
-    for offset in range(3):
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", base + offset))
+    _all_free(base)  # everything stopped
     [run_dir] = tmp_path.iterdir()
     assert sorted(p.name for p in run_dir.glob("*.db")) == ["hub.db", "term-a.db", "term-b.db"]
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_a_port_in_use_is_one_clear_error_and_stops_the_rest(tmp_path: Path) -> None:
+    base = _three_free_ports()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", base))  # the hub's API port
+        taken.listen()
+        run = _community_once(base, tmp_path)
+    output = run.stdout + run.stderr
+    assert run.returncode == 1, output[-6000:]
+    assert f"portgate demo --community: portgate api did not start on port {base}" in output
+    assert "self-check" not in output, "no story on a community that did not start"
+    _all_free(base)
 
 
 def test_a_miss_is_named_in_one_line_and_the_exit_code_is_1(tmp_path: Path) -> None:
