@@ -58,8 +58,8 @@ format: venv  ## Apply ruff's fixes and formatting.
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-demo: deps venv  ## Start a whole site on this machine.
-	$(BIN)/portgate demo --port $(PORT)
+demo: deps venv  ## Start a whole site on this machine (`make demo DEMO=--community`: a hub and two terminals).
+	$(BIN)/portgate demo --port $(PORT) $(DEMO)
 
 api: venv  ## Start the central API only.
 	$(BIN)/portgate api --port $(PORT)

@@ -3,14 +3,12 @@
 Each installation has its own database (URLs given: SQLite or PostgreSQL), its own
 mosquitto and its own `portgate api` process. The terminals' brokers bridge their
 community topics to the hub's broker over TLS (a test CA), with the files
-`portgate community broker-config` writes (`portgate.broker.community_bridge`): per-member
-users and ACL at the hub, QoS 1 and persistent sessions on the bridges. The hub's broker
-keeps its persistence, so it can be killed and started again on the same port.
+`portgate community broker-config` writes: the brokers' configs, the community and the API
+processes are the demo's (`portgate.demo.community`, what `portgate demo --community` runs).
 """
 
 from __future__ import annotations
 
-import base64
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,38 +19,20 @@ from sqlalchemy import Engine
 from central_api.config import Settings
 from central_api.db import make_engine
 from central_api.migrate import upgrade_database
-from portgate.broker.community_bridge import (
-    BridgeTarget,
-    render_hub_acl,
-    render_hub_passwd,
-    render_member_bridge,
+from portgate.broker.community_bridge import BridgeTarget
+from portgate.demo.community.network import (
+    COMMUNITY,
+    api_env,
+    prepare_hub_broker,
+    terminal_broker_conf,
 )
-from portgate.broker.mosquitto_auth import new_password
 from testkit.api.decisions import query
 from testkit.api.process import ApiProcess
 from testkit.api.world import World, seed_world
 from testkit.community import SEAL_KEY, form_community
-from testkit.mosquitto import MosquittoFactory, MosquittoProcess, broker_conf
-from testkit.ports import free_port
-from testkit.tls_ca import TestCa
+from testkit.mosquitto import MosquittoFactory, MosquittoProcess
 
 __all__ = ["COMMUNITY", "CommunityNet", "Installation"]
-
-COMMUNITY = "nsp"
-_HUB_CONF = """per_listener_settings true
-persistence true
-persistence_location {data}/
-autosave_interval 1
-listener {{port}} 127.0.0.1
-allow_anonymous true
-listener {tls_port} 127.0.0.1
-cafile {ca}
-certfile {cert}
-keyfile {key}
-allow_anonymous false
-password_file {passwd}
-acl_file {acl}
-"""
 
 
 @dataclass
@@ -126,8 +106,8 @@ class CommunityNet:
         form_community(self.hub.engine, {t.member_id: t.engine for t in self.terminals})
         target = self._start_hub_broker()
         for terminal in self.terminals:
-            bridge = render_member_bridge(COMMUNITY, terminal.member_id, target[terminal.member_id])
-            terminal.broker = self.factory(conf_text=broker_conf(extra_conf=bridge))
+            conf = terminal_broker_conf(terminal.member_id, target[terminal.member_id])
+            terminal.broker = self.factory(conf_text=conf)
         hub_api = self._api(self.hub, feed_url=None)
         # One after the other: side by side, on a loaded machine, they miss their start time.
         self.hub.api = self._stack.enter_context(hub_api)
@@ -135,41 +115,19 @@ class CommunityNet:
             terminal.api = self._stack.enter_context(self._api(terminal, feed_url=hub_api.url))
 
     def _start_hub_broker(self) -> dict[str, BridgeTarget]:
-        folder = self.tmp_path / "hub-broker"
-        (folder / "data").mkdir(parents=True, exist_ok=True)
-        ca = TestCa.create(self.tmp_path / "pki")
-        server = ca.issue_server("hub-broker", hosts=["127.0.0.1", "localhost"])
         members = [t.member_id for t in self.terminals]
-        passwords = {member: new_password() for member in members}
-        (folder / "passwd").write_text(render_hub_passwd(passwords))
-        (folder / "acl").write_text(render_hub_acl(COMMUNITY, members, api_user="portgate-api"))
-        tls_port = free_port()
-        conf = _HUB_CONF.format(
-            data=folder / "data",
-            tls_port=tls_port,
-            ca=ca.cert_file,
-            cert=server.cert_file,
-            key=server.key_file,
-            passwd=folder / "passwd",
-            acl=folder / "acl",
-        )
-        self.hub.broker = self.factory(conf_text=conf)
-        return {
-            member: BridgeTarget(
-                host="127.0.0.1", port=tls_port, cafile=ca.cert_file, password=password
-            )
-            for member, password in passwords.items()
-        }
+        files = prepare_hub_broker(self.tmp_path, members, community=COMMUNITY)
+        self.hub.broker = self.factory(conf_text=files.conf_text)
+        return files.targets
 
     def _api(self, installation: Installation, *, feed_url: str | None) -> ApiProcess:
         assert installation.broker is not None  # noqa: S101 (started first)
-        env = {
-            "PORTGATE_TEMPLATE_KEY": base64.b64encode(SEAL_KEY).decode(),
-            "MQTT_URL": f"mqtt://127.0.0.1:{installation.broker.port}",
-            "PORTGATE_COMMUNITY_POLL_S": str(self.poll_s),
-        }
-        if feed_url:
-            env["PORTGATE_COMMUNITY_FEED_URL"] = feed_url
+        env = api_env(
+            seal_key=SEAL_KEY,
+            broker_port=installation.broker.port,
+            poll_s=self.poll_s,
+            feed_url=feed_url,
+        )
         # Three APIs on a shared machine: give each more than the default minute to start.
         return ApiProcess(installation.database_url, env=env, start_timeout_s=180.0)
 

@@ -71,6 +71,42 @@ def _play_once(site: DemoSite, *, stop: threading.Event, duration: float | None)
     return 1
 
 
+def _stop_on_signals() -> threading.Event:
+    """An event that Ctrl-C (SIGINT) or SIGTERM sets."""
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    return stop
+
+
+def _community(
+    run_dir: Path,
+    *,
+    port: int,
+    once: bool,
+    stop: threading.Event,
+    duration: float | None,
+    keep: bool,
+) -> None:
+    """`--community`: the hub and two terminals (portgate.demo.community); exits."""
+    from portgate.demo.community.runner import run_community
+
+    try:
+        code = run_community(
+            run_dir=run_dir, port=port, once=once, stop=stop, duration=duration, say=typer.echo
+        )
+    finally:
+        if keep:
+            typer.echo(f"[demo] databases, broker files and API logs kept in {run_dir}")
+        else:
+            shutil.rmtree(run_dir, ignore_errors=True)
+    raise typer.Exit(code=code)
+
+
 def demo_command(
     port: Annotated[int, typer.Option(help="HTTP port of the API and dashboard.")] = 8000,
     duration: Annotated[
@@ -92,18 +128,17 @@ def demo_command(
             "(1 when one did not hold).",
         ),
     ] = False,
+    community: Annotated[
+        bool, typer.Option("--community", help="A hub and two terminals (ports PORT to PORT+2).")
+    ] = False,
 ) -> None:
     """Start a whole site on this machine: broker, API, dashboard, simulated gates."""
     _require_mosquitto()
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
+    stop = _stop_on_signals()
     temporary = data_dir is None
     run_dir = _run_dir(data_dir)
+    if community:
+        _community(run_dir, port=port, once=once, stop=stop, duration=duration, keep=not temporary)
     faces_dir = faces or default_faces_dir()
     options = DemoOptions(
         port=port, data_dir=run_dir, faces_dir=faces_dir, rounds=1 if once else None
