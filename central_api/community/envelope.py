@@ -17,6 +17,8 @@ from gate_protocol.ids import Id
 from gate_protocol.passes.keys import load_public_key
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from central_api.incidents.tlp import Tlp  # one TLP 2.0 label type for reports and items
+
 __all__ = [
     "MAX_ATTACHMENT_HASHES",
     "MAX_ITEM_BYTES",
@@ -37,21 +39,6 @@ MAX_RECIPIENTS: Final = 64
 _DOMAIN = b"portgate/community-item/v1\n"
 
 Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
-
-
-class Tlp(StrEnum):
-    """The Traffic Light Protocol 2.0 labels, spelled as FIRST writes them."""
-
-    CLEAR = "TLP:CLEAR"
-    GREEN = "TLP:GREEN"
-    AMBER = "TLP:AMBER"
-    AMBER_STRICT = "TLP:AMBER+STRICT"
-    RED = "TLP:RED"
-
-    @property
-    def addressed(self) -> bool:
-        """True for the labels whose items go to named members only."""
-        return self in (Tlp.AMBER_STRICT, Tlp.RED)
 
 
 class ItemKind(StrEnum):

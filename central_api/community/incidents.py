@@ -9,7 +9,7 @@ by this installation are shared; a received report is its issuer's to pass on.
 from sqlmodel import Session, select
 
 from central_api.community.appliers import ApplyContext
-from central_api.community.envelope import ItemKind, SharedItem, Tlp
+from central_api.community.envelope import ItemKind, SharedItem
 from central_api.community.members import CommunityKeys
 from central_api.community.outgoing import share
 from central_api.errors import InvalidError
@@ -50,7 +50,7 @@ def share_incident(
         raise InvalidError(f"incident {incident_id!r} is a draft: file it before sharing")
     if incident.issuer:
         raise InvalidError(f"incident {incident_id!r} came from {incident.issuer}: theirs to share")
-    tlp = Tlp(str(incident.tlp))
+    tlp = incident.tlp
     if tlp.addressed and not recipients:
         recipients = (_hub_id(session),)
     return share(

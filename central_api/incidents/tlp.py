@@ -1,4 +1,7 @@
-"""The Traffic Light Protocol 2.0 labels an incident is shared under (FIRST TLP 2.0).
+"""The Traffic Light Protocol 2.0 labels (FIRST TLP 2.0), one type for everything shared.
+
+Incident reports carry one, and so does every item the community room shares
+(`central_api.community.envelope` uses this type).
 
 Spelled exactly as FIRST writes them; nothing else is a label (not TLP 1.0's
 ``TLP:WHITE``, not ``amber``): a label decides who may read the report, so a guess is
@@ -26,6 +29,11 @@ class Tlp(StrEnum):
     def rank(self) -> int:
         """0 for CLEAR up to 4 for RED: a higher rank reaches fewer readers."""
         return list(Tlp).index(self)
+
+    @property
+    def addressed(self) -> bool:
+        """True for the labels whose shared items go to named members only."""
+        return self in (Tlp.AMBER_STRICT, Tlp.RED)
 
     def within(self, limit: "Tlp") -> bool:
         """Whether a report under this label may go where `limit` is the most allowed."""
