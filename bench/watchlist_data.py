@@ -29,7 +29,10 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
 LFW = DATA / "lfw-dev"
 FACES = DATA / "faces"
-DEFAULT_CACHE = Path("/work/tools/cache/watchfalse")
+# Encoding 2,800 images takes minutes on dlib-bin: keep them per user, outside the tree.
+DEFAULT_CACHE = (
+    Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "portgate" / "watchlist"
+)
 # Bump when the alterations change (their encodings are cached under the key).
 _ALTERATIONS_VERSION = "1"
 # Biometrics modules an encoding does not depend on (left out of the cache key).

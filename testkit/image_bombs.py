@@ -6,11 +6,39 @@ memory, whatever decoding it would cost the code under test.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import struct
 import zlib
+from collections.abc import Iterator
 
-__all__ = ["png_bomb"]
+__all__ = ["PixelsDecodedError", "no_pixels_decoded", "png_bomb"]
+
+
+class PixelsDecodedError(AssertionError):
+    """The code under test decoded pixels where only the header should have been read."""
+
+
+@contextlib.contextmanager
+def no_pixels_decoded() -> Iterator[None]:
+    """Fail any Pillow pixel decode inside the block: proof a bomb is refused by its header.
+
+    Pillow reads only the header on ``Image.open``; pixels are decoded by ``ImageFile.load``
+    (called by ``convert``, ``tobytes``, numpy conversion). A refusal that happens after
+    decoding raises :class:`PixelsDecodedError` instead of the expected error.
+    """
+    from PIL import ImageFile  # noqa: PLC0415 - test support, Pillow only when used
+
+    original = ImageFile.ImageFile.load
+
+    def refuse(self: ImageFile.ImageFile) -> object:
+        raise PixelsDecodedError(f"pixels decoded: {self.size[0]} x {self.size[1]}")
+
+    ImageFile.ImageFile.load = refuse  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        ImageFile.ImageFile.load = original  # type: ignore[method-assign]
 
 
 @functools.cache

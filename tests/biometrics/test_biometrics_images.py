@@ -1,7 +1,6 @@
 """One image loader for everything from outside: header first, pixels only when allowed."""
 
 import io
-import time
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +15,7 @@ from biometrics import (
     load_image,
 )
 from testkit.faces import FACES
-from testkit.image_bombs import png_bomb
+from testkit.image_bombs import no_pixels_decoded, png_bomb
 
 
 def _encoded(image: Image.Image, fmt: str) -> bytes:
@@ -30,12 +29,11 @@ def test_a_30000_square_png_bomb_is_refused_by_its_header_at_once(tmp_path: Path
     assert len(bomb) < 1_000_000  # small on disk, 900 megapixels decoded
     path = tmp_path / "bomb.png"
     path.write_bytes(bomb)
-    started = time.monotonic()
-    with pytest.raises(ImageTooLargeError, match="too many pixels"):
-        decode_image(bomb)
-    with pytest.raises(ImageTooLargeError, match=r"bomb\.png: the image has too many pixels"):
-        load_image(path)
-    assert time.monotonic() - started < 1.0
+    with no_pixels_decoded():
+        with pytest.raises(ImageTooLargeError, match="too many pixels"):
+            decode_image(bomb)
+        with pytest.raises(ImageTooLargeError, match=r"bomb\.png: the image has too many pixels"):
+            load_image(path)
 
 
 def test_the_enrollment_limit_is_24_megapixels() -> None:

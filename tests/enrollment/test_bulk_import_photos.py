@@ -1,14 +1,13 @@
 """Bulk import's photo preparation: big photos shrink, bombs are never decoded."""
 
 import io
-import time
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 from enrollment.bulk_import import prepare_photo
-from testkit.image_bombs import png_bomb
+from testkit.image_bombs import no_pixels_decoded, png_bomb
 
 
 def test_a_big_photo_is_sent_as_a_2000_px_jpeg(tmp_path: Path) -> None:
@@ -24,7 +23,6 @@ def test_a_big_photo_is_sent_as_a_2000_px_jpeg(tmp_path: Path) -> None:
 def test_a_png_bomb_is_sent_undecoded_for_the_api_to_refuse(tmp_path: Path) -> None:
     path = tmp_path / "bomb.png"
     path.write_bytes(png_bomb(30000, 30000))
-    started = time.monotonic()
-    sent = prepare_photo(path, limit=100_000)
-    assert time.monotonic() - started < 1.0
+    with no_pixels_decoded():
+        sent = prepare_photo(path, limit=100_000)
     assert sent == path.read_bytes()
