@@ -67,6 +67,7 @@ from central_api.security.headers import SecurityHeaders
 from central_api.security.login_throttle import LoginThrottle
 from central_api.security.strict_json import StrictJsonBody
 from central_api.security.throttle_storage import SqlThrottleStorage
+from central_api.web.api_docs import install_api_docs
 
 __all__ = ["MAX_BODY_BYTES", "BodyLimit", "create_app"]
 
@@ -159,16 +160,18 @@ def create_app(
         description="Gate access decisions, enrollment, events, alarms, audit.",
         lifespan=lifespan,
         openapi_url="/openapi.json" if settings.public_docs else None,
-        docs_url="/docs" if settings.public_docs else None,
+        docs_url=None,  # served from this process, no CDN: install_api_docs below
         redoc_url=None,
     )
+    if settings.public_docs:
+        install_api_docs(app, openapi_url="/openapi.json")
     _install_state(app, settings, engine=engine, server=server)
     app.state.bus = bus
     app.state.ingest = worker
     _install_routes(app)
     _install_handlers(app)
     _install_body_limit(app)
-    app.add_middleware(SecurityHeaders, docs_paths=frozenset({"/docs", "/docs/oauth2-redirect"}))
+    app.add_middleware(SecurityHeaders)
     return app
 
 

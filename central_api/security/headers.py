@@ -3,14 +3,14 @@
 Every response gets ``X-Content-Type-Options``, ``X-Frame-Options`` and ``Referrer-Policy``;
 every HTML answer also gets a Content-Security-Policy unless its route set one (the shared
 layout sets the pages' own, which allows their static scripts). The login form and the home
-page run no script at all; the interactive API docs (``/docs``, only when public) load
-Swagger UI from its CDN with one inline start-up script, and get a policy that allows just that.
+page run no script at all; the interactive API docs (``/docs``, only when public) set their
+own policy (central_api/web/api_docs.py).
 """
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["DOCS_CSP", "PAGE_CSP", "SCRIPTLESS_CSP", "SECURITY_HEADERS", "SecurityHeaders"]
+__all__ = ["PAGE_CSP", "SCRIPTLESS_CSP", "SECURITY_HEADERS", "SecurityHeaders"]
 
 PAGE_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
@@ -20,11 +20,6 @@ PAGE_CSP = (
 SCRIPTLESS_CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
-)
-DOCS_CSP = (
-    "default-src 'none'; script-src https://cdn.jsdelivr.net 'unsafe-inline'; "
-    "style-src https://cdn.jsdelivr.net; img-src https://fastapi.tiangolo.com data:; "
-    "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 SECURITY_HEADERS = {
     "Content-Security-Policy": PAGE_CSP,
@@ -43,17 +38,15 @@ _EVERY_ANSWER = {
 class SecurityHeaders:
     """ASGI middleware: the headers above, without overriding what a route set itself."""
 
-    def __init__(self, app: ASGIApp, *, docs_paths: frozenset[str] = frozenset()) -> None:
-        """Wrap `app`; `docs_paths` get the Swagger UI policy instead of the scriptless one."""
+    def __init__(self, app: ASGIApp) -> None:
+        """Wrap `app`."""
         self.app = app
-        self.docs_paths = docs_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Add the headers to the response's start message."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        csp = DOCS_CSP if scope["path"] in self.docs_paths else SCRIPTLESS_CSP
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -61,7 +54,7 @@ class SecurityHeaders:
                 for name, value in _EVERY_ANSWER.items():
                     headers.setdefault(name, value)
                 if headers.get("content-type", "").startswith("text/html"):
-                    headers.setdefault("Content-Security-Policy", csp)
+                    headers.setdefault("Content-Security-Policy", SCRIPTLESS_CSP)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -31,6 +31,18 @@ def test_every_html_answer_has_the_security_headers(
     assert answer.headers["Referrer-Policy"] == "no-referrer"
 
 
+def test_the_api_docs_name_no_other_origin_and_serve_their_own_files(
+    client: TestClient, world: World
+) -> None:
+    answer = client.get("/docs")
+    csp = answer.headers["Content-Security-Policy"]
+    assert "http" not in csp and "unsafe-inline" not in csp and "'sha256-" in csp
+    assert "http" not in answer.text.replace("http-equiv", ""), "no CDN, no outside link"
+    script = client.get("/docs/assets/swagger-ui-bundle.js")
+    assert script.status_code == 200 and "javascript" in script.headers["content-type"]
+    assert client.get("/docs/assets/swagger-ui.css").status_code == 200
+
+
 def test_the_login_form_runs_no_script_and_json_answers_say_nosniff(
     client: TestClient, world: World
 ) -> None:
