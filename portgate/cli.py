@@ -1,6 +1,7 @@
 """The `portgate` command line: the composition root of every part (docs/architecture.md, CLI)."""
 
 import logging
+import os
 
 import typer
 
@@ -29,6 +30,7 @@ from portgate.commands import (
 from portgate.commands import visitors as visitors_commands
 from portgate.commands.baseline import cli as baseline_commands
 from portgate.commands.incidents import stix as community_stix
+from portgate.environment import UnknownSettingError, check_environment
 
 app = typer.Typer(
     name="portgate",
@@ -65,5 +67,10 @@ community_stix.add_stix_commands(community.app)
 
 def main() -> None:
     """Entry point of the `portgate` console script."""
+    try:
+        check_environment(os.environ)  # a misspelled setting is refused, never ignored
+    except UnknownSettingError as exc:
+        typer.echo(f"portgate: {exc}", err=True)
+        raise SystemExit(2) from exc
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     app()
