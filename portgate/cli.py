@@ -2,6 +2,7 @@
 
 import logging
 import os
+import sys
 
 import typer
 
@@ -31,6 +32,7 @@ from portgate.commands import visitors as visitors_commands
 from portgate.commands.baseline import cli as baseline_commands
 from portgate.commands.incidents import stix as community_stix
 from portgate.environment import UnknownSettingError, check_environment
+from portgate.errors import one_line_error
 
 app = typer.Typer(
     name="portgate",
@@ -66,11 +68,24 @@ community_stix.add_stix_commands(community.app)
 
 
 def main() -> None:
-    """Entry point of the `portgate` console script."""
+    """Entry point of the `portgate` console script.
+
+    ``--debug`` (anywhere before the command's own arguments end) shows the traceback of an
+    unexpected error; without it the error is one line and exit status 1.
+    """
+    debug = "--debug" in sys.argv[1:]
+    if debug:
+        sys.argv.remove("--debug")
     try:
         check_environment(os.environ)  # a misspelled setting is refused, never ignored
     except UnknownSettingError as exc:
         typer.echo(f"portgate: {exc}", err=True)
         raise SystemExit(2) from exc
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    app()
+    try:
+        app()
+    except Exception as exc:  # noqa: BLE001 - the last resort: one line, not a traceback
+        if debug:
+            raise
+        typer.echo(f"portgate: {one_line_error(exc)} (--debug shows the traceback)", err=True)
+        raise SystemExit(1) from None
