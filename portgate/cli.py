@@ -29,6 +29,7 @@ from portgate.commands import (
     watchlist,
 )
 from portgate.commands import visitors as visitors_commands
+from portgate.commands.access import groups as groups_commands
 from portgate.commands.baseline import cli as baseline_commands
 from portgate.commands.incidents import stix as community_stix
 from portgate.environment import UnknownSettingError, check_environment
@@ -49,6 +50,7 @@ app.command("scan")(scan.scan_command)
 app.command("health")(health.health_command)
 app.add_typer(db.app, name="db")
 app.add_typer(users.app, name="users")
+app.add_typer(groups_commands.app, name="groups")
 app.add_typer(gates.app, name="gates")
 app.add_typer(companies.app, name="companies")
 app.add_typer(community.app, name="community")

@@ -3,7 +3,7 @@
 from typing import Annotated
 
 import typer
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from central_api.audit.chain import ensure_audit_head
 from central_api.bus.notice_sender import recording_session
@@ -11,7 +11,7 @@ from central_api.config import Settings, database_url
 from central_api.crud.sites import create_gate, create_site, create_zone
 from central_api.db import make_engine
 from central_api.errors import ServiceError
-from central_api.models import GateCreate, Site, SiteCreate, Zone, ZoneCreate
+from central_api.models import Gate, GateCreate, Site, SiteCreate, Zone, ZoneCreate
 from central_api.security.command_keys import (
     public_command_keys,
     replica_command_key,
@@ -168,3 +168,35 @@ def retire_command_key_command(
     except ServiceError as exc:
         typer.echo(f"gates retire-command-key: {exc.message}", err=True)
         raise typer.Exit(code=1) from None
+
+
+@app.command("list")
+def list_command(
+    site: Annotated[str | None, typer.Option(help="Only this site's gates.")] = None,
+) -> None:
+    """One line per gate: id, site, zone, lanes, direction, face and offline policy."""
+    engine = make_engine(database_url())
+    with Session(engine) as session:
+        query = select(Gate).order_by(col(Gate.site_id), col(Gate.id))
+        if site is not None:
+            query = query.where(Gate.site_id == site)
+        for gate in session.exec(query).all():
+            face = "face+liveness" if gate.liveness_required else "face"
+            typer.echo(
+                f"{gate.id}\t{gate.site_id}\t{gate.zone_id}\t{gate.lanes} lanes\t"
+                f"{gate.direction}\t{face if gate.face_required else 'no face'}\t"
+                f"offline: {gate.offline_policy.value}"
+            )
+
+
+@app.command("show")
+def show_command(gate_id: Annotated[str, typer.Argument(help="Gate id.")]) -> None:
+    """Every setting of one gate, as the replica ships it to its agent."""
+    engine = make_engine(database_url())
+    with Session(engine) as session:
+        gate = session.get(Gate, gate_id)
+        if gate is None:
+            typer.echo(f"gates show: no gate {gate_id!r}", err=True)
+            raise typer.Exit(code=1)
+        for name, value in gate.model_dump(mode="json").items():
+            typer.echo(f"{name}: {value}")

@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from central_api.audit.chain import ensure_audit_head
 from central_api.config import database_url
-from central_api.crud.users import create_user, set_user_site
+from central_api.crud.users import create_user, set_user_password, set_user_site
 from central_api.db import make_engine
 from central_api.errors import ServiceError
 from central_api.models import Role
@@ -86,3 +86,20 @@ def site_command(
         typer.echo(f"users site: {exc.message}", err=True)
         raise typer.Exit(code=1) from None
     typer.echo(f"user {name} now sees {f'site {site}' if site else 'every site'}")
+
+
+@app.command("passwd")
+def passwd_command(name: Annotated[str, typer.Argument(help="Login name.")]) -> None:
+    """Set a user's password (prompt or PORTGATE_PASSWORD); every session it had ends."""
+    password = os.environ.get("PORTGATE_PASSWORD")
+    if not password:
+        password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+    engine = make_engine(database_url())
+    ensure_audit_head(engine=engine)
+    try:
+        with Session(engine) as session:
+            set_user_password(session=session, username=name, password=password, actor=cli_actor())
+    except ServiceError as exc:
+        typer.echo(f"users passwd: {exc.message}", err=True)
+        raise typer.Exit(code=1) from None
+    typer.echo(f"password of {name} changed; its sessions and tokens have ended")
