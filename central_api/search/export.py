@@ -24,23 +24,24 @@ __all__ = ["EXPORT_HEADER", "export_filename", "stream_events_csv"]
 EXPORT_HEADER = (*EXPORT_COLUMNS, "person_name", "company", "reason_text")
 _REASON = EXPORT_COLUMNS.index("reason")
 _DETAIL = EXPORT_COLUMNS.index("reason_detail")
-
-
-def _cell(value: Any) -> object:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return value
+_TIMES = tuple(EXPORT_COLUMNS.index(name) for name in ("occurred_at", "received_at"))
+_FLAGS = tuple(EXPORT_COLUMNS.index(name) for name in ("passed", "anti_passback_violation"))
 
 
 def _cells(row: tuple[Any, ...]) -> list[object]:
+    cells: list[object] = list(row)
+    for index in _TIMES:
+        cells[index] = row[index].isoformat()
+    for index in _FLAGS:
+        if row[index] is not None:
+            cells[index] = "true" if row[index] else "false"
     reason = row[_REASON]
     try:
         text = describe_reason(ReasonCode(reason), row[_DETAIL])
     except ValueError:  # a reason this version does not know: stored as it came
         text = str(reason)
-    return [*(_cell(value) for value in row), text]
+    cells.append(text)
+    return cells
 
 
 def stream_events_csv(

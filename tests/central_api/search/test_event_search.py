@@ -7,6 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
+from central_api.config import Settings
 from central_api.models import Role
 from gate_protocol.messages import CredentialKind, DecidedBy, Decision
 from gate_protocol.reasons import ReasonCode
@@ -134,7 +135,7 @@ def test_pages_follow_the_cursor_without_repeats_while_rows_arrive(
 
 
 def test_an_operator_sees_their_own_site_only(
-    client: TestClient, world: World, engine: Engine, settings: Any
+    client: TestClient, world: World, engine: Engine, settings: Settings
 ) -> None:
     rows = seed(world, engine)
     operator = headers_of(settings, add_user(engine, "op-rtm", Role.OPERATOR, world.site))
