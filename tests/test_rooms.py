@@ -46,6 +46,7 @@ ROOM_ORDER: dict[str, tuple[str, ...]] = {
         "decisions",
         "ingest",
         "dashboard",
+        "search",
         "enroll",
         "watchlist",
         "incidents",

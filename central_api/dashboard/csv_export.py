@@ -6,9 +6,9 @@ hide one), so such cells get a leading ``'`` (OWASP's CSV injection advice).
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
-__all__ = ["FORMULA_STARTS", "escape_cell", "render_csv"]
+__all__ = ["FORMULA_STARTS", "csv_chunks", "escape_cell", "render_csv"]
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -21,8 +21,25 @@ def escape_cell(value: object) -> str:
 
 def render_csv(rows: Iterable[Sequence[object]]) -> str:
     """Every cell escaped, RFC 4180 quoting, CRLF line ends."""
+    return "".join(csv_chunks(rows))
+
+
+def csv_chunks(rows: Iterable[Sequence[object]], *, rows_per_chunk: int = 1000) -> Iterator[str]:
+    """`render_csv` in pieces of `rows_per_chunk` rows, for a response of any size.
+
+    Only one piece is held at a time, so an export streamed from a database cursor keeps
+    its memory whatever the number of rows.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    pending = 0
     for row in rows:
         writer.writerow([escape_cell(cell) for cell in row])
-    return buffer.getvalue()
+        pending += 1
+        if pending >= rows_per_chunk:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+            pending = 0
+    if pending:
+        yield buffer.getvalue()

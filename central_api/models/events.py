@@ -28,6 +28,9 @@ class AccessEventRecord(SQLModel, table=True):
     __table_args__ = (
         Index("ix_access_event_person_time", "person_id", "occurred_at"),
         Index("ix_access_event_gate_time", "gate_id", "occurred_at"),
+        # Event search (migration 0026): keyset order, reason + time.
+        Index("ix_access_event_time_id", "occurred_at", "id"),
+        Index("ix_access_event_reason_time", "reason", "occurred_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -89,6 +92,12 @@ class AccessEventPublic(SQLModel):
 
 class Alarm(SQLModel, table=True):
     """An alarm from a bridge, an agent or the API's insider-pattern checks."""
+
+    # Alarm search (migration 0026): keyset order, gate + time.
+    __table_args__ = (
+        Index("ix_alarm_time_id", "raised_at", "id"),
+        Index("ix_alarm_gate_time", "gate_id", "raised_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     alarm_id: str = Field(max_length=64, unique=True)

@@ -22,6 +22,7 @@ from central_api.routes.dashboard import (
     baseline_page,
     companies_page,
     data,
+    events_page,
     incidents_page,
     page,
     watchlist_page,
@@ -45,6 +46,7 @@ def mount_dashboard(app: FastAPI) -> DashboardState:
     pages = (companies_page, bans_page, watchlist_page, baseline_page, incidents_page)
     for module in (page, data, actions, *pages):
         app.include_router(module.router)
+    app.include_router(events_page.router)  # event search and CSV export
     if not any(getattr(route, "path", None) == "/static" for route in app.routes):
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     ingest = getattr(app.state, "ingest", None)

@@ -1,0 +1,81 @@
+// PortGate event search: filters -> /api/v1/events/search, a page at a time (keyset cursor),
+// and an export link carrying the same filters to /api/v1/events/export.csv.
+// Values are written with textContent only (PG.el); the API checks every filter.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+let filters = new URLSearchParams();
+let nextCursor = null;
+let pageNumber = 0;
+
+function say(text, bad = false) {
+  const status = $("status");
+  status.textContent = text;
+  status.className = bad ? "form-result bad" : "form-result";
+}
+
+// datetime-local has no zone: it is the browser's local time, sent as UTC ISO 8601.
+function isoOf(value) {
+  return value ? new Date(value).toISOString() : "";
+}
+
+function readFilters() {
+  const params = new URLSearchParams();
+  for (const field of $("search-form").elements) {
+    if (!field.name || field.name === "limit" || !field.value.trim()) continue;
+    const value = field.type === "datetime-local" ? isoOf(field.value) : field.value.trim();
+    params.set(field.name, value);
+  }
+  return params;
+}
+
+function row(item) {
+  const who = item.person_name || item.person_id || "";
+  return PG.el(
+    "tr",
+    { dataset: { eventId: item.event_id, decision: item.decision } },
+    PG.el("td", { text: PG.fmtDateTime(item.occurred_at), title: item.occurred_at }),
+    PG.el("td", { text: `${item.site_id} · ${item.gate_id}` }),
+    PG.el("td", { text: item.decision }),
+    PG.el("td", { text: item.reason, title: item.reason_text }),
+    PG.el("td", { text: who }),
+    PG.el("td", { text: item.company || "" }),
+    PG.el("td", { text: item.credential_kind }),
+    PG.el("td", { text: item.decided_by }),
+  );
+}
+
+async function loadPage(cursor) {
+  const params = new URLSearchParams(filters);
+  params.set("limit", $("f-limit").value);
+  if (cursor) params.set("cursor", cursor);
+  try {
+    const page = await PG.api("GET", `/api/v1/events/search?${params}`);
+    pageNumber = cursor ? pageNumber + 1 : 1;
+    nextCursor = page.next_cursor;
+    $("results").replaceChildren(...page.items.map(row));
+    $("page-info").textContent = `Page ${pageNumber}: ${page.items.length} event(s)`;
+    $("next-page").disabled = !nextCursor;
+    say(page.items.length ? "" : "No events match.");
+  } catch (error) {
+    say(error.message, true);
+  }
+}
+
+async function search(event) {
+  if (event) event.preventDefault();
+  filters = readFilters();
+  const query = filters.toString();
+  $("export-csv").href = "/api/v1/events/export.csv" + (query ? `?${query}` : "");
+  await loadPage(null);
+}
+
+// Suggestions for the gate field; the port authority has no gate tiles and types the id.
+async function loadGates() {
+  const gates = await PG.api("GET", "/dashboard/api/gates").catch(() => []);
+  $("gate-list").replaceChildren(...gates.map((gate) => PG.el("option", { value: gate.gate_id })));
+}
+
+$("search-form").addEventListener("submit", search);
+$("next-page").addEventListener("click", () => loadPage(nextCursor));
+loadGates().then(() => search(null));
