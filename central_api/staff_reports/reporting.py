@@ -99,7 +99,7 @@ def resolve_sign(*, session: Session, site_id: str, token: str) -> tuple[StaffRe
     if sign is None or sign.site_id != site_id or sign.retired_at is not None:
         raise NotFoundError("this report sign is not in use: scan the sign at the gate again")
     gate = session.get(Gate, sign.gate_id)
-    return sign, gate.name if gate is not None else sign.gate_id
+    return sign, (gate.name if gate is not None else "") or sign.gate_id
 
 
 def _place(

@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile, status
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from gate_protocol.ids import Id
 from pydantic import ValidationError
 
@@ -34,6 +35,7 @@ from central_api.staff_reports.tables import (
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api/v1/staff-reports", tags=["staff reports"])
+_PHOTO_TOO_LARGE = f"the photo is over {MAX_PHOTO_BYTES // (1024 * 1024)} MiB: send a smaller one"
 FormText = Annotated[str | None, Form(max_length=5000)]
 
 
@@ -49,16 +51,17 @@ def _too_many(refused: RateLimited) -> HTTPException:
     )
 
 
+class _PhotoTooLarge(Exception):
+    pass
+
+
 def _read_photo(photo: UploadFile | None) -> bytes | None:
-    """The photo's bytes, reading at most one byte past the limit (413 past it)."""
+    """The photo's bytes, reading at most one byte past the limit."""
     if photo is None:
         return None
     data = photo.file.read(MAX_PHOTO_BYTES + 1)
     if len(data) > MAX_PHOTO_BYTES:
-        raise HTTPException(
-            status.HTTP_413_CONTENT_TOO_LARGE,
-            detail=f"the photo is over {MAX_PHOTO_BYTES // (1024 * 1024)} MiB: send a smaller one",
-        )
+        raise _PhotoTooLarge
     return data or None  # a form sent without choosing a file has an empty part
 
 
@@ -75,7 +78,7 @@ def submit(
     name: FormText = None,
     contact: FormText = None,
     photo: Annotated[UploadFile | None, File()] = None,
-) -> ReportReceipt:
+) -> ReportReceipt | JSONResponse:
     """A report of suspicious activity: what, where, when, an optional photo and name.
 
     Answers the follow-up code once; it is kept only as a keyed hash.
@@ -85,7 +88,11 @@ def submit(
         body = ReportIn.model_validate({**fields, "contact": contact or None})
     except ValidationError as exc:
         raise RequestValidationError(exc.errors(include_url=False)) from None
-    data = _read_photo(photo)
+    try:
+        data = _read_photo(photo)
+    except _PhotoTooLarge:
+        # Answered here: the app's 413 handler words every HTTPException 413 as the body limit.
+        return JSONResponse({"detail": _PHOTO_TOO_LARGE}, status_code=413)
     key = report_key(settings)
     try:
         _limits(request).report(site_id=site, address_key=address_key(key, client_address(request)))
