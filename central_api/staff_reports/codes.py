@@ -27,6 +27,7 @@ __all__ = [
 CODE_CHARACTERS = 16
 _ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
 _LABEL = b"portgate.staff-reports.v1"
+_MISREAD = str.maketrans("018", "OIB")
 
 
 def report_key(settings: Settings) -> bytes:
@@ -42,7 +43,8 @@ def new_code() -> str:
 
 def normalise_code(text: str) -> str | None:
     """The code as typed, upper case without spaces and dashes; None if it cannot be one."""
-    code = "".join(text.split()).replace("-", "").upper()
+    # Base32 has no 0, 1 or 8: read off a screen, they can only be O, I and B.
+    code = "".join(text.split()).replace("-", "").upper().translate(_MISREAD)
     if len(code) != CODE_CHARACTERS or not set(code) <= _ALPHABET:
         return None
     return code

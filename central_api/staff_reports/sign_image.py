@@ -36,7 +36,7 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
 
 def _qr(url: str) -> Image.Image:
     qr = segno.make(url, error="m", micro=False)
-    modules = qr.symbol_size(scale=1, border=2)[0]
+    modules = int(qr.symbol_size(scale=1, border=2)[0])
     scale = max(1, _QR_PX // modules)
     image = Image.new("1", (modules, modules), 1)
     for y, row in enumerate(qr.matrix_iter(scale=1, border=2)):

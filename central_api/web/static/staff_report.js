@@ -27,8 +27,10 @@
 
   /** A photo over the limit is redrawn smaller as a JPEG (which also drops its metadata). */
   async function fitted(file) {
-    if (!file || file.size <= maxPhoto || !window.createImageBitmap) return file;
-    const bitmap = await createImageBitmap(file);
+    if (!file || file.size <= maxPhoto) return file;
+    const tooLarge = "This photo is over " + Math.floor(maxPhoto / 1048576) + " MiB and could not be made smaller: choose another photo.";
+    if (!window.createImageBitmap) throw new Error(tooLarge);
+    const bitmap = await createImageBitmap(file).catch(() => { throw new Error(tooLarge); });
     const scale = Math.min(1, 2048 / Math.max(bitmap.width, bitmap.height));
     const canvas = document.createElement("canvas");
     canvas.width = Math.round(bitmap.width * scale);

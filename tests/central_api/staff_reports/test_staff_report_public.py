@@ -101,7 +101,8 @@ def test_the_code_reads_replies_and_a_wrong_code_learns_nothing(
     )
     assert replied.status_code == 200, replied.text
 
-    typed = code.lower().replace("-", " ")  # as read aloud and typed on a phone
+    # As read off a screen and typed on a phone: lower case, spaces, O taken for a zero.
+    typed = code.lower().replace("-", " ").replace("o", "0")
     seen = client.post("/api/v1/staff-reports/follow-up", json={"code": typed})
     assert seen.status_code == 200, seen.text
     view = seen.json()

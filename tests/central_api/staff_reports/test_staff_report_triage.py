@@ -7,6 +7,7 @@ reporter's name); closed reports are purged after the retention period.
 """
 
 from datetime import timedelta
+from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func
@@ -43,7 +44,7 @@ def audit_actions(engine: Engine) -> list[str]:
         return [r.action for r in rows if r.action.startswith("staff_report.")]
 
 
-def report_at(client: TestClient, world: World, site: str, **fields: object) -> str:
+def report_at(client: TestClient, world: World, site: str, **fields: Any) -> str:
     assert send_report(client, site=site, where="fence", **fields).status_code == 201
     authority = world.user(Role.AUTHORITY)
     listed = client.get("/api/v1/staff-reports", params={"limit": 1}, headers=authority)
