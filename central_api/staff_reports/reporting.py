@@ -8,7 +8,7 @@ says which site and gate, and keeps the text only as a keyed hash; its actor is
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from gate_protocol.text import refuse_unsafe_name, refuse_unsafe_text
@@ -44,9 +44,12 @@ __all__ = [
     "follow_up",
     "resolve_sign",
     "submit_report",
+    "thread",
 ]
 
 ANONYMOUS = "anonymous"
+# A phone's clock may run a little ahead of the server's.
+_CLOCK_SLACK = timedelta(minutes=10)
 # One answer for a wrong, malformed or purged code: nothing tells them apart.
 NO_SUCH_CODE = "no report for this code"
 Short = Annotated[
@@ -127,9 +130,11 @@ def submit_report(
     now: datetime | None = None,
 ) -> NewReport:
     """Store a new report (with its photo sealed), audited; returns it with its code."""
+    at = now or utc_now()
+    if body.when > at + _CLOCK_SLACK:
+        raise InvalidError("'when' is in the future: say when it happened")
     gate_id, place = _place(session, site_id, sign_token, body.where)
     code = new_code()
-    at = now or utc_now()
     report = StaffReport(
         id=f"sr-{secrets.token_hex(6)}",
         site_id=site_id,

@@ -94,8 +94,9 @@ def submit(
         # Answered here: the app's 413 handler words every HTTPException 413 as the body limit.
         return JSONResponse({"detail": _PHOTO_TOO_LARGE}, status_code=413)
     key = report_key(settings)
+    limits, address = _limits(request), address_key(key, client_address(request))
     try:
-        _limits(request).report(site_id=site, address_key=address_key(key, client_address(request)))
+        limits.may_report(site_id=site, address_key=address)
     except RateLimited as refused:
         raise _too_many(refused) from None
     new = submit_report(
@@ -107,6 +108,7 @@ def submit(
         body=body,
         photo=clean_photo(data) if data is not None else None,
     )
+    limits.reported(site_id=site, address_key=address)
     return ReportReceipt(
         code=new.code, status=new.report.status, received_at=new.report.received_at
     )

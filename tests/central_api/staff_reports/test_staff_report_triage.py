@@ -185,3 +185,26 @@ def test_closed_reports_are_purged_after_the_retention_period(
         messages = session.exec(select(StaffReportMessage.report_id)).all()
     assert list(left) == [kept] and list(messages) == [kept]
     assert audit_actions(engine)[-1] == "staff_report.purge"
+
+
+def test_the_triage_page_is_for_triage_roles_and_the_desk_links_to_the_form(
+    client: TestClient, world: World, engine: Engine, settings: Settings
+) -> None:
+    assert client.get("/dashboard/staff-reports", follow_redirects=False).status_code == 401
+    desk = site_user(engine, settings, Role.SECURITY_DESK, world.site)
+    for headers in (desk, world.user(Role.OPERATOR), world.user(Role.AUTHORITY)):
+        page = client.get("/dashboard/staff-reports", headers=headers)
+        assert page.status_code == 200
+        assert '<script src="/static/staff_reports.js" defer></script>' in page.text
+    assert (
+        f'data-report-link="/report/{world.site}"'
+        in client.get("/dashboard/staff-reports", headers=desk).text
+    )
+    assert f'href="/report/{world.site}"' in client.get("/desk", headers=desk).text
+    assert (
+        'href="/dashboard/staff-reports"'
+        in client.get("/dashboard", headers=world.user(Role.OPERATOR)).text
+    )
+    for name in ("staff_report.js", "staff_reports.js"):
+        source = client.get(f"/static/{name}").text
+        assert "innerHTML" not in source and "insertAdjacentHTML" not in source, name
