@@ -42,6 +42,7 @@ def _phone_page(*, site: str, sign: str, place: str, status_code: int = 200) -> 
         site=site,
         sign=sign,
         place=place,
+        where_hint="lane, quay, building (optional)" if sign else "gate, quay, building",
         max_photo=str(MAX_PHOTO_BYTES),
     )
     return HTMLResponse(body, status_code=status_code, headers=SECURITY_HEADERS)

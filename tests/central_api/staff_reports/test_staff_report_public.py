@@ -15,7 +15,7 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from central_api.models import AuditEntry, Role
-from central_api.staff_reports.abuse import REPORTS_PER_WINDOW
+from central_api.staff_reports.abuse import FOLLOW_UPS_PER_WINDOW, REPORTS_PER_WINDOW
 from central_api.staff_reports.photos import MAX_PHOTO_BYTES
 from central_api.staff_reports.tables import StaffReport, StaffReportMessage
 from testkit.api.staff_reports import GPS_MAKER, phone_photo, send_report, sign_for
@@ -151,6 +151,18 @@ def test_too_many_reports_from_one_address_get_a_clear_429(
     assert other_site.status_code == 201  # counted per site: one site's flood is its own
 
 
+def test_guessing_codes_is_rate_limited_and_a_wrong_code_counts(
+    client: TestClient, world: World
+) -> None:
+    code = send_report(client, site=world.site, where="fence").json()["code"]
+    for _ in range(FOLLOW_UPS_PER_WINDOW):
+        guess = client.post("/api/v1/staff-reports/follow-up", json={"code": "A" * 16})
+        assert guess.status_code == 404
+    refused = client.post("/api/v1/staff-reports/follow-up", json={"code": code})
+    assert refused.status_code == 429
+    assert "too many follow-ups from this network" in refused.json()["detail"]
+
+
 def test_a_50_mb_photo_is_refused_by_its_length_and_nothing_is_stored(
     client: TestClient, world: World, engine: Engine
 ) -> None:
@@ -238,4 +250,6 @@ def test_the_sign_page_names_the_gate_and_says_what_is_not_stored(
     assert "script-src 'self'" in page.headers["content-security-policy"]
     assert page.headers["referrer-policy"] == "no-referrer"
     assert "set-cookie" not in page.headers
-    assert client.get(f"/report/{world.site}").status_code == 200
+    free = client.get(f"/report/{world.site}")
+    assert free.status_code == 200 and 'placeholder="gate, quay, building"' in free.text
+    assert client.get("/report/atlantis").status_code == 404
