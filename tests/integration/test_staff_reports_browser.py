@@ -92,30 +92,28 @@ def send_from_phone(phone: Any, photo: Path) -> str:
     phone.fill("#r-where", "behind reefer stack B")
     phone.set_input_files("#r-photo", str(photo))
     phone.click("#r-send")
-    phone.locator("#receipt:not([hidden])").wait_for(timeout=10000)
+    phone.locator("#receipt:not([hidden])").wait_for(timeout=20000)
     return str(phone.inner_text("#r-code"))
 
 
 def reply_from_the_desk(desk: Any, base_url: str, shot: Path) -> None:
     desk.goto(base_url + "/dashboard/staff-reports")
-    desk.wait_for_url("**/login?next=/dashboard/staff-reports", timeout=5000)
+    desk.wait_for_url("**/login?next=/dashboard/staff-reports", timeout=15000)
     desk.fill("input[name=username]", "desk-rtm")
     desk.fill("input[name=password]", PASSWORD)
     desk.click("button[type=submit]")
-    desk.wait_for_url("**/dashboard/staff-reports", timeout=5000)
+    desk.wait_for_url("**/dashboard/staff-reports", timeout=15000)
     row = desk.locator("#sr-body tr[data-status=new]")
-    row.wait_for(timeout=5000)
+    row.wait_for(timeout=15000)
     row.click()
-    desk.locator("#sr-detail:not([hidden])").wait_for(timeout=5000)
+    desk.locator("#sr-detail:not([hidden])").wait_for(timeout=15000)
     assert "anonymous" in desk.inner_text("#d-reporter")
-    desk.locator("#d-photo:not([hidden])").wait_for(timeout=5000)
+    desk.locator("#d-photo:not([hidden])").wait_for(timeout=15000)
     desk.click("#d-take")
-    desk.wait_for_function(
-        "document.getElementById('d-status').textContent.includes('in progress')"
-    )
+    desk.locator("#d-status", has_text="in progress").wait_for(timeout=15000)
     desk.fill("#d-reply", "Thank you. A patrol is on its way to stack B.")
     desk.click("#d-reply-form button[type=submit]")
-    desk.locator("#d-thread li[data-author=triage]").wait_for(timeout=5000)
+    desk.locator("#d-thread li[data-author=triage]").wait_for(timeout=15000)
     desk.screenshot(path=str(shot), full_page=True)
 
 
@@ -152,14 +150,14 @@ def test_a_staff_report_from_the_gate_sign_to_the_triage_reply(
     phone.fill("#f-code", code.lower())
     phone.click("#f-read")
     reply = phone.locator("#f-messages li[data-author=triage]")
-    reply.wait_for(timeout=5000)
+    reply.wait_for(timeout=15000)
     assert "A patrol is on its way to stack B." in reply.inner_text()
     assert phone.inner_text("#f-status") == "in progress"
     phone.screenshot(path=str(tmp_path / "phone-follow-up.png"), full_page=True)
 
     phone.fill("#f-code", "AAAA-BBBB-CCCC-DDDD")
     phone.click("#f-read")
-    phone.locator("#f-error:not(:empty)").wait_for(timeout=5000)
+    phone.locator("#f-error:not(:empty)").wait_for(timeout=15000)
     assert phone.inner_text("#f-error") == "no report for this code"
     assert problems == []
 
@@ -177,7 +175,7 @@ def test_a_50_mb_photo_is_refused_on_the_page_and_nothing_is_stored(
     phone.fill("#r-what", "Someone photographing badges at the turnstile.")
     phone.set_input_files("#r-photo", str(huge))
     phone.click("#r-send")
-    phone.locator("#r-error:not(:empty)").wait_for(timeout=10000)
+    phone.locator("#r-error:not(:empty)").wait_for(timeout=20000)
     assert "over 3 MiB" in phone.inner_text("#r-error")
     assert phone.locator("#receipt").is_hidden()
     assert reports(engine) == []
