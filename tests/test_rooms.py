@@ -51,6 +51,7 @@ ROOM_ORDER: dict[str, tuple[str, ...]] = {
         "watchlist",
         "incidents",
         "community",
+        "staff_reports",
         "openings",
         "routes",
         "app",

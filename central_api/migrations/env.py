@@ -9,6 +9,7 @@ import central_api.models  # noqa: F401 (registers every table on SQLModel.metad
 from central_api.db import make_engine
 from central_api.enroll.tables import ENROLL_METADATA
 from central_api.incidents import tables as _incident_tables  # noqa: F401 (the incident table)
+from central_api.staff_reports import tables as _staff_report_tables  # noqa: F401 (issue 20.3)
 
 config = context.config
 # The enrollment tables keep their own metadata; Alembic migrates both.

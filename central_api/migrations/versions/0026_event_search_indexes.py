@@ -7,7 +7,7 @@ of each common filter went from a sequential scan and sort (100 to 480 ms) to an
 (under 1 ms); a site filter rides the time index (docs/api.md "Event search").
 
 Revision ID: 0026
-Revises: 0022
+Revises: 0023
 Create Date: 2026-12-06 14:00:00.000000
 """
 
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0026"
-down_revision: str | None = "0022"
+down_revision: str | None = "0023"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

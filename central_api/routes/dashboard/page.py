@@ -19,6 +19,7 @@ DASHBOARD_NAV = (
     NavItem("/dashboard/companies", "Companies"),
     NavItem("/dashboard/incidents", "Incidents"),
     NavItem("/dashboard/events", "Events"),
+    NavItem("/dashboard/staff-reports", "Staff reports"),
 )
 PageOperator = Annotated[
     UserPrincipal, Depends(require_page_role(Role.OPERATOR, login_next="/dashboard"))

@@ -27,6 +27,13 @@ PageDesk = Annotated[
 ]
 
 
+def _nav(user: UserPrincipal) -> tuple[NavItem, ...]:
+    # Anyone at the desk may report something, as anonymously as at the gate.
+    if user.site_id is None:
+        return DESK_NAV
+    return (*DESK_NAV, NavItem(f"/report/{user.site_id}", "Report something"))
+
+
 @router.get("/desk", response_class=HTMLResponse)
 def desk_page(request: Request, settings: SettingsDep, user: PageDesk) -> HTMLResponse:
     """The enrollment page."""
@@ -39,5 +46,5 @@ def desk_page(request: Request, settings: SettingsDep, user: PageDesk) -> HTMLRe
         csrf_token=token,
         content=render_template("desk.html"),
         scripts=["desk.js", "desk_visitors.js"],
-        nav=DESK_NAV,
+        nav=_nav(user),
     )

@@ -40,6 +40,12 @@ PUBLIC = {
     ("GET", "/openapi.json"),
     ("GET", "/docs"),
     ("GET", "/docs/oauth2-redirect"),
+    # Staff reports: anonymous by design, rate-limited per hashed address (docs/staff-reports.md).
+    ("GET", "/report/{site}"),
+    ("GET", "/report/{site}/{sign}"),
+    ("POST", "/api/v1/staff-reports"),
+    ("POST", "/api/v1/staff-reports/follow-up"),
+    ("POST", "/api/v1/staff-reports/follow-up/messages"),
 }
 
 
