@@ -29,6 +29,7 @@ from portgate.commands import (
 from portgate.commands import visitors as visitors_commands
 from portgate.commands.baseline import cli as baseline_commands
 from portgate.commands.incidents import stix as community_stix
+from portgate.commands.report import cli as report_commands
 
 app = typer.Typer(
     name="portgate",
@@ -59,6 +60,7 @@ app.add_typer(visitors_commands.app, name="visitors")
 app.add_typer(watchlist.app, name="watchlist")
 app.add_typer(baseline_commands.app, name="baseline")
 app.add_typer(liveness.app, name="liveness")
+app.add_typer(report_commands.app, name="report")
 # Incidents go out and come in as STIX bundles beside the sharing commands.
 community_stix.add_stix_commands(community.app)
 

@@ -51,6 +51,7 @@ ROOM_ORDER: dict[str, tuple[str, ...]] = {
         "incidents",
         "community",
         "openings",
+        "reports",
         "routes",
         "app",
         "serve",
