@@ -85,7 +85,7 @@ def test_access_report_counts_the_raw_events(
     ]
     report = _report(seeded, "access", site)
 
-    summary = dict(report.table("summary").rows)
+    summary = {str(row[0]): row[1] for row in report.table("summary").rows}
     assert summary == {
         "decisions": len(events),
         "grants": sum(e.decision == "granted" for e in events),
@@ -162,7 +162,7 @@ def test_alarms_report_counts_the_raw_alarms(
         assert len(waits) > 3
 
     open_ids = sorted(a.alarm_id for a in alarms if a.acknowledged_at is None)
-    assert sorted(row[4] for row in report.table("open").rows) == open_ids
+    assert sorted(str(row[4]) for row in report.table("open").rows) == open_ids
 
 
 @pytest.mark.parametrize("site", ["rtm", None])
@@ -212,7 +212,7 @@ def test_overrides_report_counts_the_raw_opens(
     ]
     report = _report(seeded, "overrides", site)
 
-    assert sorted(r[7] for r in report.table("opens").rows) == sorted(o.reason for o in opens)
+    assert sorted(str(r[7]) for r in report.table("opens").rows) == sorted(o.reason for o in opens)
     pairs = Counter((o.requested_by, o.approved_by) for o in opens if o.approved_by)
     assert {(a, b): n for a, b, n in report.table("pairs").rows} == dict(pairs)
     asked = Counter(o.requested_by for o in opens)
