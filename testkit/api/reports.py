@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from central_api.config import Settings
 from central_api.incidents.tables import Incident, IncidentKind, IncidentStatus
 from central_api.incidents.tlp import Tlp
 from central_api.models import (
@@ -20,14 +21,17 @@ from central_api.models import (
     Company,
     OpenRequest,
     Person,
+    Role,
     SiteActivation,
+    User,
 )
+from central_api.security.auth import create_token, hash_password
 from gate_protocol.messages import AlarmKind, CredentialKind, DecidedBy, Decision, Direction
 from gate_protocol.reasons import ReasonCode
 from gate_protocol.records import PersonKind
-from testkit.api.world import World
+from testkit.api.world import PASSWORD, World
 
-__all__ = ["PERIOD_END", "PERIOD_START", "seed_report_world"]
+__all__ = ["PERIOD_END", "PERIOD_START", "seed_report_world", "site_user"]
 
 PERIOD_START = datetime(2026, 11, 1, tzinfo=UTC)
 PERIOD_END = datetime(2026, 12, 1, tzinfo=UTC)
@@ -185,3 +189,18 @@ def _incidents(session: Session, world: World, rng: random.Random) -> None:
                 created_by="test",
             )
         )
+
+
+def site_user(engine: Engine, settings: Settings, role: Role, site: str) -> dict[str, str]:
+    """The bearer header of a new user of `role` bound to `site`."""
+    with Session(engine, expire_on_commit=False) as session:
+        user = User(
+            username=f"{role.value}-{site}",
+            password_hash=hash_password(PASSWORD),
+            role=role,
+            site_id=site,
+        )
+        session.add(user)
+        session.commit()
+        token = create_token(settings=settings, user=user, minutes=5, purpose="access")
+    return {"Authorization": f"Bearer {token}"}

@@ -24,6 +24,7 @@ from central_api.routes.dashboard import (
     data,
     incidents_page,
     page,
+    reports_page,
     watchlist_page,
 )
 from central_api.web.layout import STATIC_DIR
@@ -45,6 +46,7 @@ def mount_dashboard(app: FastAPI) -> DashboardState:
     pages = (companies_page, bans_page, watchlist_page, baseline_page, incidents_page)
     for module in (page, data, actions, *pages):
         app.include_router(module.router)
+    app.include_router(reports_page.router)  # the Reports tab (central_api.reports)
     if not any(getattr(route, "path", None) == "/static" for route in app.routes):
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     ingest = getattr(app.state, "ingest", None)

@@ -18,6 +18,7 @@ DASHBOARD_NAV = (
     NavItem("/dashboard", "Dashboard"),
     NavItem("/dashboard/companies", "Companies"),
     NavItem("/dashboard/incidents", "Incidents"),
+    NavItem("/dashboard/reports", "Reports"),
 )
 PageOperator = Annotated[
     UserPrincipal, Depends(require_page_role(Role.OPERATOR, login_next="/dashboard"))
