@@ -62,7 +62,6 @@ from central_api.routes.dashboard import mount_dashboard
 from central_api.routes.desk import router as enroll_router
 from central_api.routes.gate_uploads import router as gate_uploads_router
 from central_api.routes.incidents import router as incidents_router
-from central_api.routes.reports import router as reports_router
 from central_api.routes.visitors import router as visitors_router
 from central_api.security.headers import SecurityHeaders
 from central_api.security.login_throttle import LoginThrottle
@@ -202,7 +201,6 @@ def _install_routes(app: FastAPI) -> None:
     app.include_router(incidents_router)  # incident reports for the sharing centre
     app.include_router(community_router)  # sharing between installations (docs/sharing.md)
     app.include_router(sharing_page)  # the admin's sharing card
-    app.include_router(reports_router)  # reports as files (docs/reports.md)
     mount_dashboard(app)  # the live dashboard taps this process's ingest
 
 

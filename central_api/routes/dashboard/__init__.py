@@ -24,6 +24,7 @@ from central_api.routes.dashboard import (
     data,
     incidents_page,
     page,
+    reports_file,
     reports_page,
     watchlist_page,
 )
@@ -46,7 +47,8 @@ def mount_dashboard(app: FastAPI) -> DashboardState:
     pages = (companies_page, bans_page, watchlist_page, baseline_page, incidents_page)
     for module in (page, data, actions, *pages):
         app.include_router(module.router)
-    app.include_router(reports_page.router)  # the Reports tab (central_api.reports)
+    for reports in (reports_page, reports_file):  # the Reports tab and its files
+        app.include_router(reports.router)
     if not any(getattr(route, "path", None) == "/static" for route in app.routes):
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     ingest = getattr(app.state, "ingest", None)

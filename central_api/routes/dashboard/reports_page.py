@@ -1,7 +1,7 @@
 """The dashboard's Reports tab: pick a report, site, period and format; download the file.
 
-A plain form (no script) that asks `/dashboard/reports/download` (central_api.routes.
-reports). A site's operator is offered their own site; the port authority every site.
+A plain form (no script) that asks `/dashboard/reports/download` (`reports_file`). A
+site's operator is offered their own site; the port authority every site.
 """
 
 import html
