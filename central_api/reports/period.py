@@ -69,8 +69,11 @@ def resolve_period(start: str | None, end: str | None, *, now: datetime) -> Peri
     Raises:
         ReportInputError: unreadable, the wrong way round, empty or over 366 days.
     """
-    stop = parse_moment(end, end=True) if end else now
-    begin = parse_moment(start, end=False) if start else stop - DEFAULT_PERIOD
+    try:
+        stop = parse_moment(end, end=True) if end else now
+        begin = parse_moment(start, end=False) if start else stop - DEFAULT_PERIOD
+    except OverflowError:  # the last day of year 9999, or a default before year 1
+        raise ReportInputError("the period is out of range: give both from and to") from None
     if begin >= stop:
         raise ReportInputError(
             f"the period is the wrong way round: from {begin.isoformat()} is not before "
