@@ -157,7 +157,7 @@ def _by_reason(session: Session, period: Period) -> Table:
         title="Grants and denials by reason",
         columns=("decision", "reason", "count", "meaning"),
         rows=[(d, r, n, _meaning(r)) for d, r, n in ordered],
-        chart=Chart(label_column=1, value_columns=(2,)),
+        chart=Chart(label_column=1, value_columns=(2,), only=(0, Decision.DENIED.value)),
     )
 
 

@@ -12,11 +12,16 @@ Cell = str | int | float | None
 
 @dataclass(frozen=True, slots=True)
 class Chart:
-    """A bar chart of one table: labels from `label_column`, bars from `value_columns`."""
+    """A bar chart of one table: labels from `label_column`, bars from `value_columns`.
+
+    `only` keeps the rows whose column holds a value (``(0, "denied")``): the reasons
+    chart draws denials, next to which the grants' one bar would flatten every other.
+    """
 
     label_column: int
     value_columns: tuple[int, ...]
     stacked: bool = False
+    only: tuple[int, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -110,7 +110,8 @@ def _cell(value: Cell) -> str:
 
 
 def _bars(axes: Axes, table: Table, chart: Chart) -> None:
-    rows = list(table.rows)[:_CHART_BARS]
+    rows = [row for row in table.rows if chart.only is None or row[chart.only[0]] == chart.only[1]]
+    total, rows = len(rows), rows[:_CHART_BARS]
     labels = [str(row[chart.label_column]) for row in rows]
     positions = list(range(len(rows)))
     width = 0.8 if chart.stacked else 0.8 / len(chart.value_columns)
@@ -123,12 +124,28 @@ def _bars(axes: Axes, table: Table, chart: Chart) -> None:
         else:
             shifted = [p + (n - (len(chart.value_columns) - 1) / 2) * width for p in positions]
             axes.bar(shifted, values, width, label=table.columns[column])
-    axes.set_xticks(positions, labels, rotation=45 if len(rows) > 8 else 0, ha="right", fontsize=7)
+    crowded = len(rows) > 8
+    axes.set_xticks(
+        positions,
+        labels,
+        rotation=45 if crowded else 0,
+        ha="right" if crowded else "center",
+        fontsize=7,
+    )
     axes.tick_params(axis="y", labelsize=7)
-    axes.legend(fontsize=7)
+    # Above the plot, where no bar can be under it.
+    axes.legend(
+        fontsize=7,
+        loc="lower right",
+        bbox_to_anchor=(1.0, 1.0),
+        ncols=len(chart.value_columns),
+        frameon=False,
+    )
+    if chart.only is not None:
+        axes.set_title(f"{table.columns[chart.only[0]]}: {chart.only[1]}", fontsize=8, loc="left")
     axes.spines[["top", "right"]].set_visible(False)
-    if len(table.rows) > _CHART_BARS:
-        axes.set_title(f"first {_CHART_BARS} of {len(table.rows)}", fontsize=7)
+    if total > _CHART_BARS:
+        axes.set_title(f"first {_CHART_BARS} of {total}", fontsize=7, loc="left")
 
 
 def _grid(
