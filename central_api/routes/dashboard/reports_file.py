@@ -15,7 +15,12 @@ from central_api.db import utc_now
 from central_api.deps import SessionDep
 from central_api.errors import InvalidError, NotFoundError
 from central_api.reports.build import build_report, check_format, check_name
-from central_api.reports.period import DEFAULT_SHIFTS, ReportInputError, resolve_period
+from central_api.reports.period import (
+    DEFAULT_SHIFTS,
+    ReportInputError,
+    parse_shifts,
+    resolve_period,
+)
 from central_api.reports.render import render_report
 from central_api.security.auth import UserPrincipal, WatchUser
 
@@ -35,6 +40,7 @@ def report_response(
     start: str | None,
     end: str | None,
     fmt: str,
+    shifts: str | None = None,
 ) -> Response:
     """Build, render and answer report `name` as an attachment (ServiceError: bad input)."""
     try:
@@ -44,6 +50,7 @@ def report_response(
     try:
         check_format(fmt)
         period = resolve_period(start, end, now=utc_now())
+        chosen_shifts = parse_shifts(shifts) if shifts else DEFAULT_SHIFTS
     except ReportInputError as exc:
         raise InvalidError(str(exc)) from None
     try:
@@ -54,7 +61,7 @@ def report_response(
             period=period,
             generated_by=user.actor,
             now=utc_now(),
-            shifts=DEFAULT_SHIFTS,
+            shifts=chosen_shifts,
         )
     except ReportInputError as exc:
         raise NotFoundError(str(exc)) from None
@@ -75,10 +82,21 @@ def get_report(
     start: Annotated[str | None, Query(alias="from", max_length=40)] = None,
     end: Annotated[str | None, Query(alias="to", max_length=40)] = None,
     fmt: Annotated[str, Query(alias="format", max_length=8)] = "csv",
+    shifts: Annotated[str | None, Query(max_length=40)] = None,
 ) -> Response:
-    """Report `name` (access, alarms, companies, overrides) as a csv, xlsx or pdf file."""
+    """Report `name` (access, alarms, companies, overrides) as a csv, xlsx or pdf file.
+
+    `shifts`: the operator shifts' start hours (UTC) for the alarms report, default 6,14,22.
+    """
     return report_response(
-        session=session, user=user, name=name, site=site, start=start, end=end, fmt=fmt
+        session=session,
+        user=user,
+        name=name,
+        site=site,
+        start=start,
+        end=end,
+        fmt=fmt,
+        shifts=shifts,
     )
 
 

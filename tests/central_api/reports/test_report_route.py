@@ -83,6 +83,13 @@ def test_xlsx_and_pdf_come_as_whole_files(client: TestClient, world: World, seed
     assert xlsx.status_code == 200
     book = load_workbook(io.BytesIO(xlsx.content))
     assert book.sheetnames == ["cover", "kinds", "ack_by_shift", "open"]
+    two = client.get("/api/v1/reports/alarms", params={**params, "shifts": "7,19"}, headers=headers)
+    assert [
+        row[0] for row in csv.reader(io.StringIO(two.text)) if row[:1] in (["07-19"], ["19-07"])
+    ] == [
+        "07-19",
+        "19-07",
+    ]
     pdf = client.get(
         "/api/v1/reports/overrides", params={**params, "format": "pdf"}, headers=headers
     )
@@ -98,12 +105,12 @@ def test_xlsx_and_pdf_come_as_whole_files(client: TestClient, world: World, seed
         ("access", {"site": "nowhere"}, 404, "unknown site 'nowhere'"),
         ("access", {"format": "docx"}, 422, "unknown format 'docx'"),
         ("access", {"from": "2025-01-01", "to": "2026-11-01"}, 422, "at most 366 days"),
+        ("alarms", {"shifts": "22,6"}, 422, "ascending start hours"),
     ],
 )
 def test_bad_input_is_a_clear_4xx(
     client: TestClient,
     world: World,
-    seeded: Engine,
     path: str,
     params: dict[str, str],
     status: int,
