@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 
 import pytest
 from fastapi.testclient import TestClient
@@ -121,3 +122,32 @@ def test_bad_input_is_a_clear_4xx(
     )
     assert answer.status_code == status
     assert message in answer.json()["detail"]
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+def test_the_reports_tab_offers_the_sites_the_caller_may_see(
+    client: TestClient, world: World, engine: Engine, settings: Settings
+) -> None:
+    authority = client.get("/dashboard/reports", headers=world.user(Role.AUTHORITY))
+    assert authority.status_code == 200
+    assert 'href="/dashboard/reports"' in authority.text  # the tab is in the navigation
+    assert re.findall(r'<option value="([^"]*)">', _site_select(authority.text)) == [
+        "",
+        world.other_site,
+        world.site,
+    ]
+    operator = site_user(engine, settings, Role.OPERATOR, world.site)
+    own = client.get("/dashboard/reports", headers=operator)
+    assert re.findall(r'<option value="([^"]*)">', _site_select(own.text)) == [world.site]
+    desk = client.get("/dashboard/reports", headers=world.user(Role.SECURITY_DESK))
+    assert desk.status_code == 403
+    anonymous = client.get("/dashboard/reports")
+    assert (
+        anonymous.status_code == 401
+        and "/login?next=/dashboard/reports" in anonymous.headers["refresh"]
+    )
+
+
+def _site_select(page: str) -> str:
+    start = page.index('id="report-site"')
+    return page[start : page.index("</select>", start)]
