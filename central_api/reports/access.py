@@ -1,4 +1,4 @@
-"""The access report: passages per gate, zone and hour; decisions by reason; refusals and cues.
+"""The access report: passages per site, gate, zone and hour; decisions by reason; refusals.
 
 A passage is a grant whose person walked through (`passed` not false: a grant that timed
 out at the turnstile is no passage). Offline decisions are those a gate's replica made
@@ -38,6 +38,7 @@ def access_tables(session: Session, period: Period) -> tuple[Table, ...]:
     """Every table of the access report over `period` (on a site-scoped session: one site)."""
     return (
         _summary(session, period),
+        _per_site(session, period),
         _per_gate(session, period),
         _per_zone(session, period),
         _per_hour(session, period),
@@ -80,6 +81,28 @@ def _summary(session: Session, period: Period) -> Table:
     rows = [(name, int(value)) for name, value in zip(names, row, strict=True)]
     rows.append(("tailgating cues", int(cues)))
     return Table(key="summary", title="Summary", columns=("figure", "count"), rows=rows)
+
+
+def _per_site(session: Session, period: Period) -> Table:
+    """One row per site: the port authority's comparison of its terminals."""
+    rows = session.execute(
+        wide_select(
+            col(_EVENT.site_id),
+            func.count(),
+            count_when(_passage()),
+            count_when(_denied()),
+            count_when(col(_EVENT.decided_by) == DecidedBy.REPLICA),
+        )
+        .where(within(col(_EVENT.occurred_at), period.start, period.end))
+        .group_by(col(_EVENT.site_id))
+        .order_by(col(_EVENT.site_id))
+    ).all()
+    return Table(
+        key="sites",
+        title="Per site",
+        columns=("site", "decisions", "passages", "denials", "offline decisions"),
+        rows=[(s, int(n), int(p), int(d), int(o)) for s, n, p, d, o in rows],
+    )
 
 
 def _per_gate(session: Session, period: Period) -> Table:

@@ -99,6 +99,16 @@ def test_access_report_counts_the_raw_events(
     }
     assert summary["decisions"] > 100 and summary["offline decisions"] > 0  # data to count
 
+    per_site: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for e in events:
+        counts = per_site[e.site_id]
+        counts[0] += 1
+        counts[1] += _passage(e)
+        counts[2] += e.decision == "denied"
+        counts[3] += e.decided_by == "replica"
+    assert list(report.table("sites").rows) == [(s, *c) for s, c in sorted(per_site.items())]
+    assert len(per_site) == (1 if site else 2)
+
     per_gate: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for e in events:
         counts = per_gate[(e.site_id, e.gate_id)]
