@@ -53,6 +53,7 @@ ROOM_ORDER: dict[str, tuple[str, ...]] = {
         "community",
         "staff_reports",
         "openings",
+        "reports",
         "routes",
         "app",
         "serve",

@@ -25,6 +25,8 @@ from central_api.routes.dashboard import (
     events_page,
     incidents_page,
     page,
+    reports_file,
+    reports_page,
     watchlist_page,
 )
 from central_api.web.layout import STATIC_DIR
@@ -47,6 +49,8 @@ def mount_dashboard(app: FastAPI) -> DashboardState:
     for module in (page, data, actions, *pages):
         app.include_router(module.router)
     app.include_router(events_page.router)  # event search and CSV export
+    for reports in (reports_page, reports_file):  # the Reports tab and its files
+        app.include_router(reports.router)
     if not any(getattr(route, "path", None) == "/static" for route in app.routes):
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     ingest = getattr(app.state, "ingest", None)

@@ -20,6 +20,7 @@ DASHBOARD_NAV = (
     NavItem("/dashboard/incidents", "Incidents"),
     NavItem("/dashboard/events", "Events"),
     NavItem("/dashboard/staff-reports", "Staff reports"),
+    NavItem("/dashboard/reports", "Reports"),
 )
 PageOperator = Annotated[
     UserPrincipal, Depends(require_page_role(Role.OPERATOR, login_next="/dashboard"))

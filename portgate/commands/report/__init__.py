@@ -1,0 +1,1 @@
+"""`portgate report ...`: access, alarms, companies and overrides reports; scheduled runs."""
