@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from testkit.fleet import Fleet
 
@@ -79,7 +81,11 @@ def _when(text: str) -> datetime:
 
 
 def check_history(
-    fleet: Fleet, *, outages: list[tuple[datetime, datetime]], margin_s: float = 0.5
+    fleet: Fleet,
+    *,
+    outages: list[tuple[datetime, datetime]],
+    margin_s: float = 0.5,
+    stored_rows: Sequence[Mapping[str, Any]] | None = None,
 ) -> History:
     """Check the whole run (see the module docstring).
 
@@ -88,9 +94,11 @@ def check_history(
         outages: API outage windows (down, back); events decided inside them (with
             `margin_s` either side) must come from the replica.
         margin_s: Slack for presentations that started right at an edge.
+        stored_rows: The stored events (event_id, gate_id, agent_seq, decision, decided_by) when
+            they are not in the fleet's SQLite file (a fleet on PostgreSQL).
     """
     history = History()
-    rows = _api_rows(fleet.database_path)
+    rows: Sequence[Any] = _api_rows(fleet.database_path) if stored_rows is None else stored_rows
     history.events_stored = len(rows)
     ids = Counter(str(r["event_id"]) for r in rows)
     history.duplicates += [f"event {e} stored {n} times" for e, n in ids.items() if n > 1]
