@@ -18,12 +18,15 @@ import secrets
 import sqlite3
 import subprocess
 import sys
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
+import psycopg
 from sqlalchemy import text
 
 from central_api.db import make_engine
@@ -108,6 +111,8 @@ class HaFleet(Fleet):
             port = free_port()
             env = {
                 **common,
+                # Its sessions named in pg_stat_activity (to catch it mid-transaction).
+                "DATABASE_URL": f"{self.database_url}&application_name=api{index}",
                 "PORTGATE_WORKER_INDEX": str(index),
                 "PORTGATE_AUDIT_HEAD_FILE": str(self.heads_file(index)),
             }
@@ -171,6 +176,35 @@ class HaFleet(Fleet):
             env={**os.environ, "DATABASE_URL": self.database_url},
             timeout=120,
         )
+
+    def wait_replica(self, index: int, *, timeout_s: float = 90.0) -> None:
+        """Wait until replica `index` answers /healthz on its own port.
+
+        Raises:
+            RuntimeError: it did not in time.
+        """
+        url = f"http://127.0.0.1:{self.replica_ports[index]}/healthz"
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(url, timeout=1).is_success:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"API replica {index} did not answer in {timeout_s} s")
+
+    def open_transactions(self, index: int) -> int:
+        """How many transactions replica `index` has open on the primary right now."""
+        assert self.pg is not None  # noqa: S101 (started)
+        conninfo = f"host=127.0.0.1 port={self.pg.primary.port} user=postgres dbname=postgres"
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            row = conn.execute(
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = %s"
+                " AND xact_start IS NOT NULL AND state <> 'idle'",
+                (f"api{index}",),
+            ).fetchone()
+        return int(row[0]) if row else 0
 
     def drained(self) -> bool:
         """Whether every agent's events are sent and stored (no draft waiting either)."""

@@ -32,9 +32,12 @@ from testkit.mosquitto import mosquitto_available
 from testkit.polling import wait_until
 from testkit.postgres import postgres_available
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(420)]
-
 SCALE = float(os.environ.get("PORTGATE_FAULT_SCALE", "1"))
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.slow,
+    pytest.mark.timeout(int(300 + 300 * SCALE)),
+]
 GATES = 3
 
 
