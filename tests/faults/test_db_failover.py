@@ -72,6 +72,7 @@ def test_a_primary_killed_mid_load_loses_no_event_and_forks_no_audit(fleet: HaFl
     fleet.pg.primary.kill9()
     time.sleep(4 * SCALE)
     fleet.pg.standby.promote()
+    promoted = datetime.now(UTC)
     assert wait_until(lambda: _database_answers(fleet), 60, interval=0.2)
     recovered = datetime.now(UTC)
     time.sleep(8 * SCALE)
@@ -92,7 +93,9 @@ def test_a_primary_killed_mid_load_loses_no_event_and_forks_no_audit(fleet: HaFl
         recover_s=(recovered - killed).total_seconds(),
     )
     print(  # noqa: T201 (the figures, in the test log)
-        f"{figures.line()}; {presented} badge reads; during the outage "
+        f"{figures.line()} (promoted after {(promoted - killed).total_seconds():.1f} s, "
+        f"writing again {(recovered - promoted).total_seconds():.1f} s later); "
+        f"{presented} badge reads; during the outage "
         f"{sum(r['decided_by'] == 'replica' for r in during)} by replica, "
         f"{sum(r['decided_by'] == 'central' for r in during)} central"
     )
