@@ -152,8 +152,8 @@ class HaFleet(Fleet):
             with engine.connect() as conn:
                 found = conn.execute(
                     text(
-                        "SELECT event_id, gate_id, agent_seq, decision, decided_by, occurred_at"
-                        " FROM access_event"
+                        "SELECT event_id, gate_id, agent_seq, decision, decided_by,"
+                        " occurred_at, command_id FROM access_event"
                     )
                 ).mappings()
                 return [dict(row) for row in found]
