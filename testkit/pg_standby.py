@@ -152,6 +152,23 @@ class PgPair:
             "&target_session_attrs=read-write&connect_timeout=3"
         )
 
+    def wait_caught_up(self, timeout_s: float = 30.0) -> None:
+        """Wait until the standby has replayed all the WAL the primary has written so far."""
+        import psycopg
+
+        def lsn(node: PgNode, query: str) -> int:
+            conninfo = f"host=127.0.0.1 port={node.port} user=postgres dbname=postgres"
+            with psycopg.connect(conninfo, autocommit=True) as conn:
+                row = conn.execute(f"SELECT ({query}) - '0/0'::pg_lsn").fetchone()
+            return int(row[0]) if row and row[0] is not None else 0
+
+        target = lsn(self.primary, "pg_current_wal_lsn()")
+        deadline = time.monotonic() + timeout_s
+        while lsn(self.standby, "pg_last_wal_replay_lsn()") < target:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the standby did not catch up")
+            time.sleep(0.05)
+
     def create_database(self, name: str) -> str:
         """Create database `name` on the primary (it reaches the standby) and return its URL."""
         import psycopg

@@ -64,6 +64,7 @@ def test_a_failover_forks_the_chain_only_without_a_synchronous_standby(pair: PgP
     for n in range(3):
         _append(engine, f"before.{n}")
     published = [_head(engine)]
+    pair.wait_caught_up()  # the standby holds everything so far, even when asynchronous
     # WAL the sender has not sent is what a lagging standby lacks (WAL already in the
     # standby's socket buffer would still reach it after the crash).
     os.kill(pair.primary.sender_pid(), signal.SIGSTOP)
