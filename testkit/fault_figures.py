@@ -4,8 +4,10 @@ Every fault test of tests/faults prints ``fault_line(...)`` for its fault: event
 (the agents' outbox sequence numbers), stored, lost, duplicated; openings, double or late;
 decisions by the central API and by the gates' replicas; and how long the service took to
 recover (from the fault to the first central decision after it, or whatever the test names
-as recovered). The line starts with ``FAULT <name>:`` so a long run's output can be
-grepped into docs/production.md's "what survives what" table.
+as recovered). The line starts with ``[<name>] scale S:`` so a long run's output can be
+grepped into docs/production.md's "what survives what" table; it is the format of the
+edge fault tests' ``figures_line`` (testkit/fault_report.py on the faultsedge branch), so
+that every fault's line reads alike.
 """
 
 from __future__ import annotations
@@ -34,15 +36,16 @@ class FaultFigures:
     replica: int
     recover_s: float | None
 
-    def line(self) -> str:
-        """``FAULT name: ...`` in one line."""
-        recover = "n/a" if self.recover_s is None else f"{self.recover_s:.1f} s"
-        return (
-            f"FAULT {self.name}: scale {self.scale:g}, events sent {self.sent}, stored "
+    def line(self, extra: str = "") -> str:
+        """``[name] scale S: ...`` in one line, `extra` after it."""
+        recover = "n/a" if self.recover_s is None else f"{self.recover_s:.2f} s"
+        line = (
+            f"[{self.name}] scale {self.scale:g}: events sent {self.sent}, stored "
             f"{self.stored}, lost {self.lost}, duplicated {self.duplicated}; openings "
             f"{self.openings}, double {self.double_openings}, late {self.late_openings}; "
-            f"decided central {self.central}, replica {self.replica}; recovered in {recover}"
+            f"decided central {self.central}, replica {self.replica}; time to recover {recover}"
         )
+        return f"{line}; {extra}" if extra else line
 
 
 def fault_figures(

@@ -87,10 +87,11 @@ def test_api_replicas_killed_mid_transaction_lose_and_double_nothing(fleet: HaFl
     audit = fleet.audit_verify()
     history = check_history(fleet, outages=[], stored_rows=rows)
     figures = fault_figures("api replica kill -9", history, scale=SCALE, recover_s=max(recoveries))
-    print(  # noqa: T201 (the figures, in the test log)
-        f"{figures.line()}; {presented} badge reads; {crashes} crashes, {caught} of them "
-        "with a transaction open; recovered = killed until restarted and answering"
+    crashed = (
+        f"{presented} badge reads; {crashes} crashes, {caught} of them with a transaction "
+        "open; recovered = killed until restarted and answering"
     )
+    print(figures.line(crashed))  # noqa: T201 (the figures, in the test log)
     assert not history.violations(), history.violations()
     assert history.events_stored == history.events_recorded > 0
     assert audit.returncode == 0, audit.stdout + audit.stderr

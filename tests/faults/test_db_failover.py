@@ -92,13 +92,13 @@ def test_a_primary_killed_mid_load_loses_no_event_and_forks_no_audit(fleet: HaFl
         scale=SCALE,
         recover_s=(recovered - killed).total_seconds(),
     )
-    print(  # noqa: T201 (the figures, in the test log)
-        f"{figures.line()} (promoted after {(promoted - killed).total_seconds():.1f} s, "
-        f"writing again {(recovered - promoted).total_seconds():.1f} s later); "
-        f"{presented} badge reads; during the outage "
-        f"{sum(r['decided_by'] == 'replica' for r in during)} by replica, "
+    during_outage = (
+        f"promoted after {(promoted - killed).total_seconds():.1f} s, writing again "
+        f"{(recovered - promoted).total_seconds():.1f} s later; {presented} badge reads; "
+        f"during the outage {sum(r['decided_by'] == 'replica' for r in during)} by replica, "
         f"{sum(r['decided_by'] == 'central' for r in during)} central"
     )
+    print(figures.line(during_outage))  # noqa: T201 (the figures, in the test log)
     assert not history.violations(), history.violations()
     assert history.events_stored == history.events_recorded > 0
     assert audit.returncode == 0, audit.stdout + audit.stderr
