@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from testkit.fleet import Fleet
 
@@ -59,8 +61,8 @@ def _api_rows(path: Path) -> list[sqlite3.Row]:
         db.row_factory = sqlite3.Row
         return list(
             db.execute(
-                "SELECT event_id, gate_id, agent_seq, decision, decided_by, occurred_at"
-                " FROM access_event"
+                "SELECT event_id, gate_id, agent_seq, decision, decided_by, occurred_at,"
+                " command_id FROM access_event"
             )
         )
 
@@ -79,7 +81,11 @@ def _when(text: str) -> datetime:
 
 
 def check_history(
-    fleet: Fleet, *, outages: list[tuple[datetime, datetime]], margin_s: float = 0.5
+    fleet: Fleet,
+    *,
+    outages: list[tuple[datetime, datetime]],
+    margin_s: float = 0.5,
+    stored_rows: Sequence[Mapping[str, Any]] | None = None,
 ) -> History:
     """Check the whole run (see the module docstring).
 
@@ -88,9 +94,11 @@ def check_history(
         outages: API outage windows (down, back); events decided inside them (with
             `margin_s` either side) must come from the replica.
         margin_s: Slack for presentations that started right at an edge.
+        stored_rows: The stored events (event_id, gate_id, agent_seq, decision, decided_by,
+            command_id) when they are not in the fleet's SQLite file (a fleet on PostgreSQL).
     """
     history = History()
-    rows = _api_rows(fleet.database_path)
+    rows: Sequence[Any] = _api_rows(fleet.database_path) if stored_rows is None else stored_rows
     history.events_stored = len(rows)
     ids = Counter(str(r["event_id"]) for r in rows)
     history.duplicates += [f"event {e} stored {n} times" for e, n in ids.items() if n > 1]
@@ -103,6 +111,11 @@ def check_history(
     for gate in fleet.agents:
         top, kept, unsent = _outbox(fleet.outbox_path(gate))
         recorded_commands[gate] = {str(e["command_id"]) for e in kept if e.get("command_id")}
+        # The outbox prunes confirmed rows down to its last thousand: a stored event is a
+        # record of its opening too.
+        recorded_commands[gate] |= {
+            str(r["command_id"]) for r in rows if r["gate_id"] == gate and r["command_id"]
+        }
         history.events_recorded += top
         stored = {s for (g, s) in seqs if g == gate}
         missing = sorted(set(range(1, top + 1)) - stored)

@@ -7,7 +7,11 @@ only then acknowledges the batch's messages to the broker: a message is never ac
 before it is stored (or refused for good), so a crash loses nothing. A message it refuses,
 or one that fails to store while the database works (a poison message), is counted, logged
 and kept as a dead letter (`central_api.ingest.dead_letters`) in the same transaction, then
-acknowledged; it never stops the loop nor comes back. After each commit, what was new is handed,
+acknowledged; it never stops the loop nor comes back. While the PostgreSQL server cannot be
+reached (a restart, a failover) the batch waits and is tried again until it is stored: left
+unacknowledged, its messages would fill the broker's in-flight window of this connection
+(``max_inflight_messages``) and nothing more would reach this worker before it reconnects.
+After each commit, what was new is handed,
 decoded, to the taps (`central_api.ingest.taps`: the live dashboard).
 """
 
@@ -15,13 +19,20 @@ import logging
 import queue
 import threading
 
+import psycopg
 from gate_protocol.messages import AccessEvent
 from gate_protocol.topics import GateTopic, TopicError, parse_topic
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlmodel import Session, col, select
 
 from central_api.bus.mqtt import Ack
-from central_api.ingest.dead_letters import count_dead_letters, dead_letter, keep_store_failure
+from central_api.ingest.dead_letters import (
+    count_dead_letters,
+    dead_letter,
+    describe_error,
+    keep_store_failure,
+)
 from central_api.ingest.store import (
     RejectedMessage,
     accept_message,
@@ -36,6 +47,9 @@ __all__ = ["IngestWorker"]
 
 logger = logging.getLogger(__name__)
 _Item = tuple[str, bytes, Ack | None]
+# Waits between tries of a batch while the database is away (doubling up to the maximum).
+_RETRY_MIN_S = 0.2
+_RETRY_MAX_S = 5.0
 
 
 class IngestWorker:
@@ -60,6 +74,7 @@ class IngestWorker:
         self._thread = threading.Thread(target=self._run, name="portgate-ingest", daemon=True)
         self.processed = 0
         self._idle = threading.Event()
+        self._stopping = threading.Event()
         self.taps = IngestTaps()
 
     def add_tap(self, tap: IngestTap) -> None:
@@ -87,12 +102,14 @@ class IngestWorker:
         """Start the storing thread (again, after a stop: an app's lifespan may rerun)."""
         if self._thread.is_alive():
             return
+        self._stopping.clear()
         if self._thread.ident is not None:
             self._thread = threading.Thread(target=self._run, name="portgate-ingest", daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
-        """Store what is queued, then stop."""
+        """Store what is queued, then stop (a batch waiting for the database is left)."""
+        self._stopping.set()
         self._queue.put(None)
         self._thread.join(timeout)
 
@@ -128,21 +145,45 @@ class IngestWorker:
         real = [item for item in items if item[0]]
         if not real:
             return
-        try:
-            dead: list[str] = []
-            with Session(self._engine) as session:
-                stored = self._store_batch(session, real, dead)
-                session.commit()
-            count_dead_letters(dead)
-            _ack_all(real)
-        except Exception:
-            logger.exception("ingest batch failed; storing its messages one by one")
+        stored = self._store_all(real)
+        if stored is None:
             stored = [
                 one for topic, payload, ack in real if (one := self._store_one(topic, payload, ack))
             ]
         self.processed += len(real)
         if self._tap_received:
             self.taps.ingested(stored)
+
+    def _store_all(self, real: list[_Item]) -> list[Ingested] | None:
+        """Store and acknowledge the batch in one transaction; None: store it one by one.
+
+        While the database cannot be reached the batch is tried again (see the module
+        docstring); a commit whose outcome was lost is safe to repeat: events are stored
+        once per event_id.
+        """
+        delay = _RETRY_MIN_S
+        while True:
+            dead: list[str] = []
+            try:
+                with Session(self._engine) as session:
+                    stored = self._store_batch(session, real, dead)
+                    session.commit()
+            except Exception as exc:
+                if _server_gone(exc) and not self._stopping.is_set():
+                    logger.warning(
+                        "database unreachable, %d messages wait %.1f s: %s",
+                        len(real),
+                        delay,
+                        describe_error(exc),
+                    )
+                    self._stopping.wait(delay)
+                    delay = min(delay * 2, _RETRY_MAX_S)
+                    continue
+                logger.exception("ingest batch failed; storing its messages one by one")
+                return None
+            count_dead_letters(dead)
+            _ack_all(real)
+            return stored
 
     def _store_one(self, topic: str, payload: bytes, ack: Ack | None) -> Ingested | None:
         dead: list[str] = []
@@ -220,6 +261,17 @@ class IngestWorker:
         if not store_message(session=session, gate=gate, message=message):
             return None
         return Ingested(gate.site_id, gate.id, message)
+
+
+def _server_gone(exc: BaseException) -> bool:
+    # The PostgreSQL server went away or refuses connections for now (a restart, a
+    # failover): worth waiting for. Not SQLite's OperationalError, which also means a
+    # database without our tables.
+    if isinstance(exc, DisconnectionError):
+        return True
+    if isinstance(exc, DBAPIError):
+        return exc.connection_invalidated or isinstance(exc.orig, psycopg.OperationalError)
+    return False
 
 
 def _gate_of(topic: str) -> str | None:
