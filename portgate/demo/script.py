@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,13 +41,16 @@ class Scene:
     truck: DemoGate
     link: CuttableLink
     people: dict[str, DemoPerson]
-    faces: dict[str, Image]
+    # What the staff-gate camera shows of each role: a loop of frames (a live session).
+    faces: dict[str, Sequence[Image]]
     pass_image: Image
     # The second terminal's gate, which knows the "granted" person by the same identity.
     terminal: DemoGate | None = None
     authority: DemoAuthority | None = None
     # Checks each announced outcome against the recorded event (None: no checks).
     expect: Expectations | None = None
+    # A printed photo of the "granted" person held up (empty: no faces, no such scenario).
+    printed: Sequence[Image] = ()
 
 
 class DemoScript:
@@ -115,12 +118,18 @@ class DemoScript:
         return not self._stop.wait(seconds)
 
     def _badge(
-        self, role: str, *, face_of: str | None, note: str, expect: ReasonCode | None = None
+        self,
+        role: str,
+        *,
+        face_of: str | None,
+        note: str,
+        expect: ReasonCode | None = None,
+        shown: Sequence[Image] | None = None,
     ) -> None:
         scene = self._scene
         person = scene.people[role]
         since = self._mark()
-        face = scene.faces.get(face_of) if face_of else None
+        face = shown if shown is not None else scene.faces.get(face_of) if face_of else None
         if scene.staff.camera is not None:
             scene.staff.camera.show(face)
             # Walking up to the reader: the gate's face track sees the face before the tap.
@@ -160,6 +169,7 @@ class DemoScript:
                 expect=ReasonCode.FACE_MISMATCH,
             ),
             self._truck,
+            self._print_attack,
             lambda: self._badge(
                 "revoked", face_of="revoked", note="expect: revoked", expect=ReasonCode.REVOKED
             ),
@@ -193,6 +203,19 @@ class DemoScript:
         gate.pass_through_if_opened()
         step = f"{person.name} at terminal 2, {note}"
         self._check(step, gate, str(person.badge), since, expected=expected)
+
+    def _print_attack(self) -> None:
+        scene = self._scene
+        if not scene.printed:
+            return
+        name = scene.people["granted"].name
+        self._badge(
+            "granted",
+            face_of=None,
+            shown=scene.printed,
+            note=f"a printed photo of {name} held up to the camera: expect liveness refusal",
+            expect=ReasonCode.LIVENESS_FAILED,
+        )
 
     def _unknown_badge(self, *, check: bool = True) -> None:
         since = self._mark()

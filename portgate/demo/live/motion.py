@@ -60,7 +60,7 @@ def warp_plane(image: Image, matrix: npt.NDArray[np.float64]) -> Image:
     return np.asarray(warped, dtype=np.uint8)
 
 
-def warp_points(image: Image, src: Points, dst: Points, *, eye: float) -> Image:
+def warp_points(image: Image, src: Points, dst: Points, *, eye: float, step: int = 1) -> Image:
     """Warp `image` so that the control points move from `src` to `dst` (Gaussian RBF field).
 
     Args:
@@ -68,6 +68,9 @@ def warp_points(image: Image, src: Points, dst: Points, *, eye: float) -> Image:
         src: (n, 2) control points in the photo, (x, y) pixels.
         dst: (n, 2) where they go; a point that stays put holds the pixels around it.
         eye: The face's eye distance in pixels (the field's reach is 0.12 of it).
+        step: The field is evaluated every `step` pixels and interpolated between (it is
+            smooth over 0.12 eye distances; the demo's start uses 4, about ten times
+            faster); 1: at every pixel, as the tests' simulator has always done.
     """
     import cv2  # noqa: PLC0415
 
@@ -79,13 +82,29 @@ def warp_points(image: Image, src: Points, dst: Points, *, eye: float) -> Image:
     x0, y0 = (np.maximum(dst.min(0) - pad, 0)).astype(int)
     x1, y1 = np.minimum(dst.max(0) + pad, [width, height]).astype(int)
     yy, xx = np.mgrid[y0:y1, x0:x1].astype(np.float64)
-    grid = np.stack([xx.ravel(), yy.ravel()], axis=1)
-    squared = (grid**2).sum(1)[:, None] + (dst**2).sum(1)[None, :] - 2 * grid @ dst.T
-    kernel = np.exp(-np.maximum(squared, 0.0) / (2 * sigma**2))
-    shift = (kernel @ weights).reshape(yy.shape + (2,))
+    shift = _field(xx[::step, ::step], yy[::step, ::step], dst, weights, sigma)
+    if step > 1:
+        size = (xx.shape[1], xx.shape[0])
+        shift = np.dstack(
+            [cv2.resize(shift[..., i], size, interpolation=cv2.INTER_LINEAR) for i in (0, 1)]
+        )
     map_x = np.tile(np.arange(width, dtype=np.float32), (height, 1))
     map_y = np.tile(np.arange(height, dtype=np.float32)[:, None], (1, width))
     map_x[y0:y1, x0:x1] = (xx - shift[..., 0]).astype(np.float32)
     map_y[y0:y1, x0:x1] = (yy - shift[..., 1]).astype(np.float32)
     warped = cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
     return np.asarray(warped, dtype=np.uint8)
+
+
+def _field(
+    xx: npt.NDArray[np.float64],
+    yy: npt.NDArray[np.float64],
+    dst: Points,
+    weights: npt.NDArray[np.float64],
+    sigma: float,
+) -> npt.NDArray[np.float64]:
+    """The RBF field's shift at the grid points (xx, yy): (rows, columns, 2)."""
+    grid = np.stack([xx.ravel(), yy.ravel()], axis=1)
+    squared = (grid**2).sum(1)[:, None] + (dst**2).sum(1)[None, :] - 2 * grid @ dst.T
+    kernel = np.exp(-np.maximum(squared, 0.0) / (2 * sigma**2))
+    return np.asarray((kernel @ weights).reshape(xx.shape + (2,)), dtype=np.float64)
