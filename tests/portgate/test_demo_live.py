@@ -34,20 +34,17 @@ def photos() -> dict[str, np.ndarray]:
 
 @pytest.fixture(scope="module")
 def scenes(photos: dict[str, np.ndarray]) -> Iterator[StaffGateScenes]:
-    import biometrics.encoding as encoding
+    from biometrics.models import shape_predictor
 
     asked: list[int] = []
-    original = encoding.shape_predictor
 
     def recording(points: int) -> object:
         asked.append(points)
-        return original(points)
+        return shape_predictor(points)
 
-    encoding.shape_predictor = recording  # type: ignore[assignment]
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("biometrics.encoding.shape_predictor", recording)
         made = make_scenes(photos)
-    finally:
-        encoding.shape_predictor = original
     # The 68-point model's licence excludes commercial use: the demo never loads it.
     assert asked and set(asked) == {5}
     yield made
