@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from gate_protocol.messages import DecidedBy
+from gate_protocol.messages import AlarmKind, DecidedBy
 from gate_protocol.reasons import ReasonCode
 from portgate.demo.api_server import CuttableLink
 from portgate.demo.authority import LEGAL_REFERENCE, DemoAuthority
@@ -319,5 +319,11 @@ class DemoScript:
             self._say(f"port authority: the ban on {name} is lifted")
 
     def _forced_door(self) -> None:
+        expect = self._scene.expect
+        since = expect.mark_alarms() if expect is not None else 0
         self._say("staff turnstile: the door is forced open (expect: forced alarm)")
         self._scene.staff.force_door()
+        if expect is not None and not self._stop.is_set():
+            step = "staff turnstile, the door forced open"
+            gate = self._scene.staff.gate
+            expect.check_alarm(step=step, gate=gate, since=since, expected=AlarmKind.FORCED)

@@ -67,7 +67,8 @@ def test_once_with_the_shipped_faces_holds_every_announced_outcome() -> None:
         r"liveness score 0\.[0-4]",
         output,
     ), output[-6000:]
-    assert "self-check: all 13 expected outcomes held" in output, output[-6000:]
+    assert "as expected: forced alarm (staff turnstile, the door forced open)" in output
+    assert "self-check: all 14 expected outcomes held" in output, output[-6000:]
     assert "EXPECTED" not in output
 
 
@@ -77,5 +78,5 @@ def test_once_without_faces_names_the_outcome_that_did_not_hold(tmp_path: Path) 
     assert run.returncode == 1, output[-6000:]
     assert "face step off" in output
     assert "EXPECTED face_mismatch, GOT granted" in output, output[-6000:]
-    assert "self-check: 1 of 12 expected outcomes did not hold" in output
+    assert "self-check: 1 of 13 expected outcomes did not hold" in output
     assert "stopped cleanly" not in output
