@@ -20,7 +20,9 @@ from portgate.broker.process import BrokerMissingError, find_mosquitto
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 PORTGATE = Path(sys.executable).parent / "portgate"
-DURATION_S = 35
+# Long enough for the outage step (the replica's decisions) on a loaded machine: the staff
+# gate's face steps judge liveness over 8 frames first (35 s ran out at a load of 22).
+DURATION_S = 60
 LOGIN = re.compile(r"^\s+(\w+)\s+user (\S+)\s+password (\S+)$")
 
 
