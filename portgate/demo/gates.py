@@ -113,6 +113,9 @@ class DemoGate:
                 "face": {
                     "burst_frames": 3,
                     "burst_timeout_ms": 6000,
+                    # The track looks at every frame of the 8 fps camera, so its liveness
+                    # judges consecutive frames, as the window does.
+                    "track_interval_ms": 125,
                     "liveness": liveness,
                     "liveness_config": liveness_config,
                 },

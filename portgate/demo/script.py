@@ -28,7 +28,9 @@ __all__ = ["DemoScript", "Scene"]
 _log = logging.getLogger(__name__)
 Image = npt.NDArray[np.uint8]
 _STEP_S = 2.5
-_WALK_UP_S = 1.0
+# Walking up to the reader: long enough for the gate's face track to see 8 frames of the
+# face and judge its liveness before the tap (the face window after the tap is the fallback).
+_WALK_UP_S = 2.5
 _OUTAGE_S = 8.0
 _UNKNOWN_BADGE = 65_000
 
