@@ -24,6 +24,22 @@ FACILITY_CODE = 42
 _PASSWORD_ENV = "PORTGATE_DEMO_MQTT_PASSWORD"  # noqa: S105 (an env var name)
 
 
+def _face_section(*, liveness: bool, liveness_config: Path | None) -> dict[str, object]:
+    """The agent config's face step for a demo gate."""
+    return {
+        "burst_frames": 3,
+        # The face window may wait 6 s for its frames: the demo runs every part on one
+        # machine, where a frame's search takes longer than at a real gate (a mismatch,
+        # judged by the window, took 3.1 s at a load of 13 on 2 cores).
+        "burst_timeout_ms": 6000,
+        # The track looks at every frame of the 8 fps camera, so its liveness judges
+        # consecutive frames, as the window does.
+        "track_interval_ms": 125,
+        "liveness": liveness,
+        "liveness_config": liveness_config,
+    }
+
+
 def _liveness(config: AgentConfig) -> LivenessChecker | None:
     """The gate's liveness check, as `portgate agent` builds it (dlib loads only here)."""
     from gate_agent.face.liveness_config import gate_liveness  # noqa: PLC0415
@@ -107,18 +123,7 @@ class DemoGate:
                     "sync_interval_s": 10,
                     "event_replay_after_s": 3,
                 },
-                # The face window may wait 6 s for its frames: the demo runs every part on
-                # one machine, where a frame's search takes longer than at a real gate (a
-                # mismatch, judged by the window, took 3.1 s at a load of 13 on 2 cores).
-                "face": {
-                    "burst_frames": 3,
-                    "burst_timeout_ms": 6000,
-                    # The track looks at every frame of the 8 fps camera, so its liveness
-                    # judges consecutive frames, as the window does.
-                    "track_interval_ms": 125,
-                    "liveness": liveness,
-                    "liveness_config": liveness_config,
-                },
+                "face": _face_section(liveness=liveness, liveness_config=liveness_config),
                 "turnstile": {"pulse_ms": 3000, "command_ttl_s": 5, "passage_timeout_s": 6},
                 "outbox": {"path": str(workdir / "outbox.sqlite3")},
                 "replica_path": str(workdir / "replica.json"),
