@@ -12,6 +12,12 @@ and then, and the whole photo drifts a little as a head does; plus sensor noise.
 The session loops: the turn is periodic over the frames, a blink comes every half loop, and
 the drift returns to its start, so a camera replaying the frames round and round shows a
 person standing in front of it, and any `WINDOW_FRAMES` consecutive frames hold a blink.
+
+What the check measures on them (default thresholds, the three staff-gate photos, every
+8-frame window of the loop): the parallax cue (texture off one plane) 0.93-2.9 against
+0.8 needed, so every window passes on it; the blink cue is weak (eye-patch closure
+0.01-0.11 against 0.3): the lids are pulled over the eyes by a smooth field, and the
+patches' contrast hardly falls.
 """
 
 from __future__ import annotations
