@@ -14,9 +14,9 @@ the drift returns to its start, so a camera replaying the frames round and round
 person standing in front of it, and any `WINDOW_FRAMES` consecutive frames hold a blink.
 
 What the check measures on them (default thresholds, the three staff-gate photos, every
-8-frame window of the loop): the parallax cue (texture off one plane) 0.96-2.4 against
+8-frame window of the loop): the parallax cue (texture off one plane) 1.13-2.22 against
 0.8 needed, so every window passes on it; the blink cue is weak (eye-patch closure
-0.01-0.11 against 0.3): the lids are pulled over the eyes by a smooth field, and the
+0.00-0.13 against 0.3): the lids are pulled over the eyes by a smooth field, and the
 patches' contrast hardly falls.
 """
 
