@@ -23,6 +23,8 @@ def _announce(site: DemoSite, port: int) -> None:
     typer.echo("")
     typer.echo(f"PortGate demo site is up: dashboard {url}/dashboard  (enrollment desk {url}/desk)")
     typer.echo(f"people: {site.people_note}")
+    if site.camera_note:
+        typer.echo(f"staff-gate camera: {site.camera_note}")
     typer.echo("logins for this run only (random passwords, shown once):")
     for role, (username, password) in site.seed.logins.items():
         typer.echo(f"  {role:<14} user {username:<9} password {password}")

@@ -2,7 +2,8 @@
 
 A step marks where the stored events stand, presents, then `check` waits for the gate's
 event for that credential to reach the API and compares its reason with the one the step
-announced. A miss is said in one line (``EXPECTED face_mismatch, GOT granted``) and kept
+announced (a step that announces an alarm, the forced door, waits for that alarm:
+`check_alarm`). A miss is said in one line (``EXPECTED face_mismatch, GOT granted``) and kept
 in `failures`, so `portgate demo --once` can exit non-zero.
 """
 
@@ -15,8 +16,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
-from central_api.models import AccessEventRecord
-from gate_protocol.messages import DecidedBy
+from central_api.models import AccessEventRecord, Alarm
+from gate_protocol.messages import AlarmKind, DecidedBy
 from gate_protocol.reasons import ReasonCode
 
 __all__ = ["Expectations"]
@@ -89,6 +90,34 @@ class Expectations:
         scores = f" [{', '.join(checks)}]" if checks else ""
         self.say(f"as expected: {expected.value} ({step}){scores}")
         return True
+
+    def mark_alarms(self) -> int:
+        """Where the stored alarms stand now: `check_alarm` looks only at later ones."""
+        with Session(self.engine) as session:
+            return int(session.exec(select(func.max(Alarm.id))).one() or 0)
+
+    def check_alarm(self, *, step: str, gate: str, since: int, expected: AlarmKind) -> bool:
+        """Wait for an alarm of kind `expected` at `gate` stored after `since` (`mark_alarms`)."""
+        self.checked += 1
+        query = (
+            select(Alarm)
+            .where(col(Alarm.id) > since)
+            .where(Alarm.gate_id == gate)
+            .where(Alarm.kind == expected)
+        )
+        deadline = time.monotonic() + self.timeout_s
+        while True:
+            with Session(self.engine) as session:
+                found = session.exec(query).first()
+            if found is not None:
+                self.say(f"as expected: {expected.value} alarm ({step})")
+                return True
+            if time.monotonic() > deadline:
+                return self._miss(
+                    step,
+                    f"EXPECTED a {expected.value} alarm, GOT none within {self.timeout_s:.0f} s",
+                )
+            time.sleep(_POLL_S)
 
     def _wait_for(self, *, gate: str, ref: str | None, since: int) -> AccessEventRecord | None:
         query = (

@@ -1,9 +1,14 @@
-"""A demo camera: replays whatever the script puts in front of it (a face, a QR pass, nothing)."""
+"""A demo camera: replays whatever the script puts in front of it (a face, a QR pass, nothing).
+
+A scene is one still (a QR pass) or a loop of frames (a synthesised live session or a
+print held up, `portgate.demo.live`), played round and round at the camera's rate.
+"""
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -35,17 +40,23 @@ class ScriptedCamera:
 
     def __init__(self, *, fps: float = 8.0, size: tuple[int, int] = (480, 640)) -> None:
         self._empty: Image = np.full((*size, 3), 96, dtype=np.uint8)
-        self._scene = self._empty
+        self._scene: tuple[Image, ...] = (self._empty,)
         self._lock = threading.Lock()
         self._period = 1.0 / fps
         self._next_at = time.monotonic()
         self._number = 0
         self._closed = threading.Event()
 
-    def show(self, image: Image | None) -> None:
-        """Put `image` in front of the camera (None: the empty lane)."""
+    def show(self, image: Image | Sequence[Image] | None) -> None:
+        """Put `image` in front of the camera: a still, a loop of frames, or None (empty lane)."""
+        if image is None:
+            scene: tuple[Image, ...] = (self._empty,)
+        elif isinstance(image, np.ndarray):
+            scene = (image,)
+        else:
+            scene = tuple(image) or (self._empty,)
         with self._lock:
-            self._scene = self._empty if image is None else image
+            self._scene = scene
 
     def read(self) -> Frame | None:
         """The current scene, paced at the camera's rate; None once closed."""
@@ -56,7 +67,7 @@ class ScriptedCamera:
             return None
         self._next_at = max(self._next_at + self._period, time.monotonic() - self._period)
         with self._lock:
-            image = self._scene
+            image = self._scene[self._number % len(self._scene)]
         frame = Frame(image=image, number=self._number, at=time.monotonic())
         self._number += 1
         return frame

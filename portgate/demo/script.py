@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from gate_protocol.messages import DecidedBy
+from gate_protocol.messages import AlarmKind, DecidedBy
 from gate_protocol.reasons import ReasonCode
 from portgate.demo.api_server import CuttableLink
 from portgate.demo.authority import LEGAL_REFERENCE, DemoAuthority
@@ -28,7 +28,9 @@ __all__ = ["DemoScript", "Scene"]
 _log = logging.getLogger(__name__)
 Image = npt.NDArray[np.uint8]
 _STEP_S = 2.5
-_WALK_UP_S = 1.0
+# Walking up to the reader: long enough for the gate's face track to see 8 frames of the
+# face and judge its liveness before the tap (the face window after the tap is the fallback).
+_WALK_UP_S = 2.5
 _OUTAGE_S = 8.0
 _UNKNOWN_BADGE = 65_000
 
@@ -41,13 +43,16 @@ class Scene:
     truck: DemoGate
     link: CuttableLink
     people: dict[str, DemoPerson]
-    faces: dict[str, Image]
+    # What the staff-gate camera shows of each role: a loop of frames (a live session).
+    faces: dict[str, Sequence[Image]]
     pass_image: Image
     # The second terminal's gate, which knows the "granted" person by the same identity.
     terminal: DemoGate | None = None
     authority: DemoAuthority | None = None
     # Checks each announced outcome against the recorded event (None: no checks).
     expect: Expectations | None = None
+    # A printed photo of the "granted" person held up (empty: no faces, no such scenario).
+    printed: Sequence[Image] = ()
 
 
 class DemoScript:
@@ -115,12 +120,18 @@ class DemoScript:
         return not self._stop.wait(seconds)
 
     def _badge(
-        self, role: str, *, face_of: str | None, note: str, expect: ReasonCode | None = None
+        self,
+        role: str,
+        *,
+        face_of: str | None,
+        note: str,
+        expect: ReasonCode | None = None,
+        shown: Sequence[Image] | None = None,
     ) -> None:
         scene = self._scene
         person = scene.people[role]
         since = self._mark()
-        face = scene.faces.get(face_of) if face_of else None
+        face = shown if shown is not None else scene.faces.get(face_of) if face_of else None
         if scene.staff.camera is not None:
             scene.staff.camera.show(face)
             # Walking up to the reader: the gate's face track sees the face before the tap.
@@ -160,6 +171,7 @@ class DemoScript:
                 expect=ReasonCode.FACE_MISMATCH,
             ),
             self._truck,
+            self._print_attack,
             lambda: self._badge(
                 "revoked", face_of="revoked", note="expect: revoked", expect=ReasonCode.REVOKED
             ),
@@ -193,6 +205,19 @@ class DemoScript:
         gate.pass_through_if_opened()
         step = f"{person.name} at terminal 2, {note}"
         self._check(step, gate, str(person.badge), since, expected=expected)
+
+    def _print_attack(self) -> None:
+        scene = self._scene
+        if not scene.printed:
+            return
+        name = scene.people["granted"].name
+        self._badge(
+            "granted",
+            face_of=None,
+            shown=scene.printed,
+            note=f"a printed photo of {name} held up to the camera: expect liveness refusal",
+            expect=ReasonCode.LIVENESS_FAILED,
+        )
 
     def _unknown_badge(self, *, check: bool = True) -> None:
         since = self._mark()
@@ -296,5 +321,11 @@ class DemoScript:
             self._say(f"port authority: the ban on {name} is lifted")
 
     def _forced_door(self) -> None:
+        expect = self._scene.expect
+        since = expect.mark_alarms() if expect is not None else 0
         self._say("staff turnstile: the door is forced open (expect: forced alarm)")
         self._scene.staff.force_door()
+        if expect is not None and not self._stop.is_set():
+            step = "staff turnstile, the door forced open"
+            gate = self._scene.staff.gate
+            expect.check_alarm(step=step, gate=gate, since=since, expected=AlarmKind.FORCED)

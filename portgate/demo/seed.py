@@ -117,8 +117,9 @@ def _site(session: Session, *, faces: bool) -> dict[str, str]:
             name="Staff turnstile",
             direction="entry",
             face_required=faces,
-            # The camera replays still photos: a liveness check would rightly refuse them.
-            liveness_required=False,
+            # The demo camera shows synthesised live sessions of the shipped photos (and a
+            # print for the attack scenario): liveness is checked as at a real gate.
+            liveness_required=faces,
         ),
         GateCreate(
             id=TRUCK_GATE,

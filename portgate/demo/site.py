@@ -11,7 +11,8 @@ import logging
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +34,7 @@ from portgate.demo.broker import DemoBroker, free_port
 from portgate.demo.expect import Expectations
 from portgate.demo.frames import ScriptedCamera, read_image
 from portgate.demo.gates import DemoGate
+from portgate.demo.live.scenes import StaffGateScenes, make_scenes
 from portgate.demo.people import DemoPerson, demo_people
 from portgate.demo.script import DemoScript, Scene
 from portgate.demo.seed import SITE, STAFF_GATE, TRUCK_GATE, DemoSeed, seed_demo
@@ -42,6 +44,13 @@ __all__ = ["DemoOptions", "DemoSite"]
 
 _log = logging.getLogger(__name__)
 Image = npt.NDArray[np.uint8]
+# The roles whose faces the staff-gate camera shows (the mismatch shows "granted"'s face).
+_STAFF_GATE_ROLES = ("granted", "expired_competency", "revoked")
+CAMERA_NOTE = (
+    "liveness is checked; the people in front of it are live sessions SYNTHESISED from "
+    "the shipped still photos (a blink, a slight head turn), and one scenario holds up a "
+    "printed photo. A real gate sees real people."
+)
 
 
 @dataclass(frozen=True)
@@ -95,12 +104,15 @@ class DemoSite:
     settings: Settings | None = field(default=None, repr=False)
     seed: DemoSeed | None = None
     people_note: str = ""
+    # What the staff-gate camera shows (empty: no faces, no liveness).
+    camera_note: str = ""
     engine: Engine | None = field(default=None, repr=False)
     api: ApiServer | None = None
     link: CuttableLink | None = None
     gates: list[DemoGate] = field(default_factory=list)
     script: DemoScript | None = None
     expect: Expectations | None = None
+    _scenes: Future[StaffGateScenes] | None = None
     _script_stop: threading.Event = field(default_factory=threading.Event)
     _script_thread: threading.Thread | None = None
 
@@ -116,6 +128,8 @@ class DemoSite:
         self.broker.prepare()
         self.settings = _api_settings(options=self.options, broker=self.broker)
         people, self.people_note = demo_people(self.options.faces_dir)
+        # Made while the site starts (they take seconds); the script waits for them.
+        self._scenes = _start_scenes(people) if self.options.script else None
         self.say(f"seeding the demo database ({self.people_note})")
         upgrade_database(self.settings.database_url)
         self.engine = make_engine(self.settings.database_url)
@@ -142,6 +156,7 @@ class DemoSite:
             verifier = BiometricFaceVerifier()
             # The staff gate's face track: the walker's face is verified before the tap.
             observer = BiometricFaceObserver()
+            self.camera_note = CAMERA_NOTE
         api_url = f"http://127.0.0.1:{self.link.port}"
         for gate, face, tracker in ((STAFF_GATE, verifier, observer), (TRUCK_GATE, None, None)):
             demo_gate = DemoGate(
@@ -155,6 +170,7 @@ class DemoSite:
                 camera=ScriptedCamera(),
                 verifier=face,
                 observer=tracker,
+                liveness=face is not None,
             )
             self.gates.append(demo_gate)
             demo_gate.start()
@@ -195,8 +211,12 @@ class DemoSite:
     def _start_script(self, people: list[DemoPerson]) -> None:
         assert self.seed is not None and self.link is not None and self.engine is not None  # noqa: S101
         self.expect = Expectations(engine=self.engine, say=self.say)
-        faces: dict[str, Image] = {
-            p.role: read_image(p.camera_photo) for p in people if p.camera_photo is not None
+        scenes = self._scenes.result() if self._scenes is not None else StaffGateScenes()
+        # A role without a live session (no face found in its photo) shows its still.
+        faces: dict[str, Sequence[Image]] = {
+            p.role: scenes.live.get(p.role) or [read_image(p.camera_photo)]
+            for p in people
+            if p.camera_photo is not None
         }
         pass_path = self.options.data_dir / "truck-pass.png"
         segno.make(self.seed.pass_token, error="m").save(str(pass_path), scale=6, border=4)
@@ -207,6 +227,7 @@ class DemoSite:
             people={p.role: p for p in people},
             faces=faces,
             pass_image=read_image(pass_path),
+            printed=scenes.printed,
             terminal=self.terminal_gate,
             authority=DemoAuthority(engine=self.engine, person_ids=self.seed.person_ids)
             if self.engine is not None
@@ -223,6 +244,8 @@ class DemoSite:
 
     def stop(self) -> None:
         """Stop everything in reverse order; safe to call on a half-started site."""
+        if self._scenes is not None:
+            self._scenes.cancel()
         self._script_stop.set()
         if self._script_thread is not None:
             self._script_thread.join(timeout=15)
@@ -246,3 +269,19 @@ class DemoSite:
             self.broker.stop()
         if self.engine is not None:
             self.engine.dispose()
+
+
+def _start_scenes(people: list[DemoPerson]) -> Future[StaffGateScenes] | None:
+    """Make the staff-gate camera's scenes on a thread of their own (None: no faces)."""
+    photos = {
+        p.role: read_image(p.camera_photo)
+        for p in people
+        if p.camera_photo is not None and p.role in _STAFF_GATE_ROLES
+    }
+    if not photos:
+        return None
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo-scenes")
+    try:
+        return pool.submit(make_scenes, photos)
+    finally:
+        pool.shutdown(wait=False)

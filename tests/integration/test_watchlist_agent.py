@@ -36,11 +36,11 @@ from gate_protocol.topics import GateChannel
 from testkit.agent.bridge_sim import BridgeSim
 from testkit.agent.doubles import agent_config
 from testkit.api.desk_server import DeskServer, run_desk_server
+from testkit.faces import FACES  # the shipped photos: a fresh clone has them
 from testkit.mosquitto import MosquittoProcess
 from testkit.polling import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-FACES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "faces"
 BADGE = "42078"
 
 
@@ -135,8 +135,6 @@ def _stored(server: DeskServer) -> tuple[list[Alarm], list[AuditEntry]]:
 def test_a_watchlisted_face_with_someone_else_s_valid_badge_is_denied_alarmed_and_audited(
     mosquitto: MosquittoProcess, tmp_path: Path
 ) -> None:
-    if not (FACES / "biden.jpg").exists():
-        pytest.skip("shared face photos are absent (../shared/data/faces)")
     with run_desk_server(tmp_path, mqtt_url=f"mqtt://127.0.0.1:{mosquitto.port}") as server:
         headers = {"Authorization": f"Bearer {server.token()}"}
         with httpx.Client(base_url=server.url, headers=headers, timeout=60) as http:

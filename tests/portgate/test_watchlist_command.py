@@ -11,14 +11,11 @@ from typer.testing import CliRunner
 from central_api.db import make_engine
 from central_api.models import AuditEntry, PersonOfInterest, Site
 from portgate.cli import app as cli
-
-FACES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "faces"
+from testkit.faces import FACES  # the shipped photos: a fresh clone has them
 
 
 @pytest.fixture
 def db_env(tmp_path, monkeypatch: pytest.MonkeyPatch) -> str:  # type: ignore[no-untyped-def]
-    if not (FACES / "biden.jpg").is_file():
-        pytest.skip("shared face photos are absent (../shared/data/faces)")
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.delenv("MQTT_URL", raising=False)
