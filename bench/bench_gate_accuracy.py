@@ -39,6 +39,7 @@ import os
 import random
 import time
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -50,6 +51,7 @@ from biometrics import (
     DEFAULT_VERIFY_THRESHOLD,
     ENROLLMENT_PIPELINE,
     GATE_PIPELINE,
+    FacePipeline,
     FaceStream,
     dlib_build_info,
     load_image,
@@ -61,6 +63,26 @@ ROOT = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "lfw-dev
 KINDS = ("enrollment", "gate 5pt", "stream first", "stream followed", "burst")
 # The old pipeline (68-point alignment, opt-in only): templates and the agent's probes.
 OLD_KINDS = ("old enrollment", "old stream followed", "old burst")
+# The previous default templates (5 points, chip and mirror, no alignment jitter) against
+# the same probes as the new ones (the probes did not change).
+PREV_KINDS = ("prev enrollment", "prev stream followed", "prev burst")
+PREV_PIPELINE = FacePipeline(
+    detector=ENROLLMENT_PIPELINE.detector,
+    encoder=replace(ENROLLMENT_PIPELINE.encoder, align_jitter=False),
+)
+
+
+def templates_of(kind: str) -> str:
+    """The templates a kind's probes are compared with."""
+    for prefix in ("old ", "prev "):
+        if kind.startswith(prefix):
+            return f"{prefix}enrollment"
+    return "enrollment"
+
+
+def probes_of(kind: str) -> str:
+    """The encodings a kind compares (a prev kind's probes are the new ones)."""
+    return kind if kind == "prev enrollment" else kind.removeprefix("prev ")
 
 
 def encode_old(images: list[str], kinds: tuple[str, ...]) -> dict[str, np.ndarray]:
@@ -83,7 +105,11 @@ def encode_all(images: list[str], kinds: tuple[str, ...]) -> dict[str, np.ndarra
     for i, name in enumerate(images):
         rgb = load_image(ROOT / name)
         bgr = np.ascontiguousarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
-        for kind, pipeline in (("enrollment", ENROLLMENT_PIPELINE), ("gate 5pt", GATE_PIPELINE)):
+        for kind, pipeline in (
+            ("enrollment", ENROLLMENT_PIPELINE),
+            ("prev enrollment", PREV_PIPELINE),
+            ("gate 5pt", GATE_PIPELINE),
+        ):
             face = pipeline.encode_image(rgb) if kind in kinds else None
             if face is not None:
                 out[kind][i] = face.encoding
@@ -144,10 +170,10 @@ def main() -> None:
     if args.cache and args.cache.is_file():
         cached = np.load(args.cache)
         enc = {k: cached[k.replace(" ", "_")] for k in ALL if k.replace(" ", "_") in cached}
-    kinds = KINDS + (OLD_KINDS if args.old else ())
-    missing = tuple(k for k in kinds if k not in enc)
+    kinds = KINDS + PREV_KINDS + (OLD_KINDS if args.old else ())
+    missing = tuple(probes_of(k) for k in kinds if probes_of(k) not in enc)
     if missing:
-        enc.update(encode_all(images, tuple(k for k in missing if k in KINDS)))
+        enc.update(encode_all(images, tuple(k for k in missing if k in KINDS + PREV_KINDS)))
         enc.update(encode_old(images, tuple(k for k in missing if k in OLD_KINDS)))
         if args.cache:
             np.savez(args.cache, **{k.replace(" ", "_"): v for k, v in enc.items()})
@@ -157,17 +183,17 @@ def main() -> None:
     threshold = DEFAULT_VERIFY_THRESHOLD
     print(f"at the shipped threshold {threshold}:")
     for kind in kinds:
-        templates = enc["old enrollment" if kind.startswith("old ") else "enrollment"]
-        both = kind not in ("enrollment", "old enrollment")
-        gen = distances(templates, enc[kind], genuine, index, both=both)
-        imp = distances(templates, enc[kind], evaluation, index, both=both)
+        templates, probes = enc[templates_of(kind)], enc[probes_of(kind)]
+        both = not kind.endswith("enrollment")
+        gen = distances(templates, probes, genuine, index, both=both)
+        imp = distances(templates, probes, evaluation, index, both=both)
         ga, fa = float(np.mean(gen < threshold)), float(np.mean(imp < threshold))
         far_thr = float(np.sort(imp)[int(len(imp) * 0.001)])
         chosen = [
-            float(np.quantile(distances(templates, enc[kind], c, index, both=both), 0.001))
+            float(np.quantile(distances(templates, probes, c, index, both=both), 0.001))
             for c in choosing
         ]
-        no_face = int(np.isnan(enc[kind][:, 0]).sum())
+        no_face = int(np.isnan(probes[:, 0]).sum())
         print(
             f"  {kind:16s} genuine accepts {ga:6.1%} ({len(gen)}), false accepts {fa:.3%}"
             f" ({int(np.sum(imp < threshold))}/{len(imp)}); at FAR<=0.1%: GA"
@@ -181,7 +207,7 @@ def main() -> None:
             )
         if kind == "enrollment":
             base_ga, base_fa = ga, fa
-        if not both or kind.startswith("old "):
+        if not both or kind.startswith(("old ", "prev ")):
             continue
         key = kind.replace(" ", "-")
         print(
@@ -199,27 +225,34 @@ def report_split(enc, kinds, images, index, genuine, listed, threshold) -> None:
     """Threshold tuned on half the people, figures on the other half; best accuracy."""
     pairs = [(index[a], index[b]) for a, b in genuine]
     print("threshold tuned on half the people (hash of names), counted on the other half:")
+    rules: dict[str, float] = {}
     for kind in (k for k in kinds if k not in ("stream first", "gate 5pt")):
-        old = kind.startswith("old ")
-        templates = enc["old enrollment" if old else "enrollment"]
-        both = kind not in ("enrollment", "old enrollment")
-        tuned = split_threshold(templates, enc[kind], images, pairs, both=both, threshold=9.0)
-        rounded = float(np.floor(tuned.tuned * 100) / 100)
-        for t in sorted({rounded, threshold}):
-            r = split_threshold(templates, enc[kind], images, pairs, both=both, threshold=t)
+        templates, probes = enc[templates_of(kind)], enc[probes_of(kind)]
+        both = not kind.endswith("enrollment")
+        tuned = split_threshold(templates, probes, images, pairs, both=both, threshold=9.0)
+        rules[kind] = tuned.rule
+        for t in sorted({tuned.rule, threshold}):
+            r = split_threshold(templates, probes, images, pairs, both=both, threshold=t)
             print(
-                f"  {kind:19s} tuned {tuned.tuned:.3f} on {tuned.tuning_impostors} impostor"
-                f" pairs; held-out at {t:.2f}: genuine accepts {r.genuine_accepts:6.1%}"
+                f"  {kind:19s} tuned {tuned.tuned:.3f}, rule {tuned.rule:.3f} on"
+                f" {tuned.tuning_impostors} impostor pairs; held-out at {t:.3f}:"
+                f" genuine accepts {r.genuine_accepts:6.1%}"
                 f" ({r.held_genuine}), false accepts {r.false_accepts:.3%}"
                 f" ({r.false_accept_count}/{r.held_impostors})"
             )
         if not both:
-            gen = distances(templates, enc[kind], genuine, index, both=False)
-            imp = distances(templates, enc[kind], listed, index, both=False)
+            gen = distances(templates, probes, genuine, index, both=False)
+            imp = distances(templates, probes, listed, index, both=False)
             print(f"  {kind:19s} best accuracy on the listed pairs: {best_accuracy(gen, imp):.1%}")
+    for prefix in ("old ", "prev "):
+        chosen = [v for k, v in rules.items() if templates_of(k) == f"{prefix}enrollment"]
+        if chosen:  # one threshold for templates and every probe: the strictest
+            print(f"  {prefix}pipeline: threshold to ship (smallest rule) {min(chosen):.3f}")
+    new = min(v for k, v in rules.items() if templates_of(k) == "enrollment")
+    print(f"  new pipeline: threshold to ship (smallest rule) {new:.3f}")
 
 
-ALL = KINDS + OLD_KINDS
+ALL = KINDS + ("prev enrollment",) + OLD_KINDS
 
 if __name__ == "__main__":
     main()

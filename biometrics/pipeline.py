@@ -8,8 +8,9 @@ Two presets:
 * :data:`ENROLLMENT_PIPELINE` — careful, for enrollment photos and ``portgate faces
   compare``: HOG, then HOG with one upsample for small faces, then dlib's CNN detector as
   a last resort; the configured alignment (dlib's licence-clean 5-point model unless an
-  operator opted in to the 68-point one, docs/models.md); the chip and its mirror image
-  encoded and averaged (docs/biometrics.md has the figures).
+  operator opted in to the 68-point one, docs/models.md); the chip, its mirror image and
+  four slightly re-aligned chips (``align_jitter``) encoded and averaged (docs/biometrics.md
+  has the figures).
 """
 
 from __future__ import annotations
@@ -86,5 +87,5 @@ ENROLLMENT_PIPELINE = FacePipeline(
             CnnDetector(upsample=1, max_width=400),
         )
     ),
-    encoder=FaceEncoder(landmark_points=None, num_jitters=1, flip=True),
+    encoder=FaceEncoder(landmark_points=None, num_jitters=1, flip=True, align_jitter=True),
 )
