@@ -19,6 +19,7 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -79,6 +80,10 @@ def _start(child: ChildProcess, probe: MqttProbe) -> None:
     assert wait_until(lambda: _onlines(probe) > before, 90), f"{child.name} not online"
 
 
+def _pulsed(log: Path, pid: int | None) -> bool:
+    return (pid, 0) in relay_releases(log)
+
+
 def _newest(executed: dict[str, float]) -> str:
     return max(executed, key=lambda cid: executed[cid])
 
@@ -107,7 +112,7 @@ def _crash_rounds(
             read_at=datetime.now(UTC),
         )
         probe.publish(_topic(GateChannel.CREDENTIAL), encode_message(read))
-        assert wait_until(lambda f=frozen: (f.pid, 0) in relay_releases(log), 30), "no pulse"
+        assert wait_until(partial(_pulsed, log, frozen.pid), 30), "no pulse"
         frozen.kill9()
         killed = time.monotonic()
         restarted = bridge_child(
@@ -118,7 +123,7 @@ def _crash_rounds(
         recover.append(time.monotonic() - killed)
         # The agent's ack timeout runs out, or the redelivered command is acked duplicate.
         command_id = _newest(g01.executed())
-        assert wait_until(lambda c=command_id: _event_of(fleet, c), 30), "no event"
+        assert wait_until(partial(_event_of, fleet, command_id), 30), "no event"
         restarted.stop()
 
 
