@@ -53,6 +53,7 @@ from gate_agent.face.identify import FaceIdentified, Identified
 from gate_agent.face.watchlist import WatchlistSeen
 from gate_agent.links.bus import Bus
 from gate_agent.outbox.delivery import Delivery
+from gate_agent.outbox.rows import OutboxFull
 from gate_agent.outbox.store import Outbox
 
 __all__ = ["Admission", "AlarmRaiser", "DecisionQueue", "LoopState"]
@@ -268,9 +269,14 @@ class Admission:
 
     def _open(self, story: Story) -> None:
         now = time.monotonic()
-        command, story = self._opens.command_for(story, now=self._clock(), at=now)
+        command, drafted = self._opens.command_for(story, now=self._clock(), at=now)
         # The draft is on disk before the command leaves: an opening is never unrecorded.
-        self._recorder.draft(story)
+        try:
+            self._recorder.draft(drafted)
+        except OutboxFull:  # no room to record the opening: do not open
+            self._record(replace(story, verdict=refusal(story.verdict)))
+            return
+        story = drafted
         self._opens.track(story, at=now)
         self._bus.publish(self._open_topic, encode_message(command))
 

@@ -15,6 +15,7 @@ Used from one thread (the agent loop's); the connection is the outbox file's.
 
 from __future__ import annotations
 
+import errno
 import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from typing import Generic
 
 from gate_agent.outbox.kinds import M, OutboxKind
 
-__all__ = ["OutboxFull", "OutboxRows", "Pending"]
+__all__ = ["DiskFull", "OutboxFull", "OutboxRows", "Pending", "is_disk_full"]
 
 _KEEP_CONFIRMED = 1000
 # Columns added after a table's first release: name, declaration, and how rows already on
@@ -73,6 +74,25 @@ class OutboxFull(RuntimeError):
     """The table holds as many unconfirmed rows as it may: nothing more can be recorded."""
 
 
+class DiskFull(OutboxFull):
+    """The outbox's volume has no room for the write (SQLITE_FULL); nothing was written."""
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether `exc` is SQLite (or the OS) refusing a write for want of space."""
+    if isinstance(exc, sqlite3.Error):
+        code = getattr(exc, "sqlite_errorcode", None)
+        return code == sqlite3.SQLITE_FULL or "disk is full" in str(exc)
+    return isinstance(exc, OSError) and exc.errno == errno.ENOSPC
+
+
+def _rollback(db: sqlite3.Connection) -> None:
+    # SQLite may already have rolled back (SQLITE_FULL does): a second ROLLBACK would raise
+    # and hide the error that matters.
+    if db.in_transaction:
+        db.execute("ROLLBACK")
+
+
 @dataclass(frozen=True, slots=True)
 class Pending(Generic[M]):
     """A row waiting to be published or confirmed, with its place in the order of its kind."""
@@ -118,7 +138,7 @@ class OutboxRows(Generic[M]):
                     self._db.execute(backfill.format(table=self.kind.table))
             self._db.execute("COMMIT")
         except BaseException:
-            self._db.execute("ROLLBACK")
+            _rollback(self._db)
             raise
 
     def _count(self, where: str) -> int:
@@ -177,8 +197,10 @@ class OutboxRows(Generic[M]):
             if alongside is not None:
                 alongside(self._db)
             self._db.execute("COMMIT")
-        except BaseException:
-            self._db.execute("ROLLBACK")
+        except BaseException as exc:
+            _rollback(self._db)
+            if is_disk_full(exc):
+                raise DiskFull(f"no room on the outbox's volume for {self.kind.noun}") from exc
             raise
         self._unsent += 1
         self._unconfirmed += 1
@@ -212,7 +234,7 @@ class OutboxRows(Generic[M]):
             self._db.execute(self._sql["prune"], (_KEEP_CONFIRMED,))
             self._db.execute("COMMIT")
         except BaseException:
-            self._db.execute("ROLLBACK")
+            _rollback(self._db)
             raise
         self._unsent -= unsent
         self._unconfirmed -= unsent + published
