@@ -52,6 +52,7 @@ from gate_agent.decision.turnstile import OpenTracker
 from gate_agent.face.identify import FaceIdentified, Identified
 from gate_agent.face.watchlist import WatchlistSeen
 from gate_agent.links.bus import Bus
+from gate_agent.links.clock import SkewClock
 from gate_agent.outbox.delivery import Delivery
 from gate_agent.outbox.rows import OutboxFull
 from gate_agent.outbox.store import Outbox
@@ -149,6 +150,9 @@ class Admission:
                     "tailgating suspected on lane %d: %s", suspect.cycle.lane, suspect.detail
                 )
                 self._raise_alarm(AlarmKind.TAILGATING, suspect.detail, lane=suspect.cycle.lane)
+        skew = self._clock.take_alarm() if isinstance(self._clock, SkewClock) else None
+        if skew is not None:
+            self._raise_alarm(AlarmKind.FAULT, skew)
 
     def on_badge(self, message: CredentialPresented) -> None:
         """A badge was read on a lane."""
