@@ -116,11 +116,7 @@ class ApiConfig(_Section):
         description="Hard timeout of POST /api/v1/decisions; after it the replica decides",
     )
     max_clock_skew_s: float = Field(
-        30.0,
-        ge=1,
-        le=3600,
-        description="This host's clock may be this far off the API's (HTTP Date); beyond, "
-        "the agent decides on the API's time and raises a clock skew alarm",
+        30.0, ge=1, le=3600, description="Tolerated host clock offset from the API's, seconds"
     )
     retry_after_s: float = Field(
         default=5.0,
