@@ -86,9 +86,9 @@ class EventRecorder:
             try:
                 event = self._append(story)
             except DiskFull:
-                if not self._disk_full():
-                    raise
-                event = self._append(story)  # in the room the ballast left
+                self._disk_full()
+                self._outbox.reclaim()  # the WAL grows while the disk is full: fold it in
+                event = self._append(story)  # in the room the ballast and the WAL left
         except OutboxFull:
             self._drops["event:outbox_full"] += 1
             _log.error("outbox full: event of lane %d not recorded", story.presentation.lane)

@@ -122,6 +122,7 @@ class OutboxRows(Generic[M]):
         self._upgrade()
         self._db.executescript(self._sql["indexes"])
         self._db.execute(self._sql["seed"], (kind.counter,))
+        self._unmarked: list[tuple[float, int]] = []
         self._unsent = self._count("sent = 0")
         self._unconfirmed = self._count("confirmed = 0")
 
@@ -219,10 +220,26 @@ class OutboxRows(Generic[M]):
         return self._read(cursor.fetchall())
 
     def mark_published(self, seqs: Iterable[int], *, at: float) -> int:
-        """Mark rows published (the broker's PUBACK) at `at` (Unix time); returns how many."""
-        cursor = self._db.executemany(self._sql["mark_published"], [(at, seq) for seq in seqs])
+        """Mark rows published (the broker's PUBACK) at `at` (Unix time); returns how many.
+
+        On a full disk the marks are kept in memory and written with the next call (the row
+        stays unsent meanwhile: at worst it is sent again, and the API keeps one).
+        """
+        params = [*self._unmarked, *((at, seq) for seq in seqs)]
+        try:
+            cursor = self._db.executemany(self._sql["mark_published"], params)
+        except sqlite3.Error as exc:
+            if not is_disk_full(exc):
+                raise
+            self._unmarked = params
+            return 0
+        self._unmarked = []
         self._unsent -= cursor.rowcount
         return cursor.rowcount
+
+    def retry_marks(self, *, at: float) -> int:
+        """Write the publication marks a full disk held back; returns how many."""
+        return self.mark_published([], at=at) if self._unmarked else 0
 
     def mark_confirmed(self, seqs: Iterable[int]) -> int:
         """Mark rows confirmed (the API stores them); returns how many were newly marked."""
@@ -233,8 +250,10 @@ class OutboxRows(Generic[M]):
             published = self._db.executemany(self._sql["confirm_published"], params).rowcount
             self._db.execute(self._sql["prune"], (_KEEP_CONFIRMED,))
             self._db.execute("COMMIT")
-        except BaseException:
+        except BaseException as exc:
             _rollback(self._db)
+            if is_disk_full(exc):
+                return 0  # still unconfirmed: asked again with the next batch
             raise
         self._unsent -= unsent
         self._unconfirmed -= unsent + published

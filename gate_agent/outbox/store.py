@@ -61,6 +61,14 @@ class Outbox:
         self.alarms: OutboxRows[AlarmRaised] = OutboxRows(self._db, ALARMS, max_rows=max_alarms)
         self.ballast = Ballast(path.with_name(path.name + ".ballast"))
 
+    def reclaim(self) -> None:
+        """Fold the WAL into the database and truncate it: on a full disk, its room comes back."""
+        try:
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        except sqlite3.Error as exc:
+            if not is_disk_full(exc):
+                raise
+
     @property
     def disk_full(self) -> bool:
         """Whether the volume ran out of room and has not given the ballast back yet."""

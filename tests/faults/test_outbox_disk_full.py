@@ -3,9 +3,9 @@
 g01's outbox lives on a small tmpfs of its own (testkit/small_volume.py, needs root; skipped
 where mounting is not allowed); g02 serves its crowd on the ordinary disk. The volume is
 filled to the last byte mid-run, left full for a while, then the filler is removed. The agent
-raises the ``outbox_full`` alarm (it reaches the API), keeps deciding (every presentation
-denied while full: it cannot record an opening), keeps every row it had (integrity check),
-and grants again once space returns; afterwards nothing is lost, doubled or opened late.
+raises the ``outbox_full`` alarm (it reaches the API), keeps deciding (presentations denied
+while it has no room to record an opening), keeps every row it had (integrity check), and
+grants again once space returns; afterwards nothing is lost, doubled or opened late.
 """
 
 from __future__ import annotations
@@ -118,7 +118,9 @@ def test_a_full_outbox_volume_denies_alarms_keeps_everything_and_recovers(
     print(line)  # noqa: T201 (the figures, in the test log)
     assert not history.violations(), f"{line}\n{history.violations()}"
     assert history.events_stored == history.events_recorded > 0
-    assert all(e["decision"] == "denied" for e in inside), "granted while the disk was full"
+    # Folding the WAL in can give back room for the ballast while the filler stays: the gate
+    # then grants again, each opening recorded first (the checker's unrecorded_openings).
+    assert any(e["decision"] == "denied" for e in inside)
     assert len(refused) >= 3, line
     assert DISK_FULL_DETAIL in _stored_alarms(fleet)
     with sqlite3.connect(fleet.outbox_path(GATE)) as db:
