@@ -25,10 +25,9 @@ from testkit.mosquitto import MosquittoProcess, mosquitto_available, start_mosqu
 from testkit.mqtt_probe import MqttProbe
 from testkit.polling import wait_until
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(120 + 3 * GATES)]
-
 SCALE = float(os.environ.get("PORTGATE_FAULT_SCALE", "1"))
 GATES = int(100 * SCALE)
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(120 + 3 * GATES)]
 SITE = "swarm"
 WAIT_S = 60 + GATES  # a bound on waiting, not a time asserted: a loaded CI machine is slow
 
