@@ -93,6 +93,9 @@ ADAPTERS: dict[str, Adapter] = {
         ),
         Adapter("bench_revocation", ("--rounds", "3"), ("--rounds", "10"), parse_figure_lines),
         Adapter(
+            "bench_broker_restart", ("--gates", "200", "--rounds", "1"), (), parse_figure_lines
+        ),
+        Adapter(
             "bench_port_bans",
             ("--sites", "3", "--gates", "5", "--rounds", "2"),
             ("--rounds", "5"),

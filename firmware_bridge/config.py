@@ -218,6 +218,11 @@ class BridgeConfig(_Strict):
         10.0, description="A signed command issued longer ago than this is refused."
     )
     watchdog_s: Annotated[float, Field(gt=0, le=60)] = 5.0
+    agent_answer_timeout_s: Annotated[float, Field(ge=1, le=300)] = Field(
+        10.0,
+        description="A card read the agent has not answered (open or denial) after this long "
+        "is kept as unanswered (docs/bridge.md, agent away).",
+    )
     heartbeat_path: Path | None = Field(
         None,
         description="File touched by the worker loop about once a second "

@@ -55,10 +55,13 @@ class GatePublisher:
         )
 
     def subscriptions(self) -> list[str]:
-        """The filters a bridge subscribes to: its gate's commands and access events."""
+        """The filters a bridge subscribes to: its gate's commands, events and agent status."""
         return [
             build_topic(self.topic(GateChannel.CMD_OPEN)),
             build_topic(self.topic(GateChannel.EVENT)),
+            build_topic(
+                GateTopic(self._site, self._gate, channel=GateChannel.STATUS, node=NodeKind.AGENT)
+            ),
         ]
 
     def status(self, state: NodeState) -> NodeStatus:

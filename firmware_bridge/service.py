@@ -24,15 +24,12 @@ from gate_protocol.messages import (
     NodeState,
     OpenCommand,
     decode_message,
+    new_id,
 )
-from gate_protocol.topics import (
-    GateChannel,
-    GateTopic,
-    TopicError,
-    parse_topic,
-)
+from gate_protocol.topics import GateChannel, GateTopic, NodeKind, TopicError, parse_topic
 from pydantic import ValidationError
 
+from firmware_bridge.agent_watch import AgentWatch, AwayOutcome
 from firmware_bridge.bus import BusConnected, BusItem, BusMessage, MessageBus
 from firmware_bridge.command_check import check_command
 from firmware_bridge.command_keys import CommandKeySource
@@ -105,6 +102,9 @@ class Bridge:
         self._watchdog = Watchdog(
             timeout_s=config.watchdog_s, on_trip=self._watchdog_tripped, on_recover=self._recover
         )
+        self.agent_watch = AgentWatch(
+            state_dir=config.state_dir, answer_timeout_s=config.agent_answer_timeout_s
+        )
         self._published: GateSnapshot | None = None
         self._thread: threading.Thread | None = None
         self.drops: Counter[str] = Counter()
@@ -152,6 +152,7 @@ class Bridge:
         if self._reader is not self._turnstile:  # type: ignore[comparison-overlap]
             self._turnstile.close()
         self._log.close()
+        self.agent_watch.close()
         clear_running(self.config.state_dir)
 
     # -- the worker loop --------------------------------------------------------------------
@@ -176,6 +177,7 @@ class Bridge:
                 if item is not None:
                     self._handle(item)
                 self._apply(self._machine.tick(now=self._clock()))
+                self.agent_watch.expire(now=self._clock())
                 self._publish_state_if_changed()
             except Exception:  # the loop must outlive any single bad input
                 logger.exception("bridge worker: input handling failed")
@@ -233,11 +235,15 @@ class Bridge:
                 event = decode_message(item.payload, AccessEvent)
                 assert isinstance(event, AccessEvent)  # noqa: S101
                 if event.decision is Decision.DENIED and self._machine.has_lane(event.lane):
+                    self.agent_watch.answered(event.lane)
                     self._indicate(event.lane, granted=False)
+            elif topic.channel is GateChannel.STATUS and topic.node is NodeKind.AGENT:
+                self.agent_watch.on_status(item.payload)
         except MessageError as exc:
             self._drop(exc.reason.value, exc.detail)
 
     def _execute(self, command: OpenCommand) -> None:
+        self.agent_watch.answered(command.lane)
         now = self._wall()
         forged = self._signature_refusal(command, now=now)
         if forged is not None:
@@ -308,10 +314,29 @@ class Bridge:
             return
         self.card_reads += 1
         self.readers[item.reader_id] = True
+        read_at = self._wall().timestamp()
+        if not self.agent_watch.present:
+            self._card_while_agent_away(item, read_at=read_at)
+            return
         try:
             self._out.credential(card=item.card, reader_id=item.reader_id, lane=item.lane)
         except ValidationError as exc:
             self._drop("invalid_card", str(exc.errors(include_input=False)[0]["msg"]))
+            return
+        self.agent_watch.sent(
+            lane=item.lane, reader=item.reader_id, now=self._clock(), read_at=read_at
+        )
+
+    def _card_while_agent_away(self, item: CardPresented, *, read_at: float) -> None:
+        lane = self._machine.lane(item.lane)
+        outcome = self.agent_watch.away_read(
+            lane=item.lane, reader=item.reader_id, fail_mode=lane.fail_mode, read_at=read_at
+        )
+        if outcome is AwayOutcome.OPENED:  # fail-safe (egress): nobody is kept in
+            self._apply(
+                lane.unlock(command_id=f"away-{new_id()}", pulse_ms=3000, now=self._clock())
+            )
+        self._indicate(item.lane, granted=outcome is AwayOutcome.OPENED)
 
     def _handle_input(self, item: InputEvent) -> None:
         now = self._clock()

@@ -29,10 +29,12 @@ from gate_agent.face.track import FaceTracks
 from gate_agent.face.tracker import FaceObserver, FaceTracker
 from gate_agent.links.api_client import ApiClient
 from gate_agent.links.bus import Bus
+from gate_agent.links.clock import SkewClock
 from gate_agent.links.mqtt_link import MqttLink
 from gate_agent.loop.agent import GateAgent
 from gate_agent.loop.inbox import InboxItem, Stop
 from gate_agent.loop.node import AGENT_VERSION, AgentTopics, offline_status
+from gate_agent.loop.senders import outbox_senders
 from gate_agent.loop.state import LoopState
 from gate_agent.loop.workers import Workers, WorkQueue
 from gate_agent.monitor.endpoint import watch_agent
@@ -85,9 +87,12 @@ class AgentApp:
             max_unsent=config.outbox.max_unsent,
             max_alarms=config.outbox.max_alarms,
         )
-        # One HTTP client per thread that uses it (decision, sync, confirm workers, loop).
+        # One HTTP client per thread that uses it (decision, sync, confirm workers, loop),
+        # all checking one clock against the API's.
+        self.clock = clock = SkewClock(max_skew_s=config.api.max_clock_skew_s)
         self.api, sync_api, confirm_api, events_api = (
-            ApiClient.for_gate(config.api, gate=config.gate, gate_key=gate_key) for _ in range(4)
+            ApiClient.for_gate(config.api, gate=config.gate, gate_key=gate_key, clock=clock)
+            for _ in range(4)
         )
         self._clients = (self.api, sync_api, confirm_api, events_api)
         self.link = _mqtt_link(config, mqtt_password, self.inbox)
@@ -98,7 +103,7 @@ class AgentApp:
             api=self.api,
             replica=self._replica_view,
             face=self._build_face(verifier, liveness, observer),
-            clock=lambda: datetime.now(UTC),
+            clock=clock,
             retry_after_s=config.api.retry_after_s,
         )
         self.workers = Workers(
@@ -111,7 +116,7 @@ class AgentApp:
             gate=config.gate,
             confirm_api=confirm_api,
         )
-        events, alarms = _senders(config, self.link, self.outbox, events_api)
+        events, alarms = outbox_senders(config, self.link, self.outbox, events_api)
         self.sender = events
         self.agent = build_loop(
             config=config,
@@ -123,6 +128,7 @@ class AgentApp:
             faces=self.tracker.tracks if self.tracker is not None else None,
             events=events,
             alarms=alarms,
+            clock=clock,
         )
         self._loop_thread: threading.Thread | None = None
         self.metrics = watch_agent(config, self.agent, self.pump)
@@ -347,31 +353,6 @@ def build_loop(
         admission=admission,
         clock=clock,
     )
-
-
-def _senders(
-    config: AgentConfig, bus: Bus, outbox: Outbox, api: ApiClient
-) -> tuple[OutboxSender[AccessEvent], OutboxSender[AlarmRaised]]:
-    """The outbox's senders: over MQTT, and over HTTP with `api` while MQTT is down."""
-    channel = AgentTopics.of(site=config.site, gate=config.gate).channel
-    events = OutboxSender(
-        rows=outbox.events,
-        publisher=bus,
-        topic=channel[GateChannel.EVENT],
-        window=config.outbox.publish_window,
-        api=api,
-        batch_size=config.api.event_batch_size,
-        confirm_grace_s=config.api.confirm_grace_s,
-    )
-    alarms = OutboxSender(
-        rows=outbox.alarms,
-        publisher=bus,
-        topic=channel[GateChannel.ALARM],
-        api=api,
-        batch_size=config.api.event_batch_size,
-        confirm_grace_s=config.api.confirm_grace_s,
-    )
-    return events, alarms
 
 
 def _mqtt_link(

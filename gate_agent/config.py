@@ -115,6 +115,9 @@ class ApiConfig(_Section):
         le=10_000,
         description="Hard timeout of POST /api/v1/decisions; after it the replica decides",
     )
+    max_clock_skew_s: float = Field(
+        30.0, ge=1, le=3600, description="Tolerated host clock offset from the API's, seconds"
+    )
     retry_after_s: float = Field(
         default=5.0,
         ge=0,

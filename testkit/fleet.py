@@ -100,6 +100,7 @@ class Fleet:
         people: How many badge holders.
         period_s: Seconds between presentations at one gate.
         site: The site id.
+        fail_modes: A gate's lane fail mode (``secure``/``safe``), default by direction.
     """
 
     workdir: Path
@@ -114,6 +115,7 @@ class Fleet:
     agents: dict[str, ChildProcess] = field(default_factory=dict)
     bridges: list[FleetBridge] = field(default_factory=list)
     crowd: Crowd | None = None
+    fail_modes: dict[str, str] = field(default_factory=dict)  # gate -> its lane's fail mode
 
     @property
     def database_path(self) -> Path:
@@ -161,6 +163,7 @@ class Fleet:
                 broker=self.broker,
                 workdir=self.workdir / "bridges",
                 command_keys=self.seed.command_keys[gate],
+                fail_mode=self.fail_modes.get(gate),
             )
             bridge.bridge.start()
             self.bridges.append(bridge)

@@ -99,6 +99,7 @@ class FleetBridge:
         broker: SiteBroker,
         workdir: Path,
         command_keys: dict[str, str],
+        fail_mode: str | None = None,
     ) -> None:
         self.gate = gate
         user = f"bridge-{gate}"
@@ -107,7 +108,7 @@ class FleetBridge:
                 "site": site,
                 "gate": gate,
                 "mqtt": {"port": broker.port, "username": user, "password_env": _PASSWORD_ENV},
-                "lanes": [{"lane": 0, "direction": "entry"}],
+                "lanes": [{"lane": 0, "direction": "entry", "fail_mode": fail_mode}],
                 "state_dir": workdir / gate,
                 # Same host, same clock: no skew allowance, so "never after expiry" is exact.
                 "expiry_skew_s": 0,

@@ -52,7 +52,9 @@ from gate_agent.decision.turnstile import OpenTracker
 from gate_agent.face.identify import FaceIdentified, Identified
 from gate_agent.face.watchlist import WatchlistSeen
 from gate_agent.links.bus import Bus
+from gate_agent.links.clock import SkewClock
 from gate_agent.outbox.delivery import Delivery
+from gate_agent.outbox.rows import OutboxFull
 from gate_agent.outbox.store import Outbox
 
 __all__ = ["Admission", "AlarmRaiser", "DecisionQueue", "LoopState"]
@@ -148,6 +150,9 @@ class Admission:
                     "tailgating suspected on lane %d: %s", suspect.cycle.lane, suspect.detail
                 )
                 self._raise_alarm(AlarmKind.TAILGATING, suspect.detail, lane=suspect.cycle.lane)
+        skew = self._clock.take_alarm() if isinstance(self._clock, SkewClock) else None
+        if skew is not None:
+            self._raise_alarm(AlarmKind.FAULT, skew)
 
     def on_badge(self, message: CredentialPresented) -> None:
         """A badge was read on a lane."""
@@ -268,9 +273,14 @@ class Admission:
 
     def _open(self, story: Story) -> None:
         now = time.monotonic()
-        command, story = self._opens.command_for(story, now=self._clock(), at=now)
+        command, drafted = self._opens.command_for(story, now=self._clock(), at=now)
         # The draft is on disk before the command leaves: an opening is never unrecorded.
-        self._recorder.draft(story)
+        try:
+            self._recorder.draft(drafted)
+        except OutboxFull:  # no room to record the opening: do not open
+            self._record(replace(story, verdict=refusal(story.verdict)))
+            return
+        story = drafted
         self._opens.track(story, at=now)
         self._bus.publish(self._open_topic, encode_message(command))
 

@@ -18,14 +18,15 @@ from gate_protocol.messages import AccessEvent, AlarmKind
 
 from gate_agent.decision.presentation import Verdict, gate_denial
 from gate_agent.decision.story import Story, build_event, finish_draft
-from gate_agent.outbox.rows import OutboxFull
+from gate_agent.outbox.rows import DiskFull, OutboxFull
 from gate_agent.outbox.store import Outbox
 
-__all__ = ["OUTBOX_FULL_DETAIL", "EventRecorder", "refusal"]
+__all__ = ["DISK_FULL_DETAIL", "OUTBOX_FULL_DETAIL", "EventRecorder", "refusal"]
 
 _log = logging.getLogger(__name__)
 _FULL_ALARM_EVERY_S = 300.0
 OUTBOX_FULL_DETAIL = "event outbox full: the gate cannot record passages, so it does not open"
+DISK_FULL_DETAIL = "outbox volume full: the gate denies until space returns; recorded rows are kept"
 
 AlarmRaiser = Callable[[AlarmKind, str], None]
 
@@ -61,29 +62,53 @@ class EventRecorder:
     @property
     def must_refuse(self) -> bool:
         """Whether the gate must deny because it could not record a passage."""
-        return self._outbox.events.full
+        return self._outbox.events.full or self._outbox.disk_full
 
     def draft(self, story: Story) -> None:
-        """Keep an opening's event-to-be on disk before its command leaves."""
+        """Keep an opening's event-to-be on disk before its command leaves.
+
+        Raises:
+            DiskFull: the volume is full (the ballast is released and the alarm raised, so
+                the denial that follows has room): do not open.
+        """
         assert story.command_id is not None  # noqa: S101 (only openings have drafts)
-        self._outbox.save_draft(story.command_id, build_event(story, seq=0))
+        try:
+            self._outbox.save_draft(story.command_id, build_event(story, seq=0))
+        except DiskFull:
+            self._disk_full()
+            raise
 
     def record(self, story: Story) -> AccessEvent | None:
         """Commit the story's event (replacing its draft); None when it could not be."""
         events = self._outbox.events
-        reserve = 0 if story.verdict.granted else max(10, events.max_rows // 10)
         event = None
         try:
-            if story.command_id is not None:  # an opening: it happened, so it is recorded
-                event = self._outbox.finish_draft(story.command_id, partial(_build, story))
-            else:
-                event = events.append(partial(_build, story), reserve=reserve)
+            try:
+                event = self._append(story)
+            except DiskFull:
+                self._disk_full()
+                self._outbox.reclaim()  # the WAL grows while the disk is full: fold it in
+                event = self._append(story)  # in the room the ballast and the WAL left
         except OutboxFull:
             self._drops["event:outbox_full"] += 1
             _log.error("outbox full: event of lane %d not recorded", story.presentation.lane)
         if events.full:
             self._alarm_full()
         return event
+
+    def _append(self, story: Story) -> AccessEvent:
+        events = self._outbox.events
+        if story.command_id is not None:  # an opening: it happened, so it is recorded
+            return self._outbox.finish_draft(story.command_id, partial(_build, story))
+        reserve = 0 if story.verdict.granted else max(10, events.max_rows // 10)
+        return events.append(partial(_build, story), reserve=reserve)
+
+    def _disk_full(self) -> bool:
+        """Release the ballast and raise the alarm, once per full disk; whether it was now."""
+        if not self._outbox.ballast.release():
+            return False
+        self._raise_alarm(AlarmKind.OUTBOX_FULL, DISK_FULL_DETAIL)
+        return True
 
     def recover_drafts(self) -> int:
         """Turn the drafts of openings a previous run left open into events."""

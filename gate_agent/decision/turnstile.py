@@ -19,6 +19,13 @@ from gate_agent.decision.story import Story
 
 __all__ = ["OpenTracker", "replica_command_signer"]
 
+# The bridge records a command before its relay moves and acks after: without the ack the
+# lane may have opened (a bridge that crashed in between), so the event must not say it did not.
+_UNCONFIRMED = "opening unconfirmed: no command ack from the bridge (the lane may have opened)"
+_UNCONFIRMED_DUPLICATE = (
+    "opening unconfirmed: the bridge had already executed this command before a restart"
+)
+
 
 @dataclass
 class _InFlight:
@@ -99,6 +106,10 @@ class OpenTracker:
             flight.deadline = at + self._config.passage_timeout_s
             return True
         del self._in_flight[ack.command_id]
+        if ack.result is AckResult.DUPLICATE:
+            # Only a bridge that restarted between its relay pulse and its ack says this to
+            # a command we still wait for: the lane did open, nobody knows who passed.
+            return flight.story.closed(passed=None, detail=_UNCONFIRMED_DUPLICATE)
         return flight.story.closed(passed=False, detail=f"turnstile answered {ack.result.value}")
 
     def on_passage(self, passage: Passage) -> Story | None:
@@ -114,10 +125,6 @@ class OpenTracker:
         for command_id, flight in list(self._in_flight.items()):
             if at >= flight.deadline:
                 del self._in_flight[command_id]
-                detail = (
-                    "no passage reported by the bridge"
-                    if flight.acked
-                    else "no command ack from the bridge"
-                )
+                detail = "no passage reported by the bridge" if flight.acked else _UNCONFIRMED
                 closed.append(flight.story.closed(passed=None, detail=detail))
         return closed

@@ -32,6 +32,7 @@ from gate_protocol.replica import ReplicaDelta, ReplicaSnapshot, decode_replica
 from pydantic import BaseModel, ValidationError
 
 from gate_agent.config import ApiConfig
+from gate_agent.links.clock import SkewClock
 
 __all__ = [
     "ALARM_UPLOAD",
@@ -116,10 +117,14 @@ class ApiClient:
         decision_timeout_s: Hard timeout of a decision (connect, write, read, pool).
         sync_timeout_s: Timeout of replica downloads and event batches.
         transport: An httpx transport to use instead of the network (tests only).
+        clock: The agent's clock, which every answer's Date header checks (shared by the
+            agent's clients; default: a clock of its own with a 30 s bound).
     """
 
     @classmethod
-    def for_gate(cls, api: ApiConfig, *, gate: str, gate_key: str) -> ApiClient:
+    def for_gate(
+        cls, api: ApiConfig, *, gate: str, gate_key: str, clock: SkewClock | None = None
+    ) -> ApiClient:
         """A client with the URL and timeouts of the agent config's `api` section."""
         return cls(
             base_url=api.url,
@@ -127,6 +132,7 @@ class ApiClient:
             gate_key=gate_key,
             decision_timeout_s=api.decision_timeout_ms / 1000,
             sync_timeout_s=api.sync_timeout_s,
+            clock=clock if clock is not None else SkewClock(max_skew_s=api.max_clock_skew_s),
         )
 
     def __init__(
@@ -138,15 +144,22 @@ class ApiClient:
         decision_timeout_s: float,
         sync_timeout_s: float = 10.0,
         transport: httpx.BaseTransport | None = None,
+        clock: SkewClock | None = None,
     ) -> None:
         self._gate = gate
+        # Every answer's Date header measures this host's clock against the API's.
+        self.clock = clock if clock is not None else SkewClock(max_skew_s=30.0)
         self._decision_timeout = httpx.Timeout(decision_timeout_s)
         self._sync_timeout = httpx.Timeout(sync_timeout_s)
         self._http = httpx.Client(
             base_url=base_url.rstrip("/"),
             headers={GATE_KEY_HEADER: gate_key},
             transport=transport,
+            event_hooks={"response": [self._saw_answer]},
         )
+
+    def _saw_answer(self, response: httpx.Response) -> None:
+        self.clock.observe_header(response.headers.get("date"))
 
     def close(self) -> None:
         """Close the connection pool."""

@@ -11,7 +11,6 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Protocol
 
 from gate_protocol.replica import ReplicaError
@@ -161,7 +160,7 @@ class Workers:
     def _sync_once(self) -> None:
         view = self._replica()
         current = view.index.snapshot if view.index is not None else None
-        result = sync_replica(client=self._api, current=current, now=datetime.now(UTC))
+        result = sync_replica(client=self._api, current=current, now=self._api.clock())
         snapshot = result.stored.snapshot
         if (snapshot.site_id, snapshot.gate_id) != (self._site, self._gate):
             raise ReplicaError(f"replica is for {snapshot.site_id}/{snapshot.gate_id}")

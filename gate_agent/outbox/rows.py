@@ -15,6 +15,7 @@ Used from one thread (the agent loop's); the connection is the outbox file's.
 
 from __future__ import annotations
 
+import errno
 import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from typing import Generic
 
 from gate_agent.outbox.kinds import M, OutboxKind
 
-__all__ = ["OutboxFull", "OutboxRows", "Pending"]
+__all__ = ["DiskFull", "OutboxFull", "OutboxRows", "Pending", "is_disk_full"]
 
 _KEEP_CONFIRMED = 1000
 # Columns added after a table's first release: name, declaration, and how rows already on
@@ -73,6 +74,25 @@ class OutboxFull(RuntimeError):
     """The table holds as many unconfirmed rows as it may: nothing more can be recorded."""
 
 
+class DiskFull(OutboxFull):
+    """The outbox's volume has no room for the write (SQLITE_FULL); nothing was written."""
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether `exc` is SQLite (or the OS) refusing a write for want of space."""
+    if isinstance(exc, sqlite3.Error):
+        code = getattr(exc, "sqlite_errorcode", None)
+        return code == sqlite3.SQLITE_FULL or "disk is full" in str(exc)
+    return isinstance(exc, OSError) and exc.errno == errno.ENOSPC
+
+
+def _rollback(db: sqlite3.Connection) -> None:
+    # SQLite may already have rolled back (SQLITE_FULL does): a second ROLLBACK would raise
+    # and hide the error that matters.
+    if db.in_transaction:
+        db.execute("ROLLBACK")
+
+
 @dataclass(frozen=True, slots=True)
 class Pending(Generic[M]):
     """A row waiting to be published or confirmed, with its place in the order of its kind."""
@@ -102,6 +122,7 @@ class OutboxRows(Generic[M]):
         self._upgrade()
         self._db.executescript(self._sql["indexes"])
         self._db.execute(self._sql["seed"], (kind.counter,))
+        self._unmarked: list[tuple[float, int]] = []
         self._unsent = self._count("sent = 0")
         self._unconfirmed = self._count("confirmed = 0")
 
@@ -118,7 +139,7 @@ class OutboxRows(Generic[M]):
                     self._db.execute(backfill.format(table=self.kind.table))
             self._db.execute("COMMIT")
         except BaseException:
-            self._db.execute("ROLLBACK")
+            _rollback(self._db)
             raise
 
     def _count(self, where: str) -> int:
@@ -177,8 +198,10 @@ class OutboxRows(Generic[M]):
             if alongside is not None:
                 alongside(self._db)
             self._db.execute("COMMIT")
-        except BaseException:
-            self._db.execute("ROLLBACK")
+        except BaseException as exc:
+            _rollback(self._db)
+            if is_disk_full(exc):
+                raise DiskFull(f"no room on the outbox's volume for {self.kind.noun}") from exc
             raise
         self._unsent += 1
         self._unconfirmed += 1
@@ -197,10 +220,26 @@ class OutboxRows(Generic[M]):
         return self._read(cursor.fetchall())
 
     def mark_published(self, seqs: Iterable[int], *, at: float) -> int:
-        """Mark rows published (the broker's PUBACK) at `at` (Unix time); returns how many."""
-        cursor = self._db.executemany(self._sql["mark_published"], [(at, seq) for seq in seqs])
+        """Mark rows published (the broker's PUBACK) at `at` (Unix time); returns how many.
+
+        On a full disk the marks are kept in memory and written with the next call (the row
+        stays unsent meanwhile: at worst it is sent again, and the API keeps one).
+        """
+        params = [*self._unmarked, *((at, seq) for seq in seqs)]
+        try:
+            cursor = self._db.executemany(self._sql["mark_published"], params)
+        except sqlite3.Error as exc:
+            if not is_disk_full(exc):
+                raise
+            self._unmarked = params
+            return 0
+        self._unmarked = []
         self._unsent -= cursor.rowcount
         return cursor.rowcount
+
+    def retry_marks(self, *, at: float) -> int:
+        """Write the publication marks a full disk held back; returns how many."""
+        return self.mark_published([], at=at) if self._unmarked else 0
 
     def mark_confirmed(self, seqs: Iterable[int]) -> int:
         """Mark rows confirmed (the API stores them); returns how many were newly marked."""
@@ -211,8 +250,10 @@ class OutboxRows(Generic[M]):
             published = self._db.executemany(self._sql["confirm_published"], params).rowcount
             self._db.execute(self._sql["prune"], (_KEEP_CONFIRMED,))
             self._db.execute("COMMIT")
-        except BaseException:
-            self._db.execute("ROLLBACK")
+        except BaseException as exc:
+            _rollback(self._db)
+            if is_disk_full(exc):
+                return 0  # still unconfirmed: asked again with the next batch
             raise
         self._unsent -= unsent
         self._unconfirmed -= unsent + published

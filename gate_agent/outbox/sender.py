@@ -100,6 +100,7 @@ class OutboxSender(Generic[M]):
         """Hand the next unsent rows to MQTT, up to the window; returns how many."""
         if not self._rows.unsent:
             return 0
+        self._rows.retry_marks(at=self._wall())
         return self._mqtt.pump(self._unpublished)
 
     def _unpublished(self, limit: int, after_seq: int) -> list[tuple[int, Message]]:

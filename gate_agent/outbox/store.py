@@ -21,8 +21,9 @@ from pathlib import Path
 from gate_protocol.messages import AccessEvent, AlarmRaised, Direction
 from gate_protocol.records import LastPassage
 
+from gate_agent.outbox.disk import Ballast
 from gate_agent.outbox.kinds import ALARMS, EVENTS
-from gate_agent.outbox.rows import OutboxRows
+from gate_agent.outbox.rows import DiskFull, OutboxRows, is_disk_full
 
 __all__ = ["Outbox"]
 
@@ -58,17 +59,40 @@ class Outbox:
         self._db.executescript(_SCHEMA)
         self.events: OutboxRows[AccessEvent] = OutboxRows(self._db, EVENTS, max_rows=max_unsent)
         self.alarms: OutboxRows[AlarmRaised] = OutboxRows(self._db, ALARMS, max_rows=max_alarms)
+        self.ballast = Ballast(path.with_name(path.name + ".ballast"))
+
+    def reclaim(self) -> None:
+        """Fold the WAL into the database and truncate it: on a full disk, its room comes back."""
+        try:
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        except sqlite3.Error as exc:
+            if not is_disk_full(exc):
+                raise
+
+    @property
+    def disk_full(self) -> bool:
+        """Whether the volume ran out of room and has not given the ballast back yet."""
+        return not self.ballast.space_returned()
 
     def close(self) -> None:
         """Close the database."""
         self._db.close()
 
     def save_draft(self, command_id: str, event: AccessEvent) -> None:
-        """Keep the event-to-be of an opening until its story is closed."""
-        self._db.execute(
-            "INSERT OR REPLACE INTO drafts (command_id, payload) VALUES (?, ?)",
-            (command_id, event.model_dump_json()),
-        )
+        """Keep the event-to-be of an opening until its story is closed.
+
+        Raises:
+            DiskFull: no room on the volume (nothing written: do not open).
+        """
+        try:
+            self._db.execute(
+                "INSERT OR REPLACE INTO drafts (command_id, payload) VALUES (?, ?)",
+                (command_id, event.model_dump_json()),
+            )
+        except sqlite3.Error as exc:
+            if is_disk_full(exc):
+                raise DiskFull("no room on the outbox's volume for the opening's draft") from exc
+            raise
 
     def mark_appointment_used(self, appointment_id: str) -> None:
         """Remember a one-time pass consumed by an offline grant (survives restarts)."""

@@ -99,7 +99,7 @@ def rig(tmp_path: Path) -> Iterator[Rig]:
 
 def test_startup_subscribes_and_publishes_online_and_state(rig: Rig) -> None:
     assert rig.bus.wait_for(lambda: bool(rig.bus.of_kind(GateState)))
-    assert len(rig.bus.subscriptions) == 2
+    assert len(rig.bus.subscriptions) == 3  # commands, events, the agent's status
     status = rig.bus.of_kind(NodeStatus)
     assert status and status[0].state is NodeState.ONLINE
     retained = [

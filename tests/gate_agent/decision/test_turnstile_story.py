@@ -75,15 +75,31 @@ def test_refused_ack_and_timeouts_close_the_story() -> None:
     command, told = opens.command_for(story(), now=NOW, at=0.0)
     opens.track(told, at=0.0)
     closed = opens.on_ack(
-        CommandAck(command_id=command.command_id, result=AckResult.DUPLICATE, at=NOW), at=0.1
+        CommandAck(command_id=command.command_id, result=AckResult.EXPIRED, at=NOW), at=0.1
     )
     assert isinstance(closed, Story) and closed.passed is False
-    assert closed.turnstile_detail == "turnstile answered duplicate"
+    assert closed.turnstile_detail == "turnstile answered expired"
     _, silent = opens.command_for(story(), now=NOW, at=0.0)
     opens.track(silent, at=0.0)
     assert opens.expire(at=1.9) == []
     [expired] = opens.expire(at=2.0)
-    assert expired.passed is None and expired.turnstile_detail == "no command ack from the bridge"
+    assert expired.passed is None and expired.turnstile_detail.startswith(
+        "opening unconfirmed: no command ack"
+    )
+
+
+def test_a_duplicate_ack_to_a_waiting_command_is_an_unconfirmed_opening_not_a_refusal() -> None:
+    # A bridge killed between its relay pulse and its ack answers the redelivered command
+    # "duplicate" after its restart: the lane did open, so the event must not say "not passed".
+    opens = tracker()
+    command, told = opens.command_for(story(), now=NOW, at=0.0)
+    opens.track(told, at=0.0)
+    closed = opens.on_ack(
+        CommandAck(command_id=command.command_id, result=AckResult.DUPLICATE, at=NOW), at=0.1
+    )
+    assert isinstance(closed, Story) and closed.passed is None
+    assert closed.turnstile_detail is not None
+    assert closed.turnstile_detail.startswith("opening unconfirmed: the bridge had already")
 
 
 def test_unknown_commands_are_not_ours() -> None:

@@ -1,0 +1,92 @@
+"""Broker restart with many connected gates: time until every gate has reconnected and resynced.
+
+usage: .venv/bin/python bench/bench_broker_restart.py [--gates 1000] [--rounds 2]
+
+N simulated gates (the agent's own MQTT link each, no camera: testkit/gate_swarm.py, with
+the agent's default reconnect back-off of 1 s doubling to 30 s) are connected to a local
+mosquitto and have seen the site's retained sync notice. mosquitto is killed -9 and
+restarted on the same port, a new notice is published, and the time from the restart until
+every gate has received it is taken (reconnect, re-subscribe, retained delivery). Anchor in
+the same run: the same for one gate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+
+from gate_protocol.messages import SyncNotice, encode_message
+from gate_protocol.topics import SyncTopic, build_topic
+from testkit.gate_swarm import GateSwarm
+from testkit.mosquitto import start_mosquitto
+from testkit.mqtt_probe import MqttProbe
+from testkit.polling import wait_until
+
+_SITE = "bench"
+
+
+def _announce(port: int, version: int) -> None:
+    probe = MqttProbe(port)
+    probe.connect()
+    notice = SyncNotice(replica_version=version, at=datetime.now(UTC))
+    probe.publish(build_topic(SyncTopic(site=_SITE)), encode_message(notice), retain=True)
+    probe.close()
+
+
+def _all_synced(swarm: GateSwarm, version: int) -> bool:
+    return swarm.synced(version) == swarm.gates
+
+
+def _restart_seconds(workdir: Path, gates: int, rounds: int) -> list[float]:
+    """Per round: kill -9 and restart the broker, seconds until all `gates` resynced."""
+    broker = start_mosquitto(workdir, extra_conf="max_queued_messages 1000")
+    swarm = GateSwarm(port=broker.port, site=_SITE, gates=gates)
+    times = []
+    try:
+        _announce(broker.port, 1)
+        swarm.start()
+        if not wait_until(lambda: swarm.synced(1) == gates, 300, interval=0.1):
+            raise SystemExit(f"only {swarm.synced(1)} of {gates} gates synced at start")
+        for version in range(2, rounds + 2):
+            broker.kill()
+            broker.start()
+            restarted = time.monotonic()
+            _announce(broker.port, version)
+            if not wait_until(partial(_all_synced, swarm, version), 300, interval=0.05):
+                raise SystemExit(f"only {swarm.synced(version)} of {gates} gates resynced")
+            times.append(time.monotonic() - restarted)
+    finally:
+        swarm.stop()
+        broker.stop()
+    return times
+
+
+def main() -> None:
+    """Measure one gate (anchor), then `--gates` gates."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--gates", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 4 * args.gates + 256)), hard))
+    with tempfile.TemporaryDirectory() as tmp:
+        anchor = _restart_seconds(Path(tmp) / "one", 1, args.rounds)
+        many = _restart_seconds(Path(tmp) / "many", args.gates, args.rounds)
+    a50, m50 = statistics.median(anchor), statistics.median(many)
+    print(f"broker kill -9 + restart, {args.rounds} rounds; median (max)")
+    print(f"  anchor: 1 gate resynced        {a50:7.2f} s ({max(anchor):.2f})")
+    print(f"  {args.gates:5d} gates all resynced    {m50:7.2f} s ({max(many):.2f})")
+    print(
+        f"FIGURE broker_restart|{args.gates} gates reconnected and resynced (max)|"
+        f"{max(many):.2f}|s|1 gate|{max(anchor):.2f}||"
+    )
+
+
+if __name__ == "__main__":
+    main()

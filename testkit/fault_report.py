@@ -1,0 +1,97 @@
+"""What the edge fault tests share: drain, read accounting, the one figures line per fault.
+
+docs/production.md, "what survives what", quotes the figures lines.
+
+A badge read is accounted for when the gate's agent recorded an event for it (its outbox
+sequence) or its bridge kept it as a read the agent did not answer (firmware_bridge
+agent_watch: refused or opened by the lane's fail mode, or unanswered).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from dataclasses import dataclass, field
+
+from firmware_bridge.agent_watch import read_counts
+from testkit.fleet import Fleet
+from testkit.fleet_history import History
+
+__all__ = ["ReadAccount", "account_reads", "drained", "figures_line"]
+
+
+def drained(fleet: Fleet) -> bool:
+    """Whether every agent has sent every event and the API has stored them all."""
+    for gate in fleet.agents:
+        path = fleet.outbox_path(gate)
+        if not path.exists():
+            return False
+        with sqlite3.connect(path) as db:
+            (unsent,) = db.execute("SELECT COUNT(*) FROM events WHERE sent = 0").fetchone()
+            (top,) = db.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()
+            # An opening still waiting for its turnstile is a draft, not yet an event.
+            (drafts,) = db.execute("SELECT COUNT(*) FROM drafts").fetchone()
+        with sqlite3.connect(fleet.database_path) as db:
+            (stored,) = db.execute(
+                "SELECT COUNT(*) FROM access_event WHERE gate_id = ?", (gate,)
+            ).fetchone()
+        if unsent or drafts or stored < top:
+            return False
+    return True
+
+
+@dataclass
+class ReadAccount:
+    """Badge reads made by the crowd and where each went."""
+
+    presented: int = 0
+    by_agent: int = 0
+    by_bridge: Counter[str] = field(default_factory=Counter)
+    mismatches: list[str] = field(default_factory=list)
+
+    @property
+    def unaccounted(self) -> int:
+        """Reads neither the agent nor the bridge kept (negative: counted twice)."""
+        return self.presented - self.by_agent - sum(self.by_bridge.values())
+
+
+def account_reads(fleet: Fleet) -> ReadAccount:
+    """Match, per gate, the crowd's reads against agent events plus the bridge's kept reads."""
+    assert fleet.crowd is not None  # noqa: S101 (started)
+    account = ReadAccount()
+    for bridge in fleet.bridges:
+        presented = fleet.crowd.presented.get(bridge.gate, 0)
+        with sqlite3.connect(fleet.outbox_path(bridge.gate)) as db:
+            (events,) = db.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()
+        kept = read_counts(bridge.config.state_dir)
+        account.presented += presented
+        account.by_agent += int(events)
+        account.by_bridge.update(kept)
+        if presented != int(events) + sum(kept.values()):
+            account.mismatches.append(
+                f"{bridge.gate}: {presented} reads, {events} agent events, "
+                f"{dict(kept)} at the bridge"
+            )
+    return account
+
+
+def figures_line(
+    fault: str,
+    history: History,
+    *,
+    scale: float,
+    recover_s: float | None,
+    sent: int | None = None,
+    extra: str = "",
+) -> str:
+    """The fault's figures as one line: sent, stored, lost, duplicated, openings, deciders."""
+    recorded = history.events_recorded if sent is None else sent
+    recover = "n/a" if recover_s is None else f"{recover_s:.2f} s"
+    line = (
+        f"[{fault}] scale {scale:g}: events sent {recorded}, stored {history.events_stored}, "
+        f"lost {len(history.lost)}, duplicated {len(history.duplicates)}; "
+        f"openings {history.openings}, double {len(history.double_openings)}, "
+        f"late {len(history.late_openings)}; decided central {history.by_decider['central']}, "
+        f"replica {history.by_decider['replica']}; time to recover {recover}"
+    )
+    return f"{line}; {extra}" if extra else line
