@@ -133,6 +133,7 @@ class HaFleet(Fleet):
                 broker=self.broker,
                 workdir=self.workdir / "bridges",
                 command_keys=self.seed.command_keys[gate],
+                fail_mode=self.fail_modes.get(gate),
             )
             bridge.bridge.start()
             self.bridges.append(bridge)
