@@ -29,6 +29,7 @@ __all__ = [
     "apply_shared_incident",
     "export_stix",
     "import_stix",
+    "note_shown",
     "received_incident",
 ]
 
@@ -188,3 +189,27 @@ def apply_shared_incident(
     session.commit()
     session.refresh(row)
     return row
+
+
+def note_shown(session: Session, incidents: list[Incident], *, actor: str) -> None:
+    """Audit that reports received from other members were shown to `actor` (commits).
+
+    One row per answer that holds any (``incident.show``: their ids and issuers), so the
+    installation can say who saw what the community shared, under which label.
+    """
+    received = [i for i in incidents if i.issuer]
+    if not received:
+        return
+    append_audit(
+        session=session,
+        actor=actor,
+        action="incident.show",
+        target=f"incident:{received[0].id}" if len(received) == 1 else "incidents:received",
+        after={
+            "incidents": [i.id for i in received][:50],
+            "issuers": sorted({str(i.issuer) for i in received}),
+            "tlp": sorted({str(i.tlp) for i in received}),
+            "count": len(received),
+        },
+    )
+    session.commit()
