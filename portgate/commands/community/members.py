@@ -222,13 +222,25 @@ def share_ban_command(
     ban_id: Annotated[str, typer.Argument(help="The local port ban's id.")],
     tlp: TlpOption = Tlp.GREEN,
     to: ToOption = None,
+    with_faces: Annotated[
+        bool,
+        typer.Option(
+            "--with-faces", help="Carry the person's face templates, sealed to each recipient."
+        ),
+    ] = False,
 ) -> None:
-    """Share an active port ban (its person by identity reference only)."""
+    """Share an active port ban (its person by identity reference only; faces if asked)."""
     recipients, actor = tuple(to or ()), cli_actor()
     _share(
         "ban",
         lambda session, keys: share_ban(
-            session, keys, ban_id=ban_id, tlp=tlp, recipients=recipients, actor=actor
+            session,
+            keys,
+            ban_id=ban_id,
+            tlp=tlp,
+            recipients=recipients,
+            actor=actor,
+            with_faces=with_faces,
         ),
     )
 
