@@ -176,12 +176,15 @@ def share_an_incident(
     settings: SettingsDep,
     user: OperatorUser,
 ) -> SharedItem:
-    """Share a filed incident report of ours under its own TLP 2.0 label."""
+    """Share a filed incident report of ours under its own TLP 2.0 label.
+
+    A site's operator shares their own site's reports only: another site's is a 404.
+    """
     to, actor = tuple(body.recipients), f"user:{user.username}"
     return _share(
         session,
         settings,
         lambda s, keys: share_incident(
-            s, keys, incident_id=incident_id, recipients=to, actor=actor
+            s, keys, incident_id=incident_id, recipients=to, actor=actor, site_id=user.site_id
         ),
     )
