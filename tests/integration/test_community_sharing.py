@@ -7,7 +7,8 @@ a ban issued at the hub denies at both terminals' gates and its lift grants agai
 TLP:AMBER+STRICT incident report from A reaches the hub (its API shows it, its audit
 records receiving, applying and showing it) and not B; a tampered item and an
 item of a removed member are refused and counted; with the hub's broker killed for a
-while, items queue and arrive after, none lost and none applied twice.
+while, items queue and arrive after, none lost and none applied twice; the hub's register
+shows each member and the last of the hub's items delivered to it.
 """
 
 import json
@@ -31,8 +32,9 @@ from central_api.community.outgoing import share
 from central_api.community.refs import set_identity_ref
 from central_api.crud.bans import issue_ban, lift_ban
 from central_api.db import utc_now
+from central_api.incidents.tables import Incident
 from central_api.models import AuditEntry, Company, PortBan, PortBanCreate, Role
-from central_api.models.community import ReceivedItem, SharingRefusal
+from central_api.models.community import ReceivedItem, SharedItemOut, SharingRefusal
 from gate_protocol.passes.keys import encode_public_key
 from gate_protocol.topics import community_item_topic
 from testkit.api.decisions import enroll
@@ -257,6 +259,22 @@ def test_three_installations_share_bans_incidents_and_company_status(net: Commun
     assert received_from(b, "term-a") == [after_outage.sequence], "the strict item withheld"
     assert ban_2.startswith("ban-")
     assert json.loads(_own_item(a, after_outage.sequence))["tlp"] == "TLP:GREEN"
+    with Session(b.engine) as session:
+        assert session.exec(select(Incident)).all() == [], "the strict report never at B"
+
+    # 5. The hub's register: every member and the last of the hub's items it was delivered.
+    admin = login(net.hub, Role.ADMIN)
+    with Session(net.hub.engine) as session:
+        hub_last = session.exec(select(func.max(SharedItemOut.sequence))).one()
+    assert hub_last is not None and hub_last >= 5, "two bans, a lift, term-x added and removed"
+
+    def register() -> dict[str, object]:
+        members = call(net.hub, "GET", "/api/v1/community/status", admin)["members"]
+        return {m: (v["status"], v["last_delivered_seq"]) for m, v in members.items()}
+
+    wait_until(lambda: register()["term-b"] == ("active", hub_last), timeout=15)
+    wait_until(lambda: register()["term-a"] == ("active", hub_last), timeout=15)
+    assert register()["term-x"][0] == "removed"
 
 
 def login(site: Installation, role: Role) -> dict[str, str]:
@@ -292,8 +310,6 @@ def audit_actions(site: Installation, target: str) -> list[str]:
 
 
 def _own_item(site: Installation, sequence: int) -> str:
-    from central_api.models.community import SharedItemOut
-
     with Session(site.engine) as session:
         row = session.get(SharedItemOut, sequence)
         assert row is not None
