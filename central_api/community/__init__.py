@@ -5,7 +5,8 @@ its checks (issuer, signature, schema version, sequence), the Traffic Light Prot
 rule of who may receive an item, the outgoing log (`outgoing.share`), the received log and
 the appliers that turn a received item into a local change (bans, their lifts, company
 status), a ban's face templates sealed to each recipient member and put on the
-receiver's watchlist (`faces`), the refusal counters an admin reads, keyed identity references (HMAC of a document
-number under the community key) and the catch-up feed. The transport is the brokers' own
-bridging (`portgate community broker-config`) plus the HTTPS feed; nothing here is a broker.
+receiver's watchlist (`faces`), the refusal counters an admin reads, keyed identity
+references (HMAC of a document number under the community key) and the catch-up feed.
+The transport is the brokers' own bridging (`portgate community broker-config`) plus the
+HTTPS feed; nothing here is a broker.
 """
