@@ -74,7 +74,9 @@ def apply_incident(session: Session, item: SharedItem, context: ApplyContext) ->
     """Store a report another member shared (once; the label travels with it)."""
     if str(item.body.get("tlp")) != str(item.tlp):
         raise InvalidError("the report's own label differs from the item's label")
-    stored = apply_shared_incident(session, item.body, issuer=item.issuer, actor=context.actor)
+    stored = apply_shared_incident(
+        session, item.body, issuer=item.issuer, actor=context.actor, commit=False
+    )
     if stored is None:
         return "incident already here"
     return f"incident stored as {stored.id}"

@@ -20,6 +20,7 @@ from central_api.community.members import CommunityKeys
 from central_api.community.register import register_builtin
 from central_api.community.verify import ItemError, MemberKey, Refusal, check_item, decode_item
 from central_api.db import utc_now
+from central_api.errors import InvalidError
 from central_api.models.community import (
     CommunityMember,
     MemberRole,
@@ -209,6 +210,10 @@ def _apply(
             f"kept, not applied: body invalid ({exc.error_count()} error(s))",
             None,
         )
+    except InvalidError as exc:
+        # A signed item whose body its applier cannot use (an incident whose own label is
+        # not the item's): kept with the reason, so the issuer's later items are not held up.
+        return ReceiveStatus.KEPT, f"kept, not applied: {exc.message}"[:300], None
     except ApplyRefused as exc:
         # Refused before the applier changed anything; the cursor still moves past it.
         target = f"shared_item:{item.issuer}:{item.sequence}"

@@ -163,12 +163,13 @@ def import_stix(session: Session, text: str, *, source: str, actor: str) -> Impo
 
 
 def apply_shared_incident(
-    session: Session, body: dict[str, Any], *, issuer: str, actor: str
+    session: Session, body: dict[str, Any], *, issuer: str, actor: str, commit: bool = True
 ) -> Incident | None:
     """Store a report another member shared (the sharing room's applier for kind incident).
 
     Audited (``incident.receive``, naming the issuer); a report already here (the same
-    issuer and id) stores nothing and answers None.
+    issuer and id) stores nothing and answers None. With `commit` False it is only
+    flushed: the sharing room's receiver commits it with the item (a feed page at once).
 
     Raises:
         InvalidError: The body is not a valid incident (nothing stored).
@@ -186,6 +187,9 @@ def apply_shared_incident(
         target=f"incident:{row.id}",
         after=audit_view(row),
     )
+    if not commit:
+        session.flush()
+        return row
     session.commit()
     session.refresh(row)
     return row

@@ -1,6 +1,7 @@
 """Bad input to sharing gets a clear error and changes nothing (SQLite and PostgreSQL).
 
-The issue's list: an unknown member, a bad signature, a wrong TLP label, an oversized
+The issue's list: an unknown member, a bad signature, a wrong TLP label (in a request,
+and a report whose own label is not its item's), an oversized
 attachment hash list, a feed cursor from the future. Terminal A is the `engine` fixture's
 database with its API; the hub and terminal B are SQLite files. What is not here is
 tested beside its feature: a bad signature in test_share_apply.py, a cursor from the
@@ -26,6 +27,7 @@ from central_api.config import Settings
 from central_api.crud.bans import issue_ban
 from central_api.db import utc_now
 from central_api.errors import InvalidError
+from central_api.incidents.tables import Incident
 from central_api.models import AuditEntry, PortBan, PortBanCreate, Role
 from central_api.models.community import ReceivedItem, SharedItemOut, SharingRefusal
 from testkit.api.decisions import enroll
@@ -163,3 +165,38 @@ def test_a_share_request_with_bad_input_is_refused_with_a_message_and_changes_no
         f"/api/v1/community/share/ban/{ban_id}", json={"tlp": "TLP:GREEN"}, headers=authority
     )
     assert good.status_code == 201, good.text
+
+
+def test_a_report_whose_own_label_is_not_the_items_is_kept_unapplied_and_holds_nothing_up(
+    community: Engine, engine: Engine
+) -> None:
+    body = {
+        "schema": "portgate.incident/1",
+        "ref": "inc-1",
+        "kind": "tailgating",
+        "occurred_at": utc_now().isoformat(),
+        "narrative": "Two people through on one badge.",
+        "tlp": "TLP:RED",  # the item below says GREEN: a wrong label
+    }
+    with Session(community) as session:
+        keys = keys_of(community)
+        wrong = share(session, keys, kind=ItemKind.INCIDENT, body=body, tlp=Tlp.GREEN, actor="test")
+        right = share(
+            session,
+            keys,
+            kind=ItemKind.INCIDENT,
+            body={**body, "ref": "inc-2", "tlp": "TLP:GREEN"},
+            tlp=Tlp.GREEN,
+            actor="test",
+        )
+        session.commit()
+    with Session(engine) as session:
+        got = receive_payload(session, wrong.model_dump_json(), keys=keys_of(engine))
+    assert got.status is ReceiveStatus.KEPT
+    assert "label differs" in got.outcome
+    with Session(engine) as session:
+        assert session.exec(select(func.count()).select_from(Incident)).one() == 0
+    assert receive(engine, right.model_dump_json()) == (ReceiveStatus.APPLIED, None)
+    with Session(engine) as session:
+        [stored] = session.exec(select(Incident)).all()
+        assert (stored.issuer, stored.tlp) == ("hub", Tlp.GREEN)
