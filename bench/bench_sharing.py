@@ -12,7 +12,8 @@ over TLS, QoS 1, persistent sessions). Figures:
   every round; goal p99 <= 5 s);
 * N incident items through the feed: the hub's log holds N signed TLP:GREEN items (not
   published on the bus) and a member joined for the bench catches up from the hub's feed
-  over HTTP, verifying and keeping each (items/s).
+  over HTTP, verifying and keeping each and storing it as the issuer's incident report
+  (items/s).
 
 Anchor in the same run: a bridged publish round trip, terminal A's broker -> the hub's
 -> terminal B's (the bench's anchor messages are refused as malformed by the terminals'
@@ -45,6 +46,7 @@ from central_api.community.outgoing import share
 from central_api.community.refs import set_identity_ref
 from central_api.crud.bans import issue_ban
 from central_api.db import make_engine, utc_now
+from central_api.incidents.tables import Incident
 from central_api.migrate import upgrade_database
 from central_api.models import PortBan, PortBanCreate
 from central_api.models.community import SharedItemOut
@@ -55,6 +57,18 @@ from testkit.community_net import COMMUNITY, CommunityNet, Installation
 from testkit.mosquitto import MosquittoProcess, start_mosquitto
 
 GOAL_MS = 5000.0
+
+
+def _incident_body(n: int) -> dict[str, Any]:
+    """A valid shared incident report (the receiver stores each as a report of the issuer)."""
+    return {
+        "schema": "portgate.incident/1",
+        "ref": f"bench-{n}",
+        "kind": "tailgating",
+        "occurred_at": utc_now().isoformat(),
+        "narrative": f"bench incident {n}: two people through on one badge",
+        "tlp": "TLP:GREEN",
+    }
 
 
 def p99(values: list[float]) -> float:
@@ -156,7 +170,7 @@ def feed_throughput(net: CommunityNet, work: Path, count: int) -> float:
                 kind=ItemKind.INCIDENT,
                 tlp=Tlp.GREEN,
                 actor="bench",
-                body={"title": f"bench incident {n}", "severity": "low"},
+                body=_incident_body(n),
             )
         # Only the feed carries them: the hub's worker does not publish them on the bus.
         session.exec(
@@ -193,7 +207,11 @@ def feed_throughput(net: CommunityNet, work: Path, count: int) -> float:
         started = time.perf_counter()
         catch_up(lambda: Session(engine), keys_of(engine), feed_url=hub.api.url, http=http)
         seconds = time.perf_counter() - started
+    with Session(engine) as session:
+        stored = session.exec(select(func.count()).select_from(Incident)).one()
     engine.dispose()
+    if stored != count:
+        raise SystemExit(f"the member stored {stored} of {count} incident reports")
     return (first - 1 + count) / seconds
 
 

@@ -13,8 +13,9 @@ from sqlmodel import Session
 
 from central_api.community.envelope import ItemKind, SharedItem
 from central_api.community.members import CommunityKeys
+from central_api.community.verify import Refusal
 
-__all__ = ["Applier", "ApplyContext", "applier_for", "register"]
+__all__ = ["Applier", "ApplyContext", "ApplyRefused", "applier_for", "register"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +24,15 @@ class ApplyContext:
 
     keys: CommunityKeys
     actor: str
+
+
+class ApplyRefused(Exception):
+    """An applier refuses a verified item before changing anything; counted as `refusal`."""
+
+    def __init__(self, refusal: Refusal, detail: str) -> None:
+        super().__init__(f"{refusal}: {detail}")
+        self.refusal = refusal
+        self.detail = detail
 
 
 Applier = Callable[[Session, SharedItem, ApplyContext], str]

@@ -9,7 +9,7 @@ person who gets the reference later (`refs.set_identity_ref`) is banned then.
 """
 
 import secrets
-from typing import Annotated
+from typing import Annotated, Any
 
 from gate_protocol.ids import Id
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
@@ -18,6 +18,13 @@ from sqlmodel import Session, col, select
 from central_api.audit.chain import append_audit
 from central_api.community.appliers import ApplyContext
 from central_api.community.envelope import ItemKind, SharedItem, Tlp
+from central_api.community.faces import (
+    SealedFaces,
+    faces_for_ban,
+    open_faces,
+    unwatch_faces,
+    watch_faces,
+)
 from central_api.community.identity import REF_PATTERN
 from central_api.community.members import CommunityKeys
 from central_api.community.outgoing import share
@@ -55,6 +62,8 @@ class BanBody(BaseModel):
     legal_reference: str = Field(min_length=1, max_length=120)
     valid_from: AwareDatetime
     valid_until: AwareDatetime | None = None
+    # Only with --with-faces: the person's templates, sealed to each recipient member.
+    faces: tuple[SealedFaces, ...] = Field(default=(), max_length=64)
 
 
 class BanLiftBody(BaseModel):
@@ -83,11 +92,16 @@ def share_ban(
     tlp: Tlp,
     recipients: tuple[str, ...] = (),
     actor: str,
+    with_faces: bool = False,
 ) -> SharedItem:
     """Share an active local ban with the community (the caller commits).
 
+    With `with_faces` the person's face templates travel too, each sealed to each member
+    the item is for (`faces.faces_for_ban`); without it no template leaves.
+
     Raises:
-        InvalidError: The ban is not active, or its person has no identity reference.
+        InvalidError: The ban is not active, its person has no identity reference, or
+            (with faces) no face template.
     """
     ban = get_ban(session=session, ban_id=ban_id)
     if ban.status is not BanStatus.ACTIVE:
@@ -98,7 +112,7 @@ def share_ban(
             f"person {ban.person_id!r} has no identity reference: "
             "portgate community ref PERSON --document-number N first"
         )
-    body = {
+    body: dict[str, Any] = {
         "ban_id": ban.id,
         "identity_refs": refs,
         "reason": ban.reason,
@@ -106,9 +120,25 @@ def share_ban(
         "valid_from": ban.valid_from.isoformat(),
         "valid_until": None if ban.valid_until is None else ban.valid_until.isoformat(),
     }
-    return share(
+    if with_faces:
+        faces = faces_for_ban(session, keys, person_id=ban.person_id, recipients=recipients)
+        body["faces"] = [entry.model_dump(mode="json") for entry in faces]
+    item = share(
         session, keys, kind=ItemKind.BAN, body=body, tlp=tlp, recipients=recipients, actor=actor
     )
+    if with_faces:
+        append_audit(
+            session=session,
+            actor=actor,
+            action="community.share_faces",
+            target=f"shared_item:{item.issuer}:{item.sequence}",
+            after={
+                "person_id": ban.person_id,
+                "templates": len(faces[0].sealed),
+                "sealed_to": [entry.member for entry in faces],
+            },
+        )
+    return item
 
 
 def share_ban_lift(
@@ -187,7 +217,12 @@ def ban_local(session: Session, received: CommunityBan, *, person_id: str, actor
 def apply_ban(session: Session, item: SharedItem, context: ApplyContext) -> str:
     """Keep a received ban and ban each local person with one of its identity references."""
     body = BanBody.model_validate(item.body)
+    # Opened before any change: a box that does not open refuses the whole item.
+    faces = open_faces(
+        body.faces, member_id=context.keys.own_member_id, signing_key=context.keys.signing_key
+    )
     banned: list[str] = []
+    received: CommunityBan | None = None
     for ref in body.identity_refs:
         received = CommunityBan(
             issuer=item.issuer,
@@ -203,6 +238,15 @@ def apply_ban(session: Session, item: SharedItem, context: ApplyContext) -> str:
         for person_id in sorted(set(people)):
             ban_local(session, received, person_id=person_id, actor=context.actor)
             banned.append(person_id)
+    watched = 0
+    if received is not None and faces:
+        key = context.keys.seal_key
+        watched = watch_faces(session, faces, received=received, key=key, actor=context.actor)
+    if watched:
+        return (
+            f"banned {len(banned)} local person(s) for {item.issuer}/{body.ban_id}; "
+            f"{watched} face template(s) on the watchlist"
+        )
     if not banned:
         return f"kept ban {item.issuer}/{body.ban_id}: nobody here has its identity reference"
     return f"banned {len(banned)} local person(s) for {item.issuer}/{body.ban_id}"
@@ -219,6 +263,7 @@ def apply_ban_lift(session: Session, item: SharedItem, context: ApplyContext) ->
     ).all()
     if not rows:
         return f"no ban {item.issuer}/{ban_id} here: nothing to lift"
+    unwatched = unwatch_faces(session, issuer=item.issuer, ban_id=ban_id, actor=context.actor)
     lifted = 0
     for received in rows:
         received.lifted_at = received.lifted_at or utc_now()
@@ -241,4 +286,5 @@ def apply_ban_lift(session: Session, item: SharedItem, context: ApplyContext) ->
             )
             _resync(session, ban, "ban.lift")
             lifted += 1
-    return f"lifted {item.issuer}/{ban_id}: {lifted} local ban(s)"
+    faces = f", {unwatched} face template(s) off the watchlist" if unwatched else ""
+    return f"lifted {item.issuer}/{ban_id}: {lifted} local ban(s){faces}"

@@ -12,7 +12,7 @@ import base64
 import binascii
 import json
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -49,6 +49,8 @@ class CommunityKeys:
     own_member_id: str
     signing_key: Ed25519PrivateKey
     ref_key: bytes
+    # The template key: face templates a ban carries are kept sealed with it here.
+    seal_key: bytes = field(default=b"", repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +165,7 @@ def load_keys(*, session: Session, seal_key: bytes) -> CommunityKeys:
         own_member_id=community.own_member_id,
         signing_key=Ed25519PrivateKey.from_private_bytes(raw),
         ref_key=ref_key,
+        seal_key=seal_key,
     )
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from central_api.audit.chain import append_audit
-from central_api.community.envelope import ItemKind, SharedItem, Tlp, sign_item
+from central_api.community.envelope import MAX_ITEM_BYTES, ItemKind, SharedItem, Tlp, sign_item
 from central_api.community.members import CommunityKeys, get_member
 from central_api.db import utc_now
 from central_api.errors import InvalidError
@@ -59,7 +59,8 @@ def share(
     """Sign and log our next item in the caller's transaction (the caller commits).
 
     Raises:
-        InvalidError: A recipient unknown or removed, or recipients that do not fit the label.
+        InvalidError: A recipient removed, recipients that do not fit the label, or an
+            item over `MAX_ITEM_BYTES`.
     """
     _check_recipients(session, tlp, recipients)
     sequence = _next_sequence(session)
@@ -74,6 +75,10 @@ def share(
         body=body,
     )
     item = sign_item(unsigned, keys.signing_key)
+    size = len(item.model_dump_json().encode())
+    if size > MAX_ITEM_BYTES:
+        # Every receiver would refuse it as oversized: refuse it here, before it is logged.
+        raise InvalidError(f"the item is {size} bytes, over {MAX_ITEM_BYTES}: share less at once")
     session.add(
         SharedItemOut(
             sequence=sequence,

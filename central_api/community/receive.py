@@ -14,12 +14,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from central_api.audit.chain import append_audit
-from central_api.community.appliers import ApplyContext, applier_for
+from central_api.community.appliers import ApplyContext, ApplyRefused, applier_for
 from central_api.community.envelope import SharedItem
 from central_api.community.members import CommunityKeys
 from central_api.community.register import register_builtin
 from central_api.community.verify import ItemError, MemberKey, Refusal, check_item, decode_item
 from central_api.db import utc_now
+from central_api.errors import InvalidError
 from central_api.models.community import (
     CommunityMember,
     MemberRole,
@@ -64,6 +65,11 @@ class Received:
 
 def count_refusal(session: Session, *, issuer: str, refusal: Refusal, detail: str) -> None:
     """Count one refused item by issuer and reason (commits)."""
+    _count(session, issuer=issuer, refusal=refusal, detail=detail)
+    session.commit()
+
+
+def _count(session: Session, *, issuer: str, refusal: Refusal, detail: str) -> None:
     row = session.get(SharingRefusal, (issuer[:64], str(refusal)))
     if row is None:
         row = SharingRefusal(issuer=issuer[:64], reason=str(refusal))
@@ -71,7 +77,6 @@ def count_refusal(session: Session, *, issuer: str, refusal: Refusal, detail: st
     row.last_at = utc_now()
     row.last_detail = detail[:300]
     session.add(row)
-    session.commit()
 
 
 def _members(session: Session) -> dict[str, MemberKey]:
@@ -172,14 +177,7 @@ def _keep_and_apply(
         after={"kind": str(item.kind), "tlp": str(item.tlp)},
     )
     session.flush()
-    applier = applier_for(item.kind)
-    status, outcome = ReceiveStatus.KEPT, f"kept: no applier for {item.kind} here"
-    if applier is not None:
-        try:
-            outcome = applier(session, item, ApplyContext(keys=keys, actor=actor))
-            status = ReceiveStatus.APPLIED
-        except ValidationError as exc:
-            outcome = f"kept, not applied: body invalid ({exc.error_count()} error(s))"
+    status, outcome, refusal = _apply(session, item, ApplyContext(keys=keys, actor=actor))
     row.applied = status is ReceiveStatus.APPLIED
     row.outcome = outcome[:300]
     session.add(row)
@@ -194,7 +192,33 @@ def _keep_and_apply(
         session.commit()
     else:
         session.flush()
-    return Received(status, item.issuer, item.sequence, None, outcome)
+    return Received(status, item.issuer, item.sequence, refusal, outcome)
+
+
+def _apply(
+    session: Session, item: SharedItem, context: ApplyContext
+) -> tuple[ReceiveStatus, str, Refusal | None]:
+    """Run the kind's applier: applied, or kept with why not (and a refusal it counted)."""
+    applier = applier_for(item.kind)
+    if applier is None:
+        return ReceiveStatus.KEPT, f"kept: no applier for {item.kind} here", None
+    try:
+        return ReceiveStatus.APPLIED, applier(session, item, context), None
+    except ValidationError as exc:
+        return (
+            ReceiveStatus.KEPT,
+            f"kept, not applied: body invalid ({exc.error_count()} error(s))",
+            None,
+        )
+    except InvalidError as exc:
+        # A signed item whose body its applier cannot use (an incident whose own label is
+        # not the item's): kept with the reason, so the issuer's later items are not held up.
+        return ReceiveStatus.KEPT, f"kept, not applied: {exc.message}"[:300], None
+    except ApplyRefused as exc:
+        # Refused before the applier changed anything; the cursor still moves past it.
+        target = f"shared_item:{item.issuer}:{item.sequence}"
+        _count(session, issuer=item.issuer, refusal=exc.refusal, detail=f"{target} {exc}")
+        return ReceiveStatus.KEPT, f"kept, not applied: {exc}", exc.refusal
 
 
 def _we_are_hub(session: Session, keys: CommunityKeys) -> bool:

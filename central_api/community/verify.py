@@ -37,6 +37,8 @@ class Refusal(StrEnum):
     NOT_FOR_US = "not_for_us"
     REPLAY = "replay"
     OUT_OF_SEQUENCE = "out_of_sequence"
+    # Signed, but what it carries sealed to us does not open: kept, never applied.
+    BAD_CIPHERTEXT = "bad_ciphertext"
 
 
 class ItemError(ValueError):

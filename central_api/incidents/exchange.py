@@ -29,6 +29,7 @@ __all__ = [
     "apply_shared_incident",
     "export_stix",
     "import_stix",
+    "note_shown",
     "received_incident",
 ]
 
@@ -162,12 +163,13 @@ def import_stix(session: Session, text: str, *, source: str, actor: str) -> Impo
 
 
 def apply_shared_incident(
-    session: Session, body: dict[str, Any], *, issuer: str, actor: str
+    session: Session, body: dict[str, Any], *, issuer: str, actor: str, commit: bool = True
 ) -> Incident | None:
     """Store a report another member shared (the sharing room's applier for kind incident).
 
     Audited (``incident.receive``, naming the issuer); a report already here (the same
-    issuer and id) stores nothing and answers None.
+    issuer and id) stores nothing and answers None. With `commit` False it is only
+    flushed: the sharing room's receiver commits it with the item (a feed page at once).
 
     Raises:
         InvalidError: The body is not a valid incident (nothing stored).
@@ -185,6 +187,33 @@ def apply_shared_incident(
         target=f"incident:{row.id}",
         after=audit_view(row),
     )
+    if not commit:
+        session.flush()
+        return row
     session.commit()
     session.refresh(row)
     return row
+
+
+def note_shown(session: Session, incidents: list[Incident], *, actor: str) -> None:
+    """Audit that reports received from other members were shown to `actor` (commits).
+
+    One row per answer that holds any (``incident.show``: their ids and issuers), so the
+    installation can say who saw what the community shared, under which label.
+    """
+    received = [i for i in incidents if i.issuer]
+    if not received:
+        return
+    append_audit(
+        session=session,
+        actor=actor,
+        action="incident.show",
+        target=f"incident:{received[0].id}" if len(received) == 1 else "incidents:received",
+        after={
+            "incidents": [i.id for i in received][:50],
+            "issuers": sorted({str(i.issuer) for i in received}),
+            "tlp": sorted({str(i.tlp) for i in received}),
+            "count": len(received),
+        },
+    )
+    session.commit()

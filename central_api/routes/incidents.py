@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query
 
 from central_api.deps import SessionDep, SettingsDep
 from central_api.incidents import store
+from central_api.incidents.exchange import note_shown
 from central_api.incidents.prefill import prefill
 from central_api.incidents.pseudonym import pseudonym_key
 from central_api.incidents.tables import (
@@ -49,7 +50,7 @@ def list_incidents(
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[Incident]:
     """Reports of the caller's site (every site for the authority), newest first."""
-    return store.list_incidents(
+    found = store.list_incidents(
         session=session,
         kind=kind,
         status=status,
@@ -58,6 +59,8 @@ def list_incidents(
         until=until,
         limit=limit,
     )
+    note_shown(session, found, actor=f"user:{user.username}")
+    return found
 
 
 @router.get("/prefill", response_model=IncidentCreate)
@@ -90,8 +93,10 @@ def create_incident(
 
 @router.get("/{incident_id}", response_model=IncidentPublic)
 def get_incident(incident_id: IdPath, session: SessionDep, user: WatchUser) -> Incident:
-    """One report."""
-    return store.get_incident(session=session, incident_id=incident_id)
+    """One report (one received from another member is audited as shown)."""
+    found = store.get_incident(session=session, incident_id=incident_id)
+    note_shown(session, [found], actor=f"user:{user.username}")
+    return found
 
 
 @router.patch("/{incident_id}", response_model=IncidentPublic)

@@ -4,21 +4,25 @@ The hub (port authority: SQLite), terminal A (PostgreSQL) and terminal B (SQLite
 its own `portgate api`, database and mosquitto; the terminals' brokers bridge to the
 hub's over TLS with the files `portgate community broker-config` writes. Shown here:
 a ban issued at the hub denies at both terminals' gates and its lift grants again; a
-TLP:AMBER+STRICT item from A to the hub reaches the hub and not B; a tampered item and an
+TLP:AMBER+STRICT incident report from A reaches the hub (its API shows it, its audit
+records receiving, applying and showing it) and not B; a tampered item and an
 item of a removed member are refused and counted; with the hub's broker killed for a
-while, items queue and arrive after, none lost and none applied twice.
+while, items queue and arrive after, none lost and none applied twice; the hub's register
+shows each member and the last of the hub's items delivered to it.
 """
 
 import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import paho.mqtt.publish as mqtt_publish
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from central_api.community.bans import share_ban, share_ban_lift
 from central_api.community.companies import share_company_status
@@ -28,12 +32,13 @@ from central_api.community.outgoing import share
 from central_api.community.refs import set_identity_ref
 from central_api.crud.bans import issue_ban, lift_ban
 from central_api.db import utc_now
-from central_api.models import Company, PortBan, PortBanCreate
-from central_api.models.community import ReceivedItem, SharingRefusal
+from central_api.incidents.tables import Incident
+from central_api.models import AuditEntry, Company, PortBan, PortBanCreate, Role
+from central_api.models.community import ReceivedItem, SharedItemOut, SharingRefusal
 from gate_protocol.passes.keys import encode_public_key
-from gate_protocol.records import CompanyStatus
 from gate_protocol.topics import community_item_topic
 from testkit.api.decisions import enroll
+from testkit.api.world import PASSWORD
 from testkit.community import keys_of
 from testkit.community_net import COMMUNITY, CommunityNet, Installation
 from testkit.mosquitto import MosquittoFactory
@@ -106,7 +111,7 @@ def received_from(site: Installation, issuer: str) -> list[int]:
         return sorted(row.sequence for row in rows if row.item_json)
 
 
-def test_three_installations_share_bans_and_company_status(net: CommunityNet) -> None:
+def test_three_installations_share_bans_incidents_and_company_status(net: CommunityNet) -> None:
     a, b = net.installations["term-a"], net.installations["term-b"]
     people = {site.member_id: person_with_document(site, "AA0001", DOC_1) for site in (a, b)}
     assert {reason_at(site, "AA0001") for site in (a, b)} == {"granted"}
@@ -126,32 +131,50 @@ def test_three_installations_share_bans_and_company_status(net: CommunityNet) ->
     for site in (a, b):
         wait_until(lambda s=site: s.decide("AA0001")["decision"] == "granted", timeout=15)
 
-    # 2. TLP:AMBER+STRICT from A to the hub only: the hub applies it, B never sees it.
+    # 2. A TLP:AMBER+STRICT incident report from A, shared by A's operator through A's API,
+    # travels A's broker -> bridge -> the hub's broker: the hub stores it, shows it to its
+    # authority and audits both; B never gets it (checked once more after step 4).
     for site in (net.hub, a, b):
         with Session(site.engine) as session:
             session.add(Company(name="Quay Haulage"))
             session.commit()
-    with Session(a.engine) as session:
-        company = session.exec(select(Company)).one()
-        company.status = CompanyStatus.SUSPENDED
-        company.status_reason = "unpaid dues"
-        session.add(company)
-        session.commit()
-        strict = share_company_status(
-            session,
-            keys_of(a.engine),
-            company="Quay Haulage",
-            tlp=Tlp.AMBER_STRICT,
-            recipients=("hub",),
-            actor="test",
-        )
-        session.commit()
+    operator = login(a, Role.OPERATOR)
+    report = call(
+        a,
+        "POST",
+        "/api/v1/incidents?file=true",
+        operator,
+        {
+            "kind": "tailgating",
+            "occurred_at": utc_now().isoformat(),
+            "site_id": a.world.site,
+            "narrative": "Two people through the turnstile on one badge.",
+            "tlp": "TLP:AMBER+STRICT",
+        },
+    )
+    strict = SharedItem.model_validate(
+        call(a, "POST", f"/api/v1/community/share/incident/{report['id']}", operator, {})
+    )
+    assert (strict.kind, strict.tlp, strict.recipients) == ("incident", Tlp.AMBER_STRICT, ("hub",))
+    officer = login(net.hub, Role.AUTHORITY)
 
-    def hub_company() -> object:
-        with Session(net.hub.engine) as session:
-            return session.exec(select(Company)).one().status
+    def hub_reports() -> list[dict[str, object]]:
+        shown = call(net.hub, "GET", "/api/v1/incidents", officer)
+        assert isinstance(shown, list)
+        return [r for r in shown if r["issuer"] == "term-a"]
 
-    wait_until(lambda: hub_company() is CompanyStatus.SUSPENDED, timeout=15)
+    wait_until(lambda: len(hub_reports()) == 1, timeout=15)
+    [shown] = hub_reports()
+    assert (shown["kind"], shown["tlp"], shown["site_id"]) == (
+        "tailgating",
+        "TLP:AMBER+STRICT",
+        None,
+    )
+    target = f"shared_item:term-a:{strict.sequence}"
+    assert audit_actions(net.hub, target) == ["community.receive", "community.apply"]
+    assert "incident.receive" in audit_actions(net.hub, f"incident:{shown['id']}")
+    assert "incident.show" in audit_actions(net.hub, f"incident:{shown['id']}")
+    assert audit_actions(a, f"shared_item:term-a:{strict.sequence}") == ["community.share"]
 
     # 3. A tampered item and one of a removed member are refused at B and counted.
     stranger = encode_public_key(STRANGER_KEY.public_key())
@@ -236,11 +259,57 @@ def test_three_installations_share_bans_and_company_status(net: CommunityNet) ->
     assert received_from(b, "term-a") == [after_outage.sequence], "the strict item withheld"
     assert ban_2.startswith("ban-")
     assert json.loads(_own_item(a, after_outage.sequence))["tlp"] == "TLP:GREEN"
+    with Session(b.engine) as session:
+        assert session.exec(select(Incident)).all() == [], "the strict report never at B"
+
+    # 5. The hub's register: every member and the last of the hub's items it was delivered.
+    admin = login(net.hub, Role.ADMIN)
+    with Session(net.hub.engine) as session:
+        hub_last = session.exec(select(func.max(SharedItemOut.sequence))).one()
+    assert hub_last is not None and hub_last >= 5, "two bans, a lift, term-x added and removed"
+
+    def register() -> dict[str, object]:
+        members = call(net.hub, "GET", "/api/v1/community/status", admin)["members"]
+        return {m: (v["status"], v["last_delivered_seq"]) for m, v in members.items()}
+
+    wait_until(lambda: register()["term-b"] == ("active", hub_last), timeout=15)
+    wait_until(lambda: register()["term-a"] == ("active", hub_last), timeout=15)
+    assert register()["term-x"][0] == "removed"
+
+
+def login(site: Installation, role: Role) -> dict[str, str]:
+    assert site.api is not None
+    answer = httpx.post(
+        f"{site.api.url}/api/v1/auth/token",
+        data={"username": f"{role.value}-user", "password": PASSWORD},
+        timeout=10,
+    )
+    answer.raise_for_status()
+    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+
+def call(
+    site: Installation,
+    method: str,
+    path: str,
+    headers: dict[str, str],
+    body: dict[str, object] | None = None,
+) -> Any:
+    assert site.api is not None
+    answer = httpx.request(method, f"{site.api.url}{path}", json=body, headers=headers, timeout=10)
+    assert answer.is_success, answer.text
+    return answer.json()
+
+
+def audit_actions(site: Installation, target: str) -> list[str]:
+    with Session(site.engine) as session:
+        rows = session.exec(
+            select(AuditEntry).where(AuditEntry.target == target).order_by(col(AuditEntry.seq))
+        ).all()
+        return [row.action for row in rows]
 
 
 def _own_item(site: Installation, sequence: int) -> str:
-    from central_api.models.community import SharedItemOut
-
     with Session(site.engine) as session:
         row = session.get(SharedItemOut, sequence)
         assert row is not None

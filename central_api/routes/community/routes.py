@@ -39,6 +39,12 @@ class ShareBody(BaseModel):
     recipients: list[Id] = Field(default_factory=list, max_length=64)
 
 
+class BanShareBody(ShareBody):
+    """A ban's label and recipients; `with_faces`: its person's templates travel, sealed."""
+
+    with_faces: bool = False
+
+
 class MemberSignature:
     """The feed's requirement: the asking member, by its signed request (401 otherwise).
 
@@ -112,17 +118,28 @@ def _share(
 @router.post("/share/ban/{ban_id}", response_model=SharedItem, status_code=201)
 def share_a_ban(
     ban_id: IdPath,
-    body: ShareBody,
+    body: BanShareBody,
     session: SessionDep,
     settings: SettingsDep,
     user: AuthorityUser,
 ) -> SharedItem:
-    """Share an active port ban with the community (its person by identity reference)."""
+    """Share an active port ban with the community (its person by identity reference).
+
+    With `with_faces` the person's face templates go too, each sealed to each recipient.
+    """
     to, actor = tuple(body.recipients), f"user:{user.username}"
     return _share(
         session,
         settings,
-        lambda s, keys: share_ban(s, keys, ban_id=ban_id, tlp=body.tlp, recipients=to, actor=actor),
+        lambda s, keys: share_ban(
+            s,
+            keys,
+            ban_id=ban_id,
+            tlp=body.tlp,
+            recipients=to,
+            actor=actor,
+            with_faces=body.with_faces,
+        ),
     )
 
 
@@ -159,12 +176,15 @@ def share_an_incident(
     settings: SettingsDep,
     user: OperatorUser,
 ) -> SharedItem:
-    """Share a filed incident report of ours under its own TLP 2.0 label."""
+    """Share a filed incident report of ours under its own TLP 2.0 label.
+
+    A site's operator shares their own site's reports only: another site's is a 404.
+    """
     to, actor = tuple(body.recipients), f"user:{user.username}"
     return _share(
         session,
         settings,
         lambda s, keys: share_incident(
-            s, keys, incident_id=incident_id, recipients=to, actor=actor
+            s, keys, incident_id=incident_id, recipients=to, actor=actor, site_id=user.site_id
         ),
     )

@@ -222,13 +222,25 @@ def share_ban_command(
     ban_id: Annotated[str, typer.Argument(help="The local port ban's id.")],
     tlp: TlpOption = Tlp.GREEN,
     to: ToOption = None,
+    with_faces: Annotated[
+        bool,
+        typer.Option(
+            "--with-faces", help="Carry the person's face templates, sealed to each recipient."
+        ),
+    ] = False,
 ) -> None:
-    """Share an active port ban (its person by identity reference only)."""
+    """Share an active port ban (its person by identity reference only; faces if asked)."""
     recipients, actor = tuple(to or ()), cli_actor()
     _share(
         "ban",
         lambda session, keys: share_ban(
-            session, keys, ban_id=ban_id, tlp=tlp, recipients=recipients, actor=actor
+            session,
+            keys,
+            ban_id=ban_id,
+            tlp=tlp,
+            recipients=recipients,
+            actor=actor,
+            with_faces=with_faces,
         ),
     )
 
@@ -268,13 +280,21 @@ def share_company_command(
 @share_app.command("incident")
 def share_incident_command(
     incident_id: Annotated[str, typer.Argument(help="A filed incident report's id.")],
+    site: Annotated[
+        str, typer.Option("--site", help="The site you share for: its own reports only.")
+    ],
     to: ToOption = None,
 ) -> None:
-    """Share a filed incident report under its own TLP 2.0 label (AMBER+STRICT, RED: --to)."""
+    """Share a filed report of SITE under its own TLP 2.0 label (AMBER+STRICT, RED: --to)."""
     recipients, actor = tuple(to or ()), cli_actor()
     _share(
         "incident",
         lambda session, keys: share_incident(
-            session, keys, incident_id=incident_id, recipients=recipients, actor=actor
+            session,
+            keys,
+            incident_id=incident_id,
+            recipients=recipients,
+            actor=actor,
+            site_id=site,
         ),
     )

@@ -108,6 +108,7 @@ def test_a_community_is_formed_and_managed_from_the_command_line(
         (("init", "nsp2", "--name", "again"), "already in a community"),
         (("ref", "nobody", "--document-number", "X1234567"), "person 'nobody' not found"),
         (("share", "ban", "ban-nope"), "port ban 'ban-nope' not found"),
+        (("share", "ban", "ban-nope", "--with-faces"), "port ban 'ban-nope' not found"),
         (("share", "company", "nope", "--tlp", "TLP:RED"), "company 'nope' not found"),
     ],
 )

@@ -9,6 +9,8 @@ import base64
 from datetime import UTC, datetime
 
 import pytest
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 from typer.testing import CliRunner
@@ -16,10 +18,14 @@ from typer.testing import CliRunner
 from central_api.community.incidents import share_incident
 from central_api.community.receive import ReceiveStatus, receive_payload
 from central_api.community.verify import Refusal
+from central_api.config import Settings
 from central_api.errors import InvalidError
 from central_api.incidents.store import Reporter, create_incident
 from central_api.incidents.tables import Incident, IncidentCreate, IncidentKind
 from central_api.incidents.tlp import Tlp
+from central_api.models import AuditEntry, Role, User
+from central_api.models.community import SharedItemOut
+from central_api.security.auth import create_token, hash_password
 from portgate.cli import app as cli
 from testkit.api.world import World
 from testkit.community import SEAL_KEY, keys_of
@@ -27,11 +33,13 @@ from testkit.community import SEAL_KEY, keys_of
 REPORTER = Reporter(username="op-a", site_id=None, pseudonym_key=b"k" * 32, actor="test")
 
 
-def filed(engine: Engine, world: World, tlp: Tlp, *, file: bool = True) -> str:
+def filed(
+    engine: Engine, world: World, tlp: Tlp, site: str | None = None, *, file: bool = True
+) -> str:
     body = IncidentCreate(
         kind=IncidentKind.TAILGATING,
         occurred_at=datetime(2026, 11, 30, 6, 15, tzinfo=UTC),
-        site_id=world.site,
+        site_id=site or world.site,
         narrative="Two people through on one badge at the truck lane.",
         tlp=tlp,
     )
@@ -103,9 +111,61 @@ def test_the_command_line_shares_a_filed_report_and_refuses_a_draft(
     monkeypatch.delenv("MQTT_URL", raising=False)
     monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
     draft = filed(engine, world, Tlp.AMBER_STRICT, file=False)
-    refused = CliRunner().invoke(cli, ["community", "share", "incident", draft])
+    command = ["community", "share", "incident"]
+    refused = CliRunner().invoke(cli, [*command, draft, "--site", world.site])
     assert refused.exit_code == 1 and "draft" in refused.output
     report = filed(engine, world, Tlp.AMBER_STRICT)
-    shared = CliRunner().invoke(cli, ["community", "share", "incident", report])
+    before = logged(engine)
+    elsewhere = CliRunner().invoke(cli, [*command, report, "--site", world.other_site])
+    assert elsewhere.exit_code == 1 and "not found at site" in elsewhere.output
+    assert logged(engine) == before, "another site's report: nothing shared, nothing audited"
+    shared = CliRunner().invoke(cli, [*command, report, "--site", world.site])
     assert shared.exit_code == 0, shared.output
     assert "as TLP:AMBER+STRICT to hub" in shared.output
+
+
+def logged(engine: Engine) -> tuple[int, int]:
+    """Items in the outgoing log and audit rows."""
+    with Session(engine) as session:
+        return (
+            session.exec(select(func.count()).select_from(SharedItemOut)).one(),
+            session.exec(select(func.count()).select_from(AuditEntry)).one(),
+        )
+
+
+def test_a_site_operator_shares_their_own_sites_report_only(
+    community: Engine,
+    engine: Engine,
+    world: World,
+    client: TestClient,
+    settings: Settings,
+) -> None:
+    # The API unseals the community keys with its template key: the one they were sealed with.
+    settings.template_key = SecretStr(base64.b64encode(SEAL_KEY).decode())
+    operator = site_user(engine, settings, world.site)
+    ours, theirs = (
+        filed(engine, world, Tlp.GREEN),
+        filed(engine, world, Tlp.GREEN, world.other_site),
+    )
+    before = logged(engine)
+    refused = client.post(f"/api/v1/community/share/incident/{theirs}", json={}, headers=operator)
+    assert refused.status_code == 404, refused.text
+    assert "not found" in refused.json()["detail"]
+    assert logged(engine) == before, "nothing shared, nothing audited"
+    shared = client.post(f"/api/v1/community/share/incident/{ours}", json={}, headers=operator)
+    assert shared.status_code == 201, shared.text
+    assert logged(engine)[0] == before[0] + 1
+
+
+def site_user(engine: Engine, settings: Settings, site: str) -> dict[str, str]:
+    with Session(engine, expire_on_commit=False) as session:
+        user = User(
+            username=f"operator-{site}",
+            password_hash=hash_password("correct-horse-battery"),
+            role=Role.OPERATOR,
+            site_id=site,
+        )
+        session.add(user)
+        session.commit()
+        token = create_token(settings=settings, user=user, minutes=5, purpose="access")
+    return {"Authorization": f"Bearer {token}"}
