@@ -2,7 +2,7 @@
 
 usage: .venv/bin/python bench/bench_broker_restart.py [--gates 1000] [--rounds 2]
 
-N simulated gates (the agent's own MQTT link each, no camera: testkit/gate_swarm.py, with
+N simulated gates (the agent's own MQTT link each, no camera: testkit/faults/gate_swarm.py, with
 the agent's default reconnect back-off of 1 s doubling to 30 s) are connected to a local
 mosquitto and have seen the site's retained sync notice. mosquitto is killed -9 and
 restarted on the same port, a new notice is published, and the time from the restart until
@@ -23,7 +23,7 @@ from pathlib import Path
 
 from gate_protocol.messages import SyncNotice, encode_message
 from gate_protocol.topics import SyncTopic, build_topic
-from testkit.gate_swarm import GateSwarm
+from testkit.faults.gate_swarm import GateSwarm
 from testkit.mosquitto import start_mosquitto
 from testkit.mqtt_probe import MqttProbe
 from testkit.polling import wait_until

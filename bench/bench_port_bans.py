@@ -37,7 +37,7 @@ from gate_protocol.mqtt_connection import MqttConnection
 from gate_protocol.replica import ReplicaSnapshot
 from gate_protocol.topics import SyncTopic, build_topic
 from testkit.ban_reach import PortSeed, StandInFleet, seed_port
-from testkit.fleet import ChildProcess
+from testkit.faults.fleet import ChildProcess
 from testkit.mosquitto import start_mosquitto
 from testkit.mqtt_probe import MqttProbe
 from testkit.ports import free_port

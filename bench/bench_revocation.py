@@ -39,7 +39,7 @@ from gate_protocol.messages import SyncNotice, decode_message, encode_message
 from gate_protocol.topics import SyncTopic, build_topic
 from portgate.broker.site_config import GateEntry, SiteConfig
 from testkit.api.server import ThreadedApi
-from testkit.fleet_seed import seed_fleet
+from testkit.faults.seed import seed_fleet
 from testkit.secured_broker import SiteBroker, start_site_broker
 
 SITE, GATE = "rev", "g01"

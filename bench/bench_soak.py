@@ -4,7 +4,7 @@ usage: .venv/bin/python bench/bench_soak.py [--minutes 10] [--gates 4] [--period
 
 A busy gate sees one presentation every 3 s; the soak presents one every 1.5 s at every
 gate (twice that), through real processes: mosquitto, the API (`portgate api` on SQLite)
-and one gate agent per gate, with in-process simulated turnstiles (testkit/fleet.py).
+and one gate agent per gate, with in-process simulated turnstiles (testkit/faults/fleet.py).
 Reports the RSS of every process after a warm-up and at the end, and the p50/p95 of the
 agents' credential -> event latency (as stored by the API) in the first and the last
 window (a minute, or a third of the run if shorter). Anchor: the first window.
@@ -20,7 +20,7 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from testkit.fleet import Fleet
+from testkit.faults.fleet import Fleet
 
 WARMUP_S = 10.0
 

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from testkit.fault_report import account_reads, drained, figures_line
-from testkit.fleet import Fleet
-from testkit.fleet_history import check_history
+from testkit.faults.fleet import Fleet
+from testkit.faults.history import check_history
+from testkit.faults.report import account_reads, drained, figures_line
 from testkit.mosquitto import mosquitto_available
 from testkit.polling import wait_until
 

@@ -1,7 +1,7 @@
 """API replicas crash (kill -9, not a stop) behind HAProxy while the gates load them.
 
 Three gate agents decide and report through HAProxy in front of two `portgate api`
-replicas on one PostgreSQL database (testkit.fleet_ha). Again and again one replica is
+replicas on one PostgreSQL database (testkit.faults.ha_fleet). Again and again one replica is
 SIGKILLed the moment it holds a transaction open in the database (a decision's or an
 ingest batch's, seen in pg_stat_activity by its application name) and restarted; HAProxy's
 health checks take it out and bring it back. Afterwards: 0 events lost, 0 duplicates, no
@@ -21,10 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from testkit.fault_figures import fault_figures
-from testkit.fleet_ha import HaFleet
-from testkit.fleet_history import check_history
-from testkit.haproxy import haproxy_available
+from testkit.faults.figures import fault_figures
+from testkit.faults.ha_fleet import HaFleet
+from testkit.faults.haproxy import haproxy_available
+from testkit.faults.history import check_history
 from testkit.mosquitto import mosquitto_available
 from testkit.polling import wait_until
 from testkit.postgres import postgres_available

@@ -27,7 +27,7 @@ from central_api.audit.chain import append_audit, verify_chain
 from central_api.db import make_engine
 from central_api.migrate import upgrade_database
 from gate_protocol.messages import AuditHead
-from testkit.pg_standby import PgPair, start_pair, stop_pair
+from testkit.faults.pg_standby import PgPair, start_pair, stop_pair
 from testkit.polling import wait_until
 from testkit.postgres import postgres_available
 

@@ -1,7 +1,7 @@
 """Bridge crash mid-open: killed -9 between the relay pulse and the ack, then restarted.
 
 Two gates; g02 serves a crowd the whole time (load), g01's bridge runs in a child process
-(testkit/crash_bridge.py) whose relay freezes the worker right after the release, so the
+(testkit/faults/crash_bridge.py) whose relay freezes the worker right after the release, so the
 kill lands between the pulse and the ack every time, not by luck. Each round a known badge
 is read at g01, the agent grants and sends its command, the relay pulses, the bridge is
 killed -9 and started again. Then: the relay moved exactly once per command (the restarted
@@ -26,11 +26,11 @@ import pytest
 
 from gate_protocol.messages import BadgeFormat, CredentialPresented, NodeState, encode_message
 from gate_protocol.topics import GateChannel, GateTopic, NodeKind, build_topic
-from testkit.crash_bridge import bridge_child, relay_releases
-from testkit.fault_report import drained, figures_line
-from testkit.fleet import ChildProcess, Fleet
-from testkit.fleet_bridges import Crowd, FleetBridge
-from testkit.fleet_history import check_history
+from testkit.faults.bridges import Crowd, FleetBridge
+from testkit.faults.crash_bridge import bridge_child, relay_releases
+from testkit.faults.fleet import ChildProcess, Fleet
+from testkit.faults.history import check_history
+from testkit.faults.report import drained, figures_line
 from testkit.mosquitto import mosquitto_available
 from testkit.mqtt_probe import MqttProbe
 from testkit.polling import wait_until

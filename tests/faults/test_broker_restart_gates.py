@@ -1,7 +1,7 @@
 """Broker restart with many connected gates: every gate reconnects and resyncs.
 
 PORTGATE_FAULT_SCALE x 100 simulated gates (the agent's own MQTT link each, no camera:
-testkit/gate_swarm.py) hold a connection to mosquitto and have seen the site's retained sync
+testkit/faults/gate_swarm.py) hold a connection to mosquitto and have seen the site's retained sync
 notice. mosquitto is killed -9 and started again on the same port; the API's notice of a
 new replica version is published again; every gate must reconnect (a second connect each),
 re-subscribe and receive it. The time it takes is a figure here and, at 1,000 gates with
@@ -20,7 +20,7 @@ import pytest
 
 from gate_protocol.messages import SyncNotice, encode_message
 from gate_protocol.topics import SyncTopic, build_topic
-from testkit.gate_swarm import GateSwarm
+from testkit.faults.gate_swarm import GateSwarm
 from testkit.mosquitto import MosquittoProcess, mosquitto_available, start_mosquitto
 from testkit.mqtt_probe import MqttProbe
 from testkit.polling import wait_until

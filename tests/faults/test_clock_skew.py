@@ -1,6 +1,6 @@
 """Clock skew: one edge box 10 minutes fast, another 10 minutes slow, under load.
 
-g01's agent runs with its host clock +600 s, g02's with -600 s (testkit/skewed_agent.py),
+g01's agent runs with its host clock +600 s, g02's with -600 s (testkit/faults/skewed_agent.py),
 g03's is right; the bridges and the API keep true time. Each skewed agent measures its
 clock against the API's (HTTP Date of every answer), raises the ``fault`` alarm "clock
 skew" (it reaches the API) and decides and records on the API's time (docs/agent.md, "Clock
@@ -19,12 +19,12 @@ from pathlib import Path
 
 import pytest
 
-from testkit.fault_report import drained, figures_line
-from testkit.fleet import Fleet
-from testkit.fleet_history import check_history
+from testkit.faults.fleet import Fleet
+from testkit.faults.history import check_history
+from testkit.faults.report import drained, figures_line
+from testkit.faults.skewed_agent import skew_agent
 from testkit.mosquitto import mosquitto_available
 from testkit.polling import wait_until
-from testkit.skewed_agent import skew_agent
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(300)]
 

@@ -2,7 +2,7 @@
 
 Three gate agents decide on a stream of badge reads through HAProxy in front of two
 `portgate api` replicas, all on a PostgreSQL primary with a synchronous streaming standby
-(testkit.fleet_ha). Mid-load the primary's postmaster and every backend are SIGKILLed;
+(testkit.faults.ha_fleet). Mid-load the primary's postmaster and every backend are SIGKILLed;
 after a pause (the operator's or a failover manager's decision) the standby is promoted.
 The replicas reach the new primary through their libpq multi-host URL with
 ``target_session_attrs=read-write``; the gates decide from their replicas while the API
@@ -24,10 +24,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from testkit.fault_figures import fault_figures
-from testkit.fleet_ha import HaFleet
-from testkit.fleet_history import check_history
-from testkit.haproxy import haproxy_available
+from testkit.faults.figures import fault_figures
+from testkit.faults.ha_fleet import HaFleet
+from testkit.faults.haproxy import haproxy_available
+from testkit.faults.history import check_history
 from testkit.mosquitto import mosquitto_available
 from testkit.polling import wait_until
 from testkit.postgres import postgres_available

@@ -25,8 +25,8 @@ from pathlib import Path
 
 import pytest
 
-from testkit.fleet import Fleet
-from testkit.fleet_history import check_history
+from testkit.faults.fleet import Fleet
+from testkit.faults.history import check_history
 from testkit.mosquitto import mosquitto_available
 from testkit.polling import wait_until
 

@@ -1,6 +1,6 @@
 """Full disk on an agent's outbox volume, under load, and space coming back.
 
-g01's outbox lives on a small tmpfs of its own (testkit/small_volume.py, needs root; skipped
+g01's outbox lives on a small tmpfs of its own (testkit/faults/small_volume.py, needs root; skipped
 where mounting is not allowed); g02 serves its crowd on the ordinary disk. The volume is
 filled to the last byte mid-run, left full for a while, then the filler is removed. The agent
 raises the ``outbox_full`` alarm (it reaches the API), keeps deciding (presentations denied
@@ -22,12 +22,12 @@ from pathlib import Path
 import pytest
 
 from gate_agent.decision.recorder import DISK_FULL_DETAIL, OUTBOX_FULL_DETAIL
-from testkit.fault_report import drained, figures_line
-from testkit.fleet import Fleet
-from testkit.fleet_history import check_history
+from testkit.faults.fleet import Fleet
+from testkit.faults.history import check_history
+from testkit.faults.report import drained, figures_line
+from testkit.faults.small_volume import VolumeUnavailable, fill, small_volume
 from testkit.mosquitto import mosquitto_available
 from testkit.polling import wait_until
-from testkit.small_volume import VolumeUnavailable, fill, small_volume
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(300)]
 

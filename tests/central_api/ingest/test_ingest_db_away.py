@@ -25,7 +25,7 @@ from central_api.models import AccessEventRecord
 from gate_protocol.messages import encode_message
 from gate_protocol.topics import GateChannel, GateTopic, build_topic
 from testkit.api.world import World, make_event, seed_world
-from testkit.pg_standby import PgPair, start_pair, stop_pair
+from testkit.faults.pg_standby import PgPair, start_pair, stop_pair
 from testkit.polling import wait_until
 from testkit.postgres import postgres_available
 

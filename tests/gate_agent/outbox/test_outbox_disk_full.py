@@ -11,7 +11,7 @@ from gate_agent.outbox.disk import Ballast
 from gate_agent.outbox.rows import DiskFull
 from gate_agent.outbox.store import Outbox
 from testkit.agent.doubles import make_event as event
-from testkit.small_volume import VolumeUnavailable, fill, small_volume
+from testkit.faults.small_volume import VolumeUnavailable, fill, small_volume
 
 
 @pytest.fixture

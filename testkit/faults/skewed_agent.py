@@ -13,11 +13,11 @@ from pathlib import Path
 
 import gate_agent.links.clock as agent_clock
 from gate_agent.service import run_service
-from testkit.fleet import ChildProcess
+from testkit.faults.fleet import ChildProcess
 
 __all__ = ["main", "skew_agent"]
 
-_MAIN = "import sys; from testkit.skewed_agent import main; main(sys.argv[1:])"
+_MAIN = "import sys; from testkit.faults.skewed_agent import main; main(sys.argv[1:])"
 
 
 def main(argv: list[str]) -> None:

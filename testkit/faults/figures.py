@@ -6,7 +6,7 @@ decisions by the central API and by the gates' replicas; and how long the servic
 recover (from the fault to the first central decision after it, or whatever the test names
 as recovered). The line starts with ``[<name>] scale S:`` so a long run's output can be
 grepped into docs/production.md's "what survives what" table; it is the format of the
-edge fault tests' ``figures_line`` (testkit/fault_report.py on the faultsedge branch), so
+edge fault tests' ``figures_line`` (testkit/faults/report.py), which is built on it, so
 that every fault's line reads alike.
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from testkit.fleet_history import History
+from testkit.faults.history import History
 
 __all__ = ["FaultFigures", "fault_figures"]
 
@@ -51,7 +51,7 @@ class FaultFigures:
 def fault_figures(
     name: str, history: History, *, scale: float, recover_s: float | None
 ) -> FaultFigures:
-    """The figures of a checked run (`testkit.fleet_history.check_history`)."""
+    """The figures of a checked run (`testkit.faults.history.check_history`)."""
     return FaultFigures(
         name=name,
         scale=scale,

@@ -12,13 +12,13 @@ import os
 from pathlib import Path
 
 from firmware_bridge.config import BridgeConfig
-from testkit.crash_bridge_child import relay_releases
-from testkit.fleet import ChildProcess
+from testkit.faults.crash_bridge_child import relay_releases
+from testkit.faults.fleet import ChildProcess
 
 __all__ = ["bridge_child", "relay_releases"]
 
 _PASSWORD_ENV = "PORTGATE_FLEET_MQTT_PASSWORD"  # noqa: S105 (an env var name)
-_MAIN = "import sys; from testkit.crash_bridge_child import main; main(sys.argv[1:])"
+_MAIN = "import sys; from testkit.faults.crash_bridge_child import main; main(sys.argv[1:])"
 
 
 def bridge_child(

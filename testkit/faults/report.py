@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from firmware_bridge.agent_watch import read_counts
-from testkit.fleet import Fleet
-from testkit.fleet_history import History
+from testkit.faults.figures import fault_figures
+from testkit.faults.fleet import Fleet
+from testkit.faults.history import History
 
 __all__ = ["ReadAccount", "account_reads", "drained", "figures_line"]
 
@@ -84,14 +85,8 @@ def figures_line(
     sent: int | None = None,
     extra: str = "",
 ) -> str:
-    """The fault's figures as one line: sent, stored, lost, duplicated, openings, deciders."""
-    recorded = history.events_recorded if sent is None else sent
-    recover = "n/a" if recover_s is None else f"{recover_s:.2f} s"
-    line = (
-        f"[{fault}] scale {scale:g}: events sent {recorded}, stored {history.events_stored}, "
-        f"lost {len(history.lost)}, duplicated {len(history.duplicates)}; "
-        f"openings {history.openings}, double {len(history.double_openings)}, "
-        f"late {len(history.late_openings)}; decided central {history.by_decider['central']}, "
-        f"replica {history.by_decider['replica']}; time to recover {recover}"
-    )
-    return f"{line}; {extra}" if extra else line
+    """The fault's figures as one line (`testkit.faults.figures`); `sent` if not the outbox's."""
+    figures = fault_figures(fault, history, scale=scale, recover_s=recover_s)
+    if sent is not None:
+        figures = replace(figures, sent=sent)
+    return figures.line(extra)

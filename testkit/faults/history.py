@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from testkit.fleet import Fleet
+from testkit.faults.fleet import Fleet
 
 
 @dataclass

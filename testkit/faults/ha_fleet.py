@@ -1,9 +1,9 @@
 """A fleet of gates on a highly available central side (PostgreSQL pair, API replicas).
 
-Like `testkit.fleet.Fleet` (the broker and the agents as child processes, the bridges and
+Like `testkit.faults.fleet.Fleet` (the broker and the agents as child processes, the bridges and
 the crowd in this process), but the API is `replica_count` processes of `portgate api`
-behind HAProxy (`testkit.haproxy`), on a PostgreSQL primary with a streaming standby
-(`testkit.pg_standby`) reached through a libpq multi-host URL with
+behind HAProxy (`testkit.faults.haproxy`), on a PostgreSQL primary with a streaming standby
+(`testkit.faults.pg_standby`) reached through a libpq multi-host URL with
 ``target_session_attrs=read-write``. Each replica is its own MQTT worker slot
 (``PORTGATE_WORKER_INDEX``: its own broker user; ingest through the shared subscription
 ``$share/api/...`` so that each event reaches one replica) and writes its own file of
@@ -32,11 +32,11 @@ from sqlalchemy import text
 from central_api.db import make_engine
 from central_api.migrate import upgrade_database
 from portgate.broker.site_config import BrokerSettings, GateEntry, SiteConfig
-from testkit.fleet import _API_MAIN, ChildProcess, Fleet
-from testkit.fleet_bridges import Crowd, FleetBridge
-from testkit.fleet_seed import seed_fleet
-from testkit.haproxy import HaProxy, start_haproxy
-from testkit.pg_standby import PgPair, start_pair, stop_pair
+from testkit.faults.bridges import Crowd, FleetBridge
+from testkit.faults.fleet import _API_MAIN, ChildProcess, Fleet
+from testkit.faults.haproxy import HaProxy, start_haproxy
+from testkit.faults.pg_standby import PgPair, start_pair, stop_pair
+from testkit.faults.seed import seed_fleet
 from testkit.ports import free_port
 from testkit.secured_broker import start_site_broker
 
@@ -51,7 +51,7 @@ class HaFleet(Fleet):
 
     Args (beyond `Fleet`'s):
         replica_count: How many `portgate api` processes.
-        synchronous: Whether the standby is synchronous (see `testkit.pg_standby`).
+        synchronous: Whether the standby is synchronous (see `testkit.faults.pg_standby`).
     """
 
     replica_count: int = 2

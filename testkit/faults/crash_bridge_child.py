@@ -1,4 +1,4 @@
-"""The child side of testkit/crash_bridge.py: a real bridge with a relay that logs and freezes.
+"""The child side of testkit/faults/crash_bridge.py: a real bridge whose relay logs and freezes.
 
 Imports the bridge alone (no API, no fleet), so that the child starts quickly on a loaded
 machine.

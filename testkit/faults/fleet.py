@@ -24,8 +24,8 @@ import yaml
 from central_api.db import make_engine
 from central_api.migrate import upgrade_database
 from portgate.broker.site_config import GateEntry, SiteConfig
-from testkit.fleet_bridges import Crowd, FleetBridge
-from testkit.fleet_seed import FleetSeed, seed_fleet
+from testkit.faults.bridges import Crowd, FleetBridge
+from testkit.faults.seed import FleetSeed, seed_fleet
 from testkit.ports import free_port
 from testkit.secured_broker import SiteBroker, start_site_broker
 
