@@ -73,7 +73,7 @@ def _inventory(path: Path, *, key: bytes | None) -> Inventory:
 def is_empty(path: Path) -> bool:
     """Whether there is no database at `path` yet (no file, an empty one, or no table)."""
     if not path.exists():
-        return False if path.is_symlink() else True
+        return not path.is_symlink()
     if path.stat().st_size == 0:
         return True
     engine = _plain_engine(path)

@@ -37,6 +37,9 @@ def backup_command(
     except BackupError as exc:
         typer.echo(f"backup refused: {exc}", err=True)
         raise typer.Exit(code=1) from None
+    except OSError as exc:
+        typer.echo(f"backup failed: {exc}", err=True)
+        raise typer.Exit(code=1) from None
     rows = sum(manifest.row_counts.values())
     typer.echo(
         f"backup written: {output} ({manifest.database_kind}, migration "
@@ -65,6 +68,9 @@ def restore_command(
         restored = restore_backup(backup=backup, url=database, key=key, force=force, pg_bin=pg_bin)
     except BackupError as exc:
         typer.echo(f"restore refused: {exc}", err=True)
+        raise typer.Exit(code=1) from None
+    except OSError as exc:
+        typer.echo(f"restore failed: {exc}", err=True)
         raise typer.Exit(code=1) from None
     manifest = restored.manifest
     typer.echo(

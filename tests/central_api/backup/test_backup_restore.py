@@ -15,6 +15,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
+from central_api.backup.archive import open_backup
+from central_api.backup.inventory import read_inventory
 from central_api.config import Settings
 from central_api.db import make_engine
 from central_api.decisions.in_session import decide_in_session
@@ -22,7 +24,7 @@ from central_api.models import FaceTemplate
 from central_api.security.vault import decrypt_template
 from gate_protocol.api_models import DecisionQuery
 from portgate.cli import app as cli
-from testkit.api.decisions import FACE_OK, query
+from testkit.api.decisions import FACE_OK, enroll, query
 from testkit.backup_world import KeepWriting, fingerprint, populate
 from testkit.postgres import PG_BIN
 
@@ -147,7 +149,7 @@ def test_a_bad_file_the_wrong_key_or_a_non_empty_target_change_nothing(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    populate(engine, settings)
+    seeded = populate(engine, settings)
     _env(monkeypatch, settings, _url(engine))
     backup = tmp_path / "site.pgbackup"
     _backup(backup)
@@ -171,6 +173,18 @@ def test_a_bad_file_the_wrong_key_or_a_non_empty_target_change_nothing(
         assert code == 1 and "not the key this backup was made with" in output, output
     assert {url: fingerprint(url) for url in (empty, used)} == untouched
 
+    assert list(tmp_path.glob(".*restore-*")) == []  # no staged file left behind
+
+    # --force with the right key replaces a target that was written to since (a live
+    # SQLite write-ahead log included) with exactly the backup.
+    written = make_engine(used)
+    enroll(written, seeded.world, badge="D1")
     _env(monkeypatch, settings, _url(engine))
-    code, output = _restore(backup, used, "--force")  # the right key replaces it on purpose
+    code, output = _restore(backup, used, "--force")
+    written.dispose()
     assert code == 0, output
+    restored = make_engine(used)
+    with restored.connect() as connection:
+        counts = read_inventory(connection).row_counts
+    restored.dispose()
+    assert counts == open_backup(backup).manifest.row_counts
