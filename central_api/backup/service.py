@@ -176,7 +176,8 @@ def _check_postgres_target(url: str, manifest: BackupManifest, force: bool) -> b
     try:
         tables = user_tables(engine)
     except Exception as exc:  # noqa: BLE001 - unreachable or refused: the one line says which
-        raise BackupError(f"cannot reach the target database {_shown(url)}: {exc}") from None
+        cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise BackupError(f"cannot reach the target database {_shown(url)}: {cause}") from None
     finally:
         engine.dispose()
     _refuse_unless_forced(not tables, force, url)

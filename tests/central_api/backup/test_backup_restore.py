@@ -167,6 +167,14 @@ def test_a_bad_file_the_wrong_key_or_a_non_empty_target_change_nothing(
             assert expected in output, (name, output)
     code, output = _restore(backup, used)
     assert (code, "is not empty" in output) == (1, True), output
+    nowhere = (
+        f"sqlite:///{tmp_path / 'missing' / 'x.db'}"
+        if engine.dialect.name == "sqlite"
+        else used.rsplit("/", 1)[0] + "/backup_no_such_database"
+    )
+    code, output = _restore(backup, nowhere)
+    assert code == 1 and ("no such directory" in output or "cannot reach" in output), output
+    assert "Traceback" not in output and "\n" not in output.strip()
     monkeypatch.setenv("PORTGATE_TEMPLATE_KEY", base64.b64encode(secrets.token_bytes(32)).decode())
     for url in (empty, used):
         code, output = _restore(backup, url, "--force")
