@@ -61,16 +61,14 @@ def test_a_backup_never_overwrites_a_file_and_needs_the_key(
     assert unset.exit_code == 1 and "PORTGATE_TEMPLATE_KEY is not set" in unset.output
 
 
-def _reseal_without_key(backup: Path, tmp_path: Path) -> Path:
-    # Someone without the key edits the manifest and fixes its SHA-256, but not its HMAC.
+def _reseal(backup: Path, tmp_path: Path, old: bytes, new: bytes, key: bytes | None) -> Path:
+    # The manifest edited and its SHA-256 fixed; the HMAC too only by someone with `key`.
     with tarfile.open(backup) as tar:
         members = tar.getmembers()
         parts = [tar.extractfile(member).read() for member in members]  # type: ignore[union-attr]
-    manifest = parts[0].replace(b'"audit_head_seq": ', b'"audit_head_seq": 1')
-    seal = seal_manifest(base64.b64decode(_other_key()), manifest)
-    old_hmac = seal_manifest(b"\0" * 32, parts[0]).manifest_hmac  # any HMAC but the right one
-    forged = seal.model_copy(update={"manifest_hmac": old_hmac})
-    edited = tmp_path / "edited.pgbackup"
+    manifest = parts[0].replace(old, new)
+    forged = seal_manifest(key or secrets.token_bytes(32), manifest)
+    edited = tmp_path / f"edited-{secrets.token_hex(4)}.pgbackup"
     with tarfile.open(edited, "w") as tar:
         contents = (manifest, forged.model_dump_json().encode(), parts[2])
         for member, data in zip(members, contents, strict=True):
@@ -84,10 +82,19 @@ def test_restore_refuses_another_kind_an_edited_manifest_and_what_is_no_backup(
 ) -> None:
     backup = tmp_path / "site.pgbackup"
     assert runner.invoke(cli, ["backup", "--output", str(backup)]).exit_code == 0
+    assert backup.stat().st_mode & 0o777 == 0o600  # it holds every person's data
+    key = source.template_key_bytes()
     target = tmp_path / "target.db"
     cases = {
         (backup, "postgresql+psycopg://postgres@127.0.0.1:1/none"): "into a sqlite database only",
-        (_reseal_without_key(backup, tmp_path), f"sqlite:///{target}"): "was altered (its seal",
+        (
+            _reseal(backup, tmp_path, b'"audit_head_seq": ', b'"audit_head_seq": 1', None),
+            f"sqlite:///{target}",
+        ): "was altered (its seal",
+        (
+            _reseal(backup, tmp_path, b'"alembic_revision": "', b'"alembic_revision": "9', key),
+            f"sqlite:///{target}",
+        ): "which this PortGate does not know",
     }
     for (path, url), message in cases.items():
         done = runner.invoke(cli, ["restore", str(path), "--database-url", url])
