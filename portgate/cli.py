@@ -30,6 +30,7 @@ from portgate.commands import (
 )
 from portgate.commands import visitors as visitors_commands
 from portgate.commands.access import groups as groups_commands
+from portgate.commands.backup import cli as backup_commands
 from portgate.commands.baseline import cli as baseline_commands
 from portgate.commands.events import cli as events_commands
 from portgate.commands.incidents import stix as community_stix
@@ -71,6 +72,8 @@ app.add_typer(liveness.app, name="liveness")
 app.add_typer(events_commands.app, name="events")
 app.add_typer(staff_report_commands.app, name="staff-reports")
 app.add_typer(report_commands.app, name="report")
+app.command("backup")(backup_commands.backup_command)
+app.command("restore")(backup_commands.restore_command)
 # Incidents go out and come in as STIX bundles beside the sharing commands.
 community_stix.add_stix_commands(community.app)
 
