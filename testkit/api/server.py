@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 from types import TracebackType
 
 import uvicorn
@@ -20,20 +21,30 @@ class ThreadedApi:
     Args:
         app: The application.
         port: The port (default: a free one).
+        tls: The server's certificate and key files: serve HTTPS.
     """
 
-    def __init__(self, app: FastAPI, *, port: int | None = None) -> None:
+    def __init__(
+        self, app: FastAPI, *, port: int | None = None, tls: tuple[Path, Path] | None = None
+    ) -> None:
         self.port = free_port() if port is None else port
+        self.scheme = "https" if tls else "http"
         config = uvicorn.Config(
-            app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
+            app,
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            lifespan="on",
+            ssl_certfile=str(tls[0]) if tls else None,
+            ssl_keyfile=str(tls[1]) if tls else None,
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="test-api", daemon=True)
 
     @property
     def url(self) -> str:
-        """``http://127.0.0.1:<port>``."""
-        return f"http://127.0.0.1:{self.port}"
+        """``http://127.0.0.1:<port>`` (``https`` when serving TLS)."""
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     def start(self, *, timeout_s: float = 30.0) -> None:
         """Start serving and wait until uvicorn has started (the app's startup has run).

@@ -10,7 +10,9 @@ from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
@@ -25,7 +27,9 @@ from central_api.db import make_engine, utc_now
 from central_api.models import Company
 from central_api.models.community import CommunityMember, ReceivedItem
 from gate_protocol.records import CompanyStatus
+from testkit.api.server import ThreadedApi
 from testkit.community import SEAL_KEY, form_community, keys_of
+from testkit.tls_ca import TestCa
 
 
 @pytest.fixture
@@ -154,3 +158,26 @@ def test_bad_feed_requests_are_refused_and_change_nothing(
         after = session.get(CommunityMember, "term-a").last_delivered_seq  # type: ignore[union-attr]
         assert after == before
         assert session.exec(select(func.count()).select_from(ReceivedItem)).one() == 0
+
+
+def test_the_feed_is_read_over_https_and_a_stranger_s_certificate_reads_nothing(
+    hub: Engine,
+    members: dict[str, Engine],
+    app: FastAPI,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # The worker's own client settings: verify the hub against PORTGATE_COMMUNITY_FEED_CA.
+    ours, stranger = TestCa.create(tmp_path / "ours"), TestCa.create(tmp_path / "stranger")
+    server = ours.issue_server("hub", hosts=["127.0.0.1"])
+    engine = members["term-a"]
+    with ThreadedApi(app, tls=(server.cert_file, server.key_file)) as served:
+        assert served.url.startswith("https://")
+        with httpx.Client(verify=str(stranger.cert_file), timeout=10) as http:
+            got = catch_up(sessions_of(engine), keys_of(engine), feed_url=served.url, http=http)
+        assert got == 0 and received(engine) == []
+        assert "CERTIFICATE_VERIFY_FAILED" in caplog.text and "unreachable" in caplog.text
+        with httpx.Client(verify=str(ours.cert_file), timeout=10) as http:
+            got = catch_up(sessions_of(engine), keys_of(engine), feed_url=served.url, http=http)
+    assert got == 3
+    assert [kind for _, kind in received(engine)] == ["company_status"] * 3
