@@ -36,6 +36,7 @@ from central_api.decisions.inputs import preload_decision_inputs
 from central_api.decisions.lane import DecisionLane
 from central_api.decisions.live_reader import LiveReader, conninfo_of
 from central_api.errors import BODY_TOO_LARGE, MAX_BODY_BYTES, ServiceError
+from central_api.forwarding.service import forwarding_worker
 from central_api.gc_watch import watch_gc
 from central_api.incidents.pseudonym import pseudonym_key
 from central_api.ingest.worker import IngestWorker
@@ -131,6 +132,7 @@ def create_app(
     )
 
     head_publisher = _head_publisher(settings, engine=engine, bus=bus)
+    forwarding = forwarding_worker(settings, engine)  # docs/siem.md; a bad setting stops here
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -143,9 +145,11 @@ def create_app(
         head_publisher.start()
         sharing = community_worker(settings, engine)  # docs/sharing.md
         sharing.start()
+        forwarding.start()
         try:
             yield
         finally:
+            forwarding.stop()
             sharing.stop()
             head_publisher.stop()
             bus.stop()

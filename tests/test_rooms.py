@@ -54,6 +54,7 @@ ROOM_ORDER: dict[str, tuple[str, ...]] = {
         "staff_reports",
         "openings",
         "reports",
+        "forwarding",
         "routes",
         "app",
         "serve",
