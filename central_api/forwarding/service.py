@@ -9,9 +9,11 @@ from sqlalchemy import Engine
 
 from central_api.config import Settings
 from central_api.forwarding.settings import forwarding_settings
+from central_api.forwarding.webhook_worker import WebhookWorker
+from central_api.forwarding.webhooks import webhook_target
 from central_api.forwarding.worker import ForwardingWorker
 
-__all__ = ["Startable", "forwarding_worker"]
+__all__ = ["Startable", "forwarding_worker", "webhook_worker"]
 
 
 class Startable(Protocol):
@@ -43,3 +45,15 @@ def forwarding_worker(settings: Settings, engine: Engine) -> Startable:
     if config is None or settings.worker_index not in (None, 0):
         return _NoForwarding()
     return ForwardingWorker(engine=engine, settings=config)
+
+
+def webhook_worker(settings: Settings, engine: Engine) -> Startable:
+    """The alarm webhook worker ``PORTGATE_WEBHOOK_*`` describe (the first process only).
+
+    Raises:
+        WebhookConfigError: a webhook setting is malformed.
+    """
+    target = webhook_target(os.environ)
+    if target is None or settings.worker_index not in (None, 0):
+        return _NoForwarding()
+    return WebhookWorker(engine=engine, target=target)

@@ -1,4 +1,7 @@
-"""forward_cursor: the last row id forwarded to a SIEM, per kind and target (issue 23.4).
+"""forward_cursor and webhook_dead_letter: SIEM forwarding and alarm webhooks (issue 23.4).
+
+forward_cursor holds the last row id forwarded per kind and target; webhook_dead_letter
+the alarms a webhook refused after every retry, for an admin to replay.
 
 Revision ID: 0027
 Revises: 0026
@@ -29,8 +32,20 @@ def upgrade() -> None:
         sa.Column("updated_at", central_api.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("kind", "target"),
     )
+    op.create_table(
+        "webhook_dead_letter",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("alarm_id", sa.String(length=64), nullable=False),
+        sa.Column("url", sa.String(length=2000), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("error", sa.String(length=1000), nullable=False),
+        sa.Column("failed_at", central_api.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
 
 
 def downgrade() -> None:
     """Revert."""
+    op.drop_table("webhook_dead_letter")
     op.drop_table("forward_cursor")
