@@ -16,7 +16,7 @@ from pathlib import Path
 
 from testkit.ports import free_port
 
-__all__ = ["RsyslogProcess", "rsyslog_available", "start_rsyslog"]
+__all__ = ["RsyslogProcess", "RsyslogTls", "rsyslog_available", "start_rsyslog"]
 
 _TEMPLATE = (
     'template(name="fields" type="string" string="%protocol-version%\\t%timereported:::'
@@ -67,11 +67,37 @@ def _wait_listening(rsyslog: RsyslogProcess, timeout_s: float) -> None:
     raise RuntimeError(f"rsyslogd did not listen on {rsyslog.port} in {timeout_s:.0f} s")
 
 
-def start_rsyslog(tmp_path: Path, *, port: int | None = None) -> RsyslogProcess:
+def _input_conf(port: int, tls: RsyslogTls | None) -> str:
+    if tls is None:
+        return f'module(load="imtcp")\ninput(type="imtcp" port="{port}" address="127.0.0.1")\n'
+    # RFC 5425 through rsyslog's GnuTLS driver (Debian rsyslog-gnutls).
+    return (
+        f'global(DefaultNetstreamDriver="gtls" DefaultNetstreamDriverCAFile="{tls.ca_file}" '
+        f'DefaultNetstreamDriverCertFile="{tls.cert_file}" '
+        f'DefaultNetstreamDriverKeyFile="{tls.key_file}")\n'
+        'module(load="imtcp" StreamDriver.Name="gtls" StreamDriver.Mode="1" '
+        'StreamDriver.AuthMode="anon")\n'
+        f'input(type="imtcp" port="{port}" address="127.0.0.1")\n'
+    )
+
+
+@dataclass(frozen=True)
+class RsyslogTls:
+    """The collector's TLS files (PEM)."""
+
+    ca_file: Path
+    cert_file: Path
+    key_file: Path
+
+
+def start_rsyslog(
+    tmp_path: Path, *, port: int | None = None, tls: RsyslogTls | None = None
+) -> RsyslogProcess:
     """Start rsyslogd in the foreground with an imtcp input on `port` (default: a free one).
 
     The output file and the work directory are kept across restarts on the same port, so
-    a test can stop the collector and start it again where it was.
+    a test can stop the collector and start it again where it was. With `tls` the input
+    speaks only TLS.
 
     Raises:
         RuntimeError: rsyslogd exited or did not listen in time (its log is in the message).
@@ -83,9 +109,8 @@ def start_rsyslog(tmp_path: Path, *, port: int | None = None) -> RsyslogProcess:
     conf = workdir / "rsyslog.conf"
     conf.write_text(
         f'global(workDirectory="{workdir}")\n'
-        'module(load="imtcp")\n'
+        f"{_input_conf(port, tls)}"
         f"{_TEMPLATE}\n"
-        f'input(type="imtcp" port="{port}" address="127.0.0.1")\n'
         f'action(type="omfile" file="{output}" template="fields" flushOnTXEnd="on")\n',
         encoding="utf-8",
     )

@@ -23,7 +23,8 @@ from central_api.models import AccessEventRecord, Alarm
 from gate_protocol.messages import AlarmKind, CredentialKind, DecidedBy, Decision, Direction
 from gate_protocol.reasons import ReasonCode
 from testkit.polling import wait_until
-from testkit.rsyslog import RsyslogProcess, rsyslog_available, start_rsyslog
+from testkit.rsyslog import RsyslogProcess, RsyslogTls, rsyslog_available, start_rsyslog
+from testkit.tls_ca import TestCa
 
 pytestmark = pytest.mark.skipif(not rsyslog_available(), reason="rsyslog is not installed")
 
@@ -187,3 +188,23 @@ def test_a_refused_tls_handshake_is_a_clear_error_and_loses_nothing(
     assert f"syslog target 127.0.0.1:{port} (TLS)" in caplog.text
     assert "nothing lost" in caplog.text
     assert all(_cursor(engine, kind, port) == 0 for kind in Kind)
+
+
+def test_tls_rfc5425_reaches_rsyslog_gtls(engine: Engine, tmp_path: Path) -> None:
+    ca = TestCa.create(tmp_path / "pki")
+    server = ca.issue_server("siem", hosts=["127.0.0.1", "localhost"])
+    tls = RsyslogTls(ca_file=ca.cert_file, cert_file=server.cert_file, key_file=server.key_file)
+    collector = start_rsyslog(tmp_path, tls=tls)
+    try:
+        _add_rows(engine, 0, 2)
+        target = SyslogTarget(
+            host="127.0.0.1", port=collector.port, tls=True, ca_file=ca.cert_file, timeout_s=5
+        )
+        worker = ForwardingWorker(
+            engine=engine, settings=ForwardingSettings(target=target), hostname="api-1"
+        )
+        assert worker.forward_all() == 6
+        found = _received(collector, 6)
+    finally:
+        collector.stop()
+    assert sorted(str(c["alarm_id"]) for c in found if c["kind"] == "alarm") == ["al-0", "al-1"]
