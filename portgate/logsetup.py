@@ -31,6 +31,7 @@ class LogFormat(StrEnum):
 
 
 _current = LogFormat.TEXT
+_level = "INFO"
 
 
 def configure_logging(fmt: LogFormat = LogFormat.TEXT, level: str = "info") -> None:
@@ -39,7 +40,7 @@ def configure_logging(fmt: LogFormat = LogFormat.TEXT, level: str = "info") -> N
     Raises:
         ValueError: `level` is not a logging level name.
     """
-    global _current
+    global _current, _level
     numeric = logging.getLevelNamesMapping().get(level.upper())
     if numeric is None:
         raise ValueError(f"unknown log level {level!r} (debug, info, warning, error, critical)")
@@ -59,6 +60,7 @@ def configure_logging(fmt: LogFormat = LogFormat.TEXT, level: str = "info") -> N
     for name in _QUIET_AT_INFO:
         logging.getLogger(name).setLevel(quiet)
     _current = fmt
+    _level = logging.getLevelName(numeric)
 
 
 def current_format() -> LogFormat:
@@ -66,10 +68,38 @@ def current_format() -> LogFormat:
     return _current
 
 
-def uvicorn_log_config() -> dict[str, Any] | None:
-    """The ``log_config`` for uvicorn: its own text handlers, or none so JSON reaches the root."""
-    if _current is LogFormat.JSON:
-        return None
+def uvicorn_log_config() -> dict[str, Any]:
+    """The ``log_config`` for uvicorn: its own text config, or JSON for every logger.
+
+    uvicorn applies it in each API worker process too (``--workers``), which the options
+    of the parent process do not reach.
+    """
     from uvicorn.config import LOGGING_CONFIG
 
-    return LOGGING_CONFIG
+    if _current is LogFormat.TEXT:
+        return LOGGING_CONFIG
+    quiet = "DEBUG" if _level == "DEBUG" else "WARNING"
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "json": {
+                "()": "pythonjsonlogger.json.JsonFormatter",
+                "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+                "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            }
+        },
+        "handlers": {
+            "json": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "root": {"handlers": ["json"], "level": _level},
+        "loggers": {
+            name: {"handlers": [], "propagate": True}
+            for name in ("uvicorn", "uvicorn.error", "uvicorn.access")
+        }
+        | {name: {"level": quiet} for name in _QUIET_AT_INFO},
+    }

@@ -48,7 +48,12 @@ def api_command(
         raise typer.Exit(code=2)
     if workers > 1:
         serve_workers(
-            settings=settings, host=host, port=port, workers=workers, access_log=access_log
+            settings=settings,
+            host=host,
+            port=port,
+            workers=workers,
+            access_log=access_log,
+            log_config=uvicorn_log_config(),
         )
         return
     uvicorn.run(

@@ -2,14 +2,16 @@
 
 import json
 import logging
+import logging.config
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
-from portgate.logsetup import LogFormat, configure_logging
+from portgate.logsetup import LogFormat, configure_logging, uvicorn_log_config
 
 _SECRET = "s3cret-never-in-a-log-line-0123456789abcdef"
 
@@ -85,3 +87,19 @@ def test_httpx_request_lines_are_held_back_at_info() -> None:
         configure_logging()
         logging.getLogger("httpx").setLevel(logging.NOTSET)
         logging.getLogger("httpcore").setLevel(logging.NOTSET)
+
+
+def test_uvicorn_workers_get_the_json_config(capsys: pytest.CaptureFixture[str]) -> None:
+    # uvicorn applies this dict in each API worker process (`portgate api --workers N`).
+    try:
+        configure_logging(LogFormat.JSON, "warning")
+        logging.config.dictConfig(uvicorn_log_config())
+        logging.getLogger("uvicorn.error").warning("worker %s started", 1)
+        logging.getLogger("uvicorn.error").info("not at warning")
+        lines = [line for line in capsys.readouterr().err.splitlines() if line]
+        assert [json.loads(line)["message"] for line in lines] == ["worker 1 started"]
+        assert json.loads(lines[0])["logger"] == "uvicorn.error"
+        assert logging.getLogger("httpx").level == logging.WARNING
+    finally:
+        configure_logging()
+    assert uvicorn_log_config()["formatters"]["default"]["()"].startswith("uvicorn.")
