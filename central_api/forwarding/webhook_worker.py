@@ -8,6 +8,7 @@ letters (``POST /api/v1/webhooks/dead-letters/{id}/replay``).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 
@@ -29,7 +30,8 @@ _BATCH = 50
 
 
 def _cursor_key(target: WebhookTarget) -> tuple[str, str]:
-    return (Kind.ALARM.value, f"webhook:{target.url}"[:300])
+    # A digest: the URL may be long and may hold the receiver's token.
+    return (Kind.ALARM.value, "webhook:" + hashlib.sha256(target.url.encode()).hexdigest())
 
 
 class WebhookWorker:

@@ -15,6 +15,7 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -51,8 +52,14 @@ class WebhookTarget:
     max_delay_s: float = 60.0
     timeout_s: float = 10.0
 
-    def __repr__(self) -> str:  # the secret never reaches a log line
-        return f"WebhookTarget(url={self.url!r}, attempts={self.attempts})"
+    @property
+    def where(self) -> str:
+        """Scheme, host and port only: a webhook's path or query often holds its token."""
+        parts = urlsplit(self.url)
+        return f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+
+    def __repr__(self) -> str:  # neither the secret nor a token in the URL reaches a log
+        return f"WebhookTarget({self.where}, attempts={self.attempts})"
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -68,7 +75,7 @@ def _post_once(client: httpx.Client, target: WebhookTarget, body: bytes) -> None
     }
     response = client.post(target.url, content=body, headers=headers)
     if not response.is_success:
-        raise WebhookError(f"webhook {target.url} answered {response.status_code}")
+        raise WebhookError(f"webhook {target.where} answered {response.status_code}")
 
 
 def deliver(
@@ -91,7 +98,7 @@ def deliver(
                 _post_once(client, target, body)
                 return attempt
             except httpx.HTTPError as exc:
-                last = f"webhook {target.url}: {type(exc).__name__}: {exc}"
+                last = f"webhook {target.where}: {type(exc).__name__}"
             except WebhookError as exc:
                 last = str(exc)
             if attempt < tries:
