@@ -10,7 +10,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 # Debian packages the tests and the demo talk to (real components, not fakes); wrk loads
 # the API in the benchmarks.
-DEB_PACKAGES := libzbar0 mosquitto postgresql chromium docker-compose wrk prometheus systemd haproxy
+DEB_PACKAGES := libzbar0 mosquitto postgresql chromium docker-compose wrk prometheus systemd haproxy rsyslog rsyslog-gnutls
 PORT ?= 8000
 
 .PHONY: help deps uv venv test lint typecheck pytest demo api format dlib-blas clean

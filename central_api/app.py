@@ -36,6 +36,7 @@ from central_api.decisions.inputs import preload_decision_inputs
 from central_api.decisions.lane import DecisionLane
 from central_api.decisions.live_reader import LiveReader, conninfo_of
 from central_api.errors import BODY_TOO_LARGE, MAX_BODY_BYTES, ServiceError
+from central_api.forwarding.service import forwarding_worker, webhook_worker
 from central_api.gc_watch import watch_gc
 from central_api.incidents.pseudonym import pseudonym_key
 from central_api.ingest.worker import IngestWorker
@@ -60,6 +61,7 @@ from central_api.routes.community import page_router as sharing_page
 from central_api.routes.community import router as community_router
 from central_api.routes.dashboard import mount_dashboard
 from central_api.routes.desk import router as enroll_router
+from central_api.routes.forwarding import router as webhooks_router
 from central_api.routes.gate_uploads import router as gate_uploads_router
 from central_api.routes.incidents import router as incidents_router
 from central_api.routes.staff_reports import routers as staff_report_routers
@@ -131,6 +133,8 @@ def create_app(
     )
 
     head_publisher = _head_publisher(settings, engine=engine, bus=bus)
+    forwarding = forwarding_worker(settings, engine)  # docs/siem.md; a bad setting stops here
+    webhooks = webhook_worker(settings, engine)  # signed alarm webhooks (docs/siem.md)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -143,9 +147,13 @@ def create_app(
         head_publisher.start()
         sharing = community_worker(settings, engine)  # docs/sharing.md
         sharing.start()
+        forwarding.start()
+        webhooks.start()
         try:
             yield
         finally:
+            webhooks.stop()
+            forwarding.stop()
             sharing.stop()
             head_publisher.stop()
             bus.stop()
@@ -207,6 +215,7 @@ def _install_routes(app: FastAPI) -> None:
     app.include_router(sharing_page)  # the admin's sharing card
     for staff_router in staff_report_routers:  # staff reports (docs/staff-reports.md)
         app.include_router(staff_router)
+    app.include_router(webhooks_router)  # alarm webhooks' dead letters (docs/siem.md)
     mount_dashboard(app)  # the live dashboard taps this process's ingest
 
 

@@ -64,6 +64,7 @@ def serve_workers(
     workers: int,
     log_level: str = "info",
     access_log: bool = False,
+    log_config: dict[str, Any] | None = None,
 ) -> None:
     """Run `workers` API processes on ``host:port`` until SIGINT/SIGTERM.
 
@@ -74,6 +75,7 @@ def serve_workers(
         workers: Number of worker processes (at least 2; one needs no supervisor).
         log_level: uvicorn's log level.
         access_log: Whether uvicorn logs every request.
+        log_config: uvicorn's logging config for each worker (None: uvicorn's default).
     """
     _export_shared_secrets(settings)
     os.environ["PORTGATE_INGEST_SHARE_GROUP"] = SHARE_GROUP
@@ -87,6 +89,8 @@ def serve_workers(
         "timeout_keep_alive": 30,
         "backlog": 4096,
     }
+    if log_config is not None:  # `portgate --log-format json`: every worker logs JSON
+        options["log_config"] = log_config
     sock = uvicorn.Config("central_api.serve:worker_app", factory=True, **options).bind_socket()
     context = multiprocessing.get_context("spawn")
     stopping = False

@@ -1,8 +1,8 @@
 """The `portgate` command line: the composition root of every part (docs/architecture.md, CLI)."""
 
-import logging
 import os
 import sys
+from typing import Annotated
 
 import typer
 
@@ -38,6 +38,7 @@ from portgate.commands.report import cli as report_commands
 from portgate.commands.staff_reports import cli as staff_report_commands
 from portgate.environment import UnknownSettingError, check_environment
 from portgate.errors import one_line_error
+from portgate.logsetup import LogFormat, configure_logging
 
 app = typer.Typer(
     name="portgate",
@@ -78,6 +79,22 @@ app.command("restore")(backup_commands.restore_command)
 community_stix.add_stix_commands(community.app)
 
 
+@app.callback()
+def _logging_options(
+    log_format: Annotated[
+        LogFormat, typer.Option(help="Log lines as text or as one JSON object each (SIEM).")
+    ] = LogFormat.TEXT,
+    log_level: Annotated[
+        str, typer.Option(help="debug, info, warning, error or critical.")
+    ] = "info",
+) -> None:
+    """PortGate: gate access and identity verification for seaport terminals."""
+    try:
+        configure_logging(log_format, log_level)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--log-level") from None
+
+
 def main() -> None:
     """Entry point of the `portgate` console script.
 
@@ -92,7 +109,7 @@ def main() -> None:
     except UnknownSettingError as exc:
         typer.echo(f"portgate: {exc}", err=True)
         raise SystemExit(2) from exc
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging()  # the default until the global options say otherwise
     try:
         app()
     except Exception as exc:  # noqa: BLE001 - the last resort: one line, not a traceback

@@ -55,6 +55,7 @@ ROOM_ORDER: dict[str, tuple[str, ...]] = {
         "openings",
         "reports",
         "backup",
+        "forwarding",
         "routes",
         "app",
         "serve",

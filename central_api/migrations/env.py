@@ -8,6 +8,7 @@ from sqlmodel import SQLModel
 import central_api.models  # noqa: F401 (registers every table on SQLModel.metadata)
 from central_api.db import make_engine
 from central_api.enroll.tables import ENROLL_METADATA
+from central_api.forwarding import tables as _forwarding_tables  # noqa: F401 (issue 23.4)
 from central_api.incidents import tables as _incident_tables  # noqa: F401 (the incident table)
 from central_api.staff_reports import tables as _staff_report_tables  # noqa: F401 (issue 20.3)
 

@@ -10,6 +10,7 @@ from central_api.app import create_app
 from central_api.config import Settings
 from central_api.migrate import is_at_head
 from central_api.serve import serve_workers
+from portgate.logsetup import uvicorn_log_config
 
 
 def api_command(
@@ -47,7 +48,12 @@ def api_command(
         raise typer.Exit(code=2)
     if workers > 1:
         serve_workers(
-            settings=settings, host=host, port=port, workers=workers, access_log=access_log
+            settings=settings,
+            host=host,
+            port=port,
+            workers=workers,
+            access_log=access_log,
+            log_config=uvicorn_log_config(),
         )
         return
     uvicorn.run(
@@ -56,4 +62,5 @@ def api_command(
         port=port,
         log_level="info",
         access_log=access_log,
+        log_config=uvicorn_log_config(),
     )
