@@ -111,6 +111,13 @@ ADAPTERS: dict[str, Adapter] = {
         ),
         Adapter("bench_watchlist", ("--repeats", "50"), (), parse_figure_lines, timeout_s=1200.0),
         Adapter(
+            "bench_index",
+            ("--sizes", "20000", "--probes", "3000", "--timed", "100"),
+            (),
+            parse_figure_lines,
+            timeout_s=7200.0,
+        ),
+        Adapter(
             "bench_api_decisions",
             ("--people", "2000", "--gates", "20", "--seconds", "3", "--concurrency", "50")
             + ("--events", "1000"),

@@ -36,7 +36,7 @@ DEFAULT_CACHE = (
 # Bump when the alterations change (their encodings are cached under the key).
 _ALTERATIONS_VERSION = "1"
 # Biometrics modules an encoding does not depend on (left out of the cache key).
-_NOT_ENCODING = frozenset({"watchlist.py", "matching.py", "thresholds.py"})
+_NOT_ENCODING = frozenset({"watchlist.py", "matching.py", "thresholds.py", "ann.py"})
 PASSAGE_KINDS = ("plain", "flip", "crop", "blur", "jpeg", "dark")
 Array = npt.NDArray[np.float32]
 

@@ -2,9 +2,11 @@
 
 Unlike 1:N identification (who is this, among the people allowed here?) the watchlist
 asks one question of every encoding: is this any of the faces the port looks out for?
-It runs on every encoded face, so it is matrix-vector products over the whole gallery in
-blocks of 2,048 rows (float32, norms precomputed: ``|p - g|^2 = |p|^2 + |g|^2 - 2 p.g``),
-exact, no Python loop per entry.
+It runs on every encoded face, so it is matrix-vector products over the whole gallery
+(float32 on the calling thread, norms precomputed: ``|p - g|^2 = |p|^2 + |g|^2 - 2 p.g``),
+exact, no Python loop per entry. From `ANN_MIN_ROWS` rows on, an HNSW graph
+(`biometrics.ann`) names the candidate rows of each encoding and only those get the exact
+distance: the rule sees the same distances of every row near enough to matter.
 The threshold is far stricter than the 1:1 one (`gate_protocol.thresholds`): with 10,000
 entries each face makes 10,000 comparisons, and a false hit denies a rightful holder.
 
@@ -23,12 +25,11 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from biometrics.ann import ANN_MIN_ROWS, CANDIDATES, AnnCandidates
 from biometrics.errors import TemplateError
 from biometrics.templates import template_from_bytes
 
 __all__ = ["WatchlistGallery", "WatchlistHit", "watchlist_hit"]
-
-_BLOCK_ROWS = 2048
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,15 +107,31 @@ class WatchlistGallery:
         self._ids = tuple(kept_ids)
         self._matrix = np.stack(rows) if rows else np.empty((0, 128), dtype=np.float32)
         self._norms = np.einsum("ij,ij->i", self._matrix, self._matrix)
+        self._ann = _graph_of(self._matrix)
 
     @classmethod
-    def from_matrix(cls, entry_ids: Sequence[str], matrix: npt.ArrayLike) -> WatchlistGallery:
-        """A gallery over an (n, 128) matrix of encodings (benchmarks, tests)."""
+    def from_matrix(
+        cls,
+        entry_ids: Sequence[str],
+        matrix: npt.ArrayLike,
+        *,
+        ann_min_rows: int = ANN_MIN_ROWS,
+    ) -> WatchlistGallery:
+        """A gallery over an (n, 128) matrix of encodings (benchmarks, tests).
+
+        Raises:
+            ValueError: the matrix is not (len(entry_ids), 128) of finite numbers.
+        """
         rows = np.asarray(matrix, dtype=np.float32)
+        if rows.ndim != 2 or rows.shape != (len(entry_ids), 128):
+            raise ValueError(f"templates must have shape ({len(entry_ids)}, 128), got {rows.shape}")
+        if not np.all(np.isfinite(rows)):
+            raise ValueError("templates must hold finite values only")
         gallery = cls([], [])
         gallery._ids = tuple(entry_ids)
         gallery._matrix = np.ascontiguousarray(rows)
         gallery._norms = np.einsum("ij,ij->i", rows, rows)
+        gallery._ann = _graph_of(gallery._matrix, ann_min_rows)
         return gallery
 
     def __len__(self) -> int:
@@ -129,16 +146,13 @@ class WatchlistGallery:
         return result
 
     def _products(self, probe: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
-        # Matrix-vector products over blocks of _BLOCK_ROWS rows, each of which OpenBLAS
-        # runs on the calling thread: a (k, 128) x (128, n) product, or one GEMV over
-        # 10,000 rows, goes to its worker threads and took 10-20 ms (median) on the loaded
-        # 2-core machine, against 0.12 ms in blocks (bench/bench_watchlist.py).
-        n = len(self._matrix)
-        if n <= _BLOCK_ROWS:
-            return self._matrix @ probe
-        return np.concatenate(
-            [self._matrix[i : i + _BLOCK_ROWS] @ probe for i in range(0, n, _BLOCK_ROWS)]
-        )
+        # numpy's einsum loop runs on the calling thread (OpenBLAS's worker threads made one
+        # GEMV over 10,000 rows take 10-20 ms on the loaded 2-core machine, against 0.12 ms
+        # in blocks: bench/bench_watchlist.py), and each row's sum is taken in the same order
+        # whatever the rows around it, so the graph's few candidate rows (`_products_of`)
+        # get bit for bit the distance the full screen gives them.
+        products: npt.NDArray[np.float32] = np.einsum("ij,j->i", self._matrix, probe)
+        return products
 
     def screen(
         self,
@@ -156,5 +170,33 @@ class WatchlistGallery:
         """
         if not len(self._ids) or len(encodings) < max(frames, 1):
             return None
-        distances = self.distances(np.stack([np.asarray(e) for e in encodings]))
-        return watchlist_hit(distances, self._ids, threshold=threshold, frames=frames)
+        probes = np.stack([np.asarray(e, dtype=np.float32).reshape(-1) for e in encodings])
+        if probes.shape[1] != self._matrix.shape[1] or not np.all(np.isfinite(probes)):
+            raise ValueError(f"an encoding must be 128 finite numbers, got shape {probes.shape}")
+        if self._ann is None:
+            distances = self.distances(probes)
+            return watchlist_hit(distances, self._ids, threshold=threshold, frames=frames)
+        rows = self._ann.candidates(probes, CANDIDATES)
+        near = self._products_of(probes, rows)
+        ids = [self._ids[int(r)] for r in rows]
+        return watchlist_hit(near, ids, threshold=threshold, frames=frames)
+
+    def _products_of(
+        self, probes: npt.NDArray[np.float32], rows: npt.NDArray[np.intp]
+    ) -> npt.NDArray[np.float32]:
+        """The exact distances (as `distances` computes them) of the probes to some rows."""
+        matrix, norms = self._matrix[rows], self._norms[rows]
+        squared = np.stack([norms - 2.0 * np.einsum("ij,j->i", matrix, p) + p @ p for p in probes])
+        result: npt.NDArray[np.float32] = np.sqrt(np.maximum(squared, 0.0))
+        return result
+
+
+def _graph_of(
+    matrix: npt.NDArray[np.float32], ann_min_rows: int = ANN_MIN_ROWS
+) -> AnnCandidates | None:
+    """The candidate graph over a gallery big enough for it to pay, else None."""
+    if len(matrix) < ann_min_rows:
+        return None
+    graph = AnnCandidates()
+    graph.add(0, matrix)
+    return graph

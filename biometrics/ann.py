@@ -1,0 +1,89 @@
+"""Approximate nearest-neighbour candidates for 1:N and watchlist search (usearch HNSW).
+
+An exact scan of a million templates reads 512 MB per probe (tens of milliseconds); an
+HNSW graph finds the nearest few in well under a millisecond. The graph only proposes
+candidates: every caller re-ranks them with the exact distance and decides on that, so a
+threshold means the same as with the exact scan. `CANDIDATES` is how many the graph
+proposes; with the search beam of 512, bench/bench_index.py measured the top-1 after
+re-ranking them equal to the exact search's on 99.91% of 10,000 probes at 100,000
+templates (99.92% of the genuine ones, mates near the thresholds included; beam 256:
+99.78%). docs/performance.md has the figures and why usearch.
+
+Below `ANN_MIN_ROWS` the exact scan is faster than keeping a graph and stays in use.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+from usearch.index import BatchMatches, Index
+
+__all__ = ["ANN_MIN_ROWS", "CANDIDATES", "AnnCandidates", "usearch_index"]
+
+DIM = 128
+# Candidates proposed per probe (re-ranked exactly by the caller).
+CANDIDATES = 32
+# Below this many rows the exact scan stays. At 100,000 it is as fast as the graph (2.7 against
+# 2.4 ms p50, bench/bench_index.py) while building the graph takes minutes on 2 cores: the
+# graph pays only for galleries far larger, until it is built in the background.
+ANN_MIN_ROWS = 500_000
+# HNSW: 32 links per node, wide insert and search beams (recall over speed: the search
+# is far under its budget at these settings; see docs/performance.md).
+_CONNECTIVITY = 32
+_EXPANSION_ADD = 256
+_EXPANSION_SEARCH = 512
+_PARALLEL_ROWS = 20_000
+
+
+def usearch_index() -> Index:
+    """An empty HNSW index of 128-d templates, squared Euclidean, stored as float16.
+
+    float16 halves the memory of the float32 rows; it only orders candidates, never decides.
+    """
+    return Index(
+        ndim=DIM,
+        metric="l2sq",
+        dtype="f16",
+        connectivity=_CONNECTIVITY,
+        expansion_add=_EXPANSION_ADD,
+        expansion_search=_EXPANSION_SEARCH,
+    )
+
+
+class AnnCandidates:
+    """The graph over a gallery's rows, keyed by row number (the caller keeps rows in step)."""
+
+    def __init__(self) -> None:
+        """An empty graph."""
+        self._index = usearch_index()
+
+    def __len__(self) -> int:
+        """Return the number of rows in the graph."""
+        return len(self._index)
+
+    def add(self, first_row: int, rows: npt.NDArray[np.float32]) -> None:
+        """Add rows numbered from `first_row` on."""
+        if len(rows):
+            keys = np.arange(first_row, first_row + len(rows), dtype=np.uint64)
+            # One thread builds the same graph every time (a test's outcome cannot vary
+            # run to run); the second core pays only for a bulk load.
+            threads = 2 if len(rows) >= _PARALLEL_ROWS else 1
+            self._index.add(keys, rows, threads=threads)
+
+    def move(self, src: int, dst: int) -> None:
+        """Row `src` now lives at `dst` (whose old row is gone); `src` is gone too."""
+        self._index.remove(dst)
+        if src != dst:
+            self._index.rename(src, dst)
+
+    def candidates(self, probes: npt.NDArray[np.float32], k: int) -> npt.NDArray[np.intp]:
+        """The row numbers of up to k candidates of each probe, all probes together (unique)."""
+        if len(self._index) == 0 or len(probes) == 0:
+            return np.empty(0, dtype=np.intp)
+        found = self._index.search(probes, min(k, len(self._index)), threads=1)
+        if not isinstance(found, BatchMatches):  # one probe: its matches alone, all valid
+            return np.unique(np.asarray(found.keys).astype(np.intp))
+        keys = np.asarray(found.keys).reshape(len(probes), -1)
+        counts = np.asarray(found.counts).reshape(-1)
+        valid = np.concatenate([keys[i, :c] for i, c in enumerate(counts)])
+        return np.unique(valid.astype(np.intp))
