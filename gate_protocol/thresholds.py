@@ -27,4 +27,4 @@ WATCHLIST_THRESHOLD = 0.255
 # A face track's frames (alarms for faces in view): two of its encodings must each be within
 # this of the same entry. Both values are re-selected with one command after a change of
 # the face pipeline: .venv/bin/python -m bench.select_watchlist_threshold --write.
-WATCHLIST_AGREEMENT_THRESHOLD = 0.25
+WATCHLIST_AGREEMENT_THRESHOLD = 0.255
