@@ -156,6 +156,11 @@ class Fleet:
         )
         self.api.start()
         self.wait_api()
+        self._start_gates(gate_ids)
+
+    def _start_gates(self, gate_ids: list[str]) -> None:
+        """Each gate's bridge and agent, then the crowd that badges at them."""
+        assert self.broker is not None and self.seed is not None  # noqa: S101 (started)
         for gate in gate_ids:
             bridge = FleetBridge(
                 site=self.site,

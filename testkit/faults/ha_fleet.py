@@ -32,7 +32,6 @@ from sqlalchemy import text
 from central_api.db import make_engine
 from central_api.migrate import upgrade_database
 from portgate.broker.site_config import BrokerSettings, GateEntry, SiteConfig
-from testkit.faults.bridges import Crowd, FleetBridge
 from testkit.faults.fleet import _API_MAIN, ChildProcess, Fleet
 from testkit.faults.haproxy import HaProxy, start_haproxy
 from testkit.faults.pg_standby import PgPair, start_pair, stop_pair
@@ -123,28 +122,6 @@ class HaFleet(Fleet):
             self.replicas.append(child)
             self.replica_ports.append(port)
         self.api = self.replicas[0]
-
-    def _start_gates(self, gate_ids: list[str]) -> None:
-        assert self.broker is not None and self.seed is not None  # noqa: S101 (started)
-        for gate in gate_ids:
-            bridge = FleetBridge(
-                site=self.site,
-                gate=gate,
-                broker=self.broker,
-                workdir=self.workdir / "bridges",
-                command_keys=self.seed.command_keys[gate],
-                fail_mode=self.fail_modes.get(gate),
-            )
-            bridge.bridge.start()
-            self.bridges.append(bridge)
-            self.agents[gate] = self._agent(gate)
-            self.agents[gate].start()
-        self.crowd = Crowd(
-            bridges=self.bridges,
-            badges=self.seed.badges,
-            unknown_badge=self.seed.unknown_badge,
-            period_s=self.period_s,
-        )
 
     def stored_events(self) -> list[dict[str, Any]]:
         """Every stored event's checked fields (what `check_history` reads)."""

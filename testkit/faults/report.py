@@ -30,7 +30,8 @@ def drained(fleet: Fleet) -> bool:
         with sqlite3.connect(path) as db:
             (unsent,) = db.execute("SELECT COUNT(*) FROM events WHERE sent = 0").fetchone()
             (top,) = db.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()
-            # An opening still waiting for its turnstile is a draft, not yet an event.
+            # An opening still waiting for its turnstile is a draft, not yet an event: stopping
+            # the fleet then would leave it for the agent's next start, which never comes here.
             (drafts,) = db.execute("SELECT COUNT(*) FROM drafts").fetchone()
         with sqlite3.connect(fleet.database_path) as db:
             (stored,) = db.execute(

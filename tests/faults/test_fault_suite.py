@@ -17,7 +17,6 @@ so none is lost (docs/agent.md, "Delivery, end to end").
 from __future__ import annotations
 
 import os
-import sqlite3
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -27,6 +26,7 @@ import pytest
 
 from testkit.faults.fleet import Fleet
 from testkit.faults.history import check_history
+from testkit.faults.report import drained
 from testkit.mosquitto import mosquitto_available
 from testkit.polling import wait_until
 
@@ -47,26 +47,6 @@ def fleet(tmp_path: Path) -> Iterator[Fleet]:
         yield fleet
     finally:
         fleet.stop()
-
-
-def _drained(fleet: Fleet) -> bool:
-    for gate in fleet.agents:
-        path = fleet.outbox_path(gate)
-        if not path.exists():
-            return False
-        with sqlite3.connect(path) as db:
-            (unsent,) = db.execute("SELECT COUNT(*) FROM events WHERE sent = 0").fetchone()
-            (top,) = db.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()
-            # An opening still waiting for its turnstile is a draft, not yet an event: stopping
-            # the fleet then would leave it for the agent's next start, which never comes here.
-            (drafts,) = db.execute("SELECT COUNT(*) FROM drafts").fetchone()
-        with sqlite3.connect(fleet.database_path) as db:
-            (stored,) = db.execute(
-                "SELECT COUNT(*) FROM access_event WHERE gate_id = ?", (gate,)
-            ).fetchone()
-        if unsent or drafts or stored < top:
-            return False
-    return True
 
 
 def test_no_event_lost_doubled_or_opened_late_across_faults(fleet: Fleet) -> None:
@@ -98,7 +78,7 @@ def test_no_event_lost_doubled_or_opened_late_across_faults(fleet: Fleet) -> Non
 
     fleet.crowd.stop()
     presented = sum(fleet.crowd.presented.values())
-    assert wait_until(lambda: _drained(fleet), 90, interval=0.2), (
+    assert wait_until(lambda: drained(fleet), 90, interval=0.2), (
         "events still on their way after 90 s"
     )
     fleet.stop()
