@@ -8,6 +8,7 @@ face_recognition uses.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -17,6 +18,10 @@ import numpy.typing as npt
 
 from biometrics.errors import ModelFileError
 from biometrics.models import cnn_detector, hog_detector
+
+# dlib's HOG detector is one shared object and aborts the process when two threads run it
+# at once (the demo made its scenes on several threads while a gate scanned): one at a time.
+_HOG_LOCK = threading.Lock()
 
 __all__ = [
     "CascadeDetector",
@@ -139,7 +144,8 @@ class HogDetector:
             import cv2  # noqa: PLC0415
 
             small = np.ascontiguousarray(cv2.cvtColor(small, cv2.COLOR_RGB2GRAY))
-        rects, scores, _ = hog_detector().run(small, self.upsample, 0.0)
+        with _HOG_LOCK:
+            rects, scores, _ = hog_detector().run(small, self.upsample, 0.0)
         height, width = image.shape[:2]
         return [
             _box_from_rect(r, scale, float(s)).clipped(height, width)
