@@ -16,18 +16,13 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from testkit.faults.figures import fault_figures
 from testkit.faults.ha_fleet import HaFleet
-from testkit.faults.haproxy import haproxy_available
 from testkit.faults.history import check_history
-from testkit.mosquitto import mosquitto_available
 from testkit.polling import wait_until
-from testkit.postgres import postgres_available
 
 SCALE = float(os.environ.get("PORTGATE_FAULT_SCALE", "1"))
 pytestmark = [
@@ -35,21 +30,6 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.timeout(int(300 + 300 * SCALE)),
 ]
-GATES = 3
-
-
-@pytest.fixture
-def fleet(tmp_path: Path) -> Iterator[HaFleet]:
-    if not (mosquitto_available() and postgres_available() and haproxy_available()):
-        pytest.skip("mosquitto, PostgreSQL or haproxy is not installed")
-    fleet = HaFleet(workdir=tmp_path, gates=GATES, people=30, period_s=0.4)
-    try:
-        fleet.start()
-        fleet.wait_replicas()
-        yield fleet
-    finally:
-        fleet.stop()
-        fleet.stop_database()
 
 
 def _crash_mid_transaction(fleet: HaFleet, index: int) -> bool:
@@ -62,30 +42,30 @@ def _crash_mid_transaction(fleet: HaFleet, index: int) -> bool:
     return caught
 
 
-def test_api_replicas_killed_mid_transaction_lose_and_double_nothing(fleet: HaFleet) -> None:
-    assert fleet.crowd is not None
-    fleet.crowd.start()
+def test_api_replicas_killed_mid_transaction_lose_and_double_nothing(ha_fleet: HaFleet) -> None:
+    assert ha_fleet.crowd is not None
+    ha_fleet.crowd.start()
     time.sleep(4 * SCALE)
 
     crashes, caught, recoveries = max(2, round(2 * SCALE)), 0, []
     for n in range(crashes):
-        index = n % fleet.replica_count
+        index = n % ha_fleet.replica_count
         killed = time.monotonic()
-        caught += _crash_mid_transaction(fleet, index)
+        caught += _crash_mid_transaction(ha_fleet, index)
         time.sleep(1.5)
-        fleet.replicas[index].start()
-        fleet.wait_replica(index)
+        ha_fleet.replicas[index].start()
+        ha_fleet.wait_replica(index)
         recoveries.append(time.monotonic() - killed)
         time.sleep(2 * SCALE)
 
-    fleet.crowd.stop()
-    presented = sum(fleet.crowd.presented.values())
-    assert wait_until(fleet.drained, 120, interval=0.5), "events still on their way after 120 s"
-    rows = fleet.stored_events()
-    fleet.stop()
+    ha_fleet.crowd.stop()
+    presented = sum(ha_fleet.crowd.presented.values())
+    assert wait_until(ha_fleet.drained, 120, interval=0.5), "events still on their way after 120 s"
+    rows = ha_fleet.stored_events()
+    ha_fleet.stop()
 
-    audit = fleet.audit_verify()
-    history = check_history(fleet, outages=[], stored_rows=rows)
+    audit = ha_fleet.audit_verify()
+    history = check_history(ha_fleet, outages=[], stored_rows=rows)
     figures = fault_figures("api replica kill -9", history, scale=SCALE, recover_s=max(recoveries))
     crashed = (
         f"{presented} badge reads; {crashes} crashes, {caught} of them with a transaction "

@@ -17,20 +17,15 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
 import pytest
 
 from testkit.faults.figures import fault_figures
 from testkit.faults.ha_fleet import HaFleet
-from testkit.faults.haproxy import haproxy_available
 from testkit.faults.history import check_history
-from testkit.mosquitto import mosquitto_available
 from testkit.polling import wait_until
-from testkit.postgres import postgres_available
 
 SCALE = float(os.environ.get("PORTGATE_FAULT_SCALE", "1"))
 pytestmark = [
@@ -38,21 +33,6 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.timeout(int(300 + 300 * SCALE)),
 ]
-GATES = 3
-
-
-@pytest.fixture
-def fleet(tmp_path: Path) -> Iterator[HaFleet]:
-    if not (mosquitto_available() and postgres_available() and haproxy_available()):
-        pytest.skip("mosquitto, PostgreSQL or haproxy is not installed")
-    fleet = HaFleet(workdir=tmp_path, gates=GATES, people=30, period_s=0.4)
-    try:
-        fleet.start()
-        fleet.wait_replicas()
-        yield fleet
-    finally:
-        fleet.stop()
-        fleet.stop_database()
 
 
 def _database_answers(fleet: HaFleet) -> bool:
@@ -63,28 +43,28 @@ def _database_answers(fleet: HaFleet) -> bool:
     return answer.is_success and bool(answer.json().get("database"))
 
 
-def test_a_primary_killed_mid_load_loses_no_event_and_forks_no_audit(fleet: HaFleet) -> None:
-    assert fleet.crowd is not None and fleet.pg is not None
-    fleet.crowd.start()
+def test_a_primary_killed_mid_load_loses_no_event_and_forks_no_audit(ha_fleet: HaFleet) -> None:
+    assert ha_fleet.crowd is not None and ha_fleet.pg is not None
+    ha_fleet.crowd.start()
     time.sleep(6 * SCALE)
 
     killed = datetime.now(UTC)
-    fleet.pg.primary.kill9()
+    ha_fleet.pg.primary.kill9()
     time.sleep(4 * SCALE)
-    fleet.pg.standby.promote()
+    ha_fleet.pg.standby.promote()
     promoted = datetime.now(UTC)
-    assert wait_until(lambda: _database_answers(fleet), 60, interval=0.2)
+    assert wait_until(lambda: _database_answers(ha_fleet), 60, interval=0.2)
     recovered = datetime.now(UTC)
     time.sleep(8 * SCALE)
 
-    fleet.crowd.stop()
-    presented = sum(fleet.crowd.presented.values())
-    assert wait_until(fleet.drained, 120, interval=0.5), "events still on their way after 120 s"
-    rows = fleet.stored_events()
-    fleet.stop()
+    ha_fleet.crowd.stop()
+    presented = sum(ha_fleet.crowd.presented.values())
+    assert wait_until(ha_fleet.drained, 120, interval=0.5), "events still on their way after 120 s"
+    rows = ha_fleet.stored_events()
+    ha_fleet.stop()
 
-    audit = fleet.audit_verify()
-    history = check_history(fleet, outages=[], stored_rows=rows)
+    audit = ha_fleet.audit_verify()
+    history = check_history(ha_fleet, outages=[], stored_rows=rows)
     during = [r for r in rows if killed <= r["occurred_at"] <= recovered]
     figures = fault_figures(
         "postgresql failover",
