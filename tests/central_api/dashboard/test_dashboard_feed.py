@@ -258,7 +258,8 @@ def test_offer_never_blocks_the_ingest_thread(engine: Engine) -> None:
     )
     for _ in range(50):
         feed.offer("t", b"x")
-    assert feed.dropped >= 46
+    # The worker may hold one drained batch (up to maxsize) while stuck, plus maxsize queued.
+    assert feed.dropped >= 50 - 2 * 3
     release.set()
     assert feed.wait_idle(5.0)
     feed.stop()
