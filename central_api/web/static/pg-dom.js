@@ -21,9 +21,23 @@
     return node;
   };
 
+  /**
+   * A user-facing text in the page's language: `text` is the English message id, `vars`
+   * fills its {name} placeholders. The catalog is the page's JSON data block #pg-i18n
+   * (a data block, not a script, so the CSP allows it); without one the English stands.
+   */
+  PG.t = function (text, vars) {
+    if (PG._catalog === undefined) {
+      const block = document.getElementById("pg-i18n");
+      PG._catalog = block ? JSON.parse(block.textContent || "{}") : {};
+    }
+    const message = PG._catalog[text] || text;
+    return message.replace(/\{([a-z_]+)\}/g, (whole, name) => (vars && name in vars ? String(vars[name]) : whole));
+  };
+
   /** The "Report incident" link of an alarm or event row: the incidents page, prefilled. */
   PG.incidentLink = function (param, id) {
-    return PG.el("a", { class: "report-incident", href: `/dashboard/incidents?${param}=${encodeURIComponent(id)}`, text: "Report incident" });
+    return PG.el("a", { class: "report-incident", href: `/dashboard/incidents?${param}=${encodeURIComponent(id)}`, text: PG.t("Report incident") });
   };
 
   PG.csrfToken = function () {
