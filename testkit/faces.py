@@ -3,8 +3,9 @@
 `FACES` is the folder the demo enrolls from too (`portgate.demo.people.PHOTOS_DIR`, its
 NOTICE names the source and licence). The lower resolutions of obama-1080p.jpg are not
 shipped: `face_photo` derives them once per test run, the way the originals were made
-(the same picture, downscaled to 240, 480 or 720 lines). LFW and the QR photos stay in
-``../shared/data`` (`SHARED_DATA`) for the benchmarks and the tests that name them.
+(the same picture, downscaled to 240, 480 or 720 lines); faces the quality checks refuse
+are made from them too (`testkit.face_variants`). No face test needs more. LFW and the QR
+photos stay in ``../shared/data`` (`SHARED_DATA`) for the benchmarks and the QR photo test.
 """
 
 from __future__ import annotations

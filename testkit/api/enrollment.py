@@ -10,9 +10,8 @@ from central_api.crud.people import add_face_template
 from central_api.crud.rules import create_access_group
 from central_api.models import AccessGroupCreate
 from gate_protocol.passes.keys import encode_private_key, encode_public_key, generate_pass_key
-from testkit.faces import SHARED_DATA, face_photo
+from testkit.faces import face_photo
 
-LFW = SHARED_DATA / "lfw-dev" / "images"
 KEY_ID, PRIVATE_KEY = generate_pass_key()
 PUBLIC_KEYS = {KEY_ID: encode_public_key(PRIVATE_KEY.public_key())}
 
@@ -67,16 +66,6 @@ def add_random_templates(engine: Engine, settings: Settings, person_id: str, cou
 def face(name: str) -> bytes:
     """The bytes of a shipped face photo (`testkit.faces.face_photo`)."""
     return face_photo(name).read_bytes()
-
-
-def lfw(name: str) -> bytes:
-    """A Labeled Faces in the Wild photo (``Person/Person_0001.jpg``); skip when absent."""
-    path = LFW / name
-    if not path.is_file():
-        import pytest
-
-        pytest.skip(f"shared test photo {path} is absent")
-    return path.read_bytes()
 
 
 def over_exposed(photo: bytes, *, stops: float = 3.0) -> bytes:

@@ -1,9 +1,10 @@
 """The desk page in a real Chromium names "turned away" and "too bright" on real photos.
 
-Uploads, in the page, a real photo of a woman looking past the camera (LFW), the frontal
-photo of her with its exposure raised three stops (a real photo made over-exposed, see
-testkit.api.enrollment.over_exposed), then that frontal photo as taken, which passes and is
-saved. Chromium is the system's (/usr/bin/chromium); no browser is ever downloaded.
+Uploads, in the page, a shipped frontal photo of a woman with her head turned past the
+camera (a geometric yaw warp, testkit.face_variants), the same photo with its exposure
+raised three stops (a real photo made over-exposed, see testkit.api.enrollment.over_exposed),
+then the photo as shipped, which passes and is saved. Only shipped photos: it runs on a
+fresh clone. Chromium is the system's (/usr/bin/chromium); no browser is ever downloaded.
 """
 
 from collections.abc import Iterator
@@ -12,18 +13,16 @@ from pathlib import Path
 import pytest
 
 from testkit.api.desk_server import PASSWORD, DeskServer, run_desk_server
-from testkit.api.enrollment import LFW, lfw, over_exposed
+from testkit.api.enrollment import face, over_exposed
+from testkit.face_variants import TURNED_AWAY, turned_photo
 
 CHROMIUM = Path("/usr/bin/chromium")
-TURNED = "Emmanuelle_Beart/Emmanuelle_Beart_0002.jpg"
-FRONTAL = "Emmanuelle_Beart/Emmanuelle_Beart_0001.jpg"
+FRONTAL, TURNED = TURNED_AWAY[0]
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DeskServer]:
-    if not LFW.is_dir():
-        pytest.skip("shared LFW photos are absent")
     if not CHROMIUM.is_file():
         pytest.skip("chromium is not installed (apt-get install chromium)")
     with run_desk_server(tmp_path_factory.mktemp("desk-quality")) as running:
@@ -35,11 +34,11 @@ def test_desk_page_says_turned_away_and_too_bright_then_saves_a_good_photo(
 ) -> None:
     sync_api = pytest.importorskip("playwright.sync_api")
     turned = tmp_path / "turned.jpg"
-    turned.write_bytes(lfw(TURNED))
+    turned.write_bytes(turned_photo(FRONTAL, TURNED))
     bright = tmp_path / "over-exposed.jpg"
-    bright.write_bytes(over_exposed(lfw(FRONTAL)))
+    bright.write_bytes(over_exposed(face(FRONTAL)))
     good = tmp_path / "frontal.jpg"
-    good.write_bytes(lfw(FRONTAL))
+    good.write_bytes(face(FRONTAL))
     args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=args)
@@ -52,7 +51,7 @@ def test_desk_page_says_turned_away_and_too_bright_then_saves_a_good_photo(
             page.fill("input[name=password]", PASSWORD)
             page.click("button[type=submit]")
             page.wait_for_url("**/desk")
-            page.fill("#c-name", "Emmanuelle Beart")
+            page.fill("#c-name", "Rose Leslie")
             page.click("#c-submit")
             page.wait_for_selector("#person-panel:not([hidden])")
 
