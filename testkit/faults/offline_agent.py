@@ -102,7 +102,7 @@ class OfflineAgent(ChildProcess):
     """The agent child of a `Fleet` gate, restarted as this module's child with a stdin."""
 
     config_path: str = ""
-    stdin: IO[str] | None = None
+    stdin: IO[bytes] | None = None
 
     @classmethod
     def of(cls, agent: ChildProcess) -> OfflineAgent:
@@ -113,21 +113,20 @@ class OfflineAgent(ChildProcess):
         """Start the child with its clock at Unix time `at`."""
         self.args = ["-c", _MAIN, self.config_path, repr(at)]
         with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(  # noqa: S603 (our own modules)
+            process = subprocess.Popen(  # noqa: S603 (our own modules)
                 [sys.executable, *self.args],
                 stdin=subprocess.PIPE,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 env=self.env,
                 start_new_session=True,
-                text=True,
             )
-        self.stdin = self.process.stdin
+        self.process, self.stdin = process, process.stdin
 
     def send(self, line: str) -> None:
         """One line to the child (see the module docstring)."""
         assert self.stdin is not None  # noqa: S101 (started with start_at)
-        self.stdin.write(line + "\n")
+        self.stdin.write(line.encode() + b"\n")
         self.stdin.flush()
 
     def read(self, at: float, badge: int) -> None:
