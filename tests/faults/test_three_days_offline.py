@@ -43,7 +43,7 @@ GATE = "g01"
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.slow,
-    pytest.mark.timeout(240 + READS // 20),
+    pytest.mark.timeout(600 + READS // 20),
 ]
 
 
