@@ -4,5 +4,6 @@
 same on PostgreSQL with a streaming standby (`pg_standby`) and API replicas behind HAProxy
 (`haproxy`); `history` checks the whole run (lost, duplicated, double or late openings);
 `figures` and `report` print each fault's figures line; the rest inject one fault each
-(`crash_bridge`, `skewed_agent`, `small_volume`, `gate_swarm`).
+(`crash_bridge`, `skewed_agent`, `small_volume`, `gate_swarm` and `swarm_processes`,
+`offline_agent`).
 """

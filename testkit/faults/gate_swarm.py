@@ -69,11 +69,12 @@ class GateSwarm:
     gates: int
     reconnect_min_s: float = 1.0
     reconnect_max_s: float = 30.0
+    first: int = 1  # the first gate's number (a slice of a larger swarm: gate_processes.py)
     members: list[SwarmGate] = field(default_factory=list)
 
     def start(self) -> None:
         """Create and connect every gate (connections are made in the background)."""
-        for number in range(1, self.gates + 1):
+        for number in range(self.first, self.first + self.gates):
             gate = f"s{number:04d}"
             member = SwarmGate(gate=gate, topics=AgentTopics.of(site=self.site, gate=gate))
             member.link = MqttLink(
