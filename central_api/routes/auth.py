@@ -5,7 +5,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.security import OAuth2PasswordRequestForm
-from gate_protocol.i18n import LOCALE_NAMES, SUPPORTED_LOCALES
 from pydantic import BaseModel
 
 from central_api.audit.chain import append_audit
@@ -15,7 +14,7 @@ from central_api.models import User, UserPublic
 from central_api.security.auth import COOKIE_NAME, AnyUser, create_token
 from central_api.security.login import LoginRefused, check_password, refused_answer
 from central_api.web.layout import gettext, render_template
-from central_api.web.locale import lang_cookie_header, page_locale
+from central_api.web.locale import lang_cookie_header
 
 __all__ = ["router"]
 
@@ -24,13 +23,7 @@ router = APIRouter(tags=["auth"])
 
 def _login_page(*, error: str = "", next: str = "/", status_code: int = 200) -> HTMLResponse:  # noqa: A002
     """The login form in the request's language (web/templates/login.html; no script)."""
-    body = render_template(
-        "login.html",
-        error=error,
-        next=next,
-        locale=page_locale(),
-        locales=[(code, LOCALE_NAMES[code]) for code in SUPPORTED_LOCALES],
-    )
+    body = render_template("login.html", error=error, next=next)
     return HTMLResponse(body, status_code=status_code)
 
 
@@ -100,7 +93,7 @@ def login_for_token(
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 def home_page() -> HTMLResponse:
     """Where a login without a destination lands: links to the web pages (public, no data)."""
-    return HTMLResponse(render_template("home.html", locale=page_locale()))
+    return HTMLResponse(render_template("home.html"))
 
 
 @router.get("/login", response_class=HTMLResponse)

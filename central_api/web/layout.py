@@ -79,7 +79,8 @@ def _environment() -> jinja2.Environment:
         extensions=["jinja2.ext.i18n"],
     )
     # Not newstyle: the messages use {name} like the scripts' PG.t, filled by `gettext`.
-    env.globals.update(_=gettext, gettext=gettext, ngettext=_ngettext)
+    env.globals.update(_=gettext, gettext=gettext, ngettext=_ngettext, i18n_block=i18n_block)
+    env.globals["locales"] = [(code, LOCALE_NAMES[code]) for code in SUPPORTED_LOCALES]
     return env
 
 
@@ -93,6 +94,7 @@ def render_template(name: str, **values: object) -> SafeHtml:
     path = (TEMPLATE_DIR / name).resolve()
     if path.parent != TEMPLATE_DIR or path.suffix != ".html":
         raise ValueError(f"not a template: {name!r}")
+    values.setdefault("locale", page_locale())  # <html lang> and the language menu
     return SafeHtml(_environment().get_template(name).render(**values))
 
 
@@ -115,8 +117,12 @@ def render_page(
     scripts: tuple[str, ...] | list[str] = (),
     nav: tuple[NavItem, ...] | list[NavItem] = (),
     header_extra: SafeHtml = _NO_HTML,
+    zone: str | None = None,
 ) -> HTMLResponse:
-    """A whole page in the shared layout, in the request's language, security headers set."""
+    """A whole page in the shared layout, in the request's language, security headers set.
+
+    `zone`: the IANA time zone of the user's site, in which the scripts show times.
+    """
     body = render_template(
         "layout.html",
         title=title,
@@ -128,8 +134,7 @@ def render_page(
         header_extra=header_extra,
         content=content,
         scripts=("pg-dom.js", *scripts),
-        locale=page_locale(),
-        locales=[(code, LOCALE_NAMES[code]) for code in SUPPORTED_LOCALES],
         i18n=i18n_block(),
+        zone=zone or "",
     )
     return HTMLResponse(body, headers=SECURITY_HEADERS)
