@@ -79,7 +79,8 @@ def describe_reason(
 
     `detail` (e.g. which competency) is data, never translated.
     """
-    text = translator(locale)(_MESSAGES[code])
-    if detail:
-        return f"{text.rstrip('.')}: {detail}."
+    _ = translator(locale)
+    text = _(_MESSAGES[code])
+    if detail:  # French sets its colon apart: the joint is a message too
+        return _("{reason}: {detail}.", reason=text.rstrip("."), detail=detail)
     return text if text.endswith(".") else text + "."
