@@ -13,6 +13,7 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po
+
 from gate_protocol.i18n import SUPPORTED_LOCALES
 from gate_protocol.i18n.catalogs import LOCALE_DIR
 

@@ -3,6 +3,7 @@
 from datetime import UTC, date, datetime
 
 import pytest
+
 from gate_protocol.i18n import (
     UnknownLocaleError,
     catalog_messages,
@@ -43,7 +44,9 @@ def test_a_locale_names_a_supported_language(value: str, expected: str) -> None:
     assert parse_locale(value) == expected
 
 
-@pytest.mark.parametrize("value", ["xx", "", "pt", "C", "../../etc/passwd", "nl-<script>", "e" * 300])
+@pytest.mark.parametrize(
+    "value", ["xx", "", "pt", "C", "../../etc/passwd", "nl-<script>", "e" * 300]
+)
 def test_an_unknown_locale_is_refused_with_the_ones_we_speak(value: str) -> None:
     with pytest.raises(UnknownLocaleError, match="choose one of en, nl, sv, de, fr") as raised:
         parse_locale(value)
