@@ -345,7 +345,7 @@
     try {
       const data = await PG.api("GET", "/dashboard/api/charts?hours=" + encodeURIComponent($("chart-hours").value));
       PG.lineChart($("chart-rate"), data.events_per_minute);
-      PG.barChart($("chart-denials"), data.denials_by_reason.map((d) => ({ label: d.text, value: d.count, title: d.reason })));
+      PG.barChart($("chart-denials"), data.denials_by_reason.map((d) => ({ label: PG.t(d.text), value: d.count, title: d.reason })));
     } catch (err) {
       $("chart-rate").replaceChildren(PG.el("p", { class: "form-error", text: err.message }));
     }
