@@ -182,7 +182,6 @@ def create_app(
     _install_routes(app)
     _install_handlers(app)
     _install_body_limit(app)
-    app.add_middleware(PageLocale)  # the request's language, before any route renders
     app.add_middleware(SecurityHeaders)
     return app
 
@@ -221,6 +220,7 @@ def _install_routes(app: FastAPI) -> None:
     app.include_router(webhooks_router)  # alarm webhooks' dead letters (docs/siem.md)
     app.include_router(locale.router)  # the language a user reads the pages in (issue 22)
     mount_dashboard(app)  # the live dashboard taps this process's ingest
+    app.add_middleware(PageLocale)  # the request's language, set before any route renders
 
 
 def _head_publisher(settings: Settings, *, engine: Engine, bus: MessageBus) -> HeadPublisher:
