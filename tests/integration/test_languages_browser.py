@@ -126,6 +126,17 @@ def test_an_operator_switches_to_dutch_and_it_is_remembered(
     page.reload()
     page.wait_for_selector("html[lang='nl']", timeout=WAIT_MS)
     assert page.input_value("#pg-lang") == "nl"
+    # Reason texts come from the API in English, with a detail (data) or without.
+    reasons = page.evaluate(
+        """() => [PG.reason("A required competency is missing or expired: ISPS."),
+                  PG.reason("Person is on a watchlist: call the guard."),
+                  PG.reason("Something new: x.")]"""
+    )
+    assert reasons == [
+        "Een vereiste bevoegdheid ontbreekt of is verlopen: ISPS.",
+        "Persoon staat op een signaleringslijst: roep de bewaking.",
+        "Something new: x.",  # not in the catalog: the English stands
+    ]
 
     fresh = browser.new_context(locale="en-US").new_page()  # no cookie: a new login
     _log_in(fresh, base_url)

@@ -62,7 +62,7 @@
       PG.el("span", { class: "ev-time", title: ev.occurred_at, text: PG.fmtTime(ev.occurred_at) }),
       PG.el("span", { class: "ev-reason" },
         PG.el("b", { class: "ev-decision", text: DECISION_LABELS[ev.decision] || ev.decision }), " ",
-        PG.el("span", { class: "ev-reason-text", text: PG.t(ev.reason_text) }),
+        PG.el("span", { class: "ev-reason-text", text: PG.reason(ev.reason_text) }),
         ev.anti_passback_violation ? PG.el("span", { class: "ev-apb", title: PG.t("granted although the last passage was the same way"), text: " · " + PG.t("anti-passback violation") }) : null),
       PG.el("span", { class: "ev-person" },
         PG.el("span", { class: "ev-name", text: who }),

@@ -37,7 +37,7 @@ function row(item) {
     PG.el("td", { text: PG.fmtDateTime(item.occurred_at), title: item.occurred_at }),
     PG.el("td", { text: `${item.site_id} · ${item.gate_id}` }),
     PG.el("td", { text: PG.t(item.decision) }),
-    PG.el("td", { text: item.reason, title: PG.t(item.reason_text) }),
+    PG.el("td", { text: item.reason, title: PG.reason(item.reason_text) }),
     PG.el("td", { text: who }),
     PG.el("td", { text: item.company || "" }),
     PG.el("td", { text: item.credential_kind }),

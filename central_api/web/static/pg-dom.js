@@ -35,6 +35,25 @@
     return message.replace(/\{([a-z_]+)\}/g, (whole, name) => (vars && name in vars ? String(vars[name]) : whole));
   };
 
+  /**
+   * A decision's reason text (the API's English: the reason's message, or "message: detail.")
+   * in the page's language; the detail is data and stays as it came.
+   */
+  PG.reason = function (text) {
+    if (!text) return "";
+    PG.t(text);  // loads the catalog
+    if (PG._catalog[text]) return PG._catalog[text];
+    for (let at = text.indexOf(": "); at > 0; at = text.indexOf(": ", at + 1)) {
+      const head = text.slice(0, at);
+      const message = PG._catalog[head + "."] || PG._catalog[head];
+      if (message) {
+        const detail = text.slice(at + 2).replace(/\.$/, "");
+        return PG.t("{reason}: {detail}.", { reason: message.replace(/\.$/, ""), detail });
+      }
+    }
+    return text;
+  };
+
   /** The "Report incident" link of an alarm or event row: the incidents page, prefilled. */
   PG.incidentLink = function (param, id) {
     return PG.el("a", { class: "report-incident", href: `/dashboard/incidents?${param}=${encodeURIComponent(id)}`, text: PG.t("Report incident") });
