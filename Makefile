@@ -13,7 +13,7 @@ BIN := $(VENV)/bin
 DEB_PACKAGES := libzbar0 mosquitto postgresql chromium docker-compose wrk prometheus systemd haproxy rsyslog rsyslog-gnutls
 PORT ?= 8000
 
-.PHONY: help deps uv venv test lint typecheck pytest demo api format dlib-blas clean
+.PHONY: help deps uv venv test lint typecheck pytest demo api format dlib-blas clean i18n
 
 help:  ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -66,6 +66,22 @@ api: venv  ## Start the central API only.
 
 dlib-blas: deps venv  ## Build dlib against OpenBLAS for this CPU once (about 9 minutes) and swap it in.
 	./scripts/build-dlib-blas.sh
+
+# Languages (gate_protocol/i18n): the messages of the pages, reasons, pass cards and CLI.
+I18N_DIR := gate_protocol/i18n/locales
+I18N_LANGS := nl sv de fr
+
+i18n: venv  ## Extract the messages to the .pot and update every language's catalog.
+	$(BIN)/pybabel extract -F babel.cfg -k PG.t -k NavItem:2 --no-location --sort-output \
+	  --project=PortGate --copyright-holder="PortGate contributors" \
+	  -o $(I18N_DIR)/portgate.pot central_api gate_protocol portgate
+	for lang in $(I18N_LANGS); do \
+	  if [ -f $(I18N_DIR)/$$lang/LC_MESSAGES/portgate.po ]; then \
+	    $(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -D portgate -l $$lang -i $(I18N_DIR)/portgate.pot -d $(I18N_DIR); \
+	  else \
+	    $(BIN)/pybabel init -D portgate -l $$lang -i $(I18N_DIR)/portgate.pot -d $(I18N_DIR); \
+	  fi; \
+	done
 
 clean:  ## Remove the virtual environment and caches.
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

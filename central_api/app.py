@@ -51,6 +51,7 @@ from central_api.routes import (
     events,
     gates,
     health,
+    locale,
     people,
     rules,
     sites,
@@ -71,6 +72,7 @@ from central_api.security.login_throttle import LoginThrottle
 from central_api.security.strict_json import StrictJsonBody
 from central_api.security.throttle_storage import SqlThrottleStorage
 from central_api.web.api_docs import install_api_docs
+from central_api.web.locale import PageLocale
 
 __all__ = ["MAX_BODY_BYTES", "BodyLimit", "create_app"]
 
@@ -216,7 +218,9 @@ def _install_routes(app: FastAPI) -> None:
     for staff_router in staff_report_routers:  # staff reports (docs/staff-reports.md)
         app.include_router(staff_router)
     app.include_router(webhooks_router)  # alarm webhooks' dead letters (docs/siem.md)
+    app.include_router(locale.router)  # the language a user reads the pages in (issue 22)
     mount_dashboard(app)  # the live dashboard taps this process's ingest
+    app.add_middleware(PageLocale)  # the request's language, set before any route renders
 
 
 def _head_publisher(settings: Settings, *, engine: Engine, bus: MessageBus) -> HeadPublisher:

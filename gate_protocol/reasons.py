@@ -2,6 +2,8 @@
 
 from enum import StrEnum
 
+from gate_protocol.i18n import DEFAULT_LOCALE, N_, translator
+
 __all__ = ["ReasonCode", "describe_reason"]
 
 
@@ -35,40 +37,50 @@ class ReasonCode(StrEnum):
 
 
 _MESSAGES: dict[ReasonCode, str] = {
-    ReasonCode.GRANTED: "Access granted.",
-    ReasonCode.UNKNOWN_CREDENTIAL: "Badge or pass is not known to PortGate.",
-    ReasonCode.REVOKED: "Badge, pass or person has been revoked.",
-    ReasonCode.PERSON_SUSPENDED: "Person is suspended.",
-    ReasonCode.CREDENTIAL_EXPIRED: "Badge, pass or person validity has expired.",
-    ReasonCode.CREDENTIAL_NOT_YET_VALID: "Badge, pass or person is not valid yet.",
-    ReasonCode.PASS_INVALID: "QR pass is forged, damaged or signed by an unknown key.",
-    ReasonCode.OUTSIDE_SCHEDULE: "Outside the person's access schedule.",
-    ReasonCode.ZONE_NOT_ALLOWED: "Person has no access to this gate's zone.",
-    ReasonCode.COMPETENCY_EXPIRED: "A required competency is missing or expired",
-    ReasonCode.ANTI_PASSBACK: "Anti-passback: the last passage was in the same direction.",
-    ReasonCode.FACE_MISMATCH: "Face does not match the enrolled person.",
-    ReasonCode.FACE_NOT_SEEN: "No usable face was seen at the gate.",
-    ReasonCode.LIVENESS_FAILED: "Liveness check failed (photo, screen or mask suspected).",
-    ReasonCode.WATCHLIST: "Person is on a watchlist: call the guard.",
-    ReasonCode.PASS_ALREADY_USED: "One-time pass has already been used.",
-    ReasonCode.OUTSIDE_APPOINTMENT_WINDOW: "Outside the truck appointment's time window or gates.",
-    ReasonCode.THREAT_LEVEL: "Not allowed at the site's current threat level.",
-    ReasonCode.REPLICA_TOO_OLD: "Gate is offline and its local data is too old to decide.",
-    ReasonCode.GATE_OFFLINE_POLICY: "Gate is offline and its policy denies when offline.",
-    ReasonCode.FACE_IDENTIFICATION_OFF: (
+    ReasonCode.GRANTED: N_("Access granted."),
+    ReasonCode.UNKNOWN_CREDENTIAL: N_("Badge or pass is not known to PortGate."),
+    ReasonCode.REVOKED: N_("Badge, pass or person has been revoked."),
+    ReasonCode.PERSON_SUSPENDED: N_("Person is suspended."),
+    ReasonCode.CREDENTIAL_EXPIRED: N_("Badge, pass or person validity has expired."),
+    ReasonCode.CREDENTIAL_NOT_YET_VALID: N_("Badge, pass or person is not valid yet."),
+    ReasonCode.PASS_INVALID: N_("QR pass is forged, damaged or signed by an unknown key."),
+    ReasonCode.OUTSIDE_SCHEDULE: N_("Outside the person's access schedule."),
+    ReasonCode.ZONE_NOT_ALLOWED: N_("Person has no access to this gate's zone."),
+    ReasonCode.COMPETENCY_EXPIRED: N_("A required competency is missing or expired"),
+    ReasonCode.ANTI_PASSBACK: N_("Anti-passback: the last passage was in the same direction."),
+    ReasonCode.FACE_MISMATCH: N_("Face does not match the enrolled person."),
+    ReasonCode.FACE_NOT_SEEN: N_("No usable face was seen at the gate."),
+    ReasonCode.LIVENESS_FAILED: N_("Liveness check failed (photo, screen or mask suspected)."),
+    ReasonCode.WATCHLIST: N_("Person is on a watchlist: call the guard."),
+    ReasonCode.PASS_ALREADY_USED: N_("One-time pass has already been used."),
+    ReasonCode.OUTSIDE_APPOINTMENT_WINDOW: N_(
+        "Outside the truck appointment's time window or gates."
+    ),
+    ReasonCode.THREAT_LEVEL: N_("Not allowed at the site's current threat level."),
+    ReasonCode.REPLICA_TOO_OLD: N_("Gate is offline and its local data is too old to decide."),
+    ReasonCode.GATE_OFFLINE_POLICY: N_("Gate is offline and its policy denies when offline."),
+    ReasonCode.FACE_IDENTIFICATION_OFF: N_(
         "Face-only entry is not enabled at this gate: present a badge or pass."
     ),
-    ReasonCode.ESCORT_REQUIRED: (
+    ReasonCode.ESCORT_REQUIRED: N_(
         "Visitor must be escorted: the host presents their badge at this lane first."
     ),
-    ReasonCode.COMPANY_SUSPENDED: "The person's company is suspended.",
-    ReasonCode.PORT_BAN: "Person is banned from the port by the port authority: call the guard.",
+    ReasonCode.COMPANY_SUSPENDED: N_("The person's company is suspended."),
+    ReasonCode.PORT_BAN: N_(
+        "Person is banned from the port by the port authority: call the guard."
+    ),
 }
 
 
-def describe_reason(code: ReasonCode, detail: str | None = None) -> str:
-    """Return the operator-facing sentence for `code`, with `detail` (e.g. which competency)."""
-    text = _MESSAGES[code]
-    if detail:
-        return f"{text.rstrip('.')}: {detail}."
+def describe_reason(
+    code: ReasonCode, detail: str | None = None, *, locale: str = DEFAULT_LOCALE
+) -> str:
+    """Return the operator-facing sentence for `code` in `locale`, with `detail` appended.
+
+    `detail` (e.g. which competency) is data, never translated.
+    """
+    _ = translator(locale)
+    text = _(_MESSAGES[code])
+    if detail:  # French sets its colon apart: the joint is a message too
+        return _("{reason}: {detail}.", reason=text.rstrip("."), detail=detail)
     return text if text.endswith(".") else text + "."

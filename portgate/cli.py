@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from gate_protocol.i18n import UnknownLocaleError
 from portgate.commands import (
     agent,
     api,
@@ -38,6 +39,7 @@ from portgate.commands.report import cli as report_commands
 from portgate.commands.staff_reports import cli as staff_report_commands
 from portgate.environment import UnknownSettingError, check_environment
 from portgate.errors import one_line_error
+from portgate.language import _, choose_cli_locale
 from portgate.logsetup import LogFormat, configure_logging
 
 app = typer.Typer(
@@ -87,12 +89,21 @@ def _logging_options(
     log_level: Annotated[
         str, typer.Option(help="debug, info, warning, error or critical.")
     ] = "info",
+    lang: Annotated[
+        str | None,
+        typer.Option(help="Language of the messages: en, nl, sv, de, fr (PORTGATE_LANG, LANG)."),
+    ] = None,
 ) -> None:
     """PortGate: gate access and identity verification for seaport terminals."""
     try:
         configure_logging(log_format, log_level)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--log-level") from None
+    try:
+        choose_cli_locale(lang)
+    except UnknownLocaleError as exc:  # one plain line: the user asked for it by name
+        typer.echo(f"portgate: --lang or PORTGATE_LANG: {exc}", err=True)
+        raise typer.Exit(code=2) from None
 
 
 def main() -> None:
@@ -115,5 +126,6 @@ def main() -> None:
     except Exception as exc:  # noqa: BLE001 - the last resort: one line, not a traceback
         if debug:
             raise
-        typer.echo(f"portgate: {one_line_error(exc)} (--debug shows the traceback)", err=True)
+        message = _("{error} (--debug shows the traceback)", error=one_line_error(exc))
+        typer.echo(f"portgate: {message}", err=True)
         raise SystemExit(1) from None

@@ -31,6 +31,8 @@ DEV_ONLY = ("testkit", "bench", "tests")
 DEV_ALLOWED: dict[str, set[str]] = {"testkit": {"testkit"}, "bench": {"testkit", "bench"}}
 # gate_protocol is the wire contract: it may lean on these third-party libraries only.
 PROTOCOL_THIRD_PARTY = {"pydantic", "pydantic_core", "cryptography"}
+# ...and Babel for the languages every service shares (gate_protocol/i18n).
+PROTOCOL_THIRD_PARTY |= {"babel"}
 # ...and the one module that builds every service's broker client may use paho-mqtt.
 PROTOCOL_MODULE_THIRD_PARTY = {"mqtt_connection.py": {"paho"}}
 

@@ -23,6 +23,7 @@ __all__ = [
     "get_user",
     "list_users",
     "set_user_active",
+    "set_user_locale",
     "set_user_password",
     "set_user_site",
 ]
@@ -167,3 +168,26 @@ def end_sessions(*, session: Session, username: str, actor: str) -> None:
         return
     user.session_epoch += 1
     commit_audited(session, actor=actor, action="logout", target=f"user:{username}", rows=[user])
+
+
+def set_user_locale(*, session: Session, username: str, locale: str | None, actor: str) -> User:
+    """Store the language `username` chose for the pages; None: the browser's (audited).
+
+    `locale` must already be a supported one (`gate_protocol.i18n.parse_locale`).
+    """
+    with unscoped(session):
+        user = get_user(session=session, username=username)
+    if user is None:
+        raise NotFoundError(f"user {username!r} not found")
+    before = user.locale
+    user.locale = locale
+    commit_audited(
+        session,
+        actor=actor,
+        action="user.locale",
+        target=f"user:{username}",
+        before={"locale": before},
+        after={"locale": locale},
+        rows=[user],
+    )
+    return user

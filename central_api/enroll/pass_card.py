@@ -6,6 +6,7 @@ hands in for this print: PortGate keeps no raw photos unless the site turns that
 """
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -15,9 +16,10 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 import segno
+from gate_protocol.i18n import format_datetime, translator
 from PIL import Image, ImageDraw, ImageFont
 
-__all__ = ["CARD_DPI", "CardText", "render_card", "render_card_file"]
+__all__ = ["CARD_DPI", "CardText", "card_lines", "render_card", "render_card_file"]
 
 CARD_DPI = 300
 CARD_SIZE = (1011, 638)
@@ -45,6 +47,8 @@ class CardText:
     valid_until: datetime
     gates: tuple[str, ...]
     plate: str | None
+    locale: str = "en"  # the desk user's language
+    zone: str = "UTC"  # the site's time zone: the holder reads the gate's clock
 
 
 @cache
@@ -67,12 +71,14 @@ def _qr_image(token: str) -> Image.Image:
     return image.resize((modules * scale, modules * scale), Image.Resampling.NEAREST)
 
 
-def _photo_image(photo: npt.NDArray[np.uint8] | None, size: tuple[int, int]) -> Image.Image:
+def _photo_image(
+    photo: npt.NDArray[np.uint8] | None, size: tuple[int, int], no_photo: str = "no photo"
+) -> Image.Image:
     if photo is None:
         blank = Image.new("RGB", size, (225, 228, 232))
         draw = ImageDraw.Draw(blank)
         draw.text(
-            (size[0] // 2, size[1] // 2), "no photo", fill=(90, 90, 90), font=_font(28), anchor="mm"
+            (size[0] // 2, size[1] // 2), no_photo, fill=(90, 90, 90), font=_font(28), anchor="mm"
         )
         return blank
     image = Image.fromarray(photo, mode="RGB")
@@ -101,41 +107,51 @@ def render_card(*, token: str, text: CardText, photo: npt.NDArray[np.uint8] | No
         text: Name, company, validity, gates, plate.
         photo: RGB pixels of the holder's face photo, or None.
     """
+    _ = translator(text.locale)
     card = Image.new("RGB", CARD_SIZE, "white")
     draw = ImageDraw.Draw(card)
     draw.rectangle((0, 0, CARD_SIZE[0], 70), fill=(12, 52, 97))
     draw.text(
         (_MARGIN, 35),
-        "PortGate · truck visit pass",
+        _("PortGate · truck visit pass"),
         fill="white",
         font=_font(34, bold=True),
         anchor="lm",
     )
     photo_size = (220, 280)
-    card.paste(_photo_image(photo, photo_size), (_MARGIN, 100))
+    card.paste(_photo_image(photo, photo_size, _("no photo")), (_MARGIN, 100))
     qr = _qr_image(token)
     card.paste(qr, (CARD_SIZE[0] - qr.width - 10, CARD_SIZE[1] - qr.height - 10))
     x, y = _MARGIN + photo_size[0] + 24, 100
     draw.text((x, y), _fit(text.name, 22), fill="black", font=_font(34, bold=True))
-    lines = [
-        _fit(text.company or "—", 26),
-        f"Person {text.person_id}",
-        f"Pass {text.pass_id}",
-        f"From  {text.valid_from:%Y-%m-%d %H:%M}",
-        f"Until {text.valid_until:%Y-%m-%d %H:%M}",
-        _fit("Gates " + ", ".join(text.gates), 26),
-    ]
-    if text.plate:
-        lines.append(f"Plate {text.plate}")
-    for number, line in enumerate(lines):
+    for number, line in enumerate(card_lines(text, _)):
         draw.text((x, y + 52 + number * 34), line, fill=(30, 30, 30), font=_font(24))
     draw.text(
         (_MARGIN, CARD_SIZE[1] - 40),
-        "Times in UTC. Show the QR code and your face at the gate.",
+        _("Times in {zone}. Show the QR code and your face at the gate.", zone=text.zone),
         fill=(60, 60, 60),
         font=_font(18),
     )
     return card
+
+
+def card_lines(text: CardText, _: Callable[..., str]) -> list[str]:
+    """The lines beside the photo, in `text.locale`, times in `text.zone`."""
+
+    def when(value: datetime) -> str:
+        return format_datetime(value, zone=text.zone, locale=text.locale, width="short")
+
+    lines = [
+        _fit(text.company or "—", 26),
+        _("Person {id}", id=text.person_id),
+        _("Pass {id}", id=text.pass_id),
+        _("From {time}", time=when(text.valid_from)),
+        _("Until {time}", time=when(text.valid_until)),
+        _fit(_("Gates {gates}", gates=", ".join(text.gates)), 26),
+    ]
+    if text.plate:
+        lines.append(_("Plate {plate}", plate=text.plate))
+    return lines
 
 
 def render_card_file(

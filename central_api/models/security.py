@@ -55,6 +55,8 @@ class User(SQLModel, table=True):
     created_at: datetime = time_field(default_factory=utc_now)
     # Part of every token; bumped by logout and password change to end its sessions.
     session_epoch: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # The language the user chose for the pages (gate_protocol/i18n); None: the browser's.
+    locale: str | None = Field(default=None, max_length=8)
 
 
 class UserPublic(SQLModel):

@@ -1,6 +1,5 @@
 """Log in: OAuth2 password flow for API clients, a form and a session cookie for pages."""
 
-import html
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
@@ -14,31 +13,18 @@ from central_api.deps import SessionDep, SettingsDep
 from central_api.models import User, UserPublic
 from central_api.security.auth import COOKIE_NAME, AnyUser, create_token
 from central_api.security.login import LoginRefused, check_password, refused_answer
+from central_api.web.layout import gettext, render_template
+from central_api.web.locale import lang_cookie_header
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["auth"])
 
-_LOGIN_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
-<title>PortGate login</title></head><body><main>
-<h1>PortGate</h1>{error}
-<form method="post" action="/login">
-<label>User <input name="username" autocomplete="username" required maxlength="64"></label>
-<label>Password <input name="password" type="password" autocomplete="current-password"
- required maxlength="256"></label>
-<input type="hidden" name="next" value="{next}">
-<button type="submit">Log in</button></form></main></body></html>"""
 
-
-_HOME_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
-<title>PortGate</title></head><body><main>
-<h1>PortGate</h1>
-<ul>
-<li><a href="/dashboard">Operator dashboard</a> (operators, admins)</li>
-<li><a href="/desk">Security desk</a> (enrollment, badges and passes)</li>
-<li><a href="/dashboard/bans">Port bans</a> (port authority)</li>
-<li><a href="/login">Log in</a></li>
-</ul></main></body></html>"""
+def _login_page(*, error: str = "", next: str = "/", status_code: int = 200) -> HTMLResponse:  # noqa: A002
+    """The login form in the request's language (web/templates/login.html; no script)."""
+    body = render_template("login.html", error=error, next=next)
+    return HTMLResponse(body, status_code=status_code)
 
 
 class Token(BaseModel):
@@ -107,13 +93,13 @@ def login_for_token(
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 def home_page() -> HTMLResponse:
     """Where a login without a destination lands: links to the web pages (public, no data)."""
-    return HTMLResponse(_HOME_PAGE)
+    return HTMLResponse(render_template("home.html"))
 
 
 @router.get("/login", response_class=HTMLResponse)
 def login_page(next: str = "/") -> HTMLResponse:  # noqa: A002 (the usual query name)
     """The login form (public)."""
-    return HTMLResponse(_LOGIN_PAGE.format(error="", next=_safe_next(next)))
+    return _login_page(next=_safe_next(next))
 
 
 def _safe_next(value: str) -> str:
@@ -138,14 +124,14 @@ def login_submit(
             session=session, request=request, username=username, password=password, via="form"
         )
     except LoginRefused as refused:
-        return HTMLResponse(
-            _LOGIN_PAGE.format(error=f"<p role=alert>{html.escape(str(refused))}.</p>", next="/"),
-            status_code=status.HTTP_429_TOO_MANY_REQUESTS,
-            headers={"Retry-After": str(refused.retry_after_s)},
+        refused_page = _login_page(
+            error=f"{refused}.", status_code=status.HTTP_429_TOO_MANY_REQUESTS
         )
+        refused_page.headers["Retry-After"] = str(refused.retry_after_s)
+        return refused_page
     if user is None:
-        return HTMLResponse(
-            _LOGIN_PAGE.format(error="<p role=alert>Wrong user name or password.</p>", next="/"),
+        return _login_page(
+            error=gettext("Wrong user name or password."),
             status_code=status.HTTP_401_UNAUTHORIZED,
         )
     minutes = settings.session_minutes
@@ -160,6 +146,8 @@ def login_submit(
         secure=settings.cookie_secure,
         path="/",
     )
+    if user.locale:  # the language they chose follows them to this browser
+        response.headers.append("set-cookie", lang_cookie_header(user.locale))
     return response
 
 

@@ -1,25 +1,31 @@
 """The shared page layout of PortGate's web pages (dashboard, security desk).
 
-Templates are plain HTML files in ``web/templates`` with ``{{name}}`` slots. Every value is
-HTML-escaped unless it is wrapped in `SafeHtml` (template fragments written by us, never
-data). Pages load JavaScript only as static files, so the Content-Security-Policy forbids
-inline scripts entirely. Use `render_page` for a new page::
+Templates are Jinja2 files in ``web/templates`` with autoescape on: every value is
+HTML-escaped unless it is `SafeHtml` (markupsafe's `Markup`: fragments written by us, never
+data). Texts are written ``{{ _("...") }}`` and translated into the page's locale
+(`central_api.web.locale`); the page's scripts get their catalog as the JSON data block
+``#pg-i18n`` that `PG.t` reads. Pages load JavaScript only as static files, so the
+Content-Security-Policy forbids inline scripts entirely. Use `render_page` for a new page::
 
-    render_page(request=..., title="Desk", page_id="desk", user=user, csrf_token=token,
+    render_page(title="Desk", page_id="desk", user=user, csrf_token=token,
                 content=render_template("desk.html"), scripts=["desk.js"],
                 nav=[NavItem("/desk", "Desk")])
 """
 
-import html
-import re
+import json
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import jinja2
 from fastapi.responses import HTMLResponse
+from gate_protocol.i18n import LOCALE_NAMES, SUPPORTED_LOCALES, catalog_messages, translator
+from gate_protocol.i18n.catalogs import translations
+from markupsafe import Markup
 
 from central_api.security.auth import UserPrincipal
 from central_api.security.headers import SECURITY_HEADERS
+from central_api.web.locale import page_locale
 
 __all__ = [
     "SECURITY_HEADERS",
@@ -27,6 +33,7 @@ __all__ = [
     "TEMPLATE_DIR",
     "NavItem",
     "SafeHtml",
+    "gettext",
     "render_page",
     "render_template",
 ]
@@ -34,10 +41,9 @@ __all__ = [
 WEB_DIR = Path(__file__).resolve().parent
 TEMPLATE_DIR = WEB_DIR / "templates"
 STATIC_DIR = WEB_DIR / "static"
-_SLOT = re.compile(r"\{\{([a-z_]+)\}\}")
 
 
-class SafeHtml(str):
+class SafeHtml(Markup):
     """HTML written by us (a template fragment), inserted without escaping."""
 
     __slots__ = ()
@@ -48,32 +54,57 @@ _NO_HTML = SafeHtml("")
 
 @dataclass(frozen=True, slots=True)
 class NavItem:
-    """A link in the page header."""
+    """A link in the page header (the label is English; it is translated when shown)."""
 
     href: str
     label: str
 
 
+def gettext(message: str, /, **values: object) -> str:
+    """`message` in the page's locale, {name} placeholders filled from `values`."""
+    return translator(page_locale())(message, **values)
+
+
+def _ngettext(singular: str, plural: str, n: int, /, **values: object) -> str:
+    text = translations(page_locale()).ngettext(singular, plural, n)
+    return text.format(n=n, **values)
+
+
 @cache
-def _template(name: str) -> str:
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,  # a typo in a slot must not render an empty part
+        extensions=["jinja2.ext.i18n"],
+    )
+    # Not newstyle: the messages use {name} like the scripts' PG.t, filled by `gettext`.
+    env.globals.update(_=gettext, gettext=gettext, ngettext=_ngettext, i18n_block=i18n_block)
+    env.globals["locales"] = [(code, LOCALE_NAMES[code]) for code in SUPPORTED_LOCALES]
+    return env
+
+
+def render_template(name: str, **values: object) -> SafeHtml:
+    """Render template `name`: plain strings are escaped, `SafeHtml` is not.
+
+    Raises:
+        ValueError: `name` is not one of our templates.
+        jinja2.UndefinedError: A slot has no value.
+    """
     path = (TEMPLATE_DIR / name).resolve()
     if path.parent != TEMPLATE_DIR or path.suffix != ".html":
         raise ValueError(f"not a template: {name!r}")
-    return path.read_text(encoding="utf-8")
+    values.setdefault("locale", page_locale())  # <html lang> and the language menu
+    return SafeHtml(_environment().get_template(name).render(**values))
 
 
-def render_template(name: str, **values: str) -> SafeHtml:
-    """Fill `name`'s ``{{slots}}``: plain strings are escaped, `SafeHtml` is not.
-
-    Raises:
-        KeyError: A slot has no value (a typo must not render an empty page part).
-    """
-
-    def fill(match: re.Match[str]) -> str:
-        value = values[match.group(1)]
-        return value if isinstance(value, SafeHtml) else html.escape(value, quote=True)
-
-    return SafeHtml(_SLOT.sub(fill, _template(name)))
+def i18n_block() -> SafeHtml:
+    """The page's catalog for its scripts: a JSON data block (the CSP runs no inline script)."""
+    data = json.dumps(catalog_messages(page_locale()), ensure_ascii=True, sort_keys=True)
+    # Inside a <script> element "</script" or "<!--" would end or bend it: no "<" at all.
+    return SafeHtml(
+        '<script type="application/json" id="pg-i18n">' + data.replace("<", "\\u003c") + "</script>"
+    )
 
 
 def render_page(
@@ -86,17 +117,12 @@ def render_page(
     scripts: tuple[str, ...] | list[str] = (),
     nav: tuple[NavItem, ...] | list[NavItem] = (),
     header_extra: SafeHtml = _NO_HTML,
+    zone: str | None = None,
 ) -> HTMLResponse:
-    """A whole page in the shared layout, with the security headers set."""
-    nav_html = "".join(
-        f'<a href="{html.escape(item.href)}" data-nav="{html.escape(item.href)}">'
-        f"{html.escape(item.label)}</a>"
-        for item in nav
-    )
-    script_html = "".join(
-        f'<script src="/static/{html.escape(name)}" defer></script>'
-        for name in ("pg-dom.js", *scripts)
-    )
+    """A whole page in the shared layout, in the request's language, security headers set.
+
+    `zone`: the IANA time zone of the user's site, in which the scripts show times.
+    """
     body = render_template(
         "layout.html",
         title=title,
@@ -104,9 +130,11 @@ def render_page(
         csrf_token=csrf_token,
         username=user.username,
         role=str(user.role),
-        nav=SafeHtml(nav_html),
+        nav=nav,
         header_extra=header_extra,
         content=content,
-        scripts=SafeHtml(script_html),
+        scripts=("pg-dom.js", *scripts),
+        i18n=i18n_block(),
+        zone=zone or "",
     )
     return HTMLResponse(body, headers=SECURITY_HEADERS)

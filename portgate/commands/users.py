@@ -13,6 +13,7 @@ from central_api.crud.users import create_user, set_user_password, set_user_site
 from central_api.db import make_engine
 from central_api.errors import ServiceError
 from central_api.models import Role
+from portgate.language import _
 
 app = typer.Typer(help="Dashboard and desk users.", no_args_is_help=True)
 
@@ -44,7 +45,11 @@ def add_command(
         parsed_role = Role(role)
     except ValueError:
         typer.echo(
-            f"unknown role {role!r}: use admin, security_desk, operator or authority", err=True
+            _(
+                "unknown role {role}: use admin, security_desk, operator or authority",
+                role=repr(role),
+            ),
+            err=True,
         )
         raise typer.Exit(code=2) from None
     password = os.environ.get("PORTGATE_PASSWORD")
@@ -63,10 +68,12 @@ def add_command(
                 actor=cli_actor(),
             )
     except ServiceError as exc:
-        typer.echo(f"users add: {exc.message}", err=True)
+        typer.echo(_("users add: {error}", error=exc.message), err=True)
         raise typer.Exit(code=1) from None
-    where = f"site {site}" if site else "every site"
-    typer.echo(f"user {name} added with role {parsed_role} ({where})")
+    where = _("site {site}", site=site) if site else _("every site")
+    typer.echo(
+        _("user {name} added with role {role} ({where})", name=name, role=parsed_role, where=where)
+    )
 
 
 @app.command("site")
@@ -83,9 +90,10 @@ def site_command(
         with Session(engine) as session:
             set_user_site(session=session, username=name, site_id=site, actor=cli_actor())
     except ServiceError as exc:
-        typer.echo(f"users site: {exc.message}", err=True)
+        typer.echo(_("users site: {error}", error=exc.message), err=True)
         raise typer.Exit(code=1) from None
-    typer.echo(f"user {name} now sees {f'site {site}' if site else 'every site'}")
+    where = _("site {site}", site=site) if site else _("every site")
+    typer.echo(_("user {name} now sees {where}", name=name, where=where))
 
 
 @app.command("passwd")
@@ -100,6 +108,6 @@ def passwd_command(name: Annotated[str, typer.Argument(help="Login name.")]) -> 
         with Session(engine) as session:
             set_user_password(session=session, username=name, password=password, actor=cli_actor())
     except ServiceError as exc:
-        typer.echo(f"users passwd: {exc.message}", err=True)
+        typer.echo(_("users passwd: {error}", error=exc.message), err=True)
         raise typer.Exit(code=1) from None
-    typer.echo(f"password of {name} changed; its sessions and tokens have ended")
+    typer.echo(_("password of {name} changed; its sessions and tokens have ended", name=name))

@@ -20,7 +20,7 @@ from central_api.models import Role
 from central_api.routes.dashboard.page import DASHBOARD_NAV
 from central_api.security.auth import COOKIE_NAME, UserPrincipal, require_role
 from central_api.security.pages import csrf_token_for, require_page_role
-from central_api.web.layout import SafeHtml, render_page, render_template
+from central_api.web.layout import SafeHtml, gettext, render_page, render_template
 
 __all__ = ["router", "site_reports"]
 
@@ -56,12 +56,21 @@ def baseline_reports(
     return site_reports(session, settings, level)
 
 
+def _no_sites() -> str:
+    text = gettext("no sites")
+    return f'<tr><td colspan="6">{html.escape(text)}</td></tr>'
+
+
+def _fix(fix: str) -> str:
+    return gettext("fix: {fix}", fix=fix)
+
+
 def _row(report: Report) -> str:
     failing = [f for f in report.findings if not f.passed]
     items = "".join(
         f"<li><b>{html.escape(f.requirement)}</b> ({html.escape(str(f.severity))}, "
         f"{html.escape(f.status)}): {html.escape(f.detail)}"
-        f"<br><small>fix: {html.escape(f.fix)}</small></li>"
+        f"<br><small>{html.escape(_fix(f.fix))}</small></li>"
         for f in failing
     )
     state = "pass" if report.ok else "fail"
@@ -87,7 +96,7 @@ def baseline_page(
     token = csrf_token_for(secret=settings.jwt_secret(), session_cookie=cookie) if cookie else ""
     content = render_template(
         "baseline.html",
-        rows=SafeHtml(rows or '<tr><td colspan="6">no sites</td></tr>'),
+        rows=SafeHtml(rows or _no_sites()),
     )
     return render_page(
         title="Security baseline",

@@ -17,7 +17,7 @@ from central_api.models import Company, CompanyFigures, Role
 from central_api.routes.dashboard.page import DASHBOARD_NAV
 from central_api.security.auth import COOKIE_NAME, UserPrincipal
 from central_api.security.pages import csrf_token_for, require_page_role
-from central_api.web.layout import SafeHtml, render_page, render_template
+from central_api.web.layout import SafeHtml, gettext, render_page, render_template
 
 __all__ = ["router"]
 
@@ -44,6 +44,10 @@ def _row(company: Company, people: int, figures: CompanyFigures) -> str:
     return f'<tr data-status="{html.escape(str(company.status))}">{tds}</tr>'
 
 
+def _empty_row(text: str) -> str:
+    return f'<tr><td colspan="9">{html.escape(text)}</td></tr>'
+
+
 @router.get("/dashboard/companies", response_class=HTMLResponse)
 def companies_page(
     request: Request, session: SessionDep, settings: SettingsDep, user: PageReader
@@ -60,8 +64,8 @@ def companies_page(
     content = render_template(
         "companies.html",
         days=str(DEFAULT_PERIOD.days),
-        scope=f"site {user.site_id}" if user.site_id else "every site",
-        rows=SafeHtml("".join(rows) or '<tr><td colspan="9">no companies</td></tr>'),
+        scope=gettext("site {site}", site=user.site_id) if user.site_id else gettext("every site"),
+        rows=SafeHtml("".join(rows) or _empty_row(gettext("no companies"))),
     )
     return render_page(
         title="Companies",

@@ -5,11 +5,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
-from central_api.deps import SettingsDep
+from central_api.deps import SessionDep, SettingsDep
 from central_api.models import Role
 from central_api.security.auth import COOKIE_NAME, UserPrincipal
 from central_api.security.pages import csrf_token_for, require_page_role
-from central_api.web.layout import NavItem, SafeHtml, render_page, render_template
+from central_api.web.layout import NavItem, render_page, render_template
+from central_api.web.zone import site_zone
 
 __all__ = ["DASHBOARD_NAV", "router"]
 
@@ -26,16 +27,11 @@ PageOperator = Annotated[
     UserPrincipal, Depends(require_page_role(Role.OPERATOR, login_next="/dashboard"))
 ]
 
-_HEADER = SafeHtml(
-    '<span class="pg-threat" id="threat-badge" data-level="1" title="Threat level">'
-    "threat 1</span>"
-    '<button type="button" class="pg-alarm-badge" id="alarm-badge" data-count="0" '
-    'title="Unacknowledged alarms">alarms <b id="alarm-count">0</b></button>'
-)
-
 
 @router.get("/dashboard", response_class=HTMLResponse)
-def dashboard_page(request: Request, settings: SettingsDep, user: PageOperator) -> HTMLResponse:
+def dashboard_page(
+    request: Request, settings: SettingsDep, user: PageOperator, session: SessionDep
+) -> HTMLResponse:
     """The live operator dashboard."""
     cookie = request.cookies.get(COOKIE_NAME, "")
     token = csrf_token_for(secret=settings.jwt_secret(), session_cookie=cookie) if cookie else ""
@@ -47,5 +43,6 @@ def dashboard_page(request: Request, settings: SettingsDep, user: PageOperator) 
         content=render_template("dashboard.html"),
         scripts=["pg-charts.js", "dashboard.js"],
         nav=DASHBOARD_NAV,
-        header_extra=_HEADER,
+        header_extra=render_template("dashboard_header.html"),
+        zone=site_zone(session, user.site_id),
     )

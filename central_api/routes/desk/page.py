@@ -12,11 +12,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
-from central_api.deps import SettingsDep
+from central_api.deps import SessionDep, SettingsDep
 from central_api.models import Role
 from central_api.security.auth import COOKIE_NAME, UserPrincipal
 from central_api.security.pages import csrf_token_for, require_page_role
 from central_api.web.layout import NavItem, render_page, render_template
+from central_api.web.zone import site_zone
 
 __all__ = ["DESK_NAV", "router"]
 
@@ -35,7 +36,9 @@ def _nav(user: UserPrincipal) -> tuple[NavItem, ...]:
 
 
 @router.get("/desk", response_class=HTMLResponse)
-def desk_page(request: Request, settings: SettingsDep, user: PageDesk) -> HTMLResponse:
+def desk_page(
+    request: Request, settings: SettingsDep, user: PageDesk, session: SessionDep
+) -> HTMLResponse:
     """The enrollment page."""
     cookie = request.cookies.get(COOKIE_NAME, "")
     token = csrf_token_for(secret=settings.jwt_secret(), session_cookie=cookie) if cookie else ""
@@ -47,4 +50,5 @@ def desk_page(request: Request, settings: SettingsDep, user: PageDesk) -> HTMLRe
         content=render_template("desk.html"),
         scripts=["desk.js", "desk_visitors.js"],
         nav=_nav(user),
+        zone=site_zone(session, user.site_id),  # the visitor windows in the site's time
     )

@@ -21,6 +21,8 @@ from central_api.models import Appointment, Company
 from central_api.routes.desk.photos import read_upload
 from central_api.routes.params import IdPath
 from central_api.security.auth import DeskUser
+from central_api.web.locale import page_locale
+from central_api.web.zone import site_zone
 
 __all__ = ["router"]
 
@@ -115,6 +117,8 @@ def print_card(
         valid_until=row.expires_at,
         gates=tuple(g.upper() for g in appointment.gates),
         plate=appointment.plate,
+        locale=page_locale(),
+        zone=site_zone(session, person.site_id) or "UTC",
     )
     body = render_card_file(token=row.token, text=text, photo=pixels, fmt=format)
     return Response(

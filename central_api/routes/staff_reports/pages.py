@@ -1,7 +1,9 @@
 """The pages: the phone page a gate sign's QR code opens (public), and the triage page.
 
-The phone page is plain HTML with one static script (no CDN, no cookie set, no inline
-script: the shared Content-Security-Policy). It says what is stored and what is not.
+The phone page is plain HTML with static scripts (no CDN, no inline script: the shared
+Content-Security-Policy; its catalog is a JSON data block). It says what is stored and what
+is not. It sets no cookie unless the reader picks a language (``pg_lang``: a preference,
+central_api/web/locale.py); its times are shown in the site's time zone.
 """
 
 from typing import Annotated
@@ -18,6 +20,7 @@ from central_api.security.pages import csrf_token_for, require_page_role
 from central_api.staff_reports.photos import MAX_PHOTO_BYTES
 from central_api.staff_reports.reporting import resolve_sign
 from central_api.web.layout import SECURITY_HEADERS, NavItem, render_page, render_template
+from central_api.web.zone import site_zone
 
 __all__ = ["STAFF_REPORTS_NAV", "router"]
 
@@ -36,7 +39,9 @@ PageTriage = Annotated[
 ]
 
 
-def _phone_page(*, site: str, sign: str, place: str, status_code: int = 200) -> HTMLResponse:
+def _phone_page(
+    *, site: str, sign: str, place: str, zone: str | None, status_code: int = 200
+) -> HTMLResponse:
     body = render_template(
         "staff_report.html",
         site=site,
@@ -44,6 +49,7 @@ def _phone_page(*, site: str, sign: str, place: str, status_code: int = 200) -> 
         place=place,
         where_hint="lane, quay, building (optional)" if sign else "gate, quay, building",
         max_photo=str(MAX_PHOTO_BYTES),
+        zone=zone or "",
     )
     return HTMLResponse(body, status_code=status_code, headers=SECURITY_HEADERS)
 
@@ -60,7 +66,7 @@ def sign_page(site: Id, sign: Id, session: SessionDep) -> HTMLResponse:
         _, gate_name = resolve_sign(session=session, site_id=site, token=sign)
     except NotFoundError as exc:
         return _gone(exc.message)
-    return _phone_page(site=site, sign=sign, place=gate_name)
+    return _phone_page(site=site, sign=sign, place=gate_name, zone=site_zone(session, site))
 
 
 @router.get("/report/{site}", response_class=HTMLResponse)
@@ -68,7 +74,7 @@ def site_page(site: Id, session: SessionDep) -> HTMLResponse:
     """The report form for a site, where written freely (the desk's and dashboard's link)."""
     if session.get(Site, site) is None:
         return _gone(f"unknown site {site!r}")
-    return _phone_page(site=site, sign="", place="")
+    return _phone_page(site=site, sign="", place="", zone=site_zone(session, site))
 
 
 @router.get("/dashboard/staff-reports", response_class=HTMLResponse)

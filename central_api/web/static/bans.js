@@ -15,11 +15,11 @@ function isoOrNull(value) {
 }
 
 async function act(ban, verb) {
-  const body = verb === "lift" ? { reason: window.prompt("Why is the ban lifted?") || "" } : {};
+  const body = verb === "lift" ? { reason: window.prompt(PG.t("Why is the ban lifted?")) || "" } : {};
   if (verb === "lift" && !body.reason) return;
   try {
     await PG.api("POST", `/api/v1/bans/${encodeURIComponent(ban.id)}/${verb}`, body);
-    say(`Ban ${ban.id} ${verb === "lift" ? "lifted" : "confirmed"}.`);
+    say(verb === "lift" ? PG.t("Ban {id} lifted.", { id: ban.id }) : PG.t("Ban {id} confirmed.", { id: ban.id }));
   } catch (error) {
     say(error.message, true);
   }
@@ -29,20 +29,20 @@ async function act(ban, verb) {
 function banRow(ban) {
   const actions = [];
   if (ban.status === "pending") {
-    actions.push(PG.el("button", { type: "button", text: "Confirm", on: { click: () => act(ban, "confirm") } }));
+    actions.push(PG.el("button", { type: "button", text: PG.t("Confirm"), on: { click: () => act(ban, "confirm") } }));
   }
   if (ban.status !== "lifted") {
-    actions.push(PG.el("button", { type: "button", text: "Lift", on: { click: () => act(ban, "lift") } }));
+    actions.push(PG.el("button", { type: "button", text: PG.t("Lift"), on: { click: () => act(ban, "lift") } }));
   }
   return PG.el(
     "tr",
     { dataset: { ban: ban.id, status: ban.status } },
     PG.el("td", { text: ban.id }),
-    PG.el("td", { text: ban.status }),
+    PG.el("td", { text: PG.t(ban.status) }),
     PG.el("td", { text: ban.person_id }),
     PG.el("td", { text: ban.legal_reference }),
     PG.el("td", { text: PG.fmtDateTime(ban.valid_from) }),
-    PG.el("td", { text: ban.valid_until ? PG.fmtDateTime(ban.valid_until) : "open-ended" }),
+    PG.el("td", { text: ban.valid_until ? PG.fmtDateTime(ban.valid_until) : PG.t("open-ended") }),
     PG.el("td", { text: ban.issued_by }),
     PG.el("td", {}, actions),
   );
@@ -91,7 +91,7 @@ $("ban-form").addEventListener("submit", async (event) => {
   };
   try {
     const ban = await PG.api("POST", "/api/v1/bans", body);
-    say(`Ban ${ban.id} on ${ban.person_id}: ${ban.status === "pending" ? "waits for a second authority user" : "in force at every gate"}.`);
+    say(ban.status === "pending" ? PG.t("Ban {id} on {person}: waits for a second authority user.", { id: ban.id, person: ban.person_id }) : PG.t("Ban {id} on {person}: in force at every gate.", { id: ban.id, person: ban.person_id }));
     event.target.reset();
   } catch (error) {
     say(error.message, true);

@@ -6,14 +6,20 @@
   const $ = (id) => document.getElementById(id);
   const MAX_ROWS = 200;
   const ALARM_LABELS = {
-    forced: "Door forced", held: "Door held open", tamper: "Tamper", reader_offline: "Reader offline",
-    tailgating: "Tailgating", liveness: "Liveness failures", watchlist: "Watchlist hit",
-    outbox_full: "Agent outbox full", insider_pattern: "Insider pattern", fault: "Fault",
-    anti_passback: "Soft anti-passback",
-    company_flagged: "Flagged company: check the person",
+    forced: PG.t("Door forced"), held: PG.t("Door held open"), tamper: PG.t("Tamper"), reader_offline: PG.t("Reader offline"),
+    tailgating: PG.t("Tailgating"), liveness: PG.t("Liveness failures"), watchlist: PG.t("Watchlist hit"),
+    outbox_full: PG.t("Agent outbox full"), insider_pattern: PG.t("Insider pattern"), fault: PG.t("Fault"),
+    anti_passback: PG.t("Soft anti-passback"),
+    company_flagged: PG.t("Flagged company: check the person"),
   };
-  const CREDENTIAL_LABELS = { badge: "badge", qr_pass: "QR pass", face: "face only" };
-  const THREAT_LABELS = { 1: "1 · normal", 2: "2 · no visitors", 3: "3 · staff only" };
+  const DECISION_LABELS = { granted: PG.t("granted"), denied: PG.t("denied") };
+  const DIRECTION_LABELS = { entry: PG.t("entry"), exit: PG.t("exit") };
+  const STATE_LABELS = {
+    closed: PG.t("closed"), unlocked: PG.t("unlocked"), open: PG.t("open"), forced: PG.t("forced"), held: PG.t("held"),
+    online: PG.t("online"), offline: PG.t("offline"),
+  };
+  const CREDENTIAL_LABELS = { badge: PG.t("badge"), qr_pass: PG.t("QR pass"), face: PG.t("face only") };
+  const THREAT_LABELS = { 1: PG.t("1 · normal"), 2: PG.t("2 · no visitors"), 3: PG.t("3 · staff only") };
 
   const state = {
     me: { username: document.body.dataset.user, role: document.body.dataset.role },
@@ -49,22 +55,22 @@
   }
 
   function eventRow(ev) {
-    const score = ev.face_score === null || ev.face_score === undefined ? "face –" : "face " + Number(ev.face_score).toFixed(2);
+    const score = ev.face_score === null || ev.face_score === undefined ? PG.t("face –") : PG.t("face {score}", { score: Number(ev.face_score).toFixed(2) });
     const latency = ev.latency_ms === null || ev.latency_ms === undefined ? "– ms" : Math.round(ev.latency_ms) + " ms";
-    const who = ev.person_name || (ev.person_id ? "person " + ev.person_id : "unknown person");
+    const who = ev.person_name || (ev.person_id ? PG.t("person {id}", { id: ev.person_id }) : PG.t("unknown person"));
     return PG.el("li", { class: "ev ev-" + ev.decision, dataset: { eventId: ev.event_id, decision: ev.decision, gate: ev.gate_id } },
       PG.el("span", { class: "ev-time", title: ev.occurred_at, text: PG.fmtTime(ev.occurred_at) }),
       PG.el("span", { class: "ev-reason" },
-        PG.el("b", { class: "ev-decision", text: ev.decision }), " ",
-        PG.el("span", { class: "ev-reason-text", text: ev.reason_text }),
-        ev.anti_passback_violation ? PG.el("span", { class: "ev-apb", title: "granted although the last passage was the same way", text: " · anti-passback violation" }) : null),
+        PG.el("b", { class: "ev-decision", text: DECISION_LABELS[ev.decision] || ev.decision }), " ",
+        PG.el("span", { class: "ev-reason-text", text: PG.reason(ev.reason_text) }),
+        ev.anti_passback_violation ? PG.el("span", { class: "ev-apb", title: PG.t("granted although the last passage was the same way"), text: " · " + PG.t("anti-passback violation") }) : null),
       PG.el("span", { class: "ev-person" },
         PG.el("span", { class: "ev-name", text: who }),
         PG.el("span", { class: "ev-company", text: ev.company || "" })),
-      PG.el("span", { class: "ev-where", text: `${ev.gate_id} · lane ${ev.lane} ${ev.direction} · ${CREDENTIAL_LABELS[ev.credential_kind] || ev.credential_kind}` }),
+      PG.el("span", { class: "ev-where", text: PG.t("{gate} · lane {lane} {direction} · {credential}", { gate: ev.gate_id, lane: ev.lane, direction: DIRECTION_LABELS[ev.direction] || ev.direction, credential: CREDENTIAL_LABELS[ev.credential_kind] || ev.credential_kind }) }),
       PG.el("span", { class: "ev-metrics" },
-        PG.el("span", { class: "ev-score", text: score, title: ev.face_model ? `model ${ev.face_model}, threshold ${ev.face_threshold}` : "" }),
-        PG.el("span", { class: "ev-by ev-by-" + ev.decided_by, text: ev.decided_by === "replica" ? "offline replica" : "central" }),
+        PG.el("span", { class: "ev-score", text: score, title: ev.face_model ? PG.t("model {model}, threshold {threshold}", { model: ev.face_model, threshold: ev.face_threshold }) : "" }),
+        PG.el("span", { class: "ev-by ev-by-" + ev.decided_by, text: ev.decided_by === "replica" ? PG.t("offline replica") : PG.t("central") }),
         PG.el("span", { class: "ev-latency", text: latency }),
         PG.incidentLink("event_id", ev.event_id)));
   }
@@ -87,14 +93,14 @@
     try {
       renderEvents(await PG.api("GET", "/dashboard/api/events?" + params.toString()));
     } catch (err) {
-      setConn("error", "events: " + err.message);
+      setConn("error", PG.t("events: {error}", { error: err.message }));
     }
   }
 
   /* ---------- gates ---------- */
   function nodeText(node, label) {
-    if (!node) return `${label}: no status`;
-    return `${label}: ${node.state} ${PG.fmtAge(node.since)}`;
+    if (!node) return PG.t("{label}: no status", { label });
+    return PG.t("{label}: {state} {age}", { label, state: STATE_LABELS[node.state] || node.state, age: PG.fmtAge(node.since) });
   }
 
   function fmtSpan(seconds) {
@@ -109,15 +115,15 @@
   function replicaLine(g, site) {
     const r = g.replica || { state: "no_status" };
     const known = r.version !== null && r.version !== undefined;
-    const label = known ? `replica v${r.version}` : "replica";
+    const label = known ? PG.t("replica v{version}", { version: r.version }) : PG.t("replica");
     const behind = site && known ? site.replica_version - r.version : 0;
-    const extra = behind > 0 ? ` · ${behind} version${behind === 1 ? "" : "s"} behind` : "";
+    const extra = behind > 0 ? " · " + (behind === 1 ? PG.t("1 version behind") : PG.t("{count} versions behind", { count: behind })) : "";
     switch (r.state) {
-      case "current": return { state: r.state, text: `${label} · ${fmtSpan(r.age_s)} old${extra}` };
-      case "stale": return { state: r.state, text: `${label} · ${fmtSpan(r.age_s)} old, over the ${fmtSpan(r.max_age_s)} limit${extra}` };
-      case "never_synced": return { state: r.state, text: "replica: never synced" };
-      case "unknown": return { state: r.state, text: `${label} · age unknown${extra}` };
-      default: return { state: "no_status", text: "replica –" };
+      case "current": return { state: r.state, text: PG.t("{label} · {age} old", { label, age: fmtSpan(r.age_s) }) + extra };
+      case "stale": return { state: r.state, text: PG.t("{label} · {age} old, over the {limit} limit", { label, age: fmtSpan(r.age_s), limit: fmtSpan(r.max_age_s) }) + extra };
+      case "never_synced": return { state: r.state, text: PG.t("replica: never synced") };
+      case "unknown": return { state: r.state, text: PG.t("{label} · age unknown", { label }) + extra };
+      default: return { state: "no_status", text: PG.t("replica –") };
     }
   }
 
@@ -126,21 +132,21 @@
     const site = state.sites.find((s) => s.site_id === g.site_id);
     const replica = replicaLine(g, site);
     const last = g.last_event;
-    const door = g.door ? `door ${g.door}` + (g.tamper ? " · TAMPER" : "") : "door unknown";
+    const door = g.door ? PG.t("door {state}", { state: STATE_LABELS[g.door] || g.door }) + (g.tamper ? " · " + PG.t("TAMPER") : "") : PG.t("door unknown");
     const classes = ["tile", g.online ? "tile-online" : "tile-offline"];
     if (g.tamper || g.door === "forced" || g.door === "held") classes.push("tile-alert");
     return PG.el("article", { class: classes.join(" "), dataset: { gateId: g.gate_id, online: String(g.online) } },
       PG.el("header", {},
         PG.el("span", { class: "tile-name", text: g.name }),
-        PG.el("span", { class: "tile-state", text: g.online ? "online" : agent ? "OFFLINE" : "NO STATUS" })),
-      PG.el("div", { class: "tile-line", text: `${g.gate_id} · zone ${g.zone_id || "?"} · ${g.events_per_minute}/min` }),
+        PG.el("span", { class: "tile-state", text: g.online ? PG.t("online") : agent ? PG.t("OFFLINE") : PG.t("NO STATUS") })),
+      PG.el("div", { class: "tile-line", text: PG.t("{gate} · zone {zone} · {rate}/min", { gate: g.gate_id, zone: g.zone_id || "?", rate: g.events_per_minute }) }),
       PG.el("div", { class: "tile-line tile-door door-" + (g.door || "unknown"), text: door }),
-      PG.el("div", { class: "tile-line", text: nodeText(agent, "agent") + " · " + nodeText(g.bridge, "bridge") }),
+      PG.el("div", { class: "tile-line", text: nodeText(agent, PG.t("agent")) + " · " + nodeText(g.bridge, PG.t("bridge")) }),
       PG.el("div", { class: "tile-line tile-replica replica-" + replica.state, dataset: { replicaState: replica.state },
-        title: g.replica && g.replica.synced_at ? "known current at " + g.replica.synced_at : null, text: replica.text }),
+        title: g.replica && g.replica.synced_at ? PG.t("known current at {time}", { time: PG.fmtDateTime(g.replica.synced_at) }) : null, text: replica.text }),
       PG.el("div", { class: "tile-line tile-last" + (last ? " last-" + last.decision : "") },
-        last ? `last: ${PG.fmtTime(last.occurred_at)} ${last.decision} · ${last.person_name || last.person_id || "unknown"}` : "no events yet"),
-      PG.el("button", { type: "button", class: "tile-open", text: "Remote open…", on: { click: () => prepareOpen(g.gate_id) } }));
+        last ? PG.t("last: {time} {decision} · {person}", { time: PG.fmtTime(last.occurred_at), decision: DECISION_LABELS[last.decision] || last.decision, person: last.person_name || last.person_id || PG.t("unknown") }) : PG.t("no events yet")),
+      PG.el("button", { type: "button", class: "tile-open", text: PG.t("Remote open…"), on: { click: () => prepareOpen(g.gate_id) } }));
   }
 
   function renderGates() {
@@ -168,7 +174,7 @@
       state.gates = new Map(tiles.map((g) => [g.gate_id, g]));
       renderGates();
     } catch (err) {
-      setConn("error", "gates: " + err.message);
+      setConn("error", PG.t("gates: {error}", { error: err.message }));
     }
   }
 
@@ -180,23 +186,23 @@
     $("alarm-count-inline").textContent = String(state.unacknowledged);
     badge.dataset.count = String(state.unacknowledged);
     badge.classList.toggle("hot", state.unacknowledged > 0);
-    document.title = (state.unacknowledged > 0 ? `(${state.unacknowledged}) ` : "") + "Dashboard · PortGate";
+    document.title = (state.unacknowledged > 0 ? `(${state.unacknowledged}) ` : "") + PG.t("Dashboard") + " · PortGate";
     $("alarm-empty").hidden = state.alarms.size > 0;
   }
 
   function alarmItem(a) {
     const input = PG.el("input", { name: "comment", required: true, maxlength: 500, minlength: 1,
-      placeholder: "comment (required)", "aria-label": "Acknowledgement comment" });
+      placeholder: PG.t("comment (required)"), "aria-label": PG.t("Acknowledgement comment") });
     const error = PG.el("span", { class: "form-error", role: "alert" });
     const form = PG.el("form", { class: "ack-form", on: { submit: (e) => { e.preventDefault(); acknowledge(a.alarm_id, input, error); } } },
-      input, PG.el("button", { type: "submit", text: "Acknowledge" }), error);
+      input, PG.el("button", { type: "submit", text: PG.t("Acknowledge") }), error);
     return PG.el("li", { class: "alarm alarm-" + a.kind, dataset: { alarmId: a.alarm_id, kind: a.kind } },
       PG.el("div", { class: "alarm-head" },
         PG.el("b", { text: ALARM_LABELS[a.kind] || a.kind }),
-        PG.el("span", { text: ` ${a.gate_id || "site " + a.site_id}` + (a.lane !== null && a.lane !== undefined ? ` · lane ${a.lane}` : "") }),
+        PG.el("span", { text: " " + (a.gate_id || PG.t("site {site}", { site: a.site_id })) + (a.lane !== null && a.lane !== undefined ? " · " + PG.t("lane {lane}", { lane: a.lane }) : "") }),
         PG.el("time", { datetime: a.raised_at, text: PG.fmtDateTime(a.raised_at) })),
       a.detail ? PG.el("div", { class: "alarm-detail", text: a.detail }) : null,
-      a.person_name || a.person_id ? PG.el("div", { class: "alarm-person", text: "person: " + (a.person_name || a.person_id) }) : null,
+      a.person_name || a.person_id ? PG.el("div", { class: "alarm-person", text: PG.t("person: {person}", { person: a.person_name || a.person_id }) }) : null,
       form, PG.incidentLink("alarm_id", a.alarm_id));
   }
 
@@ -223,7 +229,7 @@
 
   async function acknowledge(alarmId, input, error) {
     const comment = input.value.trim();
-    if (!comment) { error.textContent = "A comment is required."; return; }
+    if (!comment) { error.textContent = PG.t("A comment is required."); return; }
     error.textContent = "";
     try {
       await PG.api("POST", `/dashboard/api/alarms/${encodeURIComponent(alarmId)}/ack`, { comment });
@@ -240,7 +246,7 @@
       renderOpenRequests(data.open_requests);
       renderSites(data.sites);
     } catch (err) {
-      setConn("error", "alarms: " + err.message);
+      setConn("error", PG.t("alarms: {error}", { error: err.message }));
     }
   }
 
@@ -260,7 +266,7 @@
     result.className = "form-result";
     try {
       const r = await PG.api("POST", `/dashboard/api/gates/${encodeURIComponent(gateId)}/open`, body);
-      result.textContent = r.status === "issued" ? `Open command sent to ${r.gate_id} lane ${r.lane}.` : `Waiting for a second operator to approve (${r.gate_id} lane ${r.lane}).`;
+      result.textContent = r.status === "issued" ? PG.t("Open command sent to {gate} lane {lane}.", { gate: r.gate_id, lane: r.lane }) : PG.t("Waiting for a second operator to approve ({gate} lane {lane}).", { gate: r.gate_id, lane: r.lane });
       result.classList.add("ok");
       $("open-reason").value = "";
       refreshAlarms();
@@ -273,13 +279,13 @@
   function renderOpenRequests(requests) {
     const items = requests.map((r) => {
       const mine = r.requested_by === state.me.username;
-      const button = PG.el("button", { type: "button", text: mine ? "needs another operator" : "Approve", disabled: mine,
+      const button = PG.el("button", { type: "button", text: mine ? PG.t("needs another operator") : PG.t("Approve"), disabled: mine,
         on: { click: async () => {
           try { await PG.api("POST", `/dashboard/api/open-requests/${encodeURIComponent(r.id)}/approve`, {}); refreshAlarms(); }
           catch (err) { button.textContent = err.message; }
         } } });
       return PG.el("li", { dataset: { requestId: r.id } },
-        PG.el("span", { text: `${r.gate_id} lane ${r.lane} ${r.direction} · by ${r.requested_by} · ${PG.fmtTime(r.requested_at)} · “${r.reason}” ` }), button);
+        PG.el("span", { text: PG.t("{gate} lane {lane} {direction} · by {user} · {time} · “{reason}” ", { gate: r.gate_id, lane: r.lane, direction: DIRECTION_LABELS[r.direction] || r.direction, user: r.requested_by, time: PG.fmtTime(r.requested_at), reason: r.reason }) }), button);
     });
     $("open-pending").replaceChildren(...items);
     $("open-pending-empty").hidden = requests.length > 0;
@@ -290,16 +296,16 @@
     const max = Math.max(1, ...sites.map((s) => s.threat_level));
     const badge = $("threat-badge");
     badge.dataset.level = String(max);
-    badge.textContent = "threat " + max;
+    badge.textContent = PG.t("threat {level}", { level: max });
     const admin = state.me.role === "admin";
     $("threat-hint").hidden = admin;
     $("threat-sites").replaceChildren(...sites.map((s) => {
-      const parts = [PG.el("span", { class: "threat-site", text: `${s.name} (${s.site_id}): level ${THREAT_LABELS[s.threat_level] || s.threat_level}` })];
+      const parts = [PG.el("span", { class: "threat-site", text: PG.t("{name} ({site}): level {level}", { name: s.name, site: s.site_id, level: THREAT_LABELS[s.threat_level] || s.threat_level }) })];
       if (admin) {
-        const select = PG.el("select", { "aria-label": "New threat level for " + s.site_id },
+        const select = PG.el("select", { "aria-label": PG.t("New threat level for {site}", { site: s.site_id }) },
           ...[1, 2, 3].map((l) => PG.el("option", { value: l, text: THREAT_LABELS[l], selected: l === s.threat_level })));
         const msg = PG.el("span", { class: "form-error", role: "status" });
-        const button = PG.el("button", { type: "button", text: "Set", on: { click: async () => {
+        const button = PG.el("button", { type: "button", text: PG.t("Set"), on: { click: async () => {
           try {
             await PG.api("POST", `/dashboard/api/sites/${encodeURIComponent(s.site_id)}/threat-level`, { level: Number(select.value) });
             msg.textContent = "";
@@ -325,11 +331,11 @@
       const blocks = [...zones.entries()].map(([zoneId, z]) => PG.el("section", { class: "muster-zone", dataset: { zoneId } },
         PG.el("h3", { text: `${z.name} (${zoneId}) · ${z.people.length}` }),
         PG.el("table", {},
-          PG.el("thead", {}, PG.el("tr", {}, ...["Name", "Company", "Person id", "Entry gate", "Inside since"].map((h) => PG.el("th", { text: h })))),
+          PG.el("thead", {}, PG.el("tr", {}, ...[PG.t("Name"), PG.t("Company"), PG.t("Person id"), PG.t("Entry gate"), PG.t("Inside since")].map((h) => PG.el("th", { text: h })))),
           PG.el("tbody", {}, ...z.people.map((p) => PG.el("tr", {},
             PG.el("td", { text: p.display_name }), PG.el("td", { text: p.company || "" }), PG.el("td", { text: p.person_id }),
             PG.el("td", { text: p.gate_id }), PG.el("td", { title: p.since, text: PG.fmtDateTime(p.since) })))))));
-      $("muster-zones").replaceChildren(...(blocks.length ? blocks : [PG.el("p", { class: "empty", text: "Nobody is on site." })]));
+      $("muster-zones").replaceChildren(...(blocks.length ? blocks : [PG.el("p", { class: "empty", text: PG.t("Nobody is on site.") })]));
     } catch (err) {
       $("muster-zones").replaceChildren(PG.el("p", { class: "form-error", text: err.message }));
     }
@@ -339,7 +345,7 @@
     try {
       const data = await PG.api("GET", "/dashboard/api/charts?hours=" + encodeURIComponent($("chart-hours").value));
       PG.lineChart($("chart-rate"), data.events_per_minute);
-      PG.barChart($("chart-denials"), data.denials_by_reason.map((d) => ({ label: d.text, value: d.count, title: d.reason })));
+      PG.barChart($("chart-denials"), data.denials_by_reason.map((d) => ({ label: PG.t(d.text), value: d.count, title: d.reason })));
     } catch (err) {
       $("chart-rate").replaceChildren(PG.el("p", { class: "form-error", text: err.message }));
     }
@@ -370,7 +376,7 @@
     state.source = source;
     let first = true;
     source.addEventListener("hello", () => {
-      setConn("live", "live");
+      setConn("live", PG.t("live"));
       // After a reconnect the page may have missed items: reload what the stream would have sent.
       if (!first) loadSnapshot().catch((err) => setConn("error", err.message));
       first = false;
@@ -381,7 +387,7 @@
     source.addEventListener("alarm_ack", (e) => removeAlarm(JSON.parse(e.data).alarm_id));
     source.addEventListener("threat", () => refreshAlarms());
     source.addEventListener("open", () => refreshAlarms());
-    source.onerror = () => setConn("down", "reconnecting…");
+    source.onerror = () => setConn("down", PG.t("reconnecting…"));
   }
 
   function init() {

@@ -30,7 +30,7 @@ async function call(method, path, body, okStatuses = [200, 201, 204]) {
   const response = await fetch(API + path, init);
   if (response.status === 401) {
     window.location.href = "/login?next=/desk";
-    throw new Error("logged out");
+    throw new Error(PG.t("logged out"));
   }
   const data = response.status === 204 ? null : await response.json().catch(() => null);
   if (!okStatuses.includes(response.status)) {
@@ -45,7 +45,7 @@ function errorText(data, status) {
     const first = data.detail[0];
     return `${(first.loc || []).filter((p) => p !== "body").join(".")}: ${first.msg}`;
   }
-  return `request failed (${status})`;
+  return PG.t("request failed ({status})", { status });
 }
 
 function el(tag, text, attrs = {}) {
@@ -122,9 +122,9 @@ async function createPerson(event) {
   try {
     const { data } = await call("POST", "/enroll/people", body);
     select(data);
-    say(`Created ${data.display_name} (${data.id}).`);
+    say(PG.t("Created {name} ({id}).", { name: data.display_name, id: data.id }));
   } catch (error) {
-    say(`Not created: ${error.message}`, true);
+    say(PG.t("Not created: {error}", { error: error.message }), true);
   }
 }
 
@@ -135,10 +135,10 @@ async function findPeople(event) {
   try {
     const query = encodeURIComponent($("find-q").value.trim());
     const { data } = await call("GET", `/enroll/people?q=${query}`);
-    if (!data.length) list.append(el("li", "Nobody found."));
+    if (!data.length) list.append(el("li", PG.t("Nobody found.")));
     for (const person of data) {
       const item = el("li", `${person.display_name} · ${person.company || "—"} · ${person.id}`);
-      const button = el("button", "Select", { type: "button" });
+      const button = el("button", PG.t("Select"), { type: "button" });
       button.addEventListener("click", () => select(person));
       item.append(button);
       list.append(item);
@@ -154,11 +154,11 @@ function select(person) {
   for (const id of ["person-panel", "badge-panel", "pass-panel"]) $(id).hidden = false;
   $("p-name").textContent = person.display_name;
   $("p-id").textContent = person.id;
-  const validity = person.valid_until ? ` until ${person.valid_until.slice(0, 10)}` : "";
+  const validity = person.valid_until ? " " + PG.t("until {date}", { date: person.valid_until.slice(0, 10) }) : "";
   $("p-facts").textContent =
-    `${person.kind} · ${person.company || "no company"} · ${person.status}${validity} · ` +
-    `badges: ${person.badges.join(", ") || "none"}`;
-  $("template-count").textContent = `${person.templates} of 5 templates`;
+    `${PG.t(person.kind)} · ${person.company || PG.t("no company")} · ${PG.t(person.status)}${validity} · ` +
+    PG.t("badges: {badges}", { badges: person.badges.join(", ") || PG.t("none") });
+  $("template-count").textContent = PG.t("{count} of 5 templates", { count: person.templates });
   $("duplicate").hidden = true;
   renderGates();
   loadTemplates().catch((error) => say(error.message, true));
@@ -170,8 +170,8 @@ async function loadTemplates() {
   const { data } = await call("GET", `/people/${state.person.id}/face-templates`);
   for (const template of data) {
     const quality = template.quality != null ? template.quality.toFixed(2) : "?";
-    const item = el("li", `template ${template.id} · quality ${quality} · ${template.created_at.slice(0, 10)}`);
-    const button = el("button", "Delete", { type: "button", "data-template": String(template.id) });
+    const item = el("li", PG.t("template {id} · quality {quality} · {date}", { id: template.id, quality, date: template.created_at.slice(0, 10) }));
+    const button = el("button", PG.t("Delete"), { type: "button", "data-template": String(template.id) });
     button.addEventListener("click", () => deleteTemplate(template.id));
     item.append(button);
     list.append(item);
@@ -181,10 +181,10 @@ async function loadTemplates() {
 async function deleteTemplate(templateId) {
   try {
     await call("DELETE", `/enroll/people/${state.person.id}/templates/${templateId}`);
-    say(`Template ${templateId} deleted.`);
+    say(PG.t("Template {id} deleted.", { id: templateId }));
     await refreshPerson();
   } catch (error) {
-    say(`Not deleted: ${error.message}`, true);
+    say(PG.t("Not deleted: {error}", { error: error.message }), true);
   }
 }
 
@@ -198,9 +198,9 @@ async function startCamera() {
     state.stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 } });
     $("video").srcObject = state.stream;
     $("capture").disabled = false;
-    say("Camera on.");
+    say(PG.t("Camera on."));
   } catch (error) {
-    say(`No camera: ${error.message}. Upload a photo instead.`, true);
+    say(PG.t("No camera: {error}. Upload a photo instead.", { error: error.message }), true);
   }
 }
 
@@ -219,7 +219,7 @@ function showFeedback(outcome) {
   feedback.className = "feedback " + (good ? "ok" : "bad");
   feedback.dataset.status = outcome.status;
   feedback.dataset.reasons = (outcome.reasons || []).join(",");
-  const quality = outcome.quality != null ? ` (quality ${outcome.quality.toFixed(2)})` : "";
+  const quality = outcome.quality != null ? " " + PG.t("(quality {quality})", { quality: outcome.quality.toFixed(2) }) : "";
   feedback.textContent = (outcome.messages || []).join(" ") + quality;
 }
 
@@ -228,7 +228,7 @@ async function usePhoto(blob) {
   state.photo = blob;
   $("preview").src = URL.createObjectURL(blob);
   $("save-photo").disabled = true;
-  $("feedback").textContent = "Checking…";
+  $("feedback").textContent = PG.t("Checking…");
   const form = new FormData();
   form.append("photo", blob, "photo.jpg");
   try {
@@ -263,10 +263,10 @@ function showDuplicate(outcome) {
   list.replaceChildren();
   const site = state.person.site_id;
   for (const c of outcome.candidates) {
-    const item = el("li", `${c.display_name} (${c.person_id}), distance ${c.distance.toFixed(2)}`);
+    const item = el("li", PG.t("{name} ({id}), distance {distance}", { name: c.display_name, id: c.person_id, distance: c.distance.toFixed(2) }));
     // One identity across terminals: the same person is activated here, not enrolled twice.
     if (c.activate && !(c.sites || []).includes(site)) {
-      const button = el("button", `Same person: activate at ${site}`, { type: "button" });
+      const button = el("button", PG.t("Same person: activate at {site}", { site }), { type: "button" });
       button.addEventListener("click", () => activateExisting(c, site));
       item.append(" ", button);
     }
@@ -278,10 +278,10 @@ function showDuplicate(outcome) {
 async function activateExisting(candidate, site) {
   try {
     await call("POST", candidate.activate.replace(API, ""), { site_id: site });
-    say(`${candidate.display_name} (${candidate.person_id}) is now active at ${site}: ` +
-      `give their access groups there and erase the new record ${state.person.id}.`);
+    say(PG.t("{name} ({id}) is now active at {site}: give their access groups there and erase the new record {record}.",
+      { name: candidate.display_name, id: candidate.person_id, site, record: state.person.id }));
   } catch (error) {
-    say(`Not activated: ${error.message}`, true);
+    say(PG.t("Not activated: {error}", { error: error.message }), true);
   }
 }
 
@@ -295,7 +295,7 @@ async function confirmDuplicate(event) {
     showFeedback(data);
     await refreshPerson();
   } catch (error) {
-    say(`Not confirmed: ${error.message}`, true);
+    say(PG.t("Not confirmed: {error}", { error: error.message }), true);
   }
 }
 
@@ -303,7 +303,7 @@ async function rejectDuplicate() {
   try {
     await call("POST", `/enroll/pending-faces/${state.pending}/reject`);
     $("duplicate").hidden = true;
-    showFeedback({ status: "rejected", messages: ["Photo rejected; nothing was enrolled."] });
+    showFeedback({ status: "rejected", messages: [PG.t("Photo rejected; nothing was enrolled.")] });
   } catch (error) {
     say(error.message, true);
   }
@@ -314,10 +314,10 @@ async function bindBadge(event) {
   const body = { kind: "badge", ref: $("badge-number").value.trim(), badge_format: $("badge-format").value || null };
   try {
     await call("POST", `/people/${state.person.id}/credentials`, body);
-    say(`Badge ${body.ref} bound.`);
+    say(PG.t("Badge {badge} bound.", { badge: body.ref }));
     await refreshPerson();
   } catch (error) {
-    say(`Badge not bound: ${error.message}`, true);
+    say(PG.t("Badge not bound: {error}", { error: error.message }), true);
   }
 }
 
@@ -336,9 +336,9 @@ async function issuePass(event) {
     $("pass-id").textContent = data.pass_id;
     $("pass-window").textContent = `${data.not_before.slice(0, 16)} – ${data.expires_at.slice(0, 16)} UTC`;
     $("pass-result").hidden = false;
-    say(`Pass ${data.pass_id} issued.`);
+    say(PG.t("Pass {id} issued.", { id: data.pass_id }));
   } catch (error) {
-    say(`Pass not issued: ${error.message}`, true);
+    say(PG.t("Pass not issued: {error}", { error: error.message }), true);
   }
 }
 
@@ -352,14 +352,14 @@ async function printPass(format) {
     body: form,
   });
   if (!response.ok) {
-    say(`Not printed: ${errorText(await response.json().catch(() => null), response.status)}`, true);
+    say(PG.t("Not printed: {error}", { error: errorText(await response.json().catch(() => null), response.status) }), true);
     return;
   }
   const url = URL.createObjectURL(await response.blob());
   const link = $("pass-download");
   link.href = url;
   link.download = `pass-${state.pass.pass_id}.${format}`;
-  link.textContent = `download ${format.toUpperCase()}`;
+  link.textContent = PG.t("download {format}", { format: format.toUpperCase() });
   link.hidden = false;
   link.dataset.format = format;
   if (format === "png") {
@@ -368,7 +368,7 @@ async function printPass(format) {
   } else {
     window.open(url, "_blank");
   }
-  say(`Pass ${state.pass.pass_id} ready to print (${format.toUpperCase()}).`);
+  say(PG.t("Pass {id} ready to print ({format}).", { id: state.pass.pass_id, format: format.toUpperCase() }));
 }
 
 function defaultWindow() {

@@ -51,9 +51,9 @@ async function registerVisitor(event) {
     $("v-person").textContent = `${data.name} (${data.person_id})`;
     $("v-id").textContent = data.id;
     $("v-result").hidden = false;
-    say(`Visitor ${data.name} registered for ${data.valid_from.slice(0, 16)} – ${data.valid_until.slice(0, 16)} UTC.`);
+    say(PG.t("Visitor {name} registered for {from} – {until}.", { name: data.name, from: PG.fmtDateTime(data.valid_from), until: PG.fmtDateTime(data.valid_until) }));
   } catch (error) {
-    say(`Visitor not registered: ${error.message}`, true);
+    say(PG.t("Visitor not registered: {error}", { error: error.message }), true);
   }
 }
 
@@ -61,7 +61,7 @@ document.addEventListener("DOMContentLoaded", () => {
   $("visitor-form").addEventListener("submit", registerVisitor);
   $("v-host-selected").addEventListener("click", () => {
     if (state.person) $("v-host").value = state.person.id;
-    else say("Find and select the host first.", true);
+    else say(PG.t("Find and select the host first."), true);
   });
   visitorWindow();
   loadVisitorOptions().catch((error) => say(error.message, true));

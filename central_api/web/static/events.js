@@ -36,8 +36,8 @@ function row(item) {
     { dataset: { eventId: item.event_id, decision: item.decision } },
     PG.el("td", { text: PG.fmtDateTime(item.occurred_at), title: item.occurred_at }),
     PG.el("td", { text: `${item.site_id} · ${item.gate_id}` }),
-    PG.el("td", { text: item.decision }),
-    PG.el("td", { text: item.reason, title: item.reason_text }),
+    PG.el("td", { text: PG.t(item.decision) }),
+    PG.el("td", { text: item.reason, title: PG.reason(item.reason_text) }),
     PG.el("td", { text: who }),
     PG.el("td", { text: item.company || "" }),
     PG.el("td", { text: item.credential_kind }),
@@ -54,9 +54,9 @@ async function loadPage(cursor) {
     pageNumber = cursor ? pageNumber + 1 : 1;
     nextCursor = page.next_cursor;
     $("results").replaceChildren(...page.items.map(row));
-    $("page-info").textContent = `Page ${pageNumber}: ${page.items.length} event(s)`;
+    $("page-info").textContent = PG.t("Page {page}: {count} event(s)", { page: pageNumber, count: page.items.length });
     $("next-page").disabled = !nextCursor;
-    say(page.items.length ? "" : "No events match.");
+    say(page.items.length ? "" : PG.t("No events match."));
   } catch (error) {
     say(error.message, true);
   }

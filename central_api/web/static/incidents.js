@@ -24,9 +24,9 @@ function showForm(values) {
   $("i-tlp").value = values.tlp || "TLP:AMBER";
   const people = (values.person_pseudonyms || []).length;
   const companies = (values.company_ids || []).length;
-  $("i-involved").textContent = `${people} person(s) by pseudonym, ${companies} company(ies)`;
-  $("report-source").textContent = values.source_alarm_id ? `From alarm ${values.source_alarm_id}`
-    : values.source_event_id ? `From event ${values.source_event_id}` : "";
+  $("i-involved").textContent = PG.t("{people} person(s) by pseudonym, {companies} company(ies)", { people, companies });
+  $("report-source").textContent = values.source_alarm_id ? PG.t("From alarm {id}", { id: values.source_alarm_id })
+    : values.source_event_id ? PG.t("From event {id}", { id: values.source_event_id }) : "";
   $("report-card").hidden = false;
   $("i-narrative").focus();
 }
@@ -47,7 +47,7 @@ function formBody() {
 async function submit(file) {
   try {
     const made = await PG.api("POST", `/api/v1/incidents${file ? "?file=true" : ""}`, formBody());
-    say(`Incident ${made.id} ${file ? "filed" : "saved as a draft"} (${made.tlp}).`);
+    say(file ? PG.t("Incident {id} filed ({tlp}).", { id: made.id, tlp: made.tlp }) : PG.t("Incident {id} saved as a draft ({tlp}).", { id: made.id, tlp: made.tlp }));
     $("report-card").hidden = true;
     draft = null;
     history.replaceState(null, "", "/dashboard/incidents");
@@ -60,7 +60,7 @@ async function submit(file) {
 async function fileDraft(incident) {
   try {
     await PG.api("POST", `/api/v1/incidents/${encodeURIComponent(incident.id)}/file`, {});
-    say(`Incident ${incident.id} filed.`);
+    say(PG.t("Incident {id} filed.", { id: incident.id }));
   } catch (error) {
     say(error.message, true);
   }
@@ -69,16 +69,16 @@ async function fileDraft(incident) {
 
 function incidentRow(incident) {
   const where = incident.location || incident.gate_id || incident.site_id || "";
-  const source = incident.source_alarm_id ? "alarm " + incident.source_alarm_id
-    : incident.source_event_id ? "event " + incident.source_event_id : incident.issuer || "";
+  const source = incident.source_alarm_id ? PG.t("alarm {id}", { id: incident.source_alarm_id })
+    : incident.source_event_id ? PG.t("event {id}", { id: incident.source_event_id }) : incident.issuer || "";
   const action = canReport && incident.status === "draft"
-    ? PG.el("button", { type: "button", text: "File", on: { click: () => fileDraft(incident) } }) : null;
+    ? PG.el("button", { type: "button", text: PG.t("File"), on: { click: () => fileDraft(incident) } }) : null;
   return PG.el("tr", { dataset: { incident: incident.id, status: incident.status, kind: incident.kind } },
     PG.el("td", { text: PG.fmtDateTime(incident.occurred_at) }),
     PG.el("td", { text: incident.kind.replaceAll("_", " ") }),
     PG.el("td", { text: where }),
     PG.el("td", { class: "tlp", text: incident.tlp }),
-    PG.el("td", { text: incident.status }),
+    PG.el("td", { text: PG.t(incident.status) }),
     PG.el("td", { text: incident.created_by }),
     PG.el("td", { text: source }),
     PG.el("td", {}, action));

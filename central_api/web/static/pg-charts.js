@@ -27,7 +27,7 @@
     const height = (opts && opts.height) || 230;
     const m = { l: 40, r: 12, t: 10, b: 40 };
     const root = svg("svg", { viewBox: `0 0 ${width} ${height}`, width: "100%", height, role: "img",
-      "aria-label": "Events per gate per minute", class: "pg-chart" });
+      "aria-label": PG.t("Events per gate per minute"), class: "pg-chart" });
     const w = width - m.l - m.r;
     const h = height - m.t - m.b;
     const n = data.minutes;
@@ -62,7 +62,7 @@
       root.append(svg("text", { x: lx + 14, y: ly, class: "legend" }, s.gate_id));
     });
     if (!data.series.length) {
-      root.append(svg("text", { x: m.l + w / 2, y: m.t + h / 2, "text-anchor": "middle", class: "empty" }, "No events in this window"));
+      root.append(svg("text", { x: m.l + w / 2, y: m.t + h / 2, "text-anchor": "middle", class: "empty" }, PG.t("No events in this window")));
     }
     box.replaceChildren(root);
   };
@@ -74,7 +74,7 @@
     const labelW = Math.min(330, width * 0.45);
     const height = Math.max(60, items.length * row + 20);
     const root = svg("svg", { viewBox: `0 0 ${width} ${height}`, width: "100%", height, role: "img",
-      "aria-label": "Denials by reason", class: "pg-chart" });
+      "aria-label": PG.t("Denials by reason"), class: "pg-chart" });
     const max = niceMax(Math.max(0, ...items.map((i) => i.value)));
     const w = width - labelW - 60;
     items.forEach((item, idx) => {
@@ -87,7 +87,7 @@
       root.append(svg("text", { x: labelW + bw + 6, y: yy + 14, class: "bar-value" }, item.value));
     });
     if (!items.length) {
-      root.append(svg("text", { x: width / 2, y: 35, "text-anchor": "middle", class: "empty" }, "No denials in this window"));
+      root.append(svg("text", { x: width / 2, y: 35, "text-anchor": "middle", class: "empty" }, PG.t("No denials in this window")));
     }
     box.replaceChildren(root);
   };

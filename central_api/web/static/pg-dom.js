@@ -35,6 +35,25 @@
     return message.replace(/\{([a-z_]+)\}/g, (whole, name) => (vars && name in vars ? String(vars[name]) : whole));
   };
 
+  /**
+   * A decision's reason text (the API's English: the reason's message, or "message: detail.")
+   * in the page's language; the detail is data and stays as it came.
+   */
+  PG.reason = function (text) {
+    if (!text) return "";
+    PG.t(text);  // loads the catalog
+    if (PG._catalog[text]) return PG._catalog[text];
+    for (let at = text.indexOf(": "); at > 0; at = text.indexOf(": ", at + 1)) {
+      const head = text.slice(0, at);
+      const message = PG._catalog[head + "."] || PG._catalog[head];
+      if (message) {
+        const detail = text.slice(at + 2).replace(/\.$/, "");
+        return PG.t("{reason}: {detail}.", { reason: message.replace(/\.$/, ""), detail });
+      }
+    }
+    return text;
+  };
+
   /** The "Report incident" link of an alarm or event row: the incidents page, prefilled. */
   PG.incidentLink = function (param, id) {
     return PG.el("a", { class: "report-incident", href: `/dashboard/incidents?${param}=${encodeURIComponent(id)}`, text: PG.t("Report incident") });
@@ -56,7 +75,7 @@
     const response = await fetch(url, options);
     if (response.status === 401) {
       window.location.assign("/login?next=" + encodeURIComponent(window.location.pathname));
-      throw new Error("not logged in");
+      throw new Error(PG.t("not logged in"));
     }
     const data = await response.json().catch(() => null);
     if (!response.ok) {
@@ -67,16 +86,23 @@
     return data;
   };
 
+  // Times in the page's language and the site's time zone (data-zone on <body>, set when
+  // the page knows its site); without one, the browser's zone.
+  PG.locale = function () { return document.documentElement.lang || "en"; };
+  PG.zone = function () { return (document.body && document.body.dataset.zone) || undefined; };
+  PG._format = function (options) {
+    try { return new Intl.DateTimeFormat(PG.locale(), Object.assign({ timeZone: PG.zone() }, options)); }
+    catch (err) { return new Intl.DateTimeFormat(PG.locale(), options); }  // an unknown zone
+  };
+
   PG.fmtTime = function (iso) {
     if (!iso) return "";
-    const d = new Date(iso);
-    return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+    return PG._format({ hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false }).format(new Date(iso));
   };
 
   PG.fmtDateTime = function (iso) {
     if (!iso) return "";
-    const d = new Date(iso);
-    return d.toLocaleDateString([], { month: "short", day: "numeric" }) + " " + PG.fmtTime(iso);
+    return PG._format({ month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false }).format(new Date(iso));
   };
 
   PG.fmtAge = function (iso) {
@@ -87,6 +113,25 @@
     if (s < 86400) return Math.round(s / 3600) + " h";
     return Math.round(s / 86400) + " d";
   };
+
+  // The language menu stores the choice on the user (and the pg_lang cookie), then reloads
+  // the page in it; a plain GET ?lang= (no script) would set the cookie only.
+  document.addEventListener("submit", async function (event) {
+    const form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.classList.contains("pg-lang")) return;
+    event.preventDefault();
+    const select = form.querySelector("select");
+    try {
+      await PG.api("POST", "/api/v1/me/locale", { locale: select.value });
+      window.location.reload();
+    } catch (err) {
+      window.alert(err.message);
+    }
+  });
+  document.addEventListener("change", function (event) {
+    const target = event.target;
+    if (target instanceof HTMLSelectElement && target.id === "pg-lang" && target.form) target.form.requestSubmit();
+  });
 
   // Logging out is a cookie-authenticated change like any other: it carries the CSRF token,
   // which a plain form post cannot send as a header (central_api.security.csrf).

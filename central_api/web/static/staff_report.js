@@ -5,6 +5,7 @@
   const body = document.body;
   const $ = (id) => document.getElementById(id);
   const maxPhoto = Number(body.dataset.maxPhoto || "0");
+  const STATUS = { new: PG.t("new"), in_progress: PG.t("in progress"), closed: PG.t("closed"), passed_on: PG.t("passed on") };
 
   function detailOf(data, response) {
     let detail = data && data.detail !== undefined ? data.detail : response.statusText;
@@ -28,7 +29,7 @@
   /** A photo over the limit is redrawn smaller as a JPEG (which also drops its metadata). */
   async function fitted(file) {
     if (!file || file.size <= maxPhoto) return file;
-    const tooLarge = "This photo is over " + Math.floor(maxPhoto / 1048576) + " MiB and could not be made smaller: choose another photo.";
+    const tooLarge = PG.t("This photo is over {size} MiB and could not be made smaller: choose another photo.", { size: Math.floor(maxPhoto / 1048576) });
     if (!window.createImageBitmap) throw new Error(tooLarge);
     const bitmap = await createImageBitmap(file).catch(() => { throw new Error(tooLarge); });
     const scale = Math.min(1, 2048 / Math.max(bitmap.width, bitmap.height));
@@ -46,9 +47,9 @@
     event.preventDefault();
     $("r-error").textContent = "";
     const what = $("r-what").value.trim();
-    if (!what) { $("r-error").textContent = "Say what you saw."; return; }
+    if (!what) { $("r-error").textContent = PG.t("Say what you saw."); return; }
     const when = new Date($("r-when").value);
-    if (Number.isNaN(when.getTime())) { $("r-error").textContent = "Say when it happened."; return; }
+    if (Number.isNaN(when.getTime())) { $("r-error").textContent = PG.t("Say when it happened."); return; }
     const form = new FormData();
     form.append("site", body.dataset.site);
     if (body.dataset.sign) form.append("sign", body.dataset.sign);
@@ -76,12 +77,12 @@
   });
 
   function showThread(view) {
-    $("f-status").textContent = view.status.replace("_", " ");
+    $("f-status").textContent = STATUS[view.status] || view.status.replace("_", " ");
     const list = $("f-messages");
     list.replaceChildren();
     if (!view.messages.length) {
       const empty = document.createElement("li");
-      empty.textContent = "No replies yet.";
+      empty.textContent = PG.t("No replies yet.");
       list.append(empty);
     }
     for (const message of view.messages) {
@@ -89,7 +90,7 @@
       item.dataset.author = message.author;
       const who = document.createElement("span");
       who.className = "who";
-      who.textContent = (message.author === "triage" ? "Security" : "You") + " · " + new Date(message.created_at).toLocaleString();
+      who.textContent = (message.author === "triage" ? PG.t("Security") : PG.t("You")) + " · " + PG.fmtDateTime(message.created_at);
       item.append(who, document.createTextNode(message.body));
       list.append(item);
     }

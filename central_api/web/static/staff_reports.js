@@ -15,13 +15,13 @@
     const rows = await PG.api("GET", "/api/v1/staff-reports" + (status ? "?status=" + status : ""));
     const body = $("sr-body");
     body.replaceChildren();
-    if (!rows.length) body.append(el("tr", {}, el("td", { colspan: 4, class: "empty", text: "No reports." })));
+    if (!rows.length) body.append(el("tr", {}, el("td", { colspan: 4, class: "empty", text: PG.t("No reports.") })));
     for (const r of rows) {
       body.append(el("tr", { dataset: { id: r.id, status: r.status }, on: { click: () => open(r.id) } },
         el("td", { text: PG.fmtDateTime(r.received_at) }),
         el("td", { text: r.place }),
         el("td", { text: r.what.length > 60 ? r.what.slice(0, 60) + "…" : r.what }),
-        el("td", { text: r.status.replace("_", " ") })));
+        el("td", { text: PG.t(r.status.replace("_", " ")) })));
     }
   }
 
@@ -29,10 +29,10 @@
     current = r;
     $("sr-detail").hidden = false;
     $("d-id").textContent = r.id;
-    $("d-status").textContent = r.status.replace("_", " ") + (r.assigned_to ? " · " + r.assigned_to : "");
+    $("d-status").textContent = PG.t(r.status.replace("_", " ")) + (r.assigned_to ? " · " + r.assigned_to : "");
     $("d-place").textContent = r.place + " (" + r.site_id + ")";
-    $("d-when").textContent = PG.fmtDateTime(r.occurred_at) + " · received " + PG.fmtDateTime(r.received_at);
-    $("d-reporter").textContent = [r.reporter_name, r.reporter_contact].filter(Boolean).join(", ") || "anonymous";
+    $("d-when").textContent = PG.fmtDateTime(r.occurred_at) + " · " + PG.t("received {time}", { time: PG.fmtDateTime(r.received_at) });
+    $("d-reporter").textContent = [r.reporter_name, r.reporter_contact].filter(Boolean).join(", ") || PG.t("anonymous");
     $("d-passed").textContent = r.passed_on_to || "–";
     $("d-incident").replaceChildren(r.incident_id ? el("a", { href: "/dashboard/incidents", text: r.incident_id }) : "–");
     $("d-what").textContent = r.what;
@@ -44,7 +44,7 @@
     thread.replaceChildren();
     for (const m of r.messages) {
       thread.append(el("li", { dataset: { author: m.author } },
-        el("span", { class: "hint", text: (m.author === "triage" ? m.author_user || "triage" : "reporter") + " · " + PG.fmtDateTime(m.created_at) + " " }),
+        el("span", { class: "hint", text: (m.author === "triage" ? m.author_user || PG.t("triage") : PG.t("reporter")) + " · " + PG.fmtDateTime(m.created_at) + " " }),
         m.body));
     }
     $("d-incident-make").disabled = Boolean(r.incident_id);
@@ -66,19 +66,19 @@
 
   $("sr-filter").addEventListener("change", () => loadQueue().catch((e) => say(e.message, true)));
   for (const button of document.querySelectorAll(".sr-actions [data-status]")) {
-    button.addEventListener("click", () => act("/status", { status: button.dataset.status }, "status: " + button.dataset.status.replace("_", " ")));
+    button.addEventListener("click", () => act("/status", { status: button.dataset.status }, PG.t("status: {status}", { status: PG.t(button.dataset.status.replace("_", " ")) })));
   }
-  $("d-incident-make").addEventListener("click", () => act("/incident", {}, "incident filed"));
+  $("d-incident-make").addEventListener("click", () => act("/incident", {}, PG.t("incident filed")));
   $("d-reply-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const text = $("d-reply").value.trim();
     if (!text) return;
-    await act("/reply", { body: text }, "reply sent");
+    await act("/reply", { body: text }, PG.t("reply sent"));
     $("d-reply").value = "";
   });
   $("d-pass-form").addEventListener("submit", (event) => {
     event.preventDefault();
-    act("/pass-on", { to: $("d-pass-to").value.trim() }, "passed on");
+    act("/pass-on", { to: $("d-pass-to").value.trim() }, PG.t("passed on"));
   });
   const link = $("sr-root").dataset.reportLink;
   if (link) { $("sr-new").href = link; $("sr-new").hidden = false; }

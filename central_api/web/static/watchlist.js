@@ -21,7 +21,7 @@ async function send(method, url, form) {
   });
   if (response.status === 401) {
     window.location.assign("/login?next=" + encodeURIComponent(window.location.pathname));
-    throw new Error("not logged in");
+    throw new Error(PG.t("not logged in"));
   }
   const data = response.status === 204 ? null : await response.json().catch(() => null);
   if (!response.ok) {
@@ -33,10 +33,10 @@ async function send(method, url, form) {
 }
 
 async function end(poi) {
-  if (!window.confirm(`Take ${poi.label} off every gate's watchlist?`)) return;
+  if (!window.confirm(PG.t("Take {label} off every gate's watchlist?", { label: poi.label }))) return;
   try {
     await send("DELETE", `${POIS}/${encodeURIComponent(poi.id)}`);
-    say(`${poi.label} is off the watchlist.`);
+    say(PG.t("{label} is off the watchlist.", { label: poi.label }));
   } catch (error) {
     say(error.message, true);
   }
@@ -51,9 +51,9 @@ function poiRow(poi) {
     PG.el("td", { text: poi.label }),
     PG.el("td", { text: poi.reason }),
     PG.el("td", { text: poi.valid_from ? PG.fmtDateTime(poi.valid_from) : "" }),
-    PG.el("td", { text: poi.valid_until ? PG.fmtDateTime(poi.valid_until) : "open-ended" }),
+    PG.el("td", { text: poi.valid_until ? PG.fmtDateTime(poi.valid_until) : PG.t("open-ended") }),
     PG.el("td", { text: poi.entered_by }),
-    PG.el("td", {}, [PG.el("button", { type: "button", text: "End", on: { click: () => end(poi) } })]),
+    PG.el("td", {}, [PG.el("button", { type: "button", text: PG.t("End"), on: { click: () => end(poi) } })]),
   );
 }
 
@@ -76,7 +76,7 @@ $("poi-form").addEventListener("submit", async (event) => {
   if ($("p-until").value) form.append("valid_until", new Date($("p-until").value).toISOString());
   try {
     const poi = await send("POST", POIS, form);
-    say(`${poi.label} (${poi.entry_id}) is screened at every gate of every site.`);
+    say(PG.t("{label} ({id}) is screened at every gate of every site.", { label: poi.label, id: poi.entry_id }));
     event.target.reset();
   } catch (error) {
     say(error.message, true);
