@@ -19,6 +19,7 @@ from central_api.audit.chain import append_audit
 from central_api.audit.privacy import keyed_hash
 from central_api.crud.activations import site_access_groups
 from central_api.crud.sites import get_site
+from central_api.enroll.desk.days import first_day, last_day, site_zone
 from central_api.enroll.schemas import EnrollPersonIn, PersonSummary
 from central_api.enroll.tables import PersonExternalId
 from central_api.errors import ConflictError, InvalidError
@@ -262,6 +263,7 @@ def summarise_people(*, session: Session, people: Sequence[Person]) -> list[Pers
         c.id: c.name
         for c in session.exec(select(Company).where(col(Company.id).in_(company_ids))).all()
     }
+    zones = {site_id: site_zone(session, site_id) for site_id in {p.site_id for p in people}}
     return [
         PersonSummary(
             id=p.id,
@@ -272,6 +274,9 @@ def summarise_people(*, session: Session, people: Sequence[Person]) -> list[Pers
             company=companies.get(p.company_id) if p.company_id is not None else None,
             valid_from=p.valid_from,
             valid_until=p.valid_until,
+            # The page shows inclusive days: an exclusive end at midnight is the day before.
+            first_day=first_day(p.valid_from, zones[p.site_id]),
+            last_day=last_day(p.valid_until, zones[p.site_id]),
             external_id=external.get(p.id),
             templates=int(counts.get(p.id, 0)),
             badges=sorted(badges.get(p.id, [])),

@@ -1,6 +1,6 @@
 """Request and answer bodies of the enrollment API."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from gate_protocol.badges import badge_number_problem
@@ -74,6 +74,12 @@ class PersonSummary(BaseModel):
     company: str | None
     valid_from: datetime | None
     valid_until: datetime | None
+    first_day: date | None = Field(
+        default=None, description="The first valid day in the site's time zone (inclusive)."
+    )
+    last_day: date | None = Field(
+        default=None, description="The last valid day in the site's time zone (inclusive)."
+    )
     external_id: str | None
     templates: int
     badges: list[str]

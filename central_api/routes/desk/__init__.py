@@ -6,10 +6,10 @@
 from fastapi import APIRouter
 
 from central_api.enroll.purge_timer import purge_lifespan
-from central_api.routes.desk import bulk_import, page, passes, people, photos
+from central_api.routes.desk import actions, bulk_import, page, passes, people, photos
 
 __all__ = ["router"]
 
 router = APIRouter(lifespan=purge_lifespan)
-for _module in (people, photos, passes, bulk_import, page):
+for _module in (people, photos, passes, bulk_import, page, actions):
     router.include_router(_module.router)
