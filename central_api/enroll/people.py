@@ -19,7 +19,14 @@ from central_api.audit.chain import append_audit
 from central_api.audit.privacy import keyed_hash
 from central_api.crud.activations import site_access_groups
 from central_api.crud.sites import get_site
-from central_api.enroll.desk.days import first_day, last_day, site_zone
+from central_api.enroll.desk.days import (
+    check_days,
+    day_start,
+    first_day,
+    last_day,
+    site_zone,
+    until_instant,
+)
 from central_api.enroll.schemas import EnrollPersonIn, PersonSummary
 from central_api.enroll.tables import PersonExternalId
 from central_api.errors import ConflictError, InvalidError
@@ -90,6 +97,7 @@ def create_enrolled_person(
         ConflictError: External id or badge already in use.
         InvalidError: The validity window ends before it starts; more than 5 templates.
     """
+    person_in = _days_to_instants(session=session, person_in=person_in)
     _check_enrollment(session=session, person_in=person_in, templates=templates)
     groups = site_access_groups(
         session=session, site_id=person_in.site_id, names=person_in.access_groups
@@ -119,6 +127,23 @@ def create_enrolled_person(
     bump_replica(session=session, site_id=person.site_id, person_id=person.id)
     session.commit()
     return person
+
+
+def _days_to_instants(*, session: Session, person_in: EnrollPersonIn) -> EnrollPersonIn:
+    """The desk's inclusive days as the instants stored, in the site's time zone."""
+    if person_in.first_day is None and person_in.last_day is None:
+        return person_in
+    if person_in.valid_from is not None or person_in.valid_until is not None:
+        raise InvalidError("give either days (first_day, last_day) or instants, not both")
+    check_days(person_in.first_day, person_in.last_day)
+    zone = site_zone(session, person_in.site_id)
+    first, last = person_in.first_day, person_in.last_day
+    return person_in.model_copy(
+        update={
+            "valid_from": day_start(first, zone) if first else None,
+            "valid_until": until_instant(last, zone) if last else None,
+        }
+    )
 
 
 def _check_enrollment(

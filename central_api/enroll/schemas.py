@@ -53,6 +53,12 @@ class EnrollPersonIn(BaseModel):
     company: NameStr | None = Field(default=None, description="Company name (created if new).")
     valid_from: datetime | None = None
     valid_until: datetime | None = None
+    first_day: date | None = Field(
+        default=None, description="Instead of valid_from: the first day, in the site's zone."
+    )
+    last_day: date | None = Field(
+        default=None, description="Instead of valid_until: the last day (inclusive), site's zone."
+    )
     access_groups: list[str] = Field(
         default_factory=list, max_length=64, description="Access group names or ids."
     )

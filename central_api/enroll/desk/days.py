@@ -8,7 +8,7 @@ microsecond before taking the date, so stored ends from any source (an exclusive
 or a CLI's 23:59:59) show the last day they admit.
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session
@@ -31,8 +31,8 @@ def site_zone(session: Session, site_id: str) -> ZoneInfo:
 
 
 def day_start(day: date, zone: ZoneInfo) -> datetime:
-    """The first instant of `day` in `zone`."""
-    return datetime.combine(day, time.min, tzinfo=zone)
+    """The first instant of `day` in `zone`, in UTC (as every stored time)."""
+    return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
 
 
 def until_instant(day: date, zone: ZoneInfo) -> datetime:

@@ -44,7 +44,7 @@ def desk_page(request: Request, settings: SettingsDep, user: PageDesk) -> HTMLRe
         page_id="desk",
         user=user,
         csrf_token=token,
-        content=render_template("desk.html"),
-        scripts=["desk.js", "desk_visitors.js"],
+        content=render_template("desk.html", desk_actions=render_template("desk_actions.html")),
+        scripts=["desk.js", "desk_visitors.js", "desk_actions.js"],
         nav=_nav(user),
     )

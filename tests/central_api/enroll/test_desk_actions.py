@@ -300,3 +300,29 @@ def test_unknown_people_and_roles_that_may_not_act_are_refused(
         == 403
     )
     assert _snapshot(engine) == before
+
+
+def test_the_create_form_sends_inclusive_days_that_the_site_zone_turns_into_instants(
+    client: TestClient, world: World, engine: Engine
+) -> None:
+    _set_timezone(engine, world.site, "Europe/Amsterdam")
+    body = {"site_id": world.site, "display_name": "Bo Days", "kind": "staff"}
+    refused = [
+        ({"first_day": "2027-02-01", "last_day": "2027-01-31"}, "before it starts"),
+        ({"last_day": "2027-12-31", "valid_until": "2028-01-01T00:00:00Z"}, "not both"),
+    ]
+    before = _snapshot(engine)
+    for days, message in refused:
+        answer = client.post(PEOPLE, json={**body, **days}, headers=world.user_desk())
+        assert answer.status_code == 422 and message in answer.text, answer.text
+    assert _snapshot(engine) == before
+    answer = client.post(
+        PEOPLE,
+        json={**body, "first_day": "2027-01-01", "last_day": "2027-12-31"},
+        headers=world.user_desk(),
+    )
+    assert answer.status_code == 201, answer.text
+    person = answer.json()
+    assert (person["first_day"], person["last_day"]) == ("2027-01-01", "2027-12-31")
+    assert person["valid_from"].startswith("2026-12-31T23:00")
+    assert person["valid_until"].startswith("2027-12-31T23:00")
