@@ -318,7 +318,7 @@ def find_people(
     external_id: str | None,
     limit: int,
 ) -> list[Person]:
-    """People whose name, id, external id or badge number matches, by name."""
+    """People whose name, id, external id, badge number or company matches, by name."""
     statement = select(Person).order_by(col(Person.display_name)).limit(limit)
     if site_id:  # the people activated at that site (one identity, many sites)
         statement = statement.where(
@@ -337,12 +337,14 @@ def find_people(
         external_owners = select(PersonExternalId.person_id).where(
             PersonExternalId.external_id == query
         )
+        companies = select(Company.id).where(col(Company.name).icontains(query))
         statement = statement.where(
             or_(
                 col(Person.display_name).icontains(query),
                 col(Person.id) == query.upper(),
                 col(Person.id).in_(badge_owners),
                 col(Person.id).in_(external_owners),
+                col(Person.company_id).in_(companies),
             )
         )
     return list(session.exec(statement).all())

@@ -72,7 +72,7 @@ def search_people(
     external_id: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> list[PersonSummary]:
-    """Find people by name, person id, external id or badge number."""
+    """Find people by name, person id, external id, badge number or company."""
     people = find_people(
         session=session, query=q, site_id=site_id, external_id=external_id, limit=limit
     )

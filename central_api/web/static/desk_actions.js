@@ -81,7 +81,7 @@
     $("a-lost-badge").replaceChildren(...badges.map((c) => PG.el("option", { value: String(c.id), text: c.ref })));
     $("a-lost-submit").disabled = !badges.length;
     $("a-validity-site").replaceChildren(
-      PG.el("option", { value: "", text: t("Everywhere (the identity)") }),
+      PG.el("option", { value: "", text: t("Everywhere") }),
       ...standing.sites.map((s) => PG.el("option", { value: s.site_id, text: t("At {site} only", { site: s.site_name }) })));
     $("a-first-day").value = standing.first_day || "";
     $("a-last-day").value = standing.last_day || "";
@@ -92,6 +92,7 @@
     desk.standing = standing;
     $("actions-panel").hidden = false;
     $("a-summary").textContent = summary(standing);
+    $("a-summary").className = "a-summary" + (standing.person.status === "active" ? "" : " bad");
     renderLists(standing);
     renderForms(standing);
     facts(standing);

@@ -326,3 +326,13 @@ def test_the_create_form_sends_inclusive_days_that_the_site_zone_turns_into_inst
     assert (person["first_day"], person["last_day"]) == ("2027-01-01", "2027-12-31")
     assert person["valid_from"].startswith("2026-12-31T23:00")
     assert person["valid_until"].startswith("2027-12-31T23:00")
+
+
+def test_the_desk_finds_people_by_company_name(
+    client: TestClient, world: World, engine: Engine
+) -> None:
+    for name, company in (("Cor Crane", "Maas Cranes BV"), ("Dirk Dock", "Dock Works")):
+        body = {"site_id": world.site, "display_name": name, "kind": "staff", "company": company}
+        assert client.post(PEOPLE, json=body, headers=world.user_desk()).status_code == 201
+    found = client.get(PEOPLE, params={"q": "cranes"}, headers=world.user_desk()).json()
+    assert [p["display_name"] for p in found] == ["Cor Crane"]
