@@ -19,6 +19,7 @@ from central_api.models.common import time_field
 __all__ = [
     "ENROLL_METADATA",
     "DeskNote",
+    "DeskRead",
     "DocumentRef",
     "IssuedPass",
     "PendingFace",
@@ -124,3 +125,18 @@ class DocumentRef(SQLModel, table=True):
     person_id: str = Field(index=True, max_length=64)
     ref: str = Field(index=True, max_length=80)
     created_at: datetime = time_field(default_factory=utc_now)
+
+
+class DeskRead(SQLModel, table=True):
+    """The last badge a desk user's own reader read (0029): the desk page fills it in.
+
+    One row per desk user, overwritten by every read; a read is offered to the page for a
+    few seconds only (`central_api.enroll.desk.reader`).
+    """
+
+    __tablename__ = "enroll_desk_read"
+
+    username: str = Field(primary_key=True, max_length=64)
+    number: str = Field(max_length=64)
+    badge_format: str | None = Field(default=None, max_length=16)
+    read_at: datetime = time_field(default_factory=utc_now)

@@ -1,6 +1,7 @@
 """The desk's actions in a real Chromium at phone width (390 x 844), decided on by the gates' route.
 
-A clerk finds a person, a keyboard-wedge reader types the new badge's number and Enter
+A clerk finds a person by the badge the desk's OSDP reader read (the page polls for it),
+a keyboard-wedge reader types the new badge's number and Enter
 (which must not submit the form), a number already in use is refused with the API's
 message and changes nothing, and the lost badge is replaced: the old badge is refused at a
 decision afterwards, the new one granted. Then a suspension with a reason, and an erasure
@@ -100,8 +101,16 @@ def test_a_clerk_on_a_phone_replaces_a_lost_badge_suspends_and_erases(
             page.wait_for_url("**/desk")
             assert _unlabelled(page) == []
 
-            # A wedge reader in the find box: the number and Enter search at once.
-            page.fill("#find-q", "0AB001")
+            # The desk's OSDP reader (portgate desk-reader posts as this user) fills the box.
+            page.focus("#find-q")
+            read = httpx.post(
+                f"{server.url}/api/v1/enroll/desk-reader/reads",
+                json={"number": "0AB001"},
+                headers=_desk(server),
+            )
+            assert read.status_code == 204, read.text
+            expect(page.locator("#find-q")).to_have_value("0AB001")
+            # A wedge reader's Enter in the find box searches at once.
             page.press("#find-q", "Enter")
             page.click("#find-results button")
             expect(page.locator("#actions-panel")).to_be_visible()

@@ -1,8 +1,9 @@
-"""enroll_desk_note and enroll_document_ref: the desk's reasons and document lookups (issue 22.3).
+"""enroll_desk_note, enroll_document_ref, enroll_desk_read: the desk's reasons, lookups, reads.
 
 enroll_desk_note keeps why the desk revoked, suspended or reinstated a person or revoked a
 badge (erased with the person); enroll_document_ref a keyed hash of each document number
-the desk checked, so the desk finds a person by it without storing the number.
+the desk checked, so the desk finds a person by it without storing the number;
+enroll_desk_read the last badge each desk user's own reader read (issue 22.3).
 
 Revision ID: 0029
 Revises: 0027
@@ -47,9 +48,18 @@ def upgrade() -> None:
     )
     op.create_index("ix_enroll_document_ref_person_id", "enroll_document_ref", ["person_id"])
     op.create_index("ix_enroll_document_ref_ref", "enroll_document_ref", ["ref"])
+    op.create_table(
+        "enroll_desk_read",
+        sa.Column("username", sa.String(length=64), nullable=False),
+        sa.Column("number", sa.String(length=64), nullable=False),
+        sa.Column("badge_format", sa.String(length=16), nullable=True),
+        sa.Column("read_at", central_api.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("username"),
+    )
 
 
 def downgrade() -> None:
     """Revert."""
+    op.drop_table("enroll_desk_read")
     op.drop_table("enroll_document_ref")
     op.drop_table("enroll_desk_note")

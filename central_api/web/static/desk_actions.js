@@ -6,7 +6,7 @@
 "use strict";
 (function () {
   const BASE = "/api/v1/enroll/people/";
-  const desk = { id: null, standing: null };
+  const desk = { id: null, standing: null, lastRead: null };
   const $ = (id) => document.getElementById(id);
   const t = (text, vars) => PG.t(text, vars);
 
@@ -223,7 +223,9 @@
   async function pollReader() {
     try {
       const read = await PG.api("GET", "/api/v1/enroll/desk-reader/last");
-      if (read && read.number) {
+      // One read fills one field once: the poll sees the same read again for a few seconds.
+      if (read && read.number && read.read_at !== desk.lastRead) {
+        desk.lastRead = read.read_at;
         const field = [$("find-q"), $("a-new-badge"), $("badge-number"), $("v-badge")].find((el) => el === document.activeElement) || $("find-q");
         field.value = read.number;
         field.dispatchEvent(new Event("input", { bubbles: true }));
