@@ -28,7 +28,7 @@ from central_api.enroll.desk.days import (
     until_instant,
 )
 from central_api.enroll.schemas import EnrollPersonIn, PersonSummary
-from central_api.enroll.tables import PersonExternalId
+from central_api.enroll.tables import DocumentRef, PersonExternalId
 from central_api.errors import ConflictError, InvalidError
 from central_api.models import (
     AccessGroup,
@@ -317,8 +317,9 @@ def find_people(
     site_id: str | None,
     external_id: str | None,
     limit: int,
+    document_ref: str | None = None,
 ) -> list[Person]:
-    """People whose name, id, external id, badge number or company matches, by name."""
+    """People whose name, id, external id, badge, company or document matches, by name."""
     statement = select(Person).order_by(col(Person.display_name)).limit(limit)
     if site_id:  # the people activated at that site (one identity, many sites)
         statement = statement.where(
@@ -338,6 +339,8 @@ def find_people(
             PersonExternalId.external_id == query
         )
         companies = select(Company.id).where(col(Company.name).icontains(query))
+        # A typed document number matches through its keyed hash only (enroll.desk.documents).
+        documents = select(DocumentRef.person_id).where(DocumentRef.ref == (document_ref or ""))
         statement = statement.where(
             or_(
                 col(Person.display_name).icontains(query),
@@ -345,6 +348,7 @@ def find_people(
                 col(Person.id).in_(badge_owners),
                 col(Person.id).in_(external_owners),
                 col(Person.company_id).in_(companies),
+                col(Person.id).in_(documents),
             )
         )
     return list(session.exec(statement).all())

@@ -155,6 +155,18 @@
     }
   }
 
+  async function recordDocument(event) {
+    event.preventDefault();
+    const body = { kind: $("a-document-kind").value, document_number: $("a-document-number").value.trim() };
+    try {
+      await PG.api("POST", BASE + encodeURIComponent(desk.id) + "/documents", body);
+      $("a-document-number").value = "";
+      say(t("Document check recorded; the desk finds {person} by its number.", { person: desk.id }));
+    } catch (error) {
+      say(t("Not done: {message}", { message: error.message }), true);
+    }
+  }
+
   async function cancelPass(passId) {
     try {
       await PG.api("DELETE", "/api/v1/enroll/passes/" + encodeURIComponent(passId));
@@ -246,6 +258,7 @@
     $("a-validity-form").addEventListener("submit", changeValidity);
     $("a-lost-form").addEventListener("submit", replaceLost);
     $("a-erase-form").addEventListener("submit", erase);
+    $("a-document-form").addEventListener("submit", recordDocument);
     $("a-export").addEventListener("click", exportAll);
     for (const id of ["a-new-badge", "badge-number", "v-badge"]) badgeField($(id));
     if (document.body.dataset.deskReader !== "off") window.setInterval(pollReader, 1500);

@@ -336,3 +336,53 @@ def test_the_desk_finds_people_by_company_name(
         assert client.post(PEOPLE, json=body, headers=world.user_desk()).status_code == 201
     found = client.get(PEOPLE, params={"q": "cranes"}, headers=world.user_desk()).json()
     assert [p["display_name"] for p in found] == ["Cor Crane"]
+
+
+def test_the_desk_finds_a_person_by_a_checked_document_number_it_never_keeps(
+    client: TestClient, world: World, engine: Engine
+) -> None:
+    person = enroll(engine, world, badge="0C0001")
+    enroll(engine, world, badge="0C0002")
+    documents = f"{person}/documents"
+    before = _snapshot(engine)
+    for body, status in (
+        ({"kind": "passport", "document_number": "NL<1>"}, 422),
+        ({"kind": "library_card", "document_number": "NLAB1234567"}, 422),
+    ):
+        assert _post(client, world, documents, body).status_code == status
+    assert (
+        _post(
+            client,
+            world,
+            "NOBODY/documents",
+            {"kind": "passport", "document_number": "NLAB1234567"},
+        ).status_code
+        == 404
+    )
+    assert (
+        _post(
+            client,
+            world,
+            documents,
+            {"kind": "passport", "document_number": "NLAB1234567"},
+            role=Role.OPERATOR,
+        ).status_code
+        == 403
+    )
+    assert _snapshot(engine) == before
+
+    answer = _post(
+        client, world, documents, {"kind": "passport", "document_number": "nl ab-123 4567"}
+    )
+    assert answer.status_code == 201, answer.text
+    found = client.get(PEOPLE, params={"q": "NLAB1234567"}, headers=world.user_desk()).json()
+    assert [p["id"] for p in found] == [person]
+    assert client.get(PEOPLE, params={"q": "NLAB1234568"}, headers=world.user_desk()).json() == []
+    with engine.connect() as connection:
+        stored = repr(connection.execute(text("SELECT * FROM documentcheck")).all())
+        stored += repr(connection.execute(text("SELECT * FROM enroll_document_ref")).all())
+        stored += repr(connection.execute(text("SELECT before, after FROM audit_entry")).all())
+    assert "1234567" not in stored, "the number itself is kept nowhere"
+    receipt = _post(client, world, f"{person}/erase", {"confirm": person}).json()
+    assert receipt["deleted"]["document_refs"] == 1
+    assert client.get(PEOPLE, params={"q": "NLAB1234567"}, headers=world.user_desk()).json() == []
