@@ -10,6 +10,7 @@ Every input and select of the desk page has a visible label. Chromium is the sys
 (/usr/bin/chromium); no browser is ever downloaded.
 """
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -143,6 +144,12 @@ def test_a_clerk_on_a_phone_replaces_a_lost_badge_suspends_and_erases(
             page.click("#a-standing-submit")
             expect(page.locator("#a-summary")).to_contain_text("reason: investigation 42")
             assert _decide(server, "0AB002") == ("denied", "person_suspended")
+
+            with page.expect_download() as download:
+                page.click("#a-export")
+            exported = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+            assert download.value.suggested_filename == f"subject-access-{person}.json"
+            assert exported["person"]["id"] == person and len(exported["credentials"]) == 2
 
             page.fill("#a-erase-confirm", "not the id")
             page.click("#a-erase-submit")

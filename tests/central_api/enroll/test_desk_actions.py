@@ -17,7 +17,7 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session, col, func, select
 
 from central_api.config import Settings
-from central_api.models import AuditEntry, Credential, Person, Role
+from central_api.models import AuditEntry, Credential, Person, Role, Site
 from testkit.api.decisions import enroll, query
 from testkit.api.enrollment import clear_enroll_tables, enroll_settings
 from testkit.api.world import World
@@ -98,6 +98,13 @@ def test_revoke_suspend_and_reinstate_need_a_reason_and_reach_the_decision(
     assert all("inquiry" not in str(after) for _, after in actions), "reasons are hashed"
 
 
+def _replica_version(engine: Engine, site: str) -> int:
+    with Session(engine) as session:
+        row = session.get(Site, site)
+        assert row is not None
+        return row.replica_version
+
+
 def test_a_lost_badge_is_replaced_in_one_step(
     client: TestClient, world: World, engine: Engine
 ) -> None:
@@ -122,12 +129,14 @@ def test_a_lost_badge_is_replaced_in_one_step(
         assert message in answer.text
     assert _snapshot(engine) == before
 
+    version = _replica_version(engine, world.site)
     answer = _post(
         client,
         world,
         f"{person}/lost-badge",
         {"lost_credential_id": lost["id"], "number": "0BB002"},
     )
+    assert _replica_version(engine, world.site) > version, "the gates' replicas follow"
     assert answer.status_code == 201, answer.text
     old, new = answer.json()["credentials"]
     assert old["revoked_at"] and old["revoke_reason"] == "lost"
