@@ -9,6 +9,7 @@ from gate_protocol.messages import BadgeFormat
 from gate_protocol.records import PersonKind, PersonStatus
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from central_api.enroll.desk.days import DeskDay
 from central_api.models import PersonCompetencyCreate
 from central_api.models.common import NameStr
 
@@ -53,10 +54,10 @@ class EnrollPersonIn(BaseModel):
     company: NameStr | None = Field(default=None, description="Company name (created if new).")
     valid_from: datetime | None = None
     valid_until: datetime | None = None
-    first_day: date | None = Field(
+    first_day: DeskDay | None = Field(
         default=None, description="Instead of valid_from: the first day, in the site's zone."
     )
-    last_day: date | None = Field(
+    last_day: DeskDay | None = Field(
         default=None, description="Instead of valid_until: the last day (inclusive), site's zone."
     )
     access_groups: list[str] = Field(

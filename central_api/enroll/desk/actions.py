@@ -7,7 +7,7 @@ takes). Audit rows carry the reason and badge numbers as keyed hashes only
 (`central_api.audit.privacy`). Everything is checked before anything is written.
 """
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
 from gate_protocol.badges import badge_number_problem
@@ -30,7 +30,13 @@ from central_api.crud.activations import activation_at
 from central_api.crud.audited import Resync, commit_audited
 from central_api.crud.people import get_person
 from central_api.db import utc_now
-from central_api.enroll.desk.days import check_days, day_start, site_zone, until_instant
+from central_api.enroll.desk.days import (
+    DeskDay,
+    check_days,
+    day_start,
+    site_zone,
+    until_instant,
+)
 from central_api.enroll.tables import DeskNote
 from central_api.errors import ConflictError, NotFoundError
 from central_api.models import Credential, Person, SiteActivation
@@ -73,8 +79,8 @@ class ValidityIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    first_day: date | None = None
-    last_day: date | None = None
+    first_day: DeskDay | None = None
+    last_day: DeskDay | None = None
     site_id: Id | None = Field(
         default=None, description="Change the window at this site only (else the identity's)."
     )

@@ -9,16 +9,29 @@ or a CLI's 23:59:59) show the last day they admit.
 """
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pydantic import Field
 from sqlmodel import Session
 
 from central_api.errors import InvalidError
 from central_api.models import Site
 
-__all__ = ["check_days", "day_start", "first_day", "last_day", "site_zone", "until_instant"]
+__all__ = [
+    "DeskDay",
+    "check_days",
+    "day_start",
+    "first_day",
+    "last_day",
+    "site_zone",
+    "until_instant",
+]
 
 _TICK = timedelta(microseconds=1)
+# A day the page may send: far enough from the calendar's ends that a day's start in any
+# zone, and the day after, are still datetimes.
+DeskDay = Annotated[date, Field(ge=date(1970, 1, 1), le=date(9998, 12, 31))]
 
 
 def site_zone(session: Session, site_id: str) -> ZoneInfo:
