@@ -17,7 +17,17 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session, col, func, select
 
 from central_api.config import Settings
-from central_api.models import AuditEntry, Credential, Person, Role, Site
+from central_api.models import (
+    AuditEntry,
+    BanStatus,
+    Credential,
+    Person,
+    PortBan,
+    Role,
+    Site,
+    WatchlistEntry,
+)
+from gate_protocol.records import WatchlistAction
 from testkit.api.decisions import enroll, query
 from testkit.api.enrollment import clear_enroll_tables, enroll_settings
 from testkit.api.world import World
@@ -395,3 +405,35 @@ def test_the_desk_finds_a_person_by_a_checked_document_number_it_never_keeps(
     receipt = _post(client, world, f"{person}/erase", {"confirm": person}).json()
     assert receipt["deleted"]["document_refs"] == 1
     assert client.get(PEOPLE, params={"q": "NLAB1234567"}, headers=world.user_desk()).json() == []
+
+
+def test_the_standing_shows_bans_and_watchlist_without_the_authoritys_reasons(
+    client: TestClient, world: World, engine: Engine
+) -> None:
+    person = enroll(engine, world, badge="0A0B01")
+    now = datetime.now(UTC)
+    with Session(engine) as session:
+        session.add(
+            PortBan(
+                id="ban-1",
+                person_id=person,
+                reason="smuggling inquiry 77",
+                legal_reference="PA-2026/0147 art. 5",
+                valid_from=now - timedelta(days=1),
+                valid_until=now + timedelta(days=30),
+                status=BanStatus.ACTIVE,
+                issued_by="authority-user",
+            )
+        )
+        session.add(
+            WatchlistEntry(person_id=person, action=WatchlistAction.DENY, reason="desk: fraud")
+        )
+        session.commit()
+    answer = client.get(f"{PEOPLE}/{person}/standing", headers=world.user_desk())
+    assert answer.status_code == 200, answer.text
+    standing = answer.json()
+    [ban] = standing["port_bans"]
+    assert ban["valid_until"] is not None
+    assert "smuggling" not in answer.text and "PA-2026" not in answer.text
+    assert [(w["action"], w["reason"]) for w in standing["watchlist"]] == [("deny", "desk: fraud")]
+    assert [s["site_id"] for s in standing["sites"]] == [world.site]
