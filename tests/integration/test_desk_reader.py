@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 
 from central_api.db import make_engine, utc_now
 from central_api.enroll.desk.reader import FRESH_S, DeskReadIn, last_read, record_read
+from central_api.enroll.tables import DeskRead
 from enrollment import EnrollClient
 from firmware_bridge.card_formats import encode_wiegand
 from firmware_bridge.config import OsdpConfig, OsdpReaderConfig
@@ -125,9 +126,10 @@ def test_an_old_read_is_not_offered(server: DeskServer) -> None:
         with Session(engine) as session:
             then = utc_now() - timedelta(seconds=FRESH_S + 1)
             record_read(session=session, username="clerk", read=DeskReadIn(number="0C1"), now=then)
-            assert last_read(session=session, username="clerk", now=utc_now()).number is None
             fresh = then + timedelta(seconds=FRESH_S - 1)
             assert last_read(session=session, username="clerk", now=fresh).number == "0C1"
+            assert last_read(session=session, username="clerk", now=utc_now()).number is None
+            assert session.get(DeskRead, "clerk") is None, "a stale read is not kept"
     finally:
         engine.dispose()
 

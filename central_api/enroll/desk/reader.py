@@ -56,9 +56,14 @@ def record_read(*, session: Session, username: str, read: DeskReadIn, now: datet
 
 
 def last_read(*, session: Session, username: str, now: datetime) -> DeskReadOut:
-    """The user's newest read if it is fresh, else an empty answer."""
+    """The user's newest read if it is fresh, else an empty answer (a stale read is deleted)."""
     row = session.get(DeskRead, username)
-    if row is None or now - row.read_at > timedelta(seconds=FRESH_S):
+    if row is None:
+        return DeskReadOut()
+    if now - row.read_at > timedelta(seconds=FRESH_S):
+        # A badge number is kept no longer than it is of use (the page polls every second).
+        session.delete(row)
+        session.commit()
         return DeskReadOut()
     fmt = BadgeFormat(row.badge_format) if row.badge_format else None
     return DeskReadOut(number=row.number, badge_format=fmt, read_at=row.read_at)
