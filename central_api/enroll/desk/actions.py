@@ -205,6 +205,9 @@ def replace_lost_badge(
         kind=CredentialKind.BADGE,
         ref=change.number,
         badge_format=change.badge_format,
+        # The replacement is the same entitlement on a new card: the lost badge's window.
+        valid_from=lost.valid_from,
+        valid_until=lost.valid_until,
     )
     session.add_all([lost, new])
     session.flush()  # the note and the audit row name the new row's id
