@@ -137,6 +137,14 @@ class EnrollClient:
         result: dict[str, Any] = self._json("GET", f"/api/v1/enroll/people/{person_id}/export")
         return result
 
+    def desk_read(self, number: str, badge_format: str | None = None) -> None:
+        """Post a badge read at this desk user's own reader; their desk page fills it in."""
+        self._json(
+            "POST",
+            "/api/v1/enroll/desk-reader/reads",
+            json={"number": number, "badge_format": badge_format},
+        )
+
     def add_photo(self, person_id: str, photo: bytes, *, name: str = "photo.jpg") -> dict[str, Any]:
         """Send a photo; the outcome says accepted, rejected (reasons) or duplicate."""
         response = self._http.post(

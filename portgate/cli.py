@@ -33,6 +33,7 @@ from portgate.commands import visitors as visitors_commands
 from portgate.commands.access import groups as groups_commands
 from portgate.commands.backup import cli as backup_commands
 from portgate.commands.baseline import cli as baseline_commands
+from portgate.commands.desk_reader import desk_reader_command
 from portgate.commands.events import cli as events_commands
 from portgate.commands.incidents import stix as community_stix
 from portgate.commands.report import cli as report_commands
@@ -77,6 +78,7 @@ app.add_typer(staff_report_commands.app, name="staff-reports")
 app.add_typer(report_commands.app, name="report")
 app.command("backup")(backup_commands.backup_command)
 app.command("restore")(backup_commands.restore_command)
+app.command("desk-reader")(desk_reader_command)
 # Incidents go out and come in as STIX bundles beside the sharing commands.
 community_stix.add_stix_commands(community.app)
 

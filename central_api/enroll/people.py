@@ -19,8 +19,16 @@ from central_api.audit.chain import append_audit
 from central_api.audit.privacy import keyed_hash
 from central_api.crud.activations import site_access_groups
 from central_api.crud.sites import get_site
+from central_api.enroll.desk.days import (
+    check_days,
+    day_start,
+    first_day,
+    last_day,
+    site_zone,
+    until_instant,
+)
 from central_api.enroll.schemas import EnrollPersonIn, PersonSummary
-from central_api.enroll.tables import PersonExternalId
+from central_api.enroll.tables import DocumentRef, PersonExternalId
 from central_api.errors import ConflictError, InvalidError
 from central_api.models import (
     AccessGroup,
@@ -89,6 +97,7 @@ def create_enrolled_person(
         ConflictError: External id or badge already in use.
         InvalidError: The validity window ends before it starts; more than 5 templates.
     """
+    person_in = _days_to_instants(session=session, person_in=person_in)
     _check_enrollment(session=session, person_in=person_in, templates=templates)
     groups = site_access_groups(
         session=session, site_id=person_in.site_id, names=person_in.access_groups
@@ -118,6 +127,23 @@ def create_enrolled_person(
     bump_replica(session=session, site_id=person.site_id, person_id=person.id)
     session.commit()
     return person
+
+
+def _days_to_instants(*, session: Session, person_in: EnrollPersonIn) -> EnrollPersonIn:
+    """The desk's inclusive days as the instants stored, in the site's time zone."""
+    if person_in.first_day is None and person_in.last_day is None:
+        return person_in
+    if person_in.valid_from is not None or person_in.valid_until is not None:
+        raise InvalidError("give either days (first_day, last_day) or instants, not both")
+    check_days(person_in.first_day, person_in.last_day)
+    zone = site_zone(session, person_in.site_id)
+    first, last = person_in.first_day, person_in.last_day
+    return person_in.model_copy(
+        update={
+            "valid_from": day_start(first, zone) if first else None,
+            "valid_until": until_instant(last, zone) if last else None,
+        }
+    )
 
 
 def _check_enrollment(
@@ -262,6 +288,7 @@ def summarise_people(*, session: Session, people: Sequence[Person]) -> list[Pers
         c.id: c.name
         for c in session.exec(select(Company).where(col(Company.id).in_(company_ids))).all()
     }
+    zones = {site_id: site_zone(session, site_id) for site_id in {p.site_id for p in people}}
     return [
         PersonSummary(
             id=p.id,
@@ -272,6 +299,9 @@ def summarise_people(*, session: Session, people: Sequence[Person]) -> list[Pers
             company=companies.get(p.company_id) if p.company_id is not None else None,
             valid_from=p.valid_from,
             valid_until=p.valid_until,
+            # The page shows inclusive days: an exclusive end at midnight is the day before.
+            first_day=first_day(p.valid_from, zones[p.site_id]),
+            last_day=last_day(p.valid_until, zones[p.site_id]),
             external_id=external.get(p.id),
             templates=int(counts.get(p.id, 0)),
             badges=sorted(badges.get(p.id, [])),
@@ -287,8 +317,9 @@ def find_people(
     site_id: str | None,
     external_id: str | None,
     limit: int,
+    document_ref: str | None = None,
 ) -> list[Person]:
-    """People whose name, id, external id or badge number matches, by name."""
+    """People whose name, id, external id, badge, company or document matches, by name."""
     statement = select(Person).order_by(col(Person.display_name)).limit(limit)
     if site_id:  # the people activated at that site (one identity, many sites)
         statement = statement.where(
@@ -307,12 +338,17 @@ def find_people(
         external_owners = select(PersonExternalId.person_id).where(
             PersonExternalId.external_id == query
         )
+        companies = select(Company.id).where(col(Company.name).icontains(query))
+        # A typed document number matches through its keyed hash only (enroll.desk.documents).
+        documents = select(DocumentRef.person_id).where(DocumentRef.ref == (document_ref or ""))
         statement = statement.where(
             or_(
                 col(Person.display_name).icontains(query),
                 col(Person.id) == query.upper(),
                 col(Person.id).in_(badge_owners),
                 col(Person.id).in_(external_owners),
+                col(Person.company_id).in_(companies),
+                col(Person.id).in_(documents),
             )
         )
     return list(session.exec(statement).all())

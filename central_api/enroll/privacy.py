@@ -18,7 +18,14 @@ from sqlmodel import Session, col, select
 from central_api.audit.chain import append_audit
 from central_api.crud.people import get_person
 from central_api.db import utc_now
-from central_api.enroll.tables import IssuedPass, PendingFace, PersonExternalId, RetainedPhoto
+from central_api.enroll.tables import (
+    DeskNote,
+    DocumentRef,
+    IssuedPass,
+    PendingFace,
+    PersonExternalId,
+    RetainedPhoto,
+)
 from central_api.models import (
     AccessEventRecord,
     AccessGroup,
@@ -51,6 +58,8 @@ _ERASED_TABLES: tuple[tuple[str, Any], ...] = (
     ("watchlist_entries", WatchlistEntry),
     ("document_checks", DocumentCheck),
     ("site_activations", SiteActivation),
+    ("desk_notes", DeskNote),
+    ("document_refs", DocumentRef),
 )
 
 

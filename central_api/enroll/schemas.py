@@ -1,6 +1,6 @@
 """Request and answer bodies of the enrollment API."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from gate_protocol.badges import badge_number_problem
@@ -9,6 +9,7 @@ from gate_protocol.messages import BadgeFormat
 from gate_protocol.records import PersonKind, PersonStatus
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from central_api.enroll.desk.days import DeskDay
 from central_api.models import PersonCompetencyCreate
 from central_api.models.common import NameStr
 
@@ -53,6 +54,12 @@ class EnrollPersonIn(BaseModel):
     company: NameStr | None = Field(default=None, description="Company name (created if new).")
     valid_from: datetime | None = None
     valid_until: datetime | None = None
+    first_day: DeskDay | None = Field(
+        default=None, description="Instead of valid_from: the first day, in the site's zone."
+    )
+    last_day: DeskDay | None = Field(
+        default=None, description="Instead of valid_until: the last day (inclusive), site's zone."
+    )
     access_groups: list[str] = Field(
         default_factory=list, max_length=64, description="Access group names or ids."
     )
@@ -74,6 +81,12 @@ class PersonSummary(BaseModel):
     company: str | None
     valid_from: datetime | None
     valid_until: datetime | None
+    first_day: date | None = Field(
+        default=None, description="The first valid day in the site's time zone (inclusive)."
+    )
+    last_day: date | None = Field(
+        default=None, description="The last valid day in the site's time zone (inclusive)."
+    )
     external_id: str | None
     templates: int
     badges: list[str]

@@ -2,7 +2,9 @@
 
 They live in their own metadata (`ENROLL_METADATA`), which the Alembic environment
 migrates along with the API's (revision 0002 creates them: `portgate db upgrade`); person
-ids are plain indexed columns (erasure deletes these rows itself).
+ids are plain indexed columns (erasure deletes these rows itself). The desk's notes and
+document references (revision 0029) are in the API's own metadata: no API ever made them
+at start-up.
 """
 
 from datetime import datetime
@@ -16,6 +18,9 @@ from central_api.models.common import time_field
 
 __all__ = [
     "ENROLL_METADATA",
+    "DeskNote",
+    "DeskRead",
+    "DocumentRef",
     "IssuedPass",
     "PendingFace",
     "PersonExternalId",
@@ -86,3 +91,52 @@ class RetainedPhoto(_EnrollTable, table=True):
     content_type: str = Field(default="image/jpeg", max_length=32)
     created_at: datetime = time_field(default_factory=utc_now)
     expires_at: datetime = time_field(index=True)
+
+
+class DeskNote(SQLModel, table=True):
+    """Why the desk revoked, suspended or reinstated a person, or revoked a badge (0029).
+
+    The reason is personal data: it is erased with the person, and the audit row carries
+    only its keyed hash (`central_api.audit.privacy`).
+    """
+
+    __tablename__ = "enroll_desk_note"
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: str = Field(index=True, max_length=64)
+    action: str = Field(max_length=32)
+    reason: str = Field(max_length=500)
+    credential_id: int | None = Field(default=None)
+    actor: str = Field(max_length=80)
+    at: datetime = time_field(default_factory=utc_now)
+
+
+class DocumentRef(SQLModel, table=True):
+    """A keyed hash of a document number the desk checked, to find the person by it (0029).
+
+    Like the community's identity reference, the number itself is never stored: the desk
+    finds a person by typing the number again, and nobody without the key can test numbers.
+    """
+
+    __tablename__ = "enroll_document_ref"
+    __table_args__ = (UniqueConstraint("person_id", "ref", name="uq_enroll_document_ref"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: str = Field(index=True, max_length=64)
+    ref: str = Field(index=True, max_length=80)
+    created_at: datetime = time_field(default_factory=utc_now)
+
+
+class DeskRead(SQLModel, table=True):
+    """The last badge a desk user's own reader read (0029): the desk page fills it in.
+
+    One row per desk user, overwritten by every read; a read is offered to the page for a
+    few seconds only (`central_api.enroll.desk.reader`).
+    """
+
+    __tablename__ = "enroll_desk_read"
+
+    username: str = Field(primary_key=True, max_length=64)
+    number: str = Field(max_length=64)
+    badge_format: str | None = Field(default=None, max_length=16)
+    read_at: datetime = time_field(default_factory=utc_now)

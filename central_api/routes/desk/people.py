@@ -19,6 +19,7 @@ from central_api.enroll.privacy import erase_person, export_person
 from central_api.enroll.schemas import EnrollOptions, EnrollPersonIn, PersonSummary
 from central_api.enroll.tables import PersonExternalId
 from central_api.models import AccessGroup, CompetencyType, Gate, Site
+from central_api.routes.desk.documents import document_lookup
 from central_api.routes.params import IdPath
 from central_api.security.auth import DeskUser
 
@@ -66,15 +67,21 @@ def enroll_person(
 @router.get("/people", response_model=list[PersonSummary])
 def search_people(
     session: SessionDep,
+    settings: SettingsDep,
     desk: DeskUser,
     q: Annotated[str | None, Query(max_length=120)] = None,
     site_id: Annotated[str | None, Query(max_length=64)] = None,
     external_id: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> list[PersonSummary]:
-    """Find people by name, person id, external id or badge number."""
+    """Find people by name, person id, external id, badge number, company or document number."""
     people = find_people(
-        session=session, query=q, site_id=site_id, external_id=external_id, limit=limit
+        session=session,
+        query=q,
+        site_id=site_id,
+        external_id=external_id,
+        limit=limit,
+        document_ref=document_lookup(settings, q),
     )
     return summarise_people(session=session, people=people)
 

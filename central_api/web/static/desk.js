@@ -113,8 +113,8 @@ async function createPerson(event) {
     display_name: $("c-name").value,
     kind: $("c-kind").value,
     company: $("c-company").value.trim() || null,
-    valid_from: dayStart($("c-from").value),
-    valid_until: dayStart($("c-until").value, true),
+    first_day: $("c-from").value || null, // inclusive days; the API applies the site's zone
+    last_day: $("c-until").value || null,
     access_groups: checked($("c-groups")),
     competencies: competencies($("c-competencies").value),
     external_id: $("c-external").value.trim() || null,
@@ -154,7 +154,7 @@ function select(person) {
   for (const id of ["person-panel", "badge-panel", "pass-panel"]) $(id).hidden = false;
   $("p-name").textContent = person.display_name;
   $("p-id").textContent = person.id;
-  const validity = person.valid_until ? " " + PG.t("until {date}", { date: person.valid_until.slice(0, 10) }) : "";
+  const validity = person.last_day ? " " + PG.t("until {date}", { date: person.last_day }) : ""; // inclusive, site's zone
   $("p-facts").textContent =
     `${PG.t(person.kind)} · ${person.company || PG.t("no company")} · ${PG.t(person.status)}${validity} · ` +
     PG.t("badges: {badges}", { badges: person.badges.join(", ") || PG.t("none") });
