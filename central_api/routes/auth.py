@@ -13,6 +13,7 @@ from central_api.crud.users import end_sessions
 from central_api.deps import SessionDep, SettingsDep
 from central_api.models import User, UserPublic
 from central_api.security.auth import COOKIE_NAME, AnyUser, create_token
+from central_api.security.directory import DirectoryUnavailable
 from central_api.security.login import LoginRefused, check_password, refused_answer
 
 __all__ = ["router"]
@@ -142,6 +143,11 @@ def login_submit(
             _LOGIN_PAGE.format(error=f"<p role=alert>{html.escape(str(refused))}.</p>", next="/"),
             status_code=status.HTTP_429_TOO_MANY_REQUESTS,
             headers={"Retry-After": str(refused.retry_after_s)},
+        )
+    except DirectoryUnavailable as down:
+        return HTMLResponse(
+            _LOGIN_PAGE.format(error=f"<p role=alert>{html.escape(down.message)}.</p>", next="/"),
+            status_code=down.status_code,
         )
     if user is None:
         return HTMLResponse(
