@@ -1,8 +1,9 @@
 """`portgate enroll sync FILE|--ldap --site SITE [--apply]` and `portgate enroll sync-reports`.
 
 Exit status: 0 done (the diff printed, applied with ``--apply``), 1 the directory could
-not be reached or refused the service account, 2 bad usage (no source or two, an
-unknown site, an unreadable file or a missing column). Nothing is changed on any error.
+not be reached, 2 bad usage (no source or two, an unknown site, an unreadable file or a
+missing column, a service account the directory refuses, a source that lists nobody while
+the site has people to lose). Nothing is changed on any error.
 """
 
 from __future__ import annotations
@@ -66,6 +67,13 @@ def sync_command(
         if look.get(Site, site) is None:
             raise _fail(f"no site {site!r}", 2)
         plan = plan_sync(load_members(session=look, site_id=site), source)
+    if not source.entries and not source.skipped and plan.leavers:
+        # An empty export or a wrong search base looks exactly like everybody leaving.
+        raise _fail(
+            f"{source.label} lists nobody: refusing to revoke all {len(plan.leavers)} people "
+            "(check the file or PORTGATE_LDAP_PEOPLE_BASE / _FILTER)",
+            2,
+        )
     for line in plan.lines():
         typer.echo(line)
     typer.echo(f"{source.label} at {site}: {plan.summary()}")

@@ -141,9 +141,10 @@ def test_people_the_desk_enrolled_are_never_leavers(
         )
         session.add(person)
         session.commit()
-    empty = sync(_csv(tmp_path, "empty.csv", HEADER), "--site", world.site, "--apply")
-    assert empty.exit_code == 0
-    assert "0 joining, 0 changed, 3 leaving" in empty.output
+    only = HEADER + "E9,Zoe Kim,zoe@acme.test,Acme\n"
+    moved = sync(_csv(tmp_path, "only.csv", only), "--site", world.site, "--apply")
+    assert moved.exit_code == 0
+    assert "1 joining, 0 changed, 3 leaving" in moved.output
     with Session(db_env) as session:
         assert session.get(Person, "DESK1").status == "active"  # type: ignore[union-attr]
 
@@ -165,6 +166,18 @@ def test_bad_input_is_one_clear_line_and_changes_nothing(
     assert result.exit_code == 2
     assert message in result.output
     assert _counts(db_env) == before
+
+
+def test_a_source_that_lists_nobody_revokes_nobody(
+    db_env: Engine, world: World, tmp_path: Path
+) -> None:
+    assert sync(_csv(tmp_path, "first.csv", FIRST), "--site", world.site, "--apply").exit_code == 0
+    before = _counts(db_env)
+    empty = sync(_csv(tmp_path, "empty.csv", HEADER), "--site", world.site, "--apply")
+    assert empty.exit_code == 2
+    assert "lists nobody: refusing to revoke all 3 people" in empty.output
+    assert _counts(db_env) == before
+    assert all(p[2] == "active" for p in _people(db_env).values())
 
 
 def test_a_missing_file_is_a_clear_error(db_env: Engine, world: World, tmp_path: Path) -> None:
