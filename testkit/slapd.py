@@ -77,10 +77,11 @@ class SlapdProcess:
         self._process = None
 
 
-def _conf_text(data_dir: Path, module_dir: Path) -> str:
+def _conf_text(data_dir: Path, module_dir: Path, tls: tuple[Path, Path] | None) -> str:
     schemas = "\n".join(f"include /etc/ldap/schema/{name}.schema" for name in _SCHEMAS)
+    tls_lines = f"TLSCertificateFile {tls[0]}\nTLSCertificateKeyFile {tls[1]}\n" if tls else ""
     return (
-        f"{schemas}\n"
+        f"{schemas}\n{tls_lines}"
         f"modulepath {module_dir}\nmoduleload back_mdb\n"
         f"pidfile {data_dir / 'slapd.pid'}\n"
         "database mdb\nmaxsize 104857600\n"
@@ -105,8 +106,16 @@ def _wait_listening(port: int, process: subprocess.Popen[bytes], timeout_s: floa
     raise RuntimeError(f"slapd did not listen on port {port} within {timeout_s} s")
 
 
-def start_slapd(workdir: Path, base_ldif: str, *, timeout_s: float = 60.0) -> SlapdProcess:
+def start_slapd(
+    workdir: Path,
+    base_ldif: str,
+    *,
+    tls: tuple[Path, Path] | None = None,
+    timeout_s: float = 60.0,
+) -> SlapdProcess:
     """Load `base_ldif` into a fresh database under `workdir` and serve it on a free port.
+
+    With `tls` (the server's certificate and key files) it serves ``ldaps://`` only.
 
     Raises:
         RuntimeError: slapd is not installed, the LDIF does not load, or the server does
@@ -118,7 +127,7 @@ def start_slapd(workdir: Path, base_ldif: str, *, timeout_s: float = 60.0) -> Sl
     data_dir = workdir / "slapd-data"
     data_dir.mkdir(parents=True)
     conf = workdir / "slapd.conf"
-    conf.write_text(_conf_text(data_dir, Path("/usr/lib/ldap")))
+    conf.write_text(_conf_text(data_dir, Path("/usr/lib/ldap"), tls))
     ldif = workdir / "base.ldif"
     ldif.write_text(base_ldif)
     loaded = subprocess.run(  # noqa: S603 (a fixed binary and our own files)
@@ -127,7 +136,7 @@ def start_slapd(workdir: Path, base_ldif: str, *, timeout_s: float = 60.0) -> Sl
     if loaded.returncode != 0:
         raise RuntimeError(f"slapadd failed: {loaded.stderr.decode(errors='replace')[-500:]}")
     port = free_port()
-    url = f"ldap://127.0.0.1:{port}"
+    url = f"{'ldaps' if tls else 'ldap'}://127.0.0.1:{port}"
     # -d 0 keeps slapd in the foreground, so the test owns (and ends) the process.
     process = subprocess.Popen(  # noqa: S603
         [slapd, "-f", str(conf), "-h", f"{url}/", "-d", "0"],

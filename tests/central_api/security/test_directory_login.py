@@ -17,6 +17,7 @@ from testkit.api.world import PASSWORD, World
 from testkit.directory_ldif import DirectoryAdmin, DirectoryPerson, base_ldif, person_dn
 from testkit.ports import free_port
 from testkit.slapd import BASE_DN, SlapdProcess, slapd_available, start_slapd
+from testkit.tls_ca import TestCa
 
 pytestmark = pytest.mark.skipif(not slapd_available(), reason="slapd not installed")
 
@@ -142,3 +143,34 @@ def test_a_malformed_role_mapping_is_a_clear_503(
     assert status == 503
     assert "PORTGATE_LDAP_GROUP_ROLES" in body["detail"]
     assert _login(client, "admin-user", PASSWORD)[0] == 200
+
+
+def test_login_over_ldaps_checks_the_directorys_certificate(
+    client: TestClient,
+    world: World,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pki = tmp_path_factory.mktemp("pki")
+    ca = TestCa.create(pki / "ca")
+    cert = ca.issue_server("slapd", hosts=["127.0.0.1", "localhost"])
+    other_ca = TestCa.create(pki / "other")
+    server = start_slapd(
+        tmp_path_factory.mktemp("slapd-tls"),
+        base_ldif(PEOPLE, GROUPS),
+        tls=(cert.cert_file, cert.key_file),
+    )
+    try:
+        monkeypatch.setenv("PORTGATE_LDAP_URL", server.url)
+        monkeypatch.setenv("PORTGATE_LDAP_USER_DN", person_dn("{username}"))
+        monkeypatch.setenv("PORTGATE_LDAP_GROUP_BASE", f"ou=groups,{BASE_DN}")
+        monkeypatch.setenv("PORTGATE_LDAP_GROUP_ROLES", "admin=pg-admins")
+        monkeypatch.setenv("PORTGATE_LDAP_CA_FILE", str(ca.cert_file))
+        assert server.url.startswith("ldaps://")
+        assert _login(client, "alice", "alice-directory-pw")[1]["role"] == "admin"
+        # A certificate from a CA we do not trust: no password goes over that connection.
+        monkeypatch.setenv("PORTGATE_LDAP_CA_FILE", str(other_ca.cert_file))
+        status, body = _login(client, "alice", "alice-directory-pw")
+        assert status == 503 and "directory cannot be reached" in body["detail"]
+    finally:
+        server.stop()
