@@ -20,8 +20,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from central_api.models.common import NameStr
 from central_api.security.directory import (
-    DirectorySettings,
     DirectoryUnavailable,
+    directory_settings,
     open_connection,
 )
 
@@ -161,7 +161,11 @@ def read_directory() -> Source:
         HrSourceError: No directory or service account configured, or the bind failed.
         DirectoryUnavailable: The directory cannot be reached.
     """
-    settings, hr = DirectorySettings(), HrDirectorySettings()
+    settings = directory_settings()
+    try:
+        hr = HrDirectorySettings()
+    except ValidationError as exc:
+        raise HrSourceError(str(exc.errors()[0]["msg"])) from None
     if not settings.url or not settings.bind_dn or settings.bind_password is None:
         raise HrSourceError(
             "--ldap needs PORTGATE_LDAP_URL, PORTGATE_LDAP_BIND_DN and PORTGATE_LDAP_BIND_PASSWORD"

@@ -28,7 +28,7 @@ from ldap3 import NONE, Connection, Server, Tls
 from ldap3.core.exceptions import LDAPException
 from ldap3.utils.conv import escape_filter_chars
 from ldap3.utils.dn import escape_rdn
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlmodel import Session, select
 
@@ -42,6 +42,8 @@ __all__ = [
     "DirectoryUnavailable",
     "GroupRole",
     "directory_login",
+    "check_directory_settings",
+    "directory_settings",
     "open_connection",
     "parse_group_roles",
 ]
@@ -111,6 +113,32 @@ class GroupRole:
     role: Role
     site_id: str | None
     cn: str
+
+
+def directory_settings() -> DirectorySettings:
+    """The directory settings from the environment.
+
+    Raises:
+        DirectoryUnavailable: A setting is malformed (named, with the reason).
+    """
+    try:
+        return DirectorySettings()
+    except ValidationError as exc:
+        first = exc.errors(include_url=False, include_input=False)[0]
+        raise DirectoryUnavailable(f"{first['loc'][0]}: {first['msg']}") from None
+
+
+def check_directory_settings() -> None:
+    """Refuse, at start, directory settings that every login would trip over.
+
+    Raises:
+        DirectoryUnavailable: A malformed setting or role mapping (named).
+    """
+    settings = directory_settings()
+    if settings.url:
+        if not settings.url.startswith(("ldap://", "ldaps://")):
+            raise DirectoryUnavailable("PORTGATE_LDAP_URL must start with ldap:// or ldaps://")
+        parse_group_roles(settings.group_roles)
 
 
 def parse_group_roles(text: str) -> list[GroupRole]:
@@ -184,7 +212,7 @@ def directory_login(*, session: Session, username: str, password: str) -> User |
     Raises:
         DirectoryUnavailable: The directory is configured but cannot be reached.
     """
-    settings = DirectorySettings()
+    settings = directory_settings()
     if not settings.url or not password or not is_account_name(username):
         return None
     existing = session.exec(select(User).where(User.username == username)).first()

@@ -5,14 +5,17 @@ that cannot be reached answers 503 with a message, not a wrong-password 401.
 """
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
+from typer.testing import CliRunner
 
 from central_api.models import AuditEntry, User
 from central_api.security.directory import DIRECTORY_PASSWORD_MARK
+from portgate.cli import app as cli
 from testkit.api.world import PASSWORD, World
 from testkit.directory_ldif import DirectoryAdmin, DirectoryPerson, base_ldif, person_dn
 from testkit.ports import free_port
@@ -174,3 +177,33 @@ def test_login_over_ldaps_checks_the_directorys_certificate(
         assert status == 503 and "directory cannot be reached" in body["detail"]
     finally:
         server.stop()
+
+
+def test_malformed_directory_settings_are_a_503_naming_the_setting(
+    client: TestClient, world: World, directory: SlapdProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PORTGATE_LDAP_TIMEOUT_S", "soon")
+    status, body = _login(client, "alice", "alice-directory-pw")
+    assert status == 503 and "PORTGATE_LDAP_TIMEOUT_S" in body["detail"]
+    assert _login(client, "admin-user", PASSWORD)[0] == 200
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("PORTGATE_LDAP_GROUP_ROLES", "root=pg-admins", "PORTGATE_LDAP_GROUP_ROLES"),
+        ("PORTGATE_LDAP_URL", "http://directory", "must start with ldap://"),
+        ("PORTGATE_LDAP_TIMEOUT_S", "0", "PORTGATE_LDAP_TIMEOUT_S"),
+    ],
+)
+def test_the_api_refuses_to_start_with_malformed_directory_settings(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, name: str, value: str, message: str
+) -> None:
+    monkeypatch.setenv("PORTGATE_DEV_MODE", "1")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'never.db'}")
+    monkeypatch.setenv("PORTGATE_LDAP_URL", "ldap://127.0.0.1:1")
+    monkeypatch.setenv(name, value)
+    result = CliRunner().invoke(cli, ["api"])
+    assert result.exit_code == 2
+    assert result.output.startswith("portgate api: ") and message in result.output
+    assert not (tmp_path / "never.db").exists()
