@@ -2,8 +2,9 @@
 
 Every command talks to the API at ``--api`` (or ``PORTGATE_API_URL``) with the token from
 ``--token``, ``PORTGATE_TOKEN`` or the file `portgate enroll login` wrote. Exit status: 0
-done, 1 the API refused or a photo was rejected, 2 bad usage or not logged in. `sync` and `sync-reports` (the HR sync, portgate/commands/hr/)
-work on the database at DATABASE_URL instead, like `portgate groups`.
+done, 1 the API refused or a photo was rejected, 2 bad usage or not logged in. `sync` and
+`sync-reports` (the HR sync, portgate/commands/hr/) work on the database at DATABASE_URL
+instead, like `portgate groups`.
 """
 
 import json
