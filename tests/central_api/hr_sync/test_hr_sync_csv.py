@@ -184,3 +184,19 @@ def test_a_missing_file_is_a_clear_error(db_env: Engine, world: World, tmp_path:
     result = sync(str(tmp_path / "nope.csv"), "--site", world.site)
     assert result.exit_code == 2
     assert "cannot read it" in result.output
+
+
+def test_erasing_a_synced_person_erases_what_hr_said_about_them(
+    db_env: Engine, world: World, tmp_path: Path
+) -> None:
+    from central_api.enroll.privacy import erase_person, export_person
+
+    assert sync(_csv(tmp_path, "first.csv", FIRST), "--site", world.site, "--apply").exit_code == 0
+    with Session(db_env) as session:
+        member = session.exec(select(HrMember).where(HrMember.employee == "E1")).one()
+        exported = export_person(session=session, person_id=member.person_id, actor="test")
+        assert [row["email"] for row in exported["hr_members"]] == ["ann@acme.test"]
+        counts = erase_person(session=session, person_id=member.person_id, actor="test")
+        session.commit()
+        assert counts["hr_members"] == 1
+        assert session.exec(select(HrMember).where(HrMember.employee == "E1")).first() is None
