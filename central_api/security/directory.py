@@ -155,7 +155,15 @@ def parse_group_roles(text: str) -> list[GroupRole]:
                 f"PORTGATE_LDAP_GROUP_ROLES: {part!r} is not role[@site]=group "
                 f"(roles: {', '.join(str(role) for role in Role)})"
             )
-        mappings.append(GroupRole(Role(match["role"]), match["site"], match["cn"].strip()))
+        role, site = Role(match["role"]), match["site"]
+        # The rule local users follow (crud.users.check_user_site): operators and desks
+        # belong to a site, the port authority to none.
+        if (role in (Role.OPERATOR, Role.SECURITY_DESK)) != (site is not None) and (
+            role is not Role.ADMIN
+        ):
+            what = "needs a site: role@site=group" if site is None else "has no site"
+            raise DirectoryUnavailable(f"PORTGATE_LDAP_GROUP_ROLES: {part!r}: {role} {what}")
+        mappings.append(GroupRole(role, site, match["cn"].strip()))
     return mappings
 
 

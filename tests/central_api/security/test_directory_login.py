@@ -192,6 +192,8 @@ def test_malformed_directory_settings_are_a_503_naming_the_setting(
     ("name", "value", "message"),
     [
         ("PORTGATE_LDAP_GROUP_ROLES", "root=pg-admins", "PORTGATE_LDAP_GROUP_ROLES"),
+        ("PORTGATE_LDAP_GROUP_ROLES", "operator=pg-ops", "operator needs a site"),
+        ("PORTGATE_LDAP_GROUP_ROLES", "authority@rtm=pa", "authority has no site"),
         ("PORTGATE_LDAP_URL", "http://directory", "must start with ldap://"),
         ("PORTGATE_LDAP_TIMEOUT_S", "0", "PORTGATE_LDAP_TIMEOUT_S"),
     ],
