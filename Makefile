@@ -11,6 +11,7 @@ BIN := $(VENV)/bin
 # Debian packages the tests and the demo talk to (real components, not fakes); wrk loads
 # the API in the benchmarks.
 DEB_PACKAGES := libzbar0 mosquitto postgresql chromium docker-compose wrk prometheus systemd haproxy rsyslog rsyslog-gnutls
+DEB_PACKAGES += slapd ldap-utils
 PORT ?= 8000
 
 .PHONY: help deps uv venv test lint typecheck pytest demo api format dlib-blas clean i18n

@@ -10,7 +10,8 @@ from pathlib import Path
 from types import FrameType
 
 from gate_agent.app import AgentApp, build_app
-from gate_agent.config import load_config
+from gate_agent.config import AgentConfig, load_config, read_strong_secret
+from gate_agent.links.preflight import StartRetry, preflight
 
 __all__ = ["run_service"]
 
@@ -23,8 +24,12 @@ def run_service(config_path: Path, *, on_started: Callable[[AgentApp], None] | N
     Raises:
         ConfigError: the config is invalid or a secret is missing.
         FrameSourceError: the camera cannot be opened.
+        StartRefused: the API does not know the gate or refuses its key, or the broker
+            cannot be reached, still after the bounded retry (gate_agent.links.preflight).
     """
-    app = build_app(load_config(config_path))
+    config = load_config(config_path)
+    _check_before_start(config)
+    app = build_app(config)
     app.start()
     stop = threading.Event()
 
@@ -38,3 +43,13 @@ def run_service(config_path: Path, *, on_started: Callable[[AgentApp], None] | N
     app.wait(stop)
     app.stop()
     _log.info("agent stopped cleanly")
+
+
+def _check_before_start(config: AgentConfig) -> None:
+    gate_key = read_strong_secret(config.api.gate_key_env, what="API gate key")
+    password = None
+    if config.mqtt.username and config.mqtt.password_env:
+        password = read_strong_secret(config.mqtt.password_env, what="MQTT password")
+    preflight(
+        config, gate_key=gate_key, mqtt_password=password, retry=StartRetry.from_environment()
+    )

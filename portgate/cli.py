@@ -36,6 +36,7 @@ from portgate.commands.baseline import cli as baseline_commands
 from portgate.commands.desk_reader import desk_reader_command
 from portgate.commands.events import cli as events_commands
 from portgate.commands.incidents import stix as community_stix
+from portgate.commands.keys import app as keys_app
 from portgate.commands.report import cli as report_commands
 from portgate.commands.staff_reports import cli as staff_report_commands
 from portgate.environment import UnknownSettingError, check_environment
@@ -60,6 +61,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(users.app, name="users")
 app.add_typer(groups_commands.app, name="groups")
 app.add_typer(gates.app, name="gates")
+app.add_typer(keys_app, name="keys")
 app.add_typer(companies.app, name="companies")
 app.add_typer(community.app, name="community")
 app.add_typer(broker.app, name="broker")

@@ -56,6 +56,7 @@ ROOM_ORDER: dict[str, tuple[str, ...]] = {
         "reports",
         "backup",
         "forwarding",
+        "hr_sync",
         "routes",
         "app",
         "serve",

@@ -36,6 +36,7 @@ from central_api.models import (
     Credential,
     DocumentCheck,
     FaceTemplate,
+    HrMember,
     PersonAccessGroup,
     PersonCompetency,
     SiteActivation,
@@ -60,6 +61,8 @@ _ERASED_TABLES: tuple[tuple[str, Any], ...] = (
     ("site_activations", SiteActivation),
     ("desk_notes", DeskNote),
     ("document_refs", DocumentRef),
+    # What HR said about them (name, e-mail): the HR sync enrolls them anew if HR lists them.
+    ("hr_members", HrMember),
 )
 
 
@@ -129,6 +132,7 @@ def export_person(*, session: Session, person_id: str, actor: str) -> dict[str, 
         "retained_photos": _rows(session, RetainedPhoto, person_id, "nonce", "ciphertext"),
         "access_events": _rows(session, AccessEventRecord, person_id),
         "alarms": _rows(session, Alarm, person_id),
+        "hr_members": _rows(session, HrMember, person_id, "id"),
         "audit": [
             {"seq": a.seq, "at": a.at.isoformat(), "actor": a.actor, "action": a.action}
             for a in audit

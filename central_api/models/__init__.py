@@ -18,6 +18,7 @@ from central_api.models.events import (
     NodeStatusRecord,
     ReplicaChange,
 )
+from central_api.models.hr_sync import HrMember, HrSyncReport
 from central_api.models.identity import (
     ActivationStatus,
     DocumentCheck,
@@ -99,6 +100,8 @@ from central_api.models.watchlist import (
 )
 
 __all__ = [
+    "HrMember",
+    "HrSyncReport",
     "ActivationStatus",
     "DocumentCheck",
     "DocumentCheckCreate",

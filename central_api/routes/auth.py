@@ -12,6 +12,7 @@ from central_api.crud.users import end_sessions
 from central_api.deps import SessionDep, SettingsDep
 from central_api.models import User, UserPublic
 from central_api.security.auth import COOKIE_NAME, AnyUser, create_token
+from central_api.security.directory import DirectoryUnavailable
 from central_api.security.login import LoginRefused, check_password, refused_answer
 from central_api.web.layout import gettext, render_template
 from central_api.web.locale import lang_cookie_header
@@ -129,6 +130,8 @@ def login_submit(
         )
         refused_page.headers["Retry-After"] = str(refused.retry_after_s)
         return refused_page
+    except DirectoryUnavailable as down:
+        return _login_page(error=f"{down.message}.", status_code=down.status_code)
     if user is None:
         return _login_page(
             error=gettext("Wrong user name or password."),

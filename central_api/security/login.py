@@ -14,6 +14,7 @@ from sqlmodel import Session
 from central_api.audit.chain import append_audit
 from central_api.models import User
 from central_api.security.auth import authenticate_user
+from central_api.security.directory import directory_login
 from central_api.security.login_throttle import LoginRefused, LoginThrottle, ThrottleNotice
 
 __all__ = [
@@ -67,6 +68,8 @@ def check_password(
     address = client_address(request)
     throttle.check(username=username, address=address)
     user = authenticate_user(session=session, username=username, password=password)
+    if user is None:  # not a local account's password: perhaps the company directory's
+        user = directory_login(session=session, username=username, password=password)
     if user is None:
         notices = throttle.failed(username=username, address=address)
         _audit_limits(session, notices, username=username, address=address, via=via)

@@ -88,6 +88,7 @@ __all__ = [
     "PassTooLargeError",
     "PassVerified",
     "new_pass_id",
+    "token_key_id",
     "verify_pass",
 ]
 
@@ -304,6 +305,17 @@ def verify_pass(
             claims,
         )
     return PassVerified(claims=claims, key_id=key_id)
+
+
+def token_key_id(token: str) -> str | None:
+    """The key id a pass says it was signed with (unverified; None: not a pass token).
+
+    For key rotation: which passes still need an old public key (`portgate keys list`).
+    """
+    try:
+        return _parse(token)[0]
+    except (_MalformedError, ValueError):
+        return None
 
 
 def _pack(claims: PassClaims, key_id: str) -> bytes:

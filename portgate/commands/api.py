@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from central_api.app import create_app
 from central_api.config import Settings
 from central_api.migrate import is_at_head
+from central_api.security.directory import DirectoryUnavailable, check_directory_settings
 from central_api.serve import serve_workers
 from portgate.logsetup import uvicorn_log_config
 
@@ -40,6 +41,11 @@ def api_command(
     except ValidationError as exc:
         for error in exc.errors(include_url=False, include_input=False):
             typer.echo(f"portgate api: {error['msg']}", err=True)
+        raise typer.Exit(code=2) from None
+    try:
+        check_directory_settings()  # a malformed LDAP setting would fail every login
+    except DirectoryUnavailable as exc:
+        typer.echo(f"portgate api: {exc.message}", err=True)
         raise typer.Exit(code=2) from None
     if not is_at_head(settings.database_url):
         typer.echo(

@@ -2,7 +2,9 @@
 
 Every command talks to the API at ``--api`` (or ``PORTGATE_API_URL``) with the token from
 ``--token``, ``PORTGATE_TOKEN`` or the file `portgate enroll login` wrote. Exit status: 0
-done, 1 the API refused or a photo was rejected, 2 bad usage or not logged in.
+done, 1 the API refused or a photo was rejected, 2 bad usage or not logged in. `sync` and
+`sync-reports` (the HR sync, portgate/commands/hr/) work on the database at DATABASE_URL
+instead, like `portgate groups`.
 """
 
 import json
@@ -27,6 +29,7 @@ from enrollment import (
     save_token,
 )
 from enrollment.session import DEFAULT_API_URL
+from portgate.commands.hr import sync_command, sync_reports_command
 
 app = typer.Typer(help="Security-desk enrollment (HTTP client of the API).", no_args_is_help=True)
 person_app = typer.Typer(help="Add, update, revoke or erase a person.", no_args_is_help=True)
@@ -37,6 +40,9 @@ app.add_typer(person_app, name="person")
 app.add_typer(photo_app, name="photo")
 app.add_typer(badge_app, name="badge")
 app.add_typer(pass_app, name="pass")
+# The HR sync works on the database, like `portgate groups` (issue 23.3).
+app.command("sync")(sync_command)
+app.command("sync-reports")(sync_reports_command)
 
 ApiOption = Annotated[
     str | None, typer.Option("--api", help="API base URL (env PORTGATE_API_URL).")

@@ -19,10 +19,14 @@ from central_api.security.command_keys import (
     rotate_command_key,
 )
 from gate_protocol.records import OfflinePolicy
+from portgate.commands.gate_sources import check_command, site_config_command
 from portgate.commands.sync_notices import deliver_notices
 from portgate.commands.users import cli_actor
 
 app = typer.Typer(help="Gates, their API keys and their command keys.", no_args_is_help=True)
+# The API's gate table is the one source; the files are derived from it or checked.
+app.command("check")(check_command)
+app.command("site-config")(site_config_command)
 
 
 @app.command("add")

@@ -19,6 +19,7 @@ from central_api.app import create_app
 from central_api.audit.chain import GENESIS_HASH
 from central_api.config import Settings
 from central_api.db import make_engine
+from central_api.enroll.tables import ENROLL_METADATA
 from central_api.migrate import upgrade_database
 from testkit.api.world import World, seed_world
 from testkit.postgres import (
@@ -59,7 +60,9 @@ def pg_engine(postgres_server: PostgresServer) -> Iterator[Engine]:
 
 
 def _truncate(engine: Engine) -> None:
-    names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    # The enrollment tables too: their person ids are plain columns, no cascade reaches them.
+    tables = [*SQLModel.metadata.sorted_tables, *ENROLL_METADATA.sorted_tables]
+    names = ", ".join(f'"{t.name}"' for t in tables)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         conn.execute(

@@ -6,7 +6,7 @@ the desk checked, so the desk finds a person by it without storing the number;
 enroll_desk_read the last badge each desk user's own reader read (issue 22.3).
 
 Revision ID: 0029
-Revises: 0027
+Revises: 0028
 Create Date: 2026-12-06 17:05:00.000000
 """
 
@@ -17,8 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0029"
-# The integrator re-chains: on this branch 0027 (forward cursor) is the head it follows.
-down_revision: str | None = "0027"
+down_revision: str | None = "0028"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
