@@ -2,11 +2,12 @@
 
 import secrets
 
+from gate_protocol.schedule import check_time_zone
 from sqlmodel import Session, select
 
 from central_api.crud.audited import Resync, commit_audited
 from central_api.db import utc_now
-from central_api.errors import ConflictError, NotFoundError
+from central_api.errors import ConflictError, InvalidError, NotFoundError
 from central_api.insider.rules import InsiderRules, InsiderRulesUpdate, apply_overrides
 from central_api.models import (
     AgentKey,
@@ -29,6 +30,7 @@ __all__ = [
     "get_site",
     "issue_gate_key",
     "set_insider_rules",
+    "set_site_timezone",
     "set_threat_level",
     "update_gate",
 ]
@@ -65,6 +67,33 @@ def create_site(*, session: Session, site_create: SiteCreate, actor: str) -> Sit
         after=site_create.model_dump(mode="json"),
         rows=[site],
     )
+    return site
+
+
+def set_site_timezone(*, session: Session, site_id: str, timezone: str, actor: str) -> Site:
+    """Change the site's IANA time zone (checked by the caller's model; audited).
+
+    Its gates resync: a schedule without a zone of its own follows the site's, and the
+    offline replica must decide in the same zone as the API.
+    """
+    try:
+        check_time_zone(timezone)
+    except ValueError as exc:
+        raise InvalidError(str(exc)) from None
+    site = get_site(session=session, site_id=site_id)
+    before = site.timezone
+    site.timezone = timezone
+    commit_audited(
+        session,
+        actor=actor,
+        action="site.timezone",
+        target=f"site:{site_id}",
+        before={"timezone": before},
+        after={"timezone": timezone},
+        rows=[site],
+        resync=Resync(site_id),
+    )
+    session.refresh(site)
     return site
 
 
