@@ -17,7 +17,7 @@ EVERY_DAY = frozenset(range(7))
 
 def schedule(zone: str, start: time, end: time, **fields: object) -> Schedule:
     window = WeeklyWindow(weekdays=EVERY_DAY, start=start, end=end)
-    return Schedule(schedule_id="s", timezone=zone, windows=(window,), **fields)  # type: ignore[arg-type]
+    return Schedule(schedule_id="s", timezone=zone, windows=(window,), **fields)
 
 
 def utc(month: int, day: int, hour: int, minute: int = 0, year: int = 2026) -> datetime:
@@ -90,9 +90,7 @@ def test_an_overnight_window_spans_the_switch_on_the_wall_clock() -> None:
 
 def test_a_holiday_is_the_local_date() -> None:
     # Sunday 25 October in Amsterdam begins at 22:00 UTC on the 24th (CEST).
-    shift = schedule(
-        "Europe/Amsterdam", time(0), time(0), holidays=frozenset({date(2026, 10, 25)})
-    )
+    shift = schedule("Europe/Amsterdam", time(0), time(0), holidays=frozenset({date(2026, 10, 25)}))
     assert shift.allows(utc(10, 24, 21, 59))
     assert not shift.allows(utc(10, 24, 22, 0))
     assert not shift.allows(utc(10, 25, 22, 59))  # 23:59 CET, still the 25th locally
