@@ -11,13 +11,14 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import numpy.typing as npt
 import segno
 from PIL import Image, ImageDraw, ImageFont
 
-__all__ = ["CARD_DPI", "CardText", "render_card", "render_card_file"]
+__all__ = ["CARD_DPI", "CardText", "card_footer", "card_lines", "render_card", "render_card_file"]
 
 CARD_DPI = 300
 CARD_SIZE = (1011, 638)
@@ -45,6 +46,29 @@ class CardText:
     valid_until: datetime
     gates: tuple[str, ...]
     plate: str | None
+    # The site's IANA zone: the times are printed in it, with its abbreviation.
+    zone: str = "UTC"
+
+
+def card_lines(text: CardText) -> list[str]:
+    """The card's text lines beside the photo; times local to the site, e.g. ``09:00 CET``."""
+    zone = ZoneInfo(text.zone)
+    lines = [
+        _fit(text.company or "—", 26),
+        f"Person {text.person_id}",
+        f"Pass {text.pass_id}",
+        f"From  {text.valid_from.astimezone(zone):%Y-%m-%d %H:%M %Z}",
+        f"Until {text.valid_until.astimezone(zone):%Y-%m-%d %H:%M %Z}",
+        _fit("Gates " + ", ".join(text.gates), 26),
+    ]
+    if text.plate:
+        lines.append(f"Plate {text.plate}")
+    return lines
+
+
+def card_footer(text: CardText) -> str:
+    """The card's bottom line: which zone its times are in."""
+    return f"Times in {text.zone}. Show the QR code and your face at the gate."
 
 
 @cache
@@ -117,21 +141,11 @@ def render_card(*, token: str, text: CardText, photo: npt.NDArray[np.uint8] | No
     card.paste(qr, (CARD_SIZE[0] - qr.width - 10, CARD_SIZE[1] - qr.height - 10))
     x, y = _MARGIN + photo_size[0] + 24, 100
     draw.text((x, y), _fit(text.name, 22), fill="black", font=_font(34, bold=True))
-    lines = [
-        _fit(text.company or "—", 26),
-        f"Person {text.person_id}",
-        f"Pass {text.pass_id}",
-        f"From  {text.valid_from:%Y-%m-%d %H:%M}",
-        f"Until {text.valid_until:%Y-%m-%d %H:%M}",
-        _fit("Gates " + ", ".join(text.gates), 26),
-    ]
-    if text.plate:
-        lines.append(f"Plate {text.plate}")
-    for number, line in enumerate(lines):
+    for number, line in enumerate(card_lines(text)):
         draw.text((x, y + 52 + number * 34), line, fill=(30, 30, 30), font=_font(24))
     draw.text(
         (_MARGIN, CARD_SIZE[1] - 40),
-        "Times in UTC. Show the QR code and your face at the gate.",
+        card_footer(text),
         fill=(60, 60, 60),
         font=_font(18),
     )

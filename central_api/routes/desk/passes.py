@@ -17,7 +17,7 @@ from central_api.enroll.schemas import PassIn, PassOut
 from central_api.enroll.settings import photo_key
 from central_api.enroll.tables import IssuedPass, RetainedPhoto
 from central_api.errors import NotFoundError
-from central_api.models import Appointment, Company
+from central_api.models import Appointment, Company, Site
 from central_api.routes.desk.photos import read_upload
 from central_api.routes.params import IdPath
 from central_api.security.auth import DeskUser
@@ -115,6 +115,7 @@ def print_card(
         valid_until=row.expires_at,
         gates=tuple(g.upper() for g in appointment.gates),
         plate=appointment.plate,
+        zone=_site_zone(session, appointment.site_id),
     )
     body = render_card_file(token=row.token, text=text, photo=pixels, fmt=format)
     return Response(
@@ -122,3 +123,8 @@ def print_card(
         media_type=_MEDIA[format],
         headers={"Content-Disposition": f'inline; filename="pass-{row.pass_id}.{format}"'},
     )
+
+
+def _site_zone(session: SessionDep, site_id: str) -> str:
+    site = session.get(Site, site_id)
+    return site.timezone if site is not None else "UTC"
