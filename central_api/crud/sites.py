@@ -33,6 +33,7 @@ __all__ = [
     "set_site_timezone",
     "set_threat_level",
     "update_gate",
+    "user_zone",
 ]
 
 
@@ -42,6 +43,20 @@ def get_site(*, session: Session, site_id: str) -> Site:
     if site is None:
         raise NotFoundError(f"site {site_id!r} not found")
     return site
+
+
+def user_zone(*, session: Session, site_id: str | None) -> str:
+    """The zone a user's pages show times in.
+
+    A site's user: their site's. A port-wide user: the one zone every site shares, else
+    UTC (each event's own offset stays in its ISO time).
+    """
+    with unscoped(session):
+        if site_id is not None:
+            site = session.get(Site, site_id)
+            return site.timezone if site is not None else "UTC"
+        zones = set(session.exec(select(Site.timezone)).all())
+    return zones.pop() if len(zones) == 1 else "UTC"
 
 
 def get_gate(*, session: Session, gate_id: str) -> Gate:

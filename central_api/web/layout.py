@@ -86,8 +86,13 @@ def render_page(
     scripts: tuple[str, ...] | list[str] = (),
     nav: tuple[NavItem, ...] | list[NavItem] = (),
     header_extra: SafeHtml = _NO_HTML,
+    timezone: str = "UTC",
 ) -> HTMLResponse:
-    """A whole page in the shared layout, with the security headers set."""
+    """A whole page in the shared layout, with the security headers set.
+
+    `timezone`: the IANA zone the page's scripts show times in (`PG.fmtTime`), the
+    user's site's, not the browser's.
+    """
     nav_html = "".join(
         f'<a href="{html.escape(item.href)}" data-nav="{html.escape(item.href)}">'
         f"{html.escape(item.label)}</a>"
@@ -102,6 +107,7 @@ def render_page(
         title=title,
         page_id=page_id,
         csrf_token=csrf_token,
+        timezone=timezone,
         username=user.username,
         role=str(user.role),
         nav=SafeHtml(nav_html),

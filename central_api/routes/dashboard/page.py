@@ -5,7 +5,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
-from central_api.deps import SettingsDep
+from central_api.crud.sites import user_zone
+from central_api.deps import SessionDep, SettingsDep
 from central_api.models import Role
 from central_api.security.auth import COOKIE_NAME, UserPrincipal
 from central_api.security.pages import csrf_token_for, require_page_role
@@ -35,7 +36,9 @@ _HEADER = SafeHtml(
 
 
 @router.get("/dashboard", response_class=HTMLResponse)
-def dashboard_page(request: Request, settings: SettingsDep, user: PageOperator) -> HTMLResponse:
+def dashboard_page(
+    request: Request, settings: SettingsDep, user: PageOperator, session: SessionDep
+) -> HTMLResponse:
     """The live operator dashboard."""
     cookie = request.cookies.get(COOKIE_NAME, "")
     token = csrf_token_for(secret=settings.jwt_secret(), session_cookie=cookie) if cookie else ""
@@ -44,6 +47,7 @@ def dashboard_page(request: Request, settings: SettingsDep, user: PageOperator) 
         page_id="dashboard",
         user=user,
         csrf_token=token,
+        timezone=user_zone(session=session, site_id=user.site_id),
         content=render_template("dashboard.html"),
         scripts=["pg-charts.js", "dashboard.js"],
         nav=DASHBOARD_NAV,

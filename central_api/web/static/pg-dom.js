@@ -67,16 +67,20 @@
     return data;
   };
 
+  // Times are shown in the site's zone (the layout's meta tag), not the browser's.
+  const siteZoneMeta = document.querySelector('meta[name="site-timezone"]');
+  PG.timeZone = (siteZoneMeta && siteZoneMeta.content) || undefined;
+
   PG.fmtTime = function (iso) {
     if (!iso) return "";
     const d = new Date(iso);
-    return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+    return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false, timeZone: PG.timeZone });
   };
 
   PG.fmtDateTime = function (iso) {
     if (!iso) return "";
     const d = new Date(iso);
-    return d.toLocaleDateString([], { month: "short", day: "numeric" }) + " " + PG.fmtTime(iso);
+    return d.toLocaleDateString([], { month: "short", day: "numeric", timeZone: PG.timeZone }) + " " + PG.fmtTime(iso);
   };
 
   PG.fmtAge = function (iso) {
