@@ -38,6 +38,7 @@ from portgate.commands.events import cli as events_commands
 from portgate.commands.incidents import stix as community_stix
 from portgate.commands.keys import app as keys_app
 from portgate.commands.report import cli as report_commands
+from portgate.commands.sites import cli as site_commands
 from portgate.commands.staff_reports import cli as staff_report_commands
 from portgate.environment import UnknownSettingError, check_environment
 from portgate.errors import one_line_error
@@ -78,6 +79,7 @@ app.add_typer(liveness.app, name="liveness")
 app.add_typer(events_commands.app, name="events")
 app.add_typer(staff_report_commands.app, name="staff-reports")
 app.add_typer(report_commands.app, name="report")
+app.add_typer(site_commands.app, name="sites")
 app.command("backup")(backup_commands.backup_command)
 app.command("restore")(backup_commands.restore_command)
 app.command("desk-reader")(desk_reader_command)

@@ -43,7 +43,7 @@ def create_schedule(*, session: Session, schedule_create: ScheduleCreate, actor:
     try:
         ScheduleRule(
             schedule_id=schedule_create.id,
-            timezone=schedule_create.timezone,
+            timezone=schedule_create.timezone or "UTC",  # only the windows are checked here
             windows=tuple(schedule_create.windows),
         )
     except ValueError as exc:

@@ -2,11 +2,12 @@
 
 import secrets
 
+from gate_protocol.schedule import check_time_zone
 from sqlmodel import Session, select
 
 from central_api.crud.audited import Resync, commit_audited
 from central_api.db import utc_now
-from central_api.errors import ConflictError, NotFoundError
+from central_api.errors import ConflictError, InvalidError, NotFoundError
 from central_api.insider.rules import InsiderRules, InsiderRulesUpdate, apply_overrides
 from central_api.models import (
     AgentKey,
@@ -29,8 +30,10 @@ __all__ = [
     "get_site",
     "issue_gate_key",
     "set_insider_rules",
+    "set_site_timezone",
     "set_threat_level",
     "update_gate",
+    "user_zone",
 ]
 
 
@@ -40,6 +43,20 @@ def get_site(*, session: Session, site_id: str) -> Site:
     if site is None:
         raise NotFoundError(f"site {site_id!r} not found")
     return site
+
+
+def user_zone(*, session: Session, site_id: str | None) -> str:
+    """The zone a user's pages show times in.
+
+    A site's user: their site's. A port-wide user: the one zone every site shares, else
+    UTC (each event's own offset stays in its ISO time).
+    """
+    with unscoped(session):
+        if site_id is not None:
+            site = session.get(Site, site_id)
+            return site.timezone if site is not None else "UTC"
+        zones = set(session.exec(select(Site.timezone)).all())
+    return zones.pop() if len(zones) == 1 else "UTC"
 
 
 def get_gate(*, session: Session, gate_id: str) -> Gate:
@@ -65,6 +82,33 @@ def create_site(*, session: Session, site_create: SiteCreate, actor: str) -> Sit
         after=site_create.model_dump(mode="json"),
         rows=[site],
     )
+    return site
+
+
+def set_site_timezone(*, session: Session, site_id: str, timezone: str, actor: str) -> Site:
+    """Change the site's IANA time zone (checked by the caller's model; audited).
+
+    Its gates resync: a schedule without a zone of its own follows the site's, and the
+    offline replica must decide in the same zone as the API.
+    """
+    try:
+        check_time_zone(timezone)
+    except ValueError as exc:
+        raise InvalidError(str(exc)) from None
+    site = get_site(session=session, site_id=site_id)
+    before = site.timezone
+    site.timezone = timezone
+    commit_audited(
+        session,
+        actor=actor,
+        action="site.timezone",
+        target=f"site:{site_id}",
+        before={"timezone": before},
+        after={"timezone": timezone},
+        rows=[site],
+        resync=Resync(site_id),
+    )
+    session.refresh(site)
     return site
 
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import numpy.typing as npt
@@ -139,7 +140,10 @@ def card_lines(text: CardText, _: Callable[..., str]) -> list[str]:
     """The lines beside the photo, in `text.locale`, times in `text.zone`."""
 
     def when(value: datetime) -> str:
-        return format_datetime(value, zone=text.zone, locale=text.locale, width="short")
+        # The abbreviation tells the two passes of October's repeated hour apart (CEST, CET).
+        abbreviation = value.astimezone(ZoneInfo(text.zone)).strftime("%Z")
+        local = format_datetime(value, zone=text.zone, locale=text.locale, width="short")
+        return f"{local} {abbreviation}"
 
     lines = [
         _fit(text.company or "—", 26),

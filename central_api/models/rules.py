@@ -5,7 +5,7 @@ from typing import Annotated
 
 from gate_protocol.ids import Id
 from gate_protocol.records import WatchlistAction
-from gate_protocol.schedule import WeeklyWindow
+from gate_protocol.schedule import TimeZoneName, WeeklyWindow
 from pydantic import StringConstraints
 from sqlalchemy import JSON, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -41,7 +41,8 @@ class ScheduleCreate(SQLModel):
 
     id: Id
     name: NameStr = Field(max_length=120)
-    timezone: str = Field(default="UTC", max_length=64)
+    # None: the zone of the site whose access group uses the schedule (the usual case).
+    timezone: TimeZoneName | None = Field(default=None, max_length=64)
     windows: list[WeeklyWindow] = Field(default_factory=list, max_length=64)
     holidays: list[date] = Field(default_factory=list, max_length=366)
     holidays_allowed: bool = False
@@ -52,7 +53,8 @@ class Schedule(SQLModel, table=True):
 
     id: str = Field(primary_key=True, max_length=64)
     name: str = Field(max_length=120)
-    timezone: str = Field(default="UTC", max_length=64)
+    # None: evaluated in the zone of the site of each access group that uses it.
+    timezone: str | None = Field(default=None, max_length=64)
     windows: list[dict[str, object]] = Field(default_factory=list, sa_type=JSON)
     holidays_allowed: bool = False
 

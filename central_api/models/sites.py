@@ -5,6 +5,7 @@ from typing import Annotated, Any, Literal
 
 from gate_protocol.ids import Id
 from gate_protocol.records import AntiPassback, OfflinePolicy
+from gate_protocol.schedule import TimeZoneName
 from gate_protocol.thresholds import DEFAULT_IDENTIFY_THRESHOLD, DEFAULT_VERIFY_THRESHOLD
 from pydantic import Field as PydField
 from sqlalchemy import JSON, String
@@ -23,6 +24,7 @@ __all__ = [
     "SiteBase",
     "SiteCreate",
     "SitePublic",
+    "SiteTimezoneIn",
     "Zone",
     "ZoneBase",
     "ZoneCreate",
@@ -36,8 +38,15 @@ class SiteBase(SQLModel):
     """A terminal (one broker, one threat level)."""
 
     name: NameStr = Field(max_length=120)
-    timezone: str = Field(default="UTC", max_length=64)
+    # The site's one IANA zone: its schedules without a zone, reports, pass cards.
+    timezone: TimeZoneName = Field(default="UTC", max_length=64)
     four_eyes_open: bool = False
+
+
+class SiteTimezoneIn(SQLModel):
+    """A site's new IANA time zone, e.g. "Europe/Amsterdam"."""
+
+    timezone: TimeZoneName
 
 
 class SiteCreate(SiteBase):

@@ -6,6 +6,7 @@ decision path and a 10,000-person replica share one code path.
 
 from collections import defaultdict
 from collections.abc import Collection
+from datetime import date
 
 from gate_protocol.messages import CredentialKind
 from gate_protocol.records import (
@@ -41,6 +42,7 @@ from central_api.models import (
     PersonAccessGroup,
     PersonCompetency,
     Schedule,
+    Site,
     SiteActivation,
     SiteWindow,
     Visitor,
@@ -116,26 +118,40 @@ def credential_record(credential: Credential) -> CredentialRecord:
     )
 
 
-def load_schedules(*, session: Session, schedule_ids: Collection[str]) -> dict[str, ScheduleRule]:
-    """The schedules with these ids, holidays included."""
+def load_schedules(
+    *, session: Session, schedule_ids: Collection[str], site_zone: str = "UTC"
+) -> dict[str, ScheduleRule]:
+    """The schedules with these ids, holidays included.
+
+    A schedule without a zone of its own is evaluated in `site_zone`: the zone of the
+    site whose access group uses it (docs/api.md, "Time zones").
+    """
+    rows = _schedule_rows(session=session, schedule_ids=schedule_ids)
+    return {sid: _rule(row, holidays, site_zone) for sid, (row, holidays) in rows.items()}
+
+
+def _schedule_rows(
+    *, session: Session, schedule_ids: Collection[str]
+) -> dict[str, tuple[Schedule, frozenset[date]]]:
     if not schedule_ids:
         return {}
     rows = session.exec(select(Schedule).where(col(Schedule.id).in_(schedule_ids))).all()
-    holidays: dict[str, set[object]] = defaultdict(set)
+    holidays: dict[str, set[date]] = defaultdict(set)
     for holiday in session.exec(
         select(Holiday).where(col(Holiday.schedule_id).in_(schedule_ids))
     ).all():
         holidays[holiday.schedule_id].add(holiday.day)
-    return {
-        row.id: ScheduleRule(
-            schedule_id=row.id,
-            timezone=row.timezone,
-            windows=tuple(WeeklyWindow.model_validate(w) for w in row.windows),
-            holidays=frozenset(holidays[row.id]),
-            holidays_allowed=row.holidays_allowed,
-        )
-        for row in rows
-    }
+    return {row.id: (row, frozenset(holidays[row.id])) for row in rows}
+
+
+def _rule(row: Schedule, holidays: frozenset[date], site_zone: str) -> ScheduleRule:
+    return ScheduleRule(
+        schedule_id=row.id,
+        timezone=row.timezone or site_zone,
+        windows=tuple(WeeklyWindow.model_validate(w) for w in row.windows),
+        holidays=holidays,
+        holidays_allowed=row.holidays_allowed,
+    )
 
 
 def load_site_windows(
@@ -185,18 +201,7 @@ def load_person_records(
     companies = _company_standings(
         session=session, company_ids={p.company_id for p in people if p.company_id is not None}
     )
-    grant_rows = session.exec(
-        select(PersonAccessGroup.person_id, AccessGroupZone.zone_id, AccessGroup.schedule_id)
-        .join(AccessGroup, col(AccessGroup.id) == col(PersonAccessGroup.group_id))
-        .join(AccessGroupZone, col(AccessGroupZone.group_id) == col(AccessGroup.id))
-        .where(col(PersonAccessGroup.person_id).in_(ids))
-    ).all()
-    schedules = load_schedules(
-        session=session, schedule_ids={sid for _, _, sid in grant_rows if sid is not None}
-    )
-    grants: dict[str, set[tuple[str, str | None]]] = defaultdict(set)
-    for person_id, zone_id, schedule_id in grant_rows:
-        grants[person_id].add((zone_id, schedule_id))
+    grants = _load_grants(session=session, person_ids=ids)
     competencies: dict[str, list[CompetencyHeld]] = defaultdict(list)
     for row in session.exec(
         select(PersonCompetency).where(col(PersonCompetency.person_id).in_(ids))
@@ -222,10 +227,7 @@ def load_person_records(
             status=PersonStatus(person.status),
             valid_from=person.valid_from,
             valid_until=person.valid_until,
-            grants=tuple(
-                AccessGrant(zone_id=zone_id, schedule=schedules.get(sid) if sid else None)
-                for zone_id, sid in sorted(grants[person.id], key=lambda g: (g[0], g[1] or ""))
-            ),
+            grants=grants.get(person.id, ()),
             competencies=tuple(sorted(competencies[person.id], key=lambda c: c.name)),
             watchlist=watch.get(person.id),
             escort_host_id=hosts.get(person.id),
@@ -233,6 +235,40 @@ def load_person_records(
             port_bans=bans.get(person.id, ()),
         )
         for person in people
+    }
+
+
+def _load_grants(
+    *, session: Session, person_ids: Collection[str]
+) -> dict[str, tuple[AccessGrant, ...]]:
+    """Each person's zone grants; a schedule without a zone is in its group's site's zone."""
+    grant_rows = session.exec(
+        select(
+            PersonAccessGroup.person_id,
+            AccessGroupZone.zone_id,
+            AccessGroup.schedule_id,
+            Site.timezone,
+        )
+        .join(AccessGroup, col(AccessGroup.id) == col(PersonAccessGroup.group_id))
+        .join(AccessGroupZone, col(AccessGroupZone.group_id) == col(AccessGroup.id))
+        .join(Site, col(Site.id) == col(AccessGroup.site_id))
+        .where(col(PersonAccessGroup.person_id).in_(person_ids))
+    ).all()
+    rows = _schedule_rows(
+        session=session, schedule_ids={sid for _, _, sid, _ in grant_rows if sid is not None}
+    )
+    rules: dict[tuple[str, str], ScheduleRule] = {}
+    grants: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
+    for person_id, zone_id, sid, site_zone in grant_rows:
+        if sid is not None and sid in rows and (sid, site_zone) not in rules:
+            rules[(sid, site_zone)] = _rule(*rows[sid], site_zone)
+        grants[person_id].add((zone_id, sid or "", site_zone))
+    return {
+        person_id: tuple(
+            AccessGrant(zone_id=zone_id, schedule=rules.get((sid, site_zone)) if sid else None)
+            for zone_id, sid, site_zone in sorted(held)
+        )
+        for person_id, held in grants.items()
     }
 
 

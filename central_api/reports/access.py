@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from central_api.models import AccessEventRecord, Alarm, Gate
 from central_api.reports.model import Chart, Table
 from central_api.reports.period import Period
-from central_api.reports.sql import count_when, hour_of_day, within
+from central_api.reports.sql import count_when, local_hour_key, within
 
 __all__ = ["access_tables"]
 
@@ -148,18 +148,18 @@ def _per_zone(session: Session, period: Period) -> Table:
 
 
 def _per_hour(session: Session, period: Period) -> Table:
-    hour = hour_of_day(session, col(_EVENT.occurred_at))
-    counted = {
-        int(h): (int(p), int(d))
-        for h, p, d in session.exec(
-            select(hour, count_when(_passage()), count_when(_denied()))
-            .where(within(col(_EVENT.occurred_at), period.start, period.end))
-            .group_by(hour)
-        ).all()
-    }
+    key, local_hour = local_hour_key(session, col(_EVENT.occurred_at), period.zone)
+    counted: dict[int, tuple[int, int]] = {}
+    for k, p, d in session.exec(
+        select(key, count_when(_passage()), count_when(_denied()))
+        .where(within(col(_EVENT.occurred_at), period.start, period.end))
+        .group_by(key)
+    ).all():
+        passages, denials = counted.get(local_hour(k), (0, 0))
+        counted[local_hour(k)] = (passages + int(p), denials + int(d))
     return Table(
         key="hours",
-        title="Passages per hour of day (UTC)",
+        title=f"Passages per hour of day ({period.zone})",
         columns=("hour", "passages", "denials"),
         rows=[(f"{h:02d}", *counted.get(h, (0, 0))) for h in range(24)],
         chart=Chart(label_column=0, value_columns=(1, 2), stacked=True),

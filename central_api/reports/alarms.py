@@ -10,6 +10,7 @@ import math
 import statistics
 from collections.abc import Sequence
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
 from sqlalchemy import select as wide_select
@@ -73,7 +74,7 @@ def _ack_by_shift(session: Session, period: Period, shifts: Shifts) -> Table:
     ).all()
     waits: dict[str, list[float]] = {label: [] for label in shifts.labels()}
     for raised, acked in pairs:
-        waits[shifts.of(raised)].append(_seconds(raised, acked))
+        waits[shifts.of(raised, period.zone)].append(_seconds(raised, acked))
     rows = [
         (
             label,
@@ -85,7 +86,7 @@ def _ack_by_shift(session: Session, period: Period, shifts: Shifts) -> Table:
     ]
     return Table(
         key="ack_by_shift",
-        title="Time to acknowledge per operator shift (UTC), seconds",
+        title=f"Time to acknowledge per operator shift ({period.zone}), seconds",
         columns=("shift", "acknowledged", "median s", "p95 s"),
         rows=rows,
         chart=Chart(label_column=0, value_columns=(2, 3)),
@@ -114,10 +115,14 @@ def _open(session: Session, period: Period) -> Table:
         .order_by(col(Alarm.raised_at), col(Alarm.id))
         .limit(_MAX_OPEN_LISTED)
     ).all()
+    zone = ZoneInfo(period.zone)
     return Table(
         key="open",
         title="Open alarms (not acknowledged)",
-        columns=("raised at (UTC)", "site", "gate", "kind", "alarm"),
-        rows=[(r.isoformat(timespec="seconds"), s, g, str(k), a) for r, s, g, k, a in rows],
+        columns=(f"raised at ({period.zone})", "site", "gate", "kind", "alarm"),
+        rows=[
+            (r.astimezone(zone).isoformat(timespec="seconds"), s, g, str(k), a)
+            for r, s, g, k, a in rows
+        ],
         note=f"the oldest {_MAX_OPEN_LISTED} are listed; the count is in 'Alarms by kind'",
     )

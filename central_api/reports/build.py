@@ -16,7 +16,7 @@ from central_api.reports.overrides import override_tables
 from central_api.reports.period import DEFAULT_SHIFTS, Period, ReportInputError, Shifts
 from central_api.security.site_scope import current_scope, scope_session, unscoped
 
-__all__ = ["FORMATS", "REPORTS", "build_report", "check_format", "check_name"]
+__all__ = ["FORMATS", "REPORTS", "build_report", "check_format", "check_name", "report_zone"]
 
 Builder = Callable[[Session, Period, Shifts], tuple[Table, ...]]
 
@@ -41,6 +41,22 @@ def check_format(fmt: str) -> str:
     if fmt not in FORMATS:
         raise ReportInputError(f"unknown format {fmt!r}: one of {', '.join(FORMATS)}")
     return fmt
+
+
+def report_zone(*, session: Session, site_id: str | None) -> str:
+    """The zone a report counts in: the site's (or the session's site's); port-wide UTC.
+
+    Raises:
+        ReportInputError: an unknown site.
+    """
+    with unscoped(session):
+        chosen = site_id or current_scope(session)
+        if chosen is None:
+            return "UTC"
+        site = session.get(Site, chosen)
+    if site is None:
+        raise ReportInputError(f"unknown site {site_id!r}")
+    return site.timezone
 
 
 def build_report(

@@ -1,11 +1,15 @@
-"""A report's period (UTC) and the operator shifts alarms are grouped by.
+"""A report's period and the operator shifts alarms are grouped by, in the site's zone.
 
-Periods are in UTC: a site carries a `timezone` field, but no report reads it yet, so
-a day, an hour of day and a shift are UTC ones everywhere (docs/reports.md).
+A site's report counts in the site's IANA zone: a date is the local day (from local
+midnight to the next, 23 or 25 hours on a DST switch day), an hour of day and a shift
+are local ones. A port-wide report counts in UTC (docs/reports.md).
 """
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from gate_protocol.schedule import check_time_zone, local_edge
 
 __all__ = [
     "DEFAULT_PERIOD",
@@ -14,6 +18,7 @@ __all__ = [
     "Period",
     "ReportInputError",
     "Shifts",
+    "local_midnight",
     "parse_moment",
     "parse_shifts",
     "resolve_period",
@@ -29,14 +34,22 @@ class ReportInputError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Period:
-    """From (inclusive) to (exclusive), both in UTC."""
+    """From (inclusive) to (exclusive), both aware; `zone`: whose local days and hours count."""
 
     start: datetime
     end: datetime
+    zone: str = "UTC"
 
 
-def parse_moment(text: str, *, end: bool) -> datetime:
+def local_midnight(day: date, zone: str) -> datetime:
+    """When `day` begins in `zone` (UTC; where a switch skips midnight, the jump)."""
+    return local_edge(day, time(0), ZoneInfo(zone))
+
+
+def parse_moment(text: str, *, end: bool, zone: str = "UTC") -> datetime:
     """A date (``2026-11-30``) or an ISO time with a zone; a date as `end` means its day's end.
+
+    A date is the local day in `zone`.
 
     Raises:
         ReportInputError: neither a date nor a time with a zone.
@@ -47,8 +60,7 @@ def parse_moment(text: str, *, end: bool) -> datetime:
     except ValueError:
         pass
     else:
-        start = datetime.combine(day, time(0), tzinfo=UTC)
-        return start + timedelta(days=1) if end else start
+        return local_midnight(day + timedelta(days=1) if end else day, zone)
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
@@ -60,18 +72,24 @@ def parse_moment(text: str, *, end: bool) -> datetime:
     return moment.astimezone(UTC)
 
 
-def resolve_period(start: str | None, end: str | None, *, now: datetime) -> Period:
+def resolve_period(
+    start: str | None, end: str | None, *, now: datetime, zone: str = "UTC"
+) -> Period:
     """The period `--from`/`--to` name; default: the 30 days up to `now`.
 
     A date as `--to` includes that whole day (``--from 2026-11-01 --to 2026-11-30`` is
-    November).
+    November); dates are local days in `zone`, the site's.
 
     Raises:
         ReportInputError: unreadable, the wrong way round, empty or over 366 days.
     """
     try:
-        stop = parse_moment(end, end=True) if end else now
-        begin = parse_moment(start, end=False) if start else stop - DEFAULT_PERIOD
+        check_time_zone(zone)
+    except ValueError as exc:
+        raise ReportInputError(str(exc)) from None
+    try:
+        stop = parse_moment(end, end=True, zone=zone) if end else now
+        begin = parse_moment(start, end=False, zone=zone) if start else stop - DEFAULT_PERIOD
     except OverflowError:  # the last day of year 9999, or a default before year 1
         raise ReportInputError("the period is out of range: give both from and to") from None
     if begin >= stop:
@@ -81,18 +99,18 @@ def resolve_period(start: str | None, end: str | None, *, now: datetime) -> Peri
         )
     if stop - begin > LONGEST_PERIOD:
         raise ReportInputError("the period is at most 366 days")
-    return Period(start=begin, end=stop)
+    return Period(start=begin, end=stop, zone=zone)
 
 
 @dataclass(frozen=True, slots=True)
 class Shifts:
-    """Operator shifts as the hours (UTC) they start at, ascending; the last runs past midnight."""
+    """Operator shifts as the local hours they start at, ascending; the last runs past midnight."""
 
     starts: tuple[int, ...]
 
-    def of(self, moment: datetime) -> str:
-        """The shift `moment` falls in, as ``06-14``."""
-        hour = moment.astimezone(UTC).hour
+    def of(self, moment: datetime, zone: str = "UTC") -> str:
+        """The shift `moment` falls in by the clock of `zone`, as ``06-14``."""
+        hour = moment.astimezone(ZoneInfo(zone)).hour
         index = max((i for i, s in enumerate(self.starts) if s <= hour), default=-1)
         return self.label(index)
 

@@ -16,6 +16,7 @@ from central_api.models import (
     Site,
     SiteCreate,
     SitePublic,
+    SiteTimezoneIn,
     ZoneCreate,
     ZonePublic,
 )
@@ -67,6 +68,20 @@ def set_threat_level(
     """Raise or lower the threat level; every gate of the site resyncs at once."""
     return crud.set_threat_level(
         session=session, site_id=site_id, level=body.level, actor=admin.actor
+    )
+
+
+@router.put("/sites/{site_id}/timezone", response_model=SitePublic)
+def set_site_timezone(
+    site_id: IdPath, body: SiteTimezoneIn, session: SessionDep, admin: AdminUser
+) -> Site:
+    """Set the site's IANA time zone (schedules without a zone, reports, pass cards).
+
+    A name that is no IANA zone ("Europe/Amsterdm", "UTC+25") is a 422; the site's
+    gates resync so their offline replica decides in the new zone.
+    """
+    return crud.set_site_timezone(
+        session=session, site_id=site_id, timezone=body.timezone, actor=admin.actor
     )
 
 

@@ -12,7 +12,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from gate_protocol.reasons import ReasonCode
 
-from central_api.deps import SettingsDep
+from central_api.crud.sites import user_zone
+from central_api.deps import SessionDep, SettingsDep
 from central_api.models import Role
 from central_api.security.auth import COOKIE_NAME, UserPrincipal
 from central_api.security.pages import csrf_token_for, require_page_role
@@ -37,7 +38,9 @@ def _reason_options() -> SafeHtml:
 
 
 @router.get("/dashboard/events", response_class=HTMLResponse)
-def events_page(request: Request, settings: SettingsDep, user: PageWatcher) -> HTMLResponse:
+def events_page(
+    request: Request, settings: SettingsDep, user: PageWatcher, session: SessionDep
+) -> HTMLResponse:
     """Search stored events and export what a search finds."""
     cookie = request.cookies.get(COOKIE_NAME, "")
     token = csrf_token_for(secret=settings.jwt_secret(), session_cookie=cookie) if cookie else ""
@@ -46,6 +49,7 @@ def events_page(request: Request, settings: SettingsDep, user: PageWatcher) -> H
         page_id="events",
         user=user,
         csrf_token=token,
+        zone=user_zone(session=session, site_id=user.site_id),
         content=render_template("events.html", reasons=_reason_options()),
         scripts=["events.js"],
         nav=(NavItem("/dashboard", "Dashboard"), EVENTS_NAV),

@@ -5,12 +5,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
+from central_api.crud.sites import user_zone
 from central_api.deps import SessionDep, SettingsDep
 from central_api.models import Role
 from central_api.security.auth import COOKIE_NAME, UserPrincipal
 from central_api.security.pages import csrf_token_for, require_page_role
 from central_api.web.layout import NavItem, render_page, render_template
-from central_api.web.zone import site_zone
 
 __all__ = ["DASHBOARD_NAV", "router"]
 
@@ -44,5 +44,5 @@ def dashboard_page(
         scripts=["pg-charts.js", "dashboard.js"],
         nav=DASHBOARD_NAV,
         header_extra=render_template("dashboard_header.html"),
-        zone=site_zone(session, user.site_id),
+        zone=user_zone(session=session, site_id=user.site_id),
     )

@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from central_api.db import utc_now
 from central_api.deps import SessionDep
 from central_api.errors import InvalidError, NotFoundError
-from central_api.reports.build import build_report, check_format, check_name
+from central_api.reports.build import build_report, check_format, check_name, report_zone
 from central_api.reports.period import (
     DEFAULT_SHIFTS,
     ReportInputError,
@@ -48,8 +48,12 @@ def report_response(
     except ReportInputError as exc:
         raise NotFoundError(str(exc)) from None
     try:
+        zone = report_zone(session=session, site_id=site or None)
+    except ReportInputError as exc:
+        raise NotFoundError(str(exc)) from None
+    try:
         check_format(fmt)
-        period = resolve_period(start, end, now=utc_now())
+        period = resolve_period(start, end, now=utc_now(), zone=zone)
         chosen_shifts = parse_shifts(shifts) if shifts else DEFAULT_SHIFTS
     except ReportInputError as exc:
         raise InvalidError(str(exc)) from None

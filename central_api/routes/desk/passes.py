@@ -118,7 +118,7 @@ def print_card(
         gates=tuple(g.upper() for g in appointment.gates),
         plate=appointment.plate,
         locale=page_locale(),
-        zone=site_zone(session, person.site_id) or "UTC",
+        zone=site_zone(session, appointment.site_id) or "UTC",  # where the gates are
     )
     body = render_card_file(token=row.token, text=text, photo=pixels, fmt=format)
     return Response(

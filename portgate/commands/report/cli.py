@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from central_api.config import database_url
 from central_api.db import make_engine, utc_now
-from central_api.reports.build import REPORTS, build_report, check_format
+from central_api.reports.build import REPORTS, build_report, check_format, report_zone
 from central_api.reports.period import (
     DEFAULT_SHIFTS,
     Period,
@@ -61,12 +61,20 @@ def _render(
     return render_report(report, fmt, label=label)
 
 
+def _zone(site: str | None) -> str:
+    # Dates and shifts are the site's local ones (a port-wide report: UTC).
+    with Session(make_engine(database_url())) as session:
+        return report_zone(session=session, site_id=site)
+
+
 def _report_command(name: str) -> None:
     def command(
         site: SiteOption = None,
         start: Annotated[
             str | None,
-            typer.Option("--from", help="From this date or time (UTC); default 30 days ago."),
+            typer.Option(
+                "--from", help="From this date (the site's) or time; default 30 days ago."
+            ),
         ] = None,
         end: Annotated[
             str | None, typer.Option("--to", help="To this date (inclusive) or time; default now.")
@@ -83,7 +91,7 @@ def _report_command(name: str) -> None:
                 raise ReportInputError(f"a {fmt} report needs --output FILE")
             if output is not None and not output.parent.is_dir():
                 raise ReportInputError(f"no folder {str(output.parent)!r} for --output")
-            period = resolve_period(start, end, now=utc_now())
+            period = resolve_period(start, end, now=utc_now(), zone=_zone(site))
             rendered = _render(name, site=site, period=period, fmt=fmt, shifts=shifts, label=None)
         except ReportInputError as exc:
             raise _fail(name, str(exc)) from None
@@ -130,7 +138,7 @@ def schedule_command(
             if name not in REPORTS:
                 raise ReportInputError(f"unknown report {name!r}: one of {', '.join(REPORTS)}")
         now = parse_moment(at, end=False) if at else utc_now()
-        period, label = last_period(_every(every), now)
+        period, label = last_period(_every(every), now, _zone(site))
         # Every report is computed before the first file is written: a bad site writes none.
         files = [
             _render(name, site=site, period=period, fmt=fmt, shifts=shifts, label=label)

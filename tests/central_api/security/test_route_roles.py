@@ -278,6 +278,7 @@ def test_a_user_of_site_b_cannot_act_on_site_a(
         ("PATCH", f"/api/v1/gates/{gate}", admin, {"face_required": False}),
         ("POST", f"/api/v1/gates/{gate}/key", admin, None),
         ("PUT", f"/api/v1/sites/{world.site}/threat-level", admin, {"level": 3}),
+        ("PUT", f"/api/v1/sites/{world.site}/timezone", admin, {"timezone": "Asia/Tokyo"}),
         ("POST", "/api/v1/zones", admin, {"id": "z-b", "site_id": world.site, "name": "z"}),
         ("POST", "/api/v1/sites", admin, {"id": "new-site", "name": "New"}),
         (
@@ -295,6 +296,7 @@ def test_a_user_of_site_b_cannot_act_on_site_a(
         assert stored is not None and stored.status == "active"
         assert session.exec(select(Alarm)).one().acknowledged_at is None
         assert session.get(Site, world.site).threat_level == 1  # type: ignore[union-attr]
+        assert session.get(Site, world.site).timezone == "UTC"  # type: ignore[union-attr]
     # Within its own site the same users act normally.
     mine = client.post(
         "/api/v1/people",
