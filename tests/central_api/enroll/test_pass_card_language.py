@@ -27,8 +27,8 @@ def test_the_card_lines_are_dutch_with_rotterdam_times() -> None:
         "Haulier BV",
         "Persoon p-1",
         "Toegangsbewijs PA-7",
-        "Van 06-12-2026, 08:00",  # 07:00 UTC is 08:00 in Rotterdam in December
-        "Tot 06-12-2026, 16:30",
+        "Van 06-12-2026, 08:00 CET",  # 07:00 UTC is 08:00 in Rotterdam in December
+        "Tot 06-12-2026, 16:30 CET",
         "Poorten NORTH-1",
         "Kenteken AB123C",
     ]
@@ -39,8 +39,8 @@ def test_an_english_card_keeps_its_words_and_utc() -> None:
     assert lines[1:5] == [
         "Person p-1",
         "Pass PA-7",
-        "From 12/6/26, 7:00\u202fAM",
-        "Until 12/6/26, 3:30\u202fPM",
+        "From 12/6/26, 7:00\u202fAM UTC",
+        "Until 12/6/26, 3:30\u202fPM UTC",
     ]
 
 
