@@ -8,7 +8,6 @@
   const BASE = "/api/v1/enroll/people/";
   const desk = { id: null, standing: null, lastRead: null };
   const $ = (id) => document.getElementById(id);
-  const t = (text, vars) => PG.t(text, vars);
 
   function say(text, bad = false) {
     const status = $("status");
@@ -17,15 +16,15 @@
   }
 
   function day(value) {
-    return value || t("open");
+    return value || PG.t("open");
   }
 
   function summary(standing) {
     const p = standing.person;
     const parts = [
-      t("Status: {status}", { status: p.status }),
-      standing.status_reason ? t("reason: {reason}", { reason: standing.status_reason }) : null,
-      t("valid {first} – {last} (inclusive, {zone})", {
+      PG.t("Status: {status}", { status: p.status }),
+      standing.status_reason ? PG.t("reason: {reason}", { reason: standing.status_reason }) : null,
+      PG.t("valid {first} – {last} (inclusive, {zone})", {
         first: day(standing.first_day), last: day(standing.last_day), zone: standing.timezone,
       }),
     ];
@@ -35,10 +34,10 @@
   function facts(standing) {
     // The selected person's one-line facts (desk.js writes them on selection), kept current.
     const p = standing.person;
-    const validity = standing.last_day ? " " + t("until {day}", { day: standing.last_day }) : "";
+    const validity = standing.last_day ? " " + PG.t("until {day}", { day: standing.last_day }) : "";
     $("p-facts").textContent =
-      `${p.kind} · ${p.company || t("no company")} · ${p.status}${validity} · ` +
-      t("badges: {badges}", { badges: p.badges.join(", ") || t("none") });
+      `${p.kind} · ${p.company || PG.t("no company")} · ${p.status}${validity} · ` +
+      PG.t("badges: {badges}", { badges: p.badges.join(", ") || PG.t("none") });
   }
 
   function item(text, ...extra) {
@@ -47,32 +46,32 @@
 
   function renderLists(standing) {
     $("a-sites").replaceChildren(...standing.sites.map((s) =>
-      item(t("{site}: {status}, {first} – {last}", {
+      item(PG.t("{site}: {status}, {first} – {last}", {
         site: s.site_name, status: s.status, first: day(s.first_day), last: day(s.last_day),
       }))));
     $("a-credentials").replaceChildren(...standing.credentials.map((c) =>
       item(c.revoked_at
-        ? t("{kind} {ref}: revoked {when} ({reason})", {
+        ? PG.t("{kind} {ref}: revoked {when} ({reason})", {
           kind: c.kind, ref: c.ref, when: c.revoked_at.slice(0, 10), reason: c.revoke_reason || "—",
         })
-        : t("{kind} {ref}: valid", { kind: c.kind, ref: c.ref }))));
+        : PG.t("{kind} {ref}: valid", { kind: c.kind, ref: c.ref }))));
     $("a-passes").replaceChildren(...standing.passes.map((pass) =>
-      item(t("{pass} at {gates}, {from} – {until}{used}", {
+      item(PG.t("{pass} at {gates}, {from} – {until}{used}", {
         pass: pass.pass_id, gates: pass.gates.join(", "), from: PG.fmtDateTime(pass.not_before),
-        until: PG.fmtDateTime(pass.expires_at), used: pass.used_at ? " · " + t("used") : "",
+        until: PG.fmtDateTime(pass.expires_at), used: pass.used_at ? " · " + PG.t("used") : "",
       }), pass.used_at && pass.one_time ? null : PG.el("button", {
-        type: "button", text: t("Cancel pass"), dataset: { pass: pass.pass_id },
+        type: "button", text: PG.t("Cancel pass"), dataset: { pass: pass.pass_id },
         on: { click: () => cancelPass(pass.pass_id) },
       }))));
     const flags = [
-      ...standing.port_bans.map((b) => item(t("Port ban in force from {from} until {until}", {
-        from: b.valid_from.slice(0, 10), until: b.valid_until ? b.valid_until.slice(0, 10) : t("further notice"),
+      ...standing.port_bans.map((b) => item(PG.t("Port ban in force from {from} until {until}", {
+        from: b.valid_from.slice(0, 10), until: b.valid_until ? b.valid_until.slice(0, 10) : PG.t("further notice"),
       }))),
-      ...standing.watchlist.map((w) => item(t("Watchlist ({action}): {reason}", { action: w.action, reason: w.reason || "—" }))),
+      ...standing.watchlist.map((w) => item(PG.t("Watchlist ({action}): {reason}", { action: w.action, reason: w.reason || "—" }))),
     ];
-    $("a-flags").replaceChildren(...(flags.length ? flags : [item(t("None"))]));
+    $("a-flags").replaceChildren(...(flags.length ? flags : [item(PG.t("None"))]));
     for (const list of ["a-sites", "a-credentials", "a-passes"]) {
-      if (!$(list).children.length) $(list).append(item(t("None")));
+      if (!$(list).children.length) $(list).append(item(PG.t("None")));
     }
   }
 
@@ -81,8 +80,8 @@
     $("a-lost-badge").replaceChildren(...badges.map((c) => PG.el("option", { value: String(c.id), text: c.ref })));
     $("a-lost-submit").disabled = !badges.length;
     $("a-validity-site").replaceChildren(
-      PG.el("option", { value: "", text: t("Everywhere") }),
-      ...standing.sites.map((s) => PG.el("option", { value: s.site_id, text: t("At {site} only", { site: s.site_name }) })));
+      PG.el("option", { value: "", text: PG.t("Everywhere") }),
+      ...standing.sites.map((s) => PG.el("option", { value: s.site_id, text: PG.t("At {site} only", { site: s.site_name }) })));
     $("a-first-day").value = standing.first_day || "";
     $("a-last-day").value = standing.last_day || "";
     $("a-erase-id").textContent = standing.person.id;
@@ -114,7 +113,7 @@
       say(done);
       return true;
     } catch (error) {
-      say(t("Not done: {message}", { message: error.message }), true);
+      say(PG.t("Not done: {message}", { message: error.message }), true);
       return false;
     }
   }
@@ -124,10 +123,10 @@
     const action = $("a-standing-action").value;
     const reason = $("a-reason").value.trim();
     if (!reason) {
-      say(t("Not done: give a reason."), true);
+      say(PG.t("Not done: give a reason."), true);
       return;
     }
-    if (await act("/standing", { action, reason }, t("Done: {action} ({reason}).", { action, reason }))) {
+    if (await act("/standing", { action, reason }, PG.t("Done: {action} ({reason}).", { action, reason }))) {
       $("a-reason").value = "";
     }
   }
@@ -139,7 +138,7 @@
       last_day: $("a-last-day").value || null,
       site_id: $("a-validity-site").value || null,
     };
-    await act("/validity", body, t("Validity changed: {first} – {last}.", { first: day(body.first_day), last: day(body.last_day) }));
+    await act("/validity", body, PG.t("Validity changed: {first} – {last}.", { first: day(body.first_day), last: day(body.last_day) }));
   }
 
   async function replaceLost(event) {
@@ -150,7 +149,7 @@
       number,
       badge_format: $("a-new-format").value || null,
     };
-    if (await act("/lost-badge", body, t("Lost badge revoked; badge {number} bound.", { number }))) {
+    if (await act("/lost-badge", body, PG.t("Lost badge revoked; badge {number} bound.", { number }))) {
       $("a-new-badge").value = "";
     }
   }
@@ -161,18 +160,18 @@
     try {
       await PG.api("POST", BASE + encodeURIComponent(desk.id) + "/documents", body);
       $("a-document-number").value = "";
-      say(t("Document check recorded; the desk finds {person} by its number.", { person: desk.id }));
+      say(PG.t("Document check recorded; the desk finds {person} by its number.", { person: desk.id }));
     } catch (error) {
-      say(t("Not done: {message}", { message: error.message }), true);
+      say(PG.t("Not done: {message}", { message: error.message }), true);
     }
   }
 
   async function cancelPass(passId) {
     try {
       await PG.api("DELETE", "/api/v1/enroll/passes/" + encodeURIComponent(passId));
-      say(t("Pass {pass} cancelled.", { pass: passId }));
+      say(PG.t("Pass {pass} cancelled.", { pass: passId }));
     } catch (error) {
-      say(t("Not done: {message}", { message: error.message }), true);
+      say(PG.t("Not done: {message}", { message: error.message }), true);
     }
     await load(desk.id);
   }
@@ -188,9 +187,9 @@
     try {
       const data = await PG.api("GET", BASE + encodeURIComponent(desk.id) + "/export");
       offer(`subject-access-${desk.id}.json`, data);
-      say(t("Export of {person} downloaded.", { person: desk.id }));
+      say(PG.t("Export of {person} downloaded.", { person: desk.id }));
     } catch (error) {
-      say(t("Not done: {message}", { message: error.message }), true);
+      say(PG.t("Not done: {message}", { message: error.message }), true);
     }
   }
 
@@ -207,9 +206,9 @@
       link.href = URL.createObjectURL(new Blob([JSON.stringify(receipt, null, 2)], { type: "application/json" }));
       link.download = `erasure-receipt-${receipt.person_id}.json`;
       $("receipt-panel").hidden = false;
-      say(t("{person} erased everywhere; keep the receipt.", { person: receipt.person_id }));
+      say(PG.t("{person} erased everywhere; keep the receipt.", { person: receipt.person_id }));
     } catch (error) {
-      say(t("Not erased: {message}", { message: error.message }), true);
+      say(PG.t("Not erased: {message}", { message: error.message }), true);
     }
   }
 
@@ -224,7 +223,7 @@
       event.preventDefault();
       input.value = input.value.trim();
       input.dataset.read = "1";
-      say(t("Badge number {number} read.", { number: input.value }));
+      say(PG.t("Badge number {number} read.", { number: input.value }));
       const form = input.form;
       const next = form && [...form.elements].find((el, i, all) => i > all.indexOf(input) && !el.disabled && el.type !== "hidden");
       if (next) next.focus();
@@ -241,7 +240,7 @@
         const field = [$("find-q"), $("a-new-badge"), $("badge-number"), $("v-badge")].find((el) => el === document.activeElement) || $("find-q");
         field.value = read.number;
         field.dispatchEvent(new Event("input", { bubbles: true }));
-        say(t("Badge number {number} read at the desk reader.", { number: read.number }));
+        say(PG.t("Badge number {number} read at the desk reader.", { number: read.number }));
       }
     } catch (error) {
       return; // the reader is optional: no read, no message
