@@ -65,12 +65,23 @@ def test_the_edge_units_are_watched_notify_services_that_verify(
     assert settings["Restart"] == "on-failure"
     command = settings["ExecStart"].split()
     assert command[0].endswith("/bin/portgate") and command[1] == service
+    _verify(tmp_path, f"portgate-{service}.service", command[0])
+
+
+def test_the_api_unit_verifies(tmp_path: Path) -> None:
+    text = (UNITS / "portgate-api.service").read_text()
+    command = _settings(text)["ExecStart"].split()
+    assert command[1:3] == ["api", "--host"] and _settings(text)["Restart"] == "on-failure"
+    _verify(tmp_path, "portgate-api.service", command[0])
+
+
+def _verify(tmp_path: Path, name: str, executable: str) -> None:
     analyze = shutil.which("systemd-analyze")
     if analyze is None:
         pytest.skip("systemd-analyze is not installed (Debian package systemd)")
     # verify checks that the command exists: point it at this checkout's portgate.
-    unit = tmp_path / f"portgate-{service}.service"
-    unit.write_text(text.replace(command[0], str(PORTGATE)))
+    unit = tmp_path / name
+    unit.write_text((UNITS / name).read_text().replace(executable, str(PORTGATE)))
     checked = subprocess.run(
         [analyze, "verify", str(unit)], capture_output=True, text=True, check=False, timeout=60
     )
