@@ -10,6 +10,7 @@ help line still matches the command's own (tests/portgate/test_lazy_commands.py)
 from __future__ import annotations
 
 import importlib
+import logging
 from dataclasses import dataclass
 
 import typer
@@ -149,5 +150,12 @@ class LazyGroup(TyperGroup):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         """The command, its module imported now if it was not yet."""
         if cmd_name in COMMANDS and cmd_name not in self.commands:
-            self.commands[cmd_name] = load_command(cmd_name)
+            # Click resolves the command before the root callback sets the log format, so
+            # what a library logs as it is imported (alembic's plugin set-up) would come out
+            # in the default text format: drop it, as before the imports were lazy.
+            logging.disable(logging.INFO)
+            try:
+                self.commands[cmd_name] = load_command(cmd_name)
+            finally:
+                logging.disable(logging.NOTSET)
         return super().get_command(ctx, cmd_name)
