@@ -37,7 +37,7 @@ uv:  ## Bootstrap uv with pip when it is not installed.
 	@command -v $(UV) >/dev/null 2>&1 || { echo "installing uv with pip"; $(PYTHON) -m pip install --quiet --user uv || $(PYTHON) -m pip install --quiet uv; }
 
 $(VENV)/.synced: pyproject.toml uv.lock | uv
-	$(UV) sync --frozen
+	$(UV) sync --frozen --all-extras
 	@UV=$(UV) ./scripts/build-dlib-blas.sh --swap-only
 	@touch $@
 

@@ -7,84 +7,22 @@ from typing import Annotated
 import typer
 
 from gate_protocol.i18n import UnknownLocaleError
-from portgate.commands import (
-    agent,
-    api,
-    audit,
-    bans,
-    bench,
-    bridge,
-    broker,
-    community,
-    companies,
-    db,
-    demo,
-    enroll,
-    faces,
-    gates,
-    health,
-    liveness,
-    protocol,
-    scan,
-    users,
-    watchlist,
-)
-from portgate.commands import visitors as visitors_commands
-from portgate.commands.access import groups as groups_commands
-from portgate.commands.backup import cli as backup_commands
-from portgate.commands.baseline import cli as baseline_commands
-from portgate.commands.desk_reader import desk_reader_command
-from portgate.commands.events import cli as events_commands
-from portgate.commands.incidents import stix as community_stix
-from portgate.commands.keys import app as keys_app
-from portgate.commands.report import cli as report_commands
-from portgate.commands.sites import cli as site_commands
-from portgate.commands.staff_reports import cli as staff_report_commands
 from portgate.environment import UnknownSettingError, check_environment
 from portgate.errors import one_line_error
 from portgate.language import _, choose_cli_locale
+from portgate.lazy_commands import LazyGroup
 from portgate.logsetup import LogFormat, configure_logging
 
+# The commands are imported when run, not here (portgate/lazy_commands.py): a bridge starts
+# without loading the API's or the agent's libraries, and every command starts sooner.
 app = typer.Typer(
     name="portgate",
     help="PortGate: gate access and identity verification for seaport terminals.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=LazyGroup,
 )
-app.command("demo")(demo.demo_command)
-app.command("api")(api.api_command)
-app.command("agent")(agent.agent_command)
-app.command("bridge")(bridge.bridge_command)
-app.command("scan")(scan.scan_command)
-app.command("health")(health.health_command)
-app.add_typer(db.app, name="db")
-app.add_typer(users.app, name="users")
-app.add_typer(groups_commands.app, name="groups")
-app.add_typer(gates.app, name="gates")
-app.add_typer(keys_app, name="keys")
-app.add_typer(companies.app, name="companies")
-app.add_typer(community.app, name="community")
-app.add_typer(broker.app, name="broker")
-app.add_typer(enroll.app, name="enroll")
-app.add_typer(faces.app, name="faces")
-app.add_typer(audit.app, name="audit")
-app.add_typer(bans.app, name="bans")
-app.add_typer(protocol.app, name="protocol")
-app.add_typer(bench.app, name="bench")
-app.add_typer(visitors_commands.app, name="visitors")
-app.add_typer(watchlist.app, name="watchlist")
-app.add_typer(baseline_commands.app, name="baseline")
-app.add_typer(liveness.app, name="liveness")
-app.add_typer(events_commands.app, name="events")
-app.add_typer(staff_report_commands.app, name="staff-reports")
-app.add_typer(report_commands.app, name="report")
-app.add_typer(site_commands.app, name="sites")
-app.command("backup")(backup_commands.backup_command)
-app.command("restore")(backup_commands.restore_command)
-app.command("desk-reader")(desk_reader_command)
-# Incidents go out and come in as STIX bundles beside the sharing commands.
-community_stix.add_stix_commands(community.app)
 
 
 @app.callback()

@@ -1,5 +1,6 @@
 """docker/compose.yaml is validated offline with Debian's docker-compose (no engine here)."""
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -16,7 +17,6 @@ SECRETS = {
     "PORTGATE_PASS_SIGNING_KEY": "K01=" + "p" * 44,
     "PORTGATE_PASS_PUBLIC_KEYS": "K01=" + "q" * 44,
     "PORTGATE_METRICS_TOKEN": "m" * 32,
-    "PORTGATE_GATE_KEY": "gate-key",
     "PORTGATE_REPLICA_KEY": "r" * 44,
     "PORTGATE_MQTT_API_PASSWORD": "api-pass",
     "PORTGATE_MQTT_AGENT_PASSWORD": "agent-pass",
@@ -42,7 +42,9 @@ def test_compose_file_is_valid_and_has_the_whole_site() -> None:
     result = compose_config(SECRETS)
     assert result.returncode == 0, result.stderr
     config = yaml.safe_load(result.stdout)
-    assert set(config["services"]) == {"mosquitto", "postgres", "api", "agent", "bridge"}
+    assert set(config["services"]) == {
+        *("mosquitto", "postgres", "migrate", "bootstrap", "api", "agent", "bridge")
+    }
     for name in ("api", "agent", "bridge"):
         assert config["services"][name]["build"]["target"] == name
     assert "postgresql+psycopg://" in config["services"]["api"]["environment"]["DATABASE_URL"]
@@ -101,3 +103,34 @@ def test_the_stacks_bridge_requires_signed_commands_with_keys_only_its_agent_wri
     assert agent_mount[2:] in ([], ["rw"]), "the agent writes the keys"
     assert bridge_mount[2:] == ["ro"], "the bridge cannot write its own keys"
     assert all(not mounts(name) for name in ("mosquitto", "postgres", "api"))
+
+
+def test_services_start_in_order_each_waiting_for_the_one_before() -> None:
+    result = compose_config(SECRETS)
+    assert result.returncode == 0, result.stderr
+    services = yaml.safe_load(result.stdout)["services"]
+
+    def waits_for(name: str) -> dict[str, str]:
+        return {k: v["condition"] for k, v in services[name].get("depends_on", {}).items()}
+
+    assert waits_for("mosquitto") == {"postgres": "service_healthy"}
+    assert waits_for("migrate") == {"postgres": "service_healthy"}
+    assert services["migrate"]["entrypoint"] == ["portgate", "db", "upgrade"]
+    assert waits_for("bootstrap") == {"migrate": "service_completed_successfully"}
+    assert waits_for("api")["migrate"] == "service_completed_successfully"
+    assert waits_for("api")["bootstrap"] == "service_completed_successfully"
+    assert waits_for("agent")["api"] == "service_healthy"
+    assert waits_for("bridge")["agent"] == "service_healthy"
+    for name in ("postgres", "mosquitto"):
+        assert services[name]["healthcheck"]["test"], name
+    for name in ("migrate", "bootstrap"):
+        assert services[name]["restart"] == "no", name
+
+
+def test_env_example_names_every_variable_compose_requires() -> None:
+    example = (ROOT / "docker" / ".env.example").read_text()
+    names = {line.split("=", 1)[0] for line in example.splitlines() if "=" in line}
+    names = {n for n in names if not n.startswith("#")}
+    assert set(SECRETS) <= names, set(SECRETS) - names
+    required = set(re.findall(r"\$\{(\w+):\?", COMPOSE.read_text()))
+    assert required <= names, required - names

@@ -10,18 +10,27 @@ from gate_agent.camera.frames import FrameSourceError
 from gate_agent.config import ConfigError
 from gate_agent.links.preflight import StartRefused
 from gate_agent.service import run_service
+from portgate.sd_notify import ServiceNotifier
 
 
 def agent_command(
     config: Annotated[Path, typer.Option(help="Agent YAML config.", exists=True, dir_okay=False)],
 ) -> None:
-    """Run a gate agent from a YAML config."""
+    """Run a gate agent from a YAML config (under systemd: Type=notify with a watchdog)."""
+    notifier: ServiceNotifier | None = None
 
     def announce(app: AgentApp) -> None:
-        typer.echo(f"agent for {app.config.site}/{app.config.gate} running; Ctrl-C stops it")
+        nonlocal notifier
+        running = f"agent for {app.config.site}/{app.config.gate} running"
+        notifier = ServiceNotifier(heartbeat=app.config.heartbeat_path)
+        notifier.ready(running)
+        typer.echo(f"{running}; Ctrl-C stops it")
 
     try:
         run_service(config, on_started=announce)
     except (ConfigError, FrameSourceError, StartRefused) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=1) from None
+    finally:
+        if notifier is not None:
+            notifier.stopping()

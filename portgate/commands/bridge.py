@@ -12,6 +12,7 @@ import typer
 from firmware_bridge.assembly import build_bridge
 from firmware_bridge.config import ConfigError, load_bridge_config
 from firmware_bridge.drivers.base import DriverError
+from portgate.sd_notify import ServiceNotifier
 
 logger = logging.getLogger(__name__)
 
@@ -19,7 +20,7 @@ logger = logging.getLogger(__name__)
 def bridge_command(
     config: Annotated[Path, typer.Option(help="Bridge YAML config.", exists=True, dir_okay=False)],
 ) -> None:
-    """Run a firmware bridge from a YAML config."""
+    """Run a firmware bridge from a YAML config (under systemd: Type=notify with a watchdog)."""
     try:
         bridge = build_bridge(load_bridge_config(config))
         bridge.start()
@@ -33,7 +34,11 @@ def bridge_command(
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    typer.echo(f"bridge for {bridge.config.site}/{bridge.config.gate} running; Ctrl-C stops it")
+    running = f"bridge for {bridge.config.site}/{bridge.config.gate} running"
+    notifier = ServiceNotifier(heartbeat=bridge.config.heartbeat_path)
+    notifier.ready(running)
+    typer.echo(f"{running}; Ctrl-C stops it")
     stop.wait()
+    notifier.stopping()
     bridge.stop()
     logger.info("bridge stopped cleanly")

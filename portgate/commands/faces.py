@@ -17,30 +17,39 @@ app = typer.Typer(help="Face verification tools.", no_args_is_help=True)
 _IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm"}
 
 
+class PairError(Exception):
+    """One pair could not be compared; the message says which image and why."""
+
+
 class _EncodingCache:
-    """Encodes each image once per run, however many pairs name it."""
+    """Encodes each image once per run, however many pairs name it (failures too)."""
 
     def __init__(self) -> None:
-        self._known: dict[Path, npt.NDArray[np.float32] | None] = {}
+        self._known: dict[Path, npt.NDArray[np.float32] | str] = {}
 
-    def get(self, path: Path) -> npt.NDArray[np.float32] | None:
+    def get(self, path: Path) -> npt.NDArray[np.float32]:
+        """The image's encoding, or `PairError` saying why there is none."""
         key = path.resolve()
         if key not in self._known:
-            self._known[key] = self._encode(path)
-        return self._known[key]
+            try:
+                self._known[key] = self._encode(path)
+            except PairError as exc:
+                self._known[key] = str(exc)
+        known = self._known[key]
+        if isinstance(known, str):
+            raise PairError(known)
+        return known
 
     @staticmethod
-    def _encode(path: Path) -> npt.NDArray[np.float32] | None:
+    def _encode(path: Path) -> npt.NDArray[np.float32]:
         from biometrics import ENROLLMENT_PIPELINE, BiometricsError  # noqa: PLC0415
 
         try:
             face = ENROLLMENT_PIPELINE.encode_file(path)
         except BiometricsError as exc:
-            typer.echo(f"warning: {exc}", err=True)
-            return None
+            raise PairError(str(exc)) from exc
         if face is None:
-            typer.echo(f"warning: no face found in {path}", err=True)
-            return None
+            raise PairError(f"no face found in {path}")
         return face.encoding
 
 
@@ -59,18 +68,27 @@ def _is_header(fields: list[str], folder: Path) -> bool:
 def _compare_line(
     line: str, folder: Path, cache: _EncodingCache, threshold: float
 ) -> dict[str, object]:
+    """The answer line of one pair, named by its two images; `error` says why it has none."""
     import numpy as np  # noqa: PLC0415
 
     fields = line.rstrip("\r\n").split("\t")
-    if len(fields) < 2 or not fields[0].strip() or not fields[1].strip():
-        typer.echo(f"warning: not an image_a<TAB>image_b line: {line.strip()!r}", err=True)
-        return {"distance": None, "match": False}
-    first = cache.get(folder / fields[0].strip())
-    second = cache.get(folder / fields[1].strip())
-    if first is None or second is None:
-        return {"distance": None, "match": False}
-    distance = float(np.linalg.norm(first.astype(np.float64) - second))
-    return {"distance": round(distance, 6), "match": distance < threshold}
+    names = [f.strip() for f in fields[:2]] + [""] * (2 - len(fields[:2]))
+    answer: dict[str, object] = {"image_a": names[0], "image_b": names[1]}
+    if len(fields) < 2 or not names[0] or not names[1]:
+        return answer | _failed(f"not an image_a<TAB>image_b line: {line.strip()!r}")
+    try:
+        first = cache.get(folder / names[0])
+        second = cache.get(folder / names[1])
+        distance = float(np.linalg.norm(first.astype(np.float64) - second))
+    except PairError as exc:
+        return answer | _failed(str(exc))
+    except Exception as exc:  # noqa: BLE001 - one bad pair never stops the run
+        return answer | _failed(f"cannot compare: {exc}")
+    return answer | {"distance": round(distance, 6), "match": distance < threshold}
+
+
+def _failed(reason: str) -> dict[str, object]:
+    return {"distance": None, "match": False, "error": reason}
 
 
 @app.command("compare")
@@ -80,7 +98,13 @@ def compare_command(
         typer.Option(help="File of image_a<TAB>image_b lines.", exists=True, dir_okay=False),
     ],
 ) -> None:
-    """Compare image pairs at the shipped 1:1 threshold; one JSON line per pair."""
+    """Compare image pairs at the shipped 1:1 threshold; one JSON line per pair.
+
+    Each line names its pair (`image_a`, `image_b` as written in the file). A pair that
+    cannot be compared (unreadable image, no face, malformed line) gets `distance` null,
+    an `error` field and an `error:` line on stderr naming it; the run goes on with the
+    next pair and then exits 1, so a script cannot mistake a failed pair for a non-match.
+    """
     from biometrics import DEFAULT_VERIFY_THRESHOLD  # noqa: PLC0415
 
     try:
@@ -93,12 +117,17 @@ def compare_command(
     if lines and _is_header(lines[0].split("\t"), folder):
         lines = lines[1:]
     if not lines:
-        typer.echo(f"warning: no image pairs in {pairs}", err=True)
+        typer.echo(f"error: no image pairs in {pairs}", err=True)
+        raise typer.Exit(code=1)
     cache = _EncodingCache()
-    for line in lines:
-        try:
-            result = _compare_line(line, folder, cache, DEFAULT_VERIFY_THRESHOLD)
-        except Exception as exc:  # noqa: BLE001 - one bad line never stops the run
-            typer.echo(f"warning: cannot compare {line.strip()!r}: {exc}", err=True)
-            result = {"distance": None, "match": False}
+    failed = 0
+    for number, line in enumerate(lines, start=1):
+        result = _compare_line(line, folder, cache, DEFAULT_VERIFY_THRESHOLD)
+        if "error" in result:
+            failed += 1
+            pair = f"{result['image_a']} / {result['image_b']}"
+            typer.echo(f"error: pair {number} ({pair}): {result['error']}", err=True)
         typer.echo(json.dumps(result))
+    if failed:
+        typer.echo(f"error: {failed} of {len(lines)} pairs could not be compared", err=True)
+        raise typer.Exit(code=1)

@@ -47,10 +47,16 @@ def test_compare_matches_obama_and_rejects_biden(
     assert isinstance(different["distance"], float)
     assert different["distance"] > DEFAULT_VERIFY_THRESHOLD
     assert other["match"] is False
+    assert [(line["image_a"], line["image_b"]) for line in lines] == [
+        (f"{FACES}/obama.jpg", f"{FACES}/obama2.jpg"),
+        (f"{FACES}/obama.jpg", f"{FACES}/biden.jpg"),
+        (f"{FACES}/obama2.jpg", f"{FACES}/biden.jpg"),
+    ]
+    assert all("error" not in line for line in lines)
     assert len(encoded) == 3  # each image encoded once however often it is named
 
 
-def test_bad_lines_give_null_lines_and_warnings(tmp_path: Path) -> None:
+def test_bad_lines_are_named_errors_and_the_run_exits_non_zero(tmp_path: Path) -> None:
     (tmp_path / "text.jpg").write_text("not an image")
     pairs = tmp_path / "pairs.tsv"
     pairs.write_text(
@@ -59,13 +65,29 @@ def test_bad_lines_give_null_lines_and_warnings(tmp_path: Path) -> None:
         "text.jpg\ttext.jpg\textra\tcolumns\n"
         "\n"
         "a.jpg\t\n"
+        f"{FACES}/obama.jpg\t{FACES}/obama2.jpg\n"
     )
     code, lines, stderr = compare(pairs)
-    assert code == 0
-    assert lines == [{"distance": None, "match": False}] * 4  # the blank line is no pair
-    assert "no such image" in stderr
-    assert "not an image" in stderr
-    assert "not an image_a<TAB>image_b line" in stderr
+    assert code == 1
+    assert len(lines) == 5  # the blank line is no pair; the good pair after them still runs
+    assert [(line["image_a"], line["image_b"]) for line in lines[:4]] == [
+        ("missing-a.jpg", "missing-b.jpg"),
+        ("just one field", ""),
+        ("text.jpg", "text.jpg"),
+        ("a.jpg", ""),
+    ]
+    for line in lines[:4]:
+        assert line["distance"] is None
+        assert line["match"] is False
+        assert line["error"]
+    assert "no such image" in str(lines[0]["error"])
+    assert "not an image" in str(lines[2]["error"])
+    assert lines[4]["match"] is True
+    assert "error" not in lines[4]
+    assert "error: pair 1 (missing-a.jpg / missing-b.jpg): " in stderr
+    assert "error: pair 2 (just one field / ): not an image_a<TAB>image_b line" in stderr
+    assert "error: pair 3 (text.jpg / text.jpg): " in stderr
+    assert "error: 4 of 5 pairs could not be compared" in stderr
 
 
 def test_paths_are_relative_to_the_pairs_file(tmp_path: Path) -> None:
@@ -79,19 +101,28 @@ def test_paths_are_relative_to_the_pairs_file(tmp_path: Path) -> None:
     pairs = folder / "pairs.tsv"
     pairs.write_text("blank.png\tblank.png\n")
     code, lines, stderr = compare(pairs)
-    assert code == 0
-    assert lines == [{"distance": None, "match": False}]
-    assert "no face found" in stderr
-    assert str(folder / "blank.png") in stderr
+    assert code == 1
+    assert lines == [
+        {
+            "image_a": "blank.png",
+            "image_b": "blank.png",
+            "distance": None,
+            "match": False,
+            "error": f"no face found in {folder / 'blank.png'}",
+        }
+    ]
+    assert f"error: pair 1 (blank.png / blank.png): no face found in {folder / 'blank.png'}" in (
+        stderr
+    )
 
 
-def test_empty_pairs_file_prints_nothing(tmp_path: Path) -> None:
+def test_empty_pairs_file_is_an_error(tmp_path: Path) -> None:
     pairs = tmp_path / "pairs.tsv"
     pairs.write_text("")
     code, lines, stderr = compare(pairs)
-    assert code == 0
+    assert code == 1
     assert lines == []
-    assert "no image pairs" in stderr
+    assert "error: no image pairs in" in stderr
 
 
 def test_missing_pairs_file_is_a_usage_error(tmp_path: Path) -> None:

@@ -43,6 +43,15 @@ def test_the_api_docs_name_no_other_origin_and_serve_their_own_files(
     assert client.get("/docs/assets/swagger-ui.css").status_code == 200
 
 
+def test_redoc_is_off_because_it_would_load_its_script_from_a_cdn(
+    client: TestClient, world: World
+) -> None:
+    # FastAPI's ReDoc page fetches redoc.standalone.js from jsdelivr, which an air-gapped
+    # port network cannot reach: the API serves Swagger UI from its own files and no ReDoc.
+    assert client.get("/redoc").status_code == 404
+    assert client.get("/docs").status_code == 200
+
+
 def test_the_login_form_runs_no_script_and_json_answers_say_nosniff(
     client: TestClient, world: World
 ) -> None:
