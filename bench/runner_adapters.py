@@ -76,6 +76,13 @@ ADAPTERS: dict[str, Adapter] = {
             timeout_s=2400.0,
         ),
         Adapter("bench_face_track", ("--taps", "6"), ("--taps", "20"), parse_face_track),
+        Adapter(
+            "bench_lanes",
+            ("--lanes", "1,2", "--cycles", "2", "--idle-s", "2", "--reads", "10"),
+            (),
+            parse_figure_lines,
+            timeout_s=1800.0,
+        ),
         Adapter("bench_scan", ("--screens", "1", "--rounds", "3"), ("--rotations",), parse_scan),
         Adapter("bench_faces", ("--repeats", "2"), (), parse_faces),
         Adapter("bench_liveness", ("--sources", "3", "--frames", "6"), (), parse_liveness),

@@ -39,7 +39,7 @@ from biometrics import (
     verify,
 )
 from biometrics import LivenessChecker as BiometricLivenessChecker
-from biometrics.liveness import FaceTrack, LivenessSettings
+from biometrics.liveness import FaceTrack, LivenessSequence, LivenessSettings
 
 from gate_agent.face.presearch import FramePresearch
 from gate_agent.face.step import FaceMatch, LivenessChecker, LivenessResult
@@ -185,6 +185,8 @@ class BiometricFaceWindow:
         self._matrix = usable if len(usable) else None
         self._liveness = liveness
         self._checker = liveness.checker if isinstance(liveness, BiometricLiveness) else None
+        # Each frame's liveness cues are measured as it is fed, not all after the last one.
+        self._sequence = None if self._checker is None else LivenessSequence(self._checker.settings)
         self._images: list[Image] = []
         self._frames = frames
         self._stream = FaceStream(WINDOW_STREAM)
@@ -216,6 +218,8 @@ class BiometricFaceWindow:
             if len(self._tracks) < self._frames:
                 self._tracks.append(face.liveness_track())
                 self._images.append(image)
+                if self._sequence is not None:
+                    self._sequence.add(self._tracks[-1])
             if not self._averaged:
                 self._encoding, self._averaged = face.encoding, face.averaged
         if self._liveness is not None and self._verdict is None:
@@ -224,9 +228,9 @@ class BiometricFaceWindow:
         return self._settled()
 
     def _judge(self, liveness: LivenessChecker) -> LivenessResult:
-        if self._checker is None:
+        if self._sequence is None:
             return liveness.check(self._images)
-        verdict = self._checker.assess(self._tracks)
+        verdict = self._sequence.verdict()
         reason = None if verdict.reason is None else str(verdict.reason)
         return LivenessResult(verdict.passed, float(verdict.score), reason)
 
