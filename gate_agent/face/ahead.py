@@ -69,13 +69,26 @@ class AheadEncodings:
         max_gap_s: Filed frames further apart than this do not continue a chain.
         better: A chain's face this many times as wide as its widest encoded one is
             encoded again.
+        min_interval_s: A new chain's first chip is encoded at most once in this time
+            (frames' times): a presearch that falls behind under load breaks its chains
+            often, and each new chain would cost two more encodings; the window encodes
+            itself meanwhile. A face grown on its chain is encoded again at once.
     """
 
-    def __init__(self, *, keep: int = 64, max_gap_s: float = 0.25, better: float = 1.2) -> None:
+    def __init__(
+        self,
+        *,
+        keep: int = 64,
+        max_gap_s: float = 0.25,
+        better: float = 1.2,
+        min_interval_s: float = 1.0,
+    ) -> None:
         self._filed: deque[_Filed] = deque(maxlen=keep)
         self._lock = threading.Lock()
         self._max_gap_s = max_gap_s
         self._better = better
+        self._min_interval_s = min_interval_s
+        self._started_at: float | None = None
         self.encoded = 0
 
     def begin(self, image: Image, *, at: float) -> None:
@@ -102,9 +115,16 @@ class AheadEncodings:
             before = chain[-2] if len(chain) > 1 else None
             if before is not None and before.plan is Encode.CHIP:
                 filed.plan = Encode.MIRRORED
-            elif box.width >= self._better * self._widest_pair(chain):
-                filed.plan = Encode.CHIP
+            else:
+                widest = self._widest_pair(chain)
+                if box.width >= self._better * widest and (widest or self._may_start(filed)):
+                    filed.plan = Encode.CHIP
+                    self._started_at = filed.at if not widest else self._started_at
             return filed.plan
+
+    def _may_start(self, filed: _Filed) -> bool:
+        started = self._started_at
+        return started is None or abs(filed.at - started) >= self._min_interval_s
 
     def encoded_as(self, image: Image, raw: Vector) -> None:
         """Keep the encoding made of a frame as `searched` said (its chip or mirrored chip)."""
@@ -120,6 +140,7 @@ class AheadEncodings:
             filed = self._find(image)
             if filed is not None:
                 filed.plan = None
+                self._started_at = None  # nothing was encoded: the next frame may start
 
     def encoding_for(self, image: Image) -> Vector | None:
         """The averaged encoding of the widest encoded pair on this frame's chain, if any."""

@@ -57,7 +57,7 @@ def test_a_face_a_fifth_wider_is_encoded_again_and_preferred() -> None:
 
 
 def test_a_jump_a_gap_or_a_frame_without_a_face_starts_a_new_chain() -> None:
-    ahead = AheadEncodings()
+    ahead = AheadEncodings(min_interval_s=0)
     moved = walk(ahead, [box(100), box(100), box(400), box(400)])  # another place: another face
     assert [plan for _, plan in moved] == [
         Encode.CHIP,
@@ -67,18 +67,18 @@ def test_a_jump_a_gap_or_a_frame_without_a_face_starts_a_new_chain() -> None:
     ]
     assert np.allclose(ahead.encoding_for(moved[3][0]), (2 + 3.5) / 2)  # type: ignore[arg-type]
 
-    lost = AheadEncodings()
+    lost = AheadEncodings(min_interval_s=0)
     seen = walk(lost, [box(100), box(100), None, box(100)])
     assert seen[3][1] is Encode.CHIP and lost.encoding_for(seen[3][0]) is None
 
-    slow = AheadEncodings()
+    slow = AheadEncodings(min_interval_s=0)
     seen = walk(slow, [box(100), box(100), box(100)], dt=0.4)  # frames too far apart
     assert [plan for _, plan in seen] == [Encode.CHIP, Encode.CHIP, Encode.CHIP]
     assert all(slow.encoding_for(image) is None for image, _ in seen)
 
 
 def test_a_frame_not_yet_searched_ends_the_chain_and_unfiled_frames_get_nothing() -> None:
-    ahead = AheadEncodings()
+    ahead = AheadEncodings(min_interval_s=0)
     first, second, third = frame(), frame(), frame()
     for n, image in enumerate((first, second, third)):
         ahead.begin(image, at=n * 0.033)
@@ -109,3 +109,14 @@ def test_a_failed_encoding_pairs_with_nothing() -> None:
     ahead.failed(first)
     assert ahead.searched(second, box(100)) is Encode.CHIP  # encoded afresh
     assert ahead.encoding_for(second) is None
+
+
+def test_new_chains_start_encoding_at_most_once_a_second_a_grown_face_at_once() -> None:
+    ahead = AheadEncodings()  # min_interval_s 1.0
+    # A presearch behind the camera: its frames 0.3 s apart, each a chain of its own.
+    seen = walk(ahead, [box(100)] * 8, dt=0.3)
+    chips = [n for n, (_, plan) in enumerate(seen) if plan is Encode.CHIP]
+    assert chips == [0, 4]  # at 0 s and 1.2 s, not at every break
+    grown = AheadEncodings()
+    plans = [plan for _, plan in walk(grown, [box(100, 100)] * 2 + [box(100, 125)] * 2)]
+    assert plans == [Encode.CHIP, Encode.MIRRORED, Encode.CHIP, Encode.MIRRORED]
