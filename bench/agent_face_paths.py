@@ -74,8 +74,12 @@ def face_gate(
     fps: float,
     track: bool,
     ahead: bool = False,
+    track_ms: int | None = None,
 ) -> Any:
-    """A started agent with the real biometrics and the replay camera (ahead: face.presearch)."""
+    """A started agent with the real biometrics and the replay camera (ahead: face.presearch).
+
+    `track_ms`: the face track's interval (face.track_interval_ms; None: the default).
+    """
     from gate_agent.face.biometrics import (
         BiometricFaceObserver,
         BiometricFaceVerifier,
@@ -83,7 +87,8 @@ def face_gate(
     )
 
     tmp.mkdir(parents=True, exist_ok=True)
-    config = agent_config(tmp, mqtt_port=port, api_url=api_url)
+    extra = {} if track_ms is None else {"face": {"track_interval_ms": track_ms}}
+    config = agent_config(tmp, mqtt_port=port, api_url=api_url, **extra)
     app = AgentApp(
         config,
         gate_key=GATE_KEY,

@@ -98,6 +98,7 @@ class FaceStream:
         *,
         near: FaceBox | None = None,
         found: Sequence[FaceBox] | None = None,
+        known: Vector | None = None,
     ) -> list[StreamFace]:
         """The faces of the next frame, largest first.
 
@@ -110,6 +111,10 @@ class FaceStream:
             found: This frame's whole-frame search, done earlier by :meth:`search` of a
                 stream with the same settings: used where this stream would search the
                 whole frame (the result is the same, the search is not repeated).
+            known: The averaged encoding of the first face, made ahead from earlier frames
+                of the same face (:meth:`encode_at`, the same chips): it is taken as this
+                frame's encoding (landmarks only, no encoding), then kept as a followed
+                face's encoding is.
 
         Returns:
             Up to ``max_faces`` faces.
@@ -139,7 +144,10 @@ class FaceStream:
         if near is not None:
             overlaps = [b for b in boxes if iou(b, near) >= _SAME_FACE_IOU]
             boxes = sorted(overlaps, key=lambda b: iou(b, near), reverse=True)
-        faces = [self._encode(frame, grey, box) for box in boxes[: self.settings.max_faces]]
+        faces = [
+            self._encode(frame, grey, box, known=known if n == 0 else None)
+            for n, box in enumerate(boxes[: self.settings.max_faces])
+        ]
         self._faces = faces
         return faces
 
@@ -233,26 +241,66 @@ class FaceStream:
             boxes.append(max(found, key=lambda b: iou(b, box)))
         return boxes
 
-    def _encode(self, frame: Image, grey: Image, box: FaceBox) -> StreamFace:
+    def encode_at(self, frame: Image, box: FaceBox, *, mirrored: bool) -> Vector:
+        """The encoding of the face at ``box`` in one BGR frame, keeping no state.
+
+        The chip :meth:`faces` would encode there (``mirrored``: its mirror image), for a
+        caller that encodes chosen frames ahead (a chip and the next frame's mirrored chip,
+        averaged, are what :meth:`faces` gives a followed face) and hands the average to
+        :meth:`faces` as ``known``.
+        """
+        frame = as_bgr(frame)
+        rgb, shape, _ = self._landmarked(frame, box)
+        chip = load_dlib().get_face_chip(rgb, shape, size=CHIP_SIZE, padding=CHIP_PADDING)
+        if mirrored:
+            chip = np.ascontiguousarray(chip[:, ::-1])
+        return np.asarray(face_recognizer().compute_face_descriptor(chip, 1), np.float32)
+
+    def _landmarked(self, frame: Image, box: FaceBox) -> tuple[Image, Any, npt.NDArray[np.float64]]:
+        """The RGB crop around a face, its landmark shape (crop pixels) and points (frame)."""
         import cv2  # noqa: PLC0415
 
         dlib = load_dlib()
-        height, width = grey.shape
+        height, width = frame.shape[:2]
         # The chip (padding 0.25 around the aligned face) lies well inside 0.6 face widths.
         pad = round(0.6 * max(box.width, box.height))
         top, left = max(box.top - pad, 0), max(box.left - pad, 0)
         bottom, right = min(box.bottom + pad, height), min(box.right + pad, width)
-        rgb = np.ascontiguousarray(cv2.cvtColor(frame[top:bottom, left:right], cv2.COLOR_BGR2RGB))
+        rgb: Image = np.ascontiguousarray(
+            cv2.cvtColor(frame[top:bottom, left:right], cv2.COLOR_BGR2RGB), np.uint8
+        )
         rect = dlib.rectangle(
             box.left - left, box.top - top, box.right - 1 - left, box.bottom - 1 - top
         )
         shape = shape_predictor(self._points)(rgb, rect)
         points = np.array([(p.x + left, p.y + top) for p in shape.parts()], dtype=np.float64)
+        return rgb, shape, points
+
+    def _encode(
+        self, frame: Image, grey: Image, box: FaceBox, *, known: Vector | None = None
+    ) -> StreamFace:
+        dlib = load_dlib()
+        height, width = grey.shape
+        rgb, shape, points = self._landmarked(frame, box)
         clipped = box.clipped(height, width)
         grey_face = np.ascontiguousarray(
             grey[clipped.top : clipped.bottom, clipped.left : clipped.right]
         )
         eyes = eye_patches(grey, points) if self._points == 5 else None
+        if known is not None:
+            # Encoded ahead from this face's earlier frames: landmarks only here.
+            return StreamFace(
+                box=box,
+                landmarks=points,
+                encoding=known,
+                grey_face=grey_face,
+                followed=True,
+                raw=known,
+                mirrored=True,
+                anchor=points,
+                averaged=True,
+                eyes=eyes,
+            )
         previous = self._previous(box)
         if previous is not None and self._still_face(previous, points):
             self.counters.reused += 1

@@ -28,11 +28,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from biometrics.detection import FaceBox, FaceDetector, HogDetector, select_primary_face
 from biometrics.encoding import FaceEncoder
 from biometrics.liveness_cues import (
+    FlowStart,
     blink_strength,
     closure_strength,
     eye_distance,
     eye_patches,
+    flow_residual,
     flow_residuals,
+    flow_start,
     moire_score,
     nonrigid_residuals,
 )
@@ -41,6 +44,7 @@ __all__ = [
     "FaceTrack",
     "LivenessChecker",
     "LivenessReason",
+    "LivenessSequence",
     "LivenessSettings",
     "LivenessVerdict",
     "assess_liveness",
@@ -145,21 +149,84 @@ def assess_liveness(tracks: Sequence[FaceTrack], settings: LivenessSettings) -> 
     """
     if len(tracks) < settings.min_frames:
         return _fail(LivenessReason.NO_FACE, {"frames": float(len(tracks))})
-    points = [t.landmarks for t in tracks]
-    first = points[0]
-    nonrigid, blink = _motion_cues(tracks)
-    scale = max(eye_distance(first), 1e-9)
-    motion = max(float(np.abs(p - first).max()) for p in points[1:]) / scale
-    moire = max(moire_score(t.grey_face) for t in tracks)
-    details = {
-        "frames": float(len(tracks)),
-        "nonrigid": nonrigid,
-        "motion": motion,
-        "blink": blink,
-        "moire": moire,
-        "landmarks": float(len(first)),
-    }
-    return judge_cues(details, settings)
+    sequence = LivenessSequence(settings)
+    for track in tracks:
+        sequence.measure(track)
+    return sequence.judge()
+
+
+class LivenessSequence:
+    """:func:`assess_liveness` over faces added one at a time, as a camera delivers them.
+
+    Each frame's own cues (its optical flow from the first frame, its moire) are measured
+    when it is added, so a window fed frame by frame has little left to do once its last
+    frame came; the verdict is the one :func:`assess_liveness` gives the same faces.
+    """
+
+    def __init__(self, settings: LivenessSettings) -> None:
+        """Start an empty sequence judged with `settings`."""
+        self.settings = settings
+        self._tracks: list[FaceTrack] = []
+        self._start: FlowStart | None = None
+        self._residuals: list[float] = []
+        self._moire: list[float] = []
+        self._failed = False
+
+    def __len__(self) -> int:
+        return len(self._tracks)
+
+    def add(self, track: FaceTrack) -> None:
+        """Add the next frame's face; an error makes the verdict a failure, never a pass."""
+        try:
+            self.measure(track)
+        except Exception:  # a crash must read as "not live", never as a pass
+            logger.exception("liveness measurement failed")
+            self._failed = True
+
+    def verdict(self) -> LivenessVerdict:
+        """The verdict over the faces added (a failure, never an exception)."""
+        if self._failed:
+            return _fail(LivenessReason.ERROR)
+        if len(self._tracks) < self.settings.min_frames:
+            return _fail(LivenessReason.NO_FACE, {"frames": float(len(self._tracks))})
+        try:
+            return self.judge()
+        except Exception:  # a crash must read as "not live", never as a pass
+            logger.exception("liveness assessment failed")
+            return _fail(LivenessReason.ERROR)
+
+    def measure(self, track: FaceTrack) -> None:
+        """Add a face and measure its own cues (raises on bad input)."""
+        if len(track.landmarks) == 5:
+            if self._start is None:
+                self._start = flow_start(track.grey_face)
+            else:
+                self._residuals.append(flow_residual(self._start, track.grey_face))
+        self._moire.append(moire_score(track.grey_face))
+        self._tracks.append(track)
+
+    def judge(self) -> LivenessVerdict:
+        """Combine the measured cues into the verdict (raises on bad input)."""
+        tracks = self._tracks
+        points = [t.landmarks for t in tracks]
+        first = points[0]
+        if len(first) == 5:
+            nonrigid = float(np.quantile(self._residuals, 0.75))
+            eyes = [t.eyes for t in tracks if t.eyes is not None]
+            blink = closure_strength(eyes) if len(eyes) == len(tracks) else 0.0
+        else:
+            nonrigid, blink = _motion_cues(tracks)
+        scale = max(eye_distance(first), 1e-9)
+        motion = max(float(np.abs(p - first).max()) for p in points[1:]) / scale
+        details = {
+            "frames": float(len(tracks)),
+            "nonrigid": nonrigid,
+            "motion": motion,
+            "blink": blink,
+            "moire": max(self._moire),
+            "landmarks": float(len(first)),
+        }
+        return judge_cues(details, self.settings)
 
 
 def judge_cues(details: Mapping[str, float], settings: LivenessSettings) -> LivenessVerdict:

@@ -200,35 +200,48 @@ def flow_residuals(faces: list[npt.NDArray[np.uint8]]) -> list[float]:
         One residual per later frame, in 1/128 of the face width (pixels of the scaled
         crop); 0 where fewer than 12 corners could be tracked.
     """
-    import cv2  # noqa: PLC0415
-
     if len(faces) < 2:
         return []
-    first = _flow_crop(faces[0])
-    corners = cv2.goodFeaturesToTrack(first, _FLOW_CORNERS, 0.01, 5)
+    start = flow_start(faces[0])
+    return [flow_residual(start, face) for face in faces[1:]]
+
+
+FlowStart = tuple[npt.NDArray[np.uint8], "npt.NDArray[np.float32] | None"]
+
+
+def flow_start(first: npt.NDArray[np.uint8]) -> FlowStart:
+    """The first face's scaled crop and its corners to track (None: fewer than 12 found)."""
+    import cv2  # noqa: PLC0415
+
+    crop = _flow_crop(first)
+    corners = cv2.goodFeaturesToTrack(crop, _FLOW_CORNERS, 0.01, 5)
     if corners is None or len(corners) < 12:
-        return [0.0] * (len(faces) - 1)
-    start = np.asarray(corners, dtype=np.float32).reshape(-1, 1, 2)
-    out = []
-    for face in faces[1:]:
-        crop = _flow_crop(face)
-        moved, status, _ = cv2.calcOpticalFlowPyrLK(first, crop, start, start.copy(), **_LK)
-        # Forward-backward check: a point tracked back must land where it started, or the
-        # track slipped (blur, an edge) and would read as motion off the plane.
-        back, back_status, _ = cv2.calcOpticalFlowPyrLK(crop, first, moved, start.copy(), **_LK)
-        slip = np.linalg.norm(np.asarray(back) - start, axis=2).ravel()
-        kept = (status.ravel() == 1) & (back_status.ravel() == 1) & (slip < _FLOW_SLIP)
-        if int(kept.sum()) < 12:
-            out.append(0.0)
-            continue
-        src, dst = start[kept].reshape(-1, 2), np.asarray(moved)[kept].reshape(-1, 2)
-        matrix, _ = cv2.findHomography(src, dst, 0)
-        if matrix is None:
-            out.append(0.0)
-            continue
-        mapped = cv2.perspectiveTransform(src.reshape(-1, 1, 2), matrix).reshape(-1, 2)
-        out.append(float(np.linalg.norm(mapped - dst, axis=1).mean()))
-    return out
+        return crop, None
+    return crop, np.asarray(corners, dtype=np.float32).reshape(-1, 1, 2)
+
+
+def flow_residual(start: FlowStart, face: npt.NDArray[np.uint8]) -> float:
+    """One later frame's residual of :func:`flow_residuals` (the pairs are independent)."""
+    import cv2  # noqa: PLC0415
+
+    first, corners = start
+    if corners is None:
+        return 0.0
+    crop = _flow_crop(face)
+    moved, status, _ = cv2.calcOpticalFlowPyrLK(first, crop, corners, corners.copy(), **_LK)
+    # Forward-backward check: a point tracked back must land where it started, or the
+    # track slipped (blur, an edge) and would read as motion off the plane.
+    back, back_status, _ = cv2.calcOpticalFlowPyrLK(crop, first, moved, corners.copy(), **_LK)
+    slip = np.linalg.norm(np.asarray(back) - corners, axis=2).ravel()
+    kept = (status.ravel() == 1) & (back_status.ravel() == 1) & (slip < _FLOW_SLIP)
+    if int(kept.sum()) < 12:
+        return 0.0
+    src, dst = corners[kept].reshape(-1, 2), np.asarray(moved)[kept].reshape(-1, 2)
+    matrix, _ = cv2.findHomography(src, dst, 0)
+    if matrix is None:
+        return 0.0
+    mapped = cv2.perspectiveTransform(src.reshape(-1, 1, 2), matrix).reshape(-1, 2)
+    return float(np.linalg.norm(mapped - dst, axis=1).mean())
 
 
 # Eye patch: along the corners, 1.4 corner distances long and 0.7 high, 28x14 pixels.

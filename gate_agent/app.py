@@ -152,6 +152,7 @@ class AgentApp:
                 frames=self.pump,
                 search=verifier.presearch_frame,
                 wanted=None if self.tracker is None else self._awaiting_liveness,
+                file=getattr(verifier, "file_frame", None),
             )
         return FaceSettings(
             pump=self.pump,

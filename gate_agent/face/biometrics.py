@@ -12,7 +12,8 @@ A track's liveness judges the track's own face (`BiometricLiveness.check_track`)
 After a credential the agent feeds frames one at a time (`gate_agent.face.window`) to a
 `BiometricFaceWindow`: a `FaceStream(WINDOW_STREAM)` (each frame searched whole, as the
 liveness thresholds were calibrated, unless its boxes were searched ahead by
-`gate_agent.face.presearch`; landmarks in every frame, the encoding in the first two only),
+`gate_agent.face.presearch`; landmarks in every frame, the encoding in the first two only,
+or none where the presearch encoded the face ahead, `gate_agent.face.ahead`),
 one liveness assessment over the first `WINDOW_FRAMES` frames with the face, and a stop as
 soon as the outcome is certain.
 """
@@ -38,7 +39,7 @@ from biometrics import (
     verify,
 )
 from biometrics import LivenessChecker as BiometricLivenessChecker
-from biometrics.liveness import FaceTrack, LivenessSettings
+from biometrics.liveness import FaceTrack, LivenessSequence, LivenessSettings
 
 from gate_agent.face.presearch import FramePresearch
 from gate_agent.face.step import FaceMatch, LivenessChecker, LivenessResult
@@ -104,7 +105,7 @@ class BiometricFaceVerifier:
         self._pipeline = pipeline
         self._max_frames = max_frames
         self._window_frames = window_frames
-        self.presearch = FramePresearch() if presearch else None
+        self.presearch = FramePresearch(models_lock=_DLIB) if presearch else None
         # Without a presearch, windows still have their next frames searched on other
         # cores (by detectors of its own).
         self._lookahead = self.presearch or FramePresearch()
@@ -123,6 +124,11 @@ class BiometricFaceVerifier:
     def searches_ahead(self) -> bool:
         """Whether frames are searched ahead of a window (`presearch=True`)."""
         return self.presearch is not None
+
+    def file_frame(self, image: Image, at: float) -> None:
+        """A frame the presearch worker is about to search (its face may be encoded ahead)."""
+        if self.presearch is not None:
+            self.presearch.file(image, at)
 
     def presearch_frame(self, image: Image) -> bool:
         """Search a frame ahead of any window (`gate_agent.face.presearch`): a face in it?"""
@@ -179,6 +185,8 @@ class BiometricFaceWindow:
         self._matrix = usable if len(usable) else None
         self._liveness = liveness
         self._checker = liveness.checker if isinstance(liveness, BiometricLiveness) else None
+        # Each frame's liveness cues are measured as it is fed, not all after the last one.
+        self._sequence = None if self._checker is None else LivenessSequence(self._checker.settings)
         self._images: list[Image] = []
         self._frames = frames
         self._stream = FaceStream(WINDOW_STREAM)
@@ -196,11 +204,13 @@ class BiometricFaceWindow:
 
     def feed(self, image: Image) -> bool:
         """Work on the next BGR frame; True once the outcome is certain."""
-        found = None
+        found = known = None
         if self._searcher is not None:
             found = self._searcher.found(image, wait_s=_SEARCH_WAIT_S)
+            # The face followed before the tap was encoded then: landmarks only here.
+            known = None if self._averaged else self._searcher.encoding_for(image)
         with _DLIB:
-            faces = self._stream.faces(image, found=found)
+            faces = self._stream.faces(image, found=found, known=known)
         if faces:
             face = faces[0]
             # Frames after the window's first `frames` add nothing: one assessment only, so
@@ -208,6 +218,8 @@ class BiometricFaceWindow:
             if len(self._tracks) < self._frames:
                 self._tracks.append(face.liveness_track())
                 self._images.append(image)
+                if self._sequence is not None:
+                    self._sequence.add(self._tracks[-1])
             if not self._averaged:
                 self._encoding, self._averaged = face.encoding, face.averaged
         if self._liveness is not None and self._verdict is None:
@@ -216,9 +228,9 @@ class BiometricFaceWindow:
         return self._settled()
 
     def _judge(self, liveness: LivenessChecker) -> LivenessResult:
-        if self._checker is None:
+        if self._sequence is None:
             return liveness.check(self._images)
-        verdict = self._checker.assess(self._tracks)
+        verdict = self._sequence.verdict()
         reason = None if verdict.reason is None else str(verdict.reason)
         return LivenessResult(verdict.passed, float(verdict.score), reason)
 

@@ -18,10 +18,13 @@ jumps to the newest frame.
 The worker stops while a presentation is decided (`LoopThread.hold`): the window then
 asks `FramePresearch.search_soon` for exactly the frames it takes next, searched with
 detectors of their own on the other core (dlib releases the GIL while it searches), and
-waits for a search under way rather than searching the same frame beside it. It costs CPU
-only while the scene changes: after a search that found no face, a frame whose grey
-thumbnail differs from that one's by less than `still_level` (mean grey levels) is not
-searched.
+waits for a search under way rather than searching the same frame beside it. With a
+models lock (the agent's presearch) the worker also encodes the best frames of the face it
+follows (`gate_agent.face.ahead`: the face's first frame and one a fifth wider, each with
+the next frame's mirrored chip), so a window takes that encoding instead of encoding after
+the tap (about 180 ms a chip with dlib-bin). It costs CPU only while the scene changes:
+after a search that found no face, a frame whose grey thumbnail differs from that one's by
+less than `still_level` (mean grey levels) is not searched.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from biometrics import WINDOW_STREAM, FaceBox, FaceStream
 from biometrics.models import own_hog_detector
 
 from gate_agent.camera.frames import Frame
+from gate_agent.face.ahead import AheadEncodings, Encode
 from gate_agent.face.loop_thread import LoopThread
 
 __all__ = ["FramePresearch", "PresearchWorker"]
@@ -61,9 +65,21 @@ class FramePresearch:
         searchers: Searches that may run at once (each has a detector).
         still_level: Mean grey change of an 80x45 thumbnail below which a scene that
             showed no face is not searched again.
+        models_lock: Given, the frames filed by the worker (`file`) have their best faces
+            encoded ahead under this lock (dlib's shared landmark and encoding models),
+            for the window to take (`encoding_for`, `gate_agent.face.ahead`).
     """
 
-    def __init__(self, *, keep: int = 12, still_level: float = 3.0, searchers: int = 2) -> None:
+    def __init__(
+        self,
+        *,
+        keep: int = 12,
+        still_level: float = 3.0,
+        searchers: int = 2,
+        models_lock: threading.Lock | None = None,
+    ) -> None:
+        self._models_lock = models_lock
+        self.ahead = AheadEncodings() if models_lock is not None else None
         # A detector is used by one search at a time: a search takes a free stream.
         self._streams: queue.SimpleQueue[FaceStream] = queue.SimpleQueue()
         for _ in range(searchers):
@@ -90,6 +106,8 @@ class FramePresearch:
         thumb = cv2.resize(grey, _THUMB, interpolation=cv2.INTER_AREA).astype(np.float32)
         if self._empty_thumb is not None:
             if float(np.abs(thumb - self._empty_thumb).mean()) < self._still_level:
+                if self.ahead is not None:
+                    self.ahead.searched(image, None)
                 self._end(image)
                 return None
         self._begin(image)
@@ -100,10 +118,38 @@ class FramePresearch:
             with self._guard:
                 self._found.append((image, boxes))
                 self.searched += 1
+            self._end(image)  # the window may take the boxes while the face is encoded
+            self._encode_ahead(stream, image, boxes)
         finally:
             self._streams.put(stream)
             self._end(image)
         return len(boxes)
+
+    def file(self, image: Image, at: float) -> None:
+        """File a frame the worker is about to search (taken at `at`): its face may be encoded."""
+        if self.ahead is not None:
+            self.ahead.begin(image, at=at)
+
+    def encoding_for(self, image: Image) -> npt.NDArray[np.float32] | None:
+        """The encoding made ahead of the face this frame continues, if any."""
+        return None if self.ahead is None else self.ahead.encoding_for(image)
+
+    def _encode_ahead(self, stream: FaceStream, image: Image, boxes: list[FaceBox]) -> None:
+        if self.ahead is None or self._models_lock is None:
+            return
+        largest = max(boxes, key=lambda b: b.width * b.height, default=None)
+        plan = self.ahead.searched(image, largest)
+        if plan is None or largest is None:
+            return
+        try:
+            with self._models_lock:
+                raw = stream.encode_at(image, largest, mirrored=plan is Encode.MIRRORED)
+        except Exception:
+            # The window then encodes its own frames, as without encodings ahead.
+            _log.exception("encoding a face ahead failed; going on")
+            self.ahead.failed(image)
+            return
+        self.ahead.encoded_as(image, raw)
 
     def search_soon(self, image: Image) -> None:
         """Search this frame on a searcher thread, unless it was or is being searched.
@@ -201,6 +247,8 @@ class PresearchWorker(LoopThread):
             480x600 frame costs about 40 ms here, more than a 30 fps camera's 33 ms).
         wanted: Asked before each frame: False leaves the camera unsearched (a face track
             that has already judged every face in view); None: always wanted.
+        file: Called with each frame and its time before its search is started, in camera
+            order (`FramePresearch.file`: the frames whose faces may be encoded ahead).
     """
 
     def __init__(
@@ -212,8 +260,10 @@ class PresearchWorker(LoopThread):
         max_lag_s: float = 0.15,
         parallel: int = 2,
         wanted: Callable[[], bool] | None = None,
+        file: Callable[[Image, float], None] | None = None,
     ) -> None:
         super().__init__(name="agent-presearch")
+        self._file = file
         self._wanted = wanted
         self._frames = frames
         self._search = search
@@ -264,6 +314,8 @@ class PresearchWorker(LoopThread):
                 following = False
                 continue
             last_at = frame.at
+            if self._file is not None:
+                self._file(frame.image, frame.at)
             pending.append(self._pool.submit(self._search_safely, frame.image))
             if following and len(pending) < self._parallel:
                 continue  # another frame's search starts beside this one

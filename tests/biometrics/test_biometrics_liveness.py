@@ -249,3 +249,63 @@ def test_assess_liveness_with_five_points() -> None:
     ]
     verdict = assess_liveness(blinking, settings)
     assert verdict.passed and verdict.details["blink"] > 0.7
+
+
+def _stream_tracks(frames: list[np.ndarray]) -> list[FaceTrack]:
+    from biometrics import WINDOW_STREAM, FaceStream
+
+    stream = FaceStream(WINDOW_STREAM)
+    bgr = [np.ascontiguousarray(cv2.cvtColor(f, cv2.COLOR_RGB2BGR)) for f in frames]
+    return [face.liveness_track() for f in bgr for face in stream.faces(f)]
+
+
+def _no_flow(*args: object) -> float:
+    raise AssertionError("flow measured after the last frame")
+
+
+def test_a_sequence_fed_frame_by_frame_measures_as_it_goes_and_judges_alike(
+    subject: tuple[np.ndarray, np.ndarray], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import biometrics.liveness as liveness
+    from biometrics.liveness import LivenessSequence, LivenessSettings
+    from biometrics.liveness_cues import flow_residuals, moire_score
+
+    image, landmarks = subject
+    rng = np.random.default_rng(3)
+    for frames in (
+        live_sequence(image, landmarks, rng=rng, frames=8),
+        photo_attack(image, rng=rng, frames=8),
+        screen_attack(image, rng=rng, frames=8),
+    ):
+        tracks = _stream_tracks(frames)
+        assert len(tracks) == 8 and len(tracks[0].landmarks) == 5
+        sequence = LivenessSequence(LivenessSettings())
+        for track in tracks:
+            sequence.add(track)
+        expected = assess_liveness(tracks, LivenessSettings())
+        with monkeypatch.context() as patched:
+            # Every frame's flow was measured when it came: none is left for the verdict.
+            patched.setattr(liveness, "flow_residual", _no_flow)
+            verdict = sequence.verdict()
+        assert verdict == expected and verdict.reason != LivenessReason.ERROR
+        residuals = flow_residuals([t.grey_face for t in tracks])
+        assert verdict.details["nonrigid"] == float(np.quantile(residuals, 0.75))
+        assert verdict.details["moire"] == max(moire_score(t.grey_face) for t in tracks)
+
+
+def test_a_sequence_that_fails_to_measure_a_frame_is_an_error_not_a_pass(
+    subject: tuple[np.ndarray, np.ndarray],
+) -> None:
+    from biometrics.liveness import LivenessSequence, LivenessSettings
+
+    image, landmarks = subject
+    tracks = _stream_tracks(live_sequence(image, landmarks, rng=np.random.default_rng(3), frames=8))
+    sequence = LivenessSequence(LivenessSettings())
+    sequence.add(FaceTrack(tracks[0].landmarks, np.zeros((0, 0), np.uint8), tracks[0].eyes))
+    for track in tracks[1:]:
+        sequence.add(track)
+    verdict = sequence.verdict()
+    assert not verdict.passed and verdict.reason == LivenessReason.ERROR
+    short = LivenessSequence(LivenessSettings())
+    short.add(tracks[0])
+    assert short.verdict().reason == LivenessReason.NO_FACE

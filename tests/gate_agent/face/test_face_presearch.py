@@ -239,3 +239,29 @@ def test_agent_searches_ahead_only_when_configured(tmp_path: Path) -> None:
     finally:
         for built in (ahead, plain, tracked):
             built.outbox.close()
+
+
+def test_worker_files_each_frame_with_its_time_before_its_search_starts() -> None:
+    frames = Frames()
+    filed: list[tuple[int, float]] = []
+    searched: list[int] = []
+
+    def file(image: np.ndarray, at: float) -> None:
+        filed.append((id(image), at))
+
+    def search(image: np.ndarray) -> bool:
+        assert id(image) in {key for key, _ in filed}  # filed first
+        searched.append(id(image))
+        time.sleep(0.002)
+        return True
+
+    worker = PresearchWorker(frames=frames, search=search, interval_s=0.05, file=file)
+    worker.start()
+    time.sleep(0.3)
+    worker.stop()
+    assert len(searched) >= 5
+    times = [at for _, at in filed]
+    assert times == sorted(times)  # in camera order, with the frames' own times
+    assert all(
+        abs(at - frames.started - round((at - frames.started) / 0.01) * 0.01) < 1e-6 for at in times
+    )

@@ -204,3 +204,49 @@ def test_a_window_whose_frames_are_searched_on_other_threads_decides_alike(
     assert ahead.result() == plain.result()
     assert searcher.searched == 6 and searcher.used == 6  # none searched twice
     assert fed == 8  # the liveness window: the rest were not needed
+
+
+def test_a_window_takes_the_encoding_made_ahead_and_encodes_nothing_after_the_tap(
+    portrait: tuple[np.ndarray, np.ndarray],
+) -> None:
+    from gate_agent.face.biometrics import BiometricFaceVerifier, BiometricLiveness
+    from testkit.liveness_sim import live_sequence
+
+    image, landmarks = portrait
+    frames = bgr(live_sequence(image, landmarks, rng=np.random.default_rng(3), frames=10))
+    templates = [template("obama2.jpg")]
+    plain = BiometricFaceVerifier().open_window(templates=templates, liveness=BiometricLiveness())
+    feed_all(plain, frames)
+    ahead = BiometricFaceVerifier(presearch=True)
+    assert ahead.presearch is not None and ahead.presearch.ahead is not None
+    for n, frame in enumerate(frames[:6]):  # followed by the presearch worker before the tap
+        ahead.file_frame(frame, n / 30)
+        assert ahead.presearch_frame(frame)
+    assert ahead.presearch.ahead.encoded == 2  # the first frame's chip, the second's mirror
+    window = ahead.open_window(templates=templates, liveness=BiometricLiveness())
+    feed_all(window, frames)
+    assert window._stream.counters.encodings == 0  # type: ignore[attr-defined]
+    # The same two chips the window would have encoded: the same outcome, to the bit.
+    assert window.result() == plain.result()
+    assert plain._stream.counters.encodings == 2  # type: ignore[attr-defined]
+
+
+def test_a_window_whose_face_was_not_followed_ahead_encodes_it_itself(
+    portrait: tuple[np.ndarray, np.ndarray],
+) -> None:
+    from gate_agent.face.biometrics import BiometricFaceVerifier, BiometricLiveness
+    from testkit.liveness_sim import live_sequence
+
+    image, landmarks = portrait
+    frames = bgr(live_sequence(image, landmarks, rng=np.random.default_rng(3), frames=10))
+    ahead = BiometricFaceVerifier(presearch=True)
+    assert ahead.presearch is not None and ahead.presearch.ahead is not None
+    for n, frame in enumerate(frames[:2]):
+        ahead.file_frame(frame, n * 1.0)  # a second apart: not one face followed
+        assert ahead.presearch_frame(frame)
+    assert ahead.presearch.encoding_for(frames[1]) is None
+    window = ahead.open_window(templates=[template("obama2.jpg")], liveness=BiometricLiveness())
+    feed_all(window, frames)
+    assert window._stream.counters.encodings == 2  # type: ignore[attr-defined]
+    match, verdict = window.result()
+    assert match.distance is not None and match.distance < 0.54
