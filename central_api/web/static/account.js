@@ -1,0 +1,30 @@
+// PortGate account page: change your own password (more cards join it: reset, sessions, TOTP).
+// Plain browser JavaScript over /api/v1/account with the session cookie (PG.api adds the CSRF token).
+"use strict";
+
+(function () {
+  const $ = (id) => document.getElementById(id);
+
+  function say(text, bad) {
+    const status = $("status");
+    status.textContent = text;
+    status.className = bad ? "bad" : "ok";
+  }
+
+  async function changePassword(event) {
+    event.preventDefault();
+    const body = { current_password: $("p-current").value, new_password: $("p-new").value };
+    try {
+      await PG.api("POST", "/api/v1/account/password", body);
+    } catch (error) {
+      say(PG.t("Password not changed: {reason}", { reason: error.message }), true);
+      return;
+    }
+    $("password-form").reset();
+    say(PG.t("Password changed. Every session has ended: log in again with the new password."), false);
+    document.body.dataset.passwordChanged = "1";
+  }
+
+  const form = $("password-form");
+  if (form) form.addEventListener("submit", changePassword);
+})();
