@@ -114,3 +114,34 @@ def test_changing_your_password_ends_the_other_device_and_the_new_one_works(
     assert me_status(page) == 401, "this one too"
     again = log_in(browser, api, "olga", NEW)
     assert me_status(again) == 200
+
+
+def test_an_admin_issues_a_reset_link_that_works_once(api: Api, browser: Any) -> None:
+    phone = log_in(browser, api, "olga", PASSWORD)
+    admin = log_in(browser, api, "admin", PASSWORD)
+    admin.fill("#r-user", "nobody")
+    admin.click("#r-issue")
+    admin.wait_for_selector("#status.bad:has-text('not found')", timeout=WAIT_MS)
+    admin.fill("#r-user", "olga")
+    admin.click("#r-issue")
+    admin.wait_for_selector("#r-link:has-text('/reset#')", timeout=WAIT_MS)
+    link = admin.inner_text("#r-link")
+
+    user = browser.new_context().new_page()
+    user.goto(link)
+    user.fill("#r-password", "password1234")
+    user.click("#r-submit")
+    user.wait_for_selector("#r-message", timeout=WAIT_MS)
+    assert "too common" in user.inner_text("#r-message"), user.content()
+    assert me_status(phone) == 200, "a weak password changed nothing"
+    user.fill("#r-password", NEW)  # the token stayed in the form
+    user.click("#r-submit")
+    user.wait_for_selector("#r-message[role=status]:has-text('Password set')", timeout=WAIT_MS)
+    assert me_status(phone) == 401, "the reset ended the user's sessions"
+
+    again = browser.new_context().new_page()
+    again.goto(link)
+    again.fill("#r-password", "another-fine-phrase-9")
+    again.click("#r-submit")
+    again.wait_for_selector("#r-message[role=alert]:has-text('used already')", timeout=WAIT_MS)
+    assert me_status(log_in(browser, api, "olga", NEW)) == 200

@@ -5,10 +5,10 @@
 
 from fastapi import APIRouter
 
-from central_api.routes.account import page, password
+from central_api.routes.account import page, password, reset
 
 __all__ = ["router"]
 
 router = APIRouter()
-for _module in (password, page):
+for _module in (password, reset, page):
     router.include_router(_module.router)

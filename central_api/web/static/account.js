@@ -25,6 +25,23 @@
     document.body.dataset.passwordChanged = "1";
   }
 
+  async function issueLink(event) {
+    event.preventDefault();
+    const name = $("r-user").value.trim();
+    try {
+      const issued = await PG.api("POST", `/api/v1/users/${encodeURIComponent(name)}/reset-link`);
+      $("r-link").textContent = issued.url;
+      say(PG.t("Reset link for {name}, valid once until {until}.", { name, until: PG.fmtDateTime(issued.expires_at) }), false);
+    } catch (error) {
+      $("r-link").textContent = "";
+      say(PG.t("No reset link: {reason}", { reason: error.message }), true);
+    }
+  }
+
   const form = $("password-form");
   if (form) form.addEventListener("submit", changePassword);
+  if (document.body.dataset.role === "admin") {
+    $("reset-card").hidden = false;
+    $("reset-form").addEventListener("submit", issueLink);
+  }
 })();
