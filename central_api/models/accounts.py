@@ -37,4 +37,6 @@ class LoginSession(SQLModel, table=True):
     last_seen_at: datetime = time_field(default_factory=utc_now)
     user_agent: str = Field(default="", max_length=256)
     address: str = Field(default="", max_length=64)
+    # The user's session epoch at login: a later logout or password change ended it too.
+    epoch: int = 0
     ended_at: datetime | None = time_field(default=None, nullable=True)

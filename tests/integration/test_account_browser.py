@@ -83,8 +83,9 @@ def log_in(browser: Any, api: Api, username: str, password: str) -> Any:
 
 
 def me_status(page: Any) -> int:
-    """What the API answers this context's session cookie."""
-    status: int = page.evaluate("async () => (await fetch('/api/v1/auth/me')).status")
+    """What the API answers this context's session cookie (the context's own cookie jar)."""
+    origin = "/".join(page.url.split("/")[:3])
+    status: int = page.context.request.get(origin + "/api/v1/auth/me").status
     return status
 
 
@@ -145,3 +146,26 @@ def test_an_admin_issues_a_reset_link_that_works_once(api: Api, browser: Any) ->
     again.click("#r-submit")
     again.wait_for_selector("#r-message[role=alert]:has-text('used already')", timeout=WAIT_MS)
     assert me_status(log_in(browser, api, "olga", NEW)) == 200
+
+
+def test_sessions_list_and_log_out_everywhere_end_the_other_device(api: Api, browser: Any) -> None:
+    phone = log_in(browser, api, "olga", PASSWORD)
+    page = log_in(browser, api, "olga", PASSWORD)
+    page.wait_for_selector("body[data-sessions='2']", timeout=WAIT_MS)
+    assert page.locator("tr[data-current='1']").count() == 1
+    page.click("#s-everywhere")
+    page.wait_for_url("**/login", timeout=WAIT_MS)
+    assert me_status(phone) == 401, "the other context's session stopped working"
+    assert me_status(page) == 401
+    again = log_in(browser, api, "olga", PASSWORD)
+    again.wait_for_selector("body[data-sessions='1']", timeout=WAIT_MS)
+
+
+def test_ending_one_session_from_the_list_ends_only_that_device(api: Api, browser: Any) -> None:
+    phone = log_in(browser, api, "olga", PASSWORD)
+    page = log_in(browser, api, "olga", PASSWORD)
+    page.wait_for_selector("body[data-sessions='2']", timeout=WAIT_MS)
+    page.click("tr[data-current='0'] button")
+    page.wait_for_selector("body[data-sessions='1']", timeout=WAIT_MS)
+    assert me_status(phone) == 401
+    assert me_status(page) == 200

@@ -46,6 +46,7 @@ def upgrade() -> None:
         sa.Column("last_seen_at", central_api.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("user_agent", sa.String(length=256), nullable=False),
         sa.Column("address", sa.String(length=64), nullable=False),
+        sa.Column("epoch", sa.Integer(), nullable=False),
         sa.Column("ended_at", central_api.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["user_id"], ["user.id"]),
         sa.PrimaryKeyConstraint("id"),

@@ -5,10 +5,10 @@
 
 from fastapi import APIRouter
 
-from central_api.routes.account import page, password, reset
+from central_api.routes.account import page, password, reset, sessions
 
 __all__ = ["router"]
 
 router = APIRouter()
-for _module in (password, reset, page):
+for _module in (password, reset, sessions, page):
     router.include_router(_module.router)

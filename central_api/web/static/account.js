@@ -38,7 +38,50 @@
     }
   }
 
+  function sessionRow(item) {
+    const action = item.current
+      ? PG.el("span", { text: PG.t("this session") })
+      : PG.el("button", { type: "button", text: PG.t("End"), on: { click: () => endSession(item.id) } });
+    return PG.el(
+      "tr",
+      { dataset: { session: item.id, current: item.current ? "1" : "0" } },
+      PG.el("td", { text: PG.fmtDateTime(item.created_at) }),
+      PG.el("td", { text: PG.fmtAge(item.last_seen_at) }),
+      PG.el("td", { text: item.address }),
+      PG.el("td", { text: item.user_agent }),
+      PG.el("td", {}, action),
+    );
+  }
+
+  async function loadSessions() {
+    const items = await PG.api("GET", "/api/v1/account/sessions");
+    $("sessions-body").replaceChildren(...items.map(sessionRow));
+    document.body.dataset.sessions = String(items.length);
+  }
+
+  async function endSession(id) {
+    try {
+      await PG.api("POST", `/api/v1/account/sessions/${encodeURIComponent(id)}/end`);
+      say(PG.t("Session ended."), false);
+    } catch (error) {
+      say(PG.t("Session not ended: {reason}", { reason: error.message }), true);
+    }
+    await loadSessions();
+  }
+
+  async function logoutEverywhere() {
+    try {
+      await PG.api("POST", "/api/v1/account/logout-everywhere");
+    } catch (error) {
+      say(PG.t("Not logged out: {reason}", { reason: error.message }), true);
+      return;
+    }
+    window.location.assign("/login");
+  }
+
   const form = $("password-form");
+  $("s-everywhere").addEventListener("click", logoutEverywhere);
+  loadSessions().catch((error) => say(error.message, true));
   if (form) form.addEventListener("submit", changePassword);
   if (document.body.dataset.role === "admin") {
     $("reset-card").hidden = false;
