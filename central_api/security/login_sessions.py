@@ -12,22 +12,36 @@ import secrets
 from datetime import timedelta
 
 from fastapi import Request
-from sqlalchemy import update
+from sqlalchemy import delete, or_, update
 from sqlmodel import Session, col
 
 from central_api.db import utc_now
 from central_api.models import LoginSession, User
 from central_api.security.gate_keys import unauthorized
 
-__all__ = ["SEEN_EVERY", "check_login_session", "start_login_session"]
+__all__ = ["LONGEST_SESSION", "SEEN_EVERY", "check_login_session", "start_login_session"]
 
 SEEN_EVERY = timedelta(minutes=1)
+# No token lives longer (session_minutes is at most 24 h): older rows are dead history.
+LONGEST_SESSION = timedelta(hours=24)
 
 
 def start_login_session(*, session: Session, user: User, request: Request) -> str:
     """Record a new login of `user` from this request; returns the session id for its token."""
     assert user.id is not None  # noqa: S101 (a stored user)
     sid = secrets.token_urlsafe(16)
+    now = utc_now()
+    # The user's dead rows go at each login, so the table holds live sessions, not history.
+    session.exec(
+        delete(LoginSession).where(
+            col(LoginSession.user_id) == user.id,
+            or_(
+                col(LoginSession.ended_at).is_not(None),
+                col(LoginSession.epoch) != user.session_epoch,
+                col(LoginSession.created_at) < now - LONGEST_SESSION,
+            ),
+        )
+    )
     session.add(
         LoginSession(
             id=sid,

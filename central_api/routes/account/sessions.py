@@ -14,6 +14,7 @@ from central_api.deps import SessionDep, SettingsDep
 from central_api.errors import NotFoundError
 from central_api.models import LoginSession, User
 from central_api.security.auth import COOKIE_NAME, AnyUser, UserPrincipal, session_id_of
+from central_api.security.login_sessions import LONGEST_SESSION
 from central_api.security.site_scope import unscoped
 
 __all__ = ["router"]
@@ -46,6 +47,7 @@ def _live(session: Session, user: User) -> list[LoginSession]:
         select(LoginSession)
         .where(LoginSession.user_id == user.id, LoginSession.epoch == user.session_epoch)
         .where(col(LoginSession.ended_at).is_(None))
+        .where(col(LoginSession.created_at) > utc_now() - LONGEST_SESSION)
         .order_by(col(LoginSession.created_at).desc())
     )
     return list(session.exec(statement).all())

@@ -1,5 +1,7 @@
 """Your sessions: each login is listed, one can be ended, "log out everywhere" ends all."""
 
+from datetime import timedelta
+
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
@@ -71,3 +73,33 @@ def test_log_out_everywhere_ends_every_session_and_is_audited(
     with Session(engine) as session:
         actions = [row.action for row in session.exec(select(AuditEntry)).all()]
     assert "session.end_all" in actions
+
+
+def test_a_login_clears_the_user_s_dead_sessions_and_keeps_the_live_ones(
+    client: TestClient, world: World, engine: Engine
+) -> None:
+    live, ended = _login(client, "live"), _login(client, "ended")
+    ended_id = next(
+        r["id"]
+        for r in client.get("/api/v1/account/sessions", headers=live).json()
+        if r["user_agent"] == "ended"
+    )
+    assert client.post(f"/api/v1/account/sessions/{ended_id}/end", headers=live).status_code == 204
+    with Session(engine) as session:
+        old = session.exec(select(LoginSession).where(LoginSession.user_agent == "live")).one()
+        session.add(
+            LoginSession(
+                id="stale",
+                user_id=old.user_id,
+                user_agent="yesterday",
+                epoch=old.epoch,
+                created_at=old.created_at - timedelta(hours=25),
+            )
+        )
+        session.commit()
+    _login(client, "newest")
+    with Session(engine) as session:
+        kept = {row.user_agent for row in session.exec(select(LoginSession)).all()}
+    assert kept == {"live", "newest"}
+    assert client.get("/api/v1/auth/me", headers=live).status_code == 200
+    assert client.get("/api/v1/auth/me", headers=ended).status_code == 401
