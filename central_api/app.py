@@ -58,6 +58,7 @@ from central_api.routes import (
     users,
     watchlist,
 )
+from central_api.routes.account import router as account_router
 from central_api.routes.community import page_router as sharing_page
 from central_api.routes.community import router as community_router
 from central_api.routes.dashboard import mount_dashboard
@@ -219,6 +220,7 @@ def _install_routes(app: FastAPI) -> None:
         app.include_router(staff_router)
     app.include_router(webhooks_router)  # alarm webhooks' dead letters (docs/siem.md)
     app.include_router(locale.router)  # the language a user reads the pages in (issue 22)
+    app.include_router(account_router)  # your own password, reset links, sessions (/account)
     mount_dashboard(app)  # the live dashboard taps this process's ingest
     app.add_middleware(PageLocale)  # the request's language, set before any route renders
 

@@ -12,11 +12,13 @@ from central_api.crud.audited import commit_audited
 from central_api.crud.sites import get_site
 from central_api.errors import ConflictError, InvalidError, NotFoundError
 from central_api.models import Role, User
-from central_api.security.auth import hash_password
+from central_api.security.auth import hash_password, verify_password
+from central_api.security.password_policy import MIN_PASSWORD_LENGTH, check_password_policy
 from central_api.security.site_scope import unscoped
 
 __all__ = [
     "MIN_PASSWORD_LENGTH",
+    "change_own_password",
     "check_user_site",
     "create_user",
     "end_sessions",
@@ -27,8 +29,6 @@ __all__ = [
     "set_user_password",
     "set_user_site",
 ]
-
-MIN_PASSWORD_LENGTH = 12
 
 
 def check_user_site(*, session: Session, role: Role, site_id: str | None) -> None:
@@ -60,8 +60,7 @@ def create_user(
     """Create a user with an argon2-hashed password (audited); `site_id` None: site-wide."""
     if not is_account_name(username):
         raise InvalidError("username: 1-64 of letters, digits, '.', '_' or '-'")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidError(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
+    check_password_policy(password, username=username)
     check_user_site(session=session, role=role, site_id=site_id)
     with unscoped(session):  # names are unique across sites
         taken = get_user(session=session, username=username) is not None
@@ -144,8 +143,7 @@ def set_user_password(
     *, session: Session, username: str, password: str, actor: str, site_id: str | None = None
 ) -> User:
     """Set a user's password and end every session it had (audited, never the password)."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidError(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
+    check_password_policy(password, username=username)
     user = _require_user(session, username, site_id)
     user.password_hash = hash_password(password)
     user.session_epoch += 1
@@ -191,3 +189,21 @@ def set_user_locale(*, session: Session, username: str, locale: str | None, acto
         rows=[user],
     )
     return user
+def change_own_password(*, session: Session, user: User, new_password: str) -> None:
+    """A user's own new password (the current one already checked): every session ends.
+
+    The policy is checked before anything changes; the audit row never holds a password.
+    """
+    check_password_policy(new_password, username=user.username)
+    if verify_password(new_password, user.password_hash):
+        raise InvalidError("the new password must differ from the current one")
+    user.password_hash = hash_password(new_password)
+    user.session_epoch += 1
+    commit_audited(
+        session,
+        actor=f"user:{user.username}",
+        action="user.password_own",
+        target=f"user:{user.username}",
+        after={"sessions_ended": True},
+        rows=[user],
+    )

@@ -1,5 +1,6 @@
 """The SQLModel tables and API models of the central API, split per area."""
 
+from central_api.models.accounts import LoginSession, PasswordReset
 from central_api.models.bans import BanStatus, PortBan, PortBanCreate, PortBanLift, PortBanPublic
 from central_api.models.companies import (
     CompanyFigures,
@@ -103,6 +104,8 @@ from central_api.models.watchlist import (
 __all__ = [
     "HrMember",
     "HrSyncReport",
+    "LoginSession",
+    "PasswordReset",
     "ActivationStatus",
     "DocumentCheck",
     "DocumentCheckCreate",

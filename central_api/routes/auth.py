@@ -16,6 +16,7 @@ from central_api.security.directory import DirectoryUnavailable
 from central_api.security.login import LoginRefused, check_password, refused_answer
 from central_api.web.layout import gettext, render_template
 from central_api.web.locale import lang_cookie_header
+from central_api.security.login_sessions import start_login_session
 
 __all__ = ["router"]
 
@@ -87,7 +88,8 @@ def login_for_token(
             headers={"WWW-Authenticate": "Bearer"},
         )
     minutes = settings.access_token_minutes
-    token = create_token(settings=settings, user=user, minutes=minutes, purpose="access")
+    sid = start_login_session(session=session, user=user, request=request)
+    token = create_token(settings=settings, user=user, minutes=minutes, purpose="access", sid=sid)
     return Token(access_token=token, expires_in=minutes * 60)
 
 
@@ -138,7 +140,8 @@ def login_submit(
             status_code=status.HTTP_401_UNAUTHORIZED,
         )
     minutes = settings.session_minutes
-    token = create_token(settings=settings, user=user, minutes=minutes, purpose="session")
+    sid = start_login_session(session=session, user=user, request=request)
+    token = create_token(settings=settings, user=user, minutes=minutes, purpose="session", sid=sid)
     response = RedirectResponse(_safe_next(next), status_code=status.HTTP_303_SEE_OTHER)
     response.set_cookie(
         COOKIE_NAME,

@@ -30,6 +30,7 @@ from central_api.security.gate_keys import (
     hash_key,
     unauthorized,
 )
+from central_api.security.login_sessions import check_login_session
 from central_api.security.site_scope import scope_session
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
     "hash_key",
     "hash_password",
     "require_role",
+    "session_id_of",
     "verify_password",
 ]
 
@@ -83,10 +85,12 @@ def authenticate_user(*, session: Session, username: str, password: str) -> User
     return user
 
 
-def create_token(*, settings: Settings, user: User, minutes: int, purpose: str) -> str:
-    """A signed JWT for `user` that expires after `minutes`."""
+def create_token(
+    *, settings: Settings, user: User, minutes: int, purpose: str, sid: str | None = None
+) -> str:
+    """A signed JWT for `user` that expires after `minutes` (`sid`: its recorded session)."""
     now = utc_now()
-    claims = {
+    claims: dict[str, object] = {
         "sub": user.username,
         "role": str(user.role),
         "typ": purpose,
@@ -94,6 +98,8 @@ def create_token(*, settings: Settings, user: User, minutes: int, purpose: str) 
         "iat": now,
         "exp": now + timedelta(minutes=minutes),
     }
+    if sid is not None:
+        claims["sid"] = sid
     return jwt.encode(claims, settings.jwt_secret(), algorithm=_ALGORITHM)
 
 
@@ -131,7 +137,19 @@ def _user_of_token(session: Session, settings: Settings, raw: str) -> User:
     # Logout and a password change bump the epoch: every token issued before is dead.
     if claims["ep"] != user.session_epoch:
         raise unauthorized("session ended (logged out or password changed): log in again")
+    if "sid" in claims:
+        check_login_session(session=session, user=user, sid=str(claims["sid"]))
     return user
+
+
+def session_id_of(settings: Settings, raw: str) -> str | None:
+    """The recorded session id in a valid token, if any (which session a request is)."""
+    try:
+        claims = jwt.decode(raw, settings.jwt_secret(), algorithms=[_ALGORITHM])
+    except jwt.PyJWTError:
+        return None
+    sid = claims.get("sid")
+    return str(sid) if sid is not None else None
 
 
 class RoleRequirement:

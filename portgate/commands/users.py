@@ -8,7 +8,8 @@ import typer
 from sqlmodel import Session
 
 from central_api.audit.chain import ensure_audit_head
-from central_api.config import database_url
+from central_api.config import Settings, database_url
+from central_api.crud.password_resets import issue_reset_link
 from central_api.crud.users import create_user, set_user_password, set_user_site
 from central_api.db import make_engine
 from central_api.errors import ServiceError
@@ -111,3 +112,34 @@ def passwd_command(name: Annotated[str, typer.Argument(help="Login name.")]) -> 
         typer.echo(_("users passwd: {error}", error=exc.message), err=True)
         raise typer.Exit(code=1) from None
     typer.echo(_("password of {name} changed; its sessions and tokens have ended", name=name))
+
+
+@app.command("reset-link")
+def reset_link_command(
+    name: Annotated[str, typer.Argument(help="Login name.")],
+    base_url: Annotated[
+        str,
+        typer.Option(
+            envvar="PORTGATE_PUBLIC_URL",
+            help="The address users reach the API at (the link starts with it).",
+        ),
+    ] = "http://127.0.0.1:8000",
+) -> None:
+    """Print a one-time password reset link for a user (valid 24 h; shown once, audited)."""
+    settings = Settings()
+    if settings.dev_mode and not os.environ.get("PORTGATE_SECRET_KEY"):
+        # Dev mode draws a fresh secret per process: the API could never check this link.
+        typer.echo("users reset-link: set PORTGATE_SECRET_KEY to the API's secret", err=True)
+        raise typer.Exit(code=2)
+    engine = make_engine(database_url())
+    ensure_audit_head(engine=engine)
+    try:
+        with Session(engine) as session:
+            issued = issue_reset_link(
+                session=session, username=name, actor=cli_actor(), key=settings.jwt_secret()
+            )
+    except ServiceError as exc:
+        typer.echo(f"users reset-link: {exc.message}", err=True)
+        raise typer.Exit(code=1) from None
+    typer.echo(f"{base_url.rstrip('/')}/reset#{issued.token}")
+    typer.echo(f"valid once, until {issued.expires_at.isoformat()}; older links of {name} died")

@@ -37,6 +37,8 @@ PUBLIC = {
     ("POST", "/api/v1/auth/token"),
     ("GET", "/login"),
     ("POST", "/login"),
+    ("GET", "/reset"),  # a one-time reset link's form; its token is the credential
+    ("POST", "/reset"),
     ("GET", "/openapi.json"),
     ("GET", "/docs"),
     ("GET", "/docs/oauth2-redirect"),
