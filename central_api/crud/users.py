@@ -189,6 +189,8 @@ def set_user_locale(*, session: Session, username: str, locale: str | None, acto
         rows=[user],
     )
     return user
+
+
 def change_own_password(*, session: Session, user: User, new_password: str) -> None:
     """A user's own new password (the current one already checked): every session ends.
 

@@ -14,9 +14,9 @@ from central_api.models import User, UserPublic
 from central_api.security.auth import COOKIE_NAME, AnyUser, create_token
 from central_api.security.directory import DirectoryUnavailable
 from central_api.security.login import LoginRefused, check_password, refused_answer
+from central_api.security.login_sessions import start_login_session
 from central_api.web.layout import gettext, render_template
 from central_api.web.locale import lang_cookie_header
-from central_api.security.login_sessions import start_login_session
 
 __all__ = ["router"]
 
