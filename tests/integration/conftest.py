@@ -1,4 +1,5 @@
-"""Fixtures for tests that run real components: brokers from `testkit.mosquitto`."""
+"""Fixtures for tests that run real components: brokers from `testkit.mosquitto`, and the
+system's Chromium from `testkit.browser`."""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -6,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from testkit.browser import chromium
 from testkit.mosquitto import (
     MosquittoFactory,
     MosquittoProcess,
@@ -35,3 +37,10 @@ def mosquitto_factory(tmp_path: Path) -> Iterator[MosquittoFactory]:
 def mosquitto(mosquitto_factory: MosquittoFactory) -> MosquittoProcess:
     """An anonymous mosquitto on a free port of 127.0.0.1."""
     return mosquitto_factory()
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """A headless Chromium (see `testkit.browser.chromium`); the test is skipped without one."""
+    with chromium() as launched:
+        yield launched

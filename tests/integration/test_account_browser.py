@@ -21,11 +21,11 @@ from central_api.models import Role, User
 from central_api.security.auth import hash_password
 from gate_protocol.messages import new_id
 from testkit.api.server import ThreadedApi
+from testkit.browser import log_in as log_in_page
 from testkit.mosquitto import MosquittoProcess
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "correct-horse-battery"
 NEW = "tidal-crane-orange-42"
 WAIT_MS = 30_000  # a loaded machine: wait for states, generously
@@ -58,27 +58,10 @@ def api(mosquitto: MosquittoProcess, tmp_path: Path) -> Iterator[Api]:
     engine.dispose()
 
 
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
-        )
-        yield browser
-        browser.close()
-
-
 def log_in(browser: Any, api: Api, username: str, password: str) -> Any:
     """A new context (a device) logged in on the account page."""
     page = browser.new_context().new_page()
-    page.goto(api.base_url + "/login?next=/account")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/account", timeout=WAIT_MS)
+    log_in_page(page, api.base_url, username, password, next_path="/account", timeout_ms=WAIT_MS)
     return page
 
 

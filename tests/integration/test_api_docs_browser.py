@@ -22,8 +22,6 @@ from testkit.mosquitto import MosquittoProcess
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
-
 
 @pytest.fixture
 def api_url(mosquitto: MosquittoProcess, tmp_path: Path) -> Iterator[str]:
@@ -42,18 +40,8 @@ def api_url(mosquitto: MosquittoProcess, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def page() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
-        )
-        try:
-            yield browser.new_page()
-        finally:
-            browser.close()
+def page(browser: Any) -> Any:
+    return browser.new_page()
 
 
 def test_swagger_ui_renders_from_the_api_s_own_files(api_url: str, page: Any) -> None:

@@ -27,10 +27,10 @@ from gate_protocol.reasons import ReasonCode
 from gate_protocol.records import CompanyStatus, PersonKind
 from testkit.api.server import ThreadedApi
 from testkit.api.world import make_event
+from testkit.browser import log_in
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "correct-horse-battery"
 XSS_NAME = '<img src=x id=pwned onerror="document.body.dataset.pwned=1">'
 
@@ -89,29 +89,18 @@ def base_url(tmp_path: Path) -> Iterator[str]:
     engine.dispose()
 
 
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
-        )
-        yield browser
-        browser.close()
-
-
 def test_an_operator_reads_the_companies_view(base_url: str, browser: Any) -> None:
     page = browser.new_page()
     problems: list[str] = []
     page.on("pageerror", lambda e: problems.append(str(e)))
-    page.goto(base_url + "/dashboard/companies")
-    page.wait_for_url("**/login?next=/dashboard/companies", timeout=5000)
-    page.fill("input[name=username]", "operator-user")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/dashboard/companies", timeout=5000)
+    log_in(
+        page,
+        base_url,
+        "operator-user",
+        PASSWORD,
+        next_path="/dashboard/companies",
+        via_redirect=True,
+    )
     page.goto(base_url + "/dashboard")
     page.click("a[href='/dashboard/companies']")
     page.wait_for_url("**/dashboard/companies", timeout=5000)

@@ -39,11 +39,11 @@ from central_api.security.auth import hash_password
 from gate_protocol.messages import CredentialKind, new_id
 from gate_protocol.records import PersonKind
 from testkit.api.server import ThreadedApi
+from testkit.browser import log_in
 from testkit.mosquitto import MosquittoProcess, free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "correct-horse-battery"
 SITE = "rtm"
 
@@ -140,28 +140,11 @@ def attacker(api: Api) -> Iterator[str]:
     thread.join(5)
 
 
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
-        )
-        yield browser
-        browser.close()
-
-
 def test_a_page_on_another_port_cannot_revoke_with_the_admins_cookie(
     api: Api, attacker: str, browser: Any
 ) -> None:
     page = browser.new_context().new_page()
-    page.goto(api.base_url + "/login?next=/dashboard")
-    page.fill("input[name=username]", "admin")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/dashboard", timeout=5000)
+    log_in(page, api.base_url, "admin", PASSWORD)
 
     answers: list[int] = []
     page.on("response", lambda r: answers.append(r.status) if r.url.endswith("/revoke") else None)

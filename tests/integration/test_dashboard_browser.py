@@ -63,14 +63,13 @@ from gate_protocol.messages import (
 from gate_protocol.reasons import ReasonCode
 from gate_protocol.records import PersonKind
 from gate_protocol.topics import GateChannel, GateTopic, NodeKind, build_topic
+from testkit.browser import chromium, log_in
 from testkit.mosquitto import MosquittoProcess, free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
+# What this file's browser is launched with besides testkit.browser's CHROMIUM_ARGS.
+QUIET_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
@@ -247,13 +246,9 @@ def site(mosquitto: MosquittoProcess, tmp_path: Path) -> Iterator[Site]:
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    """The conftest's browser, launched with `QUIET_ARGS` as well."""
+    with chromium(*QUIET_ARGS) as launched:
+        yield launched
 
 
 def save_screenshot(page: Any, tmp_path: Path, name: str) -> Path:
@@ -275,12 +270,7 @@ def test_live_dashboard_in_chromium(site: Site, browser: Any, tmp_path: Path) ->
     page.on("pageerror", lambda e: problems.append(str(e)))
 
     # Anonymous: the 401 page's Refresh header sends the browser to the login form.
-    page.goto(site.base_url + "/dashboard")
-    page.wait_for_url("**/login?next=/dashboard", timeout=5000)
-    page.fill("input[name=username]", "operator-user")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/dashboard", timeout=5000)
+    log_in(page, site.base_url, "operator-user", PASSWORD, via_redirect=True)
     page.wait_for_selector("#conn-state[data-state=live]", timeout=5000)
 
     agent = FakeAgent(site.broker.port)

@@ -45,7 +45,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 SITE, ZONE, GATE = "rtm", "quay", "north-1"
 PASSWORD = "correct-horse-battery"
 SECRET = "replica-shared-secret-0123456789-abcdefghijklmnop"
-CHROMIUM = "/usr/bin/chromium"
 LIVE_WAIT_S = 1.0
 BROWSER_WAIT_MS = 5000  # generous under load; polling is off, so only the stream can do it
 NO_POLLING = """
@@ -303,39 +302,33 @@ def test_alarms_and_acks_on_one_replica_are_live_on_the_other(cluster: Cluster) 
         on_b.close()
 
 
-def test_header_count_follows_another_replica_in_chromium(cluster: Cluster, tmp_path: Path) -> None:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed")
-    sync_api = pytest.importorskip("playwright.sync_api")
+def test_header_count_follows_another_replica_in_chromium(
+    cluster: Cluster, tmp_path: Path, browser: Any
+) -> None:
     bearer_a = token(cluster.a.base_url)
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
-        )
-        page = browser.new_page(viewport={"width": 1366, "height": 768})
-        # No 10 s safety-net polling on this page: whatever changes, the live stream did it.
-        page.add_init_script(NO_POLLING)
-        page.goto(cluster.b.base_url + "/login?next=/dashboard")
-        page.fill("input[name=username]", "operator-user")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_selector("#conn-state[data-state=live]", timeout=5000)
-        assert page.inner_text("#alarm-count") == "0"
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    # No 10 s safety-net polling on this page: whatever changes, the live stream did it.
+    page.add_init_script(NO_POLLING)
+    page.goto(cluster.b.base_url + "/login?next=/dashboard")
+    page.fill("input[name=username]", "operator-user")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("#conn-state[data-state=live]", timeout=5000)
+    assert page.inner_text("#alarm-count") == "0"
 
-        started = raise_on(cluster.a, cluster)
-        page.wait_for_selector("#alarm-badge[data-count='1']", timeout=BROWSER_WAIT_MS)
-        shown = time.monotonic() - started
-        assert "hot" in (page.get_attribute("#alarm-badge", "class") or "")
-        (alarm_id,) = open_alarm_ids(cluster.a, bearer_a)
-        assert page.query_selector(f'li[data-alarm-id="{alarm_id}"]') is not None
-        page.screenshot(path=str(tmp_path / "dashboard-replica-b.png"))
+    started = raise_on(cluster.a, cluster)
+    page.wait_for_selector("#alarm-badge[data-count='1']", timeout=BROWSER_WAIT_MS)
+    shown = time.monotonic() - started
+    assert "hot" in (page.get_attribute("#alarm-badge", "class") or "")
+    (alarm_id,) = open_alarm_ids(cluster.a, bearer_a)
+    assert page.query_selector(f'li[data-alarm-id="{alarm_id}"]') is not None
+    page.screenshot(path=str(tmp_path / "dashboard-replica-b.png"))
 
-        started = ack_on(cluster.a, bearer_a, alarm_id)
-        page.wait_for_selector("#alarm-badge[data-count='0']", timeout=BROWSER_WAIT_MS)
-        cleared = time.monotonic() - started
-        assert page.query_selector(f'li[data-alarm-id="{alarm_id}"]') is None
-        print(  # noqa: T201 (the figures of the report)
-            f"replica B's page: count up {1000 * shown:.0f} ms, down {1000 * cleared:.0f} ms "
-            "after the request to A was sent"
-        )
-        browser.close()
+    started = ack_on(cluster.a, bearer_a, alarm_id)
+    page.wait_for_selector("#alarm-badge[data-count='0']", timeout=BROWSER_WAIT_MS)
+    cleared = time.monotonic() - started
+    assert page.query_selector(f'li[data-alarm-id="{alarm_id}"]') is None
+    print(  # noqa: T201 (the figures of the report)
+        f"replica B's page: count up {1000 * shown:.0f} ms, down {1000 * cleared:.0f} ms "
+        "after the request to A was sent"
+    )

@@ -27,7 +27,6 @@ from testkit.api.world import PASSWORD, World, seed_world
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
 T0 = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 REASONS = (ReasonCode.GRANTED, ReasonCode.FACE_MISMATCH, ReasonCode.REVOKED)
 
@@ -60,19 +59,6 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Engine, World]]:
     with ThreadedApi(create_app(settings, engine=engine)) as api:
         yield api.url, engine, world
     engine.dispose()
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
-        )
-        yield browser
-        browser.close()
 
 
 def shown(page: Any) -> list[str]:

@@ -36,10 +36,10 @@ from central_api.security.auth import hash_password
 from gate_protocol.message_base import AlarmKind
 from gate_protocol.records import PersonKind
 from testkit.api.server import ThreadedApi
+from testkit.browser import log_in
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "correct-horse-battery"
 
 
@@ -101,19 +101,6 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Engine]]:
     engine.dispose()
 
 
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
-        )
-        yield browser
-        browser.close()
-
-
 def incidents(engine: Engine) -> list[Incident]:
     with Session(engine) as session:
         return list(session.exec(select(Incident)).all())
@@ -126,12 +113,7 @@ def test_from_an_alarm_to_a_filed_incident_in_two_clicks(
     page = browser.new_page()
     problems: list[str] = []
     page.on("pageerror", lambda e: problems.append(str(e)))
-    page.goto(base_url + "/dashboard")
-    page.wait_for_url("**/login?next=/dashboard", timeout=5000)
-    page.fill("input[name=username]", "operator-user")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/dashboard", timeout=5000)
+    log_in(page, base_url, "operator-user", PASSWORD, via_redirect=True)
     alarm = page.locator("#alarm-list li[data-alarm-id='al-forced-7']")
     alarm.wait_for(timeout=5000)
 

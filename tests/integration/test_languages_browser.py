@@ -26,11 +26,11 @@ from central_api.models import Role, SiteCreate, User, ZoneCreate
 from central_api.security.auth import hash_password
 from gate_protocol.messages import new_id
 from testkit.api.server import ThreadedApi
+from testkit.browser import log_in
 from testkit.mosquitto import MosquittoProcess
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "correct-horse-battery"
 WAIT_MS = 30_000  # a loaded machine renders slowly: wait for states, generously
 
@@ -72,25 +72,8 @@ def api(mosquitto: MosquittoProcess, tmp_path: Path) -> Iterator[tuple[str, Any]
     engine.dispose()
 
 
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
-        )
-        yield browser
-        browser.close()
-
-
 def _log_in(page: Any, base_url: str) -> None:
-    page.goto(base_url + "/login?next=/dashboard")
-    page.fill("input[name=username]", "ria")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/dashboard", timeout=WAIT_MS)
+    log_in(page, base_url, "ria", PASSWORD, timeout_ms=WAIT_MS)
 
 
 def _screenshot(page: Any, tmp_path: Path, name: str) -> None:

@@ -24,10 +24,9 @@ from central_api.reports.period import Period
 from testkit.api.reports import PERIOD_END, PERIOD_START, seed_report_world, site_user
 from testkit.api.server import ThreadedApi
 from testkit.api.world import PASSWORD, seed_world
+from testkit.browser import log_in
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
-CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture
@@ -53,19 +52,6 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Report]]:
     engine.dispose()
 
 
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
-        )
-        yield browser
-        browser.close()
-
-
 def test_an_operator_downloads_a_report_from_the_reports_tab(
     served: tuple[str, Report], browser: Any, tmp_path: Path
 ) -> None:
@@ -73,12 +59,7 @@ def test_an_operator_downloads_a_report_from_the_reports_tab(
     page = browser.new_page(accept_downloads=True)
     problems: list[str] = []
     page.on("pageerror", lambda e: problems.append(str(e)))
-    page.goto(base_url + "/dashboard")
-    page.wait_for_url("**/login?next=/dashboard", timeout=5000)
-    page.fill("input[name=username]", "operator-rtm")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/dashboard", timeout=5000)
+    log_in(page, base_url, "operator-rtm", PASSWORD, via_redirect=True)
     page.click("a[href='/dashboard/reports']")
     page.wait_for_url("**/dashboard/reports", timeout=5000)
 

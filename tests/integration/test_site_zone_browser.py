@@ -25,7 +25,6 @@ from testkit.api.world import PASSWORD, World, seed_world
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
 ZONE = "Europe/Amsterdam"
 
 
@@ -49,19 +48,6 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Engine, World]]:
     with ThreadedApi(create_app(settings, engine=engine)) as api:
         yield api.url, engine, world
     engine.dispose()
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
-        )
-        yield browser
-        browser.close()
 
 
 def test_event_times_are_the_site_s_clock(served: tuple[str, Engine, World], browser: Any) -> None:

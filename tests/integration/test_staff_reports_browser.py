@@ -25,10 +25,10 @@ from central_api.security.auth import hash_password
 from central_api.staff_reports.tables import StaffReport
 from testkit.api.server import ThreadedApi
 from testkit.api.staff_reports import phone_photo, sign_for
+from testkit.browser import log_in
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "correct-horse-battery"
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 
@@ -69,19 +69,6 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Engine]]:
     engine.dispose()
 
 
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
-        )
-        yield browser
-        browser.close()
-
-
 def reports(engine: Engine) -> list[StaffReport]:
     with Session(engine) as session:
         return list(session.exec(select(StaffReport)).all())
@@ -97,12 +84,15 @@ def send_from_phone(phone: Any, photo: Path) -> str:
 
 
 def reply_from_the_desk(desk: Any, base_url: str, shot: Path) -> None:
-    desk.goto(base_url + "/dashboard/staff-reports")
-    desk.wait_for_url("**/login?next=/dashboard/staff-reports", timeout=15000)
-    desk.fill("input[name=username]", "desk-rtm")
-    desk.fill("input[name=password]", PASSWORD)
-    desk.click("button[type=submit]")
-    desk.wait_for_url("**/dashboard/staff-reports", timeout=15000)
+    log_in(
+        desk,
+        base_url,
+        "desk-rtm",
+        PASSWORD,
+        next_path="/dashboard/staff-reports",
+        timeout_ms=15000,
+        via_redirect=True,
+    )
     row = desk.locator("#sr-body tr[data-status=new]")
     row.wait_for(timeout=15000)
     row.click()

@@ -20,11 +20,11 @@ from central_api.migrate import upgrade_database
 from central_api.models import PersonOfInterest, Role, SiteCreate, User
 from central_api.security.auth import hash_password
 from testkit.api.server import ThreadedApi
+from testkit.browser import log_in
 from testkit.faces import face_photo
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "correct-horse-battery"
 
 
@@ -45,19 +45,6 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Engine]]:
     engine.dispose()
 
 
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
-        )
-        yield browser
-        browser.close()
-
-
 def stored(engine: Engine) -> int:
     with Session(engine) as session:
         return session.exec(select(func.count()).select_from(PersonOfInterest)).one()
@@ -71,12 +58,9 @@ def test_the_authority_adds_lists_and_ends_a_person_of_interest(
     problems: list[str] = []
     page.on("pageerror", lambda e: problems.append(str(e)))
     page.on("dialog", lambda dialog: dialog.accept())
-    page.goto(base_url + "/dashboard/watchlist")
-    page.wait_for_url("**/login?next=/dashboard/watchlist", timeout=5000)
-    page.fill("input[name=username]", "pa-officer")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/dashboard/watchlist", timeout=5000)
+    log_in(
+        page, base_url, "pa-officer", PASSWORD, next_path="/dashboard/watchlist", via_redirect=True
+    )
 
     page.fill("#p-label", "Trespasser 12")
     page.fill("#p-reason", "climbed the fence at quay 4")
