@@ -18,9 +18,9 @@ import zxingcpp
 from gate_protocol.passes.keys import PassKeyring
 from gate_protocol.passes.token import PassVerified, verify_pass
 from testkit.api.desk_server import PASSWORD, PUBLIC_KEYS, DeskServer, run_desk_server
+from testkit.browser import CHROMIUM, chromium, log_in
 from testkit.faces import FACES
 
-CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.integration
 
 
@@ -44,7 +44,7 @@ def write_y4m(photo: Path, target: Path, *, width: int = 640, height: int = 480)
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DeskServer]:
-    if not CHROMIUM.is_file():
+    if not Path(CHROMIUM).is_file():
         pytest.skip("chromium is not installed (apt-get install chromium)")
     with run_desk_server(tmp_path_factory.mktemp("desk-browser")) as running:
         yield running
@@ -56,8 +56,6 @@ def test_desk_page_capture_feedback_save_duplicate_and_print(
     sync_api = pytest.importorskip("playwright.sync_api")
     camera = write_y4m(FACES / "obama.jpg", tmp_path / "obama.y4m")
     args = [
-        "--no-sandbox",
-        "--disable-gpu",
         "--disable-background-networking",
         "--disable-component-update",
         "--disable-sync",
@@ -67,88 +65,86 @@ def test_desk_page_capture_feedback_save_duplicate_and_print(
         "--use-fake-ui-for-media-stream",
         f"--use-file-for-fake-video-capture={camera}",
     ]
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=args)
-        try:
-            # The page forbids eval (CSP); wait_for_function needs it, so the test bypasses CSP.
-            page = browser.new_page(viewport={"width": 1280, "height": 1500}, bypass_csp=True)
-            page.set_default_timeout(60_000)
-            page.goto(f"{server.url}/desk")
-            page.wait_for_url("**/login?next=/desk")  # an anonymous browser is sent to log in
-            page.fill("input[name=username]", "security_desk-user")
-            page.fill("input[name=password]", PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url("**/desk")
+    with chromium(*args) as browser:
+        # The page forbids eval (CSP); wait_for_function needs it, so the test bypasses CSP.
+        page = browser.new_page(viewport={"width": 1280, "height": 1500}, bypass_csp=True)
+        page.set_default_timeout(60_000)
+        # An anonymous browser is sent to log in.
+        log_in(
+            page,
+            server.url,
+            "security_desk-user",
+            PASSWORD,
+            next_path="/desk",
+            timeout_ms=None,
+            via_redirect=True,
+        )
 
-            page.fill("#c-name", "Barack Obama")
-            page.select_option("#c-kind", "driver")
-            page.fill("#c-company", "Maas Haulage")
-            page.check("#c-groups input[type=checkbox]")
-            page.fill("#c-competencies", "ISPS:2030-01-01")
-            page.click("#c-submit")
-            page.wait_for_selector("#person-panel:not([hidden])")
-            assert "Maas Haulage" in page.inner_text("#p-facts")
+        page.fill("#c-name", "Barack Obama")
+        page.select_option("#c-kind", "driver")
+        page.fill("#c-company", "Maas Haulage")
+        page.check("#c-groups input[type=checkbox]")
+        page.fill("#c-competencies", "ISPS:2030-01-01")
+        page.click("#c-submit")
+        page.wait_for_selector("#person-panel:not([hidden])")
+        assert "Maas Haulage" in page.inner_text("#p-facts")
 
-            page.click("#camera-start")
-            page.wait_for_function("document.getElementById('video').videoWidth > 0")
-            page.click("#capture")
-            page.wait_for_selector("#feedback[data-status=ok]")
-            page.click("#save-photo")
-            page.wait_for_selector("#feedback[data-status=accepted]")
-            # The page refreshes the person after showing the feedback: wait for the count.
-            sync_api.expect(page.locator("#template-count")).to_have_text("1 of 5 templates")
+        page.click("#camera-start")
+        page.wait_for_function("document.getElementById('video').videoWidth > 0")
+        page.click("#capture")
+        page.wait_for_selector("#feedback[data-status=ok]")
+        page.click("#save-photo")
+        page.wait_for_selector("#feedback[data-status=accepted]")
+        # The page refreshes the person after showing the feedback: wait for the count.
+        sync_api.expect(page.locator("#template-count")).to_have_text("1 of 5 templates")
 
-            page.set_input_files("#upload", str(FACES / "two_people.jpg"))
-            page.wait_for_selector("#feedback[data-status=rejected]")
-            assert page.get_attribute("#feedback", "data-reasons") == "several_faces"
-            assert "one person at a time" in page.inner_text("#feedback")
-            assert page.is_disabled("#save-photo")
+        page.set_input_files("#upload", str(FACES / "two_people.jpg"))
+        page.wait_for_selector("#feedback[data-status=rejected]")
+        assert page.get_attribute("#feedback", "data-reasons") == "several_faces"
+        assert "one person at a time" in page.inner_text("#feedback")
+        assert page.is_disabled("#save-photo")
 
-            page.fill("#badge-number", "0042999")
-            page.click("#badge-form button[type=submit]")
-            page.wait_for_function(
-                "document.getElementById('p-facts').textContent.includes('0042999')"
+        page.fill("#badge-number", "0042999")
+        page.click("#badge-form button[type=submit]")
+        page.wait_for_function("document.getElementById('p-facts').textContent.includes('0042999')")
+
+        page.check(f"#pass-gates input[value={server.world.gate}]")
+        page.fill("#pass-plate", "AB123C")
+        page.click("#pass-issue")
+        page.wait_for_selector("#pass-result:not([hidden])")
+        page.click("#print-png")
+        page.wait_for_selector("#pass-image:not([hidden])")
+        page.wait_for_function("document.getElementById('pass-image').naturalWidth > 0")
+        card = bytes(
+            page.evaluate(
+                "async () => Array.from(new Uint8Array(await (await "
+                "fetch(document.getElementById('pass-download').href)).arrayBuffer()))"
             )
+        )
+        # PORTGATE_TEST_ARTIFACTS keeps the screenshot for a person to look at.
+        shots = Path(os.environ.get("PORTGATE_TEST_ARTIFACTS") or tmp_path)
+        shots.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(shots / "desk.png"), full_page=True)
+        pass_id = page.inner_text("#pass-id")
 
-            page.check(f"#pass-gates input[value={server.world.gate}]")
-            page.fill("#pass-plate", "AB123C")
-            page.click("#pass-issue")
-            page.wait_for_selector("#pass-result:not([hidden])")
-            page.click("#print-png")
-            page.wait_for_selector("#pass-image:not([hidden])")
-            page.wait_for_function("document.getElementById('pass-image').naturalWidth > 0")
-            card = bytes(
-                page.evaluate(
-                    "async () => Array.from(new Uint8Array(await (await "
-                    "fetch(document.getElementById('pass-download').href)).arrayBuffer()))"
-                )
-            )
-            # PORTGATE_TEST_ARTIFACTS keeps the screenshot for a person to look at.
-            shots = Path(os.environ.get("PORTGATE_TEST_ARTIFACTS") or tmp_path)
-            shots.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(shots / "desk.png"), full_page=True)
-            pass_id = page.inner_text("#pass-id")
-
-            # A second person with another photo of the same face: a duplicate hit.
-            page.fill("#c-name", "Not Obama")
-            page.click("#c-submit")
-            page.wait_for_function("document.getElementById('p-name').textContent === 'Not Obama'")
-            page.set_input_files("#upload", str(FACES / "obama2.jpg"))
-            page.wait_for_selector("#feedback[data-status=ok]")
-            page.click("#save-photo")
-            page.wait_for_selector("#duplicate:not([hidden])")
-            assert "Barack Obama" in page.inner_text("#dup-candidates")
-            page.fill("#dup-user", "admin-user")
-            page.fill("#dup-password", PASSWORD)
-            page.click("#dup-confirm")
-            page.wait_for_selector("#feedback[data-status=accepted]")
-            # The page refreshes the person after showing the feedback: wait for the count.
-            sync_api.expect(page.locator("#template-count")).to_have_text("1 of 5 templates")
-            page.click("#templates button[data-template]")
-            page.wait_for_selector("#status.bad")
-            assert "at least one template" in page.inner_text("#status")
-        finally:
-            browser.close()
+        # A second person with another photo of the same face: a duplicate hit.
+        page.fill("#c-name", "Not Obama")
+        page.click("#c-submit")
+        page.wait_for_function("document.getElementById('p-name').textContent === 'Not Obama'")
+        page.set_input_files("#upload", str(FACES / "obama2.jpg"))
+        page.wait_for_selector("#feedback[data-status=ok]")
+        page.click("#save-photo")
+        page.wait_for_selector("#duplicate:not([hidden])")
+        assert "Barack Obama" in page.inner_text("#dup-candidates")
+        page.fill("#dup-user", "admin-user")
+        page.fill("#dup-password", PASSWORD)
+        page.click("#dup-confirm")
+        page.wait_for_selector("#feedback[data-status=accepted]")
+        # The page refreshes the person after showing the feedback: wait for the count.
+        sync_api.expect(page.locator("#template-count")).to_have_text("1 of 5 templates")
+        page.click("#templates button[data-template]")
+        page.wait_for_selector("#status.bad")
+        assert "at least one template" in page.inner_text("#status")
 
     pixels = cv2.imdecode(np.frombuffer(card, dtype=np.uint8), cv2.IMREAD_GRAYSCALE)
     (code,) = zxingcpp.read_barcodes(pixels)

@@ -20,14 +20,14 @@ import pytest
 
 from testkit.api.decisions import query
 from testkit.api.desk_server import PASSWORD, DeskServer, run_desk_server
+from testkit.browser import CHROMIUM, chromium, log_in
 
-CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DeskServer]:
-    if not CHROMIUM.is_file():
+    if not Path(CHROMIUM).is_file():
         pytest.skip("chromium is not installed (apt-get install chromium)")
     with run_desk_server(tmp_path_factory.mktemp("desk-actions")) as running:
         yield running
@@ -88,80 +88,70 @@ def test_a_clerk_on_a_phone_replaces_a_lost_badge_suspends_and_erases(
     person = _enroll(server, "Lena Lost", "0AB001")
     _enroll(server, "Otto Other", "0AB999")
     assert _decide(server, "0AB001") == ("granted", "granted")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 390, "height": 844})
+        page.set_default_timeout(60_000)
+        log_in(page, server.url, "security_desk-user", PASSWORD, next_path="/desk", timeout_ms=None)
+        assert _unlabelled(page) == []
+
+        # The desk's OSDP reader (portgate desk-reader posts as this user) fills the box.
+        page.focus("#find-q")
+        read = httpx.post(
+            f"{server.url}/api/v1/enroll/desk-reader/reads",
+            json={"number": "0AB001"},
+            headers=_desk(server),
         )
-        try:
-            page = browser.new_page(viewport={"width": 390, "height": 844})
-            page.set_default_timeout(60_000)
-            page.goto(f"{server.url}/login?next=/desk")
-            page.fill("input[name=username]", "security_desk-user")
-            page.fill("input[name=password]", PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url("**/desk")
-            assert _unlabelled(page) == []
+        assert read.status_code == 204, read.text
+        expect(page.locator("#find-q")).to_have_value("0AB001")
+        # A wedge reader's Enter in the find box searches at once.
+        page.press("#find-q", "Enter")
+        page.click("#find-results button")
+        expect(page.locator("#actions-panel")).to_be_visible()
+        expect(page.locator("#a-summary")).to_contain_text("Status: active")
+        expect(page.locator("#a-lost-badge option")).to_have_text(["0AB001"])
 
-            # The desk's OSDP reader (portgate desk-reader posts as this user) fills the box.
-            page.focus("#find-q")
-            read = httpx.post(
-                f"{server.url}/api/v1/enroll/desk-reader/reads",
-                json={"number": "0AB001"},
-                headers=_desk(server),
-            )
-            assert read.status_code == 204, read.text
-            expect(page.locator("#find-q")).to_have_value("0AB001")
-            # A wedge reader's Enter in the find box searches at once.
-            page.press("#find-q", "Enter")
-            page.click("#find-results button")
-            expect(page.locator("#actions-panel")).to_be_visible()
-            expect(page.locator("#a-summary")).to_contain_text("Status: active")
-            expect(page.locator("#a-lost-badge option")).to_have_text(["0AB001"])
+        # A wedge reader in the new-badge field: Enter ends the number, submits nothing.
+        page.fill("#a-new-badge", "0AB999")
+        page.press("#a-new-badge", "Enter")
+        expect(page.locator("#status")).to_contain_text("Badge number 0AB999 read")
+        assert page.evaluate("document.activeElement.id") == "a-new-format"
+        assert _decide(server, "0AB001") == ("granted", "granted"), "nothing was submitted"
+        page.click("#a-lost-submit")
+        expect(page.locator("#status")).to_contain_text("already in use")
+        assert [c["revoked_at"] for c in _standing(server, person)["credentials"]] == [None]
 
-            # A wedge reader in the new-badge field: Enter ends the number, submits nothing.
-            page.fill("#a-new-badge", "0AB999")
-            page.press("#a-new-badge", "Enter")
-            expect(page.locator("#status")).to_contain_text("Badge number 0AB999 read")
-            assert page.evaluate("document.activeElement.id") == "a-new-format"
-            assert _decide(server, "0AB001") == ("granted", "granted"), "nothing was submitted"
-            page.click("#a-lost-submit")
-            expect(page.locator("#status")).to_contain_text("already in use")
-            assert [c["revoked_at"] for c in _standing(server, person)["credentials"]] == [None]
+        page.fill("#a-new-badge", "0AB002")
+        page.click("#a-lost-submit")
+        expect(page.locator("#status")).to_contain_text("badge 0AB002 bound")
+        expect(page.locator("#a-credentials")).to_contain_text("revoked")
+        expect(page.locator("#p-facts")).to_contain_text("badges: 0AB002")
+        page.screenshot(path=str(tmp_path / "phone-lost-badge.png"), full_page=True)
+        assert _decide(server, "0AB001") == ("denied", "revoked")
+        assert _decide(server, "0AB002") == ("granted", "granted")
 
-            page.fill("#a-new-badge", "0AB002")
-            page.click("#a-lost-submit")
-            expect(page.locator("#status")).to_contain_text("badge 0AB002 bound")
-            expect(page.locator("#a-credentials")).to_contain_text("revoked")
-            expect(page.locator("#p-facts")).to_contain_text("badges: 0AB002")
-            page.screenshot(path=str(tmp_path / "phone-lost-badge.png"), full_page=True)
-            assert _decide(server, "0AB001") == ("denied", "revoked")
-            assert _decide(server, "0AB002") == ("granted", "granted")
+        page.select_option("#a-standing-action", "suspend")
+        page.click("#a-standing-submit")  # no reason: the browser's required field stops it
+        assert _standing(server, person)["person"]["status"] == "active"
+        page.fill("#a-reason", "investigation 42")
+        page.click("#a-standing-submit")
+        expect(page.locator("#a-summary")).to_contain_text("reason: investigation 42")
+        assert _decide(server, "0AB002") == ("denied", "person_suspended")
 
-            page.select_option("#a-standing-action", "suspend")
-            page.click("#a-standing-submit")  # no reason: the browser's required field stops it
-            assert _standing(server, person)["person"]["status"] == "active"
-            page.fill("#a-reason", "investigation 42")
-            page.click("#a-standing-submit")
-            expect(page.locator("#a-summary")).to_contain_text("reason: investigation 42")
-            assert _decide(server, "0AB002") == ("denied", "person_suspended")
+        with page.expect_download() as download:
+            page.click("#a-export")
+        exported = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+        assert download.value.suggested_filename == f"subject-access-{person}.json"
+        assert exported["person"]["id"] == person and len(exported["credentials"]) == 2
 
-            with page.expect_download() as download:
-                page.click("#a-export")
-            exported = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
-            assert download.value.suggested_filename == f"subject-access-{person}.json"
-            assert exported["person"]["id"] == person and len(exported["credentials"]) == 2
-
-            page.fill("#a-erase-confirm", "not the id")
-            page.click("#a-erase-submit")
-            expect(page.locator("#status")).to_contain_text("Not erased: type the person id")
-            assert _standing(server, person)["person"]["id"] == person
-            page.fill("#a-erase-confirm", person)
-            page.click("#a-erase-submit")
-            expect(page.locator("#receipt-panel")).to_be_visible()
-            expect(page.locator("#a-receipt")).to_contain_text('"audit_hash"')
-            expect(page.locator("#actions-panel")).to_be_hidden()
-        finally:
-            browser.close()
+        page.fill("#a-erase-confirm", "not the id")
+        page.click("#a-erase-submit")
+        expect(page.locator("#status")).to_contain_text("Not erased: type the person id")
+        assert _standing(server, person)["person"]["id"] == person
+        page.fill("#a-erase-confirm", person)
+        page.click("#a-erase-submit")
+        expect(page.locator("#receipt-panel")).to_be_visible()
+        expect(page.locator("#a-receipt")).to_contain_text('"audit_hash"')
+        expect(page.locator("#actions-panel")).to_be_hidden()
     gone = httpx.get(f"{server.url}/api/v1/enroll/people/{person}", headers=_desk(server))
     assert gone.status_code == 404
     assert _decide(server, "0AB002") == ("denied", "unknown_credential")

@@ -10,15 +10,15 @@ import httpx
 import pytest
 
 from testkit.api.desk_server import PASSWORD, DeskServer, run_desk_server
+from testkit.browser import CHROMIUM, chromium, log_in
 from testkit.faces import FACES  # the shipped photos: a fresh clone has them
 
-CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DeskServer]:
-    if not CHROMIUM.is_file():
+    if not Path(CHROMIUM).is_file():
         pytest.skip("chromium is not installed (apt-get install chromium)")
     with run_desk_server(tmp_path_factory.mktemp("desk-activate-browser")) as running:
         yield running
@@ -45,31 +45,21 @@ def test_the_duplicate_answer_activates_the_existing_identity(server: DeskServer
     headers = {"Authorization": f"Bearer {server.token()}"}
     first = _enrolled_at_rotterdam(server, headers)
     other = server.world.other_site
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
-        )
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 1500})
-            page.set_default_timeout(60_000)
-            page.goto(f"{server.url}/login?next=/desk")
-            page.fill("input[name=username]", "security_desk-user")
-            page.fill("input[name=password]", PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url("**/desk")
-            page.fill("#c-name", "B. Obama")
-            page.select_option("#c-kind", "driver")
-            page.select_option("#c-site", other)
-            page.click("#c-submit")
-            page.wait_for_selector("#person-panel:not([hidden])")
-            page.set_input_files("#upload", str(FACES / "obama2.jpg"))
-            page.wait_for_selector("#feedback[data-status=ok]")
-            page.click("#save-photo")
-            page.wait_for_selector("#duplicate:not([hidden])")
-            page.click(f"#dup-candidates button:has-text('activate at {other}')")
-            sync_api.expect(page.locator("#status")).to_contain_text(f"now active at {other}")
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 1500})
+        page.set_default_timeout(60_000)
+        log_in(page, server.url, "security_desk-user", PASSWORD, next_path="/desk", timeout_ms=None)
+        page.fill("#c-name", "B. Obama")
+        page.select_option("#c-kind", "driver")
+        page.select_option("#c-site", other)
+        page.click("#c-submit")
+        page.wait_for_selector("#person-panel:not([hidden])")
+        page.set_input_files("#upload", str(FACES / "obama2.jpg"))
+        page.wait_for_selector("#feedback[data-status=ok]")
+        page.click("#save-photo")
+        page.wait_for_selector("#duplicate:not([hidden])")
+        page.click(f"#dup-candidates button:has-text('activate at {other}')")
+        sync_api.expect(page.locator("#status")).to_contain_text(f"now active at {other}")
     answer = httpx.get(f"{server.url}/api/v1/people/{first}/activations", headers=headers)
     assert answer.status_code == 200, answer.text
     assert [a["site_id"] for a in answer.json()] == sorted([server.world.site, other])

@@ -14,16 +14,16 @@ import pytest
 
 from testkit.api.desk_server import PASSWORD, DeskServer, run_desk_server
 from testkit.api.enrollment import face, over_exposed
+from testkit.browser import CHROMIUM, chromium, log_in
 from testkit.face_variants import TURNED_AWAY, turned_photo
 
-CHROMIUM = Path("/usr/bin/chromium")
 FRONTAL, TURNED = TURNED_AWAY[0]
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DeskServer]:
-    if not CHROMIUM.is_file():
+    if not Path(CHROMIUM).is_file():
         pytest.skip("chromium is not installed (apt-get install chromium)")
     with run_desk_server(tmp_path_factory.mktemp("desk-quality")) as running:
         yield running
@@ -39,35 +39,34 @@ def test_desk_page_says_turned_away_and_too_bright_then_saves_a_good_photo(
     bright.write_bytes(over_exposed(face(FRONTAL)))
     good = tmp_path / "frontal.jpg"
     good.write_bytes(face(FRONTAL))
-    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=args)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 1200})
-            page.set_default_timeout(60_000)
-            page.goto(f"{server.url}/desk")
-            page.wait_for_url("**/login?next=/desk")
-            page.fill("input[name=username]", "security_desk-user")
-            page.fill("input[name=password]", PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url("**/desk")
-            page.fill("#c-name", "Rose Leslie")
-            page.click("#c-submit")
-            page.wait_for_selector("#person-panel:not([hidden])")
+    args = ["--disable-background-networking", "--no-first-run"]
+    with chromium(*args) as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 1200})
+        page.set_default_timeout(60_000)
+        log_in(
+            page,
+            server.url,
+            "security_desk-user",
+            PASSWORD,
+            next_path="/desk",
+            timeout_ms=None,
+            via_redirect=True,
+        )
+        page.fill("#c-name", "Rose Leslie")
+        page.click("#c-submit")
+        page.wait_for_selector("#person-panel:not([hidden])")
 
-            for photo, reason, words in (
-                (turned, "turned_away", "look straight at the camera"),
-                (bright, "too_bright", "too bright"),
-            ):
-                page.set_input_files("#upload", str(photo))
-                page.wait_for_selector(f"#feedback[data-status=rejected][data-reasons={reason}]")
-                assert words in page.inner_text("#feedback")
-                assert page.is_disabled("#save-photo"), "a refused photo cannot be saved"
+        for photo, reason, words in (
+            (turned, "turned_away", "look straight at the camera"),
+            (bright, "too_bright", "too bright"),
+        ):
+            page.set_input_files("#upload", str(photo))
+            page.wait_for_selector(f"#feedback[data-status=rejected][data-reasons={reason}]")
+            assert words in page.inner_text("#feedback")
+            assert page.is_disabled("#save-photo"), "a refused photo cannot be saved"
 
-            page.set_input_files("#upload", str(good))
-            page.wait_for_selector("#feedback[data-status=ok]")
-            page.click("#save-photo")
-            page.wait_for_selector("#feedback[data-status=accepted]")
-            sync_api.expect(page.locator("#template-count")).to_have_text("1 of 5 templates")
-        finally:
-            browser.close()
+        page.set_input_files("#upload", str(good))
+        page.wait_for_selector("#feedback[data-status=ok]")
+        page.click("#save-photo")
+        page.wait_for_selector("#feedback[data-status=accepted]")
+        sync_api.expect(page.locator("#template-count")).to_have_text("1 of 5 templates")
