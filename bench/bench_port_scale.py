@@ -13,8 +13,9 @@ port measured in the same run (1 site, 1,000 identities, 10 gates):
   0-154 ms between requests (wrk has no fixed-rate mode: each connection's wait for its
   answer lowers the rate, so the achieved rate is printed too), after a warm-up;
 - a gate's full replica (every identity, with templates): seconds from the request until
-  the last byte is received, built and delivered (median of 3, after the first);
-- its delta after one person's change (made through the audited CRUD path): the same;
+  the last byte is received, built and delivered (median of 2);
+- its delta after one person's change (made through the audited CRUD path): the same,
+  median of 3;
 - broker kill -9 and restart with the port's gates connected (bench_broker_restart's
   swarm: the agent's own MQTT link per gate): seconds until every gate has resynced;
 - event ingest (QoS 1 events from every gate, until each is a row) while the swarm's gates

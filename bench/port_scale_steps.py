@@ -55,14 +55,14 @@ def _get(
 def replica_times(base: str, engine: Engine, seed: PortSeed, *, rounds: int) -> ReplicaTimes:
     """The main gate's full replica (`rounds` times) and its delta after one person's change.
 
-    The first full replica is not timed: it makes the gate's command key (once in a gate's
-    life). Each delta round changes one person of the main site through the audited CRUD
+    A delta first makes the gate's command key (once in a gate's life, untimed). Each delta
+    round changes one person of the main site through the audited CRUD
     path (as the desk would) and asks for the delta since the version before the change.
     """
     key = seed.gate_keys[seed.main_gate]
-    with httpx.Client(base_url=base, timeout=120) as client:
-        _get(client, seed.main_gate, key)
-        fulls = [_get(client, seed.main_gate, key) for _ in range(rounds)]
+    with httpx.Client(base_url=base, timeout=1800) as client:
+        _get(client, seed.main_gate, key, since=_version(engine, seed))
+        fulls = [_get(client, seed.main_gate, key) for _ in range(max(1, rounds - 1))]
         snapshot = json.loads(fulls[-1][1])
         deltas, delta_persons = [], 0
         for n in range(rounds):
