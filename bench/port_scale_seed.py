@@ -121,8 +121,6 @@ def seed_port(
     ensure_audit_head(engine=engine)
     seed = PortSeed()
     _structure(engine, sites, gates, seed)
-    now = datetime.now(UTC)
-    rng = np.random.default_rng(24)
     by_zone: dict[str, list[str]] = {}
     for gate, site in seed.gate_sites.items():
         zone = f"{site}-z{int(gate[1:]) // sites % ZONES_PER_SITE}"
@@ -135,6 +133,16 @@ def seed_port(
         if gates_here:
             seed.usable.append((f"{p:08X}", picker.choice(gates_here)))
     seed.main_person = ids[0]
+    _copy_people(engine, ids, homes, main_group=sites * ZONES_PER_SITE + 1)
+    _copy_templates(engine, ids, template_key)
+    return seed
+
+
+def _copy_people(
+    engine: Engine, ids: list[str], homes: list[tuple[int, int]], *, main_group: int
+) -> None:
+    """People with a badge each, their home zone's group and the main one, two activations."""
+    now = datetime.now(UTC)
     _copy(
         engine,
         Person,
@@ -150,7 +158,6 @@ def seed_port(
         ("person_id", "kind", "ref", "created_at"),
         ((pid, "badge", f"{p:08X}", now) for p, pid in enumerate(ids)),
     )
-    main_group = sites * ZONES_PER_SITE + 1
     memberships = (
         (pid, g)
         for p, pid in enumerate(ids)
@@ -168,8 +175,12 @@ def seed_port(
         ("person_id", "site_id", "status", "activated_at", "activated_by"),
         activations,
     )
-    # Templates shaped like encodings (norm about 1.4), sealed as the API seals them.
-    encodings = (rng.standard_normal((people, 128)) * 0.125).astype("<f4")
+
+
+def _copy_templates(engine: Engine, ids: list[str], template_key: bytes) -> None:
+    """One template per person, shaped like an encoding (norm about 1.4), sealed as the API does."""
+    now = datetime.now(UTC)
+    encodings = (np.random.default_rng(24).standard_normal((len(ids), 128)) * 0.125).astype("<f4")
     sealed = (
         (
             pid,
@@ -179,4 +190,3 @@ def seed_port(
         for p, pid in enumerate(ids)
     )
     _copy(engine, FaceTemplate, ("person_id", "nonce", "ciphertext", "created_at"), sealed)
-    return seed
