@@ -1,6 +1,7 @@
 """1:N search at 100k and 1M templates: exact float32 (anchor), float16/int8 scans, two ANN.
 
 usage: .venv/bin/python bench/bench_index.py [--sizes 100000,1000000] [--probes 10000]
+       [--methods scans,usearch,faiss]
 
 Templates: the real encodings of ../shared/data (bench/watchlist_data.py's cache of the
 LFW dev fold and faces/ photos, encoded by the product's pipeline) are the seeds. The
@@ -171,7 +172,7 @@ def agreement(found: npt.NDArray[Any], truth: npt.NDArray[np.int64]) -> str:
     return f"{100 * float(np.mean(found == truth)):7.3f}%"
 
 
-def measure(n: int, count: int, timed: int, rng: np.random.Generator) -> None:
+def measure(n: int, count: int, timed: int, rng: np.random.Generator, methods: set[str]) -> None:
     gallery, real, _ = templates(n, rng)
     probes = probe_set(gallery, real, count, rng)
     truth = exact_top(gallery, probes)[:, 0]
@@ -189,7 +190,7 @@ def measure(n: int, count: int, timed: int, rng: np.random.Generator) -> None:
         ("exact float16 (faiss)", faiss.ScalarQuantizer.QT_fp16),
         ("exact int8 (faiss)", faiss.ScalarQuantizer.QT_8bit),
     )
-    for label, qtype in scans:
+    for label, qtype in scans if "scans" in methods else ():
         before = rss_mb()
         t = time.perf_counter()
         flat = faiss.IndexScalarQuantizer(128, qtype, faiss.METRIC_L2)
@@ -206,8 +207,10 @@ def measure(n: int, count: int, timed: int, rng: np.random.Generator) -> None:
         agree = agreement(reranked(gallery, probes, got), truth)
         row(label, n, lat, agree, mem, f"build {build:.1f} s (rerank of {CANDIDATES})")
         del flat
-    ann_usearch(n, gallery, probes, truth, few, extra_rows)
-    ann_faiss(n, gallery, probes, truth, few, extra_rows)
+    if "usearch" in methods:
+        ann_usearch(n, gallery, probes, truth, few, extra_rows)
+    if "faiss" in methods:
+        ann_faiss(n, gallery, probes, truth, few, extra_rows)
 
 
 def _search_one(index: Any, k: int, probe: Array) -> object:
@@ -284,13 +287,16 @@ def main() -> None:
     parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument("--probes", type=int, default=10_000)
     parser.add_argument("--timed", type=int, default=300, help="probes timed one at a time")
+    parser.add_argument(
+        "--methods", default="scans,usearch,faiss", help="which of the anchor's rivals to run"
+    )
     args = parser.parse_args()
     print(
         f"numpy {np.__version__}, faiss {faiss.__version__}, usearch {version('usearch')};"
         f" load {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
     )
     for n in (int(s) for s in args.sizes.split(",") if s):
-        measure(n, args.probes, args.timed, np.random.default_rng(n))
+        measure(n, args.probes, args.timed, np.random.default_rng(n), set(args.methods.split(",")))
 
 
 if __name__ == "__main__":

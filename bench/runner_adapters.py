@@ -132,5 +132,12 @@ ADAPTERS: dict[str, Adapter] = {
             (),
             parse_api_decisions,
         ),
+        Adapter(
+            "bench_port_scale",
+            ("--scale", "0.01", "--seconds", "3", "--events", "500", "--rounds", "1"),
+            (),
+            parse_figure_lines,
+            timeout_s=3600.0,
+        ),
     )
 }

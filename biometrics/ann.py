@@ -10,15 +10,28 @@ templates (99.92% of the genuine ones, mates near the thresholds included; beam 
 99.78%). docs/performance.md has the figures and why usearch.
 
 Below `ANN_MIN_ROWS` the exact scan is faster than keeping a graph and stays in use.
+
+The graph is built on a background thread (`GraphBuild`): linking a million rows takes
+minutes on 2 cores, and a gallery waiting for it could not answer. Until it is done the
+gallery keeps answering with its exact scan (the same decisions, only slower); the changes
+made meanwhile are kept and replayed onto the graph before it is first used.
 """
 
 from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from usearch.index import BatchMatches, Index
 
-__all__ = ["ANN_MIN_ROWS", "CANDIDATES", "AnnCandidates", "usearch_index"]
+__all__ = ["ANN_MIN_ROWS", "CANDIDATES", "AnnCandidates", "GraphBuild", "usearch_index"]
+
+_log = logging.getLogger(__name__)
 
 DIM = 128
 # Candidates proposed per probe (re-ranked exactly by the caller).
@@ -33,6 +46,8 @@ _CONNECTIVITY = 32
 _EXPANSION_ADD = 256
 _EXPANSION_SEARCH = 512
 _PARALLEL_ROWS = 20_000
+# The background build yields the CPU to the gate's own work (detection, decisions).
+_BUILD_NICE = 10
 
 
 def usearch_index() -> Index:
@@ -61,8 +76,8 @@ class AnnCandidates:
         """Return the number of rows in the graph."""
         return len(self._index)
 
-    def add(self, first_row: int, rows: npt.NDArray[np.float32]) -> None:
-        """Add rows numbered from `first_row` on."""
+    def add(self, first_row: int, rows: npt.NDArray[np.floating[Any]]) -> None:
+        """Add rows numbered from `first_row` on (float32, or float16 as the graph stores)."""
         if len(rows):
             keys = np.arange(first_row, first_row + len(rows), dtype=np.uint64)
             # One thread builds the same graph every time (a test's outcome cannot vary
@@ -87,3 +102,64 @@ class AnnCandidates:
         counts = np.asarray(found.counts).reshape(-1)
         valid = np.concatenate([keys[i, :c] for i, c in enumerate(counts)])
         return np.unique(valid.astype(np.intp))
+
+
+class GraphBuild:
+    """A graph being built from `rows` on a background thread; changes meanwhile are kept.
+
+    The owner goes on answering with its exact scan and tells this build every `add` and
+    `move` it makes; `finished` replays them onto the built graph (on the owner's thread, so
+    the owner needs no lock) and hands it over. `rows` must not change while the build runs:
+    a gallery whose rows move passes a copy (float16 is enough: the graph stores float16).
+    """
+
+    def __init__(self, rows: npt.NDArray[np.floating[Any]]) -> None:
+        """Start building the graph of `rows` (numbered from 0)."""
+        self._rows: npt.NDArray[np.floating[Any]] | None = rows
+        self._graph = AnnCandidates()
+        self._changes: list[tuple[int, int | npt.NDArray[np.float32]]] = []
+        self._failed = False
+        self._thread = threading.Thread(target=self._build, name="ann-graph-build", daemon=True)
+        self._thread.start()
+
+    def _build(self) -> None:
+        # Linux nice is per thread (and usearch's worker threads inherit it).
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), _BUILD_NICE)
+        try:
+            assert self._rows is not None  # noqa: S101 (set until this build ends)
+            self._graph.add(0, self._rows)
+        except (MemoryError, RuntimeError, ValueError) as exc:
+            # The exact scan goes on answering: slower, never wrong.
+            _log.warning("the candidate graph could not be built (%s); exact scan stays", exc)
+            self._failed = True
+        finally:
+            self._rows = None
+
+    def add(self, first_row: int, rows: npt.NDArray[np.float32]) -> None:
+        """The owner added `rows` from `first_row` on (replayed once built)."""
+        self._changes.append((first_row, np.array(rows, dtype=np.float32)))
+
+    def move(self, src: int, dst: int) -> None:
+        """The owner moved row `src` to `dst` (replayed once built, as `AnnCandidates.move`)."""
+        self._changes.append((src, dst))
+
+    def wait(self, timeout_s: float | None = None) -> bool:
+        """Wait up to `timeout_s` (None: until done) for the build; True when it is over."""
+        self._thread.join(timeout_s)
+        return not self._thread.is_alive()
+
+    def finished(self) -> AnnCandidates | None:
+        """The graph with every change replayed once the build is over, else None.
+
+        None for good when the build failed: the owner's exact scan stays in use.
+        """
+        if self._thread.is_alive() or self._failed:
+            return None
+        for first, change in self._changes:
+            if isinstance(change, int):
+                self._graph.move(first, change)
+            else:
+                self._graph.add(first, change)
+        self._changes.clear()
+        return self._graph

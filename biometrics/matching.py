@@ -11,7 +11,9 @@ distances equal face_distance's.
 From `ANN_MIN_ROWS` templates on, an HNSW graph (`biometrics.ann`) proposes the candidates
 instead of the full scan (a million templates: well under a millisecond instead of tens),
 and the candidates are ranked by the same exact float64 distance, so a threshold decides
-as before; the graph follows every add and remove.
+as before; the graph follows every add and remove. The graph is built in the background
+(`biometrics.ann.GraphBuild`, from a float16 copy of the rows): until it is ready the
+exact scan answers, then searches switch to the graph.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from biometrics.ann import ANN_MIN_ROWS, CANDIDATES, AnnCandidates
+from biometrics.ann import ANN_MIN_ROWS, CANDIDATES, AnnCandidates, GraphBuild
 from biometrics.thresholds import DEFAULT_IDENTIFY_THRESHOLD, DEFAULT_VERIFY_THRESHOLD
 
 __all__ = ["Candidate", "IdentifyResult", "TemplateIndex", "VerifyResult", "verify"]
@@ -141,6 +143,7 @@ class TemplateIndex:
             raise ValueError("block_rows and ann_min_rows must be positive")
         self._ann_min_rows = ann_min_rows
         self._ann: AnnCandidates | None = None
+        self._building: GraphBuild | None = None
         self._block_rows = block_rows
         self._blocks: list[npt.NDArray[np.float32]] = []
         self._norms: list[npt.NDArray[np.float32]] = []
@@ -191,14 +194,32 @@ class TemplateIndex:
         self._follow_with_graph(first, matrix)
 
     def _follow_with_graph(self, first: int, matrix: npt.NDArray[np.float32]) -> None:
-        if self._ann is not None:
-            self._ann.add(first, matrix)
+        follower = self._ann or self._building
+        if follower is not None:
+            follower.add(first, matrix)
         elif self._size >= self._ann_min_rows:
-            # Crossing the size where the graph pays: it gets every row once.
-            self._ann = AnnCandidates()
+            # Crossing the size where the graph pays: it gets every row once, in the
+            # background, from a copy (the rows move on removes meanwhile).
+            copy = np.empty((self._size, DIM), dtype=np.float16)
             for number, block in enumerate(self._blocks):
-                n = min(self._block_rows, self._size - number * self._block_rows)
-                self._ann.add(number * self._block_rows, block[:n])
+                start = number * self._block_rows
+                n = min(self._block_rows, self._size - start)
+                copy[start : start + n] = block[:n]
+            self._building = GraphBuild(copy)
+
+    def _graph(self) -> AnnCandidates | None:
+        """The graph once built (its build's changes replayed), else None."""
+        if self._building is not None:
+            built = self._building.finished()
+            if built is not None:
+                self._ann, self._building = built, None
+        return self._ann
+
+    def wait_for_graph(self, timeout_s: float | None = None) -> bool:
+        """Wait up to `timeout_s` for a graph being built; True when searches use a graph."""
+        if self._building is not None:
+            self._building.wait(timeout_s)
+        return self._graph() is not None
 
     def add_many(self, person_ids: Sequence[str], matrix: npt.ArrayLike) -> None:
         """Add many templates at once, one person id per row.
@@ -242,8 +263,9 @@ class TemplateIndex:
         self._owners[dst_b][dst_r] = self._owners[src_b][src_r]
         self._owners[src_b][src_r] = -1
         self._size = last
-        if self._ann is not None:
-            self._ann.move(last, index)
+        follower = self._ann or self._building
+        if follower is not None:
+            follower.move(last, index)
         if src_r == 0:
             self._blocks.pop()
             self._norms.pop()
@@ -283,8 +305,9 @@ class TemplateIndex:
         if self._size == 0 or k < 1:
             return [], []
         k = min(k, self._size)
-        if self._ann is not None and self._size >= self._ann_min_rows:
-            found = self._ann.candidates(vector.astype(np.float32)[None], max(k, CANDIDATES))
+        graph = self._graph()
+        if graph is not None and self._size >= self._ann_min_rows:
+            found = graph.candidates(vector.astype(np.float32)[None], max(k, CANDIDATES))
             if found.size >= k:
                 return self._ranked(found, vector, k)
         squared = self.screen(vector)

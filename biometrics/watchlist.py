@@ -6,7 +6,8 @@ It runs on every encoded face, so it is matrix-vector products over the whole ga
 (float32 on the calling thread, norms precomputed: ``|p - g|^2 = |p|^2 + |g|^2 - 2 p.g``),
 exact, no Python loop per entry. From `ANN_MIN_ROWS` rows on, an HNSW graph
 (`biometrics.ann`) names the candidate rows of each encoding and only those get the exact
-distance: the rule sees the same distances of every row near enough to matter.
+distance: the rule sees the same distances of every row near enough to matter. The graph
+is built in the background; the exact screen answers until it is ready.
 The threshold is far stricter than the 1:1 one (`gate_protocol.thresholds`): with 10,000
 entries each face makes 10,000 comparisons, and a false hit denies a rightful holder.
 
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from biometrics.ann import ANN_MIN_ROWS, CANDIDATES, AnnCandidates
+from biometrics.ann import ANN_MIN_ROWS, CANDIDATES, AnnCandidates, GraphBuild
 from biometrics.errors import TemplateError
 from biometrics.templates import template_from_bytes
 
@@ -107,7 +108,8 @@ class WatchlistGallery:
         self._ids = tuple(kept_ids)
         self._matrix = np.stack(rows) if rows else np.empty((0, 128), dtype=np.float32)
         self._norms = np.einsum("ij,ij->i", self._matrix, self._matrix)
-        self._ann = _graph_of(self._matrix)
+        self._ann: AnnCandidates | None = None
+        self._building = _graph_of(self._matrix)
 
     @classmethod
     def from_matrix(
@@ -131,11 +133,25 @@ class WatchlistGallery:
         gallery._ids = tuple(entry_ids)
         gallery._matrix = np.ascontiguousarray(rows)
         gallery._norms = np.einsum("ij,ij->i", rows, rows)
-        gallery._ann = _graph_of(gallery._matrix, ann_min_rows)
+        gallery._building = _graph_of(gallery._matrix, ann_min_rows)
         return gallery
 
     def __len__(self) -> int:
         return len(self._ids)
+
+    def _graph(self) -> AnnCandidates | None:
+        """The candidate graph once its background build is over, else None (exact screen)."""
+        if self._building is not None:
+            built = self._building.finished()
+            if built is not None:
+                self._ann, self._building = built, None
+        return self._ann
+
+    def wait_for_graph(self, timeout_s: float | None = None) -> bool:
+        """Wait up to `timeout_s` for a graph being built; True when screens use a graph."""
+        if self._building is not None:
+            self._building.wait(timeout_s)
+        return self._graph() is not None
 
     def distances(self, probes: npt.ArrayLike) -> npt.NDArray[np.float32]:
         """The (k, n) Euclidean distances of k probe encodings to every entry row."""
@@ -173,10 +189,11 @@ class WatchlistGallery:
         probes = np.stack([np.asarray(e, dtype=np.float32).reshape(-1) for e in encodings])
         if probes.shape[1] != self._matrix.shape[1] or not np.all(np.isfinite(probes)):
             raise ValueError(f"an encoding must be 128 finite numbers, got shape {probes.shape}")
-        if self._ann is None:
+        graph = self._graph()
+        if graph is None:
             distances = self.distances(probes)
             return watchlist_hit(distances, self._ids, threshold=threshold, frames=frames)
-        rows = self._ann.candidates(probes, CANDIDATES)
+        rows = graph.candidates(probes, CANDIDATES)
         near = self._products_of(probes, rows)
         ids = [self._ids[int(r)] for r in rows]
         return watchlist_hit(near, ids, threshold=threshold, frames=frames)
@@ -193,10 +210,11 @@ class WatchlistGallery:
 
 def _graph_of(
     matrix: npt.NDArray[np.float32], ann_min_rows: int = ANN_MIN_ROWS
-) -> AnnCandidates | None:
-    """The candidate graph over a gallery big enough for it to pay, else None."""
+) -> GraphBuild | None:
+    """The candidate graph's build over a gallery big enough for it to pay, else None.
+
+    The gallery's rows never change, so the build reads them in place (no copy).
+    """
     if len(matrix) < ann_min_rows:
         return None
-    graph = AnnCandidates()
-    graph.add(0, matrix)
-    return graph
+    return GraphBuild(matrix)

@@ -94,16 +94,20 @@ class Generation:
     def without(self, changes: "DataChanges", *, version: int) -> "Generation":
         """A generation of `version` with every entry but those `changes` touched."""
         people, refs = changes.people, changes.credential_refs
+        # The preload thread may still be adding to these dicts: copy each in one call (a
+        # C-level copy the GIL keeps whole), then filter the copy. Iterating the live dict
+        # failed with "dictionary changed size during iteration" at 100,000 people.
+        credentials, known = self.credentials.copy(), self.people.copy()
         return Generation(
             version=version,
-            gates=dict(self.gates),
+            gates=self.gates.copy(),
             credentials={
                 key: inputs
-                for key, inputs in self.credentials.items()
+                for key, inputs in credentials.items()
                 if key[1] not in refs and (inputs is None or inputs.person_id not in people)
             },
-            people={key: inputs for key, inputs in self.people.items() if key not in people},
-            gate_keys=dict(self.gate_keys),
+            people={key: inputs for key, inputs in known.items() if key not in people},
+            gate_keys=self.gate_keys.copy(),
         )
 
 

@@ -20,6 +20,7 @@ from central_api.models import (
     PersonAccessGroup,
     PortBan,
 )
+from central_api.replica.id_lists import many_ids
 from central_api.replica.versions import person_site_ids
 
 __all__ = [
@@ -88,7 +89,7 @@ def ban_records(
         return {}
     rows = session.exec(
         select(PortBan)
-        .where(col(PortBan.person_id).in_(ids), col(PortBan.status) == BanStatus.ACTIVE)
+        .where(col(PortBan.person_id).in_(many_ids(ids)), col(PortBan.status) == BanStatus.ACTIVE)
         .order_by(col(PortBan.valid_from).desc())
     ).all()
     found: dict[str, list[PortBanRecord]] = defaultdict(list)

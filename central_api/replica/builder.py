@@ -39,6 +39,7 @@ from central_api.models import (
     Site,
     Zone,
 )
+from central_api.replica.id_lists import many_ids
 from central_api.replica.records import (
     appointment_record,
     at_site,
@@ -92,7 +93,7 @@ def _site_appointments(
         col(Appointment.window_end) >= utc_now() - _APPOINTMENT_GRACE,
     )
     if person_ids is not None:
-        statement = statement.where(col(Appointment.person_id).in_(list(person_ids)))
+        statement = statement.where(col(Appointment.person_id).in_(many_ids(person_ids)))
     return list(session.exec(statement).all())
 
 
@@ -102,7 +103,7 @@ def _templates(
     if not person_ids:
         return []
     rows = session.exec(
-        select(FaceTemplate).where(col(FaceTemplate.person_id).in_(list(person_ids)))
+        select(FaceTemplate).where(col(FaceTemplate.person_id).in_(many_ids(person_ids)))
     ).all()
     # A broken stored template would match nobody at the gate: it is not sent.
     usable = ((row, usable_template(key=key, row=row)) for row in rows)
@@ -215,7 +216,7 @@ def _site_delta(*, session: Session, site_id: str, since: int, key: bytes) -> Si
     }
     credentials: dict[str, list[CredentialRecord]] = defaultdict(list)
     if persons:
-        statement = select(Credential).where(col(Credential.person_id).in_(list(persons)))
+        statement = select(Credential).where(col(Credential.person_id).in_(many_ids(persons)))
         for row in session.exec(statement).all():
             credentials[row.person_id].append(credential_record(row))
     templates: dict[str, list[FaceTemplateRecord]] = defaultdict(list)
@@ -228,7 +229,10 @@ def _site_delta(*, session: Session, site_id: str, since: int, key: bytes) -> Si
             select(AccessGroupZone.zone_id, PersonAccessGroup.person_id)
             .join(AccessGroup, col(AccessGroup.id) == col(PersonAccessGroup.group_id))
             .join(AccessGroupZone, col(AccessGroupZone.group_id) == col(AccessGroup.id))
-            .where(AccessGroup.site_id == site_id, col(PersonAccessGroup.person_id).in_(persons))
+            .where(
+                AccessGroup.site_id == site_id,
+                col(PersonAccessGroup.person_id).in_(many_ids(persons)),
+            )
         ).all()
         for zone_id, person_id in grants:
             zone_people[zone_id].add(person_id)
@@ -257,7 +261,7 @@ def _gate_records(
     }
     kept = set(persons)
     credentials = (
-        session.exec(select(Credential).where(col(Credential.person_id).in_(list(kept)))).all()
+        session.exec(select(Credential).where(col(Credential.person_id).in_(many_ids(kept)))).all()
         if kept
         else []
     )

@@ -51,6 +51,7 @@ from central_api.models import (
     Zone,
 )
 from central_api.replica.bans import ban_records
+from central_api.replica.id_lists import many_ids
 
 __all__ = [
     "at_site",
@@ -168,7 +169,8 @@ def load_site_windows(
     if not ids:
         return {}
     statement = select(SiteActivation).where(
-        col(SiteActivation.person_id).in_(ids), SiteActivation.status == ActivationStatus.ACTIVE
+        col(SiteActivation.person_id).in_(many_ids(ids)),
+        SiteActivation.status == ActivationStatus.ACTIVE,
     )
     if site_id is not None:
         statement = statement.where(SiteActivation.site_id == site_id)
@@ -197,14 +199,14 @@ def load_person_records(
     ids = list(person_ids)
     if not ids:
         return {}
-    people = session.exec(select(Person).where(col(Person.id).in_(ids))).all()
+    people = session.exec(select(Person).where(col(Person.id).in_(many_ids(ids)))).all()
     companies = _company_standings(
         session=session, company_ids={p.company_id for p in people if p.company_id is not None}
     )
     grants = _load_grants(session=session, person_ids=ids)
     competencies: dict[str, list[CompetencyHeld]] = defaultdict(list)
     for row in session.exec(
-        select(PersonCompetency).where(col(PersonCompetency.person_id).in_(ids))
+        select(PersonCompetency).where(col(PersonCompetency.person_id).in_(many_ids(ids)))
     ).all():
         competencies[row.person_id].append(
             CompetencyHeld(name=row.name, valid_until=row.valid_until)
@@ -212,7 +214,7 @@ def load_person_records(
     watch: dict[str, WatchlistAction] = {}
     for entry in session.exec(
         select(WatchlistEntry).where(
-            col(WatchlistEntry.person_id).in_(ids), col(WatchlistEntry.active).is_(True)
+            col(WatchlistEntry.person_id).in_(many_ids(ids)), col(WatchlistEntry.active).is_(True)
         )
     ).all():
         action = WatchlistAction(entry.action)
@@ -252,7 +254,7 @@ def _load_grants(
         .join(AccessGroup, col(AccessGroup.id) == col(PersonAccessGroup.group_id))
         .join(AccessGroupZone, col(AccessGroupZone.group_id) == col(AccessGroup.id))
         .join(Site, col(Site.id) == col(AccessGroup.site_id))
-        .where(col(PersonAccessGroup.person_id).in_(person_ids))
+        .where(col(PersonAccessGroup.person_id).in_(many_ids(person_ids)))
     ).all()
     rows = _schedule_rows(
         session=session, schedule_ids={sid for _, _, sid, _ in grant_rows if sid is not None}
@@ -276,7 +278,7 @@ def _escort_hosts(*, session: Session, person_ids: Collection[str]) -> dict[str,
     """Visitors who pass only escorted, by person id: their host's person id."""
     rows = session.exec(
         select(Visitor.person_id, Visitor.host_person_id).where(
-            col(Visitor.person_id).in_(person_ids),
+            col(Visitor.person_id).in_(many_ids(person_ids)),
             col(Visitor.escort_required).is_(True),
             col(Visitor.status) == VisitorStatus.ACTIVE,
         )

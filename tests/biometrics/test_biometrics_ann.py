@@ -41,6 +41,7 @@ def _pair(matrix: npt.NDArray[np.float32]) -> tuple[TemplateIndex, TemplateIndex
     exact, graph = TemplateIndex(ann_min_rows=NEVER), TemplateIndex(ann_min_rows=SMALL)
     exact.add_many(people, matrix)
     graph.add_many(people, matrix)
+    assert graph.wait_for_graph(60) and not exact.wait_for_graph(0)
     return exact, graph
 
 
@@ -108,10 +109,10 @@ def test_bad_templates_are_refused_and_change_nothing() -> None:
 
 def _watchlists(matrix: npt.NDArray[np.float32]) -> tuple[WatchlistGallery, WatchlistGallery]:
     ids = [f"w{i}" for i in range(len(matrix))]
-    return (
-        WatchlistGallery.from_matrix(ids, matrix, ann_min_rows=NEVER),
-        WatchlistGallery.from_matrix(ids, matrix, ann_min_rows=SMALL),
-    )
+    exact = WatchlistGallery.from_matrix(ids, matrix, ann_min_rows=NEVER)
+    graph = WatchlistGallery.from_matrix(ids, matrix, ann_min_rows=SMALL)
+    assert graph.wait_for_graph(60) and not exact.wait_for_graph(0)
+    return exact, graph
 
 
 def test_watchlist_screen_hits_as_the_exact_screen(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,0 +1,263 @@
+"""Port scale on PostgreSQL: 100,000 identities, 10 sites, 1,000 gates (issue 24.4).
+
+usage: .venv/bin/python bench/bench_port_scale.py [--scale 1.0] [--seconds 10] [--events 5000]
+
+`--scale` multiplies the port (identities 100,000, gates 1,000; always 10 sites): 0.01 is
+the quick run (1,000 identities, 10 gates). A throwaway PostgreSQL 15 cluster
+(testkit/postgres.py) is seeded with COPY (bench/port_scale_seed.py: every identity has a
+badge and a sealed face template; site s00's zone z0 lets everyone through, so its gates
+keep the replica of every identity) and `portgate api --workers 2` runs on it with a local
+mosquitto, as bench_api_decisions does. Figures, each next to the same figure of an anchor
+port measured in the same run (1 site, 1,000 identities, 10 gates):
+- decisions p99 at about 1,000/s offered: wrk, 100 connections each pausing a random
+  0-154 ms between requests (wrk has no fixed-rate mode: each connection's wait for its
+  answer lowers the rate, so the achieved rate is printed too), after a warm-up;
+- a gate's full replica (every identity, with templates): seconds from the request until
+  the last byte is received, built and delivered (median of 2);
+- its delta after one person's change (made through the audited CRUD path): the same,
+  median of 3;
+- broker kill -9 and restart with the port's gates connected (bench_broker_restart's
+  swarm: the agent's own MQTT link per gate): seconds until every gate has resynced;
+- event ingest (QoS 1 events from every gate, until each is a row) while the swarm's gates
+  are connected to the API's broker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import logging
+import os
+import random
+import resource
+import signal
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine, func
+from sqlmodel import Session, select
+
+from bench.api_bench_ingest import BROKER_CONF
+from bench.api_bench_load import decision_requests, describe, load_average
+from bench.api_bench_setup import ApiProcess
+from bench.bench_broker_restart import _restart_seconds
+from bench.load_generator import LoadResult, run_load
+from bench.port_scale_seed import seed_port
+from bench.port_scale_steps import ReplicaTimes, ingest_rate, replica_times
+from central_api.db import make_engine
+from central_api.migrate import upgrade_database
+from central_api.models import DeadLetter
+from testkit.faults.gate_swarm import GateSwarm
+from testkit.mosquitto import start_mosquitto
+from testkit.polling import wait_until
+from testkit.postgres import PostgresServer, start_postgres, stop_postgres
+
+PEOPLE, GATES, SITES = 100_000, 1_000, 10
+ANCHOR = {"people": 1_000, "sites": 1, "gates": 10}
+GOAL_P99_MS, GOAL_RATE, GOAL_FULL_S, GOAL_DELTA_MS = 50.0, 1000.0, 2.0, 50.0
+CONNECTIONS, PACE_MS = 100, 77  # 100 connections, a random 0-154 ms pause: 1,300/s at most
+TEMPLATE_KEY = base64.b64encode(bytes(range(32))).decode()
+
+
+@dataclass(frozen=True)
+class PortFigures:
+    """Everything measured on one port (the big one or the anchor)."""
+
+    label: str
+    seed_s: float
+    decisions: LoadResult
+    replica: ReplicaTimes
+    ingest_rate: float
+    ingest_stored: int
+    ingest_sent: int
+    connected_gates: int
+
+
+def measure_port(
+    pg: PostgresServer, logs: Path, *, name: str, size: dict[str, int], args: argparse.Namespace
+) -> PortFigures:
+    """Seed one database, run the API and a broker on it, measure; stop them."""
+    url = pg.create_database(name)
+    upgrade_database(url)
+    engine = make_engine(url, pool_size=4)
+    started = time.perf_counter()
+    seed = seed_port(engine, **size, template_key=base64.b64decode(TEMPLATE_KEY))
+    seed_s = time.perf_counter() - started
+    label = f"{size['people']:,} identities, {size['sites']} sites, {size['gates']:,} gates"
+    print(f"{label}: seeded in {seed_s:.1f} s", flush=True)
+    broker = start_mosquitto(logs / name, conf_text=BROKER_CONF)
+    env = {
+        "DATABASE_URL": url,
+        "PORTGATE_DEV_MODE": "1",
+        "PORTGATE_TEMPLATE_KEY": TEMPLATE_KEY,
+        "MQTT_URL": f"mqtt://127.0.0.1:{broker.port}",
+    }
+    api = ApiProcess(workers=2, env=env, log=logs / f"{name}-api.log")
+    # Simulated gates holding their connections to the API's broker during ingest.
+    swarm = GateSwarm(port=broker.port, site="swarm", gates=size["gates"])
+    try:
+        # Generous: on the loaded shared machine the workers' imports alone took minutes.
+        api.wait_ready(mqtt=True, timeout_s=600)
+        requests = decision_requests(seed.usable, seed.gate_keys)
+        warm = run_load(api.base, requests, concurrency=CONNECTIONS, seconds=args.seconds)
+        print(describe("  warm-up at saturation", warm), flush=True)
+        decided = run_load(
+            api.base, requests, concurrency=CONNECTIONS, seconds=args.seconds, pace_ms=PACE_MS
+        )
+        print(describe("  decisions paced", decided), f"[{load_average()}]", flush=True)
+        replica = replica_times(api.base, engine, seed, rounds=3)
+        print(f"  {replica}", flush=True)
+        connected = _connect(swarm, engine)
+        rate, stored = ingest_rate(engine, broker.port, seed, args.events)
+        print(
+            f"  ingest with {connected} gates connected: {rate:,.0f} events/s,"
+            f" {stored} of {args.events} stored [{load_average()}]",
+            flush=True,
+        )
+        return PortFigures(label, seed_s, decided, replica, rate, stored, args.events, connected)
+    finally:
+        swarm.stop()
+        api.stop()
+        broker.stop()
+        engine.dispose()
+
+
+def _connect(swarm: GateSwarm, engine: Engine) -> int:
+    """Connect the swarm; wait until its gates' online statuses have reached the API.
+
+    The swarm's gates are not the seeded ones (testkit/faults/gate_swarm.py names its own),
+    so the API sets their statuses aside as dead letters: waiting for all of them keeps
+    that work out of the ingest measured next.
+    """
+    swarm.start()
+    wait_until(lambda: all(m.connects for m in swarm.members), 300, interval=0.2)
+    wait_until(lambda: _dead_letters(engine) >= swarm.gates, 120, interval=0.2)
+    return sum(m.connects > 0 for m in swarm.members)
+
+
+def _dead_letters(engine: Engine) -> int:
+    with Session(engine) as session:
+        return int(session.exec(select(func.count()).select_from(DeadLetter)).one())
+
+
+def _row(
+    name: str,
+    value: float,
+    unit: str,
+    anchor: float,
+    goal: str = "",
+    met: bool | None = None,
+    anchor_label: str = f"{ANCHOR['people']:,} identities, 1 site, {ANCHOR['gates']} gates",
+) -> None:
+    """One FIGURE line (bench/figure_rows.py): the anchor is the small port of the same run."""
+    flag = "" if met is None else ("yes" if met else "no")
+    print(f"FIGURE port_scale|{name}|{value:.4g}|{unit}|{anchor_label}|{anchor:.4g}|{goal}|{flag}")
+
+
+def report(
+    port: PortFigures, anchor: PortFigures, restart: tuple[list[float], list[float]]
+) -> None:
+    """Human lines and FIGURE rows, each with its anchor and goal."""
+    p, a = port, anchor
+    paced = p.decisions.rate >= 0.9 * GOAL_RATE
+    _row(
+        f"decision p99 at {p.decisions.rate:,.0f}/s achieved ({p.label})",
+        p.decisions.p99_ms,
+        "ms",
+        a.decisions.p99_ms,
+        f"<= {GOAL_P99_MS:.0f} ms at 1,000/s",
+        p.decisions.p99_ms <= GOAL_P99_MS and paced,
+    )
+    _row(
+        f"full replica of {p.replica.persons:,} identities, {p.replica.templates:,} templates,"
+        f" {p.replica.full_bytes / 2**20:.0f} MB (max {p.replica.full_max_s:.2f} s)",
+        p.replica.full_s,
+        "s",
+        a.replica.full_s,
+        f"<= {GOAL_FULL_S:.0f} s",
+        p.replica.full_max_s <= GOAL_FULL_S,
+    )
+    _row(
+        f"delta after one change, {p.replica.delta_persons} person"
+        f" (max {p.replica.delta_max_s * 1000:.0f} ms)",
+        p.replica.delta_s * 1000,
+        "ms",
+        a.replica.delta_s * 1000,
+        f"<= {GOAL_DELTA_MS:.0f} ms",
+        p.replica.delta_max_s * 1000 <= GOAL_DELTA_MS,
+    )
+    many, one = restart
+    if many and one:
+        _row(
+            f"broker restart: all gates resynced (max of {len(many)} rounds)",
+            max(many),
+            "s",
+            max(one),
+            "as short as the reconnect back-off allows",
+            anchor_label="1 gate",
+        )
+    else:  # an empty value: the runner shows the row as not measured
+        print("FIGURE port_scale|broker restart: not every simulated gate connected||s|1 gate||")
+    _row(
+        f"MQTT event ingest with {p.connected_gates:,} gates connected"
+        f" ({p.ingest_stored} of {p.ingest_sent} stored)",
+        p.ingest_rate,
+        "1/s",
+        a.ingest_rate,
+        "every event stored",
+        p.ingest_stored == p.ingest_sent,
+    )
+
+
+def _restarts(workdir: Path, gates: int, rounds: int) -> list[float]:
+    """bench_broker_restart's rounds; [] when not every simulated gate synced (said why)."""
+    try:
+        return _restart_seconds(workdir, gates, rounds)
+    except SystemExit as exc:  # the other rows are still printed
+        print(f"broker restart with {gates} gates: {exc}")
+        return []
+
+
+def main() -> None:
+    """Measure the anchor port, then the big one, then the broker restart."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0, help="0.01: the quick run")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--events", type=int, default=5000)
+    parser.add_argument("--rounds", type=int, default=2, help="broker restarts")
+    args = parser.parse_args()
+    if not 0 < args.scale <= 1:
+        parser.error("--scale must be in (0, 1]")
+    size = {
+        "people": max(1000, round(PEOPLE * args.scale)),
+        "sites": SITES,
+        "gates": max(SITES, round(GATES * args.scale)),
+    }
+    random.seed(24)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    logging.getLogger("central_api").setLevel(logging.CRITICAL)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(
+        resource.RLIMIT_NOFILE, (max(soft, min(hard, 8 * size["gates"] + 1024)), hard)
+    )
+    print(f"before: {load_average()}; {os.cpu_count()} CPUs", flush=True)
+    logs = Path(tempfile.mkdtemp(prefix="bench-port-scale-"))
+    print(f"logs: {logs}")
+    pg = start_postgres()
+    try:
+        anchor = measure_port(pg, logs, name="anchor", size=ANCHOR, args=args)
+        port = measure_port(pg, logs, name="port", size=size, args=args)
+    finally:
+        stop_postgres(pg)
+    one = _restarts(logs / "restart-one", 1, args.rounds)
+    many = _restarts(logs / "restart-many", size["gates"], args.rounds) if one else []
+    print(f"broker restart: 1 gate {one} s, {size['gates']} gates {many} s")
+    report(port, anchor, (many, one))
+    print(f"after: {load_average()}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,127 @@
+"""The measurements of bench_port_scale against one running API: replica, delta, ingest.
+
+Imported by bench/bench_port_scale.py. Each returns plain numbers; the script prints them.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from dataclasses import dataclass
+
+import httpx
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from bench.api_bench_ingest import count_events, event
+from bench.mqtt_publisher import publish_all
+from bench.port_scale_seed import PortSeed
+from central_api.crud.people import update_person
+from central_api.models import PersonUpdate, Site
+from gate_protocol.messages import encode_message
+from gate_protocol.topics import GateChannel, GateTopic, build_topic
+
+__all__ = ["ReplicaTimes", "ingest_rate", "replica_times"]
+
+
+@dataclass(frozen=True)
+class ReplicaTimes:
+    """A gate's full replica and its delta after one change (seconds, bytes, counts)."""
+
+    full_s: float
+    full_max_s: float
+    full_bytes: int
+    persons: int
+    templates: int
+    delta_s: float
+    delta_max_s: float
+    delta_persons: int
+
+
+def _get(
+    client: httpx.Client, gate: str, key: str, since: int | None = None
+) -> tuple[float, bytes]:
+    """Seconds until the whole answer is received (built by the API and delivered), body."""
+    params = {} if since is None else {"since": since}
+    started = time.perf_counter()
+    answer = client.get(f"/api/v1/gates/{gate}/replica", params=params, headers={"X-Gate-Key": key})
+    body = answer.read()
+    seconds = time.perf_counter() - started
+    answer.raise_for_status()
+    return seconds, body
+
+
+def replica_times(base: str, engine: Engine, seed: PortSeed, *, rounds: int) -> ReplicaTimes:
+    """The main gate's full replica (`rounds` times) and its delta after one person's change.
+
+    A delta first makes the gate's command key (once in a gate's life, untimed). Each delta
+    round changes one person of the main site through the audited CRUD
+    path (as the desk would) and asks for the delta since the version before the change.
+    """
+    key = seed.gate_keys[seed.main_gate]
+    with httpx.Client(base_url=base, timeout=1800) as client:
+        _get(client, seed.main_gate, key, since=_version(engine, seed))
+        fulls = [_get(client, seed.main_gate, key) for _ in range(max(1, rounds - 1))]
+        snapshot = json.loads(fulls[-1][1])
+        deltas, delta_persons = [], 0
+        for n in range(rounds):
+            version = _version(engine, seed)
+            with Session(engine) as session:
+                update_person(
+                    session=session,
+                    person_id=seed.main_person,
+                    person_update=PersonUpdate(display_name=f"Person 0 change {n}"),
+                    actor="bench:port-scale",
+                )
+            seconds, body = _get(client, seed.main_gate, key, since=version)
+            deltas.append(seconds)
+            delta_persons = len(json.loads(body)["persons"])
+    times = [s for s, _ in fulls]
+    return ReplicaTimes(
+        full_s=statistics.median(times),
+        full_max_s=max(times),
+        full_bytes=len(fulls[-1][1]),
+        persons=len(snapshot["persons"]),
+        templates=len(snapshot["templates"]),
+        delta_s=statistics.median(deltas),
+        delta_max_s=max(deltas),
+        delta_persons=delta_persons,
+    )
+
+
+def _version(engine: Engine, seed: PortSeed) -> int:
+    """The replica version of the main gate's site now (what the gate last fetched)."""
+    with Session(engine) as session:
+        site = session.get(Site, seed.gate_sites[seed.main_gate])
+        assert site is not None  # noqa: S101 (seeded)
+        return site.replica_version
+
+
+def ingest_rate(engine: Engine, broker_port: int, seed: PortSeed, count: int) -> tuple[float, int]:
+    """`count` events at QoS 1 from every seeded gate in turn; (events/s until rows, stored)."""
+    gates = sorted(seed.gate_keys)
+    messages = [
+        (
+            build_topic(
+                GateTopic(
+                    site=seed.gate_sites[gates[n % len(gates)]],
+                    gate=gates[n % len(gates)],
+                    channel=GateChannel.EVENT,
+                )
+            ),
+            encode_message(event(n + 20_000_000)),
+        )
+        for n in range(count)
+    ]
+    before = count_events(engine)
+    started = time.perf_counter()
+    publish_all("127.0.0.1", broker_port, messages)
+    got, last_change = 0, time.perf_counter()
+    # Until every event is a row, or nothing new for 5 s (then some were dropped).
+    while got < count and time.perf_counter() - last_change < 5:
+        now_got = count_events(engine) - before
+        if now_got != got:
+            got, last_change = now_got, time.perf_counter()
+        time.sleep(0.02)
+    return got / (last_change - started), got
