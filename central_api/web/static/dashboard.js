@@ -128,6 +128,7 @@
   }
 
   function tile(g) {
+    const unknownPerson = PG.t("unknown");  // apart: Babel extracts no PG.t inside another PG.t
     const agent = g.agent;
     const site = state.sites.find((s) => s.site_id === g.site_id);
     const replica = replicaLine(g, site);
@@ -145,7 +146,7 @@
       PG.el("div", { class: "tile-line tile-replica replica-" + replica.state, dataset: { replicaState: replica.state },
         title: g.replica && g.replica.synced_at ? PG.t("known current at {time}", { time: PG.fmtDateTime(g.replica.synced_at) }) : null, text: replica.text }),
       PG.el("div", { class: "tile-line tile-last" + (last ? " last-" + last.decision : "") },
-        last ? PG.t("last: {time} {decision} · {person}", { time: PG.fmtTime(last.occurred_at), decision: DECISION_LABELS[last.decision] || last.decision, person: last.person_name || last.person_id || PG.t("unknown") }) : PG.t("no events yet")),
+        last ? PG.t("last: {time} {decision} · {person}", { time: PG.fmtTime(last.occurred_at), decision: DECISION_LABELS[last.decision] || last.decision, person: last.person_name || last.person_id || unknownPerson }) : PG.t("no events yet")),
       PG.el("button", { type: "button", class: "tile-open", text: PG.t("Remote open…"), on: { click: () => prepareOpen(g.gate_id) } }));
   }
 

@@ -35,9 +35,11 @@
     // The selected person's one-line facts (desk.js writes them on selection), kept current.
     const p = standing.person;
     const validity = standing.last_day ? " " + PG.t("until {day}", { day: standing.last_day }) : "";
+    // Looked up apart: Babel extracts no PG.t inside another PG.t's arguments.
+    const company = p.company || PG.t("no company");
+    const badges = p.badges.join(", ") || PG.t("none");
     $("p-facts").textContent =
-      `${p.kind} · ${p.company || PG.t("no company")} · ${p.status}${validity} · ` +
-      PG.t("badges: {badges}", { badges: p.badges.join(", ") || PG.t("none") });
+      `${p.kind} · ${company} · ${p.status}${validity} · ` + PG.t("badges: {badges}", { badges });
   }
 
   function item(text, ...extra) {
@@ -55,17 +57,19 @@
           kind: c.kind, ref: c.ref, when: c.revoked_at.slice(0, 10), reason: c.revoke_reason || "—",
         })
         : PG.t("{kind} {ref}: valid", { kind: c.kind, ref: c.ref }))));
+    const usedMark = " · " + PG.t("used");
     $("a-passes").replaceChildren(...standing.passes.map((pass) =>
       item(PG.t("{pass} at {gates}, {from} – {until}{used}", {
         pass: pass.pass_id, gates: pass.gates.join(", "), from: PG.fmtDateTime(pass.not_before),
-        until: PG.fmtDateTime(pass.expires_at), used: pass.used_at ? " · " + PG.t("used") : "",
+        until: PG.fmtDateTime(pass.expires_at), used: pass.used_at ? usedMark : "",
       }), pass.used_at && pass.one_time ? null : PG.el("button", {
         type: "button", text: PG.t("Cancel pass"), dataset: { pass: pass.pass_id },
         on: { click: () => cancelPass(pass.pass_id) },
       }))));
+    const furtherNotice = PG.t("further notice");
     const flags = [
       ...standing.port_bans.map((b) => item(PG.t("Port ban in force from {from} until {until}", {
-        from: b.valid_from.slice(0, 10), until: b.valid_until ? b.valid_until.slice(0, 10) : PG.t("further notice"),
+        from: b.valid_from.slice(0, 10), until: b.valid_until ? b.valid_until.slice(0, 10) : furtherNotice,
       }))),
       ...standing.watchlist.map((w) => item(PG.t("Watchlist ({action}): {reason}", { action: w.action, reason: w.reason || "—" }))),
     ];
