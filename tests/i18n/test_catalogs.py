@@ -75,3 +75,21 @@ def test_the_placeholder_check_sees_a_wrong_or_missing_placeholder() -> None:
     assert sorted(_PLACEHOLDER.findall("Pas {id} uitgegeven")) == ["{id}"]
     assert sorted(_PLACEHOLDER.findall("Pas {nummer} uitgegeven")) != ["{id}"]
     assert _PLACEHOLDER.findall("%(count)d van %(total)s") == ["%(count)d", "%(total)s"]
+
+
+# A page script's literal text: PG.t("...") with a plain double-quoted string.
+_SCRIPT_TEXT = re.compile(r'PG\.t\(\s*"((?:[^"\\]|\\.)*)"')
+
+
+def test_every_literal_script_text_is_extracted(source_ids: set[str]) -> None:
+    # Babel's JavaScript extractor skips a PG.t inside another PG.t's arguments: such a
+    # text would stay English in every language although the catalogs look complete.
+    scripts = sorted((ROOT / "central_api" / "web" / "static").glob("*.js"))
+    found = {
+        (script.name, match.group(1))
+        for script in scripts
+        for match in _SCRIPT_TEXT.finditer(script.read_text(encoding="utf-8"))
+        if "\\" not in match.group(1)
+    }
+    assert len(found) > 100  # the scripts' texts were found at all
+    assert {entry for entry in found if entry[1] not in source_ids} == set()
