@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
-from gate_protocol.ids import is_account_name
+from gate_protocol.ids import is_account_name, is_id
 from ldap3 import NONE, Connection, Server, Tls
 from ldap3.core.exceptions import LDAPException
 from ldap3.utils.conv import escape_filter_chars
@@ -53,7 +53,8 @@ log = logging.getLogger(__name__)
 # Not an argon2 hash: a directory user's row can never pass a local password check.
 DIRECTORY_PASSWORD_MARK = "!directory"  # noqa: S105 (a marker, not a password)
 _INVALID_CREDENTIALS = 49
-_GROUP_ROLE = re.compile(r"^(?P<role>[a-z_]+)(?:@(?P<site>[A-Za-z0-9._-]{1,64}))?=(?P<cn>.+)$")
+# The site part is checked with the one id rule (gate_protocol.ids.is_id) after the match.
+_GROUP_ROLE = re.compile(r"^(?P<role>[a-z_]+)(?:@(?P<site>[^=@]+))?=(?P<cn>.+)$")
 
 
 class DirectoryUnavailable(ServiceError):  # noqa: N818 (reads as the HTTP status it is)
@@ -150,7 +151,8 @@ def parse_group_roles(text: str) -> list[GroupRole]:
     mappings: list[GroupRole] = []
     for part in filter(None, (item.strip() for item in text.split(";"))):
         match = _GROUP_ROLE.match(part)
-        if match is None or match["role"] not in {str(role) for role in Role}:
+        bad_site = match is not None and match["site"] is not None and not is_id(match["site"])
+        if match is None or bad_site or match["role"] not in {str(role) for role in Role}:
             raise DirectoryUnavailable(
                 f"PORTGATE_LDAP_GROUP_ROLES: {part!r} is not role[@site]=group "
                 f"(roles: {', '.join(str(role) for role in Role)})"
