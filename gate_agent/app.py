@@ -43,7 +43,7 @@ from gate_agent.outbox.delivery import Delivery
 from gate_agent.outbox.sender import OutboxSender
 from gate_agent.outbox.store import Outbox
 
-__all__ = ["AgentApp", "build_app", "build_loop"]
+__all__ = ["AgentApp", "build_app", "build_loop", "check_local_files"]
 
 _log = logging.getLogger(__name__)
 
@@ -378,3 +378,18 @@ def _mqtt_link(
         )
     except MqttConnectionError as exc:
         raise ConfigError(f"mqtt: {exc}") from None
+
+
+def check_local_files(config: AgentConfig) -> None:
+    """Check the files the config names on this box (the liveness calibration).
+
+    Done before the start checks go to the network: a broken file is named, not hidden
+    behind a missing key or an unreachable broker.
+
+    Raises:
+        ConfigError: as :func:`gate_agent.face.liveness_config.gate_liveness`.
+    """
+    if config.camera is not None and config.face.enabled:  # as build_app reads it
+        from gate_agent.face.liveness_config import gate_liveness
+
+        gate_liveness(config)

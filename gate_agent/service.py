@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
-from gate_agent.app import AgentApp, build_app
+from gate_agent.app import AgentApp, build_app, check_local_files
 from gate_agent.config import AgentConfig, load_config, read_strong_secret
 from gate_agent.links.preflight import StartRetry, preflight
 
@@ -28,6 +28,7 @@ def run_service(config_path: Path, *, on_started: Callable[[AgentApp], None] | N
             cannot be reached, still after the bounded retry (gate_agent.links.preflight).
     """
     config = load_config(config_path)
+    check_local_files(config)
     _check_before_start(config)
     app = build_app(config)
     app.start()
