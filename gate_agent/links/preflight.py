@@ -10,6 +10,9 @@ times (``PORTGATE_AGENT_START_ATTEMPTS``, default 5, pauses from
 
 An API that does not answer at all is not a reason to stop: the agent is built to decide
 from its replica while the API is away. Only the API's refusal of the gate or the key is.
+Nor is an unreachable broker once this box holds a replica: an edge box restarted during a
+network outage must go on deciding (issue 25: three days offline); a first start, with no
+replica yet, is where a wrong broker address shows, and there it stops the start.
 """
 
 from __future__ import annotations
@@ -144,9 +147,14 @@ def preflight(
     client_id = f"portgate-{config.site}-{config.gate}-{config.node_id}-check"
     pause = retry.backoff_s
     for attempt in range(1, retry.attempts + 1):
-        problem = check_gate(config, gate_key) or check_broker(
-            connection, client_id=client_id, timeout_s=max(5.0, config.api.sync_timeout_s)
-        )
+        problem = check_gate(config, gate_key)
+        if problem is None:
+            problem = check_broker(
+                connection, client_id=client_id, timeout_s=max(5.0, config.api.sync_timeout_s)
+            )
+            if problem is not None and config.replica_path.exists():
+                _log.warning("start check: %s; deciding from the replica on this box", problem)
+                return
         if problem is None:
             return
         _log.error("start check %d/%d failed: %s", attempt, retry.attempts, problem)

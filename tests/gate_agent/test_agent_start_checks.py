@@ -2,7 +2,8 @@
 
 A gate the API does not know, a key it refuses, or a broker that cannot be reached: one
 clear line and a non-zero exit after a bounded number of tries. An API that does not
-answer is no reason to stop (the replica decides while it is away).
+answer is no reason to stop (the replica decides while it is away), nor is a broker that
+cannot be reached once the box holds a replica.
 """
 
 import secrets
@@ -126,6 +127,29 @@ def test_the_checks_pass_with_a_known_gate_and_key_or_an_api_that_is_away(
     )
     preflight(away, gate_key=key, mqtt_password=None, retry=StartRetry(3, 0.5), sleep=pauses.append)
     assert pauses == []  # both passed at the first try
+
+
+def test_an_unreachable_broker_does_not_stop_a_box_that_holds_a_replica(
+    api: tuple[ThreadedApi, World], tmp_path: Path
+) -> None:
+    # An edge box restarted during an outage decides from its replica (the three-days test);
+    # a wrong key stays fatal with or without one.
+    served, world = api
+    config = _config(tmp_path, gate=world.gate, api_url=served.url, mqtt_port=free_port())
+    config.replica_path.write_text("{}", encoding="utf-8")
+    pauses: list[float] = []
+    retry = StartRetry(3, 0.5)
+    key = world.keys[world.gate]
+    preflight(config, gate_key=key, mqtt_password=None, retry=retry, sleep=pauses.append)
+    assert pauses == []
+    with pytest.raises(StartRefused):
+        preflight(
+            config,
+            gate_key="wrong-" + secrets.token_hex(16),
+            mqtt_password=None,
+            retry=StartRetry(2, 0.5),
+            sleep=pauses.append,
+        )
 
 
 def test_the_pauses_between_tries_double_and_the_tries_are_bounded(
