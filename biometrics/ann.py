@@ -29,7 +29,14 @@ import numpy as np
 import numpy.typing as npt
 from usearch.index import BatchMatches, Index
 
-__all__ = ["ANN_MIN_ROWS", "CANDIDATES", "AnnCandidates", "GraphBuild", "usearch_index"]
+__all__ = [
+    "ANN_MIN_ROWS",
+    "CANDIDATES",
+    "AnnCandidates",
+    "GraphBuild",
+    "GraphSlot",
+    "usearch_index",
+]
 
 _log = logging.getLogger(__name__)
 
@@ -163,3 +170,56 @@ class GraphBuild:
                 self._graph.add(first, change)
         self._changes.clear()
         return self._graph
+
+
+class GraphSlot:
+    """A gallery's candidate graph: none, one being built in the background, or one in use.
+
+    The 1:N index and the watchlist gallery hold one each: they tell it every row they add
+    or move (forwarded to the build or the graph, whichever there is) and ask `graph()`
+    before a search; until a build is over the answer is None and they scan exactly.
+    """
+
+    __slots__ = ("_ann", "_building")
+
+    def __init__(self) -> None:
+        """An empty slot: no graph and no build."""
+        self._ann: AnnCandidates | None = None
+        self._building: GraphBuild | None = None
+
+    def __bool__(self) -> bool:
+        """True once a graph is built or being built (it follows the gallery's changes)."""
+        return self._ann is not None or self._building is not None
+
+    def build(self, rows: npt.NDArray[np.floating[Any]]) -> None:
+        """Start building the graph of `rows` in the background (see `GraphBuild`)."""
+        self._building = GraphBuild(rows)
+
+    def add(self, first_row: int, rows: npt.NDArray[np.float32]) -> None:
+        """The gallery added `rows` from `first_row` on."""
+        follower = self._follower()
+        if follower is not None:
+            follower.add(first_row, rows)
+
+    def move(self, src: int, dst: int) -> None:
+        """The gallery moved row `src` to `dst`."""
+        follower = self._follower()
+        if follower is not None:
+            follower.move(src, dst)
+
+    def _follower(self) -> AnnCandidates | GraphBuild | None:
+        return self._ann if self._ann is not None else self._building
+
+    def graph(self) -> AnnCandidates | None:
+        """The graph once built (its build's changes replayed), else None (scan exactly)."""
+        if self._building is not None:
+            built = self._building.finished()
+            if built is not None:
+                self._ann, self._building = built, None
+        return self._ann
+
+    def wait(self, timeout_s: float | None = None) -> bool:
+        """Wait up to `timeout_s` for a graph being built; True when searches use a graph."""
+        if self._building is not None:
+            self._building.wait(timeout_s)
+        return self.graph() is not None

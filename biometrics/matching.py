@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from biometrics.ann import ANN_MIN_ROWS, CANDIDATES, AnnCandidates, GraphBuild
+from biometrics.ann import ANN_MIN_ROWS, CANDIDATES, GraphSlot
 from biometrics.thresholds import DEFAULT_IDENTIFY_THRESHOLD, DEFAULT_VERIFY_THRESHOLD
 
 __all__ = ["Candidate", "IdentifyResult", "TemplateIndex", "VerifyResult", "verify"]
@@ -142,8 +142,7 @@ class TemplateIndex:
         if block_rows < 1 or ann_min_rows < 1:
             raise ValueError("block_rows and ann_min_rows must be positive")
         self._ann_min_rows = ann_min_rows
-        self._ann: AnnCandidates | None = None
-        self._building: GraphBuild | None = None
+        self._graph = GraphSlot()
         self._block_rows = block_rows
         self._blocks: list[npt.NDArray[np.float32]] = []
         self._norms: list[npt.NDArray[np.float32]] = []
@@ -194,9 +193,8 @@ class TemplateIndex:
         self._follow_with_graph(first, matrix)
 
     def _follow_with_graph(self, first: int, matrix: npt.NDArray[np.float32]) -> None:
-        follower = self._ann or self._building
-        if follower is not None:
-            follower.add(first, matrix)
+        if self._graph:
+            self._graph.add(first, matrix)
         elif self._size >= self._ann_min_rows:
             # Crossing the size where the graph pays: it gets every row once, in the
             # background, from a copy (the rows move on removes meanwhile).
@@ -205,21 +203,11 @@ class TemplateIndex:
                 start = number * self._block_rows
                 n = min(self._block_rows, self._size - start)
                 copy[start : start + n] = block[:n]
-            self._building = GraphBuild(copy)
-
-    def _graph(self) -> AnnCandidates | None:
-        """The graph once built (its build's changes replayed), else None."""
-        if self._building is not None:
-            built = self._building.finished()
-            if built is not None:
-                self._ann, self._building = built, None
-        return self._ann
+            self._graph.build(copy)
 
     def wait_for_graph(self, timeout_s: float | None = None) -> bool:
         """Wait up to `timeout_s` for a graph being built; True when searches use a graph."""
-        if self._building is not None:
-            self._building.wait(timeout_s)
-        return self._graph() is not None
+        return self._graph.wait(timeout_s)
 
     def add_many(self, person_ids: Sequence[str], matrix: npt.ArrayLike) -> None:
         """Add many templates at once, one person id per row.
@@ -263,9 +251,7 @@ class TemplateIndex:
         self._owners[dst_b][dst_r] = self._owners[src_b][src_r]
         self._owners[src_b][src_r] = -1
         self._size = last
-        follower = self._ann or self._building
-        if follower is not None:
-            follower.move(last, index)
+        self._graph.move(last, index)
         if src_r == 0:
             self._blocks.pop()
             self._norms.pop()
@@ -305,7 +291,7 @@ class TemplateIndex:
         if self._size == 0 or k < 1:
             return [], []
         k = min(k, self._size)
-        graph = self._graph()
+        graph = self._graph.graph()
         if graph is not None and self._size >= self._ann_min_rows:
             found = graph.candidates(vector.astype(np.float32)[None], max(k, CANDIDATES))
             if found.size >= k:

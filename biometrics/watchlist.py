@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from biometrics.ann import ANN_MIN_ROWS, CANDIDATES, AnnCandidates, GraphBuild
+from biometrics.ann import ANN_MIN_ROWS, CANDIDATES, GraphSlot
 from biometrics.errors import TemplateError
 from biometrics.templates import template_from_bytes
 
@@ -108,8 +108,7 @@ class WatchlistGallery:
         self._ids = tuple(kept_ids)
         self._matrix = np.stack(rows) if rows else np.empty((0, 128), dtype=np.float32)
         self._norms = np.einsum("ij,ij->i", self._matrix, self._matrix)
-        self._ann: AnnCandidates | None = None
-        self._building = _graph_of(self._matrix)
+        self._graph = _graph_of(self._matrix)
 
     @classmethod
     def from_matrix(
@@ -133,25 +132,15 @@ class WatchlistGallery:
         gallery._ids = tuple(entry_ids)
         gallery._matrix = np.ascontiguousarray(rows)
         gallery._norms = np.einsum("ij,ij->i", rows, rows)
-        gallery._building = _graph_of(gallery._matrix, ann_min_rows)
+        gallery._graph = _graph_of(gallery._matrix, ann_min_rows)
         return gallery
 
     def __len__(self) -> int:
         return len(self._ids)
 
-    def _graph(self) -> AnnCandidates | None:
-        """The candidate graph once its background build is over, else None (exact screen)."""
-        if self._building is not None:
-            built = self._building.finished()
-            if built is not None:
-                self._ann, self._building = built, None
-        return self._ann
-
     def wait_for_graph(self, timeout_s: float | None = None) -> bool:
         """Wait up to `timeout_s` for a graph being built; True when screens use a graph."""
-        if self._building is not None:
-            self._building.wait(timeout_s)
-        return self._graph() is not None
+        return self._graph.wait(timeout_s)
 
     def distances(self, probes: npt.ArrayLike) -> npt.NDArray[np.float32]:
         """The (k, n) Euclidean distances of k probe encodings to every entry row."""
@@ -189,7 +178,7 @@ class WatchlistGallery:
         probes = np.stack([np.asarray(e, dtype=np.float32).reshape(-1) for e in encodings])
         if probes.shape[1] != self._matrix.shape[1] or not np.all(np.isfinite(probes)):
             raise ValueError(f"an encoding must be 128 finite numbers, got shape {probes.shape}")
-        graph = self._graph()
+        graph = self._graph.graph()
         if graph is None:
             distances = self.distances(probes)
             return watchlist_hit(distances, self._ids, threshold=threshold, frames=frames)
@@ -208,13 +197,12 @@ class WatchlistGallery:
         return result
 
 
-def _graph_of(
-    matrix: npt.NDArray[np.float32], ann_min_rows: int = ANN_MIN_ROWS
-) -> GraphBuild | None:
-    """The candidate graph's build over a gallery big enough for it to pay, else None.
+def _graph_of(matrix: npt.NDArray[np.float32], ann_min_rows: int = ANN_MIN_ROWS) -> GraphSlot:
+    """The gallery's graph slot, its build started when the gallery is big enough to pay.
 
     The gallery's rows never change, so the build reads them in place (no copy).
     """
-    if len(matrix) < ann_min_rows:
-        return None
-    return GraphBuild(matrix)
+    slot = GraphSlot()
+    if len(matrix) >= ann_min_rows:
+        slot.build(matrix)
+    return slot
