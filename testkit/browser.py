@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "chromium", "log_in", "sync_api"]
+__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "chromium", "log_in", "sync_api", "DESK_USER", "open_desk"]
 
 CHROMIUM = "/usr/bin/chromium"
 """Debian's Chromium, the only browser the tests run."""
@@ -78,3 +78,35 @@ def log_in(
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     page.wait_for_url("**" + next_path, timeout=timeout_ms)
+
+
+# The security-desk account testkit.api's seeded worlds create.
+DESK_USER = "security_desk-user"
+
+
+def open_desk(
+    browser: Any,
+    base_url: str,
+    password: str,
+    *,
+    viewport: dict[str, int],
+    bypass_csp: bool = False,
+    via_redirect: bool = False,
+) -> Any:
+    """A new page logged in as the desk user on /desk.
+
+    Every wait may take up to 60 s: desk pages load photos and face models on a loaded
+    machine.
+    """
+    page = browser.new_page(viewport=viewport, bypass_csp=bypass_csp)
+    page.set_default_timeout(60_000)
+    log_in(
+        page,
+        base_url,
+        DESK_USER,
+        password,
+        next_path="/desk",
+        timeout_ms=None,
+        via_redirect=via_redirect,
+    )
+    return page

@@ -14,7 +14,7 @@ from sqlmodel import Session, SQLModel
 from central_api.audit.chain import append_audit
 from central_api.replica.versions import bump_person_sites, bump_replica
 
-__all__ = ["Resync", "commit_audited"]
+__all__ = ["Resync", "commit_audited", "commit_field_change"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,3 +69,29 @@ def commit_audited(
             scope=resync.scope,
         )
     session.commit()
+
+
+def commit_field_change(
+    session: Session,
+    *,
+    row: SQLModel,
+    field: str,
+    value: Any,
+    actor: str,
+    action: str,
+    target: str,
+    resync: Resync | None = None,
+) -> None:
+    """Set one field of `row` and commit it audited with the field's value before and after."""
+    before = getattr(row, field)
+    setattr(row, field, value)
+    commit_audited(
+        session,
+        actor=actor,
+        action=action,
+        target=target,
+        before={field: before},
+        after={field: value},
+        rows=[row],
+        resync=resync,
+    )

@@ -35,6 +35,7 @@ __all__ = [
     "add_to_group",
     "create_person",
     "get_person",
+    "is_credential_bound",
     "remove_from_group",
     "revoke_credential",
     "update_person",
@@ -110,6 +111,17 @@ def update_person(
     return person
 
 
+def is_credential_bound(*, session: Session, kind: CredentialKind, ref: str) -> bool:
+    """Whether a badge number or pass id is bound to anyone.
+
+    Revoked credentials count: a number is never handed out twice.
+    """
+    found = session.exec(
+        select(Credential.id).where(Credential.kind == kind, Credential.ref == ref)
+    ).first()
+    return found is not None
+
+
 def add_credential(
     *, session: Session, person_id: str, credential_create: CredentialCreate, actor: str
 ) -> Credential:
@@ -118,12 +130,7 @@ def add_credential(
     if credential_create.kind is CredentialKind.FACE:
         raise InvalidError("a face is enrolled as a template, not as a credential")
     _check_window(credential_create.valid_from, credential_create.valid_until)
-    existing = session.exec(
-        select(Credential).where(
-            Credential.kind == credential_create.kind, Credential.ref == credential_create.ref
-        )
-    ).first()
-    if existing is not None:
+    if is_credential_bound(session=session, kind=credential_create.kind, ref=credential_create.ref):
         raise ConflictError(f"{credential_create.kind} {credential_create.ref!r} is already bound")
     credential = Credential.model_validate(credential_create, update={"person_id": person_id})
     session.add(credential)

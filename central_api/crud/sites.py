@@ -5,7 +5,7 @@ import secrets
 from gate_protocol.schedule import check_time_zone
 from sqlmodel import Session, select
 
-from central_api.crud.audited import Resync, commit_audited
+from central_api.crud.audited import Resync, commit_audited, commit_field_change
 from central_api.db import utc_now
 from central_api.errors import ConflictError, InvalidError, NotFoundError
 from central_api.insider.rules import InsiderRules, InsiderRulesUpdate, apply_overrides
@@ -96,16 +96,14 @@ def set_site_timezone(*, session: Session, site_id: str, timezone: str, actor: s
     except ValueError as exc:
         raise InvalidError(str(exc)) from None
     site = get_site(session=session, site_id=site_id)
-    before = site.timezone
-    site.timezone = timezone
-    commit_audited(
+    commit_field_change(
         session,
+        row=site,
+        field="timezone",
+        value=timezone,
         actor=actor,
         action="site.timezone",
         target=f"site:{site_id}",
-        before={"timezone": before},
-        after={"timezone": timezone},
-        rows=[site],
         resync=Resync(site_id),
     )
     session.refresh(site)
@@ -199,17 +197,15 @@ def set_threat_level(*, session: Session, site_id: str, level: int, actor: str) 
     if level not in (1, 2, 3):
         raise ConflictError("threat level is 1, 2 or 3")
     site = get_site(session=session, site_id=site_id)
-    before = site.threat_level
-    site.threat_level = level
     site.threat_changed_at = utc_now()
-    commit_audited(
+    commit_field_change(
         session,
+        row=site,
+        field="threat_level",
+        value=level,
         actor=actor,
         action="site.threat_level",
         target=f"site:{site_id}",
-        before={"threat_level": before},
-        after={"threat_level": level},
-        rows=[site],
         resync=Resync(site_id),
     )
     session.refresh(site)

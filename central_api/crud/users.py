@@ -8,7 +8,7 @@ users and no default password.
 from gate_protocol.ids import is_account_name
 from sqlmodel import Session, col, select
 
-from central_api.crud.audited import commit_audited
+from central_api.crud.audited import commit_audited, commit_field_change
 from central_api.crud.sites import get_site
 from central_api.errors import ConflictError, InvalidError, NotFoundError
 from central_api.models import Role, User
@@ -105,16 +105,14 @@ def set_user_active(
 ) -> User:
     """Enable or disable a user (audited); `site_id`: only a user of that site."""
     user = _require_user(session, username, site_id)
-    before = user.active
-    user.active = active
-    commit_audited(
+    commit_field_change(
         session,
+        row=user,
+        field="active",
+        value=active,
         actor=actor,
         action="user.enable" if active else "user.disable",
         target=f"user:{username}",
-        before={"active": before},
-        after={"active": active},
-        rows=[user],
     )
     return user
 
@@ -125,16 +123,14 @@ def set_user_site(*, session: Session, username: str, site_id: str | None, actor
     if user is None:
         raise NotFoundError(f"user {username!r} not found")
     check_user_site(session=session, role=Role(user.role), site_id=site_id)
-    before = user.site_id
-    user.site_id = site_id
-    commit_audited(
+    commit_field_change(
         session,
+        row=user,
+        field="site_id",
+        value=site_id,
         actor=actor,
         action="user.site",
         target=f"user:{username}",
-        before={"site_id": before},
-        after={"site_id": site_id},
-        rows=[user],
     )
     return user
 
@@ -177,16 +173,14 @@ def set_user_locale(*, session: Session, username: str, locale: str | None, acto
         user = get_user(session=session, username=username)
     if user is None:
         raise NotFoundError(f"user {username!r} not found")
-    before = user.locale
-    user.locale = locale
-    commit_audited(
+    commit_field_change(
         session,
+        row=user,
+        field="locale",
+        value=locale,
         actor=actor,
         action="user.locale",
         target=f"user:{username}",
-        before={"locale": before},
-        after={"locale": locale},
-        rows=[user],
     )
     return user
 

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from central_api.audit.privacy import keyed_hash
 from central_api.crud.activations import activation_at
 from central_api.crud.audited import Resync, commit_audited
+from central_api.crud.people import is_credential_bound
 from central_api.crud.sites import get_site
 from central_api.db import utc_now
 from central_api.errors import ConflictError, InvalidError, NotFoundError
@@ -70,12 +71,7 @@ def _check_body(session: Session, body: VisitorCreate) -> list[AccessGroup]:
         problem = badge_number_problem(body.badge_number, body.badge_format)
         if problem is not None:
             raise InvalidError(problem)
-        taken = session.exec(
-            select(Credential).where(
-                Credential.kind == CredentialKind.BADGE, Credential.ref == body.badge_number
-            )
-        ).first()
-        if taken is not None:
+        if is_credential_bound(session=session, kind=CredentialKind.BADGE, ref=body.badge_number):
             raise ConflictError(f"badge {body.badge_number!r} is already bound")
     return groups
 

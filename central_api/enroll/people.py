@@ -18,6 +18,7 @@ from sqlmodel import Session, col, or_, select
 from central_api.audit.chain import append_audit
 from central_api.audit.privacy import keyed_hash
 from central_api.crud.activations import site_access_groups
+from central_api.crud.people import is_credential_bound
 from central_api.crud.sites import get_site
 from central_api.enroll.desk.days import (
     check_days,
@@ -46,6 +47,7 @@ from central_api.security.vault import encrypt_template
 
 __all__ = [
     "ReadyTemplate",
+    "company_id_named",
     "create_enrolled_person",
     "find_people",
     "person_by_external_id",
@@ -61,7 +63,8 @@ class ReadyTemplate:
     quality: float
 
 
-def _company_id(*, session: Session, name: str | None) -> int | None:
+def company_id_named(*, session: Session, name: str | None) -> int | None:
+    """The id of the company called `name`, created (not committed) if new; None: no name."""
     if name is None:
         return None
     company = session.exec(select(Company).where(Company.name == name)).first()
@@ -160,13 +163,8 @@ def _check_enrollment(
         session=session, site_id=person_in.site_id, external_id=person_in.external_id
     ):
         raise ConflictError(f"external id {person_in.external_id!r} is already enrolled")
-    if (
-        person_in.badge
-        and session.exec(
-            select(Credential).where(
-                Credential.kind == CredentialKind.BADGE, Credential.ref == person_in.badge.number
-            )
-        ).first()
+    if person_in.badge and is_credential_bound(
+        session=session, kind=CredentialKind.BADGE, ref=person_in.badge.number
     ):
         raise ConflictError(f"badge {person_in.badge.number!r} is already bound")
 
@@ -177,7 +175,7 @@ def _add_person(*, session: Session, person_in: EnrollPersonIn, actor: str) -> P
         id=new_pass_id(),
         display_name=person_in.display_name,
         kind=person_in.kind,
-        company_id=_company_id(session=session, name=person_in.company),
+        company_id=company_id_named(session=session, name=person_in.company),
         valid_from=person_in.valid_from,
         valid_until=person_in.valid_until,
         site_id=person_in.site_id,

@@ -16,11 +16,11 @@ from sqlmodel import Session, col, select
 from central_api.audit.chain import append_audit
 from central_api.crud.people import create_person, get_person, update_person
 from central_api.db import utc_now
-from central_api.enroll.people import person_by_external_id
+from central_api.enroll.people import company_id_named, person_by_external_id
 from central_api.enroll.tables import PersonExternalId
 from central_api.hr_sync.plan import Change, Member, SyncPlan
 from central_api.hr_sync.sources import HrEntry
-from central_api.models import Company, HrMember, HrSyncReport, PersonCreate, PersonUpdate
+from central_api.models import HrMember, HrSyncReport, PersonCreate, PersonUpdate
 
 __all__ = ["apply_plan", "load_members"]
 
@@ -72,20 +72,9 @@ def apply_plan(
     return report
 
 
-def _company_id(session: Session, name: str | None) -> int | None:
-    if name is None:
-        return None
-    company = session.exec(select(Company).where(Company.name == name)).first()
-    if company is None:
-        company = Company(name=name)
-        session.add(company)
-        session.flush()
-    return company.id
-
-
 def _join(session: Session, site_id: str, entry: HrEntry, actor: str) -> None:
     person_id = person_by_external_id(session=session, site_id=site_id, external_id=entry.employee)
-    company_id = _company_id(session, entry.company)
+    company_id = company_id_named(session=session, name=entry.company)
     if person_id is None:
         create = PersonCreate(
             display_name=entry.name, kind=PersonKind.STAFF, company_id=company_id, site_id=site_id
@@ -122,7 +111,7 @@ def _change(session: Session, site_id: str, change: Change, actor: str) -> None:
     if "name" in change.fields:
         fields["display_name"] = entry.name
     if "company" in change.fields:
-        fields["company_id"] = _company_id(session, entry.company)
+        fields["company_id"] = company_id_named(session=session, name=entry.company)
     if change.rejoins:
         fields.update(status=PersonStatus.ACTIVE, valid_until=None)
     if fields:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -34,14 +35,22 @@ def _po_path(locale: str, domain: str) -> Path:
 
 
 @cache
-def translations(locale: str, domain: str = DOMAIN) -> NullTranslations:
-    """The catalog of `locale` (a supported one; English and a missing file: the msgids)."""
+def _catalog(locale: str, domain: str) -> Catalog | None:
+    """The parsed ``.po`` of `locale` (read once for both views below); None: the msgids."""
     language = parse_locale(locale)
     path = _po_path(language, domain)
     if language == DEFAULT_LOCALE or not path.is_file():
-        return NullTranslations()
+        return None
     with path.open("rb") as po_file:
-        catalog = read_po(po_file, locale=language, domain=domain)
+        return read_po(po_file, locale=language, domain=domain)
+
+
+@cache
+def translations(locale: str, domain: str = DOMAIN) -> NullTranslations:
+    """The catalog of `locale` (a supported one; English and a missing file: the msgids)."""
+    catalog = _catalog(locale, domain)
+    if catalog is None:
+        return NullTranslations()
     compiled = io.BytesIO()
     write_mo(compiled, catalog)  # fuzzy entries left out, as msgfmt does
     compiled.seek(0)
@@ -51,12 +60,9 @@ def translations(locale: str, domain: str = DOMAIN) -> NullTranslations:
 @cache
 def catalog_messages(locale: str, domain: str = DOMAIN) -> dict[str, str]:
     """Every translated message of `locale` as msgid → text (the pages' JSON block)."""
-    language = parse_locale(locale)
-    path = _po_path(language, domain)
-    if language == DEFAULT_LOCALE or not path.is_file():
+    catalog = _catalog(locale, domain)
+    if catalog is None:
         return {}
-    with path.open("rb") as po_file:
-        catalog = read_po(po_file, locale=language, domain=domain)
     return {
         str(message.id): str(message.string)
         for message in catalog

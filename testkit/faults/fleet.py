@@ -15,8 +15,11 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 import yaml
@@ -29,7 +32,7 @@ from testkit.faults.seed import FleetSeed, seed_fleet
 from testkit.ports import free_port
 from testkit.secured_broker import SiteBroker, start_site_broker
 
-__all__ = ["ChildProcess", "Fleet"]
+__all__ = ["ChildProcess", "Fleet", "running"]
 
 _AGENT_MAIN = (
     "import logging, pathlib, sys; from gate_agent.service import run_service; "
@@ -268,3 +271,17 @@ class Fleet:
             self.api.stop()
         if self.broker is not None:
             self.broker.stop()
+
+
+FleetT = TypeVar("FleetT", bound=Fleet)
+
+
+@contextmanager
+def running(fleet: FleetT) -> Iterator[FleetT]:
+    """`fleet` started with every gate's replica in, stopped afterwards whatever happened."""
+    try:
+        fleet.start()
+        fleet.wait_replicas()
+        yield fleet
+    finally:
+        fleet.stop()

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from testkit.faults.fleet import Fleet
+from testkit.faults.fleet import Fleet, running
 from testkit.faults.history import check_history
 from testkit.faults.report import account_reads, drained, figures_line
 from testkit.mosquitto import mosquitto_available
@@ -32,13 +32,10 @@ VICTIMS = ("g01", "g02")
 def fleet(tmp_path: Path) -> Iterator[Fleet]:
     if not mosquitto_available():
         pytest.skip("mosquitto is not installed")
-    fleet = Fleet(workdir=tmp_path, gates=3, people=30, period_s=0.3, fail_modes={"g01": "safe"})
-    try:
-        fleet.start()
-        fleet.wait_replicas()
+    with running(
+        Fleet(workdir=tmp_path, gates=3, people=30, period_s=0.3, fail_modes={"g01": "safe"})
+    ) as fleet:
         yield fleet
-    finally:
-        fleet.stop()
 
 
 def _agent_present(fleet: Fleet, gate: str) -> bool:

@@ -28,7 +28,7 @@ from gate_protocol.messages import BadgeFormat, CredentialPresented, NodeState, 
 from gate_protocol.topics import GateChannel, GateTopic, NodeKind, build_topic
 from testkit.faults.bridges import Crowd, FleetBridge
 from testkit.faults.crash_bridge import bridge_child, relay_releases
-from testkit.faults.fleet import ChildProcess, Fleet
+from testkit.faults.fleet import ChildProcess, Fleet, running
 from testkit.faults.history import check_history
 from testkit.faults.report import drained, figures_line
 from testkit.mosquitto import mosquitto_available
@@ -46,13 +46,8 @@ SITE, GATE = "fleet", "g01"
 def fleet(tmp_path: Path) -> Iterator[Fleet]:
     if not mosquitto_available():
         pytest.skip("mosquitto is not installed")
-    fleet = Fleet(workdir=tmp_path, gates=2, people=20, period_s=0.4)
-    try:
-        fleet.start()
-        fleet.wait_replicas()
+    with running(Fleet(workdir=tmp_path, gates=2, people=20, period_s=0.4)) as fleet:
         yield fleet
-    finally:
-        fleet.stop()
 
 
 def _topic(channel: GateChannel, node: NodeKind | None = None) -> str:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from testkit.faults.fleet import Fleet
+from testkit.faults.fleet import Fleet, running
 from testkit.faults.history import check_history
 from testkit.faults.report import drained
 from testkit.mosquitto import mosquitto_available
@@ -40,13 +40,8 @@ GATES = 3
 def fleet(tmp_path: Path) -> Iterator[Fleet]:
     if not mosquitto_available():
         pytest.skip("mosquitto is not installed")
-    fleet = Fleet(workdir=tmp_path, gates=GATES, people=30, period_s=0.4)
-    try:
-        fleet.start()
-        fleet.wait_replicas()
+    with running(Fleet(workdir=tmp_path, gates=GATES, people=30, period_s=0.4)) as fleet:
         yield fleet
-    finally:
-        fleet.stop()
 
 
 def test_no_event_lost_doubled_or_opened_late_across_faults(fleet: Fleet) -> None:

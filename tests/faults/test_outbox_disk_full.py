@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from gate_agent.decision.recorder import DISK_FULL_DETAIL, OUTBOX_FULL_DETAIL
-from testkit.faults.fleet import Fleet
+from testkit.faults.fleet import Fleet, running
 from testkit.faults.history import check_history
 from testkit.faults.report import drained, figures_line
 from testkit.faults.small_volume import VolumeUnavailable, fill, small_volume
@@ -55,12 +55,8 @@ def fleet(tmp_path: Path) -> Iterator[_VolumeFleet]:
         with small_volume(tmp_path / "vol", size_bytes=8 << 20) as volume:
             fleet = _VolumeFleet(workdir=tmp_path, gates=2, people=30, period_s=0.3)
             fleet.volume = volume
-            try:
-                fleet.start()
-                fleet.wait_replicas()
+            with running(fleet):
                 yield fleet
-            finally:
-                fleet.stop()
     except VolumeUnavailable as exc:
         pytest.skip(f"no small volume can be mounted here: {exc}")
 

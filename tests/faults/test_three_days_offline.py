@@ -26,7 +26,7 @@ import pytest
 import yaml
 
 from gate_agent.decision.recorder import OUTBOX_FULL_DETAIL
-from testkit.faults.fleet import Fleet
+from testkit.faults.fleet import Fleet, running
 from testkit.faults.history import check_history
 from testkit.faults.offline_agent import OfflineAgent, date_replica
 from testkit.faults.report import drained, figures_line
@@ -51,13 +51,8 @@ pytestmark = [
 def fleet(tmp_path: Path) -> Iterator[Fleet]:
     if not mosquitto_available():
         pytest.skip("mosquitto is not installed")
-    fleet = Fleet(workdir=tmp_path, gates=1, people=30)
-    try:
-        fleet.start()
-        fleet.wait_replicas()
+    with running(Fleet(workdir=tmp_path, gates=1, people=30)) as fleet:
         yield fleet
-    finally:
-        fleet.stop()
 
 
 def _bound_outbox(fleet: Fleet) -> None:

@@ -18,7 +18,7 @@ import zxingcpp
 from gate_protocol.passes.keys import PassKeyring
 from gate_protocol.passes.token import PassVerified, verify_pass
 from testkit.api.desk_server import PASSWORD, PUBLIC_KEYS, DeskServer, run_desk_server
-from testkit.browser import CHROMIUM, chromium, log_in
+from testkit.browser import CHROMIUM, chromium, open_desk
 from testkit.faces import FACES
 
 pytestmark = pytest.mark.integration
@@ -67,16 +67,13 @@ def test_desk_page_capture_feedback_save_duplicate_and_print(
     ]
     with chromium(*args) as browser:
         # The page forbids eval (CSP); wait_for_function needs it, so the test bypasses CSP.
-        page = browser.new_page(viewport={"width": 1280, "height": 1500}, bypass_csp=True)
-        page.set_default_timeout(60_000)
         # An anonymous browser is sent to log in.
-        log_in(
-            page,
+        page = open_desk(
+            browser,
             server.url,
-            "security_desk-user",
             PASSWORD,
-            next_path="/desk",
-            timeout_ms=None,
+            viewport={"width": 1280, "height": 1500},
+            bypass_csp=True,
             via_redirect=True,
         )
 

@@ -20,7 +20,7 @@ import pytest
 
 from testkit.api.decisions import query
 from testkit.api.desk_server import PASSWORD, DeskServer, run_desk_server
-from testkit.browser import CHROMIUM, chromium, log_in
+from testkit.browser import CHROMIUM, chromium, open_desk
 
 pytestmark = pytest.mark.integration
 
@@ -89,9 +89,7 @@ def test_a_clerk_on_a_phone_replaces_a_lost_badge_suspends_and_erases(
     _enroll(server, "Otto Other", "0AB999")
     assert _decide(server, "0AB001") == ("granted", "granted")
     with chromium() as browser:
-        page = browser.new_page(viewport={"width": 390, "height": 844})
-        page.set_default_timeout(60_000)
-        log_in(page, server.url, "security_desk-user", PASSWORD, next_path="/desk", timeout_ms=None)
+        page = open_desk(browser, server.url, PASSWORD, viewport={"width": 390, "height": 844})
         assert _unlabelled(page) == []
 
         # The desk's OSDP reader (portgate desk-reader posts as this user) fills the box.

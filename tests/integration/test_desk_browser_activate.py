@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from testkit.api.desk_server import PASSWORD, DeskServer, run_desk_server
-from testkit.browser import CHROMIUM, chromium, log_in
+from testkit.browser import CHROMIUM, chromium, open_desk
 from testkit.faces import FACES  # the shipped photos: a fresh clone has them
 
 pytestmark = pytest.mark.integration
@@ -46,9 +46,7 @@ def test_the_duplicate_answer_activates_the_existing_identity(server: DeskServer
     first = _enrolled_at_rotterdam(server, headers)
     other = server.world.other_site
     with chromium() as browser:
-        page = browser.new_page(viewport={"width": 1280, "height": 1500})
-        page.set_default_timeout(60_000)
-        log_in(page, server.url, "security_desk-user", PASSWORD, next_path="/desk", timeout_ms=None)
+        page = open_desk(browser, server.url, PASSWORD, viewport={"width": 1280, "height": 1500})
         page.fill("#c-name", "B. Obama")
         page.select_option("#c-kind", "driver")
         page.select_option("#c-site", other)

@@ -14,7 +14,7 @@ import pytest
 
 from testkit.api.desk_server import PASSWORD, DeskServer, run_desk_server
 from testkit.api.enrollment import face, over_exposed
-from testkit.browser import CHROMIUM, chromium, log_in
+from testkit.browser import CHROMIUM, chromium, open_desk
 from testkit.face_variants import TURNED_AWAY, turned_photo
 
 FRONTAL, TURNED = TURNED_AWAY[0]
@@ -41,15 +41,11 @@ def test_desk_page_says_turned_away_and_too_bright_then_saves_a_good_photo(
     good.write_bytes(face(FRONTAL))
     args = ["--disable-background-networking", "--no-first-run"]
     with chromium(*args) as browser:
-        page = browser.new_page(viewport={"width": 1280, "height": 1200})
-        page.set_default_timeout(60_000)
-        log_in(
-            page,
+        page = open_desk(
+            browser,
             server.url,
-            "security_desk-user",
             PASSWORD,
-            next_path="/desk",
-            timeout_ms=None,
+            viewport={"width": 1280, "height": 1200},
             via_redirect=True,
         )
         page.fill("#c-name", "Rose Leslie")

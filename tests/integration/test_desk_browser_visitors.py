@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from testkit.api.desk_server import PASSWORD, DeskServer, run_desk_server
-from testkit.browser import CHROMIUM, chromium, log_in
+from testkit.browser import CHROMIUM, chromium, open_desk
 
 pytestmark = pytest.mark.integration
 
@@ -36,9 +36,7 @@ def _visits(server: DeskServer) -> list[dict[str, object]]:
 def test_the_desk_registers_a_visitor_for_the_selected_host(server: DeskServer) -> None:
     sync_api = pytest.importorskip("playwright.sync_api")
     with chromium() as browser:
-        page = browser.new_page(viewport={"width": 1280, "height": 1500})
-        page.set_default_timeout(60_000)
-        log_in(page, server.url, "security_desk-user", PASSWORD, next_path="/desk", timeout_ms=None)
+        page = open_desk(browser, server.url, PASSWORD, viewport={"width": 1280, "height": 1500})
 
         page.fill("#c-name", "Hannah Host")
         page.select_option("#c-kind", "staff")

@@ -23,12 +23,12 @@ from pydantic import (
     StringConstraints,
     model_validator,
 )
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from central_api.audit.privacy import keyed_hash
 from central_api.crud.activations import activation_at
 from central_api.crud.audited import Resync, commit_audited
-from central_api.crud.people import get_person
+from central_api.crud.people import get_person, is_credential_bound
 from central_api.db import utc_now
 from central_api.enroll.desk.days import (
     DeskDay,
@@ -192,12 +192,7 @@ def replace_lost_badge(
         raise NotFoundError(f"{person_id} has no badge {change.lost_credential_id}")
     if lost.revoked_at is not None:
         raise ConflictError(f"badge {lost.ref!r} is already revoked")
-    taken = session.exec(
-        select(Credential).where(
-            Credential.kind == CredentialKind.BADGE, Credential.ref == change.number
-        )
-    ).first()
-    if taken is not None:
+    if is_credential_bound(session=session, kind=CredentialKind.BADGE, ref=change.number):
         raise ConflictError(f"badge {change.number!r} is already in use")
     lost.revoked_at = utc_now()
     new = Credential(

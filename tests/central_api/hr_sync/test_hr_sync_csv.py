@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 from typer.testing import CliRunner, Result
 
-from central_api.enroll.tables import PersonExternalId
-from central_api.models import AuditEntry, Company, HrMember, HrSyncReport, Person
+from central_api.models import AuditEntry, HrMember, HrSyncReport, Person
 from gate_protocol.records import PersonKind
 from portgate.cli import app as cli
 from testkit.api.world import World
+from testkit.hr_people import synced_people
 
 HEADER = "employee_number,name,email,company\n"
 FIRST = HEADER + (
@@ -46,26 +46,6 @@ def _csv(tmp_path: Path, name: str, text: str) -> str:
     return str(path)
 
 
-def _people(engine: Engine) -> dict[str, tuple[str, str | None, str, datetime | None]]:
-    """External id -> (name, company, status, valid_until) of the site's people."""
-    with Session(engine) as session:
-        rows = session.exec(
-            select(PersonExternalId, Person)
-            .where(PersonExternalId.person_id == Person.id)
-            .order_by(col(PersonExternalId.external_id))
-        ).all()
-        out = {}
-        for ext, person in rows:
-            company = session.get(Company, person.company_id) if person.company_id else None
-            out[ext.external_id] = (
-                person.display_name,
-                company.name if company else None,
-                str(person.status),
-                person.valid_until,
-            )
-        return out
-
-
 def _counts(engine: Engine) -> tuple[int, int, int]:
     with Session(engine) as session:
         return (
@@ -89,8 +69,8 @@ def test_dry_run_apply_change_leave_and_a_second_run_that_changes_nothing(
 
     applied = sync(first, "--site", world.site, "--apply")
     assert applied.exit_code == 0, applied.output
-    assert set(_people(db_env)) == {"E1", "E2", "E3"}
-    assert all(p[1:3] == ("Acme", "active") for p in _people(db_env).values())
+    assert set(synced_people(db_env)) == {"E1", "E2", "E3"}
+    assert all(p[1:3] == ("Acme", "active") for p in synced_people(db_env).values())
 
     second = _csv(tmp_path, "second.csv", SECOND)
     diff = sync(second, "--site", world.site, "--apply")
@@ -102,7 +82,7 @@ def test_dry_run_apply_change_leave_and_a_second_run_that_changes_nothing(
     assert "- E3 Cat Poe: left, revoked today" in diff.output
     assert "! line 5: no email, skipped" in diff.output
     assert "1 joining, 1 changed, 1 leaving, 1 skipped" in diff.output
-    people = _people(db_env)
+    people = synced_people(db_env)
     assert people["E2"][1:3] == ("Globex", "active")
     name, _, status, until = people["E3"]
     assert status == "revoked"
@@ -177,7 +157,7 @@ def test_a_source_that_lists_nobody_revokes_nobody(
     assert empty.exit_code == 2
     assert "lists nobody: refusing to revoke all 3 people" in empty.output
     assert _counts(db_env) == before
-    assert all(p[2] == "active" for p in _people(db_env).values())
+    assert all(p[2] == "active" for p in synced_people(db_env).values())
 
 
 def test_a_missing_file_is_a_clear_error(db_env: Engine, world: World, tmp_path: Path) -> None:

@@ -14,11 +14,11 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 from typer.testing import CliRunner, Result
 
-from central_api.enroll.tables import PersonExternalId
-from central_api.models import AuditEntry, Company, Person
+from central_api.models import AuditEntry
 from portgate.cli import app as cli
 from testkit.api.world import World
 from testkit.directory_ldif import DirectoryAdmin, DirectoryPerson, base_ldif
+from testkit.hr_people import synced_people
 from testkit.ports import free_port
 from testkit.slapd import BASE_DN, SlapdProcess, slapd_available, start_slapd
 
@@ -57,23 +57,6 @@ def sync(site: str, *args: str) -> Result:
     return CliRunner().invoke(cli, ["enroll", "sync", "--ldap", "--site", site, *args])
 
 
-def _people(engine: Engine) -> dict[str, tuple[str, str | None, str, datetime | None]]:
-    with Session(engine) as session:
-        rows = session.exec(
-            select(PersonExternalId, Person).where(PersonExternalId.person_id == Person.id)
-        ).all()
-        out = {}
-        for ext, person in rows:
-            company = session.get(Company, person.company_id) if person.company_id else None
-            out[ext.external_id] = (
-                person.display_name,
-                company.name if company else None,
-                str(person.status),
-                person.valid_until,
-            )
-        return out
-
-
 def _audit_rows(engine: Engine) -> int:
     with Session(engine) as session:
         return session.exec(
@@ -88,7 +71,7 @@ def test_people_join_change_company_and_leave_synced_twice(
     assert first.exit_code == 0, first.output
     assert "3 joining, 0 changed, 0 leaving, 1 skipped" in first.output
     assert f"! uid=eve,ou=people,{BASE_DN}: no email, skipped" in first.output
-    assert set(_people(db_env)) == {"E1", "E2", "E3"}
+    assert set(synced_people(db_env)) == {"E1", "E2", "E3"}
     assert "0 joining, 0 changed, 0 leaving" in sync(world.site, "--apply").output
 
     directory = DirectoryAdmin(slapd.url, slapd.admin_dn, slapd.admin_password)
@@ -105,11 +88,11 @@ def test_people_join_change_company_and_leave_synced_twice(
     assert "+ E4 Dan Ray <dan@globex.test> (Globex)" in dry.output
     assert "~ E2 Ben Ode: company Acme -> Globex" in dry.output
     assert "- E3 Cat Poe: left, revoked today" in dry.output
-    assert _people(db_env)["E3"][2] == "active"  # the dry run changed nothing
+    assert synced_people(db_env)["E3"][2] == "active"  # the dry run changed nothing
 
     applied = sync(world.site, "--apply")
     assert "1 joining, 1 changed, 1 leaving, 1 skipped" in applied.output
-    people = _people(db_env)
+    people = synced_people(db_env)
     assert people["E4"][:3] == ("Dan Ray", "Globex", "active")
     assert people["E2"][1:3] == ("Globex", "active")
     until = people["E3"][3]
@@ -127,7 +110,7 @@ def test_a_directory_that_is_down_or_refuses_changes_nothing(
     db_env: Engine, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert sync(world.site, "--apply").exit_code == 0
-    before = _people(db_env)
+    before = synced_people(db_env)
     monkeypatch.setenv("PORTGATE_LDAP_BIND_PASSWORD", "not-the-password")
     refused = sync(world.site, "--apply")
     assert refused.exit_code == 2
@@ -137,5 +120,5 @@ def test_a_directory_that_is_down_or_refuses_changes_nothing(
     assert down.exit_code == 1
     assert "directory cannot be reached" in down.output
     # Above all, nobody became a leaver because the directory answered nothing.
-    assert _people(db_env) == before
+    assert synced_people(db_env) == before
     assert all(status == "active" for _, _, status, _ in before.values())
