@@ -30,7 +30,7 @@ from ldap3.utils.conv import escape_filter_chars
 from ldap3.utils.dn import escape_rdn
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlmodel import Session, select
+from sqlmodel import Session, col, func, select
 
 from central_api.audit.chain import append_audit
 from central_api.errors import ServiceError
@@ -203,7 +203,8 @@ def open_connection(settings: DirectorySettings, *, user: str, password: str) ->
 def _groups_of(conn: Connection, settings: DirectorySettings, dn: str, username: str) -> set[str]:
     query = (
         f"(|(member={escape_filter_chars(dn)})(uniqueMember={escape_filter_chars(dn)})"
-        f"(memberUid={escape_filter_chars(username)}))"
+        f"(memberUid={escape_filter_chars(username)})"
+        f"(memberUid={escape_filter_chars(username.lower())}))"
     )
     try:
         conn.search(settings.group_base, query, attributes=["cn"])
@@ -225,9 +226,15 @@ def directory_login(*, session: Session, username: str, password: str) -> User |
     settings = directory_settings()
     if not settings.url or not password or not is_account_name(username):
         return None
-    existing = session.exec(select(User).where(User.username == username)).first()
-    if existing is not None and existing.password_hash != DIRECTORY_PASSWORD_MARK:
+    # Directories match uids without case, so "Admin-User" binds as "admin-user": the local
+    # row is looked up and kept in lower case, or a capital letter would open a second
+    # account beside a disabled one, or beside a local account of the same name.
+    same_name = session.exec(
+        select(User).where(func.lower(col(User.username)) == username.lower())
+    ).all()
+    if any(user.password_hash != DIRECTORY_PASSWORD_MARK for user in same_name):
         return None  # a local account: the directory may not log in as it
+    existing = same_name[0] if same_name else None
     if existing is not None and not existing.active:
         return None  # disabled here by an admin: the directory does not bring it back
     mappings = parse_group_roles(settings.group_roles)
@@ -243,7 +250,7 @@ def directory_login(*, session: Session, username: str, password: str) -> User |
     if granted is None:
         log.info("directory user %s is in no PortGate group", username)
         return None
-    return _local_row(session, existing, username, granted)
+    return _local_row(session, existing, username.lower(), granted)
 
 
 def _local_row(session: Session, user: User | None, username: str, granted: GroupRole) -> User:

@@ -100,6 +100,25 @@ def test_wrong_password_no_group_and_local_names_are_refused(
     assert "carol" not in names
 
 
+def test_a_name_in_other_case_is_the_same_account_not_a_second_one(
+    client: TestClient, world: World, engine: Engine, directory: SlapdProcess
+) -> None:
+    # The directory binds "Admin-User" as "admin-user": it must not open an admin account
+    # beside the local one of that name.
+    assert _login(client, "Admin-User", "directory-admin-pw")[0] == 401
+    assert _login(client, "Alice", "alice-directory-pw")[1]["username"] == "alice"
+    assert _login(client, "ALICE", "alice-directory-pw")[1]["username"] == "alice"
+    with Session(engine) as session:
+        names = sorted(session.exec(select(User.username)).all())
+        alice = session.exec(select(User).where(User.username == "alice")).one()
+        alice.active = False  # an admin disables her here
+        session.add(alice)
+        session.commit()
+    assert [n for n in names if n.lower() in {"alice", "admin-user"}] == ["admin-user", "alice"]
+    # ...and another spelling does not bring a disabled account back.
+    assert _login(client, "Alice", "alice-directory-pw")[0] == 401
+
+
 def test_a_group_change_in_the_directory_changes_the_role_at_next_login(
     client: TestClient, world: World, engine: Engine, directory: SlapdProcess
 ) -> None:
