@@ -21,8 +21,9 @@ from central_api.models import Appointment, Person, Site
 
 __all__ = ["MobilePassStatus", "MobilePassView", "holder_language", "pass_view"]
 
-# Pixels per QR module in the data URI; the page scales the image to the screen.
-_QR_SCALE = 8
+# Pixels per QR module in the data URI: larger than a phone shows it, so the page only
+# scales it down (smoothly: every module keeps its width, which nearest-neighbour would not).
+_QR_SCALE = 10
 
 
 class MobilePassStatus(StrEnum):

@@ -60,6 +60,7 @@
     $("mp-status").dataset.status = view.status;
     $("mp-status").textContent = STATUS[view.status] || view.status;
     $("mp-holder").textContent = view.first_name;
+    $("mp-facts").hidden = !view.valid_from; // a cancelled pass has no window any more
     $("mp-from").textContent = view.valid_from || "—";
     $("mp-until").textContent = view.valid_until || "—";
     $("mp-gates").textContent = view.gates.length ? view.gates.join(", ") : "—";
