@@ -21,13 +21,14 @@ import pytest
 import zxingcpp
 from PIL import Image
 
+import central_api.enroll.mobile.view as mobile_view
 import central_api.routes.mobile_pass.page as mobile_page
 from central_api.models import Role
 from gate_protocol.passes.keys import PassKeyring
 from gate_protocol.passes.token import PassVerified, verify_pass
 from testkit.api.decisions import query
 from testkit.api.desk_server import PUBLIC_KEYS, DeskServer, run_desk_server
-from testkit.browser import CHROMIUM
+from testkit.browser import CHROMIUM, chromium
 
 pytestmark = pytest.mark.integration
 PHONE = {"width": 390, "height": 844}
@@ -48,6 +49,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DeskServer]:
         )
         assert answer.status_code == 200, answer.text
         yield running
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One Chromium for the module's tests (each opens its own pages)."""
+    with chromium() as launched:
+        yield launched
 
 
 def _issue(server: DeskServer, name: str) -> dict[str, str]:
@@ -155,3 +163,20 @@ def test_a_wrong_link_shows_only_that_it_is_not_valid_in_the_reader_s_language(
     page.wait_for_selector('#mp-status[data-status="valid"]')
     assert page.locator("#mp-status").inner_text().startswith("Gültig")
     _shot(page, "phone-valid-de-390x844")
+
+
+def test_the_holder_s_preferred_language_wins_over_the_browser_s(
+    server: DeskServer, browser: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Persons carry no language yet (issue 26's lane work adds one): the hook stands in.
+    monkeypatch.setattr(mobile_view, "holder_language", lambda person: "sv")
+    issued = _issue(server, "Lars Berg")
+    page = browser.new_page(viewport=PHONE, locale="en-GB")
+    page.set_default_timeout(WAIT_MS)
+    page.goto(issued["mobile_url"])
+    page.wait_for_url("**?lang=sv#*")
+    page.wait_for_selector('#mp-status[data-status="valid"]')
+    assert page.locator("#mp-status").inner_text().startswith("Giltigt")
+    page.click("a[data-lang=fr]")  # the reader's own choice stands
+    page.wait_for_selector('html[lang="fr"] #mp-status[data-status="valid"]')
+    assert page.locator("#mp-status").inner_text().startswith("Valable")
