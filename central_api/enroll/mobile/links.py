@@ -76,8 +76,8 @@ def make_link(*, session: Session, pass_id: str, actor: str, key: bytes) -> str:
 def find_link(*, session: Session, pass_id: str, secret: str, key: bytes) -> MobilePassLink | None:
     """The link `pass_id` + `secret` names, or None (unknown pass or wrong secret alike)."""
     row = session.get(MobilePassLink, pass_id)
-    if row is None or not secret or len(secret) > MAX_SECRET_LENGTH:
-        return None
-    if not hmac.compare_digest(row.link_hash, _hash(key, pass_id, secret)):
+    # Hashed whether or not the pass exists: the answer's timing tells no pass ids apart.
+    offered = _hash(key, pass_id, secret[:MAX_SECRET_LENGTH])
+    if row is None or not secret or not hmac.compare_digest(row.link_hash, offered):
         return None
     return row
