@@ -66,6 +66,7 @@ from central_api.routes.desk import router as enroll_router
 from central_api.routes.forwarding import router as webhooks_router
 from central_api.routes.gate_uploads import router as gate_uploads_router
 from central_api.routes.incidents import router as incidents_router
+from central_api.routes.mobile_pass import routers as mobile_pass_routers
 from central_api.routes.staff_reports import routers as staff_report_routers
 from central_api.routes.visitors import router as visitors_router
 from central_api.security.headers import SecurityHeaders
@@ -221,6 +222,8 @@ def _install_routes(app: FastAPI) -> None:
     app.include_router(webhooks_router)  # alarm webhooks' dead letters (docs/siem.md)
     app.include_router(locale.router)  # the language a user reads the pages in (issue 22)
     app.include_router(account_router)  # your own password, reset links, sessions (/account)
+    for mobile_router in mobile_pass_routers:  # passes on a phone (issue 26.3)
+        app.include_router(mobile_router)
     mount_dashboard(app)  # the live dashboard taps this process's ingest
     app.add_middleware(PageLocale)  # the request's language, set before any route renders
 

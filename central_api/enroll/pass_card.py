@@ -20,7 +20,7 @@ import segno
 from gate_protocol.i18n import format_datetime, translator
 from PIL import Image, ImageDraw, ImageFont
 
-__all__ = ["CARD_DPI", "CardText", "card_lines", "render_card", "render_card_file"]
+__all__ = ["CARD_DPI", "CardText", "card_lines", "card_time", "render_card", "render_card_file"]
 
 CARD_DPI = 300
 CARD_SIZE = (1011, 638)
@@ -140,10 +140,7 @@ def card_lines(text: CardText, _: Callable[..., str]) -> list[str]:
     """The lines beside the photo, in `text.locale`, times in `text.zone`."""
 
     def when(value: datetime) -> str:
-        # The abbreviation tells the two passes of October's repeated hour apart (CEST, CET).
-        abbreviation = value.astimezone(ZoneInfo(text.zone)).strftime("%Z")
-        local = format_datetime(value, zone=text.zone, locale=text.locale, width="short")
-        return f"{local} {abbreviation}"
+        return card_time(value, zone=text.zone, locale=text.locale)
 
     lines = [
         _fit(text.company or "—", 26),
@@ -156,6 +153,14 @@ def card_lines(text: CardText, _: Callable[..., str]) -> list[str]:
     if text.plate:
         lines.append(_("Plate {plate}", plate=text.plate))
     return lines
+
+
+def card_time(value: datetime, *, zone: str, locale: str) -> str:
+    """`value` as the pass shows it: short date and time in `zone`, then its abbreviation."""
+    # The abbreviation tells the two passes of October's repeated hour apart (CEST, CET).
+    abbreviation = value.astimezone(ZoneInfo(zone)).strftime("%Z")
+    local = format_datetime(value, zone=zone, locale=locale, width="short")
+    return f"{local} {abbreviation}"
 
 
 def render_card_file(

@@ -22,6 +22,7 @@ from central_api.enroll.tables import (
     DeskNote,
     DocumentRef,
     IssuedPass,
+    MobilePassLink,
     PendingFace,
     PersonExternalId,
     RetainedPhoto,
@@ -48,6 +49,7 @@ __all__ = ["erase_person", "export_person", "keep_photo", "purge_expired", "read
 
 _ERASED_TABLES: tuple[tuple[str, Any], ...] = (
     ("passes", IssuedPass),
+    ("mobile_pass_links", MobilePassLink),
     ("pending_faces", PendingFace),
     ("retained_photos", RetainedPhoto),
     ("external_ids", PersonExternalId),

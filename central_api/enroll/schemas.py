@@ -160,6 +160,10 @@ class PassOut(BaseModel):
     expires_at: datetime
     plate: str | None
     one_time: bool
+    # The phone link, only in the answer that made it (its secret is not stored): the URL
+    # and a PNG data URI of its QR code for the clerk to show (docs/api.md).
+    mobile_url: str | None = None
+    mobile_qr: str | None = None
 
 
 class ImportOutcome(BaseModel):

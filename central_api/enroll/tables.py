@@ -22,6 +22,7 @@ __all__ = [
     "DeskRead",
     "DocumentRef",
     "IssuedPass",
+    "MobilePassLink",
     "PendingFace",
     "PersonExternalId",
     "RetainedPhoto",
@@ -76,6 +77,23 @@ class IssuedPass(_EnrollTable, table=True):
     issued_at: datetime = time_field()
     not_before: datetime = time_field()
     expires_at: datetime = time_field()
+
+
+class MobilePassLink(SQLModel, table=True):
+    """A pass's phone link (0036, the API's own metadata): only a keyed hash of its secret is kept.
+
+    The row outlives a cancelled pass (whose `IssuedPass` goes), so the phone says
+    "cancelled" rather than "not valid"; erasing the person deletes it.
+    """
+
+    __tablename__ = "mobile_pass_link"
+
+    pass_id: str = Field(primary_key=True, max_length=64)
+    person_id: str = Field(index=True, max_length=64)
+    # HMAC-SHA256 of the link's secret under a key derived from the server's secret, hex.
+    link_hash: str = Field(max_length=64, unique=True)
+    issued_by: str = Field(max_length=80)
+    created_at: datetime = time_field(default_factory=utc_now)
 
 
 class RetainedPhoto(_EnrollTable, table=True):

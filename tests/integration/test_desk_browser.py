@@ -5,12 +5,15 @@ pass issued and printed; a bad photo uploaded gets its reason. Chromium is the s
 (/usr/bin/chromium); no browser is ever downloaded.
 """
 
+import json
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import cv2
+import httpx
 import numpy as np
 import pytest
 import zxingcpp
@@ -109,6 +112,7 @@ def test_desk_page_capture_feedback_save_duplicate_and_print(
         page.fill("#pass-plate", "AB123C")
         page.click("#pass-issue")
         page.wait_for_selector("#pass-result:not([hidden])")
+        _phone_link_shown_and_renewed(page, server)
         page.click("#print-png")
         page.wait_for_selector("#pass-image:not([hidden])")
         page.wait_for_function("document.getElementById('pass-image').naturalWidth > 0")
@@ -152,3 +156,24 @@ def test_desk_page_capture_feedback_save_duplicate_and_print(
         now=datetime.now(UTC) + timedelta(minutes=5),
     )
     assert isinstance(verdict, PassVerified) and verdict.claims.pass_id == pass_id
+
+
+def _phone_link_shown_and_renewed(page: Any, server: DeskServer) -> None:
+    """The pass's phone link with its QR code (issue 26.3); a new link kills the old one."""
+    page.wait_for_selector("#pass-mobile:not([hidden])")
+    first = page.input_value("#pass-mobile-url")
+    assert first.startswith(f"{server.url}/m/pass/") and "#" in first
+    shot = np.frombuffer(page.locator("#pass-mobile-qr").screenshot(), dtype=np.uint8)
+    (code,) = zxingcpp.read_barcodes(cv2.imdecode(shot, cv2.IMREAD_GRAYSCALE))
+    assert code.text == first
+    page.click("#pass-mobile-new")
+    page.wait_for_function(
+        f"document.getElementById('pass-mobile-url').value !== {json.dumps(first)}"
+    )
+    second = page.input_value("#pass-mobile-url")
+    for link, status in ((first, 404), (second, 200)):
+        pass_id, secret = link.split("/m/pass/")[1].split("#")
+        answer = httpx.post(
+            f"{server.url}/api/v1/mobile-pass", json={"pass_id": pass_id, "secret": secret}
+        )
+        assert answer.status_code == status, answer.text

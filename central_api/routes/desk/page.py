@@ -48,7 +48,7 @@ def desk_page(
         user=user,
         csrf_token=token,
         content=render_template("desk.html", desk_actions=render_template("desk_actions.html")),
-        scripts=["desk.js", "desk_visitors.js", "desk_actions.js"],
+        scripts=["desk.js", "desk_visitors.js", "desk_actions.js", "desk_mobile.js"],
         nav=_nav(user),
         zone=site_zone(session, user.site_id),  # the visitor windows in the site's time
     )

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import Response
 from sqlmodel import col, select
 
@@ -19,6 +19,7 @@ from central_api.enroll.tables import IssuedPass, RetainedPhoto
 from central_api.errors import NotFoundError
 from central_api.models import Appointment, Company
 from central_api.routes.desk.photos import read_upload
+from central_api.routes.mobile_pass.desk import with_mobile_link
 from central_api.routes.params import IdPath
 from central_api.security.auth import DeskUser
 from central_api.web.locale import page_locale
@@ -34,17 +35,21 @@ _MEDIA = {"png": "image/png", "pdf": "application/pdf"}
 def issue(
     person_id: IdPath,
     body: PassIn,
+    request: Request,
     session: EnrollSessionDep,
     settings: SettingsDep,
     desk: DeskUser,
 ) -> PassOut:
-    """Book a truck visit (gates, window, plate) and sign its one-time QR pass."""
-    return issue_pass(
+    """Book a truck visit (gates, window, plate), sign its QR pass, make its phone link."""
+    issued = issue_pass(
         session=session,
         person_id=person_id,
         pass_in=body,
         actor=desk.actor,
         signer=load_signer(settings),
+    )
+    return with_mobile_link(
+        issued, request=request, session=session, settings=settings, actor=desk.actor
     )
 
 

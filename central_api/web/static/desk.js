@@ -336,6 +336,7 @@ async function issuePass(event) {
     $("pass-id").textContent = data.pass_id;
     $("pass-window").textContent = `${data.not_before.slice(0, 16)} – ${data.expires_at.slice(0, 16)} UTC`;
     $("pass-result").hidden = false;
+    document.dispatchEvent(new CustomEvent("pg:pass-issued", { detail: data })); // desk_mobile.js
     say(PG.t("Pass {id} issued.", { id: data.pass_id }));
   } catch (error) {
     say(PG.t("Pass not issued: {error}", { error: error.message }), true);

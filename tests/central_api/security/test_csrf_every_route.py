@@ -24,6 +24,7 @@ ANONYMOUS = {
     ("POST", "/api/v1/staff-reports"),
     ("POST", "/api/v1/staff-reports/follow-up"),
     ("POST", "/api/v1/staff-reports/follow-up/messages"),
+    ("POST", "/api/v1/mobile-pass"),  # a pass's phone link: its secret is the credential
 }
 OURS = "http://testserver"
 

@@ -48,6 +48,9 @@ PUBLIC = {
     ("POST", "/api/v1/staff-reports"),
     ("POST", "/api/v1/staff-reports/follow-up"),
     ("POST", "/api/v1/staff-reports/follow-up/messages"),
+    # A pass on a phone: the link's secret is the credential, wrong ones rate-limited (26.3).
+    ("GET", "/m/pass/{pass_id}"),
+    ("POST", "/api/v1/mobile-pass"),
 }
 
 
