@@ -17,6 +17,7 @@ from central_api.errors import ServiceError
 from central_api.search.events import search_events
 from central_api.search.export import stream_events_csv
 from central_api.search.filters import MAX_PAGE_SIZE, EventFilters, event_filters
+from portgate.language import _
 
 __all__ = ["app"]
 
@@ -41,7 +42,7 @@ By = Annotated[str | None, _option("--decided-by", "central or replica.")]
 
 
 def _fail(command: str, message: str) -> typer.Exit:
-    typer.echo(f"events {command}: {message}", err=True)
+    typer.echo(_("events {command}: {error}", command=command, error=message), err=True)
     return typer.Exit(code=1)
 
 
@@ -84,7 +85,7 @@ def search_command(
             f"{item['reason']}  {who}  {item['company'] or '-'}"
         )
     if page.next_cursor is not None:
-        typer.echo(f"more: --cursor {page.next_cursor}", err=True)
+        typer.echo(_("more: --cursor {cursor}", cursor=page.next_cursor), err=True)
 
 
 @app.command("export")
@@ -109,7 +110,7 @@ def export_command(
     texts.pop("output")
     filters = _filters("export", **texts)
     if output is not None and not output.parent.is_dir():
-        raise _fail("export", f"no such folder: {output.parent}")
+        raise _fail("export", _("no such folder: {folder}", folder=output.parent))
     chunks = stream_events_csv(engine=make_engine(database_url()), filters=filters, site_scope=None)
     if output is None:
         for chunk in chunks:
@@ -118,4 +119,4 @@ def export_command(
     with output.open("w", encoding="utf-8", newline="") as file:
         for chunk in chunks:
             file.write(chunk)
-    typer.echo(f"events export: written to {output}", err=True)
+    typer.echo(_("events export: written to {file}", file=output), err=True)

@@ -26,6 +26,7 @@ from portgate.commands.liveness.common import (
     report_json,
     report_text,
 )
+from portgate.language import _
 
 __all__ = ["calibrate_command"]
 
@@ -34,20 +35,24 @@ _FITTED = ("max_moire", "min_flow_residual", "min_closure", "min_nonrigid", "min
 
 def _print_text(result: CalibrationResult, out: Path) -> None:
     typer.echo(
-        f"fitted on {result.fit_sessions} sessions; measured on {result.held_out_sessions} "
-        "held-out sessions not used for fitting"
+        _(
+            "fitted on {fitted} sessions; measured on {held_out} "
+            "held-out sessions not used for fitting",
+            fitted=result.fit_sessions,
+            held_out=result.held_out_sessions,
+        )
     )
     default = LivenessSettings()
     for name in _FITTED:
         fitted = getattr(result.settings, name)
         typer.echo(f"  {name:17s} {getattr(default, name):.4f} -> {fitted:.4f}")
-    typer.echo("held out, fitted thresholds:")
+    typer.echo(_("held out, fitted thresholds:"))
     for line in report_text(result.held_out):
         typer.echo(f"  {line}")
-    typer.echo("held out, default thresholds (baseline):")
+    typer.echo(_("held out, default thresholds (baseline):"))
     for line in report_text(result.default_held_out):
         typer.echo(f"  {line}")
-    typer.echo(f"wrote {out}")
+    typer.echo(_("wrote {file}", file=out))
 
 
 def calibrate_command(
@@ -68,11 +73,17 @@ def calibrate_command(
     sessions = read_recording("calibrate", recording)
     gates = sorted({s.info.gate for s in sessions})
     if gate is None and len(gates) > 1:
-        raise fail("calibrate", f"sessions of several gates ({', '.join(gates)}): name one, --gate")
+        raise fail(
+            "calibrate",
+            _("sessions of several gates ({gates}): name one, --gate", gates=", ".join(gates)),
+        )
     chosen = gate or gates[0]
     sessions = [s for s in sessions if s.info.gate == chosen]
     if not sessions:
-        raise fail("calibrate", f"no sessions of gate {chosen!r} in {recording}")
+        raise fail(
+            "calibrate",
+            _("no sessions of gate {gate} in {folder}", gate=repr(chosen), folder=recording),
+        )
     try:
         check_calibration_set(sessions)
         base = LivenessSettings()
@@ -91,7 +102,9 @@ def calibrate_command(
     try:
         write_liveness_config(out, config)
     except OSError as exc:
-        raise fail("calibrate", f"cannot write {out}: {exc.strerror}") from None
+        raise fail(
+            "calibrate", _("cannot write {file}: {error}", file=out, error=exc.strerror)
+        ) from None
     if as_json:
         body = {
             "config": str(out),

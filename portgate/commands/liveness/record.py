@@ -18,6 +18,7 @@ from biometrics.pad.recording import parse_label
 from gate_agent.camera.frames import FrameSourceError, open_frame_source
 from gate_agent.config import CameraConfig, ConfigError, OpenCVCameraConfig, load_config
 from portgate.commands.liveness.common import fail
+from portgate.language import _
 
 __all__ = ["record_command"]
 
@@ -74,9 +75,17 @@ def record_command(
     except (RecordingError, ConfigError) as exc:
         raise fail("record", str(exc)) from None
     if gate is not None and gate != agent.gate:
-        raise fail("record", f"{config} is the agent config of gate {agent.gate!r}, not {gate!r}")
+        raise fail(
+            "record",
+            _(
+                "{file} is the agent config of gate {gate}, not {wanted}",
+                file=config,
+                gate=repr(agent.gate),
+                wanted=repr(gate),
+            ),
+        )
     if agent.camera is None:
-        raise fail("record", f"{config} configures no camera")
+        raise fail("record", _("{file} configures no camera", file=config))
     started = datetime.now(UTC)
     try:
         info = SessionInfo(
@@ -91,10 +100,20 @@ def record_command(
         raise fail("record", str(exc).replace("\n", " ")) from None
     images = _capture(agent.camera, frames, seconds)
     if len(images) < 2:
-        raise fail("record", f"the camera gave {len(images)} frame(s); nothing written")
+        raise fail(
+            "record", _("the camera gave {count} frame(s); nothing written", count=len(images))
+        )
     name = f"{species.value}-{started:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
     try:
         folder = write_session(out / name, info, images)
     except RecordingError as exc:
         raise fail("record", str(exc)) from None
-    typer.echo(f"recorded {len(images)} frames of {species.value} at gate {agent.gate} to {folder}")
+    typer.echo(
+        _(
+            "recorded {count} frames of {species} at gate {gate} to {folder}",
+            count=len(images),
+            species=species.value,
+            gate=agent.gate,
+            folder=folder,
+        )
+    )

@@ -25,6 +25,7 @@ from central_api.reports.period import (
 from central_api.reports.render import RenderedReport, render_report, report_file_name
 from central_api.reports.schedule import Every, last_period, write_once
 from portgate.commands.users import cli_actor
+from portgate.language import _
 
 app = typer.Typer(
     help="Reports (access, alarms, companies, overrides) as CSV, XLSX or PDF.",
@@ -41,7 +42,7 @@ _SHIFTS = "6,14,22"
 
 
 def _fail(command: str, message: str) -> typer.Exit:
-    typer.echo(f"report {command}: {message}", err=True)
+    typer.echo(_("report {command}: {error}", command=command, error=message), err=True)
     return typer.Exit(code=2)
 
 
@@ -100,7 +101,7 @@ def _report_command(name: str) -> None:
             return
         output.unlink(missing_ok=True)
         write_once(output, rendered.content)
-        typer.echo(f"wrote {output}", err=True)
+        typer.echo(_("wrote {file}", file=output), err=True)
 
     command.__doc__ = f"The {name} report (docs/reports.md)."
     app.command(name)(command)
@@ -151,10 +152,11 @@ def schedule_command(
         raise _fail("schedule", str(exc)) from None
     for rendered in files:
         if isinstance(rendered, str):
-            typer.echo(f"kept {folder / rendered}")
+            typer.echo(_("kept {file}", file=folder / rendered))
             continue
         path = folder / rendered.file_name
-        typer.echo(f"{'wrote' if write_once(path, rendered.content) else 'kept'} {path}")
+        written = write_once(path, rendered.content)
+        typer.echo(_("wrote {file}", file=path) if written else _("kept {file}", file=path))
 
 
 def _every(value: str) -> Every:
