@@ -9,6 +9,7 @@ help line still matches the command's own (tests/portgate/test_lazy_commands.py)
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 from dataclasses import dataclass
@@ -17,8 +18,9 @@ import typer
 from typer import _click as click  # typer 0.2x carries its own click; its types are these
 from typer.core import TyperGroup
 
+from gate_protocol.i18n import UnknownLocaleError
 from portgate.help_language import localize_command
-from portgate.language import cli_locale
+from portgate.language import choose_cli_locale, cli_locale
 
 __all__ = ["COMMANDS", "LazyCommand", "LazyGroup", "load_command"]
 
@@ -173,5 +175,8 @@ class LazyGroup(TyperGroup):
 
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The root's help (`portgate --help`) in the run's language."""
+        if "lang" not in ctx.params:  # --help came before --lang: the environment's language
+            with contextlib.suppress(UnknownLocaleError):  # named when a command runs
+                choose_cli_locale(None)
         localize_command(self, cli_locale())
         super().format_help(ctx, formatter)

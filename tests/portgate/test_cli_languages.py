@@ -136,6 +136,9 @@ def test_every_command_s_help_is_shown_in_dutch_from_the_catalog() -> None:
         assert [text for text in texts if text not in dutch] == [], path
     root = runner.invoke(app, ["--lang", "nl", "--help"], env={"COLUMNS": "250"})
     assert "Gebruikers van dashboard en balie." in root.output  # `users` in the list
+    # --help before any --lang: the environment's language, as for every command.
+    from_env = runner.invoke(app, ["--help"], env={"PORTGATE_LANG": "de", "COLUMNS": "250"})
+    assert "Benutzer von Dashboard und Schalter." in from_env.output
     # The same process in English again: the commands' own texts, nothing left over.
     english = runner.invoke(app, ["--lang", "en", "users", "add", "--help"])
     assert "Login name." in english.output and "Inlognaam." not in english.output
