@@ -90,6 +90,10 @@ def add_command(
         typer.echo(_("gates add: {error}", error=getattr(exc, "message", exc)), err=True)
         raise typer.Exit(code=1) from None
     deliver_notices(bus, command="gates add")
+    _print_added(gate_id, site, zone, key)
+
+
+def _print_added(gate_id: str, site: str, zone: str, key: str) -> None:
     typer.echo(
         _("gate {gate} added at site {site}, zone {zone}", gate=gate_id, site=site, zone=zone)
     )

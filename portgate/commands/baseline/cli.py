@@ -55,8 +55,14 @@ def check_command(
 def render(report: Report) -> str:
     """The report as lines of text: a header, then each finding and its fix."""
     lines = [
-        f"site {report.site_id} ({report.site_name}) against {report.profile!r}: "
-        f"score {report.score}/100, {report.failed_musts} failed musts"
+        _(
+            "site {site} ({name}) against {profile}: score {score}/100, {failed} failed musts",
+            site=report.site_id,
+            name=report.site_name,
+            profile=repr(report.profile),
+            score=report.score,
+            failed=report.failed_musts,
+        )
     ]
     for finding in report.findings:
         lines.append(
@@ -64,5 +70,5 @@ def render(report: Report) -> str:
             f"{finding.detail}"
         )
         if finding.fix:
-            lines.append(f"       fix: {finding.fix}")
+            lines.append("       " + _("fix: {fix}", fix=finding.fix))
     return "\n".join(lines)

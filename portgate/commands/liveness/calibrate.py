@@ -14,6 +14,7 @@ from biometrics.pad import (
     CalibrationError,
     CalibrationResult,
     LivenessConfigFile,
+    RecordedSession,
     calibrate,
     write_liveness_config,
 )
@@ -55,6 +56,21 @@ def _print_text(result: CalibrationResult, out: Path) -> None:
     typer.echo(_("wrote {file}", file=out))
 
 
+def _gate_sessions(recording: Path, gate: str | None) -> tuple[str, list[RecordedSession]]:
+    """The gate to calibrate and its sessions: the named one, or the recording's only one."""
+    sessions = read_recording("calibrate", recording)
+    gates = sorted({s.info.gate for s in sessions})
+    if gate is None and len(gates) > 1:
+        several = _("sessions of several gates ({gates}): name one, --gate", gates=", ".join(gates))
+        raise fail("calibrate", several)
+    chosen = gate or gates[0]
+    sessions = [s for s in sessions if s.info.gate == chosen]
+    if not sessions:
+        none = _("no sessions of gate {gate} in {folder}", gate=repr(chosen), folder=recording)
+        raise fail("calibrate", none)
+    return chosen, sessions
+
+
 def calibrate_command(
     recording: Annotated[Path, typer.Argument(help="Recording folder with attacks and bona fide.")],
     out: Annotated[Path, typer.Option(help="The gate's liveness config file to write (JSON).")],
@@ -70,20 +86,7 @@ def calibrate_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
 ) -> None:
     """Fit the liveness thresholds to a gate's camera and write its liveness config."""
-    sessions = read_recording("calibrate", recording)
-    gates = sorted({s.info.gate for s in sessions})
-    if gate is None and len(gates) > 1:
-        raise fail(
-            "calibrate",
-            _("sessions of several gates ({gates}): name one, --gate", gates=", ".join(gates)),
-        )
-    chosen = gate or gates[0]
-    sessions = [s for s in sessions if s.info.gate == chosen]
-    if not sessions:
-        raise fail(
-            "calibrate",
-            _("no sessions of gate {gate} in {folder}", gate=repr(chosen), folder=recording),
-        )
+    chosen, sessions = _gate_sessions(recording, gate)
     try:
         check_calibration_set(sessions)
         base = LivenessSettings()
@@ -102,9 +105,8 @@ def calibrate_command(
     try:
         write_liveness_config(out, config)
     except OSError as exc:
-        raise fail(
-            "calibrate", _("cannot write {file}: {error}", file=out, error=exc.strerror)
-        ) from None
+        message = _("cannot write {file}: {error}", file=out, error=exc.strerror)
+        raise fail("calibrate", message) from None
     if as_json:
         body = {
             "config": str(out),
