@@ -25,6 +25,17 @@ app = typer.Typer(
 )
 
 
+def _choose_language(lang: str | None) -> str | None:
+    # An eager option: the language is set before a --help after it is shown, and before
+    # the command is looked up (lazy_commands translates its help texts then).
+    try:
+        choose_cli_locale(lang)
+    except UnknownLocaleError as exc:  # one plain line: the user asked for it by name
+        typer.echo(f"portgate: --lang or PORTGATE_LANG: {exc}", err=True)
+        raise typer.Exit(code=2) from None
+    return lang
+
+
 @app.callback()
 def _logging_options(
     log_format: Annotated[
@@ -35,19 +46,19 @@ def _logging_options(
     ] = "info",
     lang: Annotated[
         str | None,
-        typer.Option(help="Language of the messages: en, nl, sv, de, fr (PORTGATE_LANG, LANG)."),
+        typer.Option(
+            help="Language of the messages: en, nl, sv, de, fr (PORTGATE_LANG, LANG).",
+            is_eager=True,
+            callback=_choose_language,
+        ),
     ] = None,
 ) -> None:
     """PortGate: gate access and identity verification for seaport terminals."""
+    del lang  # chosen by its option's callback, before the command is looked up
     try:
         configure_logging(log_format, log_level)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--log-level") from None
-    try:
-        choose_cli_locale(lang)
-    except UnknownLocaleError as exc:  # one plain line: the user asked for it by name
-        typer.echo(f"portgate: --lang or PORTGATE_LANG: {exc}", err=True)
-        raise typer.Exit(code=2) from None
 
 
 def main() -> None:

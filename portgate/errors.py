@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import httpx
 
+from portgate.language import _
+
 __all__ = ["one_line_error"]
 
 
 def one_line_error(exc: BaseException) -> str:
     """What went wrong, in one line: the API that cannot be reached, or the error itself."""
     if isinstance(exc, httpx.TransportError):
-        url = exc.request.url if _has_request(exc) else "the API"
-        return f"cannot reach {url}: {_first_line(exc) or type(exc).__name__}"
+        url = exc.request.url if _has_request(exc) else _("the API")
+        return _(
+            "cannot reach {url}: {error}", url=url, error=_first_line(exc) or type(exc).__name__
+        )
     if isinstance(exc, httpx.HTTPStatusError):
-        return f"{exc.request.method} {exc.request.url} answered {exc.response.status_code}"
+        request = f"{exc.request.method} {exc.request.url}"
+        return _("{request} answered {status}", request=request, status=exc.response.status_code)
     text = _first_line(exc)
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 

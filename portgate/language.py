@@ -1,7 +1,8 @@
 """The language of the CLI's messages: ``--lang``, else PORTGATE_LANG, else LANG, else English.
 
-Typer's help texts stay English; what a user reads when a command succeeds or fails goes
-through `_`, which the commands import (``from portgate.language import _``).
+What a user reads when a command succeeds or fails goes through `_`, which the commands
+import (``from portgate.language import _``); the help texts are translated when shown
+(portgate/help_language.py).
 """
 
 from gate_protocol.i18n import DEFAULT_LOCALE, locale_from_env, translator

@@ -9,6 +9,7 @@ help line still matches the command's own (tests/portgate/test_lazy_commands.py)
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 from dataclasses import dataclass
@@ -16,6 +17,10 @@ from dataclasses import dataclass
 import typer
 from typer import _click as click  # typer 0.2x carries its own click; its types are these
 from typer.core import TyperGroup
+
+from gate_protocol.i18n import UnknownLocaleError
+from portgate.help_language import localize_command
+from portgate.language import choose_cli_locale, cli_locale
 
 __all__ = ["COMMANDS", "LazyCommand", "LazyGroup", "load_command"]
 
@@ -164,4 +169,14 @@ class LazyGroup(TyperGroup):
                 self.commands[cmd_name] = load_command(cmd_name)
             finally:
                 logging.disable(logging.NOTSET)
-        return super().get_command(ctx, cmd_name)
+        command = super().get_command(ctx, cmd_name)
+        # --lang is eager: the run's language is known here, before any --help is shown.
+        return None if command is None else localize_command(command, cli_locale())
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The root's help (`portgate --help`) in the run's language."""
+        if "lang" not in ctx.params:  # --help came before --lang: the environment's language
+            with contextlib.suppress(UnknownLocaleError):  # named when a command runs
+                choose_cli_locale(None)
+        localize_command(self, cli_locale())
+        super().format_help(ctx, formatter)

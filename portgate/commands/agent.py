@@ -10,6 +10,7 @@ from gate_agent.camera.frames import FrameSourceError
 from gate_agent.config import ConfigError
 from gate_agent.links.preflight import StartRefused
 from gate_agent.service import run_service
+from portgate.language import _
 from portgate.sd_notify import ServiceNotifier
 
 
@@ -24,12 +25,12 @@ def agent_command(
         running = f"agent for {app.config.site}/{app.config.gate} running"
         notifier = ServiceNotifier(heartbeat=app.config.heartbeat_path)
         notifier.ready(running)
-        typer.echo(f"{running}; Ctrl-C stops it")
+        typer.echo(_("{running}; Ctrl-C stops it", running=running))
 
     try:
         run_service(config, on_started=announce)
     except (ConfigError, FrameSourceError, StartRefused) as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(_("error: {error}", error=exc), err=True)
         raise typer.Exit(code=1) from None
     finally:
         if notifier is not None:

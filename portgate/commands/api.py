@@ -11,6 +11,7 @@ from central_api.config import Settings
 from central_api.migrate import is_at_head
 from central_api.security.directory import DirectoryUnavailable, check_directory_settings
 from central_api.serve import serve_workers
+from portgate.language import _
 from portgate.logsetup import uvicorn_log_config
 
 
@@ -40,16 +41,17 @@ def api_command(
         settings = Settings()
     except ValidationError as exc:
         for error in exc.errors(include_url=False, include_input=False):
-            typer.echo(f"portgate api: {error['msg']}", err=True)
+            typer.echo(_("portgate api: {error}", error=error["msg"]), err=True)
         raise typer.Exit(code=2) from None
     try:
         check_directory_settings()  # a malformed LDAP setting would fail every login
     except DirectoryUnavailable as exc:
-        typer.echo(f"portgate api: {exc.message}", err=True)
+        typer.echo(_("portgate api: {error}", error=exc.message), err=True)
         raise typer.Exit(code=2) from None
     if not is_at_head(settings.database_url):
         typer.echo(
-            "portgate api: the database schema is not current: run `portgate db upgrade`", err=True
+            _("portgate api: the database schema is not current: run `portgate db upgrade`"),
+            err=True,
         )
         raise typer.Exit(code=2)
     if workers > 1:

@@ -23,6 +23,7 @@ from central_api.audit.event_chain import (
 from central_api.config import database_url
 from central_api.db import make_engine
 from gate_protocol.messages import AuditHead
+from portgate.language import _
 
 app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 
@@ -60,11 +61,11 @@ def verify_command(
         events = verify_events(session=session) if verdict.ok else None
     if not verdict.ok:
         _fail(verdict)
-    typer.echo(f"audit chain intact: {verdict.checked} rows")
+    typer.echo(_("audit chain intact: {count} rows", count=verdict.checked))
     if anchored is not None:
         if not anchored.ok:
             _fail(anchored)
-        typer.echo(f"audit chain matches {anchored.checked} published heads")
+        typer.echo(_("audit chain matches {count} published heads", count=anchored.checked))
     if events is not None:
         _report_events(events)
 
@@ -76,31 +77,46 @@ def seal_events_command() -> None:
         try:
             count = seal_uncovered_events(session=session)
         except SealRefused as exc:
-            typer.echo(f"audit seal-events: {exc}", err=True)
+            typer.echo(_("audit seal-events: {error}", error=exc), err=True)
             raise typer.Exit(code=1) from None
         session.commit()
-    typer.echo(f"sealed {count} events stored before coverage began")
+    typer.echo(_("sealed {count} events stored before coverage began", count=count))
 
 
 def _report_events(events: EventVerdict) -> None:
     if events.not_covered:
         began = events.coverage_began
-        since = f"before {began.isoformat()}" if began else "no batch recorded yet"
+        since = _("before {time}", time=began.isoformat()) if began else _("no batch recorded yet")
         typer.echo(
-            f"{events.not_covered} events not covered ({since}): stored before coverage; "
-            "`portgate audit seal-events` covers them once"
+            _(
+                "{count} events not covered ({since}): stored before coverage; "
+                "`portgate audit seal-events` covers them once",
+                count=events.not_covered,
+                since=since,
+            )
         )
     if not events.ok:
         for problem in events.problems:
-            typer.echo(f"event tampering: {problem}", err=True)
+            typer.echo(_("event tampering: {problem}", problem=problem), err=True)
         if events.problem_count > len(events.problems):
-            typer.echo(f"... and {events.problem_count - len(events.problems)} more", err=True)
+            more = events.problem_count - len(events.problems)
+            typer.echo(_("... and {count} more", count=more), err=True)
         typer.echo(
-            f"events BROKEN: {events.problem_count} problems in {events.checked} events",
+            _(
+                "events BROKEN: {problems} problems in {count} events",
+                problems=events.problem_count,
+                count=events.checked,
+            ),
             err=True,
         )
         raise typer.Exit(code=1)
-    typer.echo(f"events intact: {events.checked} events in {events.batches} batches")
+    typer.echo(
+        _(
+            "events intact: {count} events in {batches} batches",
+            count=events.checked,
+            batches=events.batches,
+        )
+    )
 
 
 def _load_heads(values: list[str]) -> list[AuditHead]:
@@ -110,11 +126,18 @@ def _load_heads(values: list[str]) -> list[AuditHead]:
             path = Path(value)
             heads += read_heads_file(path) if path.is_file() else [parse_head(value)]
     except (HeadFormatError, OSError) as exc:
-        typer.echo(f"--head: {exc}", err=True)
+        typer.echo(_("--head: {error}", error=exc), err=True)
         raise typer.Exit(code=2) from None
     return heads
 
 
 def _fail(verdict: AuditVerdict) -> NoReturn:
-    typer.echo(f"audit chain BROKEN at seq {verdict.broken_seq}: {verdict.message}", err=True)
+    typer.echo(
+        _(
+            "audit chain BROKEN at seq {seq}: {error}",
+            seq=verdict.broken_seq,
+            error=verdict.message,
+        ),
+        err=True,
+    )
     raise typer.Exit(code=1)

@@ -21,6 +21,7 @@ from central_api.db import make_engine
 from central_api.models import PortBan, PortBanCreate, PortBanLift
 from portgate.commands.sync_notices import cli_change
 from portgate.commands.users import cli_actor
+from portgate.language import _
 
 app = typer.Typer(help="Port bans (the port authority).", no_args_is_help=True)
 
@@ -28,7 +29,7 @@ By = Annotated[str, typer.Option("--by", help="The authority user who acts (thei
 
 
 def _fail(command: str, message: str) -> typer.Exit:
-    typer.echo(f"bans {command}: {message}", err=True)
+    typer.echo(_("bans {command}: {message}", command=command, message=message), err=True)
     return typer.Exit(code=1)
 
 
@@ -38,7 +39,9 @@ def _four_eyes() -> bool:
     try:
         return TypeAdapter(bool).validate_python(raw)
     except ValidationError:
-        raise _fail("add", f"PORTGATE_BAN_FOUR_EYES={raw!r} is not a yes/no value") from None
+        raise _fail(
+            "add", _("PORTGATE_BAN_FOUR_EYES={value} is not a yes/no value", value=repr(raw))
+        ) from None
 
 
 def _line(ban: PortBan) -> str:
@@ -84,8 +87,10 @@ def add_command(
     except ValidationError as exc:
         raise _fail("add", _validation_message(exc)) from None
     ban = _run("add", lambda s: _issue(s, body, by, four_eyes))
-    state = "pending a second authority user (four eyes)" if four_eyes else "in force"
-    typer.echo(f"ban {ban.id} on {ban.person_id} issued, {state}")
+    state = _("pending a second authority user (four eyes)") if four_eyes else _("in force")
+    typer.echo(
+        _("ban {id} on {person} issued, {state}", id=ban.id, person=ban.person_id, state=state)
+    )
 
 
 def _issue(session: Session, body: PortBanCreate, by: str, four_eyes: bool) -> PortBan:
@@ -106,7 +111,14 @@ def confirm_command(
         return crud.confirm_ban(session=session, ban_id=ban_id, username=by, actor=cli_actor())
 
     ban = _run("confirm", confirm)
-    typer.echo(f"ban {ban.id} on {ban.person_id} confirmed by {by}, in force")
+    typer.echo(
+        _(
+            "ban {id} on {person} confirmed by {by}, in force",
+            id=ban.id,
+            person=ban.person_id,
+            by=by,
+        )
+    )
 
 
 @app.command("lift")
@@ -128,7 +140,7 @@ def lift_command(
         )
 
     ban = _run("lift", lift)
-    typer.echo(f"ban {ban.id} on {ban.person_id} lifted by {by}")
+    typer.echo(_("ban {id} on {person} lifted by {by}", id=ban.id, person=ban.person_id, by=by))
 
 
 @app.command("list")

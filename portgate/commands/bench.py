@@ -13,6 +13,8 @@ import typer
 from typer import _click as click
 from typer.core import TyperGroup
 
+from portgate.language import _
+
 BENCH_DIR = Path(__file__).resolve().parents[2] / "bench"
 
 
@@ -34,7 +36,9 @@ app = typer.Typer(help="The benchmark suite.", cls=_RunByDefault, invoke_without
 def _script(name: str) -> Path:
     path = BENCH_DIR / name
     if not path.is_file():
-        typer.echo(f"portgate bench: {path} not found (run from a source checkout)", err=True)
+        typer.echo(
+            _("portgate bench: {file} not found (run from a source checkout)", file=path), err=True
+        )
         raise typer.Exit(code=2)
     return path
 

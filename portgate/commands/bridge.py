@@ -12,6 +12,7 @@ import typer
 from firmware_bridge.assembly import build_bridge
 from firmware_bridge.config import ConfigError, load_bridge_config
 from firmware_bridge.drivers.base import DriverError
+from portgate.language import _
 from portgate.sd_notify import ServiceNotifier
 
 logger = logging.getLogger(__name__)
@@ -25,7 +26,7 @@ def bridge_command(
         bridge = build_bridge(load_bridge_config(config))
         bridge.start()
     except (ConfigError, DriverError, OSError) as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(_("error: {error}", error=exc), err=True)
         raise typer.Exit(code=1) from None
     stop = threading.Event()
 
@@ -37,7 +38,7 @@ def bridge_command(
     running = f"bridge for {bridge.config.site}/{bridge.config.gate} running"
     notifier = ServiceNotifier(heartbeat=bridge.config.heartbeat_path)
     notifier.ready(running)
-    typer.echo(f"{running}; Ctrl-C stops it")
+    typer.echo(_("{running}; Ctrl-C stops it", running=running))
     stop.wait()
     notifier.stopping()
     bridge.stop()

@@ -13,6 +13,7 @@ from portgate.broker.mosquitto_files import (
     write_broker_files,
 )
 from portgate.broker.site_config import SiteConfig, SiteConfigError, load_site_config
+from portgate.language import _
 
 app = typer.Typer(help="MQTT broker credentials and ACLs.", no_args_is_help=True)
 
@@ -44,14 +45,25 @@ def users_command(
     try:
         site = load_site_config(site_config)
     except SiteConfigError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(_("error: {error}", error=exc), err=True)
         raise typer.Exit(code=1) from None
     files = write_broker_files(site, out_dir=out)
-    typer.echo(f"wrote {files.passwd} and {files.acl} for {len(files.users)} users")
+    typer.echo(
+        _(
+            "wrote {passwd} and {acl} for {count} users",
+            passwd=files.passwd,
+            acl=files.acl,
+            count=len(files.users),
+        )
+    )
     if files.credentials is not None:
         typer.echo(
-            f"generated {len(files.generated)} passwords into {files.credentials} (mode 0600): "
-            "hand each to its node, then delete the file"
+            _(
+                "generated {count} passwords into {file} (mode 0600): "
+                "hand each to its node, then delete the file",
+                count=len(files.generated),
+                file=files.credentials,
+            )
         )
     if conf:
         _write_conf(site, out, files, port, bind_address, allow_network_plaintext)
@@ -71,11 +83,15 @@ def _write_conf(
             allow_network_plaintext=network,
         )
     except BrokerConfigError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(_("error: {error}", error=exc), err=True)
         raise typer.Exit(code=1) from None
     if not is_loopback(address):
-        typer.echo(f"warning: plaintext MQTT listener on {address} (opted in)", err=True)
+        typer.echo(
+            _("warning: plaintext MQTT listener on {address} (opted in)", address=address), err=True
+        )
     (out / "data").mkdir(exist_ok=True)
     conf_path = out / "mosquitto.conf"
     conf_path.write_text(text)
-    typer.echo(f"wrote {conf_path} (TLS listener on {site.broker.tls.port})")
+    typer.echo(
+        _("wrote {file} (TLS listener on {port})", file=conf_path, port=site.broker.tls.port)
+    )

@@ -15,6 +15,7 @@ from central_api.db import make_engine
 from gate_protocol.records import CompanyStatus
 from portgate.commands.sync_notices import cli_change
 from portgate.commands.users import cli_actor
+from portgate.language import _
 
 app = typer.Typer(help="Transport companies and contractors: their status.", no_args_is_help=True)
 
@@ -30,7 +31,7 @@ def _set(company: str, status: CompanyStatus, reason: str, command: str) -> None
             session=session, company_id=row.id, status=status, reason=reason, actor=cli_actor()
         )
         name = changed.name
-    typer.echo(f"company {name} is now {status}")
+    typer.echo(_("company {name} is now {status}", name=name, status=status))
 
 
 @app.command("suspend")
@@ -58,7 +59,7 @@ def list_command() -> None:
     with Session(engine) as session:
         rows = list_companies(session=session)
     if not rows:
-        typer.echo("no companies")
+        typer.echo(_("no companies"))
         return
     for company, people in rows:
         why = f"  ({company.status_reason})" if company.status_reason else ""

@@ -10,6 +10,7 @@ from central_api.db import make_engine
 from central_api.migrate import upgrade_database
 from central_api.replica.versions import bump_every_site
 from portgate.commands.sync_notices import deliver_notices
+from portgate.language import _
 
 app = typer.Typer(help="Database schema management.", no_args_is_help=True)
 
@@ -35,7 +36,7 @@ def upgrade_command() -> None:
     before = _revision(url)
     upgrade_database(url)
     after = _revision(url)
-    typer.echo(f"database at head ({url.split('://', 1)[0]})")
+    typer.echo(_("database at head ({kind})", kind=url.split("://", 1)[0]))
     if before is None or before == after:
         return  # a new database has no gates yet; an unchanged one has nothing new
     _resync(url, reason=f"migration {before} -> {after}", command="db upgrade")
@@ -61,7 +62,7 @@ def _resync(url: str, *, reason: str, command: str) -> None:
             bumped = bump_every_site(session=session, reason=reason)
             session.commit()
         if bumped:
-            typer.echo(f"replica version bumped at {len(bumped)} site(s)")
+            typer.echo(_("replica version bumped at {count} site(s)", count=len(bumped)))
         deliver_notices(bus, command=command)
     finally:
         engine.dispose()

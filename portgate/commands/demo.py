@@ -15,21 +15,28 @@ import typer
 
 from portgate.demo import INSTALL_HINT, BrokerMissingError, DemoOptions, DemoSite, find_mosquitto
 from portgate.demo.people import default_faces_dir
+from portgate.language import _
 
 
 def _announce(site: DemoSite, port: int) -> None:
     assert site.seed is not None  # noqa: S101 (started)
     url = f"http://127.0.0.1:{port}"
     typer.echo("")
-    typer.echo(f"PortGate demo site is up: dashboard {url}/dashboard  (enrollment desk {url}/desk)")
-    typer.echo(f"people: {site.people_note}")
+    typer.echo(
+        _(
+            "PortGate demo site is up: dashboard {url}/dashboard  (enrollment desk {url}/desk)",
+            url=url,
+        )
+    )
+    typer.echo(_("people: {note}", note=site.people_note))
     if site.camera_note:
-        typer.echo(f"staff-gate camera: {site.camera_note}")
-    typer.echo("logins for this run only (random passwords, shown once):")
+        typer.echo(_("staff-gate camera: {note}", note=site.camera_note))
+    typer.echo(_("logins for this run only (random passwords, shown once):"))
     for role, (username, password) in site.seed.logins.items():
-        typer.echo(f"  {role:<14} user {username:<9} password {password}")
-    typer.echo("Prometheus: /metrics (admin login or the run's metrics token)")
-    typer.echo("Ctrl-C stops everything.")
+        login = _("user {user} password {password}", user=f"{username:<9}", password=password)
+        typer.echo(f"  {role:<14} {login}")
+    typer.echo(_("Prometheus: /metrics (admin login or the run's metrics token)"))
+    typer.echo(_("Ctrl-C stops everything."))
     typer.echo("")
 
 
@@ -39,8 +46,11 @@ def _require_mosquitto() -> None:
         find_mosquitto()
     except BrokerMissingError:
         typer.echo(
-            f"portgate demo needs the mosquitto MQTT broker: run `{INSTALL_HINT}` "
-            "(`make demo` installs it)",
+            _(
+                "portgate demo needs the mosquitto MQTT broker: run `{command}` "
+                "(`make demo` installs it)",
+                command=INSTALL_HINT,
+            ),
             err=True,
         )
         raise typer.Exit(code=2) from None
@@ -61,13 +71,20 @@ def _play_once(site: DemoSite, *, stop: threading.Event, duration: float | None)
     deadline = None if duration is None else time.monotonic() + duration
     while not site.script.done.wait(0.5):
         if stop.is_set() or (deadline is not None and time.monotonic() > deadline):
-            typer.echo("[demo] the scripted round did not finish", err=True)
+            typer.echo("[demo] " + _("the scripted round did not finish"), err=True)
             return 1
     failures, checked = site.expect.failures, site.expect.checked
     if not failures:
-        typer.echo(f"[demo] self-check: all {checked} expected outcomes held")
+        typer.echo("[demo] " + _("self-check: all {count} expected outcomes held", count=checked))
         return 0
-    typer.echo(f"[demo] self-check: {len(failures)} of {checked} expected outcomes did not hold:")
+    typer.echo(
+        "[demo] "
+        + _(
+            "self-check: {failed} of {count} expected outcomes did not hold:",
+            failed=len(failures),
+            count=checked,
+        )
+    )
     for line in failures:
         typer.echo(f"[demo]   {line}")
     return 1
@@ -103,7 +120,10 @@ def _community(
         )
     finally:
         if keep:
-            typer.echo(f"[demo] databases, broker files and API logs kept in {run_dir}")
+            typer.echo(
+                "[demo] "
+                + _("databases, broker files and API logs kept in {folder}", folder=run_dir)
+            )
         else:
             shutil.rmtree(run_dir, ignore_errors=True)
     raise typer.Exit(code=code)
@@ -154,17 +174,17 @@ def demo_command(
             code = _play_once(site, stop=stop, duration=duration)
         else:
             stop.wait(duration)
-        typer.echo("[demo] stopping")
+        typer.echo("[demo] " + _("stopping"))
     except (RuntimeError, OSError) as exc:
         logging.getLogger(__name__).exception("demo failed")
-        typer.echo(f"portgate demo: {exc}", err=True)
+        typer.echo(_("portgate demo: {error}", error=exc), err=True)
         code = 1
     finally:
         site.stop()
         if temporary:
             shutil.rmtree(run_dir, ignore_errors=True)
         else:
-            typer.echo(f"[demo] database and gate state kept in {run_dir}")
+            typer.echo("[demo] " + _("database and gate state kept in {folder}", folder=run_dir))
     if code:
         raise typer.Exit(code=code)
-    typer.echo("[demo] stopped cleanly")
+    typer.echo("[demo] " + _("stopped cleanly"))

@@ -30,6 +30,7 @@ from enrollment import (
 )
 from enrollment.session import DEFAULT_API_URL
 from portgate.commands.hr import sync_command, sync_reports_command
+from portgate.language import _
 
 app = typer.Typer(help="Security-desk enrollment (HTTP client of the API).", no_args_is_help=True)
 person_app = typer.Typer(help="Add, update, revoke or erase a person.", no_args_is_help=True)
@@ -67,7 +68,7 @@ def _client(api: str | None, token: str | None) -> Iterator[EnrollClient]:
         with EnrollClient(api_url=session.api_url, token=session.token) as client:
             yield client
     except EnrollmentError as exc:
-        typer.echo(f"enroll: {exc}", err=True)
+        typer.echo(_("enroll: {error}", error=exc), err=True)
         raise typer.Exit(code=1) from None
 
 
@@ -77,14 +78,14 @@ def login_command(
     api: ApiOption = None,
 ) -> None:
     """Log in and keep the token (mode 0600); password from a prompt or PORTGATE_PASSWORD."""
-    password = os.environ.get("PORTGATE_PASSWORD") or typer.prompt("Password", hide_input=True)
+    password = os.environ.get("PORTGATE_PASSWORD") or typer.prompt(_("Password"), hide_input=True)
     url = api or os.environ.get("PORTGATE_API_URL") or DEFAULT_API_URL
     try:
         token = login(api_url=url, username=user, password=password)
     except EnrollmentError as exc:
-        typer.echo(f"enroll login: {exc}", err=True)
+        typer.echo(_("enroll login: {error}", error=exc), err=True)
         raise typer.Exit(code=1) from None
-    typer.echo(f"logged in as {user}; token saved to {save_token(token)}")
+    typer.echo(_("logged in as {user}; token saved to {file}", user=user, file=save_token(token)))
 
 
 @person_app.command("add")
@@ -154,7 +155,7 @@ def person_update(
         if v is not None
     }
     if not changes:
-        typer.echo("person update: nothing to change", err=True)
+        typer.echo(_("person update: nothing to change"), err=True)
         raise typer.Exit(code=2)
     with _client(api, token) as client:
         _echo_json(client.update_person(person_id, changes))
@@ -201,7 +202,7 @@ def person_erase(
 ) -> None:
     """Erase a person and their templates everywhere (GDPR Art. 17); cannot be undone."""
     if not yes:
-        typer.confirm(f"Erase {person_id} and all their data?", abort=True)
+        typer.confirm(_("Erase {person} and all their data?", person=person_id), abort=True)
     with _client(api, token) as client:
         _echo_json(client.erase_person(person_id))
 
@@ -229,7 +230,7 @@ def person_export(
         data = client.export_person(person_id)
     if out:
         out.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
-        typer.echo(f"written {out}")
+        typer.echo(_("written {file}", file=out))
     else:
         _echo_json(data)
 
@@ -246,7 +247,7 @@ def photo_add(
     with _client(api, token) as client:
         for image in images:
             if not image.is_file():
-                typer.echo(f"{image}: no such file", err=True)
+                typer.echo(_("{file}: no such file", file=image), err=True)
                 failed = True
                 continue
             outcome = client.add_photo(person_id, image.read_bytes(), name=image.name)
@@ -276,7 +277,7 @@ def photo_reject(
     """Drop a face held as a possible duplicate."""
     with _client(api, token) as client:
         client.reject_pending(pending_id)
-    typer.echo(f"pending face {pending_id} rejected")
+    typer.echo(_("pending face {id} rejected", id=pending_id))
 
 
 @badge_app.command("bind")
@@ -357,7 +358,7 @@ def import_command(
     )
 
     if not csv_file.is_file():
-        typer.echo(f"import: no such file {csv_file}", err=True)
+        typer.echo(_("import: no such file {file}", file=csv_file), err=True)
         raise typer.Exit(code=2)
     total = count_rows(csv_file)
     with (
@@ -379,6 +380,8 @@ def import_command(
         )
     report.write_text(result.to_csv(), encoding="utf-8")
     counts = ", ".join(f"{k} {v}" for k, v in sorted(result.counts.items()))
-    typer.echo(f"import: {counts or 'no rows'}; problems in {report}")
+    typer.echo(
+        _("import: {counts}; problems in {file}", counts=counts or _("no rows"), file=report)
+    )
     if any(r.status in ("rejected", "error") for r in result.results):
         raise typer.Exit(code=1)

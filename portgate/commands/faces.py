@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from portgate.language import _
+
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
@@ -110,14 +112,14 @@ def compare_command(
     try:
         text = pairs.read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
-        typer.echo(f"error: cannot read {pairs}: {exc}", err=True)
+        typer.echo(_("error: cannot read {file}: {error}", file=pairs, error=exc), err=True)
         raise typer.Exit(code=1) from exc
     folder = pairs.parent
     lines = [line for line in text.splitlines() if line.strip()]
     if lines and _is_header(lines[0].split("\t"), folder):
         lines = lines[1:]
     if not lines:
-        typer.echo(f"error: no image pairs in {pairs}", err=True)
+        typer.echo(_("error: no image pairs in {file}", file=pairs), err=True)
         raise typer.Exit(code=1)
     cache = _EncodingCache()
     failed = 0
@@ -126,8 +128,23 @@ def compare_command(
         if "error" in result:
             failed += 1
             pair = f"{result['image_a']} / {result['image_b']}"
-            typer.echo(f"error: pair {number} ({pair}): {result['error']}", err=True)
+            typer.echo(
+                _(
+                    "error: pair {number} ({pair}): {error}",
+                    number=number,
+                    pair=pair,
+                    error=result["error"],
+                ),
+                err=True,
+            )
         typer.echo(json.dumps(result))
     if failed:
-        typer.echo(f"error: {failed} of {len(lines)} pairs could not be compared", err=True)
+        typer.echo(
+            _(
+                "error: {failed} of {count} pairs could not be compared",
+                failed=failed,
+                count=len(lines),
+            ),
+            err=True,
+        )
         raise typer.Exit(code=1)

@@ -22,6 +22,7 @@ from gate_protocol.records import OfflinePolicy
 from portgate.commands.gate_sources import check_command, site_config_command
 from portgate.commands.sync_notices import deliver_notices
 from portgate.commands.users import cli_actor
+from portgate.language import _
 
 app = typer.Typer(help="Gates, their API keys and their command keys.", no_args_is_help=True)
 # The API's gate table is the one source; the files are derived from it or checked.
@@ -62,14 +63,14 @@ def add_command(
                 create_site(
                     session=session, site_create=SiteCreate(id=site, name=site), actor=actor
                 )
-                typer.echo(f"site {site} created")
+                typer.echo(_("site {site} created", site=site))
             if session.get(Zone, zone) is None:
                 create_zone(
                     session=session,
                     zone_create=ZoneCreate(id=zone, site_id=site, name=zone),
                     actor=actor,
                 )
-                typer.echo(f"zone {zone} created")
+                typer.echo(_("zone {zone} created", zone=zone))
             gate_create = GateCreate.model_validate(
                 {
                     "id": gate_id,
@@ -83,14 +84,20 @@ def add_command(
                     "replica_max_age_s": replica_max_age_s,
                 }
             )
-            _, key = create_gate(session=session, gate_create=gate_create, actor=actor)
+            _created, key = create_gate(session=session, gate_create=gate_create, actor=actor)
     except (ServiceError, ValueError) as exc:
         deliver_notices(bus, command="gates add")  # what did commit (a new zone) still counts
-        typer.echo(f"gates add: {getattr(exc, 'message', exc)}", err=True)
+        typer.echo(_("gates add: {error}", error=getattr(exc, "message", exc)), err=True)
         raise typer.Exit(code=1) from None
     deliver_notices(bus, command="gates add")
-    typer.echo(f"gate {gate_id} added at site {site}, zone {zone}")
-    typer.echo("API key (shown once, store it in the agent's config):")
+    _print_added(gate_id, site, zone, key)
+
+
+def _print_added(gate_id: str, site: str, zone: str, key: str) -> None:
+    typer.echo(
+        _("gate {gate} added at site {site}, zone {zone}", gate=gate_id, site=site, zone=zone)
+    )
+    typer.echo(_("API key (shown once, store it in the agent's config):"))
     typer.echo(key)
 
 
@@ -99,12 +106,12 @@ def _seal_key() -> bytes:
     try:
         return Settings().template_key_bytes()
     except ValueError as exc:  # SettingsError, or pydantic's error for the environment
-        typer.echo(f"gates: {exc}", err=True)
+        typer.echo(_("gates: {error}", error=exc), err=True)
         raise typer.Exit(code=1) from None
 
 
 def _print_bridge_keys(session: Session, gate_id: str) -> None:
-    typer.echo("command_keys:  # the gate's bridge YAML (docs/bridge.md, Signed commands)")
+    typer.echo("command_keys:  # " + _("the gate's bridge YAML (docs/bridge.md, Signed commands)"))
     for key_id, public in public_command_keys(session=session, gate_id=gate_id).items():
         typer.echo(f"  {key_id}: {public}")
 
@@ -127,7 +134,7 @@ def command_keys_command(
             session.commit()
             _print_bridge_keys(session, gate_id)
     except ServiceError as exc:
-        typer.echo(f"gates command-keys: {exc.message}", err=True)
+        typer.echo(_("gates command-keys: {error}", error=exc.message), err=True)
         raise typer.Exit(code=1) from None
 
 
@@ -148,10 +155,12 @@ def rotate_command_key_command(
                 session=session, gate_id=gate_id, seal_key=_seal_key(), actor=cli_actor()
             )
             session.commit()
-            typer.echo(f"gate {gate_id} signs with command key {key_id} from now on")
+            typer.echo(
+                _("gate {gate} signs with command key {key} from now on", gate=gate_id, key=key_id)
+            )
             _print_bridge_keys(session, gate_id)
     except ServiceError as exc:
-        typer.echo(f"gates rotate-command-key: {exc.message}", err=True)
+        typer.echo(_("gates rotate-command-key: {error}", error=exc.message), err=True)
         raise typer.Exit(code=1) from None
 
 
@@ -167,10 +176,10 @@ def retire_command_key_command(
         with Session(engine) as session:
             retire_command_key(session=session, gate_id=gate_id, key_id=key_id, actor=cli_actor())
             session.commit()
-            typer.echo(f"command key {key_id} of gate {gate_id} retired")
+            typer.echo(_("command key {key} of gate {gate} retired", key=key_id, gate=gate_id))
             _print_bridge_keys(session, gate_id)
     except ServiceError as exc:
-        typer.echo(f"gates retire-command-key: {exc.message}", err=True)
+        typer.echo(_("gates retire-command-key: {error}", error=exc.message), err=True)
         raise typer.Exit(code=1) from None
 
 
@@ -200,7 +209,7 @@ def show_command(gate_id: Annotated[str, typer.Argument(help="Gate id.")]) -> No
     with Session(engine) as session:
         gate = session.get(Gate, gate_id)
         if gate is None:
-            typer.echo(f"gates show: no gate {gate_id!r}", err=True)
+            typer.echo(_("gates show: no gate {gate}", gate=repr(gate_id)), err=True)
             raise typer.Exit(code=1)
         for name, value in gate.model_dump(mode="json").items():
             typer.echo(f"{name}: {value}")

@@ -6,6 +6,8 @@ from typing import Annotated
 
 import typer
 
+from portgate.language import _
+
 
 def health_command(
     heartbeat: Annotated[
@@ -19,9 +21,12 @@ def health_command(
     try:
         age = time.time() - heartbeat.stat().st_mtime
     except OSError as exc:
-        typer.echo(f"unhealthy: no heartbeat at {heartbeat} ({exc.strerror})", err=True)
+        typer.echo(
+            _("unhealthy: no heartbeat at {file} ({error})", file=heartbeat, error=exc.strerror),
+            err=True,
+        )
         raise typer.Exit(code=1) from None
     if age > max_age:
-        typer.echo(f"unhealthy: last heartbeat {age:.0f} s ago", err=True)
+        typer.echo(_("unhealthy: last heartbeat {age} s ago", age=f"{age:.0f}"), err=True)
         raise typer.Exit(code=1)
-    typer.echo(f"healthy: last heartbeat {age:.1f} s ago")
+    typer.echo(_("healthy: last heartbeat {age} s ago", age=f"{age:.1f}"))

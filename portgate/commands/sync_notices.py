@@ -24,6 +24,7 @@ from central_api.db import make_engine
 from central_api.errors import ServiceError
 from gate_protocol.broker_accounts import cli_user, derived_url
 from gate_protocol.mqtt_connection import MqttConnectionError
+from portgate.language import _
 
 __all__ = ["cli_change", "deliver_notices"]
 
@@ -39,7 +40,10 @@ def deliver_notices(bus: NullBus, *, command: str) -> None:
     url = os.environ.get("MQTT_URL")
     if not url:
         typer.echo(
-            f"{command}: MQTT_URL is not set: the gates learn this change at their next sync",
+            _(
+                "{command}: MQTT_URL is not set: the gates learn this change at their next sync",
+                command=command,
+            ),
             err=True,
         )
         return
@@ -49,9 +53,19 @@ def deliver_notices(bus: NullBus, *, command: str) -> None:
         connection = MqttTlsSettings().mqtt_connection(url)
         sent = send_notices(bus.published, connection=connection)
     except (NoticeError, MqttConnectionError) as exc:
-        typer.echo(f"{command}: gates not told ({exc}); they learn it at their next sync", err=True)
+        typer.echo(
+            _(
+                "{command}: gates not told ({error}); they learn it at their next sync",
+                command=command,
+                error=exc,
+            ),
+            err=True,
+        )
         return
-    typer.echo(f"{command}: {sent} sync notice(s) published to the gates", err=True)
+    typer.echo(
+        _("{command}: {count} sync notice(s) published to the gates", command=command, count=sent),
+        err=True,
+    )
 
 
 @contextmanager
@@ -68,6 +82,6 @@ def cli_change(command: str) -> Iterator[Session]:
         with session:
             yield session
     except ServiceError as exc:
-        typer.echo(f"{command}: {exc.message}", err=True)
+        typer.echo(_("{command}: {error}", command=command, error=exc.message), err=True)
         raise typer.Exit(code=1) from None
     deliver_notices(bus, command=command)

@@ -55,7 +55,7 @@ def add_command(
         raise typer.Exit(code=2) from None
     password = os.environ.get("PORTGATE_PASSWORD")
     if not password:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+        password = typer.prompt(_("Password"), hide_input=True, confirmation_prompt=True)
     engine = make_engine(database_url())
     ensure_audit_head(engine=engine)
     try:
@@ -102,7 +102,7 @@ def passwd_command(name: Annotated[str, typer.Argument(help="Login name.")]) -> 
     """Set a user's password (prompt or PORTGATE_PASSWORD); every session it had ends."""
     password = os.environ.get("PORTGATE_PASSWORD")
     if not password:
-        password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+        password = typer.prompt(_("New password"), hide_input=True, confirmation_prompt=True)
     engine = make_engine(database_url())
     ensure_audit_head(engine=engine)
     try:
@@ -129,7 +129,7 @@ def reset_link_command(
     settings = Settings()
     if settings.dev_mode and not os.environ.get("PORTGATE_SECRET_KEY"):
         # Dev mode draws a fresh secret per process: the API could never check this link.
-        typer.echo("users reset-link: set PORTGATE_SECRET_KEY to the API's secret", err=True)
+        typer.echo(_("users reset-link: set PORTGATE_SECRET_KEY to the API's secret"), err=True)
         raise typer.Exit(code=2)
     engine = make_engine(database_url())
     ensure_audit_head(engine=engine)
@@ -139,7 +139,13 @@ def reset_link_command(
                 session=session, username=name, actor=cli_actor(), key=settings.jwt_secret()
             )
     except ServiceError as exc:
-        typer.echo(f"users reset-link: {exc.message}", err=True)
+        typer.echo(_("users reset-link: {error}", error=exc.message), err=True)
         raise typer.Exit(code=1) from None
     typer.echo(f"{base_url.rstrip('/')}/reset#{issued.token}")
-    typer.echo(f"valid once, until {issued.expires_at.isoformat()}; older links of {name} died")
+    typer.echo(
+        _(
+            "valid once, until {time}; older links of {name} died",
+            time=issued.expires_at.isoformat(),
+            name=name,
+        )
+    )

@@ -13,12 +13,13 @@ from central_api.db import make_engine
 from central_api.models import IdDocumentKind, VisitorCreate
 from portgate.commands.sync_notices import cli_change
 from portgate.commands.users import cli_actor
+from portgate.language import _
 
 app = typer.Typer(help="Visitors pre-registered by a host.", no_args_is_help=True)
 
 
 def _fail(command: str, message: str) -> typer.Exit:
-    typer.echo(f"visitors {command}: {message}", err=True)
+    typer.echo(_("visitors {command}: {error}", command=command, error=message), err=True)
     return typer.Exit(code=1)
 
 
@@ -58,7 +59,15 @@ def add_command(
         raise _fail("add", str(exc).splitlines()[0]) from None
     with cli_change("visitors add") as session:
         visit = create_visitor(session=session, body=body, actor=cli_actor())
-    typer.echo(f"visit {visit.id}: visitor {visit.person_id} ({visit.name}) for host {host}")
+    typer.echo(
+        _(
+            "visit {id}: visitor {person} ({name}) for host {host}",
+            id=visit.id,
+            person=visit.person_id,
+            name=visit.name,
+            host=host,
+        )
+    )
 
 
 @app.command("list")
@@ -82,4 +91,4 @@ def cancel_command(visit_id: Annotated[str, typer.Argument(help="The visit id.")
     """Cancel a visit: the visitor and their badge are revoked at the gates."""
     with cli_change("visitors cancel") as session:
         cancel_visitor(session=session, visitor_id=visit_id, actor=cli_actor())
-    typer.echo(f"visit {visit_id} cancelled")
+    typer.echo(_("visit {id} cancelled", id=visit_id))

@@ -19,12 +19,13 @@ from central_api.watchlist.persons import (
 )
 from portgate.commands.sync_notices import cli_change
 from portgate.commands.users import cli_actor
+from portgate.language import _
 
 app = typer.Typer(help="The port-wide watchlist: persons of interest.", no_args_is_help=True)
 
 
 def _fail(command: str, message: str) -> typer.Exit:
-    typer.echo(f"watchlist {command}: {message}", err=True)
+    typer.echo(_("watchlist {command}: {error}", command=command, error=message), err=True)
     return typer.Exit(code=1)
 
 
@@ -33,9 +34,11 @@ def _photo(path: Path) -> bytes:
         with path.open("rb") as handle:
             data = handle.read(MAX_PHOTO_BYTES + 1)
     except OSError as exc:
-        raise _fail("add-poi", f"cannot read {path}: {exc.strerror}") from None
+        raise _fail(
+            "add-poi", _("cannot read {file}: {error}", file=path, error=exc.strerror)
+        ) from None
     if len(data) > MAX_PHOTO_BYTES:
-        raise _fail("add-poi", f"{path} is over the photo size limit")
+        raise _fail("add-poi", _("{file} is over the photo size limit", file=path))
     return data
 
 
@@ -60,7 +63,7 @@ def add_poi_command(
         added = add_person_of_interest(
             session=session, body=body, photo=data, key=key, actor=cli_actor()
         )
-    typer.echo(f"person of interest {added.id} added ({added.entry_id})")
+    typer.echo(_("person of interest {id} added ({entry})", id=added.id, entry=added.entry_id))
 
 
 @app.command("list")
@@ -72,7 +75,7 @@ def list_command() -> None:
     for row in rows:
         period = f"{row.valid_from or '-'}..{row.valid_until or '-'}"
         typer.echo(f"{row.id}\t{row.label}\t{period}\t{row.entered_by}\t{row.reason}")
-    typer.echo(f"{len(rows)} person(s) of interest", err=True)
+    typer.echo(_("{count} person(s) of interest", count=len(rows)), err=True)
 
 
 @app.command("remove")
@@ -82,4 +85,4 @@ def remove_command(
     """Take a person of interest off the watchlist."""
     with cli_change("watchlist remove") as session:
         remove_person_of_interest(session=session, poi_id=poi_id, actor=cli_actor())
-    typer.echo(f"person of interest {poi_id} removed")
+    typer.echo(_("person of interest {id} removed", id=poi_id))

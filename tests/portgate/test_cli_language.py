@@ -1,4 +1,4 @@
-"""The CLI's messages follow --lang, else PORTGATE_LANG, else LANG (help stays English)."""
+"""The CLI's messages follow --lang, else PORTGATE_LANG, else LANG."""
 
 from pathlib import Path
 

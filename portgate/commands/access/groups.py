@@ -19,12 +19,13 @@ from central_api.models import AccessGroup, AccessGroupCreate, Company, Person
 from central_api.models.rules import AccessGroupZone, PersonAccessGroup
 from portgate.commands.sync_notices import deliver_notices
 from portgate.commands.users import cli_actor
+from portgate.language import _
 
 app = typer.Typer(help="Access groups: zones on a schedule, and who holds them.")
 
 
 def _fail(command: str, message: str, code: int = 1) -> typer.Exit:
-    typer.echo(f"groups {command}: {message}", err=True)
+    typer.echo(_("groups {command}: {error}", command=command, error=message), err=True)
     return typer.Exit(code=code)
 
 
@@ -42,7 +43,15 @@ def add_command(
         create = AccessGroupCreate(name=name, site_id=site, schedule_id=schedule, zone_ids=zone)
         with Session(engine) as session:
             group = create_access_group(session=session, group_create=create, actor=cli_actor())
-            typer.echo(f"access group {group.id} '{name}' at {site}: {', '.join(sorted(zone))}")
+            typer.echo(
+                _(
+                    "access group {id} '{name}' at {site}: {zones}",
+                    id=group.id,
+                    name=name,
+                    site=site,
+                    zones=", ".join(sorted(zone)),
+                )
+            )
     except ServiceError as exc:
         raise _fail("add", exc.message) from None
     except ValueError as exc:
@@ -77,15 +86,19 @@ def _group(session: Session, ref: str, site: str | None) -> AccessGroup:
     if ref.isdigit():
         found = session.get(AccessGroup, int(ref))
         if found is None:
-            raise _fail("grant", f"no access group {ref}")
+            raise _fail("grant", _("no access group {group}", group=ref))
         return found
     query = select(AccessGroup).where(AccessGroup.name == ref)
     if site is not None:
         query = query.where(AccessGroup.site_id == site)
     groups = session.exec(query).all()
     if len(groups) != 1:
-        why = "no" if not groups else "more than one (name the --site)"
-        raise _fail("grant", f"{why} access group named {ref!r}")
+        why = (
+            _("no access group named {name}", name=repr(ref))
+            if not groups
+            else _("more than one access group named {name} (name the --site)", name=repr(ref))
+        )
+        raise _fail("grant", why)
     return groups[0]
 
 
@@ -94,10 +107,10 @@ def _people(session: Session, person: list[str], company: str | None) -> list[st
     if company is not None:
         found = session.exec(select(Company).where(Company.name == company)).first()
         if found is None:
-            raise _fail("grant", f"no company named {company!r}")
+            raise _fail("grant", _("no company named {name}", name=repr(company)))
         ids += session.exec(select(Person.id).where(Person.company_id == found.id)).all()
     if not ids:
-        raise _fail("grant", "name at least one --person or a --company", code=2)
+        raise _fail("grant", _("name at least one --person or a --company"), code=2)
     return sorted(set(ids))
 
 
@@ -147,6 +160,14 @@ def _change(
                 failed.append(f"{person_id}: {exc.message}")
     deliver_notices(bus, command=f"groups {command}")
     done = len(people) - len(failed)
-    typer.echo(f"{command}: {label} for {done} of {len(people)} people")
+    typer.echo(
+        _(
+            "{command}: {label} for {done} of {count} people",
+            command=command,
+            label=label,
+            done=done,
+            count=len(people),
+        )
+    )
     if failed:
         raise _fail(command, "; ".join(failed))

@@ -8,6 +8,7 @@ import typer
 from central_api.backup.manifest import BackupError, template_key_from_environment
 from central_api.backup.service import create_backup, restore_backup
 from central_api.config import database_url
+from portgate.language import _
 
 __all__ = ["backup_command", "restore_command"]
 
@@ -35,15 +36,22 @@ def backup_command(
         key = template_key_from_environment()
         manifest = create_backup(url=database_url(), output=output, key=key, pg_bin=pg_bin)
     except BackupError as exc:
-        typer.echo(f"backup refused: {exc}", err=True)
+        typer.echo(_("backup refused: {error}", error=exc), err=True)
         raise typer.Exit(code=1) from None
     except OSError as exc:
-        typer.echo(f"backup failed: {exc}", err=True)
+        typer.echo(_("backup failed: {error}", error=exc), err=True)
         raise typer.Exit(code=1) from None
     rows = sum(manifest.row_counts.values())
     typer.echo(
-        f"backup written: {output} ({manifest.database_kind}, migration "
-        f"{manifest.alembic_revision}, {rows} rows, audit head {manifest.audit_head_seq})"
+        _(
+            "backup written: {file} ({kind}, migration {migration}, {rows} rows, audit head "
+            "{head})",
+            file=output,
+            kind=manifest.database_kind,
+            migration=manifest.alembic_revision,
+            rows=rows,
+            head=manifest.audit_head_seq,
+        )
     )
 
 
@@ -67,14 +75,19 @@ def restore_command(
         key = template_key_from_environment()
         restored = restore_backup(backup=backup, url=database, key=key, force=force, pg_bin=pg_bin)
     except BackupError as exc:
-        typer.echo(f"restore refused: {exc}", err=True)
+        typer.echo(_("restore refused: {error}", error=exc), err=True)
         raise typer.Exit(code=1) from None
     except OSError as exc:
-        typer.echo(f"restore failed: {exc}", err=True)
+        typer.echo(_("restore failed: {error}", error=exc), err=True)
         raise typer.Exit(code=1) from None
     manifest = restored.manifest
     typer.echo(
-        f"restored {backup} of {manifest.created_at.isoformat()} (migration "
-        f"{manifest.alembic_revision}, audit head {manifest.audit_head_seq}): row counts "
-        "match, audit chain and events verify"
+        _(
+            "restored {file} of {time} (migration {migration}, audit head {head}): row counts "
+            "match, audit chain and events verify",
+            file=backup,
+            time=manifest.created_at.isoformat(),
+            migration=manifest.alembic_revision,
+            head=manifest.audit_head_seq,
+        )
     )

@@ -11,6 +11,7 @@ from central_api.baseline.facts import UnknownSite, site_facts
 from central_api.baseline.profile import ProfileError, load_profile, shipped_profile
 from central_api.config import Settings
 from central_api.db import make_engine
+from portgate.language import _
 
 app = typer.Typer(help="The security baseline (ISPS level 1/2/3 profiles).", no_args_is_help=True)
 
@@ -34,14 +35,16 @@ def check_command(
     try:
         settings = Settings()
     except ValueError as exc:  # pydantic's ValidationError and SettingsError alike
-        typer.echo(f"baseline check: the API's settings (its environment): {exc}", err=True)
+        typer.echo(
+            _("baseline check: the API's settings (its environment): {error}", error=exc), err=True
+        )
         raise typer.Exit(code=2) from None
     try:
         with Session(make_engine(settings.database_url)) as session:
             facts = site_facts(session, site, settings)
         chosen = load_profile(profile or shipped_profile(facts.threat_level))
     except (UnknownSite, ProfileError) as exc:
-        typer.echo(f"baseline check: {exc}", err=True)
+        typer.echo(_("baseline check: {error}", error=exc), err=True)
         raise typer.Exit(code=2) from None
     report = evaluate(chosen, facts)
     typer.echo(report.model_dump_json(indent=2) if as_json else render(report))
@@ -52,8 +55,14 @@ def check_command(
 def render(report: Report) -> str:
     """The report as lines of text: a header, then each finding and its fix."""
     lines = [
-        f"site {report.site_id} ({report.site_name}) against {report.profile!r}: "
-        f"score {report.score}/100, {report.failed_musts} failed musts"
+        _(
+            "site {site} ({name}) against {profile}: score {score}/100, {failed} failed musts",
+            site=report.site_id,
+            name=report.site_name,
+            profile=repr(report.profile),
+            score=report.score,
+            failed=report.failed_musts,
+        )
     ]
     for finding in report.findings:
         lines.append(
@@ -61,5 +70,5 @@ def render(report: Report) -> str:
             f"{finding.detail}"
         )
         if finding.fix:
-            lines.append(f"       fix: {finding.fix}")
+            lines.append("       " + _("fix: {fix}", fix=finding.fix))
     return "\n".join(lines)

@@ -20,6 +20,7 @@ from portgate.broker.community_bridge import (
     render_member_bridge,
 )
 from portgate.broker.mosquitto_auth import new_password
+from portgate.language import _
 
 __all__ = ["broker_config_command"]
 
@@ -65,8 +66,11 @@ def _hub(
     ]
     _write(out / "community.conf", "\n".join(conf) + "\n", 0o644)
     typer.echo(
-        f"wrote community-passwd, community-acl, community.conf and credentials.env "
-        f"(mode 0600: hand each member its password, then delete it) in {out}"
+        _(
+            "wrote community-passwd, community-acl, community.conf and credentials.env "
+            "(mode 0600: hand each member its password, then delete it) in {folder}",
+            folder=out,
+        )
     )
 
 
@@ -104,7 +108,12 @@ def broker_config_command(
             raise ValueError(f"member: give one --member, --hub-host, --cafile and {password_env}")
         target = BridgeTarget(host=hub_host, port=tls_port, cafile=cafile, password=password)
         _write(out / "community-bridge.conf", render_member_bridge(community, members[0], target))
-        typer.echo(f"wrote {out / 'community-bridge.conf'}: include it in the broker's conf")
+        typer.echo(
+            _(
+                "wrote {file}: include it in the broker's conf",
+                file=out / "community-bridge.conf",
+            )
+        )
     except (ValueError, TopicError) as exc:
-        typer.echo(f"community broker-config: {exc}", err=True)
+        typer.echo(_("community broker-config: {error}", error=exc), err=True)
         raise typer.Exit(code=1) from None

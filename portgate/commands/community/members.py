@@ -35,6 +35,7 @@ from central_api.models.community import MemberRole
 from portgate.commands.community.broker import broker_config_command
 from portgate.commands.sync_notices import cli_change
 from portgate.commands.users import cli_actor
+from portgate.language import _
 
 app = typer.Typer(help="Sharing between installations of a port community.", no_args_is_help=True)
 share_app = typer.Typer(help="Share a ban, its lift or a company status.", no_args_is_help=True)
@@ -54,7 +55,7 @@ def _seal_key(command: str) -> bytes:
     try:
         return Settings().template_key_bytes()
     except ValueError as exc:  # SettingsError, or pydantic's error for the environment
-        typer.echo(f"community {command}: {exc}", err=True)
+        typer.echo(_("community {command}: {error}", command=command, error=exc), err=True)
         raise typer.Exit(code=1) from None
 
 
@@ -75,7 +76,14 @@ def init_command(
             seal_key=seal_key,
             actor=cli_actor(),
         )
-        typer.echo(f"community {community_id} made; hub {hub.id} public key {hub.public_key_b64}")
+        typer.echo(
+            _(
+                "community {community} made; hub {hub} public key {key}",
+                community=community_id,
+                hub=hub.id,
+                key=hub.public_key_b64,
+            )
+        )
 
 
 @app.command("token")
@@ -103,7 +111,7 @@ def join_command(
             seal_key=seal_key,
             actor=cli_actor(),
         )
-        typer.echo(f"joined as {own.id}; at the hub run:")
+        typer.echo(_("joined as {member}; at the hub run:", member=own.id))
         typer.echo(
             f"  portgate community add {own.id} --name {name!r} --public-key {own.public_key_b64}"
         )
@@ -137,7 +145,7 @@ def add_command(
                 actor=cli_actor(),
             )
             session.commit()
-        typer.echo(f"member {member_id} added")
+        typer.echo(_("member {member} added", member=member_id))
 
 
 @app.command("remove")
@@ -157,7 +165,7 @@ def remove_command(member_id: Annotated[str, typer.Argument(help="The member's i
                 actor=cli_actor(),
             )
             session.commit()
-        typer.echo(f"member {member_id} removed")
+        typer.echo(_("member {member} removed", member=member_id))
 
 
 @app.command("members")
@@ -166,7 +174,7 @@ def members_command() -> None:
     with cli_change("community members") as session:
         rows = list_members(session=session)
         if not rows:
-            typer.echo("no members: portgate community init|join")
+            typer.echo(_("no members: portgate community init|join"))
         for row in rows:
             typer.echo(
                 f"{row.id:<20} {row.role:<6} {row.status:<7} "
@@ -181,7 +189,7 @@ def refusals_command() -> None:
     with cli_change("community refusals") as session:
         rows = refusal_counts(session)
         if not rows:
-            typer.echo("no refused items")
+            typer.echo(_("no refused items"))
         for row in rows:
             typer.echo(
                 f"{row.issuer or '-':<20} {row.reason:<16} {row.count:>6}  {row.last_detail}"
@@ -202,7 +210,13 @@ def ref_command(
         applied = set_identity_ref(
             session, keys, person_id=person_id, document_number=document_number, actor=cli_actor()
         )
-        typer.echo(f"person {person_id}: identity reference set; {applied} shared ban(s) applied")
+        typer.echo(
+            _(
+                "person {person}: identity reference set; {applied} shared ban(s) applied",
+                person=person_id,
+                applied=applied,
+            )
+        )
 
 
 def _share(what: str, build: Callable[[Session, CommunityKeys], SharedItem]) -> None:
@@ -211,10 +225,12 @@ def _share(what: str, build: Callable[[Session, CommunityKeys], SharedItem]) -> 
     with cli_change(f"community share {what}") as session:
         item = build(session, load_keys(session=session, seal_key=seal_key))
         session.commit()
-    typer.echo(
-        f"shared {item.kind} #{item.sequence} as {item.tlp}"
-        + (f" to {', '.join(item.recipients)}" if item.recipients else "")
+    shared = _(
+        "shared {kind} #{sequence} as {tlp}", kind=item.kind, sequence=item.sequence, tlp=item.tlp
     )
+    if item.recipients:
+        shared += _(" to {recipients}", recipients=", ".join(item.recipients))
+    typer.echo(shared)
 
 
 @share_app.command("ban")

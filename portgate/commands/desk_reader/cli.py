@@ -18,6 +18,7 @@ from enrollment import EnrollClient, EnrollmentError, NotLoggedInError, resolve_
 from firmware_bridge.config import OsdpConfig, OsdpReaderConfig
 from firmware_bridge.drivers.osdp_keys import OsdpKeyError, load_reader_keys
 from portgate.commands.desk_reader.loop import CardQueue, run_reads
+from portgate.language import _
 
 __all__ = ["desk_reader_command"]
 
@@ -51,7 +52,7 @@ def desk_reader_command(
         config = _config(port, address, reader_id, key_file, allow_plaintext)
         keys = load_reader_keys(config)
     except (NotLoggedInError, OsdpKeyError) as exc:
-        typer.echo(f"desk-reader: {exc}", err=True)
+        typer.echo(_("desk-reader: {error}", error=exc), err=True)
         raise typer.Exit(code=2) from None
     stop = threading.Event()
 
@@ -68,15 +69,21 @@ def desk_reader_command(
     try:
         with EnrollClient(api_url=session.api_url, token=session.token) as client:
             panel.start(cards.emit)
-            typer.echo(f"desk-reader: reading at {port} (address {address}); Ctrl-C stops")
+            typer.echo(
+                _(
+                    "desk-reader: reading at {port} (address {address}); Ctrl-C stops",
+                    port=port,
+                    address=address,
+                )
+            )
             run_reads(
                 cards=cards,
                 post=client.desk_read,
                 stop=stop,
-                on_read=lambda number: typer.echo(f"read {number}"),
+                on_read=lambda number: typer.echo(_("read {number}", number=number)),
             )
     except EnrollmentError as exc:
-        typer.echo(f"desk-reader: {exc}", err=True)
+        typer.echo(_("desk-reader: {error}", error=exc), err=True)
         raise typer.Exit(code=1) from None
     finally:
         panel.close()

@@ -23,6 +23,7 @@ from portgate.commands.gate_sources.differences import (
     gate_differences,
     site_config_differences,
 )
+from portgate.language import _
 
 __all__ = ["check_command", "site_config_command"]
 
@@ -30,7 +31,7 @@ FileList = Annotated[list[Path], typer.Option(help="A file to check (repeat for 
 
 
 def _fail(command: str, message: str, code: int) -> typer.Exit:
-    typer.echo(f"gates {command}: {message}", err=True)
+    typer.echo(_("gates {command}: {error}", command=command, error=message), err=True)
     return typer.Exit(code=code)
 
 
@@ -73,14 +74,16 @@ def check_command(
 ) -> None:
     """Compare site config, agent and bridge files with the API's gates; list differences."""
     if not (site_config or agent or bridge):
-        raise _fail("check", "give --site-config, --agent or --bridge files to check", 2)
+        raise _fail("check", _("give --site-config, --agent or --bridge files to check"), 2)
     problems = _file_problems(site_config, agent, bridge, _gates())
     for problem in problems:
         typer.echo(problem)
     count = len(site_config) + len(agent) + len(bridge)
     if problems:
-        raise _fail("check", f"{len(problems)} difference(s) with the API's gates", 1)
-    typer.echo(f"{count} file(s) agree with the API's gates")
+        raise _fail(
+            "check", _("{count} difference(s) with the API's gates", count=len(problems)), 1
+        )
+    typer.echo(_("{count} file(s) agree with the API's gates", count=count))
 
 
 def site_config_command(
@@ -89,8 +92,10 @@ def site_config_command(
     """Print the site config's site and gates section, made from the API's gate table."""
     with Session(make_engine(database_url())) as session:
         if session.get(Site, site) is None:
-            raise _fail("site-config", f"no site {site!r}", 2)
+            raise _fail("site-config", _("no site {site}", site=repr(site)), 2)
         rows = session.exec(select(Gate).where(Gate.site_id == site).order_by(col(Gate.id))).all()
     section = {"site": site, "gates": [{"id": g.id, "name": g.name or g.id} for g in rows]}
-    typer.echo("# from the API's gate table (portgate gates site-config); add the broker section")
+    typer.echo(
+        "# " + _("from the API's gate table (portgate gates site-config); add the broker section")
+    )
     typer.echo(yaml.safe_dump(section, sort_keys=False, allow_unicode=True).rstrip())

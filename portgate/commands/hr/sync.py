@@ -26,18 +26,19 @@ from central_api.models import HrSyncReport, Site
 from central_api.security.directory import DirectoryUnavailable
 from portgate.commands.sync_notices import deliver_notices
 from portgate.commands.users import cli_actor
+from portgate.language import _
 
 __all__ = ["sync_command", "sync_reports_command"]
 
 
 def _fail(message: str, code: int) -> typer.Exit:
-    typer.echo(f"enroll sync: {message}", err=True)
+    typer.echo(_("enroll sync: {error}", error=message), err=True)
     return typer.Exit(code=code)
 
 
 def _source(file: Path | None, ldap: bool) -> Source:
     if (file is None) == (not ldap):
-        raise _fail("give either FILE (an HR CSV export) or --ldap, not both or neither", 2)
+        raise _fail(_("give either FILE (an HR CSV export) or --ldap, not both or neither"), 2)
     try:
         return read_csv(file) if file is not None else read_directory()
     except HrSourceError as exc:
@@ -60,25 +61,31 @@ def sync_command(
 ) -> None:
     """Compare HR's people with the site's and print the diff; apply it with --apply."""
     if not site:
-        raise _fail("--site is required", 2)
+        raise _fail(_("--site is required"), 2)
     source = _source(file, ldap)
     engine = make_engine(database_url())
     with Session(engine) as look:
         if look.get(Site, site) is None:
-            raise _fail(f"no site {site!r}", 2)
+            raise _fail(_("no site {site}", site=repr(site)), 2)
         plan = plan_sync(load_members(session=look, site_id=site), source)
     if not source.entries and not source.skipped and plan.leavers:
         # An empty export or a wrong search base looks exactly like everybody leaving.
         raise _fail(
-            f"{source.label} lists nobody: refusing to revoke all {len(plan.leavers)} people "
-            "(check the file or PORTGATE_LDAP_PEOPLE_BASE / _FILTER)",
+            _(
+                "{source} lists nobody: refusing to revoke all {count} people "
+                "(check the file or PORTGATE_LDAP_PEOPLE_BASE / _FILTER)",
+                source=source.label,
+                count=len(plan.leavers),
+            ),
             2,
         )
     for line in plan.lines():
         typer.echo(line)
-    typer.echo(f"{source.label} at {site}: {plan.summary()}")
+    typer.echo(
+        _("{source} at {site}: {summary}", source=source.label, site=site, summary=plan.summary())
+    )
     if not apply:
-        typer.echo("dry run: nothing changed (--apply to apply)")
+        typer.echo(_("dry run: nothing changed (--apply to apply)"))
         return
     ensure_audit_head(engine=engine)
     session, bus = recording_session(engine)
@@ -86,7 +93,9 @@ def sync_command(
         report = apply_plan(
             session=session, site_id=site, plan=plan, source=source.label, actor=cli_actor()
         )
-        typer.echo(f"applied: report {report.id} (portgate enroll sync-reports --show {report.id})")
+        typer.echo(
+            _("applied: report {id} (portgate enroll sync-reports --show {id})", id=report.id)
+        )
     deliver_notices(bus, command="enroll sync")
 
 
@@ -100,10 +109,16 @@ def sync_reports_command(
         if show is not None:
             report = session.get(HrSyncReport, show)
             if report is None:
-                raise _fail(f"no sync report {show}", 2)
+                raise _fail(_("no sync report {id}", id=show), 2)
             typer.echo(
-                f"report {report.id}: {report.source} at {report.site_id}, "
-                f"{report.ran_at:%Y-%m-%d %H:%M} UTC by {report.actor}"
+                _(
+                    "report {id}: {source} at {site}, {time} UTC by {actor}",
+                    id=report.id,
+                    source=report.source,
+                    site=report.site_id,
+                    time=f"{report.ran_at:%Y-%m-%d %H:%M}",
+                    actor=report.actor,
+                )
             )
             for line in json.loads(report.lines):
                 typer.echo(line)

@@ -18,6 +18,7 @@ from central_api.incidents.stix_import import MAX_BUNDLE_BYTES
 from central_api.incidents.tlp import Tlp, parse_tlp
 from portgate.commands.sync_notices import cli_change
 from portgate.commands.users import cli_actor
+from portgate.language import _
 
 __all__ = ["add_stix_commands"]
 
@@ -26,7 +27,7 @@ Stix = Annotated[bool, typer.Option("--stix", help="STIX 2.1 (the one format the
 
 
 def _fail(command: str, message: str) -> typer.Exit:
-    typer.echo(f"community {command}: {message}", err=True)
+    typer.echo(_("community {command}: {error}", command=command, error=message), err=True)
     return typer.Exit(code=1)
 
 
@@ -61,16 +62,16 @@ def export_command(
 ) -> None:
     """Export filed incident reports as one STIX 2.1 bundle with TLP 2.0 markings."""
     if not stix:
-        raise _fail("export", "say the format: --stix (STIX 2.1)")
+        raise _fail("export", _("say the format: --stix (STIX 2.1)"))
     try:
         max_tlp = parse_tlp(tlp)
     except ValueError as exc:
         raise _fail("export", str(exc)) from None
     since, until = _utc(since), _utc(until)
     if since is not None and until is not None and until <= since:
-        raise _fail("export", "--to must be after --from")
+        raise _fail("export", _("--to must be after --from"))
     if output is not None and not output.parent.is_dir():
-        raise _fail("export", f"no such folder: {output.parent}")
+        raise _fail("export", _("no such folder: {folder}", folder=output.parent))
     who = recipient or (f"file:{output.name}" if output is not None else "stdout")
     with cli_change("community export") as session:
         text = export_stix(
@@ -86,7 +87,7 @@ def export_command(
         typer.echo(text)
     else:
         output.write_text(text + "\n", encoding="utf-8")
-        typer.echo(f"community export: bundle written to {output}", err=True)
+        typer.echo(_("community export: bundle written to {file}", file=output), err=True)
 
 
 def import_command(
@@ -96,18 +97,21 @@ def import_command(
 ) -> None:
     """Import the incident reports of a STIX 2.1 bundle (all or none; each once)."""
     if not stix.is_file():
-        raise _fail("import", f"no such file: {stix}")
+        raise _fail("import", _("no such file: {file}", file=stix))
     if stix.stat().st_size > MAX_BUNDLE_BYTES:
-        raise _fail("import", f"{stix} is over {MAX_BUNDLE_BYTES} bytes")
+        raise _fail("import", _("{file} is over {limit} bytes", file=stix, limit=MAX_BUNDLE_BYTES))
     try:
         text = stix.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise _fail("import", f"cannot read {stix}: {exc}") from None
+        raise _fail("import", _("cannot read {file}: {error}", file=stix, error=exc)) from None
     with cli_change("community import") as session:
         result = import_stix(session, text, source=f"file:{stix.name}", actor=cli_actor())
     typer.echo(
-        f"community import: {len(result.stored)} incident(s) stored, "
-        f"{len(result.already_here)} already here"
+        _(
+            "community import: {stored} incident(s) stored, {known} already here",
+            stored=len(result.stored),
+            known=len(result.already_here),
+        )
     )
     for incident_id in result.stored:
         typer.echo(incident_id)

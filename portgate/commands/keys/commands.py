@@ -25,6 +25,7 @@ from central_api.security.command_keys import (
 from gate_protocol.passes.keys import encode_private_key, encode_public_key, generate_pass_key
 from gate_protocol.passes.token import token_key_id
 from portgate.commands.users import cli_actor
+from portgate.language import _
 
 __all__ = ["generate_command", "list_command", "rotate_command"]
 
@@ -41,7 +42,7 @@ GateArgument = Annotated[str | None, typer.Argument(help="The gate (command keys
 
 
 def _fail(command: str, message: str, code: int = 1) -> typer.Exit:
-    typer.echo(f"keys {command}: {message}", err=True)
+    typer.echo(_("keys {command}: {error}", command=command, error=message), err=True)
     return typer.Exit(code=code)
 
 
@@ -53,7 +54,7 @@ def _public_entries() -> dict[str, str]:
     ):
         key_id, sep, text = item.partition("=")
         if not sep or not key_id or not text:
-            raise _fail("pass", "PORTGATE_PASS_PUBLIC_KEYS entries look like KID=base64", 2)
+            raise _fail("pass", _("PORTGATE_PASS_PUBLIC_KEYS entries look like KID=base64"), 2)
         entries[key_id] = text
     return entries
 
@@ -77,7 +78,7 @@ def _last_expiry_by_key(session: Session) -> dict[str, datetime]:
 def _new_pass_key(*, rotate: bool) -> None:
     entries, old = _public_entries(), _signing_key_id()
     if rotate and old is None:
-        raise _fail("rotate", "no PORTGATE_PASS_SIGNING_KEY to rotate: `keys generate pass`", 2)
+        raise _fail("rotate", _("no PORTGATE_PASS_SIGNING_KEY to rotate: `keys generate pass`"), 2)
     key_id, private = generate_pass_key(existing=set(entries) | ({old} if old else set()))
     public = encode_public_key(private.public_key())
     engine = make_engine(database_url())
@@ -92,23 +93,32 @@ def _new_pass_key(*, rotate: bool) -> None:
             after={"key_id": key_id, "public_key": public, "replaces": old},
         )
         session.commit()
-    typer.echo("# put into the environment of the API replicas that issue passes (a secret):")
+    typer.echo(
+        "# " + _("put into the environment of the API replicas that issue passes (a secret):")
+    )
     typer.echo(f"PORTGATE_PASS_SIGNING_KEY={key_id}={encode_private_key(private)}")
-    typer.echo("# and into every API replica (public; gates get it with their replica):")
+    typer.echo("# " + _("and into every API replica (public; gates get it with their replica):"))
     keyring = ";".join(f"{k}={v}" for k, v in {**entries, key_id: public}.items())
     typer.echo(f"PORTGATE_PASS_PUBLIC_KEYS={keyring}")
     if old is not None:
         until = (
-            f"until {last:%Y-%m-%d %H:%M} UTC, when its last pass expires"
+            _("until {time} UTC, when its last pass expires", time=f"{last:%Y-%m-%d %H:%M}")
             if last
-            else "no pass was issued with it: drop it now"
+            else _("no pass was issued with it: drop it now")
         )
-        typer.echo(f"# keep the old key {old} in PORTGATE_PASS_PUBLIC_KEYS {until}")
+        keep = _(
+            "keep the old key {key} in PORTGATE_PASS_PUBLIC_KEYS {until}", key=old, until=until
+        )
+        typer.echo(f"# {keep}")
 
 
 def _command_key(gate: str | None, command: str, *, rotate: bool) -> None:
     if gate is None:
-        raise _fail(command, "command keys need the gate: keys {command} command GATE", 2)
+        raise _fail(
+            command,
+            _("command keys need the gate: keys {command} command GATE", command=command),
+            2,
+        )
     try:
         seal_key = Settings().template_key_bytes()
     except ValueError as exc:
@@ -129,8 +139,8 @@ def _command_key(gate: str | None, command: str, *, rotate: bool) -> None:
             keys = public_command_keys(session=session, gate_id=gate)
     except ServiceError as exc:
         raise _fail(command, exc.message) from None
-    typer.echo(f"gate {gate} signs with command key {list(keys)[-1]}")
-    typer.echo("command_keys:  # the gate's bridge YAML (docs/bridge.md, Signed commands)")
+    typer.echo(_("gate {gate} signs with command key {key}", gate=gate, key=list(keys)[-1]))
+    typer.echo("command_keys:  # " + _("the gate's bridge YAML (docs/bridge.md, Signed commands)"))
     for key_id, public in keys.items():
         typer.echo(f"  {key_id}: {public}")
 
@@ -167,7 +177,9 @@ def list_command() -> None:
                 )
             ).all()
     except SQLAlchemyError as exc:
-        raise _fail("list", f"cannot read the database: {type(exc).__name__}") from None
+        raise _fail(
+            "list", _("cannot read the database: {error}", error=type(exc).__name__)
+        ) from None
     for key_id in sorted(set(entries) | ({signing} if signing else set())):
         role = "signs" if key_id == signing else "verifies"
         public = "public key listed" if key_id in entries else "PUBLIC KEY MISSING"

@@ -14,6 +14,7 @@ from biometrics.pad import (
     CalibrationError,
     CalibrationResult,
     LivenessConfigFile,
+    RecordedSession,
     calibrate,
     write_liveness_config,
 )
@@ -26,6 +27,7 @@ from portgate.commands.liveness.common import (
     report_json,
     report_text,
 )
+from portgate.language import _
 
 __all__ = ["calibrate_command"]
 
@@ -34,20 +36,39 @@ _FITTED = ("max_moire", "min_flow_residual", "min_closure", "min_nonrigid", "min
 
 def _print_text(result: CalibrationResult, out: Path) -> None:
     typer.echo(
-        f"fitted on {result.fit_sessions} sessions; measured on {result.held_out_sessions} "
-        "held-out sessions not used for fitting"
+        _(
+            "fitted on {fitted} sessions; measured on {held_out} "
+            "held-out sessions not used for fitting",
+            fitted=result.fit_sessions,
+            held_out=result.held_out_sessions,
+        )
     )
     default = LivenessSettings()
     for name in _FITTED:
         fitted = getattr(result.settings, name)
         typer.echo(f"  {name:17s} {getattr(default, name):.4f} -> {fitted:.4f}")
-    typer.echo("held out, fitted thresholds:")
+    typer.echo(_("held out, fitted thresholds:"))
     for line in report_text(result.held_out):
         typer.echo(f"  {line}")
-    typer.echo("held out, default thresholds (baseline):")
+    typer.echo(_("held out, default thresholds (baseline):"))
     for line in report_text(result.default_held_out):
         typer.echo(f"  {line}")
-    typer.echo(f"wrote {out}")
+    typer.echo(_("wrote {file}", file=out))
+
+
+def _gate_sessions(recording: Path, gate: str | None) -> tuple[str, list[RecordedSession]]:
+    """The gate to calibrate and its sessions: the named one, or the recording's only one."""
+    sessions = read_recording("calibrate", recording)
+    gates = sorted({s.info.gate for s in sessions})
+    if gate is None and len(gates) > 1:
+        several = _("sessions of several gates ({gates}): name one, --gate", gates=", ".join(gates))
+        raise fail("calibrate", several)
+    chosen = gate or gates[0]
+    sessions = [s for s in sessions if s.info.gate == chosen]
+    if not sessions:
+        none = _("no sessions of gate {gate} in {folder}", gate=repr(chosen), folder=recording)
+        raise fail("calibrate", none)
+    return chosen, sessions
 
 
 def calibrate_command(
@@ -65,14 +86,7 @@ def calibrate_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
 ) -> None:
     """Fit the liveness thresholds to a gate's camera and write its liveness config."""
-    sessions = read_recording("calibrate", recording)
-    gates = sorted({s.info.gate for s in sessions})
-    if gate is None and len(gates) > 1:
-        raise fail("calibrate", f"sessions of several gates ({', '.join(gates)}): name one, --gate")
-    chosen = gate or gates[0]
-    sessions = [s for s in sessions if s.info.gate == chosen]
-    if not sessions:
-        raise fail("calibrate", f"no sessions of gate {chosen!r} in {recording}")
+    chosen, sessions = _gate_sessions(recording, gate)
     try:
         check_calibration_set(sessions)
         base = LivenessSettings()
@@ -91,7 +105,8 @@ def calibrate_command(
     try:
         write_liveness_config(out, config)
     except OSError as exc:
-        raise fail("calibrate", f"cannot write {out}: {exc.strerror}") from None
+        message = _("cannot write {file}: {error}", file=out, error=exc.strerror)
+        raise fail("calibrate", message) from None
     if as_json:
         body = {
             "config": str(out),

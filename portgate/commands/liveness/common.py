@@ -20,13 +20,14 @@ from biometrics.pad import (
     load_liveness_config,
     load_recording,
 )
+from portgate.language import _
 
 __all__ = ["fail", "judge_all", "read_recording", "report_json", "report_text", "settings_from"]
 
 
 def fail(command: str, message: str) -> typer.Exit:
     """Print one error line for `portgate liveness COMMAND` and return the exit to raise."""
-    typer.echo(f"liveness {command}: {message}", err=True)
+    typer.echo(_("liveness {command}: {error}", command=command, error=message), err=True)
     return typer.Exit(code=1)
 
 
@@ -41,9 +42,9 @@ def read_recording(command: str, folder: Path) -> list[RecordedSession]:
 def settings_from(command: str, config: Path | None) -> tuple[LivenessSettings, str]:
     """The thresholds to judge with (a gate's liveness config, or the defaults) and their name."""
     if config is None:
-        return LivenessSettings(), "default thresholds"
+        return LivenessSettings(), _("default thresholds")
     try:
-        return load_liveness_config(config).settings, f"thresholds of {config}"
+        return load_liveness_config(config).settings, _("thresholds of {file}", file=config)
     except LivenessConfigError as exc:
         raise fail(command, str(exc)) from None
 
@@ -59,7 +60,13 @@ def judge_all(
             judged.append(judge_session(checker, session, window=window))
         except RecordingError as exc:
             raise fail(command, str(exc)) from None
-        typer.echo(f"  judged {number}/{len(sessions)}: {session.path.name}", err=True)
+        judged_line = _(
+            "judged {number}/{count}: {name}",
+            number=number,
+            count=len(sessions),
+            name=session.path.name,
+        )
+        typer.echo(f"  {judged_line}", err=True)
     return judged
 
 
@@ -78,21 +85,33 @@ def _row(result: SpeciesResult, errors: str) -> str:
 
 def report_text(report: PadReport) -> list[str]:
     """The report as text lines (ISO/IEC 30107-3 terms)."""
-    lines = [f"{'species':10s} {'n':>6s} {'errors':>9s} {'rate':>7s}  {'95% CI':17s} at BPCER<=5%"]
+    species, errors, rate, at = _("species"), _("errors"), _("rate"), _("at BPCER<=5%")
+    lines = [f"{species:10s} {'n':>6s} {errors:>9s} {rate:>7s}  {'95% CI':17s} {at}"]
     for result in report.species:
-        lines.append(_row(result, f"{result.errors} acc.") + "  (APCER)")
-    lines.append(_row(report.bpcer, f"{report.bpcer.errors} rej.") + "  (BPCER)")
+        accepted = _("{count} acc.", count=result.errors)
+        lines.append(_row(result, accepted) + "  (APCER)")
+    rejected = _("{count} rej.", count=report.bpcer.errors)
+    lines.append(_row(report.bpcer, rejected) + "  (BPCER)")
     if report.worst is None:
-        lines.append("no attack sessions: APCER not measured")
+        lines.append(_("no attack sessions: APCER not measured"))
     else:
         lines.append(
-            f"worst species: {report.worst.label.value}, APCER {_percent(report.apcer)} "
-            f"(the attack's APCER is its worst species')"
+            _(
+                "worst species: {species}, APCER {apcer} (the attack's APCER is its worst "
+                "species')",
+                species=report.worst.label.value,
+                apcer=_percent(report.apcer),
+            )
         )
     lines.append(
-        f"BPCER {_percent(report.bpcer.rate)}; APCER at BPCER <= 5%: "
-        f"{_percent(report.apcer_at_bpcer5)} (worst species; score threshold "
-        f"{report.threshold_bpcer5:.4f}, BPCER there {_percent(report.bpcer_at_threshold)})"
+        _(
+            "BPCER {bpcer}; APCER at BPCER <= 5%: {apcer} (worst species; score threshold "
+            "{threshold}, BPCER there {bpcer_there})",
+            bpcer=_percent(report.bpcer.rate),
+            apcer=_percent(report.apcer_at_bpcer5),
+            threshold=f"{report.threshold_bpcer5:.4f}",
+            bpcer_there=_percent(report.bpcer_at_threshold),
+        )
     )
     return lines
 

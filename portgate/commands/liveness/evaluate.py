@@ -18,6 +18,7 @@ from portgate.commands.liveness.common import (
     report_text,
     settings_from,
 )
+from portgate.language import _
 
 __all__ = ["evaluate_command"]
 
@@ -36,7 +37,10 @@ def evaluate_command(
     """APCER per attack species, BPCER, the worst species and APCER at BPCER <= 5%."""
     sessions = read_recording("evaluate", recording)
     if all(s.is_attack for s in sessions):
-        raise fail("evaluate", f"{recording} has no bona fide sessions: BPCER cannot be measured")
+        raise fail(
+            "evaluate",
+            _("{folder} has no bona fide sessions: BPCER cannot be measured", folder=recording),
+        )
     settings, named = settings_from("evaluate", liveness_config)
     report = pad_report([j.scored() for j in judge_all("evaluate", sessions, settings, window)])
     gates = sorted({s.info.gate for s in sessions})
@@ -52,9 +56,16 @@ def evaluate_command(
         typer.echo(json.dumps(body, indent=2))
         return
     typer.echo(
-        f"PAD evaluation (ISO/IEC 30107-3) of {len(sessions)} sessions in {recording}, "
-        f"gate(s) {', '.join(gates)}; {named}; a session is accepted when any window of "
-        f"{window} frames passes"
+        _(
+            "PAD evaluation (ISO/IEC 30107-3) of {count} sessions in {folder}, gate(s) "
+            "{gates}; {thresholds}; a session is accepted when any window of {window} "
+            "frames passes",
+            count=len(sessions),
+            folder=recording,
+            gates=", ".join(gates),
+            thresholds=named,
+            window=window,
+        )
     )
     for line in report_text(report):
         typer.echo(line)

@@ -16,8 +16,15 @@ import typer
 from biometrics.pad import RecordingError, SessionInfo, write_session
 from biometrics.pad.recording import parse_label
 from gate_agent.camera.frames import FrameSourceError, open_frame_source
-from gate_agent.config import CameraConfig, ConfigError, OpenCVCameraConfig, load_config
+from gate_agent.config import (
+    AgentConfig,
+    CameraConfig,
+    ConfigError,
+    OpenCVCameraConfig,
+    load_config,
+)
 from portgate.commands.liveness.common import fail
+from portgate.language import _
 
 __all__ = ["record_command"]
 
@@ -53,6 +60,16 @@ def _capture(
     return images
 
 
+def _camera_of(config: Path, agent: AgentConfig, gate: str | None) -> CameraConfig:
+    """The camera of the agent config, which must be the named gate's."""
+    if gate is not None and gate != agent.gate:
+        wanted = {"file": config, "gate": repr(agent.gate), "wanted": repr(gate)}
+        raise fail("record", _("{file} is the agent config of gate {gate}, not {wanted}", **wanted))
+    if agent.camera is None:
+        raise fail("record", _("{file} configures no camera", file=config))
+    return agent.camera
+
+
 def record_command(
     config: Annotated[Path, typer.Option(help="The gate agent's YAML config (its camera).")],
     label: Annotated[str, typer.Option(help="bona_fide, print, screen, video or mask.")],
@@ -73,28 +90,28 @@ def record_command(
         agent = load_config(config)
     except (RecordingError, ConfigError) as exc:
         raise fail("record", str(exc)) from None
-    if gate is not None and gate != agent.gate:
-        raise fail("record", f"{config} is the agent config of gate {agent.gate!r}, not {gate!r}")
-    if agent.camera is None:
-        raise fail("record", f"{config} configures no camera")
+    camera = _camera_of(config, agent, gate)
     started = datetime.now(UTC)
     try:
         info = SessionInfo(
             label=species,
             gate=agent.gate,
-            camera=describe_camera(agent.camera),
+            camera=describe_camera(camera),
             recorded_at=started,
             subject=subject,
             notes=notes,
         )
     except ValueError as exc:
         raise fail("record", str(exc).replace("\n", " ")) from None
-    images = _capture(agent.camera, frames, seconds)
+    images = _capture(camera, frames, seconds)
     if len(images) < 2:
-        raise fail("record", f"the camera gave {len(images)} frame(s); nothing written")
+        raise fail(
+            "record", _("the camera gave {count} frame(s); nothing written", count=len(images))
+        )
     name = f"{species.value}-{started:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
     try:
         folder = write_session(out / name, info, images)
     except RecordingError as exc:
         raise fail("record", str(exc)) from None
-    typer.echo(f"recorded {len(images)} frames of {species.value} at gate {agent.gate} to {folder}")
+    done = {"count": len(images), "species": species.value, "gate": agent.gate, "folder": folder}
+    typer.echo(_("recorded {count} frames of {species} at gate {gate} to {folder}", **done))

@@ -24,7 +24,9 @@ from central_api.reports.period import (
 )
 from central_api.reports.render import RenderedReport, render_report, report_file_name
 from central_api.reports.schedule import Every, last_period, write_once
+from gate_protocol.i18n import N_
 from portgate.commands.users import cli_actor
+from portgate.language import _
 
 app = typer.Typer(
     help="Reports (access, alarms, companies, overrides) as CSV, XLSX or PDF.",
@@ -41,7 +43,7 @@ _SHIFTS = "6,14,22"
 
 
 def _fail(command: str, message: str) -> typer.Exit:
-    typer.echo(f"report {command}: {message}", err=True)
+    typer.echo(_("report {command}: {error}", command=command, error=message), err=True)
     return typer.Exit(code=2)
 
 
@@ -100,10 +102,18 @@ def _report_command(name: str) -> None:
             return
         output.unlink(missing_ok=True)
         write_once(output, rendered.content)
-        typer.echo(f"wrote {output}", err=True)
+        typer.echo(_("wrote {file}", file=output), err=True)
 
     command.__doc__ = f"The {name} report (docs/reports.md)."
     app.command(name)(command)
+
+
+# The catalogs' copies of the docstrings above, one a report (translated when shown; a new
+# report's stays English until it is added here: tests/portgate/test_cli_languages.py).
+N_("The access report (docs/reports.md).")
+N_("The alarms report (docs/reports.md).")
+N_("The companies report (docs/reports.md).")
+N_("The overrides report (docs/reports.md).")
 
 
 for _name in REPORTS:
@@ -151,10 +161,11 @@ def schedule_command(
         raise _fail("schedule", str(exc)) from None
     for rendered in files:
         if isinstance(rendered, str):
-            typer.echo(f"kept {folder / rendered}")
+            typer.echo(_("kept {file}", file=folder / rendered))
             continue
         path = folder / rendered.file_name
-        typer.echo(f"{'wrote' if write_once(path, rendered.content) else 'kept'} {path}")
+        written = write_once(path, rendered.content)
+        typer.echo(_("wrote {file}", file=path) if written else _("kept {file}", file=path))
 
 
 def _every(value: str) -> Every:

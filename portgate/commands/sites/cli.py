@@ -13,6 +13,7 @@ from central_api.db import make_engine
 from central_api.errors import ServiceError
 from portgate.commands.sync_notices import deliver_notices
 from portgate.commands.users import cli_actor
+from portgate.language import _
 
 __all__ = ["app"]
 
@@ -38,7 +39,7 @@ def timezone_command(
             with Session(engine) as session:
                 typer.echo(get_site(session=session, site_id=site_id).timezone)
         except ServiceError as exc:
-            typer.echo(f"sites timezone: {exc.message}", err=True)
+            typer.echo(_("sites timezone: {error}", error=exc.message), err=True)
             raise typer.Exit(code=1) from None
         return
     ensure_audit_head(engine=engine)
@@ -50,7 +51,7 @@ def timezone_command(
             )
             now = site.timezone
     except ServiceError as exc:
-        typer.echo(f"sites timezone: {exc.message}", err=True)
+        typer.echo(_("sites timezone: {error}", error=exc.message), err=True)
         raise typer.Exit(code=1) from None
     deliver_notices(bus, command="sites timezone")
-    typer.echo(f"site {site_id}: time zone {now}")
+    typer.echo(_("site {site}: time zone {zone}", site=site_id, zone=now))

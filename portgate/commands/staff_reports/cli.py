@@ -19,6 +19,7 @@ from central_api.staff_reports.sign_image import render_sign, save_sign
 from central_api.staff_reports.signs import issue_sign, sign_url
 from portgate.commands.sync_notices import cli_change
 from portgate.commands.users import cli_actor
+from portgate.language import _
 
 __all__ = ["app"]
 
@@ -48,10 +49,15 @@ def sign_command(
     """Print the gate's report sign (issuing its token on first use) and echo its URL."""
     path = output or Path(f"sign-{gate}.png")
     if path.suffix.lower() not in (".png", ".pdf"):
-        typer.echo(f"staff-reports sign: {path.name}: write the sign as .png or .pdf", err=True)
+        typer.echo(
+            _("staff-reports sign: {file}: write the sign as .png or .pdf", file=path.name),
+            err=True,
+        )
         raise typer.Exit(code=1)
     if not base_url.startswith(("https://", "http://")):
-        typer.echo("staff-reports sign: --base-url must start with https:// or http://", err=True)
+        typer.echo(
+            _("staff-reports sign: --base-url must start with https:// or http://"), err=True
+        )
         raise typer.Exit(code=1)
     with cli_change("staff-reports sign") as session:
         sign = issue_sign(session=session, gate_id=gate, actor=cli_actor(), rotate=rotate)
@@ -59,7 +65,8 @@ def sign_command(
         name = (row.name if row is not None else "") or gate
         url = sign_url(base_url, sign)
     save_sign(render_sign(url=url, gate_name=name), path)
-    typer.echo(f"{url}\nsign written to {path}")
+    typer.echo(url)
+    typer.echo(_("sign written to {file}", file=path))
 
 
 @app.command("purge")
@@ -74,4 +81,10 @@ def purge_command(
     """Delete closed and passed-on reports past the retention period (audited)."""
     with Session(make_engine(database_url())) as session:
         count = purge_closed(session=session, days=days)
-    typer.echo(f"{count} staff report(s) purged (closed or passed on over {days} days ago)")
+    typer.echo(
+        _(
+            "{count} staff report(s) purged (closed or passed on over {days} days ago)",
+            count=count,
+            days=days,
+        )
+    )
