@@ -29,6 +29,7 @@ __all__ = [
     "axe_violations",
     "clipped_texts",
     "describe",
+    "weak_field_edges",
 ]
 
 WCAG_21_AA = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa")
@@ -176,3 +177,56 @@ def clipped_texts(page: Any) -> list[str]:
     reached by scrolling.
     """
     return [str(line) for line in page.evaluate(_CLIPPED_JS)]
+
+
+# WCAG 1.4.11 (non-text contrast), which axe does not check: a field's or button's edge,
+# its border or its own background, must stand out 3:1 from what is behind it.
+_WEAK_EDGES_JS = """
+(minimum) => {
+  const rgb = (text) => (text.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const ratio = (a, b) => {
+    const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+    return (hi + 0.05) / (lo + 0.05);
+  };
+  const opaque = (c) => c.length < 4 || c[3] > 0.5;
+  const behind = (el) => {
+    for (let up = el.parentElement; up; up = up.parentElement) {
+      const c = rgb(getComputedStyle(up).backgroundColor);
+      if (c.length >= 3 && opaque(c)) return c;
+    }
+    return [255, 255, 255];
+  };
+  const skip = ['hidden', 'checkbox', 'radio', 'file', 'color', 'range'];
+  const out = [];
+  for (const el of document.querySelectorAll('input, select, textarea, button')) {
+    if (el.type && skip.includes(el.type) || el.disabled || !el.checkVisibility()) continue;
+    const s = getComputedStyle(el);
+    const back = behind(el);
+    const own = rgb(s.backgroundColor);
+    const edge = parseFloat(s.borderTopWidth) > 0 ? rgb(s.borderTopColor) : [];
+    const best = Math.max(
+      edge.length >= 3 && opaque(edge) ? ratio(edge, back) : 0,
+      own.length >= 3 && opaque(own) ? ratio(own, back) : 0,
+    );
+    if (best < minimum) {
+      const name = el.tagName.toLowerCase() + (el.id ? '#' + el.id : '');
+      out.push(name + ' edge ' + best.toFixed(2) + ':1');
+    }
+  }
+  return out;
+}
+"""
+
+
+def weak_field_edges(page: Any, *, minimum: float = 3.0) -> list[str]:
+    """Visible fields and buttons of `page` whose edge stands out less than `minimum`:1.
+
+    The edge is the better of the border's and the field's own background's contrast with
+    the first opaque background behind it (WCAG 1.4.11, which axe-core leaves out).
+    Checkboxes, radios and file pickers keep the browser's own drawing and are skipped.
+    """
+    return [str(line) for line in page.evaluate(_WEAK_EDGES_JS, minimum)]

@@ -34,7 +34,7 @@ from gate_protocol.reasons import ReasonCode
 from testkit.api.dashboard import add_person, make_event, store
 from testkit.api.desk_server import PASSWORD, DeskServer, run_desk_server
 from testkit.api.staff_reports import sign_for
-from testkit.axe import axe_violations, clipped_texts, describe
+from testkit.axe import axe_violations, clipped_texts, describe, weak_field_edges
 from testkit.browser import chromium, log_in
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -77,9 +77,10 @@ def _seed(server: DeskServer) -> Seeded:
         )
         session.commit()
     sign = sign_for(engine, world.gate)
+    api = httpx.Client(base_url=server.url, timeout=60)  # a loaded machine answers slowly
     posted = [
-        httpx.post(
-            f"{server.url}/api/v1/staff-reports",
+        api.post(
+            "/api/v1/staff-reports",
             data={
                 "site": world.site,
                 "sign": sign,
@@ -87,13 +88,13 @@ def _seed(server: DeskServer) -> Seeded:
                 "when": datetime.now(UTC).isoformat(),
             },
         ),
-        httpx.post(
-            f"{server.url}/api/v1/bans",
+        api.post(
+            "/api/v1/bans",
             json={"person_id": person, "reason": "Theft of cargo", "legal_reference": "PA-1"},
             headers=world.user(Role.AUTHORITY),
         ),
-        httpx.post(
-            f"{server.url}/api/v1/incidents",
+        api.post(
+            "/api/v1/incidents",
             json={
                 "kind": "forced_gate",
                 "occurred_at": datetime.now(UTC).isoformat(),
@@ -103,6 +104,7 @@ def _seed(server: DeskServer) -> Seeded:
             headers=world.user(Role.OPERATOR),
         ),
     ]
+    api.close()
     for answer in posted:
         assert answer.status_code in (200, 201), answer.text
     return Seeded(server=server, sign=sign, person=person)
@@ -237,6 +239,9 @@ def _problems(page: Any, where: str, *, axe: bool) -> list[str]:
     clipped = clipped_texts(page)
     if clipped:
         problems.append(f"text cut off on {where}: " + "; ".join(clipped))
+    weak = weak_field_edges(page) if axe else []
+    if weak:
+        problems.append(f"fields under 3:1 on {where} (WCAG 1.4.11): " + "; ".join(weak))
     _shot(page, where.replace(" ", "-").replace("(", "").replace(")", ""))
     page.close()
     return problems
