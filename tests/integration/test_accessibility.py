@@ -151,6 +151,10 @@ def _open_person(page: Any, seeded: Seeded) -> None:
     page.locator("#a-sites li").first.wait_for(timeout=WAIT_MS)
 
 
+def _alarms_shown(page: Any, seeded: Seeded) -> None:
+    page.locator("#alarm-list li").first.wait_for(timeout=WAIT_MS)
+
+
 def _open_report(page: Any, seeded: Seeded) -> None:
     page.click("#sr-body tr")
     page.locator("#sr-detail").wait_for(state="visible", timeout=WAIT_MS)
@@ -163,7 +167,14 @@ PAGES = [
     PageCase("reset", "/reset", None, "#r-password"),
     PageCase("staff-report form", "/report/rtm/{sign}", None, "#r-what", phone=True),
     PageCase("staff-report unknown site", "/report/nowhere", None, "main h1"),
-    PageCase("dashboard", "/dashboard", Role.OPERATOR, "#event-list li", phone=True),
+    PageCase(
+        "dashboard",
+        "/dashboard",
+        Role.OPERATOR,
+        "#event-list li",
+        phone=True,
+        then=_alarms_shown,
+    ),
     PageCase("events search", "/dashboard/events", Role.OPERATOR, "#results tr"),
     PageCase("incidents", "/dashboard/incidents", Role.OPERATOR, "#incidents-body tr"),
     PageCase("companies", "/dashboard/companies", Role.OPERATOR, "#company-table tbody tr"),
