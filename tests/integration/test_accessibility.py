@@ -289,6 +289,19 @@ def test_phone_pages_pass_axe_at_phone_width_in_dutch(visits: Visits, case: Page
     assert not problems, "\n".join(problems)
 
 
+def test_the_keyboard_focus_is_drawn_in_the_accent_colour(visits: Visits) -> None:
+    page = visits.open(PAGES[0], locale="en")
+    page.locator("#login-user").focus()
+    page.keyboard.press("Tab")
+    focused = page.evaluate(
+        """() => { const s = getComputedStyle(document.activeElement);
+                   return [document.activeElement.id, s.outlineStyle, s.outlineColor]; }"""
+    )
+    page.close()
+    # The browser's own ring is "auto" in a system colour; ours is solid, in --accent.
+    assert focused == ["login-password", "solid", "rgb(79, 195, 247)"]
+
+
 BROKEN_PAGE = """<!doctype html><html><head><title>broken</title></head>
 <body style="background:#172029;color:#e6edf3;width:390px">
 <input id="unnamed" style="background:#1e2a35;border:1px solid #2c3a47">
