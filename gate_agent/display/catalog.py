@@ -14,6 +14,7 @@ from functools import cache
 from pathlib import Path
 
 from babel.messages.pofile import read_po
+from gate_protocol.i18n.locales import LANE_LOCALES
 
 __all__ = [
     "DOMAIN",
@@ -27,7 +28,6 @@ __all__ = [
 
 DOMAIN = "lane"
 LOCALE_DIR = Path(__file__).resolve().parent / "locales"
-LANE_LOCALES: tuple[str, ...] = ("en", "nl", "sv", "de", "fr", "pl", "ro", "lt", "tr")
 # Each language named in itself: the picker is read by someone who cannot read the rest.
 LANE_LOCALE_NAMES: Mapping[str, str] = {
     "en": "English",

@@ -2,12 +2,15 @@
 
 import os
 from collections.abc import Mapping
+from typing import Literal
 
 from babel import Locale
 from babel import UnknownLocaleError as BabelUnknownLocale
 
 __all__ = [
     "DEFAULT_LOCALE",
+    "LANE_LOCALES",
+    "LaneLanguage",
     "LOCALE_NAMES",
     "SUPPORTED_LOCALES",
     "UnknownLocaleError",
@@ -27,6 +30,10 @@ LOCALE_NAMES: Mapping[str, str] = {
     "de": "Deutsch",
     "fr": "Français",
 }
+# The lane displays (gate_agent/display) speak the drivers' languages too: a person's
+# preferred language is one of these (issue 26.2); their texts are the "lane" domain.
+LANE_LOCALES: tuple[str, ...] = ("en", "nl", "sv", "de", "fr", "pl", "ro", "lt", "tr")
+LaneLanguage = Literal["en", "nl", "sv", "de", "fr", "pl", "ro", "lt", "tr"]
 _MAX_HEADER = 500  # Accept-Language longer than this is not a browser's
 
 
