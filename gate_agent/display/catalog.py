@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 
 from babel.messages.pofile import read_po
-from gate_protocol.i18n.locales import LANE_LOCALES
+from gate_protocol.i18n.locales import LANE_LOCALES, lane_language
 
 __all__ = [
     "DOMAIN",
@@ -40,14 +40,6 @@ LANE_LOCALE_NAMES: Mapping[str, str] = {
     "lt": "Lietuvių",
     "tr": "Türkçe",
 }
-
-
-def lane_language(value: str | None) -> str:
-    """The lane language `value` names (``pl``, ``pl-PL``, ``PL``), English when it names none."""
-    if not value:
-        return "en"
-    language = value.strip().replace("_", "-").split("-")[0].lower()
-    return language if language in LANE_LOCALES else "en"
 
 
 @cache
