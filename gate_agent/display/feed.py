@@ -97,9 +97,14 @@ class LaneFeed:
         except Exception:  # a screen must never stop the gate
             _log.exception("lane display: could not show an outcome")
 
-    def looking(self, lane: int, hint: FaceHint = FaceHint.LOOK) -> None:
-        """The face step waits for a face on `lane` (with what the camera needs, if known)."""
-        self._board.show(lane, Screen(state=ScreenState.LOOK, hint=face_hint_text(hint)))
+    def looking(
+        self, lane: int, person_id: str | None = None, *, hint: FaceHint = FaceHint.LOOK
+    ) -> None:
+        """The face step waits on `lane` for the holder's face (hint: what the camera needs)."""
+        person = self._person(self._replica(), person_id)
+        language = lane_language(person.language if person is not None else None)
+        screen = Screen(state=ScreenState.LOOK, hint=face_hint_text(hint), language=language)
+        self._board.show(lane, screen)
 
     def _screen(self, item: Decided, verdict: DecidedVerdict) -> Screen:
         index = self._replica()

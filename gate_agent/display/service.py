@@ -83,9 +83,11 @@ class LaneDisplay:
             raise DisplayConfigError(f"display.lanes: the gate has no lane {unknown[0]}")
         return cls(config.display, lanes=lanes, replica=replica)
 
-    def looking(self, lane: int, hint: FaceHint = FaceHint.LOOK) -> None:
-        """The face step waits on `lane` (the decision worker calls it)."""
-        self.feed.looking(lane, hint)
+    def looking(
+        self, lane: int, person_id: str | None = None, *, hint: FaceHint = FaceHint.LOOK
+    ) -> None:
+        """The face step waits on `lane` for `person_id`'s face (the decision worker calls it)."""
+        self.feed.looking(lane, person_id, hint=hint)
 
     def start(self, loop: _Loop) -> None:
         """Follow the loop's verdicts and serve the pages.

@@ -75,13 +75,12 @@
   );
   source.addEventListener("screen", function (event) {
     var next = JSON.parse(event.data);
-    if (next.state === "idle" || next.state === "look") {
-      if (next.state === "idle") chosen = null;
-    }
-    if ((next.state === "granted" || next.state === "denied") && next.seq !== screen.seq) {
-      beep(next.state);
-    }
+    var outcome = next.state === "granted" || next.state === "denied";
+    // A language tapped holds for this person: through their face step to their outcome.
+    if (!(outcome && screen.state === "look") && next.seq !== screen.seq) chosen = null;
+    if (outcome && next.seq !== screen.seq) beep(next.state);
     screen = next;
+    body.setAttribute("data-seq", String(next.seq)); // the stream is live (and which screen)
     render();
   });
   source.addEventListener("error", function () {
