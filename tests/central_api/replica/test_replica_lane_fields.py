@@ -87,3 +87,11 @@ def test_a_language_the_lanes_do_not_speak_is_refused_and_nothing_is_made(
     assert "preferred_language" in str(answer) and "'pl'" in str(answer)
     listing = client.get("/api/v1/enroll/people", headers=world.user(Role.SECURITY_DESK))
     assert listing.json() == []
+
+
+def test_the_desk_form_offers_the_nine_lane_languages(client: TestClient, world: World) -> None:
+    html = client.get("/desk?lang=nl", headers=world.user(Role.SECURITY_DESK)).text
+    assert "Taal van het poortscherm" in html
+    for code in ("en", "nl", "sv", "de", "fr", "pl", "ro", "lt", "tr"):
+        assert f'<option value="{code}">' in html
+    assert "preferred_language:" in client.get("/static/desk.js").text
