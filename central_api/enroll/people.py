@@ -304,6 +304,7 @@ def summarise_people(*, session: Session, people: Sequence[Person]) -> list[Pers
             external_id=external.get(p.id),
             templates=int(counts.get(p.id, 0)),
             badges=sorted(badges.get(p.id, [])),
+            preferred_language=p.preferred_language,
         )
         for p in people
     ]

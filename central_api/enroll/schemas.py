@@ -94,6 +94,9 @@ class PersonSummary(BaseModel):
     external_id: str | None
     templates: int
     badges: list[str]
+    preferred_language: str | None = Field(
+        default=None, description="The lane display's language for them (None: English)."
+    )
 
 
 class CandidateOut(BaseModel):
