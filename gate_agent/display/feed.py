@@ -90,10 +90,24 @@ class LaneFeed:
         self._zone = zone
         self._clock = clock
 
-    def on_decided(self, item: Decided, verdict: DecidedVerdict) -> None:
-        """Show the outcome of a presentation on its lane (the loop's decision watcher)."""
+    def on_decided(self, item: Decided, verdict: DecidedVerdict, *, can_open: bool = True) -> None:
+        """Show the outcome of a presentation on its lane (the loop's decision watcher).
+
+        A grant the gate cannot act on (`can_open` False: the broker to the turnstile is
+        away, the gate stays shut) is not shown as a welcome.
+        """
         try:
-            self._board.show(item.presentation.lane, self._screen(item, verdict))
+            screen = self._screen(item, verdict)
+            if screen.state is ScreenState.GRANTED and not can_open:
+                shut = guidance_for(ReasonCode.GATE_OFFLINE_POLICY)
+                assert shut is not None  # noqa: S101 (a denial always has guidance)
+                screen = Screen(
+                    state=ScreenState.DENIED,
+                    message=shut.message,
+                    action=shut.action,
+                    language=screen.language,
+                )
+            self._board.show(item.presentation.lane, screen)
         except Exception:  # a screen must never stop the gate
             _log.exception("lane display: could not show an outcome")
 

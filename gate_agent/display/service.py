@@ -43,6 +43,9 @@ class _ReplicaView(Protocol):
 class _Loop(Protocol):
     def watch_decisions(self, watcher: Callable[[Decided, DecidedVerdict], None]) -> None: ...
 
+    @property
+    def connected(self) -> bool: ...
+
 
 class LaneDisplay:
     """The lane screens of one gate agent (docs/agent.md "Lane display").
@@ -95,7 +98,10 @@ class LaneDisplay:
         Raises:
             OSError: The address cannot be bound.
         """
-        loop.watch_decisions(self.feed.on_decided)
+        # The loop opens a granted gate only while its broker link is up (gate_agent.loop).
+        loop.watch_decisions(
+            lambda item, verdict: self.feed.on_decided(item, verdict, can_open=loop.connected)
+        )
         self.server.start()
 
     def stop(self) -> None:
