@@ -11,7 +11,9 @@ from sqlalchemy import Engine, text
 from central_api.config import Settings
 from central_api.models import Role
 from gate_protocol.replica import ReplicaSnapshot, decode_replica
+from testkit.api.decisions import enroll
 from testkit.api.enrollment import add_group, enroll_settings
+from testkit.api.visitors import visit_body, visitor_group
 from testkit.api.world import World
 
 
@@ -95,3 +97,19 @@ def test_the_desk_form_offers_the_nine_lane_languages(client: TestClient, world:
     for code in ("en", "nl", "sv", "de", "fr", "pl", "ro", "lt", "tr"):
         assert f'<option value="{code}">' in html
     assert "preferred_language:" in client.get("/static/desk.js").text
+
+
+def test_a_visit_registered_with_a_language_reaches_the_lane_in_it(
+    client: TestClient, world: World, engine: Engine
+) -> None:
+    host = enroll(engine, world, badge="B055")
+    body = visit_body(world, host=host, group=visitor_group(engine, world), preferred_language="tr")
+    created = client.post("/api/v1/visitors", json=body, headers=world.user_desk())
+    assert created.status_code == 201, created.text
+    gate = next(
+        p for p in _snapshot(client, world).persons if p.person_id == created.json()["person_id"]
+    )
+    assert gate.language == "tr" and gate.first_name == "Vera"
+    body["preferred_language"] = "tlh"
+    refused = client.post("/api/v1/visitors", json=body, headers=world.user_desk())
+    assert refused.status_code == 422 and "preferred_language" in refused.text
