@@ -216,6 +216,7 @@ def test_with_the_api_away_each_denial_gives_its_guidance_from_the_replica(lane:
         assert texts(page)["action"] == "Poczekaj na pasie buforowym."
     lane.shot(tablet, "tablet-denied-appointment-pl.png")
     lane.shot(hd, "1080p-denied-appointment-pl.png")
+    assert tablet.get_attribute("#languages", "aria-label") == "J\u0119zyk"
     tablet.click("button[data-lang=en]")  # one tap: English, for this person's screen
     shows(tablet, "denied", f"Your appointment opens at {local:%H:%M}.")
     assert texts(tablet)["action"] == "Wait in the buffer lane."

@@ -45,7 +45,9 @@
     document.getElementById("action").textContent = action
       ? text(language, action, screen.params)
       : "";
-    document.querySelectorAll("#languages button").forEach(function (button) {
+    var picker = document.getElementById("languages");
+    picker.setAttribute("aria-label", text(language, data.keys.language, {}));
+    picker.querySelectorAll("button").forEach(function (button) {
       var on = button.getAttribute("data-lang") === language;
       button.setAttribute("aria-pressed", on ? "true" : "false");
     });
