@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
 
 from gate_agent.app import AgentApp
@@ -34,7 +35,6 @@ from testkit.agent.api_stub import ApiStub
 from testkit.agent.bridge_sim import BridgeSim
 from testkit.agent.doubles import GATE_KEY, agent_config
 from testkit.agent.lane_world import LANE_BADGES, LaneWorld, lane_world
-from testkit.api.enrollment import random_template
 from testkit.browser import chromium
 from testkit.faces import FACES
 from testkit.mosquitto import MosquittoProcess, mosquitto_available, start_mosquitto
@@ -109,6 +109,13 @@ def texts(page: Any) -> dict[str, str]:
     }
 
 
+def _someone_else() -> bytes:
+    from biometrics import template_to_bytes
+
+    vector = np.random.default_rng(9).normal(size=128)
+    return template_to_bytes(vector / np.linalg.norm(vector))
+
+
 @pytest.fixture(scope="module")
 def lane(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lane]:
     if not mosquitto_available():
@@ -117,7 +124,7 @@ def lane(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lane]:
 
     tmp = tmp_path_factory.mktemp("lane")
     # Someone else's face: the camera's photo does not match it.
-    world = lane_world(base64.b64encode(random_template(9)).decode())
+    world = lane_world(base64.b64encode(_someone_else()).decode())
     ReplicaStore(tmp / "replica.json").save(
         StoredReplica(snapshot=world.snapshot, last_sync_at=datetime.now(UTC))
     )
