@@ -47,6 +47,21 @@ TABLET, HD = {"width": 1280, "height": 800}, {"width": 1920, "height": 1080}
 ZONE = "Europe/Amsterdam"
 
 
+# Each tone the page starts, by frequency (the sound cue; headless Chromium plays to nothing).
+RECORD_TONES = """
+window.tones = [];
+const Real = window.AudioContext;
+window.AudioContext = class extends Real {
+  createOscillator() {
+    const tone = super.createOscillator();
+    const start = tone.start.bind(tone);
+    tone.start = (...args) => { window.tones.push(tone.frequency.value); return start(...args); };
+    return tone;
+  }
+};
+"""
+
+
 @dataclass
 class Lane:
     app: AgentApp
@@ -77,6 +92,7 @@ class Lane:
 
     def page(self, lane: int = 0, size: dict[str, int] = TABLET) -> Any:
         page = self.browser.new_page(viewport=size)
+        page.add_init_script(RECORD_TONES)
         page.goto(self.url(lane))
         page.wait_for_selector("body[data-seq]", state="attached", timeout=20_000)
         return page
@@ -170,6 +186,7 @@ def test_a_grant_welcomes_by_first_name_on_its_lane_only(lane: Lane) -> None:
         shows(page, "granted", "Please go ahead.")
         assert texts(page)["h1"] == "Welcome, Anna"
     assert "P1" not in tablet.content()
+    assert tablet.evaluate("window.tones") == [880]  # the sound cue: a short high tone
     # Readable from 2 m: the headline is at least 48 px at 1080p; icon and text beside colour.
     size = hd.evaluate("parseFloat(getComputedStyle(document.querySelector('h1')).fontSize)")
     assert size >= 48
@@ -191,6 +208,7 @@ def test_the_face_step_asks_to_look_up_then_a_mismatch_says_what_to_do(lane: Lan
     assert texts(page)["h1"] == "Privi\u021bi spre camer\u0103"  # in their Romanian
     assert page.is_visible("svg.i-look")
     shows(page, "denied", "Fa\u021ba nu a fost recunoscut\u0103.")
+    assert page.evaluate("window.tones") == [330]  # a denial's tone is low
     assert (
         texts(page)["action"]
         == "Mai \u00eencerca\u021bi o dat\u0103, apoi folosi\u021bi interfonul."

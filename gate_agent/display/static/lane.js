@@ -80,7 +80,9 @@
     var outcome = next.state === "granted" || next.state === "denied";
     // A language tapped holds for this person: through their face step to their outcome.
     if (!(outcome && screen.state === "look") && next.seq !== screen.seq) chosen = null;
-    if (outcome && next.seq !== screen.seq) beep(next.state);
+    // A tone for a new outcome, not for the one a (re)connecting page finds on the lane.
+    var live = body.hasAttribute("data-seq");
+    if (outcome && live && next.seq !== screen.seq) beep(next.state);
     screen = next;
     body.setAttribute("data-seq", String(next.seq)); // the stream is live (and which screen)
     render();
