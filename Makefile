@@ -71,6 +71,9 @@ dlib-blas: deps venv  ## Build dlib against OpenBLAS for this CPU once (about 9 
 # Languages (gate_protocol/i18n): the messages of the pages, reasons, pass cards and CLI.
 I18N_DIR := gate_protocol/i18n/locales
 I18N_LANGS := nl sv de fr
+# The lane displays' own domain (gate_agent/display): more languages, the drivers' own.
+LANE_DIR := gate_agent/display/locales
+LANE_LANGS := nl sv de fr pl ro lt tr
 
 i18n: venv  ## Extract the messages to the .pot and update every language's catalog.
 	$(BIN)/pybabel extract -F babel.cfg -k PG.t -k NavItem:2 --no-location --sort-output \
@@ -82,6 +85,12 @@ i18n: venv  ## Extract the messages to the .pot and update every language's cata
 	  else \
 	    $(BIN)/pybabel init -D portgate -l $$lang -i $(I18N_DIR)/portgate.pot -d $(I18N_DIR); \
 	  fi; \
+	done
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output \
+	  --project=PortGate --copyright-holder="PortGate contributors" \
+	  -o $(LANE_DIR)/lane.pot gate_agent/display
+	for lang in $(LANE_LANGS); do \
+	  $(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -D lane -l $$lang -i $(LANE_DIR)/lane.pot -d $(LANE_DIR); \
 	done
 
 clean:  ## Remove the virtual environment and caches.

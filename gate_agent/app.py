@@ -22,6 +22,7 @@ from gate_agent.decision.recorder import EventRecorder
 from gate_agent.decision.replica_store import agent_replica_store, view_at_start
 from gate_agent.decision.tailgate import TailgateWatch
 from gate_agent.decision.turnstile import OpenTracker, replica_command_signer
+from gate_agent.display.service import LaneDisplay
 from gate_agent.face.identify import FaceFound, FaceIdentified, FaceIdentifier
 from gate_agent.face.presearch import PresearchWorker
 from gate_agent.face.step import FaceVerifier, LivenessChecker, PresearchingVerifier
@@ -87,8 +88,7 @@ class AgentApp:
             max_unsent=config.outbox.max_unsent,
             max_alarms=config.outbox.max_alarms,
         )
-        # One HTTP client per thread that uses it (decision, sync, confirm workers, loop),
-        # all checking one clock against the API's.
+        # One HTTP client per thread that uses it (decision, sync, confirm, loop); one clock.
         self.clock = clock = SkewClock(max_skew_s=config.api.max_clock_skew_s)
         self.api, sync_api, confirm_api, events_api = (
             ApiClient.for_gate(config.api, gate=config.gate, gate_key=gate_key, clock=clock)
@@ -99,12 +99,14 @@ class AgentApp:
         self.pump = self._build_pump(frame_source, scanner)
         self.tracker: FaceTracker | None = None
         self.presearch: PresearchWorker | None = None
+        self.display = LaneDisplay.of(config, self._replica_view)  # works from the agent alone
         decider = PresentationDecider(
             api=self.api,
             replica=self._replica_view,
             face=self._build_face(verifier, liveness, observer),
             clock=clock,
             retry_after_s=config.api.retry_after_s,
+            looking=self.display.looking,
         )
         self.workers = Workers(
             inbox=self.inbox,
@@ -220,6 +222,7 @@ class AgentApp:
     def start(self) -> None:
         """Start every thread; the loop runs in its own thread."""
         self.metrics.start()  # first: a port in use (OSError) stops the start cleanly
+        self.display.start(self.agent)
         self.workers.start()
         if self.pump is not None:
             self.pump.start()
@@ -252,6 +255,7 @@ class AgentApp:
         self.workers.stop()
         self.link.stop()
         self.metrics.stop()
+        self.display.stop()
         for client in self._clients:
             client.close()
         self.outbox.close()

@@ -16,13 +16,9 @@ from gate_protocol.messages import Direction
 from gate_protocol.mqtt_settings import MqttClientSettings
 from gate_protocol.secret_strength import WeakSecretError, check_secret_text, dev_mode_from_env
 from gate_protocol.topics import TopicError, validate_id
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from gate_agent.display.settings import DisplayConfig
 
 __all__ = [
     "AgentConfig",
@@ -323,6 +319,7 @@ class AgentConfig(_Section):
     metrics: MetricsConfig = Field(
         default_factory=MetricsConfig, description="Prometheus metrics endpoint"
     )
+    display: DisplayConfig = Field(default_factory=DisplayConfig, description="Lane displays")
     code_dedup_s: float = Field(
         default=4.0, ge=0, description="The same QR code seen again within this time is ignored"
     )

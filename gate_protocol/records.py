@@ -10,6 +10,7 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
+from gate_protocol.i18n.locales import LaneLanguage
 from gate_protocol.ids import Id
 from gate_protocol.messages import CredentialKind, Direction
 from gate_protocol.schedule import Schedule
@@ -156,6 +157,10 @@ class PersonRecord(_Record):
     escort_host_id: Id | None = None
     company: CompanyStanding | None = None
     port_bans: tuple[PortBanRecord, ...] = Field(default=(), max_length=32)
+    # What the lane display may show (issue 26): the first given name only, and the
+    # language the person reads (None: English).
+    first_name: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = None
+    language: LaneLanguage | None = None
 
 
 class CredentialRecord(_Record):

@@ -118,7 +118,7 @@ _TOOLING_NAMES = frozenset(
 )
 KNOWN_NAMES = _SERVICE_NAMES | _TOOLING_NAMES
 # One variable per broker account or reader, the rest of the name being that account's.
-KNOWN_FAMILIES = ("PORTGATE_MQTT_PASSWORD_", "PORTGATE_OSDP_SCBK_")
+KNOWN_FAMILIES = ("PORTGATE_MQTT_PASSWORD_", "PORTGATE_OSDP_SCBK_", "PORTGATE_LANE_TOKEN_")
 _OWN_PREFIX = "PORTGATE_"
 _SHORTEST_CHECKED = 7  # shorter names are too often someone else's near-miss
 

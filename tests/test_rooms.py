@@ -13,6 +13,7 @@ import pytest
 ROOT = Path(__file__).parents[1]
 ROOM_ORDER: dict[str, tuple[str, ...]] = {
     "gate_agent": (
+        "display",
         "config",
         "camera",
         "face",

@@ -86,6 +86,7 @@ def create_visitor(*, session: Session, body: VisitorCreate, actor: str) -> Visi
         site_id=body.site_id,
         valid_from=body.valid_from,
         valid_until=body.valid_until,
+        preferred_language=body.preferred_language,
     )
     visitor = Visitor(
         id=new_pass_id(),

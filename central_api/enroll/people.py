@@ -179,6 +179,7 @@ def _add_person(*, session: Session, person_in: EnrollPersonIn, actor: str) -> P
         valid_from=person_in.valid_from,
         valid_until=person_in.valid_until,
         site_id=person_in.site_id,
+        preferred_language=person_in.preferred_language,
     )
     session.add(person)
     session.flush()
@@ -303,6 +304,7 @@ def summarise_people(*, session: Session, people: Sequence[Person]) -> list[Pers
             external_id=external.get(p.id),
             templates=int(counts.get(p.id, 0)),
             badges=sorted(badges.get(p.id, [])),
+            preferred_language=p.preferred_language,
         )
         for p in people
     ]

@@ -4,6 +4,7 @@ from datetime import date, datetime
 from typing import Literal
 
 from gate_protocol.badges import badge_number_problem
+from gate_protocol.i18n.locales import LaneLanguage
 from gate_protocol.ids import Id
 from gate_protocol.messages import BadgeFormat
 from gate_protocol.records import PersonKind, PersonStatus
@@ -68,6 +69,9 @@ class EnrollPersonIn(BaseModel):
         default=None, description="The id in the site's own system (bulk-import key)."
     )
     badge: BadgeIn | None = None
+    preferred_language: LaneLanguage | None = Field(
+        default=None, description="The language the lane display speaks to them (issue 26)."
+    )
 
 
 class PersonSummary(BaseModel):
@@ -90,6 +94,9 @@ class PersonSummary(BaseModel):
     external_id: str | None
     templates: int
     badges: list[str]
+    preferred_language: str | None = Field(
+        default=None, description="The lane display's language for them (None: English)."
+    )
 
 
 class CandidateOut(BaseModel):

@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from gate_protocol.badges import badge_number_problem
+from gate_protocol.i18n.locales import LaneLanguage
 from gate_protocol.ids import Id
 from gate_protocol.messages import BadgeFormat, CredentialKind
 from gate_protocol.records import CompanyStatus, PersonKind, PersonStatus
@@ -70,6 +71,9 @@ class PersonUpdate(SQLModel):
 
     display_name: NameStr | None = Field(default=None, max_length=120)
     status: PersonStatus | None = None
+    preferred_language: LaneLanguage | None = Field(
+        default=None, description="The language the lane display speaks to them (issue 26)."
+    )
     company_id: int | None = None
     valid_from: datetime | None = None
     valid_until: datetime | None = None
@@ -83,6 +87,8 @@ class Person(PersonBase, table=True):
     site_id: str = Field(foreign_key="site.id", index=True, max_length=64)
     created_at: datetime = time_field(default_factory=utc_now)
     updated_at: datetime = time_field(default_factory=utc_now)
+    # One of gate_protocol's LANE_LOCALES, checked where it comes in; None: English.
+    preferred_language: str | None = Field(default=None, max_length=8)
 
 
 class PersonPublic(PersonBase):
@@ -91,6 +97,7 @@ class PersonPublic(PersonBase):
     id: str
     site_id: str
     status: PersonStatus
+    preferred_language: str | None = None
 
 
 class CredentialCreate(SQLModel):

@@ -4,6 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
+from gate_protocol.i18n.locales import LaneLanguage
 from gate_protocol.ids import BADGE_NUMBER_PATTERN, Id
 from gate_protocol.messages import BadgeFormat
 from pydantic import AwareDatetime, StringConstraints
@@ -48,6 +49,9 @@ class VisitorCreate(SQLModel):
         Annotated[str, StringConstraints(pattern=BADGE_NUMBER_PATTERN, max_length=64)] | None
     ) = None
     badge_format: BadgeFormat | None = None
+    preferred_language: LaneLanguage | None = Field(
+        default=None, description="The language the lane display speaks to the visitor."
+    )
 
 
 class Visitor(SQLModel, table=True):

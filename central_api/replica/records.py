@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Collection
 from datetime import date
 
+from gate_protocol.i18n.locales import lane_language
 from gate_protocol.messages import CredentialKind
 from gate_protocol.records import (
     AccessGrant,
@@ -235,6 +236,8 @@ def load_person_records(
             escort_host_id=hosts.get(person.id),
             company=companies.get(person.company_id) if person.company_id is not None else None,
             port_bans=bans.get(person.id, ()),
+            first_name=_first_name(person.display_name),
+            language=lane_language(person.preferred_language),
         )
         for person in people
     }
@@ -297,3 +300,9 @@ def _company_standings(
         for row in rows
         if row.id is not None
     }
+
+
+def _first_name(display_name: str) -> str | None:
+    """The first given name of a full name, all a lane display may show (issue 26)."""
+    parts = display_name.split()
+    return parts[0][:40] if parts else None

@@ -97,6 +97,8 @@ class PresentationDecider:
         retry_after_s: After the API failed to answer, the replica decides alone for this
             long before the API is asked again (0: ask every time). People at the gate do
             not each wait out the timeout during an outage, and decisions do not queue up.
+        looking: Told the lane (and the holder) whose face step waits for frames (the lane
+            display).
     """
 
     def __init__(
@@ -107,6 +109,7 @@ class PresentationDecider:
         face: FaceSettings | None,
         clock: Callable[[], datetime],
         retry_after_s: float = 0.0,
+        looking: Callable[[int, str | None], None] | None = None,
     ) -> None:
         self._api = api
         self._replica = replica
@@ -115,6 +118,7 @@ class PresentationDecider:
         self._retry_after_s = retry_after_s
         self._api_away_until = 0.0
         self._watchlist = WatchlistScreen()
+        self._looking = looking
 
     def decide(self, presentation: Presentation) -> PresentationDecided:
         """Run the face step if the gate wants one, then ask the API or the replica.
@@ -179,6 +183,8 @@ class PresentationDecider:
         tracked = self._from_track(face, templates, index)
         if tracked is not None:
             return tracked
+        if self._looking is not None:  # the person is asked to look up while frames come
+            self._looking(presentation.lane, person_id)
         if isinstance(face.verifier, WindowVerifier):
             return run_face_window(
                 feed=face.pump,

@@ -2,12 +2,16 @@
 
 import os
 from collections.abc import Mapping
+from typing import Literal, get_args
 
 from babel import Locale
 from babel import UnknownLocaleError as BabelUnknownLocale
 
 __all__ = [
     "DEFAULT_LOCALE",
+    "LANE_LOCALES",
+    "LaneLanguage",
+    "lane_language",
     "LOCALE_NAMES",
     "SUPPORTED_LOCALES",
     "UnknownLocaleError",
@@ -27,6 +31,21 @@ LOCALE_NAMES: Mapping[str, str] = {
     "de": "Deutsch",
     "fr": "Français",
 }
+# The lane displays (gate_agent/display) speak the drivers' languages too: a person's
+# preferred language is one of these (issue 26.2); their texts are the "lane" domain.
+LANE_LOCALES: tuple[str, ...] = ("en", "nl", "sv", "de", "fr", "pl", "ro", "lt", "tr")
+LaneLanguage = Literal["en", "nl", "sv", "de", "fr", "pl", "ro", "lt", "tr"]
+
+
+def lane_language(value: str | None) -> LaneLanguage:
+    """The lane language `value` names (``pl``, ``pl-PL``, ``PL``); English when it names none."""
+    language = (value or "").strip().replace("_", "-").split("-")[0].lower()
+    for known in get_args(LaneLanguage):
+        if known == language:
+            return known  # type: ignore[no-any-return]  # (get_args is untyped)
+    return "en"
+
+
 _MAX_HEADER = 500  # Accept-Language longer than this is not a browser's
 
 

@@ -8,6 +8,7 @@ import typer
 from gate_agent.app import AgentApp
 from gate_agent.camera.frames import FrameSourceError
 from gate_agent.config import ConfigError
+from gate_agent.display.server import DisplayConfigError
 from gate_agent.links.preflight import StartRefused
 from gate_agent.service import run_service
 from portgate.language import _
@@ -29,7 +30,7 @@ def agent_command(
 
     try:
         run_service(config, on_started=announce)
-    except (ConfigError, FrameSourceError, StartRefused) as exc:
+    except (ConfigError, DisplayConfigError, FrameSourceError, StartRefused) as exc:
         typer.echo(_("error: {error}", error=exc), err=True)
         raise typer.Exit(code=1) from None
     finally:

@@ -29,6 +29,7 @@ from enrollment import (
     save_token,
 )
 from enrollment.session import DEFAULT_API_URL
+from gate_protocol.i18n.locales import LANE_LOCALES
 from portgate.commands.hr import sync_command, sync_reports_command
 from portgate.language import _
 
@@ -88,6 +89,9 @@ def login_command(
     typer.echo(_("logged in as {user}; token saved to {file}", user=user, file=save_token(token)))
 
 
+_LANGUAGE_HELP = "Language of the lane display: " + ", ".join(LANE_LOCALES) + "."
+
+
 @person_app.command("add")
 def person_add(
     name: Annotated[str, typer.Option("--name", help="Full name.")],
@@ -102,6 +106,7 @@ def person_add(
     ] = None,
     external_id: Annotated[str | None, typer.Option(help="Id in the site's own system.")] = None,
     badge: Annotated[str | None, typer.Option(help="Badge number to bind.")] = None,
+    language: Annotated[str | None, typer.Option(help=_LANGUAGE_HELP)] = None,
     api: ApiOption = None,
     token: TokenOption = None,
 ) -> None:
@@ -124,6 +129,7 @@ def person_add(
         "competencies": competencies,
         "external_id": external_id,
         "badge": {"number": badge} if badge else None,
+        "preferred_language": language,
     }
     with _client(api, token) as client:
         _echo_json(client.create_person(body))
@@ -140,10 +146,11 @@ def person_update(
     valid_from: Annotated[datetime | None, typer.Option(help="Valid from (UTC).")] = None,
     valid_until: Annotated[datetime | None, typer.Option(help="Valid until (UTC).")] = None,
     status: Annotated[str | None, typer.Option(help="active or suspended.")] = None,
+    language: Annotated[str | None, typer.Option(help=_LANGUAGE_HELP)] = None,
     api: ApiOption = None,
     token: TokenOption = None,
 ) -> None:
-    """Change a person's name, validity or status."""
+    """Change a person's name, validity, status or language."""
     changes = {
         k: v
         for k, v in {
@@ -151,6 +158,7 @@ def person_update(
             "valid_from": _utc(valid_from),
             "valid_until": _utc(valid_until),
             "status": status,
+            "preferred_language": language,
         }.items()
         if v is not None
     }

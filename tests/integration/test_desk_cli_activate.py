@@ -44,3 +44,24 @@ def test_activate_an_identity_at_a_second_site_once(server: DeskServer, tmp_path
     unknown, unknown_output = _enroll(server, "person", "activate", "NOBODY1", "--site", "ams")
     assert again == 1 and "already activated" in again_output
     assert unknown == 1 and "not found" in unknown_output
+
+
+# `person add|update --language` (issue 26.2): on the same desk server, no second start.
+def test_a_language_is_set_at_enrollment_changed_and_an_unknown_one_refused(
+    server: DeskServer,
+) -> None:
+    add = ["person", "add", "--name", "Ana Popescu", "--kind", "driver", "--site", "rtm"]
+    code, output = _enroll(server, *add, "--language", "ro")
+    assert code == 0, output
+    person = json.loads(output)
+    assert person["preferred_language"] == "ro"
+    code, output = _enroll(server, "person", "update", person["id"], "--language", "lt")
+    assert code == 0, output
+    assert json.loads(output)["preferred_language"] == "lt"
+    bad, bad_output = _enroll(server, "person", "update", person["id"], "--language", "xx")
+    assert bad != 0 and "preferred_language" in bad_output
+    refused, refused_output = _enroll(server, *add, "--language", "klingon")
+    assert refused != 0 and "preferred_language" in refused_output
+    code, output = _enroll(server, "person", "find", "Ana Popescu")
+    assert code == 0, output  # nothing was changed or made by the refused ones
+    assert [p["preferred_language"] for p in json.loads(output)] == ["lt"]

@@ -5,7 +5,7 @@ the row), the HMAC of the link's secret and who made the link. A new link replac
 hash. New table only: no data moves.
 
 Revision ID: 0036
-Revises: 0032
+Revises: 0035
 Create Date: 2026-12-06 21:00:00.000000
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 
 revision: str = "0036"
 # The integrator re-chains: on this branch 0032 (accounts) is the head it follows.
-down_revision: str | None = "0032"
+down_revision: str | None = "0035"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

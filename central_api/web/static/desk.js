@@ -118,6 +118,7 @@ async function createPerson(event) {
     access_groups: checked($("c-groups")),
     competencies: competencies($("c-competencies").value),
     external_id: $("c-external").value.trim() || null,
+    preferred_language: $("c-language").value || null, // the lane display's (issue 26)
   };
   try {
     const { data } = await call("POST", "/enroll/people", body);
