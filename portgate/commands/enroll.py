@@ -29,7 +29,7 @@ from enrollment import (
     save_token,
 )
 from enrollment.session import DEFAULT_API_URL
-from gate_protocol.i18n.locales import LANE_LOCALES
+from gate_protocol.i18n.catalogs import N_
 from portgate.commands.hr import sync_command, sync_reports_command
 from portgate.language import _
 
@@ -89,7 +89,7 @@ def login_command(
     typer.echo(_("logged in as {user}; token saved to {file}", user=user, file=save_token(token)))
 
 
-_LANGUAGE_HELP = "Language of the lane display: " + ", ".join(LANE_LOCALES) + "."
+_LANGUAGE_HELP = N_("Language of the lane display, as a code: en, nl, pl, tr and so on.")
 
 
 @person_app.command("add")

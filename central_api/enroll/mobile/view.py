@@ -12,6 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 
 import segno
+from gate_protocol.i18n.locales import SUPPORTED_LOCALES
 from pydantic import BaseModel
 from sqlmodel import Session
 
@@ -55,14 +56,13 @@ class MobilePassView(BaseModel):
 
 
 def holder_language(person: Person) -> str | None:
-    """The holder's preferred language for the page (hook: None until persons carry one).
+    """The holder's preferred language for the page, when the pages speak it.
 
-    HOOK(lane26): issue 26 gives persons and passes a preferred language on a parallel
-    branch; once merged, return it here and the page switches to it unless the reader
-    picked a language themselves.
+    The lane display speaks more languages than the pages (Polish, Romanian, Lithuanian,
+    Turkish); for those the page keeps the browser's choice rather than fall back to English.
     """
-    del person
-    return None
+    language = person.preferred_language
+    return language if language in SUPPORTED_LOCALES else None
 
 
 def _status(issued: IssuedPass, appointment: Appointment, now: datetime) -> MobilePassStatus:

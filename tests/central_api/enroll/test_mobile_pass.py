@@ -37,13 +37,14 @@ def settings(engine: Engine) -> Settings:
     return enroll_settings(engine)
 
 
-def _issue(client: TestClient, world: World, *, start_h: float = -0.1) -> dict[str, str]:
+def _issue(
+    client: TestClient, world: World, *, start_h: float = -0.1, language: str | None = None
+) -> dict[str, str]:
     desk = world.user(Role.SECURITY_DESK)
-    person = client.post(
-        "/api/v1/enroll/people",
-        json={"site_id": "rtm", "display_name": "Piet Jansen", "kind": "driver"},
-        headers=desk,
-    )
+    person_body = {"site_id": "rtm", "display_name": "Piet Jansen", "kind": "driver"}
+    if language is not None:
+        person_body["preferred_language"] = language
+    person = client.post("/api/v1/enroll/people", json=person_body, headers=desk)
     assert person.status_code == 201, person.text
     start = datetime.now(UTC) + timedelta(hours=start_h)
     body = {
@@ -112,6 +113,16 @@ def test_issued_pass_link_shows_the_gate_s_token_window_and_first_name(
     assert page.status_code == 200 and "mobile_pass.js" in page.text
     assert "script-src 'self'" in page.headers["content-security-policy"]
     assert client.get("/m/pass/no-such-pass").text == page.text  # one shell for every id
+
+
+@pytest.mark.parametrize(("preferred", "shown"), [(None, None), ("nl", "nl"), ("pl", None)])
+def test_the_page_speaks_the_holder_s_language_when_the_pages_have_it(
+    client: TestClient, world: World, preferred: str | None, shown: str | None
+) -> None:
+    # Polish is a lane-display language the pages lack: the browser's choice stays.
+    issued = _issue(client, world, language=preferred)
+    status, view = _read(client, _parts(issued["mobile_url"]))
+    assert status == 200 and view["language"] == shown
 
 
 def test_every_wrong_link_gets_the_same_404_and_changes_nothing(
