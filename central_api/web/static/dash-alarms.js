@@ -59,6 +59,31 @@
     return PG.el("a", { class: "alarm-context", href: "/dashboard/alarms/" + encodeURIComponent(alarm.alarm_id), text: PG.t("Context") });
   }
 
+  /** The enrolled photo beside a face decision, where the event's site shows photos. */
+  function photo(ev, sites) {
+    const site = sites.find((s) => s.site_id === ev.site_id);
+    const face = ev.face_score !== null && ev.face_score !== undefined;
+    if (!site || !site.show_enrolled_photos || !face || !ev.person_id) return null;
+    const img = PG.el("img", { class: "ev-photo", src: "/dashboard/api/people/" + encodeURIComponent(ev.person_id) + "/photo",
+      alt: PG.t("Enrolled photo of {person}", { person: ev.person_name || ev.person_id }) });
+    img.addEventListener("error", () => img.remove());  // none kept of this person
+    return img;
+  }
+
+  /** Admins: whether the site's operators see enrollment photos (off by default). */
+  function photoSwitch(site, refresh) {
+    const msg = PG.el("span", { class: "form-error", role: "status" });
+    const box = PG.el("input", { type: "checkbox", class: "photo-switch", checked: site.show_enrolled_photos,
+      on: { change: async () => {
+        try {
+          await PG.api("POST", `/dashboard/api/sites/${encodeURIComponent(site.site_id)}/enrolled-photos`, { show: box.checked });
+          msg.textContent = "";
+          refresh();
+        } catch (err) { box.checked = !box.checked; msg.textContent = err.message; }
+      } } });
+    return PG.el("label", { class: "photo-switch-label" }, box, " ", PG.t("Operators see enrollment photos"), msg);
+  }
+
   function onAlarmKey(row, event) {
     const box = row.querySelector("input.alarm-select");
     if (event.key === " " && box) {
@@ -84,5 +109,5 @@
     showCount();
   }
 
-  window.PGAlarms = { checkbox, contextLink, init };
+  window.PGAlarms = { checkbox, contextLink, init, photo, photoSwitch };
 })();

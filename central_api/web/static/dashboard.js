@@ -66,7 +66,8 @@
         ev.anti_passback_violation ? PG.el("span", { class: "ev-apb", title: PG.t("granted although the last passage was the same way"), text: " · " + PG.t("anti-passback violation") }) : null),
       PG.el("span", { class: "ev-person" },
         PG.el("span", { class: "ev-name", text: who }),
-        PG.el("span", { class: "ev-company", text: ev.company || "" })),
+        PG.el("span", { class: "ev-company", text: ev.company || "" }),
+        window.PGAlarms.photo(ev, state.sites)),
       PG.el("span", { class: "ev-where", text: PG.t("{gate} · lane {lane} {direction} · {credential}", { gate: ev.gate_id, lane: ev.lane, direction: DIRECTION_LABELS[ev.direction] || ev.direction, credential: CREDENTIAL_LABELS[ev.credential_kind] || ev.credential_kind }) }),
       PG.el("span", { class: "ev-metrics" },
         PG.el("span", { class: "ev-score", text: score, title: ev.face_model ? PG.t("model {model}, threshold {threshold}", { model: ev.face_model, threshold: ev.face_threshold }) : "" }),
@@ -315,7 +316,7 @@
             refreshAlarms();
           } catch (err) { msg.textContent = err.message; }
         } } });
-        parts.push(select, button, msg);
+        parts.push(select, button, msg, window.PGAlarms.photoSwitch(s, refreshAlarms));
       }
       return PG.el("li", { dataset: { siteId: s.site_id, level: String(s.threat_level) } }, ...parts);
     }));
