@@ -21,12 +21,17 @@ from central_api.alarms.raise_alarm import raise_alarm
 from central_api.app import create_app
 from central_api.config import Settings
 from central_api.db import make_engine
+from central_api.enroll.privacy import keep_photo
+from central_api.enroll.settings import photo_key
+from central_api.ingest.store import store_events
 from central_api.migrate import upgrade_database
-from central_api.models import Alarm, AuditEntry
+from central_api.models import Alarm, AuditEntry, Site
 from gate_protocol.messages import AlarmKind
+from testkit.api.dashboard import add_person, make_event
 from testkit.api.server import ThreadedApi
 from testkit.api.world import PASSWORD, World, seed_world
 from testkit.browser import chromium, log_in
+from testkit.faces import face_photo
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -168,3 +173,77 @@ def test_bulk_refusal_changes_nothing(served: Served, chrome: Any) -> None:
     assert alarm_row(page, ids[1]).count() == 1  # still listed: nothing was acknowledged
     assert acknowledged(served, ids) == {ids[0]: "mine", ids[1]: None}
     assert ack_audits(served) == audits
+
+
+def set_show_photos(served: Served, show: bool) -> None:
+    with Session(served.engine) as session:
+        site = session.get(Site, served.world.site)
+        assert site is not None
+        site.show_enrolled_photos = show
+        session.add(site)
+        session.commit()
+
+
+def seed_face_decisions(served: Served) -> tuple[str, str]:
+    """Ana (a kept photo) and Bob (none) passed the second gate by face; an alarm names Ana."""
+    world = served.world
+    ana = add_person(served.engine, world.site, "Ana Costa", "Quay Movers")
+    bob = add_person(served.engine, world.site, "Bob Smit", "Harbour Logistics")
+    with Session(served.engine, expire_on_commit=False) as session:
+        keep_photo(
+            session=session,
+            person_id=ana,
+            template_id=None,
+            photo=face_photo("obama_small.jpg").read_bytes(),
+            key=photo_key(served.settings),
+            days=30,
+        )
+        events = [make_event(person_id=p, minutes_ago=m) for p, m in ((ana, 3), (bob, 2))]
+        store_events(session=session, site_id=world.site, gate_id=world.gate2, events=events)
+        alarm = raise_alarm(
+            session=session,
+            site_id=world.site,
+            gate_id=world.gate2,
+            kind=AlarmKind.TAILGATING,
+            detail="two people passed on one face",
+            person_id=ana,
+        )
+        session.commit()
+    return ana, alarm.alarm_id
+
+
+def loaded(img: Any) -> bool:
+    return bool(img.evaluate("(node) => node.complete && node.naturalWidth > 0"))
+
+
+def test_the_alarm_context_and_photos_only_where_the_site_shows_them(
+    served: Served, chrome: Any
+) -> None:
+    ana, alarm_id = seed_face_decisions(served)
+    set_show_photos(served, True)
+    try:
+        page = open_dashboard(chrome, served)
+        photo = page.locator(f"#event-list li .ev-photo[src$='/people/{ana}/photo']").first
+        photo.wait_for(timeout=WAIT_MS)
+        assert loaded(photo)
+        assert photo.get_attribute("alt") == "Enrolled photo of Ana Costa"
+        alarm_row(page, alarm_id).get_by_role("link", name="Context").click()
+        page.wait_for_url(f"**/dashboard/alarms/{alarm_id}", timeout=WAIT_MS)
+        page.locator("#ctx-detail", has_text="two people passed on one face").wait_for()
+        assert page.text_content("#alarm-h") == "Tailgating"
+        assert loaded(page.locator("#ctx-photo"))
+        assert page.text_content("#ctx-still") == "No camera still is kept for this alarm."
+        assert page.locator("#ctx-events tbody tr").count() >= 2
+        assert page.locator("#ctx-events .ev-photo").count() >= 1
+        assert page.problems == []
+
+        set_show_photos(served, False)  # the default: no photo anywhere
+        page.reload()
+        page.locator("#ctx-photo-off").wait_for(timeout=WAIT_MS)
+        assert page.locator("img").count() == 0
+        page.goto(served.url + "/dashboard")
+        page.wait_for_selector("#conn-state[data-state='live']", timeout=WAIT_MS)
+        page.locator("#event-list li").first.wait_for(timeout=WAIT_MS)
+        assert page.locator("#event-list .ev-photo").count() == 0
+    finally:
+        set_show_photos(served, False)

@@ -11,11 +11,23 @@
     return [...container.querySelectorAll(selector)];
   }
 
-  // Exactly one row is tabbable: the one focused last if it is still there, else the first.
+  const INNER = "a[href], button, input, select, textarea";
+
+  // Exactly one row is tabbable, with its own fields: the one focused last if it is still
+  // there, else the first. The other rows' fields are reached by moving to their row.
+  function settle(all, current) {
+    for (const row of all) {
+      row.tabIndex = row === current ? 0 : -1;
+      for (const field of row.querySelectorAll(INNER)) {
+        if (row === current) field.removeAttribute("tabindex");
+        else field.tabIndex = -1;
+      }
+    }
+  }
+
   function repair(container, selector) {
     const all = rows(container, selector);
-    const current = all.find((row) => row.tabIndex === 0) || all[0];
-    for (const row of all) row.tabIndex = row === current ? 0 : -1;
+    settle(all, all.find((row) => row.tabIndex === 0) || all[0]);
   }
 
   function move(container, selector, from, key) {
@@ -24,7 +36,7 @@
     const to = { ArrowDown: at + 1, ArrowUp: at - 1, Home: 0, End: all.length - 1 }[key];
     const next = all[Math.max(0, Math.min(all.length - 1, to))];
     if (!next) return;
-    for (const row of all) row.tabIndex = row === next ? 0 : -1;
+    settle(all, next);
     next.focus();
   }
 
@@ -47,8 +59,8 @@
     });
     container.addEventListener("focusin", (event) => {
       const row = event.target instanceof Element ? event.target.closest(selector) : null;
-      if (!row || !container.contains(row)) return;
-      for (const other of rows(container, selector)) other.tabIndex = other === row ? 0 : -1;
+      if (!row || !container.contains(row) || row.tabIndex === 0) return;
+      settle(rows(container, selector), row);
     });
   };
 })();
