@@ -256,7 +256,7 @@ def test_the_alarm_context_and_photos_only_where_the_site_shows_them(
     set_show_photos(served, True)
     try:
         page = open_dashboard(chrome, served)
-        photo = page.locator(f"#event-list li .ev-photo[src$='/people/{ana}/photo']").first
+        photo = page.locator(f"#event-list li .ev-photo[src$='/enrolled-photos/{ana}']").first
         photo.wait_for(timeout=WAIT_MS)
         assert loaded(photo)
         assert photo.get_attribute("alt") == "Enrolled photo of Ana Costa"
@@ -268,7 +268,7 @@ def test_the_alarm_context_and_photos_only_where_the_site_shows_them(
         assert page.text_content("#ctx-still") == "No camera still is kept for this alarm."
         assert page.locator("#ctx-events tbody tr").count() >= 2
         assert page.locator("#ctx-events .ev-photo").count() >= 1
-        screenshot(page, tmp_path, "alarm-context-1366x768.png")
+        screenshot(page, tmp_path, "alarm-context.png")
         assert page.problems == []
 
         set_show_photos(served, False)  # the default: no photo anywhere

@@ -3,7 +3,7 @@
 ``/dashboard/alarms/{alarm_id}`` shows one alarm with the last events at its gate, the
 camera still if one were kept and the person's enrollment photo where the site shows
 photos (`central_api.enroll.shown_photos`); the photo itself comes from
-``/dashboard/api/people/{person_id}/photo``, which answers 404 unless the site's rule is on
+``/dashboard/api/enrolled-photos/{person_id}``, which answers 404 unless the site's rule is on
 and a kept photo exists. Admins switch the rule per site (audited).
 """
 
@@ -89,7 +89,7 @@ def alarm_page(
     )
 
 
-@router.get("/dashboard/api/people/{person_id}/photo", include_in_schema=False)
+@router.get("/dashboard/api/enrolled-photos/{person_id}", include_in_schema=False)
 def enrolled_photo(
     person_id: IdPath, session: SessionDep, settings: SettingsDep, user: OperatorUser
 ) -> Response:

@@ -19,7 +19,7 @@ JPEG = b"\xff\xd8\xff\xe0 a kept photo \xff\xd9"
 
 
 def photo_url(person_id: str) -> str:
-    return f"/dashboard/api/people/{person_id}/photo"
+    return f"/dashboard/api/enrolled-photos/{person_id}"
 
 
 def show_photos(client: TestClient, world: World, site: str, show: bool) -> None:
