@@ -34,6 +34,7 @@ from testkit.api.server import ThreadedApi
 from testkit.api.world import PASSWORD, World, seed_world
 from testkit.browser import chromium, log_in
 from testkit.faces import face_photo
+from testkit.polling import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -117,10 +118,12 @@ def ack_audits(served: Served) -> int:
         return len(session.exec(select(AuditEntry).where(AuditEntry.action == "alarm.ack")).all())
 
 
-def open_dashboard(chrome: Any, served: Served, **context: Any) -> Any:
-    """A fresh browser context logged in as the operator, in English (a test may switch)."""
+def open_dashboard(
+    chrome: Any, served: Served, *, username: str = "operator-user", **context: Any
+) -> Any:
+    """A fresh browser context logged in (the operator by default), in English."""
     with Session(served.engine) as session:
-        user = session.exec(select(User).where(User.username == "operator-user")).one()
+        user = session.exec(select(User).where(User.username == username)).one()
         user.locale = None
         session.add(user)
         session.commit()
@@ -128,7 +131,7 @@ def open_dashboard(chrome: Any, served: Served, **context: Any) -> Any:
     problems: list[str] = []
     page.on("pageerror", lambda e: problems.append(str(e)))
     page.problems = problems
-    log_in(page, served.url, "operator-user", PASSWORD, timeout_ms=WAIT_MS)
+    log_in(page, served.url, username, PASSWORD, timeout_ms=WAIT_MS)
     page.wait_for_selector("#conn-state[data-state='live']", timeout=WAIT_MS)
     return page
 
@@ -243,6 +246,33 @@ def seed_face_decisions(served: Served) -> tuple[str, str]:
         )
         session.commit()
     return ana, alarm.alarm_id
+
+
+def shows_photos(served: Served) -> bool:
+    with Session(served.engine) as session:
+        site = session.get(Site, served.world.site)
+        return bool(site and site.show_enrolled_photos)
+
+
+def test_an_admin_switches_the_photo_rule_on_the_dashboard(served: Served, chrome: Any) -> None:
+    page = open_dashboard(chrome, served, username="admin-user")
+    page.click("[data-tab='control']")
+    switch = page.locator(f"#threat-sites li[data-site-id='{served.world.site}']").get_by_label(
+        "Operators see enrollment photos"
+    )
+    assert not switch.is_checked()  # off by default
+    try:
+        switch.check()  # the page posts the change: wait for the stored rule
+        wait_until(lambda: shows_photos(served), timeout=WAIT_MS / 1000)
+        switch.uncheck()
+        wait_until(lambda: not shows_photos(served), timeout=WAIT_MS / 1000)
+    finally:
+        set_show_photos(served, False)
+    with Session(served.engine) as session:
+        audit = session.exec(
+            select(AuditEntry).where(AuditEntry.action == "site.enrolled_photos")
+        ).all()
+    assert [row.actor for row in audit][-2:] == ["user:admin-user", "user:admin-user"]
 
 
 def loaded(img: Any) -> bool:
