@@ -1,154 +1,53 @@
-"""The operator's dashboard in headless Chromium: bulk acknowledgement in Dutch, keyboard only,
-the alarm context screen, enrolled photos where the site keeps them, and the three layouts.
+"""The operator's dashboard in headless Chromium: bulk acknowledgement in Dutch, the alarm
+context screen, and enrollment photos only where the site shows them.
 
-One API (uvicorn on a thread, SQLite in a temporary folder) and one Chromium serve the
-module; each test raises its own alarms. Screenshots of the three layouts go to
-PORTGATE_SCREENSHOT_DIR when it is set (the path of each is printed either way).
+One API (`testkit.api.operator_board`) and one Chromium serve the module; each test raises
+its own alarms.
 """
 
-import os
 import re
-import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from central_api.alarms.raise_alarm import raise_alarm
-from central_api.app import create_app
-from central_api.config import Settings
-from central_api.db import make_engine
 from central_api.enroll.privacy import keep_photo
 from central_api.enroll.settings import photo_key
 from central_api.ingest.store import store_events
-from central_api.migrate import upgrade_database
-from central_api.models import Alarm, AuditEntry, Site, User
-from gate_protocol.messages import AlarmKind, Decision
-from gate_protocol.reasons import ReasonCode
+from central_api.models import Alarm, AuditEntry, Site
+from gate_protocol.messages import AlarmKind
 from testkit.api.dashboard import add_person, make_event
-from testkit.api.server import ThreadedApi
-from testkit.api.world import PASSWORD, World, seed_world
-from testkit.browser import chromium, log_in
+from testkit.api.operator_board import (
+    WAIT_MS,
+    Served,
+    ack_audits,
+    acknowledged,
+    alarm_row,
+    open_dashboard,
+    raise_alarms,
+    screenshot,
+    serve_board,
+)
+from testkit.browser import chromium
 from testkit.faces import face_photo
 from testkit.polling import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-WAIT_MS = 15000  # a loaded machine serves slowly: wait for states, generously
-
-
-@dataclass
-class Served:
-    url: str
-    engine: Engine
-    world: World
-    settings: Settings
-
-
-def seed_traffic(engine: Engine, world: World) -> None:
-    """A morning's passages at both gates, some denied: what the board shows at load."""
-    names = ("Ria de Vries", "Jonas Berg", "Eva Lind", "Tom Peeters")
-    firms = ("Quay Movers", "Nordic Lashing", "Harbour Logistics", None)
-    people = [add_person(engine, world.site, n, f) for n, f in zip(names, firms, strict=True)]
-    denied = (Decision.DENIED, ReasonCode.FACE_MISMATCH)
-    granted = (Decision.GRANTED, ReasonCode.GRANTED)
-    with Session(engine) as session:
-        for gate in (world.gate, world.gate2):
-            events = [
-                make_event(
-                    person_id=person,
-                    decision=(denied if n % 3 == 2 else granted)[0],
-                    reason=(denied if n % 3 == 2 else granted)[1],
-                    minutes_ago=40 - 4 * n,
-                )
-                for n, person in enumerate(people)
-            ]
-            store_events(session=session, site_id=world.site, gate_id=gate, events=events)
-        session.commit()
-
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    folder = tmp_path_factory.mktemp("operator")
-    url = f"sqlite:///{folder / 'portgate.db'}"
-    upgrade_database(url)
-    engine = make_engine(url)
-    settings = Settings(PORTGATE_DEV_MODE=True, DATABASE_URL=url, PORTGATE_COOKIE_SECURE=False)
-    world = seed_world(engine, settings)
-    seed_traffic(engine, world)
-    with ThreadedApi(create_app(settings, engine=engine)) as api:
-        yield Served(api.url, engine, world, settings)
-    engine.dispose()
+    with serve_board(tmp_path_factory.mktemp("board")) as board:
+        yield board
 
 
 @pytest.fixture(scope="module")
 def chrome() -> Iterator[Any]:
     with chromium() as browser:
         yield browser
-
-
-def raise_alarms(served: Served, count: int, *, gate: str | None = None) -> list[str]:
-    with Session(served.engine, expire_on_commit=False) as session:
-        alarms = [
-            raise_alarm(
-                session=session,
-                site_id=served.world.site,
-                gate_id=gate or served.world.gate,
-                kind=AlarmKind.HELD,
-                detail=f"lane {n} held open",
-            )
-            for n in range(count)
-        ]
-        session.commit()
-    return [alarm.alarm_id for alarm in alarms]
-
-
-def acknowledged(served: Served, ids: list[str]) -> dict[str, str | None]:
-    with Session(served.engine) as session:
-        rows = session.exec(select(Alarm).where(col(Alarm.alarm_id).in_(ids))).all()
-        return {row.alarm_id: row.ack_comment for row in rows}
-
-
-def ack_audits(served: Served) -> int:
-    with Session(served.engine) as session:
-        return len(session.exec(select(AuditEntry).where(AuditEntry.action == "alarm.ack")).all())
-
-
-def open_dashboard(
-    chrome: Any, served: Served, *, username: str = "operator-user", **context: Any
-) -> Any:
-    """A fresh browser context logged in (the operator by default), in English."""
-    with Session(served.engine) as session:
-        user = session.exec(select(User).where(User.username == username)).one()
-        user.locale = None
-        session.add(user)
-        session.commit()
-    page = chrome.new_context(locale="en-US", **context).new_page()
-    problems: list[str] = []
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    page.problems = problems
-    log_in(page, served.url, username, PASSWORD, timeout_ms=WAIT_MS)
-    page.wait_for_selector("#conn-state[data-state='live']", timeout=WAIT_MS)
-    return page
-
-
-def alarm_row(page: Any, alarm_id: str) -> Any:
-    return page.locator(f"#alarm-list li[data-alarm-id='{alarm_id}']")
-
-
-def screenshot(page: Any, tmp_path: Path, name: str, *, full_page: bool = False) -> Path:
-    path = tmp_path / name
-    page.screenshot(path=str(path), full_page=full_page)
-    keep = os.environ.get("PORTGATE_SCREENSHOT_DIR")
-    if keep:
-        Path(keep).mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, Path(keep) / name)
-    print(f"screenshot: {path}")  # noqa: T201 (the reviewer opens it)
-    return path
 
 
 def test_a_dutch_operator_acknowledges_several_alarms_with_one_comment(
@@ -311,99 +210,3 @@ def test_the_alarm_context_and_photos_only_where_the_site_shows_them(
         assert page.locator("#event-list .ev-photo").count() == 0
     finally:
         set_show_photos(served, False)
-
-
-def focused_class(page: Any) -> str:
-    return str(
-        page.evaluate("() => (document.activeElement && document.activeElement.className) || ''")
-    )
-
-
-def tab_to(page: Any, css_class: str, *, presses: int = 80) -> None:
-    """Press Tab until the focused element has `css_class` (as a keyboard-only user would)."""
-    for _ in range(presses):
-        page.keyboard.press("Tab")
-        if css_class in focused_class(page).split():
-            return
-    raise AssertionError(f"Tab never reached .{css_class}")
-
-
-def test_keyboard_only_through_events_and_alarms(served: Served, chrome: Any) -> None:
-    ids = raise_alarms(served, 2, gate=served.world.gate2)  # the newest two: top of the list
-    page = open_dashboard(chrome, served)
-    alarm_row(page, ids[1]).wait_for(timeout=WAIT_MS)
-    page.locator("#event-list li").nth(1).wait_for(timeout=WAIT_MS)
-
-    tab_to(page, "ev")  # the live events: one Tab stop, arrows within
-    first_event = page.locator("#event-list li").nth(0).get_attribute("data-event-id")
-    assert page.evaluate("() => document.activeElement.dataset.eventId") == first_event
-    page.keyboard.press("ArrowDown")
-    second_event = page.locator("#event-list li").nth(1).get_attribute("data-event-id")
-    assert page.evaluate("() => document.activeElement.dataset.eventId") == second_event
-
-    tab_to(page, "alarm", presses=12)  # out of the events in a few presses, into the alarms
-    assert page.evaluate("() => document.activeElement.dataset.alarmId") == ids[1]
-    page.keyboard.press("Space")
-    page.keyboard.press("ArrowDown")
-    assert page.evaluate("() => document.activeElement.dataset.alarmId") == ids[0]
-    page.keyboard.press("Space")
-    assert alarm_row(page, ids[0]).locator("input.alarm-select").is_checked()
-    assert alarm_row(page, ids[1]).locator("input.alarm-select").is_checked()
-    page.keyboard.press("Shift+Tab")  # back to the bulk form: its button, then the comment
-    page.keyboard.press("Shift+Tab")
-    assert page.evaluate("() => document.activeElement.id") == "bulk-comment"
-    page.keyboard.type("checked from the keyboard")
-    page.keyboard.press("Enter")
-    for alarm_id in ids:
-        alarm_row(page, alarm_id).wait_for(state="detached", timeout=WAIT_MS)
-    comment = "checked from the keyboard"
-    assert acknowledged(served, ids) == dict.fromkeys(ids, comment)
-    assert page.problems == []
-
-
-LAYOUTS = {"laptop": (1366, 768), "control-room": (1920, 1080), "phone": (390, 844)}
-
-
-def test_the_three_layouts(served: Served, chrome: Any, tmp_path: Path) -> None:
-    raise_alarms(served, 1)
-    page = open_dashboard(chrome, served, viewport={"width": 1366, "height": 768})
-    page.locator("#alarm-list li").first.wait_for(timeout=WAIT_MS)
-    page.locator("#event-list li").first.wait_for(timeout=WAIT_MS)
-    for layout, (width, height) in LAYOUTS.items():
-        page.set_viewport_size({"width": width, "height": height})
-        page.evaluate("() => window.scrollTo(0, 0)")
-        screenshot(page, tmp_path, f"dashboard-{layout}-{width}x{height}.png")
-        if layout != "phone":
-            for panel in (".dash-gates", ".dash-stream", ".dash-alarms"):
-                box = page.locator(panel).bounding_box()  # the whole board, no page scroll
-                assert box is not None, panel
-                assert box["x"] >= 0 and box["x"] + box["width"] <= width, (layout, panel)
-                assert box["y"] >= 0 and box["y"] + box["height"] <= height, (layout, panel)
-    # The guard on patrol scrolls one column: the events panel is on the screen once
-    # scrolled to, never beside it.
-    screenshot(page, tmp_path, "dashboard-phone-full.png", full_page=True)
-    page.locator(".dash-stream").scroll_into_view_if_needed()
-    box = page.locator(".dash-stream").bounding_box()
-    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
-    assert 0 <= box["y"] < 844
-    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
-    assert page.problems == []
-
-
-def test_keyboard_through_the_event_search_results(served: Served, chrome: Any) -> None:
-    page = open_dashboard(chrome, served)
-    page.goto(served.url + "/dashboard/events")
-    page.locator("#results tr").nth(1).wait_for(timeout=WAIT_MS)
-    rows = page.locator("#results tr")
-    for _ in range(40):  # Tab from the top of the page to the results: one stop for them all
-        page.keyboard.press("Tab")
-        if page.evaluate("() => document.activeElement.tagName") == "TR":
-            break
-    focused = "() => document.activeElement.dataset.eventId"
-    assert page.evaluate(focused) == rows.nth(0).get_attribute("data-event-id")
-    page.keyboard.press("ArrowDown")
-    assert page.evaluate(focused) == rows.nth(1).get_attribute("data-event-id")
-    page.keyboard.press("End")
-    assert page.evaluate(focused) == rows.last.get_attribute("data-event-id")
-    page.keyboard.press("Tab")  # and out of the table in one press
-    assert page.evaluate("() => document.activeElement.tagName") != "TR"
