@@ -22,7 +22,7 @@ from central_api.errors import ConflictError, NotFoundError
 from central_api.models import Alarm
 from central_api.security.auth import UserPrincipal
 
-__all__ = ["acknowledge_alarm", "alarm_acknowledged"]
+__all__ = ["acknowledge_alarm", "alarm_acknowledged", "mark_acknowledged"]
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +39,21 @@ def acknowledge_alarm(
     alarm = session.exec(select(Alarm).where(Alarm.alarm_id == alarm_id)).first()
     if alarm is None:
         raise NotFoundError(f"alarm {alarm_id!r} not found")
+    if not mark_acknowledged(session=session, alarm=alarm, comment=comment, user=user):
+        session.rollback()
+        session.refresh(alarm)
+        raise ConflictError(f"alarm already acknowledged by {alarm.acknowledged_by}")
+    session.commit()
+    session.refresh(alarm)
+    return alarm
+
+
+def mark_acknowledged(*, session: Session, alarm: Alarm, comment: str, user: UserPrincipal) -> bool:
+    """Acknowledge `alarm` in the caller's transaction: audited, told after the commit.
+
+    Returns False (and changes nothing) when it was acknowledged meanwhile; the caller
+    rolls back and commits.
+    """
     now = utc_now()
     done = session.exec(
         update(Alarm)
@@ -46,14 +61,12 @@ def acknowledge_alarm(
         .values(acknowledged_by=user.username, acknowledged_at=now, ack_comment=comment)
     )
     if done.rowcount != 1:
-        session.rollback()
-        session.refresh(alarm)
-        raise ConflictError(f"alarm already acknowledged by {alarm.acknowledged_by}")
+        return False
     append_audit(
         session=session,
         actor=user.actor,
         action="alarm.ack",
-        target=f"alarm:{alarm_id}",
+        target=f"alarm:{alarm.alarm_id}",
         after={"kind": str(alarm.kind), "gate": alarm.gate_id, "comment": comment},
     )
     try:
@@ -61,14 +74,12 @@ def acknowledge_alarm(
             session=session,
             topic=SiteAlarmTopic(site=alarm.site_id),
             message=alarm_acknowledged(
-                alarm_id=alarm_id, user=user.username, comment=comment, at=now
+                alarm_id=alarm.alarm_id, user=user.username, comment=comment, at=now
             ),
         )
     except (TopicError, ValidationError) as exc:
-        logger.warning("acknowledgement of %s cannot be told live: %s", alarm_id, exc)
-    session.commit()
-    session.refresh(alarm)
-    return alarm
+        logger.warning("acknowledgement of %s cannot be told live: %s", alarm.alarm_id, exc)
+    return True
 
 
 def alarm_acknowledged(

@@ -71,6 +71,7 @@ def list_sites(*, session: Session) -> list[dict[str, Any]]:
             "threat_level": s.threat_level,
             "replica_version": s.replica_version,
             "four_eyes_open": s.four_eyes_open,
+            "show_enrolled_photos": s.show_enrolled_photos,
         }
         for s in session.exec(select(Site).order_by(col(Site.id))).all()
     ]

@@ -8,7 +8,7 @@ from gate_protocol.records import AntiPassback, OfflinePolicy
 from gate_protocol.schedule import TimeZoneName
 from gate_protocol.thresholds import DEFAULT_IDENTIFY_THRESHOLD, DEFAULT_VERIFY_THRESHOLD
 from pydantic import Field as PydField
-from sqlalchemy import JSON, String
+from sqlalchemy import JSON, String, false
 from sqlmodel import Field, SQLModel
 
 from central_api.db import utc_now
@@ -64,6 +64,8 @@ class Site(SiteBase, table=True):
     threat_changed_at: datetime | None = time_field(default=None)
     # Only the insider-rule fields this site changes (central_api.insider.rules).
     insider_rules: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    # Operators see a person's kept enrollment photo beside face decisions (0033; off).
+    show_enrolled_photos: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class SitePublic(SiteBase):

@@ -10,6 +10,7 @@ from gate_protocol.i18n import N_
 __all__ = ["PAGE_TITLES", "ROLE_NAMES"]
 
 PAGE_TITLES = (
+    N_("Alarm"),
     N_("Companies"),
     N_("Dashboard"),
     N_("Events"),

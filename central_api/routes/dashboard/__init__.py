@@ -18,6 +18,7 @@ from central_api.bus.notify import attach_engine
 from central_api.dashboard.state import DashboardState
 from central_api.routes.dashboard import (
     actions,
+    alarm_context,
     bans_page,
     baseline_page,
     companies_page,
@@ -49,6 +50,7 @@ def mount_dashboard(app: FastAPI) -> DashboardState:
     for module in (page, data, actions, *pages):
         app.include_router(module.router)
     app.include_router(events_page.router)  # event search and CSV export
+    app.include_router(alarm_context.router)  # an alarm's context, enrolled photos
     for reports in (reports_page, reports_file):  # the Reports tab and its files
         app.include_router(reports.router)
     if not any(getattr(route, "path", None) == "/static" for route in app.routes):

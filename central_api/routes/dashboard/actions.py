@@ -12,9 +12,11 @@ exist; open requests (no site column) are checked through their gate by `approve
 """
 
 from fastapi import APIRouter
+from gate_protocol.ids import Id
 from pydantic import BaseModel, Field
 
 from central_api.alarms.ack import acknowledge_alarm
+from central_api.alarms.bulk_ack import MAX_BULK_ACK, acknowledge_alarms
 from central_api.crud.sites import set_threat_level
 from central_api.dashboard.hub import LiveItem
 from central_api.dashboard.state import LiveDep
@@ -26,7 +28,7 @@ from central_api.routes.params import IdPath
 from central_api.routes.remote_open import add_remote_open_routes
 from central_api.security.auth import AdminUser, OperatorUser, UserPrincipal
 
-__all__ = ["ThreatLevelChange", "router"]
+__all__ = ["AlarmBulkAck", "ThreatLevelChange", "router"]
 
 router = APIRouter(prefix="/dashboard/api", tags=["dashboard"])
 
@@ -35,6 +37,13 @@ class ThreatLevelChange(BaseModel):
     """The new threat level of a site: 1 normal, 2 no visitors, 3 staff only."""
 
     level: int = Field(ge=1, le=3)
+
+
+class AlarmBulkAck(BaseModel):
+    """Several alarms acknowledged with one comment (all of them or none)."""
+
+    alarm_ids: list[Id] = Field(min_length=1, max_length=MAX_BULK_ACK)
+    comment: str = Field(max_length=500)
 
 
 def _check_sees(user: UserPrincipal, *, site_id: str, what: str) -> None:
@@ -53,6 +62,15 @@ def ack_alarm(
     # No hub publish here: the acknowledgement reaches this replica's live clients (and every
     # other replica's) through the site alarm topic and the local tap, once, deduplicated.
     return alarm_view(alarm)
+
+
+@router.post("/alarms/ack")
+def ack_alarms(body: AlarmBulkAck, session: SessionDep, user: OperatorUser) -> dict[str, object]:
+    """Acknowledge several alarms with one comment: each audited, all or none."""
+    alarms = acknowledge_alarms(
+        session=session, alarm_ids=body.alarm_ids, comment=body.comment, user=user
+    )
+    return {"acknowledged": [alarm_view(alarm) for alarm in alarms]}
 
 
 add_remote_open_routes(router)

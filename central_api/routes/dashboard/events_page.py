@@ -51,6 +51,6 @@ def events_page(
         csrf_token=token,
         zone=user_zone(session=session, site_id=user.site_id),
         content=render_template("events.html", reasons=_reason_options()),
-        scripts=["events.js"],
+        scripts=["pg-keys.js", "events.js"],
         nav=(NavItem("/dashboard", "Dashboard"), EVENTS_NAV),
     )

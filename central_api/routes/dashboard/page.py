@@ -41,7 +41,7 @@ def dashboard_page(
         user=user,
         csrf_token=token,
         content=render_template("dashboard.html"),
-        scripts=["pg-charts.js", "dashboard.js"],
+        scripts=["pg-charts.js", "pg-keys.js", "dash-alarms.js", "dashboard.js"],
         nav=DASHBOARD_NAV,
         header_extra=render_template("dashboard_header.html"),
         zone=user_zone(session=session, site_id=user.site_id),

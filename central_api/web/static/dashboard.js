@@ -66,7 +66,8 @@
         ev.anti_passback_violation ? PG.el("span", { class: "ev-apb", title: PG.t("granted although the last passage was the same way"), text: " · " + PG.t("anti-passback violation") }) : null),
       PG.el("span", { class: "ev-person" },
         PG.el("span", { class: "ev-name", text: who }),
-        PG.el("span", { class: "ev-company", text: ev.company || "" })),
+        PG.el("span", { class: "ev-company", text: ev.company || "" }),
+        window.PGAlarms.photo(ev, state.sites)),
       PG.el("span", { class: "ev-where", text: PG.t("{gate} · lane {lane} {direction} · {credential}", { gate: ev.gate_id, lane: ev.lane, direction: DIRECTION_LABELS[ev.direction] || ev.direction, credential: CREDENTIAL_LABELS[ev.credential_kind] || ev.credential_kind }) }),
       PG.el("span", { class: "ev-metrics" },
         PG.el("span", { class: "ev-score", text: score, title: ev.face_model ? PG.t("model {model}, threshold {threshold}", { model: ev.face_model, threshold: ev.face_threshold }) : "" }),
@@ -197,14 +198,16 @@
     const error = PG.el("span", { class: "form-error", role: "alert" });
     const form = PG.el("form", { class: "ack-form", on: { submit: (e) => { e.preventDefault(); acknowledge(a.alarm_id, input, error); } } },
       input, PG.el("button", { type: "submit", text: PG.t("Acknowledge") }), error);
+    const label = (ALARM_LABELS[a.kind] || a.kind) + " " + (a.gate_id || a.site_id);
     return PG.el("li", { class: "alarm alarm-" + a.kind, dataset: { alarmId: a.alarm_id, kind: a.kind } },
       PG.el("div", { class: "alarm-head" },
+        window.PGAlarms.checkbox(a, label),
         PG.el("b", { text: ALARM_LABELS[a.kind] || a.kind }),
         PG.el("span", { text: " " + (a.gate_id || PG.t("site {site}", { site: a.site_id })) + (a.lane !== null && a.lane !== undefined ? " · " + PG.t("lane {lane}", { lane: a.lane }) : "") }),
         PG.el("time", { datetime: a.raised_at, text: PG.fmtDateTime(a.raised_at) })),
       a.detail ? PG.el("div", { class: "alarm-detail", text: a.detail }) : null,
       a.person_name || a.person_id ? PG.el("div", { class: "alarm-person", text: PG.t("person: {person}", { person: a.person_name || a.person_id }) }) : null,
-      form, PG.incidentLink("alarm_id", a.alarm_id));
+      form, window.PGAlarms.contextLink(a), " ", PG.incidentLink("alarm_id", a.alarm_id));
   }
 
   function renderAlarms(alarms, count) {
@@ -313,7 +316,7 @@
             refreshAlarms();
           } catch (err) { msg.textContent = err.message; }
         } } });
-        parts.push(select, button, msg);
+        parts.push(select, button, msg, window.PGAlarms.photoSwitch(s, refreshAlarms));
       }
       return PG.el("li", { dataset: { siteId: s.site_id, level: String(s.threat_level) } }, ...parts);
     }));
@@ -405,6 +408,7 @@
         reloadEvents();
       }, 250);
     });
+    window.PGAlarms.init({ removeAlarm });
     $("open-form").addEventListener("submit", submitOpen);
     $("muster-refresh").addEventListener("click", loadMuster);
     $("chart-hours").addEventListener("change", loadCharts);

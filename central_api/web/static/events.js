@@ -76,6 +76,7 @@ async function loadGates() {
   $("gate-list").replaceChildren(...gates.map((gate) => PG.el("option", { value: gate.gate_id })));
 }
 
+PG.keyList($("results"), "tr", null);  // one Tab stop, arrows between the results
 $("search-form").addEventListener("submit", search);
 $("next-page").addEventListener("click", () => loadPage(nextCursor));
 loadGates().then(() => search(null));
