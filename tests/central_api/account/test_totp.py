@@ -10,12 +10,14 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
+from typer.testing import CliRunner
 
 from central_api.config import Settings
 from central_api.models import AuditEntry, Role, TotpRecoveryCode, UserTotp
 from central_api.security.login_throttle import LoginThrottle
 from central_api.security.throttle_storage import SqlThrottleStorage
 from central_api.security.totp.pending import PENDING_COOKIE
+from portgate.cli import app as cli
 from testkit.api.world import PASSWORD, World
 from testkit.totp import code_at, mfa_header
 
@@ -224,3 +226,22 @@ def test_an_admin_resets_a_lost_phone_and_the_user_sets_totp_up_again(
         assert session.exec(select(UserTotp)).all() == []
         assert session.exec(select(TotpRecoveryCode)).all() == []
     assert _token(client, "operator-user")  # an operator need not have it: no code now
+
+
+def test_the_cli_resets_a_user_s_totp_and_refuses_what_it_cannot(
+    client: TestClient, world: World, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    operator = _token(client, "operator-user")
+    _set_up(client, operator)
+    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    done = CliRunner().invoke(cli, ["users", "totp-reset", "operator-user"])
+    assert done.exit_code == 0, done.output
+    assert "operator-user" in done.output
+    assert client.get("/api/v1/auth/me", headers=operator).status_code == 401
+    for name, error in (("operator-user", "no TOTP"), ("nobody", "not found")):
+        refused = CliRunner().invoke(cli, ["users", "totp-reset", name])
+        assert refused.exit_code == 1 and error in refused.output
+    with Session(engine) as session:
+        resets = session.exec(select(AuditEntry).where(AuditEntry.action == "totp.reset")).all()
+        assert [row.actor.startswith("cli:") for row in resets] == [True]
+        assert session.exec(select(UserTotp)).all() == []
