@@ -24,7 +24,7 @@ from testkit.totp import code_at, mfa_header
 
 @pytest.fixture
 def settings(engine: Engine) -> Settings:
-    return Settings(
+    return Settings(  # type: ignore[call-arg]
         PORTGATE_DEV_MODE=True,
         DATABASE_URL=engine.url.render_as_string(hide_password=False),
         PORTGATE_COOKIE_SECURE=False,

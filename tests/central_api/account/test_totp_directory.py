@@ -33,7 +33,7 @@ def settings(engine: Engine, slapd: SlapdProcess, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("PORTGATE_LDAP_USER_DN", person_dn("{username}"))
     monkeypatch.setenv("PORTGATE_LDAP_GROUP_BASE", f"ou=groups,{BASE_DN}")
     monkeypatch.setenv("PORTGATE_LDAP_GROUP_ROLES", "admin=pg-admins;operator@rtm=pg-ops")
-    return Settings(
+    return Settings(  # type: ignore[call-arg]
         PORTGATE_DEV_MODE=True,
         DATABASE_URL=engine.url.render_as_string(hide_password=False),
         PORTGATE_COOKIE_SECURE=False,
@@ -44,7 +44,7 @@ def settings(engine: Engine, slapd: SlapdProcess, monkeypatch: pytest.MonkeyPatc
 def _token_answer(client: TestClient, username: str, password: str, code: str = "") -> int:
     data = {"username": username, "password": password, "totp_code": code}
     answer = client.post("/api/v1/auth/token", data=data)
-    return answer.status_code
+    return int(answer.status_code)
 
 
 def test_a_directory_admin_sets_totp_up_at_first_login_and_then_needs_the_code(
