@@ -46,7 +46,11 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     upgrade_database(url)
     engine = make_engine(url)
     with Session(engine) as session:
-        for name, role in (("admin", Role.ADMIN), ("olga", Role.AUTHORITY)):
+        for name, role in (
+            ("admin", Role.ADMIN),
+            ("olga", Role.AUTHORITY),
+            ("omar", Role.OPERATOR),
+        ):
             session.add(User(username=name, password_hash=hash_password(PASSWORD), role=role))
         session.commit()
     settings = Settings(  # type: ignore[call-arg]
@@ -118,6 +122,7 @@ def test_an_admin_is_made_to_set_totp_up_and_then_logs_in_with_a_code(
     page.wait_for_url("**/account", timeout=WAIT_MS)
     page.wait_for_selector("body[data-totp='on']", timeout=WAIT_MS)
     assert page.context.request.get(api.base_url + "/api/v1/auth/me").status == 200
+    _shot(page, api, "totp-account-admin-1366.png")
 
     phone = _password_step(browser, api, "admin", PHONE)
     phone.wait_for_url("**/login/code", timeout=WAIT_MS)
@@ -131,3 +136,23 @@ def test_the_setup_step_on_a_phone_screen(api: Api, browser: Any) -> None:
     _shot(page, api, "totp-enroll-390.png")
     box = page.locator(".pg-totp-qr svg").bounding_box()
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+
+
+def test_an_operator_turns_totp_on_from_the_account_page(api: Api, browser: Any) -> None:
+    page = _password_step(browser, api, "omar", DESKTOP)
+    page.wait_for_url("**/account", timeout=WAIT_MS)  # not required: no second step yet
+    page.wait_for_selector("body[data-totp='off']", timeout=WAIT_MS)
+    page.click("#totp-start")
+    page.wait_for_selector("#totp-setup:not([hidden])", timeout=WAIT_MS)
+    secret = page.inner_text("#totp-secret").strip()
+    page.fill("#totp-code", "123")
+    page.click("#totp-confirm")
+    page.wait_for_selector("#status.bad", timeout=WAIT_MS)
+    page.fill("#totp-code", code_at(secret))
+    page.click("#totp-confirm")
+    page.wait_for_selector("body[data-totp='on']", timeout=WAIT_MS)
+    assert page.locator("#totp-codes li").count() == 10
+    assert page.inner_text("#totp-secret") == "", "the key is gone once it is on"
+    _shot(page, api, "totp-account-optin-1366.png")
+    again = _password_step(browser, api, "omar", DESKTOP)
+    again.wait_for_url("**/login/code", timeout=WAIT_MS)
