@@ -227,7 +227,13 @@ def login_submit(
             status_code=status.HTTP_401_UNAUTHORIZED,
         )
     if passed.step is not None:  # the code, or setting TOTP up, comes first
-        return step_redirect(settings=settings, user=passed.user, step=passed.step, next_path=next)
+        return step_redirect(
+            settings=settings,
+            user=passed.user,
+            step=passed.step,
+            next_path=next,
+            failures_before=passed.failures_before,
+        )
     response = RedirectResponse(safe_next(next), status_code=status.HTTP_303_SEE_OTHER)
     session_cookie(
         response, session=session, request=request, settings=settings, user=passed.user, mfa=False

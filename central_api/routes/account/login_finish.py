@@ -81,11 +81,15 @@ def session_cookie(
 
 
 def step_redirect(
-    *, settings: Settings, user: User, step: LoginStep, next_path: str
+    *, settings: Settings, user: User, step: LoginStep, next_path: str, failures_before: int
 ) -> RedirectResponse:
     """Send the browser on to the code or setup step, the login held in a short cookie."""
     token = issue_pending(
-        secret=settings.jwt_secret(), user=user, step=step, next_path=safe_next(next_path)
+        secret=settings.jwt_secret(),
+        user=user,
+        step=step,
+        next_path=safe_next(next_path),
+        failures_before=failures_before,
     )
     response = RedirectResponse(f"/login/{step.value}", status_code=status.HTTP_303_SEE_OTHER)
     response.set_cookie(

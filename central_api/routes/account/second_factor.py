@@ -96,7 +96,13 @@ def code_submit(
             error=gettext("Wrong code. Type the 6 digits your app shows now, or a recovery code."),
             status_code=status.HTTP_401_UNAUTHORIZED,
         )
-    audit_login(session=session, user=pending.user, via="form", failures_before=0, factor=factor)
+    audit_login(
+        session=session,
+        user=pending.user,
+        via="form",
+        failures_before=pending.failures_before,
+        factor=factor,
+    )
     response = RedirectResponse(pending.next, status_code=status.HTTP_303_SEE_OTHER)
     session_cookie(
         response, session=session, request=request, settings=settings, user=pending.user, mfa=True
@@ -135,7 +141,10 @@ def enroll_page(
     # A reload shows the same secret (it may be scanned already); none yet: a new one.
     enrollment = enrollment_in_progress(session=session, user=pending.user, keys=keys)
     if enrollment is None:
-        enrollment = begin_enrollment(session=session, user=pending.user, keys=keys)
+        try:
+            enrollment = begin_enrollment(session=session, user=pending.user, keys=keys)
+        except ServiceError:  # set up meanwhile in another tab: its login asks for a code
+            return _back_to_login()
     return _enroll_page(enrollment)
 
 
@@ -162,7 +171,13 @@ def enroll_submit(
             error=gettext("Wrong code. Type the 6 digits your app shows now."),
             status_code=status.HTTP_400_BAD_REQUEST,
         )
-    audit_login(session=session, user=pending.user, via="form", failures_before=0, factor="totp")
+    audit_login(
+        session=session,
+        user=pending.user,
+        via="form",
+        failures_before=pending.failures_before,
+        factor="totp",
+    )
     page = _enroll_page(None, codes=codes, next_path=pending.next)
     session_cookie(
         page, session=session, request=request, settings=settings, user=pending.user, mfa=True

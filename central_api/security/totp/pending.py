@@ -28,6 +28,7 @@ class PendingLogin:
 
     user: User
     next: str
+    failures_before: int = 0  # the account's failed logins before the password step
 
     @property
     def user_actor(self) -> str:
@@ -39,7 +40,9 @@ def _purpose(step: LoginStep) -> str:
     return f"login_{step.value}"
 
 
-def issue_pending(*, secret: str, user: User, step: LoginStep, next_path: str) -> str:
+def issue_pending(
+    *, secret: str, user: User, step: LoginStep, next_path: str, failures_before: int = 0
+) -> str:
     """The token of a login waiting for `step` (valid `PENDING_MINUTES`)."""
     now = utc_now()
     claims = {
@@ -47,6 +50,7 @@ def issue_pending(*, secret: str, user: User, step: LoginStep, next_path: str) -
         "typ": _purpose(step),
         "ep": user.session_epoch,
         "nxt": next_path,
+        "fb": failures_before,
         "iat": now,
         "exp": now + timedelta(minutes=PENDING_MINUTES),
     }
@@ -66,4 +70,6 @@ def read_pending(*, session: Session, secret: str, raw: str, step: LoginStep) ->
     user = session.exec(select(User).where(User.username == str(claims["sub"]))).first()
     if user is None or not user.active or claims.get("ep") != user.session_epoch:
         raise unauthorized("the login has expired: log in again")
-    return PendingLogin(user=user, next=str(claims.get("nxt", "/")))
+    return PendingLogin(
+        user=user, next=str(claims.get("nxt", "/")), failures_before=int(claims.get("fb", 0))
+    )
