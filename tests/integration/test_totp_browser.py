@@ -48,6 +48,7 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     with Session(engine) as session:
         for name, role in (
             ("admin", Role.ADMIN),
+            ("ada", Role.ADMIN),
             ("olga", Role.AUTHORITY),
             ("omar", Role.OPERATOR),
         ):
@@ -156,3 +157,21 @@ def test_an_operator_turns_totp_on_from_the_account_page(api: Api, browser: Any)
     _shot(page, api, "totp-account-optin-1366.png")
     again = _password_step(browser, api, "omar", DESKTOP)
     again.wait_for_url("**/login/code", timeout=WAIT_MS)
+
+    # Omar lost his phone: an admin resets his TOTP from her account page.
+    admin = _password_step(browser, api, "ada", DESKTOP)
+    admin.wait_for_url("**/login/enroll", timeout=WAIT_MS)
+    admin.fill("#enroll-code", code_at(admin.inner_text("#totp-secret").strip()))
+    admin.click("button[type=submit]")
+    admin.click("#totp-continue")
+    admin.wait_for_selector("#totp-reset-card:not([hidden])", timeout=WAIT_MS)
+    admin.fill("#tr-user", "nobody")
+    admin.click("#tr-submit")
+    admin.wait_for_selector("#status.bad:has-text('not found')", timeout=WAIT_MS)
+    admin.fill("#tr-user", "omar")
+    admin.click("#tr-submit")
+    admin.wait_for_selector("#status.ok:has-text('omar')", timeout=WAIT_MS)
+    assert page.context.request.get(api.base_url + "/api/v1/auth/me").status == 401
+    back = _password_step(browser, api, "omar", DESKTOP)
+    back.wait_for_url("**/account", timeout=WAIT_MS)  # an operator: the password alone again
+    back.wait_for_selector("body[data-totp='off']", timeout=WAIT_MS)
