@@ -60,7 +60,9 @@ def _code_page(*, error: str = "", status_code: int = 200) -> HTMLResponse:
     return HTMLResponse(render_template("login_code.html", error=error), status_code=status_code)
 
 
-@router.get("/login/code", response_class=HTMLResponse, response_model=None)
+@router.get(
+    "/login/code", response_class=HTMLResponse, response_model=None, include_in_schema=False
+)
 def code_page(
     request: Request, session: SessionDep, settings: SettingsDep
 ) -> HTMLResponse | RedirectResponse:
@@ -70,7 +72,9 @@ def code_page(
     return _code_page()
 
 
-@router.post("/login/code", response_class=HTMLResponse, response_model=None)
+@router.post(
+    "/login/code", response_class=HTMLResponse, response_model=None, include_in_schema=False
+)
 def code_submit(
     request: Request, session: SessionDep, settings: SettingsDep, code: _CODE_FIELD
 ) -> Response:
@@ -129,7 +133,9 @@ def _enroll_page(
     return HTMLResponse(body, status_code=status_code)
 
 
-@router.get("/login/enroll", response_class=HTMLResponse, response_model=None)
+@router.get(
+    "/login/enroll", response_class=HTMLResponse, response_model=None, include_in_schema=False
+)
 def enroll_page(
     request: Request, session: SessionDep, settings: SettingsDep
 ) -> HTMLResponse | RedirectResponse:
@@ -148,7 +154,9 @@ def enroll_page(
     return _enroll_page(enrollment)
 
 
-@router.post("/login/enroll", response_class=HTMLResponse, response_model=None)
+@router.post(
+    "/login/enroll", response_class=HTMLResponse, response_model=None, include_in_schema=False
+)
 def enroll_submit(
     request: Request, session: SessionDep, settings: SettingsDep, code: _CODE_FIELD
 ) -> Response:
