@@ -205,6 +205,13 @@ class Settings(MqttTlsSettings):
         description="A port ban takes effect only once a second authority user confirms it.",
     )
 
+    totp_required: bool | None = Field(
+        default=None,
+        validation_alias="PORTGATE_TOTP_REQUIRED",
+        description="Admins and port-authority users must log in with a TOTP code as well "
+        "(docs/accounts.md); unset: on, except in dev mode (tests and the demo).",
+    )
+
     @model_validator(mode="after")
     def _check_secrets(self) -> Self:
         if self.secret_key is None and self.dev_mode:
@@ -303,6 +310,10 @@ class Settings(MqttTlsSettings):
         if not url or worker is None or not self.mqtt_worker_users:
             return url
         return derived_url(url, user=lambda api: connection_user(api, worker=worker, live=live))
+
+    def totp_enforced(self) -> bool:
+        """Whether admins and authority users must use TOTP (PORTGATE_TOTP_REQUIRED)."""
+        return not self.dev_mode if self.totp_required is None else self.totp_required
 
     def jwt_secret(self) -> str:
         """The JWT signing secret (validated non-empty at construction)."""

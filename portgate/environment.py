@@ -103,6 +103,7 @@ _SERVICE_NAMES = frozenset(
         "PORTGATE_TOKEN",
         "PORTGATE_TOKEN_FILE",
         "PORTGATE_TOKEN_MINUTES",
+        "PORTGATE_TOTP_REQUIRED",
         "PORTGATE_WORKER_INDEX",
     }
 )

@@ -87,6 +87,7 @@ from central_api.models.sites import (
     ZonePublic,
 )
 from central_api.models.throttle import ThrottleEntry
+from central_api.models.totp import TotpRecoveryCode, UserTotp
 from central_api.models.versions import DecisionDataChange, DecisionDataVersion
 from central_api.models.visitors import (
     IdDocumentKind,
@@ -102,6 +103,8 @@ from central_api.models.watchlist import (
 )
 
 __all__ = [
+    "TotpRecoveryCode",
+    "UserTotp",
     "HrMember",
     "HrSyncReport",
     "LoginSession",

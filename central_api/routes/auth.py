@@ -1,5 +1,9 @@
-"""Log in: OAuth2 password flow for API clients, a form and a session cookie for pages."""
+"""Log in: OAuth2 password flow for API clients, a form and a session cookie for pages.
 
+A user with TOTP goes on from the password to the code (routes/account/second_factor.py).
+"""
+
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
@@ -7,16 +11,27 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
-from central_api.audit.chain import append_audit
 from central_api.crud.users import end_sessions
 from central_api.deps import SessionDep, SettingsDep
 from central_api.models import User, UserPublic
+from central_api.routes.account.login_finish import (
+    audit_login,
+    safe_next,
+    session_cookie,
+    step_redirect,
+    totp_keys,
+)
 from central_api.security.auth import COOKIE_NAME, AnyUser, create_token
 from central_api.security.directory import DirectoryUnavailable
-from central_api.security.login import LoginRefused, check_password, refused_answer
+from central_api.security.login import (
+    LoginRefused,
+    check_password,
+    check_second_factor,
+    refused_answer,
+)
 from central_api.security.login_sessions import start_login_session
+from central_api.security.totp.policy import LoginStep, next_login_step
 from central_api.web.layout import gettext, render_template
-from central_api.web.locale import lang_cookie_header
 
 __all__ = ["router"]
 
@@ -37,10 +52,25 @@ class Token(BaseModel):
     expires_in: int
 
 
+@dataclass(frozen=True, slots=True)
+class _PasswordPassed:
+    user: User
+    step: LoginStep | None  # the second step still due; None: the login is complete
+    failures_before: int
+
+
 def _login(
-    *, session: SessionDep, request: Request, username: str, password: str, via: str
-) -> User | None:
-    """Check the password through the throttle; audit a success (failures: in bulk only).
+    *,
+    session: SessionDep,
+    request: Request,
+    settings: SettingsDep,
+    username: str,
+    password: str,
+    via: str,
+) -> _PasswordPassed | None:
+    """Check the password through the throttle; audit a complete login (failures: in bulk).
+
+    A user with TOTP (or who must set it up) is not logged in yet: `step` says what is due.
 
     Raises:
         LoginRefused: Too many failures of late for this account or client address.
@@ -52,15 +82,56 @@ def _login(
     )
     if checked.user is None:
         return None
-    append_audit(
+    step = next_login_step(session=session, user=checked.user, enforced=settings.totp_enforced())
+    if step is None:
+        audit_login(
+            session=session,
+            user=checked.user,
+            via=via,
+            failures_before=checked.failures_before,
+            factor=None,
+        )
+    return _PasswordPassed(checked.user, step, checked.failures_before)
+
+
+def _token_second_factor(
+    *,
+    session: SessionDep,
+    request: Request,
+    settings: SettingsDep,
+    passed: _PasswordPassed,
+    code: str,
+) -> None:
+    """The token route's TOTP step: the code comes in the same form (`totp_code`)."""
+    if passed.step is LoginStep.ENROLL:
+        raise _unauthorized(
+            "second factor required: set up TOTP first by logging in on the web page (/login)"
+        )
+    if not code:
+        raise _unauthorized("second factor required: send the TOTP code as totp_code")
+    factor = check_second_factor(
         session=session,
-        actor=f"user:{username}",
-        action="login",
-        target=f"user:{username}",
-        after={"via": via, "failures_before": checked.failures_before},
+        request=request,
+        keys=totp_keys(settings),
+        user=passed.user,
+        code=code,
+        via="token",
     )
-    session.commit()
-    return checked.user
+    if factor is None:
+        raise _unauthorized("wrong code")
+    audit_login(
+        session=session,
+        user=passed.user,
+        via="token",
+        failures_before=passed.failures_before,
+        factor=factor,
+    )
+
+
+def _unauthorized(detail: str) -> HTTPException:
+    return HTTPException(
+        status.HTTP_401_UNAUTHORIZED, detail=detail, headers={"WWW-Authenticate": "Bearer"}
+    )
 
 
 @router.post("/api/v1/auth/token", response_model=Token)
@@ -69,27 +140,45 @@ def login_for_token(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
+    totp_code: Annotated[str, Form(max_length=64)] = "",
 ) -> Token:
-    """Exchange a user name and password for a short-lived JWT (public; throttled: 429)."""
+    """Exchange a user name and password for a short-lived JWT (public; throttled: 429).
+
+    A user with TOTP (admins and authority users must have it) sends the code from their
+    app, or one of their recovery codes, as `totp_code` in the same form.
+    """
     try:
-        user = _login(
+        passed = _login(
             session=session,
             request=request,
+            settings=settings,
             username=form.username,
             password=form.password,
             via="token",
         )
+        if passed is not None and passed.step is not None:
+            _token_second_factor(
+                session=session,
+                request=request,
+                settings=settings,
+                passed=passed,
+                code=totp_code,
+            )
     except LoginRefused as refused:
         raise refused_answer(refused) from None
-    if user is None:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            detail="wrong user name or password",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+    if passed is None:
+        raise _unauthorized("wrong user name or password")
+    user = passed.user
     minutes = settings.access_token_minutes
     sid = start_login_session(session=session, user=user, request=request)
-    token = create_token(settings=settings, user=user, minutes=minutes, purpose="access", sid=sid)
+    token = create_token(
+        settings=settings,
+        user=user,
+        minutes=minutes,
+        purpose="access",
+        sid=sid,
+        mfa=passed.step is not None,
+    )
     return Token(access_token=token, expires_in=minutes * 60)
 
 
@@ -102,14 +191,7 @@ def home_page() -> HTMLResponse:
 @router.get("/login", response_class=HTMLResponse)
 def login_page(next: str = "/") -> HTMLResponse:  # noqa: A002 (the usual query name)
     """The login form (public)."""
-    return _login_page(next=_safe_next(next))
-
-
-def _safe_next(value: str) -> str:
-    # Only same-site paths: an open redirect would let a phishing link bounce off us.
-    if not value.startswith("/") or value.startswith("//") or len(value) > 200:
-        return "/"
-    return "".join(c for c in value if c.isalnum() or c in "/-_.?=&")
+    return _login_page(next=safe_next(next))
 
 
 @router.post("/login", response_class=HTMLResponse, response_model=None)
@@ -123,8 +205,13 @@ def login_submit(
 ) -> HTMLResponse | RedirectResponse:
     """Check the form like the token endpoint; on success set the session cookie (public)."""
     try:
-        user = _login(
-            session=session, request=request, username=username, password=password, via="form"
+        passed = _login(
+            session=session,
+            request=request,
+            settings=settings,
+            username=username,
+            password=password,
+            via="form",
         )
     except LoginRefused as refused:
         refused_page = _login_page(
@@ -134,26 +221,23 @@ def login_submit(
         return refused_page
     except DirectoryUnavailable as down:
         return _login_page(error=f"{down.message}.", status_code=down.status_code)
-    if user is None:
+    if passed is None:
         return _login_page(
             error=gettext("Wrong user name or password."),
             status_code=status.HTTP_401_UNAUTHORIZED,
         )
-    minutes = settings.session_minutes
-    sid = start_login_session(session=session, user=user, request=request)
-    token = create_token(settings=settings, user=user, minutes=minutes, purpose="session", sid=sid)
-    response = RedirectResponse(_safe_next(next), status_code=status.HTTP_303_SEE_OTHER)
-    response.set_cookie(
-        COOKIE_NAME,
-        token,
-        max_age=minutes * 60,
-        httponly=True,
-        samesite="strict",
-        secure=settings.cookie_secure,
-        path="/",
+    if passed.step is not None:  # the code, or setting TOTP up, comes first
+        return step_redirect(
+            settings=settings,
+            user=passed.user,
+            step=passed.step,
+            next_path=next,
+            failures_before=passed.failures_before,
+        )
+    response = RedirectResponse(safe_next(next), status_code=status.HTTP_303_SEE_OTHER)
+    session_cookie(
+        response, session=session, request=request, settings=settings, user=passed.user, mfa=False
     )
-    if user.locale:  # the language they chose follows them to this browser
-        response.headers.append("set-cookie", lang_cookie_header(user.locale))
     return response
 
 

@@ -6,5 +6,6 @@ throttling, gate agents' API keys, a site-bound user's scope, page security (log
 redirect, the CSRF token), security headers, face templates at rest (AES-256-GCM), the
 gates' command keys that sign OpenCommands, and request bodies whose JSON holds NaN,
 Infinity or numbers out of range (`strict_json`); login against the company directory
-(LDAP / Active Directory, roles from its groups: `directory`, docs/directory.md).
+(LDAP / Active Directory, roles from its groups: `directory`, docs/directory.md); the TOTP
+second factor of admins and authority users (`totp`, docs/api.md "Two-step login").
 """

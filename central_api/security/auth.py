@@ -32,6 +32,7 @@ from central_api.security.gate_keys import (
 )
 from central_api.security.login_sessions import check_login_session
 from central_api.security.site_scope import scope_session
+from central_api.security.totp.policy import totp_required
 
 __all__ = [
     "COOKIE_NAME",
@@ -59,6 +60,8 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("portgate-dummy-password-never-valid")
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+# The tokens that are a session; a login waiting for its TOTP code has a token of its own.
+_SESSION_PURPOSES = frozenset({"access", "session"})
 
 
 def hash_password(password: str) -> str:
@@ -86,9 +89,18 @@ def authenticate_user(*, session: Session, username: str, password: str) -> User
 
 
 def create_token(
-    *, settings: Settings, user: User, minutes: int, purpose: str, sid: str | None = None
+    *,
+    settings: Settings,
+    user: User,
+    minutes: int,
+    purpose: str,
+    sid: str | None = None,
+    mfa: bool = False,
 ) -> str:
-    """A signed JWT for `user` that expires after `minutes` (`sid`: its recorded session)."""
+    """A signed JWT for `user` that expires after `minutes` (`sid`: its recorded session).
+
+    `mfa`: the login passed its TOTP step (required of admins and authority users).
+    """
     now = utc_now()
     claims: dict[str, object] = {
         "sub": user.username,
@@ -100,6 +112,8 @@ def create_token(
     }
     if sid is not None:
         claims["sid"] = sid
+    if mfa:
+        claims["mfa"] = True
     return jwt.encode(claims, settings.jwt_secret(), algorithm=_ALGORITHM)
 
 
@@ -139,6 +153,11 @@ def _user_of_token(session: Session, settings: Settings, raw: str) -> User:
         raise unauthorized("session ended (logged out or password changed): log in again")
     if "sid" in claims:
         check_login_session(session=session, user=user, sid=str(claims["sid"]))
+    if claims.get("typ") not in _SESSION_PURPOSES:
+        raise unauthorized("not a session token: log in again")
+    # A role that must use TOTP (made admin since, or TOTP switched on) needs a login with it.
+    if not claims.get("mfa") and totp_required(role=user.role, enforced=settings.totp_enforced()):
+        raise unauthorized("second factor required: log in again with your TOTP code")
     return user
 
 

@@ -16,11 +16,14 @@ from central_api.models import User
 from central_api.security.auth import authenticate_user
 from central_api.security.directory import directory_login
 from central_api.security.login_throttle import LoginRefused, LoginThrottle, ThrottleNotice
+from central_api.security.totp.seal import TotpKeys
+from central_api.security.totp.store import Factor, has_totp, verify_second_factor
 
 __all__ = [
     "LoginRefused",
     "PasswordCheck",
     "check_password",
+    "check_second_factor",
     "client_address",
     "refused_answer",
     "throttle_of",
@@ -75,8 +78,32 @@ def check_password(
         _audit_limits(session, notices, username=username, address=address, via=via)
         return PasswordCheck(None)
     failures = throttle.failures(username=username)
-    throttle.succeeded(username=username)
+    if not has_totp(session, user):  # else the code, not the password, ends the failure run
+        throttle.succeeded(username=username)
     return PasswordCheck(user, failures)
+
+
+def check_second_factor(
+    *, session: Session, request: Request, keys: TotpKeys, user: User, code: str, via: str
+) -> Factor | None:
+    """A login's TOTP or recovery code, counted by the throttle like a password.
+
+    A wrong code counts as a failed login (a limit reached is audited, as for passwords);
+    a right one ends the account's run of failures. None: the code was refused.
+
+    Raises:
+        LoginRefused: The account or the client address has failed too often of late.
+    """
+    throttle = throttle_of(request)
+    address = client_address(request)
+    throttle.check(username=user.username, address=address)
+    factor = verify_second_factor(session=session, user=user, keys=keys, code=code[:64])
+    if factor is None:
+        notices = throttle.failed(username=user.username, address=address)
+        _audit_limits(session, notices, username=user.username, address=address, via=via)
+        return None
+    throttle.succeeded(username=user.username)
+    return factor
 
 
 def _audit_limits(

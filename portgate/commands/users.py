@@ -10,10 +10,11 @@ from sqlmodel import Session
 from central_api.audit.chain import ensure_audit_head
 from central_api.config import Settings, database_url
 from central_api.crud.password_resets import issue_reset_link
-from central_api.crud.users import create_user, set_user_password, set_user_site
+from central_api.crud.users import create_user, get_user, set_user_password, set_user_site
 from central_api.db import make_engine
-from central_api.errors import ServiceError
+from central_api.errors import NotFoundError, ServiceError
 from central_api.models import Role
+from central_api.security.totp.store import reset_totp
 from portgate.language import _
 
 app = typer.Typer(help="Dashboard and desk users.", no_args_is_help=True)
@@ -146,6 +147,32 @@ def reset_link_command(
         _(
             "valid once, until {time}; older links of {name} died",
             time=issued.expires_at.isoformat(),
+            name=name,
+        )
+    )
+
+
+@app.command("totp-reset")
+def totp_reset_command(name: Annotated[str, typer.Argument(help="Login name.")]) -> None:
+    """Take a user's two-step login (TOTP) off, e.g. a lost phone; their sessions end (audited).
+
+    An admin or authority user sets it up again at their next login.
+    """
+    engine = make_engine(database_url())
+    ensure_audit_head(engine=engine)
+    try:
+        with Session(engine) as session:
+            user = get_user(session=session, username=name)
+            if user is None:
+                raise NotFoundError(f"user {name!r} not found")
+            reset_totp(session=session, user=user, actor=cli_actor())
+    except ServiceError as exc:
+        typer.echo(_("users totp-reset: {error}", error=exc.message), err=True)
+        raise typer.Exit(code=1) from None
+    typer.echo(
+        _(
+            "two-step login of {name} reset; its sessions have ended: it is set up again "
+            "at the next login",
             name=name,
         )
     )

@@ -1,4 +1,4 @@
-// PortGate account page: change your own password (more cards join it: reset, sessions, TOTP).
+// PortGate account page: your password, your sessions, your two-step login (TOTP); admins: reset links and TOTP resets.
 // Plain browser JavaScript over /api/v1/account with the session cookie (PG.api adds the CSRF token).
 "use strict";
 
@@ -79,6 +79,64 @@
     window.location.assign("/login");
   }
 
+  async function loadTotp() {
+    const state = await PG.api("GET", "/api/v1/account/totp");
+    let text;
+    if (state.enabled) {
+      text = PG.t("Two-step login is on. Recovery codes left: {left}.", { left: state.recovery_codes_left });
+    } else if (state.required) {
+      text = PG.t("Your role must use two-step login: set it up now.");
+    } else {
+      text = PG.t("Two-step login is off. Turn it on to protect your account beyond the password.");
+    }
+    $("totp-state").textContent = text;
+    $("totp-start").hidden = state.enabled;
+    document.body.dataset.totp = state.enabled ? "on" : "off";
+  }
+
+  async function startTotp() {
+    try {
+      const setup = await PG.api("POST", "/api/v1/account/totp/start");
+      $("totp-qr").src = setup.qr_svg_data_uri;
+      $("totp-secret").textContent = setup.secret;
+      $("totp-setup").hidden = false;
+      $("totp-start").hidden = true;
+      $("totp-code").focus();
+    } catch (error) {
+      say(PG.t("Two-step login not set up: {reason}", { reason: error.message }), true);
+    }
+  }
+
+  async function confirmTotp(event) {
+    event.preventDefault();
+    let answer;
+    try {
+      answer = await PG.api("POST", "/api/v1/account/totp/confirm", { code: $("totp-code").value.trim() });
+    } catch (error) {
+      say(PG.t("Two-step login not turned on: {reason}", { reason: error.message }), true);
+      return;
+    }
+    $("totp-form").reset();
+    $("totp-setup").hidden = true;
+    $("totp-secret").textContent = "";
+    $("totp-qr").removeAttribute("src");
+    $("totp-codes").replaceChildren(...answer.recovery_codes.map((code) => PG.el("li", {}, PG.el("code", { text: code }))));
+    $("totp-codes-box").hidden = false;
+    say(PG.t("Two-step login is on."), false);
+    await loadTotp();
+  }
+
+  async function resetTotp(event) {
+    event.preventDefault();
+    const name = $("tr-user").value.trim();
+    try {
+      await PG.api("POST", `/api/v1/users/${encodeURIComponent(name)}/totp-reset`);
+      say(PG.t("Two-step login of {name} reset: they set it up again at their next login.", { name }), false);
+    } catch (error) {
+      say(PG.t("Two-step login not reset: {reason}", { reason: error.message }), true);
+    }
+  }
+
   const form = $("password-form");
   $("s-everywhere").addEventListener("click", logoutEverywhere);
   loadSessions().catch((error) => say(error.message, true));
@@ -86,5 +144,10 @@
   if (document.body.dataset.role === "admin") {
     $("reset-card").hidden = false;
     $("reset-form").addEventListener("submit", issueLink);
+    $("totp-reset-card").hidden = false;
+    $("totp-reset-form").addEventListener("submit", resetTotp);
   }
+  $("totp-start").addEventListener("click", startTotp);
+  $("totp-form").addEventListener("submit", confirmTotp);
+  loadTotp().catch((error) => say(error.message, true));
 })();

@@ -21,6 +21,10 @@ ANONYMOUS = {
     ("POST", "/api/v1/auth/token"),
     ("POST", "/login"),
     ("POST", "/reset"),  # a one-time reset link: its token is the credential (issue 22.5)
+    # A login's second step: the password step's short cookie (SameSite=Strict, path /login)
+    # is the credential, as the password is for /login (issue 22.5 TOTP).
+    ("POST", "/login/code"),
+    ("POST", "/login/enroll"),
     ("POST", "/api/v1/staff-reports"),
     ("POST", "/api/v1/staff-reports/follow-up"),
     ("POST", "/api/v1/staff-reports/follow-up/messages"),

@@ -39,6 +39,12 @@ PUBLIC = {
     ("POST", "/login"),
     ("GET", "/reset"),  # a one-time reset link's form; its token is the credential
     ("POST", "/reset"),
+    # A login's second step (TOTP): the password step's short cookie is the credential;
+    # without it the pages send the browser back to /login.
+    ("GET", "/login/code"),
+    ("POST", "/login/code"),
+    ("GET", "/login/enroll"),
+    ("POST", "/login/enroll"),
     ("GET", "/openapi.json"),
     ("GET", "/docs"),
     ("GET", "/docs/oauth2-redirect"),
