@@ -20,9 +20,10 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -54,6 +55,8 @@ class Seeded:
     server: DeskServer
     sign: str
     person: str
+    alarm: str
+    phone_pass: str  # the phone page's path and #secret
 
 
 def _seed(server: DeskServer) -> Seeded:
@@ -71,7 +74,7 @@ def _seed(server: DeskServer) -> Seeded:
         ),
     )
     with Session(engine) as session:
-        raise_alarm(
+        alarm = raise_alarm(
             session=session,
             site_id=world.site,
             gate_id=world.gate,
@@ -79,6 +82,7 @@ def _seed(server: DeskServer) -> Seeded:
             detail="Door forced open at lane 0",
         )
         session.commit()
+        alarm_id = alarm.alarm_id
     sign = sign_for(engine, world.gate)
     api = httpx.Client(base_url=server.url, timeout=60)  # a loaded machine answers slowly
     posted = [
@@ -113,10 +117,27 @@ def _seed(server: DeskServer) -> Seeded:
             headers=world.user(Role.AUTHORITY),
         ),
     ]
+    start = datetime.now(UTC) - timedelta(minutes=5)
+    issued = api.post(
+        f"/api/v1/enroll/people/{person}/passes",
+        json={
+            "gates": [world.gate],
+            "window_start": start.isoformat(),
+            "window_end": (start + timedelta(hours=4)).isoformat(),
+        },
+        headers=world.user(Role.SECURITY_DESK),
+    )
     api.close()
-    for answer in posted:
+    for answer in [*posted, issued]:
         assert answer.status_code in (200, 201), answer.text
-    return Seeded(server=server, sign=sign, person=person)
+    link = urlsplit(issued.json()["mobile_url"])
+    return Seeded(
+        server=server,
+        sign=sign,
+        person=person,
+        alarm=alarm_id,
+        phone_pass=f"{link.path}#{link.fragment}",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -175,6 +196,7 @@ PAGES = [
         phone=True,
         then=_alarms_shown,
     ),
+    PageCase("alarm context", "/dashboard/alarms/{alarm}", Role.OPERATOR, "#ctx-state", phone=True),
     PageCase("events search", "/dashboard/events", Role.OPERATOR, "#results tr"),
     PageCase("incidents", "/dashboard/incidents", Role.OPERATOR, "#incidents-body tr"),
     PageCase("companies", "/dashboard/companies", Role.OPERATOR, "#company-table tbody tr"),
@@ -194,6 +216,14 @@ PAGES = [
     PageCase("watchlist", "/dashboard/watchlist", Role.AUTHORITY, "#pois-body tr"),
     PageCase("baseline", "/dashboard/baseline", Role.AUTHORITY, "#baseline-table tbody tr"),
     PageCase("sharing", "/dashboard/sharing", Role.ADMIN, "main h1"),
+    PageCase("phone pass", "{phone_pass}", None, "#mp-qr[src]", phone=True),
+    PageCase(
+        "phone pass, wrong link",
+        "/m/pass/nothing#wrong",
+        None,
+        "#mp-invalid:not([hidden])",
+        phone=True,
+    ),
 ]
 
 
@@ -211,7 +241,10 @@ class Visits:
         if key not in self.contexts:
             self.contexts[key] = self._context(case.role, locale, phone)
         page = self.contexts[key].new_page()
-        page.goto(self.seeded.server.url + case.path.format(sign=self.seeded.sign))
+        path = case.path.format(
+            sign=self.seeded.sign, alarm=self.seeded.alarm, phone_pass=self.seeded.phone_pass
+        )
+        page.goto(self.seeded.server.url + path)
         page.locator(case.ready).first.wait_for(state="attached")
         if case.then is not None:
             case.then(page, self.seeded)
