@@ -177,11 +177,18 @@ def test_liveness_waits_for_a_full_window_then_rechecks_after_new_frames() -> No
     [due] = tracks.due_for_liveness()
     assert due.track_id == track_id and len(due.frames) == 4
     tracks.set_liveness(track_id, LIVE)
-    tracks.observe(seen(ALICE), image=IMAGE, at=10.4)
+    for k in range(3):
+        tracks.observe(seen(ALICE), image=IMAGE, at=10.4 + k / 10)
+    # Passed: judged again only on a window of new frames, not after `liveness_frames`.
     assert tracks.due_for_liveness() == []
-    tracks.observe(seen(ALICE), image=IMAGE, at=10.5)
+    tracks.observe(seen(ALICE), image=IMAGE, at=10.7)
     [again] = tracks.due_for_liveness()
     assert len(again.frames) == 4  # the newest window, not a longer one
+    tracks.set_liveness(track_id, LivenessResult(passed=False, score=0.1))
+    tracks.observe(seen(ALICE), image=IMAGE, at=10.8)
+    assert tracks.due_for_liveness() == []
+    tracks.observe(seen(ALICE), image=IMAGE, at=10.9)
+    assert len(tracks.due_for_liveness()) == 1  # failed: another try after 2 new frames
 
 
 class TwoPeopleObserver:
