@@ -45,6 +45,7 @@ import cv2
 import numpy as np
 
 from bench.agent_face_paths import FACES, face_snapshot, live_frames, pct
+from bench.lane_track_cost import track_cost
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -246,6 +247,18 @@ def main() -> None:
         print("lanes: skipped (../shared/data/faces is absent)")
         return
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start")
+    cost = track_cost(lane_scene(0.0, 2)[0])
+    ratio = cost["ms"] / cost["anchor_ms"]
+    print(
+        f"face track CPU per tracked frame, 2 walk-ups at 10 fps ({cost['frames']:.0f} frames):"
+        f" {cost['ms']:.1f} ms ({cost['encodings']:.0f} encodings), anchor (every moving frame"
+        f" encoded) {cost['anchor_ms']:.1f} ms, ratio {ratio:.2f}; frames with a face"
+        f" {cost['seen']:.0f} / anchor {cost['anchor_seen']:.0f}"
+    )
+    print(
+        f"FIGURE lanes|face track CPU per tracked frame (thread CPU)|{cost['ms']:.1f}|ms"
+        f"|every moving frame encoded|{cost['anchor_ms']:.1f}||"
+    )
     badge_p50 = badge_anchor(args.reads)
     best = 0
     for count in (int(n) for n in args.lanes.split(",")):
