@@ -154,7 +154,10 @@ class FaceTracks:
                 track = self._nearest(face.encoding, exclude=ids)
                 if track is None:
                     track = self._open(at)
-                track.encodings.append(face.encoding)
+                if not track.encodings or track.encodings[-1] is not face.encoding:
+                    # A followed face keeps its encoding object (gate_agent.face.observer):
+                    # filed once, so the track's other recent encodings stay.
+                    track.encodings.append(face.encoding)
                 track.frames.append(image)
                 track.boxes.append(face.box)
                 track.new_frames += 1

@@ -243,3 +243,15 @@ def test_tracker_judges_each_tracks_own_face_where_the_observer_found_it() -> No
     assert lefts == {20, 200}  # one check per track, each on its own face
     assert all(len({b.left for b in boxes if b is not None}) == 1 for boxes in liveness.boxes)
     assert [len(t.boxes) for t in tracks.snapshots(now=time.monotonic())] == [3, 3]
+
+
+def test_a_kept_encoding_is_filed_once_so_the_earlier_ones_stay() -> None:
+    tracks = FaceTracks(window_s=3.0, liveness_frames=2)
+    first, second = near(ALICE, 0.05), near(ALICE, 0.05)
+    tracks.observe(seen(first), image=IMAGE, at=10.0)
+    for k in range(6):  # the observer hands the same object while it keeps the encoding
+        [track_id] = tracks.observe(seen(second), image=IMAGE, at=10.1 + k / 10)
+    [snapshot] = tracks.snapshots(now=10.7)
+    assert snapshot.track_id == track_id
+    assert [e is first for e in snapshot.encodings] == [True, False]
+    assert len(snapshot.frames) == 7  # every frame is still filed
