@@ -23,8 +23,11 @@ the slowest lane), after-tap p95 over every lane's reads (credential -> OpenComm
 granted reads: the gate requires face and liveness, so a grant is the live user verified,
 by the window after the tap or by the track before it; the others are counted as refused,
 with their reason on stderr), CPU per lane idle and busy (the agent process's CPU seconds
-per wall second; 1.0 is one core). The anchor, in the same run: the badge-only p50 of one
-lane (no face step).
+per wall second; 1.0 is one core), the face track thread's CPU per tracked frame and the
+lane's CPU per person. The anchor, in the same run: the badge-only p50 of one lane (no face
+step). Before the lanes, the face track's own work in thread CPU time, which the machine's
+load does not set (bench/lane_track_cost.py), against the observer that encoded every
+moving frame.
 Goals (issue 24.2): every lane >= 10 fps of tracking and after-tap p95 <= 250 ms, 0 refused.
 """
 

@@ -303,17 +303,19 @@ class BiometricLiveness:
             return LivenessResult(passed=False, score=0.0, reason="too_few_frames")
         pairs = list(zip(images[-self._frames :], boxes[-self._frames :], strict=True))
         tracks = []
-        with _DLIB:
-            judged = {}
-            for image, box in pairs:
-                key = (id(image), box)
-                kept = self._judged.get(key)
-                if kept is None or kept[0] is not image:
+        judged = {}
+        for image, box in pairs:
+            key = (id(image), box)
+            kept = self._judged.get(key)
+            if kept is None or kept[0] is not image:
+                # The models lock frame by frame: a window after a tap waits one frame's
+                # search at most, not the whole check's.
+                with _DLIB:
                     kept = (image, self._landmarked(image, box))
-                judged[key] = kept
-                tracks += kept[1]
-            # Only this check's frames are kept (they hold the frames' pixels).
-            self._judged = judged
+            judged[key] = kept
+            tracks += kept[1]
+        # Only this check's frames are kept (they hold the frames' pixels).
+        self._judged = judged
         return self._verdict(tracks)
 
     @staticmethod

@@ -34,7 +34,7 @@ import numpy as np
 import numpy.typing as npt
 from biometrics import FaceStream, StreamSettings
 from biometrics.detection import FaceBox
-from biometrics.models import hog_detector
+from biometrics.models import own_hog_detector
 from biometrics.stream_frames import as_bgr, iou, search_near
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -112,9 +112,10 @@ class FollowingObserver:
     """Finds the faces of a camera's frames and encodes them only where it counts.
 
     Args:
-        lock: Held around every dlib call (the models are shared with other threads).
+        lock: Held around each encoding (dlib's landmark and encoding models are shared
+            with other threads).
         settings: How often to search whole frames and encode again.
-        detector: The dlib HOG detector; None: the shared one.
+        detector: The dlib HOG detector, used by this observer only; None: one of its own.
     """
 
     def __init__(
@@ -126,8 +127,12 @@ class FollowingObserver:
     ) -> None:
         self.settings = settings or FollowSettings()
         self._lock = lock
-        self._detector = detector
-        self._stream = FaceStream(StreamSettings(max_faces=self.settings.max_faces))
+        # A detector of its own: the searches need no lock (only the shared landmark and
+        # encoding models do), so they never wait for another thread's encoding.
+        self._detector = detector if detector is not None else own_hog_detector()
+        self._stream = FaceStream(
+            StreamSettings(max_faces=self.settings.max_faces), detector=self._detector
+        )
         self._followed: list[_Followed] = []
         self._since_full = 0
         self._thumb: npt.NDArray[np.float32] | None = None
@@ -141,10 +146,9 @@ class FollowingObserver:
 
         frame = as_bgr(image)
         grey: Image = np.ascontiguousarray(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY), np.uint8)
-        with self._lock:
-            boxes = self._locate(frame, grey)
-            boxes = sorted(boxes, key=lambda b: b.width * b.height, reverse=True)
-            followed = self._carry(frame, grey, boxes[: self.settings.max_faces])
+        boxes = self._locate(frame, grey)
+        boxes = sorted(boxes, key=lambda b: b.width * b.height, reverse=True)
+        followed = self._carry(frame, grey, boxes[: self.settings.max_faces])
         self._followed = followed
         return [SeenFace(encoding=f.encoding, box=f.box) for f in followed]
 
@@ -161,8 +165,7 @@ class FollowingObserver:
         return self._stream.search(frame)
 
     def _near(self, grey: Image, box: FaceBox) -> FaceBox | None:
-        detector = self._detector or hog_detector()
-        return search_near(grey, box, detector, face_px=100, margin=0.6)
+        return search_near(grey, box, self._detector, face_px=100, margin=0.6)
 
     def _is_still(self, grey: Image) -> bool:
         import cv2  # noqa: PLC0415
@@ -225,4 +228,5 @@ class FollowingObserver:
 
     def _encode(self, frame: Image, box: FaceBox, *, mirrored: bool) -> Vector:
         self.encodings += 1
-        return self._stream.encode_at(frame, box, mirrored=mirrored)
+        with self._lock:
+            return self._stream.encode_at(frame, box, mirrored=mirrored)
