@@ -48,7 +48,7 @@ from biometrics.models import (
     load_dlib,
     shape_predictor,
 )
-from biometrics.stream_frames import as_bgr, iou, scaled_box
+from biometrics.stream_frames import as_bgr, iou, scaled_box, search_near
 from biometrics.stream_settings import (
     BURST_STREAM,
     StreamCounters,
@@ -213,32 +213,21 @@ class FaceStream:
 
     def _follow(self, grey: Image) -> list[FaceBox] | None:
         """Search around each followed face; None when a full scan is due or one is lost."""
-        import cv2  # noqa: PLC0415
-
         if self._since_full + 1 >= self.settings.full_scan_every:
             return None
         self.counters.followed_scans += 1
-        height, width = grey.shape
         boxes: list[FaceBox] = []
         for face in self._faces:
-            box = face.box
-            margin = round(self.settings.roi_margin * box.width)
-            top, left = max(box.top - margin, 0), max(box.left - margin, 0)
-            bottom, right = min(box.bottom + margin, height), min(box.right + margin, width)
-            scale = min(1.0, self.settings.roi_face_px / max(box.width, 1))
-            crop: Image = grey[top:bottom, left:right]
-            if scale < 1.0:
-                size = (max(round(crop.shape[1] * scale), 1), max(round(crop.shape[0] * scale), 1))
-                crop = np.asarray(cv2.resize(crop, size, interpolation=cv2.INTER_AREA), np.uint8)
-            detector = self._detector or hog_detector()
-            rects, scores, _ = detector.run(np.ascontiguousarray(crop), 0, 0.0)
-            found = [
-                scaled_box(r, 1 / scale, top, left, float(s)).clipped(height, width)
-                for r, s in zip(rects, scores, strict=True)
-            ]
-            if not found:
+            found = search_near(
+                grey,
+                face.box,
+                self._detector or hog_detector(),
+                face_px=self.settings.roi_face_px,
+                margin=self.settings.roi_margin,
+            )
+            if found is None:
                 return None
-            boxes.append(max(found, key=lambda b: iou(b, box)))
+            boxes.append(found)
         return boxes
 
     def encode_at(self, frame: Image, box: FaceBox, *, mirrored: bool) -> Vector:

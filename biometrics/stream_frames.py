@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 
 from biometrics.detection import FaceBox
 
-__all__ = ["as_bgr", "iou", "scaled_box"]
+__all__ = ["as_bgr", "iou", "scaled_box", "search_near"]
 
 Image = npt.NDArray[np.uint8]
 
@@ -52,3 +54,31 @@ def scaled_box(rect: object, inv: float, top: int, left: int, score: float) -> F
         left=left + round(rect.left() * inv),  # type: ignore[attr-defined]
         score=score,
     )
+
+
+def search_near(
+    grey: Image, box: FaceBox, detector: Any, *, face_px: int, margin: float
+) -> FaceBox | None:
+    """The face found around `box` (a followed face's last place) in a grey frame, or None.
+
+    The crop reaches `margin` face widths beyond the box on each side and is scaled so the
+    face is about `face_px` wide (HOG without upsampling, as the full scan); of the faces
+    found there, the one overlapping the old box most.
+    """
+    import cv2  # noqa: PLC0415
+
+    height, width = grey.shape[:2]
+    pad = round(margin * box.width)
+    top, left = max(box.top - pad, 0), max(box.left - pad, 0)
+    bottom, right = min(box.bottom + pad, height), min(box.right + pad, width)
+    scale = min(1.0, face_px / max(box.width, 1))
+    crop: Image = grey[top:bottom, left:right]
+    if scale < 1.0:
+        size = (max(round(crop.shape[1] * scale), 1), max(round(crop.shape[0] * scale), 1))
+        crop = np.asarray(cv2.resize(crop, size, interpolation=cv2.INTER_AREA), np.uint8)
+    rects, scores, _ = detector.run(np.ascontiguousarray(crop), 0, 0.0)
+    found = [
+        scaled_box(r, 1 / scale, top, left, float(s)).clipped(height, width)
+        for r, s in zip(rects, scores, strict=True)
+    ]
+    return max(found, key=lambda b: iou(b, box), default=None)

@@ -33,7 +33,6 @@ from biometrics import (
     FacePipeline,
     FaceStream,
     StreamFace,
-    StreamSettings,
     bgr_to_rgb,
     template_matrix,
     verify,
@@ -41,6 +40,7 @@ from biometrics import (
 from biometrics import LivenessChecker as BiometricLivenessChecker
 from biometrics.liveness import FaceTrack, LivenessSequence, LivenessSettings
 
+from gate_agent.face.observer import FollowingObserver, FollowSettings
 from gate_agent.face.presearch import FramePresearch
 from gate_agent.face.step import FaceMatch, LivenessChecker, LivenessResult
 from gate_agent.face.track import SeenFace
@@ -58,6 +58,9 @@ _DLIB = threading.Lock()
 # A window waits this long for a search of its frame under way on another thread (a search
 # costs about 40 ms, and a window asks for up to 6 at once) before it searches it itself.
 _SEARCH_WAIT_S = 0.25
+# The liveness check reads landmarks and face pixels only: handed to a stream as a face's
+# known encoding, it spares the encoding (about 180 ms a chip).
+_LANDMARKS_ONLY = np.zeros(128, np.float32)
 
 
 class _BurstFaces:
@@ -275,6 +278,7 @@ class BiometricLiveness:
     ) -> None:
         self.checker = BiometricLivenessChecker(settings=settings)
         self._frames = frames
+        self._judged: dict[tuple[int, FaceBox | None], tuple[Image, list[FaceTrack]]] = {}
 
     def check(self, images: Sequence[Image]) -> LivenessResult:
         """The liveness verdict over the burst (the faces the verifier found, if it ran)."""
@@ -291,16 +295,35 @@ class BiometricLiveness:
         Each frame is searched whole, as the thresholds were calibrated (`BURST_STREAM`),
         and of the faces found the one overlapping the track's box is judged, so another
         person nearer the centre or the camera is never judged in its place. A frame where
-        the search finds no face there adds nothing (too few: failed).
+        the search finds no face there adds nothing (too few: failed). Landmarks only, no
+        encoding (the track has its own); a frame judged in the last check is not searched
+        again (the same frame and box give the same face).
         """
         if len(images) < self._frames or len(boxes) != len(images):
             return LivenessResult(passed=False, score=0.0, reason="too_few_frames")
-        stream = FaceStream(BURST_STREAM)
+        pairs = list(zip(images[-self._frames :], boxes[-self._frames :], strict=True))
         tracks = []
-        with _DLIB:
-            for image, box in zip(images[-self._frames :], boxes[-self._frames :], strict=True):
-                tracks += [face.liveness_track() for face in stream.faces(image, near=box)]
+        judged = {}
+        for image, box in pairs:
+            key = (id(image), box)
+            kept = self._judged.get(key)
+            if kept is None or kept[0] is not image:
+                # The models lock frame by frame: a window after a tap waits one frame's
+                # search at most, not the whole check's.
+                with _DLIB:
+                    kept = (image, self._landmarked(image, box))
+            judged[key] = kept
+            tracks += kept[1]
+        # Only this check's frames are kept (they hold the frames' pixels).
+        self._judged = judged
         return self._verdict(tracks)
+
+    @staticmethod
+    def _landmarked(image: Image, box: FaceBox | None) -> list[FaceTrack]:
+        # A stream per frame: each frame is searched whole anyway (full_scan_every=1), and
+        # a known encoding makes the stream find landmarks only.
+        stream = FaceStream(BURST_STREAM)
+        return [f.liveness_track() for f in stream.faces(image, near=box, known=_LANDMARKS_ONLY)]
 
     def _verdict(self, tracks: list[FaceTrack]) -> LivenessResult:
         verdict = self.checker.assess(tracks)
@@ -313,25 +336,22 @@ class BiometricFaceObserver:
 
     Args:
         pipeline: A `FacePipeline` to run on each frame on its own; None (the default): a
-            `FaceStream` that follows faces from frame to frame (one encoding per face and
-            frame at most, the enrollment alignment averaged with the mirrored chip of the frame
-            before, as enrollment does).
+            `FollowingObserver` (`gate_agent.face.observer`), which follows faces from frame
+            to frame and encodes a face only when it is new, grew, looks different or its
+            encoding is old (the enrollment alignment: a chip averaged with the mirrored
+            chip of a later frame).
         max_faces: Faces encoded per frame, at most (largest first; each costs an encoding).
     """
 
     def __init__(self, *, pipeline: FacePipeline | None = None, max_faces: int = 3) -> None:
         self._pipeline = pipeline
         self._max_faces = max_faces
-        self._stream = FaceStream(StreamSettings(max_faces=max_faces))
+        self.following = FollowingObserver(lock=_DLIB, settings=FollowSettings(max_faces=max_faces))
 
     def faces(self, image: Image) -> list[SeenFace]:
         """The encodings of the faces in the frame, largest first."""
         if self._pipeline is None:
-            with _DLIB:
-                return [
-                    SeenFace(encoding=face.encoding, box=face.box)
-                    for face in self._stream.faces(image)
-                ]
+            return self.following.faces(image)
         rgb = bgr_to_rgb(image)
         with _DLIB:
             boxes = self._pipeline.detector.detect(rgb)

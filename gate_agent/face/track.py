@@ -122,7 +122,8 @@ class FaceTracks:
 
     Args:
         window_s: A track last seen longer ago than this is forgotten.
-        liveness_frames: New frames after which a track's liveness is checked again.
+        liveness_frames: New frames after which a track's liveness is checked again (once
+            it passed: after a whole window of new frames).
         window_frames: Frames a track keeps and needs before its first liveness check: the
             sequence length the liveness thresholds were calibrated on (a shorter one
             refuses live users far more often).
@@ -153,7 +154,10 @@ class FaceTracks:
                 track = self._nearest(face.encoding, exclude=ids)
                 if track is None:
                     track = self._open(at)
-                track.encodings.append(face.encoding)
+                if not track.encodings or track.encodings[-1] is not face.encoding:
+                    # A followed face keeps its encoding object (gate_agent.face.observer):
+                    # filed once, so the track's other recent encodings stay.
+                    track.encodings.append(face.encoding)
                 track.frames.append(image)
                 track.boxes.append(face.box)
                 track.new_frames += 1
@@ -207,9 +211,16 @@ class FaceTracks:
             return [
                 self._snapshot(track)
                 for track in self._tracks.values()
-                if track.new_frames >= self._liveness_frames
+                if track.new_frames >= self._recheck_after(track)
                 and len(track.frames) >= self._window_frames
             ]
+
+    def _recheck_after(self, track: _Track) -> int:
+        # A passed verdict is judged again on a window of frames all new since (each frame
+        # judged once: a whole-frame search each); one that failed sooner, for another try.
+        if track.liveness is not None and track.liveness.passed:
+            return max(self._liveness_frames, self._window_frames)
+        return self._liveness_frames
 
     def awaiting_liveness(self, *, now: float, within_s: float = 1.0) -> bool:
         """Whether a face seen in the last `within_s` has not passed liveness yet.

@@ -177,11 +177,18 @@ def test_liveness_waits_for_a_full_window_then_rechecks_after_new_frames() -> No
     [due] = tracks.due_for_liveness()
     assert due.track_id == track_id and len(due.frames) == 4
     tracks.set_liveness(track_id, LIVE)
-    tracks.observe(seen(ALICE), image=IMAGE, at=10.4)
+    for k in range(3):
+        tracks.observe(seen(ALICE), image=IMAGE, at=10.4 + k / 10)
+    # Passed: judged again only on a window of new frames, not after `liveness_frames`.
     assert tracks.due_for_liveness() == []
-    tracks.observe(seen(ALICE), image=IMAGE, at=10.5)
+    tracks.observe(seen(ALICE), image=IMAGE, at=10.7)
     [again] = tracks.due_for_liveness()
     assert len(again.frames) == 4  # the newest window, not a longer one
+    tracks.set_liveness(track_id, LivenessResult(passed=False, score=0.1))
+    tracks.observe(seen(ALICE), image=IMAGE, at=10.8)
+    assert tracks.due_for_liveness() == []
+    tracks.observe(seen(ALICE), image=IMAGE, at=10.9)
+    assert len(tracks.due_for_liveness()) == 1  # failed: another try after 2 new frames
 
 
 class TwoPeopleObserver:
@@ -236,3 +243,15 @@ def test_tracker_judges_each_tracks_own_face_where_the_observer_found_it() -> No
     assert lefts == {20, 200}  # one check per track, each on its own face
     assert all(len({b.left for b in boxes if b is not None}) == 1 for boxes in liveness.boxes)
     assert [len(t.boxes) for t in tracks.snapshots(now=time.monotonic())] == [3, 3]
+
+
+def test_a_kept_encoding_is_filed_once_so_the_earlier_ones_stay() -> None:
+    tracks = FaceTracks(window_s=3.0, liveness_frames=2)
+    first, second = near(ALICE, 0.05), near(ALICE, 0.05)
+    tracks.observe(seen(first), image=IMAGE, at=10.0)
+    for k in range(6):  # the observer hands the same object while it keeps the encoding
+        [track_id] = tracks.observe(seen(second), image=IMAGE, at=10.1 + k / 10)
+    [snapshot] = tracks.snapshots(now=10.7)
+    assert snapshot.track_id == track_id
+    assert [e is first for e in snapshot.encodings] == [True, False]
+    assert len(snapshot.frames) == 7  # every frame is still filed

@@ -250,3 +250,52 @@ def test_a_window_whose_face_was_not_followed_ahead_encodes_it_itself(
     assert window._stream.counters.encodings == 2  # type: ignore[attr-defined]
     match, verdict = window.result()
     assert match.distance is not None and match.distance < 0.54
+
+
+def test_track_liveness_encodes_nothing_and_searches_each_frame_once(
+    portrait: tuple[np.ndarray, np.ndarray], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A re-check searches only its new frames; the verdicts are the full search's."""
+    import biometrics.face_stream as face_stream
+    from biometrics import BURST_STREAM, FaceStream
+    from gate_agent.face.biometrics import BiometricFaceObserver, BiometricLiveness
+    from testkit.liveness_sim import live_sequence
+
+    image, landmarks = portrait
+    frames = bgr(live_sequence(image, landmarks, rng=np.random.default_rng(3), frames=12))
+    observer = BiometricFaceObserver()
+    boxes = [observer.faces(frame)[0].box for frame in frames]
+
+    def expected(start: int) -> LivenessResult:
+        # What the check did before: one stream over the window, encodings and all.
+        stream = FaceStream(BURST_STREAM)
+        tracks = [
+            face.liveness_track()
+            for frame, box in zip(frames[start : start + 8], boxes[start : start + 8], strict=True)
+            for face in stream.faces(frame, near=box)
+        ]
+        verdict = BiometricLiveness().checker.assess(tracks)
+        reason = None if verdict.reason is None else str(verdict.reason)
+        return LivenessResult(verdict.passed, float(verdict.score), reason)
+
+    wanted = [expected(0), expected(4)]
+    searches, encodings = [0], [0]
+    from biometrics.models import face_recognizer as real_recognizer
+    from biometrics.models import hog_detector as real_detector
+
+    def counting_detector() -> object:
+        searches[0] += 1
+        return real_detector()
+
+    def counting_recognizer() -> object:
+        encodings[0] += 1
+        return real_recognizer()
+
+    monkeypatch.setattr(face_stream, "hog_detector", counting_detector)
+    monkeypatch.setattr(face_stream, "face_recognizer", counting_recognizer)
+    liveness = BiometricLiveness()
+    first = liveness.check_track(frames[:8], boxes[:8])
+    assert (searches[0], encodings[0]) == (8, 0)
+    again = liveness.check_track(frames[4:12], boxes[4:12])
+    assert (searches[0], encodings[0]) == (12, 0)  # frames 4-7 were judged in the first
+    assert [first, again] == wanted and first.passed

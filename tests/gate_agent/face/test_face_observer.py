@@ -1,0 +1,128 @@
+"""The face track's observer with the real dlib models: few encodings, a swap never missed."""
+
+from __future__ import annotations
+
+import threading
+
+import cv2
+import numpy as np
+import pytest
+
+from biometrics.detection import FaceBox
+from biometrics.stream_frames import iou
+from gate_agent.face.observer import FollowingObserver, FollowSettings
+from testkit.faces import FACES
+
+_SIZE = (480, 600)  # width, height of the simulated camera frame
+
+
+def placed(name: str, *, face_px: int, centre: tuple[int, int] = (240, 260)) -> np.ndarray:
+    """A grey-backed camera frame with the photo's face `face_px` wide at `centre` (BGR)."""
+    from biometrics import HogDetector
+
+    photo = cv2.imread(str(FACES / name))
+    assert photo is not None
+    rgb = np.ascontiguousarray(cv2.cvtColor(photo, cv2.COLOR_BGR2RGB), np.uint8)
+    box = max(HogDetector().detect(rgb), key=lambda b: b.width * b.height)
+    scale = face_px / box.width
+    moved = np.array(
+        [
+            [scale, 0, centre[0] - scale * (box.left + box.right) / 2],
+            [0, scale, centre[1] - scale * (box.top + box.bottom) / 2],
+        ],
+        np.float32,
+    )
+    frame = cv2.warpAffine(photo, moved, _SIZE, borderValue=(96, 96, 96))
+    return np.ascontiguousarray(frame, np.uint8)
+
+
+@pytest.fixture(scope="module")
+def frames() -> dict[str, np.ndarray]:
+    return {
+        "obama": placed("obama.jpg", face_px=120),
+        "obama_big": placed("obama.jpg", face_px=160),
+        "biden": placed("biden.jpg", face_px=120),
+    }
+
+
+def observer(**settings: float) -> FollowingObserver:
+    return FollowingObserver(lock=threading.Lock(), settings=FollowSettings(**settings))
+
+
+def distance(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.linalg.norm(a.astype(np.float64) - b))
+
+
+def test_a_followed_face_is_encoded_twice_then_keeps_its_encoding(
+    frames: dict[str, np.ndarray],
+) -> None:
+    watch = observer()
+    seen = [watch.faces(frames["obama"]) for _ in range(6)]
+    assert all(len(faces) == 1 for faces in seen)
+    # A chip, then the mirrored chip averaged with it; then the same encoding, no new work.
+    assert watch.encodings == 2
+    assert seen[2][0].encoding is seen[5][0].encoding
+    assert distance(seen[0][0].encoding, seen[1][0].encoding) > 0  # averaged, not the chip
+    assert watch.full_scans == 2  # the whole frame once, then again after full_scan_every
+
+
+def test_a_followed_face_is_encoded_again_after_reencode_every_frames(
+    frames: dict[str, np.ndarray],
+) -> None:
+    watch = observer(reencode_every=3)
+    for _ in range(5):
+        watch.faces(frames["obama"])
+    assert watch.encodings == 3  # frames 1 and 2, then the third frame after the second
+
+
+def test_a_face_grown_by_a_quarter_is_encoded_again(frames: dict[str, np.ndarray]) -> None:
+    watch = observer()
+    for name in ("obama", "obama", "obama", "obama_big"):
+        [face] = watch.faces(frames[name])
+    assert watch.encodings == 3
+    assert face.box is not None and face.box.width >= 150
+
+
+def test_another_person_at_the_same_place_is_encoded_as_a_new_face(
+    frames: dict[str, np.ndarray],
+) -> None:
+    watch = observer()
+    [first] = watch.faces(frames["obama"])
+    [obama] = watch.faces(frames["obama"])
+    [biden] = watch.faces(frames["biden"])
+    assert obama.box is not None and biden.box is not None
+    # The box did not jump: only the look check tells the two apart.
+    assert iou(obama.box, biden.box) >= 0.3
+    assert watch.encodings == 3
+    assert distance(biden.encoding, obama.encoding) > 0.6  # biden's own encoding
+    assert distance(first.encoding, obama.encoding) < 0.3
+
+
+def test_without_the_look_check_the_swap_would_keep_the_first_encoding(
+    frames: dict[str, np.ndarray],
+) -> None:
+    # The guard is what catches the swap above: turned off, biden gets obama's encoding.
+    watch = observer(look_min=-1.0)
+    watch.faces(frames["obama"])
+    [obama] = watch.faces(frames["obama"])
+    [biden] = watch.faces(frames["biden"])
+    assert biden.encoding is obama.encoding
+
+
+def test_an_empty_still_scene_is_not_searched_again() -> None:
+    empty = np.full((_SIZE[1], _SIZE[0], 3), 96, np.uint8)
+    watch = observer(still_rescan=5)
+    for _ in range(4):
+        assert watch.faces(empty) == []
+    assert watch.full_scans == 1
+
+
+def test_a_frame_that_is_not_an_image_is_refused_and_changes_nothing(
+    frames: dict[str, np.ndarray],
+) -> None:
+    watch = observer()
+    watch.faces(frames["obama"])
+    with pytest.raises(ValueError, match="uint8"):
+        watch.faces(frames["obama"].astype(np.float32))
+    [face] = watch.faces(frames["obama"])
+    assert watch.encodings == 2 and isinstance(face.box, FaceBox)
