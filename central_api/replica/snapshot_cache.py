@@ -1,0 +1,223 @@
+"""A site's replica records kept serialized, so a gate's full replica is assembled, not built.
+
+Building a snapshot per request loads every kept person's rows, decrypts their templates
+and serializes the records: 46 s for the 100,000 people of a port's main terminal
+(docs/performance.md). The records of a person are the same for every gate of a site that
+keeps them, so `SnapshotCache` keeps, per site, each person's record, credentials and
+templates as the JSON the snapshot holds, with the zones that an access group of the site
+grants them, as of the site's replica version. A gate's snapshot is then those fragments
+of the people its zone keeps, written between the fields that are the gate's own (policy,
+keys, appointments, the clock-bound watchlist), which are built per request as before.
+
+The fragments follow the replica's change feed: when the site's version has moved on, the
+`ReplicaChange` rows after the kept version name the people changed, and only they are
+loaded again (with the same loaders as the delta). A change of the whole site (gate
+policy, zones, groups: no person named) rebuilds the site's fragments. The answer is the
+one `build_replica` gives, byte for byte but for `generated_at`
+(tests/central_api/replica/test_replica_snapshot_cache.py).
+"""
+
+import threading
+from collections import OrderedDict, defaultdict
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from gate_protocol.replica import MAX_RECORDS, ReplicaSnapshot
+from sqlmodel import Session, col, select
+
+from central_api.errors import NotFoundError
+from central_api.models import (
+    AccessGroup,
+    AccessGroupZone,
+    Gate,
+    PersonAccessGroup,
+    ReplicaChange,
+    Site,
+    Zone,
+)
+from central_api.replica.builder import (
+    _appointments,
+    _templates,
+    gate_common,
+    load_credentials,
+)
+from central_api.replica.id_lists import many_ids
+from central_api.replica.records import (
+    appointment_record,
+    at_site,
+    credential_record,
+    load_person_records,
+    load_site_windows,
+)
+from central_api.replica.watchlist import watchlist_entries
+
+__all__ = ["PersonPart", "SnapshotCache"]
+
+
+@dataclass(frozen=True, slots=True)
+class PersonPart:
+    """One person's part of a site's snapshots: JSON fragments and the zones granted."""
+
+    zones: frozenset[str]
+    person: bytes
+    credentials: tuple[bytes, ...]
+    templates: tuple[bytes, ...]
+
+
+@dataclass(slots=True)
+class _SiteParts:
+    site_id: str
+    version: int
+    people: dict[str, PersonPart]
+
+
+class SnapshotCache:
+    """Per site, the serialized records its gates' snapshots are assembled from.
+
+    Args:
+        sites: How many sites' fragments are kept (the least recently asked go first).
+    """
+
+    def __init__(self, *, sites: int = 4) -> None:
+        self._sites = sites
+        self._lock = threading.Lock()
+        self._parts: OrderedDict[str, _SiteParts] = OrderedDict()
+        self._site_locks: dict[str, threading.Lock] = {}
+        self.builds = 0  # whole sites built (tests and the benchmark read them)
+        self.patched = 0  # people loaded again from the change feed
+
+    def snapshot_body(
+        self, *, session: Session, gate_id: str, template_key: bytes, pass_keys: dict[str, str]
+    ) -> bytes:
+        """The gate's snapshot as JSON, the same as `build_replica(since=None)` serializes."""
+        gate = session.get(Gate, gate_id)
+        if gate is None:
+            raise NotFoundError(f"gate {gate_id!r} not found")
+        site = session.get(Site, gate.site_id)
+        zone = session.get(Zone, gate.zone_id)
+        assert site is not None and zone is not None  # noqa: S101 (foreign keys)
+        # The version is read before any record: records newer than it are loaded again
+        # by the next patch, never older ones kept.
+        common = gate_common(
+            session=session, gate=gate, site=site, zone=zone, key=template_key, pass_keys=pass_keys
+        )
+        people = self._site_people(
+            session=session, site_id=site.id, version=site.replica_version, key=template_key
+        )
+        kept = {p: part for p, part in people.items() if gate.zone_id in part.zones}
+        booked = {a.person_id for a in _appointments(session=session, gate=gate)} - set(kept)
+        kept.update(_parts(session=session, site_id=site.id, person_ids=booked, key=template_key))
+        order = sorted(kept)
+        appointments = tuple(
+            appointment_record(a)
+            for a in _appointments(session=session, gate=gate, person_ids=order)
+        )
+        shell = ReplicaSnapshot(
+            **common,
+            appointments=appointments,
+            watchlist=tuple(watchlist_entries(session, common["generated_at"], template_key)),
+        )
+        lists = {
+            "persons": [kept[p].person for p in order],
+            "credentials": [c for p in order for c in kept[p].credentials],
+            "templates": [t for p in order for t in kept[p].templates],
+        }
+        if any(len(items) > MAX_RECORDS for items in lists.values()):
+            raise ValueError(f"a replica holds at most {MAX_RECORDS} records of a kind")
+        body = shell.model_dump_json().encode()
+        for field, items in lists.items():
+            # The shell's empty list is the only place the key is spelled unescaped.
+            empty = b'"%s":[]' % field.encode()
+            body = body.replace(empty, b'"%s":[%s]' % (field.encode(), b",".join(items)), 1)
+        return body
+
+    def _site_people(
+        self, *, session: Session, site_id: str, version: int, key: bytes
+    ) -> dict[str, PersonPart]:
+        """The site's fragments as of `version` at least: kept, patched or built."""
+        with self._lock:
+            site_lock = self._site_locks.setdefault(site_id, threading.Lock())
+        with site_lock:
+            with self._lock:
+                held = self._parts.get(site_id)
+            if held is None or held.version > version or not self._patch(session, held, key):
+                people = _site_parts(session, site_id, key)
+                held = _SiteParts(site_id=site_id, version=version, people=people)
+                self.builds += 1
+            with self._lock:
+                self._parts[site_id] = held
+                self._parts.move_to_end(site_id)
+                while len(self._parts) > self._sites:
+                    self._parts.popitem(last=False)
+            return dict(held.people)
+
+    def _patch(self, session: Session, held: _SiteParts, key: bytes) -> bool:
+        """Load again the people changed after the kept version; False: rebuild the site."""
+        site_id = held.site_id
+        changes = session.exec(
+            select(ReplicaChange.version, ReplicaChange.person_id).where(
+                ReplicaChange.site_id == site_id, col(ReplicaChange.version) > held.version
+            )
+        ).all()
+        if not changes:
+            return True
+        if any(person_id is None for _, person_id in changes):
+            return False  # a change of the whole site: policy, zones or groups
+        changed = {person_id for _, person_id in changes if person_id is not None}
+        fresh = _parts(session=session, site_id=site_id, person_ids=changed, key=key)
+        for person_id in changed:
+            held.people.pop(person_id, None)
+        held.people.update({p: part for p, part in fresh.items() if part.zones})
+        held.version = max(version for version, _ in changes)
+        self.patched += len(changed)
+        return True
+
+
+def _site_parts(session: Session, site_id: str, key: bytes) -> dict[str, PersonPart]:
+    """Every person an access group of the site grants a zone, active there: their parts."""
+    granted = session.exec(
+        select(PersonAccessGroup.person_id)
+        .join(AccessGroup, col(AccessGroup.id) == col(PersonAccessGroup.group_id))
+        .join(AccessGroupZone, col(AccessGroupZone.group_id) == col(AccessGroup.id))
+        .where(AccessGroup.site_id == site_id)
+        .distinct()
+    ).all()
+    parts = _parts(session=session, site_id=site_id, person_ids=set(granted), key=key)
+    return {p: part for p, part in parts.items() if part.zones}
+
+
+def _parts(
+    *, session: Session, site_id: str, person_ids: Collection[str], key: bytes
+) -> dict[str, PersonPart]:
+    """The parts of those of these people active at the site (the builder's loaders)."""
+    windows = load_site_windows(session=session, person_ids=person_ids, site_id=site_id)
+    active = set(windows)
+    if not active:
+        return {}
+    records = load_person_records(session=session, person_ids=active)
+    credentials: dict[str, list[bytes]] = defaultdict(list)
+    for row in load_credentials(session=session, person_ids=records):
+        credentials[row.person_id].append(credential_record(row).model_dump_json().encode())
+    templates: dict[str, list[bytes]] = defaultdict(list)
+    for template in _templates(session=session, person_ids=records, key=key):
+        templates[template.person_id].append(template.model_dump_json().encode())
+    zones: dict[str, set[str]] = defaultdict(set)
+    for zone_id, person_id in session.exec(
+        select(AccessGroupZone.zone_id, PersonAccessGroup.person_id)
+        .join(AccessGroup, col(AccessGroup.id) == col(PersonAccessGroup.group_id))
+        .join(AccessGroupZone, col(AccessGroupZone.group_id) == col(AccessGroup.id))
+        .where(
+            AccessGroup.site_id == site_id,
+            col(PersonAccessGroup.person_id).in_(many_ids(records)),
+        )
+    ).all():
+        zones[person_id].add(zone_id)
+    return {
+        person_id: PersonPart(
+            zones=frozenset(zones.get(person_id, ())),
+            person=at_site(record, windows[person_id][site_id]).model_dump_json().encode(),
+            credentials=tuple(credentials.get(person_id, ())),
+            templates=tuple(templates.get(person_id, ())),
+        )
+        for person_id, record in records.items()
+    }
