@@ -19,8 +19,8 @@ one `build_replica` gives, byte for byte but for `generated_at`
 
 import threading
 from collections import OrderedDict, defaultdict
-from collections.abc import Collection
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
 
 from gate_protocol.replica import MAX_RECORDS, ReplicaSnapshot
 from sqlmodel import Session, col, select
@@ -64,11 +64,23 @@ class PersonPart:
     templates: tuple[bytes, ...]
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _SiteParts:
+    """One site's parts as of `version`; replaced whole by a patch, never changed in place."""
+
     site_id: str
     version: int
     people: dict[str, PersonPart]
+    # Each zone's people in the snapshot's order, sorted on first use (100,000 ids).
+    orders: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def zone_order(self, zone_id: str) -> tuple[str, ...]:
+        """The people an access group of the site grants `zone_id`, sorted by id."""
+        order = self.orders.get(zone_id)
+        if order is None:
+            order = tuple(sorted(p for p, part in self.people.items() if zone_id in part.zones))
+            self.orders[zone_id] = order
+        return order
 
 
 class SnapshotCache:
@@ -101,79 +113,97 @@ class SnapshotCache:
         common = gate_common(
             session=session, gate=gate, site=site, zone=zone, key=template_key, pass_keys=pass_keys
         )
-        people = self._site_people(
+        held = self._site_parts(
             session=session, site_id=site.id, version=site.replica_version, key=template_key
         )
-        kept = {p: part for p, part in people.items() if gate.zone_id in part.zones}
-        booked = {a.person_id for a in _appointments(session=session, gate=gate)} - set(kept)
-        kept.update(_parts(session=session, site_id=site.id, person_ids=booked, key=template_key))
-        order = sorted(kept)
-        appointments = tuple(
-            appointment_record(a)
-            for a in _appointments(session=session, gate=gate, person_ids=order)
-        )
+        zone_order = held.zone_order(gate.zone_id)
+        parts = held.people
+        booked_rows = _appointments(session=session, gate=gate)
+        booked = {a.person_id for a in booked_rows} - set(zone_order)
+        if booked:  # people an appointment names at this gate, active at the site
+            parts = {
+                **parts,
+                **_parts(session=session, site_id=site.id, person_ids=booked, key=template_key),
+            }
+            order: Sequence[str] = sorted({*zone_order, *(p for p in booked if p in parts)})
+        else:
+            order = zone_order
+        kept = set(order)
+        appointments = tuple(appointment_record(a) for a in booked_rows if a.person_id in kept)
         shell = ReplicaSnapshot(
             **common,
             appointments=appointments,
             watchlist=tuple(watchlist_entries(session, common["generated_at"], template_key)),
         )
         lists = {
-            "persons": [kept[p].person for p in order],
-            "credentials": [c for p in order for c in kept[p].credentials],
-            "templates": [t for p in order for t in kept[p].templates],
+            "persons": [parts[p].person for p in order],
+            "credentials": [c for p in order for c in parts[p].credentials],
+            "templates": [t for p in order for t in parts[p].templates],
         }
         if any(len(items) > MAX_RECORDS for items in lists.values()):
             raise ValueError(f"a replica holds at most {MAX_RECORDS} records of a kind")
-        body = shell.model_dump_json().encode()
-        for field, items in lists.items():
-            # The shell's empty list is the only place the key is spelled unescaped.
-            empty = b'"%s":[]' % field.encode()
-            body = body.replace(empty, b'"%s":[%s]' % (field.encode(), b",".join(items)), 1)
-        return body
+        return _fill(shell.model_dump_json().encode(), lists)
 
-    def _site_people(
+    def _site_parts(
         self, *, session: Session, site_id: str, version: int, key: bytes
-    ) -> dict[str, PersonPart]:
-        """The site's fragments as of `version` at least: kept, patched or built."""
+    ) -> _SiteParts:
+        """The site's parts as of `version` at least: kept, patched or built."""
         with self._lock:
             site_lock = self._site_locks.setdefault(site_id, threading.Lock())
         with site_lock:
             with self._lock:
                 held = self._parts.get(site_id)
-            if held is None or held.version > version or not self._patch(session, held, key):
-                people = _site_parts(session, site_id, key)
-                held = _SiteParts(site_id=site_id, version=version, people=people)
+            patched = (
+                None if held is None or held.version > version else self._patch(session, held, key)
+            )
+            if patched is None:
+                people = _site_people(session, site_id, key)
+                patched = _SiteParts(site_id=site_id, version=version, people=people)
                 self.builds += 1
             with self._lock:
-                self._parts[site_id] = held
+                self._parts[site_id] = patched
                 self._parts.move_to_end(site_id)
                 while len(self._parts) > self._sites:
                     self._parts.popitem(last=False)
-            return dict(held.people)
+            return patched
 
-    def _patch(self, session: Session, held: _SiteParts, key: bytes) -> bool:
-        """Load again the people changed after the kept version; False: rebuild the site."""
-        site_id = held.site_id
+    def _patch(self, session: Session, held: _SiteParts, key: bytes) -> _SiteParts | None:
+        """The parts with the people changed after the kept version loaded again.
+
+        None: a change of the whole site (gate policy, zones, groups) came; rebuild.
+        """
         changes = session.exec(
             select(ReplicaChange.version, ReplicaChange.person_id).where(
-                ReplicaChange.site_id == site_id, col(ReplicaChange.version) > held.version
+                ReplicaChange.site_id == held.site_id, col(ReplicaChange.version) > held.version
             )
         ).all()
         if not changes:
-            return True
+            return held
         if any(person_id is None for _, person_id in changes):
-            return False  # a change of the whole site: policy, zones or groups
+            return None
         changed = {person_id for _, person_id in changes if person_id is not None}
-        fresh = _parts(session=session, site_id=site_id, person_ids=changed, key=key)
-        for person_id in changed:
-            held.people.pop(person_id, None)
-        held.people.update({p: part for p, part in fresh.items() if part.zones})
-        held.version = max(version for version, _ in changes)
+        fresh = _parts(session=session, site_id=held.site_id, person_ids=changed, key=key)
+        # A copy: requests assembling from the old parts meanwhile keep reading them whole.
+        people = {p: part for p, part in held.people.items() if p not in changed}
+        people.update({p: part for p, part in fresh.items() if part.zones})
         self.patched += len(changed)
-        return True
+        version = max(version for version, _ in changes)
+        return _SiteParts(site_id=held.site_id, version=version, people=people)
 
 
-def _site_parts(session: Session, site_id: str, key: bytes) -> dict[str, PersonPart]:
+def _fill(shell: bytes, lists: dict[str, list[bytes]]) -> bytes:
+    """The shell's empty lists filled with these fragments, joined once (100 MB at 100k)."""
+    # In the shell's JSON a key is spelled unescaped only as a key: quotes inside strings
+    # are escaped, so '"persons":[]' cannot be part of a value.
+    empties = {name: b'"%s":[]' % name.encode() for name in lists}
+    pieces, rest = [], shell
+    for name in sorted(lists, key=lambda name: shell.index(empties[name])):
+        head, rest = rest.split(empties[name], 1)
+        pieces += [head, b'"%s":[' % name.encode(), b",".join(lists[name]), b"]"]
+    return b"".join([*pieces, rest])
+
+
+def _site_people(session: Session, site_id: str, key: bytes) -> dict[str, PersonPart]:
     """Every person an access group of the site grants a zone, active there: their parts."""
     granted = session.exec(
         select(PersonAccessGroup.person_id)
