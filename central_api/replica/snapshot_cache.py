@@ -19,7 +19,7 @@ one `build_replica` gives, byte for byte but for `generated_at`
 
 import threading
 from collections import OrderedDict, defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from gate_protocol.replica import MAX_RECORDS, ReplicaSnapshot
@@ -71,16 +71,36 @@ class _SiteParts:
     site_id: str
     version: int
     people: dict[str, PersonPart]
-    # Each zone's people in the snapshot's order, sorted on first use (100,000 ids).
-    orders: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Each zone's people and their joined fragments, made on first use (100,000 people).
+    zones: dict[str, "_ZoneView"] = field(default_factory=dict)
 
-    def zone_order(self, zone_id: str) -> tuple[str, ...]:
-        """The people an access group of the site grants `zone_id`, sorted by id."""
-        order = self.orders.get(zone_id)
-        if order is None:
+    def zone_view(self, zone_id: str) -> "_ZoneView":
+        """The people an access group of the site grants `zone_id`, sorted, and their lists."""
+        view = self.zones.get(zone_id)
+        if view is None:
             order = tuple(sorted(p for p, part in self.people.items() if zone_id in part.zones))
-            self.orders[zone_id] = order
-        return order
+            view = _ZoneView(order, frozenset(order), _joined(self.people, order))
+            self.zones[zone_id] = view
+        return view
+
+
+@dataclass(frozen=True, slots=True)
+class _ZoneView:
+    order: tuple[str, ...]
+    members: frozenset[str]
+    lists: dict[str, bytes]  # persons, credentials, templates: the fragments joined
+
+
+def _joined(parts: Mapping[str, PersonPart], order: Sequence[str]) -> dict[str, bytes]:
+    """The snapshot's three lists of these people, each joined (their records in order)."""
+    lists = {
+        "persons": [parts[p].person for p in order],
+        "credentials": [c for p in order for c in parts[p].credentials],
+        "templates": [t for p in order for t in parts[p].templates],
+    }
+    if any(len(items) > MAX_RECORDS for items in lists.values()):
+        raise ValueError(f"a replica holds at most {MAX_RECORDS} records of a kind")
+    return {name: b",".join(items) for name, items in lists.items()}
 
 
 class SnapshotCache:
@@ -116,32 +136,21 @@ class SnapshotCache:
         held = self._site_parts(
             session=session, site_id=site.id, version=site.replica_version, key=template_key
         )
-        zone_order = held.zone_order(gate.zone_id)
-        parts = held.people
+        view = held.zone_view(gate.zone_id)
         booked_rows = _appointments(session=session, gate=gate)
-        booked = {a.person_id for a in booked_rows} - set(zone_order)
+        booked = {a.person_id for a in booked_rows} - view.members
+        lists, kept = view.lists, view.members
         if booked:  # people an appointment names at this gate, active at the site
-            parts = {
-                **parts,
-                **_parts(session=session, site_id=site.id, person_ids=booked, key=template_key),
-            }
-            order: Sequence[str] = sorted({*zone_order, *(p for p in booked if p in parts)})
-        else:
-            order = zone_order
-        kept = set(order)
+            fresh = _parts(session=session, site_id=site.id, person_ids=booked, key=template_key)
+            parts = {**held.people, **fresh}
+            order = sorted({*view.order, *(p for p in booked if p in parts)})
+            lists, kept = _joined(parts, order), frozenset(order)
         appointments = tuple(appointment_record(a) for a in booked_rows if a.person_id in kept)
         shell = ReplicaSnapshot(
             **common,
             appointments=appointments,
             watchlist=tuple(watchlist_entries(session, common["generated_at"], template_key)),
         )
-        lists = {
-            "persons": [parts[p].person for p in order],
-            "credentials": [c for p in order for c in parts[p].credentials],
-            "templates": [t for p in order for t in parts[p].templates],
-        }
-        if any(len(items) > MAX_RECORDS for items in lists.values()):
-            raise ValueError(f"a replica holds at most {MAX_RECORDS} records of a kind")
         return _fill(shell.model_dump_json().encode(), lists)
 
     def _site_parts(
@@ -191,15 +200,15 @@ class SnapshotCache:
         return _SiteParts(site_id=held.site_id, version=version, people=people)
 
 
-def _fill(shell: bytes, lists: dict[str, list[bytes]]) -> bytes:
-    """The shell's empty lists filled with these fragments, joined once (100 MB at 100k)."""
+def _fill(shell: bytes, lists: dict[str, bytes]) -> bytes:
+    """The shell's empty lists filled with these joined fragments, in one join (100 MB)."""
     # In the shell's JSON a key is spelled unescaped only as a key: quotes inside strings
     # are escaped, so '"persons":[]' cannot be part of a value.
     empties = {name: b'"%s":[]' % name.encode() for name in lists}
     pieces, rest = [], shell
     for name in sorted(lists, key=lambda name: shell.index(empties[name])):
         head, rest = rest.split(empties[name], 1)
-        pieces += [head, b'"%s":[' % name.encode(), b",".join(lists[name]), b"]"]
+        pieces += [head, b'"%s":[' % name.encode(), lists[name], b"]"]
     return b"".join([*pieces, rest])
 
 
