@@ -58,8 +58,10 @@ __all__ = [
     "REMOVED_TEMPLATES_KEY",
     "allowed_person_ids",
     "build_replica",
+    "gate_appointments",
     "gate_common",
     "load_credentials",
+    "template_records",
 ]
 
 REMOVED_TEMPLATES_KEY = "template_ids"
@@ -75,14 +77,15 @@ def allowed_person_ids(*, session: Session, gate: Gate) -> set[str]:
         .join(AccessGroupZone, col(AccessGroupZone.group_id) == col(AccessGroup.id))
         .where(AccessGroupZone.zone_id == gate.zone_id, AccessGroup.site_id == gate.site_id)
     ).all()
-    candidates = set(granted) | {a.person_id for a in _appointments(session=session, gate=gate)}
+    candidates = set(granted) | {a.person_id for a in gate_appointments(session=session, gate=gate)}
     active = load_site_windows(session=session, person_ids=candidates, site_id=gate.site_id)
     return candidates & set(active)
 
 
-def _appointments(
+def gate_appointments(
     *, session: Session, gate: Gate, person_ids: Collection[str] | None = None
 ) -> list[Appointment]:
+    """The site's current appointments that name `gate` (of these people, if given)."""
     return [
         a
         for a in _site_appointments(session=session, site_id=gate.site_id, person_ids=person_ids)
@@ -107,9 +110,10 @@ def _site_appointments(
     return list(session.exec(statement).all())
 
 
-def _templates(
+def template_records(
     *, session: Session, person_ids: Collection[str], key: bytes
 ) -> list[FaceTemplateRecord]:
+    """These people's usable face templates as replica records, by person and id."""
     if not person_ids:
         return []
     rows = session.exec(
@@ -239,7 +243,7 @@ def _site_delta(*, session: Session, site_id: str, since: int, key: bytes) -> Si
     for row in load_credentials(session=session, person_ids=persons):
         credentials[row.person_id].append(credential_record(row))
     templates: dict[str, list[FaceTemplateRecord]] = defaultdict(list)
-    for template in _templates(session=session, person_ids=persons, key=key):
+    for template in template_records(session=session, person_ids=persons, key=key):
         templates[template.person_id].append(template)
     appointments = _site_appointments(session=session, site_id=site_id, person_ids=persons)
     zone_people: dict[str, set[str]] = defaultdict(set)
@@ -280,13 +284,13 @@ def _gate_records(
     }
     kept = set(persons)
     credentials = load_credentials(session=session, person_ids=kept)
-    templates = tuple(_templates(session=session, person_ids=kept, key=template_key))
+    templates = tuple(template_records(session=session, person_ids=kept, key=template_key))
     records = {
         "persons": tuple(persons[p] for p in sorted(kept)),
         "credentials": tuple(credential_record(c) for c in credentials),
         "appointments": tuple(
             appointment_record(a)
-            for a in _appointments(session=session, gate=gate, person_ids=kept)
+            for a in gate_appointments(session=session, gate=gate, person_ids=kept)
         ),
         "templates": templates,
     }

@@ -36,10 +36,10 @@ from central_api.models import (
     Zone,
 )
 from central_api.replica.builder import (
-    _appointments,
-    _templates,
+    gate_appointments,
     gate_common,
     load_credentials,
+    template_records,
 )
 from central_api.replica.id_lists import many_ids
 from central_api.replica.records import (
@@ -137,7 +137,7 @@ class SnapshotCache:
             session=session, site_id=site.id, version=site.replica_version, key=template_key
         )
         view = held.zone_view(gate.zone_id)
-        booked_rows = _appointments(session=session, gate=gate)
+        booked_rows = gate_appointments(session=session, gate=gate)
         booked = {a.person_id for a in booked_rows} - view.members
         lists, kept = view.lists, view.members
         if booked:  # people an appointment names at this gate, active at the site
@@ -238,7 +238,7 @@ def _parts(
     for row in load_credentials(session=session, person_ids=records):
         credentials[row.person_id].append(credential_record(row).model_dump_json().encode())
     templates: dict[str, list[bytes]] = defaultdict(list)
-    for template in _templates(session=session, person_ids=records, key=key):
+    for template in template_records(session=session, person_ids=records, key=key):
         templates[template.person_id].append(template.model_dump_json().encode())
     zones: dict[str, set[str]] = defaultdict(set)
     for zone_id, person_id in session.exec(
