@@ -63,6 +63,19 @@ def _same(one: bytes, other: bytes) -> bool:
     return bool(a == b)
 
 
+def _change(engine: object, seed: PortSeed, n: int) -> None:
+    """Change one person of the main site (a field of their replica record) as the desk would."""
+    with Session(engine) as session:  # type: ignore[arg-type]
+        update_person(
+            session=session,
+            person_id=seed.main_person,
+            person_update=PersonUpdate(
+                valid_until=datetime(2040, 1, 1, tzinfo=UTC) + timedelta(days=n)
+            ),
+            actor="bench:replica-build",
+        )
+
+
 def measure(engine: object, seed: PortSeed, rounds: int) -> None:
     gate = seed.main_gate
     snapshots, deltas = SnapshotCache(), SiteDeltaCache()
@@ -104,15 +117,7 @@ def measure(engine: object, seed: PortSeed, rounds: int) -> None:
     fulls, delta_times = [], []
     for n in range(rounds):
         since = version()
-        with Session(engine) as session:  # type: ignore[arg-type]
-            update_person(
-                session=session,
-                person_id=seed.main_person,
-                person_update=PersonUpdate(
-                    valid_until=datetime(2040, 1, 1, tzinfo=UTC) + timedelta(days=n)
-                ),
-                actor="bench:replica-build",
-            )
+        _change(engine, seed, n)
         delta_times.append(timed(lambda since=since: built(since)))  # type: ignore[misc]
         fulls.append(timed(cached))
         print(
