@@ -34,6 +34,7 @@ import signal
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -144,7 +145,20 @@ def _connect(swarm: SwarmProcesses, engine: Engine) -> int:
     swarm.start()  # child processes of 100 gates: one process's thousand links starve
     wait_until(lambda: _connected(swarm) == swarm.gates, 300, interval=0.2)
     wait_until(lambda: _dead_letters(engine) >= swarm.gates, 120, interval=0.2)
+    # Each gate's statuses (more than one a gate) must all be set aside before the ingest is
+    # timed: events published behind a thousand of them stored nothing within its 5 s wait.
+    _settled(lambda: _dead_letters(engine), quiet_s=5.0, limit_s=300.0)
     return _connected(swarm)
+
+
+def _settled(count: Callable[[], int], *, quiet_s: float, limit_s: float) -> None:
+    """Wait until `count()` has not changed for `quiet_s` (at most `limit_s`)."""
+    last, since, started = count(), time.monotonic(), time.monotonic()
+    while time.monotonic() - since < quiet_s and time.monotonic() - started < limit_s:
+        time.sleep(0.5)
+        now = count()
+        if now != last:
+            last, since = now, time.monotonic()
 
 
 def _connected(swarm: SwarmProcesses) -> int:
