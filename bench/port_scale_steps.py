@@ -9,6 +9,7 @@ import json
 import statistics
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from sqlalchemy import Engine
@@ -24,6 +25,8 @@ from gate_protocol.topics import GateChannel, GateTopic, build_topic
 
 __all__ = ["ReplicaTimes", "ingest_rate", "replica_times"]
 
+_UNTIL = datetime(2040, 1, 1, tzinfo=UTC)  # the changed person's new end of validity
+
 
 @dataclass(frozen=True)
 class ReplicaTimes:
@@ -31,6 +34,7 @@ class ReplicaTimes:
 
     full_s: float
     full_max_s: float
+    first_s: float  # the first full replica after the API started: the site's records built
     full_bytes: int
     persons: int
     templates: int
@@ -53,34 +57,42 @@ def _get(
 
 
 def replica_times(base: str, engine: Engine, seed: PortSeed, *, rounds: int) -> ReplicaTimes:
-    """The main gate's full replica (`rounds` times) and its delta after one person's change.
+    """The main gate's full replica and its delta, each after one person's change.
 
-    A delta first makes the gate's command key (once in a gate's life, untimed). Each delta
-    round changes one person of the main site through the audited CRUD
-    path (as the desk would) and asks for the delta since the version before the change.
+    A delta first makes the gate's command key (once in a gate's life, untimed); the first
+    full replica after the API started builds the site's kept records (timed apart). Each
+    round changes one person of the main site through the audited CRUD path (as the desk
+    would), asks for the delta since the version before the change, then for the full
+    replica (the kept records patched by the change).
     """
     key = seed.gate_keys[seed.main_gate]
     with httpx.Client(base_url=base, timeout=1800) as client:
         _get(client, seed.main_gate, key, since=_version(engine, seed))
-        fulls = [_get(client, seed.main_gate, key) for _ in range(max(1, rounds - 1))]
-        snapshot = json.loads(fulls[-1][1])
-        deltas, delta_persons = [], 0
+        first_s, _ = _get(client, seed.main_gate, key)
+        deltas, fulls, delta_persons = [], [], 0
         for n in range(rounds):
             version = _version(engine, seed)
             with Session(engine) as session:
                 update_person(
                     session=session,
                     person_id=seed.main_person,
-                    person_update=PersonUpdate(display_name=f"Person 0 change {n}"),
+                    # A field of the replica's record: the full replica must show it.
+                    person_update=PersonUpdate(valid_until=_UNTIL + timedelta(days=n)),
                     actor="bench:port-scale",
                 )
             seconds, body = _get(client, seed.main_gate, key, since=version)
             deltas.append(seconds)
             delta_persons = len(json.loads(body)["persons"])
+            fulls.append(_get(client, seed.main_gate, key))
+        snapshot = json.loads(fulls[-1][1])
+    changed = next(p for p in snapshot["persons"] if p["person_id"] == seed.main_person)
+    if not changed["valid_until"].startswith(f"{_UNTIL + timedelta(days=rounds - 1):%Y-%m-%d}"):
+        raise SystemExit(f"the full replica missed the last change: {changed['valid_until']}")
     times = [s for s, _ in fulls]
     return ReplicaTimes(
         full_s=statistics.median(times),
         full_max_s=max(times),
+        first_s=first_s,
         full_bytes=len(fulls[-1][1]),
         persons=len(snapshot["persons"]),
         templates=len(snapshot["templates"]),

@@ -133,6 +133,9 @@ ADAPTERS: dict[str, Adapter] = {
             parse_api_decisions,
         ),
         Adapter(
+            "bench_replica_build", ("--people", "2000", "--rounds", "2"), (), parse_figure_lines
+        ),
+        Adapter(
             "bench_port_scale",
             ("--scale", "0.01", "--seconds", "3", "--events", "500", "--rounds", "1"),
             (),

@@ -41,6 +41,7 @@ from central_api.gc_watch import watch_gc
 from central_api.incidents.pseudonym import pseudonym_key
 from central_api.ingest.worker import IngestWorker
 from central_api.replica.site_delta import SiteDeltaCache
+from central_api.replica.snapshot_cache import SnapshotCache
 from central_api.routes import (
     activations,
     audit,
@@ -201,6 +202,8 @@ def _install_state(app: FastAPI, settings: Settings, *, engine: Engine, server: 
         preload=partial(preload_decision_inputs, engine=engine), freeze_gc=server
     )
     app.state.replica_delta_cache = SiteDeltaCache()  # one delta build per site and change
+    # Full replicas assembled from each site's serialized records, patched by the change feed.
+    app.state.replica_snapshot_cache = SnapshotCache()
 
 
 def _install_routes(app: FastAPI) -> None:

@@ -54,7 +54,15 @@ from central_api.replica.watchlist import watchlist_changed, watchlist_entries
 from central_api.security.command_keys import public_command_keys, replica_command_key
 from central_api.security.stored_templates import usable_template
 
-__all__ = ["REMOVED_TEMPLATES_KEY", "allowed_person_ids", "build_replica"]
+__all__ = [
+    "REMOVED_TEMPLATES_KEY",
+    "allowed_person_ids",
+    "build_replica",
+    "gate_appointments",
+    "gate_common",
+    "load_credentials",
+    "template_records",
+]
 
 REMOVED_TEMPLATES_KEY = "template_ids"
 
@@ -69,14 +77,15 @@ def allowed_person_ids(*, session: Session, gate: Gate) -> set[str]:
         .join(AccessGroupZone, col(AccessGroupZone.group_id) == col(AccessGroup.id))
         .where(AccessGroupZone.zone_id == gate.zone_id, AccessGroup.site_id == gate.site_id)
     ).all()
-    candidates = set(granted) | {a.person_id for a in _appointments(session=session, gate=gate)}
+    candidates = set(granted) | {a.person_id for a in gate_appointments(session=session, gate=gate)}
     active = load_site_windows(session=session, person_ids=candidates, site_id=gate.site_id)
     return candidates & set(active)
 
 
-def _appointments(
+def gate_appointments(
     *, session: Session, gate: Gate, person_ids: Collection[str] | None = None
 ) -> list[Appointment]:
+    """The site's current appointments that name `gate` (of these people, if given)."""
     return [
         a
         for a in _site_appointments(session=session, site_id=gate.site_id, person_ids=person_ids)
@@ -88,23 +97,30 @@ def _site_appointments(
     *, session: Session, site_id: str, person_ids: Collection[str] | None
 ) -> list[Appointment]:
     """The site's appointments not yet past their grace (of these people, if given)."""
-    statement = select(Appointment).where(
-        Appointment.site_id == site_id,
-        col(Appointment.window_end) >= utc_now() - _APPOINTMENT_GRACE,
+    statement = (
+        select(Appointment)
+        .where(
+            Appointment.site_id == site_id,
+            col(Appointment.window_end) >= utc_now() - _APPOINTMENT_GRACE,
+        )
+        .order_by(col(Appointment.id))
     )
     if person_ids is not None:
         statement = statement.where(col(Appointment.person_id).in_(many_ids(person_ids)))
     return list(session.exec(statement).all())
 
 
-def _templates(
+def template_records(
     *, session: Session, person_ids: Collection[str], key: bytes
 ) -> list[FaceTemplateRecord]:
+    """These people's usable face templates as replica records, by person and id."""
     if not person_ids:
         return []
     rows = session.exec(
         select(FaceTemplate).where(col(FaceTemplate.person_id).in_(many_ids(person_ids)))
     ).all()
+    # By person and id, sorted here: the database's collation may order ids otherwise.
+    rows = sorted(rows, key=lambda row: (row.person_id, row.id or 0))
     # A broken stored template would match nobody at the gate: it is not sent.
     usable = ((row, usable_template(key=key, row=row)) for row in rows)
     return [
@@ -139,26 +155,9 @@ def build_replica(
     zone = session.get(Zone, gate.zone_id)
     assert site is not None and zone is not None  # noqa: S101 (foreign keys)
     version = site.replica_version
-    keys = tuple(PassKeyRecord(key_id=k, public_key_b64=v) for k, v in sorted(pass_keys.items()))
-    common = {
-        "site_id": site.id,
-        "gate_id": gate.id,
-        "generated_at": utc_now(),
-        "gate": gate_policy(gate),
-        "zone": zone_rules(zone),
-        "threat_level": site.threat_level,
-        "version": version,
-        "pass_keys": keys,
-        # The gate's own signing key only: its agent signs the OpenCommands it publishes.
-        "command_key": replica_command_key(
-            session=session, gate_id=gate.id, seal_key=template_key, actor="system"
-        ),
-        # After the key above (made on first use): what the gate's bridge must accept.
-        "command_public_keys": tuple(
-            PassKeyRecord(key_id=k, public_key_b64=v)
-            for k, v in public_command_keys(session=session, gate_id=gate.id).items()
-        ),
-    }
+    common = gate_common(
+        session=session, gate=gate, site=site, zone=zone, key=template_key, pass_keys=pass_keys
+    )
     if since is None or since > version:
         allowed = allowed_person_ids(session=session, gate=gate)
         _, records = _gate_records(
@@ -172,6 +171,32 @@ def build_replica(
 
     shared = build() if cache is None else cache.get((site.id, since, version), build)
     return _gate_delta(gate=gate, shared=shared, since=since, common=common)
+
+
+def gate_common(
+    *, session: Session, gate: Gate, site: Site, zone: Zone, key: bytes, pass_keys: dict[str, str]
+) -> dict[str, Any]:
+    """The fields every answer to this gate carries, snapshot or delta (its own keys too)."""
+    keys = tuple(PassKeyRecord(key_id=k, public_key_b64=v) for k, v in sorted(pass_keys.items()))
+    return {
+        "site_id": site.id,
+        "gate_id": gate.id,
+        "generated_at": utc_now(),
+        "gate": gate_policy(gate),
+        "zone": zone_rules(zone),
+        "threat_level": site.threat_level,
+        "version": site.replica_version,
+        "pass_keys": keys,
+        # The gate's own signing key only: its agent signs the OpenCommands it publishes.
+        "command_key": replica_command_key(
+            session=session, gate_id=gate.id, seal_key=key, actor="system"
+        ),
+        # After the key above (made on first use): what the gate's bridge must accept.
+        "command_public_keys": tuple(
+            PassKeyRecord(key_id=k, public_key_b64=v)
+            for k, v in public_command_keys(session=session, gate_id=gate.id).items()
+        ),
+    }
 
 
 def _gate_delta(
@@ -215,12 +240,10 @@ def _site_delta(*, session: Session, site_id: str, since: int, key: bytes) -> Si
         ).items()
     }
     credentials: dict[str, list[CredentialRecord]] = defaultdict(list)
-    if persons:
-        statement = select(Credential).where(col(Credential.person_id).in_(many_ids(persons)))
-        for row in session.exec(statement).all():
-            credentials[row.person_id].append(credential_record(row))
+    for row in load_credentials(session=session, person_ids=persons):
+        credentials[row.person_id].append(credential_record(row))
     templates: dict[str, list[FaceTemplateRecord]] = defaultdict(list)
-    for template in _templates(session=session, person_ids=persons, key=key):
+    for template in template_records(session=session, person_ids=persons, key=key):
         templates[template.person_id].append(template)
     appointments = _site_appointments(session=session, site_id=site_id, person_ids=persons)
     zone_people: dict[str, set[str]] = defaultdict(set)
@@ -260,22 +283,27 @@ def _gate_records(
         for person_id, record in load_person_records(session=session, person_ids=person_ids).items()
     }
     kept = set(persons)
-    credentials = (
-        session.exec(select(Credential).where(col(Credential.person_id).in_(many_ids(kept)))).all()
-        if kept
-        else []
-    )
-    templates = tuple(_templates(session=session, person_ids=kept, key=template_key))
+    credentials = load_credentials(session=session, person_ids=kept)
+    templates = tuple(template_records(session=session, person_ids=kept, key=template_key))
     records = {
         "persons": tuple(persons[p] for p in sorted(kept)),
         "credentials": tuple(credential_record(c) for c in credentials),
         "appointments": tuple(
             appointment_record(a)
-            for a in _appointments(session=session, gate=gate, person_ids=kept)
+            for a in gate_appointments(session=session, gate=gate, person_ids=kept)
         ),
         "templates": templates,
     }
     return kept, records
+
+
+def load_credentials(*, session: Session, person_ids: Collection[str]) -> list[Credential]:
+    """These people's credential rows, by person and id (the replica's order)."""
+    if not person_ids:
+        return []
+    statement = select(Credential).where(col(Credential.person_id).in_(many_ids(person_ids)))
+    # Sorted here, not by the database, whose collation may order the ids otherwise.
+    return sorted(session.exec(statement).all(), key=lambda row: (row.person_id, row.id or 0))
 
 
 def _removed_template_ids(*, changes: Sequence[ReplicaChange]) -> dict[str, frozenset[str]]:

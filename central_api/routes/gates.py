@@ -49,6 +49,17 @@ def get_replica(
 ) -> Response:
     """The calling gate's replica: a snapshot, or the delta after `since`."""
     check_own_gate(gate, gate_id)
+    snapshots = getattr(request.app.state, "replica_snapshot_cache", None)
+    if since is None and snapshots is not None:
+        # The site's records kept serialized: a full replica is assembled, not built.
+        body = snapshots.snapshot_body(
+            session=session,
+            gate_id=gate_id,
+            template_key=settings.template_key_bytes(),
+            pass_keys=settings.pass_key_entries(),
+        )
+        session.commit()  # a gate's first command key is made when its replica first asks
+        return Response(body, media_type="application/json")
     replica = build_replica(
         session=session,
         gate_id=gate_id,
