@@ -204,9 +204,15 @@ def test_the_face_step_asks_to_look_up_then_a_mismatch_says_what_to_do(lane: Lan
     lane.api.stop()  # from here on the agent decides from its replica alone
     page = lane.page()
     lane.badge("face")  # a flagged company's person: the gate checks the face
-    shows(page, "look", "")
-    assert texts(page)["h1"] == "Privi\u021bi spre camer\u0103"  # in their Romanian
-    assert page.is_visible("svg.i-look")
+    # One check of the whole "look" screen: the face step may end a moment later.
+    page.wait_for_function(
+        """(headline) => document.body.className === 'look' &&
+            document.getElementById('headline').textContent === headline &&
+            document.querySelector('svg.i-look')?.getClientRects().length > 0""",
+        arg="Privi\u021bi spre camer\u0103",  # in their Romanian
+        timeout=20_000,
+        polling="raf",
+    )
     shows(page, "denied", "Fa\u021ba nu a fost recunoscut\u0103.")
     assert page.evaluate("window.tones") == [330]  # a denial's tone is low
     assert (
