@@ -22,15 +22,14 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     """Apply."""
-    with op.batch_alter_table("site") as batch:
-        batch.add_column(
-            sa.Column(
-                "show_enrolled_photos", sa.Boolean(), nullable=False, server_default=sa.false()
-            )
-        )
+    # A plain ADD COLUMN: a batch copy would drop `site`, which gates and people reference
+    # (SQLite refuses that DROP TABLE on a populated database with its foreign keys on).
+    op.add_column(
+        "site",
+        sa.Column("show_enrolled_photos", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
 
 
 def downgrade() -> None:
     """Revert."""
-    with op.batch_alter_table("site") as batch:
-        batch.drop_column("show_enrolled_photos")
+    op.drop_column("site", "show_enrolled_photos")

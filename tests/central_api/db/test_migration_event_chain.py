@@ -45,7 +45,9 @@ def test_old_events_are_reported_then_sealed_and_new_ones_covered(url: str) -> N
             conn.execute(text(_SITE))
             for event_id in ("old-1", "old-2"):
                 conn.execute(text(_EVENT), {"id": event_id, "t": "2026-12-01 08:00:00+00:00"})
-        upgrade_database(url, "0022")
+        # To head, not 0022: the checks below use today's models (a later migration's
+        # site column would be missing at 0022), and the downgrade then passes every step.
+        upgrade_database(url)
         with Session(engine) as session:
             store_event_batch(session=session, events=[("rtm", "north-1", make_event(1))])
             session.commit()
