@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
-from babel.messages.pofile import read_po
+from gate_protocol.i18n.catalogs import read_catalog, translated_messages
 from gate_protocol.i18n.locales import LANE_LOCALES, lane_language
 
 __all__ = [
@@ -52,15 +52,7 @@ def lane_messages(locale: str) -> Mapping[str, str]:
     if locale not in LANE_LOCALES:
         raise ValueError(f"unknown lane language {locale[:20]!r}: one of {', '.join(LANE_LOCALES)}")
     path = LOCALE_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
-    if locale == "en" or not path.is_file():
-        return {}
-    with path.open("rb") as po_file:
-        catalog = read_po(po_file, locale=locale, domain=DOMAIN)
-    return {
-        str(message.id): str(message.string)
-        for message in catalog
-        if isinstance(message.id, str) and message.id and message.string and not message.fuzzy
-    }
+    return translated_messages(read_catalog(path, locale, DOMAIN))
 
 
 def lane_text(locale: str, message: str, /, **values: str) -> str:

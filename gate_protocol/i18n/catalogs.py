@@ -16,7 +16,16 @@ from babel.support import NullTranslations, Translations
 
 from gate_protocol.i18n.locales import DEFAULT_LOCALE, parse_locale
 
-__all__ = ["DOMAIN", "LOCALE_DIR", "N_", "Translate", "catalog_messages", "translator"]
+__all__ = [
+    "DOMAIN",
+    "LOCALE_DIR",
+    "N_",
+    "Translate",
+    "catalog_messages",
+    "read_catalog",
+    "translated_messages",
+    "translator",
+]
 
 DOMAIN = "portgate"
 LOCALE_DIR = Path(__file__).resolve().parent / "locales"
@@ -34,15 +43,30 @@ def _po_path(locale: str, domain: str) -> Path:
     return LOCALE_DIR / locale / "LC_MESSAGES" / f"{domain}.po"
 
 
+def read_catalog(path: Path, locale: str, domain: str) -> Catalog | None:
+    """The parsed ``.po`` at `path`; None for English (the msgids) or a missing file."""
+    if locale == DEFAULT_LOCALE or not path.is_file():
+        return None
+    with path.open("rb") as po_file:
+        return read_po(po_file, locale=locale, domain=domain)
+
+
+def translated_messages(catalog: Catalog | None) -> dict[str, str]:
+    """Every translated, non-fuzzy message of `catalog` as msgid → text (None: none)."""
+    if catalog is None:
+        return {}
+    return {
+        str(message.id): str(message.string)
+        for message in catalog
+        if message.id and isinstance(message.id, str) and message.string and not message.fuzzy
+    }
+
+
 @cache
 def _catalog(locale: str, domain: str) -> Catalog | None:
     """The parsed ``.po`` of `locale` (read once for both views below); None: the msgids."""
     language = parse_locale(locale)
-    path = _po_path(language, domain)
-    if language == DEFAULT_LOCALE or not path.is_file():
-        return None
-    with path.open("rb") as po_file:
-        return read_po(po_file, locale=language, domain=domain)
+    return read_catalog(_po_path(language, domain), language, domain)
 
 
 @cache
@@ -60,14 +84,7 @@ def translations(locale: str, domain: str = DOMAIN) -> NullTranslations:
 @cache
 def catalog_messages(locale: str, domain: str = DOMAIN) -> dict[str, str]:
     """Every translated message of `locale` as msgid → text (the pages' JSON block)."""
-    catalog = _catalog(locale, domain)
-    if catalog is None:
-        return {}
-    return {
-        str(message.id): str(message.string)
-        for message in catalog
-        if message.id and isinstance(message.id, str) and message.string and not message.fuzzy
-    }
+    return translated_messages(_catalog(locale, domain))
 
 
 def translator(locale: str, domain: str = DOMAIN) -> Translate:

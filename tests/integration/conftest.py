@@ -44,3 +44,10 @@ def browser() -> Iterator[Any]:
     """A headless Chromium (see `testkit.browser.chromium`); the test is skipped without one."""
     with chromium() as launched:
         yield launched
+
+
+@pytest.fixture(scope="module")
+def chrome() -> Iterator[Any]:
+    """One headless Chromium shared by a module's tests (modules that open many pages)."""
+    with chromium() as launched:
+        yield launched

@@ -39,7 +39,7 @@ from testkit.api.desk_server import PASSWORD, DeskServer, run_desk_server
 from testkit.api.enrollment import face
 from testkit.api.staff_reports import sign_for
 from testkit.axe import axe_violations, clipped_texts, describe, weak_field_edges
-from testkit.browser import chromium, log_in
+from testkit.browser import log_in
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -144,12 +144,6 @@ def _seed(server: DeskServer) -> Seeded:
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
     with run_desk_server(tmp_path_factory.mktemp("a11y")) as server:
         yield _seed(server)
-
-
-@pytest.fixture(scope="module")
-def chrome() -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,6 @@ from testkit.api.operator_board import (
     screenshot,
     serve_board,
 )
-from testkit.browser import chromium
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -30,12 +29,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     with serve_board(tmp_path_factory.mktemp("board")) as board:
         yield board
-
-
-@pytest.fixture(scope="module")
-def chrome() -> Iterator[Any]:
-    with chromium() as browser:
-        yield browser
 
 
 def focused_class(page: Any) -> str:

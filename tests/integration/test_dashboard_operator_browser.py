@@ -31,7 +31,6 @@ from testkit.api.operator_board import (
     screenshot,
     serve_board,
 )
-from testkit.browser import chromium
 from testkit.faces import face_photo
 from testkit.polling import wait_until
 
@@ -42,12 +41,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     with serve_board(tmp_path_factory.mktemp("board")) as board:
         yield board
-
-
-@pytest.fixture(scope="module")
-def chrome() -> Iterator[Any]:
-    with chromium() as browser:
-        yield browser
 
 
 def test_a_dutch_operator_acknowledges_several_alarms_with_one_comment(
