@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from gate_agent.camera.frames import Frame, Image
+from gate_agent.face.hint import FaceHints, faces_seen
 from gate_agent.face.step import (
     FaceMatch,
     FaceOutcome,
@@ -127,6 +128,7 @@ def run_face_window(
     templates: Sequence[bytes],
     liveness: LivenessChecker | None,
     plan: WindowPlan,
+    hints: FaceHints | None = None,
 ) -> FaceOutcome:
     """Verify the holder and check liveness over frames fed as the camera delivers them.
 
@@ -137,6 +139,7 @@ def run_face_window(
         templates: The holder's templates (none: a face seen cannot match).
         liveness: The liveness check; None: not checked.
         plan: Frame and time limits.
+        hints: Judges each frame fed for the lane's face-position hint (None: no display).
 
     Returns:
         The face step's outcome; `face_ms` is the time from the credential to the outcome.
@@ -156,8 +159,10 @@ def run_face_window(
         for frame in frames:
             fed += 1
             last_at = frame.at
-            if window.feed(frame.image):
-                settled = True
+            settled = window.feed(frame.image)
+            if hints is not None:  # from the faces the window just found: no search of its own
+                hints.see(frame.image, faces_seen(window))
+            if settled:
                 break
             ahead.ask_arrived()
         while not settled and fed < plan.max_frames:
@@ -174,6 +179,8 @@ def run_face_window(
             ahead.ask_arrived()
             fed += 1
             settled = window.feed(frame_or_none.image)
+            if hints is not None:
+                hints.see(frame_or_none.image, faces_seen(window))
         match, verdict = window.result()
     except Exception:
         _log.exception("face window failed; reporting no face seen")
