@@ -39,6 +39,7 @@ from gate_agent.face.hint import FaceHints, faces_seen
 from gate_agent.face.step import (
     FaceMatch,
     FaceOutcome,
+    FaceWindow,
     LivenessChecker,
     PrefetchingWindow,
     WindowVerifier,
@@ -120,6 +121,14 @@ def preroll(feed: FrameFeed, *, since: float, plan: WindowPlan) -> list[Frame]:
     return before[-plan.preroll_frames :]
 
 
+def _fed(window: FaceWindow, image: Image, hints: FaceHints | None) -> bool:
+    """Feed the window one frame; the lane's hint judges it from the faces the window found."""
+    settled = window.feed(image)
+    if hints is not None:  # no search of its own: the window's boxes and landmarks
+        hints.see(image, faces_seen(window))
+    return settled
+
+
 def run_face_window(
     *,
     feed: FrameFeed,
@@ -159,10 +168,8 @@ def run_face_window(
         for frame in frames:
             fed += 1
             last_at = frame.at
-            settled = window.feed(frame.image)
-            if hints is not None:  # from the faces the window just found: no search of its own
-                hints.see(frame.image, faces_seen(window))
-            if settled:
+            if _fed(window, frame.image, hints):
+                settled = True
                 break
             ahead.ask_arrived()
         while not settled and fed < plan.max_frames:
@@ -178,9 +185,7 @@ def run_face_window(
             last_at = frame_or_none.at
             ahead.ask_arrived()
             fed += 1
-            settled = window.feed(frame_or_none.image)
-            if hints is not None:
-                hints.see(frame_or_none.image, faces_seen(window))
+            settled = _fed(window, frame_or_none.image, hints)
         match, verdict = window.result()
     except Exception:
         _log.exception("face window failed; reporting no face seen")
