@@ -77,6 +77,7 @@ ADAPTERS: dict[str, Adapter] = {
         ),
         Adapter("bench_face_track", ("--taps", "6"), ("--taps", "20"), parse_face_track),
         Adapter("bench_window", ("--windows", "4"), ("--windows", "12"), parse_figure_lines),
+        Adapter("bench_face_hint", ("--windows", "1"), ("--windows", "4"), parse_figure_lines),
         Adapter(
             "bench_lanes",
             ("--lanes", "1,2", "--cycles", "2", "--idle-s", "2", "--reads", "10"),

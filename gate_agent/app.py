@@ -107,6 +107,7 @@ class AgentApp:
             clock=clock,
             retry_after_s=config.api.retry_after_s,
             looking=self.display.looking,
+            on_hint=self.display.hint_callback,
         )
         self.workers = Workers(
             inbox=self.inbox,

@@ -29,6 +29,7 @@ from gate_agent.decision.replica_policy import (
     replica_verdict,
     verdict_from_answer,
 )
+from gate_agent.face.hint import FaceHints, HintCallback
 from gate_agent.face.loop_thread import LoopThread
 from gate_agent.face.step import (
     FaceOutcome,
@@ -99,6 +100,8 @@ class PresentationDecider:
             not each wait out the timeout during an outage, and decisions do not queue up.
         looking: Told the lane (and the holder) whose face step waits for frames (the lane
             display).
+        on_hint: Told `(lane, reason)` when the face-position hint of a waiting face step
+            changes (`gate_agent.face.hint`; None: no lane has a display).
     """
 
     def __init__(
@@ -110,6 +113,7 @@ class PresentationDecider:
         clock: Callable[[], datetime],
         retry_after_s: float = 0.0,
         looking: Callable[[int, str | None], None] | None = None,
+        on_hint: HintCallback | None = None,
     ) -> None:
         self._api = api
         self._replica = replica
@@ -119,6 +123,7 @@ class PresentationDecider:
         self._api_away_until = 0.0
         self._watchlist = WatchlistScreen()
         self._looking = looking
+        self._on_hint = on_hint
 
     def decide(self, presentation: Presentation) -> PresentationDecided:
         """Run the face step if the gate wants one, then ask the API or the replica.
@@ -186,6 +191,7 @@ class PresentationDecider:
         if self._looking is not None:  # the person is asked to look up while frames come
             self._looking(presentation.lane, person_id)
         if isinstance(face.verifier, WindowVerifier):
+            hints = None if self._on_hint is None else FaceHints(presentation.lane, self._on_hint)
             return run_face_window(
                 feed=face.pump,
                 since=presentation.started,
@@ -193,6 +199,7 @@ class PresentationDecider:
                 templates=templates,
                 liveness=face.liveness,
                 plan=WindowPlan(timeout_s=face.burst_timeout_s),
+                hints=hints,
             )
         frames = face.pump.burst(
             count=face.burst_frames, since=presentation.started, timeout_s=face.burst_timeout_s

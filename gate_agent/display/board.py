@@ -90,6 +90,21 @@ class LaneBoard:
             self._screens[lane] = (replace(screen, seq=self._seq), self._clock())
             self._changed.notify_all()
 
+    def rehint(self, lane: int, hint: str) -> None:
+        """Change the hint of `lane`'s "look" screen (another screen, or no screen: kept).
+
+        The face step's hint never replaces an outcome that is already shown.
+        """
+        with self._changed:
+            if lane not in self._screens:
+                return
+            screen = self._current(lane)
+            if screen.state is not ScreenState.LOOK or screen.hint == hint:
+                return
+            self._seq += 1
+            self._screens[lane] = (replace(screen, hint=hint, seq=self._seq), self._clock())
+            self._changed.notify_all()
+
     def current(self, lane: int) -> Screen:
         """The screen `lane` shows now (idle once an outcome has been shown long enough).
 

@@ -19,7 +19,7 @@ from gate_protocol.replica import ReplicaIndex
 
 from gate_agent.display.board import LaneBoard, Screen, ScreenState
 from gate_agent.display.catalog import lane_language
-from gate_agent.display.guidance import FaceHint, face_hint_text, guidance_for
+from gate_agent.display.guidance import FaceHint, face_hint_for, face_hint_text, guidance_for
 
 __all__ = ["Decided", "DecidedVerdict", "LaneFeed"]
 
@@ -119,6 +119,16 @@ class LaneFeed:
         language = lane_language(person.language if person is not None else None)
         screen = Screen(state=ScreenState.LOOK, hint=face_hint_text(hint), language=language)
         self._board.show(lane, screen)
+
+    def hint(self, lane: int, reason: str | None) -> None:
+        """The face step's hint changed on `lane` (a quality reason; None: the face is good).
+
+        Only a "look" screen changes: its language stays the holder's.
+        """
+        try:
+            self._board.rehint(lane, face_hint_text(face_hint_for(reason)))
+        except Exception:  # a screen must never stop the gate
+            _log.exception("lane display: could not show a face hint")
 
     def _screen(self, item: Decided, verdict: DecidedVerdict) -> Screen:
         index = self._replica()

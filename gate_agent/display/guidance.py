@@ -27,6 +27,7 @@ __all__ = [
     "Guidance",
     "LANE_TEXTS",
     "NEUTRAL",
+    "face_hint_for",
     "face_hint_text",
     "guidance_for",
 ]
@@ -121,6 +122,18 @@ _HINTS: dict[FaceHint, str] = {
     FaceHint.TURNED_AWAY: N_("Look straight at the camera."),
 }
 
+# The one map from `biometrics.quality.QualityReason` (by its value: this room imports only
+# gate_protocol) to the hint the screen shows; tests/gate_agent/display checks every reason.
+_QUALITY_HINTS: dict[str, FaceHint] = {
+    "no_face": FaceHint.NO_FACE,
+    "several_faces": FaceHint.SEVERAL_FACES,
+    "too_small": FaceHint.TOO_SMALL,
+    "blurred": FaceHint.BLURRED,
+    "too_dark": FaceHint.TOO_DARK,
+    "too_bright": FaceHint.TOO_BRIGHT,
+    "turned_away": FaceHint.TURNED_AWAY,
+}
+
 # The screen's own texts (headlines, the language picker, the error page).
 LANE_TEXTS: dict[str, str] = {
     "idle": N_("Present your badge or pass"),
@@ -166,3 +179,8 @@ def guidance_for(
 def face_hint_text(hint: FaceHint) -> str:
     """The message id of a face-position hint."""
     return _HINTS[hint]
+
+
+def face_hint_for(reason: str | None) -> FaceHint:
+    """The hint for a face-quality reason of the face step (None, or one unknown: LOOK)."""
+    return FaceHint.LOOK if reason is None else _QUALITY_HINTS.get(reason, FaceHint.LOOK)

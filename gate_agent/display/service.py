@@ -92,6 +92,20 @@ class LaneDisplay:
         """The face step waits on `lane` for `person_id`'s face (the decision worker calls it)."""
         self.feed.looking(lane, person_id, hint=hint)
 
+    def face_hint(self, lane: int, reason: str | None) -> None:
+        """The face step's face-position hint on `lane` changed (the decision worker calls it).
+
+        Args:
+            lane: The lane whose face step waits.
+            reason: A `biometrics.quality.QualityReason` value; None: the face is good.
+        """
+        self.feed.hint(lane, reason)
+
+    @property
+    def hint_callback(self) -> Callable[[int, str | None], None] | None:
+        """What the face step tells hints to: `face_hint` when pages are served, else None."""
+        return self.face_hint if self.server.config.port is not None else None
+
     def start(self, loop: _Loop) -> None:
         """Follow the loop's verdicts and serve the pages.
 

@@ -40,6 +40,7 @@ from biometrics import (
 from biometrics import LivenessChecker as BiometricLivenessChecker
 from biometrics.liveness import FaceTrack, LivenessSequence, LivenessSettings
 
+from gate_agent.face.hint import SeenFace as HintFace
 from gate_agent.face.observer import FollowingObserver, FollowSettings
 from gate_agent.face.presearch import FramePresearch
 from gate_agent.face.step import FaceMatch, LivenessChecker, LivenessResult
@@ -198,6 +199,11 @@ class BiometricFaceWindow:
         self._averaged = False
         self._verdict: LivenessResult | None = None
         self._searcher = searcher
+        self._last: list[StreamFace] = []
+
+    def last_faces(self) -> list[HintFace]:
+        """The faces found in the frame fed last (for the lane's hint, `gate_agent.face.hint`)."""
+        return [HintFace(face.box, face.landmarks) for face in self._last]
 
     def prefetch(self, images: Sequence[Image]) -> None:
         """Have these coming frames searched beside this window's work (other cores)."""
@@ -214,6 +220,7 @@ class BiometricFaceWindow:
             known = None if self._averaged else self._searcher.encoding_for(image)
         with _DLIB:
             faces = self._stream.faces(image, found=found, known=known)
+        self._last = faces
         if faces:
             face = faces[0]
             # Frames after the window's first `frames` add nothing: one assessment only, so

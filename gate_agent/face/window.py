@@ -35,9 +35,11 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from gate_agent.camera.frames import Frame, Image
+from gate_agent.face.hint import FaceHints, faces_seen
 from gate_agent.face.step import (
     FaceMatch,
     FaceOutcome,
+    FaceWindow,
     LivenessChecker,
     PrefetchingWindow,
     WindowVerifier,
@@ -119,6 +121,14 @@ def preroll(feed: FrameFeed, *, since: float, plan: WindowPlan) -> list[Frame]:
     return before[-plan.preroll_frames :]
 
 
+def _fed(window: FaceWindow, image: Image, hints: FaceHints | None) -> bool:
+    """Feed the window one frame; the lane's hint judges it from the faces the window found."""
+    settled = window.feed(image)
+    if hints is not None:  # no search of its own: the window's boxes and landmarks
+        hints.see(image, faces_seen(window))
+    return settled
+
+
 def run_face_window(
     *,
     feed: FrameFeed,
@@ -127,6 +137,7 @@ def run_face_window(
     templates: Sequence[bytes],
     liveness: LivenessChecker | None,
     plan: WindowPlan,
+    hints: FaceHints | None = None,
 ) -> FaceOutcome:
     """Verify the holder and check liveness over frames fed as the camera delivers them.
 
@@ -137,6 +148,7 @@ def run_face_window(
         templates: The holder's templates (none: a face seen cannot match).
         liveness: The liveness check; None: not checked.
         plan: Frame and time limits.
+        hints: Judges each frame fed for the lane's face-position hint (None: no display).
 
     Returns:
         The face step's outcome; `face_ms` is the time from the credential to the outcome.
@@ -156,7 +168,7 @@ def run_face_window(
         for frame in frames:
             fed += 1
             last_at = frame.at
-            if window.feed(frame.image):
+            if _fed(window, frame.image, hints):
                 settled = True
                 break
             ahead.ask_arrived()
@@ -173,7 +185,7 @@ def run_face_window(
             last_at = frame_or_none.at
             ahead.ask_arrived()
             fed += 1
-            settled = window.feed(frame_or_none.image)
+            settled = _fed(window, frame_or_none.image, hints)
         match, verdict = window.result()
     except Exception:
         _log.exception("face window failed; reporting no face seen")

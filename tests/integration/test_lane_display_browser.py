@@ -1,14 +1,16 @@
 """The lane display in Chromium, fed by a real agent (issue 26.1, 26.2, 26.4).
 
-One agent with a real mosquitto, the API stub, a simulated bridge, a file camera and the
+One agent with a real mosquitto, the API stub, a simulated bridge, a one-photo camera and the
 real face verifier; the lane pages it serves are opened in headless Chromium at tablet
 (1280×800) and 1080p sizes. Through the agent: a grant (first name only); with the API
 stopped, the face step's "look at the camera" and a face not recognised (in the person's
 Romanian), a missing training, the watchlist and a port ban (one neutral text), an
 appointment that opens later (Polish, the site's time; tapped to English); with the
 broker stopped too, a spent pass (Turkish). A face-quality hint is put on the agent's own
-display feed. A wrong token and an unknown lane show nothing. Screenshots are saved (path
-printed; PORTGATE_SCREENSHOT_DIR keeps them somewhere else too).
+display feed, and the camera's light goes off during a face step: the agent's own hint
+("move into the light"), then the outcome once it is lit again. A wrong token and an
+unknown lane show nothing. Screenshots are saved (path printed; PORTGATE_SCREENSHOT_DIR
+keeps them somewhere else too).
 """
 
 import base64
@@ -27,6 +29,7 @@ import pytest
 
 from gate_agent.app import AgentApp
 from gate_agent.camera.frame_pump import CodeSeen
+from gate_agent.camera.frames import read_bgr_image
 from gate_agent.decision.replica_store import ReplicaStore, StoredReplica
 from gate_agent.display.guidance import FaceHint
 from gate_protocol.messages import BadgeFormat, CredentialPresented, encode_message
@@ -34,6 +37,7 @@ from gate_protocol.topics import GateChannel
 from testkit.agent.api_stub import ApiStub
 from testkit.agent.bridge_sim import BridgeSim
 from testkit.agent.doubles import GATE_KEY, agent_config
+from testkit.agent.lane_camera import LaneCamera
 from testkit.agent.lane_world import LANE_BADGES, LaneWorld, lane_world
 from testkit.browser import chromium
 from testkit.faces import FACES
@@ -71,6 +75,7 @@ class Lane:
     world: LaneWorld
     browser: Any
     shots: Path
+    camera: LaneCamera
 
     def url(self, lane: int, token: str | None = None) -> str:
         port = self.app.display.server.port
@@ -151,9 +156,11 @@ def lane(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lane]:
         mqtt_port=broker.port,
         api_url=api.url,
         camera={"type": "file", "path": str(FACES / "obama.jpg"), "fps": 10},
-        face={"burst_frames": 5, "burst_timeout_ms": 4000, "track_window_s": 0},
+        # A face step waits up to 10 s: long enough to see the dark camera's hint.
+        face={"burst_frames": 5, "burst_timeout_ms": 10_000, "track_window_s": 0},
         display={"port": 0, "time_zone": ZONE, "sound": True, "show_s": 120},
     )
+    camera = LaneCamera(read_bgr_image(FACES / "obama.jpg"), fps=10)
     with (
         pytest.MonkeyPatch.context() as env,
         chromium("--autoplay-policy=no-user-gesture-required") as browser,
@@ -165,11 +172,12 @@ def lane(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lane]:
             gate_key=GATE_KEY,
             verifier=BiometricFaceVerifier(max_frames=1, presearch=False),
             scanner=lambda image: [],
+            frame_source=camera,
         )
         app.start()
         try:
             assert wait_until(lambda: app.agent.subscribed, 15), "agent did not connect"
-            yield Lane(app, api, bridge, broker, world, browser, tmp)
+            yield Lane(app, api, bridge, broker, world, browser, tmp, camera)
         finally:
             app.stop()
             bridge.close()
@@ -222,6 +230,30 @@ def test_the_face_step_asks_to_look_up_then_a_mismatch_says_what_to_do(lane: Lan
     assert page.evaluate("document.documentElement.lang") == "ro"
     assert "Ion" not in page.content()  # a denial names nobody
     page.close()
+
+
+def test_a_dark_camera_shows_the_agents_hint_then_the_outcome(lane: Lane) -> None:
+    tablet, hd = lane.page(), lane.page(0, HD)
+    lane.camera.dark()  # the face is too dark for the detector: the face step waits
+    assert wait_until(lambda: lane.camera.dark_frames >= 1, 15)  # no lit frame in the pre-roll
+    lane.badge("face")
+    for page in (tablet, hd):  # in the holder's Romanian, computed by the agent from frames
+        page.wait_for_function(
+            """([headline, hint]) => document.body.className === 'look' &&
+                document.getElementById('headline').textContent === headline &&
+                document.getElementById('action').textContent === hint""",
+            arg=["Privi\u021bi spre camer\u0103", "Muta\u021bi-v\u0103 \u00een lumin\u0103."],
+            timeout=20_000,
+            polling="raf",
+        )
+    assert "Ion" not in tablet.content()  # a hint names nobody
+    lane.shot(tablet, "tablet-look-dark-camera.png")
+    lane.shot(hd, "1080p-look-dark-camera.png")
+    lane.camera.lit()  # the face is found now: it is not the holder's
+    for page in (tablet, hd):
+        shows(page, "denied", "Fa\u021ba nu a fost recunoscut\u0103.")
+    for page in (tablet, hd):
+        page.close()
 
 
 def test_with_the_api_away_each_denial_gives_its_guidance_from_the_replica(lane: Lane) -> None:
