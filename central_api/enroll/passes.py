@@ -68,7 +68,14 @@ def _claims(*, pass_in: PassIn, pass_id: str, holder_id: str, issued_at: datetim
         raise InvalidError(f"the pass cannot carry this: {exc}") from None
 
 
-def pass_out(row: IssuedPass, *, gates: list[str], plate: str | None, one_time: bool) -> PassOut:
+def pass_out(
+    row: IssuedPass,
+    *,
+    gates: list[str],
+    plate: str | None,
+    one_time: bool,
+    language: str | None = None,
+) -> PassOut:
     """The answer for an issued pass."""
     return PassOut(
         pass_id=row.pass_id,
@@ -80,6 +87,7 @@ def pass_out(row: IssuedPass, *, gates: list[str], plate: str | None, one_time: 
         expires_at=row.expires_at,
         plate=plate,
         one_time=one_time,
+        language=language,
     )
 
 
@@ -116,6 +124,7 @@ def issue_pass(
             window_start=pass_in.window_start,
             window_end=pass_in.window_end,
             one_time=pass_in.one_time,
+            language=pass_in.language,  # audited with the visit (appointment.create)
         ),
         actor=actor,
     )
@@ -136,7 +145,13 @@ def issue_pass(
     )
     session.add(row)
     session.commit()
-    return pass_out(row, gates=list(claims.gates), plate=claims.plate, one_time=claims.one_time)
+    return pass_out(
+        row,
+        gates=list(claims.gates),
+        plate=claims.plate,
+        one_time=claims.one_time,
+        language=appointment.language,
+    )
 
 
 def cancel_pass(*, session: Session, pass_id: str, actor: str) -> None:
