@@ -1,8 +1,8 @@
 """The desk page in a real Chromium with a fake webcam fed a shipped test photo.
 
 Capture -> quality feedback -> save -> duplicate confirmed by a second user -> badge ->
-pass issued (in a lane language of its own) and printed; a bad photo uploaded gets its reason. Chromium is the system's
-(/usr/bin/chromium); no browser is ever downloaded.
+pass issued (in a lane language of its own) and printed; a bad photo uploaded gets its
+reason. Chromium is the system's (/usr/bin/chromium); no browser is ever downloaded.
 """
 
 import json
