@@ -18,7 +18,7 @@ from central_api.db import utc_now
 from central_api.enroll.schemas import PassIn, PassOut
 from central_api.enroll.tables import IssuedPass
 from central_api.errors import ConflictError, InvalidError, NotFoundError, ServiceError
-from central_api.models import Appointment, AppointmentCreate
+from central_api.models import Appointment, AppointmentCreate, Person
 
 __all__ = ["PassKeyMissingError", "cancel_pass", "issue_pass", "load_signer", "pass_out"]
 
@@ -91,6 +91,21 @@ def pass_out(
     )
 
 
+def _visit(pass_in: PassIn, person: Person) -> AppointmentCreate:
+    return AppointmentCreate(
+        person_id=person.id,
+        plate=pass_in.plate,
+        container_ref=pass_in.container_ref,
+        # The haulier the driver is enrolled with today: the visit keeps it if that changes.
+        company_id=person.company_id,
+        gates=pass_in.gates,
+        window_start=pass_in.window_start,
+        window_end=pass_in.window_end,
+        one_time=pass_in.one_time,
+        language=pass_in.language,  # audited with the visit (appointment.create)
+    )
+
+
 def issue_pass(
     *, session: Session, person_id: str, pass_in: PassIn, actor: str, signer: PassSigner
 ) -> PassOut:
@@ -113,20 +128,7 @@ def issue_pass(
     except PassTooLargeError as exc:
         raise InvalidError(str(exc)) from None
     appointment = create_appointment(
-        session=session,
-        appointment_create=AppointmentCreate(
-            person_id=person.id,
-            plate=pass_in.plate,
-            container_ref=pass_in.container_ref,
-            # The haulier the driver is enrolled with today: the visit keeps it if that changes.
-            company_id=person.company_id,
-            gates=pass_in.gates,
-            window_start=pass_in.window_start,
-            window_end=pass_in.window_end,
-            one_time=pass_in.one_time,
-            language=pass_in.language,  # audited with the visit (appointment.create)
-        ),
-        actor=actor,
+        session=session, appointment_create=_visit(pass_in, person), actor=actor
     )
     if appointment.pass_id is None:
         raise NotFoundError("the appointment has no pass id")

@@ -69,6 +69,30 @@ def _person(person_id: str, first_name: str, **extra: object) -> PersonRecord:
     return PersonRecord.model_validate(fields)
 
 
+def _persons(start: datetime) -> tuple[PersonRecord, ...]:
+    """Who the lane tests present: one person per kind of outcome (P2 reads English)."""
+    driver = {"kind": PersonKind.DRIVER, "grants": ()}
+    return (
+        _person("P1", "Anna"),
+        _person("P2", "Sam", **driver),
+        _person("P4", "Jan", language="pl", **driver),
+        _person("P5", "Ayşe", language="tr", **driver),
+        _person("P6", "Lukas", competencies=(CompetencyHeld(name="ISPS", valid_until=start),)),
+        _person("P7", "Mark", watchlist=WatchlistAction.DENY),
+        _person(
+            "P8",
+            "Olle",
+            port_bans=(PortBanRecord(ban_id="B1", legal_reference="PA 7/2026", valid_from=start),),
+        ),
+        _person(
+            "P9",
+            "Ion",
+            language="ro",
+            company=CompanyStanding(name="Flagged BV", status=CompanyStatus.FLAGGED),
+        ),
+    )
+
+
 def lane_world(template_b64: str, now: datetime | None = None) -> LaneWorld:
     """The lane tests' replica at `now` (the face person's template is `template_b64`)."""
     now = now or datetime.now(UTC)
@@ -88,26 +112,7 @@ def lane_world(template_b64: str, now: datetime | None = None) -> LaneWorld:
         )
         return PassSigner(key, key_id).issue(claims)
 
-    driver = {"kind": PersonKind.DRIVER, "grants": ()}
-    persons = (
-        _person("P1", "Anna"),
-        _person("P2", "Sam", **driver),
-        _person("P4", "Jan", language="pl", **driver),
-        _person("P5", "Ayşe", language="tr", **driver),
-        _person("P6", "Lukas", competencies=(CompetencyHeld(name="ISPS", valid_until=start),)),
-        _person("P7", "Mark", watchlist=WatchlistAction.DENY),
-        _person(
-            "P8",
-            "Olle",
-            port_bans=(PortBanRecord(ban_id="B1", legal_reference="PA 7/2026", valid_from=start),),
-        ),
-        _person(
-            "P9",
-            "Ion",
-            language="ro",
-            company=CompanyStanding(name="Flagged BV", status=CompanyStatus.FLAGGED),
-        ),
-    )
+    persons = _persons(start)
     badge = CredentialKind.BADGE
     holders = {"training": "P6", "watchlist": "P7", "banned": "P8", "face": "P9"}
     credentials = tuple(
@@ -127,25 +132,17 @@ def lane_world(template_b64: str, now: datetime | None = None) -> LaneWorld:
         }
         return AppointmentRecord.model_validate(fields)
 
+    later = {"window_start": opens, "window_end": opens + timedelta(hours=1)}
     snapshot = make_snapshot().model_copy(
         update={
             "zone": ZoneRules(zone_id=ZONE, required_competencies=("ISPS",)),
             "persons": persons,
             "credentials": credentials,
             "appointments": (
-                booked(
-                    "A4", "P4", "PASS4", window_start=opens, window_end=opens + timedelta(hours=1)
-                ),
+                booked("A4", "P4", "PASS4", **later),
                 booked("A5", "P5", "PASS5", used=True),
                 booked("A2", "P2", "PASS2", language="tr"),
-                booked(
-                    "A3",
-                    "P2",
-                    "PASS3",
-                    language="pl",
-                    window_start=opens,
-                    window_end=opens + timedelta(hours=1),
-                ),
+                booked("A3", "P2", "PASS3", language="pl", **later),
             ),
             "pass_keys": (
                 PassKeyRecord(key_id=key_id, public_key_b64=encode_public_key(key.public_key())),
