@@ -187,14 +187,19 @@ class EnrollClient:
         window_end: datetime,
         plate: str | None = None,
         one_time: bool = True,
+        language: str | None = None,
     ) -> dict[str, Any]:
-        """Book a truck visit and get its signed pass (token, pass id, window)."""
+        """Book a truck visit and get its signed pass (token, pass id, window).
+
+        `language`: the lane display's language for this pass (None: the holder's own).
+        """
         body = {
             "gates": list(gates),
             "window_start": window_start.isoformat(),
             "window_end": window_end.isoformat(),
             "plate": plate,
             "one_time": one_time,
+            "language": language,
         }
         result: dict[str, Any] = self._json(
             "POST", f"/api/v1/enroll/people/{person_id}/passes", json=body

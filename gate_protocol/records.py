@@ -186,6 +186,9 @@ class AppointmentRecord(_Record):
     plate: Annotated[str, StringConstraints(max_length=16)] | None = None
     one_time: bool = True
     used: bool = False
+    # The pass's own language for the lane display (issue 26.2), over the person's; optional,
+    # so a record from before it parses (None: the person's language).
+    language: LaneLanguage | None = None
 
 
 class ZoneRules(_Record):

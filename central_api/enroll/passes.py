@@ -18,7 +18,7 @@ from central_api.db import utc_now
 from central_api.enroll.schemas import PassIn, PassOut
 from central_api.enroll.tables import IssuedPass
 from central_api.errors import ConflictError, InvalidError, NotFoundError, ServiceError
-from central_api.models import Appointment, AppointmentCreate
+from central_api.models import Appointment, AppointmentCreate, Person
 
 __all__ = ["PassKeyMissingError", "cancel_pass", "issue_pass", "load_signer", "pass_out"]
 
@@ -68,7 +68,14 @@ def _claims(*, pass_in: PassIn, pass_id: str, holder_id: str, issued_at: datetim
         raise InvalidError(f"the pass cannot carry this: {exc}") from None
 
 
-def pass_out(row: IssuedPass, *, gates: list[str], plate: str | None, one_time: bool) -> PassOut:
+def pass_out(
+    row: IssuedPass,
+    *,
+    gates: list[str],
+    plate: str | None,
+    one_time: bool,
+    language: str | None = None,
+) -> PassOut:
     """The answer for an issued pass."""
     return PassOut(
         pass_id=row.pass_id,
@@ -80,6 +87,22 @@ def pass_out(row: IssuedPass, *, gates: list[str], plate: str | None, one_time: 
         expires_at=row.expires_at,
         plate=plate,
         one_time=one_time,
+        language=language,
+    )
+
+
+def _visit(pass_in: PassIn, person: Person) -> AppointmentCreate:
+    return AppointmentCreate(
+        person_id=person.id,
+        plate=pass_in.plate,
+        container_ref=pass_in.container_ref,
+        # The haulier the driver is enrolled with today: the visit keeps it if that changes.
+        company_id=person.company_id,
+        gates=pass_in.gates,
+        window_start=pass_in.window_start,
+        window_end=pass_in.window_end,
+        one_time=pass_in.one_time,
+        language=pass_in.language,  # audited with the visit (appointment.create)
     )
 
 
@@ -105,19 +128,7 @@ def issue_pass(
     except PassTooLargeError as exc:
         raise InvalidError(str(exc)) from None
     appointment = create_appointment(
-        session=session,
-        appointment_create=AppointmentCreate(
-            person_id=person.id,
-            plate=pass_in.plate,
-            container_ref=pass_in.container_ref,
-            # The haulier the driver is enrolled with today: the visit keeps it if that changes.
-            company_id=person.company_id,
-            gates=pass_in.gates,
-            window_start=pass_in.window_start,
-            window_end=pass_in.window_end,
-            one_time=pass_in.one_time,
-        ),
-        actor=actor,
+        session=session, appointment_create=_visit(pass_in, person), actor=actor
     )
     if appointment.pass_id is None:
         raise NotFoundError("the appointment has no pass id")
@@ -136,7 +147,13 @@ def issue_pass(
     )
     session.add(row)
     session.commit()
-    return pass_out(row, gates=list(claims.gates), plate=claims.plate, one_time=claims.one_time)
+    return pass_out(
+        row,
+        gates=list(claims.gates),
+        plate=claims.plate,
+        one_time=claims.one_time,
+        language=appointment.language,
+    )
 
 
 def cancel_pass(*, session: Session, pass_id: str, actor: str) -> None:

@@ -153,6 +153,10 @@ class PassIn(BaseModel):
     plate: str | None = Field(default=None, max_length=10, pattern=r"^[A-Za-z0-9 -]+$")
     container_ref: str | None = Field(default=None, max_length=20, pattern=r"^[A-Za-z0-9-]+$")
     one_time: bool = True
+    language: LaneLanguage | None = Field(
+        default=None,
+        description="The lane display's language for this pass (None: the holder's own).",
+    )
 
 
 class PassOut(BaseModel):
@@ -167,6 +171,7 @@ class PassOut(BaseModel):
     expires_at: datetime
     plate: str | None
     one_time: bool
+    language: str | None = None  # the pass's own lane language, when it was issued with one
     # The phone link, only in the answer that made it (its secret is not stored): the URL
     # and a PNG data URI of its QR code for the clerk to show (docs/api.md).
     mobile_url: str | None = None

@@ -3,6 +3,7 @@
 from datetime import date, datetime
 from typing import Annotated
 
+from gate_protocol.i18n.locales import LaneLanguage
 from gate_protocol.ids import Id
 from gate_protocol.records import WatchlistAction
 from gate_protocol.schedule import TimeZoneName, WeeklyWindow
@@ -115,6 +116,10 @@ class AppointmentCreate(SQLModel):
     window_start: datetime
     window_end: datetime
     one_time: bool = True
+    language: LaneLanguage | None = Field(
+        default=None,
+        description="The pass's own language on the lane display (None: the driver's).",
+    )
 
 
 class Appointment(SQLModel, table=True):
@@ -138,6 +143,8 @@ class Appointment(SQLModel, table=True):
     used_at: datetime | None = time_field(default=None)
     used_gate: str | None = Field(default=None, max_length=64)
     created_at: datetime = time_field(default_factory=utc_now)
+    # The language the lane display speaks to whoever presents this visit's pass (issue 26.2).
+    language: str | None = Field(default=None, max_length=8)
 
 
 class AppointmentPublic(SQLModel):
@@ -155,6 +162,7 @@ class AppointmentPublic(SQLModel):
     one_time: bool
     pass_id: str | None
     used_at: datetime | None
+    language: str | None = None
 
 
 class WatchlistEntryCreate(SQLModel):

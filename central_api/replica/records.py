@@ -105,6 +105,7 @@ def appointment_record(appointment: Appointment) -> AppointmentRecord:
         plate=appointment.plate,
         one_time=appointment.one_time,
         used=appointment.used_at is not None,
+        language=lane_language(appointment.language) if appointment.language else None,
     )
 
 

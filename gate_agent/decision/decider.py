@@ -98,8 +98,8 @@ class PresentationDecider:
         retry_after_s: After the API failed to answer, the replica decides alone for this
             long before the API is asked again (0: ask every time). People at the gate do
             not each wait out the timeout during an outage, and decisions do not queue up.
-        looking: Told the lane (and the holder) whose face step waits for frames (the lane
-            display).
+        looking: Told the lane, the holder and the QR pass (if one) whose face step waits
+            for frames (the lane display).
         on_hint: Told `(lane, reason)` when the face-position hint of a waiting face step
             changes (`gate_agent.face.hint`; None: no lane has a display).
     """
@@ -112,7 +112,7 @@ class PresentationDecider:
         face: FaceSettings | None,
         clock: Callable[[], datetime],
         retry_after_s: float = 0.0,
-        looking: Callable[[int, str | None], None] | None = None,
+        looking: Callable[[int, str | None, str | None], None] | None = None,
         on_hint: HintCallback | None = None,
     ) -> None:
         self._api = api
@@ -189,7 +189,7 @@ class PresentationDecider:
         if tracked is not None:
             return tracked
         if self._looking is not None:  # the person is asked to look up while frames come
-            self._looking(presentation.lane, person_id)
+            self._looking(presentation.lane, person_id, presentation.pass_id)
         if isinstance(face.verifier, WindowVerifier):
             hints = None if self._on_hint is None else FaceHints(presentation.lane, self._on_hint)
             return run_face_window(

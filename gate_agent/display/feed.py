@@ -2,7 +2,8 @@
 
 The rooms that decide are above this one; they are seen here through small protocols of
 this room's own (`Decided`, `DecidedVerdict`). The person's first name and language come
-from the replica the agent holds, so the screens work with the central API away.
+from the replica the agent holds, so the screens work with the central API away. A QR pass
+issued with a language of its own speaks that language, over the person's (issue 26.2).
 """
 
 from __future__ import annotations
@@ -112,11 +113,16 @@ class LaneFeed:
             _log.exception("lane display: could not show an outcome")
 
     def looking(
-        self, lane: int, person_id: str | None = None, *, hint: FaceHint = FaceHint.LOOK
+        self,
+        lane: int,
+        person_id: str | None = None,
+        pass_id: str | None = None,
+        *,
+        hint: FaceHint = FaceHint.LOOK,
     ) -> None:
         """The face step waits on `lane` for the holder's face (hint: what the camera needs)."""
-        person = self._person(self._replica(), person_id)
-        language = lane_language(person.language if person is not None else None)
+        index = self._replica()
+        language = self._language(index, self._person(index, person_id), pass_id)
         screen = Screen(state=ScreenState.LOOK, hint=face_hint_text(hint), language=language)
         self._board.show(lane, screen)
 
@@ -133,7 +139,7 @@ class LaneFeed:
     def _screen(self, item: Decided, verdict: DecidedVerdict) -> Screen:
         index = self._replica()
         person = self._person(index, verdict.person_id)
-        language = lane_language(person.language if person is not None else None)
+        language = self._language(index, person, item.presentation.pass_id)
         if verdict.granted:
             name = person.first_name if person is not None else None
             return Screen(state=ScreenState.GRANTED, name=name, language=language)
@@ -158,6 +164,16 @@ class LaneFeed:
         if index is None or person_id is None:
             return None
         return index.person(person_id)
+
+    @staticmethod
+    def _language(
+        index: ReplicaIndex | None, person: PersonRecord | None, pass_id: str | None
+    ) -> str:
+        # The pass's language, else the person's, else English (a tap on the page still wins).
+        visit = index.appointment_for_pass(pass_id) if index is not None and pass_id else None
+        if visit is not None and visit.language is not None:
+            return visit.language
+        return lane_language(person.language if person is not None else None)
 
     def _opens_at(self, index: ReplicaIndex | None, pass_id: str | None) -> datetime | None:
         """When the pass's appointment window opens, if that is still ahead."""

@@ -87,10 +87,18 @@ class LaneDisplay:
         return cls(config.display, lanes=lanes, replica=replica)
 
     def looking(
-        self, lane: int, person_id: str | None = None, *, hint: FaceHint = FaceHint.LOOK
+        self,
+        lane: int,
+        person_id: str | None = None,
+        pass_id: str | None = None,
+        *,
+        hint: FaceHint = FaceHint.LOOK,
     ) -> None:
-        """The face step waits on `lane` for `person_id`'s face (the decision worker calls it)."""
-        self.feed.looking(lane, person_id, hint=hint)
+        """The face step waits on `lane` for `person_id`'s face (the decision worker calls it).
+
+        `pass_id`: the QR pass presented, whose own language the screen speaks if it has one.
+        """
+        self.feed.looking(lane, person_id, pass_id, hint=hint)
 
     def face_hint(self, lane: int, reason: str | None) -> None:
         """The face step's face-position hint on `lane` changed (the decision worker calls it).

@@ -311,6 +311,7 @@ def pass_issue(
     end: Annotated[datetime, typer.Option("--until", help="Window end (UTC).")],
     plate: Annotated[str | None, typer.Option(help="Truck plate.")] = None,
     reusable: Annotated[bool, typer.Option(help="Valid for more than one passage.")] = False,
+    language: Annotated[str | None, typer.Option(help=_LANGUAGE_HELP)] = None,
     photo: Annotated[Path | None, typer.Option(help="Photo printed on the pass.")] = None,
     png: Annotated[Path | None, typer.Option(help="Write the pass as PNG here.")] = None,
     pdf: Annotated[Path | None, typer.Option(help="Write the pass as PDF here.")] = None,
@@ -331,6 +332,7 @@ def pass_issue(
             window_end=_as_utc(end),
             plate=plate,
             one_time=not reusable,
+            language=language,
         )
         written = save_pass_files(
             client=client,

@@ -1,7 +1,9 @@
 """The lane display's test gate: people whose presentations end in each kind of outcome.
 
 One replica (`lane_snapshot`) with a person granted, a driver booked for later and one
-whose one-time pass is spent (QR passes signed with a key the replica holds), a missing
+whose one-time pass is spent (QR passes signed with a key the replica holds), a driver who
+reads English holding two passes issued in languages of their own (Turkish, now; Polish,
+later: issue 26.2), a missing
 ISPS training, a watchlisted person, a banned one and one whose company's flag makes the
 gate check their face; badges and passes to present them (`LANE_BADGES`, `lane_pass`).
 """
@@ -50,6 +52,9 @@ class LaneWorld:
     later_pass: str  # the Polish driver's pass: their appointment opens in two hours
     used_pass: str  # a one-time pass already used
     opens_at: datetime
+    # Sam reads English; his passes were issued in Turkish (valid now) and Polish (later).
+    turkish_pass: str = ""
+    polish_pass: str = ""
 
 
 def _person(person_id: str, first_name: str, **extra: object) -> PersonRecord:
@@ -62,6 +67,30 @@ def _person(person_id: str, first_name: str, **extra: object) -> PersonRecord:
         **extra,
     }
     return PersonRecord.model_validate(fields)
+
+
+def _persons(start: datetime) -> tuple[PersonRecord, ...]:
+    """Who the lane tests present: one person per kind of outcome (P2 reads English)."""
+    driver = {"kind": PersonKind.DRIVER, "grants": ()}
+    return (
+        _person("P1", "Anna"),
+        _person("P2", "Sam", **driver),
+        _person("P4", "Jan", language="pl", **driver),
+        _person("P5", "Ayşe", language="tr", **driver),
+        _person("P6", "Lukas", competencies=(CompetencyHeld(name="ISPS", valid_until=start),)),
+        _person("P7", "Mark", watchlist=WatchlistAction.DENY),
+        _person(
+            "P8",
+            "Olle",
+            port_bans=(PortBanRecord(ban_id="B1", legal_reference="PA 7/2026", valid_from=start),),
+        ),
+        _person(
+            "P9",
+            "Ion",
+            language="ro",
+            company=CompanyStanding(name="Flagged BV", status=CompanyStatus.FLAGGED),
+        ),
+    )
 
 
 def lane_world(template_b64: str, now: datetime | None = None) -> LaneWorld:
@@ -83,25 +112,7 @@ def lane_world(template_b64: str, now: datetime | None = None) -> LaneWorld:
         )
         return PassSigner(key, key_id).issue(claims)
 
-    driver = {"kind": PersonKind.DRIVER, "grants": ()}
-    persons = (
-        _person("P1", "Anna"),
-        _person("P4", "Jan", language="pl", **driver),
-        _person("P5", "Ayşe", language="tr", **driver),
-        _person("P6", "Lukas", competencies=(CompetencyHeld(name="ISPS", valid_until=start),)),
-        _person("P7", "Mark", watchlist=WatchlistAction.DENY),
-        _person(
-            "P8",
-            "Olle",
-            port_bans=(PortBanRecord(ban_id="B1", legal_reference="PA 7/2026", valid_from=start),),
-        ),
-        _person(
-            "P9",
-            "Ion",
-            language="ro",
-            company=CompanyStanding(name="Flagged BV", status=CompanyStatus.FLAGGED),
-        ),
-    )
+    persons = _persons(start)
     badge = CredentialKind.BADGE
     holders = {"training": "P6", "watchlist": "P7", "banned": "P8", "face": "P9"}
     credentials = tuple(
@@ -121,16 +132,17 @@ def lane_world(template_b64: str, now: datetime | None = None) -> LaneWorld:
         }
         return AppointmentRecord.model_validate(fields)
 
+    later = {"window_start": opens, "window_end": opens + timedelta(hours=1)}
     snapshot = make_snapshot().model_copy(
         update={
             "zone": ZoneRules(zone_id=ZONE, required_competencies=("ISPS",)),
             "persons": persons,
             "credentials": credentials,
             "appointments": (
-                booked(
-                    "A4", "P4", "PASS4", window_start=opens, window_end=opens + timedelta(hours=1)
-                ),
+                booked("A4", "P4", "PASS4", **later),
                 booked("A5", "P5", "PASS5", used=True),
+                booked("A2", "P2", "PASS2", language="tr"),
+                booked("A3", "P2", "PASS3", language="pl", **later),
             ),
             "pass_keys": (
                 PassKeyRecord(key_id=key_id, public_key_b64=encode_public_key(key.public_key())),
@@ -145,4 +157,6 @@ def lane_world(template_b64: str, now: datetime | None = None) -> LaneWorld:
         later_pass=signed("PASS4", "P4"),
         used_pass=signed("PASS5", "P5"),
         opens_at=opens,
+        turkish_pass=signed("PASS2", "P2"),
+        polish_pass=signed("PASS3", "P2"),
     )

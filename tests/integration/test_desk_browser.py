@@ -1,8 +1,8 @@
 """The desk page in a real Chromium with a fake webcam fed a shipped test photo.
 
 Capture -> quality feedback -> save -> duplicate confirmed by a second user -> badge ->
-pass issued and printed; a bad photo uploaded gets its reason. Chromium is the system's
-(/usr/bin/chromium); no browser is ever downloaded.
+pass issued (in a lane language of its own) and printed; a bad photo uploaded gets its
+reason. Chromium is the system's (/usr/bin/chromium); no browser is ever downloaded.
 """
 
 import json
@@ -110,6 +110,7 @@ def test_desk_page_capture_feedback_save_duplicate_and_print(
 
         page.check(f"#pass-gates input[value={server.world.gate}]")
         page.fill("#pass-plate", "AB123C")
+        page.select_option("#pass-language", "pl")  # the haulier's driver reads Polish
         page.click("#pass-issue")
         page.wait_for_selector("#pass-result:not([hidden])")
         _phone_link_shown_and_renewed(page, server)
@@ -156,6 +157,10 @@ def test_desk_page_capture_feedback_save_duplicate_and_print(
         now=datetime.now(UTC) + timedelta(minutes=5),
     )
     assert isinstance(verdict, PassVerified) and verdict.claims.pass_id == pass_id
+    issued = httpx.get(
+        f"{server.url}/api/v1/enroll/passes/{pass_id}", headers=server.world.user_desk()
+    )
+    assert issued.json()["language"] == "pl"  # the pass's own lane language (issue 26.2)
 
 
 def _phone_link_shown_and_renewed(page: Any, server: DeskServer) -> None:

@@ -2,11 +2,14 @@
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from typer.testing import CliRunner
 
+from gate_protocol.replica import ReplicaSnapshot, decode_replica
 from portgate.cli import app
 from testkit.api.desk_server import DeskServer, run_desk_server
 
@@ -65,3 +68,30 @@ def test_a_language_is_set_at_enrollment_changed_and_an_unknown_one_refused(
     code, output = _enroll(server, "person", "find", "Ana Popescu")
     assert code == 0, output  # nothing was changed or made by the refused ones
     assert [p["preferred_language"] for p in json.loads(output)] == ["lt"]
+
+
+# `pass issue --language` (issue 26.2): on the same desk server too.
+def test_a_pass_is_issued_in_a_language_and_an_unknown_one_makes_no_visit(
+    server: DeskServer,
+) -> None:
+    add = ["person", "add", "--name", "Sam Carter", "--kind", "driver", "--site", "rtm"]
+    code, output = _enroll(server, *add)
+    assert code == 0, output
+    person = json.loads(output)["id"]
+    start = datetime.now(UTC) - timedelta(minutes=5)
+    end = start + timedelta(hours=4)
+    window = ["--from", f"{start:%Y-%m-%dT%H:%M:%S}", "--until", f"{end:%Y-%m-%dT%H:%M:%S}"]
+    issue = ["pass", "issue", person, "--gate", server.world.gate, *window]
+    code, output = _enroll(server, *issue, "--language", "tr")
+    assert code == 0, output
+    issued = json.loads(output)
+    assert issued["language"] == "tr"
+    bad, bad_output = _enroll(server, *issue, "--language", "xx")
+    assert bad != 0 and "language" in bad_output and "'tr'" in bad_output
+    answer = httpx.get(
+        f"{server.url}/api/v1/gates/{server.world.gate}/replica", headers=server.world.gate_key()
+    )
+    snapshot = decode_replica(answer.content)
+    assert isinstance(snapshot, ReplicaSnapshot)
+    visits = [(a.pass_id, a.language) for a in snapshot.appointments if a.person_id == person]
+    assert visits == [(issued["pass_id"], "tr")]  # the refused one made nothing

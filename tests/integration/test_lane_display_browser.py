@@ -5,12 +5,13 @@ real face verifier; the lane pages it serves are opened in headless Chromium at 
 (1280×800) and 1080p sizes. Through the agent: a grant (first name only); with the API
 stopped, the face step's "look at the camera" and a face not recognised (in the person's
 Romanian), a missing training, the watchlist and a port ban (one neutral text), an
-appointment that opens later (Polish, the site's time; tapped to English); with the
-broker stopped too, a spent pass (Turkish). A face-quality hint is put on the agent's own
-display feed, and the camera's light goes off during a face step: the agent's own hint
-("move into the light"), then the outcome once it is lit again. A wrong token and an
-unknown lane show nothing. Screenshots are saved (path printed; PORTGATE_SCREENSHOT_DIR
-keeps them somewhere else too).
+appointment that opens later (Polish, the site's time; tapped to English); passes issued
+in Turkish and Polish speak their own language to a holder who reads English (a grant and
+a denial); with the broker stopped too, a spent pass (Turkish). A face-quality hint is put
+on the agent's own display feed, and the camera's light goes off during a face step: the
+agent's own hint ("move into the light"), then the outcome once it is lit again. A wrong
+token and an unknown lane show nothing. Screenshots are saved (path printed;
+PORTGATE_SCREENSHOT_DIR keeps them somewhere else too).
 """
 
 import base64
@@ -288,6 +289,24 @@ def test_with_the_api_away_each_denial_gives_its_guidance_from_the_replica(lane:
     lane.shot(tablet, "tablet-denied-appointment-en.png")
     for page in (tablet, hd):
         page.close()
+
+
+def test_a_pass_s_own_language_wins_over_the_holder_s_at_grant_and_denial(lane: Lane) -> None:
+    # Sam reads English; a haulier issued his passes in Turkish (now) and Polish (later).
+    page = lane.page()
+    lane.qr(lane.world.turkish_pass)
+    shows(page, "granted", "L\u00fctfen ge\u00e7in.")
+    assert texts(page)["h1"] == "Ho\u015f geldiniz, Sam"
+    assert page.evaluate("document.documentElement.lang") == "tr"
+    lane.shot(page, "tablet-granted-pass-tr.png")
+    lane.qr(lane.world.polish_pass)
+    local = lane.world.opens_at.astimezone(ZoneInfo(ZONE))
+    shows(page, "denied", f"Twoje awizo zaczyna si\u0119 o {local:%H:%M}.")
+    assert page.evaluate("document.documentElement.lang") == "pl"
+    lane.shot(page, "tablet-denied-pass-pl.png")
+    page.click("button[data-lang=en]")  # one tap still wins for this person
+    shows(page, "denied", f"Your appointment opens at {local:%H:%M}.")
+    page.close()
 
 
 def test_with_the_broker_away_too_the_display_still_follows_the_agent(lane: Lane) -> None:

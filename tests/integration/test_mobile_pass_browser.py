@@ -4,7 +4,8 @@ A pass issued at the desk opens on the phone: the QR code on screen decodes (zxi
 the reader `portgate scan` uses) to exactly the issued token, which the gate's verifier
 accepts; the window is in the site's zone; the status turns to "used" after the gate
 accepts the pass and to "cancelled" after the desk cancels it, by the page's own polling
-(shortened to a second here); a wrong link shows only "this link is not valid".
+(shortened to a second here); a wrong link shows only "this link is not valid"; a pass
+issued in a language of its own opens in it when the pages speak it, else in the holder's.
 Screenshots go to PORTGATE_TEST_ARTIFACTS when set (for a person to look at).
 """
 
@@ -58,13 +59,13 @@ def browser() -> Iterator[Any]:
         yield launched
 
 
-def _issue(server: DeskServer, name: str) -> dict[str, str]:
+def _issue(server: DeskServer, name: str, **languages: str) -> dict[str, str]:
+    """A pass for a new driver; `languages`: ``preferred_language`` and the pass's ``language``."""
     desk = server.world.user(Role.SECURITY_DESK)
-    person = httpx.post(
-        f"{server.url}/api/v1/enroll/people",
-        json={"site_id": "rtm", "display_name": name, "kind": "driver"},
-        headers=desk,
-    )
+    person_body = {"site_id": "rtm", "display_name": name, "kind": "driver"}
+    if "preferred_language" in languages:
+        person_body["preferred_language"] = languages["preferred_language"]
+    person = httpx.post(f"{server.url}/api/v1/enroll/people", json=person_body, headers=desk)
     assert person.status_code == 201, person.text
     start = datetime.now(UTC) - timedelta(minutes=5)
     window = {
@@ -73,11 +74,15 @@ def _issue(server: DeskServer, name: str) -> dict[str, str]:
     }
     answer = httpx.post(
         f"{server.url}/api/v1/enroll/people/{person.json()['id']}/passes",
-        json={"gates": [server.world.gate], **window},
+        json={"gates": [server.world.gate], **window, **_pass_language(languages)},
         headers=desk,
     )
     assert answer.status_code == 201, answer.text
     return dict(answer.json())
+
+
+def _pass_language(languages: dict[str, str]) -> dict[str, str]:
+    return {"language": languages["language"]} if "language" in languages else {}
 
 
 def _shot(page: Any, name: str) -> None:
@@ -180,3 +185,25 @@ def test_the_holder_s_preferred_language_wins_over_the_browser_s(
     page.click("a[data-lang=fr]")  # the reader's own choice stands
     page.wait_for_selector('html[lang="fr"] #mp-status[data-status="valid"]')
     assert page.locator("#mp-status").inner_text().startswith("Valable")
+
+
+def test_the_pass_s_own_language_wins_when_the_pages_speak_it_else_the_holder_s(
+    server: DeskServer, browser: Any
+) -> None:
+    # Issue 26.2: a pass issued in German for a holder who prefers Swedish opens in German;
+    # one issued in Turkish (the lanes speak it, the pages do not) opens in the holder's Dutch.
+    german = _issue(server, "Lars Berg", preferred_language="sv", language="de")
+    turkish = _issue(server, "Joost Smit", preferred_language="nl", language="tr")
+    page = browser.new_page(viewport=PHONE, locale="en-GB")
+    page.set_default_timeout(WAIT_MS)
+    page.goto(german["mobile_url"])
+    page.wait_for_url("**?lang=de#*")
+    page.wait_for_selector('html[lang="de"] #mp-status[data-status="valid"]')
+    assert page.locator("#mp-status").inner_text().startswith("G\u00fcltig")
+    _shot(page, "phone-pass-language-de-390x844")
+    page.goto(turkish["mobile_url"])
+    page.wait_for_url("**?lang=nl#*")
+    page.wait_for_selector('html[lang="nl"] #mp-status[data-status="valid"]')
+    assert page.locator("#mp-status").inner_text().startswith("Geldig")
+    _shot(page, "phone-pass-language-tr-falls-back-nl-390x844")
+    page.close()

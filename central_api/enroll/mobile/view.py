@@ -20,7 +20,7 @@ from central_api.enroll.pass_card import card_time
 from central_api.enroll.tables import IssuedPass, MobilePassLink
 from central_api.models import Appointment, Person, Site
 
-__all__ = ["MobilePassStatus", "MobilePassView", "holder_language", "pass_view"]
+__all__ = ["MobilePassStatus", "MobilePassView", "holder_language", "pass_language", "pass_view"]
 
 # Pixels per QR module in the data URI: larger than a phone shows it, so the page only
 # scales it down (smoothly: every module keeps its width, which nearest-neighbour would not).
@@ -52,7 +52,7 @@ class MobilePassView(BaseModel):
     used_at: str | None
     token: str | None
     qr: str | None  # a PNG data URI of `token`
-    language: str | None  # the holder's preferred language, when the pass carries one
+    language: str | None  # the pass's or else the holder's language, when the pages speak it
 
 
 def holder_language(person: Person) -> str | None:
@@ -63,6 +63,17 @@ def holder_language(person: Person) -> str | None:
     """
     language = person.preferred_language
     return language if language in SUPPORTED_LOCALES else None
+
+
+def pass_language(appointment: Appointment, person: Person) -> str | None:
+    """The pass's own language when the pages speak it, else the holder's (issue 26.2).
+
+    A pass issued in Polish for someone who prefers Dutch opens in Dutch: the pages do not
+    speak Polish, and the holder's own choice is closer than the browser's guess.
+    """
+    if appointment.language in SUPPORTED_LOCALES:
+        return appointment.language
+    return holder_language(person)
 
 
 def _status(issued: IssuedPass, appointment: Appointment, now: datetime) -> MobilePassStatus:
@@ -125,5 +136,5 @@ def pass_view(
         used_at=card_time(used, zone=zone, locale=locale) if used else None,
         token=issued.token if shows_code else None,
         qr=_qr(issued.token) if shows_code else None,
-        language=holder_language(person),
+        language=pass_language(appointment, person),
     )

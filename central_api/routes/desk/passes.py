@@ -78,6 +78,7 @@ def get_pass(pass_id: IdPath, session: SessionDep, desk: DeskUser) -> PassOut:
         gates=[g.upper() for g in appointment.gates],
         plate=plate,
         one_time=appointment.one_time,
+        language=appointment.language,
     )
 
 

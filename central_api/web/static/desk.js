@@ -330,6 +330,7 @@ async function issuePass(event) {
     window_end: new Date($("pass-until").value).toISOString(),
     plate: $("pass-plate").value.trim() || null,
     one_time: $("pass-once").checked,
+    language: $("pass-language").value || null, // the pass's own, over the holder's (issue 26.2)
   };
   try {
     const { data } = await call("POST", `/enroll/people/${state.person.id}/passes`, body);

@@ -82,3 +82,23 @@ def test_the_face_step_asks_in_the_holders_language() -> None:
     assert screen.hint == "Come closer to the camera."
     feed.looking(0, None)
     assert board.current(0).language == "en" and board.current(0).hint == "Look at the camera."
+
+
+def test_a_pass_issued_in_a_language_speaks_it_over_the_holder_s() -> None:
+    feed, board = _feed()
+    granted = Said(ReasonCode.GRANTED, "P2")
+    feed.on_decided(Decided(Shown(0, "PASS2")), granted)  # Sam reads English; pass: Turkish
+    assert board.current(0).language == "tr" and board.current(0).name == "Sam"
+    said = Said(ReasonCode.OUTSIDE_APPOINTMENT_WINDOW, "P2", "window")
+    feed.on_decided(Decided(Shown(0, "PASS3")), said)  # his Polish pass, for later
+    denied = board.current(0)
+    assert denied.state is ScreenState.DENIED and denied.language == "pl"
+    assert denied.params == {
+        "time": f"{WORLD.opens_at.astimezone(ZoneInfo('Europe/Vilnius')):%H:%M}"
+    }
+    feed.looking(1, "P2", "PASS2")  # the face step's wait speaks the pass's language too
+    assert board.current(1).language == "tr"
+    feed.on_decided(Decided(Shown(1)), granted)  # his badge, no pass: his own English
+    assert board.current(1).language == "en"
+    feed.on_decided(Decided(Shown(1, "NOSUCHPASS")), Said(ReasonCode.UNKNOWN_CREDENTIAL))
+    assert board.current(1).language == "en"  # an unknown pass: English
