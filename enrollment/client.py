@@ -7,7 +7,7 @@ raises `ApiError` with the API's message.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Literal
@@ -20,6 +20,8 @@ __all__ = ["EnrollClient", "login"]
 
 _TIMEOUT = httpx.Timeout(60.0, connect=5.0)
 _PHOTO_STATUSES = frozenset({200, 201, 409, 422})
+# What the token route answers a user with TOTP who sent no code (central_api.routes.auth).
+_CODE_WANTED = "second factor required: send the TOTP code"
 
 
 def _detail(response: httpx.Response) -> str:
@@ -41,19 +43,34 @@ def _check(response: httpx.Response, ok: frozenset[int] = frozenset({200, 201, 2
 
 
 def login(
-    *, api_url: str, username: str, password: str, transport: httpx.BaseTransport | None = None
+    *,
+    api_url: str,
+    username: str,
+    password: str,
+    ask_code: Callable[[], str] | None = None,
+    transport: httpx.BaseTransport | None = None,
 ) -> str:
     """Exchange a user name and password for a bearer token.
 
+    A user with TOTP (opted in, or a role that must have it) is asked for their code with
+    `ask_code` when the API wants one, and the login is sent again with it as
+    ``totp_code`` (the code from their app, or a recovery code).
+
     Raises:
-        ApiError: Wrong name or password, or the API refused.
+        ApiError: Wrong name, password or code, or the API refused.
     """
+    form = {"username": username, "password": password}
     with httpx.Client(base_url=api_url, timeout=_TIMEOUT, transport=transport) as http:
-        response = http.post(
-            "/api/v1/auth/token", data={"username": username, "password": password}
-        )
+        response = http.post("/api/v1/auth/token", data=form)
+        if ask_code is not None and _wants_code(response):
+            code = ask_code().strip()
+            response = http.post("/api/v1/auth/token", data={**form, "totp_code": code})
     _check(response)
     return str(response.json()["access_token"])
+
+
+def _wants_code(response: httpx.Response) -> bool:
+    return response.status_code == 401 and _detail(response).startswith(_CODE_WANTED)
 
 
 class EnrollClient:

@@ -2,6 +2,8 @@
 
 The port authority (no site) reads every site's events and alarms; it acknowledges none.
 Search and export (`central_api.search`) page by a keyset cursor and stream CSV of any size.
+A search by an operator or admin carries the enrolled photo's URL beside each face decision
+of a site that shows photos (`central_api.enroll.shown_photos`); the authority's carries none.
 
 Gates send theirs through `central_api.routes.gate_uploads`.
 """
@@ -17,8 +19,16 @@ from sqlmodel import col, select
 from central_api.alarms.ack import acknowledge_alarm as acknowledge
 from central_api.db import utc_now
 from central_api.deps import SessionDep
+from central_api.enroll.shown_photos import with_photo_urls
 from central_api.errors import InvalidError
-from central_api.models import AccessEventPublic, AccessEventRecord, Alarm, AlarmAck, AlarmPublic
+from central_api.models import (
+    AccessEventPublic,
+    AccessEventRecord,
+    Alarm,
+    AlarmAck,
+    AlarmPublic,
+    Role,
+)
 from central_api.routes.params import IdPath
 from central_api.search.alarms import search_alarms
 from central_api.search.events import search_events
@@ -129,6 +139,8 @@ def search_events_route(
     page = search_events(
         session=session, filters=filters, size=query.limit, after=query.cursor or None
     )
+    if user.role in (Role.OPERATOR, Role.ADMIN):  # the photo route is theirs alone
+        with_photo_urls(session=session, items=page.items, page="search")
     return {"items": page.items, "next_cursor": page.next_cursor}
 
 

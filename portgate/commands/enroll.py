@@ -12,6 +12,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -82,7 +83,8 @@ def login_command(
     password = os.environ.get("PORTGATE_PASSWORD") or typer.prompt(_("Password"), hide_input=True)
     url = api or os.environ.get("PORTGATE_API_URL") or DEFAULT_API_URL
     try:
-        token = login(api_url=url, username=user, password=password)
+        ask = partial(typer.prompt, _("Code from your authenticator app"))  # TOTP users
+        token = login(api_url=url, username=user, password=password, ask_code=ask)
     except EnrollmentError as exc:
         typer.echo(_("enroll login: {error}", error=exc), err=True)
         raise typer.Exit(code=1) from None

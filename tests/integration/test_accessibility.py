@@ -191,7 +191,7 @@ PAGES = [
         then=_alarms_shown,
     ),
     PageCase("alarm context", "/dashboard/alarms/{alarm}", Role.OPERATOR, "#ctx-state", phone=True),
-    PageCase("events search", "/dashboard/events", Role.OPERATOR, "#results tr"),
+    PageCase("events search", "/dashboard/events", Role.OPERATOR, "#results tr", phone=True),
     PageCase("incidents", "/dashboard/incidents", Role.OPERATOR, "#incidents-body tr"),
     PageCase("companies", "/dashboard/companies", Role.OPERATOR, "#company-table tbody tr"),
     PageCase("reports", "/dashboard/reports", Role.OPERATOR, "#report-form"),

@@ -178,7 +178,7 @@ def test_the_alarm_context_and_photos_only_where_the_site_shows_them(
     set_show_photos(served, True)
     try:
         page = open_dashboard(chrome, served)
-        photo = page.locator(f"#event-list li .ev-photo[src$='/enrolled-photos/{ana}']").first
+        photo = page.locator(f"#event-list li .ev-photo[src*='/enrolled-photos/{ana}?']").first
         photo.wait_for(timeout=WAIT_MS)
         assert loaded(photo)
         assert photo.get_attribute("alt") == "Enrolled photo of Ana Costa"

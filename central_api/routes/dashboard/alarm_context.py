@@ -4,12 +4,14 @@
 camera still if one were kept and the person's enrollment photo where the site shows
 photos (`central_api.enroll.shown_photos`); the photo itself comes from
 ``/dashboard/api/enrolled-photos/{person_id}``, which answers 404 unless the site's rule is on
-and a kept photo exists. Admins switch the rule per site (audited).
+and a kept photo exists; each photo it serves is audited (``person.photo_viewed``, naming
+the page of ``?page=``; one row per viewer, person and page in ten minutes). Admins
+switch the rule per site (audited).
 """
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from gate_protocol.i18n.catalogs import N_
 from gate_protocol.messages import AlarmKind
@@ -19,7 +21,12 @@ from central_api.crud.sites import user_zone
 from central_api.dashboard.alarm_context import alarm_context
 from central_api.deps import SessionDep, SettingsDep
 from central_api.enroll.settings import photo_key
-from central_api.enroll.shown_photos import set_show_enrolled_photos, shown_photo
+from central_api.enroll.shown_photos import (
+    PhotoPage,
+    record_photo_view,
+    set_show_enrolled_photos,
+    shown_photo,
+)
 from central_api.models import Role
 from central_api.routes.dashboard.page import DASHBOARD_NAV
 from central_api.routes.params import IdPath
@@ -91,10 +98,25 @@ def alarm_page(
 
 @router.get("/dashboard/api/enrolled-photos/{person_id}", include_in_schema=False)
 def enrolled_photo(
-    person_id: IdPath, session: SessionDep, settings: SettingsDep, user: OperatorUser
+    person_id: IdPath,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: OperatorUser,
+    page: Annotated[PhotoPage | None, Query()] = None,
 ) -> Response:
-    """The person's kept enrollment photo, where their site shows photos (404 otherwise)."""
+    """The person's kept enrollment photo, where their site shows photos (404 otherwise).
+
+    Each photo served is audited with the page that asked (a 404 writes nothing).
+    """
     photo = shown_photo(session=session, person_id=person_id, key=photo_key(settings))
+    record_photo_view(
+        session=session,
+        engine=request.app.state.engine,
+        actor=user.actor,
+        person_id=person_id,
+        page=page,
+    )
     # Personal data: the browser may reuse it for a minute, nothing in between may keep it.
     headers = {"Cache-Control": "private, max-age=60"}
     return Response(photo.content, media_type=photo.content_type, headers=headers)

@@ -64,7 +64,7 @@
     const site = sites.find((s) => s.site_id === ev.site_id);
     const face = ev.face_score !== null && ev.face_score !== undefined;
     if (!site || !site.show_enrolled_photos || !face || !ev.person_id) return null;
-    const img = PG.el("img", { class: "ev-photo", src: "/dashboard/api/enrolled-photos/" + encodeURIComponent(ev.person_id),
+    const img = PG.el("img", { class: "ev-photo", src: "/dashboard/api/enrolled-photos/" + encodeURIComponent(ev.person_id) + "?page=dashboard",
       alt: PG.t("Enrolled photo of {person}", { person: ev.person_name || ev.person_id }) });
     img.addEventListener("error", () => img.remove());  // none kept of this person
     return img;

@@ -29,20 +29,34 @@ function readFilters() {
   return params;
 }
 
+// The enrolled photo beside a face decision: the API sends photo_url only to operators
+// and admins, and only where the event's site shows photos and one is kept.
+function photo(item) {
+  if (!item.photo_url) return null;
+  const img = PG.el("img", { class: "ev-photo", src: item.photo_url, loading: "lazy", width: 40, height: 48,
+    alt: PG.t("Enrolled photo of {person}", { person: item.person_name || item.person_id }) });
+  img.addEventListener("error", () => img.remove());  // gone since the search (rule off, expired)
+  return img;
+}
+
+// A phone shows each result as a card: every cell carries its column's name (CSS ::before).
+const columnNames = [...document.querySelectorAll(".pg-table thead th")].map((th) => th.textContent);
+
 function row(item) {
   const who = item.person_name || item.person_id || "";
-  return PG.el(
-    "tr",
-    { dataset: { eventId: item.event_id, decision: item.decision } },
+  const picture = photo(item);
+  const cells = [
     PG.el("td", { text: PG.fmtDateTime(item.occurred_at), title: item.occurred_at }),
     PG.el("td", { text: `${item.site_id} · ${item.gate_id}` }),
     PG.el("td", { text: PG.t(item.decision) }),
     PG.el("td", { text: item.reason, title: PG.reason(item.reason_text) }),
-    PG.el("td", { text: who }),
+    PG.el("td", {}, picture ? PG.el("span", { class: "who" }, picture, PG.el("span", { text: who })) : who),
     PG.el("td", { text: item.company || "" }),
     PG.el("td", { text: item.credential_kind }),
     PG.el("td", { text: item.decided_by }),
-  );
+  ];
+  cells.forEach((cell, n) => { cell.dataset.label = columnNames[n] || ""; });
+  return PG.el("tr", { dataset: { eventId: item.event_id, decision: item.decision } }, ...cells);
 }
 
 async function loadPage(cursor) {
