@@ -25,6 +25,7 @@ from central_api.routes.dashboard.page import DASHBOARD_NAV
 from central_api.routes.params import IdPath
 from central_api.security.auth import COOKIE_NAME, AdminUser, OperatorUser, UserPrincipal
 from central_api.security.pages import csrf_token_for, require_page_role
+from central_api.stills.shown import has_still
 from central_api.web.layout import render_page, render_template
 
 __all__ = ["EnrolledPhotosChange", "router"]
@@ -75,7 +76,7 @@ def alarm_page(
         kind_label=KIND_LABELS.get(str(context.alarm["kind"]), str(context.alarm["kind"])),
         events=context.events,
         photos_shown=context.photos_shown,
-        still_kept=context.still_kept,
+        still_kept=context.still_kept or has_still(session=session, alarm_id=alarm_id),
     )
     return render_page(
         title="Alarm",
