@@ -8,5 +8,5 @@ row is there yet or not; a still of a site that keeps none is dropped and counte
 site's rule (`rule`: keep stills or not, off by default, and for how many days; admins,
 audited), the still an operator may see (`shown`: one "not found" for every case it is
 not shown, each view audited) and the purge of expired stills and of every still of a
-site that stopped keeping them (`purge`). docs/privacy.md "Camera stills".
+site that stopped keeping them (`purge`). docs/dashboard.md "Camera stills".
 """

@@ -6,11 +6,17 @@ from datetime import UTC, datetime
 
 import cv2
 import numpy as np
+from sqlalchemy import Engine
+from sqlmodel import Session
 
+from central_api.config import Settings
+from central_api.enroll.settings import photo_key
+from central_api.models import Site
+from central_api.stills.ingest import store_still
 from gate_protocol.messages import new_id
 from gate_protocol.topics import GateChannel, GateTopic, build_topic
 
-__all__ = ["still_jpeg", "still_payload", "still_topic"]
+__all__ = ["keep_still", "still_jpeg", "still_payload", "still_topic"]
 
 
 def still_jpeg(width: int = 320, height: int = 240) -> bytes:
@@ -41,3 +47,20 @@ def still_payload(alarm_id: str, jpeg: bytes, *, lane: int | None = 0) -> bytes:
 def still_topic(site: str, gate: str) -> str:
     """The gate's still topic."""
     return build_topic(GateTopic(site=site, gate=gate, channel=GateChannel.STILL))
+
+
+def keep_still(engine: Engine, settings: Settings, *, site: str, gate: str, alarm_id: str) -> None:
+    """Turn the site's still rule on and store a still for `alarm_id`, as the ingest would."""
+    with Session(engine) as session:
+        row = session.get(Site, site)
+        assert row is not None  # noqa: S101 (test support)
+        row.keep_alarm_stills = True
+        session.add(row)
+        session.commit()
+        outcome = store_still(
+            session=session,
+            topic=still_topic(site, gate),
+            payload=still_payload(alarm_id, still_jpeg(640, 360)),
+            key=photo_key(settings),
+        )
+    assert outcome == "stored", outcome  # noqa: S101 (test support)

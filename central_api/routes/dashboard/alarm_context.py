@@ -1,7 +1,8 @@
 """An alarm's context screen, the enrolled photo beside face decisions, and the site's photo rule.
 
 ``/dashboard/alarms/{alarm_id}`` shows one alarm with the last events at its gate, the
-camera still if one were kept and the person's enrollment photo where the site shows
+camera still where the site keeps stills (`central_api.stills`, served by
+`alarm_stills`) and the person's enrollment photo where the site shows
 photos (`central_api.enroll.shown_photos`); the photo itself comes from
 ``/dashboard/api/enrolled-photos/{person_id}``, which answers 404 unless the site's rule is on
 and a kept photo exists. Admins switch the rule per site (audited).
