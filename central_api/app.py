@@ -95,6 +95,12 @@ def _filters(settings: Settings, channels: tuple[GateChannel, ...] = _INGEST_CHA
     return [filter_all_gates(c) for c in channels]
 
 
+def _ingest_worker(settings: Settings, engine: Engine, *, tap_received: bool) -> IngestWorker:
+    worker = IngestWorker(engine=engine, tap_received=tap_received)
+    worker.route(GateChannel.STILL, still_handler(settings, engine))  # alarm stills (22.4)
+    return worker
+
+
 def _preload_before_serving(cache: DecisionCache, engine: Engine) -> None:
     # Decisions that arrive while the preload fills the first generation load their own
     # inputs, and on 2 cores their p95 was 0.9 s for the first 20 s after a start.
@@ -126,12 +132,10 @@ def create_app(
     engine = engine or make_engine(settings.database_url)
     pseudonym_key(settings)  # a short PORTGATE_PSEUDONYM_KEY stops the start, not a report
     group = settings.ingest_share_group
-    filters = _filters(settings)
-    stored = [*filters, *_filters(settings, _STORED_ONLY)]
+    filters, stored = _filters(settings), _filters(settings, _INGEST_CHANNELS + _STORED_ONLY)
     # Several worker processes: each event goes to one worker's ingest (shared
     # subscription), while every process's live dashboard sees every message.
-    worker = IngestWorker(engine=engine, tap_received=group is None)
-    worker.route(GateChannel.STILL, still_handler(settings, engine))  # issue 22.4
+    worker = _ingest_worker(settings, engine, tap_received=group is None)
     bus = make_bus(
         connection=settings.ingest_mqtt_connection(),
         client_id=settings.ingest_client_id(),
