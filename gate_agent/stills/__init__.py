@@ -6,6 +6,7 @@ downscaled to at most 640 px wide, quality 80), the durable store of stills not 
 acknowledged by the broker (`store`: its own SQLite file beside the outbox with a byte
 cap, so stills can never take the events' room), the sender (`sender`: published only
 while no event or alarm waits, a small window, a row deleted at its PUBACK) and the
-recorder hook that takes the still when an alarm for a lane is recorded (`taker`).
+recorder hook that takes the frame when an alarm for a lane is recorded and encodes it
+on a thread of its own (`taker`).
 The API keeps a still only where the site keeps stills (`central_api.stills`).
 """

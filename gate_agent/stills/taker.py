@@ -3,7 +3,7 @@
 `AlarmRecorder` calls `StillTaker` on the agent loop's thread once the alarm is on disk.
 Only alarms of a lane (tailgating, watchlist, liveness, a decision's alarms) get one: an
 outbox or clock alarm has no lane and no picture to show. The frame is the newest the
-camera's ring holds (never waited for); encoding a 640 px frame takes milliseconds.
+camera's ring holds (never waited for); the JPEG is made on a thread of its own.
 Nothing that goes wrong here may stop the alarm: it is already recorded.
 """
 
@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import base64
 import logging
+import queue
+import threading
 from collections import Counter
 from dataclasses import dataclass
 from typing import Protocol
@@ -41,32 +43,56 @@ class NewestFrame(Protocol):
 
 
 class StillTaker:
-    """Keeps the still of each lane alarm for the sender (loop thread only).
+    """Takes the still of each lane alarm: the frame on the loop's thread, the JPEG on its own.
+
+    The loop only picks the newest frame (a reference, no copy) and queues it; a daemon
+    thread, started at the first still, encodes it and writes it through its own
+    connection to the still file (`store`; SQLite in WAL mode serves both connections), so
+    the loop never waits for an encoder. A still that finds the queue full is dropped.
 
     Attributes:
-        counts: ``taken``, ``no_frame``, ``no_room``, ``failed``.
+        counts: ``taken``, ``no_frame``, ``busy``, ``no_room``, ``failed``.
     """
 
-    def __init__(self, *, frames: NewestFrame, store: StillStore) -> None:
+    def __init__(self, *, frames: NewestFrame, store: StillStore, queue_size: int = 4) -> None:
         self._frames = frames
         self._store = store
+        self._jobs: queue.Queue[tuple[AlarmRaised, Frame]] = queue.Queue(maxsize=queue_size)
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
         self.counts: Counter[str] = Counter()
 
     def __call__(self, alarm: AlarmRaised) -> None:
-        """Take and keep the still of `alarm` if it is a lane's (never raises)."""
+        """Queue the still of `alarm` if it is a lane's (never raises, never waits)."""
         if alarm.lane is None:
             return
-        try:
-            outcome = self._take(alarm)
-        except Exception:  # the alarm is recorded already; a still is a bonus
-            _log.exception("camera still for alarm %s failed", alarm.alarm_id)
-            outcome = "failed"
-        self.counts[outcome] += 1
-
-    def _take(self, alarm: AlarmRaised) -> str:
         frame = self._frames.newest(after=float("-inf"), timeout_s=0)
         if frame is None:
-            return "no_frame"
+            self._count("no_frame")
+            return
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="agent-stills", daemon=True)
+            self._thread.start()
+        try:
+            self._jobs.put_nowait((alarm, frame))
+        except queue.Full:
+            self._count("busy")
+
+    def _count(self, outcome: str) -> None:
+        with self._lock:
+            self.counts[outcome] += 1
+
+    def _run(self) -> None:
+        while True:
+            alarm, frame = self._jobs.get()
+            try:
+                outcome = self._keep(alarm, frame)
+            except Exception:  # the alarm is recorded already; a still is a bonus
+                _log.exception("camera still for alarm %s failed", alarm.alarm_id)
+                outcome = "failed"
+            self._count(outcome)
+
+    def _keep(self, alarm: AlarmRaised, frame: Frame) -> str:
         jpeg = base64.b64encode(jpeg_of(frame.image)).decode()
         still = StillTaken(alarm_id=alarm.alarm_id, lane=alarm.lane, at=alarm.at, jpeg=jpeg)
         if not self._store.add(alarm.alarm_id, encode_still(still)):
@@ -94,8 +120,9 @@ def agent_stills(
     """
     if not stills_enabled() or frames is None:
         return None
-    path = config.outbox.path
-    store = StillStore(path.with_name(path.name + ".stills"), max_bytes=STILL_SPACE_BYTES)
+    path = config.outbox.path.with_name(config.outbox.path.name + ".stills")
+    store = StillStore(path, max_bytes=STILL_SPACE_BYTES)  # the loop's connection
+    writer = StillStore(path, max_bytes=STILL_SPACE_BYTES)  # the encoder thread's
     topic = build_topic(GateTopic(site=config.site, gate=config.gate, channel=GateChannel.STILL))
     sender = StillSender(store=store, publisher=bus, topic=topic)
-    return AgentStills(taker=StillTaker(frames=frames, store=store), sender=sender, store=store)
+    return AgentStills(taker=StillTaker(frames=frames, store=writer), sender=sender, store=store)

@@ -20,6 +20,7 @@ from gate_protocol.stills import decode_still
 from gate_protocol.topics import GateChannel
 from testkit.agent.doubles import topic
 from testkit.agent.loop import FakeBus, build, decided
+from testkit.polling import wait_until
 
 
 class Camera:
@@ -67,9 +68,9 @@ def test_a_misspelled_value_stops_the_start_with_a_config_error() -> None:
 
 def test_a_frame_becomes_a_jpeg_at_most_640_px_wide() -> None:
     wide = cv2.imdecode(np.frombuffer(jpeg_of(frame().image), np.uint8), cv2.IMREAD_COLOR)
-    assert wide.shape[:2] == (360, 640)  # aspect kept
+    assert wide is not None and wide.shape[:2] == (360, 640)  # aspect kept
     small = cv2.imdecode(np.frombuffer(jpeg_of(frame(320, 240).image), np.uint8), 1)
-    assert small.shape[:2] == (240, 320)  # never upscaled
+    assert small is not None and small.shape[:2] == (240, 320)  # never upscaled
 
 
 def test_the_store_is_capped_and_a_still_leaves_it_only_at_its_puback(tmp_path: Path) -> None:
@@ -92,7 +93,8 @@ def test_the_store_is_capped_and_a_still_leaves_it_only_at_its_puback(tmp_path: 
 def test_a_lane_alarm_takes_a_still_that_goes_out_after_the_events(tmp_path: Path) -> None:
     store = StillStore(tmp_path / "o.db.stills", max_bytes=1 << 20)
     camera = Camera(None)
-    taker = StillTaker(frames=camera, store=store)
+    # The encoder thread writes through a connection of its own, as agent_stills wires it.
+    taker = StillTaker(frames=camera, store=StillStore(store.path, max_bytes=1 << 20))
 
     def wire(bus: FakeBus) -> AgentStills:
         sender = StillSender(store=store, publisher=bus, topic=topic(GateChannel.STILL))
@@ -106,7 +108,8 @@ def test_a_lane_alarm_takes_a_still_that_goes_out_after_the_events(tmp_path: Pat
     assert taker.counts == {"no_frame": 1} and store.waiting == 0  # no frame yet: no still
     camera.frame = frame()
     agent.handle(watchlist)
-    assert taker.counts["taken"] == 1 and store.waiting == 1
+    assert wait_until(lambda: store.waiting == 1, 10)  # encoded off the loop's thread
+    assert taker.counts == {"no_frame": 1, "taken": 1}
     agent.handle(MqttConnected(session_present=False))
     agent.tick()
     assert bus.on(GateChannel.STILL) == []  # the events and alarms first
