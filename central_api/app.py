@@ -74,6 +74,7 @@ from central_api.security.headers import SecurityHeaders
 from central_api.security.login_throttle import LoginThrottle
 from central_api.security.strict_json import StrictJsonBody
 from central_api.security.throttle_storage import SqlThrottleStorage
+from central_api.stills.ingest import still_handler
 from central_api.web.api_docs import install_api_docs
 from central_api.web.locale import PageLocale
 
@@ -84,12 +85,20 @@ logger = logging.getLogger(__name__)
 # The longest a starting server waits for its decision inputs before it serves anyway.
 _PRELOAD_WAIT_S = 120.0
 _INGEST_CHANNELS = (GateChannel.EVENT, GateChannel.ALARM, GateChannel.STATUS, GateChannel.STATE)
+# Alarms' camera stills are stored (central_api.stills) but never shown live.
+_STORED_ONLY = (GateChannel.STILL,)
 
 
-def _filters(settings: Settings) -> list[str]:
+def _filters(settings: Settings, channels: tuple[GateChannel, ...] = _INGEST_CHANNELS) -> list[str]:
     if settings.mqtt_site:
-        return [filter_site_channel(settings.mqtt_site, c) for c in _INGEST_CHANNELS]
-    return [filter_all_gates(c) for c in _INGEST_CHANNELS]
+        return [filter_site_channel(settings.mqtt_site, c) for c in channels]
+    return [filter_all_gates(c) for c in channels]
+
+
+def _ingest_worker(settings: Settings, engine: Engine, *, tap_received: bool) -> IngestWorker:
+    worker = IngestWorker(engine=engine, tap_received=tap_received)
+    worker.route(GateChannel.STILL, still_handler(settings, engine))  # alarm stills (22.4)
+    return worker
 
 
 def _preload_before_serving(cache: DecisionCache, engine: Engine) -> None:
@@ -123,14 +132,14 @@ def create_app(
     engine = engine or make_engine(settings.database_url)
     pseudonym_key(settings)  # a short PORTGATE_PSEUDONYM_KEY stops the start, not a report
     group = settings.ingest_share_group
-    filters = _filters(settings)
+    filters, stored = _filters(settings), _filters(settings, _INGEST_CHANNELS + _STORED_ONLY)
     # Several worker processes: each event goes to one worker's ingest (shared
     # subscription), while every process's live dashboard sees every message.
-    worker = IngestWorker(engine=engine, tap_received=group is None)
+    worker = _ingest_worker(settings, engine, tap_received=group is None)
     bus = make_bus(
         connection=settings.ingest_mqtt_connection(),
         client_id=settings.ingest_client_id(),
-        filters=[shared_filter(group, f) for f in filters] if group else filters,
+        filters=[shared_filter(group, f) for f in stored] if group else stored,
         sink=worker.enqueue,
         live_filters=filters if group else (),
         live_sink=worker.offer_live if group else None,

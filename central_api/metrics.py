@@ -30,6 +30,7 @@ __all__ = [
     "INGEST_QUEUE",
     "INGEST_REJECTED_TOTAL",
     "MULTIPROC_ENV",
+    "STILLS_TOTAL",
     "UnacknowledgedAlarms",
     "exposition",
 ]
@@ -49,6 +50,11 @@ DECISION_SECONDS = Histogram(
 )
 INGEST_REJECTED_TOTAL = Counter(
     "portgate_ingest_rejected_total", "Ingested messages refused, by reason.", ["reason"]
+)
+STILLS_TOTAL = Counter(
+    "portgate_alarm_stills_total",
+    "Camera stills received: stored, dropped (site keeps none) or refused, by outcome.",
+    ["outcome"],
 )
 INGEST_DEAD_LETTERS_TOTAL = Counter(
     "portgate_ingest_dead_letters_total",

@@ -43,6 +43,7 @@ from gate_agent.outbox.alarm_recorder import AlarmRecorder
 from gate_agent.outbox.delivery import Delivery
 from gate_agent.outbox.sender import OutboxSender
 from gate_agent.outbox.store import Outbox
+from gate_agent.stills.taker import AgentStills, agent_stills
 
 __all__ = ["AgentApp", "build_app", "build_loop", "check_local_files"]
 
@@ -121,6 +122,7 @@ class AgentApp:
         )
         events, alarms = outbox_senders(config, self.link, self.outbox, events_api)
         self.sender = events
+        self.stills = agent_stills(config, self.link, self.pump)  # None unless opted in
         self.agent = build_loop(
             config=config,
             bus=self.link,
@@ -132,6 +134,7 @@ class AgentApp:
             events=events,
             alarms=alarms,
             clock=clock,
+            stills=self.stills,
         )
         self._loop_thread: threading.Thread | None = None
         self.metrics = watch_agent(config, self.agent, self.pump)
@@ -265,9 +268,7 @@ class AgentApp:
 def build_app(config: AgentConfig) -> AgentApp:
     """The agent for a config, with the real face checks when a camera is configured.
 
-    Raises:
-        ConfigError: a secret named by the config is not set; a bad liveness config.
-        FrameSourceError: the camera cannot be opened.
+    Raises ConfigError (a secret not set, a bad liveness config), FrameSourceError (camera).
     """
     verifier: FaceVerifier | None = None
     liveness: LivenessChecker | None = None
@@ -297,6 +298,7 @@ def build_loop(
     alarms: OutboxSender[AlarmRaised] | None = None,
     faces: FaceTracks | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    stills: AgentStills | None = None,
 ) -> GateAgent:
     """The agent loop and the parts it drives, wired.
 
@@ -311,6 +313,7 @@ def build_loop(
         alarms: Delivers outbox alarms (default: over MQTT only, no HTTP replay).
         faces: The face track, when the camera tracks faces (for the tailgating cue).
         clock: The wall clock (UTC, aware).
+        stills: The alarm stills' taker and sender (PORTGATE_AGENT_ALARM_STILLS).
     """
     state = LoopState(replica=replica)
     channel = AgentTopics.of(site=config.site, gate=config.gate).channel
@@ -322,6 +325,7 @@ def build_loop(
         workers=workers,
         api=config.api,
         now=time.monotonic(),
+        side=(stills.sender,) if stills is not None else (),
     )
     raise_alarm = AlarmRecorder(
         rows=outbox.alarms,
@@ -329,6 +333,7 @@ def build_loop(
         connected=lambda: state.connected,
         drops=state.drops,
         clock=clock,
+        on_recorded=stills.taker if stills is not None else None,
     )
     admission = Admission(
         config=config,
@@ -364,11 +369,7 @@ def build_loop(
 def _mqtt_link(
     config: AgentConfig, password: str | None, inbox: queue.Queue[InboxItem]
 ) -> MqttLink:
-    """The agent's broker link; its last will is the agent's retained offline status.
-
-    Raises:
-        ConfigError: The TLS files of the config cannot be used.
-    """
+    """The agent's broker link, its last will the retained offline status (ConfigError: TLS)."""
     will = LastWill(
         topic=AgentTopics.of(site=config.site, gate=config.gate).status,
         payload=encode_message(offline_status()),
@@ -389,10 +390,7 @@ def check_local_files(config: AgentConfig) -> None:
     """Check the files the config names on this box (the liveness calibration).
 
     Done before the start checks go to the network: a broken file is named, not hidden
-    behind a missing key or an unreachable broker.
-
-    Raises:
-        ConfigError: as :func:`gate_agent.face.liveness_config.gate_liveness`.
+    behind a missing key or an unreachable broker. Raises ConfigError as `gate_liveness`.
     """
     if config.camera is not None and config.face.enabled:  # as build_app reads it
         from gate_agent.face.liveness_config import gate_liveness

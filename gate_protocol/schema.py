@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from gate_protocol.messages import SCHEMA_VERSION, Message
+from gate_protocol.stills import StillTaken
 from gate_protocol.topics import (
     AuditHeadTopic,
     GateChannel,
@@ -61,6 +62,12 @@ def build_message_schema() -> dict[str, Any]:
     schema["title"] = "PortGate MQTT messages"
     schema["x-schema-version"] = SCHEMA_VERSION
     schema["x-topics"] = _topic_templates()
+    # An alarm's camera still has a decoder of its own (gate_protocol.stills), not the union.
+    still = build_topic(GateTopic(site="{site}", gate="{gate}", channel=GateChannel.STILL))
+    schema["x-still"] = {
+        "topic": still,
+        "schema": StillTaken.model_json_schema(mode="serialization"),
+    }
     return schema
 
 

@@ -67,6 +67,8 @@ class GateChannel(StrEnum):
     ALARM = "alarm"
     STATE = "state"
     STATUS = "status"
+    # The camera still of an alarm (opt-in, issue 22.4; gate_protocol.stills).
+    STILL = "still"
 
 
 def validate_id(value: str, *, what: str = "id") -> str:

@@ -2,8 +2,9 @@
 
 What an operator needs to judge an alarm without leaving it: who passed that gate just
 before (and just after, while the door was still held), whether the site lets operators
-see a person's enrollment photo, and the camera still if one were kept (agents upload no
-stills today, so the screen says so rather than leaving a blank).
+see a person's enrollment photo, and whether a camera still is kept (the route asks
+`central_api.stills`, a room above this one; without one the screen says so rather than
+leaving a blank).
 """
 
 from dataclasses import dataclass

@@ -72,6 +72,8 @@ def list_sites(*, session: Session) -> list[dict[str, Any]]:
             "replica_version": s.replica_version,
             "four_eyes_open": s.four_eyes_open,
             "show_enrolled_photos": s.show_enrolled_photos,
+            "keep_alarm_stills": s.keep_alarm_stills,
+            "still_retention_days": s.still_retention_days,
         }
         for s in session.exec(select(Site).order_by(col(Site.id))).all()
     ]

@@ -18,10 +18,11 @@ decoded, to the taps (`central_api.ingest.taps`: the live dashboard).
 import logging
 import queue
 import threading
+from collections.abc import Callable
 
 import psycopg
 from gate_protocol.messages import AccessEvent
-from gate_protocol.topics import GateTopic, TopicError, parse_topic
+from gate_protocol.topics import GateChannel, GateTopic, TopicError, parse_topic
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlmodel import Session, col, select
@@ -43,10 +44,11 @@ from central_api.ingest.taps import GateMessage, Ingested, IngestTap, IngestTaps
 from central_api.metrics import INGEST_QUEUE, INGEST_REJECTED_TOTAL
 from central_api.models import Gate, Site
 
-__all__ = ["IngestWorker"]
+__all__ = ["ChannelHandler", "IngestWorker"]
 
 logger = logging.getLogger(__name__)
 _Item = tuple[str, bytes, Ack | None]
+ChannelHandler = Callable[[str, bytes], object]
 # Waits between tries of a batch while the database is away (doubling up to the maximum).
 _RETRY_MIN_S = 0.2
 _RETRY_MAX_S = 5.0
@@ -76,6 +78,15 @@ class IngestWorker:
         self._idle = threading.Event()
         self._stopping = threading.Event()
         self.taps = IngestTaps()
+        self._routes: dict[GateChannel, ChannelHandler] = {}
+
+    def route(self, channel: GateChannel, handler: ChannelHandler) -> None:
+        """Hand this channel's messages to `handler` on this thread (acknowledged after it).
+
+        For messages that are not events (a camera still): the handler stores or refuses
+        each itself and must not raise.
+        """
+        self._routes[channel] = handler
 
     def add_tap(self, tap: IngestTap) -> None:
         """Also hand what is stored to `tap` (the live dashboard); it must not block."""
@@ -142,7 +153,7 @@ class IngestWorker:
                 self._idle.set()
 
     def _store(self, items: list[_Item]) -> None:
-        real = [item for item in items if item[0]]
+        real = [item for item in items if item[0] and not self._routed(item)]
         if not real:
             return
         stored = self._store_all(real)
@@ -153,6 +164,15 @@ class IngestWorker:
         self.processed += len(real)
         if self._tap_received:
             self.taps.ingested(stored)
+
+    def _routed(self, item: _Item) -> bool:
+        channel = _channel_of(item[0]) if self._routes else None
+        handler = self._routes.get(channel) if channel is not None else None
+        if handler is None:
+            return False
+        handler(item[0], item[1])
+        _ack_all([item])
+        return True
 
     def _store_all(self, real: list[_Item]) -> list[Ingested] | None:
         """Store and acknowledge the batch in one transaction; None: store it one by one.
@@ -272,6 +292,14 @@ def _server_gone(exc: BaseException) -> bool:
     if isinstance(exc, DBAPIError):
         return exc.connection_invalidated or isinstance(exc.orig, psycopg.OperationalError)
     return False
+
+
+def _channel_of(topic: str) -> GateChannel | None:
+    try:
+        parsed = parse_topic(topic)
+    except TopicError:
+        return None
+    return parsed.channel if isinstance(parsed, GateTopic) else None
 
 
 def _gate_of(topic: str) -> str | None:

@@ -11,6 +11,7 @@ from central_api.enroll.tables import ENROLL_METADATA
 from central_api.forwarding import tables as _forwarding_tables  # noqa: F401 (issue 23.4)
 from central_api.incidents import tables as _incident_tables  # noqa: F401 (the incident table)
 from central_api.staff_reports import tables as _staff_report_tables  # noqa: F401 (issue 20.3)
+from central_api.stills import tables as _still_tables  # noqa: F401 (issue 22.4 stills)
 
 config = context.config
 # The enrollment tables keep their own metadata; Alembic migrates both.

@@ -66,6 +66,11 @@ class Site(SiteBase, table=True):
     insider_rules: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     # Operators see a person's kept enrollment photo beside face decisions (0033; off).
     show_enrolled_photos: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    # The site keeps the camera stills its agents send with alarms, this many days (0037; off).
+    keep_alarm_stills: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    still_retention_days: int = Field(
+        default=7, ge=1, le=90, sa_column_kwargs={"server_default": "7"}
+    )
 
 
 class SitePublic(SiteBase):

@@ -26,6 +26,7 @@ class AlarmRecorder:
         connected: Whether the MQTT link is up now.
         drops: The agent's drop counters (`alarm:outbox_full`).
         clock: The wall clock (UTC, aware).
+        on_recorded: Told of each alarm once it is on disk (the camera still's taker).
     """
 
     def __init__(
@@ -36,7 +37,9 @@ class AlarmRecorder:
         connected: Callable[[], bool],
         drops: Counter[str],
         clock: Callable[[], datetime],
+        on_recorded: Callable[[AlarmRaised], None] | None = None,
     ) -> None:
+        self._on_recorded = on_recorded
         self._rows = rows
         self._delivery = delivery
         self._connected = connected
@@ -55,5 +58,7 @@ class AlarmRecorder:
             self._drops["alarm:outbox_full"] += 1
             _log.error("alarm outbox full: %s alarm not recorded", kind.value)
             return
+        if self._on_recorded is not None:
+            self._on_recorded(alarm)
         if self._connected():
             self._delivery.alarms.pump_mqtt()

@@ -20,7 +20,7 @@ from gate_agent.config import ApiConfig
 from gate_agent.outbox.confirm import CONFIRM_BATCH, ConfirmJob, ConfirmResult
 from gate_agent.outbox.sender import OutboxSender
 
-__all__ = ["ConfirmQueue", "Delivery"]
+__all__ = ["ConfirmQueue", "Delivery", "SideSender"]
 
 _log = logging.getLogger(__name__)
 _REPLAY_BACKOFF_MIN_S = 1.0
@@ -35,6 +35,18 @@ class ConfirmQueue(Protocol):
         ...
 
 
+class SideSender(Protocol):
+    """What goes out only while no event or alarm waits (an alarm's camera still)."""
+
+    def pump_mqtt(self) -> int:
+        """Hand the next messages to MQTT; returns how many."""
+        ...
+
+    def on_puback(self, mid: int) -> bool:
+        """Take a PUBACK; False if the message id is not this sender's."""
+        ...
+
+
 class Delivery:
     """Moves the outbox's events and alarms to the API (used from the agent loop's thread only).
 
@@ -44,6 +56,7 @@ class Delivery:
         workers: The confirm worker's queue.
         api: The timing settings (replay delay, confirm interval).
         now: The loop's monotonic time at start.
+        side: Senders pumped only once events and alarms are all out (camera stills).
     """
 
     def __init__(
@@ -54,8 +67,10 @@ class Delivery:
         workers: ConfirmQueue,
         api: ApiConfig,
         now: float,
+        side: tuple[SideSender, ...] = (),
     ) -> None:
         self.events = events
+        self._side = side
         self.alarms = alarms
         # In the order they go out: alarms first.
         self._senders: tuple[OutboxSender[AlarmRaised] | OutboxSender[AccessEvent], ...] = (
@@ -79,12 +94,18 @@ class Delivery:
         for sender in self._senders:
             if sender.on_puback(mid):
                 return
+        for side in self._side:
+            if side.on_puback(mid):
+                return
 
     def tick(self, *, now: float, connected: bool, disconnected_since: float | None) -> None:
         """Publish, replay over HTTP or ask for confirmation, as is due."""
         if connected:
             for sender in self._senders:
                 sender.pump_mqtt()
+            if not any(sender.unsent for sender in self._senders):
+                for side in self._side:  # events and alarms first, always
+                    side.pump_mqtt()
         elif (
             disconnected_since is not None
             and now - disconnected_since >= self._api.event_replay_after_s

@@ -5,7 +5,7 @@ Least privilege, per node:
 * a gate's **bridge** reads its own gate's topics and writes only what a bridge publishes
   (credential, cmd/ack, passage, alarm, state, status/bridge);
 * a gate's **agent** reads its own gate's topics and the site's sync notice and writes
-  cmd/open, event, alarm and status/agent of its own gate;
+  cmd/open, event, alarm, still and status/agent of its own gate;
 * the **API** reads every channel of every gate of the site and writes cmd/open (remote open)
   and the sync notice; it alone reads and writes the site's alarm topic, on which API
   replicas tell each other about the alarms they raise and acknowledge, and it alone writes
@@ -38,7 +38,12 @@ _BRIDGE_WRITES = (
     GateChannel.ALARM,
     GateChannel.STATE,
 )
-_AGENT_WRITES = (GateChannel.CMD_OPEN, GateChannel.EVENT, GateChannel.ALARM)
+_AGENT_WRITES = (
+    GateChannel.CMD_OPEN,
+    GateChannel.EVENT,
+    GateChannel.ALARM,
+    GateChannel.STILL,  # an alarm's camera still (opt-in on both ends)
+)
 
 
 def _gate_lines(site: str, user: BrokerUser) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import queue
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from gate_agent.loop.inbox import InboxItem
 from gate_agent.outbox.confirm import ConfirmJob
 from gate_agent.outbox.sender import OutboxSender, UploadApi
 from gate_agent.outbox.store import Outbox
+from gate_agent.stills.taker import AgentStills
 from gate_protocol.messages import (
     CredentialKind,
     DecidedBy,
@@ -86,6 +88,7 @@ def build(
     workers: FakeWorkers | None = None,
     confirm_interval_s: float = 5.0,
     alarm_api: UploadApi | None = None,
+    stills: Callable[[FakeBus], AgentStills] | None = None,
 ) -> tuple[GateAgent, Outbox, FakeBus]:
     """A gate agent's loop, wired by `build_loop`, on fakes.
 
@@ -138,6 +141,7 @@ def build(
             batch_size=10,
             confirm_grace_s=0.0,
         ),
+        stills=stills(bus) if stills is not None else None,
     )
     agent.handle(MqttConnected(session_present=False))
     return agent, outbox, bus

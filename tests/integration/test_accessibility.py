@@ -34,6 +34,7 @@ from central_api.models import Role
 from gate_protocol.message_base import AlarmKind
 from gate_protocol.messages import Decision
 from gate_protocol.reasons import ReasonCode
+from testkit.agent.stills import keep_still
 from testkit.api.dashboard import add_person, make_event, store
 from testkit.api.desk_server import PASSWORD, DeskServer, run_desk_server
 from testkit.api.enrollment import face
@@ -83,6 +84,8 @@ def _seed(server: DeskServer) -> Seeded:
         )
         session.commit()
         alarm_id = alarm.alarm_id
+    # The context screen shows a kept camera still: its alt text and contrast are checked.
+    keep_still(engine, server.settings, site=world.site, gate=world.gate, alarm_id=alarm_id)
     sign = sign_for(engine, world.gate)
     api = httpx.Client(base_url=server.url, timeout=60)  # a loaded machine answers slowly
     posted = [

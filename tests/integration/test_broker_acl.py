@@ -12,6 +12,7 @@ from gate_protocol.topics import (
     SiteAlarmTopic,
     SyncTopic,
     build_topic,
+    filter_site_channel,
 )
 from portgate.broker.site_config import BrokerSettings, GateEntry, SiteConfig
 from testkit.mosquitto import MosquittoFactory, MosquittoProcess
@@ -199,3 +200,16 @@ def test_only_the_api_uses_the_site_alarm_topic(secured: SecuredBroker) -> None:
     # Gates neither wrote to it nor read it.
     assert api.on_topic(alarms) == [b"notice", b"marker"]
     assert agent_a.on_topic(alarms) == [] and bridge_a.on_topic(alarms) == []
+
+
+def test_only_a_gates_own_agent_sends_its_stills(secured: SecuredBroker) -> None:
+    api = secured.connected("api")
+    api.subscribe(filter_site_channel("t1", GateChannel.STILL))
+    agent_a = secured.connected("agent-gate-a")
+    bridge_a = secured.connected("bridge-gate-a")
+    agent_a.publish(topic("gate-b", GateChannel.STILL), b"forged still for gate b")
+    bridge_a.publish(topic("gate-a", GateChannel.STILL), b"forged still from the bridge")
+    agent_a.publish(topic("gate-a", GateChannel.STILL), b"gate a's still")
+    assert api.wait_for(lambda: api.on_topic(topic("gate-a", GateChannel.STILL)))
+    assert api.on_topic(topic("gate-a", GateChannel.STILL)) == [b"gate a's still"]
+    assert api.on_topic(topic("gate-b", GateChannel.STILL)) == []

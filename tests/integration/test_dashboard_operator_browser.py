@@ -203,3 +203,28 @@ def test_the_alarm_context_and_photos_only_where_the_site_shows_them(
         assert page.locator("#event-list .ev-photo").count() == 0
     finally:
         set_show_photos(served, False)
+
+
+def keeps_stills(served: Served) -> bool:
+    with Session(served.engine) as session:
+        site = session.get(Site, served.world.site)
+        return bool(site and site.keep_alarm_stills)
+
+
+def test_an_admin_switches_the_still_rule_on_the_dashboard(served: Served, chrome: Any) -> None:
+    page = open_dashboard(chrome, served, username="admin-user")
+    page.click("[data-tab='control']")
+    switch = page.locator(f"#threat-sites li[data-site-id='{served.world.site}']").get_by_label(
+        "Keep camera stills of alarms for 7 days"
+    )
+    assert not switch.is_checked()  # off by default
+    switch.check()  # the page posts the change: wait for the stored rule
+    wait_until(lambda: keeps_stills(served), timeout=WAIT_MS / 1000)
+    switch.uncheck()
+    wait_until(lambda: not keeps_stills(served), timeout=WAIT_MS / 1000)
+    with Session(served.engine) as session:
+        audit = session.exec(
+            select(AuditEntry).where(AuditEntry.action == "site.alarm_stills")
+        ).all()
+    assert [row.actor for row in audit] == ["user:admin-user", "user:admin-user"]
+    assert page.problems == []

@@ -19,6 +19,7 @@ from central_api.dashboard.state import DashboardState
 from central_api.routes.dashboard import (
     actions,
     alarm_context,
+    alarm_stills,
     bans_page,
     baseline_page,
     companies_page,
@@ -51,6 +52,7 @@ def mount_dashboard(app: FastAPI) -> DashboardState:
         app.include_router(module.router)
     app.include_router(events_page.router)  # event search and CSV export
     app.include_router(alarm_context.router)  # an alarm's context, enrolled photos
+    app.include_router(alarm_stills.router)  # an alarm's camera still (issue 22.4)
     for reports in (reports_page, reports_file):  # the Reports tab and its files
         app.include_router(reports.router)
     if not any(getattr(route, "path", None) == "/static" for route in app.routes):

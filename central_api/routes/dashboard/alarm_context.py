@@ -1,7 +1,8 @@
 """An alarm's context screen, the enrolled photo beside face decisions, and the site's photo rule.
 
 ``/dashboard/alarms/{alarm_id}`` shows one alarm with the last events at its gate, the
-camera still if one were kept and the person's enrollment photo where the site shows
+camera still where the site keeps stills (`central_api.stills`, served by
+`alarm_stills`) and the person's enrollment photo where the site shows
 photos (`central_api.enroll.shown_photos`); the photo itself comes from
 ``/dashboard/api/enrolled-photos/{person_id}``, which answers 404 unless the site's rule is on
 and a kept photo exists; each photo it serves is audited (``person.photo_viewed``, naming
@@ -32,6 +33,7 @@ from central_api.routes.dashboard.page import DASHBOARD_NAV
 from central_api.routes.params import IdPath
 from central_api.security.auth import COOKIE_NAME, AdminUser, OperatorUser, UserPrincipal
 from central_api.security.pages import csrf_token_for, require_page_role
+from central_api.stills.shown import has_still
 from central_api.web.layout import render_page, render_template
 
 __all__ = ["EnrolledPhotosChange", "router"]
@@ -82,7 +84,7 @@ def alarm_page(
         kind_label=KIND_LABELS.get(str(context.alarm["kind"]), str(context.alarm["kind"])),
         events=context.events,
         photos_shown=context.photos_shown,
-        still_kept=context.still_kept,
+        still_kept=context.still_kept or has_still(session=session, alarm_id=alarm_id),
     )
     return render_page(
         title="Alarm",

@@ -84,6 +84,21 @@
     return PG.el("label", { class: "photo-switch-label" }, box, " ", PG.t("Operators see enrollment photos"), msg);
   }
 
+  /** Admins: whether the site keeps the camera stills its agents send with alarms (off by default). */
+  function stillSwitch(site, refresh) {
+    const msg = PG.el("span", { class: "form-error", role: "status" });
+    const days = site.still_retention_days;
+    const box = PG.el("input", { type: "checkbox", class: "still-switch", checked: site.keep_alarm_stills,
+      on: { change: async () => {
+        try {
+          await PG.api("POST", `/dashboard/api/sites/${encodeURIComponent(site.site_id)}/alarm-stills`, { keep: box.checked, retention_days: days });
+          msg.textContent = "";
+          refresh();
+        } catch (err) { box.checked = !box.checked; msg.textContent = err.message; }
+      } } });
+    return PG.el("label", { class: "photo-switch-label" }, box, " ", PG.t("Keep camera stills of alarms for {days} days", { days }), msg);
+  }
+
   function onAlarmKey(row, event) {
     const box = row.querySelector("input.alarm-select");
     if (event.key === " " && box) {
@@ -109,5 +124,5 @@
     showCount();
   }
 
-  window.PGAlarms = { checkbox, contextLink, init, photo, photoSwitch };
+  window.PGAlarms = { checkbox, contextLink, init, photo, photoSwitch, stillSwitch };
 })();

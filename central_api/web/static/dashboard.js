@@ -317,6 +317,7 @@
           } catch (err) { msg.textContent = err.message; }
         } } });
         parts.push(select, button, msg, window.PGAlarms.photoSwitch(s, refreshAlarms));
+        parts.push(window.PGAlarms.stillSwitch(s, refreshAlarms));  // issue 22.4: alarm stills
       }
       return PG.el("li", { dataset: { siteId: s.site_id, level: String(s.threat_level) } }, ...parts);
     }));
