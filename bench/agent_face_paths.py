@@ -100,12 +100,16 @@ def face_gate(
     tmp.mkdir(parents=True, exist_ok=True)
     extra = {} if track_ms is None else {"face": {"track_interval_ms": track_ms}}
     config = agent_config(tmp, mqtt_port=port, api_url=api_url, **extra)
+    verifier = BiometricFaceVerifier(max_frames=config.face.verify_frames, presearch=ahead)
+    observer = BiometricFaceObserver() if track else None
+    if observer is not None:
+        verifier.share_track(observer)  # as gate_agent.app.build_app wires them
     app = AgentApp(
         config,
         gate_key=GATE_KEY,
-        verifier=BiometricFaceVerifier(max_frames=config.face.verify_frames, presearch=ahead),
+        verifier=verifier,
         liveness=BiometricLiveness(),
-        observer=BiometricFaceObserver() if track else None,
+        observer=observer,
         scanner=lambda image: [],
         frame_source=ReplayFrameSource(there_and_back(frames), fps=fps),
     )

@@ -109,6 +109,8 @@ class BiometricFaceVerifier:
         self._max_frames = max_frames
         self._window_frames = window_frames
         self.presearch = FramePresearch(models_lock=_DLIB) if presearch else None
+        # The face track's observer: a window takes its encoding of the face it follows.
+        self.track: FollowingObserver | None = None
         # Without a presearch, windows still have their next frames searched on other
         # cores (by detectors of its own).
         self._lookahead = self.presearch or FramePresearch()
@@ -122,7 +124,19 @@ class BiometricFaceVerifier:
             liveness=liveness,
             frames=self._window_frames,
             searcher=self._lookahead,
+            track=self.track,
         )
+
+    def share_track(self, observer: BiometricFaceObserver) -> BiometricFaceObserver:
+        """Let windows take the track's encoding of the face they see; returns the observer.
+
+        A window on the track's camera then finds landmarks only instead of encoding two
+        chips (about 180 ms each with dlib-bin), where the face at its box still looks like
+        the one the track followed there (`FollowingObserver.encoding_near`).
+        """
+        if observer.uses_following():
+            self.track = observer.following
+        return observer
 
     def searches_ahead(self) -> bool:
         """Whether frames are searched ahead of a window (`presearch=True`)."""
@@ -183,6 +197,7 @@ class BiometricFaceWindow:
         liveness: LivenessChecker | None,
         frames: int = WINDOW_FRAMES,
         searcher: FramePresearch | None = None,
+        track: FollowingObserver | None = None,
     ) -> None:
         usable, _broken = template_matrix(templates)
         self._matrix = usable if len(usable) else None
@@ -198,6 +213,8 @@ class BiometricFaceWindow:
         self._averaged = False
         self._verdict: LivenessResult | None = None
         self._searcher = searcher
+        self._track = track
+        self.from_track = 0
 
     def prefetch(self, images: Sequence[Image]) -> None:
         """Have these coming frames searched beside this window's work (other cores)."""
@@ -212,6 +229,8 @@ class BiometricFaceWindow:
             found = self._searcher.found(image, wait_s=_SEARCH_WAIT_S)
             # The face followed before the tap was encoded then: landmarks only here.
             known = None if self._averaged else self._searcher.encoding_for(image)
+        if known is None and not self._averaged and self._track is not None:
+            found, known = self._tracked(image, found)
         with _DLIB:
             faces = self._stream.faces(image, found=found, known=known)
         if faces:
@@ -229,6 +248,20 @@ class BiometricFaceWindow:
             if len(self._tracks) >= self._frames:
                 self._verdict = self._judge(self._liveness)
         return self._settled()
+
+    def _tracked(
+        self, image: Image, found: list[FaceBox] | None
+    ) -> tuple[list[FaceBox], npt.NDArray[np.float32] | None]:
+        """This frame's boxes and the track's encoding of its largest face, if it has one."""
+        if found is None:
+            with _DLIB:  # the stream's search, its box wanted here (the same boxes)
+                found = self._stream.search(image)
+        largest = max(found, key=lambda b: b.width * b.height, default=None)
+        if largest is None or self._track is None:
+            return found, None
+        known = self._track.encoding_near(image, largest)
+        self.from_track += known is not None
+        return found, known
 
     def _judge(self, liveness: LivenessChecker) -> LivenessResult:
         if self._sequence is None:
@@ -347,6 +380,10 @@ class BiometricFaceObserver:
         self._pipeline = pipeline
         self._max_faces = max_faces
         self.following = FollowingObserver(lock=_DLIB, settings=FollowSettings(max_faces=max_faces))
+
+    def uses_following(self) -> bool:
+        """Whether faces are followed by `following` (no pipeline of its own)."""
+        return self._pipeline is None
 
     def faces(self, image: Image) -> list[SeenFace]:
         """The encodings of the faces in the frame, largest first."""
