@@ -109,8 +109,7 @@ class BiometricFaceVerifier:
         self._max_frames = max_frames
         self._window_frames = window_frames
         self.presearch = FramePresearch(models_lock=_DLIB) if presearch else None
-        # The face track's observer: a window takes its encoding of the face it follows.
-        self.track: FollowingObserver | None = None
+        self.track: FollowingObserver | None = None  # see share_track
         # Without a presearch, windows still have their next frames searched on other
         # cores (by detectors of its own).
         self._lookahead = self.presearch or FramePresearch()
@@ -130,12 +129,13 @@ class BiometricFaceVerifier:
     def share_track(self, observer: BiometricFaceObserver) -> BiometricFaceObserver:
         """Let windows take the track's encoding of the face they see; returns the observer.
 
-        A window on the track's camera then finds landmarks only instead of encoding two
-        chips (about 180 ms each with dlib-bin), where the face at its box still looks like
-        the one the track followed there (`FollowingObserver.encoding_near`).
+        Where the face still looks like the one followed at its box (`encoding_near`), a
+        window finds landmarks only (no two chips, 180 ms each); nothing is encoded ahead.
         """
         if observer.uses_following():
             self.track = observer.following
+            if self.presearch is not None:
+                self.presearch.track_encodes = observer.following.is_following
         return observer
 
     def searches_ahead(self) -> bool:

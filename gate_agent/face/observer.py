@@ -158,6 +158,10 @@ class FollowingObserver:
         self._seen_at = time.monotonic()
         return [SeenFace(encoding=f.encoding, box=f.box) for f in followed]
 
+    def is_following(self) -> bool:
+        """Whether the track looked at a frame within `share_s` (its encodings are shared)."""
+        return time.monotonic() - self._seen_at <= self.settings.share_s
+
     def encoding_near(self, image: Image, box: FaceBox) -> Vector | None:
         """The averaged encoding of the face followed at `box`, seen in another frame.
 
@@ -169,7 +173,7 @@ class FollowingObserver:
         """
         import cv2  # noqa: PLC0415
 
-        if time.monotonic() - self._seen_at > self.settings.share_s:
+        if not self.is_following():
             return None
         grey: Image = np.ascontiguousarray(cv2.cvtColor(as_bgr(image), cv2.COLOR_BGR2GRAY))
         for face in list(self._followed):  # replaced whole by the tracker thread

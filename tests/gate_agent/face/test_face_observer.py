@@ -174,3 +174,28 @@ def test_the_track_shares_only_an_averaged_recent_encoding(
     stale.faces(frames["obama"])
     stale.faces(frames["obama"])
     assert stale.encoding_near(frames["obama"], first.box) is None  # too old to share
+
+
+def test_nothing_is_encoded_ahead_while_the_shared_track_follows(
+    frames: dict[str, np.ndarray],
+) -> None:
+    from gate_agent.face.biometrics import BiometricFaceObserver, BiometricFaceVerifier
+
+    verifier = BiometricFaceVerifier(presearch=True)
+    track = BiometricFaceObserver()
+    assert verifier.share_track(track) is track and verifier.track is track.following
+    assert verifier.presearch is not None and verifier.presearch.ahead is not None
+    track.faces(frames["obama"])  # the tracker looked at the camera just now
+    for n in range(2):
+        frame = frames["obama"].copy()  # two frames of the camera
+        verifier.file_frame(frame, n / 30)
+        assert verifier.presearch_frame(frame)
+    assert verifier.presearch.ahead.encoded == 0  # the track's encodings serve the window
+    stopped = BiometricFaceVerifier(presearch=True)
+    stopped.share_track(BiometricFaceObserver())  # a track that never looked at a frame
+    for n in range(2):
+        frame = frames["obama"].copy()
+        stopped.file_frame(frame, n / 30)
+        assert stopped.presearch_frame(frame)
+    assert stopped.presearch is not None and stopped.presearch.ahead is not None
+    assert stopped.presearch.ahead.encoded == 2  # a chip and the next frame's mirror
