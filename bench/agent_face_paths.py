@@ -51,6 +51,17 @@ def live_frames(count: int = 24) -> list[Any]:
     return [np.ascontiguousarray(cv2.cvtColor(f, cv2.COLOR_RGB2BGR)) for f in frames]
 
 
+def there_and_back(frames: list[Any]) -> list[Any]:
+    """The frames forward, then back: a camera looping them shows no jump.
+
+    Looped as they are, the last frame's face is followed by the first's (another place,
+    another head turn): about a third of 8-frame windows then held that jump, and the
+    liveness check refused the simulated live user for rigid motion, a figure of the
+    replay, not of the agent.
+    """
+    return [*frames, *frames[-2:0:-1]]
+
+
 def face_snapshot() -> Any:
     """The test replica with face and liveness required and P1's template from obama2.jpg."""
     import base64
@@ -89,14 +100,18 @@ def face_gate(
     tmp.mkdir(parents=True, exist_ok=True)
     extra = {} if track_ms is None else {"face": {"track_interval_ms": track_ms}}
     config = agent_config(tmp, mqtt_port=port, api_url=api_url, **extra)
+    verifier = BiometricFaceVerifier(max_frames=config.face.verify_frames, presearch=ahead)
+    observer = BiometricFaceObserver() if track else None
+    if observer is not None:
+        verifier.share_track(observer)  # as gate_agent.app.build_app wires them
     app = AgentApp(
         config,
         gate_key=GATE_KEY,
-        verifier=BiometricFaceVerifier(max_frames=config.face.verify_frames, presearch=ahead),
+        verifier=verifier,
         liveness=BiometricLiveness(),
-        observer=BiometricFaceObserver() if track else None,
+        observer=observer,
         scanner=lambda image: [],
-        frame_source=ReplayFrameSource(frames, fps=fps),
+        frame_source=ReplayFrameSource(there_and_back(frames), fps=fps),
     )
     app.start()
     deadline = time.monotonic() + 10

@@ -137,7 +137,9 @@ def worker(args: argparse.Namespace) -> None:
             times, refused = [], 0
             for number in taps:
                 _wait_frame(app, number, 60)
-                ms, event = bridge.call("tap", open_timeout=3, event_timeout=3)
+                # A window may work up to WindowPlan.late_s past its 1.5 s on a busy box: a
+                # grant that late is slow (the p95 says so), not a live user refused.
+                ms, event = bridge.call("tap", open_timeout=6, event_timeout=6)
                 # The gate's policy requires face and liveness: a grant is a live user let
                 # through, whether the window or the track (before the tap) verified the face.
                 ok = event is not None and event.decision is Decision.GRANTED

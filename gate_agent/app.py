@@ -282,7 +282,7 @@ def build_app(config: AgentConfig) -> AgentApp:
             max_frames=config.face.verify_frames, presearch=config.face.presearch
         )
         liveness = gate_liveness(config)
-        observer = BiometricFaceObserver()
+        observer = verifier.share_track(BiometricFaceObserver())
     return AgentApp(config, verifier=verifier, liveness=liveness, observer=observer)
 
 

@@ -1,7 +1,6 @@
 """The real face checks: `biometrics` behind the agent's FaceVerifier and LivenessChecker.
 
-Frames from the camera are BGR (OpenCV). dlib's models are loaded on first use and shared;
-the decision worker, the tracker and the presearch threads use them one at a time (`_DLIB`).
+Frames are BGR (OpenCV). dlib's models are loaded once and used one thread at a time (`_DLIB`).
 
 A burst (the frames after a credential, or a track's frames) goes through one
 `biometrics.FaceStream` (`BURST_STREAM`): the subject's face aligned with 5 landmarks in
@@ -110,6 +109,7 @@ class BiometricFaceVerifier:
         self._max_frames = max_frames
         self._window_frames = window_frames
         self.presearch = FramePresearch(models_lock=_DLIB) if presearch else None
+        self.track: FollowingObserver | None = None  # see share_track
         # Without a presearch, windows still have their next frames searched on other
         # cores (by detectors of its own).
         self._lookahead = self.presearch or FramePresearch()
@@ -123,7 +123,20 @@ class BiometricFaceVerifier:
             liveness=liveness,
             frames=self._window_frames,
             searcher=self._lookahead,
+            track=self.track,
         )
+
+    def share_track(self, observer: BiometricFaceObserver) -> BiometricFaceObserver:
+        """Let windows take the track's encoding of the face they see; returns the observer.
+
+        Where the face still looks like the one followed at its box (`encoding_near`), a
+        window finds landmarks only (no two chips, 180 ms each); nothing is encoded ahead.
+        """
+        if observer.uses_following():
+            self.track = observer.following
+            if self.presearch is not None:
+                self.presearch.track_encodes = observer.following.is_following
+        return observer
 
     def searches_ahead(self) -> bool:
         """Whether frames are searched ahead of a window (`presearch=True`)."""
@@ -184,6 +197,7 @@ class BiometricFaceWindow:
         liveness: LivenessChecker | None,
         frames: int = WINDOW_FRAMES,
         searcher: FramePresearch | None = None,
+        track: FollowingObserver | None = None,
     ) -> None:
         usable, _broken = template_matrix(templates)
         self._matrix = usable if len(usable) else None
@@ -200,6 +214,8 @@ class BiometricFaceWindow:
         self._verdict: LivenessResult | None = None
         self._searcher = searcher
         self._last: list[StreamFace] = []
+        self._track = track
+        self.from_track = 0
 
     def last_faces(self) -> list[HintFace]:
         """The faces found in the frame fed last (for the lane's hint, `gate_agent.face.hint`)."""
@@ -218,6 +234,8 @@ class BiometricFaceWindow:
             found = self._searcher.found(image, wait_s=_SEARCH_WAIT_S)
             # The face followed before the tap was encoded then: landmarks only here.
             known = None if self._averaged else self._searcher.encoding_for(image)
+        if known is None and not self._averaged and self._track is not None:
+            found, known = self._tracked(image, found)
         with _DLIB:
             faces = self._stream.faces(image, found=found, known=known)
         self._last = faces
@@ -236,6 +254,20 @@ class BiometricFaceWindow:
             if len(self._tracks) >= self._frames:
                 self._verdict = self._judge(self._liveness)
         return self._settled()
+
+    def _tracked(
+        self, image: Image, found: list[FaceBox] | None
+    ) -> tuple[list[FaceBox], npt.NDArray[np.float32] | None]:
+        """This frame's boxes and the track's encoding of its largest face, if it has one."""
+        if found is None:
+            with _DLIB:  # the stream's search, its box wanted here (the same boxes)
+                found = self._stream.search(image)
+        largest = max(found, key=lambda b: b.width * b.height, default=None)
+        if largest is None or self._track is None:
+            return found, None
+        known = self._track.encoding_near(image, largest)
+        self.from_track += known is not None
+        return found, known
 
     def _judge(self, liveness: LivenessChecker) -> LivenessResult:
         if self._sequence is None:
@@ -273,8 +305,7 @@ class BiometricLiveness:
 
     Args:
         frames: Frames judged, the burst's last ones; fewer: failed (too few frames). The
-            thresholds were calibrated on sequences of `WINDOW_FRAMES` frames: shorter ones
-            refuse live users far more often (docs/biometrics.md).
+            thresholds hold for `WINDOW_FRAMES` frames (fewer refuse live users far more).
 
     Attributes:
         checker: The biometrics check (a `BiometricFaceWindow` judges its own landmarks).
@@ -299,12 +330,11 @@ class BiometricLiveness:
     ) -> LivenessResult:
         """The verdict over one track's face: in each frame the face found at its box.
 
-        Each frame is searched whole, as the thresholds were calibrated (`BURST_STREAM`),
-        and of the faces found the one overlapping the track's box is judged, so another
-        person nearer the centre or the camera is never judged in its place. A frame where
-        the search finds no face there adds nothing (too few: failed). Landmarks only, no
-        encoding (the track has its own); a frame judged in the last check is not searched
-        again (the same frame and box give the same face).
+        Each frame is searched whole, as the thresholds were calibrated (`BURST_STREAM`);
+        the face overlapping the track's box is judged, never another person nearer the
+        camera. A frame with no face there adds nothing (too few: failed). Landmarks only
+        (the track has its own encoding); a frame judged in the last check is not searched
+        again.
         """
         if len(images) < self._frames or len(boxes) != len(images):
             return LivenessResult(passed=False, score=0.0, reason="too_few_frames")
@@ -315,9 +345,7 @@ class BiometricLiveness:
             key = (id(image), box)
             kept = self._judged.get(key)
             if kept is None or kept[0] is not image:
-                # The models lock frame by frame: a window after a tap waits one frame's
-                # search at most, not the whole check's.
-                with _DLIB:
+                with _DLIB:  # per frame: a window after a tap waits one frame's search at most
                     kept = (image, self._landmarked(image, box))
             judged[key] = kept
             tracks += kept[1]
@@ -327,8 +355,7 @@ class BiometricLiveness:
 
     @staticmethod
     def _landmarked(image: Image, box: FaceBox | None) -> list[FaceTrack]:
-        # A stream per frame: each frame is searched whole anyway (full_scan_every=1), and
-        # a known encoding makes the stream find landmarks only.
+        # Each frame is searched whole anyway; a known encoding means landmarks only.
         stream = FaceStream(BURST_STREAM)
         return [f.liveness_track() for f in stream.faces(image, near=box, known=_LANDMARKS_ONLY)]
 
@@ -354,6 +381,10 @@ class BiometricFaceObserver:
         self._pipeline = pipeline
         self._max_faces = max_faces
         self.following = FollowingObserver(lock=_DLIB, settings=FollowSettings(max_faces=max_faces))
+
+    def uses_following(self) -> bool:
+        """Whether faces are followed by `following` (no pipeline of its own)."""
+        return self._pipeline is None
 
     def faces(self, image: Image) -> list[SeenFace]:
         """The encodings of the faces in the frame, largest first."""

@@ -28,6 +28,7 @@ its own (the boxes its thresholds were calibrated on). One observer per camera a
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -66,6 +67,9 @@ class FollowSettings(BaseModel):
     )
     still_level: float = Field(default=3.0, ge=0.0, description="Thumbnail change: still.")
     still_rescan: int = Field(default=15, ge=1, description="A still empty scene: rescan after.")
+    share_s: float = Field(
+        default=1.0, ge=0.0, description="A window may take an encoding this recent (s)."
+    )
 
 
 @dataclass
@@ -134,6 +138,7 @@ class FollowingObserver:
             StreamSettings(max_faces=self.settings.max_faces), detector=self._detector
         )
         self._followed: list[_Followed] = []
+        self._seen_at = 0.0
         self._since_full = 0
         self._thumb: npt.NDArray[np.float32] | None = None
         self._still = 0
@@ -150,7 +155,33 @@ class FollowingObserver:
         boxes = sorted(boxes, key=lambda b: b.width * b.height, reverse=True)
         followed = self._carry(frame, grey, boxes[: self.settings.max_faces])
         self._followed = followed
+        self._seen_at = time.monotonic()
         return [SeenFace(encoding=f.encoding, box=f.box) for f in followed]
+
+    def is_following(self) -> bool:
+        """Whether the track looked at a frame within `share_s` (its encodings are shared)."""
+        return time.monotonic() - self._seen_at <= self.settings.share_s
+
+    def encoding_near(self, image: Image, box: FaceBox) -> Vector | None:
+        """The averaged encoding of the face followed at `box`, seen in another frame.
+
+        For a face window after a tap (`gate_agent.face.biometrics`), whose frames are this
+        camera's: the followed face whose last box overlaps `box` (as a followed face
+        continues) and whose look still matches the face at `box` in `image` (the guard
+        that encodes a new face when someone else steps into the box), if the track saw it
+        within `share_s`; None otherwise (the window encodes its own frames).
+        """
+        import cv2  # noqa: PLC0415
+
+        if not self.is_following():
+            return None
+        grey: Image = np.ascontiguousarray(cv2.cvtColor(as_bgr(image), cv2.COLOR_BGR2GRAY))
+        for face in list(self._followed):  # replaced whole by the tracker thread
+            if not face.averaged or iou(face.box, box) < _SAME_FACE_IOU:
+                continue
+            if look_alike(face.look, grey, box) >= self.settings.look_min:
+                return face.encoding
+        return None
 
     def _locate(self, frame: Image, grey: Image) -> list[FaceBox]:
         if self._followed and self._since_full + 1 < self.settings.full_scan_every:

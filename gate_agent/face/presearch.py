@@ -93,6 +93,9 @@ class FramePresearch:
         self._empty_thumb: npt.NDArray[np.float32] | None = None
         self.searched = 0
         self.used = 0
+        # True while a face track on the same camera encodes the faces in view (the window
+        # takes its encodings): encodings ahead would only duplicate them.
+        self.track_encodes: Callable[[], bool] | None = None
 
     def search(self, image: Image) -> int | None:
         """Search one frame now (BGR): how many faces it shows.
@@ -136,6 +139,8 @@ class FramePresearch:
 
     def _encode_ahead(self, stream: FaceStream, image: Image, boxes: list[FaceBox]) -> None:
         if self.ahead is None or self._models_lock is None:
+            return
+        if self.track_encodes is not None and self.track_encodes():
             return
         largest = max(boxes, key=lambda b: b.width * b.height, default=None)
         plan = self.ahead.searched(image, largest)

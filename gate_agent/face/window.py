@@ -24,12 +24,21 @@ a mismatch is known after two frames, but liveness is judged still, so that the 
 reason is right); feeding stops there, or after `max_frames` frames, or at the
 deadline. An inconclusive window (too few frames with the face) reports a failed liveness
 check: it never opens, its reason sends the person to the guard.
+
+The deadline bounds the wait for the camera, not the window's work: a frame the camera
+delivered before the deadline is still worked on after it (for at most `late_s`), and the
+frames that arrive while the window works are kept for it as they come. On a box whose CPU
+is shared (several lanes, or a loaded machine) the window's work on its first frames took
+longer than the deadline while the frames after the tap sat in the camera's ring; refusing
+then (`too_few_frames`) sent live users to the guard for the box's load, not their face,
+and a window slower than the ring (about a second) was fed frames with a gap.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -49,7 +58,8 @@ from gate_agent.face.step import (
 __all__ = ["FrameFeed", "WindowPlan", "run_face_window"]
 
 _log = logging.getLogger(__name__)
-_RING_LOOK = 16  # frames looked at for new arrivals: far more than come during one frame's work
+# Frames looked at for new arrivals: more than the camera's ring holds (30 by default).
+_RING_LOOK = 64
 
 
 class FrameFeed(Protocol):
@@ -74,27 +84,33 @@ class WindowPlan:
         preroll_s: Frames older than this before the credential are not used.
         max_frames: Frames fed in all, at most (pre-roll included).
         timeout_s: The longest wait for the window's frames after the credential.
+        late_s: How long after `timeout_s` the window may still work on frames the camera
+            delivered within it (a busy CPU makes the window late, not the face absent).
     """
 
     preroll_frames: int = 6
     preroll_s: float = 0.5
     max_frames: int = 16
     timeout_s: float = 1.5
+    late_s: float = 3.0
 
 
 class _Ahead:
-    """Has each frame after the credential searched beside the window's work, once, as it comes.
+    """Keeps each frame after the credential as it comes, and has it searched beside the window.
 
     The window works through its pre-roll while the camera delivers the frames after the
     credential; asked for as they arrive (not when the window reaches them), their
-    searches are done on the other core by the time the window feeds them.
+    searches are done on the other core by the time the window feeds them. They are kept
+    here (at most `keep`) until the window takes them: a window slower than the camera's
+    ring still gets consecutive frames.
     """
 
-    def __init__(self, feed: FrameFeed, window: object, *, since: float) -> None:
+    def __init__(self, feed: FrameFeed, window: object, *, since: float, keep: int) -> None:
         self._feed = feed
         self._window = window if isinstance(window, PrefetchingWindow) else None
         self._since = since
         self._asked_until = since - 1e-6  # a frame taken at the credential counts as after
+        self._kept: deque[Frame] = deque(maxlen=max(keep, 1))
 
     def ask(self, images: Sequence[Image]) -> None:
         """Have these frames searched ahead (the pre-roll)."""
@@ -102,14 +118,24 @@ class _Ahead:
             self._window.prefetch(images)
 
     def ask_arrived(self) -> None:
-        """Have the frames that arrived since the last call searched ahead."""
-        if self._window is None:
-            return
+        """Keep the frames that arrived since the last call, and have them searched ahead."""
         recent = self._feed.burst(count=_RING_LOOK, since=self._since, timeout_s=0)
         fresh = [frame for frame in recent if frame.at > self._asked_until]
-        if fresh:
+        # The oldest ones, as many as there is room for: the window takes them in camera
+        # order (a later call fetches the rest while the ring still holds them).
+        fresh = fresh[: (self._kept.maxlen or 0) - len(self._kept)]
+        if not fresh:
+            return
+        self._kept.extend(fresh)
+        self._asked_until = fresh[-1].at
+        if self._window is not None:
             self._window.prefetch([frame.image for frame in fresh])
-            self._asked_until = fresh[-1].at
+
+    def kept_after(self, at: float) -> Frame | None:
+        """The first kept frame captured after `at` (older ones are let go)."""
+        while self._kept and self._kept[0].at <= at:
+            self._kept.popleft()
+        return self._kept.popleft() if self._kept else None
 
 
 def preroll(feed: FrameFeed, *, since: float, plan: WindowPlan) -> list[Frame]:
@@ -127,6 +153,26 @@ def _fed(window: FaceWindow, image: Image, hints: FaceHints | None) -> bool:
     if hints is not None:  # no search of its own: the window's boxes and landmarks
         hints.see(image, faces_seen(window))
     return settled
+
+
+def next_frame(
+    feed: FrameFeed, ahead: _Ahead, *, after: float, deadline: float, late_until: float
+) -> Frame | None:
+    """The frame after `after`: kept, in the ring, or awaited until the deadline.
+
+    None once the camera delivered nothing more before the deadline, or the window is
+    past `late_until`.
+    """
+    now = time.monotonic()
+    if now >= late_until:
+        return None
+    frame = ahead.kept_after(after)
+    if frame is None:
+        # The next frame, not the newest: the liveness cues were calibrated on
+        # consecutive frames, and the newest after the pre-roll's work skipped about
+        # five (live users were refused for rigid motion in the agent, not offline).
+        frame = feed.following(after=after, timeout_s=max(deadline - now, 0.0))
+    return frame if frame is not None and frame.at <= deadline else None
 
 
 def run_face_window(
@@ -155,6 +201,7 @@ def run_face_window(
     """
     started = time.perf_counter()
     deadline = time.monotonic() + plan.timeout_s
+    late_until = deadline + plan.late_s
     window = verifier.open_window(templates=templates, liveness=liveness)
     fed = 0
     # A frame taken at the very moment of the credential counts as one after it.
@@ -162,7 +209,7 @@ def run_face_window(
     try:
         settled = False
         frames = preroll(feed, since=since, plan=plan)
-        ahead = _Ahead(feed, window, since=since)
+        ahead = _Ahead(feed, window, since=since, keep=plan.max_frames)
         # Their searches run on other cores while this thread works frame by frame.
         ahead.ask([frame.image for frame in frames])
         for frame in frames:
@@ -173,13 +220,9 @@ def run_face_window(
                 break
             ahead.ask_arrived()
         while not settled and fed < plan.max_frames:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                break
-            # The next frame, not the newest: the liveness cues were calibrated on
-            # consecutive frames, and the newest after the pre-roll's work skipped about
-            # five (live users were refused for rigid motion in the agent, not offline).
-            frame_or_none = feed.following(after=last_at, timeout_s=remaining)
+            frame_or_none = next_frame(
+                feed, ahead, after=last_at, deadline=deadline, late_until=late_until
+            )
             if frame_or_none is None:
                 break
             last_at = frame_or_none.at

@@ -126,3 +126,76 @@ def test_a_frame_that_is_not_an_image_is_refused_and_changes_nothing(
         watch.faces(frames["obama"].astype(np.float32))
     [face] = watch.faces(frames["obama"])
     assert watch.encodings == 2 and isinstance(face.box, FaceBox)
+
+
+def test_a_window_takes_the_tracks_encoding_of_the_face_it_follows(
+    frames: dict[str, np.ndarray],
+) -> None:
+    from gate_agent.face.biometrics import BiometricFaceWindow
+
+    watch = observer()
+    watch.faces(frames["obama"])
+    [followed] = watch.faces(frames["obama"])  # averaged with the mirrored chip
+    window = BiometricFaceWindow(templates=[], liveness=None, track=watch)
+    assert window.feed(frames["obama"].copy())  # settled at once: no chips to encode
+    match, _ = window.result()
+    assert window.from_track == 1
+    assert match.encodings[0] is followed.encoding
+    assert watch.encodings == 2  # nobody encoded for the window
+
+
+def test_a_window_encodes_a_face_the_track_did_not_follow_there(
+    frames: dict[str, np.ndarray],
+) -> None:
+    from gate_agent.face.biometrics import BiometricFaceWindow
+
+    watch = observer()
+    watch.faces(frames["obama"])
+    [obama] = watch.faces(frames["obama"])
+    # Someone else at the same place: the look check keeps obama's encoding from biden.
+    window = BiometricFaceWindow(templates=[], liveness=None, track=watch)
+    window.feed(frames["biden"])
+    window.feed(frames["biden"])
+    match, _ = window.result()
+    assert window.from_track == 0
+    assert distance(match.encodings[0], obama.encoding) > 0.6
+
+
+def test_the_track_shares_only_an_averaged_recent_encoding(
+    frames: dict[str, np.ndarray],
+) -> None:
+    watch = observer()
+    [first] = watch.faces(frames["obama"])
+    assert first.box is not None
+    assert watch.encoding_near(frames["obama"], first.box) is None  # one plain chip only
+    [second] = watch.faces(frames["obama"])
+    assert watch.encoding_near(frames["obama"], first.box) is second.encoding
+    stale = observer(share_s=0.0)
+    stale.faces(frames["obama"])
+    stale.faces(frames["obama"])
+    assert stale.encoding_near(frames["obama"], first.box) is None  # too old to share
+
+
+def test_nothing_is_encoded_ahead_while_the_shared_track_follows(
+    frames: dict[str, np.ndarray],
+) -> None:
+    from gate_agent.face.biometrics import BiometricFaceObserver, BiometricFaceVerifier
+
+    verifier = BiometricFaceVerifier(presearch=True)
+    track = BiometricFaceObserver()
+    assert verifier.share_track(track) is track and verifier.track is track.following
+    assert verifier.presearch is not None and verifier.presearch.ahead is not None
+    track.faces(frames["obama"])  # the tracker looked at the camera just now
+    for n in range(2):
+        frame = frames["obama"].copy()  # two frames of the camera
+        verifier.file_frame(frame, n / 30)
+        assert verifier.presearch_frame(frame)
+    assert verifier.presearch.ahead.encoded == 0  # the track's encodings serve the window
+    stopped = BiometricFaceVerifier(presearch=True)
+    stopped.share_track(BiometricFaceObserver())  # a track that never looked at a frame
+    for n in range(2):
+        frame = frames["obama"].copy()
+        stopped.file_frame(frame, n / 30)
+        assert stopped.presearch_frame(frame)
+    assert stopped.presearch is not None and stopped.presearch.ahead is not None
+    assert stopped.presearch.ahead.encoded == 2  # a chip and the next frame's mirror

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 
 import numpy as np
@@ -19,9 +20,10 @@ def frame(number: int, at: float) -> Frame:
 class Feed:
     """Frames every 0.1 s from t=9.0; `following` hands out the later ones one after another."""
 
-    def __init__(self, *, before: int, after: int) -> None:
-        self.ring = [frame(n, 10.0 - 0.1 * (before - n)) for n in range(before)]
-        self.coming = [frame(100 + n, 10.0 + 0.1 * n) for n in range(after)]
+    def __init__(self, *, before: int, after: int, at: float = 10.0, first_s: float = 0.0) -> None:
+        # `at`: the credential's time; `first_s`: when the first frame after it comes.
+        self.ring = [frame(n, at - 0.1 * (before - n)) for n in range(before)]
+        self.coming = [frame(100 + n, at + first_s + 0.1 * n) for n in range(after)]
 
     def burst(self, *, count: int, since: float, timeout_s: float) -> list[Frame]:
         fresh = [f for f in self.ring if f.at >= since]
@@ -71,12 +73,14 @@ class Live:
 LIVE = LivenessResult(passed=True, score=0.8)
 
 
-def run(feed: Feed, window: Window, plan: WindowPlan) -> tuple[Verifier, object]:
+def run(
+    feed: Feed, window: Window, plan: WindowPlan, *, since: float = 10.0
+) -> tuple[Verifier, object]:
     verifier = Verifier(window)
     assert isinstance(verifier, WindowVerifier)
     outcome = run_face_window(
         feed=feed,
-        since=10.0,
+        since=since,
         verifier=verifier,
         templates=[b"t" * 512],
         liveness=Live(),
@@ -129,9 +133,83 @@ def test_a_failing_window_reports_no_face_seen() -> None:
 
 @pytest.mark.parametrize("timeout_s", [0.0])
 def test_no_wait_beyond_the_deadline(timeout_s: float) -> None:
+    now = time.monotonic()
     window = Window(settle_after=99, verdict=None)
-    run(Feed(before=2, after=5), window, WindowPlan(timeout_s=timeout_s))
+    # The camera's next frames come a second after the credential, past the deadline.
+    feed = Feed(before=2, after=5, at=now, first_s=1.0)
+    run(feed, window, WindowPlan(timeout_s=timeout_s), since=now)
     assert window.fed == [0, 1]  # the pre-roll is there already; no new frame is awaited
+
+
+class Slow(Window):
+    """A window whose work on each frame takes `work_s` (a busy CPU)."""
+
+    def __init__(self, settle_after: int, verdict: LivenessResult | None, work_s: float) -> None:
+        super().__init__(settle_after, verdict)
+        self.work_s = work_s
+
+    def feed(self, image: np.ndarray) -> bool:
+        time.sleep(self.work_s)
+        return super().feed(image)
+
+
+def test_frames_delivered_in_time_are_worked_on_after_the_deadline() -> None:
+    # The pre-roll's work alone outlasts the deadline, while the camera delivered the frames
+    # after the credential within it: refusing then sent live users to the guard.
+    now = time.monotonic()
+    window = Slow(settle_after=8, verdict=LIVE, work_s=0.08)
+    feed = Feed(before=2, after=10, at=now, first_s=0.001)
+    feed.coming = [frame(100 + n, now + 0.001 * (n + 1)) for n in range(10)]
+    _, outcome = run(feed, window, WindowPlan(timeout_s=0.1, late_s=60.0), since=now)
+    assert window.fed == [0, 1, 100, 101, 102, 103, 104, 105]
+    assert outcome.evidence.liveness_passed is True  # type: ignore[attr-defined]
+
+
+def test_a_window_late_beyond_late_s_stops() -> None:
+    now = time.monotonic()
+    window = Slow(settle_after=8, verdict=None, work_s=0.08)
+    feed = Feed(before=2, after=10, at=now)
+    feed.coming = [frame(100 + n, now + 0.001 * (n + 1)) for n in range(10)]
+    run(feed, window, WindowPlan(timeout_s=0.1, late_s=0.0), since=now)
+    assert window.fed == [0, 1]  # the pre-roll took past the deadline; nothing more is taken
+
+
+class Ring:
+    """A camera ring of `size` frames that moves on `per_feed` frames while the window works.
+
+    Counted in frames, not seconds: a window slower than the camera, on any machine.
+    """
+
+    def __init__(self, at: float, *, size: int = 3, per_feed: int = 2) -> None:
+        self.frames = [frame(100 + n, at + 0.001 * (n + 1)) for n in range(40)]
+        self.size, self.per_feed, self.shown = size, per_feed, 1
+
+    def advance(self) -> None:
+        self.shown += self.per_feed
+
+    def ring(self) -> list[Frame]:
+        return self.frames[max(0, self.shown - self.size) : self.shown]
+
+    def burst(self, *, count: int, since: float, timeout_s: float) -> list[Frame]:
+        fresh = [f for f in self.ring() if f.at >= since]
+        return (fresh or self.ring())[-count:]
+
+    def following(self, *, after: float, timeout_s: float) -> Frame | None:
+        return next((f for f in self.ring() if f.at > after), None)
+
+
+def test_a_window_slower_than_the_ring_still_gets_consecutive_frames() -> None:
+    now = time.monotonic()
+    ring = Ring(now)
+
+    class Moving(Window):
+        def feed(self, image: np.ndarray) -> bool:
+            ring.advance()  # two frames come while the window works on one
+            return super().feed(image)
+
+    window = Moving(settle_after=8, verdict=LIVE)
+    run(ring, window, WindowPlan(preroll_frames=0, timeout_s=30.0), since=now)  # type: ignore[arg-type]
+    assert window.fed == list(range(100, 108))  # none skipped, though the ring moved on
 
 
 class Presearching(Verifier):
