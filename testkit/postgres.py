@@ -7,11 +7,14 @@ connections, runs without fsync (test data only) and is stopped at the end of th
 
     start_postgres() -> PostgresServer (url_for(dbname), create_database(name)); stop_postgres()
 
+Each cluster's data directory is a copy of one initdb'ed per test process (`init_data_dir`).
+
 The session fixture ``postgres_server`` (tests/central_api/conftest.py) wraps these.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import subprocess
@@ -58,34 +61,56 @@ class PostgresServer:
         return self.url_for(name)
 
 
+# One initdb per test process: every cluster after the first is a copy of its data directory.
+_template: Path | None = None
+
+
+def _template_data() -> Path:
+    """A freshly initdb'ed data directory, made once per process and removed at its exit."""
+    global _template
+    if _template is None:
+        base = Path(tempfile.mkdtemp(prefix="portgate-pg-template-"))
+        atexit.register(shutil.rmtree, base, ignore_errors=True)
+        if os.geteuid() == 0:
+            shutil.chown(base, "postgres", "postgres")
+        args = [str(PG_BIN / "initdb"), "-D", str(base / "data"), "-U", "postgres"]
+        init = subprocess.run(  # noqa: S603 (fixed binaries)
+            _as_postgres([*args, "--auth=trust", "-E", "UTF8", "--no-sync"]),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if init.returncode != 0:
+            raise RuntimeError(f"initdb failed: {init.stderr}")
+        _template = base / "data"
+    return _template
+
+
+def init_data_dir(data: Path) -> None:
+    """Make `data` a new cluster's data directory, as initdb would (a copy of the template).
+
+    Its parent must exist (and, as root, belong to `postgres`). `cp -a` keeps the owner and
+    the 0700 mode the server insists on; the copy is 4-5 times faster than initdb.
+    """
+    copy = subprocess.run(  # noqa: S603
+        ["cp", "-a", str(_template_data()), str(data)],  # noqa: S607 (coreutils)
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if copy.returncode != 0:
+        raise RuntimeError(f"copying the template cluster failed: {copy.stderr}")
+
+
 def start_postgres() -> PostgresServer:
-    """Initdb + pg_ctl start in a fresh directory; raise RuntimeError with the log if it fails."""
+    """A fresh cluster started with pg_ctl; raise RuntimeError with the log if it fails."""
     base = Path(tempfile.mkdtemp(prefix="portgate-pg-"))
     data, sock, log = base / "data", base / "sock", base / "server.log"
     sock.mkdir()
     if os.geteuid() == 0:
         shutil.chown(base, "postgres", "postgres")
         shutil.chown(sock, "postgres", "postgres")
-    init = subprocess.run(  # noqa: S603 (fixed binaries)
-        _as_postgres(
-            [
-                str(PG_BIN / "initdb"),
-                "-D",
-                str(data),
-                "-U",
-                "postgres",
-                "--auth=trust",
-                "-E",
-                "UTF8",
-                "--no-sync",
-            ]
-        ),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if init.returncode != 0:
-        raise RuntimeError(f"initdb failed: {init.stderr}")
+    init_data_dir(data)
     port = free_port()
     options = (
         f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off "

@@ -7,6 +7,7 @@ Every non-public route depends on exactly one `RoleRequirement`, `GateKeyRequire
 
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 from typing import Annotated
 
 import jwt
@@ -56,12 +57,20 @@ __all__ = [
 COOKIE_NAME = "portgate_session"
 _ALGORITHM = "HS256"
 _hasher = PasswordHasher()
-# A hash to verify against when the user does not exist, so timing does not reveal names.
-_DUMMY_HASH = _hasher.hash("portgate-dummy-password-never-valid")
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 # The tokens that are a session; a login waiting for its TOTP code has a token of its own.
 _SESSION_PURPOSES = frozenset({"access", "session"})
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash to verify against when the user does not exist, so timing does not reveal names.
+
+    Made at the first such login, not at import: every process that imports this module
+    (each CLI command, each API worker) would otherwise pay one argon2 hash at start.
+    """
+    return _hasher.hash("portgate-dummy-password-never-valid")
 
 
 def hash_password(password: str) -> str:
@@ -81,7 +90,7 @@ def authenticate_user(*, session: Session, username: str, password: str) -> User
     """The active user with this name and password, else None (constant-ish time)."""
     user = session.exec(select(User).where(User.username == username)).first()
     if user is None:
-        verify_password(password, _DUMMY_HASH)
+        verify_password(password, _dummy_hash())
         return None
     if not verify_password(password, user.password_hash) or not user.active:
         return None

@@ -86,6 +86,8 @@ class DemoGate:
     ) -> None:
         self.gate = gate
         self.camera = camera
+        # How many lights the lane had shown at the last presentation (None: none since).
+        self._lights_seen: int | None = None
         bridge_user, agent_user = f"bridge-{gate}", f"agent-{gate}"
         bridge_config = BridgeConfig.model_validate(
             {
@@ -151,15 +153,28 @@ class DemoGate:
 
     def present_badge(self, badge: int) -> None:
         """Hold a badge to the lane's reader."""
+        self.mark_presentation()
         self.turnstile.present_card(lane=0, facility_code=FACILITY_CODE, card_number=badge)
 
+    def mark_presentation(self) -> None:
+        """Note the lane's lights now: a red one after this is the answer to what comes next."""
+        self._lights_seen = len(self.turnstile.indications(0))
+
     def pass_through_if_opened(self, *, wait_s: float = 3.5) -> bool:
-        """If the lane unlocks within `wait_s`, walk through; return whether it opened."""
+        """If the lane unlocks within `wait_s`, walk through; return whether it opened.
+
+        A red light since the last presentation ends the wait at once: the gate has
+        refused, and the lane would not open in the rest of `wait_s` (the demo waited it
+        out on every refusal before).
+        """
         deadline = time.monotonic() + wait_s
+        seen, self._lights_seen = self._lights_seen, None
         while time.monotonic() < deadline:
             if self.turnstile.is_unlocked(0):
                 self.turnstile.walk_through(lane=0)
                 return True
+            if seen is not None and False in self.turnstile.indications(0)[seen:]:
+                return False
             time.sleep(0.05)
         return False
 

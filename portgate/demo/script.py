@@ -251,6 +251,7 @@ class DemoScript:
             "(one-time: granted the first time, then already used)"
         )
         if scene.truck.camera is not None:
+            scene.truck.mark_presentation()
             scene.truck.camera.show(scene.pass_image)
         scene.truck.pass_through_if_opened(wait_s=5.0)
         if scene.truck.camera is not None:

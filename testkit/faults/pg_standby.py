@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from testkit.ports import free_port
-from testkit.postgres import PG_BIN, _as_postgres
+from testkit.postgres import PG_BIN, _as_postgres, init_data_dir
 
 __all__ = ["PgNode", "PgPair", "start_pair", "stop_pair"]
 
@@ -180,26 +180,13 @@ class PgPair:
 
 
 def start_pair(*, synchronous: bool = True) -> PgPair:
-    """Initdb and start a primary, base-backup and start its standby (see the docstring)."""
+    """Start a new primary, base-backup and start its standby (see the module docstring)."""
     base = Path(tempfile.mkdtemp(prefix="portgate-pgpair-"))
     if os.geteuid() == 0:
         shutil.chown(base, "postgres", "postgres")
     primary = PgNode("primary", free_port(), base)
     standby = PgNode("standby", free_port(), base)
-    _run(
-        [
-            str(PG_BIN / "initdb"),
-            "-D",
-            str(primary.data),
-            "-U",
-            "postgres",
-            "--auth=trust",
-            "-E",
-            "UTF8",
-            "--no-sync",
-        ],
-        "initdb",
-    )
+    init_data_dir(primary.data)
     sync = "-c synchronous_standby_names=standby -c synchronous_commit=on" if synchronous else ""
     primary.start(f"-c wal_level=replica -c max_wal_senders=5 -c fsync=off {sync}")
     _run(
