@@ -88,9 +88,10 @@ def verify_password(password: str, password_hash: str) -> bool:
 
 def authenticate_user(*, session: Session, username: str, password: str) -> User | None:
     """The active user with this name and password, else None (constant-ish time)."""
+    dummy = _dummy_hash()  # made before the lookup: a first login costs the same either way
     user = session.exec(select(User).where(User.username == username)).first()
     if user is None:
-        verify_password(password, _dummy_hash())
+        verify_password(password, dummy)
         return None
     if not verify_password(password, user.password_hash) or not user.active:
         return None
