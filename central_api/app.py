@@ -42,6 +42,7 @@ from central_api.incidents.pseudonym import pseudonym_key
 from central_api.ingest.worker import IngestWorker
 from central_api.replica.site_delta import SiteDeltaCache
 from central_api.replica.snapshot_cache import SnapshotCache
+from central_api.replica.warmup import SnapshotWarmup
 from central_api.routes import (
     activations,
     audit,
@@ -147,6 +148,13 @@ def create_app(
         if server:
             watch_gc()
             await run_in_threadpool(_preload_before_serving, app.state.decision_cache, engine)
+            if settings.replica_warmup:  # first full replicas assembled, not built
+                app.state.replica_warmup = SnapshotWarmup(
+                    cache=app.state.replica_snapshot_cache,
+                    engine=engine,
+                    key=settings.template_key_bytes(),
+                )
+                app.state.replica_warmup.start()
         worker.start()
         bus.start()
         head_publisher.start()
@@ -204,6 +212,7 @@ def _install_state(app: FastAPI, settings: Settings, *, engine: Engine, server: 
     app.state.replica_delta_cache = SiteDeltaCache()  # one delta build per site and change
     # Full replicas assembled from each site's serialized records, patched by the change feed.
     app.state.replica_snapshot_cache = SnapshotCache()
+    app.state.replica_warmup = None  # a server's SnapshotWarmup once started
 
 
 def _install_routes(app: FastAPI) -> None:

@@ -15,6 +15,11 @@ loaded again (with the same loaders as the delta). A change of the whole site (g
 policy, zones, groups: no person named) rebuilds the site's fragments. The answer is the
 one `build_replica` gives, byte for byte but for `generated_at`
 (tests/central_api/replica/test_replica_snapshot_cache.py).
+
+`warm` builds a site's parts and joins its gates' zones ahead of any request (the API
+warms its largest sites at start: `central_api.replica.warmup`); a request that comes
+while a site is being built waits for that build under the site's lock, so it never sees
+a half-built site.
 """
 
 import threading
@@ -112,6 +117,7 @@ class SnapshotCache:
 
     def __init__(self, *, sites: int = 4) -> None:
         self._sites = sites
+        self.capacity = sites
         self._lock = threading.Lock()
         self._parts: OrderedDict[str, _SiteParts] = OrderedDict()
         self._site_locks: dict[str, threading.Lock] = {}
@@ -152,6 +158,21 @@ class SnapshotCache:
             watchlist=tuple(watchlist_entries(session, common["generated_at"], template_key)),
         )
         return _fill(shell.model_dump_json().encode(), lists)
+
+    def warm(self, *, session: Session, site_id: str, key: bytes) -> None:
+        """Build (or patch) the site's parts now, and join the zones of its gates.
+
+        What the first full replica of each of the site's gates would otherwise do.
+        """
+        site = session.get(Site, site_id)
+        if site is None:
+            return
+        held = self._site_parts(
+            session=session, site_id=site_id, version=site.replica_version, key=key
+        )
+        zones = session.exec(select(Gate.zone_id).where(Gate.site_id == site_id).distinct()).all()
+        for zone_id in sorted(zones):
+            held.zone_view(zone_id)
 
     def _site_parts(
         self, *, session: Session, site_id: str, version: int, key: bytes
