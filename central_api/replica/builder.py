@@ -51,7 +51,7 @@ from central_api.replica.records import (
 )
 from central_api.replica.site_delta import SiteDelta, SiteDeltaCache
 from central_api.replica.watchlist import watchlist_changed, watchlist_entries
-from central_api.security.command_keys import public_command_keys, replica_command_key
+from central_api.security.command_keys import replica_command_keys
 from central_api.security.stored_templates import usable_template
 
 __all__ = [
@@ -60,6 +60,7 @@ __all__ = [
     "build_replica",
     "gate_appointments",
     "gate_common",
+    "gate_site_zone",
     "load_credentials",
     "template_records",
 ]
@@ -148,12 +149,7 @@ def build_replica(
     With a `cache`, the part of a delta that every gate of the site shares is built once
     (`central_api.replica.site_delta`); the gate's own part is added per request.
     """
-    gate = session.get(Gate, gate_id)
-    if gate is None:
-        raise NotFoundError(f"gate {gate_id!r} not found")
-    site = session.get(Site, gate.site_id)
-    zone = session.get(Zone, gate.zone_id)
-    assert site is not None and zone is not None  # noqa: S101 (foreign keys)
+    gate, site, zone = gate_site_zone(session=session, gate_id=gate_id)
     version = site.replica_version
     common = gate_common(
         session=session, gate=gate, site=site, zone=zone, key=template_key, pass_keys=pass_keys
@@ -173,11 +169,32 @@ def build_replica(
     return _gate_delta(gate=gate, shared=shared, since=since, common=common)
 
 
+def gate_site_zone(*, session: Session, gate_id: str) -> tuple[Gate, Site, Zone]:
+    """The gate, its site and its zone, in one query (a delta's round trips are its cost).
+
+    Raises:
+        NotFoundError: No such gate.
+    """
+    row = session.exec(
+        select(Gate, Site, Zone)
+        .join(Site, col(Site.id) == col(Gate.site_id))
+        .join(Zone, col(Zone.id) == col(Gate.zone_id))
+        .where(Gate.id == gate_id)
+    ).first()
+    if row is None:
+        raise NotFoundError(f"gate {gate_id!r} not found")
+    gate, site, zone = row
+    return gate, site, zone
+
+
 def gate_common(
     *, session: Session, gate: Gate, site: Site, zone: Zone, key: bytes, pass_keys: dict[str, str]
 ) -> dict[str, Any]:
     """The fields every answer to this gate carries, snapshot or delta (its own keys too)."""
     keys = tuple(PassKeyRecord(key_id=k, public_key_b64=v) for k, v in sorted(pass_keys.items()))
+    command_key, public_keys = replica_command_keys(
+        session=session, gate_id=gate.id, seal_key=key, actor="system"
+    )
     return {
         "site_id": site.id,
         "gate_id": gate.id,
@@ -188,13 +205,10 @@ def gate_common(
         "version": site.replica_version,
         "pass_keys": keys,
         # The gate's own signing key only: its agent signs the OpenCommands it publishes.
-        "command_key": replica_command_key(
-            session=session, gate_id=gate.id, seal_key=key, actor="system"
-        ),
-        # After the key above (made on first use): what the gate's bridge must accept.
+        "command_key": command_key,
+        # Read with the key above (made on first use): what the gate's bridge must accept.
         "command_public_keys": tuple(
-            PassKeyRecord(key_id=k, public_key_b64=v)
-            for k, v in public_command_keys(session=session, gate_id=gate.id).items()
+            PassKeyRecord(key_id=k, public_key_b64=v) for k, v in public_keys.items()
         ),
     }
 

@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from gate_protocol.replica import MAX_RECORDS, ReplicaSnapshot
 from sqlmodel import Session, col, select
 
-from central_api.errors import NotFoundError
 from central_api.models import (
     AccessGroup,
     AccessGroupZone,
@@ -38,11 +37,11 @@ from central_api.models import (
     PersonAccessGroup,
     ReplicaChange,
     Site,
-    Zone,
 )
 from central_api.replica.builder import (
     gate_appointments,
     gate_common,
+    gate_site_zone,
     load_credentials,
     template_records,
 )
@@ -128,12 +127,7 @@ class SnapshotCache:
         self, *, session: Session, gate_id: str, template_key: bytes, pass_keys: dict[str, str]
     ) -> bytes:
         """The gate's snapshot as JSON, the same as `build_replica(since=None)` serializes."""
-        gate = session.get(Gate, gate_id)
-        if gate is None:
-            raise NotFoundError(f"gate {gate_id!r} not found")
-        site = session.get(Site, gate.site_id)
-        zone = session.get(Zone, gate.zone_id)
-        assert site is not None and zone is not None  # noqa: S101 (foreign keys)
+        gate, site, zone = gate_site_zone(session=session, gate_id=gate_id)
         # The version is read before any record: records newer than it are loaded again
         # by the next patch, never older ones kept.
         common = gate_common(
