@@ -108,6 +108,16 @@ def _preload_before_serving(cache: DecisionCache, engine: Engine) -> None:
     logger.info("decision inputs loaded in %.1f s", time.perf_counter() - started)
 
 
+def _before_serving(app: FastAPI, settings: Settings, engine: Engine) -> None:
+    _preload_before_serving(app.state.decision_cache, engine)
+    # The first full replica after a start is then assembled, not built (minutes at 100k).
+    if settings.replica_warmup:
+        app.state.replica_warmup = SnapshotWarmup(
+            cache=app.state.replica_snapshot_cache, engine=engine, key=settings.template_key_bytes()
+        )
+        app.state.replica_warmup.start()
+
+
 def create_app(
     settings: Settings, *, engine: Engine | None = None, server: bool = False
 ) -> FastAPI:
@@ -147,14 +157,7 @@ def create_app(
         ensure_audit_head(engine=engine)
         if server:
             watch_gc()
-            await run_in_threadpool(_preload_before_serving, app.state.decision_cache, engine)
-            if settings.replica_warmup:  # first full replicas assembled, not built
-                app.state.replica_warmup = SnapshotWarmup(
-                    cache=app.state.replica_snapshot_cache,
-                    engine=engine,
-                    key=settings.template_key_bytes(),
-                )
-                app.state.replica_warmup.start()
+            await run_in_threadpool(_before_serving, app, settings, engine)
         worker.start()
         bus.start()
         head_publisher.start()
