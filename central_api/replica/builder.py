@@ -30,6 +30,7 @@ from central_api.errors import NotFoundError
 from central_api.models import (
     AccessGroup,
     AccessGroupZone,
+    ActivationStatus,
     Appointment,
     Credential,
     FaceTemplate,
@@ -37,6 +38,8 @@ from central_api.models import (
     PersonAccessGroup,
     ReplicaChange,
     Site,
+    SiteActivation,
+    SiteWindow,
     Zone,
 )
 from central_api.replica.id_lists import many_ids
@@ -246,9 +249,9 @@ def _site_delta(*, session: Session, site_id: str, since: int, key: bytes) -> Si
         )
     ).all()
     people = {c.person_id for c in changes if c.person_id is not None}
-    windows = load_site_windows(session=session, person_ids=people, site_id=site_id)
+    windows, granted = _windows_and_zones(session=session, site_id=site_id, person_ids=people)
     persons = {
-        person_id: at_site(record, windows[person_id][site_id])
+        person_id: at_site(record, windows[person_id])
         for person_id, record in load_person_records(
             session=session, person_ids=set(windows)
         ).items()
@@ -261,17 +264,8 @@ def _site_delta(*, session: Session, site_id: str, since: int, key: bytes) -> Si
         templates[template.person_id].append(template)
     appointments = _site_appointments(session=session, site_id=site_id, person_ids=persons)
     zone_people: dict[str, set[str]] = defaultdict(set)
-    if persons:
-        grants = session.exec(
-            select(AccessGroupZone.zone_id, PersonAccessGroup.person_id)
-            .join(AccessGroup, col(AccessGroup.id) == col(PersonAccessGroup.group_id))
-            .join(AccessGroupZone, col(AccessGroupZone.group_id) == col(AccessGroup.id))
-            .where(
-                AccessGroup.site_id == site_id,
-                col(PersonAccessGroup.person_id).in_(many_ids(persons)),
-            )
-        ).all()
-        for zone_id, person_id in grants:
+    for person_id, zone_id in granted:
+        if person_id in persons:
             zone_people[zone_id].add(person_id)
     return SiteDelta(
         people=frozenset(people),
@@ -285,6 +279,43 @@ def _site_delta(*, session: Session, site_id: str, since: int, key: bytes) -> Si
         else None,
         zone_people={zone_id: frozenset(p) for zone_id, p in zone_people.items()},
     )
+
+
+def _windows_and_zones(
+    *, session: Session, site_id: str, person_ids: Collection[str]
+) -> tuple[dict[str, SiteWindow], set[tuple[str, str]]]:
+    """Of these people, the active ones' windows at the site and the site's zones granted them.
+
+    One statement (an activation joined to the site's access groups): each statement of a
+    delta is a round trip that waits for a core on a loaded machine.
+    """
+    if not person_ids:
+        return {}, set()
+    site_group = (col(AccessGroup.id) == col(PersonAccessGroup.group_id)) & (
+        col(AccessGroup.site_id) == site_id
+    )
+    rows = session.exec(
+        select(
+            SiteActivation.person_id,
+            SiteActivation.valid_from,
+            SiteActivation.valid_until,
+            AccessGroupZone.zone_id,
+        )
+        .select_from(SiteActivation)
+        .outerjoin(
+            PersonAccessGroup, col(PersonAccessGroup.person_id) == col(SiteActivation.person_id)
+        )
+        .outerjoin(AccessGroup, site_group)
+        .outerjoin(AccessGroupZone, col(AccessGroupZone.group_id) == col(AccessGroup.id))
+        .where(
+            col(SiteActivation.person_id).in_(many_ids(person_ids)),
+            SiteActivation.site_id == site_id,
+            SiteActivation.status == ActivationStatus.ACTIVE,
+        )
+    ).all()
+    windows = {person_id: (start, end) for person_id, start, end, _ in rows}
+    granted = {(person_id, zone) for person_id, _, _, zone in rows if zone is not None}
+    return windows, granted
 
 
 def _gate_records(

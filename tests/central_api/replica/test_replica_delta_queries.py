@@ -3,7 +3,8 @@
 On a loaded 2-core machine each statement of a delta request waits for a core twice, so
 the delta's wall time grows with its statements (docs/performance.md, issue 24.4). The
 gate, its site and its zone are read in one statement and the gate's command keys in
-one: a delta after one person's change runs 14 statements (17 before), and applied to
+one, and the changed people's activations with the zones granted them in one: a delta
+after one person's change runs 13 statements (17 before), and applied to
 the snapshot the gate held it gives the gate's fresh snapshot. SQLite and PostgreSQL.
 """
 
@@ -25,9 +26,9 @@ from testkit.api.world import World
 from testkit.sql_statements import statements_run
 
 # The gate with its site and zone 1, its command keys 1, the change feed 1, the changed
-# person's activation, record (person, grants, competencies, watchlist, escort host, bans),
-# credentials, templates, appointments and zone grants 11.
-DELTA_STATEMENTS = 14
+# person's activation with the site's zones granted them 1, their record (person, grants,
+# competencies, watchlist, escort host, bans) 6, credentials, templates, appointments 3.
+DELTA_STATEMENTS = 13
 
 
 def _replica(
