@@ -42,6 +42,7 @@ from central_api.incidents.pseudonym import pseudonym_key
 from central_api.ingest.worker import IngestWorker
 from central_api.replica.site_delta import SiteDeltaCache
 from central_api.replica.snapshot_cache import SnapshotCache
+from central_api.replica.warmup import SnapshotWarmup
 from central_api.routes import (
     activations,
     audit,
@@ -116,6 +117,16 @@ def _preload_before_serving(cache: DecisionCache, engine: Engine) -> None:
     logger.info("decision inputs loaded in %.1f s", time.perf_counter() - started)
 
 
+def _before_serving(app: FastAPI, settings: Settings, engine: Engine) -> None:
+    _preload_before_serving(app.state.decision_cache, engine)
+    # The first full replica after a start is then assembled, not built (minutes at 100k).
+    if settings.replica_warmup:
+        app.state.replica_warmup = SnapshotWarmup(
+            cache=app.state.replica_snapshot_cache, engine=engine, key=settings.template_key_bytes()
+        )
+        app.state.replica_warmup.start()
+
+
 def create_app(
     settings: Settings, *, engine: Engine | None = None, server: bool = False
 ) -> FastAPI:
@@ -155,7 +166,7 @@ def create_app(
         ensure_audit_head(engine=engine)
         if server:
             watch_gc()
-            await run_in_threadpool(_preload_before_serving, app.state.decision_cache, engine)
+            await run_in_threadpool(_before_serving, app, settings, engine)
         worker.start()
         bus.start()
         head_publisher.start()
@@ -213,6 +224,7 @@ def _install_state(app: FastAPI, settings: Settings, *, engine: Engine, server: 
     app.state.replica_delta_cache = SiteDeltaCache()  # one delta build per site and change
     # Full replicas assembled from each site's serialized records, patched by the change feed.
     app.state.replica_snapshot_cache = SnapshotCache()
+    app.state.replica_warmup = None  # a server's SnapshotWarmup once started
 
 
 def _install_routes(app: FastAPI) -> None:

@@ -175,6 +175,12 @@ class Settings(MqttTlsSettings):
         validation_alias="PORTGATE_AUDIT_HEAD_EVERY",
         description="Publish the audit head as soon as this many rows were appended.",
     )
+    replica_warmup: bool = Field(
+        default=True,
+        validation_alias="PORTGATE_REPLICA_WARMUP",
+        description="A server builds its largest sites' replica records at start, so the "
+        "first full replica after a start is assembled, not built (off: built on demand).",
+    )
     dev_mode: bool = Field(
         default=False,
         validation_alias="PORTGATE_DEV_MODE",

@@ -30,6 +30,7 @@ from central_api.errors import NotFoundError
 from central_api.models import (
     AccessGroup,
     AccessGroupZone,
+    ActivationStatus,
     Appointment,
     Credential,
     FaceTemplate,
@@ -37,6 +38,8 @@ from central_api.models import (
     PersonAccessGroup,
     ReplicaChange,
     Site,
+    SiteActivation,
+    SiteWindow,
     Zone,
 )
 from central_api.replica.id_lists import many_ids
@@ -51,7 +54,7 @@ from central_api.replica.records import (
 )
 from central_api.replica.site_delta import SiteDelta, SiteDeltaCache
 from central_api.replica.watchlist import watchlist_changed, watchlist_entries
-from central_api.security.command_keys import public_command_keys, replica_command_key
+from central_api.security.command_keys import replica_command_keys
 from central_api.security.stored_templates import usable_template
 
 __all__ = [
@@ -60,6 +63,7 @@ __all__ = [
     "build_replica",
     "gate_appointments",
     "gate_common",
+    "gate_site_zone",
     "load_credentials",
     "template_records",
 ]
@@ -148,12 +152,7 @@ def build_replica(
     With a `cache`, the part of a delta that every gate of the site shares is built once
     (`central_api.replica.site_delta`); the gate's own part is added per request.
     """
-    gate = session.get(Gate, gate_id)
-    if gate is None:
-        raise NotFoundError(f"gate {gate_id!r} not found")
-    site = session.get(Site, gate.site_id)
-    zone = session.get(Zone, gate.zone_id)
-    assert site is not None and zone is not None  # noqa: S101 (foreign keys)
+    gate, site, zone = gate_site_zone(session=session, gate_id=gate_id)
     version = site.replica_version
     common = gate_common(
         session=session, gate=gate, site=site, zone=zone, key=template_key, pass_keys=pass_keys
@@ -173,11 +172,32 @@ def build_replica(
     return _gate_delta(gate=gate, shared=shared, since=since, common=common)
 
 
+def gate_site_zone(*, session: Session, gate_id: str) -> tuple[Gate, Site, Zone]:
+    """The gate, its site and its zone, in one query (a delta's round trips are its cost).
+
+    Raises:
+        NotFoundError: No such gate.
+    """
+    row = session.exec(
+        select(Gate, Site, Zone)
+        .join(Site, col(Site.id) == col(Gate.site_id))
+        .join(Zone, col(Zone.id) == col(Gate.zone_id))
+        .where(Gate.id == gate_id)
+    ).first()
+    if row is None:
+        raise NotFoundError(f"gate {gate_id!r} not found")
+    gate, site, zone = row
+    return gate, site, zone
+
+
 def gate_common(
     *, session: Session, gate: Gate, site: Site, zone: Zone, key: bytes, pass_keys: dict[str, str]
 ) -> dict[str, Any]:
     """The fields every answer to this gate carries, snapshot or delta (its own keys too)."""
     keys = tuple(PassKeyRecord(key_id=k, public_key_b64=v) for k, v in sorted(pass_keys.items()))
+    command_key, public_keys = replica_command_keys(
+        session=session, gate_id=gate.id, seal_key=key, actor="system"
+    )
     return {
         "site_id": site.id,
         "gate_id": gate.id,
@@ -188,13 +208,10 @@ def gate_common(
         "version": site.replica_version,
         "pass_keys": keys,
         # The gate's own signing key only: its agent signs the OpenCommands it publishes.
-        "command_key": replica_command_key(
-            session=session, gate_id=gate.id, seal_key=key, actor="system"
-        ),
-        # After the key above (made on first use): what the gate's bridge must accept.
+        "command_key": command_key,
+        # Read with the key above (made on first use): what the gate's bridge must accept.
         "command_public_keys": tuple(
-            PassKeyRecord(key_id=k, public_key_b64=v)
-            for k, v in public_command_keys(session=session, gate_id=gate.id).items()
+            PassKeyRecord(key_id=k, public_key_b64=v) for k, v in public_keys.items()
         ),
     }
 
@@ -232,9 +249,9 @@ def _site_delta(*, session: Session, site_id: str, since: int, key: bytes) -> Si
         )
     ).all()
     people = {c.person_id for c in changes if c.person_id is not None}
-    windows = load_site_windows(session=session, person_ids=people, site_id=site_id)
+    windows, granted = _windows_and_zones(session=session, site_id=site_id, person_ids=people)
     persons = {
-        person_id: at_site(record, windows[person_id][site_id])
+        person_id: at_site(record, windows[person_id])
         for person_id, record in load_person_records(
             session=session, person_ids=set(windows)
         ).items()
@@ -247,17 +264,8 @@ def _site_delta(*, session: Session, site_id: str, since: int, key: bytes) -> Si
         templates[template.person_id].append(template)
     appointments = _site_appointments(session=session, site_id=site_id, person_ids=persons)
     zone_people: dict[str, set[str]] = defaultdict(set)
-    if persons:
-        grants = session.exec(
-            select(AccessGroupZone.zone_id, PersonAccessGroup.person_id)
-            .join(AccessGroup, col(AccessGroup.id) == col(PersonAccessGroup.group_id))
-            .join(AccessGroupZone, col(AccessGroupZone.group_id) == col(AccessGroup.id))
-            .where(
-                AccessGroup.site_id == site_id,
-                col(PersonAccessGroup.person_id).in_(many_ids(persons)),
-            )
-        ).all()
-        for zone_id, person_id in grants:
+    for person_id, zone_id in granted:
+        if person_id in persons:
             zone_people[zone_id].add(person_id)
     return SiteDelta(
         people=frozenset(people),
@@ -271,6 +279,43 @@ def _site_delta(*, session: Session, site_id: str, since: int, key: bytes) -> Si
         else None,
         zone_people={zone_id: frozenset(p) for zone_id, p in zone_people.items()},
     )
+
+
+def _windows_and_zones(
+    *, session: Session, site_id: str, person_ids: Collection[str]
+) -> tuple[dict[str, SiteWindow], set[tuple[str, str]]]:
+    """Of these people, the active ones' windows at the site and the site's zones granted them.
+
+    One statement (an activation joined to the site's access groups): each statement of a
+    delta is a round trip that waits for a core on a loaded machine.
+    """
+    if not person_ids:
+        return {}, set()
+    site_group = (col(AccessGroup.id) == col(PersonAccessGroup.group_id)) & (
+        col(AccessGroup.site_id) == site_id
+    )
+    rows = session.exec(
+        select(
+            SiteActivation.person_id,
+            SiteActivation.valid_from,
+            SiteActivation.valid_until,
+            AccessGroupZone.zone_id,
+        )
+        .select_from(SiteActivation)
+        .outerjoin(
+            PersonAccessGroup, col(PersonAccessGroup.person_id) == col(SiteActivation.person_id)
+        )
+        .outerjoin(AccessGroup, site_group)
+        .outerjoin(AccessGroupZone, col(AccessGroupZone.group_id) == col(AccessGroup.id))
+        .where(
+            col(SiteActivation.person_id).in_(many_ids(person_ids)),
+            SiteActivation.site_id == site_id,
+            SiteActivation.status == ActivationStatus.ACTIVE,
+        )
+    ).all()
+    windows = {person_id: (start, end) for person_id, start, end, _ in rows}
+    granted = {(person_id, zone) for person_id, _, _, zone in rows if zone is not None}
+    return windows, granted
 
 
 def _gate_records(

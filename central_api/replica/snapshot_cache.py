@@ -15,6 +15,11 @@ loaded again (with the same loaders as the delta). A change of the whole site (g
 policy, zones, groups: no person named) rebuilds the site's fragments. The answer is the
 one `build_replica` gives, byte for byte but for `generated_at`
 (tests/central_api/replica/test_replica_snapshot_cache.py).
+
+`warm` builds a site's parts and joins its gates' zones ahead of any request (the API
+warms its largest sites at start: `central_api.replica.warmup`); a request that comes
+while a site is being built waits for that build under the site's lock, so it never sees
+a half-built site.
 """
 
 import threading
@@ -25,7 +30,6 @@ from dataclasses import dataclass, field
 from gate_protocol.replica import MAX_RECORDS, ReplicaSnapshot
 from sqlmodel import Session, col, select
 
-from central_api.errors import NotFoundError
 from central_api.models import (
     AccessGroup,
     AccessGroupZone,
@@ -33,11 +37,11 @@ from central_api.models import (
     PersonAccessGroup,
     ReplicaChange,
     Site,
-    Zone,
 )
 from central_api.replica.builder import (
     gate_appointments,
     gate_common,
+    gate_site_zone,
     load_credentials,
     template_records,
 )
@@ -112,6 +116,7 @@ class SnapshotCache:
 
     def __init__(self, *, sites: int = 4) -> None:
         self._sites = sites
+        self.capacity = sites
         self._lock = threading.Lock()
         self._parts: OrderedDict[str, _SiteParts] = OrderedDict()
         self._site_locks: dict[str, threading.Lock] = {}
@@ -122,12 +127,7 @@ class SnapshotCache:
         self, *, session: Session, gate_id: str, template_key: bytes, pass_keys: dict[str, str]
     ) -> bytes:
         """The gate's snapshot as JSON, the same as `build_replica(since=None)` serializes."""
-        gate = session.get(Gate, gate_id)
-        if gate is None:
-            raise NotFoundError(f"gate {gate_id!r} not found")
-        site = session.get(Site, gate.site_id)
-        zone = session.get(Zone, gate.zone_id)
-        assert site is not None and zone is not None  # noqa: S101 (foreign keys)
+        gate, site, zone = gate_site_zone(session=session, gate_id=gate_id)
         # The version is read before any record: records newer than it are loaded again
         # by the next patch, never older ones kept.
         common = gate_common(
@@ -152,6 +152,21 @@ class SnapshotCache:
             watchlist=tuple(watchlist_entries(session, common["generated_at"], template_key)),
         )
         return _fill(shell.model_dump_json().encode(), lists)
+
+    def warm(self, *, session: Session, site_id: str, key: bytes) -> None:
+        """Build (or patch) the site's parts now, and join the zones of its gates.
+
+        What the first full replica of each of the site's gates would otherwise do.
+        """
+        site = session.get(Site, site_id)
+        if site is None:
+            return
+        held = self._site_parts(
+            session=session, site_id=site_id, version=site.replica_version, key=key
+        )
+        zones = session.exec(select(Gate.zone_id).where(Gate.site_id == site_id).distinct()).all()
+        for zone_id in sorted(zones):
+            held.zone_view(zone_id)
 
     def _site_parts(
         self, *, session: Session, site_id: str, version: int, key: bytes

@@ -25,6 +25,7 @@ __all__ = [
     "command_signer",
     "public_command_keys",
     "replica_command_key",
+    "replica_command_keys",
     "retire_command_key",
     "rotate_command_key",
 ]
@@ -96,6 +97,16 @@ def replica_command_key(
     *, session: Session, gate_id: str, seal_key: bytes, actor: str
 ) -> CommandKeyRecord:
     """The gate's signing key for its replica (made on first use)."""
+    return replica_command_keys(session=session, gate_id=gate_id, seal_key=seal_key, actor=actor)[0]
+
+
+def replica_command_keys(
+    *, session: Session, gate_id: str, seal_key: bytes, actor: str
+) -> tuple[CommandKeyRecord, dict[str, str]]:
+    """`replica_command_key` and `public_command_keys` from one read of the gate's keys.
+
+    Every replica and delta carries both: one query fewer per request.
+    """
     keys = _keys(session, gate_id)
     if not keys:
         rotate_command_key(session=session, gate_id=gate_id, seal_key=seal_key, actor=actor)
@@ -107,9 +118,10 @@ def replica_command_key(
         nonce=newest.nonce,
         ciphertext=newest.ciphertext,
     )
-    return CommandKeyRecord(
+    record = CommandKeyRecord(
         key_id=newest.key_id, private_key_b64=base64.b64encode(raw).decode("ascii")
     )
+    return record, {k.key_id: k.public_key_b64 for k in keys}
 
 
 def command_signer(*, session: Session, gate: Gate, seal_key: bytes, actor: str) -> CommandSigner:
