@@ -1,10 +1,12 @@
-"""Typer's own words (domain ``cli_library``) in the CLI's language, English unchanged.
+"""Typer's and click's own words in the CLI's language, English unchanged.
 
-The catalog holds exactly the messages the installed Typer passes to gettext (an upgrade
-that renames one fails here: run `make i18n` and translate), each translated in every
-language with its placeholders. Through the console script's entry point, in one
-subprocess: Dutch help panels, a German usage error with click's exit code 2, and English
-output byte for byte what Typer writes when no language was ever chosen.
+The ``cli_library`` catalog holds exactly the messages the installed Typer passes to gettext
+(an upgrade that renames one fails here: run `make i18n` and translate), each translated in
+every language with its placeholders; what its click writes without gettext (``Usage:``, the
+--help line, the usage errors) is mirrored from literals that must still be in its source.
+Through the console script's entry point, in one subprocess: Dutch help panels, a German
+usage error with click's exit code 2, and English output byte for byte what Typer writes
+when no language was ever chosen.
 """
 
 import json
@@ -23,6 +25,9 @@ from babel.messages.pofile import read_po
 
 from gate_protocol.i18n import SUPPORTED_LOCALES
 from gate_protocol.i18n.catalogs import LOCALE_DIR
+from portgate.help_language import HELP_OPTION_HELP, USAGE_PREFIX
+from portgate.language import choose_cli_locale
+from portgate.library_errors import SOURCE_TEXTS, translate_usage_message
 from portgate.library_language import LIBRARY_DOMAIN, RICH_TEXTS
 
 TYPER_DIR = Path(typer.__file__).parent
@@ -75,6 +80,43 @@ def test_the_catalog_holds_exactly_the_installed_typer_s_messages(tmp_path: Path
         assert f"{name} = _({json.dumps(message)})" in rich_source, name
 
 
+def test_the_texts_click_writes_itself_are_still_in_the_installed_click() -> None:
+    sources = "".join(p.read_text(encoding="utf-8") for p in sorted(TYPER_DIR.rglob("*.py")))
+    literals = [*SOURCE_TEXTS, f'prefix = "{USAGE_PREFIX}"', f'help="{HELP_OPTION_HELP}"']
+    assert [literal for literal in literals if literal not in sources] == []
+
+
+@pytest.mark.parametrize(
+    ("english", "dutch"),
+    [
+        ("No such option: --bogus", "Onbekende optie: --bogus"),
+        (
+            "No such option: --bogu (Possible options: --badge, --group)",
+            "Onbekende optie: --bogu (mogelijke opties: --badge, --group)",
+        ),
+        ("Missing argument 'gate_id'.", "Argument 'gate_id' ontbreekt."),
+        (
+            "Missing option '--role'. Choose from:\n\tadmin",
+            "Optie '--role' ontbreekt. Choose from:\n\tadmin",
+        ),
+        (
+            "Invalid value for '--limit': 'x' is no int",
+            "Ongeldige waarde voor '--limit': 'x' is no int",
+        ),
+        ("Got unexpected extra argument(s) (a b)", "Onverwachte extra argumenten (a b)"),
+        ("Option '--role' requires an argument.", "Optie '--role' vereist een argument."),
+        (
+            "Onbekende opdracht 'sho'. Did you mean 'show'?",
+            "Onbekende opdracht 'sho'. Bedoelde u 'show'?",
+        ),
+        ("Something click has not said before.", "Something click has not said before."),
+    ],
+)
+def test_click_s_usage_errors_are_written_again_in_the_language(english: str, dutch: str) -> None:
+    choose_cli_locale("nl")  # put back to English after the test (conftest)
+    assert translate_usage_message(english) == dutch
+
+
 @pytest.mark.parametrize("locale", TRANSLATED)
 def test_every_library_text_is_translated_with_its_placeholders(locale: str) -> None:
     committed = _ids(_read(LOCALE_DIR / f"{LIBRARY_DOMAIN}.pot"))
@@ -93,7 +135,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[str,
     """SAMPLE with no language, then in nl, de and en, all in one process."""
     cache = tmp_path_factory.mktemp("cache")
     env = {k: v for k, v in os.environ.items() if k not in ("PORTGATE_LANG", "LANGUAGE")}
-    env |= {"LANG": "C.UTF-8", "COLUMNS": "100", "XDG_CACHE_HOME": str(cache)}
+    env |= {"LANG": "C.UTF-8", "COLUMNS": "250", "XDG_CACHE_HOME": str(cache)}
     argvs = [*SAMPLE] + [["--lang", lang, *argv] for lang in ("nl", "de", "en") for argv in SAMPLE]
     done = subprocess.run(  # noqa: S603 - our own interpreter and script
         [sys.executable, "-c", _RUN, json.dumps(argvs)],
@@ -110,9 +152,11 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[str,
 def test_dutch_help_shows_typer_s_words_in_dutch(runs: tuple[Path, list[dict[str, Any]]]) -> None:
     dutch_help = runs[1][3]
     assert dutch_help["code"] == 0
-    for word in ("╭─ Opties ", "╭─ Argumenten ", "[verplicht]", "[standaard: "):
+    dutch_words = ("Gebruik: ", "╭─ Opties ", "╭─ Argumenten ", "[verplicht]", "[standaard: ")
+    for word in (*dutch_words, "Toon dit bericht en stop."):
         assert word in dutch_help["out"], word
-    for english in ("╭─ Options ", "╭─ Arguments ", "[required]", "[default: "):
+    english_words = ("Usage: ", "╭─ Options ", "╭─ Arguments ", "[required]", "[default: ")
+    for english in (*english_words, "Show this message and exit."):
         assert english not in dutch_help["out"], english
 
 
@@ -123,7 +167,9 @@ def test_a_wrong_option_in_german_is_typer_s_error_in_german_with_exit_2(
     assert plain["code"] == german["code"] == 2
     assert "╭─ Fehler " in german["err"] and "╭─ Error " not in german["err"]
     assert "Hilfe mit 'portgate enroll person add --help'." in german["err"]
-    assert "Unbekannter Befehl 'sho'." in runs[1][8]["err"]
+    assert german["err"].startswith("Aufruf: portgate enroll person add [OPTIONS]\n")
+    assert "│ Unbekannte Option: --bogus " in german["err"] and "No such" not in german["err"]
+    assert "Unbekannter Befehl 'sho'. Meinten Sie 'show'?" in runs[1][8]["err"]
     assert runs[1][8]["code"] == 2
 
 
