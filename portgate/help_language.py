@@ -30,6 +30,7 @@ __all__ = [
     "extract_help",
     "help_paragraphs",
     "localize_command",
+    "localize_help_option",
     "localize_text",
 ]
 
@@ -100,9 +101,14 @@ class LocalizedContext(click.Context):
         super().__init__(command, *args, **kwargs)
         # The help option is made (and kept) by the command for the context's option names:
         # made here as click would make it, its line in the run's language.
-        help_option = command.get_help_option(self)
-        if help_option is not None and help_option.help == HELP_OPTION_HELP:
-            help_option.help = localize_text(HELP_OPTION_HELP, cli_locale())
+        localize_help_option(self, cli_locale())
+
+
+def localize_help_option(ctx: click.Context, locale: str) -> None:
+    """Put `locale` on the --help option's line of `ctx`'s command (English: click's own)."""
+    help_option = ctx.command.get_help_option(ctx)
+    if help_option is not None:
+        _localize_object(help_option, ("help",), locale)
 
 
 # Babel's extraction method for the help texts (babel.cfg).

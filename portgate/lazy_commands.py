@@ -20,7 +20,7 @@ from typer import _click as click  # typer 0.2x carries its own click; its types
 from typer.core import TyperGroup
 
 from gate_protocol.i18n import UnknownLocaleError
-from portgate.help_language import LocalizedContext, localize_command
+from portgate.help_language import LocalizedContext, localize_command, localize_help_option
 from portgate.language import choose_cli_locale, cli_locale
 from portgate.library_errors import localized_usage_errors
 
@@ -199,4 +199,5 @@ class LazyGroup(TyperGroup):
             with contextlib.suppress(UnknownLocaleError):  # named when a command runs
                 choose_cli_locale(None)
         localize_command(self, cli_locale())
+        localize_help_option(ctx, cli_locale())  # made with the context, before --lang was read
         super().format_help(ctx, formatter)

@@ -53,7 +53,12 @@ print(json.dumps(results))
 """
 HELP = ["gates", "add", "--help"]  # Arguments, Options, [required] and [default: ...]
 WRONG = ["enroll", "person", "add", "--bogus"]
-SAMPLE = [HELP, WRONG, ["gates", "sho"]]
+SAMPLE = [HELP, WRONG, ["gates", "sho"], ["--help"]]
+RUNS = ("", "nl", "de", "en")  # no --lang first, then these
+
+
+def _result(runs: tuple[Path, list[dict[str, Any]]], lang: str, argv: list[str]) -> dict[str, Any]:
+    return runs[1][RUNS.index(lang) * len(SAMPLE) + SAMPLE.index(argv)]
 
 
 def _ids(catalog: Catalog) -> set[str]:
@@ -136,7 +141,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[str,
     cache = tmp_path_factory.mktemp("cache")
     env = {k: v for k, v in os.environ.items() if k not in ("PORTGATE_LANG", "LANGUAGE")}
     env |= {"LANG": "C.UTF-8", "COLUMNS": "250", "XDG_CACHE_HOME": str(cache)}
-    argvs = [*SAMPLE] + [["--lang", lang, *argv] for lang in ("nl", "de", "en") for argv in SAMPLE]
+    argvs = [[*(["--lang", lang] if lang else []), *argv] for lang in RUNS for argv in SAMPLE]
     done = subprocess.run(  # noqa: S603 - our own interpreter and script
         [sys.executable, "-c", _RUN, json.dumps(argvs)],
         env=env,
@@ -150,7 +155,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[str,
 
 
 def test_dutch_help_shows_typer_s_words_in_dutch(runs: tuple[Path, list[dict[str, Any]]]) -> None:
-    dutch_help = runs[1][3]
+    dutch_help = _result(runs, "nl", HELP)
     assert dutch_help["code"] == 0
     dutch_words = ("Gebruik: ", "╭─ Opties ", "╭─ Argumenten ", "[verplicht]", "[standaard: ")
     for word in (*dutch_words, "Toon dit bericht en stop."):
@@ -158,19 +163,22 @@ def test_dutch_help_shows_typer_s_words_in_dutch(runs: tuple[Path, list[dict[str
     english_words = ("Usage: ", "╭─ Options ", "╭─ Arguments ", "[required]", "[default: ")
     for english in (*english_words, "Show this message and exit."):
         assert english not in dutch_help["out"], english
+    # The root's --help option is made before --lang is read: its line is Dutch all the same.
+    root = _result(runs, "nl", ["--help"])["out"]
+    assert "Toon dit bericht en stop." in root and "Gebruik: portgate [OPTIONS]" in root
 
 
 def test_a_wrong_option_in_german_is_typer_s_error_in_german_with_exit_2(
     runs: tuple[Path, list[dict[str, Any]]],
 ) -> None:
-    plain, german = runs[1][1], runs[1][7]
+    plain, german = _result(runs, "", WRONG), _result(runs, "de", WRONG)
     assert plain["code"] == german["code"] == 2
     assert "╭─ Fehler " in german["err"] and "╭─ Error " not in german["err"]
     assert "Hilfe mit 'portgate enroll person add --help'." in german["err"]
     assert german["err"].startswith("Aufruf: portgate enroll person add [OPTIONS]\n")
     assert "│ Unbekannte Option: --bogus " in german["err"] and "No such" not in german["err"]
-    assert "Unbekannter Befehl 'sho'. Meinten Sie 'show'?" in runs[1][8]["err"]
-    assert runs[1][8]["code"] == 2
+    typo = _result(runs, "de", ["gates", "sho"])
+    assert "Unbekannter Befehl 'sho'. Meinten Sie 'show'?" in typo["err"] and typo["code"] == 2
 
 
 def test_english_is_byte_for_byte_typer_s_own_output_after_another_language(
@@ -180,6 +188,7 @@ def test_english_is_byte_for_byte_typer_s_own_output_after_another_language(
     untouched, english = results[: len(SAMPLE)], results[-len(SAMPLE) :]
     assert english == untouched
     assert "╭─ Options " in untouched[0]["out"] and "╭─ Error " in untouched[1]["err"]
+    assert "Show this message and exit." in untouched[3]["out"]
 
 
 def test_the_catalog_is_compiled_under_the_user_s_cache_not_the_package(
