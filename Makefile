@@ -102,6 +102,14 @@ i18n: venv  ## Extract the messages to the .pot and update every language's cata
 	for lang in $(LANE_LANGS); do \
 	  $(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -D lane -l $$lang -i $(LANE_DIR)/lane.pot -d $(LANE_DIR); \
 	done
+	# Typer's own words (domain cli_library, portgate/library_language.py): from the installed
+	# Typer's sources, so an upgrade's new or renamed texts show up here and in the catalogs.
+	$(BIN)/pybabel extract --no-location --sort-output \
+	  --project=PortGate --copyright-holder="PortGate contributors" -o $(I18N_DIR)/cli_library.pot \
+	  $$($(BIN)/python -c 'import typer, pathlib; d = pathlib.Path(typer.__file__).parent; print(d / "core.py", d / "rich_utils.py")')
+	for lang in $(I18N_LANGS); do \
+	  $(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -D cli_library -l $$lang -i $(I18N_DIR)/cli_library.pot -d $(I18N_DIR); \
+	done
 
 clean:  ## Remove the virtual environment and caches.
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

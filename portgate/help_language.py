@@ -6,7 +6,9 @@ in English. Marking each of them with ``N_`` would not reach the docstrings, so 
 puts each text's translation on the loaded click command just before the help is shown
 (portgate/lazy_commands.py). A text is split into paragraphs, each one message with its
 white space folded, so a docstring's line breaks do not make its translation go stale.
-English leaves the commands as Typer built them.
+English leaves the commands as Typer built them. `LocalizedContext` does the same for two
+texts click writes itself, not through gettext: the ``Usage:`` prefix and the --help
+option's line (portgate/library_language.py has the texts Typer passes to gettext).
 """
 
 from __future__ import annotations
@@ -20,9 +22,17 @@ from typing import IO, Any
 from typer import _click as click  # typer 0.2x carries its own click; its types are these
 from typer.core import TyperGroup
 
-from gate_protocol.i18n import DEFAULT_LOCALE, translator
+from gate_protocol.i18n import DEFAULT_LOCALE, N_, translator
+from portgate.language import cli_locale
 
-__all__ = ["extract_help", "help_paragraphs", "localize_command", "localize_text"]
+__all__ = [
+    "LocalizedContext",
+    "extract_help",
+    "help_paragraphs",
+    "localize_command",
+    "localize_help_option",
+    "localize_text",
+]
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _LOCALIZED = "_portgate_help_locale"  # set on a click object once its texts are translated
@@ -61,10 +71,44 @@ def localize_command(command: click.Command, locale: str) -> click.Command:
     _localize_object(command, ("help", "short_help"), locale)
     for param in command.params:
         _localize_object(param, ("help",), locale)
+    if command.context_class is click.Context:  # the usage line and --help line too
+        command.context_class = LocalizedContext
     if isinstance(command, TyperGroup):
         for subcommand in command.commands.values():
             localize_command(subcommand, locale)
     return command
+
+
+# click's own words (typer._click: formatting.py and decorators.py), from our catalog.
+USAGE_PREFIX = N_("Usage: ")
+HELP_OPTION_HELP = N_("Show this message and exit.")
+
+
+class _LocalizedFormatter(click.HelpFormatter):
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        locale = cli_locale()
+        if prefix is None and locale != DEFAULT_LOCALE:
+            prefix = translator(locale)(USAGE_PREFIX)
+        super().write_usage(prog, args, prefix)
+
+
+class LocalizedContext(click.Context):
+    """click's context, writing its usage line and its --help option's line in the language."""
+
+    formatter_class = _LocalizedFormatter
+
+    def __init__(self, command: click.Command, *args: Any, **kwargs: Any) -> None:
+        super().__init__(command, *args, **kwargs)
+        # The help option is made (and kept) by the command for the context's option names:
+        # made here as click would make it, its line in the run's language.
+        localize_help_option(self, cli_locale())
+
+
+def localize_help_option(ctx: click.Context, locale: str) -> None:
+    """Put `locale` on the --help option's line of `ctx`'s command (English: click's own)."""
+    help_option = ctx.command.get_help_option(ctx)
+    if help_option is not None:
+        _localize_object(help_option, ("help",), locale)
 
 
 # Babel's extraction method for the help texts (babel.cfg).

@@ -2,10 +2,12 @@
 
 What a user reads when a command succeeds or fails goes through `_`, which the commands
 import (``from portgate.language import _``); the help texts are translated when shown
-(portgate/help_language.py).
+(portgate/help_language.py), Typer's own words through the ``cli_library`` domain
+(portgate/library_language.py).
 """
 
 from gate_protocol.i18n import DEFAULT_LOCALE, locale_from_env, translator
+from portgate.library_language import use_library_language
 
 __all__ = ["_", "cli_locale", "choose_cli_locale"]
 
@@ -19,6 +21,7 @@ def choose_cli_locale(explicit: str | None) -> str:
         UnknownLocaleError: `explicit` or PORTGATE_LANG names no supported language.
     """
     _chosen[0] = locale_from_env(explicit)
+    use_library_language(_chosen[0])  # Typer's own words too, before a help or error is shown
     return _chosen[0]
 
 

@@ -13,14 +13,16 @@ import contextlib
 import importlib
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import typer
 from typer import _click as click  # typer 0.2x carries its own click; its types are these
 from typer.core import TyperGroup
 
 from gate_protocol.i18n import UnknownLocaleError
-from portgate.help_language import localize_command
+from portgate.help_language import LocalizedContext, localize_command, localize_help_option
 from portgate.language import choose_cli_locale, cli_locale
+from portgate.library_errors import localized_usage_errors
 
 __all__ = ["COMMANDS", "LazyCommand", "LazyGroup", "load_command"]
 
@@ -154,6 +156,24 @@ def load_command(name: str) -> click.Command:
 class LazyGroup(TyperGroup):
     """The root group: its commands are the table above, each loaded on first lookup."""
 
+    context_class = LocalizedContext  # click's "Usage:" and --help line in the run's language
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        """The root's context; a usage error in the run's language (portgate/library_errors)."""
+        with localized_usage_errors():
+            return super().make_context(info_name, args, parent, **extra)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; its usage errors (raised in its own context) in the run's language."""
+        with localized_usage_errors():
+            return super().invoke(ctx)
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         """Every command, in the table's order (none imported)."""
         return [*super().list_commands(ctx), *(n for n in COMMANDS if n not in self.commands)]
@@ -179,4 +199,5 @@ class LazyGroup(TyperGroup):
             with contextlib.suppress(UnknownLocaleError):  # named when a command runs
                 choose_cli_locale(None)
         localize_command(self, cli_locale())
+        localize_help_option(ctx, cli_locale())  # made with the context, before --lang was read
         super().format_help(ctx, formatter)
