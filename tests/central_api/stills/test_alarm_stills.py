@@ -13,7 +13,8 @@ from central_api.db import utc_now
 from central_api.enroll.settings import photo_key
 from central_api.ingest.store import store_alarm
 from central_api.metrics import STILLS_TOTAL
-from central_api.models import AuditEntry, Role, Site
+from central_api.models import AuditEntry, Role, Site, User
+from central_api.security.auth import create_token, hash_password
 from central_api.stills.ingest import ingest_still
 from central_api.stills.purge import purge_expired_stills
 from central_api.stills.tables import AlarmStill
@@ -21,7 +22,7 @@ from gate_protocol.messages import AlarmKind, AlarmRaised, new_id
 from gate_protocol.stills import MAX_STILL_BYTES
 from testkit.agent.stills import still_jpeg, still_payload, still_topic
 from testkit.api.dashboard import login
-from testkit.api.world import World
+from testkit.api.world import PASSWORD, World
 
 
 def keep_stills(client: TestClient, world: World, site: str, keep: bool, days: int = 7) -> None:
@@ -194,3 +195,29 @@ def test_only_admins_set_the_rule_and_bad_input_changes_nothing(
         json.loads(audit.after or "") == {"keep_alarm_stills": True, "days": 14}
         and audit.actor == "user:admin-user"
     )
+
+
+def test_an_operator_of_another_site_gets_the_one_not_found_and_no_audit_row(
+    client: TestClient, world: World, engine: Engine, settings: Settings
+) -> None:
+    keep_stills(client, world, world.site, True)
+    alarm_id = tailgating(engine, world.site, world.gate)
+    payload = still_payload(alarm_id, still_jpeg())
+    assert send(engine, settings, still_topic(world.site, world.gate), payload) == "stored"
+    with Session(engine, expire_on_commit=False) as session:
+        elsewhere = User(
+            username="other-site-operator",
+            password_hash=hash_password(PASSWORD),
+            role=Role.OPERATOR,
+            site_id=world.other_site,
+        )
+        session.add(elsewhere)
+        session.commit()
+    token = create_token(settings=settings, user=elsewhere, minutes=5, purpose="access")
+    answer = client.get(still_url(alarm_id), headers={"Authorization": f"Bearer {token}"})
+    unknown = client.get(still_url(new_id()), headers=world.user(Role.OPERATOR))
+    assert answer.status_code == unknown.status_code == 404
+    assert answer.json() == unknown.json()  # the same answer as an alarm that does not exist
+    assert audits(engine, "alarm.still_viewed") == []
+    own = client.get(still_url(alarm_id), headers=world.user(Role.OPERATOR))
+    assert own.status_code == 200  # the control: the still is there for its own site
