@@ -113,8 +113,15 @@ def test_any_valid_claims_round_trip_or_are_refused_as_too_large(
         return
     assert len(token) <= MAX_ISSUED_TOKEN_CHARS
     assert qr_version(token) <= 6
+    # No clock skew: with the default tolerance a pass issued up to a few minutes after `now`
+    # is rightly accepted, which this oracle does not model (hypothesis found issued_at ==
+    # expires_at).
     result = verify_pass(
-        token, keyring=keyring, gate_id=claims.gates[-1], now=claims.expires_at - MINUTE
+        token,
+        keyring=keyring,
+        gate_id=claims.gates[-1],
+        now=claims.expires_at - MINUTE,
+        skew=timedelta(0),
     )
     if claims.issued_at > claims.expires_at - MINUTE:
         assert reason_of(result) is PassRejectReason.NOT_YET_VALID
