@@ -31,6 +31,34 @@ GATE_ROUTES = (
 )
 
 
+def _load_schemathesis_now() -> None:
+    """Import what schemathesis loads on first use (~100 modules) while no thread runs.
+
+    Schemathesis is a pytest plugin, so its modules are imported through pytest's assertion
+    rewriter, which parses each with `ast.parse`; CPython 3.11 keeps that parser's recursion
+    depth per interpreter, not per thread (cpython gh-106905), and a parse beside the app's
+    threads failed with "AST constructor recursion depth mismatch" in a clean-clone run.
+    Done at collection, before any app starts, on a one-route app.
+    """
+    tiny = FastAPI()
+
+    @tiny.get("/echo/{n}")
+    def echo(n: int) -> int:
+        return n
+
+    for result in schemathesis.openapi.from_asgi("/openapi.json", tiny).get_all_operations():
+
+        @given(case=result.ok().as_strategy())
+        @settings(max_examples=1, database=None, phases=[Phase.generate], deadline=None)
+        def call(case: schemathesis.Case) -> None:
+            case.call()
+
+        call()
+
+
+_load_schemathesis_now()
+
+
 @pytest.fixture
 def fuzz_app(engine: Engine) -> Iterator[tuple[FastAPI, World]]:
     key_id, private = generate_pass_key()
