@@ -86,10 +86,12 @@ def face_gate(
     track: bool,
     ahead: bool = False,
     track_ms: int | None = None,
+    keep_s: float | None = None,
 ) -> Any:
     """A started agent with the real biometrics and the replay camera (ahead: face.presearch).
 
-    `track_ms`: the face track's interval (face.track_interval_ms; None: the default).
+    `track_ms`: the face track's interval (face.track_interval_ms; None: the default);
+    `keep_s`: how long a passed verdict holds (face.track_liveness_keep_s; None: the default).
     """
     from gate_agent.face.biometrics import (
         BiometricFaceObserver,
@@ -98,7 +100,10 @@ def face_gate(
     )
 
     tmp.mkdir(parents=True, exist_ok=True)
-    extra = {} if track_ms is None else {"face": {"track_interval_ms": track_ms}}
+    face: dict[str, Any] = {} if track_ms is None else {"track_interval_ms": track_ms}
+    if keep_s is not None:
+        face["track_liveness_keep_s"] = keep_s
+    extra = {"face": face} if face else {}
     config = agent_config(tmp, mqtt_port=port, api_url=api_url, **extra)
     verifier = BiometricFaceVerifier(max_frames=config.face.verify_frames, presearch=ahead)
     observer = BiometricFaceObserver() if track else None

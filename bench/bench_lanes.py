@@ -1,7 +1,7 @@
 """Several camera lanes on one edge box: the largest N that keeps every lane's goals.
 
 usage: .venv/bin/python bench/bench_lanes.py [--lanes 1,2,3,4] [--cycles C] [--idle-s S]
-                                             [--track-ms MS] [--fps R]
+                                             [--track-ms MS] [--keep-s S] [--no-presearch]
 
 One gate agent process per lane (an agent is the edge agent of one gate, and its dlib work
 goes through one process-wide lock, `gate_agent.face.biometrics._DLIB`: lanes as threads
@@ -123,8 +123,8 @@ def worker(args: argparse.Namespace) -> None:
         gate_neighbours(Path(tmp), face_snapshot()) as (port, url, bridge),
     ):
         app = face_gate(
-            Path(tmp) / "agent", port, url, frames, FPS, track=True, ahead=True,
-            track_ms=args.track_ms,
+            Path(tmp) / "agent", port, url, frames, FPS, track=True,
+            ahead=not args.no_presearch, track_ms=args.track_ms, keep_s=args.keep_s,
         )  # fmt: skip
         try:
             _wait_frame(app, 0, 30)
@@ -168,6 +168,10 @@ def run_lanes(count: int, args: argparse.Namespace) -> list[dict[str, Any]]:
     command = [sys.executable, str(Path(__file__).resolve()), "--worker"]
     command += ["--idle-s", str(args.idle_s), "--cycles", str(args.cycles)]
     command += ["--track-ms", str(args.track_ms)]
+    if args.keep_s is not None:
+        command += ["--keep-s", str(args.keep_s)]
+    if args.no_presearch:
+        command += ["--no-presearch"]
     lanes = [
         subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT)  # noqa: S603
         # the lanes' stderr (refusals, the agents' warnings) goes to this script's
@@ -243,6 +247,16 @@ def main() -> None:
     parser.add_argument("--idle-s", type=float, default=3.0, help="empty lane before them")
     parser.add_argument("--track-ms", type=int, default=100, help="face track interval")
     parser.add_argument("--reads", type=int, default=30, help="badge-only reads (anchor)")
+    parser.add_argument(
+        "--keep-s",
+        type=float,
+        default=None,
+        help="face.track_liveness_keep_s (0: a passed face judged again on every 8 frames, "
+        "as before 2026-12-07; default: the config's)",
+    )
+    parser.add_argument(
+        "--no-presearch", action="store_true", help="face.presearch off (default: on)"
+    )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -252,6 +266,8 @@ def main() -> None:
         print("lanes: skipped (../shared/data/faces is absent)")
         return
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start")
+    keep = "config default" if args.keep_s is None else f"{args.keep_s} s"
+    print(f"face.track_liveness_keep_s: {keep}; face.presearch: {not args.no_presearch}")
     cost = track_cost(lane_scene(0.0, 2)[0])
     ratio = cost["ms"] / cost["anchor_ms"]
     print(

@@ -178,7 +178,7 @@ class AgentApp:
         self, pump: FramePump, observer: FaceObserver, liveness: LivenessChecker | None
     ) -> FaceTracker:
         face = self.config.face
-        tracks = FaceTracks(window_s=face.track_window_s, liveness_frames=face.burst_frames)
+        tracks = face.new_tracks()
         inbox = self.inbox
 
         def report(found: FaceFound) -> None:

@@ -70,6 +70,8 @@ class _Track:
     new_frames: int = 0
     liveness: LivenessResult | None = None
     used: bool = False
+    # When the last liveness verdict was given (the newest frame it judged).
+    judged_at: float = 0.0
     seen_at: deque[float] = field(default_factory=lambda: deque(maxlen=_KEEP_SIGHTINGS))
 
 
@@ -122,18 +124,27 @@ class FaceTracks:
 
     Args:
         window_s: A track last seen longer ago than this is forgotten.
-        liveness_frames: New frames after which a track's liveness is checked again (once
-            it passed: after a whole window of new frames).
+        liveness_frames: New frames after which a failed liveness verdict is checked again.
         window_frames: Frames a track keeps and needs before its first liveness check: the
             sequence length the liveness thresholds were calibrated on (a shorter one
             refuses live users far more often).
+        passed_keep_s: A passed verdict is judged again only once it is this old (seconds
+            since the newest frame it judged), on a whole window of frames new since.
     """
 
     def __init__(
-        self, *, window_s: float, liveness_frames: int, window_frames: int = WINDOW_FRAMES
+        self,
+        *,
+        window_s: float,
+        liveness_frames: int,
+        window_frames: int = WINDOW_FRAMES,
+        passed_keep_s: float = 2.0,
     ) -> None:
+        if passed_keep_s < 0:
+            raise ValueError(f"passed_keep_s must be >= 0, got {passed_keep_s}")
         self.window_s = window_s
         self._liveness_frames = liveness_frames
+        self._passed_keep_s = passed_keep_s
         self._window_frames = max(window_frames, 1)
         self._tracks: dict[int, _Track] = {}
         # Forgotten tracks: only when they were seen (no encoding, no frame).
@@ -211,16 +222,21 @@ class FaceTracks:
             return [
                 self._snapshot(track)
                 for track in self._tracks.values()
-                if track.new_frames >= self._recheck_after(track)
-                and len(track.frames) >= self._window_frames
+                if len(track.frames) >= self._window_frames and self._due(track)
             ]
 
-    def _recheck_after(self, track: _Track) -> int:
-        # A passed verdict is judged again on a window of frames all new since (each frame
-        # judged once: a whole-frame search each); one that failed sooner, for another try.
-        if track.liveness is not None and track.liveness.passed:
-            return max(self._liveness_frames, self._window_frames)
-        return self._liveness_frames
+    def _due(self, track: _Track) -> bool:
+        # A failed verdict is tried again after a few new frames. A passed one holds for
+        # `passed_keep_s`: re-judging it on every window (each frame a whole-frame search)
+        # cost a lane about a quarter of a core while a person walked up. Another person's
+        # face opens a track of its own meanwhile (encoded anew by the observer's look
+        # check, more than 0.5 away); after that it is judged on a window of new frames.
+        if track.liveness is None or not track.liveness.passed:
+            return track.new_frames >= self._liveness_frames
+        return (
+            track.new_frames >= max(self._liveness_frames, self._window_frames)
+            and track.last_at - track.judged_at >= self._passed_keep_s
+        )
 
     def awaiting_liveness(self, *, now: float, within_s: float = 1.0) -> bool:
         """Whether a face seen in the last `within_s` has not passed liveness yet.
@@ -242,6 +258,7 @@ class FaceTracks:
             if track is not None:
                 track.liveness = result
                 track.new_frames = 0
+                track.judged_at = track.last_at
 
     def snapshots(self, *, now: float) -> list[TrackSnapshot]:
         """Every live track (for 1:N identification)."""

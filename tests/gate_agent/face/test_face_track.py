@@ -169,7 +169,7 @@ def test_a_tracker_held_mid_frame_leaves_the_due_liveness_check_for_later() -> N
 
 
 def test_liveness_waits_for_a_full_window_then_rechecks_after_new_frames() -> None:
-    tracks = FaceTracks(window_s=3.0, liveness_frames=2, window_frames=4)
+    tracks = FaceTracks(window_s=3.0, liveness_frames=2, window_frames=4, passed_keep_s=0.0)
     for k in range(3):
         [track_id] = tracks.observe(seen(ALICE), image=IMAGE, at=10.0 + k / 10)
     assert tracks.due_for_liveness() == []  # 3 frames: shorter than the calibrated window
@@ -189,6 +189,34 @@ def test_liveness_waits_for_a_full_window_then_rechecks_after_new_frames() -> No
     assert tracks.due_for_liveness() == []
     tracks.observe(seen(ALICE), image=IMAGE, at=10.9)
     assert len(tracks.due_for_liveness()) == 1  # failed: another try after 2 new frames
+
+
+def test_a_passed_verdict_holds_for_its_keep_time_then_is_judged_on_new_frames() -> None:
+    tracks = FaceTracks(window_s=3.0, liveness_frames=2, window_frames=4, passed_keep_s=1.0)
+    for k in range(4):
+        [track_id] = tracks.observe(seen(ALICE), image=IMAGE, at=10.0 + k / 10)
+    assert len(tracks.due_for_liveness()) == 1
+    tracks.set_liveness(track_id, LIVE)  # judged on the frame of 10.3
+    for k in range(1, 10):
+        tracks.observe(seen(ALICE), image=IMAGE, at=10.3 + k / 10)
+    # Nine new frames, but the verdict is 0.9 s old: it holds, nothing is searched.
+    assert tracks.due_for_liveness() == []
+    match = tracks.match(np.stack([ALICE]), threshold=0.54, now=11.2, require_liveness=True)
+    assert match is not None and match.liveness == LIVE
+    tracks.observe(seen(ALICE), image=IMAGE, at=11.3)
+    [again] = tracks.due_for_liveness()  # 1.0 s old: judged again, on the newest window
+    assert again.track_id == track_id and len(again.frames) == 4
+    tracks.set_liveness(track_id, LivenessResult(passed=False, score=0.1, reason="motion"))
+    tracks.observe(seen(ALICE), image=IMAGE, at=11.4)
+    assert tracks.due_for_liveness() == []
+    tracks.observe(seen(ALICE), image=IMAGE, at=11.5)
+    # A failed verdict has no keep time: another try after `liveness_frames` new frames.
+    assert len(tracks.due_for_liveness()) == 1
+
+
+def test_a_negative_keep_time_is_refused() -> None:
+    with pytest.raises(ValueError, match="passed_keep_s"):
+        FaceTracks(window_s=3.0, liveness_frames=2, passed_keep_s=-1.0)
 
 
 class TwoPeopleObserver:

@@ -1,0 +1,83 @@
+"""The ``face`` section of the agent config: the face step, its track and pre-search."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from gate_agent.face.track import FaceTracks
+
+__all__ = ["FaceConfig"]
+
+
+class FaceConfig(BaseModel):
+    """The agent's face step (the gate policy in the replica says whether a face is required)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = Field(default=True, description="Run the face step at all")
+    burst_frames: int = Field(
+        default=5, ge=1, le=30, description="Frames taken after a credential for verify+liveness"
+    )
+    burst_timeout_ms: int = Field(
+        default=1500, ge=50, le=10_000, description="Longest wait for the burst's frames"
+    )
+    verify_frames: int = Field(
+        default=2, ge=1, le=30, description="Frames of the burst encoded for 1:1 verification"
+    )
+    liveness: bool = Field(
+        default=True,
+        description="Run the liveness check (a gate whose policy requires it denies without)",
+    )
+    liveness_config: Path | None = Field(
+        default=None,
+        description="The gate's liveness config from `portgate liveness calibrate` (thresholds "
+        "fitted to this camera; validated at start); none: the default thresholds",
+    )
+    track_window_s: float = Field(
+        default=3.0,
+        ge=0,
+        le=30,
+        description="Faces in view are encoded before any credential and kept this long after "
+        "they were last seen; a badge tap whose holder's face is in the track (1:1, liveness "
+        "passed) decides at once (0: no track, the frames after the credential decide)",
+    )
+    track_liveness_keep_s: float = Field(
+        default=2.0,
+        ge=0,
+        le=30,
+        description="A track's passed liveness verdict holds this long (seconds since the "
+        "newest frame it judged) before it is judged again on new frames (0: on every "
+        "window of new frames)",
+    )
+    identify_margin: float = Field(
+        default=0.05,
+        ge=0,
+        le=1,
+        description="Face-only 1:N (gate policy face_identification): the nearest enrolled "
+        "person must be this much closer than the next one, else the face is not identified "
+        "and the person is sent to the guard",
+    )
+    track_interval_ms: int = Field(
+        default=200,
+        ge=20,
+        le=5000,
+        description="The tracker looks at one frame per interval at most (CPU budget)",
+    )
+    presearch: bool = Field(
+        default=True,
+        description="Search camera frames for faces before any tap (the newest every 80 ms "
+        "while the scene moves, every frame in camera order while a face is in view; with a "
+        "face track, only while a face in view has not passed liveness in it), so the face "
+        "window after a tap finds its pre-roll searched (docs/agent.md). Costs up to about "
+        "one core while it follows a face",
+    )
+
+    def new_tracks(self) -> FaceTracks:
+        """An empty face track with this section's window and liveness re-check rules."""
+        return FaceTracks(
+            window_s=self.track_window_s,
+            liveness_frames=self.burst_frames,
+            passed_keep_s=self.track_liveness_keep_s,
+        )
