@@ -23,7 +23,7 @@ from gate_agent.decision.replica_store import agent_replica_store, view_at_start
 from gate_agent.decision.tailgate import TailgateWatch
 from gate_agent.decision.turnstile import OpenTracker, replica_command_signer
 from gate_agent.display.service import LaneDisplay
-from gate_agent.face.identify import FaceFound, FaceIdentified, FaceIdentifier
+from gate_agent.face.identify import FaceIdentified, FaceIdentifier
 from gate_agent.face.presearch import PresearchWorker
 from gate_agent.face.step import FaceVerifier, LivenessChecker, PresearchingVerifier
 from gate_agent.face.track import FaceTracks
@@ -178,17 +178,16 @@ class AgentApp:
         self, pump: FramePump, observer: FaceObserver, liveness: LivenessChecker | None
     ) -> FaceTracker:
         face = self.config.face
-        tracks = face.new_tracks()
-        inbox = self.inbox
-
-        def report(found: FaceFound) -> None:
-            inbox.put_nowait(FaceIdentified(found))
-
+        tracks = FaceTracks(
+            window_s=face.track_window_s,
+            liveness_frames=face.burst_frames,
+            passed_keep_s=face.track_liveness_keep_s,
+        )
         # Face-only 1:N runs on the same track, when the gate's policy allows it.
         identifier = FaceIdentifier(
             tracks=tracks,
             replica=lambda: self._replica_view().index,
-            report=report,
+            report=lambda found: self.inbox.put_nowait(FaceIdentified(found)),
             margin=face.identify_margin,
             require_liveness=liveness is not None,
         )

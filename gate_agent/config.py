@@ -19,7 +19,7 @@ from gate_protocol.topics import TopicError, validate_id
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from gate_agent.display.settings import DisplayConfig
-from gate_agent.face.settings import FaceConfig
+from gate_agent.face_config import FaceConfig
 
 __all__ = [
     "AgentConfig",

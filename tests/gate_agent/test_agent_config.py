@@ -11,7 +11,6 @@ from gate_agent.config import (
     read_secret,
 )
 from gate_protocol.messages import Direction
-from testkit.agent.faces import ALICE, IMAGE, LIVE, seen
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "configs" / "gate-example.yaml"
 
@@ -62,18 +61,6 @@ def test_camera_is_a_tagged_union(tmp_path: Path) -> None:
 def test_bad_configs_are_refused_with_a_clear_error(tmp_path: Path, text: str, needle: str) -> None:
     with pytest.raises(ConfigError, match=needle):
         load_config(write(tmp_path, text))
-
-
-def test_the_face_sections_keep_time_reaches_the_track(tmp_path: Path) -> None:
-    text = "site: t1\ngate: g1\nface: {track_liveness_keep_s: %s}\n"
-    for keep, due_again in ((0, True), (5, False)):
-        tracks = load_config(write(tmp_path, text % keep)).face.new_tracks()
-        for k in range(8):
-            [track_id] = tracks.observe(seen(ALICE), image=IMAGE, at=10.0 + k / 10)
-        tracks.set_liveness(track_id, LIVE)
-        for k in range(8):
-            tracks.observe(seen(ALICE), image=IMAGE, at=11.0 + k / 10)
-        assert bool(tracks.due_for_liveness()) is due_again
 
 
 def test_missing_file_is_a_config_error(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 import contextlib
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -212,6 +213,40 @@ def test_a_passed_verdict_holds_for_its_keep_time_then_is_judged_on_new_frames()
     tracks.observe(seen(ALICE), image=IMAGE, at=11.5)
     # A failed verdict has no keep time: another try after `liveness_frames` new frames.
     assert len(tracks.due_for_liveness()) == 1
+
+
+def test_the_agents_track_keeps_a_passed_verdict_as_its_config_says(tmp_path: Path) -> None:
+    from gate_agent.app import AgentApp
+    from gate_agent.face.biometrics import BiometricFaceVerifier
+    from testkit.agent.doubles import GATE_KEY, agent_config
+    from testkit.faces import FACES
+
+    for keep, due_again in ((0, True), (5, False)):
+        config = agent_config(
+            tmp_path / f"keep{keep}",
+            mqtt_port=1,
+            api_url="http://127.0.0.1:1",
+            camera={"type": "file", "path": str(FACES / "obama.jpg"), "fps": 10},
+            face={"track_liveness_keep_s": keep},
+        )
+        app = AgentApp(
+            config,
+            gate_key=GATE_KEY,
+            verifier=BiometricFaceVerifier(),
+            observer=CountingObserver(),
+            scanner=lambda image: [],
+        )
+        try:
+            assert app.tracker is not None
+            tracks = app.tracker.tracks
+            for k in range(8):
+                [track_id] = tracks.observe(seen(ALICE), image=IMAGE, at=10.0 + k / 10)
+            tracks.set_liveness(track_id, LIVE)
+            for k in range(8):
+                tracks.observe(seen(ALICE), image=IMAGE, at=11.0 + k / 10)
+            assert bool(tracks.due_for_liveness()) is due_again
+        finally:
+            app.outbox.close()
 
 
 def test_a_negative_keep_time_is_refused() -> None:

@@ -1,12 +1,14 @@
-"""The ``face`` section of the agent config: the face step, its track and pre-search."""
+"""The ``face`` section of the agent config: the face step, its track and pre-search.
+
+A room of its own below `config` (as `display`'s settings are), so that `config.py` stays
+readable; the face room itself sits above `config` and reads these values.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
-
-from gate_agent.face.track import FaceTracks
 
 __all__ = ["FaceConfig"]
 
@@ -73,11 +75,3 @@ class FaceConfig(BaseModel):
         "window after a tap finds its pre-roll searched (docs/agent.md). Costs up to about "
         "one core while it follows a face",
     )
-
-    def new_tracks(self) -> FaceTracks:
-        """An empty face track with this section's window and liveness re-check rules."""
-        return FaceTracks(
-            window_s=self.track_window_s,
-            liveness_frames=self.burst_frames,
-            passed_keep_s=self.track_liveness_keep_s,
-        )
