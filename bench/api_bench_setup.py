@@ -96,11 +96,19 @@ def seed(engine, people: int, gates: int) -> tuple[list[tuple[str, str]], dict[s
 class ApiProcess:
     """`portgate api --workers N` on a free port, stopped on exit."""
 
-    def __init__(self, *, workers: int, env: dict[str, str], log: Path) -> None:
+    def __init__(
+        self, *, workers: int, env: dict[str, str], log: Path, info_log: bool = False
+    ) -> None:
+        """Start it; `info_log`: the workers' INFO lines too (JSON), for `wait_logged`."""
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
+        self._log_path = log
         self._log = log.open("wb")
-        command = [str(Path(sys.executable).parent / "portgate"), "api", "--port", str(self.port)]
+        # uvicorn's text config leaves the workers' own loggers at WARNING; the JSON one
+        # sends every logger's INFO lines (portgate/logsetup.py).
+        options = ["--log-format", "json"] if info_log else []
+        portgate = str(Path(sys.executable).parent / "portgate")
+        command = [portgate, *options, "api", "--port", str(self.port)]
         self.process = subprocess.Popen(  # noqa: S603 (our own CLI)
             [*command, "--workers", str(workers)],
             env={**os.environ, **env},
@@ -122,6 +130,24 @@ class ApiProcess:
                 pass
             time.sleep(0.3)
         raise SystemExit("portgate api did not become ready")
+
+    def wait_logged(self, text: str, count: int, timeout_s: float) -> int:
+        """Until `text` is in `count` lines of the API's log (each worker logs its own).
+
+        Returns how many lines held it when the wait ended.
+        """
+        deadline = time.monotonic() + timeout_s
+        seen = 0
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"portgate api exited ({self.process.returncode})")
+            self._log.flush()
+            lines = self._log_path.read_text(errors="replace").splitlines()
+            seen = sum(text in line for line in lines)
+            if seen >= count:
+                break
+            time.sleep(0.5)
+        return seen
 
     def stop(self) -> None:
         """SIGTERM the supervisor (it stops its workers) and wait."""

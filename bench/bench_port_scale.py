@@ -7,8 +7,9 @@ the quick run (1,000 identities, 10 gates). A throwaway PostgreSQL 15 cluster
 (testkit/postgres.py) is seeded with COPY (bench/port_scale_seed.py: every identity has a
 badge and a sealed face template; site s00's zone z0 lets everyone through, so its gates
 keep the replica of every identity) and `portgate api --workers 2` runs on it with a local
-mosquitto, as bench_api_decisions does. Figures, each next to the same figure of an anchor
-port measured in the same run (1 site, 1,000 identities, 10 gates):
+mosquitto, as bench_api_decisions does; the steps start once both workers have warmed their
+replica caches (a minute or more at 100,000 identities, printed). Figures, each next to the
+same figure of an anchor port measured in the same run (1 site, 1,000 identities, 10 gates):
 - decisions p99 at about 1,000/s offered: wrk, 100 connections each pausing a random
   0-154 ms between requests (wrk has no fixed-rate mode: each connection's wait for its
   answer lowers the rate, so the achieved rate is printed too), after a warm-up;
@@ -98,12 +99,13 @@ def measure_port(
         "PORTGATE_TEMPLATE_KEY": TEMPLATE_KEY,
         "MQTT_URL": f"mqtt://127.0.0.1:{broker.port}",
     }
-    api = ApiProcess(workers=2, env=env, log=logs / f"{name}-api.log")
+    api = ApiProcess(workers=2, env=env, log=logs / f"{name}-api.log", info_log=True)
     # Simulated gates holding their connections to the API's broker during ingest.
     swarm = SwarmProcesses(port=broker.port, site="swarm", gates=size["gates"])
     try:
         # Generous: on the loaded shared machine the workers' imports alone took minutes.
         api.wait_ready(mqtt=True, timeout_s=600)
+        _wait_warm(api)
         steps = set(args.steps.split(","))
         decided = _decisions(api.base, seed, args.seconds) if "decisions" in steps else None
         replica = replica_times(api.base, engine, seed, rounds=3) if "replica" in steps else None
@@ -149,6 +151,23 @@ def _connect(swarm: SwarmProcesses, engine: Engine) -> int:
     # timed: events published behind a thousand of them stored nothing within its 5 s wait.
     _settled(lambda: _dead_letters(engine), quiet_s=5.0, limit_s=300.0)
     return _connected(swarm)
+
+
+def _wait_warm(api: ApiProcess, workers: int = 2) -> None:
+    """Until each worker has warmed its replica snapshot cache (central_api.replica.warmup).
+
+    Each worker builds its largest sites' records on a thread after it starts serving (a
+    minute or more at 100,000 people): a step measured meanwhile shares the cores with
+    those builds and their garbage collections, which is not what a gate meets once the
+    API has started (docs/performance.md, the fifth pass on issue 24.4).
+    """
+    started = time.perf_counter()
+    warm = api.wait_logged("replica snapshot cache warm", workers, timeout_s=900)
+    print(
+        f"  replica caches warm in {warm} of {workers} workers after"
+        f" {time.perf_counter() - started:.0f} s more [{load_average()}]",
+        flush=True,
+    )
 
 
 def _settled(count: Callable[[], int], *, quiet_s: float, limit_s: float) -> None:
@@ -236,7 +255,7 @@ def _replica_rows(p: ReplicaTimes, a: ReplicaTimes) -> None:
         p.full_max_s <= GOAL_FULL_S,
     )
     _row(
-        "first full replica after the API started (the site's kept records built)",
+        "first full replica after the API's start and warm-up",
         p.first_s,
         "s",
         a.first_s,

@@ -34,7 +34,7 @@ class ReplicaTimes:
 
     full_s: float
     full_max_s: float
-    first_s: float  # the first full replica after the API started: the site's records built
+    first_s: float  # the first full replica after the API's start and its warm-up
     full_bytes: int
     persons: int
     templates: int
@@ -60,7 +60,7 @@ def replica_times(base: str, engine: Engine, seed: PortSeed, *, rounds: int) -> 
     """The main gate's full replica and its delta, each after one person's change.
 
     A delta first makes the gate's command key (once in a gate's life, untimed); the first
-    full replica after the API started builds the site's kept records (timed apart). Each
+    full replica after the API's start and its warm-up is timed apart. Each
     round changes one person of the main site through the audited CRUD path (as the desk
     would), asks for the delta since the version before the change, then for the full
     replica (the kept records patched by the change).
