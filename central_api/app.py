@@ -122,7 +122,10 @@ def _before_serving(app: FastAPI, settings: Settings, engine: Engine) -> None:
     # The first full replica after a start is then assembled, not built (minutes at 100k).
     if settings.replica_warmup:
         app.state.replica_warmup = SnapshotWarmup(
-            cache=app.state.replica_snapshot_cache, engine=engine, key=settings.template_key_bytes()
+            cache=app.state.replica_snapshot_cache,
+            engine=engine,
+            key=settings.template_key_bytes(),
+            freeze_gc=True,  # called in a server process only
         )
         app.state.replica_warmup.start()
 

@@ -7,8 +7,15 @@ after the decision inputs are loaded, the sites whose access groups grant the mo
 first, as many sites as the cache keeps (its memory bound is unchanged). A gate that asks
 meanwhile waits for its site's build (`SnapshotCache`'s site lock), never for a half one.
 `PORTGATE_REPLICA_WARMUP=0` leaves the cache to fill on demand.
+
+In a server process the warm-up ends with one collection and `gc.freeze`, as the decision
+cache's preload does: the kept records of a 100,000-person site and three smaller ones are
+about 260,000 tracked objects, which every later full collection walked while holding the
+worker's GIL (0.23 s each on the 2-core machine, docs/performance.md's fifth pass on 24.4).
+A patch replaces records without cycles, so the frozen ones it drops are still freed.
 """
 
+import gc
 import logging
 import threading
 import time
@@ -57,9 +64,17 @@ def warm_snapshot_cache(*, cache: SnapshotCache, engine: Engine, key: bytes) -> 
 class SnapshotWarmup:
     """`warm_snapshot_cache` on a daemon thread (a stopping API does not wait for it)."""
 
-    def __init__(self, *, cache: SnapshotCache, engine: Engine, key: bytes) -> None:
-        """Prepare the warm-up of `cache` from `engine`'s database (templates sealed by `key`)."""
+    def __init__(
+        self, *, cache: SnapshotCache, engine: Engine, key: bytes, freeze_gc: bool = False
+    ) -> None:
+        """Prepare the warm-up of `cache` from `engine`'s database (templates sealed by `key`).
+
+        `freeze_gc` (a server process, one app for its life): when done, freeze every
+        surviving object out of the cyclic collector's sight. Not in a process that makes
+        many apps (tests): what they leave would never be collected.
+        """
         self._cache, self._engine, self._key = cache, engine, key
+        self._freeze_gc = freeze_gc
         self._thread = threading.Thread(target=self._run, name="replica-warmup", daemon=True)
 
     def start(self) -> None:
@@ -77,3 +92,6 @@ class SnapshotWarmup:
         except (SQLAlchemyError, ValueError) as exc:
             # The cache fills on demand as without a warm-up: slower first replicas only.
             logger.warning("replica snapshot cache warm-up stopped: %s", type(exc).__name__)
+        if self._freeze_gc:
+            gc.collect()  # what is garbage now is not frozen with the rest
+            gc.freeze()

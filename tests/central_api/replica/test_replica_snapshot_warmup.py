@@ -4,9 +4,11 @@
 server starts. A replica asked while its site is being built must wait for that build (one
 build, never a half-built site) and equal the builder's answer but for `generated_at`;
 after the warm-up a replica builds nothing. The largest sites are warmed first, no more
-than the cache keeps; `PORTGATE_REPLICA_WARMUP=0` starts no warm-up. SQLite and PostgreSQL.
+than the cache keeps; `PORTGATE_REPLICA_WARMUP=0` starts no warm-up. A server's warm-up
+freezes what it kept out of the cyclic collector's sight. SQLite and PostgreSQL.
 """
 
+import gc
 import json
 import threading
 from collections.abc import Callable
@@ -146,6 +148,36 @@ def test_the_largest_sites_are_warmed_first_and_no_more_than_the_cache_keeps(
     assert one.builds == 1  # the largest site was warm
     _assembled(one, engine, settings, world.other_gate)
     assert one.builds == 2  # the other was not: built on demand, as before
+
+
+def test_a_server_s_warm_up_freezes_the_records_it_kept(
+    client: TestClient, world: World, engine: Engine, settings: Settings
+) -> None:
+    _populate(engine, world, settings)
+    key = settings.template_key_bytes()
+
+    def tracked_parts() -> int:
+        return sum(isinstance(o, PersonPart) for o in gc.get_objects())
+
+    gc.unfreeze()
+    try:
+        plain = SnapshotWarmup(cache=SnapshotCache(), engine=engine, key=key)  # tests, tools
+        plain.start()
+        assert plain.wait(_WAIT_S)
+        assert gc.get_freeze_count() == 0
+        assert tracked_parts() > 0
+        cache = SnapshotCache()
+        server = SnapshotWarmup(cache=cache, engine=engine, key=key, freeze_gc=True)
+        server.start()
+        assert server.wait(_WAIT_S)
+        assert cache.builds == 2
+        assert gc.get_freeze_count() > 0
+        assert tracked_parts() == 0  # every kept record is frozen: full collections skip it
+        ours = json.loads(_assembled(cache, engine, settings, world.gate))
+        ours.pop("generated_at")
+        assert ours == _built(engine, settings, world.gate)
+    finally:
+        gc.unfreeze()
 
 
 @pytest.mark.parametrize("warm", [True, False])
