@@ -108,7 +108,11 @@ def measure_port(
         _wait_warm(api)
         steps = set(args.steps.split(","))
         decided = _decisions(api.base, seed, args.seconds) if "decisions" in steps else None
-        replica = replica_times(api.base, engine, seed, rounds=3) if "replica" in steps else None
+        replica = (
+            replica_times(api.base, engine, seed, rounds=3, cpu=api.cpu_seconds)
+            if "replica" in steps
+            else None
+        )
         print(f"  {replica} [{load_average()}]", flush=True)
         rate, stored, connected = None, 0, 0
         if "ingest" in steps:
@@ -247,7 +251,8 @@ def report(
 def _replica_rows(p: ReplicaTimes, a: ReplicaTimes) -> None:
     _row(
         f"full replica of {p.persons:,} identities, {p.templates:,} templates,"
-        f" {p.full_bytes / 2**20:.0f} MB, after a change (max {p.full_max_s:.2f} s)",
+        f" {p.full_bytes / 2**20:.0f} MB, after a change (max {p.full_max_s:.2f} s;"
+        f" API CPU {p.full_cpu_s:.2f} s, anchor {a.full_cpu_s:.2f} s)",
         p.full_s,
         "s",
         a.full_s,
@@ -262,7 +267,8 @@ def _replica_rows(p: ReplicaTimes, a: ReplicaTimes) -> None:
         "(once per site and API process)",
     )
     _row(
-        f"delta after one change, {p.delta_persons} person (max {p.delta_max_s * 1000:.0f} ms)",
+        f"delta after one change, {p.delta_persons} person (max {p.delta_max_s * 1000:.0f} ms;"
+        f" API CPU {p.delta_cpu_s * 1000:.0f} ms, anchor {a.delta_cpu_s * 1000:.0f} ms)",
         p.delta_s * 1000,
         "ms",
         a.delta_s * 1000,

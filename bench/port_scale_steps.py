@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -26,6 +27,7 @@ from gate_protocol.topics import GateChannel, GateTopic, build_topic
 __all__ = ["ReplicaTimes", "ingest_rate", "replica_times"]
 
 _UNTIL = datetime(2040, 1, 1, tzinfo=UTC)  # the changed person's new end of validity
+Cpu = Callable[[], float]  # the CPU seconds the API's processes have used so far
 
 
 @dataclass(frozen=True)
@@ -41,22 +43,36 @@ class ReplicaTimes:
     delta_s: float
     delta_max_s: float
     delta_persons: int
+    # The CPU seconds of the API's processes during each (medians): load-proof figures.
+    full_cpu_s: float = 0.0
+    delta_cpu_s: float = 0.0
 
 
-def _get(
-    client: httpx.Client, gate: str, key: str, since: int | None = None
-) -> tuple[float, bytes]:
-    """Seconds until the whole answer is received (built by the API and delivered), body."""
+@dataclass(frozen=True)
+class _Answer:
+    seconds: float  # until the whole answer is received (built by the API and delivered)
+    api_cpu_s: float  # what the API's processes used meanwhile
+    body: bytes
+
+
+def _get(client: httpx.Client, gate: str, key: str, cpu: Cpu, since: int | None = None) -> _Answer:
+    """The gate's replica (a delta after `since`), timed."""
     params = {} if since is None else {"since": since}
+    before = cpu()
     started = time.perf_counter()
     answer = client.get(f"/api/v1/gates/{gate}/replica", params=params, headers={"X-Gate-Key": key})
     body = answer.read()
     seconds = time.perf_counter() - started
+    used = cpu() - before
     answer.raise_for_status()
-    return seconds, body
+    kind = "full" if since is None else "delta"
+    print(f"    {kind}: {seconds * 1000:.0f} ms, API CPU {used * 1000:.0f} ms", flush=True)
+    return _Answer(seconds, used, body)
 
 
-def replica_times(base: str, engine: Engine, seed: PortSeed, *, rounds: int) -> ReplicaTimes:
+def replica_times(
+    base: str, engine: Engine, seed: PortSeed, *, rounds: int, cpu: Cpu
+) -> ReplicaTimes:
     """The main gate's full replica and its delta, each after one person's change.
 
     A delta first makes the gate's command key (once in a gate's life, untimed); the first
@@ -67,9 +83,11 @@ def replica_times(base: str, engine: Engine, seed: PortSeed, *, rounds: int) -> 
     """
     key = seed.gate_keys[seed.main_gate]
     with httpx.Client(base_url=base, timeout=1800) as client:
-        _get(client, seed.main_gate, key, since=_version(engine, seed))
-        first_s, _ = _get(client, seed.main_gate, key)
-        deltas, fulls, delta_persons = [], [], 0
+        _get(client, seed.main_gate, key, cpu, since=_version(engine, seed))
+        first_s = _get(client, seed.main_gate, key, cpu).seconds
+        deltas: list[_Answer] = []
+        fulls: list[_Answer] = []
+        delta_persons = 0
         for n in range(rounds):
             version = _version(engine, seed)
             with Session(engine) as session:
@@ -80,25 +98,26 @@ def replica_times(base: str, engine: Engine, seed: PortSeed, *, rounds: int) -> 
                     person_update=PersonUpdate(valid_until=_UNTIL + timedelta(days=n)),
                     actor="bench:port-scale",
                 )
-            seconds, body = _get(client, seed.main_gate, key, since=version)
-            deltas.append(seconds)
-            delta_persons = len(json.loads(body)["persons"])
-            fulls.append(_get(client, seed.main_gate, key))
-        snapshot = json.loads(fulls[-1][1])
+            deltas.append(_get(client, seed.main_gate, key, cpu, since=version))
+            delta_persons = len(json.loads(deltas[-1].body)["persons"])
+            fulls.append(_get(client, seed.main_gate, key, cpu))
+        snapshot = json.loads(fulls[-1].body)
     changed = next(p for p in snapshot["persons"] if p["person_id"] == seed.main_person)
     if not changed["valid_until"].startswith(f"{_UNTIL + timedelta(days=rounds - 1):%Y-%m-%d}"):
         raise SystemExit(f"the full replica missed the last change: {changed['valid_until']}")
-    times = [s for s, _ in fulls]
+    times = [a.seconds for a in fulls]
     return ReplicaTimes(
         full_s=statistics.median(times),
         full_max_s=max(times),
         first_s=first_s,
-        full_bytes=len(fulls[-1][1]),
+        full_bytes=len(fulls[-1].body),
         persons=len(snapshot["persons"]),
         templates=len(snapshot["templates"]),
-        delta_s=statistics.median(deltas),
-        delta_max_s=max(deltas),
+        delta_s=statistics.median(a.seconds for a in deltas),
+        delta_max_s=max(a.seconds for a in deltas),
         delta_persons=delta_persons,
+        full_cpu_s=statistics.median(a.api_cpu_s for a in fulls),
+        delta_cpu_s=statistics.median(a.api_cpu_s for a in deltas),
     )
 
 
