@@ -37,7 +37,7 @@ from central_api.decisions.lane import DecisionLane
 from central_api.decisions.live_reader import LiveReader, conninfo_of
 from central_api.errors import BODY_TOO_LARGE, MAX_BODY_BYTES, ServiceError
 from central_api.forwarding.service import forwarding_worker, webhook_worker
-from central_api.gc_watch import watch_gc
+from central_api.gc_watch import freeze_after, watch_gc
 from central_api.incidents.pseudonym import pseudonym_key
 from central_api.ingest.worker import IngestWorker
 from central_api.replica.site_delta import SiteDeltaCache
@@ -125,6 +125,8 @@ def _before_serving(app: FastAPI, settings: Settings, engine: Engine) -> None:
             cache=app.state.replica_snapshot_cache, engine=engine, key=settings.template_key_bytes()
         )
         app.state.replica_warmup.start()
+        # Its records live as long as the process: out of the collector's sight once built.
+        freeze_after(app.state.replica_warmup.wait, name="portgate-freeze-after-warmup")
 
 
 def create_app(

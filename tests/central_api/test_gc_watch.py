@@ -2,11 +2,12 @@
 
 import gc
 import logging
+import threading
 
 import pytest
 from prometheus_client import REGISTRY
 
-from central_api.gc_watch import stop_watching_gc, watch_gc
+from central_api.gc_watch import freeze_after, stop_watching_gc, watch_gc
 
 
 def collections_timed() -> float:
@@ -38,3 +39,18 @@ def test_every_full_collection_is_timed_and_a_slow_one_logged(
         stop_watching_gc()
     gc.collect()
     assert collections_timed() == before + 2  # no longer timed
+
+
+def test_what_start_up_work_leaves_is_frozen_once_it_is_done() -> None:
+    finished = threading.Event()
+    gc.unfreeze()
+    try:
+        thread = freeze_after(finished.wait, name="test-freeze-after")
+        kept = [{"record": n} for n in range(1000)]  # what the work builds, meanwhile
+        assert gc.get_freeze_count() == 0  # not before the work is done
+        finished.set()
+        thread.join(10)
+        assert not thread.is_alive()
+        assert gc.get_freeze_count() >= len(kept)
+    finally:
+        gc.unfreeze()
