@@ -10,7 +10,9 @@ keep the replica of every identity) and `portgate api --workers 2` runs on it wi
 mosquitto, as bench_api_decisions does; the steps start once both workers have warmed their
 replica caches (a minute or more at 100,000 identities, printed). Figures, each next to the
 same figure of an anchor port measured in the same run (1 site, 1,000 identities, 10 gates):
-- decisions p99 at about 1,000/s offered: wrk, 100 connections each pausing a random
+- decisions p99 at about 1,000/s offered, once the started API is idle (its workers
+  load the decision inputs and warm the replica records after /healthz answers; `--settle-s
+  0` measures during what is left of that work): wrk, 100 connections each pausing a random
   0-154 ms between requests (wrk has no fixed-rate mode: each connection's wait for its
   answer lowers the rate, so the achieved rate is printed too), after a warm-up;
 - a gate's full replica (every identity, with templates): seconds from the request until
@@ -48,7 +50,7 @@ from bench.api_bench_setup import ApiProcess
 from bench.bench_broker_restart import _restart_seconds
 from bench.load_generator import LoadResult, run_load
 from bench.port_scale_seed import PortSeed, seed_port
-from bench.port_scale_steps import ReplicaTimes, ingest_rate, replica_times
+from bench.port_scale_steps import ReplicaTimes, ingest_rate, replica_times, settle
 from central_api.db import make_engine
 from central_api.migrate import upgrade_database
 from central_api.models import DeadLetter
@@ -106,6 +108,9 @@ def measure_port(
         # Generous: on the loaded shared machine the workers' imports alone took minutes.
         api.wait_ready(mqtt=True, timeout_s=600)
         _wait_warm(api)
+        if args.settle_s > 0:
+            waited = settle(api.process.pid, limit_s=args.settle_s)
+            print(f"  API idle {waited:.0f} s after /healthz answered [{load_average()}]")
         steps = set(args.steps.split(","))
         decided = _decisions(api.base, seed, args.seconds) if "decisions" in steps else None
         replica = (
@@ -293,6 +298,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--events", type=int, default=5000)
     parser.add_argument("--rounds", type=int, default=2, help="broker restarts")
+    parser.add_argument(
+        "--settle-s",
+        type=float,
+        default=600.0,
+        help="wait up to this long for the started API's background loading to end"
+        " (0: measure at once, during it)",
+    )
     parser.add_argument(
         "--steps", default=",".join(STEPS), help=f"which of {','.join(STEPS)} to run"
     )

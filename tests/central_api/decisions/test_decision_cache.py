@@ -161,3 +161,26 @@ def test_a_finished_preload_freezes_what_it_loaded_out_of_the_collector_s_sight(
         assert gc.get_freeze_count() >= len(loaded)
     finally:
         gc.unfreeze()
+
+
+def test_a_server_s_preload_freezes_each_chunk_as_it_goes() -> None:
+    frozen_midway: list[int] = []
+
+    def preload(cache: DecisionCache, generation: Generation) -> None:
+        kept = [{"person": n} for n in range(1000)]  # one chunk's long-lived records
+        cache.loaded_some()
+        frozen_midway.append(gc.get_freeze_count())
+        del kept
+
+    gc.unfreeze()
+    try:
+        unfrozen = DecisionCache(preload=preload)  # many apps per process: nothing frozen
+        unfrozen.generation(7)
+        assert unfrozen.wait_preloaded(10)
+        cache = DecisionCache(preload=preload, freeze_gc=True)  # `portgate api`
+        cache.generation(7)
+        assert cache.wait_preloaded(10)
+        assert frozen_midway[0] == 0
+        assert frozen_midway[1] >= 1000
+    finally:
+        gc.unfreeze()

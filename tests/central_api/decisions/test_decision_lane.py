@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
+from central_api.security.gate_keys import hash_key
 from testkit.api.decisions import enroll, query
 from testkit.api.world import World
 
@@ -93,3 +94,27 @@ def test_a_key_revoked_after_it_was_warm_is_refused(
     assert status == 401
     assert "revoked" in str(body["detail"])
     assert answered(client) == before
+
+
+def test_a_preloaded_key_is_answered_by_the_lane_and_refused_at_once_when_revoked(
+    client: TestClient, world: World, engine: Engine
+) -> None:
+    enroll(engine, world, badge="0A04")
+    assert decide(client, world, query("0A04"))[0] == 200  # a generation, preloaded
+    cache = client.app.state.decision_cache  # type: ignore[attr-defined]
+    assert cache.wait_preloaded(10)
+    assert hash_key(world.gate_key(world.gate2)["X-Gate-Key"]) in cache.current().gate_keys
+    before = answered(client)
+    # The second gate never called: its key came with the preload, so the lane answers.
+    first = client.post(DECISIONS, json=query("0A04"), headers=world.gate_key(world.gate2))
+    assert first.status_code == 200
+    assert answered(client) == before + 1
+    with Session(engine) as session:  # only the trigger tells the process
+        session.execute(
+            text("UPDATE agentkey SET revoked_at = CURRENT_TIMESTAMP WHERE gate_id = :g"),
+            {"g": world.gate2},
+        )
+        session.commit()
+    refused = client.post(DECISIONS, json=query("0A04"), headers=world.gate_key(world.gate2))
+    assert refused.status_code == 401
+    assert answered(client) == before + 1
