@@ -84,8 +84,8 @@ class DemoScript:
     ) -> None:
         self._scene = scene
         self._step_s = step_s
-        # Whose face left the staff-gate camera last, and when (monotonic).
-        self._face_gone: tuple[str, float] | None = None
+        # When each person's face last left the staff-gate camera (monotonic).
+        self._faces_gone: dict[str, float] = {}
         self._stop = stop
         self._say = say
         self._limit = rounds
@@ -133,9 +133,10 @@ class DemoScript:
 
     def _same_face_wait(self, owner: str) -> float:
         """How long until `owner`'s face, gone from the camera, no longer continues its track."""
-        if self._face_gone is None or self._face_gone[0] != owner:
+        gone = self._faces_gone.get(owner)
+        if gone is None:
             return 0.0
-        return max(0.0, _SAME_FACE_GAP_S - (time.monotonic() - self._face_gone[1]))
+        return max(0.0, _SAME_FACE_GAP_S - (time.monotonic() - gone))
 
     def _badge(
         self,
@@ -164,7 +165,7 @@ class DemoScript:
         if scene.staff.camera is not None:
             scene.staff.camera.show(None)
             if face is not None:
-                self._face_gone = (owner, time.monotonic())
+                self._faces_gone[owner] = time.monotonic()
         if expect is not None:
             step = f"{person.name} at the staff turnstile, {note}"
             self._check(step, scene.staff, str(person.badge), since, expected=expect)
