@@ -18,7 +18,6 @@ from sqlalchemy import Engine
 
 from central_api.config import Settings
 from central_api.db import make_engine
-from central_api.migrate import upgrade_database
 from portgate.broker.community_bridge import BridgeTarget
 from portgate.demo.community.network import (
     COMMUNITY,
@@ -30,6 +29,7 @@ from testkit.api.decisions import query
 from testkit.api.process import ApiProcess
 from testkit.api.world import World, seed_world
 from testkit.community import SEAL_KEY, form_community
+from testkit.migrated_db import migrate_database
 from testkit.mosquitto import MosquittoFactory, MosquittoProcess
 
 __all__ = ["COMMUNITY", "CommunityNet", "Installation"]
@@ -63,7 +63,7 @@ class Installation:
 def _prepare(entry: tuple[str, str]) -> Installation:
     """Migrate and seed one installation's database."""
     member_id, url = entry
-    upgrade_database(url)
+    migrate_database(url)
     engine = make_engine(url)
     settings = Settings(PORTGATE_DEV_MODE=True, DATABASE_URL=url)  # type: ignore[call-arg]
     return Installation(member_id, url, engine, seed_world(engine, settings))

@@ -15,6 +15,7 @@ import typer
 
 from portgate.demo import INSTALL_HINT, BrokerMissingError, DemoOptions, DemoSite, find_mosquitto
 from portgate.demo.people import default_faces_dir
+from portgate.demo.script import STEP_S
 from portgate.language import _
 
 
@@ -153,6 +154,9 @@ def demo_command(
     community: Annotated[
         bool, typer.Option("--community", help="A hub and two terminals (ports PORT to PORT+2).")
     ] = False,
+    # Hidden: the pause between the script's steps is for people watching; the tests, which
+    # wait for each step's outcome, pass a short one.
+    step_s: Annotated[float, typer.Option("--step-s", hidden=True, min=0)] = STEP_S,
 ) -> None:
     """Start a whole site on this machine: broker, API, dashboard, simulated gates."""
     _require_mosquitto()
@@ -163,7 +167,11 @@ def demo_command(
         _community(run_dir, port=port, once=once, stop=stop, duration=duration, keep=not temporary)
     faces_dir = faces or default_faces_dir()
     options = DemoOptions(
-        port=port, data_dir=run_dir, faces_dir=faces_dir, rounds=1 if once else None
+        port=port,
+        data_dir=run_dir,
+        faces_dir=faces_dir,
+        rounds=1 if once else None,
+        step_s=step_s,
     )
     site = DemoSite(options=options, say=lambda text: typer.echo(f"[demo] {text}"))
     code = 0

@@ -40,6 +40,13 @@ def _face_section(*, liveness: bool, liveness_config: Path | None) -> dict[str, 
     }
 
 
+def _confirm_section(confirm_s: float | None) -> dict[str, float]:
+    """The agent config's confirm timings for a demo gate (none: the defaults)."""
+    if confirm_s is None:
+        return {}
+    return {"confirm_interval_s": confirm_s, "confirm_grace_s": confirm_s}
+
+
 def _liveness(config: AgentConfig) -> LivenessChecker | None:
     """The gate's liveness check, as `portgate agent` builds it (dlib loads only here)."""
     from gate_agent.face.liveness_config import gate_liveness  # noqa: PLC0415
@@ -66,6 +73,10 @@ class DemoGate:
             or `liveness_config`'s; needs a verifier).
         liveness_config: A calibrated liveness config for this gate (`portgate liveness
             calibrate`); None: the default thresholds.
+        confirm_s: How soon after its PUBACK, and how often, the agent asks the API which
+            events it lacks and sends them over HTTP (None: the agent's defaults, 3 s and
+            5 s). The second terminal's broker has no API listening, so its events and
+            alarms reach the dashboard only this way: 1 s shows them without the wait.
     """
 
     def __init__(
@@ -83,6 +94,7 @@ class DemoGate:
         observer: FaceObserver | None = None,
         liveness: bool = False,
         liveness_config: Path | None = None,
+        confirm_s: float | None = None,
     ) -> None:
         self.gate = gate
         self.camera = camera
@@ -124,6 +136,7 @@ class DemoGate:
                     "decision_timeout_ms": 400,
                     "sync_interval_s": 10,
                     "event_replay_after_s": 3,
+                    **_confirm_section(confirm_s),
                 },
                 "face": _face_section(liveness=liveness, liveness_config=liveness_config),
                 "turnstile": {"pulse_ms": 3000, "command_ttl_s": 5, "passage_timeout_s": 6},

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -23,15 +24,21 @@ from portgate.demo.gates import DemoGate
 from portgate.demo.people import DemoPerson
 from portgate.demo.seed import SUSPENDED_DRIVER_BADGE
 
-__all__ = ["DemoScript", "Scene"]
+__all__ = ["STEP_S", "DemoScript", "Scene"]
 
 _log = logging.getLogger(__name__)
 Image = npt.NDArray[np.uint8]
-_STEP_S = 2.5
+# The pause between two steps, for people watching (the tests pass a shorter one: each step
+# waits for its own outcome, not for the pause).
+STEP_S = 2.5
 # Walking up to the reader: long enough for the gate's face track to see 8 frames of the
 # face and judge its liveness before the tap (the face window after the tap is the fallback).
 _WALK_UP_S = 2.5
 _OUTAGE_S = 8.0
+# The demo gates' face track keeps a face 3 s after it was last seen (face.track_window_s):
+# the same person's face shown again sooner would continue that track and its passed
+# liveness (the printed photo right after the live face), so the script waits that out.
+_SAME_FACE_GAP_S = 3.5
 _UNKNOWN_BADGE = 65_000
 
 
@@ -63,6 +70,7 @@ class DemoScript:
         stop: Ends the script (checked between steps).
         say: Where step descriptions go.
         rounds: Stop after this many rounds (None: until `stop`); `done` is set then.
+        step_s: The pause between two steps.
     """
 
     def __init__(
@@ -72,8 +80,12 @@ class DemoScript:
         stop: threading.Event,
         say: Callable[[str], None],
         rounds: int | None = None,
+        step_s: float = STEP_S,
     ) -> None:
         self._scene = scene
+        self._step_s = step_s
+        # When each person's face last left the staff-gate camera (monotonic).
+        self._faces_gone: dict[str, float] = {}
         self._stop = stop
         self._say = say
         self._limit = rounds
@@ -119,6 +131,13 @@ class DemoScript:
     def _wait(self, seconds: float) -> bool:
         return not self._stop.wait(seconds)
 
+    def _same_face_wait(self, owner: str) -> float:
+        """How long until `owner`'s face, gone from the camera, no longer continues its track."""
+        gone = self._faces_gone.get(owner)
+        if gone is None:
+            return 0.0
+        return max(0.0, _SAME_FACE_GAP_S - (time.monotonic() - gone))
+
     def _badge(
         self,
         role: str,
@@ -132,7 +151,10 @@ class DemoScript:
         person = scene.people[role]
         since = self._mark()
         face = shown if shown is not None else scene.faces.get(face_of) if face_of else None
+        owner = face_of or role  # whose face the camera shows (the printed photo: role's)
         if scene.staff.camera is not None:
+            if face is not None and not self._wait(self._same_face_wait(owner)):
+                return
             scene.staff.camera.show(face)
             # Walking up to the reader: the gate's face track sees the face before the tap.
             if face is not None and not self._wait(_WALK_UP_S):
@@ -142,6 +164,8 @@ class DemoScript:
         scene.staff.pass_through_if_opened()
         if scene.staff.camera is not None:
             scene.staff.camera.show(None)
+            if face is not None:
+                self._faces_gone[owner] = time.monotonic()
         if expect is not None:
             step = f"{person.name} at the staff turnstile, {note}"
             self._check(step, scene.staff, str(person.badge), since, expected=expect)
@@ -184,7 +208,7 @@ class DemoScript:
                 step()
             except Exception:  # one failed step must not end the demo
                 _log.exception("demo step failed")
-            if not self._wait(_STEP_S):
+            if not self._wait(self._step_s):
                 return
         if scene.link.up is False:
             scene.link.restore()

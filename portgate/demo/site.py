@@ -36,7 +36,7 @@ from portgate.demo.frames import ScriptedCamera, read_image
 from portgate.demo.gates import DemoGate
 from portgate.demo.live.scenes import StaffGateScenes, make_scenes
 from portgate.demo.people import DemoPerson, demo_people
-from portgate.demo.script import DemoScript, Scene
+from portgate.demo.script import STEP_S, DemoScript, Scene
 from portgate.demo.seed import SITE, STAFF_GATE, TRUCK_GATE, DemoSeed, seed_demo
 from portgate.demo.terminal import TERMINAL, TERMINAL_GATE
 
@@ -64,6 +64,7 @@ class DemoOptions:
         script: Whether to play the scripted presentations.
         rounds: Play this many rounds of the script, then set `script.done` (None: until
             stopped).
+        step_s: The script's pause between two steps (the default is for people watching).
     """
 
     port: int
@@ -71,6 +72,7 @@ class DemoOptions:
     faces_dir: Path | None
     script: bool = True
     rounds: int | None = None
+    step_s: float = STEP_S
 
 
 def _api_settings(*, options: DemoOptions, broker: DemoBroker) -> Settings:
@@ -199,6 +201,7 @@ class DemoSite:
             gate_key=self.seed.terminal.gate_key,
             command_keys=self.seed.terminal.command_keys,
             workdir=data / "gates" / TERMINAL_GATE,
+            confirm_s=1.0,  # no API on its broker: its events reach the API over HTTP
         )
         self.terminal_gate.start()
         deadline = time.monotonic() + 60
@@ -235,7 +238,11 @@ class DemoSite:
             expect=self.expect,
         )
         self.script = DemoScript(
-            scene, stop=self._script_stop, say=self.say, rounds=self.options.rounds
+            scene,
+            stop=self._script_stop,
+            say=self.say,
+            rounds=self.options.rounds,
+            step_s=self.options.step_s,
         )
         self._script_thread = threading.Thread(
             target=self.script.run, name="demo-script", daemon=True

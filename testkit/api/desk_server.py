@@ -16,10 +16,10 @@ from fastapi import FastAPI
 from central_api.app import create_app
 from central_api.config import Settings
 from central_api.db import make_engine
-from central_api.migrate import upgrade_database
 from testkit.api.enrollment import PUBLIC_KEYS, add_group, enroll_settings
 from testkit.api.server import ThreadedApi
 from testkit.api.world import PASSWORD, World, seed_world
+from testkit.migrated_db import migrate_database
 
 __all__ = ["PASSWORD", "PUBLIC_KEYS", "DeskServer", "run_desk_server"]
 
@@ -51,7 +51,7 @@ def run_desk_server(tmp_path: Path, *, mqtt_url: str | None = None) -> Iterator[
         mqtt_url: The API's broker (default: none, a null bus).
     """
     url = f"sqlite:///{tmp_path / 'desk.db'}"
-    upgrade_database(url)
+    migrate_database(url)
     engine = make_engine(url)
     settings = enroll_settings(engine)
     if mqtt_url:

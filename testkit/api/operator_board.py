@@ -24,7 +24,6 @@ from central_api.app import create_app
 from central_api.config import Settings
 from central_api.db import make_engine
 from central_api.ingest.store import store_events
-from central_api.migrate import upgrade_database
 from central_api.models import Alarm, AuditEntry, User
 from gate_protocol.messages import AlarmKind, Decision
 from gate_protocol.reasons import ReasonCode
@@ -32,6 +31,7 @@ from testkit.api.dashboard import add_person, make_event
 from testkit.api.server import ThreadedApi
 from testkit.api.world import PASSWORD, World, seed_world
 from testkit.browser import log_in
+from testkit.migrated_db import migrate_database
 
 __all__ = [
     "WAIT_MS",
@@ -85,7 +85,7 @@ def seed_traffic(engine: Engine, world: World) -> None:
 def serve_board(folder: Path) -> Iterator[Served]:
     """Serve the seeded board from a database in `folder` until the block ends."""
     url = f"sqlite:///{folder / 'portgate.db'}"
-    upgrade_database(url)
+    migrate_database(url)
     engine = make_engine(url)
     settings = Settings(
         PORTGATE_DEV_MODE=True,  # type: ignore[call-arg]

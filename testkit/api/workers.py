@@ -14,13 +14,14 @@ from central_api.db import make_engine
 from central_api.ingest.taps import Ingested
 from central_api.migrate import upgrade_database
 from central_api.models import AccessEventRecord
+from testkit.migrated_db import migrate_database
 from testkit.postgres import PostgresServer
 
 
 def sqlite_database(tmp_path: Path) -> Iterator[Engine]:
     """A migrated SQLite database under `tmp_path` (the body of a `database` fixture)."""
     url = f"sqlite:///{tmp_path / 'api.db'}"
-    upgrade_database(url)
+    migrate_database(url)
     engine = make_engine(url)
     yield engine
     engine.dispose()

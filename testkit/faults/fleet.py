@@ -25,10 +25,10 @@ import httpx
 import yaml
 
 from central_api.db import make_engine
-from central_api.migrate import upgrade_database
 from portgate.broker.site_config import GateEntry, SiteConfig
 from testkit.faults.bridges import Crowd, FleetBridge
 from testkit.faults.seed import FleetSeed, seed_fleet
+from testkit.migrated_db import migrate_database
 from testkit.ports import free_port
 from testkit.secured_broker import SiteBroker, start_site_broker
 
@@ -133,7 +133,7 @@ class Fleet:
         """Seed, then start the broker, the API, the bridges and the agents (not the crowd)."""
         gate_ids = [f"g{n:02d}" for n in range(1, self.gates + 1)]
         url = f"sqlite:///{self.database_path}"
-        upgrade_database(url)
+        migrate_database(url)
         engine = make_engine(url)
         template_key = secrets.token_bytes(32)
         self.seed = seed_fleet(

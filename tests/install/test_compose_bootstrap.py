@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from central_api.migrate import upgrade_database
+from testkit.migrated_db import migrate_database
 
 ROOT = Path(__file__).resolve().parents[2]
 BOOTSTRAP = ROOT / "docker" / "bootstrap.sh"
@@ -24,7 +24,7 @@ def bootstrap(env: dict[str, str], keys: Path) -> subprocess.CompletedProcess[st
 
 def test_the_first_run_creates_the_gate_key_and_later_runs_keep_it(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'portgate.db'}"
-    upgrade_database(url)
+    migrate_database(url)
     keys = tmp_path / "gate-keys"
     keys.mkdir()
     env = {

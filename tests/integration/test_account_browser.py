@@ -16,12 +16,12 @@ from sqlmodel import Session
 from central_api.app import create_app
 from central_api.config import Settings
 from central_api.db import make_engine
-from central_api.migrate import upgrade_database
 from central_api.models import Role, User
 from central_api.security.auth import hash_password
 from gate_protocol.messages import new_id
 from testkit.api.server import ThreadedApi
 from testkit.browser import log_in as log_in_page
+from testkit.migrated_db import migrate_database
 from testkit.mosquitto import MosquittoProcess
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -40,7 +40,7 @@ class Api:
 @pytest.fixture
 def api(mosquitto: MosquittoProcess, tmp_path: Path) -> Iterator[Api]:
     url = f"sqlite:///{tmp_path / 'portgate.db'}"
-    upgrade_database(url)
+    migrate_database(url)
     engine = make_engine(url)
     with Session(engine) as session:
         for name, role in (("admin", Role.ADMIN), ("olga", Role.AUTHORITY)):

@@ -15,9 +15,9 @@ import pytest
 from central_api.app import create_app
 from central_api.config import Settings
 from central_api.db import make_engine
-from central_api.migrate import upgrade_database
 from gate_protocol.messages import new_id
 from testkit.api.server import ThreadedApi
+from testkit.migrated_db import migrate_database
 from testkit.mosquitto import MosquittoProcess
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 @pytest.fixture
 def api_url(mosquitto: MosquittoProcess, tmp_path: Path) -> Iterator[str]:
     url = f"sqlite:///{tmp_path / 'portgate.db'}"
-    upgrade_database(url)
+    migrate_database(url)
     engine = make_engine(url)
     settings = Settings(
         PORTGATE_DEV_MODE=True,

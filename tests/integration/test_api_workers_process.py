@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from central_api.migrate import upgrade_database
+from testkit.migrated_db import migrate_database
 from testkit.mosquitto import free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -23,7 +23,7 @@ PORTGATE = str(Path(sys.executable).parent / "portgate")
 
 def test_two_workers_share_the_port_and_the_secrets(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'api.db'}"
-    upgrade_database(url)
+    migrate_database(url)
     env = {
         **os.environ,
         "DATABASE_URL": url,

@@ -19,7 +19,6 @@ from central_api.crud.people import create_person
 from central_api.crud.sites import create_site
 from central_api.db import make_engine, utc_now
 from central_api.ingest.store import store_events
-from central_api.migrate import upgrade_database
 from central_api.models import Company, PersonCreate, Role, SiteCreate, User
 from central_api.security.auth import hash_password
 from gate_protocol.messages import Decision
@@ -28,6 +27,7 @@ from gate_protocol.records import CompanyStatus, PersonKind
 from testkit.api.server import ThreadedApi
 from testkit.api.world import make_event
 from testkit.browser import log_in
+from testkit.migrated_db import migrate_database
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -38,7 +38,7 @@ XSS_NAME = '<img src=x id=pwned onerror="document.body.dataset.pwned=1">'
 @pytest.fixture
 def base_url(tmp_path: Path) -> Iterator[str]:
     url = f"sqlite:///{tmp_path / 'portgate.db'}"
-    upgrade_database(url)
+    migrate_database(url)
     engine = make_engine(url)
     with Session(engine, expire_on_commit=False) as session:
         create_site(session=session, site_create=SiteCreate(id="rtm", name="Rtm"), actor="t")

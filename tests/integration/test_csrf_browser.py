@@ -25,7 +25,6 @@ from central_api.config import Settings
 from central_api.crud.people import add_credential, create_person
 from central_api.crud.sites import create_site, create_zone
 from central_api.db import make_engine
-from central_api.migrate import upgrade_database
 from central_api.models import (
     Credential,
     CredentialCreate,
@@ -40,6 +39,7 @@ from gate_protocol.messages import CredentialKind, new_id
 from gate_protocol.records import PersonKind
 from testkit.api.server import ThreadedApi
 from testkit.browser import log_in
+from testkit.migrated_db import migrate_database
 from testkit.mosquitto import MosquittoProcess, free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -90,7 +90,7 @@ def _revoked(engine: Engine, credential_id: int) -> bool:
 @pytest.fixture
 def api(mosquitto: MosquittoProcess, tmp_path: Path) -> Iterator[Api]:
     url = f"sqlite:///{tmp_path / 'portgate.db'}"
-    upgrade_database(url)
+    migrate_database(url)
     engine = make_engine(url)
     credential_id = _seed(engine)
     settings = Settings(

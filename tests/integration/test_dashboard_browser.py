@@ -30,7 +30,6 @@ from central_api.crud.people import create_person
 from central_api.crud.sites import create_gate, create_site, create_zone
 from central_api.db import make_engine, utc_now
 from central_api.ingest.store import store_events
-from central_api.migrate import upgrade_database
 from central_api.models import (
     AuditEntry,
     Company,
@@ -64,6 +63,7 @@ from gate_protocol.reasons import ReasonCode
 from gate_protocol.records import PersonKind
 from gate_protocol.topics import GateChannel, GateTopic, NodeKind, build_topic
 from testkit.browser import chromium, log_in
+from testkit.migrated_db import migrate_database
 from testkit.mosquitto import MosquittoProcess, free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -217,7 +217,7 @@ class FakeAgent:
 @pytest.fixture
 def site(mosquitto: MosquittoProcess, tmp_path: Path) -> Iterator[Site]:
     url = f"sqlite:///{tmp_path / 'portgate.db'}"
-    upgrade_database(url)
+    migrate_database(url)
     engine = make_engine(url)
     people = seed(engine)
     settings = Settings(

@@ -25,7 +25,6 @@ from central_api.config import Settings
 from central_api.crud.people import create_person
 from central_api.crud.sites import create_gate, create_site, create_zone
 from central_api.db import make_engine, utc_now
-from central_api.migrate import upgrade_database
 from central_api.models import GateCreate, PersonCreate, Role, SiteCreate, User, ZoneCreate
 from central_api.security.auth import hash_password
 from gate_protocol.messages import (
@@ -38,6 +37,7 @@ from gate_protocol.messages import (
 )
 from gate_protocol.reasons import ReasonCode
 from gate_protocol.records import PersonKind
+from testkit.migrated_db import migrate_database
 from testkit.mosquitto import MosquittoProcess, free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -130,7 +130,7 @@ def start_replica(name: str, url: str, broker: MosquittoProcess) -> Replica:
 @pytest.fixture
 def cluster(mosquitto: MosquittoProcess, tmp_path: Path) -> Iterator[Cluster]:
     url = f"sqlite:///{tmp_path / 'portgate.db'}"
-    upgrade_database(url)
+    migrate_database(url)
     key, person_id = seed(url)
     a, b = start_replica("a", url, mosquitto), start_replica("b", url, mosquitto)
     deadline = time.monotonic() + 15

@@ -18,12 +18,12 @@ from sqlalchemy import Engine
 from central_api.app import create_app
 from central_api.config import Settings
 from central_api.db import make_engine
-from central_api.migrate import upgrade_database
 from gate_protocol.messages import Decision
 from gate_protocol.reasons import ReasonCode
 from testkit.api.event_rows import event_row, insert_rows
 from testkit.api.server import ThreadedApi
 from testkit.api.world import PASSWORD, World, seed_world
+from testkit.migrated_db import migrate_database
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -52,7 +52,7 @@ def seed_events(engine: Engine, world: World) -> list[str]:
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, Engine, World]]:
     url = f"sqlite:///{tmp_path / 'portgate.db'}"
-    upgrade_database(url)
+    migrate_database(url)
     engine = make_engine(url)
     settings = Settings(PORTGATE_DEV_MODE=True, DATABASE_URL=url, PORTGATE_COOKIE_SECURE=False)
     world = seed_world(engine, settings)

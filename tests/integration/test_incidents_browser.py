@@ -21,7 +21,6 @@ from central_api.crud.people import create_person
 from central_api.crud.sites import create_gate, create_site, create_zone
 from central_api.db import make_engine, utc_now
 from central_api.incidents.tables import Incident
-from central_api.migrate import upgrade_database
 from central_api.models import (
     Alarm,
     Company,
@@ -37,6 +36,7 @@ from gate_protocol.message_base import AlarmKind
 from gate_protocol.records import PersonKind
 from testkit.api.server import ThreadedApi
 from testkit.browser import log_in
+from testkit.migrated_db import migrate_database
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -92,7 +92,7 @@ def seed(engine: Engine) -> None:
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, Engine]]:
     url = f"sqlite:///{tmp_path / 'portgate.db'}"
-    upgrade_database(url)
+    migrate_database(url)
     engine = make_engine(url)
     seed(engine)
     settings = Settings(PORTGATE_DEV_MODE=True, DATABASE_URL=url, PORTGATE_COOKIE_SECURE=False)

@@ -21,12 +21,12 @@ from central_api.app import create_app
 from central_api.config import Settings
 from central_api.crud.sites import create_site, create_zone
 from central_api.db import make_engine
-from central_api.migrate import upgrade_database
 from central_api.models import Role, SiteCreate, User, ZoneCreate
 from central_api.security.auth import hash_password
 from gate_protocol.messages import new_id
 from testkit.api.server import ThreadedApi
 from testkit.browser import log_in
+from testkit.migrated_db import migrate_database
 from testkit.mosquitto import MosquittoProcess
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -38,7 +38,7 @@ WAIT_MS = 30_000  # a loaded machine renders slowly: wait for states, generously
 @pytest.fixture
 def api(mosquitto: MosquittoProcess, tmp_path: Path) -> Iterator[tuple[str, Any]]:
     url = f"sqlite:///{tmp_path / 'portgate.db'}"
-    upgrade_database(url)
+    migrate_database(url)
     engine = make_engine(url)
     with Session(engine) as session:
         create_site(

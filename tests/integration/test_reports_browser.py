@@ -16,7 +16,6 @@ from sqlmodel import Session
 from central_api.app import create_app
 from central_api.config import Settings
 from central_api.db import make_engine
-from central_api.migrate import upgrade_database
 from central_api.models import Role
 from central_api.reports.build import build_report
 from central_api.reports.model import Report
@@ -25,6 +24,7 @@ from testkit.api.reports import PERIOD_END, PERIOD_START, seed_report_world, sit
 from testkit.api.server import ThreadedApi
 from testkit.api.world import PASSWORD, seed_world
 from testkit.browser import log_in
+from testkit.migrated_db import migrate_database
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -32,7 +32,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, Report]]:
     url = f"sqlite:///{tmp_path / 'portgate.db'}"
-    upgrade_database(url)
+    migrate_database(url)
     engine = make_engine(url)
     settings = Settings(PORTGATE_DEV_MODE=True, DATABASE_URL=url, PORTGATE_COOKIE_SECURE=False)
     world = seed_world(engine, settings)

@@ -18,10 +18,10 @@ from central_api.app import create_app
 from central_api.config import Settings
 from central_api.crud.sites import set_site_timezone
 from central_api.db import make_engine
-from central_api.migrate import upgrade_database
 from testkit.api.event_rows import event_row, insert_rows
 from testkit.api.server import ThreadedApi
 from testkit.api.world import PASSWORD, World, seed_world
+from testkit.migrated_db import migrate_database
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -31,7 +31,7 @@ ZONE = "Europe/Amsterdam"
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, Engine, World]]:
     url = f"sqlite:///{tmp_path / 'portgate.db'}"
-    upgrade_database(url)
+    migrate_database(url)
     engine = make_engine(url)
     settings = Settings(PORTGATE_DEV_MODE=True, DATABASE_URL=url, PORTGATE_COOKIE_SECURE=False)
     world = seed_world(engine, settings)

@@ -19,13 +19,13 @@ from central_api.app import create_app
 from central_api.config import Settings
 from central_api.crud.sites import create_gate, create_site, create_zone
 from central_api.db import make_engine
-from central_api.migrate import upgrade_database
 from central_api.models import GateCreate, Role, SiteCreate, User, ZoneCreate
 from central_api.security.auth import hash_password
 from central_api.staff_reports.tables import StaffReport
 from testkit.api.server import ThreadedApi
 from testkit.api.staff_reports import phone_photo, sign_for
 from testkit.browser import log_in
+from testkit.migrated_db import migrate_database
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -60,7 +60,7 @@ def seed(engine: Engine) -> None:
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, Engine]]:
     url = f"sqlite:///{tmp_path / 'portgate.db'}"
-    upgrade_database(url)
+    migrate_database(url)
     engine = make_engine(url)
     seed(engine)
     settings = Settings(PORTGATE_DEV_MODE=True, DATABASE_URL=url, PORTGATE_COOKIE_SECURE=False)

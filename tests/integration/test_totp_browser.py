@@ -19,10 +19,10 @@ from sqlmodel import Session
 from central_api.app import create_app
 from central_api.config import Settings
 from central_api.db import make_engine
-from central_api.migrate import upgrade_database
 from central_api.models import Role, User
 from central_api.security.auth import hash_password
 from testkit.api.server import ThreadedApi
+from testkit.migrated_db import migrate_database
 from testkit.totp import code_at
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -43,7 +43,7 @@ class Api:
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     folder = tmp_path_factory.mktemp("totp-browser")
     url = f"sqlite:///{folder / 'portgate.db'}"
-    upgrade_database(url)
+    migrate_database(url)
     engine = make_engine(url)
     with Session(engine) as session:
         for name, role in (

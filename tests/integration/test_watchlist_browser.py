@@ -16,12 +16,12 @@ from central_api.app import create_app
 from central_api.config import Settings
 from central_api.crud.sites import create_site
 from central_api.db import make_engine
-from central_api.migrate import upgrade_database
 from central_api.models import PersonOfInterest, Role, SiteCreate, User
 from central_api.security.auth import hash_password
 from testkit.api.server import ThreadedApi
 from testkit.browser import log_in
 from testkit.faces import face_photo
+from testkit.migrated_db import migrate_database
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -31,7 +31,7 @@ PASSWORD = "correct-horse-battery"
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, Engine]]:
     url = f"sqlite:///{tmp_path / 'portgate.db'}"
-    upgrade_database(url)
+    migrate_database(url)
     engine = make_engine(url)
     with Session(engine) as session:
         create_site(session=session, site_create=SiteCreate(id="rtm", name="Rtm"), actor="t")

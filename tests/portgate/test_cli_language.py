@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 from central_api.db import make_engine
 from central_api.models import User
 from portgate.cli import app as cli
+from testkit.migrated_db import migrate_database
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -21,7 +22,7 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.delenv("MQTT_URL", raising=False)
     monkeypatch.delenv("PORTGATE_LANG", raising=False)
     monkeypatch.setenv("LANG", "C.UTF-8")
-    assert CliRunner().invoke(cli, ["db", "upgrade"]).exit_code == 0
+    migrate_database(url)  # `portgate db upgrade` is tested in tests/central_api/test_cli.py
     return url
 
 

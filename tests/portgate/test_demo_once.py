@@ -22,6 +22,9 @@ from portgate.broker.process import BrokerMissingError, find_mosquitto
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 PORTGATE = Path(sys.executable).parent / "portgate"
+# The script's pause between steps is for people watching (2.5 s): each step waits for its
+# own outcome, and the same person's face is kept off the camera long enough by the script.
+STEP_S = "0.5"
 
 
 def _free_port() -> int:
@@ -36,7 +39,7 @@ def _demo_once(*args: str) -> subprocess.CompletedProcess[str]:
     except BrokerMissingError:
         pytest.skip("mosquitto is not installed")
     return subprocess.run(  # noqa: S603 (the project's own CLI)
-        [str(PORTGATE), "demo", "--once", "--port", str(_free_port()), *args],
+        [str(PORTGATE), "demo", "--once", "--port", str(_free_port()), "--step-s", STEP_S, *args],
         capture_output=True,
         text=True,
         timeout=400,

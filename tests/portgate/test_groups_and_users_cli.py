@@ -13,6 +13,7 @@ from central_api.models.rules import PersonAccessGroup
 from central_api.security.auth import verify_password
 from gate_protocol.records import PersonKind
 from portgate.cli import app as cli
+from testkit.migrated_db import migrate_database
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -27,7 +28,7 @@ def people(tmp_path, monkeypatch: pytest.MonkeyPatch) -> list[str]:  # type: ign
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.delenv("MQTT_URL", raising=False)
-    assert _run("db", "upgrade")[0] == 0
+    migrate_database(url)  # `portgate db upgrade` is tested in tests/central_api/test_cli.py
     assert _run("gates", "add", "north-1", "--site", "rtm", "--zone", "quay")[0] == 0
     assert _run("gates", "add", "east-1", "--site", "rtm", "--zone", "office", "--no-face")[0] == 0
     with Session(make_engine(url), expire_on_commit=False) as session:

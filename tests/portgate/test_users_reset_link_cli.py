@@ -11,6 +11,7 @@ from central_api.db import make_engine
 from central_api.models import PasswordReset, Role, User
 from central_api.security.auth import hash_password
 from portgate.cli import app as cli
+from testkit.migrated_db import migrate_database
 
 SECRET = "reset-link-test-secret-" + "k" * 40
 
@@ -22,7 +23,7 @@ def url(tmp_path, monkeypatch: pytest.MonkeyPatch) -> str:  # type: ignore[no-un
     monkeypatch.setenv("PORTGATE_DEV_MODE", "1")
     monkeypatch.delenv("MQTT_URL", raising=False)
     monkeypatch.delenv("PORTGATE_SECRET_KEY", raising=False)
-    assert CliRunner().invoke(cli, ["db", "upgrade"]).exit_code == 0
+    migrate_database(url)  # `portgate db upgrade` is tested in tests/central_api/test_cli.py
     with Session(make_engine(url)) as session:
         session.add(User(username="ria", password_hash=hash_password("x" * 20), role=Role.ADMIN))
         session.commit()

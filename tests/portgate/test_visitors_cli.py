@@ -13,6 +13,7 @@ from central_api.db import make_engine
 from central_api.models import Person, PersonCreate, Visitor
 from gate_protocol.records import PersonKind, PersonStatus
 from portgate.cli import app as cli
+from testkit.migrated_db import migrate_database
 
 WINDOW = ["--from", "2030-01-02T09:00:00+00:00", "--until", "2030-01-02T17:00:00+00:00"]
 
@@ -21,7 +22,7 @@ WINDOW = ["--from", "2030-01-02T09:00:00+00:00", "--until", "2030-01-02T17:00:00
 def host(tmp_path, monkeypatch: pytest.MonkeyPatch) -> str:  # type: ignore[no-untyped-def]
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     monkeypatch.setenv("DATABASE_URL", url)
-    assert CliRunner().invoke(cli, ["db", "upgrade"]).exit_code == 0
+    migrate_database(url)  # `portgate db upgrade` is tested in tests/central_api/test_cli.py
     made = CliRunner().invoke(cli, ["gates", "add", "north-1", "--site", "rtm", "--zone", "q"])
     assert made.exit_code == 0, made.output
     with Session(make_engine(url)) as session:

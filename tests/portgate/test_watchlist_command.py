@@ -12,6 +12,7 @@ from central_api.db import make_engine
 from central_api.models import AuditEntry, PersonOfInterest, Site
 from portgate.cli import app as cli
 from testkit.faces import FACES  # the shipped photos: a fresh clone has them
+from testkit.migrated_db import migrate_database
 
 
 @pytest.fixture
@@ -21,7 +22,7 @@ def db_env(tmp_path, monkeypatch: pytest.MonkeyPatch) -> str:  # type: ignore[no
     monkeypatch.delenv("MQTT_URL", raising=False)
     monkeypatch.setenv("PORTGATE_SECRET_KEY", secrets.token_urlsafe(48))
     monkeypatch.setenv("PORTGATE_TEMPLATE_KEY", base64.b64encode(secrets.token_bytes(32)).decode())
-    assert CliRunner().invoke(cli, ["db", "upgrade"]).exit_code == 0
+    migrate_database(url)  # `portgate db upgrade` is tested in tests/central_api/test_cli.py
     added = CliRunner().invoke(cli, ["gates", "add", "north-1", "--site", "rtm", "--zone", "q"])
     assert added.exit_code == 0, added.output
     return url

@@ -19,6 +19,7 @@ from gate_protocol.messages import OpenCommand, decode_message
 from gate_protocol.replica import ReplicaSnapshot
 from portgate.cli import app as cli
 from testkit.api.world import World
+from testkit.migrated_db import migrate_database
 
 
 def refusal(command: OpenCommand, *, site: str, gate: str, keys: dict[str, str]) -> str | None:
@@ -68,7 +69,7 @@ def db_env(tmp_path, monkeypatch: pytest.MonkeyPatch) -> str:  # type: ignore[no
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("PORTGATE_SECRET_KEY", secrets.token_urlsafe(48))
     monkeypatch.setenv("PORTGATE_TEMPLATE_KEY", base64.b64encode(secrets.token_bytes(32)).decode())
-    assert CliRunner().invoke(cli, ["db", "upgrade"]).exit_code == 0
+    migrate_database(url)  # `portgate db upgrade` is tested in tests/central_api/test_cli.py
     added = CliRunner().invoke(cli, ["gates", "add", "north-1", "--site", "rtm", "--zone", "q"])
     assert added.exit_code == 0, added.output
     return url

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from central_api.db import make_engine
 from central_api.staff_reports.tables import StaffReportSign
 from portgate.cli import app as cli
+from testkit.migrated_db import migrate_database
 
 BASE = "https://portgate.example.org"
 
@@ -22,7 +23,7 @@ BASE = "https://portgate.example.org"
 def db_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     monkeypatch.setenv("DATABASE_URL", url)
-    assert CliRunner().invoke(cli, ["db", "upgrade"]).exit_code == 0
+    migrate_database(url)  # `portgate db upgrade` is tested in tests/central_api/test_cli.py
     made = CliRunner().invoke(cli, ["gates", "add", "north-1", "--site", "rtm", "--zone", "q"])
     assert made.exit_code == 0, made.output
     return url
