@@ -49,6 +49,12 @@ _MAX_TRACKS = 16
 _KEEP_SIGHTINGS = 200
 # How long the bare sighting times of a forgotten track are kept for the tailgating count.
 _HISTORY_S = 60.0
+# A face not seen for longer than this left the camera (the tracker sees a face in view at
+# 4-10 fps, stalls included): when it comes back, its liveness is judged afresh on frames
+# from after the gap. Its verdict and window of frames belong to the presentation that
+# ended; kept, a photo of the same person shown within the track's window would inherit
+# the live face's pass, and the window would judge live frames mixed with the photo's.
+_CONTINUOUS_S = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +117,14 @@ def template_matrix(templates: Sequence[bytes]) -> npt.NDArray[np.float32]:
     return usable_templates(templates)[0]
 
 
+def _restart_presentation(track: _Track) -> None:
+    """The face came back after a gap: no verdict, and a window of frames from now on."""
+    track.frames.clear()
+    track.boxes.clear()
+    track.liveness = None
+    track.new_frames = 0
+
+
 def _distances(encodings: Sequence[Vector], templates: npt.NDArray[np.float32]) -> float:
     """The smallest Euclidean distance between any encoding and any template."""
     probes = np.asarray(encodings, dtype=np.float64)
@@ -165,6 +179,8 @@ class FaceTracks:
                 track = self._nearest(face.encoding, exclude=ids)
                 if track is None:
                     track = self._open(at)
+                elif at - track.last_at > _CONTINUOUS_S:
+                    _restart_presentation(track)
                 if not track.encodings or track.encodings[-1] is not face.encoding:
                     # A followed face keeps its encoding object (gate_agent.face.observer):
                     # filed once, so the track's other recent encodings stay.

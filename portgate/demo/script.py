@@ -35,9 +35,10 @@ STEP_S = 2.5
 # face and judge its liveness before the tap (the face window after the tap is the fallback).
 _WALK_UP_S = 2.5
 _OUTAGE_S = 8.0
-# The demo gates' face track keeps a face 3 s after it was last seen (face.track_window_s):
-# the same person's face shown again sooner would continue that track and its passed
-# liveness (the printed photo right after the live face), so the script waits that out.
+# The demo gates' face track keeps a face 3 s after it was last seen (face.track_window_s).
+# A face back after more than 1 s is judged afresh (gate_agent.face.track), but the
+# script waits the whole window out, so that each presentation of a person (the live face,
+# then the printed photo) is a track of its own, whatever the machine's load.
 _SAME_FACE_GAP_S = 3.5
 _UNKNOWN_BADGE = 65_000
 

@@ -215,6 +215,29 @@ def test_a_passed_verdict_holds_for_its_keep_time_then_is_judged_on_new_frames()
     assert len(tracks.due_for_liveness()) == 1
 
 
+def test_a_face_back_after_leaving_the_camera_is_judged_afresh_on_new_frames() -> None:
+    tracks = FaceTracks(window_s=3.0, liveness_frames=2, window_frames=4, passed_keep_s=2.0)
+    for k in range(4):
+        [track_id] = tracks.observe(seen(ALICE), image=IMAGE, at=10.0 + k / 10)
+    tracks.set_liveness(track_id, LIVE)
+    # Gone 0.9 s (a stalled tracker, a missed detection): the same presentation goes on.
+    tracks.observe(seen(ALICE), image=IMAGE, at=11.2)
+    assert not tracks.awaiting_liveness(now=11.2)
+    templates = np.stack([ALICE])
+    # Gone 1.5 s, then the same person's face again (a photo of them, say): the track and
+    # its sightings go on, its live verdict does not, and no tap is decided by the track.
+    [back] = tracks.observe(seen(near(ALICE)), image=IMAGE, at=12.7)
+    assert back == track_id and len(tracks) == 1
+    assert tracks.awaiting_liveness(now=12.7)
+    assert tracks.match(templates, threshold=0.54, now=12.7, require_liveness=True) is None
+    for k in range(1, 3):
+        tracks.observe(seen(ALICE), image=IMAGE, at=12.7 + k / 10)
+    assert tracks.due_for_liveness() == []  # 3 frames since it came back: not a window yet
+    tracks.observe(seen(ALICE), image=IMAGE, at=13.0)
+    [due] = tracks.due_for_liveness()
+    assert due.track_id == track_id and len(due.frames) == 4 and due.liveness is None
+
+
 def test_the_agents_track_keeps_a_passed_verdict_as_its_config_says(tmp_path: Path) -> None:
     from gate_agent.app import AgentApp
     from gate_agent.face.biometrics import BiometricFaceVerifier
