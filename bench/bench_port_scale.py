@@ -109,7 +109,7 @@ def measure_port(
         api.wait_ready(mqtt=True, timeout_s=600)
         _wait_warm(api)
         if args.settle_s > 0:
-            waited = settle(api.process.pid, limit_s=args.settle_s)
+            waited = settle(api.cpu_seconds, limit_s=args.settle_s)
             print(f"  API idle {waited:.0f} s after /healthz answered [{load_average()}]")
         steps = set(args.steps.split(","))
         decided = _decisions(api.base, seed, args.seconds) if "decisions" in steps else None

@@ -6,13 +6,11 @@ Imported by bench/bench_port_scale.py. Each returns plain numbers; the script pr
 from __future__ import annotations
 
 import json
-import os
 import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
 from sqlalchemy import Engine
@@ -160,23 +158,8 @@ def ingest_rate(engine: Engine, broker_port: int, seed: PortSeed, count: int) ->
     return got / (last_change - started), got
 
 
-def _cpu_s(pid: int) -> float:
-    """CPU seconds of `pid` and its live descendants (Linux /proc)."""
-    total, pids = 0.0, [pid]
-    while pids:
-        current = pids.pop()
-        try:
-            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
-            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
-        except OSError:
-            continue  # gone meanwhile
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        pids.extend(int(child) for child in children)
-    return total
-
-
-def settle(pid: int, *, limit_s: float, idle_share: float = 0.05, every_s: float = 5.0) -> float:
-    """Wait until the API (`pid` and its workers) is idle; the seconds waited.
+def settle(cpu: Cpu, *, limit_s: float, idle_share: float = 0.05, every_s: float = 5.0) -> float:
+    """Wait until the API is idle (`cpu`: its processes' CPU seconds); the seconds waited.
 
     A started API keeps working after /healthz answers: each worker finishes loading the
     decision inputs and warms the replica records of its largest sites (minutes of CPU
@@ -184,10 +167,10 @@ def settle(pid: int, *, limit_s: float, idle_share: float = 0.05, every_s: float
     decisions. Idle: under `idle_share` of one core over `every_s`; at most `limit_s`.
     """
     started = time.monotonic()
-    last = _cpu_s(pid)
+    last = cpu()
     while time.monotonic() - started < limit_s:
         time.sleep(every_s)
-        now = _cpu_s(pid)
+        now = cpu()
         if now - last < idle_share * every_s:
             break
         last = now
