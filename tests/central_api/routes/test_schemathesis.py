@@ -8,7 +8,8 @@ examples: it is there for what only it refuses (string lengths, NUL bytes, integ
 ranges, strict types), not to repeat the SQLite run.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 import schemathesis
@@ -46,6 +47,12 @@ def _load_schemathesis_now() -> None:
     def echo(n: int) -> int:
         return n
 
+    # A JSON body of anything: its strategy's description parses schemathesis's strategy
+    # module with `ast.parse` (hypothesis's lambda descriptions, cached per source file).
+    @tiny.post("/echo")
+    def echo_body(body: dict[str, Any]) -> int:
+        return len(body)
+
     for result in schemathesis.openapi.from_asgi("/openapi.json", tiny).get_all_operations():
 
         @given(case=result.ok().as_strategy())
@@ -57,6 +64,36 @@ def _load_schemathesis_now() -> None:
 
 
 _load_schemathesis_now()
+
+_AST_RACE = "AST constructor recursion depth mismatch"
+
+
+def _is_ast_race(error: BaseException | None) -> bool:
+    """Whether `error` is, or was raised from, CPython 3.11's shared AST depth (gh-106905)."""
+    if error is None:
+        return False
+    if isinstance(error, SystemError) and _AST_RACE in str(error):
+        return True
+    if isinstance(error, BaseExceptionGroup) and any(map(_is_ast_race, error.exceptions)):
+        return True
+    return _is_ast_race(error.__cause__) or _is_ast_race(error.__context__)
+
+
+def _run_past_the_ast_race(call: Callable[[], None], tries: int = 3) -> None:
+    """Run the hypothesis test `call`; again when only the interpreter's AST race failed it.
+
+    Hypothesis describes its strategies with `ast.parse` while it generates, and a parse
+    beside the app's threads can fail in CPython 3.11 whatever the route does (gh-106905).
+    That one error is not the API's: the run is repeated, with what it parsed now cached.
+    Any other error, a 500 included, fails at once.
+    """
+    for attempt in range(1, tries + 1):
+        try:
+            call()
+            return
+        except BaseException as error:
+            if attempt == tries or not _is_ast_race(error):
+                raise
 
 
 @pytest.fixture
@@ -110,6 +147,6 @@ def test_no_operation_answers_a_server_error(
                     f"{response.status_code}: {response.text[:200]}"
                 )
 
-        call()
+        _run_past_the_ast_race(call)
     assert operations > 30
     assert failures == [], "\n".join(failures)
