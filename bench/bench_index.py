@@ -1,7 +1,13 @@
-"""1:N search at 100k and 1M templates: exact float32 (anchor), float16/int8 scans, two ANN.
+"""1:N search at 100k and 1M templates: exact float32 (anchor), the product's codes, rivals.
 
 usage: .venv/bin/python bench/bench_index.py [--sizes 100000,1000000] [--probes 10000]
-       [--methods scans,usearch,faiss]
+       [--methods codes,scans,usearch,faiss,ivf]
+
+`codes` is the product (biometrics/ann.py): TemplateIndex's search with 4-bit product-
+quantised candidate codes re-ranked exactly, timed and checked end to end. The rivals,
+measured when the product's index was chosen (docs/performance.md): exact float16/int8
+scans (`scans`), usearch's HNSW graph as the product used it before (`usearch`; a 1M
+build takes most of an hour of both cores here), faiss's HNSW (`faiss`) and IVF (`ivf`).
 
 Templates: the real encodings of ../shared/data (bench/watchlist_data.py's cache of the
 LFW dev fold and faces/ photos, encoded by the product's pipeline) are the seeds. The
@@ -39,8 +45,8 @@ import numpy as np
 import numpy.typing as npt
 
 from bench.watchlist_data import PASSAGE_KINDS, load_encodings
-from biometrics import ann
-from biometrics.ann import CANDIDATES, usearch_index
+from biometrics import TemplateIndex
+from biometrics.ann import CANDIDATES, AnnCandidates
 
 Array = npt.NDArray[np.float32]
 THREADS = (1, 2)
@@ -49,6 +55,26 @@ THREADS = (1, 2)
 TRUTH_CACHE = (
     Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "portgate" / "bench_index"
 )
+
+
+# usearch's graph as biometrics/ann.py built it before the codes (kept for comparison).
+_HNSW_CONNECTIVITY, _HNSW_EXPANSION_ADD, _HNSW_EXPANSION_SEARCH = 32, 256, 512
+# The rivals propose 32 candidates each, as when they were first measured.
+_RIVAL_CANDIDATES = 32
+
+
+def usearch_index() -> Any:
+    """The HNSW graph the product used up to 2026-12-07 (f16 vectors, 32 links, beams 256/512)."""
+    from usearch.index import Index  # a development dependency, for this comparison only
+
+    return Index(
+        ndim=128,
+        metric="l2sq",
+        dtype="f16",
+        connectivity=_HNSW_CONNECTIVITY,
+        expansion_add=_HNSW_EXPANSION_ADD,
+        expansion_search=_HNSW_EXPANSION_SEARCH,
+    )
 
 
 def rss_mb() -> float:
@@ -172,14 +198,15 @@ def row(
     extra: str,
 ) -> None:
     """One human row and one FIGURE row (bench/runner.py) per method and size."""
-    l1, l2 = lat[1], lat[2]
+    l1, l2 = lat[1], lat.get(2)
+    two = f"{l2[0]:7.3f}/{l2[1]:7.3f} ms" if l2 else "(one thread)"
     print(
         f"{n:>9,} {name:<22} p50/p95 1t {l1[0]:7.3f}/{l1[1]:7.3f} ms (CPU p50 {l1[2]:.3f} ms)"
-        f"  2t {l2[0]:7.3f}/{l2[1]:7.3f} ms  top-1 {agree}  mem {mem:6.0f} MB  {extra}",
+        f"  2t {two}  top-1 {agree}  mem {mem:6.0f} MB  {extra}",
         flush=True,
     )
     ANCHOR.setdefault(n, l1[0])
-    worst = max(l1[1], l2[1])
+    worst = max(l1[1], l2[1]) if l2 else l1[1]
     met = (
         ""
         if n < 1_000_000
@@ -239,10 +266,12 @@ def measure(
             faiss.omp_set_num_threads(th)
             lat[th] = latencies(partial(_search_one, flat, 1), few)
         faiss.omp_set_num_threads(2)
-        _, got = flat.search(probes, CANDIDATES)
+        _, got = flat.search(probes, _RIVAL_CANDIDATES)
         agree = agreement(reranked(gallery, probes, got), truth)
-        row(label, n, lat, agree, mem, f"build {build:.1f} s (rerank of {CANDIDATES})")
+        row(label, n, lat, agree, mem, f"build {build:.1f} s (rerank of {_RIVAL_CANDIDATES})")
         del flat
+    if "codes" in methods:
+        product_codes(n, gallery, probes, truth, few, extra_rows)
     if "usearch" in methods:
         ann_usearch(n, gallery, probes, truth, few, extra_rows)
     if "faiss" in methods:
@@ -255,6 +284,46 @@ def _search_one(index: Any, k: int, probe: Array) -> object:
     return index.search(probe[None], k)
 
 
+def product_codes(
+    n: int, gallery: Array, probes: Array, truth: Any, few: Array, extra: Array
+) -> None:
+    """The product: TemplateIndex's 1:N search, its codes proposing rows re-ranked exactly.
+
+    Memory and build are the codes' own (built alone, one thread, as the gate's background
+    build does); latency, agreement, add and remove go through TemplateIndex.nearest, the
+    gate's 1:N search, on one thread (faiss serves one probe on one thread).
+    """
+    before = rss_mb()
+    t = time.perf_counter()
+    codes = AnnCandidates(gallery)
+    codes.add(0, gallery)
+    build = time.perf_counter() - t
+    mem = rss_mb() - before
+    del codes
+    index = TemplateIndex(ann_min_rows=1)  # the codes at every size (the product: from 100k)
+    index.add_many([f"g{i}" for i in range(n)], gallery)
+    if not index.wait_for_codes(1800):
+        raise SystemExit("the candidate codes were not built")
+
+    def top(probe: Array) -> int:
+        return index.nearest(probe, k=1)[0][0]
+
+    lat = {1: latencies(top, few)}
+    found = np.array([top(p) for p in probes])
+    t = time.perf_counter()
+    index.add_many([f"x{i}" for i in range(len(extra))], extra)
+    add = time.perf_counter() - t
+    t = time.perf_counter()
+    for i in range(len(extra)):
+        index.remove(f"x{i}")
+    remove = time.perf_counter() - t
+    done = (
+        f"build {build:.1f} s, add 1k {add * 1000:.0f} ms, remove 1k {remove * 1000:.0f} ms;"
+        f" genuine probes {mates_agreement(found, truth)}; {CANDIDATES} candidates"
+    )
+    row("codes PQ64x4 (product)", n, lat, agreement(found, truth), mem, done)
+
+
 def ann_usearch(
     n: int, gallery: Array, probes: Array, truth: Any, few: Array, extra: Array
 ) -> None:
@@ -265,21 +334,22 @@ def ann_usearch(
     build = time.perf_counter() - t
     mem = rss_mb() - before
     lat = {
-        th: latencies(partial(index.search, count=CANDIDATES, threads=th), few) for th in THREADS
+        th: latencies(partial(index.search, count=_RIVAL_CANDIDATES, threads=th), few)
+        for th in THREADS
     }
     raw = index.search(probes, 1, threads=2).keys[:, 0]
-    got = index.search(probes, CANDIDATES, threads=2).keys.astype(np.int64)
+    got = index.search(probes, _RIVAL_CANDIDATES, threads=2).keys.astype(np.int64)
     for wider in (512, 1024):  # the search beam: search time only, the graph stays
         setattr(index, "expansion_search", wider)  # noqa: B010 - its stub says read-only
-        more = index.search(probes, CANDIDATES, threads=2).keys.astype(np.int64)
+        more = index.search(probes, _RIVAL_CANDIDATES, threads=2).keys.astype(np.int64)
         wide = reranked(gallery, probes, more)
-        p50 = latencies(partial(index.search, count=CANDIDATES, threads=1), few)[0]
+        p50 = latencies(partial(index.search, count=_RIVAL_CANDIDATES, threads=1), few)[0]
         print(
             f"{n:>9,} usearch search beam {wider}: top-1 {agreement(wide, truth).strip()},"
             f" genuine probes {mates_agreement(wide, truth)}, p50 1t {p50:.3f} ms",
             flush=True,
         )
-    setattr(index, "expansion_search", ann.usearch_index().expansion_search)  # noqa: B010
+    setattr(index, "expansion_search", _HNSW_EXPANSION_SEARCH)  # noqa: B010
     t = time.perf_counter()
     index.add(np.arange(n, n + 1000), extra, threads=1)
     add = time.perf_counter() - t
@@ -290,7 +360,14 @@ def ann_usearch(
     found = reranked(gallery, probes, got)
     agree = agreement(found, truth)
     done += f"; genuine probes {mates_agreement(found, truth)}"
-    row("usearch HNSW f16", n, lat, agree, mem, f"raw top-1 {agreement(raw, truth)}; {done}")
+    row(
+        "usearch HNSW f16 (before)",
+        n,
+        lat,
+        agree,
+        mem,
+        f"raw top-1 {agreement(raw, truth)}; {done}",
+    )
 
 
 def ann_faiss(n: int, gallery: Array, probes: Array, truth: Any, few: Array, extra: Array) -> None:
@@ -306,10 +383,10 @@ def ann_faiss(n: int, gallery: Array, probes: Array, truth: Any, few: Array, ext
     lat = {}
     for th in THREADS:
         faiss.omp_set_num_threads(th)
-        lat[th] = latencies(partial(_search_one, index, CANDIDATES), few)
+        lat[th] = latencies(partial(_search_one, index, _RIVAL_CANDIDATES), few)
     faiss.omp_set_num_threads(2)
     raw = index.search(probes, 1)[1][:, 0]
-    got = index.search(probes, CANDIDATES)[1]
+    got = index.search(probes, _RIVAL_CANDIDATES)[1]
     t = time.perf_counter()
     index.add(extra)
     add = time.perf_counter() - t
@@ -350,9 +427,9 @@ def ann_ivf(n: int, gallery: Array, probes: Array, truth: Any, few: Array, extra
         lat = {}
         for th in THREADS:
             faiss.omp_set_num_threads(th)
-            lat[th] = latencies(partial(_search_one, index, CANDIDATES), few)
+            lat[th] = latencies(partial(_search_one, index, _RIVAL_CANDIDATES), few)
         faiss.omp_set_num_threads(2)
-        found = reranked(gallery, probes, index.search(probes, CANDIDATES)[1])
+        found = reranked(gallery, probes, index.search(probes, _RIVAL_CANDIDATES)[1])
         agree = agreement(found, truth)
         extra_text = f"{done}; genuine probes {mates_agreement(found, truth)}"
         row(f"faiss IVF{IVF_LISTS} SQ8 nprobe {nprobe}", n, lat, agree, mem, extra_text)
@@ -365,7 +442,7 @@ def main() -> None:
     parser.add_argument("--timed", type=int, default=300, help="probes timed one at a time")
     parser.add_argument(
         "--methods",
-        default="scans,usearch,faiss,ivf",
+        default="codes,scans",
         help="which of the anchor's rivals to run",
     )
     parser.add_argument("--cache", type=Path, default=TRUTH_CACHE, help="exact answers kept here")

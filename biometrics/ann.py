@@ -1,20 +1,21 @@
-"""Approximate nearest-neighbour candidates for 1:N and watchlist search (usearch HNSW).
+"""Candidates for 1:N and watchlist search at port scale: 4-bit product-quantised codes.
 
-An exact scan of a million templates reads 512 MB per probe (tens of milliseconds); an
-HNSW graph finds the nearest few in well under a millisecond. The graph only proposes
-candidates: every caller re-ranks them with the exact distance and decides on that, so a
-threshold means the same as with the exact scan. `CANDIDATES` is how many the graph
-proposes; with the search beam of 512, bench/bench_index.py measured the top-1 after
-re-ranking them equal to the exact search's on 99.91% of 10,000 probes at 100,000
-templates (99.92% of the genuine ones, mates near the thresholds included; beam 256:
-99.78%). docs/performance.md has the figures and why usearch.
+An exact scan of a million templates reads 512 MB per probe (26-39 ms of one core here).
+Each template's 4-bit product-quantisation code (64 pieces of 2 dimensions, 16 centroids
+each: 32 bytes) is a coarse copy of it; faiss's fast-scan kernel compares a probe with a
+million of them in about 2 ms of one core, from registers, without reading the rows. The
+codes only propose `CANDIDATES` rows: every caller re-ranks them with the exact distance
+and decides on that, so a threshold means the same as with the exact scan. With 256
+candidates bench/bench_index.py measured the re-ranked top-1 equal to the exact search's
+on every one of 10,000 probes at 1,000,000 templates (docs/performance.md has the figures,
+and why this and not an HNSW graph: a 1M graph took 33 minutes of both cores to build and
+agreed on 99.09%).
 
-Below `ANN_MIN_ROWS` the exact scan is faster than keeping a graph and stays in use.
+Below `ANN_MIN_ROWS` the exact scan stays.
 
-The graph is built on a background thread (`GraphBuild`): linking a million rows takes
-minutes on 2 cores, and a gallery waiting for it could not answer. Until it is done the
-gallery keeps answering with its exact scan (the same decisions, only slower); the changes
-made meanwhile are kept and replayed onto the graph before it is first used.
+The codes are built on a background thread (`CandidateBuild`, seconds at 1M): until they
+are ready the gallery keeps answering with its exact scan (the same decisions, only
+slower); the changes made meanwhile are kept and replayed before the codes are first used.
 """
 
 from __future__ import annotations
@@ -25,120 +26,181 @@ import os
 import threading
 from typing import Any
 
+import faiss
 import numpy as np
 import numpy.typing as npt
-from usearch.index import BatchMatches, Index
 
 __all__ = [
     "ANN_MIN_ROWS",
     "CANDIDATES",
     "AnnCandidates",
-    "GraphBuild",
-    "GraphSlot",
-    "usearch_index",
+    "CandidateBuild",
+    "CandidateSlot",
 ]
 
 _log = logging.getLogger(__name__)
 
 DIM = 128
-# Candidates proposed per probe (re-ranked exactly by the caller).
-CANDIDATES = 32
-# Below this many rows the exact scan stays. At 100,000 it is as fast as the graph (2.7 against
-# 2.4 ms p50, bench/bench_index.py) while building the graph takes minutes on 2 cores: the
-# graph pays only for galleries far larger, until it is built in the background.
-ANN_MIN_ROWS = 500_000
-# HNSW: 32 links per node, wide insert and search beams (recall over speed: the search
-# is far under its budget at these settings; see docs/performance.md).
-_CONNECTIVITY = 32
-_EXPANSION_ADD = 256
-_EXPANSION_SEARCH = 512
-_PARALLEL_ROWS = 20_000
+# Candidates proposed per probe (re-ranked exactly by the caller). Chosen on a tuning
+# gallery of 1M (another seed than the benchmark's): 64 and 128 agreed on 99.98%, 256 on
+# 99.98% of 4,000 probes there, and on 100% of the benchmark's 10,000.
+CANDIDATES = 256
+# Below this many rows the exact scan answers (2.7 ms at 100,000 on this machine's core);
+# above it the codes are worth their build and memory (32 bytes a row).
+ANN_MIN_ROWS = 100_000
+_PIECES = 64  # 2 dimensions a piece
+_BITS = 4  # 16 centroids a piece: what the fast-scan kernel compares in SIMD registers
+# k-means samples 256 rows per centroid of each piece anyway: more would only cost time.
+_TRAINING_ROWS = 65_536
+_ADD_CHUNK = 65_536  # rows converted to float32 at once (a float16 copy is read in chunks)
+# Removed rows stay as dead codes (never proposed) until they are this share of all codes;
+# then the codes are compacted in one pass (70 ms at 1M).
+_COMPACT_SHARE = 64
 # The background build yields the CPU to the gate's own work (detection, decisions).
 _BUILD_NICE = 10
 
 
-def usearch_index() -> Index:
-    """An empty HNSW index of 128-d templates, squared Euclidean, stored as float16.
-
-    float16 halves the memory of the float32 rows; it only orders candidates, never decides.
-    """
-    return Index(
-        ndim=DIM,
-        metric="l2sq",
-        dtype="f16",
-        connectivity=_CONNECTIVITY,
-        expansion_add=_EXPANSION_ADD,
-        expansion_search=_EXPANSION_SEARCH,
-    )
+def _one_thread() -> None:
+    # A probe is one query, which faiss serves on one thread; the gate's cores belong to its
+    # detection and decisions. OpenMP's thread count is per calling thread, so it is set by
+    # each thread that calls into faiss.
+    faiss.omp_set_num_threads(1)
 
 
 class AnnCandidates:
-    """The graph over a gallery's rows, keyed by row number (the caller keeps rows in step)."""
+    """The codes of a gallery's rows, keyed by row number (the caller keeps rows in step).
 
-    def __init__(self) -> None:
-        """An empty graph."""
-        self._index = usearch_index()
+    Codes sit in faiss in the order they were added; `_row_of` maps a code's position to
+    the row it stands for (-1: a removed row's code) and `_slot_of` a row to its position.
+    The codes are kept twice: plain (`IndexPQ`, 32 bytes a row, where removing works) and
+    packed for the fast scan (`IndexPQFastScan`, another 32). faiss 1.15's fast-scan index
+    misplaces rows added after a `remove_ids` (they are not found again: checked here), so
+    the packed copy is never removed from; a compaction repacks it from the plain codes
+    (60 ms at 1M).
+    """
+
+    def __init__(self, training_rows: npt.NDArray[np.floating[Any]]) -> None:
+        """Empty codes with their quantiser trained on `training_rows` (at least 16 rows).
+
+        Raises:
+            RuntimeError: faiss could not train on the rows (too few of them).
+        """
+        _one_thread()
+        step = max(1, len(training_rows) // _TRAINING_ROWS)
+        sample = np.ascontiguousarray(training_rows[::step][:_TRAINING_ROWS], dtype=np.float32)
+        self._codes = faiss.IndexPQ(DIM, _PIECES, _BITS)
+        self._codes.train(sample)
+        self._scan = _packed(self._codes)
+        self._row_of = np.empty(0, dtype=np.int64)
+        self._slot_of = np.empty(0, dtype=np.int64)
+        self._rows = 0
+        self._dead = 0
 
     def __len__(self) -> int:
-        """Return the number of rows in the graph."""
-        return len(self._index)
+        """Return the number of rows the codes stand for."""
+        return self._rows
 
     def add(self, first_row: int, rows: npt.NDArray[np.floating[Any]]) -> None:
-        """Add rows numbered from `first_row` on (float32, or float16 as the graph stores)."""
-        if len(rows):
-            keys = np.arange(first_row, first_row + len(rows), dtype=np.uint64)
-            # One thread builds the same graph every time (a test's outcome cannot vary
-            # run to run); the second core pays only for a bulk load.
-            threads = 2 if len(rows) >= _PARALLEL_ROWS else 1
-            self._index.add(keys, rows, threads=threads)
+        """Add rows numbered from `first_row` on (the next row numbers; float32 or float16)."""
+        if first_row != self._rows:
+            raise ValueError(f"rows must be added at the end ({self._rows}), not at {first_row}")
+        _one_thread()
+        for start in range(0, len(rows), _ADD_CHUNK):
+            chunk = np.ascontiguousarray(rows[start : start + _ADD_CHUNK], dtype=np.float32)
+            slot = int(self._codes.ntotal)
+            self._codes.add(chunk)
+            if len(rows) <= _ADD_CHUNK:
+                self._scan.add(chunk)  # a person or a delta: encoded twice, microseconds
+            numbers = np.arange(self._rows, self._rows + len(chunk), dtype=np.int64)
+            self._row_of = _put(self._row_of, slot, numbers)
+            self._slot_of = _put(self._slot_of, self._rows, np.arange(slot, slot + len(chunk)))
+            self._rows += len(chunk)
+        if len(rows) > _ADD_CHUNK:
+            self._scan = _packed(self._codes)  # a bulk load: packed once
 
     def move(self, src: int, dst: int) -> None:
-        """Row `src` now lives at `dst` (whose old row is gone); `src` is gone too."""
-        self._index.remove(dst)
+        """Row `src` (the last) now lives at `dst`, whose old row is gone; `src` is gone too."""
+        self._row_of[self._slot_of[dst]] = -1
+        self._dead += 1
         if src != dst:
-            self._index.rename(src, dst)
+            moved = self._slot_of[src]
+            self._row_of[moved] = dst
+            self._slot_of[dst] = moved
+        self._rows -= 1
+        if self._dead * _COMPACT_SHARE > self._codes.ntotal:
+            self._compact()
+
+    def _compact(self) -> None:
+        """Drop the dead codes (faiss keeps the others in order) and repack the scan's copy."""
+        total = int(self._codes.ntotal)
+        rows = self._row_of[:total]
+        self._codes.remove_ids(faiss.IDSelectorBatch(np.flatnonzero(rows < 0)))
+        self._scan = _packed(self._codes)
+        alive = rows[rows >= 0]
+        self._row_of[: len(alive)] = alive
+        self._slot_of[alive] = np.arange(len(alive))
+        self._dead = 0
 
     def candidates(self, probes: npt.NDArray[np.float32], k: int) -> npt.NDArray[np.intp]:
         """The row numbers of up to k candidates of each probe, all probes together (unique)."""
-        if len(self._index) == 0 or len(probes) == 0:
+        if self._rows == 0 or len(probes) == 0:
             return np.empty(0, dtype=np.intp)
-        found = self._index.search(probes, min(k, len(self._index)), threads=1)
-        if not isinstance(found, BatchMatches):  # one probe: its matches alone, all valid
-            return np.unique(np.asarray(found.keys).astype(np.intp))
-        keys = np.asarray(found.keys).reshape(len(probes), -1)
-        counts = np.asarray(found.counts).reshape(-1)
-        valid = np.concatenate([keys[i, :c] for i, c in enumerate(counts)])
-        return np.unique(valid.astype(np.intp))
+        _one_thread()
+        query = np.ascontiguousarray(probes, dtype=np.float32)
+        _, slots = self._scan.search(query, min(k, int(self._scan.ntotal)))
+        rows = self._row_of[slots[slots >= 0]]
+        return np.unique(rows[rows >= 0]).astype(np.intp)
 
 
-class GraphBuild:
-    """A graph being built from `rows` on a background thread; changes meanwhile are kept.
+def _packed(codes: faiss.IndexPQ) -> faiss.IndexPQFastScan:
+    """The fast scan's packed copy of `codes` (its constructor from an `IndexPQ`)."""
+    # faiss's type stub lists only the (d, M, nbits) constructor of the C++ overloads.
+    return faiss.IndexPQFastScan(codes)  # type: ignore[arg-type]
+
+
+def _put(
+    array: npt.NDArray[np.int64], at: int, values: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64]:
+    """`array` with `values` written from `at` on, grown by doubling when it is too short."""
+    end = at + len(values)
+    if end > len(array):
+        grown = np.empty(max(end, 2 * len(array)), dtype=np.int64)
+        grown[: len(array)] = array
+        array = grown
+    array[at:end] = values
+    return array
+
+
+class CandidateBuild:
+    """Codes being built from `rows` on a background thread; changes meanwhile are kept.
 
     The owner goes on answering with its exact scan and tells this build every `add` and
-    `move` it makes; `finished` replays them onto the built graph (on the owner's thread, so
-    the owner needs no lock) and hands it over. `rows` must not change while the build runs:
-    a gallery whose rows move passes a copy (float16 is enough: the graph stores float16).
+    `move` it makes; `finished` replays them onto the built codes (on the owner's thread, so
+    the owner needs no lock) and hands them over. `rows` must not change while the build
+    runs: a gallery whose rows move passes a copy (float16 is enough for coarse codes).
     """
 
     def __init__(self, rows: npt.NDArray[np.floating[Any]]) -> None:
-        """Start building the graph of `rows` (numbered from 0)."""
+        """Start building the codes of `rows` (numbered from 0)."""
         self._rows: npt.NDArray[np.floating[Any]] | None = rows
-        self._graph = AnnCandidates()
+        self._built: AnnCandidates | None = None
         self._changes: list[tuple[int, int | npt.NDArray[np.float32]]] = []
         self._failed = False
-        self._thread = threading.Thread(target=self._build, name="ann-graph-build", daemon=True)
+        self._thread = threading.Thread(target=self._build, name="ann-build", daemon=True)
         self._thread.start()
 
     def _build(self) -> None:
-        # Linux nice is per thread (and usearch's worker threads inherit it).
+        # Linux nice is per thread.
         with contextlib.suppress(OSError):
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), _BUILD_NICE)
         try:
             assert self._rows is not None  # noqa: S101 (set until this build ends)
-            self._graph.add(0, self._rows)
+            built = AnnCandidates(self._rows)
+            built.add(0, self._rows)
+            self._built = built
         except (MemoryError, RuntimeError, ValueError) as exc:
             # The exact scan goes on answering: slower, never wrong.
-            _log.warning("the candidate graph could not be built (%s); exact scan stays", exc)
+            _log.warning("the candidate codes could not be built (%s); exact scan stays", exc)
             self._failed = True
         finally:
             self._rows = None
@@ -157,43 +219,43 @@ class GraphBuild:
         return not self._thread.is_alive()
 
     def finished(self) -> AnnCandidates | None:
-        """The graph with every change replayed once the build is over, else None.
+        """The codes with every change replayed once the build is over, else None.
 
         None for good when the build failed: the owner's exact scan stays in use.
         """
-        if self._thread.is_alive() or self._failed:
+        if self._thread.is_alive() or self._failed or self._built is None:
             return None
         for first, change in self._changes:
             if isinstance(change, int):
-                self._graph.move(first, change)
+                self._built.move(first, change)
             else:
-                self._graph.add(first, change)
+                self._built.add(first, change)
         self._changes.clear()
-        return self._graph
+        return self._built
 
 
-class GraphSlot:
-    """A gallery's candidate graph: none, one being built in the background, or one in use.
+class CandidateSlot:
+    """A gallery's candidate codes: none, being built in the background, or in use.
 
     The 1:N index and the watchlist gallery hold one each: they tell it every row they add
-    or move (forwarded to the build or the graph, whichever there is) and ask `graph()`
+    or move (forwarded to the build or the codes, whichever there is) and ask `codes()`
     before a search; until a build is over the answer is None and they scan exactly.
     """
 
     __slots__ = ("_ann", "_building")
 
     def __init__(self) -> None:
-        """An empty slot: no graph and no build."""
+        """An empty slot: no codes and no build."""
         self._ann: AnnCandidates | None = None
-        self._building: GraphBuild | None = None
+        self._building: CandidateBuild | None = None
 
     def __bool__(self) -> bool:
-        """True once a graph is built or being built (it follows the gallery's changes)."""
+        """True once codes are built or being built (they follow the gallery's changes)."""
         return self._ann is not None or self._building is not None
 
     def build(self, rows: npt.NDArray[np.floating[Any]]) -> None:
-        """Start building the graph of `rows` in the background (see `GraphBuild`)."""
-        self._building = GraphBuild(rows)
+        """Start building the codes of `rows` in the background (see `CandidateBuild`)."""
+        self._building = CandidateBuild(rows)
 
     def add(self, first_row: int, rows: npt.NDArray[np.float32]) -> None:
         """The gallery added `rows` from `first_row` on."""
@@ -207,11 +269,11 @@ class GraphSlot:
         if follower is not None:
             follower.move(src, dst)
 
-    def _follower(self) -> AnnCandidates | GraphBuild | None:
+    def _follower(self) -> AnnCandidates | CandidateBuild | None:
         return self._ann if self._ann is not None else self._building
 
-    def graph(self) -> AnnCandidates | None:
-        """The graph once built (its build's changes replayed), else None (scan exactly)."""
+    def codes(self) -> AnnCandidates | None:
+        """The codes once built (their build's changes replayed), else None (scan exactly)."""
         if self._building is not None:
             built = self._building.finished()
             if built is not None:
@@ -219,7 +281,7 @@ class GraphSlot:
         return self._ann
 
     def wait(self, timeout_s: float | None = None) -> bool:
-        """Wait up to `timeout_s` for a graph being built; True when searches use a graph."""
+        """Wait up to `timeout_s` for codes being built; True when searches use codes."""
         if self._building is not None:
             self._building.wait(timeout_s)
-        return self.graph() is not None
+        return self.codes() is not None

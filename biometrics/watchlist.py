@@ -4,10 +4,10 @@ Unlike 1:N identification (who is this, among the people allowed here?) the watc
 asks one question of every encoding: is this any of the faces the port looks out for?
 It runs on every encoded face, so it is matrix-vector products over the whole gallery
 (float32 on the calling thread, norms precomputed: ``|p - g|^2 = |p|^2 + |g|^2 - 2 p.g``),
-exact, no Python loop per entry. From `ANN_MIN_ROWS` rows on, an HNSW graph
-(`biometrics.ann`) names the candidate rows of each encoding and only those get the exact
-distance: the rule sees the same distances of every row near enough to matter. The graph
-is built in the background; the exact screen answers until it is ready.
+exact, no Python loop per entry. From `ANN_MIN_ROWS` rows on, product-quantised codes
+(`biometrics.ann`) name the candidate rows of each encoding and only those get the exact
+distance: the rule sees the same distances of every row near enough to matter. The codes
+are built in the background; the exact screen answers until they are ready.
 The threshold is far stricter than the 1:1 one (`gate_protocol.thresholds`): with 10,000
 entries each face makes 10,000 comparisons, and a false hit denies a rightful holder.
 
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from biometrics.ann import ANN_MIN_ROWS, CANDIDATES, GraphSlot
+from biometrics.ann import ANN_MIN_ROWS, CANDIDATES, CandidateSlot
 from biometrics.errors import TemplateError
 from biometrics.templates import template_from_bytes
 
@@ -108,7 +108,7 @@ class WatchlistGallery:
         self._ids = tuple(kept_ids)
         self._matrix = np.stack(rows) if rows else np.empty((0, 128), dtype=np.float32)
         self._norms = np.einsum("ij,ij->i", self._matrix, self._matrix)
-        self._graph = _graph_of(self._matrix)
+        self._codes = _codes_of(self._matrix)
 
     @classmethod
     def from_matrix(
@@ -132,15 +132,15 @@ class WatchlistGallery:
         gallery._ids = tuple(entry_ids)
         gallery._matrix = np.ascontiguousarray(rows)
         gallery._norms = np.einsum("ij,ij->i", rows, rows)
-        gallery._graph = _graph_of(gallery._matrix, ann_min_rows)
+        gallery._codes = _codes_of(gallery._matrix, ann_min_rows)
         return gallery
 
     def __len__(self) -> int:
         return len(self._ids)
 
-    def wait_for_graph(self, timeout_s: float | None = None) -> bool:
-        """Wait up to `timeout_s` for a graph being built; True when screens use a graph."""
-        return self._graph.wait(timeout_s)
+    def wait_for_codes(self, timeout_s: float | None = None) -> bool:
+        """Wait up to `timeout_s` for candidate codes being built; True when screens use them."""
+        return self._codes.wait(timeout_s)
 
     def distances(self, probes: npt.ArrayLike) -> npt.NDArray[np.float32]:
         """The (k, n) Euclidean distances of k probe encodings to every entry row."""
@@ -154,7 +154,7 @@ class WatchlistGallery:
         # numpy's einsum loop runs on the calling thread (OpenBLAS's worker threads made one
         # GEMV over 10,000 rows take 10-20 ms on the loaded 2-core machine, against 0.12 ms
         # in blocks: bench/bench_watchlist.py), and each row's sum is taken in the same order
-        # whatever the rows around it, so the graph's few candidate rows (`_products_of`)
+        # whatever the rows around it, so the codes' few candidate rows (`_products_of`)
         # get bit for bit the distance the full screen gives them.
         products: npt.NDArray[np.float32] = np.einsum("ij,j->i", self._matrix, probe)
         return products
@@ -178,11 +178,11 @@ class WatchlistGallery:
         probes = np.stack([np.asarray(e, dtype=np.float32).reshape(-1) for e in encodings])
         if probes.shape[1] != self._matrix.shape[1] or not np.all(np.isfinite(probes)):
             raise ValueError(f"an encoding must be 128 finite numbers, got shape {probes.shape}")
-        graph = self._graph.graph()
-        if graph is None:
+        codes = self._codes.codes()
+        if codes is None:
             distances = self.distances(probes)
             return watchlist_hit(distances, self._ids, threshold=threshold, frames=frames)
-        rows = graph.candidates(probes, CANDIDATES)
+        rows = codes.candidates(probes, CANDIDATES)
         near = self._products_of(probes, rows)
         ids = [self._ids[int(r)] for r in rows]
         return watchlist_hit(near, ids, threshold=threshold, frames=frames)
@@ -197,12 +197,12 @@ class WatchlistGallery:
         return result
 
 
-def _graph_of(matrix: npt.NDArray[np.float32], ann_min_rows: int = ANN_MIN_ROWS) -> GraphSlot:
-    """The gallery's graph slot, its build started when the gallery is big enough to pay.
+def _codes_of(matrix: npt.NDArray[np.float32], ann_min_rows: int = ANN_MIN_ROWS) -> CandidateSlot:
+    """The gallery's candidate slot, its build started when the gallery is big enough to pay.
 
     The gallery's rows never change, so the build reads them in place (no copy).
     """
-    slot = GraphSlot()
+    slot = CandidateSlot()
     if len(matrix) >= ann_min_rows:
         slot.build(matrix)
     return slot

@@ -1,4 +1,4 @@
-"""The HNSW candidate graph (biometrics/ann.py) behind 1:N and the watchlist decides as the
+"""The candidate codes (biometrics/ann.py) behind 1:N and the watchlist decide as the
 exact scan does: mates at the threshold +- 0.01, after adds and removes; bad input refused."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from biometrics import TemplateIndex, WatchlistGallery
 from gate_protocol.thresholds import DEFAULT_IDENTIFY_THRESHOLD, WATCHLIST_THRESHOLD
 
 ROWS = 3000
-SMALL = 1000  # the graph is used from this many rows on in these tests
+SMALL = 1000  # the codes are used from this many rows on in these tests
 NEVER = 10**9
 _SPREAD = 0.2 * 0.965 ** np.arange(128)
 
@@ -38,20 +38,20 @@ def _no_scan(*_: object, **__: object) -> None:
 
 def _pair(matrix: npt.NDArray[np.float32]) -> tuple[TemplateIndex, TemplateIndex]:
     people = [f"p{i // 2}" for i in range(len(matrix))]
-    exact, graph = TemplateIndex(ann_min_rows=NEVER), TemplateIndex(ann_min_rows=SMALL)
+    exact, coded = TemplateIndex(ann_min_rows=NEVER), TemplateIndex(ann_min_rows=SMALL)
     exact.add_many(people, matrix)
-    graph.add_many(people, matrix)
-    assert graph.wait_for_graph(60) and not exact.wait_for_graph(0)
-    return exact, graph
+    coded.add_many(people, matrix)
+    assert coded.wait_for_codes(60) and not exact.wait_for_codes(0)
+    return exact, coded
 
 
 def _same_decisions(
-    exact: TemplateIndex, graph: TemplateIndex, probes: npt.NDArray[np.float64]
+    exact: TemplateIndex, coded: TemplateIndex, probes: npt.NDArray[np.float64]
 ) -> list[str | None]:
     decided = []
     for probe in probes:
         want = exact.identify(probe, threshold=DEFAULT_IDENTIFY_THRESHOLD)
-        got = graph.identify(probe, threshold=DEFAULT_IDENTIFY_THRESHOLD)
+        got = coded.identify(probe, threshold=DEFAULT_IDENTIFY_THRESHOLD)
         assert (got.person_id, got.distance) == (want.person_id, want.distance)
         decided.append(got.person_id)
     return decided
@@ -62,10 +62,10 @@ def test_identify_decides_as_the_exact_scan_at_the_threshold(
 ) -> None:
     rng = np.random.default_rng(1)
     matrix = _gallery(rng)
-    exact, graph = _pair(matrix)
-    monkeypatch.setattr(graph, "screen", _no_scan)  # the graph proposes, not the scan
+    exact, coded = _pair(matrix)
+    monkeypatch.setattr(coded, "screen", _no_scan)  # the codes propose, not the scan
     chosen = rng.choice(ROWS, size=200, replace=False)
-    decided = _same_decisions(exact, graph, _mates(rng, matrix[chosen], DEFAULT_IDENTIFY_THRESHOLD))
+    decided = _same_decisions(exact, coded, _mates(rng, matrix[chosen], DEFAULT_IDENTIFY_THRESHOLD))
     # Under the threshold: the mate's person; over it: nobody.
     assert decided[0::2] == [f"p{i // 2}" for i in chosen[0::2]]
     assert set(decided[1::2]) == {None}
@@ -74,52 +74,52 @@ def test_identify_decides_as_the_exact_scan_at_the_threshold(
 def test_adds_and_removes_keep_the_decisions_identical(monkeypatch: pytest.MonkeyPatch) -> None:
     rng = np.random.default_rng(2)
     matrix = _gallery(rng)
-    exact, graph = _pair(matrix)
-    monkeypatch.setattr(graph, "screen", _no_scan)
+    exact, coded = _pair(matrix)
+    monkeypatch.setattr(coded, "screen", _no_scan)
     removed = [f"p{i}" for i in range(0, 300, 3)]
     for person in removed:
-        assert exact.remove(person) == graph.remove(person) == 2
+        assert exact.remove(person) == coded.remove(person) == 2
     newcomers = _gallery(rng, 400)
-    for index in (exact, graph):
+    for index in (exact, coded):
         index.add_many([f"new{i}" for i in range(400)], newcomers)
     probes = _mates(rng, np.concatenate([matrix[:600], newcomers]), DEFAULT_IDENTIFY_THRESHOLD)
-    decided = _same_decisions(exact, graph, probes)
+    decided = _same_decisions(exact, coded, probes)
     assert not set(removed) & set(decided)  # a removed person is never named
     assert "new0" in decided
 
 
 @pytest.mark.parametrize("bad", [np.zeros(127), np.full(128, np.nan), np.full(128, np.inf)])
 def test_bad_probe_is_refused(bad: npt.NDArray[np.float64]) -> None:
-    _, graph = _pair(_gallery(np.random.default_rng(3)))
+    _, coded = _pair(_gallery(np.random.default_rng(3)))
     with pytest.raises(ValueError, match="128 finite numbers"):
-        graph.identify(bad)
+        coded.identify(bad)
 
 
 def test_bad_templates_are_refused_and_change_nothing() -> None:
-    _, graph = _pair(_gallery(np.random.default_rng(4)))
+    _, coded = _pair(_gallery(np.random.default_rng(4)))
     probe = _gallery(np.random.default_rng(4))[5]
-    before = graph.identify(probe)
+    before = coded.identify(probe)
     with pytest.raises(ValueError, match=r"shape \(n, 128\)"):
-        graph.add("x", np.zeros((2, 64)))
+        coded.add("x", np.zeros((2, 64)))
     with pytest.raises(ValueError, match="finite"):
-        graph.add("x", np.full((1, 128), np.nan))
-    assert len(graph) == ROWS
-    assert graph.identify(probe) == before
+        coded.add("x", np.full((1, 128), np.nan))
+    assert len(coded) == ROWS
+    assert coded.identify(probe) == before
 
 
 def _watchlists(matrix: npt.NDArray[np.float32]) -> tuple[WatchlistGallery, WatchlistGallery]:
     ids = [f"w{i}" for i in range(len(matrix))]
     exact = WatchlistGallery.from_matrix(ids, matrix, ann_min_rows=NEVER)
-    graph = WatchlistGallery.from_matrix(ids, matrix, ann_min_rows=SMALL)
-    assert graph.wait_for_graph(60) and not exact.wait_for_graph(0)
-    return exact, graph
+    coded = WatchlistGallery.from_matrix(ids, matrix, ann_min_rows=SMALL)
+    assert coded.wait_for_codes(60) and not exact.wait_for_codes(0)
+    return exact, coded
 
 
 def test_watchlist_screen_hits_as_the_exact_screen(monkeypatch: pytest.MonkeyPatch) -> None:
     rng = np.random.default_rng(5)
     matrix = _gallery(rng)
-    exact, graph = _watchlists(matrix)
-    monkeypatch.setattr(graph, "distances", _no_scan)
+    exact, coded = _watchlists(matrix)
+    monkeypatch.setattr(coded, "distances", _no_scan)
     chosen = rng.choice(ROWS, size=100, replace=False)
     first = _mates(rng, matrix[chosen], WATCHLIST_THRESHOLD)
     second = _mates(rng, matrix[chosen], WATCHLIST_THRESHOLD)
@@ -127,20 +127,20 @@ def test_watchlist_screen_hits_as_the_exact_screen(monkeypatch: pytest.MonkeyPat
     for one, two in zip(first, second, strict=True):
         for encodings, frames in (([one], 1), ([one, two], 2)):
             want = exact.screen(encodings, threshold=WATCHLIST_THRESHOLD, frames=frames)
-            got = graph.screen(encodings, threshold=WATCHLIST_THRESHOLD, frames=frames)
+            got = coded.screen(encodings, threshold=WATCHLIST_THRESHOLD, frames=frames)
             assert got == want
-        hits.append(graph.screen([one], threshold=WATCHLIST_THRESHOLD))
+        hits.append(coded.screen([one], threshold=WATCHLIST_THRESHOLD))
     assert [h.entry_id if h else None for h in hits[0::2]] == [f"w{i}" for i in chosen[0::2]]
     assert set(hits[1::2]) == {None}
 
 
 def test_watchlist_refuses_bad_input() -> None:
     matrix = _gallery(np.random.default_rng(6))
-    _, graph = _watchlists(matrix)
+    _, coded = _watchlists(matrix)
     with pytest.raises(ValueError, match="128 finite numbers"):
-        graph.screen([np.full(128, np.nan)], threshold=WATCHLIST_THRESHOLD)
+        coded.screen([np.full(128, np.nan)], threshold=WATCHLIST_THRESHOLD)
     with pytest.raises(ValueError, match="128 finite numbers"):
-        graph.screen([np.zeros(100)], threshold=WATCHLIST_THRESHOLD)
+        coded.screen([np.zeros(100)], threshold=WATCHLIST_THRESHOLD)
     with pytest.raises(ValueError, match="shape"):
         WatchlistGallery.from_matrix(["a"], np.zeros((1, 64)))
     bad = matrix[:2].copy()

@@ -1,6 +1,6 @@
-"""The candidate graph is built in the background (biometrics/ann.py `GraphBuild`): until it
-is ready 1:N and the watchlist answer with the exact scan, changes made meanwhile reach the
-graph, and the answers are the same before and after the switch; a failed build leaves the
+"""The candidate codes are built in the background (biometrics/ann.py `CandidateBuild`):
+until they are ready 1:N and the watchlist answer with the exact scan, changes made meanwhile
+reach the codes, and the answers are the same before and after the switch; a failed build leaves the
 exact scan answering."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ ROWS = 2000
 SMALL = 1000
 NEVER = 10**9
 _SPREAD = 0.2 * 0.965 ** np.arange(128)
-_BUILDER = "ann-graph-build"
+_BUILDER = "ann-build"
 
 
 def _gallery(rng: np.random.Generator, n: int = ROWS) -> npt.NDArray[np.float32]:
@@ -77,7 +77,7 @@ def _decisions(
     return answers
 
 
-def test_identify_answers_by_scan_while_building_and_the_same_by_graph_after(
+def test_identify_answers_by_scan_while_building_and_the_same_by_codes_after(
     held_build: threading.Event, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rng = np.random.default_rng(11)
@@ -86,10 +86,10 @@ def test_identify_answers_by_scan_while_building_and_the_same_by_graph_after(
     exact, index = TemplateIndex(ann_min_rows=NEVER), TemplateIndex(ann_min_rows=SMALL)
     exact.add_many(people, matrix)
     index.add_many(people, matrix)
-    assert not index.wait_for_graph(0)  # held: still building
+    assert not index.wait_for_codes(0)  # held: still building
     scan = _Counted(index.screen)
     monkeypatch.setattr(index, "screen", scan)
-    # Changes while the graph builds: they must reach it when it is done.
+    # Changes while the codes build: they must reach them when it is done.
     for person in [f"p{i}" for i in range(0, 200, 4)]:
         assert exact.remove(person) == index.remove(person) == 2
     newcomers = _gallery(rng, 300)
@@ -101,12 +101,12 @@ def test_identify_answers_by_scan_while_building_and_the_same_by_graph_after(
     before = _decisions(exact, index, probes)
     assert scan.calls == len(probes)  # every answer came from the exact scan
     held_build.set()
-    assert index.wait_for_graph(60)
+    assert index.wait_for_codes(60)
     scan.calls = 0
     after = _decisions(exact, index, probes)
-    assert scan.calls == 0  # now the graph proposes the candidates
+    assert scan.calls == 0  # now the codes propose the candidates
     assert after == before
-    assert "new0" in {p for p, _ in after}  # a row added while building is found by the graph
+    assert "new0" in {p for p, _ in after}  # a row added while building is found by the codes
     assert not {p for p, _ in after} & {f"p{i}" for i in range(0, 200, 4)}
 
 
@@ -118,7 +118,7 @@ def test_watchlist_screens_exactly_while_building_and_the_same_after(
     ids = [f"w{i}" for i in range(ROWS)]
     exact = WatchlistGallery.from_matrix(ids, matrix, ann_min_rows=NEVER)
     gallery = WatchlistGallery.from_matrix(ids, matrix, ann_min_rows=SMALL)
-    assert not gallery.wait_for_graph(0)
+    assert not gallery.wait_for_codes(0)
     full = _Counted(gallery.distances)
     monkeypatch.setattr(gallery, "distances", full)
     probes = _mates(rng, matrix[:100], WATCHLIST_THRESHOLD)
@@ -131,7 +131,7 @@ def test_watchlist_screens_exactly_while_building_and_the_same_after(
     before = hits()
     assert full.calls == len(probes)
     held_build.set()
-    assert gallery.wait_for_graph(60)
+    assert gallery.wait_for_codes(60)
     full.calls = 0
     assert hits() == before
     assert full.calls == 0
@@ -143,7 +143,7 @@ def test_a_failed_build_leaves_the_exact_scan_answering(monkeypatch: pytest.Monk
 
     def add(self: AnnCandidates, first_row: int, rows: npt.NDArray[np.float32]) -> None:
         if threading.current_thread().name == _BUILDER:
-            raise MemoryError("no room for the graph")
+            raise MemoryError("no room for the codes")
         real_add(self, first_row, rows)
 
     monkeypatch.setattr(AnnCandidates, "add", add)
@@ -153,7 +153,7 @@ def test_a_failed_build_leaves_the_exact_scan_answering(monkeypatch: pytest.Monk
     exact, index = TemplateIndex(ann_min_rows=NEVER), TemplateIndex(ann_min_rows=SMALL)
     exact.add_many(people, matrix)
     index.add_many(people, matrix)
-    assert not index.wait_for_graph(60)  # over, and no graph
+    assert not index.wait_for_codes(60)  # over, and no codes
     index.add("late", matrix[0] + 0.001)
     exact.add("late", matrix[0] + 0.001)
     probes = _mates(rng, matrix[:50], DEFAULT_IDENTIFY_THRESHOLD)
