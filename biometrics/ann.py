@@ -100,6 +100,12 @@ class AnnCandidates:
         """Return the number of rows the codes stand for."""
         return self._rows
 
+    @property
+    def nbytes(self) -> int:
+        """The memory the codes hold: both copies of the codes and the row maps."""
+        code_bytes = int(self._codes.code_size) * int(self._codes.ntotal)
+        return 2 * code_bytes + self._row_of.nbytes + self._slot_of.nbytes
+
     def add(self, first_row: int, rows: npt.NDArray[np.floating[Any]]) -> None:
         """Add rows numbered from `first_row` on (the next row numbers; float32 or float16)."""
         if first_row != self._rows:
