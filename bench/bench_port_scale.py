@@ -8,11 +8,10 @@ the quick run (1,000 identities, 10 gates). A throwaway PostgreSQL 15 cluster
 badge and a sealed face template; site s00's zone z0 lets everyone through, so its gates
 keep the replica of every identity) and `portgate api --workers 2` runs on it with a local
 mosquitto, as bench_api_decisions does; the steps start once both workers have warmed their
-replica caches (a minute or more at 100,000 identities, printed). Figures, each next to the
+replica caches (a minute or more at 100,000 identities) and the API is then idle (both waits
+printed; `--settle-s 0` skips the idle one: `_wait_started`). Figures, each next to the
 same figure of an anchor port measured in the same run (1 site, 1,000 identities, 10 gates):
-- decisions p99 at about 1,000/s offered, once the started API is idle (its workers
-  load the decision inputs and warm the replica records after /healthz answers; `--settle-s
-  0` measures during what is left of that work): wrk, 100 connections each pausing a random
+- decisions p99 at about 1,000/s offered: wrk, 100 connections each pausing a random
   0-154 ms between requests (wrk has no fixed-rate mode: each connection's wait for its
   answer lowers the rate, so the achieved rate is printed too), after a warm-up;
 - a gate's full replica (every identity, with templates): seconds from the request until
@@ -107,10 +106,7 @@ def measure_port(
     try:
         # Generous: on the loaded shared machine the workers' imports alone took minutes.
         api.wait_ready(mqtt=True, timeout_s=600)
-        _wait_warm(api)
-        if args.settle_s > 0:
-            waited = settle(api.cpu_seconds, limit_s=args.settle_s)
-            print(f"  API idle {waited:.0f} s after /healthz answered [{load_average()}]")
+        _wait_started(api, settle_s=args.settle_s)
         steps = set(args.steps.split(","))
         decided = _decisions(api.base, seed, args.seconds) if "decisions" in steps else None
         replica = (
@@ -162,13 +158,22 @@ def _connect(swarm: SwarmProcesses, engine: Engine) -> int:
     return _connected(swarm)
 
 
-def _wait_warm(api: ApiProcess, workers: int = 2) -> None:
-    """Until each worker has warmed its replica snapshot cache (central_api.replica.warmup).
+def _wait_started(api: ApiProcess, *, settle_s: float, workers: int = 2) -> None:
+    """Until the started API's background work is over: each worker's warm-up, then idle.
 
-    Each worker builds its largest sites' records on a thread after it starts serving (a
-    minute or more at 100,000 people): a step measured meanwhile shares the cores with
-    those builds and their garbage collections, which is not what a gate meets once the
-    API has started (docs/performance.md, the fifth pass on issue 24.4).
+    After /healthz answers, each worker builds its largest sites' replica records on a
+    thread (central_api.replica.warmup; a minute or more at 100,000 people), and a worker
+    that has not answered yet may still be loading its decision inputs. A step measured
+    meanwhile shares the cores with that work and its garbage collections, which is not
+    what a gate meets once the API has started (docs/performance.md, fifth pass on 24.4).
+
+    Two conditions, because neither implies the other. Idle does not prove warm: `settle`
+    sees only the API processes' CPU, so a warm-up (or preload) step that waits on
+    PostgreSQL can make a 5 s window look idle, and `settle` gives up silently after
+    `settle_s`; the workers' log lines are the one exact end of the warm-up. Warm does not
+    prove idle: each worker logs the line before its warm-up's `gc.collect()` and
+    `gc.freeze()` (a full collection over the records just built), which the idle wait
+    lets finish. `settle_s` 0: the warm-up lines only.
     """
     started = time.perf_counter()
     warm = api.wait_logged("replica snapshot cache warm", workers, timeout_s=900)
@@ -177,6 +182,9 @@ def _wait_warm(api: ApiProcess, workers: int = 2) -> None:
         f" {time.perf_counter() - started:.0f} s more [{load_average()}]",
         flush=True,
     )
+    if settle_s > 0:
+        waited = settle(api.cpu_seconds, limit_s=settle_s)
+        print(f"  API idle {waited:.0f} s after that [{load_average()}]", flush=True)
 
 
 def _settled(count: Callable[[], int], *, quiet_s: float, limit_s: float) -> None:
@@ -302,8 +310,8 @@ def main() -> None:
         "--settle-s",
         type=float,
         default=600.0,
-        help="wait up to this long for the started API's background loading to end"
-        " (0: measure at once, during it)",
+        help="after both workers' replica warm-up, wait up to this long for the API to be"
+        " idle (0: measure right after the warm-up, during its closing collections)",
     )
     parser.add_argument(
         "--steps", default=",".join(STEPS), help=f"which of {','.join(STEPS)} to run"

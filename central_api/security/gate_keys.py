@@ -169,16 +169,8 @@ def resolve_gate_key(*, session: Session, cache: DecisionCache | None, digest: s
         version = read_data_version(session)
         if version is not None:
             generation = cache.generation(version, changes=change_reader(session))
-            known = generation.gate_keys.get(digest)
-            if known is not None:
-                return GateKeyClaim(digest=digest, gate=known, generation=generation)
-    if generation is None:
-        return GateKeyClaim(digest=digest, gate=_require_key(session, digest), generation=None)
-    return GateKeyClaim(
-        digest=digest,
-        gate=recheck_gate_key(session=session, generation=generation, digest=digest),
-        generation=generation,
-    )
+    gate = _gate_in(generation, session=session, digest=digest)
+    return GateKeyClaim(digest=digest, gate=gate, generation=generation)
 
 
 def check_gate_key(*, session: Session, cache: DecisionCache | None, digest: str) -> GateKeyInputs:
@@ -199,12 +191,18 @@ def check_gate_key(*, session: Session, cache: DecisionCache | None, digest: str
     current = cache.current()
     # The version first: what is read after it is at least that current.
     version = read_data_version(session)
-    if version is None or version != current.version:
+    fresh = current if version is not None and version == current.version else None
+    return _gate_in(fresh, session=session, digest=digest)
+
+
+def _gate_in(generation: Generation | None, *, session: Session, digest: str) -> GateKeyInputs:
+    """The key's gate as `generation` knows it, else from the database (kept there)."""
+    if generation is None:
         return _require_key(session, digest)
-    known = current.gate_keys.get(digest)
+    known = generation.gate_keys.get(digest)
     if known is not None:
         return known
-    return recheck_gate_key(session=session, generation=current, digest=digest)
+    return recheck_gate_key(session=session, generation=generation, digest=digest)
 
 
 def recheck_gate_key(*, session: Session, generation: Generation, digest: str) -> GateKeyInputs:

@@ -143,7 +143,9 @@ class FaceTracks:
             sequence length the liveness thresholds were calibrated on (a shorter one
             refuses live users far more often).
         passed_keep_s: A passed verdict is judged again only once it is this old (seconds
-            since the newest frame it judged), on a whole window of frames new since.
+            since the newest frame it judged), on a whole window of frames new since. No
+            default: `FaceConfig.track_liveness_keep_s` owns it, and a second default here
+            could drift from the one the agent runs with.
     """
 
     def __init__(
@@ -152,7 +154,7 @@ class FaceTracks:
         window_s: float,
         liveness_frames: int,
         window_frames: int = WINDOW_FRAMES,
-        passed_keep_s: float = 2.0,
+        passed_keep_s: float,
     ) -> None:
         if passed_keep_s < 0:
             raise ValueError(f"passed_keep_s must be >= 0, got {passed_keep_s}")

@@ -99,7 +99,7 @@ def tap() -> Presentation:
 
 
 def test_holder_in_the_track_is_granted_at_once_and_the_event_says_so(pump: FramePump) -> None:
-    tracks = FaceTracks(window_s=3.0, liveness_frames=5)
+    tracks = FaceTracks(window_s=3.0, liveness_frames=5, passed_keep_s=2.0)
     [track] = tracks.observe(seen(ALICE), image=IMAGE, at=time.monotonic() - 1.0)
     tracks.set_liveness(track, LIVE)
     decider, verifier = build(pump, tracks)
@@ -121,7 +121,7 @@ def test_holder_in_the_track_is_granted_at_once_and_the_event_says_so(pump: Fram
 def test_someone_else_in_the_track_leaves_it_to_the_frames_after_the_tap(
     pump: FramePump,
 ) -> None:
-    tracks = FaceTracks(window_s=3.0, liveness_frames=5)
+    tracks = FaceTracks(window_s=3.0, liveness_frames=5, passed_keep_s=2.0)
     [track] = tracks.observe(seen(BOB), image=IMAGE, at=time.monotonic() - 0.5)
     tracks.set_liveness(track, LIVE)
     decider, verifier = build(pump, tracks)
@@ -132,7 +132,7 @@ def test_someone_else_in_the_track_leaves_it_to_the_frames_after_the_tap(
 
 
 def test_a_track_older_than_the_window_leaves_it_to_the_frames(pump: FramePump) -> None:
-    tracks = FaceTracks(window_s=3.0, liveness_frames=5)
+    tracks = FaceTracks(window_s=3.0, liveness_frames=5, passed_keep_s=2.0)
     [track] = tracks.observe(seen(ALICE), image=IMAGE, at=time.monotonic() - 3.5)
     tracks.set_liveness(track, LIVE)
     decider, verifier = build(pump, tracks)
@@ -161,7 +161,7 @@ class IdleLoop(LoopThread):
 def test_the_track_and_the_presearch_are_held_until_the_decision_is_made(
     pump: FramePump,
 ) -> None:
-    decider, _ = build(pump, FaceTracks(window_s=3.0, liveness_frames=5))
+    decider, _ = build(pump, FaceTracks(window_s=3.0, liveness_frames=5, passed_keep_s=2.0))
     face = decider._face
     assert face is not None and face.tracker is not None
     loops: list[LoopThread] = [face.tracker, IdleLoop(name="presearch")]

@@ -112,7 +112,7 @@ def decide(pump: FramePump, tracks: FaceTracks, replica: ReplicaSnapshot):  # ty
 
 
 def test_a_watchlisted_face_with_alice_s_badge_is_denied_by_the_replica(pump: FramePump) -> None:
-    tracks = FaceTracks(window_s=3.0, liveness_frames=5)
+    tracks = FaceTracks(window_s=3.0, liveness_frames=5, passed_keep_s=2.0)
     plain = decide(pump, tracks, snapshot())
     assert plain.verdict.reason is ReasonCode.FACE_MISMATCH  # without the watchlist
     decided = decide(pump, tracks, snapshot(("ban:7", BOB)))
@@ -125,7 +125,7 @@ def test_a_watchlisted_face_with_alice_s_badge_is_denied_by_the_replica(pump: Fr
 def test_the_track_s_encodings_are_screened_when_the_track_verified_the_holder(
     pump: FramePump,
 ) -> None:
-    tracks = FaceTracks(window_s=3.0, liveness_frames=5)
+    tracks = FaceTracks(window_s=3.0, liveness_frames=5, passed_keep_s=2.0)
     [track] = tracks.observe(seen(ALICE), image=IMAGE, at=time.monotonic() - 1.0)
     tracks.set_liveness(track, LIVE)
     decided = decide(pump, tracks, snapshot(("poi:9", near(ALICE, 0.05))))

@@ -91,7 +91,7 @@ def alarms(bus: FakeBus) -> list[AlarmKind]:
 
 
 def test_loop_raises_tailgating_when_two_faces_pass_on_one_grant(tmp_path: Path) -> None:
-    tracks = FaceTracks(window_s=3.0, liveness_frames=5)
+    tracks = FaceTracks(window_s=3.0, liveness_frames=5, passed_keep_s=2.0)
     agent, bus = with_faces(tmp_path, tracks)
     open_and_pass(agent, bus, tracks, [[ALICE], [near(ALICE), BOB]])
     agent.tick()
@@ -102,7 +102,7 @@ def test_loop_raises_tailgating_when_two_faces_pass_on_one_grant(tmp_path: Path)
 
 
 def test_loop_stays_quiet_when_one_face_passes_on_one_grant(tmp_path: Path) -> None:
-    tracks = FaceTracks(window_s=3.0, liveness_frames=5)
+    tracks = FaceTracks(window_s=3.0, liveness_frames=5, passed_keep_s=2.0)
     agent, bus = with_faces(tmp_path, tracks)
     open_and_pass(agent, bus, tracks, [[ALICE], [near(ALICE)]])
     time.sleep(1.05)

@@ -78,7 +78,7 @@ def test_two_people_within_the_margin_is_no_identification() -> None:
 def identifier(
     index: ReplicaIndex | None, reports: list[Identified | Ambiguous]
 ) -> tuple[FaceIdentifier, FaceTracks]:
-    tracks = FaceTracks(window_s=3.0, liveness_frames=2)
+    tracks = FaceTracks(window_s=3.0, liveness_frames=2, passed_keep_s=2.0)
     return (
         FaceIdentifier(
             tracks=tracks,

@@ -18,7 +18,7 @@ from testkit.agent.faces import ALICE, BOB, IMAGE, LIVE, CountingLiveness, near,
 
 
 def test_the_same_face_extends_one_track_and_another_face_opens_a_second() -> None:
-    tracks = FaceTracks(window_s=3.0, liveness_frames=2, window_frames=2)
+    tracks = FaceTracks(window_s=3.0, liveness_frames=2, window_frames=2, passed_keep_s=2.0)
     first = tracks.observe(seen(ALICE), image=IMAGE, at=10.0)
     second = tracks.observe(seen(near(ALICE), BOB), image=IMAGE, at=10.2)
     assert second[0] == first[0] and second[1] != first[0]
@@ -30,7 +30,7 @@ def test_the_same_face_extends_one_track_and_another_face_opens_a_second() -> No
 
 
 def test_a_current_live_track_of_the_holder_matches_once() -> None:
-    tracks = FaceTracks(window_s=3.0, liveness_frames=2)
+    tracks = FaceTracks(window_s=3.0, liveness_frames=2, passed_keep_s=2.0)
     [track_id] = tracks.observe(seen(ALICE), image=IMAGE, at=10.0)
     tracks.set_liveness(track_id, LIVE)
     templates = np.stack([near(ALICE, 0.3)])
@@ -43,7 +43,7 @@ def test_a_current_live_track_of_the_holder_matches_once() -> None:
 
 
 def test_a_track_without_passed_liveness_does_not_decide() -> None:
-    tracks = FaceTracks(window_s=3.0, liveness_frames=2)
+    tracks = FaceTracks(window_s=3.0, liveness_frames=2, passed_keep_s=2.0)
     [track_id] = tracks.observe(seen(ALICE), image=IMAGE, at=10.0)
     templates = np.stack([ALICE])
     assert tracks.match(templates, threshold=0.54, now=10.5, require_liveness=True) is None
@@ -53,7 +53,7 @@ def test_a_track_without_passed_liveness_does_not_decide() -> None:
 
 
 def test_a_face_in_view_awaits_liveness_until_it_passed() -> None:
-    tracks = FaceTracks(window_s=3.0, liveness_frames=2)
+    tracks = FaceTracks(window_s=3.0, liveness_frames=2, passed_keep_s=2.0)
     assert not tracks.awaiting_liveness(now=10.0)  # nobody in view
     [alice] = tracks.observe(seen(ALICE), image=IMAGE, at=10.0)
     assert tracks.awaiting_liveness(now=10.1)
@@ -67,7 +67,7 @@ def test_a_face_in_view_awaits_liveness_until_it_passed() -> None:
 
 
 def test_a_track_older_than_the_window_is_not_used_and_its_encodings_are_gone() -> None:
-    tracks = FaceTracks(window_s=3.0, liveness_frames=2)
+    tracks = FaceTracks(window_s=3.0, liveness_frames=2, passed_keep_s=2.0)
     [track_id] = tracks.observe(seen(ALICE), image=IMAGE, at=10.0)
     tracks.set_liveness(track_id, LIVE)
     templates = np.stack([ALICE])
@@ -78,7 +78,7 @@ def test_a_track_older_than_the_window_is_not_used_and_its_encodings_are_gone() 
 
 
 def test_someone_else_s_face_does_not_verify_the_claimed_person() -> None:
-    tracks = FaceTracks(window_s=3.0, liveness_frames=2)
+    tracks = FaceTracks(window_s=3.0, liveness_frames=2, passed_keep_s=2.0)
     [track_id] = tracks.observe(seen(BOB), image=IMAGE, at=10.0)
     tracks.set_liveness(track_id, LIVE)
     alice = np.stack([ALICE, near(ALICE)])
@@ -111,7 +111,7 @@ def test_tracker_thread_files_frames_runs_liveness_and_holds_off_when_asked() ->
     source = ReplayFrameSource([IMAGE], fps=50)
     pump = FramePump(source=source, scanner=lambda image: [], on_code=lambda t, a: None)
     observer, liveness = CountingObserver(), CountingLiveness()
-    tracks = FaceTracks(window_s=3.0, liveness_frames=3, window_frames=3)
+    tracks = FaceTracks(window_s=3.0, liveness_frames=3, window_frames=3, passed_keep_s=2.0)
     tracker = FaceTracker(
         pump=pump, observer=observer, liveness=liveness, tracks=tracks, interval_s=0.02
     )
@@ -155,7 +155,7 @@ def test_a_tracker_held_mid_frame_leaves_the_due_liveness_check_for_later() -> N
     )
     held: list[contextlib.AbstractContextManager[None]] = []
     observer, liveness = HoldingObserver(held), CountingLiveness()
-    tracks = FaceTracks(window_s=3.0, liveness_frames=3, window_frames=3)
+    tracks = FaceTracks(window_s=3.0, liveness_frames=3, window_frames=3, passed_keep_s=2.0)
     tracker = FaceTracker(
         pump=pump, observer=observer, liveness=liveness, tracks=tracks, interval_s=0.02
     )
@@ -312,7 +312,7 @@ def test_tracker_judges_each_tracks_own_face_where_the_observer_found_it() -> No
     source = ReplayFrameSource([IMAGE], fps=50)
     pump = FramePump(source=source, scanner=lambda image: [], on_code=lambda t, a: None)
     liveness = TrackLiveness()
-    tracks = FaceTracks(window_s=3.0, liveness_frames=3, window_frames=3)
+    tracks = FaceTracks(window_s=3.0, liveness_frames=3, window_frames=3, passed_keep_s=2.0)
     tracker = FaceTracker(
         pump=pump, observer=TwoPeopleObserver(), liveness=liveness, tracks=tracks, interval_s=0.02
     )
@@ -332,7 +332,7 @@ def test_tracker_judges_each_tracks_own_face_where_the_observer_found_it() -> No
 
 
 def test_a_kept_encoding_is_filed_once_so_the_earlier_ones_stay() -> None:
-    tracks = FaceTracks(window_s=3.0, liveness_frames=2)
+    tracks = FaceTracks(window_s=3.0, liveness_frames=2, passed_keep_s=2.0)
     first, second = near(ALICE, 0.05), near(ALICE, 0.05)
     tracks.observe(seen(first), image=IMAGE, at=10.0)
     for k in range(6):  # the observer hands the same object while it keeps the encoding

@@ -105,7 +105,7 @@ def test_a_watchlisted_face_in_view_is_reported_once_per_track_even_without_a_cr
     # Face identification is off at this gate: the track is only screened.
     replica = make_snapshot().model_copy(update={"watchlist": (record("ban:9", BOB),)})
     index = ReplicaIndex(replica)
-    tracks = FaceTracks(window_s=3.0, liveness_frames=5)
+    tracks = FaceTracks(window_s=3.0, liveness_frames=5, passed_keep_s=2.0)
     reports: list[object] = []
     identifier = FaceIdentifier(
         tracks=tracks,
