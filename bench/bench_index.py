@@ -45,8 +45,9 @@ import numpy as np
 import numpy.typing as npt
 
 from bench.watchlist_data import PASSAGE_KINDS, load_encodings
-from biometrics import TemplateIndex
+from biometrics import TemplateIndex, WatchlistGallery, WatchlistHit
 from biometrics.ann import CANDIDATES, AnnCandidates
+from gate_protocol.thresholds import WATCHLIST_THRESHOLD
 
 Array = npt.NDArray[np.float32]
 THREADS = (1, 2)
@@ -290,8 +291,9 @@ def product_codes(
     """The product: TemplateIndex's 1:N search, its codes proposing rows re-ranked exactly.
 
     Memory and build are the codes' own (built alone, one thread, as the gate's background
-    build does; the re-ranking reads the gallery's float32 rows, which 1:N holds anyway); latency, agreement, add and remove go through TemplateIndex.nearest, the
-    gate's 1:N search, on one thread (faiss serves one probe on one thread).
+    build does; the re-ranking reads the gallery's float32 rows, which 1:N holds anyway);
+    latency, agreement, add and remove go through TemplateIndex.nearest, the gate's 1:N
+    search, on one thread (faiss serves one probe on one thread).
     """
     t = time.perf_counter()
     codes = AnnCandidates(gallery)
@@ -322,6 +324,33 @@ def product_codes(
         f" genuine probes {mates_agreement(found, truth)}; {CANDIDATES} candidates"
     )
     row("codes PQ64x4 (product)", n, lat, agreement(found, truth), mem, done)
+    product_watchlist(n, gallery, probes, truth, few, mem)
+
+
+def product_watchlist(
+    n: int, gallery: Array, probes: Array, truth: Any, few: Array, mem: float
+) -> None:
+    """The watchlist screen over the same gallery with its codes: one encoding per screen.
+
+    A hit is right when it names the exact nearest row and that row is within the
+    threshold, and no hit is right when the exact nearest is farther (the strict one-frame
+    rule, WATCHLIST_THRESHOLD). `mem`: the codes' size, the same as 1:N's over these rows.
+    """
+    ids = [f"w{i}" for i in range(n)]
+    gallery_codes = WatchlistGallery.from_matrix(ids, gallery, ann_min_rows=1)
+    if not gallery_codes.wait_for_codes(1800):
+        raise SystemExit("the watchlist's candidate codes were not built")
+
+    def screen(probe: Array) -> object:
+        return gallery_codes.screen([probe], threshold=WATCHLIST_THRESHOLD)
+
+    lat = {1: latencies(screen, few)}
+    near = np.linalg.norm(gallery[truth].astype(np.float64) - probes, axis=1)
+    want = np.where(near <= WATCHLIST_THRESHOLD, truth, -1)
+    hits = [screen(p) for p in probes]
+    got = np.array([int(h.entry_id[1:]) if isinstance(h, WatchlistHit) else -1 for h in hits])
+    done = f"{int(np.sum(want >= 0))} probes within {WATCHLIST_THRESHOLD} of a row"
+    row("watchlist codes (product)", n, lat, agreement(got, want), mem, done)
 
 
 def ann_usearch(
