@@ -43,7 +43,7 @@ def timed(call: Callable[[], object], repeats: int) -> tuple[float, int, object]
 
 def build(n: int, rng: np.random.Generator) -> tuple[TemplateIndex, np.ndarray]:
     # The exact scan, as this row has always measured it (figures comparable over time);
-    # the candidate codes used from 100,000 templates on are measured by bench_index.
+    # the candidate codes used from 500,000 templates on are measured by bench_index.
     index = TemplateIndex(ann_min_rows=2**62)
     baseline = np.empty((n, 128), dtype=np.float64)
     step = 100_000
