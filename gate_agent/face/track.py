@@ -117,8 +117,10 @@ def template_matrix(templates: Sequence[bytes]) -> npt.NDArray[np.float32]:
     return usable_templates(templates)[0]
 
 
-def _restart_presentation(track: _Track) -> None:
-    """The face came back after a gap: no verdict, and a window of frames from now on."""
+def _restart_presentation(track: _Track, at: float) -> None:
+    """The face came back after a gap: no verdict, a window of frames and its time in view
+    ("in view N s" in a decision) from `at` on."""
+    track.first_at = at
     track.frames.clear()
     track.boxes.clear()
     track.liveness = None
@@ -182,7 +184,7 @@ class FaceTracks:
                 if track is None:
                     track = self._open(at)
                 elif at - track.last_at > _CONTINUOUS_S:
-                    _restart_presentation(track)
+                    _restart_presentation(track, at)
                 if not track.encodings or track.encodings[-1] is not face.encoding:
                     # A followed face keeps its encoding object (gate_agent.face.observer):
                     # filed once, so the track's other recent encodings stay.

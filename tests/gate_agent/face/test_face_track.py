@@ -236,6 +236,11 @@ def test_a_face_back_after_leaving_the_camera_is_judged_afresh_on_new_frames() -
     tracks.observe(seen(ALICE), image=IMAGE, at=13.0)
     [due] = tracks.due_for_liveness()
     assert due.track_id == track_id and len(due.frames) == 4 and due.liveness is None
+    # Its time in view counts from its return, not from the first sighting before the gap.
+    assert due.first_at == 12.7
+    tracks.set_liveness(track_id, LIVE)
+    match = tracks.match(templates, threshold=0.54, now=13.1, require_liveness=True)
+    assert match is not None and match.age_s == pytest.approx(0.4)
 
 
 def test_the_agents_track_keeps_a_passed_verdict_as_its_config_says(tmp_path: Path) -> None:
