@@ -56,8 +56,8 @@ _BITS = 4  # 16 centroids a piece: what the fast-scan kernel compares in SIMD re
 # k-means samples 256 rows per centroid of each piece anyway: more would only cost time.
 _TRAINING_ROWS = 65_536
 _ADD_CHUNK = 65_536  # rows converted to float32 at once (a float16 copy is read in chunks)
-# Removed rows stay as dead codes (never proposed) until they are this share of all codes;
-# then the codes are compacted in one pass (70 ms at 1M).
+# Removed rows stay as dead codes (never proposed) until they are 1/64 of all codes; then
+# the codes are compacted in one pass (70 ms at 1M).
 _COMPACT_SHARE = 64
 # The background build yields the CPU to the gate's own work (detection, decisions).
 _BUILD_NICE = 10
