@@ -118,8 +118,10 @@ def template_matrix(templates: Sequence[bytes]) -> npt.NDArray[np.float32]:
 
 
 def _restart_presentation(track: _Track, at: float) -> None:
-    """The face came back after a gap: no verdict, a window of frames and its time in view
-    ("in view N s" in a decision) from `at` on."""
+    """The face came back after a gap: no verdict, and frames and time in view from `at` on.
+
+    The time in view is a decision's "in view N s".
+    """
     track.first_at = at
     track.frames.clear()
     track.boxes.clear()
