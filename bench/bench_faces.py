@@ -7,8 +7,9 @@ face_recognition does by default (HOG with one upsample on the full frame, then 
 landmarks and one encoding). Ours: HOG without upsampling on the frame downscaled to
 640x360 (GATE_PIPELINE), and the enrollment pipeline (5 landmarks by default; the chip, its
 mirror and four re-aligned chips: six encodings).
-A dlib without BLAS (the dlib-bin wheel) needs about 77 ms per encoding; with OpenBLAS
-about 17 ms (`make dlib-blas`).
+A dlib without BLAS (the dlib-bin wheel) needs about 77-100 ms per encoding (the
+face_recognition row); with OpenBLAS about 17 ms (`make dlib-blas`). Ours runs the same
+ResNet weights in numpy (biometrics/resnet): about 14 ms on one thread, with dlib-bin.
 """
 
 from __future__ import annotations
