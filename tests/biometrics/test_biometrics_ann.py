@@ -9,27 +9,11 @@ import pytest
 
 from biometrics import TemplateIndex, WatchlistGallery
 from gate_protocol.thresholds import DEFAULT_IDENTIFY_THRESHOLD, WATCHLIST_THRESHOLD
+from testkit.encodings import encoding_gallery, mates_at
 
 ROWS = 3000
 SMALL = 1000  # the codes are used from this many rows on in these tests
 NEVER = 10**9
-_SPREAD = 0.2 * 0.965 ** np.arange(128)
-
-
-def _gallery(rng: np.random.Generator, n: int = ROWS) -> npt.NDArray[np.float32]:
-    # Shaped like real encodings: a spectrum that falls off (the LFW encodings' principal
-    # spreads go 0.19, 0.10 at the 20th, 0.05 at the 40th), impostors about 1.1 apart.
-    return (rng.standard_normal((n, 128)) * _SPREAD).astype(np.float32)
-
-
-def _mates(
-    rng: np.random.Generator, rows: npt.NDArray[np.float32], threshold: float
-) -> npt.NDArray[np.float64]:
-    """A probe per row at threshold - 0.01 or + 0.01 from it (alternately)."""
-    steps = rng.standard_normal(rows.shape)
-    steps /= np.linalg.norm(steps, axis=1, keepdims=True)
-    offsets = np.where(np.arange(len(rows)) % 2 == 0, -0.01, 0.01) + threshold
-    return rows.astype(np.float64) + steps * offsets[:, None]
 
 
 def _no_scan(*_: object, **__: object) -> None:
@@ -61,11 +45,13 @@ def test_identify_decides_as_the_exact_scan_at_the_threshold(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     rng = np.random.default_rng(1)
-    matrix = _gallery(rng)
+    matrix = encoding_gallery(rng, ROWS)
     exact, coded = _pair(matrix)
     monkeypatch.setattr(coded, "screen", _no_scan)  # the codes propose, not the scan
     chosen = rng.choice(ROWS, size=200, replace=False)
-    decided = _same_decisions(exact, coded, _mates(rng, matrix[chosen], DEFAULT_IDENTIFY_THRESHOLD))
+    decided = _same_decisions(
+        exact, coded, mates_at(rng, matrix[chosen], DEFAULT_IDENTIFY_THRESHOLD)
+    )
     # Under the threshold: the mate's person; over it: nobody.
     assert decided[0::2] == [f"p{i // 2}" for i in chosen[0::2]]
     assert set(decided[1::2]) == {None}
@@ -73,16 +59,16 @@ def test_identify_decides_as_the_exact_scan_at_the_threshold(
 
 def test_adds_and_removes_keep_the_decisions_identical(monkeypatch: pytest.MonkeyPatch) -> None:
     rng = np.random.default_rng(2)
-    matrix = _gallery(rng)
+    matrix = encoding_gallery(rng, ROWS)
     exact, coded = _pair(matrix)
     monkeypatch.setattr(coded, "screen", _no_scan)
     removed = [f"p{i}" for i in range(0, 300, 3)]
     for person in removed:
         assert exact.remove(person) == coded.remove(person) == 2
-    newcomers = _gallery(rng, 400)
+    newcomers = encoding_gallery(rng, 400)
     for index in (exact, coded):
         index.add_many([f"new{i}" for i in range(400)], newcomers)
-    probes = _mates(rng, np.concatenate([matrix[:600], newcomers]), DEFAULT_IDENTIFY_THRESHOLD)
+    probes = mates_at(rng, np.concatenate([matrix[:600], newcomers]), DEFAULT_IDENTIFY_THRESHOLD)
     decided = _same_decisions(exact, coded, probes)
     assert not set(removed) & set(decided)  # a removed person is never named
     assert "new0" in decided
@@ -90,14 +76,14 @@ def test_adds_and_removes_keep_the_decisions_identical(monkeypatch: pytest.Monke
 
 @pytest.mark.parametrize("bad", [np.zeros(127), np.full(128, np.nan), np.full(128, np.inf)])
 def test_bad_probe_is_refused(bad: npt.NDArray[np.float64]) -> None:
-    _, coded = _pair(_gallery(np.random.default_rng(3)))
+    _, coded = _pair(encoding_gallery(np.random.default_rng(3), ROWS))
     with pytest.raises(ValueError, match="128 finite numbers"):
         coded.identify(bad)
 
 
 def test_bad_templates_are_refused_and_change_nothing() -> None:
-    _, coded = _pair(_gallery(np.random.default_rng(4)))
-    probe = _gallery(np.random.default_rng(4))[5]
+    _, coded = _pair(encoding_gallery(np.random.default_rng(4), ROWS))
+    probe = encoding_gallery(np.random.default_rng(4), ROWS)[5]
     before = coded.identify(probe)
     with pytest.raises(ValueError, match=r"shape \(n, 128\)"):
         coded.add("x", np.zeros((2, 64)))
@@ -117,12 +103,12 @@ def _watchlists(matrix: npt.NDArray[np.float32]) -> tuple[WatchlistGallery, Watc
 
 def test_watchlist_screen_hits_as_the_exact_screen(monkeypatch: pytest.MonkeyPatch) -> None:
     rng = np.random.default_rng(5)
-    matrix = _gallery(rng)
+    matrix = encoding_gallery(rng, ROWS)
     exact, coded = _watchlists(matrix)
     monkeypatch.setattr(coded, "distances", _no_scan)
     chosen = rng.choice(ROWS, size=100, replace=False)
-    first = _mates(rng, matrix[chosen], WATCHLIST_THRESHOLD)
-    second = _mates(rng, matrix[chosen], WATCHLIST_THRESHOLD)
+    first = mates_at(rng, matrix[chosen], WATCHLIST_THRESHOLD)
+    second = mates_at(rng, matrix[chosen], WATCHLIST_THRESHOLD)
     hits = []
     for one, two in zip(first, second, strict=True):
         for encodings, frames in (([one], 1), ([one, two], 2)):
@@ -135,7 +121,7 @@ def test_watchlist_screen_hits_as_the_exact_screen(monkeypatch: pytest.MonkeyPat
 
 
 def test_watchlist_refuses_bad_input() -> None:
-    matrix = _gallery(np.random.default_rng(6))
+    matrix = encoding_gallery(np.random.default_rng(6), ROWS)
     _, coded = _watchlists(matrix)
     with pytest.raises(ValueError, match="128 finite numbers"):
         coded.screen([np.full(128, np.nan)], threshold=WATCHLIST_THRESHOLD)

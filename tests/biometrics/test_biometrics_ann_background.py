@@ -15,27 +15,19 @@ import pytest
 from biometrics import TemplateIndex, WatchlistGallery, WatchlistHit
 from biometrics.ann import AnnCandidates
 from gate_protocol.thresholds import DEFAULT_IDENTIFY_THRESHOLD, WATCHLIST_THRESHOLD
+from testkit.encodings import encoding_gallery, mates_at
 
 ROWS = 2000
 SMALL = 1000
 NEVER = 10**9
-_SPREAD = 0.2 * 0.965 ** np.arange(128)
 _BUILDER = "ann-build"
-
-
-def _gallery(rng: np.random.Generator, n: int = ROWS) -> npt.NDArray[np.float32]:
-    return (rng.standard_normal((n, 128)) * _SPREAD).astype(np.float32)
 
 
 Probes = list[npt.NDArray[np.float64]]
 
 
 def _mates(rng: np.random.Generator, rows: npt.NDArray[np.float32], threshold: float) -> Probes:
-    """A probe per row at threshold -/+ 0.01 from it (alternately)."""
-    steps = rng.standard_normal(rows.shape)
-    steps /= np.linalg.norm(steps, axis=1, keepdims=True)
-    offsets = np.where(np.arange(len(rows)) % 2 == 0, -0.01, 0.01) + threshold
-    return list(rows.astype(np.float64) + steps * offsets[:, None])
+    return list(mates_at(rng, rows, threshold))
 
 
 @pytest.fixture
@@ -81,7 +73,7 @@ def test_identify_answers_by_scan_while_building_and_the_same_by_codes_after(
     held_build: threading.Event, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rng = np.random.default_rng(11)
-    matrix = _gallery(rng)
+    matrix = encoding_gallery(rng, ROWS)
     people = [f"p{i // 2}" for i in range(ROWS)]
     exact, index = TemplateIndex(ann_min_rows=NEVER), TemplateIndex(ann_min_rows=SMALL)
     exact.add_many(people, matrix)
@@ -92,7 +84,7 @@ def test_identify_answers_by_scan_while_building_and_the_same_by_codes_after(
     # Changes while the codes build: they must reach them when it is done.
     for person in [f"p{i}" for i in range(0, 200, 4)]:
         assert exact.remove(person) == index.remove(person) == 2
-    newcomers = _gallery(rng, 300)
+    newcomers = encoding_gallery(rng, 300)
     for gallery in (exact, index):
         gallery.add_many([f"new{i}" for i in range(300)], newcomers)
     probes = _mates(
@@ -114,7 +106,7 @@ def test_watchlist_screens_exactly_while_building_and_the_same_after(
     held_build: threading.Event, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rng = np.random.default_rng(12)
-    matrix = _gallery(rng)
+    matrix = encoding_gallery(rng, ROWS)
     ids = [f"w{i}" for i in range(ROWS)]
     exact = WatchlistGallery.from_matrix(ids, matrix, ann_min_rows=NEVER)
     gallery = WatchlistGallery.from_matrix(ids, matrix, ann_min_rows=SMALL)
@@ -148,7 +140,7 @@ def test_a_failed_build_leaves_the_exact_scan_answering(monkeypatch: pytest.Monk
 
     monkeypatch.setattr(AnnCandidates, "add", add)
     rng = np.random.default_rng(13)
-    matrix = _gallery(rng)
+    matrix = encoding_gallery(rng, ROWS)
     people = [f"p{i}" for i in range(ROWS)]
     exact, index = TemplateIndex(ann_min_rows=NEVER), TemplateIndex(ann_min_rows=SMALL)
     exact.add_many(people, matrix)

@@ -10,21 +10,7 @@ import numpy.typing as npt
 import pytest
 
 from biometrics.ann import AnnCandidates
-
-_SPREAD = 0.2 * 0.965 ** np.arange(128)
-
-
-def _gallery(rng: np.random.Generator, n: int) -> npt.NDArray[np.float32]:
-    # Shaped like real encodings (a falling spectrum, impostors about 1.1 apart).
-    return (rng.standard_normal((n, 128)) * _SPREAD).astype(np.float32)
-
-
-def _near(
-    rng: np.random.Generator, rows: npt.NDArray[np.float32], distance: float
-) -> npt.NDArray[np.float32]:
-    steps = rng.standard_normal(rows.shape)
-    steps /= np.linalg.norm(steps, axis=1, keepdims=True)
-    return (rows + steps * distance).astype(np.float32)
+from testkit.encodings import encoding_gallery, mates_at
 
 
 def _nearest(rows: npt.NDArray[np.float32], probe: npt.NDArray[np.float32]) -> int:
@@ -33,11 +19,11 @@ def _nearest(rows: npt.NDArray[np.float32], probe: npt.NDArray[np.float32]) -> i
 
 def test_the_exact_nearest_is_among_a_few_candidates_of_twenty_thousand() -> None:
     rng = np.random.default_rng(21)
-    rows = _gallery(rng, 20_000)
+    rows = encoding_gallery(rng, 20_000)
     codes = AnnCandidates(rows)
     codes.add(0, rows)
     chosen = rng.choice(len(rows), size=300, replace=False)
-    probes = _near(rng, rows[chosen], 0.42)  # the 1:N threshold away from a row
+    probes = mates_at(rng, rows[chosen], 0.42).astype(np.float32)  # near the 1:N threshold
     found = sum(
         _nearest(rows, probe) in set(codes.candidates(probe[None], 16).tolist()) for probe in probes
     )
@@ -47,7 +33,7 @@ def test_the_exact_nearest_is_among_a_few_candidates_of_twenty_thousand() -> Non
 
 def test_moves_and_adds_across_compactions_keep_every_row_findable() -> None:
     rng = np.random.default_rng(22)
-    rows = _gallery(rng, 3000)
+    rows = encoding_gallery(rng, 3000)
     codes = AnnCandidates(rows)
     codes.add(0, rows)
     live = rows.copy()
@@ -60,7 +46,7 @@ def test_moves_and_adds_across_compactions_keep_every_row_findable() -> None:
             codes.move(last, dst)
             live[dst] = live[last]
             size -= 1
-        newcomers = _gallery(rng, 100)
+        newcomers = encoding_gallery(rng, 100)
         codes.add(size, newcomers)
         live[size : size + 100] = newcomers
         size += 100
@@ -73,7 +59,7 @@ def test_moves_and_adds_across_compactions_keep_every_row_findable() -> None:
 
 def test_rows_added_out_of_place_are_refused_and_change_nothing() -> None:
     rng = np.random.default_rng(23)
-    rows = _gallery(rng, 1000)
+    rows = encoding_gallery(rng, 1000)
     codes = AnnCandidates(rows)
     codes.add(0, rows)
     before = codes.candidates(rows[:3], 8)
