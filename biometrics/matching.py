@@ -142,7 +142,8 @@ class TemplateIndex:
         if block_rows < 1 or ann_min_rows < 1:
             raise ValueError("block_rows and ann_min_rows must be positive")
         self._ann_min_rows = ann_min_rows
-        self._codes = CandidateSlot()
+        # The quantised codes of the rows (`biometrics.ann`), not the person codes below.
+        self._candidate_codes = CandidateSlot()
         self._block_rows = block_rows
         self._blocks: list[npt.NDArray[np.float32]] = []
         self._norms: list[npt.NDArray[np.float32]] = []
@@ -193,8 +194,8 @@ class TemplateIndex:
         self._follow_with_codes(first, matrix)
 
     def _follow_with_codes(self, first: int, matrix: npt.NDArray[np.float32]) -> None:
-        if self._codes:
-            self._codes.add(first, matrix)
+        if self._candidate_codes:
+            self._candidate_codes.add(first, matrix)
         elif self._size >= self._ann_min_rows:
             # Crossing the size where the codes pay: they get every row once, in the
             # background, from a copy (the rows move on removes meanwhile).
@@ -203,11 +204,11 @@ class TemplateIndex:
                 start = number * self._block_rows
                 n = min(self._block_rows, self._size - start)
                 copy[start : start + n] = block[:n]
-            self._codes.build(copy)
+            self._candidate_codes.build(copy)
 
     def wait_for_codes(self, timeout_s: float | None = None) -> bool:
         """Wait up to `timeout_s` for candidate codes being built; True when searches use them."""
-        return self._codes.wait(timeout_s)
+        return self._candidate_codes.wait(timeout_s)
 
     def add_many(self, person_ids: Sequence[str], matrix: npt.ArrayLike) -> None:
         """Add many templates at once, one person id per row.
@@ -251,7 +252,7 @@ class TemplateIndex:
         self._owners[dst_b][dst_r] = self._owners[src_b][src_r]
         self._owners[src_b][src_r] = -1
         self._size = last
-        self._codes.move(last, index)
+        self._candidate_codes.move(last, index)
         if src_r == 0:
             self._blocks.pop()
             self._norms.pop()
@@ -296,9 +297,9 @@ class TemplateIndex:
         if self._size == 0 or k < 1:
             return [], []
         k = min(k, self._size)
-        codes = self._codes.codes()
-        if codes is not None and self._size >= self._ann_min_rows:
-            found = codes.candidates(vector.astype(np.float32)[None], max(k, CANDIDATES))
+        proposer = self._candidate_codes.codes()
+        if proposer is not None and self._size >= self._ann_min_rows:
+            found = proposer.candidates(vector.astype(np.float32)[None], max(k, CANDIDATES))
             if found.size >= k:
                 return self._ranked(found, vector, k)
         squared = self.screen(vector)
