@@ -87,11 +87,12 @@ BURST_STREAM = StreamSettings(
 # one as the camera delivers them, each searched whole in RGB at max_width with the
 # landmarks (exactly BURST_STREAM's boxes and landmarks, which the liveness thresholds were
 # calibrated on), encoded in the first two frames only. Measured with bench/bench_liveness.py
-# --window (docs/biometrics.md): attack acceptance 2/120 = 1.7% and live rejection 0/40 on
-# seed 13, as BURST_STREAM. Cheaper searches let more attacks through: followed (ROI) boxes
-# 3/120 with a still photo passing; full scans at the scale that makes the face 96 px wide
-# (scan_face_px=96, about a third less time per frame) 2/120 but 1/40 live users refused on
-# seed 13, and 3/120 on seed 7.
+# --window (docs/biometrics.md, "The 5-point default against the 68-point cues"): with the
+# default 5-point cues, attack acceptance 1/120 = 0.8% and live rejection 3/40 on seed 13
+# (the 68-point cues before them: 2/120 and 0/40). With the 68-point cues, cheaper searches
+# let more attacks through: followed (ROI) boxes 3/120 with a still photo passing; full scans
+# at the scale that makes the face 96 px wide (scan_face_px=96, about a third less time per
+# frame) 2/120 but 1/40 live users refused on seed 13, and 3/120 on seed 7.
 WINDOW_STREAM = StreamSettings(
     max_faces=1, full_scan_every=1, grey_search=False, reuse_motion=1e9, reuse_max=10**6
 )
