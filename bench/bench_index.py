@@ -32,10 +32,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
-import statistics
 import time
-from collections.abc import Callable
-from functools import partial
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -44,43 +41,19 @@ import faiss
 import numpy as np
 import numpy.typing as npt
 
+from bench import index_measures as measures
+from bench.index_measures import Array, agreement, latencies, mates_agreement, row
+from bench.index_rivals import ann_faiss, ann_ivf, ann_usearch, exact_scans
 from bench.watchlist_data import PASSAGE_KINDS, load_encodings
 from biometrics import TemplateIndex, WatchlistGallery, WatchlistHit
 from biometrics.ann import CANDIDATES, AnnCandidates
 from gate_protocol.thresholds import WATCHLIST_THRESHOLD
 
-Array = npt.NDArray[np.float32]
-THREADS = (1, 2)
 # The exact answers of a size's probes are cached here (the gallery and probes are drawn
 # from fixed seeds): at 1M they take minutes of a shared, loaded machine.
 TRUTH_CACHE = (
     Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "portgate" / "bench_index"
 )
-
-
-# usearch's graph as biometrics/ann.py built it before the codes (kept for comparison).
-_HNSW_CONNECTIVITY, _HNSW_EXPANSION_ADD, _HNSW_EXPANSION_SEARCH = 32, 256, 512
-# The rivals propose 32 candidates each, as when they were first measured.
-_RIVAL_CANDIDATES = 32
-
-
-def usearch_index() -> Any:
-    """The HNSW graph the product used up to 2026-12-07 (f16 vectors, 32 links, beams 256/512)."""
-    from usearch.index import Index  # a development dependency, for this comparison only
-
-    return Index(
-        ndim=128,
-        metric="l2sq",
-        dtype="f16",
-        connectivity=_HNSW_CONNECTIVITY,
-        expansion_add=_HNSW_EXPANSION_ADD,
-        expansion_search=_HNSW_EXPANSION_SEARCH,
-    )
-
-
-def rss_mb() -> float:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def templates(n: int, rng: np.random.Generator) -> tuple[Array, Array, Array]:
@@ -117,9 +90,8 @@ def templates(n: int, rng: np.random.Generator) -> tuple[Array, Array, Array]:
 
 def probe_set(gallery: Array, real: Array, count: int, rng: np.random.Generator) -> Array:
     """Real passages, then synthetic mates at 0.20-0.60, then impostors (count in all)."""
-    global MATES  # noqa: PLW0603 - one script, one probe set per size
     mates = (count - len(real)) * 2 // 3
-    MATES = len(real) + mates
+    measures.MATES = len(real) + mates
     rows = gallery[rng.integers(len(gallery), size=mates)]
     steps = (gallery[rng.integers(len(gallery), size=mates)] - gallery.mean(axis=0)).astype(
         np.float64
@@ -159,81 +131,6 @@ def cached_truth(gallery: Array, probes: Array, cache: Path) -> npt.NDArray[np.i
     return truth
 
 
-def latencies(call: Callable[[Array], object], probes: Array) -> tuple[float, float, float]:
-    """Wall p50 and p95 (ms) and the p50 of the calling thread's CPU time (ms).
-
-    The CPU time is what a probe costs whatever the machine's load (on the shared machine a
-    niced process waits for a core far longer than it computes); with more than one
-    library thread it counts the calling thread only.
-    """
-    times, cpu = [], []
-    for p in probes:
-        t, c = time.perf_counter(), time.thread_time()
-        call(p)
-        cpu.append((time.thread_time() - c) * 1000)
-        times.append((time.perf_counter() - t) * 1000)
-    q = statistics.quantiles(times, n=20)
-    return statistics.median(times), q[18], statistics.median(cpu)
-
-
-def reranked(gallery: Array, probes: Array, cands: npt.NDArray[Any]) -> npt.NDArray[np.int64]:
-    """The exact (float64) nearest of each probe's candidates (-1 keys skipped)."""
-    best = np.empty(len(probes), dtype=np.int64)
-    for i, (p, c) in enumerate(zip(probes, cands, strict=True)):
-        c = c[c >= 0]
-        d = np.linalg.norm(gallery[c].astype(np.float64) - p, axis=1)
-        best[i] = c[int(np.argmin(d))]
-    return best
-
-
-ANCHOR: dict[int, float] = {}
-GOAL_MS, GOAL_AGREEMENT = 5.0, 99.9
-
-
-def row(
-    name: str,
-    n: int,
-    lat: dict[int, tuple[float, float, float]],
-    agree: str,
-    mem: float,
-    extra: str,
-) -> None:
-    """One human row and one FIGURE row (bench/runner.py) per method and size."""
-    l1, l2 = lat[1], lat.get(2)
-    two = f"{l2[0]:7.3f}/{l2[1]:7.3f} ms" if l2 else "(one thread)"
-    print(
-        f"{n:>9,} {name:<22} p50/p95 1t {l1[0]:7.3f}/{l1[1]:7.3f} ms (CPU p50 {l1[2]:.3f} ms)"
-        f"  2t {two}  top-1 {agree}  mem {mem:6.0f} MB  {extra}",
-        flush=True,
-    )
-    ANCHOR.setdefault(n, l1[0])
-    worst = max(l1[1], l2[1]) if l2 else l1[1]
-    met = (
-        ""
-        if n < 1_000_000
-        else ("yes" if worst <= GOAL_MS and float(agree.strip(" %")) >= GOAL_AGREEMENT else "no")
-    )
-    print(
-        f"FIGURE index|{name} p50 1 thread, {n:,} templates"
-        f" (p95 {worst:.2f} ms, top-1 {agree.strip()},"
-        f" {mem:.0f} MB)|{l1[0]:.3f}|ms|exact float32 numpy p50|{ANCHOR[n]:.3f}"
-        f"|<= 5 ms p95 and >= 99.9% top-1 at 1M|{met}",
-        flush=True,
-    )
-
-
-MATES = 0  # the first MATES probes are genuine (real passages and synthetic mates)
-
-
-def mates_agreement(found: npt.NDArray[Any], truth: npt.NDArray[np.int64]) -> str:
-    """Agreement on the genuine probes alone: the ones whose top-1 a threshold can accept."""
-    return agreement(found[:MATES], truth[:MATES]).strip()
-
-
-def agreement(found: npt.NDArray[Any], truth: npt.NDArray[np.int64]) -> str:
-    return f"{100 * float(np.mean(found == truth)):7.3f}%"
-
-
 def measure(
     n: int, count: int, timed: int, rng: np.random.Generator, methods: set[str], cache: Path
 ) -> None:
@@ -250,27 +147,8 @@ def measure(
         1: latencies(lambda p: int(np.argmin(norms - 2.0 * np.einsum("ij,j->i", gallery, p))), few),
     }
     row("exact float32 (anchor)", n, anchor, agreement(truth, truth), gallery.nbytes / 2**20, "")
-    scans = (
-        ("exact float16 (faiss)", faiss.ScalarQuantizer.QT_fp16),
-        ("exact int8 (faiss)", faiss.ScalarQuantizer.QT_8bit),
-    )
-    for label, qtype in scans if "scans" in methods else ():
-        before = rss_mb()
-        t = time.perf_counter()
-        flat = faiss.IndexScalarQuantizer(128, qtype, faiss.METRIC_L2)
-        flat.train(gallery[:100_000])
-        flat.add(gallery)
-        build = time.perf_counter() - t
-        mem = rss_mb() - before
-        lat = {}
-        for th in THREADS:
-            faiss.omp_set_num_threads(th)
-            lat[th] = latencies(partial(_search_one, flat, 1), few)
-        faiss.omp_set_num_threads(2)
-        _, got = flat.search(probes, _RIVAL_CANDIDATES)
-        agree = agreement(reranked(gallery, probes, got), truth)
-        row(label, n, lat, agree, mem, f"build {build:.1f} s (rerank of {_RIVAL_CANDIDATES})")
-        del flat
+    if "scans" in methods:
+        exact_scans(n, gallery, probes, truth, few)
     if "codes" in methods:
         product_codes(n, gallery, probes, truth, few, extra_rows)
     if "usearch" in methods:
@@ -279,10 +157,6 @@ def measure(
         ann_faiss(n, gallery, probes, truth, few, extra_rows)
     if "ivf" in methods:
         ann_ivf(n, gallery, probes, truth, few, extra_rows)
-
-
-def _search_one(index: Any, k: int, probe: Array) -> object:
-    return index.search(probe[None], k)
 
 
 def product_codes(
@@ -351,117 +225,6 @@ def product_watchlist(
     got = np.array([int(h.entry_id[1:]) if isinstance(h, WatchlistHit) else -1 for h in hits])
     done = f"{int(np.sum(want >= 0))} probes within {WATCHLIST_THRESHOLD} of a row"
     row("watchlist codes (product)", n, lat, agreement(got, want), mem, done)
-
-
-def ann_usearch(
-    n: int, gallery: Array, probes: Array, truth: Any, few: Array, extra: Array
-) -> None:
-    before = rss_mb()
-    t = time.perf_counter()
-    index = usearch_index()
-    index.add(np.arange(n), gallery, threads=2)
-    build = time.perf_counter() - t
-    mem = rss_mb() - before
-    lat = {
-        th: latencies(partial(index.search, count=_RIVAL_CANDIDATES, threads=th), few)
-        for th in THREADS
-    }
-    raw = index.search(probes, 1, threads=2).keys[:, 0]
-    got = index.search(probes, _RIVAL_CANDIDATES, threads=2).keys.astype(np.int64)
-    for wider in (512, 1024):  # the search beam: search time only, the graph stays
-        setattr(index, "expansion_search", wider)  # noqa: B010 - its stub says read-only
-        more = index.search(probes, _RIVAL_CANDIDATES, threads=2).keys.astype(np.int64)
-        wide = reranked(gallery, probes, more)
-        p50 = latencies(partial(index.search, count=_RIVAL_CANDIDATES, threads=1), few)[0]
-        print(
-            f"{n:>9,} usearch search beam {wider}: top-1 {agreement(wide, truth).strip()},"
-            f" genuine probes {mates_agreement(wide, truth)}, p50 1t {p50:.3f} ms",
-            flush=True,
-        )
-    setattr(index, "expansion_search", _HNSW_EXPANSION_SEARCH)  # noqa: B010
-    t = time.perf_counter()
-    index.add(np.arange(n, n + 1000), extra, threads=1)
-    add = time.perf_counter() - t
-    t = time.perf_counter()
-    index.remove(np.arange(n, n + 1000))
-    remove = time.perf_counter() - t
-    done = f"build {build:.1f} s, add 1k {add * 1000:.0f} ms, remove 1k {remove * 1000:.0f} ms"
-    found = reranked(gallery, probes, got)
-    agree = agreement(found, truth)
-    done += f"; genuine probes {mates_agreement(found, truth)}"
-    row(
-        "usearch HNSW f16 (before)",
-        n,
-        lat,
-        agree,
-        mem,
-        f"raw top-1 {agreement(raw, truth)}; {done}",
-    )
-
-
-def ann_faiss(n: int, gallery: Array, probes: Array, truth: Any, few: Array, extra: Array) -> None:
-    faiss.omp_set_num_threads(2)
-    before = rss_mb()
-    t = time.perf_counter()
-    index = faiss.IndexHNSWFlat(128, 32)
-    index.hnsw.efConstruction = 256
-    index.hnsw.efSearch = 256
-    index.add(gallery)
-    build = time.perf_counter() - t
-    mem = rss_mb() - before
-    lat = {}
-    for th in THREADS:
-        faiss.omp_set_num_threads(th)
-        lat[th] = latencies(partial(_search_one, index, _RIVAL_CANDIDATES), few)
-    faiss.omp_set_num_threads(2)
-    raw = index.search(probes, 1)[1][:, 0]
-    got = index.search(probes, _RIVAL_CANDIDATES)[1]
-    t = time.perf_counter()
-    index.add(extra)
-    add = time.perf_counter() - t
-    done = f"build {build:.1f} s, add 1k {add * 1000:.0f} ms, remove: HNSWFlat has none"
-    found = reranked(gallery, probes, got)
-    agree = agreement(found, truth)
-    done += f"; genuine probes {mates_agreement(found, truth)}"
-    row("faiss HNSWFlat f32", n, lat, agree, mem, f"raw top-1 {agreement(raw, truth)}; {done}")
-
-
-IVF_LISTS = 2048  # about 500 rows a list at 1M (50 at 100k)
-
-
-def ann_ivf(n: int, gallery: Array, probes: Array, truth: Any, few: Array, extra: Array) -> None:
-    """An IVF index of faiss with int8 rows: k-means lists, `nprobe` of them scanned per probe.
-
-    No graph to link: building is a k-means on 100,000 rows and one assignment per row
-    (seconds, where an HNSW graph of 1M takes CPU-hours here); rows are added and removed
-    in place (`remove_ids`).
-    """
-    faiss.omp_set_num_threads(2)
-    before = rss_mb()
-    t = time.perf_counter()
-    index = faiss.index_factory(128, f"IVF{IVF_LISTS},SQ8", faiss.METRIC_L2)
-    index.train(gallery[:: max(1, n // 100_000)][:100_000])
-    index.add(gallery)
-    build = time.perf_counter() - t
-    mem = rss_mb() - before
-    t = time.perf_counter()
-    index.add_with_ids(extra, np.arange(n, n + len(extra)))
-    add = time.perf_counter() - t
-    t = time.perf_counter()
-    index.remove_ids(np.arange(n, n + len(extra)))
-    remove = time.perf_counter() - t
-    done = f"build {build:.1f} s, add 1k {add * 1000:.0f} ms, remove 1k {remove * 1000:.0f} ms"
-    for nprobe in (32, 64, 128, 256):
-        index.nprobe = nprobe
-        lat = {}
-        for th in THREADS:
-            faiss.omp_set_num_threads(th)
-            lat[th] = latencies(partial(_search_one, index, _RIVAL_CANDIDATES), few)
-        faiss.omp_set_num_threads(2)
-        found = reranked(gallery, probes, index.search(probes, _RIVAL_CANDIDATES)[1])
-        agree = agreement(found, truth)
-        extra_text = f"{done}; genuine probes {mates_agreement(found, truth)}"
-        row(f"faiss IVF{IVF_LISTS} SQ8 nprobe {nprobe}", n, lat, agree, mem, extra_text)
 
 
 def main() -> None:
