@@ -91,7 +91,9 @@ class Neighbour:
 
 
 @contextmanager
-def gate_neighbours(tmp: Path, snapshot: Any = None) -> Iterator[tuple[int, str, Neighbour]]:
+def gate_neighbours(
+    tmp: Path, snapshot: Any = None, holders: dict[str, str] | None = None
+) -> Iterator[tuple[int, str, Neighbour]]:
     """A gate's surroundings: (the broker's port, the API stub's URL, the bridge simulator).
 
     A mosquitto on a free port (its files under `tmp`), and the API stub and the bridge
@@ -100,10 +102,11 @@ def gate_neighbours(tmp: Path, snapshot: Any = None) -> Iterator[tuple[int, str,
     Args:
         tmp: Where the broker keeps its files.
         snapshot: The replica the API stub serves (None: its default).
+        holders: More badges the API stub grants (badge number -> person id).
     """
     broker = start_mosquitto(tmp, extra_conf="set_tcp_nodelay true\n")
     try:
-        api = Neighbour(ApiStub, snapshot)
+        api = Neighbour(ApiStub, snapshot, holders)
         try:
             bridge = Neighbour(BridgeSim, broker.port)
             try:

@@ -159,6 +159,7 @@ class AgentApp:
                 search=verifier.presearch_frame,
                 wanted=None if self.tracker is None else self._awaiting_liveness,
                 file=getattr(verifier, "file_frame", None),
+                nice=config.face.presearch_nice,
             )
         return FaceSettings(
             pump=self.pump,

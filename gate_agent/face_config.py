@@ -75,3 +75,11 @@ class FaceConfig(BaseModel):
         "window after a tap finds its pre-roll searched (docs/agent.md). Costs up to about "
         "one core while it follows a face",
     )
+    presearch_nice: int = Field(
+        default=10,
+        ge=0,
+        le=19,
+        description="The presearch's searches run this many nice levels below the agent's "
+        "other threads: work done ahead takes only the CPU that tracking and decisions leave "
+        "(a box serving several lanes); 0: the same priority",
+    )

@@ -45,7 +45,7 @@ from biometrics.models import own_hog_detector
 
 from gate_agent.camera.frames import Frame
 from gate_agent.face.ahead import AheadEncodings, Encode
-from gate_agent.face.loop_thread import LoopThread
+from gate_agent.face.loop_thread import LoopThread, lower_this_thread
 
 __all__ = ["FramePresearch", "PresearchWorker"]
 
@@ -254,6 +254,10 @@ class PresearchWorker(LoopThread):
             that has already judged every face in view); None: always wanted.
         file: Called with each frame and its time before its search is started, in camera
             order (`FramePresearch.file`: the frames whose faces may be encoded ahead).
+        nice: The searches' threads run this many nice levels below the agent's others
+            (`lower_this_thread`): a search ahead is a bet on a tap before the face track
+            has judged the face, and must not take a busy box's CPU from the tracking and
+            decisions of other lanes.
     """
 
     def __init__(
@@ -266,6 +270,7 @@ class PresearchWorker(LoopThread):
         parallel: int = 2,
         wanted: Callable[[], bool] | None = None,
         file: Callable[[Image, float], None] | None = None,
+        nice: int = 0,
     ) -> None:
         super().__init__(name="agent-presearch")
         self._file = file
@@ -275,7 +280,12 @@ class PresearchWorker(LoopThread):
         self._interval_s = interval_s
         self._max_lag_s = max_lag_s
         self._parallel = parallel
-        self._pool = ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="agent-presearch")
+        self._pool = ThreadPoolExecutor(
+            max_workers=parallel,
+            thread_name_prefix="agent-presearch",
+            initializer=lower_this_thread,
+            initargs=(nice,),
+        )
 
     def stop(self) -> None:
         """Stop the loop, then its searches."""

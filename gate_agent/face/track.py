@@ -78,6 +78,8 @@ class _Track:
     used: bool = False
     # When the last liveness verdict was given (the newest frame it judged).
     judged_at: float = 0.0
+    # Counts the face's returns after a gap: a verdict on frames from before one is stale.
+    presentation: int = 0
     seen_at: deque[float] = field(default_factory=lambda: deque(maxlen=_KEEP_SIGHTINGS))
 
 
@@ -106,6 +108,9 @@ class TrackSnapshot:
     used: bool
     first_at: float
     boxes: tuple[FaceBox | None, ...] = ()
+    last_at: float = 0.0
+    new_frames: int = 0
+    presentation: int = 0
 
 
 def template_matrix(templates: Sequence[bytes]) -> npt.NDArray[np.float32]:
@@ -127,6 +132,7 @@ def _restart_presentation(track: _Track, at: float) -> None:
     track.boxes.clear()
     track.liveness = None
     track.new_frames = 0
+    track.presentation += 1
 
 
 def _distances(encodings: Sequence[Vector], templates: npt.NDArray[np.float32]) -> float:
@@ -273,14 +279,32 @@ class FaceTracks:
                 for track in self._tracks.values()
             )
 
-    def set_liveness(self, track_id: int, result: LivenessResult) -> None:
-        """Keep a track's latest liveness verdict."""
+    def set_liveness(
+        self, track_id: int, result: LivenessResult, *, judged: TrackSnapshot | None = None
+    ) -> None:
+        """Keep a track's latest liveness verdict.
+
+        Args:
+            track_id: The track.
+            result: The verdict.
+            judged: The snapshot whose frames were judged (`due_for_liveness`), when the
+                verdict was worked out beside the tracker (it files frames meanwhile): the
+                frames filed since stay new, and a verdict on a presentation that has
+                ended (the face left and came back meanwhile) is dropped. None: the
+                verdict is on the track's frames as they are now.
+        """
         with self._lock:
             track = self._tracks.get(track_id)
-            if track is not None:
-                track.liveness = result
-                track.new_frames = 0
-                track.judged_at = track.last_at
+            if track is None:
+                return
+            if judged is None:
+                track.new_frames, track.judged_at = 0, track.last_at
+            elif judged.presentation != track.presentation:
+                return  # frames of the face before it left: never the verdict of its return
+            else:
+                track.new_frames = max(track.new_frames - judged.new_frames, 0)
+                track.judged_at = judged.last_at
+            track.liveness = result
 
     def snapshots(self, *, now: float) -> list[TrackSnapshot]:
         """Every live track (for 1:N identification)."""
@@ -298,6 +322,9 @@ class FaceTracks:
             used=track.used,
             first_at=track.first_at,
             boxes=tuple(track.boxes),
+            last_at=track.last_at,
+            new_frames=track.new_frames,
+            presentation=track.presentation,
         )
 
     def mark_used(self, track_id: int) -> bool:

@@ -1,17 +1,21 @@
 """The tracker thread: faces in front of the camera, encoded before anybody presents anything.
 
-It takes the newest camera frame (at most one every `interval_s`), finds and encodes the
-faces in it (`FaceObserver`), files them in `FaceTracks`, and runs the liveness check over a
-track's frames once it has enough of them: on the track's own face (its box in each frame,
-`TrackLivenessChecker`) when the observer says where the face is and the check can take it.
-A badge tap then finds the holder's face already verified. While the decision worker runs
-its own face burst the tracker holds off (`hold`), so the two never compete for the CPU at
-the moment a person waits.
+It takes the newest camera frame (one every `interval_s`, on a fixed schedule), finds and
+encodes the faces in it (`FaceObserver`), and files them in `FaceTracks`. A second thread,
+the judge, runs the liveness check over a track's frames once it has enough of them: on
+the track's own face (its box in each frame, `TrackLivenessChecker`) when the observer says
+where the face is and the check can take it. A badge tap then finds the holder's face
+already verified. The check searches each of its frames whole (about 25 ms a frame): run
+in the tracker thread it stopped tracking for a fifth of a second per person, so a lane
+fell below its frame rate; beside it, the tracker keeps its schedule. While the decision
+worker runs its own face burst both hold off (`hold`), so they never compete for the CPU
+at the moment a person waits.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from typing import Protocol
@@ -67,14 +71,33 @@ class FaceTracker(LoopThread):
         self.tracks = tracks
         self._interval_s = interval_s
         self._after_frame = after_frame
+        # 1:N identification runs after each frame and after each verdict: one at a time.
+        self._after_lock = threading.Lock()
+        self._frames_filed = threading.Event()
+        self._judge = threading.Thread(target=self._judge_loop, name="agent-judge", daemon=True)
         self.frames_tracked = 0
+        self.verdicts = 0
+
+    def start(self) -> None:
+        """Start the tracker and, with a liveness check, the judge."""
+        super().start()
+        if self._liveness is not None:
+            self._judge.start()
+
+    def stop(self) -> None:
+        """Stop both threads (each finishes what it is doing first)."""
+        super().stop()
+        self._frames_filed.set()
+        if self._judge.is_alive():
+            self._judge.join(timeout=5.0)
 
     def _loop(self) -> None:
         last_at = 0.0
+        due = time.monotonic()
         while not self._stop.is_set():
-            started = time.monotonic()
             if self._held():
                 self._stop.wait(0.02)
+                due = time.monotonic()
                 continue
             frame = self._pump.newest(after=last_at, timeout_s=0.5)
             if frame is None:
@@ -84,24 +107,46 @@ class FaceTracker(LoopThread):
                 self._track(frame.image, frame.at)
             except Exception:
                 _log.exception("face tracking failed on a frame; going on")
-            self._stop.wait(max(self._interval_s - (time.monotonic() - started), 0.0))
+            due = _next_due(due, self._interval_s, time.monotonic())
+            self._stop.wait(max(due - time.monotonic(), 0.0))
 
     def _track(self, image: Image, at: float) -> None:
         faces = self._observer.faces(image)
         self.tracks.observe(faces, image=image, at=at)
         self.frames_tracked += 1
-        if self._liveness is not None:
-            for track in self.tracks.due_for_liveness():
-                if self._held():
-                    # A credential came meanwhile: a liveness check (about 40 ms, most of
-                    # it holding the GIL) would delay its decision. The track stays due.
-                    break
-                self.tracks.set_liveness(track.track_id, self._judge(self._liveness, track))
+        self._frames_filed.set()
+        self._identify(at)
+
+    def _identify(self, at: float) -> None:
         if self._after_frame is not None:
-            self._after_frame(at)
+            with self._after_lock:
+                self._after_frame(at)
+
+    def _judge_loop(self) -> None:
+        liveness = self._liveness
+        assert liveness is not None  # noqa: S101 - started only with a liveness check
+        while not self._stop.is_set():
+            self._frames_filed.wait(0.5)
+            self._frames_filed.clear()
+            try:
+                self.judge_due(liveness)
+            except Exception:
+                _log.exception("a face track's liveness check failed; going on")
+
+    def judge_due(self, liveness: LivenessChecker) -> None:
+        """Judge every track due for a liveness check, unless held (the judge thread's pass)."""
+        for track in self.tracks.due_for_liveness():
+            if self._held() or self._stop.is_set():
+                # A credential came meanwhile: a liveness check (about 25 ms a frame, part
+                # of it holding the GIL) would delay its decision. The track stays due.
+                return
+            verdict = self._judged(liveness, track)
+            self.tracks.set_liveness(track.track_id, verdict, judged=track)
+            self.verdicts += 1
+            self._identify(track.last_at)
 
     @staticmethod
-    def _judge(liveness: LivenessChecker, track: TrackSnapshot) -> LivenessResult:
+    def _judged(liveness: LivenessChecker, track: TrackSnapshot) -> LivenessResult:
         # With several people in view, the track's own face is judged (where the observer
         # found it in each frame), not whichever face a fresh search would pick.
         boxes = track.boxes
@@ -112,3 +157,14 @@ class FaceTracker(LoopThread):
         ):
             return liveness.check_track(track.frames, boxes)
         return liveness.check(track.frames)
+
+
+def _next_due(due: float, interval_s: float, now: float) -> float:
+    """When the next frame is due: one interval after the last was due, on a fixed rate.
+
+    A frame that took longer than the interval makes the next one due at once, so the track
+    keeps its rate; one more than an interval behind starts the schedule afresh rather than
+    looking at frames back to back to catch up.
+    """
+    due += interval_s
+    return now if due < now - interval_s else due

@@ -31,10 +31,15 @@ class ApiStub:
     """The central API's agent-facing routes on a real port.
 
     `mode` is "up", "slow" (sleeps `slow_s` before answering decisions), or "error" (500).
+    It grants the good badge (P1) and a pass; `holders` (badge number -> person id) names
+    more badges it grants, each for its person (a lane of several people).
     """
 
-    def __init__(self, snapshot: ReplicaSnapshot | None = None) -> None:
+    def __init__(
+        self, snapshot: ReplicaSnapshot | None = None, holders: dict[str, str] | None = None
+    ) -> None:
         self.snapshot = snapshot or make_snapshot()
+        self.holders = {GOOD_BADGE: "P1", **(holders or {})}
         self.mode = "up"
         self.slow_s = 1.0
         self.queries: list[DecisionQuery] = []
@@ -98,7 +103,7 @@ class ApiStub:
         return f"http://127.0.0.1:{self.port}"
 
     def answer(self, body: bytes) -> tuple[int, bytes]:
-        """Answer a decision query: granted for the good badge or a pass (per `mode`)."""
+        """Answer a decision query: granted for a holder's badge or a pass (per `mode`)."""
         query = DecisionQuery.model_validate_json(body)
         with self._lock:
             self.queries.append(query)
@@ -106,14 +111,17 @@ class ApiStub:
             return 500, b'{"detail":"boom"}'
         if self.mode == "slow":
             time.sleep(self.slow_s)
-        granted = query.badge_number == GOOD_BADGE or query.pass_token is not None
+        holder = self.holders.get(query.badge_number or "")
+        if holder is None and query.pass_token is not None:
+            holder = "P1"
+        granted = holder is not None
         reason = ReasonCode.GRANTED if granted else ReasonCode.UNKNOWN_CREDENTIAL
         answer = DecisionAnswer(
             request_id=query.request_id,
             decision=Decision.GRANTED if granted else Decision.DENIED,
             reason=reason,
             reason_text=describe_reason(reason),
-            person_id="P1" if granted else None,
+            person_id=holder,
             replica_version=self.snapshot.version,
         )
         return 200, answer.model_dump_json().encode()

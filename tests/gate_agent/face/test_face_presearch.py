@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 import time
 from pathlib import Path
@@ -13,6 +15,7 @@ import pytest
 from gate_agent.camera.frames import Frame
 from gate_agent.face.presearch import FramePresearch, PresearchWorker
 from testkit.faces import FACES
+from testkit.polling import wait_until
 
 
 def test_presearch_keeps_the_window_search_of_each_frame_and_skips_a_still_empty_scene() -> None:
@@ -265,3 +268,22 @@ def test_worker_files_each_frame_with_its_time_before_its_search_starts() -> Non
     assert all(
         abs(at - frames.started - round((at - frames.started) / 0.01) * 0.01) < 1e-6 for at in times
     )
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="nice values per thread are Linux's")
+def test_the_searches_run_below_the_agents_other_threads_and_the_caller_is_untouched() -> None:
+    nices: list[int] = []
+    before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    def search(image: np.ndarray) -> bool:
+        nices.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        return False
+
+    worker = PresearchWorker(frames=Frames(), search=search, interval_s=0.02, nice=5)
+    worker.start()
+    try:
+        assert wait_until(lambda: len(nices) >= 2, 5)
+    finally:
+        worker.stop()
+    assert set(nices) == {min(before + 5, 19)}
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == before

@@ -13,8 +13,9 @@ from gate_agent.camera.frame_pump import FramePump
 from gate_agent.camera.frames import ReplayFrameSource
 from gate_agent.face.step import LivenessResult
 from gate_agent.face.track import FaceTracks, SeenFace, template_matrix
-from gate_agent.face.tracker import FaceTracker
+from gate_agent.face.tracker import FaceTracker, _next_due
 from testkit.agent.faces import ALICE, BOB, IMAGE, LIVE, CountingLiveness, near, seen
+from testkit.polling import wait_until
 
 
 def test_the_same_face_extends_one_track_and_another_face_opens_a_second() -> None:
@@ -162,11 +163,79 @@ def test_a_tracker_held_mid_frame_leaves_the_due_liveness_check_for_later() -> N
     held.append(tracker.hold())
     for k in range(3):
         tracker._track(IMAGE, at=10.0 + k / 10)  # the third frame completes the window
+    tracker.judge_due(liveness)  # the judge thread's pass
     assert liveness.calls == []  # held before it could be judged
     assert len(tracks.due_for_liveness()) == 1  # still due
     held[0].__exit__(None, None, None)
     tracker._track(IMAGE, at=10.3)
+    tracker.judge_due(liveness)
     assert liveness.calls == [3]
+
+
+class SlowLiveness(CountingLiveness):
+    """A liveness check that takes half a second (eight whole-frame searches on a busy box)."""
+
+    def check(self, images: Sequence[np.ndarray]) -> LivenessResult:
+        time.sleep(0.5)
+        return super().check(images)
+
+
+def test_the_tracker_keeps_tracking_while_a_slow_liveness_check_runs() -> None:
+    pump = FramePump(
+        source=ReplayFrameSource([IMAGE], fps=50), scanner=lambda i: [], on_code=lambda t, a: None
+    )
+    observer, liveness = CountingObserver(), SlowLiveness()
+    tracks = FaceTracks(window_s=3.0, liveness_frames=3, window_frames=3, passed_keep_s=2.0)
+    tracker = FaceTracker(
+        pump=pump, observer=observer, liveness=liveness, tracks=tracks, interval_s=0.02
+    )
+    pump.start()
+    tracker.start()
+    try:
+        assert wait_until(lambda: tracker.frames_tracked >= 3, 5)
+        time.sleep(0.05)  # the judge is now in its half-second check
+        before = observer.calls
+        time.sleep(0.3)
+        during = observer.calls - before
+        assert wait_until(lambda: tracker.verdicts >= 1, 5)
+    finally:
+        tracker.stop()
+        pump.stop()
+    assert during >= 5  # 0.3 s at 50 fps a frame every 20 ms: tracked on, not stopped
+    assert liveness.calls and liveness.calls[0] == 3
+
+
+def test_the_next_frame_is_due_on_a_fixed_rate_and_never_in_a_burst() -> None:
+    assert _next_due(10.0, 0.1, now=10.03) == pytest.approx(10.1)  # on time: wait
+    assert _next_due(10.0, 0.1, now=10.15) == pytest.approx(10.1)  # late: the next at once
+    assert _next_due(10.0, 0.1, now=10.5) == 10.5  # far behind: the schedule starts afresh
+
+
+def test_a_verdict_worked_out_beside_the_tracker_counts_only_the_frames_it_judged() -> None:
+    tracks = FaceTracks(window_s=3.0, liveness_frames=3, window_frames=3, passed_keep_s=2.0)
+    for k in range(3):
+        [track_id] = tracks.observe(seen(ALICE), image=IMAGE, at=10.0 + k / 10)
+    [judged] = tracks.due_for_liveness()
+    for k in range(2):  # filed while the judge worked
+        tracks.observe(seen(ALICE), image=IMAGE, at=10.3 + k / 10)
+    tracks.set_liveness(track_id, LivenessResult(passed=False, score=0.1), judged=judged)
+    assert tracks.due_for_liveness() == []  # 2 new frames, 3 needed to try again
+    tracks.observe(seen(ALICE), image=IMAGE, at=10.5)
+    assert [t.track_id for t in tracks.due_for_liveness()] == [track_id]
+
+
+def test_a_verdict_on_frames_from_before_the_face_left_is_dropped() -> None:
+    tracks = FaceTracks(window_s=5.0, liveness_frames=3, window_frames=3, passed_keep_s=2.0)
+    for k in range(3):
+        [track_id] = tracks.observe(seen(ALICE), image=IMAGE, at=10.0 + k / 10)
+    [judged] = tracks.due_for_liveness()
+    # While the check ran, the face left and came back (a photo of it, perhaps).
+    tracks.observe(seen(ALICE), image=IMAGE, at=12.0)
+    tracks.set_liveness(track_id, LIVE, judged=judged)
+    match = tracks.match(np.stack([ALICE]), threshold=0.54, now=12.1, require_liveness=True)
+    assert match is None  # the live verdict of the first presentation does not carry over
+    [snapshot] = tracks.snapshots(now=12.1)
+    assert snapshot.liveness is None
 
 
 def test_liveness_waits_for_a_full_window_then_rechecks_after_new_frames() -> None:
