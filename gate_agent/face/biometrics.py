@@ -19,13 +19,11 @@ soon as the outcome is certain.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
 from biometrics import (
-    BURST_STREAM,
     WINDOW_FRAMES,
     WINDOW_STREAM,
     FaceBox,
@@ -36,12 +34,14 @@ from biometrics import (
     template_matrix,
     verify,
 )
-from biometrics import LivenessChecker as BiometricLivenessChecker
-from biometrics.liveness import FaceTrack, LivenessSequence, LivenessSettings
+from biometrics.liveness import FaceTrack, LivenessSequence
 
 from gate_agent.face.hint import SeenFace as HintFace
+from gate_agent.face.liveness_check import BiometricLiveness
 from gate_agent.face.observer import FollowingObserver, FollowSettings
 from gate_agent.face.presearch import FramePresearch
+from gate_agent.face.shared_models import BURSTS as _BURSTS
+from gate_agent.face.shared_models import DLIB_LOCK as _DLIB
 from gate_agent.face.step import FaceMatch, LivenessChecker, LivenessResult
 from gate_agent.face.track import SeenFace
 
@@ -53,37 +53,9 @@ __all__ = [
 ]
 
 Image = npt.NDArray[np.uint8]
-# dlib's shared models are not known to be safe from two threads at once.
-_DLIB = threading.Lock()
 # A window waits this long for a search of its frame under way on another thread (a search
 # costs about 40 ms, and a window asks for up to 6 at once) before it searches it itself.
 _SEARCH_WAIT_S = 0.25
-# The liveness check reads landmarks and face pixels only: handed to a stream as a face's
-# known encoding, it spares the encoding (about 180 ms a chip).
-_LANDMARKS_ONLY = np.zeros(128, np.float32)
-
-
-class _BurstFaces:
-    """The subject's face in each frame of the last burst, worked out once for both checks."""
-
-    def __init__(self) -> None:
-        self._frames: tuple[Image, ...] = ()
-        self._faces: list[StreamFace] = []
-
-    def faces(self, images: Sequence[Image]) -> list[StreamFace]:
-        frames = tuple(images)
-        with _DLIB:
-            same = len(frames) == len(self._frames) and all(
-                a is b for a, b in zip(frames, self._frames, strict=True)
-            )
-            if not same:
-                stream = FaceStream(BURST_STREAM)
-                self._faces = [face for image in frames for face in stream.faces(image)]
-                self._frames = frames
-            return self._faces
-
-
-_BURSTS = _BurstFaces()
 
 
 class BiometricFaceVerifier:
@@ -298,71 +270,6 @@ class BiometricFaceWindow:
         if self._verdict is None:
             return match, LivenessResult(passed=False, score=0.0, reason="too_few_frames")
         return match, self._verdict
-
-
-class BiometricLiveness:
-    """The biometrics liveness check (motion, blink and screen texture over the burst).
-
-    Args:
-        frames: Frames judged, the burst's last ones; fewer: failed (too few frames). The
-            thresholds hold for `WINDOW_FRAMES` frames (fewer refuse live users far more).
-
-    Attributes:
-        checker: The biometrics check (a `BiometricFaceWindow` judges its own landmarks).
-    """
-
-    def __init__(
-        self, *, frames: int = WINDOW_FRAMES, settings: LivenessSettings | None = None
-    ) -> None:
-        self.checker = BiometricLivenessChecker(settings=settings)
-        self._frames = frames
-        self._judged: dict[tuple[int, FaceBox | None], tuple[Image, list[FaceTrack]]] = {}
-
-    def check(self, images: Sequence[Image]) -> LivenessResult:
-        """The liveness verdict over the burst (the faces the verifier found, if it ran)."""
-        if len(images) < self._frames:
-            return LivenessResult(passed=False, score=0.0, reason="too_few_frames")
-        tracks = [face.liveness_track() for face in _BURSTS.faces(images[-self._frames :])]
-        return self._verdict(tracks)
-
-    def check_track(
-        self, images: Sequence[Image], boxes: Sequence[FaceBox | None]
-    ) -> LivenessResult:
-        """The verdict over one track's face: in each frame the face found at its box.
-
-        Each frame is searched whole, as the thresholds were calibrated (`BURST_STREAM`);
-        the face overlapping the track's box is judged, never another person nearer the
-        camera. A frame with no face there adds nothing (too few: failed). Landmarks only
-        (the track has its own encoding); a frame judged in the last check is not searched
-        again.
-        """
-        if len(images) < self._frames or len(boxes) != len(images):
-            return LivenessResult(passed=False, score=0.0, reason="too_few_frames")
-        pairs = list(zip(images[-self._frames :], boxes[-self._frames :], strict=True))
-        tracks = []
-        judged = {}
-        for image, box in pairs:
-            key = (id(image), box)
-            kept = self._judged.get(key)
-            if kept is None or kept[0] is not image:
-                with _DLIB:  # per frame: a window after a tap waits one frame's search at most
-                    kept = (image, self._landmarked(image, box))
-            judged[key] = kept
-            tracks += kept[1]
-        # Only this check's frames are kept (they hold the frames' pixels).
-        self._judged = judged
-        return self._verdict(tracks)
-
-    @staticmethod
-    def _landmarked(image: Image, box: FaceBox | None) -> list[FaceTrack]:
-        # Each frame is searched whole anyway; a known encoding means landmarks only.
-        stream = FaceStream(BURST_STREAM)
-        return [f.liveness_track() for f in stream.faces(image, near=box, known=_LANDMARKS_ONLY)]
-
-    def _verdict(self, tracks: list[FaceTrack]) -> LivenessResult:
-        verdict = self.checker.assess(tracks)
-        reason = None if verdict.reason is None else str(verdict.reason)
-        return LivenessResult(passed=verdict.passed, score=float(verdict.score), reason=reason)
 
 
 class BiometricFaceObserver:

@@ -26,6 +26,7 @@ __all__ = [
     "LivenessChecker",
     "LivenessResult",
     "PrefetchingWindow",
+    "PreparingTrackLiveness",
     "PresearchingVerifier",
     "TrackLivenessChecker",
     "WindowVerifier",
@@ -107,6 +108,15 @@ class TrackLivenessChecker(Protocol):
         self, images: Sequence[Image], boxes: Sequence[FaceBox | None]
     ) -> LivenessResult:
         """The verdict over the face at `boxes[i]` in `images[i]` (a track's face)."""
+        ...
+
+
+@runtime_checkable
+class PreparingTrackLiveness(Protocol):
+    """A track liveness check that can find a track's face in a frame before it is due."""
+
+    def prepare_track_frame(self, image: Image, box: FaceBox | None) -> None:
+        """Work out what the check will need from this frame, now."""
         ...
 
 

@@ -266,6 +266,20 @@ class FaceTracks:
             and track.last_at - track.judged_at >= self._passed_keep_s
         )
 
+    def frames_awaiting_liveness(self) -> list[tuple[Image, FaceBox]]:
+        """The frames (oldest first) and boxes of unspent tracks without a passed verdict.
+
+        The judge finds the face in each as it is filed, so a verdict is ready when due.
+        """
+        with self._lock:
+            return [
+                (frame, box)
+                for track in self._tracks.values()
+                if not track.used and (track.liveness is None or not track.liveness.passed)
+                for frame, box in zip(track.frames, track.boxes, strict=True)
+                if box is not None
+            ]
+
     def awaiting_liveness(self, *, now: float, within_s: float = 1.0) -> bool:
         """Whether a face seen in the last `within_s` has not passed liveness yet.
 

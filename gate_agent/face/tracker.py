@@ -25,7 +25,12 @@ import numpy.typing as npt
 
 from gate_agent.camera.frame_pump import FramePump
 from gate_agent.face.loop_thread import LoopThread
-from gate_agent.face.step import LivenessChecker, LivenessResult, TrackLivenessChecker
+from gate_agent.face.step import (
+    LivenessChecker,
+    LivenessResult,
+    PreparingTrackLiveness,
+    TrackLivenessChecker,
+)
 from gate_agent.face.track import FaceTracks, SeenFace, TrackSnapshot
 
 __all__ = ["FaceObserver", "FaceTracker"]
@@ -134,7 +139,17 @@ class FaceTracker(LoopThread):
                 _log.exception("a face track's liveness check failed; going on")
 
     def judge_due(self, liveness: LivenessChecker) -> None:
-        """Judge every track due for a liveness check, unless held (the judge thread's pass)."""
+        """Judge every track due for a liveness check, unless held (the judge thread's pass).
+
+        A check that can prepare (`PreparingTrackLiveness`) first has the frames of the
+        tracks still awaiting a verdict worked on as they come, so the verdict is ready a
+        frame after the track's window fills.
+        """
+        if isinstance(liveness, PreparingTrackLiveness):
+            for image, box in self.tracks.frames_awaiting_liveness():
+                if self._held() or self._stop.is_set():
+                    return
+                liveness.prepare_track_frame(image, box)
         for track in self.tracks.due_for_liveness():
             if self._held() or self._stop.is_set():
                 # A credential came meanwhile: a liveness check (about 25 ms a frame, part

@@ -415,3 +415,38 @@ def test_a_kept_encoding_is_filed_once_so_the_earlier_ones_stay() -> None:
     assert snapshot.track_id == track_id
     assert [e is first for e in snapshot.encodings] == [True, False]
     assert len(snapshot.frames) == 7  # every frame is still filed
+
+
+class PreparingLiveness(TrackLiveness):
+    """Records the frames it was asked to prepare ahead of its checks."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.prepared: list[tuple[int, FaceBox | None]] = []
+
+    def prepare_track_frame(self, image: np.ndarray, box: FaceBox | None) -> None:
+        self.prepared.append((id(image), box))
+
+
+def test_the_judge_works_on_each_frame_of_a_track_awaiting_a_verdict_as_it_comes() -> None:
+    liveness = PreparingLiveness()
+    tracks = FaceTracks(window_s=3.0, liveness_frames=3, window_frames=3, passed_keep_s=2.0)
+    pump = FramePump(
+        source=ReplayFrameSource([IMAGE], fps=50), scanner=lambda i: [], on_code=lambda t, a: None
+    )
+    tracker = FaceTracker(
+        pump=pump, observer=TwoPeopleObserver(), liveness=liveness, tracks=tracks, interval_s=0.02
+    )
+    frames = [IMAGE.copy() for _ in range(4)]
+    tracker._track(frames[0], at=10.0)
+    tracker.judge_due(liveness)
+    assert {key[0] for key in liveness.prepared} == {id(frames[0])}  # both faces, before due
+    assert liveness.boxes == []
+    for k in (1, 2):
+        tracker._track(frames[k], at=10.0 + k / 10)
+        tracker.judge_due(liveness)
+    assert len(liveness.boxes) == 2  # both tracks judged on their third frame, and passed
+    prepared = len(liveness.prepared)
+    tracker._track(frames[3], at=10.3)
+    tracker.judge_due(liveness)
+    assert len(liveness.prepared) == prepared  # passed tracks need no frame worked on

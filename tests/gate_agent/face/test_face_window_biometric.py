@@ -279,23 +279,40 @@ def test_track_liveness_encodes_nothing_and_searches_each_frame_once(
         return LivenessResult(verdict.passed, float(verdict.score), reason)
 
     wanted = [expected(0), expected(4)]
-    searches, encodings = [0], [0]
+    encodings = [0]
     from biometrics.models import face_recognizer as real_recognizer
-    from biometrics.models import hog_detector as real_detector
-
-    def counting_detector() -> object:
-        searches[0] += 1
-        return real_detector()
 
     def counting_recognizer() -> object:
         encodings[0] += 1
         return real_recognizer()
 
-    monkeypatch.setattr(face_stream, "hog_detector", counting_detector)
     monkeypatch.setattr(face_stream, "face_recognizer", counting_recognizer)
     liveness = BiometricLiveness()
     first = liveness.check_track(frames[:8], boxes[:8])
-    assert (searches[0], encodings[0]) == (8, 0)
+    assert (liveness.searched, encodings[0]) == (8, 0)
     again = liveness.check_track(frames[4:12], boxes[4:12])
-    assert (searches[0], encodings[0]) == (12, 0)  # frames 4-7 were judged in the first
+    assert (liveness.searched, encodings[0]) == (12, 0)  # frames 4-7 were judged in the first
     assert [first, again] == wanted and first.passed
+
+
+def test_track_frames_prepared_as_they_come_leave_the_check_nothing_to_search(
+    portrait: tuple[np.ndarray, np.ndarray],
+) -> None:
+    """The judge's preparation gives the check's own verdict, with no search at the check."""
+    from gate_agent.face.biometrics import BiometricFaceObserver, BiometricLiveness
+    from testkit.liveness_sim import live_sequence
+
+    image, landmarks = portrait
+    frames = bgr(live_sequence(image, landmarks, rng=np.random.default_rng(3), frames=8))
+    observer = BiometricFaceObserver()
+    boxes = [observer.faces(frame)[0].box for frame in frames]
+    unprepared = BiometricLiveness().check_track(frames, boxes)
+    liveness = BiometricLiveness()
+    for frame, box in zip(frames, boxes, strict=True):
+        liveness.prepare_track_frame(frame, box)
+    assert liveness.searched == 8
+    assert liveness.check_track(frames, boxes) == unprepared
+    assert liveness.searched == 8  # the check searched nothing of its own
+    other = frames[0].copy()  # the same pixels in another frame: searched anew
+    liveness.prepare_track_frame(other, boxes[0])
+    assert liveness.searched == 9
