@@ -13,6 +13,7 @@ window fills instead of eight searches (about 200 ms of a core) later.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Sequence
 
@@ -50,11 +51,14 @@ class BiometricLiveness:
     ) -> None:
         self.checker = BiometricLivenessChecker(settings=settings)
         self._frames = frames
-        # Track frames already found: (id, box) -> (the frame, its face). They hold the
-        # frames' pixels, so only the last few windows' worth are kept.
-        self._found: OrderedDict[_Key, tuple[Image, list[FaceTrack]]] = OrderedDict()
+        # Track frames already found: (id, box) -> (the frame, weakly: a camera frame may be
+        # megabytes and is the track's to keep, not this cache's; its face). The last few
+        # windows' worth.
+        self._found: OrderedDict[_Key, tuple[weakref.ref[Image], list[FaceTrack]]] = OrderedDict()
         self._found_lock = threading.Lock()
+        # A detector of its own, one search at a time (a dlib detector is not shared).
         self._detector: object | None = None
+        self._search_lock = threading.Lock()
         self.searched = 0
 
     def check(self, images: Sequence[Image]) -> LivenessResult:
@@ -89,11 +93,11 @@ class BiometricLiveness:
         key = (id(image), box)
         with self._found_lock:
             kept = self._found.get(key)
-        if kept is not None and kept[0] is image:
+        if kept is not None and kept[0]() is image:
             return kept[1]
         faces = self._landmarked(image, box)
         with self._found_lock:
-            self._found[key] = (image, faces)
+            self._found[key] = (weakref.ref(image), faces)
             while len(self._found) > _KEPT_WINDOWS * self._frames:
                 self._found.popitem(last=False)
         return faces
@@ -101,11 +105,12 @@ class BiometricLiveness:
     def _landmarked(self, image: Image, box: FaceBox | None) -> list[FaceTrack]:
         # The whole-frame search on a detector of its own, outside the models' lock: a
         # window after a tap waits for the landmarks of one frame at most, not a search.
-        if self._detector is None:
-            self._detector = own_hog_detector()
-        stream = FaceStream(BURST_STREAM, detector=self._detector)
-        found = stream.search(image)
-        self.searched += 1
+        with self._search_lock:
+            if self._detector is None:
+                self._detector = own_hog_detector()
+            stream = FaceStream(BURST_STREAM, detector=self._detector)
+            found = stream.search(image)
+            self.searched += 1
         with DLIB_LOCK:
             faces = stream.faces(image, near=box, known=LANDMARKS_ONLY, found=found)
         return [face.liveness_track() for face in faces]
