@@ -128,15 +128,17 @@ class PresentationDecider:
     def decide(self, presentation: Presentation) -> PresentationDecided:
         """Run the face step if the gate wants one, then ask the API or the replica.
 
-        The face track and the presearch are held idle until the decision is made: the
-        person at the gate waits on it, and their work (an encoding holds the GIL for
-        about 25 ms) would only delay it.
+        The track's judge and the presearch are held idle until the decision is made: the
+        person at the gate waits on it, and their searches would only delay it. The
+        tracker goes on (`FaceTracker.hold_judge`): held through a slow window, it missed
+        the next person walking up.
         """
         with contextlib.ExitStack() as held:
             face = self._face
-            for loop in (face.tracker, face.presearch) if face is not None else ():
-                if loop is not None:
-                    held.enter_context(loop.hold())
+            if face is not None and face.tracker is not None:
+                held.enter_context(face.tracker.hold_judge())
+            if face is not None and face.presearch is not None:
+                held.enter_context(face.presearch.hold())
             return self._decide(presentation)
 
     def _decide(self, presentation: Presentation) -> PresentationDecided:

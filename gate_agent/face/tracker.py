@@ -14,10 +14,11 @@ at the moment a person waits.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Protocol
 
 import numpy as np
@@ -80,8 +81,30 @@ class FaceTracker(LoopThread):
         self._after_lock = threading.Lock()
         self._frames_filed = threading.Event()
         self._judge = threading.Thread(target=self._judge_loop, name="agent-judge", daemon=True)
+        self._judge_holds = 0
         self.frames_tracked = 0
         self.verdicts = 0
+
+    @contextlib.contextmanager
+    def hold_judge(self) -> Iterator[None]:
+        """Keep the judge idle (not the tracker) while the caller decides a presentation.
+
+        The tracker goes on filing the faces in view: on a busy box a window after a tap
+        can take a second or two, and a tracker held that long missed the next person
+        walking up, whose tap then went to a window too (lane after lane, as long as people
+        kept coming). Its work a frame is small; the judge's searches are not.
+        """
+        with self._holds_lock:
+            self._judge_holds += 1
+        try:
+            yield
+        finally:
+            with self._holds_lock:
+                self._judge_holds -= 1
+
+    def _judge_held(self) -> bool:
+        with self._holds_lock:
+            return self._judge_holds > 0 or self._holds > 0
 
     def start(self) -> None:
         """Start the tracker and, with a liveness check, the judge."""
@@ -147,11 +170,11 @@ class FaceTracker(LoopThread):
         """
         if isinstance(liveness, PreparingTrackLiveness):
             for image, box in self.tracks.frames_awaiting_liveness():
-                if self._held() or self._stop.is_set():
+                if self._judge_held() or self._stop.is_set():
                     return
                 liveness.prepare_track_frame(image, box)
         for track in self.tracks.due_for_liveness():
-            if self._held() or self._stop.is_set():
+            if self._judge_held() or self._stop.is_set():
                 # A credential came meanwhile: a liveness check (about 25 ms a frame, part
                 # of it holding the GIL) would delay its decision. The track stays due.
                 return

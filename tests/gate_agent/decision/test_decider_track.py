@@ -3,7 +3,7 @@
 import base64
 import dataclasses
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 
 import httpx
@@ -141,15 +141,15 @@ def test_a_track_older_than_the_window_leaves_it_to_the_frames(pump: FramePump) 
 
 
 class HeldCheckingVerifier(MismatchVerifier):
-    """Records whether the background loops were held while it worked."""
+    """Records which of the background loops were held while it worked."""
 
-    def __init__(self, loops: Sequence[LoopThread]) -> None:
+    def __init__(self, held: Sequence[Callable[[], bool]]) -> None:
         super().__init__()
-        self.loops = loops
+        self.checks = held
         self.held: list[bool] = []
 
     def verify(self, images: Sequence[np.ndarray], templates: Sequence[bytes]) -> FaceMatch:
-        self.held = [loop._held() for loop in self.loops]
+        self.held = [held() for held in self.checks]
         return super().verify(images, templates)
 
 
@@ -158,21 +158,23 @@ class IdleLoop(LoopThread):
         raise AssertionError
 
 
-def test_the_track_and_the_presearch_are_held_until_the_decision_is_made(
+def test_the_judge_and_the_presearch_are_held_until_the_decision_is_made(
     pump: FramePump,
 ) -> None:
     decider, _ = build(pump, FaceTracks(window_s=3.0, liveness_frames=5, passed_keep_s=2.0))
     face = decider._face
     assert face is not None and face.tracker is not None
-    loops: list[LoopThread] = [face.tracker, IdleLoop(name="presearch")]
-    verifier = HeldCheckingVerifier(loops)
+    presearch = IdleLoop(name="presearch")
+    # The judge, the presearch, and the tracker itself, which goes on tracking.
+    checks = [face.tracker._judge_held, presearch._held, face.tracker._held]
+    verifier = HeldCheckingVerifier(checks)
     held_at_api: list[list[bool]] = []
 
     def answer(request: httpx.Request) -> httpx.Response:
-        held_at_api.append([loop._held() for loop in loops])
+        held_at_api.append([held() for held in checks])
         return httpx.Response(503)
 
-    decider._face = dataclasses.replace(face, verifier=verifier, presearch=loops[1])
+    decider._face = dataclasses.replace(face, verifier=verifier, presearch=presearch)
     decider._api = ApiClient(
         base_url="http://api.test",
         gate="g1",
@@ -181,7 +183,7 @@ def test_the_track_and_the_presearch_are_held_until_the_decision_is_made(
         transport=httpx.MockTransport(answer),
     )
     decided = decider.decide(tap())
-    assert verifier.calls == 1 and verifier.held == [True, True]  # the frames after the tap
-    assert held_at_api == [[True, True]]  # and the API's answer
+    assert verifier.calls == 1 and verifier.held == [True, True, False]  # the frames after it
+    assert held_at_api == [[True, True, False]]  # and the API's answer
     assert decided.verdict.reason is ReasonCode.FACE_MISMATCH
-    assert [loop._held() for loop in loops] == [False, False]
+    assert [held() for held in checks] == [False, False, False]

@@ -2,7 +2,7 @@
 
 import contextlib
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -11,9 +11,9 @@ import pytest
 from biometrics import FaceBox
 from gate_agent.camera.frame_pump import FramePump
 from gate_agent.camera.frames import ReplayFrameSource
-from gate_agent.face.step import LivenessResult
+from gate_agent.face.step import LivenessChecker, LivenessResult
 from gate_agent.face.track import FaceTracks, SeenFace, template_matrix
-from gate_agent.face.tracker import FaceTracker, _next_due
+from gate_agent.face.tracker import FaceObserver, FaceTracker, _next_due
 from testkit.agent.faces import ALICE, BOB, IMAGE, LIVE, CountingLiveness, near, seen
 from testkit.polling import wait_until
 
@@ -97,6 +97,29 @@ def test_template_matrix_skips_bad_templates() -> None:
     assert template_matrix([]).shape == (0, 128)
 
 
+def tracker_of(observer: FaceObserver, liveness: LivenessChecker) -> FaceTracker:
+    """A tracker (not started) of a camera showing IMAGE at 50 fps, judging 3-frame windows."""
+    pump = FramePump(
+        source=ReplayFrameSource([IMAGE], fps=50), scanner=lambda i: [], on_code=lambda t, a: None
+    )
+    tracks = FaceTracks(window_s=3.0, liveness_frames=3, window_frames=3, passed_keep_s=2.0)
+    return FaceTracker(
+        pump=pump, observer=observer, liveness=liveness, tracks=tracks, interval_s=0.02
+    )
+
+
+@contextlib.contextmanager
+def started(tracker: FaceTracker) -> Iterator[None]:
+    """The tracker and its camera running, stopped on the way out."""
+    tracker._pump.start()
+    tracker.start()
+    try:
+        yield
+    finally:
+        tracker.stop()
+        tracker._pump.stop()
+
+
 class CountingObserver:
     """Every frame shows ALICE (slightly different each time)."""
 
@@ -109,16 +132,10 @@ class CountingObserver:
 
 
 def test_tracker_thread_files_frames_runs_liveness_and_holds_off_when_asked() -> None:
-    source = ReplayFrameSource([IMAGE], fps=50)
-    pump = FramePump(source=source, scanner=lambda image: [], on_code=lambda t, a: None)
     observer, liveness = CountingObserver(), CountingLiveness()
-    tracks = FaceTracks(window_s=3.0, liveness_frames=3, window_frames=3, passed_keep_s=2.0)
-    tracker = FaceTracker(
-        pump=pump, observer=observer, liveness=liveness, tracks=tracks, interval_s=0.02
-    )
-    pump.start()
-    tracker.start()
-    try:
+    tracker = tracker_of(observer, liveness)
+    tracks = tracker.tracks
+    with started(tracker):
         deadline = time.monotonic() + 5
         while not liveness.calls and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -132,9 +149,6 @@ def test_tracker_thread_files_frames_runs_liveness_and_holds_off_when_asked() ->
             calls = observer.calls
             time.sleep(0.2)
             assert observer.calls == calls
-    finally:
-        tracker.stop()
-        pump.stop()
 
 
 class HoldingObserver(CountingObserver):
@@ -151,15 +165,10 @@ class HoldingObserver(CountingObserver):
 
 
 def test_a_tracker_held_mid_frame_leaves_the_due_liveness_check_for_later() -> None:
-    pump = FramePump(
-        source=ReplayFrameSource([IMAGE], fps=50), scanner=lambda i: [], on_code=lambda t, a: None
-    )
     held: list[contextlib.AbstractContextManager[None]] = []
     observer, liveness = HoldingObserver(held), CountingLiveness()
-    tracks = FaceTracks(window_s=3.0, liveness_frames=3, window_frames=3, passed_keep_s=2.0)
-    tracker = FaceTracker(
-        pump=pump, observer=observer, liveness=liveness, tracks=tracks, interval_s=0.02
-    )
+    tracker = tracker_of(observer, liveness)
+    tracks = tracker.tracks
     held.append(tracker.hold())
     for k in range(3):
         tracker._track(IMAGE, at=10.0 + k / 10)  # the third frame completes the window
@@ -181,26 +190,15 @@ class SlowLiveness(CountingLiveness):
 
 
 def test_the_tracker_keeps_tracking_while_a_slow_liveness_check_runs() -> None:
-    pump = FramePump(
-        source=ReplayFrameSource([IMAGE], fps=50), scanner=lambda i: [], on_code=lambda t, a: None
-    )
     observer, liveness = CountingObserver(), SlowLiveness()
-    tracks = FaceTracks(window_s=3.0, liveness_frames=3, window_frames=3, passed_keep_s=2.0)
-    tracker = FaceTracker(
-        pump=pump, observer=observer, liveness=liveness, tracks=tracks, interval_s=0.02
-    )
-    pump.start()
-    tracker.start()
-    try:
+    tracker = tracker_of(observer, liveness)
+    with started(tracker):
         assert wait_until(lambda: tracker.frames_tracked >= 3, 5)
         time.sleep(0.05)  # the judge is now in its half-second check
         before = observer.calls
         time.sleep(0.3)
         during = observer.calls - before
         assert wait_until(lambda: tracker.verdicts >= 1, 5)
-    finally:
-        tracker.stop()
-        pump.stop()
     assert during >= 5  # 0.3 s at 50 fps a frame every 20 ms: tracked on, not stopped
     assert liveness.calls and liveness.calls[0] == 3
 
@@ -383,22 +381,13 @@ class TrackLiveness:
 
 
 def test_tracker_judges_each_tracks_own_face_where_the_observer_found_it() -> None:
-    source = ReplayFrameSource([IMAGE], fps=50)
-    pump = FramePump(source=source, scanner=lambda image: [], on_code=lambda t, a: None)
     liveness = TrackLiveness()
-    tracks = FaceTracks(window_s=3.0, liveness_frames=3, window_frames=3, passed_keep_s=2.0)
-    tracker = FaceTracker(
-        pump=pump, observer=TwoPeopleObserver(), liveness=liveness, tracks=tracks, interval_s=0.02
-    )
-    pump.start()
-    tracker.start()
-    try:
+    tracker = tracker_of(TwoPeopleObserver(), liveness)
+    tracks = tracker.tracks
+    with started(tracker):
         deadline = time.monotonic() + 5
         while len(liveness.boxes) < 2 and time.monotonic() < deadline:
             time.sleep(0.02)
-    finally:
-        tracker.stop()
-        pump.stop()
     lefts = {box.left for boxes in liveness.boxes[:2] for box in boxes if box is not None}
     assert lefts == {20, 200}  # one check per track, each on its own face
     assert all(len({b.left for b in boxes if b is not None}) == 1 for boxes in liveness.boxes)
@@ -430,13 +419,7 @@ class PreparingLiveness(TrackLiveness):
 
 def test_the_judge_works_on_each_frame_of_a_track_awaiting_a_verdict_as_it_comes() -> None:
     liveness = PreparingLiveness()
-    tracks = FaceTracks(window_s=3.0, liveness_frames=3, window_frames=3, passed_keep_s=2.0)
-    pump = FramePump(
-        source=ReplayFrameSource([IMAGE], fps=50), scanner=lambda i: [], on_code=lambda t, a: None
-    )
-    tracker = FaceTracker(
-        pump=pump, observer=TwoPeopleObserver(), liveness=liveness, tracks=tracks, interval_s=0.02
-    )
+    tracker = tracker_of(TwoPeopleObserver(), liveness)
     frames = [IMAGE.copy() for _ in range(4)]
     tracker._track(frames[0], at=10.0)
     tracker.judge_due(liveness)
@@ -450,3 +433,16 @@ def test_the_judge_works_on_each_frame_of_a_track_awaiting_a_verdict_as_it_comes
     tracker._track(frames[3], at=10.3)
     tracker.judge_due(liveness)
     assert len(liveness.prepared) == prepared  # passed tracks need no frame worked on
+
+
+def test_a_decision_holds_the_judge_while_the_tracker_goes_on_filing_faces() -> None:
+    observer, liveness = CountingObserver(), CountingLiveness()
+    tracker = tracker_of(observer, liveness)
+    with tracker.hold_judge():
+        assert not tracker._held()  # the tracker's loop is not held
+        for k in range(4):
+            tracker._track(IMAGE, at=10.0 + k / 10)
+        tracker.judge_due(liveness)
+        assert observer.calls == 4 and liveness.calls == []  # filed, not judged
+    tracker.judge_due(liveness)
+    assert liveness.calls == [3]
