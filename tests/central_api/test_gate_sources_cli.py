@@ -53,13 +53,15 @@ def test_the_site_config_made_from_the_api_agrees_with_it(
 ) -> None:
     made = gates("site-config", world.site)
     assert made.exit_code == 0, made.output
-    section = yaml.safe_load(made.output)
+    # The YAML is the command's stdout (what `> site.yaml` keeps): a log line another thread
+    # writes to stderr meanwhile is not part of it.
+    section = yaml.safe_load(made.stdout)
     assert section == {
         "site": world.site,
         "gates": [{"id": world.gate, "name": world.gate}, {"id": world.gate2, "name": world.gate2}],
     }
     site_config = tmp_path / "site.yaml"
-    site_config.write_text(made.output)
+    site_config.write_text(made.stdout)
     agent = _yaml(
         tmp_path, "agent.yaml", _agent(world.site, world.gate, [(0, "entry"), (1, "exit")])
     )

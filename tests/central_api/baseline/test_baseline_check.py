@@ -177,7 +177,7 @@ def test_the_cli_passes_a_site_then_fails_it_with_the_fix(
     # The shipped profile of the site's level: MFA is not available, a failed must.
     shipped_run = runner.invoke(cli, ["baseline", "check", "--site", world.site, "--json"])
     assert shipped_run.exit_code == 1
-    report = json.loads(shipped_run.output)
+    report = json.loads(shipped_run.stdout)  # stdout: a log line on stderr is not JSON
     assert report["profile"] == "EU port facility, ISPS level 1"
     statuses = {f["requirement"]: f["status"] for f in report["findings"]}
     assert statuses["admin_mfa"] == "not available"
