@@ -48,6 +48,7 @@ def test_camera_is_a_tagged_union(tmp_path: Path) -> None:
         ("site: t1\ngate: g1\napi: {decision_timeout_ms: 5}\n", "decision_timeout_ms"),
         ("site: t1\ngate: g1\nmqtt: {url: 'http://x'}\n", "url"),
         ("site: t1\ngate: g1\nface: {track_liveness_keep_s: -1}\n", "track_liveness_keep_s"),
+        ("site: t1\ngate: g1\nface: {presearch_nice: 20}\n", "presearch_nice"),
         ("site: t1\ngate: g1\nface: {track_keep: 2}\n", "track_keep"),
         (
             "site: t1\ngate: g1\nlanes: [{lane: 0, direction: entry}, {lane: 0, direction: exit}]"
