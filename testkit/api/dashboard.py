@@ -27,6 +27,10 @@ from gate_protocol.reasons import ReasonCode
 from gate_protocol.records import PersonKind
 from testkit.api.world import PASSWORD, World
 
+# The badge of `make_event`'s events: long and unlike anything else in a page, so that a test
+# finding it there found the badge (a short "4242" turned up by chance in other values).
+EVENT_BADGE = "badge-4242-never-shown"
+
 
 def capture_live_items(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> list[LiveItem]:
     """What the app hands its live hub, as if a site-wide browser were watching.
