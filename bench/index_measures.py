@@ -10,6 +10,7 @@ import os
 import statistics
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -101,3 +102,18 @@ def agreement(found: npt.NDArray[Any], truth: npt.NDArray[np.int64]) -> str:
 
 def search_one(index: Any, k: int, probe: Array) -> object:
     return index.search(probe[None], k)
+
+
+def faiss_latencies(index: Any, k: int, probes: Array) -> dict[int, tuple[float, float, float]]:
+    """`latencies` of a faiss index's one-probe search at each of THREADS OpenMP threads.
+
+    Leaves faiss at 2 threads, for the batch searches that follow.
+    """
+    import faiss
+
+    lat = {}
+    for th in THREADS:
+        faiss.omp_set_num_threads(th)
+        lat[th] = latencies(partial(search_one, index, k), probes)
+    faiss.omp_set_num_threads(2)
+    return lat

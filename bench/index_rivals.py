@@ -18,12 +18,12 @@ from bench.index_measures import (
     THREADS,
     Array,
     agreement,
+    faiss_latencies,
     latencies,
     mates_agreement,
     reranked,
     row,
     rss_mb,
-    search_one,
 )
 
 # usearch's graph as biometrics/ann.py built it before the codes (kept for comparison).
@@ -60,11 +60,7 @@ def exact_scans(n: int, gallery: Array, probes: Array, truth: Any, few: Array) -
         flat.add(gallery)
         build = time.perf_counter() - t
         mem = rss_mb() - before
-        lat = {}
-        for th in THREADS:
-            faiss.omp_set_num_threads(th)
-            lat[th] = latencies(partial(search_one, flat, 1), few)
-        faiss.omp_set_num_threads(2)
+        lat = faiss_latencies(flat, 1, few)
         _, got = flat.search(probes, _RIVAL_CANDIDATES)
         agree = agreement(reranked(gallery, probes, got), truth)
         row(label, n, lat, agree, mem, f"build {build:.1f} s (rerank of {_RIVAL_CANDIDATES})")
@@ -127,11 +123,7 @@ def ann_faiss(n: int, gallery: Array, probes: Array, truth: Any, few: Array, ext
     index.add(gallery)
     build = time.perf_counter() - t
     mem = rss_mb() - before
-    lat = {}
-    for th in THREADS:
-        faiss.omp_set_num_threads(th)
-        lat[th] = latencies(partial(search_one, index, _RIVAL_CANDIDATES), few)
-    faiss.omp_set_num_threads(2)
+    lat = faiss_latencies(index, _RIVAL_CANDIDATES, few)
     raw = index.search(probes, 1)[1][:, 0]
     got = index.search(probes, _RIVAL_CANDIDATES)[1]
     t = time.perf_counter()
@@ -171,11 +163,7 @@ def ann_ivf(n: int, gallery: Array, probes: Array, truth: Any, few: Array, extra
     done = f"build {build:.1f} s, add 1k {add * 1000:.0f} ms, remove 1k {remove * 1000:.0f} ms"
     for nprobe in (32, 64, 128, 256):
         index.nprobe = nprobe
-        lat = {}
-        for th in THREADS:
-            faiss.omp_set_num_threads(th)
-            lat[th] = latencies(partial(search_one, index, _RIVAL_CANDIDATES), few)
-        faiss.omp_set_num_threads(2)
+        lat = faiss_latencies(index, _RIVAL_CANDIDATES, few)
         found = reranked(gallery, probes, index.search(probes, _RIVAL_CANDIDATES)[1])
         agree = agreement(found, truth)
         extra_text = f"{done}; genuine probes {mates_agreement(found, truth)}"

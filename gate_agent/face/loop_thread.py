@@ -14,7 +14,7 @@ import sys
 import threading
 from collections.abc import Iterator
 
-__all__ = ["LoopThread", "lower_this_thread"]
+__all__ = ["Holds", "LoopThread", "lower_this_thread"]
 
 _LOWEST = 19
 
@@ -34,6 +34,30 @@ def lower_this_thread(by: int) -> None:
     os.setpriority(os.PRIO_PROCESS, thread, min(now + by, _LOWEST))
 
 
+class Holds:
+    """How many callers hold some background work idle (nests; thread-safe)."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        """Hold the work idle until the block ends."""
+        with self._lock:
+            self._count += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._count -= 1
+
+    def held(self) -> bool:
+        """Whether anyone holds it now."""
+        with self._lock:
+            return self._count > 0
+
+
 class LoopThread:
     """A daemon thread running `_loop` from `start` until `stop`."""
 
@@ -41,23 +65,14 @@ class LoopThread:
         """Prepare the thread (named `name` in stack dumps); nothing runs before `start`."""
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
-        self._holds = 0
-        self._holds_lock = threading.Lock()
+        self._holds = Holds()
 
-    @contextlib.contextmanager
-    def hold(self) -> Iterator[None]:
+    def hold(self) -> contextlib.AbstractContextManager[None]:
         """Keep the loop idle while the caller runs its own face work (nests)."""
-        with self._holds_lock:
-            self._holds += 1
-        try:
-            yield
-        finally:
-            with self._holds_lock:
-                self._holds -= 1
+        return self._holds.hold()
 
     def _held(self) -> bool:
-        with self._holds_lock:
-            return self._holds > 0
+        return self._holds.held()
 
     def start(self) -> None:
         """Start the thread."""

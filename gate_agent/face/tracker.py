@@ -18,14 +18,14 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from gate_agent.camera.frame_pump import FramePump
-from gate_agent.face.loop_thread import LoopThread
+from gate_agent.face.loop_thread import Holds, LoopThread
 from gate_agent.face.step import (
     LivenessChecker,
     LivenessResult,
@@ -81,12 +81,11 @@ class FaceTracker(LoopThread):
         self._after_lock = threading.Lock()
         self._frames_filed = threading.Event()
         self._judge = threading.Thread(target=self._judge_loop, name="agent-judge", daemon=True)
-        self._judge_holds = 0
+        self._judge_holds = Holds()
         self.frames_tracked = 0
         self.verdicts = 0
 
-    @contextlib.contextmanager
-    def hold_judge(self) -> Iterator[None]:
+    def hold_judge(self) -> contextlib.AbstractContextManager[None]:
         """Keep the judge idle (not the tracker) while the caller decides a presentation.
 
         The tracker goes on filing the faces in view: on a busy box a window after a tap
@@ -94,17 +93,10 @@ class FaceTracker(LoopThread):
         walking up, whose tap then went to a window too (lane after lane, as long as people
         kept coming). Its work a frame is small; the judge's searches are not.
         """
-        with self._holds_lock:
-            self._judge_holds += 1
-        try:
-            yield
-        finally:
-            with self._holds_lock:
-                self._judge_holds -= 1
+        return self._judge_holds.hold()
 
     def _judge_held(self) -> bool:
-        with self._holds_lock:
-            return self._judge_holds > 0 or self._holds > 0
+        return self._judge_holds.held() or self._held()
 
     def start(self) -> None:
         """Start the tracker and, with a liveness check, the judge."""
