@@ -111,6 +111,7 @@ ADAPTERS: dict[str, Adapter] = {
             parse_figure_lines,
         ),
         Adapter("bench_enroll", ("--people", "8"), (), parse_figure_lines),
+        Adapter("bench_gallery", ("--people", "20000", "--repeats", "1"), (), parse_figure_lines),
         Adapter(
             "bench_sharing",
             ("--rounds", "3", "--incidents", "500"),

@@ -55,6 +55,7 @@ from biometrics.templates import (
     TEMPLATE_NORM_RANGE,
     template_from_bytes,
     template_matrix,
+    template_rows,
     template_to_bytes,
 )
 from biometrics.thresholds import (
@@ -121,6 +122,7 @@ __all__ = [
     "select_primary_face",
     "template_from_bytes",
     "template_matrix",
+    "template_rows",
     "template_to_bytes",
     "verify",
 ]

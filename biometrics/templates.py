@@ -25,6 +25,7 @@ __all__ = [
     "TEMPLATE_NORM_RANGE",
     "template_from_bytes",
     "template_matrix",
+    "template_rows",
     "template_to_bytes",
 ]
 
@@ -83,14 +84,36 @@ def template_matrix(templates: Sequence[bytes]) -> tuple[npt.NDArray[np.float32]
         The matrix of the templates that pass :func:`template_from_bytes` (in order) and
         the number of broken ones skipped.
     """
-    rows = []
-    for data in templates:
-        try:
-            rows.append(template_from_bytes(data))
-        except TemplateError:
-            continue
-    matrix = np.stack(rows) if rows else np.empty((0, 128), dtype=np.float32)
-    return matrix, len(templates) - len(rows)
+    matrix, usable = template_rows(templates)
+    return matrix, len(templates) - int(usable.sum())
+
+
+def template_rows(
+    templates: Sequence[bytes],
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.bool_]]:
+    """The usable templates as a matrix, and which of the given ones they are.
+
+    The same checks as :func:`template_from_bytes`, made on all templates at once (a
+    gate's gallery reads 100,000 of them when a replica is installed).
+
+    Args:
+        templates: Serialised templates, some of which may be broken.
+
+    Returns:
+        The (k, 128) ``float32`` matrix of the usable templates, in order, and a boolean
+        mask over ``templates`` that is True for each of them.
+    """
+    sized = np.fromiter((len(data) == TEMPLATE_BYTES for data in templates), bool, len(templates))
+    joined = b"".join(data for data, ok in zip(templates, sized, strict=True) if ok)
+    rows = np.frombuffer(joined, dtype=_DTYPE).reshape(-1, 128).astype(np.float32)
+    with np.errstate(invalid="ignore", over="ignore"):
+        # Summed in float64 like the one-by-one check, without a float64 copy of the rows.
+        norms = np.sqrt(np.einsum("ij,ij->i", rows, rows, dtype=np.float64))
+    low, high = TEMPLATE_NORM_RANGE
+    good = np.isfinite(rows).all(axis=1) & (norms >= low) & (norms <= high)
+    usable = sized.copy()
+    usable[sized] = good
+    return np.ascontiguousarray(rows[good]), usable
 
 
 def _check_values(vector: npt.NDArray[np.floating]) -> None:

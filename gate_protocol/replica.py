@@ -7,7 +7,7 @@ staff, not the port's. Versions grow monotonically per site; `apply_delta` refus
 that does not start at the snapshot's version, so an agent never silently skips a change.
 """
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Collection, Hashable, Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal, TypeVar
@@ -277,3 +277,7 @@ class ReplicaIndex:
     def templates_of(self, person_id: str) -> tuple[FaceTemplateRecord, ...]:
         """The enrolled face templates of a person."""
         return tuple(self._templates.get(person_id, ()))
+
+    def people_with_templates(self) -> Collection[str]:
+        """The ids of the people with at least one enrolled face template."""
+        return self._templates.keys()

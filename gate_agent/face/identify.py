@@ -8,14 +8,13 @@ within the margin of each other is no identification, and the person is sent to 
 A track that identified somebody (or was found ambiguous) is spent, so it yields one
 presentation. Strangers (nobody below the threshold) are left alone: no event.
 
-The gallery (`biometrics.TemplateIndex`) is built from the replica's templates in memory and
-rebuilt when the loop installs another replica; encodings are never logged.
+The gallery (`biometrics.TemplateIndex`, `gate_agent.face.gallery`) is built from the
+replica's templates in memory and kept in step when the loop installs another replica;
+encodings are never logged.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import logging
 import math
 from collections.abc import Callable, Sequence
@@ -26,8 +25,9 @@ import numpy.typing as npt
 from biometrics import TemplateIndex
 from gate_protocol.replica import ReplicaIndex
 
+from gate_agent.face.gallery import build_gallery, refresh_gallery
 from gate_agent.face.step import LivenessResult
-from gate_agent.face.track import FaceTracks, template_matrix
+from gate_agent.face.track import FaceTracks
 from gate_agent.face.watchlist import WatchlistScreen, WatchlistSeen
 
 __all__ = [
@@ -36,7 +36,6 @@ __all__ = [
     "FaceIdentified",
     "FaceIdentifier",
     "Identified",
-    "build_gallery",
     "identify_track",
 ]
 
@@ -73,23 +72,6 @@ class Ambiguous:
 
 # What the tracker thread reports to the loop after a frame.
 FaceFound = Identified | Ambiguous | WatchlistSeen
-
-
-def build_gallery(index: ReplicaIndex) -> TemplateIndex:
-    """The replica's templates as a 1:N index (a template that does not decode is skipped)."""
-    gallery = TemplateIndex()
-    by_person: dict[str, list[bytes]] = {}
-    for record in index.snapshot.templates:
-        try:
-            raw = base64.b64decode(record.encoding_b64, validate=True)
-        except (binascii.Error, ValueError):
-            continue
-        by_person.setdefault(record.person_id, []).append(raw)
-    for person_id, templates in by_person.items():
-        matrix = template_matrix(templates)
-        if len(matrix):
-            gallery.add(person_id, matrix)
-    return gallery
 
 
 def identify_track(
@@ -179,10 +161,20 @@ class FaceIdentifier:
             self._report(found)
 
     def _gallery_of(self, index: ReplicaIndex) -> TemplateIndex:
-        # Rebuilt only when the loop installed another replica (it swaps the index whole).
-        if self._gallery is None or self._gallery[0] is not index:
+        # The loop swaps the replica index whole when it installs another replica.
+        if self._gallery is None:
             self._gallery = (index, build_gallery(index))
             _log.info("1:N gallery built: %d templates", len(self._gallery[1]))
+        elif self._gallery[0] is not index:
+            gallery, change = refresh_gallery(self._gallery[1], self._gallery[0], index)
+            self._gallery = (index, gallery)
+            _log.info(
+                "1:N gallery %s: %d people removed, %d added or changed, %d templates",
+                "rebuilt" if change.rebuilt else "updated",
+                change.removed,
+                change.added,
+                len(gallery),
+            )
         return self._gallery[1]
 
 

@@ -14,6 +14,7 @@ from biometrics import (
     TemplateIndex,
     template_from_bytes,
     template_matrix,
+    template_rows,
     template_to_bytes,
     verify,
 )
@@ -167,6 +168,36 @@ def test_templates_refuse_norms_no_dlib_encoding_has() -> None:
     assert matrix.shape == (2, 128) and broken == 2
     empty, none_broken = template_matrix([])
     assert empty.shape == (0, 128) and none_broken == 0
+
+
+def test_template_rows_keep_exactly_what_the_one_by_one_reader_accepts() -> None:
+    rng = np.random.default_rng(11)
+    good = [template_to_bytes(e) for e in random_encodings(rng, 40)]
+    broken = [
+        bytes(512),  # norm 0
+        b"short",
+        good[0] + b"x",  # 513 bytes
+        np.full(128, np.nan, "<f4").tobytes(),
+        np.full(128, np.inf, "<f4").tobytes(),
+        np.full(128, 1000.0, "<f4").tobytes(),
+        np.full(128, 0.22, "<f4").tobytes(),  # norm 2.49: still plausible
+    ]
+    mixed = good + broken
+    order = rng.permutation(len(mixed))
+    templates = [mixed[i] for i in order]
+    matrix, usable = template_rows(templates)
+    expected = []
+    for data in templates:
+        try:
+            expected.append(template_from_bytes(data))
+        except TemplateError:
+            expected.append(None)
+    assert usable.tolist() == [e is not None for e in expected]
+    assert np.array_equal(matrix, np.stack([e for e in expected if e is not None]))
+    assert matrix.dtype == np.float32 and matrix.flags.c_contiguous
+    assert template_matrix(templates)[1] == len(broken) - 1
+    empty, none = template_rows([])
+    assert empty.shape == (0, 128) and none.shape == (0,)
 
 
 def test_thresholds_default_and_identify_is_stricter() -> None:

@@ -59,6 +59,7 @@ EXPECTED = {
     "select_primary_face",
     "template_from_bytes",
     "template_matrix",
+    "template_rows",
     "template_to_bytes",
     "verify",
 }

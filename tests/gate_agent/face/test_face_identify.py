@@ -12,12 +12,12 @@ import pytest
 from gate_agent.decision.decider import PresentationDecider, ReplicaView
 from gate_agent.decision.intake import face_presentation
 from gate_agent.decision.story import Story, build_event
+from gate_agent.face.gallery import build_gallery
 from gate_agent.face.identify import (
     Ambiguous,
     FaceIdentified,
     FaceIdentifier,
     Identified,
-    build_gallery,
     identify_track,
 )
 from gate_agent.face.track import FaceTracks
@@ -117,6 +117,40 @@ def test_identifier_does_nothing_where_the_policy_does_not_allow_it() -> None:
     none, _ = identifier(None, reports)
     none(10.5)
     assert reports == []
+
+
+def test_identifier_follows_the_replica_the_loop_installs() -> None:
+    reports: list[Identified | Ambiguous] = []
+    current = [ReplicaIndex(snapshot())]
+    tracks = FaceTracks(window_s=3.0, liveness_frames=2, passed_keep_s=2.0)
+    ident = FaceIdentifier(
+        tracks=tracks,
+        replica=lambda: current[0],
+        report=reports.append,
+        margin=0.05,
+        require_liveness=True,
+    )
+    ident(9.0)  # the gallery is built from the first replica
+    # P1's template is replaced by Bob's face, and P2 (Bob) is deleted.
+    base = current[0].snapshot
+    current[0] = ReplicaIndex(
+        base.model_copy(
+            update={
+                "templates": (
+                    FaceTemplateRecord(template_id="T9", person_id="P1", encoding_b64=b64(BOB)),
+                )
+            }
+        )
+    )
+    [alice] = tracks.observe(seen(near(ALICE, 0.2)), image=IMAGE, at=10.0)
+    tracks.set_liveness(alice, LIVE)
+    ident(10.5)
+    assert reports == []  # Alice's face is nobody's now
+    [bob] = tracks.observe(seen(near(BOB, 0.2)), image=IMAGE, at=10.6)
+    tracks.set_liveness(bob, LIVE)
+    ident(11.0)
+    [found] = reports
+    assert isinstance(found, Identified) and found.person_id == "P1"
 
 
 def test_loop_submits_an_identified_face_and_denies_an_ambiguous_one(tmp_path: Path) -> None:
