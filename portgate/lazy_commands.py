@@ -17,7 +17,7 @@ from typing import Any
 
 import typer
 from typer import _click as click  # typer 0.2x carries its own click; its types are these
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from gate_protocol.i18n import UnknownLocaleError
 from portgate.help_language import LocalizedContext, localize_command, localize_help_option
@@ -178,8 +178,18 @@ class LazyGroup(TyperGroup):
         """Every command, in the table's order (none imported)."""
         return [*super().list_commands(ctx), *(n for n in COMMANDS if n not in self.commands)]
 
+    _listing = False  # True while the root's help lists the commands
+
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        """The command, its module imported now if it was not yet."""
+        """The command, its module imported now if it was not yet.
+
+        While `portgate --help` lists the commands, a command not yet imported stands in
+        as its name and its line of the table: the list needs no more, and importing every
+        command for it took several seconds (the demo alone imports the whole API).
+        """
+        if cmd_name in COMMANDS and cmd_name not in self.commands and self._listing:
+            listed = TyperCommand(cmd_name, help=COMMANDS[cmd_name].help)
+            return localize_command(listed, cli_locale())
         if cmd_name in COMMANDS and cmd_name not in self.commands:
             # Click resolves the command before the root callback sets the log format, so
             # what a library logs as it is imported (alembic's plugin set-up) would come out
@@ -200,4 +210,8 @@ class LazyGroup(TyperGroup):
                 choose_cli_locale(None)
         localize_command(self, cli_locale())
         localize_help_option(ctx, cli_locale())  # made with the context, before --lang was read
-        super().format_help(ctx, formatter)
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False

@@ -1,6 +1,7 @@
 """The CLI imports a command's module only when that command runs (portgate/lazy_commands.py)."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -41,6 +42,31 @@ def test_portgate_bridge_help_imports_no_face_stack_no_opencv_no_api() -> None:
     )
     assert "Run a firmware bridge" in result.stdout, result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1]) == []
+
+
+def test_portgate_help_lists_every_command_without_importing_one() -> None:
+    script = (
+        "import json, sys\n"
+        "sys.argv = ['portgate', '--help']\n"
+        "from portgate.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "loaded = [m for m in sys.modules if m.startswith('portgate.commands.')]\n"
+        f"heavy = {{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r})\n"
+        "print(json.dumps(sorted(loaded) + sorted(heavy)))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    *shown, imported = result.stdout.strip().splitlines()
+    assert json.loads(imported) == [], result.stderr
+    listed = "\n".join(shown)
+    for name, entry in COMMANDS.items():
+        assert f" {name} " in listed and entry.help in listed, name
 
 
 def test_an_unknown_command_is_a_usage_error_naming_it() -> None:
