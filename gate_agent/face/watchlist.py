@@ -95,13 +95,19 @@ class WatchlistScreen:
     def gallery(self, index: ReplicaIndex) -> WatchlistGallery:
         """The gallery of the entries in effect now.
 
-        Built again when the replica changes (the loop swaps indexes whole) or when an
-        entry's period starts or ends.
+        Built again when the replica's watchlist changes or when an entry's period starts
+        or ends. The loop swaps indexes whole for every change the API sends, and most
+        leave the watchlist alone (a delta carries it only when it changed): then the
+        gallery is kept (a build took 64 ms of CPU at 5,000 entries).
         """
         now = self._clock()
         with self._lock:
             held = self._gallery
-            if held is None or held[0] is not index or (held[1] is not None and now >= held[1]):
+            expired = held is not None and held[1] is not None and now >= held[1]
+            if held is not None and not expired and held[0] is not index:
+                if held[0].snapshot.watchlist == index.snapshot.watchlist:
+                    held = self._gallery = (index, held[1], held[2])
+            if held is None or expired or held[0] is not index:
                 until = watchlist_in_effect(index.snapshot.watchlist, now)[1]
                 held = (index, until, build_watchlist(index, now))
                 self._gallery = held

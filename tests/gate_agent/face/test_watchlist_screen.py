@@ -81,6 +81,31 @@ def test_the_screen_names_the_entry_in_the_evidence_and_follows_the_replica() ->
     assert kept.watchlist == snapshot.watchlist
 
 
+def test_a_replica_that_leaves_the_watchlist_alone_keeps_its_gallery() -> None:
+    snapshot = make_snapshot().model_copy(update={"watchlist": (record("poi:1", FACES[0]),)})
+    screen = WatchlistScreen()
+    first = screen.gallery(ReplicaIndex(snapshot))
+    delta = ReplicaDelta(
+        site_id=snapshot.site_id,
+        gate_id=snapshot.gate_id,
+        generated_at=datetime.now(UTC),
+        gate=snapshot.gate,
+        zone=snapshot.zone,
+        from_version=snapshot.version,
+        version=snapshot.version + 1,
+    )
+    untouched = ReplicaIndex(apply_delta(snapshot, delta))
+    assert screen.gallery(untouched) is first
+    refetched = ReplicaIndex(snapshot.model_copy(deep=True))  # equal entries, new objects
+    assert screen.gallery(refetched) is first
+    moved = record("poi:1", FACES[1])
+    changed = ReplicaIndex(apply_delta(snapshot, delta.model_copy(update={"watchlist": (moved,)})))
+    rebuilt = screen.gallery(changed)
+    assert rebuilt is not first
+    assert rebuilt.screen([FACES[1]], threshold=WATCHLIST_THRESHOLD) is not None
+    assert rebuilt.screen([FACES[0]], threshold=WATCHLIST_THRESHOLD) is None
+
+
 def test_a_large_gallery_in_blocks_gives_the_exact_nearest_entry() -> None:
     rng = np.random.default_rng(3)
     matrix = (rng.standard_normal((5000, 128)) * 0.09).astype(np.float32)
