@@ -90,6 +90,11 @@ def templates(n: int, rng: np.random.Generator) -> tuple[Array, Array, Array]:
 
 def probe_set(gallery: Array, real: Array, count: int, rng: np.random.Generator) -> Array:
     """Real passages, then synthetic mates at 0.20-0.60, then impostors (count in all)."""
+    if count < len(real) + 3:
+        raise SystemExit(
+            f"--probes {count} is too few: the {len(real):,} real passages come first, then at"
+            f" least one synthetic mate and one impostor; ask for {len(real) + 3:,} or more"
+        )
     mates = (count - len(real)) * 2 // 3
     measures.MATES = len(real) + mates
     rows = gallery[rng.integers(len(gallery), size=mates)]
