@@ -31,13 +31,12 @@ from biometrics import TemplateIndex, template_matrix
 from gate_agent.face.gallery import build_gallery, refresh_gallery
 from gate_protocol.replica import (
     FaceTemplateRecord,
-    ReplicaDelta,
     ReplicaIndex,
     ReplicaSnapshot,
     apply_delta,
     decode_replica,
 )
-from testkit.agent.doubles import make_snapshot
+from testkit.agent.doubles import delta_after, make_snapshot
 
 
 def previous_build(index: ReplicaIndex) -> TemplateIndex:
@@ -73,16 +72,7 @@ def replica(people: int, rng: np.random.Generator) -> ReplicaSnapshot:
 
 def one_person_changed(base: ReplicaSnapshot, rng: np.random.Generator) -> ReplicaSnapshot:
     record = FaceTemplateRecord(template_id="T0", person_id="P0", encoding_b64=faces(rng, 1)[0])
-    delta = ReplicaDelta(
-        site_id=base.site_id,
-        gate_id=base.gate_id,
-        generated_at=base.generated_at,
-        gate=base.gate,
-        zone=base.zone,
-        from_version=base.version,
-        version=base.version + 1,
-        templates=(record,),
-    )
+    delta = delta_after(base, templates=(record,))
     return apply_delta(base, delta)
 
 

@@ -31,7 +31,7 @@ from gate_protocol.records import (
     PersonStatus,
     ZoneRules,
 )
-from gate_protocol.replica import ReplicaSnapshot
+from gate_protocol.replica import ReplicaDelta, ReplicaSnapshot
 from gate_protocol.topics import GateChannel, GateTopic, build_topic
 
 SITE, GATE, ZONE = "t1", "g1", "z1"
@@ -81,6 +81,20 @@ def make_snapshot(
                 kind=CredentialKind.BADGE, ref=REVOKED_BADGE, person_id="P2", revoked=True
             ),
         ),
+    )
+
+
+def delta_after(base: ReplicaSnapshot, **changes: Any) -> ReplicaDelta:
+    """The next version's delta for `base`'s gate, with `changes` (records, deleted ids)."""
+    return ReplicaDelta(
+        site_id=base.site_id,
+        gate_id=base.gate_id,
+        generated_at=datetime.now(UTC),
+        gate=base.gate,
+        zone=base.zone,
+        from_version=base.version,
+        version=base.version + 1,
+        **changes,
     )
 
 

@@ -11,13 +11,12 @@ from biometrics import TemplateIndex
 from gate_agent.face.gallery import build_gallery, refresh_gallery
 from gate_protocol.replica import (
     FaceTemplateRecord,
-    ReplicaDelta,
     ReplicaIndex,
     ReplicaSnapshot,
     apply_delta,
     decode_replica,
 )
-from testkit.agent.doubles import make_snapshot
+from testkit.agent.doubles import delta_after, make_snapshot
 
 RNG = np.random.default_rng(5)
 
@@ -41,19 +40,6 @@ def snapshot(people: int = 40) -> ReplicaSnapshot:
     return make_snapshot().model_copy(update={"templates": tuple(templates)})
 
 
-def delta_from(base: ReplicaSnapshot, **changes: object) -> ReplicaDelta:
-    return ReplicaDelta(
-        site_id=base.site_id,
-        gate_id=base.gate_id,
-        generated_at=base.generated_at,
-        gate=base.gate,
-        zone=base.zone,
-        from_version=base.version,
-        version=base.version + 1,
-        **changes,  # type: ignore[arg-type]
-    )
-
-
 def contents(gallery: TemplateIndex) -> list[list[tuple[str, float]]]:
     """Every person's distance to a few probes: what any search of the gallery can see."""
     probes = [np.frombuffer(base64.b64decode(face()), "<f4") for _ in range(5)]
@@ -75,7 +61,7 @@ def same(a: TemplateIndex, b: TemplateIndex) -> bool:
 
 def test_a_delta_changes_only_the_people_it_touches() -> None:
     base = snapshot(people=100)  # 7 people change: under a tenth, so changed in place
-    delta = delta_from(
+    delta = delta_after(
         base,
         templates=(
             FaceTemplateRecord(template_id="T1-0", person_id="P1", encoding_b64=face()),  # new face
@@ -140,7 +126,7 @@ def test_random_deltas_in_a_row_keep_the_gallery_equal_to_a_fresh_build(seed: in
         gone = tuple(str(p) for p in rng.choice(people, size=int(rng.integers(0, 2))))
         after = apply_delta(
             current,
-            delta_from(
+            delta_after(
                 current,
                 templates=upserts,
                 deleted_template_ids=deleted,

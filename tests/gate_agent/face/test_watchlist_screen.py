@@ -9,7 +9,6 @@ from biometrics import WatchlistGallery, template_to_bytes
 from gate_agent.face.step import FaceMatch, outcome_of
 from gate_agent.face.watchlist import WatchlistScreen
 from gate_protocol.replica import (
-    ReplicaDelta,
     ReplicaIndex,
     WatchlistRecord,
     WatchlistSource,
@@ -17,7 +16,7 @@ from gate_protocol.replica import (
     watchlist_in_effect,
 )
 from gate_protocol.thresholds import WATCHLIST_THRESHOLD
-from testkit.agent.doubles import make_snapshot
+from testkit.agent.doubles import delta_after, make_snapshot
 
 RNG = np.random.default_rng(18)
 FACES = (RNG.standard_normal((3, 128)) * 0.09).astype(np.float32)
@@ -64,16 +63,7 @@ def test_the_screen_names_the_entry_in_the_evidence_and_follows_the_replica() ->
     )
     assert screen.screen(index, stranger).evidence.watchlist_entry_id is None
     # A delta that replaces the watchlist (the entry removed) is what the next screen sees.
-    delta = ReplicaDelta(
-        site_id=snapshot.site_id,
-        gate_id=snapshot.gate_id,
-        generated_at=datetime.now(UTC),
-        gate=snapshot.gate,
-        zone=snapshot.zone,
-        from_version=snapshot.version,
-        version=snapshot.version + 1,
-        watchlist=(),
-    )
+    delta = delta_after(snapshot, watchlist=())
     emptied = ReplicaIndex(apply_delta(snapshot, delta))
     assert screen.screen(emptied, seen).evidence.watchlist_entry_id is None
     # A delta without a watchlist keeps the one the gate has.
@@ -85,15 +75,7 @@ def test_a_replica_that_leaves_the_watchlist_alone_keeps_its_gallery() -> None:
     snapshot = make_snapshot().model_copy(update={"watchlist": (record("poi:1", FACES[0]),)})
     screen = WatchlistScreen()
     first = screen.gallery(ReplicaIndex(snapshot))
-    delta = ReplicaDelta(
-        site_id=snapshot.site_id,
-        gate_id=snapshot.gate_id,
-        generated_at=datetime.now(UTC),
-        gate=snapshot.gate,
-        zone=snapshot.zone,
-        from_version=snapshot.version,
-        version=snapshot.version + 1,
-    )
+    delta = delta_after(snapshot)
     untouched = ReplicaIndex(apply_delta(snapshot, delta))
     assert screen.gallery(untouched) is first
     refetched = ReplicaIndex(snapshot.model_copy(deep=True))  # equal entries, new objects
