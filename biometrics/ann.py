@@ -45,12 +45,13 @@ DIM = 128
 # gallery of 1M (another seed than the benchmark's): 64 and 128 agreed on 99.98%, 256 on
 # 99.98% of 4,000 probes there, and on 100% of the benchmark's 10,000.
 CANDIDATES = 256
-# Below this many rows the exact scan answers (3.3 ms at 100,000, 17 ms at 500,000 on one
-# core here). The codes would pay from 100,000 rows for a gallery that lives long (0.5 ms a
-# probe, built in 0.9 s), but the gate agent builds a new 1:N gallery for every replica it
-# installs, so a port's stream of deltas would rebuild them every few seconds: from
-# 500,000 rows a probe saves enough (17 -> 2 ms) to pay for a 2 s build within seconds.
-ANN_MIN_ROWS = 500_000
+# Below this many rows the exact scan answers (0.45 ms at 20,000 rows, as fast as the
+# codes). From 100,000 the codes take 0.46 ms a probe against the exact scan's 4.6 ms, with
+# the same top-1 on 10,000 of 10,000 probes, built in 1.3 s in the background
+# (docs/performance.md). The galleries that use them live long: the gate agent's is kept
+# in step with its replica (gate_agent/face/gallery.py), the API's enrollment gallery with
+# the database.
+ANN_MIN_ROWS = 100_000
 _PIECES = 64  # 2 dimensions a piece
 _BITS = 4  # 16 centroids a piece: what the fast-scan kernel compares in SIMD registers
 # k-means samples 256 rows per centroid of each piece anyway: more would only cost time.
