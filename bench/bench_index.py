@@ -181,7 +181,7 @@ def product_codes(
     # The arrays' own size (RSS growth reads faiss's reuse of the anchor's freed pages).
     mem = codes.nbytes / 2**20
     del codes
-    index = TemplateIndex(ann_min_rows=1)  # the codes at every size (the product: from 500k)
+    index = TemplateIndex(ann_min_rows=1)  # the codes at every size (the product: from 100k)
     index.add_many([f"g{i}" for i in range(n)], gallery)
     if not index.wait_for_codes(1800):
         raise SystemExit("the candidate codes were not built")
