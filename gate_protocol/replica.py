@@ -186,11 +186,21 @@ R = TypeVar("R")
 def _merge(
     current: tuple[R, ...], upserts: tuple[R, ...], deleted: set[K], key: Callable[[R], K]
 ) -> tuple[R, ...]:
+    if not upserts and not deleted:
+        return current  # most deltas touch one or two kinds of records: the rest stay as they are
     changed = {key(record): record for record in upserts}
-    kept = [
-        record for record in current if key(record) not in deleted and key(record) not in changed
-    ]
+    gone = deleted | changed.keys()  # one key and one lookup per record
+    kept = [record for record in current if key(record) not in gone]
     return (*kept, *changed.values())
+
+
+_Owned = TypeVar("_Owned", CredentialRecord, AppointmentRecord, FaceTemplateRecord)
+
+
+def _without_people(records: tuple[_Owned, ...], gone: set[str]) -> tuple[_Owned, ...]:
+    if not gone:
+        return records
+    return tuple(r for r in records if r.person_id not in gone)
 
 
 def apply_delta(snapshot: ReplicaSnapshot, delta: ReplicaDelta) -> ReplicaSnapshot:
@@ -242,9 +252,9 @@ def apply_delta(snapshot: ReplicaSnapshot, delta: ReplicaDelta) -> ReplicaSnapsh
         command_public_keys=delta.command_public_keys,
         version=delta.version,
         persons=persons,
-        credentials=tuple(c for c in credentials if c.person_id not in gone_people),
-        appointments=tuple(a for a in appointments if a.person_id not in gone_people),
-        templates=tuple(t for t in templates if t.person_id not in gone_people),
+        credentials=_without_people(credentials, gone_people),
+        appointments=_without_people(appointments, gone_people),
+        templates=_without_people(templates, gone_people),
         pass_keys=keys,
         watchlist=snapshot.watchlist if delta.watchlist is None else delta.watchlist,
     )

@@ -164,7 +164,7 @@ class Workers:
         snapshot = result.stored.snapshot
         if (snapshot.site_id, snapshot.gate_id) != (self._site, self._gate):
             raise ReplicaError(f"replica is for {snapshot.site_id}/{snapshot.gate_id}")
-        self._store.save(result.stored)
+        self._store.save(result.stored, delta=result.delta)
         self._inbox.put(ReplicaSynced(result))
 
     def _confirm_loop(self) -> None:

@@ -92,6 +92,7 @@ class ApiStub:
                     self._reply(404, b"{}")
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._stopped = False
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -151,6 +152,9 @@ class ApiStub:
         return 200, EventIdAnswer(known=known).model_dump_json().encode()
 
     def stop(self) -> None:
-        """Stop serving and close the socket."""
+        """Stop serving and close the socket (again: nothing)."""
+        if self._stopped:
+            return
+        self._stopped = True
         self._server.shutdown()
         self._server.server_close()

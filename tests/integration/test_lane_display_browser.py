@@ -258,6 +258,7 @@ def test_a_dark_camera_shows_the_agents_hint_then_the_outcome(lane: Lane) -> Non
 
 
 def test_with_the_api_away_each_denial_gives_its_guidance_from_the_replica(lane: Lane) -> None:
+    lane.api.stop()  # away already when the tests run in order; this one also runs alone
     tablet, hd = lane.page(), lane.page(0, HD)
     lane.badge("training")
     shows(tablet, "denied", "Your ISPS training is missing or has expired.")
@@ -310,6 +311,7 @@ def test_a_pass_s_own_language_wins_over_the_holder_s_at_grant_and_denial(lane: 
 
 
 def test_with_the_broker_away_too_the_display_still_follows_the_agent(lane: Lane) -> None:
+    lane.api.stop()
     page = lane.page()
     lane.broker.stop(timeout_s=5)
     assert wait_until(lambda: not lane.app.agent.connected, 15)
