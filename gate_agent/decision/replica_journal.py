@@ -65,11 +65,18 @@ def is_only_a_sync(snapshot: ReplicaSnapshot, delta: ReplicaDelta) -> bool:
         delta.deleted_template_ids,
         delta.deleted_key_ids,
     )
-    same = (delta.gate, delta.zone, delta.threat_level, delta.command_key) == (
+    same = (
+        delta.gate,
+        delta.zone,
+        delta.threat_level,
+        delta.command_key,
+        delta.command_public_keys,
+    ) == (
         snapshot.gate,
         snapshot.zone,
         snapshot.threat_level,
         snapshot.command_key,
+        snapshot.command_public_keys,
     )
     return same and not any(changes)
 
